@@ -1,0 +1,43 @@
+import type { Core } from '../../../core/index.js';
+import { sessionView } from '../../../core/sessions/service.js';
+import { userView } from '../../../core/users/service.js';
+import type { Handlers } from '../types.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const authHandlers = (core: Core): Handlers<'auth.login' | 'auth.logout' | 'auth.ticket'> => ({
+  'auth.login': async ({ body, client }) => {
+    const { token, session, user } = await core.auth.login(body.user, body.password, client);
+    return { token, expiresAt: iso(session.expiresAt), user: userView(user) };
+  },
+  'auth.logout': async ({ principal }) => {
+    await core.auth.revoke(principal, principal.session.id);
+    return undefined;
+  },
+  'auth.ticket': async ({ principal }) => {
+    const { ticket, expiresAt } = await core.auth.createTicket(principal);
+    return { ticket, expiresAt: iso(expiresAt) };
+  },
+});
+
+export const meHandlers = (
+  core: Core,
+): Handlers<'me.get' | 'me.update' | 'me.password' | 'me.sessions' | 'me.sessions.revoke'> => ({
+  'me.get': async ({ principal }) => userView(principal.user),
+  'me.update': async ({ principal, body }) =>
+    userView(await core.users.update(principal.user.tenantId, principal.user.id, body)),
+  'me.password': async ({ principal, body, client }) => {
+    await core.auth.confirmPassword(principal, body.current, client.address);
+    await core.users.setPassword(principal.user.tenantId, principal.user.id, body.password, {
+      keepSessionId: principal.session.id,
+    });
+    return undefined;
+  },
+  'me.sessions': async ({ principal }) => ({
+    sessions: (await core.auth.listSessions(principal)).map((s) => sessionView(s, principal.session.id)),
+  }),
+  'me.sessions.revoke': async ({ principal, params }) => {
+    await core.auth.revoke(principal, params.id);
+    return undefined;
+  },
+});

@@ -1,0 +1,175 @@
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import { type ErrorCode, errorCodes, openApiDocument, type RouteName, type RouteSpec, routes } from '@parley/api';
+import { publicDir } from '@parley/web';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { z } from 'zod';
+import { ParleyError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import type { Principal } from '../../core/sessions/service.js';
+import type { Config } from '../../platform/config/schema.js';
+import type { Logger } from '../../platform/log.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { isUniqueViolation } from '../../platform/store/errors.js';
+import { registerEventSocket } from '../ws/events.js';
+import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
+import { authHandlers, meHandlers } from './routes/auth.js';
+import type { Handler, Handlers } from './types.js';
+
+export interface HttpOptions {
+  core: Core;
+  config: Config['http'];
+  log: Logger;
+  metrics: Metrics;
+  version: string;
+  /** Readiness: resolves with named check results; any non-"ok" makes /readyz 503. */
+  readiness: () => Promise<Record<string, string>>;
+}
+
+function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: ParleyError['details']) {
+  return reply
+    .status(errorCodes[code].status)
+    .send({ error: { code, message: message ?? errorCodes[code].message, ...(details && { details }) } });
+}
+
+/** Parses one part of a request with its zod schema; problems become PARLEY_ERR_VALIDATION with paths. */
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (r.success) return r.data;
+  const details = r.error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+  }));
+  throw new ParleyError('PARLEY_ERR_VALIDATION', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m?.[1];
+}
+
+/** Authenticates a request by its bearer token or throws PARLEY_ERR_UNAUTHENTICATED. */
+export async function authenticateRequest(core: Core, req: FastifyRequest): Promise<Principal> {
+  const token = bearer(req);
+  if (!token) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
+  return core.auth.authenticate(token);
+}
+
+function authorize(spec: RouteSpec, p: Principal) {
+  const role = p.user.role;
+  if (spec.access === 'tenant-admin' && role === 'user')
+    throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'administrators only');
+  if (spec.access === 'system-admin' && role !== 'system-admin') {
+    throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'system administrators only');
+  }
+}
+
+/** Client address and agent, with query strings (tickets) kept out of logs. */
+const requestSerializer = (req: FastifyRequest) => ({
+  method: req.method,
+  url: req.url.split('?')[0],
+  remoteAddress: req.ip,
+});
+
+/** The HTTP adapter: the REST API of `@parley/api`, the event WebSocket, operations endpoints and the web app. */
+export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: o.log.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: o.config.bodyLimit,
+    trustProxy: o.config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+
+  app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
+    if (err instanceof ParleyError) {
+      if (err.retryAfterSeconds) void reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err.code === 'PARLEY_ERR_UNAUTHENTICATED' || err.code === 'PARLEY_ERR_INVALID_CREDENTIALS') {
+        void reply.header('www-authenticate', 'Bearer realm="parley"');
+      }
+      return sendError(reply, err.code, err.message, err.details);
+    }
+    if (isUniqueViolation(err)) return sendError(reply, 'PARLEY_ERR_CONFLICT');
+    const code = (err as FastifyError).code;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 'PARLEY_ERR_BODY_TOO_LARGE', `The request body exceeds ${o.config.bodyLimit} bytes`);
+    }
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendError(reply, 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+    }
+    if (code?.startsWith('FST_ERR_CTP') || err instanceof SyntaxError) {
+      return sendError(reply, 'PARLEY_ERR_BAD_JSON', `The request body is not valid JSON: ${err.message}`);
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) return sendError(reply, 'PARLEY_ERR_VALIDATION', err.message);
+    req.log.error({ err, req: requestSerializer(req) }, 'request failed');
+    return sendError(reply, 'PARLEY_ERR_INTERNAL');
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 'PARLEY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`),
+  );
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    o.metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
+    o.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    req.log.debug({ req: requestSerializer(req), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+
+  const handlers: Handlers<RouteName> = {
+    ...authHandlers(o.core),
+    ...meHandlers(o.core),
+    ...adminUserHandlers(o.core),
+    ...adminTenantHandlers(o.core),
+  };
+  for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
+    const handler = handlers[name] as Handler<RouteName>;
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      handler: async (req, reply) => {
+        const principal = spec.access === 'public' ? undefined : await authenticateRequest(o.core, req);
+        if (principal) authorize(spec, principal);
+        const result = await handler({
+          params: parsePart(spec.params, req.params, 'params'),
+          query: parsePart(spec.query, req.query, 'query'),
+          body: parsePart(spec.body, req.body, 'body'),
+          principal: principal as Principal,
+          client: { address: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+        } as Parameters<Handler<RouteName>>[0]);
+        void reply.status(spec.status);
+        return spec.status === 204 ? reply.send() : result;
+      },
+    });
+  }
+
+  registerEventSocket(app, o);
+
+  const openapi = openApiDocument({ version: o.version });
+  app.get('/api/v1/openapi.json', async () => openapi);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const checks = await o.readiness();
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()),
+  );
+  await app.register(fastifyStatic, { root: publicDir, wildcard: false });
+  return app;
+}

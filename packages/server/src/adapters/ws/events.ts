@@ -1,0 +1,122 @@
+import { type ClientEvent, eventCloseCodes, eventsPath } from '@parley/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { ParleyError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import type { Principal } from '../../core/sessions/service.js';
+import { userView } from '../../core/users/service.js';
+import type { Unsubscribe } from '../../platform/bus/bus.js';
+import type { Logger } from '../../platform/log.js';
+import type { Metrics } from '../../platform/metrics.js';
+
+interface EventSocketOptions {
+  core: Core;
+  config: { heartbeatSeconds: number };
+  log: Logger;
+  metrics: Metrics;
+}
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+/**
+ * `GET /api/v1/events`: the event WebSocket. Authenticated before the upgrade by a bearer token
+ * (`Authorization`) or a one-time `?ticket=`; pushes the core events the user may see as JSON
+ * objects with a `type`, a heartbeat every `heartbeatSeconds`, and closes with 4401 the moment the
+ * session is revoked.
+ */
+export function registerEventSocket(app: FastifyInstance, o: EventSocketOptions): void {
+  const { core } = o;
+  app.get(
+    eventsPath,
+    {
+      websocket: true,
+      preValidation: async (req) => {
+        const ticket = (req.query as Record<string, unknown>).ticket;
+        const header = req.headers.authorization;
+        let principal: Principal;
+        if (typeof ticket === 'string' && ticket.length > 0 && ticket.length <= 200) {
+          principal = await core.auth.redeemTicket(ticket);
+        } else if (header?.toLowerCase().startsWith('bearer ')) {
+          principal = await core.auth.authenticate(header.slice(7).trim());
+        } else {
+          throw new ParleyError(
+            'PARLEY_ERR_UNAUTHENTICATED',
+            'Send a bearer token or a ticket from POST /api/v1/auth/ticket',
+          );
+        }
+        principals.set(req, principal);
+      },
+    },
+    (socket, req) => {
+      const principal = principals.get(req) as Principal;
+      serve(socket, principal, o);
+    },
+  );
+}
+
+function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
+  const { core } = o;
+  const { tenantId, userId } = principal.session;
+  const sessionId = principal.session.id;
+  const log = o.log.child({ component: 'ws', tenantId, userId, sessionId });
+  const send = (event: ClientEvent) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+  };
+  const revoked = () => {
+    send({ type: 'session.revoked', sessionId, current: true });
+    socket.close(eventCloseCodes.sessionRevoked, 'session revoked');
+  };
+
+  const subs: Unsubscribe[] = [
+    core.ctx.bus.subscribe(
+      'session.revoked',
+      (e) =>
+        e.sessionId === sessionId
+          ? revoked()
+          : send({ type: 'session.revoked', sessionId: e.sessionId, current: false }),
+      { userId },
+    ),
+    core.ctx.bus.subscribe('session.created', (e) => send({ type: 'session.created', sessionId: e.sessionId }), {
+      userId,
+    }),
+    core.ctx.bus.subscribe('user.updated', (e) => send({ type: 'user.updated', user: e.user }), { userId }),
+    core.ctx.bus.subscribe('user.deleted', revoked, { userId }),
+    core.ctx.bus.subscribe('tenant.deleted', (e) => {
+      if (e.tenantId === tenantId) revoked();
+    }),
+  ];
+
+  let alive = true;
+  socket.on('pong', () => {
+    alive = true;
+  });
+  // Each beat also re-checks the session in the store, which catches revocations made by another
+  // process (the CLI) even without a bus event.
+  const beat = setInterval(async () => {
+    if (!alive) {
+      log.info('event socket did not answer a ping; closing');
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+    try {
+      await core.auth.check(tenantId, sessionId);
+      send({ type: 'heartbeat', at: new Date(core.ctx.clock.now()).toISOString() });
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === 'PARLEY_ERR_UNAUTHENTICATED') revoked();
+      else log.warn({ err }, 'session re-check failed');
+    }
+  }, o.config.heartbeatSeconds * 1000);
+
+  o.metrics.eventSockets.inc();
+  socket.on('message', () => {
+    // The event socket is server-to-client; clients only answer pings.
+  });
+  socket.on('close', () => {
+    clearInterval(beat);
+    for (const unsubscribe of subs) unsubscribe();
+    o.metrics.eventSockets.dec();
+  });
+  send({ type: 'hello', sessionId, user: userView(principal.user), heartbeatSeconds: o.config.heartbeatSeconds });
+}

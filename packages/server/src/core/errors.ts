@@ -1,0 +1,25 @@
+import { type ErrorCode, errorCodes } from '@parley/api';
+
+/**
+ * A failure the caller can act on, with a stable `PARLEY_ERR_*` code. Adapters map it onto their
+ * protocol (HTTP status, XMPP stanza error, SIP response, CLI message).
+ */
+export class ParleyError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: { path: string; message: string }[],
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message ?? errorCodes[code].message);
+    this.name = 'ParleyError';
+    this.status = errorCodes[code].status;
+  }
+}
+
+export const notFound = (what: string) => new ParleyError('PARLEY_ERR_NOT_FOUND', `${what} not found`);
+export const conflict = (message: string) => new ParleyError('PARLEY_ERR_CONFLICT', message);
+export const forbidden = (message?: string) => new ParleyError('PARLEY_ERR_FORBIDDEN', message);
+export const invalid = (path: string, message: string) =>
+  new ParleyError('PARLEY_ERR_VALIDATION', `${path}: ${message}`, [{ path, message }]);

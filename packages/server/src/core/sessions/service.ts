@@ -1,0 +1,166 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Session as SessionDto } from '@parley/api';
+import type { CoreContext } from '../context.js';
+import { notFound, ParleyError } from '../errors.js';
+import { dummyHash, verifyPassword } from '../users/credentials.js';
+import type { User } from '../users/repository.js';
+import type { Session } from './repository.js';
+import { LoginThrottle, type ThrottleOptions } from './throttle.js';
+
+export interface AuthOptions {
+  sessionTtlHours: number;
+  ticketTtlSeconds: number;
+  scryptCost: number;
+  throttle: ThrottleOptions;
+}
+
+export interface Principal {
+  session: Session;
+  user: User;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const TOKEN_PREFIX = 'prl_';
+/** last_seen_at is written at most this often per session. */
+const TOUCH_EVERY_MS = 60_000;
+
+export const sessionView = (s: Session, currentId?: string): SessionDto => ({
+  id: s.id,
+  createdAt: new Date(s.createdAt).toISOString(),
+  lastSeenAt: new Date(s.lastSeenAt).toISOString(),
+  expiresAt: new Date(s.expiresAt).toISOString(),
+  userAgent: s.userAgent,
+  address: s.address,
+  current: s.id === currentId,
+});
+
+/** Password login, bearer-token sessions, revocation and one-time WebSocket tickets. */
+export class AuthService {
+  private readonly throttle: LoginThrottle;
+  private dummy: Promise<string> | undefined;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly options: AuthOptions,
+  ) {
+    this.throttle = new LoginThrottle(options.throttle, ctx.clock);
+  }
+
+  /**
+   * Checks the password and opens a session. Failures are counted per account and per client
+   * address; over the limit the caller gets PARLEY_ERR_TOO_MANY_REQUESTS with a retry time.
+   */
+  async login(
+    address: string,
+    password: string,
+    client: { address: string | null; userAgent: string | null },
+  ): Promise<{ token: string; session: Session; user: User }> {
+    const user = await this.checkPassword(address, password, client.address);
+    await this.ctx.hooks.run('auth.beforeLogin', { tenantId: user.tenantId, userId: user.id, address: client.address });
+    const now = this.ctx.clock.now();
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const session: Session = {
+      id: randomUUID(),
+      tenantId: user.tenantId,
+      userId: user.id,
+      userAgent: client.userAgent?.slice(0, 300) ?? null,
+      address: client.address,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.options.sessionTtlHours * 3_600_000,
+      revokedAt: null,
+    };
+    await this.ctx.store.repos.sessions.insert(session, sha256(token));
+    await this.ctx.bus.publish('session.created', { tenantId: user.tenantId, userId: user.id, sessionId: session.id });
+    return { token, session, user };
+  }
+
+  /** Asks a signed-in user for their password again (before a password change); throttled like a login. */
+  async confirmPassword(p: Principal, password: string, clientAddress: string | null): Promise<void> {
+    await this.checkPassword(`${p.user.local}@${p.user.domain}`, password, clientAddress);
+  }
+
+  private async checkPassword(address: string, password: string, clientAddress: string | null): Promise<User> {
+    const keys = [`account:${address}`, ...(clientAddress ? [`ip:${clientAddress}`] : [])];
+    const wait = Math.max(...keys.map((k) => this.throttle.retryAfter(k)));
+    if (wait > 0) throw new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', undefined, undefined, wait);
+
+    const at = address.lastIndexOf('@');
+    const tenant = await this.ctx.store.repos.tenants.byDomain(address.slice(at + 1));
+    const user =
+      tenant && (await this.ctx.store.repos.users.byAddress(tenant.id, address.slice(0, at), address.slice(at + 1)));
+    const credentials = user && (await this.ctx.store.repos.credentials.get(user.tenantId, user.id));
+    // Unknown users cost the same scrypt as known ones.
+    this.dummy ??= dummyHash(this.options.scryptCost);
+    const ok = await verifyPassword(password, credentials?.passwordHash ?? (await this.dummy));
+    if (!ok || !user || !credentials || user.disabledAt !== null) {
+      for (const k of keys) this.throttle.fail(k);
+      throw new ParleyError('PARLEY_ERR_INVALID_CREDENTIALS');
+    }
+    for (const k of keys) this.throttle.reset(k);
+    return user;
+  }
+
+  /** The session and user of a bearer token; PARLEY_ERR_UNAUTHENTICATED when it is not (or no longer) valid. */
+  async authenticate(token: string): Promise<Principal> {
+    const session = token.startsWith(TOKEN_PREFIX)
+      ? await this.ctx.store.repos.sessions.byTokenHash(sha256(token))
+      : undefined;
+    return this.principal(session);
+  }
+
+  /** Re-checks a session (for long-lived connections). */
+  async check(tenantId: string, sessionId: string): Promise<Principal> {
+    return this.principal(await this.ctx.store.repos.sessions.get(tenantId, sessionId), false);
+  }
+
+  private async principal(session: Session | undefined, touch = true): Promise<Principal> {
+    const now = this.ctx.clock.now();
+    if (!session || session.revokedAt !== null || session.expiresAt <= now) {
+      throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED', 'The session is not valid; sign in again');
+    }
+    const user = await this.ctx.store.repos.users.get(session.tenantId, session.userId);
+    if (!user || user.disabledAt !== null)
+      throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED', 'The account is disabled');
+    if (touch && now - session.lastSeenAt > TOUCH_EVERY_MS) {
+      await this.ctx.store.repos.sessions.touch(session.tenantId, session.id, now);
+    }
+    return { session, user };
+  }
+
+  listSessions(p: Principal): Promise<Session[]> {
+    return this.ctx.store.repos.sessions.listActive(p.user.tenantId, p.user.id, this.ctx.clock.now());
+  }
+
+  /** Revokes one session of the principal's user (their own, or logout when it is the current one). */
+  async revoke(p: Principal, sessionId: string): Promise<void> {
+    const ids = await this.ctx.store.repos.sessions.revoke(p.user.tenantId, p.user.id, this.ctx.clock.now(), {
+      ids: [sessionId],
+    });
+    if (ids.length === 0) throw notFound('session');
+    await publishRevoked(this.ctx, p.user.tenantId, p.user.id, ids);
+  }
+
+  /** A one-time ticket for opening the event WebSocket from a browser (no token in URLs). */
+  async createTicket(p: Principal): Promise<{ ticket: string; expiresAt: number }> {
+    const ticket = randomBytes(24).toString('base64url');
+    const expiresAt = this.ctx.clock.now() + this.options.ticketTtlSeconds * 1000;
+    await this.ctx.store.repos.sessions.insertTicket(p.session.tenantId, p.session.id, sha256(ticket), expiresAt);
+    return { ticket, expiresAt };
+  }
+
+  async redeemTicket(ticket: string): Promise<Principal> {
+    const session = await this.ctx.store.repos.sessions.consumeTicket(sha256(ticket), this.ctx.clock.now());
+    return this.principal(session);
+  }
+
+  /** Housekeeping: drops expired tickets and sessions that ended over a day ago. */
+  purge(): Promise<void> {
+    return this.ctx.store.repos.sessions.purge(this.ctx.clock.now(), 86_400_000);
+  }
+}
+
+/** Tells every node that these sessions are gone, so open connections on them close at once. */
+export async function publishRevoked(ctx: CoreContext, tenantId: string, userId: string, sessionIds: string[]) {
+  for (const sessionId of sessionIds) await ctx.bus.publish('session.revoked', { tenantId, userId, sessionId });
+}

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import { type Engine, migrate, ping } from '../platform/store/connect.js';
+import type { Database } from '../platform/store/schema.js';
+import { SessionRepository } from './sessions/repository.js';
+import { TenantRepository } from './tenants/repository.js';
+import { CredentialRepository, UserRepository } from './users/repository.js';
+
+/** The repositories of the core, bound to one executor (the database or a transaction). */
+export function repositories(db: Kysely<Database>) {
+  return {
+    tenants: new TenantRepository(db),
+    users: new UserRepository(db),
+    credentials: new CredentialRepository(db),
+    sessions: new SessionRepository(db),
+  };
+}
+export type Repositories = ReturnType<typeof repositories>;
+
+/** The core's access to durable state: repositories plus transactions over all of them. */
+export class Store {
+  readonly repos: Repositories;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly engine: Engine,
+  ) {
+    this.repos = repositories(db);
+  }
+
+  /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
+  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(repositories(trx)));
+  }
+
+  migrate(): Promise<string[]> {
+    return migrate(this.db, this.engine);
+  }
+
+  ping(): Promise<void> {
+    return ping(this.db);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

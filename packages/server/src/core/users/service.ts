@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { Role, User as UserDto } from '@parley/api';
+import type { CoreContext } from '../context.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import { publishRevoked } from '../sessions/service.js';
+import { type CredentialParams, deriveCredentials, generatePassword } from './credentials.js';
+import type { User, UserPatch } from './repository.js';
+
+export interface CreateUserInput {
+  local: string;
+  /** One of the tenant's domains; the primary one when omitted. */
+  domain?: string | undefined;
+  displayName?: string | undefined;
+  email?: string | undefined;
+  numbers?: string[] | undefined;
+  role?: Role | undefined;
+  /** Generated (and returned once) when omitted. */
+  password?: string | undefined;
+}
+
+/** Who asks for a change; decides which roles may be granted. Absent for the CLI (the operator). */
+export interface Actor {
+  role: Role;
+  userId?: string;
+}
+
+export const userView = (u: User): UserDto => ({
+  id: u.id,
+  address: `${u.local}@${u.domain}`,
+  local: u.local,
+  domain: u.domain,
+  tenantId: u.tenantId,
+  displayName: u.displayName,
+  email: u.email,
+  numbers: u.numbers,
+  role: u.role,
+  disabled: u.disabledAt !== null,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function checkGrant(actor: Actor | undefined, role: Role | undefined) {
+  if (role === 'system-admin' && actor && actor.role !== 'system-admin') {
+    throw forbidden('only a system administrator can grant the system-admin role');
+  }
+}
+
+/** Users of a tenant and their credentials. */
+export class UserService {
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly params: CredentialParams,
+  ) {}
+
+  async create(tenantId: string, input: CreateUserInput, actor?: Actor): Promise<{ user: User; password?: string }> {
+    checkGrant(actor, input.role);
+    const tenant = await this.ctx.store.repos.tenants.get(tenantId);
+    if (!tenant) throw notFound('tenant');
+    const domain = input.domain ?? tenant.domains[0];
+    if (!domain || !tenant.domains.includes(domain))
+      throw invalid('domain', `${domain} is not a domain of this tenant`);
+    const checked = await this.ctx.hooks.run('user.beforeCreate', {
+      tenantId,
+      local: input.local,
+      domain,
+      role: input.role ?? 'user',
+    });
+    const generated = input.password === undefined ? generatePassword() : undefined;
+    const password = input.password ?? (generated as string);
+    const credentials = await deriveCredentials(checked.local, checked.domain, password, this.params);
+    const now = this.ctx.clock.now();
+    const user: User = {
+      id: randomUUID(),
+      tenantId,
+      local: checked.local,
+      domain: checked.domain,
+      displayName: input.displayName ?? capitalise(checked.local),
+      email: input.email ?? null,
+      numbers: input.numbers ?? [],
+      role: checked.role,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.ctx.store.transaction(async (r) => {
+      if (await r.users.byAddress(tenantId, user.local, user.domain)) {
+        throw conflict(`user ${user.local}@${user.domain} already exists`);
+      }
+      await r.users.insert(user);
+      await r.credentials.set(tenantId, user.id, credentials, now);
+    });
+    await this.ctx.bus.publish('user.created', { tenantId, userId: user.id, user: userView(user) });
+    this.ctx.log.info({ tenantId, userId: user.id, address: `${user.local}@${user.domain}` }, 'user created');
+    return generated ? { user, password: generated } : { user };
+  }
+
+  async get(tenantId: string, userId: string): Promise<User> {
+    const u = await this.ctx.store.repos.users.get(tenantId, userId);
+    if (!u) throw notFound('user');
+    return u;
+  }
+
+  list(tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
+    return this.ctx.store.repos.users.list(tenantId, options);
+  }
+
+  /** Finds `local@domain` through the tenant of its domain. */
+  async byAddress(address: string): Promise<User | undefined> {
+    const at = address.lastIndexOf('@');
+    const tenant = await this.ctx.store.repos.tenants.byDomain(address.slice(at + 1));
+    return tenant && this.ctx.store.repos.users.byAddress(tenant.id, address.slice(0, at), address.slice(at + 1));
+  }
+
+  async update(
+    tenantId: string,
+    userId: string,
+    patch: Omit<UserPatch, 'disabledAt'> & { disabled?: boolean },
+    actor?: Actor,
+  ): Promise<User> {
+    checkGrant(actor, patch.role);
+    const current = await this.get(tenantId, userId);
+    if (current.role === 'system-admin' && actor && actor.role !== 'system-admin') {
+      throw forbidden('only a system administrator can change a system administrator');
+    }
+    if (actor?.userId === userId && (patch.disabled || (patch.role && patch.role !== current.role))) {
+      throw forbidden('you cannot disable yourself or change your own role');
+    }
+    const { disabled, ...rest } = patch;
+    const now = this.ctx.clock.now();
+    const changes: UserPatch = { ...rest };
+    if (disabled !== undefined) changes.disabledAt = disabled ? (current.disabledAt ?? now) : null;
+    const revoked = await this.ctx.store.transaction(async (r) => {
+      await r.users.update(tenantId, userId, changes, now);
+      return disabled ? r.sessions.revoke(tenantId, userId, now) : [];
+    });
+    await publishRevoked(this.ctx, tenantId, userId, revoked);
+    const user = await this.get(tenantId, userId);
+    await this.ctx.bus.publish('user.updated', { tenantId, userId, user: userView(user) });
+    return user;
+  }
+
+  async remove(tenantId: string, userId: string, actor?: Actor): Promise<void> {
+    const current = await this.get(tenantId, userId);
+    if (current.role === 'system-admin' && actor && actor.role !== 'system-admin') {
+      throw forbidden('only a system administrator can remove a system administrator');
+    }
+    if (actor?.userId === userId) throw forbidden('you cannot remove yourself');
+    const revoked = await this.ctx.store.transaction(async (r) => {
+      const ids = await r.sessions.revoke(tenantId, userId, this.ctx.clock.now());
+      await r.users.delete(tenantId, userId);
+      return ids;
+    });
+    await publishRevoked(this.ctx, tenantId, userId, revoked);
+    await this.ctx.bus.publish('user.deleted', { tenantId, userId });
+    this.ctx.log.info({ tenantId, userId }, 'user removed');
+  }
+
+  /**
+   * Replaces every secret derived from the password and revokes the user's sessions but `keepSessionId`.
+   * Returns the password when it was generated here.
+   */
+  async setPassword(
+    tenantId: string,
+    userId: string,
+    password: string | undefined,
+    options: { keepSessionId?: string; actor?: Actor } = {},
+  ): Promise<string | undefined> {
+    const user = await this.get(tenantId, userId);
+    if (user.role === 'system-admin' && options.actor && options.actor.role !== 'system-admin') {
+      throw forbidden("only a system administrator can set a system administrator's password");
+    }
+    const generated = password === undefined ? generatePassword() : undefined;
+    const credentials = await deriveCredentials(
+      user.local,
+      user.domain,
+      password ?? (generated as string),
+      this.params,
+    );
+    const now = this.ctx.clock.now();
+    const revoked = await this.ctx.store.transaction(async (r) => {
+      await r.credentials.set(tenantId, userId, credentials, now);
+      return r.sessions.revoke(tenantId, userId, now, options.keepSessionId ? { exceptId: options.keepSessionId } : {});
+    });
+    await publishRevoked(this.ctx, tenantId, userId, revoked);
+    return generated;
+  }
+}

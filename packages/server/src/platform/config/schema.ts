@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1).describe('Bind address (IPv4, IPv6 or host name)');
+
+/**
+ * The one configuration schema: types, defaults, validation and `docs/configuration.md` come from
+ * here. Every listener has its own bind address and port (DESIGN §5).
+ */
+export const ConfigSchema = z.strictObject({
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Data folder: the SQLite database and, later, attachments and recordings.'),
+  database: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://')
+        .optional()
+        .describe(
+          '`sqlite:PATH` or `postgres://user@host:port/db`; default SQLite file parley.sqlite in the data folder.',
+        ),
+      poolSize: z.number().int().min(1).max(200).default(10).describe('Connections in the PostgreSQL pool'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z
+        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info')
+        .describe('Minimum log level'),
+      format: z
+        .enum(['auto', 'json', 'pretty'])
+        .default('auto')
+        .describe('`auto` is pretty on a terminal and JSON otherwise'),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: host.default('127.0.0.1'),
+      port: port
+        .default(8080)
+        .describe('HTTP port for the API, the event WebSocket and the web app; 0 picks a free one'),
+      bodyLimit: z
+        .number()
+        .int()
+        .min(1024)
+        .max(100 * 1024 * 1024)
+        .default(1024 * 1024)
+        .describe('Largest request body in bytes (413 above)'),
+      trustProxy: z
+        .boolean()
+        .default(false)
+        .describe('Take the client address from X-Forwarded-For (behind a load balancer)'),
+      heartbeatSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(25)
+        .describe('Heartbeat interval on the event WebSocket'),
+      shutdownGraceSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(600)
+        .default(10)
+        .describe('How long shutdown waits for in-flight requests'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      sessionTtlHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 365)
+        .default(24 * 30)
+        .describe('Lifetime of a login session'),
+      ticketTtlSeconds: z
+        .number()
+        .int()
+        .min(5)
+        .max(300)
+        .default(30)
+        .describe('Lifetime of a one-time WebSocket ticket'),
+      scryptCost: z
+        .number()
+        .int()
+        .refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'must be a power of two of at least 1024')
+        .default(32768)
+        .describe('scrypt N for new password hashes'),
+      scramIterations: z
+        .number()
+        .int()
+        .min(4096)
+        .max(1_000_000)
+        .default(4096)
+        .describe('PBKDF2 iterations of the SCRAM-SHA-256 keys (XMPP)'),
+      throttle: z
+        .strictObject({
+          maxFailures: z
+            .number()
+            .int()
+            .min(1)
+            .max(1000)
+            .default(5)
+            .describe('Failed logins (per account and per client address) before throttling'),
+          windowSeconds: z.number().int().min(1).default(900).describe('How long failures are remembered'),
+          baseDelaySeconds: z
+            .number()
+            .min(0.1)
+            .default(1)
+            .describe('First lock-out; doubles with each further failure'),
+          maxDelaySeconds: z.number().min(1).default(900).describe('Longest lock-out'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  bootstrap: z
+    .strictObject({
+      demoTenant: z
+        .boolean()
+        .default(true)
+        .describe('On first start with an empty database, create tenant example.test with alice, bob, carol and admin'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Short environment names kept for convenience; every other leaf is PARLEY_<PATH_IN_SNAKE_CASE>. */
+export const envAliases: Record<string, string> = {
+  PARLEY_DATA: 'dataDir',
+  PARLEY_DB: 'database.url',
+};

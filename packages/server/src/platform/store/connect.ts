@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, type Migration as KyselyMigration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../log.js';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface ConnectOptions {
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…` */
+  url: string;
+  poolSize?: number;
+  /** PostgreSQL schema to use (tests isolate themselves in one). */
+  schema?: string;
+  log?: Logger;
+}
+
+/** The default database URL: SQLite in the data folder. */
+export const defaultDatabaseUrl = (dataDir: string) => `sqlite:${join(dataDir, 'parley.sqlite')}`;
+
+export const engineOf = (url: string): Engine => (url.startsWith('sqlite:') ? 'sqlite' : 'postgres');
+
+/** Opens a kysely instance on SQLite (better-sqlite3) or PostgreSQL (pg). */
+export function connect(options: ConnectOptions): { db: Kysely<Database>; engine: Engine } {
+  const engine = engineOf(options.url);
+  if (engine === 'sqlite') {
+    const file = options.url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('synchronous = NORMAL');
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine };
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // int8 columns hold epoch milliseconds, well inside Number's exact range.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === pg.types.builtins.INT8
+          ? Number
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', (err) => options.log?.warn({ err }, 'idle PostgreSQL connection failed'));
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine };
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(db: Kysely<Database>, engine: Engine): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: {
+      async getMigrations() {
+        const out: Record<string, KyselyMigration> = {};
+        for (const m of migrations) out[m.name] = { up: (d) => m.up(d, engine) };
+        return out;
+      },
+    },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Cheap round trip for readiness checks. */
+export async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

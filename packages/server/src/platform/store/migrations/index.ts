@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { Engine } from '../connect.js';
+import { identity } from './001-identity.js';
+
+/**
+ * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
+ * (column types, full-text indexes) in one place.
+ */
+export interface Migration {
+  name: string;
+  up(db: Kysely<unknown>, engine: Engine): Promise<void>;
+}
+
+/** All migrations in order. Names are never changed once released. */
+export const migrations: Migration[] = [identity];

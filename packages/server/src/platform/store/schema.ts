@@ -1,0 +1,81 @@
+/** Table types of the store. Timestamps are epoch milliseconds in both engines. */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  country: string | null;
+  area_code: string | null;
+  created_at: number;
+}
+
+export interface TenantDomainsTable {
+  domain: string;
+  tenant_id: string;
+  is_primary: number;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  local: string;
+  domain: string;
+  display_name: string;
+  email: string | null;
+  role: 'user' | 'tenant-admin' | 'system-admin';
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserNumbersTable {
+  tenant_id: string;
+  user_id: string;
+  position: number;
+  number: string;
+}
+
+export interface CredentialsTable {
+  tenant_id: string;
+  user_id: string;
+  /** `$scrypt$N$r$p$salt$hash` (base64) */
+  password_hash: string;
+  scram_sha256_salt: string;
+  scram_sha256_iterations: number;
+  scram_sha256_stored_key: string;
+  scram_sha256_server_key: string;
+  /** SIP digest realm the HA1 values were made for (the user's domain). */
+  sip_realm: string;
+  sip_ha1_md5: string;
+  sip_ha1_sha256: string;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  token_hash: string;
+  user_agent: string | null;
+  address: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface TicketsTable {
+  ticket_hash: string;
+  tenant_id: string;
+  session_id: string;
+  expires_at: number;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  tenant_domains: TenantDomainsTable;
+  users: UsersTable;
+  user_numbers: UserNumbersTable;
+  credentials: CredentialsTable;
+  sessions: SessionsTable;
+  event_tickets: TicketsTable;
+}
