@@ -2,6 +2,7 @@
 // Runs node's own test runner (through tsx) over one suite:
 //   unit     every *.test.ts under packages/*/src and packages/*/test, except test/interop
 //   interop  packages/*/test/interop/**/*.test.ts (real peers; see scripts/setup-interop.sh)
+//   all      both, in one run (what .ci/run uses, so one summary counts everything)
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=login).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -10,6 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const [suite = 'unit', ...extra] = process.argv.slice(2);
+if (!['unit', 'interop', 'all'].includes(suite)) {
+  console.error(`usage: run-tests.mjs unit|interop|all [node --test options]`);
+  process.exit(2);
+}
 
 function walk(dir, out = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -23,7 +28,7 @@ function walk(dir, out = []) {
 
 const interop = (f) => f.split(sep).includes('interop');
 const files = walk(join(root, 'packages'))
-  .filter((f) => (suite === 'interop' ? interop(f) : !interop(f)))
+  .filter((f) => suite === 'all' || (suite === 'interop' ? interop(f) : !interop(f)))
   .sort();
 if (files.length === 0) {
   console.error(`no test files for suite "${suite}"`);

@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../src/core/store.js';
+import { connect } from '../../src/platform/store/connect.js';
+import { storeContract } from './store.contract.js';
+
+storeContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-store-'));
+  const { db, engine } = connect({ url: `sqlite:${join(dir, 'test.sqlite')}` });
+  const store = new Store(db, engine);
+  await store.migrate();
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Store } from '../../src/core/store.js';
+import { connect } from '../../src/platform/store/connect.js';
+import { storeContract } from '../contract/store.contract.js';
+import { postgresUrl, requirePeer } from '../support/interop.js';
+
+/** Runs `sql` on a short-lived connection (schema setup and teardown). */
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const skipped = await requirePeer('PostgreSQL', () => admin('select 1'));
+if (!skipped) {
+  storeContract('postgres', async () => {
+    // Each run gets its own schema, so runs never see each other's rows.
+    const schema = `parley_test_${randomBytes(6).toString('hex')}`;
+    await admin(`create schema ${schema}`);
+    const { db, engine } = connect({ url: postgresUrl, schema, poolSize: 4 });
+    const store = new Store(db, engine);
+    await store.migrate();
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        await admin(`drop schema ${schema} cascade`);
+      },
+    };
+  });
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Makes sure the real peers of the interop suite run on loopback, installing them with apt when
+# missing. Idempotent; safe to run before every `npm run test:interop`.
+#   PostgreSQL  127.0.0.1:5432, database "test", trust auth for the current user
+set -euo pipefail
+
+log() { printf 'setup-interop: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+ensure_postgres() {
+  if ! command -v pg_isready >/dev/null; then
+    log 'installing PostgreSQL'
+    apt_install postgresql
+  fi
+  if ! pg_ready; then
+    local version
+    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$version" ] || { log 'no PostgreSQL cluster found'; exit 1; }
+    log "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+  fi
+  pg_ready || { log 'PostgreSQL did not come up on 127.0.0.1:5432'; exit 1; }
+  local me
+  me=$(id -un)
+  if ! psql -h 127.0.0.1 -d test -c 'select 1' >/dev/null 2>&1; then
+    log "creating role $me and database test"
+    as_root su postgres -c "psql -q -c \"do \\\$\\\$ begin if not exists (select from pg_roles where rolname = '$me') then create role \\\"$me\\\" login superuser; end if; end \\\$\\\$\"" || true
+    as_root su postgres -c "createdb -O '$me' test" 2>/dev/null || true
+  fi
+  psql -h 127.0.0.1 -d test -c 'select 1' >/dev/null
+  log 'PostgreSQL ready on 127.0.0.1:5432'
+}
+
+ensure_postgres
