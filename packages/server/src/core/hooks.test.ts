@@ -9,10 +9,15 @@ const value = { tenantId: 't', local: 'bob', domain: 'a.test', role: 'user' as c
 test('hooks run by priority, each seeing the previous value', async () => {
   const hooks = new Hooks(pino({ level: 'silent' }));
   const order: string[] = [];
-  hooks.register('user.beforeCreate', 'second', (v) => {
-    order.push('second');
-    return { ...v, local: `${v.local}-2` };
-  }, 10);
+  hooks.register(
+    'user.beforeCreate',
+    'second',
+    (v) => {
+      order.push('second');
+      return { ...v, local: `${v.local}-2` };
+    },
+    10,
+  );
   hooks.register('user.beforeCreate', 'first', (v) => {
     order.push('first');
     return { ...v, local: `${v.local}-1` };

@@ -144,7 +144,12 @@ export function storeContract(engine: string, open: StoreFactory): void {
       const carol = await store.repos.users.byAddress(a.id, 'carol', 'a.test');
       assert.ok(carol);
       assert.equal(
-        await store.repos.users.update(a.id, carol.id, { displayName: 'Carol C', numbers: ['200'], disabledAt: T0 + 7 }, T0 + 8),
+        await store.repos.users.update(
+          a.id,
+          carol.id,
+          { displayName: 'Carol C', numbers: ['200'], disabledAt: T0 + 7 },
+          T0 + 8,
+        ),
         true,
       );
       const got = await store.repos.users.get(a.id, carol.id);
@@ -194,7 +199,11 @@ export function storeContract(engine: string, open: StoreFactory): void {
       assert.deepEqual(await store.repos.sessions.revoke(b.id, alice.id, T0), [], 'other tenant revokes nothing');
       const revoked = await store.repos.sessions.revoke(a.id, alice.id, T0 + 60, { exceptId: s1.id });
       assert.deepEqual(revoked.sort(), [s2.id, old.id].sort());
-      assert.deepEqual(await store.repos.sessions.revoke(a.id, alice.id, T0 + 61, { ids: [s2.id] }), [], 'already revoked');
+      assert.deepEqual(
+        await store.repos.sessions.revoke(a.id, alice.id, T0 + 61, { ids: [s2.id] }),
+        [],
+        'already revoked',
+      );
       assert.equal((await store.repos.sessions.get(a.id, s2.id))?.revokedAt, T0 + 60);
       assert.deepEqual(
         (await store.repos.sessions.listActive(a.id, alice.id, T0)).map((s) => s.id),
@@ -203,14 +212,22 @@ export function storeContract(engine: string, open: StoreFactory): void {
     });
 
     test('tickets: consumed once, refused when expired', async () => {
-      const [s1] = await store.repos.sessions.listActive(a.id, (await store.repos.users.byAddress(a.id, 'alice', 'a.test'))?.id ?? '', T0);
+      const [s1] = await store.repos.sessions.listActive(
+        a.id,
+        (await store.repos.users.byAddress(a.id, 'alice', 'a.test'))?.id ?? '',
+        T0,
+      );
       assert.ok(s1);
       await store.repos.sessions.insertTicket(a.id, s1.id, 'ticket-1', T0 + 30);
       await store.repos.sessions.insertTicket(a.id, s1.id, 'ticket-2', T0 + 30);
       assert.equal((await store.repos.sessions.consumeTicket('ticket-1', T0 + 1))?.id, s1.id);
       assert.equal(await store.repos.sessions.consumeTicket('ticket-1', T0 + 1), undefined, 'one use only');
       assert.equal(await store.repos.sessions.consumeTicket('ticket-2', T0 + 30), undefined, 'expired');
-      assert.equal(await store.repos.sessions.consumeTicket('ticket-2', T0 + 1), undefined, 'gone after the expired try');
+      assert.equal(
+        await store.repos.sessions.consumeTicket('ticket-2', T0 + 1),
+        undefined,
+        'gone after the expired try',
+      );
     });
 
     test('sessions: purge drops ended sessions after the keep period', async () => {

@@ -47,7 +47,9 @@ if (!skipped) {
       'admin-password',
     );
     assert.equal(adminPw, undefined);
-    const { token } = await api1.request('auth.login', { body: { user: 'admin@example.test', password: 'admin-password' } });
+    const { token } = await api1.request('auth.login', {
+      body: { user: 'admin@example.test', password: 'admin-password' },
+    });
     const adminApi = api1.withToken(token);
     const created = await adminApi.request('admin.users.create', {
       body: { local: 'dave', displayName: 'Dave Doe', numbers: ['+49 711 123456', '103'], password: 'dave-password' },
@@ -63,7 +65,9 @@ if (!skipped) {
     const { http: url2 } = await second.start();
     try {
       const api2 = createClient({ baseUrl: url2 });
-      const login = await api2.request('auth.login', { body: { user: 'dave@example.test', password: 'dave-password' } });
+      const login = await api2.request('auth.login', {
+        body: { user: 'dave@example.test', password: 'dave-password' },
+      });
       const me = await api2.withToken(login.token).request('me.get', {});
       assert.deepEqual(me.numbers, ['+49 711 123456', '103']);
       // The session from before the restart is still valid: sessions live in the store.

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LoginThrottle } from './throttle.js';
 
-const clock = { t: 0, now() { return this.t; } };
+const clock = {
+  t: 0,
+  now() {
+    return this.t;
+  },
+};
 const options = { maxFailures: 3, windowSeconds: 60, baseDelaySeconds: 2, maxDelaySeconds: 10 };
 
 test('locks after maxFailures with exponential backoff up to the maximum', () => {

@@ -21,7 +21,9 @@ test('SCRAM-SHA-256 keys complete the RFC 7677 example exchange', async () => {
     'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0',
   ].join(',');
   // The server proves itself with ServerSignature = HMAC(ServerKey, AuthMessage) …
-  const serverSignature = createHmac('sha256', Buffer.from(keys.serverKey, 'base64')).update(authMessage).digest('base64');
+  const serverSignature = createHmac('sha256', Buffer.from(keys.serverKey, 'base64'))
+    .update(authMessage)
+    .digest('base64');
   assert.equal(serverSignature, '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
   // … and checks the client's proof using only StoredKey.
   const proof = Buffer.from('dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=', 'base64');
@@ -41,7 +43,10 @@ test('SIP digest HA1 matches RFC 2617 (MD5) and completes the RFC 7616 SHA-256 e
 });
 
 test('derived credentials hold no plaintext and use the domain as SIP realm', async () => {
-  const c = await deriveCredentials('alice', 'example.test', 'S3cret-pass', { scryptCost: 1024, scramIterations: 4096 });
+  const c = await deriveCredentials('alice', 'example.test', 'S3cret-pass', {
+    scryptCost: 1024,
+    scramIterations: 4096,
+  });
   assert.ok(!JSON.stringify(c).includes('S3cret-pass'));
   assert.equal(c.sip.realm, 'example.test');
   assert.equal(c.sip.ha1Md5, sipHa1('md5', 'alice', 'example.test', 'S3cret-pass'));
