@@ -29,13 +29,13 @@ export async function openCore(options: ServerOptions): Promise<Core> {
   const { config } = options;
   const log = options.log ?? createLogger(config.log);
   const url = config.database.url ?? defaultDatabaseUrl(config.dataDir);
-  const { db, engine } = connect({
+  const { db, engine, schema } = connect({
     url,
     poolSize: config.database.poolSize,
     log,
     ...(options.dbSchema && { schema: options.dbSchema }),
   });
-  const store = new Store(db, engine);
+  const store = new Store(db, engine, schema);
   try {
     const applied = await store.migrate();
     if (applied.length > 0) log.info({ engine, applied }, 'database migrated');

@@ -23,6 +23,8 @@ export class Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly engine: Engine,
+    /** PostgreSQL schema, when the store lives in one of its own. */
+    readonly schema?: string,
   ) {
     this.repos = repositories(db);
   }
@@ -33,7 +35,7 @@ export class Store {
   }
 
   migrate(): Promise<string[]> {
-    return migrate(this.db, this.engine);
+    return migrate(this.db, this.engine, this.schema);
   }
 
   ping(): Promise<void> {

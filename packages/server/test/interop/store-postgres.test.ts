@@ -23,7 +23,7 @@ if (!skipped) {
     const schema = `parley_test_${randomBytes(6).toString('hex')}`;
     await admin(`create schema ${schema}`);
     const { db, engine } = connect({ url: postgresUrl, schema, poolSize: 4 });
-    const store = new Store(db, engine);
+    const store = new Store(db, engine, schema);
     await store.migrate();
     return {
       store,

@@ -24,7 +24,7 @@ export const defaultDatabaseUrl = (dataDir: string) => `sqlite:${join(dataDir, '
 export const engineOf = (url: string): Engine => (url.startsWith('sqlite:') ? 'sqlite' : 'postgres');
 
 /** Opens a kysely instance on SQLite (better-sqlite3) or PostgreSQL (pg). */
-export function connect(options: ConnectOptions): { db: Kysely<Database>; engine: Engine } {
+export function connect(options: ConnectOptions): { db: Kysely<Database>; engine: Engine; schema?: string } {
   const engine = engineOf(options.url);
   if (engine === 'sqlite') {
     const file = options.url.slice('sqlite:'.length);
@@ -49,13 +49,19 @@ export function connect(options: ConnectOptions): { db: Kysely<Database>; engine
     },
   });
   pool.on('error', (err) => options.log?.warn({ err }, 'idle PostgreSQL connection failed'));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    engine,
+    ...(options.schema && { schema: options.schema }),
+  };
 }
 
 /** Applies every pending migration; returns the names applied. */
-export async function migrate(db: Kysely<Database>, engine: Engine): Promise<string[]> {
+export async function migrate(db: Kysely<Database>, engine: Engine, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
+    // With a schema of our own, keep kysely's bookkeeping tables in it too.
+    ...(schema && { migrationTableSchema: schema }),
     provider: {
       async getMigrations() {
         const out: Record<string, KyselyMigration> = {};
