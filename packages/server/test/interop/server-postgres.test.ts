@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { createClient } from '@parley/api';
-import pg from 'pg';
 import pino from 'pino';
 import { createServer } from '../../src/create-server.js';
 import { loadConfig } from '../../src/platform/config/load.js';
-import { postgresUrl, requirePeer } from '../support/interop.js';
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+import { postgresAdmin as admin, postgresUrl, requirePeer } from '../support/interop.js';
 
 const skipped = await requirePeer('PostgreSQL', () => admin('select 1'));
 if (!skipped) {

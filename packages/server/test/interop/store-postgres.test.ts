@@ -1,20 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { storeContract } from '../contract/store.contract.js';
-import { postgresUrl, requirePeer } from '../support/interop.js';
-
-/** Runs `sql` on a short-lived connection (schema setup and teardown). */
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+import { postgresAdmin as admin, postgresUrl, requirePeer } from '../support/interop.js';
 
 const skipped = await requirePeer('PostgreSQL', () => admin('select 1'));
 if (!skipped) {

@@ -18,3 +18,15 @@ export async function requirePeer(name: string, probe: () => Promise<unknown>): 
 
 /** The PostgreSQL the interop suite uses; the machine's own unless PARLEY_TEST_PG says otherwise. */
 export const postgresUrl = process.env.PARLEY_TEST_PG ?? 'postgres://root@127.0.0.1:5432/test';
+
+/** Runs one statement on a short-lived PostgreSQL connection (schema setup and teardown). */
+export async function postgresAdmin(sql: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

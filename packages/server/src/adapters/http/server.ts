@@ -44,10 +44,12 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: string)
   if (!schema) return undefined;
   const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (r.success) return r.data;
-  const details = r.error.issues.map((i) => ({
-    path: [where, ...i.path.map(String)].join('.'),
-    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-  }));
+  // An unknown field is reported at its own path (`body.foo`), one detail per field.
+  const details = r.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: [where, ...i.path.map(String), key].join('.'), message: 'unknown field' }))
+      : [{ path: [where, ...i.path.map(String)].join('.'), message: i.message }],
+  );
   throw new ParleyError('PARLEY_ERR_VALIDATION', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
 }
 
@@ -92,6 +94,8 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
+  // JSON is the only request body the API takes; anything else (text/plain included) is 415.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
     if (err instanceof ParleyError) {
