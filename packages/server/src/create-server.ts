@@ -4,8 +4,10 @@ import { buildHttp } from './adapters/http/server.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import type { CoreContext } from './core/context.js';
 import type { EventMap } from './core/events.js';
+import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
 import { type Core, createCore } from './core/index.js';
+import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
 import { MemoryBus } from './platform/bus/memory.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -15,6 +17,9 @@ import { createMetrics } from './platform/metrics.js';
 import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** The features every server runs; later capabilities (presence, directory sync …) join this list. */
+const coreFeatures: Feature[] = [sessionHousekeeping];
 
 export interface ServerOptions {
   config: Config;
@@ -92,17 +97,14 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       ),
     }),
   });
-  const housekeeping = setInterval(
-    () => void core.auth.purge().catch((err) => log.warn({ err }, 'session purge failed')),
-    3_600_000,
-  );
-  housekeeping.unref();
+  const features = new FeatureHost(core);
 
   return {
     core,
     http,
     async start() {
       if (config.bootstrap.demoTenant) await seedDemoTenant(core);
+      await features.start(coreFeatures);
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -117,7 +119,6 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     async stop() {
       if (stopping) return;
       stopping = true;
-      clearInterval(housekeeping);
       log.info('shutting down: no new connections, finishing requests in flight');
       const grace = setTimeout(() => {
         log.warn('shutdown grace period over; closing remaining connections');
@@ -126,6 +127,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       grace.unref();
       await http.close();
       clearTimeout(grace);
+      await features.stop();
       await closeCore(core);
       log.info('stopped');
     },
