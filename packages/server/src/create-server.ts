@@ -103,9 +103,10 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     core,
     http,
     async start() {
+      // Bind first: a taken port must fail before the demo accounts (and their one-time passwords) exist.
+      await http.listen({ host: config.http.host, port: config.http.port });
       if (config.bootstrap.demoTenant) await seedDemoTenant(core);
       await features.start(coreFeatures);
-      await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.http.port;
       const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;

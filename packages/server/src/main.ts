@@ -60,13 +60,14 @@ async function readStdinPassword(): Promise<string> {
   if (process.stdin.isTTY) throw new CliError('--password-stdin needs the password on standard input');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return arg(
-    Password,
+  const r = Password.safeParse(
     Buffer.concat(chunks)
       .toString('utf8')
       .replace(/\r?\n$/, ''),
-    'password',
   );
+  // Unlike other arguments, the value is never echoed back.
+  if (!r.success) throw new CliError(`password: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
 }
 
 async function resolveUser(core: Core, address: string) {
@@ -78,7 +79,10 @@ async function resolveUser(core: Core, address: string) {
 async function serve(flags: CommonFlags & { httpHost?: string; httpPort?: string; logLevel?: string }) {
   const overrides: Record<string, unknown> = {};
   if (flags.httpHost !== undefined) overrides['http.host'] = flags.httpHost;
-  if (flags.httpPort !== undefined) overrides['http.port'] = Number(flags.httpPort);
+  if (flags.httpPort !== undefined) {
+    if (!/^\d+$/.test(flags.httpPort)) throw new CliError(`--http-port "${flags.httpPort}": must be a port number`);
+    overrides['http.port'] = Number(flags.httpPort);
+  }
   if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
   const config = configFrom(flags, overrides);
   const log = createLogger(config.log);

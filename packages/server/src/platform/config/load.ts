@@ -113,7 +113,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
       file,
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
-        message: e.message.split('\n')[0] ?? e.message,
+        message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
       })),
     );
   }
@@ -138,19 +138,35 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const file = options.file ?? env.PARLEY_CONFIG;
   let input: Record<string, unknown> = file ? readConfigFile(file) : {};
   const fromEnv: Record<string, unknown> = {};
+  // Where a setting that is not from the file came from, for error messages.
+  const origin = new Map<string, { from: string; value: unknown }>();
   for (const leaf of configLeaves()) {
-    const raw = env[leaf.env] ?? env[envName(leaf.path)];
-    if (raw !== undefined) setPath(fromEnv, leaf.path, coerce(leaf, raw));
+    const name = env[leaf.env] !== undefined ? leaf.env : envName(leaf.path);
+    const raw = env[name];
+    if (raw === undefined) continue;
+    const value = coerce(leaf, raw);
+    setPath(fromEnv, leaf.path, value);
+    origin.set(leaf.path.join('.'), { from: name, value });
   }
   input = deepMerge(input, fromEnv);
   for (const [path, value] of Object.entries(options.overrides ?? {})) {
-    if (value !== undefined) setPath(input, path.split('.'), value);
+    if (value === undefined) continue;
+    setPath(input, path.split('.'), value);
+    if (origin.get(path)?.value !== value) origin.set(path, { from: 'command line', value });
   }
   const result = ConfigSchema.safeParse(input);
   if (!result.success) {
+    const issues = result.error.issues.flatMap((i) =>
+      // One issue per unknown key, with the key in its path.
+      i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ path: [...i.path, k], message: 'unknown key' })) : [i],
+    );
     throw new ConfigError(
       file ?? 'environment and flags',
-      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      issues.map((i) => {
+        const path = i.path.join('.');
+        const from = origin.get(path)?.from;
+        return { path, message: from ? `${i.message} (from ${from})` : i.message };
+      }),
     );
   }
   const config = result.data;
