@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { assertOk, killChildren, runCli, type Sandbox, sandbox, tenantsJson } from './support/cli.js';
+import { test } from 'node:test';
+import { assertOk, fileSandbox, runCli, tenantsJson } from './support/cli.js';
 
-let sb: Sandbox;
-before(() => {
-  sb = sandbox();
-});
-after(() => {
-  killChildren();
-  sb.cleanup();
-});
+const sb = fileSandbox();
 
 test('migrate creates and migrates the database, and is idempotent', async () => {
   const first = await sb.run(['migrate']);

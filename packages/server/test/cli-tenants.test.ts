@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  assertOk,
-  assertOneLineError,
-  canLogin,
-  killChildren,
-  type Sandbox,
-  sandbox,
-  tenantsJson,
-  usersJson,
-} from './support/cli.js';
+import { test } from 'node:test';
+import { assertOk, assertOneLineError, canLogin, fileSandbox, tenantsJson, usersJson } from './support/cli.js';
 
-let sb: Sandbox;
-before(() => {
-  sb = sandbox();
-});
-after(() => {
-  killChildren();
-  sb.cleanup();
-});
+const sb = fileSandbox();
 
 test('tenant add creates a tenant that tenant list shows', async () => {
   const r = await sb.run(['tenant', 'add', 'acme.test', '--country', 'DE', '--area-code', '711']);

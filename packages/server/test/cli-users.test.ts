@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  assertOk,
-  assertOneLineError,
-  canLogin,
-  killChildren,
-  type Sandbox,
-  sandbox,
-  usersJson,
-} from './support/cli.js';
+import { before, test } from 'node:test';
+import { assertOk, assertOneLineError, canLogin, fileSandbox, usersJson } from './support/cli.js';
 
-let sb: Sandbox;
+const sb = fileSandbox();
 before(async () => {
-  sb = sandbox();
   assertOk(await sb.run(['tenant', 'add', 'acme.test']));
-});
-after(() => {
-  killChildren();
-  sb.cleanup();
 });
 const login = (address: string, password: string) => canLogin({ dataDir: sb.dataDir }, address, password);
 

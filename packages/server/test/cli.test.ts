@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { killChildren, type Sandbox, sandbox } from './support/cli.js';
+import { test } from 'node:test';
+import { fileSandbox } from './support/cli.js';
 
-let sb: Sandbox;
-before(() => {
-  sb = sandbox();
-});
-after(() => {
-  killChildren();
-  sb.cleanup();
-});
+const sb = fileSandbox();
 
 test('--help of the program and of commands prints usage and exits 0; --version the version', async () => {
   const cases: [string[], RegExp][] = [

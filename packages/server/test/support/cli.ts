@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { closeCore, openCore } from '../../src/create-server.js';
@@ -145,6 +146,38 @@ export function sandbox(): Sandbox {
     cwd,
     run: (args, options = {}) => runCli(args, { cwd, ...options, env: { PARLEY_DATA: dataDir, ...options.env } }),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A sandbox for a whole test file: made before its first test, removed (with any children still
+ * running) after its last.
+ */
+export function fileSandbox(): Sandbox {
+  let inner: Sandbox | undefined;
+  before(() => {
+    inner = sandbox();
+  });
+  after(() => {
+    killChildren();
+    inner?.cleanup();
+  });
+  const get = () => {
+    if (!inner) throw new Error('fileSandbox() is used before its before() hook ran');
+    return inner;
+  };
+  return {
+    get root() {
+      return get().root;
+    },
+    get dataDir() {
+      return get().dataDir;
+    },
+    get cwd() {
+      return get().cwd;
+    },
+    run: (args, options) => get().run(args, options),
+    cleanup: () => get().cleanup(),
   };
 }
 
