@@ -8,6 +8,11 @@ import { userView } from '../../core/users/service.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { identityStream } from './streams/identity.js';
+import type { EventStream, StreamContext } from './streams/stream.js';
+
+/** Every capability's stream of events to the socket. */
+const streams: EventStream[] = [identityStream];
 
 interface EventSocketOptions {
   core: Core;
@@ -62,29 +67,22 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
   const send = (event: ClientEvent) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
   };
-  const revoked = () => {
+  const cleanups: Unsubscribe[] = [];
+  let closed = false;
+  const revoke = () => {
     send({ type: 'session.revoked', sessionId, current: true });
     socket.close(eventCloseCodes.sessionRevoked, 'session revoked');
   };
-
-  const subs: Unsubscribe[] = [
-    core.ctx.bus.subscribe(
-      'session.revoked',
-      (e) =>
-        e.sessionId === sessionId
-          ? revoked()
-          : send({ type: 'session.revoked', sessionId: e.sessionId, current: false }),
-      { userId },
-    ),
-    core.ctx.bus.subscribe('session.created', (e) => send({ type: 'session.created', sessionId: e.sessionId }), {
-      userId,
-    }),
-    core.ctx.bus.subscribe('user.updated', (e) => send({ type: 'user.updated', user: e.user }), { userId }),
-    core.ctx.bus.subscribe('user.deleted', revoked, { userId }),
-    core.ctx.bus.subscribe('tenant.deleted', (e) => {
-      if (e.tenantId === tenantId) revoked();
-    }),
-  ];
+  const streamContext: StreamContext = {
+    core,
+    principal,
+    send,
+    revoke,
+    onClose: (fn) => (closed ? fn() : void cleanups.push(fn)),
+  };
+  for (const stream of streams) {
+    Promise.resolve(stream(streamContext)).catch((err) => log.error({ err }, 'event stream failed to start'));
+  }
 
   let alive = true;
   socket.on('pong', () => {
@@ -104,7 +102,7 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
       await core.auth.check(tenantId, sessionId);
       send({ type: 'heartbeat', at: new Date(core.ctx.clock.now()).toISOString() });
     } catch (err) {
-      if (err instanceof ParleyError && err.code === 'PARLEY_ERR_UNAUTHENTICATED') revoked();
+      if (err instanceof ParleyError && err.code === 'PARLEY_ERR_UNAUTHENTICATED') revoke();
       else log.warn({ err }, 'session re-check failed');
     }
   }, o.config.heartbeatSeconds * 1000);
@@ -115,7 +113,8 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
   });
   socket.on('close', () => {
     clearInterval(beat);
-    for (const unsubscribe of subs) unsubscribe();
+    closed = true;
+    for (const cleanup of cleanups.splice(0)) cleanup();
     o.metrics.eventSockets.dec();
   });
   send({ type: 'hello', sessionId, user: userView(principal.user), heartbeatSeconds: o.config.heartbeatSeconds });
