@@ -2,6 +2,7 @@
 # Makes sure the real peers of the interop suite run on loopback, installing them with apt when
 # missing. Idempotent; safe to run before every `npm run test:interop`.
 #   PostgreSQL  127.0.0.1:5432, database "test", trust auth for the current user
+#   Radicale    binary only (the calendar test runs its own on a free loopback port)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -40,4 +41,17 @@ ensure_postgres() {
   log 'PostgreSQL ready on 127.0.0.1:5432'
 }
 
+# Radicale (CalDAV): only the binary is needed; test/interop/calendar-radicale.test.ts starts its
+# own instance on a free loopback port with a throwaway config. Stop any daemon the package starts.
+ensure_radicale() {
+  if ! command -v radicale >/dev/null; then
+    log 'installing Radicale'
+    apt_install radicale
+    as_root sh -c 'systemctl stop radicale 2>/dev/null; service radicale stop 2>/dev/null; true' >/dev/null 2>&1 || true
+  fi
+  radicale --version >/dev/null
+  log "Radicale $(radicale --version) available"
+}
+
 ensure_postgres
+ensure_radicale

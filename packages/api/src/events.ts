@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ConversationInfo, Message } from './messaging.js';
+import { PresenceState } from './presence.js';
 import { User } from './schemas.js';
 
 /** The WebSocket path; authenticate with `Authorization: Bearer …` or `?ticket=` from `POST /api/v1/auth/ticket`. */
@@ -17,6 +19,28 @@ export const ClientEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user.updated'), user: User }),
   z.object({ type: z.literal('session.created'), sessionId: z.string() }),
   z.object({ type: z.literal('session.revoked'), sessionId: z.string(), current: z.boolean() }),
+  // Presence: to every watcher entitled to it, when what that watcher may see changes.
+  z.object({ type: z.literal('presence.changed'), user: z.string(), presence: PresenceState }),
+  // Messaging: only to current members of the conversation.
+  z.object({ type: z.literal('message.created'), conversationId: z.string(), message: Message }),
+  z.object({ type: z.literal('message.updated'), conversationId: z.string(), message: Message }),
+  z.object({
+    type: z.literal('receipt'),
+    conversationId: z.string(),
+    userId: z.string(),
+    user: z.string().describe('local@domain of the member whose receipt moved'),
+    deliveredSeq: z.number().int(),
+    readSeq: z.number().int(),
+  }),
+  z.object({
+    type: z.literal('typing'),
+    conversationId: z.string(),
+    userId: z.string(),
+    user: z.string(),
+    typing: z.boolean(),
+  }),
+  z.object({ type: z.literal('conversation.updated'), conversation: ConversationInfo }),
+  z.object({ type: z.literal('conversation.removed'), conversationId: z.string() }),
 ]);
 export type ClientEvent = z.infer<typeof ClientEvent>;
 export type ClientEventType = ClientEvent['type'];

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
+import { calendarRoutes } from './routes/calendar.js';
 import { identityRoutes } from './routes/identity.js';
+import { messagingRoutes } from './routes/messaging.js';
+import { presenceRoutes } from './routes/presence.js';
 
 export type { Access, RouteSpec } from './routes/spec.js';
 export { defineRoutes } from './routes/spec.js';
@@ -10,6 +13,9 @@ export { defineRoutes } from './routes/spec.js';
  */
 export const routes = {
   ...identityRoutes,
+  ...messagingRoutes,
+  ...calendarRoutes,
+  ...presenceRoutes,
 };
 
 export type Routes = typeof routes;

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttp } from './adapters/http/server.js';
 import { seedDemoTenant } from './core/bootstrap.js';
+import { calendarPolling } from './core/calendar/feature.js';
 import type { CoreContext } from './core/context.js';
 import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
 import { type Core, createCore } from './core/index.js';
+import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
 import { MemoryBus } from './platform/bus/memory.js';
@@ -14,12 +17,13 @@ import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config/schema.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
+import { lazySecretBox } from './platform/secrets.js';
 import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** The features every server runs; later capabilities (presence, directory sync …) join this list. */
-const coreFeatures: Feature[] = [sessionHousekeeping];
+const coreFeatures: Feature[] = [sessionHousekeeping, presenceFeature, calendarPolling];
 
 export interface ServerOptions {
   config: Config;
@@ -55,7 +59,13 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     clock: options.clock ?? systemClock,
     log,
   };
-  return createCore(ctx, { ...config.auth });
+  const { attachments } = config.messaging;
+  const messaging = {
+    ...config.messaging,
+    attachments: { ...attachments, dir: attachments.dir ?? join(config.dataDir, 'attachments') },
+  };
+  const secrets = lazySecretBox(config.secrets.keyFile ?? join(config.dataDir, 'secrets.key'));
+  return createCore(ctx, { ...config.auth, messaging, calendar: { ...config.calendar, secrets } });
 }
 
 /** Closes what openCore opened. */

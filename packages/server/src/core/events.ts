@@ -1,4 +1,6 @@
-import type { User as UserDto } from '@parley/api';
+import type { ConversationInfo, Message as MessageDto, User as UserDto } from '@parley/api';
+import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
+import type { Presence } from './presence/aggregate.js';
 
 /**
  * Past-tense facts published on the bus after they are durable. Every payload names its tenant;
@@ -14,6 +16,17 @@ export interface EventMap {
   'user.deleted': { tenantId: string; userId: string };
   'session.created': { tenantId: string; userId: string; sessionId: string };
   'session.revoked': { tenantId: string; userId: string; sessionId: string };
+  // Presence: the full computed value (watchers filter it by their relation) and the one before.
+  'presence.changed': { tenantId: string; userId: string; user: string; presence: Presence; previous: Presence };
+  /** Teams or blocks changed: what `watchers` (addresses) may see of `userIds` may differ now. */
+  'presence.visibility.changed': { tenantId: string; userIds: string[]; watchers: string[] };
+  // Messaging: published once per recipient member (`userId`), so NATS can route per-user subjects.
+  'message.created': { tenantId: string; userId: string; conversationId: string; message: MessageDto };
+  'message.updated': { tenantId: string; userId: string; conversationId: string; message: MessageDto };
+  'message.receipt': MessageReceiptEvent;
+  'message.typing': MessageTypingEvent;
+  'conversation.updated': { tenantId: string; userId: string; conversation: ConversationInfo };
+  'conversation.removed': { tenantId: string; userId: string; conversationId: string };
 }
 
 export type EventType = keyof EventMap;

@@ -1,18 +1,27 @@
+import { type CalendarOptions, CalendarService } from './calendar/service.js';
 import type { CoreContext } from './context.js';
+import { type MessagingOptions, MessagingService } from './messaging/service.js';
+import { PresenceService } from './presence/service.js';
 import { type AuthOptions, AuthService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
-export type CoreOptions = AuthOptions & CredentialParams;
+export type CoreOptions = AuthOptions &
+  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
+  const presence = new PresenceService(ctx);
   return {
     ctx,
     tenants: new TenantService(ctx),
     users: new UserService(ctx, options),
     auth: new AuthService(ctx, options),
+    messaging: new MessagingService(ctx, options.messaging),
+    presence,
+    // Calendars are one of presence's inputs.
+    calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
   };
 }
 export type Core = ReturnType<typeof createCore>;

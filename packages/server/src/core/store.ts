@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
+import { CalendarRepository } from './calendar/repository.js';
+import { MessageRepository } from './messaging/messages.js';
+import { ConversationRepository } from './messaging/repository.js';
+import { PresenceRepository } from './presence/repository.js';
 import { SessionRepository } from './sessions/repository.js';
 import { TenantRepository } from './tenants/repository.js';
 import { CredentialRepository, UserRepository } from './users/repository.js';
@@ -12,6 +16,10 @@ export function repositories(db: Kysely<Database>) {
     users: new UserRepository(db),
     credentials: new CredentialRepository(db),
     sessions: new SessionRepository(db),
+    presence: new PresenceRepository(db),
+    conversations: new ConversationRepository(db),
+    messages: new MessageRepository(db),
+    calendars: new CalendarRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

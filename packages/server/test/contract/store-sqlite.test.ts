@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
+import { calendarStoreContract } from './calendar-store.contract.js';
+import { messagingStoreContract } from './messaging-store.contract.js';
+import { presenceStoreContract } from './presence-store.contract.js';
 import { storeContract } from './store.contract.js';
 
-storeContract('sqlite', async () => {
+const open = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-store-'));
   const { db, engine } = connect({ url: `sqlite:${join(dir, 'test.sqlite')}` });
   const store = new Store(db, engine);
@@ -17,4 +20,9 @@ storeContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+storeContract('sqlite', open);
+messagingStoreContract('sqlite', open);
+presenceStoreContract('sqlite', open);
+calendarStoreContract('sqlite', open);

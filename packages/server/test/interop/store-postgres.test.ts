@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
+import { calendarStoreContract } from '../contract/calendar-store.contract.js';
+import { messagingStoreContract } from '../contract/messaging-store.contract.js';
+import { presenceStoreContract } from '../contract/presence-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
 import { postgresAdmin as admin, postgresUrl, requirePeer } from '../support/interop.js';
 
 const skipped = await requirePeer('PostgreSQL', () => admin('select 1'));
 if (!skipped) {
-  storeContract('postgres', async () => {
+  const open = async () => {
     // Each run gets its own schema, so runs never see each other's rows.
     const schema = `parley_test_${randomBytes(6).toString('hex')}`;
     await admin(`create schema ${schema}`);
@@ -20,5 +23,9 @@ if (!skipped) {
         await admin(`drop schema ${schema} cascade`);
       },
     };
-  });
+  };
+  storeContract('postgres', open);
+  messagingStoreContract('postgres', open);
+  presenceStoreContract('postgres', open);
+  calendarStoreContract('postgres', open);
 }

@@ -19,8 +19,12 @@ import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import { registerEventSocket } from '../ws/events.js';
+import { registerAttachmentRoutes } from './attachments.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
+import { calendarHandlers } from './routes/calendar.js';
+import { messagingHandlers } from './routes/messaging.js';
+import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
 
 export interface HttpOptions {
@@ -139,6 +143,9 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     ...meHandlers(o.core),
     ...adminUserHandlers(o.core),
     ...adminTenantHandlers(o.core),
+    ...messagingHandlers(o.core),
+    ...presenceHandlers(o.core),
+    ...calendarHandlers(o.core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;
@@ -153,7 +160,11 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
           query: parsePart(spec.query, req.query, 'query'),
           body: parsePart(spec.body, req.body, 'body'),
           principal: principal as Principal,
-          client: { address: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null },
+          client: {
+            address: req.ip ?? null,
+            userAgent: req.headers['user-agent'] ?? null,
+            language: req.headers['accept-language'] ?? null,
+          },
         } as Parameters<Handler<RouteName>>[0]);
         void reply.status(spec.status);
         return spec.status === 204 ? reply.send() : result;
@@ -162,6 +173,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
   }
 
   registerEventSocket(app, o);
+  await registerAttachmentRoutes(app, o.core);
 
   const openapi = openApiDocument({ version: o.version });
   app.get('/api/v1/openapi.json', async () => openapi);

@@ -4,7 +4,8 @@ import type { Principal } from '../../core/sessions/service.js';
 export interface HandlerContext<N extends RouteName> extends RouteRequest<N> {
   /** The signed-in caller; absent only on public routes. */
   principal: Routes[N]['access'] extends 'public' ? undefined : Principal;
-  client: { address: string | null; userAgent: string | null };
+  /** `language`: the Accept-Language header, for texts rendered per caller. */
+  client: { address: string | null; userAgent: string | null; language?: string | null };
 }
 
 export type Handler<N extends RouteName> = (ctx: HandlerContext<N>) => Promise<RouteOutput<N>>;

@@ -8,11 +8,14 @@ import { userView } from '../../core/users/service.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { Outbound } from './outbound.js';
 import { identityStream } from './streams/identity.js';
+import { messagingStream } from './streams/messaging.js';
+import { presenceStream } from './streams/presence.js';
 import type { EventStream, StreamContext } from './streams/stream.js';
 
 /** Every capability's stream of events to the socket. */
-const streams: EventStream[] = [identityStream];
+const streams: EventStream[] = [identityStream, messagingStream, presenceStream];
 
 interface EventSocketOptions {
   core: Core;
@@ -64,13 +67,13 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
   const { tenantId, userId } = principal.session;
   const sessionId = principal.session.id;
   const log = o.log.child({ component: 'ws', tenantId, userId, sessionId });
-  const send = (event: ClientEvent) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
-  };
+  const outbound = new Outbound(socket);
+  const send = (event: ClientEvent) => outbound.push(event);
   const cleanups: Unsubscribe[] = [];
   let closed = false;
   const revoke = () => {
     send({ type: 'session.revoked', sessionId, current: true });
+    outbound.flush();
     socket.close(eventCloseCodes.sessionRevoked, 'session revoked');
   };
   const streamContext: StreamContext = {

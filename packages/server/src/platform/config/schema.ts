@@ -119,6 +119,85 @@ export const ConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  messaging: z
+    .strictObject({
+      maxMessageLength: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .default(4000)
+        .describe('Longest message text in characters (413 above)'),
+      attachments: z
+        .strictObject({
+          dir: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('Folder for attachment files; default `attachments` in the data folder'),
+          maxBytes: z
+            .number()
+            .int()
+            .min(1)
+            .max(1024 * 1024 * 1024)
+            .default(10 * 1024 * 1024)
+            .describe('Largest attachment in bytes (413 above)'),
+          types: z
+            .array(
+              z
+                .string()
+                .regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, 'must be a media type such as image/png or image/*'),
+            )
+            .default(['image/*', 'audio/*', 'video/*', 'application/pdf', 'text/plain', 'application/zip'])
+            .describe('Accepted attachment media types (415 for others); `type/*` accepts a whole type'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      keyFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'File with the 32-byte key (base64) that encrypts stored secrets such as calendar passwords (AES-256-GCM); default `secrets.key` in the data folder, created with mode 0600 on first use',
+        ),
+    })
+    .prefault({}),
+  calendar: z
+    .strictObject({
+      pollSeconds: z.number().int().min(5).max(86_400).default(300).describe('How often each calendar is polled'),
+      concurrency: z.number().int().min(1).max(64).default(4).describe('Calendars polled at the same time'),
+      timeoutSeconds: z.number().int().min(1).max(300).default(20).describe('Timeout of one calendar request'),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(100 * 1024 * 1024)
+        .default(5 * 1024 * 1024)
+        .describe('Largest calendar response in bytes'),
+      windowDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(366)
+        .default(14)
+        .describe('Days ahead that are expanded into busy blocks'),
+      timeZone: z
+        .string()
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'must be an IANA time zone such as Europe/Berlin')
+        .default('UTC')
+        .describe('Zone for all-day events and times without a zone'),
+    })
+    .prefault({}),
   bootstrap: z
     .strictObject({
       demoTenant: z

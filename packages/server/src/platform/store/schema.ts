@@ -1,3 +1,7 @@
+import type { CalendarTables } from './calendar-schema.js';
+import type { MessagingTables } from './messaging-schema.js';
+import type { PresenceTables } from './presence-schema.js';
+
 /** Table types of the store. Timestamps are epoch milliseconds in both engines. */
 export interface TenantsTable {
   id: string;
@@ -70,7 +74,7 @@ export interface TicketsTable {
   expires_at: number;
 }
 
-export interface Database {
+export interface Database extends MessagingTables, PresenceTables, CalendarTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   users: UsersTable;

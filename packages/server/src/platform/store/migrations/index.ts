@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Engine } from '../connect.js';
 import { identity } from './001-identity.js';
+import { presence } from './002-presence.js';
+import { messaging } from './003-messaging.js';
+import { calendar } from './004-calendar.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -12,4 +15,4 @@ export interface Migration {
 }
 
 /** All migrations in order. Names are never changed once released. */
-export const migrations: Migration[] = [identity];
+export const migrations: Migration[] = [identity, presence, messaging, calendar];

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { Address } from './schemas.js';
+
+const Id = z.string().min(1).max(64);
+const Seq = z.number().int().min(0);
+const Time = z.iso.datetime();
+
+export const ConversationRole = z.enum(['owner', 'admin', 'member']);
+export type ConversationRole = z.infer<typeof ConversationRole>;
+
+export const ConversationMember = z
+  .object({
+    userId: Id,
+    address: z.string().describe('local@domain'),
+    displayName: z.string(),
+    role: ConversationRole,
+    joinedAt: Time,
+    deliveredSeq: Seq.describe('Newest sequence delivered to this member'),
+    readSeq: Seq.describe('Newest sequence this member has read'),
+  })
+  .meta({ id: 'ConversationMember' });
+
+/** A conversation as every member sees it (what events carry). */
+export const ConversationInfo = z
+  .object({
+    id: Id,
+    kind: z.enum(['direct', 'group']),
+    name: z.string().nullable(),
+    topic: z.string().nullable(),
+    members: z.array(ConversationMember).describe('Current members'),
+    lastSeq: Seq.describe('Sequence of the newest message'),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'ConversationInfo' });
+export type ConversationInfo = z.infer<typeof ConversationInfo>;
+
+/** A conversation as the caller sees it: with their role, receipts and unread count. */
+export const Conversation = ConversationInfo.extend({
+  role: ConversationRole,
+  deliveredSeq: Seq,
+  readSeq: Seq,
+  unread: z.number().int().min(0).describe('Messages of others after your read sequence'),
+}).meta({ id: 'Conversation' });
+export type Conversation = z.infer<typeof Conversation>;
+
+export const AttachmentInfo = z
+  .object({ id: Id, name: z.string(), contentType: z.string(), size: z.number().int(), url: z.string() })
+  .meta({ id: 'Attachment' });
+export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
+
+export const Message = z
+  .object({
+    id: Id,
+    conversationId: Id,
+    seq: Seq.describe('Per-conversation, strictly increasing: the history cursor'),
+    senderId: Id,
+    sender: z.string().describe('local@domain of the sender'),
+    clientId: z.string().describe("The sender's idempotency key"),
+    text: z.string().describe('Empty once deleted'),
+    replyTo: Id.nullable(),
+    createdAt: Time,
+    editedAt: Time.nullable(),
+    deletedAt: Time.nullable().describe('Set for a deleted message (a tombstone)'),
+    reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(Id) })),
+    attachments: z.array(AttachmentInfo),
+  })
+  .meta({ id: 'Message' });
+export type Message = z.infer<typeof Message>;
+
+export const CreateConversationRequest = z.strictObject({
+  members: z.array(Address).min(1).max(500).describe('Addresses of the others; one and no name makes a 1:1'),
+  name: z.string().trim().min(1).max(200).optional(),
+  topic: z.string().trim().max(1000).optional(),
+  kind: z.enum(['direct', 'group']).optional().describe('Force a group with a single other member'),
+});
+export const UpdateConversationRequest = z.strictObject({
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  topic: z.string().trim().max(1000).nullable().optional(),
+});
+export const AddMembersRequest = z.strictObject({ members: z.array(Address).min(1).max(500) });
+export const SetMemberRoleRequest = z.strictObject({ role: ConversationRole });
+export const ConversationList = z.object({ conversations: z.array(Conversation) });
+export const ConversationListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const SendMessageRequest = z.strictObject({
+  text: z.string().describe('Up to messaging.maxMessageLength characters (413 above)'),
+  clientId: z.string().min(1).max(100).describe('Idempotency key: the same key again returns the same message'),
+  replyTo: Id.optional(),
+  attachments: z.array(Id).max(20).optional().describe('Ids of your uploads to this conversation'),
+});
+export const EditMessageRequest = z.strictObject({ text: z.string() });
+export const HistoryQuery = z
+  .strictObject({
+    before: z.coerce.number().int().min(1).optional().describe('Messages before this sequence, newest first'),
+    after: z.coerce.number().int().min(0).optional().describe('Messages after this sequence, oldest first'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, 'give before or after, not both');
+export const MessageList = z.object({
+  messages: z.array(Message),
+  hasMore: z.boolean().describe('More messages lie beyond this page in its direction'),
+});
+export const SearchQuery = z.strictObject({
+  q: z.string().trim().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const SearchResult = z.object({ messages: z.array(Message) });
+export const ReceiptRequest = z.strictObject({ deliveredSeq: Seq.optional(), readSeq: Seq.optional() });
+export const Receipt = z.object({ deliveredSeq: Seq, readSeq: Seq });
+export const TypingRequest = z.strictObject({ typing: z.boolean().default(true) });
+
+export const ConversationParams = z.strictObject({ id: Id });
+export const MessageParams = z.strictObject({ id: Id, messageId: Id });
+export const MemberParams = z.strictObject({ id: Id, userId: Id });
+export const ReactionParams = z.strictObject({ id: Id, messageId: Id, emoji: z.string().min(1).max(32) });
+
+/**
+ * Attachments travel as raw bytes, not JSON, so they are outside the route table:
+ * `POST uploadPath?name=FILE` with the file's `Content-Type` → 201 `AttachmentInfo`;
+ * `GET downloadPath` → the bytes.
+ */
+export const attachmentPaths = {
+  upload: '/api/v1/conversations/:id/attachments',
+  download: '/api/v1/attachments/:id',
+} as const;
+export const UploadQuery = z.strictObject({ name: z.string().trim().min(1).max(255) });

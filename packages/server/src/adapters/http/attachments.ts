@@ -1,0 +1,66 @@
+import { createReadStream } from 'node:fs';
+import { attachmentPaths, ConversationParams, UploadQuery } from '@parley/api';
+import type { FastifyInstance } from 'fastify';
+import { ParleyError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import { authenticateRequest } from './server.js';
+
+const parse = <T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  v: unknown,
+  where: string,
+): T => {
+  const r = schema.safeParse(v);
+  if (!r.success) throw new ParleyError('PARLEY_ERR_VALIDATION', `${where} is not valid`);
+  return r.data;
+};
+
+/**
+ * Attachment upload and download: raw bytes rather than JSON, so they live in their own plugin
+ * scope with a body parser for any content type (checked against the configured list, 415) and a
+ * body limit of the configured size (413), which leaves the JSON-only API untouched.
+ */
+export async function registerAttachmentRoutes(app: FastifyInstance, core: Core): Promise<void> {
+  const service = core.messaging.attachments;
+  const { maxBytes } = service.options;
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+    scope.post(attachmentPaths.upload, {
+      bodyLimit: maxBytes,
+      // Refuse what is too big or of the wrong type before reading the body.
+      onRequest: async (req) => {
+        await authenticateRequest(core, req);
+        const length = Number(req.headers['content-length'] ?? 0);
+        if (length > 0) service.checkSize(length);
+        service.checkType(req.headers['content-type']);
+      },
+      handler: async (req, reply) => {
+        const principal = await authenticateRequest(core, req);
+        const { id } = parse(ConversationParams, req.params, 'params');
+        const { name } = parse(UploadQuery, req.query, 'query.name');
+        const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const info = await service.upload({ tenantId: principal.user.tenantId, userId: principal.user.id }, id, {
+          name,
+          contentType: req.headers['content-type'],
+          bytes,
+        });
+        return reply.status(201).send(info);
+      },
+    });
+    scope.get(attachmentPaths.download, async (req, reply) => {
+      const principal = await authenticateRequest(core, req);
+      const { id } = parse(ConversationParams, req.params, 'params');
+      const { attachment, path } = await service.open(
+        { tenantId: principal.user.tenantId, userId: principal.user.id },
+        id,
+      );
+      return reply
+        .header('content-type', attachment.contentType)
+        .header('content-length', String(attachment.size))
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.name)}`)
+        .header('x-content-type-options', 'nosniff')
+        .send(createReadStream(path));
+    });
+  });
+}

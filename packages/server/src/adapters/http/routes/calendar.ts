@@ -1,0 +1,43 @@
+import type { Calendar } from '@parley/api';
+import type { CalendarView } from '../../../core/calendar/service.js';
+import type { Core } from '../../../core/index.js';
+import type { Handlers } from '../types.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const dto = (v: CalendarView): Calendar => ({
+  ...v,
+  lastSyncAt: iso(v.lastSyncAt),
+  lastAttemptAt: iso(v.lastAttemptAt),
+});
+
+/** The caller's own calendar and, for admins, any user's of their tenant. */
+export const calendarHandlers = (
+  core: Core,
+): Handlers<
+  | 'me.calendar.get'
+  | 'me.calendar.put'
+  | 'me.calendar.delete'
+  | 'me.calendar.sync'
+  | 'admin.users.calendar.get'
+  | 'admin.users.calendar.put'
+  | 'admin.users.calendar.delete'
+  | 'admin.users.calendar.sync'
+> => ({
+  'me.calendar.get': async ({ principal: p }) => dto(await core.calendar.get(p.user.tenantId, p.user.id)),
+  'me.calendar.put': async ({ principal: p, body }) => dto(await core.calendar.set(p.user.tenantId, p.user.id, body)),
+  'me.calendar.delete': async ({ principal: p }) => {
+    await core.calendar.remove(p.user.tenantId, p.user.id);
+    return undefined;
+  },
+  'me.calendar.sync': async ({ principal: p }) => dto(await core.calendar.sync(p.user.tenantId, p.user.id)),
+  'admin.users.calendar.get': async ({ principal: p, params }) =>
+    dto(await core.calendar.get(p.user.tenantId, params.id)),
+  'admin.users.calendar.put': async ({ principal: p, params, body }) =>
+    dto(await core.calendar.set(p.user.tenantId, params.id, body)),
+  'admin.users.calendar.delete': async ({ principal: p, params }) => {
+    await core.calendar.remove(p.user.tenantId, params.id);
+    return undefined;
+  },
+  'admin.users.calendar.sync': async ({ principal: p, params }) =>
+    dto(await core.calendar.sync(p.user.tenantId, params.id)),
+});

@@ -1,0 +1,102 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AttachmentInfo } from '@parley/api';
+import type { CoreContext } from '../context.js';
+import { invalid, notFound, ParleyError } from '../errors.js';
+import type { Caller, ConversationService } from './conversations.js';
+import type { Attachment } from './model.js';
+import { attachmentView } from './views.js';
+
+export interface AttachmentOptions {
+  /** Folder the bytes live in, one sub-folder per tenant. */
+  dir: string;
+  maxBytes: number;
+  /** Accepted media types; `type/*` accepts a whole top-level type. */
+  types: string[];
+}
+
+/** The bare media type of a Content-Type header, lower case, without parameters. */
+export const mediaType = (contentType: string | undefined) =>
+  (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** Attachment bytes on disk, their metadata in the store. */
+export class AttachmentService {
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly conversations: ConversationService,
+    readonly options: AttachmentOptions,
+  ) {}
+
+  /** 415 unless the media type is accepted. Checked before the body is read. */
+  checkType(contentType: string | undefined): string {
+    const type = mediaType(contentType);
+    const ok = this.options.types.some((t) => (t.endsWith('/*') ? type.startsWith(t.slice(0, -1)) : t === type));
+    if (!type || !ok) {
+      throw new ParleyError(
+        'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `Attachments of type ${type || '(none)'} are not accepted; accepted: ${this.options.types.join(', ')}`,
+      );
+    }
+    return type;
+  }
+
+  /** 413 above the configured size. */
+  checkSize(bytes: number): void {
+    if (bytes > this.options.maxBytes) {
+      throw new ParleyError('PARLEY_ERR_BODY_TOO_LARGE', `Attachments may be at most ${this.options.maxBytes} bytes`);
+    }
+  }
+
+  private path(tenantId: string, id: string) {
+    return join(this.options.dir, tenantId, id);
+  }
+
+  /** Stores an upload of a member into a conversation; it joins a message when sent with it. */
+  async upload(
+    caller: Caller,
+    conversationId: string,
+    file: { name: string; contentType: string | undefined; bytes: Buffer },
+  ): Promise<AttachmentInfo> {
+    await this.conversations.access(caller, conversationId);
+    const contentType = this.checkType(file.contentType);
+    this.checkSize(file.bytes.length);
+    if (file.bytes.length === 0) throw invalid('body', 'the file is empty');
+    const a: Attachment = {
+      id: randomUUID(),
+      tenantId: caller.tenantId,
+      conversationId,
+      messageId: null,
+      uploaderId: caller.userId,
+      name: file.name,
+      contentType,
+      size: file.bytes.length,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      createdAt: this.ctx.clock.now(),
+    };
+    const path = this.path(caller.tenantId, a.id);
+    await mkdir(join(this.options.dir, caller.tenantId), { recursive: true });
+    await writeFile(`${path}.part`, file.bytes);
+    await rename(`${path}.part`, path);
+    try {
+      await this.ctx.store.repos.messages.insertAttachment(a);
+    } catch (err) {
+      await rm(path, { force: true });
+      throw err;
+    }
+    return attachmentView(a);
+  }
+
+  /**
+   * Metadata and file path of an attachment the caller may read: one linked to a message of a
+   * conversation they are a member of, or their own upload.
+   */
+  async open(caller: Caller, id: string): Promise<{ attachment: Attachment; path: string }> {
+    const a = await this.ctx.store.repos.messages.attachment(caller.tenantId, id);
+    if (!a || (a.messageId === null && a.uploaderId !== caller.userId)) throw notFound('attachment');
+    await this.conversations.access(caller, a.conversationId).catch(() => {
+      throw notFound('attachment');
+    });
+    return { attachment: a, path: this.path(caller.tenantId, a.id) };
+  }
+}

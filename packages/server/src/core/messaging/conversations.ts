@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type { Conversation as ConversationDto } from '@parley/api';
+import { isUniqueViolation } from '../../platform/store/errors.js';
+import type { CoreContext } from '../context.js';
+import { forbidden, invalid, notFound } from '../errors.js';
+import type { Conversation, Member, MemberRole } from './model.js';
+import { pairKey } from './model.js';
+import { conversationInfo, conversationView } from './views.js';
+
+/** Who acts: a signed-in user of a tenant. */
+export interface Caller {
+  tenantId: string;
+  userId: string;
+}
+
+export interface Access {
+  conversation: Conversation;
+  member: Member;
+  members: Member[];
+}
+
+/** Conversations and their membership: 1:1s (one per pair) and groups with owner/admin/member roles. */
+export class ConversationService {
+  constructor(private readonly ctx: CoreContext) {}
+
+  /**
+   * The conversation if the caller is a member: 404 when it does not exist in their tenant or they
+   * never belonged to it, 403 once they have left.
+   */
+  async access(caller: Caller, id: string): Promise<Access> {
+    const repos = this.ctx.store.repos;
+    const conversation = await repos.conversations.get(caller.tenantId, id);
+    const members = conversation ? await repos.conversations.members(caller.tenantId, id) : [];
+    const member = members.find((m) => m.userId === caller.userId);
+    if (!conversation || !member) throw notFound('conversation');
+    if (member.leftAt !== null) throw forbidden('you are no longer a member of this conversation');
+    return { conversation, member, members };
+  }
+
+  async get(caller: Caller, id: string): Promise<ConversationDto> {
+    await this.access(caller, id);
+    return this.view(caller, id);
+  }
+
+  async list(caller: Caller, options: { limit?: number; offset?: number } = {}): Promise<ConversationDto[]> {
+    const repos = this.ctx.store.repos;
+    const list = await repos.conversations.listForUser(caller.tenantId, caller.userId, options);
+    const out: ConversationDto[] = [];
+    for (const s of list) out.push(conversationView(s, await repos.conversations.members(caller.tenantId, s.id)));
+    return out;
+  }
+
+  /** A group, or the 1:1 with one other user (the existing one when there is one). */
+  async create(
+    caller: Caller,
+    input: {
+      members: string[];
+      name?: string | undefined;
+      topic?: string | undefined;
+      kind?: 'direct' | 'group' | undefined;
+    },
+  ): Promise<ConversationDto> {
+    const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
+    const direct = input.kind === 'direct' || (input.kind === undefined && others.length === 1 && !input.name);
+    const now = this.ctx.clock.now();
+    if (direct) {
+      const [other] = others;
+      if (others.length !== 1 || other === undefined) throw invalid('members', 'a 1:1 needs exactly one other user');
+      if (input.name || input.topic) throw invalid('name', 'a 1:1 has no name or topic');
+      const key = pairKey(caller.userId, other);
+      const existing = await this.ctx.store.repos.conversations.byPair(caller.tenantId, key);
+      if (existing) return this.view(caller, existing.id);
+      const c = this.conversation(caller, { kind: 'direct', pairKey: key }, now);
+      try {
+        await this.ctx.store.repos.conversations.insert(c, [
+          { userId: caller.userId, role: 'member' },
+          { userId: other, role: 'member' },
+        ]);
+      } catch (err) {
+        // Both sides started the 1:1 at once: the other insert won.
+        const winner =
+          isUniqueViolation(err) && (await this.ctx.store.repos.conversations.byPair(caller.tenantId, key));
+        if (!winner) throw err;
+        return this.view(caller, winner.id);
+      }
+      await this.announce(caller.tenantId, c.id);
+      return this.view(caller, c.id);
+    }
+    const c = this.conversation(caller, { kind: 'group', name: input.name ?? null, topic: input.topic ?? null }, now);
+    await this.ctx.store.repos.conversations.insert(c, [
+      { userId: caller.userId, role: 'owner' },
+      ...others.map((userId) => ({ userId, role: 'member' as const })),
+    ]);
+    await this.announce(caller.tenantId, c.id);
+    return this.view(caller, c.id);
+  }
+
+  async update(
+    caller: Caller,
+    id: string,
+    patch: { name?: string | null | undefined; topic?: string | null | undefined },
+  ): Promise<ConversationDto> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    if (a.member.role === 'member') throw forbidden('only owners and admins can change a group');
+    await this.ctx.store.repos.conversations.update(
+      caller.tenantId,
+      id,
+      {
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.topic !== undefined && { topic: patch.topic }),
+      },
+      this.ctx.clock.now(),
+    );
+    await this.announce(caller.tenantId, id);
+    return this.view(caller, id);
+  }
+
+  async addMembers(caller: Caller, id: string, addresses: string[]): Promise<ConversationDto> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    if (a.member.role === 'member') throw forbidden('only owners and admins can add members');
+    const ids = await this.resolve(caller, addresses);
+    const current = new Set(a.members.filter((m) => m.leftAt === null).map((m) => m.userId));
+    const now = this.ctx.clock.now();
+    await this.ctx.store.transaction(async (r) => {
+      for (const userId of ids)
+        if (!current.has(userId)) await r.conversations.addMember(caller.tenantId, id, userId, 'member', now);
+      await r.conversations.update(caller.tenantId, id, {}, now);
+    });
+    await this.announce(caller.tenantId, id);
+    return this.view(caller, id);
+  }
+
+  async setRole(caller: Caller, id: string, userId: string, role: MemberRole): Promise<ConversationDto> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    if (a.member.role !== 'owner') throw forbidden('only owners can change roles');
+    const target = a.members.find((m) => m.userId === userId && m.leftAt === null);
+    if (!target) throw notFound('member');
+    const owners = a.members.filter((m) => m.leftAt === null && m.role === 'owner');
+    if (target.role === 'owner' && role !== 'owner' && owners.length === 1) {
+      throw forbidden('a group needs an owner; make someone else owner first');
+    }
+    await this.ctx.store.transaction(async (r) => {
+      await r.conversations.setRole(caller.tenantId, id, userId, role);
+      await r.conversations.update(caller.tenantId, id, {}, this.ctx.clock.now());
+    });
+    await this.announce(caller.tenantId, id);
+    return this.view(caller, id);
+  }
+
+  /** Owners remove anyone, admins remove plain members; removing yourself is leaving. */
+  async removeMember(caller: Caller, id: string, userId: string): Promise<void> {
+    if (userId === caller.userId) return this.leave(caller, id);
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    const target = a.members.find((m) => m.userId === userId && m.leftAt === null);
+    if (a.member.role === 'member') throw forbidden('only owners and admins can remove members');
+    if (!target) throw notFound('member');
+    if (a.member.role === 'admin' && target.role !== 'member') throw forbidden('admins can remove members only');
+    await this.depart(a, userId);
+  }
+
+  async leave(caller: Caller, id: string): Promise<void> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    await this.depart(a, caller.userId);
+  }
+
+  /** Takes a member out; when the last owner goes, the longest-standing admin (else member) takes over. */
+  private async depart(a: Access, userId: string): Promise<void> {
+    const { tenantId, id } = a.conversation;
+    const now = this.ctx.clock.now();
+    const rest = a.members.filter((m) => m.leftAt === null && m.userId !== userId);
+    const heir =
+      rest.some((m) => m.role === 'owner') || rest.length === 0
+        ? undefined
+        : (rest.find((m) => m.role === 'admin') ?? rest[0]);
+    await this.ctx.store.transaction(async (r) => {
+      await r.conversations.leave(tenantId, id, userId, now);
+      if (heir) await r.conversations.setRole(tenantId, id, heir.userId, 'owner');
+      await r.conversations.update(tenantId, id, {}, now);
+    });
+    await this.ctx.bus.publish('conversation.removed', { tenantId, userId, conversationId: id });
+    await this.announce(tenantId, id);
+  }
+
+  private requireGroup(a: Access) {
+    if (a.conversation.kind !== 'group') throw forbidden('a 1:1 has no membership to change');
+  }
+
+  /** User ids of addresses; each must be a user of the caller's tenant. */
+  private async resolve(caller: Caller, addresses: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, address] of addresses.entries()) {
+      const at = address.lastIndexOf('@');
+      const u = await this.ctx.store.repos.users.byAddress(
+        caller.tenantId,
+        address.slice(0, at),
+        address.slice(at + 1),
+      );
+      if (!u) throw invalid(`members.${i}`, `no user ${address} here`);
+      if (!ids.includes(u.id)) ids.push(u.id);
+    }
+    return ids;
+  }
+
+  private conversation(
+    caller: Caller,
+    c: Partial<Conversation> & Pick<Conversation, 'kind'>,
+    now: number,
+  ): Conversation {
+    return {
+      id: randomUUID(),
+      tenantId: caller.tenantId,
+      pairKey: null,
+      name: null,
+      topic: null,
+      createdBy: caller.userId,
+      lastSeq: 0,
+      createdAt: now,
+      updatedAt: now,
+      ...c,
+    };
+  }
+
+  private async view(caller: Caller, id: string): Promise<ConversationDto> {
+    const repos = this.ctx.store.repos;
+    const conversation = await repos.conversations.get(caller.tenantId, id);
+    const members = await repos.conversations.members(caller.tenantId, id);
+    const me = members.find((m) => m.userId === caller.userId);
+    if (!conversation || !me) throw notFound('conversation');
+    const [summary] = await repos.conversations.listForUser(caller.tenantId, caller.userId, { id });
+    return conversationView(
+      summary ?? { ...conversation, role: me.role, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq, unread: 0 },
+      members,
+    );
+  }
+
+  /** Tells every current member what the conversation looks like now. */
+  async announce(tenantId: string, id: string): Promise<void> {
+    const repos = this.ctx.store.repos;
+    const conversation = await repos.conversations.get(tenantId, id);
+    if (!conversation) return;
+    const members = await repos.conversations.members(tenantId, id);
+    const info = conversationInfo(conversation, members);
+    for (const m of members) {
+      if (m.leftAt === null)
+        await this.ctx.bus.publish('conversation.updated', { tenantId, userId: m.userId, conversation: info });
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/** Bus payloads of messaging that are not DTOs of `@parley/api`; one per recipient `userId`. */
+export interface MessageReceiptEvent {
+  tenantId: string;
+  /** The recipient. */
+  userId: string;
+  conversationId: string;
+  /** Whose receipt moved. */
+  memberId: string;
+  member: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface MessageTypingEvent {
+  tenantId: string;
+  userId: string;
+  conversationId: string;
+  memberId: string;
+  member: string;
+  typing: boolean;
+}

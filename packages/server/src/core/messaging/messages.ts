@@ -1,0 +1,286 @@
+import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
+import type { AttachmentsTable, MessagesTable } from '../../platform/store/messaging-schema.js';
+import type { Database } from '../../platform/store/schema.js';
+import type { Attachment, Message, Reaction } from './model.js';
+
+const message = (r: Selectable<MessagesTable>): Message => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  conversationId: r.conversation_id,
+  seq: Number(r.seq),
+  senderId: r.sender_id,
+  clientId: r.client_id,
+  text: r.text,
+  replyTo: r.reply_to,
+  createdAt: r.created_at,
+  editedAt: r.edited_at,
+  deletedAt: r.deleted_at,
+});
+
+const attachment = (r: Selectable<AttachmentsTable>): Attachment => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  conversationId: r.conversation_id,
+  messageId: r.message_id,
+  uploaderId: r.uploader_id,
+  name: r.name,
+  contentType: r.content_type,
+  size: Number(r.size),
+  sha256: r.sha256,
+  createdAt: r.created_at,
+});
+
+/** Which page of a conversation's history: the newest, before a sequence, or after one. */
+export interface HistoryQuery {
+  /** Messages with a smaller sequence, newest first. */
+  before?: number;
+  /** Messages with a larger sequence, oldest first (catch-up after a reconnect). */
+  after?: number;
+  limit: number;
+}
+
+/** Words of a search as FTS5 string literals (quotes doubled), so no query syntax gets through. */
+const ftsQuery = (q: string) =>
+  q
+    .split(/\s+/)
+    .filter((w) => w.length > 0)
+    .map((w) => `"${w.replaceAll('"', '""')}"`)
+    .join(' ');
+
+/** Messages, reactions and attachment metadata of one tenant. Every method takes the tenant id. */
+export class MessageRepository {
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  async insert(m: Message): Promise<void> {
+    await this.db
+      .insertInto('messages')
+      .values({
+        id: m.id,
+        tenant_id: m.tenantId,
+        conversation_id: m.conversationId,
+        seq: m.seq,
+        sender_id: m.senderId,
+        client_id: m.clientId,
+        text: m.text,
+        reply_to: m.replyTo,
+        created_at: m.createdAt,
+        edited_at: m.editedAt,
+        deleted_at: m.deletedAt,
+      })
+      .execute();
+  }
+
+  async get(tenantId: string, id: string): Promise<Message | undefined> {
+    const r = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r && message(r);
+  }
+
+  /** The message a sender already sent with this idempotency key in this conversation. */
+  async byClientId(
+    tenantId: string,
+    conversationId: string,
+    senderId: string,
+    clientId: string,
+  ): Promise<Message | undefined> {
+    const r = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .where('sender_id', '=', senderId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return r && message(r);
+  }
+
+  async history(tenantId: string, conversationId: string, h: HistoryQuery): Promise<Message[]> {
+    let q = this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .limit(h.limit);
+    if (h.after !== undefined) {
+      q = q.where('seq', '>', h.after).orderBy('seq', 'asc');
+    } else {
+      if (h.before !== undefined) q = q.where('seq', '<', h.before);
+      q = q.orderBy('seq', 'desc');
+    }
+    return (await q.execute()).map(message);
+  }
+
+  async edit(tenantId: string, id: string, text: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('messages')
+      .set({ text, edited_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Deletes a message's content but keeps the row (sequence, sender, time) as a tombstone. */
+  async tombstone(tenantId: string, id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('messages')
+      .set({ text: '', deleted_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) return false;
+    await this.db
+      .deleteFrom('message_reactions')
+      .where('tenant_id', '=', tenantId)
+      .where('message_id', '=', id)
+      .execute();
+    await this.db
+      .updateTable('attachments')
+      .set({ message_id: null })
+      .where('tenant_id', '=', tenantId)
+      .where('message_id', '=', id)
+      .execute();
+    return true;
+  }
+
+  /** Adds a reaction; false when the user already reacted with this emoji. */
+  async react(tenantId: string, r: Reaction): Promise<boolean> {
+    const res = await this.db
+      .insertInto('message_reactions')
+      .values({
+        message_id: r.messageId,
+        tenant_id: tenantId,
+        user_id: r.userId,
+        emoji: r.emoji,
+        created_at: r.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['message_id', 'user_id', 'emoji']).doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async unreact(tenantId: string, messageId: string, userId: string, emoji: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('message_reactions')
+      .where('tenant_id', '=', tenantId)
+      .where('message_id', '=', messageId)
+      .where('user_id', '=', userId)
+      .where('emoji', '=', emoji)
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
+
+  async reactions(tenantId: string, messageIds: string[]): Promise<Reaction[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('message_reactions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('message_id', 'in', messageIds)
+      .orderBy('created_at')
+      .orderBy('user_id')
+      .execute();
+    return rows.map((r) => ({ messageId: r.message_id, userId: r.user_id, emoji: r.emoji, createdAt: r.created_at }));
+  }
+
+  async insertAttachment(a: Attachment): Promise<void> {
+    await this.db
+      .insertInto('attachments')
+      .values({
+        id: a.id,
+        tenant_id: a.tenantId,
+        conversation_id: a.conversationId,
+        message_id: a.messageId,
+        uploader_id: a.uploaderId,
+        name: a.name,
+        content_type: a.contentType,
+        size: a.size,
+        sha256: a.sha256,
+        created_at: a.createdAt,
+      })
+      .execute();
+  }
+
+  async attachment(tenantId: string, id: string): Promise<Attachment | undefined> {
+    const r = await this.db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r && attachment(r);
+  }
+
+  /**
+   * Links uploads to a message: only unlinked uploads of this uploader in this conversation.
+   * Returns how many were linked.
+   */
+  async linkAttachments(
+    tenantId: string,
+    ids: string[],
+    m: { id: string; conversationId: string; senderId: string },
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.db
+      .updateTable('attachments')
+      .set({ message_id: m.id })
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .where('conversation_id', '=', m.conversationId)
+      .where('uploader_id', '=', m.senderId)
+      .where('message_id', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async attachmentsOf(tenantId: string, messageIds: string[]): Promise<Attachment[]> {
+    if (messageIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('message_id', 'in', messageIds)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(attachment);
+  }
+
+  /**
+   * Full-text search over the messages of the conversations `userId` is a current member of,
+   * newest first. SQLite: FTS5 (words as literals); PostgreSQL: tsvector with `plainto_tsquery`.
+   */
+  async search(tenantId: string, userId: string, query: string, limit: number): Promise<Message[]> {
+    const words = query.trim();
+    if (words.length === 0) return [];
+    let q = this.db
+      .selectFrom('messages as m')
+      .innerJoin('conversation_members as cm', (j) =>
+        j.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.user_id', '=', userId),
+      )
+      .selectAll('m')
+      .where('m.tenant_id', '=', tenantId)
+      .where('cm.tenant_id', '=', tenantId)
+      .where('cm.left_at', 'is', null)
+      .where('m.deleted_at', 'is', null);
+    if (this.postgres) {
+      q = q.where(sql<boolean>`m.search @@ plainto_tsquery('simple', ${words})`);
+    } else {
+      q = q.where(
+        sql<boolean>`m.rowid in (select rowid from messages_fts where messages_fts match ${ftsQuery(words)} and tenant_id = ${tenantId})`,
+      );
+    }
+    const rows = await q.orderBy('m.created_at', 'desc').orderBy('m.seq', 'desc').limit(limit).execute();
+    return rows.map(message);
+  }
+}

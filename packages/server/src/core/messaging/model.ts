@@ -1,0 +1,78 @@
+/** The messaging aggregate: conversations, their members (with receipts) and messages. */
+export type ConversationKind = 'direct' | 'group';
+export type MemberRole = 'owner' | 'admin' | 'member';
+
+export interface Conversation {
+  id: string;
+  tenantId: string;
+  kind: ConversationKind;
+  /** For a 1:1: both user ids, sorted, joined by `:`. */
+  pairKey: string | null;
+  name: string | null;
+  topic: string | null;
+  createdBy: string;
+  /** Sequence number of the newest message (0 when empty). */
+  lastSeq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Member {
+  conversationId: string;
+  userId: string;
+  /** `local@domain` of the user. */
+  address: string;
+  displayName: string;
+  role: MemberRole;
+  joinedAt: number;
+  leftAt: number | null;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+/** A conversation as one member sees it in their list. */
+export interface ConversationSummary extends Conversation {
+  role: MemberRole;
+  deliveredSeq: number;
+  readSeq: number;
+  /** Messages of others after the member's read sequence that are not deleted. */
+  unread: number;
+}
+
+export interface Message {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  clientId: string;
+  /** Empty once deleted (the row stays as a tombstone). */
+  text: string;
+  replyTo: string | null;
+  createdAt: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+}
+
+export interface Reaction {
+  messageId: string;
+  userId: string;
+  emoji: string;
+  createdAt: number;
+}
+
+export interface Attachment {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  messageId: string | null;
+  uploaderId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  createdAt: number;
+}
+
+/** The canonical key of a 1:1 between two users: at most one conversation per pair. */
+export const pairKey = (a: string, b: string) => (a < b ? `${a}:${b}` : `${b}:${a}`);

@@ -1,0 +1,248 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ConversationsTable } from '../../platform/store/messaging-schema.js';
+import type { Database } from '../../platform/store/schema.js';
+import type { Conversation, ConversationSummary, Member, MemberRole } from './model.js';
+
+const conversation = (r: Selectable<ConversationsTable>): Conversation => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  kind: r.kind,
+  pairKey: r.pair_key,
+  name: r.name,
+  topic: r.topic,
+  createdBy: r.created_by,
+  lastSeq: Number(r.last_seq),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Conversations and their members (with receipts) of one tenant. Every method takes the tenant id. */
+export class ConversationRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(c: Conversation, members: { userId: string; role: MemberRole }[]): Promise<void> {
+    await this.db
+      .insertInto('conversations')
+      .values({
+        id: c.id,
+        tenant_id: c.tenantId,
+        kind: c.kind,
+        pair_key: c.pairKey,
+        name: c.name,
+        topic: c.topic,
+        created_by: c.createdBy,
+        last_seq: c.lastSeq,
+        created_at: c.createdAt,
+        updated_at: c.updatedAt,
+      })
+      .execute();
+    for (const m of members) await this.addMember(c.tenantId, c.id, m.userId, m.role, c.createdAt);
+  }
+
+  async get(tenantId: string, id: string): Promise<Conversation | undefined> {
+    const r = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r && conversation(r);
+  }
+
+  async byPair(tenantId: string, key: string): Promise<Conversation | undefined> {
+    const r = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('pair_key', '=', key)
+      .executeTakeFirst();
+    return r && conversation(r);
+  }
+
+  async update(
+    tenantId: string,
+    id: string,
+    patch: { name?: string | null; topic?: string | null },
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('conversations')
+      .set({
+        updated_at: now,
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.topic !== undefined && { topic: patch.topic }),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Takes the next message sequence number of a conversation. On PostgreSQL the update locks the
+   * row until the transaction ends, so concurrent senders are serialised.
+   */
+  async nextSeq(tenantId: string, id: string, now: number): Promise<number> {
+    const r = await this.db
+      .updateTable('conversations')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: now }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returning('last_seq')
+      .executeTakeFirstOrThrow();
+    return Number(r.last_seq);
+  }
+
+  /** Adds a member, or brings back one who left (with the new role). */
+  async addMember(tenantId: string, conversationId: string, userId: string, role: MemberRole, now: number) {
+    await this.db
+      .insertInto('conversation_members')
+      .values({
+        conversation_id: conversationId,
+        tenant_id: tenantId,
+        user_id: userId,
+        role,
+        joined_at: now,
+        left_at: null,
+        delivered_seq: 0,
+        read_seq: 0,
+      })
+      .onConflict((oc) =>
+        oc.columns(['conversation_id', 'user_id']).doUpdateSet({ role, joined_at: now, left_at: null }),
+      )
+      .execute();
+  }
+
+  async setRole(tenantId: string, conversationId: string, userId: string, role: MemberRole): Promise<boolean> {
+    const r = await this.db
+      .updateTable('conversation_members')
+      .set({ role })
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Marks a member as gone; their row (and receipts) stay. */
+  async leave(tenantId: string, conversationId: string, userId: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('conversation_members')
+      .set({ left_at: now, role: 'member' })
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('left_at', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Moves a member's receipts forward (never back); returns the values now stored. */
+  async setReceipt(
+    tenantId: string,
+    conversationId: string,
+    userId: string,
+    r: { deliveredSeq?: number; readSeq?: number },
+  ): Promise<{ deliveredSeq: number; readSeq: number } | undefined> {
+    const m = await this.member(tenantId, conversationId, userId);
+    if (!m) return undefined;
+    // Read implies delivered.
+    const readSeq = Math.max(m.readSeq, r.readSeq ?? 0);
+    const deliveredSeq = Math.max(m.deliveredSeq, r.deliveredSeq ?? 0, readSeq);
+    if (readSeq !== m.readSeq || deliveredSeq !== m.deliveredSeq) {
+      await this.db
+        .updateTable('conversation_members')
+        .set({ delivered_seq: deliveredSeq, read_seq: readSeq })
+        .where('tenant_id', '=', tenantId)
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .execute();
+    }
+    return { deliveredSeq, readSeq };
+  }
+
+  async member(tenantId: string, conversationId: string, userId: string): Promise<Member | undefined> {
+    return (await this.queryMembers(tenantId, conversationId, userId))[0];
+  }
+
+  /** Every member, those who left included (with `leftAt`), in the order they joined. */
+  members(tenantId: string, conversationId: string): Promise<Member[]> {
+    return this.queryMembers(tenantId, conversationId);
+  }
+
+  private async queryMembers(tenantId: string, conversationId: string, userId?: string): Promise<Member[]> {
+    let q = this.db
+      .selectFrom('conversation_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select([
+        'm.conversation_id',
+        'm.user_id',
+        'm.role',
+        'm.joined_at',
+        'm.left_at',
+        'm.delivered_seq',
+        'm.read_seq',
+        'u.local',
+        'u.domain',
+        'u.display_name',
+      ])
+      .where('m.tenant_id', '=', tenantId)
+      .where('m.conversation_id', '=', conversationId)
+      .orderBy('m.joined_at')
+      .orderBy('u.local');
+    if (userId !== undefined) q = q.where('m.user_id', '=', userId);
+    return (await q.execute()).map((r) => ({
+      conversationId: r.conversation_id,
+      userId: r.user_id,
+      address: `${r.local}@${r.domain}`,
+      displayName: r.display_name,
+      role: r.role,
+      joinedAt: r.joined_at,
+      leftAt: r.left_at,
+      deliveredSeq: Number(r.delivered_seq),
+      readSeq: Number(r.read_seq),
+    }));
+  }
+
+  /**
+   * The conversations a user is a current member of, most recently active first, each with the
+   * user's receipts and unread count (messages of others after their read sequence, not deleted).
+   */
+  async listForUser(
+    tenantId: string,
+    userId: string,
+    options: { limit?: number; offset?: number; updatedSince?: number; id?: string } = {},
+  ): Promise<ConversationSummary[]> {
+    let q = this.db
+      .selectFrom('conversations as c')
+      .innerJoin('conversation_members as m', 'm.conversation_id', 'c.id')
+      .selectAll('c')
+      .select(['m.role', 'm.delivered_seq', 'm.read_seq'])
+      .select((eb) =>
+        eb
+          .selectFrom('messages as x')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('x.conversation_id', '=', 'c.id')
+          .whereRef('x.seq', '>', 'm.read_seq')
+          .where('x.sender_id', '!=', userId)
+          .where('x.deleted_at', 'is', null)
+          .as('unread'),
+      )
+      .where('c.tenant_id', '=', tenantId)
+      .where('m.tenant_id', '=', tenantId)
+      .where('m.user_id', '=', userId)
+      .where('m.left_at', 'is', null)
+      .orderBy('c.updated_at', 'desc')
+      .orderBy('c.id');
+    if (options.id !== undefined) q = q.where('c.id', '=', options.id);
+    if (options.updatedSince !== undefined) q = q.where('c.updated_at', '>', options.updatedSince);
+    if (options.limit !== undefined) q = q.limit(options.limit).offset(options.offset ?? 0);
+    return (await q.execute()).map((r) => ({
+      ...conversation(r),
+      role: r.role,
+      deliveredSeq: Number(r.delivered_seq),
+      readSeq: Number(r.read_seq),
+      unread: Number(r.unread ?? 0),
+    }));
+  }
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { Message as MessageDto } from '@parley/api';
+import { isUniqueViolation } from '../../platform/store/errors.js';
+import type { CoreContext } from '../context.js';
+import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
+import type { Repositories } from '../store.js';
+import { type AttachmentOptions, AttachmentService } from './attachments.js';
+import { type Access, type Caller, ConversationService } from './conversations.js';
+import type { Message } from './model.js';
+import { messageViews } from './views.js';
+
+export interface MessagingOptions {
+  maxMessageLength: number;
+  attachments: AttachmentOptions;
+}
+
+/** Thrown inside a send transaction to roll it back when the idempotency key was already used. */
+class Duplicate {
+  constructor(readonly message: Message) {}
+}
+
+/**
+ * Instant messaging: sending (idempotent per client key, acknowledged after commit), history,
+ * edits, tombstones, reactions, receipts, typing and search. Every event goes to each current
+ * member separately (`userId` is the recipient).
+ */
+export class MessagingService {
+  readonly conversations: ConversationService;
+  readonly attachments: AttachmentService;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    readonly options: MessagingOptions,
+  ) {
+    this.conversations = new ConversationService(ctx);
+    this.attachments = new AttachmentService(ctx, this.conversations, options.attachments);
+  }
+
+  private checkText(text: string, allowEmpty: boolean) {
+    if (text.length > this.options.maxMessageLength) {
+      throw new ParleyError(
+        'PARLEY_ERR_BODY_TOO_LARGE',
+        `text is ${text.length} characters; at most ${this.options.maxMessageLength} are allowed`,
+        [{ path: 'body.text', message: `at most ${this.options.maxMessageLength} characters` }],
+      );
+    }
+    if (!allowEmpty && text.trim().length === 0) throw invalid('body.text', 'must not be empty');
+  }
+
+  private async views(tenantId: string, messages: Message[], repos: Repositories = this.ctx.store.repos) {
+    return messageViews(repos, tenantId, messages);
+  }
+
+  private async one(tenantId: string, m: Message): Promise<MessageDto> {
+    return (await this.views(tenantId, [m]))[0] as MessageDto;
+  }
+
+  /** Publishes `type` once for each current member. */
+  private async fanOut(a: Access, type: 'message.created' | 'message.updated', message: MessageDto) {
+    const { tenantId, id: conversationId } = a.conversation;
+    for (const m of a.members) {
+      if (m.leftAt === null) await this.ctx.bus.publish(type, { tenantId, userId: m.userId, conversationId, message });
+    }
+  }
+
+  async send(
+    caller: Caller,
+    conversationId: string,
+    input: { text: string; clientId: string; replyTo?: string | undefined; attachments?: string[] | undefined },
+  ): Promise<MessageDto> {
+    const a = await this.conversations.access(caller, conversationId);
+    const { tenantId, userId } = caller;
+    const repos = this.ctx.store.repos;
+    const earlier = await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId);
+    if (earlier) return this.one(tenantId, earlier);
+    const attachmentIds = [...new Set(input.attachments ?? [])];
+    this.checkText(input.text, attachmentIds.length > 0);
+    if (input.replyTo !== undefined) {
+      const target = await repos.messages.get(tenantId, input.replyTo);
+      if (!target || target.conversationId !== conversationId) throw invalid('body.replyTo', 'no such message here');
+    }
+    const now = this.ctx.clock.now();
+    let message: Message;
+    try {
+      message = await this.ctx.store.transaction(async (r) => {
+        const seq = await r.conversations.nextSeq(tenantId, conversationId, now);
+        const dup = await r.messages.byClientId(tenantId, conversationId, userId, input.clientId);
+        if (dup) throw new Duplicate(dup);
+        const m: Message = {
+          id: randomUUID(),
+          tenantId,
+          conversationId,
+          seq,
+          senderId: userId,
+          clientId: input.clientId,
+          text: input.text,
+          replyTo: input.replyTo ?? null,
+          createdAt: now,
+          editedAt: null,
+          deletedAt: null,
+        };
+        await r.messages.insert(m);
+        const linked = await r.messages.linkAttachments(tenantId, attachmentIds, m);
+        if (linked !== attachmentIds.length)
+          throw invalid('body.attachments', 'not all are your unsent uploads to this conversation');
+        // Your own message counts as delivered and read.
+        await r.conversations.setReceipt(tenantId, conversationId, userId, { readSeq: seq });
+        return m;
+      });
+    } catch (err) {
+      if (err instanceof Duplicate) return this.one(tenantId, err.message);
+      const again =
+        isUniqueViolation(err) && (await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId));
+      if (again) return this.one(tenantId, again);
+      throw err;
+    }
+    const dto = await this.one(tenantId, message);
+    await this.fanOut(a, 'message.created', dto);
+    return dto;
+  }
+
+  async history(
+    caller: Caller,
+    conversationId: string,
+    q: { before?: number | undefined; after?: number | undefined; limit: number },
+  ): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
+    await this.conversations.access(caller, conversationId);
+    const page = await this.ctx.store.repos.messages.history(caller.tenantId, conversationId, {
+      ...(q.before !== undefined && { before: q.before }),
+      ...(q.after !== undefined && { after: q.after }),
+      limit: q.limit + 1,
+    });
+    const hasMore = page.length > q.limit;
+    return { messages: await this.views(caller.tenantId, page.slice(0, q.limit)), hasMore };
+  }
+
+  private async target(caller: Caller, conversationId: string, messageId: string) {
+    const a = await this.conversations.access(caller, conversationId);
+    const m = await this.ctx.store.repos.messages.get(caller.tenantId, messageId);
+    if (!m || m.conversationId !== conversationId) throw notFound('message');
+    return { a, m };
+  }
+
+  private async changed(a: Access, messageId: string): Promise<MessageDto> {
+    const m = (await this.ctx.store.repos.messages.get(a.conversation.tenantId, messageId)) as Message;
+    const dto = await this.one(a.conversation.tenantId, m);
+    await this.fanOut(a, 'message.updated', dto);
+    return dto;
+  }
+
+  async edit(caller: Caller, conversationId: string, messageId: string, text: string): Promise<MessageDto> {
+    const { a, m } = await this.target(caller, conversationId, messageId);
+    if (m.senderId !== caller.userId) throw forbidden('you can edit only your own messages');
+    if (m.deletedAt !== null) throw conflict('the message was deleted');
+    this.checkText(text, false);
+    await this.ctx.store.repos.messages.edit(caller.tenantId, messageId, text, this.ctx.clock.now());
+    return this.changed(a, messageId);
+  }
+
+  async remove(caller: Caller, conversationId: string, messageId: string): Promise<MessageDto> {
+    const { a, m } = await this.target(caller, conversationId, messageId);
+    const moderator = a.conversation.kind === 'group' && a.member.role !== 'member';
+    if (m.senderId !== caller.userId && !moderator) throw forbidden('you can delete only your own messages');
+    if (m.deletedAt !== null) return this.one(caller.tenantId, m);
+    await this.ctx.store.transaction((r) => r.messages.tombstone(caller.tenantId, messageId, this.ctx.clock.now()));
+    return this.changed(a, messageId);
+  }
+
+  async react(
+    caller: Caller,
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+    on: boolean,
+  ): Promise<MessageDto> {
+    const { a, m } = await this.target(caller, conversationId, messageId);
+    if (/\s/.test(emoji)) throw invalid('params.emoji', 'must not contain spaces');
+    if (m.deletedAt !== null) throw conflict('the message was deleted');
+    const repos = this.ctx.store.repos;
+    const changed = on
+      ? await repos.messages.react(caller.tenantId, {
+          messageId,
+          userId: caller.userId,
+          emoji,
+          createdAt: this.ctx.clock.now(),
+        })
+      : await repos.messages.unreact(caller.tenantId, messageId, caller.userId, emoji);
+    return changed ? this.changed(a, messageId) : this.one(caller.tenantId, m);
+  }
+
+  /** Moves the caller's receipts forward (at most to the newest message) and tells the members. */
+  async receipt(
+    caller: Caller,
+    conversationId: string,
+    r: { deliveredSeq?: number | undefined; readSeq?: number | undefined },
+  ): Promise<{ deliveredSeq: number; readSeq: number }> {
+    const a = await this.conversations.access(caller, conversationId);
+    const last = a.conversation.lastSeq;
+    const clamp = (n: number | undefined) => (n === undefined ? undefined : Math.min(n, last));
+    const next = clamp(r.deliveredSeq);
+    const read = clamp(r.readSeq);
+    const stored = (await this.ctx.store.repos.conversations.setReceipt(
+      caller.tenantId,
+      conversationId,
+      caller.userId,
+      {
+        ...(next !== undefined && { deliveredSeq: next }),
+        ...(read !== undefined && { readSeq: read }),
+      },
+    )) as { deliveredSeq: number; readSeq: number };
+    if (stored.deliveredSeq !== a.member.deliveredSeq || stored.readSeq !== a.member.readSeq) {
+      for (const m of a.members) {
+        if (m.leftAt !== null) continue;
+        await this.ctx.bus.publish('message.receipt', {
+          tenantId: caller.tenantId,
+          userId: m.userId,
+          conversationId,
+          memberId: caller.userId,
+          member: a.member.address,
+          ...stored,
+        });
+      }
+    }
+    return stored;
+  }
+
+  /** Typing notifications go to the other current members; nothing is stored. */
+  async typing(caller: Caller, conversationId: string, typing: boolean): Promise<void> {
+    const a = await this.conversations.access(caller, conversationId);
+    for (const m of a.members) {
+      if (m.leftAt !== null || m.userId === caller.userId) continue;
+      await this.ctx.bus.publish('message.typing', {
+        tenantId: caller.tenantId,
+        userId: m.userId,
+        conversationId,
+        memberId: caller.userId,
+        member: a.member.address,
+        typing,
+      });
+    }
+  }
+
+  /** Full-text search in the caller's current conversations. */
+  async search(caller: Caller, q: string, limit: number): Promise<MessageDto[]> {
+    const found = await this.ctx.store.repos.messages.search(caller.tenantId, caller.userId, q, limit);
+    return this.views(caller.tenantId, found);
+  }
+}

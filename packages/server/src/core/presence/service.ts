@@ -1,0 +1,363 @@
+import type { CoreContext } from '../context.js';
+import { invalid, notFound } from '../errors.js';
+import {
+  aggregate,
+  type LineInput,
+  type ManualInput,
+  offlinePresence,
+  type Presence,
+  type PresenceInputs,
+  type RtcInput,
+  samePresence,
+} from './aggregate.js';
+import {
+  type Availability,
+  availabilities,
+  type CalendarSink,
+  type CalendarSnapshot,
+  type LineState,
+  lineStates,
+  type PresenceContext,
+  presenceContexts,
+} from './model.js';
+import type { StoredInput } from './repository.js';
+import { PresenceWatchers, visibleTo, type Watcher } from './watchers.js';
+
+/** A client input lives this long unless its connection refreshes it (a node that dies loses its clients). */
+export const CLIENT_TTL_MS = 120_000;
+export const CLIENT_REFRESH_MS = 40_000;
+const NOTE_MAX = 500;
+
+export interface ManualRequest {
+  availability?: Availability | null;
+  note?: string | null;
+  context?: PresenceContext | null;
+  until?: number | null;
+  validFrom?: number | null;
+  validTo?: number | null;
+}
+
+interface ClientValue {
+  mobile: boolean;
+  idle: boolean;
+  since: number;
+  sessionId: string | null;
+}
+
+const key = (tenantId: string, userId: string) => `${tenantId} ${userId}`;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+function toInputs(stored: StoredInput[]): PresenceInputs {
+  const inputs: PresenceInputs = { manual: null, lines: [], calendar: null, clients: [], rtc: [] };
+  for (const s of stored) {
+    const v = s.value as Record<string, unknown>;
+    if (s.source === 'manual') inputs.manual = v as unknown as ManualInput;
+    else if (s.source === 'line') inputs.lines.push({ line: s.key, ...(v as Omit<LineInput, 'line'>) });
+    else if (s.source === 'client') inputs.clients.push({ id: s.key, ...(v as unknown as ClientValue) });
+    else if (s.source === 'rtc') inputs.rtc.push({ id: s.key, ...(v as Omit<RtcInput, 'id'>) });
+    else if (s.source === 'calendar') inputs.calendar = v as unknown as CalendarSnapshot;
+  }
+  return inputs;
+}
+
+/**
+ * Presence: stores each input with its source and expiry, recomputes the user's presence with the
+ * pure `aggregate` on every change and at the next scheduled change, and publishes
+ * `presence.changed` only when the computed value changes. Also the calendar sink.
+ */
+export class PresenceService implements CalendarSink {
+  readonly watchers: PresenceWatchers;
+  private readonly computed = new Map<
+    string,
+    { tenantId: string; userId: string; presence: Presence; due: number | null }
+  >();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly ctx: CoreContext) {
+    this.watchers = new PresenceWatchers(ctx);
+  }
+
+  private get repo() {
+    return this.ctx.store.repos.presence;
+  }
+
+  /** The user's computed presence (everything; use `view` for what a watcher may see). */
+  async get(tenantId: string, userId: string): Promise<Presence> {
+    return this.computed.get(key(tenantId, userId))?.presence ?? this.recompute(tenantId, userId);
+  }
+
+  /** The presence of `userId` as `watcher` may see it. */
+  async view(tenantId: string, userId: string, watcher: Watcher): Promise<Presence> {
+    const [presence, relation] = await Promise.all([
+      this.get(tenantId, userId),
+      this.watchers.relation(tenantId, watcher, userId),
+    ]);
+    return visibleTo(presence, relation);
+  }
+
+  /** Recomputes and publishes if changed; one at a time per user, so events keep their order. */
+  recompute(tenantId: string, userId: string): Promise<Presence> {
+    const k = key(tenantId, userId);
+    const run = (this.queues.get(k) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.evaluate(tenantId, userId));
+    this.queues.set(k, run);
+    void run
+      .finally(() => {
+        if (this.queues.get(k) === run) this.queues.delete(k);
+      })
+      .catch(() => undefined);
+    return run;
+  }
+
+  private async evaluate(tenantId: string, userId: string): Promise<Presence> {
+    const now = this.ctx.clock.now();
+    const stored = await this.repo.inputs(tenantId, userId, now);
+    const inputs = toInputs(stored);
+    const r = aggregate(inputs, now);
+    if (r.manualBroken && inputs.manual) {
+      // Anchor rule: the manual availability is over for good; a note or context stays.
+      const { note, context } = inputs.manual;
+      const manualRow = stored.find((s) => s.source === 'manual');
+      if (note || context) {
+        await this.repo.putInput(
+          tenantId,
+          userId,
+          {
+            source: 'manual',
+            key: '',
+            value: { ...inputs.manual, availability: null, until: null },
+            expiresAt: manualRow?.expiresAt ?? null,
+          },
+          now,
+        );
+      } else {
+        await this.repo.deleteInput(tenantId, userId, 'manual');
+      }
+    }
+    const expiries = stored.map((s) => s.expiresAt).filter((t): t is number => t !== null);
+    const due = [r.nextChange, ...expiries].reduce<number | null>(
+      (m, t) => (t !== null && (m === null || t < m) ? t : m),
+      null,
+    );
+    const k = key(tenantId, userId);
+    const previous = this.computed.get(k)?.presence ?? offlinePresence;
+    const presence = r.presence;
+    if (stored.length === 0 && presence.availability === 'offline') this.computed.delete(k);
+    else this.computed.set(k, { tenantId, userId, presence, due });
+    if (!samePresence(previous, presence)) {
+      const u = await this.ctx.store.repos.users.get(tenantId, userId);
+      if (u)
+        await this.ctx.bus.publish('presence.changed', {
+          tenantId,
+          userId,
+          user: `${u.local}@${u.domain}`,
+          presence,
+          previous,
+        });
+    }
+    return presence;
+  }
+
+  /** Recomputes every user whose next scheduled change has come (called by the presence feature). */
+  async tick(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const due = [...this.computed.values()].filter((c) => c.due !== null && c.due <= now);
+    await Promise.all(due.map((c) => this.recompute(c.tenantId, c.userId)));
+  }
+
+  /** At start: computes everyone with stored inputs, so their scheduled changes are known. */
+  async resume(): Promise<void> {
+    for (const tenant of await this.ctx.store.repos.tenants.list()) {
+      for (const userId of await this.repo.usersWithInputs(tenant.id)) await this.recompute(tenant.id, userId);
+    }
+  }
+
+  /** Drops expired inputs of every tenant. */
+  async purge(): Promise<void> {
+    const now = this.ctx.clock.now();
+    for (const tenant of await this.ctx.store.repos.tenants.list()) await this.repo.purgeExpired(tenant.id, now);
+  }
+
+  /** Forgets what is cached about a removed user or tenant. */
+  forget(tenantId: string, userId?: string): void {
+    for (const [k, c] of this.computed) {
+      if (c.tenantId === tenantId && (userId === undefined || c.userId === userId)) this.computed.delete(k);
+    }
+    if (userId === undefined) this.watchers.invalidate(tenantId);
+  }
+
+  private async ensureUser(tenantId: string, userId: string) {
+    if (!(await this.ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
+  }
+
+  // Manual ------------------------------------------------------------------------------------
+
+  async manual(tenantId: string, userId: string): Promise<ManualInput | null> {
+    const row = (await this.repo.inputs(tenantId, userId, this.ctx.clock.now())).find((s) => s.source === 'manual');
+    return (row?.value as ManualInput | undefined) ?? null;
+  }
+
+  /** Replaces the manual input. Bad states or times throw PARLEY_ERR_VALIDATION and change nothing. */
+  async setManual(tenantId: string, userId: string, req: ManualRequest): Promise<Presence> {
+    const now = this.ctx.clock.now();
+    const m: ManualInput = {
+      availability: req.availability ?? null,
+      note: req.note?.trim() || null,
+      context: req.context ?? null,
+      until: req.until ?? null,
+      validFrom: req.validFrom ?? null,
+      validTo: req.validTo ?? null,
+      setAt: now,
+    };
+    if (m.availability !== null && !availabilities.includes(m.availability)) {
+      throw invalid('availability', `must be one of ${availabilities.join(', ')}`);
+    }
+    if (m.context !== null && !presenceContexts.includes(m.context)) {
+      throw invalid('context', `must be one of ${presenceContexts.join(', ')}`);
+    }
+    if (m.note !== null && m.note.length > NOTE_MAX) throw invalid('note', `must be at most ${NOTE_MAX} characters`);
+    for (const f of ['until', 'validFrom', 'validTo'] as const) {
+      if (m[f] !== null && !isTime(m[f])) throw invalid(f, 'must be a point in time');
+    }
+    if (m.validTo !== null && m.validTo <= now) throw invalid('validTo', 'must be in the future');
+    if (m.validFrom !== null && m.validTo !== null && m.validTo <= m.validFrom) {
+      throw invalid('validTo', 'must be after validFrom');
+    }
+    if (m.until !== null && m.until <= now) throw invalid('until', 'must be in the future');
+    await this.ensureUser(tenantId, userId);
+    if (m.availability === null && m.note === null && m.context === null) return this.clearManual(tenantId, userId);
+    await this.repo.putInput(tenantId, userId, { source: 'manual', key: '', value: m, expiresAt: m.validTo }, now);
+    return this.recompute(tenantId, userId);
+  }
+
+  async clearManual(tenantId: string, userId: string): Promise<Presence> {
+    await this.repo.deleteInput(tenantId, userId, 'manual');
+    return this.recompute(tenantId, userId);
+  }
+
+  // Phone lines and rtc -----------------------------------------------------------------------
+
+  async setLineState(tenantId: string, userId: string, line: string, state: LineState): Promise<Presence> {
+    if (!lineStates.includes(state)) throw invalid('state', `must be one of ${lineStates.join(', ')}`);
+    if (line.length === 0 || line.length > 100) throw invalid('line', 'must be 1-100 characters');
+    await this.ensureUser(tenantId, userId);
+    const now = this.ctx.clock.now();
+    const current = (await this.repo.inputs(tenantId, userId, now)).find((s) => s.source === 'line' && s.key === line);
+    if ((current?.value as { state?: string } | undefined)?.state === state) return this.get(tenantId, userId);
+    await this.repo.putInput(
+      tenantId,
+      userId,
+      { source: 'line', key: line, value: { state, since: now }, expiresAt: null },
+      now,
+    );
+    return this.recompute(tenantId, userId);
+  }
+
+  /** A line that is no longer registered or monitored. */
+  async removeLine(tenantId: string, userId: string, line: string): Promise<Presence> {
+    await this.repo.deleteInput(tenantId, userId, 'line', line);
+    return this.recompute(tenantId, userId);
+  }
+
+  /** An rtc session the user takes part in (`participants` null: the user left it). */
+  async setRtc(tenantId: string, userId: string, sessionId: string, participants: number | null): Promise<Presence> {
+    const now = this.ctx.clock.now();
+    if (participants === null) await this.repo.deleteInput(tenantId, userId, 'rtc', sessionId);
+    else {
+      if (!Number.isInteger(participants) || participants < 1)
+        throw invalid('participants', 'must be a positive integer');
+      const current = (await this.repo.inputs(tenantId, userId, now)).find(
+        (s) => s.source === 'rtc' && s.key === sessionId,
+      );
+      const since = (current?.value as { since?: number } | undefined)?.since ?? now;
+      await this.repo.putInput(
+        tenantId,
+        userId,
+        { source: 'rtc', key: sessionId, value: { participants, since }, expiresAt: null },
+        now,
+      );
+    }
+    return this.recompute(tenantId, userId);
+  }
+
+  // Clients -----------------------------------------------------------------------------------
+
+  async clientConnected(
+    tenantId: string,
+    userId: string,
+    clientId: string,
+    o: { mobile: boolean; sessionId: string | null },
+  ): Promise<Presence> {
+    const now = this.ctx.clock.now();
+    const value: ClientValue = { mobile: o.mobile, idle: false, since: now, sessionId: o.sessionId };
+    await this.repo.putInput(
+      tenantId,
+      userId,
+      { source: 'client', key: clientId, value, expiresAt: now + CLIENT_TTL_MS },
+      now,
+    );
+    return this.recompute(tenantId, userId);
+  }
+
+  /**
+   * Keeps a connected client's input alive; false when it had expired already (the caller adds it
+   * again). A user's recompute at the old expiry finds the new one, so this costs no recompute.
+   */
+  clientAlive(tenantId: string, userId: string, clientId: string): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    return this.repo.touchInput(tenantId, userId, 'client', clientId, now + CLIENT_TTL_MS, now);
+  }
+
+  async clientDisconnected(tenantId: string, userId: string, clientId: string): Promise<Presence> {
+    await this.repo.deleteInput(tenantId, userId, 'client', clientId);
+    return this.recompute(tenantId, userId);
+  }
+
+  /** Idle/active of the clients of one session; a session without a connected client becomes one for a while. */
+  async setActivity(tenantId: string, userId: string, sessionId: string, idle: boolean): Promise<Presence> {
+    const now = this.ctx.clock.now();
+    const clients = (await this.repo.inputs(tenantId, userId, now)).filter(
+      (s) => s.source === 'client' && (s.value as ClientValue).sessionId === sessionId,
+    );
+    if (clients.length === 0) {
+      const value: ClientValue = { mobile: false, idle, since: now, sessionId };
+      await this.repo.putInput(
+        tenantId,
+        userId,
+        { source: 'client', key: `session:${sessionId}`, value, expiresAt: now + CLIENT_TTL_MS },
+        now,
+      );
+    }
+    for (const c of clients) {
+      const v = c.value as ClientValue;
+      if (v.idle === idle) continue;
+      await this.repo.putInput(
+        tenantId,
+        userId,
+        { source: 'client', key: c.key, value: { ...v, idle, since: now }, expiresAt: c.expiresAt },
+        now,
+      );
+    }
+    return this.recompute(tenantId, userId);
+  }
+
+  // Calendar ----------------------------------------------------------------------------------
+
+  /** The calendar sink: the calendar poller delivers each user's expanded blocks here. */
+  async setCalendar(tenantId: string, userId: string, snapshot: CalendarSnapshot): Promise<void> {
+    const now = this.ctx.clock.now();
+    await this.repo.putInput(tenantId, userId, { source: 'calendar', key: '', value: snapshot, expiresAt: null }, now);
+    await this.recompute(tenantId, userId);
+  }
+
+  async calendar(tenantId: string, userId: string): Promise<CalendarSnapshot | null> {
+    const row = (await this.repo.inputs(tenantId, userId, this.ctx.clock.now())).find((s) => s.source === 'calendar');
+    return (row?.value as CalendarSnapshot | undefined) ?? null;
+  }
+
+  async clearCalendar(tenantId: string, userId: string): Promise<void> {
+    await this.repo.deleteInput(tenantId, userId, 'calendar');
+    await this.recompute(tenantId, userId);
+  }
+}

@@ -1,0 +1,67 @@
+/** Table types of the messaging migration (003); part of `Database` in `schema.ts`. */
+export interface ConversationsTable {
+  id: string;
+  tenant_id: string;
+  kind: 'direct' | 'group';
+  pair_key: string | null;
+  name: string | null;
+  topic: string | null;
+  created_by: string;
+  last_seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string;
+  tenant_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  joined_at: number;
+  left_at: number | null;
+  delivered_seq: number;
+  read_seq: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  tenant_id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_id: string;
+  text: string;
+  reply_to: string | null;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface MessageReactionsTable {
+  message_id: string;
+  tenant_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: number;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  tenant_id: string;
+  conversation_id: string;
+  message_id: string | null;
+  uploader_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+}
+
+export interface MessagingTables {
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
+  message_reactions: MessageReactionsTable;
+  attachments: AttachmentsTable;
+}

@@ -1,0 +1,38 @@
+/** Table types of the presence store (migration 002). Timestamps are epoch milliseconds. */
+export interface PresenceInputsTable {
+  tenant_id: string;
+  user_id: string;
+  source: 'manual' | 'line' | 'client' | 'rtc' | 'calendar';
+  key: string;
+  /** JSON of the input. */
+  value: string;
+  expires_at: number | null;
+  updated_at: number;
+}
+
+export interface PresenceTeamsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface PresenceTeamMembersTable {
+  team_id: string;
+  tenant_id: string;
+  user_id: string;
+}
+
+export interface PresenceBlocksTable {
+  tenant_id: string;
+  user_id: string;
+  watcher: string;
+  created_at: number;
+}
+
+export interface PresenceTables {
+  presence_inputs: PresenceInputsTable;
+  presence_teams: PresenceTeamsTable;
+  presence_team_members: PresenceTeamMembersTable;
+  presence_blocks: PresenceBlocksTable;
+}

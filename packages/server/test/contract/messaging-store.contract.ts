@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Conversation, Message } from '../../src/core/messaging/model.js';
+import { pairKey } from '../../src/core/messaging/model.js';
+import type { Store } from '../../src/core/store.js';
+import type { Tenant } from '../../src/core/tenants/repository.js';
+import type { User } from '../../src/core/users/repository.js';
+import { isUniqueViolation } from '../../src/platform/store/errors.js';
+import { type StoreFactory, tenantFixture, userFixture } from './store.contract.js';
+
+const T0 = 1_790_000_000_000;
+
+const conv = (tenantId: string, extra: Partial<Conversation> = {}): Conversation => ({
+  id: randomUUID(),
+  tenantId,
+  kind: 'group',
+  pairKey: null,
+  name: 'team',
+  topic: null,
+  createdBy: 'x',
+  lastSeq: 0,
+  createdAt: T0,
+  updatedAt: T0,
+  ...extra,
+});
+
+/** The messaging repositories' contract, run on every store engine. */
+export function messagingStoreContract(engine: string, open: StoreFactory): void {
+  describe(`messaging store contract (${engine})`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    let a: Tenant;
+    let b: Tenant;
+    let alice: User;
+    let bob: User;
+    let carol: User;
+    let eve: User;
+
+    before(async () => {
+      ({ store, close } = await open());
+      a = tenantFixture('a.test');
+      b = tenantFixture('b.test');
+      await store.repos.tenants.insert(a);
+      await store.repos.tenants.insert(b);
+      alice = userFixture(a.id, 'alice', 'a.test');
+      bob = userFixture(a.id, 'bob', 'a.test');
+      carol = userFixture(a.id, 'carol', 'a.test');
+      eve = userFixture(b.id, 'eve', 'b.test');
+      for (const u of [alice, bob, carol, eve]) await store.repos.users.insert(u);
+    });
+    after(() => close());
+
+    async function send(
+      c: Conversation,
+      sender: User,
+      text: string,
+      clientId: string = randomUUID(),
+    ): Promise<Message> {
+      return store.transaction(async (r) => {
+        const seq = await r.conversations.nextSeq(c.tenantId, c.id, T0 + 10);
+        const m: Message = {
+          id: randomUUID(),
+          tenantId: c.tenantId,
+          conversationId: c.id,
+          seq,
+          senderId: sender.id,
+          clientId,
+          text,
+          replyTo: null,
+          createdAt: T0 + seq,
+          editedAt: null,
+          deletedAt: null,
+        };
+        await r.messages.insert(m);
+        return m;
+      });
+    }
+
+    test('one 1:1 per pair; members carry address and role', async () => {
+      const key = pairKey(alice.id, bob.id);
+      const c = conv(a.id, { kind: 'direct', pairKey: key, name: null, createdBy: alice.id });
+      await store.repos.conversations.insert(c, [
+        { userId: alice.id, role: 'member' },
+        { userId: bob.id, role: 'member' },
+      ]);
+      assert.equal((await store.repos.conversations.byPair(a.id, pairKey(bob.id, alice.id)))?.id, c.id);
+      assert.equal(await store.repos.conversations.byPair(b.id, key), undefined);
+      await assert.rejects(store.repos.conversations.insert(conv(a.id, { kind: 'direct', pairKey: key }), []), (err) =>
+        isUniqueViolation(err),
+      );
+      const members = await store.repos.conversations.members(a.id, c.id);
+      assert.deepEqual(members.map((m) => m.address).sort(), ['alice@a.test', 'bob@a.test']);
+      assert.deepEqual(await store.repos.conversations.members(b.id, c.id), []);
+    });
+
+    test('sequences, idempotency keys, history pages in both directions', async () => {
+      const c = conv(a.id, { createdBy: alice.id });
+      await store.repos.conversations.insert(c, [
+        { userId: alice.id, role: 'owner' },
+        { userId: bob.id, role: 'member' },
+      ]);
+      const sent: Message[] = [];
+      for (let i = 1; i <= 5; i++) sent.push(await send(c, i % 2 ? alice : bob, `hello ${i}`, `k${i}`));
+      assert.deepEqual(
+        sent.map((m) => m.seq),
+        [1, 2, 3, 4, 5],
+      );
+      assert.equal((await store.repos.conversations.get(a.id, c.id))?.lastSeq, 5);
+      assert.deepEqual(await store.repos.messages.byClientId(a.id, c.id, alice.id, 'k1'), sent[0]);
+      assert.equal(await store.repos.messages.byClientId(a.id, c.id, bob.id, 'k1'), undefined);
+      assert.equal(await store.repos.messages.byClientId(b.id, c.id, alice.id, 'k1'), undefined);
+      await assert.rejects(send(c, alice, 'again', 'k1'), (err) => isUniqueViolation(err));
+      assert.equal((await store.repos.conversations.get(a.id, c.id))?.lastSeq, 5, 'failed send rolled back');
+      const h = (q: { before?: number; after?: number; limit: number }) =>
+        store.repos.messages.history(a.id, c.id, q).then((ms) => ms.map((m) => m.seq));
+      assert.deepEqual(await h({ limit: 2 }), [5, 4]);
+      assert.deepEqual(await h({ before: 4, limit: 2 }), [3, 2]);
+      assert.deepEqual(await h({ after: 3, limit: 10 }), [4, 5]);
+      assert.deepEqual(await store.repos.messages.history(b.id, c.id, { limit: 10 }), []);
+
+      // Unread for bob: alice's messages 1, 3, 5; after reading up to 3 only 5.
+      const unread = async (u: User) =>
+        (await store.repos.conversations.listForUser(a.id, u.id)).find((x) => x.id === c.id)?.unread;
+      assert.equal(await unread(bob), 3);
+      assert.deepEqual(await store.repos.conversations.setReceipt(a.id, c.id, bob.id, { readSeq: 3 }), {
+        deliveredSeq: 3,
+        readSeq: 3,
+      });
+      assert.deepEqual(
+        await store.repos.conversations.setReceipt(a.id, c.id, bob.id, { readSeq: 1, deliveredSeq: 5 }),
+        {
+          deliveredSeq: 5,
+          readSeq: 3,
+        },
+      );
+      assert.equal(await unread(bob), 1);
+      assert.equal(await store.repos.conversations.setReceipt(b.id, c.id, bob.id, { readSeq: 5 }), undefined);
+      await store.repos.messages.tombstone(a.id, sent[4]?.id as string, T0 + 99);
+      assert.equal(await unread(bob), 0, 'deleted messages are not unread');
+      assert.equal((await store.repos.messages.get(a.id, sent[4]?.id as string))?.text, '');
+    });
+
+    test('members leave and come back; list shows only current memberships', async () => {
+      const c = conv(a.id, { createdBy: alice.id });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'owner' }]);
+      await store.repos.conversations.addMember(a.id, c.id, carol.id, 'admin', T0 + 1);
+      assert.equal((await store.repos.conversations.member(a.id, c.id, carol.id))?.role, 'admin');
+      assert.equal(await store.repos.conversations.leave(a.id, c.id, carol.id, T0 + 2), true);
+      assert.equal(await store.repos.conversations.leave(a.id, c.id, carol.id, T0 + 3), false);
+      assert.equal((await store.repos.conversations.member(a.id, c.id, carol.id))?.leftAt, T0 + 2);
+      assert.ok(!(await store.repos.conversations.listForUser(a.id, carol.id)).some((x) => x.id === c.id));
+      await store.repos.conversations.addMember(a.id, c.id, carol.id, 'member', T0 + 4);
+      const back = await store.repos.conversations.member(a.id, c.id, carol.id);
+      assert.equal(back?.leftAt, null);
+      assert.equal(back?.role, 'member');
+      assert.ok((await store.repos.conversations.listForUser(a.id, carol.id)).some((x) => x.id === c.id));
+      assert.equal(await store.repos.conversations.update(b.id, c.id, { name: 'x' }, T0), false);
+      assert.equal(await store.repos.conversations.update(a.id, c.id, { name: 'renamed', topic: 't' }, T0 + 5), true);
+      assert.equal((await store.repos.conversations.get(a.id, c.id))?.name, 'renamed');
+    });
+
+    test('edits, reactions and attachments', async () => {
+      const c = conv(a.id, { createdBy: alice.id });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'owner' }]);
+      const m = await send(c, alice, 'first draft');
+      assert.equal(await store.repos.messages.edit(b.id, m.id, 'x', T0), false);
+      assert.equal(await store.repos.messages.edit(a.id, m.id, 'final text', T0 + 50), true);
+      const edited = await store.repos.messages.get(a.id, m.id);
+      assert.equal(edited?.text, 'final text');
+      assert.equal(edited?.editedAt, T0 + 50);
+      const r = { messageId: m.id, userId: bob.id, emoji: '👍', createdAt: T0 };
+      assert.equal(await store.repos.messages.react(a.id, r), true);
+      assert.equal(await store.repos.messages.react(a.id, r), false);
+      assert.deepEqual(await store.repos.messages.reactions(a.id, [m.id]), [r]);
+      assert.deepEqual(await store.repos.messages.reactions(b.id, [m.id]), []);
+      assert.equal(await store.repos.messages.unreact(a.id, m.id, bob.id, '👍'), true);
+      assert.deepEqual(await store.repos.messages.reactions(a.id, [m.id]), []);
+
+      const att = {
+        id: randomUUID(),
+        tenantId: a.id,
+        conversationId: c.id,
+        messageId: null,
+        uploaderId: alice.id,
+        name: 'a.png',
+        contentType: 'image/png',
+        size: 3,
+        sha256: 'abc',
+        createdAt: T0,
+      };
+      await store.repos.messages.insertAttachment(att);
+      assert.deepEqual(await store.repos.messages.attachment(a.id, att.id), att);
+      assert.equal(await store.repos.messages.attachment(b.id, att.id), undefined);
+      const target = { id: m.id, conversationId: c.id, senderId: bob.id };
+      assert.equal(await store.repos.messages.linkAttachments(a.id, [att.id], target), 0, 'only the uploader');
+      assert.equal(await store.repos.messages.linkAttachments(a.id, [att.id], { ...target, senderId: alice.id }), 1);
+      assert.deepEqual(
+        (await store.repos.messages.attachmentsOf(a.id, [m.id])).map((x) => x.id),
+        [att.id],
+      );
+    });
+
+    test('full-text search: own conversations, own tenant, no tombstones, no query syntax', async () => {
+      const mine = conv(a.id, { createdBy: alice.id });
+      const others = conv(a.id, { createdBy: bob.id });
+      const foreign = conv(b.id, { createdBy: eve.id });
+      await store.repos.conversations.insert(mine, [{ userId: alice.id, role: 'owner' }]);
+      await store.repos.conversations.insert(others, [{ userId: bob.id, role: 'owner' }]);
+      await store.repos.conversations.insert(foreign, [{ userId: eve.id, role: 'owner' }]);
+      const hit = await send(mine, alice, 'The quarterly Budget review is on Friday');
+      const gone = await send(mine, alice, 'budget draft to be deleted');
+      await send(others, bob, 'budget secrets of bob');
+      await send(foreign, eve, 'budget of another tenant');
+      await store.repos.messages.tombstone(a.id, gone.id, T0 + 1);
+      const ids = async (u: User, q: string) =>
+        (await store.repos.messages.search(u.tenantId, u.id, q, 10)).map((m) => m.id);
+      assert.deepEqual(await ids(alice, 'budget'), [hit.id]);
+      assert.deepEqual(await ids(alice, 'BUDGET friday'), [hit.id]);
+      assert.deepEqual(await ids(alice, 'budget nothing'), []);
+      assert.deepEqual(await ids(alice, '"unbalanced OR * NEAR('), []);
+      assert.deepEqual(await ids(alice, '   '), []);
+      assert.equal((await ids(bob, 'budget')).length, 1);
+      assert.equal((await ids(eve, 'budget')).length, 1);
+      await store.repos.messages.edit(a.id, hit.id, 'moved to Monday', T0 + 2);
+      assert.deepEqual(await ids(alice, 'budget'), []);
+      assert.deepEqual(await ids(alice, 'monday'), [hit.id]);
+    });
+  });
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { CalendarService } from '../../src/core/calendar/service.js';
+import type { CoreContext } from '../../src/core/context.js';
+import type { EventMap } from '../../src/core/events.js';
+import { Hooks } from '../../src/core/hooks.js';
+import type { CalendarSnapshot } from '../../src/core/presence/model.js';
+import { Store } from '../../src/core/store.js';
+import { MemoryBus } from '../../src/platform/bus/memory.js';
+import { SecretBox } from '../../src/platform/secrets.js';
+import { connect } from '../../src/platform/store/connect.js';
+import { tenantFixture, userFixture } from '../contract/store.contract.js';
+
+/** A calendar service on a fresh SQLite store, with a recording sink, captured logs and a hand-moved clock. */
+export async function calendarHarness(options: { pollSeconds?: number; timeZone?: string } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-cal-'));
+  const { db, engine } = connect({ url: `sqlite:${join(dir, 'test.sqlite')}` });
+  const store = new Store(db, engine);
+  await store.migrate();
+  const logs: { level: number; msg: string; [k: string]: unknown }[] = [];
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+        cb();
+      },
+    }),
+  );
+  const clock = {
+    t: Date.now(),
+    now() {
+      return this.t;
+    },
+  };
+  const ctx: CoreContext = { store, bus: new MemoryBus<EventMap>(log), hooks: new Hooks(log), clock, log };
+  const snapshots: { tenantId: string; userId: string; snapshot: CalendarSnapshot }[] = [];
+  const service = new CalendarService(ctx, {
+    pollSeconds: options.pollSeconds ?? 300,
+    concurrency: 2,
+    timeoutSeconds: 5,
+    maxBytes: 1024 * 1024,
+    windowDays: 14,
+    timeZone: options.timeZone ?? 'UTC',
+    secrets: new SecretBox(randomBytes(32)),
+    sink: { setCalendar: async (tenantId, userId, snapshot) => void snapshots.push({ tenantId, userId, snapshot }) },
+  });
+  const tenant = tenantFixture('cal.test');
+  await store.repos.tenants.insert(tenant);
+  const alice = userFixture(tenant.id, 'alice', 'cal.test');
+  await store.repos.users.insert(alice);
+  return {
+    store,
+    service,
+    clock,
+    logs,
+    snapshots,
+    tenant,
+    alice,
+    last: () => snapshots.at(-1)?.snapshot,
+    warnings: (text: string) => logs.filter((l) => l.level === 40 && l.msg.includes(text)),
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
