@@ -67,6 +67,21 @@ export function busContract(kind: string, open: BusFactory): void {
       await bus.close();
     });
 
+    test('a tenantId subscription sees only events of that tenant', async () => {
+      const { bus } = await open();
+      const mine: number[] = [];
+      const all: number[] = [];
+      bus.subscribe('thing.happened', (e) => void mine.push(e.n), { tenantId: 't1' });
+      bus.subscribe('thing.happened', (e) => void all.push(e.n));
+      await bus.publish('thing.happened', { tenantId: 't2', n: 1 });
+      await bus.publish('thing.happened', { tenantId: 't1', userId: 'u1', n: 2 });
+      await bus.publish('thing.happened', { tenantId: 't1', n: 3 });
+      await until(() => all.length === 3 && mine.length === 2);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(mine, [2, 3]);
+      await bus.close();
+    });
+
     test('a throwing or rejecting handler is isolated and reported', async () => {
       const { bus, failures } = await open();
       const seen: number[] = [];

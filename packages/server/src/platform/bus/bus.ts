@@ -7,9 +7,12 @@ export interface Routable {
 export type Handler<P> = (payload: P) => void | Promise<void>;
 export type Unsubscribe = () => void;
 
+/** Narrows a subscription by routing key (per-user and per-tenant subjects on NATS). */
 export interface SubscribeOptions {
   /** Only events about this user (published with this `userId`). */
   userId?: string;
+  /** Only events of this tenant. */
+  tenantId?: string;
 }
 
 /**

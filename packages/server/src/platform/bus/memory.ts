@@ -3,22 +3,28 @@ import type { Bus, Handler, Routable, SubscribeOptions, Unsubscribe } from './bu
 
 interface Subscription {
   handler: Handler<never>;
-  userId: string | undefined;
   /** Per-subscription queue so one slow handler keeps its own order without blocking others. */
   tail: Promise<void>;
 }
 
+/** The routing key of a subscription: all events of a type, one tenant's, or one user's. */
+const routeKey = (options: SubscribeOptions) =>
+  options.userId !== undefined ? `u:${options.userId}` : options.tenantId !== undefined ? `t:${options.tenantId}` : '*';
+
 /** The in-process bus of the embedded deployment. */
 export class MemoryBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
-  private readonly subs = new Map<string, Set<Subscription>>();
+  /** type → routing key → subscriptions; a publish touches only the keys it matches. */
+  private readonly subs = new Map<string, Map<string, Set<Subscription>>>();
   private closed = false;
 
   constructor(private readonly log: Logger) {}
 
   async publish<T extends keyof M & string>(type: T, payload: M[T]): Promise<void> {
     if (this.closed) throw new Error('bus is closed');
-    for (const sub of this.subs.get(type) ?? []) {
-      if (sub.userId !== undefined && sub.userId !== payload.userId) continue;
+    const byKey = this.subs.get(type);
+    if (!byKey) return;
+    const keys = ['*', `t:${payload.tenantId}`, ...(payload.userId !== undefined ? [`u:${payload.userId}`] : [])];
+    for (const sub of keys.flatMap((key) => [...(byKey.get(key) ?? [])])) {
       sub.tail = sub.tail.then(async () => {
         try {
           await (sub.handler as Handler<M[T]>)(payload);
@@ -30,18 +36,24 @@ export class MemoryBus<M extends { [K in keyof M]: Routable }> implements Bus<M>
   }
 
   subscribe<T extends keyof M & string>(type: T, handler: Handler<M[T]>, options: SubscribeOptions = {}): Unsubscribe {
-    const sub: Subscription = { handler: handler as Handler<never>, userId: options.userId, tail: Promise.resolve() };
-    const set = this.subs.get(type) ?? new Set<Subscription>();
-    this.subs.set(type, set);
+    const sub: Subscription = { handler: handler as Handler<never>, tail: Promise.resolve() };
+    const byKey = this.subs.get(type) ?? new Map<string, Set<Subscription>>();
+    this.subs.set(type, byKey);
+    const key = routeKey(options);
+    const set = byKey.get(key) ?? new Set<Subscription>();
+    byKey.set(key, set);
     set.add(sub);
     return () => {
       set.delete(sub);
+      if (set.size === 0) byKey.delete(key);
     };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const pending = [...this.subs.values()].flatMap((set) => [...set].map((s) => s.tail));
+    const pending = [...this.subs.values()].flatMap((byKey) =>
+      [...byKey.values()].flatMap((set) => [...set].map((s) => s.tail)),
+    );
     this.subs.clear();
     await Promise.all(pending);
   }

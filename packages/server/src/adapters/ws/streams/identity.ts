@@ -19,9 +19,5 @@ export const identityStream: EventStream = ({ core, principal, send, revoke, onC
   );
   onClose(bus.subscribe('user.updated', (e) => send({ type: 'user.updated', user: e.user }), { userId }));
   onClose(bus.subscribe('user.deleted', revoke, { userId }));
-  onClose(
-    bus.subscribe('tenant.deleted', (e) => {
-      if (e.tenantId === tenantId) revoke();
-    }),
-  );
+  onClose(bus.subscribe('tenant.deleted', revoke, { tenantId }));
 };
