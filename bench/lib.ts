@@ -46,9 +46,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `parley serve --http-port 0` on `dataDir`; resolves with its URL once it listens. */
+/**
+ * `parley serve --http-port 0` on `dataDir`; resolves with its URL once it listens. With
+ * BENCH_PROFILE=DIR the server writes a V8 CPU profile there when it stops.
+ */
 export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--http-port', '0'], {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, bin, 'serve', '--http-port', '0'], {
     env: { ...process.env, ...benchEnv, ...env, PARLEY_DATA: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -23,6 +23,28 @@ export const defaultDatabaseUrl = (dataDir: string) => `sqlite:${join(dataDir, '
 
 export const engineOf = (url: string): Engine => (url.startsWith('sqlite:') ? 'sqlite' : 'postgres');
 
+/**
+ * kysely's SQLite driver prepares every query anew; preparing costs more than running most of our
+ * queries. Statements are reused by SQL text (kysely serialises access to the one connection, so a
+ * cached statement is never in use twice at once).
+ */
+function withStatementCache(database: SQLite.Database, size = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = database.prepare.bind(database);
+  database.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source); // move to the young end
+    } else {
+      statement = prepare(source);
+      if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, statement);
+    return statement;
+  }) as typeof database.prepare;
+  return database;
+}
+
 /** Opens a kysely instance on SQLite (better-sqlite3) or PostgreSQL (pg). */
 export function connect(options: ConnectOptions): { db: Kysely<Database>; engine: Engine; schema?: string } {
   const engine = engineOf(options.url);
@@ -34,7 +56,10 @@ export function connect(options: ConnectOptions): { db: Kysely<Database>; engine
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
     database.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine };
+    return {
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+      engine,
+    };
   }
   const pool = new pg.Pool({
     connectionString: options.url,
