@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Address } from './schemas.js';
 
-// Presence: DESIGN §6. The value sets mirror packages/server/src/core/presence/model.ts.
+// Presence: DESIGN §6. These value sets are the only definition; the server's core uses them too.
 export const Availability = z.enum(['available', 'away', 'busy', 'dnd', 'offline']);
 export const PresenceFlag = z.enum([
   'ringing',
@@ -48,7 +48,8 @@ export const PresenceList = z.object({ presence: z.array(PresenceInfo) });
 export const PresenceState = PresenceInfo.omit({ user: true, text: true }).meta({ id: 'PresenceState' });
 export type PresenceState = z.infer<typeof PresenceState>;
 
-const TimeZone = z
+/** An IANA time zone name such as Europe/Berlin. */
+export const TimeZone = z
   .string()
   .max(64)
   .refine((tz) => {

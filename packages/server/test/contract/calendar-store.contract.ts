@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/core/store.js';
 import type { Tenant } from '../../src/core/tenants/repository.js';
 import type { User } from '../../src/core/users/repository.js';
-import { type StoreFactory, tenantFixture, userFixture } from './store.contract.js';
+import { type StoreFactory, seededStore } from './store.contract.js';
 
 const T0 = 1_790_000_000_000;
 
@@ -19,15 +19,7 @@ export function calendarStoreContract(engine: string, open: StoreFactory): void 
     let eve: User;
 
     before(async () => {
-      ({ store, close } = await open());
-      a = tenantFixture('ca.test');
-      b = tenantFixture('cb.test');
-      await store.repos.tenants.insert(a);
-      await store.repos.tenants.insert(b);
-      alice = userFixture(a.id, 'alice', 'ca.test');
-      bob = userFixture(a.id, 'bob', 'ca.test');
-      eve = userFixture(b.id, 'eve', 'cb.test');
-      for (const u of [alice, bob, eve]) await store.repos.users.insert(u);
+      ({ store, close, a, b, alice, bob, eve } = await seededStore(open, ['ca.test', 'cb.test']));
     });
     after(() => close());
 

@@ -7,7 +7,7 @@ import type { Store } from '../../src/core/store.js';
 import type { Tenant } from '../../src/core/tenants/repository.js';
 import type { User } from '../../src/core/users/repository.js';
 import { isUniqueViolation } from '../../src/platform/store/errors.js';
-import { type StoreFactory, tenantFixture, userFixture } from './store.contract.js';
+import { type StoreFactory, seededStore } from './store.contract.js';
 
 const T0 = 1_790_000_000_000;
 
@@ -38,16 +38,7 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
     let eve: User;
 
     before(async () => {
-      ({ store, close } = await open());
-      a = tenantFixture('a.test');
-      b = tenantFixture('b.test');
-      await store.repos.tenants.insert(a);
-      await store.repos.tenants.insert(b);
-      alice = userFixture(a.id, 'alice', 'a.test');
-      bob = userFixture(a.id, 'bob', 'a.test');
-      carol = userFixture(a.id, 'carol', 'a.test');
-      eve = userFixture(b.id, 'eve', 'b.test');
-      for (const u of [alice, bob, carol, eve]) await store.repos.users.insert(u);
+      ({ store, close, a, b, alice, bob, carol, eve } = await seededStore(open, ['a.test', 'b.test']));
     });
     after(() => close());
 

@@ -5,7 +5,7 @@ import type { Store } from '../../src/core/store.js';
 import type { Tenant } from '../../src/core/tenants/repository.js';
 import type { User } from '../../src/core/users/repository.js';
 import { isUniqueViolation } from '../../src/platform/store/errors.js';
-import { type StoreFactory, tenantFixture, userFixture } from './store.contract.js';
+import { type StoreFactory, seededStore } from './store.contract.js';
 
 const T0 = 1_790_000_000_000;
 
@@ -21,15 +21,7 @@ export function presenceStoreContract(engine: string, open: StoreFactory): void 
     let eve: User;
 
     before(async () => {
-      ({ store, close } = await open());
-      a = tenantFixture('pa.test');
-      b = tenantFixture('pb.test');
-      await store.repos.tenants.insert(a);
-      await store.repos.tenants.insert(b);
-      alice = userFixture(a.id, 'alice', 'pa.test');
-      bob = userFixture(a.id, 'bob', 'pa.test');
-      eve = userFixture(b.id, 'eve', 'pb.test');
-      for (const u of [alice, bob, eve]) await store.repos.users.insert(u);
+      ({ store, close, a, b, alice, bob, eve } = await seededStore(open, ['pa.test', 'pb.test']));
     });
     after(() => close());
 

@@ -44,6 +44,24 @@ const creds = (tag: string): DerivedCredentials => ({
 });
 
 /**
+ * A fresh store with tenant `a` (alice, bob, carol) and tenant `b` (eve): the starting point of the
+ * capability suites.
+ */
+export async function seededStore(open: StoreFactory, domains: [string, string]) {
+  const { store, close } = await open();
+  const a = tenantFixture(domains[0]);
+  const b = tenantFixture(domains[1]);
+  await store.repos.tenants.insert(a);
+  await store.repos.tenants.insert(b);
+  const alice = userFixture(a.id, 'alice', domains[0]);
+  const bob = userFixture(a.id, 'bob', domains[0]);
+  const carol = userFixture(a.id, 'carol', domains[0]);
+  const eve = userFixture(b.id, 'eve', domains[1]);
+  for (const u of [alice, bob, carol, eve]) await store.repos.users.insert(u);
+  return { store, close, a, b, alice, bob, carol, eve };
+}
+
+/**
  * The repository contract: every engine behind the store must pass it unchanged (SQLite in
  * `npm test`, PostgreSQL in the interop run).
  */

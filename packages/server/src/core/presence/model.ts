@@ -1,24 +1,23 @@
+import {
+  Availability as AvailabilitySchema,
+  LineState as LineStateSchema,
+  PresenceContext as PresenceContextSchema,
+  PresenceFlag as PresenceFlagSchema,
+} from '@parley/api';
+
 // The presence model of DESIGN §6: inputs from several sources, aggregated by one pure function.
 
-export const availabilities = ['available', 'away', 'busy', 'dnd', 'offline'] as const;
+// The value sets are the API's (one definition in @parley/api), used here as plain arrays.
+export const availabilities = AvailabilitySchema.options;
 export type Availability = (typeof availabilities)[number];
 
-export const presenceFlags = [
-  'ringing',
-  'on-call',
-  'conference',
-  'meeting',
-  'out-of-office',
-  'idle',
-  'mobile',
-  'note',
-] as const;
+export const presenceFlags = PresenceFlagSchema.options;
 export type PresenceFlag = (typeof presenceFlags)[number];
 
-export const presenceContexts = ['office', 'home-office', 'business-trip', 'vacation', 'break'] as const;
+export const presenceContexts = PresenceContextSchema.options;
 export type PresenceContext = (typeof presenceContexts)[number];
 
-export const lineStates = ['idle', 'ringing', 'dialing', 'connected', 'held', 'dnd', 'forwarded'] as const;
+export const lineStates = LineStateSchema.options;
 export type LineState = (typeof lineStates)[number];
 
 /** One busy/free block of a calendar, already expanded (recurrences) and in UTC milliseconds. */

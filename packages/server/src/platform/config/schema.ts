@@ -1,3 +1,4 @@
+import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
@@ -184,18 +185,7 @@ export const ConfigSchema = z.strictObject({
         .max(366)
         .default(14)
         .describe('Days ahead that are expanded into busy blocks'),
-      timeZone: z
-        .string()
-        .refine((tz) => {
-          try {
-            new Intl.DateTimeFormat('en', { timeZone: tz });
-            return true;
-          } catch {
-            return false;
-          }
-        }, 'must be an IANA time zone such as Europe/Berlin')
-        .default('UTC')
-        .describe('Zone for all-day events and times without a zone'),
+      timeZone: TimeZone.default('UTC').describe('Zone for all-day events and times without a zone'),
     })
     .prefault({}),
   bootstrap: z
