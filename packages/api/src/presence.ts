@@ -105,11 +105,9 @@ export const MyPresence = z.object({
 
 export const ActivityRequest = z.strictObject({ idle: z.boolean() });
 
-export const PhoneStateRequest = z.strictObject({
-  user: Address,
-  line: z.string().min(1).max(100),
-  state: LineState,
-});
+const LineName = z.string().min(1).max(100);
+export const PhoneStateRequest = z.strictObject({ user: Address, line: LineName, state: LineState });
+export const PhoneLineQuery = z.strictObject({ user: Address, line: LineName });
 
 export const Team = z
   .object({ id: z.string(), name: z.string(), members: z.array(z.string()).describe('addresses') })

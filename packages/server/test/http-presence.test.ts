@@ -141,6 +141,21 @@ describe('presence over HTTP and the event socket', () => {
     assert.equal(unknown.status, 404);
   });
 
+  test('a registered desk phone keeps its user reachable until the line is removed', async () => {
+    await t.user('dave@pres.test');
+    const seen = async () =>
+      (await bob.api.request('presence.list', { query: { users: 'dave@pres.test' } })).presence[0]?.availability;
+    assert.equal(await seen(), 'offline', 'no client, no line');
+    await admin.api.request('admin.presence.phone', { body: { user: 'dave@pres.test', line: '204', state: 'idle' } });
+    assert.equal(await seen(), 'available');
+    await admin.api.request('admin.presence.phone.remove', { query: { user: 'dave@pres.test', line: '204' } });
+    assert.equal(await seen(), 'offline');
+    const denied = await bob.api
+      .request('admin.presence.phone.remove', { query: { user: 'dave@pres.test', line: '204' } })
+      .catch((err: { status: number }) => err.status);
+    assert.equal(denied, 403);
+  });
+
   test('event socket: connect makes available; changes reach watchers once; idle → away', async () => {
     const bobSocket = await presenceSocket(t, bob.token);
     const aliceSocket = await presenceSocket(t, alice.token);

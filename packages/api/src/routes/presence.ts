@@ -78,6 +78,14 @@ export const presenceRoutes = defineRoutes({
     body: p.PhoneStateRequest,
     status: 204,
   },
+  'admin.presence.phone.remove': {
+    method: 'DELETE',
+    path: '/api/v1/admin/presence/phone',
+    summary: 'Forget a phone line (unregistered or removed); it no longer counts for presence',
+    access: 'tenant-admin',
+    query: p.PhoneLineQuery,
+    status: 204,
+  },
   'admin.teams.list': {
     method: 'GET',
     path: '/api/v1/admin/teams',

@@ -18,6 +18,7 @@ type PresenceRoute =
   | 'presence.me.unblock'
   | 'presence.list'
   | 'admin.presence.phone'
+  | 'admin.presence.phone.remove'
   | 'admin.teams.list'
   | 'admin.teams.create'
   | 'admin.teams.delete'
@@ -126,6 +127,11 @@ export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
     'admin.presence.phone': async ({ principal, body }) => {
       const u = await userIn(principal.user.tenantId, body.user);
       await p.setLineState(u.tenantId, u.id, body.line, body.state);
+      return undefined;
+    },
+    'admin.presence.phone.remove': async ({ principal, query }) => {
+      const u = await userIn(principal.user.tenantId, query.user);
+      await p.removeLine(u.tenantId, u.id, query.line);
       return undefined;
     },
     'admin.teams.list': async ({ principal }) => {
