@@ -3,6 +3,7 @@
 # missing. Idempotent; safe to run before every `npm run test:interop`.
 #   PostgreSQL  127.0.0.1:5432, database "test", trust auth for the current user
 #   Radicale    binary only (the calendar test runs its own on a free loopback port)
+#   NATS        127.0.0.1:4222 with JetStream (the cluster bus)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -53,5 +54,26 @@ ensure_radicale() {
   log "Radicale $(radicale --version) available"
 }
 
+# NATS with JetStream on 127.0.0.1:4222 (test/interop/bus-nats.test.ts), run as a plain daemon.
+nats_ready() { timeout 1 bash -c '</dev/tcp/127.0.0.1/4222' 2>/dev/null; }
+
+ensure_nats() {
+  if ! [ -x /usr/sbin/nats-server ]; then
+    log 'installing nats-server'
+    apt_install nats-server
+    as_root sh -c 'systemctl stop nats-server 2>/dev/null; service nats-server stop 2>/dev/null; true' >/dev/null 2>&1 || true
+  fi
+  if ! nats_ready; then
+    log 'starting nats-server'
+    as_root mkdir -p /var/lib/nats-server
+    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+      -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+    for _ in $(seq 1 30); do nats_ready && break; sleep 1; done
+  fi
+  nats_ready || { log 'NATS did not come up on 127.0.0.1:4222'; exit 1; }
+  log 'NATS ready on 127.0.0.1:4222'
+}
+
 ensure_postgres
 ensure_radicale
+ensure_nats
