@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttp } from './adapters/http/server.js';
@@ -13,8 +14,9 @@ import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
 import { MemoryBus } from './platform/bus/memory.js';
+import { connectNatsBus } from './platform/bus/nats.js';
 import { type Clock, systemClock } from './platform/clock.js';
-import type { Config } from './platform/config/schema.js';
+import { type Config, clusterEnabled } from './platform/config/schema.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
 import { lazySecretBox } from './platform/secrets.js';
@@ -52,9 +54,16 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     await store.close();
     throw err;
   }
+  let bus: CoreContext['bus'];
+  try {
+    bus = await openBus(config, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const ctx: CoreContext = {
     store,
-    bus: new MemoryBus<EventMap>(log.child({ component: 'bus' })),
+    bus,
     hooks: new Hooks(log),
     clock: options.clock ?? systemClock,
     log,
@@ -66,6 +75,23 @@ export async function openCore(options: ServerOptions): Promise<Core> {
   };
   const secrets = lazySecretBox(config.secrets.keyFile ?? join(config.dataDir, 'secrets.key'));
   return createCore(ctx, { ...config.auth, messaging, calendar: { ...config.calendar, secrets } });
+}
+
+/** This node's id in a cluster: configured, or host name and HTTP port (process id for port 0). */
+export const nodeIdOf = (config: Config) => config.cluster.nodeId ?? `${hostname()}-${config.http.port || process.pid}`;
+
+/** The in-process bus for one node; NATS (per-user and per-tenant subjects) in a cluster. */
+async function openBus(config: Config, log: Logger): Promise<CoreContext['bus']> {
+  const busLog = log.child({ component: 'bus' });
+  if (!clusterEnabled(config)) return new MemoryBus<EventMap>(busLog);
+  const nodeId = nodeIdOf(config);
+  const url = (config.cluster.nats.url as string).split(',').map((u) => u.trim());
+  const bus = await connectNatsBus<EventMap>(url, busLog, {
+    name: `parley-${nodeId}`,
+    prefix: config.cluster.nats.subjectPrefix,
+  });
+  log.info({ nodeId, nats: url }, 'cluster mode: events go through NATS');
+  return bus;
 }
 
 /** Closes what openCore opened. */

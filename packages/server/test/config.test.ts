@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { configurationMarkdown } from '../src/platform/config/docs.js';
 import { ConfigError, configLeaves, envName, loadConfig } from '../src/platform/config/load.js';
+import { clusterEnabled } from '../src/platform/config/schema.js';
 import { freePort, isListening, killChildren, runCli, startServe, tempDir } from './support/cli.js';
 
 let dir: string;
@@ -157,6 +158,28 @@ describe('loadConfig', () => {
     assert.match(list.message, /must be a mapping/);
     assert.equal(loadConfig({ file: yamlFile(''), env: {} }).http.port, 8080, 'an empty file is all defaults');
   });
+});
+
+test('cluster mode: PARLEY_NATS turns it on; it needs PostgreSQL and NATS', () => {
+  const pg = 'postgres://root@127.0.0.1:5432/parley';
+  const on = loadConfig({ env: { PARLEY_NATS: 'nats://127.0.0.1:4222', PARLEY_DB: pg, PARLEY_NODE_ID: 'n1' } });
+  assert.equal(clusterEnabled(on), true);
+  assert.equal(on.cluster.nodeId, 'n1');
+  assert.equal(clusterEnabled(loadConfig({ env: {} })), false, 'one node by default');
+
+  const sqlite = configError(() => loadConfig({ env: { PARLEY_NATS: 'nats://127.0.0.1:4222' } }));
+  assert.deepEqual(
+    sqlite.issues.map((i) => i.path),
+    ['cluster.enabled'],
+  );
+  assert.match(sqlite.message, /needs PostgreSQL/);
+  const noNats = configError(() => loadConfig({ env: { PARLEY_CLUSTER_ENABLED: 'true', PARLEY_DB: pg } }));
+  assert.deepEqual(
+    noNats.issues.map((i) => i.path),
+    ['cluster.nats.url'],
+  );
+  const badUrl = configError(() => loadConfig({ env: { PARLEY_NATS: 'http://x', PARLEY_DB: pg } }));
+  assert.ok(badUrl.issues.some((i) => i.path === 'cluster.nats.url'));
 });
 
 test('docs/configuration.md is what `npm run docs:config` generates', () => {

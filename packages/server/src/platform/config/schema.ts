@@ -8,201 +8,253 @@ const host = z.string().min(1).describe('Bind address (IPv4, IPv6 or host name)'
  * The one configuration schema: types, defaults, validation and `docs/configuration.md` come from
  * here. Every listener has its own bind address and port (DESIGN §5).
  */
-export const ConfigSchema = z.strictObject({
-  dataDir: z
-    .string()
-    .min(1)
-    .default('./data')
-    .describe('Data folder: the SQLite database and, later, attachments and recordings.'),
-  database: z
-    .strictObject({
-      url: z
-        .string()
-        .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://')
-        .optional()
-        .describe(
-          '`sqlite:PATH` or `postgres://user@host:port/db`; default SQLite file parley.sqlite in the data folder.',
-        ),
-      poolSize: z.number().int().min(1).max(200).default(10).describe('Connections in the PostgreSQL pool'),
-    })
-    .prefault({}),
-  log: z
-    .strictObject({
-      level: z
-        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
-        .default('info')
-        .describe('Minimum log level'),
-      format: z
-        .enum(['auto', 'json', 'pretty'])
-        .default('auto')
-        .describe('`auto` is pretty on a terminal and JSON otherwise'),
-    })
-    .prefault({}),
-  http: z
-    .strictObject({
-      host: host.default('127.0.0.1'),
-      port: port
-        .default(8080)
-        .describe('HTTP port for the API, the event WebSocket and the web app; 0 picks a free one'),
-      bodyLimit: z
-        .number()
-        .int()
-        .min(1024)
-        .max(100 * 1024 * 1024)
-        .default(1024 * 1024)
-        .describe('Largest request body in bytes (413 above)'),
-      trustProxy: z
-        .boolean()
-        .default(false)
-        .describe('Take the client address from X-Forwarded-For (behind a load balancer)'),
-      heartbeatSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(3600)
-        .default(25)
-        .describe('Heartbeat interval on the event WebSocket'),
-      shutdownGraceSeconds: z
-        .number()
-        .int()
-        .min(0)
-        .max(600)
-        .default(10)
-        .describe('How long shutdown waits for in-flight requests'),
-    })
-    .prefault({}),
-  auth: z
-    .strictObject({
-      sessionTtlHours: z
-        .number()
-        .int()
-        .min(1)
-        .max(24 * 365)
-        .default(24 * 30)
-        .describe('Lifetime of a login session'),
-      ticketTtlSeconds: z
-        .number()
-        .int()
-        .min(5)
-        .max(300)
-        .default(30)
-        .describe('Lifetime of a one-time WebSocket ticket'),
-      scryptCost: z
-        .number()
-        .int()
-        .refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'must be a power of two of at least 1024')
-        .default(32768)
-        .describe('scrypt N for new password hashes'),
-      scramIterations: z
-        .number()
-        .int()
-        .min(4096)
-        .max(1_000_000)
-        .default(4096)
-        .describe('PBKDF2 iterations of the SCRAM-SHA-256 keys (XMPP)'),
-      throttle: z
-        .strictObject({
-          maxFailures: z
-            .number()
-            .int()
-            .min(1)
-            .max(1000)
-            .default(5)
-            .describe('Failed logins (per account and per client address) before throttling'),
-          windowSeconds: z.number().int().min(1).default(900).describe('How long failures are remembered'),
-          baseDelaySeconds: z
-            .number()
-            .min(0.1)
-            .default(1)
-            .describe('First lock-out; doubles with each further failure'),
-          maxDelaySeconds: z.number().min(1).default(900).describe('Longest lock-out'),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  messaging: z
-    .strictObject({
-      maxMessageLength: z
-        .number()
-        .int()
-        .min(1)
-        .max(100_000)
-        .default(4000)
-        .describe('Longest message text in characters (413 above)'),
-      attachments: z
-        .strictObject({
-          dir: z
-            .string()
-            .min(1)
-            .optional()
-            .describe('Folder for attachment files; default `attachments` in the data folder'),
-          maxBytes: z
-            .number()
-            .int()
-            .min(1)
-            .max(1024 * 1024 * 1024)
-            .default(10 * 1024 * 1024)
-            .describe('Largest attachment in bytes (413 above)'),
-          types: z
-            .array(
-              z
-                .string()
-                .regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, 'must be a media type such as image/png or image/*'),
-            )
-            .default(['image/*', 'audio/*', 'video/*', 'application/pdf', 'text/plain', 'application/zip'])
-            .describe('Accepted attachment media types (415 for others); `type/*` accepts a whole type'),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  secrets: z
-    .strictObject({
-      keyFile: z
-        .string()
-        .min(1)
-        .optional()
-        .describe(
-          'File with the 32-byte key (base64) that encrypts stored secrets such as calendar passwords (AES-256-GCM); default `secrets.key` in the data folder, created with mode 0600 on first use',
-        ),
-    })
-    .prefault({}),
-  calendar: z
-    .strictObject({
-      pollSeconds: z.number().int().min(5).max(86_400).default(300).describe('How often each calendar is polled'),
-      concurrency: z.number().int().min(1).max(64).default(4).describe('Calendars polled at the same time'),
-      timeoutSeconds: z.number().int().min(1).max(300).default(20).describe('Timeout of one calendar request'),
-      maxBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .max(100 * 1024 * 1024)
-        .default(5 * 1024 * 1024)
-        .describe('Largest calendar response in bytes'),
-      windowDays: z
-        .number()
-        .int()
-        .min(1)
-        .max(366)
-        .default(14)
-        .describe('Days ahead that are expanded into busy blocks'),
-      timeZone: TimeZone.default('UTC').describe('Zone for all-day events and times without a zone'),
-    })
-    .prefault({}),
-  bootstrap: z
-    .strictObject({
-      demoTenant: z
-        .boolean()
-        .default(true)
-        .describe('On first start with an empty database, create tenant example.test with alice, bob, carol and admin'),
-    })
-    .prefault({}),
-});
+export const ConfigSchema = z
+  .strictObject({
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe('Data folder: the SQLite database and, later, attachments and recordings.'),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite:, postgres:// or postgresql://')
+          .optional()
+          .describe(
+            '`sqlite:PATH` or `postgres://user@host:port/db`; default SQLite file parley.sqlite in the data folder.',
+          ),
+        poolSize: z.number().int().min(1).max(200).default(10).describe('Connections in the PostgreSQL pool'),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .describe('Minimum log level'),
+        format: z
+          .enum(['auto', 'json', 'pretty'])
+          .default('auto')
+          .describe('`auto` is pretty on a terminal and JSON otherwise'),
+      })
+      .prefault({}),
+    http: z
+      .strictObject({
+        host: host.default('127.0.0.1'),
+        port: port
+          .default(8080)
+          .describe('HTTP port for the API, the event WebSocket and the web app; 0 picks a free one'),
+        bodyLimit: z
+          .number()
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(1024 * 1024)
+          .describe('Largest request body in bytes (413 above)'),
+        trustProxy: z
+          .boolean()
+          .default(false)
+          .describe('Take the client address from X-Forwarded-For (behind a load balancer)'),
+        heartbeatSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(3600)
+          .default(25)
+          .describe('Heartbeat interval on the event WebSocket'),
+        shutdownGraceSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(600)
+          .default(10)
+          .describe('How long shutdown waits for in-flight requests'),
+      })
+      .prefault({}),
+    auth: z
+      .strictObject({
+        sessionTtlHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .default(24 * 30)
+          .describe('Lifetime of a login session'),
+        ticketTtlSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(300)
+          .default(30)
+          .describe('Lifetime of a one-time WebSocket ticket'),
+        scryptCost: z
+          .number()
+          .int()
+          .refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'must be a power of two of at least 1024')
+          .default(32768)
+          .describe('scrypt N for new password hashes'),
+        scramIterations: z
+          .number()
+          .int()
+          .min(4096)
+          .max(1_000_000)
+          .default(4096)
+          .describe('PBKDF2 iterations of the SCRAM-SHA-256 keys (XMPP)'),
+        throttle: z
+          .strictObject({
+            maxFailures: z
+              .number()
+              .int()
+              .min(1)
+              .max(1000)
+              .default(5)
+              .describe('Failed logins (per account and per client address) before throttling'),
+            windowSeconds: z.number().int().min(1).default(900).describe('How long failures are remembered'),
+            baseDelaySeconds: z
+              .number()
+              .min(0.1)
+              .default(1)
+              .describe('First lock-out; doubles with each further failure'),
+            maxDelaySeconds: z.number().min(1).default(900).describe('Longest lock-out'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    messaging: z
+      .strictObject({
+        maxMessageLength: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(4000)
+          .describe('Longest message text in characters (413 above)'),
+        attachments: z
+          .strictObject({
+            dir: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('Folder for attachment files; default `attachments` in the data folder'),
+            maxBytes: z
+              .number()
+              .int()
+              .min(1)
+              .max(1024 * 1024 * 1024)
+              .default(10 * 1024 * 1024)
+              .describe('Largest attachment in bytes (413 above)'),
+            types: z
+              .array(
+                z
+                  .string()
+                  .regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, 'must be a media type such as image/png or image/*'),
+              )
+              .default(['image/*', 'audio/*', 'video/*', 'application/pdf', 'text/plain', 'application/zip'])
+              .describe('Accepted attachment media types (415 for others); `type/*` accepts a whole type'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    secrets: z
+      .strictObject({
+        keyFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'File with the 32-byte key (base64) that encrypts stored secrets such as calendar passwords (AES-256-GCM); default `secrets.key` in the data folder, created with mode 0600 on first use',
+          ),
+      })
+      .prefault({}),
+    calendar: z
+      .strictObject({
+        pollSeconds: z.number().int().min(5).max(86_400).default(300).describe('How often each calendar is polled'),
+        concurrency: z.number().int().min(1).max(64).default(4).describe('Calendars polled at the same time'),
+        timeoutSeconds: z.number().int().min(1).max(300).default(20).describe('Timeout of one calendar request'),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(5 * 1024 * 1024)
+          .describe('Largest calendar response in bytes'),
+        windowDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(366)
+          .default(14)
+          .describe('Days ahead that are expanded into busy blocks'),
+        timeZone: TimeZone.default('UTC').describe('Zone for all-day events and times without a zone'),
+      })
+      .prefault({}),
+    bootstrap: z
+      .strictObject({
+        demoTenant: z
+          .boolean()
+          .default(true)
+          .describe(
+            'On first start with an empty database, create tenant example.test with alice, bob, carol and admin',
+          ),
+      })
+      .prefault({}),
+    cluster: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .optional()
+          .describe('Run as one node of a cluster: PostgreSQL for data, NATS as bus. On when a NATS URL is set'),
+        nodeId: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, dashes or underscores')
+          .optional()
+          .describe("This node's id, unique in the cluster; default host name and HTTP port."),
+        nats: z
+          .strictObject({
+            url: z
+              .string()
+              .regex(/^(nats|tls):\/\/\S+$/, 'must be a nats:// or tls:// URL (several separated by commas)')
+              .optional()
+              .describe('NATS server(s), e.g. nats://127.0.0.1:4222.'),
+            subjectPrefix: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{1,32}$/)
+              .default('parley')
+              .describe('First token of every subject; installations sharing one NATS need different ones'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (!(c.cluster.enabled ?? c.cluster.nats.url !== undefined)) return;
+    if (!c.database.url?.startsWith('postgres')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'enabled'],
+        message: 'cluster mode needs PostgreSQL (database.url or PARLEY_DB=postgres://…); SQLite serves one node only',
+      });
+    }
+    if (c.cluster.nats.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'nats', 'url'],
+        message: 'cluster mode needs a NATS URL (PARLEY_NATS)',
+      });
+    }
+  });
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/** Whether this node runs in a cluster: asked for, or implied by a NATS URL. */
+export const clusterEnabled = (c: Config) => c.cluster.enabled ?? c.cluster.nats.url !== undefined;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Short environment names kept for convenience; every other leaf is PARLEY_<PATH_IN_SNAKE_CASE>. */
 export const envAliases: Record<string, string> = {
   PARLEY_DATA: 'dataDir',
   PARLEY_DB: 'database.url',
+  PARLEY_NATS: 'cluster.nats.url',
+  PARLEY_NODE_ID: 'cluster.nodeId',
 };

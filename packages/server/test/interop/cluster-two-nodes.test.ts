@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, test } from 'node:test';
+import { createClient } from '@parley/api';
+import pino from 'pino';
+import { createServer, type ParleyServer } from '../../src/create-server.js';
+import { loadConfig } from '../../src/platform/config/load.js';
+import { listen } from '../support/events.js';
+import { postgresAdmin, postgresUrl, requirePeer } from '../support/interop.js';
+
+// Two nodes of one cluster in this process: one PostgreSQL schema, one NATS. What a user does on
+// one node reaches the other user's event socket on the other node.
+const natsUrl = process.env.PARLEY_TEST_NATS ?? 'nats://127.0.0.1:4222';
+
+const pgSkipped = await requirePeer('PostgreSQL', () => postgresAdmin('select 1'));
+const natsSkipped = await requirePeer('NATS', async () => {
+  const { connect } = await import('@nats-io/transport-node');
+  const nc = await connect({ servers: natsUrl, timeout: 2000 });
+  await nc.close();
+});
+
+if (!pgSkipped && !natsSkipped) {
+  const run = randomBytes(5).toString('hex');
+  const schema = `parley_test_${run}`;
+  await postgresAdmin(`create schema ${schema}`);
+  const nodes: ParleyServer[] = [];
+  after(async () => {
+    for (const n of nodes) await n.stop();
+    await postgresAdmin(`drop schema ${schema} cascade`);
+  });
+
+  const node = async (id: string) => {
+    const config = loadConfig({
+      env: { PARLEY_NATS: natsUrl, PARLEY_DB: postgresUrl, PARLEY_NODE_ID: id },
+      overrides: {
+        'http.port': 0,
+        'auth.scryptCost': 1024,
+        'bootstrap.demoTenant': false,
+        'cluster.nats.subjectPrefix': `t${run}`,
+      },
+    });
+    const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'silent' }) });
+    nodes.push(server);
+    return { server, url: (await server.start()).http };
+  };
+
+  test('two nodes: messages and presence reach users connected to the other node', async () => {
+    const a = await node('node-a');
+    const b = await node('node-b');
+    const tenant = await a.server.core.tenants.create({ domain: 'cluster.test' });
+    for (const local of ['alice', 'bob']) {
+      await a.server.core.users.create(tenant.id, { local, password: `${local}-password` });
+    }
+    const signIn = async (url: string, local: string) => {
+      const api = createClient({ baseUrl: url });
+      const { token } = await api.request('auth.login', {
+        body: { user: `${local}@cluster.test`, password: `${local}-password` },
+      });
+      return { api: api.withToken(token), token };
+    };
+    const alice = await signIn(a.url, 'alice');
+    const bob = await signIn(b.url, 'bob');
+    const aliceEvents = await listen(a.url, alice.token);
+    const bobEvents = await listen(b.url, bob.token);
+    try {
+      // bob's socket on node B makes him available; alice on node A sees it.
+      await aliceEvents.next(
+        'presence.changed',
+        (e) => e.user === 'bob@cluster.test' && e.presence.availability === 'available',
+        5000,
+      );
+
+      const conversation = await bob.api.request('conversations.create', { body: { members: ['alice@cluster.test'] } });
+      const sent = await bob.api.request('messages.send', {
+        params: { id: conversation.id },
+        body: { text: 'hello across nodes', clientId: 'x-1' },
+      });
+      const got = await aliceEvents.next('message.created', (e) => e.message.id === sent.id, 5000);
+      assert.equal(got.message.text, 'hello across nodes');
+
+      await bob.api.request('presence.me.set', { query: {}, body: { availability: 'busy', note: 'on node B' } });
+      const changed = await aliceEvents.next(
+        'presence.changed',
+        (e) => e.user === 'bob@cluster.test' && e.presence.note === 'on node B',
+        5000,
+      );
+      assert.equal(changed.presence.availability, 'busy');
+
+      // And back: alice's reply on node A reaches bob on node B, once.
+      const reply = await alice.api.request('messages.send', {
+        params: { id: conversation.id },
+        body: { text: 'hello back', clientId: 'y-1' },
+      });
+      await bobEvents.next('message.created', (e) => e.message.id === reply.id, 5000);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(
+        bobEvents.received.filter((e) => e.type === 'message.created' && e.message.id === reply.id).length,
+        1,
+        'delivered exactly once',
+      );
+    } finally {
+      aliceEvents.close();
+      bobEvents.close();
+    }
+  });
+}
