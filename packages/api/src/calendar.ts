@@ -28,5 +28,3 @@ export const Calendar = z.object({
   lastError: z.string().nullable(),
 });
 export type Calendar = z.infer<typeof Calendar>;
-
-export const UserIdParams = z.strictObject({ id: z.string().min(1).max(64) });

@@ -1,4 +1,5 @@
 import * as c from '../calendar.js';
+import { IdParams } from '../schemas.js';
 import { defineRoutes } from './spec.js';
 
 /** A user's calendar input for presence (CalDAV or ICS URL), for themselves and for admins. */
@@ -40,7 +41,7 @@ export const calendarRoutes = defineRoutes({
     path: '/api/v1/admin/users/:id/calendar',
     summary: "A user's calendar connection and its sync state",
     access: 'tenant-admin',
-    params: c.UserIdParams,
+    params: IdParams,
     status: 200,
     response: c.Calendar,
   },
@@ -49,7 +50,7 @@ export const calendarRoutes = defineRoutes({
     path: '/api/v1/admin/users/:id/calendar',
     summary: "Connect a user's CalDAV calendar or ICS URL",
     access: 'tenant-admin',
-    params: c.UserIdParams,
+    params: IdParams,
     body: c.PutCalendarRequest,
     status: 200,
     response: c.Calendar,
@@ -59,7 +60,7 @@ export const calendarRoutes = defineRoutes({
     path: '/api/v1/admin/users/:id/calendar',
     summary: "Disconnect a user's calendar",
     access: 'tenant-admin',
-    params: c.UserIdParams,
+    params: IdParams,
     status: 204,
   },
   'admin.users.calendar.sync': {
@@ -67,7 +68,7 @@ export const calendarRoutes = defineRoutes({
     path: '/api/v1/admin/users/:id/calendar/sync',
     summary: "Poll a user's calendar now",
     access: 'tenant-admin',
-    params: c.UserIdParams,
+    params: IdParams,
     status: 200,
     response: c.Calendar,
   },

@@ -11,7 +11,7 @@ export async function requirePeer(name: string, probe: () => Promise<unknown>): 
   } catch (err) {
     const reason = `${name} not reachable: ${(err as Error).message}`;
     if (process.env.PARLEY_REQUIRE_INTEROP === '1') throw new Error(`${reason} (PARLEY_REQUIRE_INTEROP=1)`);
-    test(`${name} interop`, { skip: reason }, () => undefined);
+    test(`${name} interop`, { skip: reason }, () => undefined); // skip reason: peer missing, PARLEY_REQUIRE_INTEROP unset
     return reason;
   }
 }

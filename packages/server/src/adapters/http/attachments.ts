@@ -1,19 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { attachmentPaths, ConversationParams, UploadQuery } from '@parley/api';
-import type { FastifyInstance } from 'fastify';
-import { ParleyError } from '../../core/errors.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
-import { authenticateRequest } from './server.js';
+import type { Principal } from '../../core/sessions/service.js';
+import { caller } from './routes/messaging.js';
+import { authenticateRequest, parsePart } from './server.js';
 
-const parse = <T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  v: unknown,
-  where: string,
-): T => {
-  const r = schema.safeParse(v);
-  if (!r.success) throw new ParleyError('PARLEY_ERR_VALIDATION', `${where} is not valid`);
-  return r.data;
-};
+/** The caller, authenticated once in `onRequest` (before the body is read) for the handler. */
+const principals = new WeakMap<FastifyRequest, Principal>();
 
 /**
  * Attachment upload and download: raw bytes rather than JSON, so they live in their own plugin
@@ -30,17 +24,17 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Core)
       bodyLimit: maxBytes,
       // Refuse what is too big or of the wrong type before reading the body.
       onRequest: async (req) => {
-        await authenticateRequest(core, req);
+        principals.set(req, await authenticateRequest(core, req));
         const length = Number(req.headers['content-length'] ?? 0);
         if (length > 0) service.checkSize(length);
         service.checkType(req.headers['content-type']);
       },
       handler: async (req, reply) => {
-        const principal = await authenticateRequest(core, req);
-        const { id } = parse(ConversationParams, req.params, 'params');
-        const { name } = parse(UploadQuery, req.query, 'query.name');
+        const principal = principals.get(req) as Principal;
+        const { id } = parsePart(ConversationParams, req.params, 'params') as { id: string };
+        const { name } = parsePart(UploadQuery, req.query, 'query') as { name: string };
         const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const info = await service.upload({ tenantId: principal.user.tenantId, userId: principal.user.id }, id, {
+        const info = await service.upload(caller(principal), id, {
           name,
           contentType: req.headers['content-type'],
           bytes,
@@ -50,11 +44,8 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Core)
     });
     scope.get(attachmentPaths.download, async (req, reply) => {
       const principal = await authenticateRequest(core, req);
-      const { id } = parse(ConversationParams, req.params, 'params');
-      const { attachment, path } = await service.open(
-        { tenantId: principal.user.tenantId, userId: principal.user.id },
-        id,
-      );
+      const { id } = parsePart(ConversationParams, req.params, 'params') as { id: string };
+      const { attachment, path } = await service.open(caller(principal), id);
       return reply
         .header('content-type', attachment.contentType)
         .header('content-length', String(attachment.size))

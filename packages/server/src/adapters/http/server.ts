@@ -43,8 +43,8 @@ function sendError(reply: FastifyReply, code: ErrorCode, message?: string, detai
     .send({ error: { code, message: message ?? errorCodes[code].message, ...(details && { details }) } });
 }
 
-/** Parses one part of a request with its zod schema; problems become PARLEY_ERR_VALIDATION with paths. */
-function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+/** Parses one part of a request (`params`, `query`, `body`) with its zod schema; problems become PARLEY_ERR_VALIDATION with paths. */
+export function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return undefined;
   const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (r.success) return r.data;
@@ -112,7 +112,11 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     if (isUniqueViolation(err)) return sendError(reply, 'PARLEY_ERR_CONFLICT');
     const code = (err as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, 'PARLEY_ERR_BODY_TOO_LARGE', `The request body exceeds ${o.config.bodyLimit} bytes`);
+      return sendError(
+        reply,
+        'PARLEY_ERR_BODY_TOO_LARGE',
+        `The request body exceeds ${req.routeOptions.bodyLimit ?? o.config.bodyLimit} bytes`,
+      );
     }
     if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendError(reply, 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');

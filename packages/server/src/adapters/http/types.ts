@@ -5,7 +5,7 @@ export interface HandlerContext<N extends RouteName> extends RouteRequest<N> {
   /** The signed-in caller; absent only on public routes. */
   principal: Routes[N]['access'] extends 'public' ? undefined : Principal;
   /** `language`: the Accept-Language header, for texts rendered per caller. */
-  client: { address: string | null; userAgent: string | null; language?: string | null };
+  client: { address: string | null; userAgent: string | null; language: string | null };
 }
 
 export type Handler<N extends RouteName> = (ctx: HandlerContext<N>) => Promise<RouteOutput<N>>;

@@ -1,6 +1,6 @@
 import type { Logger } from '../../platform/log.js';
 import type { CoreContext } from '../context.js';
-import { ParleyError } from '../errors.js';
+import { notFound, ParleyError } from '../errors.js';
 import type { CalendarBlock, CalendarSink, CalendarSnapshot } from '../presence/model.js';
 import { syncCalDav } from './caldav.js';
 import type { HttpLimits } from './http.js';
@@ -13,6 +13,8 @@ export interface SecretSealer {
   seal(plaintext: string, context: string): string;
   open(sealed: string, context: string): string;
 }
+
+const noCalendar = () => new ParleyError('PARLEY_ERR_NOT_FOUND', 'No calendar is configured');
 
 export interface CalendarOptions {
   pollSeconds: number;
@@ -80,13 +82,12 @@ export class CalendarService {
   }
 
   private async requireUser(tenantId: string, userId: string) {
-    if (!(await this.ctx.store.repos.users.get(tenantId, userId)))
-      throw new ParleyError('PARLEY_ERR_NOT_FOUND', 'No such user');
+    if (!(await this.ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
   }
 
   async get(tenantId: string, userId: string): Promise<CalendarView> {
     const c = await this.ctx.store.repos.calendars.get(tenantId, userId);
-    if (!c) throw new ParleyError('PARLEY_ERR_NOT_FOUND', 'No calendar is configured');
+    if (!c) throw noCalendar();
     return calendarView(c);
   }
 
@@ -111,9 +112,7 @@ export class CalendarService {
   }
 
   async remove(tenantId: string, userId: string): Promise<void> {
-    if (!(await this.ctx.store.repos.calendars.delete(tenantId, userId))) {
-      throw new ParleyError('PARLEY_ERR_NOT_FOUND', 'No calendar is configured');
-    }
+    if (!(await this.ctx.store.repos.calendars.delete(tenantId, userId))) throw noCalendar();
     this.due.delete(key(tenantId, userId));
     await this.deliver(tenantId, userId, { blocks: [], fetchedAt: this.ctx.clock.now(), stale: false });
   }

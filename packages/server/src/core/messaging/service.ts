@@ -14,11 +14,6 @@ export interface MessagingOptions {
   attachments: AttachmentOptions;
 }
 
-/** Thrown inside a send transaction to roll it back when the idempotency key was already used. */
-class Duplicate {
-  constructor(readonly message: Message) {}
-}
-
 /**
  * Instant messaging: sending (idempotent per client key, acknowledged after commit), history,
  * edits, tombstones, reactions, receipts, typing and search. Every event goes to each current
@@ -84,8 +79,6 @@ export class MessagingService {
     try {
       message = await this.ctx.store.transaction(async (r) => {
         const seq = await r.conversations.nextSeq(tenantId, conversationId, now);
-        const dup = await r.messages.byClientId(tenantId, conversationId, userId, input.clientId);
-        if (dup) throw new Duplicate(dup);
         const m: Message = {
           id: randomUUID(),
           tenantId,
@@ -108,7 +101,7 @@ export class MessagingService {
         return m;
       });
     } catch (err) {
-      if (err instanceof Duplicate) return this.one(tenantId, err.message);
+      // A concurrent send with the same key committed first: the unique key refused this one.
       const again =
         isUniqueViolation(err) && (await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId));
       if (again) return this.one(tenantId, again);

@@ -107,7 +107,8 @@ function spanAt(blocks: CalendarBlock[], show: CalendarBlock['show'], now: numbe
   return span && span.start <= now && now < span.end ? span : null;
 }
 
-const min = (values: (number | null | undefined)[]): number | null => {
+/** The smallest of the given times, ignoring absent ones. */
+export const min = (values: (number | null | undefined)[]): number | null => {
   let m: number | null = null;
   for (const v of values) if (v != null && (m === null || v < m)) m = v;
   return m;

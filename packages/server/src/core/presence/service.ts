@@ -4,6 +4,7 @@ import {
   aggregate,
   type LineInput,
   type ManualInput,
+  min,
   offlinePresence,
   type Presence,
   type PresenceInputs,
@@ -135,11 +136,7 @@ export class PresenceService implements CalendarSink {
         await this.repo.deleteInput(tenantId, userId, 'manual');
       }
     }
-    const expiries = stored.map((s) => s.expiresAt).filter((t): t is number => t !== null);
-    const due = [r.nextChange, ...expiries].reduce<number | null>(
-      (m, t) => (t !== null && (m === null || t < m) ? t : m),
-      null,
-    );
+    const due = min([r.nextChange, ...stored.map((s) => s.expiresAt)]);
     const k = key(tenantId, userId);
     const previous = this.computed.get(k)?.presence ?? offlinePresence;
     const presence = r.presence;

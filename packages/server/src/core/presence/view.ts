@@ -2,7 +2,8 @@ import type { PresenceInfo, PresenceState } from '@parley/api';
 import type { Presence } from './aggregate.js';
 import { type Language, presenceText } from './text.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** Epoch milliseconds as ISO 8601, null kept. */
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The API form of a (visible) presence, without text: what `presence.changed` events carry. */
 export const presenceState = (p: Presence): PresenceState => ({

@@ -1,11 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Bus, Handler, Routable, SubscribeOptions, Unsubscribe } from './bus.js';
-
-interface Subscription {
-  handler: Handler<never>;
-  /** Per-subscription queue so one slow handler keeps its own order without blocking others. */
-  tail: Promise<void>;
-}
+import { LocalSubscription } from './local-subscription.js';
 
 /** The routing key of a subscription: all events of a type, one tenant's, or one user's. */
 const routeKey = (options: SubscribeOptions) =>
@@ -14,7 +9,7 @@ const routeKey = (options: SubscribeOptions) =>
 /** The in-process bus of the embedded deployment. */
 export class MemoryBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
   /** type → routing key → subscriptions; a publish touches only the keys it matches. */
-  private readonly subs = new Map<string, Map<string, Set<Subscription>>>();
+  private readonly subs = new Map<string, Map<string, Set<LocalSubscription>>>();
   private closed = false;
 
   constructor(private readonly log: Logger) {}
@@ -24,26 +19,19 @@ export class MemoryBus<M extends { [K in keyof M]: Routable }> implements Bus<M>
     const byKey = this.subs.get(type);
     if (!byKey) return;
     const keys = ['*', `t:${payload.tenantId}`, ...(payload.userId !== undefined ? [`u:${payload.userId}`] : [])];
-    for (const sub of keys.flatMap((key) => [...(byKey.get(key) ?? [])])) {
-      sub.tail = sub.tail.then(async () => {
-        try {
-          await (sub.handler as Handler<M[T]>)(payload);
-        } catch (err) {
-          this.log.error({ err, event: type }, 'event handler failed');
-        }
-      });
-    }
+    for (const sub of keys.flatMap((key) => [...(byKey.get(key) ?? [])])) sub.enqueue(type, payload);
   }
 
   subscribe<T extends keyof M & string>(type: T, handler: Handler<M[T]>, options: SubscribeOptions = {}): Unsubscribe {
-    const sub: Subscription = { handler: handler as Handler<never>, tail: Promise.resolve() };
-    const byKey = this.subs.get(type) ?? new Map<string, Set<Subscription>>();
+    const sub = new LocalSubscription(handler as Handler<never>, this.log);
+    const byKey = this.subs.get(type) ?? new Map<string, Set<LocalSubscription>>();
     this.subs.set(type, byKey);
     const key = routeKey(options);
-    const set = byKey.get(key) ?? new Set<Subscription>();
+    const set = byKey.get(key) ?? new Set<LocalSubscription>();
     byKey.set(key, set);
     set.add(sub);
     return () => {
+      sub.cancel();
       set.delete(sub);
       if (set.size === 0) byKey.delete(key);
     };
@@ -52,7 +40,7 @@ export class MemoryBus<M extends { [K in keyof M]: Routable }> implements Bus<M>
   async close(): Promise<void> {
     this.closed = true;
     const pending = [...this.subs.values()].flatMap((byKey) =>
-      [...byKey.values()].flatMap((set) => [...set].map((s) => s.tail)),
+      [...byKey.values()].flatMap((set) => [...set].map((s) => s.idle())),
     );
     this.subs.clear();
     await Promise.all(pending);

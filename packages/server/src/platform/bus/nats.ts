@@ -1,6 +1,7 @@
 import { connect, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import type { Logger } from '../log.js';
 import type { Bus, Handler, Routable, SubscribeOptions, Unsubscribe } from './bus.js';
+import { LocalSubscription } from './local-subscription.js';
 
 /**
  * Subjects: `<prefix>.ev.<type>.<tenantId>.<userId | _>`, every part encoded as one NATS token.
@@ -41,13 +42,6 @@ export interface NatsBusOptions {
   prefix?: string;
   /** Whether `close()` also drains and closes the connection (default true). */
   ownsConnection?: boolean;
-}
-
-interface LocalSubscription {
-  handler: Handler<never>;
-  /** Per-subscription queue so one slow handler keeps its own order without blocking others. */
-  tail: Promise<void>;
-  active: boolean;
 }
 
 /** One NATS subscription per subject, shared by every local subscription with that routing key. */
@@ -105,7 +99,7 @@ export class NatsBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
   subscribe<T extends keyof M & string>(type: T, handler: Handler<M[T]>, options: SubscribeOptions = {}): Unsubscribe {
     // A closed bus delivers nothing; late subscribers (e.g. during shutdown) get a no-op.
     if (this.closed) return () => undefined;
-    const local: LocalSubscription = { handler: handler as Handler<never>, tail: Promise.resolve(), active: true };
+    const local = new LocalSubscription(handler as Handler<never>, this.log);
     const subject = this.subscriptionSubject(type, options);
     let entry = this.subjects.get(subject);
     if (!entry) {
@@ -122,8 +116,7 @@ export class NatsBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
     const { locals } = entry;
     locals.add(local);
     return () => {
-      if (!local.active) return;
-      local.active = false;
+      if (!local.cancel()) return;
       locals.delete(local);
       const current = this.subjects.get(subject);
       if (locals.size === 0 && current?.locals === locals && !this.closed) {
@@ -156,7 +149,7 @@ export class NatsBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
         ),
       );
     }
-    await Promise.all(entries.flatMap((entry) => [...entry.locals].map((local) => local.tail)));
+    await Promise.all(entries.flatMap((entry) => [...entry.locals].map((local) => local.idle())));
     if (this.ownsConnection && !this.connection.isClosed()) {
       await this.connection
         .drain()
@@ -172,16 +165,7 @@ export class NatsBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
       this.log.error({ err, subject: msg.subject }, 'undecodable event');
       return;
     }
-    for (const local of locals) {
-      local.tail = local.tail.then(async () => {
-        if (!local.active) return;
-        try {
-          await (local.handler as Handler<unknown>)(payload);
-        } catch (err) {
-          this.log.error({ err, event: type }, 'event handler failed');
-        }
-      });
-    }
+    for (const local of locals) local.enqueue(type, payload);
   }
 }
 

@@ -228,7 +228,7 @@ export const ConfigSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
-    if (!(c.cluster.enabled ?? c.cluster.nats.url !== undefined)) return;
+    if (!clusterEnabled(c)) return;
     if (!c.database.url?.startsWith('postgres')) {
       ctx.addIssue({
         code: 'custom',

@@ -1,9 +1,9 @@
 import type { Calendar } from '@parley/api';
 import type { CalendarView } from '../../../core/calendar/service.js';
 import type { Core } from '../../../core/index.js';
+import { iso } from '../../../core/presence/view.js';
 import type { Handlers } from '../types.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const dto = (v: CalendarView): Calendar => ({
   ...v,
   lastSyncAt: iso(v.lastSyncAt),

@@ -3,7 +3,8 @@ import type { Caller } from '../../../core/messaging/conversations.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { Handlers } from '../types.js';
 
-const caller = (p: Principal): Caller => ({ tenantId: p.user.tenantId, userId: p.user.id });
+/** The messaging core's view of a signed-in caller. */
+export const caller = (p: Principal): Caller => ({ tenantId: p.user.tenantId, userId: p.user.id });
 
 type MessagingRoute =
   | 'conversations.list'

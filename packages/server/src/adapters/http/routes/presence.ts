@@ -1,9 +1,9 @@
 import { notFound } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
-import { type ManualInput, offlinePresence } from '../../../core/presence/aggregate.js';
+import { offlinePresence } from '../../../core/presence/aggregate.js';
 import type { Team } from '../../../core/presence/repository.js';
 import { pickLanguage } from '../../../core/presence/text.js';
-import { presenceInfo } from '../../../core/presence/view.js';
+import { iso, presenceInfo } from '../../../core/presence/view.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { Handlers } from '../types.js';
@@ -25,7 +25,6 @@ type PresenceRoute =
   | 'admin.teams.members.add'
   | 'admin.teams.members.remove';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const ms = (s: string | null | undefined) => (s == null ? null : Date.parse(s));
 const addressOf = (u: { local: string; domain: string }) => `${u.local}@${u.domain}`;
 
@@ -43,12 +42,11 @@ export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
 
   const mine = async (principal: Principal, tz: string, language: string | null | undefined) => {
     const { tenantId, id } = principal.user;
-    const [presence, manual, calendar] = await Promise.all([
+    const [presence, m, calendar] = await Promise.all([
       p.get(tenantId, id),
       p.manual(tenantId, id),
       p.calendar(tenantId, id),
     ]);
-    const m = manual as ManualInput | null;
     return {
       presence: presenceInfo(addressOf(principal.user), presence, {
         lang: pickLanguage(language),
