@@ -3,6 +3,7 @@ import type { Conversation as ConversationDto } from '@parley/api';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { forbidden, invalid, notFound } from '../errors.js';
+import { splitAddress } from '../users/repository.js';
 import type { Conversation, Member, MemberRole } from './model.js';
 import { pairKey } from './model.js';
 import { conversationInfo, conversationView } from './views.js';
@@ -194,12 +195,8 @@ export class ConversationService {
   private async resolve(caller: Caller, addresses: string[]): Promise<string[]> {
     const ids: string[] = [];
     for (const [i, address] of addresses.entries()) {
-      const at = address.lastIndexOf('@');
-      const u = await this.ctx.store.repos.users.byAddress(
-        caller.tenantId,
-        address.slice(0, at),
-        address.slice(at + 1),
-      );
+      const { local, domain } = splitAddress(address);
+      const u = await this.ctx.store.repos.users.byAddress(caller.tenantId, local, domain);
       if (!u) throw invalid(`members.${i}`, `no user ${address} here`);
       if (!ids.includes(u.id)) ids.push(u.id);
     }

@@ -5,6 +5,7 @@ import type {
   Message as MessageDto,
 } from '@parley/api';
 import type { Repositories } from '../store.js';
+import { addressOf } from '../users/repository.js';
 import type { Attachment, Conversation, ConversationSummary, Member, Message } from './model.js';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -57,7 +58,7 @@ export async function messageViews(repos: Repositories, tenantId: string, messag
   const senders = new Map<string, string>();
   for (const id of new Set(messages.map((m) => m.senderId))) {
     const u = await repos.users.get(tenantId, id);
-    senders.set(id, u ? `${u.local}@${u.domain}` : '');
+    senders.set(id, u ? addressOf(u) : '');
   }
   return messages.map((m) => {
     const byEmoji = new Map<string, string[]>();

@@ -1,5 +1,6 @@
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
+import { addressOf } from '../users/repository.js';
 import {
   aggregate,
   type LineInput,
@@ -148,7 +149,7 @@ export class PresenceService implements CalendarSink {
         await this.ctx.bus.publish('presence.changed', {
           tenantId,
           userId,
-          user: `${u.local}@${u.domain}`,
+          user: addressOf(u),
           presence,
           previous,
         });

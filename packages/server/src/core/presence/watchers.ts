@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import type { User } from '../users/repository.js';
+import { addressOf, type User } from '../users/repository.js';
 import { offlinePresence, type Presence } from './aggregate.js';
 import type { Team } from './repository.js';
 
@@ -37,7 +37,7 @@ export interface Watcher {
 export const watcherOf = (u: User): Watcher => ({
   tenantId: u.tenantId,
   userId: u.id,
-  address: `${u.local}@${u.domain}`,
+  address: addressOf(u),
 });
 
 interface Relations {
@@ -90,7 +90,7 @@ export class PresenceWatchers {
   private async changed(tenantId: string, userIds: string[], watchers?: string[]) {
     this.invalidate(tenantId);
     const users = await Promise.all(userIds.map((id) => this.ctx.store.repos.users.get(tenantId, id)));
-    const addresses = watchers ?? users.flatMap((u) => (u ? [`${u.local}@${u.domain}`] : []));
+    const addresses = watchers ?? users.flatMap((u) => (u ? [addressOf(u)] : []));
     await this.ctx.bus.publish('presence.visibility.changed', { tenantId, userIds, watchers: addresses });
   }
 

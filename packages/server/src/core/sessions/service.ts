@@ -3,7 +3,7 @@ import type { Session as SessionDto } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import { dummyHash, verifyPassword } from '../users/credentials.js';
-import type { User } from '../users/repository.js';
+import { addressOf, findUserByAddress, type User } from '../users/repository.js';
 import type { Session } from './repository.js';
 import { LoginThrottle, type ThrottleOptions } from './throttle.js';
 
@@ -77,7 +77,7 @@ export class AuthService {
 
   /** Asks a signed-in user for their password again (before a password change); throttled like a login. */
   async confirmPassword(p: Principal, password: string, clientAddress: string | null): Promise<void> {
-    await this.checkPassword(`${p.user.local}@${p.user.domain}`, password, clientAddress);
+    await this.checkPassword(addressOf(p.user), password, clientAddress);
   }
 
   private async checkPassword(address: string, password: string, clientAddress: string | null): Promise<User> {
@@ -85,10 +85,7 @@ export class AuthService {
     const wait = Math.max(...keys.map((k) => this.throttle.retryAfter(k)));
     if (wait > 0) throw new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', undefined, undefined, wait);
 
-    const at = address.lastIndexOf('@');
-    const tenant = await this.ctx.store.repos.tenants.byDomain(address.slice(at + 1));
-    const user =
-      tenant && (await this.ctx.store.repos.users.byAddress(tenant.id, address.slice(0, at), address.slice(at + 1)));
+    const user = await findUserByAddress(this.ctx.store.repos, address);
     const credentials = user && (await this.ctx.store.repos.credentials.get(user.tenantId, user.id));
     // Unknown users cost the same scrypt as known ones.
     this.dummy ??= dummyHash(this.options.scryptCost);

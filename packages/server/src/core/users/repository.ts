@@ -17,6 +17,28 @@ export interface User {
   updatedAt: number;
 }
 
+/** `local@domain` of a user: login, XMPP JID and SIP URI user in one. */
+export const addressOf = (u: { local: string; domain: string }) => `${u.local}@${u.domain}`;
+
+/** The parts of `local@domain` (the domain follows the last `@`). */
+export function splitAddress(address: string): { local: string; domain: string } {
+  const at = address.lastIndexOf('@');
+  return { local: address.slice(0, at), domain: address.slice(at + 1) };
+}
+
+/**
+ * A user by address, through the tenant its domain belongs to: the one user lookup that crosses
+ * tenants, because it is how a login finds its scope.
+ */
+export async function findUserByAddress(
+  repos: { tenants: { byDomain(domain: string): Promise<{ id: string } | undefined> }; users: UserRepository },
+  address: string,
+): Promise<User | undefined> {
+  const { local, domain } = splitAddress(address);
+  const tenant = await repos.tenants.byDomain(domain);
+  return tenant && repos.users.byAddress(tenant.id, local, domain);
+}
+
 export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'numbers' | 'role' | 'disabledAt'>>;
 
 /** Users of one tenant. Every method takes the tenant id; no query crosses tenants. */

@@ -4,7 +4,7 @@ import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { publishRevoked } from '../sessions/service.js';
 import { type CredentialParams, deriveCredentials, generatePassword } from './credentials.js';
-import type { User, UserPatch } from './repository.js';
+import { addressOf, findUserByAddress, type User, type UserPatch } from './repository.js';
 
 export interface CreateUserInput {
   local: string;
@@ -26,7 +26,7 @@ export interface Actor {
 
 export const userView = (u: User): UserDto => ({
   id: u.id,
-  address: `${u.local}@${u.domain}`,
+  address: addressOf(u),
   local: u.local,
   domain: u.domain,
   tenantId: u.tenantId,
@@ -91,7 +91,7 @@ export class UserService {
       await r.credentials.set(tenantId, user.id, credentials, now);
     });
     await this.ctx.bus.publish('user.created', { tenantId, userId: user.id, user: userView(user) });
-    this.ctx.log.info({ tenantId, userId: user.id, address: `${user.local}@${user.domain}` }, 'user created');
+    this.ctx.log.info({ tenantId, userId: user.id, address: addressOf(user) }, 'user created');
     return generated ? { user, password: generated } : { user };
   }
 
@@ -107,9 +107,7 @@ export class UserService {
 
   /** Finds `local@domain` through the tenant of its domain. */
   async byAddress(address: string): Promise<User | undefined> {
-    const at = address.lastIndexOf('@');
-    const tenant = await this.ctx.store.repos.tenants.byDomain(address.slice(at + 1));
-    return tenant && this.ctx.store.repos.users.byAddress(tenant.id, address.slice(0, at), address.slice(at + 1));
+    return findUserByAddress(this.ctx.store.repos, address);
   }
 
   async update(

@@ -6,6 +6,7 @@ import { pickLanguage } from '../../../core/presence/text.js';
 import { iso, presenceInfo } from '../../../core/presence/view.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Principal } from '../../../core/sessions/service.js';
+import { addressOf, splitAddress } from '../../../core/users/repository.js';
 import type { Handlers } from '../types.js';
 
 type PresenceRoute =
@@ -26,16 +27,19 @@ type PresenceRoute =
   | 'admin.teams.members.remove';
 
 const ms = (s: string | null | undefined) => (s == null ? null : Date.parse(s));
-const addressOf = (u: { local: string; domain: string }) => `${u.local}@${u.domain}`;
 
 export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
   const p = core.presence;
   const now = () => core.ctx.clock.now();
 
+  /** A user of the caller's tenant by address. */
+  const findIn = (tenantId: string, address: string) => {
+    const { local, domain } = splitAddress(address);
+    return core.ctx.store.repos.users.byAddress(tenantId, local, domain);
+  };
   /** A user of the caller's tenant by address, or 404. */
   const userIn = async (tenantId: string, address: string) => {
-    const at = address.lastIndexOf('@');
-    const u = await core.ctx.store.repos.users.byAddress(tenantId, address.slice(0, at), address.slice(at + 1));
+    const u = await findIn(tenantId, address);
     if (!u) throw notFound(`user ${address}`);
     return u;
   };
@@ -113,8 +117,7 @@ export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
       const o = { lang: pickLanguage(client.language), timeZone: query.tz, now: now() };
       const presence = await Promise.all(
         [...new Set(query.users)].map(async (address) => {
-          const at = address.lastIndexOf('@');
-          const u = await core.ctx.store.repos.users.byAddress(tenantId, address.slice(0, at), address.slice(at + 1));
+          const u = await findIn(tenantId, address);
           // Not a user of the caller's tenant: offline (federated presence comes later).
           const visible = u ? await p.view(tenantId, u.id, watcher) : offlinePresence;
           return presenceInfo(address, visible, o);

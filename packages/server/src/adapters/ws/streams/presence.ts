@@ -4,6 +4,7 @@ import { type Presence, samePresence } from '../../../core/presence/aggregate.js
 import { CLIENT_REFRESH_MS } from '../../../core/presence/service.js';
 import { presenceState } from '../../../core/presence/view.js';
 import { type Relation, visibleTo, watcherOf } from '../../../core/presence/watchers.js';
+import { addressOf } from '../../../core/users/repository.js';
 import type { EventStream } from './stream.js';
 
 const mobileAgent = /\b(Mobile|Android|iPhone|iPad)\b/i;
@@ -64,7 +65,7 @@ export const presenceStream: EventStream = ({ core, principal, send, onClose }) 
           if (target === userId) continue;
           const u = await core.ctx.store.repos.users.get(tenantId, target);
           if (!u) continue;
-          await deliver(target, `${u.local}@${u.domain}`, await p.get(tenantId, target), null);
+          await deliver(target, addressOf(u), await p.get(tenantId, target), null);
         }
       },
       { tenantId },
