@@ -64,8 +64,11 @@ export function loadOrCreateKey(path: string): Buffer {
   return key;
 }
 
+/** What holders of secrets need: sealing and opening with a context. */
+export type SecretSealer = Pick<SecretBox, 'seal' | 'open'>;
+
 /** A SecretBox whose key file is read (or created) on first use only. */
-export function lazySecretBox(keyFile: string): Pick<SecretBox, 'seal' | 'open'> {
+export function lazySecretBox(keyFile: string): SecretSealer {
   let box: SecretBox | undefined;
   const get = () => {
     box ??= new SecretBox(loadOrCreateKey(keyFile));

@@ -1,4 +1,5 @@
 import type { Logger } from '../../platform/log.js';
+import type { SecretSealer } from '../../platform/secrets.js';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import type { CalendarBlock, CalendarSink, CalendarSnapshot } from '../presence/model.js';
@@ -7,12 +8,6 @@ import type { HttpLimits } from './http.js';
 import { expandCalendars, parseIcs } from './ics.js';
 import { fetchIcs } from './ics-source.js';
 import type { CalendarConnection, CalendarResource, CalendarType } from './repository.js';
-
-/** Seals and opens secrets (platform/secrets.ts). */
-export interface SecretSealer {
-  seal(plaintext: string, context: string): string;
-  open(sealed: string, context: string): string;
-}
 
 const noCalendar = () => new ParleyError('PARLEY_ERR_NOT_FOUND', 'No calendar is configured');
 

@@ -3,6 +3,7 @@ import type { Message as MessageDto } from '@parley/api';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
+import type { EventMap } from '../events.js';
 import type { Repositories } from '../store.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
@@ -50,12 +51,21 @@ export class MessagingService {
     return (await this.views(tenantId, [m]))[0] as MessageDto;
   }
 
-  /** Publishes `type` once for each current member. */
-  private async fanOut(a: Access, type: 'message.created' | 'message.updated', message: MessageDto) {
-    const { tenantId, id: conversationId } = a.conversation;
+  /** Publishes `type` once for each current member (but `except`), addressed to that member. */
+  private async toMembers<T extends 'message.created' | 'message.updated' | 'message.receipt' | 'message.typing'>(
+    a: Access,
+    type: T,
+    event: (userId: string) => EventMap[T],
+    except?: string,
+  ) {
     for (const m of a.members) {
-      if (m.leftAt === null) await this.ctx.bus.publish(type, { tenantId, userId: m.userId, conversationId, message });
+      if (m.leftAt === null && m.userId !== except) await this.ctx.bus.publish(type, event(m.userId));
     }
+  }
+
+  private fanOut(a: Access, type: 'message.created' | 'message.updated', message: MessageDto) {
+    const { tenantId, id: conversationId } = a.conversation;
+    return this.toMembers(a, type, (userId) => ({ tenantId, userId, conversationId, message }));
   }
 
   async send(
@@ -202,17 +212,14 @@ export class MessagingService {
       },
     )) as { deliveredSeq: number; readSeq: number };
     if (stored.deliveredSeq !== a.member.deliveredSeq || stored.readSeq !== a.member.readSeq) {
-      for (const m of a.members) {
-        if (m.leftAt !== null) continue;
-        await this.ctx.bus.publish('message.receipt', {
-          tenantId: caller.tenantId,
-          userId: m.userId,
-          conversationId,
-          memberId: caller.userId,
-          member: a.member.address,
-          ...stored,
-        });
-      }
+      await this.toMembers(a, 'message.receipt', (userId) => ({
+        tenantId: caller.tenantId,
+        userId,
+        conversationId,
+        memberId: caller.userId,
+        member: a.member.address,
+        ...stored,
+      }));
     }
     return stored;
   }
@@ -220,17 +227,19 @@ export class MessagingService {
   /** Typing notifications go to the other current members; nothing is stored. */
   async typing(caller: Caller, conversationId: string, typing: boolean): Promise<void> {
     const a = await this.conversations.access(caller, conversationId);
-    for (const m of a.members) {
-      if (m.leftAt !== null || m.userId === caller.userId) continue;
-      await this.ctx.bus.publish('message.typing', {
+    await this.toMembers(
+      a,
+      'message.typing',
+      (userId) => ({
         tenantId: caller.tenantId,
-        userId: m.userId,
+        userId,
         conversationId,
         memberId: caller.userId,
         member: a.member.address,
         typing,
-      });
-    }
+      }),
+      caller.userId,
+    );
   }
 
   /** Full-text search in the caller's current conversations. */
