@@ -10,12 +10,19 @@ export const eventsPath = '/api/v1/events';
 export const eventCloseCodes = {
   /** The session was revoked (logout, password change, user disabled or removed). */
   sessionRevoked: 4401,
+  /** The node is shutting down (a restart or an upgrade): reconnect, the load balancer picks another node. */
+  serviceRestart: 1012,
 } as const;
 
 /** Every message the server pushes on the event WebSocket, discriminated by `type`. */
 export const ClientEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), sessionId: z.string(), user: User, heartbeatSeconds: z.number() }),
   z.object({ type: z.literal('heartbeat'), at: z.iso.datetime() }),
+  z
+    .object({ type: z.literal('resync'), reason: z.string() })
+    .describe(
+      'Events may have been missed (the node lost its cluster bus for a while): fetch presence and catch up on conversations as after a reconnect',
+    ),
   z.object({ type: z.literal('user.updated'), user: User }),
   z.object({ type: z.literal('session.created'), sessionId: z.string() }),
   z.object({ type: z.literal('session.revoked'), sessionId: z.string(), current: z.boolean() }),

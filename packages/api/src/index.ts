@@ -1,5 +1,6 @@
 export * from './calendar.js';
 export * from './client.js';
+export * from './cluster.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './messaging.js';

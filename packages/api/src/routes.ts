@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { calendarRoutes } from './routes/calendar.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { identityRoutes } from './routes/identity.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { presenceRoutes } from './routes/presence.js';
@@ -16,6 +17,7 @@ export const routes = {
   ...messagingRoutes,
   ...calendarRoutes,
   ...presenceRoutes,
+  ...clusterRoutes,
 };
 
 export type Routes = typeof routes;

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { eventCloseCodes } from '@parley/api';
 import type { FastifyInstance } from 'fastify';
 import { buildHttp } from './adapters/http/server.js';
+import { EventSockets } from './adapters/ws/events.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
 import type { CoreContext } from './core/context.js';
@@ -14,8 +16,11 @@ import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
 import { MemoryBus } from './platform/bus/memory.js';
-import { connectNatsBus } from './platform/bus/nats.js';
+import { connectNatsBus, type NatsBus } from './platform/bus/nats.js';
 import { type Clock, systemClock } from './platform/clock.js';
+import type { Cluster } from './platform/cluster/cluster.js';
+import { LocalCluster } from './platform/cluster/local.js';
+import { NatsCluster } from './platform/cluster/nats.js';
 import { type Config, clusterEnabled } from './platform/config/schema.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
@@ -54,20 +59,16 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     await store.close();
     throw err;
   }
+  const clock = options.clock ?? systemClock;
   let bus: CoreContext['bus'];
+  let cluster: Cluster;
   try {
-    bus = await openBus(config, log);
+    ({ bus, cluster } = await openBus(config, clock, log));
   } catch (err) {
     await store.close();
     throw err;
   }
-  const ctx: CoreContext = {
-    store,
-    bus,
-    hooks: new Hooks(log),
-    clock: options.clock ?? systemClock,
-    log,
-  };
+  const ctx: CoreContext = { store, bus, cluster, hooks: new Hooks(log), clock, log };
   const { attachments } = config.messaging;
   const messaging = {
     ...config.messaging,
@@ -80,22 +81,40 @@ export async function openCore(options: ServerOptions): Promise<Core> {
 /** This node's id in a cluster: configured, or host name and HTTP port (process id for port 0). */
 export const nodeIdOf = (config: Config) => config.cluster.nodeId ?? `${hostname()}-${config.http.port || process.pid}`;
 
-/** The in-process bus for one node; NATS (per-user and per-tenant subjects) in a cluster. */
-async function openBus(config: Config, log: Logger): Promise<CoreContext['bus']> {
+/**
+ * The in-process bus and a one-node cluster; in a cluster NATS for both: events on per-user and
+ * per-tenant subjects, membership, leases and shared state in JetStream key-value buckets.
+ */
+async function openBus(config: Config, clock: Clock, log: Logger): Promise<Pick<CoreContext, 'bus' | 'cluster'>> {
   const busLog = log.child({ component: 'bus' });
-  if (!clusterEnabled(config)) return new MemoryBus<EventMap>(busLog);
   const nodeId = nodeIdOf(config);
+  if (!clusterEnabled(config))
+    return { bus: new MemoryBus<EventMap>(busLog), cluster: new LocalCluster(nodeId, clock) };
   const url = (config.cluster.nats.url as string).split(',').map((u) => u.trim());
-  const bus = await connectNatsBus<EventMap>(url, busLog, {
+  const bus: NatsBus<EventMap> = await connectNatsBus<EventMap>(url, busLog, {
     name: `parley-${nodeId}`,
     prefix: config.cluster.nats.subjectPrefix,
   });
+  const { heartbeatSeconds, nodeTimeoutSeconds, leaseSeconds } = config.cluster;
+  const cluster = new NatsCluster(
+    bus.connection,
+    {
+      nodeId,
+      prefix: config.cluster.nats.subjectPrefix,
+      heartbeatMs: heartbeatSeconds * 1000,
+      nodeTimeoutMs: nodeTimeoutSeconds * 1000,
+      leaseMs: leaseSeconds * 1000,
+    },
+    clock,
+    log.child({ component: 'cluster' }),
+  );
   log.info({ nodeId, nats: url }, 'cluster mode: events go through NATS');
-  return bus;
+  return { bus, cluster };
 }
 
 /** Closes what openCore opened. */
 export async function closeCore(core: Core): Promise<void> {
+  await core.ctx.cluster.stop();
   await core.ctx.bus.close();
   await core.ctx.store.close();
 }
@@ -117,28 +136,42 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
   const { config } = options;
   const core = await openCore(options);
   const log = core.ctx.log;
+  const { cluster } = core.ctx;
   let stopping = false;
   const metrics = createMetrics();
+  const sockets = new EventSockets();
+  const check = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (err: Error) => `unreachable: ${err.message}`,
+    );
   const http = await buildHttp({
     core,
     config: config.http,
     log,
     metrics,
     version,
+    sockets,
     readiness: async () => ({
       shutdown: stopping ? 'stopping' : 'ok',
-      store: await core.ctx.store.ping().then(
-        () => 'ok',
-        (err: Error) => `unreachable: ${err.message}`,
-      ),
+      store: await check(core.ctx.store.ping()),
+      bus: await check(cluster.ping()),
     }),
   });
   const features = new FeatureHost(core);
+  // Whatever the sockets were sent while the node was cut off from the bus is lost: they catch up.
+  const stopResync = cluster.onReconnect(() =>
+    sockets.broadcast({ type: 'resync', reason: 'the node reconnected to the cluster bus' }),
+  );
+  const drainSeconds = config.http.drainSeconds ?? (cluster.enabled ? 3 : 0);
 
   return {
     core,
     http,
     async start() {
+      // Join the cluster before accepting connections: the others must see this node's heartbeat
+      // before any of its clients' presence inputs.
+      await cluster.start({ version, connections: () => sockets.count });
       // Bind first: a taken port must fail before the demo accounts (and their one-time passwords) exist.
       await http.listen({ host: config.http.host, port: config.http.port });
       if (config.bootstrap.demoTenant) await seedDemoTenant(core);
@@ -147,6 +180,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       const port = typeof address === 'object' && address ? address.port : config.http.port;
       const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
       const url = `http://${host}:${port}`;
+      await cluster.announce(url);
       log.info(
         { listener: 'http', url, host: config.http.host, port },
         `listening on ${url} (HTTP API, /api/v1/events, web app)`,
@@ -156,7 +190,14 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     async stop() {
       if (stopping) return;
       stopping = true;
-      log.info('shutting down: no new connections, finishing requests in flight');
+      if (drainSeconds > 0) {
+        log.info({ drainSeconds }, 'shutting down: not ready any more, waiting for the load balancer to notice');
+        await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
+      }
+      log.info('shutting down: no new connections, closing event sockets, finishing requests in flight');
+      stopResync();
+      await features.stop();
+      sockets.closeAll(eventCloseCodes.serviceRestart, 'server shutting down');
       const grace = setTimeout(() => {
         log.warn('shutdown grace period over; closing remaining connections');
         http.server.closeAllConnections();
@@ -164,7 +205,6 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       grace.unref();
       await http.close();
       clearTimeout(grace);
-      await features.stop();
       await closeCore(core);
       log.info('stopped');
     },

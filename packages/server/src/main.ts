@@ -2,6 +2,7 @@ import { Address, AreaCode, CountryCode, Domain, Password, PhoneNumber, Role } f
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import type { z } from 'zod';
+import { clusterView } from './adapters/http/routes/cluster.js';
 import { ParleyError } from './core/errors.js';
 import type { Core } from './core/index.js';
 import { closeCore, createServer, openCore, version } from './create-server.js';
@@ -153,6 +154,38 @@ export function buildCli(): Command {
     .addOption(new Option('-c, --config <file>', 'YAML configuration file').env('PARLEY_CONFIG'))
     .action((flags: { config?: string }) => {
       console.log(JSON.stringify(loadConfig({ file: flags.config }), null, 2));
+    });
+
+  const cluster = program.command('cluster').description('The nodes of a cluster');
+  withCommon(cluster.command('status').description('Live nodes (heartbeats), their connections and job leases'))
+    .option('--json', 'print JSON (as GET /api/v1/admin/cluster)')
+    .action(async (flags: CommonFlags & { json?: boolean }) => {
+      const status = clusterView(await withCore(flags, (core) => core.ctx.cluster.status()));
+      if (flags.json) return console.log(JSON.stringify(status, null, 2));
+      if (!status.enabled) console.log('cluster mode is off (one embedded node); set PARLEY_NATS to run a cluster');
+      else {
+        const now = Date.now();
+        console.log(
+          table([
+            ['NODE', 'INSTANCE', 'URL', 'VERSION', 'UP SINCE', 'HEARTBEAT', 'SOCKETS'],
+            ...status.nodes.map((n) => [
+              n.nodeId,
+              n.instance,
+              n.url ?? '-',
+              n.version,
+              n.startedAt,
+              `${((now - Date.parse(n.heartbeatAt)) / 1000).toFixed(1)} s ago`,
+              String(n.connections),
+            ]),
+          ]),
+        );
+        console.log(`\n${status.nodes.length} live node(s)`);
+        if (status.leases.length > 0) {
+          console.log(
+            `\n${table([['JOB', 'NODE', 'SINCE'], ...status.leases.map((l) => [l.name, l.nodeId, l.since])])}`,
+          );
+        }
+      }
     });
 
   const tenant = program.command('tenant').description('Manage tenants (companies) and their domains');

@@ -1,5 +1,6 @@
 import type { Bus } from '../platform/bus/bus.js';
 import type { Clock } from '../platform/clock.js';
+import type { Cluster } from '../platform/cluster/cluster.js';
 import type { Logger } from '../platform/log.js';
 import type { EventMap } from './events.js';
 import type { Hooks } from './hooks.js';
@@ -9,6 +10,8 @@ import type { Store } from './store.js';
 export interface CoreContext {
   store: Store;
   bus: Bus<EventMap>;
+  /** This node's place in the cluster (a one-node `LocalCluster` when embedded). */
+  cluster: Cluster;
   hooks: Hooks;
   clock: Clock;
   log: Logger;

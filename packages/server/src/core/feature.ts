@@ -14,8 +14,11 @@ export interface FeatureContext {
     fn: (value: HookMap[K]) => HookMap[K] | undefined | Promise<HookMap[K] | undefined>,
     priority?: number,
   ): void;
-  /** Runs `fn` every `ms`; a failure is logged and the schedule goes on. */
-  every(ms: number, fn: () => Promise<void>): void;
+  /**
+   * Runs `fn` every `ms`; a failure is logged and the schedule goes on. With `lease`, only the
+   * node holding that lease runs it (one node in the cluster; another takes over when it dies).
+   */
+  every(ms: number, fn: () => Promise<void>, options?: { lease?: string }): void;
   onStop(fn: () => void | Promise<void>): void;
 }
 
@@ -48,8 +51,12 @@ export class FeatureHost {
         log,
         subscribe: (type, handler, options) => disposers.push(this.core.ctx.bus.subscribe(type, handler, options)),
         hook: (hook, fn, priority) => disposers.push(this.core.ctx.hooks.register(hook, feature.name, fn, priority)),
-        every: (ms, fn) => {
-          const timer = setInterval(() => fn().catch((err) => log.warn({ err }, 'scheduled work failed')), ms);
+        every: (ms, fn, options) => {
+          const { cluster } = this.core.ctx;
+          const lease = options?.lease;
+          if (lease) cluster.want(lease);
+          const run = () => (lease && !cluster.holds(lease) ? Promise.resolve() : fn());
+          const timer = setInterval(() => run().catch((err) => log.warn({ err }, 'scheduled work failed')), ms);
           timer.unref();
           disposers.push(() => clearInterval(timer));
         },

@@ -46,8 +46,15 @@ export function presenceStoreContract(engine: string, open: StoreFactory): void 
         T0 + 5,
       );
       assert.deepEqual(await p.inputs(a.id, alice.id, T0 + 10), [
-        { source: 'line', key: '201', value: { state: 'connected' }, expiresAt: T0 + 1000, updatedAt: T0 + 5 },
-        { source: 'manual', key: '', value: { availability: 'dnd' }, expiresAt: null, updatedAt: T0 },
+        {
+          source: 'line',
+          key: '201',
+          value: { state: 'connected' },
+          expiresAt: T0 + 1000,
+          updatedAt: T0 + 5,
+          holder: null,
+        },
+        { source: 'manual', key: '', value: { availability: 'dnd' }, expiresAt: null, updatedAt: T0, holder: null },
       ]);
     });
 
@@ -71,15 +78,54 @@ export function presenceStoreContract(engine: string, open: StoreFactory): void 
       );
     });
 
-    test('inputs: delete one key or a whole source; users with inputs', async () => {
+    test('inputs: delete one key or a whole source; users without computed state', async () => {
       const p = store.repos.presence;
       await p.putInput(a.id, bob.id, { source: 'line', key: 'x', value: 1, expiresAt: null }, T0);
       await p.putInput(a.id, bob.id, { source: 'line', key: 'y', value: 2, expiresAt: null }, T0);
-      assert.deepEqual((await p.usersWithInputs(a.id)).sort(), [alice.id, bob.id].sort());
+      assert.deepEqual((await p.usersWithoutState(a.id)).sort(), [alice.id, bob.id].sort());
+      assert.equal(await p.casState(a.id, alice.id, undefined, { presence: { x: 1 }, due: null }, T0), true);
+      assert.deepEqual(await p.usersWithoutState(a.id), [bob.id]);
       assert.equal(await p.deleteInput(a.id, bob.id, 'line', 'x'), 1);
       assert.equal(await p.deleteInput(a.id, bob.id, 'line'), 1);
       assert.equal(await p.deleteInput(a.id, bob.id, 'client'), 1);
-      assert.deepEqual(await p.usersWithInputs(a.id), [alice.id]);
+      assert.deepEqual(await p.usersWithoutState(a.id), []);
+    });
+
+    test('state: compare-and-set on the version; due users across tenants', async () => {
+      const p = store.repos.presence;
+      const s0 = await p.state(a.id, alice.id);
+      assert.ok(s0, 'written by the previous test');
+      assert.equal(await p.casState(a.id, alice.id, undefined, { presence: { x: 9 }, due: null }, T0), false);
+      assert.equal(await p.casState(a.id, alice.id, s0.version, { presence: { x: 2 }, due: T0 + 50 }, T0), true);
+      assert.equal(await p.casState(a.id, alice.id, s0.version, { presence: { x: 3 }, due: null }, T0), false, 'stale');
+      assert.deepEqual(await p.state(a.id, alice.id), { presence: { x: 2 }, due: T0 + 50, version: s0.version + 1 });
+      assert.equal(await p.state(b.id, alice.id), undefined, 'scoped by tenant');
+      assert.equal(await p.casState(b.id, alice.id, s0.version + 1, { presence: {}, due: null }, T0), false);
+      assert.deepEqual(await p.due(T0 + 49, 10), []);
+      assert.deepEqual(await p.due(T0 + 50, 10), [{ tenantId: a.id, userId: alice.id }]);
+    });
+
+    test('inputs: the client inputs of node instances that are gone expire together', async () => {
+      const p = store.repos.presence;
+      const client = (key: string, holder: string | null) => ({
+        source: 'client' as const,
+        key,
+        value: {},
+        expiresAt: T0 + 9e9,
+        holder,
+      });
+      await p.putInput(a.id, bob.id, client('n1-c1', 'n1.aaaa'), T0);
+      await p.putInput(a.id, bob.id, client('n2-c1', 'n2.bbbb'), T0);
+      await p.putInput(a.id, alice.id, client('n2-c2', 'n2.bbbb'), T0);
+      await p.putInput(a.id, alice.id, client('rest', null), T0);
+      assert.deepEqual(await p.expireHolders(['n1.aaaa', 'n2.bbbb']), []);
+      const gone = await p.expireHolders(['n1.aaaa']);
+      assert.deepEqual(gone.map((u) => u.userId).sort(), [alice.id, bob.id].sort());
+      const keys = async (userId: string) =>
+        (await p.inputs(a.id, userId, T0)).filter((i) => i.source === 'client').map((i) => `${i.key}@${i.holder}`);
+      assert.deepEqual(await keys(bob.id), ['n1-c1@n1.aaaa']);
+      assert.deepEqual(await keys(alice.id), ['rest@null'], 'inputs without a holder expire by time only');
+      for (const key of ['n1-c1', 'rest']) await p.deleteInput(a.id, key === 'rest' ? alice.id : bob.id, 'client', key);
     });
 
     test('inputs: scoped by tenant', async () => {
@@ -87,7 +133,7 @@ export function presenceStoreContract(engine: string, open: StoreFactory): void 
       assert.deepEqual(await p.inputs(b.id, alice.id, T0), []);
       assert.equal(await p.deleteInput(b.id, alice.id, 'manual'), 0);
       assert.equal(await p.touchInput(b.id, alice.id, 'line', '201', T0 + 9999, T0), false);
-      assert.deepEqual(await p.usersWithInputs(b.id), []);
+      assert.deepEqual(await p.usersWithoutState(b.id), []);
       assert.equal((await p.inputs(a.id, alice.id, T0)).length, 2);
     });
 

@@ -24,6 +24,7 @@ if (!pgSkipped && !natsSkipped) {
   const schema = `parley_test_${run}`;
   await postgresAdmin(`create schema ${schema}`);
   const nodes: ParleyServer[] = [];
+  const started: { server: ParleyServer; url: string }[] = [];
   after(async () => {
     for (const n of nodes) await n.stop();
     await postgresAdmin(`drop schema ${schema} cascade`);
@@ -37,11 +38,14 @@ if (!pgSkipped && !natsSkipped) {
         'auth.scryptCost': 1024,
         'bootstrap.demoTenant': false,
         'cluster.nats.subjectPrefix': `t${run}`,
+        'http.drainSeconds': 0,
       },
     });
     const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'silent' }) });
     nodes.push(server);
-    return { server, url: (await server.start()).http };
+    const n = { server, url: (await server.start()).http };
+    started.push(n);
+    return n;
   };
 
   test('two nodes: messages and presence reach users connected to the other node', async () => {
@@ -85,6 +89,15 @@ if (!pgSkipped && !natsSkipped) {
         5000,
       );
       assert.equal(changed.presence.availability, 'busy');
+      // The computed presence is shared: node A answers with what node B computed.
+      const seen = await alice.api.request('presence.list', { query: { users: 'bob@cluster.test' } });
+      assert.equal(seen.presence[0]?.availability, 'busy');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(
+        aliceEvents.received.filter((e) => e.type === 'presence.changed' && e.presence.note === 'on node B').length,
+        1,
+        'published once in the cluster',
+      );
 
       // And back: alice's reply on node A reaches bob on node B, once.
       const reply = await alice.api.request('messages.send', {
@@ -102,5 +115,34 @@ if (!pgSkipped && !natsSkipped) {
       aliceEvents.close();
       bobEvents.close();
     }
+  });
+
+  test('the cluster view lists both nodes and the job leases; a stopped node leaves it', async () => {
+    const [a, b] = started;
+    assert.ok(a && b);
+    const tenant = (await a.server.core.tenants.list())[0];
+    assert.ok(tenant);
+    await a.server.core.users.create(tenant.id, { local: 'root', password: 'root-password', role: 'system-admin' });
+    const api = createClient({ baseUrl: b.url });
+    const { token } = await api.request('auth.login', {
+      body: { user: 'root@cluster.test', password: 'root-password' },
+    });
+    const status = await api.withToken(token).request('admin.cluster.status', {});
+    assert.equal(status.enabled, true);
+    assert.deepEqual(status.nodes.map((n) => n.nodeId).sort(), ['node-a', 'node-b']);
+    assert.deepEqual(
+      status.nodes.filter((n) => n.self).map((n) => n.nodeId),
+      ['node-b'],
+    );
+    assert.equal(status.nodes.find((n) => n.nodeId === 'node-a')?.url, a.url);
+    const leases = status.leases.map((l) => l.name);
+    for (const job of ['calendar-polling', 'presence-schedule']) assert.ok(leases.includes(job), job);
+
+    await a.server.stop();
+    const after = await api.withToken(token).request('admin.cluster.status', {});
+    assert.deepEqual(
+      after.nodes.map((n) => n.nodeId),
+      ['node-b'],
+    );
   });
 }

@@ -11,6 +11,7 @@ import { Hooks } from '../../src/core/hooks.js';
 import type { CalendarSnapshot } from '../../src/core/presence/model.js';
 import { Store } from '../../src/core/store.js';
 import { MemoryBus } from '../../src/platform/bus/memory.js';
+import { LocalCluster } from '../../src/platform/cluster/local.js';
 import { SecretBox } from '../../src/platform/secrets.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { tenantFixture, userFixture } from '../contract/store.contract.js';
@@ -37,7 +38,14 @@ export async function calendarHarness(options: { pollSeconds?: number; timeZone?
       return this.t;
     },
   };
-  const ctx: CoreContext = { store, bus: new MemoryBus<EventMap>(log), hooks: new Hooks(log), clock, log };
+  const ctx: CoreContext = {
+    store,
+    bus: new MemoryBus<EventMap>(log),
+    cluster: new LocalCluster('test', clock),
+    hooks: new Hooks(log),
+    clock,
+    log,
+  };
   const snapshots: { tenantId: string; userId: string; snapshot: CalendarSnapshot }[] = [];
   const service = new CalendarService(ctx, {
     pollSeconds: options.pollSeconds ?? 300,

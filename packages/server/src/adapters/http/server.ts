@@ -18,11 +18,12 @@ import type { Config } from '../../platform/config/schema.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
-import { registerEventSocket } from '../ws/events.js';
+import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
+import { clusterHandlers } from './routes/cluster.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
@@ -35,6 +36,8 @@ export interface HttpOptions {
   version: string;
   /** Readiness: resolves with named check results; any non-"ok" makes /readyz 503. */
   readiness: () => Promise<Record<string, string>>;
+  /** The registry the event sockets join. */
+  sockets: EventSockets;
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: ParleyError['details']) {
@@ -150,6 +153,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     ...messagingHandlers(o.core),
     ...presenceHandlers(o.core),
     ...calendarHandlers(o.core),
+    ...clusterHandlers(o.core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;

@@ -17,11 +17,36 @@ import type { EventStream, StreamContext } from './streams/stream.js';
 /** Every capability's stream of events to the socket. */
 const streams: EventStream[] = [identityStream, messagingStream, presenceStream];
 
+/** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */
+export class EventSockets {
+  private readonly open = new Map<WebSocket, (event: ClientEvent) => void>();
+
+  get count(): number {
+    return this.open.size;
+  }
+
+  add(socket: WebSocket, send: (event: ClientEvent) => void): void {
+    this.open.set(socket, send);
+    socket.once('close', () => this.open.delete(socket));
+  }
+
+  /** Sends every socket the same event. */
+  broadcast(event: ClientEvent): void {
+    for (const send of this.open.values()) send(event);
+  }
+
+  /** Closes every socket (the clients reconnect, through the load balancer, to another node). */
+  closeAll(code: number, reason: string): void {
+    for (const socket of this.open.keys()) socket.close(code, reason);
+  }
+}
+
 interface EventSocketOptions {
   core: Core;
   config: { heartbeatSeconds: number };
   log: Logger;
   metrics: Metrics;
+  sockets: EventSockets;
 }
 
 const principals = new WeakMap<FastifyRequest, Principal>();
@@ -111,6 +136,7 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
   }, o.config.heartbeatSeconds * 1000);
 
   o.metrics.eventSockets.inc();
+  o.sockets.add(socket, send);
   socket.on('message', () => {
     // The event socket is server-to-client; clients only answer pings.
   });

@@ -1,19 +1,29 @@
 import type { Feature } from '../feature.js';
 
+/** How often each node looks for node instances that stopped heartbeating (their client inputs go). */
+const EXPIRY_CHECK_MS = 1000;
+
 /**
  * Presence housekeeping: recomputes users whose next scheduled change has come (a meeting starts
- * or ends, a manual state begins or expires, a client's input expires), keeps the relation cache
+ * or ends, a manual state begins or expires, a client's input expires) on the node holding the
+ * `presence-schedule` lease, drops the client inputs of nodes that died, keeps the relation cache
  * in step with other nodes, and drops expired inputs hourly.
  */
 export const presenceFeature: Feature = {
   name: 'presence',
   async setup(ctx) {
-    const presence = ctx.core.presence;
+    const { presence } = ctx.core;
+    const { cluster } = ctx.core.ctx;
     ctx.subscribe('presence.visibility.changed', (e) => presence.watchers.invalidate(e.tenantId));
-    ctx.subscribe('user.deleted', (e) => presence.forget(e.tenantId, e.userId));
-    ctx.subscribe('tenant.deleted', (e) => presence.forget(e.tenantId));
-    ctx.every(1000, () => presence.tick());
-    ctx.every(3_600_000, () => presence.purge());
+    ctx.subscribe('tenant.deleted', (e) => presence.watchers.invalidate(e.tenantId));
+    ctx.every(1000, () => presence.tick(), { lease: 'presence-schedule' });
+    ctx.every(3_600_000, () => presence.purge(), { lease: 'presence-purge' });
+    ctx.every(EXPIRY_CHECK_MS, async () => {
+      const live = await cluster.liveInstances();
+      if (!live) return;
+      const users = await presence.expireHolders(live);
+      if (users > 0) ctx.log.info({ users }, 'dropped the client inputs of nodes that are gone');
+    });
     await presence.resume();
   },
 };

@@ -11,6 +11,8 @@ export interface StoredInput {
   value: unknown;
   expiresAt: number | null;
   updatedAt: number;
+  /** The node instance holding a client input. */
+  holder: string | null;
 }
 
 export interface Team {
@@ -29,10 +31,11 @@ export interface Team {
 export class PresenceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Adds or replaces an input; `holder` is the node instance whose connection keeps it alive. */
   async putInput(
     tenantId: string,
     userId: string,
-    input: { source: InputSource; key: string; value: unknown; expiresAt: number | null },
+    input: { source: InputSource; key: string; value: unknown; expiresAt: number | null; holder?: string | null },
     now: number,
   ): Promise<void> {
     const row = {
@@ -43,6 +46,7 @@ export class PresenceRepository {
       value: JSON.stringify(input.value),
       expires_at: input.expiresAt,
       updated_at: now,
+      holder: input.holder ?? null,
     };
     await this.db
       .insertInto('presence_inputs')
@@ -50,7 +54,7 @@ export class PresenceRepository {
       .onConflict((oc) =>
         oc
           .columns(['user_id', 'source', 'key'])
-          .doUpdateSet({ value: row.value, expires_at: row.expires_at, updated_at: now })
+          .doUpdateSet({ value: row.value, expires_at: row.expires_at, updated_at: now, holder: row.holder })
           .where('presence_inputs.tenant_id', '=', tenantId),
       )
       .execute();
@@ -104,19 +108,8 @@ export class PresenceRepository {
       value: JSON.parse(r.value),
       expiresAt: r.expires_at === null ? null : Number(r.expires_at),
       updatedAt: Number(r.updated_at),
+      holder: r.holder,
     }));
-  }
-
-  /** Users of the tenant with at least one input (live or expired but not yet purged). */
-  async usersWithInputs(tenantId: string): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('presence_inputs')
-      .select('user_id')
-      .distinct()
-      .where('tenant_id', '=', tenantId)
-      .orderBy('user_id')
-      .execute();
-    return rows.map((r) => r.user_id);
   }
 
   /** Drops expired inputs; returns the users who had one. */
@@ -128,6 +121,96 @@ export class PresenceRepository {
       .returning('user_id')
       .execute();
     return [...new Set(rows.map((r) => r.user_id))];
+  }
+
+  /**
+   * Drops the inputs held by node instances that are not in `live` (a node that stopped
+   * heartbeating); returns the users who had one. Cluster-wide on purpose: a dead node's
+   * connections span tenants, and every user found is then recomputed within their tenant.
+   */
+  async expireHolders(live: string[]): Promise<{ tenantId: string; userId: string }[]> {
+    const rows = await this.db
+      .deleteFrom('presence_inputs')
+      .where('holder', 'is not', null)
+      .$if(live.length > 0, (q) => q.where('holder', 'not in', live))
+      .returning(['tenant_id', 'user_id'])
+      .execute();
+    const users = new Map(rows.map((r) => [r.user_id, { tenantId: r.tenant_id, userId: r.user_id }]));
+    return [...users.values()];
+  }
+
+  /** The user's last computed presence (JSON), its next scheduled change and the row version. */
+  async state(
+    tenantId: string,
+    userId: string,
+  ): Promise<{ presence: unknown; due: number | null; version: number } | undefined> {
+    const r = await this.db
+      .selectFrom('presence_state')
+      .select(['presence', 'due', 'version'])
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r && { presence: JSON.parse(r.presence), due: r.due === null ? null : Number(r.due), version: r.version };
+  }
+
+  /**
+   * Writes the computed presence if the row is still at `version` (undefined: no row yet);
+   * false when another writer came first (the caller evaluates again).
+   */
+  async casState(
+    tenantId: string,
+    userId: string,
+    version: number | undefined,
+    next: { presence: unknown; due: number | null },
+    now: number,
+  ): Promise<boolean> {
+    const presence = JSON.stringify(next.presence);
+    if (version === undefined) {
+      const r = await this.db
+        .insertInto('presence_state')
+        .values({ tenant_id: tenantId, user_id: userId, presence, due: next.due, version: 1, updated_at: now })
+        .onConflict((oc) => oc.column('user_id').doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    }
+    const r = await this.db
+      .updateTable('presence_state')
+      .set({ presence, due: next.due, version: version + 1, updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Users whose next scheduled change has come, across tenants (the presence schedule runs on one
+   * node for the whole cluster); each is then recomputed within their tenant.
+   */
+  async due(now: number, limit: number): Promise<{ tenantId: string; userId: string }[]> {
+    const rows = await this.db
+      .selectFrom('presence_state')
+      .select(['tenant_id', 'user_id'])
+      .where('due', '<=', now)
+      .orderBy('due')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ tenantId: r.tenant_id, userId: r.user_id }));
+  }
+
+  /** Users of the tenant with inputs but no computed presence yet (after an upgrade). */
+  async usersWithoutState(tenantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('presence_inputs as i')
+      .select('i.user_id')
+      .distinct()
+      .where('i.tenant_id', '=', tenantId)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('presence_state as s').select('s.user_id').whereRef('s.user_id', '=', 'i.user_id'))),
+      )
+      .orderBy('i.user_id')
+      .execute();
+    return rows.map((r) => r.user_id);
   }
 
   async insertTeam(team: Team): Promise<void> {

@@ -69,10 +69,7 @@ function toInputs(stored: StoredInput[]): PresenceInputs {
  */
 export class PresenceService implements CalendarSink {
   readonly watchers: PresenceWatchers;
-  private readonly computed = new Map<
-    string,
-    { tenantId: string; userId: string; presence: Presence; due: number | null }
-  >();
+  /** Recomputes in flight on this node, per user (other nodes are kept out by the row version). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly ctx: CoreContext) {
@@ -85,7 +82,8 @@ export class PresenceService implements CalendarSink {
 
   /** The user's computed presence (everything; use `view` for what a watcher may see). */
   async get(tenantId: string, userId: string): Promise<Presence> {
-    return this.computed.get(key(tenantId, userId))?.presence ?? this.recompute(tenantId, userId);
+    const state = await this.repo.state(tenantId, userId);
+    return state ? (state.presence as Presence) : this.recompute(tenantId, userId);
   }
 
   /** The presence of `userId` as `watcher` may see it. */
@@ -97,7 +95,7 @@ export class PresenceService implements CalendarSink {
     return visibleTo(presence, relation);
   }
 
-  /** Recomputes and publishes if changed; one at a time per user, so events keep their order. */
+  /** Recomputes and publishes if changed; one at a time per user on this node, so events keep their order. */
   recompute(tenantId: string, userId: string): Promise<Presence> {
     const k = key(tenantId, userId);
     const run = (this.queues.get(k) ?? Promise.resolve())
@@ -112,77 +110,89 @@ export class PresenceService implements CalendarSink {
     return run;
   }
 
+  /**
+   * Reads the shared state, then the inputs, aggregates and writes the result if nobody wrote in
+   * between (another node recomputing the same user); otherwise starts again with what they wrote.
+   * Only the writer that changes the value publishes `presence.changed`, so each change is
+   * published once in the cluster.
+   */
   private async evaluate(tenantId: string, userId: string): Promise<Presence> {
-    const now = this.ctx.clock.now();
-    const stored = await this.repo.inputs(tenantId, userId, now);
-    const inputs = toInputs(stored);
-    const r = aggregate(inputs, now);
-    if (r.manualBroken && inputs.manual) {
-      // Anchor rule: the manual availability is over for good; a note or context stays.
-      const { note, context } = inputs.manual;
-      const manualRow = stored.find((s) => s.source === 'manual');
-      if (note || context) {
-        await this.repo.putInput(
-          tenantId,
-          userId,
-          {
-            source: 'manual',
-            key: '',
-            value: { ...inputs.manual, availability: null, until: null },
-            expiresAt: manualRow?.expiresAt ?? null,
-          },
-          now,
-        );
-      } else {
-        await this.repo.deleteInput(tenantId, userId, 'manual');
+    for (;;) {
+      const now = this.ctx.clock.now();
+      const state = await this.repo.state(tenantId, userId);
+      const stored = await this.repo.inputs(tenantId, userId, now);
+      if (!state && stored.length === 0) return offlinePresence;
+      const inputs = toInputs(stored);
+      const r = aggregate(inputs, now);
+      const due = min([r.nextChange, ...stored.map((s) => s.expiresAt)]);
+      const previous = (state?.presence as Presence | undefined) ?? offlinePresence;
+      const presence = r.presence;
+      if (state && state.due === due && samePresence(previous, presence) && !r.manualBroken) return previous;
+      if (!(await this.repo.casState(tenantId, userId, state?.version, { presence, due }, now))) continue;
+      if (r.manualBroken && inputs.manual) await this.endManual(tenantId, userId, inputs.manual, stored);
+      if (!samePresence(previous, presence)) {
+        const u = await this.ctx.store.repos.users.get(tenantId, userId);
+        if (u)
+          await this.ctx.bus.publish('presence.changed', {
+            tenantId,
+            userId,
+            user: addressOf(u),
+            presence,
+            previous,
+          });
       }
+      return presence;
     }
-    const due = min([r.nextChange, ...stored.map((s) => s.expiresAt)]);
-    const k = key(tenantId, userId);
-    const previous = this.computed.get(k)?.presence ?? offlinePresence;
-    const presence = r.presence;
-    if (stored.length === 0 && presence.availability === 'offline') this.computed.delete(k);
-    else this.computed.set(k, { tenantId, userId, presence, due });
-    if (!samePresence(previous, presence)) {
-      const u = await this.ctx.store.repos.users.get(tenantId, userId);
-      if (u)
-        await this.ctx.bus.publish('presence.changed', {
-          tenantId,
-          userId,
-          user: addressOf(u),
-          presence,
-          previous,
-        });
-    }
-    return presence;
   }
 
-  /** Recomputes every user whose next scheduled change has come (called by the presence feature). */
+  /** Anchor rule: the manual availability is over for good; a note or context stays. */
+  private async endManual(tenantId: string, userId: string, manual: ManualInput, stored: StoredInput[]) {
+    const { note, context } = manual;
+    if (!note && !context) {
+      await this.repo.deleteInput(tenantId, userId, 'manual');
+      return;
+    }
+    const manualRow = stored.find((s) => s.source === 'manual');
+    await this.repo.putInput(
+      tenantId,
+      userId,
+      {
+        source: 'manual',
+        key: '',
+        value: { ...manual, availability: null, until: null },
+        expiresAt: manualRow?.expiresAt ?? null,
+      },
+      this.ctx.clock.now(),
+    );
+  }
+
+  /** Recomputes every user whose next scheduled change has come (the presence schedule, on one node). */
   async tick(): Promise<void> {
-    const now = this.ctx.clock.now();
-    const due = [...this.computed.values()].filter((c) => c.due !== null && c.due <= now);
-    await Promise.all(due.map((c) => this.recompute(c.tenantId, c.userId)));
+    const due = await this.repo.due(this.ctx.clock.now(), 1000);
+    await Promise.all(due.map((u) => this.recompute(u.tenantId, u.userId)));
   }
 
-  /** At start: computes everyone with stored inputs, so their scheduled changes are known. */
+  /** Computes users who have inputs but no shared state yet (after the upgrade that added it). */
   async resume(): Promise<void> {
     for (const tenant of await this.ctx.store.repos.tenants.list()) {
-      for (const userId of await this.repo.usersWithInputs(tenant.id)) await this.recompute(tenant.id, userId);
+      for (const userId of await this.repo.usersWithoutState(tenant.id)) await this.recompute(tenant.id, userId);
     }
+  }
+
+  /**
+   * Drops the client inputs of node instances that are no longer live (one that stopped
+   * heartbeating) and recomputes their users, who then show offline or their other clients' state.
+   */
+  async expireHolders(live: string[]): Promise<number> {
+    const users = await this.repo.expireHolders(live);
+    await Promise.all(users.map((u) => this.recompute(u.tenantId, u.userId)));
+    return users.length;
   }
 
   /** Drops expired inputs of every tenant. */
   async purge(): Promise<void> {
     const now = this.ctx.clock.now();
     for (const tenant of await this.ctx.store.repos.tenants.list()) await this.repo.purgeExpired(tenant.id, now);
-  }
-
-  /** Forgets what is cached about a removed user or tenant. */
-  forget(tenantId: string, userId?: string): void {
-    for (const [k, c] of this.computed) {
-      if (c.tenantId === tenantId && (userId === undefined || c.userId === userId)) this.computed.delete(k);
-    }
-    if (userId === undefined) this.watchers.invalidate(tenantId);
   }
 
   private async ensureUser(tenantId: string, userId: string) {
@@ -292,7 +302,7 @@ export class PresenceService implements CalendarSink {
     await this.repo.putInput(
       tenantId,
       userId,
-      { source: 'client', key: clientId, value, expiresAt: now + CLIENT_TTL_MS },
+      { source: 'client', key: clientId, value, expiresAt: now + CLIENT_TTL_MS, holder: this.ctx.cluster.instance },
       now,
     );
     return this.recompute(tenantId, userId);
@@ -333,7 +343,7 @@ export class PresenceService implements CalendarSink {
       await this.repo.putInput(
         tenantId,
         userId,
-        { source: 'client', key: c.key, value: { ...v, idle, since: now }, expiresAt: c.expiresAt },
+        { source: 'client', key: c.key, value: { ...v, idle, since: now }, expiresAt: c.expiresAt, holder: c.holder },
         now,
       );
     }

@@ -5,7 +5,7 @@ import { notFound, ParleyError } from '../errors.js';
 import { dummyHash, verifyPassword } from '../users/credentials.js';
 import { addressOf, findUserByAddress, type User } from '../users/repository.js';
 import type { Session } from './repository.js';
-import { LoginThrottle, type ThrottleOptions } from './throttle.js';
+import { LoginThrottle, type ThrottleEntry, type ThrottleOptions, throttleTtlMs } from './throttle.js';
 
 export interface AuthOptions {
   sessionTtlHours: number;
@@ -43,7 +43,11 @@ export class AuthService {
     private readonly ctx: CoreContext,
     private readonly options: AuthOptions,
   ) {
-    this.throttle = new LoginThrottle(options.throttle, ctx.clock);
+    this.throttle = new LoginThrottle(
+      options.throttle,
+      ctx.clock,
+      ctx.cluster.shared<ThrottleEntry>('login_throttle', throttleTtlMs(options.throttle)),
+    );
   }
 
   /**
@@ -82,7 +86,7 @@ export class AuthService {
 
   private async checkPassword(address: string, password: string, clientAddress: string | null): Promise<User> {
     const keys = [`account:${address}`, ...(clientAddress ? [`ip:${clientAddress}`] : [])];
-    const wait = Math.max(...keys.map((k) => this.throttle.retryAfter(k)));
+    const wait = Math.max(...(await Promise.all(keys.map((k) => this.throttle.retryAfter(k)))));
     if (wait > 0) throw new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', undefined, undefined, wait);
 
     const user = await findUserByAddress(this.ctx.store.repos, address);
@@ -91,10 +95,10 @@ export class AuthService {
     this.dummy ??= dummyHash(this.options.scryptCost);
     const ok = await verifyPassword(password, credentials?.passwordHash ?? (await this.dummy));
     if (!ok || !user || !credentials || user.disabledAt !== null) {
-      for (const k of keys) this.throttle.fail(k);
+      await Promise.all(keys.map((k) => this.throttle.fail(k)));
       throw new ParleyError('PARLEY_ERR_INVALID_CREDENTIALS');
     }
-    for (const k of keys) this.throttle.reset(k);
+    await Promise.all(keys.map((k) => this.throttle.reset(k)));
     return user;
   }
 

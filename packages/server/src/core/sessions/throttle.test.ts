@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoginThrottle } from './throttle.js';
+import { MemorySharedMap } from '../../platform/cluster/local.js';
+import { LoginThrottle, type ThrottleEntry, throttleTtlMs } from './throttle.js';
 
 const clock = {
   t: 0,
@@ -10,36 +11,36 @@ const clock = {
 };
 const options = { maxFailures: 3, windowSeconds: 60, baseDelaySeconds: 2, maxDelaySeconds: 10 };
 
-test('locks after maxFailures with exponential backoff up to the maximum', () => {
+test('locks after maxFailures with exponential backoff up to the maximum', async () => {
   clock.t = 0;
-  const th = new LoginThrottle(options, clock);
-  th.fail('k');
-  th.fail('k');
-  assert.equal(th.retryAfter('k'), 0, 'below the limit');
-  th.fail('k');
-  assert.equal(th.retryAfter('k'), 2);
+  const th = new LoginThrottle(options, clock, new MemorySharedMap<ThrottleEntry>(throttleTtlMs(options), clock));
+  await th.fail('k');
+  await th.fail('k');
+  assert.equal(await th.retryAfter('k'), 0, 'below the limit');
+  await th.fail('k');
+  assert.equal(await th.retryAfter('k'), 2);
   clock.t += 2000;
-  assert.equal(th.retryAfter('k'), 0, 'lock-out over');
-  th.fail('k');
-  assert.equal(th.retryAfter('k'), 4, 'doubles');
+  assert.equal(await th.retryAfter('k'), 0, 'lock-out over');
+  await th.fail('k');
+  assert.equal(await th.retryAfter('k'), 4, 'doubles');
   clock.t += 4000;
-  th.fail('k');
-  assert.equal(th.retryAfter('k'), 8);
+  await th.fail('k');
+  assert.equal(await th.retryAfter('k'), 8);
   clock.t += 8000;
-  th.fail('k');
-  assert.equal(th.retryAfter('k'), 10, 'capped');
-  assert.equal(th.retryAfter('other'), 0, 'keys are independent');
+  await th.fail('k');
+  assert.equal(await th.retryAfter('k'), 10, 'capped');
+  assert.equal(await th.retryAfter('other'), 0, 'keys are independent');
 });
 
-test('reset clears a key; failures expire after the window', () => {
+test('reset clears a key; failures expire after the window', async () => {
   clock.t = 0;
-  const th = new LoginThrottle(options, clock);
-  for (let i = 0; i < 3; i++) th.fail('k');
-  th.reset('k');
-  assert.equal(th.retryAfter('k'), 0);
-  th.fail('w');
-  th.fail('w');
+  const th = new LoginThrottle(options, clock, new MemorySharedMap<ThrottleEntry>(throttleTtlMs(options), clock));
+  for (let i = 0; i < 3; i++) await th.fail('k');
+  await th.reset('k');
+  assert.equal(await th.retryAfter('k'), 0);
+  await th.fail('w');
+  await th.fail('w');
   clock.t += 61_000;
-  th.fail('w');
-  assert.equal(th.retryAfter('w'), 0, 'old failures forgotten');
+  await th.fail('w');
+  assert.equal(await th.retryAfter('w'), 0, 'old failures forgotten');
 });

@@ -1,4 +1,5 @@
 import type { Clock } from '../../platform/clock.js';
+import type { SharedMap } from '../../platform/cluster/cluster.js';
 
 export interface ThrottleOptions {
   maxFailures: number;
@@ -7,61 +8,58 @@ export interface ThrottleOptions {
   maxDelaySeconds: number;
 }
 
-interface Entry {
+export interface ThrottleEntry {
   failures: number;
   last: number;
   lockedUntil: number;
 }
 
+/** How long the shared map must keep an entry after its last failure. */
+export const throttleTtlMs = (o: ThrottleOptions) => (o.windowSeconds + o.maxDelaySeconds) * 1000;
+
 /**
  * Failed-login throttle per key (an account, a client address). After `maxFailures` failures within
- * the window each further failure locks the key for an exponentially growing time. Node-local
- * and kept in memory: losing it on restart only forgets recent failures.
+ * the window each further failure locks the key for an exponentially growing time. The counts live
+ * in the cluster's shared state (in memory on one node, a NATS key-value bucket in a cluster), so
+ * spreading attempts over the nodes behind a load balancer gains nothing.
  */
 export class LoginThrottle {
-  private readonly entries = new Map<string, Entry>();
-
   constructor(
     private readonly options: ThrottleOptions,
     private readonly clock: Clock,
+    private readonly entries: SharedMap<ThrottleEntry>,
   ) {}
 
   /** Seconds the caller must wait before trying this key again, or 0. */
-  retryAfter(key: string): number {
-    const e = this.fresh(key);
+  async retryAfter(key: string): Promise<number> {
+    const e = this.fresh(await this.entries.get(key));
     if (!e) return 0;
     const left = e.lockedUntil - this.clock.now();
     return left > 0 ? Math.ceil(left / 1000) : 0;
   }
 
-  fail(key: string): void {
+  fail(key: string): Promise<void> {
+    return this.entries.update(key, (current) => {
+      const now = this.clock.now();
+      const e = this.fresh(current) ?? { failures: 0, last: now, lockedUntil: 0 };
+      const failures = e.failures + 1;
+      const over = failures - this.options.maxFailures;
+      const lockedUntil =
+        over >= 0
+          ? now + Math.min(this.options.baseDelaySeconds * 2 ** over, this.options.maxDelaySeconds) * 1000
+          : e.lockedUntil;
+      return { failures, last: now, lockedUntil };
+    });
+  }
+
+  reset(key: string): Promise<void> {
+    return this.entries.update(key, () => undefined);
+  }
+
+  /** The entry unless its window and lock-out are both over. */
+  private fresh(e: ThrottleEntry | undefined): ThrottleEntry | undefined {
     const now = this.clock.now();
-    const e = this.fresh(key) ?? { failures: 0, last: now, lockedUntil: 0 };
-    e.failures += 1;
-    e.last = now;
-    const over = e.failures - this.options.maxFailures;
-    if (over >= 0) {
-      const delay = Math.min(this.options.baseDelaySeconds * 2 ** over, this.options.maxDelaySeconds);
-      e.lockedUntil = now + delay * 1000;
-    }
-    this.entries.set(key, e);
-    if (this.entries.size > 100_000) this.sweep();
-  }
-
-  reset(key: string): void {
-    this.entries.delete(key);
-  }
-
-  private fresh(key: string): Entry | undefined {
-    const e = this.entries.get(key);
-    if (e && this.clock.now() - e.last > this.options.windowSeconds * 1000 && this.clock.now() >= e.lockedUntil) {
-      this.entries.delete(key);
-      return undefined;
-    }
+    if (e && now - e.last > this.options.windowSeconds * 1000 && now >= e.lockedUntil) return undefined;
     return e;
-  }
-
-  private sweep() {
-    for (const key of this.entries.keys()) this.fresh(key);
   }
 }

@@ -70,6 +70,14 @@ export const ConfigSchema = z
           .max(600)
           .default(10)
           .describe('How long shutdown waits for in-flight requests'),
+        drainSeconds: z
+          .number()
+          .min(0)
+          .max(60)
+          .optional()
+          .describe(
+            'On shutdown, how long /readyz answers 503 while still serving, so a load balancer stops sending new connections first; default 3 in a cluster, 0 otherwise',
+          ),
       })
       .prefault({}),
     auth: z
@@ -224,10 +232,39 @@ export const ConfigSchema = z
               .describe('First token of every subject; installations sharing one NATS need different ones'),
           })
           .prefault({}),
+        heartbeatSeconds: z
+          .number()
+          .min(0.2)
+          .max(60)
+          .default(2)
+          .describe('How often a node writes its heartbeat to the NATS key-value store'),
+        nodeTimeoutSeconds: z
+          .number()
+          .min(1)
+          .max(600)
+          .default(10)
+          .describe(
+            "How long after a node's last heartbeat the others drop its connections' presence (its users show offline or their other clients' state)",
+          ),
+        leaseSeconds: z
+          .number()
+          .min(1)
+          .max(600)
+          .default(10)
+          .describe(
+            'How long a scheduled job (calendar polling, presence schedule) stays with a node that stopped renewing its lease before another node takes it',
+          ),
       })
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    if (c.cluster.nodeTimeoutSeconds <= c.cluster.heartbeatSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'nodeTimeoutSeconds'],
+        message: 'must be longer than cluster.heartbeatSeconds',
+      });
+    }
     if (!clusterEnabled(c)) return;
     if (!c.database.url?.startsWith('postgres')) {
       ctx.addIssue({

@@ -8,6 +8,20 @@ export interface PresenceInputsTable {
   value: string;
   expires_at: number | null;
   updated_at: number;
+  /** The node instance whose connection keeps a client input alive (migration 005). */
+  holder: string | null;
+}
+
+/** Each user's computed presence and its next scheduled change, shared by the nodes (migration 005). */
+export interface PresenceStateTable {
+  user_id: string;
+  tenant_id: string;
+  /** JSON of the computed presence. */
+  presence: string;
+  due: number | null;
+  /** Bumped by every write; writers compare-and-set on it. */
+  version: number;
+  updated_at: number;
 }
 
 export interface PresenceTeamsTable {
@@ -32,6 +46,7 @@ export interface PresenceBlocksTable {
 
 export interface PresenceTables {
   presence_inputs: PresenceInputsTable;
+  presence_state: PresenceStateTable;
   presence_teams: PresenceTeamsTable;
   presence_team_members: PresenceTeamMembersTable;
   presence_blocks: PresenceBlocksTable;

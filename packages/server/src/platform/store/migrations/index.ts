@@ -4,6 +4,7 @@ import { identity } from './001-identity.js';
 import { presence } from './002-presence.js';
 import { messaging } from './003-messaging.js';
 import { calendar } from './004-calendar.js';
+import { presenceCluster } from './005-presence-cluster.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** All migrations in order. Names are never changed once released. */
-export const migrations: Migration[] = [identity, presence, messaging, calendar];
+export const migrations: Migration[] = [identity, presence, messaging, calendar, presenceCluster];

@@ -1,0 +1,104 @@
+import type { Clock } from '../clock.js';
+import { type Cluster, type ClusterStatus, type NodeReport, newInstanceId, type SharedMap } from './cluster.js';
+
+/** Entries kept in memory by one process, each expiring `ttlMs` after its last write. */
+export class MemorySharedMap<T> implements SharedMap<T> {
+  private readonly entries = new Map<string, { value: T; at: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(key: string): Promise<T | undefined> {
+    const e = this.entries.get(key);
+    if (e && this.clock.now() - e.at >= this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e?.value;
+  }
+
+  async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<void> {
+    const next = fn(await this.get(key));
+    if (next === undefined) this.entries.delete(key);
+    else this.entries.set(key, { value: next, at: this.clock.now() });
+    if (this.entries.size > 100_000) for (const k of this.entries.keys()) await this.get(k);
+  }
+}
+
+/** The embedded deployment: one node, which holds every lease; shared state lives in memory. */
+export class LocalCluster implements Cluster {
+  readonly enabled = false;
+  readonly instance: string;
+  private report: NodeReport | undefined;
+  private url: string | null = null;
+  private readonly startedAt: number;
+  private readonly leases = new Set<string>();
+
+  constructor(
+    readonly nodeId: string,
+    private readonly clock: Clock,
+  ) {
+    this.instance = newInstanceId(nodeId);
+    this.startedAt = clock.now();
+  }
+
+  async start(report: NodeReport): Promise<void> {
+    this.report = report;
+  }
+
+  async announce(url: string): Promise<void> {
+    this.url = url;
+  }
+
+  /** Only this run: inputs left by an earlier run of the process are gone with it. */
+  async liveInstances(): Promise<string[]> {
+    return [this.instance];
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const now = this.clock.now();
+    return {
+      enabled: false,
+      self: this.instance,
+      nodes: [
+        {
+          nodeId: this.nodeId,
+          instance: this.instance,
+          url: this.url,
+          version: this.report?.version ?? 'unknown',
+          startedAt: this.startedAt,
+          heartbeatAt: now,
+          connections: this.report?.connections() ?? 0,
+        },
+      ],
+      leases: [...this.leases].map((name) => ({
+        name,
+        instance: this.instance,
+        nodeId: this.nodeId,
+        since: this.startedAt,
+      })),
+    };
+  }
+
+  want(lease: string): void {
+    this.leases.add(lease);
+  }
+
+  holds(): boolean {
+    return true;
+  }
+
+  shared<T>(_name: string, ttlMs: number): SharedMap<T> {
+    return new MemorySharedMap<T>(ttlMs, this.clock);
+  }
+
+  onReconnect(): () => void {
+    return () => undefined;
+  }
+
+  async ping(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}

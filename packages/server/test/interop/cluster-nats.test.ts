@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pino from 'pino';
+import { systemClock } from '../../src/platform/clock.js';
+import { NatsCluster } from '../../src/platform/cluster/nats.js';
+import { requirePeer } from '../support/interop.js';
+
+// Membership, leases and shared state of the cluster against a real NATS JetStream, with short
+// timings: what a node sees when another joins, leaves cleanly or stops without a word.
+const natsUrl = process.env.PARLEY_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const timing = { heartbeatMs: 200, nodeTimeoutMs: 1200, leaseMs: 900 };
+
+const skipped = await requirePeer('NATS JetStream', async () => {
+  const nc = await connect({ servers: natsUrl, timeout: 2000, reconnect: false });
+  try {
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    await (await jetstreamManager(nc)).getAccountInfo();
+  } finally {
+    await nc.close();
+  }
+});
+
+async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+if (!skipped) {
+  const prefix = `ct${randomBytes(4).toString('hex')}`;
+  const connections: NatsConnection[] = [];
+  const clusters: NatsCluster[] = [];
+  after(async () => {
+    for (const c of clusters) await c.stop();
+    for (const nc of connections) if (!nc.isClosed()) await nc.close();
+    const nc = await connect({ servers: natsUrl });
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const jsm = await jetstreamManager(nc);
+    for await (const s of jsm.streams.list())
+      if (s.config.name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(s.config.name);
+    await nc.close();
+  });
+
+  const node = async (nodeId: string) => {
+    const nc = await connect({ servers: natsUrl });
+    connections.push(nc);
+    const c = new NatsCluster(nc, { nodeId, prefix, ...timing }, systemClock, pino({ level: 'silent' }));
+    clusters.push(c);
+    await c.start({ version: 'test', connections: () => 7 });
+    return { nc, c };
+  };
+
+  test('nodes see each other; one that stops heartbeating is gone within the node timeout', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    assert.equal(await a.c.liveInstances(), undefined, 'a node does not judge before a whole timeout has passed');
+    const live = await until(() => a.c.liveInstances(), 3000, 'settled');
+    assert.deepEqual([...live].sort(), [a.c.instance, b.c.instance].sort());
+    await a.c.announce('http://127.0.0.1:1');
+    const status = await a.c.status();
+    const self = status.nodes.find((n) => n.instance === a.c.instance);
+    assert.equal(self?.url, 'http://127.0.0.1:1');
+    assert.equal(self?.connections, 7);
+    assert.ok(status.nodes.some((n) => n.nodeId === 'b'));
+
+    // b dies: its connection goes, nothing is cleaned up.
+    const died = Date.now();
+    await b.nc.close();
+    await until(async () => !(await a.c.liveInstances())?.includes(b.c.instance), 4000, 'b expired');
+    const took = Date.now() - died;
+    assert.ok(took <= timing.nodeTimeoutMs + 1000, `b expired after ${took} ms`);
+
+    // A clean stop leaves at once.
+    const c = await node('c');
+    await until(async () => (await a.c.liveInstances())?.includes(c.c.instance), 3000, 'c seen');
+    await c.c.stop();
+    assert.ok(!(await a.c.liveInstances())?.includes(c.c.instance), 'c left');
+  });
+
+  test('a lease is held by one node at a time and moves when its holder dies or stops', async () => {
+    const nodes = [await node('l1'), await node('l2'), await node('l3')];
+    for (const n of nodes) n.c.want('job');
+    const holders = async () => {
+      await new Promise((r) => setTimeout(r, timing.leaseMs / 3 + 50));
+      return nodes.filter((n) => !n.nc.isClosed() && n.c.holds('job'));
+    };
+    const first = await until(
+      async () => ((await holders()).length === 1 ? (await holders())[0] : undefined),
+      3000,
+      'taken',
+    );
+    const status = await first.c.status();
+    assert.deepEqual(
+      status.leases.filter((l) => l.name === 'job').map((l) => l.instance),
+      [first.c.instance],
+    );
+    for (let i = 0; i < 5; i++) assert.equal((await holders()).length, 1, 'never two holders');
+
+    // The holder dies: another takes the lease after it expires.
+    const died = Date.now();
+    await first.nc.close();
+    const second = await until(async () => (await holders())[0], 4000, 'taken over');
+    assert.notEqual(second.c.instance, first.c.instance);
+    assert.ok(Date.now() - died <= timing.leaseMs * 2 + 500, `took ${Date.now() - died} ms`);
+
+    // The holder stops cleanly: the lease is released and taken at the next attempt.
+    await second.c.stop();
+    second.nc.close();
+    const third = await until(async () => (await holders())[0], 2000, 'taken after release');
+    assert.ok(![first.c.instance, second.c.instance].includes(third.c.instance));
+  });
+
+  test('shared state: concurrent updates from several nodes lose nothing; entries expire', async () => {
+    const [x, y] = [await node('s1'), await node('s2')];
+    const mx = x.c.shared<number>('counter', 800);
+    const my = y.c.shared<number>('counter', 800);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? mx : my).update('k', (n) => (n ?? 0) + 1)));
+    assert.equal(await mx.get('k'), 40);
+    await my.update('k', () => undefined);
+    assert.equal(await mx.get('k'), undefined, 'removed');
+    await mx.update('k2', () => 1);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(await my.get('k2'), undefined, 'expired after its time');
+  });
+}
