@@ -3,7 +3,8 @@
 # missing. Idempotent; safe to run before every `npm run test:interop`.
 #   PostgreSQL  127.0.0.1:5432, database "test", trust auth for the current user
 #   Radicale    binary only (the calendar test runs its own on a free loopback port)
-#   NATS        127.0.0.1:4222 with JetStream (the cluster bus)
+#   NATS        127.0.0.1:4222 with JetStream (the cluster bus); cluster tests start private ones
+#   HAProxy     binary only (cluster tests start their own on free loopback ports)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -74,6 +75,22 @@ ensure_nats() {
   log 'NATS ready on 127.0.0.1:4222'
 }
 
+# HAProxy: only the binary is needed; test/support/cluster.ts renders docs/deploy/haproxy.cfg and
+# runs its own instance in the foreground on free loopback ports. Stop any daemon the package starts.
+ensure_haproxy() {
+  if ! [ -x /usr/sbin/haproxy ]; then
+    log 'installing HAProxy'
+    apt_install haproxy
+    as_root sh -c 'systemctl stop haproxy 2>/dev/null; systemctl disable haproxy 2>/dev/null; service haproxy stop 2>/dev/null; true' >/dev/null 2>&1 || true
+    if [ -s /run/haproxy.pid ]; then
+      as_root kill "$(cat /run/haproxy.pid)" 2>/dev/null || true
+      as_root rm -f /run/haproxy.pid
+    fi
+  fi
+  log "$(/usr/sbin/haproxy -v | sed -n 1p) available"
+}
+
 ensure_postgres
 ensure_radicale
 ensure_nats
+ensure_haproxy

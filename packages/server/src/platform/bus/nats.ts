@@ -89,11 +89,21 @@ export class NatsBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
     return `${base}.*.*`;
   }
 
-  /** Resolves once the server has the event (so it is ordered before anything published later). */
+  /**
+   * Resolves once the server has the event (so it is ordered before anything published later).
+   * While the connection is down and reconnecting, events are buffered in order and sent on
+   * reconnect; publish then resolves at once instead of failing what the caller already stored
+   * (the nodes tell their clients to resync after a reconnect).
+   */
   async publish<T extends keyof M & string>(type: T, payload: M[T]): Promise<void> {
     if (this.closed) throw new Error('bus is closed');
     this.connection.publish(this.subjectOf(type, payload), JSON.stringify(payload));
-    await this.connection.flush();
+    try {
+      await this.connection.flush();
+    } catch (err) {
+      if (this.connection.isClosed()) throw err;
+      this.log.debug({ err, type }, 'NATS unreachable: event buffered until it reconnects');
+    }
   }
 
   subscribe<T extends keyof M & string>(type: T, handler: Handler<M[T]>, options: SubscribeOptions = {}): Unsubscribe {
