@@ -180,7 +180,9 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       const port = typeof address === 'object' && address ? address.port : config.http.port;
       const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
       const url = `http://${host}:${port}`;
-      await cluster.announce(url);
+      // Bound to every address: the others reach this node by its host name.
+      const wildcard = ['0.0.0.0', '::', ''].includes(config.http.host);
+      await cluster.announce(wildcard ? `http://${hostname()}:${port}` : url);
       log.info(
         { listener: 'http', url, host: config.http.host, port },
         `listening on ${url} (HTTP API, /api/v1/events, web app)`,
