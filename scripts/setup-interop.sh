@@ -4,7 +4,9 @@
 #   PostgreSQL  127.0.0.1:5432, database "test", trust auth for the current user
 #   Radicale    binary only (the calendar test runs its own on a free loopback port)
 #   NATS        127.0.0.1:4222 with JetStream (the cluster bus); cluster tests start private ones
+#   MariaDB     127.0.0.1:3306, root without password, database "test" (SQL directory source)
 #   HAProxy     binary only (cluster tests start their own on free loopback ports)
+#   slapd       binaries only (directory tests start their own on a free loopback port)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -90,7 +92,53 @@ ensure_haproxy() {
   log "$(/usr/sbin/haproxy -v | sed -n 1p) available"
 }
 
+# OpenLDAP (slapd + ldap-utils): only the binaries are needed; test/support/slapd.ts runs its own
+# slapd with a throwaway slapd.conf on a free loopback port. The package would ask for an admin
+# password and start a daemon with a database under /var/lib/ldap: preseed debconf to skip the
+# initial configuration, then stop and disable whatever daemon it started.
+ensure_slapd() {
+  if ! [ -x /usr/sbin/slapd ] || ! [ -x /usr/sbin/slapadd ] || ! command -v ldapmodify >/dev/null; then
+    log 'installing slapd and ldap-utils'
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    printf '%s\n' \
+      'slapd slapd/no_configuration boolean true' \
+      'slapd slapd/internal/generated_adminpw password' \
+      'slapd slapd/internal/adminpw password' \
+      'slapd slapd/password1 password' \
+      'slapd slapd/password2 password' |
+      as_root debconf-set-selections
+    apt_install slapd ldap-utils
+    as_root sh -c 'systemctl stop slapd 2>/dev/null; systemctl disable slapd 2>/dev/null; service slapd stop 2>/dev/null; true' >/dev/null 2>&1 || true
+    if [ -s /run/slapd/slapd.pid ]; then
+      as_root kill "$(cat /run/slapd/slapd.pid)" 2>/dev/null || true
+      as_root rm -f /run/slapd/slapd.pid
+    fi
+  fi
+  log "$(/usr/sbin/slapd -VV 2>&1 | sed -n 's/^.*\(slapd [0-9][0-9.]*\).*$/\1/p' | head -n 1) available"
+}
+
+# MariaDB: the SQL directory source's interop test uses 127.0.0.1:3306, root without password,
+# database test (as the machine provides it).
+ensure_mariadb() {
+  if ! command -v mariadb-admin >/dev/null && ! command -v mysqladmin >/dev/null; then
+    log 'installing MariaDB'
+    apt_install mariadb-server
+  fi
+  local admin
+  admin=$(command -v mariadb-admin || command -v mysqladmin)
+  if ! "$admin" -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
+    log 'starting MariaDB'
+    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do "$admin" -h 127.0.0.1 -u root ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  "$admin" -h 127.0.0.1 -u root ping >/dev/null 2>&1 || { log 'MariaDB did not come up on 127.0.0.1:3306'; exit 1; }
+  mariadb -h 127.0.0.1 -u root -e 'create database if not exists test' 2>/dev/null || true
+  log 'MariaDB ready on 127.0.0.1:3306'
+}
+
 ensure_postgres
+ensure_mariadb
 ensure_radicale
 ensure_nats
 ensure_haproxy
+ensure_slapd

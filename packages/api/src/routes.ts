@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { calendarRoutes } from './routes/calendar.js';
 import { clusterRoutes } from './routes/cluster.js';
+import { directoryRoutes } from './routes/directory.js';
 import { identityRoutes } from './routes/identity.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { presenceRoutes } from './routes/presence.js';
@@ -18,6 +19,7 @@ export const routes = {
   ...calendarRoutes,
   ...presenceRoutes,
   ...clusterRoutes,
+  ...directoryRoutes,
 };
 
 export type Routes = typeof routes;

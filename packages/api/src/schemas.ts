@@ -59,7 +59,7 @@ export const PhoneNumber = z
 export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 const DisplayName = z.string().trim().min(1).max(200);
 const Email = z.email().max(320);
-const Id = z.string().min(1).max(64);
+export const Id = z.string().min(1).max(64);
 
 export const User = z
   .object({
@@ -78,6 +78,33 @@ export const User = z
   .meta({ id: 'User' });
 export type User = z.infer<typeof User>;
 
+export const TenantNumbering = z
+  .strictObject({
+    trunkPrefix: z
+      .string()
+      .regex(/^[0-9]{0,3}$/, 'must be 0-3 digits')
+      .optional()
+      .describe("National trunk prefix ('0' in DE)"),
+    exitPrefix: z
+      .string()
+      .regex(/^[0-9]{1,4}$/, 'must be 1-4 digits')
+      .optional()
+      .describe("International exit prefix ('00' in DE)"),
+    pbxBase: z
+      .string()
+      .regex(/^\+[1-9][0-9]{3,13}$/, 'must be an E.164 number such as +49711123456')
+      .nullable()
+      .optional()
+      .describe('The PBX base number an internal extension is appended to'),
+    extensionLength: z
+      .strictObject({ min: z.number().int().min(1).max(8), max: z.number().int().min(1).max(8) })
+      .refine((e) => e.min <= e.max, 'min must not exceed max')
+      .nullable()
+      .optional()
+      .describe('Digits of internal extensions'),
+  })
+  .meta({ id: 'TenantNumbering' });
+
 export const Tenant = z
   .object({
     id: Id,
@@ -85,6 +112,7 @@ export const Tenant = z
     domains: z.array(z.string()).describe('The first one is the primary domain'),
     country: z.string().nullable(),
     areaCode: z.string().nullable(),
+    numbering: TenantNumbering.nullable().describe('The numbering plan beyond country and area code'),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Tenant' });
@@ -156,11 +184,13 @@ export const CreateTenantRequest = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   country: CountryCode.optional(),
   areaCode: AreaCode.optional(),
+  numbering: TenantNumbering.optional(),
 });
 export const UpdateTenantRequest = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   country: CountryCode.nullable().optional(),
   areaCode: AreaCode.nullable().optional(),
+  numbering: TenantNumbering.nullable().optional(),
 });
 export const AddDomainRequest = z.strictObject({ domain: Domain });
 export const TenantList = z.object({ tenants: z.array(Tenant) });

@@ -15,6 +15,8 @@ import { type Core, createCore } from './core/index.js';
 import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
+import { connectorFor } from './directory/connectors.js';
+import { directoryFeature } from './directory/feature.js';
 import { MemoryBus } from './platform/bus/memory.js';
 import { connectNatsBus, type NatsBus } from './platform/bus/nats.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -29,8 +31,8 @@ import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-/** The features every server runs; later capabilities (presence, directory sync …) join this list. */
-const coreFeatures: Feature[] = [sessionHousekeeping, presenceFeature, calendarPolling];
+/** The features every server runs, in start order. */
+const coreFeatures: Feature[] = [sessionHousekeeping, presenceFeature, calendarPolling, directoryFeature];
 
 export interface ServerOptions {
   config: Config;
@@ -75,7 +77,12 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     attachments: { ...attachments, dir: attachments.dir ?? join(config.dataDir, 'attachments') },
   };
   const secrets = lazySecretBox(config.secrets.keyFile ?? join(config.dataDir, 'secrets.key'));
-  return createCore(ctx, { ...config.auth, messaging, calendar: { ...config.calendar, secrets } });
+  return createCore(ctx, {
+    ...config.auth,
+    messaging,
+    calendar: { ...config.calendar, secrets },
+    directory: { secrets, connect: connectorFor },
+  });
 }
 
 /** This node's id in a cluster: configured, or host name and HTTP port (process id for port 0). */
@@ -152,6 +159,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     metrics,
     version,
     sockets,
+    directoryUploadBytes: config.directory.maxUploadMegabytes * 1024 * 1024,
     readiness: async () => ({
       shutdown: stopping ? 'stopping' : 'ok',
       store: await check(core.ctx.store.ping()),

@@ -1,11 +1,16 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Address, AreaCode, CountryCode, Domain, Password, PhoneNumber, Role } from '@parley/api';
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import type { z } from 'zod';
 import { clusterView } from './adapters/http/routes/cluster.js';
+import { sourceView } from './adapters/http/routes/directory.js';
 import { ParleyError } from './core/errors.js';
 import type { Core } from './core/index.js';
 import { closeCore, createServer, openCore, version } from './create-server.js';
+import { fileSource } from './directory/connectors.js';
+import type { SyncSummary } from './directory/service.js';
 import { ConfigError, loadConfig, readConfigFile } from './platform/config/load.js';
 import { createLogger } from './platform/log.js';
 
@@ -43,6 +48,37 @@ async function withCore<T>(flags: CommonFlags, fn: (core: Core) => Promise<T>): 
   } finally {
     await closeCore(core);
   }
+}
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise (the summary follows). */
+function progressBar(label: string) {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  return {
+    update: ({ done, total }: { done: number; total: number | null }) => {
+      const now = Date.now();
+      if (!tty || now - last < 100) return;
+      last = now;
+      const width = 30;
+      const bar =
+        total && total > 0
+          ? `[${'#'.repeat(Math.round((Math.min(done, total) / total) * width)).padEnd(width, '-')}] ${done}/${total}`
+          : `${done} read`;
+      process.stderr.write(`\r${label} ${bar}`);
+    },
+    done: () => {
+      if (tty && last > 0) process.stderr.write('\n');
+    },
+  };
+}
+
+function printSummary(s: SyncSummary) {
+  console.log(
+    `${s.source}: ${s.entries} entries (${s.upserted} read, ${s.removed} removed${s.full ? ', full sync' : ''}) in ${(s.ms / 1000).toFixed(1)} s`,
+  );
+  if (s.invalidNumbers > 0)
+    console.log(`  ${s.invalidNumbers} numbers could not be understood (see the source's report)`);
+  if (s.skippedRows > 0) console.log(`  ${s.skippedRows} rows skipped:`);
 }
 
 function table(rows: string[][]): string {
@@ -186,6 +222,108 @@ export function buildCli(): Command {
           );
         }
       }
+    });
+
+  const directory = program
+    .command('directory')
+    .description('The directory behind reverse lookup: sources, imports, lookups');
+  const tenantOf = async (core: Core, domain: string) => core.tenants.byDomain(arg(Domain, domain, 'domain'));
+  withCommon(directory.command('sources').description("A tenant's directory sources and their sync status"))
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--json', 'print JSON (as GET /api/v1/admin/directory/sources)')
+    .action(async (flags: CommonFlags & { tenant: string; json?: boolean }) => {
+      const sources = await withCore(flags, async (core) =>
+        (await core.directory.sources((await tenantOf(core, flags.tenant)).id)).map(sourceView),
+      );
+      if (flags.json) return console.log(JSON.stringify({ sources }, null, 2));
+      console.log(
+        table([
+          ['NAME', 'KIND', 'PRIORITY', 'STATE', 'ENTRIES', 'BAD NUMBERS', 'LAST SYNC', 'ERROR'],
+          ...sources.map((s) => [
+            s.name,
+            s.kind,
+            String(s.priority),
+            s.state,
+            String(s.entries),
+            String(s.invalidNumbers),
+            s.lastSyncAt ?? '-',
+            s.lastError ?? '',
+          ]),
+        ]),
+      );
+    });
+  withCommon(
+    directory.command('import').description('Import a CSV or vCard file (detected by its content) into a file source'),
+  )
+    .argument('<file>', 'the CSV or vCard file')
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--source <name>', 'the source to import into (created when missing; default: the file name)')
+    .option('--delimiter <char>', 'CSV delimiter (default: detected)')
+    .option('--encoding <name>', 'utf-8, windows-1252 or iso-8859-1 (default: detected)')
+    .action(
+      async (
+        file: string,
+        flags: CommonFlags & { tenant: string; source?: string; delimiter?: string; encoding?: string },
+      ) => {
+        const data = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+          throw new CliError(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+        });
+        const name = flags.source ?? basename(file).replace(/\.[^.]+$/, '');
+        const options = {
+          ...(flags.delimiter !== undefined && { delimiter: flags.delimiter }),
+          ...(flags.encoding !== undefined && { encoding: flags.encoding }),
+        };
+        const summary = await withCore(flags, async (core) => {
+          const t = await tenantOf(core, flags.tenant);
+          const existing = (await core.directory.sources(t.id)).find((s) => s.name === name);
+          if (existing && existing.kind !== 'file')
+            throw new CliError(`source ${name} is a ${existing.kind} source, not a file source`);
+          if (!existing) await core.directory.createSource(t.id, { name, kind: 'file', config: options });
+          const contacts = fileSource({ read: async () => data, ...options });
+          const bar = progressBar(`importing ${basename(file)}`);
+          try {
+            return { result: await core.directory.sync(t.id, name, { contacts, onProgress: bar.update }), contacts };
+          } finally {
+            bar.done();
+          }
+        });
+        printSummary(summary.result);
+        for (const row of summary.contacts.skippedRows) console.log(`  line ${row.line}: ${row.reason}`);
+      },
+    );
+  withCommon(directory.command('sync').description('Sync a directory source now, with a progress bar'))
+    .argument('<source>', 'the source name')
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--full', 'read everything, not only what changed since the last sync')
+    .action(async (source: string, flags: CommonFlags & { tenant: string; full?: boolean }) => {
+      const result = await withCore(flags, async (core) => {
+        const t = await tenantOf(core, flags.tenant);
+        const bar = progressBar(`syncing ${source}`);
+        try {
+          return await core.directory.sync(t.id, source, { full: flags.full ?? false, onProgress: bar.update });
+        } finally {
+          bar.done();
+        }
+      });
+      printSummary(result);
+    });
+  withCommon(directory.command('lookup').description('Reverse lookup of a number, best candidate first'))
+    .argument('<number>', 'as dialled or displayed, e.g. "+49 711 123456" or 1234')
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--json', 'print JSON (as GET /api/v1/directory/lookup)')
+    .action(async (number: string, flags: CommonFlags & { tenant: string; json?: boolean }) => {
+      const result = await withCore(flags, async (core) =>
+        core.directory.lookup((await tenantOf(core, flags.tenant)).id, number, null),
+      );
+      if (flags.json) return console.log(JSON.stringify(result, null, 2));
+      console.log(`${result.number}${result.kind === 'extension' ? ' (extension)' : ''}`);
+      if (result.candidates.length === 0) return console.log('no match');
+      console.log(
+        table([
+          ['NAME', 'COMPANY', 'MATCH', 'SCORE', 'SOURCE'],
+          ...result.candidates.map((c) => [c.display, c.company ?? '', c.match, String(c.score), c.source]),
+        ]),
+      );
     });
 
   const tenant = program.command('tenant').description('Manage tenants (companies) and their domains');

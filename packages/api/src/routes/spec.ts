@@ -12,7 +12,7 @@ export interface RouteSpec {
   query?: z.ZodType;
   body?: z.ZodType;
   /** Success status; 204 routes have no response body. */
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 202 | 204;
   response?: z.ZodType;
 }
 

@@ -14,6 +14,8 @@ export interface EventMap {
   'user.created': { tenantId: string; userId: string; user: UserDto };
   'user.updated': { tenantId: string; userId: string; user: UserDto };
   'user.deleted': { tenantId: string; userId: string };
+  /** A directory source's contacts or settings changed: every node reloads it into its index. */
+  'directory.changed': { tenantId: string; sourceId: string };
   'session.created': { tenantId: string; userId: string; sessionId: string };
   'session.revoked': { tenantId: string; userId: string; sessionId: string };
   // Presence: the full computed value (watchers filter it by their relation) and the one before.

@@ -1,3 +1,5 @@
+import { type ConnectorFactory, DirectoryService } from '../directory/service.js';
+import type { SecretSealer } from '../platform/secrets.js';
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
 import type { CoreContext } from './context.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
@@ -8,7 +10,9 @@ import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
-  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> };
+  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
+    directory: { secrets: SecretSealer; connect: ConnectorFactory };
+  };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
@@ -22,6 +26,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     presence,
     // Calendars are one of presence's inputs.
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
+    directory: new DirectoryService(ctx, options.directory),
   };
 }
 export type Core = ReturnType<typeof createCore>;

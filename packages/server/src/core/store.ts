@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { DirectoryRepository } from '../directory/repository.js';
 import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
@@ -20,6 +21,7 @@ export function repositories(db: Kysely<Database>) {
     conversations: new ConversationRepository(db),
     messages: new MessageRepository(db),
     calendars: new CalendarRepository(db),
+    directory: new DirectoryRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -18,6 +18,7 @@ export const tenantFixture = (domain: string, extra: Partial<Tenant> = {}): Tena
   domains: [domain],
   country: 'DE',
   areaCode: '711',
+  numbering: null,
   createdAt: T0,
   ...extra,
 });

@@ -69,11 +69,29 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
 }
 
 function runOnce(args: string[], options: RunOptions): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], {
+    ...options,
+    cwd: options.cwd ?? tmpdir(),
+    env: childEnv(options.env),
+    what: `parley ${args.join(' ')}`,
+  });
+}
+
+/**
+ * Runs any command to completion with `input` on its standard input (then closed); a hung child
+ * is killed after `timeoutMs` (default 60 s) and the promise rejects. Children still running
+ * when the test process ends are killed.
+ */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; what?: string } = {},
+): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? tmpdir(),
-      env: childEnv(options.env),
+    const child = spawn(command, args, {
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      ...(options.env !== undefined && { env: options.env }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -89,7 +107,7 @@ function runOnce(args: string[], options: RunOptions): Promise<CliResult> {
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`parley ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      reject(new Error(`${options.what ?? command} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);

@@ -20,10 +20,12 @@ import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
+import { registerDirectoryImport } from './directory-import.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
 import { clusterHandlers } from './routes/cluster.js';
+import { directoryHandlers } from './routes/directory.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
@@ -38,6 +40,8 @@ export interface HttpOptions {
   readiness: () => Promise<Record<string, string>>;
   /** The registry the event sockets join. */
   sockets: EventSockets;
+  /** Largest directory file an import accepts. */
+  directoryUploadBytes: number;
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: ParleyError['details']) {
@@ -73,7 +77,8 @@ export async function authenticateRequest(core: Core, req: FastifyRequest): Prom
   return core.auth.authenticate(token);
 }
 
-function authorize(spec: RouteSpec, p: Principal) {
+/** Refuses callers below the route's access level (403). */
+export function authorize(spec: Pick<RouteSpec, 'access'>, p: Principal) {
   const role = p.user.role;
   if (spec.access === 'tenant-admin' && role === 'user')
     throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'administrators only');
@@ -154,6 +159,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     ...presenceHandlers(o.core),
     ...calendarHandlers(o.core),
     ...clusterHandlers(o.core),
+    ...directoryHandlers(o.core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;
@@ -182,6 +188,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
 
   registerEventSocket(app, o);
   await registerAttachmentRoutes(app, o.core);
+  await registerDirectoryImport(app, o.core, o.directoryUploadBytes);
 
   const openapi = openApiDocument({ version: o.version });
   app.get('/api/v1/openapi.json', async () => openapi);

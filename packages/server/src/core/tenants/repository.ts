@@ -8,7 +8,19 @@ export interface Tenant {
   domains: string[];
   country: string | null;
   areaCode: string | null;
+  /** The rest of the numbering plan (defaults follow from the country). */
+  numbering: TenantNumbering | null;
   createdAt: number;
+}
+
+/** How the tenant's phone numbers are written beyond country and area code. */
+export interface TenantNumbering {
+  trunkPrefix?: string;
+  exitPrefix?: string;
+  /** The PBX's base number (E.164) an internal extension is appended to. */
+  pbxBase?: string | null;
+  /** Digits of internal extensions. */
+  extensionLength?: { min: number; max: number } | null;
 }
 
 /**
@@ -26,6 +38,7 @@ export class TenantRepository {
         name: tenant.name,
         country: tenant.country,
         area_code: tenant.areaCode,
+        numbering: tenant.numbering && JSON.stringify(tenant.numbering),
         created_at: tenant.createdAt,
       })
       .execute();
@@ -49,11 +62,15 @@ export class TenantRepository {
     return r.numDeletedRows > 0n;
   }
 
-  async update(tenantId: string, patch: Partial<Pick<Tenant, 'name' | 'country' | 'areaCode'>>): Promise<boolean> {
+  async update(
+    tenantId: string,
+    patch: Partial<Pick<Tenant, 'name' | 'country' | 'areaCode' | 'numbering'>>,
+  ): Promise<boolean> {
     const values = {
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.country !== undefined && { country: patch.country }),
       ...(patch.areaCode !== undefined && { area_code: patch.areaCode }),
+      ...(patch.numbering !== undefined && { numbering: patch.numbering && JSON.stringify(patch.numbering) }),
     };
     if (Object.keys(values).length === 0) return (await this.get(tenantId)) !== undefined;
     const r = await this.db.updateTable('tenants').set(values).where('id', '=', tenantId).executeTakeFirst();
@@ -105,6 +122,7 @@ export class TenantRepository {
       name: r.name,
       country: r.country,
       areaCode: r.area_code,
+      numbering: r.numbering === null ? null : JSON.parse(r.numbering),
       createdAt: r.created_at,
       domains: domains.filter((d) => d.tenant_id === r.id).map((d) => d.domain),
     }));

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Tenant as TenantDto } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
-import type { Tenant } from './repository.js';
+import type { Tenant, TenantNumbering } from './repository.js';
 
 export interface CreateTenantInput {
   domain: string;
   name?: string | undefined;
   country?: string | undefined;
   areaCode?: string | undefined;
+  numbering?: TenantNumbering | undefined;
 }
 
 export const tenantView = (t: Tenant): TenantDto => ({
@@ -17,6 +18,7 @@ export const tenantView = (t: Tenant): TenantDto => ({
   domains: t.domains,
   country: t.country,
   areaCode: t.areaCode,
+  numbering: t.numbering,
   createdAt: new Date(t.createdAt).toISOString(),
 });
 
@@ -32,6 +34,7 @@ export class TenantService {
       domains: [input.domain],
       country: input.country ?? null,
       areaCode: input.areaCode ?? null,
+      numbering: input.numbering ?? null,
       createdAt: now,
     };
     await this.ctx.store.transaction(async (r) => {
@@ -62,7 +65,7 @@ export class TenantService {
 
   async update(
     tenantId: string,
-    patch: { name?: string; country?: string | null; areaCode?: string | null },
+    patch: { name?: string; country?: string | null; areaCode?: string | null; numbering?: TenantNumbering | null },
   ): Promise<Tenant> {
     if (!(await this.ctx.store.repos.tenants.update(tenantId, patch))) throw notFound('tenant');
     await this.ctx.bus.publish('tenant.updated', { tenantId });

@@ -175,6 +175,16 @@ export const ConfigSchema = z
           ),
       })
       .prefault({}),
+    directory: z
+      .strictObject({
+        maxUploadMegabytes: z
+          .number()
+          .min(1)
+          .max(1024)
+          .default(50)
+          .describe('Largest CSV or vCard file an import through the API accepts (413 beyond)'),
+      })
+      .prefault({}),
     calendar: z
       .strictObject({
         pollSeconds: z.number().int().min(5).max(86_400).default(300).describe('How often each calendar is polled'),

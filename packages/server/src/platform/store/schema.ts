@@ -1,4 +1,5 @@
 import type { CalendarTables } from './calendar-schema.js';
+import type { DirectoryTables } from './directory-schema.js';
 import type { MessagingTables } from './messaging-schema.js';
 import type { PresenceTables } from './presence-schema.js';
 
@@ -8,6 +9,8 @@ export interface TenantsTable {
   name: string;
   country: string | null;
   area_code: string | null;
+  /** JSON of the numbering plan beyond country and area code (migration 006). */
+  numbering: string | null;
   created_at: number;
 }
 
@@ -74,7 +77,7 @@ export interface TicketsTable {
   expires_at: number;
 }
 
-export interface Database extends MessagingTables, PresenceTables, CalendarTables {
+export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   users: UsersTable;

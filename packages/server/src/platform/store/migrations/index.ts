@@ -5,6 +5,7 @@ import { presence } from './002-presence.js';
 import { messaging } from './003-messaging.js';
 import { calendar } from './004-calendar.js';
 import { presenceCluster } from './005-presence-cluster.js';
+import { directory } from './006-directory.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** All migrations in order. Names are never changed once released. */
-export const migrations: Migration[] = [identity, presence, messaging, calendar, presenceCluster];
+export const migrations: Migration[] = [identity, presence, messaging, calendar, presenceCluster, directory];

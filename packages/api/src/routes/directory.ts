@@ -1,0 +1,87 @@
+import * as d from '../directory.js';
+import { IdParams } from '../schemas.js';
+import { defineRoutes } from './spec.js';
+
+/** The MetaDirectory: reverse lookup, typeahead, and the administration of its sources. */
+export const directoryRoutes = defineRoutes({
+  'directory.lookup': {
+    method: 'GET',
+    path: '/api/v1/directory/lookup',
+    summary: 'Reverse lookup: who is behind a number (exact, then company by switchboard or block, then prefix)',
+    access: 'user',
+    query: d.LookupQuery,
+    status: 200,
+    response: d.LookupResult,
+  },
+  'directory.search': {
+    method: 'GET',
+    path: '/api/v1/directory/search',
+    summary: 'Typeahead over names, companies, e-mail addresses and number fragments',
+    access: 'user',
+    query: d.DirectorySearchQuery,
+    status: 200,
+    response: d.DirectorySearchResult,
+  },
+  'admin.directory.sources.list': {
+    method: 'GET',
+    path: '/api/v1/admin/directory/sources',
+    summary: "The tenant's directory sources with their sync status",
+    access: 'tenant-admin',
+    status: 200,
+    response: d.DirectorySourceList,
+  },
+  'admin.directory.sources.create': {
+    method: 'POST',
+    path: '/api/v1/admin/directory/sources',
+    summary: 'Add a directory source (LDAP/AD, file, SQL, HTTP); its secret is stored encrypted',
+    access: 'tenant-admin',
+    body: d.CreateSourceRequest,
+    status: 201,
+    response: d.DirectorySource,
+  },
+  'admin.directory.sources.get': {
+    method: 'GET',
+    path: '/api/v1/admin/directory/sources/:id',
+    summary: 'One source with its status, progress while syncing and last report',
+    access: 'tenant-admin',
+    params: IdParams,
+    status: 200,
+    response: d.DirectorySource,
+  },
+  'admin.directory.sources.update': {
+    method: 'PATCH',
+    path: '/api/v1/admin/directory/sources/:id',
+    summary: 'Change a source; a new configuration makes the next sync a full one',
+    access: 'tenant-admin',
+    params: IdParams,
+    body: d.UpdateSourceRequest,
+    status: 200,
+    response: d.DirectorySource,
+  },
+  'admin.directory.sources.delete': {
+    method: 'DELETE',
+    path: '/api/v1/admin/directory/sources/:id',
+    summary: 'Remove a source and its contacts',
+    access: 'tenant-admin',
+    params: IdParams,
+    status: 204,
+  },
+  'admin.directory.sources.test': {
+    method: 'POST',
+    path: '/api/v1/admin/directory/sources/:id/test',
+    summary: 'Test the connection and credentials (400 with the reason)',
+    access: 'tenant-admin',
+    params: IdParams,
+    status: 204,
+  },
+  'admin.directory.sources.sync': {
+    method: 'POST',
+    path: '/api/v1/admin/directory/sources/:id/sync',
+    summary: 'Start a sync now (202); follow its progress on the source',
+    access: 'tenant-admin',
+    params: IdParams,
+    body: d.SyncRequest,
+    status: 202,
+    response: d.DirectorySource,
+  },
+});

@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { FileSource, type FileSourceConfig, parseFileSourceConfig } from './file/source.js';
+import { HttpSource } from './http/source.js';
+import { LdapSource } from './ldap/source.js';
+import type { SourceRow } from './model.js';
+import type { ConnectorFactory } from './service.js';
+import type { DirectorySource } from './source.js';
+import { SqlSource } from './sql/source.js';
+
+/**
+ * A file source over given bytes (an upload, `parley directory import`), with its settings;
+ * `skippedRows` lists the rows or cards it skipped, with their line numbers.
+ */
+export function fileSource(options: { read: () => Promise<Buffer> } & Record<string, unknown>): FileSource {
+  const { read, path: _path, ...config } = options;
+  return new FileSource({ ...parseFileSourceConfig(config), read });
+}
+
+/**
+ * The connector of a stored source, from its settings and its opened secret. A file source with
+ * a `path` reads that file at each sync (it must be readable on the node running the sync);
+ * without one it only takes imports.
+ */
+export const connectorFor: ConnectorFactory = (source: SourceRow, secret: string | null): DirectorySource => {
+  switch (source.kind) {
+    case 'ldap':
+      return new LdapSource(source.config as ConstructorParameters<typeof LdapSource>[0], secret);
+    case 'sql':
+      return new SqlSource(source.config as ConstructorParameters<typeof SqlSource>[0], secret);
+    case 'http':
+      return new HttpSource(source.config as ConstructorParameters<typeof HttpSource>[0], secret);
+    case 'file': {
+      const { path, ...config } = source.config as FileSourceConfig & { path?: unknown };
+      if (path !== undefined && typeof path !== 'string') throw new Error('path: must be a file path');
+      return fileSource({
+        ...config,
+        read: async () => {
+          if (!path) throw new Error(`${source.name} has no path: import a file into it instead`);
+          return readFile(path);
+        },
+      });
+    }
+  }
+};

@@ -1,0 +1,23 @@
+import type { Feature } from '../core/feature.js';
+
+/** How often the node holding the `directory-sync` lease looks for sources whose schedule is due. */
+const SCHEDULE_CHECK_MS = 30_000;
+
+/**
+ * Keeps each node's directory indexes in step (a source synced or changed anywhere, users added
+ * or changed) and runs the sources' scheduled syncs on one node of the cluster.
+ */
+export const directoryFeature: Feature = {
+  name: 'directory',
+  setup(ctx) {
+    const { directory } = ctx.core;
+    ctx.subscribe('directory.changed', (e) => directory.reload(e.tenantId, e.sourceId));
+    ctx.subscribe('user.created', (e) => directory.userChanged(e.tenantId, e.userId));
+    ctx.subscribe('user.updated', (e) => directory.userChanged(e.tenantId, e.userId));
+    ctx.subscribe('user.deleted', (e) => directory.userChanged(e.tenantId, e.userId));
+    // A new numbering plan changes how numbers read: the index is built again on next use.
+    ctx.subscribe('tenant.updated', (e) => directory.forget(e.tenantId));
+    ctx.subscribe('tenant.deleted', (e) => directory.forget(e.tenantId));
+    ctx.every(SCHEDULE_CHECK_MS, () => directory.syncDue(), { lease: 'directory-sync' });
+  },
+};

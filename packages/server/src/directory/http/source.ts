@@ -1,0 +1,422 @@
+import { z } from 'zod';
+import { httpRequest } from '../../core/calendar/http.js';
+import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
+import { first, parsePath, scalar, select } from './path.js';
+
+const numberTypes = ['work', 'mobile', 'home', 'fax', 'pager', 'other'] as const satisfies readonly NumberType[];
+
+const path = z
+  .string()
+  .trim()
+  .max(500)
+  .superRefine((p, ctx) => {
+    try {
+      parsePath(p);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+const field = path.min(1).optional();
+const param = z.string().trim().min(1).max(100);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
+const pageSize = z.number().int().min(1).max(100_000).default(100);
+
+/**
+ * The settings of an HTTP/CRM source (stored as JSON). The secret — e.g. `Bearer eyJ…` — is the
+ * source's sealed secret and goes into the header `secretHeader` (Authorization by default).
+ *
+ * Paging: `page` asks `?page=1&pageSize=100`, `?page=2…` (counting from `start`); `offset` asks
+ * `?offset=0&limit=100`, `?offset=100…` (the offset grows by the items received, so a server
+ * that caps the page size loses nothing); both stop at the first empty page or when `totalPath`
+ * says all came. `cursor` reads the value at `nextPath` of each answer: a URL (absolute or
+ * relative, on the same origin) is fetched as it is, anything else is sent as `cursorParam`
+ * (`nextKind` decides when a token may look like a path, e.g. base64 starting with `/`);
+ * paging stops when it is missing, null or empty. More than `maxPages` pages fail the sync rather
+ * than deliver part of the contacts (after a full sync, what was not delivered is removed).
+ *
+ * `lookup` is the live mode for a CRM that cannot be copied: `{e164}` and `{raw}` in its URL are
+ * replaced by the number (URL-encoded: `+` is sent as %2B); a 404 means no contact. A source with
+ * only `lookup` (no `url`) delivers nothing on sync.
+ */
+export const HttpSourceConfigSchema = z
+  .strictObject({
+    url: httpUrl.optional().describe('Where the contacts are listed, e.g. https://crm.example.com/api/contacts'),
+    method: z.literal('GET').default('GET'),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/), z.string()).default({}),
+    secretHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/)
+      .default('Authorization')
+      .describe('The header that carries the secret'),
+    paging: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('none') }),
+        z.strictObject({
+          kind: z.literal('page'),
+          pageParam: param.default('page'),
+          sizeParam: param.default('pageSize'),
+          start: z.number().int().min(0).default(1),
+          pageSize,
+        }),
+        z.strictObject({
+          kind: z.literal('offset'),
+          offsetParam: param.default('offset'),
+          limitParam: param.default('limit'),
+          pageSize,
+        }),
+        z.strictObject({
+          kind: z.literal('cursor'),
+          nextPath: path.min(1).describe('Where the next cursor or next URL is: next, links.next, meta.cursor'),
+          nextKind: z
+            .enum(['auto', 'url', 'token'])
+            .default('auto')
+            .describe('auto: a value starting with http(s)://, / or ? is a URL, anything else a token'),
+          cursorParam: param.default('cursor'),
+          sizeParam: param.optional(),
+          pageSize,
+        }),
+      ])
+      .default({ kind: 'none' }),
+    itemsPath: path.default('').describe('Where the array of contacts is: data.contacts; empty: the body is it'),
+    totalPath: field.describe('Where the number of all contacts is (progress; page and offset paging stop there)'),
+    mapping: z.strictObject({
+      id: path.min(1),
+      name: field,
+      givenName: field,
+      surname: field,
+      company: field,
+      department: field,
+      title: field,
+      email: field,
+      url: field.describe("The record's page in the CRM"),
+      numbers: z.array(z.strictObject({ path: path.min(1), type: z.enum(numberTypes) })).default([]),
+    }),
+    lookup: z
+      .strictObject({
+        url: z
+          .string()
+          .trim()
+          .refine((u) => /\{(e164|raw)\}/.test(u), 'needs {e164} or {raw}')
+          .refine((u) => httpUrl.safeParse(u.replaceAll(/\{(e164|raw)\}/g, '0')).success, 'an http(s) URL'),
+        itemsPath: path.optional().describe('Where the contacts are in its answer; default: itemsPath'),
+      })
+      .optional(),
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000).describe('For each request'),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 ** 3)
+      .default(20 * 1024 * 1024)
+      .describe('For each answer'),
+    maxPages: z.number().int().min(1).max(1_000_000).default(10_000),
+  })
+  .refine((c) => c.url !== undefined || c.lookup !== undefined, 'needs url (sync) or lookup (live), or both')
+  .superRefine((c, ctx) => {
+    // Settings are stored in the clear: credentials belong in the secret, which is sealed.
+    for (const name of Object.keys(c.headers)) {
+      const lower = name.toLowerCase();
+      if (['authorization', 'proxy-authorization', 'cookie', c.secretHeader.toLowerCase()].includes(lower)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers', name],
+          message: `put credentials in the secret (sent as ${c.secretHeader}), not in the headers`,
+        });
+      }
+    }
+  });
+export type HttpSourceConfig = z.output<typeof HttpSourceConfigSchema>;
+export type HttpSourceConfigInput = z.input<typeof HttpSourceConfigSchema>;
+
+export class HttpSourceError extends Error {
+  override name = 'HttpSourceError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Validates the settings; throws an HttpSourceError naming every wrong field. */
+export function parseHttpSourceConfig(raw: unknown): HttpSourceConfig {
+  const parsed = HttpSourceConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new HttpSourceError(issues.join('; '));
+  }
+  return parsed.data;
+}
+
+/** A URL for messages and logs: no password, and the values of key/token-like query parameters hidden. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const name of [...u.searchParams.keys()]) {
+      if (/key|token|secret|passw|auth|sig|session/i.test(name)) u.searchParams.set(name, '***');
+    }
+    return u.href.replaceAll('%2A%2A%2A', '***');
+  } catch {
+    return url;
+  }
+}
+
+type Field = 'name' | 'givenName' | 'surname' | 'company' | 'department' | 'title' | 'email' | 'url';
+const FIELDS: Field[] = ['name', 'givenName', 'surname', 'company', 'department', 'title', 'email', 'url'];
+
+/** Contacts from a CRM's REST API: paged JSON, mapped by dotted paths; optionally asked live per number. */
+export class HttpSource implements DirectorySource {
+  readonly config: HttpSourceConfig;
+  /** Items of the last sync without an id (line: the item's position in the whole listing, from 1). */
+  skippedRows: { line: number; reason: string }[] = [];
+  declare readonly lookup?: (number: { e164: string; raw: string }, signal?: AbortSignal) => Promise<SourceContact[]>;
+
+  constructor(
+    config: HttpSourceConfigInput,
+    private readonly secret: string | null = null,
+  ) {
+    this.config = parseHttpSourceConfig(config);
+    // Only a source with a lookup URL has `lookup` at all (`'lookup' in source` is false otherwise).
+    if (this.config.lookup) this.lookup = (number, signal) => this.lookupNumber(number, signal);
+  }
+
+  async *sync(ctx: SyncContext): AsyncGenerator<SourceContact[], SyncOutcome> {
+    this.skippedRows = [];
+    const { url, paging, maxPages } = this.config;
+    // Live-only: nothing to copy, and nothing to remove.
+    if (url === undefined) return { full: false, cursor: null };
+    let next: string | null = this.pageUrl(0, null);
+    let done = 0;
+    let pages = 0;
+    let previousFirst: string | null = null;
+    const seen = new Set<string>();
+    while (next !== null) {
+      ctx.signal.throwIfAborted();
+      if (pages >= maxPages) {
+        throw new HttpSourceError(
+          `${redact(url)}: more than ${maxPages} pages (maxPages); raise it or check the paging settings`,
+        );
+      }
+      const pageUrl: string = next;
+      seen.add(pageUrl);
+      const body = await this.get(pageUrl, ctx.signal);
+      pages++;
+      const items = this.items(body, this.config.itemsPath, pageUrl);
+      const total = this.config.totalPath ? Number(first(body, this.config.totalPath) ?? Number.NaN) : Number.NaN;
+      const contacts: SourceContact[] = [];
+      for (const item of items) {
+        done++;
+        const contact = toContact(item, this.config.mapping);
+        if (contact) contacts.push(contact);
+        else this.skippedRows.push({ line: done, reason: `no value at ${this.config.mapping.id}` });
+      }
+      // An API that ignores the paging parameters sends the first page again and again.
+      const firstId = items.length > 0 ? first(items[0], this.config.mapping.id) : null;
+      if (pages > 1 && firstId !== null && firstId === previousFirst) {
+        throw new HttpSourceError(
+          `${redact(pageUrl)}: the same items as the page before (does the API ignore the paging parameters?)`,
+        );
+      }
+      previousFirst = firstId;
+      ctx.progress(done, Number.isFinite(total) ? total : null);
+      if (contacts.length > 0) yield contacts;
+
+      next = null;
+      if (paging.kind === 'page' || paging.kind === 'offset') {
+        const complete = items.length === 0 || (Number.isFinite(total) && done >= total);
+        if (!complete) next = this.pageUrl(paging.kind === 'page' ? pages : done, null);
+      } else if (paging.kind === 'cursor') {
+        const value = first(body, paging.nextPath);
+        if (value !== null) {
+          const isUrl =
+            paging.nextKind === 'url' || (paging.nextKind === 'auto' && /^(https?:\/\/|\/|\?)/i.test(value));
+          next = isUrl ? this.nextUrl(value, pageUrl) : this.pageUrl(0, value);
+          if (seen.has(next)) {
+            throw new HttpSourceError(`${redact(pageUrl)}: the next page is one already read (${paging.nextPath})`);
+          }
+        }
+      }
+    }
+    return { full: true, cursor: null };
+  }
+
+  async test(signal?: AbortSignal): Promise<void> {
+    const { url, lookup, mapping } = this.config;
+    if (url !== undefined) {
+      const pageUrl = this.pageUrl(0, null);
+      const items = this.items(await this.get(pageUrl, signal), this.config.itemsPath, pageUrl);
+      if (items.length > 0 && first(items[0], mapping.id) === null) {
+        throw new HttpSourceError(`${redact(pageUrl)}: the first item has no value at ${mapping.id} (mapping.id)`);
+      }
+    } else if (lookup) {
+      // Any number will do: an answer (even no contact) shows that address and credentials work.
+      await this.lookupNumber({ e164: '+4930123456', raw: '030 123456' }, signal);
+    }
+  }
+
+  private async lookupNumber(number: { e164: string; raw: string }, signal?: AbortSignal): Promise<SourceContact[]> {
+    const lookup = this.config.lookup;
+    if (!lookup) return [];
+    const url = lookup.url.replaceAll(/\{(e164|raw)\}/g, (_, k: 'e164' | 'raw') => encodeURIComponent(number[k]));
+    const body = await this.get(url, signal, { notFoundIsEmpty: true });
+    if (body === undefined) return [];
+    const itemsPath = lookup.itemsPath ?? this.config.itemsPath;
+    // One contact as an object, or several in an array.
+    const found = select(body, itemsPath)[0];
+    const items = Array.isArray(found) ? found : found !== null && typeof found === 'object' ? [found] : [];
+    return items.flatMap((item) => toContact(item, this.config.mapping) ?? []);
+  }
+
+  /** A next-page URL from an answer, relative to the page it came with; only on the same origin. */
+  private nextUrl(value: string, current: string): string {
+    let next: URL;
+    try {
+      next = new URL(value, current);
+    } catch {
+      throw new HttpSourceError(`${redact(current)}: the next page "${value}" is no URL`);
+    }
+    if (next.origin !== new URL(current).origin) {
+      // The secret header goes with every request: never to another host.
+      throw new HttpSourceError(`${redact(current)}: the next page is on another host (${next.origin})`);
+    }
+    return next.href;
+  }
+
+  /**
+   * The URL of a page: `index` is the page count so far (page paging) or the items so far (offset
+   * paging); `cursor` the next-cursor token (cursor paging).
+   */
+  private pageUrl(index: number, cursor: string | null): string {
+    const { paging } = this.config;
+    const u = new URL(this.config.url as string);
+    switch (paging.kind) {
+      case 'page':
+        u.searchParams.set(paging.pageParam, String(paging.start + index));
+        u.searchParams.set(paging.sizeParam, String(paging.pageSize));
+        break;
+      case 'offset':
+        u.searchParams.set(paging.offsetParam, String(index));
+        u.searchParams.set(paging.limitParam, String(paging.pageSize));
+        break;
+      case 'cursor':
+        if (paging.sizeParam) u.searchParams.set(paging.sizeParam, String(paging.pageSize));
+        if (cursor !== null) u.searchParams.set(paging.cursorParam, cursor);
+        break;
+    }
+    return u.href;
+  }
+
+  /** The array at `itemsPath` of a page; anything else is an error naming the URL. */
+  private items(body: unknown, itemsPath: string, url: string): unknown[] {
+    const found = select(body, itemsPath);
+    const items = found.length === 1 && Array.isArray(found[0]) ? found[0] : null;
+    if (items === null) {
+      throw new HttpSourceError(
+        `${redact(url)}: no array at ${itemsPath ? `"${itemsPath}"` : 'the top'} of the answer (itemsPath)`,
+      );
+    }
+    return items;
+  }
+
+  /** GETs JSON within the limits; errors name the URL (secrets hidden) and say what to check. */
+  private async get(url: string, signal?: AbortSignal, opts: { notFoundIsEmpty?: boolean } = {}): Promise<unknown> {
+    signal?.throwIfAborted();
+    const { timeoutMs, maxBytes, secretHeader } = this.config;
+    const headers: Record<string, string> = { accept: 'application/json', ...this.config.headers };
+    if (this.secret) headers[secretHeader] = this.secret;
+    const shown = `GET ${redact(url)}`;
+    let res: Awaited<ReturnType<typeof httpRequest>>;
+    try {
+      res = await abortable(httpRequest(url, { method: 'GET', headers }, { timeoutMs, maxBytes }), signal);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const e = err as Error;
+      // A timeout while the body is still coming arrives as the timer's own error.
+      if (e.name === 'TimeoutError' || /within \d+ ms/.test(e.message)) {
+        throw new HttpSourceError(`${shown}: no answer within ${timeoutMs} ms`);
+      }
+      throw new HttpSourceError(`${shown}: ${e.message}`);
+    }
+    if (res.status === 404 && opts.notFoundIsEmpty) return undefined;
+    if (res.status < 200 || res.status > 299) {
+      const hint =
+        res.status === 401
+          ? `unauthorized (check the secret in the ${secretHeader} header)`
+          : res.status === 403
+            ? 'forbidden (the credentials may not read this)'
+            : res.status === 404
+              ? 'not found (check the URL)'
+              : res.status === 429
+                ? `too many requests${res.headers.get('retry-after') ? ` (retry after ${res.headers.get('retry-after')} s)` : ''}`
+                : res.status >= 500
+                  ? 'server error'
+                  : 'unexpected status';
+      throw new HttpSourceError(`${shown}: HTTP ${res.status} ${hint}${excerpt(res.body)}`, res.status);
+    }
+    try {
+      return JSON.parse(res.body) as unknown;
+    } catch {
+      const type = res.headers.get('content-type');
+      throw new HttpSourceError(`${shown}: the answer is not JSON${type ? ` (${type})` : ''}${excerpt(res.body)}`);
+    }
+  }
+}
+
+/** `: "…"`, the start of a body for an error message. */
+function excerpt(body: string): string {
+  const t = body.replace(/\s+/g, ' ').trim();
+  if (!t) return '';
+  return `: "${t.length > 120 ? `${t.slice(0, 120)}…` : t}"`;
+}
+
+function toContact(item: unknown, mapping: HttpSourceConfig['mapping']): SourceContact | null {
+  const externalId = first(item, mapping.id);
+  if (externalId === null) return null;
+  const get = (f: Field) => {
+    const p = mapping[f];
+    return p === undefined ? null : first(item, p);
+  };
+  const values = Object.fromEntries(FIELDS.map((f) => [f, get(f)])) as Record<Field, string | null>;
+  const numbers: SourceContact['numbers'] = [];
+  for (const n of mapping.numbers) {
+    for (const v of select(item, n.path)) {
+      const raw = scalar(v);
+      if (raw !== null) numbers.push({ type: n.type, raw });
+    }
+  }
+  const given = values.givenName;
+  const sur = values.surname;
+  return {
+    externalId,
+    name: values.name ?? ([given, sur].filter((p) => p !== null).join(' ') || null),
+    givenName: given,
+    surname: sur,
+    company: values.company,
+    department: values.department,
+    title: values.title,
+    email: values.email,
+    numbers,
+    url: values.url,
+  };
+}
+
+/** The promise, or the signal's reason as soon as it aborts (the request itself ends at its timeout). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NumberingPlan } from '../lib/phone-number.js';
+import { TenantIndex } from './index.js';
+import { normalizeContact } from './service.js';
+import type { SourceContact } from './source.js';
+
+const plan: NumberingPlan = {
+  country: 'DE',
+  areaCode: '711',
+  trunkPrefix: '0',
+  exitPrefix: '00',
+  pbxBase: '+49711999000',
+  extensionLength: { min: 2, max: 4 },
+};
+
+const contact = (externalId: string, name: string, company: string | null, ...raw: string[]): SourceContact => ({
+  externalId,
+  name,
+  givenName: null,
+  surname: null,
+  company,
+  department: null,
+  title: null,
+  email: null,
+  url: null,
+  numbers: raw.map((r) => ({ type: 'work', raw: r })),
+});
+
+function indexOf(...contacts: SourceContact[]) {
+  const index = new TenantIndex();
+  for (const c of contacts) index.put('s1', normalizeContact(c, plan).contact);
+  return index;
+}
+
+const summary = (hits: ReturnType<TenantIndex['lookup']>) =>
+  hits.map((h) => `${h.match}:${h.entry.contact.name}:${h.number}:${h.stripped}`);
+
+test('exact hits win; company by switchboard and by block; prefix of a PBX base number', () => {
+  const index = indexOf(
+    contact('anna', 'Anna Berger', 'Muster GmbH', '+49 711 123456-12'),
+    contact('board', 'Zentrale', 'Muster GmbH', '+49 711 123456-0'),
+    contact('hotline', 'Hotline', 'Service AG', '+49 800 1234567'),
+  );
+  assert.deepEqual(summary(index.lookup('+4971112345612')), ['exact:Anna Berger:+4971112345612:0']);
+  // 0711 123456-99: the block +49 711 123456-0 and the switchboard with two digits replaced.
+  assert.deepEqual(summary(index.lookup('+4971112345699')).sort(), [
+    'company:Zentrale:+497111234560:0',
+    'company:Zentrale:+497111234560:2',
+  ]);
+  assert.ok(summary(index.lookup('+497111234561')).includes('company:Zentrale:+497111234560:1'));
+  assert.deepEqual(summary(index.lookup('+4980012345678')), ['prefix:Hotline:+498001234567:1']);
+  assert.deepEqual(index.lookup('+4930123456'), [], 'nothing in Berlin');
+});
+
+test('contacts are replaced and removed; a source is removed whole', () => {
+  const index = indexOf(contact('a', 'Anna', null, '0711 111111'), contact('b', 'Bernd', null, '0711 222222'));
+  index.put('s1', normalizeContact(contact('a', 'Anna Neu', null, '0711 333333'), plan).contact);
+  assert.deepEqual(index.lookup('+49711111111'), []);
+  assert.equal(index.lookup('+49711333333')[0]?.entry.contact.name, 'Anna Neu');
+  assert.equal(index.size, 2);
+  assert.deepEqual(
+    index.search('anna', 10).map((e) => e.contact.name),
+    ['Anna Neu'],
+  );
+  index.remove('s1', 'b');
+  assert.deepEqual(index.lookup('+49711222222'), []);
+  assert.deepEqual(index.search('bernd', 10), []);
+  index.put('s2', normalizeContact(contact('c', 'Carla', null, '0711 444444'), plan).contact);
+  index.removeSource('s1');
+  assert.equal(index.size, 1);
+  assert.equal(index.lookup('+49711444444')[0]?.entry.sourceId, 's2');
+});
+
+test('typeahead: every word must match the start of a word; numbers by digit fragments', () => {
+  const index = indexOf(
+    contact('1', 'Jürgen Müller', 'Straße GmbH', '0711 123456'),
+    contact('2', 'Julia Meier', 'Acme Inc', '+1 212 555 0100'),
+    contact('3', 'Karl Müllermann', 'Straße GmbH', '0711 654321'),
+  );
+  const names = (q: string) =>
+    index
+      .search(q, 10)
+      .map((e) => e.contact.name)
+      .sort();
+  assert.deepEqual(names('mül'), ['Jürgen Müller', 'Karl Müllermann']);
+  assert.deepEqual(names('jü mül'), ['Jürgen Müller']);
+  assert.deepEqual(names('straße karl'), ['Karl Müllermann']);
+  assert.deepEqual(names('0711 12'), ['Jürgen Müller'], 'national digits');
+  assert.deepEqual(names('1212555'), ['Julia Meier'], 'international digits');
+  assert.deepEqual(names('xyz'), []);
+  assert.deepEqual(names('  '), []);
+});
+
+test('numbers that cannot be understood are kept as text and reported', () => {
+  const { contact: c, invalid } = normalizeContact(contact('x', 'X', null, 'n/a', '0711 123456'), plan);
+  assert.deepEqual(
+    c.numbers.map((n) => n.e164),
+    [null, '+49711123456'],
+  );
+  assert.equal(invalid.length, 1);
+  assert.equal(invalid[0]?.raw, 'n/a');
+  assert.ok((invalid[0]?.reason.length ?? 0) > 0);
+});

@@ -1,0 +1,728 @@
+import { randomUUID } from 'node:crypto';
+import type { CoreContext } from '../core/context.js';
+import { conflict, invalid, notFound } from '../core/errors.js';
+import { addressOf, type User } from '../core/users/repository.js';
+import { type NumberingPlan, normalize } from '../lib/phone-number.js';
+import type { SecretSealer } from '../platform/secrets.js';
+import { type Hit, type IndexedContact, TenantIndex, words } from './index.js';
+import type {
+  ContactNumber,
+  MatchKind,
+  SourceKind,
+  SourceRow,
+  StoredContact,
+  SyncReport,
+  Visibility,
+} from './model.js';
+import type { DirectorySource, SourceContact } from './source.js';
+
+/** The id and name of the always-present source of Parley's own users (first in priority). */
+export const USERS_SOURCE = 'users';
+/** A sync that has not reported progress this long is taken to have died with its node. */
+const SYNC_STALE_MS = 10 * 60_000;
+/** How many unparseable numbers and skipped rows a sync report keeps (the counts are exact). */
+const REPORT_MAX = 200;
+const CACHE_MAX = 10_000;
+/** How long a lookup waits for a source asked live (a CRM). */
+const LIVE_TIMEOUT_MS = 2000;
+
+/** Builds the connector of a source from its settings and its opened secret. */
+export type ConnectorFactory = (source: SourceRow, secret: string | null) => DirectorySource;
+
+export interface DirectoryOptions {
+  secrets: SecretSealer;
+  connect: ConnectorFactory;
+}
+
+/** Who is asking: what they may see depends on their role and on each source's visibility. */
+export interface Viewer {
+  userId: string;
+  role: string;
+}
+
+export interface Candidate {
+  name: string | null;
+  /** What to show: the name, or `~Company` for an uncertain company match. */
+  display: string;
+  company: string | null;
+  department: string | null;
+  title: string | null;
+  email: string | null;
+  url: string | null;
+  /** A Parley user's address (local@domain) when the contact is one. */
+  address: string | null;
+  numbers: ContactNumber[];
+  match: MatchKind | 'search';
+  /** 100 exact; 80/70/60 the switchboard with 1/2/3 digits replaced, 75 a block; below 50 a prefix. */
+  score: number;
+  uncertain: boolean;
+  /** The number of the contact that matched. */
+  matched: string | null;
+  /** The most important source the contact came from, and all of them. */
+  source: string;
+  sources: string[];
+}
+
+export interface LookupResult {
+  number: string;
+  /** How the number was understood: a full number or an internal extension. */
+  kind: 'e164' | 'extension';
+  candidates: Candidate[];
+}
+
+export interface SyncProgress {
+  done: number;
+  total: number | null;
+}
+
+export interface SyncSummary {
+  source: string;
+  full: boolean;
+  entries: number;
+  upserted: number;
+  removed: number;
+  invalidNumbers: number;
+  skippedRows: number;
+  ms: number;
+}
+
+interface SourceMeta {
+  name: string;
+  priority: number;
+  visibleTo: Visibility | null;
+}
+
+const secretContext = (tenantId: string, sourceId: string) => `directory/${tenantId}/${sourceId}`;
+
+/** A tenant's numbering plan: country and area code from the tenant, the rest stored with it. */
+export function planOf(t: {
+  country: string | null;
+  areaCode: string | null;
+  numbering: Partial<Omit<NumberingPlan, 'country' | 'areaCode'>> | null;
+}): NumberingPlan {
+  const country = t.country ?? 'DE';
+  const nanp = ['US', 'CA'].includes(country);
+  return {
+    country,
+    areaCode: t.areaCode,
+    // libphonenumber strips NANP's national prefix 1 by itself.
+    trunkPrefix: t.numbering?.trunkPrefix ?? (nanp ? '' : '0'),
+    exitPrefix: t.numbering?.exitPrefix ?? (nanp ? '011' : '00'),
+    pbxBase: t.numbering?.pbxBase ?? null,
+    extensionLength: t.numbering?.extensionLength ?? null,
+  };
+}
+
+/**
+ * The MetaDirectory of each tenant: its sources (LDAP, files, SQL, CRM over HTTP, and its own
+ * users first), synced into the store with normalized numbers, and an in-memory index per tenant
+ * that answers reverse lookups and the typeahead. Syncs on one node reach the others' indexes by
+ * the `directory.changed` event.
+ */
+export class DirectoryService {
+  private readonly indexes = new Map<string, Promise<TenantIndex>>();
+  private readonly meta = new Map<string, Map<string, SourceMeta>>();
+  private readonly cache = new Map<string, Map<string, LookupResult>>();
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly options: DirectoryOptions,
+  ) {}
+
+  private get repo() {
+    return this.ctx.store.repos.directory;
+  }
+
+  async plan(tenantId: string): Promise<NumberingPlan> {
+    const t = await this.ctx.store.repos.tenants.get(tenantId);
+    if (!t) throw notFound('tenant');
+    return planOf(t);
+  }
+
+  // Sources ---------------------------------------------------------------------------------------
+
+  async sources(tenantId: string): Promise<SourceRow[]> {
+    return this.repo.sources(tenantId);
+  }
+
+  async source(tenantId: string, idOrName: string): Promise<SourceRow> {
+    const s = await this.repo.source(tenantId, idOrName);
+    if (!s) throw notFound('directory source');
+    return s;
+  }
+
+  async createSource(
+    tenantId: string,
+    input: {
+      name: string;
+      kind: SourceKind;
+      priority?: number;
+      config: Record<string, unknown>;
+      secret?: string | null;
+      scheduleSeconds?: number | null;
+      visibleTo?: Visibility | null;
+    },
+  ): Promise<SourceRow> {
+    if (input.name === USERS_SOURCE) throw invalid('name', `"${USERS_SOURCE}" is the source of Parley's own users`);
+    if (await this.repo.source(tenantId, input.name)) throw conflict(`a directory source named ${input.name} exists`);
+    const now = this.ctx.clock.now();
+    const id = randomUUID();
+    const row: SourceRow = {
+      id,
+      tenantId,
+      name: input.name,
+      kind: input.kind,
+      priority: input.priority ?? 100,
+      config: input.config,
+      secretSealed: input.secret ? this.options.secrets.seal(input.secret, secretContext(tenantId, id)) : null,
+      scheduleSeconds: input.scheduleSeconds ?? null,
+      visibleTo: input.visibleTo ?? null,
+      state: 'idle',
+      cursor: null,
+      entries: 0,
+      invalidNumbers: 0,
+      lastSyncAt: null,
+      lastFullSyncAt: null,
+      lastError: null,
+      report: null,
+      progress: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.connector(row, input.secret ?? null);
+    await this.repo.insertSource(row);
+    await this.changed(tenantId, id);
+    return row;
+  }
+
+  async updateSource(
+    tenantId: string,
+    idOrName: string,
+    patch: {
+      name?: string;
+      priority?: number;
+      config?: Record<string, unknown>;
+      secret?: string | null;
+      scheduleSeconds?: number | null;
+      visibleTo?: Visibility | null;
+    },
+  ): Promise<SourceRow> {
+    const s = await this.source(tenantId, idOrName);
+    const { secret, ...rest } = patch;
+    const next: SourceRow = { ...s, ...rest };
+    if (secret !== undefined)
+      next.secretSealed = secret === null ? null : this.options.secrets.seal(secret, secretContext(tenantId, s.id));
+    this.connector(next, secret ?? this.secretOf(s));
+    // A new connection starts over: the next sync is a full one.
+    const cursor = patch.config !== undefined ? { cursor: null } : {};
+    await this.repo.updateSource(
+      tenantId,
+      s.id,
+      { ...rest, ...cursor, ...(secret !== undefined && { secretSealed: next.secretSealed }) },
+      this.ctx.clock.now(),
+    );
+    await this.changed(tenantId, s.id);
+    return this.source(tenantId, s.id);
+  }
+
+  async deleteSource(tenantId: string, idOrName: string): Promise<void> {
+    const s = await this.source(tenantId, idOrName);
+    await this.repo.deleteSource(tenantId, s.id);
+    await this.changed(tenantId, s.id);
+  }
+
+  /** The connector of a source; bad settings are PARLEY_ERR_VALIDATION (they never reach the store). */
+  private connector(s: SourceRow, secret: string | null): DirectorySource {
+    try {
+      return this.options.connect(s, secret);
+    } catch (err) {
+      throw invalid('config', (err as Error).message);
+    }
+  }
+
+  private secretOf(s: SourceRow): string | null {
+    return s.secretSealed && this.options.secrets.open(s.secretSealed, secretContext(s.tenantId, s.id));
+  }
+
+  /** Checks the source's connection and credentials; throws PARLEY_ERR_VALIDATION with the reason. */
+  async test(tenantId: string, idOrName: string): Promise<void> {
+    const s = await this.source(tenantId, idOrName);
+    try {
+      await this.connector(s, this.secretOf(s)).test(AbortSignal.timeout(30_000));
+    } catch (err) {
+      throw invalid('source', (err as Error).message);
+    }
+  }
+
+  // Sync ------------------------------------------------------------------------------------------
+
+  /**
+   * Syncs a source into the store and the indexes: incremental when the source has a cursor and
+   * `full` is not asked, else everything (then what was not delivered is removed). A failing
+   * source keeps its last good contacts and gets state `error` with the message.
+   */
+  async sync(
+    tenantId: string,
+    idOrName: string,
+    options: { full?: boolean; onProgress?: (p: SyncProgress) => void; contacts?: DirectorySource } = {},
+  ): Promise<SyncSummary> {
+    return (await this.startSync(tenantId, idOrName, options)).done;
+  }
+
+  /**
+   * Marks the source as syncing (PARLEY_ERR_CONFLICT if a sync of it runs anywhere in the
+   * cluster) and starts the sync; `done` settles with its outcome. `contacts` replaces the
+   * source's connector for this run (an uploaded file).
+   */
+  async startSync(
+    tenantId: string,
+    idOrName: string,
+    options: { full?: boolean; onProgress?: (p: SyncProgress) => void; contacts?: DirectorySource } = {},
+  ): Promise<{ done: Promise<SyncSummary> }> {
+    const s = await this.source(tenantId, idOrName);
+    if (!(await this.repo.claimSync(tenantId, s.id, this.ctx.clock.now(), SYNC_STALE_MS))) {
+      throw conflict(`directory source ${s.name} is being synced already`);
+    }
+    return { done: this.runSync(s, options) };
+  }
+
+  private async runSync(
+    s: SourceRow,
+    options: { full?: boolean; onProgress?: (p: SyncProgress) => void; contacts?: DirectorySource },
+  ): Promise<SyncSummary> {
+    const { tenantId } = s;
+    const started = this.ctx.clock.now();
+    const log = this.ctx.log.child({ tenantId, source: s.name });
+    const plan = await this.plan(tenantId);
+    const report: SyncReport = { invalidNumbers: [], skippedRows: [] };
+    let invalidCount = 0;
+    let upserted = 0;
+    let lastProgressWrite = 0;
+    const connector = options.contacts ?? this.connector(s, this.secretOf(s));
+    const cursor = options.full || options.contacts ? null : s.cursor;
+    const controller = new AbortController();
+    try {
+      const gen = connector.sync({
+        cursor,
+        signal: controller.signal,
+        log,
+        progress: (done, total) => {
+          options.onProgress?.({ done, total });
+          const now = this.ctx.clock.now();
+          if (now - lastProgressWrite >= 1000) {
+            lastProgressWrite = now;
+            void this.repo
+              .updateSource(tenantId, s.id, { progress: { done, total } }, now)
+              .catch((err) => log.warn({ err }, 'could not record sync progress'));
+          }
+        },
+      });
+      let step = await gen.next();
+      while (!step.done) {
+        const stored = step.value.map((c) => {
+          const { contact, invalid } = normalizeContact(c, plan);
+          for (const i of invalid) {
+            invalidCount++;
+            if (report.invalidNumbers.length < REPORT_MAX)
+              report.invalidNumbers.push({ externalId: c.externalId, ...i });
+          }
+          return contact;
+        });
+        await this.repo.upsertEntries(tenantId, s.id, stored, started);
+        upserted += stored.length;
+        step = await gen.next();
+      }
+      const outcome = step.value;
+      const skipped = (connector as { skippedRows?: { line: number; reason: string }[] }).skippedRows ?? [];
+      report.skippedRows = skipped.slice(0, REPORT_MAX);
+      let removed = 0;
+      if (outcome.full) removed += await this.repo.deleteUnseen(tenantId, s.id, started);
+      if (outcome.deleted?.length) removed += await this.repo.deleteEntries(tenantId, s.id, outcome.deleted);
+      const entries = await this.repo.countEntries(tenantId, s.id);
+      const finished = this.ctx.clock.now();
+      await this.repo.updateSource(
+        tenantId,
+        s.id,
+        {
+          state: 'ok',
+          cursor: outcome.cursor,
+          entries,
+          invalidNumbers: invalidCount,
+          lastSyncAt: finished,
+          ...(outcome.full && { lastFullSyncAt: finished }),
+          lastError: null,
+          report,
+          progress: null,
+        },
+        finished,
+      );
+      await this.changed(tenantId, s.id);
+      const summary: SyncSummary = {
+        source: s.name,
+        full: outcome.full,
+        entries,
+        upserted,
+        removed,
+        invalidNumbers: invalidCount,
+        skippedRows: skipped.length,
+        ms: finished - started,
+      };
+      log.info(summary, 'directory source synced');
+      return summary;
+    } catch (err) {
+      controller.abort();
+      const message = (err as Error).message;
+      log.warn({ err }, 'directory sync failed; the last good contacts stay');
+      await this.repo.updateSource(
+        tenantId,
+        s.id,
+        { state: 'error', lastError: message, progress: null },
+        this.ctx.clock.now(),
+      );
+      if (upserted > 0) await this.changed(tenantId, s.id);
+      throw invalid('source', message);
+    }
+  }
+
+  /** Sources whose schedule says a sync is due (run by the node holding the directory-sync lease). */
+  async syncDue(): Promise<void> {
+    const now = this.ctx.clock.now();
+    for (const tenant of await this.ctx.store.repos.tenants.list()) {
+      for (const s of await this.repo.sources(tenant.id)) {
+        if (s.scheduleSeconds === null || s.state === 'syncing') continue;
+        if (s.lastSyncAt !== null && now - s.lastSyncAt < s.scheduleSeconds * 1000) continue;
+        await this.sync(tenant.id, s.id).catch(() => undefined);
+      }
+    }
+  }
+
+  // Index -----------------------------------------------------------------------------------------
+
+  /** Tells every node (this one included) that a source's contacts changed. */
+  private async changed(tenantId: string, sourceId: string): Promise<void> {
+    await this.ctx.bus.publish('directory.changed', { tenantId, sourceId });
+  }
+
+  /** Reloads one source of a tenant's index from the store (on `directory.changed`). */
+  async reload(tenantId: string, sourceId: string): Promise<void> {
+    const loading = this.indexes.get(tenantId);
+    if (!loading) return;
+    const index = await loading;
+    await this.loadMeta(tenantId);
+    index.removeSource(sourceId);
+    if (sourceId === USERS_SOURCE) await this.loadUsers(tenantId, index);
+    else for await (const page of this.repo.entries(tenantId, sourceId)) for (const c of page) index.put(sourceId, c);
+    this.cache.delete(tenantId);
+  }
+
+  /** A user was added, changed or removed: their entry in the users source follows. */
+  async userChanged(tenantId: string, userId: string): Promise<void> {
+    const loading = this.indexes.get(tenantId);
+    if (!loading) return;
+    const index = await loading;
+    const user = await this.ctx.store.repos.users.get(tenantId, userId);
+    if (user && user.disabledAt === null) index.put(USERS_SOURCE, userContact(user, await this.plan(tenantId)));
+    else index.remove(USERS_SOURCE, userId);
+    this.cache.delete(tenantId);
+  }
+
+  forget(tenantId: string): void {
+    this.indexes.delete(tenantId);
+    this.meta.delete(tenantId);
+    this.cache.delete(tenantId);
+  }
+
+  /** The tenant's index, built from the store on first use. */
+  index(tenantId: string): Promise<TenantIndex> {
+    let loading = this.indexes.get(tenantId);
+    if (!loading) {
+      loading = this.build(tenantId);
+      this.indexes.set(tenantId, loading);
+      loading.catch(() => this.indexes.delete(tenantId));
+    }
+    return loading;
+  }
+
+  private async build(tenantId: string): Promise<TenantIndex> {
+    const started = Date.now();
+    const index = new TenantIndex();
+    await this.loadUsers(tenantId, index);
+    for (const s of await this.loadMeta(tenantId)) {
+      for await (const page of this.repo.entries(tenantId, s.id)) for (const c of page) index.put(s.id, c);
+    }
+    this.ctx.log.info({ tenantId, contacts: index.size, ms: Date.now() - started }, 'directory index built');
+    return index;
+  }
+
+  private async loadMeta(tenantId: string): Promise<SourceRow[]> {
+    const rows = await this.repo.sources(tenantId);
+    const meta = new Map<string, SourceMeta>([[USERS_SOURCE, { name: USERS_SOURCE, priority: -1, visibleTo: null }]]);
+    for (const s of rows) meta.set(s.id, { name: s.name, priority: s.priority, visibleTo: s.visibleTo });
+    this.meta.set(tenantId, meta);
+    return rows;
+  }
+
+  private async loadUsers(tenantId: string, index: TenantIndex) {
+    const plan = await this.plan(tenantId);
+    for (let offset = 0; ; offset += 500) {
+      const users = await this.ctx.store.repos.users.list(tenantId, { limit: 500, offset });
+      for (const u of users) if (u.disabledAt === null) index.put(USERS_SOURCE, userContact(u, plan));
+      if (users.length < 500) break;
+    }
+  }
+
+  // Lookup and search -----------------------------------------------------------------------------
+
+  /**
+   * Reverse lookup: the contacts behind a number, best first (exact, then the company by its
+   * switchboard or block, then PBX base numbers the number extends). Invalid numbers are
+   * PARLEY_ERR_VALIDATION with the reason.
+   */
+  async lookup(tenantId: string, number: string, viewer: Viewer | null): Promise<LookupResult> {
+    const plan = await this.plan(tenantId);
+    const n = normalize(number, plan);
+    if (!n.ok) throw invalid('number', n.reason);
+    const cacheKey = `${viewer?.userId ?? ''} ${n.e164}`;
+    const cached = this.cache.get(tenantId)?.get(cacheKey);
+    if (cached) return cached;
+    const index = await this.index(tenantId);
+    const meta = this.meta.get(tenantId) ?? new Map();
+    const found = [...index.lookup(n.e164), ...(await this.liveHits(tenantId, { e164: n.e164, raw: number }, plan))];
+    const hits = withSamePeople(index, found).filter((h) => visible(meta.get(h.entry.sourceId), viewer));
+    const result: LookupResult = { number: n.e164, kind: n.kind, candidates: rank(hits, meta) };
+    const tenantCache = this.cache.get(tenantId) ?? new Map<string, LookupResult>();
+    this.cache.set(tenantId, tenantCache);
+    if (tenantCache.size >= CACHE_MAX) tenantCache.clear();
+    tenantCache.set(cacheKey, result);
+    return result;
+  }
+
+  /**
+   * Sources that cannot be replicated (a CRM with a per-number query) are asked live, all at once,
+   * each for at most LIVE_TIMEOUT_MS; one that fails or is slow is logged and left out.
+   */
+  private async liveHits(tenantId: string, number: { e164: string; raw: string }, plan: NumberingPlan): Promise<Hit[]> {
+    const live = (await this.repo.sources(tenantId))
+      .map((s) => ({ s, connector: this.connector(s, this.secretOf(s)) }))
+      .filter(({ connector }) => typeof connector.lookup === 'function');
+    const answers = await Promise.all(
+      live.map(async ({ s, connector }) => {
+        try {
+          const found = (await connector.lookup?.(number, AbortSignal.timeout(LIVE_TIMEOUT_MS))) ?? [];
+          return found.map(
+            (c): Hit => ({
+              entry: { sourceId: s.id, contact: normalizeContact(c, plan).contact },
+              match: 'exact',
+              number: number.e164,
+              stripped: 0,
+            }),
+          );
+        } catch (err) {
+          this.ctx.log.warn({ err, tenantId, source: s.name }, 'live directory lookup failed');
+          return [];
+        }
+      }),
+    );
+    return answers.flat();
+  }
+
+  /** For telephony: the best name for a caller's number, or null (cached, invalidated on sync). */
+  async resolve(tenantId: string, number: string): Promise<Candidate | null> {
+    try {
+      return (await this.lookup(tenantId, number, null)).candidates[0] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Typeahead over names, companies, e-mail addresses and number fragments. */
+  async search(tenantId: string, query: string, viewer: Viewer | null, limit = 20): Promise<Candidate[]> {
+    const index = await this.index(tenantId);
+    const meta = this.meta.get(tenantId) ?? new Map();
+    const terms = words(query);
+    const found = index.search(query, limit).filter((e) => visible(meta.get(e.sourceId), viewer));
+    const scored = found.map((entry) => ({ entry, score: searchScore(entry, terms) }));
+    return merge(
+      scored.map((s) => ({
+        entry: s.entry,
+        match: 'search' as const,
+        score: s.score,
+        matched: null,
+        uncertain: false,
+      })),
+      meta,
+    ).slice(0, limit);
+  }
+}
+
+/** A user as a contact of the users source. */
+function userContact(u: User, plan: NumberingPlan): StoredContact {
+  return {
+    externalId: u.id,
+    name: u.displayName,
+    givenName: null,
+    surname: null,
+    company: null,
+    department: null,
+    title: null,
+    email: u.email,
+    url: null,
+    address: addressOf(u),
+    numbers: u.numbers.map((raw) => normalizeNumber('work', raw, plan).number),
+  };
+}
+
+function normalizeNumber(type: ContactNumber['type'], raw: string, plan: NumberingPlan) {
+  const n = normalize(raw, plan);
+  // Written as `+49 711 1234-0`: the switchboard of a block of extensions.
+  const number: ContactNumber = { type, raw, e164: n.ok ? n.e164 : null, ...(n.ok && n.blockBase && { block: true }) };
+  return { number, reason: n.ok ? null : n.reason };
+}
+
+/** Normalizes a source's contact; numbers that cannot be understood are kept (raw) and reported. */
+export function normalizeContact(
+  c: SourceContact,
+  plan: NumberingPlan,
+): { contact: StoredContact; invalid: { raw: string; reason: string }[] } {
+  const invalidNumbers: { raw: string; reason: string }[] = [];
+  const numbers = c.numbers.map(({ type, raw }) => {
+    const { number, reason } = normalizeNumber(type, raw, plan);
+    if (reason !== null) invalidNumbers.push({ raw, reason });
+    return number;
+  });
+  const name = c.name ?? ([c.givenName, c.surname].filter(Boolean).join(' ') || null);
+  return { contact: { ...c, name, numbers }, invalid: invalidNumbers };
+}
+
+/** Adds, for each exact hit with an e-mail address, the same person from other sources (to fill fields). */
+function withSamePeople(index: TenantIndex, hits: Hit[]): Hit[] {
+  const seen = new Set(hits.map((h) => h.entry));
+  const more: Hit[] = [];
+  for (const h of hits) {
+    if (h.match !== 'exact' || !h.entry.contact.email) continue;
+    for (const entry of index.sameEmail(h.entry.contact.email)) {
+      if (seen.has(entry)) continue;
+      seen.add(entry);
+      more.push({ ...h, entry });
+    }
+  }
+  return [...hits, ...more];
+}
+
+function visible(meta: SourceMeta | undefined, viewer: Viewer | null): boolean {
+  if (!meta) return false;
+  const v = meta.visibleTo;
+  if (!v || viewer === null) return true;
+  return (v.roles?.includes(viewer.role) ?? false) || (v.users?.includes(viewer.userId) ?? false);
+}
+
+const baseScore = (h: Hit) =>
+  h.match === 'exact'
+    ? 100
+    : h.match === 'company'
+      ? h.stripped === 0
+        ? 75
+        : 90 - 10 * h.stripped
+      : Math.max(10, 50 - h.stripped);
+
+function rank(hits: Hit[], meta: Map<string, SourceMeta>): Candidate[] {
+  return merge(
+    hits.map((h) => ({
+      entry: h.entry,
+      match: h.match,
+      score: baseScore(h),
+      matched: h.number,
+      uncertain: h.match !== 'exact',
+    })),
+    meta,
+  );
+}
+
+interface Scored {
+  entry: IndexedContact;
+  match: MatchKind | 'search';
+  score: number;
+  matched: string | null;
+  uncertain: boolean;
+}
+
+/**
+ * One candidate per person (the same e-mail, or the same name with the same number, in several
+ * sources) and, for company matches, one per company; the more important source wins per field.
+ * Best first: score, then source priority, then name.
+ */
+function merge(scored: Scored[], meta: Map<string, SourceMeta>): Candidate[] {
+  const priority = (s: Scored) => meta.get(s.entry.sourceId)?.priority ?? 1000;
+  const groups = new Map<string, Scored[]>();
+  for (const s of scored) {
+    const c = s.entry.contact;
+    const k =
+      s.match === 'company' || s.match === 'prefix'
+        ? `${s.match} ${(c.company ?? c.name ?? '').toLocaleLowerCase('de')}`
+        : c.email
+          ? `email ${c.email.toLowerCase()}`
+          : `name ${(c.name ?? '').toLocaleLowerCase('de')} ${s.matched ?? c.externalId}`;
+    const list = groups.get(k);
+    if (list) list.push(s);
+    else groups.set(k, [s]);
+  }
+  const out: Candidate[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => b.score - a.score || priority(a) - priority(b));
+    const best = group[0] as Scored;
+    const field = <K extends keyof StoredContact>(k: K) =>
+      (group.map((g) => g.entry.contact[k]).find((v) => v !== null && v !== undefined && v !== '') ?? null) as
+        | StoredContact[K]
+        | null;
+    const company = field('company');
+    const name = best.match === 'company' ? (company ?? field('name')) : field('name');
+    const numbers = new Map<string, ContactNumber>();
+    for (const g of group)
+      for (const n of g.entry.contact.numbers) numbers.set(n.e164 ?? n.raw, numbers.get(n.e164 ?? n.raw) ?? n);
+    const sources = [...new Set(group.map((g) => meta.get(g.entry.sourceId)?.name ?? g.entry.sourceId))];
+    out.push({
+      name,
+      display: best.uncertain ? `~${company ?? name ?? ''}` : (name ?? company ?? ''),
+      company,
+      department: best.match === 'company' ? null : field('department'),
+      title: best.match === 'company' ? null : field('title'),
+      email: best.match === 'company' ? null : field('email'),
+      url: field('url'),
+      address: group.map((g) => g.entry.contact.address).find(Boolean) ?? null,
+      numbers: [...numbers.values()],
+      match: best.match,
+      score: best.score,
+      uncertain: best.uncertain,
+      matched: best.matched,
+      source: sources[0] as string,
+      sources,
+    });
+  }
+  const prio = new Map(out.map((c) => [c, Math.min(...c.sources.map((n) => priorityByName(meta, n)))]));
+  return out.sort(
+    (a, b) =>
+      b.score - a.score ||
+      (prio.get(a) ?? 0) - (prio.get(b) ?? 0) ||
+      (a.display ?? '').localeCompare(b.display ?? '', 'de'),
+  );
+}
+
+function priorityByName(meta: Map<string, SourceMeta>, name: string): number {
+  for (const m of meta.values()) if (m.name === name) return m.priority;
+  return 1000;
+}
+
+/** Typeahead ranking: whole words of the name beat prefixes, names beat companies and the rest. */
+function searchScore(entry: IndexedContact, terms: string[]): number {
+  const c = entry.contact;
+  const name = words(c.name);
+  const company = words(c.company);
+  let score = 0;
+  for (const t of terms) {
+    if (name.includes(t)) score += 30;
+    else if (name.some((w) => w.startsWith(t))) score += 20;
+    else if (company.some((w) => w.startsWith(t))) score += 10;
+    else score += 5;
+  }
+  return Math.min(100, score);
+}

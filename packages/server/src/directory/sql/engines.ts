@@ -1,0 +1,482 @@
+// One read-only session per sync on PostgreSQL, MariaDB/MySQL or SQLite: the rows come through a
+// server-side cursor (PostgreSQL DECLARE/FETCH), a paused result stream (mysql2) or a statement
+// iterator (better-sqlite3), a batch at a time, every value as text.
+import type { Dialect, Statement } from './statement.js';
+
+export class SqlSourceError extends Error {
+  override name = 'SqlSourceError';
+}
+
+/** Where the rows live, parsed from the source's URL. */
+export type SqlTarget =
+  | {
+      dialect: 'postgres' | 'mysql';
+      host: string;
+      port: number;
+      user: string | null;
+      database: string | null;
+      /** A password written into the URL (the sealed secret wins). */
+      password: string | null;
+      ssl: false | { rejectUnauthorized: boolean };
+      /** For messages: "PostgreSQL at db:5432/crm". */
+      label: string;
+    }
+  | { dialect: 'sqlite'; path: string; label: string };
+
+/** A row: the values of the columns in order, as text (null stays null). */
+export type SqlRow = (string | null)[];
+
+export interface SqlRows {
+  columns: string[];
+  /** The next rows, at most the batch size; an empty array at the end. */
+  next(): Promise<SqlRow[]>;
+}
+
+export interface SqlSession {
+  /** Runs the statement and returns its columns and a reader of its rows. */
+  query(statement: Statement, batchSize: number): Promise<SqlRows>;
+  /** Ends the read-only transaction and the connection after a complete read. */
+  close(): Promise<void>;
+  /** Drops the connection at once (abort, timeout, a reader that stopped early). */
+  destroy(): void;
+}
+
+const ENGINE_NAMES = { postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL', sqlite: 'SQLite' } as const;
+
+/** Parses `postgres://user@host:port/db?sslmode=…`, `mysql://…`/`mariadb://…` or `sqlite:PATH`. */
+export function parseTarget(url: string): SqlTarget {
+  if (url.startsWith('sqlite:')) {
+    let path = url.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2); // sqlite:///abs/path and sqlite://rel/path
+    if (!path) throw new SqlSourceError('url: sqlite: needs a file path (sqlite:/var/lib/crm.db)');
+    return { dialect: 'sqlite', path, label: `SQLite ${path}` };
+  }
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new SqlSourceError('url: not a database URL (postgres://…, mysql://…, mariadb://… or sqlite:PATH)');
+  }
+  const scheme = u.protocol.slice(0, -1);
+  const dialect: Dialect | null =
+    scheme === 'postgres' || scheme === 'postgresql'
+      ? 'postgres'
+      : scheme === 'mysql' || scheme === 'mariadb'
+        ? 'mysql'
+        : null;
+  if (!dialect) throw new SqlSourceError(`url: unsupported database ${scheme} (postgres, mysql, mariadb or sqlite)`);
+  const host = (u.searchParams.get('host') ?? decodeURIComponent(u.hostname).replace(/^\[(.*)\]$/, '$1')) || '';
+  if (!host) throw new SqlSourceError('url: no host');
+  const port = u.port ? Number(u.port) : dialect === 'postgres' ? 5432 : 3306;
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || null;
+  const mode = (u.searchParams.get('sslmode') ?? u.searchParams.get('ssl') ?? 'disable').toLowerCase();
+  let ssl: false | { rejectUnauthorized: boolean };
+  if (mode === 'disable' || mode === 'false' || mode === 'off') ssl = false;
+  else if (mode === 'require' || mode === 'prefer') ssl = { rejectUnauthorized: false };
+  else if (mode === 'verify-ca' || mode === 'verify-full' || mode === 'true' || mode === 'on') {
+    ssl = { rejectUnauthorized: true };
+  } else throw new SqlSourceError(`url: unknown sslmode ${mode} (disable, require, verify-full)`);
+  return {
+    dialect,
+    host,
+    port,
+    user: u.username ? decodeURIComponent(u.username) : null,
+    database,
+    password: u.password ? decodeURIComponent(u.password) : null,
+    ssl,
+    label: `${ENGINE_NAMES[dialect]} at ${host}:${port}${database ? `/${database}` : ''}`,
+  };
+}
+
+/** The URL with any password in it replaced, for logs and messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+export async function connect(target: SqlTarget, password: string | null, timeoutMs: number): Promise<SqlSession> {
+  switch (target.dialect) {
+    case 'postgres':
+      return connectPostgres(target, password, timeoutMs);
+    case 'mysql':
+      return connectMysql(target, password, timeoutMs);
+    case 'sqlite':
+      return connectSqlite(target, timeoutMs);
+  }
+}
+
+/** A value as text: numbers, big integers, bytes (UTF-8) and dates the way a CRM shows them. */
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+// PostgreSQL ---------------------------------------------------------------------------------------
+
+const DECLARE = 'declare parley_directory no scroll cursor for ';
+
+type NetTarget = Extract<SqlTarget, { dialect: 'postgres' | 'mysql' }>;
+
+async function connectPostgres(target: NetTarget, password: string | null, timeoutMs: number): Promise<SqlSession> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    ...(target.user !== null && { user: target.user }),
+    ...(target.database !== null && { database: target.database }),
+    ...((password ?? target.password) !== null && { password: password ?? target.password ?? '' }),
+    ssl: target.ssl,
+    connectionTimeoutMillis: timeoutMs,
+    application_name: 'parley-directory',
+  });
+  // A dropped connection reports here too; the pending call rejects with it already.
+  client.on('error', () => undefined);
+  const fail = (err: unknown, statement?: Statement) => postgresError(err, target, timeoutMs, statement);
+  try {
+    await client.connect();
+  } catch (err) {
+    void client.end().catch(() => undefined);
+    throw postgresError(err, target, timeoutMs, undefined, true);
+  }
+  // Every value as text: ids, numbers and cursors come back exactly as the database writes them.
+  const types = { getTypeParser: () => (v: string) => v } as unknown as import('pg').CustomTypesConfig;
+  let open = true;
+  const end = () => {
+    if (!open) return;
+    open = false;
+    void client.end().catch(() => undefined);
+  };
+  try {
+    // PostgreSQL 14+ then notices within a second that a dropped client is gone (abort, timeout)
+    // and stops its query, instead of running it to the end; older servers do not know it.
+    await client.query('set client_connection_check_interval = 1000').catch(() => undefined);
+    await client.query('begin transaction isolation level repeatable read read only');
+    await client.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    await client.query("set local time zone 'UTC'");
+  } catch (err) {
+    end();
+    throw fail(err);
+  }
+  return {
+    async query(statement, batchSize) {
+      const fetchBatch = async () => {
+        try {
+          const r = await client.query<SqlRow>({
+            text: `fetch forward ${batchSize} from parley_directory`,
+            rowMode: 'array',
+            types,
+          });
+          return { columns: r.fields.map((f) => f.name), rows: r.rows };
+        } catch (err) {
+          throw fail(err, statement);
+        }
+      };
+      try {
+        await client.query(`${DECLARE}${statement.text}`, statement.params);
+      } catch (err) {
+        throw fail(err, statement);
+      }
+      // The first FETCH tells the columns (even when there are no rows).
+      const first = await fetchBatch();
+      let pending: SqlRow[] | null = first.rows;
+      return {
+        columns: first.columns,
+        async next() {
+          if (pending) {
+            const rows = pending;
+            pending = null;
+            return rows;
+          }
+          return (await fetchBatch()).rows;
+        },
+      };
+    },
+    async close() {
+      if (!open) return;
+      try {
+        await client.query('commit');
+      } finally {
+        open = false;
+        await client.end().catch(() => undefined);
+      }
+    },
+    destroy: end,
+  };
+}
+
+function postgresError(
+  err: unknown,
+  target: NetTarget,
+  timeoutMs: number,
+  statement?: Statement,
+  connecting = false,
+): SqlSourceError {
+  if (err instanceof SqlSourceError) return err;
+  const e = err as Error & { code?: string; position?: string };
+  const where = target.label;
+  const user = target.user ?? process.env.USER ?? '';
+  const network = networkError(e.code, target);
+  if (network) return network;
+  switch (e.code) {
+    case '28P01':
+      return new SqlSourceError(`${where}: authentication failed for user "${user}" (wrong password?)`);
+    case '28000':
+      return new SqlSourceError(`${where}: access denied for user "${user}": ${e.message}`);
+    case '3D000':
+      return new SqlSourceError(`${where}: ${e.message}`);
+    case '42601':
+      return new SqlSourceError(`the query has a syntax error: ${e.message}${near(statement, e.position)}`);
+    case '57014':
+      return new SqlSourceError(`the query took longer than ${timeoutMs} ms and was cancelled`);
+    case '25006':
+      return new SqlSourceError(`the query tries to write; a directory source only reads (${e.message})`);
+  }
+  if (/timeout/i.test(e.message) && /connect/i.test(e.message)) {
+    return new SqlSourceError(`cannot connect to ${where}: no answer within ${timeoutMs} ms`);
+  }
+  if (/password must be a string|no password/i.test(e.message)) {
+    return new SqlSourceError(`${where} asks for a password and none is set`);
+  }
+  if (connecting) return new SqlSourceError(`cannot connect to ${where}: ${e.message}`);
+  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return new SqlSourceError(`the query failed: ${e.message}`);
+  return new SqlSourceError(`${where}: ${e.message}`);
+}
+
+/** ` (near "…")`: the statement's text at the error's 1-based position in the DECLARE. */
+function near(statement: Statement | undefined, position: string | undefined): string {
+  const offset = Number(position) - 1 - DECLARE.length;
+  if (!statement || !Number.isInteger(offset) || offset < 0 || offset >= statement.text.length) return '';
+  const snippet = statement.text
+    .slice(offset, offset + 30)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return snippet ? ` (near "${snippet}")` : '';
+}
+
+// MariaDB / MySQL ----------------------------------------------------------------------------------
+
+async function connectMysql(target: NetTarget, password: string | null, timeoutMs: number): Promise<SqlSession> {
+  const { default: mysql } = await import('mysql2');
+  const options: import('mysql2').ConnectionOptions = {
+    host: target.host,
+    port: target.port,
+    user: target.user ?? '',
+    password: password ?? target.password ?? '',
+    ...(target.database !== null && { database: target.database }),
+    ...(target.ssl && { ssl: target.ssl }),
+    connectTimeout: timeoutMs,
+    // Values as the server writes them: dates as text, big integers and decimals as strings.
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    charset: 'utf8mb4',
+  };
+  const conn = mysql.createConnection(options);
+  conn.on('error', () => undefined);
+  const fail = (err: unknown) => mysqlError(err, target, timeoutMs);
+  const run = (sql: string) =>
+    new Promise<void>((resolve, reject) => conn.query(sql, (err) => (err ? reject(fail(err)) : resolve())));
+  let open = true;
+  let reading = false;
+  const destroy = () => {
+    if (!open) return;
+    open = false;
+    conn.destroy();
+    // The server would run a query of a dropped connection to its end (or until it blocks on the
+    // socket): stop it from a second connection, best effort.
+    if (reading && conn.threadId !== null) {
+      const killer = mysql.createConnection({ ...options, connectTimeout: Math.min(timeoutMs, 5000) });
+      killer.on('error', () => undefined);
+      killer.query(`kill query ${Number(conn.threadId)}`, () => killer.end(() => undefined));
+    }
+  };
+  try {
+    await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    destroy();
+    throw fail(err);
+  }
+  try {
+    // TIMESTAMP columns in UTC, so cursors compare the same on every connection.
+    await run("set time_zone = '+00:00'");
+    await run('start transaction read only');
+  } catch (err) {
+    destroy();
+    throw err;
+  }
+  return {
+    async query(statement, batchSize) {
+      // A prepared statement: the cursor travels as a bound parameter, not in the SQL text.
+      const command = conn.execute({ sql: statement.text, rowsAsArray: true }, statement.params);
+      // The stream takes the rows from the start (it pauses the socket beyond one batch); the
+      // iterator below sees its error, this listener only keeps an unread one from being thrown.
+      const stream = command.stream({ highWaterMark: batchSize });
+      reading = true;
+      stream.on('error', () => undefined);
+      stream.once('close', () => {
+        reading = false;
+      });
+      const columns = await new Promise<string[]>((resolve, reject) => {
+        stream.once('fields', (fields: { name: string }[] | undefined) => resolve((fields ?? []).map((f) => f.name)));
+        stream.once('error', (err: Error) => reject(fail(err)));
+        stream.once('close', () => resolve([]));
+      });
+      const rows = stream[Symbol.asyncIterator]();
+      let ended = false;
+      return {
+        columns,
+        async next() {
+          const batch: SqlRow[] = [];
+          try {
+            while (!ended && batch.length < batchSize) {
+              const step = await rows.next();
+              if (step.done) ended = true;
+              else batch.push((step.value as unknown[]).map(text));
+            }
+          } catch (err) {
+            throw fail(err);
+          }
+          return batch;
+        },
+      };
+    },
+    async close() {
+      if (!open) return;
+      try {
+        await run('commit');
+      } finally {
+        open = false;
+        await new Promise<void>((resolve) => conn.end(() => resolve()));
+      }
+    },
+    destroy,
+  };
+}
+
+/** What both network engines report alike: the server cannot be reached. */
+function networkError(code: string | undefined, target: NetTarget): SqlSourceError | undefined {
+  const where = target.label;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new SqlSourceError(`cannot connect to ${where}: connection refused`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new SqlSourceError(`cannot connect to ${where}: unknown host ${target.host}`);
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new SqlSourceError(`cannot connect to ${where}: ${code}`);
+    default:
+      return undefined;
+  }
+}
+
+function mysqlError(err: unknown, target: NetTarget, timeoutMs: number): SqlSourceError {
+  if (err instanceof SqlSourceError) return err;
+  const e = err as Error & { code?: string; sqlMessage?: string };
+  const where = target.label;
+  const message = e.sqlMessage ?? e.message;
+  if (e.code === 'ETIMEDOUT') return new SqlSourceError(`cannot connect to ${where}: no answer within ${timeoutMs} ms`);
+  const network = networkError(e.code, target);
+  if (network) return network;
+  switch (e.code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+      return new SqlSourceError(
+        `${where}: authentication failed for user "${target.user ?? ''}" (wrong password?): ${message}`,
+      );
+    case 'ER_DBACCESS_DENIED_ERROR':
+    case 'ER_BAD_DB_ERROR':
+    case 'ER_HOST_NOT_PRIVILEGED':
+      return new SqlSourceError(`${where}: ${message}`);
+    case 'ER_PARSE_ERROR':
+      return new SqlSourceError(`the query has a syntax error: ${message}`);
+    case 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION':
+      return new SqlSourceError(`the query tries to write; a directory source only reads (${message})`);
+    case 'PROTOCOL_CONNECTION_LOST':
+      return new SqlSourceError(`${where} closed the connection`);
+  }
+  if (e.code?.startsWith('ER_')) return new SqlSourceError(`the query failed: ${message}`);
+  return new SqlSourceError(`${where}: ${message}`);
+}
+
+// SQLite --------------------------------------------------------------------------------------------
+
+async function connectSqlite(
+  target: Extract<SqlTarget, { dialect: 'sqlite' }>,
+  timeoutMs: number,
+): Promise<SqlSession> {
+  const { default: Database } = await import('better-sqlite3');
+  let db: import('better-sqlite3').Database;
+  try {
+    // Read-only at the connection: the query cannot change the file whatever it says.
+    db = new Database(target.path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
+    // A file that is no database fails here rather than at the query.
+    db.pragma('schema_version');
+  } catch (err) {
+    throw sqliteError(err, target);
+  }
+  let iterator: IterableIterator<unknown[]> | null = null;
+  const shut = () => {
+    iterator?.return?.();
+    iterator = null;
+    if (db.open) db.close();
+  };
+  return {
+    async query(statement, batchSize) {
+      let columns: string[];
+      try {
+        const stmt = db.prepare(statement.text);
+        if (!stmt.reader) throw new SqlSourceError('the query returns no rows; a directory source needs a SELECT');
+        stmt.raw(true).safeIntegers(true);
+        columns = stmt.columns().map((c) => c.name);
+        // Integer-looking cursors bind as numbers, so they compare with INTEGER columns of any affinity.
+        const params = statement.params.map((p) => (p !== null && /^-?\d{1,15}$/.test(p) ? Number(p) : p));
+        iterator = stmt.iterate(...params) as IterableIterator<unknown[]>;
+      } catch (err) {
+        throw sqliteError(err, target);
+      }
+      return {
+        columns,
+        async next() {
+          const batch: SqlRow[] = [];
+          try {
+            while (iterator && batch.length < batchSize) {
+              const step = iterator.next();
+              if (step.done) {
+                iterator = null;
+                break;
+              }
+              batch.push(step.value.map(text));
+            }
+          } catch (err) {
+            throw sqliteError(err, target);
+          }
+          return batch;
+        },
+      };
+    },
+    async close() {
+      shut();
+    },
+    destroy: shut,
+  };
+}
+
+function sqliteError(err: unknown, target: Extract<SqlTarget, { dialect: 'sqlite' }>): SqlSourceError {
+  if (err instanceof SqlSourceError) return err;
+  const e = err as Error & { code?: string };
+  if (e.code === 'SQLITE_CANTOPEN' || /does not exist/.test(e.message)) {
+    return new SqlSourceError(`cannot open SQLite database ${target.path}: ${e.message}`);
+  }
+  if (e.code === 'SQLITE_NOTADB') return new SqlSourceError(`${target.path} is not an SQLite database`);
+  if (e.code === 'SQLITE_READONLY') {
+    return new SqlSourceError(`the query tries to write; a directory source only reads (${e.message})`);
+  }
+  if (/syntax error|incomplete input|unrecognized token/.test(e.message)) {
+    return new SqlSourceError(`the query has a syntax error: ${e.message}`);
+  }
+  return new SqlSourceError(`the query failed: ${e.message}`);
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { DirectorySource, RouteOutput } from '@parley/api';
+import { assertError, call, sleep } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const phonebook = [
+  'Name;Firma;E-Mail;Telefon;Mobiltelefon',
+  'Anna Berger;Muster GmbH;anna@muster.example;+49 711 123456-12;0151 23456789',
+  'Zentrale;Muster GmbH;;+49 711 123456-0;',
+  'Kaputt;zu;viele;Felder;hier;ja',
+  'Hotline;Service AG;;+49 800 1234567;',
+  'Otto Ohne;;;+999 123 4567;',
+].join('\r\n');
+
+const crm = ['Name;Firma;E-Mail;Telefon;Position', 'Anna Berger;Muster GmbH;anna@muster.example;;Einkauf'].join('\n');
+
+describe('directory over HTTP: sources, import, reverse lookup, typeahead', () => {
+  let t: TestServer;
+  let admin: Awaited<ReturnType<TestServer['user']>>;
+  let alice: Awaited<ReturnType<TestServer['user']>>;
+  const sources: Record<string, DirectorySource> = {};
+
+  const upload = (id: string, body: string, token = admin.token, type = 'text/csv') =>
+    call(t.url, 'POST', `/api/v1/admin/directory/sources/${id}/import`, {
+      token,
+      headers: { 'content-type': type },
+      body,
+    });
+  const lookup = async (number: string, as = alice) =>
+    (await as.api.request('directory.lookup', { query: { number } })) as RouteOutput<'directory.lookup'>;
+
+  before(async () => {
+    t = await startTestServer({ 'directory.maxUploadMegabytes': 1 });
+    const tenant = await t.core.tenants.create({
+      domain: 'dir.test',
+      country: 'DE',
+      areaCode: '711',
+      numbering: { pbxBase: '+49711999000', extensionLength: { min: 2, max: 4 } },
+    });
+    admin = await t.user('admin@dir.test', { role: 'tenant-admin' });
+    alice = await t.user('alice@dir.test');
+    await t.core.users.update(tenant.id, alice.userId, { numbers: ['12'] }, { role: 'tenant-admin' });
+    const plan: [string, { priority: number; visibleTo?: { roles: string[] } }][] = [
+      ['phonebook', { priority: 10 }],
+      ['crm', { priority: 20 }],
+      ['board', { priority: 30, visibleTo: { roles: ['tenant-admin'] } }],
+    ];
+    for (const [name, extra] of plan) {
+      sources[name] = await admin.api.request('admin.directory.sources.create', {
+        body: { name, kind: 'file', config: {}, ...extra },
+      });
+    }
+  });
+  after(() => t.stop());
+
+  test('a CSV import takes the good rows, lists the bad ones by line and counts bad numbers', async () => {
+    const res = await upload(sources.phonebook?.id as string, phonebook);
+    assert.equal(res.status, 200, res.text);
+    const body = res.body as {
+      summary: { entries: number; invalidNumbers: number };
+      skippedRows: { line: number }[];
+      source: DirectorySource;
+    };
+    assert.equal(body.summary.entries, 4);
+    assert.deepEqual(
+      body.skippedRows.map((r) => r.line),
+      [4],
+    );
+    assert.equal(body.summary.invalidNumbers, 1);
+    assert.equal(body.source.state, 'ok');
+    assert.equal(body.source.report?.invalidNumbers[0]?.raw, '+999 123 4567');
+    assert.equal((await upload(sources.crm?.id as string, crm)).status, 200);
+  });
+
+  test('reverse lookup: exact, ~company by block and switchboard, prefix, extension, one candidate per person', async () => {
+    const anna = await lookup('0711 123456-12');
+    assert.equal(anna.number, '+4971112345612');
+    assert.equal(anna.candidates.length, 1, JSON.stringify(anna.candidates));
+    const [a] = anna.candidates;
+    assert.equal(a?.name, 'Anna Berger');
+    assert.equal(a?.match, 'exact');
+    assert.equal(a?.score, 100);
+    assert.equal(a?.title, 'Einkauf', 'the CRM adds what the phone book lacks');
+    assert.deepEqual(a?.sources, ['phonebook', 'crm']);
+
+    const block = await lookup('+49 711 123456-99');
+    assert.equal(block.candidates[0]?.display, '~Muster GmbH');
+    assert.equal(block.candidates[0]?.match, 'company');
+    assert.equal(block.candidates[0]?.uncertain, true);
+    const board = await lookup('+49 711 1234561');
+    assert.equal(board.candidates[0]?.display, '~Muster GmbH');
+    assert.equal(board.candidates[0]?.score, 80);
+
+    const hotline = await lookup('+49 800 123456789');
+    assert.equal(hotline.candidates[0]?.match, 'prefix');
+    assert.equal(hotline.candidates[0]?.display, '~Service AG');
+
+    const ext = await lookup('12');
+    assert.equal(ext.kind, 'extension');
+    assert.equal(ext.candidates[0]?.address, 'alice@dir.test');
+    assert.equal(ext.candidates[0]?.source, 'users');
+
+    assert.deepEqual((await lookup('+49 30 9876543')).candidates, []);
+    const bad = await call(t.url, 'GET', '/api/v1/directory/lookup?number=hello', { token: alice.token });
+    assert.match(assertError(bad, 400, 'PARLEY_ERR_VALIDATION').message, /number/);
+  });
+
+  test('typeahead over names, companies and number fragments', async () => {
+    const names = async (q: string) =>
+      (await alice.api.request('directory.search', { query: { q } })).candidates.map((c) => c.display).sort();
+    assert.deepEqual(await names('ann'), ['Anna Berger']);
+    assert.deepEqual(await names('muster'), ['Anna Berger', 'Zentrale']);
+    assert.deepEqual(await names('0711 123456'), ['Anna Berger', 'Zentrale']);
+    assert.deepEqual(await names('alice'), ['Alice']);
+  });
+
+  test('a source visible to administrators only is not seen by users', async () => {
+    await upload(sources.board?.id as string, 'Name;Telefon\nGeheim;+49 711 555555\n');
+    assert.deepEqual((await lookup('+49 711 555555')).candidates, []);
+    assert.equal((await lookup('+49 711 555555', admin)).candidates[0]?.name, 'Geheim');
+    assert.deepEqual((await alice.api.request('directory.search', { query: { q: 'geheim' } })).candidates, []);
+  });
+
+  test('a user who changes their numbers is found by the new one at once', async () => {
+    await t.core.users.update(admin.tenantId, alice.userId, { numbers: ['+49 711 777777'] }, { role: 'tenant-admin' });
+    await sleep(50);
+    assert.equal((await lookup('0711 777777')).candidates[0]?.address, 'alice@dir.test');
+    assert.deepEqual((await lookup('12')).candidates, []);
+  });
+
+  test('secrets are sealed and never returned; bad settings are a 400', async () => {
+    const created = await admin.api.request('admin.directory.sources.create', {
+      body: {
+        name: 'crm-api',
+        kind: 'http',
+        config: {
+          url: 'http://127.0.0.1:1/contacts',
+          itemsPath: 'items',
+          mapping: { id: 'id', name: 'name', numbers: [] },
+        },
+        secret: 'Bearer top-secret-token',
+      },
+    });
+    assert.equal(created.hasSecret, true);
+    const raw = await call(t.url, 'GET', `/api/v1/admin/directory/sources/${created.id}`, { token: admin.token });
+    assert.doesNotMatch(raw.text, /top-secret/);
+    const stored = await t.core.ctx.store.repos.directory.source(admin.tenantId, created.id);
+    assert.ok(stored?.secretSealed && !stored.secretSealed.includes('top-secret'));
+    const bad = await call(t.url, 'POST', '/api/v1/admin/directory/sources', {
+      token: admin.token,
+      body: { name: 'broken', kind: 'sql', config: { query: 'select 1' } },
+    });
+    assertError(bad, 400, 'PARLEY_ERR_VALIDATION');
+  });
+
+  test('a source that cannot be reached: state error with the message; the last good contacts stay', async () => {
+    const down = await admin.api.request('admin.directory.sources.create', {
+      body: {
+        name: 'ldap-down',
+        kind: 'ldap',
+        config: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=admin,dc=example,dc=test', baseDn: 'dc=example,dc=test' },
+        secret: 'secret',
+      },
+    });
+    const test = await call(t.url, 'POST', `/api/v1/admin/directory/sources/${down.id}/test`, { token: admin.token });
+    assert.match(assertError(test, 400, 'PARLEY_ERR_VALIDATION').message, /refused|connect/i);
+    const started = await admin.api.request('admin.directory.sources.sync', { params: { id: down.id }, body: {} });
+    assert.equal(started.state, 'syncing');
+    let state = started;
+    for (let i = 0; i < 100 && state.state === 'syncing'; i++) {
+      await sleep(50);
+      state = await admin.api.request('admin.directory.sources.get', { params: { id: down.id } });
+    }
+    assert.equal(state.state, 'error');
+    assert.match(state.lastError ?? '', /refused|connect/i);
+    assert.equal((await lookup('0711 123456-12')).candidates[0]?.name, 'Anna Berger');
+  });
+
+  test('uploads: too large is 413, not CSV is 415, users are 403, other file sources only', async () => {
+    const id = sources.phonebook?.id as string;
+    assertError(await upload(id, 'A'.repeat(1024 * 1024 + 10)), 413, 'PARLEY_ERR_BODY_TOO_LARGE');
+    assertError(await upload(id, 'x', admin.token, 'image/png'), 415, 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assertError(await upload(id, phonebook, alice.token), 403, 'PARLEY_ERR_FORBIDDEN');
+    const list = await call(t.url, 'GET', '/api/v1/admin/directory/sources', { token: alice.token });
+    assertError(list, 403, 'PARLEY_ERR_FORBIDDEN');
+    assert.equal((await lookup('0711 123456-12')).candidates[0]?.name, 'Anna Berger', 'nothing lost');
+  });
+});
