@@ -136,11 +136,13 @@ async function serve(flags: CommonFlags & { httpHost?: string; httpPort?: string
     }
     stopping = true;
     log.info({ signal }, 'signal received');
+    // Logs are written asynchronously: flush them before the process ends.
+    const exit = (code: number) => log.flush(() => process.exit(code));
     server.stop().then(
-      () => process.exit(0),
+      () => exit(0),
       (err) => {
         log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { DirectorySource, RouteOutput } from '@parley/api';
+import { createClient, type DirectorySource, type RouteOutput } from '@parley/api';
+import pino from 'pino';
+import { createServer } from '../src/create-server.js';
 import { assertError, call, sleep } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -185,5 +187,19 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     const list = await call(t.url, 'GET', '/api/v1/admin/directory/sources', { token: alice.token });
     assertError(list, 403, 'PARLEY_ERR_FORBIDDEN');
     assert.equal((await lookup('0711 123456-12')).candidates[0]?.name, 'Anna Berger', 'nothing lost');
+  });
+
+  test('after a restart the index is built from the store, without asking any source', async () => {
+    await t.server.stop();
+    const again = await createServer({ config: t.config, log: pino({ level: 'silent' }) });
+    try {
+      const { http } = await again.start();
+      const api = createClient({ baseUrl: http });
+      const { token } = await api.request('auth.login', { body: { user: 'alice@dir.test', password: alice.password } });
+      const found = await api.withToken(token).request('directory.lookup', { query: { number: '0711 123456-12' } });
+      assert.equal(found.candidates[0]?.name, 'Anna Berger');
+    } finally {
+      await again.stop();
+    }
   });
 });

@@ -138,6 +138,24 @@ if (!pgSkipped && !natsSkipped) {
     const leases = status.leases.map((l) => l.name);
     for (const job of ['calendar-polling', 'presence-schedule']) assert.ok(leases.includes(job), job);
 
+    // A directory import on node B reaches node A's index (built before it).
+    const onA = createClient({ baseUrl: a.url }).withToken(token);
+    assert.deepEqual((await onA.request('directory.lookup', { query: { number: '+49 30 1234567' } })).candidates, []);
+    const admin = api.withToken(token);
+    const source = await admin.request('admin.directory.sources.create', { body: { name: 'book', kind: 'file' } });
+    const res = await fetch(`${b.url}/api/v1/admin/directory/sources/${source.id}/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      body: 'Name,Phone\nCarla Cross,+49 30 1234567\n',
+    });
+    assert.equal(res.status, 200);
+    let found: string | null | undefined;
+    for (let i = 0; i < 50 && !found; i++) {
+      found = (await onA.request('directory.lookup', { query: { number: '+49 30 1234567' } })).candidates[0]?.name;
+      if (!found) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(found, 'Carla Cross');
+
     await a.server.stop();
     const after = await api.withToken(token).request('admin.cluster.status', {});
     assert.deepEqual(
