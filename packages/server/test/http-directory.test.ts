@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type DirectorySource, type RouteOutput } from '@parley/api';
 import pino from 'pino';
@@ -187,6 +191,55 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     const list = await call(t.url, 'GET', '/api/v1/admin/directory/sources', { token: alice.token });
     assertError(list, 403, 'PARLEY_ERR_FORBIDDEN');
     assert.equal((await lookup('0711 123456-12')).candidates[0]?.name, 'Anna Berger', 'nothing lost');
+  });
+
+  test('a CRM asked live per number; a scheduled file source synced by the schedule', async () => {
+    const crmServer = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const found =
+        req.headers.authorization === 'Bearer crm-token' && url.searchParams.get('phone') === '+49891234567';
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ items: found ? [{ id: 'c1', fullName: 'Live Kunde', phone: '089 1234567' }] : [] }));
+    });
+    await new Promise<void>((resolve) => crmServer.listen(0, '127.0.0.1', resolve));
+    const port = (crmServer.address() as AddressInfo).port;
+    try {
+      await admin.api.request('admin.directory.sources.create', {
+        body: {
+          name: 'crm-live',
+          kind: 'http',
+          config: {
+            lookup: { url: `http://127.0.0.1:${port}/contacts?phone={e164}` },
+            itemsPath: 'items',
+            mapping: { id: 'id', name: 'fullName', numbers: [{ path: 'phone', type: 'work' }] },
+          },
+          secret: 'Bearer crm-token',
+        },
+      });
+      const live = await lookup('089 1234567');
+      assert.equal(live.candidates[0]?.name, 'Live Kunde');
+      assert.equal(live.candidates[0]?.source, 'crm-live');
+    } finally {
+      crmServer.close();
+    }
+
+    const file = join(t.dataDir, 'lieferanten.csv');
+    writeFileSync(file, 'Name;Telefon\nLieferant Lutz;+49 40 7654321\n');
+    const scheduled = await admin.api.request('admin.directory.sources.create', {
+      body: { name: 'lieferanten', kind: 'file', config: { path: file }, scheduleSeconds: 3600 },
+    });
+    await t.core.directory.syncDue();
+    const synced = await admin.api.request('admin.directory.sources.get', { params: { id: scheduled.id } });
+    assert.equal(synced.state, 'ok');
+    assert.equal(synced.entries, 1);
+    assert.equal((await lookup('040 7654321')).candidates[0]?.name, 'Lieferant Lutz');
+    writeFileSync(file, 'Name;Telefon\nLieferant Lutz;+49 40 7654321\nLieferant Lisa;+49 40 1111111\n');
+    await t.core.directory.syncDue();
+    assert.equal(
+      (await admin.api.request('admin.directory.sources.get', { params: { id: scheduled.id } })).entries,
+      1,
+      'not due again within its schedule',
+    );
   });
 
   test('after a restart the index is built from the store, without asking any source', async () => {
