@@ -195,10 +195,15 @@ export class NatsCluster implements Cluster {
     };
   }
 
+  /** The heartbeat being written, if any (leaving waits for it, or it would bring the entry back). */
+  private beating: Promise<unknown> | undefined;
+
   private async heartbeat(mustSucceed = false): Promise<void> {
     if (this.stopped) return;
     try {
-      await (await this.nodes()).put(this.instance, json(this.ownStatus()));
+      const put = this.nodes().then((kv) => kv.put(this.instance, json(this.ownStatus())));
+      this.beating = put.catch(() => undefined);
+      await put;
     } catch (err) {
       this.nodesKv = undefined;
       if (mustSucceed) throw err;
@@ -312,19 +317,32 @@ export class NatsCluster implements Cluster {
 
   async stop(): Promise<void> {
     if (this.stopped) return;
-    await this.renewing;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (!this.started) return;
-    try {
+    let timer: NodeJS.Timeout | undefined;
+    const leave = async () => {
+      await this.renewing;
+      await this.beating;
       const kv = await this.leaseBucket();
       for (const [name, l] of this.leases) {
         if (l.revision !== null) await kv.delete(name, { previousSeq: l.revision });
       }
       await (await this.nodes()).delete(this.instance);
+    };
+    try {
+      // Bounded: a node cut off from NATS must still stop; the others then time it out.
+      await Promise.race([
+        leave(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('NATS did not answer within 5 s')), 5000);
+        }),
+      ]);
       this.log.info({ instance: this.instance }, 'left the cluster');
     } catch (err) {
       this.log.warn({ err }, 'could not leave the cluster cleanly; the others will time this node out');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
