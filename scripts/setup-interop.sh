@@ -7,6 +7,7 @@
 #   MariaDB     127.0.0.1:3306, root without password, database "test" (SQL directory source)
 #   HAProxy     binary only (cluster tests start their own on free loopback ports)
 #   slapd       binaries only (directory tests start their own on a free loopback port)
+#   Chromium    /usr/bin/chromium from Debian (the web app's browser tests drive it headless)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -136,9 +137,20 @@ ensure_mariadb() {
   log 'MariaDB ready on 127.0.0.1:3306'
 }
 
+# Chromium: packages/web/test/interop drives Debian's /usr/bin/chromium with playwright-core. Only
+# Debian's package: a browser is never downloaded.
+ensure_chromium() {
+  if ! [ -x /usr/bin/chromium ]; then
+    log 'installing Chromium'
+    apt_install chromium
+  fi
+  log "$(/usr/bin/chromium --version 2>/dev/null | head -n 1) available"
+}
+
 ensure_postgres
 ensure_mariadb
 ensure_radicale
 ensure_nats
 ensure_haproxy
 ensure_slapd
+ensure_chromium

@@ -137,9 +137,14 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     req.log.error({ err, req: requestSerializer(req) }, 'request failed');
     return sendError(reply, 'PARLEY_ERR_INTERNAL');
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendError(reply, 'PARLEY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    // The web app's own addresses (/chats/…, /contacts) are its index.html; the API stays JSON.
+    const path = req.url.split('?')[0] ?? '/';
+    if (req.method === 'GET' && !path.startsWith('/api/') && req.headers.accept?.includes('text/html')) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendError(reply, 'PARLEY_ERR_NOT_FOUND', `No route ${req.method} ${path}`);
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

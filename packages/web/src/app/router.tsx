@@ -1,0 +1,39 @@
+import type { AnchorHTMLAttributes, MouseEvent } from 'react';
+import { Store } from '../lib/store';
+
+/** The screens that have an address. Served by the server's fallback to index.html on reload. */
+export type Route = { name: 'chats' } | { name: 'chat'; id: string } | { name: 'contacts' };
+
+export const paths = {
+  chats: '/',
+  chat: (id: string) => `/chats/${encodeURIComponent(id)}`,
+  contacts: '/contacts',
+};
+
+export function parseRoute(pathname: string): Route {
+  const chat = /^\/chats\/([^/]+)\/?$/.exec(pathname);
+  if (chat?.[1]) return { name: 'chat', id: decodeURIComponent(chat[1]) };
+  if (/^\/contacts\/?$/.test(pathname)) return { name: 'contacts' };
+  return { name: 'chats' };
+}
+
+export const routeStore = new Store<Route>(parseRoute(window.location.pathname));
+window.addEventListener('popstate', () => routeStore.set(parseRoute(window.location.pathname)));
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === window.location.pathname) return;
+  if (options.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  routeStore.set(parseRoute(to));
+}
+
+/** An ordinary link (open in new tab works) that navigates inside the app on a plain click. */
+export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
+  const click = (e: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(e);
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return <a href={to} onClick={click} {...rest} />;
+}

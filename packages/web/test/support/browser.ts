@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Debian's Chromium; never a downloaded browser. */
+export const chromiumPath = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+
+export function chromiumMissing(): string | null {
+  return existsSync(chromiumPath) ? null : `${chromiumPath} not found (apt-get install chromium)`;
+}
+
+/** Headless Chromium with a fresh temporary profile (playwright creates and removes it). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-gpu',
+      '--disable-quic',
+    ],
+  });
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A browser context of its own (cookies, localStorage) with an English UI, signed in. */
+export async function signedIn(
+  browser: Browser,
+  baseURL: string,
+  address: string,
+  password: string,
+  options: { viewport?: { width: number; height: number }; locale?: string } = {},
+): Promise<Person> {
+  const context = await browser.newContext({
+    baseURL,
+    locale: options.locale ?? 'en-US',
+    viewport: options.viewport ?? { width: 1100, height: 760 },
+    timezoneId: 'Europe/Berlin',
+  });
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Address').fill(address);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.topbar').waitFor();
+  return { context, page };
+}
