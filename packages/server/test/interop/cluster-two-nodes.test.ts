@@ -28,6 +28,15 @@ if (!pgSkipped && !natsSkipped) {
   after(async () => {
     for (const n of nodes) await n.stop();
     await postgresAdmin(`drop schema ${schema} cascade`);
+    // The run's key-value buckets (membership, leases, shared state) go too.
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: natsUrl });
+    const jsm = await jetstreamManager(nc);
+    for await (const s of jsm.streams.list()) {
+      if (s.config.name.startsWith(`KV_t${run}_`)) await jsm.streams.delete(s.config.name);
+    }
+    await nc.close();
   });
 
   const node = async (id: string) => {
