@@ -123,6 +123,9 @@ export class DirectoryService {
   private readonly indexes = new Map<string, Promise<TenantIndex>>();
   private readonly meta = new Map<string, Map<string, SourceMeta>>();
   private readonly cache = new Map<string, Map<string, LookupResult>>();
+  private readonly plans = new Map<string, NumberingPlan>();
+  /** Per tenant, the sources asked live on each lookup, with their connectors (dropped when a source changes). */
+  private readonly live = new Map<string, Promise<{ s: SourceRow; connector: DirectorySource }[]>>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -133,10 +136,15 @@ export class DirectoryService {
     return this.ctx.store.repos.directory;
   }
 
+  /** The tenant's numbering plan (cached; a tenant update drops it through `forget`). */
   async plan(tenantId: string): Promise<NumberingPlan> {
+    const cached = this.plans.get(tenantId);
+    if (cached) return cached;
     const t = await this.ctx.store.repos.tenants.get(tenantId);
     if (!t) throw notFound('tenant');
-    return planOf(t);
+    const plan = planOf(t);
+    this.plans.set(tenantId, plan);
+    return plan;
   }
 
   // Sources ---------------------------------------------------------------------------------------
@@ -405,6 +413,7 @@ export class DirectoryService {
 
   /** Reloads one source of a tenant's index from the store (on `directory.changed`). */
   async reload(tenantId: string, sourceId: string): Promise<void> {
+    this.live.delete(tenantId);
     const loading = this.indexes.get(tenantId);
     if (!loading) return;
     const index = await loading;
@@ -430,6 +439,8 @@ export class DirectoryService {
     this.indexes.delete(tenantId);
     this.meta.delete(tenantId);
     this.cache.delete(tenantId);
+    this.plans.delete(tenantId);
+    this.live.delete(tenantId);
   }
 
   /** The tenant's index, built from the store on first use. */
@@ -502,9 +513,19 @@ export class DirectoryService {
    * each for at most LIVE_TIMEOUT_MS; one that fails or is slow is logged and left out.
    */
   private async liveHits(tenantId: string, number: { e164: string; raw: string }, plan: NumberingPlan): Promise<Hit[]> {
-    const live = (await this.repo.sources(tenantId))
-      .map((s) => ({ s, connector: this.connector(s, this.secretOf(s)) }))
-      .filter(({ connector }) => typeof connector.lookup === 'function');
+    let sources = this.live.get(tenantId);
+    if (!sources) {
+      sources = this.repo
+        .sources(tenantId)
+        .then((rows) =>
+          rows
+            .map((s) => ({ s, connector: this.connector(s, this.secretOf(s)) }))
+            .filter(({ connector }) => typeof connector.lookup === 'function'),
+        );
+      this.live.set(tenantId, sources);
+      sources.catch(() => this.live.delete(tenantId));
+    }
+    const live = await sources;
     const answers = await Promise.all(
       live.map(async ({ s, connector }) => {
         try {
