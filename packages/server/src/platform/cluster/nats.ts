@@ -37,6 +37,13 @@ const wrongRevision = (err: unknown) =>
   (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
     err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 
+/** A bucket's keys; a listing can show a key twice when it is written meanwhile (a heartbeat). */
+async function uniqueKeys(kv: KV): Promise<string[]> {
+  const keys = new Set<string>();
+  for await (const k of await kv.keys()) keys.add(k);
+  return [...keys];
+}
+
 /**
  * Shared state in a JetStream key-value bucket whose entries expire `ttl` after their last write
  * (the bucket's max age, enforced by the NATS server's clock). Keys are hashed into valid KV keys.
@@ -215,8 +222,7 @@ export class NatsCluster implements Cluster {
     const since = this.connectedSince;
     if (this.stopped || since === null || this.clock.now() - since < this.options.nodeTimeoutMs) return undefined;
     try {
-      const keys: string[] = [];
-      for await (const k of await (await this.nodes()).keys()) keys.push(k);
+      const keys = await uniqueKeys(await this.nodes());
       // Our own heartbeat must be there, or the listing is not to be trusted.
       return keys.includes(this.instance) ? keys : undefined;
     } catch (err) {
@@ -228,13 +234,13 @@ export class NatsCluster implements Cluster {
   async status(): Promise<ClusterStatus> {
     const nodes: NodeStatus[] = [];
     const kv = await this.nodes();
-    for await (const k of await kv.keys()) {
+    for (const k of await uniqueKeys(kv)) {
       const e = await kv.get(k);
       if (e?.operation === 'PUT') nodes.push(e.json() as NodeStatus);
     }
     const leases: LeaseStatus[] = [];
     const lk = await this.leaseBucket();
-    for await (const k of await lk.keys()) {
+    for (const k of await uniqueKeys(lk)) {
       const e = await lk.get(k);
       if (e?.operation === 'PUT') leases.push({ name: k, ...(e.json() as Omit<LeaseStatus, 'name'>) });
     }
