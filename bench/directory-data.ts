@@ -4,18 +4,7 @@
 // without passing files around); and the lookup mix: numbers as a caller ID presents them, 90%
 // exact hits, 10% misses that need the company search.
 import type { NumberType, SourceContact } from '../packages/server/src/directory/source.js';
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { DEPARTMENTS, prng } from '../packages/server/test/support/slapd.js';
 
 /** A PRNG for item `i` of stream `stream`: the same item always gets the same numbers. */
 const randFor = (stream: number, i: number) => prng(Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(stream, 0x85ebca6b));
@@ -43,18 +32,6 @@ const SURNAMES = (
   "Kowalski|Rossi|Dubois|Smith|Jones|Papadopoulos|Jovanović|von der Heide|O'Brien|Brandt|Haas|" +
   'Schuster|Graf|Kühn|Pohl|Engel|Horn|Busch|Bergmann|Thomas|Voigt|Sauer|Arnold|Wolff|Pfeiffer'
 ).split('|');
-const DEPARTMENTS: [string, string[]][] = [
-  ['Vertrieb', ['Vertriebsleiter', 'Key Account Manager', 'Vertriebsmitarbeiter', 'Außendienst']],
-  ['Einkauf', ['Einkaufsleiter', 'Strategischer Einkäufer', 'Sachbearbeiter Einkauf']],
-  ['Buchhaltung', ['Leiter Rechnungswesen', 'Finanzbuchhalter', 'Controller']],
-  ['IT', ['IT-Leiter', 'Systemadministrator', 'Softwareentwickler', 'IT-Support']],
-  ['Personal', ['Personalleiter', 'HR Business Partner', 'Personalreferent']],
-  ['Geschäftsführung', ['Geschäftsführer', 'Assistenz der Geschäftsführung', 'Prokurist']],
-  ['Produktion', ['Produktionsleiter', 'Schichtleiter', 'Qualitätssicherung']],
-  ['Kundendienst', ['Leiter Kundendienst', 'Servicetechniker', 'Support-Mitarbeiter']],
-  ['Marketing', ['Marketingleiter', 'Produktmanager', 'Online-Marketing']],
-  ['Logistik', ['Logistikleiter', 'Disponent', 'Lagerist']],
-];
 const COMPANY_WORDS = (
   'Maschinenbau Elektrotechnik Logistik Software Immobilien Bau Medizintechnik Automotive Consulting ' +
   'Versicherungen Verpackung Kunststofftechnik Steuerberatung Druck Energie Feinmechanik Metallbau ' +

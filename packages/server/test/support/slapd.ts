@@ -378,7 +378,7 @@ export function ldifLine(attr: string, value: string): string {
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same people. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -403,7 +403,7 @@ const SURNAMES = (
   'Mayer|Huber|Kaiser|Fuchs|Peters|Lang|Scholz|Möller|Weiß|Jung|Hahn|Vogel|Yılmaz|Kaya|Nowak|' +
   "Kowalski|Rossi|Dubois|Smith|Jones|Papadopoulos|Jovanović|von der Heide|O'Brien"
 ).split('|');
-const DEPARTMENTS: [string, string[]][] = [
+export const DEPARTMENTS: [string, string[]][] = [
   ['Vertrieb', ['Vertriebsleiter', 'Key Account Manager', 'Vertriebsmitarbeiter', 'Außendienst']],
   ['Einkauf', ['Einkaufsleiter', 'Strategischer Einkäufer', 'Sachbearbeiter Einkauf']],
   ['Buchhaltung', ['Leiter Rechnungswesen', 'Finanzbuchhalter', 'Controller']],
