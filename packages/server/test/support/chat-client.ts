@@ -104,7 +104,15 @@ export class ChatClient {
         } else if (e.type === 'message.created') {
           if (seen.has(e.message.id)) this.duplicates.push(e.message.id);
           seen.add(e.message.id);
+          // A gap in a conversation's sequence is an event lost on the way (a bus outage): catch up.
+          const last = Math.max(
+            0,
+            ...[...this.messages.values()]
+              .filter((m) => m.conversationId === e.message.conversationId)
+              .map((m) => m.seq),
+          );
           this.take(e.message);
+          if (this.lastSeq.has(e.message.conversationId) && e.message.seq > last + 1) this.catchUp();
         } else if (e.type === 'presence.changed') this.presence.push(e);
       });
       ws.on('error', () => undefined);
