@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../clock.js';
@@ -37,11 +37,23 @@ const wrongRevision = (err: unknown) =>
   (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
     err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 
-/** A bucket's keys; a listing can show a key twice when it is written meanwhile (a heartbeat). */
-async function uniqueKeys(kv: KV): Promise<string[]> {
-  const keys = new Set<string>();
-  for await (const k of await kv.keys()) keys.add(k);
-  return [...keys];
+/**
+ * A bucket's entries that hold a value (not deleted), by key. Not `kv.keys()`: that lists through
+ * a consumer which waits for the last pending entry, and waits forever when that entry expires
+ * meanwhile (nats-server#3481), which is exactly what happens in the nodes bucket when a node
+ * dies. Stream info with a subject filter is one request, bounded by the JetStream API timeout.
+ */
+async function entries<T>(jsm: JetStreamManager, kv: KV, bucket: string): Promise<Map<string, T>> {
+  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `$KV.${bucket}.>` });
+  const prefix = `$KV.${bucket}.`;
+  const found = new Map<string, T>();
+  for (const subject of Object.keys(info.state.subjects ?? {})) {
+    const key = subject.slice(prefix.length);
+    // It may have expired or been deleted since the listing: then it is simply not there.
+    const e = await kv.get(key);
+    if (e?.operation === 'PUT') found.set(key, e.json() as T);
+  }
+  return found;
 }
 
 /**
@@ -148,6 +160,16 @@ export class NatsCluster implements Cluster {
     return this.nodesKv;
   }
 
+  private jsm: Promise<JetStreamManager> | undefined;
+
+  private list<T>(kv: KV, name: string): Promise<Map<string, T>> {
+    this.jsm ??= jetstreamManager(this.connection).catch((err) => {
+      this.jsm = undefined;
+      throw err;
+    });
+    return this.jsm.then((jsm) => entries<T>(jsm, kv, this.bucketName(name)));
+  }
+
   private leaseBucket(): Promise<KV> {
     this.leasesKv ??= this.kvm.create(this.bucketName('leases'), { history: 1, ttl: this.options.leaseMs });
     return this.leasesKv;
@@ -222,7 +244,7 @@ export class NatsCluster implements Cluster {
     const since = this.connectedSince;
     if (this.stopped || since === null || this.clock.now() - since < this.options.nodeTimeoutMs) return undefined;
     try {
-      const keys = await uniqueKeys(await this.nodes());
+      const keys = [...(await this.list<NodeStatus>(await this.nodes(), 'nodes')).keys()];
       // Our own heartbeat must be there, or the listing is not to be trusted.
       return keys.includes(this.instance) ? keys : undefined;
     } catch (err) {
@@ -232,17 +254,10 @@ export class NatsCluster implements Cluster {
   }
 
   async status(): Promise<ClusterStatus> {
-    const nodes: NodeStatus[] = [];
-    const kv = await this.nodes();
-    for (const k of await uniqueKeys(kv)) {
-      const e = await kv.get(k);
-      if (e?.operation === 'PUT') nodes.push(e.json() as NodeStatus);
-    }
+    const nodes = [...(await this.list<NodeStatus>(await this.nodes(), 'nodes')).values()];
     const leases: LeaseStatus[] = [];
-    const lk = await this.leaseBucket();
-    for (const k of await uniqueKeys(lk)) {
-      const e = await lk.get(k);
-      if (e?.operation === 'PUT') leases.push({ name: k, ...(e.json() as Omit<LeaseStatus, 'name'>) });
+    for (const [name, lease] of await this.list<Omit<LeaseStatus, 'name'>>(await this.leaseBucket(), 'leases')) {
+      leases.push({ name, ...lease });
     }
     nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.startedAt - b.startedAt);
     leases.sort((a, b) => a.name.localeCompare(b.name));
