@@ -102,3 +102,22 @@ test('numbers that cannot be understood are kept as text and reported', () => {
   assert.equal(invalid[0]?.raw, 'n/a');
   assert.ok((invalid[0]?.reason.length ?? 0) > 0);
 });
+
+test('a word shared by many contacts finds all of them, and none once they are gone', () => {
+  const index = new TenantIndex();
+  const names = (q: string) => index.search(q, 100).map((e) => e.contact.name);
+  // Past the size where a token's contacts move from an array into a set, and back down.
+  for (let i = 0; i < 40; i++)
+    index.put('s1', normalizeContact(contact(`c${i}`, `Person${i} Müller`, 'Acme'), plan).contact);
+  assert.equal(names('müller').length, 40);
+  assert.deepEqual(names('person7'), ['Person7 Müller']);
+  index.put('s1', normalizeContact(contact('c7', 'Person7 Schmidt', 'Acme'), plan).contact);
+  assert.equal(names('müller').length, 39, 'a replaced contact leaves its old words');
+  for (let i = 0; i < 38; i++) index.remove('s1', `c${i}`);
+  assert.deepEqual(names('acme').sort(), ['Person38 Müller', 'Person39 Müller']);
+  index.remove('s1', 'c38');
+  assert.deepEqual(names('müller'), ['Person39 Müller']);
+  index.removeSource('s1');
+  assert.deepEqual([names('müller'), names('acme'), names('person39')], [[], [], []]);
+  assert.equal(index.size, 0);
+});
