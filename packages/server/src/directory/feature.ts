@@ -5,7 +5,8 @@ const SCHEDULE_CHECK_MS = 30_000;
 
 /**
  * Keeps each node's directory indexes in step (a source synced or changed anywhere, users added
- * or changed) and runs the sources' scheduled syncs on one node of the cluster.
+ * or changed), builds them at start, and runs the sources' scheduled syncs on one node of the
+ * cluster.
  */
 export const directoryFeature: Feature = {
   name: 'directory',
@@ -19,5 +20,10 @@ export const directoryFeature: Feature = {
     ctx.subscribe('tenant.updated', (e) => directory.forget(e.tenantId));
     ctx.subscribe('tenant.deleted', (e) => directory.forget(e.tenantId));
     ctx.every(SCHEDULE_CHECK_MS, () => directory.syncDue(), { lease: 'directory-sync' });
+    const stopping = new AbortController();
+    ctx.onStop(() => stopping.abort());
+    directory.warm(stopping.signal).catch((err) => {
+      if (!stopping.signal.aborted) ctx.log.warn({ err }, 'could not build the directory indexes at start');
+    });
   },
 };

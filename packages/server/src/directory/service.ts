@@ -406,6 +406,19 @@ export class DirectoryService {
 
   // Index -----------------------------------------------------------------------------------------
 
+  /**
+   * Builds the index of every tenant that has directory sources, one tenant after the other, so
+   * that the first lookup after a start finds it ready instead of waiting for the build (about
+   * 25 s for 1,000,000 contacts). Runs in the background of a start; lookups meanwhile wait for
+   * their own tenant's build only.
+   */
+  async warm(signal: AbortSignal): Promise<void> {
+    for (const tenant of await this.ctx.store.repos.tenants.list()) {
+      if (signal.aborted) return;
+      if ((await this.repo.sources(tenant.id)).length > 0) await this.index(tenant.id);
+    }
+  }
+
   /** Tells every node (this one included) that a source's contacts changed. */
   private async changed(tenantId: string, sourceId: string): Promise<void> {
     await this.ctx.bus.publish('directory.changed', { tenantId, sourceId });
