@@ -188,7 +188,7 @@ if (!pgSkipped && !natsSkipped && !haproxySkipped) {
 
   /**
    * alice and bob chat through the balancer, each sending every `everyMs`, until `stop()`; returns
-   * what each had acknowledged.
+   * what each had acknowledged. `resumed(n)` waits until each has had `n` more acknowledged.
    */
   const chat = async (tag: string, alice: ChatClient, bob: ChatClient, conversationId: string, everyMs = 50) => {
     let running = true;
@@ -205,6 +205,14 @@ if (!pgSkipped && !natsSkipped && !haproxySkipped) {
     const loops = [loop('alice', alice), loop('bob', bob)];
     return {
       acked,
+      async resumed(n = 10) {
+        const [a, b] = [acked.alice.length + n, acked.bob.length + n];
+        await waitUntil(
+          () => acked.alice.length >= a && acked.bob.length >= b,
+          30_000,
+          () => `${n} more messages each (alice ${acked.alice.length}/${a}, bob ${acked.bob.length}/${b})`,
+        );
+      },
       async stop() {
         running = false;
         await Promise.all(loops);
@@ -337,7 +345,7 @@ if (!pgSkipped && !natsSkipped && !haproxySkipped) {
       `lease moved after ${Date.parse(moved.since) - killedAt} ms`,
     );
 
-    await new Promise((r) => setTimeout(r, 1500));
+    await stream.resumed();
     await stream.stop();
     assert.ok(bob.reconnects >= 1, 'bob reconnected');
     await assertExactlyOnce(alice, bob, conversation.id, stream.acked);
@@ -362,7 +370,7 @@ if (!pgSkipped && !natsSkipped && !haproxySkipped) {
       await n.restart();
       await lb.waitForStatus(serverName(n), 'UP', { timeoutMs: 15_000 });
     }
-    await new Promise((r) => setTimeout(r, 700));
+    await stream.resumed();
     await stream.stop();
     assert.ok(alice.reconnects + bob.reconnects >= 2, 'the sockets moved');
     await assertExactlyOnce(alice, bob, conversation.id, stream.acked);
@@ -394,7 +402,7 @@ if (!pgSkipped && !natsSkipped && !haproxySkipped) {
     for (const n of nodes) {
       await waitUntil(async () => (await fetch(`${n.url}/readyz`)).status === 200, 15_000, `${n.nodeId} ready again`);
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    await stream.resumed();
     await stream.stop();
     await assertExactlyOnce(alice, bob, conversation.id, stream.acked);
     assert.deepEqual([...alice.errors, ...bob.errors], [], 'no errors beyond retries');

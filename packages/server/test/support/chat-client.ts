@@ -22,7 +22,10 @@ export class ChatClient {
   private token = '';
   private ws: WebSocket | undefined;
   private closed = false;
+  /** Per followed conversation: the sequence the last catch-up reached. */
   private readonly lastSeq = new Map<string, number>();
+  /** Per conversation: the sequence numbers received. */
+  private readonly seqs = new Map<string, Set<number>>();
   private connected: Promise<void> = Promise.resolve();
   private catchingUp: Promise<void> = Promise.resolve();
 
@@ -104,15 +107,11 @@ export class ChatClient {
         } else if (e.type === 'message.created') {
           if (seen.has(e.message.id)) this.duplicates.push(e.message.id);
           seen.add(e.message.id);
-          // A gap in a conversation's sequence is an event lost on the way (a bus outage): catch up.
-          const last = Math.max(
-            0,
-            ...[...this.messages.values()]
-              .filter((m) => m.conversationId === e.message.conversationId)
-              .map((m) => m.seq),
-          );
           this.take(e.message);
-          if (this.lastSeq.has(e.message.conversationId) && e.message.seq > last + 1) this.catchUp();
+          // A gap in a conversation's sequence is an event lost on the way (a bus outage): catch up.
+          if (this.lastSeq.has(e.message.conversationId) && e.message.seq > this.contiguous(e.message.conversationId)) {
+            this.catchUp();
+          }
         } else if (e.type === 'presence.changed') this.presence.push(e);
       });
       ws.on('error', () => undefined);
@@ -130,6 +129,21 @@ export class ChatClient {
 
   private take(m: Message) {
     this.messages.set(m.id, m);
+    const seqs = this.seqs.get(m.conversationId) ?? new Set<number>();
+    this.seqs.set(m.conversationId, seqs);
+    seqs.add(m.seq);
+  }
+
+  /**
+   * The sequence up to which a conversation is known without a gap: the last catch-up's end and the
+   * live messages that follow it one by one. A live message after a gap does not count, or the
+   * catch-up would start behind it and never fetch what is missing.
+   */
+  private contiguous(conversationId: string): number {
+    const seqs = this.seqs.get(conversationId);
+    let seq = this.lastSeq.get(conversationId) ?? 0;
+    while (seqs?.has(seq + 1)) seq++;
+    return seq;
   }
 
   /** Everything after the last sequence seen in each followed conversation, page by page. */
@@ -137,10 +151,7 @@ export class ChatClient {
     this.catchingUp = this.catchingUp.then(async () => {
       for (const conversationId of this.lastSeq.keys()) {
         for (;;) {
-          const after = Math.max(
-            this.lastSeq.get(conversationId) ?? 0,
-            ...[...this.messages.values()].filter((m) => m.conversationId === conversationId).map((m) => m.seq),
-          );
+          const after = this.contiguous(conversationId);
           const page = await this.retry(() =>
             this.api.request('messages.list', { params: { id: conversationId }, query: { after, limit: 200 } }),
           ).catch(() => undefined);
