@@ -15,6 +15,8 @@ import { presenceStream } from './streams/presence.js';
 import type { EventStream, StreamContext } from './streams/stream.js';
 
 /** Every capability's stream of events to the socket. */
+/** How long a new socket's hello waits for the bus to confirm its subscriptions. */
+const HELLO_WAIT_MS = 2000;
 const streams: EventStream[] = [identityStream, messagingStream, presenceStream];
 
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */
@@ -146,5 +148,25 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
     for (const cleanup of cleanups.splice(0)) cleanup();
     o.metrics.eventSockets.dec();
   });
-  send({ type: 'hello', sessionId, user: userView(principal.user), heartbeatSeconds: o.config.heartbeatSeconds });
+  // The hello tells the client to catch up from the store. It waits until the bus has this
+  // socket's subscriptions, so what is stored after the client's catch-up arrives live: on NATS a
+  // subscription takes effect when the server has read it, and another node may publish sooner.
+  const hello = () => {
+    if (!closed) {
+      send({ type: 'hello', sessionId, user: userView(principal.user), heartbeatSeconds: o.config.heartbeatSeconds });
+    }
+  };
+  // If the bus is down, the client catches up now, and again on the `resync` once it is back.
+  let timer: NodeJS.Timeout | undefined;
+  Promise.race([
+    core.ctx.bus.flush(),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${HELLO_WAIT_MS} ms`)), HELLO_WAIT_MS);
+    }),
+  ])
+    .catch((err) => log.warn({ err }, 'bus unreachable while opening an event socket'))
+    .finally(() => {
+      clearTimeout(timer);
+      hello();
+    });
 }

@@ -25,6 +25,11 @@ export interface SubscribeOptions {
 export interface Bus<M extends { [K in keyof M]: Routable }> {
   publish<T extends keyof M & string>(type: T, payload: M[T]): Promise<void>;
   subscribe<T extends keyof M & string>(type: T, handler: Handler<M[T]>, options?: SubscribeOptions): Unsubscribe;
+  /**
+   * Resolves once every subscription made so far is in effect: an event published anywhere in
+   * the cluster after this reaches them.
+   */
+  flush(): Promise<void>;
   /** Stops delivery; later publishes are rejected. */
   close(): Promise<void>;
 }

@@ -37,6 +37,9 @@ export class MemoryBus<M extends { [K in keyof M]: Routable }> implements Bus<M>
     };
   }
 
+  /** Subscriptions take effect at once in one process. */
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {
     this.closed = true;
     const pending = [...this.subs.values()].flatMap((byKey) =>

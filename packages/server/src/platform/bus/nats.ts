@@ -136,7 +136,7 @@ export class NatsBus<M extends { [K in keyof M]: Routable }> implements Bus<M> {
     };
   }
 
-  /** Resolves once the server has processed every subscription made so far (e.g. before relying on them). */
+  /** Resolves once the NATS server has processed every subscription made so far. */
   async flush(): Promise<void> {
     await this.connection.flush();
   }
