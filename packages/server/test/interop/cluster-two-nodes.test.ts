@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { createClient } from '@parley/api';
 import pino from 'pino';
+import { PRINCIPAL_CACHE_MS } from '../../src/core/sessions/service.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import { listen } from '../support/events.js';
@@ -120,6 +121,22 @@ if (!pgSkipped && !natsSkipped) {
         1,
         'delivered exactly once',
       );
+
+      // A session ended on one node is refused by the other as soon as the event arrives, though it
+      // served it a moment ago: well before its cached principal would expire.
+      const onB = createClient({ baseUrl: b.url }).withToken(alice.token);
+      assert.equal((await onB.request('me.get', {})).address, 'alice@cluster.test');
+      const loggedOut = Date.now();
+      await alice.api.request('auth.logout', {});
+      for (;;) {
+        const status = await onB.request('me.get', {}).then(
+          () => 200,
+          (err: { status?: number }) => err.status,
+        );
+        if (status === 401) break;
+        assert.ok(Date.now() - loggedOut < PRINCIPAL_CACHE_MS / 4, 'node B still accepts the ended session');
+        await new Promise((r) => setTimeout(r, 20));
+      }
     } finally {
       aliceEvents.close();
       bobEvents.close();

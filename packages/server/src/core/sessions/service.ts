@@ -23,6 +23,13 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const TOKEN_PREFIX = 'prl_';
 /** last_seen_at is written at most this often per session. */
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * How long a token's session and user are reused without reading the store. Revocations, user
+ * changes and deletions made through any node drop the entry at once (bus events); this bounds
+ * only what bypasses the bus, such as the CLI on an embedded node's data folder.
+ */
+export const PRINCIPAL_CACHE_MS = 2_000;
+const PRINCIPAL_CACHE_MAX = 10_000;
 
 export const sessionView = (s: Session, currentId?: string): SessionDto => ({
   id: s.id,
@@ -38,6 +45,8 @@ export const sessionView = (s: Session, currentId?: string): SessionDto => ({
 export class AuthService {
   private readonly throttle: LoginThrottle;
   private dummy: Promise<string> | undefined;
+  /** Token hash → principal, read from the store at `at`. */
+  private readonly principals = new Map<string, { principal: Principal; at: number }>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -104,10 +113,28 @@ export class AuthService {
 
   /** The session and user of a bearer token; PARLEY_ERR_UNAUTHENTICATED when it is not (or no longer) valid. */
   async authenticate(token: string): Promise<Principal> {
-    const session = token.startsWith(TOKEN_PREFIX)
-      ? await this.ctx.store.repos.sessions.byTokenHash(sha256(token))
-      : undefined;
-    return this.principal(session);
+    if (!token.startsWith(TOKEN_PREFIX)) return this.principal(undefined);
+    const hash = sha256(token);
+    const now = this.ctx.clock.now();
+    const cached = this.principals.get(hash);
+    if (cached && now - cached.at < PRINCIPAL_CACHE_MS && cached.principal.session.expiresAt > now) {
+      if (now - cached.principal.session.lastSeenAt > TOUCH_EVERY_MS) await this.touch(cached.principal.session, now);
+      return cached.principal;
+    }
+    this.principals.delete(hash);
+    const principal = await this.principal(await this.ctx.store.repos.sessions.byTokenHash(hash));
+    if (this.principals.size >= PRINCIPAL_CACHE_MAX) this.principals.clear();
+    this.principals.set(hash, { principal, at: now });
+    return principal;
+  }
+
+  /** Drops cached principals of a user (all of them without `sessionId`): the store is read again. */
+  forget(userId: string, sessionId?: string): void {
+    for (const [hash, { principal }] of this.principals) {
+      if (principal.user.id === userId && (sessionId === undefined || principal.session.id === sessionId)) {
+        this.principals.delete(hash);
+      }
+    }
   }
 
   /** Re-checks a session (for long-lived connections). */
@@ -123,10 +150,13 @@ export class AuthService {
     const user = await this.ctx.store.repos.users.get(session.tenantId, session.userId);
     if (!user || user.disabledAt !== null)
       throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED', 'The account is disabled');
-    if (touch && now - session.lastSeenAt > TOUCH_EVERY_MS) {
-      await this.ctx.store.repos.sessions.touch(session.tenantId, session.id, now);
-    }
+    if (touch && now - session.lastSeenAt > TOUCH_EVERY_MS) await this.touch(session, now);
     return { session, user };
+  }
+
+  private async touch(session: Session, now: number) {
+    session.lastSeenAt = now;
+    await this.ctx.store.repos.sessions.touch(session.tenantId, session.id, now);
   }
 
   listSessions(p: Principal): Promise<Session[]> {
@@ -139,6 +169,7 @@ export class AuthService {
       ids: [sessionId],
     });
     if (ids.length === 0) throw notFound('session');
+    this.forget(p.user.id, sessionId);
     await publishRevoked(this.ctx, p.user.tenantId, p.user.id, ids);
   }
 
