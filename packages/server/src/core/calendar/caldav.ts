@@ -3,7 +3,7 @@
 // changed), then sync-collection for the changed hrefs, or calendar-query with a time range for a
 // full listing, and calendar-multiget for just the objects whose ETag changed.
 import { XMLParser } from 'fast-xml-parser';
-import { basicAuth, CalendarFetchError, type HttpLimits, httpRequest, statusError } from './http.js';
+import { basicAuth, HttpFetchError, type HttpLimits, httpRequest, statusError } from '../../lib/http-client.js';
 import type { CalendarResource } from './repository.js';
 
 export interface CalDavAccount {
@@ -64,10 +64,10 @@ function parseMultistatus(body: string): { responses: DavResponse[]; syncToken: 
   try {
     doc = parser.parse(body) as Record<string, unknown>;
   } catch (err) {
-    throw new CalendarFetchError(`CalDAV server sent malformed XML: ${(err as Error).message}`);
+    throw new HttpFetchError(`CalDAV server sent malformed XML: ${(err as Error).message}`);
   }
   const ms = doc.multistatus as Record<string, unknown> | undefined;
-  if (!ms) throw new CalendarFetchError('CalDAV server did not answer with a multistatus');
+  if (!ms) throw new HttpFetchError('CalDAV server did not answer with a multistatus');
   const responses = ((ms.response as Record<string, unknown>[] | undefined) ?? []).map((r) => {
     const props: Record<string, unknown> = {};
     let propStatus: string | undefined;
@@ -123,10 +123,10 @@ export async function syncCalDav(
     ).body,
   );
   const self = head.responses[0];
-  if (!self) throw new CalendarFetchError('CalDAV PROPFIND returned no properties');
+  if (!self) throw new HttpFetchError('CalDAV PROPFIND returned no properties');
   const rt = self.props.resourcetype;
   if (!rt || typeof rt !== 'object' || !('calendar' in rt)) {
-    throw new CalendarFetchError(`${account.url} is not a CalDAV calendar collection`);
+    throw new HttpFetchError(`${account.url} is not a CalDAV calendar collection`);
   }
   const syncToken = text(self.props['sync-token']);
   const ctag = text(self.props.getctag);

@@ -1,4 +1,4 @@
-import { type HttpLimits, httpRequest, statusError } from './http.js';
+import { type HttpLimits, httpRequest, statusError } from '../../lib/http-client.js';
 
 export type IcsFetch =
   | { changed: false }

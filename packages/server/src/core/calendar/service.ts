@@ -1,10 +1,10 @@
+import type { HttpLimits } from '../../lib/http-client.js';
 import type { Logger } from '../../platform/log.js';
 import type { SecretSealer } from '../../platform/secrets.js';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import type { CalendarBlock, CalendarSink, CalendarSnapshot } from '../presence/model.js';
 import { syncCalDav } from './caldav.js';
-import type { HttpLimits } from './http.js';
 import { expandCalendars, parseIcs } from './ics.js';
 import { fetchIcs } from './ics-source.js';
 import type { CalendarConnection, CalendarResource, CalendarType } from './repository.js';

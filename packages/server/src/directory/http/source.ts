@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpRequest } from '../../core/calendar/http.js';
+import { HttpTimeoutError, httpRequest } from '../../lib/http-client.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 import { first, parsePath, scalar, select } from './path.js';
 
@@ -328,15 +328,11 @@ export class HttpSource implements DirectorySource {
     const shown = `GET ${redact(url)}`;
     let res: Awaited<ReturnType<typeof httpRequest>>;
     try {
-      res = await abortable(httpRequest(url, { method: 'GET', headers }, { timeoutMs, maxBytes }), signal);
+      res = await httpRequest(url, { method: 'GET', headers, ...(signal && { signal }) }, { timeoutMs, maxBytes });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const e = err as Error;
-      // A timeout while the body is still coming arrives as the timer's own error.
-      if (e.name === 'TimeoutError' || /within \d+ ms/.test(e.message)) {
-        throw new HttpSourceError(`${shown}: no answer within ${timeoutMs} ms`);
-      }
-      throw new HttpSourceError(`${shown}: ${e.message}`);
+      if (err instanceof HttpTimeoutError) throw new HttpSourceError(`${shown}: no answer within ${timeoutMs} ms`);
+      throw new HttpSourceError(`${shown}: ${(err as Error).message}`);
     }
     if (res.status === 404 && opts.notFoundIsEmpty) return undefined;
     if (res.status < 200 || res.status > 299) {
@@ -399,24 +395,4 @@ function toContact(item: unknown, mapping: HttpSourceConfig['mapping']): SourceC
     numbers,
     url: values.url,
   };
-}
-
-/** The promise, or the signal's reason as soon as it aborts (the request itself ends at its timeout). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

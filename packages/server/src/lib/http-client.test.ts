@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { HttpFetchError, HttpTimeoutError, httpRequest, MAX_REDIRECTS } from './http-client.js';
+
+const servers: Server[] = [];
+after(() => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+/** A server on 127.0.0.1 (or `host`), recording the headers of each request by path. */
+async function serve(handler: RequestListener, host = '127.0.0.1') {
+  const seen = new Map<string, IncomingHttpHeaders & { method?: string }>();
+  const server = createServer((req, res) => {
+    seen.set(req.url ?? '', { ...req.headers, method: req.method });
+    handler(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://${host}:${port}`, seen };
+}
+
+const limits = { timeoutMs: 2000, maxBytes: 1000 };
+const secret = { authorization: 'Bearer s3cret', 'x-api-key': 'k3y', accept: 'application/json' };
+
+test('a redirect to the same origin keeps every header; to another origin only the harmless ones', async () => {
+  // 'localhost' and '127.0.0.1' are different origins, like two hosts.
+  const other = await serve((_req, res) => res.end('{"at":"other"}'), 'localhost');
+  const home = await serve((req, res) => {
+    if (req.url === '/start') res.writeHead(302, { location: '/moved' }).end();
+    else if (req.url === '/moved') res.writeHead(307, { location: `${other.url}/away` }).end();
+    else res.end('?');
+  });
+  const res = await httpRequest(`${home.url}/start`, { headers: secret }, limits);
+  assert.equal(res.body, '{"at":"other"}');
+  assert.equal(home.seen.get('/moved')?.['x-api-key'], 'k3y', 'same origin: kept');
+  assert.equal(home.seen.get('/moved')?.authorization, 'Bearer s3cret');
+  const away = other.seen.get('/away');
+  assert.equal(away?.authorization, undefined, 'another origin: no credentials');
+  assert.equal(away?.['x-api-key'], undefined);
+  assert.equal(away?.accept, 'application/json');
+});
+
+test('303 goes on as a GET without body; 307 keeps the method and body', async () => {
+  const bodies: string[] = [];
+  const s = await serve((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      bodies.push(`${req.method} ${req.url} ${body}`);
+      if (req.url === '/a') res.writeHead(303, { location: '/b' }).end();
+      else if (req.url === '/c') res.writeHead(307, { location: '/d' }).end();
+      else res.end('ok');
+    });
+  });
+  await httpRequest(`${s.url}/a`, { method: 'POST', body: 'x=1' }, limits);
+  await httpRequest(`${s.url}/c`, { method: 'REPORT', body: '<q/>' }, limits);
+  assert.deepEqual(bodies, ['POST /a x=1', 'GET /b ', 'REPORT /c <q/>', 'REPORT /d <q/>']);
+});
+
+test('redirect loops, oversized bodies, timeouts and bad URLs are errors that say so', async () => {
+  let hops = 0;
+  const loop = await serve((_req, res) => {
+    hops++;
+    res.writeHead(301, { location: '/again' }).end();
+  });
+  await assert.rejects(httpRequest(`${loop.url}/`, {}, limits), /more than 5 redirects/);
+  assert.equal(hops, MAX_REDIRECTS + 1);
+
+  const big = await serve((_req, res) => res.end('x'.repeat(5000)));
+  await assert.rejects(httpRequest(big.url, {}, limits), /response exceeds 1000 bytes/);
+
+  // Headers at once, then the body never ends: the time limit covers the body too.
+  const slow = await serve((_req, res) => {
+    res.writeHead(200);
+    res.write('{');
+  });
+  const t0 = Date.now();
+  await assert.rejects(httpRequest(slow.url, {}, { ...limits, timeoutMs: 300 }), (err) => {
+    assert.ok(err instanceof HttpTimeoutError, String(err));
+    assert.match(err.message, /no answer from 127\.0\.0\.1:\d+ within 300 ms/);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 1500);
+
+  await assert.rejects(httpRequest('ftp://example.test/', {}, limits), HttpFetchError);
+  await assert.rejects(httpRequest('not a url', {}, limits), /invalid URL/);
+});
+
+test("the caller's signal ends a request at once, with the caller's reason", async () => {
+  const hung = await serve(() => undefined);
+  const controller = new AbortController();
+  const t0 = Date.now();
+  const pending = httpRequest(hung.url, { signal: controller.signal }, { ...limits, timeoutMs: 10_000 });
+  setTimeout(() => controller.abort(new Error('lookup took too long')), 100);
+  await assert.rejects(pending, /lookup took too long/);
+  assert.ok(Date.now() - t0 < 1000);
+});
