@@ -20,30 +20,6 @@ export const ConversationMember = z
   })
   .meta({ id: 'ConversationMember' });
 
-/** A conversation as every member sees it (what events carry). */
-export const ConversationInfo = z
-  .object({
-    id: Id,
-    kind: z.enum(['direct', 'group']),
-    name: z.string().nullable(),
-    topic: z.string().nullable(),
-    members: z.array(ConversationMember).describe('Current members'),
-    lastSeq: Seq.describe('Sequence of the newest message'),
-    createdAt: Time,
-    updatedAt: Time,
-  })
-  .meta({ id: 'ConversationInfo' });
-export type ConversationInfo = z.infer<typeof ConversationInfo>;
-
-/** A conversation as the caller sees it: with their role, receipts and unread count. */
-export const Conversation = ConversationInfo.extend({
-  role: ConversationRole,
-  deliveredSeq: Seq,
-  readSeq: Seq,
-  unread: z.number().int().min(0).describe('Messages of others after your read sequence'),
-}).meta({ id: 'Conversation' });
-export type Conversation = z.infer<typeof Conversation>;
-
 export const AttachmentInfo = z
   .object({ id: Id, name: z.string(), contentType: z.string(), size: z.number().int(), url: z.string() })
   .meta({ id: 'Attachment' });
@@ -67,6 +43,31 @@ export const Message = z
   })
   .meta({ id: 'Message' });
 export type Message = z.infer<typeof Message>;
+
+/** A conversation as every member sees it (what events carry). */
+export const ConversationInfo = z
+  .object({
+    id: Id,
+    kind: z.enum(['direct', 'group']),
+    name: z.string().nullable(),
+    topic: z.string().nullable(),
+    members: z.array(ConversationMember).describe('Current members'),
+    lastSeq: Seq.describe('Sequence of the newest message'),
+    createdAt: Time,
+    updatedAt: Time,
+  })
+  .meta({ id: 'ConversationInfo' });
+export type ConversationInfo = z.infer<typeof ConversationInfo>;
+
+/** A conversation as the caller sees it: with their role, receipts, unread count and newest message. */
+export const Conversation = ConversationInfo.extend({
+  role: ConversationRole,
+  deliveredSeq: Seq,
+  readSeq: Seq,
+  unread: z.number().int().min(0).describe('Messages of others after your read sequence'),
+  lastMessage: Message.nullable().describe('The newest message (a tombstone once deleted); null while there is none'),
+}).meta({ id: 'Conversation' });
+export type Conversation = z.infer<typeof Conversation>;
 
 export const CreateConversationRequest = z.strictObject({
   members: z.array(Address).min(1).max(500).describe('Addresses of the others; one and no name makes a 1:1'),
@@ -109,6 +110,21 @@ export const SearchQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export const SearchResult = z.object({ messages: z.array(Message) });
+/** `since` is the `cursor` of the previous answer: `MILLISECONDS` or `MILLISECONDS.MESSAGE_ID`. */
+const ChangesCursor = z.string().regex(/^\d{1,15}(\.[A-Za-z0-9-]{1,64})?$/, 'a cursor from an earlier answer');
+export const ChangesQuery = z.strictObject({
+  since: ChangesCursor.optional().describe('The cursor of the previous answer; without it, only a cursor for now'),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+export const ChangesResult = z.object({
+  messages: z
+    .array(Message)
+    .describe('Messages edited, deleted or reacted to since the cursor (their current state), oldest change first'),
+  hasMore: z.boolean().describe('More changes follow: ask again with `cursor`'),
+  cursor: ChangesCursor.describe(
+    'Pass as `since` next time; it overlaps the last seconds, so a change may come twice (merge by id)',
+  ),
+});
 export const ReceiptRequest = z.strictObject({ deliveredSeq: Seq.optional(), readSeq: Seq.optional() });
 export const Receipt = z.object({ deliveredSeq: Seq, readSeq: Seq });
 export const TypingRequest = z.strictObject({ typing: z.boolean().default(true) });

@@ -161,4 +161,14 @@ export const messagingRoutes = defineRoutes({
     status: 200,
     response: m.SearchResult,
   },
+  'messages.changes': {
+    method: 'GET',
+    path: '/api/v1/messages/changes',
+    summary:
+      'Messages of your conversations edited, deleted or reacted to since a cursor (catch-up of changes to older messages)',
+    access: 'user',
+    query: m.ChangesQuery,
+    status: 200,
+    response: m.ChangesResult,
+  },
 });

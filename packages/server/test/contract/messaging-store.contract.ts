@@ -217,5 +217,69 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       assert.deepEqual(await ids(alice, 'budget'), []);
       assert.deepEqual(await ids(alice, 'monday'), [hit.id]);
     });
+
+    test('changes since a point: edits, tombstones, touches; current members, own tenant; newest per conversation', async () => {
+      const c = conv(a.id, { createdBy: alice.id });
+      const foreign = conv(b.id, { createdBy: eve.id });
+      await store.repos.conversations.insert(c, [
+        { userId: alice.id, role: 'owner' },
+        { userId: carol.id, role: 'member' },
+      ]);
+      await store.repos.conversations.insert(foreign, [{ userId: eve.id, role: 'owner' }]);
+      const m1 = await send(c, alice, 'one');
+      const m2 = await send(c, alice, 'two');
+      const m3 = await send(c, carol, 'three');
+      const m4 = await send(c, carol, 'four');
+      const e1 = await send(foreign, eve, 'elsewhere');
+      // Later than the changes of the tests before.
+      const AFTER = T0 + 10_000;
+      const since = (u: User, at: number, id = '') =>
+        store.repos.messages
+          .changes(u.tenantId, u.id, { at, id }, 10)
+          .then((rs) => rs.map((r) => [r.message.id, r.changedAt]));
+      assert.deepEqual(await since(alice, AFTER), [], 'sent, never changed');
+
+      await store.repos.messages.edit(a.id, m2.id, 'two!', T0 + 10_100);
+      await store.repos.messages.tombstone(a.id, m1.id, T0 + 10_200);
+      await store.repos.messages.touch(a.id, m3.id, T0 + 10_200);
+      await store.repos.messages.touch(b.id, m4.id, T0 + 10_300);
+      await store.repos.messages.touch(b.id, e1.id, T0 + 10_300);
+      const byId = [m1.id, m3.id].sort();
+      assert.deepEqual(await since(alice, AFTER), [
+        [m2.id, T0 + 10_100],
+        [byId[0], T0 + 10_200],
+        [byId[1], T0 + 10_200],
+      ]);
+      // Strictly after a (time, id) position: a page boundary inside a tie loses nothing.
+      assert.deepEqual(await since(alice, T0 + 10_200, byId[0]), [[byId[1], T0 + 10_200]]);
+      // A time alone includes its own millisecond (the overlap a server cursor relies on).
+      assert.deepEqual(
+        (await since(alice, T0 + 10_100)).map(([id]) => id),
+        [m2.id, ...byId],
+      );
+      assert.deepEqual(
+        (await since(alice, T0 + 10_101)).map(([id]) => id),
+        byId,
+      );
+      assert.deepEqual(await since(eve, AFTER), [[e1.id, T0 + 10_300]], 'the other tenant sees only its own');
+      assert.deepEqual(
+        (await since(carol, AFTER)).map(([id]) => id),
+        [m2.id, ...byId],
+      );
+      await store.repos.conversations.leave(a.id, c.id, carol.id, T0 + 10_400);
+      assert.deepEqual(await since(carol, AFTER), [], 'not after leaving');
+      assert.equal((await store.repos.messages.get(a.id, m4.id))?.text, 'four', 'touch across tenants does nothing');
+
+      const newest = await store.repos.messages.newest(a.id, [c.id, foreign.id]);
+      assert.deepEqual(
+        newest.map((m) => m.id),
+        [m4.id],
+      );
+      assert.deepEqual(
+        (await store.repos.messages.newest(b.id, [c.id, foreign.id])).map((m) => m.id),
+        [e1.id],
+      );
+      assert.deepEqual(await store.repos.messages.newest(a.id, []), []);
+    });
   });
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Conversation as ConversationDto } from '@parley/api';
+import type { Conversation as ConversationDto, Message as MessageDto } from '@parley/api';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import { splitAddress } from '../users/repository.js';
 import type { Conversation, Member, MemberRole } from './model.js';
 import { pairKey } from './model.js';
-import { conversationInfo, conversationView } from './views.js';
+import { conversationInfo, conversationView, messageViews } from './views.js';
 
 /** Who acts: a signed-in user of a tenant. */
 export interface Caller {
@@ -46,9 +46,23 @@ export class ConversationService {
   async list(caller: Caller, options: { limit?: number; offset?: number } = {}): Promise<ConversationDto[]> {
     const repos = this.ctx.store.repos;
     const list = await repos.conversations.listForUser(caller.tenantId, caller.userId, options);
+    const newest = await this.newest(
+      caller.tenantId,
+      list.map((s) => s.id),
+    );
     const out: ConversationDto[] = [];
-    for (const s of list) out.push(conversationView(s, await repos.conversations.members(caller.tenantId, s.id)));
+    for (const s of list) {
+      const members = await repos.conversations.members(caller.tenantId, s.id);
+      out.push(conversationView(s, members, newest.get(s.id) ?? null));
+    }
     return out;
+  }
+
+  /** The newest message of each conversation (for the list's preview), by conversation id. */
+  private async newest(tenantId: string, ids: string[]): Promise<Map<string, MessageDto>> {
+    const repos = this.ctx.store.repos;
+    const views = await messageViews(repos, tenantId, await repos.messages.newest(tenantId, ids));
+    return new Map(views.map((m) => [m.conversationId, m]));
   }
 
   /** A group, or the 1:1 with one other user (the existing one when there is one). */
@@ -229,9 +243,11 @@ export class ConversationService {
     const me = members.find((m) => m.userId === caller.userId);
     if (!conversation || !me) throw notFound('conversation');
     const [summary] = await repos.conversations.listForUser(caller.tenantId, caller.userId, { id });
+    const newest = await this.newest(caller.tenantId, [id]);
     return conversationView(
       summary ?? { ...conversation, role: me.role, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq, unread: 0 },
       members,
+      newest.get(id) ?? null,
     );
   }
 

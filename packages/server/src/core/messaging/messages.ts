@@ -121,7 +121,7 @@ export class MessageRepository {
   async edit(tenantId: string, id: string, text: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('messages')
-      .set({ text, edited_at: now })
+      .set({ text, edited_at: now, changed_at: now })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
@@ -133,7 +133,7 @@ export class MessageRepository {
   async tombstone(tenantId: string, id: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('messages')
-      .set({ text: '', deleted_at: now })
+      .set({ text: '', deleted_at: now, changed_at: now })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
@@ -151,6 +151,65 @@ export class MessageRepository {
       .where('message_id', '=', id)
       .execute();
     return true;
+  }
+
+  /** Records that a message changed (a reaction added or taken back), for `changes`. */
+  async touch(tenantId: string, id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ changed_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Messages of the conversations `userId` is a current member of that changed after a point
+   * (edited, deleted, reacted to), ordered by (change time, id) so pages never skip a tie.
+   */
+  async changes(
+    tenantId: string,
+    userId: string,
+    after: { at: number; id: string },
+    limit: number,
+  ): Promise<{ message: Message; changedAt: number }[]> {
+    const rows = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('conversation_members as cm', (j) =>
+        j.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.user_id', '=', userId),
+      )
+      .selectAll('m')
+      .where('m.tenant_id', '=', tenantId)
+      .where('cm.tenant_id', '=', tenantId)
+      .where('cm.left_at', 'is', null)
+      .where('m.changed_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('m.changed_at', '>', after.at),
+          eb.and([eb('m.changed_at', '=', after.at), eb('m.id', '>', after.id)]),
+        ]),
+      )
+      .orderBy('m.changed_at')
+      .orderBy('m.id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ message: message(r), changedAt: Number(r.changed_at) }));
+  }
+
+  /** The newest message of each of these conversations (those that have one). */
+  async newest(tenantId: string, conversationIds: string[]): Promise<Message[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('messages as m')
+      .innerJoin('conversations as c', (j) =>
+        j.onRef('c.id', '=', 'm.conversation_id').onRef('c.last_seq', '=', 'm.seq'),
+      )
+      .selectAll('m')
+      .where('m.tenant_id', '=', tenantId)
+      .where('c.tenant_id', '=', tenantId)
+      .where('m.conversation_id', 'in', conversationIds)
+      .execute();
+    return rows.map(message);
   }
 
   /** Adds a reaction; false when the user already reacted with this emoji. */

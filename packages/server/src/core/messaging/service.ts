@@ -10,6 +10,9 @@ import { type Access, type Caller, ConversationService } from './conversations.j
 import type { Message } from './model.js';
 import { messageViews } from './views.js';
 
+/** How far back the last cursor of `changes` reaches: longer than any commit takes. */
+export const CHANGES_OVERLAP_MS = 30_000;
+
 export interface MessagingOptions {
   maxMessageLength: number;
   attachments: AttachmentOptions;
@@ -179,15 +182,14 @@ export class MessagingService {
     const { a, m } = await this.target(caller, conversationId, messageId);
     if (/\s/.test(emoji)) throw invalid('params.emoji', 'must not contain spaces');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
-    const repos = this.ctx.store.repos;
-    const changed = on
-      ? await repos.messages.react(caller.tenantId, {
-          messageId,
-          userId: caller.userId,
-          emoji,
-          createdAt: this.ctx.clock.now(),
-        })
-      : await repos.messages.unreact(caller.tenantId, messageId, caller.userId, emoji);
+    const now = this.ctx.clock.now();
+    const changed = await this.ctx.store.transaction(async (r) => {
+      const done = on
+        ? await r.messages.react(caller.tenantId, { messageId, userId: caller.userId, emoji, createdAt: now })
+        : await r.messages.unreact(caller.tenantId, messageId, caller.userId, emoji);
+      if (done) await r.messages.touch(caller.tenantId, messageId, now);
+      return done;
+    });
     return changed ? this.changed(a, messageId) : this.one(caller.tenantId, m);
   }
 
@@ -240,6 +242,40 @@ export class MessagingService {
       }),
       caller.userId,
     );
+  }
+
+  /**
+   * Messages of the caller's conversations changed (edited, deleted, reacted to) since a cursor of
+   * an earlier answer, oldest change first. The last page's cursor lies `CHANGES_OVERLAP_MS` in
+   * the past, so a change whose transaction committed late (or on a node with a slightly
+   * different clock) is still found next time; clients merge by id. Without `since`: only a
+   * cursor, the starting point for a client that has just loaded its messages.
+   */
+  async changes(
+    caller: Caller,
+    since: string | undefined,
+    limit: number,
+  ): Promise<{ messages: MessageDto[]; hasMore: boolean; cursor: string }> {
+    const fresh = String(Math.max(0, this.ctx.clock.now() - CHANGES_OVERLAP_MS));
+    if (since === undefined) return { messages: [], hasMore: false, cursor: fresh };
+    const [at = '0', id = ''] = since.split('.');
+    const rows = await this.ctx.store.repos.messages.changes(
+      caller.tenantId,
+      caller.userId,
+      { at: Number(at), id },
+      limit + 1,
+    );
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      messages: await this.views(
+        caller.tenantId,
+        page.map((r) => r.message),
+      ),
+      hasMore,
+      cursor: hasMore && last ? `${last.changedAt}.${last.message.id}` : fresh,
+    };
   }
 
   /** Full-text search in the caller's current conversations. */

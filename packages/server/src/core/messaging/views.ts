@@ -40,12 +40,17 @@ export const conversationInfo = (c: Conversation, members: Member[]): Conversati
   updatedAt: iso(c.updatedAt),
 });
 
-export const conversationView = (s: ConversationSummary, members: Member[]): ConversationDto => ({
+export const conversationView = (
+  s: ConversationSummary,
+  members: Member[],
+  lastMessage: MessageDto | null,
+): ConversationDto => ({
   ...conversationInfo(s, members),
   role: s.role,
   deliveredSeq: s.deliveredSeq,
   readSeq: s.readSeq,
   unread: s.unread,
+  lastMessage,
 });
 
 /** Messages with their reactions, attachments and sender addresses, in the order given. */

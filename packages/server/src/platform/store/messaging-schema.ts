@@ -1,4 +1,4 @@
-/** Table types of the messaging migration (003); part of `Database` in `schema.ts`. */
+/** Table types of the messaging migrations (003, 007); part of `Database` in `schema.ts`. */
 export interface ConversationsTable {
   id: string;
   tenant_id: string;
@@ -35,6 +35,8 @@ export interface MessagesTable {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  /** Last edit, deletion or reaction change (migration 007); null while never changed. */
+  changed_at: number | null;
 }
 
 export interface MessageReactionsTable {

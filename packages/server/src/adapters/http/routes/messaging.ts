@@ -23,7 +23,8 @@ type MessagingRoute =
   | 'messages.delete'
   | 'messages.react'
   | 'messages.unreact'
-  | 'messages.search';
+  | 'messages.search'
+  | 'messages.changes';
 
 export const messagingHandlers = (core: Core): Handlers<MessagingRoute> => {
   const { messaging } = core;
@@ -67,5 +68,6 @@ export const messagingHandlers = (core: Core): Handlers<MessagingRoute> => {
     'messages.search': async ({ principal, query }) => ({
       messages: await messaging.search(caller(principal), query.q, query.limit),
     }),
+    'messages.changes': async ({ principal, query }) => messaging.changes(caller(principal), query.since, query.limit),
   };
 };

@@ -6,6 +6,7 @@ import { messaging } from './003-messaging.js';
 import { calendar } from './004-calendar.js';
 import { presenceCluster } from './005-presence-cluster.js';
 import { directory } from './006-directory.js';
+import { messageChanges } from './007-message-changes.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -17,4 +18,12 @@ export interface Migration {
 }
 
 /** All migrations in order. Names are never changed once released. */
-export const migrations: Migration[] = [identity, presence, messaging, calendar, presenceCluster, directory];
+export const migrations: Migration[] = [
+  identity,
+  presence,
+  messaging,
+  calendar,
+  presenceCluster,
+  directory,
+  messageChanges,
+];
