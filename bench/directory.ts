@@ -31,7 +31,7 @@ import pino from 'pino';
 import type { CoreContext } from '../packages/server/src/core/context.js';
 import { connectorFor } from '../packages/server/src/directory/connectors.js';
 import type { SourceRow, StoredContact } from '../packages/server/src/directory/model.js';
-import { DirectoryService, normalizeContact, planOf } from '../packages/server/src/directory/service.js';
+import { DirectoryService, normalizeContact, planKey, planOf } from '../packages/server/src/directory/service.js';
 import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
 import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
@@ -179,6 +179,7 @@ function memoryService(contacts: StoredContact[]): DirectoryService {
     lastError: null,
     report: null,
     progress: null,
+    numbering: planKey(planOf(tenant)),
     createdAt: now,
     updatedAt: now,
   };

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient, type DirectorySource, type RouteOutput } from '@parley/api';
 import pino from 'pino';
 import { createServer } from '../src/create-server.js';
+import { planKey } from '../src/directory/service.js';
 import { assertError, call, sleep } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -240,6 +241,47 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
       1,
       'not due again within its schedule',
     );
+  });
+
+  test('a changed numbering plan: stored numbers are read again from their text, and the next sync is full', async () => {
+    // A tenant set up without its area code: local numbers cannot be understood yet.
+    const other = await t.core.tenants.create({ domain: 'plan.test', country: 'DE' });
+    const boss = await t.user('boss@plan.test', { role: 'tenant-admin' });
+    const root = await t.user('root@plan.test', { role: 'system-admin' });
+    const book = await boss.api.request('admin.directory.sources.create', {
+      body: { name: 'book', kind: 'file', config: {} },
+    });
+    const imported = await call(t.url, 'POST', `/api/v1/admin/directory/sources/${book.id}/import`, {
+      token: boss.token,
+      headers: { 'content-type': 'text/csv' },
+      body: 'Name;Telefon\nLokal Lisa;2345 67\nFern Fritz;030 987654\n',
+    });
+    assert.equal((imported.body as { summary: { invalidNumbers: number } }).summary.invalidNumbers, 1);
+    const find = async (number: string) =>
+      (await boss.api.request('directory.lookup', { query: { number } })).candidates.map((c) => c.name);
+    assert.deepEqual(await find('+49711234567'), []);
+    assert.deepEqual(await find('030 987654'), ['Fern Fritz']);
+
+    await root.api.request('admin.tenants.update', { params: { id: other.id }, body: { areaCode: '711' } });
+    // The index is built again in the background, Lisa's number now read as Stuttgart's.
+    for (let i = 0; ; i++) {
+      const names = await find('0711 234567');
+      if (names[0] === 'Lokal Lisa') break;
+      assert.ok(i < 100, `not found after the plan changed: ${JSON.stringify(names)}`);
+      await sleep(50);
+    }
+    assert.deepEqual(await find('030 987654'), ['Fern Fritz']);
+    const stored = await t.core.ctx.store.repos.directory.source(other.id, book.id);
+    assert.notEqual(stored?.numbering, planKey(await t.core.directory.plan(other.id)), 'not synced since');
+    // The next sync stores them under the new plan.
+    await call(t.url, 'POST', `/api/v1/admin/directory/sources/${book.id}/import`, {
+      token: boss.token,
+      headers: { 'content-type': 'text/csv' },
+      body: 'Name;Telefon\nLokal Lisa;2345 67\nFern Fritz;030 987654\n',
+    });
+    const synced = await t.core.ctx.store.repos.directory.source(other.id, book.id);
+    assert.equal(synced?.numbering, planKey(await t.core.directory.plan(other.id)));
+    assert.equal(synced?.invalidNumbers, 0);
   });
 
   test('after a restart the index is built from the store, without asking any source', async () => {

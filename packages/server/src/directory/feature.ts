@@ -16,8 +16,8 @@ export const directoryFeature: Feature = {
     ctx.subscribe('user.created', (e) => directory.userChanged(e.tenantId, e.userId));
     ctx.subscribe('user.updated', (e) => directory.userChanged(e.tenantId, e.userId));
     ctx.subscribe('user.deleted', (e) => directory.userChanged(e.tenantId, e.userId));
-    // A new numbering plan changes how numbers read: the index is built again on next use.
-    ctx.subscribe('tenant.updated', (e) => directory.forget(e.tenantId));
+    // A new numbering plan changes how numbers read: the index is built again.
+    ctx.subscribe('tenant.updated', (e) => directory.rebuild(e.tenantId));
     ctx.subscribe('tenant.deleted', (e) => directory.forget(e.tenantId));
     ctx.every(SCHEDULE_CHECK_MS, () => directory.syncDue(), { lease: 'directory-sync' });
     const stopping = new AbortController();

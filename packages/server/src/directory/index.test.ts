@@ -53,7 +53,7 @@ test('exact hits win; company by switchboard and by block; prefix of a PBX base 
   assert.deepEqual(index.lookup('+4930123456'), [], 'nothing in Berlin');
 });
 
-test('contacts are replaced and removed; a source is removed whole', () => {
+test('contacts are replaced and removed; a source keeps only what it still has, or goes whole', () => {
   const index = indexOf(contact('a', 'Anna', null, '0711 111111'), contact('b', 'Bernd', null, '0711 222222'));
   index.put('s1', normalizeContact(contact('a', 'Anna Neu', null, '0711 333333'), plan).contact);
   assert.deepEqual(index.lookup('+49711111111'), []);
@@ -67,7 +67,11 @@ test('contacts are replaced and removed; a source is removed whole', () => {
   assert.deepEqual(index.lookup('+49711222222'), []);
   assert.deepEqual(index.search('bernd', 10), []);
   index.put('s2', normalizeContact(contact('c', 'Carla', null, '0711 444444'), plan).contact);
-  index.removeSource('s1');
+  index.put('s1', normalizeContact(contact('d', 'Dora', null, '0711 555555'), plan).contact);
+  index.retainSource('s1', new Set(['d']));
+  assert.deepEqual(index.lookup('+49711333333'), [], 'not kept');
+  assert.equal(index.lookup('+49711555555')[0]?.entry.contact.name, 'Dora');
+  index.retainSource('s1');
   assert.equal(index.size, 1);
   assert.equal(index.lookup('+49711444444')[0]?.entry.sourceId, 's2');
 });
@@ -117,7 +121,7 @@ test('a word shared by many contacts finds all of them, and none once they are g
   assert.deepEqual(names('acme').sort(), ['Person38 Müller', 'Person39 Müller']);
   index.remove('s1', 'c38');
   assert.deepEqual(names('müller'), ['Person39 Müller']);
-  index.removeSource('s1');
+  index.retainSource('s1');
   assert.deepEqual([names('müller'), names('acme'), names('person39')], [[], [], []]);
   assert.equal(index.size, 0);
 });

@@ -74,10 +74,12 @@ export class TenantIndex {
     this.unlink(entry);
   }
 
-  /** Removes every contact of a source (before it is loaded again, or when it is deleted). */
-  removeSource(sourceId: string): void {
+  /** Removes the contacts of a source but those in `keep` (all of them for a source deleted). */
+  retainSource(sourceId: string, keep: ReadonlySet<string> = new Set()): void {
     for (const entry of [...this.contacts.values()]) {
-      if (entry.sourceId === sourceId) this.remove(sourceId, entry.contact.externalId);
+      if (entry.sourceId === sourceId && !keep.has(entry.contact.externalId)) {
+        this.remove(sourceId, entry.contact.externalId);
+      }
     }
   }
 

@@ -45,6 +45,8 @@ export interface SourceRow {
   lastError: string | null;
   report: SyncReport | null;
   progress: { done: number; total: number | null } | null;
+  /** The numbering plan (its key, `planKey`) the stored numbers were normalized with; null before any sync. */
+  numbering: string | null;
   createdAt: number;
   updatedAt: number;
 }

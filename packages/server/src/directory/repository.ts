@@ -25,6 +25,7 @@ function toRow(r: Selectable<DirectorySourcesTable>): SourceRow {
     lastError: r.last_error,
     report: parse<SyncReport>(r.report),
     progress: r.progress_done === null ? null : { done: r.progress_done, total: r.progress_total },
+    numbering: r.numbering,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -57,6 +58,7 @@ export class DirectoryRepository {
         report: null,
         progress_done: null,
         progress_total: null,
+        numbering: null,
         created_at: s.createdAt,
         updated_at: s.updatedAt,
       })
@@ -84,6 +86,7 @@ export class DirectoryRepository {
         | 'lastError'
         | 'report'
         | 'progress'
+        | 'numbering'
       >
     >,
     now: number,
@@ -110,6 +113,7 @@ export class DirectoryRepository {
           progress_done: patch.progress?.done ?? null,
           progress_total: patch.progress?.total ?? null,
         }),
+        ...(patch.numbering !== undefined && { numbering: patch.numbering }),
       })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)

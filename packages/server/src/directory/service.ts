@@ -113,6 +113,14 @@ export function planOf(t: {
   };
 }
 
+/** Identifies a numbering plan (stored with a source's entries: the plan they were normalized with). */
+export const planKey = (plan: NumberingPlan): string => JSON.stringify(plan);
+
+/** A stored contact with its numbers read again, from the text as written, with `plan`. */
+function renormalized(c: StoredContact, plan: NumberingPlan): StoredContact {
+  return { ...c, numbers: c.numbers.map((n) => normalizeNumber(n.type, n.raw, plan).number) };
+}
+
 /**
  * The MetaDirectory of each tenant: its sources (LDAP, files, SQL, CRM over HTTP, and its own
  * users first), synced into the store with normalized numbers, and an in-memory index per tenant
@@ -123,7 +131,11 @@ export class DirectoryService {
   private readonly indexes = new Map<string, Promise<TenantIndex>>();
   private readonly meta = new Map<string, Map<string, SourceMeta>>();
   private readonly cache = new Map<string, Map<string, LookupResult>>();
+  /** Per tenant, counts the changes of its index (a lookup only caches what it found in the current one). */
+  private readonly generations = new Map<string, number>();
   private readonly plans = new Map<string, NumberingPlan>();
+  /** The numbering plan (key) each index was built with. */
+  private readonly builtWith = new WeakMap<TenantIndex, string>();
   /** Per tenant, the sources asked live on each lookup, with their connectors (dropped when a source changes). */
   private readonly live = new Map<string, Promise<{ s: SourceRow; connector: DirectorySource }[]>>();
 
@@ -194,6 +206,7 @@ export class DirectoryService {
       lastError: null,
       report: null,
       progress: null,
+      numbering: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -307,7 +320,9 @@ export class DirectoryService {
     let upserted = 0;
     let lastProgressWrite = 0;
     const connector = options.contacts ?? this.connector(s, this.secretOf(s));
-    const cursor = options.full || options.contacts ? null : s.cursor;
+    // Stored numbers read with another numbering plan: only a full sync reads them all again.
+    const numbering = planKey(plan);
+    const cursor = options.full || options.contacts || s.numbering !== numbering ? null : s.cursor;
     const controller = new AbortController();
     try {
       const gen = connector.sync({
@@ -357,7 +372,7 @@ export class DirectoryService {
           entries,
           invalidNumbers: invalidCount,
           lastSyncAt: finished,
-          ...(outcome.full && { lastFullSyncAt: finished }),
+          ...(outcome.full && { lastFullSyncAt: finished, numbering }),
           lastError: null,
           report,
           progress: null,
@@ -430,11 +445,18 @@ export class DirectoryService {
     const loading = this.indexes.get(tenantId);
     if (!loading) return;
     const index = await loading;
-    await this.loadMeta(tenantId);
-    index.removeSource(sourceId);
-    if (sourceId === USERS_SOURCE) await this.loadUsers(tenantId, index);
-    else for await (const page of this.repo.entries(tenantId, sourceId)) for (const c of page) index.put(sourceId, c);
-    this.cache.delete(tenantId);
+    const rows = await this.loadMeta(tenantId);
+    // Contacts are replaced in place and the ones gone removed at the end: lookups meanwhile find
+    // the old or the new entry of a contact, never none.
+    const s = rows.find((r) => r.id === sourceId);
+    const loaded =
+      sourceId === USERS_SOURCE
+        ? await this.loadUsers(tenantId, index)
+        : s
+          ? await this.loadSource(index, s)
+          : new Set<string>();
+    index.retainSource(sourceId, loaded);
+    this.invalidate(tenantId);
   }
 
   /** A user was added, changed or removed: their entry in the users source follows. */
@@ -445,13 +467,36 @@ export class DirectoryService {
     const user = await this.ctx.store.repos.users.get(tenantId, userId);
     if (user && user.disabledAt === null) index.put(USERS_SOURCE, userContact(user, await this.plan(tenantId)));
     else index.remove(USERS_SOURCE, userId);
+    this.invalidate(tenantId);
+  }
+
+  /**
+   * The tenant changed (its numbering plan, say): its index is built again with the new plan,
+   * while the old one goes on answering until the new one is ready.
+   */
+  async rebuild(tenantId: string): Promise<void> {
+    this.plans.delete(tenantId);
+    this.live.delete(tenantId);
+    const current = this.indexes.get(tenantId);
+    if (!current) return;
+    const built = this.builtWith.get(await current);
+    if (built === planKey(await this.plan(tenantId))) return;
+    const fresh = this.build(tenantId);
+    await fresh;
+    this.indexes.set(tenantId, fresh);
+    this.invalidate(tenantId);
+  }
+
+  /** Drops the tenant's cached lookups, and any result of a lookup still running. */
+  private invalidate(tenantId: string): void {
     this.cache.delete(tenantId);
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
   }
 
   forget(tenantId: string): void {
     this.indexes.delete(tenantId);
     this.meta.delete(tenantId);
-    this.cache.delete(tenantId);
+    this.invalidate(tenantId);
     this.plans.delete(tenantId);
     this.live.delete(tenantId);
   }
@@ -470,10 +515,9 @@ export class DirectoryService {
   private async build(tenantId: string): Promise<TenantIndex> {
     const started = Date.now();
     const index = new TenantIndex();
+    this.builtWith.set(index, planKey(await this.plan(tenantId)));
     await this.loadUsers(tenantId, index);
-    for (const s of await this.loadMeta(tenantId)) {
-      for await (const page of this.repo.entries(tenantId, s.id)) for (const c of page) index.put(s.id, c);
-    }
+    for (const s of await this.loadMeta(tenantId)) await this.loadSource(index, s);
     this.ctx.log.info({ tenantId, contacts: index.size, ms: Date.now() - started }, 'directory index built');
     return index;
   }
@@ -486,13 +530,39 @@ export class DirectoryService {
     return rows;
   }
 
-  private async loadUsers(tenantId: string, index: TenantIndex) {
+  /**
+   * A source's stored contacts into the index. Numbers stored under another numbering plan than
+   * the tenant's (it changed since the last full sync) are normalized again from their text.
+   */
+  private async loadSource(index: TenantIndex, s: SourceRow): Promise<Set<string>> {
+    const plan = await this.plan(s.tenantId);
+    const stale = s.numbering !== null && s.numbering !== planKey(plan);
+    if (stale)
+      this.ctx.log.info({ tenantId: s.tenantId, source: s.name }, 'numbers read again with the new numbering plan');
+    const loaded = new Set<string>();
+    for await (const page of this.repo.entries(s.tenantId, s.id)) {
+      for (const c of page) {
+        index.put(s.id, stale ? renormalized(c, plan) : c);
+        loaded.add(c.externalId);
+      }
+    }
+    return loaded;
+  }
+
+  /** The enabled users into the index as the users source; returns their ids. */
+  private async loadUsers(tenantId: string, index: TenantIndex): Promise<Set<string>> {
     const plan = await this.plan(tenantId);
+    const loaded = new Set<string>();
     for (let offset = 0; ; offset += 500) {
       const users = await this.ctx.store.repos.users.list(tenantId, { limit: 500, offset });
-      for (const u of users) if (u.disabledAt === null) index.put(USERS_SOURCE, userContact(u, plan));
+      for (const u of users) {
+        if (u.disabledAt !== null) continue;
+        index.put(USERS_SOURCE, userContact(u, plan));
+        loaded.add(u.id);
+      }
       if (users.length < 500) break;
     }
+    return loaded;
   }
 
   // Lookup and search -----------------------------------------------------------------------------
@@ -509,11 +579,14 @@ export class DirectoryService {
     const cacheKey = `${viewer?.userId ?? ''} ${n.e164}`;
     const cached = this.cache.get(tenantId)?.get(cacheKey);
     if (cached) return cached;
+    const generation = this.generations.get(tenantId) ?? 0;
     const index = await this.index(tenantId);
     const meta = this.meta.get(tenantId) ?? new Map();
     const found = [...index.lookup(n.e164), ...(await this.liveHits(tenantId, { e164: n.e164, raw: number }, plan))];
     const hits = withSamePeople(index, found).filter((h) => visible(meta.get(h.entry.sourceId), viewer));
     const result: LookupResult = { number: n.e164, kind: n.kind, candidates: rank(hits, meta) };
+    // The index changed while this lookup waited (for live sources): its result is not kept.
+    if ((this.generations.get(tenantId) ?? 0) !== generation) return result;
     const tenantCache = this.cache.get(tenantId) ?? new Map<string, LookupResult>();
     this.cache.set(tenantId, tenantCache);
     if (tenantCache.size >= CACHE_MAX) tenantCache.clear();

@@ -24,6 +24,7 @@ import type { NumberType, SourceContact, SyncOutcome } from '../../src/directory
 import { directorySourceContract } from '../contract/directory-source.contract.js';
 import { freePort } from '../support/cli.js';
 import { requirePeer } from '../support/interop.js';
+import { startTestServer } from '../support/server.js';
 import {
   type GeneratedPerson,
   generatePeopleLdif,
@@ -361,6 +362,28 @@ if (!skipped) {
       const other = await runSync(source, { cursor: 'usn:42@CN=NTDS Settings,CN=DC9' });
       assert.equal(other.outcome.full, true);
       assert.equal(other.contacts.length, PEOPLE + 1);
+    });
+
+    test('through the service: syncs go on incrementally, but fully after the numbering plan changed', async () => {
+      const t = await startTestServer();
+      try {
+        const tenant = await t.core.tenants.create({ domain: 'ldap.test', country: 'DE', areaCode: '711' });
+        const { password, ...settings } = config();
+        await t.core.directory.createSource(tenant.id, {
+          name: 'ad',
+          kind: 'ldap',
+          config: settings,
+          secret: password,
+        });
+        const sync = async () => (await t.core.directory.sync(tenant.id, 'ad')).full;
+        assert.equal(await sync(), true, 'the first sync reads everything');
+        assert.equal(await sync(), false, 'then only what changed');
+        await t.core.tenants.update(tenant.id, { areaCode: '30' });
+        assert.equal(await sync(), true, 'numbers stored under the old plan are all read again');
+        assert.equal(await sync(), false);
+      } finally {
+        await t.stop();
+      }
     });
 
     test('LDAPS and StartTLS with the throwaway CA as tls.ca', async (t) => {

@@ -24,6 +24,8 @@ export interface DirectorySourcesTable {
   /** While syncing: contacts read so far and, when known, in all (any node can report it). */
   progress_done: number | null;
   progress_total: number | null;
+  /** JSON of the numbering plan the stored numbers were normalized with (migration 008). */
+  numbering: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -7,6 +7,7 @@ import { calendar } from './004-calendar.js';
 import { presenceCluster } from './005-presence-cluster.js';
 import { directory } from './006-directory.js';
 import { messageChanges } from './007-message-changes.js';
+import { directoryNumbering } from './008-directory-numbering.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -26,4 +27,5 @@ export const migrations: Migration[] = [
   presenceCluster,
   directory,
   messageChanges,
+  directoryNumbering,
 ];
