@@ -51,7 +51,7 @@ if (!pgSkipped && !natsSkipped) {
         'http.drainSeconds': 0,
       },
     });
-    const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'silent' }) });
+    const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'error' }) });
     nodes.push(server);
     const n = { server, url: (await server.start()).http };
     started.push(n);
