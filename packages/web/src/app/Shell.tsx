@@ -1,8 +1,10 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { ConversationList } from '../features/chat/ConversationList';
 import { ConversationView } from '../features/chat/ConversationView';
 import { ConnectionBanner } from '../features/connection/ConnectionBanner';
 import { ContactList } from '../features/contacts/ContactList';
+import { DirectoryPane } from '../features/directory/DirectoryPane';
+import { DirectorySearch } from '../features/directory/DirectorySearch';
 import { MyPresenceButton } from '../features/presence/MyPresence';
 import { SettingsMenu } from '../features/settings/Settings';
 import { useI18n } from '../i18n';
@@ -10,9 +12,14 @@ import { useStore } from '../lib/store';
 import { Link, paths, routeStore } from './router';
 import { useServices } from './services';
 
+// Administration is for few users: its code loads when it is first opened.
+const AdminNav = lazy(() => import('../features/admin/Admin').then((m) => ({ default: m.AdminNav })));
+const AdminPane = lazy(() => import('../features/admin/Admin').then((m) => ({ default: m.AdminPane })));
+
 /**
- * The signed-in layout: a header, a sidebar with the sections (chats, contacts; later calls) and
- * the main pane. Below 720 px only one of sidebar and pane shows at a time.
+ * The signed-in layout: a header, a sidebar with the sections (chats, contacts, directory,
+ * administration for admins; later calls) and the main pane. Below 720 px only one of sidebar and
+ * pane shows at a time.
  */
 export function Shell() {
   const services = useServices();
@@ -22,13 +29,19 @@ export function Shell() {
     Object.values(s.conversations).reduce((n, c) => n + (c.unread > 0 ? 1 : 0), 0),
   );
   const activeId = route.name === 'chat' ? route.id : null;
+  const isAdmin = useStore(services.me, (u) => u.role !== 'user');
+  const detail =
+    route.name === 'chat' ||
+    (route.name === 'directory' && route.details) ||
+    (route.name === 'admin' && isAdmin && route.section !== null);
+  const loading = <p className="hint">{t('app.loading')}</p>;
 
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) ${t('app.name')}` : t('app.name');
   }, [unread, t]);
 
   return (
-    <div className="app" data-view={route.name === 'chat' ? 'detail' : 'list'}>
+    <div className="app" data-view={detail ? 'detail' : 'list'}>
       <a className="skip-link" href="#main">
         {t('app.skip')}
       </a>
@@ -46,7 +59,7 @@ export function Shell() {
           <nav className="tabs" aria-label={t('nav.main')}>
             <Link
               to={paths.chats}
-              aria-current={route.name !== 'contacts' ? 'page' : undefined}
+              aria-current={route.name === 'chats' || route.name === 'chat' ? 'page' : undefined}
               aria-label={unread > 0 ? t('nav.chatsUnread', { n: unread }) : undefined}
             >
               {t('nav.chats')}
@@ -59,13 +72,41 @@ export function Shell() {
             <Link to={paths.contacts} aria-current={route.name === 'contacts' ? 'page' : undefined}>
               {t('nav.contacts')}
             </Link>
+            <Link to={paths.directory} aria-current={route.name === 'directory' ? 'page' : undefined}>
+              {t('nav.directory')}
+            </Link>
+            {isAdmin && (
+              <Link to={paths.admin()} aria-current={route.name === 'admin' ? 'page' : undefined}>
+                {t('nav.admin')}
+              </Link>
+            )}
           </nav>
           <div className="sidebar-content">
-            {route.name === 'contacts' ? <ContactList /> : <ConversationList activeId={activeId} />}
+            {route.name === 'contacts' ? (
+              <ContactList />
+            ) : route.name === 'directory' ? (
+              <DirectorySearch />
+            ) : route.name === 'admin' && isAdmin ? (
+              <Suspense fallback={loading}>
+                <AdminNav section={route.section} />
+              </Suspense>
+            ) : (
+              <ConversationList activeId={activeId} />
+            )}
           </div>
         </aside>
         <main id="main" className="pane" tabIndex={-1}>
-          {activeId ? <ConversationView key={activeId} id={activeId} /> : <p className="empty">{t('chat.select')}</p>}
+          {route.name === 'directory' ? (
+            <DirectoryPane />
+          ) : route.name === 'admin' && isAdmin ? (
+            <Suspense fallback={loading}>
+              <AdminPane section={route.section} />
+            </Suspense>
+          ) : activeId ? (
+            <ConversationView key={activeId} id={activeId} />
+          ) : (
+            <p className="empty">{t('chat.select')}</p>
+          )}
         </main>
       </div>
     </div>

@@ -2,18 +2,33 @@ import type { AnchorHTMLAttributes, MouseEvent } from 'react';
 import { Store } from '../lib/store';
 
 /** The screens that have an address. Served by the server's fallback to index.html on reload. */
-export type Route = { name: 'chats' } | { name: 'chat'; id: string } | { name: 'contacts' };
+export type Route =
+  | { name: 'chats' }
+  | { name: 'chat'; id: string }
+  | { name: 'contacts' }
+  | { name: 'directory'; details: boolean }
+  | { name: 'admin'; section: AdminSection | null };
+
+export type AdminSection = 'users' | 'sources' | 'tenants';
 
 export const paths = {
   chats: '/',
   chat: (id: string) => `/chats/${encodeURIComponent(id)}`,
   contacts: '/contacts',
+  directory: '/directory',
+  /** The card or lookup pane (on a phone it replaces the search). */
+  directoryDetails: '/directory/details',
+  admin: (section?: AdminSection) => (section ? `/admin/${section}` : '/admin'),
 };
 
 export function parseRoute(pathname: string): Route {
   const chat = /^\/chats\/([^/]+)\/?$/.exec(pathname);
   if (chat?.[1]) return { name: 'chat', id: decodeURIComponent(chat[1]) };
   if (/^\/contacts\/?$/.test(pathname)) return { name: 'contacts' };
+  const directory = /^\/directory(\/details)?\/?$/.exec(pathname);
+  if (directory) return { name: 'directory', details: directory[1] !== undefined };
+  const admin = /^\/admin(?:\/(users|sources|tenants))?\/?$/.exec(pathname);
+  if (admin) return { name: 'admin', section: (admin[1] as AdminSection | undefined) ?? null };
   return { name: 'chats' };
 }
 

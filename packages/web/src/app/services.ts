@@ -74,6 +74,7 @@ export class Services {
       stopIdle();
       document.removeEventListener('visibilitychange', visible);
       this.events.stop();
+      this.chat.dispose();
     };
   }
 

@@ -1,12 +1,16 @@
 import type { Conversation, Message, User } from '@parley/api';
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
-import { ParleyApiError } from '../../lib/api';
 import { useStore } from '../../lib/store';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
+import { Composer, type Draft } from './Composer';
+import { ConfirmDialog } from './ConfirmDialog';
 import type { PendingMessage, Thread } from './chat-store';
+import { FileIcon } from './icons';
+import { MembersButton } from './Members';
+import { type MessageActions, MessageItem, Receipt, type ReceiptKind } from './MessageItem';
 import { conversationName, otherMember } from './names';
 
 /** One conversation: its history (older pages load when scrolling up), typing line and composer. */
@@ -18,11 +22,38 @@ export function ConversationView({ id }: { id: string }) {
   const conversation = useStore(services.chat.state, (s) => s.conversations[id]);
   const thread = useStore(services.chat.state, (s) => s.threads[id]);
   const missing = useStore(services.chat.state, (s) => s.missing.includes(id));
+  const [draft, setDraft] = useState<Draft>(null);
+  const [removing, setRemoving] = useState<Message | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     void services.chat.open(id).catch(() => undefined);
     return () => services.chat.close(id);
   }, [id, services]);
+
+  const actions = useMemo<MessageActions>(() => {
+    const fail = (err: unknown) => setFailure(t('error.generic', { message: (err as Error).message }));
+    const senderName = (m: Message) =>
+      services.chat.state.get().conversations[id]?.members.find((x) => x.userId === m.senderId)?.displayName ||
+      m.sender;
+    return {
+      reply: (m) => {
+        setDraft({ kind: 'reply', message: m, sender: senderName(m) });
+        input.current?.focus();
+      },
+      edit: (m) => {
+        setDraft({ kind: 'edit', message: m });
+        input.current?.focus();
+      },
+      remove: (m) => setRemoving(m),
+      react: (m, emoji, on) => {
+        setFailure(null);
+        services.chat.react(id, m.id, emoji, on).catch(fail);
+      },
+      show: (m) => void services.chat.jumpTo(id, m.seq),
+    };
+  }, [id, services, t]);
 
   if (missing) return <p className="empty">{t('chat.notFound')}</p>;
   if (!conversation) return <p className="empty">{t('app.loading')}</p>;
@@ -37,21 +68,39 @@ export function ConversationView({ id }: { id: string }) {
         <Avatar name={name} address={other?.address} />
         <div className="thread-title">
           <h2 id={titleId}>{name}</h2>
-          {other ? (
-            <PresenceLine address={other.address} />
-          ) : (
-            <span className="row-sub">{t('chat.group', { n: conversation.members.length })}</span>
-          )}
+          {other ? <PresenceLine address={other.address} /> : <MembersButton conversation={conversation} />}
         </div>
       </header>
-      <MessageList conversation={conversation} thread={thread} me={me} name={name} />
+      <MessageList conversation={conversation} thread={thread} me={me} name={name} actions={actions} />
+      {failure && (
+        <p className="composer-error thread-error" role="alert">
+          {failure}
+        </p>
+      )}
       <TypingLine id={id} conversation={conversation} />
-      <Composer id={id} name={name} />
+      <Composer id={id} name={name} draft={draft} setDraft={setDraft} input={input} />
+      <ConfirmDialog
+        open={removing !== null}
+        title={t('chat.deleteTitle')}
+        confirm={t('chat.delete')}
+        onClose={() => {
+          setRemoving(null);
+          input.current?.focus();
+        }}
+        onConfirm={() => {
+          if (!removing) return;
+          if (draft?.message.id === removing.id) setDraft(null);
+          setFailure(null);
+          services.chat
+            .deleteMessage(id, removing.id)
+            .catch((err: unknown) => setFailure(t('error.generic', { message: (err as Error).message })));
+        }}
+      >
+        {t('chat.deleteText')}
+      </ConfirmDialog>
     </section>
   );
 }
-
-type ReceiptKind = 'sending' | 'failed' | 'sent' | 'delivered' | 'read';
 
 function receiptOf(seq: number, c: Conversation, me: User): { kind: ReceiptKind; readers: number } {
   const others = c.members.filter((m) => m.userId !== me.id);
@@ -62,39 +111,33 @@ function receiptOf(seq: number, c: Conversation, me: User): { kind: ReceiptKind;
   return { kind: 'sent', readers };
 }
 
-function Receipt({ kind, readers, group }: { kind: ReceiptKind; readers: number; group: boolean }) {
-  const { t } = useI18n();
-  if (kind === 'failed') return null;
-  const label = group && readers > 0 && kind !== 'read' ? t('chat.readBy', { n: readers }) : t(`chat.receipt.${kind}`);
-  const icon = kind === 'sending' ? '○' : kind === 'sent' ? '✓' : '✓✓';
-  return (
-    <span className="receipt" data-receipt={kind} title={label}>
-      <span aria-hidden="true">{icon}</span>
-      <span className="sr-only">{label}</span>
-    </span>
-  );
-}
-
 function MessageList({
   conversation,
   thread,
   me,
   name,
+  actions,
 }: {
   conversation: Conversation;
   thread: Thread | undefined;
   me: User;
   name: string;
+  actions: MessageActions;
 }) {
   const services = useServices();
   const i18n = useI18n();
   const { t } = i18n;
   const box = useRef<HTMLDivElement>(null);
-  const seen = useRef({ first: 0, height: 0, atBottom: true });
+  const seen = useRef({ first: 0, last: 0, pending: 0, height: 0, atBottom: true });
+  const [flash, setFlash] = useState<number | null>(null);
+  const jump = useStore(services.chat.state, (s) => (s.jump?.conversationId === conversation.id ? s.jump.seq : null));
   const messages = thread?.messages ?? [];
   const pending = thread?.pending ?? [];
   const group = conversation.kind === 'group';
-  const names = new Map(conversation.members.map((m) => [m.userId, m.displayName || m.address]));
+  const moderator = group && conversation.role !== 'member';
+  const members = conversation.members;
+  const names = useMemo(() => new Map(members.map((m) => [m.userId, m.displayName || m.address])), [members]);
+  const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
 
   const nearTop = () => {
     const el = box.current;
@@ -103,19 +146,35 @@ function MessageList({
   };
 
   // Keep the view where the reader is: at the bottom for new messages, in place when older ones
-  // are added above.
+  // are added above; at a message asked for (search, a quote).
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
     const s = seen.current;
     const first = messages[0]?.seq ?? 0;
-    const lastMine = pending.length > 0 || messages.at(-1)?.senderId === me.id;
-    if (s.first > 0 && first < s.first) el.scrollTop += el.scrollHeight - s.height;
-    else if (s.atBottom || lastMine) el.scrollTop = el.scrollHeight;
+    const last = messages.at(-1)?.seq ?? 0;
+    const sentNow = pending.length > s.pending || (last > s.last && messages.at(-1)?.senderId === me.id);
+    const target = jump === null ? null : el.querySelector<HTMLElement>(`[data-seq="${jump}"]`);
+    if (target) {
+      target.scrollIntoView({ block: 'center' });
+      target.focus({ preventScroll: true });
+      s.atBottom = false;
+      setFlash(jump);
+      services.chat.jumped();
+    } else if (s.first > 0 && first < s.first) el.scrollTop += el.scrollHeight - s.height;
+    else if (jump === null && (s.atBottom || sentNow)) el.scrollTop = el.scrollHeight;
     s.first = first;
+    s.last = last;
+    s.pending = pending.length;
     s.height = el.scrollHeight;
-    nearTop();
+    if (jump === null) nearTop();
   });
+
+  useEffect(() => {
+    if (flash === null) return;
+    const timer = setTimeout(() => setFlash(null), 2500);
+    return () => clearTimeout(timer);
+  }, [flash]);
 
   const onScroll = () => {
     const el = box.current;
@@ -123,6 +182,13 @@ function MessageList({
     seen.current.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     seen.current.height = el.scrollHeight;
     nearTop();
+  };
+
+  // An image that finished loading makes the list taller: stay at the bottom if the reader was.
+  const onLoad = () => {
+    const el = box.current;
+    if (el && seen.current.atBottom) el.scrollTop = el.scrollHeight;
+    if (el) seen.current.height = el.scrollHeight;
   };
 
   let lastDay = '';
@@ -135,6 +201,7 @@ function MessageList({
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
       tabIndex={0}
       onScroll={onScroll}
+      onLoadCapture={onLoad}
     >
       <p className="history-edge">
         {!thread?.loaded
@@ -150,16 +217,27 @@ function MessageList({
           const day = new Date(m.createdAt).toDateString();
           const showDay = day !== lastDay;
           lastDay = day;
+          const mine = m.senderId === me.id;
+          const receipt = mine ? receiptOf(m.seq, conversation, me) : null;
+          const quoted = m.replyTo === null ? undefined : (byId.get(m.replyTo) ?? null);
           return (
-            <MessageItem
-              key={m.seq}
-              message={m}
-              dayLabel={showDay ? i18n.day(m.createdAt) : null}
-              mine={m.senderId === me.id}
-              sender={names.get(m.senderId) ?? m.sender}
-              group={group}
-              receipt={m.senderId === me.id ? receiptOf(m.seq, conversation, me) : null}
-            />
+            <DayAndMessage key={m.seq} day={showDay ? i18n.day(m.createdAt) : null}>
+              <MessageItem
+                message={m}
+                quoted={quoted}
+                quotedSender={quoted ? (names.get(quoted.senderId) ?? quoted.sender) : ''}
+                mine={mine}
+                sender={names.get(m.senderId) ?? m.sender}
+                group={group}
+                receipt={receipt?.kind ?? null}
+                readers={receipt?.readers ?? 0}
+                canDelete={mine || moderator}
+                meId={me.id}
+                names={names}
+                highlight={flash === m.seq}
+                actions={actions}
+              />
+            </DayAndMessage>
           );
         })}
         {pending.map((p) => (
@@ -170,43 +248,15 @@ function MessageList({
   );
 }
 
-function MessageItem({
-  message: m,
-  dayLabel,
-  mine,
-  sender,
-  group,
-  receipt,
-}: {
-  message: Message;
-  dayLabel: string | null;
-  mine: boolean;
-  sender: string;
-  group: boolean;
-  receipt: { kind: ReceiptKind; readers: number } | null;
-}) {
-  const i18n = useI18n();
-  const { t } = i18n;
+function DayAndMessage({ day, children }: { day: string | null; children: ReactNode }) {
   return (
     <>
-      {dayLabel && (
+      {day && (
         <li className="day" aria-hidden="true">
-          <span>{dayLabel}</span>
+          <span>{day}</span>
         </li>
       )}
-      <li className={`msg ${mine ? 'mine' : 'theirs'}`} data-seq={m.seq} data-sender={m.sender}>
-        {!mine && group ? (
-          <span className="msg-sender">{sender}</span>
-        ) : (
-          <span className="sr-only">{mine ? t('chat.you') : sender}: </span>
-        )}
-        <p className={`msg-text${m.deletedAt ? ' deleted' : ''}`}>{m.deletedAt ? t('chat.deleted') : m.text}</p>
-        <span className="msg-meta">
-          <time dateTime={m.createdAt}>{i18n.time(m.createdAt)}</time>
-          {m.editedAt && <span> · {t('chat.edited')}</span>}
-          {receipt && <Receipt kind={receipt.kind} readers={receipt.readers} group={group} />}
-        </span>
-      </li>
+      {children}
     </>
   );
 }
@@ -217,7 +267,16 @@ function PendingItem({ id, pending }: { id: string; pending: PendingMessage }) {
   return (
     <li className={`msg mine pending${pending.failed ? ' failed' : ''}`} data-client-id={pending.clientId}>
       <span className="sr-only">{t('chat.you')}: </span>
-      <p className="msg-text">{pending.text}</p>
+      {pending.text && <p className="msg-text">{pending.text}</p>}
+      {pending.attachments.length > 0 && (
+        <ul className="files">
+          {pending.attachments.map((a) => (
+            <li key={a.id} className="file">
+              <FileIcon /> <span className="file-name">{a.name}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <span className="msg-meta">
         {pending.failed ? (
           <>
@@ -228,6 +287,9 @@ function PendingItem({ id, pending }: { id: string; pending: PendingMessage }) {
               onClick={() => void services.chat.retry(id, pending.clientId).catch(() => undefined)}
             >
               {t('chat.retry')}
+            </button>
+            <button type="button" className="link-button" onClick={() => services.chat.discard(id, pending.clientId)}>
+              {t('chat.discard')}
             </button>
           </>
         ) : (
@@ -249,88 +311,5 @@ function TypingLine({ id, conversation }: { id: string; conversation: Conversati
     <p className="typing" aria-live="polite">
       {who.length > 0 ? t('chat.typing', { name: who.join(', ') }) : ''}
     </p>
-  );
-}
-
-const TYPING_REPEAT_MS = 3000;
-
-function Composer({ id, name }: { id: string; name: string }) {
-  const services = useServices();
-  const { t } = useI18n();
-  const fieldId = useId();
-  const [text, setText] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const typingSent = useRef(0);
-  const input = useRef<HTMLTextAreaElement>(null);
-
-  // The composer of a newly opened conversation (a new instance: the view is keyed by id) has the
-  // focus where there is a keyboard.
-  useEffect(() => {
-    if (window.matchMedia('(pointer: fine)').matches) input.current?.focus();
-  }, []);
-
-  const stopTyping = () => {
-    if (typingSent.current === 0) return;
-    typingSent.current = 0;
-    services.chat.typing(id, false);
-  };
-
-  const send = (e?: FormEvent) => {
-    e?.preventDefault();
-    const body = text.trim();
-    if (!body) return;
-    setText('');
-    setError(null);
-    stopTyping();
-    services.chat.send(id, body).catch((err: unknown) => {
-      setError(
-        err instanceof ParleyApiError && err.code === 'PARLEY_ERR_BODY_TOO_LARGE'
-          ? t('error.tooLarge')
-          : t('error.generic', { message: (err as Error).message }),
-      );
-    });
-  };
-
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) send(e);
-  };
-
-  const onChange = (value: string) => {
-    setText(value);
-    if (!value.trim()) return stopTyping();
-    if (Date.now() - typingSent.current > TYPING_REPEAT_MS) {
-      typingSent.current = Date.now();
-      services.chat.typing(id, true);
-    }
-  };
-
-  return (
-    <form className="composer" onSubmit={send}>
-      <label htmlFor={fieldId} className="sr-only">
-        {t('chat.composer', { name })}
-      </label>
-      <textarea
-        ref={input}
-        id={fieldId}
-        rows={1}
-        value={text}
-        placeholder={t('chat.composer', { name })}
-        aria-describedby={`${fieldId}-hint`}
-        onChange={(e) => onChange(e.target.value)}
-        onKeyDown={onKeyDown}
-        onBlur={() => !text.trim() && stopTyping()}
-      />
-      <span id={`${fieldId}-hint`} className="sr-only">
-        {t('chat.composerHint')}
-      </span>
-      <button type="submit" className="primary" disabled={!text.trim()}>
-        {t('chat.send')}
-      </button>
-      {error && (
-        <p className="composer-error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
   );
 }

@@ -1,13 +1,33 @@
-import type { ClientEvent, Conversation, ConversationInfo, Message, User } from '@parley/api';
+import type { AttachmentInfo, ClientEvent, Conversation, ConversationInfo, Message, User } from '@parley/api';
+import { navigate, paths } from '../../app/router';
+import { i18nFor, langStore } from '../../i18n';
 import { ParleyApiError, type ParleyClient } from '../../lib/api';
 import { randomId } from '../../lib/ids';
 import { Store } from '../../lib/store';
+import { AttachmentFiles } from './attachments';
+import { conversationName, messagePreview } from './names';
+import { notify } from './notifications';
+import { contiguousEnd, merge, replace } from './sequence';
 
 export interface PendingMessage {
   clientId: string;
   text: string;
   failed: boolean;
   createdAt: string;
+  replyTo: string | null;
+  attachments: readonly AttachmentInfo[];
+}
+
+export interface SendOptions {
+  replyTo?: string | null;
+  attachments?: readonly AttachmentInfo[];
+  clientId?: string;
+}
+
+export interface SearchView {
+  q: string;
+  status: 'idle' | 'searching' | 'done' | 'failed';
+  results: readonly Message[];
 }
 
 /** The loaded part of one conversation's history, oldest first. */
@@ -29,9 +49,14 @@ export interface ChatView {
   /** Conversation id → addresses typing there → until when (epoch ms). */
   typing: Readonly<Record<string, Readonly<Record<string, number>>>>;
   missing: readonly string[];
+  /** A message to scroll to and highlight (a search result, a quoted message). */
+  jump: { conversationId: string; seq: number } | null;
+  search: SearchView;
 }
 
 const PAGE = 50;
+/** Pages while walking back to a message far up in the history. */
+const JUMP_PAGE = 200;
 const CATCH_UP_PAGE = 200;
 const TYPING_MS = 6000;
 
@@ -41,13 +66,6 @@ const byActivity = (conversations: Record<string, Conversation>) =>
   Object.values(conversations)
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.id.localeCompare(b.id))
     .map((c) => c.id);
-
-/** Merges messages by sequence (a newer copy of the same message wins), oldest first. */
-function merge(existing: readonly Message[], incoming: readonly Message[]): Message[] {
-  const bySeq = new Map(existing.map((m) => [m.seq, m]));
-  for (const m of incoming) bySeq.set(m.seq, m);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-}
 
 /**
  * Conversations and their histories. Live events and HTTP answers meet here and are merged by
@@ -61,18 +79,33 @@ export class ChatStore {
     threads: {},
     typing: {},
     missing: [],
+    jump: null,
+    search: { q: '', status: 'idle', results: [] },
   });
+  /** Attachment bytes for previews and downloads. */
+  readonly files: AttachmentFiles;
   /** The conversation on screen: its new messages count as read while the page is visible. */
   private active: string | null = null;
   private readonly catchingUp = new Map<string, Promise<void>>();
   private readonly deliveredDue = new Map<string, number>();
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly older = new Map<string, Promise<void>>();
+  /** Where the last catch-up of edits, deletions and reactions ended (`messages.changes`). */
+  private changesCursor: string | null = null;
+  private searchSeq = 0;
 
   constructor(
     private readonly api: () => ParleyClient,
     private readonly me: () => User,
     private readonly onMembers: (members: ConversationInfo['members']) => void,
-  ) {}
+  ) {
+    this.files = new AttachmentFiles(() => this.api().token);
+  }
+
+  /** The session ends: the files in memory go. */
+  dispose(): void {
+    this.files.dispose();
+  }
 
   /** The page became visible again: what is on screen now counts as read. */
   visible(): void {
@@ -81,6 +114,15 @@ export class ChatStore {
 
   /** The conversation list (again after a reconnect: unread counts and order may have changed). */
   async load(): Promise<void> {
+    // The starting point for catching up on changes comes before anything is loaded, so no change
+    // falls between the two.
+    if (this.changesCursor === null) {
+      try {
+        this.changesCursor = (await this.api().request('messages.changes', { query: {} })).cursor;
+      } catch {
+        // offline: the list below fails too, and the next load takes the cursor
+      }
+    }
     const { conversations } = await this.api().request('conversations.list', { query: { limit: 500 } });
     const map = Object.fromEntries(conversations.map((c) => [c.id, c]));
     this.state.update((s) => ({ ...s, loaded: true, conversations: map, order: byActivity(map) }));
@@ -141,16 +183,24 @@ export class ChatStore {
     if (this.active === id) this.active = null;
   }
 
-  /** The next older page (infinite scroll upwards). */
-  async loadOlder(id: string): Promise<void> {
+  /** The next older page (infinite scroll upwards); a page already on its way is awaited. */
+  loadOlder(id: string, limit = PAGE): Promise<void> {
+    const running = this.older.get(id);
+    if (running) return running;
+    const run = this.fetchOlder(id, limit).finally(() => this.older.delete(id));
+    this.older.set(id, run);
+    return run;
+  }
+
+  private async fetchOlder(id: string, limit: number): Promise<void> {
     const t = this.state.get().threads[id];
     const oldest = t?.messages[0];
-    if (!t?.loaded || !t.hasOlder || t.loadingOlder || !oldest) return;
+    if (!t?.loaded || !t.hasOlder || !oldest) return;
     this.patchThread(id, (x) => ({ ...x, loadingOlder: true }));
     try {
       const page = await this.api().request('messages.list', {
         params: { id },
-        query: { before: oldest.seq, limit: PAGE },
+        query: { before: oldest.seq, limit },
       });
       this.patchThread(id, (x) => ({
         ...x,
@@ -164,14 +214,26 @@ export class ChatStore {
   }
 
   /** Sends a message; it shows at once as pending and stays, marked failed, if sending fails. */
-  async send(id: string, text: string, clientId = randomId()): Promise<void> {
+  async send(id: string, text: string, options: SendOptions = {}): Promise<void> {
+    const clientId = options.clientId ?? randomId();
+    const replyTo = options.replyTo ?? null;
+    const attachments = options.attachments ?? [];
     const createdAt = new Date().toISOString();
+    const pending: PendingMessage = { clientId, text, failed: false, createdAt, replyTo, attachments };
     this.patchThread(id, (t) => ({
       ...t,
-      pending: [...t.pending.filter((p) => p.clientId !== clientId), { clientId, text, failed: false, createdAt }],
+      pending: [...t.pending.filter((p) => p.clientId !== clientId), pending],
     }));
     try {
-      const m = await this.api().request('messages.send', { params: { id }, body: { text, clientId } });
+      const m = await this.api().request('messages.send', {
+        params: { id },
+        body: {
+          text,
+          clientId,
+          ...(replyTo && { replyTo }),
+          ...(attachments.length > 0 && { attachments: attachments.map((a) => a.id) }),
+        },
+      });
       this.received(id, m);
     } catch (err) {
       this.patchThread(id, (t) => ({
@@ -185,7 +247,92 @@ export class ChatStore {
   /** Sends a failed message again with the same idempotency key (never twice on the server). */
   retry(id: string, clientId: string): Promise<void> {
     const p = this.state.get().threads[id]?.pending.find((x) => x.clientId === clientId);
-    return p ? this.send(id, p.text, clientId) : Promise.resolve();
+    return p ? this.send(id, p.text, { clientId, replyTo: p.replyTo, attachments: p.attachments }) : Promise.resolve();
+  }
+
+  /** Drops a message that failed to send. */
+  discard(id: string, clientId: string): void {
+    this.patchThread(id, (t) => ({ ...t, pending: t.pending.filter((p) => p.clientId !== clientId) }));
+  }
+
+  async edit(id: string, messageId: string, text: string): Promise<void> {
+    this.changed(await this.api().request('messages.edit', { params: { id, messageId }, body: { text } }));
+  }
+
+  async deleteMessage(id: string, messageId: string): Promise<void> {
+    this.changed(await this.api().request('messages.delete', { params: { id, messageId } }));
+  }
+
+  /** Adds (or takes back) the user's reaction. */
+  async react(id: string, messageId: string, emoji: string, on: boolean): Promise<void> {
+    const params = { id, messageId, emoji };
+    this.changed(await this.api().request(on ? 'messages.react' : 'messages.unreact', { params }));
+  }
+
+  /** Starts a group with a title and members (addresses). */
+  async createGroup(name: string, members: readonly string[]): Promise<string> {
+    const c = await this.api().request('conversations.create', {
+      body: { name, members: [...members], kind: 'group' },
+    });
+    this.put(c);
+    return c.id;
+  }
+
+  async addMembers(id: string, members: readonly string[]): Promise<void> {
+    this.put(
+      await this.api().request('conversations.members.add', { params: { id }, body: { members: [...members] } }),
+    );
+  }
+
+  async leave(id: string): Promise<void> {
+    await this.api().request('conversations.leave', { params: { id } });
+    this.remove(id);
+  }
+
+  /** Full-text search in the user's conversations; a newer search makes an older answer moot. */
+  async search(q: string): Promise<void> {
+    const seq = ++this.searchSeq;
+    const query = q.trim();
+    if (!query) {
+      this.state.update((s) => ({ ...s, search: { q: '', status: 'idle', results: [] } }));
+      return;
+    }
+    this.state.update((s) => ({ ...s, search: { q: query, status: 'searching', results: s.search.results } }));
+    try {
+      const { messages } = await this.api().request('messages.search', { query: { q: query, limit: 50 } });
+      if (seq !== this.searchSeq) return;
+      for (const m of messages) void this.ensureConversation(m.conversationId).catch(() => undefined);
+      this.state.update((s) => ({ ...s, search: { q: query, status: 'done', results: messages } }));
+    } catch {
+      if (seq === this.searchSeq)
+        this.state.update((s) => ({ ...s, search: { q: query, status: 'failed', results: [] } }));
+    }
+  }
+
+  /**
+   * Shows a message of a conversation: loads the history back to it (pages stay contiguous, so
+   * the view never has a hole) and asks the view to scroll there.
+   */
+  async jumpTo(id: string, seq: number): Promise<void> {
+    this.state.update((s) => ({ ...s, jump: { conversationId: id, seq } }));
+    try {
+      await this.open(id);
+      for (;;) {
+        const t = this.state.get().threads[id];
+        const oldest = t?.messages[0]?.seq;
+        if (!t?.loaded || !t.hasOlder || oldest === undefined || oldest <= seq) break;
+        await this.loadOlder(id, JUMP_PAGE);
+        if (this.state.get().threads[id]?.messages[0]?.seq === oldest) break; // no progress (offline)
+      }
+    } finally {
+      // Not reachable (offline, gone): the view goes on as usual.
+      if (!this.state.get().threads[id]?.messages.some((m) => m.seq === seq)) this.jumped();
+    }
+  }
+
+  /** The view has shown the message it was asked to. */
+  jumped(): void {
+    if (this.state.get().jump) this.state.update((s) => ({ ...s, jump: null }));
   }
 
   /** Opens (or creates) the 1:1 with a colleague. */
@@ -205,10 +352,24 @@ export class ChatStore {
   async catchUp(): Promise<void> {
     await this.load();
     const { threads } = this.state.get();
-    await Promise.all(Object.keys(threads).map((id) => this.catchUpThread(id)));
+    await Promise.all([
+      ...Object.keys(threads).map((id) => this.catchUpThread(id)),
+      // Offline again: the next reconnect goes on from the same cursor.
+      this.catchUpChanges().catch(() => undefined),
+    ]);
     const active = this.active;
     if (active && !this.state.get().threads[active]?.loaded) await this.open(active);
     else if (active) this.markRead(active);
+  }
+
+  /** Edits, deletions and reactions of older messages made while this client was away. */
+  private async catchUpChanges(): Promise<void> {
+    for (let since = this.changesCursor; since !== null; ) {
+      const page = await this.api().request('messages.changes', { query: { since, limit: 200 } });
+      this.changesCursor = page.cursor;
+      for (const m of page.messages) this.changed(m);
+      since = page.hasMore ? page.cursor : null;
+    }
   }
 
   private catchUpThread(id: string): Promise<void> {
@@ -219,7 +380,8 @@ export class ChatStore {
         for (;;) {
           const t = this.state.get().threads[id];
           if (!t?.loaded) return;
-          const after = t.messages.at(-1)?.seq ?? 0;
+          // From the first hole on (a lost event), else from the newest message held.
+          const after = contiguousEnd(t.messages);
           const page = await this.api().request('messages.list', {
             params: { id },
             query: { after, limit: CATCH_UP_PAGE },
@@ -282,6 +444,7 @@ export class ChatStore {
       this.put({
         ...c,
         lastSeq: Math.max(c.lastSeq, m.seq),
+        lastMessage: !c.lastMessage || m.seq >= c.lastMessage.seq ? m : c.lastMessage,
         updatedAt: isNew && m.createdAt > c.updatedAt ? m.createdAt : c.updatedAt,
         readSeq: fromMe ? Math.max(c.readSeq, m.seq) : c.readSeq,
         unread: !fromMe && isNew && m.seq > c.readSeq ? c.unread + 1 : c.unread,
@@ -290,6 +453,8 @@ export class ChatStore {
         if (this.active === id && document.visibilityState === 'visible') this.markRead(id);
         else this.markDelivered(id, m.seq);
       }
+      // A hole before this message (an event lost on the way): the server has the right counts.
+      if (m.seq > c.lastSeq + 1) void this.refresh(id);
     }
     const t = this.state.get().threads[id];
     if (!t?.loaded) return;
@@ -299,22 +464,70 @@ export class ChatStore {
       messages: merge(x.messages, [m]),
       pending: x.pending.filter((p) => !(m.senderId === me && p.clientId === m.clientId)),
     }));
+    // A hole in the sequence is a message whose event never came: fetch it from the store.
     if (m.seq > last + 1) void this.catchUpThread(id);
+  }
+
+  /** A newer state of a message (edit, deletion, reaction) from an answer, an event or a catch-up. */
+  private changed(m: Message) {
+    const id = m.conversationId;
+    if (this.state.get().threads[id]?.loaded)
+      this.patchThread(id, (t) => ({ ...t, messages: replace(t.messages, [m]) }));
+    const c = this.state.get().conversations[id];
+    if (c?.lastMessage?.id === m.id) this.put({ ...c, lastMessage: m });
+    this.state.update((s) => {
+      const results = replace(s.search.results, [m]);
+      return results === s.search.results ? s : { ...s, search: { ...s.search, results } };
+    });
+  }
+
+  /** The conversation as the server has it now (unread count, newest message). */
+  private async refresh(id: string): Promise<void> {
+    try {
+      this.put(await this.api().request('conversations.get', { params: { id } }));
+    } catch {
+      // offline, or no longer a member: the next catch-up or event settles it
+    }
+  }
+
+  /** A desktop notification for a new message of someone else, unless it is on screen. */
+  private alert(id: string, m: Message) {
+    const me = this.me();
+    const c = this.state.get().conversations[id];
+    if (!c || m.senderId === me.id) return;
+    if (this.active === id && document.visibilityState === 'visible') return;
+    const i18n = i18nFor(langStore.get());
+    const sender = c.members.find((x) => x.userId === m.senderId)?.displayName || m.sender;
+    const title =
+      c.kind === 'group' ? i18n.t('notify.inGroup', { name: sender, group: conversationName(c, me) }) : sender;
+    notify(title, messagePreview(m, i18n), c.id, () => navigate(paths.chat(id)));
   }
 
   apply(event: ClientEvent): void {
     switch (event.type) {
-      case 'message.created':
-        void this.ensureConversation(event.conversationId).then(
-          () => this.received(event.conversationId, event.message),
+      case 'message.created': {
+        const id = event.conversationId;
+        const known = this.state.get().conversations[id];
+        const isNew = !known || event.message.seq > known.lastSeq;
+        void this.ensureConversation(id).then(
+          () => {
+            this.received(id, event.message);
+            if (isNew) this.alert(id, event.message);
+          },
           () => undefined,
         );
-        this.clearTyping(event.conversationId, event.message.sender);
+        this.clearTyping(id, event.message.sender);
         return;
-      case 'message.updated':
-        if (this.state.get().threads[event.conversationId]?.loaded)
-          this.patchThread(event.conversationId, (t) => ({ ...t, messages: merge(t.messages, [event.message]) }));
+      }
+      case 'message.updated': {
+        this.changed(event.message);
+        // An unread message deleted: it no longer counts (the server's count says so).
+        const c = this.state.get().conversations[event.conversationId];
+        const m = event.message;
+        if (c && m.deletedAt && m.senderId !== this.me().id && m.seq > c.readSeq && c.unread > 0)
+          void this.refresh(c.id);
         return;
+      }
       case 'receipt': {
         const mine = event.userId === this.me().id;
         this.patchConversation(event.conversationId, (c) => ({
@@ -364,7 +577,10 @@ export class ChatStore {
           deliveredSeq: Math.max(prev?.deliveredSeq ?? 0, mine.deliveredSeq),
           readSeq: Math.max(prev?.readSeq ?? 0, mine.readSeq),
           unread: prev?.unread ?? 0,
+          lastMessage: prev?.lastMessage ?? null,
         });
+        // Newly added to a group: its unread count and newest message come from the server.
+        if (!prev) void this.refresh(info.id);
         return;
       }
       case 'conversation.removed':

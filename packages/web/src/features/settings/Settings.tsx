@@ -3,6 +3,7 @@ import { useServices } from '../../app/services';
 import { setTheme, type Theme, themeStore } from '../../app/theme';
 import { type Lang, languages, setLang, useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
+import { NotificationSetting } from '../chat/NotificationSetting';
 
 export function LanguagePicker() {
   const { t, lang } = useI18n();
@@ -64,6 +65,7 @@ export function SettingsMenu() {
         </p>
         <LanguagePicker />
         <ThemePicker />
+        <NotificationSetting />
         <div className="actions">
           <button type="button" className="danger" onClick={() => services.signOut()}>
             {t('header.signOut')}

@@ -1,0 +1,172 @@
+import type { Calendar, User } from '@parley/api';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useServices } from '../../app/services';
+import { useI18n } from '../../i18n';
+import { ParleyApiError } from '../../lib/api';
+import { errorText } from '../../lib/errors';
+import { ActionStatus, Field, useAction, useWhen } from './ui';
+
+type Loaded =
+  | { status: 'loading' }
+  | { status: 'none' }
+  | { status: 'ready'; calendar: Calendar }
+  | { status: 'failed'; error: unknown };
+
+/**
+ * A user's calendar connection (CalDAV or an ICS URL), which feeds their presence: its state,
+ * poll now, disconnect, or connect another. The password is sent, never shown.
+ */
+export function UserCalendar({ user }: { user: User }) {
+  const { api } = useServices();
+  const { t } = useI18n();
+  const when = useWhen();
+  const [loaded, setLoaded] = useState<Loaded>({ status: 'loading' });
+  const [state, run] = useAction();
+  const [form, setForm] = useState({ type: 'caldav' as Calendar['type'], url: '', username: '', password: '' });
+
+  useEffect(() => {
+    let live = true;
+    api.request('admin.users.calendar.get', { params: { id: user.id } }).then(
+      (calendar) => live && setLoaded({ status: 'ready', calendar }),
+      (error) =>
+        live &&
+        setLoaded(
+          error instanceof ParleyApiError && error.status === 404 ? { status: 'none' } : { status: 'failed', error },
+        ),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, user.id]);
+
+  const connect = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const calendar = await api.request('admin.users.calendar.put', {
+        params: { id: user.id },
+        body:
+          form.type === 'caldav'
+            ? { type: 'caldav', url: form.url.trim(), username: form.username, password: form.password }
+            : { type: 'ics', url: form.url.trim() },
+      });
+      setLoaded({ status: 'ready', calendar });
+      setForm({ ...form, password: '' });
+    }, t('admin.calendar.connected'));
+  };
+  const sync = () =>
+    void run(async () => {
+      const calendar = await api.request('admin.users.calendar.sync', { params: { id: user.id } });
+      setLoaded({ status: 'ready', calendar });
+    }, t('admin.calendar.synced'));
+  const disconnect = () =>
+    void run(async () => {
+      await api.request('admin.users.calendar.delete', { params: { id: user.id } });
+      setLoaded({ status: 'none' });
+    }, t('admin.calendar.disconnected'));
+
+  return (
+    <section className="user-calendar" aria-label={t('admin.calendar.title')} data-testid="user-calendar">
+      <h3 className="group-title">{t('admin.calendar.title')}</h3>
+      {loaded.status === 'loading' && <p className="muted">{t('app.loading')}</p>}
+      {loaded.status === 'failed' && <p className="form-status error">{errorText(loaded.error, t)}</p>}
+      {loaded.status === 'none' && <p className="muted">{t('admin.calendar.none')}</p>}
+      {loaded.status === 'ready' && (
+        <dl className="facts">
+          <dt>{t('admin.calendar.type')}</dt>
+          <dd>{t(`admin.calendar.${loaded.calendar.type}`)}</dd>
+          <dt>{t('admin.calendar.url')}</dt>
+          <dd className="break">{loaded.calendar.url}</dd>
+          {loaded.calendar.username && (
+            <>
+              <dt>{t('admin.calendar.username')}</dt>
+              <dd>{loaded.calendar.username}</dd>
+            </>
+          )}
+          <dt>{t('admin.calendar.lastSync')}</dt>
+          <dd>
+            {when(loaded.calendar.lastSyncAt)}
+            {loaded.calendar.stale && <span className="tag warn">{t('admin.calendar.stale')}</span>}
+          </dd>
+          {loaded.calendar.lastError && (
+            <>
+              <dt>{t('admin.lastError')}</dt>
+              <dd className="error-text">{loaded.calendar.lastError}</dd>
+            </>
+          )}
+        </dl>
+      )}
+      {loaded.status === 'ready' && (
+        <div className="actions">
+          <button type="button" disabled={state.kind === 'busy'} onClick={sync}>
+            {t('admin.calendar.sync')}
+          </button>
+          <button type="button" className="danger" disabled={state.kind === 'busy'} onClick={disconnect}>
+            {t('admin.calendar.disconnect')}
+          </button>
+        </div>
+      )}
+      <form onSubmit={connect} aria-label={t('admin.calendar.connect')}>
+        <div className="form-grid">
+          <Field label={t('admin.calendar.type')}>
+            {(id) => (
+              <select
+                id={id}
+                value={form.type}
+                onChange={(e) => setForm({ ...form, type: e.target.value as Calendar['type'] })}
+              >
+                <option value="caldav">{t('admin.calendar.caldav')}</option>
+                <option value="ics">{t('admin.calendar.ics')}</option>
+              </select>
+            )}
+          </Field>
+          <Field label={t('admin.calendar.url')}>
+            {(id) => (
+              <input
+                id={id}
+                type="url"
+                required
+                placeholder="https://"
+                value={form.url}
+                onChange={(e) => setForm({ ...form, url: e.target.value })}
+              />
+            )}
+          </Field>
+          {form.type === 'caldav' && (
+            <>
+              <Field label={t('admin.calendar.username')}>
+                {(id) => (
+                  <input
+                    id={id}
+                    required
+                    autoComplete="off"
+                    value={form.username}
+                    onChange={(e) => setForm({ ...form, username: e.target.value })}
+                  />
+                )}
+              </Field>
+              <Field label={t('admin.calendar.password')} hint={t('admin.secretHint')}>
+                {(id, hint) => (
+                  <input
+                    id={id}
+                    type="password"
+                    required
+                    autoComplete="new-password"
+                    aria-describedby={hint}
+                    value={form.password}
+                    onChange={(e) => setForm({ ...form, password: e.target.value })}
+                  />
+                )}
+              </Field>
+            </>
+          )}
+        </div>
+        <ActionStatus state={state} />
+        <div className="actions">
+          <button type="submit" disabled={state.kind === 'busy'}>
+            {t(loaded.status === 'ready' ? 'admin.calendar.replace' : 'admin.calendar.connect')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

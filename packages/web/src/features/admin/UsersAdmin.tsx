@@ -1,0 +1,380 @@
+import type { Role, User } from '@parley/api';
+import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { useServices } from '../../app/services';
+import { useI18n } from '../../i18n';
+import { errorText } from '../../lib/errors';
+import { useStore } from '../../lib/store';
+import { Avatar } from '../presence/PresenceBadge';
+import { useAdmin } from './Admin';
+import { UserCalendar } from './UserCalendar';
+import { ActionStatus, Field, Modal, splitList, useAction } from './ui';
+
+const roles: Role[] = ['user', 'tenant-admin', 'system-admin'];
+
+/** The roles the signed-in administrator may hand out (only system administrators make more). */
+function useGrantable(): Role[] {
+  const services = useServices();
+  const role = useStore(services.me, (u) => u.role);
+  return role === 'system-admin' ? roles : roles.filter((r) => r !== 'system-admin');
+}
+
+/** The tenant's users: filter, create, and per user edit, password, disable/enable, calendar, remove. */
+export function UsersAdmin() {
+  const admin = useAdmin();
+  const { t } = useI18n();
+  const id = useId();
+  const list = useStore(admin.users, (s) => s);
+  const [q, setQ] = useState('');
+  const [editing, setEditing] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+
+  useEffect(() => {
+    void admin.loadUsers();
+  }, [admin]);
+
+  const shown = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    return list.items
+      .filter(
+        (u) =>
+          !needle ||
+          u.displayName.toLowerCase().includes(needle) ||
+          u.address.includes(needle) ||
+          u.numbers.some((n) => n.includes(needle)),
+      )
+      .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.address.localeCompare(b.address));
+  }, [list.items, q]);
+  const user = list.items.find((u) => u.id === editing) ?? null;
+
+  return (
+    <>
+      <div className="toolbar">
+        <label htmlFor={`${id}-q`} className="sr-only">
+          {t('admin.users.filter')}
+        </label>
+        <input
+          id={`${id}-q`}
+          type="search"
+          value={q}
+          placeholder={t('admin.users.filter')}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <button type="button" className="primary" onClick={() => setCreating(true)}>
+          {t('admin.users.new')}
+        </button>
+      </div>
+      {list.status === 'failed' && (
+        <p className="form-status error" role="alert">
+          {errorText(list.error, t)}
+        </p>
+      )}
+      <p className="muted count" aria-live="polite">
+        {list.status === 'loading' && list.items.length === 0
+          ? t('app.loading')
+          : t('admin.users.count', { n: shown.length, total: list.items.length })}
+      </p>
+      <ul className="list admin-list" aria-label={t('admin.users')}>
+        {shown.map((u) => (
+          <li key={u.id} className="row-item" data-user={u.address}>
+            <button type="button" className="row-main" onClick={() => setEditing(u.id)}>
+              <Avatar name={u.displayName} />
+              <span className="row-text">
+                <span className="row-title">{u.displayName}</span>
+                <span className="row-sub">{[u.address, ...u.numbers].join(' · ')}</span>
+              </span>
+              <span className="row-meta">
+                <span className="tag">{t(`admin.role.${u.role}`)}</span>
+                {u.disabled && <span className="tag warn">{t('admin.users.disabled')}</span>}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <Modal open={creating} onClose={() => setCreating(false)} title={t('admin.users.new')}>
+        <CreateUser close={() => setCreating(false)} />
+      </Modal>
+      <Modal open={user !== null} onClose={() => setEditing(null)} title={user?.displayName ?? ''} wide>
+        {user && <EditUser user={user} close={() => setEditing(null)} />}
+      </Modal>
+    </>
+  );
+}
+
+function CreateUser({ close }: { close: () => void }) {
+  const admin = useAdmin();
+  const services = useServices();
+  const { t } = useI18n();
+  const grantable = useGrantable();
+  const myDomain = useStore(services.me, (u) => u.domain);
+  const [state, run] = useAction();
+  const [created, setCreated] = useState<{ user: User; password?: string } | null>(null);
+  const [form, setForm] = useState({
+    local: '',
+    domain: myDomain,
+    displayName: '',
+    email: '',
+    numbers: '',
+    role: 'user' as Role,
+    password: '',
+  });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      setCreated(
+        await admin.createUser({
+          local: form.local.trim(),
+          domain: form.domain.trim() || undefined,
+          displayName: form.displayName.trim() || undefined,
+          email: form.email.trim() || undefined,
+          numbers: splitList(form.numbers),
+          role: form.role,
+          password: form.password || undefined,
+        }),
+      );
+    });
+  };
+
+  if (created) {
+    return (
+      <div className="admin-form">
+        <p role="status" data-testid="user-created">
+          {t('admin.users.created', { address: created.user.address })}
+        </p>
+        {created.password && <OneTimePassword password={created.password} />}
+        <div className="actions">
+          <button type="button" className="primary" onClick={close}>
+            {t('admin.done')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <form className="admin-form" onSubmit={submit}>
+      <div className="form-grid">
+        <Field label={t('admin.users.local')} hint={t('admin.users.localHint')}>
+          {(id, hint) => (
+            <input
+              id={id}
+              aria-describedby={hint}
+              required
+              autoComplete="off"
+              value={form.local}
+              onChange={set('local')}
+            />
+          )}
+        </Field>
+        <Field label={t('admin.users.domain')}>
+          {(id) => <input id={id} autoComplete="off" value={form.domain} onChange={set('domain')} />}
+        </Field>
+        <Field label={t('admin.users.displayName')}>
+          {(id) => <input id={id} autoComplete="off" value={form.displayName} onChange={set('displayName')} />}
+        </Field>
+        <Field label={t('admin.users.email')}>
+          {(id) => <input id={id} type="email" autoComplete="off" value={form.email} onChange={set('email')} />}
+        </Field>
+        <Field label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
+          {(id, hint) => (
+            <input id={id} aria-describedby={hint} autoComplete="off" value={form.numbers} onChange={set('numbers')} />
+          )}
+        </Field>
+        <Field label={t('admin.users.role')}>
+          {(id) => (
+            <select id={id} value={form.role} onChange={set('role')}>
+              {grantable.map((r) => (
+                <option key={r} value={r}>
+                  {t(`admin.role.${r}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('admin.users.password')} hint={t('admin.users.passwordHint')}>
+          {(id, hint) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              aria-describedby={hint}
+              value={form.password}
+              onChange={set('password')}
+            />
+          )}
+        </Field>
+      </div>
+      <ActionStatus state={state} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={state.kind === 'busy'}>
+          {t('admin.users.create')}
+        </button>
+        <button type="button" onClick={close}>
+          {t('admin.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A password the server generated: shown this once, to pass on. */
+function OneTimePassword({ password }: { password: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="one-time">
+      <span>{t('admin.users.generated')}</span>
+      <code data-testid="generated-password">{password}</code>
+      <button
+        type="button"
+        onClick={() =>
+          void navigator.clipboard?.writeText(password).then(
+            () => setCopied(true),
+            () => undefined,
+          )
+        }
+      >
+        {copied ? t('admin.copied') : t('admin.copy')}
+      </button>
+    </div>
+  );
+}
+
+function EditUser({ user, close }: { user: User; close: () => void }) {
+  const admin = useAdmin();
+  const services = useServices();
+  const { t } = useI18n();
+  const grantable = useGrantable();
+  const self = useStore(services.me, (u) => u.id) === user.id;
+  const [profile, runProfile] = useAction();
+  const [account, runAccount] = useAction();
+  const [form, setForm] = useState({
+    displayName: user.displayName,
+    email: user.email ?? '',
+    numbers: user.numbers.join(', '),
+    role: user.role,
+  });
+  const [password, setPassword] = useState('');
+  const [generated, setGenerated] = useState<string | null>(null);
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const roleChoices = grantable.includes(user.role) ? grantable : [user.role, ...grantable];
+
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    void runProfile(
+      () =>
+        admin.updateUser(user.id, {
+          displayName: form.displayName.trim(),
+          email: form.email.trim() || null,
+          numbers: splitList(form.numbers),
+          ...(form.role !== user.role && { role: form.role }),
+        }),
+      t('admin.saved'),
+    );
+  };
+
+  const resetPassword = (e: FormEvent) => {
+    e.preventDefault();
+    void runAccount(async () => {
+      const generated = await admin.setPassword(user.id, password || undefined);
+      setGenerated(generated ?? null);
+      setPassword('');
+    }, t('admin.users.passwordSet'));
+  };
+
+  const toggle = () =>
+    void runAccount(
+      () => admin.updateUser(user.id, { disabled: !user.disabled }),
+      t(user.disabled ? 'admin.users.enabledNow' : 'admin.users.disabledNow'),
+    );
+
+  const remove = () => {
+    if (!window.confirm(t('admin.users.removeConfirm', { name: user.displayName }))) return;
+    void runAccount(async () => {
+      await admin.removeUser(user.id);
+      close();
+    });
+  };
+
+  return (
+    <div className="admin-form">
+      <p className="muted">
+        {user.address}
+        {user.disabled && <span className="tag warn">{t('admin.users.disabled')}</span>}
+      </p>
+      <form onSubmit={save} aria-label={t('admin.users.profile')}>
+        <h3 className="group-title">{t('admin.users.profile')}</h3>
+        <div className="form-grid">
+          <Field label={t('admin.users.displayName')}>
+            {(id) => <input id={id} required value={form.displayName} onChange={set('displayName')} />}
+          </Field>
+          <Field label={t('admin.users.email')}>
+            {(id) => <input id={id} type="email" value={form.email} onChange={set('email')} />}
+          </Field>
+          <Field label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
+            {(id, hint) => <input id={id} aria-describedby={hint} value={form.numbers} onChange={set('numbers')} />}
+          </Field>
+          <Field label={t('admin.users.role')}>
+            {(id) => (
+              <select id={id} value={form.role} disabled={self} onChange={set('role')}>
+                {roleChoices.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`admin.role.${r}`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <ActionStatus state={profile} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={profile.kind === 'busy'}>
+            {t('admin.save')}
+          </button>
+        </div>
+      </form>
+
+      <form onSubmit={resetPassword} aria-label={t('admin.users.account')}>
+        <h3 className="group-title">{t('admin.users.account')}</h3>
+        <Field label={t('admin.users.newPassword')} hint={t('admin.users.passwordHint')}>
+          {(id, hint) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              aria-describedby={hint}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+        {generated && <OneTimePassword password={generated} />}
+        <ActionStatus state={account} testId="account-status" />
+        <div className="actions">
+          <button type="submit" disabled={account.kind === 'busy'}>
+            {t('admin.users.resetPassword')}
+          </button>
+          {!self && (
+            <button type="button" disabled={account.kind === 'busy'} onClick={toggle}>
+              {t(user.disabled ? 'admin.users.enable' : 'admin.users.disable')}
+            </button>
+          )}
+          {!self && (
+            <button type="button" className="danger" disabled={account.kind === 'busy'} onClick={remove}>
+              {t('admin.users.remove')}
+            </button>
+          )}
+        </div>
+      </form>
+
+      <UserCalendar user={user} />
+
+      <div className="actions end">
+        <button type="button" onClick={close}>
+          {t('presence.close')}
+        </button>
+      </div>
+    </div>
+  );
+}

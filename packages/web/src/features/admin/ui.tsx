@@ -1,0 +1,123 @@
+import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useI18n } from '../../i18n';
+import { errorText } from '../../lib/errors';
+
+/**
+ * A modal dialog (the browser's <dialog>: focus trapped, Escape closes, focus returns to the
+ * button that opened it). Its content is mounted only while it is open, so each opening starts
+ * afresh.
+ */
+export function Modal({
+  open,
+  onClose,
+  title,
+  wide,
+  children,
+}: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  wide?: boolean;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} className={`sheet admin-sheet${wide ? ' wide' : ''}`} aria-labelledby={id} onClose={onClose}>
+      <h2 id={id}>{title}</h2>
+      {open && children}
+    </dialog>
+  );
+}
+
+export type ActionState =
+  | { kind: 'idle' }
+  | { kind: 'busy' }
+  | { kind: 'done'; text: string }
+  | { kind: 'error'; error: unknown };
+
+/**
+ * Runs one async action at a time and keeps its outcome for a status line.
+ * @example const [state, run] = useAction(); run(() => api.save(), t('admin.saved'));
+ */
+export function useAction(): [
+  ActionState,
+  <T>(fn: () => Promise<T>, done?: string | ((result: T) => string)) => Promise<boolean>,
+  () => void,
+] {
+  const [state, setState] = useState<ActionState>({ kind: 'idle' });
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const run = useCallback(async <T,>(fn: () => Promise<T>, done: string | ((result: T) => string) = '') => {
+    setState({ kind: 'busy' });
+    try {
+      const result = await fn();
+      if (mounted.current) setState({ kind: 'done', text: typeof done === 'function' ? done(result) : done });
+      return true;
+    } catch (error) {
+      if (mounted.current) setState({ kind: 'error', error });
+      return false;
+    }
+  }, []);
+  const reset = useCallback(() => setState({ kind: 'idle' }), []);
+  return [state, run, reset];
+}
+
+/** The outcome of an action: a polite status, or an alert with the server's reason. */
+export function ActionStatus({ state, testId }: { state: ActionState; testId?: string }) {
+  const { t } = useI18n();
+  const error = state.kind === 'error';
+  return (
+    <p className={`form-status${error ? ' error' : ''}`} role={error ? 'alert' : 'status'} data-testid={testId}>
+      {state.kind === 'error' ? errorText(state.error, t) : state.kind === 'done' ? state.text : ''}
+    </p>
+  );
+}
+
+/** A labelled input, select or textarea in a form grid. */
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (id: string, hintId?: string) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(id, hint ? `${id}-hint` : undefined)}
+      {hint && (
+        <small id={`${id}-hint`} className="field-hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** "3 Nov, 14:30" or "never". */
+export function useWhen(): (iso: string | null) => string {
+  const { when, t } = useI18n();
+  return (iso) => (iso ? when(iso) : t('admin.never'));
+}
+
+/** Numbers as typed in one field, separated by commas or new lines. */
+export const splitList = (s: string): string[] =>
+  s
+    .split(/[,\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
