@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Message } from '@parley/api';
 import { assertError, call } from './support/http.js';
-import { startTestServer, type TestServer } from './support/server.js';
-
-type Person = Awaited<ReturnType<TestServer['user']>>;
+import { type Person, startWithPeople } from './support/people.js';
+import type { TestServer } from './support/server.js';
 
 describe('conversation previews and the changes since a cursor', () => {
   let t: TestServer;
@@ -17,11 +16,7 @@ describe('conversation previews and the changes since a cursor', () => {
   let mallory: Person;
 
   before(async () => {
-    t = await startTestServer();
-    alice = await t.user('alice@example.test');
-    bob = await t.user('bob@example.test');
-    carol = await t.user('carol@example.test');
-    mallory = await t.user('mallory@other.test');
+    ({ t, alice, bob, carol, mallory } = await startWithPeople());
   });
   after(() => t.stop());
 

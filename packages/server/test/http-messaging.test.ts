@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { listen } from './support/events.js';
 import { sleep } from './support/http.js';
-import { startTestServer, type TestServer } from './support/server.js';
-
-type Person = Awaited<ReturnType<TestServer['user']>>;
+import { type Person, startWithPeople } from './support/people.js';
+import type { TestServer } from './support/server.js';
 
 describe('messaging over HTTP and the event socket', () => {
   let t: TestServer;
@@ -14,11 +13,7 @@ describe('messaging over HTTP and the event socket', () => {
   let mallory: Person;
 
   before(async () => {
-    t = await startTestServer();
-    alice = await t.user('alice@example.test');
-    bob = await t.user('bob@example.test');
-    carol = await t.user('carol@example.test');
-    mallory = await t.user('mallory@other.test');
+    ({ t, alice, bob, carol, mallory } = await startWithPeople());
   });
   after(() => t.stop());
 

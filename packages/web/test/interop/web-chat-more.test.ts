@@ -9,7 +9,7 @@ import { deflateSync } from 'node:zlib';
 import type { Browser, Locator, Page, WebSocketRoute } from 'playwright-core';
 import { launchChromium, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
-import { startWebServer } from '../support/server.js';
+import { startWebServer, type WebTestServer } from '../support/server.js';
 
 const skipped = await requireChromium();
 
@@ -58,6 +58,28 @@ async function actionsOf(page: Page, message: Locator): Promise<Locator> {
   return menu;
 }
 
+/** Holds the page's requests to `url` (a glob) until the returned function releases them all. */
+async function hold(page: Page, url: string): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route(url, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
+/** Bob and Carol signed in over the API, each with a 1:1 conversation with Alice. */
+async function chatsWithAlice(server: WebTestServer) {
+  const bobApi = (await server.login('bob')).api;
+  const carolApi = (await server.login('carol')).api;
+  const withBob = await bobApi.request('conversations.create', { body: { members: ['alice@example.test'] } });
+  const withCarol = await carolApi.request('conversations.create', { body: { members: ['alice@example.test'] } });
+  return { bobApi, carolApi, withBob, withCarol };
+}
+
 /** Whether an element lies within the visible part of its scrolling message list. */
 const inView = (message: Locator) =>
   message.evaluate((el) => {
@@ -87,14 +109,7 @@ if (!skipped) {
     await composer.waitFor();
 
     // Hold the image's upload a moment so its progress shows.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await alice.page.route('**/attachments?name=photo.png', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await hold(alice.page, '**/attachments?name=photo.png');
     const image = png(40, 30, [200, 30, 90]);
     const notes = Buffer.from('Agenda: 1. launch\n2. party\n');
     await alice.page.locator('.composer input[type=file]').setInputFiles([
@@ -337,10 +352,7 @@ if (!skipped) {
   test('desktop notifications: asked for in the settings (not on load), shown for messages not on screen', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const bobApi = (await server.login('bob')).api;
-    const carolApi = (await server.login('carol')).api;
-    const withBob = await bobApi.request('conversations.create', { body: { members: ['alice@example.test'] } });
-    const withCarol = await carolApi.request('conversations.create', { body: { members: ['alice@example.test'] } });
+    const { bobApi, carolApi, withBob, withCarol } = await chatsWithAlice(server);
     const context = await browser.newContext({
       baseURL: server.url,
       locale: 'en-US',
@@ -432,10 +444,7 @@ if (!skipped) {
   test('a lost event (a gap in the sequence) is fetched from the store; edits and reactions made while offline arrive after reconnect', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const bobApi = (await server.login('bob')).api;
-    const carolApi = (await server.login('carol')).api;
-    const withBob = await bobApi.request('conversations.create', { body: { members: ['alice@example.test'] } });
-    const withCarol = await carolApi.request('conversations.create', { body: { members: ['alice@example.test'] } });
+    const { bobApi, carolApi, withBob, withCarol } = await chatsWithAlice(server);
     const old = await bobApi.request('messages.send', {
       params: { id: withBob.id },
       body: { text: 'meeting at 3', clientId: 'b0' },
@@ -446,6 +455,7 @@ if (!skipped) {
 
     // The event socket passes through a relay that can drop events and cut the connection.
     let dropped = 0;
+    let hellos = 0;
     let socket: WebSocketRoute | null = null;
     await context.routeWebSocket(/\/api\/v1\/events/, (ws) => {
       socket = ws;
@@ -455,11 +465,17 @@ if (!skipped) {
           dropped++;
           return;
         }
+        if (typeof m === 'string' && m.startsWith('{"type":"hello"')) hellos++;
         ws.send(m);
       });
     });
     await page.goto(`/chats/${withBob.id}`);
     await page.locator('.msg.theirs', { hasText: 'meeting at 3' }).waitFor();
+    // Only events sent after the socket's hello can be lost on the way (before, catch-up has them).
+    for (let i = 0; hellos === 0; i++) {
+      assert.ok(i < 500, 'the event socket said hello within 10 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
 
     const say = (api: typeof bobApi, id: string, text: string, clientId: string) =>
       api.request('messages.send', { params: { id }, body: { text, clientId } });
@@ -485,14 +501,7 @@ if (!skipped) {
       body: { text: 'see you there', clientId: 'a1' },
     });
     await page.locator('.msg.mine', { hasText: 'see you there' }).waitFor();
-    let reconnect = () => {};
-    const gate = new Promise<void>((resolve) => {
-      reconnect = resolve;
-    });
-    await page.route('**/api/v1/auth/ticket', async (route) => {
-      await gate;
-      await route.continue();
-    });
+    const reconnect = await hold(page, '**/api/v1/auth/ticket');
     (socket as WebSocketRoute | null)?.close({ code: 4000, reason: 'cut' });
     await page.getByTestId('connection-banner').waitFor({ timeout: 5000 });
     await bobApi.request('messages.edit', {

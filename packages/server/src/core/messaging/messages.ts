@@ -55,6 +55,19 @@ export class MessageRepository {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
+  /** The messages (`m`) of the conversations `userId` is a current member of (`cm`: the membership). */
+  private ofMember(tenantId: string, userId: string) {
+    return this.db
+      .selectFrom('messages as m')
+      .innerJoin('conversation_members as cm', (j) =>
+        j.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.user_id', '=', userId),
+      )
+      .selectAll('m')
+      .where('m.tenant_id', '=', tenantId)
+      .where('cm.tenant_id', '=', tenantId)
+      .where('cm.left_at', 'is', null);
+  }
+
   async insert(m: Message): Promise<void> {
     await this.db
       .insertInto('messages')
@@ -173,15 +186,7 @@ export class MessageRepository {
     after: { at: number; id: string },
     limit: number,
   ): Promise<{ message: Message; changedAt: number }[]> {
-    const rows = await this.db
-      .selectFrom('messages as m')
-      .innerJoin('conversation_members as cm', (j) =>
-        j.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.user_id', '=', userId),
-      )
-      .selectAll('m')
-      .where('m.tenant_id', '=', tenantId)
-      .where('cm.tenant_id', '=', tenantId)
-      .where('cm.left_at', 'is', null)
+    const rows = await this.ofMember(tenantId, userId)
       .where('m.changed_at', 'is not', null)
       .where((eb) =>
         eb.or([
@@ -322,16 +327,7 @@ export class MessageRepository {
   async search(tenantId: string, userId: string, query: string, limit: number): Promise<Message[]> {
     const words = query.trim();
     if (words.length === 0) return [];
-    let q = this.db
-      .selectFrom('messages as m')
-      .innerJoin('conversation_members as cm', (j) =>
-        j.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.user_id', '=', userId),
-      )
-      .selectAll('m')
-      .where('m.tenant_id', '=', tenantId)
-      .where('cm.tenant_id', '=', tenantId)
-      .where('cm.left_at', 'is', null)
-      .where('m.deleted_at', 'is', null);
+    let q = this.ofMember(tenantId, userId).where('m.deleted_at', 'is', null);
     if (this.postgres) {
       q = q.where(sql<boolean>`m.search @@ plainto_tsquery('simple', ${words})`);
     } else {

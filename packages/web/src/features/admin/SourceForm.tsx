@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n';
 import { useAdmin } from './Admin';
 import { type Config, formatNumberList, getPath, parseNumberList, setPath } from './settings-path';
 import { type SettingField, type SourceKind, secretLabels, settingFields, templates } from './source-settings';
-import { ActionStatus, Field, useAction } from './ui';
+import { Field, SubmitActions, useAction } from './ui';
 
 const kinds: SourceKind[] = ['file', 'ldap', 'sql', 'http'];
 const visibilityRoles: Role[] = ['user', 'tenant-admin', 'system-admin'];
@@ -201,15 +201,13 @@ export function SourceForm({ source, close }: { source: DirectorySource | null; 
           {parsed.ok ? t('source.jsonHint') : t('source.jsonInvalid', { message: parsed.error })}
         </small>
       </details>
-      <ActionStatus state={state} testId="source-form-status" />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={state.kind === 'busy' || !parsed.ok}>
-          {t(source ? 'admin.save' : 'source.add')}
-        </button>
-        <button type="button" onClick={close}>
-          {t('admin.cancel')}
-        </button>
-      </div>
+      <SubmitActions
+        state={state}
+        label={t(source ? 'admin.save' : 'source.add')}
+        cancel={close}
+        disabled={!parsed.ok}
+        testId="source-form-status"
+      />
     </form>
   );
 }

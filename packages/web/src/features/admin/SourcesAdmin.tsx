@@ -1,12 +1,12 @@
 import type { DirectorySource, Role } from '@parley/api';
-import { type ChangeEvent, useEffect, useId, useState } from 'react';
+import { type ChangeEvent, useEffect, useId } from 'react';
 import { useI18n } from '../../i18n';
-import { errorText } from '../../lib/errors';
 import { keyed } from '../../lib/keys';
 import { useStore } from '../../lib/store';
 import { useAdmin } from './Admin';
+import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
 import { SourceForm } from './SourceForm';
-import { ActionStatus, Modal, useAction, useWhen } from './ui';
+import { ActionStatus, useAction, useWhen } from './ui';
 
 /**
  * The tenant's directory sources with their status (state, entries, invalid numbers, last sync,
@@ -17,45 +17,37 @@ export function SourcesAdmin() {
   const admin = useAdmin();
   const { t } = useI18n();
   const list = useStore(admin.sources, (s) => s);
-  const [editing, setEditing] = useState<string | null>(null);
-  const [creating, setCreating] = useState(false);
+  const dialogs = useListDialogs(list.items);
 
   useEffect(() => {
     void admin.loadSources();
   }, [admin]);
 
-  const source = list.items.find((s) => s.id === editing) ?? null;
   const sorted = [...list.items].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
 
   return (
     <>
       <div className="toolbar">
-        <p className="muted count" aria-live="polite">
-          {list.status === 'loading' && list.items.length === 0
-            ? t('app.loading')
-            : t('source.count', { n: list.items.length })}
-        </p>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
+        <ListCount list={list}>{t('source.count', { n: list.items.length })}</ListCount>
+        <button type="button" className="primary" onClick={dialogs.create}>
           {t('source.new')}
         </button>
       </div>
-      {list.status === 'failed' && (
-        <p className="form-status error" role="alert">
-          {errorText(list.error, t)}
-        </p>
-      )}
+      <ListError list={list} />
       {list.status === 'ready' && list.items.length === 0 && <p className="muted">{t('source.none')}</p>}
       <ul className="source-list">
         {sorted.map((s) => (
-          <SourceItem key={s.id} source={s} edit={() => setEditing(s.id)} />
+          <SourceItem key={s.id} source={s} edit={() => dialogs.edit(s.id)} />
         ))}
       </ul>
-      <Modal open={creating} onClose={() => setCreating(false)} title={t('source.new')} wide>
-        <SourceForm source={null} close={() => setCreating(false)} />
-      </Modal>
-      <Modal open={source !== null} onClose={() => setEditing(null)} title={source?.name ?? ''} wide>
-        {source && <SourceForm source={source} close={() => setEditing(null)} />}
-      </Modal>
+      <ListDialogs
+        dialogs={dialogs}
+        newTitle={t('source.new')}
+        newWide
+        titleOf={(s) => s.name}
+        add={(close) => <SourceForm source={null} close={close} />}
+        edit={(s, close) => <SourceForm source={s} close={close} />}
+      />
     </>
   );
 }

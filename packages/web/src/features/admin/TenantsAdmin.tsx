@@ -2,47 +2,37 @@ import type { Tenant } from '@parley/api';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
-import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
 import { useAdmin } from './Admin';
-import { ActionStatus, Field, Modal, useAction } from './ui';
+import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
+import { ActionStatus, Field, SubmitActions, useAction, useFields } from './ui';
 
 /** Tenants and their domains (system administrators only): create, edit, numbering plan, remove. */
 export function TenantsAdmin() {
   const admin = useAdmin();
   const { t } = useI18n();
   const list = useStore(admin.tenants, (s) => s);
-  const [editing, setEditing] = useState<string | null>(null);
-  const [creating, setCreating] = useState(false);
+  const dialogs = useListDialogs(list.items);
 
   useEffect(() => {
     void admin.loadTenants();
   }, [admin]);
 
-  const tenant = list.items.find((x) => x.id === editing) ?? null;
   const sorted = [...list.items].sort((a, b) => a.name.localeCompare(b.name));
 
   return (
     <>
       <div className="toolbar">
-        <p className="muted count" aria-live="polite">
-          {list.status === 'loading' && list.items.length === 0
-            ? t('app.loading')
-            : t('admin.tenants.count', { n: list.items.length })}
-        </p>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
+        <ListCount list={list}>{t('admin.tenants.count', { n: list.items.length })}</ListCount>
+        <button type="button" className="primary" onClick={dialogs.create}>
           {t('admin.tenants.new')}
         </button>
       </div>
-      {list.status === 'failed' && (
-        <p className="form-status error" role="alert">
-          {errorText(list.error, t)}
-        </p>
-      )}
+      <ListError list={list} />
       <ul className="list admin-list" aria-label={t('admin.tenants')}>
         {sorted.map((x) => (
           <li key={x.id} className="row-item" data-tenant={x.domains[0]}>
-            <button type="button" className="row-main" onClick={() => setEditing(x.id)}>
+            <button type="button" className="row-main" onClick={() => dialogs.edit(x.id)}>
               <span className="row-text">
                 <span className="row-title">{x.name}</span>
                 <span className="row-sub">{x.domains.join(', ')}</span>
@@ -54,12 +44,13 @@ export function TenantsAdmin() {
           </li>
         ))}
       </ul>
-      <Modal open={creating} onClose={() => setCreating(false)} title={t('admin.tenants.new')}>
-        <CreateTenant close={() => setCreating(false)} />
-      </Modal>
-      <Modal open={tenant !== null} onClose={() => setEditing(null)} title={tenant?.name ?? ''} wide>
-        {tenant && <EditTenant tenant={tenant} close={() => setEditing(null)} />}
-      </Modal>
+      <ListDialogs
+        dialogs={dialogs}
+        newTitle={t('admin.tenants.new')}
+        titleOf={(x) => x.name}
+        add={(close) => <CreateTenant close={close} />}
+        edit={(x, close) => <EditTenant tenant={x} close={close} />}
+      />
     </>
   );
 }
@@ -68,8 +59,7 @@ function CreateTenant({ close }: { close: () => void }) {
   const admin = useAdmin();
   const { t } = useI18n();
   const [state, run] = useAction();
-  const [form, setForm] = useState({ domain: '', name: '', country: '', areaCode: '' });
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const [form, set] = useFields({ domain: '', name: '', country: '', areaCode: '' });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
@@ -91,33 +81,35 @@ function CreateTenant({ close }: { close: () => void }) {
         <Field label={t('admin.tenants.name')}>
           {(id) => <input id={id} value={form.name} onChange={set('name')} />}
         </Field>
-        <Field label={t('admin.tenants.country')} hint={t('admin.tenants.countryHint')}>
-          {(id, hint) => (
-            <input id={id} aria-describedby={hint} maxLength={2} value={form.country} onChange={set('country')} />
-          )}
-        </Field>
-        <Field label={t('admin.tenants.areaCode')} hint={t('admin.tenants.areaCodeHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              inputMode="numeric"
-              value={form.areaCode}
-              onChange={set('areaCode')}
-            />
-          )}
-        </Field>
+        <PlaceFields form={form} set={set} />
       </div>
-      <ActionStatus state={state} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={state.kind === 'busy'}>
-          {t('admin.tenants.create')}
-        </button>
-        <button type="button" onClick={close}>
-          {t('admin.cancel')}
-        </button>
-      </div>
+      <SubmitActions state={state} label={t('admin.tenants.create')} cancel={close} />
     </form>
+  );
+}
+
+/** A tenant's country and area code: the same two fields when it is created and when it is edited. */
+function PlaceFields({
+  form,
+  set,
+}: {
+  form: { country: string; areaCode: string };
+  set: (k: 'country' | 'areaCode') => (e: { target: { value: string } }) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Field label={t('admin.tenants.country')} hint={t('admin.tenants.countryHint')}>
+        {(id, hint) => (
+          <input id={id} aria-describedby={hint} maxLength={2} value={form.country} onChange={set('country')} />
+        )}
+      </Field>
+      <Field label={t('admin.tenants.areaCode')} hint={t('admin.tenants.areaCodeHint')}>
+        {(id, hint) => (
+          <input id={id} aria-describedby={hint} inputMode="numeric" value={form.areaCode} onChange={set('areaCode')} />
+        )}
+      </Field>
+    </>
   );
 }
 
@@ -132,7 +124,7 @@ function EditTenant({ tenant, close }: { tenant: Tenant; close: () => void }) {
   const [state, run] = useAction();
   const [domains, runDomains] = useAction();
   const n = tenant.numbering;
-  const [form, setForm] = useState({
+  const [form, set] = useFields({
     name: tenant.name,
     country: text(tenant.country),
     areaCode: text(tenant.areaCode),
@@ -143,7 +135,6 @@ function EditTenant({ tenant, close }: { tenant: Tenant; close: () => void }) {
     extMax: n?.extensionLength ? String(n.extensionLength.max) : '',
   });
   const [domain, setDomain] = useState('');
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
 
   const save = (e: FormEvent) => {
     e.preventDefault();
@@ -187,22 +178,7 @@ function EditTenant({ tenant, close }: { tenant: Tenant; close: () => void }) {
           <Field label={t('admin.tenants.name')}>
             {(id) => <input id={id} required value={form.name} onChange={set('name')} />}
           </Field>
-          <Field label={t('admin.tenants.country')} hint={t('admin.tenants.countryHint')}>
-            {(id, hint) => (
-              <input id={id} aria-describedby={hint} maxLength={2} value={form.country} onChange={set('country')} />
-            )}
-          </Field>
-          <Field label={t('admin.tenants.areaCode')} hint={t('admin.tenants.areaCodeHint')}>
-            {(id, hint) => (
-              <input
-                id={id}
-                aria-describedby={hint}
-                inputMode="numeric"
-                value={form.areaCode}
-                onChange={set('areaCode')}
-              />
-            )}
-          </Field>
+          <PlaceFields form={form} set={set} />
           <Field label={t('admin.tenants.pbxBase')} hint={t('admin.tenants.pbxBaseHint')}>
             {(id, hint) => <input id={id} aria-describedby={hint} value={form.pbxBase} onChange={set('pbxBase')} />}
           </Field>

@@ -2,12 +2,12 @@ import type { Role, User } from '@parley/api';
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
-import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
 import { Avatar } from '../presence/PresenceBadge';
 import { useAdmin } from './Admin';
+import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
 import { UserCalendar } from './UserCalendar';
-import { ActionStatus, Field, Modal, splitList, useAction } from './ui';
+import { ActionStatus, Field, SubmitActions, splitList, useAction, useFields } from './ui';
 
 const roles: Role[] = ['user', 'tenant-admin', 'system-admin'];
 
@@ -25,8 +25,7 @@ export function UsersAdmin() {
   const id = useId();
   const list = useStore(admin.users, (s) => s);
   const [q, setQ] = useState('');
-  const [editing, setEditing] = useState<string | null>(null);
-  const [creating, setCreating] = useState(false);
+  const dialogs = useListDialogs(list.items);
 
   useEffect(() => {
     void admin.loadUsers();
@@ -44,7 +43,6 @@ export function UsersAdmin() {
       )
       .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.address.localeCompare(b.address));
   }, [list.items, q]);
-  const user = list.items.find((u) => u.id === editing) ?? null;
 
   return (
     <>
@@ -59,24 +57,16 @@ export function UsersAdmin() {
           placeholder={t('admin.users.filter')}
           onChange={(e) => setQ(e.target.value)}
         />
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
+        <button type="button" className="primary" onClick={dialogs.create}>
           {t('admin.users.new')}
         </button>
       </div>
-      {list.status === 'failed' && (
-        <p className="form-status error" role="alert">
-          {errorText(list.error, t)}
-        </p>
-      )}
-      <p className="muted count" aria-live="polite">
-        {list.status === 'loading' && list.items.length === 0
-          ? t('app.loading')
-          : t('admin.users.count', { n: shown.length, total: list.items.length })}
-      </p>
+      <ListError list={list} />
+      <ListCount list={list}>{t('admin.users.count', { n: shown.length, total: list.items.length })}</ListCount>
       <ul className="list admin-list" aria-label={t('admin.users')}>
         {shown.map((u) => (
           <li key={u.id} className="row-item" data-user={u.address}>
-            <button type="button" className="row-main" onClick={() => setEditing(u.id)}>
+            <button type="button" className="row-main" onClick={() => dialogs.edit(u.id)}>
               <Avatar name={u.displayName} />
               <span className="row-text">
                 <span className="row-title">{u.displayName}</span>
@@ -90,12 +80,13 @@ export function UsersAdmin() {
           </li>
         ))}
       </ul>
-      <Modal open={creating} onClose={() => setCreating(false)} title={t('admin.users.new')}>
-        <CreateUser close={() => setCreating(false)} />
-      </Modal>
-      <Modal open={user !== null} onClose={() => setEditing(null)} title={user?.displayName ?? ''} wide>
-        {user && <EditUser user={user} close={() => setEditing(null)} />}
-      </Modal>
+      <ListDialogs
+        dialogs={dialogs}
+        newTitle={t('admin.users.new')}
+        titleOf={(u) => u.displayName}
+        add={(close) => <CreateUser close={close} />}
+        edit={(u, close) => <EditUser user={u} close={close} />}
+      />
     </>
   );
 }
@@ -108,7 +99,7 @@ function CreateUser({ close }: { close: () => void }) {
   const myDomain = useStore(services.me, (u) => u.domain);
   const [state, run] = useAction();
   const [created, setCreated] = useState<{ user: User; password?: string } | null>(null);
-  const [form, setForm] = useState({
+  const [form, set] = useFields({
     local: '',
     domain: myDomain,
     displayName: '',
@@ -117,7 +108,6 @@ function CreateUser({ close }: { close: () => void }) {
     role: 'user' as Role,
     password: '',
   });
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -181,40 +171,66 @@ function CreateUser({ close }: { close: () => void }) {
             <input id={id} aria-describedby={hint} autoComplete="off" value={form.numbers} onChange={set('numbers')} />
           )}
         </Field>
-        <Field label={t('admin.users.role')}>
-          {(id) => (
-            <select id={id} value={form.role} onChange={set('role')}>
-              {grantable.map((r) => (
-                <option key={r} value={r}>
-                  {t(`admin.role.${r}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('admin.users.password')} hint={t('admin.users.passwordHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={hint}
-              value={form.password}
-              onChange={set('password')}
-            />
-          )}
-        </Field>
+        <RoleField value={form.role} choices={grantable} onChange={set('role')} />
+        <PasswordField label={t('admin.users.password')} value={form.password} onChange={set('password')} />
       </div>
-      <ActionStatus state={state} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={state.kind === 'busy'}>
-          {t('admin.users.create')}
-        </button>
-        <button type="button" onClick={close}>
-          {t('admin.cancel')}
-        </button>
-      </div>
+      <SubmitActions state={state} label={t('admin.users.create')} cancel={close} />
     </form>
+  );
+}
+
+/** The role a user has, chosen from `choices` (each by its name). */
+function RoleField({
+  value,
+  choices,
+  disabled,
+  onChange,
+}: {
+  value: Role;
+  choices: Role[];
+  disabled?: boolean;
+  onChange: (e: { target: { value: string } }) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <Field label={t('admin.users.role')}>
+      {(id) => (
+        <select id={id} value={value} disabled={disabled} onChange={onChange}>
+          {choices.map((r) => (
+            <option key={r} value={r}>
+              {t(`admin.role.${r}`)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** A password an administrator sets for a user (left empty, the server generates one). */
+function PasswordField({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <Field label={label} hint={t('admin.users.passwordHint')}>
+      {(id, hint) => (
+        <input
+          id={id}
+          type="password"
+          autoComplete="new-password"
+          aria-describedby={hint}
+          value={value}
+          onChange={onChange}
+        />
+      )}
+    </Field>
   );
 }
 
@@ -249,7 +265,7 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
   const self = useStore(services.me, (u) => u.id) === user.id;
   const [profile, runProfile] = useAction();
   const [account, runAccount] = useAction();
-  const [form, setForm] = useState({
+  const [form, set] = useFields({
     displayName: user.displayName,
     email: user.email ?? '',
     numbers: user.numbers.join(', '),
@@ -257,7 +273,6 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
   });
   const [password, setPassword] = useState('');
   const [generated, setGenerated] = useState<string | null>(null);
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const roleChoices = grantable.includes(user.role) ? grantable : [user.role, ...grantable];
 
   const save = (e: FormEvent) => {
@@ -315,17 +330,7 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
           <Field label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
             {(id, hint) => <input id={id} aria-describedby={hint} value={form.numbers} onChange={set('numbers')} />}
           </Field>
-          <Field label={t('admin.users.role')}>
-            {(id) => (
-              <select id={id} value={form.role} disabled={self} onChange={set('role')}>
-                {roleChoices.map((r) => (
-                  <option key={r} value={r}>
-                    {t(`admin.role.${r}`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <RoleField value={form.role} choices={roleChoices} disabled={self} onChange={set('role')} />
         </div>
         <ActionStatus state={profile} />
         <div className="actions">
@@ -337,18 +342,11 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
 
       <form onSubmit={resetPassword} aria-label={t('admin.users.account')}>
         <h3 className="group-title">{t('admin.users.account')}</h3>
-        <Field label={t('admin.users.newPassword')} hint={t('admin.users.passwordHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={hint}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <PasswordField
+          label={t('admin.users.newPassword')}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         {generated && <OneTimePassword password={generated} />}
         <ActionStatus state={account} testId="account-status" />
         <div className="actions">

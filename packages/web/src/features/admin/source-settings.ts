@@ -19,6 +19,15 @@ export interface SettingField {
   placeholder?: string;
 }
 
+/** How the entries' fields come from the records, for the connectors that map them (SQL, HTTP). */
+const mappingFields = (itemKey: 'path' | 'column'): SettingField[] => [
+  { path: 'mapping.id', label: 'source.field.mapping.id', type: 'text' },
+  { path: 'mapping.name', label: 'source.field.mapping.name', type: 'text' },
+  { path: 'mapping.company', label: 'source.field.mapping.company', type: 'text' },
+  { path: 'mapping.email', label: 'source.field.mapping.email', type: 'text' },
+  { path: 'mapping.numbers', label: 'source.field.mapping.numbers', type: 'numbers', itemKey },
+];
+
 /** The settings of each connector that have a field (everything else: the JSON below the fields). */
 export const settingFields: Record<SourceKind, SettingField[]> = {
   file: [
@@ -46,11 +55,7 @@ export const settingFields: Record<SourceKind, SettingField[]> = {
   sql: [
     { path: 'url', label: 'source.field.url', type: 'text', placeholder: 'postgres://reader@db.example.com/crm' },
     { path: 'query', label: 'source.field.query', type: 'textarea' },
-    { path: 'mapping.id', label: 'source.field.mapping.id', type: 'text' },
-    { path: 'mapping.name', label: 'source.field.mapping.name', type: 'text' },
-    { path: 'mapping.company', label: 'source.field.mapping.company', type: 'text' },
-    { path: 'mapping.email', label: 'source.field.mapping.email', type: 'text' },
-    { path: 'mapping.numbers', label: 'source.field.mapping.numbers', type: 'numbers', itemKey: 'column' },
+    ...mappingFields('column'),
     { path: 'incremental.column', label: 'source.field.incremental', type: 'text' },
   ],
   http: [
@@ -64,11 +69,7 @@ export const settingFields: Record<SourceKind, SettingField[]> = {
       options: ['', 'none', 'page', 'offset', 'cursor'],
     },
     { path: 'paging.pageSize', label: 'source.field.pageSize', type: 'number' },
-    { path: 'mapping.id', label: 'source.field.mapping.id', type: 'text' },
-    { path: 'mapping.name', label: 'source.field.mapping.name', type: 'text' },
-    { path: 'mapping.company', label: 'source.field.mapping.company', type: 'text' },
-    { path: 'mapping.email', label: 'source.field.mapping.email', type: 'text' },
-    { path: 'mapping.numbers', label: 'source.field.mapping.numbers', type: 'numbers', itemKey: 'path' },
+    ...mappingFields('path'),
     { path: 'secretHeader', label: 'source.field.secretHeader', type: 'text', placeholder: 'Authorization' },
     {
       path: 'lookup.url',

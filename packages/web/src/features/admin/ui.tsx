@@ -85,6 +85,52 @@ export function ActionStatus({ state, testId }: { state: ActionState; testId?: s
   );
 }
 
+/**
+ * The end of a form that adds or changes something: the action's outcome, the submit button
+ * (disabled while the action runs, or while `disabled`) and Cancel.
+ */
+export function SubmitActions({
+  state,
+  label,
+  cancel,
+  disabled = false,
+  testId,
+}: {
+  state: ActionState;
+  label: string;
+  cancel: () => void;
+  disabled?: boolean;
+  testId?: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <ActionStatus state={state} testId={testId} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={state.kind === 'busy' || disabled}>
+          {label}
+        </button>
+        <button type="button" onClick={cancel}>
+          {t('admin.cancel')}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/**
+ * A form's text fields as one state object, and `set(key)`: the change handler of the field that
+ * edits `key`.
+ * @example const [form, set] = useFields({ name: '' }); <input value={form.name} onChange={set('name')} />
+ */
+export function useFields<T extends Record<string, string>>(
+  initial: T,
+): [T, (k: keyof T) => (e: { target: { value: string } }) => void] {
+  const [form, setForm] = useState(initial);
+  const set = (k: keyof T) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  return [form, set];
+}
+
 /** A labelled input, select or textarea in a form grid. */
 export function Field({
   label,

@@ -1,5 +1,5 @@
 import type { Conversation } from '@parley/api';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
@@ -7,30 +7,20 @@ import { useStore } from '../../lib/store';
 import type { Contact } from '../contacts/contacts-store';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
 import { ConfirmDialog } from './ConfirmDialog';
+import { DialogButton } from './DialogButton';
 import { PeoplePicker } from './PeoplePicker';
 
 /** A group's member count in its header; opens the members: who, their roles, adding, leaving. */
 export function MembersButton({ conversation }: { conversation: Conversation }) {
   const { t } = useI18n();
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [round, setRound] = useState(0);
   return (
-    <>
-      <button
-        type="button"
-        className="link-button members-button"
-        aria-haspopup="dialog"
-        onClick={() => {
-          setRound((n) => n + 1);
-          dialog.current?.showModal();
-        }}
-      >
-        {t('chat.members', { n: conversation.members.length })}
-      </button>
-      <dialog ref={dialog} className="sheet group-dialog" aria-labelledby="members-title">
-        {round > 0 && <MembersPanel key={round} id={conversation.id} close={() => dialog.current?.close()} />}
-      </dialog>
-    </>
+    <DialogButton
+      className="link-button members-button"
+      labelledBy="members-title"
+      label={t('chat.members', { n: conversation.members.length })}
+    >
+      {(close) => <MembersPanel id={conversation.id} close={close} />}
+    </DialogButton>
   );
 }
 

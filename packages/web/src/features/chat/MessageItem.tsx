@@ -1,5 +1,5 @@
 import type { Message } from '@parley/api';
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import { useI18n } from '../../i18n';
 import { AttachmentList } from './Attachments';
 import { Menu } from './Menu';
@@ -29,6 +29,37 @@ export function Receipt({ kind, readers, group }: { kind: ReceiptKind; readers: 
       <span aria-hidden="true">{icon}</span>
       <span className="sr-only">{label}</span>
     </span>
+  );
+}
+
+/**
+ * An action of the message menu that goes on elsewhere (the composer, a dialog): it closes the
+ * menu without focusing the menu button, then acts.
+ */
+function MenuAction({
+  close,
+  act,
+  danger,
+  children,
+}: {
+  close: (focusButton?: boolean) => void;
+  act: () => void;
+  danger?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      role="menuitem"
+      tabIndex={-1}
+      className={danger ? 'danger' : undefined}
+      onClick={() => {
+        close(false);
+        act();
+      }}
+    >
+      {children}
+    </button>
   );
 }
 
@@ -159,43 +190,18 @@ export const MessageItem = memo(function MessageItem({
                     );
                   })}
                 </div>
-                <button
-                  type="button"
-                  role="menuitem"
-                  tabIndex={-1}
-                  onClick={() => {
-                    close(false);
-                    actions.reply(m);
-                  }}
-                >
+                <MenuAction close={close} act={() => actions.reply(m)}>
                   {t('chat.reply')}
-                </button>
+                </MenuAction>
                 {mine && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    tabIndex={-1}
-                    onClick={() => {
-                      close(false);
-                      actions.edit(m);
-                    }}
-                  >
+                  <MenuAction close={close} act={() => actions.edit(m)}>
                     {t('chat.edit')}
-                  </button>
+                  </MenuAction>
                 )}
                 {canDelete && (
-                  <button
-                    type="button"
-                    role="menuitem"
-                    tabIndex={-1}
-                    className="danger"
-                    onClick={() => {
-                      close(false);
-                      actions.remove(m);
-                    }}
-                  >
+                  <MenuAction close={close} act={() => actions.remove(m)} danger>
                     {t('chat.delete')}
-                  </button>
+                  </MenuAction>
                 )}
               </>
             )}

@@ -1,33 +1,27 @@
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import type { Contact } from '../contacts/contacts-store';
+import { DialogButton } from './DialogButton';
 import { PlusIcon } from './icons';
 import { PeoplePicker } from './PeoplePicker';
 
 /** The "New group" button and its dialog: a title and the members. */
 export function NewGroupButton() {
   const { t } = useI18n();
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [round, setRound] = useState(0);
   return (
-    <>
-      <button
-        type="button"
-        className="new-group"
-        aria-haspopup="dialog"
-        onClick={() => {
-          setRound((n) => n + 1);
-          dialog.current?.showModal();
-        }}
-      >
-        <PlusIcon /> {t('chat.newGroup')}
-      </button>
-      <dialog ref={dialog} className="sheet group-dialog" aria-labelledby="new-group-title">
-        {round > 0 && <NewGroupForm key={round} close={() => dialog.current?.close()} />}
-      </dialog>
-    </>
+    <DialogButton
+      className="new-group"
+      labelledBy="new-group-title"
+      label={
+        <>
+          <PlusIcon /> {t('chat.newGroup')}
+        </>
+      }
+    >
+      {(close) => <NewGroupForm close={close} />}
+    </DialogButton>
   );
 }
 

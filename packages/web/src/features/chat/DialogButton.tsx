@@ -1,0 +1,40 @@
+import { Fragment, type ReactNode, useRef, useState } from 'react';
+
+/**
+ * A button that opens a modal dialog (a group's sheet). The content is mounted at the first
+ * opening and afresh at each one after, so a dialog never shows what was typed the time before.
+ */
+export function DialogButton({
+  className,
+  labelledBy,
+  label,
+  children,
+}: {
+  className: string;
+  /** The id of the dialog's heading (in the content). */
+  labelledBy: string;
+  label: ReactNode;
+  /** The content; `close()` closes the dialog. */
+  children: (close: () => void) => ReactNode;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [round, setRound] = useState(0);
+  return (
+    <>
+      <button
+        type="button"
+        className={className}
+        aria-haspopup="dialog"
+        onClick={() => {
+          setRound((n) => n + 1);
+          dialog.current?.showModal();
+        }}
+      >
+        {label}
+      </button>
+      <dialog ref={dialog} className="sheet group-dialog" aria-labelledby={labelledBy}>
+        {round > 0 && <Fragment key={round}>{children(() => dialog.current?.close())}</Fragment>}
+      </dialog>
+    </>
+  );
+}
