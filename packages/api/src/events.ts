@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Colleague } from './contacts.js';
 import { ConversationInfo, Message } from './messaging.js';
 import { PresenceState } from './presence.js';
 import { User } from './schemas.js';
@@ -26,6 +27,9 @@ export const ClientEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user.updated'), user: User }),
   z.object({ type: z.literal('session.created'), sessionId: z.string() }),
   z.object({ type: z.literal('session.revoked'), sessionId: z.string(), current: z.boolean() }),
+  z
+    .object({ type: z.literal('favourites.updated'), favourites: z.array(Colleague) })
+    .describe("The user's favourites changed (in another of their clients): the whole list, in order"),
   // Presence: to every watcher entitled to it, when what that watcher may see changes.
   z.object({ type: z.literal('presence.changed'), user: z.string(), presence: PresenceState }),
   // Messaging: only to current members of the conversation.

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { calendarRoutes } from './routes/calendar.js';
 import { clusterRoutes } from './routes/cluster.js';
+import { contactRoutes } from './routes/contacts.js';
 import { directoryRoutes } from './routes/directory.js';
 import { identityRoutes } from './routes/identity.js';
 import { messagingRoutes } from './routes/messaging.js';
@@ -15,6 +16,7 @@ export { defineRoutes } from './routes/spec.js';
  */
 export const routes = {
   ...identityRoutes,
+  ...contactRoutes,
   ...messagingRoutes,
   ...calendarRoutes,
   ...presenceRoutes,

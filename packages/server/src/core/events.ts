@@ -1,4 +1,4 @@
-import type { ConversationInfo, Message as MessageDto, User as UserDto } from '@parley/api';
+import type { Colleague, ConversationInfo, Message as MessageDto, User as UserDto } from '@parley/api';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { Presence } from './presence/aggregate.js';
 
@@ -14,6 +14,8 @@ export interface EventMap {
   'user.created': { tenantId: string; userId: string; user: UserDto };
   'user.updated': { tenantId: string; userId: string; user: UserDto };
   'user.deleted': { tenantId: string; userId: string };
+  /** The user's favourites, the whole list in order (for their other clients). */
+  'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** A directory source's contacts or settings changed: every node reloads it into its index. */
   'directory.changed': { tenantId: string; sourceId: string };
   'session.created': { tenantId: string; userId: string; sessionId: string };

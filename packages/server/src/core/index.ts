@@ -1,6 +1,7 @@
 import { type ConnectorFactory, DirectoryService } from '../directory/service.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
+import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
@@ -21,6 +22,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     ctx,
     tenants: new TenantService(ctx),
     users: new UserService(ctx, options),
+    contacts: new ContactsService(ctx),
     auth: new AuthService(ctx, options),
     messaging: new MessagingService(ctx, options.messaging),
     presence,

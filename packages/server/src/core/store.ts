@@ -3,6 +3,7 @@ import { DirectoryRepository } from '../directory/repository.js';
 import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
+import { FavouriteRepository } from './contacts/repository.js';
 import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
 import { PresenceRepository } from './presence/repository.js';
@@ -22,6 +23,7 @@ export function repositories(db: Kysely<Database>) {
     messages: new MessageRepository(db),
     calendars: new CalendarRepository(db),
     directory: new DirectoryRepository(db),
+    favourites: new FavouriteRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { calendarStoreContract } from '../contract/calendar-store.contract.js';
+import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
@@ -28,4 +29,5 @@ if (!skipped) {
   messagingStoreContract('postgres', open);
   presenceStoreContract('postgres', open);
   calendarStoreContract('postgres', open);
+  contactsStoreContract('postgres', open);
 }

@@ -104,6 +104,7 @@ export class Services {
     // The server sees a new connection as active: tell it again if the user is idle.
     if (this.idle) this.reportActivity();
     void this.chat.catchUp().catch(() => undefined);
+    this.contacts.refresh();
     this.presence.refreshAll();
   }
 
@@ -120,6 +121,8 @@ export class Services {
         return;
       case 'presence.changed':
         return this.presence.apply(e.user, e.presence);
+      case 'favourites.updated':
+        return this.contacts.favouritesChanged(e.favourites);
       case 'heartbeat':
       case 'session.created':
         return;

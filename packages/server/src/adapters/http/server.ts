@@ -25,6 +25,7 @@ import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
 import { clusterHandlers } from './routes/cluster.js';
+import { contactHandlers } from './routes/contacts.js';
 import { directoryHandlers } from './routes/directory.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
@@ -158,6 +159,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
   const handlers: Handlers<RouteName> = {
     ...authHandlers(o.core),
     ...meHandlers(o.core),
+    ...contactHandlers(o.core),
     ...adminUserHandlers(o.core),
     ...adminTenantHandlers(o.core),
     ...messagingHandlers(o.core),

@@ -9,6 +9,7 @@ import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { Outbound } from './outbound.js';
+import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
 import { messagingStream } from './streams/messaging.js';
 import { presenceStream } from './streams/presence.js';
@@ -17,7 +18,7 @@ import type { EventStream, StreamContext } from './streams/stream.js';
 /** Every capability's stream of events to the socket. */
 /** How long a new socket's hello waits for the bus to confirm its subscriptions. */
 const HELLO_WAIT_MS = 2000;
-const streams: EventStream[] = [identityStream, messagingStream, presenceStream];
+const streams: EventStream[] = [identityStream, contactsStream, messagingStream, presenceStream];
 
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */
 export class EventSockets {

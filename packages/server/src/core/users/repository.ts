@@ -1,6 +1,7 @@
 import type { Role } from '@parley/api';
-import type { Kysely } from 'kysely';
-import type { CredentialsTable, Database } from '../../platform/store/schema.js';
+import { type Kysely, sql } from 'kysely';
+import { nameKey, nameWords } from '../../platform/store/name-key.js';
+import type { CredentialsTable, Database, UsersTable } from '../../platform/store/schema.js';
 import type { DerivedCredentials } from './credentials.js';
 
 export interface User {
@@ -39,6 +40,15 @@ export async function findUserByAddress(
   return tenant && repos.users.byAddress(tenant.id, local, domain);
 }
 
+/** Where a page of the colleague list ends: the last user's `name_key` and id. */
+export interface ColleaguePosition {
+  key: string;
+  id: string;
+}
+
+/** Words of a colleague query that count (each adds a condition). */
+const MAX_QUERY_WORDS = 8;
+
 export type UserPatch = Partial<Pick<User, 'displayName' | 'email' | 'numbers' | 'role' | 'disabledAt'>>;
 
 /** Users of one tenant. Every method takes the tenant id; no query crosses tenants. */
@@ -54,6 +64,7 @@ export class UserRepository {
         local: user.local,
         domain: user.domain,
         display_name: user.displayName,
+        name_key: nameKey(user.displayName),
         email: user.email,
         role: user.role,
         disabled_at: user.disabledAt,
@@ -78,7 +89,10 @@ export class UserRepository {
       .updateTable('users')
       .set({
         updated_at: now,
-        ...(patch.displayName !== undefined && { display_name: patch.displayName }),
+        ...(patch.displayName !== undefined && {
+          display_name: patch.displayName,
+          name_key: nameKey(patch.displayName),
+        }),
         ...(patch.email !== undefined && { email: patch.email }),
         ...(patch.role !== undefined && { role: patch.role }),
         ...(patch.disabledAt !== undefined && { disabled_at: patch.disabledAt }),
@@ -112,6 +126,83 @@ export class UserRepository {
     return this.query(tenantId, options);
   }
 
+  /** Users of the tenant with these ids (in no particular order; unknown ids are left out). */
+  async byIds(tenantId: string, ids: readonly string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', [...ids])
+      .execute();
+    return this.withNumbers(tenantId, rows);
+  }
+
+  /** Users of the tenant with these addresses (`local@domain`, in no particular order). */
+  async byAddresses(tenantId: string, addresses: readonly string[]): Promise<User[]> {
+    if (addresses.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where((eb) =>
+        eb.or(
+          addresses.map((a) => {
+            const { local, domain } = splitAddress(a);
+            return eb.and([eb('local', '=', local), eb('domain', '=', domain)]);
+          }),
+        ),
+      )
+      .execute();
+    return this.withNumbers(tenantId, rows);
+  }
+
+  /**
+   * The enabled users of a tenant by name (`name_key`, then id), a page after `after`; with `q`,
+   * those whose name has a word starting with each word of `q`, or whose address starts with `q`.
+   * `next` is the position after the page's last user, null when nothing follows.
+   */
+  async colleagues(
+    tenantId: string,
+    options: { q?: string; after?: ColleaguePosition; limit: number },
+  ): Promise<{ users: User[]; next: ColleaguePosition | null }> {
+    let query = this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('disabled_at', 'is', null);
+    const q = options.q?.trim().toLowerCase() ?? '';
+    if (q !== '') {
+      const words = nameWords(q).slice(0, MAX_QUERY_WORDS);
+      const addressPrefix = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          ...(words.length > 0
+            ? [eb.and(words.map((w) => eb.or([eb('name_key', 'like', `${w}%`), eb('name_key', 'like', `% ${w}%`)])))]
+            : []),
+          sql<boolean>`(${sql.ref('local')} || '@' || ${sql.ref('domain')}) like ${addressPrefix} escape '\\'`,
+        ]),
+      );
+    }
+    const after = options.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('name_key', '>', after.key), eb.and([eb('name_key', '=', after.key), eb('id', '>', after.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy('name_key')
+      .orderBy('id')
+      .limit(options.limit + 1)
+      .execute();
+    const page = rows.slice(0, options.limit);
+    const last = page[page.length - 1];
+    return {
+      users: await this.withNumbers(tenantId, page),
+      next: rows.length > options.limit && last ? { key: last.name_key, id: last.id } : null,
+    };
+  }
+
   async count(tenantId: string, options: { domain?: string } = {}): Promise<number> {
     let q = this.db
       .selectFrom('users')
@@ -135,7 +226,11 @@ export class UserRepository {
     if (f.local !== undefined) q = q.where('local', '=', f.local);
     if (f.domain !== undefined) q = q.where('domain', '=', f.domain);
     if (f.limit !== undefined) q = q.limit(f.limit).offset(f.offset ?? 0);
-    const rows = await q.execute();
+    return this.withNumbers(tenantId, await q.execute());
+  }
+
+  /** Users from their rows, each with their numbers in order (one query for all). */
+  private async withNumbers(tenantId: string, rows: UsersTable[]): Promise<User[]> {
     if (rows.length === 0) return [];
     const numbers = await this.db
       .selectFrom('user_numbers')

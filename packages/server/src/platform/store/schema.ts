@@ -27,6 +27,8 @@ export interface UsersTable {
   local: string;
   domain: string;
   display_name: string;
+  /** The display name folded for sorting and prefix search (`name-key.ts`, migration 009). */
+  name_key: string;
   email: string | null;
   role: 'user' | 'tenant-admin' | 'system-admin';
   disabled_at: number | null;
@@ -77,6 +79,14 @@ export interface TicketsTable {
   expires_at: number;
 }
 
+/** A user's favourite colleagues in order (migration 009). */
+export interface FavouritesTable {
+  tenant_id: string;
+  user_id: string;
+  position: number;
+  target_id: string;
+}
+
 export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -85,4 +95,5 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   credentials: CredentialsTable;
   sessions: SessionsTable;
   event_tickets: TicketsTable;
+  favourites: FavouritesTable;
 }

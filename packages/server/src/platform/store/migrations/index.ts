@@ -8,6 +8,7 @@ import { presenceCluster } from './005-presence-cluster.js';
 import { directory } from './006-directory.js';
 import { messageChanges } from './007-message-changes.js';
 import { directoryNumbering } from './008-directory-numbering.js';
+import { favourites } from './009-favourites.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -28,4 +29,5 @@ export const migrations: Migration[] = [
   directory,
   messageChanges,
   directoryNumbering,
+  favourites,
 ];

@@ -1,0 +1,14 @@
+import type { EventStream } from './stream.js';
+
+/** The user's favourites, changed in another of their clients (or this one: the same list again). */
+export const contactsStream: EventStream = ({ core, principal, send, onClose }) => {
+  onClose(
+    core.ctx.bus.subscribe(
+      'favourites.updated',
+      (e) => send({ type: 'favourites.updated', favourites: e.favourites }),
+      {
+        userId: principal.session.userId,
+      },
+    ),
+  );
+};

@@ -1,0 +1,85 @@
+import type { Colleague } from '@parley/api';
+import type { CoreContext } from '../context.js';
+import { invalid } from '../errors.js';
+import { addressOf, type ColleaguePosition, type User } from '../users/repository.js';
+
+export const colleagueView = (u: User): Colleague => ({
+  id: u.id,
+  address: addressOf(u),
+  displayName: u.displayName,
+  email: u.email,
+  numbers: u.numbers,
+});
+
+const encodeCursor = (p: ColleaguePosition) => Buffer.from(JSON.stringify([p.key, p.id])).toString('base64url');
+
+function decodeCursor(cursor: string): ColleaguePosition {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { key: value[0], id: value[1] };
+    }
+  } catch {
+    // reported below
+  }
+  throw invalid('query.cursor', 'must be a cursor from an earlier answer');
+}
+
+/**
+ * Colleagues (the enabled users of the caller's tenant) and each user's favourites among them.
+ * A favourite is kept by user id: it goes with the colleague's removal, and a disabled colleague
+ * is left out of the list until enabled again.
+ */
+export class ContactsService {
+  constructor(private readonly ctx: CoreContext) {}
+
+  /** A page of the tenant's enabled users by name; `cursor` is the previous page's. */
+  async colleagues(
+    tenantId: string,
+    options: { q?: string | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<{ users: User[]; cursor: string | null }> {
+    const { users, next } = await this.ctx.store.repos.users.colleagues(tenantId, {
+      limit: options.limit,
+      ...(options.q !== undefined && { q: options.q }),
+      ...(options.cursor !== undefined && { after: decodeCursor(options.cursor) }),
+    });
+    return { users, cursor: next && encodeCursor(next) };
+  }
+
+  /** The user's favourites in their order (disabled colleagues left out). */
+  async favourites(tenantId: string, userId: string): Promise<User[]> {
+    const ids = await this.ctx.store.repos.favourites.list(tenantId, userId);
+    const byId = new Map((await this.ctx.store.repos.users.byIds(tenantId, ids)).map((u) => [u.id, u]));
+    return ids.flatMap((id) => {
+      const u = byId.get(id);
+      return u && u.disabledAt === null ? [u] : [];
+    });
+  }
+
+  /**
+   * Replaces the user's favourites with these addresses (normalized, repeated ones once). Each must
+   * be an enabled user of the tenant: otherwise PARLEY_ERR_VALIDATION naming the first bad entry,
+   * with the same words for unknown, disabled and other tenants' addresses. Publishes
+   * `favourites.updated` for the user's other clients.
+   */
+  async setFavourites(tenantId: string, userId: string, addresses: readonly string[]): Promise<User[]> {
+    const found = await this.ctx.store.repos.users.byAddresses(tenantId, [...new Set(addresses)]);
+    const byAddress = new Map(found.filter((u) => u.disabledAt === null).map((u) => [addressOf(u), u]));
+    const chosen = new Map<string, User>();
+    for (const [i, address] of addresses.entries()) {
+      const u = byAddress.get(address);
+      if (!u) throw invalid(`body.favourites.${i}`, `${address} is not a colleague (an enabled user of your tenant)`);
+      if (!chosen.has(u.id)) chosen.set(u.id, u);
+    }
+    const users = [...chosen.values()];
+    await this.ctx.store.transaction((r) =>
+      r.favourites.replace(
+        tenantId,
+        userId,
+        users.map((u) => u.id),
+      ),
+    );
+    await this.ctx.bus.publish('favourites.updated', { tenantId, userId, favourites: users.map(colleagueView) });
+    return users;
+  }
+}
