@@ -68,7 +68,7 @@ if (!skipped) {
     release();
 
     await banner.waitFor({ state: 'detached', timeout: 20_000 });
-    await page.locator('.msg.theirs', { hasText: 'missed one' }).waitFor({ timeout: 5000 });
+    await page.locator('.msg.theirs', { hasText: 'missed one' }).waitFor({ timeout: 10_000 });
     await page.locator('.msg.theirs', { hasText: 'missed two' }).waitFor({ timeout: 5000 });
     await page.locator('[data-name="Carol Clark"] .unread', { hasText: '1' }).waitFor({ timeout: 5000 });
     await page.unroute('**/api/v1/auth/ticket');

@@ -79,10 +79,13 @@ export function Composer({
     if (window.matchMedia('(pointer: fine)').matches) input.current?.focus();
   }, [input]);
 
-  // Editing starts from the message's text.
-  useEffect(() => {
+  // Editing starts from the message's text, in the same render that shows the edit field (not
+  // in an effect afterwards, which could overwrite what is typed at once).
+  const [editingShown, setEditingShown] = useState<Message | null>(null);
+  if (editing !== editingShown) {
+    setEditingShown(editing);
     if (editing) setText(editing.text);
-  }, [editing]);
+  }
 
   // Uploads still running when the conversation closes are cancelled.
   const live = useRef(uploads);

@@ -2,6 +2,7 @@ import type { AttachmentInfo, ClientEvent, Conversation, ConversationInfo, Messa
 import { navigate, paths } from '../../app/router';
 import { i18nFor, langStore } from '../../i18n';
 import { ParleyApiError, type ParleyClient } from '../../lib/api';
+import { backoffDelay } from '../../lib/backoff';
 import { randomId } from '../../lib/ids';
 import { Store } from '../../lib/store';
 import { AttachmentFiles } from './attachments';
@@ -58,6 +59,9 @@ const PAGE = 50;
 /** Pages while walking back to a message far up in the history. */
 const JUMP_PAGE = 200;
 const CATCH_UP_PAGE = 200;
+/** A catch-up that fails is tried this many times in all, 0.5 s, 1 s, 2 s … apart. */
+const CATCH_UP_ATTEMPTS = 5;
+const catchUpBackoff = { baseMs: 500, maxMs: 8000 };
 const TYPING_MS = 6000;
 
 const emptyThread: Thread = { messages: [], hasOlder: false, loadingOlder: false, loaded: false, pending: [] };
@@ -348,8 +352,23 @@ export class ChatStore {
       .catch(() => undefined);
   }
 
-  /** Everything newer than what is loaded, for every loaded conversation (after a reconnect). */
+  /**
+   * Everything newer than what is loaded, for every loaded conversation (after a reconnect). A
+   * request that fails (a server still starting, a stale connection) is retried with backoff a
+   * few times; otherwise nothing would come until the next reconnect.
+   */
   async catchUp(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.catchUpOnce();
+      } catch (err) {
+        if (attempt >= CATCH_UP_ATTEMPTS - 1) throw err;
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, catchUpBackoff)));
+      }
+    }
+  }
+
+  private async catchUpOnce(): Promise<void> {
     await this.load();
     const { threads } = this.state.get();
     await Promise.all([
@@ -390,8 +409,6 @@ export class ChatStore {
           this.dropPending(id, page.messages);
           if (!page.hasMore || page.messages.length === 0) return;
         }
-      } catch {
-        // offline again: the next reconnect catches up
       } finally {
         this.catchingUp.delete(id);
       }
@@ -465,7 +482,8 @@ export class ChatStore {
       pending: x.pending.filter((p) => !(m.senderId === me && p.clientId === m.clientId)),
     }));
     // A hole in the sequence is a message whose event never came: fetch it from the store.
-    if (m.seq > last + 1) void this.catchUpThread(id);
+    // (If that fails, the next message or reconnect tries again.)
+    if (m.seq > last + 1) void this.catchUpThread(id).catch(() => undefined);
   }
 
   /** A newer state of a message (edit, deletion, reaction) from an answer, an event or a catch-up. */
