@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { matchesColleague } from '@parley/api';
 import { listen } from './support/events.js';
 import { assertError, call, sleep } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -84,7 +85,14 @@ describe('GET /api/v1/users: colleagues for every signed-in user', () => {
   });
 
   test('q: a prefix of each name word (case and accents ignored) or of the address', async () => {
-    const q = async (s: string) => names(await page(bob.token, `?q=${encodeURIComponent(s)}`));
+    // Clients filter a list they hold with the same rule (`matchesColleague` of @parley/api).
+    const everyone = (await page(bob.token, '')).users;
+    const q = async (s: string) => {
+      const found = names(await page(bob.token, `?q=${encodeURIComponent(s)}`));
+      const local = everyone.filter((u) => matchesColleague({ name: u.displayName, address: u.address }, s));
+      assert.deepEqual(names({ users: local, cursor: null }), found, `the client's rule for ${JSON.stringify(s)}`);
+      return found;
+    };
     assert.deepEqual(await q('bak'), ['Bob Baker']);
     assert.deepEqual(await q('BA'), ['Bob Baker']);
     assert.deepEqual(await q('maria'), ['Anna-Maria Schmidt'], 'a word after a dash');

@@ -1,6 +1,7 @@
 import type { Role } from '@parley/api';
+import { nameWords } from '@parley/api';
 import { type Kysely, sql } from 'kysely';
-import { nameKey, nameWords } from '../../platform/store/name-key.js';
+import { nameKey } from '../../platform/store/name-key.js';
 import type { CredentialsTable, Database, UsersTable } from '../../platform/store/schema.js';
 import type { DerivedCredentials } from './credentials.js';
 

@@ -1,15 +1,4 @@
-/**
- * The words of a name or a query as the colleague list compares them: lower case, accents
- * removed (Müller → muller, Élodie → elodie), split at everything but letters and digits.
- */
-export function nameWords(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLocaleLowerCase('de')
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 0);
-}
+import { nameWords } from '@parley/api';
 
 /**
  * `users.name_key`: a display name's words joined by single spaces. The colleague list sorts by it

@@ -1,4 +1,4 @@
-import { FAVOURITES_MAX } from '@parley/api';
+import { FAVOURITES_MAX, matchesColleague } from '@parley/api';
 import { type ReactNode, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
@@ -6,7 +6,6 @@ import { useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
 import type { Contact } from './contacts-store';
-import { matchesColleague } from './match';
 
 const byName = (a: Contact, b: Contact) => a.name.localeCompare(b.name) || a.address.localeCompare(b.address);
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { nameWords } from '@parley/api';
 import { type Kysely, Migrator, sql } from 'kysely';
 import { connect, migrate } from '../connect.js';
-import { nameKey, nameWords } from '../name-key.js';
+import { nameKey } from '../name-key.js';
 import { migrations } from './index.js';
 
 test('name words: lower case, accents folded, split at everything but letters and digits', () => {
