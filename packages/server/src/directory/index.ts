@@ -23,7 +23,7 @@ const key = (sourceId: string, externalId: string) => `${sourceId}\u0000${extern
 export function words(text: string | null | undefined): string[] {
   if (!text) return [];
   return text
-    .toLocaleLowerCase('de')
+    .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((w) => w.length > 0);
 }

@@ -765,10 +765,10 @@ function merge(scored: Scored[], meta: Map<string, SourceMeta>): Candidate[] {
     const c = s.entry.contact;
     const k =
       s.match === 'company' || s.match === 'prefix'
-        ? `${s.match} ${(c.company ?? c.name ?? '').toLocaleLowerCase('de')}`
+        ? `${s.match} ${(c.company ?? c.name ?? '').toLowerCase()}`
         : c.email
           ? `email ${c.email.toLowerCase()}`
-          : `name ${(c.name ?? '').toLocaleLowerCase('de')} ${s.matched ?? c.externalId}`;
+          : `name ${(c.name ?? '').toLowerCase()} ${s.matched ?? c.externalId}`;
     const list = groups.get(k);
     if (list) list.push(s);
     else groups.set(k, [s]);
@@ -808,11 +808,12 @@ function merge(scored: Scored[], meta: Map<string, SourceMeta>): Candidate[] {
   const prio = new Map(out.map((c) => [c, Math.min(...c.sources.map((n) => priorityByName(meta, n)))]));
   return out.sort(
     (a, b) =>
-      b.score - a.score ||
-      (prio.get(a) ?? 0) - (prio.get(b) ?? 0) ||
-      (a.display ?? '').localeCompare(b.display ?? '', 'de'),
+      b.score - a.score || (prio.get(a) ?? 0) - (prio.get(b) ?? 0) || byName.compare(a.display ?? '', b.display ?? ''),
   );
 }
+
+/** German order of names (one collator: `localeCompare` with a locale builds one per call). */
+const byName = new Intl.Collator('de');
 
 function priorityByName(meta: Map<string, SourceMeta>, name: string): number {
   for (const m of meta.values()) if (m.name === name) return m.priority;
