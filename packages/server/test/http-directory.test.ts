@@ -89,6 +89,9 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     assert.equal(a?.match, 'exact');
     assert.equal(a?.score, 100);
     assert.equal(a?.title, 'Einkauf', 'the CRM adds what the phone book lacks');
+    // The same number as a trunk presents it (E.164, answered without parsing) gives the same.
+    assert.deepEqual(await lookup('+4971112345612'), anna);
+    assert.deepEqual(await lookup('+49711123456120'), await lookup('0711 123456-120'), 'not stored: parsed');
     assert.deepEqual(a?.sources, ['phonebook', 'crm']);
 
     const block = await lookup('+49 711 123456-99');

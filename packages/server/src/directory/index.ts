@@ -83,6 +83,11 @@ export class TenantIndex {
     }
   }
 
+  /** Whether some contact has this normalized number. */
+  has(e164: string): boolean {
+    return this.byNumber.has(e164);
+  }
+
   /** The same person in other sources: contacts with this e-mail address. */
   sameEmail(email: string): IndexedContact[] {
     return this.byEmail.get(email.toLowerCase()) ?? [];

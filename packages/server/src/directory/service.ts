@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../core/context.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { addressOf, type User } from '../core/users/repository.js';
-import { type NumberingPlan, normalize } from '../lib/phone-number.js';
+import { type NormalizeResult, type NumberingPlan, normalize } from '../lib/phone-number.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { type Hit, type IndexedContact, TenantIndex, words } from './index.js';
 import type {
@@ -112,6 +112,9 @@ export function planOf(t: {
     extensionLength: t.numbering?.extensionLength ?? null,
   };
 }
+
+/** '+' and 7 to 15 digits: how trunks present most caller IDs. */
+const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Identifies a numbering plan (stored with a source's entries: the plan they were normalized with). */
 export const planKey = (plan: NumberingPlan): string => JSON.stringify(plan);
@@ -574,7 +577,10 @@ export class DirectoryService {
    */
   async lookup(tenantId: string, number: string, viewer: Viewer | null): Promise<LookupResult> {
     const plan = await this.plan(tenantId);
-    const n = normalize(number, plan);
+    // A caller ID in E.164 that the index holds as it is needs no parsing: the index's numbers
+    // are normalize()'s own results, which it reads back unchanged.
+    const stored = E164.test(number) && (await this.index(tenantId)).has(number);
+    const n: NormalizeResult = stored ? { ok: true, e164: number, kind: 'e164' } : normalize(number, plan);
     if (!n.ok) throw invalid('number', n.reason);
     const cacheKey = `${viewer?.userId ?? ''} ${n.e164}`;
     const cached = this.cache.get(tenantId)?.get(cacheKey);
