@@ -17,9 +17,10 @@ const AdminNav = lazy(() => import('../features/admin/Admin').then((m) => ({ def
 const AdminPane = lazy(() => import('../features/admin/Admin').then((m) => ({ default: m.AdminPane })));
 
 /**
- * The signed-in layout: a header, a sidebar with the sections (chats, contacts, directory,
- * administration for admins; later calls) and the main pane. Below 720 px only one of sidebar and
- * pane shows at a time.
+ * The signed-in layout: a header (its logo is the page's <h1>), then the main landmark with a
+ * sidebar with the sections (chats, contacts, directory, administration for admins; later calls)
+ * and the pane. Below 720 px only one of sidebar and pane shows at a time, so the main landmark
+ * (the skip link's target) holds both: it is there whichever shows.
  */
 export function Shell() {
   const services = useServices();
@@ -47,22 +48,22 @@ export function Shell() {
       </a>
       <ConnectionBanner />
       <header className="topbar">
-        <span className="logo">
+        <h1 className="logo">
           <img src="/favicon.svg" alt="" width="24" height="24" />
           <span>{t('app.name')}</span>
-        </span>
+        </h1>
         <MyPresenceButton />
         <SettingsMenu />
       </header>
-      <div className="body">
-        <aside className="sidebar">
+      <main id="main" className="body" tabIndex={-1}>
+        <div className="sidebar">
           <nav className="tabs" aria-label={t('nav.main')}>
             <Link
               to={paths.chats}
               aria-current={route.name === 'chats' || route.name === 'chat' ? 'page' : undefined}
               aria-label={unread > 0 ? t('nav.chatsUnread', { n: unread }) : undefined}
             >
-              {t('nav.chats')}
+              {t('nav.chats')}{' '}
               {unread > 0 && (
                 <span className="unread" aria-hidden="true">
                   {unread}
@@ -94,8 +95,8 @@ export function Shell() {
               <ConversationList activeId={activeId} />
             )}
           </div>
-        </aside>
-        <main id="main" className="pane" tabIndex={-1}>
+        </div>
+        <div className="pane">
           {route.name === 'directory' ? (
             <DirectoryPane />
           ) : route.name === 'admin' && isAdmin ? (
@@ -107,8 +108,8 @@ export function Shell() {
           ) : (
             <p className="empty">{t('chat.select')}</p>
           )}
-        </main>
-      </div>
+        </div>
+      </main>
     </div>
   );
 }

@@ -156,7 +156,7 @@ export const de: Messages = {
   'chat.removeAttachment': '{name} entfernen',
   'chat.openImage': 'Bild {name} öffnen ({size})',
   'chat.download': 'Herunterladen',
-  'chat.downloadFile': '{name} herunterladen ({size})',
+  'chat.downloadFile': '{name}, {size} herunterladen',
   'chat.downloadFailed': 'Herunterladen fehlgeschlagen.',
   'notify.inGroup': '{name} in {group}',
   'settings.notifications': 'Desktop-Benachrichtigungen bei neuen Nachrichten',

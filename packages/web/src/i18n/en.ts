@@ -155,7 +155,7 @@ export const en = {
   'chat.removeAttachment': 'Remove {name}',
   'chat.openImage': 'Open image {name} ({size})',
   'chat.download': 'Download',
-  'chat.downloadFile': 'Download {name} ({size})',
+  'chat.downloadFile': 'Download {name}, {size}',
   'chat.downloadFailed': 'Download failed.',
   'notify.inGroup': '{name} in {group}',
   'settings.notifications': 'Desktop notifications for new messages',

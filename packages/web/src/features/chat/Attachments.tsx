@@ -133,8 +133,7 @@ function FileAttachment({ a }: { a: AttachmentInfo }) {
       onClick={save}
     >
       <FileIcon />
-      <span className="file-name">{a.name}</span>
-      <span className="file-size">{size}</span>
+      <span className="file-name">{a.name}</span> <span className="file-size">{size}</span>
       {failed && <span role="alert">{i18n.t('chat.downloadFailed')}</span>}
     </a>
   );

@@ -122,7 +122,7 @@ export const MessageItem = memo(function MessageItem({
             aria-label={t('chat.quoteOf', { name: quotedSender, text: messagePreview(quoted, i18n) })}
             onClick={() => actions.show(quoted)}
           >
-            <span className="quote-sender">{quotedSender}</span>
+            <span className="quote-sender">{quotedSender}</span>{' '}
             <span className="quote-text">{messagePreview(quoted, i18n)}</span>
           </button>
         ) : (
