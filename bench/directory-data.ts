@@ -4,7 +4,7 @@
 // without passing files around); and the lookup mix: numbers as a caller ID presents them, 90%
 // exact hits, 10% misses that need the company search.
 import type { NumberType, SourceContact } from '../packages/server/src/directory/source.js';
-import { DEPARTMENTS, prng } from '../packages/server/test/support/slapd.js';
+import { ascii, DEPARTMENTS, prng } from '../packages/server/test/support/slapd.js';
 
 /** A PRNG for item `i` of stream `stream`: the same item always gets the same numbers. */
 const randFor = (stream: number, i: number) => prng(Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(stream, 0x85ebca6b));
@@ -139,19 +139,6 @@ export function companiesFor(n: number): Company[] {
     start += 1 + people;
   }
   return out;
-}
-
-function ascii(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/ä/g, 'ae')
-    .replace(/ö/g, 'oe')
-    .replace(/ü/g, 'ue')
-    .replace(/ß/g, 'ss')
-    .replace(/ı/g, 'i')
-    .normalize('NFD')
-    .replace(/[^a-z0-9]+/g, (m) => (/[\u0300-\u036f]/.test(m) ? '' : '-'))
-    .replace(/^-|-$/g, '');
 }
 
 /** A number of a generated contact: as written, and the E.164 it must normalize to. */

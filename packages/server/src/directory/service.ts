@@ -452,12 +452,9 @@ export class DirectoryService {
     // Contacts are replaced in place and the ones gone removed at the end: lookups meanwhile find
     // the old or the new entry of a contact, never none.
     const s = rows.find((r) => r.id === sourceId);
-    const loaded =
-      sourceId === USERS_SOURCE
-        ? await this.loadUsers(tenantId, index)
-        : s
-          ? await this.loadSource(index, s)
-          : new Set<string>();
+    let loaded = new Set<string>(); // a source deleted keeps nothing
+    if (sourceId === USERS_SOURCE) loaded = await this.loadUsers(tenantId, index);
+    else if (s) loaded = await this.loadSource(index, s);
     index.retainSource(sourceId, loaded);
     this.invalidate(tenantId);
   }
@@ -539,9 +536,11 @@ export class DirectoryService {
    */
   private async loadSource(index: TenantIndex, s: SourceRow): Promise<Set<string>> {
     const plan = await this.plan(s.tenantId);
-    const stale = s.numbering !== null && s.numbering !== planKey(plan);
-    if (stale)
+    // Unknown (null: stored before plans were recorded) counts as another plan.
+    const stale = s.numbering !== planKey(plan);
+    if (stale && s.entries > 0) {
       this.ctx.log.info({ tenantId: s.tenantId, source: s.name }, 'numbers read again with the new numbering plan');
+    }
     const loaded = new Set<string>();
     for await (const page of this.repo.entries(s.tenantId, s.id)) {
       for (const c of page) {
@@ -577,16 +576,17 @@ export class DirectoryService {
    */
   async lookup(tenantId: string, number: string, viewer: Viewer | null): Promise<LookupResult> {
     const plan = await this.plan(tenantId);
+    const generation = this.generations.get(tenantId) ?? 0;
     // A caller ID in E.164 that the index holds as it is needs no parsing: the index's numbers
-    // are normalize()'s own results, which it reads back unchanged.
-    const stored = E164.test(number) && (await this.index(tenantId)).has(number);
-    const n: NormalizeResult = stored ? { ok: true, e164: number, kind: 'e164' } : normalize(number, plan);
+    // are normalize()'s own results, which it reads back unchanged. Anything else is parsed
+    // first, so a number that is not one is refused without waiting for an index build.
+    let index = E164.test(number) ? await this.index(tenantId) : undefined;
+    const n: NormalizeResult = index?.has(number) ? { ok: true, e164: number, kind: 'e164' } : normalize(number, plan);
     if (!n.ok) throw invalid('number', n.reason);
     const cacheKey = `${viewer?.userId ?? ''} ${n.e164}`;
     const cached = this.cache.get(tenantId)?.get(cacheKey);
     if (cached) return cached;
-    const generation = this.generations.get(tenantId) ?? 0;
-    const index = await this.index(tenantId);
+    index ??= await this.index(tenantId);
     const meta = this.meta.get(tenantId) ?? new Map();
     const found = [...index.lookup(n.e164), ...(await this.liveHits(tenantId, { e164: n.e164, raw: number }, plan))];
     const hits = withSamePeople(index, found).filter((h) => visible(meta.get(h.entry.sourceId), viewer));

@@ -439,7 +439,8 @@ interface Company {
   reversed: boolean;
 }
 
-const ascii = (s: string) =>
+/** A name as an ASCII mail/uid part: umlauts spelled out, other accents dropped, the rest '-'. */
+export const ascii = (s: string) =>
   s
     .toLowerCase()
     .replace(/ä/g, 'ae')

@@ -5,6 +5,7 @@ import { ParleyError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { userView } from '../../core/users/service.js';
+import { within } from '../../lib/within.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
@@ -158,16 +159,7 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
     }
   };
   // If the bus is down, the client catches up now, and again on the `resync` once it is back.
-  let timer: NodeJS.Timeout | undefined;
-  Promise.race([
-    core.ctx.bus.flush(),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${HELLO_WAIT_MS} ms`)), HELLO_WAIT_MS);
-    }),
-  ])
+  within(core.ctx.bus.flush(), HELLO_WAIT_MS, `no answer in ${HELLO_WAIT_MS} ms`)
     .catch((err) => log.warn({ err }, 'bus unreachable while opening an event socket'))
-    .finally(() => {
-      clearTimeout(timer);
-      hello();
-    });
+    .finally(hello);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { within } from '../../lib/within.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import {
@@ -327,13 +328,7 @@ export class NatsCluster implements Cluster {
 
   async ping(): Promise<void> {
     if (this.connectedSince === null) throw new Error('not connected to NATS');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.connection.rtt(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('NATS did not answer within 2 s')), 2000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await within(this.connection.rtt(), 2000, 'NATS did not answer within 2 s');
   }
 
   async stop(): Promise<void> {
@@ -341,7 +336,6 @@ export class NatsCluster implements Cluster {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (!this.started) return;
-    let timer: NodeJS.Timeout | undefined;
     const leave = async () => {
       await this.renewing;
       await this.beating;
@@ -353,17 +347,10 @@ export class NatsCluster implements Cluster {
     };
     try {
       // Bounded: a node cut off from NATS must still stop; the others then time it out.
-      await Promise.race([
-        leave(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('NATS did not answer within 5 s')), 5000);
-        }),
-      ]);
+      await within(leave(), 5000, 'NATS did not answer within 5 s');
       this.log.info({ instance: this.instance }, 'left the cluster');
     } catch (err) {
       this.log.warn({ err }, 'could not leave the cluster cleanly; the others will time this node out');
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
