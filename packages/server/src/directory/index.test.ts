@@ -125,3 +125,30 @@ test('a word shared by many contacts finds all of them, and none once they are g
   assert.deepEqual([names('müller'), names('acme'), names('person39')], [[], [], []]);
   assert.equal(index.size, 0);
 });
+
+test('the same e-mail address in several sources: each entry knows the others, while they are indexed', () => {
+  const index = new TenantIndex();
+  const withEmail = (id: string, email: string) => ({ ...contact(id, 'Anna', null, '0711 111111'), email });
+  index.put('phonebook', normalizeContact(withEmail('a', 'anna@x.test'), plan).contact);
+  index.put('crm', normalizeContact(withEmail('7', 'Anna@X.test'), plan).contact);
+  const [first, second] = index.lookup('+49711111111').map((h) => h.entry);
+  assert.deepEqual(
+    first?.sameEmail?.map((e) => e.sourceId),
+    ['phonebook', 'crm'],
+  );
+  assert.equal(second?.sameEmail, first?.sameEmail);
+  index.remove('crm', '7');
+  assert.deepEqual(
+    first?.sameEmail?.map((e) => e.sourceId),
+    ['phonebook'],
+  );
+  index.remove('phonebook', 'a');
+  index.put('crm', normalizeContact(withEmail('8', 'anna@x.test'), plan).contact);
+  const [again] = index.lookup('+49711111111').map((h) => h.entry);
+  assert.deepEqual(
+    again?.sameEmail?.map((e) => e.sourceId),
+    ['crm'],
+  );
+  assert.deepEqual(index.withEmail('ANNA@x.test'), [again]);
+  assert.equal(index.lookup('+49711111111').length, 1);
+});

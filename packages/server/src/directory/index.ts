@@ -5,6 +5,11 @@ import type { MatchKind, StoredContact } from './model.js';
 export interface IndexedContact {
   sourceId: string;
   contact: StoredContact;
+  /**
+   * The contacts of the index with this contact's e-mail address (itself included): the same
+   * person in other sources. Kept by the index (the list is the index's own); null without one.
+   */
+  sameEmail: readonly IndexedContact[] | null;
 }
 
 /** One raw match before ranking: the contact and how its number relates to the one looked up. */
@@ -51,14 +56,14 @@ export class TenantIndex {
     const k = key(sourceId, contact.externalId);
     const old = this.contacts.get(k);
     if (old) this.unlink(old);
-    const entry: IndexedContact = { sourceId, contact };
+    const entry: IndexedContact = { sourceId, contact, sameEmail: null };
     this.contacts.set(k, entry);
     for (const n of contact.numbers) {
       if (n.e164 === null) continue;
       push(this.byNumber, n.e164, entry);
       if (n.block) push(this.blocks, n.e164.slice(0, -1), entry);
     }
-    if (contact.email) push(this.byEmail, contact.email.toLowerCase(), entry);
+    if (contact.email) entry.sameEmail = push(this.byEmail, contact.email.toLowerCase(), entry);
     for (const t of tokensOf(contact)) {
       const posting = this.byToken.get(t);
       if (posting === undefined) this.sortedTokens = null;
@@ -88,8 +93,8 @@ export class TenantIndex {
     return this.byNumber.has(e164);
   }
 
-  /** The same person in other sources: contacts with this e-mail address. */
-  sameEmail(email: string): IndexedContact[] {
+  /** Contacts with this e-mail address (for contacts from outside the index: a live source's). */
+  withEmail(email: string): readonly IndexedContact[] {
     return this.byEmail.get(email.toLowerCase()) ?? [];
   }
 
@@ -231,10 +236,16 @@ function entriesOf(posting: Posting | undefined): Iterable<IndexedContact> {
   return posting instanceof Set || Array.isArray(posting) ? posting : [posting];
 }
 
-function push<K, V>(map: Map<K, V[]>, k: K, v: V) {
+/** Adds `v` to the list of `k`; that list (changed in place from then on, while it is not empty). */
+function push<K, V>(map: Map<K, V[]>, k: K, v: V): V[] {
   const list = map.get(k);
-  if (list) list.push(v);
-  else map.set(k, [v]);
+  if (list) {
+    list.push(v);
+    return list;
+  }
+  const fresh = [v];
+  map.set(k, fresh);
+  return fresh;
 }
 
 function pull<K, V>(map: Map<K, V[]>, k: K, v: V) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../core/context.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { addressOf, type User } from '../core/users/repository.js';
-import { type NormalizeResult, type NumberingPlan, normalize } from '../lib/phone-number.js';
+import { type NumberingPlan, normalize } from '../lib/phone-number.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { type Hit, type IndexedContact, TenantIndex, words } from './index.js';
 import type {
@@ -113,11 +113,23 @@ export function planOf(t: {
   };
 }
 
-/** '+' and 7 to 15 digits: how trunks present most caller IDs. */
-const E164 = /^\+[1-9]\d{6,14}$/;
+/** A source asked on each lookup (it cannot be replicated), with its connector. */
+interface LiveSource {
+  s: SourceRow;
+  connector: DirectorySource;
+}
+
+const planKeys = new WeakMap<NumberingPlan, string>();
 
 /** Identifies a numbering plan (stored with a source's entries: the plan they were normalized with). */
-export const planKey = (plan: NumberingPlan): string => JSON.stringify(plan);
+export function planKey(plan: NumberingPlan): string {
+  let key = planKeys.get(plan);
+  if (key === undefined) {
+    key = JSON.stringify(plan);
+    planKeys.set(plan, key);
+  }
+  return key;
+}
 
 /** A stored contact with its numbers read again, from the text as written, with `plan`. */
 function renormalized(c: StoredContact, plan: NumberingPlan): StoredContact {
@@ -132,6 +144,8 @@ function renormalized(c: StoredContact, plan: NumberingPlan): StoredContact {
  */
 export class DirectoryService {
   private readonly indexes = new Map<string, Promise<TenantIndex>>();
+  /** The index of `indexes` once it is built. */
+  private readonly ready = new Map<string, TenantIndex>();
   private readonly meta = new Map<string, Map<string, SourceMeta>>();
   private readonly cache = new Map<string, Map<string, LookupResult>>();
   /** Per tenant, counts the changes of its index (a lookup only caches what it found in the current one). */
@@ -140,7 +154,7 @@ export class DirectoryService {
   /** The numbering plan (key) each index was built with. */
   private readonly builtWith = new WeakMap<TenantIndex, string>();
   /** Per tenant, the sources asked live on each lookup, with their connectors (dropped when a source changes). */
-  private readonly live = new Map<string, Promise<{ s: SourceRow; connector: DirectorySource }[]>>();
+  private readonly live = new Map<string, Promise<LiveSource[]>>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -482,7 +496,7 @@ export class DirectoryService {
     const built = this.builtWith.get(await current);
     if (built === planKey(await this.plan(tenantId))) return;
     const fresh = this.build(tenantId);
-    await fresh;
+    this.ready.set(tenantId, await fresh);
     this.indexes.set(tenantId, fresh);
     this.invalidate(tenantId);
   }
@@ -495,6 +509,7 @@ export class DirectoryService {
 
   forget(tenantId: string): void {
     this.indexes.delete(tenantId);
+    this.ready.delete(tenantId);
     this.meta.delete(tenantId);
     this.invalidate(tenantId);
     this.plans.delete(tenantId);
@@ -505,9 +520,13 @@ export class DirectoryService {
   index(tenantId: string): Promise<TenantIndex> {
     let loading = this.indexes.get(tenantId);
     if (!loading) {
-      loading = this.build(tenantId);
-      this.indexes.set(tenantId, loading);
-      loading.catch(() => this.indexes.delete(tenantId));
+      const building = this.build(tenantId);
+      loading = building;
+      this.indexes.set(tenantId, building);
+      building.then(
+        (index) => this.indexes.get(tenantId) === building && this.ready.set(tenantId, index),
+        () => this.indexes.delete(tenantId),
+      );
     }
     return loading;
   }
@@ -577,18 +596,24 @@ export class DirectoryService {
   async lookup(tenantId: string, number: string, viewer: Viewer | null): Promise<LookupResult> {
     const plan = await this.plan(tenantId);
     const generation = this.generations.get(tenantId) ?? 0;
-    // A caller ID in E.164 that the index holds as it is needs no parsing: the index's numbers
-    // are normalize()'s own results, which it reads back unchanged. Anything else is parsed
-    // first, so a number that is not one is refused without waiting for an index build.
-    let index = E164.test(number) ? await this.index(tenantId) : undefined;
-    const n: NormalizeResult = index?.has(number) ? { ok: true, e164: number, kind: 'e164' } : normalize(number, plan);
+    // A built index built with this plan tells normalize() which numbers it holds: a caller ID
+    // that is one of them needs no parsing. Without one the number is parsed first, so one that
+    // is not a number is refused without waiting for an index build.
+    const ready = this.ready.get(tenantId);
+    const n = normalize(
+      number,
+      plan,
+      ready !== undefined && this.builtWith.get(ready) === planKey(plan) ? ready : undefined,
+    );
     if (!n.ok) throw invalid('number', n.reason);
     const cacheKey = `${viewer?.userId ?? ''} ${n.e164}`;
     const cached = this.cache.get(tenantId)?.get(cacheKey);
     if (cached) return cached;
-    index ??= await this.index(tenantId);
+    const index = ready ?? (await this.index(tenantId));
     const meta = this.meta.get(tenantId) ?? new Map();
-    const found = [...index.lookup(n.e164), ...(await this.liveHits(tenantId, { e164: n.e164, raw: number }, plan))];
+    const live = await this.liveSources(tenantId);
+    const found = index.lookup(n.e164);
+    if (live.length > 0) found.push(...(await this.liveHits(tenantId, live, { e164: n.e164, raw: number }, plan)));
     const hits = withSamePeople(index, found).filter((h) => visible(meta.get(h.entry.sourceId), viewer));
     const result: LookupResult = { number: n.e164, kind: n.kind, candidates: rank(hits, meta) };
     // The index changed while this lookup waited (for live sources): its result is not kept.
@@ -600,11 +625,8 @@ export class DirectoryService {
     return result;
   }
 
-  /**
-   * Sources that cannot be replicated (a CRM with a per-number query) are asked live, all at once,
-   * each for at most LIVE_TIMEOUT_MS; one that fails or is slow is logged and left out.
-   */
-  private async liveHits(tenantId: string, number: { e164: string; raw: string }, plan: NumberingPlan): Promise<Hit[]> {
+  /** The sources that cannot be replicated (a CRM with a per-number query), asked on each lookup. */
+  private liveSources(tenantId: string): Promise<LiveSource[]> {
     let sources = this.live.get(tenantId);
     if (!sources) {
       sources = this.repo
@@ -617,14 +639,26 @@ export class DirectoryService {
       this.live.set(tenantId, sources);
       sources.catch(() => this.live.delete(tenantId));
     }
-    const live = await sources;
+    return sources;
+  }
+
+  /**
+   * Asks the live sources all at once, each for at most LIVE_TIMEOUT_MS; one that fails or is
+   * slow is logged and left out.
+   */
+  private async liveHits(
+    tenantId: string,
+    live: LiveSource[],
+    number: { e164: string; raw: string },
+    plan: NumberingPlan,
+  ): Promise<Hit[]> {
     const answers = await Promise.all(
       live.map(async ({ s, connector }) => {
         try {
           const found = (await connector.lookup?.(number, AbortSignal.timeout(LIVE_TIMEOUT_MS))) ?? [];
           return found.map(
             (c): Hit => ({
-              entry: { sourceId: s.id, contact: normalizeContact(c, plan).contact },
+              entry: { sourceId: s.id, contact: normalizeContact(c, plan).contact, sameEmail: null },
               match: 'exact',
               number: number.e164,
               stripped: 0,
@@ -709,17 +743,21 @@ export function normalizeContact(
 
 /** Adds, for each exact hit with an e-mail address, the same person from other sources (to fill fields). */
 function withSamePeople(index: TenantIndex, hits: Hit[]): Hit[] {
-  const seen = new Set(hits.map((h) => h.entry));
+  let seen: Set<IndexedContact> | undefined;
   const more: Hit[] = [];
   for (const h of hits) {
-    if (h.match !== 'exact' || !h.entry.contact.email) continue;
-    for (const entry of index.sameEmail(h.entry.contact.email)) {
+    const email = h.match === 'exact' ? h.entry.contact.email : null;
+    if (!email) continue;
+    const same = h.entry.sameEmail ?? index.withEmail(email);
+    if (same.length === 1 && same[0] === h.entry) continue; // the usual case: itself only
+    seen ??= new Set(hits.map((x) => x.entry));
+    for (const entry of same) {
       if (seen.has(entry)) continue;
       seen.add(entry);
       more.push({ ...h, entry });
     }
   }
-  return [...hits, ...more];
+  return more.length === 0 ? hits : [...hits, ...more];
 }
 
 function visible(meta: SourceMeta | undefined, viewer: Viewer | null): boolean {
@@ -765,8 +803,7 @@ interface Scored {
  * Best first: score, then source priority, then name.
  */
 function merge(scored: Scored[], meta: Map<string, SourceMeta>): Candidate[] {
-  const priority = (s: Scored) => meta.get(s.entry.sourceId)?.priority ?? 1000;
-  const groups = new Map<string, Scored[]>();
+  const groups = new Map<string, Ranked[]>();
   for (const s of scored) {
     const c = s.entry.contact;
     const k =
@@ -775,56 +812,91 @@ function merge(scored: Scored[], meta: Map<string, SourceMeta>): Candidate[] {
         : c.email
           ? `email ${c.email.toLowerCase()}`
           : `name ${(c.name ?? '').toLowerCase()} ${s.matched ?? c.externalId}`;
+    const priority = meta.get(s.entry.sourceId)?.priority ?? 1000;
+    const ranked: Ranked = {
+      entry: s.entry,
+      match: s.match,
+      score: s.score,
+      matched: s.matched,
+      uncertain: s.uncertain,
+      priority,
+    };
     const list = groups.get(k);
-    if (list) list.push(s);
-    else groups.set(k, [s]);
+    if (list) list.push(ranked);
+    else groups.set(k, [ranked]);
   }
-  const out: Candidate[] = [];
+  const out: { candidate: Candidate; priority: number }[] = [];
   for (const group of groups.values()) {
-    group.sort((a, b) => b.score - a.score || priority(a) - priority(b));
-    const best = group[0] as Scored;
-    const field = <K extends keyof StoredContact>(k: K) =>
-      (group.map((g) => g.entry.contact[k]).find((v) => v !== null && v !== undefined && v !== '') ?? null) as
-        | StoredContact[K]
-        | null;
-    const company = field('company');
-    const name = best.match === 'company' ? (company ?? field('name')) : field('name');
-    const numbers = new Map<string, ContactNumber>();
-    for (const g of group)
-      for (const n of g.entry.contact.numbers) numbers.set(n.e164 ?? n.raw, numbers.get(n.e164 ?? n.raw) ?? n);
-    const sources = [...new Set(group.map((g) => meta.get(g.entry.sourceId)?.name ?? g.entry.sourceId))];
-    out.push({
-      name,
-      display: best.uncertain ? `~${company ?? name ?? ''}` : (name ?? company ?? ''),
-      company,
-      department: best.match === 'company' ? null : field('department'),
-      title: best.match === 'company' ? null : field('title'),
-      email: best.match === 'company' ? null : field('email'),
-      url: field('url'),
-      address: group.map((g) => g.entry.contact.address).find(Boolean) ?? null,
-      numbers: [...numbers.values()],
-      match: best.match,
-      score: best.score,
-      uncertain: best.uncertain,
-      matched: best.matched,
-      source: sources[0] as string,
-      sources,
-    });
+    if (group.length > 1) group.sort(bestFirst);
+    let priority = Number.POSITIVE_INFINITY;
+    for (const g of group) priority = Math.min(priority, g.priority);
+    out.push({ candidate: candidateOf(group, meta), priority });
   }
-  const prio = new Map(out.map((c) => [c, Math.min(...c.sources.map((n) => priorityByName(meta, n)))]));
-  return out.sort(
-    (a, b) =>
-      b.score - a.score || (prio.get(a) ?? 0) - (prio.get(b) ?? 0) || byName.compare(a.display ?? '', b.display ?? ''),
-  );
+  if (out.length > 1) out.sort(rankFirst);
+  return out.map(candidateIn);
+}
+
+interface Ranked extends Scored {
+  /** Of its source: lower is more important. */
+  priority: number;
+}
+
+const bestFirst = (a: Ranked, b: Ranked) => b.score - a.score || a.priority - b.priority;
+const candidateIn = (o: { candidate: Candidate }) => o.candidate;
+/** Best first: score, then source priority, then name in German order. */
+const rankFirst = (a: { candidate: Candidate; priority: number }, b: { candidate: Candidate; priority: number }) =>
+  b.candidate.score - a.candidate.score ||
+  a.priority - b.priority ||
+  byName.compare(a.candidate.display ?? '', b.candidate.display ?? '');
+
+/** The first value of a field in the group (best first) that is not empty. */
+function field<K extends keyof StoredContact>(group: Ranked[], k: K): StoredContact[K] | null {
+  for (const g of group) {
+    const v = g.entry.contact[k];
+    if (v !== null && v !== undefined && v !== '') return v;
+  }
+  return null;
+}
+
+/** One person (or company) from the group's entries, best first: the more important source wins per field. */
+function candidateOf(group: Ranked[], meta: Map<string, SourceMeta>): Candidate {
+  const best = group[0] as Ranked;
+  const company = field(group, 'company');
+  const name = best.match === 'company' ? (company ?? field(group, 'name')) : field(group, 'name');
+  const numbers = new Map<string, ContactNumber>();
+  const sources: string[] = [];
+  let address: string | null = null;
+  for (const g of group) {
+    for (const n of g.entry.contact.numbers) {
+      const k = n.e164 ?? n.raw;
+      if (!numbers.has(k)) numbers.set(k, n);
+    }
+    const source = meta.get(g.entry.sourceId)?.name ?? g.entry.sourceId;
+    if (!sources.includes(source)) sources.push(source);
+    address ??= g.entry.contact.address || null;
+  }
+  const person = best.match !== 'company';
+  return {
+    name,
+    display: best.uncertain ? `~${company ?? name ?? ''}` : (name ?? company ?? ''),
+    company,
+    department: person ? field(group, 'department') : null,
+    title: person ? field(group, 'title') : null,
+    email: person ? field(group, 'email') : null,
+    url: field(group, 'url'),
+    address,
+    numbers: [...numbers.values()],
+    match: best.match,
+    score: best.score,
+    uncertain: best.uncertain,
+    matched: best.matched,
+    source: sources[0] as string,
+    sources,
+  };
 }
 
 /** German order of names (one collator: `localeCompare` with a locale builds one per call). */
 const byName = new Intl.Collator('de');
-
-function priorityByName(meta: Map<string, SourceMeta>, name: string): number {
-  for (const m of meta.values()) if (m.name === name) return m.priority;
-  return 1000;
-}
 
 /** Typeahead ranking: whole words of the name beat prefixes, names beat companies and the rest. */
 function searchScore(entry: IndexedContact, terms: string[]): number {

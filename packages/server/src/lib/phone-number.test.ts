@@ -166,6 +166,27 @@ test('a table of realistic numbers in the spellings people use', () => {
   for (const [raw, plan, expected] of table) assert.equal(e164(raw, plan), expected, `${raw} (${plan.country})`);
 });
 
+test('known numbers (an index): every spelling reads as the same number, plain caller IDs without parsing', () => {
+  const known = new Set(table.map(([raw, plan]) => e164(raw, plan)));
+  for (const [raw, plan, expected] of table) {
+    const r = normalize(raw, plan, known);
+    assert.ok(r.ok && r.e164 === expected, `${raw} (${plan.country}): ${JSON.stringify(r)}`);
+  }
+  // Read from the prefixes alone (no libphonenumber: no country), in every form a trunk presents.
+  const stuttgart = new Set(['+497111234567', '+4940866605192']);
+  for (const raw of ['040866605192', '004940866605192', '+4940866605192', '1234567', '0711 1234567']) {
+    const r = normalize(raw, de, stuttgart);
+    assert.ok(r.ok && r.country === undefined && stuttgart.has(r.e164), `${raw}: ${JSON.stringify(r)}`);
+  }
+  // GB's trunk prefix is not a plain prefix for libphonenumber, Italy has none: parsed as before.
+  const london = normalize('020 7946 0018', gb, new Set(['+442079460018']));
+  assert.deepEqual(london, { ok: true, e164: '+442079460018', kind: 'e164', country: 'GB' });
+  // A number the index does not hold, a block and an extension marker are parsed as before.
+  assert.deepEqual(normalize('040866605199', de, stuttgart), normalize('040866605199', de));
+  assert.deepEqual(normalize('0711 1234-0', de, new Set(['+4971112340'])), normalize('0711 1234-0', de));
+  assert.deepEqual(normalize('040 866605 ext. 192', de, stuttgart), normalize('040 866605 ext. 192', de));
+});
+
 test('internal extensions: pbxBase + digits, only in the configured length and without a prefix', () => {
   assert.deepEqual(normalize('12', de), { ok: true, e164: '+4971112345612', kind: 'extension', extension: '12' });
   assert.deepEqual(normalize('12-34', de), {

@@ -40,6 +40,8 @@
  *   digits that begin like a full number; labels ('Tel.:', 'Fax') in front and a comment in brackets behind
  *   ('(Zentrale)') are dropped; any other text rejects the number.
  */
+
+import { Metadata } from 'libphonenumber-js/core';
 import {
   type CountryCode,
   getCountryCallingCode,
@@ -85,6 +87,11 @@ export interface NormalizeFail {
 }
 
 export type NormalizeResult = NormalizeOk | NormalizeFail;
+
+/** Numbers known to be normalize()'s results (a directory index): see normalize()'s `known`. */
+export interface KnownNumbers {
+  has(e164: string): boolean;
+}
 
 /** Inputs longer than this (in UTF-16 units) are rejected before any work. */
 export const MAX_INPUT_LENGTH = 64;
@@ -148,8 +155,15 @@ interface Scanned {
  * markers and garbage): ~250k calls/s warm (4 µs each), ~160k/s in the first, cold pass; ~360k/s for input that
  * is already E.164. libphonenumber's parse is most of it. 1,000,000 contacts with three numbers each take
  * ~12–20 s to index.
+ *
+ * `known`: numbers this function returned before (a directory index). A plain caller ID (no extension marker, no
+ * block) that reads as one of them once its exit or trunk prefix, or the plan's area code, is accounted for is
+ * that number without libphonenumber: an international spelling because normalize() reads its own results back
+ * unchanged, a national one when the country's trunk prefix is a plain prefix that libphonenumber strips (DE, AT,
+ * CH, FR, NL, …; not Italy or Argentina), as it does whenever the rest is a possible number. Such a result has no
+ * `country`.
  */
-export function normalize(raw: string, plan: NumberingPlan): NormalizeResult {
+export function normalize(raw: string, plan: NumberingPlan, known?: KnownNumbers): NormalizeResult {
   if (typeof raw !== 'string') return fail('not a string');
   if (raw.length > MAX_INPUT_LENGTH) return fail(`too long (over ${MAX_INPUT_LENGTH} characters)`);
   if (!isSupportedCountry(plan.country)) return fail(`numbering plan: unsupported country ${plan.country}`);
@@ -166,11 +180,15 @@ export function normalize(raw: string, plan: NumberingPlan): NormalizeResult {
 
   const trunk = plan.trunkPrefix;
   const exit = plan.exitPrefix;
+  const shortcut = known !== undefined && scanned.extension === undefined && !scanned.block ? known : undefined;
   let parsed: PhoneNumber | string;
   if (plus || (exit !== '' && digits.startsWith(exit))) {
     const international = plus ? digits : digits.slice(exit.length);
+    if (shortcut?.has(`+${international}`)) return { ok: true, e164: `+${international}`, kind: 'e164' };
     parsed = international.length < 4 ? 'too short' : parse(`+${international}`);
   } else if (trunk !== '' && digits.startsWith(trunk)) {
+    const hit = shortcut && knownNational(digits.slice(trunk.length), plan, shortcut);
+    if (hit) return hit;
     parsed = parse(digits, country);
   } else {
     const ext = plan.extensionLength;
@@ -183,6 +201,8 @@ export function normalize(raw: string, plan: NumberingPlan): NormalizeResult {
     const area = areaCodeOf(plan);
     if (trunk !== '') {
       if (area === '') return fail('local number, but the numbering plan has no area code');
+      const hit = shortcut && knownNational(`${area}${digits}`, plan, shortcut);
+      if (hit) return hit;
       parsed = parse(`${trunk}${area}${digits}`, country);
     } else {
       parsed = parse(digits, country);
@@ -215,6 +235,33 @@ export function normalize(raw: string, plan: NumberingPlan): NormalizeResult {
     result.blockBase = e164.slice(0, -1);
   }
   return result;
+}
+
+/** Per country: its calling code, and whether its trunk prefix is one libphonenumber strips as a plain prefix. */
+const plainTrunks = new Map<string, { callingCode: string; trunk: string | undefined }>();
+
+/** `+<calling code><national>` when `known` has it and the plan's trunk prefix is plain (see normalize()). */
+function knownNational(national: string, plan: NumberingPlan, known: KnownNumbers): NormalizeOk | undefined {
+  let country = plainTrunks.get(plan.country);
+  if (country === undefined) {
+    const m = new Metadata(metadata);
+    m.selectNumberingPlan(plan.country as CountryCode);
+    // Present at run time, missing from the typings.
+    const rules = m.numberingPlan as unknown as {
+      nationalPrefixForParsing(): string | undefined;
+      nationalPrefixTransformRule(): string | undefined;
+    };
+    const forParsing = rules.nationalPrefixForParsing();
+    const plain = !rules.nationalPrefixTransformRule() && forParsing !== undefined && /^\d+$/.test(forParsing);
+    country = {
+      callingCode: getCountryCallingCode(plan.country as CountryCode),
+      trunk: plain ? forParsing : undefined,
+    };
+    plainTrunks.set(plan.country, country);
+  }
+  if (country.trunk !== plan.trunkPrefix) return undefined;
+  const e164 = `+${country.callingCode}${national}`;
+  return known.has(e164) ? { ok: true, e164, kind: 'e164' } : undefined;
 }
 
 /**
