@@ -151,7 +151,9 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     const route = req.routeOptions.url ?? 'unmatched';
     o.metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
     o.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
-    req.log.debug({ req: requestSerializer(req), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    if (req.log.level === 'debug' || req.log.level === 'trace') {
+      req.log.debug({ req: requestSerializer(req), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    }
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });

@@ -45,7 +45,7 @@ export const sessionView = (s: Session, currentId?: string): SessionDto => ({
 export class AuthService {
   private readonly throttle: LoginThrottle;
   private dummy: Promise<string> | undefined;
-  /** Token hash → principal, read from the store at `at`. */
+  /** Bearer token → principal, read from the store at `at`. */
   private readonly principals = new Map<string, { principal: Principal; at: number }>();
 
   constructor(
@@ -114,25 +114,25 @@ export class AuthService {
   /** The session and user of a bearer token; PARLEY_ERR_UNAUTHENTICATED when it is not (or no longer) valid. */
   async authenticate(token: string): Promise<Principal> {
     if (!token.startsWith(TOKEN_PREFIX)) return this.principal(undefined);
-    const hash = sha256(token);
     const now = this.ctx.clock.now();
-    const cached = this.principals.get(hash);
+    // By the token itself: a request within PRINCIPAL_CACHE_MS does not even hash it.
+    const cached = this.principals.get(token);
     if (cached && now - cached.at < PRINCIPAL_CACHE_MS && cached.principal.session.expiresAt > now) {
       if (now - cached.principal.session.lastSeenAt > TOUCH_EVERY_MS) await this.touch(cached.principal.session, now);
       return cached.principal;
     }
-    this.principals.delete(hash);
-    const principal = await this.principal(await this.ctx.store.repos.sessions.byTokenHash(hash));
+    this.principals.delete(token);
+    const principal = await this.principal(await this.ctx.store.repos.sessions.byTokenHash(sha256(token)));
     if (this.principals.size >= PRINCIPAL_CACHE_MAX) this.principals.clear();
-    this.principals.set(hash, { principal, at: now });
+    this.principals.set(token, { principal, at: now });
     return principal;
   }
 
   /** Drops cached principals of a user (all of them without `sessionId`): the store is read again. */
   forget(userId: string, sessionId?: string): void {
-    for (const [hash, { principal }] of this.principals) {
+    for (const [token, { principal }] of this.principals) {
       if (principal.user.id === userId && (sessionId === undefined || principal.session.id === sessionId)) {
-        this.principals.delete(hash);
+        this.principals.delete(token);
       }
     }
   }
