@@ -6,7 +6,7 @@
 // (stderr). Phases:
 //   build  normalize N contacts (the real normalizeContact) and build the tenant index
 //          (DirectoryService over an in-memory store); lookups at four depths: TenantIndex.lookup
-//          on E.164, normalize only, normalize + TenantIndex.lookup, DirectoryService.lookup
+//          on E.164, normalize only, normalize (the index's numbers known) + TenantIndex.lookup, DirectoryService.lookup
 //          (ranking and merging included, no store reads)
 //   seed   sync N contacts into a fresh SQLite data folder through the real DirectoryService.sync
 //   core   open that folder with openCore: index build from the store, core.directory.lookup
@@ -267,10 +267,11 @@ async function phaseBuild() {
     false,
   );
   const normalizeOnly = await measure(numbersToLook, (n) => normalize(n, PLAN), false);
+  // As the service does it: the index tells normalize() which numbers it holds.
   const indexLookup = await measure(
     numbersToLook,
     (n) => {
-      const r = normalize(n, PLAN);
+      const r = normalize(n, PLAN, index);
       return r.ok ? index.lookup(r.e164) : null;
     },
     false,
@@ -587,6 +588,9 @@ async function guarded<T>(what: string, fn: () => Promise<T>, ours: () => number
   }
 }
 
+/** Server CPU µs per request of a run. */
+const cpuPerRequest = (r: HttpRun) => (r.serverCpu * r.seconds * 1e6) / r.requests;
+
 /** What wrk (or the Node fallback) measured in one run. */
 interface HttpRun {
   requests: number;
@@ -691,6 +695,36 @@ async function load(url: string, token: string, file: string, paths: string[], s
   };
 }
 
+/**
+ * node:http alone on a loopback port, answering every request with `body`: the same wrk against it
+ * shows what an HTTP request costs on this machine today, which moves a lot from day to day.
+ */
+async function startBare(body: string): Promise<{ url: string; cpuSeconds(): number; stop(): Promise<void> }> {
+  const code = `const body = process.env.BARE_BODY;
+require('node:http').createServer((req, res) => {
+  req.resume();
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(body);
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const child = spawn(process.execPath, ['-e', code], {
+    env: { ...process.env, BARE_BODY: body },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', (c) => reject(new Error(`bare node:http server exited with ${c}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cpuSeconds: () => processCpuSeconds(child.pid ?? 0),
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 async function phaseHttp(dir: string, work: string) {
   const meta = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as { tenantId: string };
   const data = new DirectoryData(N);
@@ -707,11 +741,14 @@ async function phaseHttp(dir: string, work: string) {
     const firstMs = performance.now() - t0;
     log(`first lookup (index build of tenant ${meta.tenantId}) took ${s(firstMs)} s`);
     const hit = data.lookups(0, 50).find((l) => l.hit);
-    const check = (await (
+    const checkBody = await (
       await fetch(`${server.url}${lookupUrl(hit?.number ?? '')}`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { candidates: { match: string; display: string }[] };
+    ).text();
+    const check = JSON.parse(checkBody) as { candidates: { match: string; display: string }[] };
     if (check.candidates[0]?.match !== 'exact') throw new Error(`expected an exact hit: ${JSON.stringify(check)}`);
+    const bare = await startBare(checkBody);
     const runs: HttpRun[] = [];
+    const bareRuns: HttpRun[] = [];
     for (let run = -1; run < RUNS; run++) {
       // Run -1 warms up (JIT, connections); each run looks up numbers of its own.
       const paths = (run < 0 ? warmupOf(data, 50_000) : numbersAt(data, 50_000_000 + run * 500_000, 500_000)).map(
@@ -719,20 +756,28 @@ async function phaseHttp(dir: string, work: string) {
       );
       const file = join(work, `paths-${run}.txt`);
       writeFileSync(file, `${paths.join('\n')}\n`);
-      const once = async () => {
-        const cpu0 = server.cpuSeconds();
+      const once = async (target: { url: string; cpuSeconds(): number }) => {
+        const cpu0 = target.cpuSeconds();
         const t = performance.now();
-        const r = await load(server.url, token, file, paths, run < 0 ? 5 : SECONDS);
-        r.serverCpu = (server.cpuSeconds() - cpu0) / ((performance.now() - t) / 1000);
+        const r = await load(target.url, token, file, paths, run < 0 ? 5 : SECONDS);
+        r.serverCpu = (target.cpuSeconds() - cpu0) / ((performance.now() - t) / 1000);
         return r;
       };
-      const r = run < 0 ? await once() : await guarded(`http ${run + 1}`, once, () => server.cpuSeconds());
-      if (run >= 0) runs.push(r);
-      log(
-        `${run < 0 ? 'warm-up' : `run ${run + 1}`}: ${Math.round(r.requests / r.seconds)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.bad} failed, server ${r.serverCpu.toFixed(2)} cores`,
-      );
+      const both = () => server.cpuSeconds() + bare.cpuSeconds();
+      // Parley, then node:http alone under the same load right after it.
+      for (const [name, target, into] of [
+        ['Parley', server, runs],
+        ['node:http alone', bare, bareRuns],
+      ] as const) {
+        const r = run < 0 ? await once(target) : await guarded(`http ${name} ${run + 1}`, () => once(target), both);
+        if (run >= 0) into.push(r);
+        log(
+          `${name} ${run < 0 ? 'warm-up' : `run ${run + 1}`}: ${Math.round(r.requests / r.seconds)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.bad} failed, server ${r.serverCpu.toFixed(2)} cores`,
+        );
+      }
     }
-    return { firstMs, runs, generator: hasWrk() ? 'wrk' : 'node' };
+    await bare.stop();
+    return { firstMs, runs, bareRuns, generator: hasWrk() ? 'wrk' : 'node' };
   } finally {
     await server.stop();
   }
@@ -798,7 +843,7 @@ async function main() {
         '|---|---|---|---|',
         layer('TenantIndex.lookup (number already E.164)', (x) => x.indexOnly),
         layer('normalize only', (x) => x.normalizeOnly),
-        layer('normalize + TenantIndex.lookup', (x) => x.indexLookup),
+        layer('normalize (known numbers from the index) + TenantIndex.lookup', (x) => x.indexLookup),
         layer('DirectoryService.lookup, in-memory store', (x) => x.serviceLookup),
       );
     }
@@ -854,6 +899,15 @@ async function main() {
             `| ${i + 1} | ${n0(x.requests / x.seconds)} | ${f(x.p50, 2)} | ${f(x.p99, 2)} | ${x.bad} | ${f(x.serverCpu, 2)} |`,
         ),
         `| median | ${n0(median(rates))} | ${f(median(r.runs.map((x) => x.p50)), 2)} | ${f(median(r.runs.map((x) => x.p99)), 2)} | | |`,
+        '',
+        'The same load on node:http alone (one fixed lookup answer, right after each run above), and Parley against it:',
+        '',
+        '| run | node:http alone lookups/s | its CPU µs per request | Parley CPU µs per request | Parley ÷ node:http |',
+        '|---|---|---|---|---|',
+        ...r.bareRuns.map((b, i) => {
+          const p = r.runs[i] as HttpRun;
+          return `| ${i + 1} | ${n0(b.requests / b.seconds)} | ${n0(cpuPerRequest(b))} | ${n0(cpuPerRequest(p))} | ${f(p.requests / p.seconds / (b.requests / b.seconds), 2)} |`;
+        }),
       );
     }
 
@@ -960,10 +1014,13 @@ async function main() {
         goals.push(`≥ 100× slapd per core (${name}): ${f(ratio, 1)}× — ${ratio >= 100 ? 'met' : 'missed'}`);
       }
     }
-    const h = results.http as { runs: HttpRun[] } | undefined;
+    const h = results.http as { runs: HttpRun[]; bareRuns: HttpRun[] } | undefined;
     if (h) {
       const rate = median(h.runs.map((x) => x.requests / x.seconds));
-      goals.push(`HTTP ≥ 10,000 lookups/s: ${n0(rate)}/s — ${rate >= 10_000 ? 'met' : 'missed'}`);
+      const bareRate = median(h.bareRuns.map((x) => x.requests / x.seconds));
+      goals.push(
+        `HTTP ≥ 10,000 lookups/s: ${n0(rate)}/s — ${rate >= 10_000 ? 'met' : 'missed'} (node:http alone answering one fixed body: ${n0(bareRate)}/s)`,
+      );
     }
     print('', '## Goals', '', ...goals.map((g) => `- ${g}`));
     const worst = noise.reduce((a, b) => (b.cores > a.cores ? b : a), { what: '-', cores: 0 });
