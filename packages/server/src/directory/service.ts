@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../core/context.js';
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { addressOf, type User } from '../core/users/repository.js';
+import { jsonOnce } from '../lib/json-once.js';
 import { type NumberingPlan, normalize } from '../lib/phone-number.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { type Hit, type IndexedContact, TenantIndex, words } from './index.js';
@@ -119,17 +120,8 @@ interface LiveSource {
   connector: DirectorySource;
 }
 
-const planKeys = new WeakMap<NumberingPlan, string>();
-
 /** Identifies a numbering plan (stored with a source's entries: the plan they were normalized with). */
-export function planKey(plan: NumberingPlan): string {
-  let key = planKeys.get(plan);
-  if (key === undefined) {
-    key = JSON.stringify(plan);
-    planKeys.set(plan, key);
-  }
-  return key;
-}
+export const planKey = (plan: NumberingPlan): string => jsonOnce(plan);
 
 /** A stored contact with its numbers read again, from the text as written, with `plan`. */
 function renormalized(c: StoredContact, plan: NumberingPlan): StoredContact {

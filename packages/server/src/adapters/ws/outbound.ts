@@ -1,19 +1,5 @@
 import type { WebSocket } from 'ws';
-
-const serialized = new WeakMap<object, string>();
-
-/**
- * JSON of an event, computed once however many sockets it goes to (fan-out sends the same object
- * to every watcher).
- */
-export function serialize(event: object): string {
-  let json = serialized.get(event);
-  if (json === undefined) {
-    json = JSON.stringify(event);
-    serialized.set(event, json);
-  }
-  return json;
-}
+import { jsonOnce } from '../../lib/json-once.js';
 
 /**
  * The outgoing side of one event socket: events queued during one turn of the event loop are
@@ -28,7 +14,7 @@ export class Outbound {
 
   push(event: object): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.queue.push(serialize(event));
+    this.queue.push(jsonOnce(event));
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
