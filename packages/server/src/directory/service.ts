@@ -588,7 +588,7 @@ export class DirectoryService {
   async lookup(tenantId: string, number: string, viewer: Viewer | null): Promise<LookupResult> {
     const plan = await this.plan(tenantId);
     const generation = this.generations.get(tenantId) ?? 0;
-    // A built index built with this plan tells normalize() which numbers it holds: a caller ID
+    // An index built with this plan tells normalize() which numbers it holds: a caller ID
     // that is one of them needs no parsing. Without one the number is parsed first, so one that
     // is not a number is refused without waiting for an index build.
     const ready = this.ready.get(tenantId);
