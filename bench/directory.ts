@@ -37,7 +37,16 @@ import { normalize, prefixesOf, switchboardCandidates } from '../packages/server
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
-import { login, machineBusySeconds, PASSWORD, processCpuSeconds, seed, startServer, tempData } from './lib.js';
+import {
+  login,
+  machineBusySeconds,
+  PASSWORD,
+  processCpuSeconds,
+  seed,
+  startServer,
+  stopChild,
+  tempData,
+} from './lib.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -717,11 +726,7 @@ require('node:http').createServer((req, res) => {
   return {
     url: `http://127.0.0.1:${port}`,
     cpuSeconds: () => processCpuSeconds(child.pid ?? 0),
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 

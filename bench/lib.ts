@@ -147,13 +147,16 @@ export async function startServer(dataDir: string, env: Record<string, string> =
     pid: child.pid ?? 0,
     child,
     cpuSeconds: () => processCpuSeconds(child.pid ?? 0),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
+}
+
+/** SIGTERM to a child process, resolved once it has exited (at once if it already has). */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 const ticks = 100; // USER_HZ on Linux

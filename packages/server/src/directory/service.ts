@@ -510,17 +510,15 @@ export class DirectoryService {
 
   /** The tenant's index, built from the store on first use. */
   index(tenantId: string): Promise<TenantIndex> {
-    let loading = this.indexes.get(tenantId);
-    if (!loading) {
-      const building = this.build(tenantId);
-      loading = building;
-      this.indexes.set(tenantId, building);
-      building.then(
-        (index) => this.indexes.get(tenantId) === building && this.ready.set(tenantId, index),
-        () => this.indexes.delete(tenantId),
-      );
-    }
-    return loading;
+    const loading = this.indexes.get(tenantId);
+    if (loading) return loading;
+    const building = this.build(tenantId);
+    this.indexes.set(tenantId, building);
+    building.then(
+      (index) => this.indexes.get(tenantId) === building && this.ready.set(tenantId, index),
+      () => this.indexes.delete(tenantId),
+    );
+    return building;
   }
 
   private async build(tenantId: string): Promise<TenantIndex> {

@@ -1,20 +1,16 @@
 // The browser app end to end: a real server (its own process, fresh data folder, demo tenant)
 // serving the production build, and Debian's Chromium driven by playwright-core.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signedIn } from '../support/browser.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserForFile, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
 const skipped = await requireChromium();
 
 if (!skipped) {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(() => browser?.close());
+  const browser = browserForFile();
 
   const presenceOf = (page: Page, address: string, availability: string) =>
     page.locator(`[data-contact="${address}"] .presence[data-availability="${availability}"]`);
@@ -25,7 +21,7 @@ if (!skipped) {
       PARLEY_AUTH_THROTTLE_BASE_DELAY_SECONDS: '2',
     });
     t.after(() => server.dispose());
-    const context = await browser.newContext({ baseURL: server.url, locale: 'en-US' });
+    const context = await browser().newContext({ baseURL: server.url, locale: 'en-US' });
     t.after(() => context.close());
     const page = await context.newPage();
     await page.goto('/');
@@ -84,8 +80,8 @@ if (!skipped) {
   test('bob changes his presence; alice sees it within a second', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
-    const bob = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
+    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string);
     t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
 
     // Alice finds Bob in the directory and keeps him as a favourite.
@@ -128,9 +124,9 @@ if (!skipped) {
   test('alice and bob chat both ways, live, with unread counts and read receipts', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
     // Bob is on a phone-sized screen.
-    const bob = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string, {
+    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string, {
       viewport: { width: 375, height: 740 },
     });
     t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
@@ -183,7 +179,7 @@ if (!skipped) {
     for (let i = 1; i <= 120; i++) {
       await carol.api.request('messages.send', { params: { id }, body: { text: `message ${i}`, clientId: `m${i}` } });
     }
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
     t.after(() => alice.context.close());
     const row = alice.page.locator('[data-name="Carol Clark"]');
     await row.locator('.unread', { hasText: '120' }).waitFor();

@@ -4,9 +4,9 @@
 // lost event or a lost connection hid (a gap in the sequence; edits and reactions meanwhile).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import type { Browser, Locator, Page, WebSocketRoute } from 'playwright-core';
-import { launchChromium, signedIn } from '../support/browser.js';
+import { test } from 'node:test';
+import type { Locator, Page, WebSocketRoute } from 'playwright-core';
+import { browserForFile, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { png } from '../support/png.js';
 import { startWebServer, type WebTestServer } from '../support/server.js';
@@ -53,19 +53,15 @@ const inView = (message: Locator) =>
   });
 
 if (!skipped) {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(() => browser?.close());
+  const browser = browserForFile();
 
   test('an image round-trips with a preview (thumbnail, full size); other files download with name and size', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
     const { api } = await server.login('alice');
     const c = await api.request('conversations.create', { body: { members: ['bob@example.test'] } });
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
-    const bob = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
+    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string);
     t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
 
     await alice.page.goto(`/chats/${c.id}`);
@@ -135,9 +131,9 @@ if (!skipped) {
     await say('Lunch at noon?', 1);
     await say('I booked a tabel', 2);
     await say('Bring the slides', 3);
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
     // Bob on a phone-sized screen.
-    const bob = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string, {
+    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string, {
       viewport: { width: 375, height: 740 },
     });
     t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
@@ -206,9 +202,9 @@ if (!skipped) {
   test('a group of three: created with a title and members, members shown, messages to all', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
-    const bob = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string);
-    const carol = await signedIn(browser, server.url, 'carol@example.test', server.passwords.carol as string, {
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
+    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string);
+    const carol = await signedIn(browser(), server.url, 'carol@example.test', server.passwords.carol as string, {
       viewport: { width: 375, height: 740 },
     });
     t.after(() => Promise.all([alice.context.close(), bob.context.close(), carol.context.close()]));
@@ -286,7 +282,7 @@ if (!skipped) {
       const text = i === 4 ? 'the quarterly zebra figures are final' : `status update ${i}`;
       await carolApi.request('messages.send', { params: { id: c.id }, body: { text, clientId: `s${i}` } });
     }
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
     t.after(() => alice.context.close());
     const { page } = alice;
     await page.locator('[data-name="Carol Clark"] .unread', { hasText: '160' }).waitFor();
@@ -317,7 +313,7 @@ if (!skipped) {
     const server = await startWebServer();
     t.after(() => server.dispose());
     const { bobApi, carolApi, withBob, withCarol } = await chatsWithAlice(server);
-    const context = await browser.newContext({
+    const context = await browser().newContext({
       baseURL: server.url,
       locale: 'en-US',
       viewport: { width: 1100, height: 760 },
@@ -413,7 +409,7 @@ if (!skipped) {
       params: { id: withBob.id },
       body: { text: 'meeting at 3', clientId: 'b0' },
     });
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
     t.after(() => alice.context.close());
     const { page, context } = alice;
 

@@ -2,20 +2,16 @@
 // and drawn a screenful at a time, searched on the server), favourites live on the server, move
 // in from the old per-browser storage once, and follow the user into their other browsers live.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signedIn } from '../support/browser.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserForFile, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
 const skipped = await requireChromium();
 
 if (!skipped) {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(() => browser?.close());
+  const browser = browserForFile();
 
   const group = (page: Page, name: 'favourites' | 'colleagues') => page.locator(`[data-group="${name}"]`);
   const row = (page: Page, name: 'favourites' | 'colleagues', address: string) =>
@@ -51,7 +47,7 @@ if (!skipped) {
     await alice.api.request('presence.me.set', { query: {}, body: { availability: 'busy', note: 'in a workshop' } });
 
     // Bob's first browser still has favourites from before they lived on the server.
-    const first = await browser.newContext({ baseURL: server.url, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+    const first = await browser().newContext({ baseURL: server.url, locale: 'en-US', timezoneId: 'Europe/Berlin' });
     t.after(() => first.close());
     const a = await first.newPage();
     await a.goto('/');
@@ -105,7 +101,7 @@ if (!skipped) {
     await zoltan.locator('.presence[data-availability="offline"]').waitFor();
 
     // Bob's second browser: only the first page is loaded, so the search asks the server.
-    const second = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string);
+    const second = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string);
     t.after(() => second.context.close());
     const b = second.page;
     await b.getByRole('link', { name: 'Contacts' }).click();

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { directoryPaths } from '@parley/api';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, signedIn } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { browserForFile, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer, type WebTestServer } from '../support/server.js';
 
@@ -99,11 +99,7 @@ async function startCrm(delayMs: number) {
 }
 
 if (!skipped) {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(() => browser?.close());
+  const browser = browserForFile();
 
   test('directory: typeahead with the keyboard, the contact card, reverse lookup with match kinds and errors', async (t) => {
     const server = await startWebServer();
@@ -116,7 +112,7 @@ if (!skipped) {
     const alice = await server.login('alice');
 
     const { page, context } = await signedIn(
-      browser,
+      browser(),
       server.url,
       'alice@example.test',
       server.passwords.alice as string,
@@ -194,7 +190,7 @@ if (!skipped) {
     assert.equal(await card.locator('[data-field="address"]').textContent(), 'bob@example.test');
 
     // On a phone (375 px) the search and the card take turns, with a way back.
-    const phone = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string, {
+    const phone = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string, {
       viewport: { width: 375, height: 740 },
     });
     t.after(() => phone.context.close());
@@ -220,7 +216,7 @@ if (!skipped) {
     t.after(() => server.dispose());
     const crm = await startCrm(0);
     t.after(() => crm.close());
-    const admin = await signedIn(browser, server.url, 'admin@example.test', server.passwords.admin as string);
+    const admin = await signedIn(browser(), server.url, 'admin@example.test', server.passwords.admin as string);
     t.after(() => admin.context.close());
     const page = admin.page;
 
@@ -252,7 +248,7 @@ if (!skipped) {
     await create.getByRole('button', { name: 'Cancel' }).click();
 
     // Dora signs in in a browser of her own; she is no admin, so she has no Admin tab.
-    const dora = await signedIn(browser, server.url, 'dora@example.test', password);
+    const dora = await signedIn(browser(), server.url, 'dora@example.test', password);
     t.after(() => dora.context.close());
     await dora.page.getByRole('button', { name: /^Your presence: / }).waitFor();
     assert.equal(await dora.page.getByRole('link', { name: 'Admin', exact: true }).count(), 0);
@@ -348,7 +344,7 @@ if (!skipped) {
     t.after(() => server.dispose());
     const crm = await startCrm(700);
     t.after(() => crm.close());
-    const admin = await signedIn(browser, server.url, 'admin@example.test', server.passwords.admin as string);
+    const admin = await signedIn(browser(), server.url, 'admin@example.test', server.passwords.admin as string);
     t.after(() => admin.context.close());
     const page: Page = admin.page;
 

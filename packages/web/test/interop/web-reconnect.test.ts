@@ -1,20 +1,15 @@
 // The browser app when the server goes away and comes back: the banner, the automatic reconnect
 // (backoff with jitter) and the catch-up of what was missed meanwhile.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium, signedIn } from '../support/browser.js';
+import { test } from 'node:test';
+import { browserForFile, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
 const skipped = await requireChromium();
 
 if (!skipped) {
-  let browser: Browser;
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(() => browser?.close());
+  const browser = browserForFile();
 
   test('losing the server: a banner, then reconnect and the missed messages appear', async (t) => {
     const server = await startWebServer();
@@ -28,7 +23,7 @@ if (!skipped) {
       body: { text: 'before the outage', clientId: 'b1' },
     });
 
-    const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
     t.after(() => alice.context.close());
     const { page } = alice;
     await page.locator('[data-name="Bob Baker"]').getByRole('link').click();

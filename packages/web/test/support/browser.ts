@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium; never a downloaded browser. */
@@ -23,6 +24,22 @@ export function launchChromium(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/**
+ * One Chromium for the tests of a file: launched before the first, closed after the last. Call it
+ * at the top level of the file (it registers the hooks); the result gives the browser in a test.
+ */
+export function browserForFile(): () => Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+  return () => {
+    if (!browser) throw new Error('Chromium is not running (its before hook has not run)');
+    return browser;
+  };
 }
 
 export interface Person {
