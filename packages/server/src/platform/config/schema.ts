@@ -185,6 +185,16 @@ export const ConfigSchema = z
           .describe('Largest CSV or vCard file an import through the API accepts (413 beyond)'),
       })
       .prefault({}),
+    outbound: z
+      .strictObject({
+        allow: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Hosts (`crm.example.com`, `*.corp.example`), addresses or ranges (`10.1.2.0/24`, `fd00::/8`) that server-side connections (calendars, directory sources, later SMTP and webhooks) may reach although they are loopback, private, link-local or otherwise internal; everything else internal is refused',
+          ),
+      })
+      .prefault({}),
     calendar: z
       .strictObject({
         pollSeconds: z.number().int().min(5).max(86_400).default(300).describe('How often each calendar is polled'),
