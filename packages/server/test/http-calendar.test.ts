@@ -41,6 +41,7 @@ test('PUT/GET/sync/DELETE /api/v1/me/calendar; the password never comes back', a
     lastAttemptAt: null,
     stale: false,
     lastError: null,
+    nextAttemptAt: null,
   });
   // The key file was created on first use, private to the server's user.
   assert.equal(statSync(join(t.dataDir, 'secrets.key')).mode & 0o777, 0o600);

@@ -8,6 +8,7 @@ const dto = (v: CalendarView): Calendar => ({
   ...v,
   lastSyncAt: iso(v.lastSyncAt),
   lastAttemptAt: iso(v.lastAttemptAt),
+  nextAttemptAt: iso(v.nextAttemptAt),
 });
 
 /** The caller's own calendar and, for admins, any user's of their tenant. */
