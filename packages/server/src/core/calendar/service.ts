@@ -4,6 +4,7 @@ import type { SecretSealer } from '../../platform/secrets.js';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import type { CalendarBlock, CalendarSink, CalendarSnapshot } from '../presence/model.js';
+import { type Actor, checkMayChange } from '../users/service.js';
 import { syncCalDav } from './caldav.js';
 import { CalendarExpander, type ExpanderOptions } from './expander.js';
 import { CalendarTooComplexError } from './ics.js';
@@ -93,8 +94,11 @@ export class CalendarService {
     return { timeoutMs: this.options.timeoutSeconds * 1000, maxBytes: this.options.maxBytes };
   }
 
-  private async requireUser(tenantId: string, userId: string) {
-    if (!(await this.ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
+  /** The user must exist, and only a system administrator changes a system administrator's calendar. */
+  private async checkTarget(tenantId: string, userId: string, actor: Actor | undefined) {
+    const user = await this.ctx.store.repos.users.get(tenantId, userId);
+    if (!user) throw notFound('user');
+    checkMayChange(actor, user, "change a system administrator's calendar");
   }
 
   async get(tenantId: string, userId: string): Promise<CalendarView> {
@@ -103,9 +107,12 @@ export class CalendarService {
     return calendarView(c);
   }
 
-  /** Stores (or replaces) the user's calendar; the password is sealed; the next poll is due at once (no backoff). */
-  async set(tenantId: string, userId: string, input: CalendarInput): Promise<CalendarView> {
-    await this.requireUser(tenantId, userId);
+  /**
+   * Stores (or replaces) the user's calendar; the password is sealed; the next poll is due at once
+   * (no backoff). `actor` (an admin acting on someone else) may not change a system administrator's.
+   */
+  async set(tenantId: string, userId: string, input: CalendarInput, actor?: Actor): Promise<CalendarView> {
+    await this.checkTarget(tenantId, userId, actor);
     const now = this.ctx.clock.now();
     await this.ctx.store.repos.calendars.put(
       {
@@ -122,7 +129,9 @@ export class CalendarService {
     return this.get(tenantId, userId);
   }
 
-  async remove(tenantId: string, userId: string): Promise<void> {
+  /** Disconnects the user's calendar; `actor` as for set(). */
+  async remove(tenantId: string, userId: string, actor?: Actor): Promise<void> {
+    await this.checkTarget(tenantId, userId, actor);
     if (!(await this.ctx.store.repos.calendars.delete(tenantId, userId))) throw noCalendar();
     await this.deliver(tenantId, userId, { blocks: [], fetchedAt: this.ctx.clock.now(), stale: false });
   }
@@ -130,8 +139,10 @@ export class CalendarService {
   /**
    * Polls one calendar now (also during a backoff: someone asked) and delivers its snapshot;
    * failures are recorded, not thrown. A poll of the same calendar already running is not repeated.
+   * `actor` as for set(); the scheduler passes none.
    */
-  async sync(tenantId: string, userId: string): Promise<CalendarView> {
+  async sync(tenantId: string, userId: string, actor?: Actor): Promise<CalendarView> {
+    if (actor) await this.checkTarget(tenantId, userId, actor);
     const k = key(tenantId, userId);
     if (!this.running.has(k)) {
       this.running.add(k);
