@@ -25,6 +25,10 @@ export const Calendar = z.object({
   lastSyncAt: z.iso.datetime().nullable().describe('Last successful poll'),
   lastAttemptAt: z.iso.datetime().nullable(),
   stale: z.boolean().describe('The last poll failed; presence uses the last good data'),
-  lastError: z.string().nullable(),
+  lastError: z.string().nullable().describe('Why the last poll failed (unreachable, malformed, too complex …)'),
+  nextAttemptAt: z.iso
+    .datetime()
+    .nullable()
+    .describe('When the calendar is polled next (null: at once); each failed poll in a row doubles the wait'),
 });
 export type Calendar = z.infer<typeof Calendar>;

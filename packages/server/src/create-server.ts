@@ -121,6 +121,7 @@ async function openBus(config: Config, clock: Clock, log: Logger): Promise<Pick<
 
 /** Closes what openCore opened. */
 export async function closeCore(core: Core): Promise<void> {
+  await core.calendar.close();
   await core.ctx.cluster.stop();
   await core.ctx.bus.close();
   await core.ctx.store.close();

@@ -41,6 +41,7 @@ test('PUT/GET/sync/DELETE /api/v1/me/calendar; the password never comes back', a
     lastAttemptAt: null,
     stale: false,
     lastError: null,
+    nextAttemptAt: null,
   });
   // The key file was created on first use, private to the server's user.
   assert.equal(statSync(join(t.dataDir, 'secrets.key')).mode & 0o777, 0o600);
@@ -98,4 +99,35 @@ test('admins manage calendars of their own tenant only', async () => {
     'PARLEY_ERR_NOT_FOUND',
   );
   assert.equal((await call(t.url, 'DELETE', path, { token: admin.token })).status, 204);
+});
+
+test("a tenant admin cannot set, delete or sync a system administrator's calendar; a system administrator can", async () => {
+  const root = await t.user('root@cal-http.test', { role: 'system-admin' });
+  const ops = await t.user('ops@cal-http.test', { role: 'system-admin' });
+  const ta = await t.user('ta@cal-http.test', { role: 'tenant-admin' });
+  const mine = { type: 'ics', url: feedUrl };
+  assert.equal((await call(t.url, 'PUT', '/api/v1/me/calendar', { token: root.token, body: mine })).status, 200);
+  const before = await call(t.url, 'GET', '/api/v1/me/calendar', { token: root.token });
+  const path = `/api/v1/admin/users/${root.userId}/calendar`;
+  const forbidden = async (method: string, p: string, body?: unknown) => {
+    const res = await call(t.url, method, p, { token: ta.token, ...(body !== undefined && { body }) });
+    assertError(res, 403, 'PARLEY_ERR_FORBIDDEN');
+    assert.match(res.text, /only a system administrator can change a system administrator's calendar/);
+  };
+  await forbidden('PUT', path, { type: 'ics', url: 'http://attacker.test/a.ics' });
+  await forbidden('DELETE', path);
+  await forbidden('POST', `${path}/sync`);
+  // Nothing changed: same URL, never polled.
+  assert.deepEqual((await call(t.url, 'GET', '/api/v1/me/calendar', { token: root.token })).body, before.body);
+  // Nor can a tenant admin connect one for a system administrator who has none.
+  await forbidden('PUT', `/api/v1/admin/users/${ops.userId}/calendar`, mine);
+  assertError(await call(t.url, 'GET', '/api/v1/me/calendar', { token: ops.token }), 404, 'PARLEY_ERR_NOT_FOUND');
+
+  // A system administrator can.
+  const opsPath = `/api/v1/admin/users/${ops.userId}/calendar`;
+  assert.equal((await call(t.url, 'PUT', opsPath, { token: root.token, body: mine })).status, 200);
+  const synced = await call(t.url, 'POST', `${opsPath}/sync`, { token: root.token });
+  assert.equal((synced.body as { stale: boolean }).stale, false, synced.text);
+  assert.equal((await call(t.url, 'DELETE', opsPath, { token: root.token })).status, 204);
+  assert.equal((await call(t.url, 'DELETE', path, { token: ops.token })).status, 204);
 });

@@ -74,6 +74,8 @@ export function calendarStoreContract(engine: string, open: StoreFactory): void 
         lastAttemptAt: null,
         lastError: null,
         stale: false,
+        failures: 0,
+        nextAttemptAt: null,
         createdAt: T0,
         updatedAt: T0,
       });
@@ -101,28 +103,63 @@ export function calendarStoreContract(engine: string, open: StoreFactory): void 
         alice.id,
         { etag: null, lastModified: null, syncToken: 'tok-1', ctag: 'c1' },
         T0 + 10,
+        T0 + 310,
       );
-      await c.recordFailure(a.id, alice.id, 'HTTP 401 Unauthorized', T0 + 20);
+      await c.recordFailure(a.id, alice.id, 'HTTP 401 Unauthorized', T0 + 20, {
+        failures: 3,
+        nextAttemptAt: T0 + 1220,
+      });
       const got = await c.get(a.id, alice.id);
       assert.equal(got?.stale, true);
       assert.equal(got?.lastError, 'HTTP 401 Unauthorized');
       assert.equal(got?.syncToken, 'tok-1');
       assert.equal(got?.lastSyncAt, T0 + 10);
       assert.equal(got?.lastAttemptAt, T0 + 20);
+      assert.equal(got?.failures, 3);
+      assert.equal(got?.nextAttemptAt, T0 + 1220);
       assert.equal((await c.resources(a.id, alice.id)).length, 2);
       await c.recordSuccess(
         a.id,
         alice.id,
         { etag: null, lastModified: null, syncToken: 'tok-2', ctag: 'c2' },
         T0 + 30,
+        T0 + 330,
       );
       const ok = await c.get(a.id, alice.id);
       assert.equal(ok?.stale, false);
       assert.equal(ok?.lastError, null);
       assert.equal(ok?.syncToken, 'tok-2');
+      assert.equal(ok?.failures, 0);
+      assert.equal(ok?.nextAttemptAt, T0 + 330);
       // the other tenant's failure does not touch tenant a's row
-      await c.recordFailure(b.id, alice.id, 'nope', T0 + 40);
+      await c.recordFailure(b.id, alice.id, 'nope', T0 + 40, { failures: 1, nextAttemptAt: T0 + 99 });
       assert.equal((await c.get(a.id, alice.id))?.stale, false);
+    });
+
+    test('due: connections whose next attempt has come (or was never set), tenant-scoped', async () => {
+      const c = store.repos.calendars;
+      const due = async (tenantId: string, now: number) => (await c.due(tenantId, now)).map((x) => x.userId).sort();
+      // alice is due at T0 + 330, bob has never been polled
+      assert.deepEqual(await due(a.id, T0 + 329), [bob.id]);
+      assert.deepEqual(await due(a.id, T0 + 330), [alice.id, bob.id].sort());
+      assert.deepEqual(await due(b.id, T0 + 330), [eve.id]);
+    });
+
+    test('clearResources forgets the resources and the validators, not the error or the backoff', async () => {
+      const c = store.repos.calendars;
+      await c.recordSuccess(b.id, eve.id, { etag: '"e"', lastModified: 'x', syncToken: null, ctag: null }, T0, T0);
+      await c.recordFailure(b.id, eve.id, 'too complex', T0 + 50, { failures: 2, nextAttemptAt: T0 + 650 });
+      await c.applyResources(b.id, eve.id, [{ href: 'http://x.test/e.ics', etag: '"e"', data: 'bomb' }], []);
+      await c.clearResources(a.id, eve.id);
+      assert.equal((await c.resources(b.id, eve.id)).length, 1, 'not through another tenant');
+      await c.clearResources(b.id, eve.id);
+      assert.deepEqual(await c.resources(b.id, eve.id), []);
+      const got = await c.get(b.id, eve.id);
+      assert.equal(got?.etag, null);
+      assert.equal(got?.lastModified, null);
+      assert.equal(got?.lastError, 'too complex');
+      assert.equal(got?.failures, 2);
+      assert.equal(got?.nextAttemptAt, T0 + 650);
     });
 
     test('resources: apply changes and removals, replace all, scoped by tenant', async () => {
@@ -165,6 +202,8 @@ export function calendarStoreContract(engine: string, open: StoreFactory): void 
       assert.equal(got?.syncToken, null);
       assert.equal(got?.createdAt, T0);
       assert.equal(got?.updatedAt, T0 + 50);
+      assert.equal(got?.failures, 0, 'a new calendar starts without backoff');
+      assert.equal(got?.nextAttemptAt, null);
       assert.deepEqual(await c.resources(a.id, alice.id), []);
       await c.applyResources(a.id, alice.id, [{ href: 'http://x.test/a.ics', etag: null, data: 'z' }], []);
       assert.equal(await c.delete(b.id, alice.id), false, 'not from another tenant');

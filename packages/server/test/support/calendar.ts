@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { CalendarService } from '../../src/core/calendar/service.js';
+import { type CalendarOptions, CalendarService } from '../../src/core/calendar/service.js';
 import type { CoreContext } from '../../src/core/context.js';
 import type { EventMap } from '../../src/core/events.js';
 import { Hooks } from '../../src/core/hooks.js';
@@ -17,7 +17,11 @@ import { connect } from '../../src/platform/store/connect.js';
 import { tenantFixture, userFixture } from '../contract/store.contract.js';
 
 /** A calendar service on a fresh SQLite store, with a recording sink, captured logs and a hand-moved clock. */
-export async function calendarHarness(options: { pollSeconds?: number; timeZone?: string } = {}) {
+export async function calendarHarness(
+  options: { pollSeconds?: number; timeZone?: string } & Partial<
+    Pick<CalendarOptions, 'maxInstances' | 'maxRecurrenceSteps' | 'expandTimeoutSeconds' | 'maxBackoffHours'>
+  > = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'parley-cal-'));
   const { db, engine } = connect({ url: `sqlite:${join(dir, 'test.sqlite')}` });
   const store = new Store(db, engine);
@@ -54,6 +58,13 @@ export async function calendarHarness(options: { pollSeconds?: number; timeZone?
     maxBytes: 1024 * 1024,
     windowDays: 14,
     timeZone: options.timeZone ?? 'UTC',
+    maxInstances: options.maxInstances ?? 10_000,
+    maxRecurrenceSteps: options.maxRecurrenceSteps ?? 100_000,
+    expandTimeoutSeconds: options.expandTimeoutSeconds ?? 30,
+    maxBackoffHours: options.maxBackoffHours ?? 24,
+    workers: 1,
+    maxQueuedExpansions: 100,
+    workerMemoryMegabytes: 256,
     secrets: new SecretBox(randomBytes(32)),
     sink: { setCalendar: async (tenantId, userId, snapshot) => void snapshots.push({ tenantId, userId, snapshot }) },
   });
@@ -72,8 +83,33 @@ export async function calendarHarness(options: { pollSeconds?: number; timeZone?
     last: () => snapshots.at(-1)?.snapshot,
     warnings: (text: string) => logs.filter((l) => l.level === 40 && l.msg.includes(text)),
     close: async () => {
+      await service.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** An iCalendar UTC stamp (20260101T000000Z) of epoch ms. */
+export const icsStamp = (ms: number) => `${new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+
+/**
+ * The outside review's calendar bomb: `events` VEVENTs with RRULE:FREQ=SECONDLY and neither COUNT
+ * nor UNTIL, starting at `start` (200 events make about 27 KB).
+ */
+export function secondlyBomb(start: number, events = 200): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//attacker//bomb//EN'];
+  for (let i = 0; i < events; i++) {
+    lines.push(
+      'BEGIN:VEVENT',
+      `UID:bomb-${i}@a.test`,
+      `DTSTART:${icsStamp(start + i * 1000)}`,
+      `DTEND:${icsStamp(start + i * 1000 + 500)}`,
+      'RRULE:FREQ=SECONDLY',
+      `SUMMARY:Bomb ${i}`,
+      'END:VEVENT',
+    );
+  }
+  lines.push('END:VCALENDAR', '');
+  return lines.join('\r\n');
 }

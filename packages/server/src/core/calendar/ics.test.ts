@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { secondlyBomb } from '../../../test/support/calendar.js';
 import type { CalendarBlock } from '../presence/model.js';
-import { CalendarFormatError, expandIcs, parseIcs, showOf, wallClockToUtc } from './ics.js';
+import { CalendarFormatError, CalendarTooComplexError, expandIcs, parseIcs, showOf, wallClockToUtc } from './ics.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../test/fixtures/calendar/${name}`, import.meta.url), 'utf8');
@@ -196,6 +197,28 @@ describe('ICS expansion', () => {
     });
     assert.equal(blocks.length, 0);
     assert.ok(Date.now() - started < 5000);
+  });
+
+  test('many FREQ=SECONDLY events stop at the budget of the whole calendar: too complex', () => {
+    // Each event alone stays under its own step limit; together they exceed the calendar's budget.
+    const bomb = secondlyBomb(at('2026-01-01T00:00:00Z'), 50);
+    const window = { from: at('2026-01-01T00:00:00Z'), to: at('2026-01-02T00:00:00Z'), maxSteps: 2000 };
+    assert.throws(
+      () => expandIcs([bomb], { ...window, maxInstances: 1000 }),
+      (err: Error) => {
+        assert.ok(err instanceof CalendarTooComplexError);
+        assert.equal(err.message, 'calendar too complex: more than 1,000 instances in the window');
+        return true;
+      },
+    );
+    // Steps before the window count too: the same bomb from the year 2000 has no instance in it.
+    const old = secondlyBomb(at('2000-01-01T00:00:00Z'), 50);
+    assert.throws(
+      () => expandIcs([old], { ...window, maxTotalSteps: 5000 }),
+      /^CalendarTooComplexError: calendar too complex: more than 5,000 recurrence steps$/,
+    );
+    // Within the budget the calendar expands as before.
+    assert.equal(expandIcs([secondlyBomb(at('2026-01-01T23:59:00Z'), 1)], window).length, 60);
   });
 
   test('an invalid recurrence rule rejects the body with the reason', () => {

@@ -13,14 +13,28 @@ export class CalendarFormatError extends Error {
   override name = 'CalendarFormatError';
 }
 
+/** A calendar whose expansion exceeds its budget (instances, recurrence steps or time). */
+export class CalendarTooComplexError extends Error {
+  override name = 'CalendarTooComplexError';
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
 export interface ExpandOptions {
   /** Window start and end, epoch ms (UTC); blocks overlapping it are returned. */
   from: number;
   to: number;
   /** IANA zone for all-day events and floating times (default UTC). */
   timeZone?: string;
-  /** Most recurrence steps per event before giving up on it (guards against FREQ=SECONDLY bombs). */
+  /** Most recurrence steps per event; the rest of that event is dropped silently. */
   maxSteps?: number;
+  /**
+   * Most recurrence steps of all events together (steps before the window count too); beyond it the
+   * whole calendar is refused with CalendarTooComplexError (FREQ=SECONDLY bombs).
+   */
+  maxTotalSteps?: number;
+  /** Most instances overlapping the window, all events together; beyond it CalendarTooComplexError. */
+  maxInstances?: number;
   /** Most blocks returned in total. */
   maxBlocks?: number;
   /** Called for an event that cannot be expanded (bad dates or rules); the event is skipped. */
@@ -161,6 +175,15 @@ export function expandCalendars(calendars: Component[], o: ExpandOptions): Calen
   const zone = o.timeZone ?? 'UTC';
   const maxSteps = o.maxSteps ?? 20_000;
   const maxBlocks = o.maxBlocks ?? 5_000;
+  const maxTotalSteps = o.maxTotalSteps ?? 100_000;
+  const maxInstances = o.maxInstances ?? 10_000;
+  let steps = 0;
+  let instances = 0;
+  const step = () => {
+    if (++steps > maxTotalSteps) {
+      throw new CalendarTooComplexError(`calendar too complex: more than ${count(maxTotalSteps)} recurrence steps`);
+    }
+  };
   const groups = new Map<string, { master?: Component; exceptions: Component[] }>();
   let anonymous = 0;
   for (const cal of calendars) {
@@ -177,14 +200,21 @@ export function expandCalendars(calendars: Component[], o: ExpandOptions): Calen
     if (end < start) end = start;
     // Zero-length events (no DTEND, no DURATION) still overlap the instant they happen.
     if (start >= o.to || end < o.from || (end === o.from && end !== start)) return;
+    if (++instances > maxInstances) {
+      throw new CalendarTooComplexError(
+        `calendar too complex: more than ${count(maxInstances)} instances in the window`,
+      );
+    }
     const show = showOf(item.component);
     if (!show) return;
     blocks.push({ start, end, show, subject: subjectOf(item.component) });
   };
   for (const [uid, group] of groups) {
     try {
-      expandGroup(group, zone, maxSteps, o.to, add);
+      step(); // every event costs, recurring or not
+      expandGroup(group, zone, maxSteps, o.to, add, step);
     } catch (err) {
+      if (err instanceof CalendarTooComplexError) throw err;
       o.onSkip?.(uid, err as Error);
     }
   }
@@ -200,6 +230,7 @@ function expandGroup(
   maxSteps: number,
   to: number,
   add: Add,
+  step: () => void,
 ) {
   {
     if (!master) {
@@ -224,6 +255,7 @@ function expandGroup(
     const it = ev.iterator();
     const seen = new Set<string>();
     for (let steps = 0; steps < maxSteps; steps++) {
+      step();
       const next = it.next();
       if (!next) break;
       const d = ev.getOccurrenceDetails(next);

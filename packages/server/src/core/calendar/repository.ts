@@ -20,6 +20,10 @@ export interface CalendarConnection {
   lastAttemptAt: number | null;
   lastError: string | null;
   stale: boolean;
+  /** Failed polls in a row. */
+  failures: number;
+  /** When the next poll is due (null: at once). */
+  nextAttemptAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -53,6 +57,8 @@ const toConnection = (r: Selectable<CalendarConnectionsTable>): CalendarConnecti
   lastAttemptAt: r.last_attempt_at === null ? null : Number(r.last_attempt_at),
   lastError: r.last_error,
   stale: r.stale === 1,
+  failures: Number(r.failures),
+  nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
@@ -61,7 +67,7 @@ const toConnection = (r: Selectable<CalendarConnectionsTable>): CalendarConnecti
 export class CalendarRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Creates or replaces the user's connection; replacing forgets validators and resources. */
+  /** Creates or replaces the user's connection; replacing forgets validators, resources and backoff. */
   async put(
     c: Pick<CalendarConnection, 'tenantId' | 'userId' | 'type' | 'url' | 'username' | 'passwordSealed'>,
     now: number,
@@ -84,6 +90,8 @@ export class CalendarRepository {
       last_attempt_at: null,
       last_error: null,
       stale: 0,
+      failures: 0,
+      next_attempt_at: null,
       updated_at: now,
     };
     const r = await this.db
@@ -133,8 +141,26 @@ export class CalendarRepository {
     return r.numDeletedRows > 0n;
   }
 
-  /** A successful poll: new validators, not stale, no error. */
-  async recordSuccess(tenantId: string, userId: string, state: SyncState, now: number): Promise<void> {
+  /** Connections of the tenant whose next poll is due at `now`. */
+  async due(tenantId: string, now: number): Promise<CalendarConnection[]> {
+    const rows = await this.db
+      .selectFrom('calendar_connections')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where((w) => w.or([w('next_attempt_at', 'is', null), w('next_attempt_at', '<=', now)]))
+      .orderBy('user_id')
+      .execute();
+    return rows.map(toConnection);
+  }
+
+  /** A successful poll: new validators, not stale, no error, no failures; the next poll at `nextAttemptAt`. */
+  async recordSuccess(
+    tenantId: string,
+    userId: string,
+    state: SyncState,
+    now: number,
+    nextAttemptAt: number | null,
+  ): Promise<void> {
     await this.db
       .updateTable('calendar_connections')
       .set({
@@ -146,17 +172,34 @@ export class CalendarRepository {
         last_attempt_at: now,
         last_error: null,
         stale: 0,
+        failures: 0,
+        next_attempt_at: nextAttemptAt,
       })
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', userId)
       .execute();
   }
 
-  /** A failed poll: stale with the error; validators and resources stay for the next try. */
-  async recordFailure(tenantId: string, userId: string, error: string, now: number): Promise<void> {
+  /**
+   * A failed poll: stale with the error, `failures` failed polls in a row, the next try at
+   * `nextAttemptAt`; validators and resources stay.
+   */
+  async recordFailure(
+    tenantId: string,
+    userId: string,
+    error: string,
+    now: number,
+    backoff: { failures: number; nextAttemptAt: number | null },
+  ): Promise<void> {
     await this.db
       .updateTable('calendar_connections')
-      .set({ last_attempt_at: now, last_error: error.slice(0, 1000), stale: 1 })
+      .set({
+        last_attempt_at: now,
+        last_error: error.slice(0, 1000),
+        stale: 1,
+        failures: backoff.failures,
+        next_attempt_at: backoff.nextAttemptAt,
+      })
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', userId)
       .execute();
@@ -198,6 +241,21 @@ export class CalendarRepository {
         )
         .execute();
     }
+  }
+
+  /** Forgets the fetched resources and the validators, so that the next poll downloads everything again. */
+  async clearResources(tenantId: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('calendar_resources')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .execute();
+    await this.db
+      .updateTable('calendar_connections')
+      .set({ etag: null, last_modified: null, sync_token: null, ctag: null })
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   /** Replaces all resources (a full resync). */

@@ -63,6 +63,7 @@ describe('calendar service with an ICS URL (node:http peer)', () => {
       lastAttemptAt: null,
       stale: false,
       lastError: null,
+      nextAttemptAt: null,
     });
     const after1 = await h.service.sync(h.tenant.id, h.alice.id);
     assert.equal(after1.stale, false);

@@ -4,20 +4,32 @@ import type { SecretSealer } from '../../platform/secrets.js';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import type { CalendarBlock, CalendarSink, CalendarSnapshot } from '../presence/model.js';
+import { type Actor, checkMayChange } from '../users/service.js';
 import { syncCalDav } from './caldav.js';
-import { expandCalendars, parseIcs } from './ics.js';
+import { CalendarExpander, type ExpanderOptions } from './expander.js';
+import { CalendarTooComplexError } from './ics.js';
 import { fetchIcs } from './ics-source.js';
-import type { CalendarConnection, CalendarResource, CalendarType } from './repository.js';
+import type { CalendarConnection, CalendarResource, CalendarType, SyncState } from './repository.js';
+
+interface Polled {
+  blocks: CalendarBlock[];
+  state: SyncState;
+}
 
 const noCalendar = () => new ParleyError('PARLEY_ERR_NOT_FOUND', 'No calendar is configured');
 
-export interface CalendarOptions {
+export interface CalendarOptions extends ExpanderOptions {
   pollSeconds: number;
   concurrency: number;
   timeoutSeconds: number;
   maxBytes: number;
   windowDays: number;
   timeZone: string;
+  /** Expansion budget of one calendar (instances in the window, recurrence steps). */
+  maxInstances: number;
+  maxRecurrenceSteps: number;
+  /** Cap of the exponential backoff of a failing calendar. */
+  maxBackoffHours: number;
   secrets: SecretSealer;
   /** Where snapshots go: the presence service (wired in createCore). */
   sink: CalendarSink;
@@ -36,6 +48,7 @@ export interface CalendarView {
   lastAttemptAt: number | null;
   stale: boolean;
   lastError: string | null;
+  nextAttemptAt: number | null;
 }
 
 export const calendarView = (c: CalendarConnection): CalendarView => ({
@@ -46,6 +59,7 @@ export const calendarView = (c: CalendarConnection): CalendarView => ({
   lastAttemptAt: c.lastAttemptAt,
   stale: c.stale,
   lastError: c.lastError,
+  nextAttemptAt: c.nextAttemptAt,
 });
 
 const secretContext = (tenantId: string, userId: string) => `calendar/${tenantId}/${userId}`;
@@ -54,14 +68,17 @@ const DAY = 86_400_000;
 
 /**
  * Per-user calendars: connection settings, polling with conditional requests, expansion into
- * blocks and delivery to the sink. A failing calendar turns stale (its last good objects stay and
- * are still expanded) and its error is logged once, on the transition, not at every poll.
+ * blocks (in worker threads, see expander.ts) and delivery to the sink. A failing calendar turns
+ * stale (its last good objects stay and are still expanded) and its error is logged once, on the
+ * transition, not at every poll. Each failed poll in a row doubles the wait before the next one
+ * (up to `maxBackoffHours`); the due time is stored, so a restart does not retry at once. A calendar
+ * too complex to expand loses its stored objects and blocks: nothing keeps expanding it.
  */
 export class CalendarService {
   private readonly sink: CalendarSink;
-  private readonly due = new Map<string, number>();
   private readonly running = new Set<string>();
   private readonly log: Logger;
+  private readonly expander: CalendarExpander;
   private polling = false;
 
   constructor(
@@ -70,14 +87,18 @@ export class CalendarService {
   ) {
     this.sink = options.sink;
     this.log = ctx.log.child({ component: 'calendar' });
+    this.expander = new CalendarExpander(options);
   }
 
   private get limits(): HttpLimits {
     return { timeoutMs: this.options.timeoutSeconds * 1000, maxBytes: this.options.maxBytes };
   }
 
-  private async requireUser(tenantId: string, userId: string) {
-    if (!(await this.ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
+  /** The user must exist, and only a system administrator changes a system administrator's calendar. */
+  private async checkTarget(tenantId: string, userId: string, actor: Actor | undefined) {
+    const user = await this.ctx.store.repos.users.get(tenantId, userId);
+    if (!user) throw notFound('user');
+    checkMayChange(actor, user, "change a system administrator's calendar");
   }
 
   async get(tenantId: string, userId: string): Promise<CalendarView> {
@@ -86,9 +107,12 @@ export class CalendarService {
     return calendarView(c);
   }
 
-  /** Stores (or replaces) the user's calendar; the password is sealed; the next poll is due at once. */
-  async set(tenantId: string, userId: string, input: CalendarInput): Promise<CalendarView> {
-    await this.requireUser(tenantId, userId);
+  /**
+   * Stores (or replaces) the user's calendar; the password is sealed; the next poll is due at once
+   * (no backoff). `actor` (an admin acting on someone else) may not change a system administrator's.
+   */
+  async set(tenantId: string, userId: string, input: CalendarInput, actor?: Actor): Promise<CalendarView> {
+    await this.checkTarget(tenantId, userId, actor);
     const now = this.ctx.clock.now();
     await this.ctx.store.repos.calendars.put(
       {
@@ -102,18 +126,23 @@ export class CalendarService {
       },
       now,
     );
-    this.due.delete(key(tenantId, userId));
     return this.get(tenantId, userId);
   }
 
-  async remove(tenantId: string, userId: string): Promise<void> {
+  /** Disconnects the user's calendar; `actor` as for set(). */
+  async remove(tenantId: string, userId: string, actor?: Actor): Promise<void> {
+    await this.checkTarget(tenantId, userId, actor);
     if (!(await this.ctx.store.repos.calendars.delete(tenantId, userId))) throw noCalendar();
-    this.due.delete(key(tenantId, userId));
     await this.deliver(tenantId, userId, { blocks: [], fetchedAt: this.ctx.clock.now(), stale: false });
   }
 
-  /** Polls one calendar now and delivers its snapshot; failures are recorded, not thrown. */
-  async sync(tenantId: string, userId: string): Promise<CalendarView> {
+  /**
+   * Polls one calendar now (also during a backoff: someone asked) and delivers its snapshot;
+   * failures are recorded, not thrown. A poll of the same calendar already running is not repeated.
+   * `actor` as for set(); the scheduler passes none.
+   */
+  async sync(tenantId: string, userId: string, actor?: Actor): Promise<CalendarView> {
+    if (actor) await this.checkTarget(tenantId, userId, actor);
     const k = key(tenantId, userId);
     if (!this.running.has(k)) {
       this.running.add(k);
@@ -121,7 +150,6 @@ export class CalendarService {
         await this.poll(tenantId, userId);
       } finally {
         this.running.delete(k);
-        this.due.set(k, this.ctx.clock.now() + this.options.pollSeconds * 1000);
       }
     }
     return this.get(tenantId, userId);
@@ -135,9 +163,7 @@ export class CalendarService {
       const now = this.ctx.clock.now();
       const todo: [string, string][] = [];
       for (const tenant of await this.ctx.store.repos.tenants.list()) {
-        for (const c of await this.ctx.store.repos.calendars.list(tenant.id)) {
-          if ((this.due.get(key(c.tenantId, c.userId)) ?? 0) <= now) todo.push([c.tenantId, c.userId]);
-        }
+        for (const c of await this.ctx.store.repos.calendars.due(tenant.id, now)) todo.push([c.tenantId, c.userId]);
       }
       const workers = Array.from({ length: Math.min(this.options.concurrency, todo.length) }, async () => {
         for (let next = todo.shift(); next; next = todo.shift()) {
@@ -155,42 +181,73 @@ export class CalendarService {
     return { from: now - DAY, to: now + this.options.windowDays * DAY };
   }
 
+  /** When a calendar with `failures` failed polls in a row is due again. */
+  private nextAttempt(failures: number, now: number): number {
+    const wait = this.options.pollSeconds * 1000 * 2 ** Math.max(0, failures - 1);
+    return now + Math.min(wait, this.options.maxBackoffHours * 3_600_000);
+  }
+
   private async poll(tenantId: string, userId: string): Promise<void> {
     const repo = this.ctx.store.repos.calendars;
     const conn = await repo.get(tenantId, userId);
     if (!conn) return;
     const now = this.ctx.clock.now();
     const log = this.log.child({ tenantId, userId, calendar: conn.type });
-    let stale = false;
     try {
-      if (conn.type === 'ics') await this.pollIcs(conn);
-      else await this.pollCalDav(conn);
+      const { blocks, state } = conn.type === 'ics' ? await this.pollIcs(conn, log) : await this.pollCalDav(conn, log);
+      const done = this.ctx.clock.now();
+      await repo.recordSuccess(tenantId, userId, state, done, this.nextAttempt(0, done));
       if (conn.stale) log.info('calendar reachable again');
+      await this.deliver(tenantId, userId, { blocks, fetchedAt: now, stale: false });
     } catch (err) {
-      stale = true;
-      const message = (err as Error).message;
-      await repo.recordFailure(tenantId, userId, message, now);
-      // Logged once when the calendar turns stale, not at every failing poll.
-      if (!conn.stale) log.warn({ url: conn.url, error: message }, 'calendar unavailable; keeping the last good data');
+      await this.failed(conn, err as Error, now, log);
     }
-    const blocks = this.expandStored(await repo.resources(tenantId, userId), log);
-    await this.deliver(tenantId, userId, { blocks, fetchedAt: now, stale });
   }
 
-  private async pollIcs(conn: CalendarConnection) {
+  /** Records a failed poll with its backoff and delivers what is left: the last good blocks, or none. */
+  private async failed(conn: CalendarConnection, err: Error, now: number, log: Logger) {
+    const { tenantId, userId } = conn;
+    const repo = this.ctx.store.repos.calendars;
+    const failures = conn.failures + 1;
+    const nextAttemptAt = this.nextAttempt(failures, now);
+    await repo.recordFailure(tenantId, userId, err.message, now, { failures, nextAttemptAt });
+    const tooComplex = err instanceof CalendarTooComplexError;
+    // Logged once when the calendar turns stale, not at every failing poll.
+    if (!conn.stale) {
+      const what = tooComplex
+        ? 'calendar too complex; its data is dropped'
+        : 'calendar unavailable; keeping the last good data';
+      log.warn({ url: conn.url, error: err.message, nextAttemptAt }, what);
+    }
+    let blocks: CalendarBlock[] = [];
+    if (tooComplex) await repo.clearResources(tenantId, userId);
+    else {
+      try {
+        blocks = await this.expandStored(await repo.resources(tenantId, userId), log);
+      } catch (e) {
+        if (!(e instanceof CalendarTooComplexError)) {
+          log.debug({ error: (e as Error).message }, 'stored calendar not expanded; presence keeps its last snapshot');
+          return;
+        }
+        await repo.clearResources(tenantId, userId);
+      }
+    }
+    await this.deliver(tenantId, userId, { blocks, fetchedAt: now, stale: true });
+  }
+
+  private async pollIcs(conn: CalendarConnection, log: Logger): Promise<Polled> {
     const repo = this.ctx.store.repos.calendars;
     const r = await fetchIcs(conn.url, conn, this.limits);
-    const state = { etag: conn.etag, lastModified: conn.lastModified, syncToken: null, ctag: null };
-    if (r.changed) {
-      parseIcs(r.data, this.options.maxBytes); // a malformed body must not replace the last good one
-      await repo.replaceResources(conn.tenantId, conn.userId, [{ href: conn.url, etag: r.etag, data: r.data }]);
-      state.etag = r.etag;
-      state.lastModified = r.lastModified;
-    }
-    await repo.recordSuccess(conn.tenantId, conn.userId, state, this.ctx.clock.now());
+    const state: SyncState = { etag: conn.etag, lastModified: conn.lastModified, syncToken: null, ctag: null };
+    if (!r.changed)
+      return { blocks: await this.expandStored(await repo.resources(conn.tenantId, conn.userId), log), state };
+    // A malformed or too complex body must not replace the last good one: expanded before it is stored.
+    const blocks = await this.expand([r.data], [], log);
+    await repo.replaceResources(conn.tenantId, conn.userId, [{ href: conn.url, etag: r.etag, data: r.data }]);
+    return { blocks, state: { ...state, etag: r.etag, lastModified: r.lastModified } };
   }
 
-  private async pollCalDav(conn: CalendarConnection) {
+  private async pollCalDav(conn: CalendarConnection, log: Logger): Promise<Polled> {
     const repo = this.ctx.store.repos.calendars;
     const password = conn.passwordSealed
       ? this.options.secrets.open(conn.passwordSealed, secretContext(conn.tenantId, conn.userId))
@@ -203,35 +260,44 @@ export class CalendarService {
       this.limits,
     );
     this.lastStats = r.stats;
-    if (r.modified) {
-      for (const u of r.upserts) parseIcs(u.data, this.options.maxBytes);
-      await repo.applyResources(conn.tenantId, conn.userId, r.upserts, r.removed);
-    }
-    await repo.recordSuccess(
-      conn.tenantId,
-      conn.userId,
-      { etag: null, lastModified: null, syncToken: r.syncToken, ctag: r.ctag },
-      this.ctx.clock.now(),
+    const state: SyncState = { etag: null, lastModified: null, syncToken: r.syncToken, ctag: r.ctag };
+    if (!r.modified) return { blocks: await this.expandStored(stored, log), state };
+    // The changed objects must all parse; they and the untouched stored ones are expanded together.
+    const replaced = new Set([...r.removed, ...r.upserts.map((u) => u.href)]);
+    const kept = stored.filter((s) => !replaced.has(s.href)).map((s) => s.data);
+    const blocks = await this.expand(
+      r.upserts.map((u) => u.data),
+      kept,
+      log,
     );
+    await repo.applyResources(conn.tenantId, conn.userId, r.upserts, r.removed);
+    return { blocks, state };
   }
 
   /** Requests and downloads of the last CalDAV poll (for tests and diagnostics). */
   lastStats: { requests: number; downloaded: number } | undefined;
 
-  private expandStored(resources: CalendarResource[], log: Logger): CalendarBlock[] {
-    const calendars = [];
-    for (const r of resources) {
-      try {
-        calendars.push(parseIcs(r.data, this.options.maxBytes));
-      } catch (err) {
-        log.debug({ href: r.href, err }, 'stored calendar object skipped');
-      }
-    }
-    return expandCalendars(calendars, {
+  private expandStored(resources: CalendarResource[], log: Logger): Promise<CalendarBlock[]> {
+    return this.expand(
+      [],
+      resources.map((r) => r.data),
+      log,
+    );
+  }
+
+  /** Parses and expands in a worker thread, within the calendar's budget and time limit. */
+  private async expand(strict: string[], lenient: string[], log: Logger): Promise<CalendarBlock[]> {
+    const { blocks, skipped } = await this.expander.expand({
+      strict,
+      lenient,
       ...this.window(),
       timeZone: this.options.timeZone,
-      onSkip: (uid, err) => log.debug({ uid, error: err.message }, 'event skipped'),
+      maxBytes: this.options.maxBytes,
+      maxInstances: this.options.maxInstances,
+      maxTotalSteps: this.options.maxRecurrenceSteps,
     });
+    if (skipped.length > 0) log.debug({ skipped }, 'calendar objects or events skipped');
+    return blocks;
   }
 
   private async deliver(tenantId: string, userId: string, snapshot: CalendarSnapshot) {
@@ -240,6 +306,11 @@ export class CalendarService {
     } catch (err) {
       this.log.warn({ err, tenantId, userId }, 'calendar sink failed');
     }
+  }
+
+  /** Stops the expansion workers. */
+  close(): Promise<void> {
+    return this.expander.close();
   }
 
   /** How often the feature checks for due calendars. */

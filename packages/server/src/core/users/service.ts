@@ -40,6 +40,17 @@ export const userView = (u: User): UserDto => ({
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * Refuses a change to a system administrator (their account, password or calendar …) unless the
+ * actor is one too: a tenant admin manages everyone of the tenant but them. `what` completes
+ * "only a system administrator can …".
+ */
+export function checkMayChange(actor: Actor | undefined, target: { role: Role }, what: string): void {
+  if (target.role === 'system-admin' && actor && actor.role !== 'system-admin') {
+    throw forbidden(`only a system administrator can ${what}`);
+  }
+}
+
 function checkGrant(actor: Actor | undefined, role: Role | undefined) {
   if (role === 'system-admin' && actor && actor.role !== 'system-admin') {
     throw forbidden('only a system administrator can grant the system-admin role');
@@ -118,9 +129,7 @@ export class UserService {
   ): Promise<User> {
     checkGrant(actor, patch.role);
     const current = await this.get(tenantId, userId);
-    if (current.role === 'system-admin' && actor && actor.role !== 'system-admin') {
-      throw forbidden('only a system administrator can change a system administrator');
-    }
+    checkMayChange(actor, current, 'change a system administrator');
     if (actor?.userId === userId && (patch.disabled || (patch.role && patch.role !== current.role))) {
       throw forbidden('you cannot disable yourself or change your own role');
     }
@@ -140,9 +149,7 @@ export class UserService {
 
   async remove(tenantId: string, userId: string, actor?: Actor): Promise<void> {
     const current = await this.get(tenantId, userId);
-    if (current.role === 'system-admin' && actor && actor.role !== 'system-admin') {
-      throw forbidden('only a system administrator can remove a system administrator');
-    }
+    checkMayChange(actor, current, 'remove a system administrator');
     if (actor?.userId === userId) throw forbidden('you cannot remove yourself');
     const revoked = await this.ctx.store.transaction(async (r) => {
       const ids = await r.sessions.revoke(tenantId, userId, this.ctx.clock.now());
@@ -165,9 +172,7 @@ export class UserService {
     options: { keepSessionId?: string; actor?: Actor } = {},
   ): Promise<string | undefined> {
     const user = await this.get(tenantId, userId);
-    if (user.role === 'system-admin' && options.actor && options.actor.role !== 'system-admin') {
-      throw forbidden("only a system administrator can set a system administrator's password");
-    }
+    checkMayChange(options.actor, user, "set a system administrator's password");
     const generated = password === undefined ? generatePassword() : undefined;
     const credentials = await deriveCredentials(
       user.local,

@@ -215,6 +215,61 @@ export const ConfigSchema = z
           .default(14)
           .describe('Days ahead that are expanded into busy blocks'),
         timeZone: TimeZone.default('UTC').describe('Zone for all-day events and times without a zone'),
+        maxInstances: z
+          .number()
+          .int()
+          .min(100)
+          .max(1_000_000)
+          .default(10_000)
+          .describe(
+            'Most event instances one calendar may have in the expanded window, all events together; a calendar with more is marked failed as too complex',
+          ),
+        maxRecurrenceSteps: z
+          .number()
+          .int()
+          .min(1000)
+          .max(10_000_000)
+          .default(100_000)
+          .describe(
+            'Most recurrence steps one calendar may take to expand, all events together and counting the steps before the window; a calendar with more is marked failed as too complex',
+          ),
+        expandTimeoutSeconds: z
+          .number()
+          .min(0.01)
+          .max(300)
+          .default(5)
+          .describe(
+            'Time limit for parsing and expanding one calendar; its worker thread is terminated and replaced when it runs longer, and the calendar is marked failed',
+          ),
+        workers: z
+          .number()
+          .int()
+          .min(1)
+          .max(16)
+          .default(2)
+          .describe('Worker threads that parse and expand calendars, off the main thread'),
+        maxQueuedExpansions: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(100)
+          .describe('Calendars waiting for a worker at most; a poll beyond it fails and is retried later'),
+        workerMemoryMegabytes: z
+          .number()
+          .int()
+          .min(32)
+          .max(16_384)
+          .default(256)
+          .describe('Heap limit of each calendar worker thread; a calendar that needs more is marked failed'),
+        maxBackoffHours: z
+          .number()
+          .min(0.01)
+          .max(720)
+          .default(24)
+          .describe(
+            'Longest wait before a failing calendar is polled again: each failed poll in a row doubles the wait, starting from `calendar.pollSeconds`',
+          ),
       })
       .prefault({}),
     bootstrap: z

@@ -1,4 +1,4 @@
-/** Table types of the calendar store (migration 004). Timestamps are epoch milliseconds. */
+/** Table types of the calendar store (migrations 004, 013). Timestamps are epoch milliseconds. */
 export interface CalendarConnectionsTable {
   user_id: string;
   tenant_id: string;
@@ -15,6 +15,10 @@ export interface CalendarConnectionsTable {
   last_attempt_at: number | null;
   last_error: string | null;
   stale: number;
+  /** Failed polls in a row (0 after a success). */
+  failures: number;
+  /** When the next poll is due; null: at once. */
+  next_attempt_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -2,13 +2,19 @@ import type { Calendar } from '@parley/api';
 import type { CalendarView } from '../../../core/calendar/service.js';
 import type { Core } from '../../../core/index.js';
 import { iso } from '../../../core/presence/view.js';
+import type { Principal } from '../../../core/sessions/service.js';
+import type { Actor } from '../../../core/users/service.js';
 import type { Handlers } from '../types.js';
 
 const dto = (v: CalendarView): Calendar => ({
   ...v,
   lastSyncAt: iso(v.lastSyncAt),
   lastAttemptAt: iso(v.lastAttemptAt),
+  nextAttemptAt: iso(v.nextAttemptAt),
 });
+
+/** Who changes another user's calendar: a tenant admin may not change a system administrator's. */
+const actor = (p: Principal): Actor => ({ role: p.user.role, userId: p.user.id });
 
 /** The caller's own calendar and, for admins, any user's of their tenant. */
 export const calendarHandlers = (
@@ -33,11 +39,11 @@ export const calendarHandlers = (
   'admin.users.calendar.get': async ({ principal: p, params }) =>
     dto(await core.calendar.get(p.user.tenantId, params.id)),
   'admin.users.calendar.put': async ({ principal: p, params, body }) =>
-    dto(await core.calendar.set(p.user.tenantId, params.id, body)),
+    dto(await core.calendar.set(p.user.tenantId, params.id, body, actor(p))),
   'admin.users.calendar.delete': async ({ principal: p, params }) => {
-    await core.calendar.remove(p.user.tenantId, params.id);
+    await core.calendar.remove(p.user.tenantId, params.id, actor(p));
     return undefined;
   },
   'admin.users.calendar.sync': async ({ principal: p, params }) =>
-    dto(await core.calendar.sync(p.user.tenantId, params.id)),
+    dto(await core.calendar.sync(p.user.tenantId, params.id, actor(p))),
 });
