@@ -1,5 +1,5 @@
 // Local files and databases as directory sources: system administrators only, only inside
-// directory.localFolders, never Parley's own data; and the server-wide caps of the sources' limits.
+// directory.localFolders, never Parley's own data.
 import assert from 'node:assert/strict';
 import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,19 +167,6 @@ describe('directory sources on local files and databases', () => {
     const failed = await synced(root, s.id);
     assert.equal(failed.state, 'error');
     assert.doesNotMatch(JSON.stringify(failed), /TOPSECRET/);
-  });
-
-  test("limits above the server's caps are refused, naming the field and the cap", async () => {
-    const http = (config: Record<string, unknown>) =>
-      create(t, admin, {
-        name: 'big',
-        kind: 'http',
-        config: { url: 'https://crm.example/contacts', mapping: { id: 'id' }, ...config },
-      });
-    const bytes = assertError(await http({ maxBytes: 1024 ** 3 }), 400, 'PARLEY_ERR_VALIDATION');
-    assert.match(bytes.message, /config\.maxBytes: at most 20971520 \(directory\.limits\.maxResponseBytes/);
-    const time = assertError(await http({ timeoutMs: 600_000 }), 400, 'PARLEY_ERR_VALIDATION');
-    assert.match(time.message, /config\.timeoutMs: at most 120000 \(directory\.limits\.maxTimeoutSeconds/);
   });
 });
 
