@@ -332,8 +332,7 @@ export class DirectoryService {
   async test(tenantId: string, idOrName: string): Promise<void> {
     const s = await this.source(tenantId, idOrName);
     try {
-      const limit = this.options.limits.maxTimeoutSeconds * 1000;
-      await this.connector(await this.runnable(s), this.secretOf(s)).test(AbortSignal.timeout(limit));
+      await this.connector(await this.runnable(s), this.secretOf(s)).test(AbortSignal.timeout(30_000));
     } catch (err) {
       throw invalid('source', (err as Error).message);
     }

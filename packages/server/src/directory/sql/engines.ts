@@ -480,6 +480,7 @@ async function connectSqlite(
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
   let waiting: { resolve: (a: SqliteAnswer) => void; reject: (e: Error) => void } | null = null;
+  /** Set once the reader is gone: stopped here, or died on its own (out of memory). */
   let gone: Error | null = null;
   child.on('message', (m: SqliteAnswer) => {
     const w = waiting;
@@ -489,9 +490,7 @@ async function connectSqlite(
   child.on('error', () => undefined);
   child.on('exit', (code, signal) => {
     gone ??= new SqlSourceError(
-      signal === null && code !== 0
-        ? `the SQLite query stopped: its rows need more than ${SQLITE_READER_HEAP_MB} MB (exit code ${code})`
-        : 'the SQLite query was stopped',
+      `the SQLite reader ended (${signal ?? `exit code ${code}`}); do the rows need more than ${SQLITE_READER_HEAP_MB} MB?`,
     );
     waiting?.reject(gone);
     waiting = null;
