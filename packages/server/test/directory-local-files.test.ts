@@ -107,6 +107,13 @@ describe('directory sources on local files and databases', () => {
     const found = await root.api.request('directory.search', { query: { q: 'sam' } });
     assert.equal(found.candidates[0]?.name, 'Sqlite Sam');
 
+    // A file over the source's maxBytes is refused by its size, before it is read.
+    const small = await root.api.request('admin.directory.sources.create', {
+      body: { name: 'small', kind: 'file', config: { path: join(listed, 'book.csv'), maxBytes: 10 } },
+    });
+    await root.api.request('admin.directory.sources.sync', { params: { id: small.id }, body: {} });
+    assert.match((await synced(root, small.id)).lastError ?? '', /^the file is \d+ bytes, over the limit of 10 bytes/);
+
     // A tenant admin may change the rest of such a source, and keep its path.
     const changed = await admin.api.request('admin.directory.sources.update', {
       params: { id: file.id },
