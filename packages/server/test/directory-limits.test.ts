@@ -65,6 +65,7 @@ describe('directory limits', () => {
     t = await startTestServer({
       'directory.localFolders': [folder],
       'directory.limits.maxResponseBytes': MB,
+      'directory.limits.maxContacts': 3,
       'outbound.allow': ['127.0.0.0/8', '::1'],
     });
     admin = await t.user('admin@limits.test', { role: 'tenant-admin' });
@@ -119,6 +120,25 @@ describe('directory limits', () => {
     assert.match(done.lastError ?? '', /response exceeds 1048576 bytes/);
     assert.ok(grown < 25 * MB, `RSS grew by ${Math.round(grown / MB)} MB`);
     assert.ok(sent < 25 * MB, `the CRM sent ${Math.round(sent / MB)} MB before the sync stopped reading`);
+  });
+
+  test('a sync that delivers more than maxContacts fails; nothing beyond is stored', async () => {
+    const book = await admin.api.request('admin.directory.sources.create', {
+      body: { name: 'book', kind: 'file', config: {} },
+    });
+    const rows = ['Name;Telefon', ...[1, 2, 3, 4].map((i) => `Person ${i};+49 40 100000${i}`)].join('\n');
+    const res = await call(t.url, 'POST', `/api/v1/admin/directory/sources/${book.id}/import`, {
+      token: admin.token,
+      headers: { 'content-type': 'text/csv' },
+      body: rows,
+    });
+    assert.match(
+      assertError(res, 400, 'PARLEY_ERR_VALIDATION').message,
+      /more than 3 contacts \(directory\.limits\.maxContacts\)/,
+    );
+    const after = await admin.api.request('admin.directory.sources.get', { params: { id: book.id } });
+    assert.equal(after.state, 'error');
+    assert.equal(after.entries, 0);
   });
 
   test('limits above the server caps are refused at creation, naming the field and the cap', async () => {
