@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { eventCloseCodes } from '@parley/api';
 import type { FastifyInstance } from 'fastify';
 import { buildHttp } from './adapters/http/server.js';
@@ -17,6 +17,7 @@ import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
 import { connectorFor } from './directory/connectors.js';
 import { directoryFeature } from './directory/feature.js';
+import { LocalFiles } from './directory/local-files.js';
 import { MemoryBus } from './platform/bus/memory.js';
 import { connectNatsBus, type NatsBus } from './platform/bus/nats.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -76,14 +77,24 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     ...config.messaging,
     attachments: { ...attachments, dir: attachments.dir ?? join(config.dataDir, 'attachments') },
   };
-  const secrets = lazySecretBox(config.secrets.keyFile ?? join(config.dataDir, 'secrets.key'));
+  const keyFile = config.secrets.keyFile ?? join(config.dataDir, 'secrets.key');
+  const secrets = lazySecretBox(keyFile);
+  // Directory sources never read Parley's own data, whatever directory.localFolders lists.
+  const local = new LocalFiles({
+    folders: config.directory.localFolders,
+    privateFolders: [config.dataDir, messaging.attachments.dir, dirname(keyFile)],
+    privateFiles: [keyFile, ...(engine === 'sqlite' ? databaseFiles(url.slice('sqlite:'.length)) : [])],
+  });
   return createCore(ctx, {
     ...config.auth,
     messaging,
     calendar: { ...config.calendar, secrets },
-    directory: { secrets, connect: connectorFor },
+    directory: { secrets, connect: connectorFor, local, limits: config.directory.limits },
   });
 }
+
+/** An SQLite database file and the files SQLite keeps next to it. */
+const databaseFiles = (file: string) => [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
 
 /** This node's id in a cluster: configured, or host name and HTTP port (process id for port 0). */
 export const nodeIdOf = (config: Config) => config.cluster.nodeId ?? `${hostname()}-${config.http.port || process.pid}`;

@@ -293,26 +293,27 @@ describe('HTTP directory source', () => {
   test('a next URL on another host is refused (the secret would go with it)', async () => {
     await assert.rejects(
       drain(source({ url: `${base}/api/elsewhere`, itemsPath: 'items', paging: { kind: 'cursor', nextPath: 'next' } })),
-      /the next page is on another host \(http:\/\/crm\.example\.net\)/,
+      /the next page in the answer is on another host$/,
     );
   });
 
-  test('a 500 on one page fails the sync with the URL and the status', async () => {
+  test('a 500 on one page fails the sync with the URL and the status, never the answer', async () => {
     const err = await drain(source({ url: `${base}/api/fail?api_key=abc123`, paging: { kind: 'page', pageSize: 10 } }))
       .then(() => null)
       .catch((e: Error) => e);
     assert.ok(err instanceof Error);
-    assert.equal(
-      err.message,
-      `GET ${base}/api/fail?api_key=***&page=3&pageSize=10: HTTP 500 server error: "database unavailable"`,
-    );
+    assert.equal(err.message, `GET ${base}/api/fail?api_key=***&page=3&pageSize=10: HTTP 500 server error`);
     assert.equal((err as { status?: number }).status, 500);
   });
 
-  test('a body that is not JSON', async () => {
-    await assert.rejects(
-      source({ url: `${base}/api/html` }).test(),
-      /GET http:\/\/127\.0\.0\.1:\d+\/api\/html: the answer is not JSON \(text\/html; charset=utf-8\): "<!doctype html>/,
+  test('a body that is not JSON: the media type, never the text', async () => {
+    const err = await source({ url: `${base}/api/html` })
+      .test()
+      .catch((e: Error) => e);
+    assert.ok(err instanceof Error);
+    assert.match(
+      err.message,
+      /^GET http:\/\/127\.0\.0\.1:\d+\/api\/html: the answer is not valid JSON \(text\/html\)$/,
     );
   });
 

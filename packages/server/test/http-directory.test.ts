@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type DirectorySource, type RouteOutput } from '@parley/api';
@@ -24,6 +25,8 @@ const crm = ['Name;Firma;E-Mail;Telefon;Position', 'Anna Berger;Muster GmbH;anna
 
 describe('directory over HTTP: sources, import, reverse lookup, typeahead', () => {
   let t: TestServer;
+  /** Listed in directory.localFolders: where a system admin may point file sources. */
+  const shared = mkdtempSync(join(tmpdir(), 'parley-shared-'));
   let admin: Awaited<ReturnType<TestServer['user']>>;
   let alice: Awaited<ReturnType<TestServer['user']>>;
   const sources: Record<string, DirectorySource> = {};
@@ -38,7 +41,11 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     (await as.api.request('directory.lookup', { query: { number } })) as RouteOutput<'directory.lookup'>;
 
   before(async () => {
-    t = await startTestServer({ 'directory.maxUploadMegabytes': 1 });
+    t = await startTestServer({
+      'directory.maxUploadMegabytes': 1,
+      'directory.localFolders': [shared],
+      'outbound.allow': ['127.0.0.0/8', '::1'],
+    });
     const tenant = await t.core.tenants.create({
       domain: 'dir.test',
       country: 'DE',
@@ -59,7 +66,10 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
       });
     }
   });
-  after(() => t.stop());
+  after(async () => {
+    await t.stop();
+    rmSync(shared, { recursive: true, force: true });
+  });
 
   test('a CSV import takes the good rows, lists the bad ones by line and counts bad numbers', async () => {
     const res = await upload(sources.phonebook?.id as string, phonebook);
@@ -227,9 +237,10 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
       crmServer.close();
     }
 
-    const file = join(t.dataDir, 'lieferanten.csv');
+    const file = join(shared, 'lieferanten.csv');
     writeFileSync(file, 'Name;Telefon\nLieferant Lutz;+49 40 7654321\n');
-    const scheduled = await admin.api.request('admin.directory.sources.create', {
+    const root = await t.user('root@dir.test', { role: 'system-admin' });
+    const scheduled = await root.api.request('admin.directory.sources.create', {
       body: { name: 'lieferanten', kind: 'file', config: { path: file }, scheduleSeconds: 3600 },
     });
     await t.core.directory.syncDue();

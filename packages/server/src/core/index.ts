@@ -1,5 +1,4 @@
-import { type ConnectorFactory, DirectoryService } from '../directory/service.js';
-import type { SecretSealer } from '../platform/secrets.js';
+import { type DirectoryOptions, DirectoryService } from '../directory/service.js';
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
@@ -12,7 +11,7 @@ import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
   CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
-    directory: { secrets: SecretSealer; connect: ConnectorFactory };
+    directory: DirectoryOptions;
   };
 
 /** The core services over one context. Adapters call these; they never touch the store. */

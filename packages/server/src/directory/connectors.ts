@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { DEFAULT_MAX_BYTES } from './file/common.js';
 import { FileSource, type FileSourceConfig, parseFileSourceConfig } from './file/source.js';
 import { HttpSource } from './http/source.js';
 import { LdapSource } from './ldap/source.js';
+import { readLocalFile } from './local-files.js';
 import type { SourceRow } from './model.js';
 import type { ConnectorFactory } from './service.js';
 import type { DirectorySource } from './source.js';
@@ -19,7 +20,9 @@ export function fileSource(options: { read: () => Promise<Buffer> } & Record<str
 /**
  * The connector of a stored source, from its settings and its opened secret. A file source with
  * a `path` reads that file at each sync (it must be readable on the node running the sync);
- * without one it only takes imports.
+ * without one it only takes imports. The directory service has checked a local path (a file's
+ * `path`, an `sqlite:` URL) against `directory.localFolders` and resolved it, and capped the
+ * limits, before it asks for a connector that syncs.
  */
 export const connectorFor: ConnectorFactory = (source: SourceRow, secret: string | null): DirectorySource => {
   switch (source.kind) {
@@ -36,7 +39,7 @@ export const connectorFor: ConnectorFactory = (source: SourceRow, secret: string
         ...config,
         read: async () => {
           if (!path) throw new Error(`${source.name} has no path: import a file into it instead`);
-          return readFile(path);
+          return readLocalFile(path, config.maxBytes ?? DEFAULT_MAX_BYTES);
         },
       });
     }

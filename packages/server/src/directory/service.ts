@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../core/context.js';
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import { addressOf, type User } from '../core/users/repository.js';
 import { jsonOnce } from '../lib/json-once.js';
 import { type NumberingPlan, normalize } from '../lib/phone-number.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { type Hit, type IndexedContact, TenantIndex, words } from './index.js';
+import { checkLimits, clampLimits, type DirectoryLimits } from './limits.js';
+import { LocalAccessError, type LocalFiles, localPathOf, withLocalPath } from './local-files.js';
 import type {
   ContactNumber,
   MatchKind,
@@ -33,7 +35,19 @@ export type ConnectorFactory = (source: SourceRow, secret: string | null) => Dir
 export interface DirectoryOptions {
   secrets: SecretSealer;
   connect: ConnectorFactory;
+  /** Where local sources (a file's `path`, `sqlite:`) may read: `directory.localFolders`. */
+  local: LocalFiles;
+  /** `directory.limits`: the caps of every source's own limits. */
+  limits: DirectoryLimits;
 }
+
+/** Who changes a source: only a system administrator may point one at a local file or database. */
+export interface SourceActor {
+  role: string;
+}
+
+const LOCAL_FOR_SYSTEM_ADMINS =
+  'local files and databases on the server are for system administrators; upload the file instead (POST …/import)';
 
 /** Who is asking: what they may see depends on their role and on each source's visibility. */
 export interface Viewer {
@@ -191,6 +205,7 @@ export class DirectoryService {
       scheduleSeconds?: number | null;
       visibleTo?: Visibility | null;
     },
+    actor?: SourceActor,
   ): Promise<SourceRow> {
     if (input.name === USERS_SOURCE) throw invalid('name', `"${USERS_SOURCE}" is the source of Parley's own users`);
     if (await this.repo.source(tenantId, input.name)) throw conflict(`a directory source named ${input.name} exists`);
@@ -219,6 +234,7 @@ export class DirectoryService {
       createdAt: now,
       updatedAt: now,
     };
+    await this.checkConfig(input.kind, input.config, null, actor);
     this.connector(row, input.secret ?? null);
     await this.repo.insertSource(row);
     await this.changed(tenantId, id);
@@ -236,8 +252,10 @@ export class DirectoryService {
       scheduleSeconds?: number | null;
       visibleTo?: Visibility | null;
     },
+    actor?: SourceActor,
   ): Promise<SourceRow> {
     const s = await this.source(tenantId, idOrName);
+    if (patch.config !== undefined) await this.checkConfig(s.kind, patch.config, s.config, actor);
     const { secret, ...rest } = patch;
     const next: SourceRow = { ...s, ...rest };
     if (secret !== undefined)
@@ -261,6 +279,42 @@ export class DirectoryService {
     await this.changed(tenantId, s.id);
   }
 
+  /**
+   * Refuses settings above the server's caps, and a local path (a file's `path`, `sqlite:`) set or
+   * changed by anyone but a system administrator (`actor` absent: the CLI, run by one) or outside
+   * `directory.localFolders`.
+   */
+  private async checkConfig(
+    kind: SourceKind,
+    config: Record<string, unknown>,
+    before: Record<string, unknown> | null,
+    actor: SourceActor | undefined,
+  ): Promise<void> {
+    checkLimits(kind, config, this.options.limits);
+    const path = localPathOf(kind, config);
+    if (path === null) return;
+    const unchanged = before !== null && localPathOf(kind, before) === path;
+    if (actor && actor.role !== 'system-admin' && !unchanged) throw forbidden(LOCAL_FOR_SYSTEM_ADMINS);
+    try {
+      await this.options.local.resolve(path);
+    } catch (err) {
+      if (err instanceof LocalAccessError) throw forbidden(err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * The source as its connector runs it: limits capped by the server's, a local path checked
+   * against the configuration again (it may have changed since the source was stored) and
+   * resolved to the real file.
+   */
+  private async runnable(s: SourceRow): Promise<SourceRow> {
+    const config = clampLimits(s.kind, s.config, this.options.limits);
+    const path = localPathOf(s.kind, s.config);
+    if (path === null) return { ...s, config };
+    return { ...s, config: withLocalPath(s.kind, config, await this.options.local.resolve(path)) };
+  }
+
   /** The connector of a source; bad settings are PARLEY_ERR_VALIDATION (they never reach the store). */
   private connector(s: SourceRow, secret: string | null): DirectorySource {
     try {
@@ -278,7 +332,7 @@ export class DirectoryService {
   async test(tenantId: string, idOrName: string): Promise<void> {
     const s = await this.source(tenantId, idOrName);
     try {
-      await this.connector(s, this.secretOf(s)).test(AbortSignal.timeout(30_000));
+      await this.connector(await this.runnable(s), this.secretOf(s)).test(AbortSignal.timeout(30_000));
     } catch (err) {
       throw invalid('source', (err as Error).message);
     }
@@ -328,12 +382,13 @@ export class DirectoryService {
     let invalidCount = 0;
     let upserted = 0;
     let lastProgressWrite = 0;
-    const connector = options.contacts ?? this.connector(s, this.secretOf(s));
+    const { maxContacts } = this.options.limits;
     // Stored numbers read with another numbering plan: only a full sync reads them all again.
     const numbering = planKey(plan);
     const cursor = options.full || options.contacts || s.numbering !== numbering ? null : s.cursor;
     const controller = new AbortController();
     try {
+      const connector = options.contacts ?? this.connector(await this.runnable(s), this.secretOf(s));
       const gen = connector.sync({
         cursor,
         signal: controller.signal,
@@ -351,6 +406,10 @@ export class DirectoryService {
       });
       let step = await gen.next();
       while (!step.done) {
+        if (upserted + step.value.length > maxContacts) {
+          await gen.return({ full: false, cursor: null });
+          throw new Error(`the source delivers more than ${maxContacts} contacts (directory.limits.maxContacts)`);
+        }
         const stored = step.value.map((c) => {
           const { contact, invalid } = normalizeContact(c, plan);
           for (const i of invalid) {
@@ -619,13 +678,17 @@ export class DirectoryService {
   private liveSources(tenantId: string): Promise<LiveSource[]> {
     let sources = this.live.get(tenantId);
     if (!sources) {
-      sources = this.repo
-        .sources(tenantId)
-        .then((rows) =>
-          rows
-            .map((s) => ({ s, connector: this.connector(s, this.secretOf(s)) }))
-            .filter(({ connector }) => typeof connector.lookup === 'function'),
-        );
+      sources = this.repo.sources(tenantId).then((rows) =>
+        rows
+          .map((s) => ({
+            s,
+            connector: this.connector(
+              { ...s, config: clampLimits(s.kind, s.config, this.options.limits) },
+              this.secretOf(s),
+            ),
+          }))
+          .filter(({ connector }) => typeof connector.lookup === 'function'),
+      );
       this.live.set(tenantId, sources);
       sources.catch(() => this.live.delete(tenantId));
     }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import type { SourceContact, SyncOutcome } from '../../src/directory/source.js';
+import { connect, parseTarget } from '../../src/directory/sql/engines.js';
 import { laterCursor, SqlSource, type SqlSourceConfigInput } from '../../src/directory/sql/source.js';
 import { bindSince, findPlaceholders, probeStatement, syncStatement } from '../../src/directory/sql/statement.js';
 import { directorySourceContract } from '../contract/directory-source.contract.js';
@@ -31,6 +32,29 @@ async function drain(source: SqlSource, cursor: string | null = null, signal = n
     step = await gen.next();
   }
   return { contacts, batches, progress, outcome: step.value as SyncOutcome };
+}
+
+/**
+ * The engine's own session, without SqlSource's wait around each step: the database itself must
+ * stop the statement at the time limit.
+ */
+async function stoppedByTheEngine(url: string, password: string | null, sql: string) {
+  const started = Date.now();
+  const session = await connect(parseTarget(url), password, 1000);
+  try {
+    const error = await session
+      .query({ text: sql, params: [] }, 10)
+      .then((rows) => rows.next())
+      .then(
+        () => null,
+        (err: Error) => err,
+      );
+    assert.ok(error, 'the query was not stopped');
+    assert.match(error.message, /^the query took longer than 1 s and was stopped/);
+    assert.ok(Date.now() - started < 15_000, `stopped after ${Date.now() - started} ms`);
+  } finally {
+    session.destroy();
+  }
 }
 
 /** What each engine provides to the shared cases. */
@@ -282,6 +306,23 @@ if (!pgSkipped) {
       writingQuery: `select id, firstname, lastname, company, email, phone, mobile, nextval('${schema}.seq') as updated_at from ${table}`,
     }));
 
+    test('PostgreSQL: the server stops a query at the time limit (statement_timeout)', async () => {
+      await stoppedByTheEngine(postgresUrl, null, 'select pg_sleep(30) as id');
+    });
+
+    test('PostgreSQL: a data error keeps its SQLSTATE, not the value', async () => {
+      const err = await new SqlSource({
+        url: postgresUrl,
+        query: "select 'secret-value-42'::integer as id",
+        mapping: { id: 'id' },
+      })
+        .test()
+        .catch((e: Error) => e);
+      assert.ok(err instanceof Error);
+      assert.match(err.message, /the query failed \(SQLSTATE 22P02\)/);
+      assert.doesNotMatch(err.message, /secret-value/);
+    });
+
     test('PostgreSQL: connection refused and an unknown database are clear', async () => {
       const url = new URL(postgresUrl);
       url.port = '1';
@@ -351,6 +392,22 @@ if (!mariaSkipped) {
       },
       slowQuery: `select c.*, sleep(3) as x from ${table} c limit 1`,
     }));
+
+    test('MariaDB: the server stops a query at the time limit (max_statement_time)', async () => {
+      await stoppedByTheEngine(`mysql://root@${mariaHost}:3306/test`, null, 'select sleep(30) as id');
+    });
+
+    test("MariaDB: an error about the data keeps its code, not the server's text", async () => {
+      const err = await new SqlSource({
+        url: `mysql://root@${mariaHost}:3306/test`,
+        query: "select (select 'secret-value-42' union select 'b') as id",
+        mapping: { id: 'id' },
+      })
+        .test()
+        .catch((e: Error) => e);
+      assert.ok(err instanceof Error);
+      assert.equal(err.message, 'the query failed (ER_SUBQUERY_NO_1_ROW, errno 1242)');
+    });
 
     test('MariaDB: a wrong password fails with a clear message', async () => {
       const source = new SqlSource(
@@ -428,6 +485,18 @@ describe('SQL directory source: SQLite', () => {
     writingQuery:
       "insert into crm_contacts (id, firstname, updated_at) values (99999, 'x', 0) returning id, firstname, lastname, company, email, phone, mobile, updated_at",
   }));
+
+  test('SQLite: a query that runs forever is stopped at the time limit', async () => {
+    const started = Date.now();
+    const forever = new SqlSource({
+      url: `sqlite:${file}`,
+      query: 'with recursive r(n) as (select 1 union all select n + 1 from r) select n as id from r where n < 0',
+      mapping: { id: 'id' },
+      timeoutMs: 1000,
+    });
+    await assert.rejects(drain(forever), /^SqlSourceError: the query took longer than 1 s and was stopped/);
+    assert.ok(Date.now() - started < 15_000, `stopped after ${Date.now() - started} ms`);
+  });
 
   test('SQLite: a missing file is clear', async () => {
     await assert.rejects(

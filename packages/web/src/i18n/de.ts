@@ -338,7 +338,7 @@ export const de: Messages = {
   'source.json': 'Alle Einstellungen (JSON)',
   'source.jsonHint': 'Die Felder oben bearbeiten dieselben Einstellungen.',
   'source.jsonInvalid': 'Kein gültiges JSON: {message}',
-  'source.field.path': 'Dateipfad auf dem Server (leer: Dateien importieren)',
+  'source.field.path': 'Dateipfad auf dem Server (nur Systemadministratoren; leer: Dateien importieren)',
   'source.field.format': 'Format',
   'source.field.delimiter': 'CSV-Trennzeichen',
   'source.field.encoding': 'Zeichenkodierung',

@@ -335,7 +335,7 @@ export const en = {
   'source.json': 'All settings (JSON)',
   'source.jsonHint': 'The fields above edit the same settings.',
   'source.jsonInvalid': 'Not valid JSON: {message}',
-  'source.field.path': 'File path on the server (empty: import files)',
+  'source.field.path': 'File path on the server (system administrators only; empty: import files)',
   'source.field.format': 'Format',
   'source.field.delimiter': 'CSV delimiter',
   'source.field.encoding': 'Encoding',

@@ -13,7 +13,8 @@
  * - Bad rows are skipped and reported with the physical line (1-based) where they start:
  *   `quote not closed`, `text after closing quote`, `line longer than 64 KiB`,
  *   `record longer than 64 KiB (is a quote not closed?)`, `N fields, the header has M`,
- *   `no name, company or number`, `duplicate id "X" (line N)`, `duplicate of line N`.
+ *   `no name, company or number`, `duplicate id (line N)`, `duplicate of line N`. No reason quotes
+ *   the file's content.
  *   After a malformed record (the first four) parsing resumes at the physical line after the one
  *   where it started, so an unclosed quote costs one row, not the rest of the file.
  *   (64 KiB is counted in characters of the decoded text.)
@@ -289,12 +290,9 @@ function planColumns(headers: string[], options: CsvOptions): ColumnPlan {
 
   const useful: CsvField[] = ['name', 'givenName', 'surname', 'company', ...NUMBER_FIELDS];
   if (pairs.length === 0 && !useful.some((f) => fields.has(f))) {
-    const shown = headers
-      .slice(0, 8)
-      .map((h) => `"${h}"`)
-      .join(', ');
+    // The header's text is not quoted: the file may be anything but a phone book.
     throw new Error(
-      `no name, company or phone column recognized in the CSV header (${shown}${headers.length > 8 ? ', …' : ''}); ` +
+      `no name, company or phone column recognized in the CSV header (${headers.length} ${headers.length === 1 ? 'column' : 'columns'}); ` +
         'check the delimiter and encoding, or set the column mapping',
     );
   }
@@ -624,7 +622,7 @@ export function parseCsv(input: Uint8Array | string, options: CsvOptions = {}): 
       if (dup !== undefined) {
         errors.push({
           line,
-          reason: id !== null ? `duplicate id "${externalId}" (line ${dup})` : `duplicate of line ${dup}`,
+          reason: id !== null ? `duplicate id (line ${dup})` : `duplicate of line ${dup}`,
         });
         return true;
       }

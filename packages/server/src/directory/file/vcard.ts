@@ -272,7 +272,7 @@ export function parseVcard(input: Uint8Array | string, options: VcardOptions = {
     const externalId = uid ?? contentId(contact);
     const dup = seen.get(externalId);
     if (dup !== undefined) {
-      errors.push({ line: c.line, reason: uid ? `duplicate UID "${uid}" (line ${dup})` : `duplicate of line ${dup}` });
+      errors.push({ line: c.line, reason: uid ? `duplicate UID (line ${dup})` : `duplicate of line ${dup}` });
       return;
     }
     seen.set(externalId, c.line);

@@ -274,11 +274,11 @@ export class HttpSource implements DirectorySource {
     try {
       next = new URL(value, current);
     } catch {
-      throw new HttpSourceError(`${redact(current)}: the next page "${value}" is no URL`);
+      throw new HttpSourceError(`${redact(current)}: the next page in the answer is no URL`);
     }
     if (next.origin !== new URL(current).origin) {
       // The secret header goes with every request: never to another host.
-      throw new HttpSourceError(`${redact(current)}: the next page is on another host (${next.origin})`);
+      throw new HttpSourceError(`${redact(current)}: the next page in the answer is on another host`);
     }
     return next.href;
   }
@@ -344,26 +344,26 @@ export class HttpSource implements DirectorySource {
             : res.status === 404
               ? 'not found (check the URL)'
               : res.status === 429
-                ? `too many requests${res.headers.get('retry-after') ? ` (retry after ${res.headers.get('retry-after')} s)` : ''}`
+                ? `too many requests${retryAfter(res.headers.get('retry-after'))}`
                 : res.status >= 500
                   ? 'server error'
                   : 'unexpected status';
-      throw new HttpSourceError(`${shown}: HTTP ${res.status} ${hint}${excerpt(res.body)}`, res.status);
+      // The answer's body is not quoted: a message never carries what a source answered.
+      throw new HttpSourceError(`${shown}: HTTP ${res.status} ${hint}`, res.status);
     }
     try {
       return JSON.parse(res.body) as unknown;
     } catch {
-      const type = res.headers.get('content-type');
-      throw new HttpSourceError(`${shown}: the answer is not JSON${type ? ` (${type})` : ''}${excerpt(res.body)}`);
+      // JSON.parse's own message quotes the text around the error: only the media type is named.
+      const type = /^[\w.+-]+\/[\w.+-]+/.exec(res.headers.get('content-type') ?? '')?.[0];
+      throw new HttpSourceError(`${shown}: the answer is not valid JSON${type ? ` (${type})` : ''}`);
     }
   }
 }
 
-/** `: "…"`, the start of a body for an error message. */
-function excerpt(body: string): string {
-  const t = body.replace(/\s+/g, ' ').trim();
-  if (!t) return '';
-  return `: "${t.length > 120 ? `${t.slice(0, 120)}…` : t}"`;
+/** ` (retry after N s)` when the header is a number of seconds. */
+function retryAfter(header: string | null): string {
+  return header !== null && /^\d{1,6}$/.test(header.trim()) ? ` (retry after ${header.trim()} s)` : '';
 }
 
 function toContact(item: unknown, mapping: HttpSourceConfig['mapping']): SourceContact | null {

@@ -1,6 +1,11 @@
 // One read-only session per sync on PostgreSQL, MariaDB/MySQL or SQLite: the rows come through a
 // server-side cursor (PostgreSQL DECLARE/FETCH), a paused result stream (mysql2) or a statement
-// iterator (better-sqlite3), a batch at a time, every value as text.
+// iterator (better-sqlite3, in a process of its own), a batch at a time, every value as text.
+// Each engine enforces the time limit itself: PostgreSQL's statement_timeout, MariaDB's
+// max_statement_time (MySQL's max_execution_time), and for SQLite the caller's limit kills the
+// reader process.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Dialect, Statement } from './statement.js';
 
 export class SqlSourceError extends Error {
@@ -40,6 +45,13 @@ export interface SqlSession {
   /** Drops the connection at once (abort, timeout, a reader that stopped early). */
   destroy(): void;
 }
+
+/** A time limit as people write it: `2 s`, `1.5 s`, `500 ms`. */
+export const duration = (ms: number) => (ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`);
+
+/** The error of a query stopped at its time limit, whichever engine or wait noticed it. */
+export const tookTooLong = (timeoutMs: number) =>
+  new SqlSourceError(`the query took longer than ${duration(timeoutMs)} and was stopped (timeoutMs)`);
 
 const ENGINE_NAMES = { postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL', sqlite: 'SQLite' } as const;
 
@@ -229,7 +241,7 @@ function postgresError(
     case '42601':
       return new SqlSourceError(`the query has a syntax error: ${e.message}${near(statement, e.position)}`);
     case '57014':
-      return new SqlSourceError(`the query took longer than ${timeoutMs} ms and was cancelled`);
+      return tookTooLong(timeoutMs);
     case '25006':
       return new SqlSourceError(`the query tries to write; a directory source only reads (${e.message})`);
   }
@@ -240,7 +252,14 @@ function postgresError(
     return new SqlSourceError(`${where} asks for a password and none is set`);
   }
   if (connecting) return new SqlSourceError(`cannot connect to ${where}: ${e.message}`);
-  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return new SqlSourceError(`the query failed: ${e.message}`);
+  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
+    // Class 42 (syntax error or access rule violation) speaks of the query's own names; the
+    // others (22 data exception: `invalid input syntax for type integer: "…"`, P0001 raise) may
+    // quote a value: only their SQLSTATE is passed on.
+    return new SqlSourceError(
+      e.code.startsWith('42') ? `the query failed: ${e.message}` : `the query failed (SQLSTATE ${e.code})`,
+    );
+  }
   return new SqlSourceError(`${where}: ${e.message}`);
 }
 
@@ -301,6 +320,12 @@ async function connectMysql(target: NetTarget, password: string | null, timeoutM
   try {
     // TIMESTAMP columns in UTC, so cursors compare the same on every connection.
     await run("set time_zone = '+00:00'");
+    // The server stops the query at the time limit (MariaDB in seconds; MySQL, which has no
+    // max_statement_time, in milliseconds and for SELECTs). It covers the whole statement, which
+    // streams every row: the limit is the time of the whole read.
+    await run(`set session max_statement_time = ${timeoutMs / 1000}`).catch(() =>
+      run(`set session max_execution_time = ${Math.ceil(timeoutMs)}`),
+    );
     await run('start transaction read only');
   } catch (err) {
     destroy();
@@ -373,9 +398,31 @@ function networkError(code: string | undefined, target: NetTarget): SqlSourceErr
   }
 }
 
+/**
+ * MariaDB/MySQL errors whose message is about the query itself (its syntax, tables, columns,
+ * functions, privileges), passed on; any other message might quote a value and is not.
+ */
+const MYSQL_QUERY_ERRORS = new Set([
+  'ER_NO_SUCH_TABLE',
+  'ER_BAD_FIELD_ERROR',
+  'ER_BAD_TABLE_ERROR',
+  'ER_NON_UNIQ_ERROR',
+  'ER_SP_DOES_NOT_EXIST',
+  'ER_FUNC_INEXISTENT_NAME_COLLISION',
+  'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_COLUMNACCESS_DENIED_ERROR',
+  'ER_PROCACCESS_DENIED_ERROR',
+  'ER_WRONG_FIELD_WITH_GROUP',
+  'ER_WRONG_GROUP_FIELD',
+  'ER_FIELD_SPECIFIED_TWICE',
+  'ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT',
+]);
+
 function mysqlError(err: unknown, target: NetTarget, timeoutMs: number): SqlSourceError {
   if (err instanceof SqlSourceError) return err;
-  const e = err as Error & { code?: string; sqlMessage?: string };
+  const e = err as Error & { code?: string; errno?: number; sqlMessage?: string };
+  // MariaDB's max_statement_time (1969), MySQL's max_execution_time (3024).
+  if (e.errno === 1969 || e.errno === 3024) return tookTooLong(timeoutMs);
   const where = target.label;
   const message = e.sqlMessage ?? e.message;
   if (e.code === 'ETIMEDOUT') return new SqlSourceError(`cannot connect to ${where}: no answer within ${timeoutMs} ms`);
@@ -398,85 +445,115 @@ function mysqlError(err: unknown, target: NetTarget, timeoutMs: number): SqlSour
     case 'PROTOCOL_CONNECTION_LOST':
       return new SqlSourceError(`${where} closed the connection`);
   }
-  if (e.code?.startsWith('ER_')) return new SqlSourceError(`the query failed: ${message}`);
+  if (e.code !== undefined && MYSQL_QUERY_ERRORS.has(e.code)) return new SqlSourceError(`the query failed: ${message}`);
+  if (e.code?.startsWith('ER_') || e.errno !== undefined) {
+    return new SqlSourceError(
+      `the query failed (${e.code ?? 'error'}${e.errno !== undefined ? `, errno ${e.errno}` : ''})`,
+    );
+  }
   return new SqlSourceError(`${where}: ${message}`);
 }
 
 // SQLite --------------------------------------------------------------------------------------------
 
+/** How much memory the SQLite reader process may use (rows beyond stop it, not the server). */
+const SQLITE_READER_HEAP_MB = 256;
+const SQLITE_READER = fileURLToPath(new URL('./sqlite-reader.mjs', import.meta.url));
+
+type SqliteAnswer =
+  | { type: 'columns'; columns: string[] }
+  | { type: 'rows'; rows: SqlRow[] }
+  | { type: 'error'; code: string | null; message: string };
+
+/**
+ * An SQLite session in a process of its own (`sqlite-reader.mjs`): the query never blocks the
+ * server's event loop, and `destroy()` (the caller's time limit, an abort) kills it wherever
+ * SQLite is, which neither better-sqlite3 nor a worker thread can.
+ */
 async function connectSqlite(
   target: Extract<SqlTarget, { dialect: 'sqlite' }>,
   timeoutMs: number,
 ): Promise<SqlSession> {
-  const { default: Database } = await import('better-sqlite3');
-  let db: import('better-sqlite3').Database;
-  try {
-    // Read-only at the connection: the query cannot change the file whatever it says.
-    db = new Database(target.path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
-    // A file that is no database fails here rather than at the query.
-    db.pragma('schema_version');
-  } catch (err) {
-    throw sqliteError(err, target);
-  }
-  let iterator: IterableIterator<unknown[]> | null = null;
-  const shut = () => {
-    iterator?.return?.();
-    iterator = null;
-    if (db.open) db.close();
+  const child = fork(SQLITE_READER, [], {
+    execArgv: [`--max-old-space-size=${SQLITE_READER_HEAP_MB}`],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  let waiting: { resolve: (a: SqliteAnswer) => void; reject: (e: Error) => void } | null = null;
+  /** Set once the reader is gone: stopped here, or died on its own (out of memory). */
+  let gone: Error | null = null;
+  child.on('message', (m: SqliteAnswer) => {
+    const w = waiting;
+    waiting = null;
+    w?.resolve(m);
+  });
+  child.on('error', () => undefined);
+  child.on('exit', (code, signal) => {
+    gone ??= new SqlSourceError(
+      `the SQLite reader ended (${signal ?? `exit code ${code}`}); do the rows need more than ${SQLITE_READER_HEAP_MB} MB?`,
+    );
+    waiting?.reject(gone);
+    waiting = null;
+  });
+  const ask = (message: object) =>
+    new Promise<SqliteAnswer>((resolve, reject) => {
+      if (gone) return reject(gone);
+      waiting = { resolve, reject };
+      child.send(message);
+    });
+  const destroy = () => {
+    gone ??= new SqlSourceError('the SQLite query was stopped');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
+  let columns: string[] = [];
   return {
     async query(statement, batchSize) {
-      let columns: string[];
-      try {
-        const stmt = db.prepare(statement.text);
-        if (!stmt.reader) throw new SqlSourceError('the query returns no rows; a directory source needs a SELECT');
-        stmt.raw(true).safeIntegers(true);
-        columns = stmt.columns().map((c) => c.name);
-        // Integer-looking cursors bind as numbers, so they compare with INTEGER columns of any affinity.
-        const params = statement.params.map((p) => (p !== null && /^-?\d{1,15}$/.test(p) ? Number(p) : p));
-        iterator = stmt.iterate(...params) as IterableIterator<unknown[]>;
-      } catch (err) {
-        throw sqliteError(err, target);
-      }
+      const answer = await ask({
+        type: 'open',
+        path: target.path,
+        sql: statement.text,
+        params: statement.params,
+        busyTimeoutMs: timeoutMs,
+      });
+      if (answer.type === 'error') throw sqliteError(answer, target);
+      if (answer.type === 'columns') columns = answer.columns;
       return {
         columns,
         async next() {
-          const batch: SqlRow[] = [];
-          try {
-            while (iterator && batch.length < batchSize) {
-              const step = iterator.next();
-              if (step.done) {
-                iterator = null;
-                break;
-              }
-              batch.push(step.value.map(text));
-            }
-          } catch (err) {
-            throw sqliteError(err, target);
-          }
-          return batch;
+          const rows = await ask({ type: 'next', size: batchSize });
+          if (rows.type === 'error') throw sqliteError(rows, target);
+          return rows.type === 'rows' ? rows.rows : [];
         },
       };
     },
     async close() {
-      shut();
+      destroy();
     },
-    destroy: shut,
+    destroy,
   };
 }
 
-function sqliteError(err: unknown, target: Extract<SqlTarget, { dialect: 'sqlite' }>): SqlSourceError {
-  if (err instanceof SqlSourceError) return err;
-  const e = err as Error & { code?: string };
+function sqliteError(
+  e: { code: string | null; message: string },
+  target: Extract<SqlTarget, { dialect: 'sqlite' }>,
+): SqlSourceError {
+  if (e.code === 'PARLEY_NOT_A_READER') {
+    return new SqlSourceError('the query returns no rows; a directory source needs a SELECT');
+  }
   if (e.code === 'SQLITE_CANTOPEN' || /does not exist/.test(e.message)) {
-    return new SqlSourceError(`cannot open SQLite database ${target.path}: ${e.message}`);
+    return new SqlSourceError(`cannot open SQLite database ${target.path}`);
   }
   if (e.code === 'SQLITE_NOTADB') return new SqlSourceError(`${target.path} is not an SQLite database`);
   if (e.code === 'SQLITE_READONLY') {
-    return new SqlSourceError(`the query tries to write; a directory source only reads (${e.message})`);
+    return new SqlSourceError('the query tries to write; a directory source only reads (the database is read-only)');
   }
+  // Messages about the query itself (its syntax, its tables, columns and functions); SQLite's
+  // other messages are not passed on, in case one quotes a value.
   if (/syntax error|incomplete input|unrecognized token/.test(e.message)) {
     return new SqlSourceError(`the query has a syntax error: ${e.message}`);
   }
-  return new SqlSourceError(`the query failed: ${e.message}`);
+  if (/^(no such (table|column|function)|ambiguous column name|wrong number of arguments)/.test(e.message)) {
+    return new SqlSourceError(`the query failed: ${e.message}`);
+  }
+  return new SqlSourceError(`the query failed (${e.code ?? 'SQLite error'})`);
 }

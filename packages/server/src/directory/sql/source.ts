@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
-import { connect, parseTarget, type SqlRow, type SqlSession, SqlSourceError, type SqlTarget } from './engines.js';
+import {
+  connect,
+  duration,
+  parseTarget,
+  type SqlRow,
+  type SqlSession,
+  SqlSourceError,
+  type SqlTarget,
+  tookTooLong,
+} from './engines.js';
 import { findPlaceholders, probeStatement, syncStatement, trimQuery } from './statement.js';
 
 export { SqlSourceError } from './engines.js';
@@ -48,7 +57,9 @@ export const SqlSourceConfigSchema = z.strictObject({
     .min(100)
     .max(3_600_000)
     .default(30_000)
-    .describe('The longest wait for the connection and for each batch of rows'),
+    .describe(
+      'The longest wait for the connection and for each batch of rows (MariaDB/MySQL: for the whole query); at most directory.limits.maxTimeoutSeconds',
+    ),
   incremental: z
     .strictObject({
       column: column.describe('A result column that grows with every change (updated_at, a row version)'),
@@ -170,14 +181,26 @@ export class SqlSource implements DirectorySource {
       if (gaveUp) s.destroy();
       return s;
     });
-    return race(pending, signal, this.config.timeoutMs, `cannot connect to ${this.target.label}`, () => {
+    const late = () =>
+      new SqlSourceError(`cannot connect to ${this.target.label}: no answer within ${duration(this.config.timeoutMs)}`);
+    return race(pending, signal, this.config.timeoutMs, late, () => {
       gaveUp = true;
     });
   }
 
-  /** Waits for one step of the session, dropping the connection on abort or after timeoutMs. */
+  /**
+   * Waits for one step of the session, dropping the connection on abort or after timeoutMs (the
+   * engines stop their statements at the same limit; SQLite's reader process is killed here).
+   */
   private guard<T>(work: Promise<T>, session: SqlSession, signal: AbortSignal | undefined): Promise<T> {
-    return race(work, signal, this.config.timeoutMs, `${this.target.label}`, () => session.destroy());
+    const { timeoutMs } = this.config;
+    return race(
+      work,
+      signal,
+      timeoutMs,
+      () => tookTooLong(timeoutMs),
+      () => session.destroy(),
+    );
   }
 
   /** Finds the mapped columns in the result; one error names every one that is missing. */
@@ -276,7 +299,7 @@ function race<T>(
   work: Promise<T>,
   signal: AbortSignal | undefined,
   timeoutMs: number,
-  what: string,
+  late: () => Error,
   cancel: () => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -297,7 +320,7 @@ function race<T>(
       () =>
         settle(() => {
           cancel();
-          reject(new SqlSourceError(`${what}: no answer within ${timeoutMs} ms`));
+          reject(late());
         }),
       timeoutMs,
     );

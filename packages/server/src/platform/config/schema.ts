@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 
@@ -183,6 +184,49 @@ export const ConfigSchema = z
           .max(1024)
           .default(50)
           .describe('Largest CSV or vCard file an import through the API accepts (413 beyond)'),
+        localFolders: z
+          .array(z.string().refine((p) => isAbsolute(p), 'must be an absolute folder path'))
+          .default([])
+          .describe(
+            "Folders on the server in which a system administrator may point a `file` source's `path` or an `sql` source's `sqlite:` URL (symbolic links resolved); never the data folder, the attachments folder, the secrets key's folder or the database, nor /proc, /sys, /dev. Empty: no local files or databases. Tenant administrators upload files instead",
+          ),
+        limits: z
+          .strictObject({
+            maxTimeoutSeconds: z
+              .number()
+              .int()
+              .min(1)
+              .max(3600)
+              .default(120)
+              .describe('Highest `timeoutMs` of a directory source (SQL query step, HTTP request, LDAP request)'),
+            maxResponseBytes: z
+              .number()
+              .int()
+              .min(1024)
+              .max(1024 * 1024 * 1024)
+              .default(20 * 1024 * 1024)
+              .describe('Highest `maxBytes` of an HTTP source: the largest answer (page) it reads'),
+            maxFileBytes: z
+              .number()
+              .int()
+              .min(1024)
+              .max(1024 * 1024 * 1024)
+              .default(50 * 1024 * 1024)
+              .describe('Highest `maxBytes` of a file source: the largest file it reads from its path'),
+            maxContacts: z
+              .number()
+              .int()
+              .min(1)
+              .max(100_000_000)
+              .default(1_000_000)
+              .describe(
+                'Most contacts one sync of a source may deliver; a sync beyond fails and keeps the last good contacts',
+              ),
+          })
+          .prefault({})
+          .describe(
+            "Server-wide caps of every directory source's own limits: a source set above one is refused, and a lowered cap applies to stored sources at their next sync",
+          ),
       })
       .prefault({}),
     outbound: z

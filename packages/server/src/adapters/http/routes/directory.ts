@@ -52,11 +52,11 @@ export const directoryHandlers = (
       sources: (await d.sources(principal.user.tenantId)).map(sourceView),
     }),
     'admin.directory.sources.create': async ({ principal, body }) =>
-      sourceView(await d.createSource(principal.user.tenantId, body)),
+      sourceView(await d.createSource(principal.user.tenantId, body, principal.user)),
     'admin.directory.sources.get': async ({ principal, params }) =>
       sourceView(await d.source(principal.user.tenantId, params.id)),
     'admin.directory.sources.update': async ({ principal, params, body }) =>
-      sourceView(await d.updateSource(principal.user.tenantId, params.id, body)),
+      sourceView(await d.updateSource(principal.user.tenantId, params.id, body, principal.user)),
     'admin.directory.sources.delete': async ({ principal, params }) => {
       await d.deleteSource(principal.user.tenantId, params.id);
     },
