@@ -46,6 +46,17 @@ function checkGrant(actor: Actor | undefined, role: Role | undefined) {
   }
 }
 
+/**
+ * Refuses a change to a system administrator unless a system administrator makes it: a tenant
+ * admin manages their tenant's users, never the server's administrators (CLI: no actor, allowed).
+ * `what` completes "only a system administrator can …".
+ */
+export function checkActorOver(actor: Actor | undefined, target: User, what: string) {
+  if (target.role === 'system-admin' && actor && actor.role !== 'system-admin') {
+    throw forbidden(`only a system administrator can ${what}`);
+  }
+}
+
 /** Users of a tenant and their credentials. */
 export class UserService {
   constructor(
@@ -68,7 +79,7 @@ export class UserService {
     });
     const generated = input.password === undefined ? generatePassword() : undefined;
     const password = input.password ?? (generated as string);
-    const credentials = await deriveCredentials(checked.local, checked.domain, password, this.params);
+    const credentials = await deriveCredentials(password, this.params);
     const now = this.ctx.clock.now();
     const user: User = {
       id: randomUUID(),
@@ -118,9 +129,7 @@ export class UserService {
   ): Promise<User> {
     checkGrant(actor, patch.role);
     const current = await this.get(tenantId, userId);
-    if (current.role === 'system-admin' && actor && actor.role !== 'system-admin') {
-      throw forbidden('only a system administrator can change a system administrator');
-    }
+    checkActorOver(actor, current, 'change a system administrator');
     if (actor?.userId === userId && (patch.disabled || (patch.role && patch.role !== current.role))) {
       throw forbidden('you cannot disable yourself or change your own role');
     }
@@ -140,9 +149,7 @@ export class UserService {
 
   async remove(tenantId: string, userId: string, actor?: Actor): Promise<void> {
     const current = await this.get(tenantId, userId);
-    if (current.role === 'system-admin' && actor && actor.role !== 'system-admin') {
-      throw forbidden('only a system administrator can remove a system administrator');
-    }
+    checkActorOver(actor, current, 'remove a system administrator');
     if (actor?.userId === userId) throw forbidden('you cannot remove yourself');
     const revoked = await this.ctx.store.transaction(async (r) => {
       const ids = await r.sessions.revoke(tenantId, userId, this.ctx.clock.now());
@@ -165,16 +172,9 @@ export class UserService {
     options: { keepSessionId?: string; actor?: Actor } = {},
   ): Promise<string | undefined> {
     const user = await this.get(tenantId, userId);
-    if (user.role === 'system-admin' && options.actor && options.actor.role !== 'system-admin') {
-      throw forbidden("only a system administrator can set a system administrator's password");
-    }
+    checkActorOver(options.actor, user, "set a system administrator's password");
     const generated = password === undefined ? generatePassword() : undefined;
-    const credentials = await deriveCredentials(
-      user.local,
-      user.domain,
-      password ?? (generated as string),
-      this.params,
-    );
+    const credentials = await deriveCredentials(password ?? (generated as string), this.params);
     const now = this.ctx.clock.now();
     const revoked = await this.ctx.store.transaction(async (r) => {
       await r.credentials.set(tenantId, userId, credentials, now);
