@@ -152,6 +152,24 @@ describe('login, /me, logout and sessions', () => {
     assert.ok(await login(t, 'fay@auth.test', 'brand-new-secret'));
   });
 
+  test('SCRAM keys take auth.scramIterations (10,000); a user keeps a stored count until the password changes', async () => {
+    const hal = await t.user('hal@auth.test');
+    const repo = t.core.ctx.store.repos.credentials;
+    const current = await repo.get(hal.tenantId, hal.userId);
+    assert.equal(current?.scram.iterations, 10_000);
+    // A user from before the change of the default: their count stays as stored.
+    if (current)
+      await repo.set(hal.tenantId, hal.userId, { ...current, scram: { ...current.scram, iterations: 4096 } }, 0);
+    await login(t, 'hal@auth.test', hal.password);
+    assert.equal((await repo.get(hal.tenantId, hal.userId))?.scram.iterations, 4096);
+    const changed = await call(t.url, 'PUT', '/api/v1/me/password', {
+      token: hal.token,
+      body: { current: hal.password, password: 'hals-new-password' },
+    });
+    assert.equal(changed.status, 204);
+    assert.equal((await repo.get(hal.tenantId, hal.userId))?.scram.iterations, 10_000);
+  });
+
   test('PATCH /me changes the display name', async () => {
     const gil = await t.user('gil@auth.test');
     const updated = await gil.api.request('me.update', { body: { displayName: '  Gil Green ' } });
