@@ -117,7 +117,13 @@ export class AuthService {
     const source = clientAddress === null ? '-' : addressKey(clientAddress);
     const ok = await this.hashing.run(source, rank, () => verifyPassword(password, stored));
     if (!ok || !user || !credentials || user.disabledAt !== null) {
-      await this.throttle.failed(address, clientAddress);
+      const locked = await this.throttle.failed(address, clientAddress);
+      if (locked.length > 0) {
+        this.ctx.log.warn(
+          { account: address, source: clientAddress, budgets: locked },
+          'login throttled: too many failures',
+        );
+      }
       throw new ParleyError('PARLEY_ERR_INVALID_CREDENTIALS');
     }
     await this.throttle.succeeded(address, clientAddress);

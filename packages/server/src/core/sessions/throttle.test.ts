@@ -36,7 +36,7 @@ test('an account and address pair locks after maxFailures with exponential backo
   await th.failed('a@x', '10.0.0.1');
   await th.failed('a@x', '10.0.0.1');
   assert.equal(await wait(th, 'a@x', '10.0.0.1'), 0, 'below the limit');
-  await th.failed('a@x', '10.0.0.1');
+  assert.deepEqual(await th.failed('a@x', '10.0.0.1'), ['pair'], 'this failure locked the pair (worth a log line)');
   assert.equal(await wait(th, 'a@x', '10.0.0.1'), 2);
   clock.t += 2000;
   assert.equal(await wait(th, 'a@x', '10.0.0.1'), 0, 'lock-out over');

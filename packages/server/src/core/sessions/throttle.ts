@@ -105,14 +105,18 @@ export class LoginThrottle {
     return { retryAfter: Math.max(...waits), rank: isTrusted ? -1 : (this.fresh(address)?.failures ?? 0) };
   }
 
-  /** Records a wrong secret for `account` from `source` on every budget. */
-  async failed(account: string, source: string | null): Promise<void> {
+  /**
+   * Records a wrong secret for `account` from `source` on every budget. Returns the budgets this
+   * failure locked (`pair`, `address`, `account`): worth a log line, at most one per lock-out.
+   */
+  async failed(account: string, source: string | null): Promise<string[]> {
     const k = this.keys(account, source);
-    await Promise.all([
+    const locked = await Promise.all([
       this.fail(k.pair, this.options.maxFailures),
-      k.address === null ? undefined : this.fail(k.address, this.options.maxFailuresPerAddress),
-      this.options.maxFailuresPerAccount > 0 ? this.fail(k.account, this.options.maxFailuresPerAccount) : undefined,
+      k.address === null ? false : this.fail(k.address, this.options.maxFailuresPerAddress),
+      this.options.maxFailuresPerAccount > 0 ? this.fail(k.account, this.options.maxFailuresPerAccount) : false,
     ]);
+    return (['pair', 'address', 'account'] as const).filter((_, i) => locked[i]);
   }
 
   /** Records a successful sign-in: clears the pair's budget (only) and trusts the pair. */
@@ -124,18 +128,21 @@ export class LoginThrottle {
     ]);
   }
 
-  private fail(key: string, max: number): Promise<void> {
-    return this.entries.update(key, (current) => {
+  /** Counts a failure on `key`; true when it locked the key. */
+  private async fail(key: string, max: number): Promise<boolean> {
+    let locked = false;
+    await this.entries.update(key, (current) => {
       const now = this.clock.now();
       const e = this.fresh(current) ?? { failures: 0, last: now, lockedUntil: 0 };
       const failures = e.failures + 1;
       const over = failures - max;
-      const lockedUntil =
-        over >= 0
-          ? now + Math.min(this.options.baseDelaySeconds * 2 ** over, this.options.maxDelaySeconds) * 1000
-          : e.lockedUntil;
+      locked = over >= 0;
+      const lockedUntil = locked
+        ? now + Math.min(this.options.baseDelaySeconds * 2 ** over, this.options.maxDelaySeconds) * 1000
+        : e.lockedUntil;
       return { failures, last: now, lockedUntil };
     });
+    return locked;
   }
 
   /** Seconds left of an entry's lock-out, or 0. */
