@@ -2,6 +2,7 @@ export * from './calendar.js';
 export * from './client.js';
 export * from './cluster.js';
 export * from './contacts.js';
+export * from './devices.js';
 export * from './directory.js';
 export * from './errors.js';
 export * from './events.js';

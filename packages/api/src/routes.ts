@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { calendarRoutes } from './routes/calendar.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { contactRoutes } from './routes/contacts.js';
+import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
 import { identityRoutes } from './routes/identity.js';
 import { messagingRoutes } from './routes/messaging.js';
@@ -17,6 +18,7 @@ export { defineRoutes } from './routes/spec.js';
 export const routes = {
   ...identityRoutes,
   ...contactRoutes,
+  ...deviceRoutes,
   ...messagingRoutes,
   ...calendarRoutes,
   ...presenceRoutes,

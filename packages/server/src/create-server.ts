@@ -157,7 +157,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
   const log = core.ctx.log;
   const { cluster } = core.ctx;
   let stopping = false;
-  const metrics = createMetrics();
+  const metrics = createMetrics({ hashing: () => core.auth.hashing.stats() });
   const sockets = new EventSockets();
   const check = (p: Promise<unknown>) =>
     p.then(

@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { z } from 'zod';
 import { clusterView } from './adapters/http/routes/cluster.js';
 import { sourceView } from './adapters/http/routes/directory.js';
+import { deviceCommands } from './cli/device.js';
 import { ParleyError } from './core/errors.js';
 import type { Core } from './core/index.js';
 import { closeCore, createServer, openCore, version } from './create-server.js';
@@ -23,7 +24,7 @@ function arg<S extends z.ZodType>(schema: S, value: string, what: string): z.out
   return r.data;
 }
 
-interface CommonFlags {
+export interface CommonFlags {
   config?: string;
   data?: string;
   db?: string;
@@ -461,6 +462,8 @@ export function buildCli(): Command {
       console.log(`password of ${address} changed; its sessions were signed out`);
       if (generated) console.log(`password: ${generated}`);
     });
+
+  deviceCommands(program, { withCommon, withCore, resolveUser, table, parse: arg });
 
   for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
   return program;

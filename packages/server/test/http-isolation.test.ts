@@ -19,6 +19,7 @@ interface Victim {
   messageId: string;
   teamId: string;
   sourceId: string;
+  deviceId: string;
 }
 
 /** How a route is attacked: path parameters, query and body that point at tenant A. */
@@ -155,6 +156,14 @@ const attacks: Record<RouteName, Attack> = {
   'admin.directory.sources.delete': { kind: 'refused', params: (v) => ({ id: v.sourceId }) },
   'admin.directory.sources.test': { kind: 'refused', params: (v) => ({ id: v.sourceId }) },
   'admin.directory.sources.sync': { kind: 'refused', params: (v) => ({ id: v.sourceId }), body: {} },
+  'me.devices.list': { kind: 'own' },
+  'me.devices.create': { kind: 'own', body: { name: 'b-phone' } },
+  'me.devices.rotate': { kind: 'refused', params: (v) => ({ id: v.deviceId }) },
+  'me.devices.delete': { kind: 'refused', params: (v) => ({ id: v.deviceId }) },
+  'admin.users.devices.list': { kind: 'refused', params: (v) => ({ id: v.aliceId }) },
+  'admin.users.devices.create': { kind: 'refused', params: (v) => ({ id: v.aliceId }), body: { name: 'implant' } },
+  'admin.users.devices.rotate': { kind: 'refused', params: (v) => ({ id: v.aliceId, deviceId: v.deviceId }) },
+  'admin.users.devices.delete': { kind: 'refused', params: (v) => ({ id: v.aliceId, deviceId: v.deviceId }) },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -205,6 +214,7 @@ async function snapshotOfA(): Promise<unknown> {
     sessions: (await get(alice.token, '/api/v1/me/sessions')) as unknown,
     favourites: await get(alice.token, '/api/v1/me/favourites'),
     calendar: await get(aAdmin.token, `/api/v1/admin/users/${victim.aliceId}/calendar`),
+    devices: await get(alice.token, '/api/v1/me/devices'),
   };
 }
 
@@ -235,6 +245,7 @@ before(async () => {
     params: { id: alice.userId },
     body: { type: 'ics', url: 'https://calendar.a.test/alice.ics' },
   });
+  const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE' } });
   const sessions = await alice.api.request('me.sessions', {});
   victim = {
     tenantId: alice.tenantId,
@@ -244,6 +255,7 @@ before(async () => {
     messageId: message.id,
     teamId: team.id,
     sourceId: source.id,
+    deviceId: device.device.id,
   };
 });
 

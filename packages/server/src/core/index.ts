@@ -2,6 +2,7 @@ import { type DirectoryOptions, DirectoryService } from '../directory/service.js
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
+import { DeviceService } from './devices/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
 import { type AuthOptions, AuthService } from './sessions/service.js';
@@ -21,6 +22,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     ctx,
     tenants: new TenantService(ctx),
     users: new UserService(ctx, options),
+    devices: new DeviceService(ctx),
     contacts: new ContactsService(ctx),
     auth: new AuthService(ctx, options),
     messaging: new MessagingService(ctx, options.messaging),

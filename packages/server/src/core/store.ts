@@ -4,6 +4,7 @@ import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
+import { DeviceRepository } from './devices/repository.js';
 import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
 import { PresenceRepository } from './presence/repository.js';
@@ -17,6 +18,7 @@ export function repositories(db: Kysely<Database>) {
     tenants: new TenantRepository(db),
     users: new UserRepository(db),
     credentials: new CredentialRepository(db),
+    devices: new DeviceRepository(db),
     sessions: new SessionRepository(db),
     presence: new PresenceRepository(db),
     conversations: new ConversationRepository(db),

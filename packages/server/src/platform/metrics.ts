@@ -1,7 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { HashQueueStats } from '../core/sessions/hash-queue.js';
 
-/** One Prometheus registry per server instance (no global state; tests run many servers). */
-export function createMetrics() {
+/**
+ * One Prometheus registry per server instance (no global state; tests run many servers).
+ * `hashing` reads the password-hash queue's counters at each scrape.
+ */
+export function createMetrics(sources: { hashing: () => HashQueueStats }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_' });
   return {
@@ -24,6 +28,29 @@ export function createMetrics() {
       help: 'Login attempts by outcome',
       labelNames: ['outcome'] as const,
       registers: [registry],
+    }),
+    passwordHashes: new Gauge({
+      name: 'parley_password_hashes',
+      help: 'Password hashes (scrypt) running and sign-ins waiting for a hashing slot on this node',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const s = sources.hashing();
+        this.set({ state: 'running' }, s.running);
+        this.set({ state: 'waiting' }, s.waiting);
+      },
+    }),
+    passwordHashAttempts: new Counter({
+      name: 'parley_password_hash_attempts_total',
+      help: 'Sign-ins that reached the hash queue: hashed, or refused (429) without hashing',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        const s = sources.hashing();
+        this.reset();
+        this.inc({ outcome: 'hashed' }, s.started);
+        this.inc({ outcome: 'refused' }, s.refused);
+      },
     }),
     eventSockets: new Gauge({
       name: 'parley_event_sockets',

@@ -41,7 +41,6 @@ export const userFixture = (tenantId: string, local: string, domain: string, ext
 const creds = (tag: string): DerivedCredentials => ({
   passwordHash: `$scrypt$1024$8$1$salt$${tag}`,
   scram: { salt: 'c2FsdA==', iterations: 4096, storedKey: `stored-${tag}`, serverKey: `server-${tag}` },
-  sip: { realm: 'a.test', ha1Md5: `md5-${tag}`, ha1Sha256: `sha-${tag}` },
 });
 
 /**

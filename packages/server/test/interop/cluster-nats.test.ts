@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
+import {
+  LoginThrottle,
+  type ThrottleEntry,
+  type ThrottleOptions,
+  throttleTtlMs,
+} from '../../src/core/sessions/throttle.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { NatsCluster } from '../../src/platform/cluster/nats.js';
 import { requirePeer } from '../support/interop.js';
@@ -127,5 +133,33 @@ if (!skipped) {
     await mx.update('k2', () => 1);
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(await my.get('k2'), undefined, 'expired after its time');
+  });
+
+  test('the login throttle is one across the nodes: guesses through one node count on the other', async () => {
+    const [x, y] = [await node('t1'), await node('t2')];
+    const options: ThrottleOptions = {
+      maxFailures: 3,
+      maxFailuresPerAddress: 5,
+      maxFailuresPerAccount: 0,
+      trustedDays: 1,
+      windowSeconds: 60,
+      baseDelaySeconds: 30,
+      maxDelaySeconds: 60,
+    };
+    const throttleOn = (n: { c: NatsCluster }) =>
+      new LoginThrottle(
+        options,
+        systemClock,
+        n.c.shared<ThrottleEntry>('auth_throttle', throttleTtlMs(options)),
+        n.c.shared<number>('auth_trusted', 86_400_000),
+      );
+    const [tx, ty] = [throttleOn(x), throttleOn(y)];
+    await ty.succeeded('alice@x.test', '192.0.2.1');
+    for (let i = 0; i < 3; i++) await (i % 2 ? tx : ty).failed('alice@x.test', '10.0.0.1');
+    assert.ok((await tx.admit('alice@x.test', '10.0.0.1')).retryAfter > 0, 'the pair is locked on both nodes');
+    assert.ok((await ty.admit('alice@x.test', '10.0.0.1')).retryAfter > 0);
+    for (let i = 0; i < 2; i++) await tx.failed(`other${i}@x.test`, '10.0.0.1');
+    assert.ok((await ty.admit('bob@x.test', '10.0.0.1')).retryAfter > 0, 'the address is locked on both nodes');
+    assert.deepEqual(await tx.admit('alice@x.test', '192.0.2.1'), { retryAfter: 0, rank: -1 }, 'trusted on both');
   });
 }

@@ -3,6 +3,7 @@ import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { calendarStoreContract } from '../contract/calendar-store.contract.js';
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
+import { devicesStoreContract } from '../contract/devices-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
@@ -30,4 +31,5 @@ if (!skipped) {
   presenceStoreContract('postgres', open);
   calendarStoreContract('postgres', open);
   contactsStoreContract('postgres', open);
+  devicesStoreContract('postgres', open);
 }

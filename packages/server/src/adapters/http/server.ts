@@ -26,6 +26,7 @@ import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
 import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
+import { deviceHandlers } from './routes/devices.js';
 import { directoryHandlers } from './routes/directory.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
@@ -162,6 +163,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     ...authHandlers(o.core),
     ...meHandlers(o.core),
     ...contactHandlers(o.core),
+    ...deviceHandlers(o.core),
     ...adminUserHandlers(o.core),
     ...adminTenantHandlers(o.core),
     ...messagingHandlers(o.core),

@@ -4,13 +4,16 @@ import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import { dummyHash, verifyPassword } from '../users/credentials.js';
 import { addressOf, findUserByAddress, type User } from '../users/repository.js';
+import { HashQueue } from './hash-queue.js';
 import type { Session } from './repository.js';
-import { LoginThrottle, type ThrottleEntry, type ThrottleOptions, throttleTtlMs } from './throttle.js';
+import { addressKey, LoginThrottle, type ThrottleEntry, type ThrottleOptions, throttleTtlMs } from './throttle.js';
 
 export interface AuthOptions {
   sessionTtlHours: number;
   ticketTtlSeconds: number;
   scryptCost: number;
+  maxConcurrentHashes: number;
+  maxQueuedHashes: number;
   throttle: ThrottleOptions;
 }
 
@@ -43,7 +46,10 @@ export const sessionView = (s: Session, currentId?: string): SessionDto => ({
 
 /** Password login, bearer-token sessions, revocation and one-time WebSocket tickets. */
 export class AuthService {
-  private readonly throttle: LoginThrottle;
+  /** The one login throttle of every protocol (keys: account and source address). */
+  readonly throttle: LoginThrottle;
+  /** Bounds the slow password hashes; `hashing.stats()` tells how many run and how many were refused. */
+  readonly hashing: HashQueue;
   private dummy: Promise<string> | undefined;
   /** Bearer token → principal, read from the store at `at`. */
   private readonly principals = new Map<string, { principal: Principal; at: number }>();
@@ -55,8 +61,10 @@ export class AuthService {
     this.throttle = new LoginThrottle(
       options.throttle,
       ctx.clock,
-      ctx.cluster.shared<ThrottleEntry>('login_throttle', throttleTtlMs(options.throttle)),
+      ctx.cluster.shared<ThrottleEntry>('auth_throttle', throttleTtlMs(options.throttle)),
+      ctx.cluster.shared<number>('auth_trusted', options.throttle.trustedDays * 86_400_000),
     );
+    this.hashing = new HashQueue({ maxConcurrent: options.maxConcurrentHashes, maxWaiting: options.maxQueuedHashes });
   }
 
   /**
@@ -93,21 +101,32 @@ export class AuthService {
     await this.checkPassword(addressOf(p.user), password, clientAddress);
   }
 
+  /**
+   * The throttle first, then a place in the bounded hash queue, then scrypt: an attempt over a
+   * budget, or one the queue has no room for, is refused (429) without hashing.
+   */
   private async checkPassword(address: string, password: string, clientAddress: string | null): Promise<User> {
-    const keys = [`account:${address}`, ...(clientAddress ? [`ip:${clientAddress}`] : [])];
-    const wait = Math.max(...(await Promise.all(keys.map((k) => this.throttle.retryAfter(k)))));
-    if (wait > 0) throw new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', undefined, undefined, wait);
+    const { retryAfter, rank } = await this.throttle.admit(address, clientAddress);
+    if (retryAfter > 0) throw new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', undefined, undefined, retryAfter);
 
     const user = await findUserByAddress(this.ctx.store.repos, address);
     const credentials = user && (await this.ctx.store.repos.credentials.get(user.tenantId, user.id));
     // Unknown users cost the same scrypt as known ones.
     this.dummy ??= dummyHash(this.options.scryptCost);
-    const ok = await verifyPassword(password, credentials?.passwordHash ?? (await this.dummy));
+    const stored = credentials?.passwordHash ?? (await this.dummy);
+    const source = clientAddress === null ? '-' : addressKey(clientAddress);
+    const ok = await this.hashing.run(source, rank, () => verifyPassword(password, stored));
     if (!ok || !user || !credentials || user.disabledAt !== null) {
-      await Promise.all(keys.map((k) => this.throttle.fail(k)));
+      const locked = await this.throttle.failed(address, clientAddress);
+      if (locked.length > 0) {
+        this.ctx.log.warn(
+          { account: address, source: clientAddress, budgets: locked },
+          'login throttled: too many failures',
+        );
+      }
       throw new ParleyError('PARLEY_ERR_INVALID_CREDENTIALS');
     }
-    await Promise.all(keys.map((k) => this.throttle.reset(k)));
+    await this.throttle.succeeded(address, clientAddress);
     return user;
   }
 

@@ -9,11 +9,13 @@ export interface CredentialParams {
   scramIterations: number;
 }
 
-/** Everything derived from a password; the password itself is never stored. */
+/**
+ * Everything derived from a login password; the password itself is never stored. No fast hash
+ * (such as a SIP HA1) is ever derived from it: SIP devices have their own generated secrets.
+ */
 export interface DerivedCredentials {
   passwordHash: string;
   scram: { salt: string; iterations: number; storedKey: string; serverKey: string };
-  sip: { realm: string; ha1Md5: string; ha1Sha256: string };
 }
 
 const SCRYPT_R = 8;
@@ -67,26 +69,13 @@ export function sipHa1(algorithm: 'md5' | 'sha256', username: string, realm: str
   return createHash(algorithm).update(`${username}:${realm}:${password}`).digest('hex');
 }
 
-/** Derives every stored secret for a user `local@domain` from a new password. */
-export async function deriveCredentials(
-  local: string,
-  domain: string,
-  password: string,
-  params: CredentialParams,
-): Promise<DerivedCredentials> {
+/** Derives every stored secret of a user from a new password. */
+export async function deriveCredentials(password: string, params: CredentialParams): Promise<DerivedCredentials> {
   const [passwordHash, scram] = await Promise.all([
     hashPassword(password, params.scryptCost),
     scramSha256Keys(password, randomBytes(16), params.scramIterations),
   ]);
-  return {
-    passwordHash,
-    scram,
-    sip: {
-      realm: domain,
-      ha1Md5: sipHa1('md5', local, domain, password),
-      ha1Sha256: sipHa1('sha256', local, domain, password),
-    },
-  };
+  return { passwordHash, scram };
 }
 
 /** A readable random password for generated accounts (about 96 bits). */

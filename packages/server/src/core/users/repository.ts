@@ -261,7 +261,7 @@ export class UserRepository {
   }
 }
 
-/** Stored secrets of a user: slow password hash, SCRAM keys, SIP HA1s. */
+/** Stored secrets of a user's login password: slow password hash and SCRAM keys. */
 export class CredentialRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -274,9 +274,6 @@ export class CredentialRepository {
       scram_sha256_iterations: c.scram.iterations,
       scram_sha256_stored_key: c.scram.storedKey,
       scram_sha256_server_key: c.scram.serverKey,
-      sip_realm: c.sip.realm,
-      sip_ha1_md5: c.sip.ha1Md5,
-      sip_ha1_sha256: c.sip.ha1Sha256,
       updated_at: now,
     };
     const { user_id: _, ...update } = row;
@@ -303,7 +300,6 @@ export class CredentialRepository {
         storedKey: r.scram_sha256_stored_key,
         serverKey: r.scram_sha256_server_key,
       },
-      sip: { realm: r.sip_realm, ha1Md5: r.sip_ha1_md5, ha1Sha256: r.sip_ha1_sha256 },
     };
   }
 }

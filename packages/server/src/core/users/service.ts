@@ -41,9 +41,9 @@ export const userView = (u: User): UserDto => ({
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * Refuses a change to a system administrator (their account, password or calendar …) unless the
- * actor is one too: a tenant admin manages everyone of the tenant but them. `what` completes
- * "only a system administrator can …".
+ * Refuses a change to a system administrator (their account, password, calendar, devices …)
+ * unless the actor is one too: a tenant admin manages everyone of the tenant but them (the CLI has
+ * no actor and may). `what` completes "only a system administrator can …".
  */
 export function checkMayChange(actor: Actor | undefined, target: { role: Role }, what: string): void {
   if (target.role === 'system-admin' && actor && actor.role !== 'system-admin') {
@@ -56,6 +56,7 @@ function checkGrant(actor: Actor | undefined, role: Role | undefined) {
     throw forbidden('only a system administrator can grant the system-admin role');
   }
 }
+
 
 /** Users of a tenant and their credentials. */
 export class UserService {
@@ -79,7 +80,7 @@ export class UserService {
     });
     const generated = input.password === undefined ? generatePassword() : undefined;
     const password = input.password ?? (generated as string);
-    const credentials = await deriveCredentials(checked.local, checked.domain, password, this.params);
+    const credentials = await deriveCredentials(password, this.params);
     const now = this.ctx.clock.now();
     const user: User = {
       id: randomUUID(),
@@ -174,12 +175,7 @@ export class UserService {
     const user = await this.get(tenantId, userId);
     checkMayChange(options.actor, user, "set a system administrator's password");
     const generated = password === undefined ? generatePassword() : undefined;
-    const credentials = await deriveCredentials(
-      user.local,
-      user.domain,
-      password ?? (generated as string),
-      this.params,
-    );
+    const credentials = await deriveCredentials(password ?? (generated as string), this.params);
     const now = this.ctx.clock.now();
     const revoked = await this.ctx.store.transaction(async (r) => {
       await r.credentials.set(tenantId, userId, credentials, now);

@@ -108,8 +108,28 @@ export const ConfigSchema = z
           .int()
           .min(4096)
           .max(1_000_000)
-          .default(4096)
-          .describe('PBKDF2 iterations of the SCRAM-SHA-256 keys (XMPP)'),
+          .default(10_000)
+          .describe(
+            'PBKDF2 iterations of the SCRAM-SHA-256 keys (XMPP) made at the next password change; a user keeps the stored count until then. 10,000 is what Prosody uses by default, so every common XMPP client handles it, and it is the cap of constrained clients; RFC 7677 asks for at least 4,096. Above 100,000 SCRAM clients that bound the count (node-postgres, the MongoDB drivers, irssi) refuse to log in',
+          ),
+        maxConcurrentHashes: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(2)
+          .describe(
+            "Password hashes (scrypt) computed at once; keep it below libuv's thread pool (UV_THREADPOOL_SIZE, 4 unless set; `parley` sets 8) so file reads and DNS always find a thread",
+          ),
+        maxQueuedHashes: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(200)
+          .describe(
+            'Sign-ins that may wait for a hashing slot, at most one per client address; beyond that the attempt from the address with the most recent failures is refused (429)',
+          ),
         throttle: z
           .strictObject({
             maxFailures: z
@@ -118,7 +138,35 @@ export const ConfigSchema = z
               .min(1)
               .max(1000)
               .default(5)
-              .describe('Failed logins (per account and per client address) before throttling'),
+              .describe(
+                'Failed logins of one account from one client address before that pair is throttled; its success clears them',
+              ),
+            maxFailuresPerAddress: z
+              .number()
+              .int()
+              .min(1)
+              .max(100_000)
+              .default(20)
+              .describe(
+                'Failed logins from one client address (IPv6: per /64), on any accounts, before the address is throttled; a success does not clear them',
+              ),
+            maxFailuresPerAccount: z
+              .number()
+              .int()
+              .min(0)
+              .max(100_000)
+              .default(100)
+              .describe(
+                'Failed logins of one account from all addresses before addresses that have not signed in to it recently are throttled for it (0: off)',
+              ),
+            trustedDays: z
+              .number()
+              .min(0.001)
+              .max(365)
+              .default(30)
+              .describe(
+                "How long an address that signed in to an account is judged by that pair's own budget only (exempt from the address and account budgets)",
+              ),
             windowSeconds: z.number().int().min(1).default(900).describe('How long failures are remembered'),
             baseDelaySeconds: z
               .number()

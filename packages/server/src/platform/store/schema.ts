@@ -52,11 +52,25 @@ export interface CredentialsTable {
   scram_sha256_iterations: number;
   scram_sha256_stored_key: string;
   scram_sha256_server_key: string;
-  /** SIP digest realm the HA1 values were made for (the user's domain). */
-  sip_realm: string;
-  sip_ha1_md5: string;
-  sip_ha1_sha256: string;
   updated_at: number;
+}
+
+/**
+ * A user's SIP device (migration 010): its own generated secret, never the login password, kept
+ * only as RFC 7616 HA1 digests for the registrar.
+ */
+export interface DevicesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  name: string;
+  /** Digest user name, unique in the tenant. */
+  sip_username: string;
+  realm: string;
+  ha1_md5: string;
+  ha1_sha256: string;
+  created_at: number;
+  rotated_at: number | null;
 }
 
 export interface SessionsTable {
@@ -93,6 +107,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   users: UsersTable;
   user_numbers: UserNumbersTable;
   credentials: CredentialsTable;
+  devices: DevicesTable;
   sessions: SessionsTable;
   event_tickets: TicketsTable;
   favourites: FavouritesTable;

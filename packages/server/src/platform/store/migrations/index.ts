@@ -9,6 +9,7 @@ import { directory } from './006-directory.js';
 import { messageChanges } from './007-message-changes.js';
 import { directoryNumbering } from './008-directory-numbering.js';
 import { favourites } from './009-favourites.js';
+import { devices } from './010-devices.js';
 import { calendarBackoff } from './013-calendar-backoff.js';
 
 /**
@@ -31,5 +32,6 @@ export const migrations: Migration[] = [
   messageChanges,
   directoryNumbering,
   favourites,
+  devices,
   calendarBackoff,
 ];

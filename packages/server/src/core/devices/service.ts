@@ -1,0 +1,124 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Device as DeviceDto } from '@parley/api';
+import { isUniqueViolation } from '../../platform/store/errors.js';
+import type { CoreContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { sipHa1 } from '../users/credentials.js';
+import type { User } from '../users/repository.js';
+import { type Actor, checkMayChange } from '../users/service.js';
+import type { Device, DeviceCredentials, DeviceDigests } from './repository.js';
+
+/** Letters and digits only: every phone's keypad and provisioning format takes them. */
+const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** 24 characters of 62: about 143 bits. */
+const SECRET_LENGTH = 24;
+/** Random characters after the user's local part in a device's digest user name. */
+const USERNAME_SUFFIX = 6;
+const USERNAME_ATTEMPTS = 5;
+
+const randomString = (alphabet: string, length: number) =>
+  Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+
+/** A new device secret: uniform over the alphabet (crypto `randomInt`, no modulo bias). */
+export const generateDeviceSecret = () => randomString(SECRET_ALPHABET, SECRET_LENGTH);
+
+const digestsOf = (username: string, realm: string, secret: string): DeviceDigests => ({
+  ha1Md5: sipHa1('md5', username, realm, secret),
+  ha1Sha256: sipHa1('sha256', username, realm, secret),
+});
+
+export const deviceView = (d: Device): DeviceDto => ({
+  id: d.id,
+  name: d.name,
+  username: d.username,
+  realm: d.realm,
+  createdAt: new Date(d.createdAt).toISOString(),
+  rotatedAt: d.rotatedAt === null ? null : new Date(d.rotatedAt).toISOString(),
+});
+
+/**
+ * A user's SIP devices. Each gets its own generated secret, never the login password: it is
+ * returned once (at creation and at each rotation) and kept only as digest HA1s, so a stolen
+ * database yields no password and a leaked device secret opens nothing but that device.
+ */
+export class DeviceService {
+  constructor(private readonly ctx: CoreContext) {}
+
+  /** Creates a device for the user; the secret is in the answer and nowhere else. */
+  async create(
+    tenantId: string,
+    userId: string,
+    input: { name: string },
+    actor?: Actor,
+  ): Promise<{ device: Device; password: string }> {
+    const user = await this.owner(tenantId, userId, actor, 'add a device of a system administrator');
+    const password = generateDeviceSecret();
+    for (let attempt = 1; ; attempt++) {
+      const device: Device = {
+        id: randomUUID(),
+        tenantId,
+        userId,
+        name: input.name,
+        username: `${user.local}-${randomString('abcdefghijkmnpqrstuvwxyz23456789', USERNAME_SUFFIX)}`,
+        realm: user.domain,
+        createdAt: this.ctx.clock.now(),
+        rotatedAt: null,
+      };
+      try {
+        await this.ctx.store.repos.devices.insert(device, digestsOf(device.username, device.realm, password));
+      } catch (err) {
+        // A user name already taken in the tenant: draw another.
+        if (isUniqueViolation(err) && attempt < USERNAME_ATTEMPTS) continue;
+        throw err;
+      }
+      this.ctx.log.info({ tenantId, userId, deviceId: device.id }, 'device created');
+      return { device, password };
+    }
+  }
+
+  async list(tenantId: string, userId: string): Promise<Device[]> {
+    await this.owner(tenantId, userId);
+    return this.ctx.store.repos.devices.list(tenantId, userId);
+  }
+
+  /** Gives the device a new secret (returned once); the old one stops working at once. */
+  async rotate(
+    tenantId: string,
+    userId: string,
+    deviceId: string,
+    actor?: Actor,
+  ): Promise<{ device: Device; password: string }> {
+    await this.owner(tenantId, userId, actor, 'change a device of a system administrator');
+    const repo = this.ctx.store.repos.devices;
+    const device = await repo.get(tenantId, userId, deviceId);
+    if (!device) throw notFound('device');
+    const password = generateDeviceSecret();
+    const now = this.ctx.clock.now();
+    if (!(await repo.setDigests(tenantId, userId, deviceId, digestsOf(device.username, device.realm, password), now)))
+      throw notFound('device');
+    this.ctx.log.info({ tenantId, userId, deviceId }, 'device secret rotated');
+    return { device: { ...device, rotatedAt: now }, password };
+  }
+
+  async remove(tenantId: string, userId: string, deviceId: string, actor?: Actor): Promise<void> {
+    await this.owner(tenantId, userId, actor, 'remove a device of a system administrator');
+    if (!(await this.ctx.store.repos.devices.delete(tenantId, userId, deviceId))) throw notFound('device');
+    this.ctx.log.info({ tenantId, userId, deviceId }, 'device removed');
+  }
+
+  /**
+   * The digests of the device that registers as `username` in the tenant (for SIP digest
+   * authentication, RFC 8760: MD5 or SHA-256), or undefined.
+   */
+  credentialsFor(tenantId: string, username: string): Promise<DeviceCredentials | undefined> {
+    return this.ctx.store.repos.devices.credentials(tenantId, username);
+  }
+
+  /** The device owner, after checking that `actor` may change their devices. */
+  private async owner(tenantId: string, userId: string, actor?: Actor, what?: string): Promise<User> {
+    const user = await this.ctx.store.repos.users.get(tenantId, userId);
+    if (!user) throw notFound('user');
+    if (what) checkMayChange(actor, user, what);
+    return user;
+  }
+}

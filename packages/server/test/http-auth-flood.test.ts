@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { call } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+let t: TestServer;
+before(async () => {
+  t = await startTestServer({
+    'http.trustProxy': true,
+    // A realistic scrypt cost: each failed login is a real hash of about 0.1 s.
+    'auth.scryptCost': 16384,
+    'auth.maxConcurrentHashes': 2,
+  });
+});
+after(() => t.stop());
+
+const login = (user: string, password: string, ip: string) =>
+  call(t.url, 'POST', '/api/v1/auth/login', { body: { user, password }, headers: { 'x-forwarded-for': ip } });
+
+/** Milliseconds `fn` took, with its result. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+test('400 failing logins from 100 addresses: hashing stays bounded, the page and a valid login stay responsive', async () => {
+  const alice = await t.user('alice@flood.test');
+  const before = t.core.auth.hashing.stats();
+  const statuses: number[] = [];
+  let firstRound!: () => void;
+  const firstRoundDone = new Promise<void>((resolve) => {
+    firstRound = resolve;
+  });
+  // Each address sends its four guesses as two pairs at once: its second attempt finds the
+  // address already waiting and is refused without hashing.
+  const guess = async (a: number, n: number) => {
+    for (let i = 0; i < 2; i++) {
+      // A different account each time: only the queue, no throttle budget, refuses.
+      statuses.push((await login(`nobody${a}-${n + i}@flood.test`, 'Winter2026!', `10.8.${a}.1`)).status);
+      if (statuses.length === 100) firstRound();
+    }
+  };
+  const flood = Promise.all(Array.from({ length: 100 }, (_, a) => Promise.all([guess(a, 0), guess(a, 2)])));
+
+  // Once the flood is under way, the real user signs in from an address never seen before.
+  await firstRoundDone;
+  const [valid, page] = await Promise.all([
+    timed(() => login('alice@flood.test', alice.password, '192.0.2.10')),
+    timed(() => call(t.url, 'GET', '/', { headers: { accept: 'text/html' } })),
+  ]);
+  await flood;
+
+  assert.equal(valid.value.status, 200, 'the valid login is not refused');
+  assert.ok(valid.ms < 10_000, `the valid login took ${Math.round(valid.ms)} ms`);
+  assert.equal(page.value.status, 200);
+  assert.ok(page.ms < 5_000, `GET / took ${Math.round(page.ms)} ms`);
+
+  const stats = t.core.auth.hashing.stats();
+  assert.equal(statuses.length, 400);
+  assert.ok(stats.peak <= 2, `at most 2 hashes at once (peak ${stats.peak})`);
+  const refused = statuses.filter((s) => s === 429).length;
+  const failed = statuses.filter((s) => s === 401).length;
+  assert.equal(refused + failed, 400, 'every attempt was a 401 or a 429');
+  assert.ok(refused > 0, 'some attempts were over the budget');
+  assert.equal(stats.started - before.started, failed + 1, 'hashed: the 401s and the valid login, no 429');
+  assert.equal(stats.refused - before.refused, refused, 'every 429 came from the queue, before hashing');
+  assert.deepEqual([stats.running, stats.waiting], [0, 0]);
+});
