@@ -24,6 +24,7 @@ import type { Cluster } from './platform/cluster/cluster.js';
 import { LocalCluster } from './platform/cluster/local.js';
 import { NatsCluster } from './platform/cluster/nats.js';
 import { type Config, clusterEnabled } from './platform/config/schema.js';
+import { privateDataDir } from './platform/data-dir.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
 import { lazySecretBox } from './platform/secrets.js';
@@ -46,6 +47,7 @@ export interface ServerOptions {
 export async function openCore(options: ServerOptions): Promise<Core> {
   const { config } = options;
   const log = options.log ?? createLogger(config.log);
+  privateDataDir(config.dataDir, log);
   const url = config.database.url ?? defaultDatabaseUrl(config.dataDir);
   const { db, engine, schema } = connect({
     url,

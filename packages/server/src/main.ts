@@ -468,6 +468,9 @@ export function buildCli(): Command {
 
 /** Runs the CLI; every failure is one line on stderr and a non-zero exit. */
 export async function main(argv: string[]): Promise<void> {
+  // Everything the server and its commands create (database, -wal/-shm, keys, attachments) is
+  // private to the server's user, whatever the shell's umask.
+  process.umask(0o077);
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {

@@ -75,8 +75,8 @@ export class AttachmentService {
       createdAt: this.ctx.clock.now(),
     };
     const path = this.path(caller.tenantId, a.id);
-    await mkdir(join(this.options.dir, caller.tenantId), { recursive: true });
-    await writeFile(`${path}.part`, file.bytes);
+    await mkdir(join(this.options.dir, caller.tenantId), { recursive: true, mode: 0o700 });
+    await writeFile(`${path}.part`, file.bytes, { mode: 0o600 });
     await rename(`${path}.part`, path);
     try {
       await this.ctx.store.repos.messages.insertAttachment(a);
