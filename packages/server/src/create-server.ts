@@ -12,6 +12,7 @@ import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
 import { type Core, createCore } from './core/index.js';
+import { attachmentHousekeeping } from './core/messaging/housekeeping.js';
 import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
@@ -33,7 +34,13 @@ import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** The features every server runs, in start order. */
-const coreFeatures: Feature[] = [sessionHousekeeping, presenceFeature, calendarPolling, directoryFeature];
+const coreFeatures: Feature[] = [
+  sessionHousekeeping,
+  attachmentHousekeeping,
+  presenceFeature,
+  calendarPolling,
+  directoryFeature,
+];
 
 export interface ServerOptions {
   config: Config;

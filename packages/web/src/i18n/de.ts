@@ -153,6 +153,8 @@ export const de: Messages = {
   'chat.waitUploads': 'Senden ist möglich, sobald das Hochladen fertig ist.',
   'chat.fileTooLarge': 'Die Datei ist zu groß.',
   'chat.fileType': 'Dateien dieses Typs werden nicht angenommen.',
+  'chat.quotaExceeded':
+    'Ihr Speicher für Dateien ist voll: Löschen Sie Nachrichten mit Dateien oder senden Sie Ihre offenen Uploads.',
   'chat.removeAttachment': '{name} entfernen',
   'chat.openImage': 'Bild {name} öffnen ({size})',
   'chat.download': 'Herunterladen',

@@ -152,6 +152,7 @@ export const en = {
   'chat.waitUploads': 'Sending is possible once the uploads are done.',
   'chat.fileTooLarge': 'The file is too large.',
   'chat.fileType': 'Files of this type are not accepted.',
+  'chat.quotaExceeded': 'Your storage for files is full: delete messages with files or send your pending uploads.',
   'chat.removeAttachment': 'Remove {name}',
   'chat.openImage': 'Open image {name} ({size})',
   'chat.download': 'Download',

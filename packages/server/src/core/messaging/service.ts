@@ -168,7 +168,11 @@ export class MessagingService {
     const moderator = a.conversation.kind === 'group' && a.member.role !== 'member';
     if (m.senderId !== caller.userId && !moderator) throw forbidden('you can delete only your own messages');
     if (m.deletedAt !== null) return this.one(caller.tenantId, m);
-    await this.ctx.store.transaction((r) => r.messages.tombstone(caller.tenantId, messageId, this.ctx.clock.now()));
+    const files = await this.ctx.store.transaction((r) =>
+      r.messages.tombstone(caller.tenantId, messageId, this.ctx.clock.now()),
+    );
+    // The rows went with the commit (downloads answer 404 from now on); the files follow.
+    if (files) await this.attachments.removeFiles(caller.tenantId, files);
     return this.changed(a, messageId);
   }
 

@@ -39,6 +39,7 @@ function errorText(err: unknown, i18n: I18n): string {
   if (err instanceof ParleyApiError) {
     if (err.code === 'PARLEY_ERR_BODY_TOO_LARGE') return i18n.t('chat.fileTooLarge');
     if (err.code === 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE') return i18n.t('chat.fileType');
+    if (err.code === 'PARLEY_ERR_QUOTA_EXCEEDED') return i18n.t('chat.quotaExceeded');
     return i18n.t('error.generic', { message: err.message });
   }
   return i18n.t('chat.uploadFailed');

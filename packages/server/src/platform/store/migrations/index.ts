@@ -9,6 +9,7 @@ import { directory } from './006-directory.js';
 import { messageChanges } from './007-message-changes.js';
 import { directoryNumbering } from './008-directory-numbering.js';
 import { favourites } from './009-favourites.js';
+import { attachmentHousekeeping } from './011-attachment-housekeeping.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -30,4 +31,5 @@ export const migrations: Migration[] = [
   messageChanges,
   directoryNumbering,
   favourites,
+  attachmentHousekeeping,
 ];
