@@ -53,7 +53,7 @@ describe('event sockets per session', () => {
     const eleventh = await attempt(t.url, alice.token);
     assert.equal(eleventh.hello, false);
     assert.equal(eleventh.code, eventCloseCodes.tooManySockets);
-    assert.match(eleventh.reason, /at most 10 event sockets per session/);
+    assert.match(eleventh.reason ?? '', /at most 10 event sockets per session/);
 
     // Bob, and Alice signed in a second time (another session), still connect.
     open.push(await listen(t.url, bob.token));
