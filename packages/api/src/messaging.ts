@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NameLabel } from './contacts.js';
 import { Address } from './schemas.js';
 import { SafeLine, SafeText } from './text.js';
 
@@ -14,6 +15,7 @@ export const ConversationMember = z
     userId: Id,
     address: z.string().describe('local@domain'),
     displayName: z.string(),
+    label: NameLabel,
     role: ConversationRole,
     joinedAt: Time,
     deliveredSeq: Seq.describe('Newest sequence delivered to this member'),
