@@ -199,7 +199,9 @@ export const ConfigSchema = z
               .min(1)
               .max(1_000_000)
               .default(30)
-              .describe('Messages a user may send at once before the sustained rate applies (429 beyond)'),
+              .describe(
+                'Messages a user may send at once before the sustained rate applies (429 with Retry-After beyond); counted on each node',
+              ),
             perSecond: z
               .number()
               .positive()
