@@ -169,6 +169,7 @@ export const de: Messages = {
   'connection.retry': 'Jetzt verbinden',
   'error.generic': 'Etwas ist schiefgegangen: {message}',
   'error.tooLarge': 'Die Nachricht ist zu lang.',
+  'error.tooFast': 'Sie senden zu schnell; warten Sie einen Moment und versuchen Sie es erneut.',
   'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
   'nav.directory': 'Verzeichnis',
   'nav.admin': 'Verwaltung',

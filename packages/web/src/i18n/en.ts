@@ -167,6 +167,7 @@ export const en = {
   'connection.retry': 'Retry now',
   'error.generic': 'Something went wrong: {message}',
   'error.tooLarge': 'The message is too long.',
+  'error.tooFast': 'You are sending too fast; wait a moment and try again.',
   'error.network': 'The server cannot be reached. Check your connection and try again.',
   'nav.directory': 'Directory',
   'nav.admin': 'Admin',
