@@ -30,10 +30,12 @@ import { Client } from 'ldapts';
 import pino from 'pino';
 import type { CoreContext } from '../packages/server/src/core/context.js';
 import { connectorFor } from '../packages/server/src/directory/connectors.js';
+import { LocalFiles } from '../packages/server/src/directory/local-files.js';
 import type { SourceRow, StoredContact } from '../packages/server/src/directory/model.js';
 import { DirectoryService, normalizeContact, planKey, planOf } from '../packages/server/src/directory/service.js';
 import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
 import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
+import { ConfigSchema } from '../packages/server/src/platform/config/schema.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
@@ -217,7 +219,14 @@ function memoryService(contacts: StoredContact[]): DirectoryService {
       throw new Error('no secrets here');
     },
   };
-  return new DirectoryService(ctx, { secrets, connect: connectorFor });
+  // The bench reads no local files; the limits are the defaults a server runs with.
+  const local = new LocalFiles({ folders: [], privateFolders: [], privateFiles: [] });
+  return new DirectoryService(ctx, {
+    secrets,
+    connect: connectorFor,
+    local,
+    limits: ConfigSchema.parse({}).directory.limits,
+  });
 }
 
 async function phaseBuild() {

@@ -19,9 +19,14 @@ import { loadConfig } from '../packages/server/src/platform/config/load.js';
 
 const bin = fileURLToPath(new URL('../packages/server/bin/parley.js', import.meta.url));
 
-/** Settings every benchmark server gets: cheap hashing (login is not what we measure), no demo. */
+/**
+ * Settings every benchmark server gets: cheap hashing (login is not what we measure), no demo, and
+ * a message rate limit far above any step (the benchmarks measure the server, not the limiter).
+ */
 export const benchEnv = {
   PARLEY_AUTH_SCRYPT_COST: '1024',
+  PARLEY_MESSAGING_RATE_LIMIT_BURST: '1000000',
+  PARLEY_MESSAGING_RATE_LIMIT_PER_SECOND: '1000000',
   PARLEY_BOOTSTRAP_DEMO_TENANT: 'false',
   PARLEY_LOG_LEVEL: 'info',
   PARLEY_LOG_FORMAT: 'json',

@@ -2,6 +2,20 @@ import { z } from 'zod';
 import { Address, Id } from './schemas.js';
 
 /**
+ * The name to show for a user: the display name, followed by the address where another user of
+ * the tenant has the same name (compared without case and accents), so nobody can pass for
+ * someone else by taking their name.
+ */
+export const nameLabel = (displayName: string, address: string, shared: boolean) =>
+  shared ? `${displayName} (${address})` : displayName;
+
+export const NameLabel = z
+  .string()
+  .describe(
+    'The name to show: the display name, with the address added when another user of the tenant has the same name',
+  );
+
+/**
  * A colleague: an enabled user of the caller's tenant, as every user of the tenant may see them.
  * The e-mail is included because the MetaDirectory's `users` source already shows it to everyone
  * in the tenant (`GET /api/v1/directory/search`); role, state and tenant stay with the admin view.
@@ -11,6 +25,7 @@ export const Colleague = z
     id: Id,
     address: z.string().describe('local@domain'),
     displayName: z.string(),
+    label: NameLabel,
     email: z.string().nullable(),
     numbers: z.array(z.string()).describe('Work numbers as entered'),
   })

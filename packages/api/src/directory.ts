@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './schemas.js';
+import { SafeLine } from './text.js';
 
 export const NumberType = z.enum(['work', 'mobile', 'home', 'fax', 'pager', 'other']);
 
@@ -78,7 +79,7 @@ export type DirectorySource = z.infer<typeof DirectorySource>;
 export const DirectorySourceList = z.object({ sources: z.array(DirectorySource) });
 
 export const CreateSourceRequest = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: SafeLine(100),
   kind: SourceKind,
   priority: z.number().int().min(0).max(1000).optional(),
   config: z.record(z.string(), z.unknown()).default({}),

@@ -13,6 +13,7 @@ export const errorCodes = {
   PARLEY_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   PARLEY_ERR_CONFLICT: { status: 409, message: 'Conflicts with an existing resource' },
   PARLEY_ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  PARLEY_ERR_QUOTA_EXCEEDED: { status: 413, message: 'The storage quota is used up' },
   PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   PARLEY_ERR_TOO_MANY_REQUESTS: { status: 429, message: 'Too many attempts; try again later' },
   PARLEY_ERR_INTERNAL: { status: 500, message: 'Internal error' },

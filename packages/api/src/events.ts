@@ -13,6 +13,11 @@ export const eventCloseCodes = {
   sessionRevoked: 4401,
   /** The node is shutting down (a restart or an upgrade): reconnect, the load balancer picks another node. */
   serviceRestart: 1012,
+  /**
+   * The session already holds `http.maxSocketsPerSession` event sockets on this node: the new one
+   * is closed at once (the open ones stay); reconnect later, with backoff.
+   */
+  tooManySockets: 4429,
 } as const;
 
 /** Every message the server pushes on the event WebSocket, discriminated by `type`. */

@@ -11,3 +11,4 @@ export * from './openapi.js';
 export * from './presence.js';
 export * from './routes.js';
 export * from './schemas.js';
+export * from './text.js';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { NameLabel } from './contacts.js';
 import { Address } from './schemas.js';
+import { SafeLine, SafeText } from './text.js';
 
 const Id = z.string().min(1).max(64);
 const Seq = z.number().int().min(0);
@@ -13,6 +15,7 @@ export const ConversationMember = z
     userId: Id,
     address: z.string().describe('local@domain'),
     displayName: z.string(),
+    label: NameLabel,
     role: ConversationRole,
     joinedAt: Time,
     deliveredSeq: Seq.describe('Newest sequence delivered to this member'),
@@ -71,13 +74,13 @@ export type Conversation = z.infer<typeof Conversation>;
 
 export const CreateConversationRequest = z.strictObject({
   members: z.array(Address).min(1).max(500).describe('Addresses of the others; one and no name makes a 1:1'),
-  name: z.string().trim().min(1).max(200).optional(),
-  topic: z.string().trim().max(1000).optional(),
+  name: SafeLine(200).optional(),
+  topic: SafeText.trim().max(1000).optional(),
   kind: z.enum(['direct', 'group']).optional().describe('Force a group with a single other member'),
 });
 export const UpdateConversationRequest = z.strictObject({
-  name: z.string().trim().min(1).max(200).nullable().optional(),
-  topic: z.string().trim().max(1000).nullable().optional(),
+  name: SafeLine(200).nullable().optional(),
+  topic: SafeText.trim().max(1000).nullable().optional(),
 });
 export const AddMembersRequest = z.strictObject({ members: z.array(Address).min(1).max(500) });
 export const SetMemberRoleRequest = z.strictObject({ role: ConversationRole });
@@ -88,12 +91,12 @@ export const ConversationListQuery = z.strictObject({
 });
 
 export const SendMessageRequest = z.strictObject({
-  text: z.string().describe('Up to messaging.maxMessageLength characters (413 above)'),
+  text: SafeText.describe('Up to messaging.maxMessageLength characters (413 above)'),
   clientId: z.string().min(1).max(100).describe('Idempotency key: the same key again returns the same message'),
   replyTo: Id.optional(),
   attachments: z.array(Id).max(20).optional().describe('Ids of your uploads to this conversation'),
 });
-export const EditMessageRequest = z.strictObject({ text: z.string() });
+export const EditMessageRequest = z.strictObject({ text: SafeText });
 export const HistoryQuery = z
   .strictObject({
     before: z.coerce.number().int().min(1).optional().describe('Messages before this sequence, newest first'),
@@ -132,7 +135,7 @@ export const TypingRequest = z.strictObject({ typing: z.boolean().default(true) 
 export const ConversationParams = z.strictObject({ id: Id });
 export const MessageParams = z.strictObject({ id: Id, messageId: Id });
 export const MemberParams = z.strictObject({ id: Id, userId: Id });
-export const ReactionParams = z.strictObject({ id: Id, messageId: Id, emoji: z.string().min(1).max(32) });
+export const ReactionParams = z.strictObject({ id: Id, messageId: Id, emoji: SafeLine(32) });
 
 /**
  * Attachments travel as raw bytes, not JSON, so they are outside the route table:
@@ -143,4 +146,4 @@ export const attachmentPaths = {
   upload: '/api/v1/conversations/:id/attachments',
   download: '/api/v1/attachments/:id',
 } as const;
-export const UploadQuery = z.strictObject({ name: z.string().trim().min(1).max(255) });
+export const UploadQuery = z.strictObject({ name: SafeLine(255) });

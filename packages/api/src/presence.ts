@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Address } from './schemas.js';
+import { SafeLine, safeText } from './text.js';
 
 // Presence: DESIGN §6. These value sets are the only definition; the server's core uses them too.
 export const Availability = z.enum(['available', 'away', 'busy', 'dnd', 'offline']);
@@ -79,7 +80,7 @@ export const MyPresenceQuery = z.strictObject({ tz: TimeZone.default('UTC') });
 
 export const SetPresenceRequest = z.strictObject({
   availability: Availability.nullish(),
-  note: z.string().max(500).nullish(),
+  note: z.string().max(500).check(safeText('line')).nullish(),
   until: When.nullish(),
   context: PresenceContext.nullish(),
   validFrom: When.nullish(),
@@ -114,7 +115,7 @@ export const Team = z
   .meta({ id: 'Team' });
 export const TeamList = z.object({ teams: z.array(Team) });
 export const CreateTeamRequest = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: SafeLine(100),
   members: z.array(Address).max(1000).optional(),
 });
 export const TeamMemberRequest = z.strictObject({ user: Address });

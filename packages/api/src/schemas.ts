@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SafeLine } from './text.js';
 
 /** A DNS domain name in lower case, e.g. `example.test` (RFC 1035 labels, at least two). */
 export const Domain = z
@@ -57,7 +58,8 @@ export const PhoneNumber = z
   .max(40)
   .regex(/^\+?[0-9][0-9 ()/.-]*$/, 'must be a phone number such as +49 711 123456 or 1234');
 export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
-const DisplayName = z.string().trim().min(1).max(200);
+/** A name people read: one line, no control, direction or invisible characters. */
+export const DisplayName = SafeLine(200);
 const Email = z.email().max(320);
 export const Id = z.string().min(1).max(64);
 
@@ -181,13 +183,13 @@ export const ListQuery = z.strictObject({
 
 export const CreateTenantRequest = z.strictObject({
   domain: Domain,
-  name: z.string().trim().min(1).max(200).optional(),
+  name: DisplayName.optional(),
   country: CountryCode.optional(),
   areaCode: AreaCode.optional(),
   numbering: TenantNumbering.optional(),
 });
 export const UpdateTenantRequest = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: DisplayName.optional(),
   country: CountryCode.nullable().optional(),
   areaCode: AreaCode.nullable().optional(),
   numbering: TenantNumbering.nullable().optional(),

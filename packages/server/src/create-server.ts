@@ -12,6 +12,7 @@ import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
 import { type Core, createCore } from './core/index.js';
+import { attachmentHousekeeping } from './core/messaging/housekeeping.js';
 import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
@@ -25,6 +26,7 @@ import type { Cluster } from './platform/cluster/cluster.js';
 import { LocalCluster } from './platform/cluster/local.js';
 import { NatsCluster } from './platform/cluster/nats.js';
 import { type Config, clusterEnabled } from './platform/config/schema.js';
+import { privateDataDir } from './platform/data-dir.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
 import { lazySecretBox } from './platform/secrets.js';
@@ -33,7 +35,13 @@ import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** The features every server runs, in start order. */
-const coreFeatures: Feature[] = [sessionHousekeeping, presenceFeature, calendarPolling, directoryFeature];
+const coreFeatures: Feature[] = [
+  sessionHousekeeping,
+  attachmentHousekeeping,
+  presenceFeature,
+  calendarPolling,
+  directoryFeature,
+];
 
 export interface ServerOptions {
   config: Config;
@@ -47,6 +55,7 @@ export interface ServerOptions {
 export async function openCore(options: ServerOptions): Promise<Core> {
   const { config } = options;
   const log = options.log ?? createLogger(config.log);
+  privateDataDir(config.dataDir, log);
   const url = config.database.url ?? defaultDatabaseUrl(config.dataDir);
   const { db, engine, schema } = connect({
     url,

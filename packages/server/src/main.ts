@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Address, AreaCode, CountryCode, Domain, Password, PhoneNumber, Role } from '@parley/api';
+import { Address, AreaCode, CountryCode, DisplayName, Domain, Password, PhoneNumber, Role } from '@parley/api';
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import type { z } from 'zod';
@@ -338,7 +338,7 @@ export function buildCli(): Command {
     .action(async (domain: string, flags: CommonFlags & { name?: string; country?: string; areaCode?: string }) => {
       const input = {
         domain: arg(Domain, domain, 'domain'),
-        name: flags.name,
+        name: flags.name === undefined ? undefined : arg(DisplayName, flags.name, 'name'),
         country: flags.country === undefined ? undefined : arg(CountryCode, flags.country, 'country'),
         areaCode: flags.areaCode === undefined ? undefined : arg(AreaCode, flags.areaCode, 'area code'),
       };
@@ -405,7 +405,7 @@ export function buildCli(): Command {
             local: addr.slice(0, at),
             domain: addr.slice(at + 1),
             role: flags.role,
-            displayName: flags.name,
+            displayName: flags.name === undefined ? undefined : arg(DisplayName, flags.name, 'name'),
             email: flags.email,
             numbers,
             password,
@@ -471,6 +471,9 @@ export function buildCli(): Command {
 
 /** Runs the CLI; every failure is one line on stderr and a non-zero exit. */
 export async function main(argv: string[]): Promise<void> {
+  // Everything the server and its commands create (database, -wal/-shm, keys, attachments) is
+  // private to the server's user, whatever the shell's umask.
+  process.umask(0o077);
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {

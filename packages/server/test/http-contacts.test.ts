@@ -75,7 +75,7 @@ describe('GET /api/v1/users: colleagues for every signed-in user', () => {
     ]);
     assert.equal(all.cursor, null);
     const alice = all.users[0];
-    assert.deepEqual(alice && Object.keys(alice).sort(), ['address', 'displayName', 'email', 'id', 'numbers']);
+    assert.deepEqual(alice && Object.keys(alice).sort(), ['address', 'displayName', 'email', 'id', 'label', 'numbers']);
     assert.deepEqual(
       { address: alice?.address, email: alice?.email, numbers: alice?.numbers },
       { address: 'alice@colleagues.test', email: 'alice@mail.test', numbers: ['+49 711 100', '100'] },

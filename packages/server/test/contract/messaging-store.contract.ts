@@ -192,6 +192,48 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       );
     });
 
+    test('attachment storage: usage per uploader and tenant, unsent ones by age, gone with their message', async () => {
+      const c = conv(a.id, { createdBy: alice.id });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'owner' }]);
+      const upload = async (uploaderId: string, size: number, createdAt: number) => {
+        const att = {
+          id: randomUUID(),
+          tenantId: a.id,
+          conversationId: c.id,
+          messageId: null,
+          uploaderId,
+          name: 'f.txt',
+          contentType: 'text/plain',
+          size,
+          sha256: 'x',
+          createdAt,
+        };
+        await store.repos.messages.insertAttachment(att);
+        return att.id;
+      };
+      const before = await store.repos.messages.attachmentUsage(a.id, carol.id);
+      const old = await upload(carol.id, 100, 1_000);
+      const sent = await upload(carol.id, 20, 1_000);
+      await upload(alice.id, 3, 5_000);
+      const usage = await store.repos.messages.attachmentUsage(a.id, carol.id);
+      assert.deepEqual(usage, { user: before.user + 120, tenant: before.tenant + 123 });
+      assert.deepEqual(await store.repos.messages.attachmentUsage(b.id, carol.id), { user: 0, tenant: 0 });
+
+      const m = await send(c, carol, 'with a file');
+      assert.equal(await store.repos.messages.linkAttachments(a.id, [sent], { ...m, senderId: carol.id }), 1);
+      const due = (await store.repos.messages.unsentBefore(2_000, 100)).map((x) => x.id);
+      assert.ok(due.includes(old), 'the old unsent upload is due');
+      assert.ok(!due.includes(sent), 'a sent one is not');
+      assert.equal(await store.repos.messages.deleteUnsent(b.id, old), false, 'only through its own tenant');
+      assert.equal(await store.repos.messages.deleteUnsent(a.id, sent), false, 'never a sent one');
+      assert.equal(await store.repos.messages.deleteUnsent(a.id, old), true);
+      assert.equal(await store.repos.messages.attachment(a.id, old), undefined);
+
+      assert.deepEqual(await store.repos.messages.tombstone(a.id, m.id, T0 + 60), [sent]);
+      assert.equal(await store.repos.messages.attachment(a.id, sent), undefined, 'the row went with the message');
+      assert.equal(await store.repos.messages.tombstone(a.id, m.id, T0 + 61), false);
+    });
+
     test('full-text search: own conversations, own tenant, no tombstones, no query syntax', async () => {
       const mine = conv(a.id, { createdBy: alice.id });
       const others = conv(a.id, { createdBy: bob.id });

@@ -44,6 +44,8 @@ if (!pgSkipped && !natsSkipped && !haproxySkipped) {
     PARLEY_CLUSTER_NODE_TIMEOUT_SECONDS: String(nodeTimeoutSeconds),
     PARLEY_CLUSTER_LEASE_SECONDS: String(leaseSeconds),
     PARLEY_HTTP_DRAIN_SECONDS: '2.5',
+    // The steady streams send 20 messages a second per user: above the default rate limit.
+    PARLEY_MESSAGING_RATE_LIMIT_PER_SECOND: '100',
   };
   const password = (local: string) => `${local}-password-123`;
 

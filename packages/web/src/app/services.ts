@@ -40,7 +40,7 @@ export class Services {
     this.presence = new PresenceStore(api, () => me().address);
     this.contacts = new ContactsStore(api, me, (addresses) => this.presence.watch(addresses));
     this.chat = new ChatStore(api, me, (members) =>
-      this.contacts.learn(members.map((m) => ({ address: m.address, name: m.displayName, numbers: [], email: null }))),
+      this.contacts.learn(members.map((m) => ({ address: m.address, name: m.label, numbers: [], email: null }))),
     );
     this.events = new EventConnection({
       ticket: async () => (await this.api.request('auth.ticket', {})).ticket,

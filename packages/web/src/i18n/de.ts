@@ -153,6 +153,8 @@ export const de: Messages = {
   'chat.waitUploads': 'Senden ist möglich, sobald das Hochladen fertig ist.',
   'chat.fileTooLarge': 'Die Datei ist zu groß.',
   'chat.fileType': 'Dateien dieses Typs werden nicht angenommen.',
+  'chat.quotaExceeded':
+    'Ihr Speicher für Dateien ist voll: Löschen Sie Nachrichten mit Dateien oder senden Sie Ihre offenen Uploads.',
   'chat.removeAttachment': '{name} entfernen',
   'chat.openImage': 'Bild {name} öffnen ({size})',
   'chat.download': 'Herunterladen',
@@ -167,6 +169,7 @@ export const de: Messages = {
   'connection.retry': 'Jetzt verbinden',
   'error.generic': 'Etwas ist schiefgegangen: {message}',
   'error.tooLarge': 'Die Nachricht ist zu lang.',
+  'error.tooFast': 'Sie senden zu schnell; warten Sie einen Moment und versuchen Sie es erneut.',
   'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
   'nav.directory': 'Verzeichnis',
   'nav.admin': 'Verwaltung',

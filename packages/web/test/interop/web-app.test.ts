@@ -172,7 +172,8 @@ if (!skipped) {
   });
 
   test('history: older pages load when scrolling up', async (t) => {
-    const server = await startWebServer();
+    // 120 messages in a row: more than the default rate limit lets one user send at once.
+    const server = await startWebServer({ PARLEY_MESSAGING_RATE_LIMIT_BURST: '200' });
     t.after(() => server.dispose());
     const carol = await server.login('carol');
     const { id } = await carol.api.request('conversations.create', { body: { members: ['alice@example.test'] } });

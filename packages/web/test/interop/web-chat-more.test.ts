@@ -274,7 +274,8 @@ if (!skipped) {
   });
 
   test('search finds an old message and jumps to it, loading the history up to it', async (t) => {
-    const server = await startWebServer();
+    // 160 messages in a row: more than the default rate limit lets one user send at once.
+    const server = await startWebServer({ PARLEY_MESSAGING_RATE_LIMIT_BURST: '200' });
     t.after(() => server.dispose());
     const carolApi = (await server.login('carol')).api;
     const c = await carolApi.request('conversations.create', { body: { members: ['alice@example.test'] } });

@@ -22,12 +22,14 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Core)
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
     scope.post(attachmentPaths.upload, {
       bodyLimit: maxBytes,
-      // Refuse what is too big or of the wrong type before reading the body.
+      // Refuse what is too big, over quota or of the wrong type before reading the body.
       onRequest: async (req) => {
-        principals.set(req, await authenticateRequest(core, req));
+        const principal = await authenticateRequest(core, req);
+        principals.set(req, principal);
         const length = Number(req.headers['content-length'] ?? 0);
         if (length > 0) service.checkSize(length);
         service.checkType(req.headers['content-type']);
+        if (length > 0) await service.checkQuota(caller(principal), length);
       },
       handler: async (req, reply) => {
         const principal = principals.get(req) as Principal;

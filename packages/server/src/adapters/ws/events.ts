@@ -24,14 +24,27 @@ const streams: EventStream[] = [identityStream, contactsStream, messagingStream,
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */
 export class EventSockets {
   private readonly open = new Map<WebSocket, (event: ClientEvent) => void>();
+  /** Open sockets per session id, for `http.maxSocketsPerSession`. */
+  private readonly perSession = new Map<string, number>();
 
   get count(): number {
     return this.open.size;
   }
 
-  add(socket: WebSocket, send: (event: ClientEvent) => void): void {
+  /** How many event sockets a session holds open on this node. */
+  ofSession(sessionId: string): number {
+    return this.perSession.get(sessionId) ?? 0;
+  }
+
+  add(socket: WebSocket, sessionId: string, send: (event: ClientEvent) => void): void {
     this.open.set(socket, send);
-    socket.once('close', () => this.open.delete(socket));
+    this.perSession.set(sessionId, this.ofSession(sessionId) + 1);
+    socket.once('close', () => {
+      this.open.delete(socket);
+      const left = this.ofSession(sessionId) - 1;
+      if (left > 0) this.perSession.set(sessionId, left);
+      else this.perSession.delete(sessionId);
+    });
   }
 
   /** Sends every socket the same event. */
@@ -47,7 +60,7 @@ export class EventSockets {
 
 interface EventSocketOptions {
   core: Core;
-  config: { heartbeatSeconds: number };
+  config: { heartbeatSeconds: number; maxSocketsPerSession: number };
   log: Logger;
   metrics: Metrics;
   sockets: EventSockets;
@@ -96,6 +109,14 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
   const { tenantId, userId } = principal.session;
   const sessionId = principal.session.id;
   const log = o.log.child({ component: 'ws', tenantId, userId, sessionId });
+  // Refusing the newest keeps the session's working sockets; a client's leaked ones end with
+  // their heartbeat. Closed after the upgrade so that browsers, which see no HTTP status, get a code.
+  const max = o.config.maxSocketsPerSession;
+  if (o.sockets.ofSession(sessionId) >= max) {
+    log.warn({ max }, 'event socket refused: too many for this session');
+    socket.close(eventCloseCodes.tooManySockets, `at most ${max} event sockets per session`);
+    return;
+  }
   const outbound = new Outbound(socket);
   const send = (event: ClientEvent) => outbound.push(event);
   const cleanups: Unsubscribe[] = [];
@@ -140,7 +161,7 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
   }, o.config.heartbeatSeconds * 1000);
 
   o.metrics.eventSockets.inc();
-  o.sockets.add(socket, send);
+  o.sockets.add(socket, sessionId, send);
   socket.on('message', () => {
     // The event socket is server-to-client; clients only answer pings.
   });

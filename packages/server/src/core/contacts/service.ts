@@ -1,12 +1,14 @@
-import type { Colleague } from '@parley/api';
+import { type Colleague, nameLabel } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { invalid } from '../errors.js';
 import { addressOf, type ColleaguePosition, type User } from '../users/repository.js';
 
-export const colleagueView = (u: User): Colleague => ({
+/** `shared`: the display names another user of the tenant also has (see `UserRepository.sharedNames`). */
+const colleagueView = (u: User, shared: Set<string>): Colleague => ({
   id: u.id,
   address: addressOf(u),
   displayName: u.displayName,
+  label: nameLabel(u.displayName, addressOf(u), shared.has(u.displayName)),
   email: u.email,
   numbers: u.numbers,
 });
@@ -32,6 +34,15 @@ function decodeCursor(cursor: string): ColleaguePosition {
  */
 export class ContactsService {
   constructor(private readonly ctx: CoreContext) {}
+
+  /** Users as colleagues see them, each with the name label that tells apart users of one name. */
+  async views(tenantId: string, users: User[]): Promise<Colleague[]> {
+    const shared = await this.ctx.store.repos.users.sharedNames(
+      tenantId,
+      users.map((u) => u.displayName),
+    );
+    return users.map((u) => colleagueView(u, shared));
+  }
 
   /** A page of the tenant's enabled users by name; `cursor` is the previous page's. */
   async colleagues(
@@ -79,7 +90,11 @@ export class ContactsService {
         users.map((u) => u.id),
       ),
     );
-    await this.ctx.bus.publish('favourites.updated', { tenantId, userId, favourites: users.map(colleagueView) });
+    await this.ctx.bus.publish('favourites.updated', {
+      tenantId,
+      userId,
+      favourites: await this.views(tenantId, users),
+    });
     return users;
   }
 }

@@ -14,7 +14,17 @@ export interface AttachmentOptions {
   maxBytes: number;
   /** Accepted media types; `type/*` accepts a whole top-level type. */
   types: string[];
+  /** Bytes one user's uploads may take, in MiB. */
+  userQuotaMegabytes: number;
+  /** Bytes one tenant's uploads may take, in MiB. */
+  tenantQuotaMegabytes: number;
+  /** Uploads not sent within this many hours are purged. */
+  unsentHours: number;
 }
+
+const MIB = 1024 * 1024;
+/** Unsent uploads removed per housekeeping round, so one round never holds the store for long. */
+const PURGE_BATCH = 500;
 
 /** The bare media type of a Content-Type header, lower case, without parameters. */
 export const mediaType = (contentType: string | undefined) =>
@@ -48,6 +58,28 @@ export class AttachmentService {
     }
   }
 
+  /**
+   * 413 PARLEY_ERR_QUOTA_EXCEEDED when `bytes` more would take the caller or their tenant over
+   * their quota. Checked with the declared length before the body is read and with the real size
+   * before it is stored; uploads running at the same time may together overshoot by their sizes.
+   */
+  async checkQuota(caller: Caller, bytes: number): Promise<void> {
+    const used = await this.ctx.store.repos.messages.attachmentUsage(caller.tenantId, caller.userId);
+    const over = (usedBytes: number, quotaMegabytes: number) => usedBytes + bytes > quotaMegabytes * MIB;
+    if (over(used.user, this.options.userQuotaMegabytes)) {
+      throw new ParleyError(
+        'PARLEY_ERR_QUOTA_EXCEEDED',
+        `Your attachments would exceed your quota of ${this.options.userQuotaMegabytes} MiB; delete messages with files or send your pending uploads`,
+      );
+    }
+    if (over(used.tenant, this.options.tenantQuotaMegabytes)) {
+      throw new ParleyError(
+        'PARLEY_ERR_QUOTA_EXCEEDED',
+        `The attachments of your organisation would exceed its quota of ${this.options.tenantQuotaMegabytes} MiB`,
+      );
+    }
+  }
+
   private path(tenantId: string, id: string) {
     return join(this.options.dir, tenantId, id);
   }
@@ -62,6 +94,7 @@ export class AttachmentService {
     const contentType = this.checkType(file.contentType);
     this.checkSize(file.bytes.length);
     if (file.bytes.length === 0) throw invalid('body', 'the file is empty');
+    await this.checkQuota(caller, file.bytes.length);
     const a: Attachment = {
       id: randomUUID(),
       tenantId: caller.tenantId,
@@ -75,8 +108,8 @@ export class AttachmentService {
       createdAt: this.ctx.clock.now(),
     };
     const path = this.path(caller.tenantId, a.id);
-    await mkdir(join(this.options.dir, caller.tenantId), { recursive: true });
-    await writeFile(`${path}.part`, file.bytes);
+    await mkdir(join(this.options.dir, caller.tenantId), { recursive: true, mode: 0o700 });
+    await writeFile(`${path}.part`, file.bytes, { mode: 0o600 });
     await rename(`${path}.part`, path);
     try {
       await this.ctx.store.repos.messages.insertAttachment(a);
@@ -98,5 +131,26 @@ export class AttachmentService {
       throw notFound('attachment');
     });
     return { attachment: a, path: this.path(caller.tenantId, a.id) };
+  }
+
+  /** Removes the files of attachments whose rows are gone; a file already missing is no error. */
+  async removeFiles(tenantId: string, ids: string[]): Promise<void> {
+    for (const id of ids) await rm(this.path(tenantId, id), { force: true });
+  }
+
+  /**
+   * Deletes uploads never sent with a message within `unsentHours` (row first, so downloads end at
+   * once, then the file); one that is sent meanwhile is kept. Returns how many were removed.
+   */
+  async purgeUnsent(): Promise<number> {
+    const repo = this.ctx.store.repos.messages;
+    const before = this.ctx.clock.now() - this.options.unsentHours * 3_600_000;
+    let removed = 0;
+    for (const { tenantId, id } of await repo.unsentBefore(before, PURGE_BATCH)) {
+      if (!(await repo.deleteUnsent(tenantId, id))) continue;
+      await this.removeFiles(tenantId, [id]);
+      removed++;
+    }
+    return removed;
   }
 }

@@ -142,8 +142,12 @@ export class MessageRepository {
     return r.numUpdatedRows > 0n;
   }
 
-  /** Deletes a message's content but keeps the row (sequence, sender, time) as a tombstone. */
-  async tombstone(tenantId: string, id: string, now: number): Promise<boolean> {
+  /**
+   * Deletes a message's content but keeps the row (sequence, sender, time) as a tombstone; its
+   * attachments' rows go with the content. Returns the ids of those attachments (their files are
+   * the caller's to remove), or false when the message was already deleted.
+   */
+  async tombstone(tenantId: string, id: string, now: number): Promise<string[] | false> {
     const r = await this.db
       .updateTable('messages')
       .set({ text: '', deleted_at: now, changed_at: now })
@@ -157,13 +161,13 @@ export class MessageRepository {
       .where('tenant_id', '=', tenantId)
       .where('message_id', '=', id)
       .execute();
-    await this.db
-      .updateTable('attachments')
-      .set({ message_id: null })
+    const gone = await this.db
+      .deleteFrom('attachments')
       .where('tenant_id', '=', tenantId)
       .where('message_id', '=', id)
+      .returning('id')
       .execute();
-    return true;
+    return gone.map((r) => r.id);
   }
 
   /** Records that a message changed (a reaction added or taken back), for `changes`. */
@@ -305,6 +309,51 @@ export class MessageRepository {
       .where('message_id', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  /** Bytes stored by one uploader and by the whole tenant, for the quotas. */
+  async attachmentUsage(tenantId: string, uploaderId: string): Promise<{ user: number; tenant: number }> {
+    const r = await this.db
+      .selectFrom('attachments')
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('tenant'),
+        eb.fn
+          .coalesce(
+            eb.fn.sum<number>(eb.case().when('uploader_id', '=', uploaderId).then(eb.ref('size')).else(0).end()),
+            eb.lit(0),
+          )
+          .as('user'),
+      ])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    return { user: Number(r.user), tenant: Number(r.tenant) };
+  }
+
+  /**
+   * Uploads of any tenant created before `before` and never sent, oldest first: housekeeping's
+   * work list (each is then removed through its own tenant with `deleteUnsent`).
+   */
+  async unsentBefore(before: number, limit: number): Promise<{ tenantId: string; id: string }[]> {
+    const rows = await this.db
+      .selectFrom('attachments')
+      .select(['tenant_id', 'id'])
+      .where('message_id', 'is', null)
+      .where('created_at', '<', before)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id }));
+  }
+
+  /** Deletes an upload unless it was sent in the meantime; true when it was deleted. */
+  async deleteUnsent(tenantId: string, id: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('attachments')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .where('message_id', 'is', null)
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
   }
 
   async attachmentsOf(tenantId: string, messageIds: string[]): Promise<Attachment[]> {

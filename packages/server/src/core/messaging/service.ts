@@ -8,6 +8,7 @@ import type { Repositories } from '../store.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import type { Message } from './model.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { messageViews } from './views.js';
 
 /** How far back the last cursor of `changes` reaches: longer than any commit takes. */
@@ -16,6 +17,8 @@ export const CHANGES_OVERLAP_MS = 30_000;
 export interface MessagingOptions {
   maxMessageLength: number;
   attachments: AttachmentOptions;
+  /** Messages per user: a token bucket on each node. */
+  rateLimit: RateLimitOptions;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface MessagingOptions {
 export class MessagingService {
   readonly conversations: ConversationService;
   readonly attachments: AttachmentService;
+  private readonly rate: RateLimiter;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -33,6 +37,7 @@ export class MessagingService {
   ) {
     this.conversations = new ConversationService(ctx);
     this.attachments = new AttachmentService(ctx, this.conversations, options.attachments);
+    this.rate = new RateLimiter(options.rateLimit, ctx.clock);
   }
 
   private checkText(text: string, allowEmpty: boolean) {
@@ -81,6 +86,8 @@ export class MessagingService {
     const repos = this.ctx.store.repos;
     const earlier = await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId);
     if (earlier) return this.one(tenantId, earlier);
+    // A retry of a message already sent (above) costs nothing; every new one spends a token.
+    this.rate.take(`${tenantId}:${userId}`, 'messages');
     const attachmentIds = [...new Set(input.attachments ?? [])];
     this.checkText(input.text, attachmentIds.length > 0);
     if (input.replyTo !== undefined) {
@@ -168,7 +175,11 @@ export class MessagingService {
     const moderator = a.conversation.kind === 'group' && a.member.role !== 'member';
     if (m.senderId !== caller.userId && !moderator) throw forbidden('you can delete only your own messages');
     if (m.deletedAt !== null) return this.one(caller.tenantId, m);
-    await this.ctx.store.transaction((r) => r.messages.tombstone(caller.tenantId, messageId, this.ctx.clock.now()));
+    const files = await this.ctx.store.transaction((r) =>
+      r.messages.tombstone(caller.tenantId, messageId, this.ctx.clock.now()),
+    );
+    // The rows went with the commit (downloads answer 404 from now on); the files follow.
+    if (files) await this.attachments.removeFiles(caller.tenantId, files);
     return this.changed(a, messageId);
   }
 

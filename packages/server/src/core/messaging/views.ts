@@ -1,8 +1,9 @@
-import type {
-  AttachmentInfo,
-  Conversation as ConversationDto,
-  ConversationInfo,
-  Message as MessageDto,
+import {
+  type AttachmentInfo,
+  type Conversation as ConversationDto,
+  type ConversationInfo,
+  type Message as MessageDto,
+  nameLabel,
 } from '@parley/api';
 import type { Repositories } from '../store.js';
 import { addressOf } from '../users/repository.js';
@@ -30,6 +31,7 @@ export const conversationInfo = (c: Conversation, members: Member[]): Conversati
       userId: m.userId,
       address: m.address,
       displayName: m.displayName,
+      label: nameLabel(m.displayName, m.address, m.nameShared),
       role: m.role,
       joinedAt: iso(m.joinedAt),
       deliveredSeq: m.deliveredSeq,

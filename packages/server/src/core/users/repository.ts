@@ -139,6 +139,22 @@ export class UserRepository {
     return this.withNumbers(tenantId, rows);
   }
 
+  /** Which of these display names more than one user of the tenant has (compared by `name_key`). */
+  async sharedNames(tenantId: string, displayNames: readonly string[]): Promise<Set<string>> {
+    const keys = [...new Set(displayNames.map(nameKey))];
+    if (keys.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('users')
+      .select('name_key')
+      .where('tenant_id', '=', tenantId)
+      .where('name_key', 'in', keys)
+      .groupBy('name_key')
+      .having((eb) => eb.fn.countAll(), '>', 1)
+      .execute();
+    const shared = new Set(rows.map((r) => r.name_key));
+    return new Set(displayNames.filter((n) => shared.has(nameKey(n))));
+  }
+
   /** Users of the tenant with these addresses (`local@domain`, in no particular order). */
   async byAddresses(tenantId: string, addresses: readonly string[]): Promise<User[]> {
     if (addresses.length === 0) return [];

@@ -64,6 +64,15 @@ export const ConfigSchema = z
           .max(3600)
           .default(25)
           .describe('Heartbeat interval on the event WebSocket'),
+        maxSocketsPerSession: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(10)
+          .describe(
+            'Event WebSockets one session may hold open on a node; a further one is closed at once with code 4429',
+          ),
         shutdownGraceSeconds: z
           .number()
           .int()
@@ -209,6 +218,45 @@ export const ConfigSchema = z
               )
               .default(['image/*', 'audio/*', 'video/*', 'application/pdf', 'text/plain', 'application/zip'])
               .describe('Accepted attachment media types (415 for others); `type/*` accepts a whole type'),
+            userQuotaMegabytes: z
+              .number()
+              .positive()
+              .max(1024 * 1024)
+              .default(1024)
+              .describe(
+                'Attachment storage per user in MiB, sent and unsent uploads together (413 PARLEY_ERR_QUOTA_EXCEEDED beyond)',
+              ),
+            tenantQuotaMegabytes: z
+              .number()
+              .positive()
+              .max(1024 * 1024 * 1024)
+              .default(20 * 1024)
+              .describe('Attachment storage per tenant in MiB (413 PARLEY_ERR_QUOTA_EXCEEDED beyond)'),
+            unsentHours: z
+              .number()
+              .positive()
+              .max(24 * 365)
+              .default(24)
+              .describe('Uploads not sent with a message within this many hours are deleted (file and record)'),
+          })
+          .prefault({}),
+        rateLimit: z
+          .strictObject({
+            burst: z
+              .number()
+              .int()
+              .min(1)
+              .max(1_000_000)
+              .default(30)
+              .describe(
+                'Messages a user may send at once before the sustained rate applies (429 with Retry-After beyond); counted on each node',
+              ),
+            perSecond: z
+              .number()
+              .positive()
+              .max(1_000_000)
+              .default(10)
+              .describe('Messages per second a user may send in the long run (a token bucket refilled at this rate)'),
           })
           .prefault({}),
       })

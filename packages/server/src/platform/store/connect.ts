@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type Migration as KyselyMigration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { privateFile } from '../data-dir.js';
 import type { Logger } from '../log.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -50,7 +51,19 @@ export function connect(options: ConnectOptions): { db: Kysely<Database>; engine
   const engine = engineOf(options.url);
   if (engine === 'sqlite') {
     const file = options.url.slice('sqlite:'.length);
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // SQLite gives its -wal and -shm files the database file's mode: 0600 for all three.
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        if (f !== file && !existsSync(f)) continue;
+        const was = privateFile(f);
+        if (was)
+          options.log?.warn(
+            { file: f, was, now: 'no group/other access' },
+            'database file was readable by others; tightened',
+          );
+      }
+    }
     const database = new SQLite(file);
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');

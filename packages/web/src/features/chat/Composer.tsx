@@ -39,6 +39,7 @@ function errorText(err: unknown, i18n: I18n): string {
   if (err instanceof ParleyApiError) {
     if (err.code === 'PARLEY_ERR_BODY_TOO_LARGE') return i18n.t('chat.fileTooLarge');
     if (err.code === 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE') return i18n.t('chat.fileType');
+    if (err.code === 'PARLEY_ERR_QUOTA_EXCEEDED') return i18n.t('chat.quotaExceeded');
     return i18n.t('error.generic', { message: err.message });
   }
   return i18n.t('chat.uploadFailed');
@@ -152,12 +153,12 @@ export function Composer({
     input.current?.focus();
   };
 
-  const fail = (err: unknown) =>
-    setError(
-      err instanceof ParleyApiError && err.code === 'PARLEY_ERR_BODY_TOO_LARGE'
-        ? t('error.tooLarge')
-        : t('error.generic', { message: (err as Error).message }),
-    );
+  const fail = (err: unknown) => {
+    const code = err instanceof ParleyApiError ? err.code : null;
+    if (code === 'PARLEY_ERR_BODY_TOO_LARGE') return setError(t('error.tooLarge'));
+    if (code === 'PARLEY_ERR_TOO_MANY_REQUESTS') return setError(t('error.tooFast'));
+    setError(t('error.generic', { message: (err as Error).message }));
+  };
 
   const send = (e?: FormEvent) => {
     e?.preventDefault();

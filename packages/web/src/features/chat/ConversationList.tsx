@@ -113,7 +113,7 @@ function Conversations({ activeId }: { activeId: string | null }) {
 }
 
 function memberName(c: Conversation, address: string) {
-  return c.members.find((m) => m.address === address)?.displayName || address;
+  return c.members.find((m) => m.address === address)?.label || address;
 }
 
 /** "You: …", in a group "Bob: …", in a 1:1 the text alone. */
@@ -121,7 +121,7 @@ function previewLine(c: Conversation, m: Message, me: User, i18n: I18n): string 
   const text = messagePreview(m, i18n);
   if (m.senderId === me.id) return i18n.t('chat.previewMine', { text });
   if (c.kind === 'group') {
-    const sender = c.members.find((x) => x.userId === m.senderId)?.displayName || m.sender;
+    const sender = c.members.find((x) => x.userId === m.senderId)?.label || m.sender;
     return i18n.t('chat.previewFrom', { name: sender, text });
   }
   return text;
@@ -178,9 +178,7 @@ function SearchResults({ activeId }: { activeId: string | null }) {
           const c = conversations[m.conversationId];
           const title = c ? conversationName(c, me) : '';
           const sender =
-            m.senderId === me.id
-              ? t('chat.you')
-              : (c?.members.find((x) => x.userId === m.senderId)?.displayName ?? m.sender);
+            m.senderId === me.id ? t('chat.you') : (c?.members.find((x) => x.userId === m.senderId)?.label ?? m.sender);
           return (
             <li key={m.id} className="row-item result" data-result={m.id}>
               <button

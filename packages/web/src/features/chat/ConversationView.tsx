@@ -35,8 +35,7 @@ export function ConversationView({ id }: { id: string }) {
   const actions = useMemo<MessageActions>(() => {
     const fail = (err: unknown) => setFailure(t('error.generic', { message: (err as Error).message }));
     const senderName = (m: Message) =>
-      services.chat.state.get().conversations[id]?.members.find((x) => x.userId === m.senderId)?.displayName ||
-      m.sender;
+      services.chat.state.get().conversations[id]?.members.find((x) => x.userId === m.senderId)?.label || m.sender;
     return {
       reply: (m) => {
         setDraft({ kind: 'reply', message: m, sender: senderName(m) });
@@ -136,7 +135,7 @@ function MessageList({
   const group = conversation.kind === 'group';
   const moderator = group && conversation.role !== 'member';
   const members = conversation.members;
-  const names = useMemo(() => new Map(members.map((m) => [m.userId, m.displayName || m.address])), [members]);
+  const names = useMemo(() => new Map(members.map((m) => [m.userId, m.label || m.address])), [members]);
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
 
   const nearTop = () => {
@@ -305,7 +304,7 @@ function TypingLine({ id, conversation }: { id: string; conversation: Conversati
   const { t } = useI18n();
   const typing = useStore(services.chat.state, (s) => s.typing[id]);
   const who = Object.keys(typing ?? {}).map(
-    (address) => conversation.members.find((m) => m.address === address)?.displayName ?? address,
+    (address) => conversation.members.find((m) => m.address === address)?.label ?? address,
   );
   return (
     <p className="typing" aria-live="polite">

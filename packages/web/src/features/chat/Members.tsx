@@ -57,7 +57,7 @@ function MembersPanel({ id, close }: { id: string; close: () => void }) {
               <Avatar name={m.displayName || m.address} address={m.address} />
               <span className="row-text">
                 <span className="row-title">
-                  {m.displayName || m.address} {m.userId === me.id && <small>{t('contacts.you')}</small>}
+                  {m.label || m.address} {m.userId === me.id && <small>{t('contacts.you')}</small>}
                 </span>
                 <PresenceLine address={m.address} />
               </span>

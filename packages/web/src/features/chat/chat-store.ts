@@ -515,7 +515,7 @@ export class ChatStore {
     if (!c || m.senderId === me.id) return;
     if (this.active === id && document.visibilityState === 'visible') return;
     const i18n = i18nFor(langStore.get());
-    const sender = c.members.find((x) => x.userId === m.senderId)?.displayName || m.sender;
+    const sender = c.members.find((x) => x.userId === m.senderId)?.label || m.sender;
     const title =
       c.kind === 'group' ? i18n.t('notify.inGroup', { name: sender, group: conversationName(c, me) }) : sender;
     notify(title, messagePreview(m, i18n), c.id, () => navigate(paths.chat(id)));

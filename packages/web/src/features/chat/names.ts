@@ -11,7 +11,7 @@ export function conversationName(c: Conversation, me: User): string {
   if (c.name) return c.name;
   const others = c.members.filter((m) => m.userId !== me.id);
   if (others.length === 0) return me.displayName;
-  return others.map((m) => m.displayName || m.address).join(', ');
+  return others.map((m) => m.label || m.address).join(', ');
 }
 
 /** One line for a message: its text, else its attachments' names; "Message deleted" for a tombstone. */

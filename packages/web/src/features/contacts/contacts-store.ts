@@ -39,7 +39,7 @@ export const PAGE_SIZE = 200;
 
 const fromColleague = (c: Colleague): Contact => ({
   address: c.address,
-  name: c.displayName,
+  name: c.label,
   numbers: c.numbers,
   email: c.email,
 });

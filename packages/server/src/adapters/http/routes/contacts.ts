@@ -1,19 +1,20 @@
-import { colleagueView } from '../../../core/contacts/service.js';
 import type { Core } from '../../../core/index.js';
 import type { Handlers } from '../types.js';
 
 /** Colleagues and favourites: always the caller's own tenant and the caller's own list. */
 export const contactHandlers = (core: Core): Handlers<'users.list' | 'me.favourites.get' | 'me.favourites.set'> => ({
   'users.list': async ({ principal, query }) => {
-    const { users, cursor } = await core.contacts.colleagues(principal.user.tenantId, query);
-    return { users: users.map(colleagueView), cursor };
+    const tenantId = principal.user.tenantId;
+    const { users, cursor } = await core.contacts.colleagues(tenantId, query);
+    return { users: await core.contacts.views(tenantId, users), cursor };
   },
-  'me.favourites.get': async ({ principal }) => ({
-    favourites: (await core.contacts.favourites(principal.user.tenantId, principal.user.id)).map(colleagueView),
-  }),
-  'me.favourites.set': async ({ principal, body }) => ({
-    favourites: (await core.contacts.setFavourites(principal.user.tenantId, principal.user.id, body.favourites)).map(
-      colleagueView,
-    ),
-  }),
+  'me.favourites.get': async ({ principal }) => {
+    const { tenantId, id } = principal.user;
+    return { favourites: await core.contacts.views(tenantId, await core.contacts.favourites(tenantId, id)) };
+  },
+  'me.favourites.set': async ({ principal, body }) => {
+    const { tenantId, id } = principal.user;
+    const users = await core.contacts.setFavourites(tenantId, id, body.favourites);
+    return { favourites: await core.contacts.views(tenantId, users) };
+  },
 });

@@ -38,7 +38,7 @@ test('009 fills name_key for the users that existed before it', async () => {
       values ('u1', 't', 'joerg', 't.test', 'Jörg Müller', 'user', 0, 0),
              ('u2', 't', 'ann', 't.test', 'Ann-Kathrin', 'user', 0, 0)`.execute(raw);
 
-    assert.equal((await migrate(db, engine))[0], '009-favourites');
+    assert.equal((await migrate(db, engine))[0], '009-favourites', 'the later migrations follow');
     const rows = await db.selectFrom('users').select(['id', 'name_key']).orderBy('id').execute();
     assert.deepEqual(rows, [
       { id: 'u1', name_key: 'jorg muller' },

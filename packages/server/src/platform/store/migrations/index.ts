@@ -10,6 +10,7 @@ import { messageChanges } from './007-message-changes.js';
 import { directoryNumbering } from './008-directory-numbering.js';
 import { favourites } from './009-favourites.js';
 import { devices } from './010-devices.js';
+import { attachmentHousekeeping } from './011-attachment-housekeeping.js';
 import { calendarBackoff } from './013-calendar-backoff.js';
 
 /**
@@ -33,5 +34,6 @@ export const migrations: Migration[] = [
   directoryNumbering,
   favourites,
   devices,
+  attachmentHousekeeping,
   calendarBackoff,
 ];
