@@ -1,5 +1,6 @@
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
+import { allowEntryError } from '../outbound.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).describe('Bind address (IPv4, IPv6 or host name)');
@@ -188,7 +189,15 @@ export const ConfigSchema = z
     outbound: z
       .strictObject({
         allow: z
-          .array(z.string().min(1))
+          .array(
+            z
+              .string()
+              .min(1)
+              .superRefine((entry, ctx) => {
+                const error = allowEntryError(entry);
+                if (error) ctx.addIssue({ code: 'custom', message: error });
+              }),
+          )
           .default([])
           .describe(
             'Hosts (`crm.example.com`, `*.corp.example`), addresses or ranges (`10.1.2.0/24`, `fd00::/8`) that server-side connections (calendars, directory sources, later SMTP and webhooks) may reach although they are loopback, private, link-local or otherwise internal; everything else internal is refused',
