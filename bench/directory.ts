@@ -34,6 +34,7 @@ import type { SourceRow, StoredContact } from '../packages/server/src/directory/
 import { DirectoryService, normalizeContact, planKey, planOf } from '../packages/server/src/directory/service.js';
 import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
 import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
+import { OutboundPolicy } from '../packages/server/src/platform/outbound.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
@@ -217,7 +218,8 @@ function memoryService(contacts: StoredContact[]): DirectoryService {
       throw new Error('no secrets here');
     },
   };
-  return new DirectoryService(ctx, { secrets, connect: connectorFor });
+  const outbound = new OutboundPolicy([]);
+  return new DirectoryService(ctx, { secrets, connect: (s, secret) => connectorFor(s, secret, { outbound }) });
 }
 
 async function phaseBuild() {

@@ -26,6 +26,7 @@ import { NatsCluster } from './platform/cluster/nats.js';
 import { type Config, clusterEnabled } from './platform/config/schema.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
+import { OutboundPolicy } from './platform/outbound.js';
 import { lazySecretBox } from './platform/secrets.js';
 import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 
@@ -77,11 +78,13 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     attachments: { ...attachments, dir: attachments.dir ?? join(config.dataDir, 'attachments') },
   };
   const secrets = lazySecretBox(config.secrets.keyFile ?? join(config.dataDir, 'secrets.key'));
+  // One policy for every server-side connection the core makes (DESIGN §9).
+  const outbound = new OutboundPolicy(config.outbound.allow);
   return createCore(ctx, {
     ...config.auth,
     messaging,
-    calendar: { ...config.calendar, secrets },
-    directory: { secrets, connect: connectorFor },
+    calendar: { ...config.calendar, secrets, outbound },
+    directory: { secrets, connect: (source, secret) => connectorFor(source, secret, { outbound }) },
   });
 }
 

@@ -38,7 +38,8 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     (await as.api.request('directory.lookup', { query: { number } })) as RouteOutput<'directory.lookup'>;
 
   before(async () => {
-    t = await startTestServer({ 'directory.maxUploadMegabytes': 1 });
+    // The CRM and the LDAP server below listen on loopback, which the outbound policy refuses unless allowed.
+    t = await startTestServer({ 'directory.maxUploadMegabytes': 1, 'outbound.allow': ['127.0.0.0/8', '::1'] });
     const tenant = await t.core.tenants.create({
       domain: 'dir.test',
       country: 'DE',

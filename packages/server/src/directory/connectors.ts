@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import type { OutboundPolicy } from '../platform/outbound.js';
 import { FileSource, type FileSourceConfig, parseFileSourceConfig } from './file/source.js';
 import { HttpSource } from './http/source.js';
 import { LdapSource } from './ldap/source.js';
 import type { SourceRow } from './model.js';
-import type { ConnectorFactory } from './service.js';
 import type { DirectorySource } from './source.js';
 import { SqlSource } from './sql/source.js';
 
@@ -16,19 +16,24 @@ export function fileSource(options: { read: () => Promise<Buffer> } & Record<str
   return new FileSource({ ...parseFileSourceConfig(config), read });
 }
 
+/** What the network connectors need from the server: the outbound policy (from `outbound.allow`). */
+export interface ConnectorDeps {
+  outbound: OutboundPolicy;
+}
+
 /**
  * The connector of a stored source, from its settings and its opened secret. A file source with
  * a `path` reads that file at each sync (it must be readable on the node running the sync);
- * without one it only takes imports.
+ * without one it only takes imports. Bind `deps` to get a ConnectorFactory.
  */
-export const connectorFor: ConnectorFactory = (source: SourceRow, secret: string | null): DirectorySource => {
+export const connectorFor = (source: SourceRow, secret: string | null, deps: ConnectorDeps): DirectorySource => {
   switch (source.kind) {
     case 'ldap':
-      return new LdapSource(source.config as ConstructorParameters<typeof LdapSource>[0], secret);
+      return new LdapSource(source.config as ConstructorParameters<typeof LdapSource>[0], secret, deps.outbound);
     case 'sql':
-      return new SqlSource(source.config as ConstructorParameters<typeof SqlSource>[0], secret);
+      return new SqlSource(source.config as ConstructorParameters<typeof SqlSource>[0], secret, deps.outbound);
     case 'http':
-      return new HttpSource(source.config as ConstructorParameters<typeof HttpSource>[0], secret);
+      return new HttpSource(source.config as ConstructorParameters<typeof HttpSource>[0], secret, deps.outbound);
     case 'file': {
       const { path, ...config } = source.config as FileSourceConfig & { path?: unknown };
       if (path !== undefined && typeof path !== 'string') throw new Error('path: must be a file path');

@@ -12,12 +12,16 @@ import type { CalendarSnapshot } from '../../src/core/presence/model.js';
 import { Store } from '../../src/core/store.js';
 import { MemoryBus } from '../../src/platform/bus/memory.js';
 import { LocalCluster } from '../../src/platform/cluster/local.js';
+import { OutboundPolicy } from '../../src/platform/outbound.js';
 import { SecretBox } from '../../src/platform/secrets.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { tenantFixture, userFixture } from '../contract/store.contract.js';
 
-/** A calendar service on a fresh SQLite store, with a recording sink, captured logs and a hand-moved clock. */
-export async function calendarHarness(options: { pollSeconds?: number; timeZone?: string } = {}) {
+/**
+ * A calendar service on a fresh SQLite store, with a recording sink, captured logs and a hand-moved
+ * clock. Its calendars may reach loopback (where the tests' servers listen) unless `allow` says otherwise.
+ */
+export async function calendarHarness(options: { pollSeconds?: number; timeZone?: string; allow?: string[] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'parley-cal-'));
   const { db, engine } = connect({ url: `sqlite:${join(dir, 'test.sqlite')}` });
   const store = new Store(db, engine);
@@ -55,6 +59,7 @@ export async function calendarHarness(options: { pollSeconds?: number; timeZone?
     windowDays: 14,
     timeZone: options.timeZone ?? 'UTC',
     secrets: new SecretBox(randomBytes(32)),
+    outbound: new OutboundPolicy(options.allow ?? ['127.0.0.0/8', '::1']),
     sink: { setCalendar: async (tenantId, userId, snapshot) => void snapshots.push({ tenantId, userId, snapshot }) },
   });
   const tenant = tenantFixture('cal.test');

@@ -1,5 +1,6 @@
 import type { HttpLimits } from '../../lib/http-client.js';
 import type { Logger } from '../../platform/log.js';
+import type { OutboundPolicy } from '../../platform/outbound.js';
 import type { SecretSealer } from '../../platform/secrets.js';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
@@ -19,6 +20,8 @@ export interface CalendarOptions {
   windowDays: number;
   timeZone: string;
   secrets: SecretSealer;
+  /** Which addresses calendar URLs (and their redirects) may reach. */
+  outbound: OutboundPolicy;
   /** Where snapshots go: the presence service (wired in createCore). */
   sink: CalendarSink;
 }
@@ -73,7 +76,11 @@ export class CalendarService {
   }
 
   private get limits(): HttpLimits {
-    return { timeoutMs: this.options.timeoutSeconds * 1000, maxBytes: this.options.maxBytes };
+    return {
+      timeoutMs: this.options.timeoutSeconds * 1000,
+      maxBytes: this.options.maxBytes,
+      outbound: this.options.outbound,
+    };
   }
 
   private async requireUser(tenantId: string, userId: string) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpTimeoutError, httpRequest } from '../../lib/http-client.js';
+import { OutboundPolicy } from '../../platform/outbound.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 import { first, parsePath, scalar, select } from './path.js';
 
@@ -172,9 +173,11 @@ export class HttpSource implements DirectorySource {
   skippedRows: { line: number; reason: string }[] = [];
   declare readonly lookup?: (number: { e164: string; raw: string }, signal?: AbortSignal) => Promise<SourceContact[]>;
 
+  /** `outbound` decides which addresses it may reach, redirects included (by default no internal ones). */
   constructor(
     config: HttpSourceConfigInput,
     private readonly secret: string | null = null,
+    private readonly outbound: OutboundPolicy = new OutboundPolicy([]),
   ) {
     this.config = parseHttpSourceConfig(config);
     // Only a source with a lookup URL has `lookup` at all (`'lookup' in source` is false otherwise).
@@ -274,13 +277,17 @@ export class HttpSource implements DirectorySource {
     try {
       next = new URL(value, current);
     } catch {
-      throw new HttpSourceError(`${redact(current)}: the next page "${value}" is no URL`);
+      throw new HttpSourceError(`${redact(current)}: the next page (at ${this.pagingPath()}) is no URL`);
     }
     if (next.origin !== new URL(current).origin) {
       // The secret header goes with every request: never to another host.
-      throw new HttpSourceError(`${redact(current)}: the next page is on another host (${next.origin})`);
+      throw new HttpSourceError(`${redact(current)}: the next page (at ${this.pagingPath()}) is on another host`);
     }
     return next.href;
+  }
+
+  private pagingPath(): string {
+    return this.config.paging.kind === 'cursor' ? this.config.paging.nextPath : 'nextPath';
   }
 
   /**
@@ -319,7 +326,10 @@ export class HttpSource implements DirectorySource {
     return items;
   }
 
-  /** GETs JSON within the limits; errors name the URL (secrets hidden) and say what to check. */
+  /**
+   * GETs JSON within the limits; errors name the URL (secrets hidden) and say what to check, never
+   * what the server answered (that would hand a tenant admin the answers of any host it can reach).
+   */
   private async get(url: string, signal?: AbortSignal, opts: { notFoundIsEmpty?: boolean } = {}): Promise<unknown> {
     signal?.throwIfAborted();
     const { timeoutMs, maxBytes, secretHeader } = this.config;
@@ -328,7 +338,11 @@ export class HttpSource implements DirectorySource {
     const shown = `GET ${redact(url)}`;
     let res: Awaited<ReturnType<typeof httpRequest>>;
     try {
-      res = await httpRequest(url, { method: 'GET', headers, ...(signal && { signal }) }, { timeoutMs, maxBytes });
+      res = await httpRequest(
+        url,
+        { method: 'GET', headers, ...(signal && { signal }) },
+        { timeoutMs, maxBytes, outbound: this.outbound },
+      );
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (err instanceof HttpTimeoutError) throw new HttpSourceError(`${shown}: no answer within ${timeoutMs} ms`);
@@ -336,6 +350,7 @@ export class HttpSource implements DirectorySource {
     }
     if (res.status === 404 && opts.notFoundIsEmpty) return undefined;
     if (res.status < 200 || res.status > 299) {
+      const retryAfter = res.headers.get('retry-after') ?? '';
       const hint =
         res.status === 401
           ? `unauthorized (check the secret in the ${secretHeader} header)`
@@ -344,26 +359,19 @@ export class HttpSource implements DirectorySource {
             : res.status === 404
               ? 'not found (check the URL)'
               : res.status === 429
-                ? `too many requests${res.headers.get('retry-after') ? ` (retry after ${res.headers.get('retry-after')} s)` : ''}`
+                ? `too many requests${/^\d{1,6}$/.test(retryAfter) ? ` (retry after ${retryAfter} s)` : ''}`
                 : res.status >= 500
                   ? 'server error'
                   : 'unexpected status';
-      throw new HttpSourceError(`${shown}: HTTP ${res.status} ${hint}${excerpt(res.body)}`, res.status);
+      throw new HttpSourceError(`${shown}: HTTP ${res.status} ${hint}`, res.status);
     }
     try {
       return JSON.parse(res.body) as unknown;
     } catch {
-      const type = res.headers.get('content-type');
-      throw new HttpSourceError(`${shown}: the answer is not JSON${type ? ` (${type})` : ''}${excerpt(res.body)}`);
+      const type = /^[\w.+-]+\/[\w.+-]+/.exec(res.headers.get('content-type') ?? '')?.[0];
+      throw new HttpSourceError(`${shown}: the answer is not JSON${type ? ` (${type})` : ''}`);
     }
   }
-}
-
-/** `: "…"`, the start of a body for an error message. */
-function excerpt(body: string): string {
-  const t = body.replace(/\s+/g, ' ').trim();
-  if (!t) return '';
-  return `: "${t.length > 120 ? `${t.slice(0, 120)}…` : t}"`;
 }
 
 function toContact(item: unknown, mapping: HttpSourceConfig['mapping']): SourceContact | null {
