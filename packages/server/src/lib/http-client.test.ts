@@ -136,6 +136,18 @@ test('every hop goes through the outbound policy: a refused target never gets a 
   assert.equal((await httpRequest(`${inside.url}/admin`, {}, limits)).body, '{"secret":"internal"}', 'allowed: works');
 });
 
+test('the connection goes to the address the policy checked, not to a second lookup', async () => {
+  const s = await serve((_req, res) => res.end('pinned'));
+  const port = new URL(s.url).port;
+  // No DNS knows this name: only the policy's resolver does, so the request can only succeed on its answer.
+  const pinned = new OutboundPolicy(['127.0.0.0/8'], {
+    resolver: async (host) => (host === 'crm.pinned.test' ? [{ address: '127.0.0.1', family: 4 }] : []),
+  });
+  const res = await httpRequest(`http://crm.pinned.test:${port}/x`, {}, { ...limits, outbound: pinned });
+  assert.equal(res.body, 'pinned');
+  assert.equal(s.seen.get('/x')?.host, `crm.pinned.test:${port}`, 'the Host header keeps the name');
+});
+
 test('compressed answers are decoded, and the size cap counts the decoded bytes', async () => {
   const text = 'BEGIN:VCALENDAR\n'.repeat(50);
   const s = await serve((req, res) => {

@@ -190,7 +190,8 @@ export async function httpRequest(url: string, req: HttpRequest, limits: HttpLim
         res.resume();
       }
     }
-    res.resume();
+    // A redirect's body is not read: the connection goes, rather than wait for a body that never ends.
+    res.destroy();
     if (hops === MAX_REDIRECTS) throw new HttpFetchError(`more than ${MAX_REDIRECTS} redirects from ${url}`);
     const next = parseUrl(new URL(location, target).href);
     if (next.origin !== origin) {

@@ -444,6 +444,24 @@ if (!skipped) {
       await ldapSource(config()).test();
     });
 
+    test('outbound policy: LDAPS goes to the checked address and still verifies the certificate for the name', async () => {
+      // Names only the policy's resolver knows: the connection can only use its (checked) answer.
+      const policy = new OutboundPolicy(['127.0.0.0/8'], {
+        resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+      });
+      const ldaps = (host: string) =>
+        new LdapSource(
+          config({ url: String(slapd.ldapsUrl).replace('127.0.0.1', host), tls: { ca: slapd.ca } }),
+          null,
+          policy,
+        );
+      await ldaps('localhost').test();
+      await assert.rejects(
+        ldaps('ldap.pinned.test').test(),
+        /certificate of ldaps:\/\/ldap\.pinned\.test:\d+ is not valid/,
+      );
+    });
+
     test('test() explains bad credentials, a missing base DN, a server that is down or hangs', async () => {
       await ldapSource(config()).test();
       // The sealed secret the service passes wins over a password in the settings.

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -320,6 +321,12 @@ if (!pgSkipped) {
         /refused: \/var\/run\/postgresql is a local socket/,
       );
       await new SqlSource(config, null, peers).test();
+      // A name only the policy's resolver knows: pg can only have connected to its (checked) answer.
+      const pinned = new URL(postgresUrl);
+      const address = (await peers.resolve(pinned.hostname))[0]?.address as string;
+      pinned.hostname = 'db.pinned.test';
+      const policy = new OutboundPolicy([address], { resolver: async () => [{ address, family: isIP(address) }] });
+      await new SqlSource({ ...config, url: pinned.href }, null, policy).test();
     });
   });
 }
@@ -428,6 +435,10 @@ if (!mariaSkipped) {
       };
       await assert.rejects(new SqlSource(config).test(), /^SqlSourceError: refused: /);
       await new SqlSource(config, null, peers).test();
+      // A name only the policy's resolver knows: the socket can only have gone to its (checked) answer.
+      const address = (await peers.resolve(mariaHost))[0]?.address as string;
+      const policy = new OutboundPolicy([address], { resolver: async () => [{ address, family: isIP(address) }] });
+      await new SqlSource({ ...config, url: config.url.replace(mariaHost, 'db.pinned.test') }, null, policy).test();
     });
   });
 }
