@@ -200,7 +200,7 @@ export const ConfigSchema = z
           )
           .default([])
           .describe(
-            'Hosts (`crm.example.com`, `*.corp.example`), addresses or ranges (`10.1.2.0/24`, `fd00::/8`) that server-side connections (calendars, directory sources, later SMTP and webhooks) may reach although they are loopback, private, link-local or otherwise internal; everything else internal is refused',
+            'Hosts (`crm.example.com`; `*.corp.example` for the names under corp.example), addresses or ranges (`10.1.2.0/24`, `fd00::/8`) that server-side connections (calendars, directory sources, later SMTP and webhooks) may reach although they are loopback, private, link-local or otherwise internal; everything else internal is refused. A host name allows whatever it resolves to except cloud metadata addresses, which only an address or range allows. In the environment: comma-separated',
           ),
       })
       .prefault({}),
