@@ -36,6 +36,7 @@ import { DirectoryService, normalizeContact, planKey, planOf } from '../packages
 import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
 import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
 import { ConfigSchema } from '../packages/server/src/platform/config/schema.js';
+import { OutboundPolicy } from '../packages/server/src/platform/outbound.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
@@ -219,11 +220,12 @@ function memoryService(contacts: StoredContact[]): DirectoryService {
       throw new Error('no secrets here');
     },
   };
-  // The bench reads no local files; the limits are the defaults a server runs with.
+  // The bench reads no local files and connects nowhere; the limits are the defaults a server runs with.
   const local = new LocalFiles({ folders: [], privateFolders: [], privateFiles: [] });
+  const outbound = new OutboundPolicy([]);
   return new DirectoryService(ctx, {
     secrets,
-    connect: connectorFor,
+    connect: (s, secret) => connectorFor(s, secret, { outbound }),
     local,
     limits: ConfigSchema.parse({}).directory.limits,
   });

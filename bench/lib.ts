@@ -30,6 +30,8 @@ export const benchEnv = {
   PARLEY_BOOTSTRAP_DEMO_TENANT: 'false',
   PARLEY_LOG_LEVEL: 'info',
   PARLEY_LOG_FORMAT: 'json',
+  // The benchmarks' peers (slapd, a CRM) listen on loopback, which the outbound policy refuses by default.
+  PARLEY_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
 };
 
 export function tempData(prefix: string): { dir: string; remove(): void } {

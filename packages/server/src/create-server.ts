@@ -29,6 +29,7 @@ import { type Config, clusterEnabled } from './platform/config/schema.js';
 import { privateDataDir } from './platform/data-dir.js';
 import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
+import { OutboundPolicy } from './platform/outbound.js';
 import { lazySecretBox } from './platform/secrets.js';
 import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
 
@@ -88,6 +89,8 @@ export async function openCore(options: ServerOptions): Promise<Core> {
   };
   const keyFile = config.secrets.keyFile ?? join(config.dataDir, 'secrets.key');
   const secrets = lazySecretBox(keyFile);
+  // One policy for every server-side connection the core makes (DESIGN §9).
+  const outbound = new OutboundPolicy(config.outbound.allow);
   // Directory sources never read Parley's own data, whatever directory.localFolders lists.
   const local = new LocalFiles({
     folders: config.directory.localFolders,
@@ -97,8 +100,13 @@ export async function openCore(options: ServerOptions): Promise<Core> {
   return createCore(ctx, {
     ...config.auth,
     messaging,
-    calendar: { ...config.calendar, secrets },
-    directory: { secrets, connect: connectorFor, local, limits: config.directory.limits },
+    calendar: { ...config.calendar, secrets, outbound },
+    directory: {
+      secrets,
+      connect: (source, secret) => connectorFor(source, secret, { outbound }),
+      local,
+      limits: config.directory.limits,
+    },
   });
 }
 

@@ -160,6 +160,17 @@ describe('loadConfig', () => {
   });
 });
 
+test('outbound.allow: a comma-separated list in the environment; a wrong entry is named', () => {
+  const env = { PARLEY_OUTBOUND_ALLOW: '10.1.0.0/16, crm.corp,*.intra.example,::1' };
+  assert.deepEqual(loadConfig({ env }).outbound.allow, ['10.1.0.0/16', 'crm.corp', '*.intra.example', '::1']);
+  const err = configError(() => loadConfig({ env: { PARLEY_OUTBOUND_ALLOW: 'crm.corp,10.0.0.0/33' } }));
+  assert.deepEqual(
+    err.issues.map((i) => i.path),
+    ['outbound.allow.1'],
+  );
+  assert.match(err.message, /"10\.0\.0\.0\/33" is no valid address or CIDR range/);
+});
+
 test('cluster mode: PARLEY_NATS turns it on; it needs PostgreSQL and NATS', () => {
   const pg = 'postgres://root@127.0.0.1:5432/parley';
   const on = loadConfig({ env: { PARLEY_NATS: 'nats://127.0.0.1:4222', PARLEY_DB: pg, PARLEY_NODE_ID: 'n1' } });

@@ -8,11 +8,14 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { HttpSource, type HttpSourceConfigInput, redact } from '../src/directory/http/source.js';
 import type { SourceContact, SyncOutcome } from '../src/directory/source.js';
+import { OutboundPolicy } from '../src/platform/outbound.js';
 import { directorySourceContract } from './contract/directory-source.contract.js';
 
 const TOTAL = 2500;
 const TOKEN = 'Bearer s3cret-token';
 const log = pino({ level: 'silent' });
+/** The fake CRM listens on loopback, which the outbound policy refuses unless allowed. */
+const loopback = new OutboundPolicy(['127.0.0.0/8', '::1']);
 
 const contacts = Array.from({ length: TOTAL }, (_, k) => {
   const i = k + 1;
@@ -164,7 +167,11 @@ describe('HTTP directory source', () => {
     ],
   };
   const source = (over: Partial<HttpSourceConfigInput>, secret: string | null = TOKEN) =>
-    new HttpSource({ url: `${base}/api/page`, itemsPath: 'data.contacts', mapping, timeoutMs: 5000, ...over }, secret);
+    new HttpSource(
+      { url: `${base}/api/page`, itemsPath: 'data.contacts', mapping, timeoutMs: 5000, ...over },
+      secret,
+      loopback,
+    );
 
   async function drain(s: HttpSource, signal = new AbortController().signal) {
     const out: SourceContact[] = [];
@@ -353,6 +360,7 @@ describe('HTTP directory source', () => {
     const custom = new HttpSource(
       { url: `${base}/api/page`, itemsPath: 'data.contacts', mapping, secretHeader: 'X-Api-Key' },
       'k',
+      loopback,
     );
     await assert.rejects(custom.test(), /check the secret in the X-Api-Key header/);
   });
@@ -435,13 +443,14 @@ describe('HTTP directory source', () => {
     const s = new HttpSource(
       { lookup: { url: `${base}/api/lookup?phone={e164}` }, itemsPath: 'data.contacts', mapping },
       TOKEN,
+      loopback,
     );
     const { contacts: got, outcome } = await drain(s);
     assert.equal(got.length, 0);
     assert.deepEqual(outcome, { full: false, cursor: null });
     await s.test();
     await assert.rejects(
-      new HttpSource({ lookup: { url: `${base}/api/lookup?phone={e164}` }, mapping }, 'Bearer nope').test(),
+      new HttpSource({ lookup: { url: `${base}/api/lookup?phone={e164}` }, mapping }, 'Bearer nope', loopback).test(),
       /HTTP 401 unauthorized/,
     );
   });

@@ -20,7 +20,8 @@ const feed = createServer((_req, res) => {
 let feedUrl = '';
 
 before(async () => {
-  t = await startTestServer();
+  // The feed listens on loopback, which the outbound policy refuses unless allowed.
+  t = await startTestServer({ 'outbound.allow': ['127.0.0.0/8', '::1'] });
   await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
   feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/bob.ics`;
 });

@@ -11,7 +11,8 @@ let t: TestServer;
 let feed: Server;
 let feedUrl: string;
 before(async () => {
-  t = await startTestServer();
+  // The feed listens on loopback, which the outbound policy refuses unless allowed.
+  t = await startTestServer({ 'outbound.allow': ['127.0.0.0/8', '::1'] });
   feed = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/calendar', etag: '"1"' });
     res.end('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n');

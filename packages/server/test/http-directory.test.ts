@@ -41,6 +41,7 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     (await as.api.request('directory.lookup', { query: { number } })) as RouteOutput<'directory.lookup'>;
 
   before(async () => {
+    // The CRM and the LDAP server below listen on loopback, which the outbound policy refuses unless allowed.
     t = await startTestServer({
       'directory.maxUploadMegabytes': 1,
       'directory.localFolders': [shared],

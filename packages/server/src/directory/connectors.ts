@@ -1,10 +1,10 @@
+import type { OutboundPolicy } from '../platform/outbound.js';
 import { DEFAULT_MAX_BYTES } from './file/common.js';
 import { FileSource, type FileSourceConfig, parseFileSourceConfig } from './file/source.js';
 import { HttpSource } from './http/source.js';
 import { LdapSource } from './ldap/source.js';
 import { readLocalFile } from './local-files.js';
 import type { SourceRow } from './model.js';
-import type { ConnectorFactory } from './service.js';
 import type { DirectorySource } from './source.js';
 import { SqlSource } from './sql/source.js';
 
@@ -17,21 +17,26 @@ export function fileSource(options: { read: () => Promise<Buffer> } & Record<str
   return new FileSource({ ...parseFileSourceConfig(config), read });
 }
 
+/** What the network connectors need from the server: the outbound policy (from `outbound.allow`). */
+export interface ConnectorDeps {
+  outbound: OutboundPolicy;
+}
+
 /**
  * The connector of a stored source, from its settings and its opened secret. A file source with
  * a `path` reads that file at each sync (it must be readable on the node running the sync);
  * without one it only takes imports. The directory service has checked a local path (a file's
  * `path`, an `sqlite:` URL) against `directory.localFolders` and resolved it, and capped the
- * limits, before it asks for a connector that syncs.
+ * limits, before it asks for a connector that syncs. Bind `deps` to get a ConnectorFactory.
  */
-export const connectorFor: ConnectorFactory = (source: SourceRow, secret: string | null): DirectorySource => {
+export const connectorFor = (source: SourceRow, secret: string | null, deps: ConnectorDeps): DirectorySource => {
   switch (source.kind) {
     case 'ldap':
-      return new LdapSource(source.config as ConstructorParameters<typeof LdapSource>[0], secret);
+      return new LdapSource(source.config as ConstructorParameters<typeof LdapSource>[0], secret, deps.outbound);
     case 'sql':
-      return new SqlSource(source.config as ConstructorParameters<typeof SqlSource>[0], secret);
+      return new SqlSource(source.config as ConstructorParameters<typeof SqlSource>[0], secret, deps.outbound);
     case 'http':
-      return new HttpSource(source.config as ConstructorParameters<typeof HttpSource>[0], secret);
+      return new HttpSource(source.config as ConstructorParameters<typeof HttpSource>[0], secret, deps.outbound);
     case 'file': {
       const { path, ...config } = source.config as FileSourceConfig & { path?: unknown };
       if (path !== undefined && typeof path !== 'string') throw new Error('path: must be a file path');

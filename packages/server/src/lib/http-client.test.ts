@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { OutboundPolicy } from '../platform/outbound.js';
 import { HttpFetchError, HttpTimeoutError, httpRequest, MAX_REDIRECTS } from './http-client.js';
 
 const servers: Server[] = [];
@@ -25,7 +27,8 @@ async function serve(handler: RequestListener, host = '127.0.0.1') {
   return { url: `http://${host}:${port}`, seen };
 }
 
-const limits = { timeoutMs: 2000, maxBytes: 1000 };
+// The test servers listen on loopback, which the outbound policy refuses unless allowed.
+const limits = { timeoutMs: 2000, maxBytes: 1000, outbound: new OutboundPolicy(['127.0.0.0/8', '::1']) };
 const secret = { authorization: 'Bearer s3cret', 'x-api-key': 'k3y', accept: 'application/json' };
 
 test('a redirect to the same origin keeps every header; to another origin only the harmless ones', async () => {
@@ -102,4 +105,56 @@ test("the caller's signal ends a request at once, with the caller's reason", asy
   setTimeout(() => controller.abort(new Error('lookup took too long')), 100);
   await assert.rejects(pending, /lookup took too long/);
   assert.ok(Date.now() - t0 < 1000);
+});
+
+test('every hop goes through the outbound policy: a refused target never gets a request', async () => {
+  const inside = await serve((_req, res) => res.end('{"secret":"internal"}'));
+  const strict = { ...limits, outbound: new OutboundPolicy([]) };
+  await assert.rejects(httpRequest(`${inside.url}/admin`, {}, strict), (err) => {
+    assert.ok(err instanceof HttpFetchError);
+    assert.equal(
+      err.message,
+      'refused: 127.0.0.1 is a loopback address (outbound.allow lets a system administrator allow it)',
+    );
+    return true;
+  });
+  await assert.rejects(
+    httpRequest(inside.url.replace('127.0.0.1', 'localhost'), {}, strict),
+    /refused: localhost resolves to/,
+  );
+  assert.equal(inside.seen.size, 0, 'no request reached the server');
+
+  // Only the name localhost is allowed; a redirect from there to 127.0.0.1 is refused.
+  const named = { ...limits, outbound: new OutboundPolicy(['localhost']) };
+  const front = await serve((_req, res) => res.writeHead(302, { location: `${inside.url}/admin` }).end(), 'localhost');
+  await assert.rejects(
+    httpRequest(`${front.url}/start`, {}, named),
+    /^HttpFetchError: refused: 127\.0\.0\.1 is a loopback/,
+  );
+  assert.ok(front.seen.has('/start'));
+  assert.equal(inside.seen.size, 0, 'the redirect target got nothing');
+  assert.equal((await httpRequest(`${inside.url}/admin`, {}, limits)).body, '{"secret":"internal"}', 'allowed: works');
+});
+
+test('the connection goes to the address the policy checked, not to a second lookup', async () => {
+  const s = await serve((_req, res) => res.end('pinned'));
+  const port = new URL(s.url).port;
+  // No DNS knows this name: only the policy's resolver does, so the request can only succeed on its answer.
+  const pinned = new OutboundPolicy(['127.0.0.0/8'], {
+    resolver: async (host) => (host === 'crm.pinned.test' ? [{ address: '127.0.0.1', family: 4 }] : []),
+  });
+  const res = await httpRequest(`http://crm.pinned.test:${port}/x`, {}, { ...limits, outbound: pinned });
+  assert.equal(res.body, 'pinned');
+  assert.equal(s.seen.get('/x')?.host, `crm.pinned.test:${port}`, 'the Host header keeps the name');
+});
+
+test('compressed answers are decoded, and the size cap counts the decoded bytes', async () => {
+  const text = 'BEGIN:VCALENDAR\n'.repeat(50);
+  const s = await serve((req, res) => {
+    const big = req.url === '/big';
+    res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(big ? 'x'.repeat(100_000) : text));
+  });
+  assert.equal((await httpRequest(`${s.url}/small`, {}, limits)).body, text);
+  assert.match(s.seen.get('/small')?.['accept-encoding'] ?? '', /gzip/);
+  await assert.rejects(httpRequest(`${s.url}/big`, {}, limits), /response exceeds 1000 bytes/);
 });

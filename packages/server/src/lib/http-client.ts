@@ -1,5 +1,11 @@
-// Bounded HTTP for calendar and directory sources: a timeout, a body size cap, redirects that do
-// not carry credentials to another origin, and errors a user can act on.
+// Bounded HTTP for calendar and directory sources: the outbound policy on every hop, a timeout, a
+// body size cap, redirects that do not carry credentials to another origin, and errors a user can
+// act on that never quote what the target answered.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { pipeline, type Readable } from 'node:stream';
+import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { type OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../platform/outbound.js';
 
 export class HttpFetchError extends Error {
   override name = 'HttpFetchError';
@@ -19,6 +25,8 @@ export class HttpTimeoutError extends HttpFetchError {
 export interface HttpLimits {
   timeoutMs: number;
   maxBytes: number;
+  /** Which addresses the request and each redirect may reach. */
+  outbound: OutboundPolicy;
 }
 
 export interface HttpResult {
@@ -40,28 +48,119 @@ export const MAX_REDIRECTS = 5;
 /** Headers kept when a redirect leads to another origin; credentials (any other header) are not. */
 const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-language', 'user-agent']);
 
-/** Reads at most `maxBytes` of the body, failing beyond. */
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? 'NaN');
+/** Kept-alive connections per policy: a socket opened under one policy is never reused under another. */
+const pools = new WeakMap<OutboundPolicy, { http: http.Agent; https: https.Agent }>();
+
+function agentFor(policy: OutboundPolicy, secure: boolean): http.Agent {
+  let pool = pools.get(policy);
+  if (!pool) {
+    pool = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    pools.set(policy, pool);
+  }
+  return secure ? pool.https : pool.http;
+}
+
+/** The body as sent (gzip, deflate and br undone); truncated compressed data ends it rather than fails. */
+function decoded(res: http.IncomingMessage): Readable {
+  const encoding = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const flush = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip(flush)
+      : encoding === 'deflate'
+        ? createInflate(flush)
+        : encoding === 'br'
+          ? createBrotliDecompress({
+              flush: constants.BROTLI_OPERATION_FLUSH,
+              finishFlush: constants.BROTLI_OPERATION_FLUSH,
+            })
+          : null;
+  if (encoding !== '' && encoding !== 'identity' && !decoder) {
+    res.destroy();
+    throw new HttpFetchError(`unsupported content encoding ${encoding}`);
+  }
+  return decoder ? pipeline(res, decoder, () => undefined) : res;
+}
+
+/** Reads at most `maxBytes` of the (decoded) body, failing beyond. */
+async function readCapped(res: http.IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers['content-length'] ?? 'NaN');
   if (declared > maxBytes) {
-    await res.body?.cancel();
+    res.destroy();
     throw new HttpFetchError(`response exceeds ${maxBytes} bytes`);
   }
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
+  const body = decoded(res);
+  const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > maxBytes) throw new HttpFetchError(`response exceeds ${maxBytes} bytes`);
+    if (size > maxBytes) {
+      body.destroy();
+      res.destroy();
+      throw new HttpFetchError(`response exceeds ${maxBytes} bytes`);
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const toHeaders = (res: http.IncomingMessage) => {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  return headers;
+};
+
+/** `work`, or the signal's reason as soon as it aborts (name resolution cannot be cancelled). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}
+
 /**
- * One request within `limits`. Redirects are followed by hand (at most MAX_REDIRECTS): to the same
- * origin with every header, to another origin only with CROSS_ORIGIN_HEADERS, so an API key or a
- * password never reaches a host it was not meant for (fetch itself would send custom headers on).
+ * One hop: the host is resolved and checked by the outbound policy, and the connection goes to
+ * the checked addresses (TLS still verifies the certificate for the host name).
+ */
+async function send(
+  target: URL,
+  init: { method: string; headers: Record<string, string>; body: string | null },
+  limits: HttpLimits,
+  signal: AbortSignal,
+): Promise<http.IncomingMessage> {
+  const addresses = await unlessAborted(limits.outbound.resolve(target.hostname), signal);
+  const secure = target.protocol === 'https:';
+  const headers: Record<string, string> = {
+    'accept-encoding': 'gzip, deflate, br',
+    'user-agent': 'Parley',
+    ...init.headers,
+  };
+  if (init.body !== null) headers['content-length'] = String(Buffer.byteLength(init.body));
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).request(
+      target,
+      {
+        method: init.method,
+        headers,
+        agent: agentFor(limits.outbound, secure),
+        lookup: pinnedLookup(addresses),
+        signal,
+      },
+      resolve,
+    );
+    req.on('error', reject);
+    req.end(init.body ?? undefined);
+  });
+}
+
+/**
+ * One request within `limits`. Every hop goes through the outbound policy. Redirects are followed
+ * by hand (at most MAX_REDIRECTS): to the same origin with every header, to another origin only
+ * with CROSS_ORIGIN_HEADERS, so an API key or a password never reaches a host it was not meant for.
  * 303, and 301/302 after a POST, continue as a GET without body, as browsers do.
  */
 export async function httpRequest(url: string, req: HttpRequest, limits: HttpLimits): Promise<HttpResult> {
@@ -72,27 +171,33 @@ export async function httpRequest(url: string, req: HttpRequest, limits: HttpLim
   let { method = 'GET', body = null } = req;
   let headers = req.headers ?? {};
   for (let hops = 0; ; hops++) {
-    let res: Response;
+    let res: http.IncomingMessage;
     try {
-      res = await fetch(target, { method, headers, body, redirect: 'manual', signal });
+      res = await send(target, { method, headers, body }, limits, signal);
     } catch (err) {
-      throw fetchError(err, target, limits, req.signal);
+      throw fetchError(err, target, limits, timeout, req.signal);
     }
-    const location = res.headers.get('location');
-    if (res.status < 300 || res.status > 399 || res.status === 304 || location === null) {
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (status < 300 || status > 399 || status === 304 || location === undefined) {
       try {
-        return { status: res.status, headers: res.headers, body: await readCapped(res, limits.maxBytes) };
+        const text =
+          status === 204 || status === 304 || method === 'HEAD' ? '' : await readCapped(res, limits.maxBytes);
+        return { status, headers: toHeaders(res), body: text };
       } catch (err) {
-        throw err instanceof HttpFetchError ? err : fetchError(err, target, limits, req.signal);
+        throw err instanceof HttpFetchError ? err : fetchError(err, target, limits, timeout, req.signal);
+      } finally {
+        res.resume();
       }
     }
-    await res.body?.cancel();
+    // A redirect's body is not read: the connection goes, rather than wait for a body that never ends.
+    res.destroy();
     if (hops === MAX_REDIRECTS) throw new HttpFetchError(`more than ${MAX_REDIRECTS} redirects from ${url}`);
     const next = parseUrl(new URL(location, target).href);
     if (next.origin !== origin) {
       headers = Object.fromEntries(Object.entries(headers).filter(([k]) => CROSS_ORIGIN_HEADERS.has(k.toLowerCase())));
     }
-    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
       method = 'GET';
       body = null;
     }
@@ -113,12 +218,19 @@ function parseUrl(url: string): URL {
   return parsed;
 }
 
-function fetchError(err: unknown, target: URL, limits: HttpLimits, caller: AbortSignal | undefined): unknown {
+function fetchError(
+  err: unknown,
+  target: URL,
+  limits: HttpLimits,
+  timeout: AbortSignal,
+  caller: AbortSignal | undefined,
+): unknown {
   if (caller?.aborted) return caller.reason;
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError')
-    return new HttpTimeoutError(`no answer from ${target.host} within ${limits.timeoutMs} ms`);
-  return new HttpFetchError(`cannot reach ${target.host}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
+  if (timeout.aborted) return new HttpTimeoutError(`no answer from ${target.host} within ${limits.timeoutMs} ms`);
+  // The policy's own words: what was refused, and how a system admin allows it.
+  if (err instanceof OutboundRefusedError) return new HttpFetchError(err.message);
+  const e = err as NodeJS.ErrnoException;
+  return new HttpFetchError(`cannot reach ${target.host}: ${e.code ?? e.message}`);
 }
 
 export const basicAuth = (username: string, password: string) =>

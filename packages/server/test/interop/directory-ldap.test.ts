@@ -21,6 +21,7 @@ import {
   sidToString,
 } from '../../src/directory/ldap/source.js';
 import type { NumberType, SourceContact, SyncOutcome } from '../../src/directory/source.js';
+import { OutboundPolicy } from '../../src/platform/outbound.js';
 import { directorySourceContract } from '../contract/directory-source.contract.js';
 import { freePort } from '../support/cli.js';
 import { requirePeer } from '../support/interop.js';
@@ -33,6 +34,11 @@ import {
   type Slapd,
   startSlapd,
 } from '../support/slapd.js';
+
+/** slapd listens on loopback, which the outbound policy refuses unless allowed. */
+const LOOPBACK = ['127.0.0.0/8', '::1'];
+const ldapSource = (config: LdapSourceConfig, secret: string | null = null) =>
+  new LdapSource(config, secret, new OutboundPolicy(LOOPBACK));
 
 /* ------------------------------------------------------------------------------------------------
  * Without a server: AD values, cursors, messages
@@ -221,7 +227,7 @@ if (!skipped) {
 
     test('full sync pages past the size limit and delivers every entry with its numbers', async (t) => {
       const { log, records } = captureLog();
-      const run = await runSync(new LdapSource(config({ pageSize: 250 })), { log });
+      const run = await runSync(ldapSource(config({ pageSize: 250 })), { log });
       assert.equal(run.contacts.length, PEOPLE + 1);
       assert.equal(run.batches.length, Math.ceil((PEOPLE + 1) / 250));
       assert.ok(run.batches.every((n) => n <= 250));
@@ -268,7 +274,7 @@ if (!skipped) {
         pagedTotalLimit: 100,
       });
       try {
-        const source = new LdapSource({
+        const source = ldapSource({
           url: small.url,
           bindDn: small.reader.dn,
           password: small.reader.password,
@@ -287,7 +293,7 @@ if (!skipped) {
     });
 
     test('incremental sync returns only what changed since the cursor, and a newer cursor', async () => {
-      const source = new LdapSource(config({ pageSize: 500 }));
+      const source = ldapSource(config({ pageSize: 500 }));
       const full = await runSync(source);
       const cursor = full.outcome.cursor;
       assert.ok(cursor);
@@ -365,7 +371,7 @@ if (!skipped) {
     });
 
     test('through the service: syncs go on incrementally, but fully after the numbering plan changed', async () => {
-      const t = await startTestServer();
+      const t = await startTestServer({ 'outbound.allow': LOOPBACK });
       try {
         const tenant = await t.core.tenants.create({ domain: 'ldap.test', country: 'DE', areaCode: '711' });
         const { password, ...settings } = config();
@@ -389,10 +395,10 @@ if (!skipped) {
     test('LDAPS and StartTLS with the throwaway CA as tls.ca', async (t) => {
       const ca = slapd.ca;
       assert.ok(ca && slapd.ldapsUrl);
-      const ldaps = new LdapSource(config({ url: slapd.ldapsUrl, tls: { ca }, pageSize: 1000 }));
+      const ldaps = ldapSource(config({ url: slapd.ldapsUrl, tls: { ca }, pageSize: 1000 }));
       await ldaps.test();
       const viaLdaps = await runSync(ldaps);
-      const startTls = new LdapSource(config({ startTls: true, tls: { ca }, pageSize: 1000 }));
+      const startTls = ldapSource(config({ startTls: true, tls: { ca }, pageSize: 1000 }));
       await startTls.test();
       const viaStartTls = await runSync(startTls);
       assert.equal(viaLdaps.contacts.length, viaStartTls.contacts.length);
@@ -402,7 +408,7 @@ if (!skipped) {
 
     test('TLS problems are named', async () => {
       const tlsError = async (extra: Partial<LdapSourceConfig>, pattern: RegExp) => {
-        await assert.rejects(new LdapSource(config(extra)).test(), (err: unknown) => {
+        await assert.rejects(ldapSource(config(extra)).test(), (err: unknown) => {
           assert.ok(err instanceof LdapSourceError, String(err));
           assert.equal(err.reason, 'tls');
           assert.match(err.message, pattern);
@@ -418,28 +424,66 @@ if (!skipped) {
       await tlsError({ url: slapd.url.replace('ldap:', 'ldaps:') }, /TLS handshake .* failed/);
     });
 
-    test('test() explains bad credentials, a missing base DN, a server that is down or hangs', async () => {
-      await new LdapSource(config()).test();
-      // The sealed secret the service passes wins over a password in the settings.
-      await new LdapSource(config({ password: 'stale' }), slapd.reader.password).test();
+    test('outbound policy: slapd on loopback is refused unless outbound.allow lets the server reach it', async () => {
+      await assert.rejects(new LdapSource(config()).test(), (err: unknown) => {
+        assert.ok(err instanceof LdapSourceError, String(err));
+        assert.equal(err.reason, 'connect');
+        assert.equal(
+          err.message,
+          'refused: 127.0.0.1 is a loopback address (outbound.allow lets a system administrator allow it)',
+        );
+        return true;
+      });
+      await assert.rejects(runSync(new LdapSource(config())), /^LdapSourceError: refused: 127\.0\.0\.1 is a loopback/);
+      const byName = config({ url: slapd.url.replace('127.0.0.1', 'localhost') });
       await assert.rejects(
-        new LdapSource(config({ password: 'wrong' })).test(),
+        new LdapSource(byName, null, new OutboundPolicy(['10.0.0.0/8'])).test(),
+        /refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/,
+      );
+      await new LdapSource(byName, null, new OutboundPolicy(['localhost'])).test();
+      await ldapSource(config()).test();
+    });
+
+    test('outbound policy: LDAPS goes to the checked address and still verifies the certificate for the name', async () => {
+      // Names only the policy's resolver knows: the connection can only use its (checked) answer.
+      const policy = new OutboundPolicy(['127.0.0.0/8'], {
+        resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+      });
+      const ldaps = (host: string) =>
+        new LdapSource(
+          config({ url: String(slapd.ldapsUrl).replace('127.0.0.1', host), tls: { ca: slapd.ca } }),
+          null,
+          policy,
+        );
+      await ldaps('localhost').test();
+      await assert.rejects(
+        ldaps('ldap.pinned.test').test(),
+        /certificate of ldaps:\/\/ldap\.pinned\.test:\d+ is not valid/,
+      );
+    });
+
+    test('test() explains bad credentials, a missing base DN, a server that is down or hangs', async () => {
+      await ldapSource(config()).test();
+      // The sealed secret the service passes wins over a password in the settings.
+      await ldapSource(config({ password: 'stale' }), slapd.reader.password).test();
+      await assert.rejects(
+        ldapSource(config({ password: 'wrong' })).test(),
         /^LdapSourceError: invalid credentials \(bind DN cn=reader,dc=example,dc=test\)$/,
       );
       await assert.rejects(
-        new LdapSource(config({ baseDn: 'ou=nobody,dc=example,dc=test' })).test(),
+        ldapSource(config({ baseDn: 'ou=nobody,dc=example,dc=test' })).test(),
         /base DN not found: ou=nobody,dc=example,dc=test/,
       );
       const port = await freePort();
       await assert.rejects(
-        new LdapSource(config({ url: `ldap://127.0.0.1:${port}` })).test(),
+        ldapSource(config({ url: `ldap://127.0.0.1:${port}` })).test(),
         new RegExp(`connection refused to ldap://127\\.0\\.0\\.1:${port}`),
       );
-      await assert.rejects(runSync(new LdapSource(config({ url: `ldap://127.0.0.1:${port}` }))), /connection refused/);
+      await assert.rejects(runSync(ldapSource(config({ url: `ldap://127.0.0.1:${port}` }))), /connection refused/);
       slapd.pause();
       try {
         const started = Date.now();
-        await assert.rejects(new LdapSource(config({ timeoutMs: 300 })).test(), /did not answer within 300 ms/);
+        await assert.rejects(ldapSource(config({ timeoutMs: 300 })).test(), /did not answer within 300 ms/);
         assert.ok(Date.now() - started < 3000);
       } finally {
         slapd.resume();
@@ -447,7 +491,7 @@ if (!skipped) {
     });
 
     test('an abort stops the sync between pages and during a request', async () => {
-      const source = new LdapSource(config({ pageSize: 100 }));
+      const source = ldapSource(config({ pageSize: 100 }));
       const ac = new AbortController();
       const seen: number[] = [];
       await assert.rejects(
@@ -491,7 +535,7 @@ if (!skipped) {
     directorySourceContract(
       'ldap',
       async () => ({
-        source: new LdapSource({
+        source: ldapSource({
           url: small.url,
           bindDn: small.reader.dn,
           password: small.reader.password,

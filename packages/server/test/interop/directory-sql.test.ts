@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,8 +13,18 @@ import type { SourceContact, SyncOutcome } from '../../src/directory/source.js';
 import { connect, parseTarget } from '../../src/directory/sql/engines.js';
 import { laterCursor, SqlSource, type SqlSourceConfigInput } from '../../src/directory/sql/source.js';
 import { bindSince, findPlaceholders, probeStatement, syncStatement } from '../../src/directory/sql/statement.js';
+import { OutboundPolicy } from '../../src/platform/outbound.js';
 import { directorySourceContract } from '../contract/directory-source.contract.js';
 import { postgresAdmin, postgresUrl, requirePeer } from '../support/interop.js';
+
+const mariaHost = process.env.PARLEY_TEST_MARIADB_HOST ?? '127.0.0.1';
+/** The database servers listen on loopback (or a host the environment names), which the outbound policy refuses unless allowed. */
+const peers = new OutboundPolicy([
+  '127.0.0.0/8',
+  '::1',
+  new URL(postgresUrl).hostname.replace(/^\[(.*)\]$/, '$1'),
+  mariaHost,
+]);
 
 const ROWS = 5000;
 const BATCH = 1000;
@@ -40,7 +51,7 @@ async function drain(source: SqlSource, cursor: string | null = null, signal = n
  */
 async function stoppedByTheEngine(url: string, password: string | null, sql: string) {
   const started = Date.now();
-  const session = await connect(parseTarget(url), password, 1000);
+  const session = await connect(parseTarget(url), password, 1000, peers);
   try {
     const error = await session
       .query({ text: sql, params: [] }, 10)
@@ -99,7 +110,7 @@ function engineCases(engine: string, fixture: () => Fixture) {
     };
   };
   const source = (over: Partial<SqlSourceConfigInput> = {}, password = fixture().password ?? null) =>
-    new SqlSource(config(over), password);
+    new SqlSource(config(over), password, peers);
 
   let fullCursor: string | null = null;
 
@@ -327,22 +338,42 @@ if (!pgSkipped) {
       const url = new URL(postgresUrl);
       url.port = '1';
       await assert.rejects(
-        new SqlSource({ url: url.href, query: 'select 1 as id', mapping: { id: 'id' } }).test(),
+        new SqlSource({ url: url.href, query: 'select 1 as id', mapping: { id: 'id' } }, null, peers).test(),
         /cannot connect to PostgreSQL at 127\.0\.0\.1:1\/test: connection refused/,
       );
       const other = new URL(postgresUrl);
       other.pathname = '/parley_no_such_db';
       await assert.rejects(
-        new SqlSource({ url: other.href, query: 'select 1 as id', mapping: { id: 'id' } }).test(),
+        new SqlSource({ url: other.href, query: 'select 1 as id', mapping: { id: 'id' } }, null, peers).test(),
         /parley_no_such_db.*does not exist/,
       );
+    });
+
+    test('PostgreSQL: a server on loopback is refused unless outbound.allow lets the server reach it', async () => {
+      const config = { url: postgresUrl, query: `select id from ${table}`, mapping: { id: 'id' } };
+      await assert.rejects(
+        new SqlSource(config).test(),
+        new RegExp(
+          `^SqlSourceError: refused: ${new URL(postgresUrl).hostname.replaceAll('.', '\\.')} (is|resolves to)`,
+        ),
+      );
+      await assert.rejects(
+        new SqlSource({ ...config, url: `postgres://root@x/test?host=/var/run/postgresql` }, null, peers).test(),
+        /refused: \/var\/run\/postgresql is a local socket/,
+      );
+      await new SqlSource(config, null, peers).test();
+      // A name only the policy's resolver knows: pg can only have connected to its (checked) answer.
+      const pinned = new URL(postgresUrl);
+      const address = (await peers.resolve(pinned.hostname))[0]?.address as string;
+      pinned.hostname = 'db.pinned.test';
+      const policy = new OutboundPolicy([address], { resolver: async () => [{ address, family: isIP(address) }] });
+      await new SqlSource({ ...config, url: pinned.href }, null, policy).test();
     });
   });
 }
 
 // MariaDB --------------------------------------------------------------------------------------------
 
-const mariaHost = process.env.PARLEY_TEST_MARIADB_HOST ?? '127.0.0.1';
 async function mariaAdmin(sql: string, values?: unknown[]): Promise<void> {
   const { default: mysql } = await import('mysql2/promise');
   const conn = await mysql.createConnection({ host: mariaHost, user: 'root', database: 'test', connectTimeout: 3000 });
@@ -413,6 +444,7 @@ if (!mariaSkipped) {
       const source = new SqlSource(
         { url: `mysql://${user}@${mariaHost}:3306/test`, query: `select id from ${table}`, mapping: { id: 'id' } },
         'wrong-password',
+        peers,
       );
       await assert.rejects(
         source.test(),
@@ -425,23 +457,45 @@ if (!mariaSkipped) {
 
     test('MariaDB: the session is read-only even for a user who may write', async () => {
       // root may write and lock; the query runs inside START TRANSACTION READ ONLY all the same.
-      const source = new SqlSource({
-        url: `mysql://root@${mariaHost}:3306/test`,
-        query: `select id, firstname from ${table} for update`,
-        mapping: { id: 'id' },
-      });
+      const source = new SqlSource(
+        {
+          url: `mysql://root@${mariaHost}:3306/test`,
+          query: `select id, firstname from ${table} for update`,
+          mapping: { id: 'id' },
+        },
+        null,
+        peers,
+      );
       await assert.rejects(drain(source), /tries to write; a directory source only reads \(.*READ ONLY/);
     });
 
     test('MariaDB: connection refused is clear', async () => {
       await assert.rejects(
-        new SqlSource({
-          url: `mysql://root@${mariaHost}:1/test`,
-          query: 'select 1 as id',
-          mapping: { id: 'id' },
-        }).test(),
+        new SqlSource(
+          {
+            url: `mysql://root@${mariaHost}:1/test`,
+            query: 'select 1 as id',
+            mapping: { id: 'id' },
+          },
+          null,
+          peers,
+        ).test(),
         /cannot connect to MariaDB\/MySQL at 127\.0\.0\.1:1\/test: connection refused/,
       );
+    });
+
+    test('MariaDB: a server on loopback is refused unless outbound.allow lets the server reach it', async () => {
+      const config = {
+        url: `mysql://root@${mariaHost}:3306/test`,
+        query: `select id from ${table}`,
+        mapping: { id: 'id' },
+      };
+      await assert.rejects(new SqlSource(config).test(), /^SqlSourceError: refused: /);
+      await new SqlSource(config, null, peers).test();
+      // A name only the policy's resolver knows: the socket can only have gone to its (checked) answer.
+      const address = (await peers.resolve(mariaHost))[0]?.address as string;
+      const policy = new OutboundPolicy([address], { resolver: async () => [{ address, family: isIP(address) }] });
+      await new SqlSource({ ...config, url: config.url.replace(mariaHost, 'db.pinned.test') }, null, policy).test();
     });
   });
 }

@@ -12,13 +12,17 @@ import type { CalendarSnapshot } from '../../src/core/presence/model.js';
 import { Store } from '../../src/core/store.js';
 import { MemoryBus } from '../../src/platform/bus/memory.js';
 import { LocalCluster } from '../../src/platform/cluster/local.js';
+import { OutboundPolicy } from '../../src/platform/outbound.js';
 import { SecretBox } from '../../src/platform/secrets.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { tenantFixture, userFixture } from '../contract/store.contract.js';
 
-/** A calendar service on a fresh SQLite store, with a recording sink, captured logs and a hand-moved clock. */
+/**
+ * A calendar service on a fresh SQLite store, with a recording sink, captured logs and a hand-moved
+ * clock. Its calendars may reach loopback (where the tests' servers listen) unless `allow` says otherwise.
+ */
 export async function calendarHarness(
-  options: { pollSeconds?: number; timeZone?: string } & Partial<
+  options: { pollSeconds?: number; timeZone?: string; allow?: string[] } & Partial<
     Pick<CalendarOptions, 'maxInstances' | 'maxRecurrenceSteps' | 'expandTimeoutSeconds' | 'maxBackoffHours'>
   > = {},
 ) {
@@ -66,6 +70,7 @@ export async function calendarHarness(
     maxQueuedExpansions: 100,
     workerMemoryMegabytes: 256,
     secrets: new SecretBox(randomBytes(32)),
+    outbound: new OutboundPolicy(options.allow ?? ['127.0.0.0/8', '::1']),
     sink: { setCalendar: async (tenantId, userId, snapshot) => void snapshots.push({ tenantId, userId, snapshot }) },
   });
   const tenant = tenantFixture('cal.test');

@@ -98,6 +98,9 @@ async function startCrm(delayMs: number) {
   };
 }
 
+/** The test's CRM listens on loopback, which the server's outbound policy refuses unless allowed. */
+const CRM_ON_LOOPBACK = { PARLEY_OUTBOUND_ALLOW: '127.0.0.0/8,::1' };
+
 if (!skipped) {
   const browser = browserForFile();
 
@@ -212,7 +215,7 @@ if (!skipped) {
   });
 
   test('administration: an admin creates a user who can then sign in; edit, disable, password, calendar, tenants', async (t) => {
-    const server = await startWebServer();
+    const server = await startWebServer(CRM_ON_LOOPBACK);
     t.after(() => server.dispose());
     const crm = await startCrm(0);
     t.after(() => crm.close());
@@ -340,7 +343,7 @@ if (!skipped) {
   });
 
   test('administration: directory sources — add an HTTP source with a secret, test it, sync with progress, report; import a file', async (t) => {
-    const server = await startWebServer();
+    const server = await startWebServer(CRM_ON_LOOPBACK);
     t.after(() => server.dispose());
     const crm = await startCrm(700);
     t.after(() => crm.close());

@@ -63,8 +63,9 @@ function parseMultistatus(body: string): { responses: DavResponse[]; syncToken: 
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(body) as Record<string, unknown>;
-  } catch (err) {
-    throw new HttpFetchError(`CalDAV server sent malformed XML: ${(err as Error).message}`);
+  } catch {
+    // The parser's message would quote the answer.
+    throw new HttpFetchError('CalDAV server sent malformed XML');
   }
   const ms = doc.multistatus as Record<string, unknown> | undefined;
   if (!ms) throw new HttpFetchError('CalDAV server did not answer with a multistatus');

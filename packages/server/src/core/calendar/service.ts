@@ -1,5 +1,6 @@
 import type { HttpLimits } from '../../lib/http-client.js';
 import type { Logger } from '../../platform/log.js';
+import type { OutboundPolicy } from '../../platform/outbound.js';
 import type { SecretSealer } from '../../platform/secrets.js';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
@@ -31,6 +32,8 @@ export interface CalendarOptions extends ExpanderOptions {
   /** Cap of the exponential backoff of a failing calendar. */
   maxBackoffHours: number;
   secrets: SecretSealer;
+  /** Which addresses calendar URLs (and their redirects) may reach. */
+  outbound: OutboundPolicy;
   /** Where snapshots go: the presence service (wired in createCore). */
   sink: CalendarSink;
 }
@@ -91,7 +94,11 @@ export class CalendarService {
   }
 
   private get limits(): HttpLimits {
-    return { timeoutMs: this.options.timeoutSeconds * 1000, maxBytes: this.options.maxBytes };
+    return {
+      timeoutMs: this.options.timeoutSeconds * 1000,
+      maxBytes: this.options.maxBytes,
+      outbound: this.options.outbound,
+    };
   }
 
   /** The user must exist, and only a system administrator changes a system administrator's calendar. */

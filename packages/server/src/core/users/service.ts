@@ -57,7 +57,6 @@ function checkGrant(actor: Actor | undefined, role: Role | undefined) {
   }
 }
 
-
 /** Users of a tenant and their credentials. */
 export class UserService {
   constructor(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpTimeoutError, httpRequest } from '../../lib/http-client.js';
+import { OutboundPolicy } from '../../platform/outbound.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 import { first, parsePath, scalar, select } from './path.js';
 
@@ -172,9 +173,11 @@ export class HttpSource implements DirectorySource {
   skippedRows: { line: number; reason: string }[] = [];
   declare readonly lookup?: (number: { e164: string; raw: string }, signal?: AbortSignal) => Promise<SourceContact[]>;
 
+  /** `outbound` decides which addresses it may reach, redirects included (by default no internal ones). */
   constructor(
     config: HttpSourceConfigInput,
     private readonly secret: string | null = null,
+    private readonly outbound: OutboundPolicy = new OutboundPolicy([]),
   ) {
     this.config = parseHttpSourceConfig(config);
     // Only a source with a lookup URL has `lookup` at all (`'lookup' in source` is false otherwise).
@@ -319,7 +322,10 @@ export class HttpSource implements DirectorySource {
     return items;
   }
 
-  /** GETs JSON within the limits; errors name the URL (secrets hidden) and say what to check. */
+  /**
+   * GETs JSON within the limits; errors name the URL (secrets hidden) and say what to check, never
+   * what the server answered (that would hand a tenant admin the answers of any host it can reach).
+   */
   private async get(url: string, signal?: AbortSignal, opts: { notFoundIsEmpty?: boolean } = {}): Promise<unknown> {
     signal?.throwIfAborted();
     const { timeoutMs, maxBytes, secretHeader } = this.config;
@@ -328,7 +334,11 @@ export class HttpSource implements DirectorySource {
     const shown = `GET ${redact(url)}`;
     let res: Awaited<ReturnType<typeof httpRequest>>;
     try {
-      res = await httpRequest(url, { method: 'GET', headers, ...(signal && { signal }) }, { timeoutMs, maxBytes });
+      res = await httpRequest(
+        url,
+        { method: 'GET', headers, ...(signal && { signal }) },
+        { timeoutMs, maxBytes, outbound: this.outbound },
+      );
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (err instanceof HttpTimeoutError) throw new HttpSourceError(`${shown}: no answer within ${timeoutMs} ms`);

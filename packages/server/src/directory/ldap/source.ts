@@ -10,6 +10,9 @@
 // it drops whatever the source did not deliver. The same full resync also catches entries moved
 // out of the base DN and, with multi-master replication, changes that reached this server later
 // than newer ones.
+
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   AdminLimitExceededError,
   Client,
@@ -28,6 +31,7 @@ import {
   UnavailableError,
 } from 'ldapts';
 import { z } from 'zod';
+import { OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../../platform/outbound.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 
 /* ------------------------------------------------------------------------------------------------
@@ -175,6 +179,7 @@ export function describeLdapError(
   at: { url: string; bindDn: string; baseDn: string; phase: Phase; timeoutMs: number; entries?: number },
 ): LdapSourceError {
   if (err instanceof LdapSourceError) return err;
+  if (err instanceof OutboundRefusedError) return new LdapSourceError(err.message, 'connect', { cause: err });
   const e = err as NodeJS.ErrnoException & { code?: string | number };
   const detail = (e?.message ?? String(err)).trim();
   const make = (message: string, reason: LdapErrorReason) => new LdapSourceError(message, reason, { cause: err });
@@ -330,9 +335,14 @@ export class LdapSource implements DirectorySource {
 
   /**
    * `secret`, when given, is the bind password (the service keeps it sealed, apart from the
-   * settings); otherwise `config.password` is used.
+   * settings); otherwise `config.password` is used. `outbound` decides which addresses it may
+   * connect to (by default no internal ones).
    */
-  constructor(config: LdapSourceConfig, secret: string | null = null) {
+  constructor(
+    config: LdapSourceConfig,
+    secret: string | null = null,
+    private readonly outbound: OutboundPolicy = new OutboundPolicy([]),
+  ) {
     const parsed = LdapSourceConfigSchema.parse(config);
     this.config = secret === null ? parsed : { ...parsed, password: secret };
     if (this.config.filter !== undefined) checkFilter(this.config.filter);
@@ -508,11 +518,28 @@ export class LdapSource implements DirectorySource {
       ...(cfg.tls.servername ? { servername: cfg.tls.servername } : !isIp && { servername: host }),
       minVersion: 'TLSv1.2' as const,
     };
+    let addresses: Awaited<ReturnType<OutboundPolicy['resolve']>>;
+    try {
+      // The host as ldapts reads it; the socket then goes to the addresses checked here.
+      addresses = await this.outbound.resolve(new URL(cfg.url).hostname || 'localhost');
+    } catch (err) {
+      throw this.fail(err, phase.current, signal);
+    }
+    const lookup = pinnedLookup(addresses);
     const client = new Client({
       url: cfg.url.replace(/\/$/, ''),
       timeout: cfg.timeoutMs,
       connectTimeout: cfg.timeoutMs,
-      ...(secure && { tlsOptions }),
+      ...(secure
+        ? {
+            tlsOptions,
+            createSecureConnection: ((port: number, to: string, options: object) =>
+              tlsConnect({ ...options, port, host: to, lookup })) as typeof tlsConnect,
+          }
+        : {
+            createConnection: ((port: number, to: string) =>
+              netConnect({ port, host: to, lookup })) as typeof netConnect,
+          }),
     });
     let closed = false;
     const close = async () => {

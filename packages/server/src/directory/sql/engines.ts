@@ -3,9 +3,11 @@
 // iterator (better-sqlite3, in a process of its own), a batch at a time, every value as text.
 // Each engine enforces the time limit itself: PostgreSQL's statement_timeout, MariaDB's
 // max_statement_time (MySQL's max_execution_time), and for SQLite the caller's limit kills the
-// reader process.
+// reader process. Database hosts go through the outbound policy and are connected to as checked.
 import { fork } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { type OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../../platform/outbound.js';
 import type { Dialect, Statement } from './statement.js';
 
 export class SqlSourceError extends Error {
@@ -105,12 +107,18 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
 
-export async function connect(target: SqlTarget, password: string | null, timeoutMs: number): Promise<SqlSession> {
+/** A session on the target; a database server's host must pass the outbound policy first. */
+export async function connect(
+  target: SqlTarget,
+  password: string | null,
+  timeoutMs: number,
+  outbound: OutboundPolicy,
+): Promise<SqlSession> {
   switch (target.dialect) {
     case 'postgres':
-      return connectPostgres(target, password, timeoutMs);
+      return connectPostgres(target, password, timeoutMs, await checkedAddress(target, outbound));
     case 'mysql':
-      return connectMysql(target, password, timeoutMs);
+      return connectMysql(target, password, timeoutMs, await checkedAddress(target, outbound));
     case 'sqlite':
       return connectSqlite(target, timeoutMs);
   }
@@ -130,16 +138,40 @@ function text(v: unknown): string | null {
 const DECLARE = 'declare parley_directory no scroll cursor for ';
 
 type NetTarget = Extract<SqlTarget, { dialect: 'postgres' | 'mysql' }>;
+type Address = Awaited<ReturnType<OutboundPolicy['resolve']>>[number];
 
-async function connectPostgres(target: NetTarget, password: string | null, timeoutMs: number): Promise<SqlSession> {
+/**
+ * The address of the database server, checked by the outbound policy: the connection goes there,
+ * not to a second lookup. A Unix socket (`?host=/run/postgresql`) is the server's own machine.
+ */
+async function checkedAddress(target: NetTarget, outbound: OutboundPolicy): Promise<Address> {
+  if (target.host.startsWith('/')) {
+    throw new SqlSourceError(`refused: ${target.host} is a local socket; give the database server as host:port`);
+  }
+  try {
+    return (await outbound.resolve(target.host))[0] as Address;
+  } catch (err) {
+    if (err instanceof OutboundRefusedError) throw new SqlSourceError(err.message);
+    throw networkError((err as NodeJS.ErrnoException).code, target) ?? err;
+  }
+}
+
+async function connectPostgres(
+  target: NetTarget,
+  password: string | null,
+  timeoutMs: number,
+  address: Address,
+): Promise<SqlSession> {
   const { default: pg } = await import('pg');
+  // pg connects to the checked address; TLS still verifies the certificate for the host name.
+  const servername = target.ssl && address.address !== target.host ? { servername: target.host } : {};
   const client = new pg.Client({
-    host: target.host,
+    host: address.address,
     port: target.port,
     ...(target.user !== null && { user: target.user }),
     ...(target.database !== null && { database: target.database }),
     ...((password ?? target.password) !== null && { password: password ?? target.password ?? '' }),
-    ssl: target.ssl,
+    ssl: target.ssl && { ...target.ssl, ...servername },
     connectionTimeoutMillis: timeoutMs,
     application_name: 'parley-directory',
   });
@@ -276,11 +308,19 @@ function near(statement: Statement | undefined, position: string | undefined): s
 
 // MariaDB / MySQL ----------------------------------------------------------------------------------
 
-async function connectMysql(target: NetTarget, password: string | null, timeoutMs: number): Promise<SqlSession> {
+async function connectMysql(
+  target: NetTarget,
+  password: string | null,
+  timeoutMs: number,
+  address: Address,
+): Promise<SqlSession> {
   const { default: mysql } = await import('mysql2');
   const options: import('mysql2').ConnectionOptions = {
     host: target.host,
     port: target.port,
+    // The socket goes to the checked address; `host` still names the server for TLS.
+    stream: () =>
+      netConnect({ port: target.port, host: target.host, lookup: pinnedLookup([address]) }).setNoDelay(true),
     user: target.user ?? '',
     password: password ?? target.password ?? '',
     ...(target.database !== null && { database: target.database }),

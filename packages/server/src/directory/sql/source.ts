@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OutboundPolicy } from '../../platform/outbound.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 import {
   connect,
@@ -112,9 +113,11 @@ export class SqlSource implements DirectorySource {
   /** Rows of the last sync that could not become a contact (no id), for the sync report. */
   skippedRows: { line: number; reason: string }[] = [];
 
+  /** `outbound` decides which database hosts it may connect to (by default no internal ones). */
   constructor(
     config: SqlSourceConfigInput,
     private readonly password: string | null = null,
+    private readonly outbound: OutboundPolicy = new OutboundPolicy([]),
   ) {
     this.config = parseSqlSourceConfig(config);
     this.target = parseTarget(this.config.url);
@@ -177,7 +180,7 @@ export class SqlSource implements DirectorySource {
     signal?.throwIfAborted();
     let gaveUp = false;
     // A connection that arrives after the wait gave up is dropped at once.
-    const pending = connect(this.target, this.password, this.config.timeoutMs).then((s) => {
+    const pending = connect(this.target, this.password, this.config.timeoutMs, this.outbound).then((s) => {
       if (gaveUp) s.destroy();
       return s;
     });

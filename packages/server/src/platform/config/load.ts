@@ -84,6 +84,8 @@ function coerce(leaf: ConfigLeaf, raw: string): unknown {
     if (/^(true|1|yes|on)$/i.test(raw)) return true;
     if (/^(false|0|no|off)$/i.test(raw)) return false;
   }
+  // A list in one variable: comma-separated (`PARLEY_OUTBOUND_ALLOW=10.1.0.0/16,crm.corp`).
+  if (leaf.type === 'array') return raw.split(',').flatMap((item) => item.trim() || []);
   return raw;
 }
 

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
+import { allowEntryError } from '../outbound.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).describe('Bind address (IPv4, IPv6 or host name)');
@@ -328,10 +329,18 @@ export const ConfigSchema = z
     outbound: z
       .strictObject({
         allow: z
-          .array(z.string().min(1))
+          .array(
+            z
+              .string()
+              .min(1)
+              .superRefine((entry, ctx) => {
+                const error = allowEntryError(entry);
+                if (error) ctx.addIssue({ code: 'custom', message: error });
+              }),
+          )
           .default([])
           .describe(
-            'Hosts (`crm.example.com`, `*.corp.example`), addresses or ranges (`10.1.2.0/24`, `fd00::/8`) that server-side connections (calendars, directory sources, later SMTP and webhooks) may reach although they are loopback, private, link-local or otherwise internal; everything else internal is refused',
+            'Hosts (`crm.example.com`; `*.corp.example` for the names under corp.example), addresses or ranges (`10.1.2.0/24`, `fd00::/8`) that server-side connections (calendars, directory sources, later SMTP and webhooks) may reach although they are loopback, private, link-local or otherwise internal; everything else internal is refused. A host name allows whatever it resolves to except cloud metadata addresses, which only an address or range allows. In the environment: comma-separated',
           ),
       })
       .prefault({}),
