@@ -10,6 +10,8 @@ import type { Config } from '../../src/platform/config/schema.js';
 
 export interface TestServer {
   url: string;
+  /** The separate /metrics listener, when `http.metrics.port` is set. */
+  metricsUrl?: string;
   server: ParleyServer;
   core: Core;
   config: Config;
@@ -48,11 +50,12 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
     },
   });
   const server = await createServer({ config, log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }) });
-  const { http: url } = await server.start();
+  const { http: url, metrics: metricsUrl } = await server.start();
   const core = server.core;
   const api = createClient({ baseUrl: url });
   return {
     url,
+    metricsUrl,
     server,
     core,
     config,

@@ -21,6 +21,7 @@ import { isUniqueViolation } from '../../platform/store/errors.js';
 import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
 import { registerDirectoryImport } from './directory-import.js';
+import { registerMetricsRoute } from './metrics.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
@@ -207,9 +208,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     const ok = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()),
-  );
+  registerMetricsRoute(app, o.metrics, o.config.metrics);
   await app.register(fastifyStatic, { root: publicDir, wildcard: false });
   return app;
 }

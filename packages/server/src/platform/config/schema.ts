@@ -78,6 +78,24 @@ export const ConfigSchema = z
           .describe(
             'On shutdown, how long /readyz answers 503 while still serving, so a load balancer stops sending new connections first; default 3 in a cluster, 0 otherwise',
           ),
+        metrics: z
+          .strictObject({
+            token: z
+              .string()
+              .min(16)
+              .max(512)
+              .optional()
+              .describe(
+                'Bearer token that `GET /metrics` requires (at least 16 characters). Without a token and without `port`, /metrics is not served at all',
+              ),
+            host: host.default('127.0.0.1').describe('Bind address of the separate /metrics listener'),
+            port: port
+              .optional()
+              .describe(
+                'A listener of its own that serves only `/metrics` (e.g. 9464, on `host`); with it the main listener never serves /metrics',
+              ),
+          })
+          .prefault({}),
       })
       .prefault({}),
     auth: z
