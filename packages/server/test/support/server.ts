@@ -5,6 +5,7 @@ import { createClient } from '@parley/api';
 import pino from 'pino';
 import type { Core } from '../../src/core/index.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import type { Config } from '../../src/platform/config/schema.js';
 
@@ -34,9 +35,12 @@ export interface TestServer {
 
 /**
  * A real server on a free loopback port with a fresh SQLite data folder, cheap password hashing
- * and no demo tenant. `overrides` are dotted config paths.
+ * and no demo tenant. `overrides` are dotted config paths; `clock` replaces the system clock.
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, unknown> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
     env: {},
@@ -49,7 +53,11 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       ...overrides,
     },
   });
-  const server = await createServer({ config, log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }) });
+  const server = await createServer({
+    config,
+    clock: options.clock,
+    log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+  });
   const { http: url, metrics: metricsUrl } = await server.start();
   const core = server.core;
   const api = createClient({ baseUrl: url });

@@ -20,6 +20,7 @@ import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
+import { checkCsrf, clearSessionCookies, readCookie, SESSION_COOKIE, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
 import { registerMetricsRoute } from './metrics.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
@@ -72,11 +73,18 @@ function bearer(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** Authenticates a request by its bearer token or throws PARLEY_ERR_UNAUTHENTICATED. */
+/**
+ * Authenticates a request by its bearer token (API clients) or else by the session cookie (the web
+ * app), whose state-changing requests must carry the CSRF token; throws PARLEY_ERR_UNAUTHENTICATED.
+ */
 export async function authenticateRequest(core: Core, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
-  if (!token) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
-  return core.auth.authenticate(token);
+  if (token) return core.auth.authenticate(token);
+  const cookie = readCookie(req, SESSION_COOKIE);
+  if (!cookie) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
+  const principal = await core.auth.authenticate(cookie);
+  checkCsrf(req, cookie);
+  return principal;
 }
 
 /** Refuses callers below the route's access level (403). */
@@ -188,6 +196,11 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
             address: req.ip ?? null,
             userAgent: req.headers['user-agent'] ?? null,
             language: req.headers['accept-language'] ?? null,
+          },
+          cookies: {
+            start: (token: string, expiresAt: number) =>
+              setSessionCookies(req, reply, o.config.cookieSecure, token, expiresAt, o.core.ctx.clock.now()),
+            end: () => clearSessionCookies(req, reply, o.config.cookieSecure),
           },
         } as Parameters<Handler<RouteName>>[0]);
         void reply.status(spec.status);
