@@ -22,6 +22,7 @@ import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
 import { checkCsrf, clearSessionCookies, readCookie, SESSION_COOKIE, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
+import { registerSecurityHeaders } from './headers.js';
 import { registerMetricsRoute } from './metrics.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
@@ -118,6 +119,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
   });
   // JSON is the only request body the API takes; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain');
+  registerSecurityHeaders(app);
 
   app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
     if (err instanceof ParleyError) {
