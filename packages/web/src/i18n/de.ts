@@ -157,7 +157,6 @@ export const de: Messages = {
   'chat.openImage': 'Bild {name} öffnen ({size})',
   'chat.download': 'Herunterladen',
   'chat.downloadFile': '{name}, {size} herunterladen',
-  'chat.downloadFailed': 'Herunterladen fehlgeschlagen.',
   'notify.inGroup': '{name} in {group}',
   'settings.notifications': 'Desktop-Benachrichtigungen bei neuen Nachrichten',
   'settings.notificationsBlocked': 'Benachrichtigungen sind für diese Seite in den Browser-Einstellungen blockiert.',

@@ -156,7 +156,6 @@ export const en = {
   'chat.openImage': 'Open image {name} ({size})',
   'chat.download': 'Download',
   'chat.downloadFile': 'Download {name}, {size}',
-  'chat.downloadFailed': 'Download failed.',
   'notify.inGroup': '{name} in {group}',
   'settings.notifications': 'Desktop notifications for new messages',
   'settings.notificationsBlocked': 'Notifications are blocked for this site in the browser settings.',

@@ -107,10 +107,9 @@ export function Composer({
     setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...p } : u)));
 
   const attach = (files: Iterable<File>) => {
-    const token = services.api.token ?? '';
     for (const file of files) {
       const key = randomId();
-      const upload = uploadAttachment(token, id, file, (p) => patch(key, { loaded: p.loaded }));
+      const upload = uploadAttachment(id, file, (p) => patch(key, { loaded: p.loaded }));
       setUploads((list) => [
         ...list,
         {
