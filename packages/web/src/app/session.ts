@@ -2,6 +2,7 @@ import type { User } from '@parley/api';
 import { langStore } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import { apiClient, ParleyApiError } from '../lib/api';
+import { codeText } from '../lib/errors';
 import { local } from '../lib/local';
 import { Store } from '../lib/store';
 
@@ -69,7 +70,8 @@ export async function signIn(user: string, password: string): Promise<void> {
       throw new SignInError('signin.error.throttled', { n: seconds }, Date.now() + seconds * 1000);
     }
     if (err.code === 'PARLEY_ERR_VALIDATION') throw new SignInError('signin.error.invalid');
-    throw new SignInError('signin.error.other', { message: err.message });
+    const { key, vars } = codeText(err.code);
+    throw new SignInError(key, vars);
   }
 }
 

@@ -13,6 +13,7 @@ import {
 import { useServices } from '../../app/services';
 import { type I18n, useI18n } from '../../i18n';
 import { ParleyApiError } from '../../lib/api';
+import { errorText } from '../../lib/errors';
 import { randomId } from '../../lib/ids';
 import { formatSize } from './Attachments';
 import { uploadAttachment } from './attachments';
@@ -35,11 +36,11 @@ interface UploadItem {
 
 const TYPING_REPEAT_MS = 3000;
 
-function errorText(err: unknown, i18n: I18n): string {
+function uploadError(err: unknown, i18n: I18n): string {
   if (err instanceof ParleyApiError) {
     if (err.code === 'PARLEY_ERR_BODY_TOO_LARGE') return i18n.t('chat.fileTooLarge');
     if (err.code === 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE') return i18n.t('chat.fileType');
-    return i18n.t('error.generic', { message: err.message });
+    return errorText(err, i18n.t);
   }
   return i18n.t('chat.uploadFailed');
 }
@@ -127,7 +128,7 @@ export function Composer({
         (info) => patch(key, { status: 'done', info, loaded: file.size }),
         (err: unknown) => {
           if (err instanceof DOMException && err.name === 'AbortError') return;
-          patch(key, { status: 'failed', error: errorText(err, i18n) });
+          patch(key, { status: 'failed', error: uploadError(err, i18n) });
         },
       );
     }
@@ -155,7 +156,7 @@ export function Composer({
     setError(
       err instanceof ParleyApiError && err.code === 'PARLEY_ERR_BODY_TOO_LARGE'
         ? t('error.tooLarge')
-        : t('error.generic', { message: (err as Error).message }),
+        : errorText(err, t),
     );
 
   const send = (e?: FormEvent) => {
