@@ -63,7 +63,6 @@ if (!skipped) {
     const full = viewer.locator('img.viewer-img');
     await full.waitFor();
     const src = await full.evaluate((el) => (el as HTMLImageElement).src);
-    assert.doesNotMatch(src, /^blob:/, 'no same-origin blob: document to open');
     await viewer.getByRole('button', { name: 'Close' }).click();
 
     // What the UI shows, opened as a page of its own (a new tab on the image's address): the
@@ -71,7 +70,13 @@ if (!skipped) {
     const tab = await bob.context.newPage();
     const download = tab.waitForEvent('download', { timeout: 10_000 }).catch(() => null);
     await tab.goto(src).catch(() => undefined);
-    assert.equal(await tab.evaluate(() => (window as { __xss?: unknown }).__xss), undefined);
+    assert.equal(await tab.evaluate(() => (window as { __xss?: unknown }).__xss), undefined, "the SVG's script ran");
+    assert.equal(
+      await bob.page.evaluate(() => localStorage.getItem('xss')),
+      null,
+      "the script reached the app's storage",
+    );
+    assert.doesNotMatch(src, /^blob:/, 'no same-origin blob: document to open');
     assert.ok(await download, 'opening the file downloads it');
 
     // Even a browser that ignored the download disposition renders it sandboxed: an opaque
