@@ -54,7 +54,7 @@ export function openApiDocument(info: { version: string }) {
         ...errors,
       },
     };
-    if (spec.access !== 'public') op.security = [{ bearer: [] }];
+    if (spec.access !== 'public') op.security = [{ bearer: [] }, { cookie: [] }];
     if (spec.body) {
       op.requestBody = {
         required: true,
@@ -67,7 +67,18 @@ export function openApiDocument(info: { version: string }) {
   return {
     openapi: '3.0.3',
     info: { title: 'Parley API', version: info.version },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        cookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'parley_session',
+          description:
+            'The web app session from POST /api/v1/auth/cookie; requests other than GET and HEAD also send its CSRF token in X-CSRF-Token',
+        },
+      },
+    },
     paths,
   };
 }

@@ -142,6 +142,15 @@ export const LoginResponse = z.object({
   expiresAt: z.iso.datetime(),
   user: User,
 });
+export const CookieLoginResponse = z.object({
+  csrfToken: z
+    .string()
+    .describe(
+      'Send it back in the X-CSRF-Token header with every request but GET and HEAD (also in the parley_csrf cookie)',
+    ),
+  expiresAt: z.iso.datetime(),
+  user: User,
+});
 export const TicketResponse = z.object({
   ticket: z.string().describe('One-time ticket for `/api/v1/events?ticket=`'),
   expiresAt: z.iso.datetime(),

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { eventCloseCodes } from '@parley/api';
 import type { FastifyInstance } from 'fastify';
+import { metricsListener } from './adapters/http/metrics.js';
 import { buildHttp } from './adapters/http/server.js';
 import { EventSockets } from './adapters/ws/events.js';
 import { seedDemoTenant } from './core/bootstrap.js';
@@ -159,7 +160,7 @@ export interface ParleyServer {
   core: Core;
   http: FastifyInstance;
   /** Starts every listener; resolves with their URLs. */
-  start(): Promise<{ http: string }>;
+  start(): Promise<{ http: string; metrics?: string }>;
   /** Graceful stop: readiness goes false, listeners stop accepting, in-flight work finishes, the store closes. */
   stop(): Promise<void>;
 }
@@ -200,6 +201,22 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
   const stopResync = cluster.onReconnect(() =>
     sockets.broadcast({ type: 'resync', reason: 'the node reconnected to the cluster bus' }),
   );
+  const metricsConfig = config.http.metrics;
+  const metricsServer = metricsConfig.port === undefined ? undefined : metricsListener(metrics, metricsConfig);
+  /** Opens the separate /metrics listener, if one is configured; resolves with its URL. */
+  const startMetrics = async (): Promise<string | undefined> => {
+    if (!metricsServer || metricsConfig.port === undefined) return undefined;
+    const { host } = metricsConfig;
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(metricsConfig.port, host, () => resolve());
+    });
+    const address = metricsServer.address();
+    const port = typeof address === 'object' && address ? address.port : metricsConfig.port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    log.info({ listener: 'metrics', url, host, port }, `listening on ${url} (/metrics)`);
+    return url;
+  };
   const drainSeconds = config.http.drainSeconds ?? (cluster.enabled ? 3 : 0);
 
   return {
@@ -224,7 +241,8 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
         { listener: 'http', url, host: config.http.host, port },
         `listening on ${url} (HTTP API, /api/v1/events, web app)`,
       );
-      return { http: url };
+      const metricsUrl = await startMetrics();
+      return { http: url, ...(metricsUrl && { metrics: metricsUrl }) };
     },
     async stop() {
       if (stopping) return;
@@ -244,6 +262,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       grace.unref();
       await http.close();
       clearTimeout(grace);
+      if (metricsServer?.listening) await new Promise((resolve) => metricsServer.close(resolve));
       await closeCore(core);
       log.info('stopped');
     },

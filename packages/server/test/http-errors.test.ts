@@ -29,18 +29,6 @@ describe('operations endpoints', () => {
     for (const [name, value] of Object.entries(body.checks)) assert.equal(value, 'ok', name);
   });
 
-  test('GET /metrics is Prometheus text with parley_http_requests_total', async () => {
-    await call(t.url, 'GET', '/healthz');
-    const res = await call(t.url, 'GET', '/metrics');
-    assert.equal(res.status, 200);
-    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.match(res.text, /^# TYPE parley_http_requests_total counter$/m);
-    assert.match(res.text, /^parley_http_requests_total\{[^}]*route="\/healthz"[^}]*\} \d+/m);
-    for (const line of res.text.split('\n').filter((l) => l && !l.startsWith('#'))) {
-      assert.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [-+0-9.eEInfNa]+$/, line);
-    }
-  });
-
   test('GET /api/v1/openapi.json is OpenAPI 3 with a path for every route', async () => {
     const res = await call(t.url, 'GET', '/api/v1/openapi.json');
     assert.equal(res.status, 200);

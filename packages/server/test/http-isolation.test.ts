@@ -49,6 +49,7 @@ const MARKERS = [
 
 const attacks: Record<RouteName, Attack> = {
   'auth.login': { kind: 'own', body: { user: ALICE, password: 'wrong-guess' } },
+  'auth.cookie': { kind: 'own', body: { user: ALICE, password: 'wrong-guess' } },
   'auth.logout': { kind: 'skip-outsider' },
   'auth.ticket': { kind: 'own' },
   'me.get': { kind: 'own' },

@@ -12,10 +12,20 @@ export const identityRoutes = defineRoutes({
     status: 200,
     response: s.LoginResponse,
   },
+  'auth.cookie': {
+    method: 'POST',
+    path: '/api/v1/auth/cookie',
+    summary:
+      'Sign in a browser: the session goes into an HttpOnly cookie (no token in the answer); returns the CSRF token that requests by cookie must send',
+    access: 'public',
+    body: s.LoginRequest,
+    status: 200,
+    response: s.CookieLoginResponse,
+  },
   'auth.logout': {
     method: 'POST',
     path: '/api/v1/auth/logout',
-    summary: 'Revoke the session of the presented token',
+    summary: 'Revoke the session of the presented token or cookie (and clear the cookie)',
     access: 'user',
     status: 204,
   },

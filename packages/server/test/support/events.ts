@@ -13,10 +13,10 @@ export interface Listener {
   close(): void;
 }
 
-/** Opens `/api/v1/events` with a bearer token; resolves once the hello has arrived. */
-export async function listen(baseUrl: string, token: string): Promise<Listener> {
+/** Opens `/api/v1/events` with a bearer token (or the given headers); resolves once the hello has arrived. */
+export async function listen(baseUrl: string, auth: string | { headers: Record<string, string> }): Promise<Listener> {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${eventsPath}`, {
-    headers: { authorization: `Bearer ${token}` },
+    headers: typeof auth === 'string' ? { authorization: `Bearer ${auth}` } : auth.headers,
   });
   const received: ClientEvent[] = [];
   const taken = new Set<number>();

@@ -5,11 +5,14 @@ import { createClient } from '@parley/api';
 import pino from 'pino';
 import type { Core } from '../../src/core/index.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import type { Config } from '../../src/platform/config/schema.js';
 
 export interface TestServer {
   url: string;
+  /** The separate /metrics listener, when `http.metrics.port` is set. */
+  metricsUrl?: string;
   server: ParleyServer;
   core: Core;
   config: Config;
@@ -32,9 +35,12 @@ export interface TestServer {
 
 /**
  * A real server on a free loopback port with a fresh SQLite data folder, cheap password hashing
- * and no demo tenant. `overrides` are dotted config paths.
+ * and no demo tenant. `overrides` are dotted config paths; `clock` replaces the system clock.
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, unknown> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
     env: {},
@@ -47,12 +53,17 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       ...overrides,
     },
   });
-  const server = await createServer({ config, log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }) });
-  const { http: url } = await server.start();
+  const server = await createServer({
+    config,
+    clock: options.clock,
+    log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+  });
+  const { http: url, metrics: metricsUrl } = await server.start();
   const core = server.core;
   const api = createClient({ baseUrl: url });
   return {
     url,
+    metricsUrl,
     server,
     core,
     config,

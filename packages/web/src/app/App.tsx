@@ -8,7 +8,7 @@ import { authStore, type Session } from './session';
 export function App() {
   const auth = useStore(authStore, (s) => s);
   if (auth.status === 'signed-out') return <SignIn notice={auth.notice} />;
-  return <SignedIn key={auth.session.token} session={auth.session} />;
+  return <SignedIn key={auth.session.user.id} session={auth.session} />;
 }
 
 function SignedIn({ session }: { session: Session }) {

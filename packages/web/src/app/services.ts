@@ -28,10 +28,9 @@ export class Services {
   private stopped = false;
   private idle = false;
 
-  constructor(private readonly session: Session) {
+  constructor(session: Session) {
     this.me = new Store(session.user);
     this.api = apiClient({
-      token: session.token,
       language: langStore.get,
       onUnauthorized: () => this.revoked(),
     });
@@ -74,13 +73,12 @@ export class Services {
       stopIdle();
       document.removeEventListener('visibilitychange', visible);
       this.events.stop();
-      this.chat.dispose();
     };
   }
 
   signOut(): void {
     this.events.stop();
-    signOut('signed-out', this.session.token);
+    signOut('signed-out', true);
   }
 
   private revoked() {

@@ -2,11 +2,12 @@ import type { User } from '@parley/api';
 import { langStore } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import { apiClient, ParleyApiError } from '../lib/api';
+import { codeText } from '../lib/errors';
 import { local } from '../lib/local';
 import { Store } from '../lib/store';
 
+/** The signed-in user; the session itself is an HttpOnly cookie that no script here can read. */
 export interface Session {
-  token: string;
   user: User;
 }
 
@@ -21,14 +22,16 @@ const LAST_USER_KEY = 'parley.lastUser';
 export const lastUser = (): string => local.get(LAST_USER_KEY) ?? '';
 
 function restore(): AuthState {
-  const saved = local.getJson<Session | null>(SESSION_KEY, null);
-  if (saved && typeof saved.token === 'string' && saved.user?.address) return { status: 'signed-in', session: saved };
+  const saved = local.getJson<(Session & { token?: unknown }) | null>(SESSION_KEY, null);
+  // A bearer token kept by an older version is a secret a script could read: dropped, sign in anew.
+  if (saved && 'token' in saved) local.set(SESSION_KEY, null);
+  else if (saved?.user?.address) return { status: 'signed-in', session: { user: saved.user } };
   return { status: 'signed-out', notice: null };
 }
 
 /**
- * Who is signed in. The token and the user are kept in localStorage, so a reload starts at once
- * (even offline); the app then checks the token with `GET /api/v1/me`.
+ * Who is signed in. Only the user is kept in localStorage, so a reload starts at once (even
+ * offline); the app then checks the session cookie with `GET /api/v1/me`.
  */
 export const authStore = new Store<AuthState>(restore());
 
@@ -54,8 +57,8 @@ export async function signIn(user: string, password: string): Promise<void> {
     },
   });
   try {
-    const { token, user: me } = await api.request('auth.login', { body: { user: user.trim(), password } });
-    const session = { token, user: me };
+    const { user: me } = await api.request('auth.cookie', { body: { user: user.trim(), password } });
+    const session = { user: me };
     local.set(SESSION_KEY, JSON.stringify(session));
     local.set(LAST_USER_KEY, me.address);
     authStore.set({ status: 'signed-in', session });
@@ -67,14 +70,15 @@ export async function signIn(user: string, password: string): Promise<void> {
       throw new SignInError('signin.error.throttled', { n: seconds }, Date.now() + seconds * 1000);
     }
     if (err.code === 'PARLEY_ERR_VALIDATION') throw new SignInError('signin.error.invalid');
-    throw new SignInError('signin.error.other', { message: err.message });
+    const { key, vars } = codeText(err.code);
+    throw new SignInError(key, vars);
   }
 }
 
-/** Forgets the session here (and revokes it on the server when `revoke`). */
-export function signOut(notice: 'expired' | 'signed-out', revoke?: string): void {
+/** Forgets the session here (and revokes it on the server, which clears the cookie, when `revoke`). */
+export function signOut(notice: 'expired' | 'signed-out', revoke = false): void {
   if (revoke) {
-    const api = apiClient({ token: revoke, language: langStore.get });
+    const api = apiClient({ language: langStore.get });
     void api.request('auth.logout', {}).catch(() => undefined);
   }
   local.set(SESSION_KEY, null);
@@ -96,6 +100,6 @@ window.addEventListener('storage', (e) => {
   const next = restore();
   const now = authStore.get();
   if (next.status === 'signed-out' && now.status === 'signed-in') authStore.set({ status: 'signed-out', notice: null });
-  if (next.status === 'signed-in' && (now.status === 'signed-out' || now.session.token !== next.session.token))
+  if (next.status === 'signed-in' && (now.status === 'signed-out' || now.session.user.id !== next.session.user.id))
     authStore.set(next);
 });

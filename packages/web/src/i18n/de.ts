@@ -1,6 +1,8 @@
 import type { Messages } from './en';
+import { errorsDe } from './errors-de';
 
 export const de: Messages = {
+  ...errorsDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',
   'app.skip': 'Zum Hauptinhalt springen',
@@ -19,7 +21,6 @@ export const de: Messages = {
   'signin.error.throttledNow': 'Zu viele Fehlversuche. Sie können es jetzt erneut versuchen.',
   'signin.error.network': 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
   'signin.error.invalid': 'Geben Sie eine Adresse wie alice@example.com und Ihr Passwort ein.',
-  'signin.error.other': 'Anmeldung fehlgeschlagen: {message}',
   'signin.expired': 'Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.',
   'signin.signedOut': 'Sie haben sich abgemeldet.',
   'header.signOut': 'Abmelden',
@@ -159,7 +160,6 @@ export const de: Messages = {
   'chat.openImage': 'Bild {name} öffnen ({size})',
   'chat.download': 'Herunterladen',
   'chat.downloadFile': '{name}, {size} herunterladen',
-  'chat.downloadFailed': 'Herunterladen fehlgeschlagen.',
   'notify.inGroup': '{name} in {group}',
   'settings.notifications': 'Desktop-Benachrichtigungen bei neuen Nachrichten',
   'settings.notificationsBlocked': 'Benachrichtigungen sind für diese Seite in den Browser-Einstellungen blockiert.',

@@ -1,5 +1,8 @@
+import { errorsEn } from './errors-en';
+
 /** English texts: the reference every other language translates, key by key. */
 export const en = {
+  ...errorsEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',
   'app.skip': 'Skip to the main content',
@@ -18,7 +21,6 @@ export const en = {
   'signin.error.throttledNow': 'Too many failed attempts. You can try again now.',
   'signin.error.network': 'The server cannot be reached. Check your connection and try again.',
   'signin.error.invalid': 'Enter an address such as alice@example.com and your password.',
-  'signin.error.other': 'Sign-in failed: {message}',
   'signin.expired': 'Your session has ended. Please sign in again.',
   'signin.signedOut': 'You have signed out.',
   'header.signOut': 'Sign out',
@@ -157,7 +159,6 @@ export const en = {
   'chat.openImage': 'Open image {name} ({size})',
   'chat.download': 'Download',
   'chat.downloadFile': 'Download {name}, {size}',
-  'chat.downloadFailed': 'Download failed.',
   'notify.inGroup': '{name} in {group}',
   'settings.notifications': 'Desktop notifications for new messages',
   'settings.notificationsBlocked': 'Notifications are blocked for this site in the browser settings.',

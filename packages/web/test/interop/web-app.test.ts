@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserForFile, signedIn } from '../support/browser.js';
+import { browserForFile, sessionToken, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
@@ -36,7 +36,7 @@ if (!skipped) {
     // Further failures lock the account for a while; the page says for how long.
     let throttled = false;
     for (let i = 0; i < 4 && !throttled; i++) {
-      const res = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+      const res = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/cookie'));
       await submit.click({ timeout: 10_000 });
       throttled = (await res).status() === 429;
     }
@@ -54,7 +54,7 @@ if (!skipped) {
     await page.getByRole('button', { name: 'Sign in' }).and(page.locator(':enabled')).click({ timeout: 10_000 });
     await page.getByRole('button', { name: /^Your presence: / }).waitFor();
 
-    // A reload keeps the session (token in localStorage, checked with /api/v1/me).
+    // A reload keeps the session (an HttpOnly cookie, checked with /api/v1/me); no secret is in localStorage.
     const checked = page.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.status() === 200);
     await page.reload();
     await checked;
@@ -62,7 +62,14 @@ if (!skipped) {
     assert.equal(await page.getByLabel('Password').count(), 0);
 
     // The session revoked elsewhere ends here at once (the event socket closes with 4401).
-    const { token } = JSON.parse((await page.evaluate(() => localStorage.getItem('parley.session'))) ?? '{}');
+    const token = await sessionToken(page.context());
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    assert.equal(stored.includes(token), false, 'the session token is not in localStorage');
+    assert.equal(
+      await page.evaluate(() => document.cookie.includes('parley_session')),
+      false,
+      'nor readable by scripts',
+    );
     await server.api(token).request('auth.logout', {});
     await page.getByText('Your session has ended. Please sign in again.').waitFor({ timeout: 5000 });
     assert.equal(await page.getByLabel('Address').inputValue(), 'alice@example.test', 'the address is remembered');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserForFile, signedIn } from '../support/browser.js';
+import { browserForFile, sessionToken, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
@@ -67,8 +67,7 @@ if (!skipped) {
 
     // Carol came over from this browser's storage (the unknown entry was dropped), once.
     await row(a, 'favourites', 'carol@example.test').waitFor();
-    const { token: bobToken } = JSON.parse((await a.evaluate(() => localStorage.getItem('parley.session'))) ?? '{}');
-    const bob = server.api(bobToken);
+    const bob = server.api(await sessionToken(first));
     assert.deepEqual(
       (await bob.request('me.favourites.get', {})).favourites.map((f) => f.address),
       ['carol@example.test'],

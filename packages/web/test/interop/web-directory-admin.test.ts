@@ -32,7 +32,7 @@ async function importCsv(server: WebTestServer, token: string, sourceId: string,
   return (await res.json()) as { summary: { entries: number } };
 }
 
-/** What the page says a lookup error is must be the server's own reason. */
+/** The server's reason for a refused lookup: the page shows its own text for the code with this detail. */
 async function serverReason(server: WebTestServer, token: string, number: string): Promise<string> {
   const res = await fetch(`${server.url}/api/v1/directory/lookup?number=${encodeURIComponent(number)}`, {
     headers: { authorization: `Bearer ${token}` },
@@ -167,13 +167,13 @@ if (!skipped) {
     await card.getByRole('heading', { name: '~Muster GmbH' }).waitFor();
     await card.getByText('Uncertain', { exact: true }).waitFor();
 
-    // An invalid number: the server's 400 reason, word for word.
+    // An invalid number: the app's text for the error code, with the server's per-field detail.
     const reason = await serverReason(server, alice.token, 'hello');
     await numberField.fill('hello');
     await numberField.press('Enter');
     const error = page.getByTestId('lookup-error');
     await error.waitFor();
-    assert.equal(await error.textContent(), reason);
+    assert.equal(await error.textContent(), `Some input is not valid. ${reason}`);
     assert.equal(await error.getAttribute('role'), 'alert');
     assert.equal(await result.count(), 0, 'no result shown for an invalid number');
 
@@ -438,7 +438,7 @@ if (!skipped) {
     await item.getByRole('button', { name: 'Test connection' }).click();
     await item
       .getByTestId('source-status')
-      .filter({ hasText: /^source: .*500/ })
+      .filter({ hasText: /^Some input is not valid\. source: .*500/ })
       .waitFor({ timeout: 10_000 });
     await item.getByRole('button', { name: 'Sync now' }).click();
     await item.getByTestId('source-state').filter({ hasText: 'Error' }).waitFor({ timeout: 10_000 });

@@ -42,6 +42,16 @@ export function browserForFile(): () => Browser {
   };
 }
 
+/**
+ * The session token of a signed-in browser context: the HttpOnly cookie no script of the page can
+ * read, taken here to act for the same session through the API (a bearer token works too).
+ */
+export async function sessionToken(context: BrowserContext): Promise<string> {
+  const cookie = (await context.cookies()).find((c) => c.name === 'parley_session');
+  if (!cookie) throw new Error('no session cookie: not signed in');
+  return cookie.value;
+}
+
 export interface Person {
   context: BrowserContext;
   page: Page;

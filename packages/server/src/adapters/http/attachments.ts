@@ -3,6 +3,7 @@ import { attachmentPaths, ConversationParams, UploadQuery } from '@parley/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
+import { FILE_CSP } from './headers.js';
 import { caller } from './routes/messaging.js';
 import { authenticateRequest, parsePart } from './server.js';
 
@@ -48,10 +49,14 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Core)
       const principal = await authenticateRequest(core, req);
       const { id } = parsePart(ConversationParams, req.params, 'params') as { id: string };
       const { attachment, path } = await service.open(caller(principal), id);
+      // Whatever the file holds (an SVG or HTML with scripts), it never runs as the app: sandboxed,
+      // saved rather than shown, not sniffed, and not embeddable by other sites.
       return reply
         .header('content-type', attachment.contentType)
         .header('content-length', String(attachment.size))
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.name)}`)
+        .header('content-security-policy', FILE_CSP)
+        .header('cross-origin-resource-policy', 'same-origin')
         .header('x-content-type-options', 'nosniff')
         .send(createReadStream(path));
     });

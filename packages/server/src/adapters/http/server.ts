@@ -20,7 +20,10 @@ import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
+import { checkCsrf, clearSessionCookies, readCookie, SESSION_COOKIE, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
+import { registerSecurityHeaders } from './headers.js';
+import { registerMetricsRoute } from './metrics.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
@@ -72,11 +75,18 @@ function bearer(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** Authenticates a request by its bearer token or throws PARLEY_ERR_UNAUTHENTICATED. */
+/**
+ * Authenticates a request by its bearer token (API clients) or else by the session cookie (the web
+ * app), whose state-changing requests must carry the CSRF token; throws PARLEY_ERR_UNAUTHENTICATED.
+ */
 export async function authenticateRequest(core: Core, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
-  if (!token) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
-  return core.auth.authenticate(token);
+  if (token) return core.auth.authenticate(token);
+  const cookie = readCookie(req, SESSION_COOKIE);
+  if (!cookie) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
+  const principal = await core.auth.authenticate(cookie);
+  checkCsrf(req, cookie);
+  return principal;
 }
 
 /** Refuses callers below the route's access level (403). */
@@ -110,6 +120,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
   });
   // JSON is the only request body the API takes; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain');
+  registerSecurityHeaders(app);
 
   app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
     if (err instanceof ParleyError) {
@@ -190,6 +201,11 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
             userAgent: req.headers['user-agent'] ?? null,
             language: req.headers['accept-language'] ?? null,
           },
+          cookies: {
+            start: (token: string, expiresAt: number) =>
+              setSessionCookies(req, reply, o.config.cookieSecure, token, expiresAt, o.core.ctx.clock.now()),
+            end: () => clearSessionCookies(req, reply, o.config.cookieSecure),
+          },
         } as Parameters<Handler<RouteName>>[0]);
         void reply.status(spec.status);
         return spec.status === 204 ? reply.send() : result;
@@ -209,9 +225,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     const ok = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics()),
-  );
+  registerMetricsRoute(app, o.metrics, o.config.metrics);
   await app.register(fastifyStatic, { root: publicDir, wildcard: false });
   return app;
 }

@@ -6,6 +6,8 @@ export interface HandlerContext<N extends RouteName> extends RouteRequest<N> {
   principal: Routes[N]['access'] extends 'public' ? undefined : Principal;
   /** `language`: the Accept-Language header, for texts rendered per caller. */
   client: { address: string | null; userAgent: string | null; language: string | null };
+  /** The browser session cookie: `start` sets it (returns the CSRF token), `end` clears it. */
+  cookies: { start(token: string, expiresAt: number): string; end(): void };
 }
 
 export type Handler<N extends RouteName> = (ctx: HandlerContext<N>) => Promise<RouteOutput<N>>;

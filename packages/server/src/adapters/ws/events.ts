@@ -9,6 +9,7 @@ import { within } from '../../lib/within.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { checkOrigin, readCookie, SESSION_COOKIE } from '../http/cookies.js';
 import { Outbound } from './outbound.js';
 import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
@@ -70,7 +71,8 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 
 /**
  * `GET /api/v1/events`: the event WebSocket. Authenticated before the upgrade by a bearer token
- * (`Authorization`) or a one-time `?ticket=`; pushes the core events the user may see as JSON
+ * (`Authorization`), a one-time `?ticket=` or the web app's session cookie (then only from this
+ * server's own origin); pushes the core events the user may see as JSON
  * objects with a `type`, a heartbeat every `heartbeatSeconds`, and closes with 4401 the moment the
  * session is revoked.
  */
@@ -83,11 +85,15 @@ export function registerEventSocket(app: FastifyInstance, o: EventSocketOptions)
       preValidation: async (req) => {
         const ticket = (req.query as Record<string, unknown>).ticket;
         const header = req.headers.authorization;
+        const cookie = readCookie(req, SESSION_COOKIE);
         let principal: Principal;
         if (typeof ticket === 'string' && ticket.length > 0 && ticket.length <= 200) {
           principal = await core.auth.redeemTicket(ticket);
         } else if (header?.toLowerCase().startsWith('bearer ')) {
           principal = await core.auth.authenticate(header.slice(7).trim());
+        } else if (cookie) {
+          checkOrigin(req);
+          principal = await core.auth.authenticate(cookie);
         } else {
           throw new ParleyError(
             'PARLEY_ERR_UNAUTHENTICATED',
@@ -142,7 +148,7 @@ function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {
     alive = true;
   });
   // Each beat also re-checks the session in the store, which catches revocations made by another
-  // process (the CLI) even without a bus event.
+  // process (the CLI) even without a bus event, and counts as use of the session (idle timeout).
   const beat = setInterval(async () => {
     if (!alive) {
       log.info('event socket did not answer a ping; closing');

@@ -10,6 +10,8 @@ import { addressKey, LoginThrottle, type ThrottleEntry, type ThrottleOptions, th
 
 export interface AuthOptions {
   sessionTtlHours: number;
+  /** A session unused this long ends; use is recorded at most every TOUCH_EVERY_MS. */
+  sessionIdleMinutes: number;
   ticketTtlSeconds: number;
   scryptCost: number;
   maxConcurrentHashes: number;
@@ -136,7 +138,7 @@ export class AuthService {
     const now = this.ctx.clock.now();
     // By the token itself: a request within PRINCIPAL_CACHE_MS does not even hash it.
     const cached = this.principals.get(token);
-    if (cached && now - cached.at < PRINCIPAL_CACHE_MS && cached.principal.session.expiresAt > now) {
+    if (cached && now - cached.at < PRINCIPAL_CACHE_MS && this.live(cached.principal.session, now)) {
       if (now - cached.principal.session.lastSeenAt > TOUCH_EVERY_MS) await this.touch(cached.principal.session, now);
       return cached.principal;
     }
@@ -156,20 +158,29 @@ export class AuthService {
     }
   }
 
-  /** Re-checks a session (for long-lived connections). */
+  /** Re-checks a session for a long-lived connection; an open connection counts as use of it. */
   async check(tenantId: string, sessionId: string): Promise<Principal> {
-    return this.principal(await this.ctx.store.repos.sessions.get(tenantId, sessionId), false);
+    return this.principal(await this.ctx.store.repos.sessions.get(tenantId, sessionId));
   }
 
-  private async principal(session: Session | undefined, touch = true): Promise<Principal> {
+  /** Not revoked, not expired and used within the idle timeout. */
+  private live(session: Session, now: number): boolean {
+    return (
+      session.revokedAt === null &&
+      session.expiresAt > now &&
+      now - session.lastSeenAt < this.options.sessionIdleMinutes * 60_000
+    );
+  }
+
+  private async principal(session: Session | undefined): Promise<Principal> {
     const now = this.ctx.clock.now();
-    if (!session || session.revokedAt !== null || session.expiresAt <= now) {
+    if (!session || !this.live(session, now)) {
       throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED', 'The session is not valid; sign in again');
     }
     const user = await this.ctx.store.repos.users.get(session.tenantId, session.userId);
     if (!user || user.disabledAt !== null)
       throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED', 'The account is disabled');
-    if (touch && now - session.lastSeenAt > TOUCH_EVERY_MS) await this.touch(session, now);
+    if (now - session.lastSeenAt > TOUCH_EVERY_MS) await this.touch(session, now);
     return { session, user };
   }
 
@@ -178,8 +189,10 @@ export class AuthService {
     await this.ctx.store.repos.sessions.touch(session.tenantId, session.id, now);
   }
 
-  listSessions(p: Principal): Promise<Session[]> {
-    return this.ctx.store.repos.sessions.listActive(p.user.tenantId, p.user.id, this.ctx.clock.now());
+  async listSessions(p: Principal): Promise<Session[]> {
+    const now = this.ctx.clock.now();
+    const sessions = await this.ctx.store.repos.sessions.listActive(p.user.tenantId, p.user.id, now);
+    return sessions.filter((s) => this.live(s, now));
   }
 
   /** Revokes one session of the principal's user (their own, or logout when it is the current one). */

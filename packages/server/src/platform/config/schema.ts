@@ -89,6 +89,30 @@ export const ConfigSchema = z
           .describe(
             'On shutdown, how long /readyz answers 503 while still serving, so a load balancer stops sending new connections first; default 3 in a cluster, 0 otherwise',
           ),
+        cookieSecure: z
+          .enum(['auto', 'always', 'never'])
+          .default('auto')
+          .describe(
+            "`Secure` flag of the web app's session cookie: `auto` sets it over HTTPS (see `trustProxy`) and for loopback names (127.0.0.1, localhost), which browsers treat as secure; `always` if TLS ends at a proxy that does not send X-Forwarded-Proto; `never` only for plain HTTP on a LAN name",
+          ),
+        metrics: z
+          .strictObject({
+            token: z
+              .string()
+              .min(16)
+              .max(512)
+              .optional()
+              .describe(
+                'Bearer token that `GET /metrics` requires (at least 16 characters). Without a token and without `port`, /metrics is not served at all',
+              ),
+            host: host.default('127.0.0.1').describe('Bind address of the separate /metrics listener'),
+            port: port
+              .optional()
+              .describe(
+                'A listener of its own that serves only `/metrics` (e.g. 9464, on `host`); with it the main listener never serves /metrics',
+              ),
+          })
+          .prefault({}),
       })
       .prefault({}),
     auth: z
@@ -100,6 +124,15 @@ export const ConfigSchema = z
           .max(24 * 365)
           .default(24 * 30)
           .describe('Lifetime of a login session'),
+        sessionIdleMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(60 * 24 * 365)
+          .default(720)
+          .describe(
+            'A session unused this long ends (an open event socket counts as use, so an app left open stays signed in)',
+          ),
         ticketTtlSeconds: z
           .number()
           .int()

@@ -8,7 +8,7 @@ import {
   type Tenant,
   type User,
 } from '@parley/api';
-import type { ParleyClient } from '../../lib/api';
+import { csrfHeaders, type ParleyClient } from '../../lib/api';
 import { Store } from '../../lib/store';
 
 export interface Listing<T> {
@@ -165,10 +165,8 @@ export class AdminStore {
 
   /** Imports a CSV or vCard file into a file source (the raw-body route of @parley/api). */
   async importFile(id: string, file: Blob): Promise<ImportResult> {
-    const api = this.api();
     const type = importTypes.includes(file.type) ? file.type : 'application/octet-stream';
-    const headers: Record<string, string> = { 'content-type': type, 'accept-language': this.language() };
-    if (api.token) headers.authorization = `Bearer ${api.token}`;
+    const headers = { 'content-type': type, 'accept-language': this.language(), ...csrfHeaders() };
     const res = await fetch(directoryPaths.import.replace(':id', encodeURIComponent(id)), {
       method: 'POST',
       headers,

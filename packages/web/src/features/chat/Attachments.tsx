@@ -1,6 +1,5 @@
 import type { AttachmentInfo } from '@parley/api';
-import { type MouseEvent, useEffect, useRef, useState } from 'react';
-import { useServices } from '../../app/services';
+import { type MouseEvent, useRef, useState } from 'react';
 import { type I18n, useI18n } from '../../i18n';
 import { isImage } from './attachments';
 import { FileIcon } from './icons';
@@ -20,23 +19,6 @@ export function formatSize(bytes: number, i18n: I18n): string {
     unitDisplay: 'short',
     maximumFractionDigits: n < 10 && u > 0 ? 1 : 0,
   }).format(n);
-}
-
-/** An object URL of an attachment's bytes (fetched with the session's token), once loaded. */
-function useFileUrl(a: AttachmentInfo): { url: string | null; failed: boolean } {
-  const { chat } = useServices();
-  const [state, setState] = useState<{ url: string | null; failed: boolean }>({ url: null, failed: false });
-  useEffect(() => {
-    let live = true;
-    chat.files.url(a).then(
-      (url) => live && setState({ url, failed: false }),
-      () => live && setState({ url: null, failed: true }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [a, chat]);
-  return state;
 }
 
 /** A message's attachments: images as thumbnails (open full size), other files as download links. */
@@ -68,10 +50,15 @@ export function AttachmentList({ attachments }: { attachments: readonly Attachme
   );
 }
 
+/**
+ * An image attachment: a thumbnail that opens full size in the app's own viewer. Both are `<img>`
+ * elements on the download URL (the session cookie authenticates them), so an image never becomes
+ * a document of this origin: an SVG with a script shows as a picture and runs nothing.
+ */
 function ImageAttachment({ a }: { a: AttachmentInfo }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { url, failed } = useFileUrl(a);
+  const [failed, setFailed] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
   const size = formatSize(a.size, i18n);
   if (failed) return <FileAttachment a={a} />;
@@ -86,43 +73,34 @@ function ImageAttachment({ a }: { a: AttachmentInfo }) {
         data-attachment={a.name}
         aria-label={t('chat.openImage', { name: a.name, size })}
         title={a.name}
-        disabled={!url}
         onClick={() => dialog.current?.showModal()}
       >
-        {url ? <img className="thumb-img" src={url} alt="" /> : <span className="thumb-wait">{t('app.loading')}</span>}
+        <img className="thumb-img" src={a.url} alt="" onError={() => setFailed(true)} />
       </button>
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: Escape closes a modal dialog; the click is for the backdrop */}
       <dialog ref={dialog} className="viewer" aria-label={a.name} onClick={backdrop}>
-        {url && (
-          <figure>
-            <img className="viewer-img" src={url} alt={a.name} />
-            <figcaption>
-              <span className="viewer-name">{a.name}</span>
-              <span className="muted">{size}</span>
-              <a className="button" href={url} download={a.name}>
-                {t('chat.download')}
-              </a>
-              <button type="button" onClick={() => dialog.current?.close()}>
-                {t('presence.close')}
-              </button>
-            </figcaption>
-          </figure>
-        )}
+        <figure>
+          <img className="viewer-img" src={a.url} alt={a.name} />
+          <figcaption>
+            <span className="viewer-name">{a.name}</span>
+            <span className="muted">{size}</span>
+            <a className="button" href={a.url} download={a.name}>
+              {t('chat.download')}
+            </a>
+            <button type="button" onClick={() => dialog.current?.close()}>
+              {t('presence.close')}
+            </button>
+          </figcaption>
+        </figure>
       </dialog>
     </>
   );
 }
 
+/** Any other file: a real download (the server answers with `Content-Disposition: attachment`). */
 function FileAttachment({ a }: { a: AttachmentInfo }) {
   const i18n = useI18n();
-  const { chat } = useServices();
-  const [failed, setFailed] = useState(false);
   const size = formatSize(a.size, i18n);
-  const save = (e: MouseEvent<HTMLAnchorElement>) => {
-    e.preventDefault();
-    setFailed(false);
-    chat.files.save(a).catch(() => setFailed(true));
-  };
   return (
     <a
       className="file"
@@ -130,11 +108,9 @@ function FileAttachment({ a }: { a: AttachmentInfo }) {
       download={a.name}
       data-attachment={a.name}
       aria-label={i18n.t('chat.downloadFile', { name: a.name, size })}
-      onClick={save}
     >
       <FileIcon />
       <span className="file-name">{a.name}</span> <span className="file-size">{size}</span>
-      {failed && <span role="alert">{i18n.t('chat.downloadFailed')}</span>}
     </a>
   );
 }

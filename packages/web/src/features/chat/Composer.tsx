@@ -13,6 +13,7 @@ import {
 import { useServices } from '../../app/services';
 import { type I18n, useI18n } from '../../i18n';
 import { ParleyApiError } from '../../lib/api';
+import { errorText } from '../../lib/errors';
 import { randomId } from '../../lib/ids';
 import { formatSize } from './Attachments';
 import { uploadAttachment } from './attachments';
@@ -35,12 +36,12 @@ interface UploadItem {
 
 const TYPING_REPEAT_MS = 3000;
 
-function errorText(err: unknown, i18n: I18n): string {
+function uploadError(err: unknown, i18n: I18n): string {
   if (err instanceof ParleyApiError) {
     if (err.code === 'PARLEY_ERR_BODY_TOO_LARGE') return i18n.t('chat.fileTooLarge');
     if (err.code === 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE') return i18n.t('chat.fileType');
     if (err.code === 'PARLEY_ERR_QUOTA_EXCEEDED') return i18n.t('chat.quotaExceeded');
-    return i18n.t('error.generic', { message: err.message });
+    return errorText(err, i18n.t);
   }
   return i18n.t('chat.uploadFailed');
 }
@@ -108,10 +109,9 @@ export function Composer({
     setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...p } : u)));
 
   const attach = (files: Iterable<File>) => {
-    const token = services.api.token ?? '';
     for (const file of files) {
       const key = randomId();
-      const upload = uploadAttachment(token, id, file, (p) => patch(key, { loaded: p.loaded }));
+      const upload = uploadAttachment(id, file, (p) => patch(key, { loaded: p.loaded }));
       setUploads((list) => [
         ...list,
         {
@@ -129,7 +129,7 @@ export function Composer({
         (info) => patch(key, { status: 'done', info, loaded: file.size }),
         (err: unknown) => {
           if (err instanceof DOMException && err.name === 'AbortError') return;
-          patch(key, { status: 'failed', error: errorText(err, i18n) });
+          patch(key, { status: 'failed', error: uploadError(err, i18n) });
         },
       );
     }
@@ -157,7 +157,7 @@ export function Composer({
     const code = err instanceof ParleyApiError ? err.code : null;
     if (code === 'PARLEY_ERR_BODY_TOO_LARGE') return setError(t('error.tooLarge'));
     if (code === 'PARLEY_ERR_TOO_MANY_REQUESTS') return setError(t('error.tooFast'));
-    setError(t('error.generic', { message: (err as Error).message }));
+    setError(errorText(err, t));
   };
 
   const send = (e?: FormEvent) => {

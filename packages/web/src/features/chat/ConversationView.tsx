@@ -3,6 +3,7 @@ import { type ReactNode, useEffect, useId, useLayoutEffect, useMemo, useRef, use
 import { Link, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
+import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
 import { Composer, type Draft } from './Composer';
@@ -33,7 +34,7 @@ export function ConversationView({ id }: { id: string }) {
   }, [id, services]);
 
   const actions = useMemo<MessageActions>(() => {
-    const fail = (err: unknown) => setFailure(t('error.generic', { message: (err as Error).message }));
+    const fail = (err: unknown) => setFailure(errorText(err, t));
     const senderName = (m: Message) =>
       services.chat.state.get().conversations[id]?.members.find((x) => x.userId === m.senderId)?.label || m.sender;
     return {
@@ -90,9 +91,7 @@ export function ConversationView({ id }: { id: string }) {
           if (!removing) return;
           if (draft?.message.id === removing.id) setDraft(null);
           setFailure(null);
-          services.chat
-            .deleteMessage(id, removing.id)
-            .catch((err: unknown) => setFailure(t('error.generic', { message: (err as Error).message })));
+          services.chat.deleteMessage(id, removing.id).catch((err: unknown) => setFailure(errorText(err, t)));
         }}
       >
         {t('chat.deleteText')}

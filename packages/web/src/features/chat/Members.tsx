@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
+import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
 import type { Contact } from '../contacts/contacts-store';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
@@ -43,7 +44,7 @@ function MembersPanel({ id, close }: { id: string; close: () => void }) {
       await fn();
       setStatus({ busy: false, error: null });
     } catch (err) {
-      setStatus({ busy: false, error: t('error.generic', { message: (err as Error).message }) });
+      setStatus({ busy: false, error: errorText(err, t) });
     }
   };
 

@@ -2,6 +2,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
+import { errorText } from '../../lib/errors';
 import type { Contact } from '../contacts/contacts-store';
 import { DialogButton } from './DialogButton';
 import { PlusIcon } from './icons';
@@ -46,7 +47,7 @@ function NewGroupForm({ close }: { close: () => void }) {
       close();
       navigate(paths.chat(cid));
     } catch (err) {
-      setStatus({ busy: false, error: t('error.generic', { message: (err as Error).message }) });
+      setStatus({ busy: false, error: errorText(err, t) });
     }
   };
 

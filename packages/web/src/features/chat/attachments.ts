@@ -1,5 +1,5 @@
 import { type AttachmentInfo, attachmentPaths } from '@parley/api';
-import { ParleyApiError } from '../../lib/api';
+import { csrfHeaders, ParleyApiError } from '../../lib/api';
 
 export interface UploadProgress {
   loaded: number;
@@ -24,17 +24,12 @@ function apiError(status: number, text: string): ParleyApiError {
  * Uploads a file into a conversation as raw bytes (`POST …/attachments?name=`). XMLHttpRequest
  * rather than fetch: only it reports upload progress.
  */
-export function uploadAttachment(
-  token: string,
-  conversationId: string,
-  file: File,
-  onProgress: (p: UploadProgress) => void,
-): Upload {
+export function uploadAttachment(conversationId: string, file: File, onProgress: (p: UploadProgress) => void): Upload {
   const xhr = new XMLHttpRequest();
   const done = new Promise<AttachmentInfo>((resolve, reject) => {
     const path = attachmentPaths.upload.replace(':id', encodeURIComponent(conversationId));
     xhr.open('POST', `${path}?name=${encodeURIComponent(file.name || 'file')}`);
-    xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    for (const [name, value] of Object.entries(csrfHeaders())) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
     xhr.responseType = 'text';
     xhr.upload.onprogress = (e) => onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
@@ -52,50 +47,3 @@ export function uploadAttachment(
 }
 
 export const isImage = (a: Pick<AttachmentInfo, 'contentType'>) => a.contentType.startsWith('image/');
-
-/**
- * Attachment bytes as object URLs. Downloads need the bearer token, which an <img> or a link
- * cannot send, so the app fetches each file once and shows it from memory; the URLs are released
- * when the session ends.
- */
-export class AttachmentFiles {
-  private readonly urls = new Map<string, Promise<string>>();
-  private readonly made: string[] = [];
-
-  constructor(private readonly token: () => string | undefined) {}
-
-  url(a: Pick<AttachmentInfo, 'id' | 'url'>): Promise<string> {
-    let p = this.urls.get(a.id);
-    if (!p) {
-      p = this.fetch(a.url);
-      this.urls.set(a.id, p);
-      // A failed download may be tried again later.
-      p.catch(() => this.urls.delete(a.id));
-    }
-    return p;
-  }
-
-  private async fetch(url: string): Promise<string> {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${this.token() ?? ''}` } });
-    if (!res.ok) throw apiError(res.status, await res.text());
-    const object = URL.createObjectURL(await res.blob());
-    this.made.push(object);
-    return object;
-  }
-
-  /** Saves a file under its name (the browser's download). */
-  async save(a: Pick<AttachmentInfo, 'id' | 'url' | 'name'>): Promise<void> {
-    const link = document.createElement('a');
-    link.href = await this.url(a);
-    link.download = a.name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }
-
-  dispose(): void {
-    for (const u of this.made) URL.revokeObjectURL(u);
-    this.made.length = 0;
-    this.urls.clear();
-  }
-}

@@ -5,7 +5,6 @@ import { ParleyApiError, type ParleyClient } from '../../lib/api';
 import { backoffDelay } from '../../lib/backoff';
 import { randomId } from '../../lib/ids';
 import { Store } from '../../lib/store';
-import { AttachmentFiles } from './attachments';
 import { conversationName, messagePreview } from './names';
 import { notify } from './notifications';
 import { contiguousEnd, merge, replace } from './sequence';
@@ -86,8 +85,6 @@ export class ChatStore {
     jump: null,
     search: { q: '', status: 'idle', results: [] },
   });
-  /** Attachment bytes for previews and downloads. */
-  readonly files: AttachmentFiles;
   /** The conversation on screen: its new messages count as read while the page is visible. */
   private active: string | null = null;
   private readonly catchingUp = new Map<string, Promise<void>>();
@@ -102,14 +99,7 @@ export class ChatStore {
     private readonly api: () => ParleyClient,
     private readonly me: () => User,
     private readonly onMembers: (members: ConversationInfo['members']) => void,
-  ) {
-    this.files = new AttachmentFiles(() => this.api().token);
-  }
-
-  /** The session ends: the files in memory go. */
-  dispose(): void {
-    this.files.dispose();
-  }
+  ) {}
 
   /** The page became visible again: what is on screen now counts as read. */
   visible(): void {

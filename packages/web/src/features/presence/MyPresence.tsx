@@ -2,6 +2,7 @@ import type { PresenceState } from '@parley/api';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
+import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
 import { Badge, presenceText } from './PresenceBadge';
 import type { MyPresence } from './presence-store';
@@ -76,7 +77,7 @@ function PresenceForm({ mine, close }: { mine: MyPresence; close: () => void }) 
       await fn();
       setStatus({ kind: 'saved', text: t('presence.saved') });
     } catch (err) {
-      setStatus({ kind: 'error', text: t('error.generic', { message: (err as Error).message }) });
+      setStatus({ kind: 'error', text: errorText(err, t) });
     }
   };
 

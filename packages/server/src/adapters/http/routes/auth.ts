@@ -5,13 +5,19 @@ import type { Handlers } from '../types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const authHandlers = (core: Core): Handlers<'auth.login' | 'auth.logout' | 'auth.ticket'> => ({
+export const authHandlers = (core: Core): Handlers<'auth.login' | 'auth.cookie' | 'auth.logout' | 'auth.ticket'> => ({
   'auth.login': async ({ body, client }) => {
     const { token, session, user } = await core.auth.login(body.user, body.password, client);
     return { token, expiresAt: iso(session.expiresAt), user: userView(user) };
   },
-  'auth.logout': async ({ principal }) => {
+  'auth.cookie': async ({ body, client, cookies }) => {
+    const { token, session, user } = await core.auth.login(body.user, body.password, client);
+    const csrfToken = cookies.start(token, session.expiresAt);
+    return { csrfToken, expiresAt: iso(session.expiresAt), user: userView(user) };
+  },
+  'auth.logout': async ({ principal, cookies }) => {
     await core.auth.revoke(principal, principal.session.id);
+    cookies.end();
     return undefined;
   },
   'auth.ticket': async ({ principal }) => {

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The web app's Content-Security-Policy: its own scripts, styles, images and connections (the
+ * event WebSocket included: in CSP 3 'self' covers ws: and wss: of this host) and nothing else;
+ * no inline code, no plugins, no framing, no <base>, forms only to itself.
+ */
+export const APP_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/**
+ * A user's file is never a page of this origin: opened as a document it is sandboxed (an opaque
+ * origin without scripts, no session, no storage) and may load nothing.
+ */
+export const FILE_CSP = "sandbox; default-src 'none'";
+
+/** Sets the security headers of every response; routes that serve user files replace the CSP with FILE_CSP. */
+export function registerSecurityHeaders(app: FastifyInstance): void {
+  app.addHook('onRequest', async (_req, reply) => {
+    void reply.headers({
+      'content-security-policy': APP_CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
+  });
+}
