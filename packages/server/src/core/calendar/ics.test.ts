@@ -221,11 +221,19 @@ describe('ICS expansion', () => {
     assert.equal(expandIcs([secondlyBomb(at('2026-01-01T23:59:00Z'), 1)], window).length, 60);
   });
 
-  test('an invalid recurrence rule rejects the body with the reason', () => {
+  test('an invalid recurrence rule rejects the body with the reason, without quoting the body', () => {
     const text = event(['UID:bad@t', 'DTSTART:20260501T080000Z', 'RRULE:FREQ=WEEKLY;BYDAY=XX']);
     assert.throws(
       () => expandIcs([text], { from: at('2026-05-01T00:00:00Z'), to: at('2026-05-02T00:00:00Z') }),
-      /malformed iCalendar: invalid BYDAY value "XX"/,
+      /^CalendarFormatError: malformed iCalendar: invalid BYDAY value$/,
+    );
+    assert.throws(
+      () =>
+        parseIcs(
+          'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDB_PASSWORD secret-from-an-internal-page\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
+        ),
+      (err: Error) =>
+        err instanceof CalendarFormatError && err.message === 'malformed iCalendar: a line is no property (NAME:value)',
     );
   });
 

@@ -54,13 +54,23 @@ export function parseIcs(text: string, maxBytes = defaultMaxIcsBytes): Component
   try {
     jcal = ICAL.parse(text);
   } catch (err) {
-    throw new CalendarFormatError(`malformed iCalendar: ${(err as Error).message}`);
+    throw new CalendarFormatError(`malformed iCalendar: ${unquoted((err as Error).message)}`);
   }
   // Several VCALENDARs in one body parse to an array of them; only the first is meaningful then.
   const root = Array.isArray(jcal) && Array.isArray(jcal[0]) ? jcal[0] : jcal;
   const comp = new ICAL.Component(root as unknown[]);
   if (comp.name !== 'vcalendar') throw new CalendarFormatError(`expected VCALENDAR, found ${comp.name.toUpperCase()}`);
   return comp;
+}
+
+/**
+ * ical.js's reason without the text it quotes from the body ("invalid line … \"<the line>\""): a
+ * message never carries what a remote server answered (docs/security.md).
+ */
+function unquoted(message: string): string {
+  if (message.startsWith('invalid line')) return 'a line is no property (NAME:value)';
+  const quote = message.indexOf('"');
+  return quote < 0 ? message : message.slice(0, quote).trimEnd();
 }
 
 /** BEGIN/END must pair up (ical.js silently accepts a stray END). */
