@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { nameWords } from '@parley/api';
-import { type Kysely, Migrator, sql } from 'kysely';
-import { connect, migrate } from '../connect.js';
+import { sql } from 'kysely';
+import { storeBefore } from '../../../../test/support/migrations.js';
+import { migrate } from '../connect.js';
 import { nameKey } from '../name-key.js';
-import { migrations } from './index.js';
 
 test('name words: lower case, accents folded, split at everything but letters and digits', () => {
   assert.deepEqual(nameWords('Anna-Maria  Schmidt'), ['anna', 'maria', 'schmidt']);
@@ -16,24 +16,8 @@ test('name words: lower case, accents folded, split at everything but letters an
 });
 
 test('009 fills name_key for the users that existed before it', async () => {
-  const { db, engine } = connect({ url: 'sqlite::memory:' });
+  const { db, engine, raw } = await storeBefore('009-favourites');
   try {
-    const before = migrations.slice(
-      0,
-      migrations.findIndex((m) => m.name === '009-favourites'),
-    );
-    const { error } = await new Migrator({
-      db,
-      provider: {
-        getMigrations: async () => Object.fromEntries(before.map((m) => [m.name, { up: (d) => m.up(d, engine) }])),
-      },
-    }).migrateToLatest();
-    assert.ifError(error);
-    const raw = db as unknown as Kysely<unknown>;
-    await sql`insert into tenants (id, name, created_at) values ('t', 'T', 0)`.execute(raw);
-    await sql`insert into tenant_domains (domain, tenant_id, is_primary, created_at) values ('t.test', 't', 1, 0)`.execute(
-      raw,
-    );
     await sql`insert into users (id, tenant_id, local, domain, display_name, role, created_at, updated_at)
       values ('u1', 't', 'joerg', 't.test', 'Jörg Müller', 'user', 0, 0),
              ('u2', 't', 'ann', 't.test', 'Ann-Kathrin', 'user', 0, 0)`.execute(raw);

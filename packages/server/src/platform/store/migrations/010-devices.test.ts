@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Kysely, Migrator, sql } from 'kysely';
-import { connect, migrate } from '../connect.js';
-import { migrations } from './index.js';
+import { sql } from 'kysely';
+import { storeBefore } from '../../../../test/support/migrations.js';
+import { migrate } from '../connect.js';
 
 test('010 drops the SIP HA1 derived from login passwords and keeps the rest of the credentials', async () => {
-  const { db, engine } = connect({ url: 'sqlite::memory:' });
+  const { db, engine, raw } = await storeBefore('010-devices');
   try {
-    const before = migrations.slice(
-      0,
-      migrations.findIndex((m) => m.name === '010-devices'),
-    );
-    const { error } = await new Migrator({
-      db,
-      provider: {
-        getMigrations: async () => Object.fromEntries(before.map((m) => [m.name, { up: (d) => m.up(d, engine) }])),
-      },
-    }).migrateToLatest();
-    assert.ifError(error);
-    const raw = db as unknown as Kysely<unknown>;
-    await sql`insert into tenants (id, name, created_at) values ('t', 'T', 0)`.execute(raw);
-    await sql`insert into tenant_domains (domain, tenant_id, is_primary, created_at) values ('t.test', 't', 1, 0)`.execute(
-      raw,
-    );
     await sql`insert into users (id, tenant_id, local, domain, display_name, role, created_at, updated_at)
       values ('u1', 't', 'alice', 't.test', 'Alice', 'user', 0, 0)`.execute(raw);
     await sql`insert into credentials (user_id, tenant_id, password_hash, scram_sha256_salt, scram_sha256_iterations,
