@@ -1,19 +1,11 @@
 import { z } from 'zod';
 import { OutboundPolicy } from '../../platform/outbound.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
-import {
-  connect,
-  duration,
-  parseTarget,
-  type SqlRow,
-  type SqlSession,
-  SqlSourceError,
-  type SqlTarget,
-  tookTooLong,
-} from './engines.js';
+import { duration, type SqlRow, type SqlSession, SqlSourceError, type SqlTarget, tookTooLong } from './common.js';
+import { connect, parseTarget } from './engines.js';
 import { findPlaceholders, probeStatement, syncStatement, trimQuery } from './statement.js';
 
-export { SqlSourceError } from './engines.js';
+export { SqlSourceError } from './common.js';
 
 const numberTypes = ['work', 'mobile', 'home', 'fax', 'pager', 'other'] as const satisfies readonly NumberType[];
 const column = z.string().trim().min(1).max(200);
