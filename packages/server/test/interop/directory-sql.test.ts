@@ -322,11 +322,15 @@ if (!pgSkipped) {
     });
 
     test('PostgreSQL: a data error keeps its SQLSTATE, not the value', async () => {
-      const err = await new SqlSource({
-        url: postgresUrl,
-        query: "select 'secret-value-42'::integer as id",
-        mapping: { id: 'id' },
-      })
+      const err = await new SqlSource(
+        {
+          url: postgresUrl,
+          query: "select 'secret-value-42'::integer as id",
+          mapping: { id: 'id' },
+        },
+        null,
+        peers,
+      )
         .test()
         .catch((e: Error) => e);
       assert.ok(err instanceof Error);
@@ -429,11 +433,15 @@ if (!mariaSkipped) {
     });
 
     test("MariaDB: an error about the data keeps its code, not the server's text", async () => {
-      const err = await new SqlSource({
-        url: `mysql://root@${mariaHost}:3306/test`,
-        query: "select (select 'secret-value-42' union select 'b') as id",
-        mapping: { id: 'id' },
-      })
+      const err = await new SqlSource(
+        {
+          url: `mysql://root@${mariaHost}:3306/test`,
+          query: "select (select 'secret-value-42' union select 'b') as id",
+          mapping: { id: 'id' },
+        },
+        null,
+        peers,
+      )
         .test()
         .catch((e: Error) => e);
       assert.ok(err instanceof Error);
