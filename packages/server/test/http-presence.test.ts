@@ -87,7 +87,8 @@ describe('presence over HTTP and the event socket', () => {
       .presence;
     assert.equal(p?.availability, 'dnd');
     assert.deepEqual(p?.flags, ['note']);
-    assert.match(p?.text ?? '', /^bitte nicht stören bis \d\d:\d\d – im Homeoffice – focus time$/);
+    // "bis 14:30" on the same day in Berlin, "bis Samstag 00:13" past midnight.
+    assert.match(p?.text ?? '', /^bitte nicht stören bis (\p{L}+ )?\d\d:\d\d – im Homeoffice – focus time$/u);
     await alice.api.request('presence.me.clear', {});
     const again = await alice.api.request('presence.me.get', { query: {} });
     assert.equal(again.manual, null);
