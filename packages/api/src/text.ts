@@ -50,17 +50,29 @@ const INVISIBLE: Ranges = [
 /** Where text may break lines: message text, topics; or not: names, titles, notes, file names. */
 export type TextKind = 'multiline' | 'line';
 
-const within = (cp: number, ranges: Ranges) => ranges.some(([from, to]) => cp >= from && cp <= to);
+const classOf = (ranges: Ranges) =>
+  ranges.map(([from, to]) => `\\u{${from.toString(16)}}-\\u{${to.toString(16)}}`).join('');
+const UNSAFE: Record<TextKind, RegExp> = {
+  multiline: new RegExp(`[${classOf([...CONTROL, ...BIDI])}]`, 'gu'),
+  line: new RegExp(`[${classOf([...CONTROL, ...BIDI, ...INVISIBLE])}]`, 'gu'),
+};
 
 /** The first character `text` must not contain, as `U+XXXX`, or null when it is clean. */
 export function unsafeCharacter(text: string, kind: TextKind): string | null {
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    if (within(cp, CONTROL) || within(cp, BIDI) || (kind === 'line' && within(cp, INVISIBLE))) {
-      return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-    }
-  }
-  return null;
+  const re = UNSAFE[kind];
+  re.lastIndex = 0;
+  const found = re.exec(text)?.[0].codePointAt(0);
+  return found === undefined ? null : `U+${found.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * `text` without the characters the rule refuses, for text Parley cannot refuse because it comes
+ * from elsewhere (a directory source's names): shown to people all the same, so cleaned.
+ */
+export function withoutUnsafe(text: string, kind: TextKind): string {
+  const re = UNSAFE[kind];
+  re.lastIndex = 0;
+  return re.test(text) ? text.replace(re, '') : text;
 }
 
 /**

@@ -107,6 +107,23 @@ test('numbers that cannot be understood are kept as text and reported', () => {
   assert.ok((invalid[0]?.reason.length ?? 0) > 0);
 });
 
+test('what a source writes is shown without characters that reorder or hide it (U+202E, NUL, zero-width)', () => {
+  const { contact: c } = normalizeContact(
+    {
+      ...contact('x', 'Anna\u202E rebreB', 'Muster\u0000 GmbH\u200B', '0711 123456'),
+      givenName: 'An\u2066na',
+      department: 'Sales\u0007',
+    },
+    plan,
+  );
+  assert.deepEqual([c.name, c.company, c.givenName, c.department], ['Anna rebreB', 'Muster GmbH', 'Anna', 'Sales']);
+  const built = normalizeContact(
+    { ...contact('y', 'x', null), name: null, givenName: 'Eve\u202E', surname: 'Ray' },
+    plan,
+  );
+  assert.equal(built.contact.name, 'Eve Ray');
+});
+
 test('a word shared by many contacts finds all of them, and none once they are gone', () => {
   const index = new TenantIndex();
   const names = (q: string) => index.search(q, 100).map((e) => e.contact.name);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withoutUnsafe } from '@parley/api';
 import type { CoreContext } from '../core/context.js';
 import { conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import { addressOf, type User } from '../core/users/repository.js';
@@ -790,8 +791,18 @@ export function normalizeContact(
     if (reason !== null) invalidNumbers.push({ raw, reason });
     return number;
   });
-  const name = c.name ?? ([c.givenName, c.surname].filter(Boolean).join(' ') || null);
-  return { contact: { ...c, name, numbers }, invalid: invalidNumbers };
+  // What a source says is shown on incoming calls: no character may reorder or hide it (docs/security.md).
+  const clean = (v: string | null) => (v === null ? null : withoutUnsafe(v, 'line'));
+  const [givenName, surname] = [clean(c.givenName), clean(c.surname)];
+  const name = clean(c.name) ?? ([givenName, surname].filter(Boolean).join(' ') || null);
+  const shown = {
+    givenName,
+    surname,
+    company: clean(c.company),
+    department: clean(c.department),
+    title: clean(c.title),
+  };
+  return { contact: { ...c, ...shown, name, numbers }, invalid: invalidNumbers };
 }
 
 /** Adds, for each exact hit with an e-mail address, the same person from other sources (to fill fields). */
