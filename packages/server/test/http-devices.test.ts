@@ -52,6 +52,12 @@ describe('SIP devices: generated secrets, shown once, rotatable, independent of 
     assert.notEqual(c.ha1Md5, sipHa1('md5', 'alice', 'dev.test', alice.password));
     assert.equal(c.userId, alice.userId);
     assert.equal(await t.core.devices.credentialsFor('another-tenant', device.username), undefined, 'tenant-scoped');
+
+    // A disabled user's devices stop authenticating, and work again once the user is enabled.
+    await t.core.users.update(alice.tenantId, alice.userId, { disabled: true });
+    assert.equal(await t.core.devices.credentialsFor(alice.tenantId, device.username), undefined, 'owner disabled');
+    await t.core.users.update(alice.tenantId, alice.userId, { disabled: false });
+    assert.equal((await stored(alice.tenantId, device.username)).ha1Md5, c.ha1Md5);
   });
 
   test('no digest of the login password is stored anywhere', async () => {

@@ -108,10 +108,13 @@ export class DeviceService {
 
   /**
    * The digests of the device that registers as `username` in the tenant (for SIP digest
-   * authentication, RFC 8760: MD5 or SHA-256), or undefined.
+   * authentication, RFC 8760: MD5 or SHA-256), or undefined — also when its owner is disabled.
    */
-  credentialsFor(tenantId: string, username: string): Promise<DeviceCredentials | undefined> {
-    return this.ctx.store.repos.devices.credentials(tenantId, username);
+  async credentialsFor(tenantId: string, username: string): Promise<DeviceCredentials | undefined> {
+    const credentials = await this.ctx.store.repos.devices.credentials(tenantId, username);
+    if (!credentials) return undefined;
+    const owner = await this.ctx.store.repos.users.get(tenantId, credentials.userId);
+    return owner && owner.disabledAt === null ? credentials : undefined;
   }
 
   /** The device owner, after checking that `actor` may change their devices. */
