@@ -102,13 +102,23 @@ export class CalendarService {
   }
 
   /** The user must exist, and only a system administrator changes a system administrator's calendar. */
-  private async checkTarget(tenantId: string, userId: string, actor: Actor | undefined) {
+  private async checkTarget(
+    tenantId: string,
+    userId: string,
+    actor: Actor | undefined,
+    what = "change a system administrator's calendar",
+  ) {
     const user = await this.ctx.store.repos.users.get(tenantId, userId);
     if (!user) throw notFound('user');
-    checkMayChange(actor, user, "change a system administrator's calendar");
+    checkMayChange(actor, user, what);
   }
 
-  async get(tenantId: string, userId: string): Promise<CalendarView> {
+  /**
+   * The user's calendar connection. `actor` (an admin looking at someone else) may not see a
+   * system administrator's: its URL may carry a token that is as good as a password.
+   */
+  async get(tenantId: string, userId: string, actor?: Actor): Promise<CalendarView> {
+    if (actor) await this.checkTarget(tenantId, userId, actor, "see a system administrator's calendar");
     const c = await this.ctx.store.repos.calendars.get(tenantId, userId);
     if (!c) throw noCalendar();
     return calendarView(c);

@@ -37,7 +37,7 @@ export const calendarHandlers = (
   },
   'me.calendar.sync': async ({ principal: p }) => dto(await core.calendar.sync(p.user.tenantId, p.user.id)),
   'admin.users.calendar.get': async ({ principal: p, params }) =>
-    dto(await core.calendar.get(p.user.tenantId, params.id)),
+    dto(await core.calendar.get(p.user.tenantId, params.id, actor(p))),
   'admin.users.calendar.put': async ({ principal: p, params, body }) =>
     dto(await core.calendar.set(p.user.tenantId, params.id, body, actor(p))),
   'admin.users.calendar.delete': async ({ principal: p, params }) => {
