@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from './support/http.js';
@@ -147,6 +147,30 @@ test('uploads never sent are deleted after messaging.attachments.unsentHours, se
     assert.equal(existsSync(fileOf(t, alice, unsent.body.id)), false, 'its file is gone');
     assert.equal(await download(t, alice, kept.body.url), 200, 'the sent one stays');
     assert.ok(existsSync(fileOf(t, alice, kept.body.id)));
+  } finally {
+    await t.stop();
+  }
+});
+
+test('files left without a record (a crash between row and file, a write cut short) are swept; others stay', async () => {
+  const { t, alice } = await startWithPeople({ 'messaging.attachments.unsentHours': 1 });
+  try {
+    const c = (await alice.api.request('conversations.create', { body: { members: ['bob@example.test'] } })).id;
+    const kept = await upload(t, alice, c, Buffer.from('still here'));
+    const orphan = fileOf(t, alice, '5f0c6a1e-0000-4000-8000-000000000001');
+    const cut = `${fileOf(t, alice, '5f0c6a1e-0000-4000-8000-000000000002')}.part`;
+    const fresh = fileOf(t, alice, '5f0c6a1e-0000-4000-8000-000000000003');
+    for (const path of [orphan, cut, fresh]) writeFileSync(path, 'bytes');
+    // Two hours old: past unsentHours, as is the kept upload's file; the fresh one may be an upload in progress.
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    for (const path of [orphan, cut, fileOf(t, alice, kept.body.id)]) utimesSync(path, old, old);
+
+    assert.equal(await t.core.messaging.attachments.sweepOrphans(), 2);
+    assert.deepEqual(
+      [orphan, cut, fresh, fileOf(t, alice, kept.body.id)].map((p) => existsSync(p)),
+      [false, false, true, true],
+    );
+    assert.equal(await download(t, alice, kept.body.url), 200);
   } finally {
     await t.stop();
   }

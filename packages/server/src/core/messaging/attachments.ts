@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttachmentInfo } from '@parley/api';
 import type { CoreContext } from '../context.js';
@@ -150,6 +150,33 @@ export class AttachmentService {
       if (!(await repo.deleteUnsent(tenantId, id))) continue;
       await this.removeFiles(tenantId, [id]);
       removed++;
+    }
+    return removed;
+  }
+
+  /**
+   * Deletes files that have no row: left by a process that died between deleting a row and its
+   * file, or while writing one (`*.part`). Only files older than `unsentHours` are looked at, as an
+   * upload writes its file before its row. Returns how many were removed.
+   */
+  async sweepOrphans(): Promise<number> {
+    const before = this.ctx.clock.now() - this.options.unsentHours * 3_600_000;
+    let removed = 0;
+    for (const tenantId of await readdir(this.options.dir).catch(() => [] as string[])) {
+      const folder = join(this.options.dir, tenantId);
+      const old: string[] = [];
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        const info = await stat(join(folder, name)).catch(() => null);
+        if (info?.isFile() && info.mtimeMs < before) old.push(name);
+      }
+      for (let i = 0; i < old.length; i += PURGE_BATCH) {
+        const batch = old.slice(i, i + PURGE_BATCH);
+        const kept = await this.ctx.store.repos.messages.attachmentIds(tenantId, batch);
+        for (const name of batch.filter((n) => !kept.has(n))) {
+          await rm(join(folder, name), { force: true });
+          removed++;
+        }
+      }
     }
     return removed;
   }

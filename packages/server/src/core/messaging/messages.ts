@@ -356,6 +356,18 @@ export class MessageRepository {
     return r.numDeletedRows > 0n;
   }
 
+  /** Which of these attachment ids the tenant still has rows for (the sweep of orphaned files). */
+  async attachmentIds(tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('attachments')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   async attachmentsOf(tenantId: string, messageIds: string[]): Promise<Attachment[]> {
     if (messageIds.length === 0) return [];
     const rows = await this.db
