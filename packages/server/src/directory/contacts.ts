@@ -1,0 +1,84 @@
+// A tenant's numbering plan, and the contacts of sources and of Parley's users with their numbers
+// normalized by it (what sync, the index and live lookups store and compare).
+import { withoutUnsafe } from '@parley/api';
+import { addressOf, type User } from '../core/users/repository.js';
+import { jsonOnce } from '../lib/json-once.js';
+import { type NumberingPlan, normalize } from '../lib/phone-number.js';
+import type { ContactNumber, StoredContact } from './model.js';
+import type { SourceContact } from './source.js';
+
+/** A tenant's numbering plan: country and area code from the tenant, the rest stored with it. */
+export function planOf(t: {
+  country: string | null;
+  areaCode: string | null;
+  numbering: Partial<Omit<NumberingPlan, 'country' | 'areaCode'>> | null;
+}): NumberingPlan {
+  const country = t.country ?? 'DE';
+  const nanp = ['US', 'CA'].includes(country);
+  return {
+    country,
+    areaCode: t.areaCode,
+    // libphonenumber strips NANP's national prefix 1 by itself.
+    trunkPrefix: t.numbering?.trunkPrefix ?? (nanp ? '' : '0'),
+    exitPrefix: t.numbering?.exitPrefix ?? (nanp ? '011' : '00'),
+    pbxBase: t.numbering?.pbxBase ?? null,
+    extensionLength: t.numbering?.extensionLength ?? null,
+  };
+}
+
+/** Identifies a numbering plan (stored with a source's entries: the plan they were normalized with). */
+export const planKey = (plan: NumberingPlan): string => jsonOnce(plan);
+
+/** A stored contact with its numbers read again, from the text as written, with `plan`. */
+export function renormalized(c: StoredContact, plan: NumberingPlan): StoredContact {
+  return { ...c, numbers: c.numbers.map((n) => normalizeNumber(n.type, n.raw, plan).number) };
+}
+
+/** A user as a contact of the users source. */
+export function userContact(u: User, plan: NumberingPlan): StoredContact {
+  return {
+    externalId: u.id,
+    name: u.displayName,
+    givenName: null,
+    surname: null,
+    company: null,
+    department: null,
+    title: null,
+    email: u.email,
+    url: null,
+    address: addressOf(u),
+    numbers: u.numbers.map((raw) => normalizeNumber('work', raw, plan).number),
+  };
+}
+
+function normalizeNumber(type: ContactNumber['type'], raw: string, plan: NumberingPlan) {
+  const n = normalize(raw, plan);
+  // Written as `+49 711 1234-0`: the switchboard of a block of extensions.
+  const number: ContactNumber = { type, raw, e164: n.ok ? n.e164 : null, ...(n.ok && n.blockBase && { block: true }) };
+  return { number, reason: n.ok ? null : n.reason };
+}
+
+/** Normalizes a source's contact; numbers that cannot be understood are kept (raw) and reported. */
+export function normalizeContact(
+  c: SourceContact,
+  plan: NumberingPlan,
+): { contact: StoredContact; invalid: { raw: string; reason: string }[] } {
+  const invalidNumbers: { raw: string; reason: string }[] = [];
+  const numbers = c.numbers.map(({ type, raw }) => {
+    const { number, reason } = normalizeNumber(type, raw, plan);
+    if (reason !== null) invalidNumbers.push({ raw, reason });
+    return number;
+  });
+  // What a source says is shown on incoming calls: no character may reorder or hide it (docs/security.md).
+  const clean = (v: string | null) => (v === null ? null : withoutUnsafe(v, 'line'));
+  const [givenName, surname] = [clean(c.givenName), clean(c.surname)];
+  const name = clean(c.name) ?? ([givenName, surname].filter(Boolean).join(' ') || null);
+  const shown = {
+    givenName,
+    surname,
+    company: clean(c.company),
+    department: clean(c.department),
+    title: clean(c.title),
+  };
+  return { contact: { ...c, ...shown, name, numbers }, invalid: invalidNumbers };
+}

@@ -1,0 +1,42 @@
+// The typeahead: names, companies, e-mail addresses and number fragments found in a tenant's index,
+// filtered by visibility, scored (whole words of the name first) and merged like lookup candidates.
+import { type IndexedContact, type TenantIndex, words } from './index.js';
+import { type Candidate, merge, type SourceMeta, type Viewer, visible } from './lookup.js';
+
+/** Typeahead over names, companies, e-mail addresses and number fragments, in a tenant's index. */
+export function searchIndex(
+  index: TenantIndex,
+  meta: Map<string, SourceMeta>,
+  query: string,
+  viewer: Viewer | null,
+  limit: number,
+): Candidate[] {
+  const terms = words(query);
+  const found = index.search(query, limit).filter((e) => visible(meta.get(e.sourceId), viewer));
+  const scored = found.map((entry) => ({ entry, score: searchScore(entry, terms) }));
+  return merge(
+    scored.map((s) => ({
+      entry: s.entry,
+      match: 'search' as const,
+      score: s.score,
+      matched: null,
+      uncertain: false,
+    })),
+    meta,
+  ).slice(0, limit);
+}
+
+/** Typeahead ranking: whole words of the name beat prefixes, names beat companies and the rest. */
+function searchScore(entry: IndexedContact, terms: string[]): number {
+  const c = entry.contact;
+  const name = words(c.name);
+  const company = words(c.company);
+  let score = 0;
+  for (const t of terms) {
+    if (name.includes(t)) score += 30;
+    else if (name.some((w) => w.startsWith(t))) score += 20;
+    else if (company.some((w) => w.startsWith(t))) score += 10;
+    else score += 5;
+  }
+  return Math.min(100, score);
+}
