@@ -13,12 +13,12 @@ export const devicesDe: Record<keyof typeof devicesEn, string> = {
   'devices.server': 'SIP-Server (Registrar, Realm)',
   'devices.password': 'Passwort',
   'devices.created': 'Hinzugefügt',
-  'devices.rotated': 'Neues Passwort',
-  'devices.rotate': 'Neues Passwort',
-  'devices.rotateOf': 'Neues Passwort für {name}',
-  'devices.rotateTitle': 'Diesem Gerät ein neues Passwort geben?',
+  'devices.rotated': 'Passwort ersetzt',
+  'devices.rotate': 'Passwort ersetzen',
+  'devices.rotateOf': 'Passwort von {name} ersetzen',
+  'devices.rotateTitle': 'Das Passwort dieses Geräts ersetzen?',
   'devices.rotateConfirm':
-    '{name} funktioniert mit dem bisherigen Passwort nicht mehr, bis Sie das neue darauf eingeben.',
+    '{name} funktioniert mit dem bisherigen Passwort nicht mehr, bis Sie das gleich angezeigte darauf eingeben.',
   'devices.remove': 'Entfernen',
   'devices.removeOf': '{name} entfernen',
   'devices.removeTitle': 'Dieses Gerät entfernen?',
@@ -26,7 +26,7 @@ export const devicesDe: Record<keyof typeof devicesEn, string> = {
   'devices.removed': '{name} entfernt.',
   'devices.secretTitle': '{name} einrichten',
   'devices.secretOnce':
-    'Geben Sie das jetzt am Telefon ein. Das Passwort wird nicht noch einmal angezeigt; geht es verloren, geben Sie dem Gerät ein neues Passwort.',
+    'Geben Sie das jetzt am Telefon ein. Das Passwort wird nicht noch einmal angezeigt; geht es verloren, ersetzen Sie es.',
   'devices.secretDone': 'Fertig, Passwort ausblenden',
   'devices.copy': '{what} kopieren',
 } as const;

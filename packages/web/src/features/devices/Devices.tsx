@@ -52,6 +52,7 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
   const [asking, setAsking] = useState<{ kind: 'rotate' | 'remove'; device: Device } | null>(null);
   const calls = deviceApi(api, owner);
   const ownerKey = owner.kind === 'me' ? 'me' : owner.userId;
+  const titleId = useId();
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `calls` is rebuilt from `api` and the owner
   useEffect(() => {
@@ -102,8 +103,8 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
 
   const busy = state.kind === 'busy';
   return (
-    <section className="devices" aria-labelledby={`devices-${ownerKey}`} data-testid="devices">
-      <h3 id={`devices-${ownerKey}`} className="group-title">
+    <section className="devices" aria-labelledby={titleId} data-testid="devices">
+      <h3 id={titleId} className="group-title">
         {t('devices.title')}
       </h3>
       <p className="muted">{t('devices.intro')}</p>
@@ -184,16 +185,19 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
         </form>
       )}
       <ActionStatus state={state} testId="devices-status" />
-      <ConfirmDialog
-        open={asking !== null}
-        title={t(asking?.kind === 'remove' ? 'devices.removeTitle' : 'devices.rotateTitle')}
-        confirm={t(asking?.kind === 'remove' ? 'devices.remove' : 'devices.rotate')}
-        onConfirm={confirmed}
-        onClose={() => setAsking(null)}
-      >
-        {asking &&
-          t(asking.kind === 'remove' ? 'devices.removeConfirm' : 'devices.rotateConfirm', { name: asking.device.name })}
-      </ConfirmDialog>
+      {asking && (
+        <ConfirmDialog
+          open
+          title={t(asking.kind === 'remove' ? 'devices.removeTitle' : 'devices.rotateTitle')}
+          confirm={t(asking.kind === 'remove' ? 'devices.remove' : 'devices.rotate')}
+          onConfirm={confirmed}
+          onClose={() => setAsking(null)}
+        >
+          {t(asking.kind === 'remove' ? 'devices.removeConfirm' : 'devices.rotateConfirm', {
+            name: asking.device.name,
+          })}
+        </ConfirmDialog>
+      )}
     </section>
   );
 }
