@@ -92,9 +92,9 @@ if (!skipped) {
     assert.ok(!(await pageText(page)).includes(password), 'no password after a reload');
 
     // A new password: asked first, then shown once the same way; the stored digest changes with it.
-    await sheet.getByRole('button', { name: 'New password for Desk phone' }).click();
-    const ask = page.getByRole('dialog', { name: 'Give this device a new password?' });
-    await ask.getByRole('button', { name: 'New password' }).click();
+    await sheet.getByRole('button', { name: 'Replace password of Desk phone' }).click();
+    const ask = page.getByRole('dialog', { name: "Replace this device's password?" });
+    await ask.getByRole('button', { name: 'Replace password' }).click();
     const again = sheet.getByRole('region', { name: 'Set up Desk phone' });
     await again.waitFor();
     assert.equal(await again.evaluate((el) => el === document.activeElement), true);
@@ -113,6 +113,7 @@ if (!skipped) {
     // Closing the settings sheet drops it too.
     await sheet.getByRole('button', { name: 'Close', exact: true }).click();
     await sheet.waitFor({ state: 'hidden' });
+    await page.getByTestId('devices').waitFor({ state: 'detached' });
     assert.ok(!(await pageText(page)).includes(renewed), 'the password went with the settings sheet');
 
     // Remove, asked first: the list is empty, and the device gives no credentials any more.
