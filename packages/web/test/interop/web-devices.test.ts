@@ -84,6 +84,7 @@ if (!skipped) {
     // Closing the panel drops the password; after a reload it is nowhere (page, inputs, storage).
     await panel.getByRole('button', { name: 'Done, hide the password' }).click();
     await panel.waitFor({ state: 'detached' });
+    assert.equal(await devices.getByLabel('Device name').evaluate((el) => el === document.activeElement), true);
     assert.ok(!(await pageText(page)).includes(password), 'the password went with its panel');
     await page.reload();
     await page.locator('.topbar').waitFor();

@@ -53,6 +53,7 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
   const calls = deviceApi(api, owner);
   const ownerKey = owner.kind === 'me' ? 'me' : owner.userId;
   const titleId = useId();
+  const nameInput = useRef<HTMLInputElement>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `calls` is rebuilt from `api` and the owner
   useEffect(() => {
@@ -159,6 +160,8 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
           close={() => {
             setSecret(null);
             reset();
+            // The panel had the focus: it goes on to the next thing to do, not to the page's start.
+            nameInput.current?.focus();
           }}
         />
       )}
@@ -167,6 +170,7 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
           <Field label={t('devices.name')} hint={t('devices.nameHint')}>
             {(id, hint) => (
               <input
+                ref={nameInput}
                 id={id}
                 required
                 maxLength={100}
