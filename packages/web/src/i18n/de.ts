@@ -1,8 +1,10 @@
+import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
 
 export const de: Messages = {
   ...errorsDe,
+  ...devicesDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',
   'app.skip': 'Zum Hauptinhalt springen',

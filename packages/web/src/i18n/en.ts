@@ -1,8 +1,10 @@
+import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
 
 /** English texts: the reference every other language translates, key by key. */
 export const en = {
   ...errorsEn,
+  ...devicesEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',
   'app.skip': 'Skip to the main content',

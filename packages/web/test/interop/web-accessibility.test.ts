@@ -57,8 +57,8 @@ interface Found {
 
 /**
  * The screens' content: alice's favourite bob (busy, with a note), an unread message from carol,
- * and a conversation with bob holding an image, a file, a reaction and a reply; a phone book in
- * the directory.
+ * a desk phone of alice's, and a conversation with bob holding an image, a file, a reaction and a
+ * reply; a phone book in the directory.
  */
 async function seed(server: WebTestServer) {
   const admin = await server.login('admin');
@@ -76,6 +76,7 @@ async function seed(server: WebTestServer) {
   const bob = await server.login('bob');
   const carol = await server.login('carol');
   await alice.api.request('me.favourites.set', { body: { favourites: ['bob@example.test'] } });
+  await alice.api.request('me.devices.create', { body: { name: 'Desk phone' } });
   await bob.api.request('presence.me.set', {
     query: { tz: 'Europe/Berlin' },
     body: { availability: 'busy', note: 'in a workshop', context: 'home-office' },
@@ -234,8 +235,15 @@ if (!skipped) {
       await page.getByRole('button', { name: 'Settings' }).click();
       const settings = page.getByRole('dialog', { name: 'Settings' });
       await settings.getByLabel('Theme').waitFor();
+      await settings.locator('[data-device]').first().waitFor();
       await check(page, 'settings');
-      await settings.getByRole('button', { name: 'Close' }).click();
+
+      // Phones and devices: a new device's one-time panel (what the phone needs, the password).
+      await settings.getByLabel('Device name').fill(`Softphone ${viewport.width}`);
+      await settings.getByRole('button', { name: 'Add device' }).click();
+      await settings.getByTestId('device-secret').waitFor();
+      await check(page, "settings: a new device's password");
+      await settings.getByRole('button', { name: 'Close', exact: true }).click();
 
       // Contacts: favourites and colleagues with their presence.
       await page.goto('/contacts');
@@ -276,6 +284,7 @@ if (!skipped) {
       await page.locator('[data-user="alice@example.test"]').getByRole('button').click();
       const edit = page.getByRole('dialog', { name: 'Alice Adams' });
       await edit.getByTestId('user-calendar').waitFor();
+      await edit.getByTestId('devices').locator('[data-device]').first().waitFor();
       await check(page, 'admin: a user');
       await page.keyboard.press('Escape');
       await edit.waitFor({ state: 'hidden' });

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
+import { Devices } from '../devices/Devices';
 import { Avatar } from '../presence/PresenceBadge';
 import { useAdmin } from './Admin';
 import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
@@ -18,7 +19,7 @@ function useGrantable(): Role[] {
   return role === 'system-admin' ? roles : roles.filter((r) => r !== 'system-admin');
 }
 
-/** The tenant's users: filter, create, and per user edit, password, disable/enable, calendar, remove. */
+/** The tenant's users: filter, create, and per user edit, password, disable/enable, calendar, devices, remove. */
 export function UsersAdmin() {
   const admin = useAdmin();
   const { t } = useI18n();
@@ -367,6 +368,8 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
       </form>
 
       <UserCalendar user={user} />
+
+      <Devices owner={{ kind: 'user', userId: user.id }} />
 
       <div className="actions end">
         <button type="button" onClick={close}>

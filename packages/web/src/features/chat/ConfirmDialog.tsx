@@ -27,7 +27,17 @@ export function ConfirmDialog({
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={dialog} className="sheet confirm" aria-labelledby={`${id}-title`} onClose={onClose}>
+    <dialog
+      ref={dialog}
+      className="sheet confirm"
+      aria-labelledby={`${id}-title`}
+      onClose={(e) => {
+        // React passes a dialog's close on to the handlers of the dialogs around it (the settings
+        // sheet, an admin editor): this one's closing must not close them.
+        e.stopPropagation();
+        onClose();
+      }}
+    >
       <h2 id={`${id}-title`}>{title}</h2>
       <p>{children}</p>
       <div className="actions">

@@ -1,9 +1,10 @@
-import { useId, useRef } from 'react';
+import { useId, useRef, useState } from 'react';
 import { useServices } from '../../app/services';
 import { setTheme, type Theme, themeStore } from '../../app/theme';
 import { type Lang, languages, setLang, useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
 import { NotificationSetting } from '../chat/NotificationSetting';
+import { Devices } from '../devices/Devices';
 
 export function LanguagePicker() {
   const { t, lang } = useI18n();
@@ -38,12 +39,16 @@ function ThemePicker() {
   );
 }
 
-/** The header's settings button: language, theme, the account and sign-out. */
+/**
+ * The header's settings button: language, theme, notifications, phones and devices (loaded while
+ * the sheet is open; a one-time device password goes when it closes), the account and sign-out.
+ */
 export function SettingsMenu() {
   const services = useServices();
   const { t } = useI18n();
   const me = useStore(services.me, (u) => u);
   const dialog = useRef<HTMLDialogElement>(null);
+  const [open, setOpen] = useState(false);
   return (
     <>
       <button
@@ -52,11 +57,14 @@ export function SettingsMenu() {
         aria-haspopup="dialog"
         aria-label={t('header.settings')}
         title={t('header.settings')}
-        onClick={() => dialog.current?.showModal()}
+        onClick={() => {
+          setOpen(true);
+          dialog.current?.showModal();
+        }}
       >
         <span aria-hidden="true">⚙</span>
       </button>
-      <dialog ref={dialog} className="sheet settings" aria-labelledby="settings-title">
+      <dialog ref={dialog} className="sheet settings" aria-labelledby="settings-title" onClose={() => setOpen(false)}>
         <h2 id="settings-title">{t('header.settings')}</h2>
         <p className="account">
           <strong>{me.displayName}</strong>
@@ -66,6 +74,7 @@ export function SettingsMenu() {
         <LanguagePicker />
         <ThemePicker />
         <NotificationSetting />
+        {open && <Devices owner={{ kind: 'me' }} />}
         <div className="actions">
           <button type="button" className="danger" onClick={() => services.signOut()}>
             {t('header.signOut')}

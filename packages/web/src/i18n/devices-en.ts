@@ -1,0 +1,28 @@
+/** The texts of SIP devices (desk phones, softphones): in the user's settings and the admin's user editor. English, the reference. */
+export const devicesEn = {
+  'devices.title': 'Phones and devices',
+  'devices.intro': 'Each desk phone or softphone gets its own user name and password (never your sign-in password).',
+  'devices.none': 'No devices yet.',
+  'devices.name': 'Device name',
+  'devices.nameHint': 'E.g. "Desk phone" or "Softphone on my laptop"',
+  'devices.add': 'Add device',
+  'devices.username': 'User name',
+  'devices.server': 'SIP server (registrar, realm)',
+  'devices.password': 'Password',
+  'devices.created': 'Added',
+  'devices.rotated': 'Password replaced',
+  'devices.rotate': 'Replace password',
+  'devices.rotateOf': 'Replace password of {name}',
+  'devices.rotateTitle': "Replace this device's password?",
+  'devices.rotateConfirm': '{name} stops working with its current password until you enter the one shown next on it.',
+  'devices.remove': 'Remove',
+  'devices.removeOf': 'Remove {name}',
+  'devices.removeTitle': 'Remove this device?',
+  'devices.removeConfirm': '{name} can no longer register.',
+  'devices.removed': '{name} removed.',
+  'devices.secretTitle': 'Set up {name}',
+  'devices.secretOnce':
+    'Enter these on the phone now. The password will not be shown again; if you lose it, replace it.',
+  'devices.secretDone': 'Done, hide the password',
+  'devices.copy': 'Copy {what}',
+} as const;
