@@ -13,8 +13,8 @@ function gate() {
 }
 const tooMany = (err: ParleyError) => err.code === 'PARLEY_ERR_TOO_MANY_REQUESTS' && err.retryAfterSeconds === 1;
 
-test('runs at most maxConcurrent; one waiting place per source; the best rank goes first', async () => {
-  const q = new HashQueue({ maxConcurrent: 2, maxWaiting: 10 });
+test('runs at most maxConcurrent; maxWaitingPerSource places per source; the best rank goes first', async () => {
+  const q = new HashQueue({ maxConcurrent: 2, maxWaiting: 10, maxWaitingPerSource: 1 });
   const a = gate();
   const b = gate();
   const running = [q.run('s1', 0, a.job), q.run('s2', 0, b.job)];
@@ -36,7 +36,7 @@ test('runs at most maxConcurrent; one waiting place per source; the best rank go
 });
 
 test('a full queue refuses the worst-ranked attempt, never hashing it', async () => {
-  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 2 });
+  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 2, maxWaitingPerSource: 2 });
   const g = gate();
   const first = q.run('s0', 0, g.job);
   const bad1 = q.run('bad1', 3, async () => 'bad1');
@@ -52,4 +52,32 @@ test('a full queue refuses the worst-ranked attempt, never hashing it', async ()
   assert.deepEqual(await Promise.all([first, fresh, bad1]), ['done', 'fresh', 'bad1']);
   assert.equal(q.stats().started, 3);
   assert.equal(q.stats().refused, 2);
+});
+
+test('several sign-ins of one address (one NAT) wait; a new address goes before a crowded one, and may take its place', async () => {
+  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 4, maxWaitingPerSource: 3 });
+  const g = gate();
+  const order: string[] = [];
+  const first = q.run('nat', 0, g.job);
+  const office = [1, 2, 3].map((i) => q.run('nat', 0, async () => order.push(`nat${i}`)));
+  await assert.rejects(
+    q.run('nat', 0, async () => 'nat4'),
+    tooMany,
+    'the address holds all its places',
+  );
+  const other = q.run('other', 0, async () => order.push('other'));
+  // Full (4 waiting): a newcomer from a third address takes the place of the crowded address's last.
+  const third = q.run('third', 0, async () => order.push('third'));
+  await assert.rejects(office[2] as Promise<unknown>, tooMany);
+  // nat still holds two places: the next newcomer takes the second.
+  const fourth = q.run('fourth', 0, async () => order.push('fourth'));
+  await assert.rejects(office[1] as Promise<unknown>, tooMany);
+  // Every address holds one place now: an equal newcomer pushes nobody out.
+  await assert.rejects(
+    q.run('fifth', 0, async () => 'fifth'),
+    tooMany,
+  );
+  g.open();
+  await Promise.all([first, office[0], other, third, fourth]);
+  assert.deepEqual(order, ['nat1', 'other', 'third', 'fourth'], 'equal places go by arrival');
 });

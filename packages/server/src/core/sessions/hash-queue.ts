@@ -3,8 +3,10 @@ import { ParleyError } from '../errors.js';
 export interface HashQueueOptions {
   /** Password hashes computed at once (each holds a libuv thread for its whole run). */
   maxConcurrent: number;
-  /** Attempts that may wait for a free slot; beyond that the worst-ranked one is refused. */
+  /** Attempts that may wait for a free slot; beyond that the worst-placed one is refused. */
   maxWaiting: number;
+  /** Places one source address may hold (a company behind one NAT address signs in at 9:00). */
+  maxWaitingPerSource: number;
 }
 
 interface Waiter {
@@ -23,9 +25,13 @@ export interface HashQueueStats {
   peak: number;
   /** Hashes started. */
   started: number;
-  /** Attempts refused without hashing (the source already waited, or the queue was full). */
+  /** Attempts refused without hashing (the source held all its places, or the queue was full). */
   refused: number;
 }
+
+type Place = [rank: number, held: number, seq: number];
+
+const compare = (a: Place, b: Place) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
 const busy = () =>
   new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', 'Too many sign-ins at once; try again', undefined, 1);
@@ -33,11 +39,12 @@ const busy = () =>
 /**
  * Bounds the concurrent slow password hashes. scrypt runs on libuv's small thread pool, which file
  * reads and DNS share: unbounded, a flood of failing logins took every thread and stalled the
- * whole server. Waiting is fair: each source address holds at most one place (its further attempts
- * are refused without hashing), and the best-ranked attempt goes first (an address that signed in
- * before, then addresses with fewer recent failures), so flooding addresses do not push a new
- * address's sign-in to the back. When the queue is full a better-ranked newcomer takes the place
- * of the worst-ranked waiter, which is refused (429, no hash).
+ * whole server. Waiting is fair: the best-placed attempt goes first — by rank (an address that
+ * signed in before, then addresses with fewer recent failures), then by how many places its
+ * address holds (fewer first), then by arrival — so flooding addresses do not push a new
+ * address's sign-in to the back. Each address holds at most `maxWaitingPerSource` places; when
+ * the queue is full a better-placed newcomer takes the place of the worst-placed waiter, which is
+ * refused (429, no hash).
  */
 export class HashQueue {
   private running = 0;
@@ -50,10 +57,12 @@ export class HashQueue {
   /** Runs `fn` in a hashing slot, or refuses with PARLEY_ERR_TOO_MANY_REQUESTS before it runs. */
   async run<T>(source: string, rank: number, fn: () => Promise<T>): Promise<T> {
     if (this.running < this.options.maxConcurrent) return this.execute(fn);
-    if (this.waiting.some((w) => w.source === source)) this.refuse();
+    const held = this.held(source);
+    if (held >= this.options.maxWaitingPerSource) this.refuse();
     if (this.waiting.length >= this.options.maxWaiting) {
       const worst = this.worst();
-      if (!worst || worst.rank <= rank) this.refuse();
+      // The newcomer's place: its rank, and the places its address would hold with it.
+      if (!worst || compare(this.place(worst), [rank, held + 1, Number.POSITIVE_INFINITY]) <= 0) this.refuse();
       this.waiting.splice(this.waiting.indexOf(worst as Waiter), 1);
       this.counters.refused++;
       (worst as Waiter).refuse(busy());
@@ -83,24 +92,30 @@ export class HashQueue {
 
   private next() {
     if (this.running >= this.options.maxConcurrent || this.waiting.length === 0) return;
-    let best = 0;
-    for (let i = 1; i < this.waiting.length; i++) {
-      const w = this.waiting[i] as Waiter;
-      const b = this.waiting[best] as Waiter;
-      if (w.rank < b.rank || (w.rank === b.rank && w.seq < b.seq)) best = i;
-    }
-    const [w] = this.waiting.splice(best, 1);
+    let best = this.waiting[0] as Waiter;
+    for (const w of this.waiting) if (compare(this.place(w), this.place(best)) < 0) best = w;
+    this.waiting.splice(this.waiting.indexOf(best), 1);
     this.running++;
-    w?.start();
+    best.start();
   }
 
   /** The waiter that would go last. */
   private worst(): Waiter | undefined {
     let worst: Waiter | undefined;
-    for (const w of this.waiting) {
-      if (!worst || w.rank > worst.rank || (w.rank === worst.rank && w.seq > worst.seq)) worst = w;
-    }
+    for (const w of this.waiting) if (!worst || compare(this.place(w), this.place(worst)) > 0) worst = w;
     return worst;
+  }
+
+  /** Places `source` holds in the queue. */
+  private held(source: string): number {
+    let n = 0;
+    for (const w of this.waiting) if (w.source === source) n++;
+    return n;
+  }
+
+  /** Where a waiter stands: rank, then its address's places, then arrival; lower goes first. */
+  private place(w: Waiter): Place {
+    return [w.rank, this.held(w.source), w.seq];
   }
 
   private refuse(): never {

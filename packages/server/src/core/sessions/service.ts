@@ -16,6 +16,7 @@ export interface AuthOptions {
   scryptCost: number;
   maxConcurrentHashes: number;
   maxQueuedHashes: number;
+  maxQueuedHashesPerAddress: number;
   throttle: ThrottleOptions;
 }
 
@@ -66,7 +67,11 @@ export class AuthService {
       ctx.cluster.shared<ThrottleEntry>('auth_throttle', throttleTtlMs(options.throttle)),
       ctx.cluster.shared<number>('auth_trusted', options.throttle.trustedDays * 86_400_000),
     );
-    this.hashing = new HashQueue({ maxConcurrent: options.maxConcurrentHashes, maxWaiting: options.maxQueuedHashes });
+    this.hashing = new HashQueue({
+      maxConcurrent: options.maxConcurrentHashes,
+      maxWaiting: options.maxQueuedHashes,
+      maxWaitingPerSource: options.maxQueuedHashesPerAddress,
+    });
   }
 
   /**

@@ -171,7 +171,16 @@ export const ConfigSchema = z
           .max(10_000)
           .default(200)
           .describe(
-            'Sign-ins that may wait for a hashing slot, at most one per client address; beyond that the attempt from the address with the most recent failures is refused (429)',
+            'Sign-ins that may wait for a hashing slot; beyond that the worst-placed one (most recent failures, then the address holding the most places) is refused (429) without hashing',
+          ),
+        maxQueuedHashesPerAddress: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(32)
+          .describe(
+            "Sign-ins from one client address that may wait for a hashing slot (a company behind one NAT address signs in at once); a further one is refused (429) without hashing, and an address's waiting sign-ins go after those of addresses that hold fewer places",
           ),
         throttle: z
           .strictObject({
