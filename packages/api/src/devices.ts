@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { Id } from './schemas.js';
+import { SafeLine } from './text.js';
 
-/** A device name as people write it; control and bidirectional-override characters are refused. */
-const DeviceName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
-  .regex(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, 'must not contain control characters');
+/** A device name as people write it: one line of safe text (the rule every name keeps). */
+const DeviceName = SafeLine(100);
 
 /** A user's SIP device (desk phone, softphone); never its secret. */
 export const Device = z

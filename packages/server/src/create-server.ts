@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { eventCloseCodes } from '@parley/api';
@@ -114,6 +115,13 @@ export async function openCore(options: ServerOptions): Promise<Core> {
 /** An SQLite database file and the files SQLite keeps next to it. */
 const databaseFiles = (file: string) => [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
 
+/** `http://HOST:PORT` of a listening server: IPv6 hosts in brackets, the bound port where 0 was asked. */
+function listeningUrl(server: Pick<NetServer, 'address'>, host: string, port: number): { url: string; port: number } {
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
+}
+
 /** This node's id in a cluster: configured, or host name and HTTP port (process id for port 0). */
 export const nodeIdOf = (config: Config) => config.cluster.nodeId ?? `${hostname()}-${config.http.port || process.pid}`;
 
@@ -211,9 +219,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       metricsServer.once('error', reject);
       metricsServer.listen(metricsConfig.port, host, () => resolve());
     });
-    const address = metricsServer.address();
-    const port = typeof address === 'object' && address ? address.port : metricsConfig.port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const { url, port } = listeningUrl(metricsServer, host, metricsConfig.port);
     log.info({ listener: 'metrics', url, host, port }, `listening on ${url} (/metrics)`);
     return url;
   };
@@ -230,10 +236,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       await http.listen({ host: config.http.host, port: config.http.port });
       if (config.bootstrap.demoTenant) await seedDemoTenant(core);
       await features.start(coreFeatures);
-      const address = http.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.http.port;
-      const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-      const url = `http://${host}:${port}`;
+      const { url, port } = listeningUrl(http.server, config.http.host, config.http.port);
       // Bound to every address: the others reach this node by its host name.
       const wildcard = ['0.0.0.0', '::', ''].includes(config.http.host);
       await cluster.announce(wildcard ? `http://${hostname()}:${port}` : url);

@@ -45,6 +45,13 @@ async function drain(source: SqlSource, cursor: string | null = null, signal = n
   return { contacts, batches, progress, outcome: step.value as SyncOutcome };
 }
 
+/** What a connection test of `query` on the database at `url` fails with. */
+const testError = (url: string, query: string) =>
+  new SqlSource({ url, query, mapping: { id: 'id' } }, null, peers).test().then(
+    () => null,
+    (e: Error) => e,
+  );
+
 /**
  * The engine's own session, without SqlSource's wait around each step: the database itself must
  * stop the statement at the time limit.
@@ -322,17 +329,7 @@ if (!pgSkipped) {
     });
 
     test('PostgreSQL: a data error keeps its SQLSTATE, not the value', async () => {
-      const err = await new SqlSource(
-        {
-          url: postgresUrl,
-          query: "select 'secret-value-42'::integer as id",
-          mapping: { id: 'id' },
-        },
-        null,
-        peers,
-      )
-        .test()
-        .catch((e: Error) => e);
+      const err = await testError(postgresUrl, "select 'secret-value-42'::integer as id");
       assert.ok(err instanceof Error);
       assert.match(err.message, /the query failed \(SQLSTATE 22P02\)/);
       assert.doesNotMatch(err.message, /secret-value/);
@@ -433,17 +430,10 @@ if (!mariaSkipped) {
     });
 
     test("MariaDB: an error about the data keeps its code, not the server's text", async () => {
-      const err = await new SqlSource(
-        {
-          url: `mysql://root@${mariaHost}:3306/test`,
-          query: "select (select 'secret-value-42' union select 'b') as id",
-          mapping: { id: 'id' },
-        },
-        null,
-        peers,
-      )
-        .test()
-        .catch((e: Error) => e);
+      const err = await testError(
+        `mysql://root@${mariaHost}:3306/test`,
+        "select (select 'secret-value-42' union select 'b') as id",
+      );
       assert.ok(err instanceof Error);
       assert.equal(err.message, 'the query failed (ER_SUBQUERY_NO_1_ROW, errno 1242)');
     });

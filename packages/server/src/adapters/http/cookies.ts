@@ -12,6 +12,11 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 type CookieSecure = Config['http']['cookieSecure'];
 
+/** The token of an `Authorization: Bearer …` header (API clients; the web app uses the cookie). */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}
+
 /** The value of one cookie of the request's Cookie header. */
 export function readCookie(req: FastifyRequest, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {

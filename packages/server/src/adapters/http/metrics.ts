@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../platform/config/schema.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { bearerToken } from './cookies.js';
 
 type MetricsConfig = Config['http']['metrics'];
 
@@ -11,8 +12,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** Whether the Authorization header carries the configured token (always true without one); constant-time. */
 function authorized(header: string | undefined, token: string | undefined): boolean {
   if (token === undefined) return true;
-  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), digest(token));
+  const sent = bearerToken(header);
+  return sent !== undefined && timingSafeEqual(digest(sent), digest(token));
 }
 
 /** The status, headers and body of a `/metrics` request. */

@@ -20,7 +20,14 @@ import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import { type EventSockets, registerEventSocket } from '../ws/events.js';
 import { registerAttachmentRoutes } from './attachments.js';
-import { checkCsrf, clearSessionCookies, readCookie, SESSION_COOKIE, setSessionCookies } from './cookies.js';
+import {
+  bearerToken,
+  checkCsrf,
+  clearSessionCookies,
+  readCookie,
+  SESSION_COOKIE,
+  setSessionCookies,
+} from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
 import { registerSecurityHeaders } from './headers.js';
 import { registerMetricsRoute } from './metrics.js';
@@ -69,24 +76,19 @@ export function parsePart(schema: z.ZodType | undefined, value: unknown, where: 
   throw new ParleyError('PARLEY_ERR_VALIDATION', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
 }
 
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  return m?.[1];
-}
-
 /**
  * Authenticates a request by its bearer token (API clients) or else by the session cookie (the web
  * app), whose state-changing requests must carry the CSRF token; throws PARLEY_ERR_UNAUTHENTICATED.
  */
 export async function authenticateRequest(core: Core, req: FastifyRequest): Promise<Principal> {
-  const token = bearer(req);
+  const token = bearerToken(req.headers.authorization);
   if (token) return core.auth.authenticate(token);
   const cookie = readCookie(req, SESSION_COOKIE);
   if (!cookie) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
-  const principal = await core.auth.authenticate(cookie);
+  // The CSRF token derives from the cookie alone: a forged request is refused before the session
+  // is looked up (and before its use would count against the idle timeout).
   checkCsrf(req, cookie);
-  return principal;
+  return core.auth.authenticate(cookie);
 }
 
 /** Refuses callers below the route's access level (403). */

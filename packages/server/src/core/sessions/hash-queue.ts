@@ -49,6 +49,8 @@ const busy = () =>
 export class HashQueue {
   private running = 0;
   private readonly waiting: Waiter[] = [];
+  /** Places each source holds in `waiting`, kept with it (a place is compared on every hand-over). */
+  private readonly places = new Map<string, number>();
   private seq = 0;
   private readonly counters = { peak: 0, started: 0, refused: 0 };
 
@@ -63,12 +65,13 @@ export class HashQueue {
       const worst = this.worst();
       // The newcomer's place: its rank, and the places its address would hold with it.
       if (!worst || compare(this.place(worst), [rank, held + 1, Number.POSITIVE_INFINITY]) <= 0) this.refuse();
-      this.waiting.splice(this.waiting.indexOf(worst as Waiter), 1);
+      this.remove(worst as Waiter);
       this.counters.refused++;
       (worst as Waiter).refuse(busy());
     }
     await new Promise<void>((start, refuse) => {
       this.waiting.push({ source, rank, seq: this.seq++, start, refuse });
+      this.places.set(source, this.held(source) + 1);
     });
     return this.execute(fn, true);
   }
@@ -94,7 +97,7 @@ export class HashQueue {
     if (this.running >= this.options.maxConcurrent || this.waiting.length === 0) return;
     let best = this.waiting[0] as Waiter;
     for (const w of this.waiting) if (compare(this.place(w), this.place(best)) < 0) best = w;
-    this.waiting.splice(this.waiting.indexOf(best), 1);
+    this.remove(best);
     this.running++;
     best.start();
   }
@@ -108,9 +111,14 @@ export class HashQueue {
 
   /** Places `source` holds in the queue. */
   private held(source: string): number {
-    let n = 0;
-    for (const w of this.waiting) if (w.source === source) n++;
-    return n;
+    return this.places.get(source) ?? 0;
+  }
+
+  private remove(w: Waiter) {
+    this.waiting.splice(this.waiting.indexOf(w), 1);
+    const left = this.held(w.source) - 1;
+    if (left > 0) this.places.set(w.source, left);
+    else this.places.delete(w.source);
   }
 
   /** Where a waiter stands: rank, then its address's places, then arrival; lower goes first. */

@@ -52,9 +52,7 @@ export function checkMayChange(actor: Actor | undefined, target: { role: Role },
 }
 
 function checkGrant(actor: Actor | undefined, role: Role | undefined) {
-  if (role === 'system-admin' && actor && actor.role !== 'system-admin') {
-    throw forbidden('only a system administrator can grant the system-admin role');
-  }
+  if (role === 'system-admin') checkMayChange(actor, { role }, 'grant the system-admin role');
 }
 
 /** Users of a tenant and their credentials. */
