@@ -50,12 +50,10 @@ export class ConversationService {
       caller.tenantId,
       list.map((s) => s.id),
     );
-    const out: ConversationDto[] = [];
-    for (const s of list) {
-      const members = await repos.conversations.members(caller.tenantId, s.id);
-      out.push(conversationView(s, members, newest.get(s.id) ?? null));
-    }
-    return out;
+    const members: Member[][] = [];
+    for (const s of list) members.push(await repos.conversations.members(caller.tenantId, s.id));
+    const shared = await this.sharedNames(caller.tenantId, members.flat());
+    return list.map((s, i) => conversationView(s, members[i] as Member[], shared, newest.get(s.id) ?? null));
   }
 
   /** The newest message of each conversation (for the list's preview), by conversation id. */
@@ -247,7 +245,16 @@ export class ConversationService {
     return conversationView(
       summary ?? { ...conversation, role: me.role, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq, unread: 0 },
       members,
+      await this.sharedNames(caller.tenantId, members),
       newest.get(id) ?? null,
+    );
+  }
+
+  /** The display names of these members that another user of the tenant also has (their labels add the address). */
+  private sharedNames(tenantId: string, members: Member[]): Promise<Set<string>> {
+    return this.ctx.store.repos.users.sharedNames(
+      tenantId,
+      members.map((m) => m.displayName),
     );
   }
 
@@ -257,7 +264,7 @@ export class ConversationService {
     const conversation = await repos.conversations.get(tenantId, id);
     if (!conversation) return;
     const members = await repos.conversations.members(tenantId, id);
-    const info = conversationInfo(conversation, members);
+    const info = conversationInfo(conversation, members, await this.sharedNames(tenantId, members));
     for (const m of members) {
       if (m.leftAt === null)
         await this.ctx.bus.publish('conversation.updated', { tenantId, userId: m.userId, conversation: info });

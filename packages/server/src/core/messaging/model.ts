@@ -23,8 +23,6 @@ export interface Member {
   /** `local@domain` of the user. */
   address: string;
   displayName: string;
-  /** Another user of the tenant has the same name (by `name_key`). */
-  nameShared: boolean;
   role: MemberRole;
   joinedAt: number;
   leftAt: number | null;

@@ -186,18 +186,6 @@ export class ConversationRepository {
         'u.domain',
         'u.display_name',
       ])
-      .select((eb) =>
-        eb
-          .exists(
-            eb
-              .selectFrom('users as same')
-              .select('same.id')
-              .whereRef('same.tenant_id', '=', 'u.tenant_id')
-              .whereRef('same.name_key', '=', 'u.name_key')
-              .whereRef('same.id', '!=', 'u.id'),
-          )
-          .as('name_shared'),
-      )
       .where('m.tenant_id', '=', tenantId)
       .where('m.conversation_id', '=', conversationId)
       .orderBy('m.joined_at')
@@ -208,7 +196,6 @@ export class ConversationRepository {
       userId: r.user_id,
       address: `${r.local}@${r.domain}`,
       displayName: r.display_name,
-      nameShared: Boolean(r.name_shared),
       role: r.role,
       joinedAt: r.joined_at,
       leftAt: r.left_at,

@@ -19,8 +19,15 @@ export const attachmentView = (a: Attachment): AttachmentInfo => ({
   url: `/api/v1/attachments/${a.id}`,
 });
 
-/** A conversation as every member sees it; `members` are the current ones. */
-export const conversationInfo = (c: Conversation, members: Member[]): ConversationInfo => ({
+/**
+ * A conversation as every member sees it; `members` are the current ones, `shared` the display
+ * names another user of the tenant also has (`UserRepository.sharedNames`).
+ */
+export const conversationInfo = (
+  c: Conversation,
+  members: Member[],
+  shared: ReadonlySet<string>,
+): ConversationInfo => ({
   id: c.id,
   kind: c.kind,
   name: c.name,
@@ -31,7 +38,7 @@ export const conversationInfo = (c: Conversation, members: Member[]): Conversati
       userId: m.userId,
       address: m.address,
       displayName: m.displayName,
-      label: nameLabel(m.displayName, m.address, m.nameShared),
+      label: nameLabel(m.displayName, m.address, shared.has(m.displayName)),
       role: m.role,
       joinedAt: iso(m.joinedAt),
       deliveredSeq: m.deliveredSeq,
@@ -45,9 +52,10 @@ export const conversationInfo = (c: Conversation, members: Member[]): Conversati
 export const conversationView = (
   s: ConversationSummary,
   members: Member[],
+  shared: ReadonlySet<string>,
   lastMessage: MessageDto | null,
 ): ConversationDto => ({
-  ...conversationInfo(s, members),
+  ...conversationInfo(s, members, shared),
   role: s.role,
   deliveredSeq: s.deliveredSeq,
   readSeq: s.readSeq,
