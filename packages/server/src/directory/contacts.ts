@@ -69,16 +69,27 @@ export function normalizeContact(
     if (reason !== null) invalidNumbers.push({ raw, reason });
     return number;
   });
-  // What a source says is shown on incoming calls: no character may reorder or hide it (docs/security.md).
+  const safe = withSafeText(c);
+  const name = safe.name ?? ([safe.givenName, safe.surname].filter(Boolean).join(' ') || null);
+  return { contact: { ...safe, name, numbers }, invalid: invalidNumbers };
+}
+
+/** The fields of a contact that people read on a call or in the directory. */
+type ShownText = Pick<SourceContact, 'name' | 'givenName' | 'surname' | 'company' | 'department' | 'title'>;
+
+/**
+ * The contact with its shown fields cleaned of the characters the text rule refuses: what a source
+ * says is shown on incoming calls, and no character may reorder or hide it (docs/security.md).
+ */
+export function withSafeText<T extends ShownText>(c: T): T {
   const clean = (v: string | null) => (v === null ? null : withoutUnsafe(v, 'line'));
-  const [givenName, surname] = [clean(c.givenName), clean(c.surname)];
-  const name = clean(c.name) ?? ([givenName, surname].filter(Boolean).join(' ') || null);
-  const shown = {
-    givenName,
-    surname,
+  return {
+    ...c,
+    name: clean(c.name),
+    givenName: clean(c.givenName),
+    surname: clean(c.surname),
     company: clean(c.company),
     department: clean(c.department),
     title: clean(c.title),
   };
-  return { contact: { ...c, ...shown, name, numbers }, invalid: invalidNumbers };
 }

@@ -73,7 +73,7 @@ export class ContactsService {
    * with the same words for unknown, disabled and other tenants' addresses. Publishes
    * `favourites.updated` for the user's other clients.
    */
-  async setFavourites(tenantId: string, userId: string, addresses: readonly string[]): Promise<User[]> {
+  async setFavourites(tenantId: string, userId: string, addresses: readonly string[]): Promise<Colleague[]> {
     const found = await this.ctx.store.repos.users.byAddresses(tenantId, [...new Set(addresses)]);
     const byAddress = new Map(found.filter((u) => u.disabledAt === null).map((u) => [addressOf(u), u]));
     const chosen = new Map<string, User>();
@@ -90,11 +90,8 @@ export class ContactsService {
         users.map((u) => u.id),
       ),
     );
-    await this.ctx.bus.publish('favourites.updated', {
-      tenantId,
-      userId,
-      favourites: await this.views(tenantId, users),
-    });
-    return users;
+    const favourites = await this.views(tenantId, users);
+    await this.ctx.bus.publish('favourites.updated', { tenantId, userId, favourites });
+    return favourites;
   }
 }

@@ -14,7 +14,6 @@ export const contactHandlers = (core: Core): Handlers<'users.list' | 'me.favouri
   },
   'me.favourites.set': async ({ principal, body }) => {
     const { tenantId, id } = principal.user;
-    const users = await core.contacts.setFavourites(tenantId, id, body.favourites);
-    return { favourites: await core.contacts.views(tenantId, users) };
+    return { favourites: await core.contacts.setFavourites(tenantId, id, body.favourites) };
   },
 });

@@ -11,6 +11,7 @@ import { directoryNumbering } from './008-directory-numbering.js';
 import { favourites } from './009-favourites.js';
 import { devices } from './010-devices.js';
 import { attachmentHousekeeping } from './011-attachment-housekeeping.js';
+import { directorySafeText } from './012-directory-safe-text.js';
 import { calendarBackoff } from './013-calendar-backoff.js';
 
 /**
@@ -35,5 +36,6 @@ export const migrations: Migration[] = [
   favourites,
   devices,
   attachmentHousekeeping,
+  directorySafeText,
   calendarBackoff,
 ];
