@@ -33,7 +33,7 @@ import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
 import { OutboundPolicy } from './platform/outbound.js';
 import { lazySecretBox } from './platform/secrets.js';
-import { connect, defaultDatabaseUrl } from './platform/store/connect.js';
+import { connect, defaultDatabaseUrl, sqliteFiles } from './platform/store/connect.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -97,7 +97,7 @@ export async function openCore(options: ServerOptions): Promise<Core> {
   const local = new LocalFiles({
     folders: config.directory.localFolders,
     privateFolders: [config.dataDir, messaging.attachments.dir, dirname(keyFile)],
-    privateFiles: [keyFile, ...(engine === 'sqlite' ? databaseFiles(url.slice('sqlite:'.length)) : [])],
+    privateFiles: [keyFile, ...(engine === 'sqlite' ? sqliteFiles(url.slice('sqlite:'.length)) : [])],
   });
   return createCore(ctx, {
     ...config.auth,
@@ -111,9 +111,6 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     },
   });
 }
-
-/** An SQLite database file and the files SQLite keeps next to it. */
-const databaseFiles = (file: string) => [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
 
 /** `http://HOST:PORT` of a listening server: IPv6 hosts in brackets, the bound port where 0 was asked. */
 function listeningUrl(server: Pick<NetServer, 'address'>, host: string, port: number): { url: string; port: number } {

@@ -4,7 +4,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { FileTooLargeError } from './file/common.js';
+import { checkSize } from './file/common.js';
 import type { SourceKind } from './model.js';
 import { parseTarget } from './sql/engines.js';
 
@@ -87,7 +87,7 @@ export async function readLocalFile(real: string, maxBytes: number): Promise<Buf
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new LocalAccessError(`${real} is not a regular file`);
-    if (info.size > maxBytes) throw new FileTooLargeError(info.size, maxBytes);
+    checkSize(info.size, maxBytes);
     const buf = Buffer.alloc(info.size);
     let at = 0;
     while (at < buf.length) {

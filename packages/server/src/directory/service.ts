@@ -20,9 +20,8 @@ import { type DirectoryOptions, DirectorySources, USERS_SOURCE } from './sources
 import { DirectorySync, type SyncSummary } from './sync.js';
 
 export { normalizeContact, planKey, planOf } from './contacts.js';
-export type { Candidate, LookupResult, Viewer } from './lookup.js';
-export { type ConnectorFactory, type DirectoryOptions, type SourceActor, USERS_SOURCE } from './sources.js';
-export type { SyncProgress, SyncSummary } from './sync.js';
+export type { DirectoryOptions } from './sources.js';
+export type { SyncSummary } from './sync.js';
 
 const CACHE_MAX = 10_000;
 /** How long a lookup waits for a source asked live (a CRM). */

@@ -6,6 +6,7 @@ import * as https from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../platform/outbound.js';
+import { unlessAborted } from './within.js';
 
 export class HttpFetchError extends Error {
   override name = 'HttpFetchError';
@@ -111,16 +112,6 @@ const toHeaders = (res: http.IncomingMessage) => {
   }
   return headers;
 };
-
-/** `work`, or the signal's reason as soon as it aborts (name resolution cannot be cancelled). */
-function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const stop = () => reject(signal.reason);
-    signal.addEventListener('abort', stop, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
-  });
-}
 
 /**
  * One hop: the host is resolved and checked by the outbound policy, and the connection goes to

@@ -15,3 +15,13 @@ export async function within<T>(work: Promise<T>, ms: number, message: string): 
     clearTimeout(timer);
   }
 }
+
+/** `work`, or the signal's reason as soon as it aborts (name resolution cannot be cancelled). */
+export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+}

@@ -236,17 +236,6 @@ export class OutboundPolicy {
     }
     return addresses;
   }
-
-  /**
-   * A `lookup` for net.connect, tls.connect, http.request and other clients that take one: it
-   * answers with checked addresses only (and fails with OutboundRefusedError).
-   */
-  readonly lookup: LookupFunction = (hostname, options, callback) => {
-    this.resolve(hostname).then(
-      (all) => answerLookup(all, options, callback),
-      (err: NodeJS.ErrnoException) => callback(err, '', 0),
-    );
-  };
 }
 
 /** A `lookup` that answers with the given (already checked) addresses, whatever name it is asked. */

@@ -9,7 +9,7 @@ import { within } from '../../lib/within.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { checkOrigin, readCookie, SESSION_COOKIE } from '../http/cookies.js';
+import { bearerToken, checkOrigin, readCookie, SESSION_COOKIE } from '../http/cookies.js';
 import { Outbound } from './outbound.js';
 import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
@@ -84,13 +84,13 @@ export function registerEventSocket(app: FastifyInstance, o: EventSocketOptions)
       websocket: true,
       preValidation: async (req) => {
         const ticket = (req.query as Record<string, unknown>).ticket;
-        const header = req.headers.authorization;
+        const token = bearerToken(req.headers.authorization);
         const cookie = readCookie(req, SESSION_COOKIE);
         let principal: Principal;
         if (typeof ticket === 'string' && ticket.length > 0 && ticket.length <= 200) {
           principal = await core.auth.redeemTicket(ticket);
-        } else if (header?.toLowerCase().startsWith('bearer ')) {
-          principal = await core.auth.authenticate(header.slice(7).trim());
+        } else if (token) {
+          principal = await core.auth.authenticate(token);
         } else if (cookie) {
           checkOrigin(req);
           principal = await core.auth.authenticate(cookie);

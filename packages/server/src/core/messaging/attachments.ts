@@ -133,6 +133,11 @@ export class AttachmentService {
     return { attachment: a, path: this.path(caller.tenantId, a.id) };
   }
 
+  /** How long an upload may wait to be sent (`unsentHours`). */
+  get unsentMs(): number {
+    return this.options.unsentHours * 3_600_000;
+  }
+
   /** Removes the files of attachments whose rows are gone; a file already missing is no error. */
   async removeFiles(tenantId: string, ids: string[]): Promise<void> {
     for (const id of ids) await rm(this.path(tenantId, id), { force: true });
@@ -144,7 +149,7 @@ export class AttachmentService {
    */
   async purgeUnsent(): Promise<number> {
     const repo = this.ctx.store.repos.messages;
-    const before = this.ctx.clock.now() - this.options.unsentHours * 3_600_000;
+    const before = this.ctx.clock.now() - this.unsentMs;
     let removed = 0;
     for (const { tenantId, id } of await repo.unsentBefore(before, PURGE_BATCH)) {
       if (!(await repo.deleteUnsent(tenantId, id))) continue;
@@ -160,7 +165,7 @@ export class AttachmentService {
    * upload writes its file before its row. Returns how many were removed.
    */
   async sweepOrphans(): Promise<number> {
-    const before = this.ctx.clock.now() - this.options.unsentHours * 3_600_000;
+    const before = this.ctx.clock.now() - this.unsentMs;
     let removed = 0;
     for (const tenantId of await readdir(this.options.dir).catch(() => [] as string[])) {
       const folder = join(this.options.dir, tenantId);

@@ -16,7 +16,7 @@ export const attachmentHousekeeping: Feature = {
   name: 'attachment-housekeeping',
   setup: (ctx) => {
     const attachments = ctx.core.messaging.attachments;
-    const unsentMs = attachments.options.unsentHours * 3_600_000;
+    const unsentMs = attachments.unsentMs;
     const interval = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, unsentMs / 4));
     ctx.every(
       interval,

@@ -23,6 +23,8 @@ const SWEEP_AT = 10_000;
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  /** When the buckets were last swept: at most once per refill time, however many stay busy. */
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: RateLimitOptions,
@@ -57,6 +59,8 @@ export class RateLimiter {
 
   /** Drops the buckets that are full again: they behave exactly like absent ones. */
   private sweep(now: number): void {
+    if (now - this.sweptAt < (this.options.burst / this.options.perSecond) * 1000) return;
+    this.sweptAt = now;
     for (const [key, b] of this.buckets) {
       if (this.refilled(b, now).tokens >= this.options.burst) this.buckets.delete(key);
     }

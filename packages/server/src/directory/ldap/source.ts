@@ -31,6 +31,7 @@ import {
   UnavailableError,
 } from 'ldapts';
 import { z } from 'zod';
+import { unlessAborted } from '../../lib/within.js';
 import { OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../../platform/outbound.js';
 import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 
@@ -521,7 +522,7 @@ export class LdapSource implements DirectorySource {
     let addresses: Awaited<ReturnType<OutboundPolicy['resolve']>>;
     try {
       // The host as ldapts reads it; the socket then goes to the addresses checked here.
-      addresses = await this.outbound.resolve(new URL(cfg.url).hostname || 'localhost');
+      addresses = await unlessAborted(this.outbound.resolve(new URL(cfg.url).hostname || 'localhost'), signal);
     } catch (err) {
       throw this.fail(err, phase.current, signal);
     }

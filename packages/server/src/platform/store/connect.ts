@@ -46,6 +46,9 @@ function withStatementCache(database: SQLite.Database, size = 500): SQLite.Datab
   return database;
 }
 
+/** An SQLite database file and the files SQLite keeps next to it. */
+export const sqliteFiles = (file: string) => [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
+
 /** Opens a kysely instance on SQLite (better-sqlite3) or PostgreSQL (pg). */
 export function connect(options: ConnectOptions): { db: Kysely<Database>; engine: Engine; schema?: string } {
   const engine = engineOf(options.url);
@@ -53,8 +56,8 @@ export function connect(options: ConnectOptions): { db: Kysely<Database>; engine
     const file = options.url.slice('sqlite:'.length);
     if (file !== ':memory:') {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      // SQLite gives its -wal and -shm files the database file's mode: 0600 for all three.
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      // SQLite gives the files it keeps next to the database the database file's mode: 0600 for all.
+      for (const f of sqliteFiles(file)) {
         if (f !== file && !existsSync(f)) continue;
         const was = privateFile(f);
         if (was)
