@@ -2,7 +2,9 @@
 // administrator sets a source's time and size limits, a system administrator caps them for all.
 import { invalid } from '../core/errors.js';
 import { DEFAULT_MAX_BYTES } from './file/common.js';
+import { DEFAULT_MAX_BYTES as DEFAULT_HTTP_MAX_BYTES } from './http/source.js';
 import type { SourceKind } from './model.js';
+import { DEFAULT_TIMEOUT_MS } from './source.js';
 
 /** `directory.limits` of the configuration. */
 export interface DirectoryLimits {
@@ -22,7 +24,7 @@ interface Capped {
 
 const timeout: Capped = {
   field: 'timeoutMs',
-  fallback: 30_000,
+  fallback: DEFAULT_TIMEOUT_MS,
   cap: (l) => l.maxTimeoutSeconds * 1000,
   setting: 'maxTimeoutSeconds',
 };
@@ -32,7 +34,12 @@ const CAPPED: Record<SourceKind, Capped[]> = {
   ldap: [timeout],
   http: [
     timeout,
-    { field: 'maxBytes', fallback: 20 * 1024 * 1024, cap: (l) => l.maxResponseBytes, setting: 'maxResponseBytes' },
+    {
+      field: 'maxBytes',
+      fallback: DEFAULT_HTTP_MAX_BYTES,
+      cap: (l) => l.maxResponseBytes,
+      setting: 'maxResponseBytes',
+    },
   ],
   file: [{ field: 'maxBytes', fallback: DEFAULT_MAX_BYTES, cap: (l) => l.maxFileBytes, setting: 'maxFileBytes' }],
 };

@@ -1,5 +1,8 @@
 import type { Logger } from '../platform/log.js';
 
+/** A network source's own time limit unless its settings say otherwise (`timeoutMs`). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 /** What kind of number a contact has (vCard TYPE / AD attribute). */
 export type NumberType = 'work' | 'mobile' | 'home' | 'fax' | 'pager' | 'other';
 

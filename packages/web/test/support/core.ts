@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -19,19 +18,14 @@ interface CoreView {
 export async function storedHa1(dataDir: string, domain: string, username: string): Promise<string | undefined> {
   const load = (file: string) => import(pathToFileURL(join(server, file)).href);
   const { openCore, closeCore } = (await load('create-server.ts')) as {
-    openCore(options: { config: unknown; log: unknown }): Promise<CoreView>;
+    openCore(options: { config: unknown }): Promise<CoreView>;
     closeCore(core: CoreView): Promise<void>;
   };
   const { loadConfig } = (await load('platform/config/load.ts')) as {
     loadConfig(options: { env: Record<string, string>; overrides: Record<string, unknown> }): unknown;
   };
-  // The server's own logger package, as the server resolves it.
-  const pinoPath = createRequire(join(server, 'main.ts')).resolve('pino');
-  const { default: pino } = (await import(pathToFileURL(pinoPath).href)) as {
-    default: (o: { level: string }) => unknown;
-  };
   const config = loadConfig({ env: {}, overrides: { dataDir, 'log.level': 'silent' } });
-  const core = await openCore({ config, log: pino({ level: 'silent' }) });
+  const core = await openCore({ config });
   try {
     const tenant = await core.tenants.byDomain(domain);
     return (await core.devices.credentialsFor(tenant.id, username))?.ha1Md5;

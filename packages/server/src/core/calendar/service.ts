@@ -228,7 +228,7 @@ export class CalendarService {
     const failures = conn.failures + 1;
     const nextAttemptAt = this.nextAttempt(failures, now);
     await repo.recordFailure(tenantId, userId, err.message, now, { failures, nextAttemptAt });
-    const tooComplex = err instanceof CalendarTooComplexError;
+    let tooComplex = err instanceof CalendarTooComplexError;
     // Logged once when the calendar turns stale, not at every failing poll.
     if (!conn.stale) {
       const what = tooComplex
@@ -237,18 +237,16 @@ export class CalendarService {
       log.warn({ url: conn.url, error: err.message, nextAttemptAt }, what);
     }
     let blocks: CalendarBlock[] = [];
-    if (tooComplex) await repo.clearResources(tenantId, userId);
-    else {
-      try {
-        blocks = await this.expandStored(await repo.resources(tenantId, userId), log);
-      } catch (e) {
-        if (!(e instanceof CalendarTooComplexError)) {
-          log.debug({ error: (e as Error).message }, 'stored calendar not expanded; presence keeps its last snapshot');
-          return;
-        }
-        await repo.clearResources(tenantId, userId);
+    try {
+      if (!tooComplex) blocks = await this.expandStored(await repo.resources(tenantId, userId), log);
+    } catch (e) {
+      if (!(e instanceof CalendarTooComplexError)) {
+        log.debug({ error: (e as Error).message }, 'stored calendar not expanded; presence keeps its last snapshot');
+        return;
       }
+      tooComplex = true;
     }
+    if (tooComplex) await repo.clearResources(tenantId, userId);
     await this.deliver(tenantId, userId, { blocks, fetchedAt: now, stale: true });
   }
 

@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import { HttpTimeoutError, httpRequest } from '../../lib/http-client.js';
 import { OutboundPolicy } from '../../platform/outbound.js';
-import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type DirectorySource,
+  type NumberType,
+  type SourceContact,
+  type SyncContext,
+  type SyncOutcome,
+} from '../source.js';
 import { first, parsePath, scalar, select } from './path.js';
+
+/** The largest answer an HTTP source reads unless its settings say otherwise (`maxBytes`). */
+export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
 const numberTypes = ['work', 'mobile', 'home', 'fax', 'pager', 'other'] as const satisfies readonly NumberType[];
 
@@ -102,13 +112,13 @@ export const HttpSourceConfigSchema = z
         itemsPath: path.optional().describe('Where the contacts are in its answer; default: itemsPath'),
       })
       .optional(),
-    timeoutMs: z.number().int().min(100).max(600_000).default(30_000).describe('For each request'),
+    timeoutMs: z.number().int().min(100).max(600_000).default(DEFAULT_TIMEOUT_MS).describe('For each request'),
     maxBytes: z
       .number()
       .int()
       .min(1024)
       .max(1024 ** 3)
-      .default(20 * 1024 * 1024)
+      .default(DEFAULT_MAX_BYTES)
       .describe('For each answer'),
     maxPages: z.number().int().min(1).max(1_000_000).default(10_000),
   })

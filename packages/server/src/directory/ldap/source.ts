@@ -33,7 +33,14 @@ import {
 import { z } from 'zod';
 import { unlessAborted } from '../../lib/within.js';
 import { OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../../platform/outbound.js';
-import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type DirectorySource,
+  type NumberType,
+  type SourceContact,
+  type SyncContext,
+  type SyncOutcome,
+} from '../source.js';
 
 /* ------------------------------------------------------------------------------------------------
  * Configuration
@@ -90,7 +97,13 @@ export const LdapSourceConfigSchema = z.strictObject({
     .string()
     .optional()
     .describe('Stable id attribute; default objectGUID on AD, entryUUID elsewhere; the DN when absent'),
-  timeoutMs: z.number().int().min(100).max(600_000).default(30_000).describe('Connect and per-request timeout'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(DEFAULT_TIMEOUT_MS)
+    .describe('Connect and per-request timeout'),
 });
 
 /** The connector's settings as written by an admin (defaults filled in by the schema). */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { OutboundPolicy } from '../../platform/outbound.js';
-import type { DirectorySource, NumberType, SourceContact, SyncContext, SyncOutcome } from '../source.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type DirectorySource,
+  type NumberType,
+  type SourceContact,
+  type SyncContext,
+  type SyncOutcome,
+} from '../source.js';
 import { duration, type SqlRow, type SqlSession, SqlSourceError, type SqlTarget, tookTooLong } from './common.js';
 import { connect, parseTarget } from './engines.js';
 import { findPlaceholders, probeStatement, syncStatement, trimQuery } from './statement.js';
@@ -49,7 +56,7 @@ export const SqlSourceConfigSchema = z.strictObject({
     .int()
     .min(100)
     .max(3_600_000)
-    .default(30_000)
+    .default(DEFAULT_TIMEOUT_MS)
     .describe(
       'The longest wait for the connection and for each batch of rows (MariaDB/MySQL: for the whole query); at most directory.limits.maxTimeoutSeconds',
     ),

@@ -8,7 +8,7 @@ import { Avatar } from '../presence/PresenceBadge';
 import { useAdmin } from './Admin';
 import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
 import { UserCalendar } from './UserCalendar';
-import { ActionStatus, Field, SubmitActions, splitList, useAction, useFields } from './ui';
+import { ActionStatus, CopyButton, Field, SubmitActions, splitList, useAction, useFields } from './ui';
 
 const roles: Role[] = ['user', 'tenant-admin', 'system-admin'];
 
@@ -238,22 +238,11 @@ function PasswordField({
 /** A password the server generated: shown this once, to pass on. */
 function OneTimePassword({ password }: { password: string }) {
   const { t } = useI18n();
-  const [copied, setCopied] = useState(false);
   return (
     <div className="one-time">
       <span>{t('admin.users.generated')}</span>
       <code data-testid="generated-password">{password}</code>
-      <button
-        type="button"
-        onClick={() =>
-          void navigator.clipboard?.writeText(password).then(
-            () => setCopied(true),
-            () => undefined,
-          )
-        }
-      >
-        {copied ? t('admin.copied') : t('admin.copy')}
-      </button>
+      <CopyButton value={password} />
     </div>
   );
 }

@@ -167,3 +167,23 @@ export const splitList = (s: string): string[] =>
     .split(/[,\n]/)
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** A button that copies `value` to the clipboard and says so; `label` names it for screen readers. */
+export function CopyButton({ value, label }: { value: string; label?: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      {...(label && { 'aria-label': label })}
+      onClick={() =>
+        void navigator.clipboard?.writeText(value).then(
+          () => setCopied(true),
+          () => undefined,
+        )
+      }
+    >
+      {copied ? t('admin.copied') : t('admin.copy')}
+    </button>
+  );
+}

@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errors';
-import { ActionStatus, Field, useAction, useWhen } from '../admin/ui';
+import { ActionStatus, CopyButton, Field, useAction, useWhen } from '../admin/ui';
 import { ConfirmDialog } from '../chat/ConfirmDialog';
 
 /** Whose devices a list shows: the signed-in user's own, or (for admins) one user's of the tenant. */
@@ -239,24 +239,12 @@ function OneTimeSecret({ secret, close }: { secret: Secret; close: () => void })
 /** One value of the one-time panel, with a button that copies it (named after what it copies). */
 function CopyRow({ label, value, testId }: { label: string; value: string; testId?: string }) {
   const { t } = useI18n();
-  const [copied, setCopied] = useState(false);
   return (
     <>
       <dt>{label}</dt>
       <dd className="copy-row">
         <code data-testid={testId}>{value}</code>
-        <button
-          type="button"
-          aria-label={t('devices.copy', { what: label })}
-          onClick={() =>
-            void navigator.clipboard?.writeText(value).then(
-              () => setCopied(true),
-              () => undefined,
-            )
-          }
-        >
-          {copied ? t('admin.copied') : t('admin.copy')}
-        </button>
+        <CopyButton value={value} label={t('devices.copy', { what: label })} />
       </dd>
     </>
   );
