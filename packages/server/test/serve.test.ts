@@ -145,7 +145,7 @@ test('a port already in use is a one-line error and a non-zero exit', async () =
   try {
     const second = startServe(['--http-port', String(port)], { cwd, env: { PARLEY_DATA: dataDir } });
     const exit = await second.wait(60_000);
-    assert.equal(exit.code, 1);
+    assert.equal(exit.code, 1, second.stderr());
     assert.match(second.stderr(), /^parley: error: EADDRINUSE: .*\n$/);
     assert.equal(second.records.filter((r) => /^listening/.test(r.msg ?? '')).length, 0);
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'the first server is unharmed');
@@ -153,7 +153,7 @@ test('a port already in use is a one-line error and a non-zero exit', async () =
     // A first start that cannot bind must not use up the one-time demo passwords.
     const fresh = join(root, 'fresh-data');
     const third = startServe(['--http-port', String(port)], { cwd, env: { PARLEY_DATA: fresh } });
-    assert.equal((await third.wait(60_000)).code, 1);
+    assert.equal((await third.wait(60_000)).code, 1, third.stderr());
     assert.equal(third.records.filter((r) => 'initialPassword' in r).length, 0, 'no password shown');
     const retry = startServe(['--http-port', '0'], { cwd, env: { PARLEY_DATA: fresh } });
     try {
