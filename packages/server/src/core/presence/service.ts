@@ -12,6 +12,7 @@ import {
   type RtcInput,
   samePresence,
 } from './aggregate.js';
+import { type AttachedClient, attachClient, CLIENT_TTL_MS, type ClientOptions } from './clients.js';
 import {
   type Availability,
   availabilities,
@@ -23,11 +24,9 @@ import {
   presenceContexts,
 } from './model.js';
 import type { StoredInput } from './repository.js';
+import { type OnPresenceChange, type PresenceSeen, type PresenceWatch, see, watch } from './watch.js';
 import { PresenceWatchers, visibleTo, type Watcher } from './watchers.js';
 
-/** A client input lives this long unless its connection refreshes it (a node that dies loses its clients). */
-export const CLIENT_TTL_MS = 120_000;
-export const CLIENT_REFRESH_MS = 40_000;
 const NOTE_MAX = 500;
 
 export interface ManualRequest {
@@ -93,6 +92,21 @@ export class PresenceService implements CalendarSink {
       this.watchers.relation(tenantId, watcher, userId),
     ]);
     return visibleTo(presence, relation);
+  }
+
+  /** What `watcher` may see now of the users of `tenantId` with these addresses (null: no such user). */
+  see(tenantId: string, watcher: Watcher, addresses: readonly string[]): Promise<(PresenceSeen | null)[]> {
+    return see(this.ctx, this, tenantId, watcher, addresses);
+  }
+
+  /** Hands `onChange` each change of a user of `tenantId` that `watcher` may see, until closed (`watch.ts`). */
+  watch(tenantId: string, watcher: Watcher, onChange: OnPresenceChange): PresenceWatch {
+    return watch(this.ctx, this, tenantId, watcher, onChange);
+  }
+
+  /** Adds a connected client as its user's input until it detaches (`clients.ts`). */
+  attachClient(tenantId: string, userId: string, o: ClientOptions): AttachedClient {
+    return attachClient(this.ctx, this, tenantId, userId, o);
   }
 
   /** Recomputes and publishes if changed; one at a time per user on this node, so events keep their order. */

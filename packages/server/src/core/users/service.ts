@@ -4,7 +4,7 @@ import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { publishRevoked } from '../sessions/service.js';
 import { type CredentialParams, deriveCredentials, generatePassword } from './credentials.js';
-import { addressOf, findUserByAddress, type User, type UserPatch } from './repository.js';
+import { addressOf, findUserByAddress, splitAddress, type User, type UserPatch } from './repository.js';
 
 export interface CreateUserInput {
   local: string;
@@ -112,6 +112,17 @@ export class UserService {
 
   list(tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
     return this.ctx.store.repos.users.list(tenantId, options);
+  }
+
+  /** The user of the tenant with this address (`local@domain`), if there is one. */
+  find(tenantId: string, address: string): Promise<User | undefined> {
+    const { local, domain } = splitAddress(address);
+    return this.ctx.store.repos.users.byAddress(tenantId, local, domain);
+  }
+
+  /** The users of the tenant with these ids (in no particular order; unknown ids are left out). */
+  byIds(tenantId: string, ids: readonly string[]): Promise<User[]> {
+    return this.ctx.store.repos.users.byIds(tenantId, ids);
   }
 
   /** Finds `local@domain` through the tenant of its domain. */

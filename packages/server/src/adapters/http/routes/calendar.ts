@@ -1,9 +1,9 @@
 import type { Calendar } from '@parley/api';
 import type { CalendarView } from '../../../core/calendar/service.js';
 import type { Core } from '../../../core/index.js';
-import { iso } from '../../../core/presence/view.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { Actor } from '../../../core/users/service.js';
+import { iso } from '../../views/presence.js';
 import type { Handlers } from '../types.js';
 
 const dto = (v: CalendarView): Calendar => ({

@@ -3,10 +3,10 @@ import type { Core } from '../../../core/index.js';
 import { offlinePresence } from '../../../core/presence/aggregate.js';
 import type { Team } from '../../../core/presence/repository.js';
 import { pickLanguage } from '../../../core/presence/text.js';
-import { iso, presenceInfo } from '../../../core/presence/view.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Principal } from '../../../core/sessions/service.js';
-import { addressOf, splitAddress } from '../../../core/users/repository.js';
+import { addressOf } from '../../../core/users/repository.js';
+import { iso, presenceInfo } from '../../views/presence.js';
 import type { Handlers } from '../types.js';
 
 type PresenceRoute =
@@ -32,14 +32,9 @@ export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
   const p = core.presence;
   const now = () => core.ctx.clock.now();
 
-  /** A user of the caller's tenant by address. */
-  const findIn = (tenantId: string, address: string) => {
-    const { local, domain } = splitAddress(address);
-    return core.ctx.store.repos.users.byAddress(tenantId, local, domain);
-  };
   /** A user of the caller's tenant by address, or 404. */
   const userIn = async (tenantId: string, address: string) => {
-    const u = await findIn(tenantId, address);
+    const u = await core.users.find(tenantId, address);
     if (!u) throw notFound(`user ${address}`);
     return u;
   };
@@ -71,12 +66,8 @@ export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
   };
 
   const teamView = async (tenantId: string, team: Team) => {
-    const users = await Promise.all(team.members.map((id) => core.ctx.store.repos.users.get(tenantId, id)));
-    return {
-      id: team.id,
-      name: team.name,
-      members: users.flatMap((u) => (u ? [addressOf(u)] : [])).sort(),
-    };
+    const users = await core.users.byIds(tenantId, team.members);
+    return { id: team.id, name: team.name, members: users.map(addressOf).sort() };
   };
 
   return {
@@ -112,18 +103,11 @@ export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
       return undefined;
     },
     'presence.list': async ({ principal, query, client }) => {
-      const { tenantId } = principal.user;
-      const watcher = watcherOf(principal.user);
+      const addresses = [...new Set(query.users)];
+      const seen = await p.see(principal.user.tenantId, watcherOf(principal.user), addresses);
       const o = { lang: pickLanguage(client.language), timeZone: query.tz, now: now() };
-      const presence = await Promise.all(
-        [...new Set(query.users)].map(async (address) => {
-          const u = await findIn(tenantId, address);
-          // Not a user of the caller's tenant: offline (federated presence comes later).
-          const visible = u ? await p.view(tenantId, u.id, watcher) : offlinePresence;
-          return presenceInfo(address, visible, o);
-        }),
-      );
-      return { presence };
+      // Not a user of the caller's tenant: offline (federated presence comes later).
+      return { presence: addresses.map((a, i) => presenceInfo(a, seen[i]?.presence ?? offlinePresence, o)) };
     },
     'admin.presence.phone': async ({ principal, body }) => {
       const u = await userIn(principal.user.tenantId, body.user);

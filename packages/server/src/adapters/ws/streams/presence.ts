@@ -1,91 +1,36 @@
-import { randomUUID } from 'node:crypto';
 import type { ClientEvent } from '@parley/api';
-import { type Presence, samePresence } from '../../../core/presence/aggregate.js';
-import { CLIENT_REFRESH_MS } from '../../../core/presence/service.js';
-import { presenceState } from '../../../core/presence/view.js';
-import { type Relation, visibleTo, watcherOf } from '../../../core/presence/watchers.js';
-import { addressOf } from '../../../core/users/repository.js';
+import type { PresenceSeen } from '../../../core/presence/watch.js';
+import { watcherOf } from '../../../core/presence/watchers.js';
+import { presenceState } from '../../views/presence.js';
 import type { EventStream } from './stream.js';
 
 const mobileAgent = /\b(Mobile|Android|iPhone|iPad)\b/i;
 
-type View = { visible: Presence; event: ClientEvent };
 /**
- * One view per published presence value and relation, shared by every socket that watches it, so
- * a change fanned out to a tenant is filtered and serialised once per relation, not per socket.
+ * The event of a change as the core hands it: one object per published value and relation, shared
+ * by every socket watching it, so the event is built and serialised once per relation, not per socket.
  */
-const views = new WeakMap<Presence, Map<Relation, View>>();
+const events = new WeakMap<PresenceSeen, ClientEvent>();
 
-function viewOf(presence: Presence, relation: Relation, address: string): View {
-  let byRelation = views.get(presence);
-  if (!byRelation) {
-    byRelation = new Map();
-    views.set(presence, byRelation);
+function eventOf(seen: PresenceSeen): ClientEvent {
+  let event = events.get(seen);
+  if (!event) {
+    event = { type: 'presence.changed', user: seen.user, presence: presenceState(seen.presence) };
+    events.set(seen, event);
   }
-  let view = byRelation.get(relation);
-  if (!view) {
-    const visible = visibleTo(presence, relation);
-    view = { visible, event: { type: 'presence.changed', user: address, presence: presenceState(visible) } };
-    byRelation.set(relation, view);
-  }
-  return view;
+  return event;
 }
 
 /**
- * Presence on the event socket. The socket is a client input of its user (added on connect, kept
- * alive while open, removed on close). It gets `presence.changed` for every user of the tenant
- * whose presence, as this watcher may see it, really changed since what it last got.
+ * Presence on the event socket. The socket is a client input of its user while it is open, and
+ * gets `presence.changed` for every user of the tenant whose presence, as this watcher may see it,
+ * really changed since what it last got (`core/presence/watch.ts`).
  */
 export const presenceStream: EventStream = ({ core, principal, send, onClose }) => {
-  const p = core.presence;
   const { tenantId, userId, id: sessionId, userAgent } = principal.session;
-  const log = core.ctx.log.child({ component: 'ws-presence', tenantId, userId, sessionId });
-  const watcher = watcherOf(principal.user);
-  const clientId = randomUUID();
-  const lastSent = new Map<string, Presence>();
-
-  /** `previous` null: the watcher's relation changed, so what it saw before is unknown. */
-  const deliver = async (targetId: string, address: string, presence: Presence, previous: Presence | null) => {
-    const relation = await p.watchers.relation(tenantId, watcher, targetId);
-    const { visible, event } = viewOf(presence, relation, address);
-    const before = lastSent.get(targetId) ?? (previous && visibleTo(previous, relation));
-    if (before && samePresence(before, visible)) return;
-    lastSent.set(targetId, visible);
-    send(event);
-  };
-
-  const bus = core.ctx.bus;
-  onClose(bus.subscribe('presence.changed', (e) => deliver(e.userId, e.user, e.presence, e.previous), { tenantId }));
-  onClose(
-    bus.subscribe(
-      'presence.visibility.changed',
-      async (e) => {
-        if (!e.watchers.includes(watcher.address)) return;
-        for (const target of e.userIds) {
-          if (target === userId) continue;
-          const u = await core.ctx.store.repos.users.get(tenantId, target);
-          if (!u) continue;
-          await deliver(target, addressOf(u), await p.get(tenantId, target), null);
-        }
-      },
-      { tenantId },
-    ),
-  );
-
+  const watching = core.presence.watch(tenantId, watcherOf(principal.user), (seen) => send(eventOf(seen)));
+  onClose(() => watching.close());
   const mobile = userAgent !== null && mobileAgent.test(userAgent);
-  const connected = p.clientConnected(tenantId, userId, clientId, { mobile, sessionId }).catch((err) => {
-    log.warn({ err }, 'could not add the client presence input');
-  });
-  const refresh = setInterval(() => {
-    p.clientAlive(tenantId, userId, clientId)
-      .then((alive) => (alive ? undefined : p.clientConnected(tenantId, userId, clientId, { mobile, sessionId })))
-      .catch((err) => log.warn({ err }, 'could not refresh the client presence input'));
-  }, CLIENT_REFRESH_MS);
-  refresh.unref();
-  onClose(() => {
-    clearInterval(refresh);
-    void connected
-      .then(() => p.clientDisconnected(tenantId, userId, clientId))
-      .catch((err) => log.warn({ err }, 'could not remove the client presence input'));
-  });
+  const client = core.presence.attachClient(tenantId, userId, { mobile, sessionId });
+  onClose(() => void client.detach());
 };

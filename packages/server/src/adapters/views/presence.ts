@@ -1,6 +1,8 @@
 import type { PresenceInfo, PresenceState } from '@parley/api';
-import type { Presence } from './aggregate.js';
-import { type Language, presenceText } from './text.js';
+import type { Presence } from '../../core/presence/aggregate.js';
+import { type Language, presenceText } from '../../core/presence/text.js';
+
+// The API forms of the core's presence, shared by the HTTP routes and the event socket.
 
 /** Epoch milliseconds as ISO 8601, null kept. */
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,0 +1,147 @@
+import type { CoreContext } from '../context.js';
+import { addressOf } from '../users/repository.js';
+import { type Presence, samePresence } from './aggregate.js';
+import type { PresenceService } from './service.js';
+import { type Relation, visibleTo, type Watcher } from './watchers.js';
+
+/** What a watcher sees of one user of the tenant: their presence as the watcher's relation allows. */
+export interface PresenceSeen {
+  userId: string;
+  /** The user's address (`local@domain`). */
+  user: string;
+  /** How the watcher relates to the user; `presence` is what that relation may see (`visibleTo`). */
+  relation: Relation;
+  presence: Presence;
+}
+
+/** Called with each change a watcher may see; the same object for every watcher of one relation. */
+export type OnPresenceChange = (seen: PresenceSeen) => void;
+
+/** A running watch: `presence.watch` hands it out, `close` ends it. */
+export interface PresenceWatch {
+  /**
+   * What the watcher may see now of the users with these addresses (null: not a user of the
+   * tenant), in the order asked; later changes are only handed on when they differ from it.
+   */
+  snapshot(addresses: readonly string[]): Promise<(PresenceSeen | null)[]>;
+  /** Stops the watch: no `onChange` after this. */
+  close(): void;
+}
+
+/**
+ * One view per published change and relation, shared by every watcher of it, so a change fanned
+ * out to a tenant is filtered once per relation (and an adapter can render it once too).
+ */
+const views = new WeakMap<object, Map<Relation, PresenceSeen>>();
+
+/** What `relation` may see of `presence`; the same object each time for one `change` (an event). */
+function seenAs(relation: Relation, userId: string, user: string, presence: Presence, change?: object): PresenceSeen {
+  const make = (): PresenceSeen => ({ userId, user, relation, presence: visibleTo(presence, relation) });
+  if (!change) return make();
+  let byRelation = views.get(change);
+  if (!byRelation) {
+    byRelation = new Map();
+    views.set(change, byRelation);
+  }
+  let seen = byRelation.get(relation);
+  if (!seen) {
+    seen = make();
+    byRelation.set(relation, seen);
+  }
+  return seen;
+}
+
+/** What `watcher` may see now of the users of `tenantId` with these addresses (null: no such user). */
+export async function see(
+  ctx: CoreContext,
+  source: PresenceService,
+  tenantId: string,
+  watcher: Watcher,
+  addresses: readonly string[],
+): Promise<(PresenceSeen | null)[]> {
+  const found = await ctx.store.repos.users.byAddresses(tenantId, [...new Set(addresses)]);
+  const byAddress = new Map(found.map((u) => [addressOf(u), u]));
+  return Promise.all(
+    addresses.map(async (address) => {
+      const u = byAddress.get(address);
+      if (!u) return null;
+      const [presence, relation] = await Promise.all([
+        source.get(tenantId, u.id),
+        source.watchers.relation(tenantId, watcher, u.id),
+      ]);
+      return seenAs(relation, u.id, address, presence);
+    }),
+  );
+}
+
+/**
+ * Watches the presence of every user of `tenantId` as `watcher` may see it: each
+ * `presence.changed` filtered by the watcher's relation to the user, handed on only when what the
+ * watcher sees really changed since what it last got; when a team or block changes the watcher's
+ * relation (`presence.visibility.changed`), the affected users' presence as it may now see it.
+ */
+export function watch(
+  ctx: CoreContext,
+  source: PresenceService,
+  tenantId: string,
+  watcher: Watcher,
+  onChange: OnPresenceChange,
+): PresenceWatch {
+  const lastSent = new Map<string, Presence>();
+  let closed = false;
+
+  /**
+   * `previous` null: the watcher's relation changed, so what it saw before is unknown. `change`: the
+   * event that published `presence`, whose view every watcher of the same relation shares.
+   */
+  const deliver = async (
+    userId: string,
+    user: string,
+    presence: Presence,
+    previous: Presence | null,
+    change?: object,
+  ) => {
+    const relation = await source.watchers.relation(tenantId, watcher, userId);
+    if (closed) return;
+    const seen = seenAs(relation, userId, user, presence, change);
+    const before = lastSent.get(userId) ?? (previous && visibleTo(previous, relation));
+    if (before && samePresence(before, seen.presence)) return;
+    lastSent.set(userId, seen.presence);
+    onChange(seen);
+  };
+
+  const bus = ctx.bus;
+  const unsubscribe = [
+    bus.subscribe('presence.changed', (e) => deliver(e.userId, e.user, e.presence, e.previous, e), { tenantId }),
+    bus.subscribe(
+      'presence.visibility.changed',
+      async (e) => {
+        if (!e.watchers.includes(watcher.address)) return;
+        const others = e.userIds.filter((id) => id !== watcher.userId);
+        for (const u of await ctx.store.repos.users.byIds(tenantId, others)) {
+          await deliver(u.id, addressOf(u), await source.get(tenantId, u.id), null);
+        }
+      },
+      { tenantId },
+    ),
+  ];
+
+  return {
+    async snapshot(addresses) {
+      const sentBefore = new Map(lastSent);
+      const seen = await see(ctx, source, tenantId, watcher, addresses);
+      return seen.map((s) => {
+        if (!s) return null;
+        // A change handed on while this was read is newer than what was read.
+        const sent = lastSent.get(s.userId);
+        if (sent && sent !== sentBefore.get(s.userId)) return { ...s, presence: sent };
+        lastSent.set(s.userId, s.presence);
+        return s;
+      });
+    },
+    close() {
+      closed = true;
+      for (const u of unsubscribe.splice(0)) u();
+    },
+  };
+}
