@@ -53,6 +53,9 @@ export function clusterContract(kind: string, options: ClusterContractOptions): 
     await c.start(report);
     return c;
   };
+  /** A test of several nodes in one cluster; skipped where every node is alone. */
+  const multiNodeTest = (name: string, fn: (f: ClusterFixture) => Promise<void>) =>
+    test(name, { skip: !options.multiNode && `${kind}: one node only` }, () => withCluster(fn));
   const ownStatus = async (c: Cluster) => (await c.status()).nodes.find((n) => n.instance === c.instance);
 
   describe(`cluster contract (${kind})`, () => {
@@ -180,49 +183,39 @@ export function clusterContract(kind: string, options: ClusterContractOptions): 
         }),
     );
 
-    test(
-      'nodes see each other; a node that stops is gone for the others at once',
-      { skip: !options.multiNode && `${kind}: one node only` },
-      () =>
-        withCluster(async (f) => {
-          const [a, b] = [await started(f, 'a'), await started(f, 'b')];
-          const live = await waitUntil(
-            async () => {
-              const l = await a.liveInstances();
-              return l?.includes(b.instance) && l;
-            },
-            settleMs,
-            'a sees b',
-          );
-          assert.deepEqual([...live].sort(), [a.instance, b.instance].sort());
-          assert.deepEqual((await b.status()).nodes.map((n) => n.nodeId).sort(), ['a', 'b']);
-          await b.stop();
-          assert.ok(!(await a.liveInstances())?.includes(b.instance), 'b left');
-          assert.deepEqual(
-            (await a.status()).nodes.map((n) => n.nodeId),
-            ['a'],
-          );
-          await a.stop();
-        }),
-    );
+    multiNodeTest('nodes see each other; a node that stops is gone for the others at once', async (f) => {
+      const [a, b] = [await started(f, 'a'), await started(f, 'b')];
+      const live = await waitUntil(
+        async () => {
+          const l = await a.liveInstances();
+          return l?.includes(b.instance) && l;
+        },
+        settleMs,
+        'a sees b',
+      );
+      assert.deepEqual([...live].sort(), [a.instance, b.instance].sort());
+      assert.deepEqual((await b.status()).nodes.map((n) => n.nodeId).sort(), ['a', 'b']);
+      await b.stop();
+      assert.ok(!(await a.liveInstances())?.includes(b.instance), 'b left');
+      assert.deepEqual(
+        (await a.status()).nodes.map((n) => n.nodeId),
+        ['a'],
+      );
+      await a.stop();
+    });
 
-    test(
-      'a lease is held by one node at a time and passes on when its holder stops',
-      { skip: !options.multiNode && `${kind}: one node only` },
-      () =>
-        withCluster(async (f) => {
-          const nodes = [await started(f, 'l1'), await started(f, 'l2')];
-          for (const n of nodes) n.want('job');
-          const holder = await waitUntil(() => nodes.find((n) => n.holds('job')), settleMs, 'the lease is taken');
-          const other = nodes.find((n) => n !== holder);
-          assert.ok(other);
-          assert.equal(other.holds('job'), false, 'never two holders');
-          const listed = (await other.status()).leases.filter((l) => l.name === 'job').map((l) => l.instance);
-          assert.deepEqual(listed, [holder.instance]);
-          await holder.stop();
-          await waitUntil(() => other.holds('job'), settleMs, 'the other node takes the released lease');
-          await other.stop();
-        }),
-    );
+    multiNodeTest('a lease is held by one node at a time and passes on when its holder stops', async (f) => {
+      const nodes = [await started(f, 'l1'), await started(f, 'l2')];
+      for (const n of nodes) n.want('job');
+      const holder = await waitUntil(() => nodes.find((n) => n.holds('job')), settleMs, 'the lease is taken');
+      const other = nodes.find((n) => n !== holder);
+      assert.ok(other);
+      assert.equal(other.holds('job'), false, 'never two holders');
+      const listed = (await other.status()).leases.filter((l) => l.name === 'job').map((l) => l.instance);
+      assert.deepEqual(listed, [holder.instance]);
+      await holder.stop();
+      await waitUntil(() => other.holds('job'), settleMs, 'the other node takes the released lease');
+      await other.stop();
+    });
   });
 }
