@@ -83,7 +83,7 @@ export class Cli {
   }
 
   /** The effective configuration: defaults < file < environment < flags (and `extra` flags). */
-  config(flags: { config?: string; data?: string; db?: string }, extra: Record<string, unknown> = {}): Config {
+  config(flags: CommonFlags, extra: Record<string, unknown> = {}): Config {
     return loadConfig({
       file: flags.config,
       env: this.io.env,
