@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertOk, fileSandbox, runCli, tenantsJson } from './support/cli.js';
+import { assertOk, fileSandbox, tenantsJson } from './support/cli.js';
 
 const sb = fileSandbox();
 
@@ -34,11 +34,11 @@ test('PARLEY_DB=sqlite:PATH puts the database at PATH, not in the data folder', 
   assert.equal(tenantsJson(viaFlag).length, 1, '--db works like PARLEY_DB');
 });
 
-test('--data beats PARLEY_DATA, and the default data folder is ./data', async () => {
+test('--data beats PARLEY_DATA, and the default data folder is ./data (of the real command)', async () => {
   const other = join(sb.root, 'other-data');
   const [viaFlag, inCwd] = await Promise.all([
     sb.run(['tenant', 'add', 'flag.test', '--data', other]),
-    runCli(['tenant', 'add', 'cwd.test'], { cwd: sb.cwd }),
+    sb.spawn(['tenant', 'add', 'cwd.test'], { env: { PARLEY_DATA: undefined } }),
   ]);
   assertOk(viaFlag);
   assert.ok(existsSync(join(other, 'parley.sqlite')));

@@ -64,9 +64,9 @@ test('device add prints the generated secret once; list never shows it; rotate a
   assert.equal(await storedHa1(secret.username), undefined);
 });
 
-test('device commands on an unknown user or device are one-line errors', async () => {
+test('device commands on an unknown user or device are one-line errors (the real command, and in-process)', async () => {
   const [nobody, noDevice] = await Promise.all([
-    sb.run(['device', 'add', 'nobody@acme.test']),
+    sb.spawn(['device', 'add', 'nobody@acme.test']),
     sb.run(['device', 'rotate', 'bob@acme.test', 'bob-nosuch']),
   ]);
   assertOneLineError(nobody, /no user nobody@acme\.test/);

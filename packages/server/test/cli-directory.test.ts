@@ -7,7 +7,7 @@ import { assertOk, assertOneLineError, fileSandbox } from './support/cli.js';
 const sb = fileSandbox();
 const fixtures = new URL('./fixtures/directory/', import.meta.url);
 
-test('directory import (CSV by content, bad rows by line), sources, lookup with --json', async () => {
+test('directory import (the real command; CSV by content, bad rows by line), sources, lookup with --json', async () => {
   assertOk(await sb.run(['tenant', 'add', 'dir.test', '--country', 'DE', '--area-code', '711']));
   const csv = join(sb.dataDir, 'kunden.csv');
   writeFileSync(
@@ -19,7 +19,7 @@ test('directory import (CSV by content, bad rows by line), sources, lookup with 
       'Zentrale;Muster GmbH;0711 123456-0',
     ].join('\n'),
   );
-  const imported = await sb.run(['directory', 'import', csv, '--tenant', 'dir.test']);
+  const imported = await sb.spawn(['directory', 'import', csv, '--tenant', 'dir.test']);
   assertOk(imported);
   assert.match(imported.stdout, /^kunden: 2 entries \(2 read, 0 removed, full sync\)/);
   assert.match(imported.stdout, /line 3: /);

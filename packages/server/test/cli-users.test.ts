@@ -8,8 +8,8 @@ before(async () => {
 });
 const login = (address: string, password: string) => canLogin({ dataDir: sb.dataDir }, address, password);
 
-test('user add --password-stdin takes the password from standard input', async () => {
-  const r = await sb.run(['user', 'add', 'bob@acme.test', '--role', 'tenant-admin', '--password-stdin'], {
+test('user add --password-stdin takes the password from standard input (the real command)', async () => {
+  const r = await sb.spawn(['user', 'add', 'bob@acme.test', '--role', 'tenant-admin', '--password-stdin'], {
     input: 'correct horse battery\n',
   });
   assertOk(r);

@@ -27,9 +27,9 @@ test('--help of the program and of commands prints usage and exits 0; --version 
   assert.equal(existsSync(sb.dataDir), false, 'help must not create the data folder');
 });
 
-test('usage errors exit non-zero with a hint', async () => {
+test('usage errors exit non-zero with a hint (the real command, and in-process)', async () => {
   const [unknown, badRole] = await Promise.all([
-    sb.run(['frobnicate']),
+    sb.spawn(['frobnicate']),
     sb.run(['user', 'add', 'x@acme.test', '--role', 'king']),
   ]);
   for (const r of [unknown, badRole]) {

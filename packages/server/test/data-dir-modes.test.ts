@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runCli, tempDir } from './support/cli.js';
+import { spawnCli, tempDir } from './support/cli.js';
 import { startTestServer } from './support/server.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
@@ -55,7 +55,8 @@ test('the CLI creates a private data folder and tightens one that others could r
   const root = tempDir('parley-modes-');
   roots.push(root);
   const fresh = join(root, 'fresh');
-  const r = await runCli(['migrate'], { env: { PARLEY_DATA: fresh } });
+  // The real command: the umask it sets is the process's.
+  const r = await spawnCli(['migrate'], { env: { PARLEY_DATA: fresh } });
   assert.equal(r.code, 0, r.stderr);
   assertPrivate(fresh, 0o700);
   assertPrivate(join(fresh, 'parley.sqlite'), 0o600);
@@ -66,7 +67,7 @@ test('the CLI creates a private data folder and tightens one that others could r
   chmodSync(open, 0o755);
   writeFileSync(join(open, 'parley.sqlite'), '');
   chmodSync(join(open, 'parley.sqlite'), 0o644);
-  const again = await runCli(['migrate'], { env: { PARLEY_DATA: open } });
+  const again = await spawnCli(['migrate'], { env: { PARLEY_DATA: open } });
   assert.equal(again.code, 0, again.stderr);
   assertPrivate(open, 0o700);
   assertPrivate(join(open, 'parley.sqlite'), 0o600);

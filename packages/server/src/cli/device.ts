@@ -5,17 +5,7 @@ import { deviceView } from '../core/devices/service.js';
 import { notFound } from '../core/errors.js';
 import type { Core } from '../core/index.js';
 import type { User } from '../core/users/repository.js';
-import type { CommonFlags } from '../main.js';
-
-/** What the device commands borrow from the CLI's shared helpers (`main.ts`). */
-export interface CliKit {
-  withCommon(cmd: Command): Command;
-  withCore<T>(flags: CommonFlags, fn: (core: Core) => Promise<T>): Promise<T>;
-  resolveUser(core: Core, address: string): Promise<User>;
-  table(rows: string[][]): string;
-  /** Parses a value with a schema; a one-line error naming `what` otherwise. */
-  parse(schema: typeof CreateDeviceRequest.shape.name, value: string, what: string): string;
-}
+import { arg, type Cli, type CommonFlags, resolveUser, table, withCommon } from './kit.js';
 
 type JsonFlags = CommonFlags & { json?: boolean };
 
@@ -27,77 +17,73 @@ async function findDevice(core: Core, user: User, ref: string): Promise<Device> 
 }
 
 /** What a phone needs, printed once: as JSON (`--json`) or as lines. */
-function printSecret(user: User, device: Device, password: string, json: boolean | undefined) {
+function printSecret(cli: Cli, user: User, device: Device, password: string, json: boolean | undefined) {
   const aor = `sip:${user.local}@${user.domain}`;
-  if (json) return console.log(JSON.stringify({ aor, username: device.username, password, realm: device.realm }));
-  console.log(`aor: ${aor}\nusername: ${device.username}\nrealm: ${device.realm}\npassword: ${password}`);
-  console.log('(the password is shown only now; `parley device rotate` makes a new one)');
+  if (json) return cli.print(JSON.stringify({ aor, username: device.username, password, realm: device.realm }));
+  cli.print(`aor: ${aor}\nusername: ${device.username}\nrealm: ${device.realm}\npassword: ${password}`);
+  cli.print('(the password is shown only now; `parley device rotate` makes a new one)');
 }
 
 /**
  * `parley device add|list|rotate|remove`: a user's SIP devices, each with its own generated
  * secret (never the login password), printed once.
  */
-export function deviceCommands(program: Command, kit: CliKit): void {
+export function deviceCommands(program: Command, cli: Cli): void {
   const device = program.command('device').description("Manage users' SIP devices and their generated secrets");
-  kit
-    .withCommon(device.command('add').description('Add a SIP device; prints its generated password once'))
+  withCommon(device.command('add').description('Add a SIP device; prints its generated password once'))
     .argument('<address>', 'user@domain')
     .option('--name <name>', 'what the device is, e.g. "Desk phone"', 'SIP device')
     .option('--json', 'print {aor, username, password, realm} as JSON')
     .action(async (address: string, flags: JsonFlags & { name: string }) => {
-      const name = kit.parse(CreateDeviceRequest.shape.name, flags.name, 'name');
-      const { user, created } = await kit.withCore(flags, async (core) => {
-        const user = await kit.resolveUser(core, address);
+      const name = arg(CreateDeviceRequest.shape.name, flags.name, 'name');
+      const { user, created } = await cli.withCore(flags, async (core) => {
+        const user = await resolveUser(core, address);
         return { user, created: await core.devices.create(user.tenantId, user.id, { name }) };
       });
-      if (!flags.json) console.log(`device "${created.device.name}" added for ${address}`);
-      printSecret(user, created.device, created.password, flags.json);
+      if (!flags.json) cli.print(`device "${created.device.name}" added for ${address}`);
+      printSecret(cli, user, created.device, created.password, flags.json);
     });
-  kit
-    .withCommon(device.command('list').description("A user's SIP devices (never their secrets)"))
+  withCommon(device.command('list').description("A user's SIP devices (never their secrets)"))
     .argument('<address>', 'user@domain')
     .option('--json', 'print JSON (as GET /api/v1/admin/users/:id/devices)')
     .action(async (address: string, flags: JsonFlags) => {
-      const devices = await kit.withCore(flags, async (core) => {
-        const user = await kit.resolveUser(core, address);
+      const devices = await cli.withCore(flags, async (core) => {
+        const user = await resolveUser(core, address);
         return (await core.devices.list(user.tenantId, user.id)).map(deviceView);
       });
-      if (flags.json) return console.log(JSON.stringify({ devices }, null, 2));
-      console.log(
-        kit.table([
+      if (flags.json) return cli.print(JSON.stringify({ devices }, null, 2));
+      cli.print(
+        table([
           ['NAME', 'USERNAME', 'REALM', 'CREATED', 'ROTATED', 'ID'],
           ...devices.map((d) => [d.name, d.username, d.realm, d.createdAt, d.rotatedAt ?? '-', d.id]),
         ]),
       );
     });
-  kit
-    .withCommon(
-      device.command('rotate').description('Give a device a new password, printed once; the old one stops working'),
-    )
+  withCommon(
+    device.command('rotate').description('Give a device a new password, printed once; the old one stops working'),
+  )
     .argument('<address>', 'user@domain')
     .argument('<device>', 'the device id or SIP user name')
     .option('--json', 'print {aor, username, password, realm} as JSON')
     .action(async (address: string, ref: string, flags: JsonFlags) => {
-      const { user, rotated } = await kit.withCore(flags, async (core) => {
-        const user = await kit.resolveUser(core, address);
+      const { user, rotated } = await cli.withCore(flags, async (core) => {
+        const user = await resolveUser(core, address);
         const d = await findDevice(core, user, ref);
         return { user, rotated: await core.devices.rotate(user.tenantId, user.id, d.id) };
       });
-      if (!flags.json) console.log(`device ${rotated.device.username} has a new password`);
-      printSecret(user, rotated.device, rotated.password, flags.json);
+      if (!flags.json) cli.print(`device ${rotated.device.username} has a new password`);
+      printSecret(cli, user, rotated.device, rotated.password, flags.json);
     });
-  kit
-    .withCommon(device.command('remove').description('Remove a SIP device'))
+  withCommon(device.command('remove').description('Remove a SIP device'))
     .argument('<address>', 'user@domain')
     .argument('<device>', 'the device id or SIP user name')
     .action(async (address: string, ref: string, flags: CommonFlags) => {
-      const removed = await kit.withCore(flags, async (core) => {
-        const user = await kit.resolveUser(core, address);
+      const removed = await cli.withCore(flags, async (core) => {
+        const user = await resolveUser(core, address);
         const d = await findDevice(core, user, ref);
         await core.devices.remove(user.tenantId, user.id, d.id);
         return d;
       });
-      console.log(`device ${removed.username} of ${address} removed`);
+      cli.print(`device ${removed.username} of ${address} removed`);
     });
 }

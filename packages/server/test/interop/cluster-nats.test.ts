@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import {
@@ -10,7 +11,9 @@ import {
   throttleTtlMs,
 } from '../../src/core/sessions/throttle.js';
 import { systemClock } from '../../src/platform/clock.js';
+import type { Cluster } from '../../src/platform/cluster/cluster.js';
 import { NatsCluster } from '../../src/platform/cluster/nats.js';
+import { clusterContract } from '../contract/cluster.contract.js';
 import { requirePeer } from '../support/interop.js';
 
 // Membership, leases and shared state of the cluster against a real NATS JetStream, with short
@@ -21,7 +24,6 @@ const timing = { heartbeatMs: 200, nodeTimeoutMs: 1200, leaseMs: 900 };
 const skipped = await requirePeer('NATS JetStream', async () => {
   const nc = await connect({ servers: natsUrl, timeout: 2000, reconnect: false });
   try {
-    const { jetstreamManager } = await import('@nats-io/jetstream');
     await (await jetstreamManager(nc)).getAccountInfo();
   } finally {
     await nc.close();
@@ -38,25 +40,73 @@ async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, wh
   }
 }
 
+/** Removes the key-value buckets whose names start with `prefix` (one test run's or one cluster's). */
+async function removeBuckets(prefix: string) {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const s of jsm.streams.list())
+      if (s.config.name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(s.config.name);
+  } finally {
+    await nc.close();
+  }
+}
+
 if (!skipped) {
-  const prefix = `ct${randomBytes(4).toString('hex')}`;
+  /** Every cluster of this run has its own bucket prefix, so runs and tests never share state. */
+  const run = `ct${randomBytes(4).toString('hex')}`;
   const connections: NatsConnection[] = [];
   const clusters: NatsCluster[] = [];
   after(async () => {
     for (const c of clusters) await c.stop();
     for (const nc of connections) if (!nc.isClosed()) await nc.close();
-    const nc = await connect({ servers: natsUrl });
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const jsm = await jetstreamManager(nc);
-    for await (const s of jsm.streams.list())
-      if (s.config.name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(s.config.name);
-    await nc.close();
+    await removeBuckets(run);
+  });
+
+  /** Each node's own connection, so the contract can break it. */
+  const connectionOf = new Map<Cluster, NatsConnection>();
+  let fixtures = 0;
+  clusterContract('nats', {
+    enabled: true,
+    multiNode: true,
+    settleMs: 20_000,
+    reconnect: async (c) => {
+      const nc = connectionOf.get(c);
+      assert.ok(nc, 'a node of this suite');
+      await nc.reconnect();
+    },
+    open: async () => {
+      const clusterPrefix = `${run}_c${++fixtures}`;
+      const opened: { nc: NatsConnection; c: NatsCluster }[] = [];
+      return {
+        node: async (nodeId) => {
+          const nc = await connect({ servers: natsUrl });
+          const c = new NatsCluster(
+            nc,
+            { nodeId, prefix: clusterPrefix, ...timing },
+            systemClock,
+            pino({ level: 'silent' }),
+          );
+          opened.push({ nc, c });
+          connectionOf.set(c, nc);
+          return c;
+        },
+        close: async () => {
+          for (const { nc, c } of opened) {
+            await c.stop();
+            await nc.close();
+            connectionOf.delete(c);
+          }
+          await removeBuckets(clusterPrefix);
+        },
+      };
+    },
   });
 
   const node = async (nodeId: string) => {
     const nc = await connect({ servers: natsUrl });
     connections.push(nc);
-    const c = new NatsCluster(nc, { nodeId, prefix, ...timing }, systemClock, pino({ level: 'silent' }));
+    const c = new NatsCluster(nc, { nodeId, prefix: run, ...timing }, systemClock, pino({ level: 'silent' }));
     clusters.push(c);
     await c.start({ version: 'test', connections: () => 7 });
     return { nc, c };
@@ -120,19 +170,6 @@ if (!skipped) {
     second.nc.close();
     const third = await until(async () => (await holders())[0], 2000, 'taken after release');
     assert.ok(![first.c.instance, second.c.instance].includes(third.c.instance));
-  });
-
-  test('shared state: concurrent updates from several nodes lose nothing; entries expire', async () => {
-    const [x, y] = [await node('s1'), await node('s2')];
-    const mx = x.c.shared<number>('counter', 800);
-    const my = y.c.shared<number>('counter', 800);
-    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? mx : my).update('k', (n) => (n ?? 0) + 1)));
-    assert.equal(await mx.get('k'), 40);
-    await my.update('k', () => undefined);
-    assert.equal(await mx.get('k'), undefined, 'removed');
-    await mx.update('k2', () => 1);
-    await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(await my.get('k2'), undefined, 'expired after its time');
   });
 
   test('the login throttle is one across the nodes: guesses through one node count on the other', async () => {

@@ -4,10 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { closeCore, openCore } from '../../src/create-server.js';
+import { runCli as runInProcess } from '../../src/main.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 
 /** The real `parley` command. */
@@ -35,10 +37,14 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export interface RunOptions {
+  /** Changes to the environment (`undefined` removes a variable); see `childEnv`. */
   env?: Record<string, string | undefined>;
-  cwd?: string;
   /** Written to standard input, which is then closed (it is always closed, never a TTY). */
   input?: string;
+}
+
+export interface SpawnOptions extends RunOptions {
+  cwd?: string;
   timeoutMs?: number;
 }
 
@@ -49,32 +55,54 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Runs `parley ARGS…` in this process, as the real command would with the environment
+ * `childEnv(options.env)` and `input` on standard input, capturing what it writes. For a command's
+ * logic; `spawnCli` is the real process. Relative paths are this process's working folder's: give
+ * every command a data folder (PARLEY_DATA or --data), as `sandbox()` does.
+ */
+export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runInProcess(args, {
+    env: childEnv(options.env),
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
+    stderrIsTTY: false,
+  });
+  return { code, signal: null, stdout, stderr };
+}
+
 const children = new Set<ChildProcess>();
 
-/** At most this many CLI runs at a time: every run starts node and tsx, which is CPU-heavy. */
+/** At most this many spawned CLI runs at a time: every run starts node and tsx, which is CPU-heavy. */
 const MAX_RUNNING = 2;
 let running = 0;
 const queue: (() => void)[] = [];
 
-/** Runs `parley ARGS…` to completion; a hung child is killed after `timeoutMs` and fails the test. */
-export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+/**
+ * Runs the real `parley ARGS…` (bin/parley.js in a new process) to completion: for the end-to-end
+ * path (the bin, exit statuses, what reaches stderr). A hung child is killed after `timeoutMs`.
+ */
+export async function spawnCli(args: string[], options: SpawnOptions = {}): Promise<CliResult> {
   if (running >= MAX_RUNNING) await new Promise<void>((resolve) => queue.push(resolve));
   running++;
   try {
-    return await runOnce(args, options);
+    return await runProcess(process.execPath, [BIN, ...args], {
+      ...options,
+      cwd: options.cwd ?? tmpdir(),
+      env: childEnv(options.env),
+      what: `parley ${args.join(' ')}`,
+    });
   } finally {
     running--;
     queue.shift()?.();
   }
-}
-
-function runOnce(args: string[], options: RunOptions): Promise<CliResult> {
-  return runProcess(process.execPath, [BIN, ...args], {
-    ...options,
-    cwd: options.cwd ?? tmpdir(),
-    env: childEnv(options.env),
-    what: `parley ${args.join(' ')}`,
-  });
 }
 
 /**
@@ -144,12 +172,15 @@ export const tenantsJson = (r: CliResult) =>
 /** The output of `user list --json`. */
 export const usersJson = (r: CliResult) => JSON.parse(r.stdout) as { local: string; domain: string; role: string }[];
 
-/** A sandbox: its own data folder and working folder; `run` uses both. */
+/** A sandbox: its own data folder and working folder. */
 export interface Sandbox {
   root: string;
   dataDir: string;
   cwd: string;
+  /** `runCli` on the sandbox's data folder. */
   run(args: string[], options?: RunOptions): Promise<CliResult>;
+  /** `spawnCli` on the sandbox's data folder, in its working folder. */
+  spawn(args: string[], options?: SpawnOptions): Promise<CliResult>;
   cleanup(): void;
 }
 
@@ -162,7 +193,8 @@ export function sandbox(): Sandbox {
     root,
     dataDir,
     cwd,
-    run: (args, options = {}) => runCli(args, { cwd, ...options, env: { PARLEY_DATA: dataDir, ...options.env } }),
+    run: (args, options = {}) => runCli(args, { ...options, env: { PARLEY_DATA: dataDir, ...options.env } }),
+    spawn: (args, options = {}) => spawnCli(args, { cwd, ...options, env: { PARLEY_DATA: dataDir, ...options.env } }),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }
@@ -195,6 +227,7 @@ export function fileSandbox(): Sandbox {
       return get().cwd;
     },
     run: (args, options) => get().run(args, options),
+    spawn: (args, options) => get().spawn(args, options),
     cleanup: () => get().cleanup(),
   };
 }
@@ -219,7 +252,7 @@ export interface ServeProcess {
 }
 
 /** Starts `parley serve ARGS…` in the background; its stdout is expected to be JSON log lines. */
-export function startServe(args: string[], options: RunOptions = {}): ServeProcess {
+export function startServe(args: string[], options: SpawnOptions = {}): ServeProcess {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: options.cwd ?? tmpdir(),
     env: childEnv(options.env),

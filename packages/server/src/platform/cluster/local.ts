@@ -10,7 +10,8 @@ export class MemorySharedMap<T> implements SharedMap<T> {
     private readonly clock: Clock,
   ) {}
 
-  async get(key: string): Promise<T | undefined> {
+  /** The live entry's value; an expired entry is removed. */
+  private current(key: string): T | undefined {
     const e = this.entries.get(key);
     if (e && this.clock.now() - e.at >= this.ttlMs) {
       this.entries.delete(key);
@@ -19,11 +20,16 @@ export class MemorySharedMap<T> implements SharedMap<T> {
     return e?.value;
   }
 
+  async get(key: string): Promise<T | undefined> {
+    return this.current(key);
+  }
+
+  /** Atomic: reading, `fn` and writing happen without a pause, so concurrent updates lose nothing. */
   async update(key: string, fn: (current: T | undefined) => T | undefined): Promise<void> {
-    const next = fn(await this.get(key));
+    const next = fn(this.current(key));
     if (next === undefined) this.entries.delete(key);
     else this.entries.set(key, { value: next, at: this.clock.now() });
-    if (this.entries.size > 100_000) for (const k of this.entries.keys()) await this.get(k);
+    if (this.entries.size > 100_000) for (const k of this.entries.keys()) this.current(k);
   }
 }
 
@@ -35,6 +41,7 @@ export class LocalCluster implements Cluster {
   private url: string | null = null;
   private readonly startedAt: number;
   private readonly leases = new Set<string>();
+  private readonly maps = new Map<string, MemorySharedMap<unknown>>();
 
   constructor(
     readonly nodeId: string,
@@ -90,8 +97,14 @@ export class LocalCluster implements Cluster {
     return true;
   }
 
-  shared<T>(_name: string, ttlMs: number): SharedMap<T> {
-    return new MemorySharedMap<T>(ttlMs, this.clock);
+  /** One map per name, as in a real cluster (where the name is the bucket's). */
+  shared<T>(name: string, ttlMs: number): SharedMap<T> {
+    let map = this.maps.get(name);
+    if (!map) {
+      map = new MemorySharedMap<unknown>(ttlMs, this.clock);
+      this.maps.set(name, map);
+    }
+    return map as SharedMap<T>;
   }
 
   onReconnect(): () => void {

@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Domain } from '@parley/api';
+import type { Command } from 'commander';
+import { sourceView } from '../adapters/http/routes/directory.js';
+import type { Core } from '../core/index.js';
+import { fileSource } from '../directory/connectors.js';
+import type { SyncSummary } from '../directory/service.js';
+import { arg, type Cli, CliError, type CommonFlags, table, withCommon } from './kit.js';
+
+type TenantFlags = CommonFlags & { tenant: string };
+
+const tenantOf = async (core: Core, domain: string) => core.tenants.byDomain(arg(Domain, domain, 'domain'));
+
+function printSummary(cli: Cli, s: SyncSummary) {
+  cli.print(
+    `${s.source}: ${s.entries} entries (${s.upserted} read, ${s.removed} removed${s.full ? ', full sync' : ''}) in ${(s.ms / 1000).toFixed(1)} s`,
+  );
+  if (s.invalidNumbers > 0)
+    cli.print(`  ${s.invalidNumbers} numbers could not be understood (see the source's report)`);
+  if (s.skippedRows > 0) cli.print(`  ${s.skippedRows} rows skipped:`);
+}
+
+/** `parley directory sources|import|sync|lookup`: the directory behind reverse lookup. */
+export function directoryCommands(program: Command, cli: Cli): void {
+  const directory = program
+    .command('directory')
+    .description('The directory behind reverse lookup: sources, imports, lookups');
+  withCommon(directory.command('sources').description("A tenant's directory sources and their sync status"))
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--json', 'print JSON (as GET /api/v1/admin/directory/sources)')
+    .action(async (flags: TenantFlags & { json?: boolean }) => {
+      const sources = await cli.withCore(flags, async (core) =>
+        (await core.directory.sources((await tenantOf(core, flags.tenant)).id)).map(sourceView),
+      );
+      if (flags.json) return cli.print(JSON.stringify({ sources }, null, 2));
+      cli.print(
+        table([
+          ['NAME', 'KIND', 'PRIORITY', 'STATE', 'ENTRIES', 'BAD NUMBERS', 'LAST SYNC', 'ERROR'],
+          ...sources.map((s) => [
+            s.name,
+            s.kind,
+            String(s.priority),
+            s.state,
+            String(s.entries),
+            String(s.invalidNumbers),
+            s.lastSyncAt ?? '-',
+            s.lastError ?? '',
+          ]),
+        ]),
+      );
+    });
+  withCommon(
+    directory.command('import').description('Import a CSV or vCard file (detected by its content) into a file source'),
+  )
+    .argument('<file>', 'the CSV or vCard file')
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--source <name>', 'the source to import into (created when missing; default: the file name)')
+    .option('--delimiter <char>', 'CSV delimiter (default: detected)')
+    .option('--encoding <name>', 'utf-8, windows-1252 or iso-8859-1 (default: detected)')
+    .action(async (file: string, flags: TenantFlags & { source?: string; delimiter?: string; encoding?: string }) => {
+      const data = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+      });
+      const name = flags.source ?? basename(file).replace(/\.[^.]+$/, '');
+      const options = {
+        ...(flags.delimiter !== undefined && { delimiter: flags.delimiter }),
+        ...(flags.encoding !== undefined && { encoding: flags.encoding }),
+      };
+      const summary = await cli.withCore(flags, async (core) => {
+        const t = await tenantOf(core, flags.tenant);
+        const existing = (await core.directory.sources(t.id)).find((s) => s.name === name);
+        if (existing && existing.kind !== 'file')
+          throw new CliError(`source ${name} is a ${existing.kind} source, not a file source`);
+        if (!existing) await core.directory.createSource(t.id, { name, kind: 'file', config: options });
+        const contacts = fileSource({ read: async () => data, ...options });
+        const bar = cli.progressBar(`importing ${basename(file)}`);
+        try {
+          return { result: await core.directory.sync(t.id, name, { contacts, onProgress: bar.update }), contacts };
+        } finally {
+          bar.done();
+        }
+      });
+      printSummary(cli, summary.result);
+      for (const row of summary.contacts.skippedRows) cli.print(`  line ${row.line}: ${row.reason}`);
+    });
+  withCommon(directory.command('sync').description('Sync a directory source now, with a progress bar'))
+    .argument('<source>', 'the source name')
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--full', 'read everything, not only what changed since the last sync')
+    .action(async (source: string, flags: TenantFlags & { full?: boolean }) => {
+      const result = await cli.withCore(flags, async (core) => {
+        const t = await tenantOf(core, flags.tenant);
+        const bar = cli.progressBar(`syncing ${source}`);
+        try {
+          return await core.directory.sync(t.id, source, { full: flags.full ?? false, onProgress: bar.update });
+        } finally {
+          bar.done();
+        }
+      });
+      printSummary(cli, result);
+    });
+  withCommon(directory.command('lookup').description('Reverse lookup of a number, best candidate first'))
+    .argument('<number>', 'as dialled or displayed, e.g. "+49 711 123456" or 1234')
+    .requiredOption('--tenant <domain>', 'the tenant (any of its domains)')
+    .option('--json', 'print JSON (as GET /api/v1/directory/lookup)')
+    .action(async (number: string, flags: TenantFlags & { json?: boolean }) => {
+      const result = await cli.withCore(flags, async (core) =>
+        core.directory.lookup((await tenantOf(core, flags.tenant)).id, number, null),
+      );
+      if (flags.json) return cli.print(JSON.stringify(result, null, 2));
+      cli.print(`${result.number}${result.kind === 'extension' ? ' (extension)' : ''}`);
+      if (result.candidates.length === 0) return cli.print('no match');
+      cli.print(
+        table([
+          ['NAME', 'COMPANY', 'MATCH', 'SCORE', 'SOURCE'],
+          ...result.candidates.map((c) => [c.display, c.company ?? '', c.match, String(c.score), c.source]),
+        ]),
+      );
+    });
+}

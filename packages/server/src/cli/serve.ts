@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { createServer, version } from '../create-server.js';
+import { createLogger } from '../platform/log.js';
+import { type Cli, CliError, type CommonFlags, withCommon } from './kit.js';
+
+type ServeFlags = CommonFlags & { httpHost?: string; httpPort?: string; logLevel?: string };
+
+/** Runs the server until SIGTERM or SIGINT; a second signal exits at once. */
+async function serve(cli: Cli, flags: ServeFlags) {
+  const overrides: Record<string, unknown> = {};
+  if (flags.httpHost !== undefined) overrides['http.host'] = flags.httpHost;
+  if (flags.httpPort !== undefined) {
+    if (!/^\d+$/.test(flags.httpPort)) throw new CliError(`--http-port "${flags.httpPort}": must be a port number`);
+    overrides['http.port'] = Number(flags.httpPort);
+  }
+  if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
+  const config = cli.config(flags, overrides);
+  const log = createLogger(config.log);
+  log.info(
+    { version, dataDir: config.dataDir, database: config.database.url ? 'configured' : 'sqlite (data folder)' },
+    'Parley starting',
+  );
+  const server = await createServer({ config, log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'signal received');
+    // Logs are written asynchronously: flush them before the process ends.
+    const exit = (code: number) => log.flush(() => process.exit(code));
+    server.stop().then(
+      () => exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await server.start();
+  } catch (err) {
+    await server.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** `parley serve`: the server as a process (it owns the process's signals and exit). */
+export function serveCommands(program: Command, cli: Cli): void {
+  withCommon(program.command('serve').description('Run the server'))
+    .option('--http-host <address>', 'HTTP bind address')
+    .option('--http-port <port>', 'HTTP port (0 picks a free one)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')
+    .action((flags: ServeFlags) => serve(cli, flags));
+}
