@@ -27,7 +27,7 @@ function relink(node: unknown): unknown {
 /**
  * Converts zod schemas to OpenAPI Schema Objects. A schema named with `.meta({ id })` is written
  * once into `schemas` (the document's `components/schemas`) and referenced from everywhere it is
- * used; a name must read the same in requests and responses.
+ * used; so a name must stand for one schema that reads the same in requests and responses.
  */
 function schemaWriter() {
   const schemas: Record<string, Schema> = {};
@@ -44,7 +44,9 @@ function schemaWriter() {
       const linked = relink(definition) as Schema;
       const known = schemas[id];
       if (known && JSON.stringify(known) !== JSON.stringify(linked)) {
-        throw new Error(`OpenAPI: schema "${id}" differs between requests and responses; name only one of them`);
+        throw new Error(
+          `OpenAPI: two different schemas are named "${id}" (or it reads differently in requests and responses)`,
+        );
       }
       schemas[id] = linked;
     }
@@ -92,6 +94,7 @@ export function openApiDocument(info: { version: string }) {
           .slice(0, name.startsWith('admin.') ? 2 : 1)
           .join('.'),
       ],
+      security: spec.access === 'public' ? [] : [{ bearer: [] }, { cookie: [] }],
       parameters: parameters(spec, convert),
       responses: {
         [spec.status]: spec.response
@@ -100,7 +103,6 @@ export function openApiDocument(info: { version: string }) {
         ...errors,
       },
     };
-    op.security = spec.access === 'public' ? [] : [{ bearer: [] }, { cookie: [] }];
     if (spec.body) {
       op.requestBody = {
         required: true,
