@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorBody, errorCodes } from './errors.js';
+import { ErrorBody, errorStatus } from './errors.js';
 import { type RouteSpec, routes } from './routes.js';
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -32,7 +32,7 @@ export function openApiDocument(info: { version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [name, spec] of Object.entries(routes) as [string, RouteSpec][]) {
     const errors = Object.fromEntries(
-      [...new Set(Object.values(errorCodes).map((e) => e.status))].map((status) => [
+      [...new Set(Object.values(errorStatus))].map((status) => [
         String(status),
         { description: 'Error', content: { 'application/json': { schema: jsonSchema(ErrorBody, 'output') } } },
       ]),
