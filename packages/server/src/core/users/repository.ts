@@ -1,32 +1,9 @@
-import type { Role } from '@parley/api';
 import { nameWords } from '@parley/api';
 import { type Kysely, sql } from 'kysely';
 import { nameKey } from '../../platform/store/name-key.js';
 import type { CredentialsTable, Database, UsersTable } from '../../platform/store/schema.js';
 import type { DerivedCredentials } from './credentials.js';
-
-export interface User {
-  id: string;
-  tenantId: string;
-  local: string;
-  domain: string;
-  displayName: string;
-  email: string | null;
-  numbers: string[];
-  role: Role;
-  disabledAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** `local@domain` of a user: login, XMPP JID and SIP URI user in one. */
-export const addressOf = (u: { local: string; domain: string }) => `${u.local}@${u.domain}`;
-
-/** The parts of `local@domain` (the domain follows the last `@`). */
-export function splitAddress(address: string): { local: string; domain: string } {
-  const at = address.lastIndexOf('@');
-  return { local: address.slice(0, at), domain: address.slice(at + 1) };
-}
+import { splitAddress, type User } from './model.js';
 
 /**
  * A user by address, through the tenant its domain belongs to: the one user lookup that crosses

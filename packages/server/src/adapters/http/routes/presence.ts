@@ -6,7 +6,7 @@ import { pickLanguage } from '../../../core/presence/text.js';
 import { iso, presenceInfo } from '../../../core/presence/view.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Principal } from '../../../core/sessions/service.js';
-import { addressOf, splitAddress } from '../../../core/users/repository.js';
+import { addressOf, splitAddress } from '../../../core/users/model.js';
 import type { Handlers } from '../types.js';
 
 type PresenceRoute =

@@ -4,7 +4,7 @@ import { type Presence, samePresence } from '../../../core/presence/aggregate.js
 import { CLIENT_REFRESH_MS } from '../../../core/presence/service.js';
 import { presenceState } from '../../../core/presence/view.js';
 import { type Relation, visibleTo, watcherOf } from '../../../core/presence/watchers.js';
-import { addressOf } from '../../../core/users/repository.js';
+import { addressOf } from '../../../core/users/model.js';
 import type { EventStream } from './stream.js';
 
 const mobileAgent = /\b(Mobile|Android|iPhone|iPad)\b/i;
