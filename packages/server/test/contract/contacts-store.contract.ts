@@ -106,6 +106,17 @@ export function contactsStoreContract(engine: string, open: StoreFactory): void 
       assert.deepEqual(await list('anna'), []);
     });
 
+    test('colleagues: no system administrator (they run the installation)', async () => {
+      const root = userFixture(a.id, 'root', 'ka.test', { displayName: 'Aaron Root', role: 'system-admin' });
+      await store.repos.users.insert(root);
+      try {
+        assert.ok(!(await list()).includes('root'));
+        assert.deepEqual(await list('root'), []);
+      } finally {
+        await store.repos.users.delete(a.id, root.id);
+      }
+    });
+
     test('colleagues: a rename moves the user in the order', async () => {
       assert.ok(await store.repos.users.update(a.id, carol.id, { displayName: 'Aaron Carol' }, T0 + 1));
       assert.equal((await list())[0], 'carol');

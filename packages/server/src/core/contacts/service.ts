@@ -18,13 +18,17 @@ function decodeCursor(cursor: string): ColleaguePosition {
   throw invalid('query.cursor', 'must be a cursor from an earlier answer');
 }
 
-/** Whether a user of the tenant is a colleague of its users: enabled. */
-const isColleague = (u: User) => u.disabledAt === null;
+/**
+ * Whether a user of the tenant is a colleague of its users: enabled, and not a system administrator
+ * (who runs the installation and only has an account in some tenant). `UserRepository.colleagues`
+ * applies the same rule in its query.
+ */
+const isColleague = (u: User) => u.disabledAt === null && u.role !== 'system-admin';
 
 /**
- * Colleagues (the enabled users of the caller's tenant) and each user's favourites among them.
- * A favourite is kept by user id: it goes with the colleague's removal, and a disabled colleague
- * is left out of the list until enabled again.
+ * Colleagues (the enabled users of the caller's tenant but system administrators) and each user's
+ * favourites among them. A favourite is kept by user id: it goes with the colleague's removal, and
+ * a disabled colleague is left out of the list until enabled again.
  */
 export class ContactsService {
   constructor(private readonly ctx: CoreContext) {}

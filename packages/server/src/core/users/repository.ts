@@ -152,7 +152,8 @@ export class UserRepository {
   }
 
   /**
-   * The enabled users of a tenant by name (`name_key`, then id), a page after `after`; with `q`,
+   * The enabled users of a tenant but system administrators (the colleagues of its users) by name
+   * (`name_key`, then id), a page after `after`; with `q`,
    * those whose name has a word starting with each word of `q`, or whose address starts with `q`.
    * `next` is the position after the page's last user, null when nothing follows.
    */
@@ -164,7 +165,8 @@ export class UserRepository {
       .selectFrom('users')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .where('disabled_at', 'is', null);
+      .where('disabled_at', 'is', null)
+      .where('role', '!=', 'system-admin');
     const q = options.q?.trim().toLowerCase() ?? '';
     if (q !== '') {
       const words = nameWords(q).slice(0, MAX_QUERY_WORDS);
