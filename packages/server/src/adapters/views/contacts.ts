@@ -1,3 +1,4 @@
+// The API form (`@parley/api`) of a colleague, for the HTTP routes and the event socket.
 import { type Colleague as ColleagueDto, nameLabel } from '@parley/api';
 import type { Colleague } from '../../core/contacts/model.js';
 import { addressOf } from '../../core/users/model.js';

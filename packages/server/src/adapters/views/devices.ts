@@ -1,3 +1,4 @@
+// The API form (`@parley/api`) of a SIP device, for the HTTP routes and the CLI.
 import type { Device as DeviceDto } from '@parley/api';
 import type { Device } from '../../core/devices/model.js';
 import { iso, isoOrNull } from './time.js';

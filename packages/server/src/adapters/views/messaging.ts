@@ -1,3 +1,5 @@
+// The API forms (`@parley/api`) of the core's messaging models: one mapping for the HTTP routes
+// and the event socket.
 import {
   type AttachmentInfo,
   type Conversation as ConversationDto,

@@ -1,3 +1,4 @@
+// The API form (`@parley/api`) of a session.
 import type { Session as SessionDto } from '@parley/api';
 import type { Session } from '../../core/sessions/model.js';
 import { iso } from './time.js';

@@ -1,3 +1,4 @@
+// The API form (`@parley/api`) of a tenant.
 import type { Tenant as TenantDto } from '@parley/api';
 import type { Tenant } from '../../core/tenants/model.js';
 import { iso } from './time.js';

@@ -1,3 +1,4 @@
+// The API form (`@parley/api`) of a user, for the HTTP routes, the event socket and the CLI.
 import type { User as UserDto } from '@parley/api';
 import { addressOf, type User } from '../../core/users/model.js';
 import { iso } from './time.js';
