@@ -1,26 +1,45 @@
 import { z } from 'zod';
 
 /**
- * The stable error catalogue. Every API error carries one of these codes; clients switch on the
- * code, never on the message. Codes are never renamed or reused.
+ * The stable error catalogue with each code's default text. Every API error carries one of these
+ * codes; clients switch on the code, never on the message. Codes are never renamed or reused.
+ * The codes are protocol-neutral (the server's core raises them); each adapter maps them onto its
+ * protocol, the REST API by `errorStatus`.
  */
-export const errorCodes = {
-  PARLEY_ERR_VALIDATION: { status: 400, message: 'The request is not valid' },
-  PARLEY_ERR_BAD_JSON: { status: 400, message: 'The request body is not valid JSON' },
-  PARLEY_ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required' },
-  PARLEY_ERR_INVALID_CREDENTIALS: { status: 401, message: 'Wrong user or password' },
-  PARLEY_ERR_FORBIDDEN: { status: 403, message: 'Not allowed' },
-  PARLEY_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
-  PARLEY_ERR_CONFLICT: { status: 409, message: 'Conflicts with an existing resource' },
-  PARLEY_ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
-  PARLEY_ERR_QUOTA_EXCEEDED: { status: 413, message: 'The storage quota is used up' },
-  PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
-  PARLEY_ERR_TOO_MANY_REQUESTS: { status: 429, message: 'Too many attempts; try again later' },
-  PARLEY_ERR_INTERNAL: { status: 500, message: 'Internal error' },
-  PARLEY_ERR_NOT_READY: { status: 503, message: 'The server is not ready' },
-} as const satisfies Record<string, { status: number; message: string }>;
+export const errorMessages = {
+  PARLEY_ERR_VALIDATION: 'The request is not valid',
+  PARLEY_ERR_BAD_JSON: 'The request body is not valid JSON',
+  PARLEY_ERR_UNAUTHENTICATED: 'Authentication is required',
+  PARLEY_ERR_INVALID_CREDENTIALS: 'Wrong user or password',
+  PARLEY_ERR_FORBIDDEN: 'Not allowed',
+  PARLEY_ERR_NOT_FOUND: 'Not found',
+  PARLEY_ERR_CONFLICT: 'Conflicts with an existing resource',
+  PARLEY_ERR_BODY_TOO_LARGE: 'The request body is too large',
+  PARLEY_ERR_QUOTA_EXCEEDED: 'The storage quota is used up',
+  PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
+  PARLEY_ERR_TOO_MANY_REQUESTS: 'Too many attempts; try again later',
+  PARLEY_ERR_INTERNAL: 'Internal error',
+  PARLEY_ERR_NOT_READY: 'The server is not ready',
+} as const satisfies Record<string, string>;
 
-export type ErrorCode = keyof typeof errorCodes;
+export type ErrorCode = keyof typeof errorMessages;
+
+/** The HTTP status the REST API answers each error code with. */
+export const errorStatus = {
+  PARLEY_ERR_VALIDATION: 400,
+  PARLEY_ERR_BAD_JSON: 400,
+  PARLEY_ERR_UNAUTHENTICATED: 401,
+  PARLEY_ERR_INVALID_CREDENTIALS: 401,
+  PARLEY_ERR_FORBIDDEN: 403,
+  PARLEY_ERR_NOT_FOUND: 404,
+  PARLEY_ERR_CONFLICT: 409,
+  PARLEY_ERR_BODY_TOO_LARGE: 413,
+  PARLEY_ERR_QUOTA_EXCEEDED: 413,
+  PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  PARLEY_ERR_TOO_MANY_REQUESTS: 429,
+  PARLEY_ERR_INTERNAL: 500,
+  PARLEY_ERR_NOT_READY: 503,
+} as const satisfies Record<ErrorCode, number>;
 
 export const ErrorBody = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorBody, errorCodes } from './errors.js';
+import { ErrorBody, errorStatus } from './errors.js';
 import { type RouteSpec, routes } from './routes.js';
 
 // OpenAPI 3.1: its Schema Objects are JSON Schema 2020-12, zod's own output, so a nullable named
@@ -78,7 +78,7 @@ export function openApiDocument(info: { version: string }) {
   const { schemas, convert } = schemaWriter();
   const errorSchema = convert(ErrorBody, 'output');
   const errors = Object.fromEntries(
-    [...new Set(Object.values(errorCodes).map((e) => e.status))].map((status) => [
+    [...new Set(Object.values(errorStatus))].map((status) => [
       String(status),
       { $ref: '#/components/responses/Error' },
     ]),

@@ -284,3 +284,28 @@ describe('favourites on the server', () => {
     }
   });
 });
+
+describe('the system administrator is no colleague', () => {
+  test("one with an account in a tenant is not in its users' colleagues or favourites", async () => {
+    const uma = await person('uma@sysadmin.test', 'Uma User');
+    const ted = await person('ted@sysadmin.test', 'Ted Admin', { role: 'tenant-admin' });
+    const root = await t.user('root@sysadmin.test', { role: 'system-admin' });
+    assert.deepEqual(names(await page(uma.token, '')), ['Ted Admin', 'Uma User']);
+    assert.deepEqual(names(await page(uma.token, '?q=root')), [], 'not found by address either');
+    assert.deepEqual(names(await page(root.token, '')), ['Ted Admin', 'Uma User'], 'nor in their own list');
+
+    const put = (favourites: string[]) =>
+      call(t.url, 'PUT', '/api/v1/me/favourites', { token: uma.token, body: { favourites } });
+    const e = assertError(await put(['ted@sysadmin.test', 'root@sysadmin.test']), 400, 'PARLEY_ERR_VALIDATION');
+    assert.deepEqual(
+      e.details?.map((d) => d.path),
+      ['body.favourites.1'],
+    );
+    // A favourite who becomes system administrator leaves the list.
+    assert.equal((await put(['ted@sysadmin.test'])).status, 200);
+    await t.core.users.update(ted.tenantId, ted.userId, { role: 'system-admin' });
+    const favourites = await call(t.url, 'GET', '/api/v1/me/favourites', { token: uma.token });
+    assert.deepEqual((favourites.body as { favourites: ColleagueJson[] }).favourites, []);
+    assert.deepEqual(names(await page(uma.token, '')), ['Uma User']);
+  });
+});

@@ -1,10 +1,10 @@
 import { CreateDeviceRequest } from '@parley/api';
 import type { Command } from 'commander';
-import type { Device } from '../core/devices/repository.js';
-import { deviceView } from '../core/devices/service.js';
+import { deviceView } from '../adapters/views/devices.js';
+import type { Device } from '../core/devices/model.js';
 import { notFound } from '../core/errors.js';
 import type { Core } from '../core/index.js';
-import type { User } from '../core/users/repository.js';
+import type { User } from '../core/users/model.js';
 import { arg, type Cli, type CommonFlags, resolveUser, table, withCommon } from './kit.js';
 
 type JsonFlags = CommonFlags & { json?: boolean };

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import pino from 'pino';
 import type { z } from 'zod';
 import type { Core } from '../core/index.js';
-import type { User } from '../core/users/repository.js';
+import type { User } from '../core/users/model.js';
 import { closeCore, openCore } from '../create-server.js';
 import { loadConfig } from '../platform/config/load.js';
 import type { Config } from '../platform/config/schema.js';

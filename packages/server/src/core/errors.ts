@@ -1,20 +1,18 @@
-import { type ErrorCode, errorCodes } from '@parley/api';
+import { type ErrorCode, errorMessages } from '@parley/api';
 
 /**
- * A failure the caller can act on, with a stable `PARLEY_ERR_*` code. Adapters map it onto their
- * protocol (HTTP status, XMPP stanza error, SIP response, CLI message).
+ * A failure the caller can act on, with a stable `PARLEY_ERR_*` code. It knows no protocol: each
+ * adapter maps the code onto its own (HTTP status, XMPP stanza error, SIP response, CLI message).
  */
 export class ParleyError extends Error {
-  readonly status: number;
   constructor(
     readonly code: ErrorCode,
     message?: string,
     readonly details?: { path: string; message: string }[],
     readonly retryAfterSeconds?: number,
   ) {
-    super(message ?? errorCodes[code].message);
+    super(message ?? errorMessages[code]);
     this.name = 'ParleyError';
-    this.status = errorCodes[code].status;
   }
 }
 

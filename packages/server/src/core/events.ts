@@ -1,9 +1,12 @@
-import type { Colleague, ConversationInfo, Message as MessageDto, User as UserDto } from '@parley/api';
+import type { Colleague } from './contacts/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
+import type { ConversationDetails, MessageDetails } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
+import type { User } from './users/model.js';
 
 /**
- * Past-tense facts published on the bus after they are durable. Every payload names its tenant;
+ * Past-tense facts published on the bus after they are durable, in the core's own types (`model.ts`
+ * of each service; every adapter renders them for its protocol). Every payload names its tenant;
  * payloads about one user name that user, which is how the bus routes them (per-user subjects on
  * NATS). Add an event here and nowhere else.
  */
@@ -11,8 +14,8 @@ export interface EventMap {
   'tenant.created': { tenantId: string; domain: string };
   'tenant.updated': { tenantId: string };
   'tenant.deleted': { tenantId: string };
-  'user.created': { tenantId: string; userId: string; user: UserDto };
-  'user.updated': { tenantId: string; userId: string; user: UserDto };
+  'user.created': { tenantId: string; userId: string; user: User };
+  'user.updated': { tenantId: string; userId: string; user: User };
   'user.deleted': { tenantId: string; userId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
@@ -25,11 +28,11 @@ export interface EventMap {
   /** Teams or blocks changed: what `watchers` (addresses) may see of `userIds` may differ now. */
   'presence.visibility.changed': { tenantId: string; userIds: string[]; watchers: string[] };
   // Messaging: published once per recipient member (`userId`), so NATS can route per-user subjects.
-  'message.created': { tenantId: string; userId: string; conversationId: string; message: MessageDto };
-  'message.updated': { tenantId: string; userId: string; conversationId: string; message: MessageDto };
+  'message.created': { tenantId: string; userId: string; conversationId: string; message: MessageDetails };
+  'message.updated': { tenantId: string; userId: string; conversationId: string; message: MessageDetails };
   'message.receipt': MessageReceiptEvent;
   'message.typing': MessageTypingEvent;
-  'conversation.updated': { tenantId: string; userId: string; conversation: ConversationInfo };
+  'conversation.updated': { tenantId: string; userId: string; conversation: ConversationDetails };
   'conversation.removed': { tenantId: string; userId: string; conversationId: string };
 }
 

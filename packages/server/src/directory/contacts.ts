@@ -1,7 +1,7 @@
 // A tenant's numbering plan, and the contacts of sources and of Parley's users with their numbers
 // normalized by it (what sync, the index and live lookups store and compare).
 import { withoutUnsafe } from '@parley/api';
-import { addressOf, type User } from '../core/users/repository.js';
+import { addressOf, type User } from '../core/users/model.js';
 import { jsonOnce } from '../lib/json-once.js';
 import { type NumberingPlan, normalize } from '../lib/phone-number.js';
 import type { ContactNumber, StoredContact } from './model.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/core/store.js';
-import type { Tenant } from '../../src/core/tenants/repository.js';
-import type { User } from '../../src/core/users/repository.js';
+import type { Tenant } from '../../src/core/tenants/model.js';
+import type { User } from '../../src/core/users/model.js';
 import { type StoreFactory, seededStore } from './store.contract.js';
 
 const T0 = 1_790_000_000_000;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/core/store.js';
-import type { Tenant } from '../../src/core/tenants/repository.js';
-import type { ColleaguePosition, User } from '../../src/core/users/repository.js';
+import type { Tenant } from '../../src/core/tenants/model.js';
+import type { User } from '../../src/core/users/model.js';
+import type { ColleaguePosition } from '../../src/core/users/repository.js';
 import { type StoreFactory, seededStore, userFixture } from './store.contract.js';
 
 const T0 = 1_790_000_000_000;
@@ -103,6 +104,17 @@ export function contactsStoreContract(engine: string, open: StoreFactory): void 
       assert.deepEqual(await list('eve'), [], 'not another tenant');
       assert.deepEqual(await list('off'), [], 'not a disabled user');
       assert.deepEqual(await list('anna'), []);
+    });
+
+    test('colleagues: no system administrator (they run the installation)', async () => {
+      const root = userFixture(a.id, 'root', 'ka.test', { displayName: 'Aaron Root', role: 'system-admin' });
+      await store.repos.users.insert(root);
+      try {
+        assert.ok(!(await list()).includes('root'));
+        assert.deepEqual(await list('root'), []);
+      } finally {
+        await store.repos.users.delete(a.id, root.id);
+      }
     });
 
     test('colleagues: a rename moves the user in the order', async () => {

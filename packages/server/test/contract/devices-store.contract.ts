@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Device } from '../../src/core/devices/repository.js';
+import type { Device } from '../../src/core/devices/model.js';
 import type { Store } from '../../src/core/store.js';
 import { isUniqueViolation } from '../../src/platform/store/errors.js';
 import { type StoreFactory, seededStore } from './store.contract.js';

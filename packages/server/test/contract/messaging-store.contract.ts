@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Conversation, Message } from '../../src/core/messaging/model.js';
 import { pairKey } from '../../src/core/messaging/model.js';
 import type { Store } from '../../src/core/store.js';
-import type { Tenant } from '../../src/core/tenants/repository.js';
-import type { User } from '../../src/core/users/repository.js';
+import type { Tenant } from '../../src/core/tenants/model.js';
+import type { User } from '../../src/core/users/model.js';
 import { isUniqueViolation } from '../../src/platform/store/errors.js';
 import { type StoreFactory, seededStore } from './store.contract.js';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/core/store.js';
-import type { Tenant } from '../../src/core/tenants/repository.js';
+import type { Tenant } from '../../src/core/tenants/model.js';
 import type { DerivedCredentials } from '../../src/core/users/credentials.js';
-import type { User } from '../../src/core/users/repository.js';
+import type { User } from '../../src/core/users/model.js';
 import { isUniqueViolation } from '../../src/platform/store/errors.js';
 
 /** Opens a fresh, migrated, empty store; `close` also removes whatever it created. */

@@ -1,4 +1,4 @@
-import { type ErrorCode, errorCodes } from '@parley/api';
+import { type ErrorCode, errorMessages } from '@parley/api';
 import type { MessageKey } from '../i18n/en';
 import { ParleyApiError } from './api';
 
@@ -10,7 +10,7 @@ type Translate = (key: MessageKey, vars?: Record<string, string | number>) => st
  */
 export const errorKey = (code: ErrorCode): MessageKey => `error.code.${code}`;
 
-const isKnown = (code: string): code is ErrorCode => Object.hasOwn(errorCodes, code);
+const isKnown = (code: string): code is ErrorCode => Object.hasOwn(errorMessages, code);
 
 /** The text of an API error code, as a key with its values; a code this app does not know yet (a newer server) gets a general one. */
 export const codeText = (code: string): { key: MessageKey; vars?: Record<string, string> } =>

@@ -3,6 +3,7 @@ import { attachmentPaths, ConversationParams, UploadQuery } from '@parley/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
+import { attachmentView } from '../views/messaging.js';
 import { FILE_CSP } from './headers.js';
 import { caller } from './routes/messaging.js';
 import { authenticateRequest, parsePart } from './server.js';
@@ -37,12 +38,12 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Core)
         const { id } = parsePart(ConversationParams, req.params, 'params') as { id: string };
         const { name } = parsePart(UploadQuery, req.query, 'query') as { name: string };
         const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const info = await service.upload(caller(principal), id, {
+        const attachment = await service.upload(caller(principal), id, {
           name,
           contentType: req.headers['content-type'],
           bytes,
         });
-        return reply.status(201).send(info);
+        return reply.status(201).send(attachmentView(attachment));
       },
     });
     scope.get(attachmentPaths.download, async (req, reply) => {

@@ -1,6 +1,14 @@
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { type ErrorCode, errorCodes, openApiDocument, type RouteName, type RouteSpec, routes } from '@parley/api';
+import {
+  type ErrorCode,
+  errorMessages,
+  errorStatus,
+  openApiDocument,
+  type RouteName,
+  type RouteSpec,
+  routes,
+} from '@parley/api';
 import { publicDir } from '@parley/web';
 import Fastify, {
   type FastifyBaseLogger,
@@ -58,8 +66,8 @@ export interface HttpOptions {
 
 function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: ParleyError['details']) {
   return reply
-    .status(errorCodes[code].status)
-    .send({ error: { code, message: message ?? errorCodes[code].message, ...(details && { details }) } });
+    .status(errorStatus[code])
+    .send({ error: { code, message: message ?? errorMessages[code], ...(details && { details }) } });
 }
 
 /** Parses one part of a request (`params`, `query`, `body`) with its zod schema; problems become PARLEY_ERR_VALIDATION with paths. */

@@ -1,17 +1,8 @@
-import { type Colleague, nameLabel } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { invalid } from '../errors.js';
-import { addressOf, type ColleaguePosition, type User } from '../users/repository.js';
-
-/** `shared`: the display names another user of the tenant also has (see `UserRepository.sharedNames`). */
-const colleagueView = (u: User, shared: Set<string>): Colleague => ({
-  id: u.id,
-  address: addressOf(u),
-  displayName: u.displayName,
-  label: nameLabel(u.displayName, addressOf(u), shared.has(u.displayName)),
-  email: u.email,
-  numbers: u.numbers,
-});
+import { addressOf, type User } from '../users/model.js';
+import type { ColleaguePosition } from '../users/repository.js';
+import type { Colleague } from './model.js';
 
 const encodeCursor = (p: ColleaguePosition) => Buffer.from(JSON.stringify([p.key, p.id])).toString('base64url');
 
@@ -28,43 +19,61 @@ function decodeCursor(cursor: string): ColleaguePosition {
 }
 
 /**
- * Colleagues (the enabled users of the caller's tenant) and each user's favourites among them.
- * A favourite is kept by user id: it goes with the colleague's removal, and a disabled colleague
- * is left out of the list until enabled again.
+ * Whether a user of the tenant is a colleague of its users: enabled, and not a system administrator
+ * (who runs the installation and only has an account in some tenant). `UserRepository.colleagues`
+ * applies the same rule in its query.
+ */
+const isColleague = (u: User) => u.disabledAt === null && u.role !== 'system-admin';
+
+/**
+ * Colleagues (the enabled users of the caller's tenant but system administrators) and each user's
+ * favourites among them. A favourite is kept by user id: it goes with the colleague's removal, and
+ * a disabled colleague is left out of the list until enabled again.
  */
 export class ContactsService {
   constructor(private readonly ctx: CoreContext) {}
 
-  /** Users as colleagues see them, each with the name label that tells apart users of one name. */
-  async views(tenantId: string, users: User[]): Promise<Colleague[]> {
+  /** Users as colleagues see them, each marked when another user of the tenant has the same name. */
+  private async colleaguesOf(tenantId: string, users: User[]): Promise<Colleague[]> {
     const shared = await this.ctx.store.repos.users.sharedNames(
       tenantId,
       users.map((u) => u.displayName),
     );
-    return users.map((u) => colleagueView(u, shared));
+    return users.map((u) => ({
+      id: u.id,
+      local: u.local,
+      domain: u.domain,
+      displayName: u.displayName,
+      email: u.email,
+      numbers: u.numbers,
+      sharedName: shared.has(u.displayName),
+    }));
   }
 
   /** A page of the tenant's enabled users by name; `cursor` is the previous page's. */
   async colleagues(
     tenantId: string,
     options: { q?: string | undefined; limit: number; cursor?: string | undefined },
-  ): Promise<{ users: User[]; cursor: string | null }> {
+  ): Promise<{ users: Colleague[]; cursor: string | null }> {
     const { users, next } = await this.ctx.store.repos.users.colleagues(tenantId, {
       limit: options.limit,
       ...(options.q !== undefined && { q: options.q }),
       ...(options.cursor !== undefined && { after: decodeCursor(options.cursor) }),
     });
-    return { users, cursor: next && encodeCursor(next) };
+    return { users: await this.colleaguesOf(tenantId, users), cursor: next && encodeCursor(next) };
   }
 
   /** The user's favourites in their order (disabled colleagues left out). */
-  async favourites(tenantId: string, userId: string): Promise<User[]> {
+  async favourites(tenantId: string, userId: string): Promise<Colleague[]> {
     const ids = await this.ctx.store.repos.favourites.list(tenantId, userId);
     const byId = new Map((await this.ctx.store.repos.users.byIds(tenantId, ids)).map((u) => [u.id, u]));
-    return ids.flatMap((id) => {
-      const u = byId.get(id);
-      return u && u.disabledAt === null ? [u] : [];
-    });
+    return this.colleaguesOf(
+      tenantId,
+      ids.flatMap((id) => {
+        const u = byId.get(id);
+        return u && isColleague(u) ? [u] : [];
+      }),
+    );
   }
 
   /**
@@ -75,7 +84,7 @@ export class ContactsService {
    */
   async setFavourites(tenantId: string, userId: string, addresses: readonly string[]): Promise<Colleague[]> {
     const found = await this.ctx.store.repos.users.byAddresses(tenantId, [...new Set(addresses)]);
-    const byAddress = new Map(found.filter((u) => u.disabledAt === null).map((u) => [addressOf(u), u]));
+    const byAddress = new Map(found.filter(isColleague).map((u) => [addressOf(u), u]));
     const chosen = new Map<string, User>();
     for (const [i, address] of addresses.entries()) {
       const u = byAddress.get(address);
@@ -90,7 +99,7 @@ export class ContactsService {
         users.map((u) => u.id),
       ),
     );
-    const favourites = await this.views(tenantId, users);
+    const favourites = await this.colleaguesOf(tenantId, users);
     await this.ctx.bus.publish('favourites.updated', { tenantId, userId, favourites });
     return favourites;
   }

@@ -1,12 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Device as DeviceDto } from '@parley/api';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { sipHa1 } from '../users/credentials.js';
-import type { User } from '../users/repository.js';
+import type { User } from '../users/model.js';
 import { type Actor, checkMayChange } from '../users/service.js';
-import type { Device, DeviceCredentials, DeviceDigests } from './repository.js';
+import type { Device, DeviceCredentials, DeviceDigests } from './model.js';
 
 /** Letters and digits only: every phone's keypad and provisioning format takes them. */
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -25,15 +24,6 @@ export const generateDeviceSecret = () => randomString(SECRET_ALPHABET, SECRET_L
 const digestsOf = (username: string, realm: string, secret: string): DeviceDigests => ({
   ha1Md5: sipHa1('md5', username, realm, secret),
   ha1Sha256: sipHa1('sha256', username, realm, secret),
-});
-
-export const deviceView = (d: Device): DeviceDto => ({
-  id: d.id,
-  name: d.name,
-  username: d.username,
-  realm: d.realm,
-  createdAt: new Date(d.createdAt).toISOString(),
-  rotatedAt: d.rotatedAt === null ? null : new Date(d.rotatedAt).toISOString(),
 });
 
 /**

@@ -1,12 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AttachmentInfo } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { invalid, notFound, ParleyError } from '../errors.js';
 import type { Caller, ConversationService } from './conversations.js';
 import type { Attachment } from './model.js';
-import { attachmentView } from './views.js';
 
 export interface AttachmentOptions {
   /** Folder the bytes live in, one sub-folder per tenant. */
@@ -89,7 +87,7 @@ export class AttachmentService {
     caller: Caller,
     conversationId: string,
     file: { name: string; contentType: string | undefined; bytes: Buffer },
-  ): Promise<AttachmentInfo> {
+  ): Promise<Attachment> {
     await this.conversations.access(caller, conversationId);
     const contentType = this.checkType(file.contentType);
     this.checkSize(file.bytes.length);
@@ -117,7 +115,7 @@ export class AttachmentService {
       await rm(path, { force: true });
       throw err;
     }
-    return attachmentView(a);
+    return a;
   }
 
   /**

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Conversation as ConversationDto, Message as MessageDto } from '@parley/api';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { forbidden, invalid, notFound } from '../errors.js';
-import { splitAddress } from '../users/repository.js';
-import type { Conversation, Member, MemberRole } from './model.js';
+import { splitAddress } from '../users/model.js';
+import { messageDetails, namedMembers } from './details.js';
+import type { Conversation, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
 import { pairKey } from './model.js';
-import { conversationInfo, conversationView, messageViews } from './views.js';
 
 /** Who acts: a signed-in user of a tenant. */
 export interface Caller {
@@ -38,12 +37,12 @@ export class ConversationService {
     return { conversation, member, members };
   }
 
-  async get(caller: Caller, id: string): Promise<ConversationDto> {
+  async get(caller: Caller, id: string): Promise<MemberConversation> {
     await this.access(caller, id);
-    return this.view(caller, id);
+    return this.forMember(caller, id);
   }
 
-  async list(caller: Caller, options: { limit?: number; offset?: number } = {}): Promise<ConversationDto[]> {
+  async list(caller: Caller, options: { limit?: number; offset?: number } = {}): Promise<MemberConversation[]> {
     const repos = this.ctx.store.repos;
     const list = await repos.conversations.listForUser(caller.tenantId, caller.userId, options);
     const newest = await this.newest(
@@ -53,14 +52,18 @@ export class ConversationService {
     const members: Member[][] = [];
     for (const s of list) members.push(await repos.conversations.members(caller.tenantId, s.id));
     const shared = await this.sharedNames(caller.tenantId, members.flat());
-    return list.map((s, i) => conversationView(s, members[i] as Member[], shared, newest.get(s.id) ?? null));
+    return list.map((s, i) => ({
+      ...s,
+      members: namedMembers(members[i] as Member[], shared),
+      lastMessage: newest.get(s.id) ?? null,
+    }));
   }
 
   /** The newest message of each conversation (for the list's preview), by conversation id. */
-  private async newest(tenantId: string, ids: string[]): Promise<Map<string, MessageDto>> {
+  private async newest(tenantId: string, ids: string[]): Promise<Map<string, MessageDetails>> {
     const repos = this.ctx.store.repos;
-    const views = await messageViews(repos, tenantId, await repos.messages.newest(tenantId, ids));
-    return new Map(views.map((m) => [m.conversationId, m]));
+    const details = await messageDetails(repos, tenantId, await repos.messages.newest(tenantId, ids));
+    return new Map(details.map((m) => [m.conversationId, m]));
   }
 
   /** A group, or the 1:1 with one other user (the existing one when there is one). */
@@ -72,7 +75,7 @@ export class ConversationService {
       topic?: string | undefined;
       kind?: 'direct' | 'group' | undefined;
     },
-  ): Promise<ConversationDto> {
+  ): Promise<MemberConversation> {
     const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
     const direct = input.kind === 'direct' || (input.kind === undefined && others.length === 1 && !input.name);
     const now = this.ctx.clock.now();
@@ -82,7 +85,7 @@ export class ConversationService {
       if (input.name || input.topic) throw invalid('name', 'a 1:1 has no name or topic');
       const key = pairKey(caller.userId, other);
       const existing = await this.ctx.store.repos.conversations.byPair(caller.tenantId, key);
-      if (existing) return this.view(caller, existing.id);
+      if (existing) return this.forMember(caller, existing.id);
       const c = this.conversation(caller, { kind: 'direct', pairKey: key }, now);
       try {
         await this.ctx.store.repos.conversations.insert(c, [
@@ -94,10 +97,10 @@ export class ConversationService {
         const winner =
           isUniqueViolation(err) && (await this.ctx.store.repos.conversations.byPair(caller.tenantId, key));
         if (!winner) throw err;
-        return this.view(caller, winner.id);
+        return this.forMember(caller, winner.id);
       }
       await this.announce(caller.tenantId, c.id);
-      return this.view(caller, c.id);
+      return this.forMember(caller, c.id);
     }
     const c = this.conversation(caller, { kind: 'group', name: input.name ?? null, topic: input.topic ?? null }, now);
     await this.ctx.store.repos.conversations.insert(c, [
@@ -105,14 +108,14 @@ export class ConversationService {
       ...others.map((userId) => ({ userId, role: 'member' as const })),
     ]);
     await this.announce(caller.tenantId, c.id);
-    return this.view(caller, c.id);
+    return this.forMember(caller, c.id);
   }
 
   async update(
     caller: Caller,
     id: string,
     patch: { name?: string | null | undefined; topic?: string | null | undefined },
-  ): Promise<ConversationDto> {
+  ): Promise<MemberConversation> {
     const a = await this.access(caller, id);
     this.requireGroup(a);
     if (a.member.role === 'member') throw forbidden('only owners and admins can change a group');
@@ -126,10 +129,10 @@ export class ConversationService {
       this.ctx.clock.now(),
     );
     await this.announce(caller.tenantId, id);
-    return this.view(caller, id);
+    return this.forMember(caller, id);
   }
 
-  async addMembers(caller: Caller, id: string, addresses: string[]): Promise<ConversationDto> {
+  async addMembers(caller: Caller, id: string, addresses: string[]): Promise<MemberConversation> {
     const a = await this.access(caller, id);
     this.requireGroup(a);
     if (a.member.role === 'member') throw forbidden('only owners and admins can add members');
@@ -142,10 +145,10 @@ export class ConversationService {
       await r.conversations.update(caller.tenantId, id, {}, now);
     });
     await this.announce(caller.tenantId, id);
-    return this.view(caller, id);
+    return this.forMember(caller, id);
   }
 
-  async setRole(caller: Caller, id: string, userId: string, role: MemberRole): Promise<ConversationDto> {
+  async setRole(caller: Caller, id: string, userId: string, role: MemberRole): Promise<MemberConversation> {
     const a = await this.access(caller, id);
     this.requireGroup(a);
     if (a.member.role !== 'owner') throw forbidden('only owners can change roles');
@@ -160,7 +163,7 @@ export class ConversationService {
       await r.conversations.update(caller.tenantId, id, {}, this.ctx.clock.now());
     });
     await this.announce(caller.tenantId, id);
-    return this.view(caller, id);
+    return this.forMember(caller, id);
   }
 
   /** Owners remove anyone, admins remove plain members; removing yourself is leaving. */
@@ -234,7 +237,7 @@ export class ConversationService {
     };
   }
 
-  private async view(caller: Caller, id: string): Promise<ConversationDto> {
+  private async forMember(caller: Caller, id: string): Promise<MemberConversation> {
     const repos = this.ctx.store.repos;
     const conversation = await repos.conversations.get(caller.tenantId, id);
     const members = await repos.conversations.members(caller.tenantId, id);
@@ -242,12 +245,11 @@ export class ConversationService {
     if (!conversation || !me) throw notFound('conversation');
     const [summary] = await repos.conversations.listForUser(caller.tenantId, caller.userId, { id });
     const newest = await this.newest(caller.tenantId, [id]);
-    return conversationView(
-      summary ?? { ...conversation, role: me.role, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq, unread: 0 },
-      members,
-      await this.sharedNames(caller.tenantId, members),
-      newest.get(id) ?? null,
-    );
+    return {
+      ...(summary ?? { ...conversation, role: me.role, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq, unread: 0 }),
+      members: namedMembers(members, await this.sharedNames(caller.tenantId, members)),
+      lastMessage: newest.get(id) ?? null,
+    };
   }
 
   /** The display names of these members that another user of the tenant also has (their labels add the address). */
@@ -264,10 +266,10 @@ export class ConversationService {
     const conversation = await repos.conversations.get(tenantId, id);
     if (!conversation) return;
     const members = await repos.conversations.members(tenantId, id);
-    const info = conversationInfo(conversation, members, await this.sharedNames(tenantId, members));
-    for (const m of members) {
-      if (m.leftAt === null)
-        await this.ctx.bus.publish('conversation.updated', { tenantId, userId: m.userId, conversation: info });
+    const current = namedMembers(members, await this.sharedNames(tenantId, members));
+    const details = { ...conversation, members: current };
+    for (const m of current) {
+      await this.ctx.bus.publish('conversation.updated', { tenantId, userId: m.userId, conversation: details });
     }
   }
 }

@@ -1,4 +1,4 @@
-/** Bus payloads of messaging that are not DTOs of `@parley/api`; one per recipient `userId`. */
+/** Bus payloads of messaging beyond its model (`model.ts`): receipts and typing, one per recipient `userId`. */
 export interface MessageReceiptEvent {
   tenantId: string;
   /** The recipient. */

@@ -74,5 +74,35 @@ export interface Attachment {
   createdAt: number;
 }
 
+/** Who gave a message one emoji, in the order they did. */
+export interface ReactionGroup {
+  emoji: string;
+  userIds: string[];
+}
+
+/** A message as the members of its conversation see it: with its sender's address, reactions and attachments. */
+export interface MessageDetails extends Message {
+  /** `local@domain` of the sender; empty once their account is gone. */
+  sender: string;
+  reactions: ReactionGroup[];
+  attachments: Attachment[];
+}
+
+/** A member and whether another user of the tenant has the same display name (their label then adds the address). */
+export interface NamedMember extends Member {
+  sharedName: boolean;
+}
+
+/** A conversation with its current members, as every member sees it. */
+export interface ConversationDetails extends Conversation {
+  members: NamedMember[];
+}
+
+/** A conversation in one member's list: their receipts and unread count, its current members and newest message. */
+export interface MemberConversation extends ConversationSummary {
+  members: NamedMember[];
+  lastMessage: MessageDetails | null;
+}
+
 /** The canonical key of a 1:1 between two users: at most one conversation per pair. */
 export const pairKey = (a: string, b: string) => (a < b ? `${a}:${b}` : `${b}:${a}`);

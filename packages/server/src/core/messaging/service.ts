@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Message as MessageDto } from '@parley/api';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
 import type { EventMap } from '../events.js';
-import type { Repositories } from '../store.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
-import type { Message } from './model.js';
+import { messageDetails } from './details.js';
+import type { Message, MessageDetails } from './model.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { messageViews } from './views.js';
 
 /** How far back the last cursor of `changes` reaches: longer than any commit takes. */
 export const CHANGES_OVERLAP_MS = 30_000;
@@ -51,12 +49,12 @@ export class MessagingService {
     if (!allowEmpty && text.trim().length === 0) throw invalid('body.text', 'must not be empty');
   }
 
-  private async views(tenantId: string, messages: Message[], repos: Repositories = this.ctx.store.repos) {
-    return messageViews(repos, tenantId, messages);
+  private async details(tenantId: string, messages: Message[]) {
+    return messageDetails(this.ctx.store.repos, tenantId, messages);
   }
 
-  private async one(tenantId: string, m: Message): Promise<MessageDto> {
-    return (await this.views(tenantId, [m]))[0] as MessageDto;
+  private async one(tenantId: string, m: Message): Promise<MessageDetails> {
+    return (await this.details(tenantId, [m]))[0] as MessageDetails;
   }
 
   /** Publishes `type` once for each current member (but `except`), addressed to that member. */
@@ -71,7 +69,7 @@ export class MessagingService {
     }
   }
 
-  private fanOut(a: Access, type: 'message.created' | 'message.updated', message: MessageDto) {
+  private fanOut(a: Access, type: 'message.created' | 'message.updated', message: MessageDetails) {
     const { tenantId, id: conversationId } = a.conversation;
     return this.toMembers(a, type, (userId) => ({ tenantId, userId, conversationId, message }));
   }
@@ -80,7 +78,7 @@ export class MessagingService {
     caller: Caller,
     conversationId: string,
     input: { text: string; clientId: string; replyTo?: string | undefined; attachments?: string[] | undefined },
-  ): Promise<MessageDto> {
+  ): Promise<MessageDetails> {
     const a = await this.conversations.access(caller, conversationId);
     const { tenantId, userId } = caller;
     const repos = this.ctx.store.repos;
@@ -127,16 +125,16 @@ export class MessagingService {
       if (again) return this.one(tenantId, again);
       throw err;
     }
-    const dto = await this.one(tenantId, message);
-    await this.fanOut(a, 'message.created', dto);
-    return dto;
+    const details = await this.one(tenantId, message);
+    await this.fanOut(a, 'message.created', details);
+    return details;
   }
 
   async history(
     caller: Caller,
     conversationId: string,
     q: { before?: number | undefined; after?: number | undefined; limit: number },
-  ): Promise<{ messages: MessageDto[]; hasMore: boolean }> {
+  ): Promise<{ messages: MessageDetails[]; hasMore: boolean }> {
     await this.conversations.access(caller, conversationId);
     const page = await this.ctx.store.repos.messages.history(caller.tenantId, conversationId, {
       ...(q.before !== undefined && { before: q.before }),
@@ -144,7 +142,7 @@ export class MessagingService {
       limit: q.limit + 1,
     });
     const hasMore = page.length > q.limit;
-    return { messages: await this.views(caller.tenantId, page.slice(0, q.limit)), hasMore };
+    return { messages: await this.details(caller.tenantId, page.slice(0, q.limit)), hasMore };
   }
 
   private async target(caller: Caller, conversationId: string, messageId: string) {
@@ -154,14 +152,14 @@ export class MessagingService {
     return { a, m };
   }
 
-  private async changed(a: Access, messageId: string): Promise<MessageDto> {
+  private async changed(a: Access, messageId: string): Promise<MessageDetails> {
     const m = (await this.ctx.store.repos.messages.get(a.conversation.tenantId, messageId)) as Message;
-    const dto = await this.one(a.conversation.tenantId, m);
-    await this.fanOut(a, 'message.updated', dto);
-    return dto;
+    const details = await this.one(a.conversation.tenantId, m);
+    await this.fanOut(a, 'message.updated', details);
+    return details;
   }
 
-  async edit(caller: Caller, conversationId: string, messageId: string, text: string): Promise<MessageDto> {
+  async edit(caller: Caller, conversationId: string, messageId: string, text: string): Promise<MessageDetails> {
     const { a, m } = await this.target(caller, conversationId, messageId);
     if (m.senderId !== caller.userId) throw forbidden('you can edit only your own messages');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
@@ -170,7 +168,7 @@ export class MessagingService {
     return this.changed(a, messageId);
   }
 
-  async remove(caller: Caller, conversationId: string, messageId: string): Promise<MessageDto> {
+  async remove(caller: Caller, conversationId: string, messageId: string): Promise<MessageDetails> {
     const { a, m } = await this.target(caller, conversationId, messageId);
     const moderator = a.conversation.kind === 'group' && a.member.role !== 'member';
     if (m.senderId !== caller.userId && !moderator) throw forbidden('you can delete only your own messages');
@@ -189,7 +187,7 @@ export class MessagingService {
     messageId: string,
     emoji: string,
     on: boolean,
-  ): Promise<MessageDto> {
+  ): Promise<MessageDetails> {
     const { a, m } = await this.target(caller, conversationId, messageId);
     if (/\s/.test(emoji)) throw invalid('params.emoji', 'must not contain spaces');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
@@ -266,7 +264,7 @@ export class MessagingService {
     caller: Caller,
     since: string | undefined,
     limit: number,
-  ): Promise<{ messages: MessageDto[]; hasMore: boolean; cursor: string }> {
+  ): Promise<{ messages: MessageDetails[]; hasMore: boolean; cursor: string }> {
     const fresh = String(Math.max(0, this.ctx.clock.now() - CHANGES_OVERLAP_MS));
     if (since === undefined) return { messages: [], hasMore: false, cursor: fresh };
     const [at = '0', id = ''] = since.split('.');
@@ -280,7 +278,7 @@ export class MessagingService {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      messages: await this.views(
+      messages: await this.details(
         caller.tenantId,
         page.map((r) => r.message),
       ),
@@ -290,8 +288,8 @@ export class MessagingService {
   }
 
   /** Full-text search in the caller's current conversations. */
-  async search(caller: Caller, q: string, limit: number): Promise<MessageDto[]> {
+  async search(caller: Caller, q: string, limit: number): Promise<MessageDetails[]> {
     const found = await this.ctx.store.repos.messages.search(caller.tenantId, caller.userId, q, limit);
-    return this.views(caller.tenantId, found);
+    return this.details(caller.tenantId, found);
   }
 }

@@ -8,7 +8,7 @@ import { closeCore, openCore } from '../../create-server.js';
 import { loadConfig } from '../../platform/config/load.js';
 import type { EventMap } from '../events.js';
 import type { Core } from '../index.js';
-import type { User } from '../users/repository.js';
+import type { User } from '../users/model.js';
 import { watcherOf } from './watchers.js';
 
 const H = 3_600_000;

@@ -1,6 +1,6 @@
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
-import { addressOf } from '../users/repository.js';
+import { addressOf } from '../users/model.js';
 import {
   aggregate,
   type LineInput,

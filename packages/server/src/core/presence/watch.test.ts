@@ -4,7 +4,7 @@ import pino from 'pino';
 import { closeCore, openCore } from '../../create-server.js';
 import { loadConfig } from '../../platform/config/load.js';
 import type { Core } from '../index.js';
-import type { User } from '../users/repository.js';
+import type { User } from '../users/model.js';
 import { CLIENT_TTL_MS } from './clients.js';
 import type { Availability } from './model.js';
 import type { Team } from './repository.js';

@@ -1,5 +1,5 @@
 import type { CoreContext } from '../context.js';
-import { addressOf } from '../users/repository.js';
+import { addressOf } from '../users/model.js';
 import { type Presence, samePresence } from './aggregate.js';
 import type { PresenceService } from './service.js';
 import { type Relation, visibleTo, type Watcher } from './watchers.js';

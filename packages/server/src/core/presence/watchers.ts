@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
-import { addressOf, type User } from '../users/repository.js';
+import { addressOf, type User } from '../users/model.js';
 import { offlinePresence, type Presence } from './aggregate.js';
 import type { Team } from './repository.js';
 

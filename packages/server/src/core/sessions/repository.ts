@@ -1,17 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/store/schema.js';
-
-export interface Session {
-  id: string;
-  tenantId: string;
-  userId: string;
-  userAgent: string | null;
-  address: string | null;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  revokedAt: number | null;
-}
+import type { Session } from './model.js';
 
 const toSession = (r: Database['sessions']): Session => ({
   id: r.id,

@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Session as SessionDto } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import { dummyHash, verifyPassword } from '../users/credentials.js';
-import { addressOf, findUserByAddress, type User } from '../users/repository.js';
+import { addressOf, type User } from '../users/model.js';
+import { findUserByAddress } from '../users/repository.js';
 import { HashQueue } from './hash-queue.js';
-import type { Session } from './repository.js';
+import type { Session } from './model.js';
 import { addressKey, LoginThrottle, type ThrottleEntry, type ThrottleOptions, throttleTtlMs } from './throttle.js';
 
 export interface AuthOptions {
@@ -36,16 +36,6 @@ const TOUCH_EVERY_MS = 60_000;
  */
 export const PRINCIPAL_CACHE_MS = 2_000;
 const PRINCIPAL_CACHE_MAX = 10_000;
-
-export const sessionView = (s: Session, currentId?: string): SessionDto => ({
-  id: s.id,
-  createdAt: new Date(s.createdAt).toISOString(),
-  lastSeenAt: new Date(s.lastSeenAt).toISOString(),
-  expiresAt: new Date(s.expiresAt).toISOString(),
-  userAgent: s.userAgent,
-  address: s.address,
-  current: s.id === currentId,
-});
 
 /** Password login, bearer-token sessions, revocation and one-time WebSocket tickets. */
 export class AuthService {

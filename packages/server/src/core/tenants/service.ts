@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Tenant as TenantDto } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
-import type { Tenant, TenantNumbering } from './repository.js';
+import type { Tenant, TenantNumbering } from './model.js';
 
 export interface CreateTenantInput {
   domain: string;
@@ -11,16 +10,6 @@ export interface CreateTenantInput {
   areaCode?: string | undefined;
   numbering?: TenantNumbering | undefined;
 }
-
-export const tenantView = (t: Tenant): TenantDto => ({
-  id: t.id,
-  name: t.name,
-  domains: t.domains,
-  country: t.country,
-  areaCode: t.areaCode,
-  numbering: t.numbering,
-  createdAt: new Date(t.createdAt).toISOString(),
-});
 
 /** Tenants (hosted companies) with their domains and numbering plan. */
 export class TenantService {

@@ -1,32 +1,9 @@
-import type { Role } from '@parley/api';
 import { nameWords } from '@parley/api';
 import { type Kysely, sql } from 'kysely';
 import { nameKey } from '../../platform/store/name-key.js';
 import type { CredentialsTable, Database, UsersTable } from '../../platform/store/schema.js';
 import type { DerivedCredentials } from './credentials.js';
-
-export interface User {
-  id: string;
-  tenantId: string;
-  local: string;
-  domain: string;
-  displayName: string;
-  email: string | null;
-  numbers: string[];
-  role: Role;
-  disabledAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** `local@domain` of a user: login, XMPP JID and SIP URI user in one. */
-export const addressOf = (u: { local: string; domain: string }) => `${u.local}@${u.domain}`;
-
-/** The parts of `local@domain` (the domain follows the last `@`). */
-export function splitAddress(address: string): { local: string; domain: string } {
-  const at = address.lastIndexOf('@');
-  return { local: address.slice(0, at), domain: address.slice(at + 1) };
-}
+import { splitAddress, type User } from './model.js';
 
 /**
  * A user by address, through the tenant its domain belongs to: the one user lookup that crosses
@@ -175,7 +152,8 @@ export class UserRepository {
   }
 
   /**
-   * The enabled users of a tenant by name (`name_key`, then id), a page after `after`; with `q`,
+   * The enabled users of a tenant but system administrators (the colleagues of its users) by name
+   * (`name_key`, then id), a page after `after`; with `q`,
    * those whose name has a word starting with each word of `q`, or whose address starts with `q`.
    * `next` is the position after the page's last user, null when nothing follows.
    */
@@ -187,7 +165,8 @@ export class UserRepository {
       .selectFrom('users')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .where('disabled_at', 'is', null);
+      .where('disabled_at', 'is', null)
+      .where('role', '!=', 'system-admin');
     const q = options.q?.trim().toLowerCase() ?? '';
     if (q !== '') {
       const words = nameWords(q).slice(0, MAX_QUERY_WORDS);

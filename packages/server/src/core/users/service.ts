@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Role, User as UserDto } from '@parley/api';
+import type { Role } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { publishRevoked } from '../sessions/service.js';
 import { type CredentialParams, deriveCredentials, generatePassword } from './credentials.js';
-import { addressOf, findUserByAddress, splitAddress, type User, type UserPatch } from './repository.js';
+import { addressOf, splitAddress, type User } from './model.js';
+import { findUserByAddress, type UserPatch } from './repository.js';
 
 export interface CreateUserInput {
   local: string;
@@ -23,20 +24,6 @@ export interface Actor {
   role: Role;
   userId?: string;
 }
-
-export const userView = (u: User): UserDto => ({
-  id: u.id,
-  address: addressOf(u),
-  local: u.local,
-  domain: u.domain,
-  tenantId: u.tenantId,
-  displayName: u.displayName,
-  email: u.email,
-  numbers: u.numbers,
-  role: u.role,
-  disabled: u.disabledAt !== null,
-  createdAt: new Date(u.createdAt).toISOString(),
-});
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -99,7 +86,7 @@ export class UserService {
       await r.users.insert(user);
       await r.credentials.set(tenantId, user.id, credentials, now);
     });
-    await this.ctx.bus.publish('user.created', { tenantId, userId: user.id, user: userView(user) });
+    await this.ctx.bus.publish('user.created', { tenantId, userId: user.id, user });
     this.ctx.log.info({ tenantId, userId: user.id, address: addressOf(user) }, 'user created');
     return generated ? { user, password: generated } : { user };
   }
@@ -152,7 +139,7 @@ export class UserService {
     });
     await publishRevoked(this.ctx, tenantId, userId, revoked);
     const user = await this.get(tenantId, userId);
-    await this.ctx.bus.publish('user.updated', { tenantId, userId, user: userView(user) });
+    await this.ctx.bus.publish('user.updated', { tenantId, userId, user });
     return user;
   }
 

@@ -1,7 +1,7 @@
 import { conflict } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
-import { tenantView } from '../../../core/tenants/service.js';
-import { userView } from '../../../core/users/service.js';
+import { tenantView } from '../../views/tenants.js';
+import { userView } from '../../views/users.js';
 import type { Handlers } from '../types.js';
 
 /** User management, always inside the caller's own tenant. */

@@ -1,9 +1,8 @@
 import type { Core } from '../../../core/index.js';
-import { sessionView } from '../../../core/sessions/service.js';
-import { userView } from '../../../core/users/service.js';
+import { sessionView } from '../../views/sessions.js';
+import { iso } from '../../views/time.js';
+import { userView } from '../../views/users.js';
 import type { Handlers } from '../types.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export const authHandlers = (core: Core): Handlers<'auth.login' | 'auth.cookie' | 'auth.logout' | 'auth.ticket'> => ({
   'auth.login': async ({ body, client }) => {

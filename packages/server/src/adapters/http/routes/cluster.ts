@@ -1,6 +1,6 @@
 import type { Core } from '../../../core/index.js';
-import { iso } from '../../../core/messaging/views.js';
 import type { ClusterStatus } from '../../../platform/cluster/cluster.js';
+import { iso } from '../../views/time.js';
 import type { Handlers } from '../types.js';
 
 /** The cluster as `GET /api/v1/admin/cluster` and `parley cluster status --json` show it. */

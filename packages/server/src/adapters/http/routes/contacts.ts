@@ -1,4 +1,5 @@
 import type { Core } from '../../../core/index.js';
+import { colleagueView } from '../../views/contacts.js';
 import type { Handlers } from '../types.js';
 
 /** Colleagues and favourites: always the caller's own tenant and the caller's own list. */
@@ -6,14 +7,14 @@ export const contactHandlers = (core: Core): Handlers<'users.list' | 'me.favouri
   'users.list': async ({ principal, query }) => {
     const tenantId = principal.user.tenantId;
     const { users, cursor } = await core.contacts.colleagues(tenantId, query);
-    return { users: await core.contacts.views(tenantId, users), cursor };
+    return { users: users.map(colleagueView), cursor };
   },
   'me.favourites.get': async ({ principal }) => {
     const { tenantId, id } = principal.user;
-    return { favourites: await core.contacts.views(tenantId, await core.contacts.favourites(tenantId, id)) };
+    return { favourites: (await core.contacts.favourites(tenantId, id)).map(colleagueView) };
   },
   'me.favourites.set': async ({ principal, body }) => {
     const { tenantId, id } = principal.user;
-    return { favourites: await core.contacts.setFavourites(tenantId, id, body.favourites) };
+    return { favourites: (await core.contacts.setFavourites(tenantId, id, body.favourites)).map(colleagueView) };
   },
 });

@@ -1,5 +1,5 @@
-import { deviceView } from '../../../core/devices/service.js';
 import type { Core } from '../../../core/index.js';
+import { deviceView } from '../../views/devices.js';
 import type { Handlers } from '../types.js';
 
 const withSecret = ({ device, password }: Awaited<ReturnType<Core['devices']['create']>>) => ({

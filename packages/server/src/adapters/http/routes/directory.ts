@@ -1,11 +1,9 @@
 import type { DirectorySource as SourceDto } from '@parley/api';
 import type { Core } from '../../../core/index.js';
-import { iso } from '../../../core/messaging/views.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { SourceRow } from '../../../directory/model.js';
+import { isoOrNull } from '../../views/time.js';
 import type { Handlers } from '../types.js';
-
-const orNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 /** A source as the API shows it: never its secret, only whether it has one. */
 export const sourceView = (s: SourceRow): SourceDto => ({
@@ -21,8 +19,8 @@ export const sourceView = (s: SourceRow): SourceDto => ({
   progress: s.progress,
   entries: s.entries,
   invalidNumbers: s.invalidNumbers,
-  lastSyncAt: orNull(s.lastSyncAt),
-  lastFullSyncAt: orNull(s.lastFullSyncAt),
+  lastSyncAt: isoOrNull(s.lastSyncAt),
+  lastFullSyncAt: isoOrNull(s.lastFullSyncAt),
   lastError: s.lastError,
   report: s.report,
 });

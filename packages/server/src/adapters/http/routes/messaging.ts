@@ -1,6 +1,7 @@
 import type { Core } from '../../../core/index.js';
 import type { Caller } from '../../../core/messaging/conversations.js';
 import type { Principal } from '../../../core/sessions/service.js';
+import { conversationView, messageView } from '../../views/messaging.js';
 import type { Handlers } from '../types.js';
 
 /** The messaging core's view of a signed-in caller. */
@@ -31,16 +32,18 @@ export const messagingHandlers = (core: Core): Handlers<MessagingRoute> => {
   const conversations = messaging.conversations;
   return {
     'conversations.list': async ({ principal, query }) => ({
-      conversations: await conversations.list(caller(principal), query),
+      conversations: (await conversations.list(caller(principal), query)).map(conversationView),
     }),
-    'conversations.create': async ({ principal, body }) => conversations.create(caller(principal), body),
-    'conversations.get': async ({ principal, params }) => conversations.get(caller(principal), params.id),
+    'conversations.create': async ({ principal, body }) =>
+      conversationView(await conversations.create(caller(principal), body)),
+    'conversations.get': async ({ principal, params }) =>
+      conversationView(await conversations.get(caller(principal), params.id)),
     'conversations.update': async ({ principal, params, body }) =>
-      conversations.update(caller(principal), params.id, body),
+      conversationView(await conversations.update(caller(principal), params.id, body)),
     'conversations.members.add': async ({ principal, params, body }) =>
-      conversations.addMembers(caller(principal), params.id, body.members),
+      conversationView(await conversations.addMembers(caller(principal), params.id, body.members)),
     'conversations.members.role': async ({ principal, params, body }) =>
-      conversations.setRole(caller(principal), params.id, params.userId, body.role),
+      conversationView(await conversations.setRole(caller(principal), params.id, params.userId, body.role)),
     'conversations.members.remove': async ({ principal, params }) => {
       await conversations.removeMember(caller(principal), params.id, params.userId);
       return undefined;
@@ -55,19 +58,26 @@ export const messagingHandlers = (core: Core): Handlers<MessagingRoute> => {
       await messaging.typing(caller(principal), params.id, body.typing);
       return undefined;
     },
-    'messages.list': async ({ principal, params, query }) => messaging.history(caller(principal), params.id, query),
-    'messages.send': async ({ principal, params, body }) => messaging.send(caller(principal), params.id, body),
+    'messages.list': async ({ principal, params, query }) => {
+      const { messages, hasMore } = await messaging.history(caller(principal), params.id, query);
+      return { messages: messages.map(messageView), hasMore };
+    },
+    'messages.send': async ({ principal, params, body }) =>
+      messageView(await messaging.send(caller(principal), params.id, body)),
     'messages.edit': async ({ principal, params, body }) =>
-      messaging.edit(caller(principal), params.id, params.messageId, body.text),
+      messageView(await messaging.edit(caller(principal), params.id, params.messageId, body.text)),
     'messages.delete': async ({ principal, params }) =>
-      messaging.remove(caller(principal), params.id, params.messageId),
+      messageView(await messaging.remove(caller(principal), params.id, params.messageId)),
     'messages.react': async ({ principal, params }) =>
-      messaging.react(caller(principal), params.id, params.messageId, params.emoji, true),
+      messageView(await messaging.react(caller(principal), params.id, params.messageId, params.emoji, true)),
     'messages.unreact': async ({ principal, params }) =>
-      messaging.react(caller(principal), params.id, params.messageId, params.emoji, false),
+      messageView(await messaging.react(caller(principal), params.id, params.messageId, params.emoji, false)),
     'messages.search': async ({ principal, query }) => ({
-      messages: await messaging.search(caller(principal), query.q, query.limit),
+      messages: (await messaging.search(caller(principal), query.q, query.limit)).map(messageView),
     }),
-    'messages.changes': async ({ principal, query }) => messaging.changes(caller(principal), query.since, query.limit),
+    'messages.changes': async ({ principal, query }) => {
+      const { messages, hasMore, cursor } = await messaging.changes(caller(principal), query.since, query.limit);
+      return { messages: messages.map(messageView), hasMore, cursor };
+    },
   };
 };

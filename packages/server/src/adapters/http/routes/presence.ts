@@ -5,7 +5,7 @@ import type { Team } from '../../../core/presence/repository.js';
 import { pickLanguage } from '../../../core/presence/text.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Principal } from '../../../core/sessions/service.js';
-import { addressOf } from '../../../core/users/repository.js';
+import { addressOf } from '../../../core/users/model.js';
 import { iso, presenceInfo } from '../../views/presence.js';
 import type { Handlers } from '../types.js';
 

@@ -1,3 +1,4 @@
+import { userView } from '../../views/users.js';
 import type { EventStream } from './stream.js';
 
 /** The user's own sessions and account: changes, revocation, removal of the user or tenant. */
@@ -17,7 +18,7 @@ export const identityStream: EventStream = ({ core, principal, send, revoke, onC
   onClose(
     bus.subscribe('session.created', (e) => send({ type: 'session.created', sessionId: e.sessionId }), { userId }),
   );
-  onClose(bus.subscribe('user.updated', (e) => send({ type: 'user.updated', user: e.user }), { userId }));
+  onClose(bus.subscribe('user.updated', (e) => send({ type: 'user.updated', user: userView(e.user) }), { userId }));
   onClose(bus.subscribe('user.deleted', revoke, { userId }));
   onClose(bus.subscribe('tenant.deleted', revoke, { tenantId }));
 };

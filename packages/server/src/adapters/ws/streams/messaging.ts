@@ -1,3 +1,4 @@
+import { conversationInfo, messageView } from '../../views/messaging.js';
 import type { EventStream } from './stream.js';
 
 /**
@@ -11,14 +12,14 @@ export const messagingStream: EventStream = ({ core, principal, send, onClose })
   onClose(
     bus.subscribe(
       'message.created',
-      (e) => send({ type: 'message.created', conversationId: e.conversationId, message: e.message }),
+      (e) => send({ type: 'message.created', conversationId: e.conversationId, message: messageView(e.message) }),
       only,
     ),
   );
   onClose(
     bus.subscribe(
       'message.updated',
-      (e) => send({ type: 'message.updated', conversationId: e.conversationId, message: e.message }),
+      (e) => send({ type: 'message.updated', conversationId: e.conversationId, message: messageView(e.message) }),
       only,
     ),
   );
@@ -54,7 +55,7 @@ export const messagingStream: EventStream = ({ core, principal, send, onClose })
   onClose(
     bus.subscribe(
       'conversation.updated',
-      (e) => send({ type: 'conversation.updated', conversation: e.conversation }),
+      (e) => send({ type: 'conversation.updated', conversation: conversationInfo(e.conversation) }),
       only,
     ),
   );
