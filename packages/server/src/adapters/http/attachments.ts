@@ -4,8 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { FILE_CSP } from './headers.js';
+import { authenticateRequest, parsePart } from './request.js';
 import { caller } from './routes/messaging.js';
-import { authenticateRequest, parsePart } from './server.js';
 
 /** The caller, authenticated once in `onRequest` (before the body is read) for the handler. */
 const principals = new WeakMap<FastifyRequest, Principal>();
