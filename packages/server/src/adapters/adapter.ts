@@ -173,21 +173,22 @@ interface Started {
   adapter: Adapter;
   log: Logger;
   servers: Bindable[];
+  listeners: Listener[];
 }
 
 /**
  * Starts adapters in order and stops them in reverse, each with its listeners. The shared HTTP
  * listener binds once every adapter has mounted its paths. If anything fails to start, what
- * already started is stopped again and the error goes on.
+ * started before it and the failing adapter itself are stopped again, and the error goes on.
  */
 export class AdapterHost {
   private readonly started: Started[] = [];
-  private readonly bound: Listener[] = [];
 
   constructor(private readonly deps: { core: Core; config: Config; metrics: Metrics }) {}
 
+  /** Every bound listener, in the order of the adapters. */
   listeners(): Listener[] {
-    return [...this.bound];
+    return this.started.flatMap((s) => s.listeners);
   }
 
   /** Resolves with every listener's bound address. */
@@ -210,7 +211,8 @@ export class AdapterHost {
     };
     try {
       for (const adapter of adapters) {
-        const entry: Started = { adapter, log: this.deps.core.ctx.log.child({ adapter: adapter.name }), servers: [] };
+        const log = this.deps.core.ctx.log.child({ adapter: adapter.name });
+        const entry: Started = { adapter, log, servers: [], listeners: [] };
         this.started.push(entry);
         await adapter.start({
           core: this.deps.core,
@@ -252,13 +254,15 @@ export class AdapterHost {
       url: `${at.scheme ?? transport}://${host}:${address.port}`,
       serves: at.serves,
     };
-    this.bound.push(listener);
+    entry.listeners.push(listener);
     return listener;
   }
 
   /** Stops every started adapter in reverse order, then closes its listeners; failures are logged. */
   async stop(): Promise<void> {
-    for (const { adapter, log, servers } of this.started.splice(0).reverse()) {
+    // One at a time: an adapter stopping still sees the listeners of those before it.
+    for (let entry = this.started.pop(); entry; entry = this.started.pop()) {
+      const { adapter, log, servers } = entry;
       try {
         await adapter.stop();
       } catch (err) {
@@ -267,6 +271,5 @@ export class AdapterHost {
       await Promise.all(servers.map(close));
       log.debug('adapter stopped');
     }
-    this.bound.length = 0;
   }
 }
