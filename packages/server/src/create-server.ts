@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Server as NetServer } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { eventCloseCodes } from '@parley/api';
-import type { FastifyInstance } from 'fastify';
-import { metricsListener } from './adapters/http/metrics.js';
-import { buildHttp } from './adapters/http/server.js';
-import { EventSockets } from './adapters/ws/events.js';
+import { type Adapter, AdapterHost, type Listener } from './adapters/adapter.js';
+import { metricsAdapter } from './adapters/http/metrics.js';
+import { httpAdapter } from './adapters/http/server.js';
+import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
 import type { CoreContext } from './core/context.js';
@@ -52,6 +50,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** PostgreSQL schema (tests isolate themselves in one). */
   dbSchema?: string;
+  /** Adapters started after the built-in ones (HTTP, the event socket, the metrics listener). */
+  adapters?: Adapter[];
 }
 
 /** The platform and core without any listener: what the CLI's admin commands work on. */
@@ -112,13 +112,6 @@ export async function openCore(options: ServerOptions): Promise<Core> {
   });
 }
 
-/** `http://HOST:PORT` of a listening server: IPv6 hosts in brackets, the bound port where 0 was asked. */
-function listeningUrl(server: Pick<NetServer, 'address'>, host: string, port: number): { url: string; port: number } {
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
-}
-
 /** This node's id in a cluster: configured, or host name and HTTP port (process id for port 0). */
 export const nodeIdOf = (config: Config) => config.cluster.nodeId ?? `${hostname()}-${config.http.port || process.pid}`;
 
@@ -163,9 +156,11 @@ export async function closeCore(core: Core): Promise<void> {
 
 export interface ParleyServer {
   core: Core;
-  http: FastifyInstance;
-  /** Starts every listener; resolves with their URLs. */
-  start(): Promise<{ http: string; metrics?: string }>;
+  /**
+   * Starts every adapter and binds its listeners; resolves with the HTTP and metrics listeners'
+   * URLs and every listener's bound address.
+   */
+  start(): Promise<{ http: string; metrics?: string; listeners: Listener[] }>;
   /** Graceful stop: readiness goes false, listeners stop accepting, in-flight work finishes, the store closes. */
   stop(): Promise<void>;
 }
@@ -187,62 +182,44 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       () => 'ok',
       (err: Error) => `unreachable: ${err.message}`,
     );
-  const http = await buildHttp({
-    core,
-    config: config.http,
-    log,
-    metrics,
-    version,
-    sockets,
-    directoryUploadBytes: config.directory.maxUploadMegabytes * 1024 * 1024,
-    readiness: async () => ({
-      shutdown: stopping ? 'stopping' : 'ok',
-      store: await check(core.ctx.store.ping()),
-      bus: await check(cluster.ping()),
+  /** The protocols this server speaks, in start order: the HTTP adapter first, whose listener the others mount on. */
+  const adapters: Adapter[] = [
+    httpAdapter({
+      version,
+      directoryUploadBytes: config.directory.maxUploadMegabytes * 1024 * 1024,
+      readiness: async () => ({
+        shutdown: stopping ? 'stopping' : 'ok',
+        store: await check(core.ctx.store.ping()),
+        bus: await check(cluster.ping()),
+      }),
     }),
-  });
+    eventSocketAdapter(sockets),
+    metricsAdapter,
+    ...(options.adapters ?? []),
+  ];
+  const host = new AdapterHost({ core, config, metrics });
   const features = new FeatureHost(core);
-  // Whatever the sockets were sent while the node was cut off from the bus is lost: they catch up.
-  const stopResync = cluster.onReconnect(() =>
-    sockets.broadcast({ type: 'resync', reason: 'the node reconnected to the cluster bus' }),
-  );
-  const metricsConfig = config.http.metrics;
-  const metricsServer = metricsConfig.port === undefined ? undefined : metricsListener(metrics, metricsConfig);
-  /** Opens the separate /metrics listener, if one is configured; resolves with its URL. */
-  const startMetrics = async (): Promise<string | undefined> => {
-    if (!metricsServer || metricsConfig.port === undefined) return undefined;
-    const { host } = metricsConfig;
-    await new Promise<void>((resolve, reject) => {
-      metricsServer.once('error', reject);
-      metricsServer.listen(metricsConfig.port, host, () => resolve());
-    });
-    const { url, port } = listeningUrl(metricsServer, host, metricsConfig.port);
-    log.info({ listener: 'metrics', url, host, port }, `listening on ${url} (/metrics)`);
-    return url;
-  };
   const drainSeconds = config.http.drainSeconds ?? (cluster.enabled ? 3 : 0);
 
   return {
     core,
-    http,
     async start() {
       // Join the cluster before accepting connections: the others must see this node's heartbeat
       // before any of its clients' presence inputs.
       await cluster.start({ version, connections: () => sockets.count });
       // Bind first: a taken port must fail before the demo accounts (and their one-time passwords) exist.
-      await http.listen({ host: config.http.host, port: config.http.port });
+      const listeners = await host.start(adapters);
       if (config.bootstrap.demoTenant) await seedDemoTenant(core);
       await features.start(coreFeatures);
-      const { url, port } = listeningUrl(http.server, config.http.host, config.http.port);
+      const http = listeners.find((l) => l.name === 'http') as Listener;
       // Bound to every address: the others reach this node by its host name.
       const wildcard = ['0.0.0.0', '::', ''].includes(config.http.host);
-      await cluster.announce(wildcard ? `http://${hostname()}:${port}` : url);
-      log.info(
-        { listener: 'http', url, host: config.http.host, port },
-        `listening on ${url} (HTTP API, /api/v1/events, web app)`,
-      );
-      const metricsUrl = await startMetrics();
-      return { http: url, ...(metricsUrl && { metrics: metricsUrl }) };
+      await cluster.announce(wildcard ? `http://${hostname()}:${http.port}` : http.url);
+      for (const { name, adapter, transport, url, host, port, serves } of listeners) {
+        log.info({ listener: name, adapter, transport, url, host, port }, `listening on ${url} (${serves})`);
+      }
+      const metricsUrl = listeners.find((l) => l.name === 'metrics')?.url;
+      return { http: http.url, ...(metricsUrl && { metrics: metricsUrl }), listeners };
     },
     async stop() {
       if (stopping) return;
@@ -252,17 +229,8 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
         await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
       }
       log.info('shutting down: no new connections, closing event sockets, finishing requests in flight');
-      stopResync();
       await features.stop();
-      sockets.closeAll(eventCloseCodes.serviceRestart, 'server shutting down');
-      const grace = setTimeout(() => {
-        log.warn('shutdown grace period over; closing remaining connections');
-        http.server.closeAllConnections();
-      }, config.http.shutdownGraceSeconds * 1000);
-      grace.unref();
-      await http.close();
-      clearTimeout(grace);
-      if (metricsServer?.listening) await new Promise((resolve) => metricsServer.close(resolve));
+      await host.stop();
       await closeCore(core);
       log.info('stopped');
     },

@@ -146,7 +146,10 @@ test('a port already in use is a one-line error and a non-zero exit', async () =
     const second = startServe(['--http-port', String(port)], { cwd, env: { PARLEY_DATA: dataDir } });
     const exit = await second.wait(60_000);
     assert.equal(exit.code, 1, second.stderr());
-    assert.match(second.stderr(), /^parley: error: EADDRINUSE: .*\n$/);
+    assert.match(
+      second.stderr(),
+      /^parley: error: http\.port \d+ on 127\.0\.0\.1 is already in use \(EADDRINUSE\); set PARLEY_HTTP_PORT or http\.port to another port\n$/,
+    );
     assert.equal(second.records.filter((r) => /^listening/.test(r.msg ?? '')).length, 0);
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200, 'the first server is unharmed');
 

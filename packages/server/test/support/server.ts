@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@parley/api';
 import pino from 'pino';
+import type { Adapter, Listener } from '../../src/adapters/adapter.js';
 import type { Core } from '../../src/core/index.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import type { Clock } from '../../src/platform/clock.js';
@@ -13,6 +14,8 @@ export interface TestServer {
   url: string;
   /** The separate /metrics listener, when `http.metrics.port` is set. */
   metricsUrl?: string;
+  /** Every listener's bound address. */
+  listeners: Listener[];
   server: ParleyServer;
   core: Core;
   config: Config;
@@ -35,11 +38,12 @@ export interface TestServer {
 
 /**
  * A real server on a free loopback port with a fresh SQLite data folder, cheap password hashing
- * and no demo tenant. `overrides` are dotted config paths; `clock` replaces the system clock.
+ * and no demo tenant. `overrides` are dotted config paths; `clock` replaces the system clock;
+ * `adapters` start after the built-in ones.
  */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; adapters?: Adapter[] } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
@@ -56,14 +60,16 @@ export async function startTestServer(
   const server = await createServer({
     config,
     clock: options.clock,
+    adapters: options.adapters,
     log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
   });
-  const { http: url, metrics: metricsUrl } = await server.start();
+  const { http: url, metrics: metricsUrl, listeners } = await server.start();
   const core = server.core;
   const api = createClient({ baseUrl: url });
   return {
     url,
     metricsUrl,
+    listeners,
     server,
     core,
     config,

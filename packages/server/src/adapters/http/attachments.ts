@@ -5,8 +5,8 @@ import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { attachmentView } from '../views/messaging.js';
 import { FILE_CSP } from './headers.js';
+import { authenticateRequest, parsePart } from './request.js';
 import { caller } from './routes/messaging.js';
-import { authenticateRequest, parsePart } from './server.js';
 
 /** The caller, authenticated once in `onRequest` (before the body is read) for the handler. */
 const principals = new WeakMap<FastifyRequest, Principal>();

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ParleyError } from '../../core/errors.js';
 import type { Config } from '../../platform/config/schema.js';
+import type { MountedRequest } from '../adapter.js';
 
 /** The browser session: the token, HttpOnly, so a script in the page can never read it. */
 export const SESSION_COOKIE = 'parley_session';
@@ -18,7 +19,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** The value of one cookie of the request's Cookie header. */
-export function readCookie(req: FastifyRequest, name: string): string | undefined {
+export function readCookie(req: Pick<MountedRequest, 'headers'>, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;
@@ -50,7 +51,7 @@ export function checkCsrf(req: FastifyRequest, sessionToken: string): void {
  * Refuses a browser's cross-site WebSocket by cookie (cross-site WebSocket hijacking): its
  * `Origin` must be this server's own (scheme aside, which a TLS-terminating proxy may change).
  */
-export function checkOrigin(req: FastifyRequest): void {
+export function checkOrigin(req: Pick<MountedRequest, 'headers' | 'host'>): void {
   const origin = req.headers.origin;
   let host: string | undefined;
   try {

@@ -4,8 +4,8 @@ import { ParleyError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { fileSource } from '../../directory/connectors.js';
+import { authenticateRequest, authorize, parsePart } from './request.js';
 import { sourceView } from './routes/directory.js';
-import { authenticateRequest, authorize, parsePart } from './server.js';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 const types = ['text/csv', 'text/vcard', 'text/x-vcard', 'text/plain', 'application/octet-stream'];

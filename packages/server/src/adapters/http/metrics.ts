@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../platform/config/schema.js';
 import type { Metrics } from '../../platform/metrics.js';
+import type { Adapter } from '../adapter.js';
 import { bearerToken } from './cookies.js';
 
 type MetricsConfig = Config['http']['metrics'];
@@ -45,8 +46,29 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, con
   });
 }
 
-/** The separate `/metrics` listener (`http.metrics.port`): nothing else is served on it. */
-export function metricsListener(metrics: Metrics, config: MetricsConfig): Server {
+/** The separate `/metrics` listener (`http.metrics.host`, `http.metrics.port`), if one is configured. */
+export const metricsAdapter: Adapter<MetricsConfig> = {
+  name: 'metrics',
+  config: (config) => config.http.metrics,
+  async start(ctx) {
+    const { host, port } = ctx.config;
+    if (port === undefined) return;
+    const server = metricsListener(ctx.metrics, ctx.config);
+    await ctx.listen(server, {
+      name: 'metrics',
+      setting: 'http.metrics',
+      host,
+      port,
+      scheme: 'http',
+      serves: '/metrics',
+    });
+  },
+  // Its listener is closed by the host.
+  stop() {},
+};
+
+/** The `/metrics` listener: nothing else is served on it. */
+function metricsListener(metrics: Metrics, config: MetricsConfig): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {

@@ -18,27 +18,17 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { z } from 'zod';
 import { ParleyError } from '../../core/errors.js';
-import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import type { Config } from '../../platform/config/schema.js';
-import type { Logger } from '../../platform/log.js';
-import type { Metrics } from '../../platform/metrics.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
-import { type EventSockets, registerEventSocket } from '../ws/events.js';
+import type { Adapter, AdapterContext, HttpMount, MountedRequest } from '../adapter.js';
 import { registerAttachmentRoutes } from './attachments.js';
-import {
-  bearerToken,
-  checkCsrf,
-  clearSessionCookies,
-  readCookie,
-  SESSION_COOKIE,
-  setSessionCookies,
-} from './cookies.js';
+import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
 import { registerSecurityHeaders } from './headers.js';
 import { registerMetricsRoute } from './metrics.js';
+import { authenticateRequest, authorize, parsePart } from './request.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
@@ -50,16 +40,12 @@ import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
 
+type HttpContext = AdapterContext<Config['http']>;
+
 export interface HttpOptions {
-  core: Core;
-  config: Config['http'];
-  log: Logger;
-  metrics: Metrics;
   version: string;
   /** Readiness: resolves with named check results; any non-"ok" makes /readyz 503. */
   readiness: () => Promise<Record<string, string>>;
-  /** The registry the event sockets join. */
-  sockets: EventSockets;
   /** Largest directory file an import accepts. */
   directoryUploadBytes: number;
 }
@@ -70,45 +56,6 @@ function sendError(reply: FastifyReply, code: ErrorCode, message?: string, detai
     .send({ error: { code, message: message ?? errorMessages[code], ...(details && { details }) } });
 }
 
-/** Parses one part of a request (`params`, `query`, `body`) with its zod schema; problems become PARLEY_ERR_VALIDATION with paths. */
-export function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
-  if (!schema) return undefined;
-  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
-  if (r.success) return r.data;
-  // An unknown field is reported at its own path (`body.foo`), one detail per field.
-  const details = r.error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ path: [where, ...i.path.map(String), key].join('.'), message: 'unknown field' }))
-      : [{ path: [where, ...i.path.map(String)].join('.'), message: i.message }],
-  );
-  throw new ParleyError('PARLEY_ERR_VALIDATION', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
-}
-
-/**
- * Authenticates a request by its bearer token (API clients) or else by the session cookie (the web
- * app), whose state-changing requests must carry the CSRF token; throws PARLEY_ERR_UNAUTHENTICATED.
- */
-export async function authenticateRequest(core: Core, req: FastifyRequest): Promise<Principal> {
-  const token = bearerToken(req.headers.authorization);
-  if (token) return core.auth.authenticate(token);
-  const cookie = readCookie(req, SESSION_COOKIE);
-  if (!cookie) throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED');
-  // The CSRF token derives from the cookie alone: a forged request is refused before the session
-  // is looked up (and before its use would count against the idle timeout).
-  checkCsrf(req, cookie);
-  return core.auth.authenticate(cookie);
-}
-
-/** Refuses callers below the route's access level (403). */
-export function authorize(spec: Pick<RouteSpec, 'access'>, p: Principal) {
-  const role = p.user.role;
-  if (spec.access === 'tenant-admin' && role === 'user')
-    throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'administrators only');
-  if (spec.access === 'system-admin' && role !== 'system-admin') {
-    throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'system administrators only');
-  }
-}
-
 /** Client address and agent, with query strings (tickets) kept out of logs. */
 const requestSerializer = (req: FastifyRequest) => ({
   method: req.method,
@@ -116,13 +63,93 @@ const requestSerializer = (req: FastifyRequest) => ({
   remoteAddress: req.ip,
 });
 
-/** The HTTP adapter: the REST API of `@parley/api`, the event WebSocket, operations endpoints and the web app. */
-export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
+/**
+ * The HTTP adapter: the REST API of `@parley/api`, operations endpoints and the web app on the
+ * shared HTTP listener (`http.host`, `http.port`), where the adapters after it mount their paths.
+ */
+export function httpAdapter(o: HttpOptions): Adapter<Config['http']> {
+  let app: FastifyInstance | undefined;
+  let log: HttpContext['log'] | undefined;
+  let graceSeconds = 0;
+  return {
+    name: 'http',
+    config: (config) => config.http,
+    async start(ctx) {
+      const built = await buildHttp(ctx, o);
+      app = built;
+      log = ctx.log;
+      graceSeconds = ctx.config.shutdownGraceSeconds;
+      const server = async () => {
+        await built.ready();
+        return built.server;
+      };
+      const { host, port } = ctx.config;
+      ctx.serveHttp(
+        { mount: fastifyMount(built), server },
+        { name: 'http', setting: 'http', host, port, scheme: 'http', serves: 'HTTP API, web app' },
+      );
+    },
+    /** Stops accepting, lets requests in flight finish for `http.shutdownGraceSeconds`, then cuts them. */
+    async stop() {
+      const closing = app;
+      app = undefined;
+      if (!closing) return;
+      const grace = setTimeout(() => {
+        log?.warn('shutdown grace period over; closing remaining connections');
+        closing.server.closeAllConnections();
+      }, graceSeconds * 1000);
+      grace.unref();
+      await closing.close();
+      clearTimeout(grace);
+    },
+  };
+}
+
+const mountedRequest = (req: FastifyRequest): MountedRequest => ({
+  method: req.method,
+  url: req.url,
+  host: req.host,
+  headers: req.headers,
+  query: req.query as Record<string, unknown>,
+  ip: req.ip,
+});
+
+/** Other adapters' paths on this fastify instance: WebSockets through @fastify/websocket. */
+function fastifyMount(app: FastifyInstance): HttpMount {
+  return {
+    route(method, path, handler) {
+      app.route({
+        method,
+        url: path,
+        handler: async (req, reply) => {
+          reply.hijack();
+          await handler(req.raw, reply.raw);
+        },
+      });
+    },
+    websocket(path, { authenticate, accept }) {
+      type Auth = Awaited<ReturnType<typeof authenticate>>;
+      const auths = new WeakMap<FastifyRequest, Auth>();
+      app.get(
+        path,
+        {
+          websocket: true,
+          // Before the upgrade: a refusal is an HTTP error answer, not a socket.
+          preValidation: async (req) => void auths.set(req, await authenticate(mountedRequest(req))),
+        },
+        (socket, req) => accept(socket, auths.get(req) as Auth, mountedRequest(req)),
+      );
+    },
+  };
+}
+
+async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInstance> {
+  const { core, config, metrics } = ctx;
   const app: FastifyInstance = Fastify({
-    loggerInstance: o.log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: o.config.bodyLimit,
-    trustProxy: o.config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
@@ -146,7 +173,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
       return sendError(
         reply,
         'PARLEY_ERR_BODY_TOO_LARGE',
-        `The request body exceeds ${req.routeOptions.bodyLimit ?? o.config.bodyLimit} bytes`,
+        `The request body exceeds ${req.routeOptions.bodyLimit ?? config.bodyLimit} bytes`,
       );
     }
     if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
@@ -171,8 +198,8 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    o.metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
-    o.metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
+    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
     if (req.log.level === 'debug' || req.log.level === 'trace') {
       req.log.debug({ req: requestSerializer(req), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
@@ -181,17 +208,17 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
 
   const handlers: Handlers<RouteName> = {
-    ...authHandlers(o.core),
-    ...meHandlers(o.core),
-    ...contactHandlers(o.core),
-    ...deviceHandlers(o.core),
-    ...adminUserHandlers(o.core),
-    ...adminTenantHandlers(o.core),
-    ...messagingHandlers(o.core),
-    ...presenceHandlers(o.core),
-    ...calendarHandlers(o.core),
-    ...clusterHandlers(o.core),
-    ...directoryHandlers(o.core),
+    ...authHandlers(core),
+    ...meHandlers(core),
+    ...contactHandlers(core),
+    ...deviceHandlers(core),
+    ...adminUserHandlers(core),
+    ...adminTenantHandlers(core),
+    ...messagingHandlers(core),
+    ...presenceHandlers(core),
+    ...calendarHandlers(core),
+    ...clusterHandlers(core),
+    ...directoryHandlers(core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;
@@ -199,7 +226,7 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
       method: spec.method,
       url: spec.path,
       handler: async (req, reply) => {
-        const principal = spec.access === 'public' ? undefined : await authenticateRequest(o.core, req);
+        const principal = spec.access === 'public' ? undefined : await authenticateRequest(core, req);
         if (principal) authorize(spec, principal);
         const result = await handler({
           params: parsePart(spec.params, req.params, 'params'),
@@ -213,8 +240,8 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
           },
           cookies: {
             start: (token: string, expiresAt: number) =>
-              setSessionCookies(req, reply, o.config.cookieSecure, token, expiresAt, o.core.ctx.clock.now()),
-            end: () => clearSessionCookies(req, reply, o.config.cookieSecure),
+              setSessionCookies(req, reply, config.cookieSecure, token, expiresAt, core.ctx.clock.now()),
+            end: () => clearSessionCookies(req, reply, config.cookieSecure),
           },
         } as Parameters<Handler<RouteName>>[0]);
         void reply.status(spec.status);
@@ -223,9 +250,8 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
     });
   }
 
-  registerEventSocket(app, o);
-  await registerAttachmentRoutes(app, o.core);
-  await registerDirectoryImport(app, o.core, o.directoryUploadBytes);
+  await registerAttachmentRoutes(app, core);
+  await registerDirectoryImport(app, core, o.directoryUploadBytes);
 
   const openapi = openApiDocument({ version: o.version });
   app.get('/api/v1/openapi.json', async () => openapi);
@@ -233,9 +259,11 @@ export async function buildHttp(o: HttpOptions): Promise<FastifyInstance> {
   app.get('/readyz', async (_req, reply) => {
     const checks = await o.readiness();
     const ok = Object.values(checks).every((v) => v === 'ok');
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    // Which address and port each listener got (port 0 picks a free one).
+    const listeners = ctx.listeners().map(({ name, adapter, transport, url }) => ({ name, adapter, transport, url }));
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks, listeners });
   });
-  registerMetricsRoute(app, o.metrics, o.config.metrics);
+  registerMetricsRoute(app, metrics, config.metrics);
   await app.register(fastifyStatic, { root: publicDir, wildcard: false });
   return app;
 }

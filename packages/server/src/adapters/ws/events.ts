@@ -1,13 +1,14 @@
 import { type ClientEvent, eventCloseCodes, eventsPath } from '@parley/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ParleyError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { within } from '../../lib/within.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
+import type { Config } from '../../platform/config/schema.js';
 import type { Logger } from '../../platform/log.js';
 import type { Metrics } from '../../platform/metrics.js';
+import type { Adapter, MountedRequest } from '../adapter.js';
 import { bearerToken, checkOrigin, readCookie, SESSION_COOKIE } from '../http/cookies.js';
 import { userView } from '../views/users.js';
 import { Outbound } from './outbound.js';
@@ -67,47 +68,49 @@ interface EventSocketOptions {
   sockets: EventSockets;
 }
 
-const principals = new WeakMap<FastifyRequest, Principal>();
-
 /**
- * `GET /api/v1/events`: the event WebSocket. Authenticated before the upgrade by a bearer token
- * (`Authorization`), a one-time `?ticket=` or the web app's session cookie (then only from this
- * server's own origin); pushes the core events the user may see as JSON
- * objects with a `type`, a heartbeat every `heartbeatSeconds`, and closes with 4401 the moment the
- * session is revoked.
+ * `GET /api/v1/events` on the shared HTTP listener: the event WebSocket. Authenticated before the
+ * upgrade by a bearer token (`Authorization`), a one-time `?ticket=` or the web app's session
+ * cookie (then only from this server's own origin); pushes the core events the user may see as
+ * JSON objects with a `type`, a heartbeat every `http.heartbeatSeconds`, and closes with 4401 the
+ * moment the session is revoked. `sockets` is the node's registry of them (counted in the cluster
+ * view); on shutdown they all close with 1012.
  */
-export function registerEventSocket(app: FastifyInstance, o: EventSocketOptions): void {
-  const { core } = o;
-  app.get(
-    eventsPath,
-    {
-      websocket: true,
-      preValidation: async (req) => {
-        const ticket = (req.query as Record<string, unknown>).ticket;
-        const token = bearerToken(req.headers.authorization);
-        const cookie = readCookie(req, SESSION_COOKIE);
-        let principal: Principal;
-        if (typeof ticket === 'string' && ticket.length > 0 && ticket.length <= 200) {
-          principal = await core.auth.redeemTicket(ticket);
-        } else if (token) {
-          principal = await core.auth.authenticate(token);
-        } else if (cookie) {
-          checkOrigin(req);
-          principal = await core.auth.authenticate(cookie);
-        } else {
-          throw new ParleyError(
-            'PARLEY_ERR_UNAUTHENTICATED',
-            'Send a bearer token or a ticket from POST /api/v1/auth/ticket',
-          );
-        }
-        principals.set(req, principal);
-      },
+export function eventSocketAdapter(sockets: EventSockets): Adapter<Config['http']> {
+  let stopResync: Unsubscribe | undefined;
+  return {
+    name: 'events',
+    config: (config) => config.http,
+    start(ctx) {
+      const { core } = ctx;
+      const options: EventSocketOptions = { core, config: ctx.config, log: ctx.log, metrics: ctx.metrics, sockets };
+      ctx.http.websocket(eventsPath, {
+        authenticate: (req) => authenticate(core, req),
+        accept: (socket, principal) => serve(socket, principal, options),
+      });
+      // Whatever the sockets were sent while the node was cut off from the bus is lost: they catch up.
+      stopResync = core.ctx.cluster.onReconnect(() =>
+        sockets.broadcast({ type: 'resync', reason: 'the node reconnected to the cluster bus' }),
+      );
     },
-    (socket, req) => {
-      const principal = principals.get(req) as Principal;
-      serve(socket, principal, o);
+    stop() {
+      stopResync?.();
+      sockets.closeAll(eventCloseCodes.serviceRestart, 'server shutting down');
     },
-  );
+  };
+}
+
+async function authenticate(core: Core, req: MountedRequest): Promise<Principal> {
+  const ticket = req.query.ticket;
+  const token = bearerToken(req.headers.authorization);
+  const cookie = readCookie(req, SESSION_COOKIE);
+  if (typeof ticket === 'string' && ticket.length > 0 && ticket.length <= 200) return core.auth.redeemTicket(ticket);
+  if (token) return core.auth.authenticate(token);
+  if (cookie) {
+    checkOrigin(req);
+    return core.auth.authenticate(cookie);
+  }
+  throw new ParleyError('PARLEY_ERR_UNAUTHENTICATED', 'Send a bearer token or a ticket from POST /api/v1/auth/ticket');
 }
 
 function serve(socket: WebSocket, principal: Principal, o: EventSocketOptions) {

@@ -33,6 +33,9 @@ export interface ConfigLeaf {
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 export const envName = (path: string[]) => `PARLEY_${path.map(snake).join('_')}`;
+/** The environment variable of a setting (`http.port` → `PARLEY_HTTP_PORT`), its alias where it has one. */
+export const envOf = (setting: string) =>
+  Object.entries(envAliases).find(([, p]) => p === setting)?.[0] ?? envName(setting.split('.'));
 
 type JsonSchema = {
   type?: string;
@@ -52,14 +55,13 @@ export function configLeaves(): ConfigLeaf[] {
       for (const [key, child] of Object.entries(node.properties)) walk(child, [...path, key]);
       return;
     }
-    const alias = Object.entries(envAliases).find(([, p]) => p === path.join('.'))?.[0];
     out.push({
       path,
       type: node.type ?? node.anyOf?.map((a) => a.type).join('|') ?? 'string',
       enum: node.enum,
       default: node.default,
       description: node.description,
-      env: alias ?? envName(path),
+      env: envOf(path.join('.')),
     });
   };
   walk(root, []);
