@@ -1,4 +1,5 @@
 import { type ErrorCode, errorMessages } from '@parley/api';
+import { isUniqueViolation } from '../platform/store/errors.js';
 
 /**
  * A failure the caller can act on, with a stable `PARLEY_ERR_*` code. It knows no protocol: each
@@ -14,6 +15,16 @@ export class ParleyError extends Error {
     super(message ?? errorMessages[code]);
     this.name = 'ParleyError';
   }
+}
+
+/**
+ * An error thrown anywhere below an adapter, in the core's terms: a ParleyError as it is, a
+ * unique-key violation no service caught as a conflict; anything else is not the caller's fault.
+ */
+export function asParleyError(err: unknown): ParleyError | undefined {
+  if (err instanceof ParleyError) return err;
+  if (isUniqueViolation(err)) return new ParleyError('PARLEY_ERR_CONFLICT');
+  return undefined;
 }
 
 export const notFound = (what: string) => new ParleyError('PARLEY_ERR_NOT_FOUND', `${what} not found`);

@@ -5,6 +5,7 @@ import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
 import { DeviceRepository } from './devices/repository.js';
+import { AttachmentRepository } from './messaging/attachment-repository.js';
 import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
 import { PresenceRepository } from './presence/repository.js';
@@ -23,6 +24,7 @@ export function repositories(db: Kysely<Database>) {
     presence: new PresenceRepository(db),
     conversations: new ConversationRepository(db),
     messages: new MessageRepository(db),
+    attachments: new AttachmentRepository(db),
     calendars: new CalendarRepository(db),
     directory: new DirectoryRepository(db),
     favourites: new FavouriteRepository(db),

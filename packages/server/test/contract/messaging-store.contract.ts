@@ -180,14 +180,14 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
         sha256: 'abc',
         createdAt: T0,
       };
-      await store.repos.messages.insertAttachment(att);
-      assert.deepEqual(await store.repos.messages.attachment(a.id, att.id), att);
-      assert.equal(await store.repos.messages.attachment(b.id, att.id), undefined);
+      await store.repos.attachments.insert(att);
+      assert.deepEqual(await store.repos.attachments.get(a.id, att.id), att);
+      assert.equal(await store.repos.attachments.get(b.id, att.id), undefined);
       const target = { id: m.id, conversationId: c.id, senderId: bob.id };
-      assert.equal(await store.repos.messages.linkAttachments(a.id, [att.id], target), 0, 'only the uploader');
-      assert.equal(await store.repos.messages.linkAttachments(a.id, [att.id], { ...target, senderId: alice.id }), 1);
+      assert.equal(await store.repos.attachments.link(a.id, [att.id], target), 0, 'only the uploader');
+      assert.equal(await store.repos.attachments.link(a.id, [att.id], { ...target, senderId: alice.id }), 1);
       assert.deepEqual(
-        (await store.repos.messages.attachmentsOf(a.id, [m.id])).map((x) => x.id),
+        (await store.repos.attachments.ofMessages(a.id, [m.id])).map((x) => x.id),
         [att.id],
       );
     });
@@ -208,29 +208,29 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
           sha256: 'x',
           createdAt,
         };
-        await store.repos.messages.insertAttachment(att);
+        await store.repos.attachments.insert(att);
         return att.id;
       };
-      const before = await store.repos.messages.attachmentUsage(a.id, carol.id);
+      const before = await store.repos.attachments.usage(a.id, carol.id);
       const old = await upload(carol.id, 100, 1_000);
       const sent = await upload(carol.id, 20, 1_000);
       await upload(alice.id, 3, 5_000);
-      const usage = await store.repos.messages.attachmentUsage(a.id, carol.id);
+      const usage = await store.repos.attachments.usage(a.id, carol.id);
       assert.deepEqual(usage, { user: before.user + 120, tenant: before.tenant + 123 });
-      assert.deepEqual(await store.repos.messages.attachmentUsage(b.id, carol.id), { user: 0, tenant: 0 });
+      assert.deepEqual(await store.repos.attachments.usage(b.id, carol.id), { user: 0, tenant: 0 });
 
       const m = await send(c, carol, 'with a file');
-      assert.equal(await store.repos.messages.linkAttachments(a.id, [sent], { ...m, senderId: carol.id }), 1);
-      const due = (await store.repos.messages.unsentBefore(2_000, 100)).map((x) => x.id);
+      assert.equal(await store.repos.attachments.link(a.id, [sent], { ...m, senderId: carol.id }), 1);
+      const due = (await store.repos.attachments.unsentBefore(2_000, 100)).map((x) => x.id);
       assert.ok(due.includes(old), 'the old unsent upload is due');
       assert.ok(!due.includes(sent), 'a sent one is not');
-      assert.equal(await store.repos.messages.deleteUnsent(b.id, old), false, 'only through its own tenant');
-      assert.equal(await store.repos.messages.deleteUnsent(a.id, sent), false, 'never a sent one');
-      assert.equal(await store.repos.messages.deleteUnsent(a.id, old), true);
-      assert.equal(await store.repos.messages.attachment(a.id, old), undefined);
+      assert.equal(await store.repos.attachments.deleteUnsent(b.id, old), false, 'only through its own tenant');
+      assert.equal(await store.repos.attachments.deleteUnsent(a.id, sent), false, 'never a sent one');
+      assert.equal(await store.repos.attachments.deleteUnsent(a.id, old), true);
+      assert.equal(await store.repos.attachments.get(a.id, old), undefined);
 
       assert.deepEqual(await store.repos.messages.tombstone(a.id, m.id, T0 + 60), [sent]);
-      assert.equal(await store.repos.messages.attachment(a.id, sent), undefined, 'the row went with the message');
+      assert.equal(await store.repos.attachments.get(a.id, sent), undefined, 'the row went with the message');
       assert.equal(await store.repos.messages.tombstone(a.id, m.id, T0 + 61), false);
     });
 

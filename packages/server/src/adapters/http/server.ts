@@ -18,10 +18,9 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { ParleyError } from '../../core/errors.js';
+import { asParleyError, type ParleyError } from '../../core/errors.js';
 import type { Principal } from '../../core/sessions/service.js';
 import type { Config } from '../../platform/config/schema.js';
-import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { Adapter, AdapterContext, HttpMount, MountedRequest } from '../adapter.js';
 import { registerAttachmentRoutes } from './attachments.js';
 import { clearSessionCookies, setSessionCookies } from './cookies.js';
@@ -160,14 +159,14 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
   registerSecurityHeaders(app);
 
   app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
-    if (err instanceof ParleyError) {
-      if (err.retryAfterSeconds) void reply.header('retry-after', String(err.retryAfterSeconds));
-      if (err.code === 'PARLEY_ERR_UNAUTHENTICATED' || err.code === 'PARLEY_ERR_INVALID_CREDENTIALS') {
+    const known = asParleyError(err);
+    if (known) {
+      if (known.retryAfterSeconds) void reply.header('retry-after', String(known.retryAfterSeconds));
+      if (known.code === 'PARLEY_ERR_UNAUTHENTICATED' || known.code === 'PARLEY_ERR_INVALID_CREDENTIALS') {
         void reply.header('www-authenticate', 'Bearer realm="parley"');
       }
-      return sendError(reply, err.code, err.message, err.details);
+      return sendError(reply, known.code, known.message, known.details);
     }
-    if (isUniqueViolation(err)) return sendError(reply, 'PARLEY_ERR_CONFLICT');
     const code = (err as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(

@@ -62,7 +62,7 @@ export class AttachmentService {
    * before it is stored; uploads running at the same time may together overshoot by their sizes.
    */
   async checkQuota(caller: Caller, bytes: number): Promise<void> {
-    const used = await this.ctx.store.repos.messages.attachmentUsage(caller.tenantId, caller.userId);
+    const used = await this.ctx.store.repos.attachments.usage(caller.tenantId, caller.userId);
     const over = (usedBytes: number, quotaMegabytes: number) => usedBytes + bytes > quotaMegabytes * MIB;
     if (over(used.user, this.options.userQuotaMegabytes)) {
       throw new ParleyError(
@@ -110,7 +110,7 @@ export class AttachmentService {
     await writeFile(`${path}.part`, file.bytes, { mode: 0o600 });
     await rename(`${path}.part`, path);
     try {
-      await this.ctx.store.repos.messages.insertAttachment(a);
+      await this.ctx.store.repos.attachments.insert(a);
     } catch (err) {
       await rm(path, { force: true });
       throw err;
@@ -123,7 +123,7 @@ export class AttachmentService {
    * conversation they are a member of, or their own upload.
    */
   async open(caller: Caller, id: string): Promise<{ attachment: Attachment; path: string }> {
-    const a = await this.ctx.store.repos.messages.attachment(caller.tenantId, id);
+    const a = await this.ctx.store.repos.attachments.get(caller.tenantId, id);
     if (!a || (a.messageId === null && a.uploaderId !== caller.userId)) throw notFound('attachment');
     await this.conversations.access(caller, a.conversationId).catch(() => {
       throw notFound('attachment');
@@ -146,7 +146,7 @@ export class AttachmentService {
    * once, then the file); one that is sent meanwhile is kept. Returns how many were removed.
    */
   async purgeUnsent(): Promise<number> {
-    const repo = this.ctx.store.repos.messages;
+    const repo = this.ctx.store.repos.attachments;
     const before = this.ctx.clock.now() - this.unsentMs;
     let removed = 0;
     for (const { tenantId, id } of await repo.unsentBefore(before, PURGE_BATCH)) {
@@ -174,7 +174,7 @@ export class AttachmentService {
       }
       for (let i = 0; i < old.length; i += PURGE_BATCH) {
         const batch = old.slice(i, i + PURGE_BATCH);
-        const kept = await this.ctx.store.repos.messages.attachmentIds(tenantId, batch);
+        const kept = await this.ctx.store.repos.attachments.existing(tenantId, batch);
         for (const name of batch.filter((n) => !kept.has(n))) {
           await rm(join(folder, name), { force: true });
           removed++;

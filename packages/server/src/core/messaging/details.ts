@@ -11,7 +11,7 @@ export async function messageDetails(
   const ids = messages.map((m) => m.id);
   const [reactions, attachments] = await Promise.all([
     repos.messages.reactions(tenantId, ids),
-    repos.messages.attachmentsOf(tenantId, ids),
+    repos.attachments.ofMessages(tenantId, ids),
   ]);
   const senders = new Map<string, string>();
   for (const id of new Set(messages.map((m) => m.senderId))) {

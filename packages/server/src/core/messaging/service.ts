@@ -111,7 +111,7 @@ export class MessagingService {
           deletedAt: null,
         };
         await r.messages.insert(m);
-        const linked = await r.messages.linkAttachments(tenantId, attachmentIds, m);
+        const linked = await r.attachments.link(tenantId, attachmentIds, m);
         if (linked !== attachmentIds.length)
           throw invalid('body.attachments', 'not all are your unsent uploads to this conversation');
         // Your own message counts as delivered and read.

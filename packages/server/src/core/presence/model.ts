@@ -41,3 +41,13 @@ export interface CalendarSnapshot {
 export interface CalendarSink {
   setCalendar(tenantId: string, userId: string, snapshot: CalendarSnapshot): Promise<void>;
 }
+
+/** A named group of a tenant's users, set up by tenant admins: members see everything of each other's presence, appointment subjects too. */
+export interface Team {
+  id: string;
+  tenantId: string;
+  name: string;
+  createdAt: number;
+  /** User ids. */
+  members: string[];
+}

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { PresenceInputsTable } from '../../platform/store/presence-schema.js';
 import type { Database } from '../../platform/store/schema.js';
+import type { Team } from './model.js';
 
 export type InputSource = PresenceInputsTable['source'];
 
@@ -13,15 +14,6 @@ export interface StoredInput {
   updatedAt: number;
   /** The node instance holding a client input. */
   holder: string | null;
-}
-
-export interface Team {
-  id: string;
-  tenantId: string;
-  name: string;
-  createdAt: number;
-  /** User ids. */
-  members: string[];
 }
 
 /**

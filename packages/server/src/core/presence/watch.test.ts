@@ -6,8 +6,7 @@ import { loadConfig } from '../../platform/config/load.js';
 import type { Core } from '../index.js';
 import type { User } from '../users/model.js';
 import { CLIENT_TTL_MS } from './clients.js';
-import type { Availability } from './model.js';
-import type { Team } from './repository.js';
+import type { Availability, Team } from './model.js';
 import type { PresenceSeen, PresenceWatch } from './watch.js';
 import { type Relation, visibleTo, type Watcher, watcherOf } from './watchers.js';
 

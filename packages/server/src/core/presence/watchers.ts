@@ -3,7 +3,7 @@ import type { CoreContext } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { addressOf, type User } from '../users/model.js';
 import { offlinePresence, type Presence } from './aggregate.js';
-import type { Team } from './repository.js';
+import type { Team } from './model.js';
 
 /** How a watcher relates to the user whose presence they look at. */
 export type Relation = 'self' | 'team' | 'colleague' | 'external' | 'blocked';

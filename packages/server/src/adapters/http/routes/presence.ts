@@ -1,7 +1,7 @@
 import { notFound } from '../../../core/errors.js';
 import type { Core } from '../../../core/index.js';
 import { offlinePresence } from '../../../core/presence/aggregate.js';
-import type { Team } from '../../../core/presence/repository.js';
+import type { Team } from '../../../core/presence/model.js';
 import { pickLanguage } from '../../../core/presence/text.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Principal } from '../../../core/sessions/service.js';
