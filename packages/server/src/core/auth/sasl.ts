@@ -20,8 +20,15 @@ export function saslMechanisms(channel: { secure: boolean; channelBindings?: rea
   return channel.secure ? [...scram, 'PLAIN'] : scram;
 }
 
-/** The account a SASL name stands for: a bare local part is taken in the connection's domain. */
-export const saslAccount = (name: string, domain: string) => (name.includes('@') ? name : `${name}@${domain}`);
+/**
+ * The account of a SASL authentication identity: a simple user name (RFC 6120 §6.3.7), always in
+ * the connection's domain — a name with an `@` matches no user, so no stream signs in to another.
+ */
+export const saslAccount = (username: string, domain: string) => `${username}@${domain}`;
+
+/** Whether an authorization identity (a bare JID, or none) is the account itself: nobody acts as another. */
+export const ownAuthzid = (authzid: string | null, account: string) =>
+  authzid === null || authzid === '' || authzid.toLowerCase() === account.toLowerCase();
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
