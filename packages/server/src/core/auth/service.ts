@@ -2,19 +2,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import type { DeviceService, SipCredentials } from '../devices/service.js';
 import { ParleyError } from '../errors.js';
-import { HashQueue } from '../sessions/hash-queue.js';
-import {
-  addressKey,
-  LoginThrottle,
-  type ThrottleEntry,
-  type ThrottleOptions,
-  throttleTtlMs,
-} from '../sessions/throttle.js';
 import { type DerivedCredentials, dummyHash, type ScramKeys, scramKeys, verifyPassword } from '../users/credentials.js';
 import { findUserByAddress, type User } from '../users/repository.js';
+import { HashQueue } from './hash-queue.js';
 import { ownAuthzid, parsePlain, saslAccount } from './sasl.js';
 import { SCRAM_MECHANISMS, type ScramErrorValue, type ScramMechanism, ScramServer, scramFailure } from './scram.js';
 import { type DigestParams, verifyDigest } from './sip-digest.js';
+import { addressKey, LoginThrottle, type ThrottleEntry, type ThrottleOptions, throttleTtlMs } from './throttle.js';
 
 export interface CredentialCheckOptions {
   scryptCost: number;
