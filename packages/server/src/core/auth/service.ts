@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { SharedMap } from '../../platform/cluster/cluster.js';
 import type { CoreContext } from '../context.js';
 import type { DeviceService, SipCredentials } from '../devices/service.js';
 import { ParleyError } from '../errors.js';
@@ -60,6 +61,8 @@ export class AuthService {
   /** Bounds the slow password hashes; `hashing.stats()` tells how many run and how many were refused. */
   readonly hashing: HashQueue;
   private dummy: Promise<string> | undefined;
+  /** Holds the secret behind unknown users' SCRAM salts, made by the first node that needs it. */
+  private readonly decoySecret: SharedMap<string>;
   private decoyKey: Buffer | undefined;
 
   constructor(
@@ -73,6 +76,7 @@ export class AuthService {
       ctx.cluster.shared<ThrottleEntry>('auth_throttle', throttleTtlMs(options.throttle)),
       ctx.cluster.shared<number>('auth_trusted', options.throttle.trustedDays * 86_400_000),
     );
+    this.decoySecret = ctx.cluster.shared<string>('auth_decoy', DECOY_TTL_MS);
     this.hashing = new HashQueue({
       maxConcurrent: options.maxConcurrentHashes,
       maxWaiting: options.maxQueuedHashes,
@@ -199,11 +203,10 @@ export class AuthService {
    */
   private async decoy(account: string, hash: 'sha1' | 'sha256'): Promise<ScramKeys> {
     if (!this.decoyKey) {
-      const shared = this.ctx.cluster.shared<string>('auth_decoy', DECOY_TTL_MS);
-      let secret = await shared.get('secret');
+      let secret = await this.decoySecret.get('secret');
       if (secret === undefined) {
-        await shared.update('secret', (current) => current ?? randomBytes(32).toString('base64'));
-        secret = (await shared.get('secret')) as string;
+        await this.decoySecret.update('secret', (current) => current ?? randomBytes(32).toString('base64'));
+        secret = (await this.decoySecret.get('secret')) as string;
       }
       this.decoyKey = Buffer.from(secret, 'base64');
     }
