@@ -194,17 +194,17 @@ export function storeContract(engine: string, open: StoreFactory): void {
     });
 
     test('credentials: SCRAM-SHA-1 keys added later, only to the password they were derived from', async () => {
-      const bob = await store.repos.users.byAddress(a.id, 'bob', 'a.test');
-      assert.ok(bob);
+      const carol = await store.repos.users.byAddress(a.id, 'carol', 'a.test');
+      assert.ok(carol);
       const before = { ...creds('old'), scramSha1: null };
-      await store.repos.credentials.set(a.id, bob.id, before, T0);
-      assert.deepEqual(await store.repos.credentials.get(a.id, bob.id), before);
+      await store.repos.credentials.set(a.id, carol.id, before, T0);
+      assert.deepEqual(await store.repos.credentials.get(a.id, carol.id), before);
       const keys = scramKeys('added');
-      assert.equal(await store.repos.credentials.addScramSha1(b.id, bob.id, keys, before.passwordHash), false);
-      assert.equal(await store.repos.credentials.addScramSha1(a.id, bob.id, keys, 'another password'), false);
-      assert.equal((await store.repos.credentials.get(a.id, bob.id))?.scramSha1, null);
-      assert.equal(await store.repos.credentials.addScramSha1(a.id, bob.id, keys, before.passwordHash), true);
-      assert.deepEqual(await store.repos.credentials.get(a.id, bob.id), { ...before, scramSha1: keys });
+      assert.equal(await store.repos.credentials.addScramSha1(b.id, carol.id, keys, before.passwordHash), false);
+      assert.equal(await store.repos.credentials.addScramSha1(a.id, carol.id, keys, 'another password'), false);
+      assert.equal((await store.repos.credentials.get(a.id, carol.id))?.scramSha1, null);
+      assert.equal(await store.repos.credentials.addScramSha1(a.id, carol.id, keys, before.passwordHash), true);
+      assert.deepEqual(await store.repos.credentials.get(a.id, carol.id), { ...before, scramSha1: keys });
     });
 
     test('sessions: by token hash, touch, list active, revoke, scoped', async () => {
