@@ -5,7 +5,7 @@ import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
-import { type AuthOptions, AuthService } from './sessions/service.js';
+import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
@@ -18,13 +18,15 @@ export type CoreOptions = AuthOptions &
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
   const presence = new PresenceService(ctx);
+  const devices = new DeviceService(ctx);
   return {
     ctx,
     tenants: new TenantService(ctx),
     users: new UserService(ctx, options),
-    devices: new DeviceService(ctx),
+    devices,
     contacts: new ContactsService(ctx),
-    auth: new AuthService(ctx, options),
+    // Every protocol's credential checks and their one throttle, with the HTTP sessions.
+    auth: new SessionService(ctx, options, devices),
     messaging: new MessagingService(ctx, options.messaging),
     presence,
     // Calendars are one of presence's inputs.

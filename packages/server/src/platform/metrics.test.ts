@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HashQueue } from '../core/sessions/hash-queue.js';
+import { HashQueue } from '../core/auth/hash-queue.js';
 import { createMetrics } from './metrics.js';
 
 test('the password-hash queue is scraped as parley_password_hashes and parley_password_hash_attempts_total', async () => {

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { HashQueueStats } from '../core/sessions/hash-queue.js';
+import type { HashQueueStats } from '../core/auth/hash-queue.js';
 
 /**
  * One Prometheus registry per server instance (no global state; tests run many servers).

@@ -38,9 +38,16 @@ export const userFixture = (tenantId: string, local: string, domain: string, ext
   ...extra,
 });
 
+const scramKeys = (tag: string) => ({
+  salt: 'c2FsdA==',
+  iterations: 4096,
+  storedKey: `stored-${tag}`,
+  serverKey: `server-${tag}`,
+});
 const creds = (tag: string): DerivedCredentials => ({
   passwordHash: `$scrypt$1024$8$1$salt$${tag}`,
-  scram: { salt: 'c2FsdA==', iterations: 4096, storedKey: `stored-${tag}`, serverKey: `server-${tag}` },
+  scram: scramKeys(tag),
+  scramSha1: scramKeys(`sha1-${tag}`),
 });
 
 /**
@@ -184,6 +191,20 @@ export function storeContract(engine: string, open: StoreFactory): void {
       await store.repos.credentials.set(a.id, alice.id, creds('two'), T0 + 1);
       assert.deepEqual(await store.repos.credentials.get(a.id, alice.id), creds('two'));
       assert.equal(await store.repos.credentials.get(b.id, alice.id), undefined);
+    });
+
+    test('credentials: SCRAM-SHA-1 keys added later, only to the password they were derived from', async () => {
+      const carol = await store.repos.users.byAddress(a.id, 'carol', 'a.test');
+      assert.ok(carol);
+      const before = { ...creds('old'), scramSha1: null };
+      await store.repos.credentials.set(a.id, carol.id, before, T0);
+      assert.deepEqual(await store.repos.credentials.get(a.id, carol.id), before);
+      const keys = scramKeys('added');
+      assert.equal(await store.repos.credentials.addScramSha1(b.id, carol.id, keys, before.passwordHash), false);
+      assert.equal(await store.repos.credentials.addScramSha1(a.id, carol.id, keys, 'another password'), false);
+      assert.equal((await store.repos.credentials.get(a.id, carol.id))?.scramSha1, null);
+      assert.equal(await store.repos.credentials.addScramSha1(a.id, carol.id, keys, before.passwordHash), true);
+      assert.deepEqual(await store.repos.credentials.get(a.id, carol.id), { ...before, scramSha1: keys });
     });
 
     test('sessions: by token hash, touch, list active, revoke, scoped', async () => {

@@ -9,7 +9,7 @@ import {
   type ThrottleEntry,
   type ThrottleOptions,
   throttleTtlMs,
-} from '../../src/core/sessions/throttle.js';
+} from '../../src/core/auth/throttle.js';
 import { systemClock } from '../../src/platform/clock.js';
 import type { Cluster } from '../../src/platform/cluster/cluster.js';
 import { NatsCluster } from '../../src/platform/cluster/nats.js';

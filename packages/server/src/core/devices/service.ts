@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { sipHa1 } from '../users/credentials.js';
-import type { User } from '../users/model.js';
+import { addressOf, type User } from '../users/model.js';
 import { type Actor, checkMayChange } from '../users/service.js';
 import type { Device, DeviceCredentials, DeviceDigests } from './model.js';
 
@@ -20,6 +20,9 @@ const randomString = (alphabet: string, length: number) =>
 
 /** A new device secret: uniform over the alphabet (crypto `randomInt`, no modulo bias). */
 export const generateDeviceSecret = () => randomString(SECRET_ALPHABET, SECRET_LENGTH);
+
+/** A device's digest credentials and its owner's address: the account its failed checks count against. */
+export type SipCredentials = DeviceCredentials & { account: string };
 
 const digestsOf = (username: string, realm: string, secret: string): DeviceDigests => ({
   ha1Md5: sipHa1('md5', username, realm, secret),
@@ -100,11 +103,11 @@ export class DeviceService {
    * The digests of the device that registers as `username` in the tenant (for SIP digest
    * authentication, RFC 8760: MD5 or SHA-256), or undefined — also when its owner is disabled.
    */
-  async credentialsFor(tenantId: string, username: string): Promise<DeviceCredentials | undefined> {
+  async credentialsFor(tenantId: string, username: string): Promise<SipCredentials | undefined> {
     const credentials = await this.ctx.store.repos.devices.credentials(tenantId, username);
     if (!credentials) return undefined;
     const owner = await this.ctx.store.repos.users.get(tenantId, credentials.userId);
-    return owner && owner.disabledAt === null ? credentials : undefined;
+    return owner && owner.disabledAt === null ? { ...credentials, account: addressOf(owner) } : undefined;
   }
 
   /** The device owner, after checking that `actor` may change their devices. */

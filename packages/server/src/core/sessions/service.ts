@@ -1,23 +1,16 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AuthService, type CredentialCheckOptions } from '../auth/service.js';
 import type { CoreContext } from '../context.js';
+import type { DeviceService } from '../devices/service.js';
 import { notFound, ParleyError } from '../errors.js';
-import { dummyHash, verifyPassword } from '../users/credentials.js';
 import { addressOf, type User } from '../users/model.js';
-import { findUserByAddress } from '../users/repository.js';
-import { HashQueue } from './hash-queue.js';
 import type { Session } from './model.js';
-import { addressKey, LoginThrottle, type ThrottleEntry, type ThrottleOptions, throttleTtlMs } from './throttle.js';
 
-export interface AuthOptions {
+export interface AuthOptions extends CredentialCheckOptions {
   sessionTtlHours: number;
   /** A session unused this long ends; use is recorded at most every TOUCH_EVERY_MS. */
   sessionIdleMinutes: number;
   ticketTtlSeconds: number;
-  scryptCost: number;
-  maxConcurrentHashes: number;
-  maxQueuedHashes: number;
-  maxQueuedHashesPerAddress: number;
-  throttle: ThrottleOptions;
 }
 
 export interface Principal {
@@ -37,31 +30,21 @@ const TOUCH_EVERY_MS = 60_000;
 export const PRINCIPAL_CACHE_MS = 2_000;
 const PRINCIPAL_CACHE_MAX = 10_000;
 
-/** Password login, bearer-token sessions, revocation and one-time WebSocket tickets. */
-export class AuthService {
-  /** The one login throttle of every protocol (keys: account and source address). */
-  readonly throttle: LoginThrottle;
-  /** Bounds the slow password hashes; `hashing.stats()` tells how many run and how many were refused. */
-  readonly hashing: HashQueue;
-  private dummy: Promise<string> | undefined;
+/**
+ * `core.auth`: the credential checks of every protocol (core/auth) with the HTTP API's sessions on
+ * top — password login, bearer-token sessions, revocation and one-time WebSocket tickets. One
+ * object, so the sign-ins of every protocol share its throttle and hash queue.
+ */
+export class SessionService extends AuthService {
   /** Bearer token → principal, read from the store at `at`. */
   private readonly principals = new Map<string, { principal: Principal; at: number }>();
 
   constructor(
-    private readonly ctx: CoreContext,
-    private readonly options: AuthOptions,
+    ctx: CoreContext,
+    protected override readonly options: AuthOptions,
+    devices: DeviceService,
   ) {
-    this.throttle = new LoginThrottle(
-      options.throttle,
-      ctx.clock,
-      ctx.cluster.shared<ThrottleEntry>('auth_throttle', throttleTtlMs(options.throttle)),
-      ctx.cluster.shared<number>('auth_trusted', options.throttle.trustedDays * 86_400_000),
-    );
-    this.hashing = new HashQueue({
-      maxConcurrent: options.maxConcurrentHashes,
-      maxWaiting: options.maxQueuedHashes,
-      maxWaitingPerSource: options.maxQueuedHashesPerAddress,
-    });
+    super(ctx, options, devices);
   }
 
   /**
@@ -73,7 +56,7 @@ export class AuthService {
     password: string,
     client: { address: string | null; userAgent: string | null },
   ): Promise<{ token: string; session: Session; user: User }> {
-    const user = await this.checkPassword(address, password, client.address);
+    const user = await this.password({ protocol: 'http', address: client.address, account: address, password });
     await this.ctx.hooks.run('auth.beforeLogin', { tenantId: user.tenantId, userId: user.id, address: client.address });
     const now = this.ctx.clock.now();
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -95,36 +78,7 @@ export class AuthService {
 
   /** Asks a signed-in user for their password again (before a password change); throttled like a login. */
   async confirmPassword(p: Principal, password: string, clientAddress: string | null): Promise<void> {
-    await this.checkPassword(addressOf(p.user), password, clientAddress);
-  }
-
-  /**
-   * The throttle first, then a place in the bounded hash queue, then scrypt: an attempt over a
-   * budget, or one the queue has no room for, is refused (429) without hashing.
-   */
-  private async checkPassword(address: string, password: string, clientAddress: string | null): Promise<User> {
-    const { retryAfter, rank } = await this.throttle.admit(address, clientAddress);
-    if (retryAfter > 0) throw new ParleyError('PARLEY_ERR_TOO_MANY_REQUESTS', undefined, undefined, retryAfter);
-
-    const user = await findUserByAddress(this.ctx.store.repos, address);
-    const credentials = user && (await this.ctx.store.repos.credentials.get(user.tenantId, user.id));
-    // Unknown users cost the same scrypt as known ones.
-    this.dummy ??= dummyHash(this.options.scryptCost);
-    const stored = credentials?.passwordHash ?? (await this.dummy);
-    const source = clientAddress === null ? '-' : addressKey(clientAddress);
-    const ok = await this.hashing.run(source, rank, () => verifyPassword(password, stored));
-    if (!ok || !user || !credentials || user.disabledAt !== null) {
-      const locked = await this.throttle.failed(address, clientAddress);
-      if (locked.length > 0) {
-        this.ctx.log.warn(
-          { account: address, source: clientAddress, budgets: locked },
-          'login throttled: too many failures',
-        );
-      }
-      throw new ParleyError('PARLEY_ERR_INVALID_CREDENTIALS');
-    }
-    await this.throttle.succeeded(address, clientAddress);
-    return user;
+    await this.password({ protocol: 'http', address: clientAddress, account: addressOf(p.user), password });
   }
 
   /** The session and user of a bearer token; PARLEY_ERR_UNAUTHENTICATED when it is not (or no longer) valid. */

@@ -9,13 +9,30 @@ export interface CredentialParams {
   scramIterations: number;
 }
 
+/** A user's SCRAM server keys for one hash (RFC 5802 §3): salt and keys base64. */
+export interface ScramKeys {
+  salt: string;
+  iterations: number;
+  storedKey: string;
+  serverKey: string;
+}
+
+/** The hashes of the SCRAM mechanisms offered: SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677). */
+export type ScramHash = 'sha1' | 'sha256';
+
 /**
  * Everything derived from a login password; the password itself is never stored. No fast hash
  * (such as a SIP HA1) is ever derived from it: SIP devices have their own generated secrets.
  */
 export interface DerivedCredentials {
   passwordHash: string;
-  scram: { salt: string; iterations: number; storedKey: string; serverKey: string };
+  /** SCRAM-SHA-256 keys. */
+  scram: ScramKeys;
+  /**
+   * SCRAM-SHA-1 keys; null for a password set before they were kept (migration 014) until the
+   * user's next successful password sign-in, when the password is at hand to derive them.
+   */
+  scramSha1: ScramKeys | null;
 }
 
 const SCRYPT_R = 8;
@@ -48,19 +65,27 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A hash of a random password, verified against when the user does not exist, so timing says nothing. */
 export const dummyHash = (cost: number) => hashPassword(randomBytes(18).toString('base64url'), cost);
 
+/** Output length of each SCRAM hash in bytes. */
+const SCRAM_HASH_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32 };
+
 /**
- * RFC 5802 / RFC 7677 SCRAM-SHA-256 server keys:
+ * RFC 5802 / RFC 7677 SCRAM server keys:
  * SaltedPassword = PBKDF2(password, salt, i); StoredKey = H(HMAC(SP, "Client Key")); ServerKey = HMAC(SP, "Server Key").
  * The password should be SASLprep-ed; NFC normalisation covers the common cases.
  */
-export async function scramSha256Keys(password: string, salt: Buffer, iterations: number) {
-  const salted = await pbkdf2Async(password.normalize('NFC'), salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+export async function scramKeys(
+  hash: ScramHash,
+  password: string,
+  salt: Buffer,
+  iterations: number,
+): Promise<ScramKeys> {
+  const salted = await pbkdf2Async(password.normalize('NFC'), salt, iterations, SCRAM_HASH_BYTES[hash], hash);
+  const clientKey = createHmac(hash, salted).update('Client Key').digest();
   return {
     salt: salt.toString('base64'),
     iterations,
-    storedKey: createHash('sha256').update(clientKey).digest('base64'),
-    serverKey: createHmac('sha256', salted).update('Server Key').digest('base64'),
+    storedKey: createHash(hash).update(clientKey).digest('base64'),
+    serverKey: createHmac(hash, salted).update('Server Key').digest('base64'),
   };
 }
 
@@ -71,11 +96,12 @@ export function sipHa1(algorithm: 'md5' | 'sha256', username: string, realm: str
 
 /** Derives every stored secret of a user from a new password. */
 export async function deriveCredentials(password: string, params: CredentialParams): Promise<DerivedCredentials> {
-  const [passwordHash, scram] = await Promise.all([
+  const [passwordHash, scram, scramSha1] = await Promise.all([
     hashPassword(password, params.scryptCost),
-    scramSha256Keys(password, randomBytes(16), params.scramIterations),
+    scramKeys('sha256', password, randomBytes(16), params.scramIterations),
+    scramKeys('sha1', password, randomBytes(16), params.scramIterations),
   ]);
-  return { passwordHash, scram };
+  return { passwordHash, scram, scramSha1 };
 }
 
 /** A readable random password for generated accounts (about 96 bits). */

@@ -2,7 +2,7 @@ import { nameWords } from '@parley/api';
 import { type Kysely, sql } from 'kysely';
 import { nameKey } from '../../platform/store/name-key.js';
 import type { CredentialsTable, Database, UsersTable } from '../../platform/store/schema.js';
-import type { DerivedCredentials } from './credentials.js';
+import type { DerivedCredentials, ScramKeys } from './credentials.js';
 import { splitAddress, type User } from './model.js';
 
 /**
@@ -269,6 +269,7 @@ export class CredentialRepository {
       scram_sha256_iterations: c.scram.iterations,
       scram_sha256_stored_key: c.scram.storedKey,
       scram_sha256_server_key: c.scram.serverKey,
+      ...sha1Columns(c.scramSha1),
       updated_at: now,
     };
     const { user_id: _, ...update } = row;
@@ -277,6 +278,21 @@ export class CredentialRepository {
       .values(row)
       .onConflict((oc) => oc.column('user_id').doUpdateSet(update))
       .execute();
+  }
+
+  /**
+   * Stores SCRAM-SHA-1 keys derived at a sign-in, if the password is still the one checked
+   * (`passwordHash`): a password changed meanwhile keeps its own keys. True when stored.
+   */
+  async addScramSha1(tenantId: string, userId: string, keys: ScramKeys, passwordHash: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('credentials')
+      .set(sha1Columns(keys))
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('password_hash', '=', passwordHash)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   async get(tenantId: string, userId: string): Promise<DerivedCredentials | undefined> {
@@ -295,6 +311,25 @@ export class CredentialRepository {
         storedKey: r.scram_sha256_stored_key,
         serverKey: r.scram_sha256_server_key,
       },
+      scramSha1:
+        r.scram_sha1_salt !== null &&
+        r.scram_sha1_iterations !== null &&
+        r.scram_sha1_stored_key !== null &&
+        r.scram_sha1_server_key !== null
+          ? {
+              salt: r.scram_sha1_salt,
+              iterations: r.scram_sha1_iterations,
+              storedKey: r.scram_sha1_stored_key,
+              serverKey: r.scram_sha1_server_key,
+            }
+          : null,
     };
   }
 }
+
+const sha1Columns = (k: ScramKeys | null) => ({
+  scram_sha1_salt: k?.salt ?? null,
+  scram_sha1_iterations: k?.iterations ?? null,
+  scram_sha1_stored_key: k?.storedKey ?? null,
+  scram_sha1_server_key: k?.serverKey ?? null,
+});

@@ -153,7 +153,7 @@ export const ConfigSchema = z
           .max(1_000_000)
           .default(10_000)
           .describe(
-            'PBKDF2 iterations of the SCRAM-SHA-256 keys (XMPP) made at the next password change; a user keeps the stored count until then. 10,000 is what Prosody uses by default, so every common XMPP client handles it, and it is the cap of constrained clients; RFC 7677 asks for at least 4,096. Above 100,000 SCRAM clients that bound the count (node-postgres, the MongoDB drivers, irssi) refuse to log in',
+            'PBKDF2 iterations of the SCRAM-SHA-256 and SCRAM-SHA-1 keys (XMPP) made at the next password change; a user keeps the stored count until then. 10,000 is what Prosody uses by default, so every common XMPP client handles it, and it is the cap of constrained clients; RFC 7677 asks for at least 4,096. Above 100,000 SCRAM clients that bound the count (node-postgres, the MongoDB drivers, irssi) refuse to log in',
           ),
         maxConcurrentHashes: z
           .number()

@@ -52,6 +52,11 @@ export interface CredentialsTable {
   scram_sha256_iterations: number;
   scram_sha256_stored_key: string;
   scram_sha256_server_key: string;
+  /** Null for a password stored before migration 014, until its next successful sign-in. */
+  scram_sha1_salt: string | null;
+  scram_sha1_iterations: number | null;
+  scram_sha1_stored_key: string | null;
+  scram_sha1_server_key: string | null;
   updated_at: number;
 }
 

@@ -26,6 +26,11 @@ test('010 drops the SIP HA1 derived from login passwords and keeps the rest of t
         scram_sha256_stored_key: 'stored',
         scram_sha256_server_key: 'server',
         updated_at: 0,
+        // Added, empty, by 014.
+        scram_sha1_salt: null,
+        scram_sha1_iterations: null,
+        scram_sha1_stored_key: null,
+        scram_sha1_server_key: null,
       },
     ]);
     assert.deepEqual(await db.selectFrom('devices').selectAll().execute(), []);

@@ -13,6 +13,7 @@ import { devices } from './010-devices.js';
 import { attachmentHousekeeping } from './011-attachment-housekeeping.js';
 import { directorySafeText } from './012-directory-safe-text.js';
 import { calendarBackoff } from './013-calendar-backoff.js';
+import { scramSha1 } from './014-scram-sha1.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -38,4 +39,5 @@ export const migrations: Migration[] = [
   attachmentHousekeeping,
   directorySafeText,
   calendarBackoff,
+  scramSha1,
 ];
