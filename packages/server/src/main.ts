@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { clusterView } from './adapters/http/routes/cluster.js';
 import { sourceView } from './adapters/http/routes/directory.js';
 import { deviceCommands } from './cli/device.js';
+import type { Services } from './compose.js';
 import { ParleyError } from './core/errors.js';
 import type { Core } from './core/index.js';
 import { closeCore, createServer, openCore, version } from './create-server.js';
@@ -40,7 +41,7 @@ const configFrom = (flags: CommonFlags, extra: Record<string, unknown> = {}) =>
   loadConfig({ file: flags.config, overrides: { dataDir: flags.data, 'database.url': flags.db, ...extra } });
 
 /** Opens the store for an admin command, runs `fn`, closes it. Logs go to stderr, warnings and up. */
-async function withCore<T>(flags: CommonFlags, fn: (core: Core) => Promise<T>): Promise<T> {
+async function withCore<T>(flags: CommonFlags, fn: (core: Services) => Promise<T>): Promise<T> {
   const config = configFrom(flags);
   const level = config.log.level === 'info' ? 'warn' : config.log.level;
   const core = await openCore({ config, log: pino({ level }, pino.destination(2)) });
@@ -236,7 +237,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON (as GET /api/v1/admin/directory/sources)')
     .action(async (flags: CommonFlags & { tenant: string; json?: boolean }) => {
       const sources = await withCore(flags, async (core) =>
-        (await core.directory.sources((await tenantOf(core, flags.tenant)).id)).map(sourceView),
+        (await core.directory.sources.list((await tenantOf(core, flags.tenant)).id)).map(sourceView),
       );
       if (flags.json) return console.log(JSON.stringify({ sources }, null, 2));
       console.log(
@@ -278,14 +279,17 @@ export function buildCli(): Command {
         };
         const summary = await withCore(flags, async (core) => {
           const t = await tenantOf(core, flags.tenant);
-          const existing = (await core.directory.sources(t.id)).find((s) => s.name === name);
+          const existing = (await core.directory.sources.list(t.id)).find((s) => s.name === name);
           if (existing && existing.kind !== 'file')
             throw new CliError(`source ${name} is a ${existing.kind} source, not a file source`);
-          if (!existing) await core.directory.createSource(t.id, { name, kind: 'file', config: options });
+          if (!existing) await core.directory.sources.create(t.id, { name, kind: 'file', config: options });
           const contacts = fileSource({ read: async () => data, ...options });
           const bar = progressBar(`importing ${basename(file)}`);
           try {
-            return { result: await core.directory.sync(t.id, name, { contacts, onProgress: bar.update }), contacts };
+            return {
+              result: await core.directory.sync.run(t.id, name, { contacts, onProgress: bar.update }),
+              contacts,
+            };
           } finally {
             bar.done();
           }
@@ -303,7 +307,7 @@ export function buildCli(): Command {
         const t = await tenantOf(core, flags.tenant);
         const bar = progressBar(`syncing ${source}`);
         try {
-          return await core.directory.sync(t.id, source, { full: flags.full ?? false, onProgress: bar.update });
+          return await core.directory.sync.run(t.id, source, { full: flags.full ?? false, onProgress: bar.update });
         } finally {
           bar.done();
         }
@@ -316,7 +320,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON (as GET /api/v1/directory/lookup)')
     .action(async (number: string, flags: CommonFlags & { tenant: string; json?: boolean }) => {
       const result = await withCore(flags, async (core) =>
-        core.directory.lookup((await tenantOf(core, flags.tenant)).id, number, null),
+        core.directory.tenant((await tenantOf(core, flags.tenant)).id).lookup(number, null),
       );
       if (flags.json) return console.log(JSON.stringify(result, null, 2));
       console.log(`${result.number}${result.kind === 'extension' ? ' (extension)' : ''}`);

@@ -166,7 +166,7 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     assert.equal(created.hasSecret, true);
     const raw = await call(t.url, 'GET', `/api/v1/admin/directory/sources/${created.id}`, { token: admin.token });
     assert.doesNotMatch(raw.text, /top-secret/);
-    const stored = await t.core.ctx.store.repos.directory.source(admin.tenantId, created.id);
+    const stored = await t.core.directory.sources.get(admin.tenantId, created.id);
     assert.ok(stored?.secretSealed && !stored.secretSealed.includes('top-secret'));
     const bad = await call(t.url, 'POST', '/api/v1/admin/directory/sources', {
       token: admin.token,
@@ -244,13 +244,13 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     const scheduled = await root.api.request('admin.directory.sources.create', {
       body: { name: 'lieferanten', kind: 'file', config: { path: file }, scheduleSeconds: 3600 },
     });
-    await t.core.directory.syncDue();
+    await t.core.directory.sync.due();
     const synced = await admin.api.request('admin.directory.sources.get', { params: { id: scheduled.id } });
     assert.equal(synced.state, 'ok');
     assert.equal(synced.entries, 1);
     assert.equal((await lookup('040 7654321')).candidates[0]?.name, 'Lieferant Lutz');
     writeFileSync(file, 'Name;Telefon\nLieferant Lutz;+49 40 7654321\nLieferant Lisa;+49 40 1111111\n');
-    await t.core.directory.syncDue();
+    await t.core.directory.sync.due();
     assert.equal(
       (await admin.api.request('admin.directory.sources.get', { params: { id: scheduled.id } })).entries,
       1,
@@ -286,16 +286,16 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
       await sleep(50);
     }
     assert.deepEqual(await find('030 987654'), ['Fern Fritz']);
-    const stored = await t.core.ctx.store.repos.directory.source(other.id, book.id);
-    assert.notEqual(stored?.numbering, planKey(await t.core.directory.plan(other.id)), 'not synced since');
+    const stored = await t.core.directory.sources.get(other.id, book.id);
+    assert.notEqual(stored?.numbering, planKey(await t.core.directory.tenant(other.id).plan()), 'not synced since');
     // The next sync stores them under the new plan.
     await call(t.url, 'POST', `/api/v1/admin/directory/sources/${book.id}/import`, {
       token: boss.token,
       headers: { 'content-type': 'text/csv' },
       body: 'Name;Telefon\nLokal Lisa;2345 67\nFern Fritz;030 987654\n',
     });
-    const synced = await t.core.ctx.store.repos.directory.source(other.id, book.id);
-    assert.equal(synced?.numbering, planKey(await t.core.directory.plan(other.id)));
+    const synced = await t.core.directory.sources.get(other.id, book.id);
+    assert.equal(synced?.numbering, planKey(await t.core.directory.tenant(other.id).plan()));
     assert.equal(synced?.invalidNumbers, 0);
   });
 

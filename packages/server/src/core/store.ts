@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { DirectoryRepository } from '../directory/repository.js';
 import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
@@ -24,7 +23,6 @@ export function repositories(db: Kysely<Database>) {
     conversations: new ConversationRepository(db),
     messages: new MessageRepository(db),
     calendars: new CalendarRepository(db),
-    directory: new DirectoryRepository(db),
     favourites: new FavouriteRepository(db),
   };
 }

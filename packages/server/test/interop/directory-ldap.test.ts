@@ -375,13 +375,13 @@ if (!skipped) {
       try {
         const tenant = await t.core.tenants.create({ domain: 'ldap.test', country: 'DE', areaCode: '711' });
         const { password, ...settings } = config();
-        await t.core.directory.createSource(tenant.id, {
+        await t.core.directory.sources.create(tenant.id, {
           name: 'ad',
           kind: 'ldap',
           config: settings,
           secret: password,
         });
-        const sync = async () => (await t.core.directory.sync(tenant.id, 'ad')).full;
+        const sync = async () => (await t.core.directory.sync.run(tenant.id, 'ad')).full;
         assert.equal(await sync(), true, 'the first sync reads everything');
         assert.equal(await sync(), false, 'then only what changed');
         await t.core.tenants.update(tenant.id, { areaCode: '30' });

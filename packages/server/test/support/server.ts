@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@parley/api';
 import pino from 'pino';
-import type { Core } from '../../src/core/index.js';
+import type { Services } from '../../src/compose.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
@@ -14,7 +14,7 @@ export interface TestServer {
   /** The separate /metrics listener, when `http.metrics.port` is set. */
   metricsUrl?: string;
   server: ParleyServer;
-  core: Core;
+  core: Services;
   config: Config;
   dataDir: string;
   /** An API client without a token. */

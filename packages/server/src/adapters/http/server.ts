@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { z } from 'zod';
+import type { Services } from '../../compose.js';
 import { ParleyError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
@@ -43,7 +44,7 @@ import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
 
 export interface HttpOptions {
-  core: Core;
+  core: Services;
   config: Config['http'];
   log: Logger;
   metrics: Metrics;
