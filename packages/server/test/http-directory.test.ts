@@ -91,6 +91,44 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     assert.equal((await upload(sources.crm?.id as string, crm)).status, 200);
   });
 
+  test('a number cell that is no number is counted and listed by line and column; the row is kept', async () => {
+    const scratch = await admin.api.request('admin.directory.sources.create', {
+      body: { name: 'unreadable', kind: 'file', config: {} },
+    });
+    // The column's name and the cell as the file writes them, one with a right-to-left override.
+    const file = [
+      'Name;Firma;Telefon\u202e;Mobil',
+      'Tina Text;Text GmbH;abc-not-a-number;0171 5550001',
+      'Nils Nichts;Text GmbH;n/a;-',
+      'Rolf Rtl;Text GmbH;\u202eabc;',
+    ].join('\n');
+    const res = await upload(scratch.id, file);
+    assert.equal(res.status, 200, res.text);
+    const body = res.body as { summary: { entries: number; invalidNumbers: number }; source: DirectorySource };
+    assert.equal(body.summary.entries, 3, 'every row is kept');
+    assert.equal(body.summary.invalidNumbers, 2, '"n/a" and "-" say there is no number');
+    assert.equal(body.source.invalidNumbers, 2);
+    assert.deepEqual(
+      body.source.report?.invalidNumbers.map(({ externalId: _, reason, ...where }) => ({
+        ...where,
+        why: reason !== '',
+      })),
+      [
+        { raw: 'abc-not-a-number', line: 2, field: 'Telefon', why: true },
+        { raw: 'abc', line: 4, field: 'Telefon', why: true },
+      ],
+    );
+    const found = (await lookup('0171 5550001', admin)).candidates[0];
+    assert.equal(found?.name, 'Tina Text');
+    assert.equal(found?.company, 'Text GmbH');
+    assert.deepEqual(
+      found?.numbers.map((n) => n.raw),
+      ['abc-not-a-number', '0171 5550001'],
+      'the text is kept as written',
+    );
+    await admin.api.request('admin.directory.sources.delete', { params: { id: scratch.id } });
+  });
+
   test('reverse lookup: exact, ~company by block and switchboard, prefix, extension, one candidate per person', async () => {
     const anna = await lookup('0711 123456-12');
     assert.equal(anna.number, '+4971112345612');

@@ -10,6 +10,10 @@
  *   inside an unquoted field is a plain character (`5" Display`), as Excel reads it.
  * - Line breaks: CRLF, LF, and the lone CR of "CSV (Macintosh)". Blank lines are skipped silently
  *   anywhere (not counted as rows); a row of empty fields (`;;;`) is an error.
+ * - Number cells: `:::`-separated values (Google) are several numbers; Excel's `="0301"` and a
+ *   leading apostrophe are unwrapped; a cell that says there is none (`-`, `n/a`, `k. A.`) is empty.
+ *   Anything else is kept as written, with its line and column: text that is no number (`abc`) is
+ *   reported by the sync as a number not understood, never dropped.
  * - Bad rows are skipped and reported with the physical line (1-based) where they start:
  *   `quote not closed`, `text after closing quote`, `line longer than 64 KiB`,
  *   `record longer than 64 KiB (is a quote not closed?)`, `N fields, the header has M`,
@@ -38,6 +42,7 @@ import {
   DEFAULT_MAX_BYTES,
   decodeText,
   detectEncoding,
+  looksLikeNumber,
   type ParseError,
   type ParseResult,
   sniffBom,
@@ -599,7 +604,8 @@ export function parseCsv(input: Uint8Array | string, options: CsvOptions = {}): 
         const v = fields[nc.value];
         if (!v) continue;
         const type = nc.type ?? labelType(nc.label === null ? null : (fields[nc.label] ?? null));
-        for (const part of split(v)) addNumber(numbers, type, unExcel(part));
+        const origin = { line, field: header.headers[nc.value] ?? '' };
+        for (const part of split(v)) addNumber(numbers, type, unExcel(part), origin);
       }
       const contact: Omit<SourceContact, 'externalId'> = {
         name: first(fields, nameCols) ?? buildName([givenName, middleName, surname]),
@@ -612,7 +618,7 @@ export function parseCsv(input: Uint8Array | string, options: CsvOptions = {}): 
         numbers,
         url: first(fields, urlCols),
       };
-      if (contact.name === null && contact.company === null && numbers.length === 0) {
+      if (contact.name === null && contact.company === null && !numbers.some((n) => looksLikeNumber(n.raw))) {
         errors.push({ line, reason: 'no name, company or number' });
         return true;
       }
