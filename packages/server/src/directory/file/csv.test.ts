@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { SourceContact } from '../source.js';
 import { FileTooLargeError } from './common.js';
-import { detectDelimiter, MAX_LINE, parseCsv, readCsvHeader } from './csv.js';
+import { parseCsv, readCsvHeader } from './csv.js';
+import { detectDelimiter, MAX_LINE } from './csv-tokenize.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/directory/${name}`, import.meta.url));
 
