@@ -52,6 +52,31 @@ export interface SourceRow {
 }
 
 /** What the last sync found wrong: numbers not understood and rows skipped, each with where. */
+/** What a new source is given; the rest is the status of a source never synced (`newSource`). */
+export type SourceSettings = Pick<
+  SourceRow,
+  'id' | 'tenantId' | 'name' | 'kind' | 'priority' | 'config' | 'secretSealed' | 'scheduleSeconds' | 'visibleTo'
+>;
+
+/** A new source: its settings, idle, no contacts, never synced. */
+export function newSource(settings: SourceSettings, now: number): SourceRow {
+  return {
+    ...settings,
+    state: 'idle',
+    cursor: null,
+    entries: 0,
+    invalidNumbers: 0,
+    lastSyncAt: null,
+    lastFullSyncAt: null,
+    lastError: null,
+    report: null,
+    progress: null,
+    numbering: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** A number that could not be understood: as written (shown without unsafe characters), why, and where. */
 export type InvalidNumber = { raw: string; reason: string } & Partial<NumberOrigin>;
 

@@ -6,7 +6,7 @@ import { conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { checkLimits, clampLimits, type DirectoryLimits } from './limits.js';
 import { LocalAccessError, type LocalFiles, localPathOf, withLocalPath } from './local-files.js';
-import type { SourceKind, SourceRow, Visibility } from './model.js';
+import { newSource, type SourceKind, type SourceRow, type Visibility } from './model.js';
 import type { DirectoryRepository } from './repository.js';
 import type { DirectorySource } from './source.js';
 
@@ -70,29 +70,20 @@ export class DirectorySources {
     if (await this.repo.source(tenantId, input.name)) throw conflict(`a directory source named ${input.name} exists`);
     const now = this.ctx.clock.now();
     const id = randomUUID();
-    const row: SourceRow = {
-      id,
-      tenantId,
-      name: input.name,
-      kind: input.kind,
-      priority: input.priority ?? 100,
-      config: input.config,
-      secretSealed: input.secret ? this.options.secrets.seal(input.secret, secretContext(tenantId, id)) : null,
-      scheduleSeconds: input.scheduleSeconds ?? null,
-      visibleTo: input.visibleTo ?? null,
-      state: 'idle',
-      cursor: null,
-      entries: 0,
-      invalidNumbers: 0,
-      lastSyncAt: null,
-      lastFullSyncAt: null,
-      lastError: null,
-      report: null,
-      progress: null,
-      numbering: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newSource(
+      {
+        id,
+        tenantId,
+        name: input.name,
+        kind: input.kind,
+        priority: input.priority ?? 100,
+        config: input.config,
+        secretSealed: input.secret ? this.options.secrets.seal(input.secret, secretContext(tenantId, id)) : null,
+        scheduleSeconds: input.scheduleSeconds ?? null,
+        visibleTo: input.visibleTo ?? null,
+      },
+      now,
+    );
     await this.checkConfig(input.kind, input.config, null, actor);
     this.connector(row, input.secret ?? null);
     await this.repo.insertSource(row);

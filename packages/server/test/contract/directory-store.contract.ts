@@ -1,35 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Tenant } from '../../src/core/tenants/repository.js';
-import type { SourceRow, StoredContact } from '../../src/directory/model.js';
+import { newSource, type SourceRow, type StoredContact } from '../../src/directory/model.js';
 import { DirectoryRepository } from '../../src/directory/repository.js';
 import { type StoreFactory, seededStore } from './store.contract.js';
 
 const T0 = 1_790_000_000_000;
 
-const sourceFixture = (tenantId: string, id: string, name: string, priority = 100): SourceRow => ({
-  id,
-  tenantId,
-  name,
-  kind: 'file',
-  priority,
-  config: { delimiter: ';', nested: { list: [1, 'zwei'] } },
-  secretSealed: null,
-  scheduleSeconds: null,
-  visibleTo: null,
-  state: 'idle',
-  cursor: null,
-  entries: 0,
-  invalidNumbers: 0,
-  lastSyncAt: null,
-  lastFullSyncAt: null,
-  lastError: null,
-  report: null,
-  progress: null,
-  numbering: null,
-  createdAt: T0,
-  updatedAt: T0,
-});
+const sourceFixture = (tenantId: string, id: string, name: string, priority = 100): SourceRow =>
+  newSource(
+    {
+      id,
+      tenantId,
+      name,
+      kind: 'file',
+      priority,
+      config: { delimiter: ';', nested: { list: [1, 'zwei'] } },
+      secretSealed: null,
+      scheduleSeconds: null,
+      visibleTo: null,
+    },
+    T0,
+  );
 
 const contact = (externalId: string, name: string): StoredContact => ({
   externalId,
@@ -90,30 +82,7 @@ export function directoryStoreContract(engine: string, open: StoreFactory): void
         ],
         skippedRows: [{ line: 4, reason: '7 fields, the header has 6' }],
       };
-      assert.equal(
-        await repo.updateSource(
-          a.id,
-          's-crm',
-          {
-            state: 'ok',
-            cursor: '20260101000000Z',
-            entries: 12,
-            invalidNumbers: 2,
-            lastSyncAt: T0 + 5,
-            lastFullSyncAt: T0 + 5,
-            report,
-            progress: { done: 3, total: null },
-            visibleTo: { roles: ['tenant-admin'] },
-            secretSealed: 'sealed',
-            numbering: '{"country":"DE"}',
-          },
-          T0 + 6,
-        ),
-        true,
-      );
-      const s = await repo.source(a.id, 's-crm');
-      assert.deepEqual(s, {
-        ...sourceFixture(a.id, 's-crm', 'crm', 20),
+      const synced = {
         state: 'ok',
         cursor: '20260101000000Z',
         entries: 12,
@@ -125,6 +94,11 @@ export function directoryStoreContract(engine: string, open: StoreFactory): void
         visibleTo: { roles: ['tenant-admin'] },
         secretSealed: 'sealed',
         numbering: '{"country":"DE"}',
+      } satisfies Partial<SourceRow>;
+      assert.equal(await repo.updateSource(a.id, 's-crm', synced, T0 + 6), true);
+      assert.deepEqual(await repo.source(a.id, 's-crm'), {
+        ...sourceFixture(a.id, 's-crm', 'crm', 20),
+        ...synced,
         updatedAt: T0 + 6,
       });
       await repo.updateSource(a.id, 's-crm', { progress: null, report: null, visibleTo: null, cursor: null }, T0 + 7);
