@@ -32,6 +32,7 @@ import type { CoreContext } from '../packages/server/src/core/context.js';
 import { connectorFor } from '../packages/server/src/directory/connectors.js';
 import { LocalFiles } from '../packages/server/src/directory/local-files.js';
 import type { SourceRow, StoredContact } from '../packages/server/src/directory/model.js';
+import type { DirectoryRepository } from '../packages/server/src/directory/repository.js';
 import { DirectoryService, normalizeContact, planKey, planOf } from '../packages/server/src/directory/service.js';
 import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
 import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
@@ -200,12 +201,6 @@ function memoryService(contacts: StoredContact[]): DirectoryService {
       repos: {
         tenants: { get: async () => tenant },
         users: { list: async () => [] },
-        directory: {
-          sources: async () => [source],
-          async *entries() {
-            for (let i = 0; i < contacts.length; i += 5000) yield contacts.slice(i, i + 5000);
-          },
-        },
       },
     },
     bus: { publish: async () => undefined },
@@ -223,7 +218,13 @@ function memoryService(contacts: StoredContact[]): DirectoryService {
   // The bench reads no local files and connects nowhere; the limits are the defaults a server runs with.
   const local = new LocalFiles({ folders: [], privateFolders: [], privateFiles: [] });
   const outbound = new OutboundPolicy([]);
-  return new DirectoryService(ctx, {
+  const repo = {
+    sources: async () => [source],
+    async *entries() {
+      for (let i = 0; i < contacts.length; i += 5000) yield contacts.slice(i, i + 5000);
+    },
+  } as unknown as DirectoryRepository;
+  return new DirectoryService(ctx, repo, {
     secrets,
     connect: (s, secret) => connectorFor(s, secret, { outbound }),
     local,
@@ -260,7 +261,7 @@ async function phaseBuild() {
   }
   const service = memoryService(stored);
   t0 = performance.now();
-  const index = await service.index('t');
+  const index = await service.tenant('t').index();
   const indexMs = performance.now() - t0;
   const mem = memory();
   log(`normalized ${numbers} numbers in ${s(normalizeMs)} s, index in ${s(indexMs)} s, heap ${mib(mem.heap)} MiB`);
@@ -270,7 +271,7 @@ async function phaseBuild() {
   for (const n of warm) {
     const r = normalize(n, PLAN);
     if (r.ok) index.lookup(r.e164);
-    await service.lookup('t', n, viewer);
+    await service.tenant('t').lookup(n, viewer);
   }
   const numbersToLook = lookupsOf(data, RUN, LOOKUPS);
   // How the mix came out: exact hits, company (switchboard or block) found, nothing found.
@@ -296,7 +297,7 @@ async function phaseBuild() {
     },
     false,
   );
-  const serviceLookup = await measure(numbersToLook, (n) => service.lookup('t', n, viewer), true);
+  const serviceLookup = await measure(numbersToLook, (n) => service.tenant('t').lookup(n, viewer), true);
   return {
     contacts: N,
     numbers,
@@ -323,7 +324,7 @@ async function phaseSeed() {
   await seed(dir, async (core) => {
     const tenant = await core.tenants.create({ domain: DOMAIN, country: 'DE', areaCode: '711' });
     const { user } = await core.users.create(tenant.id, { local: 'bench', domain: DOMAIN, password: PASSWORD });
-    await core.directory.createSource(tenant.id, { name: 'crm', kind: 'file', config: {} });
+    await core.directory.sources.create(tenant.id, { name: 'crm', kind: 'file', config: {} });
     // A connector like a CRM export: the generated contacts in batches of 1,000.
     const contacts: DirectorySource = {
       async *sync(ctx) {
@@ -339,7 +340,7 @@ async function phaseSeed() {
     };
     const base = memory();
     const t0 = performance.now();
-    const { result: summary, peak } = await peakRss(() => core.directory.sync(tenant.id, 'crm', { contacts }));
+    const { result: summary, peak } = await peakRss(() => core.directory.sync.run(tenant.id, 'crm', { contacts }));
     const ms = performance.now() - t0;
     log(`synced ${summary.entries} contacts into SQLite in ${s(ms)} s`);
     writeFileSync(join(dir, 'bench.json'), JSON.stringify({ tenantId: tenant.id, userId: user.id, role: user.role }));
@@ -369,16 +370,16 @@ async function phaseCore() {
   await seed(dir, async (core) => {
     const base = memory();
     const t0 = performance.now();
-    const index = await core.directory.index(meta.tenantId);
+    const index = await core.directory.tenant(meta.tenantId).index();
     const buildMs = performance.now() - t0;
     const mem = memory();
     log(
       `index of ${index.size} contacts built from the store in ${s(buildMs)} s, heap +${mib(mem.heap - base.heap)} MiB`,
     );
     const viewer = { userId: meta.userId, role: meta.role };
-    for (const n of warmupOf(data, 20_000)) await core.directory.lookup(meta.tenantId, n, viewer);
+    for (const n of warmupOf(data, 20_000)) await core.directory.tenant(meta.tenantId).lookup(n, viewer);
     const numbers = lookupsOf(data, RUN, LOOKUPS);
-    const lookup = await measure(numbers, (n) => core.directory.lookup(meta.tenantId, n, viewer), true);
+    const lookup = await measure(numbers, (n) => core.directory.tenant(meta.tenantId).lookup(n, viewer), true);
     out = { buildMs, heapMiB: mib(mem.heap - base.heap), rssMiB: mib(mem.rss), lookup };
   });
   return out;
@@ -483,7 +484,7 @@ async function phaseSync() {
   let out: Record<string, unknown> = {};
   await seed(dir, async (core) => {
     const tenant = await core.tenants.create({ domain: DOMAIN, country: 'DE', areaCode: '711' });
-    await core.directory.createSource(tenant.id, {
+    await core.directory.sources.create(tenant.id, {
       name: 'ldap',
       kind: 'ldap',
       config: { url: target.url, bindDn: target.dn, baseDn: PEOPLE_DN },
@@ -493,7 +494,7 @@ async function phaseSync() {
     const cpu0 = processCpuSeconds(process.pid);
     const slapdCpu0 = processCpuSeconds(target.pid);
     const t0 = performance.now();
-    const { result: summary, peak } = await peakRss(() => core.directory.sync(tenant.id, 'ldap', { full: true }));
+    const { result: summary, peak } = await peakRss(() => core.directory.sync.run(tenant.id, 'ldap', { full: true }));
     const ms = performance.now() - t0;
     out = {
       entries: summary.entries,

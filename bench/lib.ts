@@ -12,7 +12,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import pino from 'pino';
 import { WebSocket } from 'ws';
-import type { Core } from '../packages/server/src/core/index.js';
+import type { Services } from '../packages/server/src/compose.js';
 import { closeCore, openCore } from '../packages/server/src/create-server.js';
 import { connectNatsBus } from '../packages/server/src/platform/bus/nats.js';
 import { loadConfig } from '../packages/server/src/platform/config/load.js';
@@ -85,7 +85,7 @@ export async function dropNatsState(url: string, prefix: string): Promise<string
  * Opens the core on a data folder (no listener) to seed it quickly, then closes it. `env` adds
  * settings, e.g. PARLEY_DB for a PostgreSQL database.
  */
-export async function seed(dataDir: string, fn: (core: Core) => Promise<void>, env: Record<string, string> = {}) {
+export async function seed(dataDir: string, fn: (core: Services) => Promise<void>, env: Record<string, string> = {}) {
   const config = loadConfig({ env: { ...benchEnv, ...env }, overrides: { dataDir, 'log.level': 'warn' } });
   const core = await openCore({ config, log: pino({ level: 'warn' }) });
   try {
@@ -101,7 +101,7 @@ export const PASSWORD = 'bench-password';
  * `users` users `u<n>@t<t>.bench.test` in tenants of `perTenant`, all with PASSWORD; returns their
  * addresses, user i being member n = i % perTenant of tenant t = ⌊i / perTenant⌋.
  */
-export async function seedUsers(core: Core, users: number, perTenant: number): Promise<string[]> {
+export async function seedUsers(core: Services, users: number, perTenant: number): Promise<string[]> {
   const addresses = Array.from(
     { length: users },
     (_, i) => `u${i % perTenant}@t${Math.floor(i / perTenant)}.bench.test`,

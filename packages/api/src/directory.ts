@@ -68,7 +68,15 @@ export const DirectorySource = z
     lastError: z.string().nullable(),
     report: z
       .object({
-        invalidNumbers: z.array(z.object({ externalId: z.string(), raw: z.string(), reason: z.string() })),
+        invalidNumbers: z.array(
+          z.object({
+            externalId: z.string(),
+            raw: z.string(),
+            reason: z.string(),
+            line: z.number().int().optional().describe('CSV files: the line the row starts on (1-based)'),
+            field: z.string().optional().describe('CSV files: the column the number was read from'),
+          }),
+        ),
         skippedRows: z.array(z.object({ line: z.number().int(), reason: z.string() })),
       })
       .nullable()

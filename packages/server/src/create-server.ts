@@ -5,13 +5,14 @@ import { type Adapter, AdapterHost, type Listener } from './adapters/adapter.js'
 import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
 import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
+import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
 import type { CoreContext } from './core/context.js';
 import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
-import { type Core, createCore } from './core/index.js';
+import type { Core } from './core/index.js';
 import { attachmentHousekeeping } from './core/messaging/housekeeping.js';
 import { presenceFeature } from './core/presence/feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
@@ -35,14 +36,8 @@ import { connect, defaultDatabaseUrl, sqliteFiles } from './platform/store/conne
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-/** The features every server runs, in start order. */
-const coreFeatures: Feature[] = [
-  sessionHousekeeping,
-  attachmentHousekeeping,
-  presenceFeature,
-  calendarPolling,
-  directoryFeature,
-];
+/** The features every server runs, in start order (then the directory's, which is given the directory). */
+const coreFeatures: Feature[] = [sessionHousekeeping, attachmentHousekeeping, presenceFeature, calendarPolling];
 
 export interface ServerOptions {
   config: Config;
@@ -55,7 +50,7 @@ export interface ServerOptions {
 }
 
 /** The platform and core without any listener: what the CLI's admin commands work on. */
-export async function openCore(options: ServerOptions): Promise<Core> {
+export async function openCore(options: ServerOptions): Promise<Services> {
   const { config } = options;
   const log = options.log ?? createLogger(config.log);
   privateDataDir(config.dataDir, log);
@@ -99,7 +94,7 @@ export async function openCore(options: ServerOptions): Promise<Core> {
     privateFolders: [config.dataDir, messaging.attachments.dir, dirname(keyFile)],
     privateFiles: [keyFile, ...(engine === 'sqlite' ? sqliteFiles(url.slice('sqlite:'.length)) : [])],
   });
-  return createCore(ctx, {
+  return createServices(ctx, {
     ...config.auth,
     messaging,
     calendar: { ...config.calendar, secrets, outbound },
@@ -155,7 +150,7 @@ export async function closeCore(core: Core): Promise<void> {
 }
 
 export interface ParleyServer {
-  core: Core;
+  core: Services;
   /**
    * Starts every adapter and binds its listeners; resolves with the HTTP and metrics listeners'
    * URLs and every listener's bound address.
@@ -210,7 +205,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       // Bind first: a taken port must fail before the demo accounts (and their one-time passwords) exist.
       const listeners = await host.start(adapters);
       if (config.bootstrap.demoTenant) await seedDemoTenant(core);
-      await features.start(coreFeatures);
+      await features.start([...coreFeatures, directoryFeature(core.directory)]);
       const http = listeners.find((l) => l.name === 'http') as Listener;
       // Bound to every address: the others reach this node by its host name.
       const wildcard = ['0.0.0.0', '::', ''].includes(config.http.host);

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { HttpSource, type HttpSourceConfigInput, redact } from '../src/directory/http/source.js';
+import { type HttpSourceConfigInput, redact } from '../src/directory/http/config.js';
+import { HttpSource } from '../src/directory/http/source.js';
 import type { SourceContact, SyncOutcome } from '../src/directory/source.js';
 import { OutboundPolicy } from '../src/platform/outbound.js';
 import { directorySourceContract } from './contract/directory-source.contract.js';

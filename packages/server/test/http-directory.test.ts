@@ -91,6 +91,44 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     assert.equal((await upload(sources.crm?.id as string, crm)).status, 200);
   });
 
+  test('a number cell that is no number is counted and listed by line and column; the row is kept', async () => {
+    const scratch = await admin.api.request('admin.directory.sources.create', {
+      body: { name: 'unreadable', kind: 'file', config: {} },
+    });
+    // The column's name and the cell as the file writes them, one with a right-to-left override.
+    const file = [
+      'Name;Firma;Telefon\u202e;Mobil',
+      'Tina Text;Text GmbH;abc-not-a-number;0171 5550001',
+      'Nils Nichts;Text GmbH;n/a;-',
+      'Rolf Rtl;Text GmbH;\u202eabc;',
+    ].join('\n');
+    const res = await upload(scratch.id, file);
+    assert.equal(res.status, 200, res.text);
+    const body = res.body as { summary: { entries: number; invalidNumbers: number }; source: DirectorySource };
+    assert.equal(body.summary.entries, 3, 'every row is kept');
+    assert.equal(body.summary.invalidNumbers, 2, '"n/a" and "-" say there is no number');
+    assert.equal(body.source.invalidNumbers, 2);
+    assert.deepEqual(
+      body.source.report?.invalidNumbers.map(({ externalId: _, reason, ...where }) => ({
+        ...where,
+        why: reason !== '',
+      })),
+      [
+        { raw: 'abc-not-a-number', line: 2, field: 'Telefon', why: true },
+        { raw: 'abc', line: 4, field: 'Telefon', why: true },
+      ],
+    );
+    const found = (await lookup('0171 5550001', admin)).candidates[0];
+    assert.equal(found?.name, 'Tina Text');
+    assert.equal(found?.company, 'Text GmbH');
+    assert.deepEqual(
+      found?.numbers.map((n) => n.raw),
+      ['abc-not-a-number', '0171 5550001'],
+      'the text is kept as written',
+    );
+    await admin.api.request('admin.directory.sources.delete', { params: { id: scratch.id } });
+  });
+
   test('reverse lookup: exact, ~company by block and switchboard, prefix, extension, one candidate per person', async () => {
     const anna = await lookup('0711 123456-12');
     assert.equal(anna.number, '+4971112345612');
@@ -166,7 +204,7 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     assert.equal(created.hasSecret, true);
     const raw = await call(t.url, 'GET', `/api/v1/admin/directory/sources/${created.id}`, { token: admin.token });
     assert.doesNotMatch(raw.text, /top-secret/);
-    const stored = await t.core.ctx.store.repos.directory.source(admin.tenantId, created.id);
+    const stored = await t.core.directory.sources.get(admin.tenantId, created.id);
     assert.ok(stored?.secretSealed && !stored.secretSealed.includes('top-secret'));
     const bad = await call(t.url, 'POST', '/api/v1/admin/directory/sources', {
       token: admin.token,
@@ -244,13 +282,13 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
     const scheduled = await root.api.request('admin.directory.sources.create', {
       body: { name: 'lieferanten', kind: 'file', config: { path: file }, scheduleSeconds: 3600 },
     });
-    await t.core.directory.syncDue();
+    await t.core.directory.sync.due();
     const synced = await admin.api.request('admin.directory.sources.get', { params: { id: scheduled.id } });
     assert.equal(synced.state, 'ok');
     assert.equal(synced.entries, 1);
     assert.equal((await lookup('040 7654321')).candidates[0]?.name, 'Lieferant Lutz');
     writeFileSync(file, 'Name;Telefon\nLieferant Lutz;+49 40 7654321\nLieferant Lisa;+49 40 1111111\n');
-    await t.core.directory.syncDue();
+    await t.core.directory.sync.due();
     assert.equal(
       (await admin.api.request('admin.directory.sources.get', { params: { id: scheduled.id } })).entries,
       1,
@@ -286,16 +324,16 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
       await sleep(50);
     }
     assert.deepEqual(await find('030 987654'), ['Fern Fritz']);
-    const stored = await t.core.ctx.store.repos.directory.source(other.id, book.id);
-    assert.notEqual(stored?.numbering, planKey(await t.core.directory.plan(other.id)), 'not synced since');
+    const stored = await t.core.directory.sources.get(other.id, book.id);
+    assert.notEqual(stored?.numbering, planKey(await t.core.directory.tenant(other.id).plan()), 'not synced since');
     // The next sync stores them under the new plan.
     await call(t.url, 'POST', `/api/v1/admin/directory/sources/${book.id}/import`, {
       token: boss.token,
       headers: { 'content-type': 'text/csv' },
       body: 'Name;Telefon\nLokal Lisa;2345 67\nFern Fritz;030 987654\n',
     });
-    const synced = await t.core.ctx.store.repos.directory.source(other.id, book.id);
-    assert.equal(synced?.numbering, planKey(await t.core.directory.plan(other.id)));
+    const synced = await t.core.directory.sources.get(other.id, book.id);
+    assert.equal(synced?.numbering, planKey(await t.core.directory.tenant(other.id).plan()));
     assert.equal(synced?.invalidNumbers, 0);
   });
 

@@ -4,14 +4,14 @@ import { connect, createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import pino from 'pino';
-import type { Core } from '../core/index.js';
+import type { Services } from '../compose.js';
 import { closeCore, openCore } from '../create-server.js';
 import { loadConfig } from '../platform/config/load.js';
 import type { Config } from '../platform/config/schema.js';
 import { createMetrics } from '../platform/metrics.js';
 import { type Adapter, AdapterHost, type Bindable, ListenError, type Listener } from './adapter.js';
 
-let core: Core;
+let core: Services;
 let config: Config;
 before(async () => {
   config = loadConfig({ env: {}, overrides: { 'database.url': 'sqlite::memory:', 'http.port': 0 } });

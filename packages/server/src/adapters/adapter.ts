@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { AddressInfo, Server } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { WebSocket } from 'ws';
-import type { Core } from '../core/index.js';
+import type { Services } from '../compose.js';
 import { envOf } from '../platform/config/load.js';
 import type { Config } from '../platform/config/schema.js';
 import type { Logger } from '../platform/log.js';
@@ -78,7 +78,7 @@ export interface SharedHttp {
 /** What an adapter gets when it starts. */
 export interface AdapterContext<C> {
   /** The core services: an adapter calls these, never the store. */
-  core: Core;
+  core: Services;
   /** The server's log, as a child naming the adapter. */
   log: Logger;
   /** This adapter's configuration section (`Adapter.config`). */
@@ -184,7 +184,7 @@ interface Started {
 export class AdapterHost {
   private readonly started: Started[] = [];
 
-  constructor(private readonly deps: { core: Core; config: Config; metrics: Metrics }) {}
+  constructor(private readonly deps: { core: Services; config: Config; metrics: Metrics }) {}
 
   /** Every bound listener, in the order of the adapters. */
   listeners(): Listener[] {

@@ -1,16 +1,16 @@
 import { CreateDeviceRequest } from '@parley/api';
 import type { Command } from 'commander';
 import { deviceView } from '../adapters/views/devices.js';
+import type { Services } from '../compose.js';
 import type { Device } from '../core/devices/model.js';
 import { notFound } from '../core/errors.js';
-import type { Core } from '../core/index.js';
 import type { User } from '../core/users/model.js';
 import { arg, type Cli, type CommonFlags, resolveUser, table, withCommon } from './kit.js';
 
 type JsonFlags = CommonFlags & { json?: boolean };
 
 /** A device of the user by its id or its SIP user name. */
-async function findDevice(core: Core, user: User, ref: string): Promise<Device> {
+async function findDevice(core: Services, user: User, ref: string): Promise<Device> {
   const device = (await core.devices.list(user.tenantId, user.id)).find((d) => d.id === ref || d.username === ref);
   if (!device) throw notFound(`device ${ref} of ${user.local}@${user.domain}`);
   return device;

@@ -3,14 +3,14 @@ import { basename } from 'node:path';
 import { Domain } from '@parley/api';
 import type { Command } from 'commander';
 import { sourceView } from '../adapters/http/routes/directory.js';
-import type { Core } from '../core/index.js';
+import type { Services } from '../compose.js';
 import { fileSource } from '../directory/connectors.js';
 import type { SyncSummary } from '../directory/service.js';
 import { arg, type Cli, CliError, type CommonFlags, table, withCommon } from './kit.js';
 
 type TenantFlags = CommonFlags & { tenant: string };
 
-const tenantOf = async (core: Core, domain: string) => core.tenants.byDomain(arg(Domain, domain, 'domain'));
+const tenantOf = async (core: Services, domain: string) => core.tenants.byDomain(arg(Domain, domain, 'domain'));
 
 function printSummary(cli: Cli, s: SyncSummary) {
   cli.print(
@@ -31,7 +31,7 @@ export function directoryCommands(program: Command, cli: Cli): void {
     .option('--json', 'print JSON (as GET /api/v1/admin/directory/sources)')
     .action(async (flags: TenantFlags & { json?: boolean }) => {
       const sources = await cli.withCore(flags, async (core) =>
-        (await core.directory.sources((await tenantOf(core, flags.tenant)).id)).map(sourceView),
+        (await core.directory.sources.list((await tenantOf(core, flags.tenant)).id)).map(sourceView),
       );
       if (flags.json) return cli.print(JSON.stringify({ sources }, null, 2));
       cli.print(
@@ -69,14 +69,14 @@ export function directoryCommands(program: Command, cli: Cli): void {
       };
       const summary = await cli.withCore(flags, async (core) => {
         const t = await tenantOf(core, flags.tenant);
-        const existing = (await core.directory.sources(t.id)).find((s) => s.name === name);
+        const existing = (await core.directory.sources.list(t.id)).find((s) => s.name === name);
         if (existing && existing.kind !== 'file')
           throw new CliError(`source ${name} is a ${existing.kind} source, not a file source`);
-        if (!existing) await core.directory.createSource(t.id, { name, kind: 'file', config: options });
+        if (!existing) await core.directory.sources.create(t.id, { name, kind: 'file', config: options });
         const contacts = fileSource({ read: async () => data, ...options });
         const bar = cli.progressBar(`importing ${basename(file)}`);
         try {
-          return { result: await core.directory.sync(t.id, name, { contacts, onProgress: bar.update }), contacts };
+          return { result: await core.directory.sync.run(t.id, name, { contacts, onProgress: bar.update }), contacts };
         } finally {
           bar.done();
         }
@@ -93,7 +93,7 @@ export function directoryCommands(program: Command, cli: Cli): void {
         const t = await tenantOf(core, flags.tenant);
         const bar = cli.progressBar(`syncing ${source}`);
         try {
-          return await core.directory.sync(t.id, source, { full: flags.full ?? false, onProgress: bar.update });
+          return await core.directory.sync.run(t.id, source, { full: flags.full ?? false, onProgress: bar.update });
         } finally {
           bar.done();
         }
@@ -106,7 +106,7 @@ export function directoryCommands(program: Command, cli: Cli): void {
     .option('--json', 'print JSON (as GET /api/v1/directory/lookup)')
     .action(async (number: string, flags: TenantFlags & { json?: boolean }) => {
       const result = await cli.withCore(flags, async (core) =>
-        core.directory.lookup((await tenantOf(core, flags.tenant)).id, number, null),
+        core.directory.tenant((await tenantOf(core, flags.tenant)).id).lookup(number, null),
       );
       if (flags.json) return cli.print(JSON.stringify(result, null, 2));
       cli.print(`${result.number}${result.kind === 'extension' ? ' (extension)' : ''}`);

@@ -2,7 +2,7 @@ import { Address } from '@parley/api';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
 import type { z } from 'zod';
-import type { Core } from '../core/index.js';
+import type { Services } from '../compose.js';
 import type { User } from '../core/users/model.js';
 import { closeCore, openCore } from '../create-server.js';
 import { loadConfig } from '../platform/config/load.js';
@@ -67,7 +67,7 @@ export function table(rows: string[][]): string {
 }
 
 /** A user by user@domain, or a one-line error. */
-export async function resolveUser(core: Core, address: string): Promise<User> {
+export async function resolveUser(core: Services, address: string): Promise<User> {
   const user = await core.users.byAddress(arg(Address, address, 'user'));
   if (!user) throw new CliError(`no user ${address}`);
   return user;
@@ -92,7 +92,7 @@ export class Cli {
   }
 
   /** Opens the store for an admin command, runs `fn`, closes it. Logs go to stderr, warnings and up. */
-  async withCore<T>(flags: CommonFlags, fn: (core: Core) => Promise<T>): Promise<T> {
+  async withCore<T>(flags: CommonFlags, fn: (core: Services) => Promise<T>): Promise<T> {
     const config = this.config(flags);
     const level = config.log.level === 'info' ? 'warn' : config.log.level;
     const core = await openCore({ config, log: pino({ level }, { write: (s: string) => this.io.stderr(s) }) });

@@ -1,4 +1,3 @@
-import { type DirectoryOptions, DirectoryService } from '../directory/service.js';
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
@@ -11,9 +10,7 @@ import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
-  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
-    directory: DirectoryOptions;
-  };
+  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
@@ -31,7 +28,6 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     presence,
     // Calendars are one of presence's inputs.
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
-    directory: new DirectoryService(ctx, options.directory),
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { DirectoryRepository } from '../directory/repository.js';
 import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
@@ -26,7 +25,6 @@ export function repositories(db: Kysely<Database>) {
     messages: new MessageRepository(db),
     attachments: new AttachmentRepository(db),
     calendars: new CalendarRepository(db),
-    directory: new DirectoryRepository(db),
     favourites: new FavouriteRepository(db),
   };
 }

@@ -4,7 +4,7 @@ import { withoutUnsafe } from '@parley/api';
 import { addressOf, type User } from '../core/users/model.js';
 import { jsonOnce } from '../lib/json-once.js';
 import { type NumberingPlan, normalize } from '../lib/phone-number.js';
-import type { ContactNumber, StoredContact } from './model.js';
+import type { ContactNumber, InvalidNumber, StoredContact } from './model.js';
 import type { SourceContact } from './source.js';
 
 /** A tenant's numbering plan: country and area code from the tenant, the rest stored with it. */
@@ -58,15 +58,21 @@ function normalizeNumber(type: ContactNumber['type'], raw: string, plan: Numberi
   return { number, reason: n.ok ? null : n.reason };
 }
 
-/** Normalizes a source's contact; numbers that cannot be understood are kept (raw) and reported. */
+/**
+ * Normalizes a source's contact; numbers that cannot be understood are kept (raw) and reported, with
+ * where a file source read them.
+ */
 export function normalizeContact(
   c: SourceContact,
   plan: NumberingPlan,
-): { contact: StoredContact; invalid: { raw: string; reason: string }[] } {
-  const invalidNumbers: { raw: string; reason: string }[] = [];
-  const numbers = c.numbers.map(({ type, raw }) => {
+): { contact: StoredContact; invalid: InvalidNumber[] } {
+  const invalidNumbers: InvalidNumber[] = [];
+  const numbers = c.numbers.map(({ type, raw, origin }) => {
     const { number, reason } = normalizeNumber(type, raw, plan);
-    if (reason !== null) invalidNumbers.push({ raw, reason });
+    if (reason !== null) {
+      const where = origin && { line: origin.line, field: withoutUnsafe(origin.field, 'line') };
+      invalidNumbers.push({ raw: withoutUnsafe(raw, 'line'), reason, ...where });
+    }
     return number;
   });
   const safe = withSafeText(c);

@@ -107,6 +107,16 @@ test('numbers that cannot be understood are kept as text and reported', () => {
   assert.ok((invalid[0]?.reason.length ?? 0) > 0);
 });
 
+test('a number not understood is reported with where a file source read it, without unsafe characters', () => {
+  const c = contact('x', 'X', null);
+  c.numbers = [{ type: 'work', raw: 'abc\u202e-1', origin: { line: 7, field: 'Tele\u202efon' } }];
+  const { invalid } = normalizeContact(c, plan);
+  assert.deepEqual(
+    invalid.map(({ reason: _, ...rest }) => rest),
+    [{ raw: 'abc-1', line: 7, field: 'Telefon' }],
+  );
+});
+
 test('what a source writes is shown without characters that reorder or hide it (U+202E, NUL, zero-width)', () => {
   const { contact: c } = normalizeContact(
     {

@@ -2,7 +2,7 @@
 // administrator sets a source's time and size limits, a system administrator caps them for all.
 import { invalid } from '../core/errors.js';
 import { DEFAULT_MAX_BYTES } from './file/common.js';
-import { DEFAULT_MAX_BYTES as DEFAULT_HTTP_MAX_BYTES } from './http/source.js';
+import { DEFAULT_MAX_BYTES as DEFAULT_HTTP_MAX_BYTES } from './http/config.js';
 import type { SourceKind } from './model.js';
 import { DEFAULT_TIMEOUT_MS } from './source.js';
 

@@ -1,4 +1,4 @@
-import type { NumberType, SourceContact } from './source.js';
+import type { NumberOrigin, NumberType, SourceContact } from './source.js';
 
 /** A contact's number: as the source wrote it, and normalized (null when it could not be). */
 export interface ContactNumber {
@@ -52,8 +52,37 @@ export interface SourceRow {
 }
 
 /** What the last sync found wrong: numbers not understood and rows skipped, each with where. */
+/** What a new source is given; the rest is the status of a source never synced (`newSource`). */
+export type SourceSettings = Pick<
+  SourceRow,
+  'id' | 'tenantId' | 'name' | 'kind' | 'priority' | 'config' | 'secretSealed' | 'scheduleSeconds' | 'visibleTo'
+>;
+
+/** A new source: its settings, idle, no contacts, never synced. */
+export function newSource(settings: SourceSettings, now: number): SourceRow {
+  return {
+    ...settings,
+    state: 'idle',
+    cursor: null,
+    entries: 0,
+    invalidNumbers: 0,
+    lastSyncAt: null,
+    lastFullSyncAt: null,
+    lastError: null,
+    report: null,
+    progress: null,
+    numbering: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** A number that could not be understood: as written (shown without unsafe characters), why, and where. */
+export type InvalidNumber = { raw: string; reason: string } & Partial<NumberOrigin>;
+
 export interface SyncReport {
-  invalidNumbers: { externalId: string; raw: string; reason: string }[];
+  /** With the line and column where a file source read the number. */
+  invalidNumbers: ({ externalId: string } & InvalidNumber)[];
   skippedRows: { line: number; reason: string }[];
 }
 

@@ -6,6 +6,12 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** What kind of number a contact has (vCard TYPE / AD attribute). */
 export type NumberType = 'work' | 'mobile' | 'home' | 'fax' | 'pager' | 'other';
 
+/** Where a file source read a number: the line its row starts on (1-based) and the column's name. */
+export interface NumberOrigin {
+  line: number;
+  field: string;
+}
+
 /** One person (or a company's switchboard entry) as a source delivers it, before normalization. */
 export interface SourceContact {
   /** Stable id within the source: an LDAP entryUUID or DN, a CSV row key, a SQL primary key, a CRM id. */
@@ -19,7 +25,7 @@ export interface SourceContact {
   title: string | null;
   email: string | null;
   /** The numbers as the source writes them (normalized later, with the tenant's numbering plan). */
-  numbers: { type: NumberType; raw: string }[];
+  numbers: { type: NumberType; raw: string; origin?: NumberOrigin }[];
   /** A link to the record in its own system (CRM page), when there is one. */
   url: string | null;
 }

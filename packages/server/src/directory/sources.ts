@@ -6,7 +6,8 @@ import { conflict, forbidden, invalid, notFound } from '../core/errors.js';
 import type { SecretSealer } from '../platform/secrets.js';
 import { checkLimits, clampLimits, type DirectoryLimits } from './limits.js';
 import { LocalAccessError, type LocalFiles, localPathOf, withLocalPath } from './local-files.js';
-import type { SourceKind, SourceRow, Visibility } from './model.js';
+import { newSource, type SourceKind, type SourceRow, type Visibility } from './model.js';
+import type { DirectoryRepository } from './repository.js';
 import type { DirectorySource } from './source.js';
 
 /** The id and name of the always-present source of Parley's own users (first in priority). */
@@ -38,24 +39,21 @@ const secretContext = (tenantId: string, sourceId: string) => `directory/${tenan
 export class DirectorySources {
   constructor(
     private readonly ctx: CoreContext,
+    private readonly repo: DirectoryRepository,
     private readonly options: DirectoryOptions,
   ) {}
 
-  private get repo() {
-    return this.ctx.store.repos.directory;
-  }
-
-  async sources(tenantId: string): Promise<SourceRow[]> {
+  list(tenantId: string): Promise<SourceRow[]> {
     return this.repo.sources(tenantId);
   }
 
-  async source(tenantId: string, idOrName: string): Promise<SourceRow> {
+  async get(tenantId: string, idOrName: string): Promise<SourceRow> {
     const s = await this.repo.source(tenantId, idOrName);
     if (!s) throw notFound('directory source');
     return s;
   }
 
-  async createSource(
+  async create(
     tenantId: string,
     input: {
       name: string;
@@ -72,29 +70,20 @@ export class DirectorySources {
     if (await this.repo.source(tenantId, input.name)) throw conflict(`a directory source named ${input.name} exists`);
     const now = this.ctx.clock.now();
     const id = randomUUID();
-    const row: SourceRow = {
-      id,
-      tenantId,
-      name: input.name,
-      kind: input.kind,
-      priority: input.priority ?? 100,
-      config: input.config,
-      secretSealed: input.secret ? this.options.secrets.seal(input.secret, secretContext(tenantId, id)) : null,
-      scheduleSeconds: input.scheduleSeconds ?? null,
-      visibleTo: input.visibleTo ?? null,
-      state: 'idle',
-      cursor: null,
-      entries: 0,
-      invalidNumbers: 0,
-      lastSyncAt: null,
-      lastFullSyncAt: null,
-      lastError: null,
-      report: null,
-      progress: null,
-      numbering: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newSource(
+      {
+        id,
+        tenantId,
+        name: input.name,
+        kind: input.kind,
+        priority: input.priority ?? 100,
+        config: input.config,
+        secretSealed: input.secret ? this.options.secrets.seal(input.secret, secretContext(tenantId, id)) : null,
+        scheduleSeconds: input.scheduleSeconds ?? null,
+        visibleTo: input.visibleTo ?? null,
+      },
+      now,
+    );
     await this.checkConfig(input.kind, input.config, null, actor);
     this.connector(row, input.secret ?? null);
     await this.repo.insertSource(row);
@@ -102,7 +91,7 @@ export class DirectorySources {
     return row;
   }
 
-  async updateSource(
+  async update(
     tenantId: string,
     idOrName: string,
     patch: {
@@ -115,7 +104,7 @@ export class DirectorySources {
     },
     actor?: SourceActor,
   ): Promise<SourceRow> {
-    const s = await this.source(tenantId, idOrName);
+    const s = await this.get(tenantId, idOrName);
     if (patch.config !== undefined) await this.checkConfig(s.kind, patch.config, s.config, actor);
     const { secret, ...rest } = patch;
     const next: SourceRow = { ...s, ...rest };
@@ -131,11 +120,11 @@ export class DirectorySources {
       this.ctx.clock.now(),
     );
     await this.changed(tenantId, s.id);
-    return this.source(tenantId, s.id);
+    return this.get(tenantId, s.id);
   }
 
-  async deleteSource(tenantId: string, idOrName: string): Promise<void> {
-    const s = await this.source(tenantId, idOrName);
+  async remove(tenantId: string, idOrName: string): Promise<void> {
+    const s = await this.get(tenantId, idOrName);
     await this.repo.deleteSource(tenantId, s.id);
     await this.changed(tenantId, s.id);
   }
@@ -191,7 +180,7 @@ export class DirectorySources {
 
   /** Checks the source's connection and credentials; throws PARLEY_ERR_VALIDATION with the reason. */
   async test(tenantId: string, idOrName: string): Promise<void> {
-    const s = await this.source(tenantId, idOrName);
+    const s = await this.get(tenantId, idOrName);
     try {
       await this.connector(await this.runnable(s), this.secretOf(s)).test(AbortSignal.timeout(30_000));
     } catch (err) {

@@ -5,6 +5,7 @@ import { conflict, invalid } from '../core/errors.js';
 import type { NumberingPlan } from '../lib/phone-number.js';
 import { normalizeContact, planKey } from './contacts.js';
 import type { SourceRow, SyncReport } from './model.js';
+import type { DirectoryRepository } from './repository.js';
 import type { DirectorySource } from './source.js';
 import type { DirectoryOptions, DirectorySources } from './sources.js';
 
@@ -33,27 +34,24 @@ export interface SyncSummary {
 export class DirectorySync {
   constructor(
     private readonly ctx: CoreContext,
+    private readonly repo: DirectoryRepository,
     private readonly options: DirectoryOptions,
     private readonly sources: DirectorySources,
-    /** The tenant's numbering plan (the DirectoryService's cached one). */
+    /** The tenant's numbering plan (its TenantDirectory's cached one). */
     private readonly plan: (tenantId: string) => Promise<NumberingPlan>,
   ) {}
-
-  private get repo() {
-    return this.ctx.store.repos.directory;
-  }
 
   /**
    * Syncs a source into the store and the indexes: incremental when the source has a cursor and
    * `full` is not asked, else everything (then what was not delivered is removed). A failing
    * source keeps its last good contacts and gets state `error` with the message.
    */
-  async sync(
+  async run(
     tenantId: string,
     idOrName: string,
     options: { full?: boolean; onProgress?: (p: SyncProgress) => void; contacts?: DirectorySource } = {},
   ): Promise<SyncSummary> {
-    return (await this.startSync(tenantId, idOrName, options)).done;
+    return (await this.start(tenantId, idOrName, options)).done;
   }
 
   /**
@@ -61,12 +59,12 @@ export class DirectorySync {
    * cluster) and starts the sync; `done` settles with its outcome. `contacts` replaces the
    * source's connector for this run (an uploaded file).
    */
-  async startSync(
+  async start(
     tenantId: string,
     idOrName: string,
     options: { full?: boolean; onProgress?: (p: SyncProgress) => void; contacts?: DirectorySource } = {},
   ): Promise<{ done: Promise<SyncSummary> }> {
-    const s = await this.sources.source(tenantId, idOrName);
+    const s = await this.sources.get(tenantId, idOrName);
     if (!(await this.repo.claimSync(tenantId, s.id, this.ctx.clock.now(), SYNC_STALE_MS))) {
       throw conflict(`directory source ${s.name} is being synced already`);
     }
@@ -180,13 +178,13 @@ export class DirectorySync {
   }
 
   /** Sources whose schedule says a sync is due (run by the node holding the directory-sync lease). */
-  async syncDue(): Promise<void> {
+  async due(): Promise<void> {
     const now = this.ctx.clock.now();
     for (const tenant of await this.ctx.store.repos.tenants.list()) {
       for (const s of await this.repo.sources(tenant.id)) {
         if (s.scheduleSeconds === null || s.state === 'syncing') continue;
         if (s.lastSyncAt !== null && now - s.lastSyncAt < s.scheduleSeconds * 1000) continue;
-        await this.sync(tenant.id, s.id).catch(() => undefined);
+        await this.run(tenant.id, s.id).catch(() => undefined);
       }
     }
   }

@@ -8,18 +8,16 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Client, InvalidCredentialsError, SizeLimitExceededError } from 'ldapts';
 import pino from 'pino';
+import type { LdapSourceConfig } from '../../src/directory/ldap/config.js';
+import { describeLdapError, LdapSourceError } from '../../src/directory/ldap/errors.js';
+import { LdapSource, MAX_NUMBERS } from '../../src/directory/ldap/source.js';
 import {
-  describeLdapError,
   guidToString,
-  LdapSource,
-  type LdapSourceConfig,
-  LdapSourceError,
-  MAX_NUMBERS,
   MAX_TEXT,
   parseCursor,
   parseGeneralizedTime,
   sidToString,
-} from '../../src/directory/ldap/source.js';
+} from '../../src/directory/ldap/values.js';
 import type { NumberType, SourceContact, SyncOutcome } from '../../src/directory/source.js';
 import { OutboundPolicy } from '../../src/platform/outbound.js';
 import { directorySourceContract } from '../contract/directory-source.contract.js';
@@ -375,13 +373,13 @@ if (!skipped) {
       try {
         const tenant = await t.core.tenants.create({ domain: 'ldap.test', country: 'DE', areaCode: '711' });
         const { password, ...settings } = config();
-        await t.core.directory.createSource(tenant.id, {
+        await t.core.directory.sources.create(tenant.id, {
           name: 'ad',
           kind: 'ldap',
           config: settings,
           secret: password,
         });
-        const sync = async () => (await t.core.directory.sync(tenant.id, 'ad')).full;
+        const sync = async () => (await t.core.directory.sync.run(tenant.id, 'ad')).full;
         assert.equal(await sync(), true, 'the first sync reads everything');
         assert.equal(await sync(), false, 'then only what changed');
         await t.core.tenants.update(tenant.id, { areaCode: '30' });

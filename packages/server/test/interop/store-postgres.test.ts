@@ -4,6 +4,7 @@ import { connect } from '../../src/platform/store/connect.js';
 import { calendarStoreContract } from '../contract/calendar-store.contract.js';
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { devicesStoreContract } from '../contract/devices-store.contract.js';
+import { directoryStoreContract } from '../contract/directory-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
@@ -32,4 +33,5 @@ if (!skipped) {
   calendarStoreContract('postgres', open);
   contactsStoreContract('postgres', open);
   devicesStoreContract('postgres', open);
+  directoryStoreContract('postgres', open);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createClient } from '@parley/api';
 import pino from 'pino';
 import type { Adapter, Listener } from '../../src/adapters/adapter.js';
-import type { Core } from '../../src/core/index.js';
+import type { Services } from '../../src/compose.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
@@ -17,7 +17,7 @@ export interface TestServer {
   /** Every listener's bound address. */
   listeners: Listener[];
   server: ParleyServer;
-  core: Core;
+  core: Services;
   config: Config;
   dataDir: string;
   /** An API client without a token. */

@@ -398,5 +398,6 @@ export const de: Messages = {
   'source.reportId': 'Kontakt',
   'source.reportNumber': 'Nummer',
   'source.reportLine': 'Zeile',
+  'source.reportField': 'Spalte',
   'source.reportReason': 'Grund',
 };

@@ -393,6 +393,7 @@ export const en = {
   'source.reportId': 'Contact',
   'source.reportNumber': 'Number',
   'source.reportLine': 'Line',
+  'source.reportField': 'Column',
   'source.reportReason': 'Reason',
 } as const;
 

@@ -445,7 +445,7 @@ if (!skipped) {
     await item.getByTestId('source-error').filter({ hasText: /500/ }).waitFor();
     assert.equal(await item.locator('[data-field="entries"]').textContent(), '8');
 
-    // A file source takes an uploaded CSV.
+    // A file source takes an uploaded CSV; text in a number column is kept and reported by line and column.
     await page.getByRole('button', { name: 'New source' }).click();
     const fileForm = page.getByRole('dialog', { name: 'New source' });
     await fileForm.getByLabel('Name', { exact: true }).fill('phonebook');
@@ -456,14 +456,18 @@ if (!skipped) {
     await file.getByLabel('Import file').setInputFiles({
       name: 'phonebook.csv',
       mimeType: 'text/csv',
-      buffer: Buffer.from(phonebook),
+      buffer: Buffer.from(`${phonebook}\r\nTina Text;Text GmbH;;;abc-not-a-number;0171 5550001`),
     });
     await file
       .getByTestId('source-status')
-      .filter({ hasText: 'Imported. Entries: 3, numbers not understood: 0, rows skipped: 1.' })
+      .filter({ hasText: 'Imported. Entries: 4, numbers not understood: 1, rows skipped: 1.' })
       .waitFor();
     await file.getByTestId('source-state').filter({ hasText: 'OK' }).waitFor();
-    await file.getByText('Last sync report — numbers not understood: 0, rows skipped: 1').click();
+    assert.equal(await file.locator('[data-field="invalid"]').textContent(), '1');
+    await file.getByText('Last sync report — numbers not understood: 1, rows skipped: 1').click();
+    const unread = file.getByRole('row').filter({ has: page.getByRole('cell', { name: 'abc-not-a-number' }) });
+    assert.deepEqual((await unread.getByRole('cell').allTextContents()).slice(0, 2), ['6', 'Telefon']);
+    await file.getByRole('columnheader', { name: 'Column' }).waitFor();
     await file.getByRole('cell', { name: '4', exact: true }).waitFor();
   });
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { attachmentPaths, ConversationParams, UploadQuery } from '@parley/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Core } from '../../core/index.js';
+import type { Services } from '../../compose.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { attachmentView } from '../views/messaging.js';
 import { FILE_CSP } from './headers.js';
@@ -16,7 +16,7 @@ const principals = new WeakMap<FastifyRequest, Principal>();
  * scope with a body parser for any content type (checked against the configured list, 415) and a
  * body limit of the configured size (413), which leaves the JSON-only API untouched.
  */
-export async function registerAttachmentRoutes(app: FastifyInstance, core: Core): Promise<void> {
+export async function registerAttachmentRoutes(app: FastifyInstance, core: Services): Promise<void> {
   const service = core.messaging.attachments;
   const { maxBytes } = service.options;
   await app.register(async (scope) => {

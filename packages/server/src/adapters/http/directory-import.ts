@@ -1,7 +1,7 @@
 import { directoryPaths, IdParams } from '@parley/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../compose.js';
 import { ParleyError } from '../../core/errors.js';
-import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { fileSource } from '../../directory/connectors.js';
 import { authenticateRequest, authorize, parsePart } from './request.js';
@@ -16,7 +16,7 @@ const types = ['text/csv', 'text/vcard', 'text/x-vcard', 'text/plain', 'applicat
  * numbers. Its own scope: a raw body parser and the configured size limit (413), checked against
  * Content-Length before the body is read.
  */
-export async function registerDirectoryImport(app: FastifyInstance, core: Core, maxBytes: number): Promise<void> {
+export async function registerDirectoryImport(app: FastifyInstance, core: Services, maxBytes: number): Promise<void> {
   const tooLarge = () =>
     new ParleyError('PARLEY_ERR_BODY_TOO_LARGE', `Directory files may be at most ${maxBytes} bytes`);
   await app.register(async (scope) => {
@@ -39,7 +39,7 @@ export async function registerDirectoryImport(app: FastifyInstance, core: Core, 
         const { id } = parsePart(IdParams, req.params, 'params') as { id: string };
         const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const tenantId = principal.user.tenantId;
-        const source = await core.directory.source(tenantId, id);
+        const source = await core.directory.sources.get(tenantId, id);
         if (source.kind !== 'file') {
           throw new ParleyError(
             'PARLEY_ERR_VALIDATION',
@@ -47,11 +47,11 @@ export async function registerDirectoryImport(app: FastifyInstance, core: Core, 
           );
         }
         const contacts = fileSource({ read: async () => bytes, ...source.config });
-        const summary = await core.directory.sync(tenantId, source.id, { contacts });
+        const summary = await core.directory.sync.run(tenantId, source.id, { contacts });
         return reply.status(200).send({
           summary,
           skippedRows: contacts.skippedRows,
-          source: sourceView(await core.directory.source(tenantId, source.id)),
+          source: sourceView(await core.directory.sources.get(tenantId, source.id)),
         });
       },
     });

@@ -1,8 +1,8 @@
 import type { RouteSpec } from '@parley/api';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { Services } from '../../compose.js';
 import { ParleyError } from '../../core/errors.js';
-import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { bearerToken, checkCsrf, readCookie, SESSION_COOKIE } from './cookies.js';
 
@@ -24,7 +24,7 @@ export function parsePart(schema: z.ZodType | undefined, value: unknown, where: 
  * Authenticates a request by its bearer token (API clients) or else by the session cookie (the web
  * app), whose state-changing requests must carry the CSRF token; throws PARLEY_ERR_UNAUTHENTICATED.
  */
-export async function authenticateRequest(core: Core, req: FastifyRequest): Promise<Principal> {
+export async function authenticateRequest(core: Services, req: FastifyRequest): Promise<Principal> {
   const token = bearerToken(req.headers.authorization);
   if (token) return core.auth.authenticate(token);
   const cookie = readCookie(req, SESSION_COOKIE);

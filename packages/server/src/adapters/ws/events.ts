@@ -1,7 +1,7 @@
 import { type ClientEvent, eventCloseCodes, eventsPath } from '@parley/api';
 import type { WebSocket } from 'ws';
+import type { Services } from '../../compose.js';
 import { ParleyError } from '../../core/errors.js';
-import type { Core } from '../../core/index.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { within } from '../../lib/within.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
@@ -61,7 +61,7 @@ export class EventSockets {
 }
 
 interface EventSocketOptions {
-  core: Core;
+  core: Services;
   config: { heartbeatSeconds: number; maxSocketsPerSession: number };
   log: Logger;
   metrics: Metrics;
@@ -100,7 +100,7 @@ export function eventSocketAdapter(sockets: EventSockets): Adapter<Config['http'
   };
 }
 
-async function authenticate(core: Core, req: MountedRequest): Promise<Principal> {
+async function authenticate(core: Services, req: MountedRequest): Promise<Principal> {
   const ticket = req.query.ticket;
   const token = bearerToken(req.headers.authorization);
   const cookie = readCookie(req, SESSION_COOKIE);

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { NumberType, SourceContact } from '../source.js';
+import type { NumberOrigin, NumberType, SourceContact } from '../source.js';
 
 /** A row (CSV) or card (vCard) that was skipped: the 1-based physical line where it starts, and why. */
 export interface ParseError {
@@ -96,9 +96,17 @@ export function clean(value: string | null | undefined): string | null {
   return v === '' ? null : v;
 }
 
-/** A number cell is one when it has at least one digit ("n/a", "-" are not). */
+/** A number has at least one digit ("abc-not-a-number" is text that cannot be understood as one). */
 export function looksLikeNumber(raw: string): boolean {
   return /\d/.test(raw);
+}
+
+/** What people write in a number cell to say there is none (compared without case, dots and spaces). */
+const NO_NUMBER = new Set(['n/a', 'na', 'none', 'null', 'nil', 'keine', 'kein', 'ka', 'unknown', 'unbekannt']);
+
+/** A cell that says there is no number: only dashes, slashes, dots and the like, or `n/a`, `k. A.`, `none` … */
+export function saysNoNumber(raw: string): boolean {
+  return !/[\p{L}\p{N}]/u.test(raw) || NO_NUMBER.has(raw.toLowerCase().replace(/[.\s]/g, ''));
 }
 
 /** The display name a source without one shows: given (middle) surname. */
@@ -106,14 +114,26 @@ export function buildName(parts: (string | null)[]): string | null {
   return clean(parts.filter((p) => p).join(' '));
 }
 
-/** Adds a number unless the contact already has the same one (compared by its digits and '+'). */
-export function addNumber(numbers: SourceContact['numbers'], type: NumberType, raw: string): void {
+/**
+ * Adds a number unless the cell says there is none or the contact already has the same one
+ * (compared by its digits and '+', or as text when it has no digits). Text that is no number is
+ * kept as it is written: the sync reports it as a number not understood. `origin` says where in
+ * the file it was written.
+ */
+export function addNumber(
+  numbers: SourceContact['numbers'],
+  type: NumberType,
+  raw: string,
+  origin?: NumberOrigin,
+): void {
   const r = clean(raw);
-  if (r === null || !looksLikeNumber(r)) return;
-  const key = r.replace(/[^\d+]/g, '');
-  if (numbers.some((n) => n.raw.replace(/[^\d+]/g, '') === key)) return;
-  numbers.push({ type, raw: r });
+  if (r === null || saysNoNumber(r)) return;
+  const key = numberKey(r);
+  if (numbers.some((n) => numberKey(n.raw) === key)) return;
+  numbers.push(origin ? { type, raw: r, origin } : { type, raw: r });
 }
+
+const numberKey = (raw: string) => (looksLikeNumber(raw) ? raw.replace(/[^\d+]/g, '') : raw);
 
 /**
  * The externalId of a contact whose file gives it no id (no id column, no UID): a hash of what the
@@ -132,7 +152,8 @@ export function contentId(c: Omit<SourceContact, 'externalId' | 'url'>): string 
     c.department,
     c.title,
     c.email,
-    c.numbers.map((n) => [n.type, n.raw]),
+    // Text that is no number was not kept before it was reported: leaving it out keeps the ids.
+    c.numbers.filter((n) => looksLikeNumber(n.raw)).map((n) => [n.type, n.raw]),
   ]);
   return `h:${createHash('sha256').update(data).digest('hex').slice(0, 24)}`;
 }

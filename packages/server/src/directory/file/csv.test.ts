@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { SourceContact } from '../source.js';
 import { FileTooLargeError } from './common.js';
-import { detectDelimiter, MAX_LINE, parseCsv, readCsvHeader } from './csv.js';
+import { parseCsv, readCsvHeader } from './csv.js';
+import { detectDelimiter, MAX_LINE } from './csv-tokenize.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/directory/${name}`, import.meta.url));
 
@@ -20,7 +21,10 @@ const c = (fields: Partial<SourceContact>): Omit<SourceContact, 'externalId'> =>
   url: null,
   ...fields,
 });
-const noIds = (contacts: SourceContact[]) => contacts.map(({ externalId: _, ...rest }) => rest);
+/** The numbers without where they were read (tested on their own). */
+const noOrigins = (numbers: SourceContact['numbers'] = []) => numbers.map(({ origin: _, ...n }) => n);
+const withoutOrigins = (contacts: SourceContact[]) => contacts.map((x) => ({ ...x, numbers: noOrigins(x.numbers) }));
+const noIds = (contacts: SourceContact[]) => withoutOrigins(contacts).map(({ externalId: _, ...rest }) => rest);
 const names = (contacts: SourceContact[]) => contacts.map((x) => x.name ?? x.company);
 
 describe('parseCsv: fixtures', () => {
@@ -51,7 +55,7 @@ describe('parseCsv: fixtures', () => {
     assert.equal(result.rows, 4);
     // The ids are content hashes: these literal values pin the recipe (changing it churns every
     // contact of every file without an id column once).
-    assert.deepEqual(result.contacts, [
+    assert.deepEqual(withoutOrigins(result.contacts), [
       {
         externalId: 'h:e4a0ddbc34b2e1ad39d023a6',
         ...c({
@@ -356,7 +360,7 @@ describe('parseCsv: columns', () => {
     const display = parseCsv('Name,Given Name,Family Name,Phone 1 - Type,Phone 1 - Value\nJD,John,Doe,Mobile,1\n')
       .contacts[0];
     assert.deepEqual([display?.name, display?.givenName, display?.surname], ['JD', 'John', 'Doe']);
-    assert.deepEqual(display?.numbers, [{ type: 'mobile', raw: '1' }]);
+    assert.deepEqual(noOrigins(display?.numbers), [{ type: 'mobile', raw: '1' }]);
     const alone = parseCsv('Name;Telefon\nMüller;1\n').contacts[0];
     assert.equal(alone?.name, 'Müller');
   });
@@ -381,7 +385,7 @@ describe('parseCsv: columns', () => {
     ]);
     // A column mapped explicitly is no longer used for what it was recognized as.
     const moved = parseCsv('Name;Telefon\nA;030 1\n', { mapping: { mobile: 'Telefon' } });
-    assert.deepEqual(moved.contacts[0]?.numbers, [{ type: 'mobile', raw: '030 1' }]);
+    assert.deepEqual(noOrigins(moved.contacts[0]?.numbers), [{ type: 'mobile', raw: '030 1' }]);
     assert.throws(() => parseCsv(csv, { mapping: { company: 'Firma' } }), /no column "Firma" \(mapped to company\)/);
     assert.throws(
       () => parseCsv(csv, { mapping: { bogus: 'Org' } as never }),
@@ -413,6 +417,34 @@ describe('parseCsv: columns', () => {
         ],
       }),
     ]);
+  });
+});
+
+describe('parseCsv: number cells that are no number', () => {
+  test('are kept as written with their line and column; cells that say there is none are empty', () => {
+    const r = parseCsv('Name;Telefon;Mobil;Privat\nAnna;abc-not-a-number;0171 1;k. A.\nBob;n/a;-;NONE\n');
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(
+      r.contacts.map((x) => [x.name, x.numbers]),
+      [
+        [
+          'Anna',
+          [
+            { type: 'work', raw: 'abc-not-a-number', origin: { line: 2, field: 'Telefon' } },
+            { type: 'mobile', raw: '0171 1', origin: { line: 2, field: 'Mobil' } },
+          ],
+        ],
+        ['Bob', []],
+      ],
+    );
+  });
+
+  test('leave the id of a row as it was; alone they do not make a row a contact', () => {
+    const id = (csv: string) => parseCsv(csv).contacts[0]?.externalId;
+    assert.equal(id('Name;Telefon;Mobil\nAnna;abc;0171 1\n'), id('Name;Telefon;Mobil\nAnna;;0171 1\n'));
+    const r = parseCsv('Name;Telefon\n;abc\n');
+    assert.deepEqual(r.contacts, []);
+    assert.deepEqual(r.errors, [{ line: 2, reason: 'no name, company or number' }]);
   });
 });
 

@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import type { DirectorySource, SourceContact, SyncContext, SyncOutcome } from '../source.js';
 import { checkSize, DEFAULT_MAX_BYTES, type ParseError, type ParseResult, sniffBom } from './common.js';
-import { CSV_FIELDS, type CsvField, type CsvHeaderInfo, type CsvOptions, parseCsv, readCsvHeader } from './csv.js';
+import { parseCsv, readCsvHeader } from './csv.js';
+import { CSV_FIELDS, type CsvField, type CsvHeaderInfo, type CsvOptions } from './csv-columns.js';
 import { parseVcard } from './vcard.js';
 
 export type FileFormat = 'csv' | 'vcard';

@@ -87,6 +87,8 @@ function SourceItem({ source: s, edit }: { source: DirectorySource; edit: () => 
 
   const report = s.report;
   const problems = report ? report.invalidNumbers.length + report.skippedRows.length : 0;
+  // A file source says where it read each number: the line and the column.
+  const placed = report?.invalidNumbers.some((n) => n.line !== undefined) ?? false;
 
   return (
     <li className="card source" data-source={s.name} data-state={s.state} aria-labelledby={`${id}-name`}>
@@ -171,6 +173,8 @@ function SourceItem({ source: s, edit }: { source: DirectorySource; edit: () => 
               <caption>{t('source.reportInvalid')}</caption>
               <thead>
                 <tr>
+                  {placed && <th scope="col">{t('source.reportLine')}</th>}
+                  {placed && <th scope="col">{t('source.reportField')}</th>}
                   <th scope="col">{t('source.reportId')}</th>
                   <th scope="col">{t('source.reportNumber')}</th>
                   <th scope="col">{t('source.reportReason')}</th>
@@ -179,6 +183,8 @@ function SourceItem({ source: s, edit }: { source: DirectorySource; edit: () => 
               <tbody>
                 {keyed(report.invalidNumbers, (n) => `${n.externalId}|${n.raw}`).map(([key, n]) => (
                   <tr key={key}>
+                    {placed && <td>{n.line}</td>}
+                    {placed && <td>{n.field}</td>}
                     <td>{n.externalId}</td>
                     <td>{n.raw}</td>
                     <td>{n.reason}</td>

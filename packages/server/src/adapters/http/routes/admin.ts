@@ -1,12 +1,12 @@
+import type { Services } from '../../../compose.js';
 import { conflict } from '../../../core/errors.js';
-import type { Core } from '../../../core/index.js';
 import { tenantView } from '../../views/tenants.js';
 import { userView } from '../../views/users.js';
 import type { Handlers } from '../types.js';
 
 /** User management, always inside the caller's own tenant. */
 export const adminUserHandlers = (
-  core: Core,
+  core: Services,
 ): Handlers<
   | 'admin.users.list'
   | 'admin.users.create'
@@ -49,7 +49,7 @@ export const adminUserHandlers = (
 
 /** Tenants and domains, for system administrators. */
 export const adminTenantHandlers = (
-  core: Core,
+  core: Services,
 ): Handlers<
   | 'admin.tenants.list'
   | 'admin.tenants.create'

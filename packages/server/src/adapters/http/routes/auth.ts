@@ -1,10 +1,12 @@
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import { sessionView } from '../../views/sessions.js';
 import { iso } from '../../views/time.js';
 import { userView } from '../../views/users.js';
 import type { Handlers } from '../types.js';
 
-export const authHandlers = (core: Core): Handlers<'auth.login' | 'auth.cookie' | 'auth.logout' | 'auth.ticket'> => ({
+export const authHandlers = (
+  core: Services,
+): Handlers<'auth.login' | 'auth.cookie' | 'auth.logout' | 'auth.ticket'> => ({
   'auth.login': async ({ body, client }) => {
     const { token, session, user } = await core.auth.login(body.user, body.password, client);
     return { token, expiresAt: iso(session.expiresAt), user: userView(user) };
@@ -26,7 +28,7 @@ export const authHandlers = (core: Core): Handlers<'auth.login' | 'auth.cookie' 
 });
 
 export const meHandlers = (
-  core: Core,
+  core: Services,
 ): Handlers<'me.get' | 'me.update' | 'me.password' | 'me.sessions' | 'me.sessions.revoke'> => ({
   'me.get': async ({ principal }) => userView(principal.user),
   'me.update': async ({ principal, body }) =>

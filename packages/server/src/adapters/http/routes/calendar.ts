@@ -1,6 +1,6 @@
 import type { Calendar } from '@parley/api';
+import type { Services } from '../../../compose.js';
 import type { CalendarView } from '../../../core/calendar/service.js';
-import type { Core } from '../../../core/index.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { Actor } from '../../../core/users/service.js';
 import { iso } from '../../views/presence.js';
@@ -18,7 +18,7 @@ const actor = (p: Principal): Actor => ({ role: p.user.role, userId: p.user.id }
 
 /** The caller's own calendar and, for admins, any user's of their tenant. */
 export const calendarHandlers = (
-  core: Core,
+  core: Services,
 ): Handlers<
   | 'me.calendar.get'
   | 'me.calendar.put'

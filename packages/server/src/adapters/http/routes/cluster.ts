@@ -1,4 +1,4 @@
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import type { ClusterStatus } from '../../../platform/cluster/cluster.js';
 import { iso } from '../../views/time.js';
 import type { Handlers } from '../types.js';
@@ -15,6 +15,6 @@ export const clusterView = (s: ClusterStatus) => ({
   leases: s.leases.map((l) => ({ ...l, since: iso(l.since) })),
 });
 
-export const clusterHandlers = (core: Core): Handlers<'admin.cluster.status'> => ({
+export const clusterHandlers = (core: Services): Handlers<'admin.cluster.status'> => ({
   'admin.cluster.status': async () => clusterView(await core.ctx.cluster.status()),
 });

@@ -1,9 +1,11 @@
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import { colleagueView } from '../../views/contacts.js';
 import type { Handlers } from '../types.js';
 
 /** Colleagues and favourites: always the caller's own tenant and the caller's own list. */
-export const contactHandlers = (core: Core): Handlers<'users.list' | 'me.favourites.get' | 'me.favourites.set'> => ({
+export const contactHandlers = (
+  core: Services,
+): Handlers<'users.list' | 'me.favourites.get' | 'me.favourites.set'> => ({
   'users.list': async ({ principal, query }) => {
     const tenantId = principal.user.tenantId;
     const { users, cursor } = await core.contacts.colleagues(tenantId, query);

@@ -1,15 +1,15 @@
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import { deviceView } from '../../views/devices.js';
 import type { Handlers } from '../types.js';
 
-const withSecret = ({ device, password }: Awaited<ReturnType<Core['devices']['create']>>) => ({
+const withSecret = ({ device, password }: Awaited<ReturnType<Services['devices']['create']>>) => ({
   device: deviceView(device),
   password,
 });
 
 /** SIP devices: the caller's own, and (admins) those of the users of the caller's tenant. */
 export const deviceHandlers = (
-  core: Core,
+  core: Services,
 ): Handlers<
   | 'me.devices.list'
   | 'me.devices.create'

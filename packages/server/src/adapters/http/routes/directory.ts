@@ -1,5 +1,5 @@
 import type { DirectorySource as SourceDto } from '@parley/api';
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { SourceRow } from '../../../directory/model.js';
 import { isoOrNull } from '../../views/time.js';
@@ -28,7 +28,7 @@ export const sourceView = (s: SourceRow): SourceDto => ({
 const viewer = (p: Principal) => ({ userId: p.user.id, role: p.user.role });
 
 export const directoryHandlers = (
-  core: Core,
+  core: Services,
 ): Handlers<
   | 'directory.lookup'
   | 'directory.search'
@@ -42,32 +42,33 @@ export const directoryHandlers = (
 > => {
   const d = core.directory;
   return {
-    'directory.lookup': ({ principal, query }) => d.lookup(principal.user.tenantId, query.number, viewer(principal)),
+    'directory.lookup': ({ principal, query }) =>
+      d.tenant(principal.user.tenantId).lookup(query.number, viewer(principal)),
     'directory.search': async ({ principal, query }) => ({
-      candidates: await d.search(principal.user.tenantId, query.q, viewer(principal), query.limit),
+      candidates: await d.tenant(principal.user.tenantId).search(query.q, viewer(principal), query.limit),
     }),
     'admin.directory.sources.list': async ({ principal }) => ({
-      sources: (await d.sources(principal.user.tenantId)).map(sourceView),
+      sources: (await d.sources.list(principal.user.tenantId)).map(sourceView),
     }),
     'admin.directory.sources.create': async ({ principal, body }) =>
-      sourceView(await d.createSource(principal.user.tenantId, body, principal.user)),
+      sourceView(await d.sources.create(principal.user.tenantId, body, principal.user)),
     'admin.directory.sources.get': async ({ principal, params }) =>
-      sourceView(await d.source(principal.user.tenantId, params.id)),
+      sourceView(await d.sources.get(principal.user.tenantId, params.id)),
     'admin.directory.sources.update': async ({ principal, params, body }) =>
-      sourceView(await d.updateSource(principal.user.tenantId, params.id, body, principal.user)),
+      sourceView(await d.sources.update(principal.user.tenantId, params.id, body, principal.user)),
     'admin.directory.sources.delete': async ({ principal, params }) => {
-      await d.deleteSource(principal.user.tenantId, params.id);
+      await d.sources.remove(principal.user.tenantId, params.id);
     },
     'admin.directory.sources.test': async ({ principal, params }) => {
-      await d.test(principal.user.tenantId, params.id);
+      await d.sources.test(principal.user.tenantId, params.id);
     },
     'admin.directory.sources.sync': async ({ principal, params, body }) => {
       const tenantId = principal.user.tenantId;
       // Answers once the source is marked as syncing (404/409 if it cannot start); the sync goes
       // on, and its progress, outcome and report are the source's.
-      const { done } = await d.startSync(tenantId, params.id, { full: body.full });
+      const { done } = await d.sync.start(tenantId, params.id, { full: body.full });
       done.catch(() => undefined);
-      return sourceView(await d.source(tenantId, params.id));
+      return sourceView(await d.sources.get(tenantId, params.id));
     },
   };
 };

@@ -1,4 +1,4 @@
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import type { Caller } from '../../../core/messaging/conversations.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import { conversationView, messageView } from '../../views/messaging.js';
@@ -27,7 +27,7 @@ type MessagingRoute =
   | 'messages.search'
   | 'messages.changes';
 
-export const messagingHandlers = (core: Core): Handlers<MessagingRoute> => {
+export const messagingHandlers = (core: Services): Handlers<MessagingRoute> => {
   const { messaging } = core;
   const conversations = messaging.conversations;
   return {

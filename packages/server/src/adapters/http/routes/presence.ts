@@ -1,5 +1,5 @@
+import type { Services } from '../../../compose.js';
 import { notFound } from '../../../core/errors.js';
-import type { Core } from '../../../core/index.js';
 import { offlinePresence } from '../../../core/presence/aggregate.js';
 import type { Team } from '../../../core/presence/model.js';
 import { pickLanguage } from '../../../core/presence/text.js';
@@ -28,7 +28,7 @@ type PresenceRoute =
 
 const ms = (s: string | null | undefined) => (s == null ? null : Date.parse(s));
 
-export const presenceHandlers = (core: Core): Handlers<PresenceRoute> => {
+export const presenceHandlers = (core: Services): Handlers<PresenceRoute> => {
   const p = core.presence;
   const now = () => core.ctx.clock.now();
 

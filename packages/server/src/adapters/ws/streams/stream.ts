@@ -1,11 +1,11 @@
 import type { ClientEvent } from '@parley/api';
-import type { Core } from '../../../core/index.js';
+import type { Services } from '../../../compose.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { Unsubscribe } from '../../../platform/bus/bus.js';
 
 /** What a stream of one capability gets for one open event socket. */
 export interface StreamContext {
-  core: Core;
+  core: Services;
   principal: Principal;
   /** Pushes an event to this socket. */
   send(event: ClientEvent): void;
