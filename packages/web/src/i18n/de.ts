@@ -1,3 +1,4 @@
+import { accountDe } from './account-de';
 import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
@@ -5,6 +6,7 @@ import { errorsDe } from './errors-de';
 export const de: Messages = {
   ...errorsDe,
   ...devicesDe,
+  ...accountDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',
   'app.skip': 'Zum Hauptinhalt springen',
@@ -169,7 +171,7 @@ export const de: Messages = {
   'connection.lost': 'Verbindung zum Server verloren. Neuer Versuch in {n} s…',
   'connection.connecting': 'Verbindung zum Server verloren. Verbinde neu…',
   'connection.retry': 'Jetzt verbinden',
-  'error.generic': 'Etwas ist schiefgegangen: {message}',
+  'error.generic': 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
   'error.tooLarge': 'Die Nachricht ist zu lang.',
   'error.tooFast': 'Sie senden zu schnell; warten Sie einen Moment und versuchen Sie es erneut.',
   'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',

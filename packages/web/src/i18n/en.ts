@@ -1,3 +1,4 @@
+import { accountEn } from './account-en';
 import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
 
@@ -5,6 +6,7 @@ import { errorsEn } from './errors-en';
 export const en = {
   ...errorsEn,
   ...devicesEn,
+  ...accountEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',
   'app.skip': 'Skip to the main content',
@@ -168,7 +170,7 @@ export const en = {
   'connection.lost': 'Connection to the server lost. Reconnecting in {n} s…',
   'connection.connecting': 'Connection to the server lost. Reconnecting…',
   'connection.retry': 'Retry now',
-  'error.generic': 'Something went wrong: {message}',
+  'error.generic': 'Something went wrong. Please try again.',
   'error.tooLarge': 'The message is too long.',
   'error.tooFast': 'You are sending too fast; wait a moment and try again.',
   'error.network': 'The server cannot be reached. Check your connection and try again.',

@@ -4,7 +4,7 @@ import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { ParleyApiError } from '../../lib/api';
 import { errorText } from '../../lib/errors';
-import { ActionStatus, Field, useAction, useWhen } from './ui';
+import { ActionStatus, ErrorScope, Field, useAction, useWhen } from './ui';
 
 type Loaded =
   | { status: 'loading' }
@@ -106,66 +106,73 @@ export function UserCalendar({ user }: { user: User }) {
         </div>
       )}
       <form onSubmit={connect} aria-label={t('admin.calendar.connect')}>
-        <div className="form-grid">
-          <Field label={t('admin.calendar.type')}>
-            {(id) => (
-              <select
-                id={id}
-                value={form.type}
-                onChange={(e) => setForm({ ...form, type: e.target.value as Calendar['type'] })}
-              >
-                <option value="caldav">{t('admin.calendar.caldav')}</option>
-                <option value="ics">{t('admin.calendar.ics')}</option>
-              </select>
+        <ErrorScope state={state}>
+          <div className="form-grid">
+            <Field label={t('admin.calendar.type')}>
+              {(id) => (
+                <select
+                  id={id}
+                  value={form.type}
+                  onChange={(e) => setForm({ ...form, type: e.target.value as Calendar['type'] })}
+                >
+                  <option value="caldav">{t('admin.calendar.caldav')}</option>
+                  <option value="ics">{t('admin.calendar.ics')}</option>
+                </select>
+              )}
+            </Field>
+            <Field name="url" label={t('admin.calendar.url')}>
+              {(id, describedBy, invalid) => (
+                <input
+                  id={id}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                  type="url"
+                  required
+                  placeholder="https://"
+                  value={form.url}
+                  onChange={(e) => setForm({ ...form, url: e.target.value })}
+                />
+              )}
+            </Field>
+            {form.type === 'caldav' && (
+              <>
+                <Field name="username" label={t('admin.calendar.username')}>
+                  {(id, describedBy, invalid) => (
+                    <input
+                      id={id}
+                      aria-describedby={describedBy}
+                      aria-invalid={invalid}
+                      required
+                      autoComplete="off"
+                      value={form.username}
+                      onChange={(e) => setForm({ ...form, username: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field name="password" label={t('admin.calendar.password')} hint={t('admin.secretHint')}>
+                  {(id, describedBy, invalid) => (
+                    <input
+                      id={id}
+                      type="password"
+                      required
+                      autoComplete="new-password"
+                      aria-describedby={describedBy}
+                      aria-invalid={invalid}
+                      value={form.password}
+                      onChange={(e) => setForm({ ...form, password: e.target.value })}
+                    />
+                  )}
+                </Field>
+              </>
             )}
-          </Field>
-          <Field label={t('admin.calendar.url')}>
-            {(id) => (
-              <input
-                id={id}
-                type="url"
-                required
-                placeholder="https://"
-                value={form.url}
-                onChange={(e) => setForm({ ...form, url: e.target.value })}
-              />
-            )}
-          </Field>
-          {form.type === 'caldav' && (
-            <>
-              <Field label={t('admin.calendar.username')}>
-                {(id) => (
-                  <input
-                    id={id}
-                    required
-                    autoComplete="off"
-                    value={form.username}
-                    onChange={(e) => setForm({ ...form, username: e.target.value })}
-                  />
-                )}
-              </Field>
-              <Field label={t('admin.calendar.password')} hint={t('admin.secretHint')}>
-                {(id, hint) => (
-                  <input
-                    id={id}
-                    type="password"
-                    required
-                    autoComplete="new-password"
-                    aria-describedby={hint}
-                    value={form.password}
-                    onChange={(e) => setForm({ ...form, password: e.target.value })}
-                  />
-                )}
-              </Field>
-            </>
-          )}
-        </div>
-        <ActionStatus state={state} />
-        <div className="actions">
-          <button type="submit" disabled={state.kind === 'busy'}>
-            {t(loaded.status === 'ready' ? 'admin.calendar.replace' : 'admin.calendar.connect')}
-          </button>
-        </div>
+          </div>
+          <ActionStatus state={state} />
+          <div className="actions">
+            <button type="submit" disabled={state.kind === 'busy'}>
+              {t(loaded.status === 'ready' ? 'admin.calendar.replace' : 'admin.calendar.connect')}
+            </button>
+          </div>
+        </ErrorScope>
       </form>
     </section>
   );

@@ -1,0 +1,94 @@
+import { type FormEvent, useState } from 'react';
+import { useServices } from '../../app/services';
+import { useI18n } from '../../i18n';
+import { ErrorScope, Field, SubmitActions, useAction } from '../admin/ui';
+
+const empty = { current: '', password: '', repeat: '' };
+
+/**
+ * Changing one's own password (`PUT /api/v1/me/password`): the current one, the new one twice.
+ * What is wrong shows at the field it concerns (a wrong current password, a new one too short);
+ * this session stays, the others end.
+ */
+export function ChangePassword() {
+  const { api } = useServices();
+  const { t } = useI18n();
+  const [state, run, reset] = useAction();
+  const [form, setForm] = useState(empty);
+  const mismatch = form.repeat !== '' && form.repeat !== form.password;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (mismatch) return;
+    void run(async () => {
+      await api.request('me.password', { body: { current: form.current, password: form.password } });
+      setForm(empty);
+    }, t('account.changed'));
+  };
+
+  const change = (k: keyof typeof empty) => (e: { target: { value: string } }) => {
+    if (state.kind === 'error') reset();
+    setForm((f) => ({ ...f, [k]: e.target.value }));
+  };
+  const cancel = () => {
+    setForm(empty);
+    reset();
+  };
+
+  return (
+    <form className="change-password" onSubmit={submit} aria-label={t('account.password')}>
+      <h3 className="group-title">{t('account.password')}</h3>
+      <ErrorScope state={state} concerns="current">
+        <Field name="current" label={t('account.current')}>
+          {(id, describedBy, invalid) => (
+            <input
+              id={id}
+              type="password"
+              required
+              autoComplete="current-password"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              value={form.current}
+              onChange={change('current')}
+            />
+          )}
+        </Field>
+        <Field name="password" label={t('account.new')} hint={t('account.newHint')}>
+          {(id, describedBy, invalid) => (
+            <input
+              id={id}
+              type="password"
+              required
+              autoComplete="new-password"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              value={form.password}
+              onChange={change('password')}
+            />
+          )}
+        </Field>
+        <Field label={t('account.repeat')} hint={mismatch ? t('account.mismatch') : undefined}>
+          {(id, describedBy) => (
+            <input
+              id={id}
+              type="password"
+              required
+              autoComplete="new-password"
+              aria-describedby={describedBy}
+              aria-invalid={mismatch}
+              value={form.repeat}
+              onChange={change('repeat')}
+            />
+          )}
+        </Field>
+        <SubmitActions
+          state={state}
+          label={t('account.submit')}
+          cancel={cancel}
+          disabled={mismatch}
+          testId="password-status"
+        />
+      </ErrorScope>
+    </form>
+  );
+}
