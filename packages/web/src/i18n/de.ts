@@ -89,6 +89,7 @@ export const de: Messages = {
   'chat.composerHint': 'Eingabe sendet, Umschalt+Eingabe beginnt eine neue Zeile',
   'chat.send': 'Senden',
   'chat.failed': 'Nicht gesendet.',
+  'chat.waiting': 'Wartet auf die Verbindung; geht, sobald der Server wieder da ist.',
   'chat.retry': 'Erneut senden',
   'chat.receipt.sending': 'Wird gesendet',
   'chat.receipt.sent': 'Gesendet',

@@ -89,6 +89,7 @@ export const en = {
   'chat.composerHint': 'Enter sends, Shift+Enter starts a new line',
   'chat.send': 'Send',
   'chat.failed': 'Not sent.',
+  'chat.waiting': 'Waiting for the connection; it goes once the server is back.',
   'chat.retry': 'Retry',
   'chat.receipt.sending': 'Sending',
   'chat.receipt.sent': 'Sent',
