@@ -38,6 +38,8 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.invalid.exitPrefix': 'Geben Sie 1–4 Ziffern an, etwa 00.',
   'error.invalid.note': 'Die Notiz ist zu lang.',
   'error.invalid.until': 'Das Ende muss in der Zukunft liegen.',
+  'error.invalid.source': 'Die Quelle konnte nicht gelesen werden: {detail}',
+  'error.invalid.config': 'Die Verbindungseinstellungen sind ungültig: {detail}',
   'error.conflict.local': 'Einen Benutzer mit diesem Namen gibt es schon.',
   'error.conflict.domain': 'Diese Domain gehört schon zu einem Mandanten.',
   'error.conflict.name': 'Etwas mit diesem Namen gibt es schon.',

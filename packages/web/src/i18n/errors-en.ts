@@ -39,6 +39,8 @@ export const errorsEn = {
   'error.invalid.exitPrefix': 'Enter 1–4 digits, such as 00.',
   'error.invalid.note': 'The note is too long.',
   'error.invalid.until': 'The end must lie in the future.',
+  'error.invalid.source': 'The source could not be read: {detail}',
+  'error.invalid.config': 'The connection settings are not valid: {detail}',
   'error.conflict.local': 'A user with this name exists already.',
   'error.conflict.domain': 'This domain belongs to a tenant already.',
   'error.conflict.name': 'Something with this name exists already.',

@@ -49,6 +49,8 @@ export interface FormErrors {
  * field (`error.invalid.number`, `error.conflict.local` …). A validation error names its fields
  * (`details[].path`); for any other code the form says which field it concerns (`concerns`), e.g.
  * the user name for "exists already". A field without a text of its own is left to the code's.
+ * Only where the detail is what another system said (a directory source's connection test) does
+ * a text quote it (`{detail}`).
  */
 export function formErrors(err: unknown, t: Translate, concerns?: string): FormErrors {
   if (!(err instanceof ParleyApiError)) return { summary: errorText(err, t), fields: {} };
@@ -56,14 +58,14 @@ export function formErrors(err: unknown, t: Translate, concerns?: string): FormE
   const kind = isKnown(err.code) ? fieldKinds[err.code] : undefined;
   const named =
     err.code === 'PARLEY_ERR_VALIDATION'
-      ? (err.details ?? []).map((d) => fieldOf(d.path))
+      ? (err.details ?? []).map((d) => ({ field: fieldOf(d.path), detail: d.message }))
       : concerns !== undefined
-        ? [concerns]
+        ? [{ field: concerns, detail: '' }]
         : [];
   const fields: Record<string, string> = {};
-  for (const field of named) {
+  for (const { field, detail } of named) {
     const fieldKey = `error.${kind}.${field}`;
-    if (kind && isMessageKey(fieldKey)) fields[field] = t(fieldKey);
+    if (kind && isMessageKey(fieldKey)) fields[field] = t(fieldKey, { detail });
   }
   return { summary: t(key, vars), fields };
 }

@@ -6,6 +6,11 @@ import { ParleyApiError } from '../../lib/api';
 import { errorText } from '../../lib/errors';
 import { ActionStatus, ErrorScope, Field, useAction, useWhen } from './ui';
 
+/** While a new calendar waits for its first poll, its state is asked for this often. */
+const FIRST_POLL_CHECK_MS = 1000;
+/** The longest wait before the state is asked for again. */
+const MAX_CHECK_MS = 10 * 60_000;
+
 type Loaded =
   | { status: 'loading' }
   | { status: 'none' }
@@ -14,7 +19,9 @@ type Loaded =
 
 /**
  * A user's calendar connection (CalDAV or an ICS URL), which feeds their presence: its state,
- * poll now, disconnect, or connect another. The password is sent, never shown.
+ * poll now, disconnect, or connect another. The password is sent, never shown. The state is live:
+ * asked for again when the server's next poll is due (for a new calendar every second until its
+ * first poll is done; the server has no event for it).
  */
 export function UserCalendar({ user }: { user: User }) {
   const { api } = useServices();
@@ -38,6 +45,22 @@ export function UserCalendar({ user }: { user: User }) {
       live = false;
     };
   }, [api, user.id]);
+
+  useEffect(() => {
+    if (loaded.status !== 'ready') return;
+    const { nextAttemptAt } = loaded.calendar;
+    const due = nextAttemptAt === null ? 0 : Date.parse(nextAttemptAt) - Date.now() + 1000;
+    const timer = setTimeout(
+      () =>
+        api.request('admin.users.calendar.get', { params: { id: user.id } }).then(
+          (calendar) => setLoaded((l) => (l === loaded ? { status: 'ready', calendar } : l)),
+          // Gone meanwhile, or the server away: asked again after the same wait.
+          () => setLoaded((l) => (l === loaded ? { ...loaded } : l)),
+        ),
+      Math.min(Math.max(due, FIRST_POLL_CHECK_MS), MAX_CHECK_MS),
+    );
+    return () => clearTimeout(timer);
+  }, [api, user.id, loaded]);
 
   const connect = (e: FormEvent) => {
     e.preventDefault();
@@ -83,8 +106,10 @@ export function UserCalendar({ user }: { user: User }) {
             </>
           )}
           <dt>{t('admin.calendar.lastSync')}</dt>
-          <dd>
-            {when(loaded.calendar.lastSyncAt)}
+          <dd data-testid="calendar-last-sync">
+            {loaded.calendar.lastSyncAt === null && loaded.calendar.lastAttemptAt === null
+              ? t('admin.calendar.firstSync')
+              : when(loaded.calendar.lastSyncAt)}
             {loaded.calendar.stale && <span className="tag warn">{t('admin.calendar.stale')}</span>}
           </dd>
           {loaded.calendar.lastError && (

@@ -3,6 +3,7 @@ import type { Core } from '../../../core/index.js';
 import { iso } from '../../../core/messaging/views.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { SourceRow } from '../../../directory/model.js';
+import { formatDisplay } from '../../../lib/phone-number.js';
 import type { Handlers } from '../types.js';
 
 const orNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -44,7 +45,11 @@ export const directoryHandlers = (
 > => {
   const d = core.directory;
   return {
-    'directory.lookup': ({ principal, query }) => d.lookup(principal.user.tenantId, query.number, viewer(principal)),
+    'directory.lookup': async ({ principal, query }) => {
+      const tenantId = principal.user.tenantId;
+      const result = await d.lookup(tenantId, query.number, viewer(principal));
+      return { ...result, display: formatDisplay(result.number, await d.plan(tenantId)) };
+    },
     'directory.search': async ({ principal, query }) => ({
       candidates: await d.search(principal.user.tenantId, query.q, viewer(principal), query.limit),
     }),
