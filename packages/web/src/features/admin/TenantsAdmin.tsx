@@ -77,28 +77,12 @@ function CreateTenant({ close }: { close: () => void }) {
       <ErrorScope state={state} concerns="domain">
         <div className="form-grid">
           <Field name="domain" label={t('admin.tenants.domain')}>
-            {(id, describedBy, invalid) => (
-              <input
-                id={id}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                required
-                placeholder="example.com"
-                value={form.domain}
-                onChange={set('domain')}
-              />
+            {(control) => (
+              <input {...control} required placeholder="example.com" value={form.domain} onChange={set('domain')} />
             )}
           </Field>
           <Field name="name" label={t('admin.tenants.name')}>
-            {(id, describedBy, invalid) => (
-              <input
-                id={id}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={form.name}
-                onChange={set('name')}
-              />
-            )}
+            {(control) => <input {...control} value={form.name} onChange={set('name')} />}
           </Field>
           <PlaceFields form={form} set={set} />
         </div>
@@ -120,28 +104,10 @@ function PlaceFields({
   return (
     <>
       <Field name="country" label={t('admin.tenants.country')} hint={t('admin.tenants.countryHint')}>
-        {(id, describedBy, invalid) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            maxLength={2}
-            value={form.country}
-            onChange={set('country')}
-          />
-        )}
+        {(control) => <input {...control} maxLength={2} value={form.country} onChange={set('country')} />}
       </Field>
       <Field name="areaCode" label={t('admin.tenants.areaCode')} hint={t('admin.tenants.areaCodeHint')}>
-        {(id, describedBy, invalid) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            inputMode="numeric"
-            value={form.areaCode}
-            onChange={set('areaCode')}
-          />
-        )}
+        {(control) => <input {...control} inputMode="numeric" value={form.areaCode} onChange={set('areaCode')} />}
       </Field>
     </>
   );
@@ -211,58 +177,31 @@ function EditTenant({ tenant, close }: { tenant: Tenant; close: () => void }) {
         <ErrorScope state={state}>
           <div className="form-grid">
             <Field name="name" label={t('admin.tenants.name')}>
-              {(id, describedBy, invalid) => (
-                <input
-                  id={id}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  required
-                  value={form.name}
-                  onChange={set('name')}
-                />
-              )}
+              {(control) => <input {...control} required value={form.name} onChange={set('name')} />}
             </Field>
             <PlaceFields form={form} set={set} />
             <Field name="pbxBase" label={t('admin.tenants.pbxBase')} hint={t('admin.tenants.pbxBaseHint')}>
-              {(id, describedBy, invalid) => (
-                <input
-                  id={id}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  value={form.pbxBase}
-                  onChange={set('pbxBase')}
-                />
-              )}
+              {(control) => <input {...control} value={form.pbxBase} onChange={set('pbxBase')} />}
             </Field>
             <Field name="trunkPrefix" label={t('admin.tenants.trunkPrefix')}>
-              {(id, describedBy, invalid) => (
-                <input
-                  id={id}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  inputMode="numeric"
-                  value={form.trunkPrefix}
-                  onChange={set('trunkPrefix')}
-                />
+              {(control) => (
+                <input {...control} inputMode="numeric" value={form.trunkPrefix} onChange={set('trunkPrefix')} />
               )}
             </Field>
             <Field name="exitPrefix" label={t('admin.tenants.exitPrefix')}>
-              {(id, describedBy, invalid) => (
-                <input
-                  id={id}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  inputMode="numeric"
-                  value={form.exitPrefix}
-                  onChange={set('exitPrefix')}
-                />
+              {(control) => (
+                <input {...control} inputMode="numeric" value={form.exitPrefix} onChange={set('exitPrefix')} />
               )}
             </Field>
             <Field label={t('admin.tenants.extMin')}>
-              {(id) => <input id={id} type="number" min={1} max={8} value={form.extMin} onChange={set('extMin')} />}
+              {(control) => (
+                <input {...control} type="number" min={1} max={8} value={form.extMin} onChange={set('extMin')} />
+              )}
             </Field>
             <Field label={t('admin.tenants.extMax')}>
-              {(id) => <input id={id} type="number" min={1} max={8} value={form.extMax} onChange={set('extMax')} />}
+              {(control) => (
+                <input {...control} type="number" min={1} max={8} value={form.extMax} onChange={set('extMax')} />
+              )}
             </Field>
           </div>
           <ActionStatus state={state} />

@@ -134,9 +134,9 @@ export function UserCalendar({ user }: { user: User }) {
         <ErrorScope state={state}>
           <div className="form-grid">
             <Field label={t('admin.calendar.type')}>
-              {(id) => (
+              {(control) => (
                 <select
-                  id={id}
+                  {...control}
                   value={form.type}
                   onChange={(e) => setForm({ ...form, type: e.target.value as Calendar['type'] })}
                 >
@@ -146,11 +146,9 @@ export function UserCalendar({ user }: { user: User }) {
               )}
             </Field>
             <Field name="url" label={t('admin.calendar.url')}>
-              {(id, describedBy, invalid) => (
+              {(control) => (
                 <input
-                  id={id}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
+                  {...control}
                   type="url"
                   required
                   placeholder="https://"
@@ -162,11 +160,9 @@ export function UserCalendar({ user }: { user: User }) {
             {form.type === 'caldav' && (
               <>
                 <Field name="username" label={t('admin.calendar.username')}>
-                  {(id, describedBy, invalid) => (
+                  {(control) => (
                     <input
-                      id={id}
-                      aria-describedby={describedBy}
-                      aria-invalid={invalid}
+                      {...control}
                       required
                       autoComplete="off"
                       value={form.username}
@@ -175,14 +171,12 @@ export function UserCalendar({ user }: { user: User }) {
                   )}
                 </Field>
                 <Field name="password" label={t('admin.calendar.password')} hint={t('admin.secretHint')}>
-                  {(id, describedBy, invalid) => (
+                  {(control) => (
                     <input
-                      id={id}
+                      {...control}
                       type="password"
                       required
                       autoComplete="new-password"
-                      aria-describedby={describedBy}
-                      aria-invalid={invalid}
                       value={form.password}
                       onChange={(e) => setForm({ ...form, password: e.target.value })}
                     />

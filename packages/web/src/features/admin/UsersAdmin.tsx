@@ -148,29 +148,10 @@ function CreateUser({ close }: { close: () => void }) {
       <ErrorScope state={state} concerns="local">
         <div className="form-grid">
           <Field name="local" label={t('admin.users.local')} hint={t('admin.users.localHint')}>
-            {(id, describedBy, invalid) => (
-              <input
-                id={id}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                required
-                autoComplete="off"
-                value={form.local}
-                onChange={set('local')}
-              />
-            )}
+            {(control) => <input {...control} required autoComplete="off" value={form.local} onChange={set('local')} />}
           </Field>
           <Field name="domain" label={t('admin.users.domain')}>
-            {(id, describedBy, invalid) => (
-              <input
-                id={id}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                autoComplete="off"
-                value={form.domain}
-                onChange={set('domain')}
-              />
-            )}
+            {(control) => <input {...control} autoComplete="off" value={form.domain} onChange={set('domain')} />}
           </Field>
           <ProfileFields form={form} set={set} />
           <RoleField value={form.role} choices={grantable} onChange={set('role')} />
@@ -194,41 +175,13 @@ function ProfileFields({
   return (
     <>
       <Field name="displayName" label={t('admin.users.displayName')}>
-        {(id, describedBy, invalid) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            autoComplete="off"
-            value={form.displayName}
-            onChange={set('displayName')}
-          />
-        )}
+        {(control) => <input {...control} autoComplete="off" value={form.displayName} onChange={set('displayName')} />}
       </Field>
       <Field name="email" label={t('admin.users.email')}>
-        {(id, describedBy, invalid) => (
-          <input
-            id={id}
-            type="email"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            autoComplete="off"
-            value={form.email}
-            onChange={set('email')}
-          />
-        )}
+        {(control) => <input {...control} type="email" autoComplete="off" value={form.email} onChange={set('email')} />}
       </Field>
       <Field name="numbers" label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
-        {(id, describedBy, invalid) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            autoComplete="off"
-            value={form.numbers}
-            onChange={set('numbers')}
-          />
-        )}
+        {(control) => <input {...control} autoComplete="off" value={form.numbers} onChange={set('numbers')} />}
       </Field>
     </>
   );
@@ -249,15 +202,8 @@ function RoleField({
   const { t } = useI18n();
   return (
     <Field name="role" label={t('admin.users.role')}>
-      {(id, describedBy, invalid) => (
-        <select
-          id={id}
-          aria-describedby={describedBy}
-          aria-invalid={invalid}
-          value={value}
-          disabled={disabled}
-          onChange={onChange}
-        >
+      {(control) => (
+        <select {...control} value={value} disabled={disabled} onChange={onChange}>
           {choices.map((r) => (
             <option key={r} value={r}>
               {t(`admin.role.${r}`)}
@@ -282,16 +228,8 @@ function PasswordField({
   const { t } = useI18n();
   return (
     <Field name="password" label={label} hint={t('admin.users.passwordHint')}>
-      {(id, describedBy, invalid) => (
-        <input
-          id={id}
-          type="password"
-          autoComplete="new-password"
-          aria-describedby={describedBy}
-          aria-invalid={invalid}
-          value={value}
-          onChange={onChange}
-        />
+      {(control) => (
+        <input {...control} type="password" autoComplete="new-password" value={value} onChange={onChange} />
       )}
     </Field>
   );

@@ -75,12 +75,13 @@ export function useAction(): [
 }
 
 /** The failed action of the form around, its texts per field (see `ErrorScope`). */
-const ScopeContext = createContext<FormErrors | null>(null);
+const ScopeContext = createContext<(FormErrors & { shown: Set<string> }) | null>(null);
 
 /**
  * A form whose fields show what is wrong with them: the failed action's texts per field go next
- * to the `Field`s named so, and its `ActionStatus` says only what the code says. `concerns` is the
- * field an error other than a validation concerns (the user name of a user that exists already).
+ * to the `Field`s named so, and its `ActionStatus` (after them) says what the code says and the
+ * texts of fields it has no `Field` for. `concerns` is the field an error other than a validation
+ * concerns (the user name of a user that exists already).
  */
 export function ErrorScope({
   state,
@@ -92,7 +93,7 @@ export function ErrorScope({
   children: ReactNode;
 }) {
   const { t } = useI18n();
-  const errors = state.kind === 'error' ? formErrors(state.error, t, concerns) : null;
+  const errors = state.kind === 'error' ? { ...formErrors(state.error, t, concerns), shown: new Set<string>() } : null;
   return <ScopeContext.Provider value={errors}>{children}</ScopeContext.Provider>;
 }
 
@@ -107,7 +108,12 @@ export function ActionStatus({ state, testId, concerns }: { state: ActionState; 
   const error = state.kind === 'error';
   const text =
     state.kind === 'error'
-      ? (scope?.summary ?? errorText(state.error, t, concerns))
+      ? scope
+        ? [
+            scope.summary,
+            ...Object.entries(scope.fields).flatMap(([f, text]) => (scope.shown.has(f) ? [] : [text])),
+          ].join(' ')
+        : errorText(state.error, t, concerns)
       : state.kind === 'done'
         ? state.text
         : '';
@@ -164,10 +170,18 @@ export function useFields<T extends Record<string, string>>(
   return [form, set];
 }
 
+/** What a field's control takes: its id (the label's), the ids of its hint and error text, whether it is invalid. */
+export interface FieldControl {
+  id: string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': boolean | undefined;
+}
+
 /**
- * A labelled input, select or textarea in a form grid. Named (`name`, the API's field), it shows
- * what the failed action of its `ErrorScope` says about that field; the control gets the ids of
- * the hint and that text (`describedBy`) and whether it is `invalid`.
+ * A labelled input, select or textarea in a form grid; its control spreads `control`. Named
+ * (`name`, the API's field), it shows what the failed action of its `ErrorScope` says about that
+ * field, and its control is marked invalid and described by that text.
+ * @example <Field label={t('x')} name="email">{(control) => <input {...control} value={v} onChange={f} />}</Field>
  */
 export function Field({
   label,
@@ -178,16 +192,17 @@ export function Field({
   label: string;
   hint?: string;
   name?: string;
-  children: (id: string, describedBy: string | undefined, invalid: boolean) => ReactNode;
+  children: (control: FieldControl) => ReactNode;
 }) {
   const id = useId();
   const scope = useContext(ScopeContext);
   const error = name === undefined ? undefined : scope?.fields[name];
+  if (error !== undefined && name !== undefined) scope?.shown.add(name);
   const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field" data-field={name}>
       <label htmlFor={id}>{label}</label>
-      {children(id, describedBy, error !== undefined)}
+      {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error === undefined ? undefined : true })}
       {hint && (
         <small id={`${id}-hint`} className="field-hint">
           {hint}

@@ -169,15 +169,13 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
         {loaded.status === 'ready' && (
           <form className="device-add" onSubmit={add} aria-label={t('devices.add')}>
             <Field name="name" label={t('devices.name')} hint={t('devices.nameHint')}>
-              {(id, describedBy, invalid) => (
+              {(control) => (
                 <input
                   ref={nameInput}
-                  id={id}
+                  {...control}
                   required
                   maxLength={100}
                   autoComplete="off"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
                   value={name}
                   onChange={(e) => setName(e.target.value)}
                 />

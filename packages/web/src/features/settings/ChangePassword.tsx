@@ -40,41 +40,36 @@ export function ChangePassword() {
       <h3 className="group-title">{t('account.password')}</h3>
       <ErrorScope state={state} concerns="current">
         <Field name="current" label={t('account.current')}>
-          {(id, describedBy, invalid) => (
+          {(control) => (
             <input
-              id={id}
+              {...control}
               type="password"
               required
               autoComplete="current-password"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
               value={form.current}
               onChange={change('current')}
             />
           )}
         </Field>
         <Field name="password" label={t('account.new')} hint={t('account.newHint')}>
-          {(id, describedBy, invalid) => (
+          {(control) => (
             <input
-              id={id}
+              {...control}
               type="password"
               required
               autoComplete="new-password"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
               value={form.password}
               onChange={change('password')}
             />
           )}
         </Field>
         <Field label={t('account.repeat')} hint={mismatch ? t('account.mismatch') : undefined}>
-          {(id, describedBy) => (
+          {(control) => (
             <input
-              id={id}
+              {...control}
               type="password"
               required
               autoComplete="new-password"
-              aria-describedby={describedBy}
               aria-invalid={mismatch}
               value={form.repeat}
               onChange={change('repeat')}
