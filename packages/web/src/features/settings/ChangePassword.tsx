@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
-import { ErrorScope, Field, SubmitActions, useAction } from '../admin/ui';
+import { ErrorScope, Field, type FieldControl, SubmitActions, useAction } from '../admin/ui';
 
 const empty = { current: '', password: '', repeat: '' };
 
@@ -35,46 +35,23 @@ export function ChangePassword() {
     reset();
   };
 
+  /** One of the three password inputs, for its field's control. */
+  const password = (k: keyof typeof empty, autoComplete: string) => (control: FieldControl) => (
+    <input {...control} type="password" required autoComplete={autoComplete} value={form[k]} onChange={change(k)} />
+  );
+
   return (
     <form className="change-password" onSubmit={submit} aria-label={t('account.password')}>
       <h3 className="group-title">{t('account.password')}</h3>
       <ErrorScope state={state} concerns="current">
         <Field name="current" label={t('account.current')}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              required
-              autoComplete="current-password"
-              value={form.current}
-              onChange={change('current')}
-            />
-          )}
+          {password('current', 'current-password')}
         </Field>
         <Field name="password" label={t('account.new')} hint={t('account.newHint')}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              required
-              autoComplete="new-password"
-              value={form.password}
-              onChange={change('password')}
-            />
-          )}
+          {password('password', 'new-password')}
         </Field>
         <Field label={t('account.repeat')} hint={mismatch ? t('account.mismatch') : undefined}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              required
-              autoComplete="new-password"
-              aria-invalid={mismatch}
-              value={form.repeat}
-              onChange={change('repeat')}
-            />
-          )}
+          {(control) => password('repeat', 'new-password')({ ...control, 'aria-invalid': mismatch })}
         </Field>
         <SubmitActions
           state={state}
