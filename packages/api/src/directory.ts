@@ -35,6 +35,11 @@ export const LookupQuery = z.strictObject({
 });
 export const LookupResult = z.object({
   number: z.string().describe('E.164'),
+  display: z
+    .string()
+    .describe(
+      "The number as people write it: national in the tenant's country (0711 123456), else international (+1 212-555-0100); a direct dial of the tenant's PBX with its extension apart (0711 123456-12)",
+    ),
   kind: z.enum(['e164', 'extension']),
   candidates: z.array(DirectoryCandidate).describe('Best first'),
 });

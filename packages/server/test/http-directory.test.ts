@@ -132,6 +132,7 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
   test('reverse lookup: exact, ~company by block and switchboard, prefix, extension, one candidate per person', async () => {
     const anna = await lookup('0711 123456-12');
     assert.equal(anna.number, '+4971112345612');
+    assert.equal(anna.display, '0711 12345612', "as people write it: national in the tenant's country");
     assert.equal(anna.candidates.length, 1, JSON.stringify(anna.candidates));
     const [a] = anna.candidates;
     assert.equal(a?.name, 'Anna Berger');
@@ -157,6 +158,7 @@ describe('directory over HTTP: sources, import, reverse lookup, typeahead', () =
 
     const ext = await lookup('12');
     assert.equal(ext.kind, 'extension');
+    assert.equal(ext.display, '0711 999000-12', "a direct dial of the tenant's PBX: base and extension apart");
     assert.equal(ext.candidates[0]?.address, 'alice@dir.test');
     assert.equal(ext.candidates[0]?.source, 'users');
 

@@ -101,6 +101,7 @@ export class Services {
   private catchUp() {
     // The server sees a new connection as active: tell it again if the user is idle.
     if (this.idle) this.reportActivity();
+    this.chat.resend();
     void this.chat.catchUp().catch(() => undefined);
     this.contacts.refresh();
     this.presence.refreshAll();

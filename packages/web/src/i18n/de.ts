@@ -1,3 +1,4 @@
+import { accountDe } from './account-de';
 import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
@@ -5,6 +6,7 @@ import { errorsDe } from './errors-de';
 export const de: Messages = {
   ...errorsDe,
   ...devicesDe,
+  ...accountDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',
   'app.skip': 'Zum Hauptinhalt springen',
@@ -87,6 +89,7 @@ export const de: Messages = {
   'chat.composerHint': 'Eingabe sendet, Umschalt+Eingabe beginnt eine neue Zeile',
   'chat.send': 'Senden',
   'chat.failed': 'Nicht gesendet.',
+  'chat.waiting': 'Wartet auf die Verbindung; geht, sobald der Server wieder da ist.',
   'chat.retry': 'Erneut senden',
   'chat.receipt.sending': 'Wird gesendet',
   'chat.receipt.sent': 'Gesendet',
@@ -169,7 +172,7 @@ export const de: Messages = {
   'connection.lost': 'Verbindung zum Server verloren. Neuer Versuch in {n} s…',
   'connection.connecting': 'Verbindung zum Server verloren. Verbinde neu…',
   'connection.retry': 'Jetzt verbinden',
-  'error.generic': 'Etwas ist schiefgegangen: {message}',
+  'error.generic': 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
   'error.tooLarge': 'Die Nachricht ist zu lang.',
   'error.tooFast': 'Sie senden zu schnell; warten Sie einen Moment und versuchen Sie es erneut.',
   'error.network': 'Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.',
@@ -194,10 +197,10 @@ export const de: Messages = {
   'directory.nobody': 'Niemand gefunden für {number}.',
   'directory.empty':
     'Suchen Sie einen Kontakt oder geben Sie eine Telefonnummer ein, um zu sehen, wer dahinter steckt.',
-  'directory.score': 'Wertung {n} · {source}',
-  'directory.match.exact': 'Genauer Treffer',
-  'directory.match.company': 'Firma (unsicher)',
-  'directory.match.prefix': 'Nummernanfang (unsicher)',
+  'directory.match.exact': 'Genau diese Nummer',
+  'directory.match.switchboard': 'Zentrale der Firma (unsicher)',
+  'directory.match.block': 'Nummernblock der Firma (unsicher)',
+  'directory.match.prefix': 'Gleicher Nummernanfang (unsicher)',
   'directory.match.search': 'Suchtreffer',
   'directory.uncertain': 'Unsicher',
   'directory.company': 'Firma',
@@ -277,6 +280,7 @@ export const de: Messages = {
   'admin.calendar.username': 'Benutzername',
   'admin.calendar.password': 'Passwort',
   'admin.calendar.lastSync': 'Letzter Abgleich',
+  'admin.calendar.firstSync': 'Erster Abgleich läuft…',
   'admin.calendar.stale': 'Veraltet',
   'admin.calendar.sync': 'Jetzt abgleichen',
   'admin.calendar.disconnect': 'Trennen',

@@ -1,3 +1,4 @@
+import { accountEn } from './account-en';
 import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
 
@@ -5,6 +6,7 @@ import { errorsEn } from './errors-en';
 export const en = {
   ...errorsEn,
   ...devicesEn,
+  ...accountEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',
   'app.skip': 'Skip to the main content',
@@ -87,6 +89,7 @@ export const en = {
   'chat.composerHint': 'Enter sends, Shift+Enter starts a new line',
   'chat.send': 'Send',
   'chat.failed': 'Not sent.',
+  'chat.waiting': 'Waiting for the connection; it goes once the server is back.',
   'chat.retry': 'Retry',
   'chat.receipt.sending': 'Sending',
   'chat.receipt.sent': 'Sent',
@@ -168,7 +171,7 @@ export const en = {
   'connection.lost': 'Connection to the server lost. Reconnecting in {n} s…',
   'connection.connecting': 'Connection to the server lost. Reconnecting…',
   'connection.retry': 'Retry now',
-  'error.generic': 'Something went wrong: {message}',
+  'error.generic': 'Something went wrong. Please try again.',
   'error.tooLarge': 'The message is too long.',
   'error.tooFast': 'You are sending too fast; wait a moment and try again.',
   'error.network': 'The server cannot be reached. Check your connection and try again.',
@@ -192,10 +195,10 @@ export const en = {
   'directory.resultExtension': 'Who is behind {number} (internal extension)',
   'directory.nobody': 'Nobody found for {number}.',
   'directory.empty': 'Search for a contact, or enter a phone number to see who is behind it.',
-  'directory.score': 'score {n} · {source}',
-  'directory.match.exact': 'Exact match',
-  'directory.match.company': 'Company (uncertain)',
-  'directory.match.prefix': 'Number prefix (uncertain)',
+  'directory.match.exact': 'Exact: this very number',
+  'directory.match.switchboard': 'Company switchboard (uncertain)',
+  'directory.match.block': 'Company number block (uncertain)',
+  'directory.match.prefix': 'Same number prefix (uncertain)',
   'directory.match.search': 'Search result',
   'directory.uncertain': 'Uncertain',
   'directory.company': 'Company',
@@ -275,6 +278,7 @@ export const en = {
   'admin.calendar.username': 'User name',
   'admin.calendar.password': 'Password',
   'admin.calendar.lastSync': 'Last sync',
+  'admin.calendar.firstSync': 'First sync under way…',
   'admin.calendar.stale': 'Out of date',
   'admin.calendar.sync': 'Sync now',
   'admin.calendar.disconnect': 'Disconnect',

@@ -26,6 +26,15 @@ export function csrfToken(): string {
 /** The CSRF header every request but GET and HEAD carries. */
 export const csrfHeaders = (): Record<string, string> => ({ 'x-csrf-token': csrfToken() });
 
+/** The error code of a refused request, read from a copy of its answer (the client reads the answer itself). */
+async function errorCodeOf(res: Response): Promise<string | undefined> {
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => undefined)) as { error?: { code?: unknown } } | undefined;
+  return typeof body?.error?.code === 'string' ? body.error.code : undefined;
+}
+
 /** The typed API client of `@parley/api` on this page's origin, signed in by the session cookie. */
 export function apiClient(setup: ClientSetup): ParleyClient {
   const wrapped: typeof fetch = async (input, init) => {
@@ -35,7 +44,8 @@ export function apiClient(setup: ClientSetup): ParleyClient {
     if (method !== 'GET' && method !== 'HEAD') for (const [k, v] of Object.entries(csrfHeaders())) headers.set(k, v);
     const res = await fetch(input, { ...init, headers, credentials: 'same-origin' });
     setup.onResponse?.(res);
-    if (res.status === 401) setup.onUnauthorized?.();
+    // A wrong password (changing one's own: PARLEY_ERR_INVALID_CREDENTIALS) is a 401 too, but the session lives on.
+    if (res.status === 401 && (await errorCodeOf(res)) !== 'PARLEY_ERR_INVALID_CREDENTIALS') setup.onUnauthorized?.();
     return res;
   };
   return createClient({ baseUrl: window.location.origin, fetch: wrapped });

@@ -106,7 +106,7 @@ if (!skipped) {
     assert.deepEqual(decoded, { w: 40, h: 30, px: [200, 30, 90, 255] }, 'the same picture arrived');
 
     // Full size in a dialog, closed with Escape.
-    await message.getByRole('button', { name: /^Open image photo\.png \(\d+ byte\)$/ }).click();
+    await message.getByRole('button', { name: /^Open image photo\.png \(\d+ bytes\)$/ }).click();
     const viewer = bob.page.getByRole('dialog', { name: 'photo.png' });
     await viewer.locator('img.viewer-img').waitFor();
     assert.equal(await viewer.locator('img.viewer-img').evaluate((el) => (el as HTMLImageElement).naturalWidth), 40);
@@ -114,7 +114,7 @@ if (!skipped) {
     await viewer.waitFor({ state: 'hidden' });
 
     // The other file is a download link with its name and size; the download has the same bytes.
-    const link = message.getByRole('link', { name: `Download notes.txt, ${notes.length} byte` });
+    const link = message.getByRole('link', { name: `Download notes.txt, ${notes.length} bytes` });
     assert.equal(await link.locator('.file-name').textContent(), 'notes.txt');
     const [download] = await Promise.all([bob.page.waitForEvent('download'), link.click()]);
     assert.equal(download.suggestedFilename(), 'notes.txt');

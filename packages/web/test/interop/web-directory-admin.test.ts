@@ -32,7 +32,7 @@ async function importCsv(server: WebTestServer, token: string, sourceId: string,
   return (await res.json()) as { summary: { entries: number } };
 }
 
-/** The server's reason for a refused lookup: the page shows its own text for the code with this detail. */
+/** The server's reason for a refused lookup (English, for logs and API users): the page shows its own texts instead. */
 async function serverReason(server: WebTestServer, token: string, number: string): Promise<string> {
   const res = await fetch(`${server.url}/api/v1/directory/lookup?number=${encodeURIComponent(number)}`, {
     headers: { authorization: `Bearer ${token}` },
@@ -146,34 +146,45 @@ if (!skipped) {
     assert.match((await work.textContent()) ?? '', /^Work\+49 711 123456-12/);
     assert.match((await card.locator('[data-number="0151 23456789"]').textContent()) ?? '', /^Mobile0151 23456789/);
 
-    // A number on the card is looked up in reverse: Anna, an exact match.
+    // A number on the card is looked up in reverse: Anna, an exact match. The number as people
+    // write it (national: the demo tenant is in Germany), the match in words, no scores.
     await work.getByRole('button', { name: 'Look up +49 711 123456-12' }).click();
     const result = page.getByTestId('lookup-result');
-    await result.getByRole('heading', { name: 'Who is behind +4971112345612' }).waitFor();
+    await result.getByRole('heading', { name: 'Who is behind 0711 12345612' }).waitFor();
     const exact = result.locator('li').first();
     assert.equal(await exact.getAttribute('data-match'), 'exact');
-    assert.match((await exact.textContent()) ?? '', /Anna Berger.*Exact match/);
+    assert.match((await exact.textContent()) ?? '', /Anna Berger.*Exact: this very number/);
+    assert.doesNotMatch((await result.textContent()) ?? '', /score|\+4971112345612/);
 
     // A switchboard variant of the company's number: nobody exact, so the company, uncertain.
     const numberField = page.getByLabel('Reverse lookup: phone number');
     assert.equal(await numberField.inputValue(), '+49 711 123456-12');
     await numberField.fill('+49 711 1234561');
     await page.getByRole('button', { name: 'Look up', exact: true }).click();
-    await result.getByRole('heading', { name: 'Who is behind +497111234561' }).waitFor();
+    await result.getByRole('heading', { name: 'Who is behind 0711 1234561' }).waitFor();
     const company = result.locator('li').first();
     assert.equal(await company.getAttribute('data-match'), 'company');
-    assert.match((await company.textContent()) ?? '', /~Muster GmbH.*Company \(uncertain\)/);
-    await company.getByRole('button').click();
+    // The stored number that matched as the source wrote it, and how it matched in words.
+    assert.match(
+      (await company.textContent()) ?? '',
+      /~Muster GmbH.*\+49 711 123456-0.*Company switchboard \(uncertain\)/,
+    );
+    // The best candidate's card is open at once.
     await card.getByRole('heading', { name: '~Muster GmbH' }).waitFor();
+    assert.equal(await company.getByRole('button').getAttribute('aria-pressed'), 'true');
     await card.getByText('Uncertain', { exact: true }).waitFor();
 
-    // An invalid number: the app's text for the error code, with the server's per-field detail.
+    // An invalid number: the app's own texts for the error code and the field, not the server's.
     const reason = await serverReason(server, alice.token, 'hello');
     await numberField.fill('hello');
     await numberField.press('Enter');
     const error = page.getByTestId('lookup-error');
     await error.waitFor();
-    assert.equal(await error.textContent(), `Some input is not valid. ${reason}`);
+    assert.equal(
+      await error.textContent(),
+      'Some input is not valid. This is not a phone number. Enter one such as +49 711 123456 or 1234.',
+    );
+    assert.ok(!(await error.textContent())?.includes(reason), `not the server's English: ${reason}`);
     assert.equal(await error.getAttribute('role'), 'alert');
     assert.equal(await result.count(), 0, 'no result shown for an invalid number');
 
@@ -182,8 +193,8 @@ if (!skipped) {
     await box.pressSequentially('0800 1234567', { delay: 20 });
     await page.getByRole('option', { name: /Look up 0800 1234567/ }).waitFor();
     await box.press('Enter');
-    await result.getByRole('heading', { name: 'Who is behind +498001234567' }).waitFor();
-    assert.match((await result.locator('li').first().textContent()) ?? '', /Hotline.*Exact match/);
+    await result.getByRole('heading', { name: 'Who is behind 0800 1234567' }).waitFor();
+    assert.match((await result.locator('li').first().textContent()) ?? '', /Hotline.*Exact: this very number/);
 
     // Colleagues are in the directory too (the users source), with their Parley address.
     await box.fill('bob');
@@ -243,11 +254,26 @@ if (!skipped) {
     const doraRow = page.locator('[data-user="dora@example.test"]');
     await doraRow.filter({ hasText: 'Dora Diaz' }).waitFor();
 
-    // A wrong entry shows the server's reason.
+    // A wrong entry: the app's own text next to the field it concerns (not the server's English
+    // "body.local: must be …"), the field marked invalid, the code's text in the status.
     await page.getByRole('button', { name: 'New user' }).click();
-    await create.getByLabel('User name').fill('-bad-');
+    const userName = create.getByLabel('User name');
+    await userName.fill('-bad-');
     await create.getByRole('button', { name: 'Create user' }).click();
-    await create.getByRole('alert').filter({ hasText: /local/ }).waitFor();
+    await create.getByRole('alert').filter({ hasText: 'Some input is not valid.' }).waitFor();
+    const localError = create.locator('[data-field="local"] .field-error');
+    assert.match((await localError.textContent()) ?? '', /^The user name takes 1–64 letters/);
+    assert.equal(await userName.getAttribute('aria-invalid'), 'true');
+    assert.match(
+      (await userName.getAttribute('aria-describedby')) ?? '',
+      new RegExp(`${await localError.getAttribute('id')}`),
+    );
+    assert.doesNotMatch((await create.textContent()) ?? '', /body\.local|must be/);
+    // A user that exists: said at the user name too.
+    await userName.fill('dora');
+    await create.getByRole('button', { name: 'Create user' }).click();
+    await localError.filter({ hasText: 'A user with this name exists already.' }).waitFor();
+    await create.getByRole('alert').filter({ hasText: 'This exists already.' }).waitFor();
     await create.getByRole('button', { name: 'Cancel' }).click();
 
     // Dora signs in in a browser of her own; she is no admin, so she has no Admin tab.
@@ -307,6 +333,10 @@ if (!skipped) {
     await calendar.getByLabel('Calendar address').fill(`${crm.base}/calendar.ics`);
     await calendar.getByRole('button', { name: 'Connect calendar' }).click();
     await calendar.getByText('Calendar connected.').waitFor();
+    // The server polls a new calendar by itself; the page shows it live, without "Sync now".
+    const lastSync = calendar.getByTestId('calendar-last-sync');
+    assert.notEqual(await lastSync.textContent(), 'never', 'not "never" while the first sync is due');
+    await lastSync.filter({ hasNotText: /never|First sync/ }).waitFor({ timeout: 60_000 });
     await calendar.getByRole('button', { name: 'Sync now' }).click();
     await calendar.getByText('Calendar synced.').waitFor();
     assert.ok(crm.authorizations.length > 0, 'the server fetched the calendar');
@@ -438,7 +468,7 @@ if (!skipped) {
     await item.getByRole('button', { name: 'Test connection' }).click();
     await item
       .getByTestId('source-status')
-      .filter({ hasText: /^Some input is not valid\. source: .*500/ })
+      .filter({ hasText: /^Some input is not valid\. The source could not be read: .*500/ })
       .waitFor({ timeout: 10_000 });
     await item.getByRole('button', { name: 'Sync now' }).click();
     await item.getByTestId('source-state').filter({ hasText: 'Error' }).waitFor({ timeout: 10_000 });

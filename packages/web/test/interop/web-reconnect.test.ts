@@ -77,4 +77,51 @@ if (!skipped) {
     const texts = await page.locator('.msg.theirs .msg-text').allTextContents();
     assert.deepEqual(texts, ['before the outage', 'missed one', 'missed two', 'after the outage']);
   });
+
+  test('a message written while the server is away waits, then goes by itself once it is back: in order, once each', async (t) => {
+    const server = await startWebServer();
+    t.after(() => server.dispose());
+    const bob = await server.login('bob');
+    const withBob = await bob.api.request('conversations.create', { body: { members: ['alice@example.test'] } });
+    await bob.api.request('messages.send', {
+      params: { id: withBob.id },
+      body: { text: 'hello alice', clientId: 'b1' },
+    });
+
+    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
+    t.after(() => alice.context.close());
+    const { page } = alice;
+    await page.locator('[data-name="Bob Baker"]').getByRole('link').click();
+    await page.locator('.msg.theirs', { hasText: 'hello alice' }).waitFor();
+
+    await server.stop();
+    await page.getByTestId('connection-banner').waitFor({ timeout: 5000 });
+    const composer = page.getByRole('textbox', { name: 'Message to Bob Baker' });
+    for (const text of ['written offline one', 'written offline two']) {
+      await composer.fill(text);
+      await composer.press('Enter');
+    }
+    const waiting = page.locator('.msg.pending.waiting');
+    await waiting.filter({ hasText: 'written offline two' }).waitFor({ timeout: 10_000 });
+    assert.equal(await waiting.count(), 2, 'both wait for the server');
+    await waiting.first().getByText('Waiting for the connection; it goes once the server is back.').waitFor();
+    // No error under the text box: waiting is not a failure, and no raw exception text is shown.
+    assert.equal(await page.locator('.composer-error').count(), 0);
+    assert.equal(await page.getByText('Failed to fetch').count(), 0);
+    assert.equal(await page.getByText('Not sent.').count(), 0);
+
+    await server.start();
+    await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('.msg.mine:not(.pending)', { hasText: 'written offline two' }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('.msg.pending').count(), 0, 'nothing is left waiting');
+    const mine = await page.locator('.msg.mine .msg-text').allTextContents();
+    assert.deepEqual(mine, ['written offline one', 'written offline two']);
+
+    // On the server: each once, in the order written.
+    const { messages } = await bob.api.request('messages.list', { params: { id: withBob.id }, query: { limit: 50 } });
+    assert.deepEqual(
+      messages.toSorted((a, b) => a.seq - b.seq).map((m) => m.text),
+      ['hello alice', 'written offline one', 'written offline two'],
+    );
+  });
 }

@@ -4,7 +4,7 @@ import { useI18n } from '../../i18n';
 import { useAdmin } from './Admin';
 import { type Config, formatNumberList, getPath, parseNumberList, setPath } from './settings-path';
 import { type SettingField, type SourceKind, secretLabels, settingFields, templates } from './source-settings';
-import { Field, SubmitActions, useAction } from './ui';
+import { ErrorScope, Field, SubmitActions, useAction } from './ui';
 
 const kinds: SourceKind[] = ['file', 'ldap', 'sql', 'http'];
 const visibilityRoles: Role[] = ['user', 'tenant-admin', 'system-admin'];
@@ -90,124 +90,122 @@ export function SourceForm({ source, close }: { source: DirectorySource | null; 
 
   return (
     <form className="admin-form source-form" onSubmit={submit}>
-      <div className="form-grid">
-        <Field label={t('source.name')}>
-          {(fid) => <input id={fid} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-        <Field label={t('source.kind')}>
-          {(fid) => (
-            <select
-              id={fid}
-              value={kind}
-              disabled={source !== null}
-              onChange={(e) => changeKind(e.target.value as SourceKind)}
-            >
-              {kinds.map((k) => (
-                <option key={k} value={k}>
-                  {t(`source.kind.${k}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('source.priorityLabel')} hint={t('source.priorityHint')}>
-          {(fid, hint) => (
-            <input
-              id={fid}
-              type="number"
-              min={0}
-              max={1000}
-              required
-              aria-describedby={hint}
-              value={priority}
-              onChange={(e) => setPriority(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label={t('source.schedule')} hint={t('source.scheduleHint')}>
-          {(fid, hint) => (
-            <input
-              id={fid}
-              type="number"
-              min={1}
-              aria-describedby={hint}
-              value={minutes}
-              onChange={(e) => setMinutes(e.target.value)}
-            />
-          )}
-        </Field>
-        {secretLabel && (
-          <Field label={t(secretLabel)} hint={source?.hasSecret ? t('source.secretStoredHint') : t('admin.secretHint')}>
-            {(fid, hint) => (
+      <ErrorScope state={state} concerns="name">
+        <div className="form-grid">
+          <Field name="name" label={t('source.name')}>
+            {(control) => (
+              <input {...control} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+            )}
+          </Field>
+          <Field label={t('source.kind')}>
+            {(control) => (
+              <select
+                {...control}
+                value={kind}
+                disabled={source !== null}
+                onChange={(e) => changeKind(e.target.value as SourceKind)}
+              >
+                {kinds.map((k) => (
+                  <option key={k} value={k}>
+                    {t(`source.kind.${k}`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label={t('source.priorityLabel')} hint={t('source.priorityHint')}>
+            {(control) => (
               <input
-                id={fid}
-                type="password"
-                autoComplete="new-password"
-                aria-describedby={hint}
-                value={secret}
-                disabled={clearSecret}
-                placeholder={source?.hasSecret ? '••••••••' : ''}
-                onChange={(e) => setSecret(e.target.value)}
+                {...control}
+                type="number"
+                min={0}
+                max={1000}
+                required
+                value={priority}
+                onChange={(e) => setPriority(e.target.value)}
               />
             )}
           </Field>
-        )}
-        {secretLabel && source?.hasSecret && (
-          <label className="choice">
-            <input type="checkbox" checked={clearSecret} onChange={(e) => setClearSecret(e.target.checked)} />
-            <span>{t('source.secretRemove')}</span>
-          </label>
-        )}
-      </div>
-      <fieldset className="roles">
-        <legend>{t('source.visibleTo')}</legend>
-        {visibilityRoles.map((r) => (
-          <label key={r} className="choice">
-            <input
-              type="checkbox"
-              checked={roles.includes(r)}
-              onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))}
-            />
-            <span>{t(`admin.role.${r}`)}</span>
-          </label>
-        ))}
-        <small className="field-hint">{t('source.visibleToHint')}</small>
-      </fieldset>
-
-      <fieldset className="settings-fields" disabled={!parsed.ok}>
-        <legend>{t('source.settings')}</legend>
-        <div className="form-grid">
-          {settingFields[kind].map((f) => (
-            <SettingInput key={f.path} field={f} config={parsed.ok ? parsed.config : {}} onChange={setValue} />
-          ))}
+          <Field label={t('source.schedule')} hint={t('source.scheduleHint')}>
+            {(control) => (
+              <input {...control} type="number" min={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+            )}
+          </Field>
+          {secretLabel && (
+            <Field
+              label={t(secretLabel)}
+              hint={source?.hasSecret ? t('source.secretStoredHint') : t('admin.secretHint')}
+            >
+              {(control) => (
+                <input
+                  {...control}
+                  type="password"
+                  autoComplete="new-password"
+                  value={secret}
+                  disabled={clearSecret}
+                  placeholder={source?.hasSecret ? '••••••••' : ''}
+                  onChange={(e) => setSecret(e.target.value)}
+                />
+              )}
+            </Field>
+          )}
+          {secretLabel && source?.hasSecret && (
+            <label className="choice">
+              <input type="checkbox" checked={clearSecret} onChange={(e) => setClearSecret(e.target.checked)} />
+              <span>{t('source.secretRemove')}</span>
+            </label>
+          )}
         </div>
-      </fieldset>
-      <details className="json-settings" open={!parsed.ok || undefined}>
-        <summary>{t('source.json')}</summary>
-        <label htmlFor={`${id}-json`} className="sr-only">
-          {t('source.json')}
-        </label>
-        <textarea
-          id={`${id}-json`}
-          className="code"
-          rows={10}
-          spellCheck={false}
-          aria-invalid={!parsed.ok}
-          aria-describedby={`${id}-json-hint`}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
+        <fieldset className="roles">
+          <legend>{t('source.visibleTo')}</legend>
+          {visibilityRoles.map((r) => (
+            <label key={r} className="choice">
+              <input
+                type="checkbox"
+                checked={roles.includes(r)}
+                onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))}
+              />
+              <span>{t(`admin.role.${r}`)}</span>
+            </label>
+          ))}
+          <small className="field-hint">{t('source.visibleToHint')}</small>
+        </fieldset>
+
+        <fieldset className="settings-fields" disabled={!parsed.ok}>
+          <legend>{t('source.settings')}</legend>
+          <div className="form-grid">
+            {settingFields[kind].map((f) => (
+              <SettingInput key={f.path} field={f} config={parsed.ok ? parsed.config : {}} onChange={setValue} />
+            ))}
+          </div>
+        </fieldset>
+        <details className="json-settings" open={!parsed.ok || undefined}>
+          <summary>{t('source.json')}</summary>
+          <label htmlFor={`${id}-json`} className="sr-only">
+            {t('source.json')}
+          </label>
+          <textarea
+            id={`${id}-json`}
+            className="code"
+            rows={10}
+            spellCheck={false}
+            aria-invalid={!parsed.ok}
+            aria-describedby={`${id}-json-hint`}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+          <small id={`${id}-json-hint`} className={parsed.ok ? 'field-hint' : 'field-hint error-text'}>
+            {parsed.ok ? t('source.jsonHint') : t('source.jsonInvalid', { message: parsed.error })}
+          </small>
+        </details>
+        <SubmitActions
+          state={state}
+          label={t(source ? 'admin.save' : 'source.add')}
+          cancel={close}
+          disabled={!parsed.ok}
+          testId="source-form-status"
         />
-        <small id={`${id}-json-hint`} className={parsed.ok ? 'field-hint' : 'field-hint error-text'}>
-          {parsed.ok ? t('source.jsonHint') : t('source.jsonInvalid', { message: parsed.error })}
-        </small>
-      </details>
-      <SubmitActions
-        state={state}
-        label={t(source ? 'admin.save' : 'source.add')}
-        cancel={close}
-        disabled={!parsed.ok}
-        testId="source-form-status"
-      />
+      </ErrorScope>
     </form>
   );
 }
@@ -241,9 +239,9 @@ function SettingInput({
     case 'select':
       return (
         <Field label={label}>
-          {(id) => (
+          {(control) => (
             <select
-              id={id}
+              {...control}
               value={typeof value === 'string' ? value : ''}
               onChange={(e) => onChange(field.path, e.target.value || undefined)}
             >
@@ -259,9 +257,9 @@ function SettingInput({
     case 'number':
       return (
         <Field label={label}>
-          {(id) => (
+          {(control) => (
             <input
-              id={id}
+              {...control}
               type="number"
               min={1}
               value={typeof value === 'number' ? String(value) : ''}
@@ -275,9 +273,9 @@ function SettingInput({
     case 'textarea':
       return (
         <Field label={label}>
-          {(id) => (
+          {(control) => (
             <textarea
-              id={id}
+              {...control}
               className="code"
               rows={3}
               spellCheck={false}
@@ -290,9 +288,9 @@ function SettingInput({
     default:
       return (
         <Field label={label}>
-          {(id) => (
+          {(control) => (
             <input
-              id={id}
+              {...control}
               autoComplete="off"
               spellCheck={false}
               placeholder={field.placeholder}
@@ -324,12 +322,11 @@ function NumbersInput({
   }, [formatted, itemKey]);
   return (
     <Field label={t(field.label)} hint={t('source.numbersHint')}>
-      {(id, hint) => (
+      {(control) => (
         <input
-          id={id}
+          {...control}
           autoComplete="off"
           spellCheck={false}
-          aria-describedby={hint}
           placeholder="phone:work, mobile:mobile"
           value={text}
           onChange={(e) => {

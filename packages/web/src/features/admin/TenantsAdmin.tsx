@@ -5,7 +5,7 @@ import { useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
 import { useAdmin } from './Admin';
 import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
-import { ActionStatus, Field, SubmitActions, useAction, useFields } from './ui';
+import { ActionStatus, ErrorScope, Field, SubmitActions, useAction, useFields } from './ui';
 
 /** Tenants and their domains (system administrators only): create, edit, numbering plan, remove. */
 export function TenantsAdmin() {
@@ -74,16 +74,20 @@ function CreateTenant({ close }: { close: () => void }) {
   };
   return (
     <form className="admin-form" onSubmit={submit}>
-      <div className="form-grid">
-        <Field label={t('admin.tenants.domain')}>
-          {(id) => <input id={id} required placeholder="example.com" value={form.domain} onChange={set('domain')} />}
-        </Field>
-        <Field label={t('admin.tenants.name')}>
-          {(id) => <input id={id} value={form.name} onChange={set('name')} />}
-        </Field>
-        <PlaceFields form={form} set={set} />
-      </div>
-      <SubmitActions state={state} label={t('admin.tenants.create')} cancel={close} />
+      <ErrorScope state={state} concerns="domain">
+        <div className="form-grid">
+          <Field name="domain" label={t('admin.tenants.domain')}>
+            {(control) => (
+              <input {...control} required placeholder="example.com" value={form.domain} onChange={set('domain')} />
+            )}
+          </Field>
+          <Field name="name" label={t('admin.tenants.name')}>
+            {(control) => <input {...control} value={form.name} onChange={set('name')} />}
+          </Field>
+          <PlaceFields form={form} set={set} />
+        </div>
+        <SubmitActions state={state} label={t('admin.tenants.create')} cancel={close} />
+      </ErrorScope>
     </form>
   );
 }
@@ -99,15 +103,11 @@ function PlaceFields({
   const { t } = useI18n();
   return (
     <>
-      <Field label={t('admin.tenants.country')} hint={t('admin.tenants.countryHint')}>
-        {(id, hint) => (
-          <input id={id} aria-describedby={hint} maxLength={2} value={form.country} onChange={set('country')} />
-        )}
+      <Field name="country" label={t('admin.tenants.country')} hint={t('admin.tenants.countryHint')}>
+        {(control) => <input {...control} maxLength={2} value={form.country} onChange={set('country')} />}
       </Field>
-      <Field label={t('admin.tenants.areaCode')} hint={t('admin.tenants.areaCodeHint')}>
-        {(id, hint) => (
-          <input id={id} aria-describedby={hint} inputMode="numeric" value={form.areaCode} onChange={set('areaCode')} />
-        )}
+      <Field name="areaCode" label={t('admin.tenants.areaCode')} hint={t('admin.tenants.areaCodeHint')}>
+        {(control) => <input {...control} inputMode="numeric" value={form.areaCode} onChange={set('areaCode')} />}
       </Field>
     </>
   );
@@ -174,38 +174,48 @@ function EditTenant({ tenant, close }: { tenant: Tenant; close: () => void }) {
   return (
     <div className="admin-form">
       <form onSubmit={save} aria-label={t('admin.tenants.settings')}>
-        <div className="form-grid">
-          <Field label={t('admin.tenants.name')}>
-            {(id) => <input id={id} required value={form.name} onChange={set('name')} />}
-          </Field>
-          <PlaceFields form={form} set={set} />
-          <Field label={t('admin.tenants.pbxBase')} hint={t('admin.tenants.pbxBaseHint')}>
-            {(id, hint) => <input id={id} aria-describedby={hint} value={form.pbxBase} onChange={set('pbxBase')} />}
-          </Field>
-          <Field label={t('admin.tenants.trunkPrefix')}>
-            {(id) => <input id={id} inputMode="numeric" value={form.trunkPrefix} onChange={set('trunkPrefix')} />}
-          </Field>
-          <Field label={t('admin.tenants.exitPrefix')}>
-            {(id) => <input id={id} inputMode="numeric" value={form.exitPrefix} onChange={set('exitPrefix')} />}
-          </Field>
-          <Field label={t('admin.tenants.extMin')}>
-            {(id) => <input id={id} type="number" min={1} max={8} value={form.extMin} onChange={set('extMin')} />}
-          </Field>
-          <Field label={t('admin.tenants.extMax')}>
-            {(id) => <input id={id} type="number" min={1} max={8} value={form.extMax} onChange={set('extMax')} />}
-          </Field>
-        </div>
-        <ActionStatus state={state} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={state.kind === 'busy'}>
-            {t('admin.save')}
-          </button>
-          {!own && (
-            <button type="button" className="danger" disabled={state.kind === 'busy'} onClick={remove}>
-              {t('admin.tenants.remove')}
+        <ErrorScope state={state}>
+          <div className="form-grid">
+            <Field name="name" label={t('admin.tenants.name')}>
+              {(control) => <input {...control} required value={form.name} onChange={set('name')} />}
+            </Field>
+            <PlaceFields form={form} set={set} />
+            <Field name="pbxBase" label={t('admin.tenants.pbxBase')} hint={t('admin.tenants.pbxBaseHint')}>
+              {(control) => <input {...control} value={form.pbxBase} onChange={set('pbxBase')} />}
+            </Field>
+            <Field name="trunkPrefix" label={t('admin.tenants.trunkPrefix')}>
+              {(control) => (
+                <input {...control} inputMode="numeric" value={form.trunkPrefix} onChange={set('trunkPrefix')} />
+              )}
+            </Field>
+            <Field name="exitPrefix" label={t('admin.tenants.exitPrefix')}>
+              {(control) => (
+                <input {...control} inputMode="numeric" value={form.exitPrefix} onChange={set('exitPrefix')} />
+              )}
+            </Field>
+            <Field label={t('admin.tenants.extMin')}>
+              {(control) => (
+                <input {...control} type="number" min={1} max={8} value={form.extMin} onChange={set('extMin')} />
+              )}
+            </Field>
+            <Field label={t('admin.tenants.extMax')}>
+              {(control) => (
+                <input {...control} type="number" min={1} max={8} value={form.extMax} onChange={set('extMax')} />
+              )}
+            </Field>
+          </div>
+          <ActionStatus state={state} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={state.kind === 'busy'}>
+              {t('admin.save')}
             </button>
-          )}
-        </div>
+            {!own && (
+              <button type="button" className="danger" disabled={state.kind === 'busy'} onClick={remove}>
+                {t('admin.tenants.remove')}
+              </button>
+            )}
+          </div>
+        </ErrorScope>
       </form>
 
       <section aria-labelledby="tenant-domains">
@@ -247,7 +257,7 @@ function EditTenant({ tenant, close }: { tenant: Tenant; close: () => void }) {
             {t('admin.tenants.addDomain')}
           </button>
         </form>
-        <ActionStatus state={domains} />
+        <ActionStatus state={domains} concerns="domain" />
       </section>
       <div className="actions end">
         <button type="button" onClick={close}>

@@ -4,7 +4,12 @@ import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { ParleyApiError } from '../../lib/api';
 import { errorText } from '../../lib/errors';
-import { ActionStatus, Field, useAction, useWhen } from './ui';
+import { ActionStatus, ErrorScope, Field, useAction, useWhen } from './ui';
+
+/** While a new calendar waits for its first poll, its state is asked for this often. */
+const FIRST_POLL_CHECK_MS = 1000;
+/** The longest wait before the state is asked for again. */
+const MAX_CHECK_MS = 10 * 60_000;
 
 type Loaded =
   | { status: 'loading' }
@@ -14,7 +19,9 @@ type Loaded =
 
 /**
  * A user's calendar connection (CalDAV or an ICS URL), which feeds their presence: its state,
- * poll now, disconnect, or connect another. The password is sent, never shown.
+ * poll now, disconnect, or connect another. The password is sent, never shown. The state is live:
+ * asked for again when the server's next poll is due (for a new calendar every second until its
+ * first poll is done; the server has no event for it).
  */
 export function UserCalendar({ user }: { user: User }) {
   const { api } = useServices();
@@ -38,6 +45,22 @@ export function UserCalendar({ user }: { user: User }) {
       live = false;
     };
   }, [api, user.id]);
+
+  useEffect(() => {
+    if (loaded.status !== 'ready') return;
+    const { nextAttemptAt } = loaded.calendar;
+    const due = nextAttemptAt === null ? 0 : Date.parse(nextAttemptAt) - Date.now() + 1000;
+    const timer = setTimeout(
+      () =>
+        api.request('admin.users.calendar.get', { params: { id: user.id } }).then(
+          (calendar) => setLoaded((l) => (l === loaded ? { status: 'ready', calendar } : l)),
+          // Gone meanwhile, or the server away: asked again after the same wait.
+          () => setLoaded((l) => (l === loaded ? { ...loaded } : l)),
+        ),
+      Math.min(Math.max(due, FIRST_POLL_CHECK_MS), MAX_CHECK_MS),
+    );
+    return () => clearTimeout(timer);
+  }, [api, user.id, loaded]);
 
   const connect = (e: FormEvent) => {
     e.preventDefault();
@@ -83,8 +106,10 @@ export function UserCalendar({ user }: { user: User }) {
             </>
           )}
           <dt>{t('admin.calendar.lastSync')}</dt>
-          <dd>
-            {when(loaded.calendar.lastSyncAt)}
+          <dd data-testid="calendar-last-sync">
+            {loaded.calendar.lastSyncAt === null && loaded.calendar.lastAttemptAt === null
+              ? t('admin.calendar.firstSync')
+              : when(loaded.calendar.lastSyncAt)}
             {loaded.calendar.stale && <span className="tag warn">{t('admin.calendar.stale')}</span>}
           </dd>
           {loaded.calendar.lastError && (
@@ -106,66 +131,67 @@ export function UserCalendar({ user }: { user: User }) {
         </div>
       )}
       <form onSubmit={connect} aria-label={t('admin.calendar.connect')}>
-        <div className="form-grid">
-          <Field label={t('admin.calendar.type')}>
-            {(id) => (
-              <select
-                id={id}
-                value={form.type}
-                onChange={(e) => setForm({ ...form, type: e.target.value as Calendar['type'] })}
-              >
-                <option value="caldav">{t('admin.calendar.caldav')}</option>
-                <option value="ics">{t('admin.calendar.ics')}</option>
-              </select>
+        <ErrorScope state={state}>
+          <div className="form-grid">
+            <Field label={t('admin.calendar.type')}>
+              {(control) => (
+                <select
+                  {...control}
+                  value={form.type}
+                  onChange={(e) => setForm({ ...form, type: e.target.value as Calendar['type'] })}
+                >
+                  <option value="caldav">{t('admin.calendar.caldav')}</option>
+                  <option value="ics">{t('admin.calendar.ics')}</option>
+                </select>
+              )}
+            </Field>
+            <Field name="url" label={t('admin.calendar.url')}>
+              {(control) => (
+                <input
+                  {...control}
+                  type="url"
+                  required
+                  placeholder="https://"
+                  value={form.url}
+                  onChange={(e) => setForm({ ...form, url: e.target.value })}
+                />
+              )}
+            </Field>
+            {form.type === 'caldav' && (
+              <>
+                <Field name="username" label={t('admin.calendar.username')}>
+                  {(control) => (
+                    <input
+                      {...control}
+                      required
+                      autoComplete="off"
+                      value={form.username}
+                      onChange={(e) => setForm({ ...form, username: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field name="password" label={t('admin.calendar.password')} hint={t('admin.secretHint')}>
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="password"
+                      required
+                      autoComplete="new-password"
+                      value={form.password}
+                      onChange={(e) => setForm({ ...form, password: e.target.value })}
+                    />
+                  )}
+                </Field>
+              </>
             )}
-          </Field>
-          <Field label={t('admin.calendar.url')}>
-            {(id) => (
-              <input
-                id={id}
-                type="url"
-                required
-                placeholder="https://"
-                value={form.url}
-                onChange={(e) => setForm({ ...form, url: e.target.value })}
-              />
-            )}
-          </Field>
-          {form.type === 'caldav' && (
-            <>
-              <Field label={t('admin.calendar.username')}>
-                {(id) => (
-                  <input
-                    id={id}
-                    required
-                    autoComplete="off"
-                    value={form.username}
-                    onChange={(e) => setForm({ ...form, username: e.target.value })}
-                  />
-                )}
-              </Field>
-              <Field label={t('admin.calendar.password')} hint={t('admin.secretHint')}>
-                {(id, hint) => (
-                  <input
-                    id={id}
-                    type="password"
-                    required
-                    autoComplete="new-password"
-                    aria-describedby={hint}
-                    value={form.password}
-                    onChange={(e) => setForm({ ...form, password: e.target.value })}
-                  />
-                )}
-              </Field>
-            </>
-          )}
-        </div>
-        <ActionStatus state={state} />
-        <div className="actions">
-          <button type="submit" disabled={state.kind === 'busy'}>
-            {t(loaded.status === 'ready' ? 'admin.calendar.replace' : 'admin.calendar.connect')}
-          </button>
-        </div>
+          </div>
+          <ActionStatus state={state} />
+          <div className="actions">
+            <button type="submit" disabled={state.kind === 'busy'}>
+              {t(loaded.status === 'ready' ? 'admin.calendar.replace' : 'admin.calendar.connect')}
+            </button>
+          </div>
+        </ErrorScope>
       </form>
     </section>
   );

@@ -8,7 +8,7 @@ import { Avatar } from '../presence/PresenceBadge';
 import { useAdmin } from './Admin';
 import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
 import { UserCalendar } from './UserCalendar';
-import { ActionStatus, CopyButton, Field, SubmitActions, splitList, useAction, useFields } from './ui';
+import { ActionStatus, CopyButton, ErrorScope, Field, SubmitActions, splitList, useAction, useFields } from './ui';
 
 const roles: Role[] = ['user', 'tenant-admin', 'system-admin'];
 
@@ -145,38 +145,45 @@ function CreateUser({ close }: { close: () => void }) {
 
   return (
     <form className="admin-form" onSubmit={submit}>
-      <div className="form-grid">
-        <Field label={t('admin.users.local')} hint={t('admin.users.localHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              required
-              autoComplete="off"
-              value={form.local}
-              onChange={set('local')}
-            />
-          )}
-        </Field>
-        <Field label={t('admin.users.domain')}>
-          {(id) => <input id={id} autoComplete="off" value={form.domain} onChange={set('domain')} />}
-        </Field>
-        <Field label={t('admin.users.displayName')}>
-          {(id) => <input id={id} autoComplete="off" value={form.displayName} onChange={set('displayName')} />}
-        </Field>
-        <Field label={t('admin.users.email')}>
-          {(id) => <input id={id} type="email" autoComplete="off" value={form.email} onChange={set('email')} />}
-        </Field>
-        <Field label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
-          {(id, hint) => (
-            <input id={id} aria-describedby={hint} autoComplete="off" value={form.numbers} onChange={set('numbers')} />
-          )}
-        </Field>
-        <RoleField value={form.role} choices={grantable} onChange={set('role')} />
-        <PasswordField label={t('admin.users.password')} value={form.password} onChange={set('password')} />
-      </div>
-      <SubmitActions state={state} label={t('admin.users.create')} cancel={close} />
+      <ErrorScope state={state} concerns="local">
+        <div className="form-grid">
+          <Field name="local" label={t('admin.users.local')} hint={t('admin.users.localHint')}>
+            {(control) => <input {...control} required autoComplete="off" value={form.local} onChange={set('local')} />}
+          </Field>
+          <Field name="domain" label={t('admin.users.domain')}>
+            {(control) => <input {...control} autoComplete="off" value={form.domain} onChange={set('domain')} />}
+          </Field>
+          <ProfileFields form={form} set={set} />
+          <RoleField value={form.role} choices={grantable} onChange={set('role')} />
+          <PasswordField label={t('admin.users.password')} value={form.password} onChange={set('password')} />
+        </div>
+        <SubmitActions state={state} label={t('admin.users.create')} cancel={close} />
+      </ErrorScope>
     </form>
+  );
+}
+
+/** A user's display name, e-mail and numbers: the same fields when the user is created and when edited. */
+function ProfileFields({
+  form,
+  set,
+}: {
+  form: { displayName: string; email: string; numbers: string };
+  set: (k: 'displayName' | 'email' | 'numbers') => (e: { target: { value: string } }) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Field name="displayName" label={t('admin.users.displayName')}>
+        {(control) => <input {...control} autoComplete="off" value={form.displayName} onChange={set('displayName')} />}
+      </Field>
+      <Field name="email" label={t('admin.users.email')}>
+        {(control) => <input {...control} type="email" autoComplete="off" value={form.email} onChange={set('email')} />}
+      </Field>
+      <Field name="numbers" label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
+        {(control) => <input {...control} autoComplete="off" value={form.numbers} onChange={set('numbers')} />}
+      </Field>
+    </>
   );
 }
 
@@ -194,9 +201,9 @@ function RoleField({
 }) {
   const { t } = useI18n();
   return (
-    <Field label={t('admin.users.role')}>
-      {(id) => (
-        <select id={id} value={value} disabled={disabled} onChange={onChange}>
+    <Field name="role" label={t('admin.users.role')}>
+      {(control) => (
+        <select {...control} value={value} disabled={disabled} onChange={onChange}>
           {choices.map((r) => (
             <option key={r} value={r}>
               {t(`admin.role.${r}`)}
@@ -220,16 +227,9 @@ function PasswordField({
 }) {
   const { t } = useI18n();
   return (
-    <Field label={label} hint={t('admin.users.passwordHint')}>
-      {(id, hint) => (
-        <input
-          id={id}
-          type="password"
-          autoComplete="new-password"
-          aria-describedby={hint}
-          value={value}
-          onChange={onChange}
-        />
+    <Field name="password" label={label} hint={t('admin.users.passwordHint')}>
+      {(control) => (
+        <input {...control} type="password" autoComplete="new-password" value={value} onChange={onChange} />
       )}
     </Field>
   );
@@ -309,51 +309,47 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
         {user.disabled && <span className="tag warn">{t('admin.users.disabled')}</span>}
       </p>
       <form onSubmit={save} aria-label={t('admin.users.profile')}>
-        <h3 className="group-title">{t('admin.users.profile')}</h3>
-        <div className="form-grid">
-          <Field label={t('admin.users.displayName')}>
-            {(id) => <input id={id} required value={form.displayName} onChange={set('displayName')} />}
-          </Field>
-          <Field label={t('admin.users.email')}>
-            {(id) => <input id={id} type="email" value={form.email} onChange={set('email')} />}
-          </Field>
-          <Field label={t('admin.users.numbers')} hint={t('admin.users.numbersHint')}>
-            {(id, hint) => <input id={id} aria-describedby={hint} value={form.numbers} onChange={set('numbers')} />}
-          </Field>
-          <RoleField value={form.role} choices={roleChoices} disabled={self} onChange={set('role')} />
-        </div>
-        <ActionStatus state={profile} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={profile.kind === 'busy'}>
-            {t('admin.save')}
-          </button>
-        </div>
+        <ErrorScope state={profile}>
+          <h3 className="group-title">{t('admin.users.profile')}</h3>
+          <div className="form-grid">
+            <ProfileFields form={form} set={set} />
+            <RoleField value={form.role} choices={roleChoices} disabled={self} onChange={set('role')} />
+          </div>
+          <ActionStatus state={profile} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={profile.kind === 'busy'}>
+              {t('admin.save')}
+            </button>
+          </div>
+        </ErrorScope>
       </form>
 
       <form onSubmit={resetPassword} aria-label={t('admin.users.account')}>
-        <h3 className="group-title">{t('admin.users.account')}</h3>
-        <PasswordField
-          label={t('admin.users.newPassword')}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        {generated && <OneTimePassword password={generated} />}
-        <ActionStatus state={account} testId="account-status" />
-        <div className="actions">
-          <button type="submit" disabled={account.kind === 'busy'}>
-            {t('admin.users.resetPassword')}
-          </button>
-          {!self && (
-            <button type="button" disabled={account.kind === 'busy'} onClick={toggle}>
-              {t(user.disabled ? 'admin.users.enable' : 'admin.users.disable')}
+        <ErrorScope state={account}>
+          <h3 className="group-title">{t('admin.users.account')}</h3>
+          <PasswordField
+            label={t('admin.users.newPassword')}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          {generated && <OneTimePassword password={generated} />}
+          <ActionStatus state={account} testId="account-status" />
+          <div className="actions">
+            <button type="submit" disabled={account.kind === 'busy'}>
+              {t('admin.users.resetPassword')}
             </button>
-          )}
-          {!self && (
-            <button type="button" className="danger" disabled={account.kind === 'busy'} onClick={remove}>
-              {t('admin.users.remove')}
-            </button>
-          )}
-        </div>
+            {!self && (
+              <button type="button" disabled={account.kind === 'busy'} onClick={toggle}>
+                {t(user.disabled ? 'admin.users.enable' : 'admin.users.disable')}
+              </button>
+            )}
+            {!self && (
+              <button type="button" className="danger" disabled={account.kind === 'busy'} onClick={remove}>
+                {t('admin.users.remove')}
+              </button>
+            )}
+          </div>
+        </ErrorScope>
       </form>
 
       <UserCalendar user={user} />

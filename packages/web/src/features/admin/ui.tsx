@@ -1,6 +1,6 @@
-import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useId, useRef, useState } from 'react';
 import { useI18n } from '../../i18n';
-import { errorText } from '../../lib/errors';
+import { errorText, type FormErrors, formErrors } from '../../lib/errors';
 
 /**
  * A modal dialog (the browser's <dialog>: focus trapped, Escape closes, focus returns to the
@@ -74,13 +74,52 @@ export function useAction(): [
   return [state, run, reset];
 }
 
-/** The outcome of an action: a polite status, or an alert with the server's reason. */
-export function ActionStatus({ state, testId }: { state: ActionState; testId?: string }) {
+/** The failed action of the form around, its texts per field (see `ErrorScope`). */
+const ScopeContext = createContext<(FormErrors & { shown: Set<string> }) | null>(null);
+
+/**
+ * A form whose fields show what is wrong with them: the failed action's texts per field go next
+ * to the `Field`s named so, and its `ActionStatus` (after them) says what the code says and the
+ * texts of fields it has no `Field` for. `concerns` is the field an error other than a validation
+ * concerns (the user name of a user that exists already).
+ */
+export function ErrorScope({
+  state,
+  concerns,
+  children,
+}: {
+  state: ActionState;
+  concerns?: string;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
+  const errors = state.kind === 'error' ? { ...formErrors(state.error, t, concerns), shown: new Set<string>() } : null;
+  return <ScopeContext.Provider value={errors}>{children}</ScopeContext.Provider>;
+}
+
+/**
+ * The outcome of an action: a polite status, or an alert with the reason in the user's language
+ * (with the texts of the fields at fault, unless its `ErrorScope` shows them at the fields;
+ * `concerns` as there).
+ */
+export function ActionStatus({ state, testId, concerns }: { state: ActionState; testId?: string; concerns?: string }) {
+  const { t } = useI18n();
+  const scope = useContext(ScopeContext);
   const error = state.kind === 'error';
+  const text =
+    state.kind === 'error'
+      ? scope
+        ? [
+            scope.summary,
+            ...Object.entries(scope.fields).flatMap(([f, text]) => (scope.shown.has(f) ? [] : [text])),
+          ].join(' ')
+        : errorText(state.error, t, concerns)
+      : state.kind === 'done'
+        ? state.text
+        : '';
   return (
     <p className={`form-status${error ? ' error' : ''}`} role={error ? 'alert' : 'status'} data-testid={testId}>
-      {state.kind === 'error' ? errorText(state.error, t) : state.kind === 'done' ? state.text : ''}
+      {text}
     </p>
   );
 }
@@ -131,24 +170,47 @@ export function useFields<T extends Record<string, string>>(
   return [form, set];
 }
 
-/** A labelled input, select or textarea in a form grid. */
+/** What a field's control takes: its id (the label's), the ids of its hint and error text, whether it is invalid. */
+export interface FieldControl {
+  id: string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': boolean | undefined;
+}
+
+/**
+ * A labelled input, select or textarea in a form grid; its control spreads `control`. Named
+ * (`name`, the API's field), it shows what the failed action of its `ErrorScope` says about that
+ * field, and its control is marked invalid and described by that text.
+ * @example <Field label={t('x')} name="email">{(control) => <input {...control} value={v} onChange={f} />}</Field>
+ */
 export function Field({
   label,
   hint,
+  name,
   children,
 }: {
   label: string;
   hint?: string;
-  children: (id: string, hintId?: string) => ReactNode;
+  name?: string;
+  children: (control: FieldControl) => ReactNode;
 }) {
   const id = useId();
+  const scope = useContext(ScopeContext);
+  const error = name === undefined ? undefined : scope?.fields[name];
+  if (error !== undefined && name !== undefined) scope?.shown.add(name);
+  const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
-    <div className="field">
+    <div className="field" data-field={name}>
       <label htmlFor={id}>{label}</label>
-      {children(id, hint ? `${id}-hint` : undefined)}
+      {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error === undefined ? undefined : true })}
       {hint && (
         <small id={`${id}-hint`} className="field-hint">
           {hint}
+        </small>
+      )}
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
         </small>
       )}
     </div>

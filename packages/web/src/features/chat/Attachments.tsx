@@ -1,25 +1,9 @@
 import type { AttachmentInfo } from '@parley/api';
 import { type MouseEvent, useRef, useState } from 'react';
-import { type I18n, useI18n } from '../../i18n';
+import { useI18n } from '../../i18n';
+import { formatSize } from '../../lib/size';
 import { isImage } from './attachments';
 import { FileIcon } from './icons';
-
-/** 12 kB, 3.4 MB: in the user's language. */
-export function formatSize(bytes: number, i18n: I18n): string {
-  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-  let n = bytes;
-  let u = 0;
-  while (n >= 1000 && u < units.length - 1) {
-    n /= 1000;
-    u++;
-  }
-  return new Intl.NumberFormat(i18n.lang, {
-    style: 'unit',
-    unit: units[u],
-    unitDisplay: 'short',
-    maximumFractionDigits: n < 10 && u > 0 ? 1 : 0,
-  }).format(n);
-}
 
 /** A message's attachments: images as thumbnails (open full size), other files as download links. */
 export function AttachmentList({ attachments }: { attachments: readonly AttachmentInfo[] }) {
@@ -60,7 +44,7 @@ function ImageAttachment({ a }: { a: AttachmentInfo }) {
   const { t } = i18n;
   const [failed, setFailed] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
-  const size = formatSize(a.size, i18n);
+  const size = formatSize(a.size, i18n.lang);
   if (failed) return <FileAttachment a={a} />;
   const backdrop = (e: MouseEvent<HTMLDialogElement>) => {
     if (e.target === e.currentTarget) dialog.current?.close();
@@ -100,7 +84,7 @@ function ImageAttachment({ a }: { a: AttachmentInfo }) {
 /** Any other file: a real download (the server answers with `Content-Disposition: attachment`). */
 function FileAttachment({ a }: { a: AttachmentInfo }) {
   const i18n = useI18n();
-  const size = formatSize(a.size, i18n);
+  const size = formatSize(a.size, i18n.lang);
   return (
     <a
       className="file"

@@ -15,7 +15,7 @@ import { type I18n, useI18n } from '../../i18n';
 import { ParleyApiError } from '../../lib/api';
 import { errorText } from '../../lib/errors';
 import { randomId } from '../../lib/ids';
-import { formatSize } from './Attachments';
+import { formatSize } from '../../lib/size';
 import { uploadAttachment } from './attachments';
 import { PaperclipIcon } from './icons';
 import { messagePreview } from './names';
@@ -238,7 +238,7 @@ export function Composer({
           {uploads.map((u) => (
             <li key={u.key} className={`upload ${u.status}`} data-upload={u.name}>
               <span className="upload-name">{u.name}</span>
-              <span className="muted">{formatSize(u.size, i18n)}</span>
+              <span className="muted">{formatSize(u.size, i18n.lang)}</span>
               {u.status === 'uploading' && (
                 <progress
                   max={u.size || 1}

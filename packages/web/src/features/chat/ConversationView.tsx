@@ -263,7 +263,7 @@ function PendingItem({ id, pending }: { id: string; pending: PendingMessage }) {
   const services = useServices();
   const { t } = useI18n();
   return (
-    <li className={`msg mine pending${pending.failed ? ' failed' : ''}`} data-client-id={pending.clientId}>
+    <li className={`msg mine pending ${pending.status}`} data-client-id={pending.clientId}>
       <span className="sr-only">{t('chat.you')}: </span>
       {pending.text && <p className="msg-text">{pending.text}</p>}
       {pending.attachments.length > 0 && (
@@ -276,7 +276,15 @@ function PendingItem({ id, pending }: { id: string; pending: PendingMessage }) {
         </ul>
       )}
       <span className="msg-meta">
-        {pending.failed ? (
+        {pending.status === 'waiting' && (
+          <>
+            <span>{t('chat.waiting')}</span>
+            <button type="button" className="link-button" onClick={() => services.chat.discard(id, pending.clientId)}>
+              {t('chat.discard')}
+            </button>
+          </>
+        )}
+        {pending.status === 'failed' && (
           <>
             <span role="alert">{t('chat.failed')}</span>
             <button
@@ -290,9 +298,8 @@ function PendingItem({ id, pending }: { id: string; pending: PendingMessage }) {
               {t('chat.discard')}
             </button>
           </>
-        ) : (
-          <Receipt kind="sending" readers={0} group={false} />
         )}
+        {pending.status === 'sending' && <Receipt kind="sending" readers={0} group={false} />}
       </span>
     </li>
   );

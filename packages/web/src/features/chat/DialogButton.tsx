@@ -8,9 +8,12 @@ export function DialogButton({
   className,
   labelledBy,
   label,
+  title,
   children,
 }: {
   className: string;
+  /** A tooltip (for a button that shows an icon only). */
+  title?: string;
   /** The id of the dialog's heading (in the content). */
   labelledBy: string;
   label: ReactNode;
@@ -25,6 +28,7 @@ export function DialogButton({
         type="button"
         className={className}
         aria-haspopup="dialog"
+        title={title}
         onClick={() => {
           setRound((n) => n + 1);
           dialog.current?.showModal();

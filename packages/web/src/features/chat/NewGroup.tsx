@@ -8,16 +8,20 @@ import { DialogButton } from './DialogButton';
 import { PlusIcon } from './icons';
 import { PeoplePicker } from './PeoplePicker';
 
-/** The "New group" button and its dialog: a title and the members. */
+/**
+ * The "New group" button (a "+", named and with a tooltip, so the search box beside it keeps its
+ * placeholder whole) and its dialog: a title and the members.
+ */
 export function NewGroupButton() {
   const { t } = useI18n();
   return (
     <DialogButton
       className="new-group"
       labelledBy="new-group-title"
+      title={t('chat.newGroup')}
       label={
         <>
-          <PlusIcon /> {t('chat.newGroup')}
+          <PlusIcon /> <span className="sr-only">{t('chat.newGroup')}</span>
         </>
       }
     >

@@ -12,7 +12,11 @@ import { contiguousEnd, merge, replace } from './sequence';
 export interface PendingMessage {
   clientId: string;
   text: string;
-  failed: boolean;
+  /**
+   * `sending` on its way (or next in line); `waiting` for the server, which could not be reached:
+   * it goes by itself once the connection is back; `failed` refused by the server (Retry/Discard).
+   */
+  status: 'sending' | 'waiting' | 'failed';
   createdAt: string;
   replyTo: string | null;
   attachments: readonly AttachmentInfo[];
@@ -62,6 +66,22 @@ const CATCH_UP_PAGE = 200;
 const CATCH_UP_ATTEMPTS = 5;
 const catchUpBackoff = { baseMs: 500, maxMs: 8000 };
 const TYPING_MS = 6000;
+/** Messages waiting for the server are tried again this far apart (and at once on reconnect). */
+const resendBackoff = { baseMs: 1000, maxMs: 30_000 };
+
+/** A message in the outbox; `settle` tells its sender how it went (once: sent or waiting, or refused). */
+interface Outgoing {
+  conversationId: string;
+  clientId: string;
+  settle: ((refused?: unknown) => void) | null;
+}
+
+/**
+ * Whether a failed request never got to the app (the server away, restarting or behind a proxy
+ * that cannot reach it): worth sending again as it is, unlike a refusal.
+ */
+const unreachable = (err: unknown): boolean =>
+  !(err instanceof ParleyApiError) || err.status === 502 || err.status === 503 || err.status === 504;
 
 const emptyThread: Thread = { messages: [], hasOlder: false, loadingOlder: false, loaded: false, pending: [] };
 
@@ -94,6 +114,13 @@ export class ChatStore {
   /** Where the last catch-up of edits, deletions and reactions ended (`messages.changes`). */
   private changesCursor: string | null = null;
   private searchSeq = 0;
+  /** Messages not yet on the server, in the order they were written; sent one at a time, in that order. */
+  private readonly outbox: Outgoing[] = [];
+  private draining = false;
+  /** The server could not be reached: the outbox waits for the connection, or for `resendTimer`. */
+  private waiting = false;
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  private resendAttempts = 0;
 
   constructor(
     private readonly api: () => ParleyClient,
@@ -207,35 +234,103 @@ export class ChatStore {
     }
   }
 
-  /** Sends a message; it shows at once as pending and stays, marked failed, if sending fails. */
-  async send(id: string, text: string, options: SendOptions = {}): Promise<void> {
+  /**
+   * Sends a message: it shows at once as pending and joins the outbox, whose messages go one after
+   * another in the order they were written. Without a server it waits and goes by itself once the
+   * connection is back, with the same client id (the server keeps a message once per client id).
+   * Resolves once it is sent or waiting; rejects with the server's refusal (it stays, failed).
+   */
+  send(id: string, text: string, options: SendOptions = {}): Promise<void> {
     const clientId = options.clientId ?? randomId();
     const replyTo = options.replyTo ?? null;
     const attachments = options.attachments ?? [];
     const createdAt = new Date().toISOString();
-    const pending: PendingMessage = { clientId, text, failed: false, createdAt, replyTo, attachments };
+    const status = this.waiting ? 'waiting' : 'sending';
+    const pending: PendingMessage = { clientId, text, status, createdAt, replyTo, attachments };
     this.patchThread(id, (t) => ({
       ...t,
       pending: [...t.pending.filter((p) => p.clientId !== clientId), pending],
     }));
+    return new Promise<void>((resolve, reject) => {
+      const settle = (refused?: unknown) => (refused === undefined ? resolve() : reject(refused));
+      this.outbox.push({ conversationId: id, clientId, settle: this.waiting ? null : settle });
+      if (this.waiting) resolve();
+      else void this.drain();
+    });
+  }
+
+  /** The messages of the outbox, one at a time, until it is empty or the server cannot be reached. */
+  private async drain(): Promise<void> {
+    if (this.draining || this.waiting) return;
+    this.draining = true;
     try {
-      const m = await this.api().request('messages.send', {
-        params: { id },
-        body: {
-          text,
-          clientId,
-          ...(replyTo && { replyTo }),
-          ...(attachments.length > 0 && { attachments: attachments.map((a) => a.id) }),
-        },
-      });
-      this.received(id, m);
-    } catch (err) {
-      this.patchThread(id, (t) => ({
-        ...t,
-        pending: t.pending.map((p) => (p.clientId === clientId ? { ...p, failed: true } : p)),
-      }));
-      throw err;
+      for (let next = this.outbox[0]; next; next = this.outbox[0]) {
+        const p = this.pendingOf(next);
+        if (!p) {
+          // Discarded, or on the server already (an event or a catch-up brought it).
+          this.leaveOutbox(next);
+          continue;
+        }
+        this.setStatus(next, 'sending');
+        try {
+          const m = await this.api().request('messages.send', {
+            params: { id: next.conversationId },
+            body: {
+              text: p.text,
+              clientId: p.clientId,
+              ...(p.replyTo && { replyTo: p.replyTo }),
+              ...(p.attachments.length > 0 && { attachments: p.attachments.map((a) => a.id) }),
+            },
+          });
+          this.resendAttempts = 0;
+          this.received(next.conversationId, m);
+          this.leaveOutbox(next);
+        } catch (err) {
+          if (unreachable(err)) return this.waitForServer();
+          this.setStatus(next, 'failed');
+          this.leaveOutbox(next, err);
+        }
+      }
+    } finally {
+      this.draining = false;
     }
+  }
+
+  private pendingOf(o: Outgoing): PendingMessage | undefined {
+    return this.state.get().threads[o.conversationId]?.pending.find((p) => p.clientId === o.clientId);
+  }
+
+  private setStatus(o: Outgoing, status: PendingMessage['status']) {
+    if (this.pendingOf(o)?.status === status) return;
+    this.patchThread(o.conversationId, (t) => ({
+      ...t,
+      pending: t.pending.map((p) => (p.clientId === o.clientId ? { ...p, status } : p)),
+    }));
+  }
+
+  private leaveOutbox(o: Outgoing, refused?: unknown) {
+    const at = this.outbox.indexOf(o);
+    if (at >= 0) this.outbox.splice(at, 1);
+    o.settle?.(refused);
+  }
+
+  /** The server could not be reached: every message of the outbox waits, and is tried again later. */
+  private waitForServer() {
+    this.waiting = true;
+    for (const o of this.outbox) {
+      this.setStatus(o, 'waiting');
+      o.settle?.();
+      o.settle = null;
+    }
+    clearTimeout(this.resendTimer);
+    this.resendTimer = setTimeout(() => this.resend(), backoffDelay(this.resendAttempts++, resendBackoff));
+  }
+
+  /** The connection is back (or it is time to try again): the waiting messages go, in order. */
+  resend(): void {
+    clearTimeout(this.resendTimer);
+    this.waiting = false;
+    void this.drain();
   }
 
   /** Sends a failed message again with the same idempotency key (never twice on the server). */
@@ -244,7 +339,7 @@ export class ChatStore {
     return p ? this.send(id, p.text, { clientId, replyTo: p.replyTo, attachments: p.attachments }) : Promise.resolve();
   }
 
-  /** Drops a message that failed to send. */
+  /** Drops a message that failed to send, or one still waiting for the server. */
   discard(id: string, clientId: string): void {
     this.patchThread(id, (t) => ({ ...t, pending: t.pending.filter((p) => p.clientId !== clientId) }));
   }

@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errors';
-import { ActionStatus, CopyButton, Field, useAction, useWhen } from '../admin/ui';
+import { ActionStatus, CopyButton, ErrorScope, Field, useAction, useWhen } from '../admin/ui';
 import { ConfirmDialog } from '../chat/ConfirmDialog';
 
 /** Whose devices a list shows: the signed-in user's own, or (for admins) one user's of the tenant. */
@@ -165,30 +165,31 @@ export function Devices({ owner }: { owner: DeviceOwner }) {
           }}
         />
       )}
-      {loaded.status === 'ready' && (
-        <form className="device-add" onSubmit={add} aria-label={t('devices.add')}>
-          <Field label={t('devices.name')} hint={t('devices.nameHint')}>
-            {(id, hint) => (
-              <input
-                ref={nameInput}
-                id={id}
-                required
-                maxLength={100}
-                autoComplete="off"
-                aria-describedby={hint}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <div className="actions">
-            <button type="submit" disabled={busy}>
-              {t('devices.add')}
-            </button>
-          </div>
-        </form>
-      )}
-      <ActionStatus state={state} testId="devices-status" />
+      <ErrorScope state={state}>
+        {loaded.status === 'ready' && (
+          <form className="device-add" onSubmit={add} aria-label={t('devices.add')}>
+            <Field name="name" label={t('devices.name')} hint={t('devices.nameHint')}>
+              {(control) => (
+                <input
+                  ref={nameInput}
+                  {...control}
+                  required
+                  maxLength={100}
+                  autoComplete="off"
+                  value={name}
+                  onChange={(e) => setName(e.target.value)}
+                />
+              )}
+            </Field>
+            <div className="actions">
+              <button type="submit" disabled={busy}>
+                {t('devices.add')}
+              </button>
+            </div>
+          </form>
+        )}
+        <ActionStatus state={state} testId="devices-status" />
+      </ErrorScope>
       {asking && (
         <ConfirmDialog
           open

@@ -1,12 +1,26 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Link, paths } from '../../app/router';
 import { useServices } from '../../app/services';
+import type { MessageKey } from '../../i18n';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errors';
 import { keyed } from '../../lib/keys';
 import { useStore } from '../../lib/store';
 import { ContactCard } from './ContactCard';
 import { type Candidate, candidateKey, directoryOf } from './directory-store';
+
+/** The score the server gives a company found by its number block (its switchboard scores 60–80; `directory/lookup.ts`). */
+const BLOCK_SCORE = 75;
+
+/** How a candidate matched, in words: the number itself, the company's switchboard or number block, a prefix. */
+function matchKey(c: Candidate): MessageKey {
+  if (c.match === 'company') return c.score === BLOCK_SCORE ? 'directory.match.block' : 'directory.match.switchboard';
+  return `directory.match.${c.match}`;
+}
+
+/** The number of a candidate that matched, as its source wrote it. */
+const matchedNumber = (c: Candidate): string | null =>
+  c.matched === null ? null : (c.numbers.find((n) => n.e164 === c.matched)?.raw ?? c.matched);
 
 /** The directory's main pane: reverse lookup of a number, its candidates, and the open contact card. */
 export function DirectoryPane() {
@@ -87,9 +101,9 @@ function LookupAnswer({ selected }: { selected: Candidate | null }) {
       )}
       {result && (
         <section aria-labelledby={`${id}-result`} data-testid="lookup-result">
-          <h3 id={`${id}-result`} className="group-title">
+          <h3 id={`${id}-result`} className="lookup-title">
             {t(result.kind === 'extension' ? 'directory.resultExtension' : 'directory.result', {
-              number: result.number,
+              number: result.display,
             })}
           </h3>
           {result.candidates.length === 0 ? (
@@ -107,14 +121,13 @@ function LookupAnswer({ selected }: { selected: Candidate | null }) {
                     <span className="row-text">
                       <span className="row-title">{c.display}</span>
                       <span className="row-sub">
-                        {[c.company && c.company !== c.display.replace(/^~/, '') ? c.company : null, c.matched]
+                        {[c.company && c.company !== c.display.replace(/^~/, '') ? c.company : null, matchedNumber(c)]
                           .filter(Boolean)
                           .join(' · ')}
                       </span>
                     </span>
                     <span className="row-meta">
-                      <span className={`tag match-${c.match}`}>{t(`directory.match.${c.match}`)}</span>
-                      <span>{t('directory.score', { n: c.score, source: c.source })}</span>
+                      <span className={`tag match-${c.match}`}>{t(matchKey(c))}</span>
                     </span>
                   </button>
                 </li>

@@ -80,7 +80,11 @@ export class DirectoryStore {
     try {
       const result = await this.api().request('directory.lookup', { query: { number: n } });
       if (seq !== this.lookupSeq) return;
-      this.patch({ lookup: { number: n, status: 'done', result, error: null } });
+      // The best candidate's card opens at once.
+      this.patch({
+        lookup: { number: n, status: 'done', result, error: null },
+        selected: result.candidates[0] ?? null,
+      });
     } catch (error) {
       if (seq !== this.lookupSeq) return;
       this.patch({ lookup: { number: n, status: 'failed', result: null, error } });

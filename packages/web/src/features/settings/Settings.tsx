@@ -5,6 +5,7 @@ import { type Lang, languages, setLang, useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
 import { NotificationSetting } from '../chat/NotificationSetting';
 import { Devices } from '../devices/Devices';
+import { ChangePassword } from './ChangePassword';
 
 export function LanguagePicker() {
   const { t, lang } = useI18n();
@@ -40,8 +41,9 @@ function ThemePicker() {
 }
 
 /**
- * The header's settings button: language, theme, notifications, phones and devices (loaded while
- * the sheet is open; a one-time device password goes when it closes), the account and sign-out.
+ * The header's settings button: language, theme, notifications, the password, phones and devices
+ * (loaded while the sheet is open; a one-time device password and a half-typed password go when it
+ * closes), the account and sign-out.
  */
 export function SettingsMenu() {
   const services = useServices();
@@ -74,6 +76,7 @@ export function SettingsMenu() {
         <LanguagePicker />
         <ThemePicker />
         <NotificationSetting />
+        {open && <ChangePassword />}
         {open && <Devices owner={{ kind: 'me' }} />}
         <div className="actions">
           <button type="button" className="danger" onClick={() => services.signOut()}>
