@@ -170,6 +170,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
   const log = core.ctx.log;
   const { cluster } = core.ctx;
   let stopping = false;
+  let stopped: Promise<void> | undefined;
   const metrics = createMetrics({ hashing: () => core.auth.hashing.stats() });
   const sockets = new EventSockets();
   const check = (p: Promise<unknown>) =>
@@ -216,18 +217,21 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       const metricsUrl = listeners.find((l) => l.name === 'metrics')?.url;
       return { http: http.url, ...(metricsUrl && { metrics: metricsUrl }), listeners };
     },
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      if (drainSeconds > 0) {
-        log.info({ drainSeconds }, 'shutting down: not ready any more, waiting for the load balancer to notice');
-        await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
-      }
-      log.info('shutting down: no new connections, closing event sockets, finishing requests in flight');
-      await features.stop();
-      await host.stop();
-      await closeCore(core);
-      log.info('stopped');
+    stop() {
+      // A second call (a second signal, a failed start) waits for the same stop.
+      stopped ??= (async () => {
+        stopping = true;
+        if (drainSeconds > 0) {
+          log.info({ drainSeconds }, 'shutting down: not ready any more, waiting for the load balancer to notice');
+          await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));
+        }
+        log.info('shutting down: no new connections, closing event sockets, finishing requests in flight');
+        await features.stop();
+        await host.stop();
+        await closeCore(core);
+        log.info('stopped');
+      })();
+      return stopped;
     },
   };
 }

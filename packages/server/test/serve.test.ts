@@ -62,7 +62,7 @@ async function stopGracefully(serve: ServeProcess, port: number, signal: NodeJS.
   for (const line of serve.stdout().split('\n').filter(Boolean)) JSON.parse(line); // JSON only: not a terminal
   const msgs = serve.records.map((r) => r.msg);
   assert.ok(msgs.includes('signal received'), msgs.join('\n'));
-  assert.equal(msgs.at(-1), 'stopped');
+  assert.equal(msgs.at(-1), 'stopped', `${msgs.join('\n')}\nstderr: ${serve.stderr()}`);
   assert.equal(await isListening(port), false, 'the port is closed after the exit');
 }
 

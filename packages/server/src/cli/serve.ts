@@ -3,6 +3,9 @@ import { createServer, version } from '../create-server.js';
 import { createLogger } from '../platform/log.js';
 import { type Cli, CliError, type CommonFlags, withCommon } from './kit.js';
 
+/** How long a stopped server may take to end by itself before it is ended. */
+const EXIT_GRACE_MS = 5000;
+
 type ServeFlags = CommonFlags & { httpHost?: string; httpPort?: string; logLevel?: string };
 
 /** Runs the server until SIGTERM or SIGINT; a second signal exits at once. */
@@ -29,8 +32,13 @@ async function serve(cli: Cli, flags: ServeFlags) {
     }
     stopping = true;
     log.info({ signal }, 'signal received');
-    // Logs are written asynchronously: flush them before the process ends.
-    const exit = (code: number) => log.flush(() => process.exit(code));
+    // The process ends by running out of work, so the log lines still being written (pino writes
+    // stdout asynchronously, and its flush() does not wait for them) reach it; a handle something
+    // left open cannot hold the exit longer than EXIT_GRACE_MS.
+    const exit = (code: number) => {
+      process.exitCode = code;
+      setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+    };
     server.stop().then(
       () => exit(0),
       (err) => {
