@@ -44,7 +44,7 @@ export class Services {
     this.events = new EventConnection({
       ticket: async () => (await this.api.request('auth.ticket', {})).ticket,
       onEvent: (e) => this.handle(e),
-      onReconnected: () => this.catchUp(),
+      onSubscribed: () => this.catchUp(),
       onRevoked: () => this.revoked(),
     });
   }

@@ -17,8 +17,12 @@ export interface EventConnectionOptions {
   /** A one-time ticket for the socket (`POST /api/v1/auth/ticket`). */
   ticket: () => Promise<string>;
   onEvent: (event: ClientEvent) => void;
-  /** The socket is back after a loss: catch up on what was missed. */
-  onReconnected: () => void;
+  /**
+   * The socket is subscribed (first or again): catch up on what happened before it was, since the
+   * page's first load or since the loss. Without it, a change between the first load and the
+   * subscription would be missed until the next reconnect.
+   */
+  onSubscribed: () => void;
   /** The session is gone (closed with 4401, or the ticket was refused with 401). */
   onRevoked: () => void;
   /** Override of `ws(s)://this-origin`. */
@@ -114,10 +118,9 @@ export class EventConnection {
     if (event.type === 'hello') {
       this.heartbeatMs = event.heartbeatSeconds * 1000;
       this.armWatchdog(ws);
-      const again = this.state.get().everOnline;
       this.patch({ status: 'online', retryAt: null, everOnline: true, failures: 0 });
       this.o.onEvent(event);
-      if (again) this.o.onReconnected();
+      this.o.onSubscribed();
       return;
     }
     this.o.onEvent(event);
