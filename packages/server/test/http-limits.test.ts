@@ -68,9 +68,9 @@ describe('event sockets per session', () => {
 
     // A closed one makes room again (once the server has seen it close).
     open.shift()?.close();
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000;
     while (!(await attempt(t.url, alice.token)).hello) {
-      assert.ok(Date.now() < deadline, 'room for a new socket within 5 s');
+      assert.ok(Date.now() < deadline, 'room for a new socket within 30 s');
       await sleep(50);
     }
   });
