@@ -37,7 +37,7 @@ if (!skipped) {
     let throttled = false;
     for (let i = 0; i < 4 && !throttled; i++) {
       const res = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/cookie'));
-      await submit.click({ timeout: 10_000 });
+      await submit.click();
       throttled = (await res).status() === 429;
     }
     assert.ok(throttled, 'the server throttled the failed sign-ins');
@@ -51,7 +51,7 @@ if (!skipped) {
     await page.getByLabel('Sprache').selectOption('en');
 
     await page.getByLabel('Password').fill(server.passwords.alice as string);
-    await page.getByRole('button', { name: 'Sign in' }).and(page.locator(':enabled')).click({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Sign in' }).and(page.locator(':enabled')).click();
     await page.getByRole('button', { name: /^Your presence: / }).waitFor();
 
     // A reload keeps the session (an HttpOnly cookie, checked with /api/v1/me); no secret is in localStorage.
@@ -71,7 +71,7 @@ if (!skipped) {
       'nor readable by scripts',
     );
     await server.api(token).request('auth.logout', {});
-    await page.getByText('Your session has ended. Please sign in again.').waitFor({ timeout: 5000 });
+    await page.getByText('Your session has ended. Please sign in again.').waitFor();
     assert.equal(await page.getByLabel('Address').inputValue(), 'alice@example.test', 'the address is remembered');
     await page.getByLabel('Password').fill(server.passwords.alice as string);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -120,7 +120,7 @@ if (!skipped) {
     await dialog.getByTestId('computed-presence').filter({ hasText: 'in a workshop' }).waitFor();
 
     await dialog.getByRole('button', { name: 'Reset to automatic' }).click();
-    await presenceOf(alice.page, 'bob@example.test', 'available').waitFor({ timeout: 1000 });
+    await presenceOf(alice.page, 'bob@example.test', 'available').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     // Favourites stay across a reload.
