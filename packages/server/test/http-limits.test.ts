@@ -18,8 +18,8 @@ function attempt(url: string, token: string): Promise<{ hello: boolean; code?: n
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.terminate();
-      reject(new Error('neither a hello nor a close within 5 s'));
-    }, 5000);
+      reject(new Error('neither a hello nor a close within 30 s'));
+    }, 30_000);
     ws.once('error', reject);
     ws.once('message', () => {
       clearTimeout(timer);
