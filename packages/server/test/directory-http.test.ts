@@ -337,13 +337,15 @@ describe('HTTP directory source', () => {
   });
 
   test('a slow server times out: no headers, or a body that stalls', async () => {
+    // Neither ever ends by itself: the rejection shows that the time limit ended the wait; the
+    // bound only tells a failure from a hang.
     for (const path of ['/api/slow', '/api/slow-body']) {
       const started = Date.now();
       await assert.rejects(
         source({ url: `${base}${path}`, timeoutMs: 300 }).test(),
         new RegExp(`GET ${base.replaceAll('.', '\\.')}${path}: no answer within 300 ms`),
       );
-      assert.ok(Date.now() - started < 2000, `${path} gave up in time`);
+      assert.ok(Date.now() - started < 30_000, `${path} gave up in time`);
     }
   });
 
@@ -405,11 +407,15 @@ describe('HTTP directory source', () => {
     await gen.next();
     controller.abort();
     await assert.rejects(gen.next(), { name: 'AbortError' });
+    // During a request that never gets an answer: the abort ends it, not the request's time
+    // limit (60 s), which the bound stays far from.
     const slow = new AbortController();
     setTimeout(() => slow.abort(), 100);
     const started = Date.now();
-    await assert.rejects(drain(source({ url: `${base}/api/slow` }), slow.signal), { name: 'AbortError' });
-    assert.ok(Date.now() - started < 1000);
+    await assert.rejects(drain(source({ url: `${base}/api/slow`, timeoutMs: 60_000 }), slow.signal), {
+      name: 'AbortError',
+    });
+    assert.ok(Date.now() - started < 30_000, `aborted after ${Date.now() - started} ms`);
   });
 
   test('live lookup by number: + URL-encoded, a 404 is no contact', async () => {

@@ -100,12 +100,11 @@ describe('directory limits', () => {
       assert.equal(health.status, 200);
       done = await root.api.request('admin.directory.sources.get', { params: { id: forever.id } });
       if (done.state !== 'syncing') break;
-      assert.ok(Date.now() - started < 15_000, 'the query was not stopped');
+      assert.ok(Date.now() - started < 30_000, 'the query was not stopped');
       await sleep(50);
     }
     assert.equal(done.state, 'error');
     assert.match(done.lastError ?? '', /^the query took longer than 1 s and was stopped/);
-    assert.ok(Date.now() - started < 15_000);
   });
 
   test('an answer of 50 MB with the cap at 1 MB fails with "response exceeds", read no further', async () => {

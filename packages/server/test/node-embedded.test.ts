@@ -39,14 +39,14 @@ describe('the embedded node as a cluster of one', () => {
     await presence.putInput(alice.tenantId, alice.userId, client('old', 'earlier-run.0000'), now);
     await presence.putInput(alice.tenantId, alice.userId, client('mine', t.core.ctx.cluster.instance), now);
     await t.core.presence.recompute(alice.tenantId, alice.userId);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const keys = (await presence.inputs(alice.tenantId, alice.userId, Date.now())).map((i) => i.key);
       if (!keys.includes('old')) {
         assert.deepEqual(keys, ['mine']);
         break;
       }
-      assert.ok(Date.now() < deadline, 'the earlier run’s input was not dropped within 3 s');
+      assert.ok(Date.now() < deadline, 'the earlier run’s input was not dropped within 30 s');
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal((await t.core.presence.get(alice.tenantId, alice.userId)).availability, 'available');

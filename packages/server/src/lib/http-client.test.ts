@@ -80,7 +80,8 @@ test('redirect loops, oversized bodies, timeouts and bad URLs are errors that sa
   const big = await serve((_req, res) => res.end('x'.repeat(5000)));
   await assert.rejects(httpRequest(big.url, {}, limits), /response exceeds 1000 bytes/);
 
-  // Headers at once, then the body never ends: the time limit covers the body too.
+  // Headers at once, then the body never ends: the time limit covers the body too (the error
+  // says so; the bound only tells a failure from a hang).
   const slow = await serve((_req, res) => {
     res.writeHead(200);
     res.write('{');
@@ -91,7 +92,7 @@ test('redirect loops, oversized bodies, timeouts and bad URLs are errors that sa
     assert.match(err.message, /no answer from 127\.0\.0\.1:\d+ within 300 ms/);
     return true;
   });
-  assert.ok(Date.now() - t0 < 1500);
+  assert.ok(Date.now() - t0 < 30_000);
 
   await assert.rejects(httpRequest('ftp://example.test/', {}, limits), HttpFetchError);
   await assert.rejects(httpRequest('not a url', {}, limits), /invalid URL/);
@@ -101,10 +102,11 @@ test("the caller's signal ends a request at once, with the caller's reason", asy
   const hung = await serve(() => undefined);
   const controller = new AbortController();
   const t0 = Date.now();
-  const pending = httpRequest(hung.url, { signal: controller.signal }, { ...limits, timeoutMs: 10_000 });
+  const pending = httpRequest(hung.url, { signal: controller.signal }, { ...limits, timeoutMs: 60_000 });
   setTimeout(() => controller.abort(new Error('lookup took too long')), 100);
   await assert.rejects(pending, /lookup took too long/);
-  assert.ok(Date.now() - t0 < 1000);
+  // Ended by the signal, far from the time limit that would otherwise end it.
+  assert.ok(Date.now() - t0 < 30_000, `ended after ${Date.now() - t0} ms`);
 });
 
 test('every hop goes through the outbound policy: a refused target never gets a request', async () => {

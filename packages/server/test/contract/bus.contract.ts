@@ -10,8 +10,8 @@ export interface TestEvents {
 /** A fresh bus, plus what it logged as handler failures (so isolation can be checked). */
 export type BusFactory = () => Promise<{ bus: Bus<TestEvents>; failures: () => number }>;
 
-/** Resolves once `predicate` holds, polling; fails after `ms`. */
-async function until(predicate: () => boolean, ms = 2000) {
+/** Resolves once `predicate` holds, polling; fails after `ms` (a hang guard, generous for a busy machine). */
+async function until(predicate: () => boolean, ms = 30_000) {
   const end = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > end) throw new Error('condition not reached in time');

@@ -28,7 +28,7 @@ function countingLogger() {
   return { log: pino({ level: 'error' }, sink), failures: () => failures };
 }
 
-async function until(predicate: () => boolean, ms = 3000) {
+async function until(predicate: () => boolean, ms = 30_000) {
   const end = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > end) throw new Error('condition not reached in time');

@@ -478,11 +478,13 @@ if (!skipped) {
         new RegExp(`connection refused to ldap://127\\.0\\.0\\.1:${port}`),
       );
       await assert.rejects(runSync(ldapSource(config({ url: `ldap://127.0.0.1:${port}` }))), /connection refused/);
+      // A paused server never answers: the rejection itself shows that the time limit stopped the
+      // wait; the bound only tells a failure from a hang.
       slapd.pause();
       try {
         const started = Date.now();
         await assert.rejects(ldapSource(config({ timeoutMs: 300 })).test(), /did not answer within 300 ms/);
-        assert.ok(Date.now() - started < 3000);
+        assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
       } finally {
         slapd.resume();
       }
@@ -506,11 +508,12 @@ if (!skipped) {
 
       await assert.rejects(runSync(source, { signal: AbortSignal.abort() }), { name: 'AbortError' });
 
+      // During a request to a paused server, which never answers: only the signal can end it.
       slapd.pause();
       try {
         const started = Date.now();
         await assert.rejects(runSync(source, { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
-        assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+        assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
       } finally {
         slapd.resume();
       }

@@ -4,7 +4,10 @@ import WebSocket from 'ws';
 /** An open event socket that collects what it receives. */
 export interface Listener {
   received: ClientEvent[];
-  /** The next event of `type` (after those already taken) matching `match`; rejects after `ms`. */
+  /**
+   * The next event of `type` (after those already taken) matching `match`; rejects after `ms`
+   * (default 30 s: a bound against hangs, generous so that a busy machine passes).
+   */
   next<T extends ClientEvent['type']>(
     type: T,
     match?: (e: Extract<ClientEvent, { type: T }>) => boolean,
@@ -25,7 +28,7 @@ export async function listen(baseUrl: string, auth: string | { headers: Record<s
     received.push(JSON.parse(data.toString()) as ClientEvent);
     wake();
   });
-  const next: Listener['next'] = async (type, match, ms = 3000) => {
+  const next: Listener['next'] = async (type, match, ms = 30_000) => {
     const deadline = Date.now() + ms;
     for (;;) {
       for (const [i, e] of received.entries()) {

@@ -68,7 +68,7 @@ if (!skipped) {
     // What the UI shows, opened as a page of its own (a new tab on the image's address): the
     // server makes it a download, not a document.
     const tab = await bob.context.newPage();
-    const download = tab.waitForEvent('download', { timeout: 10_000 }).catch(() => null);
+    const download = tab.waitForEvent('download').catch(() => null);
     await tab.goto(src).catch(() => undefined);
     assert.equal(await tab.evaluate(() => (window as { __xss?: unknown }).__xss), undefined, "the SVG's script ran");
     assert.equal(

@@ -443,7 +443,7 @@ if (!skipped) {
     await say(bobApi, withBob.id, 'lost in transit', 'b1');
     await say(bobApi, withBob.id, 'arrives live', 'b2');
     await page.locator('.msg.theirs', { hasText: 'arrives live' }).waitFor();
-    await page.locator('.msg.theirs', { hasText: 'lost in transit' }).waitFor({ timeout: 5000 });
+    await page.locator('.msg.theirs', { hasText: 'lost in transit' }).waitFor();
     assert.equal(dropped, 1, 'the relay dropped the event');
     assert.deepEqual(await page.locator('.msg.theirs .msg-text').allTextContents(), [
       'meeting at 3',
@@ -453,7 +453,7 @@ if (!skipped) {
     // In a conversation that is not open, the unread count counts the lost one too.
     await say(carolApi, withCarol.id, 'lost in transit (carol)', 'c1');
     await say(carolApi, withCarol.id, 'second from carol', 'c2');
-    await page.locator('[data-name="Carol Clark"] .unread', { hasText: '2' }).waitFor({ timeout: 5000 });
+    await page.locator('[data-name="Carol Clark"] .unread', { hasText: '2' }).waitFor();
     assert.equal(dropped, 2);
 
     // The connection goes; meanwhile Bob edits his old message and reacts to Alice's reply.
@@ -464,18 +464,15 @@ if (!skipped) {
     await page.locator('.msg.mine', { hasText: 'see you there' }).waitFor();
     const reconnect = await hold(page, '**/api/v1/auth/ticket');
     (socket as WebSocketRoute | null)?.close({ code: 4000, reason: 'cut' });
-    await page.getByTestId('connection-banner').waitFor({ timeout: 5000 });
+    await page.getByTestId('connection-banner').waitFor();
     await bobApi.request('messages.edit', {
       params: { id: withBob.id, messageId: old.id },
       body: { text: 'meeting at 4' },
     });
     await bobApi.request('messages.react', { params: { id: withBob.id, messageId: mine.id, emoji: '🎉' } });
     reconnect();
-    await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 20_000 });
-    await page
-      .locator('.msg.theirs', { hasText: 'meeting at 4' })
-      .filter({ hasText: 'edited' })
-      .waitFor({ timeout: 5000 });
+    await page.getByTestId('connection-banner').waitFor({ state: 'detached' });
+    await page.locator('.msg.theirs', { hasText: 'meeting at 4' }).filter({ hasText: 'edited' }).waitFor();
     await page.locator('.msg.mine', { hasText: 'see you there' }).locator('.reaction', { hasText: '🎉 1' }).waitFor();
     assert.equal(await page.locator('.msg', { hasText: 'meeting at 3' }).count(), 0);
   });

@@ -79,7 +79,7 @@ if (!skipped) {
     // The demo's system administrator runs the installation: no colleague (the list sorts them first).
     assert.equal(await row(a, 'colleagues', 'admin@example.test').count(), 0);
     await alice.api.request('presence.me.set', { query: {}, body: { availability: 'dnd' } });
-    await presenceIn(a, 'colleagues', 'alice@example.test', 'dnd').waitFor({ timeout: 2000 });
+    await presenceIn(a, 'colleagues', 'alice@example.test', 'dnd').waitFor();
     assert.equal(await a.locator('[data-contact="bob@example.test"]').count(), 0);
 
     // 600+ rows: only a screenful or so is drawn; scrolling draws more and loads the next pages.
@@ -119,9 +119,9 @@ if (!skipped) {
     // Bob stars alice in the first browser: the second shows her among his favourites, live.
     await a.locator('.sidebar-content').evaluate((el) => el.scrollTo(0, 0));
     await a.getByRole('button', { name: 'Add Alice Adams to favourites' }).click();
-    await row(a, 'favourites', 'alice@example.test').waitFor({ timeout: 1000 });
+    await row(a, 'favourites', 'alice@example.test').waitFor();
     const start = Date.now();
-    await row(b, 'favourites', 'alice@example.test').waitFor({ timeout: 3000 });
+    await row(b, 'favourites', 'alice@example.test').waitFor();
     t.diagnostic(`the second browser showed the new favourite after ${Date.now() - start} ms`);
     await presenceIn(b, 'favourites', 'alice@example.test', 'dnd').waitFor();
     assert.equal(await row(b, 'colleagues', 'alice@example.test').count(), 0, 'listed once');
@@ -158,7 +158,7 @@ if (!skipped) {
 
     // Unstarring in the second browser reaches the first one.
     await b.getByRole('button', { name: 'Remove Alice Adams from favourites' }).click();
-    await row(a, 'colleagues', 'alice@example.test').waitFor({ timeout: 3000 });
+    await row(a, 'colleagues', 'alice@example.test').waitFor();
     assert.equal(await row(a, 'favourites', 'alice@example.test').count(), 0);
     assert.equal(created.length, 602);
   });

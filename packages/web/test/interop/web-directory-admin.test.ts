@@ -307,7 +307,7 @@ if (!skipped) {
       .getByTestId('account-status')
       .filter({ hasText: /^Disabled;/ })
       .waitFor();
-    await dora.page.getByText('Your session has ended. Please sign in again.').waitFor({ timeout: 5000 });
+    await dora.page.getByText('Your session has ended. Please sign in again.').waitFor();
     await doraRow.getByText('Disabled', { exact: true }).waitFor();
     await dora.page.getByLabel('Password').fill(password);
     await dora.page.getByRole('button', { name: 'Sign in' }).click();
@@ -423,22 +423,22 @@ if (!skipped) {
 
     // Test the connection: the secret went to the CRM in its header.
     await item.getByRole('button', { name: 'Test connection' }).click();
-    await item.getByTestId('source-status').filter({ hasText: 'The connection works.' }).waitFor({ timeout: 10_000 });
+    await item.getByTestId('source-status').filter({ hasText: 'The connection works.' }).waitFor();
     assert.ok(crm.authorizations.includes('Bearer s3cret-token'), 'the sealed secret is used');
 
     // Sync now: the progress bar follows the server's sync status, then the result and the report.
     await item.getByRole('button', { name: 'Sync now' }).click();
     const bar = item.getByRole('progressbar', { name: 'Sync progress of crm' });
-    await bar.waitFor({ timeout: 5000 });
+    await bar.waitFor();
     const text = item.getByTestId('sync-progress-text');
-    await text.filter({ hasText: /^[2-6] of 8 \(\d+ %\)$/ }).waitFor({ timeout: 5000 });
+    await text.filter({ hasText: /^[2-6] of 8 \(\d+ %\)$/ }).waitFor();
     const { value, max } = await bar.evaluate((el) => ({
       value: (el as HTMLProgressElement).value,
       max: (el as HTMLProgressElement).max,
     }));
     assert.ok(value > 0 && value < 8, `the bar shows part of the way (${value} of 8)`);
     assert.equal(max, 8);
-    await item.getByTestId('source-state').filter({ hasText: 'OK' }).waitFor({ timeout: 15_000 });
+    await item.getByTestId('source-state').filter({ hasText: 'OK' }).waitFor();
     assert.equal(await bar.count(), 0, 'the bar goes when the sync is done');
     assert.equal(await item.locator('[data-field="entries"]').textContent(), '8');
     assert.equal(await item.locator('[data-field="invalid"]').textContent(), '1');
@@ -469,9 +469,9 @@ if (!skipped) {
     await item
       .getByTestId('source-status')
       .filter({ hasText: /^Some input is not valid\. The source could not be read: .*500/ })
-      .waitFor({ timeout: 10_000 });
+      .waitFor();
     await item.getByRole('button', { name: 'Sync now' }).click();
-    await item.getByTestId('source-state').filter({ hasText: 'Error' }).waitFor({ timeout: 10_000 });
+    await item.getByTestId('source-state').filter({ hasText: 'Error' }).waitFor();
     await item.getByTestId('source-error').filter({ hasText: /500/ }).waitFor();
     assert.equal(await item.locator('[data-field="entries"]').textContent(), '8');
 

@@ -196,7 +196,9 @@ describe('ICS expansion', () => {
       maxSteps: 5000,
     });
     assert.equal(blocks.length, 0);
-    assert.ok(Date.now() - started < 5000);
+    // Uncut, the rule never ends: returning at all shows the cut; the bound only tells a failure
+    // from a hang.
+    assert.ok(Date.now() - started < 30_000);
   });
 
   test('many FREQ=SECONDLY events stop at the budget of the whole calendar: too complex', () => {
