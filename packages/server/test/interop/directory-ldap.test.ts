@@ -480,7 +480,7 @@ if (!skipped) {
       await assert.rejects(runSync(ldapSource(config({ url: `ldap://127.0.0.1:${port}` }))), /connection refused/);
       // A paused server never answers: the rejection itself shows that the time limit stopped the
       // wait; the bound only tells a failure from a hang.
-      slapd.pause();
+      await slapd.pause();
       try {
         const started = Date.now();
         await assert.rejects(ldapSource(config({ timeoutMs: 300 })).test(), /did not answer within 300 ms/);
@@ -509,7 +509,7 @@ if (!skipped) {
       await assert.rejects(runSync(source, { signal: AbortSignal.abort() }), { name: 'AbortError' });
 
       // During a request to a paused server, which never answers: only the signal can end it.
-      slapd.pause();
+      await slapd.pause();
       try {
         const started = Date.now();
         await assert.rejects(runSync(source, { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });

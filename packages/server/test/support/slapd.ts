@@ -4,7 +4,7 @@
 // ldaps:// with a throwaway CA), and killed when the test process exits, however it exits.
 // Also: generatePeopleLdif, realistic people with numbers spelled the way real directories do.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, isListening, runProcess, tempDir } from './cli.js';
 import { waitUntil } from './cluster.js';
@@ -172,14 +172,24 @@ export interface Slapd {
   logs: string[];
   /** slapd's process id (e.g. to read its memory use). */
   pid: number | undefined;
-  /** Freezes slapd (SIGSTOP): connections are still accepted by the kernel, nothing is answered. */
-  pause(): void;
+  /**
+   * Freezes slapd (SIGSTOP): connections are still accepted by the kernel, nothing is answered.
+   * Resolves once every thread of it has stopped (a signal is delivered asynchronously: a slapd
+   * busy on the other core could still answer a request right after kill()).
+   */
+  pause(): Promise<void>;
   /** Lets a paused slapd go on (SIGCONT). */
   resume(): void;
   /** Applies an LDIF change set with ldapmodify (as the rootdn) against the running server. */
   modify(ldif: string): Promise<void>;
   /** Stops slapd (SIGTERM, then SIGKILL) and removes its folder. */
   stop(): Promise<void>;
+}
+
+/** The scheduler state (`R`, `S`, `T` for stopped …) of every thread of a process, from /proc. */
+function threadStates(pid: number | undefined): string[] {
+  const tasks = `/proc/${pid}/task`;
+  return readdirSync(tasks).map((tid) => readFileSync(`${tasks}/${tid}/stat`, 'utf8').split(') ').at(-1)?.[0] ?? '?');
 }
 
 function slapdConf(dir: string, o: SlapdOptions, certs: TestCertificates | undefined, password: string): string {
@@ -318,8 +328,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       peopleDn: PEOPLE_DN,
       logs,
       pid: proc.pid,
-      pause: () => {
+      pause: async () => {
         proc.kill('SIGSTOP');
+        await waitUntil(
+          () => threadStates(proc.pid).every((state) => state === 'T'),
+          10_000,
+          () => 'slapd stopped',
+        );
       },
       resume: () => {
         proc.kill('SIGCONT');
