@@ -1,0 +1,95 @@
+// Stream framing for TCP, TLS (RFC 3261 §18.3) with CRLF keep-alives (RFC 5626 §3.5.1).
+import { SipParseError } from './errors.js';
+import { DEFAULT_SIP_LIMITS, type SipLimits } from './limits.js';
+import { completeMessage, findHeadEnd, parseHead, type SipHead, type SipMessage } from './parse.js';
+
+export type FramerEvent =
+  | { kind: 'message'; message: SipMessage }
+  /** A double-CRLF ping: answer with a single CRLF (`PONG`). */
+  | { kind: 'ping' }
+  /** A single CRLF: the pong to our ping. */
+  | { kind: 'pong' };
+
+/** The answer to a keep-alive ping. */
+export const PONG = Buffer.from('\r\n');
+const PING = Buffer.from('\r\n\r\n');
+
+/**
+ * Feeds bytes of one connection and yields whole messages. Content-Length is required on
+ * streams; a missing, oversized or invalid one loses the framing: the error's action is
+ * `close` (answer first when the error has a context). A broken message that was framed has action `respond` or `drop`; the stream goes on.
+ * @example
+ * const framer = new SipStreamFramer();
+ * for (const event of framer.push(chunk)) if (event.kind === 'ping') socket.write(PONG);
+ */
+export class SipStreamFramer {
+  private buffer: Buffer = Buffer.alloc(0);
+  private head: { head: SipHead; bodyAt: number } | undefined;
+
+  constructor(private readonly limits: SipLimits = DEFAULT_SIP_LIMITS) {}
+
+  /** Appends a chunk; returns the events it completes. Throws SipParseError (action `close` or `respond`). */
+  push(chunk: Buffer): FramerEvent[] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const events: FramerEvent[] = [];
+    for (;;) {
+      const event = this.next();
+      if (!event) return events;
+      events.push(event);
+    }
+  }
+
+  private next(): FramerEvent | undefined {
+    if (!this.head) {
+      const keepAlive = this.keepAlive();
+      if (keepAlive !== 'message') return keepAlive;
+      const end = findHeadEnd(this.buffer);
+      if (!end) {
+        if (this.buffer.length > this.limits.maxMessageBytes) throw closing('header section too large');
+        return undefined;
+      }
+      let head: SipHead;
+      try {
+        head = parseHead(this.buffer.subarray(0, end.at), this.limits);
+      } catch (error) {
+        if (!(error instanceof SipParseError)) throw error;
+        // Without a trustworthy Content-Length the next message cannot be found.
+        throw new SipParseError(error.reason, 'close', error.status, error.context);
+      }
+      if (head.contentLength === undefined) throw closing('Content-Length missing on a stream');
+      if (end.at + end.length + head.contentLength > this.limits.maxMessageBytes) {
+        throw closing(`message larger than ${this.limits.maxMessageBytes} bytes`);
+      }
+      this.head = { head, bodyAt: end.at + end.length };
+    }
+    const { head, bodyAt } = this.head;
+    const length = head.contentLength ?? 0;
+    if (this.buffer.length < bodyAt + length) return undefined;
+    const body = Buffer.from(this.buffer.subarray(bodyAt, bodyAt + length));
+    this.head = undefined;
+    this.buffer = this.buffer.subarray(bodyAt + length);
+    return { kind: 'message', message: completeMessage(head, body, this.limits) };
+  }
+
+  /**
+   * CRLFs between messages: CRLFCRLF is a ping, a lone CRLF a pong. A CRLF that may still
+   * become a ping waits for the next byte, except when it is all there is (a pong on its own).
+   */
+  private keepAlive(): FramerEvent | undefined | 'message' {
+    const b = this.buffer;
+    if (b[0] !== 0x0d) return b.length === 0 ? undefined : 'message';
+    if (b.length >= 4 && b.subarray(0, 4).equals(PING)) return this.consume(4, { kind: 'ping' });
+    if (b[1] !== undefined && b[1] !== 0x0a) throw closing('bare CR between messages');
+    if (b.length === 2 || (b.length >= 3 && b[2] !== 0x0d)) return this.consume(2, { kind: 'pong' });
+    return undefined;
+  }
+
+  private consume(bytes: number, event: FramerEvent): FramerEvent {
+    this.buffer = this.buffer.subarray(bytes);
+    return event;
+  }
+}
+
+function closing(reason: string): SipParseError {
+  return new SipParseError(reason, 'close');
+}
