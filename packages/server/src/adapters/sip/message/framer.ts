@@ -8,7 +8,9 @@ export type FramerEvent =
   /** A double-CRLF ping: answer with a single CRLF (`PONG`). */
   | { kind: 'ping' }
   /** A single CRLF: the pong to our ping. */
-  | { kind: 'pong' };
+  | { kind: 'pong' }
+  /** A message that failed; see `SipParseError.action`. */
+  | { kind: 'error'; error: SipParseError };
 
 /** The answer to a keep-alive ping. */
 export const PONG = Buffer.from('\r\n');
@@ -16,8 +18,8 @@ const PING = Buffer.from('\r\n\r\n');
 
 /**
  * Feeds bytes of one connection and yields whole messages. Content-Length is required on
- * streams; a missing, oversized or invalid one loses the framing: the error's action is
- * `close` (answer first when the error has a context). A broken message that was framed has action `respond` or `drop`; the stream goes on.
+ * streams; a missing, oversized or invalid one (or a broken header section) loses the framing:
+ * the error's action is `close` (answer first when the error has a context).
  * @example
  * const framer = new SipStreamFramer();
  * for (const event of framer.push(chunk)) if (event.kind === 'ping') socket.write(PONG);
@@ -25,17 +27,32 @@ const PING = Buffer.from('\r\n\r\n');
 export class SipStreamFramer {
   private buffer: Buffer = Buffer.alloc(0);
   private head: { head: SipHead; bodyAt: number } | undefined;
+  private closed = false;
 
   constructor(private readonly limits: SipLimits = DEFAULT_SIP_LIMITS) {}
 
-  /** Appends a chunk; returns the events it completes. Throws SipParseError (action `close` or `respond`). */
+  /**
+   * Appends a chunk; returns the events it completes. A message that was framed but does not
+   * parse gives an `error` event (action `respond` or `drop`) and framing goes on; an `error`
+   * with action `close` ends the stream: the framer takes no more bytes.
+   */
   push(chunk: Buffer): FramerEvent[] {
+    if (this.closed) throw new Error('SIP stream framer used after a framing error');
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const events: FramerEvent[] = [];
     for (;;) {
-      const event = this.next();
-      if (!event) return events;
-      events.push(event);
+      try {
+        const event = this.next();
+        if (!event) return events;
+        events.push(event);
+      } catch (error) {
+        if (!(error instanceof SipParseError)) throw error;
+        events.push({ kind: 'error', error });
+        if (error.action === 'close') {
+          this.closed = true;
+          return events;
+        }
+      }
     }
   }
 
