@@ -7,7 +7,7 @@ export type FramerEvent =
   | { kind: 'message'; message: SipMessage }
   /** A double-CRLF ping: answer with a single CRLF (`PONG`). */
   | { kind: 'ping' }
-  /** A single CRLF: the pong to our ping. */
+  /** A single CRLF before a message: the pong to our ping. */
   | { kind: 'pong' }
   /** A message that failed; see `SipParseError.action`. */
   | { kind: 'error'; error: SipParseError };
@@ -89,15 +89,16 @@ export class SipStreamFramer {
   }
 
   /**
-   * CRLFs between messages: CRLFCRLF is a ping, a lone CRLF a pong. A CRLF that may still
-   * become a ping waits for the next byte, except when it is all there is (a pong on its own).
+   * CRLFs between messages: CRLFCRLF is a ping, a CRLF followed by a message a pong. A CRLF
+   * that may still become a ping waits for more bytes: pings come from clients (RFC 5626
+   * §4.4.1) and must be answered however TCP splits them.
    */
   private keepAlive(): FramerEvent | undefined | 'message' {
     const b = this.buffer;
     if (b[0] !== 0x0d) return b.length === 0 ? undefined : 'message';
     if (b.length >= 4 && b.subarray(0, 4).equals(PING)) return this.consume(4, { kind: 'ping' });
     if (b[1] !== undefined && b[1] !== 0x0a) throw closing('bare CR between messages');
-    if (b.length === 2 || (b.length >= 3 && b[2] !== 0x0d)) return this.consume(2, { kind: 'pong' });
+    if (b.length >= 3 && b[2] !== 0x0d) return this.consume(2, { kind: 'pong' });
     return undefined;
   }
 
