@@ -28,6 +28,8 @@ export class SipStreamFramer {
   private buffer: Buffer = Buffer.alloc(0);
   private head: { head: SipHead; bodyAt: number } | undefined;
   private closed = false;
+  /** Bytes of the pending header section already searched for its end. */
+  private scanned = 0;
 
   constructor(private readonly limits: SipLimits = DEFAULT_SIP_LIMITS) {}
 
@@ -60,8 +62,10 @@ export class SipStreamFramer {
     if (!this.head) {
       const keepAlive = this.keepAlive();
       if (keepAlive !== 'message') return keepAlive;
-      const end = findHeadEnd(this.buffer);
+      const end = findHeadEnd(this.buffer, this.scanned);
       if (!end) {
+        // The terminator may straddle chunks: rescan its last three bytes next time.
+        this.scanned = Math.max(0, this.buffer.length - 3);
         if (this.buffer.length > this.limits.maxMessageBytes) throw closing('header section too large');
         return undefined;
       }
@@ -78,6 +82,7 @@ export class SipStreamFramer {
         throw closing(`message larger than ${this.limits.maxMessageBytes} bytes`);
       }
       this.head = { head, bodyAt: end.at + end.length };
+      this.scanned = 0;
     }
     const { head, bodyAt } = this.head;
     const length = head.contentLength ?? 0;

@@ -10,7 +10,7 @@ export interface SipHeader {
   value: string;
 }
 
-/** Compact forms: RFC 3261 §7.3.3 (i m e l f t v k c s), RFC 3515 (r), 3841 (j, d), 3891 (y), 3892 (b), 3903 (none), 4028 (x), 4474 (y), 6665 (o, u), 3329 (a). */
+/** Compact forms: RFC 3261 §7.3.3 (c e f i k l m s t v), RFC 6665 (o u), RFC 3515 (r), RFC 3892 (b), RFC 4028 (x), RFC 4474 (n y), RFC 3841 (a d j). */
 const COMPACT: Record<string, string> = {
   a: 'Accept-Contact',
   b: 'Referred-By',
@@ -23,6 +23,7 @@ const COMPACT: Record<string, string> = {
   k: 'Supported',
   l: 'Content-Length',
   m: 'Contact',
+  n: 'Identity-Info',
   o: 'Event',
   r: 'Refer-To',
   s: 'Subject',

@@ -1,6 +1,6 @@
 // name-addr / addr-spec with parameters: From, To, Contact, Route, Record-Route (RFC 3261 §20.10, §25.1).
 import { fail } from './errors.js';
-import { isToken, parseParams, quote, readQuoted, renderParams, type SipParams } from './scan.js';
+import { isToken, parseDecimal, parseParams, quote, readQuoted, renderParams, type SipParams } from './scan.js';
 import { parseUri, renderUri, type Uri } from './uri.js';
 
 export interface NameAddr {
@@ -62,9 +62,7 @@ export const MAX_DELTA_SECONDS = 2 ** 32 - 1;
 
 /** Parses delta-seconds, capping it at 2^32-1. */
 export function parseDeltaSeconds(text: string, what: string): number {
-  if (!/^[0-9]+$/.test(text)) fail(`${what} is not a number`);
-  const digits = text.replace(/^0+(?=.)/, '');
-  return digits.length > 10 ? MAX_DELTA_SECONDS : Math.min(Number(digits), MAX_DELTA_SECONDS);
+  return parseDecimal(text, what, MAX_DELTA_SECONDS, 'cap');
 }
 
 /** The expires parameter of a Contact, if any. */

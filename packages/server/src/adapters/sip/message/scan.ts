@@ -127,10 +127,14 @@ export function escapeUri(s: string, allowed: RegExp): string {
   return out;
 }
 
-/** Parses a decimal that must fit `max`; leading zeros are allowed (RFC 4475 §3.1.1.1). */
-export function parseDecimal(text: string, what: string, max: number): number {
+/**
+ * Parses a decimal up to `max`; leading zeros are allowed (RFC 4475 §3.1.1.1). A larger value
+ * is an error, or taken as `max` with `overflow: 'cap'`.
+ */
+export function parseDecimal(text: string, what: string, max: number, overflow: 'fail' | 'cap' = 'fail'): number {
   if (!/^[0-9]+$/.test(text)) fail(`${what} is not a number`);
   const digits = text.replace(/^0+(?=.)/, '');
-  if (digits.length > 16 || Number(digits) > max) fail(`${what} is too large`);
-  return Number(digits);
+  if (digits.length <= 16 && Number(digits) <= max) return Number(digits);
+  if (overflow === 'cap') return max;
+  return fail(`${what} is too large`);
 }
