@@ -1,6 +1,7 @@
 // Every message of RFC 4475 (SIP torture tests) and RFC 5118 (IPv6 torture tests) through the
 // datagram parser and the stream framer; verdicts from each corpus's manifest.json.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
@@ -20,7 +21,16 @@ interface Entry {
   verdict: string;
   category?: string;
   file?: string;
+  sha256?: string;
   wire_file?: string;
+  wire_sha256?: string;
+}
+
+/** RFC 4475's per-message expectations (messages/*.expect.json). */
+interface Expectation {
+  verdict: string;
+  content_length_values: number[];
+  body_bytes: number;
 }
 const rfc4475 = JSON.parse(readFileSync(new URL('rfc4475/manifest.json', root), 'utf8')) as Entry[];
 const rfc5118 = JSON.parse(readFileSync(new URL('rfc5118/manifest.json', root), 'utf8')) as Entry[];
@@ -93,11 +103,32 @@ const checks: Record<string, (m: SipMessage) => void> = {
   'ipv6-bug-abnf-3-colons': (m) => assert.equal(sipUri(request(m).uri).host, '[2001:db8::192.0.2.1]'),
 };
 
-/** What each invalid message must give: `respond` with a status, or `drop`. */
+/**
+ * What each rejected message gives: `respond` (a 400, or the status given) when Via, From, To,
+ * Call-ID and CSeq are there once each to answer with, else `drop`. RFC 4475 asks for a 400 for
+ * some of the dropped ones; without a single From/To/Call-ID/CSeq (insuf, multi01) or with a
+ * header section that does not split (badinv01) there is nothing sound to answer.
+ */
 const rejections: Record<string, { action: string; status?: number }> = {
-  badvers: { action: 'respond', status: 505 },
-  bigcode: { action: 'drop' },
+  badinv01: { action: 'drop' },
+  clerr: { action: 'respond' },
+  ncl: { action: 'respond' },
+  scalar02: { action: 'respond' },
   scalarlg: { action: 'drop' },
+  quotbal: { action: 'respond' },
+  ltgtruri: { action: 'respond' },
+  lwsruri: { action: 'drop' },
+  regbadct: { action: 'respond' },
+  badaspec: { action: 'respond' },
+  baddn: { action: 'respond' },
+  badvers: { action: 'respond', status: 505 },
+  mismatch01: { action: 'respond' },
+  mismatch02: { action: 'respond' },
+  bigcode: { action: 'drop' },
+  insuf: { action: 'drop' },
+  multi01: { action: 'drop' },
+  mcl01: { action: 'respond' },
+  'ipv6-bad': { action: 'respond' },
 };
 
 function verdictOf(entry: Entry): 'accept' | 'reject' | 'either' {
@@ -106,12 +137,25 @@ function verdictOf(entry: Entry): 'accept' | 'reject' | 'either' {
   return 'reject';
 }
 
+const expectations = new Map(
+  rfc4475.map((e) => [
+    e.name,
+    JSON.parse(readFileSync(new URL(`rfc4475/${e.file}.expect.json`, root), 'utf8')) as Expectation,
+  ]),
+);
+for (const entry of rfc4475) assert.equal(expectations.get(entry.name)?.verdict, entry.verdict, entry.name);
+
 function runCorpus(title: string, entries: Entry[], dir: string) {
   describe(title, () => {
     for (const entry of entries) {
       const file = new URL(`${dir}/${entry.file ?? entry.wire_file}`, root);
       test(`${entry.section} ${entry.name}: ${entry.verdict}`, () => {
         const bytes = readFileSync(file);
+        assert.equal(
+          createHash('sha256').update(bytes).digest('hex'),
+          entry.sha256 ?? entry.wire_sha256,
+          'fixture bytes',
+        );
         const verdict = verdictOf(entry);
         let result: SipMessage | SipParseError;
         try {
@@ -123,13 +167,19 @@ function runCorpus(title: string, entries: Entry[], dir: string) {
         if (verdict === 'accept') {
           assert.ok(!(result instanceof SipParseError), `rejected: ${(result as SipParseError).reason}`);
           checks[entry.name]?.(result);
+          const expectation = expectations.get(entry.name);
+          if (expectation) {
+            // Framed by Content-Length when there is one, else the rest of the datagram (inv2543).
+            const [length = expectation.body_bytes] = expectation.content_length_values;
+            assert.equal(result.body.length, length);
+          }
         } else if (verdict === 'reject') {
           assert.ok(result instanceof SipParseError, 'accepted');
           const expected = rejections[entry.name];
-          if (expected) {
-            assert.equal(result.action, expected.action);
-            if (expected.status) assert.equal(result.status, expected.status);
-          }
+          assert.ok(expected, `no expected outcome for ${entry.name}`);
+          assert.equal(result.action, expected.action, result.reason);
+          assert.equal(result.status, expected.status ?? 400);
+          if (entry.verdict === 'drop') assert.equal(result.action, 'drop');
           // A response is never answered.
           if (bytes.subarray(0, 4).toString() === 'SIP/') assert.equal(result.action, 'drop');
         }
