@@ -4,7 +4,7 @@ import { headerValues, parseHeaderLines, SINGLE_HEADERS, type SipHeader, singleH
 import { DEFAULT_SIP_LIMITS, type SipLimits } from './limits.js';
 import { type ContactList, type NameAddr, parseDeltaSeconds, parseNameAddr } from './name-addr.js';
 import { isToken, parseDecimal } from './scan.js';
-import { parseUri, type Uri } from './uri.js';
+import { isSipUri, parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
 
 interface SipMessageBase {
@@ -152,9 +152,8 @@ function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage
     uri: parseUri(start.uriText, limits.maxUriLength),
     ...base,
   };
-  if (request.uri.scheme === 'sip' || request.uri.scheme === 'sips') {
-    if ('headers' in request.uri && request.uri.headers.length > 0) fail('headers in the Request-URI');
-  }
+  // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  if (isSipUri(request.uri) && request.uri.headers.length > 0) fail('headers in the Request-URI');
   const maxForwards = singleHeader(headers, 'Max-Forwards');
   if (maxForwards !== undefined) request.maxForwards = parseDecimal(maxForwards, 'Max-Forwards', 255);
   return request;
@@ -177,6 +176,7 @@ export function findHeadEnd(bytes: Buffer, from = 0): { at: number; length: numb
 /**
  * Parses one UDP datagram (RFC 3261 §18.3): the body is Content-Length bytes (the rest of the
  * datagram when absent); extra bytes after it are ignored; a shorter body is an error.
+ * A WebSocket message carries exactly one SIP message (RFC 7118 §5) and is parsed the same way.
  */
 export function parseDatagram(datagram: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS): SipMessage {
   if (datagram.length > limits.maxMessageBytes) fail(`message larger than ${limits.maxMessageBytes} bytes`);
