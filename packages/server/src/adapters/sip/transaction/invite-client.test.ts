@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ackFor, cancelFor, type InviteClientState, InviteClientTransaction, TIMER_D_MS } from './invite-client.js';
-import { request, response, show } from './test-messages.js';
+import { request, response, runTable, show, type Transition } from './test-messages.js';
 import { type ClientEvent, DEFAULT_TIMERS, type TimerName } from './types.js';
 
 const invite = request();
@@ -33,7 +33,7 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026)', () => {
     assert.deepEqual(show(tcp.start()), ['send INVITE', 'start B 32000']);
   });
 
-  const table: [InviteClientState, string, ClientEvent, string[], InviteClientState][] = [
+  const table: Transition<InviteClientState, ClientEvent>[] = [
     ['calling', 'timer A', timer('A'), ['send INVITE', 'start A 1000'], 'calling'],
     ['calling', 'timer B', timer('B'), ['timeout', 'terminated'], 'terminated'],
     ['calling', '1xx', res(180), ['cancel A', 'cancel B', 'pass-up 180'], 'proceeding'],
@@ -71,13 +71,7 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026)', () => {
     ['terminated', '2xx', res(200), [], 'terminated'],
     ['terminated', 'timer A', timer('A'), [], 'terminated'],
   ];
-  for (const [from, name, event, actions, to] of table) {
-    test(`${from} + ${name} → ${to}`, () => {
-      const tx = inState(from);
-      assert.deepEqual(show(tx.handle(event)), actions);
-      assert.equal(tx.state, to);
-    });
-  }
+  runTable(table, inState);
 
   test('timer A doubles without the T2 cap (INVITE only)', () => {
     const tx = inState('calling');

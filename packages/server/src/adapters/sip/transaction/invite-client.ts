@@ -1,4 +1,12 @@
-import type { Action, ClientEvent, MachineOptions, NameAddr, SipRequest, SipResponse } from './types.js';
+import {
+  type Action,
+  type ClientEvent,
+  firstSend,
+  type MachineOptions,
+  type NameAddr,
+  type SipRequest,
+  type SipResponse,
+} from './types.js';
 
 export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
@@ -23,11 +31,7 @@ export class InviteClientTransaction {
 
   /** Sends the INVITE: timer A (unreliable only) and timer B. */
   start(): Action[] {
-    const { t1 } = this.options.timers;
-    const actions: Action[] = [{ kind: 'send', message: this.request }];
-    if (!this.options.reliable) actions.push({ kind: 'start-timer', timer: 'A', ms: this.intervalA });
-    actions.push({ kind: 'start-timer', timer: 'B', ms: 64 * t1 });
-    return actions;
+    return firstSend(this.request, this.options, 'A', 'B');
   }
 
   handle(event: ClientEvent): Action[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type InviteServerState, InviteServerTransaction, responseTo } from './invite-server.js';
-import { ack, request, response, show } from './test-messages.js';
+import { ack, request, response, runTable, show, type Transition } from './test-messages.js';
 import { DEFAULT_TIMERS, type ServerEvent, type TimerName } from './types.js';
 
 const invite = request();
@@ -34,7 +34,7 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     assert.equal(tx.response?.to.tag, undefined);
   });
 
-  const table: [InviteServerState, string, ServerEvent, string[], InviteServerState][] = [
+  const table: Transition<InviteServerState, ServerEvent>[] = [
     ['proceeding', 'INVITE retransmitted', retransmission, ['send 100'], 'proceeding'],
     ['proceeding', 'TU 1xx', respond(180), ['send 180'], 'proceeding'],
     ['proceeding', 'TU 2xx', respond(200), ['send 200', 'start L 32000'], 'accepted'],
@@ -60,13 +60,7 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     ['terminated', 'INVITE retransmitted', retransmission, [], 'terminated'],
     ['terminated', 'TU 200', respond(200), [], 'terminated'],
   ];
-  for (const [from, name, event, actions, to] of table) {
-    test(`${from} + ${name} → ${to}`, () => {
-      const tx = inState(from);
-      assert.deepEqual(show(tx.handle(event)), actions);
-      assert.equal(tx.state, to);
-    });
-  }
+  runTable(table, inState);
 
   test('INVITE retransmissions in Proceeding get the last provisional response', () => {
     const tx = inState('proceeding');

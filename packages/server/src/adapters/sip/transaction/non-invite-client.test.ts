@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type NonInviteClientState, NonInviteClientTransaction } from './non-invite-client.js';
-import { request, response, show } from './test-messages.js';
+import { request, response, runTable, show, type Transition } from './test-messages.js';
 import { type ClientEvent, DEFAULT_TIMERS, type TimerName } from './types.js';
 
 const register = request({ method: 'REGISTER', uri: 'sip:example.test' });
@@ -32,7 +32,7 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
   });
 
   const final = ['cancel E', 'cancel F'];
-  const table: [NonInviteClientState, string, ClientEvent, string[], NonInviteClientState][] = [
+  const table: Transition<NonInviteClientState, ClientEvent>[] = [
     ['trying', 'timer E', timer('E'), ['send REGISTER', 'start E 1000'], 'trying'],
     ['trying', 'timer F', timer('F'), ['timeout', 'terminated'], 'terminated'],
     ['trying', '1xx', res(100), ['pass-up 100'], 'proceeding'],
@@ -52,13 +52,7 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     ['terminated', '200', res(200), [], 'terminated'],
     ['terminated', 'timer K', timer('K'), [], 'terminated'],
   ];
-  for (const [from, name, event, actions, to] of table) {
-    test(`${from} + ${name} → ${to}`, () => {
-      const tx = inState(from);
-      assert.deepEqual(show(tx.handle(event)), actions);
-      assert.equal(tx.state, to);
-    });
-  }
+  runTable(table, inState);
 
   test('timer E doubles up to T2 while Trying', () => {
     const tx = inState('trying');

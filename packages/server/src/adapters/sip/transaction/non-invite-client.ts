@@ -1,4 +1,12 @@
-import type { Action, ClientEvent, MachineOptions, SipRequest, SipResponse, TimerName } from './types.js';
+import {
+  type Action,
+  type ClientEvent,
+  firstSend,
+  type MachineOptions,
+  type SipRequest,
+  type SipResponse,
+  type TimerName,
+} from './types.js';
 
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -18,11 +26,9 @@ export class NonInviteClientTransaction {
     this.intervalE = options.timers.t1;
   }
 
+  /** Sends the request: timer E (unreliable only) and timer F. */
   start(): Action[] {
-    const actions: Action[] = [{ kind: 'send', message: this.request }];
-    if (!this.options.reliable) actions.push({ kind: 'start-timer', timer: 'E', ms: this.intervalE });
-    actions.push({ kind: 'start-timer', timer: 'F', ms: 64 * this.options.timers.t1 });
-    return actions;
+    return firstSend(this.request, this.options, 'E', 'F');
   }
 
   handle(event: ClientEvent): Action[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type NonInviteServerState, NonInviteServerTransaction } from './non-invite-server.js';
-import { request, response, show } from './test-messages.js';
+import { request, response, runTable, show, type Transition } from './test-messages.js';
 import { DEFAULT_TIMERS, type ServerEvent, type TimerName } from './types.js';
 
 const options = request({ method: 'OPTIONS' });
@@ -25,7 +25,7 @@ function inState(state: NonInviteServerState, reliable = false): NonInviteServer
 }
 
 describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
-  const table: [NonInviteServerState, string, ServerEvent, string[], NonInviteServerState][] = [
+  const table: Transition<NonInviteServerState, ServerEvent>[] = [
     ['trying', 'request retransmitted (nothing to resend)', retransmission, [], 'trying'],
     ['trying', 'TU 1xx', respond(100), ['send 100'], 'proceeding'],
     ['trying', 'TU 200-699', respond(200), ['send 200', 'start J 32000'], 'completed'],
@@ -41,13 +41,7 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     ['terminated', 'request retransmitted', retransmission, [], 'terminated'],
     ['terminated', 'TU 200', respond(200), [], 'terminated'],
   ];
-  for (const [from, name, event, actions, to] of table) {
-    test(`${from} + ${name} → ${to}`, () => {
-      const tx = inState(from);
-      assert.deepEqual(show(tx.handle(event)), actions);
-      assert.equal(tx.state, to);
-    });
-  }
+  runTable(table, inState);
 
   test('over a reliable transport the final response ends the transaction (timer J is zero)', () => {
     const tx = inState('trying', true);

@@ -1,4 +1,6 @@
-/** Message builders and an action formatter shared by the transaction tests (not part of the API). */
+/** Message builders, an action formatter and a table runner shared by the transaction tests (not part of the API). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { Action, SipRequest, SipResponse, Via } from './types.js';
 
 export interface RequestFields {
@@ -74,4 +76,18 @@ export function show(actions: Action[]): string[] {
         return a.kind;
     }
   });
+}
+
+/** One row of a state × event table: from state, event name, event, expected actions, to state. */
+export type Transition<S, E> = [S, string, E, string[], S];
+
+/** A test per row: a machine put into the from state gets the event and must answer as the row says. */
+export function runTable<S, E>(rows: Transition<S, E>[], inState: (state: S) => { state: S; handle(e: E): Action[] }) {
+  for (const [from, name, event, actions, to] of rows) {
+    test(`${from} + ${name} → ${to}`, () => {
+      const machine = inState(from);
+      assert.deepEqual(show(machine.handle(event)), actions);
+      assert.equal(machine.state, to);
+    });
+  }
 }

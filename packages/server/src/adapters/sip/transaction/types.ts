@@ -101,3 +101,15 @@ export function timerValues(given: Partial<TimerValues> = {}): TimerValues {
   if (values.t2 < values.t1) throw new RangeError('SIP timer T2 must not be shorter than T1');
   return values;
 }
+
+/**
+ * A client transaction's first step (§17.1.1.2, §17.1.2.2): send the request, start the
+ * retransmission timer at T1 (unreliable transports only) and the timeout timer at 64·T1.
+ */
+export function firstSend(request: SipRequest, options: MachineOptions, retransmit: TimerName, timeout: TimerName) {
+  const { t1 } = options.timers;
+  const actions: Action[] = [{ kind: 'send', message: request }];
+  if (!options.reliable) actions.push({ kind: 'start-timer', timer: retransmit, ms: t1 });
+  actions.push({ kind: 'start-timer', timer: timeout, ms: 64 * t1 });
+  return actions;
+}
