@@ -172,10 +172,19 @@ export class TransactionLayer<Flow> {
 
   private drive(tx: Transaction<Flow>, event: ClientEvent | ServerEvent): void {
     if (this.table.get(tx.key) !== tx) return;
-    const actions = isServer(tx)
-      ? tx.machine.handle(event as ServerEvent)
-      : (tx.machine as ClientMachine).handle(event as ClientEvent);
-    this.run(tx, actions);
+    const { machine } = tx;
+    const server = machine instanceof InviteServerTransaction || machine instanceof NonInviteServerTransaction;
+    switch (event.kind) {
+      case 'response':
+        if (!server) this.run(tx, machine.handle(event));
+        break;
+      case 'request':
+      case 'respond':
+        if (server) this.run(tx, machine.handle(event));
+        break;
+      default:
+        this.run(tx, machine.handle(event));
+    }
   }
 
   private run(tx: Transaction<Flow>, actions: Action[]): void {
