@@ -109,6 +109,9 @@ export class ChatStore {
   private active: string | null = null;
   private readonly catchingUp = new Map<string, Promise<void>>();
   private readonly deliveredDue = new Map<string, number>();
+  /** When each conversation was last put (a count of puts), so a list fetched before keeps it. */
+  private readonly putAt = new Map<string, number>();
+  private puts = 0;
   private deliveredTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly older = new Map<string, Promise<void>>();
   /** Where the last catch-up of edits, deletions and reactions ended (`messages.changes`). */
@@ -144,13 +147,28 @@ export class ChatStore {
         // offline: the list below fails too, and the next load takes the cursor
       }
     }
+    const asked = this.puts;
     const { conversations } = await this.api().request('conversations.list', { query: { limit: 500 } });
-    const map = Object.fromEntries(conversations.map((c) => [c.id, c]));
-    this.state.update((s) => ({ ...s, loaded: true, conversations: map, order: byActivity(map) }));
+    const map: Record<string, Conversation> = Object.fromEntries(conversations.map((c) => [c.id, c]));
+    this.state.update((s) => {
+      // A conversation an event brought while the list was on its way keeps that newer state
+      // (the list may predate it: a new conversation would vanish, its message count no more).
+      for (const [id, c] of Object.entries(s.conversations)) {
+        const listed = map[id];
+        if ((this.putAt.get(id) ?? 0) > asked && (!listed || c.lastSeq >= listed.lastSeq)) map[id] = c;
+      }
+      return { ...s, loaded: true, conversations: map, order: byActivity(map) };
+    });
     this.onMembers(conversations.flatMap((c) => c.members));
+    // What arrived while this client was away has reached it now.
+    const me = this.me().id;
+    for (const c of Object.values(map))
+      if (c.deliveredSeq < c.lastSeq && c.lastMessage && c.lastMessage.senderId !== me)
+        this.markDelivered(c.id, c.lastSeq);
   }
 
   private put(c: Conversation) {
+    this.putAt.set(c.id, ++this.puts);
     this.state.update((s) => {
       const conversations = { ...s.conversations, [c.id]: c };
       return { ...s, conversations, order: byActivity(conversations) };
