@@ -169,7 +169,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
   const core = await openCore(options);
   const log = core.ctx.log;
   const { cluster } = core.ctx;
-  let stopping = false;
+  /** The stop under way or done; readiness is false from its start. */
   let stopped: Promise<void> | undefined;
   const metrics = createMetrics({ hashing: () => core.auth.hashing.stats() });
   const sockets = new EventSockets();
@@ -184,7 +184,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       version,
       directoryUploadBytes: config.directory.maxUploadMegabytes * 1024 * 1024,
       readiness: async () => ({
-        shutdown: stopping ? 'stopping' : 'ok',
+        shutdown: stopped ? 'stopping' : 'ok',
         store: await check(core.ctx.store.ping()),
         bus: await check(cluster.ping()),
       }),
@@ -220,7 +220,6 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     stop() {
       // A second call (a second signal, a failed start) waits for the same stop.
       stopped ??= (async () => {
-        stopping = true;
         if (drainSeconds > 0) {
           log.info({ drainSeconds }, 'shutting down: not ready any more, waiting for the load balancer to notice');
           await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000));

@@ -34,6 +34,8 @@ export interface Candidate {
 
 export interface LookupResult {
   number: string;
+  /** The number as people write it (national in the plan's country, DIN 5008 direct dial). */
+  display: string;
   /** How the number was understood: a full number or an internal extension. */
   kind: 'e164' | 'extension';
   candidates: Candidate[];

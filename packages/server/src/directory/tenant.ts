@@ -3,7 +3,7 @@
 // its lookups. The DirectoryService holds one per tenant and routes to it.
 import type { CoreContext } from '../core/context.js';
 import { invalid, notFound } from '../core/errors.js';
-import { type NumberingPlan, normalize } from '../lib/phone-number.js';
+import { formatDisplay, type NumberingPlan, normalize } from '../lib/phone-number.js';
 import { normalizeContact, planKey, planOf, renormalized, userContact } from './contacts.js';
 import { type Hit, TenantIndex } from './index.js';
 import { clampLimits, type DirectoryLimits } from './limits.js';
@@ -222,7 +222,12 @@ export class TenantDirectory {
     const found = index.lookup(n.e164);
     if (live.length > 0) found.push(...(await this.liveHits(live, { e164: n.e164, raw: number }, plan)));
     const hits = withSamePeople(index, found).filter((h) => visible(meta.get(h.entry.sourceId), viewer));
-    const result: LookupResult = { number: n.e164, kind: n.kind, candidates: rank(hits, meta) };
+    const result: LookupResult = {
+      number: n.e164,
+      display: formatDisplay(n.e164, plan),
+      kind: n.kind,
+      candidates: rank(hits, meta),
+    };
     // The index changed while this lookup waited (for live sources): its result is not kept.
     if (this.generation !== generation) return result;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();

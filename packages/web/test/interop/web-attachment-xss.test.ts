@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserForFile, signedIn } from '../support/browser.js';
+import { aliceAndBobInAChat, browserForFile } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
@@ -34,11 +34,7 @@ if (!skipped) {
   test('an SVG with a script shows as a picture and never runs in the app origin; the app runs under its CSP', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const { api } = await server.login('alice');
-    const c = await api.request('conversations.create', { body: { members: ['bob@example.test'] } });
-    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
-    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string);
-    t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
+    const { c, alice, bob } = await aliceAndBobInAChat(t, browser(), server);
     const seen = [alice.page, bob.page].map(violations);
 
     // Alice sends the SVG through the app (upload by cookie with the CSRF header).

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { Locator, Page, WebSocketRoute } from 'playwright-core';
-import { browserForFile, signedIn } from '../support/browser.js';
+import { aliceAndBobInAChat, browserForFile, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { png } from '../support/png.js';
 import { startWebServer, type WebTestServer } from '../support/server.js';
@@ -58,11 +58,7 @@ if (!skipped) {
   test('an image round-trips with a preview (thumbnail, full size); other files download with name and size', async (t) => {
     const server = await startWebServer();
     t.after(() => server.dispose());
-    const { api } = await server.login('alice');
-    const c = await api.request('conversations.create', { body: { members: ['bob@example.test'] } });
-    const alice = await signedIn(browser(), server.url, 'alice@example.test', server.passwords.alice as string);
-    const bob = await signedIn(browser(), server.url, 'bob@example.test', server.passwords.bob as string);
-    t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
+    const { c, alice, bob } = await aliceAndBobInAChat(t, browser(), server);
 
     await alice.page.goto(`/chats/${c.id}`);
     const composer = alice.page.getByRole('textbox', { name: 'Message to Bob Baker' });

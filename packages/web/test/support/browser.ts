@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { WebTestServer } from './server.js';
 
 /** Debian's Chromium; never a downloaded browser. */
 export const chromiumPath = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -78,4 +79,21 @@ export async function signedIn(
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.topbar').waitFor();
   return { context, page };
+}
+
+/**
+ * A fresh server's 1:1 conversation of alice and bob (created through the API), with both signed
+ * in to the web app in browser contexts of their own, closed when the test ends.
+ */
+export async function aliceAndBobInAChat(
+  t: { after: (fn: () => unknown) => void },
+  browser: Browser,
+  server: WebTestServer,
+) {
+  const { api } = await server.login('alice');
+  const c = await api.request('conversations.create', { body: { members: ['bob@example.test'] } });
+  const alice = await signedIn(browser, server.url, 'alice@example.test', server.passwords.alice as string);
+  const bob = await signedIn(browser, server.url, 'bob@example.test', server.passwords.bob as string);
+  t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
+  return { c, alice, bob };
 }

@@ -2,7 +2,6 @@ import type { DirectorySource as SourceDto } from '@parley/api';
 import type { Services } from '../../../compose.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { SourceRow } from '../../../directory/model.js';
-import { formatDisplay } from '../../../lib/phone-number.js';
 import { isoOrNull } from '../../views/time.js';
 import type { Handlers } from '../types.js';
 
@@ -43,11 +42,8 @@ export const directoryHandlers = (
 > => {
   const d = core.directory;
   return {
-    'directory.lookup': async ({ principal, query }) => {
-      const tenant = d.tenant(principal.user.tenantId);
-      const result = await tenant.lookup(query.number, viewer(principal));
-      return { ...result, display: formatDisplay(result.number, await tenant.plan()) };
-    },
+    'directory.lookup': ({ principal, query }) =>
+      d.tenant(principal.user.tenantId).lookup(query.number, viewer(principal)),
     'directory.search': async ({ principal, query }) => ({
       candidates: await d.tenant(principal.user.tenantId).search(query.q, viewer(principal), query.limit),
     }),
