@@ -1,5 +1,6 @@
 // SIP messages (RFC 3261 §7, §18.3, §19, §20, §25): parsing with limits, stream framing, rendering.
 export { type AuthValue, parseAuth, renderAuth } from './auth.js';
+export { makeRequest, makeResponse, renderMessage, respond } from './build.js';
 export { type SipErrorContext, type SipParseAction, SipParseError } from './errors.js';
 export { type FramerEvent, PONG, SipStreamFramer } from './framer.js';
 export { canonicalName, headerValues, type SipHeader, singleHeader } from './headers.js';

@@ -1,5 +1,5 @@
 export { ackFor, cancelFor, type InviteClientState, InviteClientTransaction, TIMER_D_MS } from './invite-client.js';
-export { type InviteServerState, InviteServerTransaction, responseTo } from './invite-server.js';
+export { type InviteServerState, InviteServerTransaction } from './invite-server.js';
 export {
   type ClientTransaction,
   type ServerTransaction,

@@ -1,12 +1,18 @@
+import { makeRequest, type SipHeader } from '../message/index.js';
 import {
   type Action,
   type ClientEvent,
   firstSend,
   type MachineOptions,
-  type NameAddr,
   type SipRequest,
   type SipResponse,
 } from './types.js';
+
+/** A message's To header field as it was sent (tag included). */
+const toHeader = (message: SipRequest | SipResponse): SipHeader => ({
+  name: 'To',
+  value: message.headers.find((h) => h.name === 'To')?.value ?? '',
+});
 
 export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
@@ -101,24 +107,24 @@ export class InviteClientTransaction {
  * Via and the Route set of the INVITE, the To of the response (with its tag), CSeq number of the
  * INVITE with method ACK.
  */
-export const ackFor = (invite: SipRequest, response: SipResponse): SipRequest => sibling(invite, 'ACK', response.to);
+export const ackFor = (invite: SipRequest, response: SipResponse): SipRequest =>
+  sibling(invite, 'ACK', toHeader(response));
 
 /**
  * The CANCEL of a pending INVITE (RFC 3261 §9.1): the same fields with the To of the INVITE and
  * method CANCEL; the same branch, so its own client transaction tells its responses by CSeq method.
  */
-export const cancelFor = (invite: SipRequest): SipRequest => sibling(invite, 'CANCEL', invite.to);
+export const cancelFor = (invite: SipRequest): SipRequest => sibling(invite, 'CANCEL', toHeader(invite));
 
-function sibling(invite: SipRequest, method: string, to: NameAddr): SipRequest {
-  const topVia = invite.via[0];
-  return {
-    method,
-    requestUri: invite.requestUri,
-    via: topVia ? [topVia] : [],
-    from: invite.from,
+function sibling(invite: SipRequest, method: string, to: SipHeader): SipRequest {
+  const copied = (name: string) => invite.headers.filter((h) => h.name === name);
+  return makeRequest(method, invite.uri, [
+    ...copied('Via').slice(0, 1),
+    ...copied('From'),
     to,
-    callId: invite.callId,
-    cseq: { seq: invite.cseq.seq, method },
-    ...(invite.route ? { route: invite.route } : {}),
-  };
+    ...copied('Call-ID'),
+    { name: 'CSeq', value: `${invite.cseq.seq} ${method}` },
+    ...copied('Route'),
+    { name: 'Max-Forwards', value: '70' },
+  ]);
 }

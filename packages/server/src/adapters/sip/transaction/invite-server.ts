@@ -1,3 +1,4 @@
+import { respond } from '../message/index.js';
 import type { Action, MachineOptions, ServerEvent, SipRequest, SipResponse, TimerName } from './types.js';
 
 export type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -26,7 +27,7 @@ export class InviteServerTransaction {
   }
 
   start(): Action[] {
-    return this.send(responseTo(this.request, 100, 'Trying'));
+    return this.send(respond(this.request, 100, 'Trying'));
   }
 
   handle(event: ServerEvent): Action[] {
@@ -107,20 +108,4 @@ export class InviteServerTransaction {
     this.state = 'terminated';
     return [...actions, { kind: 'terminated' }];
   }
-}
-
-/**
- * A response built from its request (RFC 3261 §8.2.6.2): Via, From, Call-ID and CSeq copied, the
- * To copied with `toTag` added when given (every response but 100 needs one when the request had none).
- */
-export function responseTo(request: SipRequest, status: number, reason: string, toTag?: string): SipResponse {
-  return {
-    status,
-    reason,
-    via: request.via,
-    from: request.from,
-    to: toTag && !request.to.tag ? { ...request.to, tag: toTag } : request.to,
-    callId: request.callId,
-    cseq: request.cseq,
-  };
 }

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
+import { type SipMessage, tagOf } from '../message/index.js';
 import { cancelFor } from './invite-client.js';
 import { type ServerTransaction, TransactionLayer, TransactionLimitError } from './layer.js';
 import { FakeClock } from './scheduler.js';
-import { ack, request, response } from './test-messages.js';
-import { isResponse, type SipMessage } from './types.js';
+import { ack, label, request, response } from './test-messages.js';
 
 type Flow = string;
-const label = (m: SipMessage) => (isResponse(m) ? `${m.status} ${m.cseq.method}` : m.method);
 
 let clock: FakeClock;
 let log: string[];
@@ -257,7 +256,7 @@ describe('TransactionLayer: limits and bad input', () => {
     full.receiveRequest(request({ method: 'OPTIONS' }), 'a', false);
     full.receiveRequest(request({ method: 'OPTIONS', branch: 'z9hG4bK2' }), 'a', false);
     assert.deepEqual(
-      sent.map((m) => (isResponse(m) ? [m.status, m.to.tag] : [])),
+      sent.map((m) => (m.kind === 'response' ? [m.status, tagOf(m.to)] : [])),
       [[503, 'limit-tag']],
     );
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { respond } from '../message/index.js';
 import { InviteClientTransaction } from './invite-client.js';
-import { InviteServerTransaction, responseTo } from './invite-server.js';
+import { InviteServerTransaction } from './invite-server.js';
 import { cancelTargetKey, clientKey, matchesInvite, serverKey } from './matching.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
@@ -110,7 +111,7 @@ export class TransactionLayer<Flow> {
     } else if (existing) {
       this.drive(existing, { kind: 'request', request });
     } else if (this.table.size >= this.options.maxTransactions) {
-      this.options.send(responseTo(request, 503, 'Service Unavailable', this.newTag()), flow);
+      this.options.send(respond(request, 503, 'Service Unavailable', { toTag: this.newTag() }), flow);
     } else {
       this.createServer(request, flow, reliable);
     }

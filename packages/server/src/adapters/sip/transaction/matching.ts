@@ -1,4 +1,4 @@
-import type { SipRequest, SipResponse, Via } from './types.js';
+import { renderUri, type SipRequest, type SipResponse, tagOf, type Via } from '../message/index.js';
 
 /** The RFC 3261 branch prefix: a branch starting with it was built to be unique (§8.1.1.7). */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -43,8 +43,16 @@ function serverKeyAs(request: SipRequest, method: string): string {
   const via = topVia(request);
   if (hasCookie(request)) return `s|${via.branch}|${sentBy(via)}|${method}`;
   const viaText = `${via.transport.toUpperCase()}|${sentBy(via)}|${via.branch ?? ''}`;
-  const toTag = method === 'INVITE' ? '' : (request.to.tag ?? '');
-  const fields = [request.requestUri, request.from.tag ?? '', toTag, request.callId, request.cseq.seq, method, viaText];
+  const toTag = method === 'INVITE' ? '' : (tagOf(request.to) ?? '');
+  const fields = [
+    renderUri(request.uri),
+    tagOf(request.from) ?? '',
+    toTag,
+    request.callId,
+    request.cseq.seq,
+    method,
+    viaText,
+  ];
   return `s2543|${fields.join('|')}`;
 }
 
@@ -55,6 +63,6 @@ function serverKeyAs(request: SipRequest, method: string): string {
  */
 export function matchesInvite(invite: SipRequest, lastResponse: SipResponse | undefined, request: SipRequest): boolean {
   if (hasCookie(request)) return true;
-  const expected = request.method === 'ACK' ? lastResponse?.to.tag : invite.to.tag;
-  return request.to.tag === expected;
+  const expected = request.method === 'ACK' ? lastResponse && tagOf(lastResponse.to) : tagOf(invite.to);
+  return tagOf(request.to) === expected;
 }

@@ -1,7 +1,8 @@
 /** Message builders, an action formatter and a table runner shared by the transaction tests (not part of the API). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Action, SipRequest, SipResponse, Via } from './types.js';
+import { makeRequest, respond, type SipHeader } from '../message/index.js';
+import type { Action, SipMessage, SipRequest, SipResponse } from './types.js';
 
 export interface RequestFields {
   method?: string;
@@ -19,47 +20,40 @@ export interface RequestFields {
 /** A request from alice's phone to bob, by default an INVITE with the RFC 3261 cookie. */
 export function request(fields: RequestFields = {}): SipRequest {
   const method = fields.method ?? 'INVITE';
-  const via: Via = {
-    transport: fields.transport ?? 'UDP',
-    host: fields.host ?? 'alice-pc.example.test',
-    port: fields.port ?? 5060,
-    branch: fields.branch ?? 'z9hG4bK74bf9',
-  };
-  return {
-    method,
-    requestUri: fields.uri ?? 'sip:bob@example.test',
-    via: [via],
-    from: { uri: 'sip:alice@example.test', tag: fields.fromTag ?? '9fxced76sl' },
-    to: { uri: 'sip:bob@example.test', ...(fields.toTag ? { tag: fields.toTag } : {}) },
-    callId: fields.callId ?? '3848276298220188511@alice-pc.example.test',
-    cseq: { seq: fields.seq ?? 1, method: method === 'ACK' ? 'INVITE' : method },
-  };
+  const port = fields.port ?? 5060;
+  const branch = fields.branch === '' ? '' : `;branch=${fields.branch ?? 'z9hG4bK74bf9'}`;
+  return makeRequest(method, fields.uri ?? 'sip:bob@example.test', [
+    {
+      name: 'Via',
+      value: `SIP/2.0/${fields.transport ?? 'UDP'} ${fields.host ?? 'alice-pc.example.test'}:${port}${branch}`,
+    },
+    { name: 'From', value: `<sip:alice@example.test>;tag=${fields.fromTag ?? '9fxced76sl'}` },
+    { name: 'To', value: `<sip:bob@example.test>${fields.toTag ? `;tag=${fields.toTag}` : ''}` },
+    { name: 'Call-ID', value: fields.callId ?? '3848276298220188511@alice-pc.example.test' },
+    { name: 'CSeq', value: `${fields.seq ?? 1} ${method}` },
+  ]);
 }
 
 /** A response to `req` (To tag "314159" on everything but 100), CSeq method that of the request. */
 export function response(req: SipRequest, status: number, toTag = '314159'): SipResponse {
-  return {
-    status,
-    reason: `Status ${status}`,
-    via: req.via,
-    from: req.from,
-    to: status === 100 || req.to.tag ? req.to : { ...req.to, tag: toTag },
-    callId: req.callId,
-    cseq: req.cseq,
-  };
+  return respond(req, status, `Status ${status}`, { toTag });
 }
 
 /** The ACK a UAC sends for a response to `invite` (the ACK of a 2xx takes a new branch, §13.2.2.4). */
 export function ack(invite: SipRequest, res: SipResponse, branch?: string): SipRequest {
-  const via = invite.via[0] as Via;
-  return {
-    ...invite,
-    method: 'ACK',
-    via: [branch ? { ...via, branch } : via],
-    to: res.to,
-    cseq: { seq: invite.cseq.seq, method: 'ACK' },
-  };
+  const header = (m: SipRequest | SipResponse, name: string) => m.headers.filter((h) => h.name === name);
+  const via = header(invite, 'Via')[0] as SipHeader;
+  return makeRequest('ACK', invite.uri, [
+    branch ? { name: 'Via', value: via.value.replace(/branch=[^;]+/, `branch=${branch}`) } : via,
+    ...header(invite, 'From'),
+    ...header(res, 'To'),
+    ...header(invite, 'Call-ID'),
+    { name: 'CSeq', value: `${invite.cseq.seq} ACK` },
+  ]);
 }
+
+/** A message's start in short: method or status. */
+export const label = (m: SipMessage) => (m.kind === 'response' ? `${m.status} ${m.cseq.method}` : m.method);
 
 /** Actions in a short readable form: "send INVITE", "send 180", "pass-up 200", "start A 500", "cancel B". */
 export function show(actions: Action[]): string[] {
@@ -67,7 +61,7 @@ export function show(actions: Action[]): string[] {
     switch (a.kind) {
       case 'send':
       case 'pass-up':
-        return `${a.kind} ${'status' in a.message ? a.message.status : a.message.method}`;
+        return `${a.kind} ${a.message.kind === 'response' ? a.message.status : a.message.method}`;
       case 'start-timer':
         return `start ${a.timer} ${a.ms}`;
       case 'cancel-timer':

@@ -1,52 +1,6 @@
-/**
- * The minimal view of a SIP message the transaction layer (RFC 3261 §17) needs. The full parser
- * (`adapters/sip/message/`) produces richer objects; the glue maps them onto these fields, and the
- * messages this layer builds itself (ACK for a non-2xx, 100 Trying, 503) carry only these fields.
- */
-export interface Via {
-  /** UDP, TCP, TLS, WS, WSS (upper case). */
-  readonly transport: string;
-  readonly host: string;
-  readonly port?: number;
-  readonly branch?: string;
-}
+import type { SipMessage, SipRequest, SipResponse } from '../message/index.js';
 
-/** A From or To header: the URI and the tag are all a transaction looks at. */
-export interface NameAddr {
-  readonly uri: string;
-  readonly displayName?: string;
-  readonly tag?: string;
-}
-
-export interface CSeq {
-  readonly seq: number;
-  readonly method: string;
-}
-
-interface MessageCommon {
-  /** Via headers, top (most recent) first. */
-  readonly via: readonly Via[];
-  readonly from: NameAddr;
-  readonly to: NameAddr;
-  readonly callId: string;
-  readonly cseq: CSeq;
-}
-
-export interface SipRequest extends MessageCommon {
-  readonly method: string;
-  readonly requestUri: string;
-  /** Route header values, in order (copied into a non-2xx ACK, §17.1.1.3). */
-  readonly route?: readonly string[];
-}
-
-export interface SipResponse extends MessageCommon {
-  readonly status: number;
-  readonly reason: string;
-}
-
-export type SipMessage = SipRequest | SipResponse;
-
-export const isResponse = (m: SipMessage): m is SipResponse => 'status' in m;
+export type { SipMessage, SipRequest, SipResponse };
 
 /** The timers of RFC 3261 §17 (A–K) and RFC 6026 (L, M). */
 export type TimerName = 'A' | 'B' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L' | 'M';
