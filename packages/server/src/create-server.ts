@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { type Adapter, AdapterHost, type Listener } from './adapters/adapter.js';
 import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
+import { sipAdapter } from './adapters/sip/adapter.js';
 import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
 import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
@@ -191,6 +192,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     }),
     eventSocketAdapter(sockets),
     metricsAdapter,
+    sipAdapter(),
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });

@@ -6,16 +6,30 @@ import { type Cli, CliError, type CommonFlags, withCommon } from './kit.js';
 /** How long a stopped server may take to end by itself before it is ended. */
 const EXIT_GRACE_MS = 5000;
 
-type ServeFlags = CommonFlags & { httpHost?: string; httpPort?: string; logLevel?: string };
+type ServeFlags = CommonFlags & {
+  httpHost?: string;
+  httpPort?: string;
+  sipPort?: string;
+  sipTlsPort?: string;
+  /** false with --no-sip. */
+  sip?: boolean;
+  logLevel?: string;
+};
+
+/** A port flag's value as a number, or a CLI error naming the flag. */
+function portFlag(name: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new CliError(`--${name} "${value}": must be a port number`);
+  return Number(value);
+}
 
 /** Runs the server until SIGTERM or SIGINT; a second signal exits at once. */
 async function serve(cli: Cli, flags: ServeFlags) {
   const overrides: Record<string, unknown> = {};
   if (flags.httpHost !== undefined) overrides['http.host'] = flags.httpHost;
-  if (flags.httpPort !== undefined) {
-    if (!/^\d+$/.test(flags.httpPort)) throw new CliError(`--http-port "${flags.httpPort}": must be a port number`);
-    overrides['http.port'] = Number(flags.httpPort);
-  }
+  if (flags.httpPort !== undefined) overrides['http.port'] = portFlag('http-port', flags.httpPort);
+  if (flags.sipPort !== undefined) overrides['sip.port'] = portFlag('sip-port', flags.sipPort);
+  if (flags.sipTlsPort !== undefined) overrides['sip.tls.port'] = portFlag('sip-tls-port', flags.sipTlsPort);
+  if (flags.sip === false) overrides['sip.enabled'] = false;
   if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
   const config = cli.config(flags, overrides);
   const log = createLogger(config.log);
@@ -62,6 +76,9 @@ export function serveCommands(program: Command, cli: Cli): void {
   withCommon(program.command('serve').description('Run the server'))
     .option('--http-host <address>', 'HTTP bind address')
     .option('--http-port <port>', 'HTTP port (0 picks a free one)')
+    .option('--sip-port <port>', 'SIP port for UDP and TCP (0 picks a free one)')
+    .option('--sip-tls-port <port>', 'SIP over TLS port (0 picks a free one)')
+    .option('--no-sip', 'serve no SIP (UDP, TCP, TLS or WebSocket)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')
     .action((flags: ServeFlags) => serve(cli, flags));
 }

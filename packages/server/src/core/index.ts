@@ -4,6 +4,7 @@ import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
+import { RegistrationService } from './registrations/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
 import type { CredentialParams } from './users/credentials.js';
@@ -26,6 +27,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     auth: new SessionService(ctx, options, devices),
     messaging: new MessagingService(ctx, options.messaging),
     presence,
+    // Where each user's SIP devices are reachable (cluster state).
+    registrations: new RegistrationService(ctx),
     // Calendars are one of presence's inputs.
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
   };

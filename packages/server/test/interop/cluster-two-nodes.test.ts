@@ -45,6 +45,7 @@ if (!pgSkipped && !natsSkipped) {
       env: { PARLEY_NATS: natsUrl, PARLEY_DB: postgresUrl, PARLEY_NODE_ID: id },
       overrides: {
         'http.port': 0,
+        'sip.port': 0,
         'auth.scryptCost': 1024,
         'bootstrap.demoTenant': false,
         'cluster.nats.subjectPrefix': `t${run}`,

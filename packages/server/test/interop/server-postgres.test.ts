@@ -18,6 +18,7 @@ if (!skipped) {
     overrides: {
       'database.url': postgresUrl,
       'http.port': 0,
+      'sip.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': true,
       'log.level': 'silent',

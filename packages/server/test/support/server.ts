@@ -51,6 +51,7 @@ export async function startTestServer(
     overrides: {
       dataDir,
       'http.port': 0,
+      'sip.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': false,
       'log.level': 'silent',

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { SharedMap } from '../../platform/cluster/cluster.js';
 import type { CoreContext } from '../context.js';
 import type { DeviceService, SipCredentials } from '../devices/service.js';
@@ -62,9 +62,9 @@ export class AuthService {
   /** Bounds the slow password hashes; `hashing.stats()` tells how many run and how many were refused. */
   readonly hashing: HashQueue;
   private dummy: Promise<string> | undefined;
-  /** Holds the secret behind unknown users' SCRAM salts, made by the first node that needs it. */
+  /** Holds the secret behind `clusterKey` (e.g. unknown users' SCRAM salts), made by the first node that needs it. */
   private readonly decoySecret: SharedMap<string>;
-  private decoyKey: Buffer | undefined;
+  private clusterSecret: Buffer | undefined;
 
   constructor(
     protected readonly ctx: CoreContext,
@@ -188,6 +188,22 @@ export class AuthService {
     }
   }
 
+  /**
+   * A 32-byte key every node of the cluster derives alike for `purpose` (e.g. the SIP nonces one
+   * node issues and another checks), from one random secret the first node that needs it makes.
+   */
+  async clusterKey(purpose: string): Promise<Buffer> {
+    if (!this.clusterSecret) {
+      let secret = await this.decoySecret.get('secret');
+      if (secret === undefined) {
+        await this.decoySecret.update('secret', (current) => current ?? randomBytes(32).toString('base64'));
+        secret = (await this.decoySecret.get('secret')) as string;
+      }
+      this.clusterSecret = Buffer.from(secret, 'base64');
+    }
+    return Buffer.from(hkdfSync('sha256', this.clusterSecret, Buffer.alloc(0), `parley ${purpose}`, 32));
+  }
+
   /** The SCRAM keys of an enabled user, or a decoy's (`user` null). */
   private async scramKeysOf(account: string, hash: 'sha1' | 'sha256'): Promise<ScramLookup> {
     const user = await findUserByAddress(this.ctx.store.repos, account);
@@ -203,15 +219,7 @@ export class AuthService {
    * the cluster shares, so every node answers the same for the same name, and it never verifies.
    */
   private async decoy(account: string, hash: 'sha1' | 'sha256'): Promise<ScramKeys> {
-    if (!this.decoyKey) {
-      let secret = await this.decoySecret.get('secret');
-      if (secret === undefined) {
-        await this.decoySecret.update('secret', (current) => current ?? randomBytes(32).toString('base64'));
-        secret = (await this.decoySecret.get('secret')) as string;
-      }
-      this.decoyKey = Buffer.from(secret, 'base64');
-    }
-    const salt = createHmac('sha256', this.decoyKey)
+    const salt = createHmac('sha256', await this.clusterKey('scram-decoy'))
       .update(`${hash}|${account.toLowerCase()}`)
       .digest()
       .subarray(0, 16);

@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 import { allowEntryError } from '../outbound.js';
+import { SipConfigSchema } from './sip-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).describe('Bind address (IPv4, IPv6 or host name)');
@@ -473,6 +474,7 @@ export const ConfigSchema = z
           ),
       })
       .prefault({}),
+    sip: SipConfigSchema,
     cluster: z
       .strictObject({
         enabled: z

@@ -12,5 +12,5 @@ export {
 export { cancelTargetKey, clientKey, hasCookie, MAGIC_COOKIE, matchesInvite, serverKey } from './matching.js';
 export { type NonInviteClientState, NonInviteClientTransaction } from './non-invite-client.js';
 export { type NonInviteServerState, NonInviteServerTransaction } from './non-invite-server.js';
-export { FakeClock, type Scheduler, type TimerHandle } from './scheduler.js';
+export { FakeClock, type Scheduler, type TimerHandle, timerScheduler } from './scheduler.js';
 export * from './types.js';

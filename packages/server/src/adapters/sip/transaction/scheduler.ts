@@ -55,3 +55,25 @@ export class FakeClock implements Scheduler {
     return [...this.pending].sort((a, b) => a.due - b.due || a.handle.id - b.handle.id);
   }
 }
+
+/** The production scheduler: node timers, unref'd so they never keep the process alive. */
+export function timerScheduler(): Scheduler {
+  const timers = new Map<number, NodeJS.Timeout>();
+  let nextId = 1;
+  return {
+    setTimer(_name, ms, fire) {
+      const handle = { id: nextId++ };
+      const timer = setTimeout(() => {
+        timers.delete(handle.id);
+        fire();
+      }, ms);
+      timer.unref();
+      timers.set(handle.id, timer);
+      return handle;
+    },
+    cancelTimer(handle) {
+      clearTimeout(timers.get(handle.id));
+      timers.delete(handle.id);
+    },
+  };
+}

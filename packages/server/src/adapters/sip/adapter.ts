@@ -1,0 +1,138 @@
+// The SIP adapter: UDP and TCP on one port, TLS, and WebSocket at /sip-ws (RFC 7118), over the
+// transaction layer, registrar and router. DESIGN §8: the engine is ours, written against the RFCs.
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIPv6, type Socket } from 'node:net';
+import { ParleyError } from '../../core/errors.js';
+import type { SipConfig } from '../../platform/config/sip-schema.js';
+import type { Adapter, AdapterContext } from '../adapter.js';
+import { ListenError } from '../adapter.js';
+import { sipLimits } from './message/index.js';
+import { DEFAULT_SIP_LIMITS } from './message/limits.js';
+import { NonceBook } from './registrar/nonce.js';
+import { Registrar } from './registrar/registrar.js';
+import { SipRouter } from './router.js';
+import { timerScheduler } from './transaction/index.js';
+import { SipEndpoint } from './transport/endpoint.js';
+import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
+
+export const SIP_WS_PATH = '/sip-ws';
+
+/** Tries for a TCP port equal to the UDP one when both were asked as 0 (a free UDP port may be taken on TCP). */
+const PORT_ATTEMPTS = 10;
+
+export function sipAdapter(): Adapter<SipConfig> {
+  const sockets = new Set<Socket>();
+  let endpoint: SipEndpoint | undefined;
+  return {
+    name: 'sip',
+    config: (config) => config.sip,
+    async start(ctx) {
+      if (!ctx.config.enabled) return;
+      endpoint = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
+      const ep = endpoint;
+      const idleMs = ctx.config.limits.idleSeconds * 1000;
+      const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) => {
+        sockets.add(socket);
+        socket.setTimeout(idleMs, () => socket.destroy());
+        const flow = streamFlow(socket, transport);
+        const sink = ep.open(flow);
+        if (!sink) return void socket.destroy();
+        socket.on('data', (chunk: Buffer) => sink.data(chunk));
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => {
+          sockets.delete(socket);
+          sink.closed();
+        });
+      };
+      const { host } = ctx.config;
+      const port = ctx.config.port;
+      for (let attempt = 1; ; attempt++) {
+        const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+        udp.on('message', (bytes, remote) => ep.datagram(bytes, udpFlow(udp, remote, localOf(udp, host))));
+        udp.on('error', (err) => ctx.log.warn({ err }, 'SIP UDP socket error'));
+        const at = { name: 'sip-udp', setting: 'sip', host, port, scheme: 'sip', serves: 'SIP over UDP' };
+        const bound = await ctx.listen(udp, at);
+        try {
+          await ctx.listen(createServer(stream('TCP')), {
+            ...at,
+            name: 'sip-tcp',
+            port: bound.port,
+            serves: 'SIP over TCP',
+          });
+          break;
+        } catch (err) {
+          const retry = port === 0 && err instanceof ListenError && attempt < PORT_ATTEMPTS;
+          udp.close();
+          if (!retry) throw err;
+        }
+      }
+      if (ctx.config.websocket) mountWebSocket(ctx, ep);
+    },
+    stop() {
+      for (const socket of sockets) socket.destroy();
+      endpoint = undefined;
+    },
+  };
+}
+
+const localOf = (udp: UdpSocket, host: string) => {
+  const a = udp.address();
+  return { address: ['0.0.0.0', '::'].includes(a.address) ? host : a.address, port: a.port };
+};
+
+function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipEndpoint {
+  const { config, core, log } = ctx;
+  const now = () => core.ctx.clock.now();
+  const newTag = () => randomBytes(6).toString('hex');
+  const limits = sipLimits({
+    maxMessageBytes: config.limits.maxMessageBytes,
+    maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),
+  });
+  const nonces = new NonceBook({ key: nonceKey, lifetimeSeconds: config.nonceSeconds, now });
+  const registrar = new Registrar({
+    core,
+    limits: config.registration,
+    newTag,
+    now,
+    digest: { core, nonces, algorithms: config.digestAlgorithms, newTag },
+  });
+  const router = new SipRouter({ log, registrar, newTag });
+  const endpoint = new SipEndpoint({
+    limits,
+    maxTransactions: config.limits.maxTransactions,
+    maxConnections: config.limits.maxConnections,
+    scheduler: timerScheduler(),
+    log,
+    tu: router,
+  });
+  router.endpoint = endpoint;
+  return endpoint;
+}
+
+/** SIP over WebSocket (RFC 7118): the client must ask for the `sip` subprotocol. */
+function mountWebSocket(ctx: AdapterContext<SipConfig>, ep: SipEndpoint): void {
+  ctx.http.websocket(SIP_WS_PATH, {
+    authenticate: async (req) => {
+      const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(/\s*,\s*/);
+      if (!protocols.includes('sip')) {
+        throw new ParleyError('PARLEY_ERR_VALIDATION', 'SIP over WebSocket needs the "sip" subprotocol (RFC 7118)');
+      }
+      return { secure: req.headers['x-forwarded-proto'] === 'https' };
+    },
+    accept(socket, auth, req) {
+      const flow: Flow = webSocketFlow(
+        socket,
+        auth.secure,
+        { address: req.ip, port: 0 },
+        { address: req.host, port: 0 },
+      );
+      const conn = ep.openFramed(flow);
+      if (!conn) return void socket.close(1013, 'too many SIP connections');
+      socket.on('message', (data: Buffer) =>
+        ep.datagram(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), flow),
+      );
+      socket.on('close', () => conn.closed());
+    },
+  });
+}

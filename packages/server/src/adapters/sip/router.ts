@@ -1,0 +1,65 @@
+// The transaction user: what the server does with each request it receives (RFC 3261 §8.2, §16).
+import type { Logger } from '../../platform/log.js';
+import { respond, type SipRequest, type SipResponse } from './message/index.js';
+import type { Registrar } from './registrar/registrar.js';
+import type { ClientTransaction, ServerTransaction, Transaction, TransactionUser } from './transaction/index.js';
+import type { SipEndpoint } from './transport/endpoint.js';
+import type { Flow } from './transport/flow.js';
+
+/** Methods this server answers; others get 405 with this list (§8.2.1). */
+export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE'];
+
+export interface RouterOptions {
+  log: Logger;
+  registrar: Registrar;
+  newTag: () => string;
+}
+
+export class SipRouter implements TransactionUser<Flow> {
+  endpoint!: SipEndpoint;
+
+  constructor(private readonly o: RouterOptions) {}
+
+  request(request: SipRequest, tx: ServerTransaction<Flow>): void {
+    this.answer(request, tx).then(
+      (response) => response && this.endpoint.layer.respond(tx, response),
+      (err: unknown) => {
+        this.o.log.error({ err, method: request.method, callId: request.callId }, 'SIP request failed');
+        this.endpoint.layer.respond(tx, respond(request, 500, 'Server Internal Error', { toTag: this.o.newTag() }));
+      },
+    );
+  }
+
+  private async answer(request: SipRequest, tx: ServerTransaction<Flow>): Promise<SipResponse | undefined> {
+    const reply = (status: number, reason: string, headers = [] as { name: string; value: string }[]) =>
+      respond(request, status, reason, { toTag: this.o.newTag(), headers });
+    switch (request.method) {
+      case 'REGISTER':
+        return this.o.registrar.register(request, tx.flow);
+      case 'OPTIONS':
+        // Answered alike for any address, so probing it tells nothing about accounts.
+        return reply(200, 'OK', [
+          { name: 'Allow', value: ALLOWED.join(', ') },
+          { name: 'Accept', value: 'application/sdp' },
+          { name: 'Supported', value: 'path, outbound' },
+        ]);
+      default:
+        return reply(405, 'Method Not Allowed', [{ name: 'Allow', value: ALLOWED.join(', ') }]);
+    }
+  }
+
+  cancel(cancel: SipRequest, tx: ServerTransaction<Flow>, invite: ServerTransaction<Flow> | undefined): void {
+    const status = invite ? 200 : 481;
+    this.endpoint.layer.respond(tx, respond(cancel, status, invite ? 'OK' : 'Call/Transaction Does Not Exist'));
+  }
+
+  ack(): void {}
+
+  response(_response: SipResponse, _tx: ClientTransaction<Flow>): void {}
+
+  strayResponse(): void {}
+
+  failed(tx: Transaction<Flow>, reason: 'timeout' | 'transport-error'): void {
+    this.o.log.debug({ method: tx.request.method, callId: tx.request.callId, reason }, 'SIP transaction failed');
+  }
+}

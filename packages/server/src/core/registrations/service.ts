@@ -1,0 +1,56 @@
+import type { SharedMap } from '../../platform/cluster/cluster.js';
+import type { CoreContext } from '../context.js';
+import type { Binding } from './model.js';
+
+/** Longest a binding may live; the shared map keeps an entry this long after its last write. */
+export const MAX_BINDING_MS = 86_400_000;
+
+/**
+ * Registrations: where each user's devices can be reached now. They are cluster state (DESIGN
+ * §2): a device registered through one node is found from every node; one whose connection sits
+ * on a node that is gone is not reachable, so it is left out until it registers again.
+ */
+export class RegistrationService {
+  private readonly map: SharedMap<Binding[]>;
+
+  constructor(private readonly ctx: CoreContext) {
+    this.map = ctx.cluster.shared<Binding[]>('sip_bindings', MAX_BINDING_MS);
+  }
+
+  /** This node's instance, for the bindings of the connections it holds. */
+  get node(): string {
+    return this.ctx.cluster.instance;
+  }
+
+  /** The user's live bindings (not expired; connection-bound ones only when their node lives). */
+  async of(tenantId: string, userId: string): Promise<Binding[]> {
+    const now = this.ctx.clock.now();
+    const bindings = ((await this.map.get(keyOf(tenantId, userId))) ?? []).filter((b) => b.expiresAt > now);
+    if (!bindings.some((b) => b.node !== this.node && b.flow.transport !== 'UDP')) return bindings;
+    const live = new Set((await this.ctx.cluster.liveInstances()) ?? bindings.map((b) => b.node));
+    return bindings.filter((b) => b.flow.transport === 'UDP' || live.has(b.node));
+  }
+
+  /**
+   * Replaces the user's bindings with what `change` makes of the live ones, atomically in the
+   * cluster; `change` may throw to refuse (nothing is written then). Returns the new bindings.
+   */
+  async update(tenantId: string, userId: string, change: (live: Binding[]) => Binding[]): Promise<Binding[]> {
+    const now = this.ctx.clock.now();
+    let result: Binding[] = [];
+    let failure: unknown;
+    await this.map.update(keyOf(tenantId, userId), (current) => {
+      try {
+        result = change((current ?? []).filter((b) => b.expiresAt > now));
+      } catch (err) {
+        failure = err;
+        return current;
+      }
+      return result.length > 0 ? result : undefined;
+    });
+    if (failure !== undefined) throw failure;
+    return result;
+  }
+}
+
+const keyOf = (tenantId: string, userId: string) => `${tenantId}.${userId}`;

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** The `sip` section: listeners, registrar, digest and limits of the SIP adapter (RFC 3261). */
+export const SipConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Serve SIP (`--no-sip` turns it off)'),
+    host: z.string().min(1).default('127.0.0.1').describe('Bind address of the UDP, TCP and TLS listeners'),
+    port: port.default(5060).describe('UDP and TCP port (the same number for both, RFC 3261 §18); 0 picks a free one'),
+    tls: z
+      .strictObject({
+        port: port.optional().describe('TLS port (usually 5061); 0 picks a free one. Without it, no TLS listener'),
+        cert: z.string().optional().describe('PEM certificate chain file; without it a self-signed one is generated'),
+        key: z.string().optional().describe('PEM private key file of `cert`'),
+      })
+      .prefault({}),
+    websocket: z
+      .boolean()
+      .default(true)
+      .describe('Serve SIP over WebSocket (RFC 7118) at `/sip-ws` on the HTTP listener'),
+    advertise: z
+      .string()
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address')
+      .optional()
+      .describe(
+        'Host name or address phones reach this node at, put into Via, Record-Route and Path; default the bind address (or the address a connection came in on when bound to all)',
+      ),
+    digestAlgorithms: z
+      .array(z.enum(['SHA-256', 'MD5']))
+      .min(1)
+      .default(['MD5'])
+      .describe(
+        'Digest challenges a 401 offers, in order (RFC 8760). Many deployed phones fail on any SHA-256 challenge, so MD5 alone is the default; `["SHA-256", "MD5"]` offers both',
+      ),
+    nonceSeconds: seconds(10, 3600)
+      .default(300)
+      .describe('How long a digest nonce is good; after it a request gets a 401 with stale=true'),
+    registration: z
+      .strictObject({
+        minExpires: seconds(10, 3600)
+          .default(60)
+          .describe('Shortest registration accepted (423 Interval Too Brief below)'),
+        maxExpires: seconds(60, 86400)
+          .default(3600)
+          .describe('Longest registration granted (shorter ones are granted as asked)'),
+        defaultExpires: seconds(10, 86400)
+          .default(3600)
+          .describe('Registration length when a phone does not ask for one'),
+        maxContacts: z.number().int().min(1).max(100).default(10).describe('Contacts one address of record may hold'),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        maxMessageBytes: z.number().int().min(1500).max(1048576).default(65535).describe('Largest SIP message'),
+        maxTransactions: z
+          .number()
+          .int()
+          .min(10)
+          .max(1_000_000)
+          .default(20_000)
+          .describe('Live transactions at most; more new requests are answered 503'),
+        maxConnections: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(10_000)
+          .describe('Open TCP, TLS and WebSocket connections at most'),
+        idleSeconds: seconds(10, 86400)
+          .default(600)
+          .describe('A TCP or TLS connection with no message for this long is closed (phones send CRLF keep-alives)'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type SipConfig = z.infer<typeof SipConfigSchema>;
