@@ -1,18 +1,20 @@
-// The SIP adapter: UDP and TCP on one port, TLS, and WebSocket at /sip-ws (RFC 7118), over the
-// transaction layer, registrar and router. DESIGN §8: the engine is ours, written against the RFCs.
+// The SIP adapter: UDP and TCP on one port, and WebSocket at /sip-ws (RFC 7118), over the
+// transaction layer, registrar and switch. DESIGN §8: the engine is ours, written against the RFCs.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Socket } from 'node:net';
 import { ParleyError } from '../../core/errors.js';
+import type { Binding } from '../../core/registrations/model.js';
 import type { SipConfig } from '../../platform/config/sip-schema.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
 import { ListenError } from '../adapter.js';
-import { sipLimits } from './message/index.js';
-import { DEFAULT_SIP_LIMITS } from './message/limits.js';
+import { CallSwitch } from './b2bua/switch.js';
+import { coreCallSink } from './calls.js';
+import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
 import { NonceBook } from './registrar/nonce.js';
 import { Registrar } from './registrar/registrar.js';
 import { SipRouter } from './router.js';
-import { timerScheduler } from './transaction/index.js';
+import { DEFAULT_TIMERS, timerScheduler } from './transaction/index.js';
 import { SipEndpoint } from './transport/endpoint.js';
 import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
 
@@ -21,16 +23,21 @@ export const SIP_WS_PATH = '/sip-ws';
 /** Tries for a TCP port equal to the UDP one when both were asked as 0 (a free UDP port may be taken on TCP). */
 const PORT_ATTEMPTS = 10;
 
+/** One node's SIP service: the endpoint and the UDP socket requests to UDP devices leave from. */
+interface SipNode {
+  endpoint: SipEndpoint;
+  udp?: UdpSocket;
+}
+
 export function sipAdapter(): Adapter<SipConfig> {
   const sockets = new Set<Socket>();
-  let endpoint: SipEndpoint | undefined;
   return {
     name: 'sip',
     config: (config) => config.sip,
     async start(ctx) {
       if (!ctx.config.enabled) return;
-      endpoint = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
-      const ep = endpoint;
+      const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
+      const ep = node.endpoint;
       const idleMs = ctx.config.limits.idleSeconds * 1000;
       const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) => {
         sockets.add(socket);
@@ -48,30 +55,25 @@ export function sipAdapter(): Adapter<SipConfig> {
       const { host } = ctx.config;
       const port = ctx.config.port;
       for (let attempt = 1; ; attempt++) {
-        const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+        const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
         udp.on('message', (bytes, remote) => ep.datagram(bytes, udpFlow(udp, remote, localOf(udp, host))));
         udp.on('error', (err) => ctx.log.warn({ err }, 'SIP UDP socket error'));
         const at = { name: 'sip-udp', setting: 'sip', host, port, scheme: 'sip', serves: 'SIP over UDP' };
         const bound = await ctx.listen(udp, at);
         try {
-          await ctx.listen(createServer(stream('TCP')), {
-            ...at,
-            name: 'sip-tcp',
-            port: bound.port,
-            serves: 'SIP over TCP',
-          });
+          const tcp = { ...at, name: 'sip-tcp', port: bound.port, serves: 'SIP over TCP' };
+          await ctx.listen(createServer(stream('TCP')), tcp);
+          node.udp = udp;
           break;
         } catch (err) {
-          const retry = port === 0 && err instanceof ListenError && attempt < PORT_ATTEMPTS;
           udp.close();
-          if (!retry) throw err;
+          if (!(port === 0 && err instanceof ListenError && attempt < PORT_ATTEMPTS)) throw err;
         }
       }
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
     },
     stop() {
       for (const socket of sockets) socket.destroy();
-      endpoint = undefined;
     },
   };
 }
@@ -81,7 +83,7 @@ const localOf = (udp: UdpSocket, host: string) => {
   return { address: ['0.0.0.0', '::'].includes(a.address) ? host : a.address, port: a.port };
 };
 
-function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipEndpoint {
+function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipNode {
   const { config, core, log } = ctx;
   const now = () => core.ctx.clock.now();
   const newTag = () => randomBytes(6).toString('hex');
@@ -90,15 +92,21 @@ function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipEndpoint {
     maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),
   });
   const nonces = new NonceBook({ key: nonceKey, lifetimeSeconds: config.nonceSeconds, now });
-  const registrar = new Registrar({
+  const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag };
+  const registrar = new Registrar({ core, limits: config.registration, newTag, now, digest });
+  const node: Partial<SipNode> = {};
+  const calls = new CallSwitch({
     core,
-    limits: config.registration,
-    newTag,
-    now,
-    digest: { core, nonces, algorithms: config.digestAlgorithms, newTag },
+    log,
+    digest,
+    sink: coreCallSink(core, log),
+    flowOf: (binding) => flowOf(node as SipNode, binding, core.registrations.node),
+    ringSeconds: config.ringSeconds,
+    t1: DEFAULT_TIMERS.t1,
+    t2: DEFAULT_TIMERS.t2,
   });
-  const router = new SipRouter({ log, registrar, newTag });
-  const endpoint = new SipEndpoint({
+  const router = new SipRouter({ log, registrar, calls, newTag });
+  node.endpoint = new SipEndpoint({
     limits,
     maxTransactions: config.limits.maxTransactions,
     maxConnections: config.limits.maxConnections,
@@ -106,8 +114,22 @@ function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipEndpoint {
     log,
     tu: router,
   });
-  router.endpoint = endpoint;
-  return endpoint;
+  router.endpoint = node.endpoint;
+  calls.endpoint = node.endpoint;
+  return node as SipNode;
+}
+
+/**
+ * How this node reaches a registered device: over the connection it registered on (RFC 5626),
+ * or for UDP from our socket to the address its REGISTER came from (which crosses its NAT).
+ * A connection held by another node is not reachable from here.
+ */
+function flowOf(node: SipNode, binding: Binding, self: string): Flow | undefined {
+  if (binding.flow.transport !== 'UDP')
+    return binding.node === self ? node.endpoint.connection(binding.flow.id) : undefined;
+  if (!node.udp) return undefined;
+  const { address, port } = binding.flow;
+  return udpFlow(node.udp, { address, port }, localOf(node.udp, node.udp.address().address));
 }
 
 /** SIP over WebSocket (RFC 7118): the client must ask for the `sip` subprotocol. */
@@ -121,17 +143,10 @@ function mountWebSocket(ctx: AdapterContext<SipConfig>, ep: SipEndpoint): void {
       return { secure: req.headers['x-forwarded-proto'] === 'https' };
     },
     accept(socket, auth, req) {
-      const flow: Flow = webSocketFlow(
-        socket,
-        auth.secure,
-        { address: req.ip, port: 0 },
-        { address: req.host, port: 0 },
-      );
+      const flow = webSocketFlow(socket, auth.secure, { address: req.ip, port: 0 }, { address: req.host, port: 0 });
       const conn = ep.openFramed(flow);
       if (!conn) return void socket.close(1013, 'too many SIP connections');
-      socket.on('message', (data: Buffer) =>
-        ep.datagram(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), flow),
-      );
+      socket.on('message', (data: Buffer) => ep.datagram(Buffer.from(data), flow));
       socket.on('close', () => conn.closed());
     },
   });

@@ -1,8 +1,16 @@
 // The transaction user: what the server does with each request it receives (RFC 3261 §8.2, §16).
 import type { Logger } from '../../platform/log.js';
+import type { CallSwitch } from './b2bua/switch.js';
 import { respond, type SipRequest, type SipResponse } from './message/index.js';
 import type { Registrar } from './registrar/registrar.js';
-import type { ClientTransaction, ServerTransaction, Transaction, TransactionUser } from './transaction/index.js';
+import {
+  type ClientTransaction,
+  InviteClientTransaction,
+  NonInviteClientTransaction,
+  type ServerTransaction,
+  type Transaction,
+  type TransactionUser,
+} from './transaction/index.js';
 import type { SipEndpoint } from './transport/endpoint.js';
 import type { Flow } from './transport/flow.js';
 
@@ -12,6 +20,7 @@ export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE']
 export interface RouterOptions {
   log: Logger;
   registrar: Registrar;
+  calls: CallSwitch;
   newTag: () => string;
 }
 
@@ -31,9 +40,17 @@ export class SipRouter implements TransactionUser<Flow> {
   }
 
   private async answer(request: SipRequest, tx: ServerTransaction<Flow>): Promise<SipResponse | undefined> {
+    if (request.to.params.get('tag') !== undefined && ALLOWED.includes(request.method)) {
+      this.o.calls.inDialog(request, tx);
+      return undefined;
+    }
     const reply = (status: number, reason: string, headers = [] as { name: string; value: string }[]) =>
       respond(request, status, reason, { toTag: this.o.newTag(), headers });
     switch (request.method) {
+      case 'INVITE':
+        return this.o.calls.invite(request, tx);
+      case 'BYE':
+        return reply(481, 'Call/Transaction Does Not Exist');
       case 'REGISTER':
         return this.o.registrar.register(request, tx.flow);
       case 'OPTIONS':
@@ -48,18 +65,28 @@ export class SipRouter implements TransactionUser<Flow> {
     }
   }
 
+  /** §9.2: the CANCEL is answered at once; the INVITE it cancels ends with 487. */
   cancel(cancel: SipRequest, tx: ServerTransaction<Flow>, invite: ServerTransaction<Flow> | undefined): void {
     const status = invite ? 200 : 481;
     this.endpoint.layer.respond(tx, respond(cancel, status, invite ? 'OK' : 'Call/Transaction Does Not Exist'));
+    if (invite) this.o.calls.cancel(invite);
   }
 
-  ack(): void {}
+  ack(ack: SipRequest): void {
+    this.o.calls.ack(ack);
+  }
 
-  response(_response: SipResponse, _tx: ClientTransaction<Flow>): void {}
+  response(response: SipResponse, tx: ClientTransaction<Flow>): void {
+    this.o.calls.response(response, tx);
+  }
 
+  /** Responses no transaction matched (a 2xx retransmitted after its transaction ended) need nothing. */
   strayResponse(): void {}
 
   failed(tx: Transaction<Flow>, reason: 'timeout' | 'transport-error'): void {
     this.o.log.debug({ method: tx.request.method, callId: tx.request.callId, reason }, 'SIP transaction failed');
+    if (tx.machine instanceof InviteClientTransaction || tx.machine instanceof NonInviteClientTransaction) {
+      this.o.calls.failed(tx as ClientTransaction<Flow>);
+    }
   }
 }

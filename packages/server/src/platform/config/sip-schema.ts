@@ -34,6 +34,7 @@ export const SipConfigSchema = z
       .describe(
         'Digest challenges a 401 offers, in order (RFC 8760). Many deployed phones fail on any SHA-256 challenge, so MD5 alone is the default; `["SHA-256", "MD5"]` offers both',
       ),
+    ringSeconds: seconds(5, 600).default(60).describe('How long a call rings before it ends unanswered (480)'),
     nonceSeconds: seconds(10, 3600)
       .default(300)
       .describe('How long a digest nonce is good; after it a request gets a 401 with stale=true'),

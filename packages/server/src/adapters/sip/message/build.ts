@@ -14,7 +14,7 @@ export function makeRequest(
   method: string,
   uri: Uri | string,
   headers: SipHeader[],
-  body = Buffer.alloc(0),
+  body: Buffer = Buffer.alloc(0),
 ): SipRequest {
   const uriText = typeof uri === 'string' ? uri : renderUri(uri);
   return completeMessage(

@@ -1,0 +1,163 @@
+// The switch: routes calls from registered devices to the devices of the dialled user (by SIP
+// URI; lines and numbers come from the core), keeps the live back-to-back calls and dispatches
+// the requests inside them.
+import { randomUUID } from 'node:crypto';
+import type { Services } from '../../../compose.js';
+import type { Binding } from '../../../core/registrations/model.js';
+import type { User } from '../../../core/users/model.js';
+import type { Logger } from '../../../platform/log.js';
+import { isSipUri, respond, type SipRequest, type SipResponse } from '../message/index.js';
+import { checkDigest, type DigestOptions } from '../registrar/digest.js';
+import { notFoundAs } from '../registrar/registrar.js';
+import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
+import type { SipEndpoint } from '../transport/endpoint.js';
+import type { Flow } from '../transport/flow.js';
+import { BackToBackCall, type ForkTarget } from './call.js';
+import { newTag } from './leg.js';
+import type { CallParty, CallSink, Switch } from './types.js';
+
+export interface SwitchOptions {
+  core: Services;
+  log: Logger;
+  digest: DigestOptions;
+  sink: CallSink;
+  /** The flow that reaches a binding from this node, if any. */
+  flowOf(binding: Binding): Flow | undefined;
+  ringSeconds: number;
+  t1: number;
+  t2: number;
+}
+
+const partyOf = (user: User, deviceId?: string): CallParty => ({
+  userId: user.id,
+  ...(deviceId ? { deviceId } : {}),
+  uri: `sip:${user.local}@${user.domain}`,
+  display: user.displayName,
+});
+
+const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+export class CallSwitch implements Switch {
+  endpoint!: SipEndpoint;
+  readonly ringMs: number;
+  readonly t1: number;
+  readonly t2: number;
+  private readonly calls = new Map<string, BackToBackCall>();
+  /** Calls by the Call-ID of each of their legs. */
+  private readonly byCallId = new Map<string, BackToBackCall>();
+  /** Calls by the caller's INVITE server transaction (for CANCEL). */
+  private readonly byInvite = new WeakMap<ServerTransaction<Flow>, BackToBackCall>();
+  private readonly waiting = new WeakMap<ClientTransaction<Flow>, (response: SipResponse) => void>();
+
+  constructor(private readonly o: SwitchOptions) {
+    this.ringMs = o.ringSeconds * 1000;
+    this.t1 = o.t1;
+    this.t2 = o.t2;
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  sendRequest(request: SipRequest, flow: Flow, onResponse: (response: SipResponse) => void): void {
+    const tx = this.endpoint.layer.sendRequest(request, flow, flow.reliable);
+    this.waiting.set(tx, onResponse);
+  }
+
+  respond(tx: ServerTransaction<Flow>, response: SipResponse): void {
+    this.endpoint.layer.respond(tx, response);
+  }
+
+  send(message: SipRequest | SipResponse, flow: Flow): void {
+    this.endpoint.send(message, flow);
+  }
+
+  forget(call: { id: string }): void {
+    const c = this.calls.get(call.id);
+    if (!c) return;
+    this.calls.delete(call.id);
+    // Late BYEs and retransmissions still find it for a while; then it goes.
+    setTimeout(() => {
+      for (const [id, held] of this.byCallId) if (held === c) this.byCallId.delete(id);
+    }, 64 * this.t1).unref();
+  }
+
+  /** A response of one of our client transactions. */
+  response(response: SipResponse, tx: ClientTransaction<Flow>): void {
+    this.waiting.get(tx)?.(response);
+  }
+
+  /** A client transaction timed out or its transport failed: the waiting call sees a 408 (§8.1.3.1). */
+  failed(tx: ClientTransaction<Flow>): void {
+    this.waiting.get(tx)?.(respond(tx.request, 408, 'Request Timeout', { toTag: newTag() }));
+  }
+
+  /** A request with a To tag: it belongs to a call's dialog, or gets 481. */
+  inDialog(request: SipRequest, tx: ServerTransaction<Flow>): void {
+    const call = this.byCallId.get(request.callId);
+    const side = call?.sideOf(request);
+    if (!call || !side) return this.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
+    call.inDialog(side, request, tx);
+  }
+
+  ack(request: SipRequest): void {
+    this.byCallId.get(request.callId)?.ack(request);
+  }
+
+  cancel(invite: ServerTransaction<Flow>): void {
+    this.byInvite.get(invite)?.cancel();
+  }
+
+  /**
+   * A new INVITE: the caller authenticates as one of its tenant's devices (407, so probing tells
+   * nothing about which numbers exist), the target is found, and the call forks to every device
+   * of the target registered now.
+   */
+  async invite(request: SipRequest, tx: ServerTransaction<Flow>): Promise<SipResponse | undefined> {
+    const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
+    if (request.maxForwards === 0) return reply(483, 'Too Many Hops');
+    const { core } = this.o;
+    const from = request.from.uri;
+    if (!isSipUri(from)) return reply(403, 'Forbidden (From is not a SIP URI)');
+    const callerTenant = await core.tenants.byDomain(from.host).catch(notFoundAs(undefined));
+    if (!callerTenant) return reply(403, 'Forbidden (calls from other domains are not accepted)');
+    const auth = await checkDigest(this.o.digest, request, from.host, callerTenant.id, tx.flow.remote.address, true);
+    if (!auth.ok) return auth.response;
+    const caller = await core.users.get(callerTenant.id, auth.device.userId);
+    const uri = request.uri;
+    if (!isSipUri(uri) || uri.user === undefined) return reply(404, 'Not Found');
+    const targetTenant = await core.tenants.byDomain(uri.host).catch(notFoundAs(undefined));
+    if (!targetTenant || targetTenant.id !== callerTenant.id) return reply(404, 'Not Found (no route to that domain)');
+    const callee = await this.resolve(targetTenant.id, uri.user, uri.host);
+    if (!callee) return reply(404, 'Not Found');
+    const bindings = (await core.registrations.of(callee.tenantId, callee.id)).filter(
+      (b) => b.deviceId !== auth.device.deviceId,
+    );
+    const targets: ForkTarget[] = bindings.flatMap((b) => {
+      const flow = this.o.flowOf(b);
+      return flow ? [{ party: partyOf(callee, b.deviceId), contact: b.contact, flow, route: b.path ?? [] }] : [];
+    });
+    if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
+    const call = new BackToBackCall(
+      randomUUID(),
+      this,
+      this.o.sink,
+      partyOf(caller, auth.device.deviceId),
+      request,
+      tx,
+    );
+    this.calls.set(call.id, call);
+    this.byInvite.set(tx, call);
+    const fromValue = `${quoted(caller.displayName)} <sip:${caller.local}@${caller.domain}>`;
+    const toValue = `<sip:${uri.user}@${uri.host}>`;
+    call.start(targets, fromValue, toValue);
+    for (const leg of call.legs) this.byCallId.set(leg.callId, call);
+    return undefined;
+  }
+
+  /** The user a dialled user part names: their address. */
+  private async resolve(tenantId: string, user: string, host: string): Promise<User | undefined> {
+    const byAddress = await this.o.core.users.byAddress(`${user}@${host}`);
+    return byAddress && byAddress.tenantId === tenantId && byAddress.disabledAt === null ? byAddress : undefined;
+  }
+}

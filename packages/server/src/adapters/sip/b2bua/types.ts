@@ -1,0 +1,59 @@
+// What a back-to-back call needs from the switch around it, and what it reports.
+import type { SipRequest, SipResponse } from '../message/index.js';
+import type { ServerTransaction } from '../transaction/index.js';
+import type { Flow } from '../transport/flow.js';
+
+/** A party of a call as the core knows it: a device of a user's line, or someone outside. */
+export interface CallParty {
+  userId?: string;
+  deviceId?: string;
+  lineId?: string;
+  lineNumber?: string;
+  /** The SIP URI (address of record) and the name shown. */
+  uri: string;
+  display?: string;
+}
+
+export type CallSide = 'A' | 'B';
+
+/** Why a call did not connect, in CSTA's words (ECMA-269 §12.2.4 event causes). */
+export type FailureCause = 'busy' | 'noAnswer' | 'destNotObtainable' | 'callCancelled';
+
+/** Receives a call's steps (the core's call model listens here). */
+export interface CallSink {
+  originated(call: { id: string }, caller: CallParty): void;
+  delivered(call: { id: string }, party: CallParty): void;
+  established(call: { id: string }, party: CallParty): void;
+  held(call: { id: string }, party: CallParty): void;
+  retrieved(call: { id: string }, party: CallParty): void;
+  /** The call ended; `by` hung up (undefined: the server ended it). */
+  cleared(call: { id: string }, by: CallParty | undefined): void;
+  failed(call: { id: string }, cause: FailureCause): void;
+}
+
+/** The transaction and transport services a call uses. */
+export interface Switch {
+  /** Sends a request in a new client transaction; every final response (or a 408 on timeout) goes to `onResponse`. */
+  sendRequest(request: SipRequest, flow: Flow, onResponse: (response: SipResponse) => void): void;
+  respond(tx: ServerTransaction<Flow>, response: SipResponse): void;
+  /** Sends outside any transaction (ACK for a 2xx, retransmitted 2xx). */
+  send(message: SipRequest | SipResponse, flow: Flow): void;
+  /** The call ended: drop it from the table. */
+  forget(call: { id: string }): void;
+  readonly ringMs: number;
+  readonly t1: number;
+  readonly t2: number;
+}
+
+/**
+ * The response a forking proxy returns when no branch answered (RFC 3261 §16.7 step 6, in
+ * short): a 6xx wins, then busy (486, 600) over the rest, else the lowest class, 480 when none.
+ */
+export function bestResponse(finals: SipResponse[]): { status: number; reason: string } {
+  const six = finals.find((r) => r.status >= 600);
+  if (six) return six;
+  const busy = finals.find((r) => r.status === 486);
+  if (busy) return busy;
+  const sorted = [...finals].filter((r) => r.status !== 487).sort((x, y) => x.status - y.status);
+  return sorted[0] ?? { status: 480, reason: 'Temporarily Unavailable' };
+}
