@@ -80,7 +80,7 @@ const strength: Record<Connection['state'], { state: LineState; rank: number } |
   connected: { state: 'connected', rank: 4 },
   held: { state: 'held', rank: 3 },
   initiated: { state: 'dialing', rank: 2 },
-  failed: { state: 'dialing', rank: 2 },
+  failed: { state: 'dialing', rank: 2 }, // the caller hears the busy tone
   alerting: { state: 'ringing', rank: 1 },
   null: null,
 };
@@ -91,7 +91,8 @@ export function lineState(calls: Iterable<Call>, userId: string, key: string): L
   for (const call of calls) {
     if (call.endedAt !== null) continue;
     for (const c of call.connections) {
-      const s = strength[c.state];
+      // A called device that failed (busy, rejected) is not engaged in this call.
+      const s = c.state === 'failed' && c.role === 'called' ? null : strength[c.state];
       if (!s || c.party.userId !== userId || presenceKey(c.party) !== key) continue;
       if (!best || s.rank > best.rank) best = s;
     }

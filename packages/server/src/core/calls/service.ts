@@ -91,7 +91,7 @@ export class CallService {
   /** A device the call is offered to rings (Delivered). Again for a device already ringing: no change. */
   async deliver(callId: string, party: Party): Promise<Call> {
     const call = this.own(callId);
-    const current = this.liveOf(call, party);
+    const current = this.calledOf(call, party);
     if (current.length > 0 && current.every((c) => c.state === 'alerting')) return call;
     if (current[0]) throw illegal(call, current[0], 'alerting');
     const c = newConnection(party, 'called', 'null', this.ctx.clock.now());
@@ -104,7 +104,7 @@ export class CallService {
    */
   async establish(callId: string, party: Party): Promise<Call> {
     const call = this.own(callId);
-    const [current, ...more] = this.liveOf(call, party);
+    const [current, ...more] = this.calledOf(call, party);
     if (more.length > 0) throw new Error(`calls: ${callId}: more than one connection answers`);
     const added = current ? undefined : newConnection(party, 'called', 'null', this.ctx.clock.now());
     const answering = (current ?? added) as Connection;
@@ -120,23 +120,24 @@ export class CallService {
           answering.id,
           [[answering.id, 'connected'], ...(caller ? [[caller.id, 'connected'] as Move] : [])],
         ],
-        ...forks.map((f) => ['call.cleared', f.id, [[f.id, 'null', 'normalClearing']]] as Step),
+        ...forks.map((f) => ['call.cleared', f.id, [[f.id, 'null', 'normalClearing']], 'normalClearing'] as Step),
       ],
       added,
     );
   }
 
   /** A connected party puts the call on hold (Held). */
-  hold(callId: string, party: Party): Promise<Call> {
+  async hold(callId: string, party: Party): Promise<Call> {
     const call = this.own(callId);
     const c = this.oneOf(call, party);
     return this.run(call, [['call.held', c.id, [[c.id, 'held']]]]);
   }
 
   /** A held party takes the call back (Retrieved). */
-  retrieve(callId: string, party: Party): Promise<Call> {
+  async retrieve(callId: string, party: Party): Promise<Call> {
     const call = this.own(callId);
     const c = this.oneOf(call, party);
+    if (c.state !== 'held') throw illegal(call, c, 'connected');
     return this.run(call, [['call.retrieved', c.id, [[c.id, 'connected']]]]);
   }
 
@@ -144,9 +145,9 @@ export class CallService {
    * The call goes elsewhere (Diverted: forwarding, deflection): `from`'s ringing connections are
    * cleared and `to` becomes the called party; the switch then delivers it to `to`'s devices.
    */
-  divert(callId: string, from: Party, to: Party, cause: CallCause = 'redirected'): Promise<Call> {
+  async divert(callId: string, from: Party, to: Party, cause: CallCause = 'redirected'): Promise<Call> {
     const call = this.own(callId);
-    const ringing = this.liveOf(call, from);
+    const ringing = this.calledOf(call, from);
     const answered = ringing.find((c) => c.state !== 'alerting');
     if (answered) throw illegal(call, answered, 'null');
     const moves = ringing.map((c) => [c.id, 'null', cause] as Move);
@@ -158,7 +159,7 @@ export class CallService {
    * busy). Without: the call failed — every called connection clears and the caller's connection
    * is `failed` (it hears the busy tone) until `clear`.
    */
-  fail(callId: string, cause: CallCause, party?: Party): Promise<Call> {
+  async fail(callId: string, cause: CallCause, party?: Party): Promise<Call> {
     const call = this.own(callId);
     if (party) {
       const failing = this.liveOf(call, party);
@@ -181,7 +182,7 @@ export class CallService {
    * Connections leave the call (ConnectionCleared): `party`'s, or without it every one left. The
    * call ends when its last connection clears.
    */
-  clear(callId: string, party?: Party, cause: CallCause = 'normalClearing'): Promise<Call> {
+  async clear(callId: string, party?: Party, cause: CallCause = 'normalClearing'): Promise<Call> {
     const call = this.own(callId);
     const leaving = party ? this.liveOf(call, party) : call.connections.filter(isLive);
     if (leaving.length === 0) throw new Error(`calls: ${callId}: no live connection of that party to clear`);
@@ -281,6 +282,11 @@ export class CallService {
   private liveOf(call: Call, party: Party): Connection[] {
     if (!identifies(party)) throw new Error('calls: the party names nothing to find it by');
     return call.connections.filter((c) => isLive(c) && isPartyOf(party, c.party));
+  }
+
+  /** The live connections of `party` on the called side. */
+  private calledOf(call: Call, party: Party): Connection[] {
+    return this.liveOf(call, party).filter((c) => c.role === 'called');
   }
 
   private oneOf(call: Call, party: Party): Connection {
