@@ -212,6 +212,21 @@ describe('calls', () => {
     await take();
   });
 
+  test('the line states the calls feed belong to this node: they go when it dies', async () => {
+    const call = await core.calls.originate(tenantId, { from: alice, to: { dialled: '202', party: bobLine } });
+    await core.calls.establish(call.id, bob1);
+    const input = (await core.ctx.store.repos.presence.inputs(tenantId, ids.bob as string, now)).find(
+      (i) => i.source === 'line',
+    );
+    assert.equal(input?.holder, core.ctx.cluster.instance);
+    assert.equal(await core.presence.expireHolders([core.ctx.cluster.instance]), 0, 'alive: kept');
+    assert.equal(await core.presence.expireHolders(['another-node.00000000']), 2, 'Alice’s and Bob’s line');
+    assert.equal(await line(ids.bob, '202'), undefined);
+    assert.deepEqual(await flags(ids.bob), []);
+    await core.calls.clear(call.id);
+    await take();
+  });
+
   test('divert: a ringing line forwards to an external number, which answers', async () => {
     const call = await core.calls.originate(tenantId, { from: alice, to: { dialled: '202', party: bobLine } });
     await core.calls.deliver(call.id, bob1);
