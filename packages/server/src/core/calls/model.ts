@@ -82,7 +82,10 @@ export interface Call {
   version: number;
 }
 
-/** What every `call.*` event carries: the call after the change and the connection it is about. */
+/**
+ * What every `call.*` event carries: the call after the change and the connection it is about.
+ * The bus orders events per subscription only: order events of different types by `call.version`.
+ */
 export interface CallEvent {
   tenantId: string;
   /** Published once per user with a connection in the call (none: once without). */
