@@ -44,6 +44,10 @@ export interface EventMap {
   'call.diverted': CallEvent;
   'call.failed': CallEvent;
   'call.cleared': CallEvent;
+  /** A call as it stands, nothing changed: a node's answer to `calls.sync.requested` (once, no user). */
+  'call.snapshot': CallEvent;
+  /** A node that starts or got its bus back asks the others for the tenant's live calls. */
+  'calls.sync.requested': { tenantId: string };
 }
 
 export type EventType = keyof EventMap;

@@ -1,25 +1,5 @@
 import type { LineState } from '../presence/model.js';
-import { type Call, type Connection, isLive, type Party } from './model.js';
-
-/** A connection as a dialog of its line (RFC 4235 states: what a BLF key shows). */
-export type DialogState = 'trying' | 'early' | 'confirmed' | 'terminated';
-
-export interface LineDialog {
-  callId: string;
-  connectionId: string;
-  lineId: string;
-  lineNumber?: string;
-  userId?: string;
-  deviceId?: string;
-  state: DialogState;
-  /** Confirmed but on hold at this end. */
-  held: boolean;
-  /** initiator: the line placed the call; recipient: it was called. */
-  direction: 'initiator' | 'recipient';
-  /** Who is at the other end (the answering or ringing party, or the caller). */
-  remote: Party;
-  since: number;
-}
+import { type Call, type Connection, type DialogState, isLive, type LineDialog, type Party } from './model.js';
 
 function dialogState(call: Call, c: Connection): DialogState {
   switch (c.state) {

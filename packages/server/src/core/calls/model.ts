@@ -1,3 +1,5 @@
+import type { LineState } from '../presence/model.js';
+
 // The protocol-neutral call model of DESIGN §7, in CSTA (ECMA-269) vocabulary: a call has
 // connections, one per device (or external party), each in a connection state. SIP dialogs are one
 // source of its changes; a CSTA PBX link may be another.
@@ -140,3 +142,43 @@ export const identifies = (party: Party) => identities.some((f) => party[f] !== 
 
 /** A connection that is still part of the call. */
 export const isLive = (c: Connection) => c.state !== 'null';
+
+/** Where the calls' line states go: the presence service (its phone-line input). */
+export interface LinePresenceSink {
+  setLineState(
+    tenantId: string,
+    userId: string,
+    line: string,
+    state: LineState,
+    options?: { holder?: string },
+  ): Promise<unknown>;
+  removeLine(tenantId: string, userId: string, line: string): Promise<unknown>;
+}
+
+/** A change of a watched line: the dialogs that changed (cleared ones as `terminated`) and all live ones. */
+export interface LineChange {
+  lineId: string;
+  changed: LineDialog[];
+  dialogs: LineDialog[];
+}
+export type OnLineChange = (change: LineChange) => void;
+
+/** A connection as a dialog of its line (RFC 4235 states: what a BLF key shows). */
+export type DialogState = 'trying' | 'early' | 'confirmed' | 'terminated';
+
+export interface LineDialog {
+  callId: string;
+  connectionId: string;
+  lineId: string;
+  lineNumber?: string;
+  userId?: string;
+  deviceId?: string;
+  state: DialogState;
+  /** Confirmed but on hold at this end. */
+  held: boolean;
+  /** initiator: the line placed the call; recipient: it was called. */
+  direction: 'initiator' | 'recipient';
+  /** Who is at the other end (the answering or ringing party, or the caller). */
+  remote: Party;
+  since: number;
+}

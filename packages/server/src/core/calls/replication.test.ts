@@ -6,8 +6,7 @@ import { LocalCluster } from '../../platform/cluster/local.js';
 import type { CoreContext } from '../context.js';
 import type { EventMap } from '../events.js';
 import type { LineState } from '../presence/model.js';
-import type { Party } from './model.js';
-import type { LineChange } from './service.js';
+import type { LineChange, Party } from './model.js';
 import { CallService } from './service.js';
 
 // Two nodes in one process: one bus between them, each its own cluster identity and call service.
@@ -23,7 +22,9 @@ type Lines = Map<string, { state: LineState; holder?: string }>;
 function node(id: string) {
   const cluster = new LocalCluster(id, clock);
   const lines: Lines = new Map();
-  const ctx = { bus, cluster, clock, log } as unknown as CoreContext;
+  // What the call service uses of a context; the store only for the tenant list of a sync.
+  const store = { repos: { tenants: { list: async () => [{ id: 'tenant-1' }] } } };
+  const ctx = { bus, cluster, clock, log, store } as unknown as CoreContext;
   const calls = new CallService(ctx, {
     setLineState: async (_t, userId, line, state, o) =>
       void lines.set(`${userId} ${line}`, { state, holder: o?.holder }),
@@ -107,6 +108,26 @@ describe('calls across two nodes', () => {
     await bus.publish('call.delivered', { ...stale, call: delivered });
     await settle();
     assert.throws(() => b.calls.get(t, call.id), { code: 'PARLEY_ERR_NOT_FOUND' }, 'an ended call stays ended');
+  });
+
+  test('a node that starts asks for the calls already up and sees them', async () => {
+    const talking = nextChange(b, t, 'lb', dialog('confirmed', 'db1'));
+    const call = await a.calls.originate(t, { from: alice, to: { dialled: '202', party: bobLine } });
+    await a.calls.establish(call.id, bob1);
+    await talking;
+    const c = node('c');
+    assert.deepEqual(c.calls.ofLine(t, 'lb'), [], 'nothing changed since it started');
+    const synced = nextChange(c, t, 'lb', dialog('confirmed', 'db1'));
+    await c.calls.sync();
+    assert.deepEqual(
+      (await synced).dialogs.map((d) => [d.callId, d.deviceId, d.state]),
+      [[call.id, 'db1', 'confirmed']],
+    );
+    assert.equal(c.calls.get(t, call.id).version, call.version + 1);
+    const ended = nextChange(c, t, 'lb', dialog('terminated', 'db1'));
+    await a.calls.clear(call.id);
+    await ended;
+    c.stop();
   });
 
   test('a line’s presence is its strongest state over the calls of every node; a dead node’s calls go', async () => {

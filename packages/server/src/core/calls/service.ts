@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { CoreContext } from '../context.js';
 import { notFound } from '../errors.js';
-import type { LineState } from '../presence/model.js';
-import { type LineDialog, lineDialogs, lineState, presenceLines } from './lines.js';
+import { lineDialogs, lineState, presenceLines } from './lines.js';
 import {
   type Call,
   type CallCause,
@@ -13,29 +12,12 @@ import {
   identifies,
   isLive,
   isPartyOf,
+  type LineDialog,
+  type LinePresenceSink,
+  type OnLineChange,
   type Party,
 } from './model.js';
 import { illegal, involved, type Move, newConnection, type Step, versionsOf } from './steps.js';
-
-/** Where the calls' line states go: the presence service (its phone-line input). */
-export interface LinePresenceSink {
-  setLineState(
-    tenantId: string,
-    userId: string,
-    line: string,
-    state: LineState,
-    options?: { holder?: string },
-  ): Promise<unknown>;
-  removeLine(tenantId: string, userId: string, line: string): Promise<unknown>;
-}
-
-/** A change of a watched line: the dialogs that changed (cleared ones as `terminated`) and all live ones. */
-export interface LineChange {
-  lineId: string;
-  changed: LineDialog[];
-  dialogs: LineDialog[];
-}
-export type OnLineChange = (change: LineChange) => void;
 
 /** How long an ended call's id is remembered, so a late copy of one of its events cannot revive it. */
 const ENDED_MEMORY_MS = 60_000;
@@ -227,12 +209,33 @@ export class CallService {
 
   // Replication --------------------------------------------------------------------------------
 
-  /** Keeps replicas of other nodes' calls from the bus until the returned function is called. */
+  /**
+   * Keeps replicas of other nodes' calls from the bus, and answers other nodes' sync requests with
+   * this node's calls, until the returned function is called.
+   */
   replicate(): Unsubscribe {
-    const subs = callEventTypes.map((type) => this.ctx.bus.subscribe(type, (e) => this.apply(e.call)));
+    const { bus } = this.ctx;
+    const subs = [...callEventTypes, 'call.snapshot' as const].map((type) =>
+      bus.subscribe(type, (e) => this.apply(e.call)),
+    );
+    subs.push(
+      bus.subscribe('calls.sync.requested', async ({ tenantId }) => {
+        const own = this.live(tenantId).filter((c) => c.node === this.ctx.cluster.instance);
+        await Promise.all(
+          own.map((call) => bus.publish('call.snapshot', { tenantId, call, connectionId: null, cause: null })),
+        );
+      }),
+    );
     return () => {
       for (const unsubscribe of subs) unsubscribe();
     };
+  }
+
+  /** Asks every node for its live calls (this node starts, or its bus came back): they answer with `call.snapshot`. */
+  async sync(): Promise<void> {
+    for (const t of await this.ctx.store.repos.tenants.list()) {
+      await this.ctx.bus.publish('calls.sync.requested', { tenantId: t.id });
+    }
   }
 
   /** Takes a call snapshot from another node unless a newer one (or its end) is known already. */
