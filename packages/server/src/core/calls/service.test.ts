@@ -247,6 +247,37 @@ describe('calls', () => {
     await take();
   });
 
+  test('a call with no user of the tenant in it is published once, without a user', async () => {
+    const call = await core.calls.originate(tenantId, { from: external, to: { dialled: '+4930123' } });
+    assert.deepEqual(call.called, { number: '+4930123' });
+    await core.calls.clear(call.id);
+    await settle();
+    assert.deepEqual(
+      seen.map((e) => [e.type, e.userId]),
+      [
+        ['call.originated', undefined],
+        ['call.cleared', undefined],
+      ],
+    );
+    await take();
+  });
+
+  test('a throwing line watcher is logged; the others still get the change', async () => {
+    const got: string[] = [];
+    const stops = [
+      core.calls.watchLine(tenantId, 'line-b', () => {
+        throw new Error('boom');
+      }),
+      core.calls.watchLine(tenantId, 'line-b', (c) => void got.push(...c.changed.map((d) => d.state))),
+    ];
+    const call = await core.calls.originate(tenantId, { from: alice, to: { dialled: '202', party: bobLine } });
+    await core.calls.deliver(call.id, bob1);
+    await core.calls.clear(call.id);
+    for (const stop of stops) stop();
+    assert.deepEqual(got, ['early', 'terminated']);
+    await take();
+  });
+
   test('illegal steps throw and change nothing', async () => {
     const call = await core.calls.originate(tenantId, { from: alice, to: { dialled: '202', party: bobLine } });
     await core.calls.deliver(call.id, bob1);
