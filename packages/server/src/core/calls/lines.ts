@@ -49,7 +49,7 @@ export const lineDialogs = (call: Call, lineId: string): LineDialog[] =>
   });
 
 /** The key of a party's line among its user's presence inputs: the number, else the line id. */
-export const presenceKey = (p: Party) => p.lineNumber ?? p.lineId;
+const presenceKey = (p: Party) => p.lineNumber ?? p.lineId;
 
 /**
  * A connection state as the presence line input. Several calls on one line: the strongest wins,
