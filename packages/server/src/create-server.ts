@@ -9,6 +9,7 @@ import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
 import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
+import { callsFeature } from './core/calls/feature.js';
 import type { CoreContext } from './core/context.js';
 import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
@@ -38,7 +39,13 @@ import { connect, defaultDatabaseUrl, sqliteFiles } from './platform/store/conne
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** The features every server runs, in start order (then the directory's, which is given the directory). */
-const coreFeatures: Feature[] = [sessionHousekeeping, attachmentHousekeeping, presenceFeature, calendarPolling];
+const coreFeatures: Feature[] = [
+  sessionHousekeeping,
+  attachmentHousekeeping,
+  presenceFeature,
+  callsFeature,
+  calendarPolling,
+];
 
 export interface ServerOptions {
   config: Config;

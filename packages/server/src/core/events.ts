@@ -1,3 +1,4 @@
+import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { ConversationDetails, MessageDetails } from './messaging/model.js';
@@ -34,6 +35,19 @@ export interface EventMap {
   'message.typing': MessageTypingEvent;
   'conversation.updated': { tenantId: string; userId: string; conversation: ConversationDetails };
   'conversation.removed': { tenantId: string; userId: string; conversationId: string };
+  // Calls (CSTA events, DESIGN §7): the whole call after the change, once per user in it.
+  'call.originated': CallEvent;
+  'call.delivered': CallEvent;
+  'call.established': CallEvent;
+  'call.held': CallEvent;
+  'call.retrieved': CallEvent;
+  'call.diverted': CallEvent;
+  'call.failed': CallEvent;
+  'call.cleared': CallEvent;
+  /** A call as it stands, nothing changed: a node's answer to `calls.sync.requested` (once, no user). */
+  'call.snapshot': CallEvent;
+  /** A node that starts or got its bus back asks the others for the tenant's live calls. */
+  'calls.sync.requested': { tenantId: string };
 }
 
 export type EventType = keyof EventMap;

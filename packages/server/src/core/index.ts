@@ -1,4 +1,5 @@
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
+import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
@@ -31,6 +32,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     registrations: new RegistrationService(ctx),
     // Calendars are one of presence's inputs.
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
+    // Live calls, switched by the SIP B2BUA; each line's state feeds presence.
+    calls: new CallService(ctx, presence),
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -260,17 +260,32 @@ export class PresenceService implements CalendarSink {
 
   // Phone lines and rtc -----------------------------------------------------------------------
 
-  async setLineState(tenantId: string, userId: string, line: string, state: LineState): Promise<Presence> {
+  /** A phone line's state; with `holder` (a node instance) it goes when that node dies. */
+  async setLineState(
+    tenantId: string,
+    userId: string,
+    line: string,
+    state: LineState,
+    o: { holder?: string } = {},
+  ): Promise<Presence> {
     if (!lineStates.includes(state)) throw invalid('state', `must be one of ${lineStates.join(', ')}`);
     if (line.length === 0 || line.length > 100) throw invalid('line', 'must be 1-100 characters');
     await this.ensureUser(tenantId, userId);
     const now = this.ctx.clock.now();
+    const holder = o.holder ?? null;
     const current = (await this.repo.inputs(tenantId, userId, now)).find((s) => s.source === 'line' && s.key === line);
-    if ((current?.value as { state?: string } | undefined)?.state === state) return this.get(tenantId, userId);
+    const was = current?.value as { state?: string; since?: number } | undefined;
+    if (was?.state === state && current?.holder === holder) return this.get(tenantId, userId);
     await this.repo.putInput(
       tenantId,
       userId,
-      { source: 'line', key: line, value: { state, since: now }, expiresAt: null },
+      {
+        source: 'line',
+        key: line,
+        value: { state, since: (was?.state === state && was.since) || now },
+        expiresAt: null,
+        holder,
+      },
       now,
     );
     return this.recompute(tenantId, userId);
