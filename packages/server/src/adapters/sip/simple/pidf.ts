@@ -57,10 +57,11 @@ export function renderPidf(p: Presence, o: PidfOptions): string {
   const open = p.availability !== 'offline';
   const idle = open && p.flags.includes('idle');
   const lastInput = idle && p.since !== null ? ` last-input="${xmlTime(p.since)}"` : '';
-  const now = activities(rpidActivities(p), p.until !== null && open ? ` until="${xmlTime(p.until)}"` : '', null);
+  const doing = rpidActivities(p);
+  const until = p.until !== null && open ? ` until="${xmlTime(p.until)}"` : '';
   const next = open ? p.nextAppointment : null;
   const person = [
-    rpidActivities(p).length > 0 ? now : '',
+    doing.length > 0 ? activities(doing, until, null) : '',
     next
       ? `<ts:timed-status from="${xmlTime(next.start)}" until="${xmlTime(next.end)}">${activities(['appointment'], '', next.subject)}</ts:timed-status>`
       : '',
