@@ -44,6 +44,18 @@ describe('SIMPLE: PUBLISH into the core, PIDF out of it', () => {
       if (a.kind === 'remove') await core.presence.unpublish(tenantId, bob.id, a.id);
     }
   };
+  const publish = (body: string, ifMatch?: string) =>
+    esc.publish(
+      {
+        resource: 'sip:bob@simple.test',
+        event: 'presence',
+        ifMatch,
+        expires: 600,
+        contentType: 'application/pidf+xml',
+        body,
+      },
+      now,
+    );
   const seenBy = async (watcher: Parameters<Core['presence']['see']>[1]) => {
     const [seen] = await core.presence.see(tenantId, watcher, ['bob@simple.test']);
     assert.ok(seen);
@@ -66,17 +78,7 @@ describe('SIMPLE: PUBLISH into the core, PIDF out of it', () => {
   });
 
   test('a colleague sees the published call and note; an external only busy', async () => {
-    const r = esc.publish(
-      {
-        resource: 'sip:bob@simple.test',
-        event: 'presence',
-        ifMatch: undefined,
-        expires: 600,
-        contentType: 'application/pidf+xml',
-        body: onThePhone,
-      },
-      now,
-    );
+    const r = publish(onThePhone);
     assert.equal(r.response.status, 200);
     await apply(r.actions);
     const colleague = await seenBy(watcherOf(alice));
@@ -92,17 +94,7 @@ describe('SIMPLE: PUBLISH into the core, PIDF out of it', () => {
     const [published] = esc.of('sip:bob@simple.test');
     assert.ok(published);
     const closed = readFileSync(join(import.meta.dirname, 'fixtures/simple/vendor-snom.pidf.xml'), 'utf8');
-    const r = esc.publish(
-      {
-        resource: 'sip:bob@simple.test',
-        event: 'presence',
-        ifMatch: published.etag,
-        expires: 600,
-        contentType: 'application/pidf+xml',
-        body: closed,
-      },
-      now,
-    );
+    const r = publish(closed, published.etag);
     assert.equal(r.response.status, 200);
     await apply(r.actions);
     assert.match(await seenBy(watcherOf(alice)), /<basic>closed<\/basic>/);
