@@ -8,6 +8,7 @@ import {
   type ManualInput,
   offlinePresence,
   type PresenceInputs,
+  type PublishedState,
   samePresence,
 } from './aggregate.js';
 import type { CalendarBlock, LineState } from './model.js';
@@ -31,6 +32,17 @@ const manual = (m: Partial<ManualInput> = {}): ManualInput => ({
 const line = (state: LineState, since = NOW - 5 * M, name = 'l1'): LineInput => ({ line: name, state, since });
 const desk = (idle = false, since = NOW - 2 * H, id = 'c1'): ClientInput => ({ id, mobile: false, idle, since });
 const phone = (idle = false, since = NOW - 2 * H, id = 'm1'): ClientInput => ({ id, mobile: true, idle, since });
+/** A desk phone's PUBLISH: a client that says something of its user. */
+const pub = (
+  p: Partial<PublishedState> = {},
+  o: { idle?: boolean; since?: number; id?: string } = {},
+): ClientInput => ({
+  id: o.id ?? 'publish:p1',
+  mobile: false,
+  idle: o.idle ?? false,
+  since: o.since ?? NOW - 10 * M,
+  published: { open: true, availability: null, onCall: false, note: null, ...p },
+});
 const block = (
   start: number,
   end: number,
@@ -392,6 +404,78 @@ const rows: Row[] = [
       calendar: cal(block(NOW + H, NOW + 3 * H, 'tentative')),
     },
     expect: { nextChange: NOW + H },
+  },
+  // Published by a device (SIP PUBLISH)
+  { name: 'a published open state → available', in: { clients: [pub()] }, expect: { availability: 'available' } },
+  {
+    name: 'a published closed state counts as no client → offline',
+    in: { clients: [pub({ open: false, availability: 'busy', onCall: true })] },
+    expect: { availability: 'offline', flags: [] },
+  },
+  {
+    name: 'a closed publication does not make the other clients idle',
+    in: { clients: [desk(true, NOW - 5 * M), pub({ open: false })] },
+    expect: { availability: 'away', flags: ['idle'], since: NOW - 5 * M },
+  },
+  {
+    name: 'published idle with an idle desk → away since the later',
+    in: { clients: [desk(true, NOW - 20 * M), pub({}, { idle: true, since: NOW - 5 * M })] },
+    expect: { availability: 'away', flags: ['idle'], since: NOW - 5 * M },
+  },
+  {
+    name: 'published on the phone → busy + on-call since then',
+    in: { clients: [desk(), pub({ onCall: true }, { since: NOW - 3 * M })] },
+    expect: { availability: 'busy', flags: ['on-call'], since: NOW - 3 * M },
+  },
+  {
+    name: 'published busy → busy (below calls and meetings)',
+    in: { clients: [desk(), pub({ availability: 'busy' })] },
+    expect: { availability: 'busy', flags: [], since: NOW - 10 * M },
+  },
+  {
+    name: 'published away beats idle/active clients',
+    in: { clients: [desk(), pub({ availability: 'away' })] },
+    expect: { availability: 'away', since: NOW - 10 * M },
+  },
+  {
+    name: 'the newest publication decides between two devices',
+    in: {
+      clients: [
+        pub({ availability: 'away' }, { since: NOW - 30 * M, id: 'publish:a' }),
+        pub({ availability: 'busy' }, { since: NOW - 2 * M, id: 'publish:b' }),
+      ],
+    },
+    expect: { availability: 'busy', since: NOW - 2 * M },
+  },
+  {
+    name: 'a meeting beats published away',
+    in: { clients: [pub({ availability: 'away' })], calendar: cal(block(NOW - M, NOW + H)) },
+    expect: { availability: 'busy', flags: ['meeting'], until: NOW + H },
+  },
+  {
+    name: 'published dnd → dnd, like a line in dnd',
+    in: { clients: [pub({ availability: 'dnd' })], lines: [line('ringing')] },
+    expect: { availability: 'dnd', flags: ['ringing'] },
+  },
+  {
+    name: 'a manual state beats a published one',
+    in: { clients: [pub({ availability: 'busy' }, { since: NOW - 2 * H })], manual: manual({ availability: 'away' }) },
+    expect: { availability: 'away', manualBroken: false },
+  },
+  {
+    name: 'a published call after the anchor ends a manual availability',
+    in: { clients: [pub({ onCall: true }, { since: NOW - M })], manual: manual({ availability: 'available' }) },
+    expect: { availability: 'busy', flags: ['on-call'], manualBroken: true },
+  },
+  {
+    name: 'a published note shows when there is no manual note',
+    in: { clients: [pub({ note: 'in the lab' })] },
+    expect: { note: 'in the lab', flags: ['note'] },
+  },
+  {
+    name: 'the manual note beats a published one',
+    in: { clients: [pub({ note: 'in the lab' })], manual: manual({ note: 'at the dentist' }) },
+    expect: { note: 'at the dentist' },
   },
 ];
 

@@ -29,12 +29,25 @@ export interface LineInput {
   since: number;
 }
 
-/** One connected client (an open event socket, a desk app …). `since`: when it connected or its idle state last changed. */
+/** One connected client (an open event socket, a desk app …). `since`: when it connected or its state last changed. */
 export interface ClientInput {
   id: string;
   mobile: boolean;
   idle: boolean;
   since: number;
+  /** What the client itself says of its user (a phone's SIP PUBLISH); absent for plain clients. */
+  published?: PublishedState;
+}
+
+/** A state a device published for its user, protocol-neutral (PIDF basic, RPID activities, note). */
+export interface PublishedState {
+  /** The device is there for the user; a closed one counts as no client. */
+  open: boolean;
+  /** What the user set on the device (busy, away, do-not-disturb), null when it says nothing. */
+  availability: 'busy' | 'away' | 'dnd' | null;
+  /** The device reports its user on a call (one Parley's lines do not see). */
+  onCall: boolean;
+  note: string | null;
 }
 
 /** One WebRTC session the user takes part in. */
@@ -115,7 +128,14 @@ export const min = (values: (number | null | undefined)[]): number | null => {
 };
 
 export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
-  const { manual, lines, clients, rtc } = inputs;
+  const { manual, lines, rtc } = inputs;
+  const clients = inputs.clients.filter((c) => c.published?.open !== false);
+  const published = clients
+    .filter((c) => c.published)
+    .sort((a, b) => b.since - a.since)
+    .map((c) => ({ since: c.since, ...(c.published as PublishedState) }));
+  const publishedCalls = published.filter((c) => c.onCall);
+  const publishedState = published.find((c) => c.availability === 'busy' || c.availability === 'away');
   const blocks = (inputs.calendar?.blocks ?? []).filter((b) => b.show !== 'free' && b.end > b.start);
   const flags = new Set<PresenceFlag>();
 
@@ -129,11 +149,11 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
   // Phone and rtc.
   const ringing = lines.filter((l) => l.state === 'ringing');
   const calls = lines.filter((l) => callStates.has(l.state));
-  const lineDnd = lines.some((l) => l.state === 'dnd');
+  const deviceDnd = lines.some((l) => l.state === 'dnd') || published.some((c) => c.availability === 'dnd');
   if (ringing.length > 0) flags.add('ringing');
-  if (calls.length > 0 || rtc.length > 0) flags.add('on-call');
+  if (calls.length > 0 || rtc.length > 0 || publishedCalls.length > 0) flags.add('on-call');
   if (rtc.some((r) => r.participants > 2)) flags.add('conference');
-  const phoneSince = min([...ringing, ...calls, ...rtc].map((x) => x.since));
+  const phoneSince = min([...ringing, ...calls, ...rtc, ...publishedCalls].map((x) => x.since));
 
   // Calendar.
   const meeting = spanAt(blocks, 'busy', now);
@@ -149,7 +169,7 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
 
   // Anchor rule: a later system event other than "available" ends a manual state (not DND).
   const systemEventAfterAnchor =
-    [...ringing, ...calls, ...rtc].some((x) => x.since > anchor) ||
+    [...ringing, ...calls, ...rtc, ...publishedCalls].some((x) => x.since > anchor) ||
     blocks.some((b) => (b.show === 'busy' || b.show === 'out-of-office') && b.start > anchor && b.start <= now) ||
     (manual?.availability === 'available' && idleSince !== null && idleSince > anchor);
   const manualAvailability = manualActive ? manual.availability : null;
@@ -162,7 +182,7 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
     availability = manualAvailability;
     until = manual?.until ?? manual?.validTo ?? null;
     since = anchor;
-  } else if (lineDnd) {
+  } else if (deviceDnd) {
     availability = 'dnd';
   } else if (flags.has('ringing') || flags.has('on-call')) {
     availability = 'busy';
@@ -175,6 +195,9 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
     availability = 'busy';
     until = meeting.end;
     since = meeting.start;
+  } else if (publishedState) {
+    availability = publishedState.availability as Availability;
+    since = publishedState.since;
   } else if (clients.length === 0 && lines.length === 0) {
     availability = 'offline';
   } else if (allIdle) {
@@ -184,7 +207,7 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
     availability = 'available';
   }
 
-  const note = manualActive && manual.note ? manual.note : null;
+  const note = (manualActive && manual.note) || published.find((c) => c.note)?.note || null;
   if (note) flags.add('note');
   const next = blocks.filter((b) => b.start > now).sort((a, b) => a.start - b.start)[0];
 

@@ -17,6 +17,9 @@ export type PresenceFlag = (typeof presenceFlags)[number];
 export const presenceContexts = PresenceContextSchema.options;
 export type PresenceContext = (typeof presenceContexts)[number];
 
+/** The longest note a user or a device may set. */
+export const NOTE_MAX = 500;
+
 export const lineStates = LineStateSchema.options;
 export type LineState = (typeof lineStates)[number];
 

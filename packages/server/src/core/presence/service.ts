@@ -9,6 +9,7 @@ import {
   offlinePresence,
   type Presence,
   type PresenceInputs,
+  type PublishedState,
   type RtcInput,
   samePresence,
 } from './aggregate.js';
@@ -20,14 +21,14 @@ import {
   type CalendarSnapshot,
   type LineState,
   lineStates,
+  NOTE_MAX,
   type PresenceContext,
   presenceContexts,
 } from './model.js';
+import { type PublishedInput, publish, unpublish } from './published.js';
 import type { StoredInput } from './repository.js';
 import { type OnPresenceChange, type PresenceSeen, type PresenceWatch, see, watch } from './watch.js';
 import { PresenceWatchers, visibleTo, type Watcher } from './watchers.js';
-
-const NOTE_MAX = 500;
 
 export interface ManualRequest {
   availability?: Availability | null;
@@ -43,6 +44,7 @@ interface ClientValue {
   idle: boolean;
   since: number;
   sessionId: string | null;
+  published?: PublishedState;
 }
 
 const key = (tenantId: string, userId: string) => `${tenantId} ${userId}`;
@@ -377,6 +379,15 @@ export class PresenceService implements CalendarSink {
       );
     }
     return this.recompute(tenantId, userId);
+  }
+
+  /** A device's published state (SIP PUBLISH) as a client input of its own until `expiresAt` (`published.ts`). */
+  publish(tenantId: string, userId: string, sourceId: string, input: PublishedInput, expiresAt: number) {
+    return publish(this.ctx, this, tenantId, userId, sourceId, input, expiresAt);
+  }
+
+  unpublish(tenantId: string, userId: string, sourceId: string): Promise<Presence> {
+    return unpublish(this.ctx, this, tenantId, userId, sourceId);
   }
 
   // Calendar ----------------------------------------------------------------------------------
