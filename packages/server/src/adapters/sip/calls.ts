@@ -1,19 +1,52 @@
-// The switch's calls reported to the core: every step of a call becomes the core's call model.
+// The switch's calls reported to the core's call model (core/calls): one core call per
+// back-to-back call, its steps applied in order.
 import type { Services } from '../../compose.js';
 import type { Logger } from '../../platform/log.js';
 import type { CallSink } from './b2bua/types.js';
 
-/** A sink that logs each step (the core's call model takes these once it exists). */
-export function coreCallSink(_core: Services, log: Logger): CallSink {
+/**
+ * A sink that applies each step of a switched call to `core.calls`. Steps of one call run one
+ * after the other (the core's ids come from `originate`); a step the core refuses is logged and
+ * does not stop the call.
+ */
+export function coreCallSink(core: Services, log: Logger): CallSink {
+  const chains = new Map<string, Promise<string | undefined>>();
+  const step = (b2bua: string, what: string, run: (id: string) => Promise<unknown>, last = false) => {
+    const next = (chains.get(b2bua) ?? Promise.resolve(undefined)).then(async (id) => {
+      if (id === undefined) return undefined;
+      await run(id).catch((err: unknown) => log.warn({ err, callId: id, step: what }, 'call step refused by the core'));
+      return id;
+    });
+    if (last) chains.delete(b2bua);
+    else chains.set(b2bua, next);
+  };
   return {
-    originated: (call, caller) => log.info({ callId: call.id, caller: caller.uri }, 'call originated'),
-    delivered: (call, party) =>
-      log.info({ callId: call.id, party: party.uri, device: party.deviceId }, 'call delivered'),
-    established: (call, party) =>
-      log.info({ callId: call.id, party: party.uri, device: party.deviceId }, 'call established'),
-    held: (call, party) => log.info({ callId: call.id, party: party.uri }, 'call held'),
-    retrieved: (call, party) => log.info({ callId: call.id, party: party.uri }, 'call retrieved'),
-    cleared: (call, by) => log.info({ callId: call.id, by: by?.uri }, 'call cleared'),
-    failed: (call, cause) => log.info({ callId: call.id, cause }, 'call failed'),
+    originated(call, caller, to) {
+      const started = core.calls
+        .originate(to.tenantId, { from: caller, to: { dialled: to.dialled, party: to.party } })
+        .then(
+          (c) => c.id,
+          (err: unknown) => {
+            log.warn({ err }, 'call not taken by the core');
+            return undefined;
+          },
+        );
+      chains.set(call.id, started);
+    },
+    delivered: (call, party) => step(call.id, 'deliver', (id) => core.calls.deliver(id, party)),
+    established: (call, party) => step(call.id, 'establish', (id) => core.calls.establish(id, party)),
+    held: (call, party) => step(call.id, 'hold', (id) => core.calls.hold(id, party)),
+    retrieved: (call, party) => step(call.id, 'retrieve', (id) => core.calls.retrieve(id, party)),
+    cleared: (call, by) => step(call.id, 'clear', (id) => core.calls.clear(id, by), true),
+    failed: (call, cause) =>
+      step(
+        call.id,
+        'fail',
+        async (id) => {
+          await core.calls.fail(id, cause);
+          await core.calls.clear(id);
+        },
+        true,
+      ),
   };
 }

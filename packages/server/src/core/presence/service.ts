@@ -14,13 +14,13 @@ import {
   samePresence,
 } from './aggregate.js';
 import { type AttachedClient, attachClient, CLIENT_TTL_MS, type ClientOptions } from './clients.js';
+import { setLineState, setRtc } from './lines.js';
 import {
   type Availability,
   availabilities,
   type CalendarSink,
   type CalendarSnapshot,
   type LineState,
-  lineStates,
   NOTE_MAX,
   type PresenceContext,
   presenceContexts,
@@ -262,35 +262,9 @@ export class PresenceService implements CalendarSink {
 
   // Phone lines and rtc -----------------------------------------------------------------------
 
-  /** A phone line's state; with `holder` (a node instance) it goes when that node dies. */
-  async setLineState(
-    tenantId: string,
-    userId: string,
-    line: string,
-    state: LineState,
-    o: { holder?: string } = {},
-  ): Promise<Presence> {
-    if (!lineStates.includes(state)) throw invalid('state', `must be one of ${lineStates.join(', ')}`);
-    if (line.length === 0 || line.length > 100) throw invalid('line', 'must be 1-100 characters');
-    await this.ensureUser(tenantId, userId);
-    const now = this.ctx.clock.now();
-    const holder = o.holder ?? null;
-    const current = (await this.repo.inputs(tenantId, userId, now)).find((s) => s.source === 'line' && s.key === line);
-    const was = current?.value as { state?: string; since?: number } | undefined;
-    if (was?.state === state && current?.holder === holder) return this.get(tenantId, userId);
-    await this.repo.putInput(
-      tenantId,
-      userId,
-      {
-        source: 'line',
-        key: line,
-        value: { state, since: (was?.state === state && was.since) || now },
-        expiresAt: null,
-        holder,
-      },
-      now,
-    );
-    return this.recompute(tenantId, userId);
+  /** A phone line's state; with `holder` (a node instance) it goes when that node dies (`lines.ts`). */
+  setLineState(tenantId: string, userId: string, line: string, state: LineState, o: { holder?: string } = {}) {
+    return setLineState(this.ctx, this, tenantId, userId, line, state, o);
   }
 
   /** A line that is no longer registered or monitored. */
@@ -299,25 +273,9 @@ export class PresenceService implements CalendarSink {
     return this.recompute(tenantId, userId);
   }
 
-  /** An rtc session the user takes part in (`participants` null: the user left it). */
-  async setRtc(tenantId: string, userId: string, sessionId: string, participants: number | null): Promise<Presence> {
-    const now = this.ctx.clock.now();
-    if (participants === null) await this.repo.deleteInput(tenantId, userId, 'rtc', sessionId);
-    else {
-      if (!Number.isInteger(participants) || participants < 1)
-        throw invalid('participants', 'must be a positive integer');
-      const current = (await this.repo.inputs(tenantId, userId, now)).find(
-        (s) => s.source === 'rtc' && s.key === sessionId,
-      );
-      const since = (current?.value as { since?: number } | undefined)?.since ?? now;
-      await this.repo.putInput(
-        tenantId,
-        userId,
-        { source: 'rtc', key: sessionId, value: { participants, since }, expiresAt: null },
-        now,
-      );
-    }
-    return this.recompute(tenantId, userId);
+  /** An rtc session the user takes part in (`participants` null: the user left it; `lines.ts`). */
+  setRtc(tenantId: string, userId: string, sessionId: string, participants: number | null) {
+    return setRtc(this.ctx, this, tenantId, userId, sessionId, participants);
   }
 
   // Clients -----------------------------------------------------------------------------------

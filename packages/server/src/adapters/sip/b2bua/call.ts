@@ -71,8 +71,13 @@ export class BackToBackCall {
   }
 
   /** Forks the INVITE to every target (From and To as the callee's devices see them); rings for at most `ringMs`. */
-  start(targets: ForkTarget[], from: string, to: string): void {
-    this.sink.originated(this, this.caller);
+  start(
+    targets: ForkTarget[],
+    from: string,
+    to: string,
+    called: { tenantId: string; dialled: string; party?: CallParty },
+  ): void {
+    this.sink.originated(this, this.caller, called);
     for (const t of targets) {
       const leg = Leg.calling(from, to, t.contact, t.flow, t.route);
       const invite = leg.request('INVITE', { headers: bodyHeaders(this.aInvite), body: this.aInvite.body });
@@ -81,7 +86,7 @@ export class BackToBackCall {
       this.sw.sendRequest(invite, t.flow, (r) => this.forkResponse(fork, r));
     }
     this.ringTimer = setTimeout(
-      () => this.giveUp(480, 'Temporarily Unavailable (no answer)', 'noAnswer'),
+      () => this.giveUp(480, 'Temporarily Unavailable (no answer)', 'callNotAnswered'),
       this.sw.ringMs,
     );
     this.ringTimer.unref();
@@ -89,8 +94,12 @@ export class BackToBackCall {
 
   private forkResponse(fork: Fork, r: SipResponse): void {
     if (r.status === 100) return;
-    if (r.status < 200) return this.provisional(fork, r);
-    if (r.status < 300) return this.success(fork, r);
+    if (r.status < 200) this.provisional(fork, r);
+    else if (r.status < 300) this.success(fork, r);
+    else this.failure(fork, r);
+  }
+
+  private failure(fork: Fork, r: SipResponse): void {
     if (fork.state !== 'cancelled') fork.state = 'failed';
     fork.final = r;
     this.maybeFail();
@@ -99,7 +108,10 @@ export class BackToBackCall {
   private provisional(fork: Fork, r: SipResponse): void {
     fork.leg.learn(r);
     if (fork.state === 'calling') fork.state = 'early';
-    if (fork.cancelWanted) return this.cancelFork(fork);
+    if (fork.cancelWanted) {
+      this.cancelFork(fork);
+      return;
+    }
     if (this.state !== 'routing' || (r.status !== 180 && r.status !== 183)) return;
     if (!fork.delivered) {
       fork.delivered = true;
@@ -110,7 +122,10 @@ export class BackToBackCall {
 
   private success(fork: Fork, r: SipResponse): void {
     fork.leg.learn(r);
-    if (fork.ack) return this.sw.send(fork.ack, fork.leg.flow);
+    if (fork.ack) {
+      this.sw.send(fork.ack, fork.leg.flow);
+      return;
+    }
     fork.ack = fork.leg.request('ACK', { seq: r.cseq.seq });
     this.sw.send(fork.ack, fork.leg.flow);
     if (this.answered !== undefined || this.state !== 'routing') {
@@ -215,15 +230,18 @@ export class BackToBackCall {
     const from = this.legOf(side);
     const to = this.legOf(other(side));
     if (!from || !to || this.state !== 'answered') {
-      return this.sw.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
+      this.sw.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
+      return;
     }
     if (from.remoteSeq !== undefined && request.cseq.seq <= from.remoteSeq) {
-      return this.sw.respond(tx, respond(request, 500, 'Server Internal Error (CSeq out of order)'));
+      this.sw.respond(tx, respond(request, 500, 'Server Internal Error (CSeq out of order)'));
+      return;
     }
     from.remoteSeq = request.cseq.seq;
     if (request.method === 'BYE') {
       this.sw.respond(tx, respond(request, 200, 'OK'));
-      return this.hangUp(side);
+      this.hangUp(side);
+      return;
     }
     if (request.method === 'INVITE') this.offered(side, request.body);
     const out = to.request(request.method, { headers: bodyHeaders(request), body: request.body });

@@ -96,8 +96,8 @@ export class CallSwitch implements Switch {
   inDialog(request: SipRequest, tx: ServerTransaction<Flow>): void {
     const call = this.byCallId.get(request.callId);
     const side = call?.sideOf(request);
-    if (!call || !side) return this.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
-    call.inDialog(side, request, tx);
+    if (call && side) call.inDialog(side, request, tx);
+    else this.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
   }
 
   ack(request: SipRequest): void {
@@ -150,7 +150,7 @@ export class CallSwitch implements Switch {
     this.byInvite.set(tx, call);
     const fromValue = `${quoted(caller.displayName)} <sip:${caller.local}@${caller.domain}>`;
     const toValue = `<sip:${uri.user}@${uri.host}>`;
-    call.start(targets, fromValue, toValue);
+    call.start(targets, fromValue, toValue, { tenantId: callee.tenantId, dialled: uri.user, party: partyOf(callee) });
     for (const leg of call.legs) this.byCallId.set(leg.callId, call);
     return undefined;
   }

@@ -1,27 +1,24 @@
 // What a back-to-back call needs from the switch around it, and what it reports.
+import type { CallCause, Party } from '../../../core/calls/model.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 
 /** A party of a call as the core knows it: a device of a user's line, or someone outside. */
-export interface CallParty {
-  userId?: string;
-  deviceId?: string;
-  lineId?: string;
-  lineNumber?: string;
-  /** The SIP URI (address of record) and the name shown. */
-  uri: string;
-  display?: string;
-}
+export type CallParty = Party;
 
 export type CallSide = 'A' | 'B';
 
 /** Why a call did not connect, in CSTA's words (ECMA-269 §12.2.4 event causes). */
-export type FailureCause = 'busy' | 'noAnswer' | 'destNotObtainable' | 'callCancelled';
+export type FailureCause = Extract<CallCause, 'busy' | 'callNotAnswered' | 'destNotObtainable' | 'callCancelled'>;
 
 /** Receives a call's steps (the core's call model listens here). */
 export interface CallSink {
-  originated(call: { id: string }, caller: CallParty): void;
+  originated(
+    call: { id: string },
+    caller: CallParty,
+    to: { tenantId: string; dialled: string; party?: CallParty },
+  ): void;
   delivered(call: { id: string }, party: CallParty): void;
   established(call: { id: string }, party: CallParty): void;
   held(call: { id: string }, party: CallParty): void;
