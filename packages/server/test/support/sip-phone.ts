@@ -1,0 +1,390 @@
+// A minimal SIP phone for tests over UDP or TCP, built on the server's own message parser and
+// renderer (the interop suite uses phones nobody here wrote: sipp, baresip, linphone, JsSIP).
+import { createHash, randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+import {
+  headerValues,
+  makeRequest,
+  parseAuth,
+  parseDatagram,
+  renderMessage,
+  renderUri,
+  respond,
+  type SipHeader,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+  SipStreamFramer,
+  singleHeader,
+} from '../../src/adapters/sip/message/index.js';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const token = () => randomBytes(6).toString('hex');
+
+export interface PhoneOptions {
+  /** The server's SIP address. */
+  server: { host: string; port: number };
+  transport?: 'udp' | 'tcp';
+  /** The phone's AoR: user@domain. */
+  aor: string;
+  /** Digest credentials (a device's). */
+  username: string;
+  password: string;
+}
+
+/** A request the phone received, with a way to answer it. */
+export interface Incoming {
+  request: SipRequest;
+  reply(status: number, reason: string, o?: { headers?: SipHeader[]; body?: string; toTag?: string }): SipResponse;
+}
+
+/** A dialog the phone is in (as caller or callee). */
+export interface Dialog {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  remoteTarget: string;
+  localUri: string;
+  remoteUri: string;
+  seq: number;
+}
+
+export const SDP = (port: number, direction = 'sendrecv') =>
+  `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=${direction}\r\n`;
+
+export class SipPhone {
+  readonly incoming: Incoming[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly pending = new Map<string, { provisional: SipResponse[]; done: (r: SipResponse) => void }>();
+  private nc = 0;
+  private seq = 1;
+  readonly callId = `${token()}@phone`;
+  readonly tag = token();
+
+  private constructor(
+    private readonly o: PhoneOptions,
+    private readonly sendBytes: (b: Buffer) => void,
+    readonly local: { address: string; port: number },
+    private readonly closeTransport: () => void,
+  ) {}
+
+  static async open(o: PhoneOptions): Promise<SipPhone> {
+    if (o.transport === 'tcp') {
+      const socket: Socket = connect(o.server.port, o.server.host);
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const phone = new SipPhone(
+        o,
+        (b) => socket.write(b),
+        { address: socket.localAddress ?? '127.0.0.1', port: socket.localPort ?? 0 },
+        () => socket.destroy(),
+      );
+      const framer = new SipStreamFramer();
+      socket.on('data', (chunk: Buffer) => {
+        for (const e of framer.push(chunk)) if (e.kind === 'message') phone.receive(e.message);
+      });
+      return phone;
+    }
+    const udp: UdpSocket = createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const phone = new SipPhone(
+      o,
+      (b) => udp.send(b, o.server.port, o.server.host),
+      { address: '127.0.0.1', port: udp.address().port },
+      () => udp.close(),
+    );
+    udp.on('message', (b) => phone.receive(parseDatagram(b)));
+    return phone;
+  }
+
+  /** What the phone was opened with (to open another one like it). */
+  get settings(): PhoneOptions {
+    return this.o;
+  }
+
+  get domain(): string {
+    return this.o.aor.split('@')[1] as string;
+  }
+
+  get contact(): string {
+    const t = this.o.transport === 'tcp' ? ';transport=tcp' : '';
+    return `<sip:${this.o.aor.split('@')[0]}@${this.local.address}:${this.local.port}${t}>`;
+  }
+
+  close(): void {
+    this.closeTransport();
+  }
+
+  send(message: SipMessage): void {
+    this.sendBytes(renderMessage(message));
+  }
+
+  private via(branch: string): SipHeader {
+    const t = this.o.transport === 'tcp' ? 'TCP' : 'UDP';
+    return { name: 'Via', value: `SIP/2.0/${t} ${this.local.address}:${this.local.port};branch=${branch};rport` };
+  }
+
+  private receive(message: SipMessage): void {
+    if (message.kind === 'response') {
+      const branch = message.via[0]?.branch ?? '';
+      const p = this.pending.get(`${branch}|${message.cseq.method}`);
+      if (!p) return;
+      if (message.status < 200) p.provisional.push(message);
+      else p.done(message);
+      this.notify();
+      return;
+    }
+    const reply: Incoming['reply'] = (status, reason, r = {}) => {
+      const response = respond(message, status, reason, {
+        toTag: r.toTag ?? this.tag,
+        headers: [{ name: 'Contact', value: this.contact }, ...(r.headers ?? [])],
+        body: r.body === undefined ? undefined : Buffer.from(r.body),
+      });
+      if (message.method !== 'ACK') this.send(response);
+      return response;
+    };
+    if (message.method === 'ACK') {
+      this.incoming.push({ request: message, reply });
+      this.notify();
+      return;
+    }
+    this.incoming.push({ request: message, reply });
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Waits (at most `ms`) until `check` gives a value. */
+  async until<T>(check: () => T | undefined, what: string, ms = 10_000): Promise<T> {
+    for (;;) {
+      const value = check();
+      if (value !== undefined) return value;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`phone ${this.o.aor}: no ${what} within ${ms} ms`)), ms);
+        const w = () => {
+          clearTimeout(timer);
+          this.waiters.delete(w);
+          resolve();
+        };
+        this.waiters.add(w);
+      });
+    }
+  }
+
+  /** The next request of `method` received (taken off the list). */
+  async next(method: string, ms?: number): Promise<Incoming> {
+    return this.until(
+      () => {
+        const i = this.incoming.findIndex((x) => x.request.method === method);
+        return i < 0 ? undefined : this.incoming.splice(i, 1)[0];
+      },
+      `${method} request`,
+      ms,
+    );
+  }
+
+  /**
+   * Sends a request and resolves with its final response; a 401/407 is answered once with the
+   * device's credentials (`auth: false` returns the challenge instead).
+   */
+  async request(
+    method: string,
+    uri: string,
+    headers: SipHeader[],
+    o: { body?: string; auth?: boolean; onProvisional?: (r: SipResponse) => void; branch?: string } = {},
+  ): Promise<SipResponse> {
+    const first = await this.exchange(method, uri, headers, o);
+    if (o.auth === false || (first.status !== 401 && first.status !== 407)) return first;
+    if (method === 'INVITE') this.send(this.ackFor(uri, headers, first));
+    return this.exchange(method, uri, [...headers, this.credentials(method, uri, first)], o);
+  }
+
+  private async exchange(
+    method: string,
+    uri: string,
+    headers: SipHeader[],
+    o: { body?: string; onProvisional?: (r: SipResponse) => void; branch?: string },
+  ): Promise<SipResponse> {
+    const branch = o.branch ?? `z9hG4bK${token()}`;
+    const seq = this.seq++;
+    const cseqed = headers.filter((h) => h.name !== 'CSeq');
+    const request = makeRequest(
+      method,
+      uri,
+      [this.via(branch), ...cseqed, { name: 'CSeq', value: `${seq} ${method}` }, { name: 'Max-Forwards', value: '70' }],
+      o.body === undefined ? undefined : Buffer.from(o.body),
+    );
+    const provisional: SipResponse[] = [];
+    const done = new Promise<SipResponse>((resolve) =>
+      this.pending.set(`${branch}|${method}`, { provisional, done: resolve }),
+    );
+    this.send(request);
+    const seen = new Set<SipResponse>();
+    const watch = () => {
+      for (const r of provisional) if (!seen.has(r)) seen.add(r), o.onProvisional?.(r);
+    };
+    this.waiters.add(watch);
+    try {
+      return await Promise.race([
+        done,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`${method}: no final response`)), 15_000).unref(),
+        ),
+      ]);
+    } finally {
+      this.waiters.delete(watch);
+      this.pending.delete(`${branch}|${method}`);
+    }
+  }
+
+  /** The Authorization or Proxy-Authorization answering a challenge (MD5 or SHA-256, qop=auth). */
+  credentials(method: string, uri: string, challenge: SipResponse): SipHeader {
+    const proxy = challenge.status === 407;
+    const [first] = headerValues(challenge.headers, proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+    const p = parseAuth(first ?? '').params;
+    const algorithm = p.get('algorithm') ?? 'MD5';
+    const h = algorithm === 'SHA-256' ? sha256 : md5;
+    const realm = p.get('realm') ?? '';
+    const nonce = p.get('nonce') ?? '';
+    const nc = (++this.nc).toString(16).padStart(8, '0');
+    const cnonce = token();
+    const ha1 = h(`${this.o.username}:${realm}:${this.o.password}`);
+    const response = h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${h(`${method}:${uri}`)}`);
+    return {
+      name: proxy ? 'Proxy-Authorization' : 'Authorization',
+      value: `Digest username="${this.o.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=${algorithm}, qop=auth, nc=${nc}, cnonce="${cnonce}"`,
+    };
+  }
+
+  private ackFor(uri: string, headers: SipHeader[], response: SipResponse): SipRequest {
+    const to = singleHeader(response.headers, 'To') ?? '';
+    return makeRequest('ACK', uri, [
+      { name: 'Via', value: singleHeader(response.headers, 'Via') ?? '' },
+      ...headers.filter((h) => h.name === 'From' || h.name === 'Call-ID'),
+      { name: 'To', value: to },
+      { name: 'CSeq', value: `${response.cseq.seq} ACK` },
+      { name: 'Max-Forwards', value: '70' },
+    ]);
+  }
+
+  /** REGISTER the phone's contact (expires seconds); resolves with the final response. */
+  register(expires = 3600, o: { contact?: string; callId?: string } = {}): Promise<SipResponse> {
+    return this.request('REGISTER', `sip:${this.domain}`, [
+      { name: 'From', value: `<sip:${this.o.aor}>;tag=${this.tag}` },
+      { name: 'To', value: `<sip:${this.o.aor}>` },
+      { name: 'Call-ID', value: o.callId ?? this.callId },
+      { name: 'Contact', value: o.contact ?? this.contact },
+      { name: 'Expires', value: String(expires) },
+    ]);
+  }
+
+  /** Calls `target` (user@domain); resolves with the final response and, on 2xx, the dialog (ACK sent). */
+  async invite(
+    target: string,
+    o: { onProvisional?: (r: SipResponse) => void; branch?: string; sdp?: string } = {},
+  ): Promise<{ response: SipResponse; dialog?: Dialog; headers: SipHeader[] }> {
+    const uri = `sip:${target}`;
+    const callId = `${token()}@phone`;
+    const tag = token();
+    const headers: SipHeader[] = [
+      { name: 'From', value: `<sip:${this.o.aor}>;tag=${tag}` },
+      { name: 'To', value: `<${uri}>` },
+      { name: 'Call-ID', value: callId },
+      { name: 'Contact', value: this.contact },
+      { name: 'Content-Type', value: 'application/sdp' },
+    ];
+    const response = await this.request('INVITE', uri, headers, { ...o, body: o.sdp ?? SDP(40000) });
+    if (response.status >= 300) return { response, headers };
+    const contact = response.contact === '*' ? undefined : response.contact?.[0];
+    const dialog: Dialog = {
+      callId,
+      localTag: tag,
+      remoteTag: response.to.params.get('tag') ?? '',
+      remoteTarget: contact ? renderUri(contact.uri) : uri,
+      localUri: `<sip:${this.o.aor}>`,
+      remoteUri: `<${uri}>`,
+      seq: response.cseq.seq,
+    };
+    this.send(this.inDialog(dialog, 'ACK', dialog.seq));
+    return { response, dialog, headers };
+  }
+
+  /** A request of ours inside `dialog` (a new CSeq unless given). */
+  inDialog(dialog: Dialog, method: string, seq?: number, body?: string): SipRequest {
+    const cseq = seq ?? ++dialog.seq;
+    const headers: SipHeader[] = [
+      this.via(`z9hG4bK${token()}`),
+      { name: 'From', value: `${dialog.localUri};tag=${dialog.localTag}` },
+      { name: 'To', value: `${dialog.remoteUri};tag=${dialog.remoteTag}` },
+      { name: 'Call-ID', value: dialog.callId },
+      { name: 'CSeq', value: `${cseq} ${method}` },
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'Contact', value: this.contact },
+      ...(body ? [{ name: 'Content-Type', value: 'application/sdp' }] : []),
+    ];
+    return makeRequest(method, dialog.remoteTarget, headers, body === undefined ? undefined : Buffer.from(body));
+  }
+
+  /** Sends an in-dialog request and resolves with its final response. */
+  async sendInDialog(dialog: Dialog, method: string, body?: string): Promise<SipResponse> {
+    const request = this.inDialog(dialog, method, undefined, body);
+    const branch = request.via[0]?.branch ?? '';
+    const done = new Promise<SipResponse>((resolve) =>
+      this.pending.set(`${branch}|${method}`, { provisional: [], done: resolve }),
+    );
+    this.send(request);
+    const response = await done;
+    this.pending.delete(`${branch}|${method}`);
+    if (method === 'INVITE' && response.status < 300) this.send(this.inDialog(dialog, 'ACK', response.cseq.seq));
+    return response;
+  }
+
+  /** The dialog of an INVITE this phone answered with `toTag`. */
+  static dialogOf(invite: SipRequest, toTag: string): Dialog {
+    const contact = invite.contact === '*' ? undefined : invite.contact?.[0];
+    return {
+      callId: invite.callId,
+      localTag: toTag,
+      remoteTag: invite.from.params.get('tag') ?? '',
+      remoteTarget: contact ? renderUri(contact.uri) : '',
+      localUri: (singleHeader(invite.headers, 'To') ?? '').replace(/;tag=.*$/, ''),
+      remoteUri: (singleHeader(invite.headers, 'From') ?? '').replace(/;tag=.*$/, ''),
+      seq: 1000,
+    };
+  }
+}
+
+/** What a test needs of a running server to give a user a phone: its core, users and SIP listener. */
+interface PhoneServer {
+  core: {
+    devices: {
+      create(t: string, u: string, i: { name: string }): Promise<{ device: { username: string }; password: string }>;
+    };
+  };
+  listeners: { name: string; host: string; port: number }[];
+  user(address: string): Promise<{ userId: string; tenantId: string }>;
+}
+
+/** A user (created if new) with a new SIP device, as a phone on the server's SIP port (not registered yet). */
+export async function phoneFor(
+  server: PhoneServer,
+  address: string,
+  transport: 'udp' | 'tcp' = 'udp',
+  user?: { userId: string; tenantId: string },
+): Promise<SipPhone & { userId: string; tenantId: string }> {
+  const u = user ?? (await server.user(address));
+  const { device, password } = await server.core.devices.create(u.tenantId, u.userId, { name: 'test phone' });
+  const listener = server.listeners.find((l) => l.name === `sip-${transport}`);
+  if (!listener) throw new Error(`no sip-${transport} listener`);
+  const phone = await SipPhone.open({
+    server: { host: listener.host, port: listener.port },
+    transport,
+    aor: address,
+    username: device.username,
+    password,
+  });
+  return Object.assign(phone, { userId: u.userId, tenantId: u.tenantId });
+}
