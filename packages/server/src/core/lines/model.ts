@@ -15,8 +15,8 @@ export interface Line {
   createdAt: number;
 }
 
-/** What a dialled string reaches: the line and its (enabled) owner. */
-export interface ResolvedLine {
+/** A line with its owner: what a dialled string reaches, and what the admin's list shows. */
+export interface OwnedLine {
   line: Line;
   user: User;
 }

@@ -4,7 +4,7 @@ import type { CoreContext } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { planOf } from '../tenants/model.js';
 import { type Actor, checkMayChange } from '../users/service.js';
-import type { Line, ResolvedLine } from './model.js';
+import type { Line, OwnedLine } from './model.js';
 import { dialledE164, directDialExtension, extensionProblem, isDigits, readDid, sharedDialling } from './numbers.js';
 
 /** Longer dialled strings are no number (phone-number.ts reads at most 64 characters). */
@@ -70,6 +70,17 @@ export class LineService {
     return this.ctx.store.repos.lines.list(tenantId);
   }
 
+  /** The tenant's lines with their owners, shortest extension first. */
+  async listOwned(tenantId: string): Promise<OwnedLine[]> {
+    const lines = await this.list(tenantId);
+    const owners = await this.ctx.store.repos.users.byIds(tenantId, [...new Set(lines.map((l) => l.userId))]);
+    const byId = new Map(owners.map((u) => [u.id, u]));
+    return lines.flatMap((line) => {
+      const user = byId.get(line.userId);
+      return user ? [{ line, user }] : [];
+    });
+  }
+
   ofUser(tenantId: string, userId: string): Promise<Line[]> {
     return this.ctx.store.repos.lines.list(tenantId, userId);
   }
@@ -98,7 +109,7 @@ export class LineService {
    * '12345', direct dial through the plan's PBX base, digits without '+'), read with the tenant's
    * numbering plan — with its owner; undefined when no line has it or its owner is disabled.
    */
-  async resolve(tenantId: string, dialled: string): Promise<ResolvedLine | undefined> {
+  async resolve(tenantId: string, dialled: string): Promise<OwnedLine | undefined> {
     if (dialled.length > MAX_DIALLED) return undefined;
     const repo = this.ctx.store.repos.lines;
     const digits = isDigits(dialled);
