@@ -49,34 +49,16 @@ export class LineRepository {
     return rows.map(view);
   }
 
-  async get(tenantId: string, id: string): Promise<Line | undefined> {
-    const r = await this.db
-      .selectFrom('lines')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return r && view(r);
+  get(tenantId: string, id: string): Promise<Line | undefined> {
+    return this.one(tenantId, 'id', id);
   }
 
-  async byNumber(tenantId: string, number: string): Promise<Line | undefined> {
-    const r = await this.db
-      .selectFrom('lines')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('number', '=', number)
-      .executeTakeFirst();
-    return r && view(r);
+  byNumber(tenantId: string, number: string): Promise<Line | undefined> {
+    return this.one(tenantId, 'number', number);
   }
 
-  async byDid(tenantId: string, did: string): Promise<Line | undefined> {
-    const r = await this.db
-      .selectFrom('lines')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('did', '=', did)
-      .executeTakeFirst();
-    return r && view(r);
+  byDid(tenantId: string, did: string): Promise<Line | undefined> {
+    return this.one(tenantId, 'did', did);
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {
@@ -86,5 +68,15 @@ export class LineRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return r.numDeletedRows > 0n;
+  }
+
+  private async one(tenantId: string, column: 'id' | 'number' | 'did', value: string): Promise<Line | undefined> {
+    const r = await this.db
+      .selectFrom('lines')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where(column, '=', value)
+      .executeTakeFirst();
+    return r && view(r);
   }
 }

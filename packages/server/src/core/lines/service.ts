@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { NumberingPlan } from '../../lib/phone-number.js';
+import { MAX_INPUT_LENGTH, type NumberingPlan } from '../../lib/phone-number.js';
 import type { CoreContext } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { planOf } from '../tenants/model.js';
 import { type Actor, checkMayChange } from '../users/service.js';
 import type { Line, OwnedLine } from './model.js';
 import { dialledE164, directDialExtension, extensionProblem, isDigits, readDid, sharedDialling } from './numbers.js';
-
-/** Longer dialled strings are no number (phone-number.ts reads at most 64 characters). */
-const MAX_DIALLED = 64;
 
 export interface AddLineInput {
   /** The extension, digits. */
@@ -110,7 +107,7 @@ export class LineService {
    * numbering plan — with its owner; undefined when no line has it or its owner is disabled.
    */
   async resolve(tenantId: string, dialled: string): Promise<OwnedLine | undefined> {
-    if (dialled.length > MAX_DIALLED) return undefined;
+    if (dialled.length > MAX_INPUT_LENGTH) return undefined;
     const repo = this.ctx.store.repos.lines;
     const digits = isDigits(dialled);
     let line = digits ? await repo.byNumber(tenantId, dialled) : undefined;
