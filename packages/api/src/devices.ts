@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Extension } from './lines.js';
 import { Id } from './schemas.js';
 import { SafeLine } from './text.js';
 
@@ -14,13 +15,17 @@ export const Device = z
     realm: z.string().describe("SIP digest realm: the user's domain"),
     createdAt: z.string().describe('ISO 8601'),
     rotatedAt: z.string().nullable().describe('When the secret was last replaced (ISO 8601); null if never'),
+    lineId: Id.nullable().describe('The line the device rings for; null: every line of its owner'),
   })
   .meta({ id: 'Device' });
 export type Device = z.infer<typeof Device>;
 
 export const DeviceList = z.object({ devices: z.array(Device).describe('Oldest first') });
 
-export const CreateDeviceRequest = z.strictObject({ name: DeviceName });
+export const CreateDeviceRequest = z.strictObject({
+  name: DeviceName,
+  line: Extension.optional().describe("One of the owner's lines (its extension): the device rings for that line only"),
+});
 
 export const DeviceWithSecret = z.object({
   device: Device,

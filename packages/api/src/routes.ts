@@ -5,6 +5,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
 import { identityRoutes } from './routes/identity.js';
+import { lineRoutes } from './routes/lines.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { presenceRoutes } from './routes/presence.js';
 
@@ -19,6 +20,7 @@ export const routes = {
   ...identityRoutes,
   ...contactRoutes,
   ...deviceRoutes,
+  ...lineRoutes,
   ...messagingRoutes,
   ...calendarRoutes,
   ...presenceRoutes,

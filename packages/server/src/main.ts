@@ -4,6 +4,7 @@ import { configCommands } from './cli/config.js';
 import { deviceCommands } from './cli/device.js';
 import { directoryCommands } from './cli/directory.js';
 import { Cli, CliError, type CliIo } from './cli/kit.js';
+import { lineCommands } from './cli/line.js';
 import { migrateCommands } from './cli/migrate.js';
 import { serveCommands } from './cli/serve.js';
 import { tenantCommands } from './cli/tenant.js';
@@ -24,6 +25,7 @@ const groups = [
   directoryCommands,
   tenantCommands,
   userCommands,
+  lineCommands,
   deviceCommands,
 ];
 

@@ -27,7 +27,15 @@ async function storedHa1(username: string): Promise<string | undefined> {
 test('device add prints the generated secret once; list never shows it; rotate and remove', async () => {
   const added = await sb.run(['device', 'add', 'bob@acme.test', '--name', 'Desk phone', '--json']);
   assertOk(added);
-  const secret = JSON.parse(added.stdout) as { aor: string; username: string; password: string; realm: string };
+  const secret = JSON.parse(added.stdout) as {
+    aor: string;
+    username: string;
+    password: string;
+    realm: string;
+    line: string | null;
+  };
+  assert.deepEqual(Object.keys(secret), ['aor', 'username', 'password', 'realm', 'line']);
+  assert.equal(secret.line, null, "rings for all of the user's lines");
   assert.equal(secret.aor, 'sip:bob@acme.test');
   assert.equal(secret.realm, 'acme.test');
   assert.match(secret.username, /^bob-[a-z0-9]{6}$/);
@@ -40,8 +48,8 @@ test('device add prints the generated secret once; list never shows it; rotate a
     sb.run(['device', 'list', 'bob@acme.test', '--json']),
   ]);
   assertOk(list);
-  assert.match(list.stdout, /^NAME\s+USERNAME\s+REALM\s+CREATED\s+ROTATED\s+ID\n/);
-  assert.match(list.stdout, new RegExp(`Desk phone\\s+${secret.username}\\s+acme\\.test`));
+  assert.match(list.stdout, /^NAME\s+USERNAME\s+REALM\s+LINE\s+CREATED\s+ROTATED\s+ID\n/);
+  assert.match(list.stdout, new RegExp(`Desk phone\\s+${secret.username}\\s+acme\\.test\\s+all`));
   assertOk(json);
   const { devices } = JSON.parse(json.stdout) as { devices: { username: string }[] };
   assert.deepEqual(

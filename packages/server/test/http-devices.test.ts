@@ -41,7 +41,7 @@ describe('SIP devices: generated secrets, shown once, rotatable, independent of 
     assert.equal(list.status, 200);
     assert.deepEqual(
       (list.body as { devices: unknown[] }).devices.map((d) => Object.keys(d as object).sort()),
-      [['createdAt', 'id', 'name', 'realm', 'rotatedAt', 'username']],
+      [['createdAt', 'id', 'lineId', 'name', 'realm', 'rotatedAt', 'username']],
     );
     const c = await stored(alice.tenantId, device.username);
     assert.ok(!list.text.includes(password) && !list.text.includes(c.ha1Md5) && !list.text.includes(c.ha1Sha256));

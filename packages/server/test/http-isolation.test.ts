@@ -165,6 +165,9 @@ const attacks: Record<RouteName, Attack> = {
   'admin.users.devices.create': { kind: 'refused', params: (v) => ({ id: v.aliceId }), body: { name: 'implant' } },
   'admin.users.devices.rotate': { kind: 'refused', params: (v) => ({ id: v.aliceId, deviceId: v.deviceId }) },
   'admin.users.devices.delete': { kind: 'refused', params: (v) => ({ id: v.aliceId, deviceId: v.deviceId }) },
+  'admin.lines.list': { kind: 'own' },
+  'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
+  'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -216,6 +219,7 @@ async function snapshotOfA(): Promise<unknown> {
     favourites: await get(alice.token, '/api/v1/me/favourites'),
     calendar: await get(aAdmin.token, `/api/v1/admin/users/${victim.aliceId}/calendar`),
     devices: await get(alice.token, '/api/v1/me/devices'),
+    lines: await get(aAdmin.token, '/api/v1/admin/lines'),
   };
 }
 
@@ -246,7 +250,8 @@ before(async () => {
     params: { id: alice.userId },
     body: { type: 'ics', url: 'https://calendar.a.test/alice.ics' },
   });
-  const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE' } });
+  await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
+  const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
   const sessions = await alice.api.request('me.sessions', {});
   victim = {
     tenantId: alice.tenantId,

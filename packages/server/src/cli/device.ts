@@ -1,4 +1,4 @@
-import { CreateDeviceRequest } from '@parley/api';
+import { CreateDeviceRequest, Extension } from '@parley/api';
 import type { Command } from 'commander';
 import { deviceView } from '../adapters/views/devices.js';
 import type { Services } from '../compose.js';
@@ -16,11 +16,23 @@ async function findDevice(core: Services, user: User, ref: string): Promise<Devi
   return device;
 }
 
+/** The extension of the device's line; null when it rings for all its owner's lines. */
+async function lineOf(core: Services, device: Device): Promise<string | null> {
+  return device.lineId === null ? null : (await core.lines.get(device.tenantId, device.lineId)).number;
+}
+
 /** What a phone needs, printed once: as JSON (`--json`) or as lines. */
-function printSecret(cli: Cli, user: User, device: Device, password: string, json: boolean | undefined) {
+function printSecret(
+  cli: Cli,
+  user: User,
+  secret: { device: Device; password: string; line: string | null },
+  json: boolean | undefined,
+) {
+  const { device, password, line } = secret;
   const aor = `sip:${user.local}@${user.domain}`;
-  if (json) return cli.print(JSON.stringify({ aor, username: device.username, password, realm: device.realm }));
+  if (json) return cli.print(JSON.stringify({ aor, username: device.username, password, realm: device.realm, line }));
   cli.print(`aor: ${aor}\nusername: ${device.username}\nrealm: ${device.realm}\npassword: ${password}`);
+  cli.print(`line: ${line ?? 'all lines of the user'}`);
   cli.print('(the password is shown only now; `parley device rotate` makes a new one)');
 }
 
@@ -33,29 +45,41 @@ export function deviceCommands(program: Command, cli: Cli): void {
   withCommon(device.command('add').description('Add a SIP device; prints its generated password once'))
     .argument('<address>', 'user@domain')
     .option('--name <name>', 'what the device is, e.g. "Desk phone"', 'SIP device')
-    .option('--json', 'print {aor, username, password, realm} as JSON')
-    .action(async (address: string, flags: JsonFlags & { name: string }) => {
+    .option('--line <number>', "one of the user's lines: the device rings for it only (default: for all of them)")
+    .option('--json', 'print {aor, username, password, realm, line} as JSON')
+    .action(async (address: string, flags: JsonFlags & { name: string; line?: string }) => {
       const name = arg(CreateDeviceRequest.shape.name, flags.name, 'name');
+      const line = flags.line === undefined ? undefined : arg(Extension, flags.line, 'line');
       const { user, created } = await cli.withCore(flags, async (core) => {
         const user = await resolveUser(core, address);
-        return { user, created: await core.devices.create(user.tenantId, user.id, { name }) };
+        const created = await core.devices.create(user.tenantId, user.id, { name, line });
+        return { user, created: { ...created, line: line ?? null } };
       });
       if (!flags.json) cli.print(`device "${created.device.name}" added for ${address}`);
-      printSecret(cli, user, created.device, created.password, flags.json);
+      printSecret(cli, user, created, flags.json);
     });
   withCommon(device.command('list').description("A user's SIP devices (never their secrets)"))
     .argument('<address>', 'user@domain')
     .option('--json', 'print JSON (as GET /api/v1/admin/users/:id/devices)')
     .action(async (address: string, flags: JsonFlags) => {
-      const devices = await cli.withCore(flags, async (core) => {
+      const { devices, lines } = await cli.withCore(flags, async (core) => {
         const user = await resolveUser(core, address);
-        return (await core.devices.list(user.tenantId, user.id)).map(deviceView);
+        const lines = new Map((await core.lines.ofUser(user.tenantId, user.id)).map((l) => [l.id, l.number]));
+        return { devices: (await core.devices.list(user.tenantId, user.id)).map(deviceView), lines };
       });
       if (flags.json) return cli.print(JSON.stringify({ devices }, null, 2));
       cli.print(
         table([
-          ['NAME', 'USERNAME', 'REALM', 'CREATED', 'ROTATED', 'ID'],
-          ...devices.map((d) => [d.name, d.username, d.realm, d.createdAt, d.rotatedAt ?? '-', d.id]),
+          ['NAME', 'USERNAME', 'REALM', 'LINE', 'CREATED', 'ROTATED', 'ID'],
+          ...devices.map((d) => [
+            d.name,
+            d.username,
+            d.realm,
+            d.lineId === null ? 'all' : (lines.get(d.lineId) ?? '-'),
+            d.createdAt,
+            d.rotatedAt ?? '-',
+            d.id,
+          ]),
         ]),
       );
     });
@@ -64,15 +88,16 @@ export function deviceCommands(program: Command, cli: Cli): void {
   )
     .argument('<address>', 'user@domain')
     .argument('<device>', 'the device id or SIP user name')
-    .option('--json', 'print {aor, username, password, realm} as JSON')
+    .option('--json', 'print {aor, username, password, realm, line} as JSON')
     .action(async (address: string, ref: string, flags: JsonFlags) => {
       const { user, rotated } = await cli.withCore(flags, async (core) => {
         const user = await resolveUser(core, address);
         const d = await findDevice(core, user, ref);
-        return { user, rotated: await core.devices.rotate(user.tenantId, user.id, d.id) };
+        const rotated = await core.devices.rotate(user.tenantId, user.id, d.id);
+        return { user, rotated: { ...rotated, line: await lineOf(core, rotated.device) } };
       });
       if (!flags.json) cli.print(`device ${rotated.device.username} has a new password`);
-      printSecret(cli, user, rotated.device, rotated.password, flags.json);
+      printSecret(cli, user, rotated, flags.json);
     });
   withCommon(device.command('remove').description('Remove a SIP device'))
     .argument('<address>', 'user@domain')

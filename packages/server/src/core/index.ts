@@ -3,6 +3,7 @@ import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
+import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
 import { RegistrationService } from './registrations/service.js';
@@ -23,6 +24,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     tenants: new TenantService(ctx),
     users: new UserService(ctx, options),
     devices,
+    lines: new LineService(ctx),
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth: new SessionService(ctx, options, devices),

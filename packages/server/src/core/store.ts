@@ -4,6 +4,7 @@ import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
 import { DeviceRepository } from './devices/repository.js';
+import { LineRepository } from './lines/repository.js';
 import { AttachmentRepository } from './messaging/attachment-repository.js';
 import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
@@ -19,6 +20,7 @@ export function repositories(db: Kysely<Database>) {
     users: new UserRepository(db),
     credentials: new CredentialRepository(db),
     devices: new DeviceRepository(db),
+    lines: new LineRepository(db),
     sessions: new SessionRepository(db),
     presence: new PresenceRepository(db),
     conversations: new ConversationRepository(db),

@@ -1,4 +1,4 @@
-// A tenant's numbering plan, and the contacts of sources and of Parley's users with their numbers
+// A numbering plan's key, and the contacts of sources and of Parley's users with their numbers
 // normalized by it (what sync, the index and live lookups store and compare).
 import { withoutUnsafe } from '@parley/api';
 import { addressOf, type User } from '../core/users/model.js';
@@ -6,25 +6,6 @@ import { jsonOnce } from '../lib/json-once.js';
 import { type NumberingPlan, normalize } from '../lib/phone-number.js';
 import type { ContactNumber, InvalidNumber, StoredContact } from './model.js';
 import type { SourceContact } from './source.js';
-
-/** A tenant's numbering plan: country and area code from the tenant, the rest stored with it. */
-export function planOf(t: {
-  country: string | null;
-  areaCode: string | null;
-  numbering: Partial<Omit<NumberingPlan, 'country' | 'areaCode'>> | null;
-}): NumberingPlan {
-  const country = t.country ?? 'DE';
-  const nanp = ['US', 'CA'].includes(country);
-  return {
-    country,
-    areaCode: t.areaCode,
-    // libphonenumber strips NANP's national prefix 1 by itself.
-    trunkPrefix: t.numbering?.trunkPrefix ?? (nanp ? '' : '0'),
-    exitPrefix: t.numbering?.exitPrefix ?? (nanp ? '011' : '00'),
-    pbxBase: t.numbering?.pbxBase ?? null,
-    extensionLength: t.numbering?.extensionLength ?? null,
-  };
-}
 
 /** Identifies a numbering plan (stored with a source's entries: the plan they were normalized with). */
 export const planKey = (plan: NumberingPlan): string => jsonOnce(plan);

@@ -4,7 +4,8 @@ import { type DirectoryOptions, DirectorySources } from './sources.js';
 import { DirectorySync } from './sync.js';
 import { TenantDirectory } from './tenant.js';
 
-export { normalizeContact, planKey, planOf } from './contacts.js';
+export { planOf } from '../core/tenants/model.js';
+export { normalizeContact, planKey } from './contacts.js';
 export type { DirectoryOptions } from './sources.js';
 export type { SyncSummary } from './sync.js';
 

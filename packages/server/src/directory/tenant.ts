@@ -3,8 +3,9 @@
 // its lookups. The DirectoryService holds one per tenant and routes to it.
 import type { CoreContext } from '../core/context.js';
 import { invalid, notFound } from '../core/errors.js';
+import { planOf } from '../core/tenants/model.js';
 import { formatDisplay, type NumberingPlan, normalize } from '../lib/phone-number.js';
-import { normalizeContact, planKey, planOf, renormalized, userContact } from './contacts.js';
+import { normalizeContact, planKey, renormalized, userContact } from './contacts.js';
 import { type Hit, TenantIndex } from './index.js';
 import { clampLimits, type DirectoryLimits } from './limits.js';
 import {

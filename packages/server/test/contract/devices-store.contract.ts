@@ -29,6 +29,7 @@ export function devicesStoreContract(engine: string, open: StoreFactory): void {
       realm: 'dev-a.test',
       createdAt: T0,
       rotatedAt: null,
+      lineId: null,
       ...extra,
     });
 

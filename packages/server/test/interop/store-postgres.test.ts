@@ -5,6 +5,7 @@ import { calendarStoreContract } from '../contract/calendar-store.contract.js';
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { devicesStoreContract } from '../contract/devices-store.contract.js';
 import { directoryStoreContract } from '../contract/directory-store.contract.js';
+import { linesStoreContract } from '../contract/lines-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
@@ -33,5 +34,6 @@ if (!skipped) {
   calendarStoreContract('postgres', open);
   contactsStoreContract('postgres', open);
   devicesStoreContract('postgres', open);
+  linesStoreContract('postgres', open);
   directoryStoreContract('postgres', open);
 }

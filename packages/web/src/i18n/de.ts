@@ -2,10 +2,12 @@ import { accountDe } from './account-de';
 import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
+import { linesDe } from './lines-de';
 
 export const de: Messages = {
   ...errorsDe,
   ...devicesDe,
+  ...linesDe,
   ...accountDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',

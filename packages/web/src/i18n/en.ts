@@ -1,11 +1,13 @@
 import { accountEn } from './account-en';
 import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
+import { linesEn } from './lines-en';
 
 /** English texts: the reference every other language translates, key by key. */
 export const en = {
   ...errorsEn,
   ...devicesEn,
+  ...linesEn,
   ...accountEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',

@@ -25,6 +25,7 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.invalid.email': 'Geben Sie eine E-Mail-Adresse an, etwa alice@example.com.',
   'error.invalid.numbers': 'Geben Sie Nummern wie +49 711 123456 oder 1234 an, durch Kommas getrennt.',
   'error.invalid.number': 'Das ist keine Telefonnummer. Geben Sie eine wie +49 711 123456 oder 1234 an.',
+  'error.invalid.did': 'Geben Sie eine Durchwahl wie +49 711 12345-201 an.',
   'error.invalid.password': 'Das Passwort braucht mindestens 8 Zeichen.',
   'error.invalid.current': 'Geben Sie Ihr aktuelles Passwort an.',
   'error.invalid.role': 'Wählen Sie eine der angebotenen Rollen.',
@@ -42,6 +43,8 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.invalid.config': 'Die Verbindungseinstellungen sind ungültig: {detail}',
   'error.conflict.local': 'Einen Benutzer mit diesem Namen gibt es schon.',
   'error.conflict.domain': 'Diese Domain gehört schon zu einem Mandanten.',
+  'error.conflict.number':
+    'Diese Nummer ist vergeben: Eine andere Leitung hat sie, oder wer sie wählt, erreicht eine andere Leitung (auch über deren Durchwahl).',
   'error.conflict.name': 'Etwas mit diesem Namen gibt es schon.',
   'error.credentials.current': 'Das aktuelle Passwort ist falsch.',
 };

@@ -26,6 +26,7 @@ export const errorsEn = {
   'error.invalid.email': 'Enter an e-mail address such as alice@example.com.',
   'error.invalid.numbers': 'Enter numbers such as +49 711 123456 or 1234, separated by commas.',
   'error.invalid.number': 'This is not a phone number. Enter one such as +49 711 123456 or 1234.',
+  'error.invalid.did': 'Enter a direct number such as +49 711 12345-201.',
   'error.invalid.password': 'The password needs at least 8 characters.',
   'error.invalid.current': 'Enter your current password.',
   'error.invalid.role': 'Choose one of the roles offered.',
@@ -43,6 +44,8 @@ export const errorsEn = {
   'error.invalid.config': 'The connection settings are not valid: {detail}',
   'error.conflict.local': 'A user with this name exists already.',
   'error.conflict.domain': 'This domain belongs to a tenant already.',
+  'error.conflict.number':
+    'This number is taken: another line has it, or dialling it would reach another line (also through its DID).',
   'error.conflict.name': 'Something with this name exists already.',
   'error.credentials.current': 'The current password is wrong.',
 };

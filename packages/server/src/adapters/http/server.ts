@@ -35,6 +35,7 @@ import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
 import { deviceHandlers } from './routes/devices.js';
 import { directoryHandlers } from './routes/directory.js';
+import { lineHandlers } from './routes/lines.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
@@ -211,6 +212,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...meHandlers(core),
     ...contactHandlers(core),
     ...deviceHandlers(core),
+    ...lineHandlers(core),
     ...adminUserHandlers(core),
     ...adminTenantHandlers(core),
     ...messagingHandlers(core),

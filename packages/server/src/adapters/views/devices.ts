@@ -11,4 +11,5 @@ export const deviceView = (d: Device): DeviceDto => ({
   realm: d.realm,
   createdAt: iso(d.createdAt),
   rotatedAt: isoOrNull(d.rotatedAt),
+  lineId: d.lineId,
 });

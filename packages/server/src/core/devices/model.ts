@@ -9,6 +9,8 @@ export interface Device {
   realm: string;
   createdAt: number;
   rotatedAt: number | null;
+  /** The line the device rings for; null: every line of its owner. */
+  lineId: string | null;
 }
 
 /** RFC 7616 HA1 digests of a device's secret, for the registrar's digest check. */

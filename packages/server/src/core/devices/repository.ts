@@ -11,6 +11,7 @@ const view = (r: DevicesTable): Device => ({
   realm: r.realm,
   createdAt: r.created_at,
   rotatedAt: r.rotated_at,
+  lineId: r.line_id,
 });
 
 /** SIP devices of a tenant's users. Every method takes the tenant id; no query crosses tenants. */
@@ -31,6 +32,7 @@ export class DeviceRepository {
         ha1_sha256: digests.ha1Sha256,
         created_at: d.createdAt,
         rotated_at: d.rotatedAt,
+        line_id: d.lineId,
       })
       .execute();
   }
@@ -42,6 +44,20 @@ export class DeviceRepository {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(view);
+  }
+
+  /** The devices that ring for a line of `userId`: those bound to it and those bound to no line. */
+  async ofLine(tenantId: string, userId: string, lineId: string): Promise<Device[]> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('line_id', '=', lineId), eb('line_id', 'is', null)]))
       .orderBy('created_at')
       .orderBy('id')
       .execute();

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
 import { sipHa1 } from '../users/credentials.js';
 import { addressOf, type User } from '../users/model.js';
 import { type Actor, checkMayChange } from '../users/service.js';
@@ -37,14 +37,24 @@ const digestsOf = (username: string, realm: string, secret: string): DeviceDiges
 export class DeviceService {
   constructor(private readonly ctx: CoreContext) {}
 
-  /** Creates a device for the user; the secret is in the answer and nowhere else. */
+  /**
+   * Creates a device for the user; the secret is in the answer and nowhere else. With `line` (an
+   * extension of the user's) the device rings for that line only; without, for all their lines.
+   */
   async create(
     tenantId: string,
     userId: string,
-    input: { name: string },
+    input: { name: string; line?: string | undefined },
     actor?: Actor,
   ): Promise<{ device: Device; password: string }> {
     const user = await this.owner(tenantId, userId, actor, 'add a device of a system administrator');
+    let lineId: string | null = null;
+    if (input.line !== undefined) {
+      const line = await this.ctx.store.repos.lines.byNumber(tenantId, input.line);
+      if (!line) throw notFound(`line ${input.line}`);
+      if (line.userId !== userId) throw invalid('line', `line ${input.line} is not a line of ${addressOf(user)}`);
+      lineId = line.id;
+    }
     const password = generateDeviceSecret();
     for (let attempt = 1; ; attempt++) {
       const device: Device = {
@@ -56,6 +66,7 @@ export class DeviceService {
         realm: user.domain,
         createdAt: this.ctx.clock.now(),
         rotatedAt: null,
+        lineId,
       };
       try {
         await this.ctx.store.repos.devices.insert(device, digestsOf(device.username, device.realm, password));
@@ -64,7 +75,7 @@ export class DeviceService {
         if (isUniqueViolation(err) && attempt < USERNAME_ATTEMPTS) continue;
         throw err;
       }
-      this.ctx.log.info({ tenantId, userId, deviceId: device.id }, 'device created');
+      this.ctx.log.info({ tenantId, userId, deviceId: device.id, lineId }, 'device created');
       return { device, password };
     }
   }
@@ -72,6 +83,16 @@ export class DeviceService {
   async list(tenantId: string, userId: string): Promise<Device[]> {
     await this.owner(tenantId, userId);
     return this.ctx.store.repos.devices.list(tenantId, userId);
+  }
+
+  /**
+   * The devices a call to the line rings (the SIP layer forks to each): those bound to it and
+   * those of its owner bound to no line.
+   */
+  async ofLine(tenantId: string, lineId: string): Promise<Device[]> {
+    const line = await this.ctx.store.repos.lines.get(tenantId, lineId);
+    if (!line) throw notFound('line');
+    return this.ctx.store.repos.devices.ofLine(tenantId, line.userId, line.id);
   }
 
   /** Gives the device a new secret (returned once); the old one stops working at once. */

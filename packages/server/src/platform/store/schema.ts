@@ -76,6 +76,19 @@ export interface DevicesTable {
   ha1_sha256: string;
   created_at: number;
   rotated_at: number | null;
+  /** The line the device rings for; null: every line of its owner (migration 015). */
+  line_id: string | null;
+}
+
+/** A user's line (migration 015): an extension, unique in the tenant, and an optional E.164 DID. */
+export interface LinesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  /** The internal extension, digits. */
+  number: string;
+  did: string | null;
+  created_at: number;
 }
 
 export interface SessionsTable {
@@ -113,6 +126,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   user_numbers: UserNumbersTable;
   credentials: CredentialsTable;
   devices: DevicesTable;
+  lines: LinesTable;
   sessions: SessionsTable;
   event_tickets: TicketsTable;
   favourites: FavouritesTable;

@@ -8,6 +8,7 @@ import { Avatar } from '../presence/PresenceBadge';
 import { useAdmin } from './Admin';
 import { ListCount, ListDialogs, ListError, useListDialogs } from './list';
 import { UserCalendar } from './UserCalendar';
+import { UserLines } from './UserLines';
 import { ActionStatus, CopyButton, ErrorScope, Field, SubmitActions, splitList, useAction, useFields } from './ui';
 
 const roles: Role[] = ['user', 'tenant-admin', 'system-admin'];
@@ -19,7 +20,7 @@ function useGrantable(): Role[] {
   return role === 'system-admin' ? roles : roles.filter((r) => r !== 'system-admin');
 }
 
-/** The tenant's users: filter, create, and per user edit, password, disable/enable, calendar, devices, remove. */
+/** The tenant's users with their lines: filter, create, and per user edit, password, disable/enable, calendar, lines, devices, remove. */
 export function UsersAdmin() {
   const admin = useAdmin();
   const { t } = useI18n();
@@ -28,9 +29,18 @@ export function UsersAdmin() {
   const [q, setQ] = useState('');
   const dialogs = useListDialogs(list.items);
 
+  const lines = useStore(admin.lines, (s) => s.items);
   useEffect(() => {
     void admin.loadUsers();
+    void admin.loadLines();
   }, [admin]);
+  /** Each user's lines as the list shows them: '201 (+4971112345201)'. */
+  const linesOf = useMemo(() => {
+    const map = new Map<string, string[]>();
+    for (const l of lines)
+      map.set(l.userId, [...(map.get(l.userId) ?? []), l.did ? `${l.number} (${l.did})` : l.number]);
+    return map;
+  }, [lines]);
 
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();
@@ -40,10 +50,11 @@ export function UsersAdmin() {
           !needle ||
           u.displayName.toLowerCase().includes(needle) ||
           u.address.includes(needle) ||
-          u.numbers.some((n) => n.includes(needle)),
+          u.numbers.some((n) => n.includes(needle)) ||
+          linesOf.get(u.id)?.some((n) => n.includes(needle)),
       )
       .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.address.localeCompare(b.address));
-  }, [list.items, q]);
+  }, [list.items, q, linesOf]);
 
   return (
     <>
@@ -72,6 +83,11 @@ export function UsersAdmin() {
               <span className="row-text">
                 <span className="row-title">{u.displayName}</span>
                 <span className="row-sub">{[u.address, ...u.numbers].join(' · ')}</span>
+                {linesOf.has(u.id) && (
+                  <span className="row-sub" data-testid="user-lines">
+                    {t('lines.title')}: {linesOf.get(u.id)?.join(', ')}
+                  </span>
+                )}
               </span>
               <span className="row-meta">
                 <span className="tag">{t(`admin.role.${u.role}`)}</span>
@@ -353,6 +369,8 @@ function EditUser({ user, close }: { user: User; close: () => void }) {
       </form>
 
       <UserCalendar user={user} />
+
+      <UserLines user={user} />
 
       <Devices owner={{ kind: 'user', userId: user.id }} />
 

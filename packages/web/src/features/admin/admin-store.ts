@@ -2,6 +2,7 @@ import {
   type DirectorySource,
   directoryPaths,
   type ErrorBody,
+  type Line,
   ParleyApiError,
   type RouteInput,
   type RouteOutput,
@@ -33,14 +34,15 @@ const PAGE = 500;
 const importTypes = ['text/csv', 'text/vcard', 'text/x-vcard', 'text/plain'];
 
 /**
- * The administration screens' data: the tenant's users, the tenants (system administrators) and
- * the directory sources. Every change goes through the API and then replaces the one item it
+ * The administration screens' data: the tenant's users and their lines, the tenants (system
+ * administrators) and the directory sources. Every change goes through the API and then replaces the one item it
  * changed. A syncing source is polled until its sync ends, so its progress bar moves on its own.
  */
 export class AdminStore {
   readonly users = new Store<Listing<User>>(empty());
   readonly tenants = new Store<Listing<Tenant>>(empty());
   readonly sources = new Store<Listing<DirectorySource>>(empty());
+  readonly lines = new Store<Listing<Line>>(empty());
   private readonly polling = new Set<string>();
 
   constructor(
@@ -86,6 +88,23 @@ export class AdminStore {
   async removeUser(id: string): Promise<void> {
     await this.api().request('admin.users.delete', { params: { id } });
     this.drop(this.users, id);
+    // Their lines went with them.
+    this.lines.update((s) => ({ ...s, items: s.items.filter((l) => l.userId !== id) }));
+  }
+
+  // Lines -----------------------------------------------------------------------------------------
+
+  async loadLines(): Promise<void> {
+    await this.load(this.lines, async () => (await this.api().request('admin.lines.list', {})).lines);
+  }
+
+  async addLine(body: RouteInput<'admin.lines.create'>['body']): Promise<Line> {
+    return this.put(this.lines, await this.api().request('admin.lines.create', { body }));
+  }
+
+  async removeLine(line: Line): Promise<void> {
+    await this.api().request('admin.lines.delete', { params: { number: line.number } });
+    this.drop(this.lines, line.id);
   }
 
   // Tenants ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { attachmentHousekeeping } from './011-attachment-housekeeping.js';
 import { directorySafeText } from './012-directory-safe-text.js';
 import { calendarBackoff } from './013-calendar-backoff.js';
 import { scramSha1 } from './014-scram-sha1.js';
+import { lines } from './015-lines.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -40,4 +41,5 @@ export const migrations: Migration[] = [
   directorySafeText,
   calendarBackoff,
   scramSha1,
+  lines,
 ];
