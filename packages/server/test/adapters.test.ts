@@ -87,11 +87,14 @@ describe('an adapter after the built-in ones', () => {
       socket.once('error', reject);
     });
     assert.equal(echoed, 'ping');
+    const sip = t.listeners.find((l) => l.name === 'sip-udp')?.url;
     const ready = await call(t.url, 'GET', '/readyz');
     const body = ready.body as { listeners: { name: string; adapter: string; transport: string; url: string }[] };
     assert.deepEqual(body.listeners.map((l) => `${l.adapter} ${l.name} ${l.transport} ${l.url}`).sort(), [
       `http http tcp ${t.url}`,
       `probe probe-echo tcp ${listener.url}`,
+      `sip sip-tcp tcp ${sip}`,
+      `sip sip-udp udp ${sip}`,
     ]);
   });
 

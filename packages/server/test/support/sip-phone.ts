@@ -59,6 +59,8 @@ export class SipPhone {
   private readonly waiters = new Set<() => void>();
   private readonly pending = new Map<string, { provisional: SipResponse[]; done: (r: SipResponse) => void }>();
   private nc = 0;
+  /** The last request sent of each method (CANCEL copies the INVITE's). */
+  private readonly lastSent = new Map<string, SipRequest>();
   private seq = 1;
   readonly callId = `${token()}@phone`;
   readonly tag = token();
@@ -221,10 +223,15 @@ export class SipPhone {
     const done = new Promise<SipResponse>((resolve) =>
       this.pending.set(`${branch}|${method}`, { provisional, done: resolve }),
     );
+    this.lastSent.set(method, request);
     this.send(request);
     const seen = new Set<SipResponse>();
     const watch = () => {
-      for (const r of provisional) if (!seen.has(r)) seen.add(r), o.onProvisional?.(r);
+      for (const r of provisional) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        o.onProvisional?.(r);
+      }
     };
     this.waiters.add(watch);
     try {
@@ -312,6 +319,29 @@ export class SipPhone {
     return { response, dialog, headers };
   }
 
+  /** Cancels the last INVITE sent (RFC 3261 §9.1: its Via, From, To, Call-ID and CSeq number); resolves with the CANCEL's response. */
+  async cancelInvite(): Promise<SipResponse> {
+    const invite = this.lastSent.get('INVITE');
+    if (!invite) throw new Error('no INVITE to cancel');
+    const copy = (name: string) => invite.headers.filter((h) => h.name === name).slice(0, 1);
+    const cancel = makeRequest('CANCEL', invite.uri, [
+      ...copy('Via'),
+      ...copy('From'),
+      ...copy('To'),
+      ...copy('Call-ID'),
+      { name: 'CSeq', value: `${invite.cseq.seq} CANCEL` },
+      { name: 'Max-Forwards', value: '70' },
+    ]);
+    const key = `${invite.via[0]?.branch ?? ''}|CANCEL`;
+    const done = new Promise<SipResponse>((resolve) => this.pending.set(key, { provisional: [], done: resolve }));
+    this.send(cancel);
+    try {
+      return await done;
+    } finally {
+      this.pending.delete(key);
+    }
+  }
+
   /** A request of ours inside `dialog` (a new CSeq unless given). */
   inDialog(dialog: Dialog, method: string, seq?: number, body?: string): SipRequest {
     const cseq = seq ?? ++dialog.seq;
@@ -354,6 +384,21 @@ export class SipPhone {
       remoteUri: (singleHeader(invite.headers, 'From') ?? '').replace(/;tag=.*$/, ''),
       seq: 1000,
     };
+  }
+}
+
+/** Waits (at most `ms`) until `check` gives a value, polling the server's state. */
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -1,6 +1,7 @@
 // The switch's calls reported to the core's call model (core/calls): one core call per
 // back-to-back call, its steps applied in order.
 import type { Services } from '../../compose.js';
+import { isLive } from '../../core/calls/model.js';
 import type { Logger } from '../../platform/log.js';
 import type { CallSink } from './b2bua/types.js';
 
@@ -37,7 +38,17 @@ export function coreCallSink(core: Services, log: Logger): CallSink {
     established: (call, party) => step(call.id, 'establish', (id) => core.calls.establish(id, party)),
     held: (call, party) => step(call.id, 'hold', (id) => core.calls.hold(id, party)),
     retrieved: (call, party) => step(call.id, 'retrieve', (id) => core.calls.retrieve(id, party)),
-    cleared: (call, by) => step(call.id, 'clear', (id) => core.calls.clear(id, by), true),
+    // The party who hung up clears first, then the others (the switch sent them the BYE).
+    cleared: (call, by) =>
+      step(
+        call.id,
+        'clear',
+        async (id) => {
+          const left = by ? await core.calls.clear(id, by) : undefined;
+          if (!left || left.connections.some(isLive)) await core.calls.clear(id);
+        },
+        true,
+      ),
     failed: (call, cause) =>
       step(
         call.id,

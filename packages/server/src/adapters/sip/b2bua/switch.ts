@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
 import type { Binding } from '../../../core/registrations/model.js';
-import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import { isSipUri, respond, type SipRequest, type SipResponse } from '../message/index.js';
 import { authenticateCaller } from '../registrar/caller.js';
@@ -15,7 +14,8 @@ import type { SipEndpoint } from '../transport/endpoint.js';
 import type { Flow } from '../transport/flow.js';
 import { BackToBackCall, type ForkTarget } from './call.js';
 import { newTag } from './leg.js';
-import type { CallParty, CallSink, Switch } from './types.js';
+import { deviceParty, resolveTarget } from './target.js';
+import type { CallSink, Switch } from './types.js';
 
 export interface SwitchOptions {
   core: Services;
@@ -28,13 +28,6 @@ export interface SwitchOptions {
   t1: number;
   t2: number;
 }
-
-const partyOf = (user: User, deviceId?: string): CallParty => ({
-  userId: user.id,
-  ...(deviceId ? { deviceId } : {}),
-  uri: `sip:${user.local}@${user.domain}`,
-  display: user.displayName,
-});
 
 const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
@@ -125,21 +118,29 @@ export class CallSwitch implements Switch {
     if (!isSipUri(uri) || uri.user === undefined) return reply(404, 'Not Found');
     const targetTenant = await core.tenants.byDomain(uri.host).catch(notFoundAs(undefined));
     if (!targetTenant || targetTenant.id !== callerTenant.id) return reply(404, 'Not Found (no route to that domain)');
-    const callee = await this.resolve(targetTenant.id, uri.user, uri.host);
-    if (!callee) return reply(404, 'Not Found');
+    const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
+    if (!target) return reply(404, 'Not Found');
+    const callee = target.user;
     const bindings = (await core.registrations.of(callee.tenantId, callee.id)).filter(
-      (b) => b.deviceId !== auth.device.deviceId,
+      (b) => b.deviceId !== auth.device.deviceId && (!target.devices || target.devices.has(b.deviceId)),
     );
-    const targets: ForkTarget[] = bindings.flatMap((b) => {
+    const targets: ForkTarget[] = [];
+    for (const b of bindings) {
       const flow = this.o.flowOf(b);
-      return flow ? [{ party: partyOf(callee, b.deviceId), contact: b.contact, flow, route: b.path ?? [] }] : [];
-    });
+      if (flow)
+        targets.push({
+          party: await deviceParty(core, callee, b.deviceId, target.line),
+          contact: b.contact,
+          flow,
+          route: b.path ?? [],
+        });
+    }
     if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
     const call = new BackToBackCall(
       randomUUID(),
       this,
       this.o.sink,
-      partyOf(caller, auth.device.deviceId),
+      await deviceParty(core, caller, auth.device.deviceId),
       request,
       tx,
     );
@@ -147,14 +148,9 @@ export class CallSwitch implements Switch {
     this.byInvite.set(tx, call);
     const fromValue = `${quoted(caller.displayName)} <sip:${caller.local}@${caller.domain}>`;
     const toValue = `<sip:${uri.user}@${uri.host}>`;
-    call.start(targets, fromValue, toValue, { tenantId: callee.tenantId, dialled: uri.user, party: partyOf(callee) });
+    const called = await deviceParty(core, callee, undefined, target.line);
+    call.start(targets, fromValue, toValue, { tenantId: callee.tenantId, dialled: uri.user, party: called });
     for (const leg of call.legs) this.byCallId.set(leg.callId, call);
     return undefined;
-  }
-
-  /** The user a dialled user part names: their address. */
-  private async resolve(tenantId: string, user: string, host: string): Promise<User | undefined> {
-    const byAddress = await this.o.core.users.byAddress(`${user}@${host}`);
-    return byAddress && byAddress.tenantId === tenantId && byAddress.disabledAt === null ? byAddress : undefined;
   }
 }

@@ -1,0 +1,55 @@
+// Who a dialled Request-URI reaches, and how a device appears as a party of a call.
+import type { Services } from '../../../compose.js';
+import type { Line } from '../../../core/lines/model.js';
+import type { User } from '../../../core/users/model.js';
+import type { CallParty } from './types.js';
+
+export interface Target {
+  user: User;
+  /** The line dialled by number; undefined when the user was called by address. */
+  line?: Line;
+  /** The devices a call to that line rings (undefined: all the user's devices). */
+  devices?: Set<string>;
+}
+
+/**
+ * The target of `sip:USER@DOMAIN`: a line's extension or DID in any form the tenant's numbering
+ * plan reads (`core.lines.resolve`), else a user's address. Disabled users are nobody.
+ */
+export async function resolveTarget(
+  core: Services,
+  tenantId: string,
+  user: string,
+  host: string,
+): Promise<Target | undefined> {
+  const owned = await core.lines.resolve(tenantId, user);
+  if (owned) {
+    const devices = await core.devices.ofLine(tenantId, owned.line.id);
+    return { user: owned.user, line: owned.line, devices: new Set(devices.map((d) => d.id)) };
+  }
+  const byAddress = await core.users.byAddress(`${user}@${host}`);
+  return byAddress && byAddress.tenantId === tenantId && byAddress.disabledAt === null
+    ? { user: byAddress }
+    : undefined;
+}
+
+/**
+ * A user's device as a party: on the line it is bound to, else on the line dialled, else on
+ * the user's first line (a line's state is what presence shows as "on the phone").
+ */
+export async function deviceParty(core: Services, user: User, deviceId?: string, dialled?: Line): Promise<CallParty> {
+  const device = deviceId
+    ? (await core.devices.list(user.tenantId, user.id)).find((d) => d.id === deviceId)
+    : undefined;
+  const line =
+    (device?.lineId ? await core.lines.get(user.tenantId, device.lineId) : undefined) ??
+    dialled ??
+    (await core.lines.ofUser(user.tenantId, user.id))[0];
+  return {
+    userId: user.id,
+    ...(deviceId ? { deviceId } : {}),
+    ...(line ? { lineId: line.id, lineNumber: line.number } : {}),
+    uri: `sip:${user.local}@${user.domain}`,
+    display: user.displayName,
+  };
+}
