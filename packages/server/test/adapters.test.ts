@@ -88,12 +88,14 @@ describe('an adapter after the built-in ones', () => {
     });
     assert.equal(echoed, 'ping');
     const sip = t.listeners.find((l) => l.name === 'sip-udp')?.url;
+    const tls = t.listeners.find((l) => l.name === 'sip-tls')?.url;
     const ready = await call(t.url, 'GET', '/readyz');
     const body = ready.body as { listeners: { name: string; adapter: string; transport: string; url: string }[] };
     assert.deepEqual(body.listeners.map((l) => `${l.adapter} ${l.name} ${l.transport} ${l.url}`).sort(), [
       `http http tcp ${t.url}`,
       `probe probe-echo tcp ${listener.url}`,
       `sip sip-tcp tcp ${sip}`,
+      `sip sip-tls tls ${tls}`,
       `sip sip-udp udp ${sip}`,
     ]);
   });

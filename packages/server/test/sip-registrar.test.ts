@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { headerValues } from '../src/adapters/sip/message/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -113,6 +115,16 @@ describe('SIP registrar (RFC 3261 §10, RFC 8760 digest)', () => {
       { auth: false },
     );
     assert.equal(r.status, 404);
+  });
+
+  test('over TLS with the self-signed certificate kept in the data folder', async () => {
+    const ca = readFileSync(join(s.dataDir, 'tls', 'sip.cert.pem'), 'utf8');
+    const tls = await phoneFor(s, 'alice@example.test', 'tls', alice, ca);
+    assert.equal((await tls.register(600)).status, 200);
+    const bindings = await s.core.registrations.of(alice.tenantId, alice.userId);
+    assert.equal(bindings.find((b) => b.flow.transport === 'TLS')?.flow.port, tls.local.port);
+    assert.equal((await tls.register(0)).status, 200);
+    tls.close();
   });
 
   test('over TCP the binding names the connection', async () => {

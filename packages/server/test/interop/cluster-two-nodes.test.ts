@@ -46,6 +46,7 @@ if (!pgSkipped && !natsSkipped) {
       overrides: {
         'http.port': 0,
         'sip.port': 0,
+        'sip.tls.port': 0,
         'auth.scryptCost': 1024,
         'bootstrap.demoTenant': false,
         'cluster.nats.subjectPrefix': `t${run}`,

@@ -31,6 +31,7 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
   env.PARLEY_AUTH_SCRYPT_COST = '1024';
   // Several servers run at once: each takes a free SIP port unless a test names one.
   env.PARLEY_SIP_PORT = '0';
+  env.PARLEY_SIP_TLS_PORT = '0';
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   headerValues,
   makeRequest,
@@ -26,7 +27,9 @@ const token = () => randomBytes(6).toString('hex');
 export interface PhoneOptions {
   /** The server's SIP address. */
   server: { host: string; port: number };
-  transport?: 'udp' | 'tcp';
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** The server certificate to trust over TLS. */
+  ca?: string;
   /** The phone's AoR: user@domain. */
   aor: string;
   /** Digest credentials (a device's). */
@@ -73,9 +76,14 @@ export class SipPhone {
   ) {}
 
   static async open(o: PhoneOptions): Promise<SipPhone> {
-    if (o.transport === 'tcp') {
-      const socket: Socket = connect(o.server.port, o.server.host);
-      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    if (o.transport === 'tcp' || o.transport === 'tls') {
+      const socket: Socket =
+        o.transport === 'tls'
+          ? tlsConnect({ host: o.server.host, port: o.server.port, ca: o.ca, servername: 'localhost' })
+          : connect(o.server.port, o.server.host);
+      await new Promise<void>((resolve, reject) =>
+        socket.once(o.transport === 'tls' ? 'secureConnect' : 'connect', resolve).once('error', reject),
+      );
       const phone = new SipPhone(
         o,
         (b) => socket.write(b),
@@ -110,7 +118,7 @@ export class SipPhone {
   }
 
   get contact(): string {
-    const t = this.o.transport === 'tcp' ? ';transport=tcp' : '';
+    const t = this.o.transport === 'udp' || this.o.transport === undefined ? '' : `;transport=${this.o.transport}`;
     return `<sip:${this.o.aor.split('@')[0]}@${this.local.address}:${this.local.port}${t}>`;
   }
 
@@ -123,7 +131,7 @@ export class SipPhone {
   }
 
   private via(branch: string): SipHeader {
-    const t = this.o.transport === 'tcp' ? 'TCP' : 'UDP';
+    const t = (this.o.transport ?? 'udp').toUpperCase();
     return { name: 'Via', value: `SIP/2.0/${t} ${this.local.address}:${this.local.port};branch=${branch};rport` };
   }
 
@@ -417,8 +425,9 @@ interface PhoneServer {
 export async function phoneFor(
   server: PhoneServer,
   address: string,
-  transport: 'udp' | 'tcp' = 'udp',
+  transport: 'udp' | 'tcp' | 'tls' = 'udp',
   user?: { userId: string; tenantId: string },
+  ca?: string,
 ): Promise<SipPhone & { userId: string; tenantId: string }> {
   const u = user ?? (await server.user(address));
   const { device, password } = await server.core.devices.create(u.tenantId, u.userId, { name: 'test phone' });
@@ -430,6 +439,7 @@ export async function phoneFor(
     aor: address,
     username: device.username,
     password,
+    ca,
   });
   return Object.assign(phone, { userId: u.userId, tenantId: u.tenantId });
 }

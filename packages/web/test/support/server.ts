@@ -69,7 +69,14 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
     const firstStart = starts++ === 0;
     const proc = spawn(process.execPath, [parleyBin, 'serve', '--data', dataDir, '--http-port', String(port)], {
       cwd: root,
-      env: { ...cleanEnv, PARLEY_AUTH_SCRYPT_COST: '1024', PARLEY_LOG_LEVEL: 'info', PARLEY_SIP_PORT: '0', ...env },
+      env: {
+        ...cleanEnv,
+        PARLEY_AUTH_SCRYPT_COST: '1024',
+        PARLEY_LOG_LEVEL: 'info',
+        PARLEY_SIP_PORT: '0',
+        PARLEY_SIP_TLS_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;

@@ -3,9 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { Binding } from '../../core/registrations/model.js';
 import type { SipConfig } from '../../platform/config/sip-schema.js';
+import { loadCertificate } from '../../platform/tls.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
 import { ListenError } from '../adapter.js';
 import { CallSwitch } from './b2bua/switch.js';
@@ -29,11 +31,14 @@ interface SipNode {
   udp?: UdpSocket;
 }
 
-export function sipAdapter(): Adapter<SipConfig> {
+/** The SIP section with the data folder, where a generated TLS certificate is kept. */
+type SipSettings = SipConfig & { dataDir: string };
+
+export function sipAdapter(): Adapter<SipSettings> {
   const sockets = new Set<Socket>();
   return {
     name: 'sip',
-    config: (config) => config.sip,
+    config: (config) => ({ ...config.sip, dataDir: config.dataDir }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
       const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
@@ -70,6 +75,7 @@ export function sipAdapter(): Adapter<SipConfig> {
           if (!(port === 0 && err instanceof ListenError && attempt < PORT_ATTEMPTS)) throw err;
         }
       }
+      if (ctx.config.tls.enabled) await listenTls(ctx, stream('TLS'));
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
     },
     stop() {
@@ -83,7 +89,7 @@ const localOf = (udp: UdpSocket, host: string) => {
   return { address: ['0.0.0.0', '::'].includes(a.address) ? host : a.address, port: a.port };
 };
 
-function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipNode {
+function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
   const { config, core, log } = ctx;
   const now = () => core.ctx.clock.now();
   const newTag = () => randomBytes(6).toString('hex');
@@ -133,7 +139,33 @@ function flowOf(node: SipNode, binding: Binding, self: string): Flow | undefined
 }
 
 /** SIP over WebSocket (RFC 7118): the client must ask for the `sip` subprotocol. */
-function mountWebSocket(ctx: AdapterContext<SipConfig>, ep: SipEndpoint): void {
+/** SIP over TLS (RFC 3261 §26.2.1) with the configured certificate, or a generated one. */
+async function listenTls(ctx: AdapterContext<SipSettings>, onConnection: (socket: Socket) => void): Promise<void> {
+  const { tls, host, advertise, dataDir } = ctx.config;
+  const certificate = await loadCertificate({
+    certFile: tls.cert,
+    keyFile: tls.key,
+    dataDir,
+    name: 'sip',
+    hosts: [advertise ?? host, 'localhost', '127.0.0.1'],
+  });
+  if (certificate.selfSigned)
+    ctx.log.info(
+      { dataDir },
+      'SIP over TLS uses a self-signed certificate (set sip.tls.cert and sip.tls.key for a real one)',
+    );
+  const server = createTlsServer({ cert: certificate.cert, key: certificate.key }, onConnection);
+  await ctx.listen(server, {
+    name: 'sip-tls',
+    setting: 'sip.tls',
+    host,
+    port: tls.port,
+    scheme: 'sips',
+    serves: 'SIP over TLS',
+  });
+}
+
+function mountWebSocket(ctx: AdapterContext<SipSettings>, ep: SipEndpoint): void {
   ctx.http.websocket(SIP_WS_PATH, {
     authenticate: async (req) => {
       const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(/\s*,\s*/);

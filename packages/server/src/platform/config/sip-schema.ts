@@ -11,8 +11,12 @@ export const SipConfigSchema = z
     port: port.default(5060).describe('UDP and TCP port (the same number for both, RFC 3261 §18); 0 picks a free one'),
     tls: z
       .strictObject({
-        port: port.optional().describe('TLS port (usually 5061); 0 picks a free one. Without it, no TLS listener'),
-        cert: z.string().optional().describe('PEM certificate chain file; without it a self-signed one is generated'),
+        enabled: z.boolean().default(true).describe('Serve SIP over TLS'),
+        port: port.default(5061).describe('TLS port; 0 picks a free one'),
+        cert: z
+          .string()
+          .optional()
+          .describe('PEM certificate chain file; without it a self-signed one is generated once into the data folder'),
         key: z.string().optional().describe('PEM private key file of `cert`'),
       })
       .prefault({}),
