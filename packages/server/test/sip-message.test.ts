@@ -33,7 +33,7 @@ describe('SIP MESSAGE: phones chat in the 1:1 conversations of the web app', () 
   before(async () => {
     t = await startTestServer({
       'messaging.maxMessageLength': 100,
-      'messaging.rateLimit.burst': 5,
+      'messaging.rateLimit.burst': 8,
       'messaging.rateLimit.perSecond': 0.01,
     });
     alice = await t.user(`alice@${DOMAIN}`);
@@ -60,7 +60,7 @@ describe('SIP MESSAGE: phones chat in the 1:1 conversations of the web app', () 
   test('a body other than text/plain is 415 with Accept', async () => {
     const r = await alicePhone.message(`sip:bob@${DOMAIN}`, '<b>hi</b>', { contentType: 'text/html' });
     assert.equal(r.status, 415);
-    assert.deepEqual(headerValues(r.headers, 'Accept'), ['text/plain']);
+    assert.deepEqual(headerValues(r.headers, 'Accept'), ['text/plain', 'message/cpim']);
   });
 
   test('a text longer than the core allows is 413', async () => {
@@ -99,6 +99,51 @@ describe('SIP MESSAGE: phones chat in the 1:1 conversations of the web app', () 
     assert.equal(received.body.toString('utf8'), 'Hi Alice, from the web');
     assert.equal(received.to.uri.scheme, 'sip');
     assert.match(headerValues(received.headers, 'From')[0] ?? '', /<sip:bob@im\.test>/);
+  });
+
+  test('an attachment reaches a phone as a line with its file name', async () => {
+    const { id } = await bob.api.request('conversations.create', { body: { members: [`alice@${DOMAIN}`] } });
+    const res = await fetch(new URL(`/api/v1/conversations/${id}/attachments?name=notes.txt`, t.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob.token}`, 'content-type': 'text/plain' },
+      body: 'the notes',
+    });
+    assert.equal(res.status, 201);
+    const upload = (await res.json()) as { id: string };
+    await bob.api.request('messages.send', {
+      params: { id },
+      body: { text: 'see the file', clientId: 'w2', attachments: [upload.id] },
+    });
+    assert.equal((await alicePhone.nextMessage()).body.toString('utf8'), 'see the file\n[file: notes.txt]');
+  });
+
+  test('a text/plain wrapped in CPIM (RFC 3862) is taken as its content', async () => {
+    const cpim = [
+      `From: <sip:alice@${DOMAIN}>`,
+      `To: <sip:bob@${DOMAIN}>`,
+      '',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'wrapped in CPIM',
+    ].join('\r\n');
+    assert.equal((await alicePhone.message(`sip:bob@${DOMAIN}`, cpim, { contentType: 'message/cpim' })).status, 200);
+    assert.equal((await bobPhone.nextMessage()).body.toString('utf8'), 'wrapped in CPIM');
+  });
+
+  test('in a cluster only the node that registered a device sends to it (each device gets a message once)', async () => {
+    const softphone = await phoneOf(bob, 'bob');
+    const move = (node: string) =>
+      t.core.registrations.update(bob.tenantId, bob.userId, (live) =>
+        live.map((b) => (b.flow.port === softphone.port ? { ...b, node } : b)),
+      );
+    await move('another-node');
+    assert.equal((await alicePhone.message(`sip:bob@${DOMAIN}`, 'for the desk phone')).status, 200);
+    assert.equal((await bobPhone.nextMessage()).body.toString('utf8'), 'for the desk phone');
+    await move(t.core.registrations.node);
+    assert.equal((await alicePhone.message(`sip:bob@${DOMAIN}`, 'for both')).status, 200);
+    assert.equal((await bobPhone.nextMessage()).body.toString('utf8'), 'for both');
+    // The other node's binding got nothing from this one: the softphone's first message is the second.
+    assert.equal((await softphone.nextMessage()).body.toString('utf8'), 'for both');
   });
 
   test('a sender over the rate limit gets 503 with Retry-After', async () => {

@@ -86,8 +86,13 @@ export class SipImClient {
     return `sip:${this.account.user}@${this.account.domain}`;
   }
 
+  /** The UDP port this device sends from and is reached at. */
+  get port(): number {
+    return this.socket.address().port;
+  }
+
   private get local(): string {
-    return `127.0.0.1:${this.socket.address().port}`;
+    return `127.0.0.1:${this.port}`;
   }
 
   close(): void {

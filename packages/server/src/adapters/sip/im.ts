@@ -16,15 +16,17 @@ import {
   type SipHeader,
   type SipRequest,
   type SipResponse,
+  unquote,
 } from './message/index.js';
+import { parseParams } from './message/scan.js';
 import { authenticateCaller } from './registrar/caller.js';
 import type { DigestOptions } from './registrar/digest.js';
 import { notFoundAs } from './registrar/registrar.js';
 import type { ServerTransaction } from './transaction/index.js';
 import type { Flow } from './transport/flow.js';
 
-/** What a MESSAGE may carry (RFC 3428 §9: text/plain at least). */
-export const MESSAGE_ACCEPT = 'text/plain';
+/** What a MESSAGE may carry (RFC 3428 §9: text/plain at least; RFC 3862 CPIM around it). */
+export const MESSAGE_ACCEPT = 'text/plain, message/cpim';
 
 export interface InstantMessagesOptions {
   core: Services;
@@ -38,19 +40,19 @@ export interface InstantMessagesOptions {
 
 type Created = EventOf<'message.created'>;
 
-/** The text of a MESSAGE body: text/plain in UTF-8 (or US-ASCII, its subset), else why not. */
-export function plainText(
-  contentType: string | undefined,
-  body: Buffer,
-): { ok: true; text: string } | { ok: false; status: 400 | 415; reason: string } {
-  const [type = '', ...params] = (contentType ?? '').split(';').map((p) => p.trim());
-  if (type.toLowerCase() !== 'text/plain') return { ok: false, status: 415, reason: 'Unsupported Media Type' };
-  const charset = params
-    .map((p) => p.split('='))
-    .find(([name]) => name?.trim().toLowerCase() === 'charset')?.[1]
-    ?.trim()
-    .replace(/^"(.*)"$/, '$1')
-    .toLowerCase();
+type BodyText = { ok: true; text: string } | { ok: false; status: 400 | 415; reason: string };
+
+/** The text of a MESSAGE body: text/plain in UTF-8 (or US-ASCII, its subset), bare or in CPIM. */
+export function bodyText(contentType: string | undefined, body: Buffer, cpim = true): BodyText {
+  const media = mediaType(contentType ?? '');
+  if (!media) return { ok: false, status: 400, reason: 'Bad Request (Content-Type)' };
+  const { type, charset } = media;
+  if (type === 'message/cpim' && cpim) {
+    const inner = unwrapCpim(body);
+    if (!inner) return { ok: false, status: 400, reason: 'Bad Request (CPIM)' };
+    return bodyText(inner.contentType, inner.body, false);
+  }
+  if (type !== 'text/plain') return { ok: false, status: 415, reason: 'Unsupported Media Type' };
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'us-ascii') {
     return { ok: false, status: 415, reason: 'Unsupported Media Type (charset)' };
   }
@@ -59,6 +61,43 @@ export function plainText(
   } catch {
     return { ok: false, status: 400, reason: 'Bad Request (body is not UTF-8)' };
   }
+}
+
+/** A Content-Type's media type and charset (both lower case); undefined when its parameters are malformed. */
+function mediaType(value: string): { type: string; charset: string | undefined } | undefined {
+  const semi = value.indexOf(';');
+  try {
+    const charset = parseParams(semi < 0 ? '' : value.slice(semi)).get('charset');
+    const type = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+    return { type, charset: charset ? unquote(charset).toLowerCase() : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The content of a CPIM message (RFC 3862 §3): message headers, a blank line, MIME headers, a
+ * blank line, the content. Its From and To are not checked: the request's digest says who sent it.
+ */
+function unwrapCpim(body: Buffer): { contentType: string | undefined; body: Buffer } | undefined {
+  const blank = (from: number) => {
+    const crlf = body.indexOf('\r\n\r\n', from);
+    const lf = body.indexOf('\n\n', from);
+    if (crlf >= 0 && (lf < 0 || crlf < lf)) return { at: crlf, length: 4 };
+    return lf >= 0 ? { at: lf, length: 2 } : undefined;
+  };
+  const first = blank(0);
+  const second = first && blank(first.at + first.length);
+  if (!first || !second) return undefined;
+  const mime = body
+    .subarray(first.at + first.length, second.at)
+    .toString('utf8')
+    .split(/\r?\n/);
+  const contentType = mime
+    .find((line) => /^content-type\s*:/i.test(line))
+    ?.replace(/^[^:]*:/, '')
+    .trim();
+  return { contentType, body: body.subarray(second.at + second.length) };
 }
 
 /** The SIP answer to a core refusal of a message, undefined for errors that are not the sender's. */
@@ -113,7 +152,7 @@ export class InstantMessages {
     const target = await this.target(auth.tenant.id, request);
     if (!target) return reply(404, 'Not Found');
     if (target.id === auth.user.id) return reply(403, 'Forbidden (a 1:1 needs another user)');
-    const body = plainText(request.contentType, request.body);
+    const body = bodyText(request.contentType, request.body);
     if (!body.ok) {
       return reply(body.status, body.reason, body.status === 415 ? [{ name: 'Accept', value: MESSAGE_ACCEPT }] : []);
     }
@@ -168,6 +207,7 @@ export class InstantMessages {
     if (!sender || !recipient) return;
     const files = e.message.attachments.map((a) => `[file: ${a.name}]`);
     const text = [e.message.text, ...files].filter((line) => line !== '').join('\n');
+    if (text === '') return;
     for (const { binding, flow } of targets) {
       try {
         const request = makeRequest(
