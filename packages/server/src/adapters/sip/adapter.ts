@@ -12,6 +12,7 @@ import type { Adapter, AdapterContext } from '../adapter.js';
 import { ListenError } from '../adapter.js';
 import { CallSwitch } from './b2bua/switch.js';
 import { coreCallSink } from './calls.js';
+import { InstantMessages } from './im.js';
 import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
 import { NonceBook } from './registrar/nonce.js';
 import { Registrar } from './registrar/registrar.js';
@@ -29,6 +30,7 @@ const PORT_ATTEMPTS = 10;
 interface SipNode {
   endpoint: SipEndpoint;
   udp?: UdpSocket;
+  im: InstantMessages;
 }
 
 /** The SIP section with the data folder, where a generated TLS certificate is kept. */
@@ -36,6 +38,7 @@ type SipSettings = SipConfig & { dataDir: string };
 
 export function sipAdapter(): Adapter<SipSettings> {
   const sockets = new Set<Socket>();
+  let im: InstantMessages | undefined;
   return {
     name: 'sip',
     config: (config) => ({ ...config.sip, dataDir: config.dataDir }),
@@ -43,6 +46,8 @@ export function sipAdapter(): Adapter<SipSettings> {
       if (!ctx.config.enabled) return;
       const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
       const ep = node.endpoint;
+      im = node.im;
+      im.start();
       const idleMs = ctx.config.limits.idleSeconds * 1000;
       const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) => {
         sockets.add(socket);
@@ -79,6 +84,7 @@ export function sipAdapter(): Adapter<SipSettings> {
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
     },
     stop() {
+      im?.stop();
       for (const socket of sockets) socket.destroy();
     },
   };
@@ -101,17 +107,19 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
   const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag };
   const registrar = new Registrar({ core, limits: config.registration, newTag, now, digest });
   const node: Partial<SipNode> = {};
+  const reach = (binding: Binding) => flowOf(node as SipNode, binding, core.registrations.node);
   const calls = new CallSwitch({
     core,
     log,
     digest,
     sink: coreCallSink(core, log),
-    flowOf: (binding) => flowOf(node as SipNode, binding, core.registrations.node),
+    flowOf: reach,
     ringSeconds: config.ringSeconds,
     t1: DEFAULT_TIMERS.t1,
     t2: DEFAULT_TIMERS.t2,
   });
-  const router = new SipRouter({ log, registrar, calls, newTag });
+  node.im = new InstantMessages({ core, log, digest, sender: calls, flowOf: reach });
+  const router = new SipRouter({ log, registrar, calls, im: node.im, newTag });
   node.endpoint = new SipEndpoint({
     limits,
     maxTransactions: config.limits.maxTransactions,

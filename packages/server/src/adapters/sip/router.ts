@@ -1,6 +1,7 @@
 // The transaction user: what the server does with each request it receives (RFC 3261 §8.2, §16).
 import type { Logger } from '../../platform/log.js';
 import type { CallSwitch } from './b2bua/switch.js';
+import type { InstantMessages } from './im.js';
 import { respond, type SipRequest, type SipResponse } from './message/index.js';
 import type { Registrar } from './registrar/registrar.js';
 import {
@@ -15,12 +16,13 @@ import type { SipEndpoint } from './transport/endpoint.js';
 import type { Flow } from './transport/flow.js';
 
 /** Methods this server answers; others get 405 with this list (§8.2.1). */
-export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE'];
+export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'MESSAGE'];
 
 export interface RouterOptions {
   log: Logger;
   registrar: Registrar;
   calls: CallSwitch;
+  im: InstantMessages;
   newTag: () => string;
 }
 
@@ -51,6 +53,8 @@ export class SipRouter implements TransactionUser<Flow> {
         return this.o.calls.invite(request, tx);
       case 'BYE':
         return reply(481, 'Call/Transaction Does Not Exist');
+      case 'MESSAGE':
+        return this.o.im.message(request, tx);
       case 'REGISTER':
         return this.o.registrar.register(request, tx.flow);
       case 'OPTIONS':
