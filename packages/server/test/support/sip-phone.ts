@@ -97,12 +97,19 @@ export class SipPhone {
       return phone;
     }
     const udp: UdpSocket = createSocket('udp4');
+    let open = true;
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
     const phone = new SipPhone(
       o,
-      (b) => udp.send(b, o.server.port, o.server.host),
+      (b) => {
+        // A late answer after the test closed the phone is dropped.
+        if (open) udp.send(b, o.server.port, o.server.host);
+      },
       { address: '127.0.0.1', port: udp.address().port },
-      () => udp.close(),
+      () => {
+        open = false;
+        udp.close();
+      },
     );
     udp.on('message', (b) => phone.receive(parseDatagram(b)));
     return phone;

@@ -39,7 +39,13 @@ export function udpFlow(socket: UdpSocket, remote: Peer, local: Peer): Flow {
     reliable: false,
     remote: peer,
     local,
-    send: (data) => socket.send(data, peer.port, peer.address),
+    send: (data) => {
+      try {
+        socket.send(data, peer.port, peer.address);
+      } catch {
+        // The socket closed (the server is stopping): dropped, as UDP may drop any datagram.
+      }
+    },
     close() {},
   };
 }
