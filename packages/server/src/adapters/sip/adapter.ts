@@ -14,6 +14,8 @@ import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
 import { NonceBook } from './registrar/nonce.js';
 import { Registrar } from './registrar/registrar.js';
 import { SipRouter } from './router.js';
+import { SimpleNotifier } from './simple/notifier.js';
+import { SimplePublisher } from './simple/publisher.js';
 import { DEFAULT_TIMERS, timerScheduler } from './transaction/index.js';
 import { SipEndpoint } from './transport/endpoint.js';
 import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
@@ -27,16 +29,20 @@ const PORT_ATTEMPTS = 10;
 interface SipNode {
   endpoint: SipEndpoint;
   udp?: UdpSocket;
+  /** SUBSCRIBE/NOTIFY and PUBLISH state of this node (timers and watches end on stop). */
+  simple: { stop(): void }[];
 }
 
 export function sipAdapter(): Adapter<SipConfig> {
   const sockets = new Set<Socket>();
+  let simple: SipNode['simple'] = [];
   return {
     name: 'sip',
     config: (config) => config.sip,
     async start(ctx) {
       if (!ctx.config.enabled) return;
       const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
+      simple = node.simple;
       const ep = node.endpoint;
       const idleMs = ctx.config.limits.idleSeconds * 1000;
       const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) => {
@@ -74,6 +80,7 @@ export function sipAdapter(): Adapter<SipConfig> {
     },
     stop() {
       for (const socket of sockets) socket.destroy();
+      for (const s of simple) s.stop();
     },
   };
 }
@@ -105,7 +112,10 @@ function build(ctx: AdapterContext<SipConfig>, nonceKey: Buffer): SipNode {
     t1: DEFAULT_TIMERS.t1,
     t2: DEFAULT_TIMERS.t2,
   });
-  const router = new SipRouter({ log, registrar, calls, newTag });
+  const notifier = new SimpleNotifier({ core, log, digest, sender: calls, newTag });
+  const publisher = new SimplePublisher({ core, log, digest, newTag });
+  node.simple = [notifier, publisher];
+  const router = new SipRouter({ log, registrar, calls, notifier, publisher, newTag });
   node.endpoint = new SipEndpoint({
     limits,
     maxTransactions: config.limits.maxTransactions,
