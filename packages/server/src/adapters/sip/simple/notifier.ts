@@ -290,8 +290,9 @@ function presenceSource(
 
 /**
  * The watched user's calls as RFC 4235 full states, each NOTIFY with every dialog now plus those
- * that ended since the last one (as terminated, once). The watcher's relation is looked up again
- * at each change, so a new block hides the calls from then on.
+ * that ended since the last one (as terminated, once); a change the watcher cannot see sends
+ * nothing. The watcher's relation is looked up again at each change, so a new block hides the
+ * calls from then on.
  */
 function dialogSource(
   core: Services,
@@ -313,9 +314,10 @@ function dialogSource(
     async start(onChange) {
       const watch = resource.watchCalls((dialogs) => {
         chain = chain
-          .then(() => see(dialogs))
-          .then(() => {
-            if (!closed) onChange();
+          .then(async () => {
+            const before = JSON.stringify(visible);
+            await see(dialogs);
+            if (!closed && JSON.stringify(visible) !== before) onChange();
           })
           .catch((err: unknown) => core.ctx.log.warn({ err }, 'SIP dialog subscription: a change was not sent'));
       });
