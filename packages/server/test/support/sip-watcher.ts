@@ -128,7 +128,7 @@ export class SipWatcher {
       );
       const response = await this.exchange(request);
       if ((response.status !== 401 && response.status !== 407) || attempt > 0) return response;
-      auth = [this.authorize(response, method, o.dialog?.uri ?? uri)];
+      auth = [digestAuthorization(response, method, o.dialog?.uri ?? uri, this.account)];
       seq += 1;
       if (o.dialog) o.dialog.seq = seq;
     }
@@ -144,26 +144,6 @@ export class SipWatcher {
       });
       this.send(request);
     });
-  }
-
-  /** The Authorization (or Proxy-Authorization) answering a challenge with MD5, qop=auth. */
-  private authorize(challenge: SipResponse, method: string, uri: string): SipHeader {
-    const proxy = challenge.status === 407;
-    const value = challenge.headers
-      .filter((h) => h.name === (proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'))
-      .map((h) => parseAuth(h.value))
-      .find((a) => (a.params.get('algorithm') ?? 'MD5').toUpperCase() === 'MD5');
-    if (!value) throw new Error('no MD5 challenge');
-    const realm = value.params.get('realm') ?? '';
-    const nonce = value.params.get('nonce') ?? '';
-    const { username, password } = this.account;
-    const cnonce = token();
-    const ha1 = md5(`${username}:${realm}:${password}`);
-    const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${md5(`${method}:${uri}`)}`);
-    return {
-      name: proxy ? 'Proxy-Authorization' : 'Authorization',
-      value: `Digest username="${username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`,
-    };
   }
 
   register(expires = 600): Promise<SipResponse> {
@@ -258,3 +238,27 @@ export const notifyParts = (n: SipRequest) => ({
   contentType: n.contentType ?? '',
   body: n.body.toString('utf8'),
 });
+
+/** The Authorization (or Proxy-Authorization) answering a 401/407 challenge with MD5, qop=auth. */
+export function digestAuthorization(
+  challenge: SipResponse,
+  method: string,
+  uri: string,
+  account: { username: string; password: string },
+): SipHeader {
+  const proxy = challenge.status === 407;
+  const value = challenge.headers
+    .filter((h) => h.name === (proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'))
+    .map((h) => parseAuth(h.value))
+    .find((a) => (a.params.get('algorithm') ?? 'MD5').toUpperCase() === 'MD5');
+  if (!value) throw new Error('no MD5 challenge');
+  const realm = value.params.get('realm') ?? '';
+  const nonce = value.params.get('nonce') ?? '';
+  const cnonce = token();
+  const ha1 = md5(`${account.username}:${realm}:${account.password}`);
+  const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${md5(`${method}:${uri}`)}`);
+  return {
+    name: proxy ? 'Proxy-Authorization' : 'Authorization',
+    value: `Digest username="${account.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`,
+  };
+}
