@@ -256,21 +256,24 @@ function sourceOf(
   watcher: Watcher,
   resource: WatchedResource,
 ): Source {
-  const now = () => core.ctx.clock.now();
-  if (event === 'presence') return presenceSource(core, tenantId, watcher, resource, now);
-  if (event === 'dialog') return dialogSource(core, tenantId, watcher, resource, now);
+  const w: Watching = { core, tenantId, watcher, resource, now: () => core.ctx.clock.now() };
+  if (event === 'presence') return presenceSource(w);
+  if (event === 'dialog') return dialogSource(w);
   const body = renderMessageSummary({ account: resource.entity });
   return { start: async () => {}, body: () => body, close: () => {} };
 }
 
+/** Who watches what, for a source. */
+interface Watching {
+  core: Services;
+  tenantId: string;
+  watcher: Watcher;
+  resource: WatchedResource;
+  now: () => number;
+}
+
 /** The watched user's presence as the core's watch hands it to this watcher (already filtered). */
-function presenceSource(
-  core: Services,
-  tenantId: string,
-  watcher: Watcher,
-  resource: WatchedResource,
-  now: () => number,
-): Source {
+function presenceSource({ core, tenantId, watcher, resource, now }: Watching): Source {
   let presence: Presence = offlinePresence;
   let watch: PresenceWatch | undefined;
   return {
@@ -294,13 +297,7 @@ function presenceSource(
  * nothing. The watcher's relation is looked up again at each change, so a new block hides the
  * calls from then on.
  */
-function dialogSource(
-  core: Services,
-  tenantId: string,
-  watcher: Watcher,
-  resource: WatchedResource,
-  now: () => number,
-): Source {
+function dialogSource({ core, tenantId, watcher, resource, now }: Watching): Source {
   let visible: LineDialog[] = [];
   let sent: LineDialog[] = [];
   let closed = false;
