@@ -128,9 +128,14 @@ export class SimpleNotifier {
       sending: false,
       ready: false,
     };
-    await source.start(() => {
-      if (live.ready && this.subs.get(live.key) === live) this.apply(live, changed(live.sub, this.now()));
-    });
+    try {
+      await source.start(() => {
+        if (live.ready && this.subs.get(live.key) === live) this.apply(live, changed(live.sub, this.now()));
+      });
+    } catch (err) {
+      source.close();
+      throw err;
+    }
     this.subs.set(live.key, live);
     this.o.sender.respond(tx, this.answer(request, step.response, leg.localTag, tx.flow));
     this.apply(live, step);
