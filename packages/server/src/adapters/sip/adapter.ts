@@ -17,6 +17,8 @@ import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
 import { NonceBook } from './registrar/nonce.js';
 import { Registrar } from './registrar/registrar.js';
 import { SipRouter } from './router.js';
+import { SimpleNotifier } from './simple/notifier.js';
+import { SimplePublisher } from './simple/publisher.js';
 import { DEFAULT_TIMERS, timerScheduler } from './transaction/index.js';
 import { SipEndpoint } from './transport/endpoint.js';
 import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
@@ -31,6 +33,8 @@ interface SipNode {
   endpoint: SipEndpoint;
   udp?: UdpSocket;
   im: InstantMessages;
+  /** SUBSCRIBE/NOTIFY and PUBLISH state of this node (timers and watches end on stop). */
+  simple: { stop(): void }[];
 }
 
 /** The SIP section with the data folder, where a generated TLS certificate is kept. */
@@ -39,12 +43,14 @@ type SipSettings = SipConfig & { dataDir: string };
 export function sipAdapter(): Adapter<SipSettings> {
   const sockets = new Set<Socket>();
   let im: InstantMessages | undefined;
+  let simple: SipNode['simple'] = [];
   return {
     name: 'sip',
     config: (config) => ({ ...config.sip, dataDir: config.dataDir }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
       const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
+      simple = node.simple;
       const ep = node.endpoint;
       im = node.im;
       im.start();
@@ -86,6 +92,7 @@ export function sipAdapter(): Adapter<SipSettings> {
     stop() {
       im?.stop();
       for (const socket of sockets) socket.destroy();
+      for (const s of simple) s.stop();
     },
   };
 }
@@ -119,7 +126,10 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
     t2: DEFAULT_TIMERS.t2,
   });
   node.im = new InstantMessages({ core, log, digest, sender: calls, flowOf: reach });
-  const router = new SipRouter({ log, registrar, calls, im: node.im, newTag });
+  const notifier = new SimpleNotifier({ core, log, digest, sender: calls, newTag });
+  const publisher = new SimplePublisher({ core, log, digest, newTag });
+  node.simple = [notifier, publisher];
+  const router = new SipRouter({ log, registrar, calls, im: node.im, notifier, publisher, newTag });
   node.endpoint = new SipEndpoint({
     limits,
     maxTransactions: config.limits.maxTransactions,

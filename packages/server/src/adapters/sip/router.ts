@@ -4,6 +4,8 @@ import type { CallSwitch } from './b2bua/switch.js';
 import type { InstantMessages } from './im.js';
 import { respond, type SipRequest, type SipResponse } from './message/index.js';
 import type { Registrar } from './registrar/registrar.js';
+import type { SimpleNotifier } from './simple/notifier.js';
+import type { SimplePublisher } from './simple/publisher.js';
 import {
   type ClientTransaction,
   InviteClientTransaction,
@@ -16,13 +18,15 @@ import type { SipEndpoint } from './transport/endpoint.js';
 import type { Flow } from './transport/flow.js';
 
 /** Methods this server answers; others get 405 with this list (§8.2.1). */
-export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'MESSAGE'];
+export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'MESSAGE', 'SUBSCRIBE', 'PUBLISH'];
 
 export interface RouterOptions {
   log: Logger;
   registrar: Registrar;
   calls: CallSwitch;
   im: InstantMessages;
+  notifier: SimpleNotifier;
+  publisher: SimplePublisher;
   newTag: () => string;
 }
 
@@ -42,6 +46,10 @@ export class SipRouter implements TransactionUser<Flow> {
   }
 
   private async answer(request: SipRequest, tx: ServerTransaction<Flow>): Promise<SipResponse | undefined> {
+    if (request.to.params.get('tag') !== undefined && request.method === 'SUBSCRIBE') {
+      this.o.notifier.inDialog(request, tx);
+      return undefined;
+    }
     if (request.to.params.get('tag') !== undefined && ALLOWED.includes(request.method)) {
       this.o.calls.inDialog(request, tx);
       return undefined;
@@ -55,6 +63,10 @@ export class SipRouter implements TransactionUser<Flow> {
         return reply(481, 'Call/Transaction Does Not Exist');
       case 'MESSAGE':
         return this.o.im.message(request, tx);
+      case 'SUBSCRIBE':
+        return this.o.notifier.subscribe(request, tx);
+      case 'PUBLISH':
+        return this.o.publisher.publish(request, tx);
       case 'REGISTER':
         return this.o.registrar.register(request, tx.flow);
       case 'OPTIONS':

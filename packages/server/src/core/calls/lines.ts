@@ -1,5 +1,13 @@
 import type { LineState } from '../presence/model.js';
-import { type Call, type Connection, type DialogState, isLive, type LineDialog, type Party } from './model.js';
+import {
+  type Call,
+  type Connection,
+  type ConnectionDialog,
+  type DialogState,
+  isLive,
+  type LineDialog,
+  type Party,
+} from './model.js';
 
 function dialogState(call: Call, c: Connection): DialogState {
   switch (c.state) {
@@ -23,14 +31,12 @@ function remoteOf(call: Call, c: Connection): Party {
   return (answered ?? others[0])?.party ?? (c.role === 'calling' ? call.called : call.caller);
 }
 
-export function dialogOf(call: Call, c: Connection): LineDialog | undefined {
-  const { lineId, lineNumber, userId, deviceId } = c.party;
-  if (lineId === undefined) return undefined;
+/** A connection as a dialog (what a BLF key shows), whether or not it is on a line. */
+export function connectionDialog(call: Call, c: Connection): ConnectionDialog {
+  const { userId, deviceId } = c.party;
   return {
     callId: call.id,
     connectionId: c.id,
-    lineId,
-    ...(lineNumber !== undefined && { lineNumber }),
     ...(userId !== undefined && { userId }),
     ...(deviceId !== undefined && { deviceId }),
     state: dialogState(call, c),
@@ -39,6 +45,12 @@ export function dialogOf(call: Call, c: Connection): LineDialog | undefined {
     remote: remoteOf(call, c),
     since: c.since,
   };
+}
+
+export function dialogOf(call: Call, c: Connection): LineDialog | undefined {
+  const { lineId, lineNumber } = c.party;
+  if (lineId === undefined) return undefined;
+  return { ...connectionDialog(call, c), lineId, ...(lineNumber !== undefined && { lineNumber }) };
 }
 
 /** The dialogs of `lineId` in `call`, cleared connections included (as `terminated`). */

@@ -166,11 +166,15 @@ export type OnLineChange = (change: LineChange) => void;
 /** A connection as a dialog of its line (RFC 4235 states: what a BLF key shows). */
 export type DialogState = 'trying' | 'early' | 'confirmed' | 'terminated';
 
-export interface LineDialog {
-  callId: string;
-  connectionId: string;
+export interface LineDialog extends ConnectionDialog {
   lineId: string;
   lineNumber?: string;
+}
+
+/** A connection as a dialog, line or not (a BLF key for a user's address watches these). */
+export interface ConnectionDialog {
+  callId: string;
+  connectionId: string;
   userId?: string;
   deviceId?: string;
   state: DialogState;

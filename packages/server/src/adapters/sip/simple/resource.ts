@@ -1,0 +1,93 @@
+// What a SUBSCRIBE watches: the user its Request-URI names, with that user's calls as the
+// dialogs of a BLF key, and how much of those calls a watcher may see.
+import type { Services } from '../../../compose.js';
+import { connectionDialog } from '../../../core/calls/lines.js';
+import { type Call, type CallEvent, type ConnectionDialog, callEventTypes, isLive } from '../../../core/calls/model.js';
+import type { Relation } from '../../../core/presence/watchers.js';
+import type { User } from '../../../core/users/model.js';
+import { isSipUri, type Uri } from '../message/index.js';
+import type { LineDialog } from './dialog-info.js';
+
+/** A watch of a resource's calls: the dialogs now, and `onChange` with the new list on every change. */
+export interface CallsWatch {
+  dialogs(): ConnectionDialog[];
+  close(): void;
+}
+
+export interface WatchedResource {
+  /** The user whose presence, calls and mailbox are watched. */
+  user: User;
+  /** The resource as NOTIFY bodies name it (`sip:bob@example.test`). */
+  entity: string;
+  watchCalls(onChange: (dialogs: ConnectionDialog[]) => void): CallsWatch;
+}
+
+/**
+ * The resource a Request-URI names in the watcher's tenant: `sip:USER@DOMAIN` is that user and
+ * every call they are in. Once lines exist, `sip:NUMBER@DOMAIN` resolves here too
+ * (`core.lines.resolve`, then `core.calls.ofLine` and `watchLine`).
+ */
+export async function resolveResource(
+  core: Services,
+  tenantId: string,
+  uri: Uri,
+): Promise<WatchedResource | undefined> {
+  if (!isSipUri(uri) || uri.user === undefined) return undefined;
+  const user = await core.users.byAddress(`${uri.user}@${uri.host}`);
+  if (!user || user.tenantId !== tenantId || user.disabledAt !== null) return undefined;
+  return {
+    user,
+    entity: `sip:${user.local}@${user.domain}`,
+    watchCalls: (onChange) => watchUserCalls(core, tenantId, user.id, onChange),
+  };
+}
+
+/** The user's live connections as dialogs. */
+const userDialogs = (calls: Iterable<Call>, userId: string): ConnectionDialog[] =>
+  [...calls].flatMap((call) =>
+    call.connections.filter((c) => c.party.userId === userId && isLive(c)).map((c) => connectionDialog(call, c)),
+  );
+
+/**
+ * Follows the user's calls from the `call.*` events addressed to the user (each carries the whole
+ * call), starting from the calls this node knows now; newer versions win, ended calls go.
+ */
+function watchUserCalls(
+  core: Services,
+  tenantId: string,
+  userId: string,
+  onChange: (dialogs: ConnectionDialog[]) => void,
+): CallsWatch {
+  const calls = new Map(core.calls.ofUser(tenantId, userId).map((c) => [c.id, c]));
+  const apply = ({ call }: CallEvent) => {
+    const known = calls.get(call.id);
+    if (known && known.version >= call.version) return;
+    if (call.endedAt === null) calls.set(call.id, call);
+    else calls.delete(call.id);
+    onChange(userDialogs(calls.values(), userId));
+  };
+  const subs = callEventTypes.map((type) => core.ctx.bus.subscribe(type, apply, { tenantId, userId }));
+  return {
+    dialogs: () => userDialogs(calls.values(), userId),
+    close: () => {
+      for (const unsubscribe of subs) unsubscribe();
+    },
+  };
+}
+
+/**
+ * A dialog as a watcher of `relation` may see it (DESIGN §6): the user and their team see who is
+ * on the other end; colleagues only that the line rings or is busy; a blocked watcher nothing.
+ */
+export function visibleDialogs(dialogs: readonly ConnectionDialog[], entity: string, relation: Relation): LineDialog[] {
+  if (relation === 'blocked' || relation === 'external') return [];
+  const remoteVisible = relation === 'self' || relation === 'team';
+  return dialogs.map((d) => ({
+    id: d.connectionId,
+    direction: d.direction,
+    state: d.state,
+    since: d.since,
+    local: { uri: entity },
+    remote: remoteVisible && d.remote.uri ? { uri: d.remote.uri, display: d.remote.display ?? null } : null,
+  }));
+}
