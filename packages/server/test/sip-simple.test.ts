@@ -122,6 +122,23 @@ describe('SIP SIMPLE: SUBSCRIBE/NOTIFY and PUBLISH over UDP', () => {
     assert.match(ended.body, new RegExp(`<dialog id="${connection}"[^>]*>\\s*<state>terminated</state>`));
   });
 
+  test('dialog on a line number: a BLF key for 202 follows the calls on bob’s line 202', async () => {
+    const line = await t.core.lines.add(tenantId, { number: '202', userId: users.bob as string });
+    const alice = await phone('alice');
+    const { response, dialog } = await alice.subscribe(`sip:202@${DOMAIN}`, 'dialog');
+    assert.equal(response.status, 200);
+    const idle = notifyParts(await alice.nextNotify(undefined, { dialog }));
+    assert.match(idle.body, new RegExp(`entity="sip:202@${DOMAIN}"`));
+    const caller: Party = { userId: users.alice as string, uri: `sip:alice@${DOMAIN}` };
+    const callee: Party = { userId: users.bob as string, lineId: line.id, lineNumber: '202', deviceId: 'bob-desk' };
+    const call = await t.core.calls.originate(tenantId, { from: caller, to: { dialled: '202', party: callee } });
+    await t.core.calls.deliver(call.id, callee);
+    const early = notifyParts(await alice.nextNotify((n) => />early<\/state>/.test(n.body.toString()), { dialog }));
+    assert.deepEqual(await xsdErrors(early.body, 'dialog-info.xsd'), []);
+    await t.core.calls.clear(call.id);
+    await alice.nextNotify((n) => />terminated<\/state>/.test(n.body.toString()), { dialog });
+  });
+
   test('PUBLISH: 403 for another address; its own changes the core presence, which a watcher gets', async () => {
     await t.core.presence.clearManual(tenantId, users.bob as string);
     const bob = await phone('bob');

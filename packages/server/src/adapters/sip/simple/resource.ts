@@ -5,6 +5,7 @@ import { connectionDialog } from '../../../core/calls/lines.js';
 import { type Call, type CallEvent, type ConnectionDialog, callEventTypes, isLive } from '../../../core/calls/model.js';
 import type { Relation } from '../../../core/presence/watchers.js';
 import type { User } from '../../../core/users/model.js';
+import { resolveTarget } from '../b2bua/target.js';
 import { isSipUri, type Uri } from '../message/index.js';
 import type { LineDialog } from './dialog-info.js';
 
@@ -23,9 +24,9 @@ export interface WatchedResource {
 }
 
 /**
- * The resource a Request-URI names in the watcher's tenant: `sip:USER@DOMAIN` is that user and
- * every call they are in. Once lines exist, `sip:NUMBER@DOMAIN` resolves here too
- * (`core.lines.resolve`, then `core.calls.ofLine` and `watchLine`).
+ * The resource a Request-URI names in the watcher's tenant: `sip:NUMBER@DOMAIN` is a line (its
+ * extension or DID, as calls reach it) with the calls on that line; `sip:USER@DOMAIN` is a user
+ * with every call they are in.
  */
 export async function resolveResource(
   core: Services,
@@ -33,8 +34,19 @@ export async function resolveResource(
   uri: Uri,
 ): Promise<WatchedResource | undefined> {
   if (!isSipUri(uri) || uri.user === undefined) return undefined;
-  const user = await core.users.byAddress(`${uri.user}@${uri.host}`);
-  if (!user || user.tenantId !== tenantId || user.disabledAt !== null) return undefined;
+  const target = await resolveTarget(core, tenantId, uri.user, uri.host);
+  if (!target) return undefined;
+  const { user, line } = target;
+  if (line) {
+    return {
+      user,
+      entity: `sip:${line.number}@${uri.host}`,
+      watchCalls: (onChange) => {
+        const close = core.calls.watchLine(tenantId, line.id, (change) => onChange(change.dialogs));
+        return { dialogs: () => core.calls.ofLine(tenantId, line.id), close };
+      },
+    };
+  }
   return {
     user,
     entity: `sip:${user.local}@${user.domain}`,
