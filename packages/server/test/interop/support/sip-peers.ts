@@ -62,7 +62,7 @@ export function udpBound(port: number): boolean {
       existsSync(file) &&
       readFileSync(file, 'utf8')
         .split('\n')
-        .some((l) => l.split(/\s+/)[2]?.endsWith(hex)),
+        .some((l) => l.trim().split(/\s+/)[1]?.endsWith(hex)),
   );
 }
 
@@ -209,6 +209,8 @@ export interface SippPeer {
   port: number;
   /** Its result, once it ends (after `calls` calls, or `stop()`). */
   result: Promise<SippResult>;
+  /** What its `<log>` actions wrote so far. */
+  log(): string;
   /** Ends it (SIGTERM: sipp writes its final statistics) and resolves with its result. */
   stop(): Promise<SippResult>;
 }
@@ -231,9 +233,11 @@ export async function spawnSipp(o: SippOptions): Promise<SippPeer> {
     () => `sipp ${o.scenario} binding port ${port}:\n${output.slice(-15).join('\n')}`,
   );
   if (proc.done()) throw new Error(`sipp ${o.scenario} ended at once:\n${(await result).output}`);
+  const logFile = join(run.dir, 'logs.log');
   return {
     port,
     result,
+    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     stop: async () => {
       await proc.terminate('SIGTERM', 5000);
       return result;
