@@ -66,36 +66,25 @@ describe('sipp scenarios against Kamailio', { skip }, () => {
     assert.doesNotMatch(logValue(r, 'contacts-after') ?? '', /carol@/);
   });
 
+  /** Bob's phone runs `uas`, alice runs `uac` towards it; both must pass. Bob's result. */
+  async function toBob(uas: string, uac: string, keys?: Record<string, string>): Promise<SippResult> {
+    const phone = await startSippUas({ scenario: uas, target: kam.target, domain: kam.domain, account: bob });
+    ok(await sipp({ scenario: uac, accounts: [alice], ...(keys && { keys }) }));
+    const received = await phone.result;
+    ok(received);
+    return received;
+  }
+
   test('INVITE through the proxy with Record-Route, answered, BYE', async () => {
-    const uas = await startSippUas({
-      scenario: 'uas-answer.xml',
-      target: kam.target,
-      domain: kam.domain,
-      account: bob,
-    });
-    const r = await sipp({ scenario: 'uac-call.xml', accounts: [alice] });
-    ok(r);
-    ok(await uas.result);
+    await toBob('uas-answer.xml', 'uac-call.xml');
   });
 
   test('INVITE cancelled while ringing: 200 to CANCEL, 487 to INVITE', async () => {
-    const uas = await startSippUas({ scenario: 'uas-ring.xml', target: kam.target, domain: kam.domain, account: bob });
-    const r = await sipp({ scenario: 'uac-cancel.xml', accounts: [alice] });
-    ok(r);
-    ok(await uas.result);
+    await toBob('uas-ring.xml', 'uac-cancel.xml');
   });
 
   test('MESSAGE reaches the registered phone', async () => {
-    const uas = await startSippUas({
-      scenario: 'uas-message.xml',
-      target: kam.target,
-      domain: kam.domain,
-      account: bob,
-    });
-    const r = await sipp({ scenario: 'message.xml', accounts: [alice], keys: { text: 'hello-bob' } });
-    ok(r);
-    const received = await uas.result;
-    ok(received);
+    const received = await toBob('uas-message.xml', 'message.xml', { text: 'hello-bob' });
     assert.equal(logValue(received, 'message'), 'hello-bob');
   });
 
