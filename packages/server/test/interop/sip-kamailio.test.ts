@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requirePeer } from '../support/interop.js';
+import { probeLinphone, startLinphone } from './support/linphone.js';
 import {
   digestAuthorization,
   type Kamailio,
@@ -140,5 +141,37 @@ describe('SHA-256 digest (RFC 8760) against Kamailio', { skip }, () => {
       timeoutMs: 5000,
     });
     assert.notEqual(refused.code, 0);
+  });
+});
+
+const noLinphone = skip ?? (await requirePeer('linphone-daemon', probeLinphone));
+
+describe('linphone against Kamailio', { skip: noLinphone }, () => {
+  for (const algorithm of ['SHA-256', 'MD5'] as const) {
+    test(`linphone registers when challenged with ${algorithm} only`, async () => {
+      const kam = await startKamailio({ users: [alice], algorithm });
+      const phone = await startLinphone({ account: alice, domain: kam.domain, registrar: kam.target });
+      try {
+        await phone.register();
+      } finally {
+        await phone.stop();
+        await kam.stop();
+      }
+    });
+  }
+
+  test('linphone with a wrong password is not registered', async () => {
+    const kam = await startKamailio({ users: [alice], algorithm: 'SHA-256' });
+    const phone = await startLinphone({
+      account: { ...alice, password: 'nope' },
+      domain: kam.domain,
+      registrar: kam.target,
+    });
+    try {
+      await assert.rejects(phone.register(), /LinphoneRegistrationFailed/);
+    } finally {
+      await phone.stop();
+      await kam.stop();
+    }
   });
 });
