@@ -2,7 +2,10 @@
 // scenario is proven here against a server that does what the RFCs say, so the same scenarios can
 // be aimed at Parley, and this Kamailio can play "another company's SIP server".
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import tls from 'node:tls';
+import { WebSocket } from 'ws';
 import { requirePeer } from '../support/interop.js';
 import { probeLinphone, startLinphone } from './support/linphone.js';
 import {
@@ -171,6 +174,39 @@ describe('linphone against Kamailio', { skip: noLinphone }, () => {
       await assert.rejects(phone.register(), /LinphoneRegistrationFailed/);
     } finally {
       await phone.stop();
+      await kam.stop();
+    }
+  });
+});
+
+describe('Kamailio over TLS and WebSocket', { skip }, () => {
+  test('its TLS port presents the throwaway certificate and answers SIP; its WebSocket takes the sip subprotocol', async () => {
+    const kam = await startKamailio({ users: [alice], tls: true, websocket: true });
+    try {
+      const socket = tls.connect({ host: '127.0.0.1', port: kam.tlsPort ?? 0, ca: kam.ca, servername: 'localhost' });
+      await once(socket, 'secureConnect');
+      assert.equal(socket.authorized, true);
+      const options = [
+        `OPTIONS sip:${kam.domain} SIP/2.0`,
+        'Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1',
+        `From: <sip:alice@${kam.domain}>;tag=1`,
+        `To: <sip:${kam.domain}>`,
+        'Call-ID: tls-options-1',
+        'CSeq: 1 OPTIONS',
+        'Max-Forwards: 70',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      socket.write(options);
+      const [reply] = (await once(socket.setEncoding('utf8'), 'data')) as [string];
+      assert.match(reply, /^SIP\/2\.0 \d{3} /);
+      socket.destroy();
+      const ws = new WebSocket(`ws://127.0.0.1:${kam.wsPort}/`, 'sip');
+      await once(ws, 'open');
+      assert.equal(ws.protocol, 'sip');
+      ws.close();
+    } finally {
       await kam.stop();
     }
   });
