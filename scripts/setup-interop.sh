@@ -8,6 +8,8 @@
 #   HAProxy     binary only (cluster tests start their own on free loopback ports)
 #   slapd       binaries only (directory tests start their own on a free loopback port)
 #   Chromium    /usr/bin/chromium from Debian (the web app's browser tests drive it headless)
+#   SIP peers   sipp, Kamailio (+ presence, websocket, tls modules), baresip, linphone, sipvicious,
+#               sox, espeak-ng: binaries only (test/interop/support/sip-peers.ts starts its own)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -147,6 +149,38 @@ ensure_chromium() {
   log "$(/usr/bin/chromium --version 2>/dev/null | head -n 1) available"
 }
 
+# SIP peers (test/interop/sip-*.test.ts, bench/sip.ts): binaries only. Kamailio's package would
+# start a daemon on 5060: stop and disable it. baresip-core without the GUI recommends (aufile,
+# sndfile and ctrl_tcp are in the core package).
+ensure_sip_peers() {
+  local missing=()
+  command -v sipp >/dev/null || missing+=(sip-tester)
+  [ -x /usr/sbin/kamailio ] || missing+=(kamailio)
+  local mods=/usr/lib/x86_64-linux-gnu/kamailio/modules
+  [ -e $mods/presence.so ] || missing+=(kamailio-presence-modules)
+  [ -e $mods/websocket.so ] || missing+=(kamailio-websocket-modules)
+  [ -e $mods/tls.so ] || missing+=(kamailio-tls-modules)
+  command -v baresip >/dev/null || missing+=(baresip-core)
+  command -v linphone-daemon >/dev/null || missing+=(linphone-cli)
+  command -v svmap >/dev/null || missing+=(sipvicious)
+  command -v sox >/dev/null || missing+=(sox)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    as_root sh -c 'systemctl stop kamailio 2>/dev/null; systemctl disable kamailio 2>/dev/null; service kamailio stop 2>/dev/null; true' >/dev/null 2>&1 || true
+    if [ -s /run/kamailio/kamailio.pid ]; then
+      as_root kill "$(cat /run/kamailio/kamailio.pid)" 2>/dev/null || true
+    fi
+  fi
+  log "$(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*[0-9]' | head -n 1) available"
+  log "$(/usr/sbin/kamailio -v | sed -n 's/^version: \(kamailio [0-9.]*\).*/\1/p') available"
+  log "$(baresip -h 2>&1 | grep -o 'baresip v[0-9.]*' | head -n 1) available"
+  log "linphone $(dpkg-query -W -f '${Version}' linphone-cli 2>/dev/null) available"
+  log "$(svmap --version 2>&1 | head -n 1), $(sox --version | grep -o 'SoX v[0-9.]*'), espeak-ng $(espeak-ng --version | grep -o '[0-9][0-9.]*' | head -n 1) available"
+}
+
 ensure_postgres
 ensure_mariadb
 ensure_radicale
@@ -154,3 +188,4 @@ ensure_nats
 ensure_haproxy
 ensure_slapd
 ensure_chromium
+ensure_sip_peers

@@ -49,7 +49,8 @@ function hookExit(): void {
   }
 }
 
-function tempDir(prefix: string): string {
+/** A fresh folder under the system temp folder, removed when the test process exits. */
+export function tempDir(prefix: string): string {
   hookExit();
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
@@ -57,7 +58,7 @@ function tempDir(prefix: string): string {
 }
 
 /** Removes a folder made by this module now (instead of at exit). */
-function removeTemp(dir: string): void {
+export function removeTemp(dir: string): void {
   tempDirs.delete(dir);
   rmSync(dir, { recursive: true, force: true });
 }
@@ -65,7 +66,7 @@ function removeTemp(dir: string): void {
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** A spawned child with its exit, a tail of its output, and bounded stop/kill. */
-interface Proc {
+export interface Proc {
   child: ChildProcess;
   exited: Promise<Exit>;
   /** Whether it has exited. */
@@ -74,7 +75,8 @@ interface Proc {
   terminate(signal: NodeJS.Signals, timeoutMs: number): Promise<Exit>;
 }
 
-function track(
+/** Spawns a child that is killed when the test process exits; `onLine` sees each output line. */
+export function track(
   command: string,
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine: (line: string, stream: 'stdout' | 'stderr') => void },
