@@ -8,6 +8,7 @@ import { createServer, type ParleyServer } from '../../src/create-server.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import { listen } from '../support/events.js';
 import { postgresAdmin, postgresUrl, requirePeer } from '../support/interop.js';
+import { eventually, SDP, SipPhone } from '../support/sip-phone.js';
 
 // Two nodes of one cluster in this process: one PostgreSQL schema, one NATS. What a user does on
 // one node reaches the other user's event socket on the other node.
@@ -55,7 +56,8 @@ if (!pgSkipped && !natsSkipped) {
     });
     const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'error' }) });
     nodes.push(server);
-    const n = { server, url: (await server.start()).http };
+    const { http: url, listeners } = await server.start();
+    const n = { server, url, listeners };
     started.push(n);
     return n;
   };
@@ -193,5 +195,49 @@ if (!pgSkipped && !natsSkipped) {
       after.nodes.map((n) => n.nodeId),
       ['node-b'],
     );
+  });
+
+  test('two nodes: a phone registered through one node is called through the other (registrations are cluster state)', async () => {
+    const a = await node('sip-a');
+    const b = await node('sip-b');
+    const tenant = await a.server.core.tenants.create({ domain: 'sip-cluster.test' });
+    const phoneOn = async (n: Awaited<ReturnType<typeof node>>, local: string) => {
+      const { user } = await n.server.core.users.create(tenant.id, { local, password: `${local}-password` });
+      const { device, password } = await n.server.core.devices.create(tenant.id, user.id, { name: 'desk' });
+      const udp = n.listeners.find((l) => l.name === 'sip-udp');
+      assert.ok(udp);
+      const phone = await SipPhone.open({
+        server: { host: udp.host, port: udp.port },
+        aor: `${local}@sip-cluster.test`,
+        username: device.username,
+        password,
+      });
+      assert.equal((await phone.register(600)).status, 200);
+      return Object.assign(phone, { userId: user.id });
+    };
+    const alice = await phoneOn(a, 'alice');
+    const bob = await phoneOn(b, 'bob');
+    // Registered through node B, found from node A.
+    assert.equal((await a.server.core.registrations.of(tenant.id, bob.userId)).length, 1);
+    try {
+      const placed = alice.invite('bob@sip-cluster.test');
+      const invite = await bob.next('INVITE');
+      invite.reply(200, 'OK', { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: SDP(41000) });
+      const { response, dialog } = await placed;
+      assert.equal(response.status, 200);
+      assert.ok(dialog);
+      await bob.next('ACK');
+      // The call's state reaches node B's replica, so presence and BLF there see it too.
+      await eventually(
+        () => (b.server.core.calls.ofUser(tenant.id, bob.userId).some((c) => c.answeredAt !== null) ? true : undefined),
+        "node B's replica of the call switched on node A",
+      );
+      const end = alice.sendInDialog(dialog, 'BYE');
+      (await bob.next('BYE')).reply(200, 'OK');
+      assert.equal((await end).status, 200);
+    } finally {
+      alice.close();
+      bob.close();
+    }
   });
 }

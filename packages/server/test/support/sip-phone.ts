@@ -70,7 +70,8 @@ export class SipPhone {
 
   private constructor(
     private readonly o: PhoneOptions,
-    private readonly sendBytes: (b: Buffer) => void,
+    /** Sends to the server, or over UDP to `to` (where a response goes, RFC 3261 §18.2.2). */
+    private readonly sendBytes: (b: Buffer, to?: { host: string; port: number }) => void,
     readonly local: { address: string; port: number },
     private readonly closeTransport: () => void,
   ) {}
@@ -101,9 +102,9 @@ export class SipPhone {
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
     const phone = new SipPhone(
       o,
-      (b) => {
+      (b, to) => {
         // A late answer after the test closed the phone is dropped.
-        if (open) udp.send(b, o.server.port, o.server.host);
+        if (open) udp.send(b, to?.port ?? o.server.port, to?.host ?? o.server.host);
       },
       { address: '127.0.0.1', port: udp.address().port },
       () => {
@@ -158,7 +159,11 @@ export class SipPhone {
         headers: [{ name: 'Contact', value: this.contact }, ...(r.headers ?? [])],
         body: r.body === undefined ? undefined : Buffer.from(r.body),
       });
-      if (message.method !== 'ACK') this.send(response);
+      if (message.method === 'ACK') return response;
+      // Over UDP a response goes where the top Via says (received and rport when there).
+      const via = message.via[0];
+      const port = typeof via?.rport === 'number' ? via.rport : via?.port;
+      this.sendBytes(renderMessage(response), via && { host: via.received ?? via.host, port: port ?? 5060 });
       return response;
     };
     if (message.method === 'ACK') {
