@@ -35,6 +35,8 @@ export interface WebTestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The SIP UDP and TCP port it listens on. */
+  sipPort: () => number;
   /** Initial passwords of the demo accounts (alice, bob, carol, admin @example.test). */
   passwords: Record<string, string>;
   /** Signs a demo user in over the API. */
@@ -61,6 +63,7 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   const passwords: Record<string, string> = {};
   let child: ChildProcess | null = null;
+  let sipPort = 0;
   let output = '';
 
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PARLEY_')));
@@ -91,7 +94,13 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         try {
-          const entry = JSON.parse(line) as { user?: string; initialPassword?: string };
+          const entry = JSON.parse(line) as {
+            user?: string;
+            initialPassword?: string;
+            listener?: string;
+            port?: number;
+          };
+          if (entry.listener === 'sip-udp' && entry.port) sipPort = entry.port;
           if (entry.user && entry.initialPassword)
             passwords[entry.user.split('@')[0] as string] = entry.initialPassword;
         } catch {
@@ -133,6 +142,7 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
     url,
     port,
     dataDir,
+    sipPort: () => sipPort,
     passwords,
     async login(local) {
       const password = passwords[local];

@@ -60,8 +60,14 @@ export const lineDialogs = (call: Call, lineId: string): LineDialog[] =>
     return d ? [d] : [];
   });
 
-/** The key of a party's line among its user's presence inputs: the number, else the line id. */
-const presenceKey = (p: Party) => p.lineNumber ?? p.lineId;
+/** The presence input key of a user's calls on no line of theirs (called by address, no lines yet). */
+export const NO_LINE_KEY = 'phone';
+
+/**
+ * The key of a party's line among its user's presence inputs: the number, else the line id; a
+ * user's device on no line counts as their one phone, so such calls still show in presence.
+ */
+const presenceKey = (p: Party) => p.lineNumber ?? p.lineId ?? (p.deviceId !== undefined ? NO_LINE_KEY : undefined);
 
 /**
  * A connection state as the presence line input. Several calls on one line: the strongest wins,
