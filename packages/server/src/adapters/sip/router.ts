@@ -75,6 +75,7 @@ export class SipRouter implements TransactionUser<Flow> {
           { name: 'Allow', value: ALLOWED.join(', ') },
           { name: 'Accept', value: 'application/sdp' },
           { name: 'Supported', value: 'path, outbound' },
+          { name: 'Allow-Events', value: 'presence, dialog, message-summary' },
         ]);
       default:
         return reply(405, 'Method Not Allowed', [{ name: 'Allow', value: ALLOWED.join(', ') }]);
