@@ -142,7 +142,7 @@ async function parleyServer(): Promise<SipServer> {
     accounts.set(user, { user: device.username, password: device.password });
   }
   const port = await freeSipPort();
-  const child = spawn(process.execPath, [bin, 'serve', '--http-port', '0', '--sip-port', String(port)], {
+  const child = spawn(process.execPath, [bin, 'serve', '--http-port', '0', '--sip-port', String(port), '--sip-tls-port', '0'], {
     env: { ...process.env, ...benchEnv, PARLEY_DATA: data.dir },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
