@@ -14,7 +14,7 @@
 // Kamailio is started tuned as its admins would run it for load (see kamailioConfig in
 // test/interop/support/sip-peers.ts: 4 UDP and 4 TCP workers, 256 MB shared memory, errors-only
 // logging, no DNS, presence and usrloc in memory). Parley runs `parley serve --sip-port N` on a
-// seeded data folder, its devices made with `parley device add USER@DOMAIN --json`.
+// seeded data folder, its devices made as `parley device add` makes them.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -109,43 +109,28 @@ async function kamailio(): Promise<SipServer> {
 
 const bin = fileURLToPath(new URL('../packages/server/bin/parley.js', import.meta.url));
 
-/** Runs `parley ARGS` on `dataDir` to completion; its stdout. */
-function parley(dataDir: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...benchEnv, PARLEY_DATA: dataDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-    });
-    child.once('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`parley ${args.join(' ')}: exit ${code}`)),
-    );
-  });
-}
-
 async function parleyServer(): Promise<SipServer> {
   const domain = 'sip.bench.test';
   const data = tempData('parley-bench-sip-');
+  const accounts = new Map<string, SipAccount>();
   await seed(data.dir, async (core) => {
     const tenant = await core.tenants.create({ domain });
-    for (const local of allUsers) await core.users.create(tenant.id, { local, domain, password: PASSWORD });
+    for (const local of allUsers) {
+      const { user } = await core.users.create(tenant.id, { local, domain, password: PASSWORD });
+      // What `parley device add` does, in one process for all of them.
+      const { device, password } = await core.devices.create(tenant.id, user.id, { name: 'bench phone' });
+      accounts.set(local, { user: device.username, password });
+    }
   });
-  const accounts = new Map<string, SipAccount>();
-  for (const user of allUsers) {
-    const device = JSON.parse(await parley(data.dir, ['device', 'add', `${user}@${domain}`, '--json'])) as {
-      username: string;
-      password: string;
-    };
-    accounts.set(user, { user: device.username, password: device.password });
-  }
   const port = await freeSipPort();
-  const child = spawn(process.execPath, [bin, 'serve', '--http-port', '0', '--sip-port', String(port), '--sip-tls-port', '0'], {
-    env: { ...process.env, ...benchEnv, PARLEY_DATA: data.dir },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--http-port', '0', '--sip-port', String(port), '--sip-tls-port', '0'],
+    {
+      env: { ...process.env, ...benchEnv, PARLEY_DATA: data.dir },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const deadline = Date.now() + 60_000;
   while (!udpBound(port)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`parley serve did not open SIP port ${port}`);
