@@ -27,6 +27,8 @@ export interface SipAccount {
   user: string;
   password: string;
   peer?: string;
+  /** The digest user name when it is not `user` (Parley: the device's SIP user name). */
+  authUser?: string;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ function prepareSipp(o: SippOptions & { localPort: number }): PreparedRun {
   const scenarioName = basename(source, '.xml');
   copyFileSync(source, join(dir, `${scenarioName}.xml`));
   const rows = o.accounts.map(
-    (a) => `${a.user};[authentication username=${a.user} password=${a.password}];${a.peer ?? a.user};`,
+    (a) => `${a.user};[authentication username=${a.authUser ?? a.user} password=${a.password}];${a.peer ?? a.user};`,
   );
   writeFileSync(join(dir, 'accounts.csv'), `SEQUENTIAL\n${rows.join('\n')}\n`);
   const keys = { expires: '3600', text: 'hello', basic: 'open', note: 'online', ...o.keys, domain: o.domain };
@@ -276,7 +278,8 @@ export function digestAuthorization(challenge: string, a: { method: string; uri:
   const h = (s: string) => createHash(HASHES[algorithm]).update(s).digest('hex');
   const realm = p.get('realm') ?? '';
   const nonce = p.get('nonce') ?? '';
-  const ha1 = h(`${a.user}:${realm}:${a.password}`);
+  const username = a.authUser ?? a.user;
+  const ha1 = h(`${username}:${realm}:${a.password}`);
   const ha2 = h(`${a.method}:${a.uri}`);
   const qop = p
     .get('qop')
@@ -289,18 +292,21 @@ export function digestAuthorization(challenge: string, a: { method: string; uri:
   const response = qop ? h(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`) : h(`${ha1}:${nonce}:${ha2}`);
   const opaque = p.get('opaque');
   return [
-    `Digest username="${a.user}", realm="${realm}", nonce="${nonce}", uri="${a.uri}"`,
+    `Digest username="${username}", realm="${realm}", nonce="${nonce}", uri="${a.uri}"`,
     `response="${response}", algorithm=${algorithm}`,
     ...(qop ? [`qop=auth, nc=00000001, cnonce="${cnonce}"`] : []),
     ...(opaque !== undefined ? [`opaque="${opaque}"`] : []),
   ].join(', ');
 }
 
-/** The challenges of register-challenge.xml's log line "challenge=WWW-Authenticate: …" (one or more). */
+/**
+ * The challenges of register-challenge.xml's log line "challenge=WWW-Authenticate: …" (one or
+ * more; sipp joins several headers into one, comma-separated).
+ */
 export function loggedChallenges(r: SippResult): string[] {
   const line = logValue(r, 'challenge') ?? '';
   return line
-    .split(/WWW-Authenticate:\s*/i)
+    .split(/WWW-Authenticate:\s*|,\s*(?=Digest\s)/i)
     .map((c) => c.trim().replace(/,$/, ''))
     .filter(Boolean);
 }
