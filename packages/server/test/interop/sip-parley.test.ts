@@ -323,14 +323,18 @@ describe('sipp against Parley', { skip }, () => {
     }
   });
 
-  test('an oversized datagram gets 513 or nothing, a truncated one 400 or nothing', async () => {
+  test('an oversized datagram gets 513 or nothing, a truncated one 400', async () => {
     const c = await udpClient();
     try {
       await c.send(request('OPTIONS', c.port, 'big-1', 'x'.repeat(5000)));
       await c.send(request('OPTIONS', c.port, 'cut-1', 'short', 100));
       await c.alive('alive-after-bad-datagrams');
       for (const r of c.answersTo('big-1')) assert.match(r, /^SIP\/2\.0 513 /);
-      for (const r of c.answersTo('cut-1')) assert.match(r, /^SIP\/2\.0 400 /);
+      // RFC 3261 §18.3: a datagram shorter than its Content-Length is answered 400.
+      assert.deepEqual(
+        c.answersTo('cut-1').map((r) => r.slice(0, 12)),
+        ['SIP/2.0 400 '],
+      );
     } finally {
       c.socket.close();
     }
@@ -361,24 +365,31 @@ describe('sipp against Parley', { skip }, () => {
 
   test('a flood of INVITEs from one source: a phone elsewhere keeps registering', async () => {
     const c = await udpClient();
-    const flood = 1000;
     // Every challenge is acknowledged, as a caller would, so no 407 is retransmitted for long.
     c.socket.on('message', (m) => {
       const response = m.toString('latin1');
       if (/^SIP\/2\.0 [3-6]\d\d /.test(response)) void c.send(ackFor(response)).catch(() => undefined);
     });
     try {
+      // INVITEs go out back to back for as long as the phone registers (5000 at most).
+      let registering = true;
+      let sent = 0;
       const sending = (async () => {
-        for (let i = 0; i < flood; i++) await c.send(request('INVITE', c.port, `flood-${i}`));
+        while (registering && sent < 5000) {
+          await c.send(request('INVITE', c.port, `flood-${sent++}`));
+          if (sent % 50 === 0) await new Promise(setImmediate);
+        }
       })();
       const r = await sipp({ scenario: 'register.xml', accounts: [carol], calls: 10, rate: 20 });
+      registering = false;
       await sending;
       ok(r);
       assert.equal(r.successful, 10);
       await c.alive('alive-after-flood');
-      const statuses = new Set(c.received.map((m) => m.slice(8, 11)));
-      assert.ok(c.received.length > 1, 'the flood was answered');
-      for (const s of statuses) assert.match(s, /^(100|407|401|503|200)$/, `flood answered ${s}`);
+      const answers = c.received.filter((m) => callIdOf(m)?.startsWith('flood-'));
+      assert.ok(answers.length > 0, 'the flood was answered');
+      // Challenged (or refused for load), never let through.
+      for (const status of new Set(answers.map((m) => m.slice(8, 11)))) assert.match(status, /^(100|407|503)$/);
     } finally {
       c.socket.close();
     }
