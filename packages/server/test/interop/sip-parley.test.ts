@@ -187,11 +187,11 @@ describe('sipp against Parley', { skip }, () => {
   });
 
   /** Bob's phone runs `uas`, alice runs `uac` towards it through Parley; both must pass. Bob's result. */
-  async function toBob(uas: string, uac: string, keys?: Record<string, string>): Promise<SippResult> {
+  async function toBob(uas: string, uac: string, caller: SipAccount = alice): Promise<SippResult> {
     const phone = await startSippUas({ scenario: uas, target, domain: DOMAIN, account: bob });
-    const caller = await sipp({ scenario: uac, accounts: [alice], ...(keys && { keys }) });
-    if (caller.code !== 0) await phone.stop();
-    ok(caller);
+    const call = await sipp({ scenario: uac, accounts: [caller] });
+    if (call.code !== 0) await phone.stop();
+    ok(call);
     const received = await phone.result;
     ok(received);
     return received;
@@ -207,6 +207,18 @@ describe('sipp against Parley', { skip }, () => {
       events.map((e) => e.type).filter((e) => e !== 'call.cleared'),
       ['call.originated', 'call.established'],
     );
+    const established = events.find((e) => e.type === 'call.established')?.call;
+    assert.ok(established?.connections.some((c) => c?.party.userId === bob.userId && c.state === 'connected'));
+  });
+
+  test("a call to bob's line number reaches his phone", async () => {
+    events.length = 0;
+    await t.core.lines.add(bob.tenantId, { number: '202', userId: bob.userId });
+    await toBob('uas-answer.xml', 'uac-call.xml', { ...alice, peer: '202' });
+    await waitUntil(seen('call.cleared'), 10_000, () => `events: ${events.map((e) => e.type)}`);
+    const established = events.find((e) => e.type === 'call.established')?.call;
+    const answered = established?.connections.find((c) => c?.party.userId === bob.userId);
+    assert.equal(answered?.party.lineNumber, '202');
   });
 
   test('INVITE cancelled while ringing: 200 to CANCEL, 487 to INVITE', async () => {
