@@ -16,13 +16,13 @@ import { removeTemp, tempDir, waitUntil } from '../support/cluster.js';
 import { requirePeer } from '../support/interop.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import {
-  digestAuthorization,
   freeSipPort,
   loggedChallenges,
   logValue,
   probeBinary,
+  probeSipp,
+  registerAnswering,
   runSipp,
-  SIPP,
   type SipAccount,
   type SippOptions,
   type SippResult,
@@ -35,12 +35,6 @@ const SVCRACK = process.env.PARLEY_TEST_SVCRACK ?? 'svcrack';
 
 const ok = (r: SippResult) =>
   assert.equal(r.code, 0, `sipp exit ${r.code}\n${r.errors}\n${r.output.split('\n').slice(-30).join('\n')}`);
-
-async function probeSipp(): Promise<void> {
-  // sipp -v exits 99 after printing its version.
-  const r = await runProcess(SIPP, ['-v'], { timeoutMs: 10_000 }).catch((err: Error) => ({ stdout: err.message }));
-  if (!/SIPp v/.test(r.stdout)) throw new Error(`${SIPP} not usable: ${r.stdout.trim().split('\n')[0]}`);
-}
 
 /** A log that keeps its JSON lines (warn and above), for assertions on what Parley logged. */
 function capturedLog() {
@@ -417,8 +411,8 @@ describe('SHA-256 digest (RFC 8760) against Parley', { skip }, () => {
 
   test('both challenges offered, SHA-256 first; the response computed here gets 200, a wrong one not', async () => {
     const erin = await account(t, `erin@${DOMAIN}`);
-    const target = { target: `127.0.0.1:${sipPort(t)}`, domain: DOMAIN, accounts: [erin] };
-    const challenge = await runSipp({ ...target, scenario: 'register-challenge.xml' });
+    const target = { target: `127.0.0.1:${sipPort(t)}`, domain: DOMAIN };
+    const challenge = await runSipp({ ...target, accounts: [erin], scenario: 'register-challenge.xml' });
     ok(challenge);
     const offered = loggedChallenges(challenge);
     assert.deepEqual(
@@ -426,17 +420,9 @@ describe('SHA-256 digest (RFC 8760) against Parley', { skip }, () => {
       ['SHA-256', 'MD5'],
     );
     const sha = offered[0] ?? '';
-    const request = { method: 'REGISTER', uri: `sip:${DOMAIN}` };
-    const authorization = digestAuthorization(sha, { ...erin, ...request });
-    ok(await runSipp({ ...target, scenario: 'register-authorization.xml', keys: { authorization } }));
+    ok(await registerAnswering(target, sha, erin));
     assert.equal((await t.core.registrations.of(erin.tenantId, erin.userId)).length, 1);
-    const wrong = digestAuthorization(sha, { ...erin, ...request, password: 'nope' });
-    const refused = await runSipp({
-      ...target,
-      scenario: 'register-authorization.xml',
-      keys: { authorization: wrong },
-      timeoutMs: 5000,
-    });
+    const refused = await registerAnswering({ ...target, timeoutMs: 5000 }, sha, { ...erin, password: 'nope' });
     assert.notEqual(refused.code, 0);
   });
 });

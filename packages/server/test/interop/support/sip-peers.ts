@@ -300,6 +300,19 @@ export function digestAuthorization(challenge: string, a: { method: string; uri:
 }
 
 /**
+ * register-authorization.xml answering `challenge` with the Authorization computed here for
+ * `account` (REGISTER sip:DOMAIN).
+ */
+export function registerAnswering(
+  o: Omit<SippOptions, 'scenario' | 'accounts' | 'keys'>,
+  challenge: string,
+  account: SipAccount,
+): Promise<SippResult> {
+  const authorization = digestAuthorization(challenge, { ...account, method: 'REGISTER', uri: `sip:${o.domain}` });
+  return runSipp({ ...o, accounts: [account], scenario: 'register-authorization.xml', keys: { authorization } });
+}
+
+/**
  * The challenges of register-challenge.xml's log line "challenge=WWW-Authenticate: …" (one or
  * more; sipp joins several headers into one, comma-separated).
  */
@@ -538,11 +551,16 @@ export async function probeBinary(bin: string, args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`${bin} not usable: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
 }
 
-/** Throws unless sipp and Kamailio (with its presence modules) are installed. */
-export async function probeSippKamailio(): Promise<void> {
+/** Throws unless sipp is installed. */
+export async function probeSipp(): Promise<void> {
   // sipp -v exits 99 after printing its version.
   const r = await runProcess(SIPP, ['-v'], { timeoutMs: 10_000 }).catch((err: Error) => ({ stdout: err.message }));
   if (!/SIPp v/.test(r.stdout)) throw new Error(`${SIPP} not usable: ${r.stdout.trim().split('\n')[0]}`);
+}
+
+/** Throws unless sipp and Kamailio (with its presence modules) are installed. */
+export async function probeSippKamailio(): Promise<void> {
+  await probeSipp();
   await probeBinary(KAMAILIO, ['-v']);
   if (!existsSync(join(KAMAILIO_MODULES, 'presence.so'))) throw new Error('kamailio-presence-modules not installed');
 }
