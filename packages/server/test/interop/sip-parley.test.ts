@@ -256,6 +256,7 @@ describe('sipp against Parley', { skip }, () => {
     ok(sub);
     assert.match(sub.log, /Content-Type: application\/pidf\+xml/i);
     assert.match(sub.log, /<basic>open<\/basic>/);
+    assert.match(sub.log, /at-lunch/, 'the published note reaches the watcher');
   });
 
   test('a dialog (BLF) SUBSCRIBE gets a NOTIFY with dialog-info', async () => {
