@@ -9,6 +9,7 @@ import { createServer, type ParleyServer } from '../../src/create-server.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import type { Config } from '../../src/platform/config/schema.js';
+import type { Logger } from '../../src/platform/log.js';
 
 export interface TestServer {
   url: string;
@@ -39,11 +40,11 @@ export interface TestServer {
 /**
  * A real server on a free loopback port with a fresh SQLite data folder, cheap password hashing
  * and no demo tenant. `overrides` are dotted config paths; `clock` replaces the system clock;
- * `adapters` start after the built-in ones.
+ * `adapters` start after the built-in ones; `log` replaces the silent logger.
  */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
-  options: { clock?: Clock; adapters?: Adapter[] } = {},
+  options: { clock?: Clock; adapters?: Adapter[]; log?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
@@ -63,7 +64,7 @@ export async function startTestServer(
     config,
     clock: options.clock,
     adapters: options.adapters,
-    log: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+    log: options.log ?? pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
   });
   const { http: url, metrics: metricsUrl, listeners } = await server.start();
   const core = server.core;

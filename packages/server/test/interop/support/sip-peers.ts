@@ -27,6 +27,8 @@ export interface SipAccount {
   user: string;
   password: string;
   peer?: string;
+  /** The digest user name when it is not `user` (Parley: the device's SIP user name). */
+  authUser?: string;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ function prepareSipp(o: SippOptions & { localPort: number }): PreparedRun {
   const scenarioName = basename(source, '.xml');
   copyFileSync(source, join(dir, `${scenarioName}.xml`));
   const rows = o.accounts.map(
-    (a) => `${a.user};[authentication username=${a.user} password=${a.password}];${a.peer ?? a.user};`,
+    (a) => `${a.user};[authentication username=${a.authUser ?? a.user} password=${a.password}];${a.peer ?? a.user};`,
   );
   writeFileSync(join(dir, 'accounts.csv'), `SEQUENTIAL\n${rows.join('\n')}\n`);
   const keys = { expires: '3600', text: 'hello', basic: 'open', note: 'online', ...o.keys, domain: o.domain };
@@ -276,7 +278,8 @@ export function digestAuthorization(challenge: string, a: { method: string; uri:
   const h = (s: string) => createHash(HASHES[algorithm]).update(s).digest('hex');
   const realm = p.get('realm') ?? '';
   const nonce = p.get('nonce') ?? '';
-  const ha1 = h(`${a.user}:${realm}:${a.password}`);
+  const username = a.authUser ?? a.user;
+  const ha1 = h(`${username}:${realm}:${a.password}`);
   const ha2 = h(`${a.method}:${a.uri}`);
   const qop = p
     .get('qop')
@@ -289,18 +292,34 @@ export function digestAuthorization(challenge: string, a: { method: string; uri:
   const response = qop ? h(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`) : h(`${ha1}:${nonce}:${ha2}`);
   const opaque = p.get('opaque');
   return [
-    `Digest username="${a.user}", realm="${realm}", nonce="${nonce}", uri="${a.uri}"`,
+    `Digest username="${username}", realm="${realm}", nonce="${nonce}", uri="${a.uri}"`,
     `response="${response}", algorithm=${algorithm}`,
     ...(qop ? [`qop=auth, nc=00000001, cnonce="${cnonce}"`] : []),
     ...(opaque !== undefined ? [`opaque="${opaque}"`] : []),
   ].join(', ');
 }
 
-/** The challenges of register-challenge.xml's log line "challenge=WWW-Authenticate: …" (one or more). */
+/**
+ * register-authorization.xml answering `challenge` with the Authorization computed here for
+ * `account` (REGISTER sip:DOMAIN).
+ */
+export function registerAnswering(
+  o: Omit<SippOptions, 'scenario' | 'accounts' | 'keys'>,
+  challenge: string,
+  account: SipAccount,
+): Promise<SippResult> {
+  const authorization = digestAuthorization(challenge, { ...account, method: 'REGISTER', uri: `sip:${o.domain}` });
+  return runSipp({ ...o, accounts: [account], scenario: 'register-authorization.xml', keys: { authorization } });
+}
+
+/**
+ * The challenges of register-challenge.xml's log line "challenge=WWW-Authenticate: …" (one or
+ * more; sipp joins several headers into one, comma-separated).
+ */
 export function loggedChallenges(r: SippResult): string[] {
   const line = logValue(r, 'challenge') ?? '';
   return line
-    .split(/WWW-Authenticate:\s*/i)
+    .split(/WWW-Authenticate:\s*|,\s*(?=Digest\s)/i)
     .map((c) => c.trim().replace(/,$/, ''))
     .filter(Boolean);
 }
@@ -532,11 +551,16 @@ export async function probeBinary(bin: string, args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`${bin} not usable: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
 }
 
-/** Throws unless sipp and Kamailio (with its presence modules) are installed. */
-export async function probeSippKamailio(): Promise<void> {
+/** Throws unless sipp is installed. */
+export async function probeSipp(): Promise<void> {
   // sipp -v exits 99 after printing its version.
   const r = await runProcess(SIPP, ['-v'], { timeoutMs: 10_000 }).catch((err: Error) => ({ stdout: err.message }));
   if (!/SIPp v/.test(r.stdout)) throw new Error(`${SIPP} not usable: ${r.stdout.trim().split('\n')[0]}`);
+}
+
+/** Throws unless sipp and Kamailio (with its presence modules) are installed. */
+export async function probeSippKamailio(): Promise<void> {
+  await probeSipp();
   await probeBinary(KAMAILIO, ['-v']);
   if (!existsSync(join(KAMAILIO_MODULES, 'presence.so'))) throw new Error('kamailio-presence-modules not installed');
 }
