@@ -25,6 +25,8 @@ export interface BaresipOptions {
   source?: string;
   /** Registration interval, s; default 600. */
   regint?: number;
+  /** The digest username when it is not the user part (Parley's device username). */
+  authUser?: string;
 }
 
 /** One ctrl_tcp event, e.g. { type: 'CALL_ESTABLISHED', peeruri, id, … }. */
@@ -106,6 +108,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     ].join('\n'),
   );
   const params = [
+    ...(o.authUser ? [`auth_user=${o.authUser}`] : []),
     `auth_pass=${o.account.password}`,
     `outbound="sip:${o.registrar};transport=${transport}"`,
     `regint=${o.regint ?? 600}`,

