@@ -13,10 +13,11 @@ import { requirePeer } from '../support/interop.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { dominantFrequency, readWav, rms, SOX, writeTone } from './support/audio.js';
 import { type Baresip, probeBaresip, startBaresip } from './support/baresip.js';
-import { probeBinary } from './support/sip-peers.js';
+import { probeBinary, probeSipp, type SippPeer, spawnSipp } from './support/sip-peers.js';
 
-const skip = await requirePeer('baresip + sox', async () => {
+const skip = await requirePeer('baresip + sipp + sox', async () => {
   await probeBaresip();
+  await probeSipp();
   await probeBinary(SOX, ['--version']);
 });
 
@@ -63,6 +64,7 @@ describe('baresip phones through Parley', { skip }, () => {
   let b: Baresip;
   let alice: Person;
   let bob: Person;
+  let watcher: SippPeer;
   let dir: string;
   const held: string[] = [];
 
@@ -79,6 +81,20 @@ describe('baresip phones through Parley', { skip }, () => {
         if (e.userId === bob.userId) held.push(type);
       });
     const common = { domain: DOMAIN, registrar: sipTarget(t) };
+    // Carol's BLF key for bob: a dialog subscription (sipp) that logs the state of every NOTIFY.
+    const carol = await person(t, `carol@${DOMAIN}`);
+    watcher = await spawnSipp({
+      scenario: 'watch-dialog.xml',
+      target: common.registrar,
+      domain: DOMAIN,
+      accounts: [{ user: 'carol', authUser: carol.authUser, password: carol.password, peer: 'bob' }],
+      timeoutMs: 300_000,
+    });
+    await waitUntil(
+      () => blf().length > 0 || undefined,
+      10_000,
+      () => `carol's first NOTIFY: ${watcher.log()}`,
+    );
     a = await startBaresip({
       ...common,
       account: { user: 'alice', password: alice.password },
@@ -94,6 +110,7 @@ describe('baresip phones through Parley', { skip }, () => {
     });
   });
   after(async () => {
+    await watcher?.stop();
     await a?.stop();
     await b?.stop();
     await t?.stop();
@@ -101,6 +118,8 @@ describe('baresip phones through Parley', { skip }, () => {
   });
 
   const lineState = (f: string[]) => (f.includes('on-call') ? 'on-call' : f.includes('ringing') ? 'ringing' : 'idle');
+  /** The dialog states carol's watcher was told, one per NOTIFY ('' for no dialog). */
+  const blf = () => [...watcher.log().matchAll(/^dialog=(\w*)/gm)].map((m) => m[1] ?? '');
   const flags = async () => (await t.core.presence.get(bob.tenantId, bob.userId)).flags;
 
   for (const dialled of [`sip:bob@${DOMAIN}`, `sip:202@${DOMAIN}`]) {
@@ -110,6 +129,7 @@ describe('baresip phones through Parley', { skip }, () => {
       const fromA = a.events.length;
       const fromB = b.events.length;
       held.length = 0;
+      const blfFrom = blf().length;
       // Every presence change of bob's, as the bus reports it.
       const seen: string[] = [];
       const off = t.core.ctx.bus.subscribe('presence.changed', (e) => {
@@ -164,6 +184,16 @@ describe('baresip phones through Parley', { skip }, () => {
         off();
       }
       assert.deepEqual(seen, ['ringing', 'on-call', 'idle']);
+      // Carol's BLF: ringing (early), on the phone (confirmed), idle (terminated).
+      await waitUntil(
+        () => blf().slice(blfFrom).includes('terminated') || undefined,
+        10_000,
+        () => watcher.log(),
+      );
+      const states = blf()
+        .slice(blfFrom)
+        .filter((state, i, all) => state !== '' && state !== all[i - 1]);
+      assert.deepEqual(states, ['early', 'confirmed', 'terminated']);
       assertTone(received(b, knownB), 1000, 'bob');
       assertTone(received(a, knownA), 600, 'alice');
     });

@@ -27,6 +27,8 @@ export interface SipAccount {
   user: string;
   password: string;
   peer?: string;
+  /** The digest username when it is not `user` (Parley's device username). */
+  authUser?: string;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ function prepareSipp(o: SippOptions & { localPort: number }): PreparedRun {
   const scenarioName = basename(source, '.xml');
   copyFileSync(source, join(dir, `${scenarioName}.xml`));
   const rows = o.accounts.map(
-    (a) => `${a.user};[authentication username=${a.user} password=${a.password}];${a.peer ?? a.user};`,
+    (a) => `${a.user};[authentication username=${a.authUser ?? a.user} password=${a.password}];${a.peer ?? a.user};`,
   );
   writeFileSync(join(dir, 'accounts.csv'), `SEQUENTIAL\n${rows.join('\n')}\n`);
   const keys = { expires: '3600', text: 'hello', basic: 'open', note: 'online', ...o.keys, domain: o.domain };
@@ -532,11 +534,16 @@ export async function probeBinary(bin: string, args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`${bin} not usable: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
 }
 
-/** Throws unless sipp and Kamailio (with its presence modules) are installed. */
-export async function probeSippKamailio(): Promise<void> {
+/** Throws unless sipp is installed. */
+export async function probeSipp(): Promise<void> {
   // sipp -v exits 99 after printing its version.
   const r = await runProcess(SIPP, ['-v'], { timeoutMs: 10_000 }).catch((err: Error) => ({ stdout: err.message }));
   if (!/SIPp v/.test(r.stdout)) throw new Error(`${SIPP} not usable: ${r.stdout.trim().split('\n')[0]}`);
+}
+
+/** Throws unless sipp and Kamailio (with its presence modules) are installed. */
+export async function probeSippKamailio(): Promise<void> {
+  await probeSipp();
   await probeBinary(KAMAILIO, ['-v']);
   if (!existsSync(join(KAMAILIO_MODULES, 'presence.so'))) throw new Error('kamailio-presence-modules not installed');
 }
