@@ -102,8 +102,11 @@ describe('baresip phones through Parley', { skip }, () => {
       authUser: alice.authUser,
       source: join(dir, 'alice.wav'),
     });
+    // Bob over TCP: the switch bridges a UDP leg to a TCP one.
     b = await startBaresip({
       ...common,
+      registrar: sipTarget(t, 'tcp'),
+      transport: 'tcp',
       account: { user: 'bob', password: bob.password },
       authUser: bob.authUser,
       source: join(dir, 'bob.wav'),
@@ -123,8 +126,13 @@ describe('baresip phones through Parley', { skip }, () => {
   const blf = () => [...watcher.log().matchAll(/^dialog=(\w*)/gm)].map((m) => m[1] ?? '');
   const flags = async () => (await t.core.presence.get(bob.tenantId, bob.userId)).flags;
 
-  for (const dialled of [`sip:bob@${DOMAIN}`, `sip:202@${DOMAIN}`]) {
-    test(`${dialled}: audio both ways, hold and resume, hang up; bob ringing → on-call → idle`, async () => {
+  // The caller's re-INVITEs and BYE go out on the callee's leg in one call, the callee's on the caller's in the other.
+  for (const [dialled, acts] of [
+    [`sip:bob@${DOMAIN}`, 'alice'],
+    [`sip:202@${DOMAIN}`, 'bob'],
+  ] as const) {
+    test(`${dialled}: audio both ways, ${acts} holds, resumes and hangs up; bob ringing → on-call → idle`, async () => {
+      const [actor, other] = acts === 'alice' ? [a, b] : [b, a];
       const knownA = a.recordings();
       const knownB = b.recordings();
       const fromA = a.events.length;
@@ -157,23 +165,23 @@ describe('baresip phones through Parley', { skip }, () => {
             20_000,
             () => `${phone.aor}'s recording: ${phone.recordings().join(', ')}`,
           );
-        const beforeHold = b.events.length;
-        await a.hold();
-        await b.waitEvent('CALL_REMOTE_SDP', { from: beforeHold });
+        const beforeHold = other.events.length;
+        await actor.hold();
+        await other.waitEvent('CALL_REMOTE_SDP', { from: beforeHold });
         await waitUntil(
           () => (held.includes('call.held') ? true : undefined),
           10_000,
           () => `held: ${held}`,
         );
-        const beforeResume = b.events.length;
-        await a.resume();
-        await b.waitEvent('CALL_REMOTE_SDP', { from: beforeResume });
+        const beforeResume = other.events.length;
+        await actor.resume();
+        await other.waitEvent('CALL_REMOTE_SDP', { from: beforeResume });
         await waitUntil(
           () => (held.includes('call.retrieved') ? true : undefined),
           10_000,
           () => `held: ${held}`,
         );
-        await a.hangup();
+        await actor.hangup();
         await b.waitEvent('CALL_CLOSED', { from: fromB });
         await a.waitEvent('CALL_CLOSED', { from: fromA });
         await waitUntil(
