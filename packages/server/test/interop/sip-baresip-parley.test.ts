@@ -165,22 +165,20 @@ describe('baresip phones through Parley', { skip }, () => {
             20_000,
             () => `${phone.aor}'s recording: ${phone.recordings().join(', ')}`,
           );
-        const beforeHold = other.events.length;
-        await actor.hold();
-        await other.waitEvent('CALL_REMOTE_SDP', { from: beforeHold });
-        await waitUntil(
-          () => (held.includes('call.held') ? true : undefined),
-          10_000,
-          () => `held: ${held}`,
-        );
-        const beforeResume = other.events.length;
-        await actor.resume();
-        await other.waitEvent('CALL_REMOTE_SDP', { from: beforeResume });
-        await waitUntil(
-          () => (held.includes('call.retrieved') ? true : undefined),
-          10_000,
-          () => `held: ${held}`,
-        );
+        // Hold and resume are re-INVITEs: the other phone sees a new offer, the core held, then retrieved.
+        for (const [step, event] of [
+          [() => actor.hold(), 'call.held'],
+          [() => actor.resume(), 'call.retrieved'],
+        ] as const) {
+          const before = other.events.length;
+          await step();
+          await other.waitEvent('CALL_REMOTE_SDP', { from: before });
+          await waitUntil(
+            () => held.includes(event) || undefined,
+            10_000,
+            () => `${event}: ${held}`,
+          );
+        }
         await actor.hangup();
         await b.waitEvent('CALL_CLOSED', { from: fromB });
         await a.waitEvent('CALL_CLOSED', { from: fromA });
