@@ -1,8 +1,10 @@
-// Real phones against Parley's SIP adapter: two baresip phones register with their device
-// credentials and call each other through the switch (by address and by line number); each plays
-// a tone (alice 1 kHz, bob 600 Hz) and the WAV each one recorded must carry the other's tone. Hold
-// and resume reach the core as call.held / call.retrieved; bob's presence goes ringing → on-call →
-// idle, and a BLF watcher sees the same. linphone registers with SHA-256 and MD5 challenges.
+// Real phones against Parley's SIP adapter: two baresip phones (alice UDP, bob TCP) register with
+// their device credentials and call each other through the switch (by address and by line number);
+// each plays a tone (alice 1 kHz, bob 600 Hz) and the WAV each one recorded must carry the other's
+// tone. Hold and resume (from either side) reach the core as call.held / call.retrieved; bob's
+// presence goes ringing → on-call → idle; carol's BLF (sipp, dialog package) sees early →
+// confirmed → terminated, dave's baresip (presence module) sees bob Busy, then Offline again.
+// linphone registers with SHA-256 and MD5 challenges and calls a baresip phone with audio.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +27,7 @@ const skip = await requirePeer('baresip + sipp + sox', async () => {
 const DOMAIN = 'example.test';
 
 /** `host:port` of a server's SIP listener. */
-export function sipTarget(t: TestServer, transport: 'udp' | 'tcp' = 'udp'): string {
+function sipTarget(t: TestServer, transport: 'udp' | 'tcp' = 'udp'): string {
   const l = t.listeners.find((x: Listener) => x.name === `sip-${transport}`);
   if (!l) throw new Error(`no sip-${transport} listener`);
   return `${l.host}:${l.port}`;
@@ -40,7 +42,7 @@ interface Person {
 }
 
 /** A user with one device (the softphone's credentials). */
-export async function person(t: TestServer, address: string): Promise<Person> {
+async function person(t: TestServer, address: string): Promise<Person> {
   const u = await t.user(address);
   const { device, password } = await t.core.devices.create(u.tenantId, u.userId, { name: 'softphone' });
   return { userId: u.userId, tenantId: u.tenantId, authUser: device.username, password };
@@ -66,6 +68,7 @@ describe('baresip phones through Parley', { skip }, () => {
   let alice: Person;
   let bob: Person;
   let watcher: SippPeer;
+  let d: Baresip;
   let dir: string;
   const held: string[] = [];
 
@@ -112,9 +115,18 @@ describe('baresip phones through Parley', { skip }, () => {
       source: join(dir, 'bob.wav'),
       autoAnswer: true,
     });
+    // Dave's baresip watches bob's presence (presence module: on-the-phone → Busy).
+    const dave = await person(t, `dave@${DOMAIN}`);
+    d = await startBaresip({
+      ...common,
+      account: { user: 'dave', password: dave.password },
+      authUser: dave.authUser,
+      watch: [`sip:bob@${DOMAIN}`],
+    });
   });
   after(async () => {
     await watcher?.stop();
+    await d?.stop();
     await a?.stop();
     await b?.stop();
     await t?.stop();
@@ -124,6 +136,18 @@ describe('baresip phones through Parley', { skip }, () => {
   const lineState = (f: string[]) => (f.includes('on-call') ? 'on-call' : f.includes('ringing') ? 'ringing' : 'idle');
   /** The dialog states carol's watcher was told, one per NOTIFY ('' for no dialog). */
   const blf = () => [...watcher.log().matchAll(/^dialog=(\w*)/gm)].map((m) => m[1] ?? '');
+  /** Waits until dave's baresip shows bob as `status` (Online, Busy, Offline). */
+  const daveSees = async (status: string) => {
+    let last = '';
+    await waitUntil(
+      async () => {
+        last = /(Online|Busy|Offline|Unknown)[^\n]*<sip:bob@/.exec(await d.command('contacts'))?.[1] ?? '';
+        return last === status || undefined;
+      },
+      10_000,
+      () => `dave sees bob ${last}, not ${status}\n${d.logs.slice(-15).join('\n')}`,
+    );
+  };
   const flags = async () => (await t.core.presence.get(bob.tenantId, bob.userId)).flags;
 
   // The caller's re-INVITEs and BYE go out on the callee's leg in one call, the callee's on the caller's in the other.
@@ -147,6 +171,7 @@ describe('baresip phones through Parley', { skip }, () => {
         if (seen.at(-1) !== state) seen.push(state);
       });
       try {
+        await daveSees('Offline');
         await a.dial(dialled);
         await b.waitEvent('CALL_ESTABLISHED', { from: fromB });
         await a.waitEvent('CALL_ESTABLISHED', { from: fromA });
@@ -155,6 +180,7 @@ describe('baresip phones through Parley', { skip }, () => {
           10_000,
           () => 'on-call',
         );
+        await daveSees('Busy');
         const enough = 2 * 8000 * 2;
         for (const [phone, known] of [
           [b, knownB],
@@ -187,6 +213,7 @@ describe('baresip phones through Parley', { skip }, () => {
           10_000,
           () => 'idle',
         );
+        await daveSees('Offline');
       } finally {
         off();
       }
