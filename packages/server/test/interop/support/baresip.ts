@@ -25,6 +25,10 @@ export interface BaresipOptions {
   source?: string;
   /** Registration interval, s; default 600. */
   regint?: number;
+  /** The digest username when it is not the user part (Parley's device username). */
+  authUser?: string;
+  /** Addresses (sip:…) it watches the presence of (contacts with presence=p2p, presence module). */
+  watch?: string[];
 }
 
 /** One ctrl_tcp event, e.g. { type: 'CALL_ESTABLISHED', peeruri, id, … }. */
@@ -99,19 +103,21 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       'audio_alert aubridge,nil',
       `module_path ${MODULES}`,
       ...['g711', 'aufile', 'ausine', 'aubridge', 'sndfile'].map((m) => `module ${m}.so`),
-      ...['account', 'menu', 'ctrl_tcp'].map((m) => `module_app ${m}.so`),
+      ...['account', 'menu', 'ctrl_tcp', ...(o.watch ? ['contact', 'presence'] : [])].map((m) => `module_app ${m}.so`),
       `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
       `snd_path ${recordings}`,
       '',
     ].join('\n'),
   );
   const params = [
+    ...(o.authUser ? [`auth_user=${o.authUser}`] : []),
     `auth_pass=${o.account.password}`,
     `outbound="sip:${o.registrar};transport=${transport}"`,
     `regint=${o.regint ?? 600}`,
     `answermode=${o.autoAnswer ? 'auto' : 'manual'}`,
     'audio_codecs=PCMU',
   ];
+  writeFileSync(join(dir, 'contacts'), (o.watch ?? []).map((uri) => `<${uri}>;presence=p2p\n`).join(''));
   writeFileSync(join(dir, 'accounts'), `<${aor};transport=${transport}>;${params.join(';')}\n`);
   const logs: string[] = [];
   const proc = track(BARESIP, ['-f', dir], {

@@ -1,7 +1,7 @@
 // linphone (Debian's linphone-cli, liblinphone 5.1) as a second independent phone: linphone-daemon
 // with a throwaway config and HOME, driven through its unix socket (--pipe NAME makes /tmp/NAME)
 // with its text commands: `register IDENTITY PROXY PASSWORD`, `register-status ALL`, `call URI`,
-// `terminate`, `quit`. Replies are blocks "Status: Ok|Error\n…\n\n". It answers digest challenges
+// `incall-player-start WAV` (plays a file into the call), `terminate`, `quit`. Replies are blocks "Status: Ok|Error\n…\n\n". It answers digest challenges
 // with SHA-256 as well as MD5 (RFC 8760).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,12 @@ export interface LinphoneOptions {
   /** The registrar/proxy: `host:port` (UDP). */
   registrar: string;
   autoAnswer?: boolean;
+  /**
+   * Put the account into the config file, with the registrar as its outbound proxy (route), so
+   * calls go through it; it registers at start and `register()` only waits. Without it the
+   * `register` command registers, but calls to sip:USER@DOMAIN go wherever DNS says DOMAIN is.
+   */
+  configured?: boolean;
 }
 
 export interface Linphone {
@@ -42,9 +48,35 @@ export async function startLinphone(o: LinphoneOptions): Promise<Linphone> {
   mkdirSync(join(home, '.local', 'share', 'linphone'), { recursive: true });
   const port = await freeSipPort();
   const rtp = await freeSipPort(2);
+  const aor = `sip:${o.account.user}@${o.domain}`;
+  const account = [
+    '[proxy_0]',
+    `reg_identity=<${aor}>`,
+    `reg_proxy=<sip:${o.registrar};transport=udp>`,
+    `reg_route=<sip:${o.registrar};transport=udp>`,
+    'reg_expires=600',
+    'reg_sendregister=1',
+    '[auth_info_0]',
+    `username=${o.account.user}`,
+    `userid=${o.account.authUser ?? o.account.user}`,
+    `passwd=${o.account.password}`,
+    `domain=${o.domain}`,
+  ];
   writeFileSync(
     join(dir, 'rc'),
-    `[sip]\nsip_port=${port}\nsip_tcp_port=-1\nsip_tls_port=-1\n[rtp]\naudio_rtp_port=${rtp}\n[sound]\nechocancellation=0\n`,
+    [
+      '[sip]',
+      `sip_port=${port}`,
+      'sip_tcp_port=-1',
+      'sip_tls_port=-1',
+      ...(o.configured ? ['default_proxy=0'] : []),
+      '[rtp]',
+      `audio_rtp_port=${rtp}`,
+      '[sound]',
+      'echocancellation=0',
+      ...(o.configured ? account : []),
+      '',
+    ].join('\n'),
   );
   const pipe = `parley-lp-${randomBytes(6).toString('hex')}`;
   const path = `/tmp/${pipe}`;
@@ -83,14 +115,20 @@ export async function startLinphone(o: LinphoneOptions): Promise<Linphone> {
     });
     let buffer = '';
     let waiting: ((block: string) => void) | undefined;
+    // A reply is "Status: Ok|Error\n" ["Reason: …\n"], then, when it has a body, "\n" body "\n\n".
     conn.setEncoding('utf8').on('data', (s: string) => {
       buffer += s;
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0 && waiting) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        waiting(block);
+      const head = /^Status: [^\n]*\n(Reason: [^\n]*\n)?/.exec(buffer);
+      if (!head || !waiting) return;
+      let end = head[0].length;
+      if (buffer[end] === '\n') {
+        const bodyEnd = buffer.indexOf('\n\n', end + 1);
+        if (bodyEnd < 0) return;
+        end = bodyEnd + 2;
       }
+      const block = buffer.slice(0, end).trimEnd();
+      buffer = buffer.slice(end);
+      waiting(block);
     });
     // One command at a time: the daemon answers in order.
     let queue = Promise.resolve('');
@@ -109,13 +147,15 @@ export async function startLinphone(o: LinphoneOptions): Promise<Linphone> {
       );
       return queue;
     };
-    const aor = `sip:${o.account.user}@${o.domain}`;
     return {
       port,
       command,
       async register() {
-        const r = await command(`register ${aor} sip:${o.registrar} ${o.account.password}`);
-        if (!r.startsWith('Status: Ok')) throw new Error(`linphone register: ${r}`);
+        if (!o.configured) {
+          const userid = o.account.authUser ? ` ${o.account.authUser}` : '';
+          const r = await command(`register ${aor} sip:${o.registrar} ${o.account.password}${userid}`);
+          if (!r.startsWith('Status: Ok')) throw new Error(`linphone register: ${r}`);
+        }
         let last = '';
         await waitUntil(
           async () => {
