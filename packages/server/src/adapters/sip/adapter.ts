@@ -133,6 +133,7 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
   node.endpoint = new SipEndpoint({
     limits,
     maxTransactions: config.limits.maxTransactions,
+    maxTransactionsPerSource: config.limits.maxTransactionsPerSource,
     maxConnections: config.limits.maxConnections,
     scheduler: timerScheduler(),
     log,

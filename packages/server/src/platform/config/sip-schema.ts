@@ -66,6 +66,15 @@ export const SipConfigSchema = z
           .max(1_000_000)
           .default(20_000)
           .describe('Live transactions at most; more new requests are answered 503'),
+        maxTransactionsPerSource: z
+          .number()
+          .int()
+          .min(10)
+          .max(1_000_000)
+          .default(500)
+          .describe(
+            'Live server transactions one address may hold (503 beyond), so a flood from one place leaves room for every other phone; raise it for a proxy or balancer that sends everyone’s requests',
+          ),
         maxConnections: z
           .number()
           .int()

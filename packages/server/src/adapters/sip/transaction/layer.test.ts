@@ -244,6 +244,45 @@ describe('TransactionLayer: limits and bad input', () => {
     assert.equal(layer.size, 2);
   });
 
+  test('one source holds at most its share of server transactions; others still get theirs', () => {
+    const sent: [string, number][] = [];
+    const answering: string[] = [];
+    const txs: ServerTransaction<Flow>[] = [];
+    const layer = new TransactionLayer<Flow>({
+      scheduler: clock,
+      maxTransactions: 100,
+      maxPerSource: 2,
+      sourceOf: (flow) => flow.split(':')[0] as string,
+      send: (m, flow) => m.kind === 'response' && sent.push([flow, m.status]),
+      tu: {
+        request: (_r, tx) => {
+          answering.push(tx.flow);
+          txs.push(tx);
+        },
+        cancel() {},
+        ack() {},
+        response() {},
+        strayResponse() {},
+        failed() {},
+      },
+    });
+    for (const [branch, flow] of [
+      ['z9hG4bK1', 'flood:1'],
+      ['z9hG4bK2', 'flood:2'],
+      ['z9hG4bK3', 'flood:3'],
+      ['z9hG4bK4', 'phone:1'],
+    ]) {
+      layer.receiveRequest(request({ method: 'OPTIONS', branch }), flow as string, false);
+    }
+    assert.deepEqual(answering, ['flood:1', 'flood:2', 'phone:1']);
+    assert.deepEqual(sent, [['flood:3', 503]]);
+    // When the flood's transactions end (answered, then timer J), the source gets room again.
+    for (const tx of txs) layer.respond(tx, response(tx.request, 200));
+    clock.advance(64 * 500);
+    layer.receiveRequest(request({ method: 'OPTIONS', branch: 'z9hG4bK5' }), 'flood:5', false);
+    assert.deepEqual(answering.at(-1), 'flood:5');
+  });
+
   test('the 503 carries a To tag of the layer', () => {
     const sent: SipMessage[] = [];
     const full = new TransactionLayer<Flow>({

@@ -59,6 +59,12 @@ export interface TransactionLayerOptions<Flow> {
   readonly send: (message: SipMessage, flow: Flow) => void;
   /** Live transactions at most; further new requests are refused with 503 (§21.5.4). */
   readonly maxTransactions: number;
+  /**
+   * Live server transactions one source may hold (`sourceOf` names it, e.g. its address), so a
+   * flood from one place cannot fill the table for everyone; beyond it, 503 too.
+   */
+  readonly maxPerSource?: number;
+  readonly sourceOf?: (flow: Flow) => string;
   readonly timers?: Partial<TimerValues>;
   /** Makes To tags for the layer's own 503 responses. */
   readonly newTag?: () => string;
@@ -78,6 +84,8 @@ export class TransactionLimitError extends Error {
  */
 export class TransactionLayer<Flow> {
   private readonly table = new Map<string, Transaction<Flow>>();
+  /** Live server transactions per source (only with `maxPerSource`). */
+  private readonly perSource = new Map<string, number>();
   private readonly timers: TimerValues;
   private readonly newTag: () => string;
 
@@ -110,7 +118,7 @@ export class TransactionLayer<Flow> {
       else this.options.tu.ack(request, flow);
     } else if (existing) {
       this.drive(existing, { kind: 'request', request });
-    } else if (this.table.size >= this.options.maxTransactions) {
+    } else if (this.table.size >= this.options.maxTransactions || this.sourceFull(flow)) {
       this.options.send(respond(request, 503, 'Service Unavailable', { toTag: this.newTag() }), flow);
     } else {
       this.createServer(request, flow, reliable);
@@ -125,6 +133,7 @@ export class TransactionLayer<Flow> {
         : new NonInviteServerTransaction(request, machineOptions);
     const tx: ServerTransaction<Flow> = new Transaction(serverKey(request), machine, flow);
     this.table.set(tx.key, tx);
+    this.count(flow, 1);
     this.run(tx, machine.start());
     if (request.method !== 'CANCEL') {
       this.options.tu.request(request, tx);
@@ -220,10 +229,27 @@ export class TransactionLayer<Flow> {
           break;
         case 'terminated':
           for (const timer of [...tx.timers.keys()]) this.cancelTimer(tx, timer);
+          if (this.table.get(tx.key) === tx && isServer(tx)) this.count(tx.flow, -1);
           this.table.delete(tx.key);
           break;
       }
     }
+  }
+
+  private sourceFull(flow: Flow): boolean {
+    const { maxPerSource, sourceOf } = this.options;
+    return (
+      maxPerSource !== undefined && sourceOf !== undefined && (this.perSource.get(sourceOf(flow)) ?? 0) >= maxPerSource
+    );
+  }
+
+  private count(flow: Flow, by: 1 | -1): void {
+    const { maxPerSource, sourceOf } = this.options;
+    if (maxPerSource === undefined || sourceOf === undefined) return;
+    const source = sourceOf(flow);
+    const n = (this.perSource.get(source) ?? 0) + by;
+    if (n > 0) this.perSource.set(source, n);
+    else this.perSource.delete(source);
   }
 
   private cancelTimer(tx: Transaction<Flow>, timer: TimerName): void {

@@ -20,6 +20,8 @@ import type { Flow } from './flow.js';
 export interface EndpointOptions {
   limits: SipLimits;
   maxTransactions: number;
+  /** Live server transactions one source address may hold. */
+  maxTransactionsPerSource: number;
   maxConnections: number;
   scheduler: Scheduler;
   log: Logger;
@@ -47,6 +49,8 @@ export class SipEndpoint {
       scheduler: options.scheduler,
       tu: options.tu,
       maxTransactions: options.maxTransactions,
+      maxPerSource: options.maxTransactionsPerSource,
+      sourceOf: (flow) => flow.remote.address,
       send: (message, flow) => this.send(message, flow),
     });
   }
