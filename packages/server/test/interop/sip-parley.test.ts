@@ -272,11 +272,12 @@ describe('sipp against Parley', { skip }, () => {
    * ------------------------------------------------------------------------------------------ */
 
   /** A loopback UDP socket that keeps the responses it receives. */
-  async function udpClient() {
+  /** A raw UDP client; `address` is its own loopback address (another machine, as Parley sees it). */
+  async function udpClient(address = '127.0.0.1') {
     const socket = createSocket('udp4');
     const received: string[] = [];
     socket.on('message', (m) => received.push(m.toString('latin1')));
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     const port = socket.address().port;
     const send = (bytes: Buffer | string) =>
       new Promise<void>((resolve, reject) =>
@@ -371,7 +372,8 @@ describe('sipp against Parley', { skip }, () => {
   }
 
   test('a flood of INVITEs from one source: a phone elsewhere keeps registering', async () => {
-    const c = await udpClient();
+    // The flood comes from 127.0.0.2, the phone from 127.0.0.1: two places, as Parley sees them.
+    const c = await udpClient('127.0.0.2');
     // Every challenge is acknowledged, as a caller would, so no 407 is retransmitted for long.
     c.socket.on('message', (m) => {
       const response = m.toString('latin1');
