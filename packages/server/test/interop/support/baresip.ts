@@ -25,6 +25,10 @@ export interface BaresipOptions {
   source?: string;
   /** Registration interval, s; default 600. */
   regint?: number;
+  /** The digest user name when it is not the AoR's (a Parley device's). */
+  authUser?: string;
+  /** Take WebRTC calls: DTLS-SRTP and ICE (the dtls_srtp and ice modules). */
+  webrtc?: boolean;
 }
 
 /** One ctrl_tcp event, e.g. { type: 'CALL_ESTABLISHED', peeruri, id, … }. */
@@ -94,11 +98,14 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       `sip_listen 127.0.0.1:${port}`,
       'net_interface 127.0.0.1',
       `rtp_ports ${rtp}-${rtp + 19}`,
+      ...(o.webrtc ? ['rtcp_mux yes'] : []),
       `audio_source ${o.source ? `aufile,${o.source}` : 'ausine,0'}`,
       'audio_player aubridge,nil',
       'audio_alert aubridge,nil',
       `module_path ${MODULES}`,
-      ...['g711', 'aufile', 'ausine', 'aubridge', 'sndfile'].map((m) => `module ${m}.so`),
+      ...['g711', 'aufile', 'ausine', 'aubridge', 'sndfile', ...(o.webrtc ? ['dtls_srtp', 'ice'] : [])].map(
+        (m) => `module ${m}.so`,
+      ),
       ...['account', 'menu', 'ctrl_tcp'].map((m) => `module_app ${m}.so`),
       `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
       `snd_path ${recordings}`,
@@ -107,10 +114,12 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   );
   const params = [
     `auth_pass=${o.account.password}`,
+    ...(o.authUser ? [`auth_user=${o.authUser}`] : []),
     `outbound="sip:${o.registrar};transport=${transport}"`,
     `regint=${o.regint ?? 600}`,
     `answermode=${o.autoAnswer ? 'auto' : 'manual'}`,
     'audio_codecs=PCMU',
+    ...(o.webrtc ? ['mediaenc=dtls_srtp', 'medianat=ice'] : []),
   ];
   writeFileSync(join(dir, 'accounts'), `<${aor};transport=${transport}>;${params.join(';')}\n`);
   const logs: string[] = [];
