@@ -1,6 +1,7 @@
-// JsSIP in Chromium (WebRTC: ICE, DTLS-SRTP, Chromium's fake microphone) registers over /sip-ws
-// and calls a baresip phone registered over UDP; the switch passes the SDP through, so the media
-// flows browser ↔ baresip directly. baresip records what it receives: the fake device's beep.
+// JsSIP in Chromium (WebRTC: ICE, DTLS-SRTP, Chromium's fake microphone) registers over /sip-ws,
+// calls a baresip phone registered over UDP (the switch passes the SDP through; the call is set up
+// and torn down, but baresip 1.0's ICE does not complete with Chromium, so no audio is checked
+// there) and calls another browser page, whose WebRTC stats must show the caller's audio.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
