@@ -15,6 +15,11 @@ import { probeBinary } from './support/sip-peers.js';
 
 const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const DOMAIN = 'webrtc.test';
+const WEBRTC_FLAGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];
 type User = Awaited<ReturnType<TestServer['user']>>;
 type Device = Awaited<ReturnType<TestServer['core']['devices']['create']>>;
 
@@ -93,17 +98,8 @@ describe('JsSIP in Chromium over /sip-ws calls a baresip phone through Parley', 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-gpu',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-      ],
+      // Chromium's fake microphone (a beep), no permission prompt, ICE candidates on loopback too.
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', ...WEBRTC_FLAGS],
     });
     context = await browser.newContext({ bypassCSP: true });
     bundle = await jssipBundle();
