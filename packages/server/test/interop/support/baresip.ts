@@ -29,6 +29,8 @@ export interface BaresipOptions {
   authUser?: string;
   /** Addresses (sip:…) it watches the presence of (contacts with presence=p2p, presence module). */
   watch?: string[];
+  /** Take WebRTC calls: DTLS-SRTP and ICE (the dtls_srtp and ice modules). */
+  webrtc?: boolean;
 }
 
 /** One ctrl_tcp event, e.g. { type: 'CALL_ESTABLISHED', peeruri, id, … }. */
@@ -98,11 +100,14 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       `sip_listen 127.0.0.1:${port}`,
       'net_interface 127.0.0.1',
       `rtp_ports ${rtp}-${rtp + 19}`,
+      ...(o.webrtc ? ['rtcp_mux yes'] : []),
       `audio_source ${o.source ? `aufile,${o.source}` : 'ausine,0'}`,
       'audio_player aubridge,nil',
       'audio_alert aubridge,nil',
       `module_path ${MODULES}`,
-      ...['g711', 'aufile', 'ausine', 'aubridge', 'sndfile'].map((m) => `module ${m}.so`),
+      ...['g711', 'aufile', 'ausine', 'aubridge', 'sndfile', ...(o.webrtc ? ['dtls_srtp', 'ice'] : [])].map(
+        (m) => `module ${m}.so`,
+      ),
       ...['account', 'menu', 'ctrl_tcp', ...(o.watch ? ['contact', 'presence'] : [])].map((m) => `module_app ${m}.so`),
       `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
       `snd_path ${recordings}`,
@@ -116,6 +121,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     `regint=${o.regint ?? 600}`,
     `answermode=${o.autoAnswer ? 'auto' : 'manual'}`,
     'audio_codecs=PCMU',
+    ...(o.webrtc ? ['mediaenc=dtls_srtp', 'medianat=ice'] : []),
   ];
   writeFileSync(join(dir, 'contacts'), (o.watch ?? []).map((uri) => `<${uri}>;presence=p2p\n`).join(''));
   writeFileSync(join(dir, 'accounts'), `<${aor};transport=${transport}>;${params.join(';')}\n`);
