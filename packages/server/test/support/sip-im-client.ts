@@ -1,20 +1,20 @@
 // A small SIP user agent over UDP for tests: REGISTER and MESSAGE with digest (MD5, qop=auth),
 // and MESSAGEs received are answered 200 and queued.
+
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import {
   headerValues,
   makeRequest,
-  parseAuth,
   parseDatagram,
-  renderAuth,
   renderMessage,
   respond,
   type SipHeader,
   type SipRequest,
   type SipResponse,
 } from '../../src/adapters/sip/message/index.js';
+import { digestAnswer } from './sip-digest.js';
 
 export interface SipAccount {
   /** The address of record's user part and domain (the digest realm). */
@@ -25,35 +25,12 @@ export interface SipAccount {
   password: string;
 }
 
-const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const _md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const token = () => randomBytes(6).toString('hex');
 
-/** Credentials for a digest challenge (RFC 2617 with qop=auth, MD5). */
-export function digestCredentials(
-  challenge: string,
-  account: SipAccount,
-  method: string,
-  uri: string,
-  nc = '00000001',
-): string {
-  const params = parseAuth(challenge).params;
-  const realm = params.get('realm') ?? '';
-  const nonce = params.get('nonce') ?? '';
-  const cnonce = token();
-  const ha1 = md5(`${account.username}:${realm}:${account.password}`);
-  const response = md5(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${md5(`${method}:${uri}`)}`);
-  const values: [string, string][] = [
-    ['username', account.username],
-    ['realm', realm],
-    ['nonce', nonce],
-    ['uri', uri],
-    ['response', response],
-    ['algorithm', 'MD5'],
-    ['qop', 'auth'],
-    ['nc', nc],
-    ['cnonce', cnonce],
-  ];
-  return renderAuth({ scheme: 'Digest', params: new Map(values) }, ['qop']);
+/** Credentials for a digest challenge (RFC 3261 §22.4). */
+export function digestCredentials(challenge: string, account: SipAccount, method: string, uri: string): string {
+  return digestAnswer(challenge, { method, uri, username: account.username, password: account.password });
 }
 
 export class SipImClient {

@@ -1,5 +1,6 @@
 // A minimal SIP phone for tests over UDP or TCP, built on the server's own message parser and
 // renderer (the interop suite uses phones nobody here wrote: sipp, baresip, linphone, JsSIP).
+
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
@@ -7,7 +8,6 @@ import { connect as tlsConnect } from 'node:tls';
 import {
   headerValues,
   makeRequest,
-  parseAuth,
   parseDatagram,
   renderMessage,
   renderUri,
@@ -19,9 +19,10 @@ import {
   SipStreamFramer,
   singleHeader,
 } from '../../src/adapters/sip/message/index.js';
+import { digestAnswer } from './sip-digest.js';
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const _md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const _sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const token = () => randomBytes(6).toString('hex');
 
 export interface PhoneOptions {
@@ -267,22 +268,14 @@ export class SipPhone {
     }
   }
 
-  /** The Authorization or Proxy-Authorization answering a challenge (MD5 or SHA-256, qop=auth). */
+  /** The Authorization or Proxy-Authorization answering a challenge (its first algorithm offered). */
   credentials(method: string, uri: string, challenge: SipResponse): SipHeader {
     const proxy = challenge.status === 407;
     const [first] = headerValues(challenge.headers, proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-    const p = parseAuth(first ?? '').params;
-    const algorithm = p.get('algorithm') ?? 'MD5';
-    const h = algorithm === 'SHA-256' ? sha256 : md5;
-    const realm = p.get('realm') ?? '';
-    const nonce = p.get('nonce') ?? '';
-    const nc = (++this.nc).toString(16).padStart(8, '0');
-    const cnonce = token();
-    const ha1 = h(`${this.o.username}:${realm}:${this.o.password}`);
-    const response = h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${h(`${method}:${uri}`)}`);
+    const { username, password } = this.o;
     return {
       name: proxy ? 'Proxy-Authorization' : 'Authorization',
-      value: `Digest username="${this.o.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=${algorithm}, qop=auth, nc=${nc}, cnonce="${cnonce}"`,
+      value: digestAnswer(first ?? '', { method, uri, username, password, nc: ++this.nc }),
     };
   }
 

@@ -1,5 +1,6 @@
 // A minimal SIP user agent over UDP for SIMPLE tests: REGISTER, SUBSCRIBE and PUBLISH with MD5
 // digest (answering 401/407 once per request), NOTIFYs received and answered (200 unless told).
+
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
@@ -15,8 +16,9 @@ import {
   type SipResponse,
   singleHeader,
 } from '../../src/adapters/sip/message/index.js';
+import { digestAnswer } from './sip-digest.js';
 
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const _md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const token = () => randomBytes(6).toString('hex');
 
 export interface WatcherAccount {
@@ -249,16 +251,11 @@ export function digestAuthorization(
   const proxy = challenge.status === 407;
   const value = challenge.headers
     .filter((h) => h.name === (proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'))
-    .map((h) => parseAuth(h.value))
-    .find((a) => (a.params.get('algorithm') ?? 'MD5').toUpperCase() === 'MD5');
+    .map((h) => h.value)
+    .find((v) => (parseAuth(v).params.get('algorithm') ?? 'MD5').toUpperCase() === 'MD5');
   if (!value) throw new Error('no MD5 challenge');
-  const realm = value.params.get('realm') ?? '';
-  const nonce = value.params.get('nonce') ?? '';
-  const cnonce = token();
-  const ha1 = md5(`${account.username}:${realm}:${account.password}`);
-  const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${md5(`${method}:${uri}`)}`);
   return {
     name: proxy ? 'Proxy-Authorization' : 'Authorization',
-    value: `Digest username="${account.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`,
+    value: digestAnswer(value, { method, uri, ...account }),
   };
 }

@@ -3,14 +3,15 @@
 // port, TLS and WebSocket optional). Everything listens on free loopback ports, lives in a temp
 // folder and is killed when the test process exits. The same scenarios are aimed at Parley by
 // passing its address as `target`.
-import { createHash, randomBytes } from 'node:crypto';
+
+import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAuth } from '../../../src/adapters/sip/message/auth.js';
 import { freePort, isListening, runProcess } from '../../support/cli.js';
 import { removeTemp, tempDir, track, waitUntil } from '../../support/cluster.js';
+import { digestAnswer } from '../../support/sip-digest.js';
 import { makeCertificates } from '../../support/slapd.js';
 
 export const SIPP = process.env.PARLEY_TEST_SIPP ?? 'sipp';
@@ -266,37 +267,14 @@ export async function startSippUas(
  * Digest (RFC 8760) computed here, for the algorithms sipp lacks
  * --------------------------------------------------------------------------------------------- */
 
-const HASHES = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' } as const;
-
-/**
- * The Authorization value answering `challenge` (a WWW-Authenticate value) for `method uri`, with
- * qop=auth when the challenge offers it.
- */
+/** The Authorization value answering `challenge` (a WWW-Authenticate value) for `method uri`. */
 export function digestAuthorization(challenge: string, a: { method: string; uri: string } & SipAccount): string {
-  const p = parseAuth(challenge).params;
-  const algorithm = (p.get('algorithm') ?? 'MD5') as keyof typeof HASHES;
-  const h = (s: string) => createHash(HASHES[algorithm]).update(s).digest('hex');
-  const realm = p.get('realm') ?? '';
-  const nonce = p.get('nonce') ?? '';
-  const username = a.authUser ?? a.user;
-  const ha1 = h(`${username}:${realm}:${a.password}`);
-  const ha2 = h(`${a.method}:${a.uri}`);
-  const qop = p
-    .get('qop')
-    ?.split(',')
-    .map((q) => q.trim())
-    .includes('auth')
-    ? 'auth'
-    : undefined;
-  const cnonce = randomBytes(8).toString('hex');
-  const response = qop ? h(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`) : h(`${ha1}:${nonce}:${ha2}`);
-  const opaque = p.get('opaque');
-  return [
-    `Digest username="${username}", realm="${realm}", nonce="${nonce}", uri="${a.uri}"`,
-    `response="${response}", algorithm=${algorithm}`,
-    ...(qop ? [`qop=auth, nc=00000001, cnonce="${cnonce}"`] : []),
-    ...(opaque !== undefined ? [`opaque="${opaque}"`] : []),
-  ].join(', ');
+  return digestAnswer(challenge, {
+    method: a.method,
+    uri: a.uri,
+    username: a.authUser ?? a.user,
+    password: a.password,
+  });
 }
 
 /**
