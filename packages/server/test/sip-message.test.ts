@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { headerValues } from '../src/adapters/sip/message/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { SipImClient } from './support/sip-im-client.js';
+import { SipPhone } from './support/sip-phone.js';
 
 const DOMAIN = 'im.test';
 type User = Awaited<ReturnType<TestServer['user']>>;
@@ -13,20 +13,22 @@ describe('SIP MESSAGE: phones chat in the 1:1 conversations of the web app', () 
   let t: TestServer;
   let alice: User;
   let bob: User;
-  let alicePhone: SipImClient;
-  let bobPhone: SipImClient;
-  const phones: SipImClient[] = [];
+  let alicePhone: SipPhone;
+  let bobPhone: SipPhone;
+  const phones: SipPhone[] = [];
 
   const phoneOf = async (user: User, local: string) => {
     const { device, password } = await t.core.devices.create(user.tenantId, user.userId, { name: `${local}'s phone` });
     const sip = t.listeners.find((l) => l.name === 'sip-udp');
     assert.ok(sip);
-    const phone = await SipImClient.open(
-      { address: sip.host, port: sip.port },
-      { user: local, domain: DOMAIN, username: device.username, password },
-    );
+    const phone = await SipPhone.open({
+      server: { host: sip.host, port: sip.port },
+      aor: `${local}@${DOMAIN}`,
+      username: device.username,
+      password,
+    });
     phones.push(phone);
-    assert.equal((await phone.register()).status, 200);
+    assert.equal((await phone.register(600)).status, 200);
     return phone;
   };
 
@@ -48,7 +50,7 @@ describe('SIP MESSAGE: phones chat in the 1:1 conversations of the web app', () 
   });
 
   test('a MESSAGE without credentials is challenged (407)', async () => {
-    const r = await alicePhone.message(`sip:bob@${DOMAIN}`, 'hello?', { authenticate: false });
+    const r = await alicePhone.message(`sip:bob@${DOMAIN}`, 'hello?', { auth: false });
     assert.equal(r.status, 407);
     assert.equal(headerValues(r.headers, 'Proxy-Authenticate').length, 1);
   });
@@ -134,7 +136,7 @@ describe('SIP MESSAGE: phones chat in the 1:1 conversations of the web app', () 
     const softphone = await phoneOf(bob, 'bob');
     const move = (node: string) =>
       t.core.registrations.update(bob.tenantId, bob.userId, (live) =>
-        live.map((b) => (b.flow.port === softphone.port ? { ...b, node } : b)),
+        live.map((b) => (b.flow.port === softphone.local.port ? { ...b, node } : b)),
       );
     await move('another-node');
     assert.equal((await alicePhone.message(`sip:bob@${DOMAIN}`, 'for the desk phone')).status, 200);

@@ -290,6 +290,24 @@ export class SipPhone {
     ]);
   }
 
+  /** Sends a MESSAGE (RFC 3428) to `uri`; a 407 is answered unless `auth` is false. */
+  message(uri: string, body: string, o: { contentType?: string; auth?: boolean } = {}): Promise<SipResponse> {
+    const headers: SipHeader[] = [
+      { name: 'From', value: `<sip:${this.o.aor}>;tag=${this.tag}` },
+      { name: 'To', value: `<${uri}>` },
+      { name: 'Call-ID', value: this.callId },
+      { name: 'Content-Type', value: o.contentType ?? 'text/plain;charset=UTF-8' },
+    ];
+    return this.request('MESSAGE', uri, headers, { body, auth: o.auth });
+  }
+
+  /** The next MESSAGE received, answered 200 as a phone does. */
+  async nextMessage(ms?: number): Promise<SipRequest> {
+    const received = await this.next('MESSAGE', ms);
+    received.reply(200, 'OK');
+    return received.request;
+  }
+
   /** REGISTER the phone's contact (expires seconds); resolves with the final response. */
   register(expires = 3600, o: { contact?: string; callId?: string } = {}): Promise<SipResponse> {
     return this.request('REGISTER', `sip:${this.domain}`, [
