@@ -60,6 +60,8 @@ export const SDP = (port: number, direction = 'sendrecv') =>
 
 export class SipPhone {
   readonly incoming: Incoming[] = [];
+  /** Answers requests as they arrive when it gives a status (a watcher answers every NOTIFY). */
+  autoAnswer: ((request: SipRequest) => number | undefined) | undefined;
   private readonly waiters = new Set<() => void>();
   private readonly pending = new Map<string, { provisional: SipResponse[]; done: (r: SipResponse) => void }>();
   private nc = 0;
@@ -167,11 +169,8 @@ export class SipPhone {
       this.sendBytes(renderMessage(response), via && { host: via.received ?? via.host, port: port ?? 5060 });
       return response;
     };
-    if (message.method === 'ACK') {
-      this.incoming.push({ request: message, reply });
-      this.notify();
-      return;
-    }
+    const auto = this.autoAnswer?.(message);
+    if (auto !== undefined) reply(auto, auto < 300 ? 'OK' : 'Refused');
     this.incoming.push({ request: message, reply });
     this.notify();
   }
