@@ -39,7 +39,7 @@ export class SipWatcher {
 
   private constructor(
     private readonly phone: SipPhone,
-    private readonly account: WatcherAccount,
+    account: WatcherAccount,
   ) {
     this.aor = `sip:${account.user}@${account.domain}`;
     phone.autoAnswer = (request) => {
