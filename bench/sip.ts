@@ -119,7 +119,7 @@ async function parleyServer(): Promise<SipServer> {
       const { user } = await core.users.create(tenant.id, { local, domain, password: PASSWORD });
       // What `parley device add` does, in one process for all of them.
       const { device, password } = await core.devices.create(tenant.id, user.id, { name: 'bench phone' });
-      accounts.set(local, { user: device.username, password });
+      accounts.set(local, { user: local, authUser: device.username, password });
     }
   });
   const port = await freeSipPort();
