@@ -59,12 +59,12 @@ describe('baresip phones through Kamailio', { skip }, () => {
     const enough = 2 * 8000 * 2;
     await waitUntil(
       () => b.recordings().some((f) => f.includes('-dec') && statSync(f).size > enough),
-      20_000,
+      60_000,
       () => `bob's recording: ${b.recordings().join(', ')}`,
     );
     await waitUntil(
       () => a.recordings().some((f) => f.includes('-dec') && statSync(f).size > enough),
-      20_000,
+      60_000,
       () => `alice's recording: ${a.recordings().join(', ')}`,
     );
     // Hold and resume are re-INVITEs: bob sees a new offer for each.

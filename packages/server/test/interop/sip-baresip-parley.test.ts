@@ -96,7 +96,7 @@ describe('baresip phones through Parley', { skip }, () => {
     });
     await waitUntil(
       () => blf().length > 0 || undefined,
-      10_000,
+      60_000,
       () => `carol's first NOTIFY: ${watcher.log()}`,
     );
     a = await startBaresip({
@@ -144,7 +144,7 @@ describe('baresip phones through Parley', { skip }, () => {
         last = /(Online|Busy|Offline|Unknown)[^\n]*<sip:bob@/.exec(await d.command('contacts'))?.[1] ?? '';
         return last === status || undefined;
       },
-      10_000,
+      60_000,
       () => `dave sees bob ${last}, not ${status}\n${d.logs.slice(-15).join('\n')}`,
     );
   };
@@ -177,7 +177,7 @@ describe('baresip phones through Parley', { skip }, () => {
         await a.waitEvent('CALL_ESTABLISHED', { from: fromA });
         await waitUntil(
           async () => ((await flags()).includes('on-call') ? true : undefined),
-          10_000,
+          60_000,
           () => 'on-call',
         );
         await daveSees('Busy');
@@ -188,7 +188,7 @@ describe('baresip phones through Parley', { skip }, () => {
         ] as const)
           await waitUntil(
             () => phone.recordings().some((f) => f.includes('-dec') && !known.includes(f) && statSync(f).size > enough),
-            20_000,
+            60_000,
             () => `${phone.aor}'s recording: ${phone.recordings().join(', ')}`,
           );
         // Hold and resume are re-INVITEs: the other phone sees a new offer, the core held, then retrieved.
@@ -201,7 +201,7 @@ describe('baresip phones through Parley', { skip }, () => {
           await other.waitEvent('CALL_REMOTE_SDP', { from: before });
           await waitUntil(
             () => held.includes(event) || undefined,
-            10_000,
+            60_000,
             () => `${event}: ${held}`,
           );
         }
@@ -210,7 +210,7 @@ describe('baresip phones through Parley', { skip }, () => {
         await a.waitEvent('CALL_CLOSED', { from: fromA });
         await waitUntil(
           async () => (lineState(await flags()) === 'idle' ? true : undefined),
-          10_000,
+          60_000,
           () => 'idle',
         );
         await daveSees('Offline');
@@ -221,7 +221,7 @@ describe('baresip phones through Parley', { skip }, () => {
       // Carol's BLF: ringing (early), on the phone (confirmed), idle (terminated).
       await waitUntil(
         () => blf().slice(blfFrom).includes('terminated') || undefined,
-        10_000,
+        60_000,
         () => watcher.log(),
       );
       const states = blf()
@@ -288,13 +288,13 @@ describe('linphone through Parley', { skip: noLinphone }, () => {
       const caller = phone;
       await waitUntil(
         async () => /StreamsRunning/.test(await caller.command('call-status')) || undefined,
-        20_000,
+        60_000,
         () => 'linphone call running',
       );
       assert.match(await phone.command(`incall-player-start ${join(dir, 'dave.wav')}`), /Status: Ok/);
       await waitUntil(
         () => callee.recordings().some((f) => f.includes('-dec') && statSync(f).size > 2 * 8000 * 2) || undefined,
-        20_000,
+        60_000,
         () => `bob's recording: ${callee.recordings().join(', ')}`,
       );
       await phone.command('terminate');

@@ -162,11 +162,11 @@ describe('JsSIP in Chromium over /sip-ws calls a baresip phone through Parley', 
         return false;
       },
       undefined,
-      { timeout: 20_000, polling: 200 },
+      { timeout: 60_000, polling: 200 },
     );
     await hangUp(page);
     await callee.waitForFunction(() => (globalThis as unknown as { ended?: boolean }).ended === true, undefined, {
-      timeout: 10_000,
+      timeout: 60_000,
     });
   });
 });

@@ -196,7 +196,7 @@ describe('sipp against Parley', { skip }, () => {
   test('INVITE through the B2BUA: 180, 200, ACK, BYE; the core saw the call', async () => {
     events.length = 0;
     await toBob('uas-answer.xml', 'uac-call.xml');
-    await waitUntil(seen('call.cleared'), 10_000, () => `events: ${events.map((e) => e.type)}`);
+    await waitUntil(seen('call.cleared'), 60_000, () => `events: ${events.map((e) => e.type)}`);
     assert.deepEqual(
       events.map((e) => e.type).filter((e) => e !== 'call.cleared'),
       ['call.originated', 'call.established'],
@@ -209,7 +209,7 @@ describe('sipp against Parley', { skip }, () => {
     events.length = 0;
     await t.core.lines.add(bob.tenantId, { number: '202', userId: bob.userId });
     await toBob('uas-answer.xml', 'uac-call.xml', { ...alice, peer: '202' });
-    await waitUntil(seen('call.cleared'), 10_000, () => `events: ${events.map((e) => e.type)}`);
+    await waitUntil(seen('call.cleared'), 60_000, () => `events: ${events.map((e) => e.type)}`);
     const established = events.find((e) => e.type === 'call.established')?.call;
     const answered = established?.connections.find((c) => c?.party.userId === bob.userId);
     assert.equal(answered?.party.lineNumber, '202');
@@ -220,7 +220,7 @@ describe('sipp against Parley', { skip }, () => {
     await toBob('uas-ring.xml', 'uac-cancel.xml');
     await waitUntil(
       () => seen('call.cleared')() ?? seen('call.failed')(),
-      10_000,
+      60_000,
       () => `events: ${events.map((e) => e.type)}`,
     );
     assert.ok(!events.some((e) => e.type === 'call.established'));
@@ -289,7 +289,7 @@ describe('sipp against Parley', { skip }, () => {
       await send(request('OPTIONS', port, callId));
       await waitUntil(
         () => answersTo(callId).length > 0 || undefined,
-        10_000,
+        60_000,
         () => `no answer to ${callId}`,
       );
     };
@@ -363,7 +363,7 @@ describe('sipp against Parley', { skip }, () => {
         closed,
         waitUntil(
           () => undefined,
-          10_000,
+          60_000,
           () => `the connection with ${what} stays open`,
         ),
       ]);

@@ -9,6 +9,9 @@ import { isListening, runProcess } from '../../support/cli.js';
 import { removeTemp, tempDir, track, waitUntil } from '../../support/cluster.js';
 import { freeSipPort, type SipAccount, type SipTransport } from './sip-peers.js';
 
+/** How long to wait for baresip (a reply, an event): generous, for a busy CI machine. */
+const WAIT_MS = 60_000;
+
 export const BARESIP = process.env.PARLEY_TEST_BARESIP ?? 'baresip';
 const MODULES = process.env.PARLEY_TEST_BARESIP_MODULES ?? '/usr/lib/baresip/modules';
 
@@ -136,7 +139,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   const describe = () => `baresip ${o.account.user}:\n${logs.slice(-20).join('\n')}`;
   let socket: Socket | undefined;
   try {
-    await waitUntil(async () => proc.done() || (await isListening(ctrlPort)), 20_000, describe);
+    await waitUntil(async () => proc.done() || (await isListening(ctrlPort)), WAIT_MS, describe);
     if (proc.done()) throw new Error(`baresip exited at start: ${describe()}`);
     const events: BaresipEvent[] = [];
     const replies = new Map<string, (data: string) => void>();
@@ -160,7 +163,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       const id = String(++token);
       const json = JSON.stringify({ command: name, ...(params !== undefined && { params }), token: id });
       return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`baresip ${name}: no reply in 10 s`)), 10_000);
+        const timer = setTimeout(() => reject(new Error(`baresip ${name}: no reply in ${WAIT_MS / 1000} s`)), WAIT_MS);
         replies.set(id, (data) => {
           clearTimeout(timer);
           replies.delete(id);
@@ -172,14 +175,14 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     const waitEvent = (type: string, options: { from?: number; timeoutMs?: number } = {}) =>
       waitUntil(
         () => events.slice(options.from ?? 0).find((e) => e.type === type),
-        options.timeoutMs ?? 20_000,
+        options.timeoutMs ?? WAIT_MS,
         () => `baresip ${o.account.user}: event ${type}; got ${events.map((e) => e.type).join(', ')}\n${describe()}`,
       );
     // Registration may finish before the control connection is up: its log line counts too.
     const registered = new RegExp(`^${o.account.user}@${o.domain}: .* 200 OK`);
     await waitUntil(
       () => events.some((e) => e.type === 'REGISTER_OK') || logs.some((l) => registered.test(l)),
-      20_000,
+      WAIT_MS,
       () => `baresip ${o.account.user} registering:\n${describe()}`,
     );
     return {

@@ -105,7 +105,7 @@ export async function startLinphone(o: LinphoneOptions): Promise<Linphone> {
   let socket: Socket | undefined;
   try {
     const describe = () => `linphone-daemon ${o.account.user}:\n${logs.slice(-20).join('\n')}`;
-    await waitUntil(() => proc.done() || existsSync(path), 20_000, describe);
+    await waitUntil(() => proc.done() || existsSync(path), 60_000, describe);
     if (proc.done()) throw new Error(`linphone-daemon exited at start: ${describe()}`);
     const conn = connect(path);
     socket = conn;
@@ -136,7 +136,7 @@ export async function startLinphone(o: LinphoneOptions): Promise<Linphone> {
       queue = queue.then(
         () =>
           new Promise<string>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`linphone ${text}: no reply in 10 s`)), 10_000);
+            const timer = setTimeout(() => reject(new Error(`linphone ${text}: no reply in 60 s`)), 60_000);
             waiting = (block) => {
               clearTimeout(timer);
               waiting = undefined;
@@ -163,7 +163,7 @@ export async function startLinphone(o: LinphoneOptions): Promise<Linphone> {
             if (/LinphoneRegistrationFailed/.test(last)) throw new Error(`linphone ${o.account.user}: ${last}`);
             return /LinphoneRegistrationOk/.test(last);
           },
-          20_000,
+          60_000,
           () => `linphone ${o.account.user} registering: ${last}\n${describe()}`,
         );
       },

@@ -495,10 +495,10 @@ export async function startKamailio(o: KamailioOptions): Promise<Kamailio> {
       },
     });
     const describe = () => `kamailio on ${port}:\n${logs.slice(-20).join('\n')}`;
-    await waitUntil(async () => proc.done() || (await isListening(port)), 20_000, describe);
+    await waitUntil(async () => proc.done() || (await isListening(port)), 60_000, describe);
     if (proc.done()) throw new Error(`kamailio exited at start: ${describe()}`);
-    if (tlsPort) await waitUntil(() => isListening(tlsPort), 20_000, describe);
-    if (wsPort) await waitUntil(() => isListening(wsPort), 20_000, describe);
+    if (tlsPort) await waitUntil(() => isListening(tlsPort), 60_000, describe);
+    if (wsPort) await waitUntil(() => isListening(wsPort), 60_000, describe);
     return {
       domain,
       port,
