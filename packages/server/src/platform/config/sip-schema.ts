@@ -64,8 +64,10 @@ export const SipConfigSchema = z
           .int()
           .min(10)
           .max(1_000_000)
-          .default(20_000)
-          .describe('Live transactions at most; more new requests are answered 503'),
+          .default(100_000)
+          .describe(
+            'Live transactions at most, answered ones still absorbing retransmissions included (over UDP a request keeps its transaction 32 s); more new requests are answered 503',
+          ),
         maxTransactionsPerSource: z
           .number()
           .int()
@@ -73,7 +75,7 @@ export const SipConfigSchema = z
           .max(1_000_000)
           .default(500)
           .describe(
-            'Live server transactions one address may hold (503 beyond), so a flood from one place leaves room for every other phone; raise it for a proxy or balancer that sends everyone’s requests',
+            'Requests one address may have unanswered at once (503 beyond), so a flood from one place leaves the server’s work to every other phone; raise it for a proxy or balancer that sends everyone’s requests',
           ),
         maxConnections: z
           .number()

@@ -60,8 +60,10 @@ export interface TransactionLayerOptions<Flow> {
   /** Live transactions at most; further new requests are refused with 503 (§21.5.4). */
   readonly maxTransactions: number;
   /**
-   * Live server transactions one source may hold (`sourceOf` names it, e.g. its address), so a
-   * flood from one place cannot fill the table for everyone; beyond it, 503 too.
+   * Requests of one source (`sourceOf` names it, e.g. its address) the TU may be working on at
+   * once, i.e. server transactions without a final response yet, so a flood from one place cannot
+   * take the TU's work from everyone; beyond it, 503 too. Answered transactions that only absorb
+   * retransmissions (timers J, H, I) do not count.
    */
   readonly maxPerSource?: number;
   readonly sourceOf?: (flow: Flow) => string;
@@ -84,8 +86,9 @@ export class TransactionLimitError extends Error {
  */
 export class TransactionLayer<Flow> {
   private readonly table = new Map<string, Transaction<Flow>>();
-  /** Live server transactions per source (only with `maxPerSource`). */
+  /** Unanswered server transactions per source (only with `maxPerSource`). */
   private readonly perSource = new Map<string, number>();
+  private readonly unanswered = new WeakSet<Transaction<Flow>>();
   private readonly timers: TimerValues;
   private readonly newTag: () => string;
 
@@ -133,7 +136,7 @@ export class TransactionLayer<Flow> {
         : new NonInviteServerTransaction(request, machineOptions);
     const tx: ServerTransaction<Flow> = new Transaction(serverKey(request), machine, flow);
     this.table.set(tx.key, tx);
-    this.count(flow, 1);
+    this.count(tx, 1);
     this.run(tx, machine.start());
     if (request.method !== 'CANCEL') {
       this.options.tu.request(request, tx);
@@ -172,6 +175,7 @@ export class TransactionLayer<Flow> {
 
   /** The TU's response on a server transaction. */
   respond(tx: ServerTransaction<Flow>, response: SipResponse): void {
+    if (response.status >= 200) this.count(tx, -1);
     this.drive(tx, { kind: 'respond', response });
   }
 
@@ -229,7 +233,7 @@ export class TransactionLayer<Flow> {
           break;
         case 'terminated':
           for (const timer of [...tx.timers.keys()]) this.cancelTimer(tx, timer);
-          if (this.table.get(tx.key) === tx && isServer(tx)) this.count(tx.flow, -1);
+          this.count(tx, -1);
           this.table.delete(tx.key);
           break;
       }
@@ -243,10 +247,13 @@ export class TransactionLayer<Flow> {
     );
   }
 
-  private count(flow: Flow, by: 1 | -1): void {
+  /** Counts a server transaction as unanswered (1) or no longer (-1), once each. */
+  private count(tx: Transaction<Flow>, by: 1 | -1): void {
     const { maxPerSource, sourceOf } = this.options;
     if (maxPerSource === undefined || sourceOf === undefined) return;
-    const source = sourceOf(flow);
+    if (by === 1) this.unanswered.add(tx);
+    else if (!this.unanswered.delete(tx)) return;
+    const source = sourceOf(tx.flow);
     const n = (this.perSource.get(source) ?? 0) + by;
     if (n > 0) this.perSource.set(source, n);
     else this.perSource.delete(source);
