@@ -61,7 +61,7 @@ export const lineDialogs = (call: Call, lineId: string): LineDialog[] =>
   });
 
 /** The presence input key of a user's calls on no line of theirs (called by address, no lines yet). */
-export const NO_LINE_KEY = 'phone';
+const NO_LINE_KEY = 'phone';
 
 /**
  * The key of a party's line among its user's presence inputs: the number, else the line id; a

@@ -3,7 +3,6 @@ import { randomBytes, randomInt } from 'node:crypto';
 import {
   headerValues,
   makeRequest,
-  parseNameAddr,
   renderUri,
   type SipHeader,
   type SipRequest,
@@ -121,10 +120,4 @@ export class Leg {
       options.body,
     );
   }
-}
-
-/** The display name and URI of a From or To value, for a leg's identity. */
-export function identity(value: string, maxUriLength: number): { display?: string; uri: string } {
-  const addr = parseNameAddr(value, maxUriLength);
-  return { display: addr.displayName, uri: renderUri(addr.uri) };
 }

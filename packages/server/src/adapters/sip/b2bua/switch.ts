@@ -36,7 +36,6 @@ export class CallSwitch implements Switch {
   readonly ringMs: number;
   readonly t1: number;
   readonly t2: number;
-  private readonly calls = new Map<string, BackToBackCall>();
   /** Calls by the Call-ID of each of their legs. */
   private readonly byCallId = new Map<string, BackToBackCall>();
   /** Calls by the caller's INVITE server transaction (for CANCEL). */
@@ -47,10 +46,6 @@ export class CallSwitch implements Switch {
     this.ringMs = o.ringSeconds * 1000;
     this.t1 = o.t1;
     this.t2 = o.t2;
-  }
-
-  get size(): number {
-    return this.calls.size;
   }
 
   sendRequest(request: SipRequest, flow: Flow, onResponse: (response: SipResponse) => void): void {
@@ -66,13 +61,10 @@ export class CallSwitch implements Switch {
     this.endpoint.send(message, flow);
   }
 
-  forget(call: { id: string }): void {
-    const c = this.calls.get(call.id);
-    if (!c) return;
-    this.calls.delete(call.id);
+  forget(call: BackToBackCall): void {
     // Late BYEs and retransmissions still find it for a while; then it goes.
     setTimeout(() => {
-      for (const [id, held] of this.byCallId) if (held === c) this.byCallId.delete(id);
+      for (const leg of call.legs) if (this.byCallId.get(leg.callId) === call) this.byCallId.delete(leg.callId);
     }, 64 * this.t1).unref();
   }
 
@@ -144,7 +136,6 @@ export class CallSwitch implements Switch {
       request,
       tx,
     );
-    this.calls.set(call.id, call);
     this.byInvite.set(tx, call);
     const fromValue = `${quoted(caller.displayName)} <sip:${caller.local}@${caller.domain}>`;
     const toValue = `<sip:${uri.user}@${uri.host}>`;

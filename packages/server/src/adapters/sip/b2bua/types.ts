@@ -3,6 +3,7 @@ import type { CallCause, Party } from '../../../core/calls/model.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
+import type { BackToBackCall } from './call.js';
 
 /** A party of a call as the core knows it: a device of a user's line, or someone outside. */
 export type CallParty = Party;
@@ -35,8 +36,8 @@ export interface Switch {
   respond(tx: ServerTransaction<Flow>, response: SipResponse): void;
   /** Sends outside any transaction (ACK for a 2xx, retransmitted 2xx). */
   send(message: SipRequest | SipResponse, flow: Flow): void;
-  /** The call ended: drop it from the table. */
-  forget(call: { id: string }): void;
+  /** The call ended: its dialogs are forgotten once late retransmissions are over. */
+  forget(call: BackToBackCall): void;
   readonly ringMs: number;
   readonly t1: number;
   readonly t2: number;

@@ -60,10 +60,6 @@ export class SipEndpoint {
     return this.connections.get(id);
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   send(message: SipMessage, flow: Flow): void {
     this.options.trace?.('out', message, flow);
     flow.send(renderMessage(message));
@@ -87,14 +83,7 @@ export class SipEndpoint {
    * caller closes it at once).
    */
   open(flow: Flow): StreamSink | undefined {
-    if (this.connections.size >= this.options.maxConnections) {
-      this.options.log.warn(
-        { remote: flow.remote, limit: this.options.maxConnections },
-        'SIP connection refused: table full',
-      );
-      return undefined;
-    }
-    this.connections.set(flow.id, flow);
+    if (!this.admit(flow)) return undefined;
     const framer = new SipStreamFramer(this.options.limits);
     return {
       data: (chunk) => {
@@ -113,9 +102,20 @@ export class SipEndpoint {
 
   /** Opens a connection whose messages arrive whole (WebSocket): no framing. */
   openFramed(flow: Flow): { closed(): void } | undefined {
-    if (this.connections.size >= this.options.maxConnections) return undefined;
+    return this.admit(flow) ? { closed: () => this.connections.delete(flow.id) } : undefined;
+  }
+
+  /** Takes a connection into the table unless it is full (`sip.limits.maxConnections`). */
+  private admit(flow: Flow): boolean {
+    if (this.connections.size >= this.options.maxConnections) {
+      this.options.log.warn(
+        { remote: flow.remote, limit: this.options.maxConnections },
+        'SIP connection refused: table full',
+      );
+      return false;
+    }
     this.connections.set(flow.id, flow);
-    return { closed: () => this.connections.delete(flow.id) };
+    return true;
   }
 
   private receive(message: SipMessage, flow: Flow): void {
@@ -150,19 +150,13 @@ export class SipEndpoint {
 export function stampVia(request: SipRequest, flow: Flow): SipRequest {
   const [top] = request.via;
   if (!top) return request;
-  const params = new Map(top.params);
   const rport = top.rport === true;
+  const moved = top.host.replace(/^\[|\]$/g, '').toLowerCase() !== flow.remote.address.toLowerCase();
+  if (!rport && !moved) return request;
+  const params = new Map(top.params);
   if (rport) params.set('rport', String(flow.remote.port));
-  if (rport || top.host.replace(/^\[|\]$/g, '').toLowerCase() !== flow.remote.address.toLowerCase()) {
-    params.set('received', flow.remote.address);
-  }
-  if (params.size === top.params.size && params.get('rport') === top.params.get('rport')) return request;
-  const via = {
-    ...top,
-    params,
-    received: params.get('received') ?? undefined,
-    rport: rport ? flow.remote.port : top.rport,
-  };
+  params.set('received', flow.remote.address);
+  const via = { ...top, params, received: flow.remote.address, rport: rport ? flow.remote.port : top.rport };
   const index = request.headers.findIndex((h) => h.name === 'Via');
   const headers = request.headers.map((h, i) => (i === index ? { name: 'Via', value: renderVia(via) } : h));
   return { ...request, headers, via: [via, ...request.via.slice(1)] };
