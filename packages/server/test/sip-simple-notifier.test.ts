@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
+import { SipFederation } from '../src/adapters/sip/federation/peers.js';
 import {
   makeRequest,
   renderUri,
@@ -23,6 +24,7 @@ import type { Services } from '../src/compose.js';
 import type { Party } from '../src/core/calls/model.js';
 import { closeCore, openCore } from '../src/create-server.js';
 import { loadConfig } from '../src/platform/config/load.js';
+import { OutboundPolicy } from '../src/platform/outbound.js';
 import { digestAuthorization } from './support/sip-watcher.js';
 
 const DOMAIN = 'notifier.test';
@@ -163,7 +165,13 @@ describe('SimpleNotifier through a recording switch', () => {
     const nonces = new NonceBook({ key: randomBytes(32), lifetimeSeconds: 300, now: () => Date.now() });
     const digest = { core, nonces, algorithms: ['MD5' as const], newTag: tag };
     const policy = { defaultExpires: 600, minExpires: 1, maxExpires: 3600 };
-    notifier = new SimpleNotifier({ core, log, digest, sender: sw, newTag: tag, policy });
+    const federation = new SipFederation({
+      peers: [{ domain: 'other.test' }, { domain: 'third.test' }],
+      log,
+      outbound: new OutboundPolicy([]),
+      ca: [],
+    });
+    notifier = new SimpleNotifier({ core, log, digest, federation, sender: sw, newTag: tag, policy });
     publisher = new SimplePublisher({ core, log, digest, newTag: tag });
   });
   after(async () => {
@@ -281,5 +289,75 @@ describe('SimpleNotifier through a recording switch', () => {
     assert.ok(notifier.size > 0);
     notifier.stop();
     assert.equal(notifier.size, 0);
+  });
+
+  /** A SUBSCRIBE from `from` (a foreign address) over `over`, as a peer's server relays it. */
+  const foreign = (from: string, uri: string, event: string, over: Flow) =>
+    notifier.subscribe(
+      makeRequest('SUBSCRIBE', uri, [
+        { name: 'Via', value: `SIP/2.0/TLS 192.0.2.9:5061;branch=z9hG4bK${tag()}` },
+        { name: 'From', value: `"Bob Other" <sip:${from}>;tag=${tag()}` },
+        { name: 'To', value: `<${uri}>` },
+        { name: 'Call-ID', value: `${tag()}@peer` },
+        { name: 'CSeq', value: '1 SUBSCRIBE' },
+        { name: 'Contact', value: '<sip:bob@192.0.2.9:5061;transport=tls>' },
+        { name: 'Event', value: event },
+        { name: 'Expires', value: '600' },
+      ]),
+      { flow: over } as ServerTransaction<Flow>,
+    );
+  const tls = (peerNames?: string[]): Flow => ({
+    ...flow,
+    id: 'tls|77',
+    transport: 'TLS',
+    reliable: true,
+    ...(peerNames && { peerNames }),
+  });
+
+  test('a federated watcher is served without a challenge and sees the availability only', async () => {
+    await core.presence.setManual(tenantId, ids.alice as string, { availability: 'busy', note: 'Budget review' });
+    const start = sw.requests.length;
+    const before = sw.responses.length;
+    const returned = await foreign('bob@other.test', `sip:alice@${DOMAIN}`, 'presence', tls(['other.test']));
+    assert.equal(returned, undefined, 'answered through the switch');
+    assert.equal(sw.responses[before]?.status, 200);
+    await sw.until(start + 1);
+    const notify = sw.requests[start];
+    assert.ok(notify);
+    const pidf = notify.request.body.toString();
+    assert.match(pidf, /<basic>open<\/basic>/);
+    assert.match(pidf, /busy/);
+    assert.doesNotMatch(pidf, /Budget review/, 'an external sees no note');
+    notify.answer(200);
+    await core.presence.setManual(tenantId, ids.alice as string, { availability: 'away', note: 'Lunch' });
+    await sw.until(start + 2);
+    const second = sw.requests[start + 1];
+    assert.match(second?.request.body.toString() ?? '', /away/);
+    assert.doesNotMatch(second?.request.body.toString() ?? '', /Lunch/);
+    second?.answer(481);
+    await core.presence.clearManual(tenantId, ids.alice as string);
+  });
+
+  test('another domain is refused with 403 unless it is a peer proven by its certificate over TLS', async () => {
+    const uri = `sip:alice@${DOMAIN}`;
+    const cases: [string, Flow, number][] = [
+      ['eve@nowhere.test', tls(['nowhere.test']), 403],
+      ['bob@other.test', flow, 403],
+      ['bob@other.test', tls(), 403],
+      ['bob@third.test', tls(['other.test']), 403],
+    ];
+    for (const [from, over, status] of cases) {
+      const r = await foreign(from, uri, 'presence', over);
+      assert.equal(r?.status, status, `${from} over ${over.transport} ${over.peerNames ?? ''}`);
+      assert.equal(
+        r?.headers.some((h) => /authenticate/i.test(h.name)),
+        false,
+        'never a challenge',
+      );
+    }
+    const mailbox = await foreign('bob@other.test', uri, 'message-summary', tls(['other.test']));
+    assert.equal(mailbox?.status, 403, 'no mailbox for a peer');
+    const relay = await foreign('bob@other.test', 'sip:carol@elsewhere.test', 'presence', tls(['other.test']));
+    assert.equal(relay?.status, 403, 'no relaying to a domain that is not ours');
   });
 });

@@ -3,15 +3,18 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { Binding } from '../../core/registrations/model.js';
 import type { SipConfig } from '../../platform/config/sip-schema.js';
+import { OutboundPolicy } from '../../platform/outbound.js';
 import { loadCertificate } from '../../platform/tls.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
 import { ListenError } from '../adapter.js';
 import { CallSwitch } from './b2bua/switch.js';
 import { coreCallSink } from './calls.js';
+import { SipFederation, trustedCas } from './federation/peers.js';
+import { certificateNames } from './federation/trust.js';
 import { InstantMessages } from './im.js';
 import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
 import { NonceBook } from './registrar/nonce.js';
@@ -33,12 +36,13 @@ interface SipNode {
   endpoint: SipEndpoint;
   udp?: UdpSocket;
   im: InstantMessages;
+  federation: SipFederation;
   /** SUBSCRIBE/NOTIFY and PUBLISH state of this node (timers and watches end on stop). */
   simple: { stop(): void }[];
 }
 
-/** The SIP section with the data folder, where a generated TLS certificate is kept. */
-type SipSettings = SipConfig & { dataDir: string };
+/** The SIP section with the data folder (where a generated TLS certificate is kept) and `outbound.allow`. */
+type SipSettings = SipConfig & { dataDir: string; outboundAllow: readonly string[] };
 
 export function sipAdapter(): Adapter<SipSettings> {
   const sockets = new Set<Socket>();
@@ -46,7 +50,7 @@ export function sipAdapter(): Adapter<SipSettings> {
   let simple: SipNode['simple'] = [];
   return {
     name: 'sip',
-    config: (config) => ({ ...config.sip, dataDir: config.dataDir }),
+    config: (config) => ({ ...config.sip, dataDir: config.dataDir, outboundAllow: config.outbound.allow }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
       const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
@@ -55,10 +59,10 @@ export function sipAdapter(): Adapter<SipSettings> {
       im = node.im;
       im.start();
       const idleMs = ctx.config.limits.idleSeconds * 1000;
-      const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) => {
+      /** Takes a connection (accepted, or opened to a federated peer) into the endpoint. */
+      const serve = (socket: Socket, flow: Flow): Flow | undefined => {
         sockets.add(socket);
         socket.setTimeout(idleMs, () => socket.destroy());
-        const flow = streamFlow(socket, transport);
         const sink = ep.open(flow);
         if (!sink) return void socket.destroy();
         socket.on('data', (chunk: Buffer) => sink.data(chunk));
@@ -66,8 +70,13 @@ export function sipAdapter(): Adapter<SipSettings> {
         socket.on('close', () => {
           sockets.delete(socket);
           sink.closed();
+          node.federation.closed(flow);
         });
+        node.federation.opened(flow);
+        return flow;
       };
+      const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) =>
+        void serve(socket, streamFlow(socket, transport, { peerNames: verifiedNames(socket) }));
       const { host } = ctx.config;
       const port = ctx.config.port;
       for (let attempt = 1; ; attempt++) {
@@ -86,7 +95,13 @@ export function sipAdapter(): Adapter<SipSettings> {
           if (!(port === 0 && err instanceof ListenError && attempt < PORT_ATTEMPTS)) throw err;
         }
       }
-      if (ctx.config.tls.enabled) await listenTls(ctx, stream('TLS'));
+      if (ctx.config.tls.enabled) {
+        const { certificate, port: tlsPort } = await listenTls(ctx, stream('TLS'), node.federation.ca);
+        node.federation.tls = {
+          ...certificate,
+          attach: (socket, peerNames) => serve(socket, streamFlow(socket, 'TLS', { localPort: tlsPort, peerNames })),
+        };
+      }
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
     },
     stop() {
@@ -115,10 +130,18 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
   const registrar = new Registrar({ core, limits: config.registration, newTag, now, digest });
   const node: Partial<SipNode> = {};
   const reach = (binding: Binding) => flowOf(node as SipNode, binding, core.registrations.node);
+  const federation = new SipFederation({
+    peers: config.federation.peers,
+    log,
+    outbound: new OutboundPolicy(config.outboundAllow),
+    ca: config.federation.peers.length > 0 ? trustedCas(config.federation.caFile) : [],
+  });
+  node.federation = federation;
   const calls = new CallSwitch({
     core,
     log,
     digest,
+    federation,
     sink: coreCallSink(core, log),
     flowOf: reach,
     ringSeconds: config.ringSeconds,
@@ -126,7 +149,7 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
     t2: DEFAULT_TIMERS.t2,
   });
   node.im = new InstantMessages({ core, log, digest, sender: calls, flowOf: reach });
-  const notifier = new SimpleNotifier({ core, log, digest, sender: calls, newTag });
+  const notifier = new SimpleNotifier({ core, log, digest, federation, sender: calls, newTag });
   const publisher = new SimplePublisher({ core, log, digest, newTag });
   node.simple = [notifier, publisher];
   const router = new SipRouter({ log, registrar, calls, im: node.im, notifier, publisher, newTag });
@@ -157,9 +180,12 @@ function flowOf(node: SipNode, binding: Binding, self: string): Flow | undefined
   return udpFlow(node.udp, { address, port }, localOf(node.udp, node.udp.address().address));
 }
 
-/** SIP over WebSocket (RFC 7118): the client must ask for the `sip` subprotocol. */
 /** SIP over TLS (RFC 3261 §26.2.1) with the configured certificate, or a generated one. */
-async function listenTls(ctx: AdapterContext<SipSettings>, onConnection: (socket: Socket) => void): Promise<void> {
+async function listenTls(
+  ctx: AdapterContext<SipSettings>,
+  onConnection: (socket: Socket) => void,
+  peerCas: readonly string[],
+): Promise<{ certificate: { cert: string; key: string }; port: number }> {
   const { tls, host, advertise, dataDir } = ctx.config;
   const certificate = await loadCertificate({
     certFile: tls.cert,
@@ -173,8 +199,11 @@ async function listenTls(ctx: AdapterContext<SipSettings>, onConnection: (socket
       { dataDir },
       'SIP over TLS uses a self-signed certificate (set sip.tls.cert and sip.tls.key for a real one)',
     );
-  const server = createTlsServer({ cert: certificate.cert, key: certificate.key }, onConnection);
-  await ctx.listen(server, {
+  // With federation peers, a client certificate is asked for (phones send none and are served as before).
+  const clientCertificates =
+    peerCas.length > 0 ? { requestCert: true, rejectUnauthorized: false, ca: [...peerCas] } : {};
+  const server = createTlsServer({ cert: certificate.cert, key: certificate.key, ...clientCertificates }, onConnection);
+  const bound = await ctx.listen(server, {
     name: 'sip-tls',
     setting: 'sip.tls',
     host,
@@ -182,8 +211,14 @@ async function listenTls(ctx: AdapterContext<SipSettings>, onConnection: (socket
     scheme: 'sips',
     serves: 'SIP over TLS',
   });
+  return { certificate, port: bound.port };
 }
 
+/** The names of a TLS client's certificate, when it verified against the trusted authorities. */
+const verifiedNames = (socket: Socket) =>
+  socket instanceof TLSSocket && socket.authorized ? certificateNames(socket.getPeerCertificate()) : undefined;
+
+/** SIP over WebSocket (RFC 7118): the client must ask for the `sip` subprotocol. */
 function mountWebSocket(ctx: AdapterContext<SipSettings>, ep: SipEndpoint): void {
   ctx.http.websocket(SIP_WS_PATH, {
     authenticate: async (req) => {

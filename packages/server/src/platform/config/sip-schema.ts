@@ -56,6 +56,41 @@ export const SipConfigSchema = z
         maxContacts: z.number().int().min(1).max(100).default(10).describe('Contacts one address of record may hold'),
       })
       .prefault({}),
+    federation: z
+      .strictObject({
+        peers: z
+          .array(
+            z.strictObject({
+              domain: z
+                .string()
+                .regex(
+                  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/,
+                  'must be a lower-case domain name',
+                )
+                .describe(
+                  'The other company\u2019s SIP domain (`other.example`); its server\u2019s certificate must name it',
+                ),
+              address: z
+                .string()
+                .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
+                .optional()
+                .describe(
+                  'Where its SIP over TLS server is (`host:port`); without it DNS says (SRV `_sips._tcp.DOMAIN`, else the domain\u2019s address at 5061)',
+                ),
+            }),
+          )
+          .default([])
+          .describe(
+            'Domains whose SIP servers Parley calls and takes calls and presence subscriptions from, over mutually authenticated TLS; every other foreign domain gets 403',
+          ),
+        caFile: z
+          .string()
+          .optional()
+          .describe(
+            'PEM file of more certificate authorities to trust for peers (a private CA), besides the system ones',
+          ),
+      })
+      .prefault({}),
     limits: z
       .strictObject({
         maxMessageBytes: z.number().int().min(1500).max(1048576).default(65535).describe('Largest SIP message'),

@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
 import type { Binding } from '../../../core/registrations/model.js';
 import type { Logger } from '../../../platform/log.js';
+import { callPeer, senderFrom, senderParty } from '../federation/calls.js';
+import type { SipFederation } from '../federation/peers.js';
+import { senderOf } from '../federation/sender.js';
 import { isSipUri, respond, type SipRequest, type SipResponse } from '../message/index.js';
-import { authenticateCaller } from '../registrar/caller.js';
 import type { DigestOptions } from '../registrar/digest.js';
 import { notFoundAs } from '../registrar/registrar.js';
 import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
@@ -15,7 +17,7 @@ import type { Flow } from '../transport/flow.js';
 import { BackToBackCall, type ForkTarget } from './call.js';
 import { newTag } from './leg.js';
 import { deviceParty, resolveTarget } from './target.js';
-import type { CallSink, Switch } from './types.js';
+import type { CallParty, CallSink, Switch } from './types.js';
 
 export interface SwitchOptions {
   core: Services;
@@ -24,12 +26,12 @@ export interface SwitchOptions {
   sink: CallSink;
   /** The flow that reaches a binding from this node, if any. */
   flowOf(binding: Binding): Flow | undefined;
+  /** Federated domains: who may call in, and the connections to call out. */
+  federation: SipFederation;
   ringSeconds: number;
   t1: number;
   t2: number;
 }
-
-const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
 export class CallSwitch implements Switch {
   endpoint!: SipEndpoint;
@@ -96,25 +98,28 @@ export class CallSwitch implements Switch {
 
   /**
    * A new INVITE: the caller authenticates as one of its tenant's devices (407, so probing tells
-   * nothing about which numbers exist), the target is found, and the call forks to every device
-   * of the target registered now.
+   * nothing about which numbers exist) or comes from a federated peer; the target is found, and
+   * the call forks to every device of the target registered now. A device may call a user of a
+   * federated domain (one leg over TLS to that domain's server).
    */
   async invite(request: SipRequest, tx: ServerTransaction<Flow>): Promise<SipResponse | undefined> {
     const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
     if (request.maxForwards === 0) return reply(483, 'Too Many Hops');
     const { core } = this.o;
-    const auth = await authenticateCaller(core, this.o.digest, request, tx.flow, newTag);
-    if (!auth.ok) return auth.response;
-    const { user: caller, tenant: callerTenant } = auth;
+    const sender = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, newTag);
+    if (!sender.ok) return sender.response;
     const uri = request.uri;
     if (!isSipUri(uri) || uri.user === undefined) return reply(404, 'Not Found');
     const targetTenant = await core.tenants.byDomain(uri.host).catch(notFoundAs(undefined));
-    if (!targetTenant || targetTenant.id !== callerTenant.id) return reply(404, 'Not Found (no route to that domain)');
+    if (!targetTenant && sender.kind === 'device' && this.o.federation.peer(uri.host))
+      return callPeer(this, this.o, { request, tx, sender, user: uri.user, domain: uri.host });
+    if (!targetTenant || targetTenant.id !== sender.tenant.id) return reply(404, 'Not Found (no route to that domain)');
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
     if (!target) return reply(404, 'Not Found');
     const callee = target.user;
+    const callerDevice = sender.kind === 'device' ? sender.device.deviceId : undefined;
     const bindings = (await core.registrations.of(callee.tenantId, callee.id)).filter(
-      (b) => b.deviceId !== auth.device.deviceId && (!target.devices || target.devices.has(b.deviceId)),
+      (b) => b.deviceId !== callerDevice && (!target.devices || target.devices.has(b.deviceId)),
     );
     const targets: ForkTarget[] = [];
     for (const b of bindings) {
@@ -128,20 +133,23 @@ export class CallSwitch implements Switch {
         });
     }
     if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
-    const call = new BackToBackCall(
-      randomUUID(),
-      this,
-      this.o.sink,
-      await deviceParty(core, caller, auth.device.deviceId),
-      request,
-      tx,
-    );
-    this.byInvite.set(tx, call);
-    const fromValue = `${quoted(caller.displayName)} <sip:${caller.local}@${caller.domain}>`;
+    const call = this.place(request, tx, await senderParty(core, sender));
     const toValue = `<sip:${uri.user}@${uri.host}>`;
     const called = await deviceParty(core, callee, undefined, target.line);
-    call.start(targets, fromValue, toValue, { tenantId: callee.tenantId, dialled: uri.user, party: called });
-    for (const leg of call.legs) this.byCallId.set(leg.callId, call);
+    call.start(targets, senderFrom(sender), toValue, { tenantId: callee.tenantId, dialled: uri.user, party: called });
+    this.track(call);
     return undefined;
+  }
+
+  /** A new call for the caller's INVITE (CANCEL finds it by its transaction). */
+  place(request: SipRequest, tx: ServerTransaction<Flow>, caller: CallParty): BackToBackCall {
+    const call = new BackToBackCall(randomUUID(), this, this.o.sink, caller, request, tx);
+    this.byInvite.set(tx, call);
+    return call;
+  }
+
+  /** Requests in the call's dialogs find it from now on. */
+  track(call: BackToBackCall): void {
+    for (const leg of call.legs) this.byCallId.set(leg.callId, call);
   }
 }

@@ -6,11 +6,13 @@ import type { Services } from '../../../compose.js';
 import type { ConnectionDialog } from '../../../core/calls/model.js';
 import { offlinePresence, type Presence } from '../../../core/presence/aggregate.js';
 import type { PresenceWatch } from '../../../core/presence/watch.js';
-import { type Watcher, watcherOf } from '../../../core/presence/watchers.js';
+import type { Watcher } from '../../../core/presence/watchers.js';
 import { addressOf } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import { Leg, ourAddress } from '../b2bua/leg.js';
 import type { Switch } from '../b2bua/types.js';
+import type { SipFederation } from '../federation/peers.js';
+import { senderOf } from '../federation/sender.js';
 import {
   renderUri,
   respond,
@@ -19,7 +21,6 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../message/index.js';
-import { authenticateCaller } from '../registrar/caller.js';
 import type { DigestOptions } from '../registrar/digest.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
@@ -47,6 +48,8 @@ export interface NotifierOptions {
   core: Services;
   log: Logger;
   digest: DigestOptions;
+  /** Federated domains whose users may watch ours (as externals: availability only). */
+  federation: SipFederation;
   /** Sends our NOTIFYs and the responses to SUBSCRIBEs (the call switch does both). */
   sender: Pick<Switch, 'sendRequest' | 'respond'>;
   newTag: () => string;
@@ -79,8 +82,9 @@ const dialogKey = (callId: string, localTag: string, remoteTag: string | undefin
 
 /**
  * The notifier: out-of-dialog SUBSCRIBEs (`subscribe`), refreshes and unsubscribes in their
- * dialog (`inDialog`). The watcher authenticates as one of its tenant's devices (407) before
- * anything about the resource is said; it sees what its relation to the watched user allows.
+ * dialog (`inDialog`). The watcher authenticates as one of its tenant's devices (407), or is a
+ * user of a federated domain (federation/sender.ts), before anything about the resource is said;
+ * it sees what its relation to the watched user allows (a federated watcher: availability only).
  */
 export class SimpleNotifier {
   private readonly subs = new Map<string, Live>();
@@ -107,17 +111,18 @@ export class SimpleNotifier {
   async subscribe(request: SipRequest, tx: ServerTransaction<Flow>): Promise<SipResponse | undefined> {
     const { core } = this.o;
     const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: this.o.newTag() });
-    const auth = await authenticateCaller(core, this.o.digest, request, tx.flow, this.o.newTag);
+    const auth = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, this.o.newTag);
     if (!auth.ok) return auth.response;
     const resource = await resolveResource(core, auth.tenant.id, request.uri);
     if (!resource) return reply(404, 'Not Found');
     const fields = readOrBad(() => subscribeRequestOf(request));
     if (!fields) return reply(400, 'Bad Request');
     const event = parseEvent(fields.event ?? '')?.event;
-    if (event === 'message-summary' && resource.user.id !== auth.user.id) return reply(403, 'Forbidden');
+    if (event === 'message-summary' && (auth.kind !== 'device' || resource.user.id !== auth.user.id))
+      return reply(403, 'Forbidden');
     const step = subscribe(fields, this.now(), 'allow', this.policy);
     if (!('actions' in step)) return this.answer(request, step.response, this.o.newTag());
-    const source = sourceOf(core, step.subscription.event, auth.tenant.id, watcherOf(auth.user), resource);
+    const source = sourceOf(core, step.subscription.event, auth.tenant.id, auth.watcher, resource);
     const leg = Leg.answering(request, tx.flow);
     const live: Live = {
       key: dialogKey(leg.callId, leg.localTag, leg.remoteTag),

@@ -23,6 +23,8 @@ export interface Flow {
   readonly remote: Peer;
   /** The local address and port the flow uses (what Via, Record-Route and Contact name). */
   readonly local: Peer;
+  /** TLS: the DNS names of the peer's certificate, when it verified against the trusted CAs (RFC 5922). */
+  readonly peerNames?: readonly string[];
   send(data: Buffer): void;
   /** Closes a connection (a no-op for UDP). */
   close(): void;
@@ -52,14 +54,22 @@ export function udpFlow(socket: UdpSocket, remote: Peer, local: Peer): Flow {
 
 let nextConnection = 1;
 
-/** The flow of a TCP or TLS connection. */
-export function streamFlow(socket: Socket, transport: 'TCP' | 'TLS'): Flow {
+/**
+ * The flow of a TCP or TLS connection; `o.localPort` names our listening port instead of the
+ * socket's own (a connection we opened), `o.peerNames` the verified names of a TLS peer.
+ */
+export function streamFlow(
+  socket: Socket,
+  transport: 'TCP' | 'TLS',
+  o: { localPort?: number; peerNames?: readonly string[] } = {},
+): Flow {
   return {
     id: `${transport.toLowerCase()}|${nextConnection++}`,
     transport,
     reliable: true,
     remote: { address: plain(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
-    local: { address: plain(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
+    local: { address: plain(socket.localAddress ?? ''), port: o.localPort ?? socket.localPort ?? 0 },
+    ...(o.peerNames && { peerNames: o.peerNames }),
     send: (data) => void (socket.writable && socket.write(data)),
     close: () => socket.destroy(),
   };
