@@ -31,6 +31,9 @@ export interface PhoneOptions {
   transport?: 'udp' | 'tcp' | 'tls';
   /** The server certificate to trust over TLS. */
   ca?: string;
+  /** A client certificate and key (PEM) to present over TLS, as a peer server does. */
+  cert?: string;
+  key?: string;
   /** The phone's AoR: user@domain. */
   aor: string;
   /** Digest credentials (a device's). */
@@ -83,7 +86,14 @@ export class SipPhone {
     if (o.transport === 'tcp' || o.transport === 'tls') {
       const socket: Socket =
         o.transport === 'tls'
-          ? tlsConnect({ host: o.server.host, port: o.server.port, ca: o.ca, servername: 'localhost' })
+          ? tlsConnect({
+              host: o.server.host,
+              port: o.server.port,
+              ca: o.ca,
+              cert: o.cert,
+              key: o.key,
+              servername: 'localhost',
+            })
           : connect(o.server.port, o.server.host);
       await new Promise<void>((resolve, reject) =>
         socket.once(o.transport === 'tls' ? 'secureConnect' : 'connect', resolve).once('error', reject),

@@ -2,6 +2,7 @@
 // refreshes and PUBLISH; every NOTIFY is answered as it arrives (200 unless told) and kept.
 import { randomUUID } from 'node:crypto';
 import {
+  headerValues,
   parseAuth,
   renderUri,
   type SipHeader,
@@ -28,6 +29,8 @@ export interface SubscriberDialog {
   remoteTag: string;
   uri: string;
   event: string;
+  /** The route set from the 2xx's Record-Route (RFC 3261 §12.1.2), when proxies are on the path. */
+  route?: string[];
 }
 
 export class SipWatcher {
@@ -82,6 +85,7 @@ export class SipWatcher {
         { name: 'To', value: to },
         { name: 'Call-ID', value: o.dialog?.callId ?? `${randomUUID()}@watcher` },
         { name: 'Contact', value: this.phone.contact },
+        ...(o.dialog?.route ?? []).map((value) => ({ name: 'Route', value })),
         ...(o.headers ?? []),
       ],
       { body: o.body },
@@ -112,6 +116,7 @@ export class SipWatcher {
       remoteTag: response.to.params.get('tag') ?? '',
       uri: contact ? renderUri(contact.uri) : uri,
       event,
+      route: headerValues(response.headers, 'Record-Route').reverse(),
     };
     return { response, dialog };
   }

@@ -76,11 +76,10 @@ export interface TestCertificates {
 /** A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with the openssl CLI. */
 export async function makeCertificates(dir: string): Promise<TestCertificates> {
   const f = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await runOk('openssl', [
     'req',
     '-x509',
-    ...ec,
+    ...EC_KEY,
     '-keyout',
     f('ca.key'),
     '-out',
@@ -94,14 +93,31 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
     '-addext',
     'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  await runOk('openssl', ['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
+  const leaf = await issueCertificate(dir, 'server', ['localhost']);
+  return { ca: readFileSync(f('ca.crt'), 'utf8'), caFile: f('ca.crt'), ...leaf };
+}
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/**
+ * One more certificate from the CA `makeCertificates` made in `dir`: for 127.0.0.1 and `dnsNames`
+ * (the first is its CN), good for TLS servers and clients (`<name>.crt`, `<name>.key`).
+ */
+export async function issueCertificate(
+  dir: string,
+  name: string,
+  dnsNames: string[],
+): Promise<{ certFile: string; keyFile: string }> {
+  const f = (file: string) => join(dir, file);
+  const subject = `/CN=${dnsNames[0] ?? name}`;
+  await runOk('openssl', ['req', ...EC_KEY, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', subject]);
   writeFileSync(
-    f('server.ext'),
+    f(`${name}.ext`),
     [
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      `subjectAltName=IP:127.0.0.1,${dnsNames.map((d) => `DNS:${d}`).join(',')}`,
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
+      'extendedKeyUsage=serverAuth,clientAuth',
       '',
     ].join('\n'),
   );
@@ -109,25 +125,20 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
     'x509',
     '-req',
     '-in',
-    f('server.csr'),
+    f(`${name}.csr`),
     '-CA',
     f('ca.crt'),
     '-CAkey',
     f('ca.key'),
     '-CAcreateserial',
     '-out',
-    f('server.crt'),
+    f(`${name}.crt`),
     '-days',
     '2',
     '-extfile',
-    f('server.ext'),
+    f(`${name}.ext`),
   ]);
-  return {
-    ca: readFileSync(f('ca.crt'), 'utf8'),
-    caFile: f('ca.crt'),
-    certFile: f('server.crt'),
-    keyFile: f('server.key'),
-  };
+  return { certFile: f(`${name}.crt`), keyFile: f(`${name}.key`) };
 }
 
 /* ------------------------------------------------------------------------------------------------

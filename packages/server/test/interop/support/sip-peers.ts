@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, isListening, runProcess } from '../../support/cli.js';
 import { removeTemp, tempDir, track, waitUntil } from '../../support/cluster.js';
 import { digestAnswer } from '../../support/sip-digest.js';
-import { makeCertificates } from '../../support/slapd.js';
+import { issueCertificate, makeCertificates } from '../../support/slapd.js';
 
 export const SIPP = process.env.PARLEY_TEST_SIPP ?? 'sipp';
 export const KAMAILIO = process.env.PARLEY_TEST_KAMAILIO ?? '/usr/sbin/kamailio';
@@ -314,11 +314,25 @@ export interface KamailioOptions {
   algorithm?: 'MD5' | 'SHA-256';
   /** Nonce lifetime, s (auth `nonce_expire`); default 300. */
   nonceExpire?: number;
-  tls?: boolean;
+  /**
+   * SIP over TLS with a throwaway CA; or a certificate naming `names` from the CA `makeCertificates`
+   * made in `caDir` (shared with the test's other servers), which it presents as client too and
+   * checks peers against.
+   */
+  tls?: boolean | { caDir: string; names: string[] };
+  /** Another domain reached over TLS at `target` (`host:port`), whose server it trusts by certificate. */
+  federation?: KamailioFederation;
   /** SIP over WebSocket (RFC 7118) on its own port. */
   websocket?: boolean;
   /** Tuned as for a benchmark (see kamailioConfig); default a small test setup with notice logging. */
   tuned?: boolean;
+}
+
+/** A federated domain as Kamailio's configuration routes and trusts it. */
+export interface KamailioFederation {
+  domain: string;
+  /** `host:port` of that domain's SIP over TLS server. */
+  target: string;
 }
 
 export interface Kamailio {
@@ -347,6 +361,9 @@ export interface Kamailio {
  * `tcp_children` likewise, shared memory 256 MB (-m) and private 8 MB (-M) given at start,
  * `debug=-1` (errors only: logging is the first cost at load), no DNS lookups (`dns=no`,
  * `rev_dns=no`), presence subscriptions in memory only (`subs_db_mode 0`), usrloc in memory.
+ * Federation: requests for the other domain go to its server over TLS (Record-Route, so its
+ * dialogs pass here); requests from it are taken without digest only over TLS from a verified
+ * certificate naming it (403 otherwise), and routed by usrloc.
  */
 export function kamailioConfig(o: {
   dir: string;
@@ -357,7 +374,9 @@ export function kamailioConfig(o: {
   algorithm: string;
   nonceExpire: number;
   tuned: boolean;
+  federation?: KamailioFederation;
 }): string {
+  const fed = o.federation;
   const db = `text://${o.dir}/db`;
   const load = (m: string) => `loadmodule "${m}.so"`;
   return [
@@ -402,6 +421,19 @@ export function kamailioConfig(o: {
     '    sl_send_reply("404", "Not here"); exit;',
     '  }',
     '  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }',
+    ...(fed
+      ? [
+          `  if ($fd == "${fed.domain}") {`,
+          `    if (proto != TLS || !is_peer_verified() || $tls_peer_san_hostname != "${fed.domain}") {`,
+          '      xlog("L_NOTICE", "federation: $rm from $fu refused\\n");',
+          '      sl_send_reply("403", "Forbidden"); exit;',
+          '    }',
+          '    if (is_method("INVITE|SUBSCRIBE")) record_route();',
+          '    if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }',
+          '    t_relay(); exit;',
+          '  }',
+        ]
+      : []),
     '  if (is_method("REGISTER")) {',
     // -4: the nonce expired; flag 16 adds stale=true to the new challenge.
     '    if (!www_authenticate("$td", "subscriber")) {',
@@ -417,6 +449,15 @@ export function kamailioConfig(o: {
     '    exit;',
     '  }',
     '  consume_credentials();',
+    ...(fed
+      ? [
+          `  if ($rd == "${fed.domain}") {`,
+          '    if (is_method("INVITE|SUBSCRIBE")) record_route();',
+          `    $du = "sip:${fed.target};transport=tls";`,
+          '    t_relay(); exit;',
+          '  }',
+        ]
+      : []),
     '  if (is_method("PUBLISH|SUBSCRIBE")) {',
     '    if (!t_newtran()) { sl_reply_error(); exit; }',
     '    if (is_method("PUBLISH")) handle_publish(); else handle_subscribe();',
@@ -438,6 +479,16 @@ export function kamailioConfig(o: {
       : []),
     '',
   ].join('\n');
+}
+
+/**
+ * tls.cfg: its certificate as server and as client; with `caFile` it asks clients for a
+ * certificate (not requiring one) and checks both ways against that CA.
+ */
+function kamailioTls(c: { certFile: string; keyFile: string; caFile?: string }): string {
+  const verify = c.caFile ? `verify_certificate = yes\nca_list = ${c.caFile}\n` : 'verify_certificate = no\n';
+  const pair = `private_key = ${c.keyFile}\ncertificate = ${c.certFile}\n`;
+  return `[server:default]\nmethod = TLSv1.2+\n${verify}require_certificate = no\n${pair}\n[client:default]\nmethod = TLSv1.2+\n${c.caFile ? `${verify}${pair}` : 'verify_certificate = no\n'}require_certificate = no\n`;
 }
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -463,13 +514,14 @@ export async function startKamailio(o: KamailioOptions): Promise<Kamailio> {
     const tlsPort = o.tls ? await freeSipPort() : undefined;
     const wsPort = o.websocket ? await freeSipPort() : undefined;
     let ca: string | undefined;
-    if (o.tls) {
+    if (o.tls === true) {
       const certs = await makeCertificates(dir);
       ca = certs.ca;
-      writeFileSync(
-        join(dir, 'tls.cfg'),
-        `[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = ${certs.keyFile}\ncertificate = ${certs.certFile}\n\n[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n`,
-      );
+      writeFileSync(join(dir, 'tls.cfg'), kamailioTls({ certFile: certs.certFile, keyFile: certs.keyFile }));
+    } else if (o.tls) {
+      const leaf = await issueCertificate(o.tls.caDir, 'kamailio', o.tls.names);
+      ca = readFileSync(join(o.tls.caDir, 'ca.crt'), 'utf8');
+      writeFileSync(join(dir, 'tls.cfg'), kamailioTls({ ...leaf, caFile: join(o.tls.caDir, 'ca.crt') }));
     }
     const cfg = join(dir, 'kamailio.cfg');
     writeFileSync(
@@ -483,6 +535,7 @@ export async function startKamailio(o: KamailioOptions): Promise<Kamailio> {
         algorithm: o.algorithm ?? 'MD5',
         nonceExpire: o.nonceExpire ?? 300,
         tuned: o.tuned ?? false,
+        ...(o.federation && { federation: o.federation }),
       }),
     );
     const memory = o.tuned ? ['-m', '256', '-M', '8'] : ['-m', '64', '-M', '8'];

@@ -50,6 +50,33 @@ test('a response copies Via, From, To (with tag), Call-ID and CSeq', () => {
   assert.doesNotMatch(renderResponse(buildResponse(request, 100, 'Trying', { toTag: 'b1' })).toString(), /tag=b1/);
 });
 
+test('a response that makes a dialog carries the Record-Route of its request (RFC 3261 §12.1.1)', () => {
+  const routed = (method: string) =>
+    parseDatagram(
+      Buffer.from(
+        INVITE.toString()
+          .replace('CSeq: 7 INVITE', `CSeq: 7 ${method}`)
+          .replace('INVITE sip:', `${method} sip:`)
+          .replace('Max-Forwards: 69', 'Max-Forwards: 69\r\nRecord-Route: <sip:p2.test;lr>, <sip:p1.test;lr>'),
+      ),
+    ) as SipRequest;
+  const routes = (method: string, status: number) =>
+    renderResponse(buildResponse(routed(method), status, 'x', { toTag: 't' }))
+      .toString()
+      .split('\r\n')
+      .filter((l) => l.startsWith('Record-Route'));
+  assert.deepEqual(routes('INVITE', 200), ['Record-Route: <sip:p2.test;lr>', 'Record-Route: <sip:p1.test;lr>']);
+  assert.equal(routes('INVITE', 180).length, 2);
+  assert.equal(routes('SUBSCRIBE', 202).length, 2);
+  for (const [method, status] of [
+    ['INVITE', 100],
+    ['INVITE', 486],
+    ['MESSAGE', 200],
+    ['BYE', 200],
+  ] as const)
+    assert.deepEqual(routes(method, status), [], `${method} ${status}`);
+});
+
 test('a 400 is built from the context of a parse error', () => {
   let error: unknown;
   try {

@@ -51,9 +51,13 @@ export interface ResponseOptions {
   body?: Buffer;
 }
 
+/** Requests whose 101-299 responses make a dialog, which carries the request's Record-Route (RFC 3261 §12.1.1). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE']);
+
 /**
  * Builds a response to a request (RFC 3261 §8.2.6): Via (all, in order), From, To (with the
- * tag), Call-ID and CSeq copied; `options.headers` follow them.
+ * tag), Call-ID and CSeq copied, and Record-Route in a response that makes a dialog;
+ * `options.headers` follow them.
  */
 export function buildResponse(
   request: SipRequest | SipErrorContext,
@@ -61,7 +65,9 @@ export function buildResponse(
   reason: string,
   options: ResponseOptions = {},
 ): OutgoingResponse {
-  const copied = request.headers.filter((h) => ['Via', 'From', 'To', 'Call-ID', 'CSeq'].includes(h.name));
+  const names = ['Via', 'From', 'To', 'Call-ID', 'CSeq'];
+  if (status > 100 && status < 300 && DIALOG_CREATING.has(request.method)) names.push('Record-Route');
+  const copied = request.headers.filter((h) => names.includes(h.name));
   const headers = copied.map((h) => {
     if (h.name !== 'To' || options.toTag === undefined || status === 100 || /;\s*tag\s*=/i.test(h.value)) return h;
     return { name: 'To', value: `${h.value};tag=${options.toTag}` };
