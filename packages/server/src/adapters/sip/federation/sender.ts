@@ -47,7 +47,8 @@ export async function senderOf(
     response: respond(request, 403, `Forbidden (${reason})`, { toTag: newTag() }),
   });
   const from = request.from.uri;
-  if (isSipUri(from) && !(await core.tenants.byDomain(from.host).catch(notFoundAs(undefined)))) {
+  const fromTenant = isSipUri(from) ? await core.tenants.byDomain(from.host).catch(notFoundAs(undefined)) : undefined;
+  if (isSipUri(from) && !fromTenant) {
     const verdict = federation.sender(from.host, flow, request.method);
     if (!verdict.trusted) return refuse('requests from that domain are not accepted');
     const to = request.uri;
@@ -64,6 +65,6 @@ export async function senderOf(
       watcher: { tenantId: null, userId: null, address },
     };
   }
-  const auth = await authenticateCaller(core, digest, request, flow, newTag);
+  const auth = await authenticateCaller(core, digest, request, flow, newTag, fromTenant);
   return auth.ok ? { ...auth, kind: 'device', watcher: watcherOf(auth.user) } : auth;
 }

@@ -15,7 +15,8 @@ export type Caller =
 /**
  * The sender of an INVITE, MESSAGE, SUBSCRIBE or PUBLISH: its From names one of our domains and
  * it answers a 407 challenge with the secret of one of that tenant's devices, whose owner is the
- * user it acts for. Requests from other domains are refused (federation comes with peers).
+ * user it acts for. Requests from other domains are refused (federation/sender.ts takes those
+ * from peers first). `fromTenant`: the From domain's tenant when the caller looked it up already.
  */
 export async function authenticateCaller(
   core: Services,
@@ -23,6 +24,7 @@ export async function authenticateCaller(
   request: SipRequest,
   flow: Flow,
   newTag: () => string,
+  fromTenant?: Tenant,
 ): Promise<Caller> {
   const refuse = (status: number, reason: string): Caller => ({
     ok: false,
@@ -30,7 +32,7 @@ export async function authenticateCaller(
   });
   const from = request.from.uri;
   if (!isSipUri(from)) return refuse(403, 'Forbidden (From is not a SIP URI)');
-  const tenant = await core.tenants.byDomain(from.host).catch(notFoundAs(undefined));
+  const tenant = fromTenant ?? (await core.tenants.byDomain(from.host).catch(notFoundAs(undefined)));
   if (!tenant) return refuse(403, 'Forbidden (requests from other domains are not accepted)');
   const auth = await checkDigest(digest, request, from.host, tenant.id, flow.remote.address, true);
   if (!auth.ok) return auth;
