@@ -338,6 +338,23 @@ describe('SimpleNotifier through a recording switch', () => {
     await core.presence.clearManual(tenantId, ids.alice as string);
   });
 
+  test('a federated BLF watcher sees no calls', async () => {
+    const caller: Party = { uri: 'sip:bob@other.test' };
+    const callee: Party = { userId: ids.alice as string, deviceId: 'alice-desk' };
+    const call = await core.calls.originate(tenantId, { from: caller, to: { dialled: 'alice', party: callee } });
+    await core.calls.deliver(call.id, callee);
+    const start = sw.requests.length;
+    const before = sw.responses.length;
+    await foreign('bob@other.test', `sip:alice@${DOMAIN}`, 'dialog', tls(['other.test']));
+    assert.equal(sw.responses[before]?.status, 200);
+    await sw.until(start + 1);
+    const body = sw.requests[start]?.request.body.toString() ?? '';
+    assert.match(body, /<dialog-info /);
+    assert.doesNotMatch(body, /early|bob@other/, 'an external sees no call');
+    sw.requests[start]?.answer(481);
+    await core.calls.clear(call.id);
+  });
+
   test('another domain is refused with 403 unless it is a peer proven by its certificate over TLS', async () => {
     const uri = `sip:alice@${DOMAIN}`;
     const cases: [string, Flow, number][] = [
