@@ -103,6 +103,25 @@ describe('SipFederation connections', () => {
     again.close();
   });
 
+  test('a verified connection the peer opened carries our requests to it (RFC 5923)', async () => {
+    const { f, attached } = federation([]);
+    const inbound: Flow = {
+      id: 'tls|in',
+      transport: 'TLS',
+      reliable: true,
+      remote: { address: '192.0.2.9', port: 40000 },
+      local: { address: '192.0.2.1', port: 5061 },
+      peerNames: ['other.test', 'unrelated.test'],
+      send() {},
+      close() {},
+    };
+    f.opened(inbound);
+    assert.equal(await f.flowTo('other.test'), inbound);
+    assert.equal(attached.length, 0, 'no new connection');
+    f.closed(inbound);
+    await assert.rejects(f.flowTo('other.test'), /refused|no server/, 'gone with its close');
+  });
+
   test('the outbound policy refuses loopback unless allowed; nothing is connected', async () => {
     const { f, attached } = federation([], [{ name: '127.0.0.1', port, priority: 1, weight: 1 }]);
     const before = clients.length;

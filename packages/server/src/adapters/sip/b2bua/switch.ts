@@ -1,6 +1,6 @@
-// The switch: routes calls from registered devices to the devices of the dialled user (by SIP
-// URI; lines and numbers come from the core), keeps the live back-to-back calls and dispatches
-// the requests inside them.
+// The switch: routes calls from registered devices (and federated peers' users) to the devices
+// of the dialled user (by SIP URI; lines and numbers come from the core) or to a federated domain,
+// keeps the live back-to-back calls and dispatches the requests inside them.
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
 import type { Binding } from '../../../core/registrations/model.js';
