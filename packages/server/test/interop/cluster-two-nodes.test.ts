@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { createClient } from '@parley/api';
 import pino from 'pino';
+import { headerValues } from '../../src/adapters/sip/message/index.js';
 import { PRINCIPAL_CACHE_MS } from '../../src/core/sessions/service.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import { loadConfig } from '../../src/platform/config/load.js';
 import { listen } from '../support/events.js';
 import { postgresAdmin, postgresUrl, requirePeer } from '../support/interop.js';
-import { eventually, SDP, SipPhone } from '../support/sip-phone.js';
+import { eventually, phoneFor, SDP, SipPhone } from '../support/sip-phone.js';
 
 // Two nodes of one cluster in this process: one PostgreSQL schema, one NATS. What a user does on
 // one node reaches the other user's event socket on the other node.
@@ -60,6 +61,27 @@ if (!pgSkipped && !natsSkipped) {
     const n = { server, url, listeners };
     started.push(n);
     return n;
+  };
+
+  type Node = Awaited<ReturnType<typeof node>>;
+  /** A new user with a device, as a phone registered through node `n` over `transport`. */
+  const phoneOn = async (n: Node, tenantId: string, address: string, transport: 'udp' | 'tcp' = 'udp') => {
+    const user = async () => {
+      const { user } = await n.server.core.users.create(tenantId, { local: address.split('@')[0] as string });
+      return { userId: user.id, tenantId };
+    };
+    const phone = await phoneFor({ core: n.server.core, listeners: n.listeners, user }, address, transport);
+    assert.equal((await phone.register(600)).status, 200);
+    return phone;
+  };
+  /** Two new nodes; alice's phone registered over UDP through node A, bob's over TCP through node B. */
+  const relayPair = async (names: [string, string], domain: string) => {
+    const a = await node(names[0]);
+    const b = await node(names[1]);
+    const tenant = await a.server.core.tenants.create({ domain });
+    const alice = await phoneOn(a, tenant.id, `alice@${domain}`);
+    const bob = await phoneOn(b, tenant.id, `bob@${domain}`, 'tcp');
+    return { a, b, tenant, alice, bob };
   };
 
   test('two nodes: messages and presence reach users connected to the other node', async () => {
@@ -201,22 +223,8 @@ if (!pgSkipped && !natsSkipped) {
     const a = await node('sip-a');
     const b = await node('sip-b');
     const tenant = await a.server.core.tenants.create({ domain: 'sip-cluster.test' });
-    const phoneOn = async (n: Awaited<ReturnType<typeof node>>, local: string) => {
-      const { user } = await n.server.core.users.create(tenant.id, { local, password: `${local}-password` });
-      const { device, password } = await n.server.core.devices.create(tenant.id, user.id, { name: 'desk' });
-      const udp = n.listeners.find((l) => l.name === 'sip-udp');
-      assert.ok(udp);
-      const phone = await SipPhone.open({
-        server: { host: udp.host, port: udp.port },
-        aor: `${local}@sip-cluster.test`,
-        username: device.username,
-        password,
-      });
-      assert.equal((await phone.register(600)).status, 200);
-      return Object.assign(phone, { userId: user.id });
-    };
-    const alice = await phoneOn(a, 'alice');
-    const bob = await phoneOn(b, 'bob');
+    const alice = await phoneOn(a, tenant.id, 'alice@sip-cluster.test');
+    const bob = await phoneOn(b, tenant.id, 'bob@sip-cluster.test');
     // Registered through node B, found from node A.
     assert.equal((await a.server.core.registrations.of(tenant.id, bob.userId)).length, 1);
     try {
@@ -235,6 +243,136 @@ if (!pgSkipped && !natsSkipped) {
       const end = alice.sendInDialog(dialog, 'BYE');
       (await bob.next('BYE')).reply(200, 'OK');
       assert.equal((await end).status, 200);
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  });
+
+  test('two nodes: a phone whose TCP connection node B holds is called, messaged and notified through node A (RFC 5626 edge proxy)', async () => {
+    const { a, tenant, alice, bob } = await relayPair(['relay-a', 'relay-b'], 'relay.test');
+    try {
+      const [binding] = await a.server.core.registrations.of(tenant.id, bob.userId);
+      assert.match(
+        binding?.path?.[0] ?? '',
+        /^<sip:flow\.[^@]+@127\.0\.0\.1:\d+;transport=tcp;lr;ob>$/,
+        'node B in the Path',
+      );
+
+      // A call from node A rings bob on node B, is answered, and either side hangs up.
+      const call = async (hangUp: 'alice' | 'bob') => {
+        let ringing = () => {};
+        const rang = new Promise<void>((resolve) => {
+          ringing = resolve;
+        });
+        const placed = alice.invite('bob@relay.test', { onProvisional: (r) => r.status === 180 && ringing() });
+        const invite = await bob.next('INVITE');
+        assert.equal(invite.request.via.length, 2, 'node A and node B in Via');
+        assert.match(invite.request.via[0]?.host ?? '', /^127\.0\.0\.1$/);
+        assert.equal(headerValues(invite.request.headers, 'Route').length, 0, 'node B took its Route');
+        const [recordRoute] = headerValues(invite.request.headers, 'Record-Route');
+        assert.match(recordRoute ?? '', /^<sip:flow\./, 'node B record-routes with its flow token');
+        assert.match(invite.request.body.toString(), /m=audio 40000 /);
+        invite.reply(180, 'Ringing');
+        await rang;
+        const answer = invite.reply(200, 'OK', {
+          headers: [
+            { name: 'Content-Type', value: 'application/sdp' },
+            { name: 'Record-Route', value: recordRoute ?? '' },
+          ],
+          body: SDP(41000),
+        });
+        const { response, dialog } = await placed;
+        assert.equal(response.status, 200);
+        assert.match(response.body.toString(), /m=audio 41000 /, "bob's SDP reaches alice");
+        assert.ok(dialog);
+        await bob.next('ACK');
+        if (hangUp === 'alice') {
+          const end = alice.sendInDialog(dialog, 'BYE');
+          (await bob.next('BYE')).reply(200, 'OK');
+          assert.equal((await end).status, 200);
+        } else {
+          const bobDialog = SipPhone.dialogOf(invite.request, answer.to.params.get('tag') ?? '');
+          assert.deepEqual(bobDialog.routeSet, [recordRoute]);
+          const end = bob.sendInDialog(bobDialog, 'BYE');
+          (await alice.next('BYE')).reply(200, 'OK');
+          assert.equal((await end).status, 200);
+        }
+      };
+      await call('alice');
+      await call('bob');
+
+      // alice's MESSAGE through node A reaches bob over his connection on node B.
+      assert.equal((await alice.message('sip:bob@relay.test', 'hello over TCP')).status, 200);
+      assert.equal((await bob.nextMessage()).body.toString(), 'hello over TCP');
+
+      // bob watches alice's line (BLF) through node B; a call of hers switched on node A is notified.
+      const subscribed = await bob.request('SUBSCRIBE', 'sip:alice@relay.test', [
+        { name: 'From', value: `<sip:bob@relay.test>;tag=${bob.tag}` },
+        { name: 'To', value: '<sip:alice@relay.test>' },
+        { name: 'Call-ID', value: `blf-${bob.callId}` },
+        { name: 'Event', value: 'dialog' },
+        { name: 'Accept', value: 'application/dialog-info+xml' },
+        { name: 'Contact', value: bob.contact },
+        { name: 'Expires', value: '600' },
+      ]);
+      assert.equal(subscribed.status, 200);
+      (await bob.next('NOTIFY')).reply(200, 'OK');
+      const carol = await phoneOn(a, tenant.id, 'carol@relay.test');
+      const ringing = carol.invite('alice@relay.test');
+      const toAlice = await alice.next('INVITE');
+      toAlice.reply(180, 'Ringing');
+      const early = await bob.until(() => {
+        const i = bob.incoming.findIndex(
+          (x) => x.request.method === 'NOTIFY' && /early/.test(x.request.body.toString()),
+        );
+        return i < 0 ? undefined : bob.incoming.splice(i, 1)[0];
+      }, 'NOTIFY of the early dialog');
+      early.reply(200, 'OK');
+      toAlice.reply(486, 'Busy Here');
+      assert.equal((await ringing).response.status, 486);
+      carol.close();
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  });
+
+  test('two nodes: a forged flow token is refused (403), a flow that closed fails (430 at the relay, 480 to the caller)', async () => {
+    const { a, b, tenant, alice, bob } = await relayPair(['relay-c', 'relay-d'], 'relay2.test');
+    try {
+      const [binding] = await a.server.core.registrations.of(tenant.id, bob.userId);
+      const path = binding?.path?.[0] ?? '';
+      const forged = path.replace(/(flow\.[^.]+\.)[^@]+@/, '$1AAAAAAAAAAAAAAAAAAAAAA@');
+      const udpB = b.listeners.find((l) => l.name === 'sip-udp');
+      assert.ok(udpB);
+      const attacker = await SipPhone.open({
+        server: { host: udpB.host, port: udpB.port },
+        aor: 'x@relay2.test',
+        username: 'x',
+        password: 'x',
+      });
+      const probe = (route: string) =>
+        attacker.request(
+          'OPTIONS',
+          binding?.contact ?? '',
+          [
+            { name: 'From', value: `<sip:x@relay2.test>;tag=${attacker.tag}` },
+            { name: 'To', value: '<sip:bob@relay2.test>' },
+            { name: 'Call-ID', value: `probe-${Math.random()}` },
+            { name: 'Route', value: route },
+          ],
+          { auth: false },
+        );
+      const refused = await probe(forged);
+      assert.equal(refused.status, 403, 'a forged token makes node B forward nothing');
+      assert.equal(bob.incoming.length, 0);
+
+      bob.close();
+      const placed = await alice.invite('bob@relay2.test');
+      assert.equal(placed.response.status, 480, 'the flow closed: no device reached');
+      assert.equal((await probe(path)).status, 430, 'a valid token of a flow that closed: 430 Flow Failed');
+      attacker.close();
     } finally {
       alice.close();
       bob.close();

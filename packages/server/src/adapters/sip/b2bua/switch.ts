@@ -22,8 +22,8 @@ export interface SwitchOptions {
   log: Logger;
   digest: DigestOptions;
   sink: CallSink;
-  /** The flow that reaches a binding from this node, if any. */
-  flowOf(binding: Binding): Flow | undefined;
+  /** The flow that reaches a binding from this node and the Route set on it, if any. */
+  reach(binding: Binding): Promise<{ flow: Flow; route: string[] } | undefined>;
   ringSeconds: number;
   t1: number;
   t2: number;
@@ -118,13 +118,12 @@ export class CallSwitch implements Switch {
     );
     const targets: ForkTarget[] = [];
     for (const b of bindings) {
-      const flow = this.o.flowOf(b);
-      if (flow)
+      const way = await this.o.reach(b);
+      if (way)
         targets.push({
           party: await deviceParty(core, callee, b.deviceId, target.line),
           contact: b.contact,
-          flow,
-          route: b.path ?? [],
+          ...way,
         });
     }
     if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
