@@ -36,6 +36,17 @@ const request = (c: Omit<Case, 'why' | 'want'>, extra: SipHeader[] = [], body?: 
     body,
   );
 
+/** A BYE the device sends on its own flow, routed by our Record-Route (and maybe more Routes). */
+const fromDevice = (why: string, uri: string | undefined, more: string[], want: RouteDecision): Case => ({
+  why,
+  method: 'BYE',
+  toTag: true,
+  ...(uri ? { uri } : {}),
+  routes: [route(), ...more],
+  arrivedOn: held,
+  want,
+});
+
 test('what a node does with a request by its top Route (RFC 3261 §16.4, RFC 5626 §5.3)', () => {
   const cases: Case[] = [
     { why: 'no Route: for this node', want: { kind: 'local' } },
@@ -81,39 +92,23 @@ test('what a node does with a request by its top Route (RFC 3261 §16.4, RFC 562
       routes: [route()],
       want: { kind: 'to-flow', flowId: held, recordRoute: false },
     },
-    {
-      why: 'a BYE from the device on its flow: on to the Request-URI',
-      method: 'BYE',
-      toTag: true,
-      uri: 'sip:10.0.0.1:5070;transport=tcp',
-      routes: [route()],
-      arrivedOn: held,
-      want: { kind: 'onward', next: { host: '10.0.0.1', port: 5070 } },
-    },
-    {
-      why: 'from the device, with another Route after ours: to that Route',
-      method: 'BYE',
-      toTag: true,
-      routes: [route(), '<sip:Proxy.Example.Test;lr>'],
-      arrivedOn: held,
-      want: { kind: 'onward', next: { host: 'proxy.example.test', port: 5060 } },
-    },
-    {
-      why: 'a SIPS Request-URI without port: 5061',
-      method: 'BYE',
-      uri: 'sips:node-a.example.test',
-      routes: [route()],
-      arrivedOn: held,
-      want: { kind: 'onward', next: { host: 'node-a.example.test', port: 5061 } },
-    },
-    {
-      why: 'onwards to a tel: URI',
-      method: 'BYE',
-      uri: 'tel:+4971112345',
-      routes: [route()],
-      arrivedOn: held,
-      want: { kind: 'refuse', status: 416, reason: 'Unsupported URI Scheme' },
-    },
+    fromDevice('a BYE from the device on its flow: on to the Request-URI', 'sip:10.0.0.1:5070;transport=tcp', [], {
+      kind: 'onward',
+      next: { host: '10.0.0.1', port: 5070 },
+    }),
+    fromDevice('with another Route after ours: to that Route', undefined, ['<sip:Proxy.Example.Test;lr>'], {
+      kind: 'onward',
+      next: { host: 'proxy.example.test', port: 5060 },
+    }),
+    fromDevice('a SIPS Request-URI without port: 5061', 'sips:node-a.example.test', [], {
+      kind: 'onward',
+      next: { host: 'node-a.example.test', port: 5061 },
+    }),
+    fromDevice('onwards to a tel: URI', 'tel:+4971112345', [], {
+      kind: 'refuse',
+      status: 416,
+      reason: 'Unsupported URI Scheme',
+    }),
   ];
   for (const c of cases) assert.deepEqual(decide(request(c), c.arrivedOn ?? 'tcp|1', tokens), c.want, c.why);
 });
