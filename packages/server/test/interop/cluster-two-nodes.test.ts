@@ -259,13 +259,17 @@ if (!pgSkipped && !natsSkipped) {
         'node B in the Path',
       );
 
+      /** alice calls bob; `rang` resolves when she hears his 180. */
+      const dial = () => {
+        let heard = () => {};
+        const rang = new Promise<void>((resolve) => {
+          heard = resolve;
+        });
+        return { rang, placed: alice.invite('bob@relay.test', { onProvisional: (r) => r.status === 180 && heard() }) };
+      };
       // A call from node A rings bob on node B, is answered, and either side hangs up.
       const call = async (hangUp: 'alice' | 'bob') => {
-        let ringing = () => {};
-        const rang = new Promise<void>((resolve) => {
-          ringing = resolve;
-        });
-        const placed = alice.invite('bob@relay.test', { onProvisional: (r) => r.status === 180 && ringing() });
+        const { rang, placed } = dial();
         const invite = await bob.next('INVITE');
         assert.equal(invite.request.via.length, 2, 'node A and node B in Via');
         assert.match(invite.request.via[0]?.host ?? '', /^127\.0\.0\.1$/);
@@ -301,6 +305,16 @@ if (!pgSkipped && !natsSkipped) {
       };
       await call('alice');
       await call('bob');
+
+      // alice gives up while bob's phone rings: the CANCEL goes through node B, bob's INVITE ends 487.
+      const cancelled = dial();
+      const unanswered = await bob.next('INVITE');
+      unanswered.reply(180, 'Ringing');
+      await cancelled.rang;
+      assert.equal((await alice.cancelInvite()).status, 200);
+      (await bob.next('CANCEL')).reply(200, 'OK');
+      unanswered.reply(487, 'Request Terminated');
+      assert.equal((await cancelled.placed).response.status, 487);
 
       // alice's MESSAGE through node A reaches bob over his connection on node B.
       assert.equal((await alice.message('sip:bob@relay.test', 'hello over TCP')).status, 200);
