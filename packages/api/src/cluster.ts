@@ -7,7 +7,9 @@ export const ClusterNode = z.object({
   sip: z
     .string()
     .nullable()
-    .describe('host:port the other nodes reach its SIP over TCP at (phones whose connection it holds), once it listens'),
+    .describe(
+      'host:port the other nodes reach its SIP over TCP at (phones whose connection it holds), once it listens',
+    ),
   version: z.string(),
   startedAt: z.iso.datetime(),
   heartbeatAt: z.iso.datetime().describe("The node's last heartbeat, by its own clock"),

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { createClient } from '@parley/api';
+import JsSIP from 'jssip';
+import type { RTCSession } from 'jssip/lib/RTCSession.js';
+import type { IncomingMessageEvent, IncomingRTCSessionEvent } from 'jssip/lib/UA.js';
 import pino from 'pino';
+import WebSocket from 'ws';
 import { headerValues } from '../../src/adapters/sip/message/index.js';
 import { PRINCIPAL_CACHE_MS } from '../../src/core/sessions/service.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
@@ -390,6 +394,55 @@ if (!pgSkipped && !natsSkipped) {
     } finally {
       alice.close();
       bob.close();
+    }
+  });
+
+  test('two nodes: a WebSocket phone (JsSIP) whose connection node B holds is called and messaged through node A', async () => {
+    const a = await node('relay-e');
+    const b = await node('relay-f');
+    const tenant = await a.server.core.tenants.create({ domain: 'relay3.test' });
+    const alice = await phoneOn(a, tenant.id, 'alice@relay3.test');
+    const { user } = await b.server.core.users.create(tenant.id, { local: 'bob' });
+    const { device, password } = await b.server.core.devices.create(tenant.id, user.id, { name: 'JsSIP' });
+    // JsSIP takes the WebSocket from the global scope and accepts INVITEs only where WebRTC exists:
+    // Node has neither, so `ws` and a stand-in RTCPeerConnection (never used: the call is rejected).
+    Object.assign(globalThis, { WebSocket, window: { RTCPeerConnection: class {} } });
+    const ua = new JsSIP.UA({
+      sockets: [new JsSIP.WebSocketInterface(`${b.url.replace(/^http/, 'ws')}/sip-ws`)],
+      uri: 'sip:bob@relay3.test',
+      authorization_user: device.username,
+      password,
+      register_expires: 600,
+    });
+    const sessions: RTCSession[] = [];
+    const messages: IncomingMessageEvent[] = [];
+    ua.on('newRTCSession', (e: IncomingRTCSessionEvent) => e.originator === 'remote' && sessions.push(e.session));
+    ua.on('newMessage', (e: IncomingMessageEvent) => e.originator === 'remote' && messages.push(e));
+    // JsSIP 3.13 leaves Timer H running when Timer I ends a rejected INVITE's transaction.
+    (ua as unknown as NodeJS.EventEmitter).on('transactionDestroyed', (e: { transaction: { H?: NodeJS.Timeout } }) =>
+      clearTimeout(e.transaction.H),
+    );
+    const registered = new Promise<void>((resolve, reject) => {
+      ua.once('registered', () => resolve());
+      ua.once('registrationFailed', (e) => reject(new Error(`JsSIP registration failed: ${e.cause}`)));
+    });
+    ua.start();
+    try {
+      await registered;
+      const [binding] = await a.server.core.registrations.of(tenant.id, user.id);
+      assert.equal(binding?.flow.transport, 'WS');
+      const placed = alice.invite('bob@relay3.test');
+      const session = await eventually(() => sessions.shift(), 'the INVITE at JsSIP through node B');
+      session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+      assert.equal((await placed).response.status, 486);
+      assert.equal((await alice.message('sip:bob@relay3.test', 'hello over a WebSocket')).status, 200);
+      const got = await eventually(() => messages.shift(), 'the MESSAGE at JsSIP');
+      assert.equal(got.request.body, 'hello over a WebSocket');
+    } finally {
+      const gone = new Promise((resolve) => ua.once('disconnected', resolve));
+      ua.stop();
+      await gone;
+      alice.close();
     }
   });
 }
