@@ -9,7 +9,7 @@ import type { Logger } from '../../../platform/log.js';
 import { ourAddress, viaFor } from '../b2bua/leg.js';
 import type { Switch } from '../b2bua/types.js';
 import { respond, type SipRequest } from '../message/index.js';
-import { cancelFor, type ServerTransaction } from '../transaction/index.js';
+import { cancelFor, type ServerTransaction, TransactionLimitError } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import type { FlowTokens } from './flow-token.js';
 import { type NodeLinks, nodeAddress } from './links.js';
@@ -116,10 +116,16 @@ export class SipRelay {
 
   private forward(request: SipRequest, tx: ServerTransaction<Flow>, flow: Flow, recordRoute?: string): void {
     const out = forwarded(request, viaFor(flow), recordRoute);
+    try {
+      this.o.sender.sendRequest(out, flow, (response) => {
+        if (response.status !== 100) this.o.sender.respond(tx, upstream(response));
+      });
+    } catch (err) {
+      if (!(err instanceof TransactionLimitError)) throw err;
+      this.o.sender.respond(tx, respond(request, 503, 'Service Unavailable', { toTag: this.o.newTag() }));
+      return;
+    }
     if (request.method === 'INVITE') this.invites.set(tx, { request: out, flow });
-    this.o.sender.sendRequest(out, flow, (response) => {
-      if (response.status !== 100) this.o.sender.respond(tx, upstream(response));
-    });
   }
 
   /** This node as the device on `flow` reaches it, with the same flow token (RFC 5626 §5.3). */
