@@ -74,6 +74,17 @@ if (cluster) {
         } else {
           const bobDialog = SipPhone.dialogOf(invite.request, answer.to.params.get('tag') ?? '');
           assert.deepEqual(bobDialog.routeSet, [recordRoute]);
+          // bob holds the call: his re-INVITE goes through node B on to node A, and alice's answer back.
+          const held = bob.sendInDialog(bobDialog, 'INVITE', SDP(41000, 'sendonly'));
+          const reinvite = await alice.next('INVITE');
+          assert.match(reinvite.request.body.toString(), /a=sendonly/);
+          reinvite.reply(200, 'OK', {
+            headers: [{ name: 'Content-Type', value: 'application/sdp' }],
+            body: SDP(40000, 'recvonly'),
+          });
+          const heldAnswer = await held;
+          assert.equal(heldAnswer.status, 200);
+          assert.match(heldAnswer.body.toString(), /a=recvonly/);
           const end = bob.sendInDialog(bobDialog, 'BYE');
           (await alice.next('BYE')).reply(200, 'OK');
           assert.equal((await end).status, 200);
