@@ -1,11 +1,12 @@
-// Nodes of one cluster in this test process: one PostgreSQL schema, one NATS (the machine's). The
-// schema and the run's key-value buckets go when the test file ends.
+// Nodes of one cluster in this test process: one PostgreSQL schema, one NATS (the machine's), a
+// data folder each. The schema and the run's key-value buckets go when the test file ends.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import pino from 'pino';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import { loadConfig } from '../../src/platform/config/load.js';
+import { tempDir } from './cluster.js';
 import { postgresAdmin, postgresUrl, requirePeer } from './interop.js';
 import { phoneFor } from './sip-phone.js';
 
@@ -56,6 +57,7 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
       const config = loadConfig({
         env: { PARLEY_NATS: natsUrl, PARLEY_DB: postgresUrl, PARLEY_NODE_ID: id },
         overrides: {
+          dataDir: tempDir('parley-node-'),
           'http.port': 0,
           'sip.port': 0,
           'sip.tls.port': 0,
