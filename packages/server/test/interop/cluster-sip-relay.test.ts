@@ -139,7 +139,7 @@ if (cluster) {
     }
   });
 
-  test('two nodes: a forged flow token is refused (403), a flow that closed fails (430 at the relay, 480 to the caller)', async () => {
+  test('two nodes: a forged flow token is refused (403), the relay is no open proxy (403), a flow that closed fails (430 at the relay, 480 to the caller)', async () => {
     const { a, b, tenant, alice, bob } = await relayPair(['relay-c', 'relay-d'], 'relay2.test');
     try {
       const [binding] = await a.server.core.registrations.of(tenant.id, bob.userId);
@@ -167,7 +167,22 @@ if (cluster) {
         );
       const refused = await probe(forged);
       assert.equal(refused.status, 403, 'a forged token makes node B forward nothing');
+      assert.match(refused.reason, /bad flow token/);
       assert.equal(bob.incoming.length, 0);
+      // bob's own token, on his own connection, takes his requests on only to nodes of the cluster.
+      const outward = await bob.request(
+        'OPTIONS',
+        'sip:203.0.113.9:5060',
+        [
+          { name: 'From', value: `<sip:bob@relay2.test>;tag=${bob.tag}` },
+          { name: 'To', value: '<sip:203.0.113.9>' },
+          { name: 'Call-ID', value: `outward-${bob.callId}` },
+          { name: 'Route', value: path },
+        ],
+        { auth: false },
+      );
+      assert.equal(outward.status, 403, 'no open relay');
+      assert.match(outward.reason, /not a node of this cluster/);
 
       bob.close();
       const placed = await alice.invite('bob@relay2.test');
