@@ -4,6 +4,12 @@ export const ClusterNode = z.object({
   nodeId: z.string(),
   instance: z.string().describe('This run of the node (new at every start)'),
   url: z.string().nullable().describe('Where the node listens, once it does'),
+  sip: z
+    .string()
+    .nullable()
+    .describe(
+      'host:port the other nodes reach its SIP over TCP at (phones whose connection it holds), once it listens',
+    ),
   version: z.string(),
   startedAt: z.iso.datetime(),
   heartbeatAt: z.iso.datetime().describe("The node's last heartbeat, by its own clock"),

@@ -69,7 +69,7 @@ export function clusterContract(kind: string, options: ClusterContractOptions): 
         assert.notEqual(a.instance, b.instance, 'two runs of one node id are two instances');
       }));
 
-    test('status shows the node as its heartbeat reports it; announce adds its URL', () =>
+    test('status shows the node as its heartbeat reports it; announce adds its URL, announceSip its SIP address', () =>
       withCluster(async (f) => {
         const before = Date.now();
         const c = await started(f, 'n1');
@@ -85,6 +85,9 @@ export function clusterContract(kind: string, options: ClusterContractOptions): 
         assert.ok(self.startedAt >= before - 1000 && self.startedAt <= self.heartbeatAt, 'startedAt <= heartbeatAt');
         await c.announce('http://127.0.0.1:1');
         assert.equal((await ownStatus(c))?.url, 'http://127.0.0.1:1');
+        assert.equal(self.sip, null);
+        await c.announceSip('10.0.0.2:5060');
+        assert.equal((await ownStatus(c))?.sip, '10.0.0.2:5060');
         await c.ping();
         await c.stop();
       }));

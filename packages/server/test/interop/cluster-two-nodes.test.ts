@@ -1,66 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createClient } from '@parley/api';
-import pino from 'pino';
 import { PRINCIPAL_CACHE_MS } from '../../src/core/sessions/service.js';
-import { createServer, type ParleyServer } from '../../src/create-server.js';
-import { loadConfig } from '../../src/platform/config/load.js';
+import { inProcessCluster, phoneOn } from '../support/cluster-nodes.js';
 import { listen } from '../support/events.js';
-import { postgresAdmin, postgresUrl, requirePeer } from '../support/interop.js';
-import { eventually, SDP, SipPhone } from '../support/sip-phone.js';
+import { eventually, SDP } from '../support/sip-phone.js';
 
 // Two nodes of one cluster in this process: one PostgreSQL schema, one NATS. What a user does on
 // one node reaches the other user's event socket on the other node.
-const natsUrl = process.env.PARLEY_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const cluster = await inProcessCluster();
 
-const pgSkipped = await requirePeer('PostgreSQL', () => postgresAdmin('select 1'));
-const natsSkipped = await requirePeer('NATS', async () => {
-  const { connect } = await import('@nats-io/transport-node');
-  const nc = await connect({ servers: natsUrl, timeout: 2000 });
-  await nc.close();
-});
-
-if (!pgSkipped && !natsSkipped) {
-  const run = randomBytes(5).toString('hex');
-  const schema = `parley_test_${run}`;
-  await postgresAdmin(`create schema ${schema}`);
-  const nodes: ParleyServer[] = [];
-  const started: { server: ParleyServer; url: string }[] = [];
-  after(async () => {
-    for (const n of nodes) await n.stop();
-    await postgresAdmin(`drop schema ${schema} cascade`);
-    // The run's key-value buckets (membership, leases, shared state) go too.
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: natsUrl });
-    const jsm = await jetstreamManager(nc);
-    for await (const s of jsm.streams.list()) {
-      if (s.config.name.startsWith(`KV_t${run}_`)) await jsm.streams.delete(s.config.name);
-    }
-    await nc.close();
-  });
-
-  const node = async (id: string) => {
-    const config = loadConfig({
-      env: { PARLEY_NATS: natsUrl, PARLEY_DB: postgresUrl, PARLEY_NODE_ID: id },
-      overrides: {
-        'http.port': 0,
-        'sip.port': 0,
-        'sip.tls.port': 0,
-        'auth.scryptCost': 1024,
-        'bootstrap.demoTenant': false,
-        'cluster.nats.subjectPrefix': `t${run}`,
-        'http.drainSeconds': 0,
-      },
-    });
-    const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'error' }) });
-    nodes.push(server);
-    const { http: url, listeners } = await server.start();
-    const n = { server, url, listeners };
-    started.push(n);
-    return n;
-  };
+if (cluster) {
+  const { node, started } = cluster;
 
   test('two nodes: messages and presence reach users connected to the other node', async () => {
     const a = await node('node-a');
@@ -201,22 +152,8 @@ if (!pgSkipped && !natsSkipped) {
     const a = await node('sip-a');
     const b = await node('sip-b');
     const tenant = await a.server.core.tenants.create({ domain: 'sip-cluster.test' });
-    const phoneOn = async (n: Awaited<ReturnType<typeof node>>, local: string) => {
-      const { user } = await n.server.core.users.create(tenant.id, { local, password: `${local}-password` });
-      const { device, password } = await n.server.core.devices.create(tenant.id, user.id, { name: 'desk' });
-      const udp = n.listeners.find((l) => l.name === 'sip-udp');
-      assert.ok(udp);
-      const phone = await SipPhone.open({
-        server: { host: udp.host, port: udp.port },
-        aor: `${local}@sip-cluster.test`,
-        username: device.username,
-        password,
-      });
-      assert.equal((await phone.register(600)).status, 200);
-      return Object.assign(phone, { userId: user.id });
-    };
-    const alice = await phoneOn(a, 'alice');
-    const bob = await phoneOn(b, 'bob');
+    const alice = await phoneOn(a, tenant.id, 'alice@sip-cluster.test');
+    const bob = await phoneOn(b, tenant.id, 'bob@sip-cluster.test');
     // Registered through node B, found from node A.
     assert.equal((await a.server.core.registrations.of(tenant.id, bob.userId)).length, 1);
     try {

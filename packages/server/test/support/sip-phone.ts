@@ -56,6 +56,8 @@ export interface Dialog {
   localUri: string;
   remoteUri: string;
   seq: number;
+  /** Route set from Record-Route (RFC 3261 §12.1): in-dialog requests carry it as Route. */
+  routeSet?: string[];
 }
 
 export const SDP = (port: number, direction = 'sendrecv') =>
@@ -354,6 +356,7 @@ export class SipPhone {
       localUri: `<sip:${this.o.aor}>`,
       remoteUri: `<${uri}>`,
       seq: response.cseq.seq,
+      routeSet: headerValues(response.headers, 'Record-Route').reverse(),
     };
     this.send(this.inDialog(dialog, 'ACK', dialog.seq));
     return { response, dialog, headers };
@@ -393,6 +396,7 @@ export class SipPhone {
       { name: 'CSeq', value: `${cseq} ${method}` },
       { name: 'Max-Forwards', value: '70' },
       { name: 'Contact', value: this.contact },
+      ...(dialog.routeSet ?? []).map((value) => ({ name: 'Route', value })),
       ...(body ? [{ name: 'Content-Type', value: 'application/sdp' }] : []),
     ];
     return makeRequest(method, dialog.remoteTarget, headers, body === undefined ? undefined : Buffer.from(body));
@@ -423,6 +427,7 @@ export class SipPhone {
       localUri: (singleHeader(invite.headers, 'To') ?? '').replace(/;tag=.*$/, ''),
       remoteUri: (singleHeader(invite.headers, 'From') ?? '').replace(/;tag=.*$/, ''),
       seq: 1000,
+      routeSet: headerValues(invite.headers, 'Record-Route'),
     };
   }
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { Binding } from '../../core/registrations/model.js';
@@ -17,6 +18,9 @@ import { SipFederation, trustedCas } from './federation/peers.js';
 import { certificateNames } from './federation/trust.js';
 import { InstantMessages } from './im.js';
 import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
+import { FlowTokens } from './proxy/flow-token.js';
+import { NodeLinks, nodeAddress } from './proxy/links.js';
+import { held, type Reach, SipRelay } from './proxy/relay.js';
 import { NonceBook } from './registrar/nonce.js';
 import { Registrar } from './registrar/registrar.js';
 import { SipRouter } from './router.js';
@@ -37,6 +41,10 @@ interface SipNode {
   udp?: UdpSocket;
   im: InstantMessages;
   federation: SipFederation;
+  /** Links to the other nodes (requests to phones whose connection another node holds). */
+  links: NodeLinks;
+  /** Where the other nodes reach this node's SIP over TCP, once it listens. */
+  address: { host: string; port: number };
   /** SUBSCRIBE/NOTIFY and PUBLISH state of this node (timers and watches end on stop). */
   simple: { stop(): void }[];
 }
@@ -47,14 +55,20 @@ type SipSettings = SipConfig & { dataDir: string; outboundAllow: readonly string
 export function sipAdapter(): Adapter<SipSettings> {
   const sockets = new Set<Socket>();
   let im: InstantMessages | undefined;
+  let links: NodeLinks | undefined;
   let simple: SipNode['simple'] = [];
   return {
     name: 'sip',
     config: (config) => ({ ...config.sip, dataDir: config.dataDir, outboundAllow: config.outbound.allow }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
-      const node = build(ctx, await ctx.core.auth.clusterKey('sip-nonce'));
+      const keys = {
+        nonce: await ctx.core.auth.clusterKey('sip-nonce'),
+        flow: await ctx.core.auth.clusterKey('sip-flow'),
+      };
+      const node = build(ctx, keys);
       simple = node.simple;
+      links = node.links;
       const ep = node.endpoint;
       im = node.im;
       im.start();
@@ -89,6 +103,7 @@ export function sipAdapter(): Adapter<SipSettings> {
           const tcp = { ...at, name: 'sip-tcp', port: bound.port, serves: 'SIP over TCP' };
           await ctx.listen(createServer(stream('TCP')), tcp);
           node.udp = udp;
+          node.address.port = bound.port;
           break;
         } catch (err) {
           udp.close();
@@ -103,9 +118,11 @@ export function sipAdapter(): Adapter<SipSettings> {
         };
       }
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
+      await ctx.core.registrations.announce(nodeAddress(node.address.host, node.address.port));
     },
     stop() {
       im?.stop();
+      links?.close();
       for (const socket of sockets) socket.destroy();
       for (const s of simple) s.stop();
     },
@@ -117,7 +134,11 @@ const localOf = (udp: UdpSocket, host: string) => {
   return { address: ['0.0.0.0', '::'].includes(a.address) ? host : a.address, port: a.port };
 };
 
-function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
+/** The host the other nodes reach this node's SIP at: `sip.nodeHost`, `sip.advertise`, the bind address or host name. */
+const nodeHostOf = (config: SipConfig) =>
+  config.nodeHost ?? config.advertise ?? (['0.0.0.0', '::'].includes(config.host) ? hostname() : config.host);
+
+function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Buffer }): SipNode {
   const { config, core, log } = ctx;
   const now = () => core.ctx.clock.now();
   const newTag = () => randomBytes(6).toString('hex');
@@ -125,11 +146,10 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
     maxMessageBytes: config.limits.maxMessageBytes,
     maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),
   });
-  const nonces = new NonceBook({ key: nonceKey, lifetimeSeconds: config.nonceSeconds, now });
+  const nonces = new NonceBook({ key: keys.nonce, lifetimeSeconds: config.nonceSeconds, now });
   const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag };
-  const registrar = new Registrar({ core, limits: config.registration, newTag, now, digest });
-  const node: Partial<SipNode> = {};
-  const reach = (binding: Binding) => flowOf(node as SipNode, binding, core.registrations.node);
+  const address = { host: nodeHostOf(config), port: config.port };
+  const node: Partial<SipNode> = { address };
   const federation = new SipFederation({
     peers: config.federation.peers,
     log,
@@ -137,22 +157,54 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
     ca: config.federation.peers.length > 0 ? trustedCas(config.federation.caFile) : [],
   });
   node.federation = federation;
+  const links = new NodeLinks({
+    local: () => ({ address: address.host, port: address.port }),
+    open: (flow) => node.endpoint?.open(flow),
+    log,
+  });
+  node.links = links;
+  const reachOf = (binding: Binding): Promise<Reach | undefined> =>
+    reach(node as SipNode, relay, binding, core.registrations.node);
   const calls = new CallSwitch({
     core,
     log,
     digest,
     federation,
     sink: coreCallSink(core, log),
-    flowOf: reach,
+    reach: reachOf,
     ringSeconds: config.ringSeconds,
     t1: DEFAULT_TIMERS.t1,
     t2: DEFAULT_TIMERS.t2,
   });
-  node.im = new InstantMessages({ core, log, digest, sender: calls, flowOf: reach });
+  const relay = new SipRelay({
+    log,
+    tokens: new FlowTokens(keys.flow, core.registrations.node),
+    self: () => nodeAddress(address.host, address.port),
+    sender: calls,
+    connection: (id) => node.endpoint?.connection(id),
+    links,
+    nodeAddresses: (fresh) => core.registrations.nodeAddresses(fresh),
+    newTag,
+  });
+  const registrar = new Registrar({
+    core,
+    limits: config.registration,
+    newTag,
+    now,
+    digest,
+    pathOf: (f) => relay.path(f),
+  });
+  node.im = new InstantMessages({
+    core,
+    log,
+    digest,
+    sender: calls,
+    reach: reachOf,
+  });
   const notifier = new SimpleNotifier({ core, log, digest, federation, sender: calls, newTag });
   const publisher = new SimplePublisher({ core, log, digest, newTag });
   node.simple = [notifier, publisher];
-  const router = new SipRouter({ log, registrar, calls, im: node.im, notifier, publisher, newTag });
+  const router = new SipRouter({ log, registrar, calls, im: node.im, notifier, publisher, relay, newTag });
   node.endpoint = new SipEndpoint({
     limits,
     maxTransactions: config.limits.maxTransactions,
@@ -169,15 +221,15 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
 
 /**
  * How this node reaches a registered device: over the connection it registered on (RFC 5626),
- * or for UDP from our socket to the address its REGISTER came from (which crosses its NAT).
- * A connection held by another node is not reachable from here.
+ * through the node holding that connection (its Path), or for UDP from our socket to the address
+ * its REGISTER came from (which crosses its NAT).
  */
-function flowOf(node: SipNode, binding: Binding, self: string): Flow | undefined {
-  if (binding.flow.transport !== 'UDP')
-    return binding.node === self ? node.endpoint.connection(binding.flow.id) : undefined;
+async function reach(node: SipNode, relay: SipRelay, binding: Binding, self: string): Promise<Reach | undefined> {
+  if (held(binding.flow.transport)) return relay.reach(binding, self);
   if (!node.udp) return undefined;
   const { address, port } = binding.flow;
-  return udpFlow(node.udp, { address, port }, localOf(node.udp, node.udp.address().address));
+  const flow = udpFlow(node.udp, { address, port }, localOf(node.udp, node.udp.address().address));
+  return { flow, route: binding.path ?? [] };
 }
 
 /** SIP over TLS (RFC 3261 §26.2.1) with the configured certificate, or a generated one. */

@@ -34,8 +34,8 @@ export interface InstantMessagesOptions {
   digest: DigestOptions;
   /** Sends our MESSAGEs in client transactions (the switch's, so responses find their way back). */
   sender: Pick<Switch, 'sendRequest'>;
-  /** The flow that reaches a binding from this node, if any. */
-  flowOf(binding: Binding): Flow | undefined;
+  /** The flow that reaches a binding from this node and the Route set on it, if any. */
+  reach(binding: Binding): Promise<{ flow: Flow; route: string[] } | undefined>;
 }
 
 type Created = EventOf<'message.created'>;
@@ -192,10 +192,11 @@ export class InstantMessages {
     const { core, log } = this.o;
     if (e.message.senderId === e.userId) return;
     const self = core.registrations.node;
-    const targets = (await core.registrations.of(e.tenantId, e.userId)).flatMap((binding) => {
-      const flow = binding.node === self ? this.o.flowOf(binding) : undefined;
-      return flow ? [{ binding, flow }] : [];
-    });
+    const targets: { binding: Binding; flow: Flow; route: string[] }[] = [];
+    for (const binding of await core.registrations.of(e.tenantId, e.userId)) {
+      const way = binding.node === self ? await this.o.reach(binding) : undefined;
+      if (way) targets.push({ binding, ...way });
+    }
     if (targets.length === 0) return;
     const conversation = await core.messaging.conversations.get(
       { tenantId: e.tenantId, userId: e.userId },
@@ -208,7 +209,7 @@ export class InstantMessages {
     const files = e.message.attachments.map((a) => `[file: ${a.name}]`);
     const text = [e.message.text, ...files].filter((line) => line !== '').join('\n');
     if (text === '') return;
-    for (const { binding, flow } of targets) {
+    for (const { binding, flow, route } of targets) {
       try {
         const request = makeRequest(
           'MESSAGE',
@@ -216,7 +217,7 @@ export class InstantMessages {
           [
             viaFor(flow),
             { name: 'Max-Forwards', value: '70' },
-            ...(binding.path ?? []).map((value) => ({ name: 'Route', value })),
+            ...route.map((value) => ({ name: 'Route', value })),
             { name: 'From', value: `${quote(sender.displayName)} <sip:${sender.address}>;tag=${newTag()}` },
             { name: 'To', value: `<sip:${recipient.address}>` },
             { name: 'Call-ID', value: `${randomBytes(12).toString('base64url')}@parley` },

@@ -3,6 +3,7 @@ import type { Logger } from '../../platform/log.js';
 import type { CallSwitch } from './b2bua/switch.js';
 import type { InstantMessages } from './im.js';
 import { respond, type SipRequest, type SipResponse } from './message/index.js';
+import type { SipRelay } from './proxy/relay.js';
 import type { Registrar } from './registrar/registrar.js';
 import type { SimpleNotifier } from './simple/notifier.js';
 import type { SimplePublisher } from './simple/publisher.js';
@@ -27,6 +28,8 @@ export interface RouterOptions {
   im: InstantMessages;
   notifier: SimpleNotifier;
   publisher: SimplePublisher;
+  /** Requests routed through this node to (or from) a connection it holds. */
+  relay: SipRelay;
   newTag: () => string;
 }
 
@@ -36,6 +39,7 @@ export class SipRouter implements TransactionUser<Flow> {
   constructor(private readonly o: RouterOptions) {}
 
   request(request: SipRequest, tx: ServerTransaction<Flow>): void {
+    if (this.o.relay.request(request, tx)) return;
     this.answer(request, tx).then(
       (response) => response && this.endpoint.layer.respond(tx, response),
       (err: unknown) => {
@@ -86,11 +90,14 @@ export class SipRouter implements TransactionUser<Flow> {
   cancel(cancel: SipRequest, tx: ServerTransaction<Flow>, invite: ServerTransaction<Flow> | undefined): void {
     const status = invite ? 200 : 481;
     this.endpoint.layer.respond(tx, respond(cancel, status, invite ? 'OK' : 'Call/Transaction Does Not Exist'));
-    if (invite) this.o.calls.cancel(invite);
+    if (invite) {
+      this.o.calls.cancel(invite);
+      this.o.relay.cancel(invite);
+    }
   }
 
-  ack(ack: SipRequest): void {
-    this.o.calls.ack(ack);
+  ack(ack: SipRequest, flow: Flow): void {
+    if (!this.o.relay.ack(ack, flow)) this.o.calls.ack(ack);
   }
 
   response(response: SipResponse, tx: ClientTransaction<Flow>): void {

@@ -5,6 +5,9 @@ import type { Binding } from './model.js';
 /** Longest a binding may live; the shared map keeps an entry this long after its last write. */
 export const MAX_BINDING_MS = 86_400_000;
 
+/** How long the list of the nodes' SIP addresses is reused before it is read again. */
+const NODE_ADDRESSES_MS = 2000;
+
 /**
  * Registrations: where each user's devices can be reached now. They are cluster state (DESIGN
  * §2): a device registered through one node is found from every node; one whose connection sits
@@ -12,6 +15,7 @@ export const MAX_BINDING_MS = 86_400_000;
  */
 export class RegistrationService {
   private readonly map: SharedMap<Binding[]>;
+  private addresses: { at: number; byInstance: Promise<Map<string, string>> } | undefined;
 
   constructor(private readonly ctx: CoreContext) {
     this.map = ctx.cluster.shared<Binding[]>('sip_bindings', MAX_BINDING_MS);
@@ -20,6 +24,35 @@ export class RegistrationService {
   /** This node's instance, for the bindings of the connections it holds. */
   get node(): string {
     return this.ctx.cluster.instance;
+  }
+
+  /** Publishes the host:port the other nodes reach this node's SIP over TCP at. */
+  announce(address: string): Promise<void> {
+    return this.ctx.cluster.announceSip(address);
+  }
+
+  /**
+   * The SIP host:port of each live node that announced one, by instance (read from the cluster's
+   * node registry at most every 2 s; `fresh` reads again unless the last read is under 200 ms old).
+   */
+  async nodeAddresses(fresh = false): Promise<Map<string, string>> {
+    const now = this.ctx.clock.now();
+    const age = this.addresses ? now - this.addresses.at : Number.POSITIVE_INFINITY;
+    if (age > NODE_ADDRESSES_MS || (fresh && age > 200)) {
+      const byInstance = this.ctx.cluster
+        .status()
+        .then((s) => new Map(s.nodes.flatMap((n) => (n.sip ? [[n.instance, n.sip] as const] : []))));
+      this.addresses = { at: now, byInstance };
+      byInstance.catch(() => {
+        if (this.addresses?.byInstance === byInstance) this.addresses = undefined;
+      });
+    }
+    return (this.addresses as { byInstance: Promise<Map<string, string>> }).byInstance;
+  }
+
+  /** The SIP host:port of a live node instance, if it announced one. */
+  async nodeAddress(instance: string): Promise<string | undefined> {
+    return (await this.nodeAddresses()).get(instance) ?? (await this.nodeAddresses(true)).get(instance);
   }
 
   /** The user's live bindings (not expired; connection-bound ones only when their node lives). */

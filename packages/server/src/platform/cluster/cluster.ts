@@ -6,6 +6,8 @@ export interface NodeStatus {
   /** This run of the node: the node id plus a random suffix, new at every start. */
   instance: string;
   url: string | null;
+  /** The host:port other nodes reach its SIP over TCP at (requests to phones it holds the connection of). */
+  sip: string | null;
   version: string;
   startedAt: number;
   heartbeatAt: number;
@@ -58,6 +60,8 @@ export interface Cluster {
   start(report: NodeReport): Promise<void>;
   /** Publishes the node's URL once it listens. */
   announce(url: string): Promise<void>;
+  /** Publishes the host:port the other nodes reach its SIP TCP listener at. */
+  announceSip(address: string): Promise<void>;
   /**
    * The live node instances, or undefined while this node cannot judge (it is not connected, or
    * has not been connected for a whole node timeout, so a live node's heartbeat may still be due).

@@ -39,6 +39,7 @@ export class LocalCluster implements Cluster {
   readonly instance: string;
   private report: NodeReport | undefined;
   private url: string | null = null;
+  private sip: string | null = null;
   private readonly startedAt: number;
   private readonly leases = new Set<string>();
   private readonly maps = new Map<string, MemorySharedMap<unknown>>();
@@ -59,6 +60,10 @@ export class LocalCluster implements Cluster {
     this.url = url;
   }
 
+  async announceSip(address: string): Promise<void> {
+    this.sip = address;
+  }
+
   /** Only this run: inputs left by an earlier run of the process are gone with it. */
   async liveInstances(): Promise<string[]> {
     return [this.instance];
@@ -74,6 +79,7 @@ export class LocalCluster implements Cluster {
           nodeId: this.nodeId,
           instance: this.instance,
           url: this.url,
+          sip: this.sip,
           version: this.report?.version ?? 'unknown',
           startedAt: this.startedAt,
           heartbeatAt: now,

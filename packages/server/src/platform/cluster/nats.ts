@@ -128,6 +128,7 @@ export class NatsCluster implements Cluster {
   private readonly reconnectListeners = new Set<() => void>();
   private report: NodeReport | undefined;
   private url: string | null = null;
+  private sip: string | null = null;
   private readonly startedAt: number;
   /** Since when the connection has been up without a break (null while disconnected). */
   private connectedSince: number | null;
@@ -213,11 +214,17 @@ export class NatsCluster implements Cluster {
     await this.heartbeat(true);
   }
 
+  async announceSip(address: string): Promise<void> {
+    this.sip = address;
+    await this.heartbeat(true);
+  }
+
   private ownStatus(): NodeStatus {
     return {
       nodeId: this.nodeId,
       instance: this.instance,
       url: this.url,
+      sip: this.sip,
       version: this.report?.version ?? 'unknown',
       startedAt: this.startedAt,
       heartbeatAt: this.clock.now(),

@@ -31,6 +31,13 @@ export const SipConfigSchema = z
       .describe(
         'Host name or address phones reach this node at, put into Via, Record-Route and Path; default the bind address (or the address a connection came in on when bound to all)',
       ),
+    nodeHost: z
+      .string()
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address')
+      .optional()
+      .describe(
+        'In a cluster: host name or address the other nodes reach this node’s SIP TCP port at (requests to phones whose TCP, TLS or WebSocket connection this node holds go through it); default `sip.advertise`, else the bind address (the host name when bound to all)',
+      ),
     digestAlgorithms: z
       .array(z.enum(['SHA-256', 'MD5']))
       .min(1)

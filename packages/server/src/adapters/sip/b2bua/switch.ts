@@ -24,8 +24,8 @@ export interface SwitchOptions {
   log: Logger;
   digest: DigestOptions;
   sink: CallSink;
-  /** The flow that reaches a binding from this node, if any. */
-  flowOf(binding: Binding): Flow | undefined;
+  /** The flow that reaches a binding from this node and the Route set on it, if any. */
+  reach(binding: Binding): Promise<{ flow: Flow; route: string[] } | undefined>;
   /** Federated domains: who may call in, and the connections to call out. */
   federation: SipFederation;
   ringSeconds: number;
@@ -123,13 +123,12 @@ export class CallSwitch implements Switch {
     );
     const targets: ForkTarget[] = [];
     for (const b of bindings) {
-      const flow = this.o.flowOf(b);
-      if (flow)
+      const way = await this.o.reach(b);
+      if (way)
         targets.push({
           party: await deviceParty(core, callee, b.deviceId, target.line),
           contact: b.contact,
-          flow,
-          route: b.path ?? [],
+          ...way,
         });
     }
     if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');

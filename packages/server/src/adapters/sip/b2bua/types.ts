@@ -46,12 +46,13 @@ export interface Switch {
 /**
  * The response a forking proxy returns when no branch answered (RFC 3261 §16.7 step 6, in
  * short): a 6xx wins, then busy (486, 600) over the rest, else the lowest class, 480 when none.
+ * A 430 (RFC 5626 §5.3: the device's flow is gone) is not passed on: the device is not reached.
  */
 export function bestResponse(finals: SipResponse[]): { status: number; reason: string } {
   const six = finals.find((r) => r.status >= 600);
   if (six) return six;
   const busy = finals.find((r) => r.status === 486);
   if (busy) return busy;
-  const sorted = [...finals].filter((r) => r.status !== 487).sort((x, y) => x.status - y.status);
+  const sorted = [...finals].filter((r) => r.status !== 487 && r.status !== 430).sort((x, y) => x.status - y.status);
   return sorted[0] ?? { status: 480, reason: 'Temporarily Unavailable' };
 }

@@ -22,6 +22,8 @@ export interface RegistrarOptions {
   limits: RegistrationLimits;
   newTag: () => string;
   now: () => number;
+  /** Path entries this node records in front of a binding over `flow` (itself, for a connection it holds). */
+  pathOf: (flow: Flow) => string[];
 }
 
 export class Registrar {
@@ -65,7 +67,7 @@ export class Registrar {
                     address: flow.remote.address,
                     port: flow.remote.port,
                   },
-                  path: headerValues(request.headers, 'Path'),
+                  path: [...this.o.pathOf(flow), ...headerValues(request.headers, 'Path')],
                   userAgent: singleHeader(request.headers, 'User-Agent'),
                   now: this.o.now(),
                 },
