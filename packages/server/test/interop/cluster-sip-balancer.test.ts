@@ -64,7 +64,8 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
               PARLEY_SIP_PORT: String(sipPort),
               PARLEY_SIP_TLS_ENABLED: 'false',
               PARLEY_SIP_REGISTRATION_MIN_EXPIRES: String(expires),
-              // Every phone's request comes from the balancer's one address.
+              // Every phone's request comes from the balancer's one address: it is trusted to name the phone's.
+              PARLEY_SIP_TRUSTED_PROXIES: '127.0.0.1',
               PARLEY_SIP_LIMITS_MAX_TRANSACTIONS_PER_SOURCE: '100000',
             },
           });

@@ -126,7 +126,8 @@ function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
     maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),
   });
   const nonces = new NonceBook({ key: nonceKey, lifetimeSeconds: config.nonceSeconds, now });
-  const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag };
+  const trustedProxies = new Set(config.trustedProxies);
+  const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag, trustedProxies };
   const registrar = new Registrar({ core, limits: config.registration, newTag, now, digest });
   const node: Partial<SipNode> = {};
   const reach = (binding: Binding) => flowOf(node as SipNode, binding, core.registrations.node);
