@@ -154,14 +154,26 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
     await call(other, alice, 'callee');
   });
 
-  test('kill -9 the node holding a registration: the phone re-registers through the balancer within its interval and is called again', async () => {
+  test('kill -9 the node holding a registration: the phone re-registers through the balancer within its interval and is called again', async (t) => {
     const [alice, bob] = pair;
     const held = nodeOf(bob);
     const victim = nodes.find((n) => n.sip === held);
     const survivor = nodes.find((n) => n !== victim);
     assert.ok(victim && survivor, `bob's node ${held} is one of ${nodes.map((n) => n.sip)}`);
+    // Killed just after bob's refresh, so the calls below come before his next one (half his interval on).
+    const refreshes = bob.registrations.length;
+    await bob.until(() => (bob.registrations.length > refreshes ? true : undefined), 'a refresh', expires * 1000);
     const killedAt = Date.now();
     await victim.kill('SIGKILL');
+    // At once, before bob re-registers: his call goes to the other node (the balancer's probe or
+    // its failover on the unanswered INVITE takes the dead one out), and a call to him still
+    // reaches him, by the Path his binding holds.
+    await call(bob, alice, 'caller');
+    await call(alice, bob, 'caller');
+    assert.ok(
+      bob.registrations.every((r) => r.at <= killedAt),
+      `bob was called on the registration the dead node wrote (the calls took ${Date.now() - killedAt} ms)`,
+    );
     const again = await bob.until(
       () => bob.registrations.find((r) => r.at > killedAt && r.status === 200),
       'registration after the kill',
@@ -172,5 +184,9 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
     assert.equal(nodeOf(bob), survivor.sip, describe());
     await call(alice, bob, 'callee');
     await call(bob, alice, 'caller');
+    const failovers = balancer.logs.filter((l) => / failed for /.test(l));
+    t.diagnostic(
+      `re-registered ${took} ms after the kill; ${failovers.length ? `failover: ${failovers.join('; ')}` : 'the probe took the dead node out before any request met it'}`,
+    );
   });
 }
