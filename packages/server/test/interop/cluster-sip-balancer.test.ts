@@ -155,35 +155,36 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
   });
 
   test('kill -9 the node holding a registration: the phone re-registers through the balancer within its interval and is called again', async (t) => {
-    const [alice, bob] = pair;
-    const held = nodeOf(bob);
+    // `other`: the phone the hash put on the other node than alice's.
+    const [alice, other] = pair;
+    const held = nodeOf(other);
     const victim = nodes.find((n) => n.sip === held);
     const survivor = nodes.find((n) => n !== victim);
-    assert.ok(victim && survivor, `bob's node ${held} is one of ${nodes.map((n) => n.sip)}`);
-    // Killed just after bob's refresh, so the calls below come before his next one (half his interval on).
-    const refreshes = bob.registrations.length;
-    await bob.until(() => (bob.registrations.length > refreshes ? true : undefined), 'a refresh', expires * 1000);
+    assert.ok(victim && survivor, `the other phone's node ${held} is one of ${nodes.map((n) => n.sip)}`);
+    // Killed just after its refresh, so the calls below come before the next one (half its interval on).
+    const refreshes = other.registrations.length;
+    await other.until(() => (other.registrations.length > refreshes ? true : undefined), 'a refresh', expires * 1000);
     const killedAt = Date.now();
     await victim.kill('SIGKILL');
-    // At once, before bob re-registers: his call goes to the other node (the balancer's probe or
-    // its failover on the unanswered INVITE takes the dead one out), and a call to him still
-    // reaches him, by the Path his binding holds.
-    await call(bob, alice, 'caller');
-    await call(alice, bob, 'caller');
+    // At once, before it re-registers: its call goes to the surviving node (the balancer's probe or
+    // its failover on the unanswered INVITE takes the dead one out), and a call to it still
+    // reaches it, by the Path its binding holds.
+    await call(other, alice, 'caller');
+    await call(alice, other, 'caller');
     assert.ok(
-      bob.registrations.every((r) => r.at <= killedAt),
-      `bob was called on the registration the dead node wrote (the calls took ${Date.now() - killedAt} ms)`,
+      other.registrations.every((r) => r.at <= killedAt),
+      `the phone was called on the registration the dead node wrote (the calls took ${Date.now() - killedAt} ms)`,
     );
-    const again = await bob.until(
-      () => bob.registrations.find((r) => r.at > killedAt && r.status === 200),
+    const again = await other.until(
+      () => other.registrations.find((r) => r.at > killedAt && r.status === 200),
       'registration after the kill',
       90_000,
     );
     const took = again.at - killedAt;
     assert.ok(took < expires * 1000, `re-registered ${took} ms after the kill, within ${expires} s`);
-    assert.equal(nodeOf(bob), survivor.sip, describe());
-    await call(alice, bob, 'callee');
-    await call(bob, alice, 'caller');
+    assert.equal(nodeOf(other), survivor.sip, describe());
+    await call(alice, other, 'callee');
+    await call(other, alice, 'caller');
     const failovers = balancer.logs.filter((l) => / failed for /.test(l));
     t.diagnostic(
       `re-registered ${took} ms after the kill; ${failovers.length ? `failover: ${failovers.join('; ')}` : 'the probe took the dead node out before any request met it'}`,
