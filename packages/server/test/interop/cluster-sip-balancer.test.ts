@@ -13,6 +13,7 @@ import {
 } from '../support/cluster.js';
 import { postgresAdmin, requirePeer } from '../support/interop.js';
 import { type Dialog, SDP, SipPhone } from '../support/sip-phone.js';
+import { notifyParts, SipWatcher } from '../support/sip-watcher.js';
 import { probeBalancer, type SipBalancer, startSipBalancer } from './support/sip-balancer.js';
 import { freeSipPort } from './support/sip-peers.js';
 
@@ -36,6 +37,7 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
   let balancer: SipBalancer;
   const nodes: (ClusterNode & { sip: string })[] = [];
   const phones: SipPhone[] = [];
+  const credentials: Record<string, { username: string; password: string }> = {};
   /** The node (`sip:HOST:PORT`) the balancer relayed the phone's last REGISTER to. */
   const nodeOf = (p: SipPhone) => balancer.relays('REGISTER', p.settings.aor).at(-1);
   /** alice, and a phone registered on the other node. */
@@ -51,7 +53,6 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
       return r.stdout;
     };
     await cli(['tenant', 'add', domain]);
-    const credentials: Record<string, { username: string; password: string }> = {};
     const [started] = await Promise.all([
       Promise.all(
         ['sip-n1', 'sip-n2'].map(async (nodeId) => {
@@ -152,6 +153,33 @@ if (!pgSkipped && !natsSkipped && !kamailioSkipped) {
     pair = [alice, other];
     await call(alice, other, 'caller');
     await call(other, alice, 'callee');
+  });
+
+  test('a watcher subscribes through the balancer: NOTIFYs come back through it, and the dialog ends through it', async () => {
+    const [, other] = pair;
+    const c = credentials.alice;
+    assert.ok(c);
+    const watcher = await SipWatcher.open(
+      { host: '127.0.0.1', port: balancer.port },
+      { user: 'alice', domain, username: c.username, password: c.password },
+    );
+    const target = `sip:${other.settings.aor}`;
+    try {
+      const { response, dialog } = await watcher.subscribe(target, 'presence');
+      assert.equal(response.status, 200, describe());
+      assert.ok(dialog);
+      assert.ok(
+        (dialog.route ?? []).some((r) => r.includes(`:${balancer.port}`)),
+        'the subscription routes via the balancer',
+      );
+      const first = await watcher.nextNotify((n) => n.callId === dialog.callId);
+      assert.equal(first.via[0]?.port, balancer.port, 'the NOTIFY came through the balancer');
+      assert.match(notifyParts(first).state, /^active/);
+      assert.equal((await watcher.resubscribe(dialog, 0, target)).status, 200);
+      await watcher.nextNotify((n) => n.callId === dialog.callId && notifyParts(n).state.startsWith('terminated'));
+    } finally {
+      watcher.close();
+    }
   });
 
   test('kill -9 the node holding a registration: the phone re-registers through the balancer within its interval and is called again', async (t) => {
