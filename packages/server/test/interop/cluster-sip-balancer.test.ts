@@ -18,9 +18,10 @@ import { probeBalancer, type SipBalancer, startSipBalancer } from './support/sip
 import { freeSipPort } from './support/sip-peers.js';
 
 // Two real nodes of one cluster behind Kamailio running the shipped docs/deploy/kamailio-dispatcher.cfg.
-// Two phones register through the balancer and call each other; then the node holding one phone's
-// registration is killed (SIGKILL): the phone's next REGISTER goes through the balancer to the
-// other node within its registration interval, and it can be called again.
+// Phones register through the balancer and call each other, a watcher subscribes to presence
+// through it; then the node holding one phone's registration is killed (SIGKILL): the phone's
+// next REGISTER goes through the balancer to the other node within its registration interval,
+// and it can be called again.
 
 const pgSkipped = await requirePeer('PostgreSQL', () => postgresAdmin('select 1'));
 const natsSkipped = await requirePeer('nats-server', async () => execFileSync(NATS_SERVER, ['--version']));
