@@ -174,16 +174,10 @@ export class SipPhone {
       this.notify();
       return;
     }
-    // A response that sets up a dialog copies the request's Record-Route (§12.1.1).
-    const dialogForming = ['INVITE', 'SUBSCRIBE'].includes(message.method) && !message.to.params.has('tag');
     const reply: Incoming['reply'] = (status, reason, r = {}) => {
-      const recordRoute =
-        dialogForming && status > 100 && status < 300
-          ? headerValues(message.headers, 'Record-Route').map((value) => ({ name: 'Record-Route', value }))
-          : [];
       const response = respond(message, status, reason, {
         toTag: r.toTag ?? this.tag,
-        headers: [...recordRoute, { name: 'Contact', value: this.contact }, ...(r.headers ?? [])],
+        headers: [{ name: 'Contact', value: this.contact }, ...(r.headers ?? [])],
         body: r.body === undefined ? undefined : Buffer.from(r.body),
       });
       if (message.method === 'ACK') return response;
