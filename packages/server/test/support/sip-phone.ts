@@ -56,8 +56,8 @@ export interface Dialog {
   localUri: string;
   remoteUri: string;
   seq: number;
-  /** Route set from Record-Route (RFC 3261 §12.1): in-dialog requests carry it as Route. */
-  routeSet?: string[];
+  /** The proxies the dialog's requests pass (Route), from the Record-Route that set it up (§12.1). */
+  routeSet: string[];
 }
 
 export const SDP = (port: number, direction = 'sendrecv') =>
@@ -75,6 +75,10 @@ export class SipPhone {
   private seq = 1;
   readonly callId = `${token()}@phone`;
   readonly tag = token();
+  /** What each REGISTER sent by keepRegistered got: its status (0: no answer) and when. */
+  readonly registrations: { at: number; status: number }[] = [];
+  private refresh: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
     private readonly o: PhoneOptions,
@@ -146,6 +150,8 @@ export class SipPhone {
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.refresh);
     this.closeTransport();
   }
 
@@ -330,6 +336,33 @@ export class SipPhone {
     ]);
   }
 
+  /**
+   * Keeps the phone registered as a phone does: registers now, again when half the interval the
+   * registrar granted has passed, and after `retryMs` when a REGISTER fails (no answer in 15 s,
+   * or an error response). `registrations` records each outcome; close() stops it.
+   */
+  keepRegistered(expires: number, retryMs = 2000): void {
+    const attempt = async () => {
+      const response = await this.register(expires).catch(() => undefined);
+      this.registrations.push({ at: Date.now(), status: response?.status ?? 0 });
+      this.notify();
+      if (this.closed) return;
+      const granted = response?.status === 200 ? this.grantedSeconds(response, expires) : undefined;
+      this.refresh = setTimeout(() => void attempt(), granted === undefined ? retryMs : granted * 500).unref();
+    };
+    void attempt();
+  }
+
+  /** The interval a 200 to REGISTER grants our contact: its `expires` parameter, else the Expires header. */
+  private grantedSeconds(response: SipResponse, asked: number): number {
+    const ours =
+      response.contact === '*'
+        ? undefined
+        : response.contact?.find((c) => renderUri(c.uri) === this.contact.slice(1, -1));
+    const param = ours?.params.get('expires');
+    return param ? Number(param) : (response.expires ?? asked);
+  }
+
   /** Calls `target` (user@domain); resolves with the final response and, on 2xx, the dialog (ACK sent). */
   async invite(
     target: string,
@@ -395,8 +428,8 @@ export class SipPhone {
       { name: 'Call-ID', value: dialog.callId },
       { name: 'CSeq', value: `${cseq} ${method}` },
       { name: 'Max-Forwards', value: '70' },
+      ...dialog.routeSet.map((value) => ({ name: 'Route', value })),
       { name: 'Contact', value: this.contact },
-      ...(dialog.routeSet ?? []).map((value) => ({ name: 'Route', value })),
       ...(body ? [{ name: 'Content-Type', value: 'application/sdp' }] : []),
     ];
     return makeRequest(method, dialog.remoteTarget, headers, body === undefined ? undefined : Buffer.from(body));

@@ -147,7 +147,8 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
     maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),
   });
   const nonces = new NonceBook({ key: keys.nonce, lifetimeSeconds: config.nonceSeconds, now });
-  const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag };
+  const trustedProxies = new Set(config.trustedProxies);
+  const digest = { core, nonces, algorithms: config.digestAlgorithms, newTag, trustedProxies };
   const address = { host: nodeHostOf(config), port: config.port };
   const node: Partial<SipNode> = { address };
   const federation = new SipFederation({

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
@@ -37,6 +38,12 @@ export const SipConfigSchema = z
       .optional()
       .describe(
         'In a cluster: host name or address the other nodes reach this node’s SIP TCP port at (requests to phones whose TCP, TLS or WebSocket connection this node holds go through it); default `sip.advertise`, else the bind address (the host name when bound to all)',
+      ),
+    trustedProxies: z
+      .array(z.string().refine((a) => isIP(a) !== 0, 'must be an IP address'))
+      .default([])
+      .describe(
+        'Addresses of SIP proxies or balancers in front of this node (e.g. Kamailio with docs/deploy/kamailio-dispatcher.cfg): for a request from one, the phone’s address for the login throttle is read from the Via the proxy stamped (`received`), as `http.trustProxy` does with X-Forwarded-For',
       ),
     digestAlgorithms: z
       .array(z.enum(['SHA-256', 'MD5']))

@@ -16,7 +16,8 @@ import { issueCertificate, makeCertificates } from '../../support/slapd.js';
 
 export const SIPP = process.env.PARLEY_TEST_SIPP ?? 'sipp';
 export const KAMAILIO = process.env.PARLEY_TEST_KAMAILIO ?? '/usr/sbin/kamailio';
-const KAMAILIO_MODULES = process.env.PARLEY_TEST_KAMAILIO_MODULES ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules';
+export const KAMAILIO_MODULES =
+  process.env.PARLEY_TEST_KAMAILIO_MODULES ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules';
 const KAMAILIO_DBTEXT = '/usr/share/kamailio/dbtext/kamailio';
 /** The sipp scenarios (XML) of the interop suite. */
 export const SCENARIOS = fileURLToPath(new URL('../sip/', import.meta.url));

@@ -11,6 +11,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../message/index.js';
+import { clientAddress } from './client-address.js';
 import type { NonceBook } from './nonce.js';
 
 export type DigestAlgorithmName = 'SHA-256' | 'MD5';
@@ -23,6 +24,8 @@ export interface DigestOptions {
   nonces: NonceBook;
   algorithms: readonly DigestAlgorithmName[];
   newTag: () => string;
+  /** Proxies and balancers whose Vias tell the client's address (`sip.trustedProxies`). */
+  trustedProxies?: ReadonlySet<string>;
 }
 
 /**
@@ -61,7 +64,8 @@ export async function checkDigest(
   try {
     const device = await o.core.auth.sipDigest({
       tenantId,
-      address,
+      // The login throttle counts the phone's guesses, not a balancer's that relays everyone's.
+      address: o.trustedProxies ? clientAddress(request, address, o.trustedProxies) : address,
       method: request.method,
       requestUri: uri,
       authorization: {
