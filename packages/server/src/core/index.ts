@@ -24,7 +24,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     tenants: new TenantService(ctx),
     users: new UserService(ctx, options),
     devices,
-    lines: new LineService(ctx),
+    lines: new LineService(ctx, devices),
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth: new SessionService(ctx, options, devices),

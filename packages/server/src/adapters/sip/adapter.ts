@@ -72,7 +72,12 @@ export function sipAdapter(): Adapter<SipSettings> {
       const port = ctx.config.port;
       for (let attempt = 1; ; attempt++) {
         const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
-        udp.on('message', (bytes, remote) => ep.datagram(bytes, udpFlow(udp, remote, localOf(udp, host))));
+        // The local address is read once bound (a system call per datagram otherwise).
+        let local: ReturnType<typeof localOf> | undefined;
+        udp.on('message', (bytes, remote) => {
+          local ??= localOf(udp, host);
+          ep.datagram(bytes, udpFlow(udp, remote, local));
+        });
         udp.on('error', (err) => ctx.log.warn({ err }, 'SIP UDP socket error'));
         const at = { name: 'sip-udp', setting: 'sip', host, port, scheme: 'sip', serves: 'SIP over UDP' };
         const bound = await ctx.listen(udp, at);

@@ -19,13 +19,14 @@ export async function setLineState(
 ): Promise<Presence> {
   if (!lineStates.includes(state)) throw invalid('state', `must be one of ${lineStates.join(', ')}`);
   if (line.length === 0 || line.length > 100) throw invalid('line', 'must be 1-100 characters');
-  if (!(await ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
   const repo = ctx.store.repos.presence;
   const now = ctx.clock.now();
   const holder = o.holder ?? null;
   const current = (await repo.inputs(tenantId, userId, now)).find((s) => s.source === 'line' && s.key === line);
   const was = current?.value as { state?: string; since?: number } | undefined;
   if (was?.state === state && current?.holder === holder) return presence.get(tenantId, userId);
+  // Checked only before a write: a user with this input exists (their inputs go with them).
+  if (!(await ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
   const value = { state, since: (was?.state === state && was?.since) || now };
   await repo.putInput(tenantId, userId, { source: 'line', key: line, value, expiresAt: null, holder }, now);
   return presence.recompute(tenantId, userId);

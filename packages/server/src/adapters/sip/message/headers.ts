@@ -49,12 +49,21 @@ const SPECIAL = [
 ];
 const CANONICAL = new Map<string, string>(SPECIAL.map((n) => [n.toLowerCase(), n]));
 
+/** Names seen as sent → canonical: every message repeats the same few dozen (bounded against floods of made-up names). */
+const seen = new Map<string, string>();
+const SEEN_MAX = 1000;
+
 /** The canonical spelling of a header name; compact forms are expanded. */
 export function canonicalName(name: string): string {
+  const known = seen.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
-  const compact = COMPACT[lower];
-  if (compact) return compact;
-  return CANONICAL.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  const canonical =
+    COMPACT[lower] ??
+    CANONICAL.get(lower) ??
+    lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  if (seen.size < SEEN_MAX) seen.set(name, canonical);
+  return canonical;
 }
 
 /** Headers whose value is a comma-separated list (RFC 3261 §7.3.1) that the adapter reads element by element. */
