@@ -17,12 +17,13 @@ export type CoreOptions = AuthOptions &
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
-  const presence = new PresenceService(ctx);
+  const users = new UserService(ctx, options);
+  const presence = new PresenceService(ctx, users);
   const devices = new DeviceService(ctx);
   return {
     ctx,
     tenants: new TenantService(ctx),
-    users: new UserService(ctx, options),
+    users,
     devices,
     lines: new LineService(ctx, devices),
     contacts: new ContactsService(ctx),

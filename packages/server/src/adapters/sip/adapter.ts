@@ -1,11 +1,12 @@
 // The SIP adapter: UDP and TCP on one port, and WebSocket at /sip-ws (RFC 7118), over the
 // transaction layer, registrar and switch. DESIGN §8: the engine is ours, written against the RFCs.
-import { randomBytes } from 'node:crypto';
+
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { Binding } from '../../core/registrations/model.js';
+import { pooledRandomBytes } from '../../lib/random-pool.js';
 import type { SipConfig } from '../../platform/config/sip-schema.js';
 import { loadCertificate } from '../../platform/tls.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
@@ -110,7 +111,7 @@ const localOf = (udp: UdpSocket, host: string) => {
 function build(ctx: AdapterContext<SipSettings>, nonceKey: Buffer): SipNode {
   const { config, core, log } = ctx;
   const now = () => core.ctx.clock.now();
-  const newTag = () => randomBytes(6).toString('hex');
+  const newTag = () => pooledRandomBytes(6).toString('hex');
   const limits = sipLimits({
     maxMessageBytes: config.limits.maxMessageBytes,
     maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),

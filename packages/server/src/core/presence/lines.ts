@@ -26,7 +26,7 @@ export async function setLineState(
   const was = current?.value as { state?: string; since?: number } | undefined;
   if (was?.state === state && current?.holder === holder) return presence.get(tenantId, userId);
   // Checked only before a write: a user with this input exists (their inputs go with them).
-  if (!(await ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
+  if (!(await presence.users.lookup(tenantId, userId))) throw notFound('user');
   const value = { state, since: (was?.state === state && was?.since) || now };
   await repo.putInput(tenantId, userId, { source: 'line', key: line, value, expiresAt: null, holder }, now);
   return presence.recompute(tenantId, userId);

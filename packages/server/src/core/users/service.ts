@@ -104,9 +104,14 @@ export class UserService {
   }
 
   async get(tenantId: string, userId: string): Promise<User> {
-    const u = await this.cached.id.get(`${tenantId} ${userId}`, () => this.ctx.store.repos.users.get(tenantId, userId));
+    const u = await this.lookup(tenantId, userId);
     if (!u) throw notFound('user');
     return u;
+  }
+
+  /** The user, if there is one (cached, like `get`). */
+  lookup(tenantId: string, userId: string): Promise<User | undefined> {
+    return this.cached.id.get(`${tenantId} ${userId}`, () => this.ctx.store.repos.users.get(tenantId, userId));
   }
 
   list(tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
