@@ -136,7 +136,9 @@ export class LineService {
    * numbering plan — with its owner; undefined when no line has it or its owner is disabled.
    */
   async resolve(tenantId: string, dialled: string): Promise<OwnedLine | undefined> {
-    if (dialled.length > MAX_INPUT_LENGTH) return undefined;
+    // Extensions are digits and even a vanity number starts with some: no digit, no line (a
+    // call to a user's address does not read the numbering plan).
+    if (dialled.length > MAX_INPUT_LENGTH || !/\d/.test(dialled)) return undefined;
     const repo = this.ctx.store.repos.lines;
     const digits = isDigits(dialled);
     let line = digits ? await repo.byNumber(tenantId, dialled) : undefined;
