@@ -134,12 +134,22 @@ export function parseHeaderLines(lines: string[], limits: SipLimits): SipHeader[
 /** Every value of a header (canonical or compact name), in message order. */
 export function headerValues(headers: readonly SipHeader[], name: string): string[] {
   const canonical = canonicalName(name);
-  return headers.filter((h) => h.name === canonical).map((h) => h.value);
+  const values: string[] = [];
+  for (const h of headers) if (h.name === canonical) values.push(h.value);
+  return values;
 }
 
 /** The single value of a header, undefined when absent; an error when repeated. */
 export function singleHeader(headers: readonly SipHeader[], name: string): string | undefined {
-  const values = headerValues(headers, name);
-  if (values.length > 1) fail(`${canonicalName(name)} appears ${values.length} times`);
-  return values[0];
+  // One pass, no arrays: every message is read for a dozen single headers.
+  const canonical = canonicalName(name);
+  let value: string | undefined;
+  let count = 0;
+  for (const h of headers) {
+    if (h.name !== canonical) continue;
+    count++;
+    value ??= h.value;
+  }
+  if (count > 1) fail(`${canonical} appears ${count} times`);
+  return value;
 }
