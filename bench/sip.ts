@@ -10,7 +10,8 @@
 // response times (W5/W6: first request → final 200, the challenge round included; W7: PUBLISH
 // sent → NOTIFY received). Markdown to stdout, progress to stderr.
 //
-//   npm run bench:sip [-- --target kamailio|parley|both --seconds 10 --register-rate 500 …]
+//   npm run bench:sip [-- --target kamailio|parley|both --seconds 10 --register-rate 500 --workloads w5,w6 …]
+// With BENCH_PROFILE=DIR Parley writes a V8 CPU profile there (summed by bench/profile-top.ts).
 // Kamailio is started tuned as its admins would run it for load (see kamailioConfig in
 // test/interop/support/sip-peers.ts: 4 UDP and 4 TCP workers, 256 MB shared memory, errors-only
 // logging, no DNS, presence and usrloc in memory). Parley runs `parley serve --sip-port N` on a
@@ -45,8 +46,6 @@ const { values } = parseArgs({
     transports: { type: 'string', default: 'udp,tcp' },
     /** Which workloads to run (e.g. `w6` while profiling one). */
     workloads: { type: 'string', default: 'w5,w6,w7' },
-    /** Writes a V8 CPU profile of `parley serve` to this folder (node --cpu-prof) when it stops. */
-    'cpu-prof': { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -131,7 +130,8 @@ async function parleyServer(): Promise<SipServer> {
   const child = spawn(
     process.execPath,
     [
-      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+      // BENCH_PROFILE=DIR: a V8 CPU profile of the server, written when it stops (as bench/lib.ts does).
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
       bin,
       'serve',
       '--http-port',
