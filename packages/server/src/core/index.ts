@@ -19,7 +19,7 @@ export type CoreOptions = AuthOptions &
 export function createCore(ctx: CoreContext, options: CoreOptions) {
   const users = new UserService(ctx, options);
   const presence = new PresenceService(ctx, users);
-  const devices = new DeviceService(ctx);
+  const devices = new DeviceService(ctx, users);
   return {
     ctx,
     tenants: new TenantService(ctx),

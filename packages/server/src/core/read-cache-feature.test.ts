@@ -88,7 +88,9 @@ describe('read caches across nodes', () => {
       return (await a.lines.ofUser(tenantId, userId)).length === 0 && devices.every((d) => d.lineId === null);
     });
 
+    assert.ok(await b.devices.credentialsFor(tenantId, device.username));
     await b.users.update(tenantId, userId, { disabled: true });
+    assert.equal(await b.devices.credentialsFor(tenantId, device.username), undefined, 'at once on its own node');
     await eventually(
       'no credentials for a disabled owner',
       async () => (await a.devices.credentialsFor(tenantId, device.username)) === undefined,

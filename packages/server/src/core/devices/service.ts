@@ -5,7 +5,7 @@ import { invalid, notFound } from '../errors.js';
 import { ReadCache } from '../read-cache.js';
 import { sipHa1 } from '../users/credentials.js';
 import { addressOf, type User } from '../users/model.js';
-import { type Actor, checkMayChange } from '../users/service.js';
+import { type Actor, checkMayChange, type UserService } from '../users/service.js';
 import type { Device, DeviceCredentials, DeviceDigests } from './model.js';
 
 /** Letters and digits only: every phone's keypad and provisioning format takes them. */
@@ -37,11 +37,15 @@ const digestsOf = (username: string, realm: string, secret: string): DeviceDiges
  */
 export class DeviceService {
   /** By `tenantId username`: each digest check reads one (`forget` on each change). */
-  private readonly credentials: ReadCache<SipCredentials>;
+  private readonly credentials: ReadCache<DeviceCredentials>;
   /** A user's devices by `tenantId userId`: each call reads its parties'. */
   private readonly lists: ReadCache<Device[]>;
 
-  constructor(private readonly ctx: CoreContext) {
+  constructor(
+    private readonly ctx: CoreContext,
+    /** Owners as the user service caches them: it forgets a disabled owner at once. */
+    private readonly users: Pick<UserService, 'lookup'>,
+  ) {
     this.credentials = new ReadCache(ctx.clock);
     this.lists = new ReadCache(ctx.clock);
   }
@@ -153,13 +157,13 @@ export class DeviceService {
    * The digests of the device that registers as `username` in the tenant (for SIP digest
    * authentication, RFC 8760: MD5 or SHA-256), or undefined — also when its owner is disabled.
    */
-  credentialsFor(tenantId: string, username: string): Promise<SipCredentials | undefined> {
-    return this.credentials.get(`${tenantId} ${username}`, async () => {
-      const credentials = await this.ctx.store.repos.devices.credentials(tenantId, username);
-      if (!credentials) return undefined;
-      const owner = await this.ctx.store.repos.users.get(tenantId, credentials.userId);
-      return owner && owner.disabledAt === null ? { ...credentials, account: addressOf(owner) } : undefined;
-    });
+  async credentialsFor(tenantId: string, username: string): Promise<SipCredentials | undefined> {
+    const credentials = await this.credentials.get(`${tenantId} ${username}`, () =>
+      this.ctx.store.repos.devices.credentials(tenantId, username),
+    );
+    if (!credentials) return undefined;
+    const owner = await this.users.lookup(tenantId, credentials.userId);
+    return owner && owner.disabledAt === null ? { ...credentials, account: addressOf(owner) } : undefined;
   }
 
   /** The device owner, after checking that `actor` may change their devices. */
