@@ -31,7 +31,7 @@ const name = (n: ProfileNode) =>
   `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(packages|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 
 const sampled = new Map<number, number>();
-profile.samples.forEach((id, i) => sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+for (const [i, id] of profile.samples.entries()) sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 const total = [...sampled.values()].reduce((a, b) => a + b, 0);
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
