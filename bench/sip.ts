@@ -10,7 +10,8 @@
 // response times (W5/W6: first request → final 200, the challenge round included; W7: PUBLISH
 // sent → NOTIFY received). Markdown to stdout, progress to stderr.
 //
-//   npm run bench:sip [-- --target kamailio|parley|both --seconds 10 --register-rate 500 …]
+//   npm run bench:sip [-- --target kamailio|parley|both --seconds 10 --register-rate 500 --workloads w5,w6 …]
+// With BENCH_PROFILE=DIR Parley writes a V8 CPU profile there (summed by bench/profile-top.ts).
 // Kamailio is started tuned as its admins would run it for load (see kamailioConfig in
 // test/interop/support/sip-peers.ts: 4 UDP and 4 TCP workers, 256 MB shared memory, errors-only
 // logging, no DNS, presence and usrloc in memory). Parley runs `parley serve --sip-port N` on a
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     'publish-interval': { type: 'string', default: '100' },
     watchers: { type: 'string', default: '10' },
     transports: { type: 'string', default: 'udp,tcp' },
+    /** Which workloads to run (e.g. `w6` while profiling one). */
+    workloads: { type: 'string', default: 'w5,w6,w7' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -53,6 +56,7 @@ const PUBLISH_INTERVAL = Number(values['publish-interval']);
 const PUBLISHERS = Math.max(1, Math.round((PUBLISH_RATE * PUBLISH_INTERVAL) / 1000));
 const WATCHERS = Number(values.watchers);
 const TRANSPORTS = String(values.transports).split(',') as SipTransport[];
+const WORKLOADS = new Set(String(values.workloads).split(','));
 const TARGETS = values.target === 'both' ? ['kamailio', 'parley'] : [String(values.target)];
 const REGISTRANTS = 50;
 const progress = (text: string) => process.stderr.write(`${text}\n`);
@@ -125,7 +129,18 @@ async function parleyServer(): Promise<SipServer> {
   const port = await freeSipPort();
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--http-port', '0', '--sip-port', String(port), '--sip-tls-port', '0'],
+    [
+      // BENCH_PROFILE=DIR: a V8 CPU profile of the server, written when it stops (as bench/lib.ts does).
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      bin,
+      'serve',
+      '--http-port',
+      '0',
+      '--sip-port',
+      String(port),
+      '--sip-tls-port',
+      '0',
+    ],
     {
       env: { ...process.env, ...benchEnv, PARLEY_DATA: data.dir },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -293,14 +308,18 @@ for (const name of TARGETS) {
   const server = name === 'parley' ? await parleyServer() : await kamailio();
   try {
     const results: Measured[] = [];
-    for (const t of TRANSPORTS) {
+    for (const t of WORKLOADS.has('w5') ? TRANSPORTS : []) {
       progress(`${server.name}: W5 ${t}`);
       results.push(await w5(server, t));
     }
-    progress(`${server.name}: W6`);
-    results.push(await w6(server));
-    progress(`${server.name}: W7`);
-    results.push(await w7(server));
+    if (WORKLOADS.has('w6')) {
+      progress(`${server.name}: W6`);
+      results.push(await w6(server));
+    }
+    if (WORKLOADS.has('w7')) {
+      progress(`${server.name}: W7`);
+      results.push(await w7(server));
+    }
     for (const r of results) {
       const lat = summarize(r.latencies);
       const perOp = r.ok > 0 ? (r.cpu / r.ok) * 1e6 : Number.NaN;

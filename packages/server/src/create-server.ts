@@ -17,6 +17,7 @@ import { Hooks } from './core/hooks.js';
 import type { Core } from './core/index.js';
 import { attachmentHousekeeping } from './core/messaging/housekeeping.js';
 import { presenceFeature } from './core/presence/feature.js';
+import { readCacheInvalidation } from './core/read-cache-feature.js';
 import { sessionHousekeeping } from './core/sessions/housekeeping.js';
 import { Store } from './core/store.js';
 import { connectorFor } from './directory/connectors.js';
@@ -40,6 +41,7 @@ export const version: string = JSON.parse(readFileSync(new URL('../package.json'
 
 /** The features every server runs, in start order (then the directory's, which is given the directory). */
 const coreFeatures: Feature[] = [
+  readCacheInvalidation,
   sessionHousekeeping,
   attachmentHousekeeping,
   presenceFeature,

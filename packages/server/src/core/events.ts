@@ -18,6 +18,10 @@ export interface EventMap {
   'user.created': { tenantId: string; userId: string; user: User };
   'user.updated': { tenantId: string; userId: string; user: User };
   'user.deleted': { tenantId: string; userId: string };
+  /** A SIP device was added, got a new secret or was removed (nodes drop what they cached of it). */
+  'device.changed': { tenantId: string; userId: string; deviceId: string };
+  /** A line was added or removed (nodes drop what they cached of the owner's lines and devices). */
+  'line.changed': { tenantId: string; userId: string; lineId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** A directory source's contacts or settings changed: every node reloads it into its index. */

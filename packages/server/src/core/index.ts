@@ -17,14 +17,15 @@ export type CoreOptions = AuthOptions &
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
-  const presence = new PresenceService(ctx);
-  const devices = new DeviceService(ctx);
+  const users = new UserService(ctx, options);
+  const presence = new PresenceService(ctx, users);
+  const devices = new DeviceService(ctx, users);
   return {
     ctx,
     tenants: new TenantService(ctx),
-    users: new UserService(ctx, options),
+    users,
     devices,
-    lines: new LineService(ctx),
+    lines: new LineService(ctx, devices),
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth: new SessionService(ctx, options, devices),

@@ -1,12 +1,13 @@
 // The SIP adapter: UDP and TCP on one port, and WebSocket at /sip-ws (RFC 7118), over the
 // transaction layer, registrar and switch. DESIGN §8: the engine is ours, written against the RFCs.
-import { randomBytes } from 'node:crypto';
+
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { Binding } from '../../core/registrations/model.js';
+import { pooledRandomBytes } from '../../lib/random-pool.js';
 import type { SipConfig } from '../../platform/config/sip-schema.js';
 import { OutboundPolicy } from '../../platform/outbound.js';
 import { loadCertificate } from '../../platform/tls.js';
@@ -95,7 +96,12 @@ export function sipAdapter(): Adapter<SipSettings> {
       const port = ctx.config.port;
       for (let attempt = 1; ; attempt++) {
         const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
-        udp.on('message', (bytes, remote) => ep.datagram(bytes, udpFlow(udp, remote, localOf(udp, host))));
+        // The local address is read once bound (a system call per datagram otherwise).
+        let local: ReturnType<typeof localOf> | undefined;
+        udp.on('message', (bytes, remote) => {
+          local ??= localOf(udp, host);
+          ep.datagram(bytes, udpFlow(udp, remote, local));
+        });
         udp.on('error', (err) => ctx.log.warn({ err }, 'SIP UDP socket error'));
         const at = { name: 'sip-udp', setting: 'sip', host, port, scheme: 'sip', serves: 'SIP over UDP' };
         const bound = await ctx.listen(udp, at);
@@ -141,7 +147,7 @@ const nodeHostOf = (config: SipConfig) =>
 function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Buffer }): SipNode {
   const { config, core, log } = ctx;
   const now = () => core.ctx.clock.now();
-  const newTag = () => randomBytes(6).toString('hex');
+  const newTag = () => pooledRandomBytes(6).toString('hex');
   const limits = sipLimits({
     maxMessageBytes: config.limits.maxMessageBytes,
     maxBodyBytes: Math.min(DEFAULT_SIP_LIMITS.maxBodyBytes, config.limits.maxMessageBytes - 1024),

@@ -1,10 +1,12 @@
 // Instant messages over SIP (RFC 3428): a device's MESSAGE is a message of its owner in the 1:1
 // conversation with the addressed user, and every 1:1 message goes to the recipient's devices.
-import { createHash, randomBytes } from 'node:crypto';
+
+import { createHash } from 'node:crypto';
 import type { Services } from '../../compose.js';
 import { asParleyError } from '../../core/errors.js';
 import type { EventOf } from '../../core/events.js';
 import type { Binding } from '../../core/registrations/model.js';
+import { pooledRandomBytes } from '../../lib/random-pool.js';
 import type { Logger } from '../../platform/log.js';
 import { newTag, viaFor } from './b2bua/leg.js';
 import type { Switch } from './b2bua/types.js';
@@ -220,7 +222,7 @@ export class InstantMessages {
             ...route.map((value) => ({ name: 'Route', value })),
             { name: 'From', value: `${quote(sender.displayName)} <sip:${sender.address}>;tag=${newTag()}` },
             { name: 'To', value: `<sip:${recipient.address}>` },
-            { name: 'Call-ID', value: `${randomBytes(12).toString('base64url')}@parley` },
+            { name: 'Call-ID', value: `${pooledRandomBytes(12).toString('base64url')}@parley` },
             { name: 'CSeq', value: '1 MESSAGE' },
             { name: 'Content-Type', value: 'text/plain;charset=UTF-8' },
           ],

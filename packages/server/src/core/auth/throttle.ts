@@ -22,6 +22,9 @@ export interface ThrottleEntry {
   lockedUntil: number;
 }
 
+/** A success renews the trust of its pair at most this often. */
+const TRUST_REFRESH_MS = 3_600_000;
+
 /** How long the shared map must keep an entry after its last failure. */
 export const throttleTtlMs = (o: ThrottleOptions) => (o.windowSeconds + o.maxDelaySeconds) * 1000;
 
@@ -119,12 +122,23 @@ export class LoginThrottle {
     return (['pair', 'address', 'account'] as const).filter((_, i) => locked[i]);
   }
 
-  /** Records a successful sign-in: clears the pair's budget (only) and trusts the pair. */
+  /**
+   * Records a successful sign-in: clears the pair's budget (only) and trusts the pair. Writes only
+   * what changes: the pair's entry when it has failures, the trust when it is new or an hour old
+   * (a phone that registers every minute costs two reads, not two cluster-wide writes).
+   */
   async succeeded(account: string, source: string | null): Promise<void> {
     const k = this.keys(account, source);
+    const now = this.clock.now();
+    const [pair, trustedAt] = await Promise.all([
+      this.entries.get(k.pair),
+      source === null ? undefined : this.trusted.get(k.trusted),
+    ]);
     await Promise.all([
-      this.entries.update(k.pair, () => undefined),
-      source === null ? undefined : this.trusted.update(k.trusted, () => this.clock.now()),
+      pair === undefined ? undefined : this.entries.update(k.pair, () => undefined),
+      source === null || (trustedAt !== undefined && now - trustedAt < TRUST_REFRESH_MS)
+        ? undefined
+        : this.trusted.update(k.trusted, () => now),
     ]);
   }
 

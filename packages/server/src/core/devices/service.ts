@@ -2,9 +2,10 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
+import { ReadCache } from '../read-cache.js';
 import { sipHa1 } from '../users/credentials.js';
 import { addressOf, type User } from '../users/model.js';
-import { type Actor, checkMayChange } from '../users/service.js';
+import { type Actor, checkMayChange, type UserService } from '../users/service.js';
 import type { Device, DeviceCredentials, DeviceDigests } from './model.js';
 
 /** Letters and digits only: every phone's keypad and provisioning format takes them. */
@@ -35,7 +36,33 @@ const digestsOf = (username: string, realm: string, secret: string): DeviceDiges
  * database yields no password and a leaked device secret opens nothing but that device.
  */
 export class DeviceService {
-  constructor(private readonly ctx: CoreContext) {}
+  /** By `tenantId username`: each digest check reads one (`forget` on each change). */
+  private readonly credentials: ReadCache<DeviceCredentials>;
+  /** A user's devices by `tenantId userId`: each call reads its parties'. */
+  private readonly lists: ReadCache<Device[]>;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    /** Owners as the user service caches them: it forgets a disabled owner at once. */
+    private readonly users: Pick<UserService, 'lookup'>,
+  ) {
+    this.credentials = new ReadCache(ctx.clock);
+    this.lists = new ReadCache(ctx.clock);
+  }
+
+  /** Drops what is cached of the user's devices (after a change here or on another node; all the tenant's without `userId`). */
+  forget(tenantId: string, userId?: string): void {
+    const mine = (key: string, owner: string) =>
+      key.startsWith(`${tenantId} `) && (userId === undefined || owner === userId);
+    this.credentials.forget((c, key) => mine(key, c.userId));
+    this.lists.forget((_, key) => mine(key, key.slice(tenantId.length + 1)));
+  }
+
+  /** Forgets the user's devices here, then tells the other nodes. */
+  private async changed(tenantId: string, userId: string, deviceId: string): Promise<void> {
+    this.forget(tenantId, userId);
+    await this.ctx.bus.publish('device.changed', { tenantId, userId, deviceId });
+  }
 
   /**
    * Creates a device for the user; the secret is in the answer and nowhere else. With `line` (an
@@ -75,14 +102,18 @@ export class DeviceService {
         if (isUniqueViolation(err) && attempt < USERNAME_ATTEMPTS) continue;
         throw err;
       }
+      await this.changed(tenantId, userId, device.id);
       this.ctx.log.info({ tenantId, userId, deviceId: device.id, lineId }, 'device created');
       return { device, password };
     }
   }
 
   async list(tenantId: string, userId: string): Promise<Device[]> {
-    await this.owner(tenantId, userId);
-    return this.ctx.store.repos.devices.list(tenantId, userId);
+    const devices = await this.lists.get(`${tenantId} ${userId}`, async () => {
+      await this.owner(tenantId, userId);
+      return this.ctx.store.repos.devices.list(tenantId, userId);
+    });
+    return devices ?? [];
   }
 
   /**
@@ -110,6 +141,7 @@ export class DeviceService {
     const now = this.ctx.clock.now();
     if (!(await repo.setDigests(tenantId, userId, deviceId, digestsOf(device.username, device.realm, password), now)))
       throw notFound('device');
+    await this.changed(tenantId, userId, deviceId);
     this.ctx.log.info({ tenantId, userId, deviceId }, 'device secret rotated');
     return { device: { ...device, rotatedAt: now }, password };
   }
@@ -117,6 +149,7 @@ export class DeviceService {
   async remove(tenantId: string, userId: string, deviceId: string, actor?: Actor): Promise<void> {
     await this.owner(tenantId, userId, actor, 'remove a device of a system administrator');
     if (!(await this.ctx.store.repos.devices.delete(tenantId, userId, deviceId))) throw notFound('device');
+    await this.changed(tenantId, userId, deviceId);
     this.ctx.log.info({ tenantId, userId, deviceId }, 'device removed');
   }
 
@@ -125,9 +158,11 @@ export class DeviceService {
    * authentication, RFC 8760: MD5 or SHA-256), or undefined — also when its owner is disabled.
    */
   async credentialsFor(tenantId: string, username: string): Promise<SipCredentials | undefined> {
-    const credentials = await this.ctx.store.repos.devices.credentials(tenantId, username);
+    const credentials = await this.credentials.get(`${tenantId} ${username}`, () =>
+      this.ctx.store.repos.devices.credentials(tenantId, username),
+    );
     if (!credentials) return undefined;
-    const owner = await this.ctx.store.repos.users.get(tenantId, credentials.userId);
+    const owner = await this.users.lookup(tenantId, credentials.userId);
     return owner && owner.disabledAt === null ? { ...credentials, account: addressOf(owner) } : undefined;
   }
 

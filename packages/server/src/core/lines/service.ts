@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_INPUT_LENGTH, type NumberingPlan } from '../../lib/phone-number.js';
 import type { CoreContext } from '../context.js';
+import type { DeviceService } from '../devices/service.js';
 import { conflict, invalid, notFound } from '../errors.js';
+import { ReadCache } from '../read-cache.js';
 import { planOf } from '../tenants/model.js';
 import { type Actor, checkMayChange } from '../users/service.js';
 import type { Line, OwnedLine } from './model.js';
@@ -21,7 +23,30 @@ export interface AddLineInput {
  * under the tenant's numbering plan (`numbers.ts`).
  */
 export class LineService {
-  constructor(private readonly ctx: CoreContext) {}
+  /** A user's lines by `tenantId userId`: each call reads its parties' (`forget` on each change). */
+  private readonly owned: ReadCache<Line[]>;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    /** A device bound to a removed line is bound to none: its cached devices go too. */
+    private readonly devices: DeviceService,
+  ) {
+    this.owned = new ReadCache(ctx.clock);
+  }
+
+  /** Drops the cached lines of the user (all the tenant's without `userId`), after a change here or on another node. */
+  forget(tenantId: string, userId?: string): void {
+    this.owned.forget(
+      (_, key) => key === `${tenantId} ${userId}` || (userId === undefined && key.startsWith(`${tenantId} `)),
+    );
+  }
+
+  /** Forgets the user's lines and devices here, then tells the other nodes. */
+  private async changed(line: Line): Promise<void> {
+    this.forget(line.tenantId, line.userId);
+    this.devices.forget(line.tenantId, line.userId);
+    await this.ctx.bus.publish('line.changed', { tenantId: line.tenantId, userId: line.userId, lineId: line.id });
+  }
 
   /**
    * Gives the user a line; conflict when a dialled string would reach it and another line.
@@ -58,6 +83,7 @@ export class LineService {
       }
       await r.lines.insert(line);
     });
+    await this.changed(line);
     this.ctx.log.info({ tenantId, userId: owner.id, lineId: line.id, number: line.number, did }, 'line added');
     return line;
   }
@@ -78,8 +104,10 @@ export class LineService {
     });
   }
 
-  ofUser(tenantId: string, userId: string): Promise<Line[]> {
-    return this.ctx.store.repos.lines.list(tenantId, userId);
+  async ofUser(tenantId: string, userId: string): Promise<Line[]> {
+    return (
+      (await this.owned.get(`${tenantId} ${userId}`, () => this.ctx.store.repos.lines.list(tenantId, userId))) ?? []
+    );
   }
 
   async get(tenantId: string, lineId: string): Promise<Line> {
@@ -96,6 +124,7 @@ export class LineService {
     const owner = await this.ctx.store.repos.users.get(tenantId, line.userId);
     if (owner) checkMayChange(actor, owner, 'remove a line of a system administrator');
     if (!(await repo.delete(tenantId, line.id))) throw notFound(`line ${number}`);
+    await this.changed(line);
     this.ctx.log.info({ tenantId, userId: line.userId, lineId: line.id, number }, 'line removed');
     return line;
   }
@@ -107,7 +136,9 @@ export class LineService {
    * numbering plan — with its owner; undefined when no line has it or its owner is disabled.
    */
   async resolve(tenantId: string, dialled: string): Promise<OwnedLine | undefined> {
-    if (dialled.length > MAX_INPUT_LENGTH) return undefined;
+    // Extensions are digits and even a vanity number starts with some: no digit, no line (a
+    // call to a user's address does not read the numbering plan).
+    if (dialled.length > MAX_INPUT_LENGTH || !/\d/.test(dialled)) return undefined;
     const repo = this.ctx.store.repos.lines;
     const digits = isDigits(dialled);
     let line = digits ? await repo.byNumber(tenantId, dialled) : undefined;

@@ -35,7 +35,7 @@ export async function publish(
     throw invalid('sourceId', `must be 1-${SOURCE_MAX} characters`);
   if (!availabilities.includes(input.availability)) throw invalid('availability', 'must be busy, away, dnd or null');
   if (!Number.isFinite(expiresAt) || expiresAt <= now) throw invalid('expiresAt', 'must be in the future');
-  if (!(await ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
+  if (!(await presence.users.lookup(tenantId, userId))) throw notFound('user');
   const repo = ctx.store.repos.presence;
   const key = publishedKey(sourceId);
   const published: PublishedState = {

@@ -1,6 +1,7 @@
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
 import { addressOf } from '../users/model.js';
+import type { UserService } from '../users/service.js';
 import {
   aggregate,
   type LineInput,
@@ -73,7 +74,11 @@ export class PresenceService implements CalendarSink {
   /** Recomputes in flight on this node, per user (other nodes are kept out by the row version). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly ctx: CoreContext) {
+  constructor(
+    private readonly ctx: CoreContext,
+    /** Users as the user service caches them: every published state and change names one. */
+    readonly users: Pick<UserService, 'lookup'>,
+  ) {
     this.watchers = new PresenceWatchers(ctx);
   }
 
@@ -147,7 +152,7 @@ export class PresenceService implements CalendarSink {
       if (!(await this.repo.casState(tenantId, userId, state?.version, { presence, due }, now))) continue;
       if (r.manualBroken && inputs.manual) await this.endManual(tenantId, userId, inputs.manual, stored);
       if (!samePresence(previous, presence)) {
-        const u = await this.ctx.store.repos.users.get(tenantId, userId);
+        const u = await this.users.lookup(tenantId, userId);
         if (u)
           await this.ctx.bus.publish('presence.changed', {
             tenantId,
@@ -212,7 +217,7 @@ export class PresenceService implements CalendarSink {
   }
 
   private async ensureUser(tenantId: string, userId: string) {
-    if (!(await this.ctx.store.repos.users.get(tenantId, userId))) throw notFound('user');
+    if (!(await this.users.lookup(tenantId, userId))) throw notFound('user');
   }
 
   // Manual ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
+import { ReadCache } from '../read-cache.js';
 import type { Tenant, TenantNumbering } from './model.js';
 
 export interface CreateTenantInput {
@@ -13,7 +14,17 @@ export interface CreateTenantInput {
 
 /** Tenants (hosted companies) with their domains and numbering plan. */
 export class TenantService {
-  constructor(private readonly ctx: CoreContext) {}
+  /** Tenants by domain: every SIP request reads one (`forget` on each change). */
+  private readonly byDomains: ReadCache<Tenant>;
+
+  constructor(private readonly ctx: CoreContext) {
+    this.byDomains = new ReadCache(ctx.clock);
+  }
+
+  /** Drops the cached tenants (after a change here or on another node). */
+  forget(): void {
+    this.byDomains.forget();
+  }
 
   async create(input: CreateTenantInput): Promise<Tenant> {
     const now = this.ctx.clock.now();
@@ -47,7 +58,7 @@ export class TenantService {
 
   /** The tenant of a domain; 404 when no tenant has it. */
   async byDomain(domain: string): Promise<Tenant> {
-    const t = await this.ctx.store.repos.tenants.byDomain(domain);
+    const t = await this.byDomains.get(domain, () => this.ctx.store.repos.tenants.byDomain(domain));
     if (!t) throw notFound(`domain ${domain}`);
     return t;
   }
@@ -57,6 +68,7 @@ export class TenantService {
     patch: { name?: string; country?: string | null; areaCode?: string | null; numbering?: TenantNumbering | null },
   ): Promise<Tenant> {
     if (!(await this.ctx.store.repos.tenants.update(tenantId, patch))) throw notFound('tenant');
+    this.forget();
     await this.ctx.bus.publish('tenant.updated', { tenantId });
     return this.get(tenantId);
   }
@@ -67,6 +79,7 @@ export class TenantService {
       if (await r.tenants.byDomain(domain)) throw conflict(`domain ${domain} already belongs to a tenant`);
       await r.tenants.addDomain(tenantId, domain, false, this.ctx.clock.now());
     });
+    this.forget();
     await this.ctx.bus.publish('tenant.updated', { tenantId });
     return this.get(tenantId);
   }
@@ -79,12 +92,14 @@ export class TenantService {
       if ((await r.users.count(tenantId, { domain })) > 0) throw conflict(`domain ${domain} still has users`);
       await r.tenants.removeDomain(tenantId, domain);
     });
+    this.forget();
     await this.ctx.bus.publish('tenant.updated', { tenantId });
     return this.get(tenantId);
   }
 
   async remove(tenantId: string): Promise<void> {
     if (!(await this.ctx.store.transaction((r) => r.tenants.delete(tenantId)))) throw notFound('tenant');
+    this.forget();
     await this.ctx.bus.publish('tenant.deleted', { tenantId });
     this.ctx.log.info({ tenantId }, 'tenant removed');
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import { ReadCache } from '../read-cache.js';
 import { publishRevoked } from '../sessions/service.js';
 import { type CredentialParams, deriveCredentials, generatePassword } from './credentials.js';
 import { addressOf, splitAddress, type User } from './model.js';
@@ -44,10 +45,21 @@ function checkGrant(actor: Actor | undefined, role: Role | undefined) {
 
 /** Users of a tenant and their credentials. */
 export class UserService {
+  /** Users by `tenantId id` and by address: SIP requests and call steps read them (`forget` on each change). */
+  private readonly cached: { id: ReadCache<User>; address: ReadCache<User> };
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly params: CredentialParams,
-  ) {}
+  ) {
+    this.cached = { id: new ReadCache(ctx.clock), address: new ReadCache(ctx.clock) };
+  }
+
+  /** Drops the cached user (all the tenant's without `userId`) after a change here or on another node. */
+  forget(tenantId: string, userId?: string): void {
+    for (const cache of [this.cached.id, this.cached.address])
+      cache.forget((u) => u.tenantId === tenantId && (userId === undefined || u.id === userId));
+  }
 
   async create(tenantId: string, input: CreateUserInput, actor?: Actor): Promise<{ user: User; password?: string }> {
     checkGrant(actor, input.role);
@@ -92,9 +104,14 @@ export class UserService {
   }
 
   async get(tenantId: string, userId: string): Promise<User> {
-    const u = await this.ctx.store.repos.users.get(tenantId, userId);
+    const u = await this.lookup(tenantId, userId);
     if (!u) throw notFound('user');
     return u;
+  }
+
+  /** The user, if there is one (cached, like `get`). */
+  lookup(tenantId: string, userId: string): Promise<User | undefined> {
+    return this.cached.id.get(`${tenantId} ${userId}`, () => this.ctx.store.repos.users.get(tenantId, userId));
   }
 
   list(tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
@@ -114,7 +131,7 @@ export class UserService {
 
   /** Finds `local@domain` through the tenant of its domain. */
   async byAddress(address: string): Promise<User | undefined> {
-    return findUserByAddress(this.ctx.store.repos, address);
+    return this.cached.address.get(address, () => findUserByAddress(this.ctx.store.repos, address));
   }
 
   async update(
@@ -138,6 +155,7 @@ export class UserService {
       return disabled ? r.sessions.revoke(tenantId, userId, now) : [];
     });
     await publishRevoked(this.ctx, tenantId, userId, revoked);
+    this.forget(tenantId, userId);
     const user = await this.get(tenantId, userId);
     await this.ctx.bus.publish('user.updated', { tenantId, userId, user });
     return user;
@@ -153,6 +171,7 @@ export class UserService {
       return ids;
     });
     await publishRevoked(this.ctx, tenantId, userId, revoked);
+    this.forget(tenantId, userId);
     await this.ctx.bus.publish('user.deleted', { tenantId, userId });
     this.ctx.log.info({ tenantId, userId }, 'user removed');
   }

@@ -1,5 +1,7 @@
 // One side of a back-to-back call: a dialog (RFC 3261 §12) between a device and this server.
-import { randomBytes, randomInt } from 'node:crypto';
+
+import { randomInt } from 'node:crypto';
+import { pooledRandomBytes } from '../../../lib/random-pool.js';
 import {
   headerValues,
   makeRequest,
@@ -11,8 +13,8 @@ import {
 } from '../message/index.js';
 import type { Flow } from '../transport/flow.js';
 
-export const newTag = () => randomBytes(6).toString('hex');
-export const newBranch = () => `z9hG4bK${randomBytes(9).toString('base64url')}`;
+export const newTag = () => pooledRandomBytes(6).toString('hex');
+export const newBranch = () => `z9hG4bK${pooledRandomBytes(9).toString('base64url')}`;
 
 /** Our sent-by and Contact on a flow; a WebSocket client cannot reach us but over its connection (RFC 7118 §5). */
 export function ourAddress(flow: Flow): { sentBy: string; contact: string } {
@@ -74,7 +76,7 @@ export class Leg {
 
   /** A leg we place: an INVITE to `target` (a registered contact) over `flow`. */
   static calling(from: string, to: string, target: string, flow: Flow, route: string[] = []): Leg {
-    const leg = new Leg(`${randomBytes(12).toString('base64url')}@parley`, newTag(), from, to, target, flow);
+    const leg = new Leg(`${pooledRandomBytes(12).toString('base64url')}@parley`, newTag(), from, to, target, flow);
     leg.routeSet = route;
     return leg;
   }

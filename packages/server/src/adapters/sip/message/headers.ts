@@ -49,12 +49,21 @@ const SPECIAL = [
 ];
 const CANONICAL = new Map<string, string>(SPECIAL.map((n) => [n.toLowerCase(), n]));
 
+/** Names seen as sent → canonical: every message repeats the same few dozen (bounded against floods of made-up names). */
+const seen = new Map<string, string>();
+const SEEN_MAX = 1000;
+
 /** The canonical spelling of a header name; compact forms are expanded. */
 export function canonicalName(name: string): string {
+  const known = seen.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
-  const compact = COMPACT[lower];
-  if (compact) return compact;
-  return CANONICAL.get(lower) ?? lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  const canonical =
+    COMPACT[lower] ??
+    CANONICAL.get(lower) ??
+    lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  if (seen.size < SEEN_MAX) seen.set(name, canonical);
+  return canonical;
 }
 
 /** Headers whose value is a comma-separated list (RFC 3261 §7.3.1) that the adapter reads element by element. */
@@ -125,12 +134,22 @@ export function parseHeaderLines(lines: string[], limits: SipLimits): SipHeader[
 /** Every value of a header (canonical or compact name), in message order. */
 export function headerValues(headers: readonly SipHeader[], name: string): string[] {
   const canonical = canonicalName(name);
-  return headers.filter((h) => h.name === canonical).map((h) => h.value);
+  const values: string[] = [];
+  for (const h of headers) if (h.name === canonical) values.push(h.value);
+  return values;
 }
 
 /** The single value of a header, undefined when absent; an error when repeated. */
 export function singleHeader(headers: readonly SipHeader[], name: string): string | undefined {
-  const values = headerValues(headers, name);
-  if (values.length > 1) fail(`${canonicalName(name)} appears ${values.length} times`);
-  return values[0];
+  // One pass, no arrays: every message is read for a dozen single headers.
+  const canonical = canonicalName(name);
+  let value: string | undefined;
+  let count = 0;
+  for (const h of headers) {
+    if (h.name !== canonical) continue;
+    count++;
+    value ??= h.value;
+  }
+  if (count > 1) fail(`${canonical} appears ${count} times`);
+  return value;
 }

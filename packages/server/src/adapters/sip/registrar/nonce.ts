@@ -1,7 +1,9 @@
 // Digest nonces (RFC 7616 §3.3, §5.4; RFC 3261 §22.4) issued by one node and checked by any: a
 // timestamp, random bytes and an HMAC under a key the cluster shares. No state per nonce until a
 // client uses it; then the highest nonce-count seen is kept for replay protection.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { pooledRandomBytes } from '../../../lib/random-pool.js';
 
 export type NonceVerdict = 'ok' | 'stale' | 'invalid' | 'replayed';
 
@@ -30,7 +32,7 @@ export class NonceBook {
   issue(realm: string): string {
     const bytes = Buffer.alloc(LENGTH);
     bytes.writeUInt32BE(Math.floor(this.options.now() / 1000) >>> 0, 0);
-    randomBytes(RANDOM_BYTES).copy(bytes, 4);
+    pooledRandomBytes(RANDOM_BYTES).copy(bytes, 4);
     this.mac(bytes, realm).copy(bytes, 4 + RANDOM_BYTES);
     return bytes.toString('base64url');
   }

@@ -1,7 +1,8 @@
 // RFC 3903 event state compositor bookkeeping for PUBLISH: entity-tags, conditional refresh,
 // modify and remove, expiry. What a publication says goes to the core as one presence input
 // (`put`/`remove` actions); the time is always passed in, tags come from an injected generator.
-import { randomBytes } from 'node:crypto';
+
+import { pooledRandomBytes } from '../../../lib/random-pool.js';
 import { type SipHeader, type SipRequest, singleHeader } from '../message/index.js';
 import { PIDF_CONTENT_TYPE } from './pidf.js';
 import { XmlBodyError } from './xml.js';
@@ -83,7 +84,7 @@ interface Publication<T> {
 
 const h = (name: string, value: string): SipHeader => ({ name, value });
 const mediaType = (v: string) => (v.split(';')[0] ?? '').trim().toLowerCase();
-const randomTag = () => randomBytes(12).toString('base64url');
+const randomTag = () => pooledRandomBytes(12).toString('base64url');
 
 /**
  * The publications Parley holds, per resource. `publish` follows RFC 3903 §6: 489 + Allow-Events

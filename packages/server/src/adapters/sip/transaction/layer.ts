@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../../../lib/random-pool.js';
 import { respond } from '../message/index.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
@@ -97,7 +97,7 @@ export class TransactionLayer<Flow> {
       throw new RangeError('maxTransactions must be a positive integer');
     }
     this.timers = timerValues(options.timers);
-    this.newTag = options.newTag ?? (() => randomBytes(6).toString('hex'));
+    this.newTag = options.newTag ?? (() => pooledRandomBytes(6).toString('hex'));
   }
 
   /** How many transactions are live. */

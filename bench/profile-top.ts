@@ -1,0 +1,58 @@
+// The functions a V8 CPU profile (node --cpu-prof, e.g. `npm run bench:sip -- --cpu-prof DIR`)
+// spent most time in: self time and inclusive time (a function counted once per sample however
+// deep it recurs), as shares of the whole profile, idle included.
+//
+//   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 40] [--match text]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '40' }, match: { type: 'string' } },
+});
+const file = positionals[0];
+if (!file) throw new Error('usage: profile-top.ts FILE.cpuprofile [--top N] [--match TEXT]');
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const name = (n: ProfileNode) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(packages|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+
+const sampled = new Map<number, number>();
+for (const [i, id] of profile.samples.entries()) sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+const total = [...sampled.values()].reduce((a, b) => a + b, 0);
+const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
+for (const [id, us] of sampled) {
+  const leaf = byId.get(id) as ProfileNode;
+  self.set(name(leaf), (self.get(name(leaf)) ?? 0) + us);
+  const counted = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const key = name(byId.get(at) as ProfileNode);
+    if (counted.has(key)) continue;
+    counted.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+  }
+}
+const show = (title: string, times: Map<string, number>) => {
+  process.stdout.write(`\n${title} (of ${(total / 1e6).toFixed(2)} s sampled)\n`);
+  const rows = [...times].filter(([k]) => !values.match || k.includes(values.match)).sort((a, b) => b[1] - a[1]);
+  for (const [k, us] of rows.slice(0, Number(values.top)))
+    process.stdout.write(
+      `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2).padStart(6)} s  ${k}\n`,
+    );
+};
+show('self time', self);
+show('inclusive time', inclusive);
