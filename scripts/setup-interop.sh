@@ -9,7 +9,7 @@
 #   slapd       binaries only (directory tests start their own on a free loopback port)
 #   Chromium    /usr/bin/chromium from Debian (the web app's browser tests drive it headless)
 #   SIP peers   sipp, Kamailio (+ presence, websocket, tls modules), baresip, linphone, sipvicious,
-#               sox, espeak-ng: binaries only (test/interop/support/sip-peers.ts starts its own)
+#               sox, espeak-ng, coturn's STUN client: binaries only (test/interop/support/sip-peers.ts starts its own)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -150,7 +150,7 @@ ensure_chromium() {
 }
 
 # SIP peers (test/interop/sip-*.test.ts, bench/sip.ts): binaries only. Kamailio's package would
-# start a daemon on 5060: stop and disable it. baresip-core without the GUI recommends (aufile,
+# start a daemon on 5060 (coturn's on 3478): stop and disable them. baresip-core without the GUI recommends (aufile,
 # sndfile and ctrl_tcp are in the core package).
 ensure_sip_peers() {
   local missing=()
@@ -165,11 +165,12 @@ ensure_sip_peers() {
   command -v svmap >/dev/null || missing+=(sipvicious)
   command -v sox >/dev/null || missing+=(sox)
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  command -v turnutils_stunclient >/dev/null || missing+=(coturn)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    as_root sh -c 'systemctl stop kamailio 2>/dev/null; systemctl disable kamailio 2>/dev/null; service kamailio stop 2>/dev/null; true' >/dev/null 2>&1 || true
+    as_root sh -c 'for d in kamailio coturn; do systemctl stop $d; systemctl disable $d; service $d stop; done 2>/dev/null; true' >/dev/null 2>&1 || true
     if [ -s /run/kamailio/kamailio.pid ]; then
       as_root kill "$(cat /run/kamailio/kamailio.pid)" 2>/dev/null || true
     fi

@@ -30,6 +30,7 @@ import { SimplePublisher } from './simple/publisher.js';
 import { DEFAULT_TIMERS, timerScheduler } from './transaction/index.js';
 import { SipEndpoint } from './transport/endpoint.js';
 import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
+import { isStun, stunBindingResponse } from './transport/stun.js';
 
 export const SIP_WS_PATH = '/sip-ws';
 
@@ -99,6 +100,7 @@ export function sipAdapter(): Adapter<SipSettings> {
         // The local address is read once bound (a system call per datagram otherwise).
         let local: ReturnType<typeof localOf> | undefined;
         udp.on('message', (bytes, remote) => {
+          if (isStun(bytes)) return keepAlive(udp, bytes, remote);
           local ??= localOf(udp, host);
           ep.datagram(bytes, udpFlow(udp, remote, local));
         });
@@ -133,6 +135,12 @@ export function sipAdapter(): Adapter<SipSettings> {
       for (const s of simple) s.stop();
     },
   };
+}
+
+/** A STUN keep-alive on the SIP port (RFC 5626 §8) is answered; other STUN messages are dropped. */
+function keepAlive(udp: UdpSocket, bytes: Buffer, remote: { address: string; port: number }): void {
+  const response = stunBindingResponse(bytes, remote);
+  if (response) udp.send(response, remote.port, remote.address);
 }
 
 const localOf = (udp: UdpSocket, host: string) => {
