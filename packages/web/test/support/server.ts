@@ -111,7 +111,7 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
     proc.stderr?.on('data', (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-20_000);
     });
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const code = await Promise.race([exited, new Promise((r) => setTimeout(r, 100, 'wait'))]);
       if (code !== 'wait') throw new Error(`parley serve exited (${code}):\n${output}`);
