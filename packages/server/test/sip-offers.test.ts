@@ -106,6 +106,34 @@ describe('offers and answers through the switch: late offers, re-INVITEs, glare 
     await hangUp(dialog);
   });
 
+  test('an UPDATE in the call passes through with its offer and answer (RFC 3311); outside a dialog it gets 481', async () => {
+    const { dialog } = await call();
+    await carol.next('ACK');
+    const update = alice.sendInDialog(dialog, 'UPDATE', SDP(40000, 'sendonly'));
+    const got = await carol.next('UPDATE');
+    assert.match(got.request.body.toString(), /a=sendonly/);
+    got.reply(200, 'OK', { headers: sdp, body: SDP(41000, 'recvonly') });
+    const response = await update;
+    assert.equal(response.status, 200);
+    assert.match(response.body.toString(), /a=recvonly/);
+    assert.ok(response.contact, 'a 2xx to UPDATE names the target (RFC 3311 §5.2)');
+    // An offer in an UPDATE while a re-INVITE is pending: 491.
+    const reinvite = alice.sendInDialog(dialog, 'INVITE', SDP(40000));
+    const pending = await carol.next('INVITE');
+    const carolDialog = SipPhone.dialogOf(pending.request, carol.tag);
+    assert.equal((await carol.sendInDialog(carolDialog, 'UPDATE', SDP(41000, 'inactive'))).status, 491);
+    pending.reply(200, 'OK', { headers: sdp, body: SDP(41000) });
+    assert.equal((await reinvite).status, 200);
+    await carol.next('ACK');
+    await hangUp(dialog);
+    const stray = await alice.request('UPDATE', 'sip:carol@example.test', [
+      { name: 'From', value: '<sip:alice@example.test>;tag=u1' },
+      { name: 'To', value: '<sip:carol@example.test>' },
+      { name: 'Call-ID', value: 'no-such-dialog@phone' },
+    ]);
+    assert.equal(stray.status, 481);
+  });
+
   test('a late offer whose ACK never comes: after 64·T1 the callee gets an ACK refusing its offer, then both a BYE', async () => {
     const { dialog, response } = await call({ sdp: '', ack: false });
     await sentAgain(alice, dialog, response);

@@ -63,7 +63,7 @@ export class BackToBackCall {
   /** Our 2xx to each side's INVITE waiting for its ACK, and what the ACK (undefined: none came) completes. */
   private readonly acks: Partial<Record<CallSide, { wait: AckWait; acked: (ack: SipRequest | undefined) => void }>> =
     {};
-  /** The re-INVITE being passed from one side to the other (§14.1: one offer/answer at a time). */
+  /** The re-INVITE or UPDATE offer being passed from one side to the other (§14.1: one at a time). */
   private exchange: { from: CallSide; answered: boolean } | undefined;
   private ringTimer: NodeJS.Timeout | undefined;
   private readonly held: Record<CallSide, boolean> = { A: false, B: false };
@@ -273,15 +273,44 @@ export class BackToBackCall {
       this.reInvite(side, request, tx, from, to);
       return;
     }
+    // An UPDATE with an offer (RFC 3311 §5.2) is an exchange like a re-INVITE's, over at its final response.
+    const update = request.method === 'UPDATE';
+    const exchange = update && request.body.length > 0 ? { from: side, answered: false } : undefined;
+    if (exchange) {
+      if (this.glare(side, request, tx)) return;
+      this.exchange = exchange;
+      this.offered(side, request.body);
+    }
     const out = to.request(request.method, { headers: bodyHeaders(request), body: request.body });
     this.sw.sendRequest(out, to.flow, (r) => {
-      if (r.status >= 200) this.sw.respond(tx, this.passed(request, r, from));
+      if (r.status < 200) return;
+      if (exchange && this.exchange === exchange) this.exchange = undefined;
+      if (update && r.status < 300) to.refresh(r);
+      this.sw.respond(tx, this.passed(request, r, from));
     });
+  }
+
+  /**
+   * An offer from `side` while another exchange is pending (until its 2xx is ACKed): 491 (§14.2,
+   * RFC 3311 §5.2), or 500 with Retry-After from the side whose own offer is not answered yet.
+   */
+  private glare(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): boolean {
+    const pending = this.exchange;
+    if (!pending && !this.acks.A && !this.acks.B) return false;
+    const retry = [{ name: 'Retry-After', value: String(randomInt(0, 11)) }];
+    this.sw.respond(
+      tx,
+      pending?.from === side && !pending.answered
+        ? respond(request, 500, 'Server Internal Error (an offer is pending)', { headers: retry })
+        : respond(request, 491, 'Request Pending'),
+    );
+    return true;
   }
 
   /** Our response to `request` from `from`'s side, carrying the other side's final response `r`. */
   private passed(request: SipRequest, r: SipResponse, from: Leg): SipResponse {
-    const contact = request.method === 'INVITE' ? [{ name: 'Contact', value: ourAddress(from.flow).contact }] : [];
+    const refresh = request.method === 'INVITE' || request.method === 'UPDATE';
+    const contact = refresh ? [{ name: 'Contact', value: ourAddress(from.flow).contact }] : [];
     const body = r.body.length > 0 ? r.body : undefined;
     return respond(request, r.status, r.reason, { headers: [...contact, ...bodyHeaders(r)], body });
   }
@@ -289,21 +318,10 @@ export class BackToBackCall {
   /**
    * A re-INVITE from `side` (hold, resume, a new offer) passed to the other side. Without an offer
    * (RFC 6337 §2) the other side's 2xx carries one and our ACK to it waits for this side's ACK and
-   * its answer. One at a time (§14.2): while one is pending (until its 2xx is ACKed) another gets
-   * 491, or 500 with Retry-After from the side whose own re-INVITE is not answered yet.
+   * its answer. One exchange at a time (see `glare`).
    */
   private reInvite(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>, from: Leg, to: Leg): void {
-    const pending = this.exchange;
-    if (pending || this.acks.A || this.acks.B) {
-      const retry = [{ name: 'Retry-After', value: String(randomInt(0, 11)) }];
-      this.sw.respond(
-        tx,
-        pending?.from === side && !pending.answered
-          ? respond(request, 500, 'Server Internal Error (an INVITE is pending)', { headers: retry })
-          : respond(request, 491, 'Request Pending'),
-      );
-      return;
-    }
+    if (this.glare(side, request, tx)) return;
     const late = request.body.length === 0;
     if (!late) this.offered(side, request.body);
     const exchange = { from: side, answered: false };
