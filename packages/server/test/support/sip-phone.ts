@@ -65,6 +65,8 @@ export const SDP = (port: number, direction = 'sendrecv') =>
 
 export class SipPhone {
   readonly incoming: Incoming[] = [];
+  /** Responses no request of ours waits for any more (a retransmitted 2xx). */
+  readonly strays: SipResponse[] = [];
   /** Answers requests as they arrive when it gives a status (a watcher answers every NOTIFY). */
   autoAnswer: ((request: SipRequest) => number | undefined) | undefined;
   private readonly waiters = new Set<() => void>();
@@ -168,7 +170,11 @@ export class SipPhone {
     if (message.kind === 'response') {
       const branch = message.via[0]?.branch ?? '';
       const p = this.pending.get(`${branch}|${message.cseq.method}`);
-      if (!p) return;
+      if (!p) {
+        this.strays.push(message);
+        this.notify();
+        return;
+      }
       if (message.status < 200) p.provisional.push(message);
       else p.done(message);
       this.notify();
@@ -363,10 +369,19 @@ export class SipPhone {
     return param ? Number(param) : (response.expires ?? asked);
   }
 
-  /** Calls `target` (user@domain); resolves with the final response and, on 2xx, the dialog (ACK sent). */
+  /**
+   * Calls `target` (user@domain); resolves with the final response and, on 2xx, the dialog (ACK
+   * sent, with `answer` as its body; `ack: false`: not sent). `sdp: ''` sends no offer (a late offer).
+   */
   async invite(
     target: string,
-    o: { onProvisional?: (r: SipResponse) => void; branch?: string; sdp?: string } = {},
+    o: {
+      onProvisional?: (r: SipResponse) => void;
+      branch?: string;
+      sdp?: string;
+      answer?: string;
+      ack?: boolean;
+    } = {},
   ): Promise<{ response: SipResponse; dialog?: Dialog; headers: SipHeader[] }> {
     const uri = `sip:${target}`;
     const callId = `${token()}@phone`;
@@ -376,9 +391,10 @@ export class SipPhone {
       { name: 'To', value: `<${uri}>` },
       { name: 'Call-ID', value: callId },
       { name: 'Contact', value: this.contact },
-      { name: 'Content-Type', value: 'application/sdp' },
+      ...(o.sdp === '' ? [] : [{ name: 'Content-Type', value: 'application/sdp' }]),
     ];
-    const response = await this.request('INVITE', uri, headers, { ...o, body: o.sdp ?? SDP(40000) });
+    const body = o.sdp === '' ? undefined : (o.sdp ?? SDP(40000));
+    const response = await this.request('INVITE', uri, headers, { ...o, body });
     if (response.status >= 300) return { response, headers };
     const contact = response.contact === '*' ? undefined : response.contact?.[0];
     const dialog: Dialog = {
@@ -391,7 +407,7 @@ export class SipPhone {
       seq: response.cseq.seq,
       routeSet: headerValues(response.headers, 'Record-Route').reverse(),
     };
-    this.send(this.inDialog(dialog, 'ACK', dialog.seq));
+    if (o.ack !== false) this.send(this.inDialog(dialog, 'ACK', dialog.seq, o.answer));
     return { response, dialog, headers };
   }
 
@@ -435,17 +451,30 @@ export class SipPhone {
     return makeRequest(method, dialog.remoteTarget, headers, body === undefined ? undefined : Buffer.from(body));
   }
 
-  /** Sends an in-dialog request and resolves with its final response. */
-  async sendInDialog(dialog: Dialog, method: string, body?: string): Promise<SipResponse> {
+  /**
+   * Sends an in-dialog request and resolves with its final response (rejects after 15 s without
+   * one). A 2xx to an INVITE is ACKed, with `answer` as the ACK's body (`ack: false`: not ACKed).
+   */
+  async sendInDialog(
+    dialog: Dialog,
+    method: string,
+    body?: string,
+    o: { answer?: string; ack?: boolean } = {},
+  ): Promise<SipResponse> {
     const request = this.inDialog(dialog, method, undefined, body);
     const branch = request.via[0]?.branch ?? '';
     const done = new Promise<SipResponse>((resolve) =>
       this.pending.set(`${branch}|${method}`, { provisional: [], done: resolve }),
     );
     this.send(request);
-    const response = await done;
-    this.pending.delete(`${branch}|${method}`);
-    if (method === 'INVITE' && response.status < 300) this.send(this.inDialog(dialog, 'ACK', response.cseq.seq));
+    const response = await Promise.race([
+      done,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${method}: no final response`)), 15_000).unref(),
+      ),
+    ]).finally(() => this.pending.delete(`${branch}|${method}`));
+    if (method === 'INVITE' && response.status < 300 && o.ack !== false)
+      this.send(this.inDialog(dialog, 'ACK', response.cseq.seq, o.answer));
     return response;
   }
 

@@ -91,9 +91,13 @@ export function sipAdapter(): Adapter<SipSettings> {
         node.federation.opened(flow);
         return flow;
       };
+      // Via, Record-Route, Path and Contact name `sip.advertise` when set (phones and peers reach us there).
+      const { host, advertise } = ctx.config;
       const stream = (transport: 'TCP' | 'TLS') => (socket: Socket) =>
-        void serve(socket, streamFlow(socket, transport, { peerNames: verifiedNames(socket) }));
-      const { host } = ctx.config;
+        void serve(
+          socket,
+          streamFlow(socket, transport, { localAddress: advertise, peerNames: verifiedNames(socket) }),
+        );
       const port = ctx.config.port;
       for (let attempt = 1; ; attempt++) {
         const udp = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
@@ -101,7 +105,7 @@ export function sipAdapter(): Adapter<SipSettings> {
         let local: ReturnType<typeof localOf> | undefined;
         udp.on('message', (bytes, remote) => {
           if (isStun(bytes)) return keepAlive(udp, bytes, remote);
-          local ??= localOf(udp, host);
+          local ??= localOf(udp, host, advertise);
           ep.datagram(bytes, udpFlow(udp, remote, local));
         });
         udp.on('error', (err) => ctx.log.warn({ err }, 'SIP UDP socket error'));
@@ -122,7 +126,8 @@ export function sipAdapter(): Adapter<SipSettings> {
         const { certificate, port: tlsPort } = await listenTls(ctx, stream('TLS'), node.federation.ca);
         node.federation.tls = {
           ...certificate,
-          attach: (socket, peerNames) => serve(socket, streamFlow(socket, 'TLS', { localPort: tlsPort, peerNames })),
+          attach: (socket, peerNames) =>
+            serve(socket, streamFlow(socket, 'TLS', { localPort: tlsPort, localAddress: advertise, peerNames })),
         };
       }
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
@@ -143,9 +148,9 @@ function keepAlive(udp: UdpSocket, bytes: Buffer, remote: { address: string; por
   if (response) udp.send(response, remote.port, remote.address);
 }
 
-const localOf = (udp: UdpSocket, host: string) => {
+const localOf = (udp: UdpSocket, host: string, advertise: string | undefined) => {
   const a = udp.address();
-  return { address: ['0.0.0.0', '::'].includes(a.address) ? host : a.address, port: a.port };
+  return { address: advertise ?? (['0.0.0.0', '::'].includes(a.address) ? host : a.address), port: a.port };
 };
 
 /** The host the other nodes reach this node's SIP at: `sip.nodeHost`, `sip.advertise`, the bind address or host name. */
@@ -179,7 +184,7 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
   });
   node.links = links;
   const reachOf = (binding: Binding): Promise<Reach | undefined> =>
-    reach(node as SipNode, relay, binding, core.registrations.node);
+    reach(node as SipNode, relay, binding, core.registrations.node, config.advertise);
   const calls = new CallSwitch({
     core,
     log,
@@ -239,11 +244,17 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
  * through the node holding that connection (its Path), or for UDP from our socket to the address
  * its REGISTER came from (which crosses its NAT).
  */
-async function reach(node: SipNode, relay: SipRelay, binding: Binding, self: string): Promise<Reach | undefined> {
+async function reach(
+  node: SipNode,
+  relay: SipRelay,
+  binding: Binding,
+  self: string,
+  advertise: string | undefined,
+): Promise<Reach | undefined> {
   if (held(binding.flow.transport)) return relay.reach(binding, self);
   if (!node.udp) return undefined;
   const { address, port } = binding.flow;
-  const flow = udpFlow(node.udp, { address, port }, localOf(node.udp, node.udp.address().address));
+  const flow = udpFlow(node.udp, { address, port }, localOf(node.udp, node.udp.address().address, advertise));
   return { flow, route: binding.path ?? [] };
 }
 

@@ -19,7 +19,18 @@ import type { SipEndpoint } from './transport/endpoint.js';
 import type { Flow } from './transport/flow.js';
 
 /** Methods this server answers; others get 405 with this list (§8.2.1). */
-export const ALLOWED = ['REGISTER', 'OPTIONS', 'INVITE', 'ACK', 'CANCEL', 'BYE', 'MESSAGE', 'SUBSCRIBE', 'PUBLISH'];
+export const ALLOWED = [
+  'REGISTER',
+  'OPTIONS',
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'UPDATE',
+  'MESSAGE',
+  'SUBSCRIBE',
+  'PUBLISH',
+];
 
 export interface RouterOptions {
   log: Logger;
@@ -64,6 +75,7 @@ export class SipRouter implements TransactionUser<Flow> {
       case 'INVITE':
         return this.o.calls.invite(request, tx);
       case 'BYE':
+      case 'UPDATE':
         return reply(481, 'Call/Transaction Does Not Exist');
       case 'MESSAGE':
         return this.o.im.message(request, tx);

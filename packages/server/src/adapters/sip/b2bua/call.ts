@@ -1,10 +1,15 @@
 // A back-to-back call (RFC 3261 §13-§15 on each side; RFC 5359 shows such flows): the caller's
 // leg A and one forked leg per device of the callee, of which the first to answer stays as B.
-// SDP passes through unchanged; our UAC side ACKs a 2xx at once (offers travel in INVITEs).
+// SDP passes through unchanged. An INVITE with an offer: our side ACKs the other side's 2xx at
+// once. An INVITE without one (a late offer, RFC 3261 §13.2.1, RFC 6337 §2): the 2xx carries the
+// offer and our ACK carries the answer, so it waits for the ACK of the side that sent the INVITE.
+import { randomInt } from 'node:crypto';
 import { respond, type SipHeader, type SipRequest, type SipResponse, singleHeader } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
+import { AckWait } from './ack-wait.js';
 import { Leg, ourAddress } from './leg.js';
+import { holds, refusingAnswer } from './sdp.js';
 import { bestResponse, type CallParty, type CallSide, type CallSink, type FailureCause, type Switch } from './types.js';
 
 type ForkState = 'calling' | 'early' | 'answered' | 'failed' | 'cancelled';
@@ -36,8 +41,17 @@ const bodyHeaders = (m: SipRequest | SipResponse): SipHeader[] => {
   return type && m.body.length > 0 ? [{ name: 'Content-Type', value: type }] : [];
 };
 
-/** Whether an SDP offer puts the media on hold (RFC 3264 §8.4: sendonly or inactive). */
-export const holds = (body: Buffer) => /^a=(sendonly|inactive)\r?$/m.test(body.toString('latin1'));
+type Body = { headers: SipHeader[]; body?: Buffer };
+
+/**
+ * What our ACK carries to end a late offer on the other leg: the answer in the ACK that came,
+ * else (none came) one refusing every stream of `offer` (§13.2.2.4: a valid answer, then BYE).
+ */
+function lateAnswer(ack: SipRequest | undefined, offer: Buffer): Body {
+  if (ack) return { headers: bodyHeaders(ack), body: ack.body };
+  const body = refusingAnswer(offer);
+  return body ? { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body } : { headers: [] };
+}
 
 const other = (side: CallSide): CallSide => (side === 'A' ? 'B' : 'A');
 
@@ -46,7 +60,11 @@ export class BackToBackCall {
   private readonly forks: Fork[] = [];
   private answered: Fork | undefined;
   private state: 'routing' | 'answered' | 'ended' = 'routing';
-  private retransmit: { timer: NodeJS.Timeout; interval: number; elapsed: number; response: SipResponse } | undefined;
+  /** Our 2xx to each side's INVITE waiting for its ACK, and what the ACK (undefined: none came) completes. */
+  private readonly acks: Partial<Record<CallSide, { wait: AckWait; acked: (ack: SipRequest | undefined) => void }>> =
+    {};
+  /** The re-INVITE or UPDATE offer being passed from one side to the other (§14.1: one at a time). */
+  private exchange: { from: CallSide; answered: boolean } | undefined;
   private ringTimer: NodeJS.Timeout | undefined;
   private readonly held: Record<CallSide, boolean> = { A: false, B: false };
 
@@ -121,15 +139,22 @@ export class BackToBackCall {
   }
 
   private success(fork: Fork, r: SipResponse): void {
-    fork.leg.learn(r);
     if (fork.ack) {
+      // A retransmitted 2xx: our ACK again.
       this.sw.send(fork.ack, fork.leg.flow);
       return;
     }
-    fork.ack = fork.leg.request('ACK', { seq: r.cseq.seq });
-    this.sw.send(fork.ack, fork.leg.flow);
+    // A late offer's 2xx again before the caller's ACK: that ACK brings ours.
+    if (fork.state === 'answered') return;
+    fork.leg.learn(r);
+    const late = this.aInvite.body.length === 0;
+    const ack = (body?: Body) => {
+      fork.ack = fork.leg.request('ACK', { seq: r.cseq.seq, ...body });
+      this.sw.send(fork.ack, fork.leg.flow);
+    };
     if (this.answered !== undefined || this.state !== 'routing') {
       // Another device answered first, or the caller gave up: this one is hung up at once.
+      ack(late ? lateAnswer(undefined, r.body) : undefined);
       this.sw.sendRequest(fork.leg.request('BYE'), fork.leg.flow, () => undefined);
       return;
     }
@@ -138,9 +163,13 @@ export class BackToBackCall {
     fork.state = 'answered';
     this.state = 'answered';
     for (const f of this.forks) if (f !== fork) this.cancelFork(f);
+    if (!late) ack();
     const ok = this.toA(200, 'OK', r);
     this.sw.respond(this.aTx, ok);
-    if (!this.a.flow.reliable) this.retransmit2xx(ok);
+    this.awaitAck('A', ok, (got) => {
+      if (late) ack(lateAnswer(got, r.body));
+      if (!got) this.hangUp(undefined);
+    });
     this.sink.established(this, fork.party);
   }
 
@@ -153,22 +182,17 @@ export class BackToBackCall {
     });
   }
 
-  /** §13.3.1.4: a 2xx over UDP is sent again at T1, 2·T1 … T2 until its ACK, for at most 64·T1. */
-  private retransmit2xx(response: SipResponse): void {
-    const tick = () => {
-      const r = this.retransmit;
-      if (!r) return;
-      r.elapsed += r.interval;
-      if (r.elapsed >= 64 * this.sw.t1) {
-        this.retransmit = undefined;
-        this.hangUp(undefined);
-        return;
-      }
-      this.sw.send(r.response, this.a.flow);
-      r.interval = Math.min(r.interval * 2, this.sw.t2);
-      r.timer = setTimeout(tick, r.interval).unref();
-    };
-    this.retransmit = { timer: setTimeout(tick, this.sw.t1).unref(), interval: this.sw.t1, elapsed: 0, response };
+  /**
+   * Our 2xx to `side`'s INVITE went out: sent again until its ACK (§13.3.1.4), then `acked` runs
+   * with the ACK, or with undefined when none came within 64·T1 (the call is then ended).
+   */
+  private awaitAck(side: CallSide, response: SipResponse, acked: (ack: SipRequest | undefined) => void): void {
+    const flow = this.legOf(side)?.flow ?? this.a.flow;
+    const wait = new AckWait(this.sw, flow, response, () => {
+      delete this.acks[side];
+      acked(undefined);
+    });
+    this.acks[side] = { wait, acked };
   }
 
   private cancelFork(fork: Fork): void {
@@ -200,12 +224,14 @@ export class BackToBackCall {
     this.giveUp(487, 'Request Terminated', 'callCancelled');
   }
 
-  /** An ACK from the caller: the one for our 2xx ends its retransmission. */
+  /** An ACK inside the call: the one for our 2xx ends its retransmission (and brings a late offer's answer). */
   ack(request: SipRequest): void {
-    if (this.retransmit && request.cseq.seq === this.aInvite.cseq.seq) {
-      clearTimeout(this.retransmit.timer);
-      this.retransmit = undefined;
-    }
+    const side = this.sideOf(request);
+    const awaited = side && this.acks[side];
+    if (!side || !awaited || awaited.wait.seq !== request.cseq.seq) return;
+    awaited.wait.stop();
+    delete this.acks[side];
+    awaited.acked(request);
   }
 
   /** The side whose dialog an in-dialog request belongs to, if any. */
@@ -243,17 +269,91 @@ export class BackToBackCall {
       this.hangUp(side);
       return;
     }
-    if (request.method === 'INVITE') this.offered(side, request.body);
+    if (request.method === 'INVITE') {
+      this.reInvite(side, request, tx, from, to);
+      return;
+    }
+    // An UPDATE with an offer (RFC 3311 §5.2) is an exchange like a re-INVITE's, over at its final response.
+    const update = request.method === 'UPDATE';
+    const exchange = update && request.body.length > 0 ? { from: side, answered: false } : undefined;
+    if (exchange) {
+      if (this.glare(side, request, tx)) return;
+      this.exchange = exchange;
+      this.offered(side, request.body);
+    }
     const out = to.request(request.method, { headers: bodyHeaders(request), body: request.body });
     this.sw.sendRequest(out, to.flow, (r) => {
       if (r.status < 200) return;
-      if (request.method === 'INVITE' && r.status < 300) {
-        to.learn(r);
-        this.sw.send(to.request('ACK', { seq: r.cseq.seq }), to.flow);
+      if (exchange && this.exchange === exchange) this.exchange = undefined;
+      if (update && r.status < 300) to.refresh(r);
+      this.sw.respond(tx, this.passed(request, r, from));
+    });
+  }
+
+  /**
+   * An offer from `side` while another exchange is pending (until its 2xx is ACKed): 491 (§14.2,
+   * RFC 3311 §5.2), or 500 with Retry-After from the side whose own offer is not answered yet.
+   */
+  private glare(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): boolean {
+    const pending = this.exchange;
+    if (!pending && !this.acks.A && !this.acks.B) return false;
+    const retry = [{ name: 'Retry-After', value: String(randomInt(0, 11)) }];
+    this.sw.respond(
+      tx,
+      pending?.from === side && !pending.answered
+        ? respond(request, 500, 'Server Internal Error (an offer is pending)', { headers: retry })
+        : respond(request, 491, 'Request Pending'),
+    );
+    return true;
+  }
+
+  /** Our response to `request` from `from`'s side, carrying the other side's final response `r`. */
+  private passed(request: SipRequest, r: SipResponse, from: Leg): SipResponse {
+    const refresh = request.method === 'INVITE' || request.method === 'UPDATE';
+    const contact = refresh ? [{ name: 'Contact', value: ourAddress(from.flow).contact }] : [];
+    const body = r.body.length > 0 ? r.body : undefined;
+    return respond(request, r.status, r.reason, { headers: [...contact, ...bodyHeaders(r)], body });
+  }
+
+  /**
+   * A re-INVITE from `side` (hold, resume, a new offer) passed to the other side. Without an offer
+   * (RFC 6337 §2) the other side's 2xx carries one and our ACK to it waits for this side's ACK and
+   * its answer. One exchange at a time (see `glare`).
+   */
+  private reInvite(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>, from: Leg, to: Leg): void {
+    if (this.glare(side, request, tx)) return;
+    const late = request.body.length === 0;
+    if (!late) this.offered(side, request.body);
+    const exchange = { from: side, answered: false };
+    this.exchange = exchange;
+    let ack: SipRequest | undefined;
+    const sendAck = (seq: number, body?: Body) => {
+      ack = to.request('ACK', { seq, ...body });
+      this.sw.send(ack, to.flow);
+    };
+    this.sw.sendRequest(to.request('INVITE', { headers: bodyHeaders(request), body: request.body }), to.flow, (r) => {
+      if (r.status < 200) return;
+      if (ack) {
+        // A retransmitted 2xx: our ACK again.
+        this.sw.send(ack, to.flow);
+        return;
       }
-      const contact = request.method === 'INVITE' ? [{ name: 'Contact', value: ourAddress(from.flow).contact }] : [];
-      const body = r.body.length > 0 ? r.body : undefined;
-      this.sw.respond(tx, respond(request, r.status, r.reason, { headers: [...contact, ...bodyHeaders(r)], body }));
+      if (exchange.answered) return;
+      exchange.answered = true;
+      const response = this.passed(request, r, from);
+      this.sw.respond(tx, response);
+      if (r.status >= 300) {
+        this.exchange = undefined;
+        return;
+      }
+      to.refresh(r);
+      if (late) this.offered(other(side), r.body);
+      else sendAck(r.cseq.seq);
+      this.awaitAck(side, response, (got) => {
+        this.exchange = undefined;
+        if (late) sendAck(r.cseq.seq, lateAnswer(got, r.body));
+        if (!got) this.hangUp(undefined);
+      });
     });
   }
 
@@ -273,7 +373,14 @@ export class BackToBackCall {
   hangUp(side: CallSide | undefined): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
-    if (this.retransmit) clearTimeout(this.retransmit.timer);
+    // An ACK still awaited will not come now: the other leg's late offer gets its ACK before the BYE.
+    for (const s of ['A', 'B'] as const) {
+      const awaited = this.acks[s];
+      if (!awaited) continue;
+      awaited.wait.stop();
+      delete this.acks[s];
+      awaited.acked(undefined);
+    }
     for (const s of side ? [other(side)] : (['A', 'B'] as const)) {
       const leg = this.legOf(s);
       if (leg) this.sw.sendRequest(leg.request('BYE'), leg.flow, () => undefined);

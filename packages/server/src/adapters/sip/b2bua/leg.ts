@@ -85,9 +85,14 @@ export class Leg {
   learn(response: SipResponse): void {
     const tag = response.to.params.get('tag');
     if (tag) this.remoteTag = tag;
+    this.refresh(response);
+    if (response.status >= 101) this.routeSet = headerValues(response.headers, 'Record-Route').reverse();
+  }
+
+  /** A target refresh (§12.2.1.2): a 2xx to a re-INVITE may name a new remote target; the route set stays. */
+  refresh(response: SipResponse): void {
     const contact = response.contact === '*' ? undefined : response.contact?.[0];
     if (contact) this.remoteTarget = renderUri(contact.uri);
-    if (response.status >= 101) this.routeSet = headerValues(response.headers, 'Record-Route').reverse();
   }
 
   /** Whether a request from the device belongs to this leg's dialog. */

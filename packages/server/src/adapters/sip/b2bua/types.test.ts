@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeRequest, respond } from '../message/index.js';
-import { holds } from './call.js';
 import { bestResponse } from './types.js';
 
 const invite = makeRequest('INVITE', 'sip:bob@example.test', [
@@ -25,17 +24,4 @@ test('the response a forked call gives when nobody answered (RFC 3261 §16.7)', 
   ];
   for (const [statuses, expected] of rows)
     assert.equal(bestResponse(statuses.map(r)).status, expected, String(statuses));
-});
-
-test('hold in an SDP offer: sendonly or inactive (RFC 3264 §8.4)', () => {
-  const sdp = (attr: string) => Buffer.from(`v=0\r\nm=audio 4000 RTP/AVP 0\r\n${attr}`);
-  const rows: [string, boolean][] = [
-    ['a=sendonly\r\n', true],
-    ['a=inactive\r\n', true],
-    ['a=sendrecv\r\n', false],
-    ['a=recvonly\r\n', false],
-    ['', false],
-    ['a=sendonlyx\r\n', false],
-  ];
-  for (const [attr, expected] of rows) assert.equal(holds(sdp(attr)), expected, attr);
 });

@@ -21,7 +21,7 @@ export interface Flow {
   /** TCP, TLS and WebSocket: no retransmissions (RFC 3261 §17.1.1.2). */
   readonly reliable: boolean;
   readonly remote: Peer;
-  /** The local address and port the flow uses (what Via, Record-Route and Contact name). */
+  /** The local address (or `sip.advertise`) and port the flow uses (what Via, Record-Route and Contact name). */
   readonly local: Peer;
   /** TLS: the DNS names of the peer's certificate, when it verified against the trusted CAs (RFC 5922). */
   readonly peerNames?: readonly string[];
@@ -56,19 +56,20 @@ let nextConnection = 1;
 
 /**
  * The flow of a TCP or TLS connection; `o.localPort` names our listening port instead of the
- * socket's own (a connection we opened), `o.peerNames` the verified names of a TLS peer.
+ * socket's own (a connection we opened), `o.localAddress` the host we advertise instead of the
+ * socket's address, `o.peerNames` the verified names of a TLS peer.
  */
 export function streamFlow(
   socket: Socket,
   transport: 'TCP' | 'TLS',
-  o: { localPort?: number; peerNames?: readonly string[] } = {},
+  o: { localPort?: number; localAddress?: string; peerNames?: readonly string[] } = {},
 ): Flow {
   return {
     id: `${transport.toLowerCase()}|${nextConnection++}`,
     transport,
     reliable: true,
     remote: { address: plain(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
-    local: { address: plain(socket.localAddress ?? ''), port: o.localPort ?? socket.localPort ?? 0 },
+    local: { address: o.localAddress ?? plain(socket.localAddress ?? ''), port: o.localPort ?? socket.localPort ?? 0 },
     ...(o.peerNames && { peerNames: o.peerNames }),
     send: (data) => void (socket.writable && socket.write(data)),
     close: () => socket.destroy(),
