@@ -7,7 +7,7 @@ import { isToken, parseDecimal } from './scan.js';
 import { isSipUri, parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
 
-interface SipMessageBase {
+export interface SipMessageBase {
   /** Every header field in message order; list headers split into one field per element. */
   headers: SipHeader[];
   body: Buffer;
@@ -96,7 +96,9 @@ export function parseHead(bytes: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS)
   const lines = bytes.toString('utf8').split(/\r?\n/);
   if (lines.length > 1 && lines.at(-1) === '') lines.pop();
   for (const line of lines) {
-    if (Buffer.byteLength(line) > limits.maxLineBytes) fail(`line longer than ${limits.maxLineBytes} bytes`);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most lines need no count.
+    if (line.length * 3 > limits.maxLineBytes && Buffer.byteLength(line) > limits.maxLineBytes)
+      fail(`line longer than ${limits.maxLineBytes} bytes`);
   }
   let start: StartLine | undefined;
   let version: SipParseError | undefined;
@@ -119,6 +121,17 @@ export function parseHead(bytes: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS)
   });
 }
 
+/** Sets Contact, Expires and Content-Type on `base` from `headers` where they are present. */
+export function readOptionalFields(base: SipMessageBase, headers: readonly SipHeader[], limits: SipLimits): void {
+  const contacts = headerValues(headers, 'Contact');
+  if (contacts.length === 1 && contacts[0] === '*') base.contact = '*';
+  else if (contacts.length > 0) base.contact = contacts.map((c) => parseNameAddr(c, limits.maxUriLength));
+  const expires = singleHeader(headers, 'Expires');
+  if (expires !== undefined) base.expires = parseDeltaSeconds(expires, 'Expires');
+  const contentType = singleHeader(headers, 'Content-Type');
+  if (contentType !== undefined) base.contentType = contentType;
+}
+
 function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage {
   const { headers, start } = head;
   for (const name of SINGLE_HEADERS) singleHeader(headers, name);
@@ -137,13 +150,7 @@ function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage
   if (!cseqMatch || !isToken(cseqMatch[2] as string)) fail('bad CSeq');
   const cseq = { seq: parseDecimal(cseqMatch[1] as string, 'CSeq', MAX_CSEQ), method: cseqMatch[2] as string };
   const base: SipMessageBase = { headers, body, via, from, to, callId, cseq };
-  const contacts = headerValues(headers, 'Contact');
-  if (contacts.length === 1 && contacts[0] === '*') base.contact = '*';
-  else if (contacts.length > 0) base.contact = contacts.map((c) => parseNameAddr(c, limits.maxUriLength));
-  const expires = singleHeader(headers, 'Expires');
-  if (expires !== undefined) base.expires = parseDeltaSeconds(expires, 'Expires');
-  const contentType = singleHeader(headers, 'Content-Type');
-  if (contentType !== undefined) base.contentType = contentType;
+  readOptionalFields(base, headers, limits);
   if (start.kind === 'response') return { kind: 'response', status: start.status, reason: start.reason, ...base };
   if (cseq.method !== start.method) fail(`CSeq method ${cseq.method} differs from ${start.method}`);
   const request: SipRequest = {
