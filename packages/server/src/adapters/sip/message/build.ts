@@ -4,6 +4,7 @@ import { canonicalName, type SipHeader } from './headers.js';
 import { DEFAULT_SIP_LIMITS } from './limits.js';
 import {
   completeMessage,
+  type FieldReaders,
   readOptionalFields,
   type SipMessage,
   type SipMessageBase,
@@ -13,8 +14,28 @@ import {
 
 const EMPTY = Buffer.alloc(0);
 
+import { parseNameAddr } from './name-addr.js';
 import { buildResponse, type OutgoingResponse, type ResponseOptions, renderRequest, renderResponse } from './render.js';
-import { renderUri, type Uri } from './uri.js';
+import { parseUri, renderUri, type Uri } from './uri.js';
+
+/** Parsed values by their text, for the texts this server writes again and again (bounded; built messages all use the default limits). */
+function memo<T>(parse: (text: string, max: number) => T): (text: string, max: number) => T {
+  const seen = new Map<string, T>();
+  return (text, max) => {
+    const known = seen.get(text);
+    if (known !== undefined) return known;
+    const value = parse(text, max);
+    if (seen.size >= 2000) seen.clear();
+    seen.set(text, value);
+    return value;
+  };
+}
+
+/**
+ * A leg's From, To, Contact and target are the same text in each of its requests: parsed once.
+ * Parsed values are shared between messages, which no layer changes (each makes new ones).
+ */
+const BUILT: FieldReaders = { nameAddr: memo(parseNameAddr), uri: memo(parseUri) };
 
 /**
  * A request from its parts, checked and typed as if it had been received: the same invariants
@@ -31,6 +52,7 @@ export function makeRequest(
     { start: { kind: 'request', method, uriText }, headers },
     body,
     DEFAULT_SIP_LIMITS,
+    BUILT,
   ) as SipRequest;
 }
 
@@ -41,6 +63,7 @@ export function makeResponse(response: OutgoingResponse): SipResponse {
     { start: { kind: 'response', status, reason }, headers },
     body,
     DEFAULT_SIP_LIMITS,
+    BUILT,
   ) as SipResponse;
 }
 

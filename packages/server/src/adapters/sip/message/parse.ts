@@ -52,6 +52,14 @@ export interface SipHead {
 
 const MAX_CSEQ = 2 ** 31 - 1;
 
+/** How name-addrs and URIs are read: the parsers, or (for messages this server builds) memoised ones. */
+export interface FieldReaders {
+  nameAddr(text: string, maxUriLength: number): NameAddr;
+  uri(text: string, maxUriLength: number): Uri;
+}
+
+const PARSERS: FieldReaders = { nameAddr: parseNameAddr, uri: parseUri };
+
 function parseStartLine(line: string): StartLine {
   if (line.startsWith('SIP/')) {
     const m = /^SIP\/2\.0 ([1-6][0-9]{2}) (.*)$/.exec(line);
@@ -122,17 +130,22 @@ export function parseHead(bytes: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS)
 }
 
 /** Sets Contact, Expires and Content-Type on `base` from `headers` where they are present. */
-export function readOptionalFields(base: SipMessageBase, headers: readonly SipHeader[], limits: SipLimits): void {
+export function readOptionalFields(
+  base: SipMessageBase,
+  headers: readonly SipHeader[],
+  limits: SipLimits,
+  read: FieldReaders = PARSERS,
+): void {
   const contacts = headerValues(headers, 'Contact');
   if (contacts.length === 1 && contacts[0] === '*') base.contact = '*';
-  else if (contacts.length > 0) base.contact = contacts.map((c) => parseNameAddr(c, limits.maxUriLength));
+  else if (contacts.length > 0) base.contact = contacts.map((c) => read.nameAddr(c, limits.maxUriLength));
   const expires = singleHeader(headers, 'Expires');
   if (expires !== undefined) base.expires = parseDeltaSeconds(expires, 'Expires');
   const contentType = singleHeader(headers, 'Content-Type');
   if (contentType !== undefined) base.contentType = contentType;
 }
 
-function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage {
+function parseFields(head: SipHead, body: Buffer, limits: SipLimits, read: FieldReaders = PARSERS): SipMessage {
   const { headers, start } = head;
   for (const name of SINGLE_HEADERS) singleHeader(headers, name);
   const required = (name: string): string => {
@@ -142,21 +155,21 @@ function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage
   };
   const via = headerValues(headers, 'Via').map(parseVia);
   if (via.length === 0) fail('Via missing');
-  const from = parseNameAddr(required('From'), limits.maxUriLength);
-  const to = parseNameAddr(required('To'), limits.maxUriLength);
+  const from = read.nameAddr(required('From'), limits.maxUriLength);
+  const to = read.nameAddr(required('To'), limits.maxUriLength);
   const callId = required('Call-ID');
   if (!/^[!-~]+$/.test(callId)) fail('bad Call-ID');
   const cseqMatch = /^([0-9]+) ?([^ ]+)$/.exec(required('CSeq').replace(/[ \t]+/g, ' '));
   if (!cseqMatch || !isToken(cseqMatch[2] as string)) fail('bad CSeq');
   const cseq = { seq: parseDecimal(cseqMatch[1] as string, 'CSeq', MAX_CSEQ), method: cseqMatch[2] as string };
   const base: SipMessageBase = { headers, body, via, from, to, callId, cseq };
-  readOptionalFields(base, headers, limits);
+  readOptionalFields(base, headers, limits, read);
   if (start.kind === 'response') return { kind: 'response', status: start.status, reason: start.reason, ...base };
   if (cseq.method !== start.method) fail(`CSeq method ${cseq.method} differs from ${start.method}`);
   const request: SipRequest = {
     kind: 'request',
     method: start.method,
-    uri: parseUri(start.uriText, limits.maxUriLength),
+    uri: read.uri(start.uriText, limits.maxUriLength),
     ...base,
   };
   // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
@@ -167,8 +180,13 @@ function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage
 }
 
 /** Builds the typed message from a head and its body (framed by the caller). */
-export function completeMessage(head: SipHead, body: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS): SipMessage {
-  return withContext(head, () => parseFields(head, body, limits));
+export function completeMessage(
+  head: SipHead,
+  body: Buffer,
+  limits: SipLimits = DEFAULT_SIP_LIMITS,
+  read: FieldReaders = PARSERS,
+): SipMessage {
+  return withContext(head, () => parseFields(head, body, limits, read));
 }
 
 /** Index of the empty line ending the header section and the length of that terminator. */
