@@ -190,12 +190,11 @@ async function measure(
   return { seconds: (performance.now() - t0) / 1000, ...r, cpu: s.cpuSeconds() - cpu0 };
 }
 
-const outcome = (workload: string, r: SippResult) => ({
-  workload,
-  ok: r.successful,
-  failed: r.failed,
-  latencies: r.responseTimes,
-});
+const outcome = (workload: string, r: SippResult) => {
+  // sipp's own account of what failed, before its folder goes.
+  if (r.failed > 0) progress(`${workload}: ${r.failed} failed; sipp's errors:\n${r.errors.slice(0, 4000)}`);
+  return { workload, ok: r.successful, failed: r.failed, latencies: r.responseTimes };
+};
 
 async function w5(s: SipServer, transport: SipTransport): Promise<Measured> {
   const accounts = roles.registrants.map((u) => account(s, u));

@@ -106,7 +106,8 @@ export function parseHeaderLines(lines: string[], limits: SipLimits): SipHeader[
     if (!current) return;
     const name = canonicalName(current.name);
     const value = current.value.trim();
-    if (Buffer.byteLength(value) > limits.maxHeaderValueBytes) fail(`${name} value too long`);
+    if (value.length * 3 > limits.maxHeaderValueBytes && Buffer.byteLength(value) > limits.maxHeaderValueBytes)
+      fail(`${name} value too long`);
     const values = LIST_HEADERS.has(name) && value !== '' ? splitOutside(value, ',').map((v) => v.trim()) : [value];
     if (values.length > 1 && values.some((v) => v === '')) fail(`empty element in ${name}`);
     for (const v of values) {

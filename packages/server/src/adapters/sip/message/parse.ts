@@ -7,7 +7,7 @@ import { isToken, parseDecimal } from './scan.js';
 import { isSipUri, parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
 
-interface SipMessageBase {
+export interface SipMessageBase {
   /** Every header field in message order; list headers split into one field per element. */
   headers: SipHeader[];
   body: Buffer;
@@ -51,6 +51,14 @@ export interface SipHead {
 }
 
 const MAX_CSEQ = 2 ** 31 - 1;
+
+/** How name-addrs and URIs are read: the parsers, or (for messages this server builds) memoised ones. */
+export interface FieldReaders {
+  nameAddr(text: string, maxUriLength: number): NameAddr;
+  uri(text: string, maxUriLength: number): Uri;
+}
+
+const PARSERS: FieldReaders = { nameAddr: parseNameAddr, uri: parseUri };
 
 function parseStartLine(line: string): StartLine {
   if (line.startsWith('SIP/')) {
@@ -96,7 +104,9 @@ export function parseHead(bytes: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS)
   const lines = bytes.toString('utf8').split(/\r?\n/);
   if (lines.length > 1 && lines.at(-1) === '') lines.pop();
   for (const line of lines) {
-    if (Buffer.byteLength(line) > limits.maxLineBytes) fail(`line longer than ${limits.maxLineBytes} bytes`);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most lines need no count.
+    if (line.length * 3 > limits.maxLineBytes && Buffer.byteLength(line) > limits.maxLineBytes)
+      fail(`line longer than ${limits.maxLineBytes} bytes`);
   }
   let start: StartLine | undefined;
   let version: SipParseError | undefined;
@@ -119,7 +129,23 @@ export function parseHead(bytes: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS)
   });
 }
 
-function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage {
+/** Sets Contact, Expires and Content-Type on `base` from `headers` where they are present. */
+export function readOptionalFields(
+  base: SipMessageBase,
+  headers: readonly SipHeader[],
+  limits: SipLimits,
+  read: FieldReaders = PARSERS,
+): void {
+  const contacts = headerValues(headers, 'Contact');
+  if (contacts.length === 1 && contacts[0] === '*') base.contact = '*';
+  else if (contacts.length > 0) base.contact = contacts.map((c) => read.nameAddr(c, limits.maxUriLength));
+  const expires = singleHeader(headers, 'Expires');
+  if (expires !== undefined) base.expires = parseDeltaSeconds(expires, 'Expires');
+  const contentType = singleHeader(headers, 'Content-Type');
+  if (contentType !== undefined) base.contentType = contentType;
+}
+
+function parseFields(head: SipHead, body: Buffer, limits: SipLimits, read: FieldReaders = PARSERS): SipMessage {
   const { headers, start } = head;
   for (const name of SINGLE_HEADERS) singleHeader(headers, name);
   const required = (name: string): string => {
@@ -129,27 +155,21 @@ function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage
   };
   const via = headerValues(headers, 'Via').map(parseVia);
   if (via.length === 0) fail('Via missing');
-  const from = parseNameAddr(required('From'), limits.maxUriLength);
-  const to = parseNameAddr(required('To'), limits.maxUriLength);
+  const from = read.nameAddr(required('From'), limits.maxUriLength);
+  const to = read.nameAddr(required('To'), limits.maxUriLength);
   const callId = required('Call-ID');
   if (!/^[!-~]+$/.test(callId)) fail('bad Call-ID');
   const cseqMatch = /^([0-9]+) ?([^ ]+)$/.exec(required('CSeq').replace(/[ \t]+/g, ' '));
   if (!cseqMatch || !isToken(cseqMatch[2] as string)) fail('bad CSeq');
   const cseq = { seq: parseDecimal(cseqMatch[1] as string, 'CSeq', MAX_CSEQ), method: cseqMatch[2] as string };
   const base: SipMessageBase = { headers, body, via, from, to, callId, cseq };
-  const contacts = headerValues(headers, 'Contact');
-  if (contacts.length === 1 && contacts[0] === '*') base.contact = '*';
-  else if (contacts.length > 0) base.contact = contacts.map((c) => parseNameAddr(c, limits.maxUriLength));
-  const expires = singleHeader(headers, 'Expires');
-  if (expires !== undefined) base.expires = parseDeltaSeconds(expires, 'Expires');
-  const contentType = singleHeader(headers, 'Content-Type');
-  if (contentType !== undefined) base.contentType = contentType;
+  readOptionalFields(base, headers, limits, read);
   if (start.kind === 'response') return { kind: 'response', status: start.status, reason: start.reason, ...base };
   if (cseq.method !== start.method) fail(`CSeq method ${cseq.method} differs from ${start.method}`);
   const request: SipRequest = {
     kind: 'request',
     method: start.method,
-    uri: parseUri(start.uriText, limits.maxUriLength),
+    uri: read.uri(start.uriText, limits.maxUriLength),
     ...base,
   };
   // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
@@ -160,8 +180,13 @@ function parseFields(head: SipHead, body: Buffer, limits: SipLimits): SipMessage
 }
 
 /** Builds the typed message from a head and its body (framed by the caller). */
-export function completeMessage(head: SipHead, body: Buffer, limits: SipLimits = DEFAULT_SIP_LIMITS): SipMessage {
-  return withContext(head, () => parseFields(head, body, limits));
+export function completeMessage(
+  head: SipHead,
+  body: Buffer,
+  limits: SipLimits = DEFAULT_SIP_LIMITS,
+  read: FieldReaders = PARSERS,
+): SipMessage {
+  return withContext(head, () => parseFields(head, body, limits, read));
 }
 
 /** Index of the empty line ending the header section and the length of that terminator. */

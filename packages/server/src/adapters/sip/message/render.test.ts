@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { makeResponse, respond } from './build.js';
 import { SipParseError } from './errors.js';
 import { parseDatagram, type SipRequest } from './parse.js';
-import { buildResponse, renderRequest, renderResponse } from './render.js';
+import { buildResponse, type ResponseOptions, renderRequest, renderResponse } from './render.js';
 import { parseUri } from './uri.js';
 
 const INVITE = Buffer.from(
@@ -112,4 +113,38 @@ test('a request renders with canonical names and its Content-Length', () => {
     /line break/,
   );
   assert.throws(() => renderResponse({ status: 1000, reason: 'x', headers: [] }), /out of range/);
+});
+
+test('respond shares the request’s parsed fields and types the response as the parser would', () => {
+  const request = parseDatagram(INVITE) as SipRequest;
+  const tagged = parseDatagram(
+    Buffer.from(INVITE.toString('latin1').replace('t: <sip:bob@b.test>', 't: <sip:bob@b.test>;tag=t9'), 'latin1'),
+  ) as SipRequest;
+  const cases: [SipRequest, number, ResponseOptions][] = [
+    [request, 100, { toTag: 'x' }],
+    [request, 180, { toTag: 'b1', headers: [{ name: 'm', value: '<sip:bob@h>;expires=30' }] }],
+    [request, 200, { toTag: 'b1', headers: [{ name: 'Expires', value: '60' }], body: Buffer.from('v=0\r\n') }],
+    [request, 401, { toTag: 'b2', headers: [{ name: 'WWW-Authenticate', value: 'Digest realm="b.test"' }] }],
+    [request, 200, { headers: [{ name: 'c', value: 'application/sdp' }] }],
+    [tagged, 200, { toTag: 'ignored' }],
+    // A header of the copied set in the extras: the whole response is parsed (and refused).
+    [request, 200, { toTag: 'b3', headers: [{ name: 'i', value: 'other' }] }],
+  ];
+  for (const [req, status, options] of cases) {
+    const expected = (() => {
+      try {
+        return makeResponse(buildResponse(req, status, 'Reason', options));
+      } catch (error) {
+        return error;
+      }
+    })();
+    const actual = (() => {
+      try {
+        return respond(req, status, 'Reason', options);
+      } catch (error) {
+        return error;
+      }
+    })();
+    assert.deepEqual(actual, expected, `${status} ${JSON.stringify(options.headers)}`);
+  }
 });

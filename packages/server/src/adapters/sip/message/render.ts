@@ -23,7 +23,7 @@ function renderHeaders(headers: readonly SipHeader[], body: Buffer | undefined):
   for (const h of headers) {
     const name = canonicalName(h.name);
     if (name === 'Content-Length') continue;
-    if (/[\r\n]/.test(h.value)) throw new Error(`SIP header ${name} contains a line break`);
+    if (h.value.includes('\n') || h.value.includes('\r')) throw new Error(`SIP header ${name} contains a line break`);
     out += `${name}: ${h.value}\r\n`;
   }
   return `${out}Content-Length: ${body?.length ?? 0}\r\n\r\n`;
@@ -31,8 +31,10 @@ function renderHeaders(headers: readonly SipHeader[], body: Buffer | undefined):
 
 /** Renders a request with canonical header names and Content-Length set from the body. */
 export function renderRequest(request: OutgoingRequest): Buffer {
-  const head = `${request.method} ${renderUri(request.uri)} SIP/2.0\r\n${renderHeaders(request.headers, request.body)}`;
-  return Buffer.concat([Buffer.from(head, 'utf8'), request.body ?? Buffer.alloc(0)]);
+  return withBody(
+    `${request.method} ${renderUri(request.uri)} SIP/2.0\r\n${renderHeaders(request.headers, request.body)}`,
+    request.body,
+  );
 }
 
 /** Renders a response with canonical header names and Content-Length set from the body. */
@@ -40,8 +42,20 @@ export function renderResponse(response: OutgoingResponse): Buffer {
   if (!Number.isInteger(response.status) || response.status < 100 || response.status > 699) {
     throw new RangeError(`SIP status ${response.status} out of range`);
   }
-  const head = `SIP/2.0 ${response.status} ${response.reason}\r\n${renderHeaders(response.headers, response.body)}`;
-  return Buffer.concat([Buffer.from(head, 'utf8'), response.body ?? Buffer.alloc(0)]);
+  return withBody(
+    `SIP/2.0 ${response.status} ${response.reason}\r\n${renderHeaders(response.headers, response.body)}`,
+    response.body,
+  );
+}
+
+/** The head's bytes followed by the body's, written once into one buffer. */
+function withBody(head: string, body: Buffer | undefined): Buffer {
+  if (!body || body.length === 0) return Buffer.from(head, 'utf8');
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headBytes + body.length);
+  out.write(head, 0, 'utf8');
+  body.copy(out, headBytes);
+  return out;
 }
 
 export interface ResponseOptions {

@@ -117,8 +117,17 @@ export function unescapeUri(s: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** `allowed` as a test of a whole string: most strings need no escape at all. */
+const allAllowed = new WeakMap<RegExp, RegExp>();
+
 /** Escapes every character outside `allowed` (a character class body) as %HH of its UTF-8 bytes. */
 export function escapeUri(s: string, allowed: RegExp): string {
+  let whole = allAllowed.get(allowed);
+  if (!whole) {
+    whole = new RegExp(`^${allowed.source}*$`);
+    allAllowed.set(allowed, whole);
+  }
+  if (whole.test(s)) return s;
   let out = '';
   for (const c of s) {
     if (allowed.test(c)) out += c;

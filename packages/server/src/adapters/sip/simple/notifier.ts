@@ -282,6 +282,18 @@ interface Watching {
   now: () => number;
 }
 
+/** Bodies rendered lately, by the presence they show: the core hands every watcher of one relation the same object per change. */
+const pidfs = new WeakMap<Presence, { entity: string; at: number; body: string }>();
+
+/** The PIDF of `presence`, rendered once per change for all who see the same (its timestamp within a second). */
+function pidfOf(presence: Presence, entity: string, now: number): string {
+  const cached = pidfs.get(presence);
+  if (cached && cached.entity === entity && now - cached.at < 1000) return cached.body;
+  const body = renderPidf(presence, { entity, lang: 'en', timeZone: 'UTC', now });
+  pidfs.set(presence, { entity, at: now, body });
+  return body;
+}
+
 /** The watched user's presence as the core's watch hands it to this watcher (already filtered). */
 function presenceSource({ core, tenantId, watcher, resource, now }: Watching): Source {
   let presence: Presence = offlinePresence;
@@ -296,7 +308,7 @@ function presenceSource({ core, tenantId, watcher, resource, now }: Watching): S
       const [seen] = await watch.snapshot([addressOf(resource.user)]);
       if (seen) presence = seen.presence;
     },
-    body: () => renderPidf(presence, { entity: resource.entity, lang: 'en', timeZone: 'UTC', now: now() }),
+    body: () => pidfOf(presence, resource.entity, now()),
     close: () => watch?.close(),
   };
 }
