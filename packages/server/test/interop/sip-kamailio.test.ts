@@ -12,6 +12,7 @@ import {
   type Kamailio,
   loggedChallenges,
   logValue,
+  optionsRequest,
   probeSippKamailio,
   registerAnswering,
   runSipp,
@@ -176,18 +177,7 @@ describe('Kamailio over TLS and WebSocket', { skip }, () => {
       const socket = tls.connect({ host: '127.0.0.1', port: kam.tlsPort ?? 0, ca: kam.ca, servername: 'localhost' });
       await once(socket, 'secureConnect');
       assert.equal(socket.authorized, true);
-      const options = [
-        `OPTIONS sip:${kam.domain} SIP/2.0`,
-        'Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1',
-        `From: <sip:alice@${kam.domain}>;tag=1`,
-        `To: <sip:${kam.domain}>`,
-        'Call-ID: tls-options-1',
-        'CSeq: 1 OPTIONS',
-        'Max-Forwards: 70',
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
+      const options = optionsRequest(kam.domain, 'SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1', 'tls-options-1');
       socket.write(options);
       const [reply] = (await once(socket.setEncoding('utf8'), 'data')) as [string];
       assert.match(reply, /^SIP\/2\.0 \d{3} /);

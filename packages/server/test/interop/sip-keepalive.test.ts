@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { runProcess } from '../support/cli.js';
 import { requirePeer } from '../support/interop.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { freeSipPort, probeBinary } from './support/sip-peers.js';
+import { freeSipPort, optionsRequest, probeBinary } from './support/sip-peers.js';
 
 const STUNCLIENT = process.env.PARLEY_TEST_STUNCLIENT ?? 'turnutils_stunclient';
 
@@ -43,18 +43,11 @@ describe('SIP keep-alives', { skip }, () => {
     const socket = createSocket('udp4');
     socket.bind(local, '127.0.0.1');
     await once(socket, 'listening');
-    const options = [
-      `OPTIONS sip:example.test SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${local};rport;branch=z9hG4bK-keepalive`,
-      'From: <sip:probe@example.test>;tag=k1',
-      'To: <sip:example.test>',
-      'Call-ID: keepalive-1',
-      'CSeq: 1 OPTIONS',
-      'Max-Forwards: 70',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
+    const options = optionsRequest(
+      'example.test',
+      `SIP/2.0/UDP 127.0.0.1:${local};rport;branch=z9hG4bK-keepalive`,
+      'keepalive-1',
+    );
     socket.send(options, port('sip-udp'), '127.0.0.1');
     const [reply] = (await once(socket, 'message')) as [Buffer];
     socket.close();

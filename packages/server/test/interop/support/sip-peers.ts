@@ -583,6 +583,21 @@ export async function probeBinary(bin: string, args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`${bin} not usable: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
 }
 
+/** An out-of-dialog OPTIONS to `domain` with the given Via (a liveness probe any server answers). */
+export const optionsRequest = (domain: string, via: string, callId: string): string =>
+  [
+    `OPTIONS sip:${domain} SIP/2.0`,
+    `Via: ${via}`,
+    `From: <sip:probe@${domain}>;tag=1`,
+    `To: <sip:${domain}>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 OPTIONS',
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+
 /** Throws unless sipp is installed. */
 export async function probeSipp(): Promise<void> {
   // sipp -v exits 99 after printing its version.
