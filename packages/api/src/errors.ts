@@ -20,6 +20,9 @@ export const errorMessages = {
   PARLEY_ERR_TOO_MANY_REQUESTS: 'Too many attempts; try again later',
   PARLEY_ERR_INTERNAL: 'Internal error',
   PARLEY_ERR_NOT_READY: 'The server is not ready',
+  PARLEY_ERR_INVALID_STATE: 'The call or connection is not in a state that allows this',
+  PARLEY_ERR_DEVICE_UNSUPPORTED: 'The device cannot do this',
+  PARLEY_ERR_DEVICE_UNREACHABLE: 'The device is not reachable (not registered)',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorMessages;
@@ -39,6 +42,9 @@ export const errorStatus = {
   PARLEY_ERR_TOO_MANY_REQUESTS: 429,
   PARLEY_ERR_INTERNAL: 500,
   PARLEY_ERR_NOT_READY: 503,
+  PARLEY_ERR_INVALID_STATE: 409,
+  PARLEY_ERR_DEVICE_UNSUPPORTED: 422,
+  PARLEY_ERR_DEVICE_UNREACHABLE: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 export const ErrorBody = z

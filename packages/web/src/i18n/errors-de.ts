@@ -16,6 +16,12 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.code.PARLEY_ERR_TOO_MANY_REQUESTS': 'Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es erneut.',
   'error.code.PARLEY_ERR_INTERNAL': 'Der Server hatte ein Problem. Bitte versuchen Sie es später erneut.',
   'error.code.PARLEY_ERR_NOT_READY': 'Der Server ist noch nicht bereit. Bitte versuchen Sie es gleich erneut.',
+  'error.code.PARLEY_ERR_INVALID_STATE':
+    'Der Anruf hat sich inzwischen geändert. Bitte prüfen Sie ihn und versuchen Sie es erneut.',
+  'error.code.PARLEY_ERR_DEVICE_UNSUPPORTED':
+    'Ihr Telefon kann das nicht ferngesteuert. Bitte nutzen Sie das Telefon selbst.',
+  'error.code.PARLEY_ERR_DEVICE_UNREACHABLE':
+    'Ihr Telefon ist nicht erreichbar. Prüfen Sie, ob es eingeschaltet und angemeldet ist.',
   'error.code.PARLEY_ERR_QUOTA_EXCEEDED':
     'Ihr Speicher ist voll. Löschen Sie Nachrichten mit Dateien, um Platz zu schaffen.',
   'error.invalid.local':
