@@ -46,6 +46,8 @@ export interface EventMap {
   'call.held': CallEvent;
   'call.retrieved': CallEvent;
   'call.diverted': CallEvent;
+  'call.transferred': CallEvent;
+  'call.conferenced': CallEvent;
   'call.failed': CallEvent;
   'call.cleared': CallEvent;
   /** A call as it stands, nothing changed: a node's answer to `calls.sync.requested` (once, no user). */

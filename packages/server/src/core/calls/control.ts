@@ -34,9 +34,6 @@ export interface ControlledDevice {
   did: string | null;
 }
 
-/** The forwarding types of ECMA-269 §22.2.8 the switch carries out. */
-export type ForwardingType = 'immediate' | 'busy' | 'noAnswer';
-
 /** The call control services. `device` names the actor's connection in the call when they have more than one. */
 export interface CallControl {
   /** The device an actor names, if the actor may see and control it. */

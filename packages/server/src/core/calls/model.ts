@@ -18,6 +18,16 @@ export interface Party {
   number?: string;
   uri?: string;
   display?: string;
+  /** Who the number is, from the directory (`directory.resolve`): set on external parties. */
+  resolved?: ResolvedName;
+}
+
+/** A number resolved through the directory: what a ringing call shows ("Anna Berger, Muster GmbH"). */
+export interface ResolvedName {
+  name: string | null;
+  company: string | null;
+  /** How it matched (exact, company switchboard or block, prefix). */
+  match: string;
 }
 
 /** The CSTA connection states of DESIGN §7 (`queued` comes with call distribution). */
@@ -43,6 +53,13 @@ export const callCauses = [
   'callForwardNoAnswer',
   'callPickup',
   'newCall',
+  'callForward',
+  'transfer',
+  'singleStepTransfer',
+  'conference',
+  'consultation',
+  'alternate',
+  'callBack',
 ] as const;
 export type CallCause = (typeof callCauses)[number];
 
@@ -96,6 +113,11 @@ export interface CallEvent {
   /** The connection the event is about (null: the call as a whole). */
   connectionId: string | null;
   cause: CallCause | null;
+  /**
+   * Transferred and Conferenced: the calls that became this one (ECMA-269 primary and secondary
+   * old call) and the device that transferred or conferenced them.
+   */
+  joined?: { oldCalls: string[]; by: Party };
 }
 
 export const callEventTypes = [
@@ -105,6 +127,8 @@ export const callEventTypes = [
   'call.held',
   'call.retrieved',
   'call.diverted',
+  'call.transferred',
+  'call.conferenced',
   'call.failed',
   'call.cleared',
 ] as const;

@@ -42,3 +42,23 @@ export type RouteDecision =
       onBusy: string | null;
       onNoAnswer: { to: string; afterSeconds: number } | null;
     };
+
+export type ForwardingType = keyof Forwarding;
+
+/**
+ * The call settings service (`core.forwarding`). Every change is published as
+ * `callsettings.changed` (to the user) and feeds presence (DND, forwarded).
+ */
+export interface CallSettingsService {
+  get(tenantId: string, userId: string): Promise<CallSettings>;
+  setForwarding(
+    tenantId: string,
+    userId: string,
+    type: ForwardingType,
+    rule: { enabled: boolean; to?: string | null; afterSeconds?: number },
+  ): Promise<CallSettings>;
+  setDnd(tenantId: string, userId: string, on: boolean): Promise<CallSettings>;
+  setRemoteOffice(tenantId: string, userId: string, remoteOffice: RemoteOffice): Promise<CallSettings>;
+  /** What the switch does with a new call for the user now. */
+  decide(tenantId: string, userId: string): Promise<RouteDecision>;
+}
