@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Call, CallEventType } from './calls.js';
 import { Colleague } from './contacts.js';
 import { ConversationInfo, Message } from './messaging.js';
 import { PresenceState } from './presence.js';
@@ -57,6 +58,15 @@ export const ClientEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('conversation.updated'), conversation: ConversationInfo }),
   z.object({ type: z.literal('conversation.removed'), conversationId: z.string() }),
+  // Calls: to every user with a connection in the call, in the CSTA vocabulary of the bus.
+  z
+    .object({
+      type: CallEventType,
+      call: Call,
+      connectionId: z.string().nullable().describe('The connection the event is about'),
+      cause: z.string().nullable(),
+    })
+    .describe('A call you are in changed: the whole call after the change'),
 ]);
 export type ClientEvent = z.infer<typeof ClientEvent>;
 export type ClientEventType = ClientEvent['type'];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { calendarRoutes } from './routes/calendar.js';
+import { callRoutes } from './routes/calls.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -26,6 +27,7 @@ export const routes = {
   ...presenceRoutes,
   ...clusterRoutes,
   ...directoryRoutes,
+  ...callRoutes,
 };
 
 export type Routes = typeof routes;

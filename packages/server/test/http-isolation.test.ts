@@ -9,6 +9,7 @@ import { type RouteName, type RouteSpec, routes } from '@parley/api';
 import { call, type RawResponse } from './support/http.js';
 import type { Person } from './support/people.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { eventually, phoneFor, type SipPhone } from './support/sip-phone.js';
 
 /** What tenant A holds; ids are filled in by the setup. */
 interface Victim {
@@ -20,6 +21,7 @@ interface Victim {
   teamId: string;
   sourceId: string;
   deviceId: string;
+  callId: string;
 }
 
 /** How a route is attacked: path parameters, query and body that point at tenant A. */
@@ -168,6 +170,22 @@ const attacks: Record<RouteName, Attack> = {
   'admin.lines.list': { kind: 'own' },
   'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
+  // Calls: alice's ringing call in tenant A (see the setup); an outsider names it or her line.
+  'calls.list': { kind: 'own' },
+  'calls.make': { kind: 'refused', body: { to: '201', from: ALICE } },
+  'calls.get': { kind: 'refused', params: (v) => ({ id: v.callId }) },
+  'calls.answer': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { device: '201' } },
+  'calls.clear': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
+  'calls.hold': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
+  'calls.retrieve': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
+  'calls.alternate': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { call: 'x' } },
+  'calls.reconnect': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { call: 'x' } },
+  'calls.consult': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { to: '201' } },
+  'calls.transfer': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { to: '201' } },
+  'calls.conference': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { call: 'x' } },
+  'calls.deflect': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { to: '201' } },
+  'calls.digits': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { digits: '1' } },
+  'calls.pickup': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -200,6 +218,7 @@ let t: TestServer;
 let victim: Victim;
 let aAdmin: Person;
 let alice: Person;
+const phones: SipPhone[] = [];
 
 /** What tenant A looks like to its own admin and to alice, without times that move by themselves. */
 async function snapshotOfA(): Promise<unknown> {
@@ -253,6 +272,14 @@ before(async () => {
   await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
   const sessions = await alice.api.request('me.sessions', {});
+  // A call ringing in tenant A: alice's phone calls bob's, which rings.
+  const alicePhone = await phoneFor(t, ALICE, 'udp', alice);
+  const bobPhone = await phoneFor(t, 'bob@a.test', 'udp', bob);
+  phones.push(alicePhone, bobPhone);
+  for (const p of phones) assert.equal((await p.register(600)).status, 200);
+  void alicePhone.invite('bob@a.test').catch(() => undefined);
+  (await bobPhone.next('INVITE')).reply(180, 'Ringing');
+  const ringing = await eventually(() => t.core.calls.ofUser(alice.tenantId, alice.userId)[0], 'the ringing call');
   victim = {
     tenantId: alice.tenantId,
     aliceId: alice.userId,
@@ -262,10 +289,14 @@ before(async () => {
     teamId: team.id,
     sourceId: source.id,
     deviceId: device.device.id,
+    callId: ringing.id,
   };
 });
 
-after(() => t?.stop());
+after(async () => {
+  for (const p of phones) p.close();
+  await t?.stop();
+});
 
 test('every route refuses another tenant and anonymous callers, leaks none of tenant A, and changes nothing of it', async () => {
   const before = await snapshotOfA();

@@ -1,3 +1,4 @@
+import type { ControlAnswer, ControlRequest } from './calls/control-service.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
@@ -54,6 +55,9 @@ export interface EventMap {
   'call.snapshot': CallEvent;
   /** A node that starts or got its bus back asks the others for the tenant's live calls. */
   'calls.sync.requested': { tenantId: string };
+  /** Call control asks the node that switches a call to change it, and gets its answer. */
+  'calls.control.requested': ControlRequest;
+  'calls.control.answered': ControlAnswer;
 }
 
 export type EventType = keyof EventMap;

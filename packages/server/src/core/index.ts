@@ -1,4 +1,5 @@
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
+import { CallControlService } from './calls/control-service.js';
 import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
@@ -20,12 +21,14 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const users = new UserService(ctx, options);
   const presence = new PresenceService(ctx, users);
   const devices = new DeviceService(ctx, users);
+  const lines = new LineService(ctx, devices);
+  const calls = new CallService(ctx, presence);
   return {
     ctx,
     tenants: new TenantService(ctx),
     users,
     devices,
-    lines: new LineService(ctx, devices),
+    lines,
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth: new SessionService(ctx, options, devices),
@@ -36,7 +39,9 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     // Calendars are one of presence's inputs.
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
     // Live calls, switched by the SIP B2BUA; each line's state feeds presence.
-    calls: new CallService(ctx, presence),
+    calls,
+    // Call control for users and CTI applications, carried out by the switch of the call's node.
+    control: new CallControlService(ctx, calls, lines, users),
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -332,13 +332,14 @@ export class SipPhone {
   }
 
   /** REGISTER the phone's contact (expires seconds); resolves with the final response. */
-  register(expires = 3600, o: { contact?: string; callId?: string } = {}): Promise<SipResponse> {
+  register(expires = 3600, o: { contact?: string; callId?: string; headers?: SipHeader[] } = {}): Promise<SipResponse> {
     return this.request('REGISTER', `sip:${this.domain}`, [
       { name: 'From', value: `<sip:${this.o.aor}>;tag=${this.tag}` },
       { name: 'To', value: `<sip:${this.o.aor}>` },
       { name: 'Call-ID', value: o.callId ?? this.callId },
       { name: 'Contact', value: o.contact ?? this.contact },
       { name: 'Expires', value: String(expires) },
+      ...(o.headers ?? []),
     ]);
   }
 

@@ -31,6 +31,7 @@ import { authenticateRequest, authorize, parsePart } from './request.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
+import { callHandlers } from './routes/calls.js';
 import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
 import { deviceHandlers } from './routes/devices.js';
@@ -213,6 +214,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...contactHandlers(core),
     ...deviceHandlers(core),
     ...lineHandlers(core),
+    ...callHandlers(core),
     ...adminUserHandlers(core),
     ...adminTenantHandlers(core),
     ...messagingHandlers(core),

@@ -14,7 +14,8 @@ import { loadCertificate } from '../../platform/tls.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
 import { ListenError } from '../adapter.js';
 import { CallSwitch } from './b2bua/switch.js';
-import { coreCallSink } from './calls.js';
+import { CoreCallSink } from './calls.js';
+import { SipCallDriver } from './control.js';
 import { SipFederation, trustedCas } from './federation/peers.js';
 import { certificateNames } from './federation/trust.js';
 import { InstantMessages } from './im.js';
@@ -49,6 +50,8 @@ interface SipNode {
   address: { host: string; port: number };
   /** SUBSCRIBE/NOTIFY and PUBLISH state of this node (timers and watches end on stop). */
   simple: { stop(): void }[];
+  /** Ends call control through this node's switch. */
+  detach: () => void;
 }
 
 /** The SIP section with the data folder (where a generated TLS certificate is kept) and `outbound.allow`. */
@@ -59,6 +62,7 @@ export function sipAdapter(): Adapter<SipSettings> {
   let im: InstantMessages | undefined;
   let links: NodeLinks | undefined;
   let simple: SipNode['simple'] = [];
+  let detach: (() => void) | undefined;
   return {
     name: 'sip',
     config: (config) => ({ ...config.sip, dataDir: config.dataDir, outboundAllow: config.outbound.allow }),
@@ -71,6 +75,7 @@ export function sipAdapter(): Adapter<SipSettings> {
       const node = build(ctx, keys);
       simple = node.simple;
       links = node.links;
+      detach = node.detach;
       const ep = node.endpoint;
       im = node.im;
       im.start();
@@ -134,6 +139,7 @@ export function sipAdapter(): Adapter<SipSettings> {
       await ctx.core.registrations.announce(nodeAddress(node.address.host, node.address.port));
     },
     stop() {
+      detach?.();
       im?.stop();
       links?.close();
       for (const socket of sockets) socket.destroy();
@@ -185,12 +191,13 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
   node.links = links;
   const reachOf = (binding: Binding): Promise<Reach | undefined> =>
     reach(node as SipNode, relay, binding, core.registrations.node, config.advertise);
+  const sink = new CoreCallSink(core, log);
   const calls = new CallSwitch({
     core,
     log,
     digest,
     federation,
-    sink: coreCallSink(core, log),
+    sink,
     reach: reachOf,
     ringSeconds: config.ringSeconds,
     t1: DEFAULT_TIMERS.t1,
@@ -236,6 +243,7 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
   });
   router.endpoint = node.endpoint;
   calls.endpoint = node.endpoint;
+  node.detach = core.control.attach(new SipCallDriver(core, calls, sink));
   return node as SipNode;
 }
 

@@ -14,6 +14,7 @@ export const callsFeature: Feature = {
     const { calls } = ctx.core;
     const { cluster } = ctx.core.ctx;
     ctx.onStop(calls.replicate());
+    ctx.onStop(ctx.core.control.serve());
     const sync = () => calls.sync().catch((err) => ctx.log.warn({ err }, 'could not ask for the live calls'));
     ctx.onStop(cluster.onReconnect(() => void sync()));
     await ctx.core.ctx.bus.flush();

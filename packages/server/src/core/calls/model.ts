@@ -1,3 +1,4 @@
+import { CallEventType as CallEventTypeSchema } from '@parley/api';
 import type { LineState } from '../presence/model.js';
 
 // The protocol-neutral call model of DESIGN §7, in CSTA (ECMA-269) vocabulary: a call has
@@ -120,18 +121,8 @@ export interface CallEvent {
   joined?: { oldCalls: string[]; by: Party };
 }
 
-export const callEventTypes = [
-  'call.originated',
-  'call.delivered',
-  'call.established',
-  'call.held',
-  'call.retrieved',
-  'call.diverted',
-  'call.transferred',
-  'call.conferenced',
-  'call.failed',
-  'call.cleared',
-] as const;
+/** The call events, one definition in @parley/api. */
+export const callEventTypes = CallEventTypeSchema.options;
 export type CallEventType = (typeof callEventTypes)[number];
 
 /**

@@ -18,6 +18,7 @@ import {
   type Party,
 } from './model.js';
 import { illegal, involved, type Move, newConnection, type Step, versionsOf } from './steps.js';
+import { CallWatchers } from './watchers.js';
 
 /** How long an ended call's id is remembered, so a late copy of one of its events cannot revive it. */
 const ENDED_MEMORY_MS = 60_000;
@@ -33,9 +34,10 @@ const ENDED_MEMORY_MS = 60_000;
 export class CallService {
   /** Live calls by id: this node's own and replicas of other nodes'. */
   private readonly calls = new Map<string, Call>();
-  /** Ids of calls that ended, with when. */
-  private readonly ended = new Map<string, number>();
-  private readonly watchers = new Map<string, Set<OnLineChange>>();
+  /** Calls that ended, with when, and their last version. */
+  private readonly ended = new Map<string, { at: number; call: Call }>();
+  /** Line watches and waits for versions. */
+  private readonly watchers: CallWatchers;
   /** Presence feeds in flight per user line, one at a time so the last state wins. */
   private readonly feeds = new Map<string, Promise<void>>();
   private readonly log;
@@ -45,6 +47,7 @@ export class CallService {
     private readonly presence: LinePresenceSink,
   ) {
     this.log = ctx.log.child({ component: 'calls' });
+    this.watchers = new CallWatchers(this.log);
   }
 
   // Steps of the switch ------------------------------------------------------------------------
@@ -124,12 +127,13 @@ export class CallService {
   }
 
   /**
-   * The call goes elsewhere (Diverted: forwarding, deflection): `from`'s ringing connections are
-   * cleared and `to` becomes the called party; the switch then delivers it to `to`'s devices.
+   * The call goes elsewhere (Diverted: forwarding, deflection, pickup): `from`'s ringing
+   * connections (undefined: the called party's) are cleared and `to` becomes the called party; the
+   * switch then delivers it to `to`'s devices.
    */
-  async divert(callId: string, from: Party, to: Party, cause: CallCause = 'redirected'): Promise<Call> {
+  async divert(callId: string, from: Party | undefined, to: Party, cause: CallCause = 'redirected'): Promise<Call> {
     const call = this.own(callId);
-    const ringing = this.calledOf(call, from);
+    const ringing = this.calledOf(call, from ?? call.called);
     const answered = ringing.find((c) => c.state !== 'alerting');
     if (answered) throw illegal(call, answered, 'null');
     const moves = ringing.map((c) => [c.id, 'null', cause] as Move);
@@ -183,28 +187,34 @@ export class CallService {
     return call;
   }
 
+  /** A call's latest version: live, or as it ended (for a while). */
+  latest(callId: string): Call | undefined {
+    return this.calls.get(callId) ?? this.ended.get(callId)?.call;
+  }
+
+  /** Resolves once this node knows `version` of the call (a replica catching up), or after `timeoutMs`. */
+  reached(callId: string, version: number, timeoutMs: number): Promise<void> {
+    if ((this.latest(callId)?.version ?? 0) >= version) return Promise.resolve();
+    return this.watchers.version(callId, version, timeoutMs);
+  }
+
   /** The live calls in which the user has a connection, oldest first. */
   ofUser(tenantId: string, userId: string): Call[] {
-    return this.live(tenantId).filter((call) => call.connections.some((c) => isLive(c) && c.party.userId === userId));
+    return this.ofTenant(tenantId).filter((call) =>
+      call.connections.some((c) => isLive(c) && c.party.userId === userId),
+    );
   }
 
   /** The line's dialogs now (what a BLF key shows): one per live connection on it. */
   ofLine(tenantId: string, lineId: string): LineDialog[] {
-    return this.live(tenantId).flatMap((call) =>
+    return this.ofTenant(tenantId).flatMap((call) =>
       lineDialogs(call, lineId).filter((d) => call.connections.some((c) => c.id === d.connectionId && isLive(c))),
     );
   }
 
   /** Hands `onChange` every change of the line's dialogs on any node, until the returned function is called. */
   watchLine(tenantId: string, lineId: string, onChange: OnLineChange): Unsubscribe {
-    const k = `${tenantId} ${lineId}`;
-    const set = this.watchers.get(k) ?? new Set();
-    this.watchers.set(k, set);
-    set.add(onChange);
-    return () => {
-      set.delete(onChange);
-      if (set.size === 0 && this.watchers.get(k) === set) this.watchers.delete(k);
-    };
+    return this.watchers.line(tenantId, lineId, onChange);
   }
 
   // Replication --------------------------------------------------------------------------------
@@ -220,7 +230,7 @@ export class CallService {
     );
     subs.push(
       bus.subscribe('calls.sync.requested', async ({ tenantId }) => {
-        const own = this.live(tenantId).filter((c) => c.node === this.ctx.cluster.instance);
+        const own = this.ofTenant(tenantId).filter((c) => c.node === this.ctx.cluster.instance);
         await Promise.all(
           own.map((call) => bus.publish('call.snapshot', { tenantId, call, connectionId: null, cause: null })),
         );
@@ -252,7 +262,7 @@ export class CallService {
    */
   async expireNodes(live: string[]): Promise<number> {
     const now = this.ctx.clock.now();
-    for (const [id, at] of this.ended) if (now - at > ENDED_MEMORY_MS) this.ended.delete(id);
+    for (const [id, { at }] of this.ended) if (now - at > ENDED_MEMORY_MS) this.ended.delete(id);
     const gone = [...this.calls.values()].filter((c) => c.node !== this.ctx.cluster.instance && !live.includes(c.node));
     const feeds = gone.flatMap((call) => {
       const end: Call = {
@@ -270,7 +280,8 @@ export class CallService {
 
   // Internals ----------------------------------------------------------------------------------
 
-  private live(tenantId: string): Call[] {
+  /** The tenant's live calls, oldest first. */
+  ofTenant(tenantId: string): Call[] {
     return [...this.calls.values()].filter((c) => c.tenantId === tenantId).sort((a, b) => a.createdAt - b.createdAt);
   }
 
@@ -340,31 +351,14 @@ export class CallService {
     return call;
   }
 
-  /** Stores (or, once ended, drops) the new version and hands the line watchers what changed. */
+  /** Stores (or, once ended, drops) the new version and tells the watchers what changed. */
   private keep(previous: Call | undefined, call: Call): void {
     if (call.endedAt === null) this.calls.set(call.id, call);
     else {
       this.calls.delete(call.id);
-      this.ended.set(call.id, this.ctx.clock.now());
+      this.ended.set(call.id, { at: this.ctx.clock.now(), call });
     }
-    const lineIds = new Set(call.connections.flatMap((c) => (c.party.lineId === undefined ? [] : [c.party.lineId])));
-    for (const lineId of lineIds) {
-      const set = this.watchers.get(`${call.tenantId} ${lineId}`);
-      if (!set) continue;
-      const before = new Map(
-        (previous ? lineDialogs(previous, lineId) : []).map((d) => [d.connectionId, JSON.stringify(d)]),
-      );
-      const changed = lineDialogs(call, lineId).filter((d) => before.get(d.connectionId) !== JSON.stringify(d));
-      if (changed.length === 0) continue;
-      const change = { lineId, changed, dialogs: this.ofLine(call.tenantId, lineId) };
-      for (const onChange of set) {
-        try {
-          onChange(change);
-        } catch (err) {
-          this.log.warn({ err, callId: call.id, lineId }, 'line watcher failed');
-        }
-      }
-    }
+    this.watchers.changed(previous, call, (lineId) => this.ofLine(call.tenantId, lineId));
   }
 
   /** Writes the line's strongest state over this node's view of the tenant's calls (none: removes it). */
@@ -372,7 +366,7 @@ export class CallService {
     const k = `${tenantId} ${userId} ${line}`;
     const run = (this.feeds.get(k) ?? Promise.resolve())
       .then(async () => {
-        const state = lineState(this.live(tenantId), userId, line);
+        const state = lineState(this.ofTenant(tenantId), userId, line);
         if (state)
           await this.presence.setLineState(tenantId, userId, line, state, { holder: this.ctx.cluster.instance });
         else await this.presence.removeLine(tenantId, userId, line);

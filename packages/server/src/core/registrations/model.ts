@@ -20,6 +20,8 @@ export interface Binding {
   /** RFC 3327 Path the REGISTER carried (proxies between the device and us). */
   path?: string[];
   userAgent?: string;
+  /** Event packages the device accepts (its REGISTER's Allow-Events): `talk` lets call control answer it. */
+  events?: string[];
 }
 
 /** The transport flow a device registered over: requests to it go back the same way (RFC 5626). */

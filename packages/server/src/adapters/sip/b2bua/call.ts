@@ -3,89 +3,92 @@
 // SDP passes through unchanged. An INVITE with an offer: our side ACKs the other side's 2xx at
 // once. An INVITE without one (a late offer, RFC 3261 §13.2.1, RFC 6337 §2): the 2xx carries the
 // offer and our ACK carries the answer, so it waits for the ACK of the side that sent the INVITE.
-import { randomInt } from 'node:crypto';
-import { respond, type SipHeader, type SipRequest, type SipResponse, singleHeader } from '../message/index.js';
+//
+// Call control (CTI) drives the same call as a third-party controller (RFC 3725): MakeCall rings
+// the caller's device first with an INVITE without an offer and parks its media (Flow IV), then
+// forks to the callee without an offer and hands the callee's offer to the caller in a re-INVITE;
+// hold parks both legs, retrieve reconnects them the same way; deflection and pickup replace the
+// forks of a ringing call.
+import { ParleyError } from '../../../core/errors.js';
+import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
-import { AckWait } from './ack-wait.js';
+import { DialogCall } from './dialogs.js';
 import { Leg, ourAddress } from './leg.js';
-import { holds, refusingAnswer } from './sdp.js';
-import { bestResponse, type CallParty, type CallSide, type CallSink, type FailureCause, type Switch } from './types.js';
+import {
+  type Body,
+  bodyHeaders,
+  bodyOf,
+  eventPackages,
+  type Fork,
+  type ForkTarget,
+  invalidState,
+  lateAnswer,
+  type Origin,
+} from './parts.js';
+import {
+  bestResponse,
+  type CallParty,
+  type CallSink,
+  type DivertCause,
+  type FailureCause,
+  type Switch,
+} from './types.js';
 
-type ForkState = 'calling' | 'early' | 'answered' | 'failed' | 'cancelled';
+export { autoAnswerHeaders, bodyHeaders, eventPackages, type ForkTarget } from './parts.js';
 
-interface Fork {
-  leg: Leg;
-  invite: SipRequest;
-  party: CallParty;
-  state: ForkState;
-  final?: SipResponse;
-  /** A CANCEL waits for a provisional response (§9.1). */
-  cancelWanted: boolean;
-  delivered: boolean;
-  /** Our ACK of its 2xx, sent again when the 2xx is retransmitted. */
-  ack?: SipRequest;
-}
-
-export interface ForkTarget {
-  party: CallParty;
-  /** Request-URI: the registered contact. */
-  contact: string;
-  flow: Flow;
-  /** Route set from the registration's Path. */
-  route: string[];
-}
-
-const bodyHeaders = (m: SipRequest | SipResponse): SipHeader[] => {
-  const type = singleHeader(m.headers, 'Content-Type');
-  return type && m.body.length > 0 ? [{ name: 'Content-Type', value: type }] : [];
-};
-
-type Body = { headers: SipHeader[]; body?: Buffer };
-
-/**
- * What our ACK carries to end a late offer on the other leg: the answer in the ACK that came,
- * else (none came) one refusing every stream of `offer` (§13.2.2.4: a valid answer, then BYE).
- */
-function lateAnswer(ack: SipRequest | undefined, offer: Buffer): Body {
-  if (ack) return { headers: bodyHeaders(ack), body: ack.body };
-  const body = refusingAnswer(offer);
-  return body ? { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body } : { headers: [] };
-}
-
-const other = (side: CallSide): CallSide => (side === 'A' ? 'B' : 'A');
-
-export class BackToBackCall {
-  readonly a: Leg;
-  private readonly forks: Fork[] = [];
-  private answered: Fork | undefined;
-  private state: 'routing' | 'answered' | 'ended' = 'routing';
-  /** Our 2xx to each side's INVITE waiting for its ACK, and what the ACK (undefined: none came) completes. */
-  private readonly acks: Partial<Record<CallSide, { wait: AckWait; acked: (ack: SipRequest | undefined) => void }>> =
-    {};
-  /** The re-INVITE or UPDATE offer being passed from one side to the other (§14.1: one at a time). */
-  private exchange: { from: CallSide; answered: boolean } | undefined;
+export class BackToBackCall extends DialogCall {
   private ringTimer: NodeJS.Timeout | undefined;
-  private readonly held: Record<CallSide, boolean> = { A: false, B: false };
+  /** Why MakeCall's caller was cancelled while its device rang. */
+  private callerCause: FailureCause | undefined;
+  /** The From and To the forks use. */
+  private forkAs: { from: string; to: string } | undefined;
 
-  constructor(
-    readonly id: string,
-    private readonly sw: Switch,
-    private readonly sink: CallSink,
-    readonly caller: CallParty,
-    private readonly aInvite: SipRequest,
-    private readonly aTx: ServerTransaction<Flow>,
+  private constructor(
+    id: string,
+    sw: Switch,
+    sink: CallSink,
+    caller: CallParty,
+    a: Leg,
+    private readonly origin: Origin,
   ) {
-    this.a = Leg.answering(aInvite, aTx.flow);
+    super(id, sw, sink, caller, a);
   }
 
-  get ended(): boolean {
-    return this.state === 'ended';
+  /** A call for a device's INVITE. */
+  static answering(
+    id: string,
+    sw: Switch,
+    sink: CallSink,
+    caller: CallParty,
+    invite: SipRequest,
+    tx: ServerTransaction<Flow>,
+  ): BackToBackCall {
+    return new BackToBackCall(id, sw, sink, caller, Leg.answering(invite, tx.flow), { kind: 'invite', invite, tx });
   }
 
-  /** Every dialog of the call: the caller's and one per fork. */
-  get legs(): Leg[] {
-    return [this.a, ...this.forks.map((f) => f.leg)];
+  /**
+   * MakeCall: an INVITE without an offer to the caller's device `at` (From: who it will call, so
+   * its display shows that), with auto-answer hints.
+   */
+  static placing(
+    id: string,
+    sw: Switch,
+    sink: CallSink,
+    caller: CallParty,
+    at: ForkTarget & { from: string; to: string; hints: SipHeader[] },
+  ): BackToBackCall {
+    const leg = Leg.calling(at.from, at.to, at.contact, at.flow, at.route);
+    const invite = leg.request('INVITE', { headers: at.hints });
+    const call = new BackToBackCall(id, sw, sink, caller, leg, {
+      kind: 'placed',
+      invite,
+      final: false,
+      provisional: false,
+      cancelWanted: false,
+    });
+    call.state = 'calling';
+    return call;
   }
 
   /** Forks the INVITE to every target (From and To as the callee's devices see them); rings for at most `ringMs`. */
@@ -96,13 +99,100 @@ export class BackToBackCall {
     called: { tenantId: string; dialled: string; party?: CallParty },
   ): void {
     this.sink.originated(this, this.caller, called);
+    this.forkAs = { from, to };
+    this.fork(targets);
+  }
+
+  /**
+   * MakeCall: rings the caller's device; once it answers (its media parked), forks to `targets`.
+   */
+  ringCaller(
+    targets: ForkTarget[],
+    from: string,
+    to: string,
+    called: { tenantId: string; dialled: string; party?: CallParty },
+  ): void {
+    const origin = this.origin;
+    if (origin.kind !== 'placed') throw new Error('b2bua: only a placed call calls its caller first');
+    this.sink.originated(this, this.caller, called);
+    this.forkAs = { from, to };
+    this.sw.sendRequest(origin.invite, this.a.flow, (r) => this.callerResponse(origin, r, targets));
+    this.ringTimer = setTimeout(() => this.clearCaller('callNotAnswered'), this.sw.ringMs);
+    this.ringTimer.unref();
+  }
+
+  /** A response of the caller's device to MakeCall's INVITE. */
+  private callerResponse(origin: Extract<Origin, { kind: 'placed' }>, r: SipResponse, targets: ForkTarget[]): void {
+    if (r.status === 100) return;
+    if (r.status < 200) {
+      this.a.learn(r);
+      if (origin.cancelWanted && !origin.provisional)
+        this.sw.sendRequest(cancelFor(origin.invite), this.a.flow, () => undefined);
+      origin.provisional = true;
+      return;
+    }
+    if (r.status >= 300) {
+      if (origin.final) return;
+      origin.final = true;
+      clearTimeout(this.ringTimer);
+      if (this.state !== 'calling') return;
+      this.state = 'ended';
+      const cause: FailureCause =
+        r.status === 486 || r.status === 600 || r.status === 603
+          ? 'busy'
+          : r.status === 487 || r.status === 408 || r.status === 480
+            ? 'callNotAnswered'
+            : 'destNotObtainable';
+      this.sink.failed(this, this.callerCause ?? cause);
+      this.sw.forget(this);
+      return;
+    }
+    if (origin.ack) {
+      // A retransmitted 2xx: our ACK again.
+      this.sw.send(origin.ack, this.a.flow);
+      return;
+    }
+    this.a.learn(r);
+    origin.final = true;
+    origin.ack = this.a.request('ACK', { seq: r.cseq.seq, ...this.parkingAnswer('A', r.body) });
+    this.sw.send(origin.ack, this.a.flow);
+    clearTimeout(this.ringTimer);
+    if (this.state !== 'calling' || origin.cancelWanted) {
+      // Cleared while it rang: the answer is hung up at once.
+      this.sw.sendRequest(this.a.request('BYE'), this.a.flow, () => undefined);
+      return;
+    }
+    this.state = 'routing';
+    this.fork(targets);
+  }
+
+  /** What the forks' INVITEs carry: the caller's offer, or none (MakeCall: the callee offers). */
+  private get offer(): Body {
+    return this.origin.kind === 'invite' ? bodyOf(this.origin.invite) : { headers: [] };
+  }
+
+  /** Forks the call to `targets`; rings for at most `ringMs`. */
+  private fork(targets: ForkTarget[], hints: SipHeader[] = []): void {
+    const as = this.forkAs;
+    if (!as) throw new Error('b2bua: fork before start');
+    const offer = this.offer;
     for (const t of targets) {
-      const leg = Leg.calling(from, to, t.contact, t.flow, t.route);
-      const invite = leg.request('INVITE', { headers: bodyHeaders(this.aInvite), body: this.aInvite.body });
-      const fork: Fork = { leg, invite, party: t.party, state: 'calling', cancelWanted: false, delivered: false };
+      const leg = Leg.calling(as.from, as.to, t.contact, t.flow, t.route);
+      const invite = leg.request('INVITE', { headers: [...hints, ...offer.headers], body: offer.body });
+      const fork: Fork = {
+        leg,
+        invite,
+        party: t.party,
+        state: 'calling',
+        cancelWanted: false,
+        delivered: false,
+        events: t.events ?? [],
+      };
       this.forks.push(fork);
       this.sw.sendRequest(invite, t.flow, (r) => this.forkResponse(fork, r));
     }
+    this.sw.track(this);
+    clearTimeout(this.ringTimer);
     this.ringTimer = setTimeout(
       () => this.giveUp(480, 'Temporarily Unavailable (no answer)', 'callNotAnswered'),
       this.sw.ringMs,
@@ -126,6 +216,7 @@ export class BackToBackCall {
   private provisional(fork: Fork, r: SipResponse): void {
     fork.leg.learn(r);
     if (fork.state === 'calling') fork.state = 'early';
+    fork.events = [...new Set([...fork.events, ...eventPackages(r)])];
     if (fork.cancelWanted) {
       this.cancelFork(fork);
       return;
@@ -135,7 +226,8 @@ export class BackToBackCall {
       fork.delivered = true;
       this.sink.delivered(this, fork.party);
     }
-    this.sw.respond(this.aTx, this.toA(r.status, r.reason, r));
+    const origin = this.origin;
+    if (origin.kind === 'invite') this.sw.respond(origin.tx, this.toA(origin.invite, r.status, r.reason, r));
   }
 
   private success(fork: Fork, r: SipResponse): void {
@@ -144,16 +236,16 @@ export class BackToBackCall {
       this.sw.send(fork.ack, fork.leg.flow);
       return;
     }
-    // A late offer's 2xx again before the caller's ACK: that ACK brings ours.
+    // A late offer's 2xx again before the caller's answer: that answer brings our ACK.
     if (fork.state === 'answered') return;
     fork.leg.learn(r);
-    const late = this.aInvite.body.length === 0;
+    const late = (this.offer.body?.length ?? 0) === 0;
     const ack = (body?: Body) => {
       fork.ack = fork.leg.request('ACK', { seq: r.cseq.seq, ...body });
       this.sw.send(fork.ack, fork.leg.flow);
     };
-    if (this.answered !== undefined || this.state !== 'routing') {
-      // Another device answered first, or the caller gave up: this one is hung up at once.
+    if (this.answered !== undefined || this.state !== 'routing' || fork.retired) {
+      // Another device answered first, the call went elsewhere or the caller gave up: this one is hung up at once.
       ack(late ? lateAnswer(undefined, r.body) : undefined);
       this.sw.sendRequest(fork.leg.request('BYE'), fork.leg.flow, () => undefined);
       return;
@@ -164,35 +256,44 @@ export class BackToBackCall {
     this.state = 'answered';
     for (const f of this.forks) if (f !== fork) this.cancelFork(f);
     if (!late) ack();
-    const ok = this.toA(200, 'OK', r);
-    this.sw.respond(this.aTx, ok);
-    this.awaitAck('A', ok, (got) => {
-      if (late) ack(lateAnswer(got, r.body));
-      if (!got) this.hangUp(undefined);
+    this.toCaller(r, (answer) => {
+      if (late) ack(lateAnswer(answer, r.body));
+      if (!answer) this.hangUp(undefined);
     });
     this.sink.established(this, fork.party);
   }
 
+  /**
+   * The answering fork's 2xx `r` for the caller: our 2xx to its INVITE, waiting for the ACK; or
+   * (MakeCall) a re-INVITE with the callee's offer. `done` gets the caller's answer to a late
+   * offer (an ACK without a body for an early one), undefined when none came.
+   */
+  private toCaller(r: SipResponse, done: (answer: Body | undefined) => void): void {
+    const origin = this.origin;
+    if (origin.kind === 'invite') {
+      const ok = this.toA(origin.invite, 200, 'OK', r);
+      this.sw.respond(origin.tx, ok);
+      this.awaitAck('A', ok, (got) => done(got && bodyOf(got)));
+      return;
+    }
+    if (r.body.length === 0) {
+      done(undefined);
+      return;
+    }
+    this.controlled(async () => {
+      const got = await this.reinvite('A', bodyOf(r));
+      got?.ack();
+      done(got && bodyOf(got.response));
+    }).catch(() => done(undefined));
+  }
+
   /** Our response to the caller's INVITE, carrying the callee's body. */
-  private toA(status: number, reason: string, from: SipResponse): SipResponse {
-    return respond(this.aInvite, status, reason, {
+  private toA(invite: SipRequest, status: number, reason: string, from: SipResponse): SipResponse {
+    return respond(invite, status, reason, {
       toTag: this.a.localTag,
       headers: [{ name: 'Contact', value: ourAddress(this.a.flow).contact }, ...bodyHeaders(from)],
       body: from.body.length > 0 ? from.body : undefined,
     });
-  }
-
-  /**
-   * Our 2xx to `side`'s INVITE went out: sent again until its ACK (§13.3.1.4), then `acked` runs
-   * with the ACK, or with undefined when none came within 64·T1 (the call is then ended).
-   */
-  private awaitAck(side: CallSide, response: SipResponse, acked: (ack: SipRequest | undefined) => void): void {
-    const flow = this.legOf(side)?.flow ?? this.a.flow;
-    const wait = new AckWait(this.sw, flow, response, () => {
-      delete this.acks[side];
-      acked(undefined);
-    });
-    this.acks[side] = { wait, acked };
   }
 
   private cancelFork(fork: Fork): void {
@@ -203,20 +304,45 @@ export class BackToBackCall {
   }
 
   private maybeFail(): void {
-    if (this.state !== 'routing' || this.forks.some((f) => f.state === 'calling' || f.state === 'early')) return;
-    const best = bestResponse(this.forks.flatMap((f) => (f.final ? [f.final] : [])));
+    const current = this.forks.filter((f) => !f.retired);
+    if (this.state !== 'routing' || current.some((f) => f.state === 'calling' || f.state === 'early')) return;
+    const best = bestResponse(current.flatMap((f) => (f.final ? [f.final] : [])));
     this.giveUp(best.status, best.reason, best.status === 486 || best.status === 600 ? 'busy' : 'destNotObtainable');
   }
 
-  /** Ends a call nobody answered: a final response to the caller, the forks cancelled. */
+  /**
+   * Ends a call nobody answered: a final response to the caller (MakeCall: a BYE to the caller's
+   * device, which answered), the forks cancelled.
+   */
   private giveUp(status: number, reason: string, cause: FailureCause): void {
     if (this.state !== 'routing') return;
     clearTimeout(this.ringTimer);
     this.state = 'ended';
     for (const fork of this.forks) this.cancelFork(fork);
-    this.sw.respond(this.aTx, respond(this.aInvite, status, reason, { toTag: this.a.localTag }));
+    const origin = this.origin;
+    if (origin.kind === 'invite')
+      this.sw.respond(origin.tx, respond(origin.invite, status, reason, { toTag: this.a.localTag }));
+    else this.sw.sendRequest(this.a.request('BYE'), this.a.flow, () => undefined);
     this.sink.failed(this, cause);
     this.sw.forget(this);
+  }
+
+  protected abandon(): void {
+    this.state = 'ended';
+    clearTimeout(this.ringTimer);
+    for (const fork of this.forks) this.cancelFork(fork);
+    this.sink.failed(this, 'callCancelled');
+    this.sw.forget(this);
+  }
+
+  /** MakeCall's caller is no longer wanted while its device rings: CANCEL (once it rings, §9.1). */
+  private clearCaller(cause: FailureCause): void {
+    const origin = this.origin;
+    if (this.state !== 'calling' || origin.kind !== 'placed' || origin.cancelWanted) return;
+    origin.cancelWanted = true;
+    this.callerCause = cause;
+    if (this.a.remoteTag !== undefined || origin.provisional)
+      this.sw.sendRequest(cancelFor(origin.invite), this.a.flow, () => undefined);
   }
 
   /** The caller's CANCEL (the router answered it 200): 487 for the INVITE. */
@@ -224,168 +350,37 @@ export class BackToBackCall {
     this.giveUp(487, 'Request Terminated', 'callCancelled');
   }
 
-  /** An ACK inside the call: the one for our 2xx ends its retransmission (and brings a late offer's answer). */
-  ack(request: SipRequest): void {
-    const side = this.sideOf(request);
-    const awaited = side && this.acks[side];
-    if (!side || !awaited || awaited.wait.seq !== request.cseq.seq) return;
-    awaited.wait.stop();
-    delete this.acks[side];
-    awaited.acked(request);
-  }
+  // Call control ------------------------------------------------------------------------------
 
-  /** The side whose dialog an in-dialog request belongs to, if any. */
-  sideOf(request: SipRequest): CallSide | undefined {
-    if (this.a.owns(request)) return 'A';
-    return this.answered?.leg.owns(request) ? 'B' : undefined;
-  }
-
-  private legOf(side: CallSide): Leg | undefined {
-    return side === 'A' ? this.a : this.answered?.leg;
-  }
-
-  private partyOf(side: CallSide): CallParty | undefined {
-    return side === 'A' ? this.caller : this.answered?.party;
+  /**
+   * ClearConnection: `party` leaves. The caller's connection (or either of an established call's)
+   * ends the call; a ringing device's stops ringing (the call fails when none is left).
+   */
+  clear(party: CallParty): void {
+    const side = this.sideOfParty(party);
+    if (this.state === 'calling' && side === 'A') this.clearCaller('callCancelled');
+    else if (this.state === 'routing' && side === 'A') this.giveUp(487, 'Request Terminated', 'callCancelled');
+    else if (this.state === 'answered' && side) this.hangUp(undefined, side);
+    else {
+      const ringing = this.state === 'routing' ? this.ringingAt(party) : [];
+      if (ringing.length === 0) throw invalidState('the device has no connection in this call to clear');
+      for (const fork of ringing) this.cancelFork(fork);
+    }
   }
 
   /**
-   * A request inside the call from `side`: BYE ends the call; anything else (re-INVITE for hold
-   * and resume, UPDATE, INFO, …) is passed to the other side and its final response back.
+   * A ringing call goes to `targets` instead (DeflectCall, pickup, forwarding): the ringing devices
+   * are cancelled and the new ones rung (with `hints`, e.g. auto-answer for pickup).
    */
-  inDialog(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): void {
-    const from = this.legOf(side);
-    const to = this.legOf(other(side));
-    if (!from || !to || this.state !== 'answered') {
-      this.sw.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
-      return;
+  divert(targets: ForkTarget[], to: CallParty, cause: DivertCause, hints: SipHeader[] = []): void {
+    if (this.state !== 'routing' || this.answered) throw invalidState('the call is not ringing');
+    if (targets.length === 0)
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'no device of the target is registered');
+    for (const fork of this.forks) {
+      fork.retired = true;
+      this.cancelFork(fork);
     }
-    if (from.remoteSeq !== undefined && request.cseq.seq <= from.remoteSeq) {
-      this.sw.respond(tx, respond(request, 500, 'Server Internal Error (CSeq out of order)'));
-      return;
-    }
-    from.remoteSeq = request.cseq.seq;
-    if (request.method === 'BYE') {
-      this.sw.respond(tx, respond(request, 200, 'OK'));
-      this.hangUp(side);
-      return;
-    }
-    if (request.method === 'INVITE') {
-      this.reInvite(side, request, tx, from, to);
-      return;
-    }
-    // An UPDATE with an offer (RFC 3311 §5.2) is an exchange like a re-INVITE's, over at its final response.
-    const update = request.method === 'UPDATE';
-    const exchange = update && request.body.length > 0 ? { from: side, answered: false } : undefined;
-    if (exchange) {
-      if (this.glare(side, request, tx)) return;
-      this.exchange = exchange;
-      this.offered(side, request.body);
-    }
-    const out = to.request(request.method, { headers: bodyHeaders(request), body: request.body });
-    this.sw.sendRequest(out, to.flow, (r) => {
-      if (r.status < 200) return;
-      if (exchange && this.exchange === exchange) this.exchange = undefined;
-      if (update && r.status < 300) to.refresh(r);
-      this.sw.respond(tx, this.passed(request, r, from));
-    });
-  }
-
-  /**
-   * An offer from `side` while another exchange is pending (until its 2xx is ACKed): 491 (§14.2,
-   * RFC 3311 §5.2), or 500 with Retry-After from the side whose own offer is not answered yet.
-   */
-  private glare(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): boolean {
-    const pending = this.exchange;
-    if (!pending && !this.acks.A && !this.acks.B) return false;
-    const retry = [{ name: 'Retry-After', value: String(randomInt(0, 11)) }];
-    this.sw.respond(
-      tx,
-      pending?.from === side && !pending.answered
-        ? respond(request, 500, 'Server Internal Error (an offer is pending)', { headers: retry })
-        : respond(request, 491, 'Request Pending'),
-    );
-    return true;
-  }
-
-  /** Our response to `request` from `from`'s side, carrying the other side's final response `r`. */
-  private passed(request: SipRequest, r: SipResponse, from: Leg): SipResponse {
-    const refresh = request.method === 'INVITE' || request.method === 'UPDATE';
-    const contact = refresh ? [{ name: 'Contact', value: ourAddress(from.flow).contact }] : [];
-    const body = r.body.length > 0 ? r.body : undefined;
-    return respond(request, r.status, r.reason, { headers: [...contact, ...bodyHeaders(r)], body });
-  }
-
-  /**
-   * A re-INVITE from `side` (hold, resume, a new offer) passed to the other side. Without an offer
-   * (RFC 6337 §2) the other side's 2xx carries one and our ACK to it waits for this side's ACK and
-   * its answer. One exchange at a time (see `glare`).
-   */
-  private reInvite(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>, from: Leg, to: Leg): void {
-    if (this.glare(side, request, tx)) return;
-    const late = request.body.length === 0;
-    if (!late) this.offered(side, request.body);
-    const exchange = { from: side, answered: false };
-    this.exchange = exchange;
-    let ack: SipRequest | undefined;
-    const sendAck = (seq: number, body?: Body) => {
-      ack = to.request('ACK', { seq, ...body });
-      this.sw.send(ack, to.flow);
-    };
-    this.sw.sendRequest(to.request('INVITE', { headers: bodyHeaders(request), body: request.body }), to.flow, (r) => {
-      if (r.status < 200) return;
-      if (ack) {
-        // A retransmitted 2xx: our ACK again.
-        this.sw.send(ack, to.flow);
-        return;
-      }
-      if (exchange.answered) return;
-      exchange.answered = true;
-      const response = this.passed(request, r, from);
-      this.sw.respond(tx, response);
-      if (r.status >= 300) {
-        this.exchange = undefined;
-        return;
-      }
-      to.refresh(r);
-      if (late) this.offered(other(side), r.body);
-      else sendAck(r.cseq.seq);
-      this.awaitAck(side, response, (got) => {
-        this.exchange = undefined;
-        if (late) sendAck(r.cseq.seq, lateAnswer(got, r.body));
-        if (!got) this.hangUp(undefined);
-      });
-    });
-  }
-
-  /** Hold or resume seen in an SDP offer from `side`. */
-  private offered(side: CallSide, body: Buffer): void {
-    if (body.length === 0) return;
-    const hold = holds(body);
-    if (hold === this.held[side]) return;
-    this.held[side] = hold;
-    const party = this.partyOf(side);
-    if (!party) return;
-    if (hold) this.sink.held(this, party);
-    else this.sink.retrieved(this, party);
-  }
-
-  /** Ends an established call: `side` hung up (undefined: the server did, both get a BYE). */
-  hangUp(side: CallSide | undefined): void {
-    if (this.state === 'ended') return;
-    this.state = 'ended';
-    // An ACK still awaited will not come now: the other leg's late offer gets its ACK before the BYE.
-    for (const s of ['A', 'B'] as const) {
-      const awaited = this.acks[s];
-      if (!awaited) continue;
-      awaited.wait.stop();
-      delete this.acks[s];
-      awaited.acked(undefined);
-    }
-    for (const s of side ? [other(side)] : (['A', 'B'] as const)) {
-      const leg = this.legOf(s);
-      if (leg) this.sw.sendRequest(leg.request('BYE'), leg.flow, () => undefined);
-    }
-    this.sink.cleared(this, side && this.partyOf(side));
-    this.sw.forget(this);
+    this.sink.diverted(this, to, cause);
+    this.fork(targets, hints);
   }
 }

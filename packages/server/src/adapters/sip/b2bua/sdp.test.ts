@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { holds, refusingAnswer } from './sdp.js';
+import { holdingAnswer, holds, refusingAnswer } from './sdp.js';
 
 const sdp = (rest: string) =>
   Buffer.from(`v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n${rest}`);
@@ -30,4 +30,23 @@ test('an answer refusing every offered stream: one m-line each, port 0 (RFC 3264
   ];
   for (const [media, expected] of rows) assert.equal(refusingAnswer(sdp(media))?.toString(), expected, media);
   assert.equal(refusingAnswer(Buffer.alloc(0)), undefined, 'no body');
+});
+
+test('an answer holding every offered stream: first format, port 9, inactive (RFC 3725 Flow IV)', () => {
+  const head = (v: number) => `v=0\r\no=parley 1 ${v} IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n`;
+  const rows: [string, number, string | undefined][] = [
+    [
+      'm=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n',
+      1,
+      `${head(1)}m=audio 9 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=inactive\r\n`,
+    ],
+    [
+      'm=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n',
+      7,
+      `${head(7)}m=audio 9 RTP/AVP 0\r\na=inactive\r\nm=video 9 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=inactive\r\n`,
+    ],
+    ['', 1, undefined],
+  ];
+  for (const [media, version, expected] of rows)
+    assert.equal(holdingAnswer(sdp(media), version)?.toString(), expected, media);
 });

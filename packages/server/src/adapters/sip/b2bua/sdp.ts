@@ -21,3 +21,26 @@ export function refusingAnswer(offer: Buffer): Buffer | undefined {
   const lines = ['v=0', 'o=parley 0 0 IN IP4 0.0.0.0', 's=-', 'c=IN IP4 0.0.0.0', 't=0 0', ...refused];
   return Buffer.from(`${lines.join('\r\n')}\r\n`);
 }
+
+/**
+ * An answer to `offer` that holds every stream (RFC 3725 §5, Flow IV: the controller parks a leg
+ * it has no media for yet): one m-line per offered one with its first format, a non-zero port on
+ * the unspecified address, and `a=inactive` (RFC 3264 §6, §8.4). `version` is the origin's
+ * version: it rises with each answer the leg gets from us. Undefined when the offer has no media line.
+ */
+export function holdingAnswer(offer: Buffer, version: number): Buffer | undefined {
+  const lines = offer.toString('latin1').split(/\r?\n/);
+  const media: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('m=')) continue;
+    const [kind, , proto, format] = line.slice(2).split(' ');
+    if (format === undefined) continue;
+    media.push(`m=${kind} 9 ${proto} ${format}`);
+    const rtpmap = lines.find((l) => l.startsWith(`a=rtpmap:${format} `));
+    if (rtpmap) media.push(rtpmap);
+    media.push('a=inactive');
+  }
+  if (media.length === 0) return undefined;
+  const head = ['v=0', `o=parley 1 ${version} IN IP4 0.0.0.0`, 's=-', 'c=IN IP4 0.0.0.0', 't=0 0'];
+  return Buffer.from(`${[...head, ...media].join('\r\n')}\r\n`);
+}

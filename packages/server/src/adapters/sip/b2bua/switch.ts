@@ -3,9 +3,12 @@
 // keeps the live back-to-back calls and dispatches the requests inside them.
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
+import { invalid, ParleyError } from '../../../core/errors.js';
+import type { Line } from '../../../core/lines/model.js';
 import type { Binding } from '../../../core/registrations/model.js';
+import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
-import { callPeer, senderFrom, senderParty } from '../federation/calls.js';
+import { callPeer, quoted, senderFrom, senderParty } from '../federation/calls.js';
 import type { SipFederation } from '../federation/peers.js';
 import { senderOf } from '../federation/sender.js';
 import { isSipUri, respond, type SipRequest, type SipResponse } from '../message/index.js';
@@ -14,9 +17,10 @@ import { notFoundAs } from '../registrar/registrar.js';
 import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
 import type { SipEndpoint } from '../transport/endpoint.js';
 import type { Flow } from '../transport/flow.js';
-import { BackToBackCall, type ForkTarget } from './call.js';
+import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
+import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
-import { deviceParty, resolveTarget } from './target.js';
+import { deviceParty, resolveTarget, type Target } from './target.js';
 import type { CallParty, CallSink, Switch } from './types.js';
 
 export interface SwitchOptions {
@@ -39,10 +43,12 @@ export class CallSwitch implements Switch {
   readonly t1: number;
   readonly t2: number;
   /** Calls by the Call-ID of each of their legs. */
-  private readonly byCallId = new Map<string, BackToBackCall>();
+  private readonly byCallId = new Map<string, DialogCall>();
   /** Calls by the caller's INVITE server transaction (for CANCEL). */
   private readonly byInvite = new WeakMap<ServerTransaction<Flow>, BackToBackCall>();
   private readonly waiting = new WeakMap<ClientTransaction<Flow>, (response: SipResponse) => void>();
+  /** Calls not ended yet, by id. */
+  private readonly live = new Map<string, BackToBackCall>();
 
   constructor(private readonly o: SwitchOptions) {
     this.ringMs = o.ringSeconds * 1000;
@@ -63,7 +69,8 @@ export class CallSwitch implements Switch {
     this.endpoint.send(message, flow);
   }
 
-  forget(call: BackToBackCall): void {
+  forget(call: DialogCall): void {
+    this.live.delete(call.id);
     // Late BYEs and retransmissions still find it for a while; then it goes.
     setTimeout(() => {
       for (const leg of call.legs) if (this.byCallId.get(leg.callId) === call) this.byCallId.delete(leg.callId);
@@ -116,10 +123,27 @@ export class CallSwitch implements Switch {
     if (!targetTenant || targetTenant.id !== sender.tenant.id) return reply(404, 'Not Found (no route to that domain)');
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
     if (!target) return reply(404, 'Not Found');
-    const callee = target.user;
     const callerDevice = sender.kind === 'device' ? sender.device.deviceId : undefined;
+    const targets = await this.targetsOf(target, callerDevice);
+    if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
+    const call = this.place(request, tx, await senderParty(core, sender));
+    const toValue = `<sip:${uri.user}@${uri.host}>`;
+    const called = await deviceParty(core, target.user, undefined, target.line);
+    call.start(targets, senderFrom(sender), toValue, {
+      tenantId: target.user.tenantId,
+      dialled: uri.user,
+      party: called,
+    });
+    this.track(call);
+    return undefined;
+  }
+
+  /** The devices a call to `target` rings now (not `except`, the caller's own device). */
+  private async targetsOf(target: Target, except?: string): Promise<ForkTarget[]> {
+    const { core } = this.o;
+    const callee = target.user;
     const bindings = (await core.registrations.of(callee.tenantId, callee.id)).filter(
-      (b) => b.deviceId !== callerDevice && (!target.devices || target.devices.has(b.deviceId)),
+      (b) => b.deviceId !== except && (!target.devices || target.devices.has(b.deviceId)),
     );
     const targets: ForkTarget[] = [];
     for (const b of bindings) {
@@ -128,27 +152,93 @@ export class CallSwitch implements Switch {
         targets.push({
           party: await deviceParty(core, callee, b.deviceId, target.line),
           contact: b.contact,
+          ...(b.events ? { events: b.events } : {}),
           ...way,
         });
     }
-    if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
-    const call = this.place(request, tx, await senderParty(core, sender));
-    const toValue = `<sip:${uri.user}@${uri.host}>`;
+    return targets;
+  }
+
+  /**
+   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the registered one with the
+   * highest q, the latest of equals); once it answers, calls `dialled` (a line or an address of the
+   * tenant) from it. Throws PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
+   */
+  async makeCall(o: { user: User; line: Line; dialled: string }): Promise<BackToBackCall> {
+    const { core } = this.o;
+    const { user, line } = o;
+    const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
+    const own = (await core.registrations.of(user.tenantId, user.id))
+      .filter((b) => devices.has(b.deviceId))
+      .sort((x, y) => y.q - x.q || y.expiresAt - x.expiresAt);
+    let at: (ForkTarget & { binding: Binding }) | undefined;
+    for (const binding of own) {
+      const way = await this.o.reach(binding);
+      if (way) {
+        at = {
+          binding,
+          party: await deviceParty(core, user, binding.deviceId, line),
+          contact: binding.contact,
+          ...way,
+        };
+        break;
+      }
+    }
+    if (!at) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `no device of line ${line.number} is registered`);
+    const [local, host] = o.dialled.includes('@') ? o.dialled.split('@') : [o.dialled, user.domain];
+    const target = local && host ? await resolveTarget(core, user.tenantId, local, host) : undefined;
+    if (!target) throw invalid('to', `${o.dialled} is no line or user of this tenant`);
+    const targets = await this.targetsOf(target, at.binding.deviceId);
+    if (targets.length === 0)
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} has no device registered`);
+    const callee = target.user;
     const called = await deviceParty(core, callee, undefined, target.line);
-    call.start(targets, senderFrom(sender), toValue, { tenantId: callee.tenantId, dialled: uri.user, party: called });
+    const calleeAddress = `<sip:${local}@${host}>`;
+    const call = BackToBackCall.placing(randomUUID(), this, this.o.sink, at.party, {
+      ...at,
+      from: `${quoted(callee.displayName)} ${calleeAddress}`,
+      to: `${quoted(user.displayName)} <sip:${user.local}@${user.domain}>`,
+      hints: autoAnswerHeaders(user.domain),
+    });
+    this.live.set(call.id, call);
+    call.ringCaller(targets, `${quoted(user.displayName)} <sip:${user.local}@${user.domain}>`, calleeAddress, {
+      tenantId: user.tenantId,
+      dialled: o.dialled,
+      party: called,
+    });
     this.track(call);
-    return undefined;
+    return call;
+  }
+
+  /** A live back-to-back call by its id. */
+  call(id: string): BackToBackCall | undefined {
+    return this.live.get(id);
+  }
+
+  /**
+   * The devices that ring when a ringing call goes to `dialled` (deflection, forwarding) or to a
+   * user's line (pickup), with that party.
+   */
+  async divertTargets(tenantId: string, dialled: string): Promise<{ targets: ForkTarget[]; party: CallParty }> {
+    const { core } = this.o;
+    const tenant = await core.tenants.get(tenantId);
+    const [local, host] = dialled.includes('@') ? dialled.split('@') : [dialled, tenant.domains[0]];
+    const target = local && host ? await resolveTarget(core, tenantId, local, host) : undefined;
+    if (!target) throw invalid('to', `${dialled} is no line or user of this tenant`);
+    const targets = await this.targetsOf(target);
+    return { targets, party: await deviceParty(core, target.user, undefined, target.line) };
   }
 
   /** A new call for the caller's INVITE (CANCEL finds it by its transaction). */
   place(request: SipRequest, tx: ServerTransaction<Flow>, caller: CallParty): BackToBackCall {
-    const call = new BackToBackCall(randomUUID(), this, this.o.sink, caller, request, tx);
+    const call = BackToBackCall.answering(randomUUID(), this, this.o.sink, caller, request, tx);
     this.byInvite.set(tx, call);
+    this.live.set(call.id, call);
     return call;
   }
 
   /** Requests in the call's dialogs find it from now on. */
-  track(call: BackToBackCall): void {
+  track(call: DialogCall): void {
     for (const leg of call.legs) this.byCallId.set(leg.callId, call);
   }
 }

@@ -3,7 +3,7 @@ import type { CallCause, Party } from '../../../core/calls/model.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
-import type { BackToBackCall } from './call.js';
+import type { DialogCall } from './dialogs.js';
 
 /** A party of a call as the core knows it: a device of a user's line, or someone outside. */
 export type CallParty = Party;
@@ -11,7 +11,16 @@ export type CallParty = Party;
 export type CallSide = 'A' | 'B';
 
 /** Why a call did not connect, in CSTA's words (ECMA-269 §12.2.4 event causes). */
-export type FailureCause = Extract<CallCause, 'busy' | 'callNotAnswered' | 'destNotObtainable' | 'callCancelled'>;
+export type FailureCause = Extract<
+  CallCause,
+  'busy' | 'callNotAnswered' | 'destNotObtainable' | 'callCancelled' | 'doNotDisturb'
+>;
+
+/** Why a ringing call went elsewhere (ECMA-269 event causes of Diverted). */
+export type DivertCause = Extract<
+  CallCause,
+  'redirected' | 'callPickup' | 'callForwardImmediate' | 'callForwardBusy' | 'callForwardNoAnswer'
+>;
 
 /** Receives a call's steps (the core's call model listens here). */
 export interface CallSink {
@@ -24,6 +33,8 @@ export interface CallSink {
   established(call: { id: string }, party: CallParty): void;
   held(call: { id: string }, party: CallParty): void;
   retrieved(call: { id: string }, party: CallParty): void;
+  /** The call goes to `to` instead of the party it rang (deflection, pickup, forwarding). */
+  diverted(call: { id: string }, to: CallParty, cause: DivertCause): void;
   /** The call ended; `by` hung up (undefined: the server ended it). */
   cleared(call: { id: string }, by: CallParty | undefined): void;
   failed(call: { id: string }, cause: FailureCause): void;
@@ -36,8 +47,10 @@ export interface Switch {
   respond(tx: ServerTransaction<Flow>, response: SipResponse): void;
   /** Sends outside any transaction (ACK for a 2xx, retransmitted 2xx). */
   send(message: SipRequest | SipResponse, flow: Flow): void;
+  /** Requests in the call's dialogs (its legs so far) find it from now on. */
+  track(call: DialogCall): void;
   /** The call ended: its dialogs are forgotten once late retransmissions are over. */
-  forget(call: BackToBackCall): void;
+  forget(call: DialogCall): void;
   readonly ringMs: number;
   readonly t1: number;
   readonly t2: number;

@@ -14,7 +14,8 @@ import type { Sender } from './sender.js';
 
 type Known = Extract<Sender, { ok: true }>;
 
-const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+/** A display name as a quoted string (RFC 3261 §25.1). */
+export const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
 /** The sender as a party of the call: its device on its line, or the federated user by address. */
 export const senderParty = (core: Services, s: Known): Promise<CallParty> =>

@@ -22,6 +22,7 @@ export interface RegisterChange {
   flow: BindingFlow;
   path?: string[];
   userAgent?: string;
+  events?: string[];
   now: number;
 }
 
@@ -79,6 +80,7 @@ export function applyRegister(live: Binding[], change: RegisterChange, limits: R
       ...(instance && regId ? { regId: Number(regId) } : {}),
       ...(change.path?.length ? { path: change.path } : {}),
       ...(change.userAgent ? { userAgent: change.userAgent } : {}),
+      ...(change.events && change.events.length > 0 ? { events: change.events } : {}),
     };
     const existing = next.find((b) => same(b, binding));
     if (existing) checkOrder([existing], change);

@@ -1,8 +1,10 @@
 // The registrar (RFC 3261 §10.3): a device authenticates with its own digest secret and binds
 // its contacts to its owner's address of record; bindings are cluster state in the core.
+
 import type { Services } from '../../../compose.js';
 import { ParleyError } from '../../../core/errors.js';
 import type { Binding } from '../../../core/registrations/model.js';
+import { eventPackages } from '../b2bua/call.js';
 import {
   headerValues,
   isSipUri,
@@ -69,6 +71,7 @@ export class Registrar {
                   },
                   path: [...this.o.pathOf(flow), ...headerValues(request.headers, 'Path')],
                   userAgent: singleHeader(request.headers, 'User-Agent'),
+                  events: eventPackages(request),
                   now: this.o.now(),
                 },
                 this.o.limits,

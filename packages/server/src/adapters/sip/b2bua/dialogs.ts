@@ -1,0 +1,388 @@
+// The established part of a back-to-back call: its two dialogs, the requests inside them passed
+// from one side to the other with one offer exchange at a time (RFC 3261 §14, RFC 3311), and the
+// third-party control of its media (RFC 3725 Flow IV: parking and reconnecting the legs).
+import { randomInt } from 'node:crypto';
+import { isPartyOf } from '../../../core/calls/model.js';
+import { ParleyError } from '../../../core/errors.js';
+import { respond, type SipRequest, type SipResponse } from '../message/index.js';
+import type { ServerTransaction } from '../transaction/index.js';
+import type { Flow } from '../transport/flow.js';
+import { AckWait } from './ack-wait.js';
+import { type Leg, ourAddress } from './leg.js';
+import { type Body, bodyHeaders, bodyOf, type Fork, invalidState, lateAnswer, other } from './parts.js';
+import { holdingAnswer, holds } from './sdp.js';
+import type { CallParty, CallSide, CallSink, Switch } from './types.js';
+
+export abstract class DialogCall {
+  protected forks: Fork[] = [];
+  protected answered: Fork | undefined;
+  /** calling: MakeCall rings the caller's device; routing: the callee's devices ring. */
+  protected state: 'calling' | 'routing' | 'answered' | 'ended' = 'routing';
+  /** Our 2xx to each side's INVITE waiting for its ACK, and what the ACK (undefined: none came) completes. */
+  protected readonly acks: Partial<Record<CallSide, { wait: AckWait; acked: (ack: SipRequest | undefined) => void }>> =
+    {};
+  /**
+   * The offer exchange in progress (§14.1: one at a time): a re-INVITE or UPDATE passed on from a
+   * side, or one of ours (`server`: hold, retrieve, MakeCall's connect).
+   */
+  protected exchange: { from: CallSide | 'server'; answered: boolean } | undefined;
+  /** Held by the device itself (its offer said sendonly or inactive). */
+  protected readonly held: Record<CallSide, boolean> = { A: false, B: false };
+  /** Held by call control: the party whose connection is held; both legs are parked. */
+  protected parkedBy: CallSide | undefined;
+  /** The origin version of the holding answers each leg got from us. */
+  protected readonly parkedVersion: Record<CallSide, number> = { A: 0, B: 0 };
+
+  constructor(
+    readonly id: string,
+    protected readonly sw: Switch,
+    protected readonly sink: CallSink,
+    readonly caller: CallParty,
+    readonly a: Leg,
+  ) {}
+
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  /** Every dialog of the call: the caller's and one per fork. */
+  get legs(): Leg[] {
+    return [this.a, ...this.forks.map((f) => f.leg)];
+  }
+
+  /** MakeCall's caller hung up while the callee's devices rang. */
+  protected abstract abandon(): void;
+
+  /** The holding answer (Flow IV) to an offer from `side`'s device. */
+  protected parkingAnswer(side: CallSide, offer: Buffer): Body {
+    const body = holdingAnswer(offer, ++this.parkedVersion[side]);
+    return body ? { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body } : { headers: [] };
+  }
+
+  /**
+   * Our 2xx to `side`'s INVITE went out: sent again until its ACK (§13.3.1.4), then `acked` runs
+   * with the ACK, or with undefined when none came within 64·T1 (the call is then ended).
+   */
+  protected awaitAck(side: CallSide, response: SipResponse, acked: (ack: SipRequest | undefined) => void): void {
+    const flow = this.legOf(side)?.flow ?? this.a.flow;
+    const wait = new AckWait(this.sw, flow, response, () => {
+      delete this.acks[side];
+      acked(undefined);
+    });
+    this.acks[side] = { wait, acked };
+  }
+
+  /** An ACK inside the call: the one for our 2xx ends its retransmission (and brings a late offer's answer). */
+  ack(request: SipRequest): void {
+    const side = this.sideOf(request);
+    const awaited = side && this.acks[side];
+    if (!side || !awaited || awaited.wait.seq !== request.cseq.seq) return;
+    awaited.wait.stop();
+    delete this.acks[side];
+    awaited.acked(request);
+  }
+
+  /** The side whose dialog an in-dialog request belongs to, if any. */
+  sideOf(request: SipRequest): CallSide | undefined {
+    if (this.a.owns(request)) return 'A';
+    return this.answered?.leg.owns(request) ? 'B' : undefined;
+  }
+
+  protected legOf(side: CallSide): Leg | undefined {
+    return side === 'A' ? this.a : this.answered?.leg;
+  }
+
+  protected partyOf(side: CallSide): CallParty | undefined {
+    return side === 'A' ? this.caller : this.answered?.party;
+  }
+
+  /**
+   * A request inside the call from `side`: BYE ends the call; anything else (re-INVITE for hold
+   * and resume, UPDATE, INFO, …) is passed to the other side and its final response back.
+   */
+  inDialog(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): void {
+    const from = this.legOf(side);
+    const to = this.legOf(other(side));
+    if (side === 'A' && this.state === 'routing' && request.method === 'BYE') {
+      // MakeCall's caller hangs up while the callee's devices ring.
+      this.sw.respond(tx, respond(request, 200, 'OK'));
+      this.abandon();
+      return;
+    }
+    if (!from || !to || this.state !== 'answered') {
+      this.sw.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
+      return;
+    }
+    if (from.remoteSeq !== undefined && request.cseq.seq <= from.remoteSeq) {
+      this.sw.respond(tx, respond(request, 500, 'Server Internal Error (CSeq out of order)'));
+      return;
+    }
+    from.remoteSeq = request.cseq.seq;
+    if (request.method === 'BYE') {
+      this.sw.respond(tx, respond(request, 200, 'OK'));
+      this.hangUp(side);
+      return;
+    }
+    if (request.method === 'INVITE') {
+      this.reInvite(side, request, tx, from, to);
+      return;
+    }
+    // An UPDATE with an offer (RFC 3311 §5.2) is an exchange like a re-INVITE's, over at its final response.
+    const update = request.method === 'UPDATE';
+    const exchange = update && request.body.length > 0 ? { from: side, answered: false } : undefined;
+    if (exchange) {
+      if (this.glare(side, request, tx)) return;
+      this.exchange = exchange;
+      this.offered(side, request.body);
+    }
+    const out = to.request(request.method, { headers: bodyHeaders(request), body: request.body });
+    this.sw.sendRequest(out, to.flow, (r) => {
+      if (r.status < 200) return;
+      if (exchange && this.exchange === exchange) this.exchange = undefined;
+      if (update && r.status < 300) to.refresh(r);
+      this.sw.respond(tx, this.passed(request, r, from));
+    });
+  }
+
+  /**
+   * An offer from `side` while another exchange is pending (until its 2xx is ACKed): 491 (§14.2,
+   * RFC 3311 §5.2), or 500 with Retry-After from the side whose own offer is not answered yet.
+   */
+  protected glare(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): boolean {
+    const pending = this.exchange;
+    if (!pending && !this.acks.A && !this.acks.B) return false;
+    const retry = [{ name: 'Retry-After', value: String(randomInt(0, 11)) }];
+    this.sw.respond(
+      tx,
+      pending?.from === side && !pending.answered
+        ? respond(request, 500, 'Server Internal Error (an offer is pending)', { headers: retry })
+        : respond(request, 491, 'Request Pending'),
+    );
+    return true;
+  }
+
+  /** Our response to `request` from `from`'s side, carrying the other side's final response `r`. */
+  protected passed(request: SipRequest, r: SipResponse, from: Leg): SipResponse {
+    const refresh = request.method === 'INVITE' || request.method === 'UPDATE';
+    const contact = refresh ? [{ name: 'Contact', value: ourAddress(from.flow).contact }] : [];
+    const body = r.body.length > 0 ? r.body : undefined;
+    return respond(request, r.status, r.reason, { headers: [...contact, ...bodyHeaders(r)], body });
+  }
+
+  /**
+   * A re-INVITE from `side` (hold, resume, a new offer) passed to the other side. Without an offer
+   * (RFC 6337 §2) the other side's 2xx carries one and our ACK to it waits for this side's ACK and
+   * its answer. One exchange at a time (see `glare`).
+   */
+  protected reInvite(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>, from: Leg, to: Leg): void {
+    if (this.glare(side, request, tx)) return;
+    const late = request.body.length === 0;
+    if (!late) this.offered(side, request.body);
+    const exchange = { from: side, answered: false };
+    this.exchange = exchange;
+    let ack: SipRequest | undefined;
+    const sendAck = (seq: number, body?: Body) => {
+      ack = to.request('ACK', { seq, ...body });
+      this.sw.send(ack, to.flow);
+    };
+    this.sw.sendRequest(to.request('INVITE', { headers: bodyHeaders(request), body: request.body }), to.flow, (r) => {
+      if (r.status < 200) return;
+      if (ack) {
+        // A retransmitted 2xx: our ACK again.
+        this.sw.send(ack, to.flow);
+        return;
+      }
+      if (exchange.answered) return;
+      exchange.answered = true;
+      const response = this.passed(request, r, from);
+      this.sw.respond(tx, response);
+      if (r.status >= 300) {
+        this.exchange = undefined;
+        return;
+      }
+      to.refresh(r);
+      if (late) this.offered(other(side), r.body);
+      else sendAck(r.cseq.seq);
+      this.awaitAck(side, response, (got) => {
+        this.exchange = undefined;
+        if (late) sendAck(r.cseq.seq, lateAnswer(got && bodyOf(got), r.body));
+        if (!got) this.hangUp(undefined);
+      });
+    });
+  }
+
+  /** Hold or resume seen in an SDP offer from `side`. */
+  protected offered(side: CallSide, body: Buffer): void {
+    if (body.length === 0) return;
+    const hold = holds(body);
+    if (hold === this.held[side]) return;
+    this.held[side] = hold;
+    const party = this.partyOf(side);
+    if (!party) return;
+    if (hold) this.sink.held(this, party);
+    else this.sink.retrieved(this, party);
+  }
+
+  /**
+   * Ends an established call: `side` hung up (undefined: the server did, both get a BYE; `by`:
+   * call control cleared that side's connection).
+   */
+  hangUp(side: CallSide | undefined, by?: CallSide): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    // An ACK still awaited will not come now: the other leg's late offer gets its ACK before the BYE.
+    for (const s of ['A', 'B'] as const) {
+      const awaited = this.acks[s];
+      if (!awaited) continue;
+      awaited.wait.stop();
+      delete this.acks[s];
+      awaited.acked(undefined);
+    }
+    for (const s of side ? [other(side)] : (['A', 'B'] as const)) {
+      const leg = this.legOf(s);
+      if (leg) this.sw.sendRequest(leg.request('BYE'), leg.flow, () => undefined);
+    }
+    const who = side ?? by;
+    this.sink.cleared(this, who && this.partyOf(who));
+    this.sw.forget(this);
+  }
+
+  /** The side of `party`'s connection: the caller, or the device that answered. */
+  sideOfParty(party: CallParty): CallSide | undefined {
+    if (isPartyOf(party, this.caller)) return 'A';
+    return this.answered && isPartyOf(party, this.answered.party) ? 'B' : undefined;
+  }
+
+  /** The live forks ringing at `party`'s devices. */
+  protected ringingAt(party: CallParty): Fork[] {
+    return this.forks.filter(
+      (f) => !f.retired && (f.state === 'calling' || f.state === 'early') && isPartyOf(party, f.party),
+    );
+  }
+
+  /**
+   * AnswerCall at a ringing device: the BroadSoft `talk` event (NOTIFY in the early dialog) where
+   * the device named it in Allow-Events; otherwise the device cannot be answered remotely.
+   */
+  async answer(party: CallParty): Promise<void> {
+    const fork = this.ringingAt(party).find((f) => f.state === 'early');
+    if (this.state !== 'routing' || !fork) throw invalidState('the call is not ringing at that device');
+    if (!fork.events.includes('talk'))
+      throw new ParleyError(
+        'PARLEY_ERR_DEVICE_UNSUPPORTED',
+        'the device supports neither uaCSTA nor the talk event: it cannot be answered remotely',
+      );
+    const notify = fork.leg.request('NOTIFY', {
+      headers: [
+        { name: 'Event', value: 'talk' },
+        { name: 'Subscription-State', value: 'active' },
+      ],
+    });
+    const status = await new Promise<number>((resolve) =>
+      this.sw.sendRequest(notify, fork.leg.flow, (r) => {
+        if (r.status >= 200) resolve(r.status);
+      }),
+    );
+    if (status >= 300)
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `the device refused the talk event (${status})`);
+  }
+
+  /** HoldCall: `party` puts the call on hold; Parley parks both legs' media (RFC 3725 Flow IV). */
+  async hold(party: CallParty): Promise<void> {
+    const side = this.sideOfParty(party);
+    if (this.state !== 'answered' || !side) throw invalidState('the device has no connected call to hold');
+    if (this.parkedBy || this.held.A || this.held.B) throw invalidState('the call is on hold already');
+    await this.controlled(async () => {
+      if (!(await this.park(side)) || !(await this.park(other(side))))
+        throw invalidState('a device did not take the hold (its re-INVITE failed)');
+    });
+    this.parkedBy = side;
+    this.sink.held(this, party);
+  }
+
+  /** RetrieveCall: the party who held the call connects both legs' media again. */
+  async retrieve(party: CallParty): Promise<void> {
+    const side = this.sideOfParty(party);
+    if (this.state !== 'answered' || !side) throw invalidState('the device has no call to retrieve');
+    if (this.held[side])
+      throw new ParleyError(
+        'PARLEY_ERR_DEVICE_UNSUPPORTED',
+        'the phone itself put the call on hold: take it back on the phone',
+      );
+    if (this.parkedBy !== side) throw invalidState('the call is not on hold at that device');
+    await this.controlled(async () => {
+      if (!(await this.connect(side, other(side)))) throw invalidState('a device did not take the call back');
+    });
+    this.parkedBy = undefined;
+    this.sink.retrieved(this, party);
+  }
+
+  /** Runs a control operation as the call's one offer exchange (others get 491 meanwhile). */
+  protected async controlled<T>(run: () => Promise<T>): Promise<T> {
+    if (this.exchange || this.acks.A || this.acks.B) throw invalidState('the call is being changed; try again');
+    const exchange = { from: 'server' as const, answered: false };
+    this.exchange = exchange;
+    try {
+      return await run();
+    } finally {
+      if (this.exchange === exchange) this.exchange = undefined;
+    }
+  }
+
+  /**
+   * A re-INVITE of ours to `side` (with `offer`, or without: its 2xx brings the device's offer).
+   * Resolves with the 2xx and the function that sends the ACK (with the answer to a late offer),
+   * or undefined when the device refused it.
+   */
+  protected reinvite(
+    side: CallSide,
+    offer?: Body,
+  ): Promise<{ response: SipResponse; ack: (answer?: Body) => void } | undefined> {
+    const leg = this.legOf(side);
+    if (!leg || this.state !== 'answered') return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      let ack: SipRequest | undefined;
+      let settled = false;
+      this.sw.sendRequest(leg.request('INVITE', offer ?? {}), leg.flow, (r) => {
+        if (r.status < 200) return;
+        if (ack) {
+          // A retransmitted 2xx: our ACK again.
+          this.sw.send(ack, leg.flow);
+          return;
+        }
+        if (settled) return;
+        settled = true;
+        if (r.status >= 300) {
+          resolve(undefined);
+          return;
+        }
+        leg.refresh(r);
+        resolve({
+          response: r,
+          ack: (answer) => {
+            ack = leg.request('ACK', { seq: r.cseq.seq, ...answer });
+            this.sw.send(ack, leg.flow);
+          },
+        });
+      });
+    });
+  }
+
+  /** Parks `side`'s media: its offer gets a holding answer (Flow IV). */
+  protected async park(side: CallSide): Promise<boolean> {
+    const got = await this.reinvite(side);
+    if (!got) return false;
+    got.ack(this.parkingAnswer(side, got.response.body));
+    return got.response.body.length > 0;
+  }
+
+  /** Connects `x`'s media with `y`'s (Flow IV): `x`'s offer to `y`, `y`'s answer to `x`. */
+  protected async connect(x: CallSide, y: CallSide): Promise<boolean> {
+    const fromX = await this.reinvite(x);
+    if (!fromX) return false;
+    const toY = fromX.response.body.length > 0 ? await this.reinvite(y, bodyOf(fromX.response)) : undefined;
+    toY?.ack();
+    fromX.ack(toY ? bodyOf(toY.response) : this.parkingAnswer(x, fromX.response.body));
+    return toY !== undefined;
+  }
+}

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { type ErrorCode, errorMessages } from '@parley/api';
+import type { Unsubscribe } from '../../platform/bus/bus.js';
+import type { CoreContext } from '../context.js';
+import { asParleyError, invalid, notFound, ParleyError } from '../errors.js';
+import type { Line } from '../lines/model.js';
+import type { LineService } from '../lines/service.js';
+import type { User } from '../users/model.js';
+import type { UserService } from '../users/service.js';
+import type { Actor, CallControl, ControlledDevice, DeviceRef } from './control.js';
+import { type Call, type Connection, isLive, type Party } from './model.js';
+import type { CallService } from './service.js';
+
+/** How long a control request to the node that switches the call may take. */
+const REMOTE_TIMEOUT_MS = 15_000;
+
+/** An operation on a live call, carried out by the switch of the node that switches it. */
+export type ControlOp =
+  | { kind: 'answer' | 'clear' | 'hold' | 'retrieve'; callId: string; party: Party }
+  | { kind: 'deflect'; callId: string; to: string }
+  | { kind: 'pickup'; callId: string; userId: string; lineId: string };
+
+/** What a node's switch (the SIP B2BUA) does when call control asks. */
+export interface CallDriver {
+  /** MakeCall from `line`'s device to `dialled`; resolves with the core's call id once the device is rung. */
+  makeCall(o: { user: User; line: Line; dialled: string }): Promise<string>;
+  /** Carries out `op`; resolves once the call's new state is in the core. */
+  operate(op: ControlOp): Promise<void>;
+}
+
+/** The bus messages of control requests between nodes. */
+export interface ControlRequest {
+  tenantId: string;
+  /** The node that switches the call. */
+  node: string;
+  requestId: string;
+  op: ControlOp;
+}
+export interface ControlAnswer {
+  tenantId: string;
+  requestId: string;
+  error: { code: string; message: string } | null;
+  /** The call's version after the operation (the asking node waits for its replica to reach it). */
+  version: number | null;
+}
+
+const notYet = (service: string) =>
+  new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `${service} is not available on this server yet`);
+
+/**
+ * Call control (ECMA-269 services) for users and CTI applications: checks what the actor may
+ * control, finds the connection meant, and has the switch of the node that switches the call
+ * carry it out (over the bus when that is another node). MakeCall is switched by this node.
+ */
+export class CallControlService implements CallControl {
+  private driver: CallDriver | undefined;
+  private readonly pending = new Map<string, (answer: ControlAnswer) => void>();
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly model: CallService,
+    private readonly lines: LineService,
+    private readonly users: UserService,
+  ) {}
+
+  /** The switch of this node takes control requests until the returned function is called. */
+  attach(driver: CallDriver): Unsubscribe {
+    this.driver = driver;
+    return () => {
+      if (this.driver === driver) this.driver = undefined;
+    };
+  }
+
+  /** Answers other nodes' control requests for calls this node switches, and takes their answers. */
+  serve(): Unsubscribe {
+    const { bus, cluster } = this.ctx;
+    const subs = [
+      bus.subscribe('calls.control.requested', async (r) => {
+        if (r.node !== cluster.instance) return;
+        let error: ControlAnswer['error'] = null;
+        let version: number | null = null;
+        try {
+          await this.local(r.op);
+          version = this.model.latest(r.op.callId)?.version ?? null;
+        } catch (err) {
+          const known = asParleyError(err);
+          if (!known) this.ctx.log.warn({ err, op: r.op.kind }, 'call control request failed');
+          error = known
+            ? { code: known.code, message: known.message }
+            : { code: 'PARLEY_ERR_INTERNAL', message: 'internal error' };
+        }
+        await bus.publish('calls.control.answered', { tenantId: r.tenantId, requestId: r.requestId, error, version });
+      }),
+      bus.subscribe('calls.control.answered', (a) => this.pending.get(a.requestId)?.(a)),
+    ];
+    return () => {
+      for (const unsubscribe of subs) unsubscribe();
+    };
+  }
+
+  // Devices and calls the actor may see ------------------------------------------------------
+
+  async device(actor: Actor, ref: DeviceRef): Promise<ControlledDevice> {
+    const { line, user } = await this.lineOf(actor, ref);
+    if (actor.scope === 'user' && user.id !== actor.userId) throw notFound(`device ${ref}`);
+    return { tenantId: actor.tenantId, userId: user.id, lineId: line.id, number: line.number, did: line.did };
+  }
+
+  async snapshotDevice(actor: Actor, ref: DeviceRef): Promise<Call[]> {
+    const device = await this.device(actor, ref);
+    return this.model
+      .ofUser(actor.tenantId, device.userId)
+      .filter((call) => call.connections.some((c) => isLive(c) && c.party.lineId === device.lineId));
+  }
+
+  call(actor: Actor, callId: string): Call {
+    const call = this.model.get(actor.tenantId, callId);
+    if (actor.scope === 'user' && !call.connections.some((c) => c.party.userId === actor.userId))
+      throw notFound('call');
+    return call;
+  }
+
+  calls(actor: Actor): Call[] {
+    return actor.scope === 'tenant' || actor.userId === undefined
+      ? this.model.ofTenant(actor.tenantId)
+      : this.model.ofUser(actor.tenantId, actor.userId);
+  }
+
+  // Services ---------------------------------------------------------------------------------
+
+  async makeCall(actor: Actor, o: { from?: DeviceRef; to: string }): Promise<Call> {
+    const from = await this.ownLine(actor, o.from);
+    const driver = this.driver;
+    if (!driver) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'SIP is off on this server');
+    const id = await driver.makeCall({ ...from, dialled: o.to.trim() });
+    return this.model.get(actor.tenantId, id);
+  }
+
+  async answer(actor: Actor, callId: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    if (connection.state !== 'alerting') throw state('the call is not ringing at that device');
+    return this.run(call, { kind: 'answer', callId, party: connection.party });
+  }
+
+  async clear(actor: Actor, callId: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    return this.run(call, { kind: 'clear', callId, party: connection.party });
+  }
+
+  async hold(actor: Actor, callId: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    if (connection.state !== 'connected') throw state('the connection is not connected');
+    return this.run(call, { kind: 'hold', callId, party: connection.party });
+  }
+
+  async retrieve(actor: Actor, callId: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    if (connection.state !== 'held') throw state('the connection is not on hold');
+    return this.run(call, { kind: 'retrieve', callId, party: connection.party });
+  }
+
+  async alternate(actor: Actor, heldCallId: string, activeCallId: string, device?: DeviceRef): Promise<Call> {
+    await this.hold(actor, activeCallId, device);
+    return this.retrieve(actor, heldCallId, device);
+  }
+
+  async reconnect(actor: Actor, heldCallId: string, activeCallId: string, device?: DeviceRef): Promise<Call> {
+    await this.clear(actor, activeCallId, device);
+    return this.retrieve(actor, heldCallId, device);
+  }
+
+  async deflect(actor: Actor, callId: string, to: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    if (connection.role !== 'called' || connection.state !== 'alerting')
+      throw state('the call is not ringing at that device');
+    return this.run(call, { kind: 'deflect', callId, to: to.trim() });
+  }
+
+  /**
+   * DirectedPickup: a call ringing at a line of the tenant (`callId`, or the one ringing at `at`)
+   * is answered at `into`. Anyone of the tenant may pick up a colleague's ringing call.
+   */
+  async pickup(actor: Actor, o: { callId?: string; at?: DeviceRef; into?: DeviceRef }): Promise<Call> {
+    const into = await this.ownLine(actor, o.into);
+    let call: Call | undefined;
+    if (o.callId !== undefined) call = this.model.get(actor.tenantId, o.callId);
+    else if (o.at !== undefined) {
+      const { line } = await this.lineOf(actor, o.at);
+      call = this.model
+        .ofTenant(actor.tenantId)
+        .find((c) => c.connections.some((x) => x.state === 'alerting' && x.party.lineId === line.id));
+    } else throw notYet('GroupPickup');
+    const ringing = call?.connections.some((c) => c.role === 'called' && c.state === 'alerting');
+    if (!call || !ringing) throw state('no call is ringing there');
+    return this.run(call, { kind: 'pickup', callId: call.id, userId: into.user.id, lineId: into.line.id });
+  }
+
+  // Not carried out yet: the call and the device are checked first, so nobody learns about calls
+  // they may not see from these answers.
+
+  async consult(actor: Actor, callId: string, _to: string, device?: DeviceRef): Promise<Call> {
+    await this.connection(actor, callId, device);
+    throw notYet('ConsultationCall');
+  }
+
+  async transfer(actor: Actor, heldCallId: string, _activeCallId: string, device?: DeviceRef): Promise<Call> {
+    await this.connection(actor, heldCallId, device);
+    throw notYet('TransferCall');
+  }
+
+  async singleStepTransfer(actor: Actor, callId: string, _to: string, device?: DeviceRef): Promise<Call> {
+    await this.connection(actor, callId, device);
+    throw notYet('SingleStepTransfer');
+  }
+
+  async conference(actor: Actor, heldCallId: string, _activeCallId: string, device?: DeviceRef): Promise<Call> {
+    await this.connection(actor, heldCallId, device);
+    throw notYet('ConferenceCall');
+  }
+
+  async digits(actor: Actor, callId: string, _digits: string, device?: DeviceRef): Promise<Call> {
+    await this.connection(actor, callId, device);
+    throw notYet('GenerateDigits');
+  }
+
+  async callBack(actor: Actor, o: { to: string; from?: DeviceRef }): Promise<{ id: string }> {
+    await this.ownLine(actor, o.from);
+    throw notYet('CallBack');
+  }
+
+  // Internals --------------------------------------------------------------------------------
+
+  /** The line `ref` names in the actor's tenant (an address: the user's first line), with its owner. */
+  private async lineOf(actor: Actor, ref: DeviceRef): Promise<{ line: Line; user: User }> {
+    const value = ref.trim();
+    if (value.includes('@')) {
+      const user = await this.users.byAddress(value.toLowerCase());
+      if (!user || user.tenantId !== actor.tenantId || user.disabledAt !== null) throw notFound(`device ${ref}`);
+      const [line] = await this.lines.ofUser(actor.tenantId, user.id);
+      if (!line) throw notFound(`a line of ${ref}`);
+      return { line, user };
+    }
+    const owned = await this.lines.resolve(actor.tenantId, value);
+    if (!owned) throw notFound(`device ${ref}`);
+    return owned;
+  }
+
+  /** The actor's line `ref`, or (none named) a user's first line. */
+  private async ownLine(actor: Actor, ref: DeviceRef | undefined): Promise<{ line: Line; user: User }> {
+    if (ref !== undefined) {
+      const found = await this.lineOf(actor, ref);
+      if (actor.scope === 'user' && found.user.id !== actor.userId) throw notFound(`device ${ref}`);
+      return found;
+    }
+    if (actor.userId === undefined) throw invalid('from', 'name the device');
+    const user = await this.users.get(actor.tenantId, actor.userId);
+    const [line] = await this.lines.ofUser(actor.tenantId, actor.userId);
+    if (!line) throw notFound('a line of yours');
+    return { line, user };
+  }
+
+  /** The call and the actor's live connection in it (on `device`'s line when named). */
+  private async connection(
+    actor: Actor,
+    callId: string,
+    device?: DeviceRef,
+  ): Promise<{ call: Call; connection: Connection }> {
+    const call = this.call(actor, callId);
+    const line = device === undefined ? undefined : await this.device(actor, device);
+    if (line === undefined && actor.userId === undefined) throw invalid('device', 'name the device');
+    const mine = call.connections.filter(
+      (c) => isLive(c) && (line ? c.party.lineId === line.lineId : c.party.userId === actor.userId),
+    );
+    const [connection] = mine;
+    if (!connection) throw notFound('connection of that device in the call');
+    if (mine.length > 1) throw invalid('device', 'you have more than one connection in this call: name the device');
+    return { call, connection };
+  }
+
+  /** Carries out `op` on the node that switches `call`; resolves with the call after it. */
+  private async run(call: Call, op: ControlOp): Promise<Call> {
+    if (call.node === this.ctx.cluster.instance) {
+      await this.local(op);
+      return this.after(call);
+    }
+    const requestId = randomUUID();
+    const answer = await new Promise<ControlAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new ParleyError('PARLEY_ERR_NOT_READY', 'the node that switches the call did not answer'));
+      }, REMOTE_TIMEOUT_MS);
+      this.pending.set(requestId, (a) => {
+        clearTimeout(timer);
+        this.pending.delete(requestId);
+        resolve(a);
+      });
+      this.ctx.bus
+        .publish('calls.control.requested', { tenantId: call.tenantId, node: call.node, requestId, op })
+        .catch((err: unknown) => {
+          clearTimeout(timer);
+          this.pending.delete(requestId);
+          reject(err);
+        });
+    });
+    if (answer.error) {
+      const { code, message } = answer.error;
+      throw code in errorMessages
+        ? new ParleyError(code as ErrorCode, message)
+        : new ParleyError('PARLEY_ERR_INTERNAL');
+    }
+    if (answer.version !== null) await this.model.reached(call.id, answer.version, REMOTE_TIMEOUT_MS);
+    return this.after(call);
+  }
+
+  private async local(op: ControlOp): Promise<void> {
+    if (!this.driver) throw new ParleyError('PARLEY_ERR_NOT_READY', 'the switch of this node is not running');
+    await this.driver.operate(op);
+  }
+
+  /** The call as it stands now (its last version when it ended). */
+  private after(call: Call): Call {
+    return this.model.latest(call.id) ?? call;
+  }
+}
+
+const state = (message: string) => new ParleyError('PARLEY_ERR_INVALID_STATE', message);

@@ -1,0 +1,264 @@
+// Call control over REST carried out by the SIP switch (RFC 3725 third-party call control):
+// MakeCall, hold and retrieve, clear, remote answer by the talk event, deflection and pickup, with
+// the SIP each phone sees and the core's call events.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Call } from '@parley/api';
+import { singleHeader } from '../src/adapters/sip/message/index.js';
+import { assertError, call } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { eventually, type Incoming, phoneFor, SDP, type SipPhone } from './support/sip-phone.js';
+
+type Phone = SipPhone & { userId: string; tenantId: string };
+type Person = Awaited<ReturnType<TestServer['user']>>;
+
+const header = (i: Incoming, name: string) => singleHeader(i.request.headers, name) ?? '';
+const sdpHeaders = [{ name: 'Content-Type', value: 'application/sdp' }];
+
+describe('call control over REST through the SIP switch', () => {
+  let s: TestServer;
+  const people: Record<'alice' | 'bob' | 'carol', Person> = {} as never;
+  const phones: Record<'alice' | 'bob' | 'carol', Phone> = {} as never;
+
+  before(async () => {
+    s = await startTestServer();
+    const numbers = { alice: '201', bob: '202', carol: '203' } as const;
+    for (const name of ['alice', 'bob', 'carol'] as const) {
+      people[name] = await s.user(`${name}@example.test`);
+      await s.core.users.update(people[name].tenantId, people[name].userId, { displayName: name.toUpperCase() });
+      await s.core.lines.add(people[name].tenantId, { number: numbers[name], userId: people[name].userId });
+      phones[name] = await phoneFor(s, `${name}@example.test`, 'udp', people[name]);
+      // Bob's phone can be answered remotely (BroadSoft talk event).
+      const headers = name === 'bob' ? [{ name: 'Allow-Events', value: 'talk, hold' }] : [];
+      assert.equal((await phones[name].register(600, { headers })).status, 200);
+    }
+  });
+  after(async () => {
+    for (const p of Object.values(phones)) p.close();
+    await s.stop();
+  });
+
+  const rest = (who: Person, method: string, path: string, body?: unknown) =>
+    call(s.url, method, path, { token: who.token, ...(body === undefined ? {} : { body }) });
+  const post = async (who: Person, path: string, body: unknown = {}) => {
+    const r = await rest(who, 'POST', path, body);
+    assert.ok(r.status < 300, `${path}: ${r.status} ${r.text}`);
+    return JSON.parse(r.text) as Call;
+  };
+  const live = (who: Person) => s.core.control.calls({ tenantId: who.tenantId, userId: who.userId, scope: 'user' });
+  const noCalls = (who: Person) => eventually(() => (live(who).length === 0 ? true : undefined), 'no live calls');
+
+  /** Answers a re-INVITE without an offer with `port`'s SDP; resolves with the ACK's body. */
+  const offerOnReinvite = async (phone: Phone, port: number) => {
+    const reinvite = await phone.next('INVITE');
+    assert.equal(reinvite.request.body.length, 0, 'a re-INVITE without an offer (RFC 3725 Flow IV)');
+    reinvite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(port) });
+    return (await phone.next('ACK')).request.body.toString();
+  };
+
+  /** MakeCall alice → bob, both answering: the established call. */
+  async function connected() {
+    const made = await post(people.alice, '/api/v1/calls', { to: '202' });
+    const ring = await phones.alice.next('INVITE');
+    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
+    await phones.alice.next('ACK');
+    const invite = await phones.bob.next('INVITE');
+    invite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41000) });
+    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
+    await phones.alice.next('ACK');
+    await phones.bob.next('ACK');
+    return eventually(() => live(people.alice).find((c) => c.id === made.id && c.answeredAt !== null), 'answered');
+  }
+
+  test('MakeCall rings the caller first with auto-answer hints, parks its media, then calls the destination', async () => {
+    const made = await post(people.alice, '/api/v1/calls', { to: '202' });
+    assert.equal(made.state, 'initiated');
+    assert.equal(made.called.line, '202');
+    const ring = await phones.alice.next('INVITE');
+    assert.equal(ring.request.body.length, 0, 'no offer: the device offers (RFC 3725)');
+    assert.equal(header(ring, 'Answer-Mode'), 'Auto', 'RFC 5373');
+    assert.match(header(ring, 'Call-Info'), /answer-after=0/);
+    assert.match(header(ring, 'From'), /"BOB" <sip:202@example\.test>/, "the caller's display shows whom it calls");
+    ring.reply(180, 'Ringing');
+    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
+    const parked = (await phones.alice.next('ACK')).request.body.toString();
+    assert.match(parked, /a=inactive/, 'the answer parks the media until the destination answers');
+    const invite = await phones.bob.next('INVITE');
+    assert.equal(invite.request.body.length, 0, 'the destination gets no offer: it makes one');
+    assert.match(header(invite, 'From'), /"ALICE" <sip:alice@example\.test>/);
+    invite.reply(180, 'Ringing');
+    await eventually(
+      () =>
+        live(people.bob)[0]?.connections.some((c) => c.party.userId === people.bob.userId && c.state === 'alerting'),
+      'bob alerting',
+    );
+    invite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41000) });
+    const reinvite = await phones.alice.next('INVITE');
+    assert.match(reinvite.request.body.toString(), /m=audio 41000/, "the destination's offer reaches the caller");
+    reinvite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
+    await phones.alice.next('ACK');
+    const ack = await phones.bob.next('ACK');
+    assert.match(ack.request.body.toString(), /m=audio 40000/, "the caller's answer reaches the destination");
+    const call = await eventually(() => live(people.alice).find((c) => c.answeredAt !== null), 'established');
+    assert.deepEqual(
+      call.connections.map((c) => [c.party.lineNumber, c.role, c.state]),
+      [
+        ['201', 'calling', 'connected'],
+        ['202', 'called', 'connected'],
+      ],
+    );
+    const listed = JSON.parse((await rest(people.alice, 'GET', '/api/v1/calls')).text) as { calls: Call[] };
+    assert.equal(listed.calls[0]?.state, 'connected');
+    assert.equal(listed.calls[0]?.called.name, 'BOB');
+    await post(people.alice, `/api/v1/calls/${call.id}/clear`);
+    await Promise.all([phones.alice.next('BYE'), phones.bob.next('BYE')]).then((byes) =>
+      byes.map((b) => b.reply(200, 'OK')),
+    );
+    await noCalls(people.alice);
+  });
+
+  test('hold parks both legs, retrieve connects them again (re-INVITEs without offers)', async () => {
+    const established = await connected();
+    const held = post(people.alice, `/api/v1/calls/${established.id}/hold`);
+    assert.match(await offerOnReinvite(phones.alice, 40002), /a=inactive/);
+    assert.match(await offerOnReinvite(phones.bob, 41002), /a=inactive/);
+    const afterHold = await held;
+    assert.equal(afterHold.state, 'held');
+    await assertError(
+      await rest(people.alice, 'POST', `/api/v1/calls/${established.id}/hold`, {}),
+      409,
+      'PARLEY_ERR_INVALID_STATE',
+    );
+    const retrieved = post(people.alice, `/api/v1/calls/${established.id}/retrieve`);
+    const fromAlice = await phones.alice.next('INVITE');
+    fromAlice.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40004) });
+    const toBob = await phones.bob.next('INVITE');
+    assert.match(toBob.request.body.toString(), /m=audio 40004/, "alice's new offer goes to bob");
+    toBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41004) });
+    await phones.bob.next('ACK');
+    assert.match((await phones.alice.next('ACK')).request.body.toString(), /m=audio 41004/, "bob's answer to alice");
+    assert.equal((await retrieved).state, 'connected');
+    await post(people.bob, `/api/v1/calls/${established.id}/clear`);
+    for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.alice);
+  });
+
+  test('AnswerCall: the talk event for a phone that names it, a clear refusal for one that does not', async () => {
+    const placed = phones.carol.invite('202@example.test');
+    const ringing = await phones.bob.next('INVITE');
+    ringing.reply(180, 'Ringing');
+    const ringingCall = await eventually(() => live(people.bob)[0], 'the call at bob');
+    await eventually(
+      () => (live(people.bob)[0]?.connections.some((c) => c.state === 'alerting') ? true : undefined),
+      'alerting',
+    );
+    const answered = post(people.bob, `/api/v1/calls/${ringingCall.id}/answer`);
+    const talk = await phones.bob.next('NOTIFY');
+    assert.equal(header(talk, 'Event'), 'talk');
+    assert.equal(talk.request.callId, ringing.request.callId, 'in the early dialog of the INVITE');
+    talk.reply(200, 'OK');
+    await answered;
+    ringing.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41000) });
+    const { dialog } = await placed;
+    assert.ok(dialog);
+    await phones.bob.next('ACK');
+    await phones.carol.sendInDialog(dialog, 'BYE');
+    (await phones.bob.next('BYE')).reply(200, 'OK');
+    await noCalls(people.bob);
+
+    const toCarol = phones.bob.invite('203@example.test');
+    const atCarol = await phones.carol.next('INVITE');
+    atCarol.reply(180, 'Ringing');
+    const carolCall = await eventually(
+      () => live(people.carol).find((c) => c.connections.some((x) => x.state === 'alerting')),
+      'ringing at carol',
+    );
+    const refused = await rest(people.carol, 'POST', `/api/v1/calls/${carolCall.id}/answer`, {});
+    const error = assertError(refused, 422, 'PARLEY_ERR_DEVICE_UNSUPPORTED');
+    assert.match(error.message, /neither uaCSTA nor the talk event/);
+    atCarol.reply(486, 'Busy Here');
+    assert.equal((await toCarol).response.status, 486);
+    await noCalls(people.carol);
+  });
+
+  test('DeflectCall sends a ringing call elsewhere; DirectedPickup takes it at another line', async () => {
+    const placed = phones.carol.invite('201@example.test');
+    const atAlice = await phones.alice.next('INVITE');
+    atAlice.reply(180, 'Ringing');
+    const ringing = await eventually(
+      () => live(people.alice).find((c) => c.connections.some((x) => x.state === 'alerting')),
+      'ringing at alice',
+    );
+    const deflected = await post(people.alice, `/api/v1/calls/${ringing.id}/deflect`, { to: '202' });
+    assert.equal(deflected.called.line, '202');
+    (await phones.alice.next('CANCEL')).reply(200, 'OK');
+    atAlice.reply(487, 'Request Terminated');
+    const atBob = await phones.bob.next('INVITE');
+    assert.match(atBob.request.body.toString(), /m=audio 40000/, "the caller's offer goes to the new target");
+    atBob.reply(180, 'Ringing');
+    await eventually(
+      () =>
+        live(people.bob).find((c) =>
+          c.connections.some((x) => x.party.userId === people.bob.userId && x.state === 'alerting'),
+        ),
+      'ringing at bob',
+    );
+    // Alice takes it back from bob's line.
+    const picked = await post(people.alice, `/api/v1/calls/${ringing.id}/pickup`);
+    assert.equal(picked.called.line, '201');
+    (await phones.bob.next('CANCEL')).reply(200, 'OK');
+    atBob.reply(487, 'Request Terminated');
+    const pickup = await phones.alice.next('INVITE');
+    assert.equal(header(pickup, 'Answer-Mode'), 'Auto', 'the picking device answers by itself');
+    pickup.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40010) });
+    const { response, dialog } = await placed;
+    assert.equal(response.status, 200);
+    assert.match(response.body.toString(), /m=audio 40010/);
+    await phones.alice.next('ACK');
+    const call = await eventually(() => live(people.alice).find((c) => c.answeredAt !== null), 'picked up');
+    assert.deepEqual(
+      call.connections
+        .filter((c) => c.state === 'connected')
+        .map((c) => c.party.lineNumber)
+        .sort(),
+      ['201', '203'],
+    );
+    assert.ok(dialog);
+    await phones.carol.sendInDialog(dialog, 'BYE');
+    (await phones.alice.next('BYE')).reply(200, 'OK');
+    await noCalls(people.alice);
+  });
+
+  test('a user controls only their own calls; MakeCall to an unregistered line or a caller that refuses fails clearly', async () => {
+    const established = await connected();
+    const outsider = await s.user('mallory@other.test');
+    for (const who of [people.carol, outsider]) {
+      assertError(await rest(who, 'POST', `/api/v1/calls/${established.id}/hold`, {}), 404, 'PARLEY_ERR_NOT_FOUND');
+      assertError(await rest(who, 'GET', `/api/v1/calls/${established.id}`), 404, 'PARLEY_ERR_NOT_FOUND');
+    }
+    assertError(
+      await rest(people.alice, 'POST', '/api/v1/calls', { to: '202', from: '203' }),
+      404,
+      'PARLEY_ERR_NOT_FOUND',
+    );
+    await post(people.alice, `/api/v1/calls/${established.id}/clear`);
+    for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.alice);
+
+    const dave = await s.user('dave@example.test');
+    await s.core.lines.add(dave.tenantId, { number: '204', userId: dave.userId });
+    assertError(await rest(people.alice, 'POST', '/api/v1/calls', { to: '204' }), 409, 'PARLEY_ERR_DEVICE_UNREACHABLE');
+    assertError(await rest(dave, 'POST', '/api/v1/calls', { to: '201' }), 409, 'PARLEY_ERR_DEVICE_UNREACHABLE');
+    assertError(await rest(people.alice, 'POST', '/api/v1/calls', { to: '999' }), 400, 'PARLEY_ERR_VALIDATION');
+
+    const failed: string[] = [];
+    const unsubscribe = s.core.ctx.bus.subscribe('call.failed', (e) => void failed.push(e.cause ?? ''), {
+      userId: people.alice.userId,
+    });
+    await post(people.alice, '/api/v1/calls', { to: '202' });
+    (await phones.alice.next('INVITE')).reply(486, 'Busy Here');
+    await eventually(() => (failed.includes('busy') ? true : undefined), 'the call failed: busy');
+    unsubscribe();
+    await noCalls(people.alice);
+  });
+});
