@@ -143,6 +143,65 @@ describe('call control over REST through the SIP switch', () => {
     await noCalls(people.alice);
   });
 
+  test('SingleStepTransfer: the transferring device leaves, the other party is called through to the target', async () => {
+    const established = await connected();
+    const transferred: string[] = [];
+    const unsubscribe = s.core.ctx.bus.subscribe('call.transferred', (e) => void transferred.push(e.cause ?? ''), {
+      userId: people.alice.userId,
+    });
+    const after = await post(people.alice, `/api/v1/calls/${established.id}/transfer`, { to: '203' });
+    assert.equal(after.called.line, '203');
+    (await phones.alice.next('BYE')).reply(200, 'OK');
+    const atCarol = await phones.carol.next('INVITE');
+    assert.equal(atCarol.request.body.length, 0, 'the target offers');
+    assert.match(header(atCarol, 'From'), /"BOB" <sip:bob@example\.test>/, 'the target sees who is put through');
+    atCarol.reply(180, 'Ringing');
+    atCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42000) });
+    const toBob = await phones.bob.next('INVITE');
+    assert.match(toBob.request.body.toString(), /m=audio 42000/);
+    toBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41000) });
+    await phones.bob.next('ACK');
+    assert.match((await phones.carol.next('ACK')).request.body.toString(), /m=audio 41000/);
+    const call = await eventually(
+      () =>
+        live(people.carol).find((c) =>
+          c.connections.some((x) => x.party.lineNumber === '203' && x.state === 'connected'),
+        ),
+      'carol connected with bob',
+    );
+    assert.deepEqual(transferred, ['singleStepTransfer']);
+    unsubscribe();
+    assert.deepEqual(
+      call.connections
+        .filter((c) => c.state === 'connected')
+        .map((c) => c.party.lineNumber)
+        .sort(),
+      ['202', '203'],
+    );
+    assert.equal(live(people.alice).length, 0, 'alice is out of the call');
+    await post(people.carol, `/api/v1/calls/${call.id}/clear`);
+    for (const p of [phones.bob, phones.carol]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.bob);
+  });
+
+  test('ConsultationCall holds the call and calls the consulted party from the same line', async () => {
+    const established = await connected();
+    const consulting = post(people.alice, `/api/v1/calls/${established.id}/consult`, { to: '203' });
+    assert.match(await offerOnReinvite(phones.alice, 40002), /a=inactive/);
+    assert.match(await offerOnReinvite(phones.bob, 41002), /a=inactive/);
+    const ring = await phones.alice.next('INVITE');
+    assert.equal(header(ring, 'Answer-Mode'), 'Auto');
+    const consultation = await consulting;
+    assert.notEqual(consultation.id, established.id);
+    assert.equal(consultation.called.line, '203');
+    assert.equal(s.core.calls.get(people.alice.tenantId, established.id).connections[0]?.state, 'held');
+    ring.reply(486, 'Busy Here');
+    await eventually(() => (live(people.alice).length === 1 ? true : undefined), 'the consultation is over');
+    await post(people.alice, `/api/v1/calls/${established.id}/clear`);
+    for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.alice);
+  });
+
   test('AnswerCall: the talk event for a phone that names it, a clear refusal for one that does not', async () => {
     const placed = phones.carol.invite('202@example.test');
     const ringing = await phones.bob.next('INVITE');

@@ -82,6 +82,9 @@ export class CoreCallSink implements CallSink {
   diverted: CallSink['diverted'] = (call, to, cause) =>
     this.step(call.id, 'divert', (id) => this.core.calls.divert(id, undefined, to, cause));
 
+  transferred: CallSink['transferred'] = (call, by, to) =>
+    this.step(call.id, 'transfer', (id) => this.core.calls.singleStepTransfer(id, by, to));
+
   // The party who hung up clears first, then the others (the switch sent them the BYE).
   cleared: CallSink['cleared'] = (call, by) =>
     this.step(

@@ -44,6 +44,11 @@ export class SipCallDriver implements CallDriver {
         call.divert(targets, party, 'redirected');
         break;
       }
+      case 'transfer': {
+        const { targets, party, uri } = await this.sw.divertTargets(core.tenantId, op.to);
+        call.transferTo(op.party, targets, { party, uri });
+        break;
+      }
       case 'pickup': {
         const line = await this.core.lines.get(core.tenantId, op.lineId);
         const user = await this.core.users.get(core.tenantId, op.userId);

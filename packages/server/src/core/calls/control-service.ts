@@ -18,6 +18,7 @@ const REMOTE_TIMEOUT_MS = 15_000;
 export type ControlOp =
   | { kind: 'answer' | 'clear' | 'hold' | 'retrieve'; callId: string; party: Party }
   | { kind: 'deflect'; callId: string; to: string }
+  | { kind: 'transfer'; callId: string; party: Party; to: string }
   | { kind: 'pickup'; callId: string; userId: string; lineId: string };
 
 /** What a node's switch (the SIP B2BUA) does when call control asks. */
@@ -198,9 +199,13 @@ export class CallControlService implements CallControl {
   // Not carried out yet: the call and the device are checked first, so nobody learns about calls
   // they may not see from these answers.
 
-  async consult(actor: Actor, callId: string, _to: string, device?: DeviceRef): Promise<Call> {
-    await this.connection(actor, callId, device);
-    throw notYet('ConsultationCall');
+  /** ConsultationCall: holds the call and makes a new one from the same line (resolves with the new call). */
+  async consult(actor: Actor, callId: string, to: string, device?: DeviceRef): Promise<Call> {
+    const { connection } = await this.connection(actor, callId, device);
+    const line = connection.party.lineNumber;
+    if (line === undefined) throw state('the connection is on no line of this tenant');
+    await this.hold(actor, callId, device);
+    return this.makeCall(actor, { from: line, to });
   }
 
   async transfer(actor: Actor, heldCallId: string, _activeCallId: string, device?: DeviceRef): Promise<Call> {
@@ -208,9 +213,10 @@ export class CallControlService implements CallControl {
     throw notYet('TransferCall');
   }
 
-  async singleStepTransfer(actor: Actor, callId: string, _to: string, device?: DeviceRef): Promise<Call> {
-    await this.connection(actor, callId, device);
-    throw notYet('SingleStepTransfer');
+  async singleStepTransfer(actor: Actor, callId: string, to: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    if (connection.state !== 'connected') throw state('the connection is not connected');
+    return this.run(call, { kind: 'transfer', callId, party: connection.party, to: to.trim() });
   }
 
   async conference(actor: Actor, heldCallId: string, _activeCallId: string, device?: DeviceRef): Promise<Call> {

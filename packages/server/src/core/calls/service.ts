@@ -6,6 +6,7 @@ import { lineDialogs, lineState, presenceLines } from './lines.js';
 import {
   type Call,
   type CallCause,
+  type CallEvent,
   type CallEventType,
   type Connection,
   callEventTypes,
@@ -138,6 +139,20 @@ export class CallService {
     if (answered) throw illegal(call, answered, 'null');
     const moves = ringing.map((c) => [c.id, 'null', cause] as Move);
     return this.run({ ...call, called: to }, [['call.diverted', ringing[0]?.id ?? null, moves, cause]]);
+  }
+
+  /**
+   * SingleStepTransfer (Transferred): `by` leaves the call and `to` becomes the called party; the
+   * switch then delivers it to `to`'s devices.
+   */
+  async singleStepTransfer(callId: string, by: Party, to: Party): Promise<Call> {
+    const call = this.own(callId);
+    const c = this.oneOf(call, by);
+    const cause = 'singleStepTransfer';
+    return this.run({ ...call, called: to }, [['call.transferred', c.id, [[c.id, 'null', cause]], cause]], undefined, {
+      oldCalls: [callId],
+      by,
+    });
   }
 
   /**
@@ -313,12 +328,12 @@ export class CallService {
    * Applies the steps in order, each a new version of the call and one event; `added` is a
    * connection the first step brings into the call. Checks every transition before changing anything.
    */
-  private run(call: Call, steps: Step[], added?: Connection): Promise<Call> {
+  private run(call: Call, steps: Step[], added?: Connection, joined?: CallEvent['joined']): Promise<Call> {
     const versions = versionsOf(call, steps, this.ctx.clock.now(), added);
     let previous: Call | undefined = call;
     const done = steps.map(([type, connectionId, , cause], i) => {
       const version = versions[i] as Call;
-      const sent = this.commit(previous, version, type, connectionId, cause ?? null);
+      const sent = this.commit(previous, version, type, connectionId, cause ?? null, joined);
       previous = version;
       return sent;
     });
@@ -332,11 +347,12 @@ export class CallService {
     type: CallEventType,
     connectionId: string | null,
     cause: CallCause | null,
+    joined?: CallEvent['joined'],
   ): Promise<unknown> {
     this.keep(previous, call);
     this.log.debug({ tenantId: call.tenantId, callId: call.id, event: type, connectionId, cause }, 'call event');
     const users = involved(call);
-    const payload = { tenantId: call.tenantId, call, connectionId, cause };
+    const payload = { tenantId: call.tenantId, call, connectionId, cause, ...(joined && { joined }) };
     return Promise.all(
       (users.length > 0 ? users : [undefined]).map((userId) =>
         this.ctx.bus.publish(type, userId === undefined ? payload : { ...payload, userId }),

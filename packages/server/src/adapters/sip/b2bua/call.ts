@@ -10,6 +10,7 @@
 // hold parks both legs, retrieve reconnects them the same way; deflection and pickup replace the
 // forks of a ringing call.
 import { ParleyError } from '../../../core/errors.js';
+import { quoted } from '../federation/calls.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
@@ -25,6 +26,7 @@ import {
   invalidState,
   lateAnswer,
   type Origin,
+  other,
 } from './parts.js';
 import {
   bestResponse,
@@ -39,6 +41,8 @@ export { autoAnswerHeaders, bodyHeaders, eventPackages, type ForkTarget } from '
 
 export class BackToBackCall extends DialogCall {
   private ringTimer: NodeJS.Timeout | undefined;
+  /** The fork that answered. */
+  private answered: Fork | undefined;
   /** Why MakeCall's caller was cancelled while its device rang. */
   private callerCause: FailureCause | undefined;
   /** The From and To the forks use. */
@@ -50,7 +54,7 @@ export class BackToBackCall extends DialogCall {
     sink: CallSink,
     caller: CallParty,
     a: Leg,
-    private readonly origin: Origin,
+    private origin: Origin,
   ) {
     super(id, sw, sink, caller, a);
   }
@@ -252,6 +256,7 @@ export class BackToBackCall extends DialogCall {
     }
     clearTimeout(this.ringTimer);
     this.answered = fork;
+    this.seats.B = { leg: fork.leg, party: fork.party };
     fork.state = 'answered';
     this.state = 'answered';
     for (const f of this.forks) if (f !== fork) this.cancelFork(f);
@@ -366,6 +371,37 @@ export class BackToBackCall extends DialogCall {
       if (ringing.length === 0) throw invalidState('the device has no connection in this call to clear');
       for (const fork of ringing) this.cancelFork(fork);
     }
+  }
+
+  /**
+   * SingleStepTransfer: `party` leaves the call (a BYE to its device) and the party at the other
+   * side is called through to `targets`, as MakeCall's caller is: forks without an offer, and the
+   * remaining party gets the answering device's offer in a re-INVITE.
+   */
+  transferTo(party: CallParty, targets: ForkTarget[], to: { party: CallParty; uri: string }): void {
+    const side = this.sideOfParty(party);
+    const leaving = side && this.seats[side];
+    const stays = side && this.seats[other(side)];
+    if (this.state !== 'answered' || !side || !leaving || !stays)
+      throw invalidState('the device has no connected call to transfer');
+    if (this.exchange || this.acks.A || this.acks.B) throw invalidState('the call is being changed; try again');
+    if (targets.length === 0)
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'no device of the transfer target is registered');
+    this.sw.sendRequest(leaving.leg.request('BYE'), leaving.leg.flow, () => undefined);
+    this.sink.transferred(this, party, to.party);
+    const staying = other(side);
+    this.held.A = this.held[staying];
+    this.held.B = false;
+    this.parkedVersion.A = this.parkedVersion[staying];
+    this.parkedBy = undefined;
+    this.seats = { A: stays, B: undefined };
+    this.origin = { kind: 'seated' };
+    this.answered = undefined;
+    for (const f of this.forks) f.retired = true;
+    this.state = 'routing';
+    const display = stays.party.display ? `${quoted(stays.party.display)} ` : '';
+    this.forkAs = { from: `${display}<${stays.party.uri ?? 'sip:anonymous@anonymous.invalid'}>`, to: `<${to.uri}>` };
+    this.fork(targets);
   }
 
   /**

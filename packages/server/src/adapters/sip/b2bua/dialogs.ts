@@ -13,9 +13,16 @@ import { type Body, bodyHeaders, bodyOf, type Fork, invalidState, lateAnswer, ot
 import { holdingAnswer, holds } from './sdp.js';
 import type { CallParty, CallSide, CallSink, Switch } from './types.js';
 
+/** Who stands at one side of the call: a dialog with a device and that device as a party. */
+export interface Seat {
+  leg: Leg;
+  party: CallParty;
+}
+
 export abstract class DialogCall {
   protected forks: Fork[] = [];
-  protected answered: Fork | undefined;
+  /** The caller's side (A) and, once a device answered, the callee's (B); a transfer seats others. */
+  protected seats: { A: Seat; B: Seat | undefined };
   /** calling: MakeCall rings the caller's device; routing: the callee's devices ring. */
   protected state: 'calling' | 'routing' | 'answered' | 'ended' = 'routing';
   /** Our 2xx to each side's INVITE waiting for its ACK, and what the ACK (undefined: none came) completes. */
@@ -37,17 +44,29 @@ export abstract class DialogCall {
     readonly id: string,
     protected readonly sw: Switch,
     protected readonly sink: CallSink,
-    readonly caller: CallParty,
-    readonly a: Leg,
-  ) {}
+    caller: CallParty,
+    a: Leg,
+  ) {
+    this.seats = { A: { leg: a, party: caller }, B: undefined };
+  }
+
+  /** The caller's dialog (after a transfer: whoever stands there now). */
+  get a(): Leg {
+    return this.seats.A.leg;
+  }
+
+  get caller(): CallParty {
+    return this.seats.A.party;
+  }
 
   get ended(): boolean {
     return this.state === 'ended';
   }
 
-  /** Every dialog of the call: the caller's and one per fork. */
+  /** Every dialog of the call: the two sides' and one per fork. */
   get legs(): Leg[] {
-    return [this.a, ...this.forks.map((f) => f.leg)];
+    const seated = this.seats.B ? [this.a, this.seats.B.leg] : [this.a];
+    return [...new Set([...seated, ...this.forks.map((f) => f.leg)])];
   }
 
   /** MakeCall's caller hung up while the callee's devices rang. */
@@ -85,15 +104,15 @@ export abstract class DialogCall {
   /** The side whose dialog an in-dialog request belongs to, if any. */
   sideOf(request: SipRequest): CallSide | undefined {
     if (this.a.owns(request)) return 'A';
-    return this.answered?.leg.owns(request) ? 'B' : undefined;
+    return this.seats.B?.leg.owns(request) ? 'B' : undefined;
   }
 
   protected legOf(side: CallSide): Leg | undefined {
-    return side === 'A' ? this.a : this.answered?.leg;
+    return this.seats[side]?.leg;
   }
 
   protected partyOf(side: CallSide): CallParty | undefined {
-    return side === 'A' ? this.caller : this.answered?.party;
+    return this.seats[side]?.party;
   }
 
   /**
@@ -250,7 +269,7 @@ export abstract class DialogCall {
   /** The side of `party`'s connection: the caller, or the device that answered. */
   sideOfParty(party: CallParty): CallSide | undefined {
     if (isPartyOf(party, this.caller)) return 'A';
-    return this.answered && isPartyOf(party, this.answered.party) ? 'B' : undefined;
+    return this.seats.B && isPartyOf(party, this.seats.B.party) ? 'B' : undefined;
   }
 
   /** The live forks ringing at `party`'s devices. */

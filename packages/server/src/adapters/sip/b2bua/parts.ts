@@ -39,11 +39,12 @@ export interface ForkTarget {
 }
 
 /**
- * Where the call comes from: a device's INVITE, or (MakeCall) a device Parley rings first and
- * whose media it parks until the callee answers.
+ * Where the call comes from: a device's INVITE; (MakeCall) a device Parley rings first and whose
+ * media it parks until the callee answers; or (a transfer) a party already in an established dialog.
  */
 export type Origin =
   | { kind: 'invite'; invite: SipRequest; tx: ServerTransaction<Flow> }
+  | { kind: 'seated' }
   | {
       kind: 'placed';
       invite: SipRequest;

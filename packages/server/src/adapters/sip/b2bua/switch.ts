@@ -219,14 +219,21 @@ export class CallSwitch implements Switch {
    * The devices that ring when a ringing call goes to `dialled` (deflection, forwarding) or to a
    * user's line (pickup), with that party.
    */
-  async divertTargets(tenantId: string, dialled: string): Promise<{ targets: ForkTarget[]; party: CallParty }> {
+  async divertTargets(
+    tenantId: string,
+    dialled: string,
+  ): Promise<{ targets: ForkTarget[]; party: CallParty; uri: string }> {
     const { core } = this.o;
     const tenant = await core.tenants.get(tenantId);
     const [local, host] = dialled.includes('@') ? dialled.split('@') : [dialled, tenant.domains[0]];
     const target = local && host ? await resolveTarget(core, tenantId, local, host) : undefined;
     if (!target) throw invalid('to', `${dialled} is no line or user of this tenant`);
     const targets = await this.targetsOf(target);
-    return { targets, party: await deviceParty(core, target.user, undefined, target.line) };
+    return {
+      targets,
+      party: await deviceParty(core, target.user, undefined, target.line),
+      uri: `sip:${local}@${host}`,
+    };
   }
 
   /** A new call for the caller's INVITE (CANCEL finds it by its transaction). */

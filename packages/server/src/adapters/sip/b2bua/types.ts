@@ -35,6 +35,8 @@ export interface CallSink {
   retrieved(call: { id: string }, party: CallParty): void;
   /** The call goes to `to` instead of the party it rang (deflection, pickup, forwarding). */
   diverted(call: { id: string }, to: CallParty, cause: DivertCause): void;
+  /** SingleStepTransfer: `by` left the call, which now goes to `to`. */
+  transferred(call: { id: string }, by: CallParty, to: CallParty): void;
   /** The call ended; `by` hung up (undefined: the server ended it). */
   cleared(call: { id: string }, by: CallParty | undefined): void;
   failed(call: { id: string }, cause: FailureCause): void;
