@@ -50,6 +50,7 @@ const sharedVocabulary = new Set([
   'PresenceFlag',
   'PresenceContext',
   'LineState',
+  'CallEventType',
   'nameWords',
   'nameLabel',
   'withoutUnsafe',

@@ -202,6 +202,48 @@ describe('call control over REST through the SIP switch', () => {
     await noCalls(people.alice);
   });
 
+  test('TransferCall (attended): the consulted party and the held party are connected, the transferring device leaves both', async () => {
+    const first = await connected();
+    const consulting = post(people.alice, `/api/v1/calls/${first.id}/consult`, { to: '203' });
+    await offerOnReinvite(phones.alice, 40002);
+    await offerOnReinvite(phones.bob, 41002);
+    const ring = await phones.alice.next('INVITE');
+    const second = await consulting;
+    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40020) });
+    await phones.alice.next('ACK');
+    (await phones.carol.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(42020) });
+    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(40020) });
+    await phones.alice.next('ACK');
+    await phones.carol.next('ACK');
+    await eventually(() => live(people.carol).find((c) => c.id === second.id && c.answeredAt !== null), 'consulted');
+    const transferring = post(people.alice, `/api/v1/calls/${first.id}/transfer`, { call: second.id });
+    const byes = await Promise.all([phones.alice.next('BYE'), phones.alice.next('BYE')]);
+    for (const bye of byes) bye.reply(200, 'OK');
+    assert.notEqual(byes[0]?.request.callId, byes[1]?.request.callId, "alice's two dialogs end");
+    const fromBob = await phones.bob.next('INVITE');
+    assert.equal(fromBob.request.body.length, 0, 'the held party is asked for an offer (Flow IV)');
+    fromBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41020) });
+    const toCarol = await phones.carol.next('INVITE');
+    assert.match(toCarol.request.body.toString(), /m=audio 41020/);
+    toCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42022) });
+    await phones.carol.next('ACK');
+    assert.match((await phones.bob.next('ACK')).request.body.toString(), /m=audio 42022/);
+    const joined = await transferring;
+    assert.equal(joined.id, second.id);
+    assert.deepEqual(
+      joined.connections
+        .filter((c) => c.state === 'connected')
+        .map((c) => c.party.line)
+        .sort(),
+      ['202', '203'],
+    );
+    assert.equal(live(people.alice).length, 0, 'alice is in no call');
+    assert.equal(live(people.bob).length, 1, 'the held call ended, bob is in the joined one');
+    await post(people.bob, `/api/v1/calls/${second.id}/clear`);
+    for (const p of [phones.bob, phones.carol]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.bob);
+  });
+
   test('AnswerCall: the talk event for a phone that names it, a clear refusal for one that does not', async () => {
     const placed = phones.carol.invite('202@example.test');
     const ringing = await phones.bob.next('INVITE');

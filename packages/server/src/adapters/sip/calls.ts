@@ -85,6 +85,15 @@ export class CoreCallSink implements CallSink {
   transferred: CallSink['transferred'] = (call, by, to) =>
     this.step(call.id, 'transfer', (id) => this.core.calls.singleStepTransfer(id, by, to));
 
+  joined: CallSink['joined'] = (call, held, by, moved) =>
+    this.step(call.id, 'transfer', async (id) => {
+      const heldId = await this.coreId(held.id);
+      this.chains.delete(held.id);
+      if (heldId === undefined) return;
+      this.byCore.delete(heldId);
+      await this.core.calls.transfer(heldId, id, by, moved);
+    });
+
   // The party who hung up clears first, then the others (the switch sent them the BYE).
   cleared: CallSink['cleared'] = (call, by) =>
     this.step(

@@ -49,6 +49,14 @@ export class SipCallDriver implements CallDriver {
         call.transferTo(op.party, targets, { party, uri });
         break;
       }
+      case 'join': {
+        const heldId = this.sink.switched(op.heldCallId);
+        const held = heldId === undefined ? undefined : this.sw.call(heldId);
+        if (!heldId || !held || held.ended)
+          throw new ParleyError('PARLEY_ERR_INVALID_STATE', 'the held call has ended');
+        await call.join(op.party, held);
+        break;
+      }
       case 'pickup': {
         const line = await this.core.lines.get(core.tenantId, op.lineId);
         const user = await this.core.users.get(core.tenantId, op.userId);

@@ -19,6 +19,7 @@ export type ControlOp =
   | { kind: 'answer' | 'clear' | 'hold' | 'retrieve'; callId: string; party: Party }
   | { kind: 'deflect'; callId: string; to: string }
   | { kind: 'transfer'; callId: string; party: Party; to: string }
+  | { kind: 'join'; callId: string; heldCallId: string; party: Party }
   | { kind: 'pickup'; callId: string; userId: string; lineId: string };
 
 /** What a node's switch (the SIP B2BUA) does when call control asks. */
@@ -208,9 +209,14 @@ export class CallControlService implements CallControl {
     return this.makeCall(actor, { from: line, to });
   }
 
-  async transfer(actor: Actor, heldCallId: string, _activeCallId: string, device?: DeviceRef): Promise<Call> {
-    await this.connection(actor, heldCallId, device);
-    throw notYet('TransferCall');
+  /** TransferCall: the held call's other party is connected to the active call's; the device leaves both. */
+  async transfer(actor: Actor, heldCallId: string, activeCallId: string, device?: DeviceRef): Promise<Call> {
+    const held = await this.connection(actor, heldCallId, device);
+    const active = await this.connection(actor, activeCallId, device);
+    if (held.connection.state !== 'held') throw state('the first call is not on hold');
+    if (active.connection.state !== 'connected') throw state('the second call is not connected');
+    if (held.call.node !== active.call.node) throw state('the two calls are switched by different nodes');
+    return this.run(active.call, { kind: 'join', callId: activeCallId, heldCallId, party: active.connection.party });
   }
 
   async singleStepTransfer(actor: Actor, callId: string, to: string, device?: DeviceRef): Promise<Call> {

@@ -14,7 +14,7 @@ import { quoted } from '../federation/calls.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
-import { DialogCall } from './dialogs.js';
+import { ControlledCall } from './controlled.js';
 import { Leg, ourAddress } from './leg.js';
 import {
   type Body,
@@ -28,18 +28,11 @@ import {
   type Origin,
   other,
 } from './parts.js';
-import {
-  bestResponse,
-  type CallParty,
-  type CallSink,
-  type DivertCause,
-  type FailureCause,
-  type Switch,
-} from './types.js';
+import { bestResponse, type CallParty, type CallSink, type FailureCause, type Switch } from './types.js';
 
 export { autoAnswerHeaders, bodyHeaders, eventPackages, type ForkTarget } from './parts.js';
 
-export class BackToBackCall extends DialogCall {
+export class BackToBackCall extends ControlledCall {
   private ringTimer: NodeJS.Timeout | undefined;
   /** The fork that answered. */
   private answered: Fork | undefined;
@@ -176,7 +169,7 @@ export class BackToBackCall extends DialogCall {
   }
 
   /** Forks the call to `targets`; rings for at most `ringMs`. */
-  private fork(targets: ForkTarget[], hints: SipHeader[] = []): void {
+  protected fork(targets: ForkTarget[], hints: SipHeader[] = []): void {
     const as = this.forkAs;
     if (!as) throw new Error('b2bua: fork before start');
     const offer = this.offer;
@@ -301,13 +294,6 @@ export class BackToBackCall extends DialogCall {
     });
   }
 
-  private cancelFork(fork: Fork): void {
-    if (fork.state === 'early') {
-      fork.state = 'cancelled';
-      this.sw.sendRequest(cancelFor(fork.invite), fork.leg.flow, () => undefined);
-    } else if (fork.state === 'calling') fork.cancelWanted = true;
-  }
-
   private maybeFail(): void {
     const current = this.forks.filter((f) => !f.retired);
     if (this.state !== 'routing' || current.some((f) => f.state === 'calling' || f.state === 'early')) return;
@@ -402,21 +388,5 @@ export class BackToBackCall extends DialogCall {
     const display = stays.party.display ? `${quoted(stays.party.display)} ` : '';
     this.forkAs = { from: `${display}<${stays.party.uri ?? 'sip:anonymous@anonymous.invalid'}>`, to: `<${to.uri}>` };
     this.fork(targets);
-  }
-
-  /**
-   * A ringing call goes to `targets` instead (DeflectCall, pickup, forwarding): the ringing devices
-   * are cancelled and the new ones rung (with `hints`, e.g. auto-answer for pickup).
-   */
-  divert(targets: ForkTarget[], to: CallParty, cause: DivertCause, hints: SipHeader[] = []): void {
-    if (this.state !== 'routing' || this.answered) throw invalidState('the call is not ringing');
-    if (targets.length === 0)
-      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'no device of the target is registered');
-    for (const fork of this.forks) {
-      fork.retired = true;
-      this.cancelFork(fork);
-    }
-    this.sink.diverted(this, to, cause);
-    this.fork(targets, hints);
   }
 }

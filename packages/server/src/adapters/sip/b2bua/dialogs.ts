@@ -2,15 +2,13 @@
 // from one side to the other with one offer exchange at a time (RFC 3261 §14, RFC 3311), and the
 // third-party control of its media (RFC 3725 Flow IV: parking and reconnecting the legs).
 import { randomInt } from 'node:crypto';
-import { isPartyOf } from '../../../core/calls/model.js';
-import { ParleyError } from '../../../core/errors.js';
 import { respond, type SipRequest, type SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import { AckWait } from './ack-wait.js';
 import { type Leg, ourAddress } from './leg.js';
-import { type Body, bodyHeaders, bodyOf, type Fork, invalidState, lateAnswer, other } from './parts.js';
-import { holdingAnswer, holds } from './sdp.js';
+import { type Body, bodyHeaders, bodyOf, type Fork, lateAnswer, other } from './parts.js';
+import { holds } from './sdp.js';
 import type { CallParty, CallSide, CallSink, Switch } from './types.js';
 
 /** Who stands at one side of the call: a dialog with a device and that device as a party. */
@@ -71,12 +69,6 @@ export abstract class DialogCall {
 
   /** MakeCall's caller hung up while the callee's devices rang. */
   protected abstract abandon(): void;
-
-  /** The holding answer (Flow IV) to an offer from `side`'s device. */
-  protected parkingAnswer(side: CallSide, offer: Buffer): Body {
-    const body = holdingAnswer(offer, ++this.parkedVersion[side]);
-    return body ? { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body } : { headers: [] };
-  }
 
   /**
    * Our 2xx to `side`'s INVITE went out: sent again until its ACK (§13.3.1.4), then `acked` runs
@@ -264,144 +256,5 @@ export abstract class DialogCall {
     const who = side ?? by;
     this.sink.cleared(this, who && this.partyOf(who));
     this.sw.forget(this);
-  }
-
-  /** The side of `party`'s connection: the caller, or the device that answered. */
-  sideOfParty(party: CallParty): CallSide | undefined {
-    if (isPartyOf(party, this.caller)) return 'A';
-    return this.seats.B && isPartyOf(party, this.seats.B.party) ? 'B' : undefined;
-  }
-
-  /** The live forks ringing at `party`'s devices. */
-  protected ringingAt(party: CallParty): Fork[] {
-    return this.forks.filter(
-      (f) => !f.retired && (f.state === 'calling' || f.state === 'early') && isPartyOf(party, f.party),
-    );
-  }
-
-  /**
-   * AnswerCall at a ringing device: the BroadSoft `talk` event (NOTIFY in the early dialog) where
-   * the device named it in Allow-Events; otherwise the device cannot be answered remotely.
-   */
-  async answer(party: CallParty): Promise<void> {
-    const fork = this.ringingAt(party).find((f) => f.state === 'early');
-    if (this.state !== 'routing' || !fork) throw invalidState('the call is not ringing at that device');
-    if (!fork.events.includes('talk'))
-      throw new ParleyError(
-        'PARLEY_ERR_DEVICE_UNSUPPORTED',
-        'the device supports neither uaCSTA nor the talk event: it cannot be answered remotely',
-      );
-    const notify = fork.leg.request('NOTIFY', {
-      headers: [
-        { name: 'Event', value: 'talk' },
-        { name: 'Subscription-State', value: 'active' },
-      ],
-    });
-    const status = await new Promise<number>((resolve) =>
-      this.sw.sendRequest(notify, fork.leg.flow, (r) => {
-        if (r.status >= 200) resolve(r.status);
-      }),
-    );
-    if (status >= 300)
-      throw new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `the device refused the talk event (${status})`);
-  }
-
-  /** HoldCall: `party` puts the call on hold; Parley parks both legs' media (RFC 3725 Flow IV). */
-  async hold(party: CallParty): Promise<void> {
-    const side = this.sideOfParty(party);
-    if (this.state !== 'answered' || !side) throw invalidState('the device has no connected call to hold');
-    if (this.parkedBy || this.held.A || this.held.B) throw invalidState('the call is on hold already');
-    await this.controlled(async () => {
-      if (!(await this.park(side)) || !(await this.park(other(side))))
-        throw invalidState('a device did not take the hold (its re-INVITE failed)');
-    });
-    this.parkedBy = side;
-    this.sink.held(this, party);
-  }
-
-  /** RetrieveCall: the party who held the call connects both legs' media again. */
-  async retrieve(party: CallParty): Promise<void> {
-    const side = this.sideOfParty(party);
-    if (this.state !== 'answered' || !side) throw invalidState('the device has no call to retrieve');
-    if (this.held[side])
-      throw new ParleyError(
-        'PARLEY_ERR_DEVICE_UNSUPPORTED',
-        'the phone itself put the call on hold: take it back on the phone',
-      );
-    if (this.parkedBy !== side) throw invalidState('the call is not on hold at that device');
-    await this.controlled(async () => {
-      if (!(await this.connect(side, other(side)))) throw invalidState('a device did not take the call back');
-    });
-    this.parkedBy = undefined;
-    this.sink.retrieved(this, party);
-  }
-
-  /** Runs a control operation as the call's one offer exchange (others get 491 meanwhile). */
-  protected async controlled<T>(run: () => Promise<T>): Promise<T> {
-    if (this.exchange || this.acks.A || this.acks.B) throw invalidState('the call is being changed; try again');
-    const exchange = { from: 'server' as const, answered: false };
-    this.exchange = exchange;
-    try {
-      return await run();
-    } finally {
-      if (this.exchange === exchange) this.exchange = undefined;
-    }
-  }
-
-  /**
-   * A re-INVITE of ours to `side` (with `offer`, or without: its 2xx brings the device's offer).
-   * Resolves with the 2xx and the function that sends the ACK (with the answer to a late offer),
-   * or undefined when the device refused it.
-   */
-  protected reinvite(
-    side: CallSide,
-    offer?: Body,
-  ): Promise<{ response: SipResponse; ack: (answer?: Body) => void } | undefined> {
-    const leg = this.legOf(side);
-    if (!leg || this.state !== 'answered') return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      let ack: SipRequest | undefined;
-      let settled = false;
-      this.sw.sendRequest(leg.request('INVITE', offer ?? {}), leg.flow, (r) => {
-        if (r.status < 200) return;
-        if (ack) {
-          // A retransmitted 2xx: our ACK again.
-          this.sw.send(ack, leg.flow);
-          return;
-        }
-        if (settled) return;
-        settled = true;
-        if (r.status >= 300) {
-          resolve(undefined);
-          return;
-        }
-        leg.refresh(r);
-        resolve({
-          response: r,
-          ack: (answer) => {
-            ack = leg.request('ACK', { seq: r.cseq.seq, ...answer });
-            this.sw.send(ack, leg.flow);
-          },
-        });
-      });
-    });
-  }
-
-  /** Parks `side`'s media: its offer gets a holding answer (Flow IV). */
-  protected async park(side: CallSide): Promise<boolean> {
-    const got = await this.reinvite(side);
-    if (!got) return false;
-    got.ack(this.parkingAnswer(side, got.response.body));
-    return got.response.body.length > 0;
-  }
-
-  /** Connects `x`'s media with `y`'s (Flow IV): `x`'s offer to `y`, `y`'s answer to `x`. */
-  protected async connect(x: CallSide, y: CallSide): Promise<boolean> {
-    const fromX = await this.reinvite(x);
-    if (!fromX) return false;
-    const toY = fromX.response.body.length > 0 ? await this.reinvite(y, bodyOf(fromX.response)) : undefined;
-    toY?.ack();
-    fromX.ack(toY ? bodyOf(toY.response) : this.parkingAnswer(x, fromX.response.body));
-    return toY !== undefined;
   }
 }

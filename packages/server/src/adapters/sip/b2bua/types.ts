@@ -37,6 +37,8 @@ export interface CallSink {
   diverted(call: { id: string }, to: CallParty, cause: DivertCause): void;
   /** SingleStepTransfer: `by` left the call, which now goes to `to`. */
   transferred(call: { id: string }, by: CallParty, to: CallParty): void;
+  /** TransferCall: `by` left `call` and `held`; `moved` came from `held` (which ends) into `call`. */
+  joined(call: { id: string }, held: { id: string }, by: CallParty, moved: CallParty): void;
   /** The call ended; `by` hung up (undefined: the server ended it). */
   cleared(call: { id: string }, by: CallParty | undefined): void;
   failed(call: { id: string }, cause: FailureCause): void;
