@@ -1,5 +1,6 @@
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
+import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { ConversationDetails, MessageDetails } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
@@ -54,6 +55,11 @@ export interface EventMap {
   'call.snapshot': CallEvent;
   /** A node that starts or got its bus back asks the others for the tenant's live calls. */
   'calls.sync.requested': { tenantId: string };
+  // The call journal: to the entry's user, with their unread missed calls after the change.
+  'journal.created': { tenantId: string; userId: string; entry: JournalEntry; unreadMissed: number };
+  'journal.updated': { tenantId: string; userId: string; entry: JournalEntry; unreadMissed: number };
+  /** All of the user's entries were marked read. */
+  'journal.read': { tenantId: string; userId: string; unreadMissed: number };
 }
 
 export type EventType = keyof EventMap;

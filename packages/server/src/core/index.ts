@@ -3,6 +3,7 @@ import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
+import { type JournalOptions, JournalService } from './journal/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
@@ -13,7 +14,9 @@ import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
-  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> };
+  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
+    journal?: JournalOptions;
+  };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
@@ -37,6 +40,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
     // Live calls, switched by the SIP B2BUA; each line's state feeds presence.
     calls: new CallService(ctx, presence),
+    // One entry per user and ended call, written by the node that switched it.
+    journal: new JournalService(ctx, users, options.journal),
   };
 }
 export type Core = ReturnType<typeof createCore>;
