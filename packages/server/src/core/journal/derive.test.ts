@@ -75,7 +75,9 @@ describe('journal entries derived from call events', () => {
     p === null ? null : (Object.entries(ids).find(([, id]) => id === p.userId)?.[0] ?? p.number ?? '?');
   /** An entry in a line: `user direction result line remote by duration`. */
   const show = (d: EntryDraft) =>
-    [name({ userId: d.userId }), d.direction, d.result, d.line, name(d.remote), name(d.by), `${d.duration}s`].map(String).join(' ');
+    [name({ userId: d.userId }), d.direction, d.result, d.line, name(d.remote), name(d.by), `${d.duration}s`]
+      .map(String)
+      .join(' ');
   const entriesOf = async (call: Call) => (deriveEntries(await eventsOf(call)).map(show) as string[]).sort();
 
   const rows: { name: string; run: () => Promise<Call>; entries: string[] }[] = [
