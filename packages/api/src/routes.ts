@@ -5,6 +5,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
 import { identityRoutes } from './routes/identity.js';
+import { journalRoutes } from './routes/journal.js';
 import { lineRoutes } from './routes/lines.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { presenceRoutes } from './routes/presence.js';
@@ -26,6 +27,7 @@ export const routes = {
   ...presenceRoutes,
   ...clusterRoutes,
   ...directoryRoutes,
+  ...journalRoutes,
 };
 
 export type Routes = typeof routes;

@@ -15,6 +15,7 @@ import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
 import type { Core } from './core/index.js';
+import { journalFeature } from './core/journal/feature.js';
 import { attachmentHousekeeping } from './core/messaging/housekeeping.js';
 import { presenceFeature } from './core/presence/feature.js';
 import { readCacheInvalidation } from './core/read-cache-feature.js';
@@ -46,6 +47,7 @@ const coreFeatures: Feature[] = [
   attachmentHousekeeping,
   presenceFeature,
   callsFeature,
+  journalFeature,
   calendarPolling,
 ];
 

@@ -20,6 +20,7 @@ interface Victim {
   teamId: string;
   sourceId: string;
   deviceId: string;
+  journalEntryId: string;
 }
 
 /** How a route is attacked: path parameters, query and body that point at tenant A. */
@@ -45,6 +46,7 @@ const MARKERS = [
   'MARKER-A-TEAM',
   'MARKER-A-SOURCE',
   'MARKER-A-NOTE',
+  'MARKER-A-MEMO',
 ];
 
 const attacks: Record<RouteName, Attack> = {
@@ -168,6 +170,10 @@ const attacks: Record<RouteName, Attack> = {
   'admin.lines.list': { kind: 'own' },
   'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
+  'journal.list': { kind: 'own', query: { q: 'MARKER' } },
+  'journal.unread': { kind: 'own' },
+  'journal.update': { kind: 'refused', params: (v) => ({ id: v.journalEntryId }), body: { memo: 'owned', read: true } },
+  'journal.read': { kind: 'own' },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -220,6 +226,7 @@ async function snapshotOfA(): Promise<unknown> {
     calendar: await get(aAdmin.token, `/api/v1/admin/users/${victim.aliceId}/calendar`),
     devices: await get(alice.token, '/api/v1/me/devices'),
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
+    journal: await get(alice.token, '/api/v1/journal'),
   };
 }
 
@@ -252,6 +259,21 @@ before(async () => {
   });
   await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
+  const [entry] = await t.core.journal.record(alice.tenantId, 'call-a-1', [
+    {
+      userId: alice.userId,
+      direction: 'inbound',
+      line: '201',
+      remote: { number: '+4971155501', display: 'MARKER-A-NAME caller' },
+      startedAt: Date.now(),
+      answeredAt: null,
+      endedAt: Date.now(),
+      duration: 0,
+      result: 'missed',
+      by: null,
+    },
+  ]);
+  await alice.api.request('journal.update', { params: { id: entry?.id as string }, body: { memo: 'MARKER-A-MEMO' } });
   const sessions = await alice.api.request('me.sessions', {});
   victim = {
     tenantId: alice.tenantId,
@@ -262,6 +284,7 @@ before(async () => {
     teamId: team.id,
     sourceId: source.id,
     deviceId: device.device.id,
+    journalEntryId: entry?.id as string,
   };
 });
 

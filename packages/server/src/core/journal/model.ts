@@ -17,9 +17,6 @@ export const journalResults = [
 ] as const;
 export type JournalResult = (typeof journalResults)[number];
 
-/** The longest memo a user may set, in characters. */
-export const MAX_MEMO_LENGTH = 2000;
-
 /** The other end of a journal entry's call. */
 export interface RemoteParty {
   number: string | null;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import { type CallEvent, type CallEventType, callEventTypes, type Party } from '../calls/model.js';
 import type { CoreContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { notFound } from '../errors.js';
 import type { Mailer } from '../mail.js';
 import type { User } from '../users/model.js';
@@ -43,6 +44,14 @@ interface CallMemory {
   /** The version that ended the call, once seen. */
   end: number | null;
   timer?: NodeJS.Timeout;
+}
+
+/** Entries read from the store at once by the export. */
+const EXPORT_PAGE = 500;
+
+function positionOf(cursor: string): JournalPosition {
+  const [startedAt, id] = decodeCursor(cursor, ['number', 'string']) as [number, string];
+  return { startedAt, id };
 }
 
 const noRemote: RemoteParty = {
@@ -173,14 +182,32 @@ export class JournalService {
     return written;
   }
 
-  /** A page of the user's entries, newest first. */
-  list(
+  /** A page of the user's entries, newest first; `cursor` is the previous page's. */
+  async list(
     tenantId: string,
     userId: string,
     filter: JournalFilter,
-    page: { after?: JournalPosition; limit: number },
-  ): Promise<JournalEntry[]> {
-    return this.ctx.store.repos.journal.list(tenantId, userId, filter, page);
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<{ entries: JournalEntry[]; cursor: string | null }> {
+    const after = page.cursor === undefined ? undefined : positionOf(page.cursor);
+    // One more than asked: whether a next page exists.
+    const rows = await this.ctx.store.repos.journal.list(tenantId, userId, filter, {
+      ...(after && { after }),
+      limit: page.limit + 1,
+    });
+    const entries = rows.slice(0, page.limit);
+    const last = entries.at(-1);
+    return { entries, cursor: rows.length > page.limit && last ? encodeCursor([last.startedAt, last.id]) : null };
+  }
+
+  /** Every entry of the user that passes the filter, newest first, a page at a time (the CSV export). */
+  async *all(tenantId: string, userId: string, filter: JournalFilter): AsyncGenerator<JournalEntry> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(tenantId, userId, filter, { ...(cursor && { cursor }), limit: EXPORT_PAGE });
+      yield* page.entries;
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
   }
 
   /** The user's unread missed calls. */
