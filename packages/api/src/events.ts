@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Call, CallEventType } from './calls.js';
 import { Colleague } from './contacts.js';
+import { JournalEntry } from './journal.js';
 import { ConversationInfo, Message } from './messaging.js';
 import { PresenceState } from './presence.js';
 import { User } from './schemas.js';
@@ -67,6 +68,16 @@ export const ClientEvent = z.discriminatedUnion('type', [
       cause: z.string().nullable(),
     })
     .describe('A call you are in changed: the whole call after the change'),
+  // The call journal: the user's own entries, with their unread missed calls after the change.
+  z
+    .object({ type: z.literal('journal.created'), entry: JournalEntry, unreadMissed: z.number().int() })
+    .describe('A call of the user ended: its journal entry'),
+  z
+    .object({ type: z.literal('journal.updated'), entry: JournalEntry, unreadMissed: z.number().int() })
+    .describe('The memo or read flag of an entry changed (in one of the user’s clients)'),
+  z
+    .object({ type: z.literal('journal.read'), unreadMissed: z.number().int() })
+    .describe('All of the user’s entries were marked read'),
 ]);
 export type ClientEvent = z.infer<typeof ClientEvent>;
 export type ClientEventType = ClientEvent['type'];

@@ -6,6 +6,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
 import { identityRoutes } from './routes/identity.js';
+import { journalRoutes } from './routes/journal.js';
 import { lineRoutes } from './routes/lines.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { presenceRoutes } from './routes/presence.js';
@@ -28,6 +29,7 @@ export const routes = {
   ...clusterRoutes,
   ...directoryRoutes,
   ...callRoutes,
+  ...journalRoutes,
 };
 
 export type Routes = typeof routes;

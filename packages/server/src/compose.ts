@@ -2,6 +2,7 @@
 // (its context, errors and users) while the core knows nothing of it.
 import type { CoreContext } from './core/context.js';
 import { type CoreOptions, createCore } from './core/index.js';
+import type { NumberResolver } from './core/journal/model.js';
 import { DirectoryRepository } from './directory/repository.js';
 import { type DirectoryOptions, DirectoryService } from './directory/service.js';
 
@@ -10,6 +11,13 @@ export type ServicesOptions = CoreOptions & { directory: DirectoryOptions };
 /** The core services and the directory over one context. */
 export function createServices(ctx: CoreContext, options: ServicesOptions) {
   const directory = new DirectoryService(ctx, new DirectoryRepository(ctx.store.db), options.directory);
-  return { ...createCore(ctx, options), directory };
+  // The journal names the numbers in its entries through the directory (reverse lookup).
+  const resolver: NumberResolver = {
+    async resolve(tenantId, number) {
+      const found = await directory.tenant(tenantId).resolve(number);
+      return found && { name: found.name, company: found.company, match: found.match };
+    },
+  };
+  return { ...createCore(ctx, { ...options, journal: { ...options.journal, resolver } }), directory };
 }
 export type Services = ReturnType<typeof createServices>;

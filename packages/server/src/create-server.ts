@@ -15,6 +15,7 @@ import type { EventMap } from './core/events.js';
 import { type Feature, FeatureHost } from './core/feature.js';
 import { Hooks } from './core/hooks.js';
 import type { Core } from './core/index.js';
+import { journalFeature } from './core/journal/feature.js';
 import { attachmentHousekeeping } from './core/messaging/housekeeping.js';
 import { presenceFeature } from './core/presence/feature.js';
 import { readCacheInvalidation } from './core/read-cache-feature.js';
@@ -35,6 +36,7 @@ import { createLogger, type Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
 import { OutboundPolicy } from './platform/outbound.js';
 import { lazySecretBox } from './platform/secrets.js';
+import { SmtpMailer } from './platform/smtp.js';
 import { connect, defaultDatabaseUrl, sqliteFiles } from './platform/store/connect.js';
 
 export const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -46,6 +48,7 @@ const coreFeatures: Feature[] = [
   attachmentHousekeeping,
   presenceFeature,
   callsFeature,
+  journalFeature,
   calendarPolling,
 ];
 
@@ -104,10 +107,23 @@ export async function openCore(options: ServerOptions): Promise<Services> {
     privateFolders: [config.dataDir, messaging.attachments.dir, dirname(keyFile)],
     privateFiles: [keyFile, ...(engine === 'sqlite' ? sqliteFiles(url.slice('sqlite:'.length)) : [])],
   });
+  const { smtp } = config;
+  const missedCallMail = config.journal.missedCallMail;
   return createServices(ctx, {
     ...config.auth,
     messaging,
     calendar: { ...config.calendar, secrets, outbound },
+    journal: {
+      // The schema refuses a missed-call mail without a server and a sender.
+      ...(missedCallMail.enabled &&
+        smtp.host !== undefined &&
+        smtp.from !== undefined && {
+          missedCallMail: {
+            ...missedCallMail,
+            mailer: new SmtpMailer({ ...smtp, host: smtp.host, from: smtp.from }, outbound),
+          },
+        }),
+    },
     directory: {
       secrets,
       connect: (source, secret) => connectorFor(source, secret, { outbound }),

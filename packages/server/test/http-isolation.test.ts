@@ -22,6 +22,7 @@ interface Victim {
   sourceId: string;
   deviceId: string;
   callId: string;
+  journalEntryId: string;
 }
 
 /** How a route is attacked: path parameters, query and body that point at tenant A. */
@@ -47,6 +48,7 @@ const MARKERS = [
   'MARKER-A-TEAM',
   'MARKER-A-SOURCE',
   'MARKER-A-NOTE',
+  'MARKER-A-MEMO',
 ];
 
 const attacks: Record<RouteName, Attack> = {
@@ -186,6 +188,10 @@ const attacks: Record<RouteName, Attack> = {
   'calls.deflect': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { to: '201' } },
   'calls.digits': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { digits: '1' } },
   'calls.pickup': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
+  'journal.list': { kind: 'own', query: { q: 'MARKER' } },
+  'journal.unread': { kind: 'own' },
+  'journal.update': { kind: 'refused', params: (v) => ({ id: v.journalEntryId }), body: { memo: 'owned', read: true } },
+  'journal.read': { kind: 'own' },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -239,6 +245,7 @@ async function snapshotOfA(): Promise<unknown> {
     calendar: await get(aAdmin.token, `/api/v1/admin/users/${victim.aliceId}/calendar`),
     devices: await get(alice.token, '/api/v1/me/devices'),
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
+    journal: await get(alice.token, '/api/v1/journal'),
   };
 }
 
@@ -271,6 +278,21 @@ before(async () => {
   });
   await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
+  const [entry] = await t.core.journal.record(alice.tenantId, 'call-a-1', [
+    {
+      userId: alice.userId,
+      direction: 'inbound',
+      line: '201',
+      remote: { number: '+4971155501', display: 'MARKER-A-NAME caller' },
+      startedAt: Date.now(),
+      answeredAt: null,
+      endedAt: Date.now(),
+      duration: 0,
+      result: 'missed',
+      by: null,
+    },
+  ]);
+  await alice.api.request('journal.update', { params: { id: entry?.id as string }, body: { memo: 'MARKER-A-MEMO' } });
   const sessions = await alice.api.request('me.sessions', {});
   // A call ringing in tenant A: alice's phone calls bob's, which rings.
   const alicePhone = await phoneFor(t, ALICE, 'udp', alice);
@@ -290,6 +312,7 @@ before(async () => {
     sourceId: source.id,
     deviceId: device.device.id,
     callId: ringing.id,
+    journalEntryId: entry?.id as string,
   };
 });
 

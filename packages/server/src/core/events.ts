@@ -1,6 +1,7 @@
 import type { ControlAnswer, ControlRequest } from './calls/control-service.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
+import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { ConversationDetails, MessageDetails } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
@@ -58,6 +59,11 @@ export interface EventMap {
   /** Call control asks the node that switches a call to change it, and gets its answer. */
   'calls.control.requested': ControlRequest;
   'calls.control.answered': ControlAnswer;
+  // The call journal: to the entry's user, with their unread missed calls after the change.
+  'journal.created': { tenantId: string; userId: string; entry: JournalEntry; unreadMissed: number };
+  'journal.updated': { tenantId: string; userId: string; entry: JournalEntry; unreadMissed: number };
+  /** All of the user's entries were marked read. */
+  'journal.read': { tenantId: string; userId: string; unreadMissed: number };
 }
 
 export type EventType = keyof EventMap;

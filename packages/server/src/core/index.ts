@@ -4,6 +4,7 @@ import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
+import { type JournalOptions, JournalService } from './journal/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
@@ -14,7 +15,9 @@ import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
-  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> };
+  CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
+    journal?: JournalOptions;
+  };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
@@ -42,6 +45,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     calls,
     // Call control for users and CTI applications, carried out by the switch of the call's node.
     control: new CallControlService(ctx, calls, lines, users),
+    // One entry per user and ended call, written by the node that switched it.
+    journal: new JournalService(ctx, users, options.journal),
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -5,6 +5,7 @@ import { calendarStoreContract } from '../contract/calendar-store.contract.js';
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { devicesStoreContract } from '../contract/devices-store.contract.js';
 import { directoryStoreContract } from '../contract/directory-store.contract.js';
+import { journalStoreContract } from '../contract/journal-store.contract.js';
 import { linesStoreContract } from '../contract/lines-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
@@ -36,4 +37,5 @@ if (!skipped) {
   devicesStoreContract('postgres', open);
   linesStoreContract('postgres', open);
   directoryStoreContract('postgres', open);
+  journalStoreContract('postgres', open);
 }

@@ -26,6 +26,7 @@ import { registerAttachmentRoutes } from './attachments.js';
 import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
 import { registerSecurityHeaders } from './headers.js';
+import { registerJournalExport } from './journal-export.js';
 import { registerMetricsRoute } from './metrics.js';
 import { authenticateRequest, authorize, parsePart } from './request.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
@@ -36,6 +37,7 @@ import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
 import { deviceHandlers } from './routes/devices.js';
 import { directoryHandlers } from './routes/directory.js';
+import { journalHandlers } from './routes/journal.js';
 import { lineHandlers } from './routes/lines.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
@@ -222,6 +224,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...calendarHandlers(core),
     ...clusterHandlers(core),
     ...directoryHandlers(core),
+    ...journalHandlers(core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;
@@ -255,6 +258,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
 
   await registerAttachmentRoutes(app, core);
   await registerDirectoryImport(app, core, o.directoryUploadBytes);
+  registerJournalExport(app, core);
 
   const openapi = openApiDocument({ version: o.version });
   app.get('/api/v1/openapi.json', async () => openapi);

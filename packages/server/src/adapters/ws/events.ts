@@ -15,6 +15,7 @@ import { Outbound } from './outbound.js';
 import { callsStream } from './streams/calls.js';
 import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
+import { journalStream } from './streams/journal.js';
 import { messagingStream } from './streams/messaging.js';
 import { presenceStream } from './streams/presence.js';
 import type { EventStream, StreamContext } from './streams/stream.js';
@@ -22,7 +23,14 @@ import type { EventStream, StreamContext } from './streams/stream.js';
 /** Every capability's stream of events to the socket. */
 /** How long a new socket's hello waits for the bus to confirm its subscriptions. */
 const HELLO_WAIT_MS = 2000;
-const streams: EventStream[] = [identityStream, contactsStream, messagingStream, presenceStream, callsStream];
+const streams: EventStream[] = [
+  identityStream,
+  contactsStream,
+  messagingStream,
+  presenceStream,
+  callsStream,
+  journalStream,
+];
 
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */
 export class EventSockets {

@@ -1,21 +1,15 @@
 import type { CoreContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import { invalid } from '../errors.js';
 import { addressOf, type User } from '../users/model.js';
 import type { ColleaguePosition } from '../users/repository.js';
 import type { Colleague } from './model.js';
 
-const encodeCursor = (p: ColleaguePosition) => Buffer.from(JSON.stringify([p.key, p.id])).toString('base64url');
+const encodeColleague = (p: ColleaguePosition) => encodeCursor([p.key, p.id]);
 
-function decodeCursor(cursor: string): ColleaguePosition {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      return { key: value[0], id: value[1] };
-    }
-  } catch {
-    // reported below
-  }
-  throw invalid('query.cursor', 'must be a cursor from an earlier answer');
+function decodeColleague(cursor: string): ColleaguePosition {
+  const [key, id] = decodeCursor(cursor, ['string', 'string']) as [string, string];
+  return { key, id };
 }
 
 /**
@@ -58,9 +52,9 @@ export class ContactsService {
     const { users, next } = await this.ctx.store.repos.users.colleagues(tenantId, {
       limit: options.limit,
       ...(options.q !== undefined && { q: options.q }),
-      ...(options.cursor !== undefined && { after: decodeCursor(options.cursor) }),
+      ...(options.cursor !== undefined && { after: decodeColleague(options.cursor) }),
     });
-    return { users: await this.colleaguesOf(tenantId, users), cursor: next && encodeCursor(next) };
+    return { users: await this.colleaguesOf(tenantId, users), cursor: next && encodeColleague(next) };
   }
 
   /** The user's favourites in their order (disabled colleagues left out). */

@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 import { allowEntryError } from '../outbound.js';
+import { checkMail, JournalConfigSchema, SmtpConfigSchema } from './mail-schema.js';
 import { SipConfigSchema } from './sip-schema.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -475,6 +476,8 @@ export const ConfigSchema = z
       })
       .prefault({}),
     sip: SipConfigSchema,
+    smtp: SmtpConfigSchema,
+    journal: JournalConfigSchema,
     cluster: z
       .strictObject({
         enabled: z
@@ -526,6 +529,7 @@ export const ConfigSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    checkMail(c, ctx);
     if (c.cluster.nodeTimeoutSeconds <= c.cluster.heartbeatSeconds) {
       ctx.addIssue({
         code: 'custom',

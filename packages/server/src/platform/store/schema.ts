@@ -1,5 +1,6 @@
 import type { CalendarTables } from './calendar-schema.js';
 import type { DirectoryTables } from './directory-schema.js';
+import type { JournalTables } from './journal-schema.js';
 import type { MessagingTables } from './messaging-schema.js';
 import type { PresenceTables } from './presence-schema.js';
 
@@ -119,7 +120,7 @@ export interface FavouritesTable {
   target_id: string;
 }
 
-export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables {
+export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables, JournalTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   users: UsersTable;
