@@ -4,6 +4,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
+import { forwardingRoutes } from './routes/forwarding.js';
 import { identityRoutes } from './routes/identity.js';
 import { lineRoutes } from './routes/lines.js';
 import { messagingRoutes } from './routes/messaging.js';
@@ -26,6 +27,7 @@ export const routes = {
   ...presenceRoutes,
   ...clusterRoutes,
   ...directoryRoutes,
+  ...forwardingRoutes,
 };
 
 export type Routes = typeof routes;

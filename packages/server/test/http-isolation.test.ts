@@ -168,6 +168,14 @@ const attacks: Record<RouteName, Attack> = {
   'admin.lines.list': { kind: 'own' },
   'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
+  // Call settings are always the caller's own; A's numbers and addresses are only targets to B.
+  'me.callSettings.get': { kind: 'own' },
+  'me.forwarding.get': { kind: 'own' },
+  'me.forwarding.set': { kind: 'own', body: { busy: { enabled: true, to: ALICE } } },
+  'me.dnd.get': { kind: 'own' },
+  'me.dnd.set': { kind: 'own', body: { enabled: false } },
+  'me.remoteOffice.get': { kind: 'own' },
+  'me.remoteOffice.set': { kind: 'own', body: { enabled: true, number: '+4971112345201' } },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -220,6 +228,7 @@ async function snapshotOfA(): Promise<unknown> {
     calendar: await get(aAdmin.token, `/api/v1/admin/users/${victim.aliceId}/calendar`),
     devices: await get(alice.token, '/api/v1/me/devices'),
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
+    callSettings: await get(alice.token, '/api/v1/me/call-settings'),
   };
 }
 
@@ -252,6 +261,8 @@ before(async () => {
   });
   await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
+  await alice.api.request('me.dnd.set', { body: { enabled: true } });
+  await alice.api.request('me.forwarding.set', { body: { busy: { enabled: true, to: 'bob@a.test' } } });
   const sessions = await alice.api.request('me.sessions', {});
   victim = {
     tenantId: alice.tenantId,

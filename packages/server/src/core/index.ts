@@ -3,6 +3,7 @@ import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
+import { ForwardingService } from './forwarding/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
@@ -20,12 +21,13 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const users = new UserService(ctx, options);
   const presence = new PresenceService(ctx, users);
   const devices = new DeviceService(ctx, users);
+  const lines = new LineService(ctx, devices);
   return {
     ctx,
     tenants: new TenantService(ctx),
     users,
     devices,
-    lines: new LineService(ctx, devices),
+    lines,
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth: new SessionService(ctx, options, devices),
@@ -37,6 +39,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
     // Live calls, switched by the SIP B2BUA; each line's state feeds presence.
     calls: new CallService(ctx, presence),
+    // Forwarding, do not disturb and remote office: what the switch does with a user's calls; DND and forwarding show in presence.
+    forwarding: new ForwardingService(ctx, users, lines, presence),
   };
 }
 export type Core = ReturnType<typeof createCore>;

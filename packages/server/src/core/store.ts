@@ -4,6 +4,7 @@ import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
 import { DeviceRepository } from './devices/repository.js';
+import { CallSettingsRepository } from './forwarding/repository.js';
 import { LineRepository } from './lines/repository.js';
 import { AttachmentRepository } from './messaging/attachment-repository.js';
 import { MessageRepository } from './messaging/messages.js';
@@ -28,6 +29,7 @@ export function repositories(db: Kysely<Database>) {
     attachments: new AttachmentRepository(db),
     calendars: new CalendarRepository(db),
     favourites: new FavouriteRepository(db),
+    callSettings: new CallSettingsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

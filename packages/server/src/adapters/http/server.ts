@@ -35,6 +35,7 @@ import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
 import { deviceHandlers } from './routes/devices.js';
 import { directoryHandlers } from './routes/directory.js';
+import { forwardingHandlers } from './routes/forwarding.js';
 import { lineHandlers } from './routes/lines.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
@@ -220,6 +221,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...calendarHandlers(core),
     ...clusterHandlers(core),
     ...directoryHandlers(core),
+    ...forwardingHandlers(core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;

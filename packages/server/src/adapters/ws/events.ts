@@ -12,6 +12,7 @@ import type { Adapter, MountedRequest } from '../adapter.js';
 import { bearerToken, checkOrigin, readCookie, SESSION_COOKIE } from '../http/cookies.js';
 import { userView } from '../views/users.js';
 import { Outbound } from './outbound.js';
+import { callSettingsStream } from './streams/call-settings.js';
 import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
 import { messagingStream } from './streams/messaging.js';
@@ -21,7 +22,7 @@ import type { EventStream, StreamContext } from './streams/stream.js';
 /** Every capability's stream of events to the socket. */
 /** How long a new socket's hello waits for the bus to confirm its subscriptions. */
 const HELLO_WAIT_MS = 2000;
-const streams: EventStream[] = [identityStream, contactsStream, messagingStream, presenceStream];
+const streams: EventStream[] = [identityStream, contactsStream, callSettingsStream, messagingStream, presenceStream];
 
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */
 export class EventSockets {

@@ -58,7 +58,12 @@ export interface CallSettingsService {
     rule: { enabled: boolean; to?: string | null; afterSeconds?: number },
   ): Promise<CallSettings>;
   setDnd(tenantId: string, userId: string, on: boolean): Promise<CallSettings>;
-  setRemoteOffice(tenantId: string, userId: string, remoteOffice: RemoteOffice): Promise<CallSettings>;
+  /** `number` left out keeps the stored one. */
+  setRemoteOffice(
+    tenantId: string,
+    userId: string,
+    remoteOffice: { enabled: boolean; number?: string | null },
+  ): Promise<CallSettings>;
   /** What the switch does with a new call for the user now. */
   decide(tenantId: string, userId: string): Promise<RouteDecision>;
 }
