@@ -45,6 +45,13 @@ export type RouteDecision =
 
 export type ForwardingType = keyof Forwarding;
 
+/** A change of one forwarding rule: `to` left out keeps the stored target; `afterSeconds` is for `noAnswer` only. */
+export interface ForwardingRuleChange {
+  enabled: boolean;
+  to?: string | null;
+  afterSeconds?: number;
+}
+
 /**
  * The call settings service (`core.forwarding`). Every change is published as
  * `callsettings.changed` (to the user) and feeds presence (DND, forwarded).
@@ -55,7 +62,7 @@ export interface CallSettingsService {
     tenantId: string,
     userId: string,
     type: ForwardingType,
-    rule: { enabled: boolean; to?: string | null; afterSeconds?: number },
+    rule: ForwardingRuleChange,
   ): Promise<CallSettings>;
   setDnd(tenantId: string, userId: string, on: boolean): Promise<CallSettings>;
   /** `number` left out keeps the stored one. */

@@ -7,17 +7,16 @@ import type { CallSettingsSink } from '../presence/model.js';
 import { planOf } from '../tenants/model.js';
 import { addressOf, type User } from '../users/model.js';
 import type { UserService } from '../users/service.js';
-import type { CallSettings, CallSettingsService, ForwardingType, RemoteOffice, RouteDecision } from './model.js';
+import type {
+  CallSettings,
+  CallSettingsService,
+  ForwardingRuleChange,
+  ForwardingType,
+  RemoteOffice,
+  RouteDecision,
+} from './model.js';
 import { type CallSettingsChange, defaultCallSettings } from './repository.js';
 import { decide } from './route.js';
-
-/** A change of one forwarding rule: `to` left out keeps the stored target. */
-export interface RuleChange {
-  enabled: boolean;
-  to?: string | null;
-  /** `noAnswer` only. */
-  afterSeconds?: number;
-}
 
 type Problem = { path: string; message: string };
 
@@ -45,7 +44,12 @@ export class ForwardingService implements CallSettingsService {
   }
 
   /** @example await core.forwarding.setForwarding(tenantId, userId, 'busy', { enabled: true, to: '+49 171 1234567' }) */
-  setForwarding(tenantId: string, userId: string, type: ForwardingType, rule: RuleChange): Promise<CallSettings> {
+  setForwarding(
+    tenantId: string,
+    userId: string,
+    type: ForwardingType,
+    rule: ForwardingRuleChange,
+  ): Promise<CallSettings> {
     return this.setForwardingRules(tenantId, userId, { [type]: rule });
   }
 
@@ -56,7 +60,7 @@ export class ForwardingService implements CallSettingsService {
   async setForwardingRules(
     tenantId: string,
     userId: string,
-    rules: Partial<Record<ForwardingType, RuleChange>>,
+    rules: Partial<Record<ForwardingType, ForwardingRuleChange>>,
   ): Promise<CallSettings> {
     const user = await this.user(tenantId, userId);
     const stored = (await this.ctx.store.repos.callSettings.get(tenantId, userId)) ?? defaultCallSettings();
