@@ -49,7 +49,16 @@ export function callSettingsStoreContract(engine: string, open: StoreFactory): v
         T0 + 2,
       );
       assert.deepEqual(third.forwarding.noAnswer, { enabled: false, to: null, afterSeconds: 45 });
-      assert.deepEqual(await repo.get(s.a.id, s.alice.id), third);
+      // A target or number left out stays.
+      const kept = await s.store.repos.callSettings.apply(
+        s.a.id,
+        s.alice.id,
+        { forwarding: { busy: { enabled: false } }, remoteOffice: { enabled: false } },
+        T0 + 2,
+      );
+      assert.deepEqual(kept.forwarding.busy, { enabled: false, to: '0711 4711' });
+      assert.deepEqual(kept.remoteOffice, { enabled: false, number: '+4917012345' });
+      assert.deepEqual(await repo.get(s.a.id, s.alice.id), kept);
     });
 
     test('scoped by tenant: another tenant reads nothing and cannot write', async () => {

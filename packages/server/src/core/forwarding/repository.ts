@@ -3,11 +3,14 @@ import type { Kysely, Updateable } from 'kysely';
 import type { CallSettingsTable, Database } from '../../platform/store/schema.js';
 import type { CallSettings, ForwardingType } from './model.js';
 
-/** What one change writes: only the settings it names, so two changes at once both keep theirs. */
+/**
+ * What one change writes: only the settings it names (a target or number left out stays), so two
+ * changes at once both keep theirs.
+ */
 export interface CallSettingsChange {
-  forwarding?: Partial<Record<ForwardingType, { enabled: boolean; to: string | null; afterSeconds?: number }>>;
+  forwarding?: Partial<Record<ForwardingType, { enabled: boolean; to?: string | null; afterSeconds?: number }>>;
   dnd?: boolean;
-  remoteOffice?: { enabled: boolean; number: string | null };
+  remoteOffice?: { enabled: boolean; number?: string | null };
 }
 
 /** The settings of a user without a row: everything off. */
@@ -53,16 +56,23 @@ const bit = (b: boolean) => (b ? 1 : 0);
 function columns(change: CallSettingsChange): Updateable<CallSettingsTable> {
   const set: Updateable<CallSettingsTable> = {};
   const f = change.forwarding ?? {};
-  if (f.immediate) Object.assign(set, { immediate_on: bit(f.immediate.enabled), immediate_to: f.immediate.to });
-  if (f.busy) Object.assign(set, { busy_on: bit(f.busy.enabled), busy_to: f.busy.to });
+  if (f.immediate) {
+    set.immediate_on = bit(f.immediate.enabled);
+    if (f.immediate.to !== undefined) set.immediate_to = f.immediate.to;
+  }
+  if (f.busy) {
+    set.busy_on = bit(f.busy.enabled);
+    if (f.busy.to !== undefined) set.busy_to = f.busy.to;
+  }
   if (f.noAnswer) {
-    Object.assign(set, { no_answer_on: bit(f.noAnswer.enabled), no_answer_to: f.noAnswer.to });
+    set.no_answer_on = bit(f.noAnswer.enabled);
+    if (f.noAnswer.to !== undefined) set.no_answer_to = f.noAnswer.to;
     if (f.noAnswer.afterSeconds !== undefined) set.no_answer_seconds = f.noAnswer.afterSeconds;
   }
   if (change.dnd !== undefined) set.dnd = bit(change.dnd);
   if (change.remoteOffice) {
     set.remote_office_on = bit(change.remoteOffice.enabled);
-    set.remote_office_number = change.remoteOffice.number;
+    if (change.remoteOffice.number !== undefined) set.remote_office_number = change.remoteOffice.number;
   }
   return set;
 }

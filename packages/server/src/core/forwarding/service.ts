@@ -70,14 +70,15 @@ export class ForwardingService implements CallSettingsService {
       const rule = rules[type];
       if (!rule) continue;
       const path = (field: string) => `${type}.${field}`;
-      let to = rule.to === undefined ? stored.forwarding[type].to : rule.to;
+      let to = rule.to;
       if (rule.to != null) {
         const read = await this.target(tenantId, user, rule.to, { addresses: true });
         if ('problem' in read) problems.push({ path: path('to'), message: read.problem });
         else to = read.target;
       }
-      if (rule.enabled && to === null)
+      if (rule.enabled && (to === undefined ? stored.forwarding[type].to : to) === null) {
         problems.push({ path: path('to'), message: 'a target is needed to switch it on' });
+      }
       const { afterSeconds } = rule;
       if (afterSeconds !== undefined && type !== 'noAnswer') {
         problems.push({ path: path('afterSeconds'), message: 'only the noAnswer rule waits' });
@@ -90,7 +91,11 @@ export class ForwardingService implements CallSettingsService {
           message: `must be ${noAnswerSeconds.min} to ${noAnswerSeconds.max} seconds`,
         });
       }
-      forwarding[type] = { enabled: rule.enabled, to, ...(afterSeconds !== undefined && { afterSeconds }) };
+      forwarding[type] = {
+        enabled: rule.enabled,
+        ...(to !== undefined && { to }),
+        ...(afterSeconds !== undefined && { afterSeconds }),
+      };
     }
     if (problems.length > 0) throw problemsError(problems);
     return this.apply(tenantId, userId, { forwarding });
@@ -109,16 +114,18 @@ export class ForwardingService implements CallSettingsService {
   ): Promise<CallSettings> {
     const user = await this.user(tenantId, userId);
     const stored = (await this.ctx.store.repos.callSettings.get(tenantId, userId)) ?? defaultCallSettings();
-    let number = remoteOffice.number === undefined ? stored.remoteOffice.number : remoteOffice.number;
-    if (remoteOffice.number != null) {
-      const read = await this.target(tenantId, user, remoteOffice.number, { addresses: false });
+    let number = remoteOffice.number;
+    if (number != null) {
+      const read = await this.target(tenantId, user, number, { addresses: false });
       if ('problem' in read) throw problemsError([{ path: 'number', message: read.problem }]);
       number = read.target;
     }
-    if (remoteOffice.enabled && number === null) {
+    if (remoteOffice.enabled && (number === undefined ? stored.remoteOffice.number : number) === null) {
       throw problemsError([{ path: 'number', message: 'a number is needed to switch it on' }]);
     }
-    return this.apply(tenantId, userId, { remoteOffice: { enabled: remoteOffice.enabled, number } });
+    return this.apply(tenantId, userId, {
+      remoteOffice: { enabled: remoteOffice.enabled, ...(number !== undefined && { number }) },
+    });
   }
 
   async decide(tenantId: string, userId: string): Promise<RouteDecision> {
