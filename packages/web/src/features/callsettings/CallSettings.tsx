@@ -1,5 +1,5 @@
 import { type CallSettings, noAnswerSeconds } from '@parley/api';
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
@@ -44,36 +44,83 @@ function useDraft(server: Draft): [Draft, (d: Partial<Draft>) => void, (next: Dr
   return [draft, edit, saved];
 }
 
-/** One forwarding rule: on or off, where to, and for "no answer" after how long. */
-function RuleForm({ type, rule }: { type: RuleType; rule: CallSettings['forwarding'][RuleType] }) {
-  const { callSettings } = useServices();
+/**
+ * One setting's form: its name, a hint, the "on" switch, its fields (`children`), what saving gave
+ * and the Save button. `save` sends the draft and returns the setting as the server now holds it.
+ */
+function SettingForm({
+  name,
+  legend,
+  hint,
+  server,
+  save,
+  children,
+}: {
+  name: string;
+  legend: string;
+  hint?: string;
+  server: Draft;
+  save: (draft: Draft) => Promise<Draft | null>;
+  children: (draft: Draft, edit: (d: Partial<Draft>) => void) => ReactNode;
+}) {
   const { t } = useI18n();
   const [state, run] = useAction();
-  const [draft, edit, saved] = useDraft(draftOf(rule));
+  const [draft, edit, saved] = useDraft(server);
   const legendId = useId();
-  const save = (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    const to = draft.to.trim() || null;
-    const change =
-      type === 'noAnswer'
-        ? { noAnswer: { enabled: draft.enabled, to, afterSeconds: Number(draft.afterSeconds) } }
-        : { [type]: { enabled: draft.enabled, to } };
     void run(async () => {
-      await callSettings.setForwarding(change);
-      const now = callSettings.state.get();
-      if (now) saved(draftOf(now.forwarding[type]));
+      const now = await save(draft);
+      if (now) saved(now);
     }, t('calls.saved'));
   };
   return (
-    <form className="call-rule" onSubmit={save} aria-labelledby={legendId} data-rule={type}>
+    <form className="call-rule" onSubmit={submit} aria-labelledby={legendId} data-rule={name}>
       <ErrorScope state={state}>
         <fieldset>
-          <legend id={legendId}>{t(`calls.${type}`)}</legend>
-          {type === 'immediate' && <small className="field-hint">{t('calls.immediateHint')}</small>}
+          <legend id={legendId}>{legend}</legend>
+          {hint && <small className="field-hint">{hint}</small>}
           <label className="choice">
             <input type="checkbox" checked={draft.enabled} onChange={(e) => edit({ enabled: e.target.checked })} />
             <span>{t('calls.on')}</span>
           </label>
+          {children(draft, edit)}
+          <ActionStatus state={state} testId={`calls-${name}-status`} />
+          <div className="actions">
+            <button type="submit" disabled={state.kind === 'busy'}>
+              {t('calls.save')}
+            </button>
+          </div>
+        </fieldset>
+      </ErrorScope>
+    </form>
+  );
+}
+
+/** One forwarding rule: on or off, where to, and for "no answer" after how long. */
+function RuleForm({ type, rule }: { type: RuleType; rule: CallSettings['forwarding'][RuleType] }) {
+  const { callSettings } = useServices();
+  const { t } = useI18n();
+  const save = async (draft: Draft) => {
+    const to = draft.to.trim() || null;
+    await callSettings.setForwarding(
+      type === 'noAnswer'
+        ? { noAnswer: { enabled: draft.enabled, to, afterSeconds: Number(draft.afterSeconds) } }
+        : { [type]: { enabled: draft.enabled, to } },
+    );
+    const now = callSettings.state.get();
+    return now && draftOf(now.forwarding[type]);
+  };
+  return (
+    <SettingForm
+      name={type}
+      legend={t(`calls.${type}`)}
+      {...(type === 'immediate' && { hint: t('calls.immediateHint') })}
+      server={draftOf(rule)}
+      save={save}
+    >
+      {(draft, edit) => (
+        <>
           <Field label={t('calls.to')} hint={t('calls.toHint')} name="to">
             {(control) => (
               <input {...control} value={draft.to} maxLength={256} onChange={(e) => edit({ to: e.target.value })} />
@@ -98,15 +145,9 @@ function RuleForm({ type, rule }: { type: RuleType; rule: CallSettings['forwardi
               )}
             </Field>
           )}
-          <ActionStatus state={state} testId={`calls-${type}-status`} />
-          <div className="actions">
-            <button type="submit" disabled={state.kind === 'busy'}>
-              {t('calls.save')}
-            </button>
-          </div>
-        </fieldset>
-      </ErrorScope>
-    </form>
+        </>
+      )}
+    </SettingForm>
   );
 }
 
@@ -114,47 +155,34 @@ function RuleForm({ type, rule }: { type: RuleType; rule: CallSettings['forwardi
 function RemoteOfficeForm({ remote }: { remote: CallSettings['remoteOffice'] }) {
   const { callSettings } = useServices();
   const { t } = useI18n();
-  const [state, run] = useAction();
-  const [draft, edit, saved] = useDraft(draftOf({ enabled: remote.enabled, to: remote.number }));
-  const legendId = useId();
-  const save = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      await callSettings.setRemoteOffice({ enabled: draft.enabled, number: draft.to.trim() || null });
-      const now = callSettings.state.get();
-      if (now) saved(draftOf({ enabled: now.remoteOffice.enabled, to: now.remoteOffice.number }));
-    }, t('calls.saved'));
+  const draftOfRemote = (r: CallSettings['remoteOffice']) => draftOf({ enabled: r.enabled, to: r.number });
+  const save = async (draft: Draft) => {
+    await callSettings.setRemoteOffice({ enabled: draft.enabled, number: draft.to.trim() || null });
+    const now = callSettings.state.get();
+    return now && draftOfRemote(now.remoteOffice);
   };
   return (
-    <form className="call-rule" onSubmit={save} aria-labelledby={legendId} data-rule="remoteOffice">
-      <ErrorScope state={state}>
-        <fieldset>
-          <legend id={legendId}>{t('calls.remoteOffice')}</legend>
-          <small className="field-hint">{t('calls.remoteOfficeHint')}</small>
-          <label className="choice">
-            <input type="checkbox" checked={draft.enabled} onChange={(e) => edit({ enabled: e.target.checked })} />
-            <span>{t('calls.on')}</span>
-          </label>
-          <Field label={t('calls.number')} name="number">
-            {(control) => (
-              <input
-                {...control}
-                type="tel"
-                value={draft.to}
-                maxLength={256}
-                onChange={(e) => edit({ to: e.target.value })}
-              />
-            )}
-          </Field>
-          <ActionStatus state={state} testId="calls-remoteOffice-status" />
-          <div className="actions">
-            <button type="submit" disabled={state.kind === 'busy'}>
-              {t('calls.save')}
-            </button>
-          </div>
-        </fieldset>
-      </ErrorScope>
-    </form>
+    <SettingForm
+      name="remoteOffice"
+      legend={t('calls.remoteOffice')}
+      hint={t('calls.remoteOfficeHint')}
+      server={draftOfRemote(remote)}
+      save={save}
+    >
+      {(draft, edit) => (
+        <Field label={t('calls.number')} name="number">
+          {(control) => (
+            <input
+              {...control}
+              type="tel"
+              value={draft.to}
+              maxLength={256}
+              onChange={(e) => edit({ to: e.target.value })}
+            />
+          )}
+        </Field>
+      )}
+    </SettingForm>
   );
 }
 
