@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Call, CallEventType } from './calls.js';
 import { Colleague } from './contacts.js';
+import { CallSettings } from './forwarding.js';
 import { JournalEntry } from './journal.js';
 import { ConversationInfo, Message } from './messaging.js';
 import { PresenceState } from './presence.js';
@@ -37,6 +38,9 @@ export const ClientEvent = z.discriminatedUnion('type', [
   z
     .object({ type: z.literal('favourites.updated'), favourites: z.array(Colleague) })
     .describe("The user's favourites changed (in another of their clients): the whole list, in order"),
+  z
+    .object({ type: z.literal('callsettings.changed'), settings: CallSettings })
+    .describe("The user's call settings changed (over REST, CSTA or in another client): all of them"),
   // Presence: to every watcher entitled to it, when what that watcher may see changes.
   z.object({ type: z.literal('presence.changed'), user: z.string(), presence: PresenceState }),
   // Messaging: only to current members of the conversation.

@@ -7,6 +7,7 @@ export * from './devices.js';
 export * from './directory.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './forwarding.js';
 export * from './journal.js';
 export * from './lines.js';
 export * from './messaging.js';

@@ -13,6 +13,7 @@ export const PresenceFlag = z.enum([
   'idle',
   'mobile',
   'note',
+  'forwarded',
 ]);
 export const PresenceContext = z.enum(['office', 'home-office', 'business-trip', 'vacation', 'break']);
 export const LineState = z.enum(['idle', 'ringing', 'dialing', 'connected', 'held', 'dnd', 'forwarded']);

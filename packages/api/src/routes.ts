@@ -5,6 +5,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
+import { forwardingRoutes } from './routes/forwarding.js';
 import { identityRoutes } from './routes/identity.js';
 import { journalRoutes } from './routes/journal.js';
 import { lineRoutes } from './routes/lines.js';
@@ -30,6 +31,7 @@ export const routes = {
   ...directoryRoutes,
   ...callRoutes,
   ...journalRoutes,
+  ...forwardingRoutes,
 };
 
 export type Routes = typeof routes;

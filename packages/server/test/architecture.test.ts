@@ -55,6 +55,10 @@ const sharedVocabulary = new Set([
   'nameLabel',
   'withoutUnsafe',
   'unsafeCharacter',
+  // What an address is, and the bounds of call settings the REST schema and the core both enforce.
+  'Address',
+  'noAnswerSeconds',
+  'TARGET_MAX',
 ]);
 
 const core = [...sources('core'), ...sources('directory')];

@@ -192,6 +192,14 @@ const attacks: Record<RouteName, Attack> = {
   'journal.unread': { kind: 'own' },
   'journal.update': { kind: 'refused', params: (v) => ({ id: v.journalEntryId }), body: { memo: 'owned', read: true } },
   'journal.read': { kind: 'own' },
+  // Call settings are always the caller's own; A's numbers and addresses are only targets to B.
+  'me.callSettings.get': { kind: 'own' },
+  'me.forwarding.get': { kind: 'own' },
+  'me.forwarding.set': { kind: 'own', body: { busy: { enabled: true, to: ALICE } } },
+  'me.dnd.get': { kind: 'own' },
+  'me.dnd.set': { kind: 'own', body: { enabled: false } },
+  'me.remoteOffice.get': { kind: 'own' },
+  'me.remoteOffice.set': { kind: 'own', body: { enabled: true, number: '+4971112345201' } },
 };
 
 /** Statuses that count as a refusal of a route aimed at another tenant's resource. */
@@ -246,6 +254,7 @@ async function snapshotOfA(): Promise<unknown> {
     devices: await get(alice.token, '/api/v1/me/devices'),
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
     journal: await get(alice.token, '/api/v1/journal'),
+    callSettings: await get(alice.token, '/api/v1/me/call-settings'),
   };
 }
 
@@ -293,6 +302,8 @@ before(async () => {
     },
   ]);
   await alice.api.request('journal.update', { params: { id: entry?.id as string }, body: { memo: 'MARKER-A-MEMO' } });
+  await alice.api.request('me.dnd.set', { body: { enabled: true } });
+  await alice.api.request('me.forwarding.set', { body: { busy: { enabled: true, to: 'bob@a.test' } } });
   const sessions = await alice.api.request('me.sessions', {});
   // A call ringing in tenant A: alice's phone calls bob's, which rings.
   const alicePhone = await phoneFor(t, ALICE, 'udp', alice);

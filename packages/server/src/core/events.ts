@@ -1,6 +1,7 @@
 import type { ControlAnswer, ControlRequest } from './calls/control-service.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
+import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { ConversationDetails, MessageDetails } from './messaging/model.js';
@@ -26,6 +27,8 @@ export interface EventMap {
   'line.changed': { tenantId: string; userId: string; lineId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
+  /** The user's call settings after a change (REST or CSTA): all of them, for their clients and CTI sessions. */
+  'callsettings.changed': { tenantId: string; userId: string; settings: CallSettings };
   /** A directory source's contacts or settings changed: every node reloads it into its index. */
   'directory.changed': { tenantId: string; sourceId: string };
   'session.created': { tenantId: string; userId: string; sessionId: string };

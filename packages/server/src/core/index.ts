@@ -4,6 +4,7 @@ import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { DeviceService } from './devices/service.js';
+import { ForwardingService } from './forwarding/service.js';
 import { type JournalOptions, JournalService } from './journal/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
@@ -47,6 +48,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     control: new CallControlService(ctx, calls, lines, users),
     // One entry per user and ended call, written by the node that switched it.
     journal: new JournalService(ctx, users, options.journal),
+    // Forwarding, do not disturb and remote office: what the switch does with a user's calls; DND and forwarding show in presence.
+    forwarding: new ForwardingService(ctx, users, lines, presence),
   };
 }
 export type Core = ReturnType<typeof createCore>;

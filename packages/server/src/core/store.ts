@@ -4,6 +4,7 @@ import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
 import { DeviceRepository } from './devices/repository.js';
+import { CallSettingsRepository } from './forwarding/repository.js';
 import { JournalRepository } from './journal/repository.js';
 import { LineRepository } from './lines/repository.js';
 import { AttachmentRepository } from './messaging/attachment-repository.js';
@@ -30,6 +31,7 @@ export function repositories(db: Kysely<Database>) {
     calendars: new CalendarRepository(db),
     favourites: new FavouriteRepository(db),
     journal: new JournalRepository(db),
+    callSettings: new CallSettingsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

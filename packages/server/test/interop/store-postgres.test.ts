@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { calendarStoreContract } from '../contract/calendar-store.contract.js';
+import { callSettingsStoreContract } from '../contract/call-settings-store.contract.js';
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { devicesStoreContract } from '../contract/devices-store.contract.js';
 import { directoryStoreContract } from '../contract/directory-store.contract.js';
@@ -38,4 +39,5 @@ if (!skipped) {
   linesStoreContract('postgres', open);
   directoryStoreContract('postgres', open);
   journalStoreContract('postgres', open);
+  callSettingsStoreContract('postgres', open);
 }

@@ -1,5 +1,6 @@
 import type { ClientEvent, User } from '@parley/api';
 import { createContext, useContext } from 'react';
+import { CallSettingsStore } from '../features/callsettings/call-settings-store';
 import { ChatStore } from '../features/chat/chat-store';
 import { ContactsStore } from '../features/contacts/contacts-store';
 import { PresenceStore } from '../features/presence/presence-store';
@@ -25,6 +26,7 @@ export class Services {
   readonly presence: PresenceStore;
   readonly contacts: ContactsStore;
   readonly chat: ChatStore;
+  readonly callSettings: CallSettingsStore;
   private stopped = false;
   private idle = false;
 
@@ -41,6 +43,7 @@ export class Services {
     this.chat = new ChatStore(api, me, (members) =>
       this.contacts.learn(members.map((m) => ({ address: m.address, name: m.label, numbers: [], email: null }))),
     );
+    this.callSettings = new CallSettingsStore(api);
     this.events = new EventConnection({
       ticket: async () => (await this.api.request('auth.ticket', {})).ticket,
       onEvent: (e) => this.handle(e),
@@ -59,6 +62,7 @@ export class Services {
     void this.chat.load().catch(() => undefined);
     void this.contacts.load();
     void this.presence.loadMine();
+    void this.callSettings.load();
     this.presence.watch([this.me.get().address]);
     const unsubscribe = langStore.subscribe(() => this.presence.refreshAll());
     const visible = () => this.chat.visible();
@@ -105,6 +109,7 @@ export class Services {
     void this.chat.catchUp().catch(() => undefined);
     this.contacts.refresh();
     this.presence.refreshAll();
+    void this.callSettings.load();
   }
 
   private handle(e: ClientEvent) {
@@ -122,6 +127,8 @@ export class Services {
         return this.presence.apply(e.user, e.presence);
       case 'favourites.updated':
         return this.contacts.favouritesChanged(e.favourites);
+      case 'callsettings.changed':
+        return this.callSettings.apply(e.settings);
       case 'heartbeat':
       case 'session.created':
         return;

@@ -1,4 +1,5 @@
 import { accountDe } from './account-de';
+import { callsDe } from './calls-de';
 import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
@@ -9,6 +10,7 @@ export const de: Messages = {
   ...devicesDe,
   ...linesDe,
   ...accountDe,
+  ...callsDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',
   'app.skip': 'Zum Hauptinhalt springen',

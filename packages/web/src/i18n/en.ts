@@ -1,4 +1,5 @@
 import { accountEn } from './account-en';
+import { callsEn } from './calls-en';
 import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
 import { linesEn } from './lines-en';
@@ -9,6 +10,7 @@ export const en = {
   ...devicesEn,
   ...linesEn,
   ...accountEn,
+  ...callsEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',
   'app.skip': 'Skip to the main content',

@@ -30,7 +30,10 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.invalid.displayName': 'Geben Sie einen Anzeigenamen mit höchstens 200 Zeichen an.',
   'error.invalid.email': 'Geben Sie eine E-Mail-Adresse an, etwa alice@example.com.',
   'error.invalid.numbers': 'Geben Sie Nummern wie +49 711 123456 oder 1234 an, durch Kommas getrennt.',
-  'error.invalid.number': 'Das ist keine Telefonnummer. Geben Sie eine wie +49 711 123456 oder 1234 an.',
+  'error.invalid.number': 'Diese Telefonnummer ist hier nicht möglich. Geben Sie eine wie +49 711 123456 oder 1234 an.',
+  'error.invalid.to':
+    'Geben Sie eine Nummer wie +49 170 1234567 oder 201 oder eine Adresse wie bob@example.com an; keine Ihrer eigenen Leitungen und nicht Ihre eigene Adresse.',
+  'error.invalid.afterSeconds': 'Geben Sie 5 bis 120 Sekunden an.',
   'error.invalid.did': 'Geben Sie eine Durchwahl wie +49 711 12345-201 an.',
   'error.invalid.password': 'Das Passwort braucht mindestens 8 Zeichen.',
   'error.invalid.current': 'Geben Sie Ihr aktuelles Passwort an.',

@@ -29,7 +29,10 @@ export const errorsEn = {
   'error.invalid.displayName': 'Enter a display name of at most 200 characters.',
   'error.invalid.email': 'Enter an e-mail address such as alice@example.com.',
   'error.invalid.numbers': 'Enter numbers such as +49 711 123456 or 1234, separated by commas.',
-  'error.invalid.number': 'This is not a phone number. Enter one such as +49 711 123456 or 1234.',
+  'error.invalid.number': 'This is not a phone number you can use here. Enter one such as +49 711 123456 or 1234.',
+  'error.invalid.to':
+    'Enter a number such as +49 170 1234567 or 201, or an address such as bob@example.com; not one of your own lines or your own address.',
+  'error.invalid.afterSeconds': 'Enter 5 to 120 seconds.',
   'error.invalid.did': 'Enter a direct number such as +49 711 12345-201.',
   'error.invalid.password': 'The password needs at least 8 characters.',
   'error.invalid.current': 'Enter your current password.',

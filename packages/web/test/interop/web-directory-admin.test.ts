@@ -182,7 +182,7 @@ if (!skipped) {
     await error.waitFor();
     assert.equal(
       await error.textContent(),
-      'Some input is not valid. This is not a phone number. Enter one such as +49 711 123456 or 1234.',
+      'Some input is not valid. This is not a phone number you can use here. Enter one such as +49 711 123456 or 1234.',
     );
     assert.ok(!(await error.textContent())?.includes(reason), `not the server's English: ${reason}`);
     assert.equal(await error.getAttribute('role'), 'alert');

@@ -135,7 +135,7 @@ if (!skipped) {
     await error.waitFor();
     assert.equal(
       await error.textContent(),
-      'Eine Eingabe ist ungültig. Das ist keine Telefonnummer. Geben Sie eine wie +49 711 123456 oder 1234 an.',
+      'Eine Eingabe ist ungültig. Diese Telefonnummer ist hier nicht möglich. Geben Sie eine wie +49 711 123456 oder 1234 an.',
     );
   });
 

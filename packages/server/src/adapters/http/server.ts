@@ -37,6 +37,7 @@ import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
 import { deviceHandlers } from './routes/devices.js';
 import { directoryHandlers } from './routes/directory.js';
+import { forwardingHandlers } from './routes/forwarding.js';
 import { journalHandlers } from './routes/journal.js';
 import { lineHandlers } from './routes/lines.js';
 import { messagingHandlers } from './routes/messaging.js';
@@ -225,6 +226,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...clusterHandlers(core),
     ...directoryHandlers(core),
     ...journalHandlers(core),
+    ...forwardingHandlers(core),
   };
   for (const [name, spec] of Object.entries(routes) as [RouteName, RouteSpec][]) {
     const handler = handlers[name] as Handler<RouteName>;

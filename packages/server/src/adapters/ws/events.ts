@@ -12,6 +12,7 @@ import type { Adapter, MountedRequest } from '../adapter.js';
 import { bearerToken, checkOrigin, readCookie, SESSION_COOKIE } from '../http/cookies.js';
 import { userView } from '../views/users.js';
 import { Outbound } from './outbound.js';
+import { callSettingsStream } from './streams/call-settings.js';
 import { callsStream } from './streams/calls.js';
 import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
@@ -30,6 +31,7 @@ const streams: EventStream[] = [
   presenceStream,
   callsStream,
   journalStream,
+  callSettingsStream,
 ];
 
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */

@@ -45,6 +45,13 @@ export type RouteDecision =
 
 export type ForwardingType = keyof Forwarding;
 
+/** A change of one forwarding rule: `to` left out keeps the stored target; `afterSeconds` is for `noAnswer` only. */
+export interface ForwardingRuleChange {
+  enabled: boolean;
+  to?: string | null;
+  afterSeconds?: number;
+}
+
 /**
  * The call settings service (`core.forwarding`). Every change is published as
  * `callsettings.changed` (to the user) and feeds presence (DND, forwarded).
@@ -55,10 +62,15 @@ export interface CallSettingsService {
     tenantId: string,
     userId: string,
     type: ForwardingType,
-    rule: { enabled: boolean; to?: string | null; afterSeconds?: number },
+    rule: ForwardingRuleChange,
   ): Promise<CallSettings>;
   setDnd(tenantId: string, userId: string, on: boolean): Promise<CallSettings>;
-  setRemoteOffice(tenantId: string, userId: string, remoteOffice: RemoteOffice): Promise<CallSettings>;
+  /** `number` left out keeps the stored one. */
+  setRemoteOffice(
+    tenantId: string,
+    userId: string,
+    remoteOffice: { enabled: boolean; number?: string | null },
+  ): Promise<CallSettings>;
   /** What the switch does with a new call for the user now. */
   decide(tenantId: string, userId: string): Promise<RouteDecision>;
 }

@@ -6,6 +6,7 @@ import {
   type ClientInput,
   type LineInput,
   type ManualInput,
+  noInputs,
   offlinePresence,
   type PresenceInputs,
   type PublishedState,
@@ -50,6 +51,8 @@ const block = (
   subject: string | null = 'Standup',
 ): CalendarBlock => ({ start, end, show, subject });
 const cal = (...blocks: CalendarBlock[]) => ({ blocks, fetchedAt: NOW - M, stale: false });
+/** Call settings: do not disturb and immediate forwarding, each on since then (null: off). */
+const settings = (dndSince: number | null, forwardedSince: number | null = null) => ({ dndSince, forwardedSince });
 
 interface Row {
   name: string;
@@ -68,9 +71,9 @@ const rows: Row[] = [
     expect: { availability: 'available', flags: [] },
   },
   {
-    name: 'a forwarded line only → available',
+    name: 'a forwarded line only → available + forwarded',
     in: { lines: [line('forwarded')] },
-    expect: { availability: 'available' },
+    expect: { availability: 'available', flags: ['forwarded'] },
   },
   {
     name: 'all clients idle → away + idle, since the last went idle',
@@ -477,12 +480,80 @@ const rows: Row[] = [
     in: { clients: [pub({ note: 'in the lab' })], manual: manual({ note: 'at the dentist' }) },
     expect: { note: 'at the dentist' },
   },
+  // Call settings (core/forwarding): the switch refuses or forwards, so they hold without a client.
+  {
+    name: 'call settings DND → dnd, since it went on',
+    in: { clients: [desk()], callSettings: settings(NOW - 30 * M) },
+    expect: { availability: 'dnd', flags: [], since: NOW - 30 * M, until: null },
+  },
+  {
+    name: 'call settings DND with no client and no line → dnd, not offline',
+    in: { callSettings: settings(NOW - 30 * M) },
+    expect: { availability: 'dnd', since: NOW - 30 * M },
+  },
+  {
+    name: 'call settings DND beats a call and a meeting; their flags stay',
+    in: { lines: [line('connected')], calendar: cal(block(NOW - M, NOW + H)), callSettings: settings(NOW - H) },
+    expect: { availability: 'dnd', flags: ['on-call', 'meeting'], until: null, since: NOW - H },
+  },
+  {
+    name: 'call settings DND switched on after a manual availability ends it (anchor rule)',
+    in: {
+      clients: [desk()],
+      manual: manual({ availability: 'available', note: 'n' }),
+      callSettings: settings(NOW - M),
+    },
+    expect: { availability: 'dnd', since: NOW - M, note: 'n', manualBroken: true },
+  },
+  {
+    name: 'a manual availability set while call settings DND is on holds (it is the newer statement)',
+    in: {
+      clients: [desk()],
+      manual: manual({ availability: 'away', setAt: NOW - M }),
+      callSettings: settings(NOW - H),
+    },
+    expect: { availability: 'away', since: NOW - M, manualBroken: false },
+  },
+  {
+    name: 'a manual dnd is not ended by call settings DND',
+    in: { clients: [desk()], manual: manual({ availability: 'dnd' }), callSettings: settings(NOW - M) },
+    expect: { availability: 'dnd', since: NOW - H, manualBroken: false },
+  },
+  {
+    name: 'a call ends a manual state set while DND was on; DND shows again',
+    in: {
+      lines: [line('connected', NOW - M)],
+      manual: manual({ availability: 'available', setAt: NOW - 10 * M }),
+      callSettings: settings(NOW - H),
+    },
+    expect: { availability: 'dnd', flags: ['on-call'], since: NOW - H, manualBroken: true },
+  },
+  {
+    name: 'immediate forwarding → forwarded flag; the availability is unchanged',
+    in: { clients: [desk()], callSettings: settings(null, NOW - M) },
+    expect: { availability: 'available', flags: ['forwarded'], since: null },
+  },
+  {
+    name: 'immediate forwarding is no system event: a manual availability holds',
+    in: { clients: [desk()], manual: manual({ availability: 'busy' }), callSettings: settings(null, NOW - M) },
+    expect: { availability: 'busy', flags: ['forwarded'], manualBroken: false },
+  },
+  {
+    name: 'immediate forwarding with no client and no line → offline + forwarded',
+    in: { callSettings: settings(null, NOW - M) },
+    expect: { availability: 'offline', flags: ['forwarded'] },
+  },
+  {
+    name: 'DND and immediate forwarding together → dnd + forwarded',
+    in: { clients: [phone()], callSettings: settings(NOW - H, NOW - M) },
+    expect: { availability: 'dnd', flags: ['mobile', 'forwarded'], since: NOW - H },
+  },
 ];
 
 describe('presence aggregation', () => {
   for (const row of rows) {
     test(row.name, () => {
-      const inputs: PresenceInputs = { manual: null, lines: [], calendar: null, clients: [], rtc: [], ...row.in };
+      const inputs: PresenceInputs = { ...noInputs(), ...row.in };
       const r = aggregate(inputs, row.at ?? NOW);
       const { manualBroken, nextChange, ...presence } = row.expect;
       for (const [key, value] of Object.entries(presence)) {
@@ -501,6 +572,7 @@ describe('presence aggregation', () => {
         calendar: cal(block(NOW - H, NOW + H), block(NOW - H, NOW + H, 'out-of-office')),
         clients: [phone(true)],
         rtc: [{ id: 'r', participants: 4, since: NOW }],
+        callSettings: settings(null, NOW - M),
       },
       NOW,
     );
@@ -514,6 +586,7 @@ describe('presence aggregation', () => {
       calendar: cal(block(NOW + H, NOW + 2 * H), block(NOW - H, NOW + H)),
       clients: [desk()],
       rtc: [],
+      callSettings: settings(NOW - H, NOW - M),
     };
     const copy = structuredClone(inputs);
     assert.deepEqual(aggregate(inputs, NOW), aggregate(inputs, NOW));
@@ -521,7 +594,7 @@ describe('presence aggregation', () => {
   });
 
   test('samePresence compares every field', () => {
-    const a = aggregate({ manual: null, lines: [], calendar: null, clients: [desk()], rtc: [] }, NOW).presence;
+    const a = aggregate({ ...noInputs(), clients: [desk()] }, NOW).presence;
     assert.equal(samePresence(a, { ...a }), true);
     assert.equal(samePresence(a, offlinePresence), false);
     assert.equal(samePresence(a, { ...a, flags: ['idle'] }), false);

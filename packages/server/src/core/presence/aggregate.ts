@@ -57,13 +57,35 @@ export interface RtcInput {
   since: number;
 }
 
+/**
+ * The user's call settings as presence sees them (`core/forwarding`): since when each setting that
+ * shows is on, null while it is off. The switch enforces them, so they hold with no client or line.
+ */
+export interface CallSettingsInput {
+  /** Do not disturb: calls to the user are refused. */
+  dndSince: number | null;
+  /** Immediate forwarding: calls to the user go elsewhere before anything rings. */
+  forwardedSince: number | null;
+}
+
 export interface PresenceInputs {
   manual: ManualInput | null;
   lines: LineInput[];
   calendar: CalendarSnapshot | null;
   clients: ClientInput[];
   rtc: RtcInput[];
+  callSettings: CallSettingsInput | null;
 }
+
+/** Inputs of a user who has none (each source's empty value). */
+export const noInputs = (): PresenceInputs => ({
+  manual: null,
+  lines: [],
+  calendar: null,
+  clients: [],
+  rtc: [],
+  callSettings: null,
+});
 
 export interface Appointment {
   start: number;
@@ -146,6 +168,11 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
     (manual.validTo === null || now < manual.validTo);
   const anchor = manual ? Math.max(manual.setAt, manual.validFrom ?? -Infinity) : 0;
 
+  // Call settings.
+  const settingsDnd = inputs.callSettings?.dndSince ?? null;
+  if ((inputs.callSettings?.forwardedSince ?? null) !== null || lines.some((l) => l.state === 'forwarded'))
+    flags.add('forwarded');
+
   // Phone and rtc.
   const ringing = lines.filter((l) => l.state === 'ringing');
   const calls = lines.filter((l) => callStates.has(l.state));
@@ -170,6 +197,7 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
   // Anchor rule: a later system event other than "available" ends a manual state (not DND).
   const systemEventAfterAnchor =
     [...ringing, ...calls, ...rtc, ...publishedCalls].some((x) => x.since > anchor) ||
+    (settingsDnd !== null && settingsDnd > anchor) ||
     blocks.some((b) => (b.show === 'busy' || b.show === 'out-of-office') && b.start > anchor && b.start <= now) ||
     (manual?.availability === 'available' && idleSince !== null && idleSince > anchor);
   const manualAvailability = manualActive ? manual.availability : null;
@@ -182,8 +210,9 @@ export function aggregate(inputs: PresenceInputs, now: number): Aggregate {
     availability = manualAvailability;
     until = manual?.until ?? manual?.validTo ?? null;
     since = anchor;
-  } else if (deviceDnd) {
+  } else if (settingsDnd !== null || deviceDnd) {
     availability = 'dnd';
+    since = settingsDnd;
   } else if (flags.has('ringing') || flags.has('on-call')) {
     availability = 'busy';
     since = phoneSince;

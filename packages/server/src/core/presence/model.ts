@@ -45,6 +45,18 @@ export interface CalendarSink {
   setCalendar(tenantId: string, userId: string, snapshot: CalendarSnapshot): Promise<void>;
 }
 
+/** What presence shows of a user's call settings (`core/forwarding`). */
+export interface CallSettingsShown {
+  dnd: boolean;
+  /** Immediate forwarding is on. */
+  forwarded: boolean;
+}
+
+/** Where the call settings service tells presence what it shows (implemented by the presence service). */
+export interface CallSettingsSink {
+  setCallSettings(tenantId: string, userId: string, shown: CallSettingsShown): Promise<void>;
+}
+
 /** A named group of a tenant's users, set up by tenant admins: members see everything of each other's presence, appointment subjects too. */
 export interface Team {
   id: string;

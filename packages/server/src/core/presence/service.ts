@@ -4,9 +4,11 @@ import { addressOf } from '../users/model.js';
 import type { UserService } from '../users/service.js';
 import {
   aggregate,
+  type CallSettingsInput,
   type LineInput,
   type ManualInput,
   min,
+  noInputs,
   offlinePresence,
   type Presence,
   type PresenceInputs,
@@ -14,6 +16,7 @@ import {
   type RtcInput,
   samePresence,
 } from './aggregate.js';
+import { setCallSettings } from './call-settings.js';
 import { type AttachedClient, attachClient, CLIENT_TTL_MS, type ClientOptions } from './clients.js';
 import { setLineState, setRtc } from './lines.js';
 import {
@@ -21,6 +24,8 @@ import {
   availabilities,
   type CalendarSink,
   type CalendarSnapshot,
+  type CallSettingsShown,
+  type CallSettingsSink,
   type LineState,
   NOTE_MAX,
   type PresenceContext,
@@ -52,7 +57,7 @@ const key = (tenantId: string, userId: string) => `${tenantId} ${userId}`;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 function toInputs(stored: StoredInput[]): PresenceInputs {
-  const inputs: PresenceInputs = { manual: null, lines: [], calendar: null, clients: [], rtc: [] };
+  const inputs = noInputs();
   for (const s of stored) {
     const v = s.value as Record<string, unknown>;
     if (s.source === 'manual') inputs.manual = v as unknown as ManualInput;
@@ -60,6 +65,7 @@ function toInputs(stored: StoredInput[]): PresenceInputs {
     else if (s.source === 'client') inputs.clients.push({ id: s.key, ...(v as unknown as ClientValue) });
     else if (s.source === 'rtc') inputs.rtc.push({ id: s.key, ...(v as Omit<RtcInput, 'id'>) });
     else if (s.source === 'calendar') inputs.calendar = v as unknown as CalendarSnapshot;
+    else if (s.source === 'call-settings') inputs.callSettings = v as unknown as CallSettingsInput;
   }
   return inputs;
 }
@@ -67,9 +73,9 @@ function toInputs(stored: StoredInput[]): PresenceInputs {
 /**
  * Presence: stores each input with its source and expiry, recomputes the user's presence with the
  * pure `aggregate` on every change and at the next scheduled change, and publishes
- * `presence.changed` only when the computed value changes. Also the calendar sink.
+ * `presence.changed` only when the computed value changes. Also the calendar and call settings sink.
  */
-export class PresenceService implements CalendarSink {
+export class PresenceService implements CalendarSink, CallSettingsSink {
   readonly watchers: PresenceWatchers;
   /** Recomputes in flight on this node, per user (other nodes are kept out by the row version). */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -351,6 +357,13 @@ export class PresenceService implements CalendarSink {
 
   unpublish(tenantId: string, userId: string, sourceId: string): Promise<Presence> {
     return unpublish(this.ctx, this, tenantId, userId, sourceId);
+  }
+
+  // Call settings -----------------------------------------------------------------------------
+
+  /** The call settings sink: do not disturb and immediate forwarding as they are now (`call-settings.ts`). */
+  setCallSettings(tenantId: string, userId: string, shown: CallSettingsShown): Promise<void> {
+    return setCallSettings(this.ctx, this, tenantId, userId, shown);
   }
 
   // Calendar ----------------------------------------------------------------------------------

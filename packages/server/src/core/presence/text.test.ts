@@ -35,6 +35,17 @@ const rows: { in: Partial<TextInput>; en: string; de: string; tz?: string }[] = 
   },
   { in: { availability: 'dnd' }, en: 'do not disturb', de: 'bitte nicht stören' },
   {
+    in: { availability: 'available', flags: ['forwarded'] },
+    en: 'available – calls forwarded',
+    de: 'verfügbar – Anrufe umgeleitet',
+  },
+  {
+    in: { availability: 'dnd', flags: ['on-call', 'forwarded'], note: 'back at 3' },
+    en: 'do not disturb – on the phone – calls forwarded – back at 3',
+    de: 'bitte nicht stören – am Telefon – Anrufe umgeleitet – back at 3',
+  },
+  { in: { availability: 'offline', flags: ['forwarded'] }, en: 'offline', de: 'offline' },
+  {
     in: { availability: 'dnd', until: NOW + 6 * H },
     en: 'do not disturb until 16:00',
     de: 'bitte nicht stören bis 16:00',

@@ -32,6 +32,7 @@ const words = {
     conference: 'in a conference',
     meeting: 'in a meeting',
     oof: 'out of office',
+    forwarded: 'calls forwarded',
     mobile: 'mobile',
     until: 'until',
     since: 'since',
@@ -54,6 +55,7 @@ const words = {
     conference: 'in einer Konferenz',
     meeting: 'in einer Besprechung',
     oof: 'außer Haus',
+    forwarded: 'Anrufe umgeleitet',
     mobile: 'mobil',
     until: 'bis',
     since: 'seit',
@@ -102,7 +104,7 @@ export function formatWhen(ms: number, o: TextOptions): string {
 
 /**
  * e.g. "busy – in a meeting until 14:30", "beschäftigt – am Telefon", "away since 10:12",
- * "do not disturb until Monday – working from home – at the dentist".
+ * "do not disturb until Monday – working from home – at the dentist", "available – calls forwarded".
  */
 export function presenceText(p: TextInput, o: TextOptions): string {
   const w = words[o.lang];
@@ -123,7 +125,8 @@ export function presenceText(p: TextInput, o: TextOptions): string {
   if (detail) detail = time ? `${detail} ${time}` : detail;
   else if (time) head = `${head} ${time}`;
   if (has('mobile') && p.availability !== 'offline') head = `${head} (${w.mobile})`;
-  const tail = [detail, p.context ? w.context[p.context] : null, p.note].filter((s): s is string => !!s);
+  const forwarded = has('forwarded') && p.availability !== 'offline' ? w.forwarded : null;
+  const tail = [detail, forwarded, p.context ? w.context[p.context] : null, p.note].filter((s): s is string => !!s);
   return [head, ...tail].join(' – ');
 }
 

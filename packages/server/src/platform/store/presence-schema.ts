@@ -2,7 +2,8 @@
 export interface PresenceInputsTable {
   tenant_id: string;
   user_id: string;
-  source: 'manual' | 'line' | 'client' | 'rtc' | 'calendar';
+  /** `call-settings` since migration 017. */
+  source: 'manual' | 'line' | 'client' | 'rtc' | 'calendar' | 'call-settings';
   key: string;
   /** JSON of the input. */
   value: string;

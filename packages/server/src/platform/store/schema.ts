@@ -120,6 +120,26 @@ export interface FavouritesTable {
   target_id: string;
 }
 
+/**
+ * A user's call settings (migration 017): forwarding rules, do not disturb, remote office; no row
+ * means everything off. Booleans are 0/1 on both engines.
+ */
+export interface CallSettingsTable {
+  user_id: string;
+  tenant_id: string;
+  immediate_on: number;
+  immediate_to: string | null;
+  busy_on: number;
+  busy_to: string | null;
+  no_answer_on: number;
+  no_answer_to: string | null;
+  no_answer_seconds: number;
+  dnd: number;
+  remote_office_on: number;
+  remote_office_number: string | null;
+  updated_at: number;
+}
+
 export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables, JournalTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -131,4 +151,5 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   sessions: SessionsTable;
   event_tickets: TicketsTable;
   favourites: FavouritesTable;
+  call_settings: CallSettingsTable;
 }

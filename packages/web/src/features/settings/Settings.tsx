@@ -3,6 +3,7 @@ import { useServices } from '../../app/services';
 import { setTheme, type Theme, themeStore } from '../../app/theme';
 import { type Lang, languages, setLang, useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
+import { CallSettingsPanel } from '../callsettings/CallSettings';
 import { NotificationSetting } from '../chat/NotificationSetting';
 import { Devices } from '../devices/Devices';
 import { ChangePassword } from './ChangePassword';
@@ -41,7 +42,7 @@ function ThemePicker() {
 }
 
 /**
- * The header's settings button: language, theme, notifications, the password, phones and devices
+ * The header's settings button: language, theme, notifications, the password, call settings, phones and devices
  * (loaded while the sheet is open; a one-time device password and a half-typed password go when it
  * closes), the account and sign-out.
  */
@@ -77,6 +78,7 @@ export function SettingsMenu() {
         <ThemePicker />
         <NotificationSetting />
         {open && <ChangePassword />}
+        {open && <CallSettingsPanel />}
         {open && <Devices owner={{ kind: 'me' }} />}
         <div className="actions">
           <button type="button" className="danger" onClick={() => services.signOut()}>

@@ -16,6 +16,7 @@ import { calendarBackoff } from './013-calendar-backoff.js';
 import { scramSha1 } from './014-scram-sha1.js';
 import { lines } from './015-lines.js';
 import { journal } from './016-journal.js';
+import { callSettings } from './017-call-settings.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -44,4 +45,5 @@ export const migrations: Migration[] = [
   scramSha1,
   lines,
   journal,
+  callSettings,
 ];

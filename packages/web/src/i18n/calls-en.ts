@@ -1,0 +1,23 @@
+/** The texts of the user's call settings (forwarding, do not disturb, remote office) in the settings sheet. English, the reference. */
+export const callsEn = {
+  'calls.title': 'Calls',
+  'calls.intro': 'What happens to calls to you. Colleagues see do not disturb and forwarding in your presence.',
+  'calls.dnd': 'Do not disturb',
+  'calls.dndHint': 'Calls to you are refused; your presence shows "do not disturb".',
+  'calls.dndOn': 'Do not disturb is on.',
+  'calls.dndOff': 'Do not disturb is off.',
+  'calls.immediate': 'Forward all calls',
+  'calls.immediateHint': 'Nothing rings here; your presence shows "calls forwarded".',
+  'calls.busy': 'Forward when busy',
+  'calls.noAnswer': 'Forward when not answered',
+  'calls.on': 'On',
+  'calls.to': 'Forward to',
+  'calls.toHint': 'A number such as +49 170 1234567 or 201, or an address such as bob@example.com',
+  'calls.afterSeconds': 'After (seconds)',
+  'calls.afterSecondsHint': '{min} to {max} seconds of ringing',
+  'calls.remoteOffice': 'Remote office',
+  'calls.remoteOfficeHint': 'An external number, such as your mobile, rings together with your phones.',
+  'calls.number': 'Number',
+  'calls.save': 'Save',
+  'calls.saved': 'Saved.',
+} as const;
