@@ -21,6 +21,7 @@ import {
   bodyHeaders,
   bodyOf,
   eventPackages,
+  type Fallbacks,
   type Fork,
   type ForkTarget,
   invalidState,
@@ -41,15 +42,9 @@ export class BackToBackCall extends ControlledCall {
   /** The From and To the forks use. */
   private forkAs: { from: string; to: string } | undefined;
 
-  private constructor(
-    id: string,
-    sw: Switch,
-    sink: CallSink,
-    caller: CallParty,
-    a: Leg,
-    private origin: Origin,
-  ) {
+  private constructor(id: string, sw: Switch, sink: CallSink, caller: CallParty, a: Leg, origin: Origin) {
     super(id, sw, sink, caller, a);
+    this.origin = origin;
   }
 
   /** A call for a device's INVITE. */
@@ -88,16 +83,33 @@ export class BackToBackCall extends ControlledCall {
     return call;
   }
 
-  /** Forks the INVITE to every target (From and To as the callee's devices see them); rings for at most `ringMs`. */
+  /**
+   * Forks the INVITE to every target (From and To as the callee's devices see them); rings for at
+   * most `ringMs`, or until the callee's forwarding on no answer (`fallbacks`) takes it elsewhere.
+   */
   start(
     targets: ForkTarget[],
     from: string,
     to: string,
     called: { tenantId: string; dialled: string; party?: CallParty },
+    fallbacks: Fallbacks = {},
   ): void {
     this.sink.originated(this, this.caller, called);
     this.forkAs = { from, to };
+    this.fallbacks = fallbacks;
     this.fork(targets);
+    this.armNoAnswer();
+  }
+
+  /** A call refused before anything rings (the callee's do not disturb): reported, then answered `status`. */
+  decline(
+    called: { tenantId: string; dialled: string; party?: CallParty },
+    status: number,
+    reason: string,
+    cause: FailureCause,
+  ): void {
+    this.sink.originated(this, this.caller, called);
+    this.giveUp(status, reason, cause);
   }
 
   /**
@@ -108,11 +120,13 @@ export class BackToBackCall extends ControlledCall {
     from: string,
     to: string,
     called: { tenantId: string; dialled: string; party?: CallParty },
+    fallbacks: Fallbacks = {},
   ): void {
     const origin = this.origin;
     if (origin.kind !== 'placed') throw new Error('b2bua: only a placed call calls its caller first');
     this.sink.originated(this, this.caller, called);
     this.forkAs = { from, to };
+    this.fallbacks = fallbacks;
     this.sw.sendRequest(origin.invite, this.a.flow, (r) => this.callerResponse(origin, r, targets));
     this.ringTimer = setTimeout(() => this.clearCaller('callNotAnswered'), this.sw.ringMs);
     this.ringTimer.unref();
@@ -161,6 +175,7 @@ export class BackToBackCall extends ControlledCall {
     }
     this.state = 'routing';
     this.fork(targets);
+    this.armNoAnswer();
   }
 
   /** What the forks' INVITEs carry: the caller's offer, or none (MakeCall: the callee offers). */
@@ -261,43 +276,11 @@ export class BackToBackCall extends ControlledCall {
     this.sink.established(this, fork.party);
   }
 
-  /**
-   * The answering fork's 2xx `r` for the caller: our 2xx to its INVITE, waiting for the ACK; or
-   * (MakeCall) a re-INVITE with the callee's offer. `done` gets the caller's answer to a late
-   * offer (an ACK without a body for an early one), undefined when none came.
-   */
-  private toCaller(r: SipResponse, done: (answer: Body | undefined) => void): void {
-    const origin = this.origin;
-    if (origin.kind === 'invite') {
-      const ok = this.toA(origin.invite, 200, 'OK', r);
-      this.sw.respond(origin.tx, ok);
-      this.awaitAck('A', ok, (got) => done(got && bodyOf(got)));
-      return;
-    }
-    if (r.body.length === 0) {
-      done(undefined);
-      return;
-    }
-    this.controlled(async () => {
-      const got = await this.reinvite('A', bodyOf(r));
-      got?.ack();
-      done(got && bodyOf(got.response));
-    }).catch(() => done(undefined));
-  }
-
-  /** Our response to the caller's INVITE, carrying the callee's body. */
-  private toA(invite: SipRequest, status: number, reason: string, from: SipResponse): SipResponse {
-    return respond(invite, status, reason, {
-      toTag: this.a.localTag,
-      headers: [{ name: 'Contact', value: ourAddress(this.a.flow).contact }, ...bodyHeaders(from)],
-      body: from.body.length > 0 ? from.body : undefined,
-    });
-  }
-
   private maybeFail(): void {
     const current = this.forks.filter((f) => !f.retired);
     if (this.state !== 'routing' || current.some((f) => f.state === 'calling' || f.state === 'early')) return;
     const best = bestResponse(current.flatMap((f) => (f.final ? [f.final] : [])));
+    if ((best.status === 486 || best.status === 600) && this.forwardOnBusy()) return;
     this.giveUp(best.status, best.reason, best.status === 486 || best.status === 600 ? 'busy' : 'destNotObtainable');
   }
 

@@ -1,16 +1,34 @@
 // Third-party control of a back-to-back call's media (RFC 3725): parking a leg (Flow IV, a
 // holding answer to its offer), connecting two legs (one's offer to the other, the answer back),
-// and the call control services built on them: hold, retrieve, remote answer, attended transfer.
+// and the call control services built on them: hold, retrieve, remote answer, attended transfer,
+// deflection and forwarding of a ringing call.
 import { isPartyOf } from '../../../core/calls/model.js';
 import { ParleyError } from '../../../core/errors.js';
-import type { SipHeader, SipRequest, SipResponse } from '../message/index.js';
+import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor } from '../transaction/index.js';
 import { DialogCall } from './dialogs.js';
-import { type Body, bodyOf, type Fork, type ForkTarget, invalidState, other } from './parts.js';
+import { ourAddress } from './leg.js';
+import {
+  type Body,
+  bodyHeaders,
+  bodyOf,
+  type Fallbacks,
+  type Fork,
+  type ForkTarget,
+  invalidState,
+  type Origin,
+  other,
+} from './parts.js';
 import { holdingAnswer } from './sdp.js';
 import type { CallParty, CallSide, DivertCause } from './types.js';
 
 export abstract class ControlledCall extends DialogCall {
+  /** Where the call comes from (see `Origin`). */
+  protected origin!: Origin;
+  /** Where the call goes when the callee is busy or does not answer (their forwarding), once. */
+  protected fallbacks: Fallbacks = {};
+  private noAnswerTimer: NodeJS.Timeout | undefined;
+
   /** Rings `targets` for the call (with `hints`, e.g. auto-answer). */
   protected abstract fork(targets: ForkTarget[], hints?: SipHeader[]): void;
 
@@ -208,5 +226,60 @@ export abstract class ControlledCall extends DialogCall {
     }
     this.sink.diverted(this, to, cause);
     this.fork(targets, hints);
+  }
+
+  /** Forwarding on busy: the call goes on to the busy target (true), or there is none. */
+  protected forwardOnBusy(): boolean {
+    const to = this.fallbacks.busy;
+    if (!to || to.targets.length === 0 || this.state !== 'routing' || this.seats.B) return false;
+    this.fallbacks = {};
+    clearTimeout(this.noAnswerTimer);
+    this.divert(to.targets, to.party, 'callForwardBusy');
+    return true;
+  }
+
+  /** Forwarding on no answer: after its time the ringing devices give way to the target. */
+  protected armNoAnswer(): void {
+    const to = this.fallbacks.noAnswer;
+    if (!to || to.targets.length === 0) return;
+    this.noAnswerTimer = setTimeout(() => {
+      if (this.state !== 'routing' || this.seats.B || this.fallbacks.noAnswer !== to) return;
+      this.fallbacks = {};
+      this.divert(to.targets, to.party, 'callForwardNoAnswer');
+    }, to.afterMs);
+    this.noAnswerTimer.unref();
+  }
+
+  /**
+   * The answering fork's 2xx `r` for the caller: our 2xx to its INVITE, waiting for the ACK; or
+   * (MakeCall) a re-INVITE with the callee's offer. `done` gets the caller's answer to a late
+   * offer (an ACK without a body for an early one), undefined when none came.
+   */
+  protected toCaller(r: SipResponse, done: (answer: Body | undefined) => void): void {
+    const origin = this.origin;
+    if (origin.kind === 'invite') {
+      const ok = this.toA(origin.invite, 200, 'OK', r);
+      this.sw.respond(origin.tx, ok);
+      this.awaitAck('A', ok, (got) => done(got && bodyOf(got)));
+      return;
+    }
+    if (r.body.length === 0) {
+      done(undefined);
+      return;
+    }
+    this.controlled(async () => {
+      const got = await this.reinvite('A', bodyOf(r));
+      got?.ack();
+      done(got && bodyOf(got.response));
+    }).catch(() => done(undefined));
+  }
+
+  /** Our response to the caller's INVITE, carrying the callee's body. */
+  protected toA(invite: SipRequest, status: number, reason: string, from: SipResponse): SipResponse {
+    return respond(invite, status, reason, {
+      toTag: this.a.localTag,
+      headers: [{ name: 'Contact', value: ourAddress(this.a.flow).contact }, ...bodyHeaders(from)],
+      body: from.body.length > 0 ? from.body : undefined,
+    });
   }
 }

@@ -91,3 +91,15 @@ export function lateAnswer(answer: Body | undefined, offer: Buffer): Body {
 export const other = (side: CallSide): CallSide => (side === 'A' ? 'B' : 'A');
 
 export const bodyOf = (m: SipRequest | SipResponse): Body => ({ headers: bodyHeaders(m), body: m.body });
+
+/** Where a ringing call goes instead: the devices to ring and who they are. */
+export interface Diversion {
+  targets: ForkTarget[];
+  party: CallParty;
+}
+
+/** The callee's forwarding on busy and on no answer (RFC 5806's cases, ECMA-269 §22.2.8). */
+export interface Fallbacks {
+  busy?: Diversion;
+  noAnswer?: Diversion & { afterMs: number };
+}

@@ -20,8 +20,9 @@ import type { Flow } from '../transport/flow.js';
 import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
+import type { Diversion, Fallbacks } from './parts.js';
 import { deviceParty, resolveTarget, type Target } from './target.js';
-import type { CallParty, CallSink, Switch } from './types.js';
+import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
 
 export interface SwitchOptions {
   core: Services;
@@ -124,18 +125,79 @@ export class CallSwitch implements Switch {
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
     if (!target) return reply(404, 'Not Found');
     const callerDevice = sender.kind === 'device' ? sender.device.deviceId : undefined;
-    const targets = await this.targetsOf(target, callerDevice);
-    if (targets.length === 0) return reply(480, 'Temporarily Unavailable (no device registered)');
+    const plan = await this.plan(target, callerDevice);
+    if (plan.kind === 'ring' && plan.targets.length === 0 && !plan.forward)
+      return reply(480, 'Temporarily Unavailable (no device registered)');
     const call = this.place(request, tx, await senderParty(core, sender));
     const toValue = `<sip:${uri.user}@${uri.host}>`;
-    const called = await deviceParty(core, target.user, undefined, target.line);
-    call.start(targets, senderFrom(sender), toValue, {
+    const called = {
       tenantId: target.user.tenantId,
       dialled: uri.user,
-      party: called,
-    });
+      party: await deviceParty(core, target.user, undefined, target.line),
+    };
     this.track(call);
+    if (plan.kind === 'refuse') call.decline(called, 486, 'Busy Here (do not disturb)', 'doNotDisturb');
+    else if (plan.forward && plan.forward.targets.length === 0)
+      call.decline(
+        called,
+        480,
+        'Temporarily Unavailable (the forwarding target is not reachable)',
+        'destNotObtainable',
+      );
+    else {
+      call.start(plan.targets, senderFrom(sender), toValue, called, plan.fallbacks);
+      if (plan.forward) call.divert(plan.forward.targets, plan.forward.party, plan.forward.cause);
+    }
     return undefined;
+  }
+
+  /**
+   * How a call for `target` goes by the callee's call settings (`core.forwarding`): refused (do not
+   * disturb); forwarded at once (immediately, or because no device of theirs is registered and they
+   * forward on busy or no answer); or ringing their devices with forwarding on busy and no answer.
+   * Targets are lines and users of the tenant.
+   */
+  private async plan(
+    target: Target,
+    except?: string,
+  ): Promise<
+    | { kind: 'refuse' }
+    | { kind: 'ring'; targets: ForkTarget[]; fallbacks: Fallbacks; forward?: Diversion & { cause: DivertCause } }
+  > {
+    const tenantId = target.user.tenantId;
+    const decision = await this.o.core.forwarding.decide(tenantId, target.user.id);
+    if (decision.kind === 'refuse') return { kind: 'refuse' };
+    const reach = async (to: string): Promise<Diversion> => {
+      try {
+        return await this.divertTargets(tenantId, to);
+      } catch (err) {
+        this.o.log.warn({ err, tenantId, userId: target.user.id }, 'forwarding target not reachable');
+        return { targets: [], party: { number: to } };
+      }
+    };
+    if (decision.kind === 'forward')
+      return {
+        kind: 'ring',
+        targets: [],
+        fallbacks: {},
+        forward: { ...(await reach(decision.to)), cause: decision.cause },
+      };
+    const targets = await this.targetsOf(target, except);
+    const fallbacks: Fallbacks = {
+      ...(decision.onBusy !== null && { busy: await reach(decision.onBusy) }),
+      ...(decision.onNoAnswer !== null && {
+        noAnswer: { ...(await reach(decision.onNoAnswer.to)), afterMs: decision.onNoAnswer.afterSeconds * 1000 },
+      }),
+    };
+    const unreachable = fallbacks.noAnswer ?? fallbacks.busy;
+    if (targets.length === 0 && unreachable)
+      return {
+        kind: 'ring',
+        targets,
+        fallbacks: {},
+        forward: { ...unreachable, cause: fallbacks.noAnswer ? 'callForwardNoAnswer' : 'callForwardBusy' },
+      };
+    return { kind: 'ring', targets, fallbacks };
   }
 
   /** The devices a call to `target` rings now (not `except`, the caller's own device). */
@@ -188,11 +250,15 @@ export class CallSwitch implements Switch {
     const [local, host] = o.dialled.includes('@') ? o.dialled.split('@') : [o.dialled, user.domain];
     const target = local && host ? await resolveTarget(core, user.tenantId, local, host) : undefined;
     if (!target) throw invalid('to', `${o.dialled} is no line or user of this tenant`);
-    const targets = await this.targetsOf(target, at.binding.deviceId);
+    const plan = await this.plan(target, at.binding.deviceId);
+    if (plan.kind === 'refuse')
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} takes no calls now (do not disturb)`);
+    // Forwarded at once: the forwarding target is called (and is the called party).
+    const targets = plan.forward?.targets ?? plan.targets;
     if (targets.length === 0)
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} has no device registered`);
     const callee = target.user;
-    const called = await deviceParty(core, callee, undefined, target.line);
+    const called = plan.forward?.party ?? (await deviceParty(core, callee, undefined, target.line));
     const calleeAddress = `<sip:${local}@${host}>`;
     const call = BackToBackCall.placing(randomUUID(), this, this.o.sink, at.party, {
       ...at,
@@ -201,11 +267,13 @@ export class CallSwitch implements Switch {
       hints: autoAnswerHeaders(user.domain),
     });
     this.live.set(call.id, call);
-    call.ringCaller(targets, `${quoted(user.displayName)} <sip:${user.local}@${user.domain}>`, calleeAddress, {
-      tenantId: user.tenantId,
-      dialled: o.dialled,
-      party: called,
-    });
+    call.ringCaller(
+      targets,
+      `${quoted(user.displayName)} <sip:${user.local}@${user.domain}>`,
+      calleeAddress,
+      { tenantId: user.tenantId, dialled: o.dialled, party: called },
+      plan.fallbacks,
+    );
     this.track(call);
     return call;
   }
@@ -219,10 +287,7 @@ export class CallSwitch implements Switch {
    * The devices that ring when a ringing call goes to `dialled` (deflection, forwarding) or to a
    * user's line (pickup), with that party.
    */
-  async divertTargets(
-    tenantId: string,
-    dialled: string,
-  ): Promise<{ targets: ForkTarget[]; party: CallParty; uri: string }> {
+  async divertTargets(tenantId: string, dialled: string): Promise<Diversion & { uri: string }> {
     const { core } = this.o;
     const tenant = await core.tenants.get(tenantId);
     const [local, host] = dialled.includes('@') ? dialled.split('@') : [dialled, tenant.domains[0]];
