@@ -1,5 +1,6 @@
 // RTP packets (RFC 3550 §5.1): the fixed header, CSRC list, header extension (§5.3.1) and padding,
 // read with limits and written back; sequence number and timestamp arithmetic modulo 2^16 / 2^32.
+import { randomInt } from 'node:crypto';
 
 /** Largest datagram the media engine reads: an Ethernet MTU; G.711 at 20 ms is 172 bytes. */
 export const MAX_RTP_BYTES = 1500;
