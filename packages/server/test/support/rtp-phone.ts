@@ -1,9 +1,10 @@
 // A loopback "phone" for media tests: a UDP socket that sends RTP (G.711 tones, raw datagrams) and
-// keeps what it receives; a Goertzel detector to tell which tones a received signal holds.
+// keeps what it receives; the share of a tone in a received signal (Goertzel).
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { encodeG711, FRAME_SAMPLES, type G711Codec, SAMPLE_RATE } from '../../src/adapters/sip/media/g711.js';
 import { parseRtp, type RtpPacket, renderRtp } from '../../src/adapters/sip/media/rtp.js';
+import { goertzel } from '../interop/support/audio.js';
 
 export interface Received {
   packet: RtpPacket;
@@ -84,20 +85,11 @@ export function tonePacket(codec: G711Codec, payloadType: number, ssrc: number, 
   };
 }
 
-/** The power of `hz` in `samples` relative to the signal's total power (Goertzel), 0–~1. */
+/** The power of `hz` in `samples` relative to the signal's total power, 0–~1 (a pure tone of `hz` gives ~1). */
 export function toneShare(samples: Int16Array, hz: number): number {
-  const k = (2 * Math.PI * hz) / SAMPLE_RATE;
-  const coefficient = 2 * Math.cos(k);
-  let previous = 0;
-  let beforePrevious = 0;
+  const scaled = Float64Array.from(samples, (sample) => sample / 32768);
   let total = 0;
-  for (const sample of samples) {
-    const current = sample + coefficient * previous - beforePrevious;
-    beforePrevious = previous;
-    previous = current;
-    total += sample * sample;
-  }
-  const power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious;
-  // A pure tone of the bin's frequency gives power ≈ total × N / 2.
-  return total === 0 ? 0 : power / ((total * samples.length) / 2);
+  for (const sample of scaled) total += sample * sample;
+  // goertzel() is power / N²; a pure tone's power is total × N / 2.
+  return total === 0 ? 0 : (goertzel(scaled, SAMPLE_RATE, hz) * 2 * scaled.length) / total;
 }
