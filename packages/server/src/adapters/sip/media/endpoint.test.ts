@@ -167,3 +167,19 @@ test('mediaSettings: bind address from sip.host, SDP address from the advertise 
   assert.equal(settings(both).advertise, '192.0.2.2');
   assert.throws(() => settings({ PARLEY_SIP_HOST: '0.0.0.0', PARLEY_SIP_ADVERTISE: 'sip.example' }), /wildcard/);
 });
+
+test('a handler that throws is logged and the endpoint goes on', async () => {
+  const endpoint = track(await MediaEndpoint.open(options()));
+  const phone = track(await RtpPhone.open());
+  const got: number[] = [];
+  endpoint.onPacket = (p) => {
+    got.push(p.sequence);
+    if (got.length === 1) throw new Error('handler bug');
+  };
+  endpoint.connect({ address: '127.0.0.1', port: phone.port });
+  phone.send(packet(0), endpoint.port);
+  await eventually(() => got.length === 1);
+  phone.send(packet(1), endpoint.port);
+  await eventually(() => got.length === 2);
+  assert.equal(endpoint.stats.received, 2);
+});

@@ -173,7 +173,11 @@ export class MediaEndpoint {
     }
     if (!this.latched) this.latched = { address: from.address, port: from.port };
     this.stats.received++;
-    this.onPacket?.(packet);
+    try {
+      this.onPacket?.(packet);
+    } catch (err) {
+      this.options.log.error({ err, port: this.port }, 'media packet handler failed');
+    }
   }
 
   /** Why a datagram is not taken; undefined when it may be parsed. */

@@ -107,7 +107,7 @@ export class MediaRelay {
       throw error;
     }
     const outbound = this.towards[to];
-    const run = outbound.queue.then(() => this.send(to, payloadType, schedule, options.packetMs ?? 20));
+    const run = outbound.queue.then(() => this.send(to, payloadType, schedule));
     outbound.queue = run.catch(() => {});
     return run;
   }
@@ -125,19 +125,20 @@ export class MediaRelay {
   }
 
   /** Sends a schedule's packets at their times (each from the start, so lateness does not add up). */
-  private async send(to: Side, payloadType: number, schedule: ReturnType<typeof digitSchedule>, packetMs: number) {
+  private async send(to: Side, payloadType: number, schedule: ReturnType<typeof digitSchedule>) {
     const outbound = this.towards[to];
     const start = performance.now();
-    let eventTimestamp = 0;
+    let base: number | undefined;
     for (const step of schedule) {
       await this.until(start + step.at);
-      // The event began one update interval before its first packet (RFC 4733 §2.5.1.2).
-      if (step.marker) eventTimestamp = outbound.timestampAt(packetMs);
+      // The stream's clock when the first event began, one update before its first packet
+      // (RFC 4733 §2.5.1.2); each event then starts where the schedule puts it on that clock.
+      base ??= outbound.timestampAt(step.at);
       this.legs[to].endpoint.send({
         marker: step.marker,
         payloadType,
         sequence: outbound.insert(),
-        timestamp: eventTimestamp,
+        timestamp: addTimestamp(base, step.timestampOffset),
         ssrc: outbound.ssrc ?? 0,
         csrc: [],
         payload: renderTelephoneEvent(step.event),
