@@ -4,7 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { encodeG711, FRAME_SAMPLES, type G711Codec, SAMPLE_RATE } from '../../src/adapters/sip/media/g711.js';
 import { parseRtp, type RtpPacket, renderRtp } from '../../src/adapters/sip/media/rtp.js';
-import { goertzel } from '../interop/support/audio.js';
+import { goertzel } from './goertzel.js';
 
 export interface Received {
   packet: RtpPacket;
