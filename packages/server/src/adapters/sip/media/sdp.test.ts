@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatFor, MAX_SDP_BYTES, MediaSdpError, mediaAnswer, mediaOffer, readPeerMedia } from './sdp.js';
+import { anchoredSdp, formatFor, MAX_SDP_BYTES, MediaSdpError, mediaAnswer, mediaOffer, readPeerMedia } from './sdp.js';
 
 const LOCAL = { address: '192.0.2.10', port: 20000, sessionId: 42, version: 1 };
 const sdp = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
@@ -147,4 +147,39 @@ test('descriptions the engine cannot use are refused with a reason', () => {
       );
     }
   }
+});
+
+test('a description passed through a relay: audio at our address and port, payload types kept, the rest refused', () => {
+  const offer = sdp(
+    ...head(),
+    'm=audio 4000 RTP/AVP 9 0 101',
+    'c=IN IP4 203.0.113.5',
+    'a=rtpmap:9 G722/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-15',
+    'a=rtcp:4001',
+    'a=candidate:1 1 UDP 2130706431 203.0.113.5 4000 typ host',
+    'a=sendonly',
+    'm=video 5000 RTP/AVP 96',
+    'a=rtpmap:96 H264/90000',
+  );
+  assert.equal(
+    anchoredSdp(offer, { address: '192.0.2.10', port: 20002 }),
+    sdp(
+      'v=0',
+      'o=phone 1 1 IN IP4 198.51.100.7',
+      's=-',
+      'c=IN IP4 192.0.2.10',
+      't=0 0',
+      'm=audio 20002 RTP/AVP 9 0 101',
+      'c=IN IP4 192.0.2.10',
+      'a=rtpmap:9 G722/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-15',
+      'a=sendonly',
+      'm=video 0 RTP/AVP 96',
+    ),
+  );
+  assert.throws(() => anchoredSdp(sdp(...head(), 'm=video 5000 RTP/AVP 96'), LOCAL), MediaSdpError);
+  assert.throws(() => anchoredSdp(sdp(...head(''), 'm=audio 4000 RTP/AVP 0'), LOCAL), /connection address/);
 });

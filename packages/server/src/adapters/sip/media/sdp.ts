@@ -214,3 +214,26 @@ export function mediaAnswer(offer: string, local: LocalMedia): { sdp: string; pe
   });
   return { sdp: session(local, media), peer, format };
 }
+
+/**
+ * A description passed on through a relay (RFC 3264 offers and answers between the two legs): the
+ * same, but its first usable audio stream at our address and port, without the sender's RTCP and
+ * ICE addresses; every other stream refused with port 0, since only that audio is relayed. Payload
+ * types stay as they were, which is what lets the relay pass packets on unchanged.
+ */
+export function anchoredSdp(sdp: string, local: { address: string; port: number }): string {
+  const session = parseBounded(sdp);
+  const chosen = session.media.find(usable);
+  if (!chosen) throw new MediaSdpError('no audio stream over RTP/AVP');
+  peerOf(session, chosen); // the checks a peer's description gets: an IP address, a port in range
+  const ipVer = isIP(local.address);
+  if (ipVer === 0) throw new RangeError(`local media address ${local.address} is not an IP address`);
+  const connection = { version: ipVer, ip: local.address };
+  const media = session.media.map((m): MediaDescription => {
+    if (m !== chosen)
+      return { type: m.type, port: 0, protocol: m.protocol, payloads: m.payloads ?? '', rtp: [], fmtp: [] };
+    const { rtcp: _rtcp, candidates: _candidates, connection: _connection, ...kept } = m;
+    return { ...kept, port: local.port, ...(m.connection ? { connection } : {}) };
+  });
+  return write({ ...session, connection, media });
+}
