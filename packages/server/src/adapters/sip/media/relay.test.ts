@@ -8,7 +8,6 @@ import { MediaEndpoint } from './endpoint.js';
 import { PortAllocator } from './ports.js';
 import { MediaRelay } from './relay.js';
 import type { RtpPacket } from './rtp.js';
-import type { MediaFormat } from './sdp.js';
 
 const log = pino({ level: 'silent' });
 const ports = new PortAllocator(41600, 41799);
@@ -18,10 +17,9 @@ after(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
-const PCMU: MediaFormat = { codec: 'PCMU', payloadType: 0, eventPayloadType: 101 };
-
 /** Two phones on loopback, a relay between their endpoints; each phone sends a tone every 20 ms. */
-async function call(formatA = PCMU, formatB = PCMU) {
+/** `eventsB` null: side B negotiated no telephone-event. */
+async function call(eventsB: number | null = 101) {
   const phones = { a: await RtpPhone.open(), b: await RtpPhone.open() };
   const endpoints = {
     a: await MediaEndpoint.open({ address: '127.0.0.1', ports, limits, log }),
@@ -29,7 +27,10 @@ async function call(formatA = PCMU, formatB = PCMU) {
   };
   endpoints.a.connect({ address: '127.0.0.1', port: phones.a.port });
   endpoints.b.connect({ address: '127.0.0.1', port: phones.b.port });
-  const relay = new MediaRelay({ endpoint: endpoints.a, format: formatA }, { endpoint: endpoints.b, format: formatB });
+  const relay = new MediaRelay(
+    { endpoint: endpoints.a, eventPayloadType: 101 },
+    { endpoint: endpoints.b, eventPayloadType: eventsB ?? undefined },
+  );
   cleanup.push(
     () => relay.close(),
     () => phones.a.close(),
@@ -119,7 +120,7 @@ test('digits towards one side arrive as RFC 4733 events in the stream relayed to
 });
 
 test('digits are refused when they cannot be sent', async () => {
-  const { relay } = await call(PCMU, { codec: 'PCMU', payloadType: 0 });
+  const { relay } = await call(null);
   await assert.rejects(relay.generateDigits('b', '1'), { code: 'PARLEY_ERR_DEVICE_UNSUPPORTED' });
   await assert.rejects(relay.generateDigits('a', '12x'), { code: 'PARLEY_ERR_VALIDATION', message: /"x"/ });
   const pending = relay.generateDigits('a', '123');

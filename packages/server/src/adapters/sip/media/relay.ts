@@ -6,14 +6,13 @@ import { DigitError, type DigitOptions, digitSchedule, renderTelephoneEvent } fr
 import type { MediaEndpoint } from './endpoint.js';
 import { SAMPLE_RATE } from './g711.js';
 import { addSequence, addTimestamp, type RtpPacket, random16, random32, sequenceDelta } from './rtp.js';
-import type { MediaFormat } from './sdp.js';
 
 export type Side = 'a' | 'b';
 
-/** One leg: its endpoint and the format its SDP negotiated (the payload types it expects to get). */
+/** One leg: its endpoint and the telephone-event payload type of its SDP (none: no digits towards it). */
 export interface RelayLeg {
   endpoint: MediaEndpoint;
-  format: MediaFormat;
+  eventPayloadType?: number;
 }
 
 const samplesPerMs = SAMPLE_RATE / 1000;
@@ -66,7 +65,7 @@ class Outbound {
  * towards one side as RFC 4733 events in that direction's stream.
  *
  * @example
- * const relay = new MediaRelay({ endpoint: a, format: fa }, { endpoint: b, format: fb });
+ * const relay = new MediaRelay({ endpoint: a, eventPayloadType: 101 }, { endpoint: b, eventPayloadType: 96 });
  * await relay.generateDigits('b', '123#');
  * await relay.close();
  */
@@ -92,7 +91,7 @@ export class MediaRelay {
    * PARLEY_ERR_INVALID_STATE when the relay closes first.
    */
   generateDigits(to: Side, digits: string, options: DigitOptions = {}): Promise<void> {
-    const payloadType = this.legs[to].format.eventPayloadType;
+    const payloadType = this.legs[to].eventPayloadType;
     if (this.closed) return Promise.reject(new ParleyError('PARLEY_ERR_INVALID_STATE', 'the media relay is closed'));
     if (payloadType === undefined) {
       return Promise.reject(

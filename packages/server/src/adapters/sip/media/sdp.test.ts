@@ -163,8 +163,10 @@ test('a description passed through a relay: audio at our address and port, paylo
     'm=video 5000 RTP/AVP 96',
     'a=rtpmap:96 H264/90000',
   );
+  const anchored = anchoredSdp(offer, { address: '192.0.2.10', port: 20002 });
+  assert.equal(anchored.eventPayloadType, 101);
   assert.equal(
-    anchoredSdp(offer, { address: '192.0.2.10', port: 20002 }),
+    anchored.sdp,
     sdp(
       'v=0',
       'o=phone 1 1 IN IP4 198.51.100.7',

@@ -219,13 +219,17 @@ export function mediaAnswer(offer: string, local: LocalMedia): { sdp: string; pe
  * A description passed on through a relay (RFC 3264 offers and answers between the two legs): the
  * same, but its first usable audio stream at our address and port, without the sender's RTCP and
  * ICE addresses; every other stream refused with port 0, since only that audio is relayed. Payload
- * types stay as they were, which is what lets the relay pass packets on unchanged.
+ * types stay as they were, which is what lets the relay pass packets on unchanged. Also returns
+ * the sender's telephone-event payload type: what digits sent towards the sender must carry.
  */
-export function anchoredSdp(sdp: string, local: { address: string; port: number }): string {
+export function anchoredSdp(
+  sdp: string,
+  local: { address: string; port: number },
+): { sdp: string; eventPayloadType?: number } {
   const session = parseBounded(sdp);
   const chosen = session.media.find(usable);
   if (!chosen) throw new MediaSdpError('no audio stream over RTP/AVP');
-  peerOf(session, chosen); // the checks a peer's description gets: an IP address, a port in range
+  const { eventPayloadType } = peerOf(session, chosen);
   const ipVer = isIP(local.address);
   if (ipVer === 0) throw new RangeError(`local media address ${local.address} is not an IP address`);
   const connection = { version: ipVer, ip: local.address };
@@ -235,5 +239,6 @@ export function anchoredSdp(sdp: string, local: { address: string; port: number 
     const { rtcp: _rtcp, candidates: _candidates, connection: _connection, ...kept } = m;
     return { ...kept, port: local.port, ...(m.connection ? { connection } : {}) };
   });
-  return write({ ...session, connection, media });
+  const anchored = write({ ...session, connection, media });
+  return { sdp: anchored, ...(eventPayloadType !== undefined ? { eventPayloadType } : {}) };
 }
