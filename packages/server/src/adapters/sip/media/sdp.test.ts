@@ -164,7 +164,13 @@ test('a description passed through a relay: audio at our address and port, paylo
     'a=rtpmap:96 H264/90000',
   );
   const anchored = anchoredSdp(offer, { address: '192.0.2.10', port: 20002 });
-  assert.equal(anchored.eventPayloadType, 101);
+  assert.deepEqual(anchored.peer, {
+    address: '203.0.113.5',
+    port: 4000,
+    direction: 'sendonly',
+    codecs: [{ codec: 'PCMU', payloadType: 0 }],
+    eventPayloadType: 101,
+  });
   assert.equal(
     anchored.sdp,
     sdp(

@@ -220,16 +220,14 @@ export function mediaAnswer(offer: string, local: LocalMedia): { sdp: string; pe
  * same, but its first usable audio stream at our address and port, without the sender's RTCP and
  * ICE addresses; every other stream refused with port 0, since only that audio is relayed. Payload
  * types stay as they were, which is what lets the relay pass packets on unchanged. Also returns
- * the sender's telephone-event payload type: what digits sent towards the sender must carry.
+ * the sender's audio as {@link readPeerMedia} reads it, in any codec: where its endpoint sends to,
+ * and the telephone-event payload type digits sent towards the sender must carry.
  */
-export function anchoredSdp(
-  sdp: string,
-  local: { address: string; port: number },
-): { sdp: string; eventPayloadType?: number } {
+export function anchoredSdp(sdp: string, local: { address: string; port: number }): { sdp: string; peer: PeerMedia } {
   const session = parseBounded(sdp);
   const chosen = session.media.find(usable);
   if (!chosen) throw new MediaSdpError('no audio stream over RTP/AVP');
-  const { eventPayloadType } = peerOf(session, chosen);
+  const peer = peerOf(session, chosen);
   const ipVer = isIP(local.address);
   if (ipVer === 0) throw new RangeError(`local media address ${local.address} is not an IP address`);
   const connection = { version: ipVer, ip: local.address };
@@ -239,6 +237,5 @@ export function anchoredSdp(
     const { rtcp: _rtcp, candidates: _candidates, connection: _connection, ...kept } = m;
     return { ...kept, port: local.port, ...(m.connection ? { connection } : {}) };
   });
-  const anchored = write({ ...session, connection, media });
-  return { sdp: anchored, ...(eventPayloadType !== undefined ? { eventPayloadType } : {}) };
+  return { sdp: write({ ...session, connection, media }), peer };
 }
