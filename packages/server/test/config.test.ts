@@ -316,3 +316,13 @@ describe('parley serve and its configuration', () => {
     }
   });
 });
+
+test('sip.media.portRange: FIRST-LAST from the environment; a wrong range is named', () => {
+  assert.deepEqual(loadConfig({ env: {} }).sip.media.portRange, { first: 20000, last: 20999 });
+  const env = { PARLEY_SIP_MEDIA_PORT_RANGE: '30000-30099' };
+  assert.deepEqual(loadConfig({ env }).sip.media.portRange, { first: 30000, last: 30099 });
+  for (const range of ['30000', '500-600', '30000-30000', '40000-70000']) {
+    const err = configError(() => loadConfig({ env: { PARLEY_SIP_MEDIA_PORT_RANGE: range } }));
+    assert.match(err.message, /sip\.media\.portRange/, range);
+  }
+});

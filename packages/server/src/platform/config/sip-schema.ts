@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
+const ipAddress = z.string().refine((a) => isIP(a) !== 0, 'must be an IP address');
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /** The `sip` section: listeners, registrar, digest and limits of the SIP adapter (RFC 3261). */
@@ -40,7 +41,7 @@ export const SipConfigSchema = z
         'In a cluster: host name or address the other nodes reach this node’s SIP TCP port at (requests to phones whose TCP, TLS or WebSocket connection this node holds go through it); default `sip.advertise`, else the bind address (the host name when bound to all)',
       ),
     trustedProxies: z
-      .array(z.string().refine((a) => isIP(a) !== 0, 'must be an IP address'))
+      .array(ipAddress)
       .default([])
       .describe(
         'Addresses of SIP proxies or balancers in front of this node (e.g. Kamailio with docs/deploy/kamailio-dispatcher.cfg): for a request from one, the phone’s address for the login throttle is read from the Via the proxy stamped (`received`), as `http.trustProxy` does with X-Forwarded-For',
@@ -102,6 +103,60 @@ export const SipConfigSchema = z
           .optional()
           .describe(
             'PEM file of more certificate authorities to trust for peers (a private CA), besides the system ones',
+          ),
+      })
+      .prefault({}),
+    media: z
+      .strictObject({
+        address: ipAddress
+          .optional()
+          .describe(
+            'Bind address of the media sockets (RTP of conferences and of calls whose digits Parley sends); default `sip.host`',
+          ),
+        advertise: ipAddress
+          .optional()
+          .describe(
+            'Address phones send media to, put into the SDP (`c=`); default the bind address, which then must not be a wildcard (0.0.0.0, ::)',
+          ),
+        portRange: z
+          .string()
+          .regex(/^\d{1,5}-\d{1,5}$/, 'must be FIRST-LAST')
+          .default('20000-20999')
+          .transform((range) => {
+            const [first = 0, last = 0] = range.split('-').map(Number);
+            return { first, last };
+          })
+          .refine(
+            ({ first, last }) => first >= 1024 && last <= 65535 && last - first >= 1,
+            'must lie within 1024-65535 and hold at least one even port',
+          )
+          .describe(
+            'UDP ports of the media sockets, `FIRST-LAST`; RTP takes the even ones (RFC 3550 §11), so the range holds (LAST − FIRST + 1) / 2 endpoints; RTCP is not served',
+          ),
+        maxParticipants: z
+          .number()
+          .int()
+          .min(3)
+          .max(32)
+          .default(8)
+          .describe(
+            'Most parties of one conference Parley mixes (each costs a decode, a mix and an encode every 20 ms)',
+          ),
+        maxPacketBytes: z
+          .number()
+          .int()
+          .min(172)
+          .max(1500)
+          .default(512)
+          .describe('Largest RTP datagram a media socket takes (G.711 at 20 ms is 172 bytes); larger ones are dropped'),
+        maxPacketsPerSecond: z
+          .number()
+          .int()
+          .min(60)
+          .max(10_000)
+          .default(200)
+          .describe(
+            'RTP datagrams one media socket takes per second (a phone sends 50 of audio and 50 of digits at most); more are dropped',
           ),
       })
       .prefault({}),

@@ -2,6 +2,9 @@
 // recorded WAV (16-bit PCM): RMS level and the dominant frequency by the Goertzel algorithm.
 import { readFileSync } from 'node:fs';
 import { runProcess } from '../../support/cli.js';
+import { goertzel } from '../../support/goertzel.js';
+
+export { goertzel };
 
 export const SOX = process.env.PARLEY_TEST_SOX ?? 'sox';
 
@@ -66,20 +69,6 @@ export function rms(samples: Float64Array): number {
   let sum = 0;
   for (const s of samples) sum += s * s;
   return samples.length === 0 ? 0 : Math.sqrt(sum / samples.length);
-}
-
-/** The power of `hz` in `samples` (Goertzel), normalised so a full-scale sine gives ~0.25. */
-export function goertzel(samples: Float64Array, rate: number, hz: number): number {
-  const coeff = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s0 = x + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return power / (samples.length * samples.length);
 }
 
 /** The strongest frequency between `from` and `to` Hz in steps of `step` Hz. */
