@@ -1,5 +1,6 @@
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
+import type { CallSettings } from './forwarding/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { ConversationDetails, MessageDetails } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
@@ -26,6 +27,8 @@ export interface EventMap {
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** A directory source's contacts or settings changed: every node reloads it into its index. */
   'directory.changed': { tenantId: string; sourceId: string };
+  /** A user's first device registered, or their last registration ended by a REGISTER (lapses are not seen). */
+  'registration.changed': { tenantId: string; userId: string; registered: boolean };
   'session.created': { tenantId: string; userId: string; sessionId: string };
   'session.revoked': { tenantId: string; userId: string; sessionId: string };
   // Presence: the full computed value (watchers filter it by their relation) and the one before.
@@ -52,6 +55,8 @@ export interface EventMap {
   'call.cleared': CallEvent;
   /** A call as it stands, nothing changed: a node's answer to `calls.sync.requested` (once, no user). */
   'call.snapshot': CallEvent;
+  /** A user's call settings changed (forwarding, do not disturb, remote office): the whole settings after it. */
+  'callsettings.changed': { tenantId: string; userId: string; settings: CallSettings };
   /** A node that starts or got its bus back asks the others for the tenant's live calls. */
   'calls.sync.requested': { tenantId: string };
 }

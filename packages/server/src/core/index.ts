@@ -2,6 +2,7 @@ import { type CalendarOptions, CalendarService } from './calendar/service.js';
 import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
+import { CtiAppService } from './cti-apps/service.js';
 import { DeviceService } from './devices/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
@@ -20,6 +21,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const users = new UserService(ctx, options);
   const presence = new PresenceService(ctx, users);
   const devices = new DeviceService(ctx, users);
+  const auth = new SessionService(ctx, options, devices);
   return {
     ctx,
     tenants: new TenantService(ctx),
@@ -28,7 +30,9 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     lines: new LineService(ctx, devices),
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
-    auth: new SessionService(ctx, options, devices),
+    auth,
+    // CSTA application accounts (tenant-wide call control for CTI applications).
+    ctiApps: new CtiAppService(ctx, users, auth),
     messaging: new MessagingService(ctx, options.messaging),
     presence,
     // Where each user's SIP devices are reachable (cluster state).

@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 import { allowEntryError } from '../outbound.js';
+import { CstaConfigSchema } from './csta-schema.js';
 import { SipConfigSchema } from './sip-schema.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -475,6 +476,7 @@ export const ConfigSchema = z
       })
       .prefault({}),
     sip: SipConfigSchema,
+    csta: CstaConfigSchema,
     cluster: z
       .strictObject({
         enabled: z

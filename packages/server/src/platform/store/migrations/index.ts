@@ -15,6 +15,7 @@ import { directorySafeText } from './012-directory-safe-text.js';
 import { calendarBackoff } from './013-calendar-backoff.js';
 import { scramSha1 } from './014-scram-sha1.js';
 import { lines } from './015-lines.js';
+import { cstaApps } from './018-csta-apps.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -42,4 +43,5 @@ export const migrations: Migration[] = [
   calendarBackoff,
   scramSha1,
   lines,
+  cstaApps,
 ];
