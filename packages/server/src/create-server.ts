@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Adapter, AdapterHost, type Listener } from './adapters/adapter.js';
-import { cstaAdapter } from './adapters/csta/server.js';
+import { type CstaWiring, cstaAdapter } from './adapters/csta/server.js';
 import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
 import { sipAdapter } from './adapters/sip/adapter.js';
@@ -58,6 +58,8 @@ export interface ServerOptions {
   dbSchema?: string;
   /** Adapters started after the built-in ones (HTTP, the event socket, the metrics listener). */
   adapters?: Adapter[];
+  /** Call control and call settings for CTI applications over CSTA, from the core (none: those services answer an error). */
+  csta?: CstaWiring;
 }
 
 /** The platform and core without any listener: what the CLI's admin commands work on. */
@@ -203,8 +205,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     eventSocketAdapter(sockets),
     metricsAdapter,
     sipAdapter(),
-    // CTI applications; call control and call settings join when the core has them (issue 14).
-    cstaAdapter(),
+    cstaAdapter(options.csta),
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });

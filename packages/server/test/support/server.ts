@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createClient } from '@parley/api';
 import pino from 'pino';
 import type { Adapter, Listener } from '../../src/adapters/adapter.js';
+import type { CstaWiring } from '../../src/adapters/csta/server.js';
 import type { Services } from '../../src/compose.js';
 import { createServer, type ParleyServer } from '../../src/create-server.js';
 import type { Clock } from '../../src/platform/clock.js';
@@ -44,7 +45,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
-  options: { clock?: Clock; adapters?: Adapter[]; log?: Logger } = {},
+  options: { clock?: Clock; adapters?: Adapter[]; log?: Logger; csta?: CstaWiring } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
@@ -65,6 +66,7 @@ export async function startTestServer(
     config,
     clock: options.clock,
     adapters: options.adapters,
+    csta: options.csta,
     log: options.log ?? pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
   });
   const { http: url, metrics: metricsUrl, listeners } = await server.start();

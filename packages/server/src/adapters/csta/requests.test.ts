@@ -116,6 +116,11 @@ describe('CSTA requests', () => {
       { service: 'HoldCall', connection: { callId: 'c1', device: '201' } },
     ],
     [
+      'ClearConnection naming only the device (pyssimist)',
+      fixture('pyssimist-CstaPool/ClearConnection.xml', { deviceID: '201', reason: 'normal' }),
+      { service: 'ClearConnection', connection: { device: '201' } },
+    ],
+    [
       'RetrieveCall',
       doc('RetrieveCall', conn('callToBeRetrieved', 'c1', '201')),
       { service: 'RetrieveCall', connection: { callId: 'c1', device: '201' } },
@@ -215,8 +220,8 @@ describe('CSTA requests', () => {
       'operation/valueOutOfRange',
     ],
     [
-      'ClearConnection without a callID',
-      doc('ClearConnection', '<connectionToBeCleared><deviceID>201</deviceID></connectionToBeCleared>'),
+      'ClearConnection naming neither call nor device',
+      doc('ClearConnection', '<connectionToBeCleared><deviceID/></connectionToBeCleared>'),
       'operation/valueOutOfRange',
     ],
     [

@@ -4,9 +4,12 @@ import type { ForwardingType } from '../../core/forwarding/model.js';
 import { cstaError } from './errors.js';
 import { childNamed, textOf, type XmlElement } from './xml.js';
 
-/** A connection as a request names it (ECMA-269 §12.2.8 ConnectionID): the call and the device in it. */
+/**
+ * A connection as a request names it (ECMA-269 §12.2.8 ConnectionID): the call and the device in
+ * it; some applications name only the device (the call it is in is meant).
+ */
 export interface ConnectionRef {
-  callId: string;
+  callId?: string;
   device?: string;
 }
 
@@ -89,7 +92,7 @@ const optionalDevice = (el: XmlElement, name: string) => (childNamed(el, name) ?
 function connection(el: XmlElement, name: string): ConnectionRef {
   const c = childNamed(el, name);
   const callId = textOf(c, 'callID');
-  if (!c || !callId) throw missing(`${name}/callID`);
+  if (!c) throw missing(name);
   const d = childNamed(c, 'deviceID');
   const text = d
     ? d.children.length > 0
@@ -97,7 +100,8 @@ function connection(el: XmlElement, name: string): ConnectionRef {
       : d.text
     : undefined;
   const ref = text ? deviceRef(text) : '';
-  return ref === '' ? { callId } : { callId, device: ref };
+  if (!callId && ref === '') throw missing(`${name}/callID`);
+  return { ...(callId && { callId }), ...(ref !== '' && { device: ref }) };
 }
 
 const bool = (el: XmlElement, name: string): boolean => {

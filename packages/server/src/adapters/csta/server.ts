@@ -2,6 +2,7 @@
 // CTI applications. Each connection gets its own framing (see framing.ts) and session (session.ts).
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { Services } from '../../compose.js';
 import type { CallControl } from '../../core/calls/control.js';
 import type { CallSettingsService } from '../../core/forwarding/model.js';
 import type { CstaConfig } from '../../platform/config/csta-schema.js';
@@ -12,25 +13,27 @@ import { cstaLogin } from './login.js';
 import { watchDevice } from './monitor.js';
 import { CstaSession } from './session.js';
 
-/** What the composition root wires in: the core's call control and call settings, when they exist. */
-export interface CstaAdapterOptions {
+/** What the adapter controls calls and call settings with, made from the core services (either may be missing). */
+export interface CstaServices {
   control?: CallControl;
   settings?: CallSettingsService;
 }
+export type CstaWiring = (core: Services) => CstaServices;
 
 /** Bytes waiting to be sent to one application before it counts as not reading (and is dropped). */
 const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 type CstaSettings = CstaConfig & { dataDir: string };
 
-export function cstaAdapter(options: CstaAdapterOptions = {}): Adapter<CstaSettings> {
+export function cstaAdapter(wiring: CstaWiring = () => ({})): Adapter<CstaSettings> {
   const connections = new Map<Socket, CstaSession>();
   return {
     name: 'csta',
     config: (config) => ({ ...config.csta, dataDir: config.dataDir }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
-      const serve = (socket: Socket) => accept(ctx, options, connections, socket);
+      const services = wiring(ctx.core);
+      const serve = (socket: Socket) => accept(ctx, services, connections, socket);
       const { host, port, tls } = ctx.config;
       await ctx.listen(createServer(serve), {
         name: 'csta',
@@ -74,7 +77,7 @@ export function cstaAdapter(options: CstaAdapterOptions = {}): Adapter<CstaSetti
 
 function accept(
   ctx: AdapterContext<CstaSettings>,
-  options: CstaAdapterOptions,
+  options: CstaServices,
   connections: Map<Socket, CstaSession>,
   socket: Socket,
 ): void {

@@ -55,12 +55,22 @@ const connectionIn = (name: string, call: Call, device?: string): Markup => {
   return connectionMarkup(name, c ? connectionIdOf(call, c) : { callId: call.id, deviceId: device ?? '' });
 };
 
+/** The call a connection names; one naming only its device means the device's one call. */
+async function callIdOf(ctx: ServiceContext, ref: ConnectionRef): Promise<string> {
+  if (ref.callId) return ref.callId;
+  const calls = await control(ctx).snapshotDevice(ctx.actor, ref.device ?? '');
+  const [only, ...more] = calls;
+  if (!only || more.length > 0)
+    throw cstaError('operation', 'invalidCallID', `device ${ref.device} has ${calls.length} calls`);
+  return only.id;
+}
+
 /** A connection-only service of CallControl that answers with an empty response. */
 const onConnection = (op: (c: CallControl, actor: Actor, callId: string, device?: string) => Promise<Call>) => ({
   subject: 'call' as const,
   needs: 'control' as const,
   run: async (req: { connection: ConnectionRef }, ctx: ServiceContext) => {
-    await op(control(ctx), ctx.actor, req.connection.callId, req.connection.device);
+    await op(control(ctx), ctx.actor, await callIdOf(ctx, req.connection), req.connection.device);
     return [];
   },
 });
@@ -74,7 +84,13 @@ const onPair = (
   needs: 'control' as const,
   run: async (req: { held: ConnectionRef; active: ConnectionRef }, ctx: ServiceContext) => {
     const device = req.active.device ?? req.held.device;
-    const call = await op(control(ctx), ctx.actor, req.held.callId, req.active.callId, device);
+    const call = await op(
+      control(ctx),
+      ctx.actor,
+      await callIdOf(ctx, req.held),
+      await callIdOf(ctx, req.active),
+      device,
+    );
     return answer ? [connectionIn(answer, call, device)] : [];
   },
 });
@@ -121,7 +137,12 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
     subject: 'call',
     needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).consult(ctx.actor, req.existing.callId, req.to, req.existing.device);
+      const call = await control(ctx).consult(
+        ctx.actor,
+        await callIdOf(ctx, req.existing),
+        req.to,
+        req.existing.device,
+      );
       return [connectionIn('initiatedCall', call, req.existing.device)];
     },
   },
@@ -129,7 +150,12 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
     subject: 'call',
     needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).singleStepTransfer(ctx.actor, req.active.callId, req.to, req.active.device);
+      const call = await control(ctx).singleStepTransfer(
+        ctx.actor,
+        await callIdOf(ctx, req.active),
+        req.to,
+        req.active.device,
+      );
       return [connectionIn('transferredCall', call, req.to)];
     },
   },
@@ -137,7 +163,7 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
     subject: 'call',
     needs: 'control',
     run: async (req, ctx) => {
-      await control(ctx).deflect(ctx.actor, req.connection.callId, req.to, req.connection.device);
+      await control(ctx).deflect(ctx.actor, await callIdOf(ctx, req.connection), req.to, req.connection.device);
       return [];
     },
   },
@@ -145,7 +171,7 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
     subject: 'call',
     needs: 'control',
     run: async (req, ctx) => {
-      await control(ctx).digits(ctx.actor, req.connection.callId, req.digits, req.connection.device);
+      await control(ctx).digits(ctx.actor, await callIdOf(ctx, req.connection), req.digits, req.connection.device);
       return [];
     },
   },
@@ -174,7 +200,7 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
     needs: 'control',
     run: async (req, ctx) => {
       const c = control(ctx);
-      const call = c.call(ctx.actor, req.connection.callId);
+      const call = c.call(ctx.actor, await callIdOf(ctx, req.connection));
       await c.callBack(ctx.actor, { to: callBackTarget(call, req.connection), from: req.connection.device });
       return [];
     },
@@ -211,7 +237,7 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
     subject: 'call',
     needs: 'control',
     run: async (req, ctx) => {
-      const call = control(ctx).call(ctx.actor, req.call.callId);
+      const call = control(ctx).call(ctx.actor, await callIdOf(ctx, req.call));
       const items = call.connections
         .filter((c) => c.state !== 'null')
         .map((c) => {
