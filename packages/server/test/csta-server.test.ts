@@ -160,6 +160,30 @@ describe('CSTA server', () => {
     bob.close();
   });
 
+  test('a monitor reports the owner’s devices registering (BackInService) and leaving (OutOfService)', async () => {
+    const bob = await login('bob@a.test', 'bob@a.test password');
+    await bob.ask(monitor('202'));
+    const user = await server.core.users.byAddress('bob@a.test');
+    assert.ok(user);
+    const flow = { id: 'f', transport: 'UDP', address: '192.0.2.1', port: 5060 };
+    const binding = {
+      contact: 'sip:bob@192.0.2.1',
+      deviceId: 'd',
+      userId: user.id,
+      expiresAt: Date.now() + 60_000,
+      q: 1,
+      callId: 'c',
+      cseq: 1,
+      node: 'n',
+      flow,
+    };
+    await server.core.registrations.update(user.tenantId, user.id, () => [binding]);
+    assert.equal((await bob.event('BackInServiceEvent')).text('device/deviceIdentifier'), '202');
+    await server.core.registrations.update(user.tenantId, user.id, () => []);
+    assert.equal((await bob.event('OutOfServiceEvent')).text('device/deviceIdentifier'), '202');
+    bob.close();
+  });
+
   test('hostile input: each gets a CSTA error or a closed connection, and every other session goes on', async () => {
     const bystander = await login('alice@a.test', 'alice@a.test password');
     const client = await login('bob@a.test', 'bob@a.test password');
