@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const port = z.number().int().min(0).max(65535);
+import { portSchema as port, tlsListenerSchema } from './listener-schema.js';
+
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /** The `csta` section: the CSTA XML listener for CTI applications (ECMA-269/323/354). */
@@ -9,17 +10,7 @@ export const CstaConfigSchema = z
     enabled: z.boolean().default(true).describe('Serve CSTA XML to CTI applications (`--no-csta` turns it off)'),
     host: z.string().min(1).default('127.0.0.1').describe('Bind address of the CSTA listeners'),
     port: port.default(7200).describe('CSTA over TCP port; 0 picks a free one (logged at start)'),
-    tls: z
-      .strictObject({
-        enabled: z.boolean().default(false).describe('Serve CSTA over TLS as well'),
-        port: port.default(7201).describe('CSTA over TLS port; 0 picks a free one'),
-        cert: z
-          .string()
-          .optional()
-          .describe('PEM certificate chain file; without it a self-signed one is generated once into the data folder'),
-        key: z.string().optional().describe('PEM private key file of `cert`'),
-      })
-      .prefault({}),
+    tls: tlsListenerSchema({ protocol: 'CSTA', enabled: false, port: 7201 }),
     session: z
       .strictObject({
         defaultSeconds: count(1, 86_400)
