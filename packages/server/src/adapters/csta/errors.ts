@@ -85,8 +85,8 @@ const byCode: Partial<Record<ErrorCode, (subject: Subject) => CstaError>> = {
   PARLEY_ERR_FORBIDDEN: () => ({ category: 'operation', value: 'privilegeViolationOnSpecifiedDevice' }),
   PARLEY_ERR_VALIDATION: () => ({ category: 'operation', value: 'invalidDestination' }),
   PARLEY_ERR_CONFLICT: () => ({ category: 'stateIncompatibility', value: 'invalidObjectState' }),
-  PARLEY_ERR_UNAUTHENTICATED: () => ({ category: 'security', value: 'generic' }),
-  PARLEY_ERR_INVALID_CREDENTIALS: () => ({ category: 'security', value: 'generic' }),
+  PARLEY_ERR_UNAUTHENTICATED: () => ({ category: 'operation', value: 'securityViolation' }),
+  PARLEY_ERR_INVALID_CREDENTIALS: () => ({ category: 'operation', value: 'securityViolation' }),
   PARLEY_ERR_TOO_MANY_REQUESTS: () => ({ category: 'performanceManagement', value: 'performanceLimitExceeded' }),
   PARLEY_ERR_NOT_READY: () => ({ category: 'systemResourceAvailability', value: 'serviceBusy' }),
 };

@@ -186,7 +186,7 @@ describe('CSTA session', () => {
     assert.equal((await h.ask(csta('RequestSystemStatus'))).error, 'operation/securityViolation');
   });
 
-  test('StopApplicationSession: only with the session id; afterwards requests are refused', async () => {
+  test('StopApplicationSession: only with the session id; then the connection ends', async () => {
     const id = (await h.ask(start())).text('sessionID');
     assert.equal(
       (await h.ask(`<StopApplicationSession xmlns="${SESSION}"><sessionID>x</sessionID></StopApplicationSession>`)).root
@@ -198,6 +198,7 @@ describe('CSTA session', () => {
         .root.name,
       'StopApplicationSessionPosResponse',
     );
+    assert.equal(h.closed(), 1, 'the connection ends with its session');
     assert.equal((await h.ask(csta('GetCSTAFeatures'))).error, 'operation/securityViolation');
   });
 

@@ -230,8 +230,11 @@ export class CstaSession {
       case 'StopApplicationSession':
         if (req.sessionId !== this.login?.id)
           return reply(sessionNegative('StopApplicationSessionNegResponse', 'invalidSessionID'));
+        // The connection ends with its session: a connection without one would only hold resources.
+        this.ended = true;
         this.logout();
-        return reply(sessionDocument('StopApplicationSessionPosResponse'));
+        reply(sessionDocument('StopApplicationSessionPosResponse'));
+        return this.deps.close();
       case 'ResetApplicationSessionTimer': {
         const login = this.login as Login;
         if (req.sessionId !== login.id)
