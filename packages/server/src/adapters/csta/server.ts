@@ -69,10 +69,19 @@ export function cstaAdapter(wiring: CstaWiring = () => ({})): Adapter<CstaSettin
       // Registered applications hear that the system goes down (SystemStatus disabled), then the connection ends.
       for (const [socket, session] of connections) {
         session.end('shutdown');
-        socket.end(() => socket.destroy());
+        hangUp(socket);
       }
     },
   };
+}
+
+/** How long a closing connection may take to deliver what is still queued for it. */
+const HANG_UP_MS = 2000;
+
+/** Ends a connection once what is queued is sent, or after HANG_UP_MS for an application that does not read. */
+function hangUp(socket: Socket): void {
+  socket.end(() => socket.destroy());
+  setTimeout(() => socket.destroy(), HANG_UP_MS).unref();
 }
 
 function accept(
@@ -109,7 +118,7 @@ function accept(
         log.error({ err }, 'CSTA message could not be framed');
       }
     },
-    close: () => socket.end(() => socket.destroy()),
+    close: () => hangUp(socket),
     timer: (fn, ms) => {
       const t = setTimeout(fn, ms);
       return () => clearTimeout(t);
