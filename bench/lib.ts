@@ -134,7 +134,15 @@ export interface ServerProcess {
 export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, bin, 'serve', '--http-port', '0'], {
-    env: { ...process.env, ...benchEnv, PARLEY_SIP_PORT: '0', PARLEY_SIP_TLS_PORT: '0', ...env, PARLEY_DATA: dataDir },
+    env: {
+      ...process.env,
+      ...benchEnv,
+      PARLEY_SIP_PORT: '0',
+      PARLEY_SIP_TLS_PORT: '0',
+      PARLEY_CSTA_PORT: '0',
+      ...env,
+      PARLEY_DATA: dataDir,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

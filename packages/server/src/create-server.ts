@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Adapter, AdapterHost, type Listener } from './adapters/adapter.js';
+import { cstaAdapter } from './adapters/csta/server.js';
 import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
 import { sipAdapter } from './adapters/sip/adapter.js';
@@ -218,6 +219,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     eventSocketAdapter(sockets),
     metricsAdapter,
     sipAdapter(),
+    cstaAdapter(),
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { clusterCommands } from './cli/cluster.js';
 import { configCommands } from './cli/config.js';
+import { cstaAppCommands } from './cli/csta-app.js';
 import { deviceCommands } from './cli/device.js';
 import { directoryCommands } from './cli/directory.js';
 import { Cli, CliError, type CliIo } from './cli/kit.js';
@@ -27,6 +28,7 @@ const groups = [
   userCommands,
   lineCommands,
   deviceCommands,
+  cstaAppCommands,
 ];
 
 /** The `parley` program for one run, writing to `io`. */

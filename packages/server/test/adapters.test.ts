@@ -89,9 +89,11 @@ describe('an adapter after the built-in ones', () => {
     assert.equal(echoed, 'ping');
     const sip = t.listeners.find((l) => l.name === 'sip-udp')?.url;
     const tls = t.listeners.find((l) => l.name === 'sip-tls')?.url;
+    const csta = t.listeners.find((l) => l.name === 'csta')?.url;
     const ready = await call(t.url, 'GET', '/readyz');
     const body = ready.body as { listeners: { name: string; adapter: string; transport: string; url: string }[] };
     assert.deepEqual(body.listeners.map((l) => `${l.adapter} ${l.name} ${l.transport} ${l.url}`).sort(), [
+      `csta csta tcp ${csta}`,
       `http http tcp ${t.url}`,
       `probe probe-echo tcp ${listener.url}`,
       `sip sip-tcp tcp ${sip}`,

@@ -13,6 +13,9 @@ type ServeFlags = CommonFlags & {
   sipTlsPort?: string;
   /** false with --no-sip. */
   sip?: boolean;
+  cstaPort?: string;
+  /** false with --no-csta. */
+  csta?: boolean;
   logLevel?: string;
 };
 
@@ -30,6 +33,8 @@ async function serve(cli: Cli, flags: ServeFlags) {
   if (flags.sipPort !== undefined) overrides['sip.port'] = portFlag('sip-port', flags.sipPort);
   if (flags.sipTlsPort !== undefined) overrides['sip.tls.port'] = portFlag('sip-tls-port', flags.sipTlsPort);
   if (flags.sip === false) overrides['sip.enabled'] = false;
+  if (flags.cstaPort !== undefined) overrides['csta.port'] = portFlag('csta-port', flags.cstaPort);
+  if (flags.csta === false) overrides['csta.enabled'] = false;
   if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
   const config = cli.config(flags, overrides);
   const log = createLogger(config.log);
@@ -79,6 +84,8 @@ export function serveCommands(program: Command, cli: Cli): void {
     .option('--sip-port <port>', 'SIP port for UDP and TCP (0 picks a free one)')
     .option('--sip-tls-port <port>', 'SIP over TLS port (0 picks a free one)')
     .option('--no-sip', 'serve no SIP (UDP, TCP, TLS or WebSocket)')
+    .option('--csta-port <port>', 'CSTA XML port for CTI applications (0 picks a free one)')
+    .option('--no-csta', 'serve no CSTA')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')
     .action((flags: ServeFlags) => serve(cli, flags));
 }

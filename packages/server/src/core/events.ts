@@ -31,6 +31,8 @@ export interface EventMap {
   'callsettings.changed': { tenantId: string; userId: string; settings: CallSettings };
   /** A directory source's contacts or settings changed: every node reloads it into its index. */
   'directory.changed': { tenantId: string; sourceId: string };
+  /** A user's first device registered, or their last registration ended by a REGISTER (lapses are not seen). */
+  'registration.changed': { tenantId: string; userId: string; registered: boolean };
   'session.created': { tenantId: string; userId: string; sessionId: string };
   'session.revoked': { tenantId: string; userId: string; sessionId: string };
   // Presence: the full computed value (watchers filter it by their relation) and the one before.

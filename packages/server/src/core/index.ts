@@ -3,6 +3,7 @@ import { CallControlService } from './calls/control-service.js';
 import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
+import { CtiAppService } from './cti-apps/service.js';
 import { DeviceService } from './devices/service.js';
 import { ForwardingService } from './forwarding/service.js';
 import { type JournalOptions, JournalService } from './journal/service.js';
@@ -27,6 +28,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const devices = new DeviceService(ctx, users);
   const lines = new LineService(ctx, devices);
   const calls = new CallService(ctx, presence);
+  const auth = new SessionService(ctx, options, devices);
   return {
     ctx,
     tenants: new TenantService(ctx),
@@ -35,7 +37,9 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     lines,
     contacts: new ContactsService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
-    auth: new SessionService(ctx, options, devices),
+    auth,
+    // CSTA application accounts (tenant-wide call control for CTI applications).
+    ctiApps: new CtiAppService(ctx, users, auth),
     messaging: new MessagingService(ctx, options.messaging),
     presence,
     // Where each user's SIP devices are reachable (cluster state).

@@ -3,6 +3,7 @@ import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
+import { CtiAppRepository } from './cti-apps/repository.js';
 import { DeviceRepository } from './devices/repository.js';
 import { CallSettingsRepository } from './forwarding/repository.js';
 import { JournalRepository } from './journal/repository.js';
@@ -23,6 +24,7 @@ export function repositories(db: Kysely<Database>) {
     credentials: new CredentialRepository(db),
     devices: new DeviceRepository(db),
     lines: new LineRepository(db),
+    ctiApps: new CtiAppRepository(db),
     sessions: new SessionRepository(db),
     presence: new PresenceRepository(db),
     conversations: new ConversationRepository(db),

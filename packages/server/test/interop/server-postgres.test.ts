@@ -19,6 +19,7 @@ if (!skipped) {
       'database.url': postgresUrl,
       'http.port': 0,
       'sip.port': 0,
+      'csta.port': 0,
       'sip.tls.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': true,

@@ -29,9 +29,10 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
     env[key] = value;
   }
   env.PARLEY_AUTH_SCRYPT_COST = '1024';
-  // Several servers run at once: each takes a free SIP port unless a test names one.
+  // Several servers run at once: each takes a free SIP and CSTA port unless a test names one.
   env.PARLEY_SIP_PORT = '0';
   env.PARLEY_SIP_TLS_PORT = '0';
+  env.PARLEY_CSTA_PORT = '0';
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -60,6 +60,7 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
           dataDir: tempDir('parley-node-'),
           'http.port': 0,
           'sip.port': 0,
+          'csta.port': 0,
           'sip.tls.port': 0,
           'auth.scryptCost': 1024,
           'bootstrap.demoTenant': false,

@@ -53,6 +53,7 @@ export async function startTestServer(
       dataDir,
       'http.port': 0,
       'sip.port': 0,
+      'csta.port': 0,
       'sip.tls.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': false,

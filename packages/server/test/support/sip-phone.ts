@@ -67,8 +67,11 @@ export class SipPhone {
   readonly incoming: Incoming[] = [];
   /** Responses no request of ours waits for any more (a retransmitted 2xx). */
   readonly strays: SipResponse[] = [];
-  /** Answers requests as they arrive when it gives a status (a watcher answers every NOTIFY). */
-  autoAnswer: ((request: SipRequest) => number | undefined) | undefined;
+  /**
+   * Answers requests as they arrive when it gives a status (a watcher answers every NOTIFY), or a
+   * status with an SDP body (a phone in auto-answer mode).
+   */
+  autoAnswer: ((request: SipRequest) => number | { status: number; sdp: string } | undefined) | undefined;
   private readonly waiters = new Set<() => void>();
   private readonly pending = new Map<string, { provisional: SipResponse[]; done: (r: SipResponse) => void }>();
   private nc = 0;
@@ -194,7 +197,9 @@ export class SipPhone {
       return response;
     };
     const auto = this.autoAnswer?.(message);
-    if (auto !== undefined) reply(auto, auto < 300 ? 'OK' : 'Refused');
+    if (typeof auto === 'number') reply(auto, auto < 300 ? 'OK' : 'Refused');
+    else if (auto)
+      reply(auto.status, 'OK', { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: auto.sdp });
     this.incoming.push({ request: message, reply });
     this.notify();
   }

@@ -95,13 +95,13 @@ export class CoreCallSink implements CallSink {
     });
 
   // The party who hung up clears first, then the others (the switch sent them the BYE).
-  cleared: CallSink['cleared'] = (call, by) =>
+  cleared: CallSink['cleared'] = (call, by, cause) =>
     this.step(
       call.id,
       'clear',
       async (id) => {
-        const left = by ? await this.core.calls.clear(id, by) : undefined;
-        if (!left || left.connections.some(isLive)) await this.core.calls.clear(id);
+        const left = by ? await this.core.calls.clear(id, by, cause) : undefined;
+        if (!left || left.connections.some(isLive)) await this.core.calls.clear(id, undefined, cause);
       },
       true,
     );

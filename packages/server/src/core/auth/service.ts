@@ -22,7 +22,7 @@ export interface CredentialCheckOptions {
 }
 
 /** The protocols that check a user's secret; the name goes into logs only, never into a budget. */
-export type AuthProtocol = 'http' | 'xmpp' | 'sip';
+export type AuthProtocol = 'http' | 'xmpp' | 'sip' | 'csta';
 
 /** Who tries to sign in: the protocol, and the client's address (null when there is none, as in the CLI). */
 export interface Attempt {
@@ -175,6 +175,23 @@ export class AuthService {
     }
     await this.throttle.succeeded(account, attempt.address);
     return device;
+  }
+
+  /**
+   * Checks a generated secret that is not a user's (an application account's) against the same
+   * budgets as a password: `check` runs only when the throttle admits the attempt and yields what
+   * signed in, or undefined for a wrong secret or unknown account (PARLEY_ERR_INVALID_CREDENTIALS).
+   */
+  async secret<T>(attempt: Attempt & { account: string }, check: () => Promise<T | undefined>): Promise<T> {
+    const { retryAfter } = await this.throttle.admit(attempt.account, attempt.address);
+    if (retryAfter > 0) throw throttled(retryAfter);
+    const found = await check();
+    if (found === undefined) {
+      await this.failed(attempt, attempt.account);
+      throw invalidCredentials();
+    }
+    await this.throttle.succeeded(attempt.account, attempt.address);
+    return found;
   }
 
   /** Counts a failure on every budget; the failure that locks one is worth a log line. */

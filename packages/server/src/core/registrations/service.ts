@@ -71,10 +71,13 @@ export class RegistrationService {
   async update(tenantId: string, userId: string, change: (live: Binding[]) => Binding[]): Promise<Binding[]> {
     const now = this.ctx.clock.now();
     let result: Binding[] = [];
+    let before = 0;
     let failure: unknown;
     await this.map.update(keyOf(tenantId, userId), (current) => {
       try {
-        result = change((current ?? []).filter((b) => b.expiresAt > now));
+        const live = (current ?? []).filter((b) => b.expiresAt > now);
+        before = live.length;
+        result = change(live);
       } catch (err) {
         failure = err;
         return current;
@@ -82,6 +85,10 @@ export class RegistrationService {
       return result.length > 0 ? result : undefined;
     });
     if (failure !== undefined) throw failure;
+    // In service or out of it (ECMA-269 §20.2: what CSTA monitors report as BackInService/OutOfService).
+    if (before > 0 !== result.length > 0) {
+      await this.ctx.bus.publish('registration.changed', { tenantId, userId, registered: result.length > 0 });
+    }
     return result;
   }
 }

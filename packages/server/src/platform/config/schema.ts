@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 import { allowEntryError } from '../outbound.js';
+import { CstaConfigSchema } from './csta-schema.js';
 import { checkMail, JournalConfigSchema, SmtpConfigSchema } from './mail-schema.js';
 import { SipConfigSchema } from './sip-schema.js';
 
@@ -478,6 +479,7 @@ export const ConfigSchema = z
     sip: SipConfigSchema,
     smtp: SmtpConfigSchema,
     journal: JournalConfigSchema,
+    csta: CstaConfigSchema,
     cluster: z
       .strictObject({
         enabled: z

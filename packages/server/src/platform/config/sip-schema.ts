@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { portSchema as port, tlsListenerSchema } from './listener-schema.js';
 
-const port = z.number().int().min(0).max(65535);
 const ipAddress = z.string().refine((a) => isIP(a) !== 0, 'must be an IP address');
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -11,17 +11,7 @@ export const SipConfigSchema = z
     enabled: z.boolean().default(true).describe('Serve SIP (`--no-sip` turns it off)'),
     host: z.string().min(1).default('127.0.0.1').describe('Bind address of the UDP, TCP and TLS listeners'),
     port: port.default(5060).describe('UDP and TCP port (the same number for both, RFC 3261 §18); 0 picks a free one'),
-    tls: z
-      .strictObject({
-        enabled: z.boolean().default(true).describe('Serve SIP over TLS'),
-        port: port.default(5061).describe('TLS port; 0 picks a free one'),
-        cert: z
-          .string()
-          .optional()
-          .describe('PEM certificate chain file; without it a self-signed one is generated once into the data folder'),
-        key: z.string().optional().describe('PEM private key file of `cert`'),
-      })
-      .prefault({}),
+    tls: tlsListenerSchema({ protocol: 'SIP', enabled: true, port: 5061 }),
     websocket: z
       .boolean()
       .default(true)

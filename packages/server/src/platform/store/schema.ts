@@ -92,6 +92,17 @@ export interface LinesTable {
   created_at: number;
 }
 
+/** A CSTA application account (migration 018): tenant-wide call control for a CTI application. */
+export interface CstaAppsTable {
+  id: string;
+  tenant_id: string;
+  /** Unique in the tenant; the application signs in as `name@domain`. */
+  name: string;
+  /** SHA-256 (hex) of the generated secret. */
+  secret_hash: string;
+  created_at: number;
+}
+
 export interface SessionsTable {
   id: string;
   tenant_id: string;
@@ -148,6 +159,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   credentials: CredentialsTable;
   devices: DevicesTable;
   lines: LinesTable;
+  csta_apps: CstaAppsTable;
   sessions: SessionsTable;
   event_tickets: TicketsTable;
   favourites: FavouritesTable;

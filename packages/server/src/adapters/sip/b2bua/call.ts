@@ -154,7 +154,9 @@ export class BackToBackCall extends ControlledCall {
           : r.status === 487 || r.status === 408 || r.status === 480
             ? 'callNotAnswered'
             : 'destNotObtainable';
-      this.sink.failed(this, this.callerCause ?? cause);
+      const why = this.callerCause ?? cause;
+      if (why === 'callCancelled') this.sink.cleared(this, this.caller, why);
+      else this.sink.failed(this, why);
       this.sw.forget(this);
       return;
     }
@@ -297,7 +299,9 @@ export class BackToBackCall extends ControlledCall {
     if (origin.kind === 'invite')
       this.sw.respond(origin.tx, respond(origin.invite, status, reason, { toTag: this.a.localTag }));
     else this.sw.sendRequest(this.a.request('BYE'), this.a.flow, () => undefined);
-    this.sink.failed(this, cause);
+    // The caller gave up: its connection clears first (ConnectionCleared, not Failed).
+    if (cause === 'callCancelled') this.sink.cleared(this, this.caller, cause);
+    else this.sink.failed(this, cause);
     this.sw.forget(this);
   }
 
@@ -305,7 +309,7 @@ export class BackToBackCall extends ControlledCall {
     this.state = 'ended';
     clearTimeout(this.ringTimer);
     for (const fork of this.forks) this.cancelFork(fork);
-    this.sink.failed(this, 'callCancelled');
+    this.sink.cleared(this, this.caller, 'callCancelled');
     this.sw.forget(this);
   }
 

@@ -39,8 +39,8 @@ export interface CallSink {
   transferred(call: { id: string }, by: CallParty, to: CallParty): void;
   /** TransferCall: `by` left `call` and `held`; `moved` came from `held` (which ends) into `call`. */
   joined(call: { id: string }, held: { id: string }, by: CallParty, moved: CallParty): void;
-  /** The call ended; `by` hung up (undefined: the server ended it). */
-  cleared(call: { id: string }, by: CallParty | undefined): void;
+  /** The call ended; `by` hung up (undefined: the server ended it); `cause` callCancelled: before anyone answered. */
+  cleared(call: { id: string }, by: CallParty | undefined, cause?: 'callCancelled'): void;
   failed(call: { id: string }, cause: FailureCause): void;
 }
 

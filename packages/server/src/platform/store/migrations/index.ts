@@ -17,6 +17,7 @@ import { scramSha1 } from './014-scram-sha1.js';
 import { lines } from './015-lines.js';
 import { journal } from './016-journal.js';
 import { callSettings } from './017-call-settings.js';
+import { cstaApps } from './018-csta-apps.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -46,4 +47,5 @@ export const migrations: Migration[] = [
   lines,
   journal,
   callSettings,
+  cstaApps,
 ];
