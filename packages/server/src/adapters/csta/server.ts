@@ -2,7 +2,6 @@
 // CTI applications. Each connection gets its own framing (see framing.ts) and session (session.ts).
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import type { Services } from '../../compose.js';
 import type { CallControl } from '../../core/calls/control.js';
 import type { CallSettingsService } from '../../core/forwarding/model.js';
 import type { CstaConfig } from '../../platform/config/csta-schema.js';

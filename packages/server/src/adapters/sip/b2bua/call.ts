@@ -15,10 +15,9 @@ import { respond, type SipHeader, type SipRequest, type SipResponse } from '../m
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import { ControlledCall } from './controlled.js';
-import { Leg, ourAddress } from './leg.js';
+import { Leg } from './leg.js';
 import {
   type Body,
-  bodyHeaders,
   bodyOf,
   eventPackages,
   type Fallbacks,
