@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Call } from '@parley/api';
 import { singleHeader } from '../src/adapters/sip/message/index.js';
 import { assertError, call } from './support/http.js';
+import { RtpPhone } from './support/rtp-phone.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { eventually, type Incoming, phoneFor, SDP, type SipPhone } from './support/sip-phone.js';
 
@@ -242,6 +243,50 @@ describe('call control over REST through the SIP switch', () => {
     await post(people.bob, `/api/v1/calls/${second.id}/clear`);
     for (const p of [phones.bob, phones.carol]) (await p.next('BYE')).reply(200, 'OK');
     await noCalls(people.bob);
+  });
+
+  test('GenerateDigits anchors the media through Parley and sends RFC 4733 events to the other party', async () => {
+    const [ears, mouth] = [await RtpPhone.open(), await RtpPhone.open()];
+    const withEvents = (port: number) =>
+      `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n`;
+    try {
+      const made = await post(people.alice, '/api/v1/calls', { to: '202' });
+      (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: withEvents(mouth.port) });
+      await phones.alice.next('ACK');
+      (await phones.bob.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: withEvents(ears.port) });
+      (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: withEvents(mouth.port) });
+      await phones.alice.next('ACK');
+      await phones.bob.next('ACK');
+      await eventually(() => live(people.alice).find((c) => c.answeredAt !== null), 'established');
+      const sent = post(people.alice, `/api/v1/calls/${made.id}/digits`, { digits: '12#' });
+      (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: withEvents(mouth.port) });
+      const toBob = await phones.bob.next('INVITE');
+      const anchored = /m=audio (\d+)/.exec(toBob.request.body.toString())?.[1];
+      assert.ok(anchored && Number(anchored) !== mouth.port, "bob is offered Parley's relay, not alice's phone");
+      toBob.reply(200, 'OK', { headers: sdpHeaders, body: withEvents(ears.port) });
+      await phones.bob.next('ACK');
+      assert.notEqual(
+        /m=audio (\d+)/.exec((await phones.alice.next('ACK')).request.body.toString())?.[1],
+        String(ears.port),
+      );
+      await sent;
+      const events = () => ears.received.filter((r) => r.packet.payloadType === 101);
+      await ears.until(() => events().filter((r) => (r.packet.payload[1] ?? 0) & 0x80).length >= 9);
+      const ended = [
+        ...new Set(
+          events()
+            .filter((r) => (r.packet.payload[1] ?? 0) & 0x80)
+            .map((r) => r.packet.payload[0]),
+        ),
+      ];
+      assert.deepEqual(ended, [1, 2, 11], 'the events 1, 2 and # (RFC 4733 §3.2), each ended');
+      await post(people.alice, `/api/v1/calls/${made.id}/clear`);
+      for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
+      await noCalls(people.alice);
+    } finally {
+      ears.close();
+      mouth.close();
+    }
   });
 
   test('AnswerCall: the talk event for a phone that names it, a clear refusal for one that does not', async () => {

@@ -19,6 +19,7 @@ import { SipCallDriver } from './control.js';
 import { SipFederation, trustedCas } from './federation/peers.js';
 import { certificateNames } from './federation/trust.js';
 import { InstantMessages } from './im.js';
+import { mediaSettings } from './media/index.js';
 import { DEFAULT_SIP_LIMITS, sipLimits } from './message/index.js';
 import { FlowTokens } from './proxy/flow-token.js';
 import { NodeLinks, nodeAddress } from './proxy/links.js';
@@ -198,6 +199,7 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
     digest,
     federation,
     sink,
+    media: () => mediaSettings(config),
     reach: reachOf,
     ringSeconds: config.ringSeconds,
     t1: DEFAULT_TIMERS.t1,

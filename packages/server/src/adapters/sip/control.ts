@@ -57,6 +57,9 @@ export class SipCallDriver implements CallDriver {
         await call.join(op.party, held);
         break;
       }
+      case 'digits':
+        await call.digits(op.party, op.digits);
+        break;
       case 'pickup': {
         const line = await this.core.lines.get(core.tenantId, op.lineId);
         const user = await this.core.users.get(core.tenantId, op.userId);

@@ -20,6 +20,7 @@ export type ControlOp =
   | { kind: 'deflect'; callId: string; to: string }
   | { kind: 'transfer'; callId: string; party: Party; to: string }
   | { kind: 'join'; callId: string; heldCallId: string; party: Party }
+  | { kind: 'digits'; callId: string; party: Party; digits: string }
   | { kind: 'pickup'; callId: string; userId: string; lineId: string };
 
 /** What a node's switch (the SIP B2BUA) does when call control asks. */
@@ -230,9 +231,11 @@ export class CallControlService implements CallControl {
     throw notYet('ConferenceCall');
   }
 
-  async digits(actor: Actor, callId: string, _digits: string, device?: DeviceRef): Promise<Call> {
-    await this.connection(actor, callId, device);
-    throw notYet('GenerateDigits');
+  /** GenerateDigits: RFC 4733 telephone events from the device's connection to the other party. */
+  async digits(actor: Actor, callId: string, digits: string, device?: DeviceRef): Promise<Call> {
+    const { call, connection } = await this.connection(actor, callId, device);
+    if (connection.state !== 'connected') throw state('the connection is not connected');
+    return this.run(call, { kind: 'digits', callId, party: connection.party, digits });
   }
 
   async callBack(actor: Actor, o: { to: string; from?: DeviceRef }): Promise<{ id: string }> {

@@ -4,6 +4,7 @@
 // deflection and forwarding of a ringing call.
 import { isPartyOf } from '../../../core/calls/model.js';
 import { ParleyError } from '../../../core/errors.js';
+import { anchoredSdp, MediaEndpoint, MediaRelay, MediaSdpError } from '../media/index.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor } from '../transaction/index.js';
 import { DialogCall } from './dialogs.js';
@@ -23,6 +24,8 @@ import { holdingAnswer } from './sdp.js';
 import type { CallParty, CallSide, DivertCause } from './types.js';
 
 export abstract class ControlledCall extends DialogCall {
+  /** The relay of the call's media once GenerateDigits anchored it through Parley. */
+  private relay: MediaRelay | undefined;
   /** Where the call comes from (see `Origin`). */
   protected origin!: Origin;
   /** Where the call goes when the callee is busy or does not answer (their forwarding), once. */
@@ -161,6 +164,7 @@ export abstract class ControlledCall extends DialogCall {
 
   /** Parks `side`'s media: its offer gets a holding answer (Flow IV). */
   protected async park(side: CallSide): Promise<boolean> {
+    this.releaseMedia();
     const got = await this.reinvite(side);
     if (!got) return false;
     got.ack(this.parkingAnswer(side, got.response.body));
@@ -169,6 +173,7 @@ export abstract class ControlledCall extends DialogCall {
 
   /** Connects `x`'s media with `y`'s (Flow IV): `x`'s offer to `y`, `y`'s answer to `x`. */
   protected async connect(x: CallSide, y: CallSide): Promise<boolean> {
+    this.releaseMedia();
     const fromX = await this.reinvite(x);
     if (!fromX) return false;
     const toY = fromX.response.body.length > 0 ? await this.reinvite(y, bodyOf(fromX.response)) : undefined;
@@ -281,5 +286,69 @@ export abstract class ControlledCall extends DialogCall {
       headers: [{ name: 'Contact', value: ourAddress(this.a.flow).contact }, ...bodyHeaders(from)],
       body: from.body.length > 0 ? from.body : undefined,
     });
+  }
+
+  /**
+   * GenerateDigits: `digits` from `party`'s connection to the other party as RFC 4733 telephone
+   * events. The first time, the call's media is anchored through Parley (both legs re-INVITEd to
+   * a relay of this node, Flow IV); it stays so until the legs are connected anew or the call ends.
+   */
+  async digits(party: CallParty, digits: string): Promise<void> {
+    const side = this.sideOfParty(party);
+    if (this.state !== 'answered' || !side) throw invalidState('the device has no connected call');
+    if (this.parkedBy || this.held.A || this.held.B) throw invalidState('the call is on hold');
+    const relay = this.relay ?? (await this.controlled(() => this.anchor()));
+    await relay.generateDigits(side === 'A' ? 'b' : 'a', digits);
+  }
+
+  /** Re-INVITEs both legs to two endpoints of this node and relays between them. */
+  private async anchor(): Promise<MediaRelay> {
+    const media = this.sw.media();
+    const open = () =>
+      MediaEndpoint.open({ address: media.address, ports: media.ports, limits: media.limits, log: this.sw.log });
+    const ends = {
+      A: await open(),
+      B: await open().catch(async (err: unknown) => {
+        await ends.A.close();
+        throw err;
+      }),
+    };
+    const sdp = (body: string): Body => ({
+      headers: [{ name: 'Content-Type', value: 'application/sdp' }],
+      body: Buffer.from(body),
+    });
+    const local = (side: CallSide) => ({ address: media.advertise, port: ends[side].port });
+    try {
+      const fromA = await this.reinvite('A');
+      if (!fromA) throw invalidState('the device did not take the re-INVITE');
+      try {
+        const toB = anchoredSdp(fromA.response.body.toString('latin1'), local('B'));
+        const fromB = await this.reinvite('B', sdp(toB.sdp));
+        if (!fromB) throw invalidState('the other device did not take the re-INVITE');
+        fromB.ack();
+        const toA = anchoredSdp(fromB.response.body.toString('latin1'), local('A'));
+        fromA.ack(sdp(toA.sdp));
+        const sources = (side: CallSide) => [this.legOf(side)?.flow.remote.address ?? ''].filter((a) => a !== '');
+        ends.A.connect({ ...toB.peer, sources: sources('A') });
+        ends.B.connect({ ...toA.peer, sources: sources('B') });
+        this.relay = new MediaRelay(
+          { endpoint: ends.A, eventPayloadType: toB.peer.eventPayloadType },
+          { endpoint: ends.B, eventPayloadType: toA.peer.eventPayloadType },
+        );
+        return this.relay;
+      } catch (err) {
+        fromA.ack(this.parkingAnswer('A', fromA.response.body));
+        throw err instanceof MediaSdpError ? new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', err.message) : err;
+      }
+    } catch (err) {
+      await Promise.all([ends.A.close(), ends.B.close()]);
+      throw err;
+    }
+  }
+
+  protected releaseMedia(): void {
+    const relay = this.relay;
+    this.relay = undefined;
+    if (relay) void relay.close();
   }
 }

@@ -70,6 +70,9 @@ export abstract class DialogCall {
   /** MakeCall's caller hung up while the callee's devices rang. */
   protected abstract abandon(): void;
 
+  /** The call's media no longer passes through Parley (the call ended, or its legs were connected anew). */
+  protected abstract releaseMedia(): void;
+
   /**
    * Our 2xx to `side`'s INVITE went out: sent again until its ACK (§13.3.1.4), then `acked` runs
    * with the ACK, or with undefined when none came within 64·T1 (the call is then ended).
@@ -135,6 +138,7 @@ export abstract class DialogCall {
       return;
     }
     if (request.method === 'INVITE') {
+      this.releaseMedia();
       this.reInvite(side, request, tx, from, to);
       return;
     }
@@ -253,6 +257,7 @@ export abstract class DialogCall {
       const leg = this.legOf(s);
       if (leg) this.sw.sendRequest(leg.request('BYE'), leg.flow, () => undefined);
     }
+    this.releaseMedia();
     const who = side ?? by;
     this.sink.cleared(this, who && this.partyOf(who));
     this.sw.forget(this);

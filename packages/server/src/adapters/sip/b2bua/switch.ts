@@ -11,6 +11,7 @@ import type { Logger } from '../../../platform/log.js';
 import { callPeer, quoted, senderFrom, senderParty } from '../federation/calls.js';
 import type { SipFederation } from '../federation/peers.js';
 import { senderOf } from '../federation/sender.js';
+import type { MediaSettings } from '../media/index.js';
 import { isSipUri, respond, type SipRequest, type SipResponse } from '../message/index.js';
 import type { DigestOptions } from '../registrar/digest.js';
 import { notFoundAs } from '../registrar/registrar.js';
@@ -33,6 +34,8 @@ export interface SwitchOptions {
   reach(binding: Binding): Promise<{ flow: Flow; route: string[] } | undefined>;
   /** Federated domains: who may call in, and the connections to call out. */
   federation: SipFederation;
+  /** The node's media settings, made when first needed. */
+  media: () => MediaSettings;
   ringSeconds: number;
   t1: number;
   t2: number;
@@ -40,6 +43,7 @@ export interface SwitchOptions {
 
 export class CallSwitch implements Switch {
   endpoint!: SipEndpoint;
+  readonly log: Logger;
   readonly ringMs: number;
   readonly t1: number;
   readonly t2: number;
@@ -51,10 +55,22 @@ export class CallSwitch implements Switch {
   /** Calls not ended yet, by id. */
   private readonly live = new Map<string, BackToBackCall>();
 
+  private mediaSettings: MediaSettings | undefined;
+
   constructor(private readonly o: SwitchOptions) {
+    this.log = o.log;
     this.ringMs = o.ringSeconds * 1000;
     this.t1 = o.t1;
     this.t2 = o.t2;
+  }
+
+  media(): MediaSettings {
+    try {
+      this.mediaSettings ??= this.o.media();
+    } catch (err) {
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', err instanceof Error ? err.message : String(err));
+    }
+    return this.mediaSettings;
   }
 
   sendRequest(request: SipRequest, flow: Flow, onResponse: (response: SipResponse) => void): void {

@@ -1,5 +1,7 @@
 // What a back-to-back call needs from the switch around it, and what it reports.
 import type { CallCause, Party } from '../../../core/calls/model.js';
+import type { Logger } from '../../../platform/log.js';
+import type { MediaSettings } from '../media/index.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
@@ -55,6 +57,9 @@ export interface Switch {
   track(call: DialogCall): void;
   /** The call ended: its dialogs are forgotten once late retransmissions are over. */
   forget(call: DialogCall): void;
+  /** The node's media settings (GenerateDigits anchors a call's media through Parley); throws when not usable. */
+  media(): MediaSettings;
+  readonly log: Logger;
   readonly ringMs: number;
   readonly t1: number;
   readonly t2: number;
