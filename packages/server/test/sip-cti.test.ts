@@ -8,7 +8,7 @@ import { singleHeader } from '../src/adapters/sip/message/index.js';
 import { assertError, call } from './support/http.js';
 import { RtpPhone } from './support/rtp-phone.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { eventually, type Incoming, phoneFor, SDP, type SipPhone } from './support/sip-phone.js';
+import { eventually, type Incoming, phoneFor, SDP, SipPhone } from './support/sip-phone.js';
 
 type Phone = SipPhone & { userId: string; tenantId: string };
 type Person = Awaited<ReturnType<TestServer['user']>>;
@@ -197,6 +197,7 @@ describe('call control over REST through the SIP switch', () => {
     assert.equal(consultation.called.line, '203');
     assert.equal(s.core.calls.get(people.alice.tenantId, established.id).connections[0]?.state, 'held');
     ring.reply(486, 'Busy Here');
+    await phones.alice.next('ACK'); // of the 486, by the transaction (RFC 3261 §17.1.1.3)
     await eventually(() => (live(people.alice).length === 1 ? true : undefined), 'the consultation is over');
     await post(people.alice, `/api/v1/calls/${established.id}/clear`);
     for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
@@ -287,6 +288,57 @@ describe('call control over REST through the SIP switch', () => {
       ears.close();
       mouth.close();
     }
+  });
+
+  test('ConferenceCall: the held party joins, all three legs are re-INVITEd to the mixer; one hangs up, the others go on', async () => {
+    const first = await connected();
+    const consulting = post(people.alice, `/api/v1/calls/${first.id}/consult`, { to: '203' });
+    await offerOnReinvite(phones.alice, 40002);
+    await offerOnReinvite(phones.bob, 41002);
+    const ring = await phones.alice.next('INVITE');
+    const second = await consulting;
+    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40030) });
+    await phones.alice.next('ACK');
+    const atCarol = await phones.carol.next('INVITE');
+    atCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42030) });
+    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(40030) });
+    await phones.alice.next('ACK');
+    await phones.carol.next('ACK');
+    await eventually(() => live(people.carol).find((c) => c.id === second.id && c.answeredAt !== null), 'consulted');
+    const conferencing = post(people.alice, `/api/v1/calls/${first.id}/conference`, { call: second.id });
+    // Each party's leg in turn: asked for an offer, answered by the mixer's endpoint.
+    const mixer = new Set<string>();
+    for (const [phone, port] of [
+      [phones.alice, 40030],
+      [phones.carol, 42030],
+      [phones.bob, 41030],
+    ] as const) {
+      const answer = await offerOnReinvite(phone, port);
+      mixer.add(/m=audio (\d+)/.exec(answer)?.[1] ?? '');
+      assert.match(answer, /c=IN IP4 127\.0\.0\.1/);
+    }
+    assert.equal(mixer.size, 3, 'one mixer endpoint per party');
+    (await phones.alice.next('BYE')).reply(200, 'OK');
+    const conference = await conferencing;
+    assert.equal(conference.id, second.id);
+    assert.deepEqual(
+      conference.connections
+        .filter((c) => c.state === 'connected')
+        .map((c) => c.party.line)
+        .sort(),
+      ['201', '202', '203'],
+    );
+    assert.equal(live(people.bob).length, 1, 'the held call ended, bob is in the conference');
+    // Carol hangs up: alice and bob stay; then alice hangs up: bob, alone, is hung up.
+    const dialog = SipPhone.dialogOf(atCarol.request, phones.carol.tag);
+    assert.equal((await phones.carol.sendInDialog(dialog, 'BYE')).status, 200);
+    await eventually(
+      () => (live(people.alice)[0]?.connections.filter((c) => c.state === 'connected').length === 2 ? true : undefined),
+      'two left',
+    );
+    await post(people.alice, `/api/v1/calls/${second.id}/clear`);
+    for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.alice);
   });
 
   test('AnswerCall: the talk event for a phone that names it, a clear refusal for one that does not', async () => {

@@ -86,13 +86,23 @@ export class CoreCallSink implements CallSink {
     this.step(call.id, 'transfer', (id) => this.core.calls.singleStepTransfer(id, by, to));
 
   joined: CallSink['joined'] = (call, held, by, moved) =>
-    this.step(call.id, 'transfer', async (id) => {
-      const heldId = await this.coreId(held.id);
-      this.chains.delete(held.id);
+    this.merge(call.id, held.id, 'transfer', (id, heldId) => this.core.calls.transfer(heldId, id, by, moved));
+
+  conferenced: CallSink['conferenced'] = (call, held, by, moved) =>
+    this.merge(call.id, held.id, 'conference', (id, heldId) => this.core.calls.conference(heldId, id, by, moved));
+
+  left: CallSink['left'] = (call, party) => this.step(call.id, 'leave', (id) => this.core.calls.clear(id, party));
+
+  /** A step on `call` that takes `held` (which ends) into it: after `held`'s steps so far. */
+  private merge(call: string, held: string, what: string, run: (id: string, heldId: string) => Promise<unknown>): void {
+    this.step(call, what, async (id) => {
+      const heldId = await this.coreId(held);
+      this.chains.delete(held);
       if (heldId === undefined) return;
       this.byCore.delete(heldId);
-      await this.core.calls.transfer(heldId, id, by, moved);
+      await run(id, heldId);
     });
+  }
 
   // The party who hung up clears first, then the others (the switch sent them the BYE).
   cleared: CallSink['cleared'] = (call, by, cause) =>

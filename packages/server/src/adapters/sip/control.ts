@@ -49,12 +49,14 @@ export class SipCallDriver implements CallDriver {
         call.transferTo(op.party, targets, { party, uri });
         break;
       }
-      case 'join': {
+      case 'join':
+      case 'conference': {
         const heldId = this.sink.switched(op.heldCallId);
         const held = heldId === undefined ? undefined : this.sw.call(heldId);
         if (!heldId || !held || held.ended)
           throw new ParleyError('PARLEY_ERR_INVALID_STATE', 'the held call has ended');
-        await call.join(op.party, held);
+        if (op.kind === 'join') await call.join(op.party, held);
+        else await call.conference(op.party, held);
         break;
       }
       case 'digits':
@@ -66,6 +68,10 @@ export class SipCallDriver implements CallDriver {
         const { targets, party } = await this.sw.divertTargets(core.tenantId, line.number);
         call.divert(targets, party, 'callPickup', autoAnswerHeaders(user.domain));
         break;
+      }
+      default: {
+        const unknown: never = op;
+        throw new Error(`sip: no control operation ${(unknown as ControlOp).kind}`);
       }
     }
     await this.sink.settled(b2buaId);

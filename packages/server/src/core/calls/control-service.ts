@@ -19,7 +19,7 @@ export type ControlOp =
   | { kind: 'answer' | 'clear' | 'hold' | 'retrieve'; callId: string; party: Party }
   | { kind: 'deflect'; callId: string; to: string }
   | { kind: 'transfer'; callId: string; party: Party; to: string }
-  | { kind: 'join'; callId: string; heldCallId: string; party: Party }
+  | { kind: 'join' | 'conference'; callId: string; heldCallId: string; party: Party }
   | { kind: 'digits'; callId: string; party: Party; digits: string }
   | { kind: 'pickup'; callId: string; userId: string; lineId: string };
 
@@ -212,12 +212,18 @@ export class CallControlService implements CallControl {
 
   /** TransferCall: the held call's other party is connected to the active call's; the device leaves both. */
   async transfer(actor: Actor, heldCallId: string, activeCallId: string, device?: DeviceRef): Promise<Call> {
+    const { active } = await this.pair(actor, heldCallId, activeCallId, device);
+    return this.run(active.call, { kind: 'join', callId: activeCallId, heldCallId, party: active.connection.party });
+  }
+
+  /** The actor's held and active connections for TransferCall and ConferenceCall (one node switches both calls). */
+  private async pair(actor: Actor, heldCallId: string, activeCallId: string, device?: DeviceRef) {
     const held = await this.connection(actor, heldCallId, device);
     const active = await this.connection(actor, activeCallId, device);
     if (held.connection.state !== 'held') throw state('the first call is not on hold');
     if (active.connection.state !== 'connected') throw state('the second call is not connected');
     if (held.call.node !== active.call.node) throw state('the two calls are switched by different nodes');
-    return this.run(active.call, { kind: 'join', callId: activeCallId, heldCallId, party: active.connection.party });
+    return { held, active };
   }
 
   async singleStepTransfer(actor: Actor, callId: string, to: string, device?: DeviceRef): Promise<Call> {
@@ -226,9 +232,15 @@ export class CallControlService implements CallControl {
     return this.run(call, { kind: 'transfer', callId, party: connection.party, to: to.trim() });
   }
 
-  async conference(actor: Actor, heldCallId: string, _activeCallId: string, device?: DeviceRef): Promise<Call> {
-    await this.connection(actor, heldCallId, device);
-    throw notYet('ConferenceCall');
+  /** ConferenceCall: the held call's other party joins the active call; Parley mixes the three. */
+  async conference(actor: Actor, heldCallId: string, activeCallId: string, device?: DeviceRef): Promise<Call> {
+    const { active } = await this.pair(actor, heldCallId, activeCallId, device);
+    return this.run(active.call, {
+      kind: 'conference',
+      callId: activeCallId,
+      heldCallId,
+      party: active.connection.party,
+    });
   }
 
   /** GenerateDigits: RFC 4733 telephone events from the device's connection to the other party. */

@@ -112,21 +112,37 @@ export class CallService extends CallBook {
    * joins the active call, connected. The held call ends.
    */
   async transfer(heldCallId: string, activeCallId: string, by: Party, moved: Party): Promise<Call> {
+    return this.merge(heldCallId, activeCallId, by, moved, 'transfer');
+  }
+
+  /** ConferenceCall (Conferenced): `moved` (the other party of the held call) joins the active call; the held call ends. */
+  async conference(heldCallId: string, activeCallId: string, by: Party, moved: Party): Promise<Call> {
+    return this.merge(heldCallId, activeCallId, by, moved, 'conference');
+  }
+
+  /** The held call ends and its other party joins the active one; a transfer takes `by` out of it. */
+  private async merge(
+    heldCallId: string,
+    activeCallId: string,
+    by: Party,
+    moved: Party,
+    cause: 'transfer' | 'conference',
+  ): Promise<Call> {
     const held = this.own(heldCallId);
     const active = this.own(activeCallId);
     const from = this.liveOf(held, moved)[0];
-    const leaving = this.oneOf(active, by);
-    const cause = 'transfer';
+    const at = this.oneOf(active, by);
     await this.run(
       held,
       held.connections.filter(isLive).map((c) => ['call.cleared', c.id, [[c.id, 'null', cause]], cause] as Step),
     );
     const joining = newConnection(moved, from?.role ?? 'called', 'null', this.ctx.clock.now());
     const moves: Move[] = [
-      [leaving.id, 'null', cause],
       [joining.id, 'connected'],
+      ...(cause === 'transfer' ? [[at.id, 'null', cause] as Move] : []),
     ];
-    return this.run(active, [['call.transferred', leaving.id, moves, cause]], joining, {
+    const type = cause === 'transfer' ? 'call.transferred' : 'call.conferenced';
+    return this.run(active, [[type, cause === 'transfer' ? at.id : joining.id, moves, cause]], joining, {
       oldCalls: [heldCallId, activeCallId],
       by,
     });

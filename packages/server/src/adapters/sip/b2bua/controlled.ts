@@ -6,8 +6,11 @@ import { isPartyOf } from '../../../core/calls/model.js';
 import { ParleyError } from '../../../core/errors.js';
 import { anchoredSdp, MediaEndpoint, MediaRelay, MediaSdpError } from '../media/index.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
-import { cancelFor } from '../transaction/index.js';
+import { cancelFor, type ServerTransaction } from '../transaction/index.js';
+import type { Flow } from '../transport/flow.js';
+import { ConferenceRoom } from './conference.js';
 import { DialogCall } from './dialogs.js';
+import type { Leg } from './leg.js';
 import { ourAddress } from './leg.js';
 import {
   type Body,
@@ -20,10 +23,13 @@ import {
   type Origin,
   other,
 } from './parts.js';
+import { type Reinvited, reinviteLeg } from './reinvite.js';
 import { holdingAnswer } from './sdp.js';
 import type { CallParty, CallSide, DivertCause } from './types.js';
 
 export abstract class ControlledCall extends DialogCall {
+  /** The conference once ConferenceCall brought a third party in: it has the legs from then on. */
+  private room: ConferenceRoom | undefined;
   /** The relay of the call's media once GenerateDigits anchored it through Parley. */
   private relay: MediaRelay | undefined;
   /** Where the call comes from (see `Origin`). */
@@ -123,43 +129,11 @@ export abstract class ControlledCall extends DialogCall {
     }
   }
 
-  /**
-   * A re-INVITE of ours to `side` (with `offer`, or without: its 2xx brings the device's offer).
-   * Resolves with the 2xx and the function that sends the ACK (with the answer to a late offer),
-   * or undefined when the device refused it.
-   */
-  protected reinvite(
-    side: CallSide,
-    offer?: Body,
-  ): Promise<{ response: SipResponse; ack: (answer?: Body) => void } | undefined> {
+  /** A re-INVITE of ours to `side` (see `reinviteLeg`); undefined once the call is not connected. */
+  protected reinvite(side: CallSide, offer?: Body): Promise<Reinvited | undefined> {
     const leg = this.legOf(side);
     if (!leg || this.state !== 'answered') return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      let ack: SipRequest | undefined;
-      let settled = false;
-      this.sw.sendRequest(leg.request('INVITE', offer ?? {}), leg.flow, (r) => {
-        if (r.status < 200) return;
-        if (ack) {
-          // A retransmitted 2xx: our ACK again.
-          this.sw.send(ack, leg.flow);
-          return;
-        }
-        if (settled) return;
-        settled = true;
-        if (r.status >= 300) {
-          resolve(undefined);
-          return;
-        }
-        leg.refresh(r);
-        resolve({
-          response: r,
-          ack: (answer) => {
-            ack = leg.request('ACK', { seq: r.cseq.seq, ...answer });
-            this.sw.send(ack, leg.flow);
-          },
-        });
-      });
-    });
+    return reinviteLeg(this.sw, leg, offer);
   }
 
   /** Parks `side`'s media: its offer gets a holding answer (Flow IV). */
@@ -350,5 +324,60 @@ export abstract class ControlledCall extends DialogCall {
     const relay = this.relay;
     this.relay = undefined;
     if (relay) void relay.close();
+  }
+
+  /**
+   * ConferenceCall: `party` is in this call and in `held`; the party at the other side of `held`
+   * joins this call, and all three are mixed by Parley. `held` ends without a BYE to the party
+   * that moved.
+   */
+  async conference(party: CallParty, held: ControlledCall): Promise<void> {
+    const here = this.sideOfParty(party);
+    const there = held.sideOfParty(party);
+    const moving = there && held.seats[other(there)];
+    const leaving = there && held.seats[there];
+    if (this.state !== 'answered' || held.state !== 'answered' || !here || !moving || !leaving || !this.seats.B)
+      throw invalidState('both calls must be connected at the conferencing device');
+    if (this.room) throw invalidState('the call is a conference already');
+    const seats = [this.seats.A, this.seats.B, moving];
+    for (const call of [this, held])
+      if (call.exchange || call.acks.A || call.acks.B) throw invalidState('a call is being changed; try again');
+    this.releaseMedia();
+    held.releaseMedia();
+    this.room = await this.controlled(() =>
+      ConferenceRoom.open(this.sw, seats, (who, rest) => {
+        if (rest.length > 0) this.sink.left(this, who);
+        else {
+          this.state = 'ended';
+          this.sink.cleared(this, who);
+          this.sw.forget(this);
+        }
+      }),
+    );
+    held.state = 'ended';
+    held.sw.forget(held);
+    this.sw.sendRequest(leaving.leg.request('BYE'), leaving.leg.flow, () => undefined);
+    this.sw.track(this);
+    this.sink.conferenced(this, held, party, moving.party);
+  }
+
+  override get legs(): Leg[] {
+    return [...new Set([...super.legs, ...(this.room?.legs ?? [])])];
+  }
+
+  override sideOf(request: SipRequest): CallSide | undefined {
+    // In a conference every leg is the room's: any side lets the switch hand the request over.
+    if (this.room) return this.room.owns(request) ? 'A' : undefined;
+    return super.sideOf(request);
+  }
+
+  override inDialog(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): void {
+    if (this.room) this.room.inDialog(request, tx);
+    else super.inDialog(side, request, tx);
+  }
+
+  override hangUp(side: CallSide | undefined, by?: CallSide): void {
+    if (this.room) this.room.end();
+    else super.hangUp(side, by);
   }
 }

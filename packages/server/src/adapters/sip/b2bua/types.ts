@@ -39,6 +39,10 @@ export interface CallSink {
   diverted(call: { id: string }, to: CallParty, cause: DivertCause): void;
   /** SingleStepTransfer: `by` left the call, which now goes to `to`. */
   transferred(call: { id: string }, by: CallParty, to: CallParty): void;
+  /** ConferenceCall: `moved` came from `held` (which ends) into `call`, which `by` conferenced. */
+  conferenced(call: { id: string }, held: { id: string }, by: CallParty, moved: CallParty): void;
+  /** A party left a conference that goes on. */
+  left(call: { id: string }, party: CallParty): void;
   /** TransferCall: `by` left `call` and `held`; `moved` came from `held` (which ends) into `call`. */
   joined(call: { id: string }, held: { id: string }, by: CallParty, moved: CallParty): void;
   /** The call ended; `by` hung up (undefined: the server ended it); `cause` callCancelled: before anyone answered. */
