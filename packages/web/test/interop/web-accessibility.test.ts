@@ -252,6 +252,12 @@ if (!skipped) {
       await page.locator('[data-contact="carol@example.test"] .presence[data-availability="away"]').waitFor();
       await check(page, 'contacts');
 
+      // Calls: the phone panel (number field, dial pad, live calls) and the call journal beside it.
+      await page.goto('/calls');
+      await page.getByRole('heading', { name: 'Phone' }).waitFor();
+      if (wide) await page.getByRole('heading', { name: 'Call journal' }).waitFor();
+      await check(page, 'calls');
+
       // The directory: a search with its options, a contact card, a reverse lookup.
       await page.goto('/directory');
       const box = page.getByRole('combobox', { name: 'Search the directory' });
