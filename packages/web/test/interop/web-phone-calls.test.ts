@@ -100,6 +100,9 @@ if (!skipped) {
     const ringing = await alicePhone.next('INVITE');
     ringing.reply(180, 'Ringing');
     await banner.filter({ hasText: 'Incoming call: Bob Baker' }).waitFor();
+    // The test phone announces no talk event (nor uaCSTA): answering from the browser is refused, and the banner says why.
+    await banner.getByRole('button', { name: 'Answer' }).click();
+    await banner.getByRole('alert').filter({ hasText: 'Your phone cannot do this remotely' }).waitFor();
     // Nobody answers: the caller gives up (CANCEL), the banner goes, the missed call is counted.
     assert.equal((await bobPhone.cancelInvite()).status, 200);
     (await alicePhone.next('CANCEL')).reply(200, 'OK');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Call, CallParty, User } from '@parley/api';
-import type { ParleyClient } from '../../lib/api';
+import type { ParleyClient } from '../../lib/api.js';
 import { CallsStore, isIncoming, otherParty, partyLabel } from './calls-store.js';
 import { journalCsvHref } from './journal-store.js';
 
@@ -44,8 +44,13 @@ test('the other party and an incoming call are seen from the user', () => {
 
 test('call events keep the list: a new call is added, a change replaces it, an ended call leaves', () => {
   const store = new CallsStore(() => ({}) as ParleyClient);
-  store.apply({ type: 'call.delivered', call: call({}) });
-  store.apply({ type: 'call.originated', call: call({ id: 'c2', state: 'initiated' }) });
+  store.apply({ type: 'call.delivered', call: call({}), connectionId: null, cause: null });
+  store.apply({
+    type: 'call.originated',
+    call: call({ id: 'c2', state: 'initiated' }),
+    connectionId: null,
+    cause: null,
+  });
   assert.deepEqual(
     store.calls.get().map((c) => [c.id, c.state]),
     [
@@ -53,7 +58,7 @@ test('call events keep the list: a new call is added, a change replaces it, an e
       ['c2', 'initiated'],
     ],
   );
-  store.apply({ type: 'call.established', call: call({ state: 'connected' }) });
+  store.apply({ type: 'call.established', call: call({ state: 'connected' }), connectionId: null, cause: null });
   assert.deepEqual(
     store.calls.get().map((c) => [c.id, c.state]),
     [
@@ -61,8 +66,13 @@ test('call events keep the list: a new call is added, a change replaces it, an e
       ['c2', 'initiated'],
     ],
   );
-  store.apply({ type: 'call.cleared', call: call({ state: 'null', endedAt: '2026-12-05T10:01:00.000Z' }) });
-  store.apply({ type: 'call.failed', call: call({ id: 'c2', state: 'failed' }) });
+  store.apply({
+    type: 'call.cleared',
+    call: call({ state: 'null', endedAt: '2026-12-05T10:01:00.000Z' }),
+    connectionId: null,
+    cause: null,
+  });
+  store.apply({ type: 'call.failed', call: call({ id: 'c2', state: 'failed' }), connectionId: null, cause: null });
   assert.deepEqual(store.calls.get(), []);
 });
 

@@ -1,6 +1,6 @@
 import type { Call, CallParty, ClientEvent, RouteInput, User } from '@parley/api';
-import type { ParleyClient } from '../../lib/api';
-import { Store } from '../../lib/store';
+import type { ParleyClient } from '../../lib/api.js';
+import { Store } from '../../lib/store.js';
 
 /** The call control services on one call (ECMA-269 §17), as the REST API names them. */
 export type CallAction =

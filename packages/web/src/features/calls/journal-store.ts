@@ -1,6 +1,6 @@
 import { type JournalEntry, journalCsvPath, type RouteInput } from '@parley/api';
-import type { ParleyClient } from '../../lib/api';
-import { Store } from '../../lib/store';
+import type { ParleyClient } from '../../lib/api.js';
+import { Store } from '../../lib/store.js';
 
 /** The journal view's filters: all calls or the missed ones, and the search words. */
 export interface JournalFilter {
