@@ -6,11 +6,8 @@ import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
 import { ActionStatus, useAction } from '../admin/ui';
 import { CallButton } from './CallButton';
+import { partyLabel } from './calls-store';
 import { journalCsvHref } from './journal-store';
-
-/** Who the other end was: the directory's name and company, else what its signalling sent. */
-const remoteLabel = (r: JournalEntry['remote']): string =>
-  [r.name, r.company].filter(Boolean).join(', ') || r.display || r.number || r.uri || '?';
 
 /** "4:05" */
 const duration = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
@@ -23,7 +20,7 @@ function Entry({ entry }: { entry: JournalEntry }) {
   const [editing, setEditing] = useState(false);
   const [memo, setMemo] = useState(entry.memo ?? '');
   const memoId = useId();
-  const who = remoteLabel(entry.remote);
+  const who = partyLabel(entry.remote);
   const back = entry.remote.number ?? entry.remote.uri;
   const save = (e: FormEvent) => {
     e.preventDefault();

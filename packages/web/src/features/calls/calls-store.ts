@@ -27,9 +27,17 @@ export const otherParty = (call: Call, me: User): CallParty =>
 
 /**
  * Who a party is, for a person: the resolved name with the company ("Anna Berger, Muster GmbH"),
- * else the signalled display name, else the number or address.
+ * else the signalled display name, else the number or address. A call's party or a journal entry's
+ * other end.
  */
-export function partyLabel(party: CallParty): string {
+export function partyLabel(party: {
+  name: string | null;
+  company: string | null;
+  display?: string | null;
+  number?: string | null;
+  line?: string;
+  uri?: string | null;
+}): string {
   const who = [party.name, party.company].filter(Boolean).join(', ');
   return who || party.display || party.number || party.line || party.uri || '?';
 }
