@@ -114,5 +114,18 @@ if (!skipped) {
     const entry = page.locator('.journal-entry[data-result="missed"]').filter({ hasText: 'Bob Baker' });
     await entry.getByRole('button', { name: 'Mark read' }).click();
     await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
+    // A memo, kept on the server; the CSV export carries the filter.
+    await entry.getByRole('button', { name: 'Memo' }).click();
+    await entry.getByRole('textbox', { name: 'Memo on the call with Bob Baker' }).fill('Call back about the offer');
+    await entry.getByRole('button', { name: 'Save' }).click();
+    await entry.locator('.journal-memo').filter({ hasText: 'Call back about the offer' }).waitFor();
+    const { api } = await server.login('alice');
+    const [saved] = (await api.request('journal.list', { query: { result: 'missed' } })).entries;
+    assert.equal(saved?.memo, 'Call back about the offer');
+    assert.equal(saved?.read, true);
+    assert.equal(
+      await page.getByRole('link', { name: 'Export as CSV' }).getAttribute('href'),
+      '/api/v1/journal.csv?result=missed',
+    );
   });
 }
