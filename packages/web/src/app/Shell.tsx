@@ -38,6 +38,7 @@ export function Shell() {
   const detail =
     route.name === 'chat' ||
     (route.name === 'directory' && route.details) ||
+    (route.name === 'calls' && route.journal) ||
     (route.name === 'admin' && isAdmin && route.section !== null);
   const loading = <p className="hint">{t('app.loading')}</p>;
 

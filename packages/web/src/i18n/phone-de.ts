@@ -36,6 +36,7 @@ export const phoneDe: Record<keyof typeof phoneEn, string> = {
   'phone.deflect': 'Umleiten',
   'phone.transferred': 'Vermittelt.',
   'journal.title': 'Anrufjournal',
+  'journal.back': 'Zurück zum Telefon',
   'journal.show': 'Anzeigen',
   'journal.all': 'Alle Anrufe',
   'journal.missed': 'Verpasste Anrufe',

@@ -34,6 +34,7 @@ export const phoneEn = {
   'phone.deflect': 'Deflect',
   'phone.transferred': 'Transferred.',
   'journal.title': 'Call journal',
+  'journal.back': 'Back to the phone',
   'journal.show': 'Show',
   'journal.all': 'All calls',
   'journal.missed': 'Missed calls',

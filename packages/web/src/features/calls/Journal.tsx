@@ -1,5 +1,6 @@
 import type { JournalEntry } from '@parley/api';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { Link, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errors';
@@ -106,7 +107,12 @@ export function Journal() {
   }, [services, missed, q]);
   return (
     <section className="journal" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>{t('journal.title')}</h2>
+      <header className="pane-head">
+        <Link to={paths.calls} className="icon-button back" aria-label={t('journal.back')} title={t('journal.back')}>
+          <span aria-hidden="true">←</span>
+        </Link>
+        <h2 id={`${id}-title`}>{t('journal.title')}</h2>
+      </header>
       <div className="journal-filters">
         <fieldset className="segmented">
           <legend className="sr-only">{t('journal.show')}</legend>

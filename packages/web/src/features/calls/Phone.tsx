@@ -1,5 +1,6 @@
 import type { Call, User } from '@parley/api';
 import { type FormEvent, useId, useState } from 'react';
+import { Link, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { type MessageKey, useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
@@ -173,6 +174,9 @@ export function PhonePanel() {
         </button>
       </form>
       <LiveCalls />
+      <Link to={paths.journal} className="journal-link">
+        {t('journal.title')}
+      </Link>
       <button type="button" className="link-button" onClick={openSettings}>
         {t('phone.settings')}
       </button>
