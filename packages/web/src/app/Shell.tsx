@@ -1,4 +1,7 @@
 import { lazy, Suspense, useEffect } from 'react';
+import { CallBanner } from '../features/calls/CallBanner';
+import { Journal } from '../features/calls/Journal';
+import { PhonePanel } from '../features/calls/Phone';
 import { ConversationList } from '../features/chat/ConversationList';
 import { ConversationView } from '../features/chat/ConversationView';
 import { ConnectionBanner } from '../features/connection/ConnectionBanner';
@@ -18,8 +21,8 @@ const AdminPane = lazy(() => import('../features/admin/Admin').then((m) => ({ de
 
 /**
  * The signed-in layout: a header (its logo is the page's <h1>), then the main landmark with a
- * sidebar with the sections (chats, contacts, directory, administration for admins; later calls)
- * and the pane. Below 720 px only one of sidebar and pane shows at a time, so the main landmark
+ * sidebar with the sections (chats, contacts, directory, calls, administration for admins) and
+ * the pane. Calls ringing at the user show above, in the call banner. Below 720 px only one of sidebar and pane shows at a time, so the main landmark
  * (the skip link's target) holds both: it is there whichever shows.
  */
 export function Shell() {
@@ -29,11 +32,13 @@ export function Shell() {
   const unread = useStore(services.chat.state, (s) =>
     Object.values(s.conversations).reduce((n, c) => n + (c.unread > 0 ? 1 : 0), 0),
   );
+  const missed = useStore(services.journal.unreadMissed, (n) => n);
   const activeId = route.name === 'chat' ? route.id : null;
   const isAdmin = useStore(services.me, (u) => u.role !== 'user');
   const detail =
     route.name === 'chat' ||
     (route.name === 'directory' && route.details) ||
+    (route.name === 'calls' && route.journal) ||
     (route.name === 'admin' && isAdmin && route.section !== null);
   const loading = <p className="hint">{t('app.loading')}</p>;
 
@@ -47,6 +52,7 @@ export function Shell() {
         {t('app.skip')}
       </a>
       <ConnectionBanner />
+      <CallBanner />
       <header className="topbar">
         <h1 className="logo">
           <img src="/favicon.svg" alt="" width="24" height="24" />
@@ -76,6 +82,18 @@ export function Shell() {
             <Link to={paths.directory} aria-current={route.name === 'directory' ? 'page' : undefined}>
               {t('nav.directory')}
             </Link>
+            <Link
+              to={paths.calls}
+              aria-current={route.name === 'calls' ? 'page' : undefined}
+              aria-label={missed > 0 ? t('nav.callsMissed', { n: missed }) : undefined}
+            >
+              {t('nav.calls')}{' '}
+              {missed > 0 && (
+                <span className="unread" aria-hidden="true" data-testid="missed-badge">
+                  {missed}
+                </span>
+              )}
+            </Link>
             {isAdmin && (
               <Link to={paths.admin()} aria-current={route.name === 'admin' ? 'page' : undefined}>
                 {t('nav.admin')}
@@ -87,6 +105,8 @@ export function Shell() {
               <ContactList />
             ) : route.name === 'directory' ? (
               <DirectorySearch />
+            ) : route.name === 'calls' ? (
+              <PhonePanel />
             ) : route.name === 'admin' && isAdmin ? (
               <Suspense fallback={loading}>
                 <AdminNav section={route.section} />
@@ -99,6 +119,8 @@ export function Shell() {
         <div className="pane">
           {route.name === 'directory' ? (
             <DirectoryPane />
+          ) : route.name === 'calls' ? (
+            <Journal />
           ) : route.name === 'admin' && isAdmin ? (
             <Suspense fallback={loading}>
               <AdminPane section={route.section} />

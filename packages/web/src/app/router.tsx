@@ -6,6 +6,7 @@ export type Route =
   | { name: 'chats' }
   | { name: 'chat'; id: string }
   | { name: 'contacts' }
+  | { name: 'calls'; journal: boolean }
   | { name: 'directory'; details: boolean }
   | { name: 'admin'; section: AdminSection | null };
 
@@ -15,6 +16,10 @@ export const paths = {
   chats: '/',
   chat: (id: string) => `/chats/${encodeURIComponent(id)}`,
   contacts: '/contacts',
+  /** The phone panel and the call journal. */
+  calls: '/calls',
+  /** The call journal (on a phone it replaces the phone panel). */
+  journal: '/calls/journal',
   directory: '/directory',
   /** The card or lookup pane (on a phone it replaces the search). */
   directoryDetails: '/directory/details',
@@ -25,6 +30,8 @@ export function parseRoute(pathname: string): Route {
   const chat = /^\/chats\/([^/]+)\/?$/.exec(pathname);
   if (chat?.[1]) return { name: 'chat', id: decodeURIComponent(chat[1]) };
   if (/^\/contacts\/?$/.test(pathname)) return { name: 'contacts' };
+  const calls = /^\/calls(\/journal)?\/?$/.exec(pathname);
+  if (calls) return { name: 'calls', journal: calls[1] !== undefined };
   const directory = /^\/directory(\/details)?\/?$/.exec(pathname);
   if (directory) return { name: 'directory', details: directory[1] !== undefined };
   const admin = /^\/admin(?:\/(users|sources|tenants))?\/?$/.exec(pathname);

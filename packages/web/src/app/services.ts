@@ -1,5 +1,7 @@
 import type { ClientEvent, User } from '@parley/api';
 import { createContext, useContext } from 'react';
+import { CallsStore } from '../features/calls/calls-store';
+import { JournalStore } from '../features/calls/journal-store';
 import { CallSettingsStore } from '../features/callsettings/call-settings-store';
 import { ChatStore } from '../features/chat/chat-store';
 import { ContactsStore } from '../features/contacts/contacts-store';
@@ -27,6 +29,8 @@ export class Services {
   readonly contacts: ContactsStore;
   readonly chat: ChatStore;
   readonly callSettings: CallSettingsStore;
+  readonly calls: CallsStore;
+  readonly journal: JournalStore;
   private stopped = false;
   private idle = false;
 
@@ -44,6 +48,8 @@ export class Services {
       this.contacts.learn(members.map((m) => ({ address: m.address, name: m.label, numbers: [], email: null }))),
     );
     this.callSettings = new CallSettingsStore(api);
+    this.calls = new CallsStore(api);
+    this.journal = new JournalStore(api);
     this.events = new EventConnection({
       ticket: async () => (await this.api.request('auth.ticket', {})).ticket,
       onEvent: (e) => this.handle(e),
@@ -63,6 +69,8 @@ export class Services {
     void this.contacts.load();
     void this.presence.loadMine();
     void this.callSettings.load();
+    void this.calls.load();
+    void this.journal.loadUnread();
     this.presence.watch([this.me.get().address]);
     const unsubscribe = langStore.subscribe(() => this.presence.refreshAll());
     const visible = () => this.chat.visible();
@@ -110,6 +118,8 @@ export class Services {
     this.contacts.refresh();
     this.presence.refreshAll();
     void this.callSettings.load();
+    void this.calls.load();
+    void this.journal.loadUnread();
   }
 
   private handle(e: ClientEvent) {
@@ -129,6 +139,21 @@ export class Services {
         return this.contacts.favouritesChanged(e.favourites);
       case 'callsettings.changed':
         return this.callSettings.apply(e.settings);
+      case 'call.originated':
+      case 'call.delivered':
+      case 'call.established':
+      case 'call.held':
+      case 'call.retrieved':
+      case 'call.diverted':
+      case 'call.transferred':
+      case 'call.conferenced':
+      case 'call.failed':
+      case 'call.cleared':
+        return this.calls.apply(e);
+      case 'journal.created':
+      case 'journal.updated':
+      case 'journal.read':
+        return this.journal.apply(e);
       case 'heartbeat':
       case 'session.created':
         return;

@@ -4,6 +4,7 @@ import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
 import { linesDe } from './lines-de';
+import { phoneDe } from './phone-de';
 
 export const de: Messages = {
   ...errorsDe,
@@ -11,6 +12,7 @@ export const de: Messages = {
   ...linesDe,
   ...accountDe,
   ...callsDe,
+  ...phoneDe,
   'app.name': 'Parley',
   'app.loading': 'Wird geladen…',
   'app.skip': 'Zum Hauptinhalt springen',

@@ -3,6 +3,7 @@ import { callsEn } from './calls-en';
 import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
 import { linesEn } from './lines-en';
+import { phoneEn } from './phone-en';
 
 /** English texts: the reference every other language translates, key by key. */
 export const en = {
@@ -11,6 +12,7 @@ export const en = {
   ...linesEn,
   ...accountEn,
   ...callsEn,
+  ...phoneEn,
   'app.name': 'Parley',
   'app.loading': 'Loading…',
   'app.skip': 'Skip to the main content',

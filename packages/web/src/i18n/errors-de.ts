@@ -19,7 +19,7 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.code.PARLEY_ERR_INVALID_STATE':
     'Der Anruf hat sich inzwischen geändert. Bitte prüfen Sie ihn und versuchen Sie es erneut.',
   'error.code.PARLEY_ERR_DEVICE_UNSUPPORTED':
-    'Ihr Telefon kann das nicht ferngesteuert. Bitte nutzen Sie das Telefon selbst.',
+    'Ihr Telefon kann das nicht ferngesteuert, oder dieser Server kann es noch nicht. Bitte nutzen Sie das Telefon selbst.',
   'error.code.PARLEY_ERR_DEVICE_UNREACHABLE':
     'Ihr Telefon ist nicht erreichbar. Prüfen Sie, ob es eingeschaltet und angemeldet ist.',
   'error.code.PARLEY_ERR_QUOTA_EXCEEDED':

@@ -18,7 +18,8 @@ export const errorsEn = {
   'error.code.PARLEY_ERR_INTERNAL': 'The server had a problem. Please try again later.',
   'error.code.PARLEY_ERR_NOT_READY': 'The server is not ready yet. Please try again in a moment.',
   'error.code.PARLEY_ERR_INVALID_STATE': 'The call has changed in the meantime. Look at it again and retry.',
-  'error.code.PARLEY_ERR_DEVICE_UNSUPPORTED': 'Your phone cannot do this remotely. Please use the phone itself.',
+  'error.code.PARLEY_ERR_DEVICE_UNSUPPORTED':
+    'Your phone cannot do this remotely, or this server cannot do it yet. Please use the phone itself.',
   'error.code.PARLEY_ERR_DEVICE_UNREACHABLE':
     'Your phone is not reachable. Check that it is switched on and registered.',
   'error.code.PARLEY_ERR_QUOTA_EXCEEDED': 'Your storage is full. Delete messages with files to make room.',

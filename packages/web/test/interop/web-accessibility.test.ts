@@ -252,6 +252,18 @@ if (!skipped) {
       await page.locator('[data-contact="carol@example.test"] .presence[data-availability="away"]').waitFor();
       await check(page, 'contacts');
 
+      // Calls: the phone panel (number field, dial pad, live calls) and the call journal beside it.
+      await page.goto('/calls');
+      await page.getByRole('heading', { name: 'Phone' }).waitFor();
+      if (wide) await page.getByRole('heading', { name: 'Call journal' }).waitFor();
+      await check(page, 'calls');
+      if (!wide) {
+        // On a phone the journal is a screen of its own, with a way back.
+        await page.getByRole('link', { name: 'Call journal' }).click();
+        await page.getByRole('link', { name: 'Back to the phone' }).waitFor();
+        await check(page, 'call journal');
+      }
+
       // The directory: a search with its options, a contact card, a reverse lookup.
       await page.goto('/directory');
       const box = page.getByRole('combobox', { name: 'Search the directory' });

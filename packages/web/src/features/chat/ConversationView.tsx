@@ -5,6 +5,7 @@ import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { errorText } from '../../lib/errors';
 import { useStore } from '../../lib/store';
+import { CallButton } from '../calls/CallButton';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
 import { Composer, type Draft } from './Composer';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -70,6 +71,7 @@ export function ConversationView({ id }: { id: string }) {
           <h2 id={titleId}>{name}</h2>
           {other ? <PresenceLine address={other.address} /> : <MembersButton conversation={conversation} />}
         </div>
+        {other && <CallButton to={other.address} name={name} />}
       </header>
       <MessageList conversation={conversation} thread={thread} me={me} name={name} actions={actions} />
       {failure && (

@@ -4,6 +4,7 @@ import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
+import { CallButton } from '../calls/CallButton';
 import { Avatar, PresenceLine } from '../presence/PresenceBadge';
 import type { Contact } from './contacts-store';
 
@@ -256,6 +257,7 @@ function ContactRow({
       >
         <span aria-hidden="true">{favourite ? '★' : '☆'}</span>
       </button>
+      <CallButton to={contact.address} name={contact.name} />
     </li>
   );
 }

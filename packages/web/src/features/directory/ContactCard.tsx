@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { navigate, paths } from '../../app/router';
 import { useServices } from '../../app/services';
 import { useI18n } from '../../i18n';
+import { CallButton } from '../calls/CallButton';
 import { Avatar } from '../presence/PresenceBadge';
 import { type Candidate, directoryOf } from './directory-store';
 
@@ -71,6 +72,7 @@ export function ContactCard({ contact }: { contact: Candidate }) {
                     >
                       {t('directory.lookupShort')}
                     </button>
+                    <CallButton to={n.e164 ?? n.raw} name={`${contact.display} (${n.raw})`} />
                   </li>
                 ))}
               </ul>
@@ -98,6 +100,7 @@ export function ContactCard({ contact }: { contact: Candidate }) {
               >
                 {t('contacts.chat', { name: contact.name ?? contact.address })}
               </button>
+              <CallButton to={contact.address} name={contact.name ?? contact.address} />
             </dd>
           </>
         )}

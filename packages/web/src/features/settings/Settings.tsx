@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { useServices } from '../../app/services';
 import { setTheme, type Theme, themeStore } from '../../app/theme';
 import { type Lang, languages, setLang, useI18n } from '../../i18n';
@@ -7,6 +7,7 @@ import { CallSettingsPanel } from '../callsettings/CallSettings';
 import { NotificationSetting } from '../chat/NotificationSetting';
 import { Devices } from '../devices/Devices';
 import { ChangePassword } from './ChangePassword';
+import { openSettings, settingsOpen } from './settings-sheet';
 
 export function LanguagePicker() {
   const { t, lang } = useI18n();
@@ -51,7 +52,11 @@ export function SettingsMenu() {
   const { t } = useI18n();
   const me = useStore(services.me, (u) => u);
   const dialog = useRef<HTMLDialogElement>(null);
-  const [open, setOpen] = useState(false);
+  const open = useStore(settingsOpen, (o) => o);
+  useEffect(() => {
+    const d = dialog.current;
+    if (open && d && !d.open) d.showModal();
+  }, [open]);
   return (
     <>
       <button
@@ -60,14 +65,16 @@ export function SettingsMenu() {
         aria-haspopup="dialog"
         aria-label={t('header.settings')}
         title={t('header.settings')}
-        onClick={() => {
-          setOpen(true);
-          dialog.current?.showModal();
-        }}
+        onClick={openSettings}
       >
         <span aria-hidden="true">⚙</span>
       </button>
-      <dialog ref={dialog} className="sheet settings" aria-labelledby="settings-title" onClose={() => setOpen(false)}>
+      <dialog
+        ref={dialog}
+        className="sheet settings"
+        aria-labelledby="settings-title"
+        onClose={() => settingsOpen.set(false)}
+      >
         <h2 id="settings-title">{t('header.settings')}</h2>
         <p className="account">
           <strong>{me.displayName}</strong>
