@@ -334,6 +334,7 @@ export class BackToBackCall extends ControlledCall {
    * ends the call; a ringing device's stops ringing (the call fails when none is left).
    */
   clear(party: CallParty): void {
+    if (this.dropFromConference(party)) return;
     const side = this.sideOfParty(party);
     if (this.state === 'calling' && side === 'A') this.clearCaller('callCancelled');
     else if (this.state === 'routing' && side === 'A') this.giveUp(487, 'Request Terminated', 'callCancelled');

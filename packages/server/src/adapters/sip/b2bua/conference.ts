@@ -2,6 +2,7 @@
 // to a media endpoint of this node (RFC 3725 Flow IV: its offer answered by the endpoint) and
 // Parley's G.711 mixer sends each the others' audio. A party that hangs up leaves; with one left
 // the conference ends.
+import { isPartyOf } from '../../../core/calls/model.js';
 import {
   Conference,
   type ConferenceMember,
@@ -18,6 +19,14 @@ import type { Leg } from './leg.js';
 import { invalidState } from './parts.js';
 import { reinviteLeg } from './reinvite.js';
 import type { CallParty, Switch } from './types.js';
+
+/** What the call hears of its conference. */
+export interface ConferenceEvents {
+  /** A party left; the conference goes on. */
+  left(party: CallParty): void;
+  /** The conference (and the call) ended. */
+  ended(): void;
+}
 
 interface Member extends Seat {
   endpoint: MediaEndpoint;
@@ -36,26 +45,21 @@ export class ConferenceRoom {
     private readonly sw: Switch,
     private readonly media: MediaSettings,
     private readonly mixer: Conference,
-    /** A party left (`rest`: who is still in). */
-    private readonly onLeave: (party: CallParty, rest: CallParty[]) => void,
+    private readonly events: ConferenceEvents,
   ) {}
 
   /**
    * Brings `seats` into a new conference. Throws PARLEY_ERR_INVALID_STATE (a leg refused) or
    * PARLEY_ERR_DEVICE_UNSUPPORTED (no G.711 audio) with nothing left open.
    */
-  static async open(
-    sw: Switch,
-    seats: Seat[],
-    onLeave: (party: CallParty, rest: CallParty[]) => void,
-  ): Promise<ConferenceRoom> {
+  static async open(sw: Switch, seats: Seat[], events: ConferenceEvents): Promise<ConferenceRoom> {
     const media = sw.media();
     if (seats.length > media.maxParticipants) throw invalidState('too many parties for a conference');
     const room = new ConferenceRoom(
       sw,
       media,
       new Conference({ maxParticipants: media.maxParticipants, log: sw.log }),
-      onLeave,
+      events,
     );
     try {
       for (const seat of seats) await room.join(seat);
@@ -135,20 +139,27 @@ export class ConferenceRoom {
     else this.sw.respond(tx, respond(request, 488, 'Not Acceptable Here (in a conference)'));
   }
 
-  /** A member hung up: out of the mix; with one party left, it is hung up too. */
+  /** A member hung up (or was dropped): out of the mix; with one party left, it is hung up too. */
   private async leave(member: Member): Promise<void> {
     this.members.splice(this.members.indexOf(member), 1);
+    this.events.left(member.party);
+    if (this.members.length <= 1) this.end();
     await this.mixer.remove(member.mixed);
-    this.onLeave(member.party, this.parties);
-    if (this.members.length === 1) this.end();
+  }
+
+  /** ClearConnection of one party: a BYE to its device, and it leaves. False: not a member. */
+  drop(party: CallParty): boolean {
+    const member = this.members.find((m) => isPartyOf(party, m.party));
+    if (!member) return false;
+    this.sw.sendRequest(member.leg.request('BYE'), member.leg.flow, () => undefined);
+    void this.leave(member);
+    return true;
   }
 
   /** Ends the conference: BYE to every member, the mixer closed. */
   end(): void {
-    for (const m of this.members.splice(0)) {
-      this.sw.sendRequest(m.leg.request('BYE'), m.leg.flow, () => undefined);
-      this.onLeave(m.party, this.parties);
-    }
+    for (const m of this.members.splice(0)) this.sw.sendRequest(m.leg.request('BYE'), m.leg.flow, () => undefined);
+    this.events.ended();
     void this.close();
   }
 

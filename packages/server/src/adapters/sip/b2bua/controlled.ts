@@ -345,13 +345,13 @@ export abstract class ControlledCall extends DialogCall {
     this.releaseMedia();
     held.releaseMedia();
     this.room = await this.controlled(() =>
-      ConferenceRoom.open(this.sw, seats, (who, rest) => {
-        if (rest.length > 0) this.sink.left(this, who);
-        else {
+      ConferenceRoom.open(this.sw, seats, {
+        left: (who) => this.sink.left(this, who),
+        ended: () => {
           this.state = 'ended';
-          this.sink.cleared(this, who);
+          this.sink.cleared(this, undefined);
           this.sw.forget(this);
-        }
+        },
       }),
     );
     held.state = 'ended';
@@ -379,5 +379,10 @@ export abstract class ControlledCall extends DialogCall {
   override hangUp(side: CallSide | undefined, by?: CallSide): void {
     if (this.room) this.room.end();
     else super.hangUp(side, by);
+  }
+
+  /** ClearConnection of a party of a conference: it alone leaves (false: no conference, or not in it). */
+  protected dropFromConference(party: CallParty): boolean {
+    return this.room?.drop(party) ?? false;
   }
 }
