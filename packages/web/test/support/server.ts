@@ -78,6 +78,7 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
         PARLEY_LOG_LEVEL: 'info',
         PARLEY_SIP_PORT: '0',
         PARLEY_SIP_TLS_PORT: '0',
+        PARLEY_CSTA_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
