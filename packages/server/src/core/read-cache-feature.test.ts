@@ -88,6 +88,11 @@ describe('read caches across nodes', () => {
       return (await a.lines.ofUser(tenantId, userId)).length === 0 && devices.every((d) => d.lineId === null);
     });
 
+    // The switch reads the callee's call settings for every call.
+    assert.equal((await a.forwarding.decide(tenantId, userId)).kind, 'ring');
+    await b.forwarding.setDnd(tenantId, userId, true);
+    await eventually('do not disturb', async () => (await a.forwarding.decide(tenantId, userId)).kind === 'refuse');
+
     assert.ok(await b.devices.credentialsFor(tenantId, device.username));
     await b.users.update(tenantId, userId, { disabled: true });
     assert.equal(await b.devices.credentialsFor(tenantId, device.username), undefined, 'at once on its own node');

@@ -2,28 +2,31 @@ import type { Feature } from './feature.js';
 
 /**
  * Keeps the core's read caches (`read-cache.ts`) true across the cluster: each node drops what it
- * cached of a tenant, user, device or line when another node (or this one) says it changed.
+ * cached of a tenant, user, device, line or call settings when another node (or this one) says it changed.
  */
 export const readCacheInvalidation: Feature = {
   name: 'read-cache-invalidation',
   setup: (ctx) => {
-    const { tenants, users, devices, lines } = ctx.core;
+    const { tenants, users, devices, lines, forwarding } = ctx.core;
     const tenantGone = (tenantId: string) => {
       tenants.forget();
       users.forget(tenantId);
       devices.forget(tenantId);
       lines.forget(tenantId);
+      forwarding.forget(tenantId);
     };
     const userChanged = (e: { tenantId: string; userId: string }) => {
       users.forget(e.tenantId, e.userId);
       devices.forget(e.tenantId, e.userId);
       lines.forget(e.tenantId, e.userId);
+      forwarding.forget(e.tenantId, e.userId);
     };
     ctx.subscribe('tenant.updated', () => tenants.forget());
     ctx.subscribe('tenant.deleted', (e) => tenantGone(e.tenantId));
     ctx.subscribe('user.updated', userChanged);
     ctx.subscribe('user.deleted', userChanged);
     ctx.subscribe('device.changed', (e) => devices.forget(e.tenantId, e.userId));
+    ctx.subscribe('callsettings.changed', (e) => forwarding.forget(e.tenantId, e.userId));
     ctx.subscribe('line.changed', (e) => {
       lines.forget(e.tenantId, e.userId);
       devices.forget(e.tenantId, e.userId);

@@ -4,6 +4,7 @@ import type { CoreContext } from '../context.js';
 import { notFound, ParleyError } from '../errors.js';
 import type { LineService } from '../lines/service.js';
 import type { CallSettingsSink } from '../presence/model.js';
+import { ReadCache } from '../read-cache.js';
 import { planOf } from '../tenants/model.js';
 import { addressOf, type User } from '../users/model.js';
 import type { UserService } from '../users/service.js';
@@ -31,16 +32,32 @@ const problemsError = (problems: Problem[]) =>
  * it shows (DND, forwarded), then publishes `callsettings.changed` to the user.
  */
 export class ForwardingService implements CallSettingsService {
+  /** Each user's settings as the switch reads them for every call (`forget` on each change). */
+  private readonly cached: ReadCache<CallSettings>;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly users: Pick<UserService, 'lookup'>,
     private readonly lines: Pick<LineService, 'resolve'>,
     private readonly presence: CallSettingsSink,
-  ) {}
+  ) {
+    this.cached = new ReadCache(ctx.clock);
+  }
 
   async get(tenantId: string, userId: string): Promise<CallSettings> {
     await this.user(tenantId, userId);
-    return (await this.ctx.store.repos.callSettings.get(tenantId, userId)) ?? defaultCallSettings();
+    const settings = await this.cached.get(
+      `${tenantId} ${userId}`,
+      async () => (await this.ctx.store.repos.callSettings.get(tenantId, userId)) ?? defaultCallSettings(),
+    );
+    return settings ?? defaultCallSettings();
+  }
+
+  /** Drops what this node cached of the tenant's (or one user's) settings. */
+  forget(tenantId: string, userId?: string): void {
+    this.cached.forget(
+      (_, key) => key === `${tenantId} ${userId}` || (userId === undefined && key.startsWith(`${tenantId} `)),
+    );
   }
 
   /** @example await core.forwarding.setForwarding(tenantId, userId, 'busy', { enabled: true, to: '+49 171 1234567' }) */
@@ -141,6 +158,7 @@ export class ForwardingService implements CallSettingsService {
   /** Writes the change, tells presence, publishes the settings as they are now. */
   private async apply(tenantId: string, userId: string, change: CallSettingsChange): Promise<CallSettings> {
     const settings = await this.ctx.store.repos.callSettings.apply(tenantId, userId, change, this.ctx.clock.now());
+    this.forget(tenantId, userId);
     const { immediate } = settings.forwarding;
     await this.presence.setCallSettings(tenantId, userId, {
       dnd: settings.dnd,

@@ -10,7 +10,7 @@
 // hold parks both legs, retrieve reconnects them the same way; deflection and pickup replace the
 // forks of a ringing call.
 import { ParleyError } from '../../../core/errors.js';
-import { quoted } from '../federation/calls.js';
+import { nameAddr } from '../federation/calls.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
@@ -372,8 +372,10 @@ export class BackToBackCall extends ControlledCall {
     this.answered = undefined;
     for (const f of this.forks) f.retired = true;
     this.state = 'routing';
-    const display = stays.party.display ? `${quoted(stays.party.display)} ` : '';
-    this.forkAs = { from: `${display}<${stays.party.uri ?? 'sip:anonymous@anonymous.invalid'}>`, to: `<${to.uri}>` };
+    this.forkAs = {
+      from: nameAddr(stays.party.uri ?? 'sip:anonymous@anonymous.invalid', stays.party.display),
+      to: nameAddr(to.uri),
+    };
     this.fork(targets);
   }
 }

@@ -3,12 +3,12 @@
 // keeps the live back-to-back calls and dispatches the requests inside them.
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
-import { invalid, ParleyError } from '../../../core/errors.js';
+import { ParleyError } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
 import type { Binding } from '../../../core/registrations/model.js';
 import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
-import { callPeer, quoted, senderFrom, senderParty } from '../federation/calls.js';
+import { callPeer, nameAddr, senderFrom, senderParty, userNameAddr } from '../federation/calls.js';
 import type { SipFederation } from '../federation/peers.js';
 import { senderOf } from '../federation/sender.js';
 import type { MediaSettings } from '../media/index.js';
@@ -22,7 +22,7 @@ import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
-import { deviceParty, resolveTarget, type Target } from './target.js';
+import { deviceParty, resolveDialled, resolveTarget, type Target } from './target.js';
 import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
 
 export interface SwitchOptions {
@@ -216,13 +216,16 @@ export class CallSwitch implements Switch {
     return { kind: 'ring', targets, fallbacks };
   }
 
-  /** The devices a call to `target` rings now (not `except`, the caller's own device). */
+  /**
+   * The devices a call to `target` rings now (not `except`, the caller's own device), the highest
+   * `q` first and the latest registered of equals.
+   */
   private async targetsOf(target: Target, except?: string): Promise<ForkTarget[]> {
     const { core } = this.o;
     const callee = target.user;
-    const bindings = (await core.registrations.of(callee.tenantId, callee.id)).filter(
-      (b) => b.deviceId !== except && (!target.devices || target.devices.has(b.deviceId)),
-    );
+    const bindings = (await core.registrations.of(callee.tenantId, callee.id))
+      .filter((b) => b.deviceId !== except && (!target.devices || target.devices.has(b.deviceId)))
+      .sort((x, y) => y.q - x.q || y.expiresAt - x.expiresAt);
     const targets: ForkTarget[] = [];
     for (const b of bindings) {
       const way = await this.o.reach(b);
@@ -238,35 +241,18 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the registered one with the
-   * highest q, the latest of equals); once it answers, calls `dialled` (a line or an address of the
-   * tenant) from it. Throws PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
+   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`);
+   * once it answers, calls `dialled` (a line or an address of the tenant) from it. Throws
+   * PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
    */
   async makeCall(o: { user: User; line: Line; dialled: string }): Promise<BackToBackCall> {
     const { core } = this.o;
     const { user, line } = o;
     const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
-    const own = (await core.registrations.of(user.tenantId, user.id))
-      .filter((b) => devices.has(b.deviceId))
-      .sort((x, y) => y.q - x.q || y.expiresAt - x.expiresAt);
-    let at: (ForkTarget & { binding: Binding }) | undefined;
-    for (const binding of own) {
-      const way = await this.o.reach(binding);
-      if (way) {
-        at = {
-          binding,
-          party: await deviceParty(core, user, binding.deviceId, line),
-          contact: binding.contact,
-          ...way,
-        };
-        break;
-      }
-    }
+    const [at] = await this.targetsOf({ user, line, devices });
     if (!at) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `no device of line ${line.number} is registered`);
-    const [local, host] = o.dialled.includes('@') ? o.dialled.split('@') : [o.dialled, user.domain];
-    const target = local && host ? await resolveTarget(core, user.tenantId, local, host) : undefined;
-    if (!target) throw invalid('to', `${o.dialled} is no line or user of this tenant`);
-    const plan = await this.plan(target, at.binding.deviceId);
+    const { target, uri } = await resolveDialled(core, user.tenantId, o.dialled, user.domain);
+    const plan = await this.plan(target, at.party.deviceId);
     if (plan.kind === 'refuse')
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} takes no calls now (do not disturb)`);
     // Forwarded at once: the forwarding target is called (and is the called party).
@@ -275,18 +261,17 @@ export class CallSwitch implements Switch {
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} has no device registered`);
     const callee = target.user;
     const called = plan.forward?.party ?? (await deviceParty(core, callee, undefined, target.line));
-    const calleeAddress = `<sip:${local}@${host}>`;
     const call = BackToBackCall.placing(randomUUID(), this, this.o.sink, at.party, {
       ...at,
-      from: `${quoted(callee.displayName)} ${calleeAddress}`,
-      to: `${quoted(user.displayName)} <sip:${user.local}@${user.domain}>`,
+      from: nameAddr(uri, callee.displayName),
+      to: userNameAddr(user),
       hints: autoAnswerHeaders(user.domain),
     });
     this.live.set(call.id, call);
     call.ringCaller(
       targets,
-      `${quoted(user.displayName)} <sip:${user.local}@${user.domain}>`,
-      calleeAddress,
+      userNameAddr(user),
+      nameAddr(uri),
       { tenantId: user.tenantId, dialled: o.dialled, party: called },
       plan.fallbacks,
     );
@@ -306,14 +291,11 @@ export class CallSwitch implements Switch {
   async divertTargets(tenantId: string, dialled: string): Promise<Diversion & { uri: string }> {
     const { core } = this.o;
     const tenant = await core.tenants.get(tenantId);
-    const [local, host] = dialled.includes('@') ? dialled.split('@') : [dialled, tenant.domains[0]];
-    const target = local && host ? await resolveTarget(core, tenantId, local, host) : undefined;
-    if (!target) throw invalid('to', `${dialled} is no line or user of this tenant`);
-    const targets = await this.targetsOf(target);
+    const { target, uri } = await resolveDialled(core, tenantId, dialled, tenant.domains[0] ?? '');
     return {
-      targets,
+      targets: await this.targetsOf(target),
       party: await deviceParty(core, target.user, undefined, target.line),
-      uri: `sip:${local}@${host}`,
+      uri,
     };
   }
 

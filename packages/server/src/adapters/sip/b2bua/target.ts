@@ -1,5 +1,6 @@
 // Who a dialled Request-URI reaches, and how a device appears as a party of a call.
 import type { Services } from '../../../compose.js';
+import { invalid } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
 import type { User } from '../../../core/users/model.js';
 import type { CallParty } from './types.js';
@@ -31,6 +32,22 @@ export async function resolveTarget(
   return byAddress && byAddress.tenantId === tenantId && byAddress.disabledAt === null
     ? { user: byAddress }
     : undefined;
+}
+
+/**
+ * What a dialled string reaches in the tenant: `user@domain`, or a number or user part in
+ * `domain`; with the SIP URI it makes. PARLEY_ERR_VALIDATION (`to`) when it is no line or user.
+ */
+export async function resolveDialled(
+  core: Services,
+  tenantId: string,
+  dialled: string,
+  domain: string,
+): Promise<{ target: Target; uri: string }> {
+  const [user, host] = dialled.includes('@') ? dialled.split('@') : [dialled, domain];
+  const target = user && host ? await resolveTarget(core, tenantId, user, host) : undefined;
+  if (!target) throw invalid('to', `${dialled} is no line or user of this tenant`);
+  return { target, uri: `sip:${user}@${host}` };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Calls across domains: a federated caller as a party of the core's call (someone outside, by
 // SIP URI), and a device's call to a federated user, placed as one leg over TLS to the peer.
 import type { Services } from '../../../compose.js';
+import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import type { BackToBackCall } from '../b2bua/call.js';
 import { newTag } from '../b2bua/leg.js';
@@ -15,7 +16,13 @@ import type { Sender } from './sender.js';
 type Known = Extract<Sender, { ok: true }>;
 
 /** A display name as a quoted string (RFC 3261 §25.1). */
-export const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+const quoted = (display: string) => `"${display.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/** A name-addr (RFC 3261 §25.1): the quoted display name, when there is one, and the URI in brackets. */
+export const nameAddr = (uri: string, display?: string) => `${display ? `${quoted(display)} ` : ''}<${uri}>`;
+
+/** A user's name-addr: their display name and SIP address. */
+export const userNameAddr = (user: User) => nameAddr(`sip:${user.local}@${user.domain}`, user.displayName);
 
 /** The sender as a party of the call: its device on its line, or the federated user by address. */
 export const senderParty = (core: Services, s: Known): Promise<CallParty> =>
@@ -25,8 +32,7 @@ export const senderParty = (core: Services, s: Known): Promise<CallParty> =>
 
 /** The From of the legs we place for the sender's call (its address, as the callee's phone shows it). */
 export function senderFrom(s: Known): string {
-  if (s.kind === 'device') return `${quoted(s.user.displayName)} <sip:${s.user.local}@${s.user.domain}>`;
-  return `${s.display ? `${quoted(s.display)} ` : ''}<sip:${s.address}>`;
+  return s.kind === 'device' ? userNameAddr(s.user) : nameAddr(`sip:${s.address}`, s.display);
 }
 
 /** What placing a call needs of the switch. */
