@@ -36,8 +36,6 @@ export class BackToBackCall extends ControlledCall {
   private ringTimer: NodeJS.Timeout | undefined;
   /** The fork that answered. */
   private answered: Fork | undefined;
-  /** Why MakeCall's caller was cancelled while its device rang. */
-  private callerCause: FailureCause | undefined;
   /** The From and To the forks use. */
   private forkAs: { from: string; to: string } | undefined;
 
@@ -76,7 +74,6 @@ export class BackToBackCall extends ControlledCall {
       invite,
       final: false,
       provisional: false,
-      cancelWanted: false,
     });
     call.state = 'calling';
     return call;
@@ -136,7 +133,7 @@ export class BackToBackCall extends ControlledCall {
     if (r.status === 100) return;
     if (r.status < 200) {
       this.a.learn(r);
-      if (origin.cancelWanted && !origin.provisional)
+      if (origin.cancelled && !origin.provisional)
         this.sw.sendRequest(cancelFor(origin.invite), this.a.flow, () => undefined);
       origin.provisional = true;
       return;
@@ -153,7 +150,7 @@ export class BackToBackCall extends ControlledCall {
           : r.status === 487 || r.status === 408 || r.status === 480
             ? 'callNotAnswered'
             : 'destNotObtainable';
-      const why = this.callerCause ?? cause;
+      const why = origin.cancelled ?? cause;
       if (why === 'callCancelled') this.sink.cleared(this, this.caller, why);
       else this.sink.failed(this, why);
       this.sw.forget(this);
@@ -169,7 +166,7 @@ export class BackToBackCall extends ControlledCall {
     origin.ack = this.a.request('ACK', { seq: r.cseq.seq, ...this.parkingAnswer('A', r.body) });
     this.sw.send(origin.ack, this.a.flow);
     clearTimeout(this.ringTimer);
-    if (this.state !== 'calling' || origin.cancelWanted) {
+    if (this.state !== 'calling' || origin.cancelled) {
       // Cleared while it rang: the answer is hung up at once.
       this.sw.sendRequest(this.a.request('BYE'), this.a.flow, () => undefined);
       return;
@@ -289,15 +286,16 @@ export class BackToBackCall extends ControlledCall {
    * Ends a call nobody answered: a final response to the caller (MakeCall: a BYE to the caller's
    * device, which answered), the forks cancelled.
    */
-  private giveUp(status: number, reason: string, cause: FailureCause): void {
+  private giveUp(status: number, reason: string, cause: FailureCause, callerGone = false): void {
     if (this.state !== 'routing') return;
     clearTimeout(this.ringTimer);
     this.state = 'ended';
     for (const fork of this.forks) this.cancelFork(fork);
     const origin = this.origin;
-    if (origin.kind === 'invite')
+    // A caller that hung up (its BYE) is told nothing more.
+    if (!callerGone && origin.kind === 'invite')
       this.sw.respond(origin.tx, respond(origin.invite, status, reason, { toTag: this.a.localTag }));
-    else this.sw.sendRequest(this.a.request('BYE'), this.a.flow, () => undefined);
+    else if (!callerGone) this.sw.sendRequest(this.a.request('BYE'), this.a.flow, () => undefined);
     // The caller gave up: its connection clears first (ConnectionCleared, not Failed).
     if (cause === 'callCancelled') this.sink.cleared(this, this.caller, cause);
     else this.sink.failed(this, cause);
@@ -305,19 +303,14 @@ export class BackToBackCall extends ControlledCall {
   }
 
   protected abandon(): void {
-    this.state = 'ended';
-    clearTimeout(this.ringTimer);
-    for (const fork of this.forks) this.cancelFork(fork);
-    this.sink.cleared(this, this.caller, 'callCancelled');
-    this.sw.forget(this);
+    this.giveUp(487, 'Request Terminated', 'callCancelled', true);
   }
 
   /** MakeCall's caller is no longer wanted while its device rings: CANCEL (once it rings, §9.1). */
   private clearCaller(cause: FailureCause): void {
     const origin = this.origin;
-    if (this.state !== 'calling' || origin.kind !== 'placed' || origin.cancelWanted) return;
-    origin.cancelWanted = true;
-    this.callerCause = cause;
+    if (this.state !== 'calling' || origin.kind !== 'placed' || origin.cancelled) return;
+    origin.cancelled = cause;
     if (this.a.remoteTag !== undefined || origin.provisional)
       this.sw.sendRequest(cancelFor(origin.invite), this.a.flow, () => undefined);
   }
@@ -357,7 +350,7 @@ export class BackToBackCall extends ControlledCall {
     const stays = side && this.seats[other(side)];
     if (this.state !== 'answered' || !side || !leaving || !stays)
       throw invalidState('the device has no connected call to transfer');
-    if (this.exchange || this.acks.A || this.acks.B) throw invalidState('the call is being changed; try again');
+    if (this.changing) throw invalidState('the call is being changed; try again');
     if (targets.length === 0)
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'no device of the transfer target is registered');
     this.sw.sendRequest(leaving.leg.request('BYE'), leaving.leg.flow, () => undefined);

@@ -16,7 +16,7 @@ import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import type { Seat } from './dialogs.js';
 import type { Leg } from './leg.js';
-import { invalidState } from './parts.js';
+import { invalidState, sdpBody } from './parts.js';
 import { reinviteLeg } from './reinvite.js';
 import type { CallParty, Switch } from './types.js';
 
@@ -34,8 +34,6 @@ interface Member extends Seat {
   /** The origin version of the answers this leg got from the endpoint. */
   version: number;
 }
-
-const sdpHeaders = [{ name: 'Content-Type', value: 'application/sdp' }];
 
 export class ConferenceRoom {
   private readonly members: Member[] = [];
@@ -96,7 +94,7 @@ export class ConferenceRoom {
         got.ack();
         throw err instanceof MediaSdpError ? invalidState(`a device offers no G.711 audio: ${err.message}`) : err;
       }
-      got.ack({ headers: sdpHeaders, body: Buffer.from(answer.sdp) });
+      got.ack(sdpBody(answer.sdp));
       endpoint.connect({ ...answer.peer, sources: [seat.leg.flow.remote.address] });
       const mixed = this.mixer.add(endpoint, answer.format);
       this.members.push({ ...seat, endpoint, mixed, version: 1 });
@@ -129,7 +127,8 @@ export class ConferenceRoom {
       try {
         const answer = mediaAnswer(request.body.toString('latin1'), this.local(member.endpoint, ++member.version));
         member.endpoint.connect({ ...answer.peer, sources: [member.leg.flow.remote.address] });
-        this.sw.respond(tx, respond(request, 200, 'OK', { headers: sdpHeaders, body: Buffer.from(answer.sdp) }));
+        const { headers, body } = sdpBody(answer.sdp);
+        this.sw.respond(tx, respond(request, 200, 'OK', { headers, body }));
       } catch {
         this.sw.respond(tx, respond(request, 488, 'Not Acceptable Here'));
       }

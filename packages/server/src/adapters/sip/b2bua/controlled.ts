@@ -22,6 +22,7 @@ import {
   invalidState,
   type Origin,
   other,
+  sdpBody,
 } from './parts.js';
 import { type Reinvited, reinviteLeg } from './reinvite.js';
 import { holdingAnswer } from './sdp.js';
@@ -43,8 +44,7 @@ export abstract class ControlledCall extends DialogCall {
 
   /** The holding answer (Flow IV) to an offer from `side`'s device. */
   protected parkingAnswer(side: CallSide, offer: Buffer): Body {
-    const body = holdingAnswer(offer, ++this.parkedVersion[side]);
-    return body ? { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body } : { headers: [] };
+    return sdpBody(holdingAnswer(offer, ++this.parkedVersion[side]));
   }
 
   /** The side of `party`'s connection: the caller, or the device that answered. */
@@ -119,7 +119,7 @@ export abstract class ControlledCall extends DialogCall {
 
   /** Runs a control operation as the call's one offer exchange (others get 491 meanwhile). */
   protected async controlled<T>(run: () => Promise<T>): Promise<T> {
-    if (this.exchange || this.acks.A || this.acks.B) throw invalidState('the call is being changed; try again');
+    if (this.changing) throw invalidState('the call is being changed; try again');
     const exchange = { from: 'server' as const, answered: false };
     this.exchange = exchange;
     try {
@@ -167,8 +167,7 @@ export abstract class ControlledCall extends DialogCall {
     const moving = there && held.seats[other(there)];
     if (this.state !== 'answered' || held.state !== 'answered' || !here || !there || !moving)
       throw invalidState('both calls must be connected at the transferring device');
-    for (const call of [this, held])
-      if (call.exchange || call.acks.A || call.acks.B) throw invalidState('a call is being changed; try again');
+    for (const call of [this, held]) if (call.changing) throw invalidState('a call is being changed; try again');
     const leaving = [this.seats[here], held.seats[there]];
     held.state = 'ended';
     held.sw.forget(held);
@@ -280,28 +279,25 @@ export abstract class ControlledCall extends DialogCall {
     const media = this.sw.media();
     const open = () =>
       MediaEndpoint.open({ address: media.address, ports: media.ports, limits: media.limits, log: this.sw.log });
+    const a = await open();
     const ends = {
-      A: await open(),
+      A: a,
       B: await open().catch(async (err: unknown) => {
-        await ends.A.close();
+        await a.close();
         throw err;
       }),
     };
-    const sdp = (body: string): Body => ({
-      headers: [{ name: 'Content-Type', value: 'application/sdp' }],
-      body: Buffer.from(body),
-    });
     const local = (side: CallSide) => ({ address: media.advertise, port: ends[side].port });
     try {
       const fromA = await this.reinvite('A');
       if (!fromA) throw invalidState('the device did not take the re-INVITE');
       try {
         const toB = anchoredSdp(fromA.response.body.toString('latin1'), local('B'));
-        const fromB = await this.reinvite('B', sdp(toB.sdp));
+        const fromB = await this.reinvite('B', sdpBody(toB.sdp));
         if (!fromB) throw invalidState('the other device did not take the re-INVITE');
         fromB.ack();
         const toA = anchoredSdp(fromB.response.body.toString('latin1'), local('A'));
-        fromA.ack(sdp(toA.sdp));
+        fromA.ack(sdpBody(toA.sdp));
         const sources = (side: CallSide) => [this.legOf(side)?.flow.remote.address ?? ''].filter((a) => a !== '');
         ends.A.connect({ ...toB.peer, sources: sources('A') });
         ends.B.connect({ ...toA.peer, sources: sources('B') });
@@ -340,8 +336,7 @@ export abstract class ControlledCall extends DialogCall {
       throw invalidState('both calls must be connected at the conferencing device');
     if (this.room) throw invalidState('the call is a conference already');
     const seats = [this.seats.A, this.seats.B, moving];
-    for (const call of [this, held])
-      if (call.exchange || call.acks.A || call.acks.B) throw invalidState('a call is being changed; try again');
+    for (const call of [this, held]) if (call.changing) throw invalidState('a call is being changed; try again');
     this.releaseMedia();
     held.releaseMedia();
     this.room = await this.controlled(() =>

@@ -61,6 +61,11 @@ export abstract class DialogCall {
     return this.state === 'ended';
   }
 
+  /** An offer exchange is under way (passed on, or ours), or a 2xx of ours waits for its ACK. */
+  protected get changing(): boolean {
+    return this.exchange !== undefined || this.acks.A !== undefined || this.acks.B !== undefined;
+  }
+
   /** Every dialog of the call: the two sides' and one per fork. */
   get legs(): Leg[] {
     const seated = this.seats.B ? [this.a, this.seats.B.leg] : [this.a];
@@ -165,7 +170,7 @@ export abstract class DialogCall {
    */
   protected glare(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): boolean {
     const pending = this.exchange;
-    if (!pending && !this.acks.A && !this.acks.B) return false;
+    if (!this.changing) return false;
     const retry = [{ name: 'Retry-After', value: String(randomInt(0, 11)) }];
     this.sw.respond(
       tx,

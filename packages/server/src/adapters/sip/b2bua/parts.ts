@@ -6,7 +6,7 @@ import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import type { Leg } from './leg.js';
 import { refusingAnswer } from './sdp.js';
-import type { CallParty, CallSide } from './types.js';
+import type { CallParty, CallSide, FailureCause } from './types.js';
 
 export type ForkState = 'calling' | 'early' | 'answered' | 'failed' | 'cancelled';
 
@@ -51,7 +51,8 @@ export type Origin =
       ack?: SipRequest;
       final: boolean;
       provisional: boolean;
-      cancelWanted: boolean;
+      /** Cleared while its device rang, and why: a CANCEL goes out once it rings (§9.1). */
+      cancelled?: FailureCause;
     };
 
 /** Auto-answer hints for a device rung by MakeCall: RFC 5373 Answer-Mode, and the forms desk phones read. */
@@ -83,10 +84,14 @@ export type Body = { headers: SipHeader[]; body?: Buffer };
  * else (none came) one refusing every stream of `offer` (§13.2.2.4: a valid answer, then BYE).
  */
 export function lateAnswer(answer: Body | undefined, offer: Buffer): Body {
-  if (answer) return answer;
-  const body = refusingAnswer(offer);
-  return body ? { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body } : { headers: [] };
+  return answer ?? sdpBody(refusingAnswer(offer));
 }
+
+/** A session description as a message body (undefined: no body). */
+export const sdpBody = (sdp: Buffer | string | undefined): Body =>
+  sdp === undefined
+    ? { headers: [] }
+    : { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: Buffer.from(sdp) };
 
 export const other = (side: CallSide): CallSide => (side === 'A' ? 'B' : 'A');
 
