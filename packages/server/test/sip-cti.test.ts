@@ -71,6 +71,27 @@ describe('call control over REST through the SIP switch', () => {
     return eventually(() => live(people.alice).find((c) => c.id === made.id && c.answeredAt !== null), 'answered');
   }
 
+  /**
+   * Alice, connected with bob (`first`), consults carol: the first call is parked, alice's phone
+   * answers the consultation on `port`, carol's on `carolPort`. The consultation and carol's INVITE.
+   */
+  async function consulted(first: { id: string }, port: number, carolPort: number) {
+    const consulting = post(people.alice, `/api/v1/calls/${first.id}/consult`, { to: '203' });
+    await offerOnReinvite(phones.alice, 40002);
+    await offerOnReinvite(phones.bob, 41002);
+    const ring = await phones.alice.next('INVITE');
+    const second = await consulting;
+    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(port) });
+    await phones.alice.next('ACK');
+    const atCarol = await phones.carol.next('INVITE');
+    atCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(carolPort) });
+    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(port) });
+    await phones.alice.next('ACK');
+    await phones.carol.next('ACK');
+    await eventually(() => live(people.carol).find((c) => c.id === second.id && c.answeredAt !== null), 'consulted');
+    return { second, atCarol };
+  }
+
   test('MakeCall rings the caller first with auto-answer hints, parks its media, then calls the destination', async () => {
     const made = await post(people.alice, '/api/v1/calls', { to: '202' });
     assert.equal(made.state, 'initiated');
@@ -206,18 +227,7 @@ describe('call control over REST through the SIP switch', () => {
 
   test('TransferCall (attended): the consulted party and the held party are connected, the transferring device leaves both', async () => {
     const first = await connected();
-    const consulting = post(people.alice, `/api/v1/calls/${first.id}/consult`, { to: '203' });
-    await offerOnReinvite(phones.alice, 40002);
-    await offerOnReinvite(phones.bob, 41002);
-    const ring = await phones.alice.next('INVITE');
-    const second = await consulting;
-    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40020) });
-    await phones.alice.next('ACK');
-    (await phones.carol.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(42020) });
-    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(40020) });
-    await phones.alice.next('ACK');
-    await phones.carol.next('ACK');
-    await eventually(() => live(people.carol).find((c) => c.id === second.id && c.answeredAt !== null), 'consulted');
+    const { second } = await consulted(first, 40020, 42020);
     const transferring = post(people.alice, `/api/v1/calls/${first.id}/transfer`, { call: second.id });
     const byes = await Promise.all([phones.alice.next('BYE'), phones.alice.next('BYE')]);
     for (const bye of byes) bye.reply(200, 'OK');
@@ -292,19 +302,7 @@ describe('call control over REST through the SIP switch', () => {
 
   test('ConferenceCall: the held party joins, all three legs are re-INVITEd to the mixer; one hangs up, the others go on', async () => {
     const first = await connected();
-    const consulting = post(people.alice, `/api/v1/calls/${first.id}/consult`, { to: '203' });
-    await offerOnReinvite(phones.alice, 40002);
-    await offerOnReinvite(phones.bob, 41002);
-    const ring = await phones.alice.next('INVITE');
-    const second = await consulting;
-    ring.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40030) });
-    await phones.alice.next('ACK');
-    const atCarol = await phones.carol.next('INVITE');
-    atCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42030) });
-    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(40030) });
-    await phones.alice.next('ACK');
-    await phones.carol.next('ACK');
-    await eventually(() => live(people.carol).find((c) => c.id === second.id && c.answeredAt !== null), 'consulted');
+    const { second, atCarol } = await consulted(first, 40030, 42030);
     const conferencing = post(people.alice, `/api/v1/calls/${first.id}/conference`, { call: second.id });
     // Each party's leg in turn: asked for an offer, answered by the mixer's endpoint.
     const mixer = new Set<string>();
