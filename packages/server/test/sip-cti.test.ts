@@ -300,6 +300,29 @@ describe('call control over REST through the SIP switch', () => {
     }
   });
 
+  test('GenerateDigits on encrypted media: DEVICE_UNSUPPORTED with the reason, the two phones keep talking end to end', async () => {
+    const srtp = (port: number) =>
+      `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVzcyAoc2VuZGluZyk=\r\na=sendrecv\r\n`;
+    const made = await connected();
+    const refused = rest(people.alice, 'POST', `/api/v1/calls/${made.id}/digits`, { digits: '1' });
+    (await phones.alice.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: srtp(40040) });
+    const toBob = await phones.bob.next('INVITE');
+    assert.match(toBob.request.body.toString(), /m=audio 40040 RTP\/SAVP/, "bob is offered alice's own media again");
+    toBob.reply(200, 'OK', { headers: sdpHeaders, body: srtp(41040) });
+    await phones.bob.next('ACK');
+    assert.match((await phones.alice.next('ACK')).request.body.toString(), /m=audio 41040 RTP\/SAVP/);
+    const error = assertError(await refused, 422, 'PARLEY_ERR_DEVICE_UNSUPPORTED');
+    assert.match(error.message, /media.*RTP\/AVP/);
+    assert.deepEqual(
+      live(people.alice)[0]?.connections.map((c) => c.state),
+      ['connected', 'connected'],
+      'the call goes on',
+    );
+    await post(people.alice, `/api/v1/calls/${made.id}/clear`);
+    for (const p of [phones.alice, phones.bob]) (await p.next('BYE')).reply(200, 'OK');
+    await noCalls(people.alice);
+  });
+
   test('ConferenceCall: the held party joins, all three legs are re-INVITEd to the mixer; one hangs up, the others go on', async () => {
     const first = await connected();
     const { second, atCarol } = await consulted(first, 40030, 42030);

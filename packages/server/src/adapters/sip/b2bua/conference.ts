@@ -3,20 +3,13 @@
 // Parley's G.711 mixer sends each the others' audio. A party that hangs up leaves; with one left
 // the conference ends.
 import { isPartyOf } from '../../../core/calls/model.js';
-import {
-  Conference,
-  type ConferenceMember,
-  MediaEndpoint,
-  MediaSdpError,
-  type MediaSettings,
-  mediaAnswer,
-} from '../media/index.js';
+import { Conference, type ConferenceMember, MediaEndpoint, type MediaSettings, mediaAnswer } from '../media/index.js';
 import { respond, type SipRequest } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import type { Seat } from './dialogs.js';
 import type { Leg } from './leg.js';
-import { invalidState, sdpBody } from './parts.js';
+import { invalidState, sdpBody, unsupportedMedia } from './parts.js';
 import { reinviteLeg } from './reinvite.js';
 import type { CallParty, Switch } from './types.js';
 
@@ -92,7 +85,7 @@ export class ConferenceRoom {
         answer = mediaAnswer(got.response.body.toString('latin1'), this.local(endpoint, 1));
       } catch (err) {
         got.ack();
-        throw err instanceof MediaSdpError ? invalidState(`a device offers no G.711 audio: ${err.message}`) : err;
+        throw unsupportedMedia(err);
       }
       got.ack(sdpBody(answer.sdp));
       endpoint.connect({ ...answer.peer, sources: [seat.leg.flow.remote.address] });

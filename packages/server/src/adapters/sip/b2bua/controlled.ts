@@ -4,7 +4,7 @@
 // deflection and forwarding of a ringing call.
 import { isPartyOf } from '../../../core/calls/model.js';
 import { ParleyError } from '../../../core/errors.js';
-import { anchoredSdp, MediaEndpoint, MediaRelay, MediaSdpError } from '../media/index.js';
+import { anchoredSdp, MediaEndpoint, MediaRelay } from '../media/index.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
@@ -23,6 +23,7 @@ import {
   type Origin,
   other,
   sdpBody,
+  unsupportedMedia,
 } from './parts.js';
 import { type Reinvited, reinviteLeg } from './reinvite.js';
 import { holdingAnswer } from './sdp.js';
@@ -149,7 +150,11 @@ export abstract class ControlledCall extends DialogCall {
   protected async connect(x: CallSide, y: CallSide): Promise<boolean> {
     this.releaseMedia();
     const fromX = await this.reinvite(x);
-    if (!fromX) return false;
+    return fromX !== undefined && (await this.pass(fromX, x, y));
+  }
+
+  /** `x`'s offer in `fromX` to `y`, `y`'s answer back to `x` (parked when `y` takes none). */
+  private async pass(fromX: Reinvited, x: CallSide, y: CallSide): Promise<boolean> {
     const toY = fromX.response.body.length > 0 ? await this.reinvite(y, bodyOf(fromX.response)) : undefined;
     toY?.ack();
     fromX.ack(toY ? bodyOf(toY.response) : this.parkingAnswer(x, fromX.response.body));
@@ -291,8 +296,15 @@ export abstract class ControlledCall extends DialogCall {
     try {
       const fromA = await this.reinvite('A');
       if (!fromA) throw invalidState('the device did not take the re-INVITE');
+      let toB: ReturnType<typeof anchoredSdp>;
       try {
-        const toB = anchoredSdp(fromA.response.body.toString('latin1'), local('B'));
+        toB = anchoredSdp(fromA.response.body.toString('latin1'), local('B'));
+      } catch (err) {
+        // Media the relay cannot take: the two devices keep talking end to end.
+        await this.pass(fromA, 'A', 'B');
+        throw unsupportedMedia(err);
+      }
+      try {
         const fromB = await this.reinvite('B', sdpBody(toB.sdp));
         if (!fromB) throw invalidState('the other device did not take the re-INVITE');
         fromB.ack();
@@ -308,7 +320,7 @@ export abstract class ControlledCall extends DialogCall {
         return this.relay;
       } catch (err) {
         fromA.ack(this.parkingAnswer('A', fromA.response.body));
-        throw err instanceof MediaSdpError ? new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', err.message) : err;
+        throw unsupportedMedia(err);
       }
     } catch (err) {
       await Promise.all([ends.A.close(), ends.B.close()]);

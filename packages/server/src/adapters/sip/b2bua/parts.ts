@@ -1,6 +1,7 @@
 // The pieces of a back-to-back call: its forks, where it comes from, and the message bodies
 // (session descriptions) passed between its legs.
 import { ParleyError } from '../../../core/errors.js';
+import { MediaSdpError } from '../media/index.js';
 import { headerValues, type SipHeader, type SipRequest, type SipResponse, singleHeader } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
@@ -71,6 +72,12 @@ export const eventPackages = (m: SipRequest | SipResponse) =>
     .slice(0, 16);
 
 export const invalidState = (what: string) => new ParleyError('PARLEY_ERR_INVALID_STATE', what);
+
+/** A device's media the engine cannot take (no G.711 over RTP/AVP, e.g. a browser's DTLS-SRTP) as the error a request gets. */
+export const unsupportedMedia = (err: unknown) =>
+  err instanceof MediaSdpError
+    ? new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `the device's media: ${err.message}`)
+    : err;
 
 export const bodyHeaders = (m: SipRequest | SipResponse): SipHeader[] => {
   const type = singleHeader(m.headers, 'Content-Type');
