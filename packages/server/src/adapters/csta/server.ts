@@ -74,14 +74,16 @@ export function cstaAdapter(): Adapter<CstaSettings> {
 }
 
 /**
- * Writes a frame to an application. What is written during one turn of the event loop leaves in
- * one write: a call step gives every monitor of its devices an event at once (the socket's Nagle
- * is off, so each write leaves at once and the application does not wait for a delayed ACK).
+ * Writes a frame to an application. The frames written by one run of event handlers (a call
+ * step's events at every monitor of its devices) leave together in one write, as soon as those
+ * handlers have run: before the rest of what the step does (its presence update and the store
+ * writes behind it), which a write deferred to the next turn of the event loop would wait for.
+ * The socket's Nagle is off, so the write leaves at once instead of waiting for a delayed ACK.
  */
 export function writeBatched(socket: Socket, frame: Buffer): void {
   if (socket.writableCorked === 0) {
     socket.cork();
-    setImmediate(() => socket.uncork());
+    queueMicrotask(() => socket.uncork());
   }
   socket.write(frame);
 }
