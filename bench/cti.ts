@@ -20,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { EVENT_INVOKE_ID, FrameReader, renderFrame } from '../packages/server/src/adapters/csta/framing.js';
 import type { User } from '../packages/server/src/core/users/model.js';
@@ -35,6 +36,7 @@ import {
   pool,
   processRssBytes,
   row,
+  runQueueWaitSeconds,
   type ServerProcess,
   seed,
   sleep,
@@ -198,20 +200,20 @@ const newStats = (): Stats => ({
 });
 let stats = newStats();
 let monitoring = false;
-/** `channel line event` → when the step that should cause it was sent. */
-const pending = new Map<string, number>();
+/** line → `channel event` → when the step that should cause it was sent. */
+const pending = new Map<string, Map<string, number>>();
 
 function arrived(channel: Channel, line: string | undefined, name: string): void {
   const at = performance.now();
   stats.received[channel]++;
-  const key = `${channel} ${line} ${name}`;
-  const sent = pending.get(key);
+  const waits = line === undefined ? undefined : pending.get(line);
+  const sent = waits?.get(`${channel} ${name}`);
   const step = eventStep.get(name);
   if (sent === undefined || step === undefined) {
     stats.unmatched.set(`${channel} ${name}`, (stats.unmatched.get(`${channel} ${name}`) ?? 0) + 1);
     return;
   }
-  pending.delete(key);
+  waits?.delete(`${channel} ${name}`);
   const list = stats.latency[channel].get(step) ?? [];
   list.push(at - sent);
   stats.latency[channel].set(step, list);
@@ -273,6 +275,21 @@ class CstaLink {
   }
 }
 
+/** A CSTA application session of the bench's application account. */
+async function session(): Promise<CstaLink> {
+  const link = await CstaLink.open(cstaPort);
+  opened.push(link);
+  const started = await link.ask(
+    startSession(`bench@${DOMAIN}`, appSecret, '<requestedSessionDuration>3600</requestedSessionDuration>'),
+  );
+  if (!started.includes('StartApplicationSessionPosResponse')) throw new Error(`login: ${started}`);
+  return link;
+}
+/** Every CSTA connection the bench opened (closed at the end). */
+const opened: CstaLink[] = [];
+/** A session of its own for the round-trip probe (a request behind no MonitorStart). */
+let probe: CstaLink;
+
 // --- Phones and calls ----------------------------------------------------------------------------
 
 interface Phone {
@@ -292,13 +309,19 @@ function expect(pair: Pair, step: Step): void {
   for (const channel of ['csta', 'ws'] as const) {
     if (channel === 'csta' && !monitoring) continue;
     const [caller, callee] = reports[step][channel];
-    for (const name of caller) pending.set(`${channel} ${pair.a.number} ${name}`, now);
-    for (const name of callee) pending.set(`${channel} ${pair.b.number} ${name}`, now);
+    for (const [line, names] of [
+      [pair.a.number, caller],
+      [pair.b.number, callee],
+    ] as const) {
+      const waits = pending.get(line) ?? new Map<string, number>();
+      pending.set(line, waits);
+      for (const name of names) waits.set(`${channel} ${name}`, now);
+    }
   }
 }
 
-const keysOf = (pair: Pair) =>
-  [...pending.keys()].filter((k) => k.includes(` ${pair.a.number} `) || k.includes(` ${pair.b.number} `));
+/** Events the pair's lines still wait for. */
+const waiting = (pair: Pair) => (pending.get(pair.a.number)?.size ?? 0) + (pending.get(pair.b.number)?.size ?? 0);
 
 const byNumber = new Map<string, Pair>();
 const phones: Phone[] = [];
@@ -393,6 +416,12 @@ interface PhaseResult {
   /** Busy CPU seconds of the machine outside the server and the bench. */
   othersCpu: number;
   load: number;
+  /** Seconds the server's event loop waited for a core. */
+  waited: number;
+  /** The bench's own event-loop delay, p99 (ms): what its timestamps may be late by. */
+  benchLag: number;
+  /** Round trips (ms) of a RequestSystemStatus every 100 ms: the floor under any event's latency. */
+  probes: number[];
   rss: number;
   stats: Stats;
 }
@@ -408,6 +437,19 @@ async function phase(name: string, seconds: number): Promise<PhaseResult> {
   const cpu0 = server.cpuSeconds();
   const bench0 = process.cpuUsage();
   const machine0 = machineBusySeconds();
+  const wait0 = runQueueWaitSeconds(server.pid);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const probes: number[] = [];
+  let probing = true;
+  const probed = (async () => {
+    while (probing) {
+      const sent = performance.now();
+      await probe.ask(`<?xml version="1.0" encoding="UTF-8"?><RequestSystemStatus xmlns="${ED4}"/>`);
+      probes.push(performance.now() - sent);
+      await sleep(100);
+    }
+  })();
   const start = performance.now();
   await offer(1000 / INTERVAL, seconds, () => {
     // The next free pair after the last one chosen.
@@ -435,20 +477,22 @@ async function phase(name: string, seconds: number): Promise<PhaseResult> {
           progress(`call ${pair.a.number} → ${pair.b.number} failed: ${(err as Error).message}`);
         }
         // Free once what the call should cause has arrived (or after 5 s: lost).
-        for (let waited = 0; keysOf(pair).length > 0 && waited < 5000; waited += 20) await sleep(20);
-        for (const k of keysOf(pair)) {
-          pending.delete(k);
-          stats.lost++;
-        }
+        for (let waited = 0; waiting(pair) > 0 && waited < 5000; waited += 20) await sleep(20);
+        stats.lost += waiting(pair);
+        pending.delete(pair.a.number);
+        pending.delete(pair.b.number);
         pair.busy = false;
       })(),
     );
   });
   await Promise.all(running);
+  probing = false;
+  await probed;
   const elapsed = (performance.now() - start) / 1000;
   const cpu = server.cpuSeconds() - cpu0;
   const bench = process.cpuUsage(bench0);
   const benchCpu = (bench.user + bench.system) / 1e6;
+  lag.disable();
   return {
     name,
     calls,
@@ -459,6 +503,9 @@ async function phase(name: string, seconds: number): Promise<PhaseResult> {
     benchCpu,
     othersCpu: machineBusySeconds() - machine0 - cpu - benchCpu,
     load: loadavg()[0] ?? 0,
+    waited: runQueueWaitSeconds(server.pid) - wait0,
+    benchLag: lag.percentile(99) / 1e6,
+    probes,
     rss: processRssBytes(server.pid),
     stats,
   };
@@ -468,7 +515,6 @@ async function phase(name: string, seconds: number): Promise<PhaseResult> {
 
 const mib = (bytes: number) => bytes / 2 ** 20;
 const lines: string[] = [];
-const links: CstaLink[] = [];
 let sockets: Awaited<ReturnType<typeof openEventSockets>> = [];
 try {
   t0 = performance.now();
@@ -499,6 +545,7 @@ try {
     `${tokens.length} users logged in with sockets and phones in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
+  probe = await session();
   const results: PhaseResult[] = [];
   if (BASELINE_SECONDS > 0) {
     progress(`calls without monitors for ${BASELINE_SECONDS} s`);
@@ -509,14 +556,8 @@ try {
   const rss0 = processRssBytes(server.pid);
   const cpu0 = server.cpuSeconds();
   t0 = performance.now();
-  for (let s = 0; s < SESSIONS; s++) {
-    const link = await CstaLink.open(cstaPort);
-    const started = await link.ask(
-      startSession(`bench@${DOMAIN}`, appSecret, '<requestedSessionDuration>3600</requestedSessionDuration>'),
-    );
-    if (!started.includes('StartApplicationSessionPosResponse')) throw new Error(`login: ${started}`);
-    links.push(link);
-  }
+  const links: CstaLink[] = [];
+  for (let s = 0; s < SESSIONS; s++) links.push(await session());
   const loginSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const targets = Array.from({ length: MONITORS }, (_, i) => numberOf(i));
@@ -542,8 +583,8 @@ try {
     '',
     `MonitorStart × ${MONITORS}: ${monitorSeconds.toFixed(1)} s (${Math.round(MONITORS / monitorSeconds)}/s, ${SESSIONS} session(s), ${WINDOW} in flight each; login ${(loginSeconds * 1000).toFixed(0)} ms), server CPU ${monitorCpu.toFixed(2)} s (${((monitorCpu / Math.max(1, MONITORS)) * 1e6).toFixed(0)} µs per monitor), RSS ${mib(rss0).toFixed(0)} → ${mib(rss1).toFixed(0)} MiB.`,
     '',
-    '| phase | calls | failed | skipped | lost | CSTA events/s | socket events/s | server CPU % | CPU µs per call | CPU µs per CSTA event | RSS MiB | bench CPU % | others CPU % | load 1 min |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | calls | failed | skipped | lost | CSTA events/s | socket events/s | server CPU % | CPU µs per call | CPU µs per CSTA event | RSS MiB | bench CPU % | others CPU % | load 1 min | server waited for a core, ms/s | bench loop delay p99 ms | CSTA round trip p50 ms | p99 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of results) {
     const csta = r.stats.received.csta;
@@ -563,6 +604,10 @@ try {
         (100 * r.benchCpu) / r.seconds,
         (100 * r.othersCpu) / r.seconds,
         r.load,
+        (1000 * r.waited) / r.seconds,
+        r.benchLag,
+        summarize(r.probes).p50,
+        summarize(r.probes).p99,
       ]),
     );
   }
@@ -598,7 +643,7 @@ try {
   }
 } finally {
   closing = true;
-  for (const link of links) link.close();
+  for (const link of opened) link.close();
   for (const ws of sockets) ws.terminate();
   for (const p of phones) p?.phone.close();
   await server.stop();

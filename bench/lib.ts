@@ -201,6 +201,18 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Seconds process `pid`'s main thread (a Node server's event loop) has waited so far on a run
+ * queue, ready but not running because other processes had the cores (/proc/PID/schedstat).
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of process `pid` in bytes (VmRSS); 0 once it is gone. */
 export function processRssBytes(pid: number): number {
   try {
