@@ -46,6 +46,7 @@ import {
   machineBusySeconds,
   PASSWORD,
   processCpuSeconds,
+  processRssBytes,
   seed,
   startServer,
   stopChild,
@@ -457,7 +458,7 @@ async function phaseSlapd() {
   const elapsed = (performance.now() - t0) / 1000;
   const slapdCpu = processCpuSeconds(pid) - cpu0;
   const clientCpu = process.cpuUsage(client0);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  const rss = processRssBytes(pid);
   for (const c of [one, ...clients]) await c.unbind();
   await slapd.stop();
   return {

@@ -117,9 +117,18 @@ export async function seedUsers(core: Services, users: number, perTenant: number
   return addresses;
 }
 
+/** Where a listener of the server got bound (its `listening on` log line). */
+export interface BoundListener {
+  host: string;
+  port: number;
+  url: string;
+}
+
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** Every listener by name (`http`, `sip-udp`, `csta` …), as the server logged it. */
+  listeners: Map<string, BoundListener>;
   child: ChildProcess;
   /** CPU seconds (user + system) the server process has used so far. */
   cpuSeconds(): number;
@@ -145,11 +154,16 @@ export async function startServer(dataDir: string, env: Record<string, string> =
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const listeners = new Map<string, BoundListener>();
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const timer = setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000);
     lines.on('line', (line) => {
-      const rec = JSON.parse(line) as { listener?: string; url?: string; level?: number; msg?: string };
+      const rec = JSON.parse(line) as Partial<BoundListener> & { listener?: string; level?: number; msg?: string };
+      if (rec.listener && rec.url && rec.host !== undefined && rec.port !== undefined) {
+        listeners.set(rec.listener, { host: rec.host, port: rec.port, url: rec.url });
+      }
+      // The listeners are logged together, http first: the others follow within the same write.
       if (rec.listener === 'http' && rec.url) {
         clearTimeout(timer);
         resolve(rec.url);
@@ -160,6 +174,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   return {
     url,
     pid: child.pid ?? 0,
+    listeners,
     child,
     cpuSeconds: () => processCpuSeconds(child.pid ?? 0),
     stop: () => stopChild(child),
@@ -181,6 +196,27 @@ export function processCpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / ticks;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Seconds process `pid`'s main thread (a Node server's event loop) has waited so far on a run
+ * queue, ready but not running because other processes had the cores (/proc/PID/schedstat).
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of process `pid` in bytes (VmRSS); 0 once it is gone. */
+export function processRssBytes(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Outbound } from './outbound.js';
 
-test('events of one tick leave in order and in one corked write; flush before close loses nothing', async () => {
+test('events of one run of handlers leave in order, in one corked write, before what was queued after them; flush before close loses nothing', async () => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.once('listening', r));
   const { port } = wss.address() as AddressInfo;
@@ -29,7 +29,10 @@ test('events of one tick leave in order and in one corked write; flush before cl
   const out = new Outbound(ws);
   try {
     for (let n = 0; n < 100; n++) out.push({ n });
-    await new Promise((r) => setImmediate(r));
+    assert.equal(writes, 0, 'nothing written while the handlers run');
+    // Out as soon as they have run: before anything queued after them, not at the next turn.
+    await Promise.resolve();
+    assert.equal(writes, 1, `100 frames took ${writes} socket writes`);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(
       received,

@@ -2,9 +2,11 @@ import type { WebSocket } from 'ws';
 import { jsonOnce } from '../../lib/json-once.js';
 
 /**
- * The outgoing side of one event socket: events queued during one turn of the event loop are
- * written together, with the TCP socket corked so they leave in one write instead of one per
- * frame.
+ * The outgoing side of one event socket: events queued by one run of event handlers (a call step
+ * or presence change reaching this user) are written together, with the TCP socket corked so they
+ * leave in one write instead of one per frame, as soon as those handlers have run: before the rest
+ * of what caused them (a call step's presence update and its store writes), which a write deferred
+ * to the next turn of the event loop would wait for.
  */
 export class Outbound {
   private queue: string[] = [];
@@ -17,7 +19,7 @@ export class Outbound {
     this.queue.push(jsonOnce(event));
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(() => this.flush());
     }
   }
 
