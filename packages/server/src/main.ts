@@ -6,6 +6,7 @@ import { deviceCommands } from './cli/device.js';
 import { directoryCommands } from './cli/directory.js';
 import { Cli, CliError, type CliIo } from './cli/kit.js';
 import { lineCommands } from './cli/line.js';
+import { trunkCommands } from './cli/trunk.js';
 import { migrateCommands } from './cli/migrate.js';
 import { serveCommands } from './cli/serve.js';
 import { tenantCommands } from './cli/tenant.js';
@@ -29,6 +30,7 @@ const groups = [
   lineCommands,
   deviceCommands,
   cstaAppCommands,
+  trunkCommands,
 ];
 
 /** The `parley` program for one run, writing to `io`. */

@@ -13,13 +13,14 @@ import { PresenceService } from './presence/service.js';
 import { RegistrationService } from './registrations/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
+import { type TrunkOptions, TrunkService } from './trunks/service.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
   CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
     journal?: JournalOptions;
-  };
+  } & { trunks: TrunkOptions };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
@@ -54,6 +55,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     journal: new JournalService(ctx, users, options.journal),
     // Forwarding, do not disturb and remote office: what the switch does with a user's calls; DND and forwarding show in presence.
     forwarding: new ForwardingService(ctx, users, lines, presence),
+    // SIP trunks: the provider gateways that carry calls to and from numbers outside the tenant.
+    trunks: new TrunkService(ctx, options.trunks),
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -40,6 +40,7 @@ import { directoryHandlers } from './routes/directory.js';
 import { forwardingHandlers } from './routes/forwarding.js';
 import { journalHandlers } from './routes/journal.js';
 import { lineHandlers } from './routes/lines.js';
+import { trunkHandlers } from './routes/trunks.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
 import type { Handler, Handlers } from './types.js';
@@ -217,6 +218,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...contactHandlers(core),
     ...deviceHandlers(core),
     ...lineHandlers(core),
+    ...trunkHandlers(core),
     ...callHandlers(core),
     ...adminUserHandlers(core),
     ...adminTenantHandlers(core),
