@@ -10,7 +10,10 @@ export const TrunkName = z
 export const TrunkHost = z
   .string()
   .max(253)
-  .regex(/^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?|[0-9a-fA-F:.]+)$/, 'must be a host name or an IP address')
+  .regex(
+    /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?|[0-9a-fA-F:.]+)$/,
+    'must be a host name or an IP address',
+  )
   .transform((s) => s.toLowerCase());
 
 /** An address that identifies calls from the trunk: an IP address, `address:port`, or a CIDR range. */

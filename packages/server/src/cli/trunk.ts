@@ -34,7 +34,12 @@ export function trunkCommands(program: Command, cli: Cli): void {
     .option('--register', 'register with the provider')
     .option('--number-format <format>', 'e164 (+49711…) or national (0711…)', 'e164')
     .option('--caller-id <number>', 'the number presented for a caller whose line has no DID')
-    .option('--inbound <source>', 'an address, address:port or CIDR range its calls come from (repeatable)', collect, [])
+    .option(
+      '--inbound <source>',
+      'an address, address:port or CIDR range its calls come from (repeatable)',
+      collect,
+      [],
+    )
     .option('--json', 'print the trunk as JSON (as POST /api/v1/admin/trunks answers)')
     .action(async (name: string, flags: AddFlags) => {
       const password = flags.passwordStdin ? (await cli.readStdin()).replace(/\r?\n$/, '') : undefined;
@@ -83,7 +88,9 @@ export function trunkCommands(program: Command, cli: Cli): void {
     .action(async (name: string, flags: Flags) => {
       const trunkName = arg(TrunkName, name, 'name');
       const domain = tenantOf(flags);
-      await cli.withCore(flags, async (core) => core.trunks.remove((await core.tenants.byDomain(domain)).id, trunkName));
+      await cli.withCore(flags, async (core) =>
+        core.trunks.remove((await core.tenants.byDomain(domain)).id, trunkName),
+      );
       cli.print(`trunk ${trunkName} of ${domain} removed`);
     });
 }

@@ -40,9 +40,9 @@ import { directoryHandlers } from './routes/directory.js';
 import { forwardingHandlers } from './routes/forwarding.js';
 import { journalHandlers } from './routes/journal.js';
 import { lineHandlers } from './routes/lines.js';
-import { trunkHandlers } from './routes/trunks.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
+import { trunkHandlers } from './routes/trunks.js';
 import type { Handler, Handlers } from './types.js';
 
 type HttpContext = AdapterContext<Config['http']>;

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { nationalDialString, normalize } from '../../lib/phone-number.js';
 import { type OutboundPolicy, OutboundRefusedError } from '../../platform/outbound.js';
 import type { SecretSealer } from '../../platform/secrets.js';
+import type { Party } from '../calls/model.js';
 import type { CoreContext } from '../context.js';
 import { conflict, notFound, ParleyError } from '../errors.js';
-import type { Party } from '../calls/model.js';
 import { readDid } from '../lines/numbers.js';
 import { planOf } from '../tenants/model.js';
 import { type AddTrunkInput, TRUNK_NAME, type Trunk, type TrunkRoute } from './model.js';
@@ -87,7 +87,10 @@ export class TrunkService {
       inboundSources: (input.inboundSources ?? []).map((s) => s.trim()),
       createdAt: this.ctx.clock.now(),
     };
-    const sealed = input.password === undefined ? null : this.options.secrets.seal(input.password, secretContext(tenantId, trunk.id));
+    const sealed =
+      input.password === undefined
+        ? null
+        : this.options.secrets.seal(input.password, secretContext(tenantId, trunk.id));
     await this.ctx.store.repos.trunks.insert(trunk, sealed);
     this.ctx.log.info({ tenantId, trunk: trunk.name, host, port, transport }, 'SIP trunk added');
     return trunk;

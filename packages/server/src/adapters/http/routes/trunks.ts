@@ -9,8 +9,7 @@ export const trunkHandlers = (
   'admin.trunks.list': async ({ principal: { user } }) => ({
     trunks: (await core.trunks.list(user.tenantId)).map(trunkView),
   }),
-  'admin.trunks.create': async ({ principal: { user }, body }) =>
-    trunkView(await core.trunks.add(user.tenantId, body)),
+  'admin.trunks.create': async ({ principal: { user }, body }) => trunkView(await core.trunks.add(user.tenantId, body)),
   'admin.trunks.delete': async ({ principal: { user }, params }) => {
     await core.trunks.remove(user.tenantId, params.name);
     return undefined;

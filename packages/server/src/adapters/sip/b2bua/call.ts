@@ -11,9 +11,10 @@
 // forks of a ringing call.
 import { ParleyError } from '../../../core/errors.js';
 import { nameAddr } from '../federation/calls.js';
-import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
+import { respond, type SipHeader, type SipRequest, type SipResponse, singleHeader } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
+import { digestAnswer } from '../trunk/digest.js';
 import { ControlledCall } from './controlled.js';
 import { Leg } from './leg.js';
 import {
@@ -187,7 +188,7 @@ export class BackToBackCall extends ControlledCall {
     if (!as) throw new Error('b2bua: fork before start');
     const offer = this.offer;
     for (const t of targets) {
-      const leg = Leg.calling(as.from, as.to, t.contact, t.flow, t.route);
+      const leg = Leg.calling(t.as?.from ?? as.from, t.as?.to ?? as.to, t.contact, t.flow, t.route);
       const invite = leg.request('INVITE', { headers: [...hints, ...offer.headers], body: offer.body });
       const fork: Fork = {
         leg,
@@ -197,6 +198,7 @@ export class BackToBackCall extends ControlledCall {
         cancelWanted: false,
         delivered: false,
         events: t.events ?? [],
+        ...(t.credentials && { credentials: t.credentials }),
       };
       this.forks.push(fork);
       this.sw.sendRequest(invite, t.flow, (r) => this.forkResponse(fork, r));
@@ -218,6 +220,7 @@ export class BackToBackCall extends ControlledCall {
   }
 
   private failure(fork: Fork, r: SipResponse): void {
+    if (this.authorize(fork, r)) return;
     if (fork.state !== 'cancelled') fork.state = 'failed';
     fork.final = r;
     this.maybeFail();
@@ -272,6 +275,34 @@ export class BackToBackCall extends ControlledCall {
       if (!answer) this.hangUp(undefined);
     });
     this.sink.established(this, fork.party);
+  }
+
+  /**
+   * A trunk's 401/407 to a fork still wanted: the INVITE again, once, with our answer to the
+   * challenge (RFC 3261 §22.2) in a new transaction of the same dialog attempt (CSeq + 1).
+   */
+  private authorize(fork: Fork, r: SipResponse): boolean {
+    const credentials = fork.credentials;
+    if ((r.status !== 401 && r.status !== 407) || !credentials || fork.challenged) return false;
+    if (fork.state !== 'calling' && fork.state !== 'early') return false;
+    if (fork.cancelWanted || fork.retired || this.state !== 'routing') return false;
+    const challenge = singleHeader(r.headers, r.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
+    if (!challenge) return false;
+    let answer: string;
+    try {
+      answer = digestAnswer(challenge, { method: 'INVITE', uri: fork.leg.remoteTarget, ...credentials });
+    } catch {
+      return false;
+    }
+    fork.challenged = true;
+    fork.state = 'calling';
+    const offer = this.offer;
+    fork.invite = fork.leg.request('INVITE', {
+      headers: [{ name: r.status === 401 ? 'Authorization' : 'Proxy-Authorization', value: answer }, ...offer.headers],
+      body: offer.body,
+    });
+    this.sw.sendRequest(fork.invite, fork.leg.flow, (response) => this.forkResponse(fork, response));
+    return true;
   }
 
   private maybeFail(): void {

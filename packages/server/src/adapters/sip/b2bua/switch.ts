@@ -6,6 +6,7 @@ import type { Services } from '../../../compose.js';
 import { ParleyError } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
 import type { Binding } from '../../../core/registrations/model.js';
+import type { Trunk } from '../../../core/trunks/model.js';
 import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import { callPeer, nameAddr, senderFrom, senderParty, userNameAddr } from '../federation/calls.js';
@@ -18,6 +19,7 @@ import { notFoundAs } from '../registrar/registrar.js';
 import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
 import type { SipEndpoint } from '../transport/endpoint.js';
 import type { Flow } from '../transport/flow.js';
+import { ANONYMOUS, type TrunkFlowFor, trunkTarget } from '../trunk/calls.js';
 import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
@@ -36,6 +38,8 @@ export interface SwitchOptions {
   federation: SipFederation;
   /** The node's media settings, made when first needed. */
   media: () => MediaSettings;
+  /** Flows to SIP trunks (calls to numbers outside the tenant). */
+  trunkFlows: TrunkFlowFor;
   ringSeconds: number;
   t1: number;
   t2: number;
@@ -130,6 +134,8 @@ export class CallSwitch implements Switch {
     const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
     if (request.maxForwards === 0) return reply(483, 'Too Many Hops');
     const { core } = this.o;
+    const trunk = await core.trunks.from(tx.flow.remote.address, tx.flow.remote.port);
+    if (trunk) return this.fromTrunk(request, tx, trunk);
     const sender = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, newTag);
     if (!sender.ok) return sender.response;
     const uri = request.uri;
@@ -138,17 +144,98 @@ export class CallSwitch implements Switch {
     if (!targetTenant && sender.kind === 'device' && this.o.federation.peer(uri.host))
       return callPeer(this, this.o, { request, tx, sender, user: uri.user, domain: uri.host });
     if (!targetTenant || targetTenant.id !== sender.tenant.id) return reply(404, 'Not Found (no route to that domain)');
+    const caller = await senderParty(core, sender);
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
-    if (!target) return reply(404, 'Not Found');
-    const callerDevice = sender.kind === 'device' ? sender.device.deviceId : undefined;
-    const plan = await this.plan(target, callerDevice);
+    if (!target)
+      return sender.kind === 'device'
+        ? this.callOut(request, tx, { tenantId: targetTenant.id, dialled: uri.user, caller, from: senderFrom(sender) })
+        : reply(404, 'Not Found');
+    return this.ring(request, tx, {
+      target,
+      caller,
+      from: senderFrom(sender),
+      to: `<sip:${uri.user}@${uri.host}>`,
+      dialled: uri.user,
+      ...(sender.kind === 'device' && { callerDevice: sender.device.deviceId }),
+    });
+  }
+
+  /**
+   * A call from a trunk (known by its source address) to one of its tenant's DIDs: rings that line
+   * as any call does; the caller is the external number, as E.164 under the tenant's plan.
+   */
+  private async fromTrunk(
+    request: SipRequest,
+    tx: ServerTransaction<Flow>,
+    trunk: Trunk,
+  ): Promise<SipResponse | undefined> {
+    const { core } = this.o;
+    const uri = request.uri;
+    const target =
+      isSipUri(uri) && uri.user !== undefined
+        ? await resolveTarget(core, trunk.tenantId, uri.user, uri.host)
+        : undefined;
+    if (!isSipUri(uri) || uri.user === undefined || !target?.line)
+      return respond(request, 404, 'Not Found', { toTag: newTag() });
+    const from = request.from.uri;
+    const raw = isSipUri(from) && from.user !== undefined && from.user !== 'anonymous' ? from.user : undefined;
+    const number = raw === undefined ? undefined : await core.trunks.callerNumber(trunk.tenantId, raw);
+    const display = request.from.displayName?.trim();
+    const address = number === undefined ? ANONYMOUS : `sip:${number}@${trunk.host}`;
+    return this.ring(request, tx, {
+      target,
+      caller: { ...(number !== undefined && { number }), uri: address, ...(display && { display }) },
+      from: nameAddr(address, display),
+      to: `<sip:${uri.user}@${uri.host}>`,
+      dialled: uri.user,
+    });
+  }
+
+  /** A device dials a number outside the tenant: one fork over the tenant's trunk (404 without one). */
+  private async callOut(
+    request: SipRequest,
+    tx: ServerTransaction<Flow>,
+    c: { tenantId: string; dialled: string; caller: CallParty; from: string },
+  ): Promise<SipResponse | undefined> {
+    const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
+    const e164 = await this.o.core.trunks.external(c.tenantId, c.dialled);
+    if (!e164) return reply(404, 'Not Found');
+    let target: ForkTarget | undefined;
+    try {
+      target = await trunkTarget(this.o.core, this.o.trunkFlows, { tenantId: c.tenantId, e164, caller: c.caller });
+    } catch (err) {
+      this.o.log.warn(
+        { tenantId: c.tenantId, err: err instanceof Error ? err.message : String(err) },
+        'SIP trunk not reachable',
+      );
+      return reply(503, 'Service Unavailable (the trunk is not reachable)');
+    }
+    if (!target) return reply(404, 'Not Found (no trunk for numbers outside)');
+    const call = this.place(request, tx, c.caller);
+    call.start([target], c.from, target.as?.to ?? `<sip:${e164}>`, {
+      tenantId: c.tenantId,
+      dialled: c.dialled,
+      party: target.party,
+    });
+    this.track(call);
+    return undefined;
+  }
+
+  /** A call to a line or user of the tenant, by the callee's call settings (see `plan`). */
+  private async ring(
+    request: SipRequest,
+    tx: ServerTransaction<Flow>,
+    c: { target: Target; caller: CallParty; from: string; to: string; dialled: string; callerDevice?: string },
+  ): Promise<SipResponse | undefined> {
+    const { core } = this.o;
+    const { target } = c;
+    const plan = await this.plan(target, c.caller, c.callerDevice);
     if (plan.kind === 'ring' && plan.targets.length === 0 && !plan.forward)
-      return reply(480, 'Temporarily Unavailable (no device registered)');
-    const call = this.place(request, tx, await senderParty(core, sender));
-    const toValue = `<sip:${uri.user}@${uri.host}>`;
+      return respond(request, 480, 'Temporarily Unavailable (no device registered)', { toTag: newTag() });
+    const call = this.place(request, tx, c.caller);
     const called = {
       tenantId: target.user.tenantId,
-      dialled: uri.user,
+      dialled: c.dialled,
       party: await deviceParty(core, target.user, undefined, target.line),
     };
     this.track(call);
@@ -161,7 +248,7 @@ export class CallSwitch implements Switch {
         'destNotObtainable',
       );
     else {
-      call.start(plan.targets, senderFrom(sender), toValue, called, plan.fallbacks);
+      call.start(plan.targets, c.from, c.to, called, plan.fallbacks);
       if (plan.forward) call.divert(plan.forward.targets, plan.forward.party, plan.forward.cause);
     }
     return undefined;
@@ -171,10 +258,12 @@ export class CallSwitch implements Switch {
    * How a call for `target` goes by the callee's call settings (`core.forwarding`): refused (do not
    * disturb); forwarded at once (immediately, or because no device of theirs is registered and they
    * forward on busy or no answer); or ringing their devices with forwarding on busy and no answer.
-   * Targets are lines and users of the tenant.
+   * Targets are lines and users of the tenant, or numbers outside it over its trunk; with remote
+   * office on, its number rings with the devices (as the user's line: they answer there).
    */
   private async plan(
     target: Target,
+    caller: CallParty,
     except?: string,
   ): Promise<
     | { kind: 'refuse' }
@@ -183,9 +272,9 @@ export class CallSwitch implements Switch {
     const tenantId = target.user.tenantId;
     const decision = await this.o.core.forwarding.decide(tenantId, target.user.id);
     if (decision.kind === 'refuse') return { kind: 'refuse' };
-    const reach = async (to: string): Promise<Diversion> => {
+    const reach = async (to: string, as?: (number: string) => CallParty): Promise<Diversion> => {
       try {
-        return await this.divertTargets(tenantId, to);
+        return await this.divertTargets(tenantId, to, caller, as);
       } catch (err) {
         this.o.log.warn({ err, tenantId, userId: target.user.id }, 'forwarding target not reachable');
         return { targets: [], party: { number: to } };
@@ -199,6 +288,11 @@ export class CallSwitch implements Switch {
         forward: { ...(await reach(decision.to)), cause: decision.cause },
       };
     const targets = await this.targetsOf(target, except);
+    if (decision.alsoRing !== null) {
+      const line = await deviceParty(this.o.core, target.user, undefined, target.line);
+      const office = await reach(decision.alsoRing, (number) => ({ ...line, number }));
+      targets.push(...office.targets);
+    }
     const fallbacks: Fallbacks = {
       ...(decision.onBusy !== null && { busy: await reach(decision.onBusy) }),
       ...(decision.onNoAnswer !== null && {
@@ -252,7 +346,7 @@ export class CallSwitch implements Switch {
     const [at] = await this.targetsOf({ user, line, devices });
     if (!at) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `no device of line ${line.number} is registered`);
     const { target, uri } = await resolveDialled(core, user.tenantId, o.dialled, user.domain);
-    const plan = await this.plan(target, at.party.deviceId);
+    const plan = await this.plan(target, at.party, at.party.deviceId);
     if (plan.kind === 'refuse')
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} takes no calls now (do not disturb)`);
     // Forwarded at once: the forwarding target is called (and is the called party).
@@ -285,18 +379,39 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * The devices that ring when a ringing call goes to `dialled` (deflection, forwarding) or to a
-   * user's line (pickup), with that party.
+   * The devices a ringing call goes to for `dialled` (deflection, forwarding) or for a user's line
+   * (pickup), with that party; a number outside the tenant is one fork over its trunk, ringing as
+   * `as(e164)` (default: the number), `caller`'s number presented as the trunk says.
    */
-  async divertTargets(tenantId: string, dialled: string): Promise<Diversion & { uri: string }> {
+  async divertTargets(
+    tenantId: string,
+    dialled: string,
+    caller?: CallParty,
+    as?: (e164: string) => CallParty,
+  ): Promise<Diversion & { uri: string }> {
     const { core } = this.o;
     const tenant = await core.tenants.get(tenantId);
-    const { target, uri } = await resolveDialled(core, tenantId, dialled, tenant.domains[0] ?? '');
-    return {
-      targets: await this.targetsOf(target),
-      party: await deviceParty(core, target.user, undefined, target.line),
-      uri,
-    };
+    const inside = await resolveDialled(core, tenantId, dialled, tenant.domains[0] ?? '').catch((err: unknown) => {
+      if (err instanceof ParleyError && err.code === 'PARLEY_ERR_VALIDATION') return err;
+      throw err;
+    });
+    if (!(inside instanceof ParleyError))
+      return {
+        targets: await this.targetsOf(inside.target),
+        party: await deviceParty(core, inside.target.user, undefined, inside.target.line),
+        uri: inside.uri,
+      };
+    const e164 = await core.trunks.external(tenantId, dialled);
+    if (!e164) throw inside;
+    const fork = await trunkTarget(core, this.o.trunkFlows, {
+      tenantId,
+      e164,
+      ...(caller && { caller }),
+      ...(as && { party: as(e164) }),
+    });
+    if (!fork)
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${dialled} is outside the tenant, which has no trunk`);
+    return { targets: [fork], party: fork.party, uri: fork.party.uri ?? `sip:${e164}` };
   }
 
   /** A new call for the caller's INVITE (CANCEL finds it by its transaction). */

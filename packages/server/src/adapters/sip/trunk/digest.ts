@@ -1,6 +1,6 @@
-// The client side of SIP digest (RFC 3261 §22.4, RFC 8760) for the tests' own phones and helpers.
+// The client side of SIP digest (RFC 3261 §22.4, RFC 8760): Parley answering a trunk's challenges, and the tests' phones.
 import { createHash, randomBytes } from 'node:crypto';
-import { parseAuth } from '../../src/adapters/sip/message/index.js';
+import { parseAuth, quote } from '../message/index.js';
 
 const HASHES = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' } as const;
 
@@ -38,9 +38,9 @@ export function digestAnswer(challenge: string, a: DigestAnswer): string {
   const response = qop ? h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`) : h(`${ha1}:${nonce}:${ha2}`);
   const opaque = p.get('opaque');
   return [
-    `Digest username="${a.username}", realm="${realm}", nonce="${nonce}", uri="${a.uri}"`,
+    `Digest username=${quote(a.username)}, realm=${quote(realm)}, nonce=${quote(nonce)}, uri=${quote(a.uri)}`,
     `response="${response}", algorithm=${algorithm}`,
     ...(qop ? [`qop=auth, nc=${nc}, cnonce="${cnonce}"`] : []),
-    ...(opaque !== undefined ? [`opaque="${opaque}"`] : []),
+    ...(opaque !== undefined ? [`opaque=${quote(opaque)}`] : []),
   ].join(', ');
 }
