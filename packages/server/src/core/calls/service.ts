@@ -127,7 +127,9 @@ export class CallService extends CallBook {
     const answered = ringing.find((c) => c.state !== 'alerting');
     if (answered) throw illegal(call, answered, 'null');
     const moves = ringing.map((c) => [c.id, 'null', cause] as Move);
-    return this.run({ ...call, called: await this.named(call.tenantId, to) }, [['call.diverted', ringing[0]?.id ?? null, moves, cause]]);
+    return this.run({ ...call, called: await this.named(call.tenantId, to) }, [
+      ['call.diverted', ringing[0]?.id ?? null, moves, cause],
+    ]);
   }
 
   /**
@@ -138,10 +140,15 @@ export class CallService extends CallBook {
     const call = this.own(callId);
     const c = this.oneOf(call, by);
     const cause = 'singleStepTransfer';
-    return this.run({ ...call, called: await this.named(call.tenantId, to) }, [['call.transferred', c.id, [[c.id, 'null', cause]], cause]], undefined, {
-      oldCalls: [callId],
-      by,
-    });
+    return this.run(
+      { ...call, called: await this.named(call.tenantId, to) },
+      [['call.transferred', c.id, [[c.id, 'null', cause]], cause]],
+      undefined,
+      {
+        oldCalls: [callId],
+        by,
+      },
+    );
   }
 
   /**
