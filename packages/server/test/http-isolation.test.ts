@@ -174,7 +174,7 @@ const attacks: Record<RouteName, Attack> = {
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
   'admin.trunks.list': { kind: 'own' },
   // A trunk is made in the caller's own tenant (a public address: nothing is connected to).
-  'admin.trunks.create': { kind: 'own', body: { name: 'itsp-a', host: '93.184.216.34' } },
+  'admin.trunks.create': { kind: 'own', body: { name: 'itsp-own', host: '93.184.216.34' } },
   'admin.trunks.delete': { kind: 'refused', params: () => ({ name: 'itsp-a' }) },
   // Calls: alice's ringing call in tenant A (see the setup); an outsider names it or her line.
   'calls.list': { kind: 'own' },
