@@ -11,10 +11,10 @@
 // forks of a ringing call.
 import { ParleyError } from '../../../core/errors.js';
 import { nameAddr } from '../federation/calls.js';
-import { respond, type SipHeader, type SipRequest, type SipResponse, singleHeader } from '../message/index.js';
+import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
-import { digestAnswer } from '../trunk/digest.js';
+import { answerChallenge } from '../trunk/digest.js';
 import { ControlledCall } from './controlled.js';
 import { Leg } from './leg.js';
 import {
@@ -277,31 +277,14 @@ export class BackToBackCall extends ControlledCall {
     this.sink.established(this, fork.party);
   }
 
-  /**
-   * A trunk's 401/407 to a fork still wanted: the INVITE again, once, with our answer to the
-   * challenge (RFC 3261 §22.2) in a new transaction of the same dialog attempt (CSeq + 1).
-   */
+  /** A trunk's 401/407 to a fork still wanted: the INVITE again with our answer (see `answerChallenge`). */
   private authorize(fork: Fork, r: SipResponse): boolean {
-    const credentials = fork.credentials;
-    if ((r.status !== 401 && r.status !== 407) || !credentials || fork.challenged) return false;
-    if (fork.state !== 'calling' && fork.state !== 'early') return false;
-    if (fork.cancelWanted || fork.retired || this.state !== 'routing') return false;
-    const challenge = singleHeader(r.headers, r.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
-    if (!challenge) return false;
-    let answer: string;
-    try {
-      answer = digestAnswer(challenge, { method: 'INVITE', uri: fork.leg.remoteTarget, ...credentials });
-    } catch {
-      return false;
-    }
-    fork.challenged = true;
+    const wanted = (fork.state === 'calling' || fork.state === 'early') && !fork.cancelWanted && !fork.retired;
+    const invite = wanted && this.state === 'routing' ? answerChallenge(fork, r, this.offer) : undefined;
+    if (!invite) return false;
+    fork.invite = invite;
     fork.state = 'calling';
-    const offer = this.offer;
-    fork.invite = fork.leg.request('INVITE', {
-      headers: [{ name: r.status === 401 ? 'Authorization' : 'Proxy-Authorization', value: answer }, ...offer.headers],
-      body: offer.body,
-    });
-    this.sw.sendRequest(fork.invite, fork.leg.flow, (response) => this.forkResponse(fork, response));
+    this.sw.sendRequest(invite, fork.leg.flow, (response) => this.forkResponse(fork, response));
     return true;
   }
 

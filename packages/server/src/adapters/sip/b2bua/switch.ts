@@ -6,7 +6,6 @@ import type { Services } from '../../../compose.js';
 import { ParleyError } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
 import type { Binding } from '../../../core/registrations/model.js';
-import type { Trunk } from '../../../core/trunks/model.js';
 import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import { callPeer, nameAddr, senderFrom, senderParty, userNameAddr } from '../federation/calls.js';
@@ -19,7 +18,7 @@ import { notFoundAs } from '../registrar/registrar.js';
 import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
 import type { SipEndpoint } from '../transport/endpoint.js';
 import type { Flow } from '../transport/flow.js';
-import { ANONYMOUS, type TrunkFlowFor, trunkTarget } from '../trunk/calls.js';
+import { callFromTrunk, callOut, type TrunkFlowFor, trunkTarget } from '../trunk/calls.js';
 import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
@@ -135,7 +134,7 @@ export class CallSwitch implements Switch {
     if (request.maxForwards === 0) return reply(483, 'Too Many Hops');
     const { core } = this.o;
     const trunk = await core.trunks.from(tx.flow.remote.address, tx.flow.remote.port);
-    if (trunk) return this.fromTrunk(request, tx, trunk);
+    if (trunk) return callFromTrunk(this, this.o.core, { request, tx, trunk });
     const sender = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, newTag);
     if (!sender.ok) return sender.response;
     const uri = request.uri;
@@ -148,7 +147,14 @@ export class CallSwitch implements Switch {
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
     if (!target)
       return sender.kind === 'device'
-        ? this.callOut(request, tx, { tenantId: targetTenant.id, dialled: uri.user, caller, from: senderFrom(sender) })
+        ? callOut(this, this.o, {
+            request,
+            tx,
+            tenantId: targetTenant.id,
+            dialled: uri.user,
+            caller,
+            from: senderFrom(sender),
+          })
         : reply(404, 'Not Found');
     return this.ring(request, tx, {
       target,
@@ -160,69 +166,8 @@ export class CallSwitch implements Switch {
     });
   }
 
-  /**
-   * A call from a trunk (known by its source address) to one of its tenant's DIDs: rings that line
-   * as any call does; the caller is the external number, as E.164 under the tenant's plan.
-   */
-  private async fromTrunk(
-    request: SipRequest,
-    tx: ServerTransaction<Flow>,
-    trunk: Trunk,
-  ): Promise<SipResponse | undefined> {
-    const { core } = this.o;
-    const uri = request.uri;
-    const target =
-      isSipUri(uri) && uri.user !== undefined
-        ? await resolveTarget(core, trunk.tenantId, uri.user, uri.host)
-        : undefined;
-    if (!isSipUri(uri) || uri.user === undefined || !target?.line)
-      return respond(request, 404, 'Not Found', { toTag: newTag() });
-    const from = request.from.uri;
-    const raw = isSipUri(from) && from.user !== undefined && from.user !== 'anonymous' ? from.user : undefined;
-    const number = raw === undefined ? undefined : await core.trunks.callerNumber(trunk.tenantId, raw);
-    const display = request.from.displayName?.trim();
-    const address = number === undefined ? ANONYMOUS : `sip:${number}@${trunk.host}`;
-    return this.ring(request, tx, {
-      target,
-      caller: { ...(number !== undefined && { number }), uri: address, ...(display && { display }) },
-      from: nameAddr(address, display),
-      to: `<sip:${uri.user}@${uri.host}>`,
-      dialled: uri.user,
-    });
-  }
-
-  /** A device dials a number outside the tenant: one fork over the tenant's trunk (404 without one). */
-  private async callOut(
-    request: SipRequest,
-    tx: ServerTransaction<Flow>,
-    c: { tenantId: string; dialled: string; caller: CallParty; from: string },
-  ): Promise<SipResponse | undefined> {
-    const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
-    const e164 = await this.o.core.trunks.external(c.tenantId, c.dialled);
-    if (!e164) return reply(404, 'Not Found');
-    let target: ForkTarget | undefined;
-    try {
-      target = await trunkTarget(this.o.core, this.o.trunkFlows, { tenantId: c.tenantId, e164, caller: c.caller });
-    } catch (err) {
-      this.o.log.warn(
-        { tenantId: c.tenantId, err: err instanceof Error ? err.message : String(err) },
-        'SIP trunk not reachable',
-      );
-      return reply(503, 'Service Unavailable (the trunk is not reachable)');
-    }
-    if (!target) return reply(404, 'Not Found (no trunk for numbers outside)');
-    const call = this.place(request, tx, c.caller);
-    call.start([target], c.from, target.as?.to ?? `<sip:${e164}>`, {
-      tenantId: c.tenantId,
-      dialled: c.dialled,
-      party: target.party,
-    });
-    this.track(call);
-    return undefined;
-  }
-
   /** A call to a line or user of the tenant, by the callee's call settings (see `plan`). */
-  private async ring(
+  async ring(
     request: SipRequest,
     tx: ServerTransaction<Flow>,
     c: { target: Target; caller: CallParty; from: string; to: string; dialled: string; callerDevice?: string },
