@@ -5,6 +5,7 @@ import type { Socket as UdpSocket } from 'node:dgram';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TrunkRoute } from '../../../core/trunks/model.js';
+import { connected } from '../transport/connect.js';
 import { type Flow, type Peer, udpFlow } from '../transport/flow.js';
 
 export interface TrunkFlowOptions {
@@ -61,21 +62,7 @@ export class TrunkFlows {
     const tls = route.trunk.transport === 'tls';
     // TLS: the provider's certificate must chain to a system CA and name the trunk's host.
     const socket = tls ? tlsConnect({ host, port, servername: route.trunk.host }) : tcpConnect({ host, port });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('connection to the trunk timed out'));
-      }, this.o.connectTimeoutMs ?? 10_000);
-      socket.once(tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err);
-      });
-    });
+    await connected(socket, tls ? 'secureConnect' : 'connect', this.o.connectTimeoutMs ?? 10_000);
     return attach(socket, tls ? 'TLS' : 'TCP');
   }
 }
