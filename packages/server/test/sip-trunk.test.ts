@@ -26,7 +26,7 @@ const TRUNK_PASSWORD = 'trunk-secret-42';
 const REALM = 'provider.test';
 
 /** Whether the provider's challenge was answered with the trunk's credentials. */
-function answersChallenge(invite: SipRequest, header: string): boolean {
+function answersChallenge(invite: SipRequest, header: string, method = 'INVITE'): boolean {
   const value = singleHeader(invite.headers, header);
   if (!value) return false;
   const p = parseAuth(value).params;
@@ -44,7 +44,7 @@ function answersChallenge(invite: SipRequest, header: string): boolean {
       nc: get('nc'),
       opaque: get('opaque'),
     },
-    'INVITE',
+    method,
     renderUri(invite.uri),
     { username: TRUNK_USER, realm: REALM, ha1Md5: md5(`${TRUNK_USER}:${REALM}:${TRUNK_PASSWORD}`), ha1Sha256: '' },
   );
@@ -278,6 +278,51 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     await phones.alice.sendInDialog(dialog, 'BYE');
     (await peer.next('BYE')).reply(200, 'OK');
     await noCalls();
+  });
+});
+
+describe('a SIP trunk that registers with its provider', () => {
+  test('REGISTER to the provider, its challenge answered with the trunk credentials, at its Contact', async () => {
+    const s = await startTestServer({ 'outbound.allow': ['127.0.0.1'] });
+    const udp = s.listeners.find((l) => l.name === 'sip-udp');
+    assert.ok(udp);
+    const registrar = await SipPhone.open({
+      server: { host: udp.host, port: udp.port },
+      aor: 'registrar@provider.test',
+      username: 'unused',
+      password: 'unused',
+    });
+    try {
+      const tenant = await s.core.tenants.create({ domain: 'reg.test', country: 'DE', areaCode: '711' });
+      await s.core.trunks.add(tenant.id, {
+        name: 'itsp',
+        host: '127.0.0.1',
+        port: registrar.local.port,
+        username: TRUNK_USER,
+        password: TRUNK_PASSWORD,
+        register: true,
+      });
+      const first = await registrar.next('REGISTER', 30_000);
+      assert.equal(renderUri(first.request.uri), `sip:127.0.0.1:${registrar.local.port}`);
+      assert.match(singleHeader(first.request.headers, 'To') ?? '', new RegExp(`<sip:${TRUNK_USER}@127\\.0\\.0\\.1>`));
+      assert.match(
+        singleHeader(first.request.headers, 'Contact') ?? '',
+        new RegExp(`<sip:${TRUNK_USER}@127\\.0\\.0\\.1:${udp.port}>`),
+      );
+      first.reply(401, 'Unauthorized', {
+        headers: [
+          { name: 'WWW-Authenticate', value: `Digest realm="${REALM}", nonce="reg-1", qop="auth", algorithm=MD5` },
+        ],
+      });
+      const second = await registrar.next('REGISTER');
+      assert.equal(second.request.callId, first.request.callId);
+      assert.equal(second.request.cseq.seq, first.request.cseq.seq + 1);
+      assert.ok(answersChallenge(second.request, 'Authorization', 'REGISTER'), 'digest with the trunk credentials');
+      second.reply(200, 'OK', { headers: [{ name: 'Expires', value: '600' }] });
+    } finally {
+      registrar.close();
+      await s.stop();
+    }
   });
 });
 

@@ -34,6 +34,7 @@ import { SipEndpoint } from './transport/endpoint.js';
 import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
 import { isStun, stunBindingResponse } from './transport/stun.js';
 import { TrunkFlows } from './trunk/flows.js';
+import { CHECK_MS as TRUNK_CHECK_MS, TrunkRegistrar } from './trunk/register.js';
 
 export const SIP_WS_PATH = '/sip-ws';
 
@@ -46,8 +47,9 @@ interface SipNode {
   udp?: UdpSocket;
   im: InstantMessages;
   federation: SipFederation;
-  /** Flows to tenants' SIP trunks. */
+  /** Flows to tenants' SIP trunks, and their registrations with the providers. */
   trunks: TrunkFlows;
+  trunkRegistrar: TrunkRegistrar;
   /** Links to the other nodes (requests to phones whose connection another node holds). */
   links: NodeLinks;
   /** Where the other nodes reach this node's SIP over TCP, once it listens. */
@@ -67,6 +69,7 @@ export function sipAdapter(): Adapter<SipSettings> {
   let links: NodeLinks | undefined;
   let simple: SipNode['simple'] = [];
   let detach: (() => void) | undefined;
+  let registering: NodeJS.Timeout | undefined;
   return {
     name: 'sip',
     config: (config) => ({ ...config.sip, dataDir: config.dataDir, outboundAllow: config.outbound.allow }),
@@ -143,9 +146,14 @@ export function sipAdapter(): Adapter<SipSettings> {
       node.trunks.attach = (socket, transport) =>
         serve(socket, streamFlow(socket, transport, { localPort: node.address.port, localAddress: advertise }));
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
+      const register = () =>
+        void node.trunkRegistrar.check().catch((err: unknown) => ctx.log.warn({ err }, 'SIP trunk registrations'));
+      registering = setInterval(register, TRUNK_CHECK_MS);
+      register();
       await ctx.core.registrations.announce(nodeAddress(node.address.host, node.address.port));
     },
     stop() {
+      clearInterval(registering);
       detach?.();
       im?.stop();
       links?.close();
@@ -216,6 +224,7 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
     t1: DEFAULT_TIMERS.t1,
     t2: DEFAULT_TIMERS.t2,
   });
+  node.trunkRegistrar = new TrunkRegistrar({ core, log, flows: trunks.flow, sender: calls, now });
   const relay = new SipRelay({
     log,
     tokens: new FlowTokens(keys.flow, core.registrations.node),

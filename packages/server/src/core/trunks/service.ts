@@ -154,6 +154,35 @@ export class TrunkService {
   }
 
   /**
+   * Every tenant's trunks that register with their provider, each with an address the outbound
+   * policy allowed and its credentials; a trunk whose host is refused or does not resolve is left
+   * out (and logged).
+   */
+  async registering(): Promise<TrunkRoute[]> {
+    const routes: TrunkRoute[] = [];
+    for (const trunk of await this.ctx.store.repos.trunks.all()) {
+      if (!trunk.register || trunk.username === null) continue;
+      try {
+        const [address] = await this.options.outbound.resolve(trunk.host);
+        const sealed = await this.ctx.store.repos.trunks.passwordSealed(trunk.tenantId, trunk.id);
+        if (!address || sealed === null) continue;
+        const password = this.options.secrets.open(sealed, secretContext(trunk.tenantId, trunk.id));
+        routes.push({
+          trunk,
+          address: { host: address.address, port: trunk.port },
+          credentials: { username: trunk.username, password },
+        });
+      } catch (err) {
+        this.ctx.log.warn(
+          { tenantId: trunk.tenantId, trunk: trunk.name, err: err instanceof Error ? err.message : String(err) },
+          'SIP trunk not registered: its host is not reachable',
+        );
+      }
+    }
+    return routes;
+  }
+
+  /**
    * The trunk a request from `address`:`port` comes from: one whose inbound sources name it, or
    * (without sources) whose host resolves to that address. Undefined for anything else.
    */
