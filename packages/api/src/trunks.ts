@@ -45,7 +45,7 @@ export const Trunk = z
       .describe("The number presented for a caller whose line has no DID (E.164); a line's DID otherwise"),
     inboundSources: z
       .array(z.string())
-      .describe("Where its calls come from (addresses, address:port, CIDR); empty: the host's addresses"),
+      .describe("Where its calls come from (addresses, address:port, CIDR); empty: the host's addresses at its port"),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Trunk' });

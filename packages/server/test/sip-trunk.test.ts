@@ -5,9 +5,18 @@
 // host on loopback unless a system admin allowed it.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Trunk } from '@parley/api';
-import { parseAuth, renderUri, type SipRequest, singleHeader } from '../src/adapters/sip/message/index.js';
+import {
+  parseAuth,
+  renderMessage,
+  renderUri,
+  respond,
+  type SipRequest,
+  SipStreamFramer,
+  singleHeader,
+} from '../src/adapters/sip/message/index.js';
 import { verifyDigest } from '../src/core/auth/sip-digest.js';
 import { type Listener, listen } from './support/events.js';
 import { assertError, call } from './support/http.js';
@@ -321,6 +330,52 @@ describe('a SIP trunk that registers with its provider', () => {
       second.reply(200, 'OK', { headers: [{ name: 'Expires', value: '600' }] });
     } finally {
       registrar.close();
+      await s.stop();
+    }
+  });
+});
+
+describe('a SIP trunk over TCP', () => {
+  test("the call goes over a connection Parley opens to the provider; its answers are the caller's", async () => {
+    const s = await startTestServer({ 'outbound.allow': ['127.0.0.1'] });
+    const received: SipRequest[] = [];
+    // The provider: a TCP listener that answers every INVITE 486 and keeps the connection.
+    const provider = createServer((socket) => {
+      const framer = new SipStreamFramer();
+      socket.on('data', (chunk: Buffer) => {
+        for (const e of framer.push(chunk)) {
+          if (e.kind !== 'message' || e.message.kind !== 'request') continue;
+          received.push(e.message);
+          if (e.message.method === 'INVITE')
+            socket.write(renderMessage(respond(e.message, 486, 'Busy Here', { toTag: 'provider-1' })));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    const port = (provider.address() as AddressInfo).port;
+    try {
+      const tenant = await s.core.tenants.create({ domain: 'tcp.test', country: 'DE', areaCode: '711' });
+      const alice = await s.user('alice@tcp.test');
+      await s.core.lines.add(tenant.id, { number: '201', did: '+4971112345201', userId: alice.userId });
+      await s.core.trunks.add(tenant.id, { name: 'itsp', host: '127.0.0.1', port, transport: 'tcp' });
+      const phone = await phoneFor(s, 'alice@tcp.test', 'udp', alice);
+      try {
+        assert.equal((await phone.register(600)).status, 200);
+        for (const attempt of [1, 2]) {
+          const { response } = await phone.invite('+4930123456@tcp.test');
+          assert.equal(response.status, 486, `attempt ${attempt}`);
+        }
+        const invites = received.filter((r) => r.method === 'INVITE');
+        assert.equal(invites.length, 2);
+        assert.equal(invites[0] && renderUri(invites[0].uri), `sip:+4930123456@127.0.0.1:${port};transport=tcp`);
+        assert.match(invites[0]?.headers.find((h) => h.name === 'Via')?.value ?? '', /^SIP\/2\.0\/TCP /);
+        const connections = await new Promise<number>((resolve) => provider.getConnections((_e, n) => resolve(n)));
+        assert.equal(connections, 1, 'one connection carries both calls');
+      } finally {
+        phone.close();
+      }
+    } finally {
+      provider.close();
       await s.stop();
     }
   });

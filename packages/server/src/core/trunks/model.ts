@@ -20,7 +20,7 @@ export interface Trunk {
   numberFormat: 'e164' | 'national';
   /** E.164 presented for a caller whose line has no DID. */
   callerId: string | null;
-  /** Where calls from it come from: addresses, `address:port` or CIDR ranges; empty: the host's addresses. */
+  /** Where calls from it come from: addresses, `address:port` or CIDR ranges; empty: the host's addresses at its port. */
   inboundSources: string[];
   createdAt: number;
 }

@@ -68,7 +68,8 @@ describe('SIP trunks (core.trunks)', () => {
 
   test('a request is from a trunk by its sources, else by its host address', async () => {
     await core.trunks.add(b, { name: 'pbx', host: '10.9.9.9', inboundSources: ['10.8.0.0/16', '10.7.7.7:5070'] });
-    assert.equal((await core.trunks.from('10.1.2.3', 5099))?.name, 'itsp', "a's trunk by its host");
+    assert.equal((await core.trunks.from('10.1.2.3', 5060))?.name, 'itsp', "a's trunk by its host and port");
+    assert.equal(await core.trunks.from('10.1.2.3', 5099), undefined, 'another port of its host');
     assert.equal((await core.trunks.from('10.8.1.1', 5060))?.tenantId, b);
     assert.equal((await core.trunks.from('10.7.7.7', 5070))?.name, 'pbx');
     assert.equal(await core.trunks.from('10.7.7.7', 5071), undefined, 'another port of that address');

@@ -184,7 +184,8 @@ export class TrunkService {
 
   /**
    * The trunk a request from `address`:`port` comes from: one whose inbound sources name it, or
-   * (without sources) whose host resolves to that address. Undefined for anything else.
+   * (without sources) whose host resolves to that address, from the trunk's port (what a provider
+   * sends from, and the far end of a connection Parley opened). Undefined for anything else.
    */
   async from(address: string, port: number): Promise<Trunk | undefined> {
     for (const trunk of await this.ctx.store.repos.trunks.all()) {
@@ -209,7 +210,7 @@ export class TrunkService {
       const addresses = await this.options.outbound.resolve(trunk.host);
       return addresses.flatMap((a) => {
         const s = readSource(a.address);
-        return typeof s === 'string' ? [] : [s];
+        return typeof s === 'string' ? [] : [{ ...s, port: trunk.port }];
       });
     } catch {
       return [];
