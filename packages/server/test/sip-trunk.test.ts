@@ -266,6 +266,29 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     await noCalls();
   });
 
+  test('MakeCall (click to call) to a number outside: the own phone first, then the trunk', async () => {
+    const made = await call(s.url, 'POST', '/api/v1/calls', { token: aliceToken, body: { to: '0711 9876543' } });
+    assert.equal(made.status, 201, made.text);
+    const own = await phones.alice.next('INVITE');
+    own.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
+    await phones.alice.next('ACK');
+    const out = await peer.next('INVITE');
+    assert.equal(renderUri(out.request.uri), `sip:07119876543@127.0.0.1:${peer.local.port}`);
+    assert.equal(out.request.body.length, 0, 'no offer: the provider makes one (RFC 3725)');
+    out.reply(200, 'OK', { headers: sdpHeaders, body: SDP(48000) });
+    const reinvite = await phones.alice.next('INVITE');
+    assert.match(reinvite.request.body.toString(), /m=audio 48000/);
+    reinvite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
+    await phones.alice.next('ACK');
+    await peer.next('ACK');
+    const live = s.core.calls.ofUser(phones.alice.tenantId, phones.alice.userId)[0];
+    assert.equal(live?.called.resolved?.name, 'Anna Berger');
+    const bye = phones.alice.sendInDialog(SipPhone.dialogOf(own.request, phones.alice.tag), 'BYE');
+    (await peer.next('BYE')).reply(200, 'OK');
+    assert.equal((await bye).status, 200);
+    await noCalls();
+  });
+
   test('immediate forwarding to an external number goes over the trunk', async () => {
     await s.core.forwarding.setForwarding(phones.bob.tenantId, phones.bob.userId, 'immediate', {
       enabled: true,

@@ -23,7 +23,7 @@ import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
-import { deviceParty, resolveDialled, resolveTarget, type Target } from './target.js';
+import { deviceParty, findDialled, reachesNobody, resolveTarget, type Target } from './target.js';
 import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
 
 export interface SwitchOptions {
@@ -281,7 +281,8 @@ export class CallSwitch implements Switch {
 
   /**
    * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`);
-   * once it answers, calls `dialled` (a line or an address of the tenant) from it. Throws
+   * once it answers, calls `dialled` (a line or an address of the tenant, or a number outside over
+   * its trunk) from it. Throws
    * PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
    */
   async makeCall(o: { user: User; line: Line; dialled: string }): Promise<BackToBackCall> {
@@ -290,19 +291,12 @@ export class CallSwitch implements Switch {
     const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
     const [at] = await this.targetsOf({ user, line, devices });
     if (!at) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `no device of line ${line.number} is registered`);
-    const { target, uri } = await resolveDialled(core, user.tenantId, o.dialled, user.domain);
-    const plan = await this.plan(target, at.party, at.party.deviceId);
-    if (plan.kind === 'refuse')
-      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} takes no calls now (do not disturb)`);
-    // Forwarded at once: the forwarding target is called (and is the called party).
-    const targets = plan.forward?.targets ?? plan.targets;
+    const { targets, called, uri, display, fallbacks } = await this.dialling(user, o.dialled, at.party);
     if (targets.length === 0)
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} has no device registered`);
-    const callee = target.user;
-    const called = plan.forward?.party ?? (await deviceParty(core, callee, undefined, target.line));
     const call = BackToBackCall.placing(randomUUID(), this, this.o.sink, at.party, {
       ...at,
-      from: nameAddr(uri, callee.displayName),
+      from: nameAddr(uri, display),
       to: userNameAddr(user),
       hints: autoAnswerHeaders(user.domain),
     });
@@ -312,10 +306,38 @@ export class CallSwitch implements Switch {
       userNameAddr(user),
       nameAddr(uri),
       { tenantId: user.tenantId, dialled: o.dialled, party: called },
-      plan.fallbacks,
+      fallbacks,
     );
     this.track(call);
     return call;
+  }
+
+  /**
+   * What MakeCall rings for `dialled`: a line or user of the tenant by their call settings (refused
+   * under do not disturb; forwarded at once: the forwarding target is called, and is the called
+   * party), else a number outside over the tenant's trunk.
+   */
+  private async dialling(
+    user: User,
+    dialled: string,
+    caller: CallParty,
+  ): Promise<{ targets: ForkTarget[]; called: CallParty; uri: string; display?: string; fallbacks?: Fallbacks }> {
+    const inside = await findDialled(this.o.core, user.tenantId, dialled, user.domain);
+    if (!inside) {
+      const outside = await this.divertTargets(user.tenantId, dialled, caller);
+      return { targets: outside.targets, called: outside.party, uri: outside.uri };
+    }
+    const { target, uri } = inside;
+    const plan = await this.plan(target, caller, caller.deviceId);
+    if (plan.kind === 'refuse')
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${dialled} takes no calls now (do not disturb)`);
+    return {
+      targets: plan.forward?.targets ?? plan.targets,
+      called: plan.forward?.party ?? (await deviceParty(this.o.core, target.user, undefined, target.line)),
+      uri,
+      display: target.user.displayName,
+      fallbacks: plan.fallbacks,
+    };
   }
 
   /** A live back-to-back call by its id. */
@@ -336,18 +358,15 @@ export class CallSwitch implements Switch {
   ): Promise<Diversion & { uri: string }> {
     const { core } = this.o;
     const tenant = await core.tenants.get(tenantId);
-    const inside = await resolveDialled(core, tenantId, dialled, tenant.domains[0] ?? '').catch((err: unknown) => {
-      if (err instanceof ParleyError && err.code === 'PARLEY_ERR_VALIDATION') return err;
-      throw err;
-    });
-    if (!(inside instanceof ParleyError))
+    const inside = await findDialled(core, tenantId, dialled, tenant.domains[0] ?? '');
+    if (inside)
       return {
         targets: await this.targetsOf(inside.target),
         party: await deviceParty(core, inside.target.user, undefined, inside.target.line),
         uri: inside.uri,
       };
     const e164 = await core.trunks.external(tenantId, dialled);
-    if (!e164) throw inside;
+    if (!e164) throw reachesNobody(dialled);
     const fork = await trunkTarget(core, this.o.trunkFlows, {
       tenantId,
       e164,
