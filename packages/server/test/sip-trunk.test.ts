@@ -311,6 +311,31 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     (await peer.next('BYE')).reply(200, 'OK');
     await noCalls();
   });
+
+  test("one provider for two tenants: the DID decides; a request From one of our domains is never a trunk's", async () => {
+    const other = await s.core.tenants.create({ domain: 'other.test', country: 'DE', areaCode: '711' });
+    const carol = await s.user('carol@other.test');
+    await s.core.lines.add(other.id, { number: '301', did: '+4971112345301', userId: carol.userId });
+    const carolPhone = await phoneFor(s, 'carol@other.test', 'udp', carol);
+    // The other tenant's trunk takes everything from loopback: alice's phone is there too.
+    await s.core.trunks.add(other.id, { name: 'itsp', host: '127.0.0.1', inboundSources: ['127.0.0.0/16'] });
+    try {
+      assert.equal((await carolPhone.register(600)).status, 200);
+      const toBob = phones.alice.invite('202@trunk.test');
+      (await phones.bob.next('INVITE')).reply(486, 'Busy Here');
+      assert.equal((await toBob).response.status, 486, "alice's call is hers, not the trunk's");
+      const toCarol = peer.invite('071112345301@127.0.0.1');
+      (await carolPhone.next('INVITE')).reply(486, 'Busy Here');
+      assert.equal((await toCarol).response.status, 486);
+      const viaShared = peer.invite('071112345202@127.0.0.1');
+      (await phones.bob.next('INVITE')).reply(486, 'Busy Here');
+      assert.equal((await viaShared).response.status, 486, "bob's DID reaches bob");
+      await noCalls();
+    } finally {
+      await s.core.trunks.remove(other.id, 'itsp');
+      carolPhone.close();
+    }
+  });
 });
 
 describe('a SIP trunk that registers with its provider', () => {

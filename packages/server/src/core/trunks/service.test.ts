@@ -68,12 +68,20 @@ describe('SIP trunks (core.trunks)', () => {
 
   test('a request is from a trunk by its sources, else by its host address', async () => {
     await core.trunks.add(b, { name: 'pbx', host: '10.9.9.9', inboundSources: ['10.8.0.0/16', '10.7.7.7:5070'] });
-    assert.equal((await core.trunks.from('10.1.2.3', 5060))?.name, 'itsp', "a's trunk by its host and port");
-    assert.equal(await core.trunks.from('10.1.2.3', 5099), undefined, 'another port of its host');
-    assert.equal((await core.trunks.from('10.8.1.1', 5060))?.tenantId, b);
-    assert.equal((await core.trunks.from('10.7.7.7', 5070))?.name, 'pbx');
-    assert.equal(await core.trunks.from('10.7.7.7', 5071), undefined, 'another port of that address');
-    assert.equal(await core.trunks.from('10.9.9.9', 5060), undefined, "pbx's host, not among its sources");
+    const names = async (address: string, port: number) => (await core.trunks.from(address, port)).map((t) => t.name);
+    assert.deepEqual(await names('10.1.2.3', 5060), ['itsp'], "a's trunk by its host and port");
+    assert.deepEqual(await names('10.1.2.3', 5099), [], 'another port of its host');
+    assert.deepEqual(await names('10.8.1.1', 5060), ['pbx']);
+    assert.deepEqual(await names('10.7.7.7', 5070), ['pbx']);
+    assert.deepEqual(await names('10.7.7.7', 5071), [], 'another port of that address');
+    assert.deepEqual(await names('10.9.9.9', 5060), [], "pbx's host, not among its sources");
+    // One provider serves many tenants: each tenant's trunk is a candidate, the DID decides.
+    await core.trunks.add(a, { name: 'shared', host: '10.5.5.5', inboundSources: ['10.8.0.0/16'] });
+    assert.deepEqual((await names('10.8.1.1', 5060)).sort(), ['pbx', 'shared']);
+    await assert.rejects(
+      core.trunks.add(a, { name: 'world', host: '10.5.5.5', inboundSources: ['0.0.0.0/0'] }),
+      /wider than \/16/,
+    );
   });
 
   test('the outbound policy refuses a host a system admin did not allow (metadata, private)', async () => {

@@ -183,19 +183,21 @@ export class TrunkService {
   }
 
   /**
-   * The trunk a request from `address`:`port` comes from: one whose inbound sources name it, or
-   * (without sources) whose host resolves to that address, from the trunk's port (what a provider
-   * sends from, and the far end of a connection Parley opened). Undefined for anything else.
+   * The trunks a request from `address`:`port` may come from (any tenant's: one provider serves
+   * many): those whose inbound sources name it, or (without sources) whose host resolves to that
+   * address, from the trunk's port (what a provider sends from, and the far end of a connection
+   * Parley opened). Which of them it is, the called DID says.
    */
-  async from(address: string, port: number): Promise<Trunk | undefined> {
+  async from(address: string, port: number): Promise<Trunk[]> {
+    const found: Trunk[] = [];
     for (const trunk of await this.ctx.store.repos.trunks.all()) {
       const sources =
         trunk.inboundSources.length > 0
           ? trunk.inboundSources.map(readSource).filter((s): s is Source => typeof s !== 'string')
           : await this.hostSources(trunk);
-      if (fromSources(sources, address, port)) return trunk;
+      if (fromSources(sources, address, port)) found.push(trunk);
     }
-    return undefined;
+    return found;
   }
 
   /** The caller's number from a trunk as E.164 under the tenant's plan (as sent when it reads as none). */

@@ -18,6 +18,9 @@ export function readSource(entry: string): Source | string {
   if (port !== undefined && isIP(address) === 0) return `"${entry}": a port goes with an address, not a range`;
   const cidr = parseCidr(address);
   if (!cidr) return `"${entry}" is no IP address, address:port or CIDR range`;
+  // A provider's gateways, not the world: a wide range would take other tenants' traffic as its calls.
+  const widest = cidr.family === 'ipv4' ? 16 : 48;
+  if (cidr.prefix < widest) return `"${entry}" is wider than /${widest}`;
   const net = new BlockList();
   net.addSubnet(cidr.address, cidr.prefix, cidr.family);
   return { net, ...(port !== undefined && { port }) };

@@ -133,8 +133,11 @@ export class CallSwitch implements Switch {
     const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
     if (request.maxForwards === 0) return reply(483, 'Too Many Hops');
     const { core } = this.o;
-    const trunk = await core.trunks.from(tx.flow.remote.address, tx.flow.remote.port);
-    if (trunk) return callFromTrunk(this, this.o.core, { request, tx, trunk });
+    // A trunk is known by its address, never for a request From one of our domains (a device's).
+    const from = request.from.uri;
+    const ours = isSipUri(from) && (await core.tenants.byDomain(from.host).catch(notFoundAs(undefined)));
+    const trunks = ours ? [] : await core.trunks.from(tx.flow.remote.address, tx.flow.remote.port);
+    if (trunks.length > 0) return callFromTrunk(this, this.o.core, { request, tx, trunks });
     const sender = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, newTag);
     if (!sender.ok) return sender.response;
     const uri = request.uri;

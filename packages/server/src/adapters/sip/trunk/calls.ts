@@ -63,20 +63,28 @@ export interface TrunkSwitch extends CallPlacer {
 }
 
 /**
- * A call from a trunk (known by its source address) to one of its tenant's DIDs: rings that line
- * as any call does; the caller is the external number, as E.164 under the tenant's plan.
+ * A call from a trunk (known by its source address) to a DID of its tenant (of the first of
+ * `trunks` whose tenant has that DID): rings that line as any call does; the caller is the
+ * external number, as E.164 under the tenant's plan.
  */
 export async function callFromTrunk(
   sw: TrunkSwitch,
   core: Services,
-  c: { request: SipRequest; tx: ServerTransaction<Flow>; trunk: Trunk },
+  c: { request: SipRequest; tx: ServerTransaction<Flow>; trunks: Trunk[] },
 ): Promise<SipResponse | undefined> {
-  const { request, trunk } = c;
+  const { request } = c;
   const uri = request.uri;
-  const target =
-    isSipUri(uri) && uri.user !== undefined ? await resolveTarget(core, trunk.tenantId, uri.user, uri.host) : undefined;
-  if (!isSipUri(uri) || uri.user === undefined || !target?.line)
-    return respond(request, 404, 'Not Found', { toTag: newTag() });
+  if (!isSipUri(uri) || uri.user === undefined) return respond(request, 404, 'Not Found', { toTag: newTag() });
+  let found: { trunk: Trunk; target: Target } | undefined;
+  for (const trunk of c.trunks) {
+    const target = await resolveTarget(core, trunk.tenantId, uri.user, uri.host);
+    if (target?.line) {
+      found = { trunk, target };
+      break;
+    }
+  }
+  if (!found) return respond(request, 404, 'Not Found', { toTag: newTag() });
+  const { trunk, target } = found;
   const from = request.from.uri;
   const raw = isSipUri(from) && from.user !== undefined && from.user !== 'anonymous' ? from.user : undefined;
   const number = raw === undefined ? undefined : await core.trunks.callerNumber(trunk.tenantId, raw);
