@@ -16,3 +16,4 @@ export * from './presence.js';
 export * from './routes.js';
 export * from './schemas.js';
 export * from './text.js';
+export * from './trunks.js';

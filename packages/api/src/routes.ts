@@ -11,6 +11,7 @@ import { journalRoutes } from './routes/journal.js';
 import { lineRoutes } from './routes/lines.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { presenceRoutes } from './routes/presence.js';
+import { trunkRoutes } from './routes/trunks.js';
 
 export type { Access, RouteSpec } from './routes/spec.js';
 export { defineRoutes } from './routes/spec.js';
@@ -24,6 +25,7 @@ export const routes = {
   ...contactRoutes,
   ...deviceRoutes,
   ...lineRoutes,
+  ...trunkRoutes,
   ...messagingRoutes,
   ...calendarRoutes,
   ...presenceRoutes,

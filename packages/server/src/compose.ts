@@ -11,13 +11,13 @@ export type ServicesOptions = CoreOptions & { directory: DirectoryOptions };
 /** The core services and the directory over one context. */
 export function createServices(ctx: CoreContext, options: ServicesOptions) {
   const directory = new DirectoryService(ctx, new DirectoryRepository(ctx.store.db), options.directory);
-  // The journal names the numbers in its entries through the directory (reverse lookup).
+  // Calls and the journal name external numbers through the directory (reverse lookup).
   const resolver: NumberResolver = {
     async resolve(tenantId, number) {
       const found = await directory.tenant(tenantId).resolve(number);
       return found && { name: found.name, company: found.company, match: found.match };
     },
   };
-  return { ...createCore(ctx, { ...options, journal: { ...options.journal, resolver } }), directory };
+  return { ...createCore(ctx, { ...options, resolver }), directory };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -114,6 +114,7 @@ export async function openCore(options: ServerOptions): Promise<Services> {
     ...config.auth,
     messaging,
     calendar: { ...config.calendar, secrets, outbound },
+    trunks: { secrets, outbound },
     journal: {
       // The schema refuses a missed-call mail without a server and a sender.
       ...(missedCallMail.enabled &&

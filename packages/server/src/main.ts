@@ -9,6 +9,7 @@ import { lineCommands } from './cli/line.js';
 import { migrateCommands } from './cli/migrate.js';
 import { serveCommands } from './cli/serve.js';
 import { tenantCommands } from './cli/tenant.js';
+import { trunkCommands } from './cli/trunk.js';
 import { userCommands } from './cli/user.js';
 import { ParleyError } from './core/errors.js';
 import { version } from './create-server.js';
@@ -29,6 +30,7 @@ const groups = [
   lineCommands,
   deviceCommands,
   cstaAppCommands,
+  trunkCommands,
 ];
 
 /** The `parley` program for one run, writing to `io`. */

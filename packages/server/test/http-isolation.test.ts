@@ -172,6 +172,10 @@ const attacks: Record<RouteName, Attack> = {
   'admin.lines.list': { kind: 'own' },
   'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
+  'admin.trunks.list': { kind: 'own' },
+  // A trunk is made in the caller's own tenant (a public address: nothing is connected to).
+  'admin.trunks.create': { kind: 'own', body: { name: 'itsp-own', host: '93.184.216.34' } },
+  'admin.trunks.delete': { kind: 'refused', params: () => ({ name: 'itsp-a' }) },
   // Calls: alice's ringing call in tenant A (see the setup); an outsider names it or her line.
   'calls.list': { kind: 'own' },
   'calls.make': { kind: 'refused', body: { to: '201', from: ALICE } },
@@ -253,6 +257,7 @@ async function snapshotOfA(): Promise<unknown> {
     calendar: await get(aAdmin.token, `/api/v1/admin/users/${victim.aliceId}/calendar`),
     devices: await get(alice.token, '/api/v1/me/devices'),
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
+    trunks: await get(aAdmin.token, '/api/v1/admin/trunks'),
     journal: await get(alice.token, '/api/v1/journal'),
     callSettings: await get(alice.token, '/api/v1/me/call-settings'),
   };
@@ -286,6 +291,9 @@ before(async () => {
     body: { type: 'ics', url: 'https://calendar.a.test/alice.ics' },
   });
   await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
+  await aAdmin.api.request('admin.trunks.create', {
+    body: { name: 'itsp-a', host: '93.184.216.34', username: 'MARKER-A-NAME', password: 'MARKER-A-TEXT' },
+  });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
   const [entry] = await t.core.journal.record(alice.tenantId, 'call-a-1', [
     {

@@ -6,6 +6,7 @@ import type { CoreContext } from './context.js';
 import { CtiAppService } from './cti-apps/service.js';
 import { DeviceService } from './devices/service.js';
 import { ForwardingService } from './forwarding/service.js';
+import type { NumberResolver } from './journal/model.js';
 import { type JournalOptions, JournalService } from './journal/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
@@ -13,12 +14,16 @@ import { PresenceService } from './presence/service.js';
 import { RegistrationService } from './registrations/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
+import { type TrunkOptions, TrunkService } from './trunks/service.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
 export type CoreOptions = AuthOptions &
   CredentialParams & { messaging: MessagingOptions } & { calendar: Omit<CalendarOptions, 'sink'> } & {
     journal?: JournalOptions;
+  } & { trunks: TrunkOptions } & {
+    /** Who a number is, from the directory: the call model and the journal name external parties with it. */
+    resolver?: NumberResolver;
   };
 
 /** The core services over one context. Adapters call these; they never touch the store. */
@@ -27,7 +32,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const presence = new PresenceService(ctx, users);
   const devices = new DeviceService(ctx, users);
   const lines = new LineService(ctx, devices);
-  const calls = new CallService(ctx, presence);
+  const calls = new CallService(ctx, presence, options.resolver);
   const auth = new SessionService(ctx, options, devices);
   return {
     ctx,
@@ -51,9 +56,11 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     // Call control for users and CTI applications, carried out by the switch of the call's node.
     control: new CallControlService(ctx, calls, lines, users),
     // One entry per user and ended call, written by the node that switched it.
-    journal: new JournalService(ctx, users, options.journal),
+    journal: new JournalService(ctx, users, { ...options.journal, resolver: options.resolver }),
     // Forwarding, do not disturb and remote office: what the switch does with a user's calls; DND and forwarding show in presence.
     forwarding: new ForwardingService(ctx, users, lines, presence),
+    // SIP trunks: the provider gateways that carry calls to and from numbers outside the tenant.
+    trunks: new TrunkService(ctx, options.trunks),
   };
 }
 export type Core = ReturnType<typeof createCore>;

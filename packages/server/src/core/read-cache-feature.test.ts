@@ -49,6 +49,7 @@ describe('read caches across nodes', () => {
           secrets: lazySecretBox(join(dir, 'secrets.key')),
           outbound: new OutboundPolicy([]),
         },
+        trunks: { secrets: lazySecretBox(join(dir, 'secrets.key')), outbound: new OutboundPolicy([]) },
       },
     );
     host = new FeatureHost(a);

@@ -14,6 +14,7 @@ import { ConversationRepository } from './messaging/repository.js';
 import { PresenceRepository } from './presence/repository.js';
 import { SessionRepository } from './sessions/repository.js';
 import { TenantRepository } from './tenants/repository.js';
+import { TrunkRepository } from './trunks/repository.js';
 import { CredentialRepository, UserRepository } from './users/repository.js';
 
 /** The repositories of the core, bound to one executor (the database or a transaction). */
@@ -25,6 +26,7 @@ export function repositories(db: Kysely<Database>) {
     devices: new DeviceRepository(db),
     lines: new LineRepository(db),
     ctiApps: new CtiAppRepository(db),
+    trunks: new TrunkRepository(db),
     sessions: new SessionRepository(db),
     presence: new PresenceRepository(db),
     conversations: new ConversationRepository(db),

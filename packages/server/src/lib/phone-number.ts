@@ -333,6 +333,18 @@ export function callingCodeOf(e164: string): string | undefined {
   return undefined;
 }
 
+/**
+ * An E.164 number as dialled from the plan's country: the trunk prefix and the national number for
+ * a number of the plan's calling code ('+49711123456' → '0711123456' in DE), else the exit prefix
+ * and the digits ('+4420…' → '004420…'). What a provider that wants national numbers gets.
+ */
+export function nationalDialString(e164: string, plan: NumberingPlan): string {
+  const cc = callingCodeOf(e164);
+  if (cc === undefined || !isSupportedCountry(plan.country)) return e164;
+  const own = getCountryCallingCode(plan.country as CountryCode) === cc;
+  return own ? `${plan.trunkPrefix}${e164.slice(1 + cc.length)}` : `${plan.exitPrefix}${e164.slice(1)}`;
+}
+
 /** libphonenumber's parse, its errors as reasons. */
 function parse(text: string, country?: CountryCode): PhoneNumber | string {
   try {

@@ -65,7 +65,8 @@ const DESCRIBED: Record<Exclude<AddressKind, 'public'>, string> = {
   reserved: 'a reserved address',
 };
 
-function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
+/** An address or CIDR range (`10.0.0.0/8`, `::1`), or null when it is neither. */
+export function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
   const [address = '', prefixText, extra] = text.split('/');
   const version = isIP(address);
   if (version === 0 || extra !== undefined) return null;

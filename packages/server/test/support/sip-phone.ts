@@ -19,7 +19,7 @@ import {
   SipStreamFramer,
   singleHeader,
 } from '../../src/adapters/sip/message/index.js';
-import { digestAnswer } from './sip-digest.js';
+import { digestAnswer } from '../../src/adapters/sip/trunk/digest.js';
 
 const _md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const _sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

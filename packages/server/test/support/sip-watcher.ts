@@ -10,7 +10,7 @@ import {
   type SipResponse,
   singleHeader,
 } from '../../src/adapters/sip/message/index.js';
-import { digestAnswer } from './sip-digest.js';
+import { digestAnswer } from '../../src/adapters/sip/trunk/digest.js';
 import { eventually, SipPhone } from './sip-phone.js';
 
 export interface WatcherAccount {

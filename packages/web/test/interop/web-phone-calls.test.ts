@@ -1,6 +1,7 @@
 // The phone panel drives real calls: click to call from the contact list makes the user's own SIP
 // phone ring (auto-answer), then the destination, and the panel follows the call until it is
-// connected and hung up; a call ringing at the user shows in the banner with the caller's name.
+// connected and hung up; a call ringing at the user shows in the banner with the caller's name,
+// also a caller from outside over a SIP trunk, named from the directory.
 // The phones are in-process SIP user agents registered with devices the users created.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -127,5 +128,59 @@ if (!skipped) {
       await page.getByRole('link', { name: 'Export as CSV' }).getAttribute('href'),
       '/api/v1/journal.csv?result=missed',
     );
+  });
+
+  test('a call from outside over the trunk shows the directory name and company in the banner', async (t) => {
+    // The provider's gateway is a test phone on loopback, which the system admin allows here.
+    const server = await startWebServer({ PARLEY_OUTBOUND_ALLOW: '127.0.0.1' });
+    t.after(() => server.dispose());
+    const phones = await phonesFor(server, ['alice'], (fn) => t.after(fn));
+    const alicePhone = phones.alice as SipPhone;
+    const admin = await server.login('admin');
+    const users = (await admin.api.request('admin.users.list', { query: {} })).users;
+    const alice = users.find((u) => u.address === 'alice@example.test');
+    assert.ok(alice);
+    await admin.api.request('admin.lines.delete', { params: { number: '201' } });
+    await admin.api.request('admin.lines.create', { body: { number: '201', user: alice.id, did: '+4971112345201' } });
+    const provider = await SipPhone.open({
+      server: { host: '127.0.0.1', port: server.sipPort() },
+      aor: '07119876543@provider.test',
+      username: 'unused',
+      password: 'unused',
+    });
+    t.after(() => provider.close());
+    await admin.api.request('admin.trunks.create', {
+      body: {
+        name: 'itsp',
+        host: '127.0.0.1',
+        port: provider.local.port,
+        inboundSources: [`127.0.0.1:${provider.local.port}`],
+      },
+    });
+    const source = await admin.api.request('admin.directory.sources.create', {
+      body: { name: 'phonebook', kind: 'file', config: {} },
+    });
+    const imported = await fetch(`${server.url}/api/v1/admin/directory/sources/${source.id}/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv' },
+      body: 'Name;Firma;Telefon\nAnna Berger;Muster GmbH;+49 711 9876543\n',
+    });
+    assert.equal(imported.status, 200, await imported.text());
+
+    const { page, context } = await signedIn(
+      browser(),
+      server.url,
+      'alice@example.test',
+      server.passwords.alice as string,
+    );
+    t.after(() => context.close());
+    const placed = provider.invite('071112345201@127.0.0.1');
+    const ringing = await alicePhone.next('INVITE');
+    ringing.reply(180, 'Ringing');
+    await page.getByTestId('incoming-call').filter({ hasText: 'Incoming call: Anna Berger, Muster GmbH' }).waitFor();
+    assert.equal((await provider.cancelInvite()).status, 200);
+    (await alicePhone.next('CANCEL')).reply(200, 'OK');
+    ringing.reply(487, 'Request Terminated');
+    assert.equal((await placed).response.status, 487);
   });
 }

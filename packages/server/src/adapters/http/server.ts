@@ -42,6 +42,7 @@ import { journalHandlers } from './routes/journal.js';
 import { lineHandlers } from './routes/lines.js';
 import { messagingHandlers } from './routes/messaging.js';
 import { presenceHandlers } from './routes/presence.js';
+import { trunkHandlers } from './routes/trunks.js';
 import type { Handler, Handlers } from './types.js';
 
 type HttpContext = AdapterContext<Config['http']>;
@@ -217,6 +218,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...contactHandlers(core),
     ...deviceHandlers(core),
     ...lineHandlers(core),
+    ...trunkHandlers(core),
     ...callHandlers(core),
     ...adminUserHandlers(core),
     ...adminTenantHandlers(core),

@@ -33,6 +33,8 @@ import { DEFAULT_TIMERS, timerScheduler } from './transaction/index.js';
 import { SipEndpoint } from './transport/endpoint.js';
 import { type Flow, streamFlow, udpFlow, webSocketFlow } from './transport/flow.js';
 import { isStun, stunBindingResponse } from './transport/stun.js';
+import { TrunkFlows } from './trunk/flows.js';
+import { CHECK_MS as TRUNK_CHECK_MS, TrunkRegistrar } from './trunk/register.js';
 
 export const SIP_WS_PATH = '/sip-ws';
 
@@ -45,6 +47,9 @@ interface SipNode {
   udp?: UdpSocket;
   im: InstantMessages;
   federation: SipFederation;
+  /** Flows to tenants' SIP trunks, and their registrations with the providers. */
+  trunks: TrunkFlows;
+  trunkRegistrar: TrunkRegistrar;
   /** Links to the other nodes (requests to phones whose connection another node holds). */
   links: NodeLinks;
   /** Where the other nodes reach this node's SIP over TCP, once it listens. */
@@ -64,6 +69,7 @@ export function sipAdapter(): Adapter<SipSettings> {
   let links: NodeLinks | undefined;
   let simple: SipNode['simple'] = [];
   let detach: (() => void) | undefined;
+  let registering: NodeJS.Timeout | undefined;
   return {
     name: 'sip',
     config: (config) => ({ ...config.sip, dataDir: config.dataDir, outboundAllow: config.outbound.allow }),
@@ -93,6 +99,7 @@ export function sipAdapter(): Adapter<SipSettings> {
           sockets.delete(socket);
           sink.closed();
           node.federation.closed(flow);
+          node.trunks.closed(flow);
         });
         node.federation.opened(flow);
         return flow;
@@ -136,10 +143,17 @@ export function sipAdapter(): Adapter<SipSettings> {
             serve(socket, streamFlow(socket, 'TLS', { localPort: tlsPort, localAddress: advertise, peerNames })),
         };
       }
+      node.trunks.attach = (socket, transport) =>
+        serve(socket, streamFlow(socket, transport, { localPort: node.address.port, localAddress: advertise }));
       if (ctx.config.websocket) mountWebSocket(ctx, ep);
+      const register = () =>
+        void node.trunkRegistrar.check().catch((err: unknown) => ctx.log.warn({ err }, 'SIP trunk registrations'));
+      registering = setInterval(register, TRUNK_CHECK_MS);
+      register();
       await ctx.core.registrations.announce(nodeAddress(node.address.host, node.address.port));
     },
     stop() {
+      clearInterval(registering);
       detach?.();
       im?.stop();
       links?.close();
@@ -184,6 +198,10 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
     ca: config.federation.peers.length > 0 ? trustedCas(config.federation.caFile) : [],
   });
   node.federation = federation;
+  const trunks = new TrunkFlows({
+    udp: () => node.udp && { socket: node.udp, local: localOf(node.udp, node.udp.address().address, config.advertise) },
+  });
+  node.trunks = trunks;
   const links = new NodeLinks({
     local: () => ({ address: address.host, port: address.port }),
     open: (flow) => node.endpoint?.open(flow),
@@ -201,10 +219,12 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
     sink,
     media: () => mediaSettings(config),
     reach: reachOf,
+    trunkFlows: trunks.flow,
     ringSeconds: config.ringSeconds,
     t1: DEFAULT_TIMERS.t1,
     t2: DEFAULT_TIMERS.t2,
   });
+  node.trunkRegistrar = new TrunkRegistrar({ core, log, flows: trunks.flow, sender: calls, now });
   const relay = new SipRelay({
     log,
     tokens: new FlowTokens(keys.flow, core.registrations.node),

@@ -1,22 +1,57 @@
 import { randomUUID } from 'node:crypto';
+import type { CoreContext } from '../context.js';
+import type { NumberResolver } from '../journal/model.js';
 import { CallBook } from './book.js';
-import { type Call, type CallCause, type Connection, identifies, isLive, type Party } from './model.js';
+import {
+  type Call,
+  type CallCause,
+  type Connection,
+  identifies,
+  isLive,
+  type LinePresenceSink,
+  type Party,
+} from './model.js';
 import { illegal, type Move, newConnection, type Step } from './steps.js';
 
 /** The steps of the calls this node switches (the SIP B2BUA reports them), over the calls it knows. */
 export class CallService extends CallBook {
+  constructor(
+    ctx: CoreContext,
+    presence: LinePresenceSink,
+    /** Names external numbers through the directory (the journal's resolver). */
+    private readonly resolver?: NumberResolver,
+  ) {
+    super(ctx, presence);
+  }
+
+  /**
+   * A party without a user (a caller from a trunk, a number called over it) with its number
+   * resolved through the directory, so every call event shows who it is ("Anna Berger, Muster
+   * GmbH"); any other party as it is. A failed lookup leaves the number unnamed.
+   */
+  private async named(tenantId: string, party: Party): Promise<Party> {
+    if (party.userId !== undefined || party.resolved || !party.number || !this.resolver) return party;
+    const resolved = await this.resolver.resolve(tenantId, party.number).catch((err: unknown) => {
+      this.log.warn({ err, tenantId }, 'number not resolved through the directory');
+      return null;
+    });
+    return resolved ? { ...party, resolved } : party;
+  }
+
   /** A party starts a call (Originated): its connection is `initiated`. */
   async originate(tenantId: string, o: { from: Party; to: { dialled: string; party?: Party } }): Promise<Call> {
     if (!identifies(o.from)) throw new Error('calls: the calling party names nothing to find it by');
+    const from = await this.named(tenantId, o.from);
+    const called = await this.named(tenantId, o.to.party ?? { number: o.to.dialled });
     const now = this.ctx.clock.now();
     const call: Call = {
       id: randomUUID(),
       tenantId,
       node: this.ctx.cluster.instance,
       dialled: o.to.dialled,
-      caller: o.from,
-      called: o.to.party ?? { number: o.to.dialled },
-      connections: [newConnection(o.from, 'calling', 'initiated', now)],
+      caller: from,
+      called,
+      connections: [newConnection(from, 'calling', 'initiated', now)],
       createdAt: now,
       answeredAt: null,
       endedAt: null,
@@ -32,7 +67,7 @@ export class CallService extends CallBook {
     const current = this.calledOf(call, party);
     if (current.length > 0 && current.every((c) => c.state === 'alerting')) return call;
     if (current[0]) throw illegal(call, current[0], 'alerting');
-    const c = newConnection(party, 'called', 'null', this.ctx.clock.now());
+    const c = newConnection(await this.named(call.tenantId, party), 'called', 'null', this.ctx.clock.now());
     return this.run(call, [['call.delivered', c.id, [[c.id, 'alerting']]]], c);
   }
 
@@ -44,7 +79,9 @@ export class CallService extends CallBook {
     const call = this.own(callId);
     const [current, ...more] = this.calledOf(call, party);
     if (more.length > 0) throw new Error(`calls: ${callId}: more than one connection answers`);
-    const added = current ? undefined : newConnection(party, 'called', 'null', this.ctx.clock.now());
+    const added = current
+      ? undefined
+      : newConnection(await this.named(call.tenantId, party), 'called', 'null', this.ctx.clock.now());
     const answering = (current ?? added) as Connection;
     const caller = call.connections.find((c) => c.role === 'calling' && c.state === 'initiated');
     const forks = call.connections.filter(
@@ -90,7 +127,9 @@ export class CallService extends CallBook {
     const answered = ringing.find((c) => c.state !== 'alerting');
     if (answered) throw illegal(call, answered, 'null');
     const moves = ringing.map((c) => [c.id, 'null', cause] as Move);
-    return this.run({ ...call, called: to }, [['call.diverted', ringing[0]?.id ?? null, moves, cause]]);
+    return this.run({ ...call, called: await this.named(call.tenantId, to) }, [
+      ['call.diverted', ringing[0]?.id ?? null, moves, cause],
+    ]);
   }
 
   /**
@@ -101,10 +140,15 @@ export class CallService extends CallBook {
     const call = this.own(callId);
     const c = this.oneOf(call, by);
     const cause = 'singleStepTransfer';
-    return this.run({ ...call, called: to }, [['call.transferred', c.id, [[c.id, 'null', cause]], cause]], undefined, {
-      oldCalls: [callId],
-      by,
-    });
+    return this.run(
+      { ...call, called: await this.named(call.tenantId, to) },
+      [['call.transferred', c.id, [[c.id, 'null', cause]], cause]],
+      undefined,
+      {
+        oldCalls: [callId],
+        by,
+      },
+    );
   }
 
   /**

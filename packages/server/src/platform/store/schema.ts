@@ -103,6 +103,26 @@ export interface CstaAppsTable {
   created_at: number;
 }
 
+export interface SipTrunksTable {
+  id: string;
+  tenant_id: string;
+  /** Unique in the tenant. */
+  name: string;
+  host: string;
+  port: number;
+  transport: 'udp' | 'tcp' | 'tls';
+  username: string | null;
+  /** The digest password, sealed (platform/secrets.ts) for this row. */
+  password_sealed: string | null;
+  register: number;
+  number_format: 'e164' | 'national';
+  /** E.164 presented for callers whose line has no DID. */
+  caller_id: string | null;
+  /** JSON array of addresses, address:port or CIDR ranges. */
+  inbound_sources: string;
+  created_at: number;
+}
+
 export interface SessionsTable {
   id: string;
   tenant_id: string;
@@ -160,6 +180,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   devices: DevicesTable;
   lines: LinesTable;
   csta_apps: CstaAppsTable;
+  sip_trunks: SipTrunksTable;
   sessions: SessionsTable;
   event_tickets: TicketsTable;
   favourites: FavouritesTable;

@@ -9,9 +9,9 @@ import { createSocket } from 'node:dgram';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { digestAnswer } from '../../../src/adapters/sip/trunk/digest.js';
 import { freePort, isListening, runProcess } from '../../support/cli.js';
 import { removeTemp, tempDir, track, waitUntil } from '../../support/cluster.js';
-import { digestAnswer } from '../../support/sip-digest.js';
 import { issueCertificate, makeCertificates } from '../../support/slapd.js';
 
 export const SIPP = process.env.PARLEY_TEST_SIPP ?? 'sipp';

@@ -14,6 +14,7 @@ import { nameAddr } from '../federation/calls.js';
 import { respond, type SipHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
+import { answerChallenge } from '../trunk/digest.js';
 import { ControlledCall } from './controlled.js';
 import { Leg } from './leg.js';
 import {
@@ -187,7 +188,7 @@ export class BackToBackCall extends ControlledCall {
     if (!as) throw new Error('b2bua: fork before start');
     const offer = this.offer;
     for (const t of targets) {
-      const leg = Leg.calling(as.from, as.to, t.contact, t.flow, t.route);
+      const leg = Leg.calling(t.as?.from ?? as.from, t.as?.to ?? as.to, t.contact, t.flow, t.route);
       const invite = leg.request('INVITE', { headers: [...hints, ...offer.headers], body: offer.body });
       const fork: Fork = {
         leg,
@@ -197,6 +198,7 @@ export class BackToBackCall extends ControlledCall {
         cancelWanted: false,
         delivered: false,
         events: t.events ?? [],
+        ...(t.credentials && { credentials: t.credentials }),
       };
       this.forks.push(fork);
       this.sw.sendRequest(invite, t.flow, (r) => this.forkResponse(fork, r));
@@ -218,6 +220,7 @@ export class BackToBackCall extends ControlledCall {
   }
 
   private failure(fork: Fork, r: SipResponse): void {
+    if (this.authorize(fork, r)) return;
     if (fork.state !== 'cancelled') fork.state = 'failed';
     fork.final = r;
     this.maybeFail();
@@ -272,6 +275,17 @@ export class BackToBackCall extends ControlledCall {
       if (!answer) this.hangUp(undefined);
     });
     this.sink.established(this, fork.party);
+  }
+
+  /** A trunk's 401/407 to a fork still wanted: the INVITE again with our answer (see `answerChallenge`). */
+  private authorize(fork: Fork, r: SipResponse): boolean {
+    const wanted = (fork.state === 'calling' || fork.state === 'early') && !fork.cancelWanted && !fork.retired;
+    const invite = wanted && this.state === 'routing' ? answerChallenge(fork, r, this.offer) : undefined;
+    if (!invite) return false;
+    fork.invite = invite;
+    fork.state = 'calling';
+    this.sw.sendRequest(invite, fork.leg.flow, (response) => this.forkResponse(fork, response));
+    return true;
   }
 
   private maybeFail(): void {

@@ -26,6 +26,15 @@ export interface Fork {
   events: string[];
   /** Replaced by other forks (deflection, pickup, forwarding): cancelled, and hung up should it answer. */
   retired?: boolean;
+  /** Digest credentials for the far end's challenge (a trunk's); `challenged` once answered. */
+  credentials?: Credentials;
+  challenged?: boolean;
+}
+
+/** A digest user name and password (a trunk's). */
+export interface Credentials {
+  username: string;
+  password: string;
 }
 
 export interface ForkTarget {
@@ -37,6 +46,10 @@ export interface ForkTarget {
   route: string[];
   /** Event packages the device registered with (Allow-Events). */
   events?: string[];
+  /** From and To of this fork's INVITE instead of the call's (a trunk: the numbers the provider wants). */
+  as?: { from: string; to: string };
+  /** Answers a 401/407 of the far end once (a trunk's). */
+  credentials?: Credentials;
 }
 
 /**

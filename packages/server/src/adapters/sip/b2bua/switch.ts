@@ -18,11 +18,12 @@ import { notFoundAs } from '../registrar/registrar.js';
 import type { ClientTransaction, ServerTransaction } from '../transaction/index.js';
 import type { SipEndpoint } from '../transport/endpoint.js';
 import type { Flow } from '../transport/flow.js';
+import { callFromTrunk, callOut, type TrunkFlowFor, trunkTarget } from '../trunk/calls.js';
 import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
-import { deviceParty, resolveDialled, resolveTarget, type Target } from './target.js';
+import { deviceParty, findDialled, reachesNobody, resolveTarget, type Target } from './target.js';
 import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
 
 export interface SwitchOptions {
@@ -36,6 +37,8 @@ export interface SwitchOptions {
   federation: SipFederation;
   /** The node's media settings, made when first needed. */
   media: () => MediaSettings;
+  /** Flows to SIP trunks (calls to numbers outside the tenant). */
+  trunkFlows: TrunkFlowFor;
   ringSeconds: number;
   t1: number;
   t2: number;
@@ -130,6 +133,11 @@ export class CallSwitch implements Switch {
     const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
     if (request.maxForwards === 0) return reply(483, 'Too Many Hops');
     const { core } = this.o;
+    // A trunk is known by its address, never for a request From one of our domains (a device's).
+    const from = request.from.uri;
+    const ours = isSipUri(from) && (await core.tenants.byDomain(from.host).catch(notFoundAs(undefined)));
+    const trunks = ours ? [] : await core.trunks.from(tx.flow.remote.address, tx.flow.remote.port);
+    if (trunks.length > 0) return callFromTrunk(this, this.o.core, { request, tx, trunks });
     const sender = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, newTag);
     if (!sender.ok) return sender.response;
     const uri = request.uri;
@@ -138,17 +146,44 @@ export class CallSwitch implements Switch {
     if (!targetTenant && sender.kind === 'device' && this.o.federation.peer(uri.host))
       return callPeer(this, this.o, { request, tx, sender, user: uri.user, domain: uri.host });
     if (!targetTenant || targetTenant.id !== sender.tenant.id) return reply(404, 'Not Found (no route to that domain)');
+    const caller = await senderParty(core, sender);
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
-    if (!target) return reply(404, 'Not Found');
-    const callerDevice = sender.kind === 'device' ? sender.device.deviceId : undefined;
-    const plan = await this.plan(target, callerDevice);
+    if (!target)
+      return sender.kind === 'device'
+        ? callOut(this, this.o, {
+            request,
+            tx,
+            tenantId: targetTenant.id,
+            dialled: uri.user,
+            caller,
+            from: senderFrom(sender),
+          })
+        : reply(404, 'Not Found');
+    return this.ring(request, tx, {
+      target,
+      caller,
+      from: senderFrom(sender),
+      to: `<sip:${uri.user}@${uri.host}>`,
+      dialled: uri.user,
+      ...(sender.kind === 'device' && { callerDevice: sender.device.deviceId }),
+    });
+  }
+
+  /** A call to a line or user of the tenant, by the callee's call settings (see `plan`). */
+  async ring(
+    request: SipRequest,
+    tx: ServerTransaction<Flow>,
+    c: { target: Target; caller: CallParty; from: string; to: string; dialled: string; callerDevice?: string },
+  ): Promise<SipResponse | undefined> {
+    const { core } = this.o;
+    const { target } = c;
+    const plan = await this.plan(target, c.caller, c.callerDevice);
     if (plan.kind === 'ring' && plan.targets.length === 0 && !plan.forward)
-      return reply(480, 'Temporarily Unavailable (no device registered)');
-    const call = this.place(request, tx, await senderParty(core, sender));
-    const toValue = `<sip:${uri.user}@${uri.host}>`;
+      return respond(request, 480, 'Temporarily Unavailable (no device registered)', { toTag: newTag() });
+    const call = this.place(request, tx, c.caller);
     const called = {
       tenantId: target.user.tenantId,
-      dialled: uri.user,
+      dialled: c.dialled,
       party: await deviceParty(core, target.user, undefined, target.line),
     };
     this.track(call);
@@ -161,7 +196,7 @@ export class CallSwitch implements Switch {
         'destNotObtainable',
       );
     else {
-      call.start(plan.targets, senderFrom(sender), toValue, called, plan.fallbacks);
+      call.start(plan.targets, c.from, c.to, called, plan.fallbacks);
       if (plan.forward) call.divert(plan.forward.targets, plan.forward.party, plan.forward.cause);
     }
     return undefined;
@@ -171,10 +206,12 @@ export class CallSwitch implements Switch {
    * How a call for `target` goes by the callee's call settings (`core.forwarding`): refused (do not
    * disturb); forwarded at once (immediately, or because no device of theirs is registered and they
    * forward on busy or no answer); or ringing their devices with forwarding on busy and no answer.
-   * Targets are lines and users of the tenant.
+   * Targets are lines and users of the tenant, or numbers outside it over its trunk; with remote
+   * office on, its number rings with the devices (as the user's line: they answer there).
    */
   private async plan(
     target: Target,
+    caller: CallParty,
     except?: string,
   ): Promise<
     | { kind: 'refuse' }
@@ -183,9 +220,9 @@ export class CallSwitch implements Switch {
     const tenantId = target.user.tenantId;
     const decision = await this.o.core.forwarding.decide(tenantId, target.user.id);
     if (decision.kind === 'refuse') return { kind: 'refuse' };
-    const reach = async (to: string): Promise<Diversion> => {
+    const reach = async (to: string, as?: (number: string) => CallParty): Promise<Diversion> => {
       try {
-        return await this.divertTargets(tenantId, to);
+        return await this.divertTargets(tenantId, to, caller, as);
       } catch (err) {
         this.o.log.warn({ err, tenantId, userId: target.user.id }, 'forwarding target not reachable');
         return { targets: [], party: { number: to } };
@@ -199,6 +236,11 @@ export class CallSwitch implements Switch {
         forward: { ...(await reach(decision.to)), cause: decision.cause },
       };
     const targets = await this.targetsOf(target, except);
+    if (decision.alsoRing !== null) {
+      const line = await deviceParty(this.o.core, target.user, undefined, target.line);
+      const office = await reach(decision.alsoRing, (number) => ({ ...line, number }));
+      targets.push(...office.targets);
+    }
     const fallbacks: Fallbacks = {
       ...(decision.onBusy !== null && { busy: await reach(decision.onBusy) }),
       ...(decision.onNoAnswer !== null && {
@@ -242,7 +284,8 @@ export class CallSwitch implements Switch {
 
   /**
    * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`);
-   * once it answers, calls `dialled` (a line or an address of the tenant) from it. Throws
+   * once it answers, calls `dialled` (a line or an address of the tenant, or a number outside over
+   * its trunk) from it. Throws
    * PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
    */
   async makeCall(o: { user: User; line: Line; dialled: string }): Promise<BackToBackCall> {
@@ -251,19 +294,12 @@ export class CallSwitch implements Switch {
     const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
     const [at] = await this.targetsOf({ user, line, devices });
     if (!at) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `no device of line ${line.number} is registered`);
-    const { target, uri } = await resolveDialled(core, user.tenantId, o.dialled, user.domain);
-    const plan = await this.plan(target, at.party.deviceId);
-    if (plan.kind === 'refuse')
-      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} takes no calls now (do not disturb)`);
-    // Forwarded at once: the forwarding target is called (and is the called party).
-    const targets = plan.forward?.targets ?? plan.targets;
+    const { targets, called, uri, display, fallbacks } = await this.dialling(user, o.dialled, at.party);
     if (targets.length === 0)
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${o.dialled} has no device registered`);
-    const callee = target.user;
-    const called = plan.forward?.party ?? (await deviceParty(core, callee, undefined, target.line));
     const call = BackToBackCall.placing(randomUUID(), this, this.o.sink, at.party, {
       ...at,
-      from: nameAddr(uri, callee.displayName),
+      from: nameAddr(uri, display),
       to: userNameAddr(user),
       hints: autoAnswerHeaders(user.domain),
     });
@@ -273,10 +309,38 @@ export class CallSwitch implements Switch {
       userNameAddr(user),
       nameAddr(uri),
       { tenantId: user.tenantId, dialled: o.dialled, party: called },
-      plan.fallbacks,
+      fallbacks,
     );
     this.track(call);
     return call;
+  }
+
+  /**
+   * What MakeCall rings for `dialled`: a line or user of the tenant by their call settings (refused
+   * under do not disturb; forwarded at once: the forwarding target is called, and is the called
+   * party), else a number outside over the tenant's trunk.
+   */
+  private async dialling(
+    user: User,
+    dialled: string,
+    caller: CallParty,
+  ): Promise<{ targets: ForkTarget[]; called: CallParty; uri: string; display?: string; fallbacks?: Fallbacks }> {
+    const inside = await findDialled(this.o.core, user.tenantId, dialled, user.domain);
+    if (!inside) {
+      const outside = await this.divertTargets(user.tenantId, dialled, caller);
+      return { targets: outside.targets, called: outside.party, uri: outside.uri };
+    }
+    const { target, uri } = inside;
+    const plan = await this.plan(target, caller, caller.deviceId);
+    if (plan.kind === 'refuse')
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${dialled} takes no calls now (do not disturb)`);
+    return {
+      targets: plan.forward?.targets ?? plan.targets,
+      called: plan.forward?.party ?? (await deviceParty(this.o.core, target.user, undefined, target.line)),
+      uri,
+      display: target.user.displayName,
+      fallbacks: plan.fallbacks,
+    };
   }
 
   /** A live back-to-back call by its id. */
@@ -285,18 +349,36 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * The devices that ring when a ringing call goes to `dialled` (deflection, forwarding) or to a
-   * user's line (pickup), with that party.
+   * The devices a ringing call goes to for `dialled` (deflection, forwarding) or for a user's line
+   * (pickup), with that party; a number outside the tenant is one fork over its trunk, ringing as
+   * `as(e164)` (default: the number), `caller`'s number presented as the trunk says.
    */
-  async divertTargets(tenantId: string, dialled: string): Promise<Diversion & { uri: string }> {
+  async divertTargets(
+    tenantId: string,
+    dialled: string,
+    caller?: CallParty,
+    as?: (e164: string) => CallParty,
+  ): Promise<Diversion & { uri: string }> {
     const { core } = this.o;
     const tenant = await core.tenants.get(tenantId);
-    const { target, uri } = await resolveDialled(core, tenantId, dialled, tenant.domains[0] ?? '');
-    return {
-      targets: await this.targetsOf(target),
-      party: await deviceParty(core, target.user, undefined, target.line),
-      uri,
-    };
+    const inside = await findDialled(core, tenantId, dialled, tenant.domains[0] ?? '');
+    if (inside)
+      return {
+        targets: await this.targetsOf(inside.target),
+        party: await deviceParty(core, inside.target.user, undefined, inside.target.line),
+        uri: inside.uri,
+      };
+    const e164 = await core.trunks.external(tenantId, dialled);
+    if (!e164) throw reachesNobody(dialled);
+    const fork = await trunkTarget(core, this.o.trunkFlows, {
+      tenantId,
+      e164,
+      ...(caller && { caller }),
+      ...(as && { party: as(e164) }),
+    });
+    if (!fork)
+      throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `${dialled} is outside the tenant, which has no trunk`);
+    return { targets: [fork], party: fork.party, uri: fork.party.uri ?? `sip:${e164}` };
   }
 
   /** A new call for the caller's INVITE (CANCEL finds it by its transaction). */

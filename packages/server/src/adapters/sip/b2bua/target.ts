@@ -36,19 +36,22 @@ export async function resolveTarget(
 
 /**
  * What a dialled string reaches in the tenant: `user@domain`, or a number or user part in
- * `domain`; with the SIP URI it makes. PARLEY_ERR_VALIDATION (`to`) when it is no line or user.
+ * `domain`; with the SIP URI it makes. Undefined when it is no line or user (a number outside,
+ * perhaps: see `core.trunks.external`).
  */
-export async function resolveDialled(
+export async function findDialled(
   core: Services,
   tenantId: string,
   dialled: string,
   domain: string,
-): Promise<{ target: Target; uri: string }> {
+): Promise<{ target: Target; uri: string } | undefined> {
   const [user, host] = dialled.includes('@') ? dialled.split('@') : [dialled, domain];
   const target = user && host ? await resolveTarget(core, tenantId, user, host) : undefined;
-  if (!target) throw invalid('to', `${dialled} is no line or user of this tenant`);
-  return { target, uri: `sip:${user}@${host}` };
+  return target && { target, uri: `sip:${user}@${host}` };
 }
+
+/** PARLEY_ERR_VALIDATION (`to`): `dialled` reaches nobody. */
+export const reachesNobody = (dialled: string) => invalid('to', `${dialled} is no line or user of this tenant`);
 
 /**
  * A user's device as a party: on the line it is bound to, else on the line dialled, else on

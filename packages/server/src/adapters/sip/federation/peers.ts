@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type PeerCertificate, rootCertificates, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../../platform/log.js';
 import { type OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../../../platform/outbound.js';
+import { connected } from '../transport/connect.js';
 import type { Flow } from '../transport/flow.js';
 import { type HostPort, peerRoutes, type SrvRecord } from './route.js';
 import {
@@ -147,21 +148,7 @@ export class SipFederation {
             }),
     });
     const timeoutMs = this.o.connectTimeoutMs ?? 10_000;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('TLS connection timed out'));
-      }, timeoutMs);
-      socket.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err);
-      });
-    });
+    await connected(socket, 'secureConnect', timeoutMs);
     return socket;
   }
 }
