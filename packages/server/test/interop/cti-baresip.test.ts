@@ -190,6 +190,28 @@ describe('call control of baresip phones (REST and CSTA)', { skip }, () => {
     await event('EstablishedEvent', 'answeringDevice/deviceIdentifier', to);
     return callId;
   };
+  /** Alice (201) consults carol (203) from `first`; carol's phone answers; the consultation call's id. */
+  const consult = async (first: string, m: Record<Name, number>) => {
+    const r = await ask(
+      csta('ConsultationCall', `${conn('existingCall', first, '201')}<consultedDevice>203</consultedDevice>`),
+    );
+    const second = r.text('initiatedCall/callID') as string;
+    assert.ok(second, r.xml);
+    await phones.carol.waitEvent('CALL_ESTABLISHED', { from: m.carol, ...WAIT });
+    return second;
+  };
+  /** TransferCall or ConferenceCall by alice of `held` and `active`; the resulting call's id, once its event came. */
+  const joinCalls = async (service: 'TransferCall' | 'ConferenceCall', held: string, active: string) => {
+    const [result, name, by] =
+      service === 'TransferCall'
+        ? ['transferredCall', 'TransferredEvent', 'transferringDevice']
+        : ['conferenceCall', 'ConferencedEvent', 'conferencingDevice'];
+    const r = await ask(csta(service, `${conn('heldCall', held, '201')}${conn('activeCall', active, '201')}`));
+    const callId = r.text(`${result}/callID`) as string;
+    assert.ok(callId, r.xml);
+    assert.equal((await event(name)).text(`${by}/deviceIdentifier`), '201');
+    return callId;
+  };
   const clear = (callId: string, device: string) =>
     ask(csta('ClearConnection', conn('connectionToBeCleared', callId, device)));
 
@@ -343,24 +365,13 @@ describe('call control of baresip phones (REST and CSTA)', { skip }, () => {
     );
 
     // Alice consults carol (bob held), goes back to bob (carol held), then transfers them together.
-    const consult = await ask(
-      csta('ConsultationCall', `${conn('existingCall', first, '201')}<consultedDevice>203</consultedDevice>`),
-    );
-    const second = consult.text('initiatedCall/callID') as string;
-    assert.ok(second, consult.xml);
-    await phones.carol.waitEvent('CALL_ESTABLISHED', { from: m.carol, ...WAIT });
+    const second = await consult(first, m);
     await event('HeldEvent', 'heldConnection/callID', first);
     await event('EstablishedEvent', 'answeringDevice/deviceIdentifier', '203');
     await ask(csta('AlternateCall', `${conn('heldCall', first, '201')}${conn('activeCall', second, '201')}`));
     await event('HeldEvent', 'heldConnection/callID', second);
     await event('RetrievedEvent', 'retrievedConnection/callID', first);
-    const transfer = await ask(
-      csta('TransferCall', `${conn('heldCall', second, '201')}${conn('activeCall', first, '201')}`),
-    );
-    const joined = transfer.text('transferredCall/callID') as string;
-    assert.ok(joined, transfer.xml);
-    const transferred = await event('TransferredEvent');
-    assert.equal(transferred.text('transferringDevice/deviceIdentifier'), '201');
+    const joined = await joinCalls('TransferCall', second, first);
     await phones.alice.waitEvent('CALL_CLOSED', { from: m.alice, ...WAIT });
     // Bob and carol now talk to each other.
     await rewired(() => waitAudio(['bob', 'carol'], 3, 30_000));
@@ -395,19 +406,9 @@ describe('call control of baresip phones (REST and CSTA)', { skip }, () => {
     const first = await makeCall('201', '202', 'alice', 'bob');
     await rewired(() => waitAudio(['alice', 'bob'], 1, 30_000));
     const m = mark();
-    const consult = await ask(
-      csta('ConsultationCall', `${conn('existingCall', first, '201')}<consultedDevice>203</consultedDevice>`),
-    );
-    const second = consult.text('initiatedCall/callID') as string;
+    const second = await consult(first, m);
     await rewired(() => waitAudio(['alice', 'carol'], 1, 30_000));
-    await phones.carol.waitEvent('CALL_ESTABLISHED', { from: m.carol, ...WAIT });
-    const r = await ask(
-      csta('ConferenceCall', `${conn('heldCall', first, '201')}${conn('activeCall', second, '201')}`),
-    );
-    const conference = r.text('conferenceCall/callID') as string;
-    assert.ok(conference, r.xml);
-    const conferenced = await event('ConferencedEvent');
-    assert.equal(conferenced.text('conferencingDevice/deviceIdentifier'), '201');
+    const conference = await joinCalls('ConferenceCall', first, second);
     // Some seconds of the three together.
     await rewired(() => waitAudio(['alice', 'bob', 'carol'], 4, 30_000));
     for (const device of ['202', '203', '201']) await clear(conference, device).catch(() => undefined);
