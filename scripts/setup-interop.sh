@@ -9,7 +9,8 @@
 #   slapd       binaries only (directory tests start their own on a free loopback port)
 #   Chromium    /usr/bin/chromium from Debian (the web app's browser tests drive it headless)
 #   SIP peers   sipp, Kamailio (+ presence, websocket, tls modules), baresip, linphone, sipvicious,
-#               sox, espeak-ng, coturn's STUN client: binaries only (test/interop/support/sip-peers.ts starts its own)
+#               sox, espeak-ng, coturn's STUN client: binaries only (test/interop/support/sip-peers.ts starts its own);
+#               python3 (the CSTA client written from the ECMA texts, test/interop/support/csta_client.py)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -164,6 +165,7 @@ ensure_sip_peers() {
   command -v linphone-daemon >/dev/null || missing+=(linphone-cli)
   command -v svmap >/dev/null || missing+=(sipvicious)
   command -v sox >/dev/null || missing+=(sox)
+  command -v python3 >/dev/null || missing+=(python3) # the ECMA-text CSTA client (test/interop/support/csta_client.py)
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)
   command -v turnutils_stunclient >/dev/null || missing+=(coturn)
   if [ ${#missing[@]} -gt 0 ]; then

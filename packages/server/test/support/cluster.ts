@@ -79,13 +79,19 @@ export interface Proc {
 export function track(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine: (line: string, stream: 'stdout' | 'stderr') => void },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** Keep its standard input open for writing (child.stdin); default ignored. */
+    stdin?: boolean;
+    onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+  },
 ): Proc {
   hookExit();
   const child = spawn(command, args, {
     env: options.env,
     cwd: options.cwd ?? tmpdir(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   children.add(child);
   for (const stream of ['stdout', 'stderr'] as const) {

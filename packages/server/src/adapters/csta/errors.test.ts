@@ -12,12 +12,12 @@ test('the core’s error codes as CSTA errors, NOT_FOUND by what the request nam
     ['PARLEY_ERR_INVALID_STATE', 'call', 'stateIncompatibility/invalidObjectState'],
     ['PARLEY_ERR_DEVICE_UNSUPPORTED', 'call', 'operation/requestIncompatibleWithObject'],
     ['PARLEY_ERR_DEVICE_UNREACHABLE', 'device', 'systemResourceAvailability/resourceOutOfService'],
-    ['PARLEY_ERR_FORBIDDEN', 'device', 'operation/privilegeViolationOnSpecifiedDevice'],
+    ['PARLEY_ERR_FORBIDDEN', 'device', 'operation/privilegeViolationSpecifiedDevice'],
     ['PARLEY_ERR_VALIDATION', 'device', 'operation/invalidDestination'],
     ['PARLEY_ERR_CONFLICT', 'call', 'stateIncompatibility/invalidObjectState'],
     ['PARLEY_ERR_UNAUTHENTICATED', 'device', 'operation/securityViolation'],
     ['PARLEY_ERR_TOO_MANY_REQUESTS', 'device', 'performanceManagement/performanceLimitExceeded'],
-    ['PARLEY_ERR_NOT_READY', 'device', 'systemResourceAvailability/serviceBusy'],
+    ['PARLEY_ERR_NOT_READY', 'device', 'systemResourceAvailability/resourceBusy'],
     ['PARLEY_ERR_INTERNAL', 'device', 'operation/generic'],
   ];
   for (const [code, subject, expected] of rows) {

@@ -1,5 +1,7 @@
 // CSTA errors (ECMA-269 §9, rendered as ECMA-323 `CSTAErrorCode`): one category element holding
-// one value. The core's ParleyError codes map onto them in one table.
+// one value. The core's ParleyError codes map onto them in one table. The names are those of the
+// CSTA Phase III error definitions (ECMA-285 `CSTA-error-definition`, whose names ECMA-323's
+// error schema takes over), not the older Phase II ones (e.g. `privilegeViolationOnSpecifiedDevice`).
 import type { ErrorCode } from '@parley/api';
 import { asParleyError } from '../../core/errors.js';
 
@@ -10,10 +12,10 @@ export interface CstaErrorValues {
     | 'requestIncompatibleWithObject'
     | 'valueOutOfRange'
     | 'objectNotKnown'
-    | 'invalidCallingDevice'
-    | 'invalidCalledDevice'
+    | 'invalidCallingDeviceID'
+    | 'invalidCalledDeviceID'
     | 'invalidForwardingDestination'
-    | 'privilegeViolationOnSpecifiedDevice'
+    | 'privilegeViolationSpecifiedDevice'
     | 'invalidCallID'
     | 'invalidDeviceID'
     | 'invalidConnectionID'
@@ -22,11 +24,11 @@ export interface CstaErrorValues {
     | 'invalidCrossRefID'
     | 'invalidObjectType'
     | 'securityViolation';
-  security: 'generic' | 'sequenceNumberViolated' | 'timeStampViolated' | 'pACViolated' | 'sealViolated';
+  security: 'generic' | 'sequenceNumberViolated' | 'timeStampViolated' | 'securityInfoViolated';
   stateIncompatibility:
     | 'generic'
     | 'invalidObjectState'
-    | 'invalidConnectionID'
+    | 'invalidConnectionIDForActiveCall'
     | 'noActiveCall'
     | 'noHeldCall'
     | 'noCallToClear'
@@ -35,13 +37,13 @@ export interface CstaErrorValues {
     | 'noCallToComplete';
   systemResourceAvailability:
     | 'generic'
-    | 'serviceBusy'
     | 'resourceBusy'
+    | 'internalResourceBusy'
     | 'resourceOutOfService'
     | 'networkBusy'
     | 'networkOutOfService'
     | 'overallMonitorLimitExceeded';
-  subscribedResourceAvailability: 'generic' | 'objectMonitorLimitExceeded' | 'outstandingRequestLimitExceeded';
+  subscribedResourceAvailability: 'generic' | 'objectMonitorLimitExceeded' | 'outstandingReqLimitExceeded';
   performanceManagement: 'generic' | 'performanceLimitExceeded';
 }
 
@@ -82,13 +84,13 @@ const byCode: Partial<Record<ErrorCode, (subject: Subject) => CstaError>> = {
   PARLEY_ERR_INVALID_STATE: () => ({ category: 'stateIncompatibility', value: 'invalidObjectState' }),
   PARLEY_ERR_DEVICE_UNSUPPORTED: () => ({ category: 'operation', value: 'requestIncompatibleWithObject' }),
   PARLEY_ERR_DEVICE_UNREACHABLE: () => ({ category: 'systemResourceAvailability', value: 'resourceOutOfService' }),
-  PARLEY_ERR_FORBIDDEN: () => ({ category: 'operation', value: 'privilegeViolationOnSpecifiedDevice' }),
+  PARLEY_ERR_FORBIDDEN: () => ({ category: 'operation', value: 'privilegeViolationSpecifiedDevice' }),
   PARLEY_ERR_VALIDATION: () => ({ category: 'operation', value: 'invalidDestination' }),
   PARLEY_ERR_CONFLICT: () => ({ category: 'stateIncompatibility', value: 'invalidObjectState' }),
   PARLEY_ERR_UNAUTHENTICATED: () => ({ category: 'operation', value: 'securityViolation' }),
   PARLEY_ERR_INVALID_CREDENTIALS: () => ({ category: 'operation', value: 'securityViolation' }),
   PARLEY_ERR_TOO_MANY_REQUESTS: () => ({ category: 'performanceManagement', value: 'performanceLimitExceeded' }),
-  PARLEY_ERR_NOT_READY: () => ({ category: 'systemResourceAvailability', value: 'serviceBusy' }),
+  PARLEY_ERR_NOT_READY: () => ({ category: 'systemResourceAvailability', value: 'resourceBusy' }),
 };
 
 /**

@@ -67,7 +67,7 @@ export const sessionNegative = (
 
 /**
  * GetCSTAFeaturesResponse (ECMA-269 §13.1.3): the services and events Parley serves, by the
- * ECMA-323 group each belongs to; `services` are the ones this server has wired.
+ * ECMA-323 group each belongs to.
  */
 export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
   const flag = (name: string, service: ServiceName) => (services.has(service) ? el(name, true) : undefined);
@@ -83,7 +83,6 @@ export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
         flag('alternateCall', 'AlternateCall'),
         flag('answerCall', 'AnswerCall'),
         flag('callBack', 'CallBack'),
-        flag('callBackNonCallRelated', 'CallBackNonCallRelated'),
         flag('clearConnection', 'ClearConnection'),
         flag('conferenceCall', 'ConferenceCall'),
         flag('consultationCall', 'ConsultationCall'),
@@ -98,7 +97,9 @@ export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
         flag('transferCall', 'TransferCall'),
       ]),
       group('callAssociatedServices', [flag('generateDigits', 'GenerateDigits')]),
+      // ECMA-269 §22: call back without a call is a logical device feature, not call control.
       group('logicalDeviceFeatures', [
+        flag('callBackNonCallRelated', 'CallBackNonCallRelated'),
         flag('getDoNotDisturb', 'GetDoNotDisturb'),
         flag('getForwarding', 'GetForwarding'),
         flag('setDoNotDisturb', 'SetDoNotDisturb'),

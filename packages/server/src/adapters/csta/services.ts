@@ -10,11 +10,11 @@ import { connectionMarkup } from './render.js';
 import type { ConnectionRef, CstaRequest, ServiceName } from './requests.js';
 import { el, type Markup } from './xml.js';
 
-/** What a handler works with: who asks, the core's services (those wired), and the session's monitors. */
+/** What a handler works with: who asks, the core's call control and call settings, and the session's monitors. */
 export interface ServiceContext {
   actor: Actor;
-  control?: CallControl;
-  settings?: CallSettingsService;
+  control: CallControl;
+  settings: CallSettingsService;
   /** MonitorStart / MonitorStop of the session; resolve with the cross reference id. */
   monitors: {
     start(device: ControlledDevice): Promise<string>;
@@ -28,19 +28,7 @@ type Handler<S extends ServiceName> = (req: Of<S>, ctx: ServiceContext) => Promi
 /** A CSTA service and what its failures name when the core finds nothing (`invalidDeviceID`/`invalidCallID`). */
 interface Service<S extends ServiceName> {
   subject: Subject;
-  needs: 'control' | 'settings';
   run(req: Of<S>, ctx: ServiceContext): ReturnType<Handler<S>>;
-}
-
-const none = { category: 'systemResourceAvailability', value: 'resourceOutOfService' } as const;
-
-function control(ctx: ServiceContext): CallControl {
-  if (!ctx.control) throw cstaError(none.category, none.value, 'call control is not available on this server');
-  return ctx.control;
-}
-function settings(ctx: ServiceContext): CallSettingsService {
-  if (!ctx.settings) throw cstaError(none.category, none.value, 'call settings are not available on this server');
-  return ctx.settings;
 }
 
 /** The device's connection in the call (a live one first); else the caller's. */
@@ -58,7 +46,7 @@ const connectionIn = (name: string, call: Call, device?: string): Markup => {
 /** The call a connection names; one naming only its device means the device's one call. */
 async function callIdOf(ctx: ServiceContext, ref: ConnectionRef): Promise<string> {
   if (ref.callId) return ref.callId;
-  const calls = await control(ctx).snapshotDevice(ctx.actor, ref.device ?? '');
+  const calls = await ctx.control.snapshotDevice(ctx.actor, ref.device ?? '');
   const [only, ...more] = calls;
   if (!only || more.length > 0)
     throw cstaError('operation', 'invalidCallID', `device ${ref.device} has ${calls.length} calls`);
@@ -68,9 +56,8 @@ async function callIdOf(ctx: ServiceContext, ref: ConnectionRef): Promise<string
 /** A connection-only service of CallControl that answers with an empty response. */
 const onConnection = (op: (c: CallControl, actor: Actor, callId: string, device?: string) => Promise<Call>) => ({
   subject: 'call' as const,
-  needs: 'control' as const,
   run: async (req: { connection: ConnectionRef }, ctx: ServiceContext) => {
-    await op(control(ctx), ctx.actor, await callIdOf(ctx, req.connection), req.connection.device);
+    await op(ctx.control, ctx.actor, await callIdOf(ctx, req.connection), req.connection.device);
     return [];
   },
 });
@@ -81,11 +68,10 @@ const onPair = (
   answer?: string,
 ) => ({
   subject: 'call' as const,
-  needs: 'control' as const,
   run: async (req: { held: ConnectionRef; active: ConnectionRef }, ctx: ServiceContext) => {
     const device = req.active.device ?? req.held.device;
     const call = await op(
-      control(ctx),
+      ctx.control,
       ctx.actor,
       await callIdOf(ctx, req.held),
       await callIdOf(ctx, req.active),
@@ -97,7 +83,7 @@ const onPair = (
 
 /** The user whose settings a device request changes: the device's owner, if the actor may control it. */
 async function ownerOf(ctx: ServiceContext, device: string): Promise<ControlledDevice> {
-  return control(ctx).device(ctx.actor, device);
+  return ctx.control.device(ctx.actor, device);
 }
 
 /** Who a call-related CallBack (ECMA-269 §17.1.4) waits for: the party the device called, or the caller. */
@@ -105,7 +91,7 @@ function callBackTarget(call: Call, ref: ConnectionRef): string {
   const calledByDevice = ref.device === undefined || deviceIdOf(call.caller) === ref.device;
   const other = deviceIdOf(calledByDevice ? call.called : call.caller);
   if (typeof other !== 'string')
-    throw cstaError('operation', 'invalidCalledDevice', 'the call names no device to call back');
+    throw cstaError('operation', 'invalidCalledDeviceID', 'the call names no device to call back');
   return other;
 }
 
@@ -113,9 +99,8 @@ function callBackTarget(call: Call, ref: ConnectionRef): string {
 export const callServices: { [S in Exclude<ServiceName, SessionService>]: Service<S> } = {
   MakeCall: {
     subject: 'device',
-    needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).makeCall(ctx.actor, { from: req.from, to: req.to });
+      const call = await ctx.control.makeCall(ctx.actor, { from: req.from, to: req.to });
       const calling = call.connections.find((c) => c.role === 'calling');
       return [
         connectionMarkup(
@@ -135,22 +120,15 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   ConferenceCall: onPair((c, a, h, x, d) => c.conference(a, h, x, d), 'conferenceCall'),
   ConsultationCall: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).consult(
-        ctx.actor,
-        await callIdOf(ctx, req.existing),
-        req.to,
-        req.existing.device,
-      );
+      const call = await ctx.control.consult(ctx.actor, await callIdOf(ctx, req.existing), req.to, req.existing.device);
       return [connectionIn('initiatedCall', call, req.existing.device)];
     },
   },
   SingleStepTransferCall: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).singleStepTransfer(
+      const call = await ctx.control.singleStepTransfer(
         ctx.actor,
         await callIdOf(ctx, req.active),
         req.to,
@@ -161,25 +139,22 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   DeflectCall: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      await control(ctx).deflect(ctx.actor, await callIdOf(ctx, req.connection), req.to, req.connection.device);
+      await ctx.control.deflect(ctx.actor, await callIdOf(ctx, req.connection), req.to, req.connection.device);
       return [];
     },
   },
   GenerateDigits: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      await control(ctx).digits(ctx.actor, await callIdOf(ctx, req.connection), req.digits, req.connection.device);
+      await ctx.control.digits(ctx.actor, await callIdOf(ctx, req.connection), req.digits, req.connection.device);
       return [];
     },
   },
   DirectedPickupCall: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).pickup(ctx.actor, {
+      const call = await ctx.control.pickup(ctx.actor, {
         callId: req.call.callId,
         at: req.call.device,
         into: req.into,
@@ -189,17 +164,15 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   GroupPickupCall: {
     subject: 'device',
-    needs: 'control',
     run: async (req, ctx) => {
-      const call = await control(ctx).pickup(ctx.actor, req.into ? { into: req.into } : {});
+      const call = await ctx.control.pickup(ctx.actor, req.into ? { into: req.into } : {});
       return [connectionIn('pickedCall', call, req.into ?? undefined)];
     },
   },
   CallBack: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      const c = control(ctx);
+      const c = ctx.control;
       const call = c.call(ctx.actor, await callIdOf(ctx, req.connection));
       await c.callBack(ctx.actor, { to: callBackTarget(call, req.connection), from: req.connection.device });
       return [];
@@ -207,17 +180,15 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   CallBackNonCallRelated: {
     subject: 'device',
-    needs: 'control',
     run: async (req, ctx) => {
-      await control(ctx).callBack(ctx.actor, { to: req.to, from: req.from });
+      await ctx.control.callBack(ctx.actor, { to: req.to, from: req.from });
       return [];
     },
   },
   SnapshotDevice: {
     subject: 'device',
-    needs: 'control',
     run: async (req, ctx) => {
-      const c = control(ctx);
+      const c = ctx.control;
       const device = await c.device(ctx.actor, req.device);
       const calls = await c.snapshotDevice(ctx.actor, req.device);
       const items = calls.flatMap((call) => {
@@ -235,9 +206,8 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   SnapshotCall: {
     subject: 'call',
-    needs: 'control',
     run: async (req, ctx) => {
-      const call = control(ctx).call(ctx.actor, await callIdOf(ctx, req.call));
+      const call = ctx.control.call(ctx.actor, await callIdOf(ctx, req.call));
       const items = call.connections
         .filter((c) => c.state !== 'null')
         .map((c) => {
@@ -253,15 +223,13 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   MonitorStart: {
     subject: 'device',
-    needs: 'control',
     run: async (req, ctx) => {
-      const device = await control(ctx).device(ctx.actor, req.device);
+      const device = await ctx.control.device(ctx.actor, req.device);
       return [el('monitorCrossRefID', await ctx.monitors.start(device))];
     },
   },
   MonitorStop: {
     subject: 'device',
-    needs: 'control',
     run: async (req, ctx) => {
       ctx.monitors.stop(req.crossRefId);
       return [];
@@ -269,18 +237,17 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   SetForwarding: {
     subject: 'device',
-    needs: 'settings',
     run: async (req, ctx) => {
       const owner = await ownerOf(ctx, req.device);
       if (
         req.on &&
         req.to === null &&
         req.type !== 'noAnswer' &&
-        !(await settings(ctx).get(owner.tenantId, owner.userId)).forwarding[req.type].to
+        !(await ctx.settings.get(owner.tenantId, owner.userId)).forwarding[req.type].to
       ) {
         throw cstaError('operation', 'invalidForwardingDestination', 'forwarding needs a forwardDN');
       }
-      await settings(ctx).setForwarding(owner.tenantId, owner.userId, req.type, {
+      await ctx.settings.setForwarding(owner.tenantId, owner.userId, req.type, {
         enabled: req.on,
         ...(req.to !== null && { to: req.to }),
         // A ring cycle is about five seconds (1 s on, 4 s off).
@@ -291,10 +258,9 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   GetForwarding: {
     subject: 'device',
-    needs: 'settings',
     run: async (req, ctx) => {
       const owner = await ownerOf(ctx, req.device);
-      const { forwarding } = await settings(ctx).get(owner.tenantId, owner.userId);
+      const { forwarding } = await ctx.settings.get(owner.tenantId, owner.userId);
       const items = (Object.keys(forwardingTypeNames) as (keyof typeof forwardingTypeNames)[]).map((type) =>
         el('forwardListItem', [
           el('forwardingType', forwardingTypeNames[type]),
@@ -307,19 +273,17 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
   },
   SetDoNotDisturb: {
     subject: 'device',
-    needs: 'settings',
     run: async (req, ctx) => {
       const owner = await ownerOf(ctx, req.device);
-      await settings(ctx).setDnd(owner.tenantId, owner.userId, req.on);
+      await ctx.settings.setDnd(owner.tenantId, owner.userId, req.on);
       return [];
     },
   },
   GetDoNotDisturb: {
     subject: 'device',
-    needs: 'settings',
     run: async (req, ctx) => {
       const owner = await ownerOf(ctx, req.device);
-      return [el('doNotDisturbOn', (await settings(ctx).get(owner.tenantId, owner.userId)).dnd)];
+      return [el('doNotDisturbOn', (await ctx.settings.get(owner.tenantId, owner.userId)).dnd)];
     },
   },
 };
@@ -338,7 +302,6 @@ export type CallServiceName = Exclude<ServiceName, SessionService>;
 export type CallRequest = Extract<CstaRequest, { service: CallServiceName }>;
 type AnyService = {
   subject: Subject;
-  needs: 'control' | 'settings';
   run(req: CallRequest, ctx: ServiceContext): Promise<(Markup | undefined)[]>;
 };
 const serviceOf = (name: CallServiceName) => callServices[name] as unknown as AnyService;
@@ -351,11 +314,11 @@ export const subjectOf = (name: CallServiceName): Subject => serviceOf(name).sub
 /** Runs a call service's handler. */
 export const runService = (req: CallRequest, ctx: ServiceContext) => serviceOf(req.service).run(req, ctx);
 
-/** The services this server can serve with what is wired (for GetCSTAFeatures). */
-export function servedServices(wired: { control: boolean; settings: boolean }): Set<ServiceName> {
-  const served = new Set<ServiceName>(['RequestSystemStatus', 'SystemStatus', 'SystemRegister', 'GetCSTAFeatures']);
-  for (const name of Object.keys(callServices) as CallServiceName[]) {
-    if (wired.control && (serviceOf(name).needs === 'control' || wired.settings)) served.add(name);
-  }
-  return served;
-}
+/** The services this server serves (for GetCSTAFeatures): the system services and every call service. */
+export const servedServices: ReadonlySet<ServiceName> = new Set<ServiceName>([
+  'RequestSystemStatus',
+  'SystemStatus',
+  'SystemRegister',
+  'GetCSTAFeatures',
+  ...(Object.keys(callServices) as CallServiceName[]),
+]);

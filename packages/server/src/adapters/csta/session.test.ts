@@ -4,6 +4,8 @@ import pino from 'pino';
 import type { CallControl, ControlledDevice } from '../../core/calls/control.js';
 import type { Call } from '../../core/calls/model.js';
 import { ParleyError } from '../../core/errors.js';
+import type { CallSettingsService } from '../../core/forwarding/model.js';
+import { defaultCallSettings } from '../../core/forwarding/repository.js';
 import type { DeviceEvent } from './events.js';
 import { CstaSession, type SessionDeps } from './session.js';
 import { parseMessage, textOf } from './xml.js';
@@ -44,12 +46,22 @@ function harness(overrides: Partial<SessionDeps> = {}) {
     makeCall: () => behaviour.makeCall(),
     hold: () => behaviour.hold(),
   } as unknown as CallControl;
+  /** DND per user, as the call settings service keeps it. */
+  const dnd = new Map<string, boolean>();
+  const settings = {
+    get: async (_t: string, userId: string) => ({ ...defaultCallSettings(), dnd: dnd.get(userId) ?? false }),
+    setDnd: async (_t: string, userId: string, on: boolean) => {
+      dnd.set(userId, on);
+      return { ...defaultCallSettings(), dnd: on };
+    },
+  } as unknown as CallSettingsService;
   const session = new CstaSession({
     login: async (user, password) => {
       if (password !== 'secret') throw new ParleyError('PARLEY_ERR_INVALID_CREDENTIALS');
       return { actor: { tenantId: 't', userId: 'ua', scope: 'user' }, account: user };
     },
     control,
+    settings,
     watch: async (_t, _d, emit) => {
       emitters.push(emit);
       return () => stopped++;
@@ -91,6 +103,7 @@ function harness(overrides: Partial<SessionDeps> = {}) {
     timers,
     emitters,
     behaviour,
+    dnd,
     ask,
     closed: () => closed,
     stopped: () => stopped,
@@ -215,13 +228,18 @@ describe('CSTA session', () => {
     assert.ok(id);
     const features = await h.ask(csta('GetCSTAFeatures'));
     const services = features.root.children.find((c) => c.name === 'supportedServices');
-    const control = services?.children.find((c) => c.name === 'callControlServices')?.children.map((c) => c.name);
+    const group = (name: string) => services?.children.find((c) => c.name === name)?.children.map((c) => c.name);
+    const control = group('callControlServices');
     assert.ok(control?.includes('makeCall') && control.includes('singleStepTransfer'));
-    assert.equal(
-      services?.children.find((c) => c.name === 'logicalDeviceFeatures'),
-      undefined,
-      'no call settings wired',
-    );
+    // ECMA-269 §22: CallBackNonCallRelated is a logical device feature, not call control.
+    assert.ok(!control?.includes('callBackNonCallRelated'));
+    assert.deepEqual(group('logicalDeviceFeatures'), [
+      'callBackNonCallRelated',
+      'getDoNotDisturb',
+      'getForwarding',
+      'setDoNotDisturb',
+      'setForwarding',
+    ]);
     assert.equal((await h.ask(csta('FrobnicateCall'))).error, 'operation/invalidFeature');
     // An application's answer to our request is not a request.
     const before = h.sent.length;
@@ -234,6 +252,17 @@ describe('CSTA session', () => {
       [last.name, textOf(last, 'sysStatRegisterID'), textOf(last, 'systemStatus')],
       ['SystemStatus', id, 'disabled'],
     );
+  });
+
+  test('DND over CSTA is the device owner\u2019s call setting; another device is unknown', async () => {
+    await h.ask(start());
+    const set = (on: boolean, dev = '201') =>
+      csta('SetDoNotDisturb', `<device>${dev}</device><doNotDisturbOn>${on}</doNotDisturbOn>`);
+    assert.equal((await h.ask(set(true))).root.name, 'SetDoNotDisturbResponse');
+    assert.equal(h.dnd.get(device.userId), true);
+    assert.equal((await h.ask(csta('GetDoNotDisturb', '<device>201</device>'))).text('doNotDisturbOn'), 'true');
+    assert.equal((await h.ask(set(false, '299'))).error, 'operation/invalidDeviceID');
+    assert.equal(h.dnd.get(device.userId), true);
   });
 
   test('invoke ids: 9999 and one still unanswered are refused; answers carry the request id', async () => {
@@ -285,7 +314,7 @@ describe('CSTA session', () => {
     [
       'another user\u2019s device',
       async () => Promise.reject(new ParleyError('PARLEY_ERR_FORBIDDEN')),
-      'operation/privilegeViolationOnSpecifiedDevice',
+      'operation/privilegeViolationSpecifiedDevice',
     ],
     ['a bug', async () => Promise.reject(new Error('boom')), 'operation/generic'],
   ];

@@ -52,8 +52,8 @@ export interface Principal {
 export interface SessionDeps {
   /** Checks a login (through the core's one throttle); throws a ParleyError when refused. */
   login(userName: string, password: string): Promise<Principal>;
-  control?: CallControl;
-  settings?: CallSettingsService;
+  control: CallControl;
+  settings: CallSettingsService;
   /** Subscribes a device monitor (see `monitor.ts`). */
   watch(tenantId: string, device: MonitoredDevice, emit: (ev: DeviceEvent) => void): Promise<Unsubscribe>;
   /** Sends a document; `invokeId` null for what has none (NUL framing). */
@@ -252,11 +252,7 @@ export class CstaSession {
         this.registerId ??= String(this.nextCrossRef++);
         return reply(renderResponse(this.namespace, req.service, [el('sysStatRegisterID', this.registerId)]));
       case 'GetCSTAFeatures': {
-        const served = servedServices({
-          control: this.deps.control !== undefined,
-          settings: this.deps.settings !== undefined,
-        });
-        return reply(renderResponse(this.namespace, req.service, featuresMarkup(served)));
+        return reply(renderResponse(this.namespace, req.service, featuresMarkup(servedServices)));
       }
     }
   }

@@ -105,6 +105,10 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       `rtp_ports ${rtp}-${rtp + 19}`,
       ...(o.webrtc ? ['rtcp_mux yes'] : []),
       `audio_source ${o.source ? `aufile,${o.source}` : 'ausine,0'}`,
+      // No jitter buffer: baresip 1.0's keeps the old stream's sequence numbers when the SSRC
+      // changes (a re-INVITE that connects the phone to another party) and then drops every packet
+      // of a new stream whose numbers are lower as late, hearing nothing (baresip issue #817).
+      'jitter_buffer_delay 0-0',
       'audio_player aubridge,nil',
       'audio_alert aubridge,nil',
       `module_path ${MODULES}`,
