@@ -84,7 +84,7 @@ const table: [string, CallEventType, CallEvent, MonitoredDevice, string[]][] = [
     ALICE,
     [
       'ServiceInitiatedEvent initiatedConnection=call-1/201 initiatingDevice=201 local=initiated cause=newCall',
-      'OriginatedEvent originatedConnection=call-1/201 callingDevice=201 calledDevice=202 local=initiated cause=newCall',
+      'OriginatedEvent originatedConnection=call-1/201 callingDevice=201 calledDevice=202 local=connected cause=newCall',
     ],
   ],
   ['the called device sees nothing of the origination', 'call.originated', ev(initiated, 'ca'), BOB, []],
@@ -95,7 +95,7 @@ const table: [string, CallEventType, CallEvent, MonitoredDevice, string[]][] = [
     ev(ringing, 'cb'),
     ALICE,
     [
-      'DeliveredEvent connection=call-1/202 alertingDevice=202 callingDevice=201 calledDevice=202 lastRedirectionDevice=notRequired local=initiated cause=newCall',
+      'DeliveredEvent connection=call-1/202 alertingDevice=202 callingDevice=201 calledDevice=202 lastRedirectionDevice=notRequired local=connected cause=newCall',
     ],
   ],
   [
@@ -113,8 +113,8 @@ const table: [string, CallEventType, CallEvent, MonitoredDevice, string[]][] = [
     ev(outbound, 'cx'),
     ALICE,
     [
-      'NetworkReachedEvent outboundConnection=call-1/+4930123456 networkInterfaceUsed=+4930123456 callingDevice=201 calledDevice=+4930123456 lastRedirectionDevice=notRequired local=initiated cause=newCall',
-      'DeliveredEvent connection=call-1/+4930123456 alertingDevice=+4930123456 callingDevice=201 calledDevice=+4930123456 lastRedirectionDevice=notRequired local=initiated cause=newCall',
+      'NetworkReachedEvent outboundConnection=call-1/+4930123456 networkInterfaceUsed=+4930123456 callingDevice=201 calledDevice=+4930123456 lastRedirectionDevice=notRequired local=connected cause=newCall',
+      'DeliveredEvent connection=call-1/+4930123456 alertingDevice=+4930123456 callingDevice=201 calledDevice=+4930123456 lastRedirectionDevice=notRequired local=connected cause=newCall',
     ],
   ],
   [

@@ -35,9 +35,12 @@ export interface DeviceEvent {
   cause?: string;
 }
 
+// Every core call starts originated (a SIP INVITE carries the whole number), and its caller stays
+// `initiated` until answered; ECMA-269 calls that connection connected from Originated on (the
+// caller hears ringback), so `initiated` is left to ServiceInitiatedEvent alone.
 const localStates: Record<ConnectionState, LocalState> = {
   null: 'null',
-  initiated: 'initiated',
+  initiated: 'connected',
   alerting: 'alerting',
   connected: 'connected',
   held: 'hold',
@@ -96,7 +99,7 @@ export function eventsFor(type: CallEventType, ev: CallEvent, device: MonitoredD
           name: 'ServiceInitiatedEvent',
           connections: conn('initiatedConnection'),
           devices: [by('initiatingDevice')],
-          ...local,
+          localConnectionInfo: 'initiated',
           ...cause('newCall'),
         },
         {
