@@ -171,6 +171,7 @@ const attacks: Record<RouteName, Attack> = {
   'admin.users.devices.delete': { kind: 'refused', params: (v) => ({ id: v.aliceId, deviceId: v.deviceId }) },
   'admin.lines.list': { kind: 'own' },
   'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
+  'admin.lines.update': { kind: 'refused', params: () => ({ number: '201' }), body: { pickupGroup: 'stolen' } },
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
   // Calls: alice's ringing call in tenant A (see the setup); an outsider names it or her line.
   'calls.list': { kind: 'own' },
