@@ -189,6 +189,7 @@ const attacks: Record<RouteName, Attack> = {
   'calls.deflect': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { to: '201' } },
   'calls.digits': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { digits: '1' } },
   'calls.pickup': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
+  'calls.groupPickup': { kind: 'refused', body: { device: '201' } },
   'journal.list': { kind: 'own', query: { q: 'MARKER' } },
   'journal.unread': { kind: 'own' },
   'journal.update': { kind: 'refused', params: (v) => ({ id: v.journalEntryId }), body: { memo: 'owned', read: true } },

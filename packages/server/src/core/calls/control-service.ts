@@ -7,7 +7,7 @@ import type { Line } from '../lines/model.js';
 import type { LineService } from '../lines/service.js';
 import type { User } from '../users/model.js';
 import type { UserService } from '../users/service.js';
-import type { Actor, CallControl, ControlledDevice, DeviceRef } from './control.js';
+import type { Actor, CallControl, ControlledDevice, DeviceRef, PickupRequest } from './control.js';
 import { type Call, type Connection, isLive, type Party } from './model.js';
 import type { CallService } from './service.js';
 
@@ -182,20 +182,50 @@ export class CallControlService implements CallControl {
   /**
    * DirectedPickup: a call ringing at a line of the tenant (`callId`, or the one ringing at `at`)
    * is answered at `into`. Anyone of the tenant may pick up a colleague's ringing call.
+   * GroupPickup (neither): the call ringing longest at another line of `into`'s pickup group.
    */
-  async pickup(actor: Actor, o: { callId?: string; at?: DeviceRef; into?: DeviceRef }): Promise<Call> {
+  async pickup(actor: Actor, o: PickupRequest): Promise<Call> {
+    const { call, into } = await this.pickable(actor, o);
+    return this.run(call, { kind: 'pickup', callId: call.id, userId: into.user.id, lineId: into.line.id });
+  }
+
+  /**
+   * The call a pickup would take and the line it would be answered at, without taking it (a
+   * feature code answers the phone that dialled it before its line is rung).
+   */
+  async pickable(actor: Actor, o: PickupRequest): Promise<{ call: Call; into: { line: Line; user: User } }> {
     const into = await this.ownLine(actor, o.into);
     let call: Call | undefined;
     if (o.callId !== undefined) call = this.model.get(actor.tenantId, o.callId);
     else if (o.at !== undefined) {
       const { line } = await this.lineOf(actor, o.at);
-      call = this.model
-        .ofTenant(actor.tenantId)
-        .find((c) => c.connections.some((x) => x.state === 'alerting' && x.party.lineId === line.id));
-    } else throw notYet('GroupPickup');
+      call = this.ringingAt(actor.tenantId, new Set([line.id]))[0];
+    } else {
+      const group = into.line.pickupGroup;
+      if (group === null) throw state(`line ${into.line.number} is in no pickup group`);
+      const lines = await this.lines.pickupGroup(actor.tenantId, group);
+      call = this.ringingAt(actor.tenantId, new Set(lines.flatMap((l) => (l.id === into.line.id ? [] : [l.id]))))[0];
+      if (!call) throw state('no call is ringing in your pickup group');
+    }
     const ringing = call?.connections.some((c) => c.role === 'called' && c.state === 'alerting');
     if (!call || !ringing) throw state('no call is ringing there');
-    return this.run(call, { kind: 'pickup', callId: call.id, userId: into.user.id, lineId: into.line.id });
+    return { call, into };
+  }
+
+  /** The tenant's calls ringing at one of `lineIds`, the longest ringing first. */
+  private ringingAt(tenantId: string, lineIds: Set<string>): Call[] {
+    const since = (call: Call) =>
+      Math.min(
+        ...call.connections.flatMap((c) =>
+          c.role === 'called' && c.state === 'alerting' && lineIds.has(c.party.lineId ?? '') ? [c.since] : [],
+        ),
+      );
+    return this.model
+      .ofTenant(tenantId)
+      .map((call) => ({ call, since: since(call) }))
+      .filter((x) => Number.isFinite(x.since))
+      .sort((x, y) => x.since - y.since)
+      .map((x) => x.call);
   }
 
   // Not carried out yet: the call and the device are checked first, so nobody learns about calls

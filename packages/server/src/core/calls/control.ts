@@ -34,6 +34,13 @@ export interface ControlledDevice {
   did: string | null;
 }
 
+/** What a pickup names: the call (DirectedPickup by call), the device it rings at (by device), neither (GroupPickup). */
+export interface PickupRequest {
+  callId?: string;
+  at?: DeviceRef;
+  into?: DeviceRef;
+}
+
 /** The call control services. `device` names the actor's connection in the call when they have more than one. */
 export interface CallControl {
   /** The device an actor names, if the actor may see and control it. */
@@ -74,7 +81,7 @@ export interface CallControl {
    * DirectedPickup (`callId`, or the device `at` that rings) or GroupPickup (neither: a call ringing
    * at a line of the actor's pickup group): the call is answered at `into` (default: the actor's first line).
    */
-  pickup(actor: Actor, o: { callId?: string; at?: DeviceRef; into?: DeviceRef }): Promise<Call>;
+  pickup(actor: Actor, o: PickupRequest): Promise<Call>;
   /** CallBack: when `to` is free again, `from` rings and then `to`. Resolves once the request is kept. */
   callBack(actor: Actor, o: { to: string; from?: DeviceRef }): Promise<{ id: string }>;
 }

@@ -26,6 +26,7 @@ export const callHandlers = (
   | 'calls.deflect'
   | 'calls.digits'
   | 'calls.pickup'
+  | 'calls.groupPickup'
 > => {
   const { control } = core;
   const view = (principal: Principal) => (call: Parameters<typeof callView>[0]) => callView(call, principal.user.id);
@@ -61,5 +62,7 @@ export const callHandlers = (
       view(principal)(await control.digits(actorOf(principal), params.id, body.digits, body.device)),
     'calls.pickup': async ({ principal, params, body }) =>
       view(principal)(await control.pickup(actorOf(principal), { callId: params.id, into: body.device })),
+    'calls.groupPickup': async ({ principal, body }) =>
+      view(principal)(await control.pickup(actorOf(principal), { into: body.device })),
   };
 };
