@@ -23,6 +23,7 @@ interface Victim {
   deviceId: string;
   callId: string;
   journalEntryId: string;
+  callBackId: string;
 }
 
 /** How a route is attacked: path parameters, query and body that point at tenant A. */
@@ -190,6 +191,10 @@ const attacks: Record<RouteName, Attack> = {
   'calls.digits': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { digits: '1' } },
   'calls.pickup': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
   'calls.groupPickup': { kind: 'refused', body: { device: '201' } },
+  'calls.callBack': { kind: 'refused', params: (v) => ({ id: v.callId }) },
+  'callbacks.list': { kind: 'own' },
+  'callbacks.create': { kind: 'refused', body: { to: '201', from: ALICE } },
+  'callbacks.delete': { kind: 'refused', params: (v) => ({ id: v.callBackId }) },
   'journal.list': { kind: 'own', query: { q: 'MARKER' } },
   'journal.unread': { kind: 'own' },
   'journal.update': { kind: 'refused', params: (v) => ({ id: v.journalEntryId }), body: { memo: 'owned', read: true } },
@@ -257,6 +262,7 @@ async function snapshotOfA(): Promise<unknown> {
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
     journal: await get(alice.token, '/api/v1/journal'),
     callSettings: await get(alice.token, '/api/v1/me/call-settings'),
+    callBacks: await get(alice.token, '/api/v1/callbacks'),
   };
 }
 
@@ -315,6 +321,8 @@ before(async () => {
   void alicePhone.invite('bob@a.test').catch(() => undefined);
   (await bobPhone.next('INVITE')).reply(180, 'Ringing');
   const ringing = await eventually(() => t.core.calls.ofUser(alice.tenantId, alice.userId)[0], 'the ringing call');
+  await aAdmin.api.request('admin.lines.create', { body: { number: '202', user: 'bob@a.test' } });
+  const callBack = await alice.api.request('callbacks.create', { body: { to: '202' } });
   victim = {
     tenantId: alice.tenantId,
     aliceId: alice.userId,
@@ -326,6 +334,7 @@ before(async () => {
     deviceId: device.device.id,
     callId: ringing.id,
     journalEntryId: entry?.id as string,
+    callBackId: callBack.id,
   };
 });
 

@@ -100,7 +100,10 @@ export interface CallBacksTable {
   tenant_id: string;
   user_id: string;
   from_line_id: string;
+  from_number: string;
   target_line_id: string;
+  target_number: string;
+  target_user_id: string;
   /** busy: served when the target's calls end; noAnswer: when its next activity ends. */
   mode: 'busy' | 'noAnswer';
   active_seen: number;

@@ -5,7 +5,7 @@ import { callView } from '../../views/calls.js';
 import type { Handlers } from '../types.js';
 
 /** Over REST a user controls their own lines' calls (CTI applications with tenant scope use CSTA). */
-const actorOf = ({ user }: Principal): Actor => ({ tenantId: user.tenantId, userId: user.id, scope: 'user' });
+export const actorOf = ({ user }: Principal): Actor => ({ tenantId: user.tenantId, userId: user.id, scope: 'user' });
 
 /** Call control (ECMA-269 services) for the signed-in user. */
 export const callHandlers = (

@@ -280,11 +280,12 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`);
-   * once it answers, calls `dialled` (a line or an address of the tenant) from it. Throws
-   * PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
+   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`;
+   * `ring`: without them, a call-back the user asked to be rung for); once it answers, calls
+   * `dialled` (a line or an address of the tenant) from it. Throws PARLEY_ERR_DEVICE_UNREACHABLE
+   * when either side has no device registered.
    */
-  async makeCall(o: { user: User; line: Line; dialled: string }): Promise<BackToBackCall> {
+  async makeCall(o: { user: User; line: Line; dialled: string; ring?: boolean }): Promise<BackToBackCall> {
     const { core } = this.o;
     const { user, line } = o;
     const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
@@ -304,7 +305,7 @@ export class CallSwitch implements Switch {
       ...at,
       from: nameAddr(uri, callee.displayName),
       to: userNameAddr(user),
-      hints: autoAnswerHeaders(user.domain),
+      hints: o.ring ? [] : autoAnswerHeaders(user.domain),
     });
     this.live.set(call.id, call);
     call.ringCaller(

@@ -6,7 +6,8 @@ import type { Migration } from './index.js';
  * its users pick up calls ringing at the group's other lines. A call-back (ECMA-269 CallBack) is
  * a user's request to be rung, and then to call `target`, when that line is free again: kept until
  * it is served, cancelled or expires. `claimed_by`/`claimed_at` mark the node serving it (a claim
- * older than the claim timeout is taken over); `active_seen` marks that a no-answer request's
+ * older than the claim timeout is taken over); the lines' numbers are kept as they were asked for
+ * (a line's number never changes; a removed line takes its requests along); `active_seen` marks that a no-answer request's
  * target has used its phone since (CCNR: it is served when that activity ends).
  */
 export const pickupCallbacks: Migration = {
@@ -21,7 +22,10 @@ export const pickupCallbacks: Migration = {
       .addColumn('tenant_id', 'text', (c) => c.notNull())
       .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
       .addColumn('from_line_id', 'text', (c) => c.notNull().references('lines.id').onDelete('cascade'))
+      .addColumn('from_number', 'text', (c) => c.notNull())
       .addColumn('target_line_id', 'text', (c) => c.notNull().references('lines.id').onDelete('cascade'))
+      .addColumn('target_number', 'text', (c) => c.notNull())
+      .addColumn('target_user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
       .addColumn('mode', 'text', (c) => c.notNull())
       .addColumn('active_seen', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', ts, (c) => c.notNull())

@@ -1,0 +1,25 @@
+import type { Feature } from '../feature.js';
+import { CALL_BACK_LEASE } from './service.js';
+
+/** How often the serving node looks at the pending call-backs (line changes it sees at once). */
+const SWEEP_MS = 1000;
+
+/**
+ * Call-backs: the node holding the `call-backs` lease serves them (another takes over when it
+ * dies: the requests are in the store), ringing through this node's switch.
+ */
+export const callBacksFeature: Feature = {
+  name: 'call-backs',
+  setup(ctx) {
+    const { callBacks, control } = ctx.core;
+    const { cluster } = ctx.core.ctx;
+    ctx.onStop(callBacks.attach((o) => control.ringBack(o)));
+    ctx.onStop(() => callBacks.stopServing());
+    ctx.subscribe('call.cleared', (e) => callBacks.ended(e.call));
+    ctx.every(SWEEP_MS, async () => {
+      if (cluster.holds(CALL_BACK_LEASE)) await callBacks.sweep();
+      else callBacks.stopServing();
+    });
+    cluster.want(CALL_BACK_LEASE);
+  },
+};
