@@ -84,6 +84,7 @@ export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
         flag('answerCall', 'AnswerCall'),
         flag('callBack', 'CallBack'),
         flag('callBackNonCallRelated', 'CallBackNonCallRelated'),
+        flag('cancelCallBack', 'CancelCallBack'),
         flag('clearConnection', 'ClearConnection'),
         flag('conferenceCall', 'ConferenceCall'),
         flag('consultationCall', 'ConsultationCall'),
@@ -127,7 +128,7 @@ export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
         'serviceInitiated',
         'transferred',
       ]),
-      events('logicalDeviceFeatureEvents', ['doNotDisturb', 'forwarding']),
+      events('logicalDeviceFeatureEvents', ['callBack', 'doNotDisturb', 'forwarding']),
       events('deviceMaintenanceEvents', ['backInService', 'outOfService']),
     ]),
   ];

@@ -213,6 +213,14 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
       return [];
     },
   },
+  CancelCallBack: {
+    subject: 'device',
+    needs: 'control',
+    run: async (req, ctx) => {
+      await control(ctx).cancelCallBack(ctx.actor, { to: req.to, from: req.from });
+      return [];
+    },
+  },
   SnapshotDevice: {
     subject: 'device',
     needs: 'control',
