@@ -55,5 +55,6 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.conflict.number':
     'Diese Nummer ist vergeben: Eine andere Leitung hat sie, oder wer sie wählt, erreicht eine andere Leitung (auch über deren Durchwahl).',
   'error.conflict.name': 'Etwas mit diesem Namen gibt es schon.',
+  'error.conflict.callBacks': 'Sie haben schon so viele Rückrufe offen wie erlaubt. Brechen Sie zuerst einen ab.',
   'error.credentials.current': 'Das aktuelle Passwort ist falsch.',
 };

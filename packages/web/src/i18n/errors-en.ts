@@ -55,5 +55,6 @@ export const errorsEn = {
   'error.conflict.number':
     'This number is taken: another line has it, or dialling it would reach another line (also through its DID).',
   'error.conflict.name': 'Something with this name exists already.',
+  'error.conflict.callBacks': 'You have as many call-backs pending as you may. Cancel one first.',
   'error.credentials.current': 'The current password is wrong.',
 };
