@@ -6,7 +6,8 @@ const SWEEP_MS = 1000;
 
 /**
  * Call-backs: the node holding the `call-backs` lease serves them (another takes over when it
- * dies: the requests are in the store), ringing through this node's switch.
+ * dies: the requests are in the store), ringing through this node's switch. It watches a new
+ * request's lines as soon as it hears of it, and looks at every pending one each round.
  */
 export const callBacksFeature: Feature = {
   name: 'call-backs',
@@ -16,6 +17,9 @@ export const callBacksFeature: Feature = {
     ctx.onStop(callBacks.attach((o) => control.ringBack(o)));
     ctx.onStop(() => callBacks.stopServing());
     ctx.subscribe('call.cleared', (e) => callBacks.ended(e.call));
+    ctx.subscribe('callback.changed', (e) => {
+      if (e.status === 'requested' && cluster.holds(CALL_BACK_LEASE)) callBacks.follow(e.callBack);
+    });
     ctx.every(SWEEP_MS, async () => {
       if (cluster.holds(CALL_BACK_LEASE)) await callBacks.sweep();
       else callBacks.stopServing();

@@ -126,6 +126,13 @@ export class CallBackService {
     }
   }
 
+  /** A request just made (on any node): the serving node watches its lines from now on, not from its next round. */
+  follow(r: CallBackRequest): void {
+    if (this.watched.has(r.id)) return;
+    this.watch(r);
+    void this.check(r.id).catch((err) => this.ctx.log.warn({ err }, 'call-back check failed'));
+  }
+
   /** This node no longer serves call-backs (it lost the lease or stops). */
   stopServing(): void {
     for (const id of [...this.watched.keys()]) this.unwatch(id);
