@@ -3,6 +3,9 @@
 // used its phone again and that call ended. The asker's phone rings without auto-answer hints, then
 // the target is called as by MakeCall.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallBack } from '@parley/api';
 import { singleHeader } from '../src/adapters/sip/message/index.js';
@@ -204,5 +207,57 @@ describe('CallBack through the SIP switch', () => {
     assert.deepEqual(await pending(mallory), []);
     for (const r of await pending(people.alice))
       assert.equal((await rest(people.alice, 'DELETE', `/api/v1/callbacks/${r.id}`)).status, 204);
+  });
+});
+
+describe('a pending call-back across a restart', () => {
+  test('kept in the store: the restarted server lists it and serves it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-callback-'));
+    const first = await startTestServer({ dataDir });
+    const alice = await first.user('alice@restart.test');
+    const bob = await first.user('bob@restart.test');
+    await first.core.lines.add(alice.tenantId, { number: '201', userId: alice.userId });
+    await first.core.lines.add(bob.tenantId, { number: '202', userId: bob.userId });
+    const asked = await alice.api.request('callbacks.create', { body: { to: '202' } });
+    await first.server.stop();
+
+    const s = await startTestServer({ dataDir });
+    const phones: Phone[] = [];
+    try {
+      const { token } = await s.api.request('auth.login', {
+        body: { user: 'alice@restart.test', password: alice.password },
+      });
+      const listed = await s.api.withToken(token).request('callbacks.list', {});
+      assert.deepEqual(
+        listed.callBacks.map((c) => [c.id, c.to, c.mode]),
+        [[asked.id, '202', 'noAnswer']],
+      );
+      for (const who of [alice, bob]) {
+        const address = who === alice ? 'alice@restart.test' : 'bob@restart.test';
+        const phone = await phoneFor(s, address, 'udp', who);
+        assert.equal((await phone.register(600)).status, 200);
+        phones.push(phone);
+      }
+      const [alicePhone, bobPhone] = phones as [Phone, Phone];
+      // Bob uses his phone (he calls alice); when that ends, the restarted server serves the request.
+      const placed = bobPhone.invite('201@restart.test');
+      (await alicePhone.next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(40400) });
+      const { dialog } = await placed;
+      await alicePhone.next('ACK');
+      assert.ok(dialog);
+      await bobPhone.sendInDialog(dialog, 'BYE');
+      (await alicePhone.next('BYE')).reply(200, 'OK');
+      const ring = await alicePhone.next('INVITE', 20_000);
+      assert.match(header(ring, 'From') ?? '', /sip:202@restart\.test/);
+      assert.equal(header(ring, 'Answer-Mode'), undefined);
+      ring.reply(486, 'Busy Here');
+      await eventually(
+        async () => ((await s.core.callBacks.list(alice.tenantId, alice.userId)).length === 0 ? true : undefined),
+        'used up',
+      );
+    } finally {
+      for (const p of phones) p.close();
+      await s.stop();
+    }
   });
 });

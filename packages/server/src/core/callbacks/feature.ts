@@ -11,19 +11,27 @@ const SWEEP_MS = 1000;
  */
 export const callBacksFeature: Feature = {
   name: 'call-backs',
-  setup(ctx) {
+  async setup(ctx) {
     const { callBacks, control } = ctx.core;
     const { cluster } = ctx.core.ctx;
-    ctx.onStop(callBacks.attach((o) => control.ringBack(o)));
+    ctx.onStop(
+      callBacks.attach(
+        (o) => control.ringBack(o),
+        () => control.switching,
+      ),
+    );
     ctx.onStop(() => callBacks.stopServing());
     ctx.subscribe('call.cleared', (e) => callBacks.ended(e.call));
     ctx.subscribe('callback.changed', (e) => {
       if (e.status === 'requested' && cluster.holds(CALL_BACK_LEASE)) callBacks.follow(e.callBack);
     });
-    ctx.every(SWEEP_MS, async () => {
+    const round = async () => {
       if (cluster.holds(CALL_BACK_LEASE)) await callBacks.sweep();
       else callBacks.stopServing();
-    });
+    };
     cluster.want(CALL_BACK_LEASE);
+    ctx.every(SWEEP_MS, round);
+    // The pending requests (of before a restart) are watched from the start.
+    await round();
   },
 };

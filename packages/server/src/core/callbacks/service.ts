@@ -35,15 +35,19 @@ export class CallBackService {
   private readonly watched = new Map<string, { request: CallBackRequest; unwatch: Unsubscribe[] }>();
   /** The call-back calls this node rang, by call id, until they end. */
   private readonly ringing = new Map<string, CallBackRequest>();
-  private ring: RingBack | undefined;
+  private ring: { call: RingBack; ready: () => boolean } | undefined;
 
   constructor(
     private readonly ctx: CoreContext,
     private readonly calls: CallService,
   ) {}
 
-  /** How a request rings the asker and calls the target on this node (the switch's MakeCall). */
-  attach(ring: RingBack): Unsubscribe {
+  /**
+   * How a request rings the asker and calls the target on this node (the switch's MakeCall), and
+   * whether it can now (the switch is up).
+   */
+  attach(call: RingBack, ready: () => boolean): Unsubscribe {
+    const ring = { call, ready };
     this.ring = ring;
     return () => {
       if (this.ring === ring) this.ring = undefined;
@@ -184,14 +188,15 @@ export class CallBackService {
     const ring = this.ring;
     const repo = this.ctx.store.repos.callBacks;
     const now = this.ctx.clock.now();
-    if (!ring || !(await repo.claim(r.tenantId, r.id, this.ctx.cluster.instance, now, now - CLAIM_STALE_MS))) return;
+    if (!ring?.ready() || !(await repo.claim(r.tenantId, r.id, this.ctx.cluster.instance, now, now - CLAIM_STALE_MS)))
+      return;
     this.unwatch(r.id);
     const log = this.ctx.log.child({ tenantId: r.tenantId, callBackId: r.id });
     try {
       const user = await this.ctx.store.repos.users.get(r.tenantId, r.userId);
       const line = await this.ctx.store.repos.lines.get(r.tenantId, r.fromLineId);
       if (!user || !line || user.disabledAt !== null) throw notFound('the line of the call-back');
-      const callId = await ring({ user, line, dialled: r.targetNumber });
+      const callId = await ring.call({ user, line, dialled: r.targetNumber });
       if (!(await repo.delete(r.tenantId, r.id))) return;
       this.ringing.set(callId, r);
       log.info({ callId }, 'call-back ringing');

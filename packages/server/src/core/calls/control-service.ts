@@ -77,6 +77,11 @@ export class CallControlService implements CallControl {
     };
   }
 
+  /** Whether this node's switch takes requests now. */
+  get switching(): boolean {
+    return this.driver !== undefined;
+  }
+
   /** Answers other nodes' control requests for calls this node switches, and takes their answers. */
   serve(): Unsubscribe {
     const { bus, cluster } = this.ctx;
