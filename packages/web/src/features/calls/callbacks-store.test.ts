@@ -52,8 +52,21 @@ test('an outgoing call that was busy or not answered is offered for a call-back;
   assert.equal(store.offer.get(), null, 'not a line of the tenant');
   store.ended(call({}), 'u-bob');
   assert.equal(store.offer.get(), null, 'not the user’s own call');
-  store.ended(call({}), 'u-alice');
-  assert.equal(store.offer.get()?.id, 'c1');
+  const failed = call({
+    connections: [
+      {
+        id: 'x',
+        party: party({ userId: 'u-alice' }),
+        role: 'calling',
+        state: 'failed',
+        since: '2026-12-05T10:00:01.000Z',
+        cause: 'busy',
+      },
+    ],
+  });
+  store.ended(failed, 'u-alice');
+  store.ended(call({ state: 'null', endedAt: '2026-12-05T10:00:02.000Z' }), 'u-alice');
+  assert.equal(store.offer.get(), failed, 'as it failed (busy), not as it cleared');
   store.dismiss();
   assert.equal(store.offer.get(), null);
 });

@@ -44,10 +44,14 @@ export class CallBacksStore {
     this.list.update((list) => list.filter((c) => c.id !== id));
   }
 
-  /** An outgoing call of the user's ended busy or unanswered at a line of the tenant: offered for a call-back. */
+  /**
+   * An outgoing call of the user's ended busy or unanswered at a line of the tenant: offered for a
+   * call-back (as it failed: the clearing after keeps the offer and its cause).
+   */
   ended(call: Call, me: string): void {
     const outgoing = call.caller.userId === me && call.called.line !== undefined && call.answeredAt === null;
-    if (outgoing && (call.endedAt !== null || call.state === 'failed')) this.offer.set(call);
+    if (!outgoing || this.offer.get()?.id === call.id) return;
+    if (call.endedAt !== null || call.state === 'failed') this.offer.set(call);
   }
 
   dismiss(): void {
