@@ -1,6 +1,7 @@
-// DirectedPickup and CallBack on real phones: three baresip phones, each playing a tone (alice
-// 1 kHz, bob 600 Hz, carol 800 Hz). Bob (auto-answer) picks up a call ringing at carol's phone and
-// talks with alice; alice asks to be called back by carol, who did not answer, and is rung (she
+// DirectedPickup, GroupPickup by feature code and CallBack on real phones: three baresip phones,
+// each playing a tone (alice 1 kHz, bob 600 Hz, carol 800 Hz). Bob (auto-answer) picks up a call
+// ringing at carol's phone, over REST and by dialling *8 (they share a pickup group), and talks with
+// alice; alice asks to be called back by carol, who did not answer, and is rung (she
 // answers herself: a call-back rings without auto-answer hints) once carol has used her phone; then
 // carol is called. Each WAV a phone recorded must carry the other party's tone.
 import assert from 'node:assert/strict';
@@ -42,7 +43,9 @@ describe('pickup and call-back with baresip phones', { skip }, () => {
     assert.ok(udp);
     for (const [name, number, hz, autoAnswer] of people) {
       const person = await t.user(`${name}@${DOMAIN}`);
-      await t.core.lines.add(person.tenantId, { number, userId: person.userId });
+      // Bob and carol share a pickup group.
+      const pickupGroup = name === 'alice' ? null : 'desk';
+      await t.core.lines.add(person.tenantId, { number, userId: person.userId, pickupGroup });
       const { device, password } = await t.core.devices.create(person.tenantId, person.userId, { name: 'softphone' });
       await writeTone(join(dir, `${name}.wav`), hz, 120);
       phones[name] = await startBaresip({
@@ -133,6 +136,24 @@ describe('pickup and call-back with baresip phones', { skip }, () => {
     await phones.carol.waitEvent('CALL_INCOMING', { from: marks.carol, timeoutMs: 60_000 });
     const ringing = await ringingAt('carol');
     await post('bob', `/api/v1/calls/${ringing.id}/pickup`);
+    await phones.carol.waitEvent('CALL_CLOSED', { from: marks.carol, timeoutMs: 60_000 });
+    await phones.bob.waitEvent('CALL_ESTABLISHED', { from: marks.bob, timeoutMs: 60_000 });
+    await phones.alice.waitEvent('CALL_ESTABLISHED', { from: marks.alice, timeoutMs: 60_000 });
+    await talked('alice', 'bob', { a: marks.alice, b: marks.bob });
+    await idle('alice');
+  });
+
+  test('GroupPickup by feature code: bob dials *8 and gets the call ringing at carol’s phone', async () => {
+    const marks = {
+      alice: phones.alice.events.length,
+      bob: phones.bob.events.length,
+      carol: phones.carol.events.length,
+    };
+    clearRecordings();
+    await phones.alice.dial(`sip:203@${DOMAIN}`);
+    await phones.carol.waitEvent('CALL_INCOMING', { from: marks.carol, timeoutMs: 60_000 });
+    await ringingAt('carol');
+    await phones.bob.dial(`sip:*8@${DOMAIN}`);
     await phones.carol.waitEvent('CALL_CLOSED', { from: marks.carol, timeoutMs: 60_000 });
     await phones.bob.waitEvent('CALL_ESTABLISHED', { from: marks.bob, timeoutMs: 60_000 });
     await phones.alice.waitEvent('CALL_ESTABLISHED', { from: marks.alice, timeoutMs: 60_000 });
