@@ -24,6 +24,7 @@ if (cluster) {
       a.server.core.ctx.bus.subscribe('callback.changed', (e) => void seen.push(e.status), {
         userId: alicePhone.userId,
       });
+      await a.server.core.ctx.bus.flush();
       const actor = { tenantId: tenant.id, userId: alicePhone.userId, scope: 'user' as const };
       const asked = await b.server.core.control.callBack(actor, { to: '202' });
       assert.equal(asked.mode, 'noAnswer');

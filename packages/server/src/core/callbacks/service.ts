@@ -172,15 +172,14 @@ export class CallBackService {
     if (!entry) return;
     const r = entry.request;
     const target = this.calls.ofLine(r.tenantId, r.targetLineId);
-    if (r.mode === 'noAnswer' && !r.activeSeen && target.some(inUse)) {
+    if (r.mode === 'noAnswer' && !r.activeSeen) {
+      if (!target.some(inUse)) return;
       entry.request = { ...r, activeSeen: true };
       await this.ctx.store.repos.callBacks.markActive(r.tenantId, r.id);
       return;
     }
     const free = (dialogs: LineDialog[]) => dialogs.every((d) => d.state === 'terminated');
-    if (r.mode === 'noAnswer' && !entry.request.activeSeen) return;
-    if (!free(target) || !free(this.calls.ofLine(r.tenantId, r.fromLineId))) return;
-    await this.serve(r);
+    if (free(target) && free(this.calls.ofLine(r.tenantId, r.fromLineId))) await this.serve(r);
   }
 
   /** Claims the request, rings the asker's line, then calls the target; the request is used up. */
@@ -198,9 +197,12 @@ export class CallBackService {
       if (!user || !line || user.disabledAt !== null) throw notFound('the line of the call-back');
       const callId = await ring.call({ user, line, dialled: r.targetNumber });
       if (!(await repo.delete(r.tenantId, r.id))) return;
-      this.ringing.set(callId, r);
       log.info({ callId }, 'call-back ringing');
       await this.publish(r, 'ringing', callId);
+      // Done when the call ends, which it may have by now (the phone refused at once).
+      this.ringing.set(callId, r);
+      const current = this.calls.latest(callId);
+      if (current) await this.ended(current);
     } catch (err) {
       // The claim stays: the request is tried again once it is stale (or it expires).
       log.warn({ err }, 'call-back could not ring');
