@@ -125,7 +125,8 @@ describe('pickup and call-back with baresip phones', { skip }, () => {
     }
   }
 
-  test('DirectedPickup: bob takes the call ringing at carol’s phone and talks with alice', async () => {
+  /** Alice calls carol, whose phone rings; bob takes the call by `pickUp` and talks with alice. */
+  async function pickedUpByBob(pickUp: (callId: string) => Promise<unknown>) {
     const marks = {
       alice: phones.alice.events.length,
       bob: phones.bob.events.length,
@@ -134,32 +135,19 @@ describe('pickup and call-back with baresip phones', { skip }, () => {
     clearRecordings();
     await phones.alice.dial(`sip:203@${DOMAIN}`);
     await phones.carol.waitEvent('CALL_INCOMING', { from: marks.carol, timeoutMs: 60_000 });
-    const ringing = await ringingAt('carol');
-    await post('bob', `/api/v1/calls/${ringing.id}/pickup`);
+    await pickUp((await ringingAt('carol')).id);
     await phones.carol.waitEvent('CALL_CLOSED', { from: marks.carol, timeoutMs: 60_000 });
     await phones.bob.waitEvent('CALL_ESTABLISHED', { from: marks.bob, timeoutMs: 60_000 });
     await phones.alice.waitEvent('CALL_ESTABLISHED', { from: marks.alice, timeoutMs: 60_000 });
     await talked('alice', 'bob', { a: marks.alice, b: marks.bob });
     await idle('alice');
-  });
+  }
 
-  test('GroupPickup by feature code: bob dials *8 and gets the call ringing at carol’s phone', async () => {
-    const marks = {
-      alice: phones.alice.events.length,
-      bob: phones.bob.events.length,
-      carol: phones.carol.events.length,
-    };
-    clearRecordings();
-    await phones.alice.dial(`sip:203@${DOMAIN}`);
-    await phones.carol.waitEvent('CALL_INCOMING', { from: marks.carol, timeoutMs: 60_000 });
-    await ringingAt('carol');
-    await phones.bob.dial(`sip:*8@${DOMAIN}`);
-    await phones.carol.waitEvent('CALL_CLOSED', { from: marks.carol, timeoutMs: 60_000 });
-    await phones.bob.waitEvent('CALL_ESTABLISHED', { from: marks.bob, timeoutMs: 60_000 });
-    await phones.alice.waitEvent('CALL_ESTABLISHED', { from: marks.alice, timeoutMs: 60_000 });
-    await talked('alice', 'bob', { a: marks.alice, b: marks.bob });
-    await idle('alice');
-  });
+  test('DirectedPickup: bob takes the call ringing at carol’s phone and talks with alice', () =>
+    pickedUpByBob((callId) => post('bob', `/api/v1/calls/${callId}/pickup`)));
+
+  test('GroupPickup by feature code: bob dials *8 and gets the call ringing at carol’s phone', () =>
+    pickedUpByBob(() => phones.bob.dial(`sip:*8@${DOMAIN}`)));
 
   test('CallBack (no answer): alice is rung once carol has used her phone, then carol; audio both ways', async () => {
     let marks = { alice: phones.alice.events.length, carol: phones.carol.events.length };
