@@ -135,6 +135,7 @@ await seed(data.dir, async (core) => {
         userId: user.id,
         number: numberOf(i),
         did: null,
+        pickupGroup: null,
         createdAt: now,
       });
     }

@@ -62,7 +62,7 @@ export type Call = z.infer<typeof Call>;
 
 export const CallList = z.object({ calls: z.array(Call).describe('Oldest first') });
 
-const Device = z
+export const CallDevice = z
   .string()
   .min(1)
   .max(318)
@@ -70,24 +70,24 @@ const Device = z
 
 export const MakeCallRequest = z.strictObject({
   to: z.string().min(1).max(318).describe('A number (extension, DID) or an address (local@domain)'),
-  from: Device.optional().describe("The line or device that rings first; default: the caller's first line"),
+  from: CallDevice.optional().describe("The line or device that rings first; default: the caller's first line"),
 });
 
 export const CallParams = z.strictObject({ id: Id });
-export const DeviceRequest = z.strictObject({ device: Device.optional() });
+export const DeviceRequest = z.strictObject({ device: CallDevice.optional() });
 export const OtherCallRequest = z.strictObject({
   call: Id.describe('The other call (the active one; for transfer and conference the consultation)'),
-  device: Device.optional(),
+  device: CallDevice.optional(),
 });
 export const TargetRequest = z.strictObject({
   to: z.string().min(1).max(318).describe('A number or an address'),
-  device: Device.optional(),
+  device: CallDevice.optional(),
 });
 export const TransferRequest = z
   .strictObject({
     to: z.string().min(1).max(318).optional().describe('Blind (single step) transfer to this number or address'),
     call: Id.optional().describe('Attended transfer: connect the other party of this (consultation) call'),
-    device: Device.optional(),
+    device: CallDevice.optional(),
   })
   .refine((b) => (b.to === undefined) !== (b.call === undefined), { message: 'give either to or call' });
 export const DigitsRequest = z.strictObject({
@@ -95,8 +95,8 @@ export const DigitsRequest = z.strictObject({
     .string()
     .regex(/^[0-9*#A-D]{1,32}$/, 'must be 1 to 32 of 0-9 * # A-D')
     .describe('DTMF digits, sent as RFC 4733 telephone events'),
-  device: Device.optional(),
+  device: CallDevice.optional(),
 });
 export const PickupRequest = z.strictObject({
-  device: Device.optional().describe("Where the call is taken; default: the caller's first line"),
+  device: CallDevice.optional().describe("Where the call is taken; default: the caller's first line"),
 });

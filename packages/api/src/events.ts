@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CallBack, CallBackStatus } from './callbacks.js';
 import { Call, CallEventType } from './calls.js';
 import { Colleague } from './contacts.js';
 import { CallSettings } from './forwarding.js';
@@ -72,6 +73,14 @@ export const ClientEvent = z.discriminatedUnion('type', [
       cause: z.string().nullable(),
     })
     .describe('A call you are in changed: the whole call after the change'),
+  z
+    .object({
+      type: z.literal('callback.changed'),
+      status: CallBackStatus,
+      callBack: CallBack,
+      callId: z.string().optional().describe('ringing, done: the call-back call'),
+    })
+    .describe('One of your call-backs was requested, rings your line, is done, expired or was cancelled'),
   // The call journal: the user's own entries, with their unread missed calls after the change.
   z
     .object({ type: z.literal('journal.created'), entry: JournalEntry, unreadMissed: z.number().int() })

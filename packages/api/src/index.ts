@@ -1,4 +1,5 @@
 export * from './calendar.js';
+export * from './callbacks.js';
 export * from './calls.js';
 export * from './client.js';
 export * from './cluster.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { calendarRoutes } from './routes/calendar.js';
+import { callBackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { contactRoutes } from './routes/contacts.js';
@@ -32,6 +33,7 @@ export const routes = {
   ...clusterRoutes,
   ...directoryRoutes,
   ...callRoutes,
+  ...callBackRoutes,
   ...journalRoutes,
   ...forwardingRoutes,
 };

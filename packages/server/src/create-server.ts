@@ -10,6 +10,7 @@ import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
 import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
+import { callBacksFeature } from './core/callbacks/feature.js';
 import { callsFeature } from './core/calls/feature.js';
 import type { CoreContext } from './core/context.js';
 import type { EventMap } from './core/events.js';
@@ -49,6 +50,7 @@ const coreFeatures: Feature[] = [
   attachmentHousekeeping,
   presenceFeature,
   callsFeature,
+  callBacksFeature,
   journalFeature,
   calendarPolling,
 ];

@@ -33,7 +33,7 @@ test('line add, list (one tenant or all, as text and as the API JSON), remove', 
   assertOk(one);
   assert.match(
     one.stdout,
-    /^NUMBER\s+DID\s+USER\n201\s+\+4971112345201\s+alice@acme\.test\n202\s+-\s+bob@acme\.test\n$/,
+    /^NUMBER\s+DID\s+USER\s+PICKUP GROUP\n201\s+\+4971112345201\s+alice@acme\.test\s+-\n202\s+-\s+bob@acme\.test\s+-\n$/,
   );
   assertOk(all);
   assert.match(all.stdout, /eve@other\.test/);
@@ -55,6 +55,27 @@ test('line add, list (one tenant or all, as text and as the API JSON), remove', 
     /201\s+-\s+eve@other\.test/,
     'the other 201 stays',
   );
+});
+
+test('line pickup-group puts a line in a group and --none takes it out; add --pickup-group too', async () => {
+  assertOk(await sb.run(['line', 'add', '220', '--user', 'alice@acme.test', '--pickup-group', 'sales']));
+  const put = await sb.run(['line', 'pickup-group', '201', 'sales', '--tenant', 'acme.test']);
+  assertOk(put);
+  assert.equal(put.stdout, 'line 201 of acme.test is in pickup group sales\n');
+  assert.match((await sb.run(['line', 'list', 'acme.test'])).stdout, /201\s+\S+\s+alice@acme\.test\s+sales\n/);
+  const out = await sb.run(['line', 'pickup-group', '220', '--none', '--tenant', 'acme.test']);
+  assertOk(out);
+  assert.equal(out.stdout, 'line 220 of acme.test is in no pickup group\n');
+  const json = await sb.run(['line', 'list', 'acme.test', '--json']);
+  assert.deepEqual(
+    (JSON.parse(json.stdout) as { lines: Line[] }).lines.flatMap((l) =>
+      l.pickupGroup ? [[l.number, l.pickupGroup]] : [],
+    ),
+    [['201', 'sales']],
+  );
+  assertOneLineError(await sb.run(['line', 'pickup-group', '201', 'a b', '--tenant', 'acme.test']), /group/);
+  assertOneLineError(await sb.run(['line', 'pickup-group', '201', '--tenant', 'acme.test']), /--none/);
+  assertOneLineError(await sb.run(['line', 'pickup-group', '299', 'sales', '--tenant', 'acme.test']), /line 299/);
 });
 
 test('device add --line binds the device to one of the user’s lines and prints it once with the secret', async () => {

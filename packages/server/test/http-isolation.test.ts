@@ -23,6 +23,7 @@ interface Victim {
   deviceId: string;
   callId: string;
   journalEntryId: string;
+  callBackId: string;
 }
 
 /** How a route is attacked: path parameters, query and body that point at tenant A. */
@@ -171,6 +172,7 @@ const attacks: Record<RouteName, Attack> = {
   'admin.users.devices.delete': { kind: 'refused', params: (v) => ({ id: v.aliceId, deviceId: v.deviceId }) },
   'admin.lines.list': { kind: 'own' },
   'admin.lines.create': { kind: 'refused', body: { number: '299', user: ALICE } },
+  'admin.lines.update': { kind: 'refused', params: () => ({ number: '201' }), body: { pickupGroup: 'stolen' } },
   'admin.lines.delete': { kind: 'refused', params: () => ({ number: '201' }) },
   'admin.trunks.list': { kind: 'own' },
   // A trunk is made in the caller's own tenant (a public address: nothing is connected to).
@@ -192,6 +194,11 @@ const attacks: Record<RouteName, Attack> = {
   'calls.deflect': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { to: '201' } },
   'calls.digits': { kind: 'refused', params: (v) => ({ id: v.callId }), body: { digits: '1' } },
   'calls.pickup': { kind: 'refused', params: (v) => ({ id: v.callId }), body: {} },
+  'calls.groupPickup': { kind: 'refused', body: { device: '201' } },
+  'calls.callBack': { kind: 'refused', params: (v) => ({ id: v.callId }) },
+  'callbacks.list': { kind: 'own' },
+  'callbacks.create': { kind: 'refused', body: { to: '201', from: ALICE } },
+  'callbacks.delete': { kind: 'refused', params: (v) => ({ id: v.callBackId }) },
   'journal.list': { kind: 'own', query: { q: 'MARKER' } },
   'journal.unread': { kind: 'own' },
   'journal.update': { kind: 'refused', params: (v) => ({ id: v.journalEntryId }), body: { memo: 'owned', read: true } },
@@ -260,6 +267,7 @@ async function snapshotOfA(): Promise<unknown> {
     trunks: await get(aAdmin.token, '/api/v1/admin/trunks'),
     journal: await get(alice.token, '/api/v1/journal'),
     callSettings: await get(alice.token, '/api/v1/me/call-settings'),
+    callBacks: await get(alice.token, '/api/v1/callbacks'),
   };
 }
 
@@ -321,6 +329,8 @@ before(async () => {
   void alicePhone.invite('bob@a.test').catch(() => undefined);
   (await bobPhone.next('INVITE')).reply(180, 'Ringing');
   const ringing = await eventually(() => t.core.calls.ofUser(alice.tenantId, alice.userId)[0], 'the ringing call');
+  await aAdmin.api.request('admin.lines.create', { body: { number: '202', user: 'bob@a.test' } });
+  const callBack = await alice.api.request('callbacks.create', { body: { to: '202' } });
   victim = {
     tenantId: alice.tenantId,
     aliceId: alice.userId,
@@ -332,6 +342,7 @@ before(async () => {
     deviceId: device.device.id,
     callId: ringing.id,
     journalEntryId: entry?.id as string,
+    callBackId: callBack.id,
   };
 });
 

@@ -96,4 +96,39 @@ describe('admin lines: numbers owned by users, unique per tenant for every diall
       [[device.id, null]],
     );
   });
+
+  test('an admin puts lines in pickup groups and takes them out; bad names and other tenants are refused', async () => {
+    const patch = (number: string, body: unknown, token = admin.token) =>
+      call(t.url, 'PATCH', `/api/v1/admin/lines/${number}`, { token, body });
+    const created = await post({ number: '40', user: bob.userId, pickupGroup: 'sales' });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((created.body as Line).pickupGroup, 'sales');
+    const moved = await patch('30', { pickupGroup: 'sales' });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(
+      { number: (moved.body as Line).number, pickupGroup: (moved.body as Line).pickupGroup },
+      { number: '30', pickupGroup: 'sales' },
+    );
+    assert.deepEqual(
+      (await t.core.lines.pickupGroup(bob.tenantId, 'sales')).map((l) => l.number),
+      ['30', '40'],
+    );
+    assert.equal(((await patch('40', { pickupGroup: null })).body as Line).pickupGroup, null);
+    assert.deepEqual(
+      (await list()).map((l) => [l.number, l.pickupGroup]),
+      [
+        ['30', 'sales'],
+        ['40', null],
+      ],
+    );
+    const bad = assertError(await patch('30', { pickupGroup: 'no spaces' }), 400, 'PARLEY_ERR_VALIDATION');
+    assert.equal(bad.details?.[0]?.path, 'body.pickupGroup');
+    assertError(await post({ number: '41', user: bob.userId, pickupGroup: '' }), 400, 'PARLEY_ERR_VALIDATION');
+    assertError(await patch('30', {}), 400, 'PARLEY_ERR_VALIDATION');
+    assertError(await patch('999', { pickupGroup: 'sales' }), 404, 'PARLEY_ERR_NOT_FOUND');
+    assertError(await patch('30', { pickupGroup: 'mine' }, alice.token), 403, 'PARLEY_ERR_FORBIDDEN');
+    const otherAdmin = await t.user('boss@other-lines.test', { role: 'tenant-admin' });
+    assertError(await patch('30', { pickupGroup: 'mine' }, otherAdmin.token), 404, 'PARLEY_ERR_NOT_FOUND');
+    assert.equal((await list()).find((l) => l.number === '30')?.pickupGroup, 'sales');
+  });
 });

@@ -69,4 +69,14 @@ export const callRoutes = defineRoutes({
   'calls.deflect': op('deflect', 'DeflectCall: a call ringing at your device goes to `to`', c.TargetRequest),
   'calls.digits': op('digits', 'GenerateDigits (RFC 4733)', c.DigitsRequest),
   'calls.pickup': op('pickup', 'DirectedPickup: a call ringing elsewhere is answered at your device', c.PickupRequest),
+  'calls.groupPickup': {
+    method: 'POST',
+    path: '/api/v1/calls/pickup',
+    summary:
+      "GroupPickup: the call ringing longest at another line of your line's pickup group is answered at your device",
+    access: 'user',
+    body: c.PickupRequest,
+    status: 200,
+    response: c.Call,
+  },
 });

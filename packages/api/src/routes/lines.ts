@@ -23,6 +23,16 @@ export const lineRoutes = defineRoutes({
     status: 201,
     response: l.Line,
   },
+  'admin.lines.update': {
+    method: 'PATCH',
+    path: '/api/v1/admin/lines/:number',
+    summary: 'Put a line in a pickup group, or take it out of its group',
+    access: 'tenant-admin',
+    params: l.LineParams,
+    body: l.UpdateLineRequest,
+    status: 200,
+    response: l.Line,
+  },
   'admin.lines.delete': {
     method: 'DELETE',
     path: '/api/v1/admin/lines/:number',

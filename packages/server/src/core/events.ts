@@ -1,3 +1,4 @@
+import type { CallBackRequest, CallBackStatus } from './callbacks/model.js';
 import type { ControlAnswer, ControlRequest } from './calls/control-service.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
@@ -29,6 +30,15 @@ export interface EventMap {
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** The user's call settings after a change (REST or CSTA): all of them, for their clients and CTI sessions. */
   'callsettings.changed': { tenantId: string; userId: string; settings: CallSettings };
+  /** A call-back of the user changed (`callbacks/model.ts`): the request as it stands (or stood) and what happened. */
+  'callback.changed': {
+    tenantId: string;
+    userId: string;
+    callBack: CallBackRequest;
+    status: CallBackStatus;
+    /** ringing, done: the call-back call. */
+    callId?: string;
+  };
   /** A directory source's contacts or settings changed: every node reloads it into its index. */
   'directory.changed': { tenantId: string; sourceId: string };
   /** A user's first device registered, or their last registration ended by a REGISTER (lapses are not seen). */

@@ -1,4 +1,5 @@
 import { type CalendarOptions, CalendarService } from './calendar/service.js';
+import { CallBackService } from './callbacks/service.js';
 import { CallControlService } from './calls/control-service.js';
 import { CallService } from './calls/service.js';
 import { ContactsService } from './contacts/service.js';
@@ -33,6 +34,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const devices = new DeviceService(ctx, users);
   const lines = new LineService(ctx, devices);
   const calls = new CallService(ctx, presence, options.resolver);
+  const callBacks = new CallBackService(ctx, calls);
+  const control = new CallControlService(ctx, calls, lines, users, callBacks);
   const auth = new SessionService(ctx, options, devices);
   return {
     ctx,
@@ -54,7 +57,9 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     // Live calls, switched by the SIP B2BUA; each line's state feeds presence.
     calls,
     // Call control for users and CTI applications, carried out by the switch of the call's node.
-    control: new CallControlService(ctx, calls, lines, users),
+    control,
+    // Call-backs when a line is free again: kept in the store, served by one node (the switch rings them).
+    callBacks,
     // One entry per user and ended call, written by the node that switched it.
     journal: new JournalService(ctx, users, { ...options.journal, resolver: options.resolver }),
     // Forwarding, do not disturb and remote office: what the switch does with a user's calls; DND and forwarding show in presence.

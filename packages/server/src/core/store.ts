@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Engine, migrate, ping } from '../platform/store/connect.js';
 import type { Database } from '../platform/store/schema.js';
 import { CalendarRepository } from './calendar/repository.js';
+import { CallBackRepository } from './callbacks/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
 import { CtiAppRepository } from './cti-apps/repository.js';
 import { DeviceRepository } from './devices/repository.js';
@@ -36,6 +37,7 @@ export function repositories(db: Kysely<Database>) {
     favourites: new FavouriteRepository(db),
     journal: new JournalRepository(db),
     callSettings: new CallSettingsRepository(db),
+    callBacks: new CallBackRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

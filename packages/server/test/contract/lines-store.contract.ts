@@ -26,6 +26,7 @@ export function linesStoreContract(engine: string, open: StoreFactory): void {
       userId,
       number,
       did,
+      pickupGroup: null,
       createdAt: T0,
     });
 
@@ -47,6 +48,20 @@ export function linesStoreContract(engine: string, open: StoreFactory): void {
       assert.equal(await repo.delete(s.b.id, l30.id), false);
       assert.equal(await repo.delete(s.a.id, l30.id), true);
       assert.equal(await repo.get(s.a.id, l30.id), undefined);
+    });
+
+    test('pickup groups: set and cleared per line, listed per tenant', async () => {
+      const repo = store.repos.lines;
+      const a = line(s.a.id, s.alice.id, '9601');
+      const b = { ...line(s.a.id, s.bob.id, '96020'), pickupGroup: 'sales' };
+      const other = { ...line(s.b.id, s.eve.id, '9601'), pickupGroup: 'sales' };
+      for (const l of [a, b, other]) await repo.insert(l);
+      assert.equal(await repo.setPickupGroup(s.a.id, a.id, 'sales'), true);
+      assert.equal(await repo.setPickupGroup(s.b.id, a.id, 'x'), false, 'not across tenants');
+      assert.deepEqual(await repo.inPickupGroup(s.a.id, 'sales'), [{ ...a, pickupGroup: 'sales' }, b]);
+      assert.deepEqual(await repo.inPickupGroup(s.b.id, 'sales'), [other]);
+      assert.equal(await repo.setPickupGroup(s.a.id, a.id, null), true);
+      assert.deepEqual(await repo.inPickupGroup(s.a.id, 'sales'), [b]);
     });
 
     test('numbers and DIDs are unique per tenant, not across tenants; a lock on the tenant holds in a transaction', async () => {

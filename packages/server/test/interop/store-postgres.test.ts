@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Store } from '../../src/core/store.js';
 import { connect } from '../../src/platform/store/connect.js';
 import { calendarStoreContract } from '../contract/calendar-store.contract.js';
+import { callBacksStoreContract } from '../contract/call-backs-store.contract.js';
 import { callSettingsStoreContract } from '../contract/call-settings-store.contract.js';
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { devicesStoreContract } from '../contract/devices-store.contract.js';
@@ -40,4 +41,5 @@ if (!skipped) {
   directoryStoreContract('postgres', open);
   journalStoreContract('postgres', open);
   callSettingsStoreContract('postgres', open);
+  callBacksStoreContract('postgres', open);
 }

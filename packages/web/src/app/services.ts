@@ -1,5 +1,6 @@
 import type { ClientEvent, User } from '@parley/api';
 import { createContext, useContext } from 'react';
+import { CallBacksStore } from '../features/calls/callbacks-store';
 import { CallsStore } from '../features/calls/calls-store';
 import { JournalStore } from '../features/calls/journal-store';
 import { CallSettingsStore } from '../features/callsettings/call-settings-store';
@@ -30,6 +31,7 @@ export class Services {
   readonly chat: ChatStore;
   readonly callSettings: CallSettingsStore;
   readonly calls: CallsStore;
+  readonly callBacks: CallBacksStore;
   readonly journal: JournalStore;
   private stopped = false;
   private idle = false;
@@ -49,6 +51,7 @@ export class Services {
     );
     this.callSettings = new CallSettingsStore(api);
     this.calls = new CallsStore(api);
+    this.callBacks = new CallBacksStore(api);
     this.journal = new JournalStore(api);
     this.events = new EventConnection({
       ticket: async () => (await this.api.request('auth.ticket', {})).ticket,
@@ -70,6 +73,7 @@ export class Services {
     void this.presence.loadMine();
     void this.callSettings.load();
     void this.calls.load();
+    void this.callBacks.load();
     void this.journal.loadUnread();
     this.presence.watch([this.me.get().address]);
     const unsubscribe = langStore.subscribe(() => this.presence.refreshAll());
@@ -119,6 +123,7 @@ export class Services {
     this.presence.refreshAll();
     void this.callSettings.load();
     void this.calls.load();
+    void this.callBacks.load();
     void this.journal.loadUnread();
   }
 
@@ -149,7 +154,10 @@ export class Services {
       case 'call.conferenced':
       case 'call.failed':
       case 'call.cleared':
+        this.callBacks.ended(e.call, this.me.get().id);
         return this.calls.apply(e);
+      case 'callback.changed':
+        return this.callBacks.apply(e);
       case 'journal.created':
       case 'journal.updated':
       case 'journal.read':

@@ -35,6 +35,8 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
     'Geben Sie eine Nummer wie +49 170 1234567 oder 201 oder eine Adresse wie bob@example.com an; keine Ihrer eigenen Leitungen und nicht Ihre eigene Adresse.',
   'error.invalid.afterSeconds': 'Geben Sie 5 bis 120 Sekunden an.',
   'error.invalid.did': 'Geben Sie eine Durchwahl wie +49 711 12345-201 an.',
+  'error.invalid.pickupGroup':
+    'Eine Übernahmegruppe besteht aus 1 bis 32 Buchstaben, Ziffern, Punkten, Binde- oder Unterstrichen, z. B. vertrieb.',
   'error.invalid.password': 'Das Passwort braucht mindestens 8 Zeichen.',
   'error.invalid.current': 'Geben Sie Ihr aktuelles Passwort an.',
   'error.invalid.role': 'Wählen Sie eine der angebotenen Rollen.',
@@ -55,5 +57,6 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
   'error.conflict.number':
     'Diese Nummer ist vergeben: Eine andere Leitung hat sie, oder wer sie wählt, erreicht eine andere Leitung (auch über deren Durchwahl).',
   'error.conflict.name': 'Etwas mit diesem Namen gibt es schon.',
+  'error.conflict.callBacks': 'Sie haben schon so viele Rückrufe offen wie erlaubt. Brechen Sie zuerst einen ab.',
   'error.credentials.current': 'Das aktuelle Passwort ist falsch.',
 };

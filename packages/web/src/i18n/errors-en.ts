@@ -35,6 +35,7 @@ export const errorsEn = {
     'Enter a number such as +49 170 1234567 or 201, or an address such as bob@example.com; not one of your own lines or your own address.',
   'error.invalid.afterSeconds': 'Enter 5 to 120 seconds.',
   'error.invalid.did': 'Enter a direct number such as +49 711 12345-201.',
+  'error.invalid.pickupGroup': 'A pickup group is 1 to 32 letters, digits, dots, dashes or underscores, such as sales.',
   'error.invalid.password': 'The password needs at least 8 characters.',
   'error.invalid.current': 'Enter your current password.',
   'error.invalid.role': 'Choose one of the roles offered.',
@@ -55,5 +56,6 @@ export const errorsEn = {
   'error.conflict.number':
     'This number is taken: another line has it, or dialling it would reach another line (also through its DID).',
   'error.conflict.name': 'Something with this name exists already.',
+  'error.conflict.callBacks': 'You have as many call-backs pending as you may. Cancel one first.',
   'error.credentials.current': 'The current password is wrong.',
 };

@@ -20,4 +20,8 @@ export const linesDe: Record<keyof typeof linesEn, string> = {
     'Anrufe an {number} erreichen {name} nicht mehr. Daran gebundene Telefone klingeln für die übrigen Leitungen.',
   'lines.removed': 'Leitung {number} entfernt.',
   'lines.list': 'Leitungen von {name}',
+  'lines.group': 'Übernahmegruppe',
+  'lines.groupSave': 'Gruppe speichern',
+  'lines.groupSet': 'Leitung {number} ist in der Übernahmegruppe {group}.',
+  'lines.groupCleared': 'Leitung {number} ist in keiner Übernahmegruppe.',
 } as const;

@@ -17,4 +17,8 @@ export const linesEn = {
   'lines.removeConfirm': 'Calls to {number} no longer reach {name}. Phones bound to it ring for the other lines.',
   'lines.removed': 'Line {number} removed.',
   'lines.list': 'Lines of {name}',
+  'lines.group': 'Pickup group',
+  'lines.groupSave': 'Save group',
+  'lines.groupSet': 'Line {number} is in pickup group {group}.',
+  'lines.groupCleared': 'Line {number} is in no pickup group.',
 } as const;

@@ -48,6 +48,29 @@ if (!skipped) {
       ['300', null, 'carol@example.test'],
     ]);
 
+    // Line 201 into the pickup group "sales"; a name with a space is refused in words.
+    const row = lines.locator('[data-line="201"]');
+    await row.getByLabel('Pickup group').fill('sales');
+    await row.getByRole('button', { name: 'Save group' }).click();
+    await row.getByText('Line 201 is in pickup group sales.').waitFor();
+    const { api } = await server.login('admin');
+    const groups = async () => (await api.request('admin.lines.list', {})).lines.map((l) => [l.number, l.pickupGroup]);
+    assert.deepEqual(await groups(), [
+      ['201', 'sales'],
+      ['300', null],
+    ]);
+    await row.getByLabel('Pickup group').fill('sales team');
+    await row.getByRole('button', { name: 'Save group' }).click();
+    await row.getByRole('alert').filter({ hasText: 'A pickup group is 1 to 32 letters' }).waitFor();
+    // Emptied: out of its group.
+    await row.getByLabel('Pickup group').fill('');
+    await row.getByRole('button', { name: 'Save group' }).click();
+    await row.getByText('Line 201 is in no pickup group.').waitFor();
+    assert.deepEqual(await groups(), [
+      ['201', null],
+      ['300', null],
+    ]);
+
     // Carol's 300 is taken: said at the extension field, in words.
     await lines.getByLabel('Extension').fill('300');
     await lines.getByLabel('Direct number (DID)').fill('');

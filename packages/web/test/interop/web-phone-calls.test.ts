@@ -183,4 +183,44 @@ if (!skipped) {
     ringing.reply(487, 'Request Terminated');
     assert.equal((await placed).response.status, 487);
   });
+
+  test('a busy call offers "call back when free"; the pending call-back is listed and can be cancelled', async (t) => {
+    const server = await startWebServer();
+    t.after(() => server.dispose());
+    const phones = await phonesFor(server, ['alice', 'bob'], (fn) => t.after(fn));
+    const alicePhone = phones.alice as SipPhone;
+    const bobPhone = phones.bob as SipPhone;
+    const { page, context } = await signedIn(
+      browser(),
+      server.url,
+      'alice@example.test',
+      server.passwords.alice as string,
+    );
+    t.after(() => context.close());
+    await page.getByRole('link', { name: 'Calls', exact: true }).click();
+
+    // Alice dials bob on her desk phone; the panel shows it ringing; then bob's phone says busy.
+    const placed = alicePhone.invite('202@example.test');
+    const atBob = await bobPhone.next('INVITE');
+    atBob.reply(180, 'Ringing');
+    await page
+      .locator('.live-call')
+      .filter({ hasText: /Bob Baker .*Ringing…/ })
+      .waitFor();
+    atBob.reply(486, 'Busy Here');
+    assert.equal((await placed).response.status, 486);
+    const offer = page.locator('.call-back-offer').filter({ hasText: 'Bob Baker is busy.' });
+    await offer.getByRole('button', { name: 'Call back when free' }).click();
+    const pending = page.locator('.call-backs [data-call-back]').filter({ hasText: /Bob Baker \(202\), until/ });
+    await pending.waitFor();
+    await offer.waitFor({ state: 'detached' });
+    const { api } = await server.login('alice');
+    assert.deepEqual(
+      (await api.request('callbacks.list', {})).callBacks.map((c) => [c.to, c.mode]),
+      [['202', 'noAnswer']],
+    );
+    await pending.getByRole('button', { name: 'Cancel' }).click();
+    await pending.waitFor({ state: 'detached' });
+    assert.deepEqual((await api.request('callbacks.list', {})).callBacks, []);
+  });
 }

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { CallBackStatus } from '../../core/callbacks/model.js';
 import type { Call, CallEvent, CallEventType, Connection } from '../../core/calls/model.js';
 import type { CallSettings } from '../../core/forwarding/model.js';
-import { type DeviceEvent, eventsFor, type MonitoredDevice, serviceEvent, settingsEvents } from './events.js';
+import {
+  callBackEvent,
+  type DeviceEvent,
+  eventsFor,
+  type MonitoredDevice,
+  serviceEvent,
+  settingsEvents,
+} from './events.js';
 import { renderEvent } from './render.js';
 import { parseMessage } from './xml.js';
 
@@ -246,6 +254,21 @@ describe('CSTA events of a monitored device', () => {
     ]);
     assert.deepEqual(settingsEvents(on, on, ALICE), []);
     assert.equal(settingsEvents(null, before, ALICE).length, 4, 'unknown before: every rule and DND');
+  });
+
+  test('call-back: set when requested, cancelled when cancelled, expired or used up; only for its own line', () => {
+    const r = { fromLineId: ALICE.lineId, fromNumber: ALICE.number, targetNumber: '202' };
+    const shown = (status: CallBackStatus) =>
+      callBackEvent(r, status, ALICE).map((e) => `${line(e)} ${e.devices.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    assert.deepEqual(shown('requested'), [
+      `CallBackEvent callBackSetCanceled=true originatingDevice=${ALICE.number} targetDevice=202`,
+    ]);
+    for (const status of ['cancelled', 'expired', 'ringing'] as const)
+      assert.deepEqual(shown(status), [
+        `CallBackEvent callBackSetCanceled=false originatingDevice=${ALICE.number} targetDevice=202`,
+      ]);
+    assert.deepEqual(shown('done'), [], 'its call has events of its own');
+    assert.deepEqual(callBackEvent({ ...r, fromLineId: 'another' }, 'requested', ALICE), []);
   });
 
   test('in service and out of it', () => {

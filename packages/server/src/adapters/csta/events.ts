@@ -1,5 +1,6 @@
 // What a monitored device sees of a call change (ECMA-269 §17 call control events, §22 logical
 // device events, §20 device maintenance events): a pure function of the core's event and the device.
+import type { CallBackStatus } from '../../core/callbacks/model.js';
 import type { Call, CallEvent, CallEventType, Connection, ConnectionState, Party } from '../../core/calls/model.js';
 import type { CallSettings, ForwardingType } from '../../core/forwarding/model.js';
 
@@ -276,6 +277,30 @@ export function settingsEvents(
     });
   }
   return events;
+}
+
+/**
+ * CallBack event (ECMA-269 §22.2.1): a call-back from the device was set, or no longer is
+ * (`callBackSetCanceled` false: cancelled, expired, or used up as its call rings). Its call is an
+ * ordinary call with its own events.
+ */
+export function callBackEvent(
+  r: { fromLineId: string; fromNumber: string; targetNumber: string },
+  status: CallBackStatus,
+  device: MonitoredDevice,
+): DeviceEvent[] {
+  if (r.fromLineId !== device.lineId || status === 'done') return [];
+  return [
+    {
+      name: 'CallBackEvent',
+      connections: [],
+      devices: [
+        ['originatingDevice', r.fromNumber],
+        ['targetDevice', r.targetNumber],
+      ],
+      fields: [['callBackSetCanceled', String(status === 'requested')]],
+    },
+  ];
 }
 
 /** BackInService or OutOfService (ECMA-269 §20.2.1, §20.2.2): the owner's devices registered, or none any more. */

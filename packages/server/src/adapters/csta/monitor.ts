@@ -1,10 +1,17 @@
-// A device monitor (ECMA-269 §15.1.2 MonitorStart): the core's call and call-settings events of the
+// A device monitor (ECMA-269 §15.1.2 MonitorStart): the core's call, call-settings and call-back events of the
 // device's owner, turned into the device's CSTA events.
 import { callEventTypes } from '../../core/calls/model.js';
 import type { EventMap } from '../../core/events.js';
 import type { CallSettings, CallSettingsService } from '../../core/forwarding/model.js';
 import type { Bus, Unsubscribe } from '../../platform/bus/bus.js';
-import { type DeviceEvent, eventsFor, type MonitoredDevice, serviceEvent, settingsEvents } from './events.js';
+import {
+  callBackEvent,
+  type DeviceEvent,
+  eventsFor,
+  type MonitoredDevice,
+  serviceEvent,
+  settingsEvents,
+} from './events.js';
 
 export interface MonitorSources {
   bus: Pick<Bus<EventMap>, 'subscribe'>;
@@ -38,6 +45,16 @@ export async function watchDevice(
       (ev) => {
         if (ev.tenantId !== tenantId || ev.userId !== device.userId) return;
         emit(serviceEvent(ev.registered, device));
+      },
+      scope,
+    ),
+  );
+  stops.push(
+    sources.bus.subscribe(
+      'callback.changed',
+      (ev) => {
+        if (ev.tenantId !== tenantId || ev.userId !== device.userId) return;
+        for (const e of callBackEvent(ev.callBack, ev.status, device)) emit(e);
       },
       scope,
     ),

@@ -100,6 +100,7 @@ export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
       // ECMA-269 §22: call back without a call is a logical device feature, not call control.
       group('logicalDeviceFeatures', [
         flag('callBackNonCallRelated', 'CallBackNonCallRelated'),
+        flag('cancelCallBack', 'CancelCallBack'),
         flag('getDoNotDisturb', 'GetDoNotDisturb'),
         flag('getForwarding', 'GetForwarding'),
         flag('setDoNotDisturb', 'SetDoNotDisturb'),
@@ -128,7 +129,7 @@ export function featuresMarkup(services: ReadonlySet<ServiceName>): Markup[] {
         'serviceInitiated',
         'transferred',
       ]),
-      events('logicalDeviceFeatureEvents', ['doNotDisturb', 'forwarding']),
+      events('logicalDeviceFeatureEvents', ['callBack', 'doNotDisturb', 'forwarding']),
       events('deviceMaintenanceEvents', ['backInService', 'outOfService']),
     ]),
   ];

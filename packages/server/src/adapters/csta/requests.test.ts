@@ -177,6 +177,11 @@ describe('CSTA requests', () => {
       { service: 'CallBackNonCallRelated', from: '201', to: '202' },
     ],
     [
+      'CancelCallBack',
+      doc('CancelCallBack', '<originatingDevice>201</originatingDevice><targetDevice>202</targetDevice>'),
+      { service: 'CancelCallBack', from: '201', to: '202' },
+    ],
+    [
       'SetForwarding',
       doc(
         'SetForwarding',

@@ -47,6 +47,7 @@ export type CstaRequest =
   | { service: 'GroupPickupCall'; into: string | null }
   | { service: 'CallBack'; connection: ConnectionRef }
   | { service: 'CallBackNonCallRelated'; from: string; to: string }
+  | { service: 'CancelCallBack'; from: string; to: string }
   | {
       service: 'SetForwarding';
       device: string;
@@ -212,12 +213,8 @@ const decoders: Record<ServiceName, Decoder> = {
   }),
   GroupPickupCall: (r) => ({ service: 'GroupPickupCall', into: optionalDevice(r, 'newDestination') }),
   CallBack: (r) => ({ service: 'CallBack', connection: connection(r, 'callBackConnection') }),
-  CallBackNonCallRelated: (r) => ({
-    service: 'CallBackNonCallRelated',
-    // ECMA-323 spells it `orignatingDevice`; the corrected spelling is read too.
-    from: device(r, childNamed(r, 'orignatingDevice') ? 'orignatingDevice' : 'originatingDevice'),
-    to: device(r, 'targetDevice'),
-  }),
+  CallBackNonCallRelated: (r) => ({ service: 'CallBackNonCallRelated', ...callBackDevices(r) }),
+  CancelCallBack: (r) => ({ service: 'CancelCallBack', ...callBackDevices(r) }),
   SetForwarding: (r) => {
     const on = bool(r, 'activateForward');
     const target = childNamed(r, 'forwardDN') ? device(r, 'forwardDN') : null;
@@ -234,6 +231,13 @@ const decoders: Record<ServiceName, Decoder> = {
   SetDoNotDisturb: (r) => ({ service: 'SetDoNotDisturb', device: device(r, 'device'), on: bool(r, 'doNotDisturbOn') }),
   GetDoNotDisturb: (r) => ({ service: 'GetDoNotDisturb', device: device(r, 'device') }),
 };
+
+/** The asking and the target device of a call-back request. */
+function callBackDevices(r: XmlElement): { from: string; to: string } {
+  // ECMA-323 spells it `orignatingDevice` in CallBackNonCallRelated; the corrected spelling is read too.
+  const from = childNamed(r, 'orignatingDevice') ? 'orignatingDevice' : 'originatingDevice';
+  return { from: device(r, from), to: device(r, 'targetDevice') };
+}
 
 /** Whether Parley serves a request of this element name. */
 export const isService = (name: string): name is ServiceName => Object.hasOwn(decoders, name);

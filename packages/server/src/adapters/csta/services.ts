@@ -185,6 +185,13 @@ export const callServices: { [S in Exclude<ServiceName, SessionService>]: Servic
       return [];
     },
   },
+  CancelCallBack: {
+    subject: 'device',
+    run: async (req, ctx) => {
+      await ctx.control.cancelCallBack(ctx.actor, { to: req.to, from: req.from });
+      return [];
+    },
+  },
   SnapshotDevice: {
     subject: 'device',
     run: async (req, ctx) => {

@@ -32,6 +32,7 @@ import { authenticateRequest, authorize, parsePart } from './request.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
+import { callBackHandlers } from './routes/callbacks.js';
 import { callHandlers } from './routes/calls.js';
 import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
@@ -220,6 +221,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...lineHandlers(core),
     ...trunkHandlers(core),
     ...callHandlers(core),
+    ...callBackHandlers(core),
     ...adminUserHandlers(core),
     ...adminTenantHandlers(core),
     ...messagingHandlers(core),

@@ -10,5 +10,6 @@ export const lineView = ({ line, user }: OwnedLine): LineDto => ({
   did: line.did,
   userId: line.userId,
   user: addressOf(user),
+  pickupGroup: line.pickupGroup,
   createdAt: iso(line.createdAt),
 });

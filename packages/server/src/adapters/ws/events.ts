@@ -13,6 +13,7 @@ import { bearerToken, checkOrigin, readCookie, SESSION_COOKIE } from '../http/co
 import { userView } from '../views/users.js';
 import { Outbound } from './outbound.js';
 import { callSettingsStream } from './streams/call-settings.js';
+import { callBackStream } from './streams/callbacks.js';
 import { callsStream } from './streams/calls.js';
 import { contactsStream } from './streams/contacts.js';
 import { identityStream } from './streams/identity.js';
@@ -32,6 +33,7 @@ const streams: EventStream[] = [
   callsStream,
   journalStream,
   callSettingsStream,
+  callBackStream,
 ];
 
 /** The node's open event sockets: counted for the cluster view, told to resync, closed on shutdown. */

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type ErrorCode, errorMessages } from '@parley/api';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
+import type { CallBackRequest } from '../callbacks/model.js';
+import type { CallBackService } from '../callbacks/service.js';
 import type { CoreContext } from '../context.js';
 import { asParleyError, invalid, notFound, ParleyError } from '../errors.js';
 import type { Line } from '../lines/model.js';
 import type { LineService } from '../lines/service.js';
 import type { User } from '../users/model.js';
 import type { UserService } from '../users/service.js';
-import type { Actor, CallControl, ControlledDevice, DeviceRef } from './control.js';
+import type { Actor, CallControl, ControlledDevice, DeviceRef, PickupRequest } from './control.js';
 import { type Call, type Connection, isLive, type Party } from './model.js';
 import type { CallService } from './service.js';
 
@@ -25,8 +27,11 @@ export type ControlOp =
 
 /** What a node's switch (the SIP B2BUA) does when call control asks. */
 export interface CallDriver {
-  /** MakeCall from `line`'s device to `dialled`; resolves with the core's call id once the device is rung. */
-  makeCall(o: { user: User; line: Line; dialled: string }): Promise<string>;
+  /**
+   * MakeCall from `line`'s device to `dialled`; resolves with the core's call id once the device is
+   * rung. The device gets auto-answer hints unless `ring` (a call-back: the user asked for a ring).
+   */
+  makeCall(o: { user: User; line: Line; dialled: string; ring?: boolean }): Promise<string>;
   /** Carries out `op`; resolves once the call's new state is in the core. */
   operate(op: ControlOp): Promise<void>;
 }
@@ -47,9 +52,6 @@ export interface ControlAnswer {
   version: number | null;
 }
 
-const notYet = (service: string) =>
-  new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `${service} is not available on this server yet`);
-
 /**
  * Call control (ECMA-269 services) for users and CTI applications: checks what the actor may
  * control, finds the connection meant, and has the switch of the node that switches the call
@@ -64,6 +66,7 @@ export class CallControlService implements CallControl {
     private readonly model: CallService,
     private readonly lines: LineService,
     private readonly users: UserService,
+    private readonly callBackService: CallBackService,
   ) {}
 
   /** The switch of this node takes control requests until the returned function is called. */
@@ -72,6 +75,11 @@ export class CallControlService implements CallControl {
     return () => {
       if (this.driver === driver) this.driver = undefined;
     };
+  }
+
+  /** Whether this node's switch takes requests now. */
+  get switching(): boolean {
+    return this.driver !== undefined;
   }
 
   /** Answers other nodes' control requests for calls this node switches, and takes their answers. */
@@ -182,20 +190,50 @@ export class CallControlService implements CallControl {
   /**
    * DirectedPickup: a call ringing at a line of the tenant (`callId`, or the one ringing at `at`)
    * is answered at `into`. Anyone of the tenant may pick up a colleague's ringing call.
+   * GroupPickup (neither): the call ringing longest at another line of `into`'s pickup group.
    */
-  async pickup(actor: Actor, o: { callId?: string; at?: DeviceRef; into?: DeviceRef }): Promise<Call> {
+  async pickup(actor: Actor, o: PickupRequest): Promise<Call> {
+    const { call, into } = await this.pickable(actor, o);
+    return this.run(call, { kind: 'pickup', callId: call.id, userId: into.user.id, lineId: into.line.id });
+  }
+
+  /**
+   * The call a pickup would take and the line it would be answered at, without taking it (a
+   * feature code answers the phone that dialled it before its line is rung).
+   */
+  async pickable(actor: Actor, o: PickupRequest): Promise<{ call: Call; into: { line: Line; user: User } }> {
     const into = await this.ownLine(actor, o.into);
     let call: Call | undefined;
     if (o.callId !== undefined) call = this.model.get(actor.tenantId, o.callId);
     else if (o.at !== undefined) {
       const { line } = await this.lineOf(actor, o.at);
-      call = this.model
-        .ofTenant(actor.tenantId)
-        .find((c) => c.connections.some((x) => x.state === 'alerting' && x.party.lineId === line.id));
-    } else throw notYet('GroupPickup');
+      call = this.ringingAt(actor.tenantId, new Set([line.id]))[0];
+    } else {
+      const group = into.line.pickupGroup;
+      if (group === null) throw state(`line ${into.line.number} is in no pickup group`);
+      const lines = await this.lines.pickupGroup(actor.tenantId, group);
+      call = this.ringingAt(actor.tenantId, new Set(lines.flatMap((l) => (l.id === into.line.id ? [] : [l.id]))))[0];
+      if (!call) throw state('no call is ringing in your pickup group');
+    }
     const ringing = call?.connections.some((c) => c.role === 'called' && c.state === 'alerting');
     if (!call || !ringing) throw state('no call is ringing there');
-    return this.run(call, { kind: 'pickup', callId: call.id, userId: into.user.id, lineId: into.line.id });
+    return { call, into };
+  }
+
+  /** The tenant's calls ringing at one of `lineIds`, the longest ringing first. */
+  private ringingAt(tenantId: string, lineIds: Set<string>): Call[] {
+    const since = (call: Call) =>
+      Math.min(
+        ...call.connections.flatMap((c) =>
+          c.role === 'called' && c.state === 'alerting' && lineIds.has(c.party.lineId ?? '') ? [c.since] : [],
+        ),
+      );
+    return this.model
+      .ofTenant(tenantId)
+      .map((call) => ({ call, since: since(call) }))
+      .filter((x) => Number.isFinite(x.since))
+      .sort((x, y) => x.since - y.since)
+      .map((x) => x.call);
   }
 
   // Not carried out yet: the call and the device are checked first, so nobody learns about calls
@@ -250,9 +288,53 @@ export class CallControlService implements CallControl {
     return this.run(call, { kind: 'digits', callId, party: connection.party, digits });
   }
 
-  async callBack(actor: Actor, o: { to: string; from?: DeviceRef }): Promise<{ id: string }> {
-    await this.ownLine(actor, o.from);
-    throw notYet('CallBack');
+  async callBack(actor: Actor, o: { to: DeviceRef; from?: DeviceRef }): Promise<CallBackRequest> {
+    const from = await this.ownLine(actor, o.from);
+    const target = await this.lineOf(actor, o.to);
+    return this.callBackService.request({ user: from.user, from: from.line, target });
+  }
+
+  async callBackOn(actor: Actor, callId: string): Promise<CallBackRequest> {
+    const call = this.model.latest(callId);
+    const caller = call?.connections.find((c) => c.role === 'calling');
+    if (!call || call.tenantId !== actor.tenantId || !caller) throw notFound('call');
+    if (actor.scope === 'user' && caller.party.userId !== actor.userId) throw notFound('call');
+    if (call.answeredAt !== null) throw state('the call was answered');
+    const { lineNumber: from } = caller.party;
+    const to = call.called.lineNumber;
+    if (from === undefined || to === undefined) throw state('the call was not between two lines of this tenant');
+    return this.callBack(actor, { to, from });
+  }
+
+  async callBacks(actor: Actor, device?: DeviceRef): Promise<CallBackRequest[]> {
+    if (device !== undefined) {
+      const { userId, lineId } = await this.device(actor, device);
+      return (await this.callBackService.list(actor.tenantId, userId)).filter((r) => r.fromLineId === lineId);
+    }
+    if (actor.userId === undefined) throw invalid('device', 'name the device');
+    return this.callBackService.list(actor.tenantId, actor.userId);
+  }
+
+  async cancelCallBack(actor: Actor, ref: string | { to: DeviceRef; from?: DeviceRef }): Promise<CallBackRequest> {
+    const mine = actor.scope === 'user' ? actor.userId : undefined;
+    if (typeof ref === 'string') return this.callBackService.cancel(actor.tenantId, mine, ref);
+    const from = await this.ownLine(actor, ref.from);
+    const { line } = await this.lineOf(actor, ref.to);
+    const pending = (await this.callBackService.list(actor.tenantId, from.user.id)).find(
+      (r) => r.fromLineId === from.line.id && r.targetLineId === line.id,
+    );
+    if (!pending) throw notFound('call-back');
+    return this.callBackService.cancel(actor.tenantId, mine, pending.id);
+  }
+
+  /**
+   * Rings the user's line for a call-back (normally: the user asked to be rung) and then calls
+   * `dialled`, switched by this node; resolves with the call's id.
+   */
+  async ringBack(o: { user: User; line: Line; dialled: string }): Promise<string> {
+    const driver = this.driver;
+    if (!driver) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'SIP is off on this server');
+    return driver.makeCall({ ...o, ring: true });
   }
 
   // Internals --------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import type { CallBackRequest } from '../callbacks/model.js';
 import type { Call } from './model.js';
 
 // Call control (ECMA-269 services) as every adapter asks for it: REST for users, CSTA for CTI
@@ -32,6 +33,13 @@ export interface ControlledDevice {
   /** The extension: the device id CSTA events use. */
   number: string;
   did: string | null;
+}
+
+/** What a pickup names: the call (DirectedPickup by call), the device it rings at (by device), neither (GroupPickup). */
+export interface PickupRequest {
+  callId?: string;
+  at?: DeviceRef;
+  into?: DeviceRef;
 }
 
 /** The call control services. `device` names the actor's connection in the call when they have more than one. */
@@ -74,7 +82,16 @@ export interface CallControl {
    * DirectedPickup (`callId`, or the device `at` that rings) or GroupPickup (neither: a call ringing
    * at a line of the actor's pickup group): the call is answered at `into` (default: the actor's first line).
    */
-  pickup(actor: Actor, o: { callId?: string; at?: DeviceRef; into?: DeviceRef }): Promise<Call>;
-  /** CallBack: when `to` is free again, `from` rings and then `to`. Resolves once the request is kept. */
-  callBack(actor: Actor, o: { to: string; from?: DeviceRef }): Promise<{ id: string }>;
+  pickup(actor: Actor, o: PickupRequest): Promise<Call>;
+  /**
+   * CallBackNonCallRelated: when `to` is free again, `from` (default: the actor's first line) rings
+   * and then `to`. Resolves once the request is kept (the same request again: the pending one).
+   */
+  callBack(actor: Actor, o: { to: DeviceRef; from?: DeviceRef }): Promise<CallBackRequest>;
+  /** CallBack on a call the actor made that was busy or not answered: its called line, from the calling line. */
+  callBackOn(actor: Actor, callId: string): Promise<CallBackRequest>;
+  /** The pending call-backs of the actor (tenant scope: of `device`'s owner). */
+  callBacks(actor: Actor, device?: DeviceRef): Promise<CallBackRequest[]>;
+  /** CancelCallBack: by its id, or the pending one from `from` (default: the actor's first line) to `to`. */
+  cancelCallBack(actor: Actor, ref: string | { to: DeviceRef; from?: DeviceRef }): Promise<CallBackRequest>;
 }

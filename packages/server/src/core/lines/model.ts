@@ -12,6 +12,8 @@ export interface Line {
   number: string;
   /** E.164 ('+4971112345'); null when the line has no direct number of its own. */
   did: string | null;
+  /** The tenant's pickup group the line is in (its users pick up calls ringing at the group's other lines); null: none. */
+  pickupGroup: string | null;
   createdAt: number;
 }
 

@@ -8,6 +8,7 @@ const view = (r: LinesTable): Line => ({
   userId: r.user_id,
   number: r.number,
   did: r.did,
+  pickupGroup: r.pickup_group,
   createdAt: r.created_at,
 });
 
@@ -24,6 +25,7 @@ export class LineRepository {
         user_id: l.userId,
         number: l.number,
         did: l.did,
+        pickup_group: l.pickupGroup,
         created_at: l.createdAt,
       })
       .execute();
@@ -47,6 +49,30 @@ export class LineRepository {
     if (userId !== undefined) q = q.where('user_id', '=', userId);
     const rows = await q.orderBy(sql`length(number)`).orderBy('number').execute();
     return rows.map(view);
+  }
+
+  /** The lines of a pickup group, shortest extension first. */
+  async inPickupGroup(tenantId: string, group: string): Promise<Line[]> {
+    const rows = await this.db
+      .selectFrom('lines')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('pickup_group', '=', group)
+      .orderBy(sql`length(number)`)
+      .orderBy('number')
+      .execute();
+    return rows.map(view);
+  }
+
+  /** Puts the line in a pickup group (null: none); false when there is no such line. */
+  async setPickupGroup(tenantId: string, id: string, group: string | null): Promise<boolean> {
+    const r = await this.db
+      .updateTable('lines')
+      .set({ pickup_group: group })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   get(tenantId: string, id: string): Promise<Line | undefined> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PickupGroup } from '@parley/api';
 import { MAX_INPUT_LENGTH, type NumberingPlan } from '../../lib/phone-number.js';
 import type { CoreContext } from '../context.js';
 import type { DeviceService } from '../devices/service.js';
@@ -15,6 +16,15 @@ export interface AddLineInput {
   userId: string;
   /** A direct number in any spelling the tenant's numbering plan reads; stored as E.164. */
   did?: string | null | undefined;
+  /** The pickup group to put the line in. */
+  pickupGroup?: string | null | undefined;
+}
+
+function pickupGroupOf(group: string | null | undefined): string | null {
+  if (group == null) return null;
+  const read = PickupGroup.safeParse(group);
+  if (!read.success) throw invalid('pickupGroup', read.error.issues[0]?.message ?? 'not a pickup group name');
+  return read.data;
 }
 
 /**
@@ -62,6 +72,7 @@ export class LineService {
       if ('reason' in read) throw invalid('did', read.reason);
       did = read.e164;
     }
+    const pickupGroup = pickupGroupOf(input.pickupGroup);
     const owner = await this.ctx.store.repos.users.get(tenantId, input.userId);
     if (!owner) throw notFound('user');
     checkMayChange(actor, owner, 'add a line of a system administrator');
@@ -71,6 +82,7 @@ export class LineService {
       userId: owner.id,
       number: input.number,
       did,
+      pickupGroup,
       createdAt: this.ctx.clock.now(),
     };
     await this.ctx.store.transaction(async (r) => {
@@ -114,6 +126,30 @@ export class LineService {
     const line = await this.ctx.store.repos.lines.get(tenantId, lineId);
     if (!line) throw notFound('line');
     return line;
+  }
+
+  /**
+   * Puts the line with this extension in a pickup group (null: takes it out of its group). Its
+   * users pick up calls ringing at the group's other lines (GroupPickup, `*8`).
+   * @example await core.lines.setPickupGroup(tenantId, '201', 'sales')
+   */
+  async setPickupGroup(tenantId: string, number: string, group: string | null, actor?: Actor): Promise<OwnedLine> {
+    const pickupGroup = pickupGroupOf(group);
+    const repo = this.ctx.store.repos.lines;
+    const line = await repo.byNumber(tenantId, number);
+    const owner = line && (await this.ctx.store.repos.users.get(tenantId, line.userId));
+    if (!line || !owner) throw notFound(`line ${number}`);
+    checkMayChange(actor, owner, 'change a line of a system administrator');
+    if (!(await repo.setPickupGroup(tenantId, line.id, pickupGroup))) throw notFound(`line ${number}`);
+    const changed = { ...line, pickupGroup };
+    await this.changed(changed);
+    this.ctx.log.info({ tenantId, lineId: line.id, number, pickupGroup }, 'line pickup group set');
+    return { line: changed, user: owner };
+  }
+
+  /** The lines of the tenant's pickup group `group`. */
+  pickupGroup(tenantId: string, group: string): Promise<Line[]> {
+    return this.ctx.store.repos.lines.inPickupGroup(tenantId, group);
   }
 
   /** Removes the line with this extension; its devices stay, bound to no line. */

@@ -90,6 +90,27 @@ export interface LinesTable {
   number: string;
   did: string | null;
   created_at: number;
+  /** The line's pickup group in its tenant; null: none (migration 019). */
+  pickup_group: string | null;
+}
+
+/** A call-back request (migration 019): ring `from_line_id`, then call `target_line_id`, once that is free. */
+export interface CallBacksTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  from_line_id: string;
+  from_number: string;
+  target_line_id: string;
+  target_number: string;
+  target_user_id: string;
+  /** busy: served when the target's calls end; noAnswer: when its next activity ends. */
+  mode: 'busy' | 'noAnswer';
+  active_seen: number;
+  created_at: number;
+  expires_at: number;
+  claimed_by: string | null;
+  claimed_at: number | null;
 }
 
 /** A CSTA application account (migration 018): tenant-wide call control for a CTI application. */
@@ -185,4 +206,5 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   event_tickets: TicketsTable;
   favourites: FavouritesTable;
   call_settings: CallSettingsTable;
+  call_backs: CallBacksTable;
 }

@@ -6,10 +6,39 @@ import { ConfirmDialog } from '../chat/ConfirmDialog';
 import { useAdmin } from './Admin';
 import { ActionStatus, ErrorScope, Field, useAction } from './ui';
 
+/** A line's pickup group, changed in place (empty: out of its group). */
+function PickupGroup({ line }: { line: Line }) {
+  const admin = useAdmin();
+  const { t } = useI18n();
+  const [state, run] = useAction();
+  const [group, setGroup] = useState(line.pickupGroup ?? '');
+  const id = useId();
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const pickupGroup = group.trim() || null;
+    void run(
+      () => admin.setPickupGroup(line, pickupGroup),
+      pickupGroup
+        ? t('lines.groupSet', { number: line.number, group: pickupGroup })
+        : t('lines.groupCleared', { number: line.number }),
+    );
+  };
+  return (
+    <form className="pickup-group" onSubmit={save}>
+      <label htmlFor={id}>{t('lines.group')}</label>
+      <input id={id} maxLength={32} autoComplete="off" value={group} onChange={(e) => setGroup(e.target.value)} />
+      <button type="submit" disabled={state.kind === 'busy' || group.trim() === (line.pickupGroup ?? '')}>
+        {t('lines.groupSave')}
+      </button>
+      {state.kind !== 'idle' && <ActionStatus state={state} concerns="pickupGroup" />}
+    </form>
+  );
+}
+
 /**
- * A user's lines in the admin's user editor: each extension with its DID, removable (asked
- * first), and a form that adds one. A number the server refuses because dialling it would reach
- * another line is said at the extension field.
+ * A user's lines in the admin's user editor: each extension with its DID and pickup group,
+ * removable (asked first), and a form that adds one. A number the server refuses because dialling
+ * it would reach another line is said at the extension field.
  */
 export function UserLines({ user }: { user: User }) {
   const admin = useAdmin();
@@ -56,6 +85,7 @@ export function UserLines({ user }: { user: User }) {
             <li key={l.id} className="device" data-line={l.number}>
               <strong className="device-name">{l.number}</strong>
               <span className={l.did ? undefined : 'muted'}>{l.did ?? t('lines.noDid')}</span>
+              <PickupGroup line={l} />
               <div className="actions">
                 <button
                   type="button"

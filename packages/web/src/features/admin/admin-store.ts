@@ -102,6 +102,14 @@ export class AdminStore {
     return this.put(this.lines, await this.api().request('admin.lines.create', { body }));
   }
 
+  /** Puts the line in a pickup group (null: takes it out of its group). */
+  async setPickupGroup(line: Line, pickupGroup: string | null): Promise<Line> {
+    return this.put(
+      this.lines,
+      await this.api().request('admin.lines.update', { params: { number: line.number }, body: { pickupGroup } }),
+    );
+  }
+
   async removeLine(line: Line): Promise<void> {
     await this.api().request('admin.lines.delete', { params: { number: line.number } });
     this.drop(this.lines, line.id);

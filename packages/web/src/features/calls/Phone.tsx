@@ -57,6 +57,8 @@ function CallControls({ call, other }: { call: Call; other: Call | undefined }) 
   );
   const toTarget = (e: FormEvent) => e.preventDefault();
   const connected = call.state === 'connected';
+  // An outgoing call ringing unanswered at a line of the tenant: the user may ask to be called back instead.
+  const unanswered = !isIncoming(call, me) && call.answeredAt === null && call.called.line !== undefined;
   return (
     <>
       <div className="call-actions">
@@ -65,6 +67,8 @@ function CallControls({ call, other }: { call: Call; other: Call | undefined }) 
           button('phone.answer', () => act('calls.answer', {}), true)}
         {connected && button('phone.hold', () => act('calls.hold', {}))}
         {call.state === 'held' && button('phone.retrieve', () => act('calls.retrieve', {}))}
+        {unanswered &&
+          button('phone.callBack', () => void run(() => services.callBacks.onCall(call.id), t('phone.callBackSet')))}
         {call.state === 'held' && other && button('phone.alternate', () => act('calls.alternate', { call: other.id }))}
         {call.state === 'held' &&
           other &&
@@ -134,9 +138,68 @@ function LiveCalls() {
   );
 }
 
+/** The user's last outgoing call that was busy or not answered, with the offer to call back when the line is free. */
+function CallBackOffer() {
+  const services = useServices();
+  const { t } = useI18n();
+  const me = useStore(services.me, (u) => u);
+  const offer = useStore(services.callBacks.offer, (c) => c);
+  const [state, run] = useAction();
+  if (!offer) return state.kind === 'idle' ? null : <ActionStatus state={state} concerns="callBacks" />;
+  const who = partyLabel(otherParty(offer, me));
+  const busy = offer.connections.some((c) => c.cause === 'busy');
+  return (
+    <div className="call-back-offer" role="status">
+      <p>{t(busy ? 'phone.wasBusy' : 'phone.noAnswer', { who })}</p>
+      <button
+        type="button"
+        className="primary"
+        disabled={state.kind === 'busy'}
+        onClick={() => void run(() => services.callBacks.onCall(offer.id), t('phone.callBackSet'))}
+      >
+        {t('phone.callBack')}
+      </button>
+      <button type="button" onClick={() => services.callBacks.dismiss()}>
+        {t('phone.dismiss')}
+      </button>
+      {state.kind !== 'idle' && <ActionStatus state={state} concerns="callBacks" />}
+    </div>
+  );
+}
+
+/** The user's pending call-backs: whom, until when, and a way to cancel each. */
+function CallBacks() {
+  const services = useServices();
+  const { t, time } = useI18n();
+  const list = useStore(services.callBacks.list, (l) => l);
+  const [state, run] = useAction();
+  const id = useId();
+  if (list.length === 0 && state.kind === 'idle') return null;
+  return (
+    <section className="call-backs" aria-labelledby={id}>
+      <h2 id={id}>{t('phone.callBacks')}</h2>
+      <ul className="list">
+        {list.map((c) => (
+          <li key={c.id} data-call-back={c.id}>
+            <span>{t('phone.callBackItem', { who: c.toName ?? c.to, number: c.to, until: time(c.expiresAt) })}</span>{' '}
+            <button
+              type="button"
+              disabled={state.kind === 'busy'}
+              onClick={() => void run(() => services.callBacks.cancel(c.id), t('phone.callBackCancelled'))}
+            >
+              {t('phone.callBackCancel')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {state.kind !== 'idle' && <ActionStatus state={state} />}
+    </section>
+  );
+}
+
 /**
  * The phone panel: a number or address to call (typed or from the dial pad; MakeCall rings the
- * user's own phone first), the live calls, and the way to the call settings (forwarding, do not
+ * user's own phone first), the live calls, the call-backs, and the way to the call settings (forwarding, do not
  * disturb) in the settings sheet.
  */
 export function PhonePanel() {
@@ -174,6 +237,8 @@ export function PhonePanel() {
         </button>
       </form>
       <LiveCalls />
+      <CallBackOffer />
+      <CallBacks />
       <Link to={paths.journal} className="journal-link">
         {t('journal.title')}
       </Link>

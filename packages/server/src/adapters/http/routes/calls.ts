@@ -5,7 +5,7 @@ import { callView } from '../../views/calls.js';
 import type { Handlers } from '../types.js';
 
 /** Over REST a user controls their own lines' calls (CTI applications with tenant scope use CSTA). */
-const actorOf = ({ user }: Principal): Actor => ({ tenantId: user.tenantId, userId: user.id, scope: 'user' });
+export const actorOf = ({ user }: Principal): Actor => ({ tenantId: user.tenantId, userId: user.id, scope: 'user' });
 
 /** Call control (ECMA-269 services) for the signed-in user. */
 export const callHandlers = (
@@ -26,6 +26,7 @@ export const callHandlers = (
   | 'calls.deflect'
   | 'calls.digits'
   | 'calls.pickup'
+  | 'calls.groupPickup'
 > => {
   const { control } = core;
   const view = (principal: Principal) => (call: Parameters<typeof callView>[0]) => callView(call, principal.user.id);
@@ -61,5 +62,7 @@ export const callHandlers = (
       view(principal)(await control.digits(actorOf(principal), params.id, body.digits, body.device)),
     'calls.pickup': async ({ principal, params, body }) =>
       view(principal)(await control.pickup(actorOf(principal), { callId: params.id, into: body.device })),
+    'calls.groupPickup': async ({ principal, body }) =>
+      view(principal)(await control.pickup(actorOf(principal), { into: body.device })),
   };
 };

@@ -3,14 +3,15 @@
 // keeps the live back-to-back calls and dispatches the requests inside them.
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
-import { ParleyError } from '../../../core/errors.js';
+import type { Actor } from '../../../core/calls/control.js';
+import { asParleyError, ParleyError } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
 import type { Binding } from '../../../core/registrations/model.js';
 import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import { callPeer, nameAddr, senderFrom, senderParty, userNameAddr } from '../federation/calls.js';
 import type { SipFederation } from '../federation/peers.js';
-import { senderOf } from '../federation/sender.js';
+import { type Sender, senderOf } from '../federation/sender.js';
 import type { MediaSettings } from '../media/index.js';
 import { isSipUri, respond, type SipRequest, type SipResponse } from '../message/index.js';
 import type { DigestOptions } from '../registrar/digest.js';
@@ -21,6 +22,7 @@ import type { Flow } from '../transport/flow.js';
 import { callFromTrunk, callOut, type TrunkFlowFor, trunkTarget } from '../trunk/calls.js';
 import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
+import { type FeatureCode, featureCode } from './feature-codes.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
 import { deviceParty, findDialled, reachesNobody, resolveTarget, type Target } from './target.js';
@@ -146,6 +148,8 @@ export class CallSwitch implements Switch {
     if (!targetTenant && sender.kind === 'device' && this.o.federation.peer(uri.host))
       return callPeer(this, this.o, { request, tx, sender, user: uri.user, domain: uri.host });
     if (!targetTenant || targetTenant.id !== sender.tenant.id) return reply(404, 'Not Found (no route to that domain)');
+    const code = sender.kind === 'device' ? featureCode(uri.user) : undefined;
+    if (code && sender.kind === 'device') return this.featureCall(request, tx, sender, code);
     const caller = await senderParty(core, sender);
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
     if (!target)
@@ -199,6 +203,41 @@ export class CallSwitch implements Switch {
       call.start(plan.targets, c.from, c.to, called, plan.fallbacks);
       if (plan.forward) call.divert(plan.forward.targets, plan.forward.party, plan.forward.cause);
     }
+    return undefined;
+  }
+
+  /**
+   * A pickup feature code dialled by a device (`feature-codes.ts`). Parley picks up as the
+   * third-party controller, as DirectedPickup over CTI does: the call is found for the device's user
+   * and line (none: 480 with the reason; an unknown line: 404), the dialling phone is answered 603
+   * (its own INVITE has nothing to connect to), and the picked call then rings the device's line
+   * with the auto-answer hints.
+   */
+  private async featureCall(
+    request: SipRequest,
+    tx: ServerTransaction<Flow>,
+    sender: Extract<Sender, { kind: 'device' }>,
+    code: FeatureCode,
+  ): Promise<SipResponse | undefined> {
+    const { core } = this.o;
+    const { user } = sender;
+    const actor: Actor = { tenantId: user.tenantId, userId: user.id, scope: 'user' };
+    const { lineNumber } = await deviceParty(core, user, sender.device.deviceId);
+    const into = lineNumber === undefined ? {} : { into: lineNumber };
+    let picked: Awaited<ReturnType<typeof core.control.pickable>>;
+    try {
+      picked = await core.control.pickable(actor, code.kind === 'directedPickup' ? { ...into, at: code.at } : into);
+    } catch (err) {
+      const known = asParleyError(err);
+      if (!known) throw err;
+      const [status, reason] =
+        known.code === 'PARLEY_ERR_NOT_FOUND' ? [404, 'Not Found'] : [480, 'Temporarily Unavailable'];
+      return respond(request, status, `${reason} (${known.message})`, { toTag: newTag() });
+    }
+    this.respond(tx, respond(request, 603, 'Decline (picked up: the call rings this line)', { toTag: newTag() }));
+    core.control
+      .pickup(actor, { callId: picked.call.id, into: picked.into.line.number })
+      .catch((err: unknown) => this.log.warn({ err, callId: picked.call.id }, 'feature code pickup failed'));
     return undefined;
   }
 
@@ -283,12 +322,12 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`);
-   * once it answers, calls `dialled` (a line or an address of the tenant, or a number outside over
-   * its trunk) from it. Throws
-   * PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
+   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`;
+   * `ring`: without them, a call-back the user asked to be rung for); once it answers, calls
+   * `dialled` (a line or an address of the tenant, or a number outside over its trunk) from it.
+   * Throws PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
    */
-  async makeCall(o: { user: User; line: Line; dialled: string }): Promise<BackToBackCall> {
+  async makeCall(o: { user: User; line: Line; dialled: string; ring?: boolean }): Promise<BackToBackCall> {
     const { core } = this.o;
     const { user, line } = o;
     const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
@@ -301,7 +340,7 @@ export class CallSwitch implements Switch {
       ...at,
       from: nameAddr(uri, display),
       to: userNameAddr(user),
-      hints: autoAnswerHeaders(user.domain),
+      hints: o.ring ? [] : autoAnswerHeaders(user.domain),
     });
     this.live.set(call.id, call);
     call.ringCaller(

@@ -18,6 +18,7 @@ import { lines } from './015-lines.js';
 import { journal } from './016-journal.js';
 import { callSettings } from './017-call-settings.js';
 import { cstaApps } from './018-csta-apps.js';
+import { pickupCallbacks } from './019-pickup-callbacks.js';
 import { sipTrunks } from './020-sip-trunks.js';
 
 /**
@@ -49,5 +50,6 @@ export const migrations: Migration[] = [
   journal,
   callSettings,
   cstaApps,
+  pickupCallbacks,
   sipTrunks,
 ];
