@@ -235,6 +235,7 @@ describe('CSTA session', () => {
     assert.ok(!control?.includes('callBackNonCallRelated'));
     assert.deepEqual(group('logicalDeviceFeatures'), [
       'callBackNonCallRelated',
+      'cancelCallBack',
       'getDoNotDisturb',
       'getForwarding',
       'setDoNotDisturb',
