@@ -22,6 +22,8 @@ export interface Binding {
   userAgent?: string;
   /** Event packages the device accepts (its REGISTER's Allow-Events): `talk` lets call control answer it. */
   events?: string[];
+  /** The device accepts CSTA XML (`Accept: application/csta+xml` in its REGISTER): call control may open a uaCSTA session to it (ECMA TR/87). */
+  uaCsta?: true;
 }
 
 /** The transport flow a device registered over: requests to it go back the same way (RFC 5626). */

@@ -30,6 +30,7 @@ import {
   other,
 } from './parts.js';
 import { bestResponse, type CallParty, type CallSink, type FailureCause, type Switch } from './types.js';
+import { acceptsCsta } from './uacsta.js';
 
 export { autoAnswerHeaders, bodyHeaders, eventPackages, type ForkTarget } from './parts.js';
 
@@ -199,6 +200,7 @@ export class BackToBackCall extends ControlledCall {
         delivered: false,
         events: t.events ?? [],
         ...(t.credentials && { credentials: t.credentials }),
+        uaCsta: t.uaCsta ?? false,
       };
       this.forks.push(fork);
       this.sw.sendRequest(invite, t.flow, (r) => this.forkResponse(fork, r));
@@ -230,6 +232,7 @@ export class BackToBackCall extends ControlledCall {
     fork.leg.learn(r);
     if (fork.state === 'calling') fork.state = 'early';
     fork.events = [...new Set([...fork.events, ...eventPackages(r)])];
+    fork.uaCsta ||= acceptsCsta(r);
     if (fork.cancelWanted) {
       this.cancelFork(fork);
       return;

@@ -25,6 +25,7 @@ import {
   sdpBody,
   unsupportedMedia,
 } from './parts.js';
+import { answerAtPhone } from './phone.js';
 import { type Reinvited, reinviteLeg } from './reinvite.js';
 import { holdingAnswer } from './sdp.js';
 import type { CallParty, CallSide, DivertCause } from './types.js';
@@ -61,31 +62,11 @@ export abstract class ControlledCall extends DialogCall {
     );
   }
 
-  /**
-   * AnswerCall at a ringing device: the BroadSoft `talk` event (NOTIFY in the early dialog) where
-   * the device named it in Allow-Events; otherwise the device cannot be answered remotely.
-   */
+  /** AnswerCall at a ringing device: the phone is asked to answer (see `answerAtPhone`). */
   async answer(party: CallParty): Promise<void> {
     const fork = this.ringingAt(party).find((f) => f.state === 'early');
     if (this.state !== 'routing' || !fork) throw invalidState('the call is not ringing at that device');
-    if (!fork.events.includes('talk'))
-      throw new ParleyError(
-        'PARLEY_ERR_DEVICE_UNSUPPORTED',
-        'the device supports neither uaCSTA nor the talk event: it cannot be answered remotely',
-      );
-    const notify = fork.leg.request('NOTIFY', {
-      headers: [
-        { name: 'Event', value: 'talk' },
-        { name: 'Subscription-State', value: 'active' },
-      ],
-    });
-    const status = await new Promise<number>((resolve) =>
-      this.sw.sendRequest(notify, fork.leg.flow, (r) => {
-        if (r.status >= 200) resolve(r.status);
-      }),
-    );
-    if (status >= 300)
-      throw new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `the device refused the talk event (${status})`);
+    await answerAtPhone(this.sw, fork);
   }
 
   /** HoldCall: `party` puts the call on hold; Parley parks both legs' media (RFC 3725 Flow IV). */

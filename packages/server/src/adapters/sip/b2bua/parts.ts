@@ -24,6 +24,8 @@ export interface Fork {
   ack?: SipRequest;
   /** Event packages the device named in Allow-Events of its registration or provisional response (`talk`: remote answer). */
   events: string[];
+  /** The device accepts CSTA XML (its registration or provisional response): AnswerCall by uaCSTA. */
+  uaCsta: boolean;
   /** Replaced by other forks (deflection, pickup, forwarding): cancelled, and hung up should it answer. */
   retired?: boolean;
   /** Digest credentials for the far end's challenge (a trunk's); `challenged` once answered. */
@@ -50,6 +52,8 @@ export interface ForkTarget {
   as?: { from: string; to: string };
   /** Answers a 401/407 of the far end once (a trunk's). */
   credentials?: Credentials;
+  /** The device registered accepting CSTA XML (uaCSTA). */
+  uaCsta?: boolean;
 }
 
 /**

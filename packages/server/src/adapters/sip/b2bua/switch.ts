@@ -27,6 +27,7 @@ import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
 import { deviceParty, findDialled, reachesNobody, resolveTarget, type Target } from './target.js';
 import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
+import { UaCstaSessions } from './uacsta-session.js';
 
 export interface SwitchOptions {
   core: Services;
@@ -61,6 +62,7 @@ export class CallSwitch implements Switch {
   private readonly live = new Map<string, BackToBackCall>();
 
   private mediaSettings: MediaSettings | undefined;
+  readonly uaCsta = new UaCstaSessions(this);
 
   constructor(private readonly o: SwitchOptions) {
     this.log = o.log;
@@ -114,7 +116,8 @@ export class CallSwitch implements Switch {
     const call = this.byCallId.get(request.callId);
     const side = call?.sideOf(request);
     if (call && side) call.inDialog(side, request, tx);
-    else this.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
+    else if (!this.uaCsta.inDialog(request, tx))
+      this.respond(tx, respond(request, 481, 'Call/Transaction Does Not Exist'));
   }
 
   ack(request: SipRequest): void {
@@ -315,6 +318,7 @@ export class CallSwitch implements Switch {
           party: await deviceParty(core, callee, b.deviceId, target.line),
           contact: b.contact,
           ...(b.events ? { events: b.events } : {}),
+          ...(b.uaCsta ? { uaCsta: true } : {}),
           ...way,
         });
     }

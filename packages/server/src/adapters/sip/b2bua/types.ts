@@ -6,6 +6,7 @@ import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import type { DialogCall } from './dialogs.js';
+import type { UaCstaSessions } from './uacsta-session.js';
 
 /** A party of a call as the core knows it: a device of a user's line, or someone outside. */
 export type CallParty = Party;
@@ -63,6 +64,8 @@ export interface Switch {
   forget(call: DialogCall): void;
   /** The node's media settings (GenerateDigits anchors a call's media through Parley); throws when not usable. */
   media(): MediaSettings;
+  /** The uaCSTA sessions to the phones (AnswerCall at a phone that offers it). */
+  readonly uaCsta: UaCstaSessions;
   readonly log: Logger;
   readonly ringMs: number;
   readonly t1: number;

@@ -23,6 +23,7 @@ export interface RegisterChange {
   path?: string[];
   userAgent?: string;
   events?: string[];
+  uaCsta?: boolean;
   now: number;
 }
 
@@ -81,6 +82,7 @@ export function applyRegister(live: Binding[], change: RegisterChange, limits: R
       ...(change.path?.length ? { path: change.path } : {}),
       ...(change.userAgent ? { userAgent: change.userAgent } : {}),
       ...(change.events && change.events.length > 0 ? { events: change.events } : {}),
+      ...(change.uaCsta ? { uaCsta: true as const } : {}),
     };
     const existing = next.find((b) => same(b, binding));
     if (existing) checkOrder([existing], change);

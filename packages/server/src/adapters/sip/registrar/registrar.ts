@@ -5,6 +5,7 @@ import type { Services } from '../../../compose.js';
 import { ParleyError } from '../../../core/errors.js';
 import type { Binding } from '../../../core/registrations/model.js';
 import { eventPackages } from '../b2bua/call.js';
+import { acceptsCsta } from '../b2bua/uacsta.js';
 import {
   headerValues,
   isSipUri,
@@ -72,6 +73,7 @@ export class Registrar {
                   path: [...this.o.pathOf(flow), ...headerValues(request.headers, 'Path')],
                   userAgent: singleHeader(request.headers, 'User-Agent'),
                   events: eventPackages(request),
+                  uaCsta: acceptsCsta(request),
                   now: this.o.now(),
                 },
                 this.o.limits,

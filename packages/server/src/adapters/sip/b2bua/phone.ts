@@ -1,0 +1,62 @@
+// Asking a phone to act itself where SIP alone cannot make it (AnswerCall), or where its display
+// should show what call control did (hold): uaCSTA (ECMA TR/87) to a phone that accepts CSTA XML,
+// the BroadSoft-style NOTIFY (Event: talk, hold) in the call's dialog to one that names those
+// event packages in Allow-Events.
+import { ParleyError } from '../../../core/errors.js';
+import { headerValues, renderUri } from '../message/index.js';
+import type { Leg } from './leg.js';
+import type { Fork } from './parts.js';
+import type { Switch } from './types.js';
+import { deviceIdOf } from './uacsta.js';
+
+/** Sends the BroadSoft NOTIFY `event` in `leg`'s dialog; resolves with the phone's final status. */
+export function notifyPhone(sw: Switch, leg: Leg, event: 'talk' | 'hold'): Promise<number> {
+  const notify = leg.request('NOTIFY', {
+    headers: [
+      { name: 'Event', value: event },
+      { name: 'Subscription-State', value: 'active' },
+    ],
+  });
+  return new Promise((resolve) =>
+    sw.sendRequest(notify, leg.flow, (r) => {
+      if (r.status >= 200) resolve(r.status);
+    }),
+  );
+}
+
+/**
+ * AnswerCall at a ringing fork: uaCSTA where the phone accepts CSTA XML (the standard way, with a
+ * CSTA response), else (or when that fails) the talk event where it named it; a phone that offers
+ * neither cannot be answered remotely. Resolves once the phone accepted; its 2xx to the INVITE
+ * follows.
+ */
+export async function answerAtPhone(sw: Switch, fork: Fork): Promise<void> {
+  const talk = fork.events.includes('talk');
+  if (fork.uaCsta) {
+    const deviceId = deviceIdOf(fork.leg.remoteUri);
+    try {
+      await sw.uaCsta.request(
+        {
+          contact: renderUri(fork.invite.uri),
+          flow: fork.leg.flow,
+          route: headerValues(fork.invite.headers, 'Route'),
+          to: fork.leg.remoteUri,
+          from: `<sip:cti@${deviceId.split('@')[1] ?? 'parley.invalid'}>`,
+        },
+        { service: 'AnswerCall', callId: fork.leg.callId, deviceId },
+      );
+      return;
+    } catch (err) {
+      if (!talk) throw err;
+      sw.log.warn({ err, callId: fork.leg.callId }, 'uaCSTA AnswerCall failed; trying the talk event');
+    }
+  }
+  if (!talk)
+    throw new ParleyError(
+      'PARLEY_ERR_DEVICE_UNSUPPORTED',
+      'the device supports neither uaCSTA nor the talk event: it cannot be answered remotely',
+    );
+  const status = await notifyPhone(sw, fork.leg, 'talk');
+  if (status >= 300)
+    throw new ParleyError('PARLEY_ERR_DEVICE_UNSUPPORTED', `the device refused the talk event (${status})`);
+}
