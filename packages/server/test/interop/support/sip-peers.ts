@@ -250,16 +250,25 @@ export async function spawnSipp(o: SippOptions): Promise<SippPeer> {
 }
 
 /**
- * A called phone: registers `account` with register.xml from a free port (expires 600), then runs
+ * A called phone: registers `account` with register.xml (or `register`) from a free port (expires 600), then runs
  * `scenario` (uas-answer.xml, uas-ring.xml, uas-message.xml) on that port for `calls` calls. sipp
  * cannot register and then take a call with another Call-ID in one process, hence two runs.
  */
 export async function startSippUas(
-  o: Omit<SippOptions, 'accounts' | 'localPort'> & { account: SipAccount },
+  o: Omit<SippOptions, 'accounts' | 'localPort'> & {
+    account: SipAccount;
+    /** Another REGISTER scenario and its keys (register-features.xml: what the phone offers call control). */
+    register?: { scenario: string; keys: Record<string, string> };
+  },
 ): Promise<SippPeer> {
   const port = await freeSipPort();
   const common = { target: o.target, domain: o.domain, accounts: [o.account], localPort: port };
-  const reg = await runSipp({ ...common, scenario: 'register.xml', keys: { expires: '600' }, transport: o.transport });
+  const reg = await runSipp({
+    ...common,
+    scenario: o.register?.scenario ?? 'register.xml',
+    keys: { expires: '600', ...o.register?.keys },
+    transport: o.transport,
+  });
   if (reg.code !== 0) throw new Error(`registering ${o.account.user} failed (sipp ${reg.code}):\n${reg.errors}`);
   return spawnSipp({ ...o, ...common });
 }
