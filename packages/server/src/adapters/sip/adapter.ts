@@ -250,7 +250,22 @@ function build(ctx: AdapterContext<SipSettings>, keys: { nonce: Buffer; flow: Bu
     sender: calls,
     reach: reachOf,
   });
-  const notifier = new SimpleNotifier({ core, log, digest, federation, sender: calls, newTag });
+  const notifier = new SimpleNotifier({
+    core,
+    log,
+    digest,
+    federation,
+    sender: calls,
+    newTag,
+    earlyDialog: (d) => {
+      const id = sink.switched(d.callId);
+      const party = {
+        ...(d.userId !== undefined && { userId: d.userId }),
+        ...(d.deviceId !== undefined && { deviceId: d.deviceId }),
+      };
+      return id === undefined ? undefined : calls.call(id)?.earlyDialogAt(party);
+    },
+  });
   const publisher = new SimplePublisher({ core, log, digest, newTag });
   node.simple = [notifier, publisher];
   const router = new SipRouter({ log, registrar, calls, im: node.im, notifier, publisher, relay, newTag });

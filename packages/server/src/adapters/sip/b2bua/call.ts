@@ -15,7 +15,6 @@ import { respond, type SipHeader, type SipRequest, type SipResponse } from '../m
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import { answerChallenge } from '../trunk/digest.js';
-import { ControlledCall } from './controlled.js';
 import { Leg } from './leg.js';
 import {
   type Body,
@@ -29,12 +28,13 @@ import {
   type Origin,
   other,
 } from './parts.js';
+import { ReplacingCall } from './replaces.js';
 import { bestResponse, type CallParty, type CallSink, type FailureCause, type Switch } from './types.js';
 import { acceptsCsta } from './uacsta.js';
 
 export { autoAnswerHeaders, bodyHeaders, eventPackages, type ForkTarget } from './parts.js';
 
-export class BackToBackCall extends ControlledCall {
+export class BackToBackCall extends ReplacingCall {
   private ringTimer: NodeJS.Timeout | undefined;
   /** The fork that answered. */
   private answered: Fork | undefined;
@@ -317,6 +317,10 @@ export class BackToBackCall extends ControlledCall {
     if (cause === 'callCancelled') this.sink.cleared(this, this.caller, cause);
     else this.sink.failed(this, cause);
     this.sw.forget(this);
+  }
+
+  protected stopRinging(): void {
+    clearTimeout(this.ringTimer);
   }
 
   protected abandon(): void {

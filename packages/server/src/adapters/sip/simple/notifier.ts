@@ -27,7 +27,7 @@ import type { Flow } from '../transport/flow.js';
 import { dialogChanges, type LineDialog, renderDialogInfo } from './dialog-info.js';
 import { renderMessageSummary } from './message-summary.js';
 import { renderPidf } from './pidf.js';
-import { resolveResource, visibleDialogs, type WatchedResource } from './resource.js';
+import { type EarlyDialogs, resolveResource, visibleDialogs, type WatchedResource } from './resource.js';
 import {
   changed,
   DEFAULT_SUBSCRIPTION_POLICY,
@@ -54,6 +54,8 @@ export interface NotifierOptions {
   sender: Pick<Switch, 'sendRequest' | 'respond'>;
   newTag: () => string;
   policy?: SubscriptionPolicy;
+  /** The SIP ids of a ringing line's early dialog where this node switches the call (BLF pickup by Replaces). */
+  earlyDialog?: EarlyDialogs;
 }
 
 /** The watched state of one subscription: started before the first NOTIFY, rendered for each. */
@@ -122,7 +124,7 @@ export class SimpleNotifier {
       return reply(403, 'Forbidden');
     const step = subscribe(fields, this.now(), 'allow', this.policy);
     if (!('actions' in step)) return this.answer(request, step.response, this.o.newTag());
-    const source = sourceOf(core, step.subscription.event, auth.tenant.id, auth.watcher, resource);
+    const source = sourceOf(core, step.subscription.event, auth.tenant.id, auth.watcher, resource, this.o.earlyDialog);
     const leg = Leg.answering(request, tx.flow);
     const live: Live = {
       key: dialogKey(leg.callId, leg.localTag, leg.remoteTag),
@@ -265,8 +267,9 @@ function sourceOf(
   tenantId: string,
   watcher: Watcher,
   resource: WatchedResource,
+  earlyDialog?: EarlyDialogs,
 ): Source {
-  const w: Watching = { core, tenantId, watcher, resource, now: () => core.ctx.clock.now() };
+  const w: Watching = { core, tenantId, watcher, resource, now: () => core.ctx.clock.now(), earlyDialog };
   if (event === 'presence') return presenceSource(w);
   if (event === 'dialog') return dialogSource(w);
   const body = renderMessageSummary({ account: resource.entity });
@@ -280,6 +283,7 @@ interface Watching {
   watcher: Watcher;
   resource: WatchedResource;
   now: () => number;
+  earlyDialog?: EarlyDialogs;
 }
 
 /** Bodies rendered lately, by the presence they show: the core hands every watcher of one relation the same object per change. */
@@ -319,7 +323,7 @@ function presenceSource({ core, tenantId, watcher, resource, now }: Watching): S
  * nothing. The watcher's relation is looked up again at each change, so a new block hides the
  * calls from then on.
  */
-function dialogSource({ core, tenantId, watcher, resource, now }: Watching): Source {
+function dialogSource({ core, tenantId, watcher, resource, now, earlyDialog }: Watching): Source {
   let visible: LineDialog[] = [];
   let sent: LineDialog[] = [];
   let closed = false;
@@ -327,7 +331,7 @@ function dialogSource({ core, tenantId, watcher, resource, now }: Watching): Sou
   let chain = Promise.resolve();
   const see = async (dialogs: ConnectionDialog[]) => {
     const relation = await core.presence.watchers.relation(tenantId, watcher, resource.user.id);
-    visible = visibleDialogs(dialogs, resource.entity, relation);
+    visible = visibleDialogs(dialogs, resource.entity, relation, earlyDialog);
   };
   return {
     async start(onChange) {

@@ -87,14 +87,25 @@ function watchUserCalls(
   };
 }
 
+/** The SIP ids of a ringing connection's early dialog (call-id, the ringing device's tag and ours), if known. */
+export type EarlyDialogs = (d: ConnectionDialog) => { callId: string; localTag: string; remoteTag: string } | undefined;
+
 /**
  * A dialog as a watcher of `relation` may see it (DESIGN §6): the user and their team see who is
  * on the other end; colleagues only that the line rings or is busy; a blocked watcher nothing.
+ * A ringing dialog carries its SIP ids (`early`) for any watcher of the tenant: a BLF key picks
+ * the call up with them (Replaces, RFC 3891).
  */
-export function visibleDialogs(dialogs: readonly ConnectionDialog[], entity: string, relation: Relation): LineDialog[] {
+export function visibleDialogs(
+  dialogs: readonly ConnectionDialog[],
+  entity: string,
+  relation: Relation,
+  early?: EarlyDialogs,
+): LineDialog[] {
   if (relation === 'blocked' || relation === 'external') return [];
   const remoteVisible = relation === 'self' || relation === 'team';
   return dialogs.map((d) => ({
+    ...(d.state === 'early' && early?.(d)),
     id: d.connectionId,
     direction: d.direction,
     state: d.state,
