@@ -1,7 +1,8 @@
-// AnswerCall on desk phones played by sipp, one kind each: a phone answered by the BroadSoft talk
-// event (REST and CSTA), a phone that offers uaCSTA (ECMA TR/87: Parley opens a CSTA session with
-// an INVITE and sends AnswerCall in an INFO), and a plain phone (the request fails with the reason,
-// never silently). The caller is an in-process phone; the phone under test is sipp.
+// Call control on desk phones played by sipp, one kind each: AnswerCall on a phone answered by the
+// BroadSoft talk event (REST and CSTA), on a phone that offers uaCSTA (ECMA TR/87: Parley opens a
+// CSTA session with an INVITE and sends AnswerCall in an INFO), and on a plain phone (the request
+// fails with the reason, never silently); and a BLF key's pickup with Replaces (RFC 3891) from the
+// ids dialog-info showed. The caller is an in-process phone; the phones under test are sipp.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -9,8 +10,9 @@ import { CstaClient, startSession } from '../support/csta.js';
 import { assertError, call } from '../support/http.js';
 import { requirePeer } from '../support/interop.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { eventually, phoneFor, type SipPhone } from '../support/sip-phone.js';
-import { logValue, probeSipp, type SipAccount, type SippResult, startSippUas } from './support/sip-peers.js';
+import { eventually, phoneFor, SDP, type SipPhone } from '../support/sip-phone.js';
+import { SipWatcher } from '../support/sip-watcher.js';
+import { logValue, probeSipp, runSipp, type SipAccount, type SippResult, startSippUas } from './support/sip-peers.js';
 
 const DOMAIN = 'example.test';
 const ED4 = 'http://www.ecma-international.org/standards/ecma-323/csta/ed4';
@@ -21,7 +23,9 @@ const ok = (r: SippResult) =>
 
 const skip = await requirePeer('sipp', probeSipp);
 
-describe('AnswerCall on sipp desk phones: talk event, uaCSTA, neither', { skip }, () => {
+describe('call control on sipp desk phones: AnswerCall (talk event, uaCSTA, neither), pickup by Replaces', {
+  skip,
+}, () => {
   let t: TestServer;
   let target: string;
   let alice: SipPhone & { userId: string; tenantId: string };
@@ -40,6 +44,8 @@ describe('AnswerCall on sipp desk phones: talk event, uaCSTA, neither', { skip }
       ['bob', '202'],
       ['carol', '203'],
       ['dave', '204'],
+      ['frank', '205'],
+      ['erin', '206'],
     ] as const) {
       const u = await t.user(`${name}@${DOMAIN}`, { password: `${name} password` });
       await t.core.lines.add(u.tenantId, { number, userId: u.userId });
@@ -188,6 +194,60 @@ describe('AnswerCall on sipp desk phones: talk event, uaCSTA, neither', { skip }
       ok(await phone.result);
     } finally {
       await phone.stop();
+    }
+  });
+
+  test('a BLF key picks up a call ringing at another line with Replaces naming the early dialog', async () => {
+    const erin = person('erin');
+    const { device, password } = await t.core.devices.create(erin.tenantId, erin.userId, { name: 'blf' });
+    const udp = t.listeners.find((l) => l.name === 'sip-udp');
+    assert.ok(udp);
+    const watcher = await SipWatcher.open(
+      { host: udp.host, port: udp.port },
+      { user: 'erin', domain: DOMAIN, username: device.username, password },
+    );
+    const ringer = await startSippUas({
+      scenario: 'uas-ring.xml',
+      target,
+      domain: DOMAIN,
+      account: person('frank').account,
+    });
+    try {
+      const { dialog: subscription } = await watcher.subscribe(`sip:205@${DOMAIN}`, 'dialog');
+      assert.ok(subscription);
+      const { placed } = await ringAt('frank', '205');
+      const notify = await watcher.nextNotify((n) => /call-id=/.test(n.body.toString()), { dialog: subscription });
+      const xml = notify.body.toString();
+      const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(xml)?.[1] ?? '';
+      const replaces = `${attr('call-id')};to-tag=${attr('remote-tag')};from-tag=${attr('local-tag')};early-only`;
+      const picking = runSipp({
+        scenario: 'uac-replaces.xml',
+        target,
+        domain: DOMAIN,
+        accounts: [{ ...erin.account, peer: '205' }],
+        keys: { replaces },
+      });
+      await eventually(
+        () =>
+          live('erin').find((c) =>
+            c.connections.some((x) => x.party.userId === erin.userId && x.state === 'connected'),
+          ),
+        'the call connected at erin',
+      );
+      ok(await ringer.result);
+      const { response, dialog } = await placed;
+      assert.equal(response.status, 200);
+      assert.ok(dialog);
+      // Connected (RFC 3725 Flow IV): the picking phone's offer reaches alice in a re-INVITE.
+      const reinvite = await alice.next('INVITE');
+      assert.match(reinvite.request.body.toString(), /m=audio/);
+      reinvite.reply(200, 'OK', { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: SDP(40000) });
+      await alice.next('ACK');
+      assert.equal((await alice.sendInDialog(dialog, 'BYE')).status, 200);
+      ok(await picking);
+    } finally {
+      watcher.close();
+      await ringer.stop();
     }
   });
 });
