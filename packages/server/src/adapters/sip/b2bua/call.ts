@@ -55,7 +55,13 @@ export class BackToBackCall extends ReplacingCall {
     invite: SipRequest,
     tx: ServerTransaction<Flow>,
   ): BackToBackCall {
-    return new BackToBackCall(id, sw, sink, caller, Leg.answering(invite, tx.flow), { kind: 'invite', invite, tx });
+    const call = new BackToBackCall(id, sw, sink, caller, Leg.answering(invite, tx.flow), {
+      kind: 'invite',
+      invite,
+      tx,
+    });
+    call.seats.A.events = eventPackages(invite);
+    return call;
   }
 
   /**
@@ -78,6 +84,7 @@ export class BackToBackCall extends ReplacingCall {
       provisional: false,
     });
     call.state = 'calling';
+    call.seats.A.events = at.events;
     return call;
   }
 
@@ -268,7 +275,7 @@ export class BackToBackCall extends ReplacingCall {
     }
     clearTimeout(this.ringTimer);
     this.answered = fork;
-    this.seats.B = { leg: fork.leg, party: fork.party };
+    this.seats.B = { leg: fork.leg, party: fork.party, events: fork.events };
     fork.state = 'answered';
     this.state = 'answered';
     for (const f of this.forks) if (f !== fork) this.cancelFork(f);

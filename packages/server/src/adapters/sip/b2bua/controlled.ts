@@ -25,7 +25,7 @@ import {
   sdpBody,
   unsupportedMedia,
 } from './parts.js';
-import { answerAtPhone } from './phone.js';
+import { answerAtPhone, askPhone } from './phone.js';
 import { type Reinvited, reinviteLeg } from './reinvite.js';
 import { holdingAnswer } from './sdp.js';
 import type { CallParty, CallSide, DivertCause } from './types.js';
@@ -40,6 +40,8 @@ export abstract class ControlledCall extends DialogCall {
   /** Where the call goes when the callee is busy or does not answer (their forwarding), once. */
   protected fallbacks: Fallbacks = {};
   private noAnswerTimer: NodeJS.Timeout | undefined;
+  /** Waits for a phone's own hold or resume (see `askPhone`). */
+  private heldWatch: (() => void) | undefined;
 
   /** Rings `targets` for the call (with `hints`, e.g. auto-answer). */
   protected abstract fork(targets: ForkTarget[], hints?: SipHeader[]): void;
@@ -69,11 +71,16 @@ export abstract class ControlledCall extends DialogCall {
     await answerAtPhone(this.sw, fork);
   }
 
-  /** HoldCall: `party` puts the call on hold; Parley parks both legs' media (RFC 3725 Flow IV). */
+  /**
+   * HoldCall: `party` puts the call on hold. A phone that named `hold` in Allow-Events is asked to
+   * hold itself (its display shows it; its re-INVITE reports Held); otherwise, or when it does not,
+   * Parley parks both legs' media (RFC 3725 Flow IV).
+   */
   async hold(party: CallParty): Promise<void> {
     const side = this.sideOfParty(party);
     if (this.state !== 'answered' || !side) throw invalidState('the device has no connected call to hold');
     if (this.parkedBy || this.held.A || this.held.B) throw invalidState('the call is on hold already');
+    if (this.seats[side]?.events?.includes('hold') && (await this.askPhone(side, 'hold'))) return;
     await this.controlled(async () => {
       if (!(await this.park(side)) || !(await this.park(other(side))))
         throw invalidState('a device did not take the hold (its re-INVITE failed)');
@@ -86,17 +93,35 @@ export abstract class ControlledCall extends DialogCall {
   async retrieve(party: CallParty): Promise<void> {
     const side = this.sideOfParty(party);
     if (this.state !== 'answered' || !side) throw invalidState('the device has no call to retrieve');
-    if (this.held[side])
+    if (this.held[side]) {
+      // Held by the phone itself: one that named `talk` is asked to resume.
+      if (this.seats[side]?.events?.includes('talk') && (await this.askPhone(side, 'talk'))) return;
       throw new ParleyError(
         'PARLEY_ERR_DEVICE_UNSUPPORTED',
         'the phone itself put the call on hold: take it back on the phone',
       );
+    }
     if (this.parkedBy !== side) throw invalidState('the call is not on hold at that device');
     await this.controlled(async () => {
       if (!(await this.connect(side, other(side)))) throw invalidState('a device did not take the call back');
     });
     this.parkedBy = undefined;
     this.sink.retrieved(this, party);
+  }
+
+  /** Asks `side`'s phone to hold or resume itself (see `askPhone`). */
+  private askPhone(side: CallSide, event: 'hold' | 'talk'): Promise<boolean> {
+    // While another exchange runs, the phone's re-INVITE gets 491 and it tries again (RFC 3261 §14.1).
+    const leg = this.legOf(side);
+    if (!leg) return Promise.resolve(false);
+    const did = () => this.held[side] === (event === 'hold');
+    return askPhone(this.sw, leg, event, did, (check) => {
+      this.heldWatch = check;
+    });
+  }
+
+  protected override heldChanged(): void {
+    this.heldWatch?.();
   }
 
   /** Runs a control operation as the call's one offer exchange (others get 491 meanwhile). */

@@ -15,6 +15,8 @@ import type { CallParty, CallSide, CallSink, Switch } from './types.js';
 export interface Seat {
   leg: Leg;
   party: CallParty;
+  /** Event packages its device named in Allow-Events (`hold`, `talk`: it holds and resumes when asked). */
+  events?: string[];
 }
 
 export abstract class DialogCall {
@@ -71,6 +73,9 @@ export abstract class DialogCall {
     const seated = this.seats.B ? [this.a, this.seats.B.leg] : [this.a];
     return [...new Set([...seated, ...this.forks.map((f) => f.leg)])];
   }
+
+  /** A device held or resumed the call itself (its offer said so). */
+  protected heldChanged(): void {}
 
   /** MakeCall's caller hung up while the callee's devices rang. */
   protected abstract abandon(): void;
@@ -237,6 +242,7 @@ export abstract class DialogCall {
     const hold = holds(body);
     if (hold === this.held[side]) return;
     this.held[side] = hold;
+    this.heldChanged();
     const party = this.partyOf(side);
     if (!party) return;
     if (hold) this.sink.held(this, party);

@@ -25,6 +25,32 @@ export function notifyPhone(sw: Switch, leg: Leg, event: 'talk' | 'hold'): Promi
 }
 
 /**
+ * Asks the phone at `leg` to hold (`hold`) or resume (`talk`) itself: true once `did` says its
+ * re-INVITE did (`watch` gets the check to run at each hold change of the call, then undefined),
+ * false when it refused the NOTIFY or did not within 64·T1.
+ */
+export async function askPhone(
+  sw: Switch,
+  leg: Leg,
+  event: 'hold' | 'talk',
+  did: () => boolean,
+  watch: (check: (() => void) | undefined) => void,
+): Promise<boolean> {
+  let settle: (ok: boolean) => void = () => undefined;
+  const done = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => settle(false), 64 * sw.t1);
+    settle = (ok) => {
+      clearTimeout(timer);
+      watch(undefined);
+      resolve(ok);
+    };
+  });
+  watch(() => did() && settle(true));
+  if ((await notifyPhone(sw, leg, event)) >= 300) settle(false);
+  return done;
+}
+
+/**
  * AnswerCall at a ringing fork: uaCSTA where the phone accepts CSTA XML (the standard way, with a
  * CSTA response), else (or when that fails) the talk event where it named it; a phone that offers
  * neither cannot be answered remotely. Resolves once the phone accepted; its 2xx to the INVITE

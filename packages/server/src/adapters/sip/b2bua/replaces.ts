@@ -8,7 +8,7 @@ import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import { ControlledCall } from './controlled.js';
 import { Leg, ourAddress } from './leg.js';
-import type { Fork } from './parts.js';
+import { eventPackages, type Fork } from './parts.js';
 import type { CallParty, CallSide } from './types.js';
 
 /** A Replaces header (RFC 3891 §6.1): the dialog to replace, and whether only an early one may be. */
@@ -82,7 +82,7 @@ export abstract class ReplacingCall extends ControlledCall {
     }
     this.sink.diverted(this, party, 'callPickup');
     const leg = Leg.answering(invite, tx.flow);
-    this.seats.B = { leg, party };
+    this.seats.B = { leg, party, events: eventPackages(invite) };
     this.state = 'answered';
     this.sw.track(this);
     let waiting = 1;

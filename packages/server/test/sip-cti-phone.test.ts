@@ -1,0 +1,147 @@
+// Call control that asks the phone itself, with the SIP each phone sees: HoldCall and RetrieveCall
+// at a phone that names `hold` and `talk` in Allow-Events (BroadSoft NOTIFY in its dialog; its own
+// re-INVITE holds and resumes, so its display is right), and AnswerCall by uaCSTA where the phone
+// refuses the CSTA session (the reason reaches the client; a phone that also names `talk` is
+// answered by the talk event instead).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { singleHeader } from '../src/adapters/sip/message/index.js';
+import { assertError, call } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { type Dialog, eventually, type Incoming, phoneFor, SDP, SipPhone } from './support/sip-phone.js';
+
+type Phone = SipPhone & { userId: string; tenantId: string };
+type Person = Awaited<ReturnType<TestServer['user']>>;
+const sdpHeaders = [{ name: 'Content-Type', value: 'application/sdp' }];
+const header = (i: Incoming, name: string) => singleHeader(i.request.headers, name) ?? '';
+
+describe('call control by the phone itself: hold events, uaCSTA refused', () => {
+  let s: TestServer;
+  const people: Record<'alice' | 'bob' | 'carol' | 'dave', Person> = {} as never;
+  const phones: Record<'alice' | 'bob' | 'carol' | 'dave', Phone> = {} as never;
+
+  before(async () => {
+    s = await startTestServer();
+    const offers = {
+      alice: [],
+      bob: [{ name: 'Allow-Events', value: 'talk, hold' }],
+      carol: [{ name: 'Accept', value: 'application/sdp, application/csta+xml' }],
+      dave: [
+        { name: 'Accept', value: 'application/csta+xml' },
+        { name: 'Allow-Events', value: 'talk' },
+      ],
+    };
+    for (const [name, number] of [
+      ['alice', '201'],
+      ['bob', '202'],
+      ['carol', '203'],
+      ['dave', '204'],
+    ] as const) {
+      people[name] = await s.user(`${name}@example.test`);
+      await s.core.lines.add(people[name].tenantId, { number, userId: people[name].userId });
+      phones[name] = await phoneFor(s, `${name}@example.test`, 'udp', people[name]);
+      assert.equal((await phones[name].register(600, { headers: offers[name] })).status, 200);
+    }
+  });
+  after(async () => {
+    for (const p of Object.values(phones)) p.close();
+    await s.stop();
+  });
+
+  const rest = (who: Person, path: string) => call(s.url, 'POST', path, { token: who.token, body: {} });
+  const live = (who: Person) => s.core.control.calls({ tenantId: who.tenantId, userId: who.userId, scope: 'user' });
+  const ringing = async (who: 'bob' | 'carol' | 'dave', number: string) => {
+    const placed = phones.alice.invite(`${number}@example.test`);
+    const invite = await phones[who].next('INVITE');
+    invite.reply(180, 'Ringing', { toTag: `${who}-tag` });
+    const at = await eventually(
+      () => live(people[who]).find((c) => c.connections.some((x) => x.state === 'alerting')),
+      `ringing at ${who}`,
+    );
+    return { placed, invite, at };
+  };
+
+  /**
+   * Bob's phone re-INVITEs with `offer` (again after a 491: an exchange of the call was still
+   * open, RFC 3261 §14.1); alice answers `answer` to what reaches her, which it resolves with.
+   */
+  const reinvites = async (dialog: Dialog, offer: string, answer: string) => {
+    const atAlice = phones.alice.next('INVITE').then((i) => {
+      i.reply(200, 'OK', { headers: sdpHeaders, body: answer });
+      return i;
+    });
+    let r = await phones.bob.sendInDialog(dialog, 'INVITE', offer);
+    while (r.status === 491) r = await phones.bob.sendInDialog(dialog, 'INVITE', offer);
+    assert.equal(r.status, 200);
+    return atAlice;
+  };
+
+  test("HoldCall asks a phone that names 'hold' to hold itself; RetrieveCall asks it to resume ('talk')", async () => {
+    const { placed, invite, at } = await ringing('bob', '202');
+    invite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41000), toTag: 'bob-tag' });
+    const { dialog: aliceDialog } = await placed;
+    assert.ok(aliceDialog);
+    await phones.bob.next('ACK');
+    await eventually(() => (live(people.bob)[0]?.answeredAt ? true : undefined), 'answered');
+    const bobDialog = SipPhone.dialogOf(invite.request, 'bob-tag');
+
+    const held = rest(people.bob, `/api/v1/calls/${at.id}/hold`);
+    const hold = await phones.bob.next('NOTIFY');
+    assert.equal(header(hold, 'Event'), 'hold');
+    assert.equal(hold.request.callId, invite.request.callId, "in bob's dialog");
+    hold.reply(200, 'OK');
+    // The phone holds itself: its re-INVITE (sendonly) passes to alice.
+    const toAlice = await reinvites(bobDialog, SDP(41000, 'sendonly'), SDP(40000, 'recvonly'));
+    assert.match(toAlice.request.body.toString(), /a=sendonly/);
+    await phones.alice.next('ACK');
+    const afterHold = await held;
+    assert.equal(afterHold.status, 200, afterHold.text);
+    await eventually(
+      () => (live(people.bob)[0]?.connections.some((c) => c.state === 'held') ? true : undefined),
+      'held',
+    );
+
+    const retrieved = rest(people.bob, `/api/v1/calls/${at.id}/retrieve`);
+    const talk = await phones.bob.next('NOTIFY');
+    assert.equal(header(talk, 'Event'), 'talk');
+    talk.reply(200, 'OK');
+    const again = await reinvites(bobDialog, SDP(41000), SDP(40000));
+    assert.match(again.request.body.toString(), /a=sendrecv/);
+    await phones.alice.next('ACK');
+    assert.equal((await retrieved).status, 200);
+    await eventually(
+      () => (live(people.bob)[0]?.connections.every((c) => c.state === 'connected') ? true : undefined),
+      'connected again',
+    );
+    await phones.alice.sendInDialog(aliceDialog, 'BYE');
+    (await phones.bob.next('BYE')).reply(200, 'OK');
+  });
+
+  test('AnswerCall by uaCSTA: a refused session is the reason of the error; with talk too, the talk event answers', async () => {
+    const first = await ringing('carol', '203');
+    const answering = rest(people.carol, `/api/v1/calls/${first.at.id}/answer`);
+    const session = await phones.carol.next('INVITE');
+    assert.equal(header(session, 'Content-Type'), 'application/csta+xml');
+    assert.equal(header(session, 'Content-Disposition'), 'signal;handling=required');
+    assert.match(session.request.body.toString(), /<RequestSystemStatus /);
+    session.reply(488, 'Not Acceptable Here');
+    const error = assertError(await answering, 422, 'PARLEY_ERR_DEVICE_UNSUPPORTED');
+    assert.match(error.message, /refused the uaCSTA session \(488/);
+    first.invite.reply(486, 'Busy Here', { toTag: 'carol-tag' });
+    assert.equal((await first.placed).response.status, 486);
+
+    const second = await ringing('dave', '204');
+    const answered = rest(people.dave, `/api/v1/calls/${second.at.id}/answer`);
+    (await phones.dave.next('INVITE')).reply(603, 'Decline');
+    const talk = await phones.dave.next('NOTIFY');
+    assert.equal(header(talk, 'Event'), 'talk');
+    talk.reply(200, 'OK');
+    assert.equal((await answered).status, 200);
+    second.invite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(44000), toTag: 'dave-tag' });
+    const { dialog } = await second.placed;
+    assert.ok(dialog);
+    await phones.dave.next('ACK');
+    await phones.alice.sendInDialog(dialog, 'BYE');
+    (await phones.dave.next('BYE')).reply(200, 'OK');
+  });
+});
