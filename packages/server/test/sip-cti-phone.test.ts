@@ -144,4 +144,44 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     await phones.alice.sendInDialog(dialog, 'BYE');
     (await phones.dave.next('BYE')).reply(200, 'OK');
   });
+
+  test('a uaCSTA session: AnswerCall in an INFO; the phone may send in it and end it, the next AnswerCall opens another', async () => {
+    const cstaHeaders = [{ name: 'Content-Type', value: 'application/csta+xml' }];
+    const NS = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
+    const answerOnce = async (expectSession: boolean) => {
+      const { placed, invite, at } = await ringing('carol', '203');
+      const answered = rest(people.carol, `/api/v1/calls/${at.id}/answer`);
+      let session: Incoming | undefined;
+      if (expectSession) {
+        session = await phones.carol.next('INVITE');
+        session.reply(200, 'OK', {
+          headers: cstaHeaders,
+          body: `<RequestSystemStatusResponse xmlns="${NS}"><systemStatus>normal</systemStatus></RequestSystemStatusResponse>`,
+          toTag: 'csta-tag',
+        });
+        await phones.carol.next('ACK');
+      }
+      const info = await phones.carol.next('INFO');
+      assert.match(info.request.body.toString(), new RegExp(`<callID>${invite.request.callId}</callID>`));
+      assert.match(info.request.body.toString(), /<deviceID>sip:203@example.test<\/deviceID>/);
+      info.reply(200, 'OK', { headers: cstaHeaders, body: `<AnswerCallResponse xmlns="${NS}"/>` });
+      assert.equal((await answered).status, 200);
+      invite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(43000), toTag: 'carol-tag' });
+      const { dialog } = await placed;
+      assert.ok(dialog);
+      await phones.carol.next('ACK');
+      await phones.alice.sendInDialog(dialog, 'BYE');
+      (await phones.carol.next('BYE')).reply(200, 'OK');
+      return session;
+    };
+    const session = await answerOnce(true);
+    assert.ok(session);
+    // The same session serves the next AnswerCall.
+    await answerOnce(false);
+    const dialog = SipPhone.dialogOf(session.request, 'csta-tag');
+    assert.equal((await phones.carol.sendInDialog(dialog, 'INFO')).status, 200, 'an INFO of the phone is taken');
+    assert.equal((await phones.carol.sendInDialog(dialog, 'BYE')).status, 200, 'the phone ends the session');
+    // Ended: the next AnswerCall opens a new one.
+    await answerOnce(true);
+  });
 });

@@ -27,6 +27,7 @@ export const ALLOWED = [
   'CANCEL',
   'BYE',
   'UPDATE',
+  'INFO',
   'MESSAGE',
   'SUBSCRIBE',
   'PUBLISH',
