@@ -84,6 +84,10 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     await phones.bob.next('ACK');
     await eventually(() => (live(people.bob)[0]?.answeredAt ? true : undefined), 'answered');
     const bobDialog = SipPhone.dialogOf(invite.request, 'bob-tag');
+    // An INFO in the call passes to the other side, its answer back.
+    const info = phones.bob.sendInDialog(bobDialog, 'INFO');
+    (await phones.alice.next('INFO')).reply(200, 'OK');
+    assert.equal((await info).status, 200);
 
     const held = rest(people.bob, `/api/v1/calls/${at.id}/hold`);
     const hold = await phones.bob.next('NOTIFY');
