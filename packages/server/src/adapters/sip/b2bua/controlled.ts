@@ -25,7 +25,7 @@ import {
   sdpBody,
   unsupportedMedia,
 } from './parts.js';
-import { answerAtPhone, askPhone } from './phone.js';
+import { answerAtPhone } from './phone.js';
 import { type Reinvited, reinviteLeg } from './reinvite.js';
 import { holdingAnswer } from './sdp.js';
 import type { CallParty, CallSide, DivertCause } from './types.js';
@@ -40,8 +40,6 @@ export abstract class ControlledCall extends DialogCall {
   /** Where the call goes when the callee is busy or does not answer (their forwarding), once. */
   protected fallbacks: Fallbacks = {};
   private noAnswerTimer: NodeJS.Timeout | undefined;
-  /** Waits for a phone's own hold or resume (see `askPhone`). */
-  private heldWatch: (() => void) | undefined;
 
   /** Rings `targets` for the call (with `hints`, e.g. auto-answer). */
   protected abstract fork(targets: ForkTarget[], hints?: SipHeader[]): void;
@@ -107,21 +105,6 @@ export abstract class ControlledCall extends DialogCall {
     });
     this.parkedBy = undefined;
     this.sink.retrieved(this, party);
-  }
-
-  /** Asks `side`'s phone to hold or resume itself (see `askPhone`). */
-  private askPhone(side: CallSide, event: 'hold' | 'talk'): Promise<boolean> {
-    // While another exchange runs, the phone's re-INVITE gets 491 and it tries again (RFC 3261 §14.1).
-    const leg = this.legOf(side);
-    if (!leg) return Promise.resolve(false);
-    const did = () => this.held[side] === (event === 'hold');
-    return askPhone(this.sw, leg, event, did, (check) => {
-      this.heldWatch = check;
-    });
-  }
-
-  protected override heldChanged(): void {
-    this.heldWatch?.();
   }
 
   /** Runs a control operation as the call's one offer exchange (others get 491 meanwhile). */

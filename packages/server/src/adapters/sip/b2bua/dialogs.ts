@@ -8,6 +8,7 @@ import type { Flow } from '../transport/flow.js';
 import { AckWait } from './ack-wait.js';
 import { type Leg, ourAddress } from './leg.js';
 import { type Body, bodyHeaders, bodyOf, type Fork, lateAnswer, other } from './parts.js';
+import { askPhone } from './phone.js';
 import { holds } from './sdp.js';
 import type { CallParty, CallSide, CallSink, Switch } from './types.js';
 
@@ -39,6 +40,8 @@ export abstract class DialogCall {
   protected parkedBy: CallSide | undefined;
   /** The origin version of the holding answers each leg got from us. */
   protected readonly parkedVersion: Record<CallSide, number> = { A: 0, B: 0 };
+  /** Waits for a device's own hold or resume (see `askPhone`). */
+  private heldWatch: (() => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -73,9 +76,6 @@ export abstract class DialogCall {
     const seated = this.seats.B ? [this.a, this.seats.B.leg] : [this.a];
     return [...new Set([...seated, ...this.forks.map((f) => f.leg)])];
   }
-
-  /** A device held or resumed the call itself (its offer said so). */
-  protected heldChanged(): void {}
 
   /** MakeCall's caller hung up while the callee's devices rang. */
   protected abstract abandon(): void;
@@ -236,13 +236,26 @@ export abstract class DialogCall {
     });
   }
 
+  /**
+   * Asks `side`'s phone to hold (`hold`) or resume (`talk`) itself (see `askPhone`): true once its
+   * re-INVITE did. While another exchange runs, that re-INVITE gets 491 and the phone tries again.
+   */
+  protected askPhone(side: CallSide, event: 'hold' | 'talk'): Promise<boolean> {
+    const leg = this.legOf(side);
+    if (!leg) return Promise.resolve(false);
+    const did = () => this.held[side] === (event === 'hold');
+    return askPhone(this.sw, leg, event, did, (check) => {
+      this.heldWatch = check;
+    });
+  }
+
   /** Hold or resume seen in an SDP offer from `side`. */
   protected offered(side: CallSide, body: Buffer): void {
     if (body.length === 0) return;
     const hold = holds(body);
     if (hold === this.held[side]) return;
     this.held[side] = hold;
-    this.heldChanged();
+    this.heldWatch?.();
     const party = this.partyOf(side);
     if (!party) return;
     if (hold) this.sink.held(this, party);
