@@ -149,7 +149,7 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     (await phones.dave.next('BYE')).reply(200, 'OK');
   });
 
-  test('a uaCSTA session: AnswerCall in an INFO; the phone may send in it and end it, the next AnswerCall opens another', async () => {
+  test('a uaCSTA session: AnswerCall in an INFO; the phone may send in it and end it, the next AnswerCall opens another; its CSTA error is the reason', async () => {
     const cstaHeaders = [{ name: 'Content-Type', value: 'application/csta+xml' }];
     const NS = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
     const answerOnce = async (expectSession: boolean) => {
@@ -187,5 +187,16 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     assert.equal((await phones.carol.sendInDialog(dialog, 'BYE')).status, 200, 'the phone ends the session');
     // Ended: the next AnswerCall opens a new one.
     await answerOnce(true);
+    // A CSTA error from the phone is the request's error, with the phone's reason.
+    const { placed, invite, at } = await ringing('carol', '203');
+    const refused = rest(people.carol, `/api/v1/calls/${at.id}/answer`);
+    (await phones.carol.next('INFO')).reply(200, 'OK', {
+      headers: cstaHeaders,
+      body: `<CSTAErrorCode xmlns="${NS}"><stateIncompatibility>noCallToAnswer</stateIncompatibility></CSTAErrorCode>`,
+    });
+    const error = assertError(await refused, 409, 'PARLEY_ERR_INVALID_STATE');
+    assert.match(error.message, /stateIncompatibility: noCallToAnswer/);
+    invite.reply(486, 'Busy Here', { toTag: 'carol-tag' });
+    assert.equal((await placed).response.status, 486);
   });
 });

@@ -93,12 +93,14 @@ export class UaCstaSessions {
       body: Buffer.from(renderUaCsta({ service: 'RequestSystemStatus' })),
     });
     const r = await new Promise<SipResponse>((resolve) => {
-      // A phone that only rings is given up after 64·T1 (its INVITE is cancelled).
-      const timer = setTimeout(
-        () => this.sw.sendRequest(cancelFor(invite), target.flow, () => undefined),
-        64 * this.sw.t1,
-      );
+      // A phone that only rings is given up after 64·T1: its INVITE is cancelled (once a
+      // provisional response came, §9.1; without one the transaction times out with 408).
+      let provisional = false;
+      const timer = setTimeout(() => {
+        if (provisional) this.sw.sendRequest(cancelFor(invite), target.flow, () => undefined);
+      }, 64 * this.sw.t1);
       this.sw.sendRequest(invite, target.flow, (response) => {
+        provisional ||= response.status > 100 && response.status < 200;
         if (response.status < 200) return;
         clearTimeout(timer);
         if (response.status < 300) {
