@@ -199,4 +199,56 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     invite.reply(486, 'Busy Here', { toTag: 'carol-tag' });
     assert.equal((await placed).response.status, 486);
   });
+
+  test('HoldCall and RetrieveCall at a uaCSTA phone: HoldCall, RetrieveCall in its session; it holds and resumes itself', async () => {
+    const cstaHeaders = [{ name: 'Content-Type', value: 'application/csta+xml' }];
+    const NS = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
+    const { placed, invite, at } = await ringing('carol', '203');
+    invite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(43000), toTag: 'carol-tag' });
+    const { dialog: aliceDialog } = await placed;
+    assert.ok(aliceDialog);
+    await phones.carol.next('ACK');
+    await eventually(() => (live(people.carol)[0]?.answeredAt ? true : undefined), 'answered');
+    const carolDialog = SipPhone.dialogOf(invite.request, 'carol-tag');
+    const carolReinvites = async (offer: string, answer: string) => {
+      const atAlice = phones.alice.next('INVITE').then((i) => {
+        i.reply(200, 'OK', { headers: sdpHeaders, body: answer });
+        return i;
+      });
+      let r = await phones.carol.sendInDialog(carolDialog, 'INVITE', offer);
+      while (r.status === 491) r = await phones.carol.sendInDialog(carolDialog, 'INVITE', offer);
+      assert.equal(r.status, 200);
+      await phones.alice.next('ACK');
+      return atAlice;
+    };
+
+    // The session of the earlier test is still open: the requests come as INFOs in it.
+    const held = rest(people.carol, `/api/v1/calls/${at.id}/hold`);
+    const hold = await phones.carol.next('INFO');
+    const body = hold.request.body.toString();
+    assert.match(
+      body,
+      /<HoldCall [^>]*><callToBeHeld><callID>([^<]*)<\/callID><deviceID>sip:203@example.test<\/deviceID>/,
+    );
+    assert.match(body, new RegExp(`<callID>${invite.request.callId}</callID>`));
+    hold.reply(200, 'OK', { headers: cstaHeaders, body: `<HoldCallResponse xmlns="${NS}"/>` });
+    assert.match(
+      (await carolReinvites(SDP(43000, 'sendonly'), SDP(40000, 'recvonly'))).request.body.toString(),
+      /a=sendonly/,
+    );
+    assert.equal((await held).status, 200);
+
+    const retrieved = rest(people.carol, `/api/v1/calls/${at.id}/retrieve`);
+    const retrieve = await phones.carol.next('INFO');
+    assert.match(retrieve.request.body.toString(), /<RetrieveCall [^>]*><callToBeRetrieved>/);
+    retrieve.reply(200, 'OK', { headers: cstaHeaders, body: `<RetrieveCallResponse xmlns="${NS}"/>` });
+    await carolReinvites(SDP(43000), SDP(40000));
+    assert.equal((await retrieved).status, 200);
+    await eventually(
+      () => (live(people.carol)[0]?.connections.every((c) => c.state === 'connected') ? true : undefined),
+      'connected again',
+    );
+    await phones.alice.sendInDialog(aliceDialog, 'BYE');
+    (await phones.carol.next('BYE')).reply(200, 'OK');
+  });
 });

@@ -28,6 +28,7 @@ import {
   type Origin,
   other,
 } from './parts.js';
+import { forkReach } from './phone.js';
 import { ReplacingCall } from './replaces.js';
 import { bestResponse, type CallParty, type CallSink, type FailureCause, type Switch } from './types.js';
 import { acceptsCsta } from './uacsta.js';
@@ -61,6 +62,7 @@ export class BackToBackCall extends ReplacingCall {
       tx,
     });
     call.seats.A.events = eventPackages(invite);
+    if (acceptsCsta(invite)) call.seats.A.uaCsta = { contact: call.a.remoteTarget, route: [] };
     return call;
   }
 
@@ -85,6 +87,7 @@ export class BackToBackCall extends ReplacingCall {
     });
     call.state = 'calling';
     call.seats.A.events = at.events;
+    if (at.uaCsta) call.seats.A.uaCsta = { contact: at.contact, route: at.route };
     return call;
   }
 
@@ -275,7 +278,8 @@ export class BackToBackCall extends ReplacingCall {
     }
     clearTimeout(this.ringTimer);
     this.answered = fork;
-    this.seats.B = { leg: fork.leg, party: fork.party, events: fork.events };
+    const { leg, party, events } = fork;
+    this.seats.B = { leg, party, events, uaCsta: fork.uaCsta ? forkReach(fork) : undefined };
     fork.state = 'answered';
     this.state = 'answered';
     for (const f of this.forks) if (f !== fork) this.cancelFork(f);

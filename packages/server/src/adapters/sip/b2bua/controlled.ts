@@ -70,15 +70,15 @@ export abstract class ControlledCall extends DialogCall {
   }
 
   /**
-   * HoldCall: `party` puts the call on hold. A phone that named `hold` in Allow-Events is asked to
-   * hold itself (its display shows it; its re-INVITE reports Held); otherwise, or when it does not,
-   * Parley parks both legs' media (RFC 3725 Flow IV).
+   * HoldCall: `party` puts the call on hold. A phone that offers uaCSTA or named `hold` in
+   * Allow-Events is asked to hold itself (its display shows it; its re-INVITE reports Held);
+   * otherwise, or when it does not, Parley parks both legs' media (RFC 3725 Flow IV).
    */
   async hold(party: CallParty): Promise<void> {
     const side = this.sideOfParty(party);
     if (this.state !== 'answered' || !side) throw invalidState('the device has no connected call to hold');
     if (this.parkedBy || this.held.A || this.held.B) throw invalidState('the call is on hold already');
-    if (this.seats[side]?.events?.includes('hold') && (await this.askPhone(side, 'hold'))) return;
+    if (await this.askPhone(side, 'hold')) return;
     await this.controlled(async () => {
       if (!(await this.park(side)) || !(await this.park(other(side))))
         throw invalidState('a device did not take the hold (its re-INVITE failed)');
@@ -92,8 +92,8 @@ export abstract class ControlledCall extends DialogCall {
     const side = this.sideOfParty(party);
     if (this.state !== 'answered' || !side) throw invalidState('the device has no call to retrieve');
     if (this.held[side]) {
-      // Held by the phone itself: one that named `talk` is asked to resume.
-      if (this.seats[side]?.events?.includes('talk') && (await this.askPhone(side, 'talk'))) return;
+      // Held by the phone itself: one that offers uaCSTA or named `talk` is asked to resume.
+      if (await this.askPhone(side, 'talk')) return;
       throw new ParleyError(
         'PARLEY_ERR_DEVICE_UNSUPPORTED',
         'the phone itself put the call on hold: take it back on the phone',

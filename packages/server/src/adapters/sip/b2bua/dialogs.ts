@@ -8,7 +8,7 @@ import type { Flow } from '../transport/flow.js';
 import { AckWait } from './ack-wait.js';
 import { type Leg, ourAddress } from './leg.js';
 import { type Body, bodyHeaders, bodyOf, type Fork, lateAnswer, other } from './parts.js';
-import { askPhone } from './phone.js';
+import { askPhone, type UaCstaReach } from './phone.js';
 import { holds } from './sdp.js';
 import type { CallParty, CallSide, CallSink, Switch } from './types.js';
 
@@ -18,6 +18,8 @@ export interface Seat {
   party: CallParty;
   /** Event packages its device named in Allow-Events (`hold`, `talk`: it holds and resumes when asked). */
   events?: string[];
+  /** Where its device, which accepts CSTA XML, takes a uaCSTA session (HoldCall, RetrieveCall). */
+  uaCsta?: UaCstaReach;
 }
 
 export abstract class DialogCall {
@@ -241,10 +243,10 @@ export abstract class DialogCall {
    * re-INVITE did. While another exchange runs, that re-INVITE gets 491 and the phone tries again.
    */
   protected askPhone(side: CallSide, event: 'hold' | 'talk'): Promise<boolean> {
-    const leg = this.legOf(side);
-    if (!leg) return Promise.resolve(false);
+    const seat = this.seats[side];
+    if (!seat) return Promise.resolve(false);
     const did = () => this.held[side] === (event === 'hold');
-    return askPhone(this.sw, leg, event, did, (check) => {
+    return askPhone(this.sw, seat, event, did, (check) => {
       this.heldWatch = check;
     });
   }

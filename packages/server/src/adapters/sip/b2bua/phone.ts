@@ -4,10 +4,12 @@
 // event packages in Allow-Events.
 import { ParleyError } from '../../../core/errors.js';
 import { headerValues, renderUri } from '../message/index.js';
+import type { Seat } from './dialogs.js';
 import type { Leg } from './leg.js';
 import type { Fork } from './parts.js';
 import type { Switch } from './types.js';
 import { deviceIdOf } from './uacsta.js';
+import type { UaCstaTarget } from './uacsta-session.js';
 
 /** Sends the BroadSoft NOTIFY `event` in `leg`'s dialog; resolves with the phone's final status. */
 export function notifyPhone(sw: Switch, leg: Leg, event: 'talk' | 'hold'): Promise<number> {
@@ -24,18 +26,59 @@ export function notifyPhone(sw: Switch, leg: Leg, event: 'talk' | 'hold'): Promi
   );
 }
 
+/** Where a phone that accepts CSTA XML is reached for a CSTA session: its contact and Route set. */
+export interface UaCstaReach {
+  contact: string;
+  route: string[];
+}
+
+/** A fork's phone is reached where its INVITE went. */
+export const forkReach = (fork: Fork): UaCstaReach => ({
+  contact: renderUri(fork.invite.uri),
+  route: headerValues(fork.invite.headers, 'Route'),
+});
+
+/** The uaCSTA session's target for the phone at `leg`, and the connection it names: `leg`'s call. */
+function uaCstaOf(leg: Leg, reach: UaCstaReach): { target: UaCstaTarget; callId: string; deviceId: string } {
+  const deviceId = deviceIdOf(leg.remoteUri);
+  const target = {
+    ...reach,
+    flow: leg.flow,
+    to: leg.remoteUri,
+    from: `<sip:cti@${deviceId.split('@')[1] ?? 'parley.invalid'}>`,
+  };
+  return { target, callId: leg.callId, deviceId };
+}
+
 /**
- * Asks the phone at `leg` to hold (`hold`) or resume (`talk`) itself: true once `did` says its
- * re-INVITE did (`watch` gets the check to run at each hold change of the call, then undefined),
- * false when it refused the NOTIFY or did not within 64·T1.
+ * Asks the phone at `seat` to hold (`hold`) or resume (`talk`) itself: by uaCSTA (HoldCall,
+ * RetrieveCall) where it accepts CSTA XML, else (or when that fails) by the BroadSoft NOTIFY where
+ * it named the event. True once `did` says its re-INVITE did (`watch` gets the check to run at each
+ * hold change of the call, then undefined); false when it offers neither, refused, or did not
+ * within 64·T1.
  */
 export async function askPhone(
   sw: Switch,
-  leg: Leg,
+  seat: Seat,
   event: 'hold' | 'talk',
   did: () => boolean,
   watch: (check: (() => void) | undefined) => void,
 ): Promise<boolean> {
+  const { uaCsta } = seat;
+  const byCsta = async () => {
+    if (!uaCsta) return false;
+    const { target, callId, deviceId } = uaCstaOf(seat.leg, uaCsta);
+    const service = event === 'hold' ? 'HoldCall' : 'RetrieveCall';
+    return sw.uaCsta.request(target, { service, callId, deviceId }).then(
+      () => true,
+      (err: unknown) => {
+        sw.log.warn({ err, callId }, `uaCSTA ${service} failed`);
+        return false;
+      },
+    );
+  };
+  const byEvent = async () => seat.events?.includes(event) === true && (await notifyPhone(sw, seat.leg, event)) < 300;
+  if (!uaCsta && !seat.events?.includes(event)) return false;
   let settle: (ok: boolean) => void = () => undefined;
   const done = new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => settle(false), 64 * sw.t1);
@@ -46,7 +89,7 @@ export async function askPhone(
     };
   });
   watch(() => did() && settle(true));
-  if ((await notifyPhone(sw, leg, event)) >= 300) settle(false);
+  if (!(await byCsta()) && !(await byEvent())) settle(false);
   return done;
 }
 
@@ -59,22 +102,13 @@ export async function askPhone(
 export async function answerAtPhone(sw: Switch, fork: Fork): Promise<void> {
   const talk = fork.events.includes('talk');
   if (fork.uaCsta) {
-    const deviceId = deviceIdOf(fork.leg.remoteUri);
+    const { target, callId, deviceId } = uaCstaOf(fork.leg, forkReach(fork));
     try {
-      await sw.uaCsta.request(
-        {
-          contact: renderUri(fork.invite.uri),
-          flow: fork.leg.flow,
-          route: headerValues(fork.invite.headers, 'Route'),
-          to: fork.leg.remoteUri,
-          from: `<sip:cti@${deviceId.split('@')[1] ?? 'parley.invalid'}>`,
-        },
-        { service: 'AnswerCall', callId: fork.leg.callId, deviceId },
-      );
+      await sw.uaCsta.request(target, { service: 'AnswerCall', callId, deviceId });
       return;
     } catch (err) {
       if (!talk) throw err;
-      sw.log.warn({ err, callId: fork.leg.callId }, 'uaCSTA AnswerCall failed; trying the talk event');
+      sw.log.warn({ err, callId }, 'uaCSTA AnswerCall failed; trying the talk event');
     }
   }
   if (!talk)

@@ -10,6 +10,7 @@ import { ControlledCall } from './controlled.js';
 import { Leg, ourAddress } from './leg.js';
 import { eventPackages, type Fork } from './parts.js';
 import type { CallParty, CallSide } from './types.js';
+import { acceptsCsta } from './uacsta.js';
 
 /** A Replaces header (RFC 3891 §6.1): the dialog to replace, and whether only an early one may be. */
 export interface Replaces {
@@ -82,7 +83,12 @@ export abstract class ReplacingCall extends ControlledCall {
     }
     this.sink.diverted(this, party, 'callPickup');
     const leg = Leg.answering(invite, tx.flow);
-    this.seats.B = { leg, party, events: eventPackages(invite) };
+    this.seats.B = {
+      leg,
+      party,
+      events: eventPackages(invite),
+      ...(acceptsCsta(invite) && { uaCsta: { contact: leg.remoteTarget, route: [] } }),
+    };
     this.state = 'answered';
     this.sw.track(this);
     let waiting = 1;
