@@ -62,17 +62,19 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
   };
 
   /**
-   * Bob's phone re-INVITEs with `offer` (again after a 491: an exchange of the call was still
-   * open, RFC 3261 §14.1); alice answers `answer` to what reaches her, which it resolves with.
+   * `who`'s phone re-INVITEs with `offer` (again after a 491: an exchange of the call was still
+   * open, RFC 3261 §14.1); alice answers `answer` to what reaches her (and takes the ACK), which it
+   * resolves with.
    */
-  const reinvites = async (dialog: Dialog, offer: string, answer: string) => {
+  const reinvites = async (who: 'bob' | 'carol', dialog: Dialog, offer: string, answer: string) => {
     const atAlice = phones.alice.next('INVITE').then((i) => {
       i.reply(200, 'OK', { headers: sdpHeaders, body: answer });
       return i;
     });
-    let r = await phones.bob.sendInDialog(dialog, 'INVITE', offer);
-    while (r.status === 491) r = await phones.bob.sendInDialog(dialog, 'INVITE', offer);
+    let r = await phones[who].sendInDialog(dialog, 'INVITE', offer);
+    while (r.status === 491) r = await phones[who].sendInDialog(dialog, 'INVITE', offer);
     assert.equal(r.status, 200);
+    await phones.alice.next('ACK');
     return atAlice;
   };
 
@@ -95,9 +97,8 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     assert.equal(hold.request.callId, invite.request.callId, "in bob's dialog");
     hold.reply(200, 'OK');
     // The phone holds itself: its re-INVITE (sendonly) passes to alice.
-    const toAlice = await reinvites(bobDialog, SDP(41000, 'sendonly'), SDP(40000, 'recvonly'));
+    const toAlice = await reinvites('bob', bobDialog, SDP(41000, 'sendonly'), SDP(40000, 'recvonly'));
     assert.match(toAlice.request.body.toString(), /a=sendonly/);
-    await phones.alice.next('ACK');
     const afterHold = await held;
     assert.equal(afterHold.status, 200, afterHold.text);
     await eventually(
@@ -109,9 +110,8 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     const talk = await phones.bob.next('NOTIFY');
     assert.equal(header(talk, 'Event'), 'talk');
     talk.reply(200, 'OK');
-    const again = await reinvites(bobDialog, SDP(41000), SDP(40000));
+    const again = await reinvites('bob', bobDialog, SDP(41000), SDP(40000));
     assert.match(again.request.body.toString(), /a=sendrecv/);
-    await phones.alice.next('ACK');
     assert.equal((await retrieved).status, 200);
     await eventually(
       () => (live(people.bob)[0]?.connections.every((c) => c.state === 'connected') ? true : undefined),
@@ -210,17 +210,6 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     await phones.carol.next('ACK');
     await eventually(() => (live(people.carol)[0]?.answeredAt ? true : undefined), 'answered');
     const carolDialog = SipPhone.dialogOf(invite.request, 'carol-tag');
-    const carolReinvites = async (offer: string, answer: string) => {
-      const atAlice = phones.alice.next('INVITE').then((i) => {
-        i.reply(200, 'OK', { headers: sdpHeaders, body: answer });
-        return i;
-      });
-      let r = await phones.carol.sendInDialog(carolDialog, 'INVITE', offer);
-      while (r.status === 491) r = await phones.carol.sendInDialog(carolDialog, 'INVITE', offer);
-      assert.equal(r.status, 200);
-      await phones.alice.next('ACK');
-      return atAlice;
-    };
 
     // The session of the earlier test is still open: the requests come as INFOs in it.
     const held = rest(people.carol, `/api/v1/calls/${at.id}/hold`);
@@ -233,7 +222,7 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     assert.match(body, new RegExp(`<callID>${invite.request.callId}</callID>`));
     hold.reply(200, 'OK', { headers: cstaHeaders, body: `<HoldCallResponse xmlns="${NS}"/>` });
     assert.match(
-      (await carolReinvites(SDP(43000, 'sendonly'), SDP(40000, 'recvonly'))).request.body.toString(),
+      (await reinvites('carol', carolDialog, SDP(43000, 'sendonly'), SDP(40000, 'recvonly'))).request.body.toString(),
       /a=sendonly/,
     );
     assert.equal((await held).status, 200);
@@ -242,7 +231,7 @@ describe('call control by the phone itself: hold events, uaCSTA refused', () => 
     const retrieve = await phones.carol.next('INFO');
     assert.match(retrieve.request.body.toString(), /<RetrieveCall [^>]*><callToBeRetrieved>/);
     retrieve.reply(200, 'OK', { headers: cstaHeaders, body: `<RetrieveCallResponse xmlns="${NS}"/>` });
-    await carolReinvites(SDP(43000), SDP(40000));
+    await reinvites('carol', carolDialog, SDP(43000), SDP(40000));
     assert.equal((await retrieved).status, 200);
     await eventually(
       () => (live(people.carol)[0]?.connections.every((c) => c.state === 'connected') ? true : undefined),
