@@ -15,6 +15,7 @@ import { respond, type SipHeader, type SipRequest, type SipResponse } from '../m
 import { cancelFor, type ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import { answerChallenge } from '../trunk/digest.js';
+import type { Seat } from './dialogs.js';
 import { Leg } from './leg.js';
 import {
   type Body,
@@ -28,7 +29,7 @@ import {
   type Origin,
   other,
 } from './parts.js';
-import { forkReach } from './phone.js';
+import { forkSeat, offersOf, targetOffers } from './phone.js';
 import { ReplacingCall } from './replaces.js';
 import { bestResponse, type CallParty, type CallSink, type FailureCause, type Switch } from './types.js';
 import { acceptsCsta } from './uacsta.js';
@@ -36,14 +37,13 @@ import { acceptsCsta } from './uacsta.js';
 export { autoAnswerHeaders, bodyHeaders, eventPackages, type ForkTarget } from './parts.js';
 
 export class BackToBackCall extends ReplacingCall {
-  private ringTimer: NodeJS.Timeout | undefined;
   /** The fork that answered. */
   private answered: Fork | undefined;
   /** The From and To the forks use. */
   private forkAs: { from: string; to: string } | undefined;
 
-  private constructor(id: string, sw: Switch, sink: CallSink, caller: CallParty, a: Leg, origin: Origin) {
-    super(id, sw, sink, caller, a);
+  private constructor(id: string, sw: Switch, sink: CallSink, seat: Seat, origin: Origin) {
+    super(id, sw, sink, seat);
     this.origin = origin;
   }
 
@@ -56,14 +56,9 @@ export class BackToBackCall extends ReplacingCall {
     invite: SipRequest,
     tx: ServerTransaction<Flow>,
   ): BackToBackCall {
-    const call = new BackToBackCall(id, sw, sink, caller, Leg.answering(invite, tx.flow), {
-      kind: 'invite',
-      invite,
-      tx,
-    });
-    call.seats.A.events = eventPackages(invite);
-    if (acceptsCsta(invite)) call.seats.A.uaCsta = { contact: call.a.remoteTarget, route: [] };
-    return call;
+    const a = Leg.answering(invite, tx.flow);
+    const seat = { leg: a, party: caller, ...offersOf(a, invite) };
+    return new BackToBackCall(id, sw, sink, seat, { kind: 'invite', invite, tx });
   }
 
   /**
@@ -79,15 +74,9 @@ export class BackToBackCall extends ReplacingCall {
   ): BackToBackCall {
     const leg = Leg.calling(at.from, at.to, at.contact, at.flow, at.route);
     const invite = leg.request('INVITE', { headers: at.hints });
-    const call = new BackToBackCall(id, sw, sink, caller, leg, {
-      kind: 'placed',
-      invite,
-      final: false,
-      provisional: false,
-    });
+    const origin = { kind: 'placed' as const, invite, final: false, provisional: false };
+    const call = new BackToBackCall(id, sw, sink, { leg, party: caller, ...targetOffers(at) }, origin);
     call.state = 'calling';
-    call.seats.A.events = at.events;
-    if (at.uaCsta) call.seats.A.uaCsta = { contact: at.contact, route: at.route };
     return call;
   }
 
@@ -278,8 +267,7 @@ export class BackToBackCall extends ReplacingCall {
     }
     clearTimeout(this.ringTimer);
     this.answered = fork;
-    const { leg, party, events } = fork;
-    this.seats.B = { leg, party, events, uaCsta: fork.uaCsta ? forkReach(fork) : undefined };
+    this.seats.B = forkSeat(fork);
     fork.state = 'answered';
     this.state = 'answered';
     for (const f of this.forks) if (f !== fork) this.cancelFork(f);
@@ -328,10 +316,6 @@ export class BackToBackCall extends ReplacingCall {
     if (cause === 'callCancelled') this.sink.cleared(this, this.caller, cause);
     else this.sink.failed(this, cause);
     this.sw.forget(this);
-  }
-
-  protected stopRinging(): void {
-    clearTimeout(this.ringTimer);
   }
 
   protected abandon(): void {

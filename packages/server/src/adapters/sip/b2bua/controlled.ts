@@ -40,6 +40,8 @@ export abstract class ControlledCall extends DialogCall {
   /** Where the call goes when the callee is busy or does not answer (their forwarding), once. */
   protected fallbacks: Fallbacks = {};
   private noAnswerTimer: NodeJS.Timeout | undefined;
+  /** How long the devices ring (or MakeCall's caller's device). */
+  protected ringTimer: NodeJS.Timeout | undefined;
 
   /** Rings `targets` for the call (with `hints`, e.g. auto-answer). */
   protected abstract fork(targets: ForkTarget[], hints?: SipHeader[]): void;

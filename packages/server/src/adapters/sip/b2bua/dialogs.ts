@@ -49,10 +49,10 @@ export abstract class DialogCall {
     readonly id: string,
     protected readonly sw: Switch,
     protected readonly sink: CallSink,
-    caller: CallParty,
-    a: Leg,
+    /** The caller's side. */
+    a: Seat,
   ) {
-    this.seats = { A: { leg: a, party: caller }, B: undefined };
+    this.seats = { A: a, B: undefined };
   }
 
   /** The caller's dialog (after a transfer: whoever stands there now). */

@@ -3,12 +3,12 @@
 // the BroadSoft-style NOTIFY (Event: talk, hold) in the call's dialog to one that names those
 // event packages in Allow-Events.
 import { ParleyError } from '../../../core/errors.js';
-import { headerValues, renderUri } from '../message/index.js';
+import { headerValues, renderUri, type SipRequest } from '../message/index.js';
 import type { Seat } from './dialogs.js';
 import type { Leg } from './leg.js';
-import type { Fork } from './parts.js';
+import { eventPackages, type Fork, type ForkTarget } from './parts.js';
 import type { Switch } from './types.js';
-import { deviceIdOf } from './uacsta.js';
+import { acceptsCsta, deviceIdOf } from './uacsta.js';
 import type { UaCstaTarget } from './uacsta-session.js';
 
 /** Sends the BroadSoft NOTIFY `event` in `leg`'s dialog; resolves with the phone's final status. */
@@ -32,10 +32,30 @@ export interface UaCstaReach {
   route: string[];
 }
 
+/** What a device's request says it offers call control: Allow-Events, and uaCSTA at `leg`'s remote target. */
+export const offersOf = (leg: Leg, m: SipRequest): Pick<Seat, 'events' | 'uaCsta'> => ({
+  events: eventPackages(m),
+  uaCsta: acceptsCsta(m) ? { contact: leg.remoteTarget, route: [] } : undefined,
+});
+
+/** What a device to ring registered that it offers call control. */
+export const targetOffers = (t: ForkTarget): Pick<Seat, 'events' | 'uaCsta'> => ({
+  events: t.events,
+  uaCsta: t.uaCsta ? { contact: t.contact, route: t.route } : undefined,
+});
+
 /** A fork's phone is reached where its INVITE went. */
-export const forkReach = (fork: Fork): UaCstaReach => ({
+const forkReach = (fork: Fork): UaCstaReach => ({
   contact: renderUri(fork.invite.uri),
   route: headerValues(fork.invite.headers, 'Route'),
+});
+
+/** The side of the call a fork's device takes when it answers. */
+export const forkSeat = (fork: Fork): Seat => ({
+  leg: fork.leg,
+  party: fork.party,
+  events: fork.events,
+  uaCsta: fork.uaCsta ? forkReach(fork) : undefined,
 });
 
 /** The uaCSTA session's target for the phone at `leg`, and the connection it names: `leg`'s call. */

@@ -3,14 +3,19 @@
 // NOTIFYs show BLF keys). The ringing devices are cancelled and the picking phone's INVITE takes
 // their place: both legs get a holding answer (RFC 3725 Flow IV) and, once both ACKed, are
 // connected. The header's pure parse is here too.
-import { respond, type SipRequest } from '../message/index.js';
+import type { Services } from '../../../compose.js';
+import { senderParty } from '../federation/calls.js';
+import type { Sender } from '../federation/sender.js';
+import { respond, type SipRequest, type SipResponse } from '../message/index.js';
+import { notFoundAs } from '../registrar/registrar.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import { ControlledCall } from './controlled.js';
-import { Leg, ourAddress } from './leg.js';
-import { eventPackages, type Fork } from './parts.js';
+import type { DialogCall } from './dialogs.js';
+import { Leg, newTag, ourAddress } from './leg.js';
+import type { Fork } from './parts.js';
+import { offersOf } from './phone.js';
 import type { CallParty, CallSide } from './types.js';
-import { acceptsCsta } from './uacsta.js';
 
 /** A Replaces header (RFC 3891 §6.1): the dialog to replace, and whether only an early one may be. */
 export interface Replaces {
@@ -43,9 +48,6 @@ export interface EarlyDialog {
 }
 
 export abstract class ReplacingCall extends ControlledCall {
-  /** The ringing stops (its timer, a forwarding on no answer): someone answered. */
-  protected abstract stopRinging(): void;
-
   /** The early dialog of the first fork ringing at `party`, to show a BLF key (undefined: none rings here). */
   earlyDialogAt(party: CallParty): EarlyDialog | undefined {
     const fork = this.ringingAt(party).find((f) => f.state === 'early' && f.leg.remoteTag !== undefined);
@@ -76,19 +78,14 @@ export abstract class ReplacingCall extends ControlledCall {
   pickUp(invite: SipRequest, tx: ServerTransaction<Flow>, party: CallParty): boolean {
     const origin = this.origin;
     if (invite.body.length === 0 || (origin.kind === 'invite' && origin.invite.body.length === 0)) return false;
-    this.stopRinging();
+    clearTimeout(this.ringTimer);
     for (const f of this.forks) {
       f.retired = true;
       this.cancelFork(f);
     }
     this.sink.diverted(this, party, 'callPickup');
     const leg = Leg.answering(invite, tx.flow);
-    this.seats.B = {
-      leg,
-      party,
-      events: eventPackages(invite),
-      ...(acceptsCsta(invite) && { uaCsta: { contact: leg.remoteTarget, route: [] } }),
-    };
+    this.seats.B = { leg, party, ...offersOf(leg, invite) };
     this.state = 'answered';
     this.sw.track(this);
     let waiting = 1;
@@ -126,4 +123,34 @@ export abstract class ReplacingCall extends ControlledCall {
       })
       .catch((err: unknown) => this.sw.log.warn({ err, call: this.id }, 'b2bua: connecting a picked-up call failed'));
   }
+}
+
+/**
+ * An INVITE with Replaces (RFC 3891): a device picks up the call whose early dialog it names (the
+ * ids Parley's dialog-info shows). Only a device of the tenant of the line that rings: 481 for
+ * any other, and when no such dialog is known; 486 once the call was answered, 603 once it ended.
+ */
+export async function pickUpByReplaces(
+  o: { core: Services; callOf: (callId: string) => DialogCall | undefined },
+  request: SipRequest,
+  tx: ServerTransaction<Flow>,
+  sender: Extract<Sender, { ok: true }>,
+  value: string,
+): Promise<SipResponse | undefined> {
+  const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
+  const named = parseReplaces(value);
+  if (!named) return reply(400, 'Bad Request (Replaces names no dialog)');
+  const call = o.callOf(named.callId);
+  const fork = call instanceof ReplacingCall ? call.forkNamed(named) : undefined;
+  const userId = fork?.party.userId;
+  const sameTenant =
+    sender.kind === 'device' &&
+    userId !== undefined &&
+    (await o.core.users.get(sender.tenant.id, userId).catch(notFoundAs(undefined))) !== undefined;
+  if (!(call instanceof ReplacingCall) || !fork || !sameTenant) return reply(481, 'Call/Transaction Does Not Exist');
+  if (!call.ringsAt(fork))
+    return call.ended ? reply(603, 'Decline (the call has ended)') : reply(486, 'Busy Here (the call was answered)');
+  if (!call.pickUp(request, tx, await senderParty(o.core, sender)))
+    return reply(488, 'Not Acceptable Here (a pickup needs an offer from both sides)');
+  return undefined;
 }

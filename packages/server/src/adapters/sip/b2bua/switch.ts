@@ -25,7 +25,7 @@ import type { DialogCall } from './dialogs.js';
 import { type FeatureCode, featureCode } from './feature-codes.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
-import { parseReplaces } from './replaces.js';
+import { pickUpByReplaces } from './replaces.js';
 import { deviceParty, findDialled, reachesNobody, resolveTarget, type Target } from './target.js';
 import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
 import { UaCstaSessions } from './uacsta-session.js';
@@ -147,7 +147,8 @@ export class CallSwitch implements Switch {
     const sender = await senderOf(core, this.o.digest, this.o.federation, request, tx.flow, newTag);
     if (!sender.ok) return sender.response;
     const replacing = singleHeader(request.headers, 'Replaces');
-    if (replacing !== undefined) return this.replace(request, tx, sender, replacing);
+    if (replacing !== undefined)
+      return pickUpByReplaces({ core, callOf: (id) => this.byCallId.get(id) }, request, tx, sender, replacing);
     const uri = request.uri;
     if (!isSipUri(uri) || uri.user === undefined) return reply(404, 'Not Found');
     const targetTenant = await core.tenants.byDomain(uri.host).catch(notFoundAs(undefined));
@@ -244,35 +245,6 @@ export class CallSwitch implements Switch {
     core.control
       .pickup(actor, { callId: picked.call.id, into: picked.into.line.number })
       .catch((err: unknown) => this.log.warn({ err, callId: picked.call.id }, 'feature code pickup failed'));
-    return undefined;
-  }
-
-  /**
-   * An INVITE with Replaces (RFC 3891): a device picks up the call whose early dialog it names (the
-   * ids Parley's dialog-info shows). Only a device of the tenant of the line that rings: 481 for
-   * any other, and when no such dialog is known; 486 once the call was answered, 603 once it ended.
-   */
-  private async replace(
-    request: SipRequest,
-    tx: ServerTransaction<Flow>,
-    sender: Extract<Sender, { ok: true }>,
-    value: string,
-  ): Promise<SipResponse | undefined> {
-    const reply = (status: number, reason: string) => respond(request, status, reason, { toTag: newTag() });
-    const named = parseReplaces(value);
-    if (!named) return reply(400, 'Bad Request (Replaces names no dialog)');
-    const call = this.byCallId.get(named.callId);
-    const fork = call instanceof BackToBackCall ? call.forkNamed(named) : undefined;
-    const userId = fork?.party.userId;
-    const sameTenant =
-      sender.kind === 'device' &&
-      userId !== undefined &&
-      (await this.o.core.users.get(sender.tenant.id, userId).catch(notFoundAs(undefined))) !== undefined;
-    if (!(call instanceof BackToBackCall) || !fork || !sameTenant) return reply(481, 'Call/Transaction Does Not Exist');
-    if (!call.ringsAt(fork))
-      return call.ended ? reply(603, 'Decline (the call has ended)') : reply(486, 'Busy Here (the call was answered)');
-    if (!call.pickUp(request, tx, await senderParty(this.o.core, sender)))
-      return reply(488, 'Not Acceptable Here (a pickup needs an offer from both sides)');
     return undefined;
   }
 
