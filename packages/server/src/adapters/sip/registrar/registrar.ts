@@ -4,7 +4,7 @@
 import type { Services } from '../../../compose.js';
 import { ParleyError } from '../../../core/errors.js';
 import type { Binding } from '../../../core/registrations/model.js';
-import { eventPackages } from '../b2bua/call.js';
+import { eventPackages } from '../b2bua/parts.js';
 import { acceptsCsta } from '../b2bua/uacsta.js';
 import {
   headerValues,
