@@ -55,10 +55,12 @@ const sharedVocabulary = new Set([
   'nameLabel',
   'withoutUnsafe',
   'unsafeCharacter',
-  // What an address is, and the bounds of call settings the REST schema and the core both enforce.
+  // What an address and a pickup group name are, and the bounds of call settings: what the REST
+  // schema and the core both enforce.
   'Address',
   'noAnswerSeconds',
   'TARGET_MAX',
+  'PickupGroup',
 ]);
 
 const core = [...sources('core'), ...sources('directory')];
