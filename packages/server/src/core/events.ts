@@ -1,5 +1,5 @@
 import type { CallBackRequest, CallBackStatus } from './callbacks/model.js';
-import type { ControlAnswer, ControlRequest } from './calls/control-service.js';
+import type { ControlAnswer, ControlRequest } from './calls/control-relay.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
 import type { CallSettings } from './forwarding/model.js';

@@ -1,20 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { type ErrorCode, errorMessages } from '@parley/api';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { CallBackRequest } from '../callbacks/model.js';
 import type { CallBackService } from '../callbacks/service.js';
 import type { CoreContext } from '../context.js';
-import { asParleyError, invalid, notFound, ParleyError } from '../errors.js';
+import { invalid, notFound, ParleyError } from '../errors.js';
 import type { Line } from '../lines/model.js';
 import type { LineService } from '../lines/service.js';
 import type { User } from '../users/model.js';
 import type { UserService } from '../users/service.js';
 import type { Actor, CallControl, ControlledDevice, DeviceRef, PickupRequest } from './control.js';
+import { ControlRelay } from './control-relay.js';
 import { type Call, type Connection, isLive, type Party } from './model.js';
 import type { CallService } from './service.js';
-
-/** How long a control request to the node that switches the call may take. */
-const REMOTE_TIMEOUT_MS = 15_000;
 
 /** An operation on a live call, carried out by the switch of the node that switches it. */
 export type ControlOp =
@@ -36,22 +32,6 @@ export interface CallDriver {
   operate(op: ControlOp): Promise<void>;
 }
 
-/** The bus messages of control requests between nodes. */
-export interface ControlRequest {
-  tenantId: string;
-  /** The node that switches the call. */
-  node: string;
-  requestId: string;
-  op: ControlOp;
-}
-export interface ControlAnswer {
-  tenantId: string;
-  requestId: string;
-  error: { code: string; message: string } | null;
-  /** The call's version after the operation (the asking node waits for its replica to reach it). */
-  version: number | null;
-}
-
 /**
  * Call control (ECMA-269 services) for users and CTI applications: checks what the actor may
  * control, finds the connection meant, and has the switch of the node that switches the call
@@ -59,7 +39,7 @@ export interface ControlAnswer {
  */
 export class CallControlService implements CallControl {
   private driver: CallDriver | undefined;
-  private readonly pending = new Map<string, (answer: ControlAnswer) => void>();
+  private readonly relay: ControlRelay;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -67,7 +47,9 @@ export class CallControlService implements CallControl {
     private readonly lines: LineService,
     private readonly users: UserService,
     private readonly callBackService: CallBackService,
-  ) {}
+  ) {
+    this.relay = new ControlRelay(ctx, model);
+  }
 
   /** The switch of this node takes control requests until the returned function is called. */
   attach(driver: CallDriver): Unsubscribe {
@@ -84,29 +66,7 @@ export class CallControlService implements CallControl {
 
   /** Answers other nodes' control requests for calls this node switches, and takes their answers. */
   serve(): Unsubscribe {
-    const { bus, cluster } = this.ctx;
-    const subs = [
-      bus.subscribe('calls.control.requested', async (r) => {
-        if (r.node !== cluster.instance) return;
-        let error: ControlAnswer['error'] = null;
-        let version: number | null = null;
-        try {
-          await this.local(r.op);
-          version = this.model.latest(r.op.callId)?.version ?? null;
-        } catch (err) {
-          const known = asParleyError(err);
-          if (!known) this.ctx.log.warn({ err, op: r.op.kind }, 'call control request failed');
-          error = known
-            ? { code: known.code, message: known.message }
-            : { code: 'PARLEY_ERR_INTERNAL', message: 'internal error' };
-        }
-        await bus.publish('calls.control.answered', { tenantId: r.tenantId, requestId: r.requestId, error, version });
-      }),
-      bus.subscribe('calls.control.answered', (a) => this.pending.get(a.requestId)?.(a)),
-    ];
-    return () => {
-      for (const unsubscribe of subs) unsubscribe();
-    };
+    return this.relay.serve((op) => this.local(op));
   }
 
   // Devices and calls the actor may see ------------------------------------------------------
@@ -388,36 +348,8 @@ export class CallControlService implements CallControl {
 
   /** Carries out `op` on the node that switches `call`; resolves with the call after it. */
   private async run(call: Call, op: ControlOp): Promise<Call> {
-    if (call.node === this.ctx.cluster.instance) {
-      await this.local(op);
-      return this.after(call);
-    }
-    const requestId = randomUUID();
-    const answer = await new Promise<ControlAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        reject(new ParleyError('PARLEY_ERR_NOT_READY', 'the node that switches the call did not answer'));
-      }, REMOTE_TIMEOUT_MS);
-      this.pending.set(requestId, (a) => {
-        clearTimeout(timer);
-        this.pending.delete(requestId);
-        resolve(a);
-      });
-      this.ctx.bus
-        .publish('calls.control.requested', { tenantId: call.tenantId, node: call.node, requestId, op })
-        .catch((err: unknown) => {
-          clearTimeout(timer);
-          this.pending.delete(requestId);
-          reject(err);
-        });
-    });
-    if (answer.error) {
-      const { code, message } = answer.error;
-      throw code in errorMessages
-        ? new ParleyError(code as ErrorCode, message)
-        : new ParleyError('PARLEY_ERR_INTERNAL');
-    }
-    if (answer.version !== null) await this.model.reached(call.id, answer.version, REMOTE_TIMEOUT_MS);
+    if (call.node === this.ctx.cluster.instance) await this.local(op);
+    else await this.relay.ask(call, op);
     return this.after(call);
   }
 
