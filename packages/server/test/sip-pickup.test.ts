@@ -70,6 +70,7 @@ describe('GroupPickup and feature codes through the SIP switch', () => {
   ) {
     (await phones[ringingPhone].next('CANCEL')).reply(200, 'OK');
     rung.invite.reply(487, 'Request Terminated');
+    await phones[ringingPhone].next('ACK');
     const pickup = await phones[at].next('INVITE');
     assert.equal(header(pickup, 'Answer-Mode'), 'Auto', 'the picking device answers by itself');
     pickup.reply(200, 'OK', { headers: sdpHeaders, body: SDP(port) });
@@ -77,6 +78,36 @@ describe('GroupPickup and feature codes through the SIP switch', () => {
     assert.equal(response.status, 200);
     assert.match(response.body.toString(), new RegExp(`m=audio ${port}`));
     await phones[at].next('ACK');
+    assert.ok(dialog);
+    return dialog;
+  }
+
+  /**
+   * `at` dialled a feature code: its own INVITE takes the call over (a holding answer, then
+   * connected with the caller's phone by re-INVITEs, RFC 3725 Flow IV). The caller's dialog.
+   */
+  async function takenOver(
+    at: Name,
+    port: number,
+    rung: { invite: Incoming; placed: ReturnType<Phone['invite']> },
+    ringingPhone: Name,
+    callerPhone: Name,
+    dialled: ReturnType<Phone['invite']>,
+  ) {
+    (await phones[ringingPhone].next('CANCEL')).reply(200, 'OK');
+    rung.invite.reply(487, 'Request Terminated');
+    await phones[ringingPhone].next('ACK');
+    const mine = await dialled;
+    assert.equal(mine.response.status, 200, mine.response.reason);
+    assert.match(mine.response.body.toString(), /a=inactive/, 'a holding answer');
+    const { response, dialog } = await rung.placed;
+    assert.equal(response.status, 200);
+    (await phones[at].next('INVITE')).reply(200, 'OK', { headers: sdpHeaders, body: SDP(port) });
+    const toCaller = await phones[callerPhone].next('INVITE');
+    assert.match(toCaller.request.body.toString(), new RegExp(`m=audio ${port}`), "the picking phone's offer");
+    toCaller.reply(200, 'OK', { headers: sdpHeaders, body: SDP(port + 1) });
+    assert.match((await phones[at].next('ACK')).request.body.toString(), new RegExp(`m=audio ${port + 1}`));
+    await phones[callerPhone].next('ACK');
     assert.ok(dialog);
     return dialog;
   }
@@ -95,10 +126,8 @@ describe('GroupPickup and feature codes through the SIP switch', () => {
       'picked up at alice',
     );
 
-    // Bob dials *8: his phone is answered 603 and the call ringing at erin's line rings his.
-    const dialled = await phones.bob.invite('*8@pickup.test');
-    assert.equal(dialled.response.status, 603, dialled.response.reason);
-    const dialog2 = await answerPicked('bob', 40022, second, 'erin');
+    // Bob dials *8: his phone's own call takes over the call ringing at erin's line.
+    const dialog2 = await takenOver('bob', 40022, second, 'erin', 'dave', phones.bob.invite('*8@pickup.test'));
     const taken = await eventually(
       () => live(people.bob).find((c) => c.id === second.call.id && c.answeredAt !== null),
       'picked up at bob',
@@ -133,8 +162,7 @@ describe('GroupPickup and feature codes through the SIP switch', () => {
     assertError(await rest(outsider, '/api/v1/calls/pickup', { device: '203' }), 404, 'PARLEY_ERR_NOT_FOUND');
 
     // Dave (in no group) dials **201: directed pickup of the call ringing at alice.
-    assert.equal((await phones.dave.invite('**201@pickup.test')).response.status, 603);
-    const dialog = await answerPicked('dave', 40024, own, 'alice');
+    const dialog = await takenOver('dave', 40024, own, 'alice', 'carol', phones.dave.invite('**201@pickup.test'));
     await phones.carol.sendInDialog(dialog, 'BYE');
     (await phones.dave.next('BYE')).reply(200, 'OK');
     await noCalls(people.dave);

@@ -65,9 +65,14 @@ export abstract class ReplacingCall extends ControlledCall {
     );
   }
 
-  /** Whether the call still rings at `fork` (it can be picked up). */
+  /** Whether the call still rings, unanswered (it can be picked up). */
+  get ringing(): boolean {
+    return this.state === 'routing' && !this.seats.B;
+  }
+
+  /** Whether the call still rings at `fork` (it can be picked up there). */
   ringsAt(fork: Fork): boolean {
-    return this.state === 'routing' && !this.seats.B && !fork.retired && fork.state === 'early';
+    return this.ringing && !fork.retired && fork.state === 'early';
   }
 
   /**

@@ -3,15 +3,14 @@
 // keeps the live back-to-back calls and dispatches the requests inside them.
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
-import type { Actor } from '../../../core/calls/control.js';
-import { asParleyError, ParleyError } from '../../../core/errors.js';
+import { ParleyError } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
 import type { Binding } from '../../../core/registrations/model.js';
 import type { User } from '../../../core/users/model.js';
 import type { Logger } from '../../../platform/log.js';
 import { callPeer, nameAddr, senderFrom, senderParty, userNameAddr } from '../federation/calls.js';
 import type { SipFederation } from '../federation/peers.js';
-import { type Sender, senderOf } from '../federation/sender.js';
+import { senderOf } from '../federation/sender.js';
 import type { MediaSettings } from '../media/index.js';
 import { isSipUri, respond, type SipRequest, type SipResponse, singleHeader } from '../message/index.js';
 import type { DigestOptions } from '../registrar/digest.js';
@@ -22,11 +21,11 @@ import type { Flow } from '../transport/flow.js';
 import { callFromTrunk, callOut, type TrunkFlowFor, trunkTarget } from '../trunk/calls.js';
 import { autoAnswerHeaders, BackToBackCall, type ForkTarget } from './call.js';
 import type { DialogCall } from './dialogs.js';
-import { type FeatureCode, featureCode } from './feature-codes.js';
+import { featureCode, pickUpByCode } from './feature-codes.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
 import { pickUpByReplaces } from './replaces.js';
-import { deviceParty, findDialled, reachesNobody, resolveTarget, type Target } from './target.js';
+import { deviceParty, findDialled, reachesNobody, resolveTarget, ringTargets, type Target } from './target.js';
 import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
 import { UaCstaSessions } from './uacsta-session.js';
 
@@ -156,7 +155,7 @@ export class CallSwitch implements Switch {
       return callPeer(this, this.o, { request, tx, sender, user: uri.user, domain: uri.host });
     if (!targetTenant || targetTenant.id !== sender.tenant.id) return reply(404, 'Not Found (no route to that domain)');
     const code = sender.kind === 'device' ? featureCode(uri.user) : undefined;
-    if (code && sender.kind === 'device') return this.featureCall(request, tx, sender, code);
+    if (code && sender.kind === 'device') return pickUpByCode(this, core, { request, tx, sender, code });
     const caller = await senderParty(core, sender);
     const target = await resolveTarget(core, targetTenant.id, uri.user, uri.host);
     if (!target)
@@ -214,41 +213,6 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * A pickup feature code dialled by a device (`feature-codes.ts`). Parley picks up as the
-   * third-party controller, as DirectedPickup over CTI does: the call is found for the device's user
-   * and line (none: 480 with the reason; an unknown line: 404), the dialling phone is answered 603
-   * (its own INVITE has nothing to connect to), and the picked call then rings the device's line
-   * with the auto-answer hints.
-   */
-  private async featureCall(
-    request: SipRequest,
-    tx: ServerTransaction<Flow>,
-    sender: Extract<Sender, { kind: 'device' }>,
-    code: FeatureCode,
-  ): Promise<SipResponse | undefined> {
-    const { core } = this.o;
-    const { user } = sender;
-    const actor: Actor = { tenantId: user.tenantId, userId: user.id, scope: 'user' };
-    const { lineNumber } = await deviceParty(core, user, sender.device.deviceId);
-    const into = lineNumber === undefined ? {} : { into: lineNumber };
-    let picked: Awaited<ReturnType<typeof core.control.pickable>>;
-    try {
-      picked = await core.control.pickable(actor, code.kind === 'directedPickup' ? { ...into, at: code.at } : into);
-    } catch (err) {
-      const known = asParleyError(err);
-      if (!known) throw err;
-      const [status, reason] =
-        known.code === 'PARLEY_ERR_NOT_FOUND' ? [404, 'Not Found'] : [480, 'Temporarily Unavailable'];
-      return respond(request, status, `${reason} (${known.message})`, { toTag: newTag() });
-    }
-    this.respond(tx, respond(request, 603, 'Decline (picked up: the call rings this line)', { toTag: newTag() }));
-    core.control
-      .pickup(actor, { callId: picked.call.id, into: picked.into.line.number })
-      .catch((err: unknown) => this.log.warn({ err, callId: picked.call.id }, 'feature code pickup failed'));
-    return undefined;
-  }
-
-  /**
    * How a call for `target` goes by the callee's call settings (`core.forwarding`): refused (do not
    * disturb); forwarded at once (immediately, or because no device of theirs is registered and they
    * forward on busy or no answer); or ringing their devices with forwarding on busy and no answer.
@@ -281,7 +245,7 @@ export class CallSwitch implements Switch {
         fallbacks: {},
         forward: { ...(await reach(decision.to)), cause: decision.cause },
       };
-    const targets = await this.targetsOf(target, except);
+    const targets = await ringTargets(this.o, target, except);
     if (decision.alsoRing !== null) {
       const line = await deviceParty(this.o.core, target.user, undefined, target.line);
       const office = await reach(decision.alsoRing, (number) => ({ ...line, number }));
@@ -305,32 +269,7 @@ export class CallSwitch implements Switch {
   }
 
   /**
-   * The devices a call to `target` rings now (not `except`, the caller's own device), the highest
-   * `q` first and the latest registered of equals.
-   */
-  private async targetsOf(target: Target, except?: string): Promise<ForkTarget[]> {
-    const { core } = this.o;
-    const callee = target.user;
-    const bindings = (await core.registrations.of(callee.tenantId, callee.id))
-      .filter((b) => b.deviceId !== except && (!target.devices || target.devices.has(b.deviceId)))
-      .sort((x, y) => y.q - x.q || y.expiresAt - x.expiresAt);
-    const targets: ForkTarget[] = [];
-    for (const b of bindings) {
-      const way = await this.o.reach(b);
-      if (way)
-        targets.push({
-          party: await deviceParty(core, callee, b.deviceId, target.line),
-          contact: b.contact,
-          ...(b.events ? { events: b.events } : {}),
-          ...(b.uaCsta ? { uaCsta: true } : {}),
-          ...way,
-        });
-    }
-    return targets;
-  }
-
-  /**
-   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `targetsOf`;
+   * MakeCall (RFC 3725): rings `line`'s device with auto-answer hints (the first of `ringTargets`;
    * `ring`: without them, a call-back the user asked to be rung for); once it answers, calls
    * `dialled` (a line or an address of the tenant, or a number outside over its trunk) from it.
    * Throws PARLEY_ERR_DEVICE_UNREACHABLE when either side has no device registered.
@@ -339,7 +278,7 @@ export class CallSwitch implements Switch {
     const { core } = this.o;
     const { user, line } = o;
     const devices = new Set((await core.devices.ofLine(user.tenantId, line.id)).map((d) => d.id));
-    const [at] = await this.targetsOf({ user, line, devices });
+    const [at] = await ringTargets(this.o, { user, line, devices });
     if (!at) throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', `no device of line ${line.number} is registered`);
     const { targets, called, uri, display, fallbacks } = await this.dialling(user, o.dialled, at.party);
     if (targets.length === 0)
@@ -390,6 +329,12 @@ export class CallSwitch implements Switch {
     };
   }
 
+  /** The live back-to-back call of a core call this node switches. */
+  callOfCore(coreCallId: string): BackToBackCall | undefined {
+    const id = this.o.sink.switched(coreCallId);
+    return id === undefined ? undefined : this.live.get(id);
+  }
+
   /** A live back-to-back call by its id. */
   call(id: string): BackToBackCall | undefined {
     return this.live.get(id);
@@ -411,7 +356,7 @@ export class CallSwitch implements Switch {
     const inside = await findDialled(core, tenantId, dialled, tenant.domains[0] ?? '');
     if (inside)
       return {
-        targets: await this.targetsOf(inside.target),
+        targets: await ringTargets(this.o, inside.target),
         party: await deviceParty(core, inside.target.user, undefined, inside.target.line),
         uri: inside.uri,
       };

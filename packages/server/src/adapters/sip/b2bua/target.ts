@@ -1,8 +1,12 @@
-// Who a dialled Request-URI reaches, and how a device appears as a party of a call.
+// Who a dialled Request-URI reaches, the devices a call to it rings, and how a device appears as a
+// party of a call.
 import type { Services } from '../../../compose.js';
 import { invalid } from '../../../core/errors.js';
 import type { Line } from '../../../core/lines/model.js';
+import type { Binding } from '../../../core/registrations/model.js';
 import type { User } from '../../../core/users/model.js';
+import type { Flow } from '../transport/flow.js';
+import type { ForkTarget } from './parts.js';
 import type { CallParty } from './types.js';
 
 export interface Target {
@@ -72,4 +76,32 @@ export async function deviceParty(core: Services, user: User, deviceId?: string,
     uri: `sip:${user.local}@${user.domain}`,
     display: user.displayName,
   };
+}
+
+/**
+ * The devices a call to `target` rings now (not `except`, the caller's own device), the highest
+ * `q` first and the latest registered of equals; `reach` is how this node reaches a binding.
+ */
+export async function ringTargets(
+  o: { core: Services; reach(binding: Binding): Promise<{ flow: Flow; route: string[] } | undefined> },
+  target: Target,
+  except?: string,
+): Promise<ForkTarget[]> {
+  const callee = target.user;
+  const bindings = (await o.core.registrations.of(callee.tenantId, callee.id))
+    .filter((b) => b.deviceId !== except && (!target.devices || target.devices.has(b.deviceId)))
+    .sort((x, y) => y.q - x.q || y.expiresAt - x.expiresAt);
+  const targets: ForkTarget[] = [];
+  for (const b of bindings) {
+    const way = await o.reach(b);
+    if (way)
+      targets.push({
+        party: await deviceParty(o.core, callee, b.deviceId, target.line),
+        contact: b.contact,
+        ...(b.events ? { events: b.events } : {}),
+        ...(b.uaCsta ? { uaCsta: true } : {}),
+        ...way,
+      });
+  }
+  return targets;
 }

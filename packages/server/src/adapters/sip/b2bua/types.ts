@@ -49,6 +49,8 @@ export interface CallSink {
   /** The call ended; `by` hung up (undefined: the server ended it); `cause` callCancelled: before anyone answered. */
   cleared(call: { id: string }, by: CallParty | undefined, cause?: 'callCancelled'): void;
   failed(call: { id: string }, cause: FailureCause): void;
+  /** The back-to-back call's id of a live core call this node switches. */
+  switched(coreCallId: string): string | undefined;
 }
 
 /** The transaction and transport services a call uses. */
