@@ -441,7 +441,7 @@ export class SipPhone {
   }
 
   /** A request of ours inside `dialog` (a new CSeq unless given). */
-  inDialog(dialog: Dialog, method: string, seq?: number, body?: string): SipRequest {
+  inDialog(dialog: Dialog, method: string, seq?: number, body?: string, extra: SipHeader[] = []): SipRequest {
     const cseq = seq ?? ++dialog.seq;
     const headers: SipHeader[] = [
       this.via(`z9hG4bK${token()}`),
@@ -453,6 +453,7 @@ export class SipPhone {
       ...dialog.routeSet.map((value) => ({ name: 'Route', value })),
       { name: 'Contact', value: this.contact },
       ...(body ? [{ name: 'Content-Type', value: 'application/sdp' }] : []),
+      ...extra,
     ];
     return makeRequest(method, dialog.remoteTarget, headers, body === undefined ? undefined : Buffer.from(body));
   }
@@ -460,14 +461,15 @@ export class SipPhone {
   /**
    * Sends an in-dialog request and resolves with its final response (rejects after 15 s without
    * one). A 2xx to an INVITE is ACKed, with `answer` as the ACK's body (`ack: false`: not ACKed).
+   * `headers` go with the request (REFER's Refer-To).
    */
   async sendInDialog(
     dialog: Dialog,
     method: string,
     body?: string,
-    o: { answer?: string; ack?: boolean } = {},
+    o: { answer?: string; ack?: boolean; headers?: SipHeader[] } = {},
   ): Promise<SipResponse> {
-    const request = this.inDialog(dialog, method, undefined, body);
+    const request = this.inDialog(dialog, method, undefined, body, o.headers);
     const branch = request.via[0]?.branch ?? '';
     const done = new Promise<SipResponse>((resolve) =>
       this.pending.set(`${branch}|${method}`, { provisional: [], done: resolve }),

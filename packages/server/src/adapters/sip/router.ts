@@ -31,6 +31,7 @@ export const ALLOWED = [
   'MESSAGE',
   'SUBSCRIBE',
   'PUBLISH',
+  'REFER',
 ];
 
 export interface RouterOptions {
@@ -78,6 +79,9 @@ export class SipRouter implements TransactionUser<Flow> {
       case 'BYE':
       case 'UPDATE':
         return reply(481, 'Call/Transaction Does Not Exist');
+      case 'REFER':
+        // Only a call's own party transfers it (RFC 3515 §2.4.2: a REFER may be refused).
+        return reply(403, 'Forbidden (REFER only inside a call)');
       case 'MESSAGE':
         return this.o.im.message(request, tx);
       case 'SUBSCRIBE':

@@ -114,17 +114,27 @@ export abstract class DialogCall {
     return this.seats.B?.leg.owns(request) ? 'B' : undefined;
   }
 
-  protected legOf(side: CallSide): Leg | undefined {
+  legOf(side: CallSide): Leg | undefined {
     return this.seats[side]?.leg;
   }
 
-  protected partyOf(side: CallSide): CallParty | undefined {
+  partyOf(side: CallSide): CallParty | undefined {
     return this.seats[side]?.party;
   }
 
+  /** The party seated on the dialog `r` names (its tags either way round: phones differ), if any. */
+  partyOnDialog(r: { callId: string; toTag: string; fromTag: string }): CallParty | undefined {
+    const tags = new Set([r.toTag, r.fromTag]);
+    const named = (leg: Leg | undefined) =>
+      leg?.callId === r.callId && tags.has(leg.localTag) && tags.has(leg.remoteTag ?? '');
+    const side = (['A', 'B'] as const).find((s) => named(this.legOf(s)));
+    return side && this.partyOf(side);
+  }
+
   /**
-   * A request inside the call from `side`: BYE ends the call; anything else (re-INVITE for hold
-   * and resume, UPDATE, INFO, …) is passed to the other side and its final response back.
+   * A request inside the call from `side`: BYE ends the call; REFER transfers it (see refer.ts);
+   * anything else (re-INVITE for hold and resume, UPDATE, INFO, …) is passed to the other side and
+   * its final response back.
    */
   inDialog(side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): void {
     const from = this.legOf(side);
@@ -147,6 +157,10 @@ export abstract class DialogCall {
     if (request.method === 'BYE') {
       this.sw.respond(tx, respond(request, 200, 'OK'));
       this.hangUp(side);
+      return;
+    }
+    if (request.method === 'REFER') {
+      this.sw.refer(this, side, request, tx);
       return;
     }
     if (request.method === 'INVITE') {

@@ -24,9 +24,10 @@ import type { DialogCall } from './dialogs.js';
 import { featureCode, pickUpByCode } from './feature-codes.js';
 import { newTag } from './leg.js';
 import type { Diversion, Fallbacks } from './parts.js';
+import { Referrals } from './refer.js';
 import { pickUpByReplaces } from './replaces.js';
 import { deviceParty, findDialled, reachesNobody, resolveTarget, ringTargets, type Target } from './target.js';
-import type { CallParty, CallSink, DivertCause, Switch } from './types.js';
+import type { CallParty, CallSide, CallSink, DivertCause, Switch } from './types.js';
 import { UaCstaSessions } from './uacsta-session.js';
 
 export interface SwitchOptions {
@@ -63,12 +64,18 @@ export class CallSwitch implements Switch {
 
   private mediaSettings: MediaSettings | undefined;
   readonly uaCsta = new UaCstaSessions(this);
+  private readonly referrals: Referrals;
 
   constructor(private readonly o: SwitchOptions) {
     this.log = o.log;
     this.ringMs = o.ringSeconds * 1000;
     this.t1 = o.t1;
     this.t2 = o.t2;
+    this.referrals = new Referrals({ core: o.core, sink: o.sink, sw: this, callOf: (id) => this.byCallId.get(id) });
+  }
+
+  refer(call: DialogCall, side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): void {
+    this.referrals.refer(call, side, request, tx);
   }
 
   media(): MediaSettings {

@@ -51,6 +51,8 @@ export interface CallSink {
   failed(call: { id: string }, cause: FailureCause): void;
   /** The back-to-back call's id of a live core call this node switches. */
   switched(coreCallId: string): string | undefined;
+  /** The core's id of a back-to-back call, once the core took it (undefined: refused, or long over). */
+  coreId(b2buaId: string): Promise<string | undefined>;
 }
 
 /** The transaction and transport services a call uses. */
@@ -62,6 +64,8 @@ export interface Switch {
   send(message: SipRequest | SipResponse, flow: Flow): void;
   /** Requests in the call's dialogs (its legs so far) find it from now on. */
   track(call: DialogCall): void;
+  /** A REFER from `side` of the call (a transfer from the phone, see refer.ts). */
+  refer(call: DialogCall, side: CallSide, request: SipRequest, tx: ServerTransaction<Flow>): void;
   /** The call ended: its dialogs are forgotten once late retransmissions are over. */
   forget(call: DialogCall): void;
   /** The node's media settings (GenerateDigits anchors a call's media through Parley); throws when not usable. */
