@@ -7,6 +7,7 @@
 // - CSTA services on the phones: GenerateDigits (RFC 4733 events bob's baresip reports),
 //   ConsultationCall, AlternateCall, TransferCall, SingleStepTransferCall and a three-party
 //   ConferenceCall in which every party hears the other two.
+// - The phone's own transfer key: baresip's `transfer` (a blind REFER, RFC 3515).
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -385,6 +386,35 @@ describe('call control of baresip phones (REST and CSTA)', { skip }, () => {
     await phones.bob.waitEvent('CALL_CLOSED', { from: m.bob, ...WAIT });
     await phones.carol.waitEvent('CALL_CLOSED', { from: m.carol, ...WAIT });
     assertHeard(heardSince('carol', before), [TONES.bob], 'carol heard bob');
+  });
+
+  test("the phone's own transfer key: baresip's blind REFER hands bob to carol; the monitors see alice transfer", async () => {
+    // A target nobody reaches: the phone hears so (NOTIFY 404). baresip 1.0's menu then drops the
+    // call itself (later versions resume it); Parley's side of the call went on until its BYE.
+    const failing = await makeCall('201', '202', 'alice', 'bob');
+    let m = mark();
+    await phones.alice.command('transfer', `sip:299@${DOMAIN}`);
+    const failed = await phones.alice.waitEvent('TRANSFER_FAILED', { from: m.alice, ...WAIT });
+    assert.match(String(failed.param ?? ''), /404/, 'the NOTIFY said 404');
+    await phones.bob.waitEvent('CALL_CLOSED', { from: m.bob, ...WAIT });
+    await event('ConnectionClearedEvent', 'droppedConnection/callID', failing);
+
+    const callId = await makeCall('201', '202', 'alice', 'bob');
+    await waitAudio(['alice', 'bob'], 1);
+    m = mark();
+    const before = recordingsNow();
+    await phones.alice.command('transfer', `sip:203@${DOMAIN}`);
+    const transferred = await event('TransferredEvent');
+    assert.equal(transferred.text('transferringDevice/deviceIdentifier'), '201', 'transferred by alice');
+    await phones.alice.waitEvent('CALL_CLOSED', { from: m.alice, ...WAIT });
+    await phones.carol.waitEvent('CALL_ESTABLISHED', { from: m.carol, ...WAIT });
+    await event('EstablishedEvent', 'answeringDevice/deviceIdentifier', '203');
+    await waitAudio(['bob', 'carol'], 2);
+    await clear(callId, '203');
+    await phones.bob.waitEvent('CALL_CLOSED', { from: m.bob, ...WAIT });
+    await phones.carol.waitEvent('CALL_CLOSED', { from: m.carol, ...WAIT });
+    assertHeard(heardSince('carol', before), [TONES.bob], 'carol heard bob');
+    assertHeard(heardSince('bob', before), [TONES.carol], 'bob heard carol');
   });
 
   test('CSTA: ConferenceCall of three; each party hears the other two', async () => {
