@@ -35,6 +35,13 @@ describe('transfer from the phone (REFER)', () => {
   const live = (name: Name) =>
     s.core.control.calls({ tenantId: phones[name].tenantId, userId: phones[name].userId, scope: 'user' });
   const noCalls = (name: Name) => eventually(() => (live(name).length === 0 ? true : undefined), 'no live calls');
+  /** The lines connected in `callId` as `name` sees it, once two are. */
+  const connectedLines = (name: Name, callId: string) =>
+    eventually(() => {
+      const call = live(name).find((c) => c.id === callId);
+      const lines = call?.connections.filter((c) => c.state === 'connected').map((c) => c.party.lineNumber ?? '');
+      return lines?.length === 2 ? lines.sort() : undefined;
+    }, `${name}: two connected in the call`);
   const refer = (phone: Phone, dialog: Dialog, referTo: string, extra: { name: string; value: string }[] = []) =>
     phone.sendInDialog(dialog, 'REFER', undefined, { headers: [{ name: 'Refer-To', value: referTo }, ...extra] });
   /** The next NOTIFY of the REFER's implicit subscription, answered 200: its sipfrag's status line. */
@@ -86,17 +93,7 @@ describe('transfer from the phone (REFER)', () => {
     toAlice.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40002) });
     await phones.alice.next('ACK');
     assert.match((await phones.carol.next('ACK')).request.body.toString(), /m=audio 40002/);
-    const joined = await eventually(
-      () => live('carol').find((c) => c.id === call.id && c.connections.some((x) => x.state === 'connected')),
-      'carol connected with alice',
-    );
-    assert.deepEqual(
-      joined.connections
-        .filter((c) => c.state === 'connected')
-        .map((c) => c.party.lineNumber)
-        .sort(),
-      ['201', '203'],
-    );
+    assert.deepEqual(await connectedLines('carol', call.id), ['201', '203']);
     assert.deepEqual(transferred, ['singleStepTransfer'], 'the core reports the transfer as for SingleStepTransfer');
     unsubscribe();
     assert.equal(live('bob').length, 0, 'bob is out of the call');
@@ -158,17 +155,7 @@ describe('transfer from the phone (REFER)', () => {
     await phones.carol.next('ACK');
     assert.match((await phones.bob.next('ACK')).request.body.toString(), /m=audio 40032/);
     assert.equal(await notified(phones.alice, accepted.cseq, true), 'SIP/2.0 200 OK');
-    const joined = await eventually(
-      () => live('bob').find((x) => x.id === second.call.id && x.connections.some((y) => y.party.lineNumber === '202')),
-      'bob in the consultation call',
-    );
-    assert.deepEqual(
-      joined.connections
-        .filter((x) => x.state === 'connected')
-        .map((x) => x.party.lineNumber)
-        .sort(),
-      ['202', '203'],
-    );
+    assert.deepEqual(await connectedLines('bob', second.call.id), ['202', '203']);
     assert.deepEqual(transferred, ['transfer'], 'the core reports the transfer as for TransferCall');
     unsubscribe();
     await noCalls('alice');
