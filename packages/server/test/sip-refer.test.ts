@@ -51,7 +51,7 @@ describe('transfer from the phone (REFER)', () => {
     assert.equal(header(notify, 'Event'), `refer;id=${refer.seq}`);
     assert.equal(header(notify, 'Content-Type'), 'message/sipfrag;version=2.0');
     assert.match(header(notify, 'Subscription-State'), last ? /^terminated/ : /^active/);
-    return notify.request.body.toString().trim();
+    return { frag: notify.request.body.toString().trim(), seq: notify.request.cseq.seq };
   };
 
   /** `from` calls `to` from its phone; both answer: the two phones' dialogs and the core's call. */
@@ -82,9 +82,12 @@ describe('transfer from the phone (REFER)', () => {
     });
     const accepted = await refer(phones.bob, bobs, '<sip:203@example.test>');
     assert.equal(accepted.status, 202);
-    assert.equal(await notified(phones.bob, accepted.cseq, false), 'SIP/2.0 100 Trying');
-    assert.equal(await notified(phones.bob, accepted.cseq, true), 'SIP/2.0 200 OK');
-    (await phones.bob.next('BYE')).reply(200, 'OK');
+    assert.equal((await notified(phones.bob, accepted.cseq, false)).frag, 'SIP/2.0 100 Trying');
+    const done = await notified(phones.bob, accepted.cseq, true);
+    assert.equal(done.frag, 'SIP/2.0 200 OK');
+    const bye = await phones.bob.next('BYE');
+    bye.reply(200, 'OK');
+    assert.ok(done.seq < bye.request.cseq.seq, 'the phone hears 200 before the BYE');
     const atCarol = await phones.carol.next('INVITE');
     assert.match(header(atCarol, 'From'), /sip:alice@example\.test/, 'the target sees who is put through');
     atCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42000) });
@@ -109,8 +112,8 @@ describe('transfer from the phone (REFER)', () => {
     assert.equal(singleHeader(quiet.headers, 'Refer-Sub'), 'false', 'RFC 4488 §4');
     const told = await refer(phones.bob, bobs, '<sip:299@example.test>');
     assert.equal(told.status, 202);
-    assert.equal(await notified(phones.bob, told.cseq, false), 'SIP/2.0 100 Trying', 'none for the first REFER');
-    assert.equal(await notified(phones.bob, told.cseq, true), 'SIP/2.0 404 Not Found');
+    assert.equal((await notified(phones.bob, told.cseq, false)).frag, 'SIP/2.0 100 Trying', 'none for the first REFER');
+    assert.equal((await notified(phones.bob, told.cseq, true)).frag, 'SIP/2.0 404 Not Found');
     assert.deepEqual(
       s.core.calls.get(phones.alice.tenantId, call.id).connections.map((c) => c.state),
       ['connected', 'connected'],
@@ -142,7 +145,7 @@ describe('transfer from the phone (REFER)', () => {
     const replaces = encodeURIComponent(`${c.callId};to-tag=${c.remoteTag};from-tag=${c.localTag}`);
     const accepted = await refer(phones.alice, first.caller, `<sip:203@example.test?Replaces=${replaces}>`);
     assert.equal(accepted.status, 202);
-    assert.equal(await notified(phones.alice, accepted.cseq, false), 'SIP/2.0 100 Trying');
+    assert.equal((await notified(phones.alice, accepted.cseq, false)).frag, 'SIP/2.0 100 Trying');
     const byes = await Promise.all([phones.alice.next('BYE'), phones.alice.next('BYE')]);
     for (const bye of byes) bye.reply(200, 'OK');
     assert.deepEqual(byes.map((b) => b.request.callId).sort(), [first.caller.callId, c.callId].sort());
@@ -154,7 +157,10 @@ describe('transfer from the phone (REFER)', () => {
     toCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40032) });
     await phones.carol.next('ACK');
     assert.match((await phones.bob.next('ACK')).request.body.toString(), /m=audio 40032/);
-    assert.equal(await notified(phones.alice, accepted.cseq, true), 'SIP/2.0 200 OK');
+    const done = await notified(phones.alice, accepted.cseq, true);
+    assert.equal(done.frag, 'SIP/2.0 200 OK');
+    const byeHere = byes.find((b) => b.request.callId === first.caller.callId);
+    assert.ok(done.seq < (byeHere?.request.cseq.seq ?? 0), 'the phone hears 200 before the BYE');
     assert.deepEqual(await connectedLines('bob', second.call.id), ['202', '203']);
     assert.deepEqual(transferred, ['transfer'], 'the core reports the transfer as for TransferCall');
     unsubscribe();
@@ -189,13 +195,13 @@ describe('transfer from the phone (REFER)', () => {
     const stranger = encodeURIComponent('no-such-call@phone;to-tag=1;from-tag=2');
     const nobody = await refer(phones.bob, bobs, `<sip:203@example.test?Replaces=${stranger}>`);
     assert.equal(nobody.status, 202);
-    assert.equal(await notified(phones.bob, nobody.cseq, false), 'SIP/2.0 100 Trying');
-    assert.equal(await notified(phones.bob, nobody.cseq, true), 'SIP/2.0 481 Call/Transaction Does Not Exist');
+    assert.equal((await notified(phones.bob, nobody.cseq, false)).frag, 'SIP/2.0 100 Trying');
+    assert.equal((await notified(phones.bob, nobody.cseq, true)).frag, 'SIP/2.0 481 Call/Transaction Does Not Exist');
     // Its own call is no consultation of itself.
     const self = encodeURIComponent(`${bobs.callId};to-tag=${bobs.remoteTag};from-tag=${bobs.localTag}`);
     const itself = await refer(phones.bob, bobs, `<sip:201@example.test?Replaces=${self}>`);
-    assert.equal(await notified(phones.bob, itself.cseq, false), 'SIP/2.0 100 Trying');
-    assert.equal(await notified(phones.bob, itself.cseq, true), 'SIP/2.0 481 Call/Transaction Does Not Exist');
+    assert.equal((await notified(phones.bob, itself.cseq, false)).frag, 'SIP/2.0 100 Trying');
+    assert.equal((await notified(phones.bob, itself.cseq, true)).frag, 'SIP/2.0 481 Call/Transaction Does Not Exist');
     await phones.alice.sendInDialog(alices, 'BYE');
     (await phones.bob.next('BYE')).reply(200, 'OK');
     await noCalls('alice');

@@ -406,7 +406,8 @@ describe('call control of baresip phones (REST and CSTA)', { skip }, () => {
     await phones.alice.command('transfer', `sip:203@${DOMAIN}`);
     const transferred = await event('TransferredEvent');
     assert.equal(transferred.text('transferringDevice/deviceIdentifier'), '201', 'transferred by alice');
-    await phones.alice.waitEvent('CALL_CLOSED', { from: m.alice, ...WAIT });
+    const closed = await phones.alice.waitEvent('CALL_CLOSED', { from: m.alice, ...WAIT });
+    assert.match(String(closed.param ?? ''), /transfer/i, "alice's phone heard NOTIFY 200 before Parley's BYE");
     await phones.carol.waitEvent('CALL_ESTABLISHED', { from: m.carol, ...WAIT });
     await event('EstablishedEvent', 'answeringDevice/deviceIdentifier', '203');
     await waitAudio(['bob', 'carol'], 2);

@@ -369,7 +369,7 @@ export class BackToBackCall extends ReplacingCall {
     if (this.changing) throw invalidState('the call is being changed; try again');
     if (targets.length === 0)
       throw new ParleyError('PARLEY_ERR_DEVICE_UNREACHABLE', 'no device of the transfer target is registered');
-    this.sw.sendRequest(leaving.leg.request('BYE'), leaving.leg.flow, () => undefined);
+    this.byeTransferred(leaving.leg);
     this.sink.transferred(this, party, to.party);
     const staying = other(side);
     this.held.A = this.held[staying];

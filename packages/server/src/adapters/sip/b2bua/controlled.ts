@@ -167,7 +167,7 @@ export abstract class ControlledCall extends DialogCall {
     const leaving = [this.seats[here], held.seats[there]];
     held.state = 'ended';
     held.sw.forget(held);
-    for (const seat of leaving) if (seat) this.sw.sendRequest(seat.leg.request('BYE'), seat.leg.flow, () => undefined);
+    for (const seat of leaving) if (seat) this.byeTransferred(seat.leg);
     this.seats[here] = moving;
     this.held[here] = held.held[other(there)];
     this.parkedVersion[here] = held.parkedVersion[other(there)];

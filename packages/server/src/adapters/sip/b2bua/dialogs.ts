@@ -108,6 +108,14 @@ export abstract class DialogCall {
     awaited.acked(request);
   }
 
+  /** Our BYE to a device a transfer moved out of the call (see `Leg.onTransferred`). */
+  protected byeTransferred(leg: Leg): void {
+    const told = leg.onTransferred;
+    leg.onTransferred = undefined;
+    told?.();
+    this.sw.sendRequest(leg.request('BYE'), leg.flow, () => undefined);
+  }
+
   /** The side whose dialog an in-dialog request belongs to, if any. */
   sideOf(request: SipRequest): CallSide | undefined {
     if (this.a.owns(request)) return 'A';

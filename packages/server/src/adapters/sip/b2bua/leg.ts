@@ -45,6 +45,8 @@ export class Leg {
   remoteSeq: number | undefined;
   localSeq = randomInt(1, 10_000);
   routeSet: string[] = [];
+  /** Runs once before our BYE to a device a transfer moved out (its REFER's final NOTIFY goes first). */
+  onTransferred: (() => void) | undefined;
 
   private constructor(
     readonly callId: string,

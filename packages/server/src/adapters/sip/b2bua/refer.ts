@@ -113,21 +113,30 @@ export class Referrals {
         () => undefined,
       );
     notify('100 Trying', false);
+    let done = false;
+    const finish = (status: string) => {
+      if (!done) notify(status, true);
+      done = true;
+    };
+    // Once the transfer moves the phone out, it hears 200 before Parley's BYE.
+    leg.onTransferred = () => finish('200 OK');
     const actor = { tenantId: coreCall.tenantId, userId: party.userId, scope: 'user' as const };
     try {
       if (!target.replaces) await core.control.singleStepTransfer(actor, coreId, target.dialled, party.lineNumber);
       else {
         const other = await this.consultation(call, party, target.replaces);
-        if (!other) return notify('481 Call/Transaction Does Not Exist', true);
+        if (!other) return finish('481 Call/Transaction Does Not Exist');
         // TransferCall takes the held call and the connected one, whichever the phone referred.
         const held = coreCall.connections.some((c) => c.state === 'held' && isPartyOf(party, c.party));
         const [heldId, activeId] = held ? [coreId, other] : [other, coreId];
         await core.control.transfer(actor, heldId, activeId, party.lineNumber);
       }
-      notify('200 OK', true);
+      finish('200 OK');
     } catch (err) {
       sw.log.info({ err, call: call.id }, 'b2bua: a transfer from the phone failed');
-      notify(failure(err), true);
+      finish(failure(err));
+    } finally {
+      leg.onTransferred = undefined;
     }
   }
 
