@@ -8,7 +8,7 @@
 import type { Services } from '../../../compose.js';
 import { isPartyOf } from '../../../core/calls/model.js';
 import { ParleyError } from '../../../core/errors.js';
-import { headerValues, isSipUri, parseNameAddr, respond, type SipRequest, singleHeader } from '../message/index.js';
+import { headerValues, isSipUri, parseNameAddr, respond, type SipRequest } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Flow } from '../transport/flow.js';
 import type { DialogCall } from './dialogs.js';
@@ -95,7 +95,7 @@ export class Referrals {
     const coreCall = coreId === undefined ? undefined : core.calls.latest(coreId);
     if (!party?.userId || party.lineNumber === undefined || !leg || !coreId || !coreCall)
       return reply(403, 'Forbidden (only a device on a line of the tenant transfers its call)');
-    const subscribed = singleHeader(request.headers, 'Refer-Sub')?.trim().toLowerCase() !== 'false';
+    const subscribed = !headerValues(request.headers, 'Refer-Sub').some((v) => v.trim().toLowerCase() === 'false');
     reply(202, 'Accepted', subscribed ? [] : [{ name: 'Refer-Sub', value: 'false' }]);
     // RFC 3515 §2.4.4: the NOTIFYs name the REFER by its CSeq.
     const notify = (status: string, last: boolean) =>
