@@ -232,14 +232,14 @@ describe('call control over REST through the SIP switch', () => {
     const byes = await Promise.all([phones.alice.next('BYE'), phones.alice.next('BYE')]);
     for (const bye of byes) bye.reply(200, 'OK');
     assert.notEqual(byes[0]?.request.callId, byes[1]?.request.callId, "alice's two dialogs end");
-    const fromBob = await phones.bob.next('INVITE');
-    assert.equal(fromBob.request.body.length, 0, 'the held party is asked for an offer (Flow IV)');
-    fromBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41020) });
-    const toCarol = await phones.carol.next('INVITE');
-    assert.match(toCarol.request.body.toString(), /m=audio 41020/);
-    toCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42022) });
-    await phones.carol.next('ACK');
-    assert.match((await phones.bob.next('ACK')).request.body.toString(), /m=audio 42022/);
+    const fromCarol = await phones.carol.next('INVITE');
+    assert.equal(fromCarol.request.body.length, 0, 'the consulted party is asked for an offer (Flow IV)');
+    fromCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(42022) });
+    const toBob = await phones.bob.next('INVITE');
+    assert.match(toBob.request.body.toString(), /m=audio 42022/, 'the held party answers it');
+    toBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(41020) });
+    await phones.bob.next('ACK');
+    assert.match((await phones.carol.next('ACK')).request.body.toString(), /m=audio 41020/);
     const joined = await transferring;
     assert.equal(joined.id, second.id);
     assert.deepEqual(

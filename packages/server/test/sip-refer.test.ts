@@ -149,14 +149,16 @@ describe('transfer from the phone (REFER)', () => {
     const byes = await Promise.all([phones.alice.next('BYE'), phones.alice.next('BYE')]);
     for (const bye of byes) bye.reply(200, 'OK');
     assert.deepEqual(byes.map((b) => b.request.callId).sort(), [first.caller.callId, c.callId].sort());
-    const fromBob = await phones.bob.next('INVITE');
-    assert.equal(fromBob.request.body.length, 0, 'the held party is asked for an offer (Flow IV)');
-    fromBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40022) });
-    const toCarol = await phones.carol.next('INVITE');
-    assert.match(toCarol.request.body.toString(), /m=audio 40022/);
-    toCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40032) });
-    await phones.carol.next('ACK');
-    assert.match((await phones.bob.next('ACK')).request.body.toString(), /m=audio 40032/);
+    // Carol, who talked, offers; bob, held by alice's phone, answers (a held phone may offer recvonly).
+    const fromCarol = await phones.carol.next('INVITE');
+    assert.equal(fromCarol.request.body.length, 0, 'the consulted party is asked for an offer (Flow IV)');
+    fromCarol.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40032) });
+    const toBob = await phones.bob.next('INVITE');
+    assert.match(toBob.request.body.toString(), /m=audio 40032/);
+    assert.match(toBob.request.body.toString(), /a=sendrecv/, 'an offer to talk');
+    toBob.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40022) });
+    await phones.bob.next('ACK');
+    assert.match((await phones.carol.next('ACK')).request.body.toString(), /m=audio 40022/);
     const done = await notified(phones.alice, accepted.cseq, true);
     assert.equal(done.frag, 'SIP/2.0 200 OK');
     const byeHere = byes.find((b) => b.request.callId === first.caller.callId);

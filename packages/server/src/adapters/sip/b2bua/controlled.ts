@@ -174,8 +174,10 @@ export abstract class ControlledCall extends DialogCall {
     this.parkedBy = undefined;
     this.sw.track(this);
     this.sink.joined(this, held, party, moving.party);
+    // The active call's other party offers and the moved one answers: a phone held by its peer may
+    // offer `recvonly` again when asked (RFC 6337 §5.3), but answers an offer to talk in kind.
     await this.controlled(async () => {
-      if (!(await this.connect(here, other(here)))) throw invalidState('a device did not take the transferred call');
+      if (!(await this.connect(other(here), here))) throw invalidState('a device did not take the transferred call');
     });
   }
 
