@@ -2,18 +2,19 @@ import type { Feature } from './feature.js';
 
 /**
  * Keeps the core's read caches (`read-cache.ts`) true across the cluster: each node drops what it
- * cached of a tenant, user, device, line or call settings when another node (or this one) says it changed.
+ * cached of a tenant, user, device, line, call settings or trunks when another node (or this one) says it changed.
  */
 export const readCacheInvalidation: Feature = {
   name: 'read-cache-invalidation',
   setup: (ctx) => {
-    const { tenants, users, devices, lines, forwarding } = ctx.core;
+    const { tenants, users, devices, lines, forwarding, trunks } = ctx.core;
     const tenantGone = (tenantId: string) => {
       tenants.forget();
       users.forget(tenantId);
       devices.forget(tenantId);
       lines.forget(tenantId);
       forwarding.forget(tenantId);
+      trunks.forget();
     };
     const userChanged = (e: { tenantId: string; userId: string }) => {
       users.forget(e.tenantId, e.userId);
@@ -27,6 +28,7 @@ export const readCacheInvalidation: Feature = {
     ctx.subscribe('user.deleted', userChanged);
     ctx.subscribe('device.changed', (e) => devices.forget(e.tenantId, e.userId));
     ctx.subscribe('callsettings.changed', (e) => forwarding.forget(e.tenantId, e.userId));
+    ctx.subscribe('trunk.changed', () => trunks.forget());
     ctx.subscribe('line.changed', (e) => {
       lines.forget(e.tenantId, e.userId);
       devices.forget(e.tenantId, e.userId);

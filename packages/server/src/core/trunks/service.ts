@@ -6,6 +6,7 @@ import type { Party } from '../calls/model.js';
 import type { CoreContext } from '../context.js';
 import { conflict, notFound, ParleyError } from '../errors.js';
 import { readDid } from '../lines/numbers.js';
+import { ReadCache } from '../read-cache.js';
 import { planOf } from '../tenants/model.js';
 import { type AddTrunkInput, TRUNK_NAME, type Trunk, type TrunkRoute } from './model.js';
 import { fromSources, readSource, type Source } from './sources.js';
@@ -27,10 +28,25 @@ const DEFAULT_PORTS = { udp: 5060, tcp: 5060, tls: 5061 } as const;
  * from any of them to the tenant's DIDs. Hosts go through the one outbound policy.
  */
 export class TrunkService {
+  /** Every tenant's trunks, read once for the INVITEs that may come from one (`from`). */
+  private readonly everyTrunk: ReadCache<Trunk[]>;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly options: TrunkOptions,
-  ) {}
+  ) {
+    this.everyTrunk = new ReadCache(ctx.clock);
+  }
+
+  /** Drops what is cached of the trunks (they changed, here or on another node). */
+  forget(): void {
+    this.everyTrunk.forget();
+  }
+
+  private async changed(tenantId: string): Promise<void> {
+    this.forget();
+    await this.ctx.bus.publish('trunk.changed', { tenantId });
+  }
 
   /**
    * Adds a trunk. The host must be allowed by the outbound policy (a loopback or private address
@@ -92,6 +108,7 @@ export class TrunkService {
         ? null
         : this.options.secrets.seal(input.password, secretContext(tenantId, trunk.id));
     await this.ctx.store.repos.trunks.insert(trunk, sealed);
+    await this.changed(tenantId);
     this.ctx.log.info({ tenantId, trunk: trunk.name, host, port, transport }, 'SIP trunk added');
     return trunk;
   }
@@ -102,6 +119,7 @@ export class TrunkService {
 
   async remove(tenantId: string, name: string): Promise<void> {
     if (!(await this.ctx.store.repos.trunks.remove(tenantId, name))) throw notFound(`trunk ${name}`);
+    await this.changed(tenantId);
   }
 
   /**
@@ -160,7 +178,8 @@ export class TrunkService {
    */
   async registering(): Promise<TrunkRoute[]> {
     const routes: TrunkRoute[] = [];
-    for (const trunk of await this.ctx.store.repos.trunks.all()) {
+    const all = (await this.everyTrunk.get('all', () => this.ctx.store.repos.trunks.all())) ?? [];
+    for (const trunk of all) {
       if (!trunk.register || trunk.username === null) continue;
       try {
         const [address] = await this.options.outbound.resolve(trunk.host);
@@ -190,7 +209,8 @@ export class TrunkService {
    */
   async from(address: string, port: number): Promise<Trunk[]> {
     const found: Trunk[] = [];
-    for (const trunk of await this.ctx.store.repos.trunks.all()) {
+    const all = (await this.everyTrunk.get('all', () => this.ctx.store.repos.trunks.all())) ?? [];
+    for (const trunk of all) {
       const sources =
         trunk.inboundSources.length > 0
           ? trunk.inboundSources.map(readSource).filter((s): s is Source => typeof s !== 'string')
