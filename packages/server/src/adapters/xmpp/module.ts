@@ -1,0 +1,104 @@
+// What the XMPP adapter's stanza modules (roster, presence, messages, MUC, vCard …) are written
+// against. The stream engine (c2s, s2s, WebSocket) authenticates, binds and parses; the router
+// hands each stanza to the modules; modules call core services and render core events to the
+// sessions bound on this node. A module never reads the store (DESIGN §2).
+import type { Services } from '../../compose.js';
+import type { User } from '../../core/users/model.js';
+import type { Jid } from '../../lib/jid.js';
+import type { Logger } from '../../platform/log.js';
+import type { Child, XmlElement } from './xml/element.js';
+
+/** A client session bound on this node (RFC 6120 §7), seen by modules. */
+export interface C2sSession {
+  /** Unique per stream (the stream id; survives XEP-0198 resumption). */
+  readonly id: string;
+  readonly tenantId: string;
+  readonly user: User;
+  /** The bound full JID (`user@domain/resource`). */
+  readonly jid: Jid;
+  /** The stream's `xml:lang` (e.g. `de`), the language texts for this client are rendered in. */
+  readonly lang: string;
+  /** The client's address (for the login throttle and logs). */
+  readonly address: string;
+  /** Whether the stream is encrypted (TLS or WSS); PLAIN and uploads may require it. */
+  readonly secure: boolean;
+  /** XEP-0352: the client said it is inactive (modules may hold back non-urgent stanzas). */
+  readonly inactive: boolean;
+  /**
+   * Per-session state of modules, keyed by module name (e.g. presence: the client's last
+   * `<presence/>`, whether it sent initial presence; carbons: enabled).
+   */
+  readonly data: Map<string, unknown>;
+  /** Queues a stanza to the client (counted for XEP-0198). */
+  send(stanza: XmlElement): void;
+}
+
+/** A stanza as it reached the router: `from` is stamped by the stream (never trusted from a client). */
+export interface Inbound {
+  stanza: XmlElement;
+  /** The sender's full JID (a local client's bound JID, or a verified remote domain's JID). */
+  from: Jid;
+  /** The addressee; null when the stanza had no `to` (addressed to the sender's own account). */
+  to: Jid | null;
+  /** The local session that sent it; absent for a stanza from a federated server. */
+  session?: C2sSession;
+}
+
+/**
+ * Answers an IQ of type get/set whose payload has the module's namespace and that is addressed to
+ * the server's domain or the sender's own bare JID. Returns the result payload (or nothing for an
+ * empty result); throws a StanzaError (or a ParleyError, mapped by code) to refuse it.
+ */
+export type IqHandler = (req: Inbound & { payload: XmlElement }) => Promise<Child | undefined> | Child | undefined;
+
+/** The sessions bound on this node. */
+export interface SessionRegistry {
+  /** A user's bound sessions on this node (for rendering a core event to them). */
+  ofUser(tenantId: string, userId: string): readonly C2sSession[];
+  /** The session bound to a full JID on this node, if any. */
+  byJid(jid: Jid): C2sSession | undefined;
+  all(): Iterable<C2sSession>;
+}
+
+/** What a module gets at start. */
+export interface ModuleContext {
+  /** Core services: the only way to facts and changes. */
+  core: Services;
+  log: Logger;
+  sessions: SessionRegistry;
+  /**
+   * Sends a stanza to wherever its `to` lives: local sessions (a bare JID: every available
+   * resource, per RFC 6121 §8.5), sessions on other nodes (the bus), or a federated server.
+   */
+  route(stanza: XmlElement): void;
+  /** Every module of the server, in order (disco collects their features from here). */
+  modules: readonly XmppModule[];
+}
+
+/** One capability of the server, as Prosody's modules are. */
+export interface XmppModule {
+  readonly name: string;
+  /** disco#info features (XEP-0030) the server's domain advertises for this module. */
+  readonly features?: readonly string[];
+  /** disco#info features the user's bare JID advertises (e.g. MAM, PEP). */
+  readonly accountFeatures?: readonly string[];
+  /** Stream features offered after bind (e.g. roster versioning), as elements. */
+  streamFeatures?(session: C2sSession): XmlElement[];
+  /** IQ handlers by payload namespace (see IqHandler for what reaches them). */
+  readonly iq?: Readonly<Record<string, { get?: IqHandler; set?: IqHandler }>>;
+  /**
+   * Offered every stanza no IQ handler took (messages, presence, IQs to other addressees such as
+   * `conference.DOMAIN`), in module order: returns true when it took the stanza. A stanza no
+   * module takes gets the RFC's default (service-unavailable, or delivery for a message).
+   */
+  handle?(inbound: Inbound): Promise<boolean> | boolean;
+  /** Subscribes to core events etc.; the returned function undoes it at stop. */
+  start?(ctx: ModuleContext): Promise<Stop> | Stop;
+  /** A session was bound (resource bound, before initial presence). */
+  sessionBound?(session: C2sSession): void | Promise<void>;
+  /** A session ended (closed or lost and not resumed within the XEP-0198 timeout). */
+  sessionEnded?(session: C2sSession): void | Promise<void>;
+}
+
+/** Undoes a module's start (unsubscribes from core events); undefined when there is nothing to undo. */
+export type Stop = (() => void) | undefined;
