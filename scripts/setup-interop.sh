@@ -11,6 +11,9 @@
 #   SIP peers   sipp, Kamailio (+ presence, websocket, tls modules), baresip, linphone, sipvicious,
 #               sox, espeak-ng, coturn's STUN client: binaries only (test/interop/support/sip-peers.ts starts its own);
 #               python3 (the CSTA client written from the ECMA texts, test/interop/support/csta_client.py)
+#   XMPP peers  Prosody (+ lua-unbound), ejabberd, python3-slixmpp, dnsmasq: binaries only
+#               (test/interop/support/xmpp-peers.ts runs its own in a network namespace per run;
+#               the packages' daemons on 5222/5269, epmd on 4369 and dnsmasq on 53 are stopped)
 set -euo pipefail
 
 log() { printf 'setup-interop: %s\n' "$*"; }
@@ -184,6 +187,36 @@ ensure_sip_peers() {
   log "$(svmap --version 2>&1 | head -n 1), $(sox --version | grep -o 'SoX v[0-9.]*'), espeak-ng $(espeak-ng --version | grep -o '[0-9][0-9.]*' | head -n 1) available"
 }
 
+# XMPP peers (test/interop/xmpp-*.test.ts, bench/xmpp.ts): binaries only. Prosody's and
+# ejabberd's packages start daemons on 0.0.0.0:5222/5269 (ejabberd also epmd on 4369) and
+# dnsmasq's one on port 53 (only dnsmasq-base, which starts none, is installed): stop and disable them, so the namespaces' own peers are the only ones.
+stop_xmpp_daemons() {
+  as_root sh -c 'for d in prosody ejabberd dnsmasq; do systemctl stop $d; systemctl disable $d; service $d stop; done 2>/dev/null; true' >/dev/null 2>&1 || true
+  local pid
+  # Only the packages' own users' processes (another epmd, e.g. RabbitMQ's, is left alone).
+  for pid in $(pgrep -u prosody 2>/dev/null; pgrep -u ejabberd 2>/dev/null); do
+    as_root kill "$pid" 2>/dev/null || true
+  done
+}
+
+ensure_xmpp_peers() {
+  local missing=()
+  command -v prosody >/dev/null || missing+=(prosody)
+  dpkg-query -W -f '${Status}' lua-unbound 2>/dev/null | grep -q 'ok installed' || missing+=(lua-unbound)
+  [ -x /usr/sbin/ejabberdctl ] || missing+=(ejabberd)
+  /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
+  [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v taskset >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    stop_xmpp_daemons
+  fi
+  log "Prosody $(dpkg-query -W -f '${Version}' prosody), ejabberd $(dpkg-query -W -f '${Version}' ejabberd), slixmpp $(/usr/bin/python3 -c 'import slixmpp; print(slixmpp.__version__)'), $(/usr/sbin/dnsmasq --version | head -n 1 | cut -d' ' -f1-3) available"
+}
+
 ensure_postgres
 ensure_mariadb
 ensure_radicale
@@ -192,3 +225,4 @@ ensure_haproxy
 ensure_slapd
 ensure_chromium
 ensure_sip_peers
+ensure_xmpp_peers
