@@ -10,7 +10,13 @@ export function scramClient(
   hash: 'sha1' | 'sha256',
   username: string,
   password: string,
-  options: { gs2Header?: string; bindingData?: Buffer; nonce?: string } = {},
+  options: {
+    gs2Header?: string;
+    bindingData?: Buffer;
+    nonce?: string;
+    /** SaltedPassword by `salt,iterations`, for one password (a load generator logging accounts in again). */
+    saltedCache?: Map<string, Buffer>;
+  } = {},
 ) {
   const gs2Header = options.gs2Header ?? 'n,,';
   const bare = `n=${username.replace(/=/g, '=3D').replace(/,/g, '=2C')},r=${options.nonce ?? randomBytes(12).toString('base64')}`;
@@ -19,7 +25,11 @@ export function scramClient(
     first: gs2Header + bare,
     final(serverFirst: string): string {
       const attrs = Object.fromEntries(serverFirst.split(',').map((a) => [a.slice(0, 1), a.slice(2)]));
-      const salted = pbkdf2Sync(password, Buffer.from(attrs.s as string, 'base64'), Number(attrs.i), BYTES[hash], hash);
+      const key = `${attrs.s},${attrs.i}`;
+      const salted =
+        options.saltedCache?.get(key) ??
+        pbkdf2Sync(password, Buffer.from(attrs.s as string, 'base64'), Number(attrs.i), BYTES[hash], hash);
+      options.saltedCache?.set(key, salted);
       const clientKey = createHmac(hash, salted).update('Client Key').digest();
       const storedKey = createHash(hash).update(clientKey).digest();
       const binding = Buffer.concat([Buffer.from(gs2Header), options.bindingData ?? Buffer.alloc(0)]).toString(

@@ -1,0 +1,447 @@
+// XMPP benchmark: Prosody, ejabberd (and Parley once it speaks XMPP) one after the other in one
+// run, each in the run's network namespace (test/interop/support/xmpp-peers.ts), pinned to CPU 0
+// with taskset, the load generator (bench/xmpp-load.ts, raw TLS sockets) pinned to CPU 1:
+//   W4  memory per idle session: the server's RSS before and after ACCOUNTS clients log in and
+//       send their initial presence, per session (this also logs every account in once, which
+//       fills the generator's SCRAM cache and warms the server);
+//   W2  1:1 messages with ACCOUNTS online: client i sends to client i+1's full JID at stepped
+//       rates; latency from the send to the receipt;
+//   W3  presence fan-out: GROUPS shared roster groups of 101 (a roster of 100 each, `both`), all
+//       online; members change their presence (`<show/>` + `<status/>`) at stepped rates; latency
+//       from the send to each of the 100 contacts receiving it;
+//   W1  login storm: ACCOUNTS logins (TCP, STARTTLS, SCRAM-SHA-1, bind) at most CONCURRENCY at
+//       once; logins/s and their latency; all sessions closed after each round.
+// Per workload and target: medians over ROUNDS rounds of the rate, p50/p99 latency (ms) and the
+// server's CPU time per operation (/proc/PID/stat of Prosody's lua / ejabberd's beam.smp). Markdown
+// to stdout, progress to stderr. Needs root (namespaces) and the peers (scripts/setup-interop.sh).
+//
+//   npm run bench:xmpp -- [--target prosody,ejabberd[,parley]] [--accounts 10000] [--concurrency 100]
+//     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups 10] [--w3-rates 5,10,20]
+//     [--workloads w1,w2,w3,w4]
+//
+// Both peers run as their admins would for load (xmpp-peers.ts `tuned`): Prosody 0.12 with the
+// epoll backend, errors-only logging, internal_hashed accounts (SCRAM keys stored, no PBKDF2 per
+// login); ejabberd 23.01 with shaper none on c2s, errors-only logging, SCRAM-stored passwords,
+// ERL_MAX_PORTS 65536 and 1,000,000 Erlang processes. Both with SCRAM-SHA-1 at 4096 iterations.
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  createXmppNet,
+  SCRAM_ITERATIONS,
+  startXmppPeer,
+  tcpOpen,
+  type XmppNet,
+  type XmppUser,
+} from '../packages/server/test/interop/support/xmpp-peers.js';
+import {
+  benchEnv,
+  PASSWORD,
+  pool,
+  processCpuSeconds,
+  processRssBytes,
+  row,
+  seed,
+  sleep,
+  summarize,
+  tempData,
+} from './lib.js';
+import { login, type Session } from './xmpp-load.js';
+
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'prosody,ejabberd' },
+    accounts: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    'w2-rates': { type: 'string', default: '1000,2000,4000' },
+    groups: { type: 'string', default: '10' },
+    'w3-rates': { type: 'string', default: '5,10,20' },
+    workloads: { type: 'string', default: 'w1,w2,w3,w4' },
+  },
+});
+const TARGETS = String(values.target).split(',');
+const ACCOUNTS = Number(values.accounts);
+const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const W2_RATES = String(values['w2-rates']).split(',').map(Number);
+const W3_RATES = String(values['w3-rates']).split(',').map(Number);
+const ROSTER = 100;
+const GROUPS = Math.min(Number(values.groups), Math.floor(ACCOUNTS / (ROSTER + 1)));
+const WORKLOADS = new Set(String(values.workloads).split(','));
+const SERVER_CPU = 0;
+const LOAD_CPU = 1;
+const progress = (text: string) => process.stderr.write(`${text}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+
+/** The generator on its own core (all its threads: TLS and PBKDF2 run on the main one anyway). */
+execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
+
+const users: XmppUser[] = Array.from({ length: ACCOUNTS }, (_, i) => ({ user: `u${i}`, password: PASSWORD }));
+const groups = Array.from({ length: GROUPS }, (_, g) =>
+  Array.from({ length: ROSTER + 1 }, (_, i) => `u${g * (ROSTER + 1) + i}`),
+);
+
+interface Target {
+  name: string;
+  domain: string;
+  address: string;
+  pid(): number;
+  /** W3 needs shared roster groups. */
+  groups: boolean;
+  stop(): Promise<void>;
+}
+
+const bin = fileURLToPath(new URL('../packages/server/bin/parley.js', import.meta.url));
+
+async function startTarget(net: XmppNet, kind: string): Promise<Target> {
+  if (kind === 'prosody' || kind === 'ejabberd') {
+    const domain = kind === 'prosody' ? 'a.test' : 'b.test';
+    const t0 = performance.now();
+    const peer = await startXmppPeer(net, kind, { domain, users, groups, tuned: true, cpu: SERVER_CPU });
+    progress(`${peer.name} up with ${ACCOUNTS} accounts in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    return { name: peer.name, domain, address: peer.address, pid: peer.pid, groups: true, stop: peer.stop };
+  }
+  if (kind === 'parley') return startParley(net);
+  throw new Error(`unknown target ${kind} (prosody, ejabberd, parley)`);
+}
+
+/**
+ * Parley as issue 15 specifies its interface (`parley serve --xmpp-port N`), inside the namespace
+ * at parley.test, its accounts seeded in tenant parley.test. W3 is left out: its shared rosters
+ * are tenants or teams, not groups of 101 inside one tenant.
+ */
+async function startParley(net: XmppNet): Promise<Target> {
+  const help = execFileSync(process.execPath, [bin, 'serve', '--help'], { encoding: 'utf8' });
+  if (!help.includes('--xmpp-port')) {
+    throw new Error('parley: `parley serve` has no --xmpp-port yet (its XMPP stream engine is not in this checkout)');
+  }
+  const domain = 'parley.test';
+  const data = tempData('parley-bench-xmpp-');
+  const env = { PARLEY_AUTH_SCRAM_ITERATIONS: String(SCRAM_ITERATIONS) }; // as the peers' accounts
+  await seed(
+    data.dir,
+    async (core) => {
+      const tenant = await core.tenants.create({ domain });
+      await pool(users, 8, async (u) => {
+        await core.users.create(tenant.id, { local: u.user, domain, password: u.password });
+      });
+    },
+    env,
+  );
+  const address = net.address(domain);
+  // Its certificate for parley.test is net.certificate(domain), signed by the run's CA: pass it
+  // with the setting the stream engine reads for a domain's certificate when it lands.
+  const [cmd, args] = net.command(
+    process.execPath,
+    [bin, 'serve', '--http-port', '0', '--xmpp-port', '5222'],
+    SERVER_CPU,
+  );
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...benchEnv, ...env, PARLEY_DATA: data.dir, PARLEY_LOG_LEVEL: 'error' },
+  });
+  for (let i = 0; i < 600 && !(await tcpOpen(address, 5222)); i++) await sleep(100);
+  return {
+    name: 'Parley',
+    domain,
+    address,
+    pid: () => child.pid as number,
+    groups: false,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      data.remove();
+    },
+  };
+}
+
+/** CPU seconds `pid` has used plus the seconds its threads waited, runnable, for a core. */
+function busySeconds(pid: number): number {
+  let wait = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      wait += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return processCpuSeconds(pid) + wait;
+}
+
+/**
+ * Waits until the server is idle: running or runnable under 5 % of half a second (at most 60 s).
+ * CPU time alone would call a server starved by the machine's other processes idle.
+ */
+async function quiet(pid: number): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const b0 = busySeconds(pid);
+    await sleep(500);
+    if (busySeconds(pid) - b0 < 0.025) return;
+  }
+}
+
+interface Logins {
+  sessions: Session[];
+  latencies: number[];
+  seconds: number;
+  failures: number;
+  firstError?: string;
+}
+
+async function logInAll(t: Target, indexes: number[], presence: boolean, ca: string, cache: Map<string, Buffer>) {
+  const result: Logins = { sessions: [], latencies: [], seconds: 0, failures: 0 };
+  const t0 = performance.now();
+  await pool(indexes, CONCURRENCY, async (i) => {
+    try {
+      const s = await login({
+        host: t.address,
+        port: 5222,
+        domain: t.domain,
+        user: `u${i}`,
+        password: PASSWORD,
+        ca,
+        resource: 'bench',
+        mechanism: 'SCRAM-SHA-1',
+        saltedCache: cache,
+        presence,
+      });
+      result.sessions[i] = s;
+      result.latencies.push(s.loginMs);
+    } catch (err) {
+      result.failures++;
+      result.firstError ??= (err as Error).message;
+    }
+  });
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
+
+const closeAll = (sessions: Session[]) => {
+  for (const s of sessions) s?.close();
+};
+
+interface Step {
+  rate: number;
+  sent: number;
+  delivered: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  cpuUsPerOp: number;
+}
+
+/** Offers `fire` at `rate`/s for SECONDS, then waits up to 5 s for deliveries to complete. */
+async function runStep(
+  pid: number,
+  rate: number,
+  fire: () => number,
+  latencies: number[],
+  delivered: () => number,
+): Promise<Step> {
+  await quiet(pid);
+  const cpu0 = processCpuSeconds(pid);
+  latencies.length = 0;
+  const d0 = delivered();
+  let sent = 0;
+  let expected = 0;
+  const start = performance.now();
+  for (let now = start; now - start < SECONDS * 1000; now = performance.now()) {
+    const due = Math.floor((rate * (now - start)) / 1000);
+    for (; sent < due; sent++) expected += fire();
+    await sleep(5);
+  }
+  for (let i = 0; i < 50 && delivered() - d0 < expected; i++) await sleep(100);
+  const cpu = processCpuSeconds(pid) - cpu0;
+  const s = summarize(latencies);
+  const got = delivered() - d0;
+  return { rate, sent, delivered: got, expected, p50: s.p50, p99: s.p99, cpuUsPerOp: (cpu / Math.max(1, got)) * 1e6 };
+}
+
+const results = { w1: [] as string[], w2: [] as string[], w3: [] as string[], w4: [] as string[] };
+
+async function benchTarget(net: XmppNet, kind: string): Promise<void> {
+  const t = await startTarget(net, kind);
+  const ca = readFileSync(net.caFile, 'utf8');
+  const cache = new Map<string, Buffer>();
+  const all = users.map((_, i) => i);
+  try {
+    await quiet(t.pid());
+    // W4 (and the warm-up every workload needs): everyone online, presence sent.
+    const rss0 = processRssBytes(t.pid());
+    const online = await logInAll(t, all, true, ca, cache);
+    progress(
+      `${t.name}: ${online.sessions.filter(Boolean).length} online in ${online.seconds.toFixed(1)} s, ${online.failures} failed${online.firstError ? ` (${online.firstError})` : ''}`,
+    );
+    await quiet(t.pid());
+    const perSession = (processRssBytes(t.pid()) - rss0) / Math.max(1, online.sessions.filter(Boolean).length);
+    if (WORKLOADS.has('w4')) {
+      results.w4.push(
+        row([
+          t.name,
+          ACCOUNTS,
+          Math.round(rss0 / 2 ** 20),
+          Math.round((rss0 + perSession * ACCOUNTS) / 2 ** 20),
+          Math.round(perSession / 1024),
+        ]),
+      );
+    }
+    const sessions = online.sessions;
+
+    if (WORKLOADS.has('w2')) {
+      const sentAt = new Map<number, number>();
+      const latencies: number[] = [];
+      let delivered = 0;
+      let seq = 0;
+      for (const s of sessions) {
+        s?.scan(/<body>k(\d+)<\/body>/g, (m) => {
+          const at = sentAt.get(Number(m[1]));
+          if (at === undefined) return;
+          sentAt.delete(Number(m[1]));
+          latencies.push(performance.now() - at);
+          delivered++;
+        });
+      }
+      const fire = () => {
+        const from = seq % ACCOUNTS;
+        const to = (from + 1) % ACCOUNTS;
+        const n = seq++;
+        sentAt.set(n, performance.now());
+        sessions[from]?.send(
+          `<message to='u${to}@${t.domain}/bench' type='chat' id='m${n}'><body>k${n}</body></message>`,
+        );
+        return 1;
+      };
+      for (const rate of W2_RATES) {
+        const rounds: Step[] = [];
+        for (let r = 0; r < ROUNDS; r++) rounds.push(await runStep(t.pid(), rate, fire, latencies, () => delivered));
+        const m = medianStep(rounds);
+        results.w2.push(row([t.name, rate, m.delivered, m.expected, m.p50, m.p99, m.cpuUsPerOp]));
+        progress(`W2 ${results.w2.at(-1)}`);
+        sentAt.clear();
+      }
+    }
+
+    if (WORKLOADS.has('w3') && t.groups && GROUPS > 0) {
+      const sentAt = new Map<number, number>();
+      const publishers = new Map<number, number>();
+      const latencies: number[] = [];
+      let delivered = 0;
+      let seq = 0;
+      const members = groups.flat().map((u) => Number(u.slice(1)));
+      for (const i of members) {
+        sessions[i]?.scan(/<status>k(\d+)<\/status>/g, (m) => {
+          const at = sentAt.get(Number(m[1]));
+          if (at === undefined || publishers.get(Number(m[1])) === i) return; // not the publisher's own echo
+          latencies.push(performance.now() - at);
+          delivered++;
+        });
+      }
+      const fire = () => {
+        const n = seq++;
+        // Round-robin over the members; the publisher's own echo is not counted.
+        const publisher = members[(n * 37) % members.length] as number;
+        sentAt.set(n, performance.now());
+        publishers.set(n, publisher);
+        sessions[publisher]?.send(`<presence><show>${n % 2 ? 'away' : 'dnd'}</show><status>k${n}</status></presence>`);
+        return ROSTER;
+      };
+      for (const rate of W3_RATES) {
+        const rounds: Step[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          rounds.push(await runStep(t.pid(), rate, fire, latencies, () => delivered));
+          sentAt.clear();
+          publishers.clear();
+        }
+        const m = medianStep(rounds);
+        results.w3.push(row([t.name, rate, rate * ROSTER, m.delivered, m.expected, m.p50, m.p99, m.cpuUsPerOp]));
+        progress(`W3 ${results.w3.at(-1)}`);
+      }
+    }
+    closeAll(sessions);
+    await quiet(t.pid());
+
+    if (WORKLOADS.has('w1')) {
+      const rounds: { rate: number; p50: number; p99: number; cpuMsPerLogin: number; failures: number }[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const cpu0 = processCpuSeconds(t.pid());
+        const storm = await logInAll(t, all, false, ca, cache);
+        const cpu = processCpuSeconds(t.pid()) - cpu0;
+        const ok = storm.latencies.length;
+        const s = summarize(storm.latencies);
+        rounds.push({
+          rate: ok / storm.seconds,
+          p50: s.p50,
+          p99: s.p99,
+          cpuMsPerLogin: (cpu / Math.max(1, ok)) * 1000,
+          failures: storm.failures,
+        });
+        progress(
+          `W1 ${t.name} round ${r + 1}: ${(ok / storm.seconds).toFixed(0)} logins/s, p99 ${s.p99.toFixed(0)} ms, ${storm.failures} failed${storm.firstError ? ` (${storm.firstError})` : ''}`,
+        );
+        closeAll(storm.sessions);
+        await quiet(t.pid());
+      }
+      results.w1.push(
+        row([
+          t.name,
+          ACCOUNTS,
+          CONCURRENCY,
+          median(rounds.map((x) => x.rate)),
+          median(rounds.map((x) => x.p50)),
+          median(rounds.map((x) => x.p99)),
+          median(rounds.map((x) => x.cpuMsPerLogin)),
+          rounds.reduce((a, x) => a + x.failures, 0),
+        ]),
+      );
+    }
+  } finally {
+    await t.stop();
+  }
+}
+
+/** The round with the median p99, its delivery counts and CPU. */
+function medianStep(rounds: Step[]): Step {
+  const sorted = [...rounds].sort((a, b) => a.p99 - b.p99);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Step;
+}
+
+const net = await createXmppNet({ domains: ['a.test', 'b.test', 'parley.test'] });
+try {
+  for (const kind of TARGETS) await benchTarget(net, kind);
+} finally {
+  net.close();
+}
+
+const rounds = `median of ${ROUNDS} rounds`;
+if (results.w1.length) {
+  console.log(`\n**W1 login storm** (TCP + STARTTLS + SCRAM-SHA-1 + bind; ${rounds})\n`);
+  console.log('| server | accounts | concurrency | logins/s | p50 ms | p99 ms | server CPU ms/login | failed |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const line of results.w1) console.log(line);
+}
+if (results.w2.length) {
+  console.log(`\n**W2 1:1 messages**, ${ACCOUNTS} online (${SECONDS} s per step; the ${rounds} by p99)\n`);
+  console.log('| server | messages/s offered | delivered | sent | p50 ms | p99 ms | server CPU µs/message |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const line of results.w2) console.log(line);
+}
+if (results.w3.length) {
+  console.log(
+    `\n**W3 presence fan-out**, ${GROUPS} groups of ${ROSTER + 1} (rosters of ${ROSTER}), ${ACCOUNTS} online (${SECONDS} s per step; the ${rounds} by p99)\n`,
+  );
+  console.log(
+    '| server | changes/s | deliveries/s offered | delivered | expected | p50 ms | p99 ms | server CPU µs/delivery |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const line of results.w3) console.log(line);
+}
+if (results.w4.length) {
+  console.log('\n**W4 memory per idle session** (RSS before and after every account logs in and sends its presence)\n');
+  console.log('| server | sessions | RSS before MB | RSS after MB | KB/session |');
+  console.log('|---|---|---|---|---|');
+  for (const line of results.w4) console.log(line);
+}
