@@ -115,10 +115,10 @@ export async function login(o: LoginOptions): Promise<Session> {
       saltedCache: o.saltedCache,
     });
     tls.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='${o.mechanism}'>${b64(scram.first)}</auth>`);
-    const challenge = await expect(/<challenge[^>]*>([^<]*)<\/challenge>|<failure[^]*?<\/failure>/);
+    const challenge = await expect(/<challenge[^>]*>([^<]*)<\/challenge>|<failure[\s\S]*?<\/failure>/);
     if (challenge[1] === undefined) throw new Error(`${o.user}: SASL ${challenge[0]}`);
     tls.write(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${b64(scram.final(unb64(challenge[1])))}</response>`);
-    const success = await expect(/<success[^>]*>([^<]*)<\/success>|<failure[^]*?<\/failure>/);
+    const success = await expect(/<success[^>]*>([^<]*)<\/success>|<failure[\s\S]*?<\/failure>/);
     if (success[1] === undefined || !scram.verify(unb64(success[1]))) {
       throw new Error(`${o.user}: SASL ${success[0]}`);
     }
@@ -127,7 +127,7 @@ export async function login(o: LoginOptions): Promise<Session> {
     tls.write(
       `<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${o.resource}</resource></bind></iq>`,
     );
-    const bound = await expect(/<iq[^>]*\bid=['"]bind1['"][^>]*>[^]*?<\/iq>/);
+    const bound = await expect(/<iq[^>]*\bid=['"]bind1['"][^>]*>[\s\S]*?<\/iq>/);
     const jid = /<jid>([^<]+)<\/jid>/.exec(bound[0])?.[1];
     if (!jid) throw new Error(`${o.user}: bind ${bound[0]}`);
     if (o.presence) tls.write('<presence/>');

@@ -390,7 +390,7 @@ async function startProsody(net: XmppNet, o: XmppPeerOptions): Promise<XmppPeer>
     'https_ports = {}',
     // Epoll is 0.12's default backend; the limits below are raised for load (mod_limits is off).
     'network_backend = "epoll"',
-    'network_settings = { read_timeout = 3600 }',
+    `network_settings = { read_timeout = 3600${o.tuned ? ', tcp_backlog = 1024' : ''} }`,
     `modules_enabled = { ${modules.map(lua).join(', ')} }`,
     'modules_disabled = { "posix" }',
     'authentication = "internal_hashed"',
@@ -500,7 +500,7 @@ listen:
     module: ejabberd_c2s
     starttls_required: true
     shaper: ${shaper}
-    max_stanza_size: 262144
+    max_stanza_size: 262144${o.tuned ? '\n    backlog: 1024' : ''}
   - port: 5269
     ip: "${address}"
     module: ejabberd_s2s_in
@@ -582,6 +582,7 @@ modules:
   const [cmd, args] = net.command(EJABBERDCTL, [...ctl, 'foreground'], o.cpu);
   const output: string[] = [];
   const proc = track(cmd, args, { onLine: (line) => output.push(line) });
+  let vm = 0; // the VM listening (ejabberdctl, su and erl exec their way to it)
   const beam = () => {
     for (const pid of ip('netns', 'pids', net.name).split('\n').filter(Boolean)) {
       const cmdline = readText(`/proc/${pid}/cmdline`);
@@ -603,7 +604,7 @@ modules:
     c2sPort: 5222,
     s2sPort: 5269,
     httpPort: 5280,
-    pid: beam,
+    pid: () => vm,
     log: () => readText(join(dir, 'logs', 'ejabberd.log')),
     async register(users) {
       await inParallel(users, 16, (u) => api('register', { user: u.user, host: o.domain, password: u.password }));
@@ -620,6 +621,7 @@ modules:
   );
   if (proc.done())
     throw new Error(`ejabberd for ${o.domain} exited:\n${output.join('\n')}\n${peer.log().slice(-3000)}`);
+  vm = beam();
   await peer.register(o.users ?? []);
   for (const [i, members] of (o.groups ?? []).entries()) {
     const group = `group${i}`;
