@@ -325,7 +325,7 @@ export function startXmppPeer(net: XmppNet, kind: 'prosody' | 'ejabberd', option
 const lua = (s: string) => JSON.stringify(s); // Lua accepts JSON's escapes for the strings we write
 
 /** The RFC 5802 stored and server keys for `password` (SHA-1, as both peers store them). */
-export function scramSha1Keys(password: string, salt: string, iterations: number) {
+function scramSha1Keys(password: string, salt: string, iterations: number) {
   const salted = pbkdf2Sync(password, salt, iterations, 20, 'sha1');
   const clientKey = createHmac('sha1', salted).update('Client Key').digest();
   return {
@@ -579,9 +579,18 @@ modules:
   execFileSync('chown', ['-R', 'ejabberd', dir]);
   const node = `ejb_${o.domain.replace(/\W/g, '_')}@localhost`; // one epmd per namespace: a name per server
   const ctl = ['--config-dir', dir, '--spool', join(dir, 'spool'), '--logs', join(dir, 'logs'), '--node', node];
-  const [cmd, args] = net.command(EJABBERDCTL, [...ctl, 'foreground'], o.cpu);
+  // As the ejabberd user already: ejabberdctl would switch with su, whose PAM session sets the
+  // open-files limit back to 1,024, and the VM stops once its listener cannot accept any more.
+  const [cmd, args] = net.command(
+    'setpriv',
+    ['--reuid=ejabberd', '--regid=ejabberd', '--init-groups', EJABBERDCTL, ...ctl, 'foreground'],
+    o.cpu,
+  );
   const output: string[] = [];
-  const proc = track(cmd, args, { onLine: (line) => output.push(line) });
+  const proc = track(cmd, args, {
+    env: { ...process.env, HOME: '/var/lib/ejabberd' },
+    onLine: (line) => output.push(line),
+  });
   let vm = 0; // the VM listening (ejabberdctl, su and erl exec their way to it)
   const beam = () => {
     for (const pid of ip('netns', 'pids', net.name).split('\n').filter(Boolean)) {
