@@ -325,6 +325,7 @@ before(async () => {
   });
   await aAdmin.api.request('admin.federation.domain.set', {
     params: { domain: 'partner-a.test' },
+    query: {},
     body: { level: 'trusted' },
   });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
