@@ -109,7 +109,9 @@ async function srv(name: string, o: CheckOptions): Promise<Srv[]> {
     return await o.resolveSrv(name);
   } catch (err) {
     if (notFound(err)) return [];
-    throw new StepFailed(failed('dns', 'dns-error', `the DNS lookup of ${name} failed (${reason(err)})`, { name }));
+    throw new StepFailed(
+      failed('dns', 'dns-error', `the DNS lookup of ${name} failed (${reason(err)})`, { name, reason: reason(err) }),
+    );
   }
 }
 
@@ -233,9 +235,9 @@ const streamHeader = (domain: string, from?: string) =>
 async function features(step: StepName, domain: string, socket: Socket, o: CheckOptions) {
   const reader = new StreamReader(socket);
   socket.write(streamHeader(domain, o.from));
-  const fail = (code: string, message: string) => {
+  const fail = (code: string, message: string, detail: Record<string, string> = { reason: message }) => {
     reader.detach();
-    return new StepFailed(failed(step, code, message));
+    return new StepFailed(failed(step, code, message, detail));
   };
   const open = await reader.next(o.timeoutMs);
   if (open.kind === 'error') throw fail('stream-failed', `the server did not open an XMPP stream: ${open.reason}`);
@@ -248,7 +250,7 @@ async function features(step: StepName, domain: string, socket: Socket, o: Check
   if (el.name === 'stream:error') {
     const condition = el.elements().find((c) => c.xmlns === NS_STREAMS)?.name ?? 'undefined-condition';
     const hint = condition === 'host-unknown' ? ` (it does not serve ${domain})` : '';
-    throw fail('stream-error', `the server refused the stream: ${condition}${hint}`);
+    throw fail('stream-error', `the server refused the stream: ${condition}${hint}`, { condition });
   }
   if (el.name !== 'stream:features')
     throw fail('stream-failed', `the server sent <${el.name}/> instead of its features`);
@@ -281,7 +283,9 @@ async function tlsStep(domain: string, target: Target, socket: Socket, o: CheckO
         ),
       };
     } catch (err) {
-      throw new StepFailed(failed('tls', 'handshake-failed', `the TLS handshake failed: ${reason(err)}`));
+      throw new StepFailed(
+        failed('tls', 'handshake-failed', `the TLS handshake failed: ${reason(err)}`, { reason: reason(err) }),
+      );
     }
   };
   if (target.directTls) return handshake('direct-tls');
