@@ -9,7 +9,7 @@ import { type Socket, connect as tcpConnect } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { FederationCheckResult } from '@parley/api';
 import { type OutboundPolicy, OutboundRefusedError } from '../../../platform/outbound.js';
-import { x } from '../xml/element.js';
+import { escapeAttr, x } from '../xml/element.js';
 import {
   type CheckStep,
   failed,
@@ -200,27 +200,29 @@ function opened<S extends Socket>(socket: S, ready: string, ms: number, what: st
   });
 }
 
+/** The most connections the TCP step tries (each bounded by `timeoutMs`): a bound on the whole check. */
+const MAX_ATTEMPTS = 6;
+
 async function tcpStep(reachable: Reachable[], o: CheckOptions) {
   const problems: string[] = [];
-  for (const { target, addresses } of reachable) {
-    for (const a of addresses) {
-      const what = `port ${target.port} on ${a.address}`;
-      try {
-        const socket = await opened(
-          tcpConnect({ host: a.address, port: target.port, family: a.family }),
-          'connect',
-          o.timeoutMs,
-          what,
-        );
-        const via = target.host === a.address ? '' : ` (${target.host})`;
-        return {
-          target,
-          socket,
-          step: ok('tcp', 'connected', `connected to ${what}${via}`, { port: String(target.port), address: a.address }),
-        };
-      } catch (err) {
-        problems.push(reason(err));
-      }
+  const attempts = reachable.flatMap(({ target, addresses }) => addresses.map((a) => ({ target, a })));
+  for (const { target, a } of attempts.slice(0, MAX_ATTEMPTS)) {
+    const what = `port ${target.port} on ${a.address}`;
+    try {
+      const socket = await opened(
+        tcpConnect({ host: a.address, port: target.port, family: a.family }),
+        'connect',
+        o.timeoutMs,
+        what,
+      );
+      const via = target.host === a.address ? '' : ` (${target.host})`;
+      return {
+        target,
+        socket,
+        step: ok('tcp', 'connected', `connected to ${what}${via}`, { port: String(target.port), address: a.address }),
+      };
+    } catch (err) {
+      problems.push(reason(err));
     }
   }
   throw new StepFailed(failed('tcp', 'connect-failed', problems.join('; '), { reason: problems.join('; ') }));
@@ -228,8 +230,8 @@ async function tcpStep(reachable: Reachable[], o: CheckOptions) {
 
 const streamHeader = (domain: string, from?: string) =>
   `<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'${
-    from ? ` from='${from}'` : ''
-  } to='${domain}' version='1.0'>`;
+    from ? ` from='${escapeAttr(from)}'` : ''
+  } to='${escapeAttr(domain)}' version='1.0'>`;
 
 /** Opens a stream on `socket` and reads its features; a failure names the step it belongs to. */
 async function features(step: StepName, domain: string, socket: Socket, o: CheckOptions) {
