@@ -8,6 +8,7 @@ export * from './devices.js';
 export * from './directory.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './federation.js';
 export * from './forwarding.js';
 export * from './journal.js';
 export * from './lines.js';

@@ -6,6 +6,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { contactRoutes } from './routes/contacts.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
+import { federationRoutes } from './routes/federation.js';
 import { forwardingRoutes } from './routes/forwarding.js';
 import { identityRoutes } from './routes/identity.js';
 import { journalRoutes } from './routes/journal.js';
@@ -27,6 +28,7 @@ export const routes = {
   ...deviceRoutes,
   ...lineRoutes,
   ...trunkRoutes,
+  ...federationRoutes,
   ...messagingRoutes,
   ...calendarRoutes,
   ...presenceRoutes,

@@ -7,6 +7,7 @@ import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
 import { sipAdapter } from './adapters/sip/adapter.js';
 import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
+import { federationChecker } from './adapters/xmpp/federation/checker.js';
 import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
@@ -213,6 +214,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     httpAdapter({
       version,
       directoryUploadBytes: config.directory.maxUploadMegabytes * 1024 * 1024,
+      federationCheck: federationChecker(config),
       readiness: async () => ({
         shutdown: stopped ? 'stopping' : 'ok',
         store: await check(core.ctx.store.ping()),

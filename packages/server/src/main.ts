@@ -4,6 +4,7 @@ import { configCommands } from './cli/config.js';
 import { cstaAppCommands } from './cli/csta-app.js';
 import { deviceCommands } from './cli/device.js';
 import { directoryCommands } from './cli/directory.js';
+import { federationCommands } from './cli/federation.js';
 import { Cli, CliError, type CliIo } from './cli/kit.js';
 import { lineCommands } from './cli/line.js';
 import { migrateCommands } from './cli/migrate.js';
@@ -31,6 +32,7 @@ const groups = [
   deviceCommands,
   cstaAppCommands,
   trunkCommands,
+  federationCommands,
 ];
 
 /** The `parley` program for one run, writing to `io`. */

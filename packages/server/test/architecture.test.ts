@@ -61,6 +61,9 @@ const sharedVocabulary = new Set([
   'noAnswerSeconds',
   'TARGET_MAX',
   'PickupGroup',
+  // Federation trust levels and what a domain name is.
+  'TrustLevel',
+  'Domain',
 ]);
 
 const core = [...sources('core'), ...sources('directory')];

@@ -178,6 +178,26 @@ const attacks: Record<RouteName, Attack> = {
   // A trunk is made in the caller's own tenant (a public address: nothing is connected to).
   'admin.trunks.create': { kind: 'own', body: { name: 'itsp-own', host: '93.184.216.34' } },
   'admin.trunks.delete': { kind: 'refused', params: () => ({ name: 'itsp-a' }) },
+  // Federation trust: an outsider names tenant A (only a system admin may); the check is the caller's own.
+  'admin.federation.get': { kind: 'refused', query: { tenant: 'a.test' } },
+  'admin.federation.default.set': { kind: 'refused', query: { tenant: 'a.test' }, body: { level: 'blocked' } },
+  'admin.federation.domain.get': {
+    kind: 'refused',
+    params: () => ({ domain: 'partner-a.test' }),
+    query: { tenant: 'a.test' },
+  },
+  'admin.federation.domain.set': {
+    kind: 'refused',
+    params: () => ({ domain: 'partner-a.test' }),
+    query: { tenant: 'a.test' },
+    body: { level: 'blocked' },
+  },
+  'admin.federation.domain.delete': {
+    kind: 'refused',
+    params: () => ({ domain: 'partner-a.test' }),
+    query: { tenant: 'a.test' },
+  },
+  'admin.federation.check': { kind: 'own', body: { domain: 'nowhere.invalid' } },
   // Calls: alice's ringing call in tenant A (see the setup); an outsider names it or her line.
   'calls.list': { kind: 'own' },
   'calls.make': { kind: 'refused', body: { to: '201', from: ALICE } },
@@ -265,6 +285,7 @@ async function snapshotOfA(): Promise<unknown> {
     devices: await get(alice.token, '/api/v1/me/devices'),
     lines: await get(aAdmin.token, '/api/v1/admin/lines'),
     trunks: await get(aAdmin.token, '/api/v1/admin/trunks'),
+    federation: await get(aAdmin.token, '/api/v1/admin/federation/domains'),
     journal: await get(alice.token, '/api/v1/journal'),
     callSettings: await get(alice.token, '/api/v1/me/call-settings'),
     callBacks: await get(alice.token, '/api/v1/callbacks'),
@@ -301,6 +322,11 @@ before(async () => {
   await aAdmin.api.request('admin.lines.create', { body: { number: '201', user: ALICE, did: '+4971112345201' } });
   await aAdmin.api.request('admin.trunks.create', {
     body: { name: 'itsp-a', host: '93.184.216.34', username: 'MARKER-A-NAME', password: 'MARKER-A-TEXT' },
+  });
+  await aAdmin.api.request('admin.federation.domain.set', {
+    params: { domain: 'partner-a.test' },
+    query: {},
+    body: { level: 'trusted' },
   });
   const device = await alice.api.request('me.devices.create', { body: { name: 'MARKER-A-DEVICE', line: '201' } });
   const [entry] = await t.core.journal.record(alice.tenantId, 'call-a-1', [

@@ -28,6 +28,8 @@ export interface EventMap {
   'line.changed': { tenantId: string; userId: string; lineId: string };
   /** A tenant's SIP trunks were added or removed (read caches of them are dropped). */
   'trunk.changed': { tenantId: string };
+  /** A tenant's federation trust changed (nodes drop what they cached of it; federated watchers see anew). */
+  'federation.changed': { tenantId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** The user's call settings after a change (REST or CSTA): all of them, for their clients and CTI sessions. */

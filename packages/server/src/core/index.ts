@@ -6,6 +6,7 @@ import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { CtiAppService } from './cti-apps/service.js';
 import { DeviceService } from './devices/service.js';
+import { FederationService } from './federation/service.js';
 import { ForwardingService } from './forwarding/service.js';
 import type { NumberResolver } from './journal/model.js';
 import { type JournalOptions, JournalService } from './journal/service.js';
@@ -30,7 +31,8 @@ export type CoreOptions = AuthOptions &
 /** The core services over one context. Adapters call these; they never touch the store. */
 export function createCore(ctx: CoreContext, options: CoreOptions) {
   const users = new UserService(ctx, options);
-  const presence = new PresenceService(ctx, users);
+  const federation = new FederationService(ctx);
+  const presence = new PresenceService(ctx, users, (tenantId, domain) => federation.trustOf(tenantId, domain));
   const devices = new DeviceService(ctx, users);
   const lines = new LineService(ctx, devices);
   const calls = new CallService(ctx, presence, options.resolver);
@@ -66,6 +68,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     forwarding: new ForwardingService(ctx, users, lines, presence),
     // SIP trunks: the provider gateways that carry calls to and from numbers outside the tenant.
     trunks: new TrunkService(ctx, options.trunks),
+    // Per-domain federation trust: what another company's server may see and do (XMPP s2s, SIP federation).
+    federation,
   };
 }
 export type Core = ReturnType<typeof createCore>;

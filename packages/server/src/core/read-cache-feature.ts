@@ -2,12 +2,12 @@ import type { Feature } from './feature.js';
 
 /**
  * Keeps the core's read caches (`read-cache.ts`) true across the cluster: each node drops what it
- * cached of a tenant, user, device, line, call settings or trunks when another node (or this one) says it changed.
+ * cached of a tenant, user, device, line, call settings, trunks or federation trust when another node (or this one) says it changed.
  */
 export const readCacheInvalidation: Feature = {
   name: 'read-cache-invalidation',
   setup: (ctx) => {
-    const { tenants, users, devices, lines, forwarding, trunks } = ctx.core;
+    const { tenants, users, devices, lines, forwarding, trunks, federation } = ctx.core;
     const tenantGone = (tenantId: string) => {
       tenants.forget();
       users.forget(tenantId);
@@ -15,6 +15,7 @@ export const readCacheInvalidation: Feature = {
       lines.forget(tenantId);
       forwarding.forget(tenantId);
       trunks.forget();
+      federation.forget(tenantId);
     };
     const userChanged = (e: { tenantId: string; userId: string }) => {
       users.forget(e.tenantId, e.userId);
@@ -29,6 +30,7 @@ export const readCacheInvalidation: Feature = {
     ctx.subscribe('device.changed', (e) => devices.forget(e.tenantId, e.userId));
     ctx.subscribe('callsettings.changed', (e) => forwarding.forget(e.tenantId, e.userId));
     ctx.subscribe('trunk.changed', () => trunks.forget());
+    ctx.subscribe('federation.changed', (e) => federation.forget(e.tenantId));
     ctx.subscribe('line.changed', (e) => {
       lines.forget(e.tenantId, e.userId);
       devices.forget(e.tenantId, e.userId);

@@ -6,6 +6,7 @@ import { CallBackRepository } from './callbacks/repository.js';
 import { FavouriteRepository } from './contacts/repository.js';
 import { CtiAppRepository } from './cti-apps/repository.js';
 import { DeviceRepository } from './devices/repository.js';
+import { FederationRepository } from './federation/repository.js';
 import { CallSettingsRepository } from './forwarding/repository.js';
 import { JournalRepository } from './journal/repository.js';
 import { LineRepository } from './lines/repository.js';
@@ -28,6 +29,7 @@ export function repositories(db: Kysely<Database>) {
     lines: new LineRepository(db),
     ctiApps: new CtiAppRepository(db),
     trunks: new TrunkRepository(db),
+    federation: new FederationRepository(db),
     sessions: new SessionRepository(db),
     presence: new PresenceRepository(db),
     conversations: new ConversationRepository(db),

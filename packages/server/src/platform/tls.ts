@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import selfsigned from 'selfsigned';
 
 export interface Certificate {
@@ -57,3 +58,9 @@ export async function loadCertificate(source: CertificateSource): Promise<Certif
   writeFileSync(certPath, pems.cert, { mode: 0o644 });
   return { cert: pems.cert, key: pems.private, selfSigned: true };
 }
+
+/** The certificate authorities a federated server may chain to: the system's, and those of `caFile` (a private CA). */
+export const trustedCas = (caFile?: string): string[] => [
+  ...rootCertificates,
+  ...(caFile ? [readFileSync(caFile, 'utf8')] : []),
+];

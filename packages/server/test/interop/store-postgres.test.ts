@@ -7,6 +7,7 @@ import { callSettingsStoreContract } from '../contract/call-settings-store.contr
 import { contactsStoreContract } from '../contract/contacts-store.contract.js';
 import { devicesStoreContract } from '../contract/devices-store.contract.js';
 import { directoryStoreContract } from '../contract/directory-store.contract.js';
+import { federationStoreContract } from '../contract/federation-store.contract.js';
 import { journalStoreContract } from '../contract/journal-store.contract.js';
 import { linesStoreContract } from '../contract/lines-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
@@ -41,5 +42,6 @@ if (!skipped) {
   directoryStoreContract('postgres', open);
   journalStoreContract('postgres', open);
   callSettingsStoreContract('postgres', open);
+  federationStoreContract('postgres', open);
   callBacksStoreContract('postgres', open);
 }

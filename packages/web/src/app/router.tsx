@@ -10,7 +10,7 @@ export type Route =
   | { name: 'directory'; details: boolean }
   | { name: 'admin'; section: AdminSection | null };
 
-export type AdminSection = 'users' | 'sources' | 'tenants';
+export type AdminSection = 'users' | 'sources' | 'federation' | 'tenants';
 
 export const paths = {
   chats: '/',
@@ -34,7 +34,7 @@ export function parseRoute(pathname: string): Route {
   if (calls) return { name: 'calls', journal: calls[1] !== undefined };
   const directory = /^\/directory(\/details)?\/?$/.exec(pathname);
   if (directory) return { name: 'directory', details: directory[1] !== undefined };
-  const admin = /^\/admin(?:\/(users|sources|tenants))?\/?$/.exec(pathname);
+  const admin = /^\/admin(?:\/(users|sources|federation|tenants))?\/?$/.exec(pathname);
   if (admin) return { name: 'admin', section: (admin[1] as AdminSection | undefined) ?? null };
   return { name: 'chats' };
 }

@@ -3,6 +3,7 @@ import { callsDe } from './calls-de';
 import { devicesDe } from './devices-de';
 import type { Messages } from './en';
 import { errorsDe } from './errors-de';
+import { federationDe } from './federation-de';
 import { linesDe } from './lines-de';
 import { phoneDe } from './phone-de';
 
@@ -10,6 +11,7 @@ export const de: Messages = {
   ...errorsDe,
   ...devicesDe,
   ...linesDe,
+  ...federationDe,
   ...accountDe,
   ...callsDe,
   ...phoneDe,

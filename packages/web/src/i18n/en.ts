@@ -2,6 +2,7 @@ import { accountEn } from './account-en';
 import { callsEn } from './calls-en';
 import { devicesEn } from './devices-en';
 import { errorsEn } from './errors-en';
+import { federationEn } from './federation-en';
 import { linesEn } from './lines-en';
 import { phoneEn } from './phone-en';
 
@@ -10,6 +11,7 @@ export const en = {
   ...errorsEn,
   ...devicesEn,
   ...linesEn,
+  ...federationEn,
   ...accountEn,
   ...callsEn,
   ...phoneEn,

@@ -22,6 +22,7 @@ import { asParleyError, type ParleyError } from '../../core/errors.js';
 import type { Principal } from '../../core/sessions/service.js';
 import type { Config } from '../../platform/config/schema.js';
 import type { Adapter, AdapterContext, HttpMount, MountedRequest } from '../adapter.js';
+import type { FederationChecker } from '../xmpp/federation/checker.js';
 import { registerAttachmentRoutes } from './attachments.js';
 import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
@@ -38,6 +39,7 @@ import { clusterHandlers } from './routes/cluster.js';
 import { contactHandlers } from './routes/contacts.js';
 import { deviceHandlers } from './routes/devices.js';
 import { directoryHandlers } from './routes/directory.js';
+import { federationHandlers } from './routes/federation.js';
 import { forwardingHandlers } from './routes/forwarding.js';
 import { journalHandlers } from './routes/journal.js';
 import { lineHandlers } from './routes/lines.js';
@@ -54,6 +56,8 @@ export interface HttpOptions {
   readiness: () => Promise<Record<string, string>>;
   /** Largest directory file an import accepts. */
   directoryUploadBytes: number;
+  /** The federation diagnostics (`POST /api/v1/admin/federation/check`). */
+  federationCheck: FederationChecker;
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: ParleyError['details']) {
@@ -220,6 +224,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     ...deviceHandlers(core),
     ...lineHandlers(core),
     ...trunkHandlers(core),
+    ...federationHandlers(core, o.federationCheck),
     ...callHandlers(core),
     ...callBackHandlers(core),
     ...adminUserHandlers(core),

@@ -34,7 +34,7 @@ import {
 import { type PublishedInput, publish, unpublish } from './published.js';
 import type { StoredInput } from './repository.js';
 import { type OnPresenceChange, type PresenceSeen, type PresenceWatch, see, watch } from './watch.js';
-import { PresenceWatchers, visibleTo, type Watcher } from './watchers.js';
+import { PresenceWatchers, type TrustOf, visibleTo, type Watcher } from './watchers.js';
 
 export interface ManualRequest {
   availability?: Availability | null;
@@ -84,8 +84,10 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
     private readonly ctx: CoreContext,
     /** Users as the user service caches them: every published state and change names one. */
     readonly users: Pick<UserService, 'lookup'>,
+    /** The tenant's trust in a federated watcher's domain (`core/federation`). */
+    trustOf?: TrustOf,
   ) {
-    this.watchers = new PresenceWatchers(ctx);
+    this.watchers = new PresenceWatchers(ctx, trustOf);
   }
 
   private get repo() {

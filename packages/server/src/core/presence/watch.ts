@@ -78,7 +78,8 @@ export async function see(
  * Watches the presence of every user of `tenantId` as `watcher` may see it: each
  * `presence.changed` filtered by the watcher's relation to the user, handed on only when what the
  * watcher sees really changed since what it last got; when a team or block changes the watcher's
- * relation (`presence.visibility.changed`), the affected users' presence as it may now see it.
+ * relation (`presence.visibility.changed`), or the tenant's trust in a federated watcher's domain
+ * (`federation.changed`), the affected users' presence as it may now see it.
  */
 export function watch(
   ctx: CoreContext,
@@ -119,6 +120,17 @@ export function watch(
         if (!e.watchers.includes(watcher.address)) return;
         const others = e.userIds.filter((id) => id !== watcher.userId);
         for (const u of await ctx.store.repos.users.byIds(tenantId, others)) {
+          await deliver(u.id, addressOf(u), await source.get(tenantId, u.id), null);
+        }
+      },
+      { tenantId },
+    ),
+    // A federated watcher's domain may have another trust level now: what it saw is resent as it may see it.
+    bus.subscribe(
+      'federation.changed',
+      async () => {
+        if (watcher.tenantId !== null) return;
+        for (const u of await ctx.store.repos.users.byIds(tenantId, [...lastSent.keys()])) {
           await deliver(u.id, addressOf(u), await source.get(tenantId, u.id), null);
         }
       },

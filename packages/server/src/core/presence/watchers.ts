@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { conflict, invalid, notFound } from '../errors.js';
+import { federatedRelation, type TrustLevel } from '../federation/model.js';
 import { addressOf, type User } from '../users/model.js';
 import { offlinePresence, type Presence } from './aggregate.js';
 import type { Team } from './model.js';
 
 /** How a watcher relates to the user whose presence they look at. */
-export type Relation = 'self' | 'team' | 'colleague' | 'external' | 'blocked';
+export type Relation = 'self' | 'team' | 'colleague' | 'business' | 'external' | 'blocked';
 
 /**
  * What a watcher of `relation` may see (DESIGN §6): colleagues see availability, flags, until,
- * note, context and the next appointment's time; team members also its subject; externals only
- * the availability; a blocked watcher sees the user offline.
+ * note, context and the next appointment's time; team members also its subject; business
+ * partners (a federated domain of that trust) the availability and flags; externals only the
+ * availability; a blocked watcher sees the user offline.
  */
 export function visibleTo(p: Presence, relation: Relation): Presence {
   switch (relation) {
@@ -20,6 +22,8 @@ export function visibleTo(p: Presence, relation: Relation): Presence {
       return p;
     case 'colleague':
       return p.nextAppointment?.subject ? { ...p, nextAppointment: { ...p.nextAppointment, subject: null } } : p;
+    case 'business':
+      return { ...offlinePresence, availability: p.availability, flags: p.flags };
     case 'external':
       return { ...offlinePresence, availability: p.availability };
     case 'blocked':
@@ -27,7 +31,7 @@ export function visibleTo(p: Presence, relation: Relation): Presence {
   }
 }
 
-/** A watcher: a user of some tenant (here or, later, federated) known by address. */
+/** A watcher: a user of some tenant here, or of a federated domain (`tenantId` null), known by address. */
 export interface Watcher {
   tenantId: string | null;
   userId: string | null;
@@ -45,11 +49,18 @@ interface Relations {
   blocked: Set<string>;
 }
 
+/** The tenant's trust in a remote domain (`core/federation`). */
+export type TrustOf = (tenantId: string, domain: string) => Promise<TrustLevel>;
+
 /** Teams, blocked watchers, and the relation between a watcher and a user (cached per tenant). */
 export class PresenceWatchers {
   private readonly cache = new Map<string, Promise<Relations>>();
 
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(
+    private readonly ctx: CoreContext,
+    /** Without it a federated watcher is an external. */
+    private readonly trustOf?: TrustOf,
+  ) {}
 
   /** Forgets the cached relations of a tenant (after changes here or on another node). */
   invalidate(tenantId: string): void {
@@ -80,6 +91,10 @@ export class PresenceWatchers {
     if (watcher.tenantId === tenantId && watcher.userId === userId) return 'self';
     const r = await this.relations(tenantId);
     if (r.blocked.has(`${userId} ${watcher.address}`)) return 'blocked';
+    if (watcher.tenantId === null && this.trustOf) {
+      const domain = watcher.address.slice(watcher.address.lastIndexOf('@') + 1);
+      return federatedRelation(await this.trustOf(tenantId, domain));
+    }
     if (watcher.tenantId !== tenantId || watcher.userId === null) return 'external';
     const mine = r.teamsOf.get(watcher.userId);
     const theirs = r.teamsOf.get(userId);

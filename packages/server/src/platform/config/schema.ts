@@ -389,6 +389,32 @@ export const ConfigSchema = z
           ),
       })
       .prefault({}),
+    federation: z
+      .strictObject({
+        caFile: z
+          .string()
+          .optional()
+          .describe(
+            'PEM file of more certificate authorities to trust for federated XMPP servers (a private CA), besides the system ones',
+          ),
+        dnsServers: z
+          .array(
+            z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+)(:\d{1,5})?$/, 'must be an address, with :port if not 53'),
+          )
+          .default([])
+          .describe(
+            'DNS servers for the SRV and address lookups of federated domains (`10.0.0.2`, `[::1]:5353`); the system\u2019s when empty. In the environment: comma-separated',
+          ),
+        checkTimeoutSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(60)
+          .default(5)
+          .describe('How long `parley federation check` waits for each answer (a connect, a handshake, the features)'),
+      })
+      .prefault({})
+      .describe('Federation with other companies\u2019 XMPP servers: trust, lookups and the diagnostics'),
     calendar: z
       .strictObject({
         pollSeconds: z.number().int().min(5).max(86_400).default(300).describe('How often each calendar is polled'),

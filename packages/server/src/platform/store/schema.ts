@@ -192,6 +192,22 @@ export interface CallSettingsTable {
   updated_at: number;
 }
 
+/** A tenant's trust level for one remote domain (migration 023). */
+export interface FederationDomainsTable {
+  tenant_id: string;
+  /** Lower case, no trailing dot. */
+  domain: string;
+  level: 'blocked' | 'public' | 'business' | 'trusted';
+  updated_at: number;
+}
+
+/** A tenant's level for the remote domains it did not list (migration 023); no row: public. */
+export interface FederationSettingsTable {
+  tenant_id: string;
+  default_level: 'blocked' | 'public' | 'business' | 'trusted';
+  updated_at: number;
+}
+
 export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables, JournalTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -207,4 +223,6 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   favourites: FavouritesTable;
   call_settings: CallSettingsTable;
   call_backs: CallBacksTable;
+  federation_domains: FederationDomainsTable;
+  federation_settings: FederationSettingsTable;
 }

@@ -6,6 +6,7 @@ import { langStore, useI18n } from '../../i18n';
 import type { MessageKey } from '../../i18n/en';
 import { useStore } from '../../lib/store';
 import { adminOf } from './admin-store';
+import { FederationAdmin } from './FederationAdmin';
 import { SourcesAdmin } from './SourcesAdmin';
 import { TenantsAdmin } from './TenantsAdmin';
 import { UsersAdmin } from './UsersAdmin';
@@ -13,6 +14,7 @@ import { UsersAdmin } from './UsersAdmin';
 const sections: { key: AdminSection; label: MessageKey; hint: MessageKey; role: Role }[] = [
   { key: 'users', label: 'admin.users', hint: 'admin.usersHint', role: 'tenant-admin' },
   { key: 'sources', label: 'admin.sources', hint: 'admin.sourcesHint', role: 'tenant-admin' },
+  { key: 'federation', label: 'admin.federation', hint: 'admin.federationHint', role: 'tenant-admin' },
   { key: 'tenants', label: 'admin.tenants', hint: 'admin.tenantsHint', role: 'system-admin' },
 ];
 
@@ -78,7 +80,15 @@ export function AdminPane({ section }: { section: AdminSection | null }) {
         <h2 id="admin-section-title">{t(sections.find((s) => s.key === section)?.label ?? 'admin.title')}</h2>
       </header>
       <div className="pane-body">
-        {section === 'users' ? <UsersAdmin /> : section === 'tenants' ? <TenantsAdmin /> : <SourcesAdmin />}
+        {section === 'users' ? (
+          <UsersAdmin />
+        ) : section === 'tenants' ? (
+          <TenantsAdmin />
+        ) : section === 'federation' ? (
+          <FederationAdmin />
+        ) : (
+          <SourcesAdmin />
+        )}
       </div>
     </section>
   );

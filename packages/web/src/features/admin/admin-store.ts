@@ -2,11 +2,14 @@ import {
   type DirectorySource,
   directoryPaths,
   type ErrorBody,
+  type FederationCheckResult,
+  type FederationTrust,
   type Line,
   ParleyApiError,
   type RouteInput,
   type RouteOutput,
   type Tenant,
+  type TrustLevel,
   type User,
 } from '@parley/api';
 import { csrfHeaders, type ParleyClient } from '../../lib/api';
@@ -43,6 +46,8 @@ export class AdminStore {
   readonly tenants = new Store<Listing<Tenant>>(empty());
   readonly sources = new Store<Listing<DirectorySource>>(empty());
   readonly lines = new Store<Listing<Line>>(empty());
+  /** The tenant's federation trust (null until loaded). */
+  readonly federation = new Store<FederationTrust | null>(null);
   private readonly polling = new Set<string>();
 
   constructor(
@@ -113,6 +118,30 @@ export class AdminStore {
   async removeLine(line: Line): Promise<void> {
     await this.api().request('admin.lines.delete', { params: { number: line.number } });
     this.drop(this.lines, line.id);
+  }
+
+  // Federation ------------------------------------------------------------------------------------
+
+  async loadFederation(): Promise<void> {
+    this.federation.set(await this.api().request('admin.federation.get', { query: {} }));
+  }
+
+  async setTrust(domain: string, level: TrustLevel): Promise<void> {
+    await this.api().request('admin.federation.domain.set', { params: { domain }, query: {}, body: { level } });
+    await this.loadFederation();
+  }
+
+  async removeTrust(domain: string): Promise<void> {
+    await this.api().request('admin.federation.domain.delete', { params: { domain }, query: {} });
+    await this.loadFederation();
+  }
+
+  async setDefaultTrust(level: TrustLevel): Promise<void> {
+    this.federation.set(await this.api().request('admin.federation.default.set', { query: {}, body: { level } }));
+  }
+
+  checkFederation(domain: string): Promise<FederationCheckResult> {
+    return this.api().request('admin.federation.check', { body: { domain } });
   }
 
   // Tenants ---------------------------------------------------------------------------------------

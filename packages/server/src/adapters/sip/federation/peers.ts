@@ -3,8 +3,7 @@
 // ours presented as client certificate), and verified connections a peer opened to us, which
 // carry our requests to that domain too (RFC 5923's reuse, with both ends authenticated).
 import { promises as dns } from 'node:dns';
-import { readFileSync } from 'node:fs';
-import { connect, type PeerCertificate, rootCertificates, type TLSSocket } from 'node:tls';
+import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../../platform/log.js';
 import { type OutboundPolicy, OutboundRefusedError, pinnedLookup } from '../../../platform/outbound.js';
 import { connected } from '../transport/connect.js';
@@ -38,12 +37,6 @@ export interface FederationTls {
   /** Takes a connection we opened into the endpoint; its flow, or undefined when refused. */
   attach(socket: TLSSocket, peerNames: readonly string[]): Flow | undefined;
 }
-
-/** The certificate authorities peers may chain to: the system's, and those of `caFile` (a private CA). */
-export const trustedCas = (caFile?: string): string[] => [
-  ...rootCertificates,
-  ...(caFile ? [readFileSync(caFile, 'utf8')] : []),
-];
 
 export class SipFederation {
   tls: FederationTls | undefined;

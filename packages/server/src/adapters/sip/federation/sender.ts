@@ -1,9 +1,10 @@
 // Who sent an out-of-dialog INVITE or SUBSCRIBE: a device of one of our tenants (digest, 407), or
 // a user of a federated domain (its server's verified TLS connection, no challenge). A foreign
-// domain that is not a peer, or one that fails the TLS check, gets 403 and a log line: never a
-// challenge a stranger could answer by guessing.
+// domain that is not a peer, one that fails the TLS check, or one the tenant blocks
+// (`core/federation`) gets 403 and a log line: never a challenge a stranger could answer by guessing.
 import type { Services } from '../../../compose.js';
 import type { SipCredentials } from '../../../core/devices/service.js';
+import { federates } from '../../../core/federation/model.js';
 import type { Watcher } from '../../../core/presence/watchers.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import type { Tenant } from '../../../core/tenants/model.js';
@@ -54,6 +55,8 @@ export async function senderOf(
     const to = request.uri;
     const tenant = isSipUri(to) ? await core.tenants.byDomain(to.host).catch(notFoundAs(undefined)) : undefined;
     if (!tenant || from.user === undefined) return refuse('no such domain here');
+    if (!federates(await core.federation.trustOf(tenant.id, verdict.peer.domain)))
+      return refuse('requests from that domain are not accepted');
     const address = `${from.user}@${verdict.peer.domain}`;
     const display = request.from.displayName?.trim();
     return {

@@ -102,7 +102,7 @@ export function visibleDialogs(
   relation: Relation,
   early?: EarlyDialogs,
 ): LineDialog[] {
-  if (relation === 'blocked' || relation === 'external') return [];
+  if (relation === 'blocked' || relation === 'external' || relation === 'business') return [];
   const remoteVisible = relation === 'self' || relation === 'team';
   return dialogs.map((d) => ({
     ...(d.state === 'early' && early?.(d)),

@@ -1,0 +1,41 @@
+import { promises as dns, type LookupAddress } from 'node:dns';
+import type { FederationCheckResult } from '@parley/api';
+import type { Config } from '../../../platform/config/schema.js';
+import { OutboundPolicy } from '../../../platform/outbound.js';
+import { trustedCas } from '../../../platform/tls.js';
+import { checkFederation } from './check.js';
+
+/** Runs the federation check of `domain`, our stream saying it comes `from` one of our domains. */
+export type FederationChecker = (domain: string, from?: string) => Promise<FederationCheckResult>;
+
+/**
+ * The federation check as configured: `federation.dnsServers` for every lookup (the system's
+ * resolver otherwise), `federation.caFile`, `outbound.allow`, `federation.checkTimeoutSeconds`.
+ * @example const result = await federationChecker(config)('partner.example', 'example.test');
+ */
+export function federationChecker(config: Pick<Config, 'federation' | 'outbound'>): FederationChecker {
+  const timeoutMs = config.federation.checkTimeoutSeconds * 1000;
+  const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 2 });
+  const servers = config.federation.dnsServers;
+  if (servers.length > 0) resolver.setServers(servers);
+  const addresses = async (host: string): Promise<LookupAddress[]> => {
+    const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+    const found = [
+      ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
+      ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
+    ];
+    if (found.length === 0 && v4.status === 'rejected') throw v4.reason;
+    return found;
+  };
+  const outbound = new OutboundPolicy(config.outbound.allow, servers.length > 0 ? { resolver: addresses } : {});
+  const ca = trustedCas(config.federation.caFile);
+  return (domain, from) =>
+    checkFederation(domain, {
+      outbound,
+      resolveSrv: (name) => resolver.resolveSrv(name),
+      ca,
+      ...(from && { from }),
+      timeoutMs,
+      now: Date.now,
+    });
+}
