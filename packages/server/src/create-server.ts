@@ -7,6 +7,7 @@ import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
 import { sipAdapter } from './adapters/sip/adapter.js';
 import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
+import { xmppAdapter } from './adapters/xmpp/server.js';
 import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
@@ -223,6 +224,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     metricsAdapter,
     sipAdapter(),
     cstaAdapter(),
+    xmppAdapter(),
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });
