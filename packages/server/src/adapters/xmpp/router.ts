@@ -37,7 +37,7 @@ export class Router {
       const inbound: Inbound = { stanza, from, to, session };
       if (await this.iq(inbound, reply)) return;
       for (const m of this.modules) if (m.handle && (await m.handle(inbound))) return;
-      this.fallback(inbound, reply);
+      this.fallback(inbound);
     } catch (err) {
       const refusal = toStanzaError(err);
       if (!(err instanceof StanzaError)) this.log.warn({ err, stanza: stanza.name }, 'XMPP stanza handling failed');
@@ -82,7 +82,7 @@ export class Router {
   }
 
   /** RFC 6120 §10.3–10.5 defaults for what no module took. */
-  private fallback({ stanza, from, to }: Inbound, reply: (stanza: XmlElement) => void): void {
+  private fallback({ stanza, from, to }: Inbound): void {
     const type = stanza.attrs.type;
     if (stanza.name === 'iq' && (type === 'result' || type === 'error')) {
       this.route(stanza);

@@ -75,7 +75,8 @@ export class C2sStream {
     if (this.state === 'closed') return;
     if (this.queue.length >= this.hub.config.limits.maxQueuedStanzas) {
       this.queue.length = 0;
-      return this.fail(new StreamError('policy-violation', 'too many stanzas at once'));
+      this.fail(new StreamError('policy-violation', 'too many stanzas at once'));
+      return;
     }
     this.queue.push(event);
     if (!this.running) void this.drain();
@@ -207,7 +208,8 @@ export class C2sStream {
   private async beforeBind(el: XmlElement): Promise<void> {
     if (el.xmlns === SM_NS && el.name === 'resume') return this.resume(el);
     if (el.xmlns === SM_NS && el.name === 'enable') {
-      return this.transport.send(x('failed', { xmlns: SM_NS }, x('unexpected-request', { xmlns: STANZAS_NS })));
+      this.transport.send(x('failed', { xmlns: SM_NS }, x('unexpected-request', { xmlns: STANZAS_NS })));
+      return;
     }
     const bind = el.name === 'iq' && el.attrs.type === 'set' ? el.child('bind', BIND_NS) : undefined;
     if (!bind) throw new StreamError('not-authorized', 'bind a resource first');
@@ -215,7 +217,8 @@ export class C2sStream {
     const requested = bind.childText('resource')?.trim();
     const jid = parseJid(`${session.bare}/${requested || randomId(9)}`);
     if (!jid) {
-      return this.transport.send(errorReply(el, new StanzaError('bad-request', 'not a valid resource')));
+      this.transport.send(errorReply(el, new StanzaError('bad-request', 'not a valid resource')));
+      return;
     }
     session.jid = jid;
     session.transport = this.transport;
@@ -268,17 +271,24 @@ export class C2sStream {
   private streamManagement(el: XmlElement, session: Session): void {
     const sm = session.sm;
     if (el.name === 'enable') {
-      if (sm) return this.transport.send(x('failed', { xmlns: SM_NS }, x('unexpected-request', { xmlns: STANZAS_NS })));
+      if (sm) {
+        this.transport.send(x('failed', { xmlns: SM_NS }, x('unexpected-request', { xmlns: STANZAS_NS })));
+        return;
+      }
       const seconds = this.hub.config.resumeSeconds;
       const resume = (el.attrs.resume === 'true' || el.attrs.resume === '1') && seconds > 0;
       const token = resume ? randomId() : null;
       session.sm = new StreamManagement(token);
       if (token) this.hub.sessions.resumable(token, session);
       const attrs = token ? { id: token, resume: 'true', max: String(seconds) } : {};
-      return this.transport.send(x('enabled', { xmlns: SM_NS, ...attrs }));
+      this.transport.send(x('enabled', { xmlns: SM_NS, ...attrs }));
+      return;
     }
     if (!sm) throw new StreamError('unsupported-stanza-type', 'stream management is not enabled');
-    if (el.name === 'r') return this.transport.send(x('a', { xmlns: SM_NS, h: String(sm.handled) }));
+    if (el.name === 'r') {
+      this.transport.send(x('a', { xmlns: SM_NS, h: String(sm.handled) }));
+      return;
+    }
     if (el.name === 'a') {
       const h = StreamManagement.count(el.attrs.h);
       if (h === undefined || !session.acknowledged(h)) {
@@ -298,7 +308,8 @@ export class C2sStream {
     const old = this.hub.sessions.byToken(el.attrs.previd ?? '');
     const h = StreamManagement.count(el.attrs.h);
     if (!old?.sm || old.tenantId !== user.tenantId || old.user.id !== user.id || h === undefined) {
-      return this.transport.send(x('failed', { xmlns: SM_NS }, x('item-not-found', { xmlns: STANZAS_NS })));
+      this.transport.send(x('failed', { xmlns: SM_NS }, x('item-not-found', { xmlns: STANZAS_NS })));
+      return;
     }
     if (!old.acknowledged(h)) throw new StreamError('undefined-condition', 'handled-count-too-high');
     old.transport?.end();

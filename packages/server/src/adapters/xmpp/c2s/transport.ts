@@ -49,7 +49,8 @@ export function deliver(events: TransportEvents | undefined, parse: () => Stream
     parsed = parse();
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
-    return events.failed(StreamError.fromParse(err));
+    events.failed(StreamError.fromParse(err));
+    return;
   }
   for (const e of parsed) events.event(e);
 }
