@@ -97,6 +97,28 @@ describe('XMPP clients sign in, bind and ping', () => {
     raw.close();
   });
 
+  for (const binding of ['tls-exporter', 'tls-server-end-point'] as const) {
+    test(`SCRAM-SHA-256-PLUS with ${binding}; a wrong binding is refused`, async () => {
+      const raw = await RawXmpp.open(c2s);
+      await raw.startTls('a.test');
+      assert.match(await raw.scram('a.test', 'carol', carol.password, 'sha256', true, binding), /^<success/);
+      raw.close();
+      const other = await RawXmpp.open(c2sTls, { tls: true });
+      other.send(streamHeader('a.test'));
+      await other.expect('</stream:features>');
+      other.send(
+        `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1-PLUS'>${b64(`p=${binding},,n=carol,r=x`)}</auth>`,
+      );
+      const [challenge = ''] = await other.expect(/<challenge[^>]*>[^<]*<\/challenge>/);
+      const nonce = /r=([^,]+)/.exec(Buffer.from(challenge.replace(/<[^>]+>/g, ''), 'base64').toString())?.[1];
+      other.send(
+        `<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${b64(`c=${b64(`p=${binding},,wrong`)},r=${nonce},p=${b64('proof')}`)}</response>`,
+      );
+      await other.expect(/<failure xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><not-authorized\/>/);
+      other.close();
+    });
+  }
+
   test('a resource bound again: the new session wins, the old stream ends with conflict', async () => {
     const first = await RawXmpp.open(c2s);
     await first.login('carol@a.test', carol.password, 'same');

@@ -1,5 +1,6 @@
 // A raw XMPP client for tests: writes what it is told and reads what the server says, to check
 // the server's answers to well-formed and to bad input alike (a real client refuses to send the latter).
+import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { scramClient } from './scram.js';
@@ -66,6 +67,11 @@ export class RawXmpp {
     await this.expect('<starttls');
     this.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     await this.expect('<proceed');
+    await this.upgrade(domain);
+  }
+
+  /** Starts TLS on the connection (after the server's `<proceed/>`). */
+  async upgrade(domain: string): Promise<void> {
     this.socket.removeAllListeners('data');
     this.socket.removeAllListeners('close');
     const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false, servername: domain });
@@ -82,13 +88,16 @@ export class RawXmpp {
     password: string,
     hash: 'sha1' | 'sha256' = 'sha256',
     restart = true,
+    /** A -PLUS mechanism bound to this channel binding type. */
+    plus?: 'tls-exporter' | 'tls-server-end-point',
   ): Promise<string> {
     if (restart) {
       this.send(streamHeader(domain));
       await this.expect('</stream:features>');
     }
-    const client = scramClient(hash, user, password);
-    const mechanism = hash === 'sha1' ? 'SCRAM-SHA-1' : 'SCRAM-SHA-256';
+    const binding = plus ? channelBinding(this.socket as TLSSocket, plus) : undefined;
+    const client = scramClient(hash, user, password, binding ? { gs2Header: `p=${plus},,`, bindingData: binding } : {});
+    const mechanism = `${hash === 'sha1' ? 'SCRAM-SHA-1' : 'SCRAM-SHA-256'}${plus ? '-PLUS' : ''}`;
     this.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='${mechanism}'>${b64(client.first)}</auth>`);
     const [, challenge = ''] = await this.expect(/<challenge[^>]*>([^<]*)<\/challenge>/);
     const final = client.final(Buffer.from(challenge, 'base64').toString());
@@ -142,6 +151,12 @@ export class RawXmpp {
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
   }
+}
+
+/** The client's view of the TLS channel's binding data (RFC 9266, RFC 5929 with SHA-256). */
+function channelBinding(socket: TLSSocket, type: 'tls-exporter' | 'tls-server-end-point'): Buffer {
+  if (type === 'tls-exporter') return socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+  return createHash('sha256').update(socket.getPeerCertificate().raw).digest();
 }
 
 export const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -155,9 +155,8 @@ export class C2sStream {
 
   private header(): void {
     this.headerSent = true;
-    const attrs: Record<string, string> = { id: randomId(), version: '1.0', 'xml:lang': 'en' };
-    if (this.domain !== '') attrs.from = this.domain;
-    this.transport.header(attrs);
+    const from: Record<string, string> = this.domain === '' ? {} : { from: this.domain };
+    this.transport.header({ ...from, id: randomId(), version: '1.0', 'xml:lang': 'en' });
   }
 
   private channel() {
