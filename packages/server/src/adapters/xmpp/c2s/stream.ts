@@ -58,6 +58,7 @@ export class C2sStream {
       event: (e) => this.enqueue(e),
       failed: (err) => this.fail(err),
       closed: () => this.lost(),
+      active: () => this.touch(),
     });
   }
 
@@ -85,7 +86,6 @@ export class C2sStream {
   private async drain(): Promise<void> {
     this.running = true;
     for (let e = this.queue.shift(); e && this.state !== 'closed'; e = this.queue.shift()) {
-      this.touch();
       try {
         await this.handle(e);
       } catch (err) {
@@ -226,6 +226,7 @@ export class C2sStream {
     if (replaced) this.replace(replaced);
     this.state = 'bound';
     clearTimeout(this.negotiation);
+    this.touch();
     this.transport.send(
       x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: BIND_NS }, x('jid', {}, formatJid(jid)))),
     );
@@ -321,6 +322,7 @@ export class C2sStream {
     old.kick = (err) => this.fail(err);
     this.state = 'bound';
     clearTimeout(this.negotiation);
+    this.touch();
     this.transport.send(x('resumed', { xmlns: SM_NS, previd: el.attrs.previd, h: String(old.sm.handled) }));
     for (const stanza of old.sm.unacked()) this.transport.send(stanza);
     this.log.info({ user: user.id }, 'XMPP stream resumed');

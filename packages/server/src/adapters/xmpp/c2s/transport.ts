@@ -12,6 +12,8 @@ export interface TransportEvents {
   failed(err: StreamError): void;
   /** The connection is gone. */
   closed(): void;
+  /** Bytes arrived (whitespace keepalives included): the client is alive. */
+  active(): void;
 }
 
 export interface Transport {
@@ -44,6 +46,7 @@ export const HANG_UP_MS = 2000;
 /** Hands parsed events to `events`; a ParseError becomes the stream error that ends the stream. */
 export function deliver(events: TransportEvents | undefined, parse: () => StreamEvent[]): void {
   if (!events) return;
+  events.active();
   let parsed: StreamEvent[];
   try {
     parsed = parse();
