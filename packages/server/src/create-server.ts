@@ -8,6 +8,7 @@ import { httpAdapter } from './adapters/http/server.js';
 import { sipAdapter } from './adapters/sip/adapter.js';
 import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
 import { federationChecker } from './adapters/xmpp/federation/checker.js';
+import { xmppAdapter } from './adapters/xmpp/server.js';
 import { createServices, type Services } from './compose.js';
 import { seedDemoTenant } from './core/bootstrap.js';
 import { calendarPolling } from './core/calendar/feature.js';
@@ -225,6 +226,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     metricsAdapter,
     sipAdapter(),
     cstaAdapter(),
+    xmppAdapter(),
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });

@@ -90,6 +90,8 @@ describe('an adapter after the built-in ones', () => {
     const sip = t.listeners.find((l) => l.name === 'sip-udp')?.url;
     const tls = t.listeners.find((l) => l.name === 'sip-tls')?.url;
     const csta = t.listeners.find((l) => l.name === 'csta')?.url;
+    const xmpp = t.listeners.find((l) => l.name === 'xmpp-c2s')?.url;
+    const xmpps = t.listeners.find((l) => l.name === 'xmpp-c2s-tls')?.url;
     const ready = await call(t.url, 'GET', '/readyz');
     const body = ready.body as { listeners: { name: string; adapter: string; transport: string; url: string }[] };
     assert.deepEqual(body.listeners.map((l) => `${l.adapter} ${l.name} ${l.transport} ${l.url}`).sort(), [
@@ -99,6 +101,8 @@ describe('an adapter after the built-in ones', () => {
       `sip sip-tcp tcp ${sip}`,
       `sip sip-tls tls ${tls}`,
       `sip sip-udp udp ${sip}`,
+      `xmpp xmpp-c2s tcp ${xmpp}`,
+      `xmpp xmpp-c2s-tls tls ${xmpps}`,
     ]);
   });
 

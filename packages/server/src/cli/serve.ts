@@ -16,6 +16,10 @@ type ServeFlags = CommonFlags & {
   cstaPort?: string;
   /** false with --no-csta. */
   csta?: boolean;
+  xmppPort?: string;
+  xmppsPort?: string;
+  /** false with --no-xmpp. */
+  xmpp?: boolean;
   logLevel?: string;
 };
 
@@ -35,6 +39,9 @@ async function serve(cli: Cli, flags: ServeFlags) {
   if (flags.sip === false) overrides['sip.enabled'] = false;
   if (flags.cstaPort !== undefined) overrides['csta.port'] = portFlag('csta-port', flags.cstaPort);
   if (flags.csta === false) overrides['csta.enabled'] = false;
+  if (flags.xmppPort !== undefined) overrides['xmpp.c2s.port'] = portFlag('xmpp-port', flags.xmppPort);
+  if (flags.xmppsPort !== undefined) overrides['xmpp.c2sTls.port'] = portFlag('xmpps-port', flags.xmppsPort);
+  if (flags.xmpp === false) overrides['xmpp.enabled'] = false;
   if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
   const config = cli.config(flags, overrides);
   const log = createLogger(config.log);
@@ -86,6 +93,9 @@ export function serveCommands(program: Command, cli: Cli): void {
     .option('--no-sip', 'serve no SIP (UDP, TCP, TLS or WebSocket)')
     .option('--csta-port <port>', 'CSTA XML port for CTI applications (0 picks a free one)')
     .option('--no-csta', 'serve no CSTA')
+    .option('--xmpp-port <port>', 'XMPP client port with STARTTLS (0 picks a free one)')
+    .option('--xmpps-port <port>', 'XMPP client port with direct TLS (0 picks a free one)')
+    .option('--no-xmpp', 'serve no XMPP (TCP, TLS or WebSocket)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')
     .action((flags: ServeFlags) => serve(cli, flags));
 }

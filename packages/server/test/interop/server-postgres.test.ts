@@ -20,6 +20,8 @@ if (!skipped) {
       'http.port': 0,
       'sip.port': 0,
       'csta.port': 0,
+      'xmpp.c2s.port': 0,
+      'xmpp.c2sTls.port': 0,
       'sip.tls.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': true,

@@ -55,6 +55,8 @@ export async function startTestServer(
       'sip.port': 0,
       'csta.port': 0,
       'sip.tls.port': 0,
+      'xmpp.c2s.port': 0,
+      'xmpp.c2sTls.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': false,
       'log.level': 'silent',

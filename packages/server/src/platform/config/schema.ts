@@ -5,6 +5,7 @@ import { allowEntryError } from '../outbound.js';
 import { CstaConfigSchema } from './csta-schema.js';
 import { checkMail, JournalConfigSchema, SmtpConfigSchema } from './mail-schema.js';
 import { SipConfigSchema } from './sip-schema.js';
+import { XmppConfigSchema } from './xmpp-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).describe('Bind address (IPv4, IPv6 or host name)');
@@ -506,6 +507,7 @@ export const ConfigSchema = z
     smtp: SmtpConfigSchema,
     journal: JournalConfigSchema,
     csta: CstaConfigSchema,
+    xmpp: XmppConfigSchema,
     cluster: z
       .strictObject({
         enabled: z
@@ -594,4 +596,5 @@ export const envAliases: Record<string, string> = {
   PARLEY_DB: 'database.url',
   PARLEY_NATS: 'cluster.nats.url',
   PARLEY_NODE_ID: 'cluster.nodeId',
+  PARLEY_XMPP_PORT: 'xmpp.c2s.port',
 };

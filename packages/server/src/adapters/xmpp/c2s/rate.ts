@@ -1,0 +1,36 @@
+// A token bucket of bytes per connection (as Prosody's mod_limits): a client that sends more than
+// its rate has its reading paused until the bucket has refilled, so a flood costs it time, not us.
+
+export interface Rate {
+  bytesPerSecond: number;
+  burstSeconds: number;
+}
+
+/**
+ * @example
+ * const bucket = new TokenBucket({ bytesPerSecond: 10_240, burstSeconds: 2 }, Date.now);
+ * const waitMs = bucket.take(chunk.length); // pause reading for waitMs when > 0
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly capacity: number;
+
+  constructor(
+    private readonly rate: Rate,
+    private readonly now: () => number,
+  ) {
+    this.capacity = rate.bytesPerSecond * rate.burstSeconds;
+    this.tokens = this.capacity;
+    this.last = now();
+  }
+
+  /** Takes `bytes` (going into debt); returns how long to wait (ms) until the debt is paid. */
+  take(bytes: number): number {
+    const t = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.rate.bytesPerSecond);
+    this.last = t;
+    this.tokens -= bytes;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate.bytesPerSecond) * 1000);
+  }
+}

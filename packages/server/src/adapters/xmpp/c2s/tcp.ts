@@ -1,0 +1,126 @@
+// XMPP over TCP (RFC 6120): one XML stream per direction, restarted after STARTTLS and SASL;
+// reading pauses while the client is over its byte rate.
+import type { Socket } from 'node:net';
+import { type SecureContextOptions, TLSSocket, type TlsOptions } from 'node:tls';
+import type { XmlElement } from '../xml/element.js';
+import { escapeAttr } from '../xml/element.js';
+import { CLIENT_NS, type ParserLimits, STREAM_NS, StreamParser } from '../xml/parser.js';
+import { type Rate, TokenBucket } from './rate.js';
+import {
+  deliver,
+  HANG_UP_MS,
+  MAX_UNSENT_BYTES,
+  type Transport,
+  type TransportEvents,
+  tlsChannelBindings,
+} from './transport.js';
+
+export interface TcpOptions {
+  limits: ParserLimits;
+  rate: Rate;
+  now: () => number;
+  /** The server side of STARTTLS (certificates by SNI); absent when none may be offered. */
+  tls?: TlsOptions & SecureContextOptions;
+}
+
+export class TcpTransport implements Transport {
+  readonly kind = 'tcp';
+  readonly address: string;
+  private readonly parser: StreamParser;
+  private readonly bucket: TokenBucket;
+  private events: TransportEvents | undefined;
+  private gone = false;
+  private paused: NodeJS.Timeout | undefined;
+  private readonly onData = (chunk: Buffer) => {
+    deliver(this.events, () => this.parser.push(chunk));
+    const wait = this.bucket.take(chunk.length);
+    if (wait > 0 && !this.paused) {
+      this.socket.pause();
+      this.paused = setTimeout(() => {
+        this.paused = undefined;
+        this.socket.resume();
+      }, wait);
+    }
+  };
+
+  constructor(
+    private socket: Socket,
+    private readonly options: TcpOptions,
+  ) {
+    this.address = socket.remoteAddress ?? '-';
+    this.parser = new StreamParser(options.limits);
+    this.bucket = new TokenBucket(options.rate, options.now);
+    socket.setNoDelay(true);
+  }
+
+  get secure(): boolean {
+    return this.socket instanceof TLSSocket;
+  }
+
+  get canStartTls(): boolean {
+    return !this.secure && this.options.tls !== undefined;
+  }
+
+  channelBindings(): Record<string, Buffer> {
+    return this.socket instanceof TLSSocket ? tlsChannelBindings(this.socket) : {};
+  }
+
+  listen(events: TransportEvents): void {
+    this.events = events;
+    this.attach(this.socket);
+  }
+
+  header(attrs: Record<string, string>): void {
+    const rendered = Object.entries(attrs)
+      .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
+      .join('');
+    this.write(`<?xml version='1.0'?><stream:stream${rendered} xmlns="${CLIENT_NS}" xmlns:stream="${STREAM_NS}">`);
+  }
+
+  send(element: XmlElement): void {
+    this.write(element.toString());
+  }
+
+  restart(): void {
+    this.parser.reset();
+  }
+
+  startTls(): void {
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    const tls = new TLSSocket(raw, { ...this.options.tls, isServer: true });
+    this.socket = tls;
+    this.parser.reset();
+    tls.on('data', this.onData);
+    tls.on('error', () => tls.destroy());
+  }
+
+  end(): void {
+    if (this.gone) return;
+    this.write('</stream:stream>');
+    const socket = this.socket;
+    socket.end(() => socket.destroy());
+    setTimeout(() => socket.destroy(), HANG_UP_MS).unref();
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      clearTimeout(this.paused);
+      if (this.gone) return;
+      this.gone = true;
+      this.events?.closed();
+    });
+  }
+
+  private write(text: string): void {
+    const socket = this.socket;
+    if (this.gone || socket.destroyed) return;
+    if (socket.writableLength > MAX_UNSENT_BYTES) {
+      socket.destroy();
+      return;
+    }
+    socket.write(text);
+  }
+}

@@ -1,0 +1,74 @@
+// What a client stream runs over: TCP (with STARTTLS, or direct TLS) or a WebSocket (RFC 7395).
+// A transport parses what arrives into stream events and writes what the stream engine sends.
+import { createHash } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { StreamError } from '../stream-error.js';
+import type { XmlElement } from '../xml/element.js';
+import { ParseError, type StreamEvent } from '../xml/parser.js';
+
+export interface TransportEvents {
+  event(event: StreamEvent): void;
+  /** The input broke the stream (not well-formed, over a limit): the stream ends with this error. */
+  failed(err: StreamError): void;
+  /** The connection is gone. */
+  closed(): void;
+  /** Bytes arrived (whitespace keepalives included): the client is alive. */
+  active(): void;
+}
+
+export interface Transport {
+  readonly kind: 'tcp' | 'websocket';
+  /** The client's address (for the login throttle, limits and logs). */
+  readonly address: string;
+  /** Encrypted now (TLS, WSS, or HTTPS at a trusted proxy). */
+  readonly secure: boolean;
+  /** STARTTLS may be offered (plain TCP with a certificate). */
+  readonly canStartTls: boolean;
+  /** The TLS channel's binding data by type (RFC 5929, RFC 9266); empty without TLS. */
+  channelBindings(): Record<string, Buffer>;
+  listen(events: TransportEvents): void;
+  /** Opens this server's side of a stream with these attributes. */
+  header(attrs: Record<string, string>): void;
+  send(element: XmlElement): void;
+  /** A new stream begins on the connection (after STARTTLS or SASL): the parser starts over. */
+  restart(): void;
+  /** Upgrades to TLS (after `<proceed/>` was sent). */
+  startTls(): void;
+  /** Closes this server's stream and then the connection. */
+  end(): void;
+}
+
+/** Bytes waiting for a client before it counts as not reading (and is cut off). */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+/** How long a closing connection may take to deliver what is queued for it. */
+export const HANG_UP_MS = 2000;
+
+/** Hands parsed events to `events`; a ParseError becomes the stream error that ends the stream. */
+export function deliver(events: TransportEvents | undefined, parse: () => StreamEvent[]): void {
+  if (!events) return;
+  events.active();
+  let parsed: StreamEvent[];
+  try {
+    parsed = parse();
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    events.failed(StreamError.fromParse(err));
+    return;
+  }
+  for (const e of parsed) events.event(e);
+}
+
+/**
+ * The channel binding data of a server-side TLS socket: `tls-exporter` (RFC 9266) on TLS 1.3,
+ * `tls-server-end-point` (RFC 5929, the certificate's SHA-256 hash: the hash of the EC and RSA
+ * certificates this server makes and of those commonly issued) on every version.
+ */
+export function tlsChannelBindings(socket: TLSSocket): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  const cert = socket.getCertificate();
+  if (cert && 'raw' in cert) out['tls-server-end-point'] = createHash('sha256').update(cert.raw).digest();
+  if (socket.getProtocol() === 'TLSv1.3') {
+    out['tls-exporter'] = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+  }
+  return out;
+}

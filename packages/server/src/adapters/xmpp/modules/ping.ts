@@ -1,0 +1,10 @@
+// XEP-0199: XMPP Ping — a client pings the server (or its own account) and gets an empty result.
+import type { XmppModule } from '../module.js';
+
+export const PING_NS = 'urn:xmpp:ping';
+
+export const pingModule: XmppModule = {
+  name: 'ping',
+  features: [PING_NS],
+  iq: { [PING_NS]: { get: () => undefined } },
+};

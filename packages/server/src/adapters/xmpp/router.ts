@@ -1,0 +1,103 @@
+// The router: hands each stanza from a client to the modules (RFC 6120 §10, RFC 6121 §8) and
+// delivers stanzas to the sessions bound on this node. IQ get/set to the server or the sender's
+// own account go to the IQ handler of their payload's namespace; everything else is offered to
+// each module's `handle` in order; what nobody takes gets the RFC's default.
+import { bareJid, type Jid, parseJid, sameJid } from '../../lib/jid.js';
+import type { Logger } from '../../platform/log.js';
+import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from './errors.js';
+import type { Inbound, IqHandler, XmppModule } from './module.js';
+import type { Sessions } from './sessions.js';
+import { type XmlElement, x } from './xml/element.js';
+
+export class Router {
+  private readonly iqHandlers = new Map<string, { get?: IqHandler; set?: IqHandler }>();
+
+  constructor(
+    private readonly modules: readonly XmppModule[],
+    private readonly sessions: Sessions,
+    private readonly log: Logger,
+  ) {
+    for (const m of modules) {
+      for (const [ns, handlers] of Object.entries(m.iq ?? {})) {
+        if (this.iqHandlers.has(ns)) throw new Error(`XMPP module ${m.name}: ${ns} has an IQ handler already`);
+        this.iqHandlers.set(ns, handlers);
+      }
+    }
+  }
+
+  /**
+   * Handles a stanza whose `from` the stream has stamped. Never throws: a module's failure is
+   * the sender's error reply (and a log line when it was not a refusal).
+   */
+  async inbound(stanza: XmlElement, from: Jid, reply: (stanza: XmlElement) => void, session?: Inbound['session']) {
+    const toAttr = stanza.attrs.to;
+    const to = toAttr === undefined ? null : parseJid(toAttr);
+    try {
+      if (to === null && toAttr !== undefined) throw new StanzaError('jid-malformed', `"${toAttr}" is not a JID`);
+      const inbound: Inbound = { stanza, from, to, session };
+      if (await this.iq(inbound, reply)) return;
+      for (const m of this.modules) if (m.handle && (await m.handle(inbound))) return;
+      this.fallback(inbound);
+    } catch (err) {
+      const refusal = toStanzaError(err);
+      if (!(err instanceof StanzaError)) this.log.warn({ err, stanza: stanza.name }, 'XMPP stanza handling failed');
+      if (mayReplyWithError(stanza)) reply(errorReply(stanza, refusal));
+    }
+  }
+
+  /**
+   * Delivers a stanza to where its `to` lives on this node: a full JID's session, or a bare
+   * JID's sessions. Returns whether any session took it.
+   */
+  route(stanza: XmlElement): boolean {
+    const to = stanza.attrs.to === undefined ? null : parseJid(stanza.attrs.to);
+    if (!to || to.local === null) return false;
+    const targets = to.resource === null ? this.sessions.ofBare(to) : [this.sessions.byJid(to)];
+    let delivered = false;
+    for (const s of targets) {
+      if (!s) continue;
+      s.send(stanza);
+      delivered = true;
+    }
+    return delivered;
+  }
+
+  /** An IQ get/set to the server's domain or the sender's own account: its payload's handler. */
+  private async iq(inbound: Inbound, reply: (stanza: XmlElement) => void): Promise<boolean> {
+    const { stanza, from, to } = inbound;
+    const type = stanza.attrs.type;
+    if (stanza.name !== 'iq' || (type !== 'get' && type !== 'set')) return false;
+    const forServer = to === null || (to.local === null && to.resource === null && to.domain === from.domain);
+    const forAccount = to !== null && to.resource === null && sameJid(to, from, true);
+    if (!forServer && !forAccount) return false;
+    const payloads = stanza.elements();
+    const payload = payloads[0];
+    if (payloads.length !== 1 || !payload) throw new StanzaError('bad-request', 'an IQ get or set has one payload');
+    const handler = this.iqHandlers.get(payload.xmlns ?? '')?.[type];
+    // Without a handler, modules' handle() may still take it; else the fallback refuses it.
+    if (!handler) return false;
+    const result = await handler({ ...inbound, payload });
+    reply(x('iq', { type: 'result', id: stanza.attrs.id, from: stanza.attrs.to, to: stanza.attrs.from }, result));
+    return true;
+  }
+
+  /** RFC 6120 §10.3–10.5 defaults for what no module took. */
+  private fallback({ stanza, from, to }: Inbound): void {
+    const type = stanza.attrs.type;
+    if (stanza.name === 'iq' && (type === 'result' || type === 'error')) {
+      this.route(stanza);
+      return;
+    }
+    const local = to !== null && to.local !== null && this.sessions.ofBare(to).length > 0;
+    if (stanza.name === 'presence') {
+      if (local && to.resource !== null) this.route(stanza);
+      return;
+    }
+    if (stanza.name === 'iq' && (to === null || to.resource === null)) throw new StanzaError('service-unavailable');
+    if (local && this.route(stanza)) return;
+    if (stanza.name === 'message' && (type === 'groupchat' || type === 'headline')) return;
+    const own = to !== null && bareJid(to) === bareJid(from);
+    if (stanza.name === 'message' && own) return;
+    throw new StanzaError('service-unavailable');
+  }
+}

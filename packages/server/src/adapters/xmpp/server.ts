@@ -1,0 +1,172 @@
+// The XMPP adapter (issue 15): client streams over TCP with STARTTLS (RFC 6120), direct TLS
+// (XEP-0368) and WebSocket (RFC 7395) at /xmpp-websocket, and the modules that serve their stanzas.
+import { createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { ParleyError } from '../../core/errors.js';
+import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
+import type { Adapter, AdapterContext } from '../adapter.js';
+import { type C2sHub, parserLimits } from './c2s/hub.js';
+import type { Session } from './c2s/session.js';
+import { UNACKED_KEY } from './c2s/sm.js';
+import { C2sStream } from './c2s/stream.js';
+import { TcpTransport } from './c2s/tcp.js';
+import type { Transport } from './c2s/transport.js';
+import { WebSocketTransport } from './c2s/websocket.js';
+import { xmppCertificates } from './certificates.js';
+import { errorReply, StanzaError } from './errors.js';
+import type { ModuleContext, Stop, XmppModule } from './module.js';
+import { xmppModules } from './modules.js';
+import { Router } from './router.js';
+import { Sessions } from './sessions.js';
+import { StreamError } from './stream-error.js';
+
+export const XMPP_WS_PATH = '/xmpp-websocket';
+
+type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean };
+
+/** The XMPP adapter; `modules` replaces the server's module list (tests). */
+export function xmppAdapter(modules: readonly XmppModule[] = xmppModules): Adapter<XmppSettings> {
+  const streams = new Set<C2sStream>();
+  const stops: Stop[] = [];
+  let hub: C2sHub | undefined;
+  return {
+    name: 'xmpp',
+    config: (config) => ({ ...config.xmpp, dataDir: config.dataDir, trustProxy: config.http.trustProxy }),
+    async start(ctx) {
+      if (!ctx.config.enabled) return;
+      const sessions = new Sessions();
+      const router = new Router(modules, sessions, ctx.log);
+      const started: C2sHub = {
+        core: ctx.core,
+        log: ctx.log,
+        config: ctx.config,
+        sessions,
+        router,
+        modules,
+        ended: (session) => void ended(started, session),
+      };
+      hub = started;
+      const moduleContext: ModuleContext = {
+        core: ctx.core,
+        log: ctx.log,
+        sessions,
+        route: (stanza) => void router.route(stanza),
+        modules,
+      };
+      for (const m of modules)
+        if (m.start) stops.push(await m.start({ ...moduleContext, log: ctx.log.child({ module: m.name }) }));
+      await listen(ctx, started, streams);
+    },
+    stop() {
+      for (const stream of streams) stream.fail(new StreamError('system-shutdown'));
+      if (hub) {
+        for (const session of hub.sessions.all()) {
+          if (session.transport) continue;
+          clearTimeout(session.expiry);
+          hub.ended(session);
+        }
+      }
+      for (const stop of stops.splice(0)) stop?.();
+    },
+  };
+}
+
+/** A session is over: out of the registry, its unacknowledged IQs refused, the modules told. */
+async function ended(hub: C2sHub, session: Session): Promise<void> {
+  hub.sessions.remove(session);
+  const unacked = session.sm?.unacked() ?? [];
+  session.data.set(
+    UNACKED_KEY,
+    unacked.filter((s) => s.name === 'message'),
+  );
+  for (const s of unacked) {
+    if (s.name === 'iq' && (s.attrs.type === 'get' || s.attrs.type === 'set')) {
+      hub.router.route(errorReply(s, new StanzaError('service-unavailable')));
+    }
+  }
+  for (const m of hub.modules) {
+    try {
+      await m.sessionEnded?.(session);
+    } catch (err) {
+      hub.log.error({ err, module: m.name }, 'XMPP module failed on an ended session');
+    }
+  }
+}
+
+async function listen(ctx: AdapterContext<XmppSettings>, hub: C2sHub, streams: Set<C2sStream>): Promise<void> {
+  const { c2s, c2sTls, limits } = ctx.config;
+  const domains = (await ctx.core.tenants.list({ limit: 100 })).flatMap((t) => t.domains);
+  const certificates = await xmppCertificates(ctx.config, { dataDir: ctx.config.dataDir, domains });
+  if (certificates.selfSigned) {
+    ctx.log.info('XMPP uses a self-signed certificate (set xmpp.certificates for real ones)');
+  }
+  const perAddress = new Map<string, number>();
+  const rate = { bytesPerSecond: limits.bytesPerSecond, burstSeconds: limits.burstSeconds };
+  const now = () => ctx.core.ctx.clock.now();
+  const open = (transport: Transport, refuse: () => void, allowPlain = false) => {
+    const count = perAddress.get(transport.address) ?? 0;
+    if (count >= limits.connectionsPerAddress) {
+      ctx.log.warn({ address: transport.address }, 'XMPP connection refused: too many from this address');
+      return refuse();
+    }
+    perAddress.set(transport.address, count + 1);
+    const stream = new C2sStream(hub, transport, allowPlain);
+    streams.add(stream);
+    return () => {
+      streams.delete(stream);
+      const left = (perAddress.get(transport.address) ?? 1) - 1;
+      if (left > 0) perAddress.set(transport.address, left);
+      else perAddress.delete(transport.address);
+    };
+  };
+  const serve = (tls: boolean) => (socket: Socket) => {
+    const transport = new TcpTransport(socket, {
+      limits: parserLimits(ctx.config),
+      rate,
+      now,
+      tls: tls ? undefined : certificates.options,
+    });
+    const done = open(transport, () => socket.destroy());
+    if (done) socket.once('close', done);
+  };
+  await ctx.listen(createServer(serve(false)), {
+    name: 'xmpp-c2s',
+    setting: 'xmpp.c2s',
+    host: c2s.host,
+    port: c2s.port,
+    scheme: 'xmpp',
+    serves: 'XMPP clients (STARTTLS)',
+  });
+  if (c2sTls.enabled) {
+    await ctx.listen(createTlsServer(certificates.options, serve(true)), {
+      name: 'xmpp-c2s-tls',
+      setting: 'xmpp.c2sTls',
+      host: c2sTls.host,
+      port: c2sTls.port,
+      scheme: 'xmpps',
+      serves: 'XMPP clients (direct TLS, XEP-0368)',
+    });
+  }
+  if (ctx.config.websocket.enabled) {
+    ctx.http.websocket(XMPP_WS_PATH, {
+      authenticate: async (req) => {
+        const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(/\s*,\s*/);
+        if (!protocols.includes('xmpp')) {
+          throw new ParleyError('PARLEY_ERR_VALIDATION', 'XMPP over WebSocket needs the "xmpp" subprotocol (RFC 7395)');
+        }
+        return { secure: ctx.config.trustProxy && req.headers['x-forwarded-proto'] === 'https' };
+      },
+      accept(socket, auth, req) {
+        const transport = new WebSocketTransport(socket, {
+          limits: parserLimits(ctx.config),
+          rate,
+          now,
+          address: req.ip,
+          secure: auth.secure,
+        });
+        const done = open(transport, () => socket.close(1008, 'too many connections'), ctx.config.websocket.allowPlain);
+        if (done) socket.once('close', done);
+      },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+// The part of @xmpp/client (which ships no types) the tests use.
+declare module '@xmpp/client' {
+  import type { EventEmitter } from 'node:events';
+
+  export interface Element {
+    name: string;
+    attrs: Record<string, string>;
+    is(name: string, xmlns?: string): boolean;
+    toString(): string;
+  }
+
+  export interface Client extends EventEmitter {
+    jid?: { toString(): string };
+    /** Each step's bound, in milliseconds. */
+    timeout: number;
+    iqCaller: { get(payload: Element, to?: string, timeout?: number): Promise<Element | undefined> };
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    send(element: Element): Promise<void>;
+  }
+
+  export function client(options: {
+    service: string;
+    domain?: string;
+    username?: string;
+    password?: string;
+    resource?: string;
+  }): Client;
+
+  export function xml(
+    name: string,
+    attrs?: Record<string, string | undefined>,
+    ...children: (Element | string)[]
+  ): Element;
+}
