@@ -127,6 +127,7 @@ export function presenceModule(): XmppModule {
     state.last = null;
     state.idle = false;
     await client?.detach();
+    context().route(x('presence', { from: formatJid(session.jid), to: addressOf(session.user), type: 'unavailable' }));
   }
 
   async function own(session: C2sSession, stanza: XmlElement): Promise<void> {
@@ -137,7 +138,6 @@ export function presenceModule(): XmppModule {
     if (type === 'unavailable') {
       if (!state.client) return;
       await stop(session, state);
-      context().route(x('presence', { from, to: bare, type: 'unavailable' }));
       return;
     }
     if (type !== undefined) return;
