@@ -54,7 +54,7 @@ async function received(
   const r = await ctx.core.roster.inbound(user.tenantId, user.id, bareJid(from), kind, status);
   if (r.forward) ctx.route(stanza(bareJid(from), addressOf(user), kind, status));
   if (r.reply) {
-    await send(ctx, user, from, 'subscribed');
+    await deliver(ctx, user, from, 'subscribed');
     await sendPresence(ctx, user, from);
   }
 }
