@@ -53,7 +53,8 @@ export function vcardModule(): XmppModule {
 
   const get: IqHandler = async ({ session, from }) => {
     if (!session) throw new StanzaError('service-unavailable');
-    return visibleVcard(core(), session.user, from);
+    // The record as it is now (the session's copy is from its login).
+    return visibleVcard(core(), await core().users.get(session.tenantId, session.user.id), from);
   };
   const set: IqHandler = () => {
     throw new StanzaError('not-allowed', 'the vCard follows the user record, changed in the web app');
