@@ -5,7 +5,7 @@ import { rosterModule } from '../src/adapters/xmpp/modules/roster.js';
 import { subscriptionsModule } from '../src/adapters/xmpp/modules/subscriptions.js';
 import { x } from '../src/adapters/xmpp/xml/element.js';
 import type { User } from '../src/core/users/model.js';
-import { type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
+import { eventually, type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
 
 const got = (s: TestSession, from: string) =>
   s.sent.filter((st) => st.name === 'presence' && st.attrs.from === from).map((st) => st.attrs.type ?? 'available');
@@ -59,6 +59,12 @@ describe('subscriptions (RFC 6121 §3)', () => {
     assert.deepEqual(await state(h, ann, 'zed@other.test'), ['to', false, false, true]);
     assert.deepEqual(await state(h, zed, 'ann@acme.test'), ['from', false, false, true]);
     assert.deepEqual(got(annS, 'zed@other.test').slice(-2), ['subscribed', 'available'], "then zed's presence");
+    await h.core.presence.setManual(zed.tenantId, zed.id, { availability: 'dnd' });
+    await eventually(
+      () => annS.sent.find((st) => st.attrs.from === 'zed@other.test' && st.childText('show') === 'dnd'),
+      "zed's change reaches ann, subscribed to zed (availability only: another tenant)",
+    );
+    assert.equal(annS.sent.at(-1)?.childText('status'), 'do not disturb');
   });
 
   test('a request to someone offline is redelivered at their initial presence, once', async () => {
