@@ -7,6 +7,7 @@ import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
 import type { ConversationDetails, MessageDetails } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
+import type { RosterItem } from './roster/model.js';
 import type { User } from './users/model.js';
 
 /**
@@ -32,6 +33,8 @@ export interface EventMap {
   'federation.changed': { tenantId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
+  /** A personal roster contact (XMPP) was added, changed or removed: the item as it is now. */
+  'roster.updated': { tenantId: string; userId: string; item: RosterItem; removed: boolean };
   /** The user's call settings after a change (REST or CSTA): all of them, for their clients and CTI sessions. */
   'callsettings.changed': { tenantId: string; userId: string; settings: CallSettings };
   /** A call-back of the user changed (`callbacks/model.ts`): the request as it stands (or stood) and what happened. */

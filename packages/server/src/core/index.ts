@@ -14,6 +14,7 @@ import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
 import { RegistrationService } from './registrations/service.js';
+import { RosterService } from './roster/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
 import { type TrunkOptions, TrunkService } from './trunks/service.js';
@@ -46,6 +47,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     devices,
     lines,
     contacts: new ContactsService(ctx),
+    // Personal roster contacts of XMPP users, with their RFC 6121 subscription states.
+    roster: new RosterService(ctx),
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth,
     // CSTA application accounts (tenant-wide call control for CTI applications).

@@ -1,6 +1,19 @@
 // The XMPP server's modules, in the order the router offers them stanzas (see module.ts).
-// Each stanza module is one entry here.
 import type { XmppModule } from './module.js';
+import { blockingModule } from './modules/blocking.js';
 import { pingModule } from './modules/ping.js';
+import { presenceModule } from './modules/presence.js';
+import { rosterModule } from './modules/roster.js';
+import { subscriptionsModule } from './modules/subscriptions.js';
+import { vcardModule } from './modules/vcard.js';
 
-export const xmppModules: readonly XmppModule[] = [pingModule];
+export const xmppModules: readonly XmppModule[] = [
+  // Blocking first: it refuses what blocked JIDs send and what is sent to them, before any other module takes it.
+  blockingModule(),
+  pingModule,
+  rosterModule(),
+  // Subscriptions before presence: initial presence redelivers pending requests first, then presence takes it.
+  subscriptionsModule(),
+  presenceModule(),
+  vcardModule(),
+];

@@ -16,6 +16,8 @@ export interface ClientOptions {
 
 /** A client's input, kept alive until `detach`. */
 export interface AttachedClient {
+  /** Resolved once the input is added (or its failure logged): idle reports for the session apply to it from then on. */
+  readonly ready: Promise<void>;
   /**
    * The client disconnected: its input goes and the user's presence is recomputed (resolved when
    * done; a failure is logged, and the input then expires on its own).
@@ -50,6 +52,7 @@ export function attachClient(
   refresh.unref();
   let attached = true;
   return {
+    ready: connected.then(() => undefined),
     async detach() {
       if (!attached) return;
       attached = false;

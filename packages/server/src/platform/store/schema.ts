@@ -165,6 +165,22 @@ export interface TicketsTable {
 }
 
 /** A user's favourite colleagues in order (migration 009). */
+/** A user's personal roster contact or pending inbound subscription request (migration 021). */
+export interface RosterItemsTable {
+  user_id: string;
+  jid: string;
+  tenant_id: string;
+  name: string | null;
+  /** JSON array of group names. */
+  groups: string;
+  subscription: string;
+  pending_out: number;
+  pending_in: number;
+  pending_status: string | null;
+  listed: number;
+  updated_at: number;
+}
+
 export interface FavouritesTable {
   tenant_id: string;
   user_id: string;
@@ -223,6 +239,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   favourites: FavouritesTable;
   call_settings: CallSettingsTable;
   call_backs: CallBacksTable;
+  roster_items: RosterItemsTable;
   federation_domains: FederationDomainsTable;
   federation_settings: FederationSettingsTable;
 }

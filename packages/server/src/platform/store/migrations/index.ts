@@ -20,6 +20,7 @@ import { callSettings } from './017-call-settings.js';
 import { cstaApps } from './018-csta-apps.js';
 import { pickupCallbacks } from './019-pickup-callbacks.js';
 import { sipTrunks } from './020-sip-trunks.js';
+import { roster } from './021-roster.js';
 import { federationTrust } from './023-federation-trust.js';
 
 /**
@@ -53,5 +54,6 @@ export const migrations: Migration[] = [
   cstaApps,
   pickupCallbacks,
   sipTrunks,
+  roster,
   federationTrust,
 ];

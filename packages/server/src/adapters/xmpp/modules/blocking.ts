@@ -1,0 +1,127 @@
+// XEP-0191 blocking command over the core's presence blocks: a blocked JID sees the user offline
+// (the core's `blocked` relation), gets nothing from them and reaches them with nothing — its
+// presence is dropped, its messages and IQs get service-unavailable (§3.4 of the XEP); what the
+// user sends to it is refused with not-acceptable and `<blocked/>` (§3.5). Runs before the other
+// modules that take messages and presence. Pushes go to the user's sessions on this node.
+import { randomUUID } from 'node:crypto';
+import { addressOf } from '../../../core/users/model.js';
+import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
+import { errorReply, mayReplyWithError, StanzaError } from '../errors.js';
+import type { C2sSession, IqHandler, ModuleContext, Stop, XmppModule } from '../module.js';
+import { type XmlElement, x } from '../xml/element.js';
+import { localUser } from './local.js';
+
+export const BLOCKING_NS = 'urn:xmpp:blocking';
+export const BLOCKING_ERRORS_NS = 'urn:xmpp:blocking:errors';
+/** Most JIDs one block or unblock may name. */
+const ITEMS_MAX = 500;
+
+/** Whether the user (tenant, id) blocks `jid` (by bare JID, as the core keeps blocks). */
+async function blocks(ctx: ModuleContext, tenantId: string, userId: string, jid: Jid): Promise<boolean> {
+  const watcher = { tenantId: null, userId: null, address: bareJid(jid) };
+  return (await ctx.core.presence.watchers.relation(tenantId, watcher, userId)) === 'blocked';
+}
+
+function jidsOf(payload: XmlElement): string[] {
+  const items = payload.elements('item');
+  if (items.length > ITEMS_MAX) throw new StanzaError('policy-violation', `at most ${ITEMS_MAX} items`);
+  return items.map((i) => {
+    const j = parseJid(i.attrs.jid ?? '');
+    if (!j) throw new StanzaError('jid-malformed', `not a JID: ${i.attrs.jid ?? ''}`);
+    return bareJid(j);
+  });
+}
+
+export function blockingModule(): XmppModule {
+  let ctx: ModuleContext | undefined;
+  const context = () => {
+    if (!ctx) throw new StanzaError('service-unavailable');
+    return ctx;
+  };
+
+  const push = (session: C2sSession, payload: XmlElement) => {
+    for (const s of context().sessions.ofUser(session.tenantId, session.user.id)) {
+      s.send(x('iq', { type: 'set', id: `push-${randomUUID()}`, to: formatJid(s.jid) }, payload));
+    }
+  };
+
+  const get: IqHandler = async ({ session, payload }) => {
+    if (!session || !payload.name.endsWith('blocklist')) throw new StanzaError('bad-request');
+    const list = await context().core.presence.watchers.blocked(session.tenantId, session.user.id);
+    return x(
+      'blocklist',
+      { xmlns: BLOCKING_NS },
+      list.map((jid) => x('item', { jid })),
+    );
+  };
+
+  const set: IqHandler = async ({ session, payload }) => {
+    if (!session) throw new StanzaError('service-unavailable');
+    const { watchers } = context().core.presence;
+    const { tenantId, user } = session;
+    if (payload.name === 'block') {
+      const jids = jidsOf(payload);
+      if (jids.length === 0) throw new StanzaError('bad-request', 'name the JIDs to block');
+      for (const jid of jids) {
+        await watchers.block(tenantId, user.id, jid);
+        // Someone here learns it through the core (their watch sees the user offline); elsewhere now.
+        if (!(await localUser(context().core, parseJid(jid) as Jid))) {
+          context().route(x('presence', { from: addressOf(user), to: jid, type: 'unavailable' }));
+        }
+      }
+      push(
+        session,
+        x(
+          'block',
+          { xmlns: BLOCKING_NS },
+          jids.map((jid) => x('item', { jid })),
+        ),
+      );
+      return undefined;
+    }
+    if (payload.name === 'unblock') {
+      const named = jidsOf(payload);
+      // No item: unblock everyone (§3.3).
+      const jids = named.length > 0 ? named : await watchers.blocked(tenantId, user.id);
+      for (const jid of jids) await watchers.unblock(tenantId, user.id, jid).catch(() => undefined);
+      push(
+        session,
+        x(
+          'unblock',
+          { xmlns: BLOCKING_NS },
+          named.map((jid) => x('item', { jid })),
+        ),
+      );
+      return undefined;
+    }
+    throw new StanzaError('bad-request');
+  };
+
+  return {
+    name: 'blocking',
+    features: [BLOCKING_NS],
+    iq: { [BLOCKING_NS]: { get, set } },
+    start(c): Stop {
+      ctx = c;
+      return undefined;
+    },
+    async handle({ stanza, from, to, session }) {
+      const c = context();
+      if (to === null || to.local === null) return false;
+      const addressed = stanza.withAttrs({ from: formatJid(from), to: formatJid(to) });
+      const reply = (err: StanzaError) => {
+        if (!mayReplyWithError(stanza)) return;
+        if (session) session.send(errorReply(addressed, err));
+        else c.route(errorReply(addressed, err));
+      };
+      if (session && (await blocks(c, session.tenantId, session.user.id, to))) {
+        reply(new StanzaError('not-acceptable', undefined, 'cancel', x('blocked', { xmlns: BLOCKING_ERRORS_NS })));
+        return true;
+      }
+      const user = await localUser(c.core, to);
+      if (!user || !(await blocks(c, user.tenantId, user.id, from))) return false;
+      if (stanza.name !== 'presence') reply(new StanzaError('service-unavailable'));
+      return true;
+    },
+  };
+}
