@@ -2,5 +2,6 @@
 import type { XmppModule } from './module.js';
 import { carbonsModule } from './modules/carbons.js';
 import { ChatModule } from './modules/chat.js';
+import { MamModule } from './modules/mam.js';
 
-export const modules: XmppModule[] = [carbonsModule, new ChatModule()];
+export const modules: XmppModule[] = [carbonsModule, new ChatModule(), new MamModule()];
