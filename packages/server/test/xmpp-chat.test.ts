@@ -138,6 +138,14 @@ describe('XMPP 1:1 chat over the core conversations', () => {
     const c = await alice.api.request('conversations.get', { params: { id: conversationId } });
     assert.equal(c.readSeq, sent.seq);
     assert.equal(c.deliveredSeq, sent.seq);
+    // Alice's phone (carbons on) learns that she read it elsewhere.
+    const displayedId = (s: XmlElement) =>
+      s.child('sent', NS.carbons)?.child('forwarded')?.child('message')?.child('displayed', NS.markers)?.attrs.id;
+    const ownMarker = await phone.next((s) => displayedId(s) === 'w-2');
+    assert.equal(
+      ownMarker.child('sent', NS.carbons)?.child('forwarded')?.child('message')?.attrs.to,
+      'bob@example.test',
+    );
 
     await h.send(gajim, chat('bob@example.test', 'o-read', body('please read')));
     const mine = (await list(bob)).find((m) => m.clientId === 'o-read');

@@ -124,21 +124,30 @@ export class ChatDelivery {
     this.deliver(t, own, origin, render);
   }
 
-  /** Another member's receipt moved: a XEP-0333 `displayed` (and XEP-0184 receipt) for the recipient's newest message it covers. */
+  /**
+   * Another member's receipt moved: a XEP-0333 `displayed` (and XEP-0184 receipt) for the
+   * recipient's newest message it covers. The user's own read receipt goes to their sessions with
+   * carbons as a `sent` marker for the peer's newest message it covers (other devices clear it).
+   */
   private async receipt(e: EventOf<'message.receipt'>): Promise<void> {
-    if (e.memberId === e.userId) return;
     const t = await this.target(e);
     if (!t) return;
     const caller = { tenantId: e.tenantId, userId: e.userId };
-    const newestMine = async (seq: number) => {
+    const own = e.memberId === e.userId;
+    const author = own ? t.peerId : e.userId;
+    const newest = async (seq: number) => {
       const page = await this.ctx.core.messaging.history(caller, e.conversationId, {
         before: seq + 1,
         limit: RECEIPT_LOOKBACK,
       });
-      return page.messages.find((m) => m.senderId === e.userId);
+      return page.messages.find((m) => m.senderId === author);
     };
-    const read = e.readSeq > 0 ? await newestMine(e.readSeq) : undefined;
-    const delivered = e.deliveredSeq > e.readSeq ? await newestMine(e.deliveredSeq) : undefined;
+    const read = e.readSeq > 0 ? await newest(e.readSeq) : undefined;
+    if (own) {
+      if (read) this.deliver(t, true, undefined, (to) => receipt('read', read.clientId, { from: t.me, to }));
+      return;
+    }
+    const delivered = e.deliveredSeq > e.readSeq ? await newest(e.deliveredSeq) : undefined;
     for (const s of t.sessions) {
       const a = { from: t.peer, to: formatJid(s.jid) };
       if (read) s.send(receipt('read', read.clientId, a));

@@ -1,6 +1,6 @@
 // What the chat module remembers between a client's stanza and the core events it causes: which
 // session sent a message (so its own copy is not echoed and carbons go to the others) and the
-// 1:1s it has seen (kind and members never change for a 1:1). Both are bounded; what fell out is
+// conversations it has seen (the kind never changes, nor the members of a 1:1). Both are bounded; what fell out is
 // looked up again or, for an origin, means "sent from elsewhere" (every session gets a copy).
 import type { Services } from '../../../compose.js';
 import type { Jid } from '../../../lib/jid.js';
@@ -33,7 +33,7 @@ export interface Origin {
   noCarbons: boolean;
 }
 
-/** A conversation as the chat module needs it: direct or not, and the members' addresses by user id. */
+/** A conversation as the chat module needs it: direct or not, and (of a 1:1) the members' addresses by user id. */
 export interface ConversationInfo {
   direct: boolean;
   addresses: Map<string, string>;
@@ -64,9 +64,10 @@ export class ChatMemory {
     const known = this.conversations.get(conversationId);
     if (known) return known;
     const c = await this.core.messaging.conversations.get({ tenantId, userId }, conversationId);
-    const info = { direct: c.kind === 'direct', addresses: new Map(c.members.map((m) => [m.userId, m.address])) };
-    // A group's members change: only a 1:1 is kept.
-    if (info.direct) this.conversations.set(conversationId, info);
+    // A group's members change (the MUC module renders groups): only its kind is kept.
+    const direct = c.kind === 'direct';
+    const info = { direct, addresses: new Map(direct ? c.members.map((m) => [m.userId, m.address]) : []) };
+    this.conversations.set(conversationId, info);
     return info;
   }
 }
