@@ -26,7 +26,9 @@ const CHAT_TYPES = new Set(['chat', 'normal']);
 
 export class ChatModule implements XmppModule {
   readonly name = 'chat';
-  readonly features = [NS.receipts, NS.markers, NS.chatStates, NS.correct, NS.retract, NS.reactions, NS.reply, NS.sid];
+  readonly features = [NS.receipts, NS.markers, NS.chatStates, NS.correct, NS.retract, NS.reactions, NS.reply];
+  /** XEP-0359: the user's account (its archive) stamps stanza-ids. */
+  readonly accountFeatures = [NS.sid];
   private ctx: ModuleContext | undefined;
   private memory: ChatMemory | undefined;
 
