@@ -4,6 +4,7 @@ import { carbonsModule } from '../src/adapters/xmpp/modules/carbons.js';
 import { ChatModule } from '../src/adapters/xmpp/modules/chat.js';
 import { NS } from '../src/adapters/xmpp/modules/chat-stanzas.js';
 import { type XmlElement, x } from '../src/adapters/xmpp/xml/element.js';
+import { parseJid } from '../src/lib/jid.js';
 import { listen } from './support/events.js';
 import { type Person, startWithPeople } from './support/people.js';
 import type { TestServer } from './support/server.js';
@@ -114,6 +115,18 @@ describe('XMPP 1:1 chat over the core conversations', () => {
   });
 
   test('unknown local users get service-unavailable; other tenants and servers go to the router', async () => {
+    // A message the core keeps nothing of (a XEP-0249 invitation) is left to the router's delivery.
+    const invite = x(
+      'message',
+      { to: 'bob@example.test', id: 'i-1' },
+      x('x', { xmlns: 'jabber:x:conference', jid: 'room@conference.example.test' }),
+    );
+    const taken = await Promise.all(
+      h.modules.map((m) =>
+        m.handle?.({ stanza: invite, from: gajim.jid, to: parseJid('bob@example.test'), session: gajim }),
+      ),
+    );
+    assert.deepEqual(taken, [undefined, false]);
     const reply = await h.send(gajim, chat('nobody@example.test', 'n-1', body('hello?')));
     assert.equal(condition(reply), 'service-unavailable');
     await h.send(gajim, chat('mallory@other.test', 'n-2', body('hi Mallory')));

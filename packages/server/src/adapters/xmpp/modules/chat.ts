@@ -45,6 +45,9 @@ export class ChatModule implements XmppModule {
     if (!session || !to || to.local === null || (to.local === session.jid.local && to.domain === session.jid.domain)) {
       return false;
     }
+    const input = parseChat(stanza);
+    // Nothing the core keeps (e.g. a XEP-0249 invitation): the router delivers it as it is.
+    if (!meaningful(input)) return false;
     const { ctx, memory } = this.started();
     const tenant = await ctx.core.tenants.byDomain(to.domain).catch(() => undefined);
     if (tenant?.id !== session.tenantId) {
@@ -66,7 +69,7 @@ export class ChatModule implements XmppModule {
       memory.directs.set(key, conversationId);
     }
     const chat = { caller, peerId: peer.id, conversationId, session, from: inbound.from, to };
-    await this.apply(chat, parseChat(stanza));
+    await this.apply(chat, input);
     return true;
   }
 
@@ -140,3 +143,8 @@ export class ChatModule implements XmppModule {
     });
   }
 }
+
+/** Whether a message asks anything of the core. */
+const meaningful = (i: ChatInput): boolean =>
+  (i.body !== undefined && i.body.trim() !== '') ||
+  [i.replace, i.retract, i.reactions, i.received, i.displayed, i.chatState].some((v) => v !== undefined);
