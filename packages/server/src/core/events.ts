@@ -5,7 +5,7 @@ import type { Colleague } from './contacts/model.js';
 import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
-import type { ConversationDetails, MessageDetails } from './messaging/model.js';
+import type { ConversationDetails, MessageChange, MessageDetails } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
 import type { RosterItem } from './roster/model.js';
 import type { User } from './users/model.js';
@@ -58,7 +58,15 @@ export interface EventMap {
   'presence.visibility.changed': { tenantId: string; userIds: string[]; watchers: string[] };
   // Messaging: published once per recipient member (`userId`), so NATS can route per-user subjects.
   'message.created': { tenantId: string; userId: string; conversationId: string; message: MessageDetails };
-  'message.updated': { tenantId: string; userId: string; conversationId: string; message: MessageDetails };
+  /** `change` says what happened to the message and `by` (a user id) who did it. */
+  'message.updated': {
+    tenantId: string;
+    userId: string;
+    conversationId: string;
+    message: MessageDetails;
+    change: MessageChange;
+    by: string;
+  };
   'message.receipt': MessageReceiptEvent;
   'message.typing': MessageTypingEvent;
   'conversation.updated': { tenantId: string; userId: string; conversation: ConversationDetails };

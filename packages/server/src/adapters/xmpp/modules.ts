@@ -1,13 +1,17 @@
 // The XMPP server's modules, in the order the router offers them stanzas (see module.ts).
 import type { XmppModule } from './module.js';
 import { blockingModule } from './modules/blocking.js';
+import { carbonsModule } from './modules/carbons.js';
+import { ChatModule } from './modules/chat.js';
+import { MamModule } from './modules/mam.js';
 import { pingModule } from './modules/ping.js';
 import { presenceModule } from './modules/presence.js';
 import { rosterModule } from './modules/roster.js';
 import { subscriptionsModule } from './modules/subscriptions.js';
 import { vcardModule } from './modules/vcard.js';
 
-export const xmppModules: readonly XmppModule[] = [
+/** Fresh instances for one server (modules keep per-server state). */
+export const xmppModules = (): XmppModule[] => [
   // Blocking first: it refuses what blocked JIDs send and what is sent to them, before any other module takes it.
   blockingModule(),
   pingModule,
@@ -16,4 +20,7 @@ export const xmppModules: readonly XmppModule[] = [
   subscriptionsModule(),
   presenceModule(),
   vcardModule(),
+  carbonsModule,
+  new ChatModule(),
+  new MamModule(),
 ];

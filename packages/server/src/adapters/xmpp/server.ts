@@ -25,7 +25,7 @@ export const XMPP_WS_PATH = '/xmpp-websocket';
 type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean };
 
 /** The XMPP adapter; `modules` replaces the server's module list (tests). */
-export function xmppAdapter(modules: readonly XmppModule[] = xmppModules): Adapter<XmppSettings> {
+export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Adapter<XmppSettings> {
   const streams = new Set<C2sStream>();
   const stops: Stop[] = [];
   let hub: C2sHub | undefined;

@@ -26,6 +26,21 @@ export interface HistoryQuery {
   limit: number;
 }
 
+/** A page of a user's archive of 1:1s (XEP-0313), ordered by (creation time, id). */
+export interface ArchiveQuery {
+  /** Only the 1:1 with this pair key. */
+  pairKey?: string;
+  /** Creation times, both inclusive. */
+  start?: number;
+  end?: number;
+  /** Only messages after (before) this point of the order. */
+  after?: { at: number; id: string };
+  before?: { at: number; id: string };
+  /** Newest first (the page that ends at `before`, or at the newest); oldest first otherwise. */
+  newest: boolean;
+  limit: number;
+}
+
 /** Words of a search as FTS5 string literals (quotes doubled), so no query syntax gets through. */
 const ftsQuery = (q: string) =>
   q
@@ -190,6 +205,33 @@ export class MessageRepository {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ message: message(r), changedAt: Number(r.changed_at) }));
+  }
+
+  /** A page of the 1:1 messages of the conversations `userId` is a current member of. */
+  async archive(tenantId: string, userId: string, q: ArchiveQuery): Promise<Message[]> {
+    let query = this.ofMember(tenantId, userId)
+      .innerJoin('conversations as c', (j) => j.onRef('c.id', '=', 'm.conversation_id'))
+      .where('c.tenant_id', '=', tenantId)
+      .where('c.kind', '=', 'direct');
+    if (q.pairKey !== undefined) query = query.where('c.pair_key', '=', q.pairKey);
+    if (q.start !== undefined) query = query.where('m.created_at', '>=', q.start);
+    if (q.end !== undefined) query = query.where('m.created_at', '<=', q.end);
+    for (const [point, op] of [
+      [q.after, '>'],
+      [q.before, '<'],
+    ] as const) {
+      if (point) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('m.created_at', op, point.at),
+            eb.and([eb('m.created_at', '=', point.at), eb('m.id', op, point.id)]),
+          ]),
+        );
+      }
+    }
+    const order = q.newest ? 'desc' : 'asc';
+    const rows = await query.orderBy('m.created_at', order).orderBy('m.id', order).limit(q.limit).execute();
+    return rows.map(message);
   }
 
   /** The newest message of each of these conversations (those that have one). */

@@ -88,6 +88,9 @@ export interface MessageDetails extends Message {
   attachments: Attachment[];
 }
 
+/** What a `message.updated` reports: an edit, a deletion (tombstone), or a reaction given or taken back. */
+export type MessageChange = 'edited' | 'deleted' | 'reacted';
+
 /** A member and whether another user of the tenant has the same display name (their label then adds the address). */
 export interface NamedMember extends Member {
   sharedName: boolean;

@@ -6,7 +6,7 @@ import type { EventMap } from '../events.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import { messageDetails } from './details.js';
-import type { Message, MessageDetails } from './model.js';
+import { type Message, type MessageChange, type MessageDetails, pairKey } from './model.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 /** How far back the last cursor of `changes` reaches: longer than any commit takes. */
@@ -69,9 +69,9 @@ export class MessagingService {
     }
   }
 
-  private fanOut(a: Access, type: 'message.created' | 'message.updated', message: MessageDetails) {
+  private fanOut(a: Access, message: MessageDetails) {
     const { tenantId, id: conversationId } = a.conversation;
-    return this.toMembers(a, type, (userId) => ({ tenantId, userId, conversationId, message }));
+    return this.toMembers(a, 'message.created', (userId) => ({ tenantId, userId, conversationId, message }));
   }
 
   async send(
@@ -126,7 +126,7 @@ export class MessagingService {
       throw err;
     }
     const details = await this.one(tenantId, message);
-    await this.fanOut(a, 'message.created', details);
+    await this.fanOut(a, details);
     return details;
   }
 
@@ -145,6 +145,61 @@ export class MessagingService {
     return { messages: await this.details(caller.tenantId, page.slice(0, q.limit)), hasMore };
   }
 
+  /**
+   * A message of the conversation named by its id, or by the client key one of `senders` gave it
+   * (XMPP clients name messages by the stanza id they sent).
+   */
+  async find(caller: Caller, conversationId: string, ref: string, senders: string[]): Promise<MessageDetails> {
+    await this.conversations.access(caller, conversationId);
+    const repos = this.ctx.store.repos;
+    for (const senderId of senders) {
+      const m = await repos.messages.byClientId(caller.tenantId, conversationId, senderId, ref);
+      if (m) return this.one(caller.tenantId, m);
+    }
+    const m = await repos.messages.get(caller.tenantId, ref);
+    if (!m || m.conversationId !== conversationId) throw notFound('message');
+    return this.one(caller.tenantId, m);
+  }
+
+  /**
+   * A page of the caller's archive of 1:1s (XEP-0313), oldest first: all of them or the one with
+   * `withUser`, between `start` and `end`, after or before a message of it (`before: null`: the
+   * newest page). `complete` says whether the page reaches the end it moves towards.
+   */
+  async archive(
+    caller: Caller,
+    q: {
+      withUser?: string | undefined;
+      start?: number | undefined;
+      end?: number | undefined;
+      after?: string | undefined;
+      before?: string | null | undefined;
+      limit: number;
+    },
+  ): Promise<{ messages: MessageDetails[]; complete: boolean }> {
+    const point = async (id: string) => {
+      const m = await this.ctx.store.repos.messages.get(caller.tenantId, id);
+      if (!m) throw notFound('message');
+      await this.conversations.access(caller, m.conversationId).catch(() => {
+        throw notFound('message');
+      });
+      return { at: m.createdAt, id: m.id };
+    };
+    const newest = q.before !== undefined;
+    const rows = await this.ctx.store.repos.messages.archive(caller.tenantId, caller.userId, {
+      ...(q.withUser !== undefined && { pairKey: pairKey(caller.userId, q.withUser) }),
+      ...(q.start !== undefined && { start: q.start }),
+      ...(q.end !== undefined && { end: q.end }),
+      ...(q.after !== undefined && { after: await point(q.after) }),
+      ...(typeof q.before === 'string' && { before: await point(q.before) }),
+      newest,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    if (newest) page.reverse();
+    return { messages: await this.details(caller.tenantId, page), complete: rows.length <= q.limit };
+  }
+
   private async target(caller: Caller, conversationId: string, messageId: string) {
     const a = await this.conversations.access(caller, conversationId);
     const m = await this.ctx.store.repos.messages.get(caller.tenantId, messageId);
@@ -152,11 +207,13 @@ export class MessagingService {
     return { a, m };
   }
 
-  private async changed(a: Access, messageId: string): Promise<MessageDetails> {
-    const m = (await this.ctx.store.repos.messages.get(a.conversation.tenantId, messageId)) as Message;
-    const details = await this.one(a.conversation.tenantId, m);
-    await this.fanOut(a, 'message.updated', details);
-    return details;
+  private async changed(a: Access, messageId: string, change: MessageChange): Promise<MessageDetails> {
+    const { tenantId, id: conversationId } = a.conversation;
+    const m = (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message;
+    const message = await this.one(tenantId, m);
+    const by = a.member.userId;
+    await this.toMembers(a, 'message.updated', (userId) => ({ tenantId, userId, conversationId, message, change, by }));
+    return message;
   }
 
   async edit(caller: Caller, conversationId: string, messageId: string, text: string): Promise<MessageDetails> {
@@ -165,7 +222,7 @@ export class MessagingService {
     if (m.deletedAt !== null) throw conflict('the message was deleted');
     this.checkText(text, false);
     await this.ctx.store.repos.messages.edit(caller.tenantId, messageId, text, this.ctx.clock.now());
-    return this.changed(a, messageId);
+    return this.changed(a, messageId, 'edited');
   }
 
   async remove(caller: Caller, conversationId: string, messageId: string): Promise<MessageDetails> {
@@ -178,7 +235,7 @@ export class MessagingService {
     );
     // The rows went with the commit (downloads answer 404 from now on); the files follow.
     if (files) await this.attachments.removeFiles(caller.tenantId, files);
-    return this.changed(a, messageId);
+    return this.changed(a, messageId, 'deleted');
   }
 
   async react(
@@ -199,7 +256,7 @@ export class MessagingService {
       if (done) await r.messages.touch(caller.tenantId, messageId, now);
       return done;
     });
-    return changed ? this.changed(a, messageId) : this.one(caller.tenantId, m);
+    return changed ? this.changed(a, messageId, 'reacted') : this.one(caller.tenantId, m);
   }
 
   /** Moves the caller's receipts forward (at most to the newest message) and tells the members. */

@@ -1,0 +1,164 @@
+// The core's 1:1 events rendered to the sessions bound on this node: new messages (RFC 6121
+// §8.5.2.1: to every session of the recipient, or to the one resource a full JID named plus
+// XEP-0280 carbons), corrections, retractions, reactions, receipts and markers, chat states. Each
+// event names one recipient member; a user with no session here costs nothing.
+import type { EventOf } from '../../../core/events.js';
+import type { MessageDetails } from '../../../core/messaging/model.js';
+import { formatJid } from '../../../lib/jid.js';
+import type { C2sSession, ModuleContext, Stop } from '../module.js';
+import type { XmlElement } from '../xml/element.js';
+import { carbonsEnabled } from './carbons.js';
+import { type ChatMemory, changeKey, type Origin, sendKey } from './chat-memory.js';
+import {
+  type Addressing,
+  carbon,
+  chatMessage,
+  chatState,
+  correction,
+  reactionsOf,
+  receipt,
+  retraction,
+} from './chat-stanzas.js';
+
+/** How far back a receipt looks for the recipient's newest message it covers. */
+const RECEIPT_LOOKBACK = 20;
+
+export class ChatDelivery {
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly memory: ChatMemory,
+  ) {}
+
+  start(): Stop {
+    const bus = this.ctx.core.ctx.bus;
+    const offs = [
+      bus.subscribe('message.created', (e) => this.created(e)),
+      bus.subscribe('message.updated', (e) => this.updated(e)),
+      bus.subscribe('message.receipt', (e) => this.receipt(e)),
+      bus.subscribe('message.typing', (e) => this.typing(e)),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** The recipient's sessions here and the 1:1's members' addresses; undefined when there is nothing to do. */
+  private async target(e: { tenantId: string; userId: string; conversationId: string }) {
+    const sessions = this.ctx.sessions.ofUser(e.tenantId, e.userId);
+    if (sessions.length === 0) return undefined;
+    const info = await this.memory.conversation(e.tenantId, e.userId, e.conversationId);
+    const me = info.addresses.get(e.userId);
+    if (!info.direct || me === undefined) return undefined;
+    const peer = [...info.addresses].find(([id]) => id !== e.userId);
+    if (!peer) return undefined;
+    return { sessions, me, peerId: peer[0], peer: peer[1] };
+  }
+
+  /**
+   * A stanza about the user's own action (a message, an edit …) goes as a `sent` carbon to their
+   * sessions that enabled carbons but the one that did it (addressed as that one addressed it);
+   * anything else to every session. `render(to)` builds the stanza from whoever acted.
+   */
+  private deliver(
+    t: { sessions: readonly C2sSession[]; me: string; peer: string },
+    own: boolean,
+    origin: Origin | undefined,
+    render: (to: string) => XmlElement,
+  ) {
+    for (const s of t.sessions) {
+      const to = formatJid(s.jid);
+      if (!own) s.send(render(to));
+      else if (s.id !== origin?.sessionId && carbonsEnabled(s) && !origin?.noCarbons) {
+        const sent = render(origin ? formatJid(origin.to) : t.peer).withAttrs({
+          from: origin ? formatJid(origin.from) : t.me,
+        });
+        s.send(carbon('sent', sent, t.me, to));
+      }
+    }
+  }
+
+  private async created(e: EventOf<'message.created'>): Promise<void> {
+    const t = await this.target(e);
+    if (!t) return;
+    const m = e.message;
+    const origin = this.memory.origin(sendKey(e.tenantId, m.senderId, m.clientId));
+    const own = m.senderId === e.userId;
+    const replyTo = await this.replyTarget(e, m, t.me, t.peer);
+    const from = own ? t.me : origin ? formatJid(origin.from) : t.peer;
+    const render = (to: string) => chatMessage(m, { from, to, by: t.me, replyTo, request: !own });
+    if (own) return this.deliver(t, true, origin, render);
+    // A full JID names one resource: it gets the message, the others only carbons (RFC 6121 §8.5.3.2).
+    const resource = origin?.to.resource;
+    const addressed = resource ? t.sessions.find((s) => s.jid.resource === resource) : undefined;
+    for (const s of t.sessions) {
+      const to = formatJid(s.jid);
+      if (!addressed || s === addressed) s.send(render(to));
+      else if (carbonsEnabled(s) && !origin?.noCarbons) {
+        s.send(carbon('received', render(formatJid(addressed.jid)), t.me, to));
+      }
+    }
+  }
+
+  /** The id and sender the recipient knows the replied-to message by (its client key). */
+  private async replyTarget(e: EventOf<'message.created'>, m: MessageDetails, me: string, peer: string) {
+    if (m.replyTo === null) return undefined;
+    const target = await this.ctx.core.messaging
+      .find({ tenantId: e.tenantId, userId: e.userId }, e.conversationId, m.replyTo, [])
+      .catch(() => undefined);
+    return target && { id: target.clientId, to: target.senderId === e.userId ? me : peer };
+  }
+
+  private async updated(e: EventOf<'message.updated'>): Promise<void> {
+    const t = await this.target(e);
+    if (!t) return;
+    const m = e.message;
+    const actor = e.by === e.userId ? t.me : t.peer;
+    const render = (to: string) => {
+      const a: Addressing = { from: actor, to };
+      if (e.change === 'edited') return correction(m, a);
+      if (e.change === 'deleted') return retraction(m, a);
+      return reactionsOf(m, e.by, a);
+    };
+    const own = e.by === e.userId;
+    const origin = this.memory.origin(changeKey(e.tenantId, e.by, m.id));
+    this.deliver(t, own, origin, render);
+  }
+
+  /**
+   * Another member's receipt moved: a XEP-0333 `displayed` (and XEP-0184 receipt) for the
+   * recipient's newest message it covers. The user's own read receipt goes to their sessions with
+   * carbons as a `sent` marker for the peer's newest message it covers (other devices clear it).
+   */
+  private async receipt(e: EventOf<'message.receipt'>): Promise<void> {
+    const t = await this.target(e);
+    if (!t) return;
+    const caller = { tenantId: e.tenantId, userId: e.userId };
+    const own = e.memberId === e.userId;
+    const author = own ? t.peerId : e.userId;
+    const newest = async (seq: number) => {
+      const page = await this.ctx.core.messaging.history(caller, e.conversationId, {
+        before: seq + 1,
+        limit: RECEIPT_LOOKBACK,
+      });
+      return page.messages.find((m) => m.senderId === author);
+    };
+    const read = e.readSeq > 0 ? await newest(e.readSeq) : undefined;
+    if (own) {
+      if (read) this.deliver(t, true, undefined, (to) => receipt('read', read.clientId, { from: t.me, to }));
+      return;
+    }
+    const delivered = e.deliveredSeq > e.readSeq ? await newest(e.deliveredSeq) : undefined;
+    for (const s of t.sessions) {
+      const a = { from: t.peer, to: formatJid(s.jid) };
+      if (read) s.send(receipt('read', read.clientId, a));
+      if (delivered && delivered.seq > (read?.seq ?? 0)) s.send(receipt('delivered', delivered.clientId, a));
+    }
+  }
+
+  private async typing(e: EventOf<'message.typing'>): Promise<void> {
+    if (e.memberId === e.userId) return;
+    const t = await this.target(e);
+    if (!t) return;
+    for (const s of t.sessions) s.send(chatState(e.typing, { from: t.peer, to: formatJid(s.jid) }));
+  }
+}

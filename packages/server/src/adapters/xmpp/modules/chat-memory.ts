@@ -1,0 +1,81 @@
+// What the chat module remembers between a client's stanza and the core events it causes: which
+// session sent a message (so its own copy is not echoed and carbons go to the others) and the
+// conversations it has seen (the kind never changes, nor the members of a 1:1). Both are bounded; what fell out is
+// looked up again or, for an origin, means "sent from elsewhere" (every session gets a copy).
+import type { Services } from '../../../compose.js';
+import type { Jid } from '../../../lib/jid.js';
+
+/** A Map that forgets its oldest entries beyond `max`. */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    for (const oldest of this.keys()) {
+      if (this.size <= this.max) break;
+      this.delete(oldest);
+    }
+    return this;
+  }
+}
+
+/** The session a stanza came from and what it asked about copies. */
+export interface Origin {
+  /** The sender's session id and full JID. */
+  sessionId: string;
+  from: Jid;
+  /** The addressee as the client wrote it (a full JID targets one resource). */
+  to: Jid;
+  /** `<private/>` or `<no-copy/>`: no carbons. */
+  noCarbons: boolean;
+}
+
+/** A conversation as the chat module needs it: direct or not, and (of a 1:1) the members' addresses by user id. */
+export interface ConversationInfo {
+  direct: boolean;
+  addresses: Map<string, string>;
+}
+
+const ORIGINS = 4096;
+const CONVERSATIONS = 4096;
+
+export class ChatMemory {
+  private readonly origins = new BoundedMap<string, Origin>(ORIGINS);
+  private readonly conversations = new BoundedMap<string, ConversationInfo>(CONVERSATIONS);
+  /** The 1:1 of a pair of users (`tenant:pairKey`) → conversation id. */
+  readonly directs = new BoundedMap<string, string>(CONVERSATIONS);
+
+  constructor(private readonly core: Services) {}
+
+  /** Remembers the origin of a change (`key`: see `sendKey` and `changeKey`). */
+  remember(key: string, origin: Origin): void {
+    this.origins.set(key, origin);
+  }
+
+  origin(key: string): Origin | undefined {
+    return this.origins.get(key);
+  }
+
+  /** A conversation seen by one of its members. */
+  async conversation(tenantId: string, userId: string, conversationId: string): Promise<ConversationInfo> {
+    const known = this.conversations.get(conversationId);
+    if (known) return known;
+    const c = await this.core.messaging.conversations.get({ tenantId, userId }, conversationId);
+    // A group's members change (the MUC module renders groups): only its kind is kept.
+    const direct = c.kind === 'direct';
+    const info = { direct, addresses: new Map(direct ? c.members.map((m) => [m.userId, m.address]) : []) };
+    this.conversations.set(conversationId, info);
+    return info;
+  }
+}
+
+/** The origin key of a new message: its sender's client key. */
+export const sendKey = (tenantId: string, senderId: string, clientId: string) =>
+  `s:${tenantId}:${senderId}:${clientId}`;
+
+/** The origin key of an edit, retraction or reaction of a user to a message. */
+export const changeKey = (tenantId: string, userId: string, messageId: string) =>
+  `c:${tenantId}:${userId}:${messageId}`;

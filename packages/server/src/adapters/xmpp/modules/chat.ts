@@ -1,0 +1,150 @@
+// 1:1 chat (RFC 6121 §5) over the core's direct conversations: what a local client's
+// `<message type=chat|normal/>` to a user of its tenant asks (a message, a XEP-0308 correction,
+// a XEP-0424 retraction, XEP-0444 reactions, a XEP-0461 reply, XEP-0184/0333 receipts, XEP-0085
+// chat states) goes to the core, which tells every member (`chat-delivery.ts` renders it back).
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../../../core/messaging/conversations.js';
+import { pairKey } from '../../../core/messaging/model.js';
+import { bareJid, formatJid, type Jid } from '../../../lib/jid.js';
+import { StanzaError } from '../errors.js';
+import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
+import { ChatDelivery } from './chat-delivery.js';
+import { ChatMemory, changeKey, sendKey } from './chat-memory.js';
+import { type ChatInput, MAX_REACTIONS, NS, parseChat } from './chat-stanzas.js';
+
+/** What a message stanza is about once its addressee is known: the caller and the 1:1. */
+interface Chat {
+  caller: Caller;
+  peerId: string;
+  conversationId: string;
+  session: C2sSession;
+  from: Jid;
+  to: Jid;
+}
+
+const CHAT_TYPES = new Set(['chat', 'normal']);
+
+export class ChatModule implements XmppModule {
+  readonly name = 'chat';
+  readonly features = [NS.receipts, NS.markers, NS.chatStates, NS.correct, NS.retract, NS.reactions, NS.reply];
+  /** XEP-0359: the user's account (its archive) stamps stanza-ids. */
+  readonly accountFeatures = [NS.sid];
+  private ctx: ModuleContext | undefined;
+  private memory: ChatMemory | undefined;
+
+  start(ctx: ModuleContext) {
+    this.ctx = ctx;
+    this.memory = new ChatMemory(ctx.core);
+    return new ChatDelivery(ctx, this.memory).start();
+  }
+
+  async handle(inbound: Inbound): Promise<boolean> {
+    const { stanza, session, to } = inbound;
+    if (stanza.name !== 'message' || !CHAT_TYPES.has(stanza.attrs.type ?? 'normal')) return false;
+    // No `to` or the sender's own account, or a stanza from a federated server: not a 1:1 here.
+    if (!session || !to || to.local === null || (to.local === session.jid.local && to.domain === session.jid.domain)) {
+      return false;
+    }
+    const input = parseChat(stanza);
+    // Nothing the core keeps (e.g. a XEP-0249 invitation): the router delivers it as it is.
+    if (!meaningful(input)) return false;
+    const { ctx, memory } = this.started();
+    const tenant = await ctx.core.tenants.byDomain(to.domain).catch(() => undefined);
+    if (tenant?.id !== session.tenantId) {
+      // Another tenant or another server: the router takes it towards federation.
+      ctx.route(stanza.withAttrs({ from: formatJid(inbound.from) }));
+      return true;
+    }
+    const peer = await ctx.core.users.byAddress(bareJid(to));
+    // RFC 6121 §8.5.2.2.1 … §8.5.2.1: a message to an account that does not exist.
+    if (!peer || peer.tenantId !== session.tenantId || peer.disabledAt !== null) {
+      throw new StanzaError('service-unavailable');
+    }
+    const caller = { tenantId: session.tenantId, userId: session.user.id };
+    const key = `${caller.tenantId}:${pairKey(caller.userId, peer.id)}`;
+    let conversationId = memory.directs.get(key);
+    if (conversationId === undefined) {
+      const direct = await ctx.core.messaging.conversations.create(caller, { members: [bareJid(to)], kind: 'direct' });
+      conversationId = direct.id;
+      memory.directs.set(key, conversationId);
+    }
+    const chat = { caller, peerId: peer.id, conversationId, session, from: inbound.from, to };
+    await this.apply(chat, input);
+    return true;
+  }
+
+  private started() {
+    if (!this.ctx || !this.memory) throw new Error('chat module not started');
+    return { ctx: this.ctx, memory: this.memory };
+  }
+
+  /** The parts of a message in the order a client means them: a change, else a new message; then receipts and states. */
+  private async apply(chat: Chat, input: ChatInput): Promise<void> {
+    const messaging = this.started().ctx.core.messaging;
+    const { caller, conversationId } = chat;
+    const mine = (ref: string) => messaging.find(caller, conversationId, ref, [caller.userId]);
+    const any = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId, caller.userId]);
+    const theirs = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId]);
+    if (input.replace !== undefined) {
+      // Any of the sender's messages may be corrected (the core allows it), not only the last.
+      const m = await mine(input.replace);
+      this.remember(chat, changeKey(caller.tenantId, caller.userId, m.id), input);
+      await messaging.edit(caller, conversationId, m.id, input.body ?? '');
+    } else if (input.retract !== undefined) {
+      const m = await mine(input.retract);
+      this.remember(chat, changeKey(caller.tenantId, caller.userId, m.id), input);
+      await messaging.remove(caller, conversationId, m.id);
+    } else if (input.reactions !== undefined) {
+      await this.react(chat, await any(input.reactions.id), input);
+    } else if (input.body !== undefined && input.body.trim() !== '') {
+      const clientId = input.clientId ?? randomUUID();
+      const replyTo = input.replyTo === undefined ? undefined : (await any(input.replyTo)).id;
+      this.remember(chat, sendKey(caller.tenantId, caller.userId, clientId), input);
+      await messaging.send(caller, conversationId, { text: input.body, clientId, replyTo });
+    }
+    if (input.received !== undefined) {
+      const m = await theirs(input.received);
+      await messaging.receipt(caller, conversationId, { deliveredSeq: m.seq });
+    }
+    if (input.displayed !== undefined) {
+      const m = await theirs(input.displayed);
+      await messaging.receipt(caller, conversationId, { deliveredSeq: m.seq, readSeq: m.seq });
+    }
+    // A message with a body ends typing on the web app's side by itself.
+    if (input.chatState !== undefined && input.body === undefined) {
+      await messaging.typing(caller, conversationId, input.chatState === 'composing');
+    }
+  }
+
+  /** XEP-0444: the sender's reactions become exactly the set given. */
+  private async react(
+    chat: Chat,
+    m: { id: string; reactions: { emoji: string; userIds: string[] }[] },
+    input: ChatInput,
+  ) {
+    const wanted = input.reactions?.emojis ?? [];
+    if (wanted.length > MAX_REACTIONS) throw new StanzaError('not-acceptable', `at most ${MAX_REACTIONS} reactions`);
+    const { caller, conversationId } = chat;
+    const messaging = this.started().ctx.core.messaging;
+    const had = m.reactions.filter((g) => g.userIds.includes(caller.userId)).map((g) => g.emoji);
+    this.remember(chat, changeKey(caller.tenantId, caller.userId, m.id), input);
+    for (const emoji of had.filter((e) => !wanted.includes(e)))
+      await messaging.react(caller, conversationId, m.id, emoji, false);
+    for (const emoji of wanted.filter((e) => !had.includes(e)))
+      await messaging.react(caller, conversationId, m.id, emoji, true);
+  }
+
+  private remember(chat: Chat, key: string, input: ChatInput) {
+    this.started().memory.remember(key, {
+      sessionId: chat.session.id,
+      from: chat.from,
+      to: chat.to,
+      noCarbons: input.noCarbons,
+    });
+  }
+}
+
+/** Whether a message asks anything of the core. */
+const meaningful = (i: ChatInput): boolean =>
+  (i.body !== undefined && i.body.trim() !== '') ||
+  [i.replace, i.retract, i.reactions, i.received, i.displayed, i.chatState].some((v) => v !== undefined);

@@ -1,0 +1,96 @@
+// XEP-0313 Message Archive Management on the user's archive of 1:1s, which is the core's history
+// (what the web app shows): each page's messages as `<result/>`s forwarded with their XEP-0203
+// delay, then `<fin/>` with XEP-0059 ids. Retracted messages are XEP-0424 tombstones.
+import type { Services } from '../../../compose.js';
+import type { MessageDetails } from '../../../core/messaging/model.js';
+import { bareJid, formatJid } from '../../../lib/jid.js';
+import { StanzaError } from '../errors.js';
+import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
+import { type XmlElement, x } from '../xml/element.js';
+import { chatMessage, forwarded } from './chat-stanzas.js';
+import { MAM_EXTENDED, MAM_NS, type MamQuery, mamFin, mamForm, parseMamQuery } from './mam-query.js';
+
+export class MamModule implements XmppModule {
+  readonly name = 'mam';
+  readonly accountFeatures = [MAM_NS, MAM_EXTENDED];
+  private core: Services | undefined;
+  readonly iq = {
+    [MAM_NS]: {
+      get: () => mamForm(),
+      set: (req: Inbound & { payload: XmlElement }) => this.query(req),
+    },
+  };
+
+  start(ctx: ModuleContext) {
+    this.core = ctx.core;
+    return undefined;
+  }
+
+  private async query({ payload, session, to }: Inbound & { payload: XmlElement }): Promise<XmlElement> {
+    const core = this.core;
+    if (!core || !session) throw new StanzaError('service-unavailable');
+    // The user's own archive only (a MUC's is the MUC module's).
+    if (to && (to.local !== session.jid.local || to.domain !== session.jid.domain)) {
+      throw new StanzaError('service-unavailable');
+    }
+    const q = parseMamQuery(payload);
+    const withUser = await this.withUser(core, session, q);
+    const caller = { tenantId: session.tenantId, userId: session.user.id };
+    const page =
+      withUser === null
+        ? { messages: [], complete: true }
+        : await core.messaging.archive(caller, {
+            withUser,
+            start: q.start,
+            end: q.end,
+            after: q.after,
+            before: q.before,
+            limit: q.max,
+          });
+    const me = bareJid(session.jid);
+    const peers = await this.peers(core, caller, page.messages);
+    for (const m of page.messages) {
+      const peer = peers.get(m.conversationId) ?? '';
+      const inner = chatMessage(m, {
+        from: m.senderId === caller.userId ? me : peer,
+        to: m.senderId === caller.userId ? peer : me,
+        by: me,
+        request: false,
+      });
+      session.send(
+        x(
+          'message',
+          { from: me, to: formatJid(session.jid) },
+          x('result', { xmlns: MAM_NS, queryid: q.queryId, id: m.id }, forwarded(inner, m.createdAt)),
+        ),
+      );
+    }
+    return mamFin(
+      page.messages.map((m) => m.id),
+      page.complete,
+    );
+  }
+
+  /** The user id of `with` (undefined: no filter), or null when it names no one of the tenant (an empty archive). */
+  private async withUser(core: Services, session: C2sSession, q: MamQuery): Promise<string | undefined | null> {
+    if (q.with === undefined) return undefined;
+    if (q.with.local === null) return null;
+    const user = await core.users.byAddress(bareJid(q.with));
+    return user && user.tenantId === session.tenantId ? user.id : null;
+  }
+
+  /** The other member's address of each 1:1 on the page. */
+  private async peers(
+    core: Services,
+    caller: { tenantId: string; userId: string },
+    messages: MessageDetails[],
+  ): Promise<Map<string, string>> {
+    const peers = new Map<string, string>();
+    for (const id of new Set(messages.map((m) => m.conversationId))) {
+      const c = await core.messaging.conversations.get(caller, id);
+      const other = c.members.find((m) => m.userId !== caller.userId);
+      if (other) peers.set(id, other.address);
+    }
+    return peers;
+  }
+}
