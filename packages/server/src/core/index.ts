@@ -15,6 +15,7 @@ import { PresenceService } from './presence/service.js';
 import { RegistrationService } from './registrations/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
+import { PushService } from './push/service.js';
 import { type TrunkOptions, TrunkService } from './trunks/service.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
@@ -66,6 +67,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     forwarding: new ForwardingService(ctx, users, lines, presence),
     // SIP trunks: the provider gateways that carry calls to and from numbers outside the tenant.
     trunks: new TrunkService(ctx, options.trunks),
+    // XEP-0357 push registrations of each user's clients, kept for the push sender.
+    push: new PushService(ctx),
   };
 }
 export type Core = ReturnType<typeof createCore>;

@@ -13,6 +13,7 @@ import { AttachmentRepository } from './messaging/attachment-repository.js';
 import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
 import { PresenceRepository } from './presence/repository.js';
+import { PushRepository } from './push/repository.js';
 import { SessionRepository } from './sessions/repository.js';
 import { TenantRepository } from './tenants/repository.js';
 import { TrunkRepository } from './trunks/repository.js';
@@ -38,6 +39,7 @@ export function repositories(db: Kysely<Database>) {
     journal: new JournalRepository(db),
     callSettings: new CallSettingsRepository(db),
     callBacks: new CallBackRepository(db),
+    push: new PushRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -192,6 +192,17 @@ export interface CallSettingsTable {
   updated_at: number;
 }
 
+/** A user's XEP-0357 push registration (migration 022); `options` is a JSON object of strings. */
+export interface PushRegistrationsTable {
+  tenant_id: string;
+  user_id: string;
+  service: string;
+  node: string;
+  options: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables, JournalTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -207,4 +218,5 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   favourites: FavouritesTable;
   call_settings: CallSettingsTable;
   call_backs: CallBacksTable;
+  push_registrations: PushRegistrationsTable;
 }

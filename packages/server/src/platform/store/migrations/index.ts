@@ -20,6 +20,7 @@ import { callSettings } from './017-call-settings.js';
 import { cstaApps } from './018-csta-apps.js';
 import { pickupCallbacks } from './019-pickup-callbacks.js';
 import { sipTrunks } from './020-sip-trunks.js';
+import { pushRegistrations } from './022-push-registrations.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -52,4 +53,5 @@ export const migrations: Migration[] = [
   cstaApps,
   pickupCallbacks,
   sipTrunks,
+  pushRegistrations,
 ];
