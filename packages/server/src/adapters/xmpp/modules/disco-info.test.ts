@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type DiscoInfo, capsVer, infoQuery, itemsQuery } from './disco-info.js';
+import { capsVer, type DiscoInfo, infoQuery, itemsQuery } from './disco-info.js';
 
 const simple: DiscoInfo = {
   identities: [{ category: 'client', type: 'pc', name: 'Exodus 0.9.1' }],

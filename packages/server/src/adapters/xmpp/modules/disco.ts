@@ -1,8 +1,9 @@
 // XEP-0030 service discovery for the server's domain and the user's own account, and the
 // server's XEP-0115 caps: every module's `features`, `accountFeatures` and `discoItems` in one
 // answer. (The MUC service and its rooms answer disco themselves: see muc.ts.)
-import type { IqHandler, ModuleContext, XmppModule } from '../module.js';
+
 import { StanzaError } from '../errors.js';
+import type { IqHandler, ModuleContext, XmppModule } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import {
   CAPS_NODE,
