@@ -127,7 +127,9 @@ export async function moduleHarness(modules: XmppModule[]): Promise<ModuleHarnes
       }
       const before = from.sent.length;
       if (!(await offer(i))) return errorReply(i.stanza, new StanzaError('service-unavailable'));
-      return from.sent.slice(before).find((s) => s.name === 'iq' && s.attrs.id === stanza.attrs.id);
+      // The reply is taken out of what the session was sent (other stanzas, e.g. MAM results, stay).
+      const at = from.sent.findIndex((s, i) => i >= before && s.name === 'iq' && s.attrs.id === stanza.attrs.id);
+      return at === -1 ? undefined : from.sent.splice(at, 1)[0];
     },
     handle: (from, stanza) => offer(inbound(from, stanza)),
     async stop() {
