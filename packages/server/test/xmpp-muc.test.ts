@@ -214,6 +214,17 @@ describe('XMPP MUC over group conversations', () => {
     assert.deepEqual(codes(went), [321]);
   });
 
+  test('a subject from XMPP is the group topic: owners may set it, members are forbidden', async () => {
+    await h.handle(alice, x('message', { to: room, type: 'groupchat', id: 's1' }, x('subject', {}, 'Set from XMPP')));
+    await received(bob, (s) => s.childText('subject') === 'Set from XMPP');
+    assert.equal((await h.t.core.messaging.conversations.get(caller(bob), groupId)).topic, 'Set from XMPP');
+    alice.take();
+    await h.handle(bob, x('message', { to: room, type: 'groupchat', id: 's2' }, x('subject', {}, 'Mine')));
+    const [refused] = bob.take();
+    assert.equal(refused?.attrs.id, 's2');
+    assert.ok(refused?.child('error')?.child('forbidden'));
+  });
+
   test('MAM for the room: pages forwards and backwards with RSM', async () => {
     const query = async (set: XmlElement[]) => {
       const res = await h.iq(

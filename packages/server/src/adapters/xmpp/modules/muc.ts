@@ -26,6 +26,7 @@ import {
   type OccupantView,
   occupantPresence,
   roomInfo,
+  roomName,
   STATUS,
   serviceDomain,
   serviceInfo,
@@ -279,9 +280,7 @@ export class MucModule implements XmppModule {
   private async roomList(t: Target) {
     if (!t.caller) return [];
     const list = await this.core.messaging.conversations.list(t.caller);
-    return list
-      .filter((c) => c.kind === 'group')
-      .map((c) => ({ jid: `${c.id}@${t.service}`, name: c.name ?? c.members.map((m) => m.displayName).join(', ') }));
+    return list.filter((c) => c.kind === 'group').map((c) => ({ jid: `${c.id}@${t.service}`, name: roomName(c) }));
   }
 
   private async mam(t: Target, query: XmlElement): Promise<void> {
