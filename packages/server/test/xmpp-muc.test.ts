@@ -276,4 +276,17 @@ describe('XMPP MUC over group conversations', () => {
     await received(alice, (s) => s.childText('body') === 'after bob left');
     assert.deepEqual(bob.sent, []);
   });
+
+  test("a session that ends leaves its rooms; the user's other joined session still gets the room", async () => {
+    const tablet = await h.bind('alice@example.test', 'tablet');
+    await h.handle(tablet, x('presence', { to: `${room}/Alice` }, x('x', { xmlns: MUC })));
+    tablet.take();
+    await h.unbind(alice);
+    await h.t.core.messaging.send(caller(bob), groupId, { text: 'after the phone went', clientId: 'gone' });
+    await received(tablet, (s) => s.childText('body') === 'after the phone went');
+    assert.deepEqual(
+      h.routed.filter((s) => s.attrs.to === 'alice@example.test/phone'),
+      [],
+    );
+  });
 });
