@@ -13,6 +13,7 @@ import { type JournalOptions, JournalService } from './journal/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
+import { PushService } from './push/service.js';
 import { RegistrationService } from './registrations/service.js';
 import { RosterService } from './roster/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
@@ -73,6 +74,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     trunks: new TrunkService(ctx, options.trunks),
     // Per-domain federation trust: what another company's server may see and do (XMPP s2s, SIP federation).
     federation,
+    // XEP-0357 push registrations of each user's clients, kept for the push sender.
+    push: new PushService(ctx),
   };
 }
 export type Core = ReturnType<typeof createCore>;

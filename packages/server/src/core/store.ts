@@ -15,6 +15,7 @@ import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
 import { PresenceRepository } from './presence/repository.js';
 import { RosterRepository } from './roster/repository.js';
+import { PushRepository } from './push/repository.js';
 import { SessionRepository } from './sessions/repository.js';
 import { TenantRepository } from './tenants/repository.js';
 import { TrunkRepository } from './trunks/repository.js';
@@ -42,6 +43,7 @@ export function repositories(db: Kysely<Database>) {
     callSettings: new CallSettingsRepository(db),
     callBacks: new CallBackRepository(db),
     roster: new RosterRepository(db),
+    push: new PushRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

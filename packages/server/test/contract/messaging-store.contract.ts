@@ -103,11 +103,15 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       assert.equal(await store.repos.messages.byClientId(b.id, c.id, alice.id, 'k1'), undefined);
       await assert.rejects(send(c, alice, 'again', 'k1'), (err) => isUniqueViolation(err));
       assert.equal((await store.repos.conversations.get(a.id, c.id))?.lastSeq, 5, 'failed send rolled back');
-      const h = (q: { before?: number; after?: number; limit: number }) =>
+      const h = (q: { before?: number; after?: number; start?: number; end?: number; limit: number }) =>
         store.repos.messages.history(a.id, c.id, q).then((ms) => ms.map((m) => m.seq));
       assert.deepEqual(await h({ limit: 2 }), [5, 4]);
       assert.deepEqual(await h({ before: 4, limit: 2 }), [3, 2]);
       assert.deepEqual(await h({ after: 3, limit: 10 }), [4, 5]);
+      // A time range (message n was created at T0 + n), inclusive at both ends.
+      assert.deepEqual(await h({ start: T0 + 2, end: T0 + 4, limit: 10 }), [4, 3, 2]);
+      assert.deepEqual(await h({ after: 1, start: T0 + 3, limit: 10 }), [3, 4, 5]);
+      assert.deepEqual(await h({ before: 5, end: T0 + 2, limit: 10 }), [2, 1]);
       assert.deepEqual(await store.repos.messages.history(b.id, c.id, { limit: 10 }), []);
 
       // Unread for bob: alice's messages 1, 3, 5; after reading up to 3 only 5.

@@ -14,6 +14,7 @@ import { journalStoreContract } from './journal-store.contract.js';
 import { linesStoreContract } from './lines-store.contract.js';
 import { messagingStoreContract } from './messaging-store.contract.js';
 import { presenceStoreContract } from './presence-store.contract.js';
+import { pushStoreContract } from './push-store.contract.js';
 import { storeContract } from './store.contract.js';
 
 const open = async () => {
@@ -42,3 +43,4 @@ journalStoreContract('sqlite', open);
 callSettingsStoreContract('sqlite', open);
 federationStoreContract('sqlite', open);
 callBacksStoreContract('sqlite', open);
+pushStoreContract('sqlite', open);

@@ -12,6 +12,7 @@ import { journalStoreContract } from '../contract/journal-store.contract.js';
 import { linesStoreContract } from '../contract/lines-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
+import { pushStoreContract } from '../contract/push-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
 import { postgresAdmin as admin, postgresUrl, requirePeer } from '../support/interop.js';
 
@@ -44,4 +45,5 @@ if (!skipped) {
   callSettingsStoreContract('postgres', open);
   federationStoreContract('postgres', open);
   callBacksStoreContract('postgres', open);
+  pushStoreContract('postgres', open);
 }

@@ -82,6 +82,11 @@ export interface XmppModule {
   readonly features?: readonly string[];
   /** disco#info features the user's bare JID advertises (e.g. MAM, PEP). */
   readonly accountFeatures?: readonly string[];
+  /**
+   * disco#items the server's domain lists for this module (XEP-0030), e.g. the MUC service
+   * `conference.DOMAIN` or the upload service; `domain` is the domain asked about.
+   */
+  discoItems?(domain: string): { jid: string; name?: string }[];
   /** Stream features offered after bind (e.g. roster versioning), as elements. */
   streamFeatures?(session: C2sSession): XmlElement[];
   /** IQ handlers by payload namespace (see IqHandler for what reaches them). */

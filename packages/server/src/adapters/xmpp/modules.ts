@@ -3,9 +3,12 @@ import type { XmppModule } from './module.js';
 import { blockingModule } from './modules/blocking.js';
 import { carbonsModule } from './modules/carbons.js';
 import { ChatModule } from './modules/chat.js';
+import { DiscoModule } from './modules/disco.js';
 import { MamModule } from './modules/mam.js';
+import { MucModule } from './modules/muc.js';
 import { pingModule } from './modules/ping.js';
 import { presenceModule } from './modules/presence.js';
+import { PushModule } from './modules/push.js';
 import { rosterModule } from './modules/roster.js';
 import { subscriptionsModule } from './modules/subscriptions.js';
 import { vcardModule } from './modules/vcard.js';
@@ -14,6 +17,7 @@ import { vcardModule } from './modules/vcard.js';
 export const xmppModules = (): XmppModule[] => [
   // Blocking first: it refuses what blocked JIDs send and what is sent to them, before any other module takes it.
   blockingModule(),
+  new DiscoModule(),
   pingModule,
   rosterModule(),
   // Subscriptions before presence: initial presence redelivers pending requests first, then presence takes it.
@@ -23,4 +27,6 @@ export const xmppModules = (): XmppModule[] => [
   carbonsModule,
   new ChatModule(),
   new MamModule(),
+  new MucModule(),
+  new PushModule(),
 ];

@@ -23,6 +23,10 @@ export interface HistoryQuery {
   before?: number;
   /** Messages with a larger sequence, oldest first (catch-up after a reconnect). */
   after?: number;
+  /** Only messages created at or after this time (ms). */
+  start?: number;
+  /** Only messages created at or before this time (ms). */
+  end?: number;
   limit: number;
 }
 
@@ -124,6 +128,8 @@ export class MessageRepository {
       .where('tenant_id', '=', tenantId)
       .where('conversation_id', '=', conversationId)
       .limit(h.limit);
+    if (h.start !== undefined) q = q.where('created_at', '>=', h.start);
+    if (h.end !== undefined) q = q.where('created_at', '<=', h.end);
     if (h.after !== undefined) {
       q = q.where('seq', '>', h.after).orderBy('seq', 'asc');
     } else {

@@ -133,12 +133,21 @@ export class MessagingService {
   async history(
     caller: Caller,
     conversationId: string,
-    q: { before?: number | undefined; after?: number | undefined; limit: number },
+    q: {
+      before?: number | undefined;
+      after?: number | undefined;
+      /** Only messages created in this time range (ms, inclusive). */
+      start?: number | undefined;
+      end?: number | undefined;
+      limit: number;
+    },
   ): Promise<{ messages: MessageDetails[]; hasMore: boolean }> {
     await this.conversations.access(caller, conversationId);
     const page = await this.ctx.store.repos.messages.history(caller.tenantId, conversationId, {
       ...(q.before !== undefined && { before: q.before }),
       ...(q.after !== undefined && { after: q.after }),
+      ...(q.start !== undefined && { start: q.start }),
+      ...(q.end !== undefined && { end: q.end }),
       limit: q.limit + 1,
     });
     const hasMore = page.length > q.limit;
@@ -205,6 +214,12 @@ export class MessagingService {
     const m = await this.ctx.store.repos.messages.get(caller.tenantId, messageId);
     if (!m || m.conversationId !== conversationId) throw notFound('message');
     return { a, m };
+  }
+
+  /** One message of a conversation the caller is a member of (e.g. where a page of history starts). */
+  async message(caller: Caller, conversationId: string, messageId: string): Promise<MessageDetails> {
+    const { m } = await this.target(caller, conversationId, messageId);
+    return this.one(caller.tenantId, m);
   }
 
   private async changed(a: Access, messageId: string, change: MessageChange): Promise<MessageDetails> {

@@ -224,6 +224,17 @@ export interface FederationSettingsTable {
   updated_at: number;
 }
 
+/** A user's XEP-0357 push registration (migration 022); `options` is a JSON object of strings. */
+export interface PushRegistrationsTable {
+  tenant_id: string;
+  user_id: string;
+  service: string;
+  node: string;
+  options: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables, JournalTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -242,4 +253,5 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   roster_items: RosterItemsTable;
   federation_domains: FederationDomainsTable;
   federation_settings: FederationSettingsTable;
+  push_registrations: PushRegistrationsTable;
 }

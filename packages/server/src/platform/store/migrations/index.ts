@@ -21,6 +21,7 @@ import { cstaApps } from './018-csta-apps.js';
 import { pickupCallbacks } from './019-pickup-callbacks.js';
 import { sipTrunks } from './020-sip-trunks.js';
 import { roster } from './021-roster.js';
+import { pushRegistrations } from './022-push-registrations.js';
 import { federationTrust } from './023-federation-trust.js';
 
 /**
@@ -55,5 +56,6 @@ export const migrations: Migration[] = [
   pickupCallbacks,
   sipTrunks,
   roster,
+  pushRegistrations,
   federationTrust,
 ];

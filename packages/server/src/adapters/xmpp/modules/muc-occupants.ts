@@ -1,0 +1,192 @@
+// Who is joined to which room on this node, and the core's events rendered to them. An occupant
+// is a full JID (a local session, or later a federated user's resource: stanzas to JIDs without a
+// session here go through ctx.route). Each user's view of a room follows the events addressed to
+// that user (the core publishes once per member), so no event is rendered twice.
+
+import type { ConversationDetails, MessageDetails } from '../../../core/messaging/model.js';
+import { formatJid, type Jid } from '../../../lib/jid.js';
+import type { Unsubscribe } from '../../../platform/bus/bus.js';
+import type { ModuleContext } from '../module.js';
+import type { XmlElement } from '../xml/element.js';
+import {
+  groupchatMessage,
+  memberNicks,
+  type OccupantView,
+  occupantPresence,
+  STATUS,
+  subjectMessage,
+} from './muc-render.js';
+
+export interface Occupant {
+  jid: Jid;
+  /** The room's bare JID as the occupant joined it. */
+  room: string;
+  /** Stanzas held back while the join (presence, history, subject) is being sent; null once joined. */
+  queue: XmlElement[] | null;
+}
+
+/** One user's view of one room: the conversation as they last heard of it, and their occupants. */
+export interface View {
+  tenantId: string;
+  userId: string;
+  details: ConversationDetails;
+  nicks: Map<string, string>;
+  occupants: Occupant[];
+}
+
+const viewKey = (tenantId: string, userId: string, conversationId: string) => `${tenantId} ${userId} ${conversationId}`;
+const userKey = (tenantId: string, userId: string) => `${tenantId} ${userId}`;
+
+export class Occupants {
+  private readonly views = new Map<string, View>();
+  private readonly watching = new Map<string, Unsubscribe[]>();
+
+  constructor(private readonly ctx: ModuleContext) {}
+
+  /** Sends to an occupant: its session here, else wherever route() finds it. */
+  deliver(to: Jid, stanza: XmlElement): void {
+    const session = this.ctx.sessions.byJid(to);
+    if (session) session.send(stanza);
+    else this.ctx.route(stanza);
+  }
+
+  private send(o: Occupant, stanza: XmlElement): void {
+    if (o.queue) o.queue.push(stanza);
+    else this.deliver(o.jid, stanza);
+  }
+
+  view(tenantId: string, userId: string, conversationId: string): View | undefined {
+    return this.views.get(viewKey(tenantId, userId, conversationId));
+  }
+
+  occupant(tenantId: string, userId: string, conversationId: string, jid: Jid): Occupant | undefined {
+    const key = formatJid(jid);
+    return this.view(tenantId, userId, conversationId)?.occupants.find((o) => formatJid(o.jid) === key);
+  }
+
+  nickOf(v: View, userId: string, fallback: string): string {
+    return v.nicks.get(userId) ?? fallback;
+  }
+
+  occupantOf(v: View, userId: string): OccupantView | undefined {
+    const m = v.details.members.find((x) => x.userId === userId);
+    return m && { nick: this.nickOf(v, userId, m.address), jid: m.address, affiliation: m.role };
+  }
+
+  /** Subscribes to the user's events (once per user on this node), in effect when this resolves. */
+  private async watch(tenantId: string, userId: string): Promise<void> {
+    const key = userKey(tenantId, userId);
+    if (this.watching.has(key)) return;
+    const bus = this.ctx.core.ctx.bus;
+    const only = { tenantId, userId };
+    this.watching.set(key, [
+      bus.subscribe('message.created', (e) => this.created(e.tenantId, e.userId, e.conversationId, e.message), only),
+      bus.subscribe('conversation.updated', (e) => this.updated(e.tenantId, e.userId, e.conversation), only),
+      bus.subscribe('conversation.removed', (e) => this.removed(e.tenantId, e.userId, e.conversationId), only),
+    ]);
+    await bus.flush();
+  }
+
+  private unwatchIfIdle(tenantId: string, userId: string): void {
+    const prefix = `${userKey(tenantId, userId)} `;
+    if ([...this.views.keys()].some((k) => k.startsWith(prefix))) return;
+    for (const u of this.watching.get(userKey(tenantId, userId)) ?? []) u();
+    this.watching.delete(userKey(tenantId, userId));
+  }
+
+  /**
+   * Adds an occupant (held back until `joined`); the user's events are subscribed first, so
+   * nothing said while the join is sent is lost.
+   */
+  async add(tenantId: string, userId: string, details: ConversationDetails, jid: Jid, room: string): Promise<Occupant> {
+    await this.watch(tenantId, userId);
+    const key = viewKey(tenantId, userId, details.id);
+    const v = this.views.get(key) ?? { tenantId, userId, details, nicks: memberNicks(details.members), occupants: [] };
+    this.views.set(key, v);
+    const o: Occupant = { jid, room, queue: [] };
+    v.occupants.push(o);
+    return o;
+  }
+
+  /** Ends the join: the stanzas held back go out, but messages the history already had. */
+  joined(o: Occupant, sentIds: ReadonlySet<string>): void {
+    const queue = o.queue ?? [];
+    o.queue = null;
+    for (const s of queue) {
+      const id = s.child('stanza-id')?.attrs.id;
+      if (id === undefined || !sentIds.has(id)) this.deliver(o.jid, s);
+    }
+  }
+
+  /** Takes an occupant out (left, or its session ended). */
+  remove(tenantId: string, userId: string, conversationId: string, jid: Jid): void {
+    const key = viewKey(tenantId, userId, conversationId);
+    const v = this.views.get(key);
+    if (!v) return;
+    const at = formatJid(jid);
+    v.occupants = v.occupants.filter((o) => formatJid(o.jid) !== at);
+    if (v.occupants.length === 0) this.views.delete(key);
+    this.unwatchIfIdle(tenantId, userId);
+  }
+
+  /** Every room a full JID is joined to (for a session that ended). */
+  roomsOf(jid: Jid): { tenantId: string; userId: string; conversationId: string }[] {
+    const at = formatJid(jid);
+    return [...this.views.values()]
+      .filter((v) => v.occupants.some((o) => formatJid(o.jid) === at))
+      .map((v) => ({ tenantId: v.tenantId, userId: v.userId, conversationId: v.details.id }));
+  }
+
+  private created(tenantId: string, userId: string, conversationId: string, m: MessageDetails): void {
+    const v = this.view(tenantId, userId, conversationId);
+    if (!v) return;
+    const nick = this.nickOf(v, m.senderId, m.sender);
+    for (const o of v.occupants) this.send(o, groupchatMessage(o.room, formatJid(o.jid), nick, m));
+  }
+
+  /** Members who came, went, changed role or name, and a new subject, as XEP-0045 presence and messages. */
+  private updated(tenantId: string, userId: string, details: ConversationDetails): void {
+    const v = this.view(tenantId, userId, details.id);
+    if (!v) return;
+    const before = v;
+    const after: View = { ...v, details, nicks: memberNicks(details.members) };
+    this.views.set(viewKey(tenantId, userId, details.id), after);
+    for (const o of v.occupants) {
+      const to = formatJid(o.jid);
+      const self = (id: string) => (id === userId ? [STATUS.self] : []);
+      for (const m of before.details.members) {
+        const now = this.occupantOf(after, m.userId);
+        const was = this.occupantOf(before, m.userId) as OccupantView;
+        if (!now) {
+          const codes = [...self(m.userId), STATUS.affiliationChanged];
+          this.send(o, occupantPresence(o.room, to, { ...was, affiliation: 'none' }, { unavailable: true, codes }));
+        } else if (now.nick !== was.nick) {
+          const codes = [...self(m.userId), STATUS.nickChanged];
+          this.send(o, occupantPresence(o.room, to, was, { unavailable: true, codes, newNick: now.nick }));
+          this.send(o, occupantPresence(o.room, to, now, { codes: self(m.userId) }));
+        } else if (now.affiliation !== was.affiliation) {
+          this.send(o, occupantPresence(o.room, to, now, { codes: self(m.userId) }));
+        }
+      }
+      for (const m of details.members) {
+        const now = this.occupantOf(after, m.userId) as OccupantView;
+        if (!this.occupantOf(before, m.userId)) this.send(o, occupantPresence(o.room, to, now));
+      }
+      if (details.topic !== before.details.topic)
+        this.send(o, subjectMessage(o.room, to, details.topic, `subject-${details.updatedAt}`));
+    }
+  }
+
+  /** The user is no longer a member: each of their occupants is told it was removed (321). */
+  private removed(tenantId: string, userId: string, conversationId: string): void {
+    const v = this.view(tenantId, userId, conversationId);
+    if (!v) return;
+    for (const o of v.occupants) {
+      const me = this.occupantOf(v, userId);
+      const view = { nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
+      const codes = [STATUS.self, STATUS.affiliationChanged];
+      this.send(o, occupantPresence(o.room, formatJid(o.jid), view, { unavailable: true, codes }));
+      this.remove(tenantId, userId, conversationId, o.jid);
+    }
+  }
+}

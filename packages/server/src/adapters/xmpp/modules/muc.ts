@@ -1,0 +1,311 @@
+// XEP-0045 multi-user chat on `conference.DOMAIN`, backed by the core's group conversations: a
+// room is `<conversation id>@conference.DOMAIN`; members join, the other members are shown as
+// occupants, groupchat messages are the group's messages (the web app shows the same ones), MAM
+// (XEP-0313) serves the group's history, XEP-0410 self-pings tell a client whether it is joined.
+// Rooms are made in the web app (a client cannot choose a room's id): joining a room that does
+// not exist, or one the user is no member of, is refused with registration-required — the core
+// does not tell non-members whether a group exists.
+import { randomUUID } from 'node:crypto';
+import type { Services } from '../../../compose.js';
+import type { MemberConversation } from '../../../core/messaging/model.js';
+import type { User } from '../../../core/users/model.js';
+import { bareJid, formatJid } from '../../../lib/jid.js';
+import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from '../errors.js';
+import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
+import { type XmlElement, x } from '../xml/element.js';
+import { DATA_FORMS, DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
+import { archivePage, fin, forwarded, mamFields, mamResult, parseMamForm, parseRsm, RSM } from './muc-mam.js';
+import { Occupants, type View } from './muc-occupants.js';
+import {
+  groupchatMessage,
+  historyRequest,
+  MAM,
+  MUC,
+  MUC_ADMIN,
+  memberNicks,
+  type OccupantView,
+  occupantPresence,
+  roomInfo,
+  roomName,
+  STATUS,
+  serviceDomain,
+  serviceInfo,
+  subjectMessage,
+} from './muc-render.js';
+import { PING_NS as PING } from './ping.js';
+
+/** The room a stanza is addressed to, with who asks. */
+interface Target {
+  inbound: Inbound;
+  /** The service's domain (`conference.DOMAIN`). */
+  service: string;
+  /** The conversation id (the room JID's local part); null for the service itself. */
+  id: string | null;
+  nick: string | null;
+  caller: { tenantId: string; userId: string } | null;
+}
+
+export class MucModule implements XmppModule {
+  readonly name = 'muc';
+  private ctx?: ModuleContext;
+  private occupants?: Occupants;
+
+  discoItems(domain: string) {
+    return [{ jid: serviceDomain(domain), name: 'Group chats' }];
+  }
+
+  start(ctx: ModuleContext): undefined {
+    this.ctx = ctx;
+    this.occupants = new Occupants(ctx);
+    return undefined;
+  }
+
+  private get core(): Services {
+    if (!this.ctx) throw new StanzaError('service-unavailable');
+    return this.ctx.core;
+  }
+
+  private get rooms(): Occupants {
+    if (!this.occupants) throw new StanzaError('service-unavailable');
+    return this.occupants;
+  }
+
+  sessionEnded(session: C2sSession): void {
+    for (const r of this.occupants?.roomsOf(session.jid) ?? [])
+      this.rooms.remove(r.tenantId, r.userId, r.conversationId, session.jid);
+  }
+
+  async handle(inbound: Inbound): Promise<boolean> {
+    const to = inbound.to;
+    if (!to?.domain.startsWith('conference.') || !this.ctx) return false;
+    const tenant = await this.core.tenants.byDomain(to.domain.slice('conference.'.length)).catch(() => undefined);
+    if (!tenant) return false;
+    const user = await this.userOf(inbound);
+    const t: Target = {
+      inbound,
+      service: to.domain,
+      id: to.local,
+      nick: to.resource,
+      caller: user && user.tenantId === tenant.id ? { tenantId: tenant.id, userId: user.id } : null,
+    };
+    try {
+      await this.dispatch(t);
+    } catch (err) {
+      const e = toStanzaError(err);
+      if (e.condition === 'internal-server-error') this.ctx.log.error({ err }, 'muc stanza failed');
+      this.refuse(t, e);
+    }
+    return true;
+  }
+
+  /** The local user who sent it (by session, or by address for a stanza from another node); null for others. */
+  private async userOf(i: Inbound): Promise<User | null> {
+    if (i.session) return i.session.user;
+    return (await this.core.users.byAddress(bareJid(i.from))) ?? null;
+  }
+
+  private refuse(t: Target, err: StanzaError): void {
+    const s = t.inbound.stanza.withAttrs({ from: formatJid(t.inbound.from) });
+    if (mayReplyWithError(s)) this.rooms.deliver(t.inbound.from, errorReply(s, err));
+  }
+
+  private reply(t: Target, payload?: XmlElement): void {
+    const { stanza, from } = t.inbound;
+    this.rooms.deliver(
+      from,
+      x('iq', { type: 'result', id: stanza.attrs.id, from: stanza.attrs.to, to: formatJid(from) }, payload),
+    );
+  }
+
+  private room(t: Target): string {
+    return `${t.id}@${t.service}`;
+  }
+
+  private member(t: Target): { tenantId: string; userId: string } {
+    if (!t.caller) throw new StanzaError('registration-required', 'only members of the group may join');
+    return t.caller;
+  }
+
+  /** The group as the caller sees it; anything else (no such group, not a member, a 1:1) is registration-required. */
+  private async group(t: Target) {
+    const caller = this.member(t);
+    const c = await this.core.messaging.conversations.get(caller, t.id as string).catch((err) => {
+      if (toStanzaError(err).condition === 'internal-server-error') throw err;
+      return undefined;
+    });
+    if (c?.kind !== 'group') throw new StanzaError('registration-required', 'only members of the group may join');
+    return c;
+  }
+
+  private async dispatch(t: Target): Promise<void> {
+    const { stanza } = t.inbound;
+    if (stanza.name === 'iq') return this.answer(t);
+    if (t.id === null) {
+      if (stanza.name === 'message') throw new StanzaError('service-unavailable');
+      return;
+    }
+    if (stanza.name === 'presence') {
+      if (t.nick === null) throw new StanzaError('jid-malformed', 'join a room as room@service/nick');
+      return stanza.attrs.type === 'unavailable' ? this.leave(t) : stanza.attrs.type ? undefined : this.join(t);
+    }
+    if (t.nick !== null) throw new StanzaError('not-acceptable', 'private messages are not offered in these rooms');
+    if (stanza.attrs.type === 'error') return;
+    if (stanza.attrs.type !== 'groupchat') throw new StanzaError('not-acceptable', 'only groupchat messages');
+    return this.message(t);
+  }
+
+  private async join(t: Target): Promise<void> {
+    const c = await this.group(t);
+    const caller = this.member(t);
+    const { from } = t.inbound;
+    const myNick = memberNicks(c.members).get(caller.userId);
+    if (myNick === undefined) throw new StanzaError('registration-required');
+    if (this.rooms.occupant(caller.tenantId, caller.userId, c.id, from)) {
+      // Already joined from this resource: a presence update. Nicks are locked to the member's name.
+      if (t.nick !== myNick) throw new StanzaError('not-acceptable', `your nick in this room is ${myNick}`);
+      return;
+    }
+    const o = await this.rooms.add(caller.tenantId, caller.userId, c, from, this.room(t));
+    const v = this.rooms.view(caller.tenantId, caller.userId, c.id);
+    const myView = v && this.rooms.occupantOf(v, caller.userId);
+    if (!v || !myView) throw new StanzaError('registration-required');
+    try {
+      this.rooms.joined(o, await this.greet(t, c, v, myView));
+    } catch (err) {
+      this.rooms.remove(caller.tenantId, caller.userId, c.id, from);
+      throw err;
+    }
+  }
+
+  /** The join (XEP-0045 §7.2): the others' presence, the own with its status codes, history, subject; returns the ids in the history. */
+  private async greet(t: Target, c: MemberConversation, v: View, myView: OccupantView): Promise<Set<string>> {
+    const caller = this.member(t);
+    const { from, stanza } = t.inbound;
+    const to = formatJid(from);
+    const room = this.room(t);
+    for (const m of c.members) {
+      const other = this.rooms.occupantOf(v, m.userId);
+      if (m.userId !== caller.userId && other) this.rooms.deliver(from, occupantPresence(room, to, other));
+    }
+    const assigned = t.nick === myView.nick ? [] : [STATUS.nickAssigned];
+    const codes = [STATUS.self, STATUS.nonAnonymous, STATUS.logged, ...assigned];
+    this.rooms.deliver(from, occupantPresence(room, to, { ...myView, jid: to }, { codes }));
+    const req = historyRequest(stanza.child('x', MUC)?.child('history'), this.core.ctx.clock.now());
+    const sent = new Set<string>();
+    if (req.limit > 0) {
+      const { messages } = await this.core.messaging.history(caller, c.id, req);
+      for (const m of messages.reverse()) {
+        if (m.deletedAt !== null) continue;
+        sent.add(m.id);
+        this.rooms.deliver(from, groupchatMessage(room, to, this.rooms.nickOf(v, m.senderId, m.sender), m, true));
+      }
+    }
+    this.rooms.deliver(from, subjectMessage(room, to, c.topic, randomUUID()));
+    return sent;
+  }
+
+  private async leave(t: Target): Promise<void> {
+    const caller = t.caller;
+    const id = t.id as string;
+    const { from } = t.inbound;
+    const v = caller && this.rooms.view(caller.tenantId, caller.userId, id);
+    const me = v && caller && this.rooms.occupantOf(v, caller.userId);
+    if (!caller || !v || !me || !this.rooms.occupant(caller.tenantId, caller.userId, id, from)) return;
+    this.rooms.remove(caller.tenantId, caller.userId, id, from);
+    const to = formatJid(from);
+    this.rooms.deliver(
+      from,
+      occupantPresence(this.room(t), to, { ...me, jid: to }, { unavailable: true, codes: [STATUS.self] }),
+    );
+  }
+
+  private async message(t: Target): Promise<void> {
+    const { stanza, from } = t.inbound;
+    const caller = t.caller;
+    if (!caller || !this.rooms.occupant(caller.tenantId, caller.userId, t.id as string, from)) {
+      throw new StanzaError('not-acceptable', 'join the room before sending to it');
+    }
+    const body = stanza.childText('body');
+    const subject = stanza.child('subject');
+    if (body === undefined && subject !== undefined) {
+      await this.core.messaging.conversations.update(caller, t.id as string, { topic: subject.text() || null });
+      return;
+    }
+    if (body === undefined) return;
+    const clientId = stanza.child('origin-id', 'urn:xmpp:sid:0')?.attrs.id ?? stanza.attrs.id ?? randomUUID();
+    await this.core.messaging.send(caller, t.id as string, { text: body, clientId });
+  }
+
+  private async answer(t: Target): Promise<void> {
+    const { stanza } = t.inbound;
+    const payload = stanza.elements()[0];
+    const get = stanza.attrs.type === 'get';
+    if (!payload || (stanza.attrs.type !== 'set' && !get)) return;
+    const ns = payload.xmlns;
+    if (ns === PING && get) return this.ping(t);
+    if (t.id === null) {
+      if (ns === DISCO_INFO && get && payload.attrs.node === undefined) return this.reply(t, infoQuery(serviceInfo));
+      if (ns === DISCO_ITEMS && get) return this.reply(t, itemsQuery(await this.roomList(t)));
+      throw new StanzaError('service-unavailable');
+    }
+    if (t.nick !== null) throw new StanzaError('not-acceptable', 'occupants take no IQs here');
+    const c = await this.group(t);
+    if (ns === DISCO_INFO && get && payload.attrs.node === undefined) return this.reply(t, infoQuery(roomInfo(c)));
+    if (ns === DISCO_ITEMS && get) return this.reply(t, itemsQuery([]));
+    if (ns === MAM && get) return this.reply(t, mamFields());
+    if (ns === MAM) return this.mam(t, payload);
+    if (ns === MUC_ADMIN && get) {
+      const wanted = payload.child('item')?.attrs.affiliation;
+      const items = c.members
+        .filter((m) => m.role === wanted)
+        .map((m) => x('item', { affiliation: m.role, jid: m.address, nick: m.displayName }));
+      return this.reply(t, x('query', { xmlns: MUC_ADMIN }, items));
+    }
+    throw new StanzaError('feature-not-implemented');
+  }
+
+  /** XEP-0199 to the service or a room; XEP-0410 to room/nick: a result only when the pinger is joined with that nick. */
+  private ping(t: Target): void {
+    if (t.id !== null && t.nick !== null) {
+      const caller = t.caller;
+      const v = caller && this.rooms.view(caller.tenantId, caller.userId, t.id);
+      const me = v && caller && this.rooms.occupantOf(v, caller.userId);
+      const joined = caller && this.rooms.occupant(caller.tenantId, caller.userId, t.id, t.inbound.from);
+      if (!joined || me?.nick !== t.nick) throw new StanzaError('not-acceptable', 'you are not joined with this nick');
+    }
+    this.reply(t);
+  }
+
+  /** The groups the caller is a member of, as rooms of this service. */
+  private async roomList(t: Target) {
+    if (!t.caller) return [];
+    const list = await this.core.messaging.conversations.list(t.caller);
+    return list.filter((c) => c.kind === 'group').map((c) => ({ jid: `${c.id}@${t.service}`, name: roomName(c) }));
+  }
+
+  private async mam(t: Target, query: XmlElement): Promise<void> {
+    const caller = this.member(t);
+    const id = t.id as string;
+    const filter = parseMamForm(query.child('x', DATA_FORMS));
+    if (filter.with !== undefined) throw new StanzaError('feature-not-implemented', 'with is not offered for rooms');
+    const rsm = parseRsm(query.child('set', RSM));
+    const core = this.core.messaging;
+    const page = await archivePage(
+      {
+        history: (q) => core.history(caller, id, q),
+        seqOf: async (mid) => (await core.message(caller, id, mid)).seq,
+      },
+      rsm,
+      filter,
+    );
+    const room = this.room(t);
+    const to = formatJid(t.inbound.from);
+    const v = this.rooms.view(caller.tenantId, caller.userId, id);
+    const nicks = v?.nicks ?? new Map<string, string>();
+    for (const m of page.messages) {
+      const msg = groupchatMessage(room, to, nicks.get(m.senderId) ?? m.sender, m).withAttrs({ to: undefined });
+      this.rooms.deliver(t.inbound.from, mamResult(room, to, query.attrs.queryid, m.id, forwarded(msg, m.createdAt)));
+    }
+    this.reply(t, fin({ complete: page.complete, first: page.messages[0]?.id, last: page.messages.at(-1)?.id }));
+  }
+}
