@@ -149,6 +149,8 @@ export async function startServer(dataDir: string, env: Record<string, string> =
       PARLEY_SIP_PORT: '0',
       PARLEY_SIP_TLS_PORT: '0',
       PARLEY_CSTA_PORT: '0',
+      PARLEY_XMPP_PORT: '0',
+      PARLEY_XMPP_C2S_TLS_PORT: '0',
       ...env,
       PARLEY_DATA: dataDir,
     },

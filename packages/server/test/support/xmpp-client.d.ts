@@ -6,6 +6,8 @@ declare module '@xmpp/client' {
     name: string;
     attrs: Record<string, string>;
     is(name: string, xmlns?: string): boolean;
+    getChildren(name: string, xmlns?: string): Element[];
+    getChildText(name: string, xmlns?: string): string | null;
     toString(): string;
   }
 
