@@ -97,7 +97,7 @@ describe('XMPP clients sign in, bind and ping', () => {
     raw.close();
   });
 
-  for (const binding of ['tls-exporter', 'tls-server-end-point'] as const) {
+  for (const binding of ['tls-exporter', 'tls-server-end-point', 'tls-unique'] as const) {
     test(`SCRAM-SHA-256-PLUS with ${binding}; a wrong binding is refused`, async () => {
       const raw = await RawXmpp.open(c2s);
       await raw.startTls('a.test');

@@ -89,7 +89,7 @@ export class RawXmpp {
     hash: 'sha1' | 'sha256' = 'sha256',
     restart = true,
     /** A -PLUS mechanism bound to this channel binding type. */
-    plus?: 'tls-exporter' | 'tls-server-end-point',
+    plus?: ChannelBindingType,
   ): Promise<string> {
     if (restart) {
       this.send(streamHeader(domain));
@@ -153,10 +153,16 @@ export class RawXmpp {
   }
 }
 
-/** The client's view of the TLS channel's binding data (RFC 9266, RFC 5929 with SHA-256). */
-function channelBinding(socket: TLSSocket, type: 'tls-exporter' | 'tls-server-end-point'): Buffer {
+/**
+ * The client's view of the TLS channel's binding data (RFC 9266; RFC 5929 with SHA-256; tls-unique
+ * as OpenSSL clients take it: the client's own Finished of a full handshake).
+ */
+function channelBinding(socket: TLSSocket, type: ChannelBindingType): Buffer {
   if (type === 'tls-exporter') return socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+  if (type === 'tls-unique') return socket.getFinished() as Buffer;
   return createHash('sha256').update(socket.getPeerCertificate().raw).digest();
 }
+
+export type ChannelBindingType = 'tls-exporter' | 'tls-server-end-point' | 'tls-unique';
 
 export const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -17,6 +17,8 @@ import { vcardModule } from './modules/vcard.js';
 export const xmppModules = (): XmppModule[] => [
   // Blocking first: it refuses what blocked JIDs send and what is sent to them, before any other module takes it.
   blockingModule(),
+  // The MUC service before presence and chat: directed presence and messages to its rooms are its own.
+  new MucModule(),
   new DiscoModule(),
   pingModule,
   rosterModule(),
@@ -27,6 +29,5 @@ export const xmppModules = (): XmppModule[] => [
   carbonsModule,
   new ChatModule(),
   new MamModule(),
-  new MucModule(),
   new PushModule(),
 ];

@@ -67,7 +67,7 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler('message', self.on_message)
         self.tasks = set()  # asyncio keeps only weak references to tasks: these are ours
         self.occupants = {}  # room -> nicks present
-        self.joins = {}  # room/nick -> Future resolved by our own presence in the room
+        self.joins = {}  # room -> Future resolved by our own presence in the room
         self.add_event_handler('presence', self.on_presence)
         self.add_event_handler('failed_all_auth', lambda _: self.fail('authentication failed'))
         self.add_event_handler('disconnected', lambda _: emit('disconnected'))
@@ -103,8 +103,9 @@ class Client(slixmpp.ClientXMPP):
             else:
                 self.occupants[room].add(nick)
             statuses = [s.get('code') for s in pres.xml.findall(f'{{{MUC_USER}}}x/{{{MUC_USER}}}status')]
-            join = self.joins.pop(str(pres['from']), None)
-            if join and not join.done() and ('110' in statuses or pres['type'] == 'error'):
+            # The service may assign another nick (XEP-0045 §7.2.3, status 210): the room's 110 completes the join.
+            join = self.joins.pop(room, None) if '110' in statuses or pres['type'] == 'error' else None
+            if join and not join.done():
                 join.set_result(pres)
         emit('presence', **{'from': str(pres['from']), 'to': str(pres['to']), 'type': pres['type'],
                              'show': pres['show'], 'status': pres['status']})
@@ -150,12 +151,12 @@ class Client(slixmpp.ClientXMPP):
         if cmd == 'join':
             occupant = f"{c['room']}/{c['nick']}"
             self.occupants[c['room']] = set()
-            self.joins[occupant] = self.loop.create_future()
+            self.joins[c['room']] = self.loop.create_future()
             presence = self.make_presence(pto=occupant)
             x = ET.SubElement(presence.xml, f'{{{MUC}}}x')
             ET.SubElement(x, f'{{{MUC}}}history', {'maxstanzas': '0'})
             presence.send()
-            own = await asyncio.wait_for(self.joins[occupant], 20)
+            own = await asyncio.wait_for(self.joins[c['room']], 20)
             if own['type'] == 'error':
                 raise RuntimeError(f"join refused: {own['error']['condition']}")
             return {'occupants': len(self.occupants[c['room']])}

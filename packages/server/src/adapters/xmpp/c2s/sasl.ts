@@ -47,6 +47,17 @@ export function mechanismsFor(channel: SaslChannel): SaslMechanism[] {
 export const mechanismsElement = (mechanisms: readonly string[]): XmlElement =>
   x('mechanisms', { xmlns: SASL_NS }, ...mechanisms.map((m) => x('mechanism', {}, m)));
 
+/** XEP-0440: the channel binding types the -PLUS mechanisms take here (none: no element). */
+export function channelBindingTypes(channel: SaslChannel): XmlElement | undefined {
+  const types = Object.keys(channel.channelBindings);
+  if (!channel.secure || types.length === 0) return undefined;
+  return x(
+    'sasl-channel-binding',
+    { xmlns: 'urn:xmpp:sasl-cb:0' },
+    ...types.map((type) => x('channel-binding', { type })),
+  );
+}
+
 export const saslFailure = (condition: SaslCondition, text?: string): XmlElement =>
   x('failure', { xmlns: SASL_NS }, x(condition), text !== undefined && x('text', { 'xml:lang': 'en' }, text));
 

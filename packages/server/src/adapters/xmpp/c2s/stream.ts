@@ -9,7 +9,7 @@ import { StreamError, streamErrorElement } from '../stream-error.js';
 import { type XmlElement, x } from '../xml/element.js';
 import type { StreamEvent } from '../xml/parser.js';
 import { type C2sHub, randomId } from './hub.js';
-import { mechanismsElement, mechanismsFor, SASL_NS, SaslNegotiation } from './sasl.js';
+import { channelBindingTypes, mechanismsElement, mechanismsFor, SASL_NS, SaslNegotiation } from './sasl.js';
 import { Session } from './session.js';
 import { SM_NS, StreamManagement } from './sm.js';
 import type { Transport } from './transport.js';
@@ -148,7 +148,8 @@ export class C2sStream {
     } else {
       this.state = 'sasl';
       if (this.transport.canStartTls) features.append(x('starttls', { xmlns: TLS_NS }));
-      features.append(mechanismsElement(mechanismsFor(this.channel())));
+      const channel = this.channel();
+      features.append(mechanismsElement(mechanismsFor(channel)), channelBindingTypes(channel));
     }
     this.transport.send(features);
   }

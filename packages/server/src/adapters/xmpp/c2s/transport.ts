@@ -61,14 +61,20 @@ export function deliver(events: TransportEvents | undefined, parse: () => Stream
 /**
  * The channel binding data of a server-side TLS socket: `tls-exporter` (RFC 9266) on TLS 1.3,
  * `tls-server-end-point` (RFC 5929, the certificate's SHA-256 hash: the hash of the EC and RSA
- * certificates this server makes and of those commonly issued) on every version.
+ * certificates this server makes and of those commonly issued) on every version, and `tls-unique`
+ * (RFC 5929 §3: the first Finished message of the handshake — the client's, or the server's when
+ * the session was resumed). RFC 9266 leaves `tls-unique` undefined on TLS 1.3, but clients on
+ * OpenSSL (Python's ssl, hence slixmpp; LuaSec) compute it there in just this way and ask for it
+ * whatever the version, as Prosody answers them; clients that read XEP-0440 pick `tls-exporter`.
  */
 export function tlsChannelBindings(socket: TLSSocket): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
-  const cert = socket.getCertificate();
-  if (cert && 'raw' in cert) out['tls-server-end-point'] = createHash('sha256').update(cert.raw).digest();
   if (socket.getProtocol() === 'TLSv1.3') {
     out['tls-exporter'] = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
   }
+  const cert = socket.getCertificate();
+  if (cert && 'raw' in cert) out['tls-server-end-point'] = createHash('sha256').update(cert.raw).digest();
+  const unique = socket.isSessionReused() ? socket.getFinished() : socket.getPeerFinished();
+  if (unique) out['tls-unique'] = unique;
   return out;
 }

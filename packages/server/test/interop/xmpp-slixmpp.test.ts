@@ -1,0 +1,107 @@
+// Parley against an XMPP client nobody on this team wrote: slixmpp (Debian's python3-slixmpp),
+// running in a network namespace and verifying Parley's certificate for parley.test against the
+// run's CA. It signs in with SCRAM over STARTTLS, gets the roster, sees a web-app colleague's
+// phone call as presence, chats both ways with the web app, pages MAM and joins a group as a MUC.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { requirePeer } from '../support/interop.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { probeSlixmpp, type SlixmppClient, startSlixmpp } from './support/xmpp-client.js';
+import { createXmppNet, probeXmppPeers, type XmppNet } from './support/xmpp-peers.js';
+
+const skip = await requirePeer('slixmpp and a network namespace', async () => {
+  await probeXmppPeers([]);
+  await probeSlixmpp();
+});
+
+describe('slixmpp against Parley', { skip: skip !== undefined }, () => {
+  let net: XmppNet;
+  let server: TestServer;
+  let slix: SlixmppClient;
+  let bob: Awaited<ReturnType<TestServer['user']>>;
+  let conversationId: string;
+
+  before(async () => {
+    net = await createXmppNet({ domains: ['parley.test'] });
+    const cert = net.certificate('parley.test');
+    server = await startTestServer({
+      'xmpp.c2s.host': net.hostAddress,
+      'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
+    });
+    const alice = await server.user('alice@parley.test');
+    bob = await server.user('bob@parley.test');
+    // History before the client signs in, for MAM.
+    const c = await bob.api.request('conversations.create', { body: { members: ['alice@parley.test'] } });
+    conversationId = c.id;
+    await bob.api.request('messages.send', {
+      params: { id: conversationId },
+      body: { text: 'archived', clientId: 'a-1' },
+    });
+    const port = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
+    slix = await startSlixmpp(net, { jid: 'alice@parley.test', password: alice.password, host: net.hostAddress, port });
+  });
+
+  after(async () => {
+    await slix?.stop();
+    await server?.stop();
+    net?.close();
+  });
+
+  test('signs in with SCRAM over verified TLS and gets the colleague in its roster', () => {
+    assert.match(slix.ready.mechanism ?? '', /^SCRAM-SHA-/);
+    assert.match(slix.ready.jid ?? '', /^alice@parley\.test\//);
+    assert.ok(
+      slix.ready.roster?.some((i) => i.jid === 'bob@parley.test'),
+      JSON.stringify(slix.ready.roster),
+    );
+  });
+
+  test("a colleague's phone call arrives as dnd with the words for it", async () => {
+    const from = slix.events.length;
+    await server.core.presence.setLineState(bob.tenantId, bob.userId, 'line-1', 'connected');
+    const p = await slix.wait(
+      (e) => e.event === 'presence' && e.from === 'bob@parley.test' && e.show === 'dnd',
+      from,
+      'bob on the phone',
+    );
+    assert.match(p.status ?? '', /on the phone/);
+  });
+
+  test('chats both ways with the web app', async () => {
+    const from = slix.events.length;
+    await bob.api.request('messages.send', {
+      params: { id: conversationId },
+      body: { text: 'from the web', clientId: 'w-1' },
+    });
+    const m = await slix.wait((e) => e.event === 'message' && e.body === 'from the web', from, 'the web message');
+    assert.equal(m.from?.split('/')[0], 'bob@parley.test');
+
+    await slix.ask({ cmd: 'message', to: 'bob@parley.test', body: 'from slixmpp' });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { messages } = await bob.api.request('messages.list', { params: { id: conversationId }, query: {} });
+      if (
+        messages.some(
+          (x: { text: string; sender: string }) => x.text === 'from slixmpp' && x.sender === 'alice@parley.test',
+        )
+      )
+        break;
+      assert.ok(Date.now() < deadline, 'the slixmpp message never reached the web app');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  test('MAM holds the history of the conversation', async () => {
+    const result = await slix.ask({ cmd: 'mam', with: 'bob@parley.test' });
+    const bodies = (result.messages ?? []).map((m) => m.body);
+    assert.ok(bodies.includes('archived'), JSON.stringify(bodies));
+  });
+
+  test('joins a group conversation of the web app as a MUC room', async () => {
+    const group = await bob.api.request('conversations.create', {
+      body: { members: ['alice@parley.test'], name: 'Team', kind: 'group' },
+    });
+    const result = await slix.ask({ cmd: 'join', room: `${group.id}@conference.parley.test`, nick: 'alice' });
+    assert.ok(Number(result.occupants) >= 1, JSON.stringify(result));
+  });
+});
