@@ -47,6 +47,7 @@ export class DiscoModule implements XmppModule {
   readonly name = 'disco';
   readonly features = [DISCO_INFO, DISCO_ITEMS];
   private modules: readonly XmppModule[] = [];
+  private caps: XmlElement | undefined;
 
   private readonly info: IqHandler = ({ to, payload }) => {
     const account = to === null || to.local !== null;
@@ -61,8 +62,15 @@ export class DiscoModule implements XmppModule {
 
   readonly iq = { [DISCO_INFO]: { get: this.info }, [DISCO_ITEMS]: { get: this.items } };
 
+  /** The server's caps (XEP-0115 §6.3) in the features after bind, so a client knows them without asking. */
+  streamFeatures(): XmlElement[] {
+    this.caps ??= serverCaps(this.modules);
+    return [this.caps];
+  }
+
   start(ctx: ModuleContext): undefined {
     this.modules = ctx.modules;
+    this.caps = undefined;
     return undefined;
   }
 }
