@@ -79,6 +79,8 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
         PARLEY_SIP_PORT: '0',
         PARLEY_SIP_TLS_PORT: '0',
         PARLEY_CSTA_PORT: '0',
+        PARLEY_XMPP_PORT: '0',
+        PARLEY_XMPP_C2S_TLS_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
