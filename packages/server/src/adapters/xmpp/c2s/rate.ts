@@ -34,3 +34,38 @@ export class TokenBucket {
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate.bytesPerSecond) * 1000);
   }
 }
+
+/** What a throttled reader pauses: a TCP/TLS socket or a WebSocket. */
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
+/** Pauses reading from `source` while the bucket is in debt; `stop` when the connection closes. */
+export class ReadThrottle {
+  private readonly bucket: TokenBucket;
+  private paused: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly source: Pausable,
+    rate: Rate,
+    now: () => number,
+  ) {
+    this.bucket = new TokenBucket(rate, now);
+  }
+
+  /** Counts `bytes` read; pauses the source until the bucket has refilled when they were too many. */
+  read(bytes: number): void {
+    const wait = this.bucket.take(bytes);
+    if (wait <= 0 || this.paused) return;
+    this.source.pause();
+    this.paused = setTimeout(() => {
+      this.paused = undefined;
+      this.source.resume();
+    }, wait);
+  }
+
+  stop(): void {
+    clearTimeout(this.paused);
+  }
+}

@@ -5,7 +5,7 @@ import { type SecureContextOptions, TLSSocket, type TlsOptions } from 'node:tls'
 import type { XmlElement } from '../xml/element.js';
 import { escapeAttr } from '../xml/element.js';
 import { CLIENT_NS, type ParserLimits, STREAM_NS, StreamParser } from '../xml/parser.js';
-import { type Rate, TokenBucket } from './rate.js';
+import { type Rate, ReadThrottle } from './rate.js';
 import {
   deliver,
   HANG_UP_MS,
@@ -27,20 +27,12 @@ export class TcpTransport implements Transport {
   readonly kind = 'tcp';
   readonly address: string;
   private readonly parser: StreamParser;
-  private readonly bucket: TokenBucket;
+  private readonly throttle: ReadThrottle;
   private events: TransportEvents | undefined;
   private gone = false;
-  private paused: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer) => {
     deliver(this.events, () => this.parser.push(chunk));
-    const wait = this.bucket.take(chunk.length);
-    if (wait > 0 && !this.paused) {
-      this.socket.pause();
-      this.paused = setTimeout(() => {
-        this.paused = undefined;
-        this.socket.resume();
-      }, wait);
-    }
+    this.throttle.read(chunk.length);
   };
 
   constructor(
@@ -49,7 +41,9 @@ export class TcpTransport implements Transport {
   ) {
     this.address = socket.remoteAddress ?? '-';
     this.parser = new StreamParser(options.limits);
-    this.bucket = new TokenBucket(options.rate, options.now);
+    // The socket it pauses is the current one: STARTTLS replaces it, the bucket goes on.
+    const current = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
+    this.throttle = new ReadThrottle(current, options.rate, options.now);
     socket.setNoDelay(true);
   }
 
@@ -107,7 +101,7 @@ export class TcpTransport implements Transport {
     socket.on('data', this.onData);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      clearTimeout(this.paused);
+      this.throttle.stop();
       if (this.gone) return;
       this.gone = true;
       this.events?.closed();

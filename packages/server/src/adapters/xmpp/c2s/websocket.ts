@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { StreamError } from '../stream-error.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { CLIENT_NS, FRAMING_NS, type ParserLimits, parseFrame, STREAM_NS } from '../xml/parser.js';
-import { type Rate, TokenBucket } from './rate.js';
+import { type Rate, ReadThrottle } from './rate.js';
 import { deliver, HANG_UP_MS, MAX_UNSENT_BYTES, type Transport, type TransportEvents } from './transport.js';
 
 export interface WebSocketOptions {
@@ -27,9 +27,8 @@ export class WebSocketTransport implements Transport {
   readonly canStartTls = false;
   readonly address: string;
   readonly secure: boolean;
-  private readonly bucket: TokenBucket;
+  private readonly throttle: ReadThrottle;
   private gone = false;
-  private paused: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -37,7 +36,7 @@ export class WebSocketTransport implements Transport {
   ) {
     this.address = options.address;
     this.secure = options.secure;
-    this.bucket = new TokenBucket(options.rate, options.now);
+    this.throttle = new ReadThrottle(this.socket, options.rate, options.now);
   }
 
   channelBindings(): Record<string, Buffer> {
@@ -49,18 +48,11 @@ export class WebSocketTransport implements Transport {
       if (isBinary)
         return events.failed(new StreamError('not-well-formed', 'binary WebSocket message (RFC 7395 §3.3.3)'));
       deliver(events, () => [parseFrame(data.toString('utf8'), this.options.limits)]);
-      const wait = this.bucket.take(data.length);
-      if (wait > 0 && !this.paused) {
-        this.socket.pause();
-        this.paused = setTimeout(() => {
-          this.paused = undefined;
-          this.socket.resume();
-        }, wait);
-      }
+      this.throttle.read(data.length);
     });
     this.socket.on('error', () => this.socket.terminate());
     this.socket.on('close', () => {
-      clearTimeout(this.paused);
+      this.throttle.stop();
       if (this.gone) return;
       this.gone = true;
       events.closed();
