@@ -64,7 +64,7 @@ test('400 failing logins from 100 addresses: hashing stays bounded, the page and
   const hashMs = ((performance.now() - floodStart) * 2) / (stats.started - before.started);
 
   assert.equal(valid.value.status, 200, 'the valid login is not refused');
-  // Its place is ahead of every flooding address that has failed already: at most the queue's 50
+  // Its place is ahead of every flooding address that has failed or been refused already: at most the queue's 50
   // places and the 2 running hashes go before it (and 2 start while it runs), never the whole flood.
   assert.ok(
     valid.value.startedMeanwhile <= 50 + 2 + 2,

@@ -4,7 +4,7 @@ import { HashQueue } from '../core/auth/hash-queue.js';
 import { createMetrics } from './metrics.js';
 
 test('the password-hash queue is scraped as parley_password_hashes and parley_password_hash_attempts_total', async () => {
-  const queue = new HashQueue({ maxConcurrent: 1, maxWaiting: 0, maxWaitingPerSource: 1 });
+  const queue = new HashQueue({ maxConcurrent: 1, maxWaiting: 0, maxWaitingPerSource: 1, now: Date.now });
   const metrics = createMetrics({ hashing: () => queue.stats() });
   let release!: () => void;
   const running = queue.run('a', 0, () => new Promise<void>((r) => (release = r)));

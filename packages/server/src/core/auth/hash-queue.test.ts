@@ -14,7 +14,7 @@ function gate() {
 const tooMany = (err: ParleyError) => err.code === 'PARLEY_ERR_TOO_MANY_REQUESTS' && err.retryAfterSeconds === 1;
 
 test('runs at most maxConcurrent; maxWaitingPerSource places per source; the best rank goes first', async () => {
-  const q = new HashQueue({ maxConcurrent: 2, maxWaiting: 10, maxWaitingPerSource: 1 });
+  const q = new HashQueue({ maxConcurrent: 2, maxWaiting: 10, maxWaitingPerSource: 1, now: Date.now });
   const a = gate();
   const b = gate();
   const running = [q.run('s1', 0, a.job), q.run('s2', 0, b.job)];
@@ -36,7 +36,7 @@ test('runs at most maxConcurrent; maxWaitingPerSource places per source; the bes
 });
 
 test('a full queue refuses the worst-ranked attempt, never hashing it', async () => {
-  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 2, maxWaitingPerSource: 2 });
+  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 2, maxWaitingPerSource: 2, now: Date.now });
   const g = gate();
   const first = q.run('s0', 0, g.job);
   const bad1 = q.run('bad1', 3, async () => 'bad1');
@@ -55,7 +55,7 @@ test('a full queue refuses the worst-ranked attempt, never hashing it', async ()
 });
 
 test('several sign-ins of one address (one NAT) wait; a new address goes before a crowded one, and may take its place', async () => {
-  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 4, maxWaitingPerSource: 3 });
+  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 4, maxWaitingPerSource: 3, now: Date.now });
   const g = gate();
   const order: string[] = [];
   const first = q.run('nat', 0, g.job);
@@ -72,12 +72,41 @@ test('several sign-ins of one address (one NAT) wait; a new address goes before 
   // nat still holds two places: the next newcomer takes the second.
   const fourth = q.run('fourth', 0, async () => order.push('fourth'));
   await assert.rejects(office[1] as Promise<unknown>, tooMany);
-  // Every address holds one place now: an equal newcomer pushes nobody out.
+  // Every address holds one place now, but nat has had three attempts refused: they count as places.
+  const fifth = q.run('fifth', 0, async () => order.push('fifth'));
+  await assert.rejects(office[0] as Promise<unknown>, tooMany);
+  // Equal places now (one each, none refused): an equal newcomer pushes nobody out.
   await assert.rejects(
-    q.run('fifth', 0, async () => 'fifth'),
+    q.run('sixth', 0, async () => 'sixth'),
     tooMany,
   );
   g.open();
-  await Promise.all([first, office[0], other, third, fourth]);
-  assert.deepEqual(order, ['nat1', 'other', 'third', 'fourth'], 'equal places go by arrival');
+  await Promise.all([first, other, third, fourth, fifth]);
+  assert.deepEqual(order, ['other', 'third', 'fourth', 'fifth'], 'equal places go by arrival');
+});
+
+test('a flooding address whose guesses have not failed yet sorts behind a new address by its refused attempts, for a minute', async () => {
+  let now = 0;
+  const q = new HashQueue({ maxConcurrent: 1, maxWaiting: 2, maxWaitingPerSource: 1, now: () => now });
+  const g = gate();
+  const first = q.run('flood1', 0, g.job);
+  const waiting = [q.run('flood2', 0, async () => 'flood2'), q.run('flood3', 0, async () => 'flood3')];
+  // flood2's second guess finds its one place taken: refused, and remembered.
+  await assert.rejects(
+    q.run('flood2', 0, async () => 'again'),
+    tooMany,
+  );
+  // The user from a new address: same rank (no failures anywhere yet), but flood2 was refused.
+  const user = q.run('user', 0, async () => 'user');
+  await assert.rejects(waiting[0] as Promise<unknown>, tooMany, "flood2's place went to the user");
+  // A minute later flood2's refusals are forgotten; flood3 has one now, so flood2 takes its place.
+  now += 61_000;
+  await assert.rejects(
+    q.run('flood3', 0, async () => 'again'),
+    tooMany,
+  );
+  const later = q.run('flood2', 0, async () => 'later');
+  await assert.rejects(waiting[1] as Promise<unknown>, tooMany, "flood3's place went to flood2");
+  g.open();
+  assert.deepEqual(await Promise.all([first, user, later]), ['done', 'user', 'later']);
 });

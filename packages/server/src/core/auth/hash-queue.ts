@@ -7,7 +7,14 @@ export interface HashQueueOptions {
   maxWaiting: number;
   /** Places one source address may hold (a company behind one NAT address signs in at 9:00). */
   maxWaitingPerSource: number;
+  /** The time in milliseconds (the core's clock). */
+  now: () => number;
 }
+
+/** How long a source's refused attempts count against its place. */
+const REFUSAL_MEMORY_MS = 60_000;
+/** Sources whose refusals are remembered at most; the oldest are forgotten first. */
+const MAX_REMEMBERED = 10_000;
 
 interface Waiter {
   source: string;
@@ -29,7 +36,7 @@ export interface HashQueueStats {
   refused: number;
 }
 
-type Place = [rank: number, held: number, seq: number];
+type Place = [rank: number, pressure: number, seq: number];
 
 const compare = (a: Place, b: Place) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
@@ -44,13 +51,17 @@ const busy = () =>
  * address holds (fewer first), then by arrival — so flooding addresses do not push a new
  * address's sign-in to the back. Each address holds at most `maxWaitingPerSource` places; when
  * the queue is full a better-placed newcomer takes the place of the worst-placed waiter, which is
- * refused (429, no hash).
+ * refused (429, no hash). An address's refused attempts of the last minute count as places it
+ * holds: a flooding address whose guesses have not failed yet (they are still waiting) is told
+ * from a new address by the attempts it has had refused.
  */
 export class HashQueue {
   private running = 0;
   private readonly waiting: Waiter[] = [];
   /** Places each source holds in `waiting`, kept with it (a place is compared on every hand-over). */
   private readonly places = new Map<string, number>();
+  /** Attempts refused per source and when the last was, oldest first (bounded by MAX_REMEMBERED). */
+  private readonly refusals = new Map<string, { count: number; last: number }>();
   private seq = 0;
   private readonly counters = { peak: 0, started: 0, refused: 0 };
 
@@ -60,14 +71,16 @@ export class HashQueue {
   async run<T>(source: string, rank: number, fn: () => Promise<T>): Promise<T> {
     if (this.running < this.options.maxConcurrent) return this.execute(fn);
     const held = this.held(source);
-    if (held >= this.options.maxWaitingPerSource) this.refuse();
+    if (held >= this.options.maxWaitingPerSource) this.refuse(source);
     if (this.waiting.length >= this.options.maxWaiting) {
       const worst = this.worst();
-      // The newcomer's place: its rank, and the places its address would hold with it.
-      if (!worst || compare(this.place(worst), [rank, held + 1, Number.POSITIVE_INFINITY]) <= 0) this.refuse();
-      this.remove(worst as Waiter);
-      this.counters.refused++;
-      (worst as Waiter).refuse(busy());
+      // The newcomer's place: its rank, and the pressure of its address with it.
+      const place: Place = [rank, held + 1 + this.refused(source), Number.POSITIVE_INFINITY];
+      if (!worst || compare(this.place(worst), place) <= 0) this.refuse(source);
+      const out = worst as Waiter;
+      this.remove(out);
+      this.count(out.source);
+      out.refuse(busy());
     }
     await new Promise<void>((start, refuse) => {
       this.waiting.push({ source, rank, seq: this.seq++, start, refuse });
@@ -121,13 +134,30 @@ export class HashQueue {
     else this.places.delete(w.source);
   }
 
-  /** Where a waiter stands: rank, then its address's places, then arrival; lower goes first. */
+  /** Where a waiter stands: rank, then its address's places and recent refusals, then arrival; lower goes first. */
   private place(w: Waiter): Place {
-    return [w.rank, this.held(w.source), w.seq];
+    return [w.rank, this.held(w.source) + this.refused(w.source), w.seq];
   }
 
-  private refuse(): never {
+  /** Attempts from `source` refused within the last REFUSAL_MEMORY_MS. */
+  private refused(source: string): number {
+    const r = this.refusals.get(source);
+    if (r && this.options.now() - r.last <= REFUSAL_MEMORY_MS) return r.count;
+    if (r) this.refusals.delete(source);
+    return 0;
+  }
+
+  /** Counts a refusal of `source` (kept most recent last; the oldest forgotten beyond the bound). */
+  private count(source: string) {
     this.counters.refused++;
+    const count = this.refused(source) + 1;
+    this.refusals.delete(source);
+    this.refusals.set(source, { count, last: this.options.now() });
+    if (this.refusals.size > MAX_REMEMBERED) this.refusals.delete(this.refusals.keys().next().value as string);
+  }
+
+  private refuse(source: string): never {
+    this.count(source);
     throw busy();
   }
 }

@@ -82,6 +82,7 @@ export class AuthService {
       maxConcurrent: options.maxConcurrentHashes,
       maxWaiting: options.maxQueuedHashes,
       maxWaitingPerSource: options.maxQueuedHashesPerAddress,
+      now: () => ctx.clock.now(),
     });
   }
 
