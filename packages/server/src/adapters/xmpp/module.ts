@@ -60,6 +60,22 @@ export interface SessionRegistry {
   all(): Iterable<C2sSession>;
 }
 
+/**
+ * Where the router sends a stanza that is not for a session on this node. The adapter composes
+ * it: federation (s2s) takes `remote`, the cluster bus takes `nodes`.
+ */
+export interface Onward {
+  /** Whether this server serves `domain`: a tenant's domain, or a service of one (`conference.DOMAIN`). */
+  hosts(domain: string): Promise<boolean>;
+  /**
+   * To another server (s2s). Delivery failures come back to the sender as an error stanza
+   * (RFC 6120 §8.3: remote-server-not-found, remote-server-timeout …) through the router.
+   */
+  remote(stanza: XmlElement, to: Jid): void;
+  /** To sessions of this server's accounts that are bound on other nodes of the cluster. */
+  nodes(stanza: XmlElement, to: Jid): void;
+}
+
 /** What a module gets at start. */
 export interface ModuleContext {
   /** Core services: the only way to facts and changes. */

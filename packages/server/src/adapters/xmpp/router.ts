@@ -5,7 +5,7 @@
 import { bareJid, type Jid, parseJid, sameJid } from '../../lib/jid.js';
 import type { Logger } from '../../platform/log.js';
 import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from './errors.js';
-import type { Inbound, IqHandler, XmppModule } from './module.js';
+import type { Inbound, IqHandler, Onward, XmppModule } from './module.js';
 import type { Sessions } from './sessions.js';
 import { type XmlElement, x } from './xml/element.js';
 
@@ -16,6 +16,7 @@ export class Router {
     private readonly modules: readonly XmppModule[],
     private readonly sessions: Sessions,
     private readonly log: Logger,
+    private readonly onward: Onward,
   ) {
     for (const m of modules) {
       for (const [ns, handlers] of Object.entries(m.iq ?? {})) {
@@ -37,7 +38,7 @@ export class Router {
       const inbound: Inbound = { stanza, from, to, session };
       if (await this.iq(inbound, reply)) return;
       for (const m of this.modules) if (m.handle && (await m.handle(inbound))) return;
-      this.fallback(inbound);
+      await this.fallback(inbound);
     } catch (err) {
       const refusal = toStanzaError(err);
       if (!(err instanceof StanzaError)) this.log.warn({ err, stanza: stanza.name }, 'XMPP stanza handling failed');
@@ -46,12 +47,24 @@ export class Router {
   }
 
   /**
-   * Delivers a stanza to where its `to` lives on this node: a full JID's session, or a bare
-   * JID's sessions. Returns whether any session took it.
+   * Sends a stanza to where its `to` lives: a domain this server serves goes to the sessions on
+   * this node (a full JID's session, or a bare JID's sessions) and on to other nodes; any other
+   * domain goes to its server. Resolves whether a session on this node took it.
    */
-  route(stanza: XmlElement): boolean {
+  async route(stanza: XmlElement): Promise<boolean> {
     const to = stanza.attrs.to === undefined ? null : parseJid(stanza.attrs.to);
-    if (!to || to.local === null) return false;
+    if (!to) return false;
+    if (!(await this.onward.hosts(to.domain))) {
+      this.onward.remote(stanza, to);
+      return false;
+    }
+    this.onward.nodes(stanza, to);
+    return this.deliver(stanza, to);
+  }
+
+  /** Delivers to the sessions on this node that `to` names; whether any took it. */
+  deliver(stanza: XmlElement, to: Jid): boolean {
+    if (to.local === null) return false;
     const targets = to.resource === null ? this.sessions.ofBare(to) : [this.sessions.byJid(to)];
     let delivered = false;
     for (const s of targets) {
@@ -82,19 +95,19 @@ export class Router {
   }
 
   /** RFC 6120 §10.3–10.5 defaults for what no module took. */
-  private fallback({ stanza, from, to }: Inbound): void {
+  private async fallback({ stanza, from, to }: Inbound): Promise<void> {
     const type = stanza.attrs.type;
     if (stanza.name === 'iq' && (type === 'result' || type === 'error')) {
-      this.route(stanza);
+      await this.route(stanza);
       return;
     }
     const local = to !== null && to.local !== null && this.sessions.ofBare(to).length > 0;
     if (stanza.name === 'presence') {
-      if (local && to.resource !== null) this.route(stanza);
+      if (local && to.resource !== null) await this.route(stanza);
       return;
     }
     if (stanza.name === 'iq' && (to === null || to.resource === null)) throw new StanzaError('service-unavailable');
-    if (local && this.route(stanza)) return;
+    if (local && (await this.route(stanza))) return;
     if (stanza.name === 'message' && (type === 'groupchat' || type === 'headline')) return;
     const own = to !== null && bareJid(to) === bareJid(from);
     if (stanza.name === 'message' && own) return;

@@ -16,9 +16,11 @@ import { xmppCertificates } from './certificates.js';
 import { errorReply, StanzaError } from './errors.js';
 import type { ModuleContext, Stop, XmppModule } from './module.js';
 import { xmppModules } from './modules.js';
+import { hostedDomains, standaloneOnward } from './onward.js';
 import { Router } from './router.js';
 import { Sessions } from './sessions.js';
 import { StreamError } from './stream-error.js';
+import type { XmlElement } from './xml/element.js';
 
 export const XMPP_WS_PATH = '/xmpp-websocket';
 
@@ -35,7 +37,8 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
     async start(ctx) {
       if (!ctx.config.enabled) return;
       const sessions = new Sessions();
-      const router = new Router(modules, sessions, ctx.log);
+      const route = (stanza: XmlElement): Promise<boolean> => router.route(stanza);
+      const router = new Router(modules, sessions, ctx.log, standaloneOnward(hostedDomains(ctx.core, modules), route));
       const started: C2sHub = {
         core: ctx.core,
         log: ctx.log,
@@ -50,7 +53,7 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
         core: ctx.core,
         log: ctx.log,
         sessions,
-        route: (stanza) => void router.route(stanza),
+        route: (stanza) => void route(stanza),
         modules,
       };
       for (const m of modules)
@@ -81,7 +84,7 @@ async function ended(hub: C2sHub, session: Session): Promise<void> {
   );
   for (const s of unacked) {
     if (s.name === 'iq' && (s.attrs.type === 'get' || s.attrs.type === 'set')) {
-      hub.router.route(errorReply(s, new StanzaError('service-unavailable')));
+      void hub.router.route(errorReply(s, new StanzaError('service-unavailable')));
     }
   }
   for (const m of hub.modules) {

@@ -79,7 +79,11 @@ function streamOn(transport: FakeTransport) {
     log,
     config,
     sessions,
-    router: new Router([pingModule], sessions, log),
+    router: new Router([pingModule], sessions, log, {
+      hosts: async (domain) => domain === 'a.test',
+      remote: () => undefined,
+      nodes: () => undefined,
+    }),
     modules: [pingModule],
     ended: () => undefined,
   };
