@@ -1,4 +1,4 @@
-// XMPP benchmark: Prosody, ejabberd (and Parley once it speaks XMPP) one after the other in one
+// XMPP benchmark: Prosody, ejabberd and Parley one after the other in one
 // run, each in the run's network namespace (test/interop/support/xmpp-peers.ts), pinned to CPU 0
 // with taskset, the load generator (bench/xmpp-load.ts, raw TLS sockets) pinned to CPU 1:
 //   W4  memory per idle session: the server's RSS before and after ACCOUNTS clients log in and
@@ -6,25 +6,29 @@
 //       fills the generator's SCRAM cache and warms the server);
 //   W2  1:1 messages with ACCOUNTS online: client i sends to client i+1's full JID at stepped
 //       rates; latency from the send to the receipt;
-//   W3  presence fan-out: GROUPS shared roster groups of 101 (a roster of 100 each, `both`), all
-//       online; members change their presence (`<show/>` + `<status/>`) at stepped rates; latency
-//       from the send to each of the 100 contacts receiving it;
+//   W3  presence fan-out: GROUPS shared roster groups of 101 (a roster of 100 each, `both`; in
+//       Parley a tenant each, whose colleagues are its shared roster), all online; members flip
+//       their `<show/>` (dnd ↔ away) at stepped rates; latency from the send to each of the 100
+//       contacts receiving the publisher's presence;
 //   W1  login storm: ACCOUNTS logins (TCP, STARTTLS, SCRAM-SHA-1, bind) at most CONCURRENCY at
 //       once; logins/s and their latency; all sessions closed after each round.
 // Per workload and target: medians over ROUNDS rounds of the rate, p50/p99 latency (ms) and the
 // server's CPU time per operation (/proc/PID/stat of Prosody's lua / ejabberd's beam.smp). Markdown
 // to stdout, progress to stderr. Needs root (namespaces) and the peers (scripts/setup-interop.sh).
 //
-//   npm run bench:xmpp -- [--target prosody,ejabberd[,parley]] [--accounts 10000] [--concurrency 100]
-//     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups 10] [--w3-rates 5,10,20]
+//   npm run bench:xmpp -- [--target prosody,ejabberd,parley] [--accounts 10000] [--concurrency 100]
+//     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups all|N] [--w3-rates 5,10,20]
 //     [--workloads w1,w2,w3,w4]
 //
 // Both peers run as their admins would for load (xmpp-peers.ts `tuned`): Prosody 0.12 with the
 // epoll backend, errors-only logging, internal_hashed accounts (SCRAM keys stored, no PBKDF2 per
 // login); ejabberd 23.01 with shaper none on c2s, errors-only logging, SCRAM-stored passwords,
-// ERL_MAX_PORTS 65536 and 1,000,000 Erlang processes. Both with SCRAM-SHA-1 at 4096 iterations.
+// ERL_MAX_PORTS 65536 and 1,000,000 Erlang processes. Parley with its defaults but for the
+// connections one address may hold (the generator is one address). All with SCRAM-SHA-1 at 4096
+// iterations.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -51,13 +55,13 @@ import { login, type Session } from './xmpp-load.js';
 
 const { values } = parseArgs({
   options: {
-    target: { type: 'string', default: 'prosody,ejabberd' },
+    target: { type: 'string', default: 'prosody,ejabberd,parley' },
     accounts: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
     'w2-rates': { type: 'string', default: '1000,2000,4000' },
-    groups: { type: 'string', default: '10' },
+    groups: { type: 'string', default: 'all' },
     'w3-rates': { type: 'string', default: '5,10,20' },
     workloads: { type: 'string', default: 'w1,w2,w3,w4' },
   },
@@ -70,7 +74,8 @@ const SECONDS = Number(values.seconds);
 const W2_RATES = String(values['w2-rates']).split(',').map(Number);
 const W3_RATES = String(values['w3-rates']).split(',').map(Number);
 const ROSTER = 100;
-const GROUPS = Math.min(Number(values.groups), Math.floor(ACCOUNTS / (ROSTER + 1)));
+const ALL_GROUPS = Math.floor(ACCOUNTS / (ROSTER + 1));
+const GROUPS = values.groups === 'all' ? ALL_GROUPS : Math.min(Number(values.groups), ALL_GROUPS);
 const WORKLOADS = new Set(String(values.workloads).split(','));
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
@@ -87,11 +92,10 @@ const groups = Array.from({ length: GROUPS }, (_, g) =>
 
 interface Target {
   name: string;
-  domain: string;
+  /** The domain of account `u<i>`. */
+  domainOf(i: number): string;
   address: string;
   pid(): number;
-  /** W3 needs shared roster groups. */
-  groups: boolean;
   stop(): Promise<void>;
 }
 
@@ -103,41 +107,60 @@ async function startTarget(net: XmppNet, kind: string): Promise<Target> {
     const t0 = performance.now();
     const peer = await startXmppPeer(net, kind, { domain, users, groups, tuned: true, cpu: SERVER_CPU });
     progress(`${peer.name} up with ${ACCOUNTS} accounts in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    return { name: peer.name, domain, address: peer.address, pid: peer.pid, groups: true, stop: peer.stop };
+    return { name: peer.name, domainOf: () => domain, address: peer.address, pid: peer.pid, stop: peer.stop };
   }
   if (kind === 'parley') return startParley(net);
   throw new Error(`unknown target ${kind} (prosody, ejabberd, parley)`);
 }
 
+/** Parley's tenant of account `u<i>`: one per roster group (its colleagues), the rest in parley.test. */
+const parleyDomain = (i: number) => {
+  const g = Math.floor(i / (ROSTER + 1));
+  return g < GROUPS ? `g${g}.parley.test` : 'parley.test';
+};
+
 /**
- * Parley as issue 15 specifies its interface (`parley serve --xmpp-port N`), inside the namespace
- * at parley.test, its accounts seeded in tenant parley.test. W3 is left out: its shared rosters
- * are tenants or teams, not groups of 101 inside one tenant.
+ * Parley (`parley serve --xmpp-port 5222`) inside the namespace at parley.test's address. A
+ * shared roster in Parley is a tenant's colleagues, so each group of 101 is a tenant
+ * `g<n>.parley.test` (the run's certificate for parley.test names `*.parley.test` too, and is the
+ * one every name gets).
  */
 async function startParley(net: XmppNet): Promise<Target> {
-  const help = execFileSync(process.execPath, [bin, 'serve', '--help'], { encoding: 'utf8' });
-  if (!help.includes('--xmpp-port')) {
-    throw new Error('parley: `parley serve` has no --xmpp-port yet (its XMPP stream engine is not in this checkout)');
-  }
-  const domain = 'parley.test';
   const data = tempData('parley-bench-xmpp-');
   const env = { PARLEY_AUTH_SCRAM_ITERATIONS: String(SCRAM_ITERATIONS) }; // as the peers' accounts
+  const t0 = performance.now();
   await seed(
     data.dir,
     async (core) => {
-      const tenant = await core.tenants.create({ domain });
-      await pool(users, 8, async (u) => {
-        await core.users.create(tenant.id, { local: u.user, domain, password: u.password });
+      const tenants = new Map<string, string>();
+      for (let i = 0; i < ACCOUNTS; i++) {
+        const domain = parleyDomain(i);
+        if (!tenants.has(domain)) tenants.set(domain, (await core.tenants.create({ domain })).id);
+      }
+      await pool(users, 8, async (u, i) => {
+        const domain = parleyDomain(i);
+        await core.users.create(tenants.get(domain) as string, { local: u.user, domain, password: u.password });
       });
     },
     env,
   );
-  const address = net.address(domain);
-  // Its certificate for parley.test is net.certificate(domain), signed by the run's CA: pass it
-  // with the setting the stream engine reads for a domain's certificate when it lands.
+  const cert = net.certificate('parley.test');
+  const config = join(data.dir, 'parley.yaml');
+  writeFileSync(
+    config,
+    [
+      'xmpp:',
+      '  c2s: { host: 0.0.0.0 }',
+      '  # The load generator is one address holding every session.',
+      `  limits: { connectionsPerAddress: ${ACCOUNTS + CONCURRENCY} }`,
+      `  certificates: [{ domain: parley.test, cert: ${cert.certFile}, key: ${cert.keyFile} }]`,
+      '',
+    ].join('\n'),
+  );
+  const address = net.address('parley.test');
   const [cmd, args] = net.command(
     process.execPath,
-    [bin, 'serve', '--http-port', '0', '--xmpp-port', '5222'],
+    [bin, 'serve', '--config', config, '--http-port', '0', '--xmpp-port', '5222'],
     SERVER_CPU,
   );
   const child = spawn(cmd, args, {
@@ -145,12 +168,13 @@ async function startParley(net: XmppNet): Promise<Target> {
     env: { ...process.env, ...benchEnv, ...env, PARLEY_DATA: data.dir, PARLEY_LOG_LEVEL: 'error' },
   });
   for (let i = 0; i < 600 && !(await tcpOpen(address, 5222)); i++) await sleep(100);
+  progress(`Parley up with ${ACCOUNTS} accounts in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return {
     name: 'Parley',
-    domain,
+    domainOf: parleyDomain,
     address,
+    // `ip netns exec` execs taskset, which execs node: the child's pid is the server's.
     pid: () => child.pid as number,
-    groups: false,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -206,7 +230,7 @@ async function logInAll(t: Target, indexes: number[], presence: boolean, ca: str
       const s = await login({
         host: t.address,
         port: 5222,
-        domain: t.domain,
+        domain: t.domainOf(i),
         user: `u${i}`,
         password: PASSWORD,
         ca,
@@ -317,7 +341,7 @@ async function benchTarget(net: XmppNet, kind: string): Promise<void> {
         const n = seq++;
         sentAt.set(n, performance.now());
         sessions[from]?.send(
-          `<message to='u${to}@${t.domain}/bench' type='chat' id='m${n}'><body>k${n}</body></message>`,
+          `<message to='u${to}@${t.domainOf(to)}/bench' type='chat' id='m${n}'><body>k${n}</body></message>`,
         );
         return 1;
       };
@@ -335,36 +359,41 @@ async function benchTarget(net: XmppNet, kind: string): Promise<void> {
       }
     }
 
-    if (WORKLOADS.has('w3') && t.groups && GROUPS > 0) {
-      const sentAt = new Map<number, number>();
-      const publishers = new Map<number, number>();
+    if (WORKLOADS.has('w3') && GROUPS > 0) {
+      // A change is known by its publisher: the contacts see the publisher's presence (Prosody and
+      // ejabberd forward the full JID's, Parley sends the computed presence from the bare JID; the
+      // status texts differ). Each publisher flips between dnd and away, so every send is a change,
+      // and comes round again only after every other member (far longer than a fan-out takes).
+      const pending = new Map<number, { at: number; seen: Set<number> }>();
+      const flipped = new Set<number>();
       const latencies: number[] = [];
       let delivered = 0;
       let seq = 0;
       const members = groups.flat().map((u) => Number(u.slice(1)));
       for (const i of members) {
-        sessions[i]?.scan(/<status>k(\d+)<\/status>/g, (m) => {
-          const at = sentAt.get(Number(m[1]));
-          if (at === undefined || publishers.get(Number(m[1])) === i) return; // not the publisher's own echo
-          latencies.push(performance.now() - at);
+        sessions[i]?.scan(/<presence\b[^>]*?\bfrom=['"]u(\d+)@/g, (m) => {
+          const change = pending.get(Number(m[1]));
+          if (!change || Number(m[1]) === i || change.seen.has(i)) return; // not the publisher's own echo, once per contact
+          change.seen.add(i);
+          latencies.push(performance.now() - change.at);
           delivered++;
         });
       }
       const fire = () => {
-        const n = seq++;
-        // Round-robin over the members; the publisher's own echo is not counted.
-        const publisher = members[(n * 37) % members.length] as number;
-        sentAt.set(n, performance.now());
-        publishers.set(n, publisher);
-        sessions[publisher]?.send(`<presence><show>${n % 2 ? 'away' : 'dnd'}</show><status>k${n}</status></presence>`);
+        // Round-robin over the members.
+        const publisher = members[(seq++ * 37) % members.length] as number;
+        const show = flipped.has(publisher) ? 'away' : 'dnd';
+        if (show === 'dnd') flipped.add(publisher);
+        else flipped.delete(publisher);
+        pending.set(publisher, { at: performance.now(), seen: new Set() });
+        sessions[publisher]?.send(`<presence><show>${show}</show></presence>`);
         return ROSTER;
       };
       for (const rate of W3_RATES) {
         const rounds: Step[] = [];
         for (let r = 0; r < ROUNDS; r++) {
           rounds.push(await runStep(t.pid(), rate, fire, latencies, () => delivered));
-          sentAt.clear();
-          publishers.clear();
+          pending.clear();
         }
         const m = medianStep(rounds);
         results.w3.push(row([t.name, rate, rate * ROSTER, m.delivered, m.expected, m.p50, m.p99, m.cpuUsPerOp]));
