@@ -18,7 +18,7 @@
 //
 //   npm run bench:xmpp -- [--target prosody,ejabberd,parley] [--accounts 10000] [--concurrency 100]
 //     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups all|N] [--w3-rates 5,10,20]
-//     [--workloads w1,w2,w3,w4]
+//     [--workloads w1,w2,w3,w4] [--profile DIR (Parley's CPU profile, for what limits it)]
 //
 // Both peers run as their admins would for load (xmpp-peers.ts `tuned`): Prosody 0.12 with the
 // epoll backend, errors-only logging, internal_hashed accounts (SCRAM keys stored, no PBKDF2 per
@@ -64,6 +64,8 @@ const { values } = parseArgs({
     groups: { type: 'string', default: 'all' },
     'w3-rates': { type: 'string', default: '5,10,20' },
     workloads: { type: 'string', default: 'w1,w2,w3,w4' },
+    /** A folder for Parley's CPU profile (node --cpu-prof), written when it stops. */
+    profile: { type: 'string' },
   },
 });
 const TARGETS = String(values.target).split(',');
@@ -160,7 +162,11 @@ async function startParley(net: XmppNet): Promise<Target> {
   const address = net.address('parley.test');
   const [cmd, args] = net.command(
     process.execPath,
-    [bin, 'serve', '--config', config, '--http-port', '0', '--xmpp-port', '5222'],
+    [
+      ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
+      bin,
+      ...['serve', '--config', config, '--http-port', '0', '--xmpp-port', '5222'],
+    ],
     SERVER_CPU,
   );
   const child = spawn(cmd, args, {

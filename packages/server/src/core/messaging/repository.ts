@@ -161,6 +161,21 @@ export class ConversationRepository {
     return { deliveredSeq, readSeq };
   }
 
+  /**
+   * The sender's receipt after their own message `seq`, the conversation's newest (allocated in the
+   * same transaction): read, and so delivered, up to it — one statement on the hot path of a send.
+   */
+  async readOwn(tenantId: string, conversationId: string, userId: string, seq: number): Promise<void> {
+    await this.db
+      .updateTable('conversation_members')
+      .set({ delivered_seq: seq, read_seq: seq })
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('read_seq', '<', seq)
+      .execute();
+  }
+
   async member(tenantId: string, conversationId: string, userId: string): Promise<Member | undefined> {
     return (await this.queryMembers(tenantId, conversationId, userId))[0];
   }

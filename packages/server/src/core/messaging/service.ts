@@ -115,7 +115,7 @@ export class MessagingService {
         if (linked !== attachmentIds.length)
           throw invalid('body.attachments', 'not all are your unsent uploads to this conversation');
         // Your own message counts as delivered and read.
-        await r.conversations.setReceipt(tenantId, conversationId, userId, { readSeq: seq });
+        await r.conversations.readOwn(tenantId, conversationId, userId, seq);
         return m;
       });
     } catch (err) {
@@ -125,7 +125,11 @@ export class MessagingService {
       if (again) return this.one(tenantId, again);
       throw err;
     }
-    const details = await this.one(tenantId, message);
+    // A new message has no reactions yet, and the caller sent it: only its files are to be read.
+    const details: MessageDetails =
+      attachmentIds.length > 0
+        ? await this.one(tenantId, message)
+        : { ...message, sender: a.member.address, reactions: [], attachments: [] };
     await this.fanOut(a, details);
     return details;
   }
