@@ -241,4 +241,26 @@ describe('XMPP modules towards users of other servers', () => {
       [['bad@evil.test/x', 'error', 'service-unavailable']],
     );
   });
+
+  test('a trust level the admins change reaches the subscribers at once; an unsubscribe makes the user unavailable to its sender', async () => {
+    h.routed.length = 0;
+    await h.core.federation.setDomain(ann.tenantId, 'friends.test', 'public');
+    await eventually(() => routedTo(h, 'tru@friends.test').length > 0, 'the trusted domain is public now');
+    assert.equal(routedTo(h, 'tru@friends.test')[0]?.childText('status'), 'busy', 'no meeting, no note now');
+    await h.core.federation.setDomain(ann.tenantId, 'partner.test', 'blocked');
+    await eventually(() => routedTo(h, 'biz@partner.test').length > 1, 'the business domain is blocked now');
+    assert.equal(kind(routedTo(h, 'biz@partner.test').at(-1)), 'unavailable');
+
+    h.routed.length = 0;
+    await h.core.presence.setManual(ann.tenantId, ann.id, { availability: 'dnd' });
+    await eventually(() => routedTo(h, 'tru@friends.test').length > 0, 'dnd reaches the subscribers');
+    assert.equal(routedTo(h, 'pub@far.test')[0]?.childText('status'), 'do not disturb');
+    assert.deepEqual(routedTo(h, 'biz@partner.test'), [], 'a blocked domain hears nothing');
+
+    h.routed.length = 0;
+    await fromRemote('pub@far.test', x('presence', { to: 'ann@acme.test', type: 'unsubscribe' }));
+    assert.deepEqual(await state('pub@far.test'), ['to', false, false]);
+    assert.equal(kind(presences(pc, 'pub@far.test').at(-1)), 'unsubscribe');
+    assert.deepEqual(routedTo(h, 'pub@far.test').map(kind), ['unavailable'], 'RFC 6121 §3.3.3');
+  });
 });

@@ -28,7 +28,7 @@ import { localUser, watcherFor } from './local.js';
 import { RemotePresence } from './presence-remote.js';
 import { IDLE_NS, renderPresence, XMPP_TIME_ZONE } from './presence-render.js';
 import { rosterOf } from './roster-items.js';
-import { isSubscription, presenceTo, sendPresence } from './subscriptions.js';
+import { isSubscription, presenceTo, sees, sendPresence } from './subscriptions.js';
 
 interface PresenceState {
   client: AttachedClient | null;
@@ -50,8 +50,6 @@ function stateOf(session: C2sSession): PresenceState {
   }
   return s;
 }
-
-const sees = (s: 'none' | 'to' | 'from' | 'both', way: 'to' | 'from') => s === way || s === 'both';
 
 /** The node that tells subscribers of a user of their presence changes. */
 const SUBSCRIBERS_LEASE = 'xmpp-presence-subscribers';
@@ -199,13 +197,15 @@ export function presenceModule(): XmppModule {
       return true;
     }
     // A contact elsewhere: delivered when the user is subscribed to them, and remembered for
-    // the user's later sessions while they have one here.
+    // the user's later sessions while they have one here (an unavailable always, as it may follow
+    // the end of the subscription).
     const item = await context().core.roster.get(user.tenantId, user.id, bareJid(from));
-    if (!sees(item.subscription, 'to')) return true;
-    const received = stanza.withAttrs({ from: formatJid(from), to: addressOf(user) });
-    if (context().sessions.ofUser(user.tenantId, user.id).length > 0)
-      remote.received(user.tenantId, user.id, from, received);
-    context().route(stanza.withAttrs({ from: formatJid(from) }));
+    const subscribed = sees(item.subscription, 'to');
+    const here = context().sessions.ofUser(user.tenantId, user.id).length > 0;
+    if (here && (subscribed || type === 'unavailable')) {
+      remote.received(user.tenantId, user.id, from, stanza.withAttrs({ from: formatJid(from), to: addressOf(user) }));
+    }
+    if (subscribed) context().route(stanza.withAttrs({ from: formatJid(from) }));
     return true;
   }
 
@@ -218,14 +218,28 @@ export function presenceModule(): XmppModule {
       cluster.want(SUBSCRIBERS_LEASE);
       // One node (the lease's holder) tells each personal contact with a subscription from the user,
       // here or elsewhere, what they see of the change, once per bare JID; nothing when it looks as before.
-      return bus.subscribe('presence.changed', async (e) => {
-        if (!cluster.holds(SUBSCRIBERS_LEASE)) return;
-        for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
-          if (!sees(item.subscription, 'from')) continue;
-          const seen = await c.core.presence.viewChange(e, await watcherFor(c.core, parseJid(item.jid) as Jid));
-          if (seen) c.route(presenceTo(c, e.user, item.jid, seen));
-        }
-      });
+      const offs = [
+        bus.subscribe('presence.changed', async (e) => {
+          if (!cluster.holds(SUBSCRIBERS_LEASE)) return;
+          for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
+            if (!sees(item.subscription, 'from')) continue;
+            const seen = await c.core.presence.viewChange(e, await watcherFor(c.core, parseJid(item.jid) as Jid));
+            if (seen) c.route(presenceTo(c, e.user, item.jid, seen));
+          }
+        }),
+        // The tenant trusts a domain more or less now: its subscribers get what they may see now.
+        bus.subscribe('federation.changed', async (e) => {
+          if (!cluster.holds(SUBSCRIBERS_LEASE)) return;
+          for (const s of await c.core.roster.subscribers(e.tenantId)) {
+            const jid = parseJid(s.jid) as Jid;
+            const user = await c.core.users.lookup(e.tenantId, s.userId);
+            if (user && !(await localUser(c.core, jid))) await sendPresence(c, user, jid);
+          }
+        }),
+      ];
+      return () => {
+        for (const off of offs) off();
+      };
     },
     handle,
     async sessionEnded(session) {

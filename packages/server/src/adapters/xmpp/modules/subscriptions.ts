@@ -6,7 +6,7 @@
 // request from a user of another server whose domain the tenant trusts (`core.federation`) is
 // approved without asking the user; a blocked domain's stanzas never get here (`blocking.ts`).
 import type { Presence } from '../../../core/presence/aggregate.js';
-import type { SubscriptionKind } from '../../../core/roster/subscription.js';
+import type { Subscription, SubscriptionKind } from '../../../core/roster/subscription.js';
 import { addressOf, type User } from '../../../core/users/model.js';
 import { bareJid, type Jid, parseJid } from '../../../lib/jid.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
@@ -19,6 +19,9 @@ const STATUS_MAX = 1023;
 
 export const isSubscription = (type: string | undefined): type is SubscriptionKind =>
   type !== undefined && KINDS.has(type);
+
+/** Whether presence flows `to` the user or `from` them with this subscription. */
+export const sees = (s: Subscription, way: 'to' | 'from') => s === way || s === 'both';
 
 const colleagues = (a: User, b: User | undefined): b is User => b !== undefined && a.tenantId === b.tenantId;
 
@@ -64,6 +67,10 @@ async function received(
     }
   }
   if (r.forward) ctx.route(stanza(bareJid(from), addressOf(user), kind, status));
+  // The contact no longer sees the user: the user is unavailable to them (RFC 6121 §3.3.3).
+  if (r.changed && kind === 'unsubscribe' && !sees(r.state.subscription, 'from')) {
+    ctx.route(x('presence', { from: addressOf(user), to: bareJid(from), type: 'unavailable' }));
+  }
   if (r.reply) {
     await deliver(ctx, user, from, 'subscribed');
     await sendPresence(ctx, user, from);
