@@ -228,7 +228,7 @@ describe('XMPP modules towards users of other servers', () => {
       'hello there',
     );
 
-    // A blocked domain reaches no one: its message is refused.
+    // A blocked domain reaches no one: its message is refused, as is what it asks of the domain or its services.
     h.routed.length = 0;
     const before = messages(pc).length;
     await fromRemote(
@@ -239,6 +239,19 @@ describe('XMPP modules towards users of other servers', () => {
     assert.deepEqual(
       h.routed.map((m) => [m.attrs.to, m.attrs.type, m.child('error')?.elements()[0]?.name]),
       [['bad@evil.test/x', 'error', 'service-unavailable']],
+    );
+    h.routed.length = 0;
+    const ping = x('ping', { xmlns: 'urn:xmpp:ping' });
+    await fromRemote('bad@evil.test/x', x('iq', { to: 'acme.test', type: 'get', id: 'p1' }, ping));
+    await fromRemote('bad@evil.test/x', x('iq', { to: 'conference.acme.test', type: 'get', id: 'p2' }, ping));
+    await fromRemote('pub@far.test/phone', x('iq', { to: 'acme.test', type: 'get', id: 'p3' }, ping));
+    assert.deepEqual(
+      h.routed.map((m) => [m.attrs.id, m.attrs.type]),
+      [
+        ['p1', 'error'],
+        ['p2', 'error'],
+      ],
+      'the other domain is left to the modules',
     );
   });
 
