@@ -243,13 +243,8 @@ export function presenceModule(): XmppModule {
     },
     handle,
     async sessionEnded(session) {
-      if (
-        !context()
-          .sessions.ofUser(session.tenantId, session.user.id)
-          .some((s) => s !== session)
-      ) {
-        remote.forget(session.tenantId, session.user.id);
-      }
+      const others = context().sessions.ofUser(session.tenantId, session.user.id);
+      if (others.every((s) => s === session)) remote.forget(session.tenantId, session.user.id);
       const state = stateOf(session);
       if (!state.client) return;
       await stop(session, state);
