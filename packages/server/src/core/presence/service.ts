@@ -1,5 +1,6 @@
 import type { CoreContext } from '../context.js';
 import { invalid, notFound } from '../errors.js';
+import type { EventOf } from '../events.js';
 import { addressOf } from '../users/model.js';
 import type { UserService } from '../users/service.js';
 import {
@@ -107,6 +108,13 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
       this.watchers.relation(tenantId, watcher, userId),
     ]);
     return visibleTo(presence, relation);
+  }
+
+  /** What `watcher` sees of a `presence.changed`: the new value as allowed, null when it looks as before. */
+  async viewChange(e: EventOf<'presence.changed'>, watcher: Watcher): Promise<Presence | null> {
+    const relation = await this.watchers.relation(e.tenantId, watcher, e.userId);
+    const seen = visibleTo(e.presence, relation);
+    return samePresence(visibleTo(e.previous, relation), seen) ? null : seen;
   }
 
   /** What `watcher` may see now of the users of `tenantId` with these addresses (null: no such user). */

@@ -30,6 +30,19 @@ export class RosterRepository {
     return rows.map(view);
   }
 
+  /** Every contact with a subscription from one of the tenant's users, by user and JID. */
+  async subscribers(tenantId: string): Promise<{ userId: string; jid: string }[]> {
+    const rows = await this.db
+      .selectFrom('roster_items')
+      .select(['user_id', 'jid'])
+      .where('tenant_id', '=', tenantId)
+      .where('subscription', 'in', ['from', 'both'])
+      .orderBy('user_id')
+      .orderBy('jid')
+      .execute();
+    return rows.map((r) => ({ userId: r.user_id, jid: r.jid }));
+  }
+
   async get(tenantId: string, userId: string, jid: string): Promise<RosterItem | undefined> {
     const r = await this.db
       .selectFrom('roster_items')

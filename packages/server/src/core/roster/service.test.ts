@@ -76,6 +76,10 @@ test('a subscription round: request kept unlisted, approved, both ways', async (
   assert.equal((await core.roster.inbound(t, alice.id, jid, 'subscribe')).reply, 'subscribed');
   await core.roster.inbound(t, alice.id, jid, 'unsubscribed');
   assert.equal((await core.roster.get(t, alice.id, jid)).subscription, 'from');
+  assert.deepEqual(await core.roster.subscribers(t), [{ userId: alice.id, jid }], 'carol sees alice');
+  assert.deepEqual(await core.roster.subscribers(other.tenantId), [], 'scoped to the tenant');
+  await core.roster.inbound(t, alice.id, jid, 'unsubscribe');
+  assert.deepEqual(await core.roster.subscribers(t), [], 'no longer');
 });
 
 test("an inbound unsubscribe of a stranger's request forgets it", async () => {

@@ -37,6 +37,11 @@ export class RosterService {
     return (await this.repo.list(tenantId, userId)).filter((i) => i.pendingIn);
   }
 
+  /** Who sees the presence of the tenant's users through a personal subscription: each user and contact. */
+  subscribers(tenantId: string): Promise<{ userId: string; jid: string }[]> {
+    return this.repo.subscribers(tenantId);
+  }
+
   /** The state of one contact (a blank one when the user has none). */
   async get(tenantId: string, userId: string, jid: string): Promise<RosterItem> {
     return (await this.repo.get(tenantId, userId, jid)) ?? blank(jid, false);

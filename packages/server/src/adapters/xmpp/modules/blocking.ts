@@ -1,9 +1,12 @@
 // XEP-0191 blocking command over the core's presence blocks: a blocked JID sees the user offline
 // (the core's `blocked` relation), gets nothing from them and reaches them with nothing — its
 // presence is dropped, its messages and IQs get service-unavailable (§3.4 of the XEP); what the
-// user sends to it is refused with not-acceptable and `<blocked/>` (§3.5). Runs before the other
-// modules that take messages and presence. Pushes go to the user's sessions on this node.
+// user sends to it is refused with not-acceptable and `<blocked/>` (§3.5). A domain the tenant's
+// admins block (`core.federation`) is blocked so for every user, and whatever else it sends to the
+// tenant's domain or services (disco, MUC) is refused the same way. Runs before the other modules
+// that take messages and presence. Pushes go to the user's sessions on this node.
 import { randomUUID } from 'node:crypto';
+import { federates } from '../../../core/federation/model.js';
 import { addressOf } from '../../../core/users/model.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError } from '../errors.js';
@@ -20,6 +23,18 @@ const ITEMS_MAX = 500;
 async function blocks(ctx: ModuleContext, tenantId: string, userId: string, jid: Jid): Promise<boolean> {
   const watcher = { tenantId: null, userId: null, address: bareJid(jid) };
   return (await ctx.core.presence.watchers.relation(tenantId, watcher, userId)) === 'blocked';
+}
+
+/**
+ * Whether the tenant `to` belongs to (its domain, or a service of it such as `conference.DOMAIN`)
+ * blocks the federated domain `from` is of.
+ */
+async function domainBlocked(ctx: ModuleContext, from: Jid, to: Jid): Promise<boolean> {
+  const { tenants, federation } = ctx.core;
+  const tenant =
+    (await tenants.byDomain(to.domain).catch(() => undefined)) ??
+    (await tenants.byDomain(to.domain.slice(to.domain.indexOf('.') + 1)).catch(() => undefined));
+  return tenant !== undefined && !federates(await federation.trustOf(tenant.id, from.domain));
 }
 
 function jidsOf(payload: XmlElement): string[] {
@@ -107,13 +122,19 @@ export function blockingModule(): XmppModule {
     },
     async handle({ stanza, from, to, session }) {
       const c = context();
-      if (to === null || to.local === null) return false;
+      if (to === null) return false;
       const addressed = stanza.withAttrs({ from: formatJid(from), to: formatJid(to) });
       const reply = (err: StanzaError) => {
         if (!mayReplyWithError(stanza)) return;
         if (session) session.send(errorReply(addressed, err));
         else c.route(errorReply(addressed, err));
       };
+      // From a domain the addressed tenant blocks (`core.federation`): nothing of it gets in.
+      if (!session && (await domainBlocked(c, from, to))) {
+        if (stanza.name !== 'presence') reply(new StanzaError('service-unavailable'));
+        return true;
+      }
+      if (to.local === null) return false;
       if (session && (await blocks(c, session.tenantId, session.user.id, to))) {
         reply(new StanzaError('not-acceptable', undefined, 'cancel', x('blocked', { xmlns: BLOCKING_ERRORS_NS })));
         return true;

@@ -68,6 +68,10 @@ function bodyOf(message: XmlElement): string | undefined {
   return cut(body, Number(range.attrs.start ?? 0), Number(range.attrs.end));
 }
 
+/** XEP-0280 §6: a message marked `<private/>` (or `<no-copy/>`) gets no carbons. */
+export const withoutCarbons = (message: XmlElement): boolean =>
+  message.child('private', NS.carbons) !== undefined || message.child('no-copy', NS.hints) !== undefined;
+
 /** Reads a client's 1:1 `<message/>`. */
 export function parseChat(message: XmlElement): ChatInput {
   const ref = (name: string, ns: string) => message.child(name, ns)?.attrs.id;
@@ -87,7 +91,7 @@ export function parseChat(message: XmlElement): ChatInput {
         ? { id: reactions.attrs.id, emojis: [...new Set(emojis.filter((e) => e !== ''))] }
         : undefined,
     replyTo: ref('reply', NS.reply),
-    noCarbons: message.child('private', NS.carbons) !== undefined || message.child('no-copy', NS.hints) !== undefined,
+    noCarbons: withoutCarbons(message),
   };
 }
 

@@ -2,13 +2,15 @@
 // `<message type=chat|normal/>` to a user of its tenant asks (a message, a XEP-0308 correction,
 // a XEP-0424 retraction, XEP-0444 reactions, a XEP-0461 reply, XEP-0184/0333 receipts, XEP-0085
 // chat states) goes to the core, which tells every member (`chat-delivery.ts` renders it back).
+// Messages to or from users of another tenant or another server pass through (`chat-elsewhere.ts`).
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
-import { bareJid, formatJid, type Jid } from '../../../lib/jid.js';
+import { bareJid, type Jid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
 import { ChatDelivery } from './chat-delivery.js';
+import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
 import { ChatMemory, changeKey, sendKey } from './chat-memory.js';
 import { type ChatInput, MAX_REACTIONS, NS, parseChat } from './chat-stanzas.js';
 
@@ -41,20 +43,22 @@ export class ChatModule implements XmppModule {
   async handle(inbound: Inbound): Promise<boolean> {
     const { stanza, session, to } = inbound;
     if (stanza.name !== 'message' || !CHAT_TYPES.has(stanza.attrs.type ?? 'normal')) return false;
-    // No `to` or the sender's own account, or a stanza from a federated server: not a 1:1 here.
-    if (!session || !to || to.local === null || (to.local === session.jid.local && to.domain === session.jid.domain)) {
+    const { ctx, memory } = this.started();
+    // From a federated server: passed on to the user's sessions (`chat-elsewhere.ts`).
+    if (!session) return receiveFromElsewhere(ctx, inbound);
+    // No `to` or the sender's own account: not a 1:1.
+    if (!to || to.local === null || (to.local === session.jid.local && to.domain === session.jid.domain)) {
       return false;
+    }
+    const tenant = await ctx.core.tenants.byDomain(to.domain).catch(() => undefined);
+    if (tenant?.id !== session.tenantId) {
+      // Another tenant or another server: the router takes it there, carbons to the other sessions.
+      sendElsewhere(ctx, session, inbound);
+      return true;
     }
     const input = parseChat(stanza);
     // Nothing the core keeps (e.g. a XEP-0249 invitation): the router delivers it as it is.
     if (!meaningful(input)) return false;
-    const { ctx, memory } = this.started();
-    const tenant = await ctx.core.tenants.byDomain(to.domain).catch(() => undefined);
-    if (tenant?.id !== session.tenantId) {
-      // Another tenant or another server: the router takes it towards federation.
-      ctx.route(stanza.withAttrs({ from: formatJid(inbound.from) }));
-      return true;
-    }
     const peer = await ctx.core.users.byAddress(bareJid(to));
     // RFC 6121 §8.5.2.2.1 … §8.5.2.1: a message to an account that does not exist.
     if (!peer || peer.tenantId !== session.tenantId || peer.disabledAt !== null) {

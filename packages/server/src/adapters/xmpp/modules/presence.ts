@@ -11,9 +11,12 @@
 // Out: every contact's presence is the core's value as this watcher may see it (`watch`, relation
 // per `watchers.ts`), rendered in the session's language (`presence-render.ts`), from the
 // contact's bare JID. Colleagues come from the core's watch; personal contacts here are read from
-// the core; personal contacts elsewhere are probed (their server answers). A user's own resources
-// see each other's client presence (§4.2.2). Personal contacts with a subscription from the user
-// get the user's computed presence when it changes, sent by a node that holds a session of them.
+// the core; personal contacts elsewhere are what this node last received from them
+// (`presence-remote.ts`), else probed (their server answers). A user's own resources see each
+// other's client presence (§4.2.2). Personal contacts with a subscription from the user, here or
+// on another server, get the user's computed presence as they may see it (a federated domain's
+// trust level, `core/federation`) when that changes, sent once by the node holding a lease.
+// Probes are answered the same way (§4.3.2).
 import type { AttachedClient } from '../../../core/presence/clients.js';
 import type { PresenceWatch } from '../../../core/presence/watch.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
@@ -21,10 +24,11 @@ import { addressOf, type User } from '../../../core/users/model.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
 import type { C2sSession, Inbound, ModuleContext, Stop, XmppModule } from '../module.js';
 import { type XmlElement, x } from '../xml/element.js';
-import { localUser } from './local.js';
+import { localUser, watcherFor } from './local.js';
+import { RemotePresence } from './presence-remote.js';
 import { IDLE_NS, renderPresence, XMPP_TIME_ZONE } from './presence-render.js';
 import { rosterOf } from './roster-items.js';
-import { isSubscription, sendPresence } from './subscriptions.js';
+import { isSubscription, presenceTo, sees, sendPresence } from './subscriptions.js';
 
 interface PresenceState {
   client: AttachedClient | null;
@@ -47,10 +51,12 @@ function stateOf(session: C2sSession): PresenceState {
   return s;
 }
 
-const sees = (s: 'none' | 'to' | 'from' | 'both', way: 'to' | 'from') => s === way || s === 'both';
+/** The node that tells subscribers of a user of their presence changes. */
+const SUBSCRIBERS_LEASE = 'xmpp-presence-subscribers';
 
 export function presenceModule(): XmppModule {
   let ctx: ModuleContext | undefined;
+  const remote = new RemotePresence();
   const context = (): ModuleContext => {
     if (!ctx) throw new Error('the presence module is not started');
     return ctx;
@@ -83,7 +89,9 @@ export function presenceModule(): XmppModule {
       const jid = parseJid(e.jid) as Jid;
       const contact = await localUser(core, jid);
       if (!contact) {
-        context().route(x('presence', { from: addressOf(user), to: e.jid, type: 'probe' }));
+        const known = remote.of(user.tenantId, user.id, e.jid);
+        for (const p of known) session.send(p.withAttrs({ to: formatJid(session.jid) }));
+        if (known.length === 0) context().route(x('presence', { from: addressOf(user), to: e.jid, type: 'probe' }));
         continue;
       }
       const p = await core.presence.view(contact.tenantId, contact.id, watcherOf(user));
@@ -158,15 +166,7 @@ export function presenceModule(): XmppModule {
     }
     if (prober) {
       const p = await core.presence.view(user.tenantId, user.id, watcherOf(prober));
-      reply(
-        renderPresence(p, {
-          from: addressOf(user),
-          to: bareJid(from),
-          lang: 'en',
-          timeZone: XMPP_TIME_ZONE,
-          now: core.ctx.clock.now(),
-        }),
-      );
+      reply(presenceTo(context(), addressOf(user), bareJid(from), p));
       return;
     }
     await sendPresence(context(), user, from);
@@ -196,9 +196,16 @@ export function presenceModule(): XmppModule {
       if (session) context().route(stanza.withAttrs({ from: formatJid(from) }));
       return true;
     }
-    // A contact elsewhere: delivered when the user is subscribed to them.
+    // A contact elsewhere: delivered when the user is subscribed to them, and remembered for
+    // the user's later sessions while they have one here (an unavailable always, as it may follow
+    // the end of the subscription).
     const item = await context().core.roster.get(user.tenantId, user.id, bareJid(from));
-    if (sees(item.subscription, 'to')) context().route(stanza.withAttrs({ from: formatJid(from) }));
+    const subscribed = sees(item.subscription, 'to');
+    const here = context().sessions.ofUser(user.tenantId, user.id).length > 0;
+    if (here && (subscribed || type === 'unavailable')) {
+      remote.received(user.tenantId, user.id, from, stanza.withAttrs({ from: formatJid(from), to: addressOf(user) }));
+    }
+    if (subscribed) context().route(stanza.withAttrs({ from: formatJid(from) }));
     return true;
   }
 
@@ -207,17 +214,37 @@ export function presenceModule(): XmppModule {
     features: [IDLE_NS],
     start(c): Stop {
       ctx = c;
-      return c.core.ctx.bus.subscribe('presence.changed', async (e) => {
-        const holders = c.sessions.ofUser(e.tenantId, e.userId);
-        const user = holders[0]?.user;
-        if (!user) return;
-        for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
-          if (sees(item.subscription, 'from')) await sendPresence(c, user, parseJid(item.jid) as Jid);
-        }
-      });
+      const { cluster, bus } = c.core.ctx;
+      cluster.want(SUBSCRIBERS_LEASE);
+      // One node (the lease's holder) tells each personal contact with a subscription from the user,
+      // here or elsewhere, what they see of the change, once per bare JID; nothing when it looks as before.
+      const offs = [
+        bus.subscribe('presence.changed', async (e) => {
+          if (!cluster.holds(SUBSCRIBERS_LEASE)) return;
+          for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
+            if (!sees(item.subscription, 'from')) continue;
+            const seen = await c.core.presence.viewChange(e, await watcherFor(c.core, parseJid(item.jid) as Jid));
+            if (seen) c.route(presenceTo(c, e.user, item.jid, seen));
+          }
+        }),
+        // The tenant trusts a domain more or less now: its subscribers get what they may see now.
+        bus.subscribe('federation.changed', async (e) => {
+          if (!cluster.holds(SUBSCRIBERS_LEASE)) return;
+          for (const s of await c.core.roster.subscribers(e.tenantId)) {
+            const jid = parseJid(s.jid) as Jid;
+            const user = await c.core.users.lookup(e.tenantId, s.userId);
+            if (user && !(await localUser(c.core, jid))) await sendPresence(c, user, jid);
+          }
+        }),
+      ];
+      return () => {
+        for (const off of offs) off();
+      };
     },
     handle,
     async sessionEnded(session) {
+      const others = context().sessions.ofUser(session.tenantId, session.user.id);
+      if (others.every((s) => s === session)) remote.forget(session.tenantId, session.user.id);
       const state = stateOf(session);
       if (!state.client) return;
       await stop(session, state);

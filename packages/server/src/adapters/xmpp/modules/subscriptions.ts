@@ -2,12 +2,15 @@
 // user here and any JID. Colleagues (same tenant) see each other through the core's relation: their
 // subscription is always `both`, so a request between them is approved at once and a cancellation
 // changes nothing. Everyone else follows RFC 6121 through `core/roster` (Appendix A); a contact
-// on this server is updated here directly, one elsewhere gets the stanza through `ctx.route`.
-import type { SubscriptionKind } from '../../../core/roster/subscription.js';
+// on this server is updated here directly, one elsewhere gets the stanza through `ctx.route`. A
+// request from a user of another server whose domain the tenant trusts (`core.federation`) is
+// approved without asking the user; a blocked domain's stanzas never get here (`blocking.ts`).
+import type { Presence } from '../../../core/presence/aggregate.js';
+import type { Subscription, SubscriptionKind } from '../../../core/roster/subscription.js';
 import { addressOf, type User } from '../../../core/users/model.js';
 import { bareJid, type Jid, parseJid } from '../../../lib/jid.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
-import { x } from '../xml/element.js';
+import { type XmlElement, x } from '../xml/element.js';
 import { localUser, watcherFor } from './local.js';
 import { renderPresence, XMPP_TIME_ZONE } from './presence-render.js';
 
@@ -17,15 +20,19 @@ const STATUS_MAX = 1023;
 export const isSubscription = (type: string | undefined): type is SubscriptionKind =>
   type !== undefined && KINDS.has(type);
 
+/** Whether presence flows `to` the user or `from` them with this subscription. */
+export const sees = (s: Subscription, way: 'to' | 'from') => s === way || s === 'both';
+
 const colleagues = (a: User, b: User | undefined): b is User => b !== undefined && a.tenantId === b.tenantId;
+
+/** A user's presence (as the addressee may see it) to a contact's bare JID: no session, so no language of its own. */
+export const presenceTo = (ctx: ModuleContext, from: string, to: string, seen: Presence): XmlElement =>
+  renderPresence(seen, { from, to, lang: 'en', timeZone: XMPP_TIME_ZONE, now: ctx.core.ctx.clock.now() });
 
 /** `user`'s presence as `to` (a bare JID) may see it, sent to wherever `to` is. */
 export async function sendPresence(ctx: ModuleContext, user: User, to: Jid): Promise<void> {
   const seen = await ctx.core.presence.view(user.tenantId, user.id, await watcherFor(ctx.core, to));
-  const now = ctx.core.ctx.clock.now();
-  ctx.route(
-    renderPresence(seen, { from: addressOf(user), to: bareJid(to), lang: 'en', timeZone: XMPP_TIME_ZONE, now }),
-  );
+  ctx.route(presenceTo(ctx, addressOf(user), bareJid(to), seen));
 }
 
 const stanza = (from: string, to: string, kind: SubscriptionKind, status?: string | null) =>
@@ -52,7 +59,18 @@ async function received(
     return;
   }
   const r = await ctx.core.roster.inbound(user.tenantId, user.id, bareJid(from), kind, status);
+  // A user of a domain the tenant trusts is approved without asking (a pre-approval, §3.4).
+  if (r.changed && kind === 'subscribe' && !sender) {
+    if (await ctx.core.federation.subscribesWithoutApproval(user.tenantId, from.domain)) {
+      await send(ctx, user, from, 'subscribed');
+      return;
+    }
+  }
   if (r.forward) ctx.route(stanza(bareJid(from), addressOf(user), kind, status));
+  // The contact no longer sees the user: the user is unavailable to them (RFC 6121 §3.3.3).
+  if (r.changed && kind === 'unsubscribe' && !sees(r.state.subscription, 'from')) {
+    ctx.route(x('presence', { from: addressOf(user), to: bareJid(from), type: 'unavailable' }));
+  }
   if (r.reply) {
     await deliver(ctx, user, from, 'subscribed');
     await sendPresence(ctx, user, from);
