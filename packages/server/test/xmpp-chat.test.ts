@@ -8,7 +8,7 @@ import { parseJid } from '../src/lib/jid.js';
 import { listen } from './support/events.js';
 import { type Person, startWithPeople } from './support/people.js';
 import type { TestServer } from './support/server.js';
-import { type FakeSession, ModuleHarness } from './support/xmpp-module-harness.js';
+import { type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
 
 const chat = (to: string, id: string, ...children: Parameters<typeof x>[2][]) =>
   x('message', { type: 'chat', to, id }, ...children);
@@ -20,16 +20,15 @@ describe('XMPP 1:1 chat over the core conversations', () => {
   let t: TestServer;
   let alice: Person;
   let bob: Person;
-  let h: ModuleHarness;
-  let gajim: FakeSession;
-  let phone: FakeSession;
-  let bobDino: FakeSession;
+  let h: Harness;
+  let gajim: TestSession;
+  let phone: TestSession;
+  let bobDino: TestSession;
   let conversationId: string;
 
   before(async () => {
     ({ t, alice, bob } = await startWithPeople());
-    h = new ModuleHarness(t, [carbonsModule, new ChatModule()]);
-    await h.start();
+    h = await startModules(() => [carbonsModule, new ChatModule()], undefined, { core: t.core });
     gajim = await h.bind('alice@example.test', 'gajim');
     phone = await h.bind('alice@example.test', 'phone');
     bobDino = await h.bind('bob@example.test', 'dino');
@@ -37,7 +36,7 @@ describe('XMPP 1:1 chat over the core conversations', () => {
     conversationId = c.id;
   });
   after(async () => {
-    h.stop();
+    await h.close();
     await t.stop();
   });
 
@@ -99,8 +98,8 @@ describe('XMPP 1:1 chat over the core conversations', () => {
     await phone.next(
       (s) => s.child('sent', NS.carbons)?.child('forwarded')?.child('message')?.childText('body') === 'after private',
     );
-    assert.equal(phone.received.filter((s) => String(s).includes('>private<')).length, 0);
-    assert.equal(gajim.received.filter((s) => s.childText('body')?.startsWith('seen')).length, 0);
+    assert.equal(phone.sent.filter((s) => String(s).includes('>private<')).length, 0);
+    assert.equal(gajim.sent.filter((s) => s.childText('body')?.startsWith('seen')).length, 0);
   });
 
   test('a message to a full JID goes to that resource; the others get received carbons', async () => {
@@ -111,7 +110,7 @@ describe('XMPP 1:1 chat over the core conversations', () => {
       copy.child('received', NS.carbons)?.child('forwarded')?.child('message')?.attrs.to,
       'alice@example.test/gajim',
     );
-    assert.equal(phone.received.filter(withBody('only to Gajim')).length, 0);
+    assert.equal(phone.sent.filter(withBody('only to Gajim')).length, 0);
   });
 
   test('unknown local users get service-unavailable; other tenants and servers go to the router', async () => {
@@ -122,7 +121,7 @@ describe('XMPP 1:1 chat over the core conversations', () => {
       x('x', { xmlns: 'jabber:x:conference', jid: 'room@conference.example.test' }),
     );
     const taken = await Promise.all(
-      h.modules.map((m) =>
+      h.ctx.modules.map((m) =>
         m.handle?.({ stanza: invite, from: gajim.jid, to: parseJid('bob@example.test'), session: gajim }),
       ),
     );

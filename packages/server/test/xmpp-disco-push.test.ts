@@ -7,7 +7,7 @@ import { pingModule } from '../src/adapters/xmpp/modules/ping.js';
 import { PushModule } from '../src/adapters/xmpp/modules/push.js';
 import { x } from '../src/adapters/xmpp/xml/element.js';
 import { PUSH_LIMITS } from '../src/core/push/model.js';
-import { type ModuleHarness, moduleHarness, type RecordingSession } from './support/xmpp-room-harness.js';
+import { type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
 
 const INFO = 'http://jabber.org/protocol/disco#info';
 const ITEMS = 'http://jabber.org/protocol/disco#items';
@@ -20,18 +20,18 @@ const upload: XmppModule = {
 };
 
 describe('XMPP disco, ping and push registrations', () => {
-  let h: ModuleHarness;
-  let alice: RecordingSession;
+  let h: Harness;
+  let alice: TestSession;
   const modules = [new DiscoModule(), pingModule, new PushModule(), upload];
 
   before(async () => {
-    h = await moduleHarness(modules);
+    h = await startModules(() => modules);
     alice = await h.bind('alice@example.test', 'phone');
   });
-  after(() => h.stop());
+  after(() => h.close());
 
   const get = (to: string | undefined, payload: ReturnType<typeof x>, id = 'q1') =>
-    h.iq(alice, x('iq', { type: 'get', id, to }, payload));
+    h.request(alice, x('iq', { type: 'get', id, to }, payload));
   const features = (iq: ReturnType<typeof x> | undefined) =>
     iq
       ?.child('query')
@@ -80,11 +80,11 @@ describe('XMPP disco, ping and push registrations', () => {
 
   test('a ping to the server gets an empty result', async () => {
     const r = await get('example.test', x('ping', { xmlns: 'urn:xmpp:ping' }), 'p1');
-    assert.equal(r?.toString(), '<iq from="example.test" to="alice@example.test/phone" id="p1" type="result"/>');
+    assert.equal(r?.toString(), '<iq type="result" id="p1" from="example.test" to="alice@example.test/phone"/>');
   });
 
   const enable = (node: string, secret?: string) =>
-    h.iq(
+    h.request(
       alice,
       x(
         'iq',
@@ -108,7 +108,7 @@ describe('XMPP disco, ping and push registrations', () => {
     assert.equal((await enable('n1', 'a'))?.attrs.type, 'result');
     assert.equal((await enable('n1', 'b'))?.attrs.type, 'result');
     assert.equal((await enable('n2'))?.attrs.type, 'result');
-    const list = await h.t.core.push.list(owner());
+    const list = await h.core.push.list(owner());
     assert.deepEqual(
       list.map((r) => [r.service, r.node, r.options]),
       [
@@ -116,7 +116,7 @@ describe('XMPP disco, ping and push registrations', () => {
         ['push.example.net', 'n2', {}],
       ],
     );
-    const off = await h.iq(
+    const off = await h.request(
       alice,
       x(
         'iq',
@@ -126,23 +126,23 @@ describe('XMPP disco, ping and push registrations', () => {
     );
     assert.equal(off?.attrs.type, 'result');
     assert.deepEqual(
-      (await h.t.core.push.list(owner())).map((r) => r.node),
+      (await h.core.push.list(owner())).map((r) => r.node),
       ['n2'],
     );
-    await h.iq(
+    await h.request(
       alice,
       x('iq', { type: 'set', id: 'd2' }, x('disable', { xmlns: 'urn:xmpp:push:0', jid: 'push.example.net' })),
     );
-    assert.deepEqual(await h.t.core.push.list(owner()), []);
+    assert.deepEqual(await h.core.push.list(owner()), []);
   });
 
   test('push: a missing jid or node is bad-request; past the limit is resource-constraint', async () => {
-    const bad = await h.iq(
+    const bad = await h.request(
       alice,
       x('iq', { type: 'set', id: 'b1' }, x('enable', { xmlns: 'urn:xmpp:push:0', node: 'n' })),
     );
     assert.ok(bad?.child('error')?.child('bad-request'));
-    const noNode = await h.iq(
+    const noNode = await h.request(
       alice,
       x('iq', { type: 'set', id: 'b2' }, x('enable', { xmlns: 'urn:xmpp:push:0', jid: 'push.example.net' })),
     );
@@ -153,6 +153,6 @@ describe('XMPP disco, ping and push registrations', () => {
     assert.ok(over?.child('error')?.child('resource-constraint'));
     // Registering an existing node again is no new registration.
     assert.equal((await enable('l0', 'x'))?.attrs.type, 'result');
-    assert.equal((await h.t.core.push.list(owner())).length, PUSH_LIMITS.perUser);
+    assert.equal((await h.core.push.list(owner())).length, PUSH_LIMITS.perUser);
   });
 });

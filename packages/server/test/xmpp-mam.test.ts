@@ -6,7 +6,7 @@ import { DATA_NS, MAM_NS, RSM_NS } from '../src/adapters/xmpp/modules/mam-query.
 import { type XmlElement, x } from '../src/adapters/xmpp/xml/element.js';
 import { type Person, startWithPeople } from './support/people.js';
 import type { TestServer } from './support/server.js';
-import { type FakeSession, ModuleHarness } from './support/xmpp-module-harness.js';
+import { type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
 
 const field = (name: string, value: string) => x('field', { var: name }, x('value', {}, value));
 
@@ -33,15 +33,14 @@ describe('XMPP MAM over the core history', () => {
   let alice: Person;
   let bob: Person;
   let carol: Person;
-  let h: ModuleHarness;
-  let gajim: FakeSession;
+  let h: Harness;
+  let gajim: TestSession;
   /** Texts in the order they were sent. */
   const sent: { id: string; text: string }[] = [];
 
   before(async () => {
     ({ t, alice, bob, carol } = await startWithPeople());
-    h = new ModuleHarness(t, [new MamModule()]);
-    await h.start();
+    h = await startModules(() => [new MamModule()], undefined, { core: t.core });
     gajim = await h.bind('alice@example.test', 'gajim');
     const withBob = await alice.api.request('conversations.create', { body: { members: ['bob@example.test'] } });
     const withCarol = await alice.api.request('conversations.create', { body: { members: ['carol@example.test'] } });
@@ -65,7 +64,7 @@ describe('XMPP MAM over the core history', () => {
     await alice.api.request('messages.delete', { params: { id: withBob.id, messageId: gone.id } });
   });
   after(async () => {
-    h.stop();
+    await h.close();
     await t.stop();
   });
 
@@ -74,7 +73,7 @@ describe('XMPP MAM over the core history', () => {
     const error = await h.send(gajim, iq);
     assert.equal(error, undefined, String(error));
     const result = await gajim.next((s) => s.name === 'iq' && s.attrs.id === iq.attrs.id);
-    const results = gajim.received.splice(0).filter((s) => s.child('result', MAM_NS)?.attrs.queryid === iq.attrs.id);
+    const results = gajim.sent.splice(0).filter((s) => s.child('result', MAM_NS)?.attrs.queryid === iq.attrs.id);
     const fin = result.child('fin', MAM_NS) as XmlElement;
     return { results, fin, ids: results.map((r) => r.child('result', MAM_NS)?.attrs.id) };
   }

@@ -3,13 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { DiscoModule } from '../src/adapters/xmpp/modules/disco.js';
 import { MucModule } from '../src/adapters/xmpp/modules/muc.js';
 import { type XmlElement, x } from '../src/adapters/xmpp/xml/element.js';
-import { type ModuleHarness, moduleHarness, type RecordingSession } from './support/xmpp-room-harness.js';
+import { type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
 
 const MUC = 'http://jabber.org/protocol/muc';
 const USER = `${MUC}#user`;
 
 /** Waits (up to 30 s) until the session was sent a stanza matching `match`, and takes everything sent so far. */
-async function received(s: RecordingSession, match: (e: XmlElement) => boolean): Promise<XmlElement[]> {
+async function received(s: TestSession, match: (e: XmlElement) => boolean): Promise<XmlElement[]> {
   const deadline = Date.now() + 30_000;
   while (!s.sent.some(match)) {
     if (Date.now() > deadline) assert.fail(`never received; got ${s.sent.join('\n')}`);
@@ -25,20 +25,20 @@ const codes = (p: XmlElement | undefined) =>
     .map((c) => Number(c.attrs.code));
 
 describe('XMPP MUC over group conversations', () => {
-  let h: ModuleHarness;
-  let alice: RecordingSession;
-  let bob: RecordingSession;
-  let carol: RecordingSession;
+  let h: Harness;
+  let alice: TestSession;
+  let bob: TestSession;
+  let carol: TestSession;
   let room: string;
   let groupId: string;
-  const caller = (s: RecordingSession) => ({ tenantId: s.tenantId, userId: s.user.id });
+  const caller = (s: TestSession) => ({ tenantId: s.tenantId, userId: s.user.id });
 
   before(async () => {
-    h = await moduleHarness([new DiscoModule(), new MucModule()]);
+    h = await startModules(() => [new DiscoModule(), new MucModule()]);
     alice = await h.bind('alice@example.test', 'phone');
     bob = await h.bind('bob@example.test', 'laptop');
     carol = await h.bind('carol@example.test', 'pc');
-    const g = await h.t.core.messaging.conversations.create(caller(alice), {
+    const g = await h.core.messaging.conversations.create(caller(alice), {
       members: ['bob@example.test'],
       name: 'Team',
       topic: 'Plans',
@@ -46,13 +46,13 @@ describe('XMPP MUC over group conversations', () => {
     groupId = g.id;
     room = `${g.id}@conference.example.test`;
     for (let i = 1; i <= 5; i++) {
-      await h.t.core.messaging.send(caller(i % 2 ? alice : bob), g.id, { text: `old ${i}`, clientId: `old-${i}` });
+      await h.core.messaging.send(caller(i % 2 ? alice : bob), g.id, { text: `old ${i}`, clientId: `old-${i}` });
     }
   });
-  after(() => h.stop());
+  after(() => h.close());
 
   test('the server lists the service; the service lists the rooms the user is a member of', async () => {
-    const items = await h.iq(
+    const items = await h.request(
       alice,
       x(
         'iq',
@@ -64,7 +64,7 @@ describe('XMPP MUC over group conversations', () => {
       jid: 'conference.example.test',
       name: 'Group chats',
     });
-    const info = await h.iq(
+    const info = await h.request(
       alice,
       x(
         'iq',
@@ -77,8 +77,8 @@ describe('XMPP MUC over group conversations', () => {
       type: 'text',
       name: 'Group chats',
     });
-    const rooms = (s: RecordingSession) =>
-      h.iq(
+    const rooms = (s: TestSession) =>
+      h.request(
         s,
         x(
           'iq',
@@ -97,7 +97,7 @@ describe('XMPP MUC over group conversations', () => {
   });
 
   test('room disco: members-only, non-anonymous, persistent, MAM, the room info form; non-members learn nothing', async () => {
-    const info = await h.iq(
+    const info = await h.request(
       alice,
       x('iq', { type: 'get', id: 'r1', to: room }, x('query', { xmlns: 'http://jabber.org/protocol/disco#info' })),
     );
@@ -115,7 +115,7 @@ describe('XMPP MUC over group conversations', () => {
     assert.equal(fields.FORM_TYPE, `${MUC}#roominfo`);
     assert.equal(fields['muc#roominfo_occupants'], '2');
     assert.equal(fields['muc#roominfo_description'], 'Plans');
-    const refused = await h.iq(
+    const refused = await h.request(
       carol,
       x('iq', { type: 'get', id: 'r2', to: room }, x('query', { xmlns: 'http://jabber.org/protocol/disco#info' })),
     );
@@ -124,7 +124,7 @@ describe('XMPP MUC over group conversations', () => {
 
   test('a non-member is refused with registration-required; a room that does not exist likewise', async () => {
     for (const to of [`${room}/Carol`, 'no-such-room@conference.example.test/Carol']) {
-      await h.handle(carol, x('presence', { to }, x('x', { xmlns: MUC })));
+      await h.send(carol, x('presence', { to }, x('x', { xmlns: MUC })));
       const [err] = carol.take();
       assert.equal(err?.attrs.type, 'error');
       assert.ok(err?.child('error')?.child('registration-required'), to);
@@ -132,7 +132,7 @@ describe('XMPP MUC over group conversations', () => {
   });
 
   test('join: the other members as occupants, self presence with 110/100/170 (+210 for an assigned nick), history, subject', async () => {
-    await h.handle(
+    await h.send(
       bob,
       x('presence', { to: `${room}/bobby` }, x('x', { xmlns: MUC }, x('history', { maxstanzas: '3' }))),
     );
@@ -163,22 +163,22 @@ describe('XMPP MUC over group conversations', () => {
   });
 
   test('groupchat: an XMPP message is the group message the web app sees, and comes back to every joined occupant', async () => {
-    await h.handle(
+    await h.send(
       alice,
       x('presence', { to: `${room}/Alice` }, x('x', { xmlns: MUC }, x('history', { maxchars: '0' }))),
     );
     const join = alice.take();
     assert.equal(join.filter((s) => s.name === 'message').length, 1, 'only the subject');
-    await h.handle(alice, x('message', { to: room, type: 'groupchat', id: 'm1' }, x('body', {}, 'hello from XMPP')));
+    await h.send(alice, x('message', { to: room, type: 'groupchat', id: 'm1' }, x('body', {}, 'hello from XMPP')));
     const [echo] = await received(alice, (s) => s.childText('body') === 'hello from XMPP');
     assert.equal(echo?.attrs.id, 'm1');
     assert.equal(echo?.attrs.from, `${room}/Alice`);
     const [atBob] = await received(bob, (s) => s.childText('body') === 'hello from XMPP');
-    const { messages } = await h.t.core.messaging.history(caller(bob), groupId, { limit: 1 });
+    const { messages } = await h.core.messaging.history(caller(bob), groupId, { limit: 1 });
     assert.equal(messages[0]?.text, 'hello from XMPP');
     assert.equal(atBob?.child('stanza-id')?.attrs.id, messages[0]?.id);
     // The web app's message reaches the XMPP occupants.
-    await h.t.core.messaging.send(caller(bob), groupId, { text: 'from the web', clientId: 'web-1' });
+    await h.core.messaging.send(caller(bob), groupId, { text: 'from the web', clientId: 'web-1' });
     const [web] = await received(alice, (s) => s.childText('body') === 'from the web');
     assert.equal(web?.attrs.from, `${room}/Bob`);
     assert.equal(web?.attrs.type, 'groupchat');
@@ -186,8 +186,8 @@ describe('XMPP MUC over group conversations', () => {
   });
 
   test('self-ping (XEP-0410): a result with the joined nick, not-acceptable otherwise', async () => {
-    const ping = (s: RecordingSession, to: string) =>
-      h.iq(s, x('iq', { type: 'get', id: `p-${to}`, to }, x('ping', { xmlns: 'urn:xmpp:ping' })));
+    const ping = (s: TestSession, to: string) =>
+      h.request(s, x('iq', { type: 'get', id: `p-${to}`, to }, x('ping', { xmlns: 'urn:xmpp:ping' })));
     assert.equal((await ping(bob, `${room}/Bob`))?.attrs.type, 'result');
     assert.ok((await ping(bob, `${room}/Alice`))?.child('error')?.child('not-acceptable'));
     assert.ok((await ping(carol, `${room}/Carol`))?.child('error')?.child('not-acceptable'));
@@ -195,31 +195,31 @@ describe('XMPP MUC over group conversations', () => {
   });
 
   test("a nick change is refused (nicks are the members' names); private messages are refused", async () => {
-    await h.handle(bob, x('presence', { to: `${room}/Robert` }));
+    await h.send(bob, x('presence', { to: `${room}/Robert` }));
     const [err] = bob.take();
     assert.ok(err?.child('error')?.child('not-acceptable'));
-    await h.handle(bob, x('message', { to: `${room}/Alice`, type: 'chat', id: 'pm' }, x('body', {}, 'psst')));
+    await h.send(bob, x('message', { to: `${room}/Alice`, type: 'chat', id: 'pm' }, x('body', {}, 'psst')));
     const [pm] = bob.take();
     assert.ok(pm?.child('error')?.child('not-acceptable'));
   });
 
   test('members coming and going show as occupants; the subject follows the topic', async () => {
-    await h.t.core.messaging.conversations.addMembers(caller(alice), groupId, ['carol@example.test']);
+    await h.core.messaging.conversations.addMembers(caller(alice), groupId, ['carol@example.test']);
     const [came] = await received(bob, (s) => s.attrs.from === `${room}/Carol`);
     assert.equal(came?.attrs.type, undefined);
-    await h.t.core.messaging.conversations.update(caller(alice), groupId, { topic: 'New plans' });
+    await h.core.messaging.conversations.update(caller(alice), groupId, { topic: 'New plans' });
     await received(bob, (s) => s.childText('subject') === 'New plans');
-    await h.t.core.messaging.conversations.removeMember(caller(alice), groupId, carol.user.id);
+    await h.core.messaging.conversations.removeMember(caller(alice), groupId, carol.user.id);
     const [went] = await received(bob, (s) => s.attrs.from === `${room}/Carol` && s.attrs.type === 'unavailable');
     assert.deepEqual(codes(went), [321]);
   });
 
   test('a subject from XMPP is the group topic: owners may set it, members are forbidden', async () => {
-    await h.handle(alice, x('message', { to: room, type: 'groupchat', id: 's1' }, x('subject', {}, 'Set from XMPP')));
+    await h.send(alice, x('message', { to: room, type: 'groupchat', id: 's1' }, x('subject', {}, 'Set from XMPP')));
     await received(bob, (s) => s.childText('subject') === 'Set from XMPP');
-    assert.equal((await h.t.core.messaging.conversations.get(caller(bob), groupId)).topic, 'Set from XMPP');
+    assert.equal((await h.core.messaging.conversations.get(caller(bob), groupId)).topic, 'Set from XMPP');
     alice.take();
-    await h.handle(bob, x('message', { to: room, type: 'groupchat', id: 's2' }, x('subject', {}, 'Mine')));
+    await h.send(bob, x('message', { to: room, type: 'groupchat', id: 's2' }, x('subject', {}, 'Mine')));
     const [refused] = bob.take();
     assert.equal(refused?.attrs.id, 's2');
     assert.ok(refused?.child('error')?.child('forbidden'));
@@ -227,7 +227,7 @@ describe('XMPP MUC over group conversations', () => {
 
   test('MAM for the room: pages forwards and backwards with RSM', async () => {
     const query = async (set: XmlElement[]) => {
-      const res = await h.iq(
+      const res = await h.request(
         alice,
         x(
           'iq',
@@ -268,21 +268,21 @@ describe('XMPP MUC over group conversations', () => {
   });
 
   test('leave: self unavailable with 110, and nothing more arrives', async () => {
-    await h.handle(bob, x('presence', { to: `${room}/Bob`, type: 'unavailable' }));
+    await h.send(bob, x('presence', { to: `${room}/Bob`, type: 'unavailable' }));
     const [left] = bob.take();
     assert.equal(left?.attrs.type, 'unavailable');
     assert.deepEqual(codes(left), [110]);
-    await h.t.core.messaging.send(caller(alice), groupId, { text: 'after bob left', clientId: 'late' });
+    await h.core.messaging.send(caller(alice), groupId, { text: 'after bob left', clientId: 'late' });
     await received(alice, (s) => s.childText('body') === 'after bob left');
     assert.deepEqual(bob.sent, []);
   });
 
   test("a session that ends leaves its rooms; the user's other joined session still gets the room", async () => {
     const tablet = await h.bind('alice@example.test', 'tablet');
-    await h.handle(tablet, x('presence', { to: `${room}/Alice` }, x('x', { xmlns: MUC })));
+    await h.send(tablet, x('presence', { to: `${room}/Alice` }, x('x', { xmlns: MUC })));
     tablet.take();
-    await h.unbind(alice);
-    await h.t.core.messaging.send(caller(bob), groupId, { text: 'after the phone went', clientId: 'gone' });
+    await h.end(alice);
+    await h.core.messaging.send(caller(bob), groupId, { text: 'after the phone went', clientId: 'gone' });
     await received(tablet, (s) => s.childText('body') === 'after the phone went');
     assert.deepEqual(
       h.routed.filter((s) => s.attrs.to === 'alice@example.test/phone'),

@@ -1,5 +1,8 @@
 // The XMPP listeners' certificates: one per tenant domain from the configuration, chosen by the
-// name the client asks for (SNI), and a self-signed one for every other name (the demo).
+// name the client asks for (SNI), and a self-signed one for every other name (the demo). Without a
+// configured default, a domain served here that the generated default does not name (a tenant
+// created later, or given another domain) gets its own self-signed certificate on first use.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
@@ -12,10 +15,16 @@ export interface XmppCertificates {
   selfSigned: boolean;
 }
 
-/** Loads the configured certificates and the default one (generated once when needed). */
+/** A name a generated certificate may be kept under (a DNS name, as tenant domains are). */
+const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$/;
+
+/**
+ * Loads the configured certificates and the default one (generated once when needed).
+ * `hosted` says whether a name the client asks for is a domain served here.
+ */
 export async function xmppCertificates(
   config: Pick<XmppConfig, 'certificates'>,
-  source: { dataDir: string; domains: string[] },
+  source: { dataDir: string; domains: string[]; hosted(domain: string): Promise<boolean> },
 ): Promise<XmppCertificates> {
   const byDomain = new Map<string, SecureContext>();
   for (const c of config.certificates) {
@@ -33,13 +42,37 @@ export async function xmppCertificates(
     hosts: [...source.domains, 'localhost', '127.0.0.1'],
   });
   const secureContext = createSecureContext({ cert: fallback.cert, key: fallback.key });
+  const generated = new Map<string, Promise<SecureContext>>();
+  const named = new X509Certificate(fallback.cert);
+  /** The context for a name no configured certificate has. */
+  const other = async (name: string): Promise<SecureContext> => {
+    if (!fallback.selfSigned || !DOMAIN.test(name) || named.checkHost(name)) return secureContext;
+    if (!(await source.hosted(name))) return secureContext;
+    let ctx = generated.get(name);
+    if (!ctx) {
+      ctx = loadCertificate({ dataDir: source.dataDir, name: `xmpp-${name}`, hosts: [name] }).then((c) =>
+        createSecureContext({ cert: c.cert, key: c.key }),
+      );
+      generated.set(name, ctx);
+      ctx.catch(() => generated.delete(name));
+    }
+    return ctx;
+  };
   return {
     selfSigned: fallback.selfSigned,
     options: {
       cert: fallback.cert,
       key: fallback.key,
       secureContext,
-      SNICallback: (name, done) => done(null, byDomain.get(name.toLowerCase()) ?? secureContext),
+      SNICallback: (servername, done) => {
+        const name = servername.toLowerCase();
+        const configured = byDomain.get(name);
+        if (configured) return done(null, configured);
+        other(name).then(
+          (ctx) => done(null, ctx),
+          (err: Error) => done(err),
+        );
+      },
     },
   };
 }

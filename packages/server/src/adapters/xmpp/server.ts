@@ -99,7 +99,11 @@ async function ended(hub: C2sHub, session: Session): Promise<void> {
 async function listen(ctx: AdapterContext<XmppSettings>, hub: C2sHub, streams: Set<C2sStream>): Promise<void> {
   const { c2s, c2sTls, limits } = ctx.config;
   const domains = (await ctx.core.tenants.list({ limit: 100 })).flatMap((t) => t.domains);
-  const certificates = await xmppCertificates(ctx.config, { dataDir: ctx.config.dataDir, domains });
+  const certificates = await xmppCertificates(ctx.config, {
+    dataDir: ctx.config.dataDir,
+    domains,
+    hosted: hostedDomains(ctx.core, hub.modules),
+  });
   if (certificates.selfSigned) {
     ctx.log.info('XMPP uses a self-signed certificate (set xmpp.certificates for real ones)');
   }

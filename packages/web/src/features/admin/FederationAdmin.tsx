@@ -36,6 +36,28 @@ function LevelSelect({
   );
 }
 
+/** A domain's name to list or to check (at most 253 characters, as DNS allows). */
+function DomainField({ value, onChange }: { value: string; onChange: (domain: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <Field name="domain" label={t('federation.domain')} hint={t('federation.domainHint')}>
+      {(control) => (
+        <input
+          {...control}
+          required
+          maxLength={253}
+          autoComplete="off"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** The domain as the API takes it. */
+const domainName = (typed: string) => typed.trim().toLowerCase();
+
 /** A step's outcome in the reader's language (the server's English when the code is new to the app). */
 const stepText = (s: FederationCheckStep, t: I18n['t']) => {
   const key = `fedcheck.${s.code}`;
@@ -92,7 +114,7 @@ export function FederationAdmin() {
 
   const add = (e: FormEvent) => {
     e.preventDefault();
-    const name = domain.trim().toLowerCase();
+    const name = domainName(domain);
     void run(
       async () => {
         await admin.setTrust(name, level);
@@ -103,7 +125,7 @@ export function FederationAdmin() {
   };
   const check = (e: FormEvent) => {
     e.preventDefault();
-    const name = checkDomain.trim().toLowerCase();
+    const name = domainName(checkDomain);
     setResult(null);
     void runCheck(async () => setResult(await admin.checkFederation(name)));
   };
@@ -165,18 +187,7 @@ export function FederationAdmin() {
       <ErrorScope state={state} concerns="domain">
         <form className="device-add" onSubmit={add} aria-label={t('federation.set')}>
           <div className="form-grid">
-            <Field name="domain" label={t('federation.domain')} hint={t('federation.domainHint')}>
-              {(control) => (
-                <input
-                  {...control}
-                  required
-                  maxLength={253}
-                  autoComplete="off"
-                  value={domain}
-                  onChange={(e) => setDomain(e.target.value)}
-                />
-              )}
-            </Field>
+            <DomainField value={domain} onChange={setDomain} />
             <div className="field">
               <label htmlFor={levelId}>{t('federation.level')}</label>
               <LevelSelect id={levelId} value={level} onChange={setLevel} />
@@ -194,18 +205,7 @@ export function FederationAdmin() {
       <ErrorScope state={checkState} concerns="domain">
         <form className="device-add" onSubmit={check} aria-label={t('federation.checkTitle')}>
           <div className="form-grid">
-            <Field name="domain" label={t('federation.domain')} hint={t('federation.domainHint')}>
-              {(control) => (
-                <input
-                  {...control}
-                  required
-                  maxLength={253}
-                  autoComplete="off"
-                  value={checkDomain}
-                  onChange={(e) => setCheckDomain(e.target.value)}
-                />
-              )}
-            </Field>
+            <DomainField value={checkDomain} onChange={setCheckDomain} />
           </div>
           <div className="actions">
             <button type="submit" disabled={checkState.kind === 'busy'}>

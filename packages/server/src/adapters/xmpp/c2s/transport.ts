@@ -1,10 +1,10 @@
 // What a client stream runs over: TCP (with STARTTLS, or direct TLS) or a WebSocket (RFC 7395).
 // A transport parses what arrives into stream events and writes what the stream engine sends.
-import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { StreamError } from '../stream-error.js';
 import type { XmlElement } from '../xml/element.js';
 import { ParseError, type StreamEvent } from '../xml/parser.js';
+import { tlsServerEndPoint } from './end-point-hash.js';
 
 export interface TransportEvents {
   event(event: StreamEvent): void;
@@ -60,8 +60,8 @@ export function deliver(events: TransportEvents | undefined, parse: () => Stream
 
 /**
  * The channel binding data of a server-side TLS socket: `tls-exporter` (RFC 9266) on TLS 1.3,
- * `tls-server-end-point` (RFC 5929, the certificate's SHA-256 hash: the hash of the EC and RSA
- * certificates this server makes and of those commonly issued) on every version, and `tls-unique`
+ * `tls-server-end-point` (RFC 5929 §4.1, end-point-hash.ts; not for certificates it leaves it
+ * undefined for, e.g. Ed25519) on every version, and `tls-unique`
  * (RFC 5929 §3: the first Finished message of the handshake — the client's, or the server's when
  * the session was resumed). RFC 9266 leaves `tls-unique` undefined on TLS 1.3, but clients on
  * OpenSSL (Python's ssl, hence slixmpp; LuaSec) compute it there in just this way and ask for it
@@ -73,7 +73,8 @@ export function tlsChannelBindings(socket: TLSSocket): Record<string, Buffer> {
     out['tls-exporter'] = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
   }
   const cert = socket.getCertificate();
-  if (cert && 'raw' in cert) out['tls-server-end-point'] = createHash('sha256').update(cert.raw).digest();
+  const endPoint = cert && 'raw' in cert ? tlsServerEndPoint(cert.raw) : undefined;
+  if (endPoint) out['tls-server-end-point'] = endPoint;
   const unique = socket.isSessionReused() ? socket.getFinished() : socket.getPeerFinished();
   if (unique) out['tls-unique'] = unique;
   return out;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { MessageDetails } from '../../../core/messaging/model.js';
 import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
-import { DATA_NS, MAM_NS, MAX_PAGE, mamFin, parseMamQuery, RSM_NS } from './mam-query.js';
+import { answerQuery, DATA_NS, MAM_NS, MAX_PAGE, mamFin, mamForm, parseMamQuery, RSM_NS } from './mam-query.js';
 
 const field = (name: string, value: string) => x('field', { var: name }, x('value', {}, value));
 const q = (fields: [string, string][], rsm: XmlElement[] = []) =>
@@ -73,4 +74,34 @@ test('fin: complete only at the end; first and last ids when the page has any', 
     `<fin xmlns="${MAM_NS}"><set xmlns="${RSM_NS}"><first>a</first><last>c</last></set></fin>`,
   );
   assert.equal(String(mamFin([], true)), `<fin xmlns="${MAM_NS}" complete="true"><set xmlns="${RSM_NS}"/></fin>`);
+});
+
+test('the form: a room offers no with', () => {
+  const vars = (form: XmlElement) =>
+    form
+      .child('x', DATA_NS)
+      ?.elements('field')
+      .map((f) => f.attrs.var);
+  assert.deepEqual(vars(mamForm()), ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id']);
+  assert.deepEqual(vars(mamForm({ with: false })), ['FORM_TYPE', 'start', 'end', 'before-id', 'after-id']);
+});
+
+test('an answer: each message a result forwarded with its delay, from the archive to the client, then fin', () => {
+  const sent: XmlElement[] = [];
+  const page = {
+    messages: [{ id: 'a', text: 'hi', createdAt: Date.UTC(2026, 0, 2, 3, 4, 5) } as MessageDetails],
+    complete: true,
+  };
+  const fin = answerQuery(parseMamQuery(q([])), page, {
+    archive: 'room@conference.example.test',
+    to: 'ann@example.test/pc',
+    render: (m) => x('message', { type: 'groupchat' }, x('body', {}, m.text)),
+    send: (s) => sent.push(s),
+  });
+  assert.deepEqual(sent.map(String), [
+    '<message from="room@conference.example.test" to="ann@example.test/pc"><result xmlns="urn:xmpp:mam:2" queryid="q" id="a">' +
+      '<forwarded xmlns="urn:xmpp:forward:0"><delay xmlns="urn:xmpp:delay" stamp="2026-01-02T03:04:05Z"/>' +
+      '<message type="groupchat" xmlns="jabber:client"><body>hi</body></message></forwarded></result></message>',
+  ]);
+  assert.equal(String(fin), String(mamFin(['a'], true)));
 });

@@ -1,9 +1,13 @@
-// A XEP-0313 MAM query as the core's archive page: the XEP-0004 form's filters (`with`, `start`,
-// `end`, and `before-id`/`after-id` of `urn:xmpp:mam:2#extended`) and XEP-0059 paging (`max`,
-// `after`, `before`; an empty `<before/>` is the newest page). Pure; refusals are bad-request.
+// XEP-0313 Message Archive Management, what the user's archive (mam.ts) and a room's (muc.ts)
+// share. In: the query as a page request — the XEP-0004 form's filters (`with`, `start`, `end`,
+// and `before-id`/`after-id` of `urn:xmpp:mam:2#extended`) and XEP-0059 paging (`max`, `after`,
+// `before`; an empty `<before/>` is the newest page); refusals are bad-request. Out: the form, the
+// page's messages as `<result/>`s forwarded with their XEP-0203 delay, and `<fin/>`.
+import type { MessageDetails } from '../../../core/messaging/model.js';
 import { type Jid, parseJid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
+import { forwarded } from './chat-stanzas.js';
 
 export const MAM_NS = 'urn:xmpp:mam:2';
 export const MAM_EXTENDED = 'urn:xmpp:mam:2#extended';
@@ -88,8 +92,11 @@ export function parseMamQuery(query: XmlElement): MamQuery {
   };
 }
 
-/** The form a client fills in (XEP-0313 §4.1.1: the answer to a `get` of the query). */
-export function mamForm(): XmlElement {
+/**
+ * The form a client fills in (XEP-0313 §4.1.1: the answer to a `get` of the query); a room's
+ * archive offers no `with` (its messages are all the room's).
+ */
+export function mamForm(offers: { with: boolean } = { with: true }): XmlElement {
   const field = (name: string, type: string, value?: string) =>
     x('field', { var: name, type }, value !== undefined && x('value', {}, value));
   return x(
@@ -99,12 +106,32 @@ export function mamForm(): XmlElement {
       'x',
       { xmlns: DATA_NS, type: 'form' },
       field('FORM_TYPE', 'hidden', MAM_NS),
-      field('with', 'jid-single'),
+      offers.with && field('with', 'jid-single'),
       field('start', 'text-single'),
       field('end', 'text-single'),
       field('before-id', 'text-single'),
       field('after-id', 'text-single'),
     ),
+  );
+}
+
+/**
+ * Answers a query with a page of the archive: each message, as `render` makes it, in a
+ * `<result/>` from the archive (`archive`: its JID) to the querying client, then the `<fin/>`
+ * that ends the query (the IQ result's payload).
+ */
+export function answerQuery(
+  q: MamQuery,
+  page: { messages: MessageDetails[]; complete: boolean },
+  o: { archive: string; to: string; render(m: MessageDetails): XmlElement; send(result: XmlElement): void },
+): XmlElement {
+  for (const m of page.messages) {
+    const result = x('result', { xmlns: MAM_NS, queryid: q.queryId, id: m.id }, forwarded(o.render(m), m.createdAt));
+    o.send(x('message', { from: o.archive, to: o.to }, result));
+  }
+  return mamFin(
+    page.messages.map((m) => m.id),
+    page.complete,
   );
 }
 

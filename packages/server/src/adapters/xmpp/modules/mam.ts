@@ -1,14 +1,14 @@
 // XEP-0313 Message Archive Management on the user's archive of 1:1s, which is the core's history
-// (what the web app shows): each page's messages as `<result/>`s forwarded with their XEP-0203
-// delay, then `<fin/>` with XEP-0059 ids. Retracted messages are XEP-0424 tombstones.
+// (what the web app shows); the query and its answer are mam-query.ts's. Retracted messages are
+// XEP-0424 tombstones.
 import type { Services } from '../../../compose.js';
 import type { MessageDetails } from '../../../core/messaging/model.js';
 import { bareJid, formatJid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
-import { type XmlElement, x } from '../xml/element.js';
-import { chatMessage, forwarded } from './chat-stanzas.js';
-import { MAM_EXTENDED, MAM_NS, type MamQuery, mamFin, mamForm, parseMamQuery } from './mam-query.js';
+import type { XmlElement } from '../xml/element.js';
+import { chatMessage } from './chat-stanzas.js';
+import { answerQuery, MAM_EXTENDED, MAM_NS, type MamQuery, mamForm, parseMamQuery } from './mam-query.js';
 
 export class MamModule implements XmppModule {
   readonly name = 'mam';
@@ -49,26 +49,16 @@ export class MamModule implements XmppModule {
           });
     const me = bareJid(session.jid);
     const peers = await this.peers(core, caller, page.messages);
-    for (const m of page.messages) {
-      const peer = peers.get(m.conversationId) ?? '';
-      const inner = chatMessage(m, {
-        from: m.senderId === caller.userId ? me : peer,
-        to: m.senderId === caller.userId ? peer : me,
-        by: me,
-        request: false,
-      });
-      session.send(
-        x(
-          'message',
-          { from: me, to: formatJid(session.jid) },
-          x('result', { xmlns: MAM_NS, queryid: q.queryId, id: m.id }, forwarded(inner, m.createdAt)),
-        ),
-      );
-    }
-    return mamFin(
-      page.messages.map((m) => m.id),
-      page.complete,
-    );
+    return answerQuery(q, page, {
+      archive: me,
+      to: formatJid(session.jid),
+      render(m) {
+        const peer = peers.get(m.conversationId) ?? '';
+        const mine = m.senderId === caller.userId;
+        return chatMessage(m, { from: mine ? me : peer, to: mine ? peer : me, by: me, request: false });
+      },
+      send: (result) => session.send(result),
+    });
   }
 
   /** The user id of `with` (undefined: no filter), or null when it names no one of the tenant (an empty archive). */

@@ -1,46 +1,60 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StanzaError } from '../errors.js';
+import type { MessageDetails } from '../../../core/messaging/model.js';
 import { x } from '../xml/element.js';
-import { fin, PAGE_DEFAULT, PAGE_MAX, parseMamForm, parseRsm, RSM } from './muc-mam.js';
+import { parseMamQuery, RSM_NS } from './mam-query.js';
+import { type Archive, archivePage } from './muc-mam.js';
 
-test('RSM requests (XEP-0059)', () => {
-  const set = (...c: ReturnType<typeof x>[]) => x('set', { xmlns: RSM }, c);
-  assert.deepEqual(parseRsm(undefined), { max: PAGE_DEFAULT });
-  assert.deepEqual(parseRsm(set(x('max', {}, '10'), x('after', {}, 'id1'))), { max: 10, after: 'id1' });
-  assert.deepEqual(parseRsm(set(x('max', {}, '99999'), x('before', {}))), { max: PAGE_MAX, before: '' });
-  assert.deepEqual(parseRsm(set(x('before', {}, 'id2'))), { max: PAGE_DEFAULT, before: 'id2' });
-  assert.throws(
-    () => parseRsm(set(x('max', {}, 'ten'))),
-    (e) => e instanceof StanzaError && e.condition === 'bad-request',
-  );
+/** A room's history of seven messages (seq 1–7, ids m1–m7, one a minute); m4 is deleted. */
+const messages = Array.from({ length: 7 }, (_, i) => {
+  const seq = i + 1;
+  return {
+    id: `m${seq}`,
+    seq,
+    createdAt: seq * 60_000,
+    deletedAt: seq === 4 ? 8 * 60_000 : null,
+  } as MessageDetails;
 });
 
-test('MAM query forms (XEP-0313 §4.1)', () => {
-  const form = (fields: Record<string, string>) =>
-    x(
-      'x',
-      { xmlns: 'jabber:x:data', type: 'submit' },
-      Object.entries(fields).map(([k, v]) => x('field', { var: k }, x('value', {}, v))),
+/** The core's history contract over `messages`: after/before by sequence, newest first when `before` is set. */
+const archive: Archive = {
+  async history(q) {
+    const inRange = messages.filter(
+      (m) =>
+        (q.after === undefined || m.seq > q.after) &&
+        (q.before === undefined || m.seq < q.before) &&
+        (q.start === undefined || m.createdAt >= q.start) &&
+        (q.end === undefined || m.createdAt <= q.end),
     );
-  assert.deepEqual(parseMamForm(undefined), {});
-  assert.deepEqual(parseMamForm(form({ FORM_TYPE: 'urn:xmpp:mam:2', start: '2026-12-05T10:00:00Z', with: 'a@b' })), {
-    start: Date.parse('2026-12-05T10:00:00Z'),
-    with: 'a@b',
-  });
-  assert.throws(
-    () => parseMamForm(form({ end: 'soon' })),
-    (e) => e instanceof StanzaError && e.condition === 'bad-request',
-  );
-});
+    const ordered = q.after === undefined ? [...inRange].reverse() : inRange;
+    return { messages: ordered.slice(0, q.limit), hasMore: ordered.length > q.limit };
+  },
+  async seqOf(id) {
+    const m = messages.find((c) => c.id === id);
+    if (!m) throw new Error(`no ${id}`);
+    return m.seq;
+  },
+};
 
-test('fin carries the page ids and completeness', () => {
-  assert.equal(
-    fin({ complete: true, first: 'a', last: 'b' }).toString(),
-    '<fin xmlns="urn:xmpp:mam:2" complete="true"><set xmlns="http://jabber.org/protocol/rsm"><first>a</first><last>b</last></set></fin>',
-  );
-  assert.equal(
-    fin({ complete: false }).toString(),
-    '<fin xmlns="urn:xmpp:mam:2"><set xmlns="http://jabber.org/protocol/rsm"/></fin>',
-  );
+const query = (...set: ReturnType<typeof x>[]) =>
+  parseMamQuery(x('query', { xmlns: 'urn:xmpp:mam:2' }, set.length > 0 && x('set', { xmlns: RSM_NS }, set)));
+
+test('room archive pages (XEP-0313 over XEP-0059): forwards, backwards, newest; deleted ones left out', async () => {
+  const cases: [string, ReturnType<typeof parseMamQuery>, string[], boolean][] = [
+    ['from the start', query(x('max', {}, '3')), ['m1', 'm2', 'm3'], false],
+    ['after an id', query(x('max', {}, '3'), x('after', {}, 'm3')), ['m5', 'm6'], false],
+    ['after the last page', query(x('max', {}, '3'), x('after', {}, 'm5')), ['m6', 'm7'], true],
+    ['the newest page', query(x('max', {}, '2'), x('before')), ['m6', 'm7'], false],
+    ['before an id', query(x('max', {}, '10'), x('before', {}, 'm6')), ['m1', 'm2', 'm3', 'm5'], true],
+    ['a time range', { ...query(), start: 2 * 60_000, end: 3 * 60_000 }, ['m2', 'm3'], true],
+  ];
+  for (const [name, q, ids, complete] of cases) {
+    const page = await archivePage(archive, q);
+    assert.deepEqual(
+      page.messages.map((m) => m.id),
+      ids,
+      name,
+    );
+    assert.equal(page.complete, complete, name);
+  }
 });

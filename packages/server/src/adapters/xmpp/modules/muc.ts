@@ -13,8 +13,9 @@ import { bareJid, formatJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
 import { type XmlElement, x } from '../xml/element.js';
-import { DATA_FORMS, DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
-import { archivePage, fin, forwarded, mamFields, mamResult, parseMamForm, parseRsm, RSM } from './muc-mam.js';
+import { DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
+import { answerQuery, mamForm, parseMamQuery } from './mam-query.js';
+import { archivePage } from './muc-mam.js';
 import { Occupants, type View } from './muc-occupants.js';
 import {
   groupchatMessage,
@@ -252,7 +253,7 @@ export class MucModule implements XmppModule {
     const c = await this.group(t);
     if (ns === DISCO_INFO && get && payload.attrs.node === undefined) return this.reply(t, infoQuery(roomInfo(c)));
     if (ns === DISCO_ITEMS && get) return this.reply(t, itemsQuery([]));
-    if (ns === MAM && get) return this.reply(t, mamFields());
+    if (ns === MAM && get) return this.reply(t, mamForm({ with: false }));
     if (ns === MAM) return this.mam(t, payload);
     if (ns === MUC_ADMIN && get) {
       const wanted = payload.child('item')?.attrs.affiliation;
@@ -286,26 +287,25 @@ export class MucModule implements XmppModule {
   private async mam(t: Target, query: XmlElement): Promise<void> {
     const caller = this.member(t);
     const id = t.id as string;
-    const filter = parseMamForm(query.child('x', DATA_FORMS));
-    if (filter.with !== undefined) throw new StanzaError('feature-not-implemented', 'with is not offered for rooms');
-    const rsm = parseRsm(query.child('set', RSM));
+    const q = parseMamQuery(query);
+    if (q.with !== undefined) throw new StanzaError('feature-not-implemented', 'with is not offered for rooms');
     const core = this.core.messaging;
     const page = await archivePage(
       {
-        history: (q) => core.history(caller, id, q),
+        history: (h) => core.history(caller, id, h),
         seqOf: async (mid) => (await core.message(caller, id, mid)).seq,
       },
-      rsm,
-      filter,
+      q,
     );
     const room = this.room(t);
     const to = formatJid(t.inbound.from);
-    const v = this.rooms.view(caller.tenantId, caller.userId, id);
-    const nicks = v?.nicks ?? new Map<string, string>();
-    for (const m of page.messages) {
-      const msg = groupchatMessage(room, to, nicks.get(m.senderId) ?? m.sender, m).withAttrs({ to: undefined });
-      this.rooms.deliver(t.inbound.from, mamResult(room, to, query.attrs.queryid, m.id, forwarded(msg, m.createdAt)));
-    }
-    this.reply(t, fin({ complete: page.complete, first: page.messages[0]?.id, last: page.messages.at(-1)?.id }));
+    const nicks = this.rooms.view(caller.tenantId, caller.userId, id)?.nicks ?? new Map<string, string>();
+    const fin = answerQuery(q, page, {
+      archive: room,
+      to,
+      render: (m) => groupchatMessage(room, to, nicks.get(m.senderId) ?? m.sender, m).withAttrs({ to: undefined }),
+      send: (result) => this.rooms.deliver(t.inbound.from, result),
+    });
+    this.reply(t, fin);
   }
 }
