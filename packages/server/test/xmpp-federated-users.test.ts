@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { blockingModule } from '../src/adapters/xmpp/modules/blocking.js';
 import { carbonsModule } from '../src/adapters/xmpp/modules/carbons.js';
 import { ChatModule } from '../src/adapters/xmpp/modules/chat.js';
+import { pingModule } from '../src/adapters/xmpp/modules/ping.js';
 import { presenceModule } from '../src/adapters/xmpp/modules/presence.js';
 import { rosterModule } from '../src/adapters/xmpp/modules/roster.js';
 import { subscriptionsModule } from '../src/adapters/xmpp/modules/subscriptions.js';
@@ -42,6 +43,7 @@ describe('XMPP modules towards users of other servers', () => {
         presenceModule(),
         carbonsModule,
         new ChatModule(),
+        pingModule,
       ],
       START,
     );
@@ -250,8 +252,9 @@ describe('XMPP modules towards users of other servers', () => {
       [
         ['p1', 'error'],
         ['p2', 'error'],
+        ['p3', 'result'],
       ],
-      'the other domain is left to the modules',
+      'the other domain is answered (XEP-0199 §4.3)',
     );
   });
 

@@ -105,8 +105,16 @@ export interface XmppModule {
   discoItems?(domain: string): { jid: string; name?: string }[];
   /** Stream features offered after bind (e.g. roster versioning), as elements. */
   streamFeatures?(session: C2sSession): XmlElement[];
-  /** IQ handlers by payload namespace (see IqHandler for what reaches them). */
-  readonly iq?: Readonly<Record<string, { get?: IqHandler; set?: IqHandler }>>;
+  /**
+   * IQ handlers by payload namespace (see IqHandler for what reaches them). `anyone`: the server's
+   * domain answers it for senders of other domains too (ping, disco), not only its own users.
+   */
+  readonly iq?: Readonly<Record<string, { get?: IqHandler; set?: IqHandler; anyone?: boolean }>>;
+  /**
+   * Asked first about every stanza, before IQ handlers and `handle`: false stops it there (the
+   * module has answered it with an error, or drops it), e.g. everything from a blocked domain.
+   */
+  admit?(inbound: Inbound): Promise<boolean> | boolean;
   /**
    * Offered every stanza no IQ handler took (messages, presence, IQs to other addressees such as
    * `conference.DOMAIN`), in module order: returns true when it took the stanza. A stanza no

@@ -10,7 +10,7 @@ import type { Sessions } from './sessions.js';
 import { type XmlElement, x } from './xml/element.js';
 
 export class Router {
-  private readonly iqHandlers = new Map<string, { get?: IqHandler; set?: IqHandler }>();
+  private readonly iqHandlers = new Map<string, { get?: IqHandler; set?: IqHandler; anyone?: boolean }>();
 
   constructor(
     private readonly modules: readonly XmppModule[],
@@ -36,6 +36,7 @@ export class Router {
     try {
       if (to === null && toAttr !== undefined) throw new StanzaError('jid-malformed', `"${toAttr}" is not a JID`);
       const inbound: Inbound = { stanza, from, to, session };
+      for (const m of this.modules) if (m.admit && !(await m.admit(inbound))) return;
       if (await this.iq(inbound, reply)) return;
       for (const m of this.modules) if (m.handle && (await m.handle(inbound))) return;
       await this.fallback(inbound);
@@ -75,23 +76,37 @@ export class Router {
     return delivered;
   }
 
-  /** An IQ get/set to the server's domain or the sender's own account: its payload's handler. */
+  /**
+   * An IQ get/set to the server's domain or the sender's own account: its payload's handler. A
+   * sender of another domain (another tenant, another server) reaches only the handlers open to
+   * anyone (ping, disco); the rest concern the sender's own account here.
+   */
   private async iq(inbound: Inbound, reply: (stanza: XmlElement) => void): Promise<boolean> {
     const { stanza, from, to } = inbound;
     const type = stanza.attrs.type;
     if (stanza.name !== 'iq' || (type !== 'get' && type !== 'set')) return false;
-    const forServer = to === null || (to.local === null && to.resource === null && to.domain === from.domain);
+    // The server's domain (a service such as conference.DOMAIN answers in its module's `handle`).
+    const toDomain = to === null || (to.local === null && to.resource === null && !this.isService(to.domain));
     const forAccount = to !== null && to.resource === null && sameJid(to, from, true);
-    if (!forServer && !forAccount) return false;
+    if (!toDomain && !forAccount) return false;
     const payloads = stanza.elements();
     const payload = payloads[0];
     if (payloads.length !== 1 || !payload) throw new StanzaError('bad-request', 'an IQ get or set has one payload');
-    const handler = this.iqHandlers.get(payload.xmlns ?? '')?.[type];
+    const handlers = this.iqHandlers.get(payload.xmlns ?? '');
+    const own = to === null || to.domain === from.domain;
+    if (!handlers || (toDomain && !own && !handlers.anyone)) return false;
+    const handler = handlers[type];
     // Without a handler, modules' handle() may still take it; else the fallback refuses it.
     if (!handler) return false;
     const result = await handler({ ...inbound, payload });
     reply(x('iq', { type: 'result', id: stanza.attrs.id, from: stanza.attrs.to, to: stanza.attrs.from }, result));
     return true;
+  }
+
+  /** Whether `domain` is a service a module lists for its parent domain (`conference.DOMAIN`). */
+  private isService(domain: string): boolean {
+    const parent = domain.slice(domain.indexOf('.') + 1);
+    return this.modules.some((m) => m.discoItems?.(parent).some((item) => item.jid === domain));
   }
 
   /** RFC 6120 §10.3–10.5 defaults for what no module took. */

@@ -120,21 +120,29 @@ export function blockingModule(): XmppModule {
       ctx = c;
       return undefined;
     },
+    /** From a domain the addressed tenant blocks (`core.federation`): nothing of it gets in, IQ handlers included. */
+    async admit({ stanza, from, to, session }) {
+      const c = context();
+      if (session || to === null || !(await domainBlocked(c, from, to))) return true;
+      if (stanza.name !== 'presence' && mayReplyWithError(stanza)) {
+        c.route(
+          errorReply(
+            stanza.withAttrs({ from: formatJid(from), to: formatJid(to) }),
+            new StanzaError('service-unavailable'),
+          ),
+        );
+      }
+      return false;
+    },
     async handle({ stanza, from, to, session }) {
       const c = context();
-      if (to === null) return false;
+      if (to === null || to.local === null) return false;
       const addressed = stanza.withAttrs({ from: formatJid(from), to: formatJid(to) });
       const reply = (err: StanzaError) => {
         if (!mayReplyWithError(stanza)) return;
         if (session) session.send(errorReply(addressed, err));
         else c.route(errorReply(addressed, err));
       };
-      // From a domain the addressed tenant blocks (`core.federation`): nothing of it gets in.
-      if (!session && (await domainBlocked(c, from, to))) {
-        if (stanza.name !== 'presence') reply(new StanzaError('service-unavailable'));
-        return true;
-      }
-      if (to.local === null) return false;
       if (session && (await blocks(c, session.tenantId, session.user.id, to))) {
         reply(new StanzaError('not-acceptable', undefined, 'cancel', x('blocked', { xmlns: BLOCKING_ERRORS_NS })));
         return true;

@@ -60,7 +60,10 @@ export class DiscoModule implements XmppModule {
     return itemsQuery(this.modules.flatMap((m) => m.discoItems?.(to.domain) ?? []));
   };
 
-  readonly iq = { [DISCO_INFO]: { get: this.info }, [DISCO_ITEMS]: { get: this.items } };
+  readonly iq = {
+    [DISCO_INFO]: { get: this.info, anyone: true },
+    [DISCO_ITEMS]: { get: this.items, anyone: true },
+  };
 
   /** The server's caps (XEP-0115 §6.3) in the features after bind, so a client knows them without asking. */
   streamFeatures(): XmlElement[] {
