@@ -18,6 +18,7 @@ const conv = (tenantId: string, extra: Partial<Conversation> = {}): Conversation
   pairKey: null,
   name: 'team',
   topic: null,
+  room: null,
   createdBy: 'x',
   lastSeq: 0,
   createdAt: T0,
