@@ -3,11 +3,13 @@
 // session here go through ctx.route). Each user's view of a room follows the events addressed to
 // that user (the core publishes once per member), so no event is rendered twice.
 
+import type { EventOf } from '../../../core/events.js';
 import type { ConversationDetails, MessageDetails } from '../../../core/messaging/model.js';
 import { formatJid, type Jid } from '../../../lib/jid.js';
 import type { Unsubscribe } from '../../../platform/bus/bus.js';
 import type { ModuleContext } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
+import { correction, reactionsOf, retraction } from './chat-stanzas.js';
 import {
   groupchatMessage,
   memberNicks,
@@ -81,8 +83,9 @@ export class Occupants {
     const only = { tenantId, userId };
     this.watching.set(key, [
       bus.subscribe('message.created', (e) => this.created(e.tenantId, e.userId, e.conversationId, e.message), only),
+      bus.subscribe('message.updated', (e) => this.changed(e), only),
       bus.subscribe('conversation.updated', (e) => this.updated(e.tenantId, e.userId, e.conversation), only),
-      bus.subscribe('conversation.removed', (e) => this.removed(e.tenantId, e.userId, e.conversationId), only),
+      bus.subscribe('conversation.removed', (e) => this.removed(e), only),
     ]);
     await bus.flush();
   }
@@ -144,6 +147,19 @@ export class Occupants {
     for (const o of v.occupants) this.send(o, groupchatMessage(o.room, formatJid(o.jid), nick, m));
   }
 
+  /** XEP-0308 corrections, XEP-0424 retractions and XEP-0444 reactions, from the member who made them. */
+  private changed(e: EventOf<'message.updated'>): void {
+    const v = this.view(e.tenantId, e.userId, e.conversationId);
+    if (!v) return;
+    const nick = this.nickOf(v, e.by, e.message.sender);
+    for (const o of v.occupants) {
+      const a = { from: `${o.room}/${nick}`, to: formatJid(o.jid), groupchat: true };
+      if (e.change === 'edited') this.send(o, correction(e.message, a));
+      else if (e.change === 'deleted') this.send(o, retraction(e.message, a));
+      else this.send(o, reactionsOf(e.message, e.by, a));
+    }
+  }
+
   /** Members who came, went, changed role or name, and a new subject, as XEP-0045 presence and messages. */
   private updated(tenantId: string, userId: string, details: ConversationDetails): void {
     const v = this.view(tenantId, userId, details.id);
@@ -177,15 +193,17 @@ export class Occupants {
     }
   }
 
-  /** The user is no longer a member: each of their occupants is told it was removed (321). */
-  private removed(tenantId: string, userId: string, conversationId: string): void {
+  /** The user is no longer a member: each of their occupants is told it was removed (321), or that the room is gone. */
+  private removed(e: EventOf<'conversation.removed'>): void {
+    const { tenantId, userId, conversationId } = e;
     const v = this.view(tenantId, userId, conversationId);
     if (!v) return;
     for (const o of v.occupants) {
       const me = this.occupantOf(v, userId);
       const view = { nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
-      const codes = [STATUS.self, STATUS.affiliationChanged];
-      this.send(o, occupantPresence(o.room, formatJid(o.jid), view, { unavailable: true, codes }));
+      const codes = e.dissolved ? [STATUS.self] : [STATUS.self, STATUS.affiliationChanged];
+      const opts = { unavailable: true, codes, destroyed: e.dissolved === true };
+      this.send(o, occupantPresence(o.room, formatJid(o.jid), view, opts));
       this.remove(tenantId, userId, conversationId, o.jid);
     }
   }

@@ -13,15 +13,22 @@ export const MUC_ROOMINFO = `${MUC}#roominfo`;
 export const SID = 'urn:xmpp:sid:0';
 export const DELAY = 'urn:xmpp:delay';
 export const MAM = 'urn:xmpp:mam:2';
+export const REPLY = 'urn:xmpp:reply:0';
+/** XEP-0249 direct invitations. */
+export const CONFERENCE = 'jabber:x:conference';
 
 /** The MUC service of a domain. */
 export const serviceDomain = (domain: string) => `conference.${domain}`;
+
+/** A group's room JID: its room name when an XMPP client made it, else its id. */
+export const roomJid = (c: Pick<ConversationDetails, 'id' | 'room'>, service: string) => `${c.room ?? c.id}@${service}`;
 
 /** XEP-0045 §10.2 status codes Parley sends. */
 export const STATUS = {
   nonAnonymous: 100,
   self: 110,
   logged: 170,
+  created: 201,
   nickAssigned: 210,
   nickChanged: 303,
   affiliationChanged: 321,
@@ -65,7 +72,7 @@ export function occupantPresence(
   room: string,
   to: string,
   o: OccupantView,
-  opts: { codes?: readonly number[]; unavailable?: boolean; newNick?: string } = {},
+  opts: { codes?: readonly number[]; unavailable?: boolean; newNick?: string; destroyed?: boolean } = {},
 ): XmlElement {
   const affiliation = o.affiliation;
   const role = opts.unavailable ? 'none' : roleOf(affiliation);
@@ -77,6 +84,8 @@ export function occupantPresence(
       { xmlns: MUC_USER },
       x('item', { affiliation, role, jid: o.jid, nick: opts.newNick }),
       (opts.codes ?? []).map((code) => x('status', { code: String(code) })),
+      // XEP-0045 §10.9: the room is gone (the group was dissolved).
+      opts.destroyed && x('destroy', {}),
     ),
   );
 }
@@ -94,6 +103,8 @@ export function groupchatMessage(
     { type: 'groupchat', from: `${room}/${nick}`, to, id: m.clientId },
     x('body', {}, m.text),
     x('stanza-id', { xmlns: SID, by: room, id: m.id }),
+    // XEP-0461 in a room: the message replied to by the room's stanza-id.
+    m.replyTo !== null && x('reply', { xmlns: REPLY, id: m.replyTo }),
     delayed && x('delay', { xmlns: DELAY, from: room, stamp: new Date(m.createdAt).toISOString() }),
   );
 }
@@ -154,6 +165,10 @@ export function roomInfo(c: ConversationDetails): DiscoInfo {
           { var: 'muc#roominfo_subject', values: [c.topic ?? ''] },
           { var: 'muc#roominfo_occupants', values: [String(c.members.length)] },
           { var: 'muc#roomconfig_roomname', values: [roomName(c)] },
+          { var: 'muc#roominfo_contactjid', values: c.members.filter((m) => m.role === 'owner').map((m) => m.address) },
+          { var: 'muc#maxhistoryfetch', values: [String(HISTORY_MAX)] },
+          { var: 'muc#roomconfig_changesubject', values: ['0'] },
+          { var: 'muc#roomconfig_allowinvites', values: ['0'] },
         ],
       },
     ],
@@ -166,3 +181,12 @@ export const serviceInfo: DiscoInfo = {
   features: [DISCO_INFO, DISCO_ITEMS, MUC, PING],
   forms: [],
 };
+
+/** XEP-0045 §7.8.2: the room tells the invitee who invited them (the group already has them as a member). */
+export const invitation = (room: string, to: string, from: string, reason: string | undefined): XmlElement =>
+  x(
+    'message',
+    { from: room, to },
+    x('x', { xmlns: MUC_USER }, x('invite', { from }, reason !== undefined && x('reason', {}, reason))),
+    x('x', { xmlns: CONFERENCE, jid: room, reason }),
+  );
