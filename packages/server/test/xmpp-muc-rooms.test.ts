@@ -80,6 +80,22 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     assert.equal(g.role, 'owner');
   });
 
+  test('an existing room name is no one else’s to create: a non-member is refused; a name a group cannot have likewise', async () => {
+    const refused = await ask(
+      carol,
+      x('presence', { to: `${ROOM}/Carol` }, x('x', { xmlns: MUC })),
+      (e) => e.attrs.type === 'error',
+    );
+    assert.equal(errorOf(refused), 'registration-required');
+    const bad = await ask(
+      carol,
+      x('presence', { to: 'a+b@conference.example.test/Carol' }, x('x', { xmlns: MUC })),
+      (e) => e.attrs.type === 'error',
+    );
+    assert.equal(errorOf(bad), 'bad-request');
+    assert.deepEqual((await h.core.messaging.conversations.list(caller(carol))).length, 0);
+  });
+
   test('configuration: the form, name and description ↔ the group name and topic, what the core cannot do refused', async () => {
     const form = (await iq(alice, 'get', x('query', { xmlns: OWNER }))).child('query', OWNER)?.child('x', DATA);
     assert.equal(form?.attrs.type, 'form');
@@ -212,6 +228,7 @@ describe('XMPP rooms made by clients, over the core groups', () => {
 
   test('corrections, retractions, reactions and replies: from XMPP to the group, and from the web app to the room', async () => {
     await join(bob, 'Bob');
+    const bobs = bob.sent.find((p) => p.name === 'presence' && codes(p).includes(110));
     const said = await ask(
       alice,
       x('message', { to: ROOM, type: 'groupchat', id: 'm1' }, x('body', {}, 'helo')),
@@ -249,6 +266,11 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     const r = await eventually(() => alice.sent.find((s) => s.child('reactions')), 'the reaction at alice');
     assert.equal(r.attrs.from, `${ROOM}/Bob`);
     assert.equal(r.child('reactions')?.attrs.id, stanzaId);
+    // XEP-0421: the reactor's occupant-id, the same as in their presence and their messages.
+    const idOf = (e: XmlElement | undefined) => e?.child('occupant-id', 'urn:xmpp:occupant-id:0')?.attrs.id;
+    assert.ok(idOf(r));
+    assert.equal(idOf(r), idOf(bobs));
+    assert.notEqual(idOf(r), idOf(said));
     // XEP-0461 by the stanza-id; the web app's reply carries it back.
     await h.inbound(
       x(

@@ -14,6 +14,7 @@ import {
   groupchatMessage,
   memberNicks,
   type OccupantView,
+  occupantId,
   occupantPresence,
   STATUS,
   subjectMessage,
@@ -72,7 +73,8 @@ export class Occupants {
 
   occupantOf(v: View, userId: string): OccupantView | undefined {
     const m = v.details.members.find((x) => x.userId === userId);
-    return m && { nick: this.nickOf(v, userId, m.address), jid: m.address, affiliation: m.role };
+    const id = occupantId(v.details.id, userId);
+    return m && { nick: this.nickOf(v, userId, m.address), jid: m.address, affiliation: m.role, occupantId: id };
   }
 
   /** Subscribes to the user's events (once per user on this node), in effect when this resolves. */
@@ -154,9 +156,13 @@ export class Occupants {
     const nick = this.nickOf(v, e.by, e.message.sender);
     for (const o of v.occupants) {
       const a = { from: `${o.room}/${nick}`, to: formatJid(o.jid), groupchat: true };
-      if (e.change === 'edited') this.send(o, correction(e.message, a));
-      else if (e.change === 'deleted') this.send(o, retraction(e.message, a));
-      else this.send(o, reactionsOf(e.message, e.by, a));
+      const stanza =
+        e.change === 'edited'
+          ? correction(e.message, a)
+          : e.change === 'deleted'
+            ? retraction(e.message, a)
+            : reactionsOf(e.message, e.by, a);
+      this.send(o, stanza.append(occupantId(e.conversationId, e.by)));
     }
   }
 
@@ -200,7 +206,7 @@ export class Occupants {
     if (!v) return;
     for (const o of v.occupants) {
       const me = this.occupantOf(v, userId);
-      const view = { nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
+      const view = { ...me, nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
       const codes = e.dissolved ? [STATUS.self] : [STATUS.self, STATUS.affiliationChanged];
       const opts = { unavailable: true, codes, destroyed: e.dissolved === true };
       this.send(o, occupantPresence(o.room, formatJid(o.jid), view, opts));

@@ -1,8 +1,10 @@
 // XEP-0045 multi-user chat as Parley renders it, pure: a room is a group conversation of the core
 // (`<conversation id>@conference.DOMAIN`), its occupants are the group's current members (each
 // with a nick locked to their name), affiliations are the members' roles.
+import { createHash } from 'node:crypto';
 import type { ConversationDetails, MemberRole, MessageDetails, NamedMember } from '../../../core/messaging/model.js';
 import { type XmlElement, x } from '../xml/element.js';
+import { fileLines } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, type DiscoInfo } from './disco-info.js';
 import { PING_NS as PING } from './ping.js';
 
@@ -14,6 +16,7 @@ export const SID = 'urn:xmpp:sid:0';
 export const DELAY = 'urn:xmpp:delay';
 export const MAM = 'urn:xmpp:mam:2';
 export const REPLY = 'urn:xmpp:reply:0';
+export const OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
 /** XEP-0249 direct invitations. */
 export const CONFERENCE = 'jabber:x:conference';
 
@@ -60,11 +63,22 @@ export function memberNicks(members: readonly Pick<NamedMember, 'userId' | 'disp
 export const roomName = (c: Pick<ConversationDetails, 'name' | 'members'>): string =>
   c.name ?? c.members.map((m) => m.displayName).join(', ');
 
-/** One occupant as others see it: nick, real bare JID (the rooms are non-anonymous) and affiliation. */
+/**
+ * XEP-0421: a member's id in one room, the same from every device and after a rename (clients
+ * match corrections, retractions and reactions to their author by it).
+ */
+export const occupantId = (conversationId: string, userId: string): XmlElement =>
+  x('occupant-id', {
+    xmlns: OCCUPANT_ID,
+    id: createHash('sha256').update(`${conversationId} ${userId}`).digest('base64url').slice(0, 22),
+  });
+
+/** One occupant as others see it: nick, real bare JID (the rooms are non-anonymous), affiliation, XEP-0421 id. */
 export interface OccupantView {
   nick: string;
   jid: string;
   affiliation: Affiliation;
+  occupantId?: XmlElement;
 }
 
 /** An occupant's presence to `to` (XEP-0045 §7.2.3); `unavailable` for leaving, `nick` for a nick change (303). */
@@ -87,6 +101,7 @@ export function occupantPresence(
       // XEP-0045 §10.9: the room is gone (the group was dissolved).
       opts.destroyed && x('destroy', {}),
     ),
+    o.occupantId,
   );
 }
 
@@ -101,10 +116,11 @@ export function groupchatMessage(
   return x(
     'message',
     { type: 'groupchat', from: `${room}/${nick}`, to, id: m.clientId },
-    x('body', {}, m.text),
+    x('body', {}, [m.text, ...fileLines(m)].filter((line) => line !== '').join('\n')),
     x('stanza-id', { xmlns: SID, by: room, id: m.id }),
     // XEP-0461 in a room: the message replied to by the room's stanza-id.
     m.replyTo !== null && x('reply', { xmlns: REPLY, id: m.replyTo }),
+    occupantId(m.conversationId, m.senderId),
     delayed && x('delay', { xmlns: DELAY, from: room, stamp: new Date(m.createdAt).toISOString() }),
   );
 }
@@ -156,6 +172,7 @@ export function roomInfo(c: ConversationDetails): DiscoInfo {
       'muc_unsecured',
       MAM,
       SID,
+      OCCUPANT_ID,
     ],
     forms: [
       {
