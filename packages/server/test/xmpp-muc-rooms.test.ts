@@ -126,8 +126,10 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     const refused = await iq(alice, 'set', submit({ 'muc#roomconfig_membersonly': '0' }));
     assert.equal(errorOf(refused), 'not-acceptable');
     assert.match(refused.child('error')?.childText('text') ?? '', /members-only/);
-    // The web app renames the group: the room's disco says so.
+    // The web app renames the group: occupants hear of a configuration change (104), the room's disco says so.
+    alice.sent.length = 0;
     await h.core.messaging.conversations.update(caller(alice), groupId, { name: 'Renamed' });
+    await eventually(() => alice.sent.find((m) => codes(m).includes(104)), 'status 104');
     const info = (await iq(alice, 'get', x('query', { xmlns: 'http://jabber.org/protocol/disco#info' }))).child(
       'query',
     );
@@ -192,6 +194,27 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     assert.equal(errorOf(mediated), 'forbidden');
     assert.equal(await roleOf(dave), undefined);
     assert.equal(dave.sent.length, 0);
+  });
+
+  test('declining a mediated invitation leaves the group; the inviter is told', async () => {
+    await h.inbound(x('message', { to: ROOM }, x('x', { xmlns: USER }, x('invite', { to: 'dave@example.test' }))), {
+      session: alice,
+    });
+    assert.equal(await roleOf(dave), 'member');
+    alice.sent.length = 0;
+    await h.inbound(
+      x(
+        'message',
+        { to: ROOM },
+        x('x', { xmlns: USER }, x('decline', { to: 'alice@example.test' }, x('reason', {}, 'busy'))),
+      ),
+      { session: dave },
+    );
+    assert.equal(await roleOf(dave), undefined);
+    const told = await eventually(() => alice.sent.find((m) => m.child('x', USER)?.child('decline')), 'the decline');
+    assert.equal(told.child('x', USER)?.child('decline')?.attrs.from, 'dave@example.test');
+    assert.equal(told.child('x', USER)?.child('decline')?.childText('reason'), 'busy');
+    dave.sent.length = 0;
   });
 
   test('affiliations: lists from the group, grants and removals through the core and its permissions', async () => {

@@ -11,6 +11,8 @@ import { type XmlElement, x } from '../xml/element.js';
 import { MUC_ADMIN, memberNicks, roleOf } from './muc-render.js';
 
 const ROLES: readonly string[] = ['owner', 'admin', 'member'];
+/** Changes in one request (like invitations in one message). */
+export const MAX_ITEMS = 20;
 
 /** The list an admin asked for (§9.5, §10.3): members by affiliation, or occupants by role; outcasts: none kept. */
 export function adminList(c: MemberConversation, query: XmlElement): XmlElement {
@@ -44,6 +46,7 @@ export function adminChanges(c: MemberConversation, query: XmlElement): Change[]
   const nicks = memberNicks(c.members);
   const items = query.elements('item');
   if (items.length === 0) throw new StanzaError('bad-request', 'name at least one item');
+  if (items.length > MAX_ITEMS) throw new StanzaError('policy-violation', `at most ${MAX_ITEMS} items at once`);
   return items.map((item) => {
     const { affiliation, role, nick, jid } = item.attrs;
     const byJid = jid === undefined ? undefined : parseJid(jid);

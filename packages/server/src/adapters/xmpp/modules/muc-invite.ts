@@ -7,12 +7,13 @@ import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from '../errors.js';
 import type { C2sSession, Inbound } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
+import { MAX_ITEMS } from './muc-admin.js';
 import { CONFERENCE, MUC_USER } from './muc-render.js';
 
 /** Who a mediated invitation invites, with its reason (at most a handful per message). */
 export function mediatedInvites(message: XmlElement): { to: string; reason: string | undefined }[] {
   const invites = message.child('x', MUC_USER)?.elements('invite') ?? [];
-  if (invites.length > 20) throw new StanzaError('policy-violation', 'at most 20 invitations at once');
+  if (invites.length > MAX_ITEMS) throw new StanzaError('policy-violation', `at most ${MAX_ITEMS} invitations at once`);
   return invites.map((i) => {
     const to = parseJid(i.attrs.to ?? '');
     if (!to) throw new StanzaError('jid-malformed', 'an invitation names the invitee in to');

@@ -11,6 +11,7 @@ import type { ModuleContext } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { correction, reactionsOf, retraction } from './chat-stanzas.js';
 import {
+  configChanged,
   groupchatMessage,
   memberNicks,
   type OccupantView,
@@ -196,6 +197,9 @@ export class Occupants {
       }
       if (details.topic !== before.details.topic)
         this.send(o, subjectMessage(o.room, to, details.topic, `subject-${details.updatedAt}`));
+      // §10.2.1: what disco#info says changed (name or description); clients ask again.
+      if (details.name !== before.details.name || details.topic !== before.details.topic)
+        this.send(o, configChanged(o.room, to, `config-${details.updatedAt}`));
     }
   }
 

@@ -29,6 +29,7 @@ export const roomJid = (c: Pick<ConversationDetails, 'id' | 'room'>, service: st
 /** XEP-0045 §10.2 status codes Parley sends. */
 export const STATUS = {
   nonAnonymous: 100,
+  configChanged: 104,
   self: 110,
   logged: 170,
   created: 201,
@@ -129,6 +130,14 @@ export function groupchatMessage(
 export const subjectMessage = (room: string, to: string, subject: string | null, id: string): XmlElement =>
   x('message', { type: 'groupchat', from: room, to, id }, x('subject', {}, subject ?? ''));
 
+/** XEP-0045 §10.2.1: the room's configuration changed (status 104). */
+export const configChanged = (room: string, to: string, id: string): XmlElement =>
+  x(
+    'message',
+    { type: 'groupchat', from: room, to, id },
+    x('x', { xmlns: MUC_USER }, x('status', { code: String(STATUS.configChanged) })),
+  );
+
 /** How much history a joining occupant asked for (XEP-0045 §7.2.14). */
 export interface HistoryRequest {
   /** Messages (0: none). */
@@ -199,11 +208,19 @@ export const serviceInfo: DiscoInfo = {
   forms: [],
 };
 
-/** XEP-0045 §7.8.2: the room tells the invitee who invited them (the group already has them as a member). */
-export const invitation = (room: string, to: string, from: string, reason: string | undefined): XmlElement =>
+/**
+ * XEP-0045 §7.8.2: the room tells the invitee who invited them (the group already has them as a
+ * member); §7.8.3 (`decline`): tells the inviter that the invitee declined (and left the group).
+ */
+export const invitation = (
+  kind: 'invite' | 'decline',
+  room: string,
+  to: string,
+  from: string,
+  reason: string | undefined,
+): XmlElement =>
   x(
     'message',
     { from: room, to },
-    x('x', { xmlns: MUC_USER }, x('invite', { from }, reason !== undefined && x('reason', {}, reason))),
-    x('x', { xmlns: CONFERENCE, jid: room, reason }),
+    x('x', { xmlns: MUC_USER }, x(kind, { from }, reason !== undefined && x('reason', {}, reason))),
   );

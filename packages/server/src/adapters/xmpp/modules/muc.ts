@@ -172,6 +172,7 @@ export class MucModule implements XmppModule {
     if (t.nick !== null) throw new StanzaError('not-acceptable', 'private messages are not offered in these rooms');
     if (stanza.attrs.type === 'error') return;
     if (stanza.child('x', MUC_USER)?.child('invite')) return this.invite(t);
+    if (stanza.child('x', MUC_USER)?.child('decline')) return this.decline(t);
     if (stanza.attrs.type !== 'groupchat') throw new StanzaError('not-acceptable', 'only groupchat messages');
     return this.message(t);
   }
@@ -290,7 +291,20 @@ export class MucModule implements XmppModule {
       invites.map((i) => i.to),
     );
     const from = bareJid(t.inbound.from);
-    for (const i of invites) this.rooms.deliver(parseJid(i.to) as Jid, invitation(this.room(t), i.to, from, i.reason));
+    for (const i of invites) {
+      this.rooms.deliver(parseJid(i.to) as Jid, invitation('invite', this.room(t), i.to, from, i.reason));
+    }
+  }
+
+  /** §7.8.3: the invitee declines, so they leave the group the invitation made them a member of; the inviter is told. */
+  private async decline(t: Target): Promise<void> {
+    const c = await this.group(t);
+    const decline = t.inbound.stanza.child('x', MUC_USER)?.child('decline');
+    const to = parseJid(decline?.attrs.to ?? '');
+    await this.core.messaging.conversations.leave(this.member(t), c.id);
+    const from = bareJid(t.inbound.from);
+    if (to)
+      this.rooms.deliver(to, invitation('decline', this.room(t), formatJid(to), from, decline?.childText('reason')));
   }
 
   private async answer(t: Target): Promise<void> {
