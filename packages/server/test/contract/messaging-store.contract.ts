@@ -86,6 +86,22 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       assert.deepEqual(await store.repos.conversations.members(b.id, c.id), []);
     });
 
+    test('a room name names one group per tenant, until it is cleared', async () => {
+      const c = conv(a.id, { room: 'team', createdBy: alice.id });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'owner' }]);
+      assert.equal((await store.repos.conversations.byRoom(a.id, 'team'))?.id, c.id);
+      assert.equal(await store.repos.conversations.byRoom(b.id, 'team'), undefined);
+      await assert.rejects(store.repos.conversations.insert(conv(a.id, { room: 'team' }), []), (err) =>
+        isUniqueViolation(err),
+      );
+      await store.repos.conversations.insert(conv(b.id, { room: 'team', createdBy: eve.id }), []);
+      // Groups without a room name are many.
+      await store.repos.conversations.insert(conv(a.id), []);
+      await store.repos.conversations.update(a.id, c.id, { room: null }, T0 + 1);
+      assert.equal(await store.repos.conversations.byRoom(a.id, 'team'), undefined);
+      await store.repos.conversations.insert(conv(a.id, { room: 'team' }), []);
+    });
+
     test('sequences, idempotency keys, history pages in both directions', async () => {
       const c = conv(a.id, { createdBy: alice.id });
       await store.repos.conversations.insert(c, [

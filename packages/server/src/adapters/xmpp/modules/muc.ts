@@ -92,11 +92,12 @@ export class MucModule implements XmppModule {
 
   async handle(inbound: Inbound): Promise<boolean> {
     const to = inbound.to;
-    if (inbound.stanza.name === 'message' && inbound.stanza.child('x', CONFERENCE) && inbound.session) {
-      return directInvite(this.core, inbound, inbound.session, (to, s) => this.rooms.deliver(to, s));
+    if (!to?.domain.startsWith('conference.') || !this.ctx) {
+      const { stanza, session } = inbound;
+      if (stanza.name !== 'message' || !stanza.child('x', CONFERENCE) || !session || !this.ctx) return false;
+      return directInvite(this.core, inbound, session, (to, s) => this.rooms.deliver(to, s));
     }
-    if (!to?.domain.startsWith('conference.') || !this.ctx) return false;
-    const tenant = await this.tenantOf(to.domain);
+    const tenant = await this.core.tenants.byDomain(to.domain.slice('conference.'.length)).catch(() => undefined);
     if (!tenant) return false;
     const user = await this.userOf(inbound);
     const caller = user && user.tenantId === tenant.id ? { tenantId: tenant.id, userId: user.id } : null;
@@ -111,11 +112,6 @@ export class MucModule implements XmppModule {
       this.refuse(t, e);
     }
     return true;
-  }
-
-  private tenantOf(service: string) {
-    if (!service.startsWith('conference.')) return undefined;
-    return this.core.tenants.byDomain(service.slice('conference.'.length)).catch(() => undefined);
   }
 
   /** The local user who sent it (by session, or by address for a stanza from another node); null for others. */
