@@ -331,6 +331,22 @@ describe('XMPP rooms made by clients, over the core groups', () => {
       { session: alice },
     );
     assert.ok((await one()).deletedAt !== null);
+    // XEP-0425: the owner moderates Bob's reply; the core deletes it and occupants see who did.
+    const yes = replies[0]?.id as string;
+    const moderate = x(
+      'moderate',
+      { xmlns: 'urn:xmpp:message-moderate:1', id: yes },
+      x('retract', { xmlns: 'urn:xmpp:message-retract:1' }),
+    );
+    bob.sent.length = 0;
+    assert.equal((await iq(alice, 'set', moderate)).attrs.type, 'result');
+    assert.ok((await core.message(caller(alice), groupId, yes)).deletedAt !== null);
+    const mod = await eventually(() => bob.sent.find((m) => m.child('retract')?.child('moderated')), 'the moderation');
+    assert.equal(mod.attrs.from, ROOM);
+    assert.equal(mod.child('retract')?.attrs.id, yes);
+    assert.equal(mod.child('retract')?.child('moderated')?.attrs.by, `${ROOM}/Alice`);
+    const bad = x('moderate', { xmlns: 'urn:xmpp:message-moderate:1', id: yes });
+    assert.equal(errorOf(await iq(alice, 'set', bad)), 'bad-request');
   });
 
   test('destroying the room: only an owner; it dissolves the group and tells the occupants', async () => {

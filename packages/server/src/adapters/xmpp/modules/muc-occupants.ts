@@ -14,6 +14,7 @@ import {
   configChanged,
   groupchatMessage,
   memberNicks,
+  moderation,
   type OccupantView,
   occupantId,
   occupantPresence,
@@ -150,12 +151,21 @@ export class Occupants {
     for (const o of v.occupants) this.send(o, groupchatMessage(o.room, formatJid(o.jid), nick, m));
   }
 
-  /** XEP-0308 corrections, XEP-0424 retractions and XEP-0444 reactions, from the member who made them. */
+  /**
+   * XEP-0308 corrections, XEP-0424 retractions and XEP-0444 reactions, from the member who made
+   * them; a message an owner or admin deleted for someone else is a XEP-0425 moderation.
+   */
   private changed(e: EventOf<'message.updated'>): void {
     const v = this.view(e.tenantId, e.userId, e.conversationId);
     if (!v) return;
     const nick = this.nickOf(v, e.by, e.message.sender);
+    const moderated = e.change === 'deleted' && e.by !== e.message.senderId;
     for (const o of v.occupants) {
+      const by = occupantId(e.conversationId, e.by);
+      if (moderated) {
+        this.send(o, moderation(o.room, formatJid(o.jid), e.message, `${o.room}/${nick}`, by));
+        continue;
+      }
       const a = { from: `${o.room}/${nick}`, to: formatJid(o.jid), groupchat: true };
       const stanza =
         e.change === 'edited'
@@ -163,7 +173,7 @@ export class Occupants {
           : e.change === 'deleted'
             ? retraction(e.message, a)
             : reactionsOf(e.message, e.by, a);
-      this.send(o, stanza.append(occupantId(e.conversationId, e.by)));
+      this.send(o, stanza.append(by));
     }
   }
 

@@ -3,6 +3,7 @@
 // with a nick locked to their name), affiliations are the members' roles.
 import { createHash } from 'node:crypto';
 import type { ConversationDetails, MemberRole, MessageDetails, NamedMember } from '../../../core/messaging/model.js';
+import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { fileLines } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, type DiscoInfo } from './disco-info.js';
@@ -17,6 +18,8 @@ export const DELAY = 'urn:xmpp:delay';
 export const MAM = 'urn:xmpp:mam:2';
 export const REPLY = 'urn:xmpp:reply:0';
 export const OCCUPANT_ID = 'urn:xmpp:occupant-id:0';
+export const MODERATE = 'urn:xmpp:message-moderate:1';
+const RETRACT = 'urn:xmpp:message-retract:1';
 /** XEP-0249 direct invitations. */
 export const CONFERENCE = 'jabber:x:conference';
 
@@ -130,6 +133,23 @@ export function groupchatMessage(
 export const subjectMessage = (room: string, to: string, subject: string | null, id: string): XmlElement =>
   x('message', { type: 'groupchat', from: room, to, id }, x('subject', {}, subject ?? ''));
 
+/** XEP-0425: a moderator (`by`: room/nick, with their occupant id) retracted someone else's message. */
+export const moderation = (room: string, to: string, m: MessageDetails, by: string, byId: XmlElement): XmlElement =>
+  x(
+    'message',
+    { type: 'groupchat', from: room, to, id: `${m.id}.moderated` },
+    x('retract', { xmlns: RETRACT, id: m.id }, x('moderated', { xmlns: MODERATE, by }, byId)),
+  );
+
+/** XEP-0425 §4: the stanza-id of the message a moderator retracts. */
+export function moderatedId(query: XmlElement): string {
+  const id = query.attrs.id;
+  if (id === undefined || !query.child('retract', RETRACT)) {
+    throw new StanzaError('bad-request', 'moderate names a message by its stanza-id and retracts it');
+  }
+  return id;
+}
+
 /** XEP-0045 §10.2.1: the room's configuration changed (status 104). */
 export const configChanged = (room: string, to: string, id: string): XmlElement =>
   x(
@@ -182,6 +202,7 @@ export function roomInfo(c: ConversationDetails): DiscoInfo {
       MAM,
       SID,
       OCCUPANT_ID,
+      MODERATE,
     ],
     forms: [
       {

@@ -31,10 +31,12 @@ import {
   historyRequest,
   invitation,
   MAM,
+  MODERATE,
   MUC,
   MUC_ADMIN,
   MUC_USER,
   memberNicks,
+  moderatedId,
   type OccupantView,
   occupantPresence,
   roomInfo,
@@ -327,6 +329,8 @@ export class MucModule implements XmppModule {
     if (ns === MUC_ADMIN) await applyAdmin(conversations, caller, c.id, adminChanges(c, payload));
     if (ns === MUC_ADMIN) return this.reply(t);
     if (ns === MUC_OWNER) return this.reply(t, await ownerQuery(conversations, caller, c, payload, get));
+    if (ns === MODERATE && !get) await this.core.messaging.remove(caller, c.id, moderatedId(payload));
+    if (ns === MODERATE && !get) return this.reply(t);
     throw new StanzaError('feature-not-implemented');
   }
 
