@@ -331,6 +331,16 @@ describe('XMPP rooms made by clients, over the core groups', () => {
       { session: alice },
     );
     assert.ok((await one()).deletedAt !== null);
+    // XEP-0085: a chat state alone is the core's typing, which the web app's typing also becomes.
+    alice.sent.length = 0;
+    const states = 'http://jabber.org/protocol/chatstates';
+    await h.inbound(x('message', { to: ROOM, type: 'groupchat' }, x('composing', { xmlns: states })), { session: bob });
+    const typing = await eventually(() => alice.sent.find((m) => m.child('composing', states)), 'bob typing');
+    assert.equal(typing.attrs.from, `${ROOM}/Bob`);
+    assert.equal(typing.attrs.type, 'groupchat');
+    await core.typing(caller(bob), groupId, false);
+    await eventually(() => alice.sent.find((m) => m.child('paused', states)), 'bob stopped');
+    assert.equal(bob.sent.filter((m) => m.child('composing', states)).length, 0, 'not to the typist');
     // XEP-0425: the owner moderates Bob's reply; the core deletes it and occupants see who did.
     const yes = replies[0]?.id as string;
     const moderate = x(

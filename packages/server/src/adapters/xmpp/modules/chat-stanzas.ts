@@ -187,7 +187,7 @@ export function reactionsOf(m: MessageDetails, userId: string, a: Addressing): X
 export function chatState(typing: boolean, a: Addressing): XmlElement {
   return x(
     'message',
-    { from: a.from, to: a.to, type: 'chat' },
+    { from: a.from, to: a.to, type: typeOf(a) },
     x(typing ? 'composing' : 'paused', { xmlns: NS.chatStates }),
     x('no-store', { xmlns: NS.hints }),
   );

@@ -9,7 +9,7 @@ import { formatJid, type Jid } from '../../../lib/jid.js';
 import type { Unsubscribe } from '../../../platform/bus/bus.js';
 import type { ModuleContext } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
-import { correction, reactionsOf, retraction } from './chat-stanzas.js';
+import { chatState, correction, reactionsOf, retraction } from './chat-stanzas.js';
 import {
   configChanged,
   groupchatMessage,
@@ -88,6 +88,7 @@ export class Occupants {
     this.watching.set(key, [
       bus.subscribe('message.created', (e) => this.created(e.tenantId, e.userId, e.conversationId, e.message), only),
       bus.subscribe('message.updated', (e) => this.changed(e), only),
+      bus.subscribe('message.typing', (e) => this.typing(e), only),
       bus.subscribe('conversation.updated', (e) => this.updated(e.tenantId, e.userId, e.conversation), only),
       bus.subscribe('conversation.removed', (e) => this.removed(e), only),
     ]);
@@ -174,6 +175,17 @@ export class Occupants {
             ? retraction(e.message, a)
             : reactionsOf(e.message, e.by, a);
       this.send(o, stanza.append(by));
+    }
+  }
+
+  /** XEP-0085 in a room: another member started or stopped typing. */
+  private typing(e: EventOf<'message.typing'>): void {
+    const v = this.view(e.tenantId, e.userId, e.conversationId);
+    if (!v || e.memberId === e.userId) return;
+    const nick = this.nickOf(v, e.memberId, e.member);
+    for (const o of v.occupants) {
+      const stanza = chatState(e.typing, { from: `${o.room}/${nick}`, to: formatJid(o.jid), groupchat: true });
+      this.send(o, stanza.append(occupantId(e.conversationId, e.memberId)));
     }
   }
 

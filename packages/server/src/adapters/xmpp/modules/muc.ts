@@ -275,7 +275,12 @@ export class MucModule implements XmppModule {
       await this.core.messaging.conversations.update(caller, t.id as string, { topic: subject.text() || null });
       return;
     }
-    await applyContent(this.core.messaging, caller, t.id as string, parseChat(stanza), { senders: [caller.userId] });
+    const input = parseChat(stanza);
+    const id = t.id as string;
+    const said = await applyContent(this.core.messaging, caller, id, input, { senders: [caller.userId] });
+    // XEP-0085 in a room: a chat state alone is typing (a message ends it by itself).
+    if (!said && input.chatState !== undefined)
+      await this.core.messaging.typing(caller, id, input.chatState === 'composing');
   }
 
   /** §7.8.2: the room adds the invitees to the group and tells them who invited them. */
