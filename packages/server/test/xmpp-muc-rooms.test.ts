@@ -93,6 +93,13 @@ describe('XMPP rooms made by clients, over the core groups', () => {
       (e) => e.attrs.type === 'error',
     );
     assert.equal(errorOf(bad), 'bad-request');
+    // A 1:1's id is no room, and no room name to take either.
+    const direct = await h.core.messaging.conversations.create(caller(alice), { members: ['bob@example.test'] });
+    for (const s of [alice, carol]) {
+      const to = `${direct.id}@conference.example.test/Someone`;
+      const refused = await ask(s, x('presence', { to }, x('x', { xmlns: MUC })), (e) => e.attrs.type === 'error');
+      assert.equal(errorOf(refused), 'registration-required');
+    }
     assert.deepEqual((await h.core.messaging.conversations.list(caller(carol))).length, 0);
   });
 

@@ -126,13 +126,13 @@ export class ConversationService {
   }
 
   /**
-   * The id of the tenant's group a room name (or id) names, whether or not the caller is a
-   * member; undefined when there is none (an XMPP client may create it).
+   * The id of the tenant's conversation a room name (or id) names, whether or not the caller is a
+   * member (`get` tells them whether they may see it); undefined when there is none, so an XMPP
+   * client may create a group with that room name.
    */
   async findRoom(caller: Caller, room: string): Promise<string | undefined> {
     const repos = this.ctx.store.repos.conversations;
-    const c = (await repos.get(caller.tenantId, room)) ?? (await repos.byRoom(caller.tenantId, room));
-    return c?.kind === 'group' ? c.id : undefined;
+    return ((await repos.get(caller.tenantId, room)) ?? (await repos.byRoom(caller.tenantId, room)))?.id;
   }
 
   /** An owner ends a group: every member leaves it and its room name is free again (the history stays stored). */
