@@ -70,7 +70,8 @@ export interface EventMap {
   'message.receipt': MessageReceiptEvent;
   'message.typing': MessageTypingEvent;
   'conversation.updated': { tenantId: string; userId: string; conversation: ConversationDetails };
-  'conversation.removed': { tenantId: string; userId: string; conversationId: string };
+  /** The user is no longer a member: they left or were removed, or (`dissolved`) an owner ended the group. */
+  'conversation.removed': { tenantId: string; userId: string; conversationId: string; dissolved?: boolean };
   // Calls (CSTA events, DESIGN §7): the whole call after the change, once per user in it.
   'call.originated': CallEvent;
   'call.delivered': CallEvent;

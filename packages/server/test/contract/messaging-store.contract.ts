@@ -18,6 +18,7 @@ const conv = (tenantId: string, extra: Partial<Conversation> = {}): Conversation
   pairKey: null,
   name: 'team',
   topic: null,
+  room: null,
   createdBy: 'x',
   lastSeq: 0,
   createdAt: T0,
@@ -83,6 +84,22 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       const members = await store.repos.conversations.members(a.id, c.id);
       assert.deepEqual(members.map((m) => m.address).sort(), ['alice@a.test', 'bob@a.test']);
       assert.deepEqual(await store.repos.conversations.members(b.id, c.id), []);
+    });
+
+    test('a room name names one group per tenant, until it is cleared', async () => {
+      const c = conv(a.id, { room: 'team', createdBy: alice.id });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'owner' }]);
+      assert.equal((await store.repos.conversations.byRoom(a.id, 'team'))?.id, c.id);
+      assert.equal(await store.repos.conversations.byRoom(b.id, 'team'), undefined);
+      await assert.rejects(store.repos.conversations.insert(conv(a.id, { room: 'team' }), []), (err) =>
+        isUniqueViolation(err),
+      );
+      await store.repos.conversations.insert(conv(b.id, { room: 'team', createdBy: eve.id }), []);
+      // Groups without a room name are many.
+      await store.repos.conversations.insert(conv(a.id), []);
+      await store.repos.conversations.update(a.id, c.id, { room: null }, T0 + 1);
+      assert.equal(await store.repos.conversations.byRoom(a.id, 'team'), undefined);
+      await store.repos.conversations.insert(conv(a.id, { room: 'team' }), []);
     });
 
     test('sequences, idempotency keys, history pages in both directions', async () => {

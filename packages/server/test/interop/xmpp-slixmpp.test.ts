@@ -1,7 +1,8 @@
 // Parley against an XMPP client nobody on this team wrote: slixmpp (Debian's python3-slixmpp),
 // running in a network namespace and verifying Parley's certificate for parley.test against the
 // run's CA. It signs in with SCRAM over STARTTLS, gets the roster, sees a web-app colleague's
-// phone call as presence, chats both ways with the web app, pages MAM and joins a group as a MUC.
+// phone call as presence, chats both ways with the web app, pages MAM, joins a group as a MUC, and
+// creates a room, configures it and invites a colleague, whom the web app then shows in the group.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requirePeer } from '../support/interop.js';
@@ -104,5 +105,30 @@ describe('slixmpp against Parley', { skip }, () => {
     });
     const result = await slix.ask({ cmd: 'join', room: `${group.id}@conference.parley.test`, nick: 'alice' });
     assert.ok(Number(result.occupants) >= 1, JSON.stringify(result));
+  });
+
+  test('creates a room, configures it and invites a colleague: the web app shows the group with both', async () => {
+    const room = 'planning@conference.parley.test';
+    const joined = await slix.ask({ cmd: 'join', room, nick: 'alice' });
+    assert.ok(joined.codes?.includes(201), JSON.stringify(joined));
+    const configured = await slix.ask({
+      cmd: 'configure',
+      room,
+      fields: { 'muc#roomconfig_roomname': 'Planning', 'muc#roomconfig_roomdesc': 'Next quarter' },
+    });
+    assert.ok(configured.fields?.includes('muc#roomconfig_membersonly'), JSON.stringify(configured));
+    await slix.ask({ cmd: 'invite', room, to: 'bob@parley.test', reason: 'plans' });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { conversations } = await bob.api.request('conversations.list', { query: {} });
+      const group = conversations.find((c) => c.name === 'Planning');
+      if (group) {
+        assert.equal(group.topic, 'Next quarter');
+        assert.deepEqual(group.members.map((m) => m.address).sort(), ['alice@parley.test', 'bob@parley.test']);
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'the web app never showed the group');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 });

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
-import { forbidden, invalid, notFound } from '../errors.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { splitAddress } from '../users/model.js';
 import { messageDetails, namedMembers } from './details.js';
 import type { Conversation, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
 import { pairKey } from './model.js';
+
+/** A room name as XMPP clients choose them (a JID's local part, lower case). */
+const ROOM_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** Who acts: a signed-in user of a tenant. */
 export interface Caller {
@@ -74,6 +77,8 @@ export class ConversationService {
       name?: string | undefined;
       topic?: string | undefined;
       kind?: 'direct' | 'group' | undefined;
+      /** A group's room name (an XMPP client's choice, unique in the tenant). */
+      room?: string | undefined;
     },
   ): Promise<MemberConversation> {
     const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
@@ -82,7 +87,7 @@ export class ConversationService {
     if (direct) {
       const [other] = others;
       if (others.length !== 1 || other === undefined) throw invalid('members', 'a 1:1 needs exactly one other user');
-      if (input.name || input.topic) throw invalid('name', 'a 1:1 has no name or topic');
+      if (input.name || input.topic || input.room) throw invalid('name', 'a 1:1 has no name, topic or room');
       const key = pairKey(caller.userId, other);
       const existing = await this.ctx.store.repos.conversations.byPair(caller.tenantId, key);
       if (existing) return this.forMember(caller, existing.id);
@@ -102,13 +107,49 @@ export class ConversationService {
       await this.announce(caller.tenantId, c.id);
       return this.forMember(caller, c.id);
     }
-    const c = this.conversation(caller, { kind: 'group', name: input.name ?? null, topic: input.topic ?? null }, now);
-    await this.ctx.store.repos.conversations.insert(c, [
-      { userId: caller.userId, role: 'owner' },
-      ...others.map((userId) => ({ userId, role: 'member' as const })),
-    ]);
+    if (input.room !== undefined && !ROOM_NAME.test(input.room)) {
+      throw invalid('room', 'lower-case letters, digits and . _ - only, at most 64');
+    }
+    const group = { kind: 'group' as const, name: input.name ?? null, topic: input.topic ?? null };
+    const c = this.conversation(caller, { ...group, room: input.room ?? null }, now);
+    try {
+      await this.ctx.store.repos.conversations.insert(c, [
+        { userId: caller.userId, role: 'owner' },
+        ...others.map((userId) => ({ userId, role: 'member' as const })),
+      ]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`there is a group named ${input.room} already`);
+      throw err;
+    }
     await this.announce(caller.tenantId, c.id);
     return this.forMember(caller, c.id);
+  }
+
+  /**
+   * The id of the tenant's conversation a room name (or id) names, whether or not the caller is a
+   * member (`get` tells them whether they may see it); undefined when there is none, so an XMPP
+   * client may create a group with that room name.
+   */
+  async findRoom(caller: Caller, room: string): Promise<string | undefined> {
+    const repos = this.ctx.store.repos.conversations;
+    return ((await repos.get(caller.tenantId, room)) ?? (await repos.byRoom(caller.tenantId, room)))?.id;
+  }
+
+  /** An owner ends a group: every member leaves it and its room name is free again (the history stays stored). */
+  async dissolve(caller: Caller, id: string): Promise<void> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    if (a.member.role !== 'owner') throw forbidden('only owners can dissolve a group');
+    const current = a.members.filter((m) => m.leftAt === null);
+    const now = this.ctx.clock.now();
+    await this.ctx.store.transaction(async (r) => {
+      for (const m of current) await r.conversations.leave(caller.tenantId, id, m.userId, now);
+      await r.conversations.update(caller.tenantId, id, { room: null }, now);
+    });
+    for (const m of current) {
+      const e = { tenantId: caller.tenantId, userId: m.userId, conversationId: id, dissolved: true };
+      await this.ctx.bus.publish('conversation.removed', e);
+    }
   }
 
   async update(
@@ -229,6 +270,7 @@ export class ConversationService {
       pairKey: null,
       name: null,
       topic: null,
+      room: null,
       createdBy: caller.userId,
       lastSeq: 0,
       createdAt: now,

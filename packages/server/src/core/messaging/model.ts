@@ -10,6 +10,8 @@ export interface Conversation {
   pairKey: string | null;
   name: string | null;
   topic: string | null;
+  /** A group's room name as an XMPP client chose it (`room@conference.DOMAIN`); null otherwise. */
+  room: string | null;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;

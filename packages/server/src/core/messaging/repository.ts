@@ -10,6 +10,7 @@ const conversation = (r: Selectable<ConversationsTable>): Conversation => ({
   pairKey: r.pair_key,
   name: r.name,
   topic: r.topic,
+  room: r.room,
   createdBy: r.created_by,
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
@@ -30,6 +31,7 @@ export class ConversationRepository {
         pair_key: c.pairKey,
         name: c.name,
         topic: c.topic,
+        room: c.room,
         created_by: c.createdBy,
         last_seq: c.lastSeq,
         created_at: c.createdAt,
@@ -49,6 +51,17 @@ export class ConversationRepository {
     return r && conversation(r);
   }
 
+  /** The group with this room name (XEP-0045 rooms made by XMPP clients). */
+  async byRoom(tenantId: string, room: string): Promise<Conversation | undefined> {
+    const r = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('room', '=', room)
+      .executeTakeFirst();
+    return r && conversation(r);
+  }
+
   async byPair(tenantId: string, key: string): Promise<Conversation | undefined> {
     const r = await this.db
       .selectFrom('conversations')
@@ -62,7 +75,7 @@ export class ConversationRepository {
   async update(
     tenantId: string,
     id: string,
-    patch: { name?: string | null; topic?: string | null },
+    patch: { name?: string | null; topic?: string | null; room?: null },
     now: number,
   ): Promise<boolean> {
     const r = await this.db
@@ -71,6 +84,7 @@ export class ConversationRepository {
         updated_at: now,
         ...(patch.name !== undefined && { name: patch.name }),
         ...(patch.topic !== undefined && { topic: patch.topic }),
+        ...(patch.room !== undefined && { room: patch.room }),
       })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)

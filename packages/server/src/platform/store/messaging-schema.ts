@@ -1,4 +1,4 @@
-/** Table types of the messaging migrations (003, 007); part of `Database` in `schema.ts`. */
+/** Table types of the messaging migrations (003, 007, 026); part of `Database` in `schema.ts`. */
 export interface ConversationsTable {
   id: string;
   tenant_id: string;
@@ -6,6 +6,8 @@ export interface ConversationsTable {
   pair_key: string | null;
   name: string | null;
   topic: string | null;
+  /** The room name an XMPP client chose (migration 026). */
+  room: string | null;
   created_by: string;
   last_seq: number;
   created_at: number;

@@ -26,6 +26,10 @@ export interface XmppEvent {
   mechanism?: string;
   roster?: { jid: string; subscription: string; name: string }[];
   messages?: { from: string; to: string; body: string }[];
+  /** `join`: the status codes of the own presence (XEP-0045 §10.2). */
+  codes?: number[];
+  /** `configure`: the fields the room's configuration form offered. */
+  fields?: string[];
   [key: string]: unknown;
 }
 

@@ -14,7 +14,9 @@ stdin (test/interop/support/xmpp-client.ts drives it):
            {"id", "cmd": "message", "to", "body", "type"?} -> {}
            {"id", "cmd": "presence", "show"?, "status"?, "to"?, "type"?} -> {}
            {"id", "cmd": "mam", "with"?, "max"?}           -> {"messages": [{"from", "to", "body"}]}
-           {"id", "cmd": "join", "room", "nick"}          -> {"occupants": n}
+           {"id", "cmd": "join", "room", "nick"}          -> {"occupants": n, "codes": [own status codes]}
+           {"id", "cmd": "configure", "room", "fields"}   -> {"fields": [vars offered]} (the owner's form, submitted)
+           {"id", "cmd": "invite", "room", "to", "reason"} -> {} (mediated, XEP-0045 §7.8.2)
            {"id", "cmd": "groupchat", "room", "body"}     -> {}
            {"id", "cmd": "upload", "name", "content"}     -> {"put", "get", "status"} (PUT done, GET checked)
            {"id", "cmd": "quit"}                          -> exits
@@ -60,8 +62,9 @@ class Client(slixmpp.ClientXMPP):
         # SCRAM only (PLAIN would also work over TLS; the suite checks SCRAM).
         self['feature_mechanisms'].unencrypted_scram = False
         # Not xep_0363: Debian's slixmpp imports aiohttp for it, which is not installed; and not
-        # xep_0045, whose join_muc_wait in 1.8.3 never resolves: both are built by hand below.
-        for plugin in ('xep_0030', 'xep_0059', 'xep_0199', 'xep_0313'):
+        # xep_0045's join_muc_wait, which in 1.8.3 never resolves: both are built by hand below (the
+        # plugin's configuration and invitations are used as they are).
+        for plugin in ('xep_0030', 'xep_0059', 'xep_0199', 'xep_0313', 'xep_0045'):
             self.register_plugin(plugin)
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
@@ -159,7 +162,18 @@ class Client(slixmpp.ClientXMPP):
             own = await asyncio.wait_for(self.joins[c['room']], 20)
             if own['type'] == 'error':
                 raise RuntimeError(f"join refused: {own['error']['condition']}")
-            return {'occupants': len(self.occupants[c['room']])}
+            codes = [int(s.get('code')) for s in own.xml.findall(f'{{{MUC_USER}}}x/{{{MUC_USER}}}status')]
+            return {'occupants': len(self.occupants[c['room']]), 'codes': codes}
+        if cmd == 'configure':
+            form = await self['xep_0045'].get_room_config(c['room'], timeout=20)
+            offered = list(form.get_fields().keys())
+            for var, value in c['fields'].items():
+                form.set_values({**form.get_values(), var: value})
+            await self['xep_0045'].set_room_config(c['room'], form, timeout=20)
+            return {'fields': offered}
+        if cmd == 'invite':
+            self['xep_0045'].invite(c['room'], c['to'], c.get('reason', ''))
+            return {}
         if cmd == 'groupchat':
             self.send_message(mto=c['room'], mbody=c['body'], mtype='groupchat')
             return {}

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MessageDetails } from '../../../core/messaging/model.js';
 import { x } from '../xml/element.js';
-import { type ChatInput, carbon, chatMessage, NS, parseChat, stamp } from './chat-stanzas.js';
+import {
+  type ChatInput,
+  carbon,
+  chatMessage,
+  correction,
+  NS,
+  parseChat,
+  reactionsOf,
+  retraction,
+  stamp,
+} from './chat-stanzas.js';
 
 const msg = (...children: Parameters<typeof x>[2][]) => x('message', { type: 'chat', id: 'st-1' }, ...children);
 
@@ -119,4 +129,19 @@ test('a carbon forwards the stanza in the client namespace', () => {
       '<message type="chat" from="a@d/1" to="b@d" xmlns="jabber:client"><body>x</body></message></forwarded></sent></message>',
   );
   assert.equal(stamp(Date.UTC(2026, 4, 6, 7, 8, 9, 999)), '2026-05-06T07:08:09Z');
+});
+
+test('changes in a room: groupchat, retractions and reactions by the room stanza-id, corrections by client key', () => {
+  const m = details({ editedAt: 5, reactions: [{ emoji: '👍', userIds: ['u2'] }] });
+  const cases: [string, ReturnType<typeof x>, string, string][] = [
+    ['correction', correction(m, { from: 'r@c/A', to: 'b@d/1', groupchat: true }), 'replace', 'k1'],
+    ['retraction', retraction(m, { from: 'r@c/A', to: 'b@d/1', groupchat: true }), 'retract', 'core-1'],
+    ['reactions', reactionsOf(m, 'u2', { from: 'r@c/B', to: 'b@d/1', groupchat: true }), 'reactions', 'core-1'],
+    ['1:1 retraction', retraction(m, { from: 'a@d', to: 'b@d/1' }), 'retract', 'k1'],
+    ['1:1 reactions', reactionsOf(m, 'u2', { from: 'a@d', to: 'b@d/1' }), 'reactions', 'k1'],
+  ];
+  for (const [name, stanza, child, ref] of cases) {
+    assert.equal(stanza.attrs.type, name.startsWith('1:1') ? 'chat' : 'groupchat', name);
+    assert.equal(stanza.elements().find((e) => e.name === child)?.attrs.id, ref, name);
+  }
 });

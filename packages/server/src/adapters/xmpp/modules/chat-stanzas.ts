@@ -100,11 +100,20 @@ export const stamp = (ms: number): string => new Date(ms).toISOString().replace(
 
 /** How a stanza about a message addresses it. */
 export interface Addressing {
-  /** The sender's bare JID (or whoever acted). */
+  /** The sender's bare JID (or whoever acted; in a room: room/nick). */
   from: string;
   /** The receiving session's JID (full) or the recipient's bare JID. */
   to: string;
+  /**
+   * In a room (XEP-0045): type groupchat, and retractions and reactions name the message by the
+   * room's stanza-id (XEP-0424 §4, XEP-0444 §3.2) instead of the sender's client key.
+   */
+  groupchat?: boolean;
 }
+
+const typeOf = (a: Addressing) => (a.groupchat ? 'groupchat' : 'chat');
+/** How a retraction or reaction names the message. */
+const refOf = (m: MessageDetails, a: Addressing) => (a.groupchat ? m.id : m.clientId);
 
 export interface ChatRender extends Addressing {
   /** The archive owner (the recipient's bare JID) that assigned the XEP-0359 stanza-id. */
@@ -148,7 +157,7 @@ function tombstone(m: MessageDetails, r: ChatRender): XmlElement {
 export function correction(m: MessageDetails, a: Addressing): XmlElement {
   return x(
     'message',
-    { from: a.from, to: a.to, type: 'chat', id: `${m.id}.${m.editedAt ?? 0}` },
+    { from: a.from, to: a.to, type: typeOf(a), id: `${m.id}.${m.editedAt ?? 0}` },
     x('body', {}, m.text),
     x('replace', { xmlns: NS.correct, id: m.clientId }),
     x('store', { xmlns: NS.hints }),
@@ -159,8 +168,8 @@ export function correction(m: MessageDetails, a: Addressing): XmlElement {
 export function retraction(m: MessageDetails, a: Addressing): XmlElement {
   return x(
     'message',
-    { from: a.from, to: a.to, type: 'chat', id: `${m.id}.retract` },
-    x('retract', { xmlns: NS.retract, id: m.clientId }),
+    { from: a.from, to: a.to, type: typeOf(a), id: `${m.id}.retract` },
+    x('retract', { xmlns: NS.retract, id: refOf(m, a) }),
     x('fallback', { xmlns: NS.fallback, for: NS.retract }),
     x('body', {}, 'This person attempted to retract a previous message, but it is unsupported by your client.'),
     x('store', { xmlns: NS.hints }),
@@ -172,8 +181,8 @@ export function reactionsOf(m: MessageDetails, userId: string, a: Addressing): X
   const mine = m.reactions.filter((g) => g.userIds.includes(userId)).map((g) => g.emoji);
   return x(
     'message',
-    { from: a.from, to: a.to, type: 'chat' },
-    x('reactions', { xmlns: NS.reactions, id: m.clientId }, ...mine.map((e) => x('reaction', {}, e))),
+    { from: a.from, to: a.to, type: typeOf(a) },
+    x('reactions', { xmlns: NS.reactions, id: refOf(m, a) }, ...mine.map((e) => x('reaction', {}, e))),
     x('store', { xmlns: NS.hints }),
   );
 }
@@ -182,7 +191,7 @@ export function reactionsOf(m: MessageDetails, userId: string, a: Addressing): X
 export function chatState(typing: boolean, a: Addressing): XmlElement {
   return x(
     'message',
-    { from: a.from, to: a.to, type: 'chat' },
+    { from: a.from, to: a.to, type: typeOf(a) },
     x(typing ? 'composing' : 'paused', { xmlns: NS.chatStates }),
     x('no-store', { xmlns: NS.hints }),
   );

@@ -3,16 +3,16 @@
 // a XEP-0424 retraction, XEP-0444 reactions, a XEP-0461 reply, XEP-0184/0333 receipts, XEP-0085
 // chat states) goes to the core, which tells every member (`chat-delivery.ts` renders it back).
 // Messages to or from users of another tenant or another server pass through (`chat-elsewhere.ts`).
-import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
 import { bareJid, type Jid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
+import { applyContent } from './chat-apply.js';
 import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
-import { ChatMemory, changeKey, sendKey } from './chat-memory.js';
-import { type ChatInput, MAX_REACTIONS, NS, parseChat } from './chat-stanzas.js';
+import { ChatMemory } from './chat-memory.js';
+import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
 
 /** What a message stanza is about once its addressee is known: the caller and the 1:1. */
 interface Chat {
@@ -86,26 +86,11 @@ export class ChatModule implements XmppModule {
   private async apply(chat: Chat, input: ChatInput): Promise<void> {
     const messaging = this.started().ctx.core.messaging;
     const { caller, conversationId } = chat;
-    const mine = (ref: string) => messaging.find(caller, conversationId, ref, [caller.userId]);
-    const any = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId, caller.userId]);
     const theirs = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId]);
-    if (input.replace !== undefined) {
-      // Any of the sender's messages may be corrected (the core allows it), not only the last.
-      const m = await mine(input.replace);
-      this.remember(chat, changeKey(caller.tenantId, caller.userId, m.id), input);
-      await messaging.edit(caller, conversationId, m.id, input.body ?? '');
-    } else if (input.retract !== undefined) {
-      const m = await mine(input.retract);
-      this.remember(chat, changeKey(caller.tenantId, caller.userId, m.id), input);
-      await messaging.remove(caller, conversationId, m.id);
-    } else if (input.reactions !== undefined) {
-      await this.react(chat, await any(input.reactions.id), input);
-    } else if (input.body !== undefined && input.body.trim() !== '') {
-      const clientId = input.clientId ?? randomUUID();
-      const replyTo = input.replyTo === undefined ? undefined : (await any(input.replyTo)).id;
-      this.remember(chat, sendKey(caller.tenantId, caller.userId, clientId), input);
-      await messaging.send(caller, conversationId, { text: input.body, clientId, replyTo });
-    }
+    await applyContent(messaging, caller, conversationId, input, {
+      senders: [chat.peerId, caller.userId],
+      remember: (key) => this.remember(chat, key, input),
+    });
     if (input.received !== undefined) {
       const m = await theirs(input.received);
       await messaging.receipt(caller, conversationId, { deliveredSeq: m.seq });
@@ -118,24 +103,6 @@ export class ChatModule implements XmppModule {
     if (input.chatState !== undefined && input.body === undefined) {
       await messaging.typing(caller, conversationId, input.chatState === 'composing');
     }
-  }
-
-  /** XEP-0444: the sender's reactions become exactly the set given. */
-  private async react(
-    chat: Chat,
-    m: { id: string; reactions: { emoji: string; userIds: string[] }[] },
-    input: ChatInput,
-  ) {
-    const wanted = input.reactions?.emojis ?? [];
-    if (wanted.length > MAX_REACTIONS) throw new StanzaError('not-acceptable', `at most ${MAX_REACTIONS} reactions`);
-    const { caller, conversationId } = chat;
-    const messaging = this.started().ctx.core.messaging;
-    const had = m.reactions.filter((g) => g.userIds.includes(caller.userId)).map((g) => g.emoji);
-    this.remember(chat, changeKey(caller.tenantId, caller.userId, m.id), input);
-    for (const emoji of had.filter((e) => !wanted.includes(e)))
-      await messaging.react(caller, conversationId, m.id, emoji, false);
-    for (const emoji of wanted.filter((e) => !had.includes(e)))
-      await messaging.react(caller, conversationId, m.id, emoji, true);
   }
 
   private remember(chat: Chat, key: string, input: ChatInput) {

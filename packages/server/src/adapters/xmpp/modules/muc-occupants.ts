@@ -3,15 +3,20 @@
 // session here go through ctx.route). Each user's view of a room follows the events addressed to
 // that user (the core publishes once per member), so no event is rendered twice.
 
+import type { EventOf } from '../../../core/events.js';
 import type { ConversationDetails, MessageDetails } from '../../../core/messaging/model.js';
 import { formatJid, type Jid } from '../../../lib/jid.js';
 import type { Unsubscribe } from '../../../platform/bus/bus.js';
 import type { ModuleContext } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
+import { chatState, correction, reactionsOf, retraction } from './chat-stanzas.js';
 import {
+  configChanged,
   groupchatMessage,
   memberNicks,
+  moderation,
   type OccupantView,
+  occupantId,
   occupantPresence,
   STATUS,
   subjectMessage,
@@ -70,7 +75,8 @@ export class Occupants {
 
   occupantOf(v: View, userId: string): OccupantView | undefined {
     const m = v.details.members.find((x) => x.userId === userId);
-    return m && { nick: this.nickOf(v, userId, m.address), jid: m.address, affiliation: m.role };
+    const id = occupantId(v.details.id, userId);
+    return m && { nick: this.nickOf(v, userId, m.address), jid: m.address, affiliation: m.role, occupantId: id };
   }
 
   /** Subscribes to the user's events (once per user on this node), in effect when this resolves. */
@@ -81,8 +87,10 @@ export class Occupants {
     const only = { tenantId, userId };
     this.watching.set(key, [
       bus.subscribe('message.created', (e) => this.created(e.tenantId, e.userId, e.conversationId, e.message), only),
+      bus.subscribe('message.updated', (e) => this.changed(e), only),
+      bus.subscribe('message.typing', (e) => this.typing(e), only),
       bus.subscribe('conversation.updated', (e) => this.updated(e.tenantId, e.userId, e.conversation), only),
-      bus.subscribe('conversation.removed', (e) => this.removed(e.tenantId, e.userId, e.conversationId), only),
+      bus.subscribe('conversation.removed', (e) => this.removed(e), only),
     ]);
     await bus.flush();
   }
@@ -144,6 +152,43 @@ export class Occupants {
     for (const o of v.occupants) this.send(o, groupchatMessage(o.room, formatJid(o.jid), nick, m));
   }
 
+  /**
+   * XEP-0308 corrections, XEP-0424 retractions and XEP-0444 reactions, from the member who made
+   * them; a message an owner or admin deleted for someone else is a XEP-0425 moderation.
+   */
+  private changed(e: EventOf<'message.updated'>): void {
+    const v = this.view(e.tenantId, e.userId, e.conversationId);
+    if (!v) return;
+    const nick = this.nickOf(v, e.by, e.message.sender);
+    const moderated = e.change === 'deleted' && e.by !== e.message.senderId;
+    for (const o of v.occupants) {
+      const by = occupantId(e.conversationId, e.by);
+      if (moderated) {
+        this.send(o, moderation(o.room, formatJid(o.jid), e.message, `${o.room}/${nick}`, by));
+        continue;
+      }
+      const a = { from: `${o.room}/${nick}`, to: formatJid(o.jid), groupchat: true };
+      const stanza =
+        e.change === 'edited'
+          ? correction(e.message, a)
+          : e.change === 'deleted'
+            ? retraction(e.message, a)
+            : reactionsOf(e.message, e.by, a);
+      this.send(o, stanza.append(by));
+    }
+  }
+
+  /** XEP-0085 in a room: another member started or stopped typing. */
+  private typing(e: EventOf<'message.typing'>): void {
+    const v = this.view(e.tenantId, e.userId, e.conversationId);
+    if (!v || e.memberId === e.userId) return;
+    const nick = this.nickOf(v, e.memberId, e.member);
+    for (const o of v.occupants) {
+      const stanza = chatState(e.typing, { from: `${o.room}/${nick}`, to: formatJid(o.jid), groupchat: true });
+      this.send(o, stanza.append(occupantId(e.conversationId, e.memberId)));
+    }
+  }
+
   /** Members who came, went, changed role or name, and a new subject, as XEP-0045 presence and messages. */
   private updated(tenantId: string, userId: string, details: ConversationDetails): void {
     const v = this.view(tenantId, userId, details.id);
@@ -174,18 +219,23 @@ export class Occupants {
       }
       if (details.topic !== before.details.topic)
         this.send(o, subjectMessage(o.room, to, details.topic, `subject-${details.updatedAt}`));
+      // §10.2.1: what disco#info says changed (name or description); clients ask again.
+      if (details.name !== before.details.name || details.topic !== before.details.topic)
+        this.send(o, configChanged(o.room, to, `config-${details.updatedAt}`));
     }
   }
 
-  /** The user is no longer a member: each of their occupants is told it was removed (321). */
-  private removed(tenantId: string, userId: string, conversationId: string): void {
+  /** The user is no longer a member: each of their occupants is told it was removed (321), or that the room is gone. */
+  private removed(e: EventOf<'conversation.removed'>): void {
+    const { tenantId, userId, conversationId } = e;
     const v = this.view(tenantId, userId, conversationId);
     if (!v) return;
     for (const o of v.occupants) {
       const me = this.occupantOf(v, userId);
-      const view = { nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
-      const codes = [STATUS.self, STATUS.affiliationChanged];
-      this.send(o, occupantPresence(o.room, formatJid(o.jid), view, { unavailable: true, codes }));
+      const view = { ...me, nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
+      const codes = e.dissolved ? [STATUS.self] : [STATUS.self, STATUS.affiliationChanged];
+      const opts = { unavailable: true, codes, destroyed: e.dissolved === true };
+      this.send(o, occupantPresence(o.room, formatJid(o.jid), view, opts));
       this.remove(tenantId, userId, conversationId, o.jid);
     }
   }

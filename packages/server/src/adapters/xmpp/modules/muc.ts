@@ -2,31 +2,46 @@
 // room is `<conversation id>@conference.DOMAIN`; members join, the other members are shown as
 // occupants, groupchat messages are the group's messages (the web app shows the same ones), MAM
 // (XEP-0313) serves the group's history, XEP-0410 self-pings tell a client whether it is joined.
-// Rooms are made in the web app (a client cannot choose a room's id): joining a room that does
-// not exist, or one the user is no member of, is refused with registration-required — the core
-// does not tell non-members whether a group exists.
+// A group made in the web app is the room `<id>@…`; a client that joins a room that does not exist
+// creates a group with that room name (§10.1), owned by it, configured by the owner's form
+// (muc-owner.ts). Joining a room the user is no member of is refused with registration-required.
+// Invitations (muc-invite.ts) and affiliation changes (muc-admin.ts) change the group's members;
+// corrections, retractions, reactions and replies are the group's edits, deletions, reactions and
+// replies (chat-apply.ts, as for 1:1s).
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
 import type { MemberConversation } from '../../../core/messaging/model.js';
 import type { User } from '../../../core/users/model.js';
-import { bareJid, formatJid } from '../../../lib/jid.js';
+import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
 import { type XmlElement, x } from '../xml/element.js';
+import { applyContent } from './chat-apply.js';
+import { parseChat } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
 import { answerQuery, mamForm, parseMamQuery } from './mam-query.js';
+import { adminChanges, adminList, applyAdmin } from './muc-admin.js';
+import { MUC_OWNER } from './muc-config.js';
+import { directInvite, mediatedInvites } from './muc-invite.js';
 import { archivePage } from './muc-mam.js';
 import { Occupants, type View } from './muc-occupants.js';
+import { ownerQuery } from './muc-owner.js';
 import {
+  CONFERENCE,
   groupchatMessage,
   historyRequest,
+  invitation,
   MAM,
+  MODERATE,
   MUC,
   MUC_ADMIN,
+  MUC_USER,
   memberNicks,
+  moderatedId,
   type OccupantView,
   occupantPresence,
   roomInfo,
+  roomJid,
   roomName,
   STATUS,
   serviceDomain,
@@ -40,7 +55,9 @@ interface Target {
   inbound: Inbound;
   /** The service's domain (`conference.DOMAIN`). */
   service: string;
-  /** The conversation id (the room JID's local part); null for the service itself. */
+  /** The room JID's local part as addressed (a group's id or room name); null for the service itself. */
+  local: string | null;
+  /** The id of the group it names; null for the service or a room that does not exist. */
   id: string | null;
   nick: string | null;
   caller: { tenantId: string; userId: string } | null;
@@ -78,17 +95,18 @@ export class MucModule implements XmppModule {
 
   async handle(inbound: Inbound): Promise<boolean> {
     const to = inbound.to;
-    if (!to?.domain.startsWith('conference.') || !this.ctx) return false;
+    if (!to?.domain.startsWith('conference.') || !this.ctx) {
+      const { stanza, session } = inbound;
+      if (stanza.name !== 'message' || !stanza.child('x', CONFERENCE) || !session || !this.ctx) return false;
+      return directInvite(this.core, inbound, session, (to, s) => this.rooms.deliver(to, s));
+    }
     const tenant = await this.core.tenants.byDomain(to.domain.slice('conference.'.length)).catch(() => undefined);
     if (!tenant) return false;
     const user = await this.userOf(inbound);
-    const t: Target = {
-      inbound,
-      service: to.domain,
-      id: to.local,
-      nick: to.resource,
-      caller: user && user.tenantId === tenant.id ? { tenantId: tenant.id, userId: user.id } : null,
-    };
+    const caller = user && user.tenantId === tenant.id ? { tenantId: tenant.id, userId: user.id } : null;
+    const id =
+      caller && to.local !== null ? await this.core.messaging.conversations.findRoom(caller, to.local) : undefined;
+    const t: Target = { inbound, service: to.domain, local: to.local, id: id ?? null, nick: to.resource, caller };
     try {
       await this.dispatch(t);
     } catch (err) {
@@ -119,7 +137,7 @@ export class MucModule implements XmppModule {
   }
 
   private room(t: Target): string {
-    return `${t.id}@${t.service}`;
+    return `${t.local}@${t.service}`;
   }
 
   private member(t: Target): { tenantId: string; userId: string } {
@@ -127,10 +145,11 @@ export class MucModule implements XmppModule {
     return t.caller;
   }
 
-  /** The group as the caller sees it; anything else (no such group, not a member, a 1:1) is registration-required. */
+  /** The group as the caller sees it; a non-member (or another tenant's user) is refused with registration-required. */
   private async group(t: Target) {
     const caller = this.member(t);
-    const c = await this.core.messaging.conversations.get(caller, t.id as string).catch((err) => {
+    if (t.id === null) throw new StanzaError('item-not-found', 'no such room');
+    const c = await this.core.messaging.conversations.get(caller, t.id).catch((err) => {
       if (toStanzaError(err).condition === 'internal-server-error') throw err;
       return undefined;
     });
@@ -141,7 +160,7 @@ export class MucModule implements XmppModule {
   private async dispatch(t: Target): Promise<void> {
     const { stanza } = t.inbound;
     if (stanza.name === 'iq') return this.answer(t);
-    if (t.id === null) {
+    if (t.local === null) {
       if (stanza.name === 'message') throw new StanzaError('service-unavailable');
       return;
     }
@@ -151,13 +170,17 @@ export class MucModule implements XmppModule {
     }
     if (t.nick !== null) throw new StanzaError('not-acceptable', 'private messages are not offered in these rooms');
     if (stanza.attrs.type === 'error') return;
+    if (stanza.child('x', MUC_USER)?.child('invite')) return this.invite(t);
+    if (stanza.child('x', MUC_USER)?.child('decline')) return this.decline(t);
     if (stanza.attrs.type !== 'groupchat') throw new StanzaError('not-acceptable', 'only groupchat messages');
     return this.message(t);
   }
 
   private async join(t: Target): Promise<void> {
-    const c = await this.group(t);
     const caller = this.member(t);
+    const created = t.id === null;
+    if (created) t.id = await this.create(t, caller);
+    const c = await this.group(t);
     const { from } = t.inbound;
     const myNick = memberNicks(c.members).get(caller.userId);
     if (myNick === undefined) throw new StanzaError('registration-required');
@@ -171,7 +194,7 @@ export class MucModule implements XmppModule {
     const myView = v && this.rooms.occupantOf(v, caller.userId);
     if (!v || !myView) throw new StanzaError('registration-required');
     try {
-      this.rooms.joined(o, await this.greet(t, c, v, myView));
+      this.rooms.joined(o, await this.greet(t, c, v, myView, created));
     } catch (err) {
       this.rooms.remove(caller.tenantId, caller.userId, c.id, from);
       throw err;
@@ -179,7 +202,13 @@ export class MucModule implements XmppModule {
   }
 
   /** The join (XEP-0045 §7.2): the others' presence, the own with its status codes, history, subject; returns the ids in the history. */
-  private async greet(t: Target, c: MemberConversation, v: View, myView: OccupantView): Promise<Set<string>> {
+  private async greet(
+    t: Target,
+    c: MemberConversation,
+    v: View,
+    myView: OccupantView,
+    created: boolean,
+  ): Promise<Set<string>> {
     const caller = this.member(t);
     const { from, stanza } = t.inbound;
     const to = formatJid(from);
@@ -189,7 +218,7 @@ export class MucModule implements XmppModule {
       if (m.userId !== caller.userId && other) this.rooms.deliver(from, occupantPresence(room, to, other));
     }
     const assigned = t.nick === myView.nick ? [] : [STATUS.nickAssigned];
-    const codes = [STATUS.self, STATUS.nonAnonymous, STATUS.logged, ...assigned];
+    const codes = [STATUS.self, STATUS.nonAnonymous, STATUS.logged, ...assigned, ...(created ? [STATUS.created] : [])];
     this.rooms.deliver(from, occupantPresence(room, to, { ...myView, jid: to }, { codes }));
     const req = historyRequest(stanza.child('x', MUC)?.child('history'), this.core.ctx.clock.now());
     const sent = new Set<string>();
@@ -203,6 +232,22 @@ export class MucModule implements XmppModule {
     }
     this.rooms.deliver(from, subjectMessage(room, to, c.topic, randomUUID()));
     return sent;
+  }
+
+  /**
+   * §10.1: the room does not exist, so the user creates it: a group of theirs with the room's name
+   * (a client that raced them to it joins theirs). Usable at once; the owner may configure it.
+   */
+  private async create(t: Target, caller: { tenantId: string; userId: string }): Promise<string> {
+    const room = t.local as string;
+    const conversations = this.core.messaging.conversations;
+    try {
+      return (await conversations.create(caller, { members: [], kind: 'group', name: room, room })).id;
+    } catch (err) {
+      const id = toStanzaError(err).condition === 'conflict' ? await conversations.findRoom(caller, room) : undefined;
+      if (id === undefined) throw err;
+      return id;
+    }
   }
 
   private async leave(t: Target): Promise<void> {
@@ -226,15 +271,44 @@ export class MucModule implements XmppModule {
     if (!caller || !this.rooms.occupant(caller.tenantId, caller.userId, t.id as string, from)) {
       throw new StanzaError('not-acceptable', 'join the room before sending to it');
     }
-    const body = stanza.childText('body');
     const subject = stanza.child('subject');
-    if (body === undefined && subject !== undefined) {
+    if (stanza.child('body') === undefined && subject !== undefined) {
       await this.core.messaging.conversations.update(caller, t.id as string, { topic: subject.text() || null });
       return;
     }
-    if (body === undefined) return;
-    const clientId = stanza.child('origin-id', 'urn:xmpp:sid:0')?.attrs.id ?? stanza.attrs.id ?? randomUUID();
-    await this.core.messaging.send(caller, t.id as string, { text: body, clientId });
+    const input = parseChat(stanza);
+    const id = t.id as string;
+    const said = await applyContent(this.core.messaging, caller, id, input, { senders: [caller.userId] });
+    // XEP-0085 in a room: a chat state alone is typing (a message ends it by itself).
+    if (!said && input.chatState !== undefined)
+      await this.core.messaging.typing(caller, id, input.chatState === 'composing');
+  }
+
+  /** §7.8.2: the room adds the invitees to the group and tells them who invited them. */
+  private async invite(t: Target): Promise<void> {
+    const c = await this.group(t);
+    const caller = this.member(t);
+    const invites = mediatedInvites(t.inbound.stanza);
+    await this.core.messaging.conversations.addMembers(
+      caller,
+      c.id,
+      invites.map((i) => i.to),
+    );
+    const from = bareJid(t.inbound.from);
+    for (const i of invites) {
+      this.rooms.deliver(parseJid(i.to) as Jid, invitation('invite', this.room(t), i.to, from, i.reason));
+    }
+  }
+
+  /** §7.8.3: the invitee declines, so they leave the group the invitation made them a member of; the inviter is told. */
+  private async decline(t: Target): Promise<void> {
+    const c = await this.group(t);
+    const decline = t.inbound.stanza.child('x', MUC_USER)?.child('decline');
+    const to = parseJid(decline?.attrs.to ?? '');
+    await this.core.messaging.conversations.leave(this.member(t), c.id);
+    const from = bareJid(t.inbound.from);
+    if (to)
+      this.rooms.deliver(to, invitation('decline', this.room(t), formatJid(to), from, decline?.childText('reason')));
   }
 
   private async answer(t: Target): Promise<void> {
@@ -244,7 +318,7 @@ export class MucModule implements XmppModule {
     if (!payload || (stanza.attrs.type !== 'set' && !get)) return;
     const ns = payload.xmlns;
     if (ns === PING && get) return this.ping(t);
-    if (t.id === null) {
+    if (t.local === null) {
       if (ns === DISCO_INFO && get && payload.attrs.node === undefined) return this.reply(t, infoQuery(serviceInfo));
       if (ns === DISCO_ITEMS && get) return this.reply(t, itemsQuery(await this.roomList(t)));
       throw new StanzaError('service-unavailable');
@@ -255,23 +329,25 @@ export class MucModule implements XmppModule {
     if (ns === DISCO_ITEMS && get) return this.reply(t, itemsQuery([]));
     if (ns === MAM && get) return this.reply(t, mamForm({ with: false }));
     if (ns === MAM) return this.mam(t, payload);
-    if (ns === MUC_ADMIN && get) {
-      const wanted = payload.child('item')?.attrs.affiliation;
-      const items = c.members
-        .filter((m) => m.role === wanted)
-        .map((m) => x('item', { affiliation: m.role, jid: m.address, nick: m.displayName }));
-      return this.reply(t, x('query', { xmlns: MUC_ADMIN }, items));
-    }
+    const caller = this.member(t);
+    const conversations = this.core.messaging.conversations;
+    if (ns === MUC_ADMIN && get) return this.reply(t, adminList(c, payload));
+    if (ns === MUC_ADMIN) await applyAdmin(conversations, caller, c.id, adminChanges(c, payload));
+    if (ns === MUC_ADMIN) return this.reply(t);
+    if (ns === MUC_OWNER) return this.reply(t, await ownerQuery(conversations, caller, c, payload, get));
+    if (ns === MODERATE && !get) await this.core.messaging.remove(caller, c.id, moderatedId(payload));
+    if (ns === MODERATE && !get) return this.reply(t);
     throw new StanzaError('feature-not-implemented');
   }
 
   /** XEP-0199 to the service or a room; XEP-0410 to room/nick: a result only when the pinger is joined with that nick. */
   private ping(t: Target): void {
-    if (t.id !== null && t.nick !== null) {
+    if (t.local !== null && t.nick !== null) {
       const caller = t.caller;
-      const v = caller && this.rooms.view(caller.tenantId, caller.userId, t.id);
+      const id = t.id ?? '';
+      const v = caller && this.rooms.view(caller.tenantId, caller.userId, id);
       const me = v && caller && this.rooms.occupantOf(v, caller.userId);
-      const joined = caller && this.rooms.occupant(caller.tenantId, caller.userId, t.id, t.inbound.from);
+      const joined = caller && this.rooms.occupant(caller.tenantId, caller.userId, id, t.inbound.from);
       if (!joined || me?.nick !== t.nick) throw new StanzaError('not-acceptable', 'you are not joined with this nick');
     }
     this.reply(t);
@@ -281,7 +357,7 @@ export class MucModule implements XmppModule {
   private async roomList(t: Target) {
     if (!t.caller) return [];
     const list = await this.core.messaging.conversations.list(t.caller);
-    return list.filter((c) => c.kind === 'group').map((c) => ({ jid: `${c.id}@${t.service}`, name: roomName(c) }));
+    return list.filter((c) => c.kind === 'group').map((c) => ({ jid: roomJid(c, t.service), name: roomName(c) }));
   }
 
   private async mam(t: Target, query: XmlElement): Promise<void> {
