@@ -54,7 +54,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     auth,
     // CSTA application accounts (tenant-wide call control for CTI applications).
     ctiApps: new CtiAppService(ctx, users, auth),
-    messaging: new MessagingService(ctx, options.messaging),
+    messaging: new MessagingService(ctx, options.messaging, (purpose) => auth.clusterKey(purpose)),
     presence,
     // Where each user's SIP devices are reachable (cluster state).
     registrations: new RegistrationService(ctx),

@@ -83,6 +83,7 @@ export class ModuleHarness {
       sessions: this.registry,
       route: (stanza) => this.routed.push(stanza),
       modules: this.modules,
+      httpUrl: () => 'https://parley.example.test',
     };
     for (const m of this.modules) this.stops.push(await m.start?.(ctx));
   }

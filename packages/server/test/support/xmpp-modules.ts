@@ -21,6 +21,8 @@ export interface TestSession extends C2sSession {
 }
 
 const WAIT_MS = 5000;
+/** The HTTP base URL the modules see (links to files). */
+export const HTTP_URL = 'https://parley.example.test';
 
 /** Polls `probe` until it holds (a generous bound, not a fixed wait). */
 export async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string) {
@@ -68,6 +70,7 @@ export async function startModules(make: () => XmppModule[], start = Date.UTC(20
     log: core.ctx.log,
     sessions,
     modules,
+    httpUrl: () => HTTP_URL,
     route(stanza) {
       const to = parseJid(stanza.attrs.to ?? '');
       const here = to

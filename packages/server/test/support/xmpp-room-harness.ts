@@ -78,6 +78,7 @@ export async function moduleHarness(modules: XmppModule[]): Promise<ModuleHarnes
     sessions,
     route: (stanza) => routed.push(stanza),
     modules,
+    httpUrl: () => 'https://parley.example.test',
   };
   const stops: Stop[] = [];
   for (const m of modules) stops.push(await m.start?.(ctx));

@@ -11,6 +11,7 @@ import { presenceModule } from './modules/presence.js';
 import { PushModule } from './modules/push.js';
 import { rosterModule } from './modules/roster.js';
 import { subscriptionsModule } from './modules/subscriptions.js';
+import { UploadModule } from './modules/upload.js';
 import { vcardModule } from './modules/vcard.js';
 
 /** Fresh instances for one server (modules keep per-server state). */
@@ -19,6 +20,7 @@ export const xmppModules = (): XmppModule[] => [
   blockingModule(),
   // The MUC service before presence and chat: directed presence and messages to its rooms are its own.
   new MucModule(),
+  new UploadModule(),
   new DiscoModule(),
   pingModule,
   rosterModule(),

@@ -1,7 +1,8 @@
 // 1:1 chat (RFC 6121 §5) over the core's direct conversations: what a local client's
 // `<message type=chat|normal/>` to a user of its tenant asks (a message, a XEP-0308 correction,
 // a XEP-0424 retraction, XEP-0444 reactions, a XEP-0461 reply, XEP-0184/0333 receipts, XEP-0085
-// chat states) goes to the core, which tells every member (`chat-delivery.ts` renders it back).
+// chat states, a file uploaded over XEP-0363) goes to the core, which tells every member
+// (`chat-delivery.ts` renders it back).
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
@@ -11,6 +12,7 @@ import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.j
 import { ChatDelivery } from './chat-delivery.js';
 import { ChatMemory, changeKey, sendKey } from './chat-memory.js';
 import { type ChatInput, MAX_REACTIONS, NS, parseChat } from './chat-stanzas.js';
+import { parseFileUrl } from './file-urls.js';
 
 /** What a message stanza is about once its addressee is known: the caller and the 1:1. */
 interface Chat {
@@ -99,8 +101,14 @@ export class ChatModule implements XmppModule {
     } else if (input.body !== undefined && input.body.trim() !== '') {
       const clientId = input.clientId ?? randomUUID();
       const replyTo = input.replyTo === undefined ? undefined : (await any(input.replyTo)).id;
+      const file = await this.upload(caller, input.body, input.oob);
       this.remember(chat, sendKey(caller.tenantId, caller.userId, clientId), input);
-      await messaging.send(caller, conversationId, { text: input.body, clientId, replyTo });
+      await messaging.send(caller, conversationId, {
+        text: file?.text ?? input.body,
+        clientId,
+        replyTo,
+        attachments: file && [file.id],
+      });
     }
     if (input.received !== undefined) {
       const m = await theirs(input.received);
@@ -114,6 +122,24 @@ export class ChatModule implements XmppModule {
     if (input.chatState !== undefined && input.body === undefined) {
       await messaging.typing(caller, conversationId, input.chatState === 'composing');
     }
+  }
+
+  /**
+   * The sender's own unsent upload (XEP-0363) whose link the message carries (as XEP-0066 data,
+   * else as its whole body): it is sent as the message's attachment, the link taken out of the
+   * text. A link to any other file stays text.
+   */
+  private async upload(caller: Caller, body: string, oob: string | undefined) {
+    const { ctx } = this.started();
+    const url = oob ?? body.trim();
+    const link = parseFileUrl(ctx.httpUrl(), url);
+    if (!link || link.tenantId !== caller.tenantId) return undefined;
+    const file = await ctx.core.messaging.attachments
+      .openShared(link.tenantId, link.id, link.token)
+      .catch(() => undefined);
+    const a = file?.attachment;
+    if (!a || a.uploaderId !== caller.userId || a.messageId !== null) return undefined;
+    return { id: a.id, text: body.replace(url, '').trim() };
   }
 
   /** XEP-0444: the sender's reactions become exactly the set given. */
