@@ -19,6 +19,7 @@ import { RosterService } from './roster/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
 import { type TrunkOptions, TrunkService } from './trunks/service.js';
+import { AvatarService } from './users/avatars.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
@@ -45,6 +46,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     ctx,
     tenants: new TenantService(ctx),
     users,
+    // Users' pictures (XMPP avatars and vCard photos, the web app's).
+    avatars: new AvatarService(ctx),
     devices,
     lines,
     contacts: new ContactsService(ctx),

@@ -6,7 +6,7 @@ import type { SlotGrant } from '../../core/messaging/file-links.js';
 import type { Attachment } from '../../core/messaging/model.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { attachmentView } from '../views/messaging.js';
-import { FILE_CSP } from './headers.js';
+import { userFileHeaders } from './headers.js';
 import { authenticateRequest, parsePart } from './request.js';
 import { caller } from './routes/messaging.js';
 
@@ -15,18 +15,11 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 /** The upload slot of a PUT, checked once in `onRequest` (before the body is read) for the handler. */
 const grants = new WeakMap<FastifyRequest, SlotGrant>();
 
-/**
- * A user's file, whatever it holds (an SVG or HTML with scripts), never runs as the app:
- * sandboxed, saved rather than shown, not sniffed, and not embeddable by other sites.
- */
+/** A user's file, saved rather than shown. */
 const sendFile = (reply: FastifyReply, file: { attachment: Attachment; path: string }) =>
   reply
-    .header('content-type', file.attachment.contentType)
-    .header('content-length', String(file.attachment.size))
+    .headers(userFileHeaders(file.attachment.contentType, file.attachment.size))
     .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.attachment.name)}`)
-    .header('content-security-policy', FILE_CSP)
-    .header('cross-origin-resource-policy', 'same-origin')
-    .header('x-content-type-options', 'nosniff')
     .send(createReadStream(file.path));
 
 const declaredLength = (req: FastifyRequest) =>

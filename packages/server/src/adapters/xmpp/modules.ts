@@ -1,5 +1,6 @@
 // The XMPP server's modules, in the order the router offers them stanzas (see module.ts).
 import type { XmppModule } from './module.js';
+import { AvatarModule } from './modules/avatar.js';
 import { blockingModule } from './modules/blocking.js';
 import { carbonsModule } from './modules/carbons.js';
 import { ChatModule } from './modules/chat.js';
@@ -24,6 +25,8 @@ export const xmppModules = (): XmppModule[] => [
   new DiscoModule(),
   pingModule,
   rosterModule(),
+  // Avatars before presence: it notes the caps in a client's own presence (and leaves it to presence).
+  new AvatarModule(),
   // Subscriptions before presence: initial presence redelivers pending requests first, then presence takes it.
   subscriptionsModule(),
   presenceModule(),

@@ -23,8 +23,9 @@ const colleagues = (a: User, b: User | undefined): b is User => b !== undefined 
 export async function sendPresence(ctx: ModuleContext, user: User, to: Jid): Promise<void> {
   const seen = await ctx.core.presence.view(user.tenantId, user.id, await watcherFor(ctx.core, to));
   const now = ctx.core.ctx.clock.now();
+  const photo = await ctx.core.avatars.hash(user.tenantId, user.id);
   ctx.route(
-    renderPresence(seen, { from: addressOf(user), to: bareJid(to), lang: 'en', timeZone: XMPP_TIME_ZONE, now }),
+    renderPresence(seen, { from: addressOf(user), to: bareJid(to), lang: 'en', timeZone: XMPP_TIME_ZONE, now, photo }),
   );
 }
 
