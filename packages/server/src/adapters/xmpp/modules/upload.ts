@@ -79,12 +79,12 @@ export class UploadModule implements XmppModule {
   private async answer(type: string | undefined, payload: XmlElement | undefined, user: User | undefined) {
     const attachments = (this.ctx as ModuleContext).core.messaging.attachments;
     const { maxBytes } = attachments.options;
-    if (type === 'get' && payload?.name === 'query' && payload.xmlns === DISCO_INFO && !payload.attrs.node) {
-      return infoQuery(uploadInfo(maxBytes));
+    const disco = type === 'get' && payload?.name === 'query' ? payload.xmlns : undefined;
+    if ((disco === DISCO_INFO || disco === DISCO_ITEMS) && payload?.attrs.node !== undefined) {
+      throw new StanzaError('item-not-found', `no node ${payload.attrs.node}`);
     }
-    if (type === 'get' && payload?.name === 'query' && payload.xmlns === DISCO_ITEMS && !payload.attrs.node) {
-      return itemsQuery([]);
-    }
+    if (disco === DISCO_INFO) return infoQuery(uploadInfo(maxBytes));
+    if (disco === DISCO_ITEMS) return itemsQuery([]);
     if (type !== 'get' || payload?.name !== 'request' || payload.xmlns !== UPLOAD_NS) {
       throw new StanzaError('service-unavailable');
     }
