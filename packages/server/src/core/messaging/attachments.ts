@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SafeLine } from '@parley/api';
+import { unsafeCharacter } from '@parley/api';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
 import type { Caller, ConversationService } from './conversations.js';
@@ -151,9 +151,10 @@ export class AttachmentService {
     caller: Caller,
     file: { name: string; size: number; contentType: string | undefined },
   ): Promise<{ grant: SlotGrant; token: string; share: string }> {
-    const parsed = SafeLine(255).safeParse(file.name);
-    if (!parsed.success) throw invalid('filename', 'a file name of 1 to 255 characters without control characters');
-    const name = parsed.data;
+    const name = file.name.trim();
+    if (name === '' || name.length > 255 || unsafeCharacter(name, 'line') !== null) {
+      throw invalid('filename', 'a file name of 1 to 255 characters without control characters');
+    }
     if (!Number.isSafeInteger(file.size) || file.size <= 0) throw invalid('size', 'a positive number of bytes');
     this.checkSize(file.size);
     const contentType = this.checkType(file.contentType);
