@@ -1,3 +1,4 @@
+export * from './avatars.js';
 export * from './calendar.js';
 export * from './callbacks.js';
 export * from './calls.js';

@@ -145,5 +145,18 @@ export const ReactionParams = z.strictObject({ id: Id, messageId: Id, emoji: Saf
 export const attachmentPaths = {
   upload: '/api/v1/conversations/:id/attachments',
   download: '/api/v1/attachments/:id',
+  /**
+   * A file by link, without a login (XEP-0363 HTTP upload): `GET` with the file's share token
+   * downloads it; `PUT …?slot=TOKEN` with the slot's exact Content-Type and Content-Length
+   * uploads it once (201).
+   */
+  file: '/files/:tenantId/:id/:token/:name',
 } as const;
+export const FileParams = z.strictObject({
+  tenantId: z.uuid(),
+  id: z.uuid(),
+  token: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  name: SafeLine(255),
+});
+export const FileSlotQuery = z.strictObject({ slot: z.string().min(1).max(2048) });
 export const UploadQuery = z.strictObject({ name: SafeLine(255) });

@@ -3,16 +3,12 @@
 // the same conversation — every module behind the real router, nothing driven directly.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { client, type Element, xml } from '@xmpp/client';
+import { type Element, xml } from '@xmpp/client';
 import { startTestServer, type TestServer } from './support/server.js';
-
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-
-type Client = ReturnType<typeof client>;
-const WAIT_MS = 30_000;
+import { eventually, WAIT_MS, type XmppClient, xmppLogin } from './support/xmpp-login.js';
 
 /** The first stanza matching `match` the client receives from now on, within a generous bound. */
-function next(xmpp: Client, match: (e: Element) => boolean, what: string): Promise<Element> {
+function next(xmpp: XmppClient, match: (e: Element) => boolean, what: string): Promise<Element> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       xmpp.off('stanza', on);
@@ -28,37 +24,17 @@ function next(xmpp: Client, match: (e: Element) => boolean, what: string): Promi
   });
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('XMPP client and web app', () => {
   let server: TestServer;
   let web: Awaited<ReturnType<TestServer['user']>>;
-  let xmpp: Client;
+  let xmpp: XmppClient;
   let alice: Awaited<ReturnType<TestServer['user']>>;
 
   before(async () => {
     server = await startTestServer();
     web = await server.user('bob@example.test');
     alice = await server.user('alice@example.test', { password: 'alice-password-1' });
-    const port = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
-    xmpp = client({
-      service: `xmpp://127.0.0.1:${port}`,
-      domain: 'example.test',
-      username: 'alice',
-      password: alice.password,
-      resource: 'desk',
-    });
-    xmpp.timeout = 20_000;
-    xmpp.on('error', () => undefined);
-    await xmpp.start();
+    xmpp = await xmppLogin(server, { username: 'alice', password: alice.password, resource: 'desk' });
   });
   after(async () => {
     await xmpp?.stop().catch(() => undefined);

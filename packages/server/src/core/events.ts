@@ -23,6 +23,8 @@ export interface EventMap {
   'user.created': { tenantId: string; userId: string; user: User };
   'user.updated': { tenantId: string; userId: string; user: User };
   'user.deleted': { tenantId: string; userId: string };
+  /** The user's avatar was set (its SHA-1, hex) or removed (null). */
+  'avatar.changed': { tenantId: string; userId: string; sha1: string | null };
   /** A SIP device was added, got a new secret or was removed (nodes drop what they cached of it). */
   'device.changed': { tenantId: string; userId: string; deviceId: string };
   /** A line was added or removed (nodes drop what they cached of the owner's lines and devices). */

@@ -19,6 +19,7 @@ import { RosterService } from './roster/service.js';
 import { type AuthOptions, SessionService } from './sessions/service.js';
 import { TenantService } from './tenants/service.js';
 import { type TrunkOptions, TrunkService } from './trunks/service.js';
+import { AvatarService } from './users/avatars.js';
 import type { CredentialParams } from './users/credentials.js';
 import { UserService } from './users/service.js';
 
@@ -45,6 +46,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     ctx,
     tenants: new TenantService(ctx),
     users,
+    // Users' pictures (XMPP avatars and vCard photos, the web app's).
+    avatars: new AvatarService(ctx),
     devices,
     lines,
     contacts: new ContactsService(ctx),
@@ -54,7 +57,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     auth,
     // CSTA application accounts (tenant-wide call control for CTI applications).
     ctiApps: new CtiAppService(ctx, users, auth),
-    messaging: new MessagingService(ctx, options.messaging),
+    messaging: new MessagingService(ctx, options.messaging, (purpose) => auth.clusterKey(purpose)),
     presence,
     // Where each user's SIP devices are reachable (cluster state).
     registrations: new RegistrationService(ctx),

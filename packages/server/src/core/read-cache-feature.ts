@@ -2,12 +2,12 @@ import type { Feature } from './feature.js';
 
 /**
  * Keeps the core's read caches (`read-cache.ts`) true across the cluster: each node drops what it
- * cached of a tenant, user, device, line, call settings, trunks or federation trust when another node (or this one) says it changed.
+ * cached of a tenant, user, device, line, call settings, trunks, federation trust or avatar when another node (or this one) says it changed.
  */
 export const readCacheInvalidation: Feature = {
   name: 'read-cache-invalidation',
   setup: (ctx) => {
-    const { tenants, users, devices, lines, forwarding, trunks, federation } = ctx.core;
+    const { tenants, users, devices, lines, forwarding, trunks, federation, avatars } = ctx.core;
     const tenantGone = (tenantId: string) => {
       tenants.forget();
       users.forget(tenantId);
@@ -16,12 +16,14 @@ export const readCacheInvalidation: Feature = {
       forwarding.forget(tenantId);
       trunks.forget();
       federation.forget(tenantId);
+      avatars.forget(tenantId);
     };
     const userChanged = (e: { tenantId: string; userId: string }) => {
       users.forget(e.tenantId, e.userId);
       devices.forget(e.tenantId, e.userId);
       lines.forget(e.tenantId, e.userId);
       forwarding.forget(e.tenantId, e.userId);
+      avatars.forget(e.tenantId, e.userId);
     };
     ctx.subscribe('tenant.updated', () => tenants.forget());
     ctx.subscribe('tenant.deleted', (e) => tenantGone(e.tenantId));
@@ -31,6 +33,7 @@ export const readCacheInvalidation: Feature = {
     ctx.subscribe('callsettings.changed', (e) => forwarding.forget(e.tenantId, e.userId));
     ctx.subscribe('trunk.changed', () => trunks.forget());
     ctx.subscribe('federation.changed', (e) => federation.forget(e.tenantId));
+    ctx.subscribe('avatar.changed', (e) => avatars.forget(e.tenantId, e.userId));
     ctx.subscribe('line.changed', (e) => {
       lines.forget(e.tenantId, e.userId);
       devices.forget(e.tenantId, e.userId);

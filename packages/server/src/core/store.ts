@@ -19,6 +19,7 @@ import { RosterRepository } from './roster/repository.js';
 import { SessionRepository } from './sessions/repository.js';
 import { TenantRepository } from './tenants/repository.js';
 import { TrunkRepository } from './trunks/repository.js';
+import { AvatarRepository } from './users/avatar-repository.js';
 import { CredentialRepository, UserRepository } from './users/repository.js';
 
 /** The repositories of the core, bound to one executor (the database or a transaction). */
@@ -27,6 +28,7 @@ export function repositories(db: Kysely<Database>) {
     tenants: new TenantRepository(db),
     users: new UserRepository(db),
     credentials: new CredentialRepository(db),
+    avatars: new AvatarRepository(db),
     devices: new DeviceRepository(db),
     lines: new LineRepository(db),
     ctiApps: new CtiAppRepository(db),

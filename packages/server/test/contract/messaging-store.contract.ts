@@ -211,6 +211,21 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
         (await store.repos.attachments.ofMessages(a.id, [m.id])).map((x) => x.id),
         [att.id],
       );
+
+      // An upload no conversation was named for (XEP-0363) joins the one it is sent in.
+      const loose = { ...att, id: randomUUID(), conversationId: null };
+      await store.repos.attachments.insert(loose);
+      assert.deepEqual(await store.repos.attachments.get(a.id, loose.id), loose);
+      const m2 = await send(c, alice, 'with a file');
+      assert.equal(
+        await store.repos.attachments.link(a.id, [loose.id], { id: m2.id, conversationId: c.id, senderId: alice.id }),
+        1,
+      );
+      assert.deepEqual(await store.repos.attachments.get(a.id, loose.id), {
+        ...loose,
+        conversationId: c.id,
+        messageId: m2.id,
+      });
     });
 
     test('attachment storage: usage per uploader and tenant, unsent ones by age, gone with their message', async () => {

@@ -193,6 +193,29 @@ export function storeContract(engine: string, open: StoreFactory): void {
       assert.equal(await store.repos.credentials.get(b.id, alice.id), undefined);
     });
 
+    test('avatars: one per user, replaced, its hash alone, scoped by tenant, deleted', async () => {
+      const alice = await store.repos.users.byAddress(a.id, 'alice', 'a.test');
+      assert.ok(alice);
+      const avatar = (bytes: Buffer, sha1: string, at: number) => ({
+        tenantId: a.id,
+        userId: alice.id,
+        contentType: 'image/png',
+        sha1,
+        bytes,
+        updatedAt: at,
+      });
+      assert.equal(await store.repos.avatars.get(a.id, alice.id), undefined);
+      await store.repos.avatars.put(avatar(Buffer.from([0, 1, 255]), 'one', T0));
+      const second = avatar(Buffer.from([0x89, 0x50, 0, 0xff, 7]), 'two', T0 + 1);
+      await store.repos.avatars.put(second);
+      assert.deepEqual(await store.repos.avatars.get(a.id, alice.id), second);
+      assert.equal(await store.repos.avatars.sha1(a.id, alice.id), 'two');
+      assert.equal(await store.repos.avatars.get(b.id, alice.id), undefined);
+      assert.equal(await store.repos.avatars.delete(b.id, alice.id), false);
+      assert.equal(await store.repos.avatars.delete(a.id, alice.id), true);
+      assert.equal(await store.repos.avatars.sha1(a.id, alice.id), undefined);
+    });
+
     test('credentials: SCRAM-SHA-1 keys added later, only to the password they were derived from', async () => {
       const carol = await store.repos.users.byAddress(a.id, 'carol', 'a.test');
       assert.ok(carol);

@@ -1,8 +1,9 @@
 // Parley against an XMPP client nobody on this team wrote: slixmpp (Debian's python3-slixmpp),
 // running in a network namespace and verifying Parley's certificate for parley.test against the
 // run's CA. It signs in with SCRAM over STARTTLS, gets the roster, sees a web-app colleague's
-// phone call as presence, chats both ways with the web app, pages MAM, joins a group as a MUC, and
-// creates a room, configures it and invites a colleague, whom the web app then shows in the group.
+// phone call as presence, chats both ways with the web app, pages MAM, joins a group as a MUC,
+// creates a room, configures it and invites a colleague, whom the web app then shows in the group,
+// and uploads a file over XEP-0363 that it then sends to the web app.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requirePeer } from '../support/interop.js';
@@ -28,6 +29,8 @@ describe('slixmpp against Parley', { skip }, () => {
     const cert = net.certificate('parley.test');
     server = await startTestServer({
       'xmpp.c2s.host': net.hostAddress,
+      // The client in the namespace fetches and uploads files (XEP-0363) over the HTTP listener.
+      'http.host': net.hostAddress,
       'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
     });
     const alice = await server.user('alice@parley.test');
@@ -97,6 +100,27 @@ describe('slixmpp against Parley', { skip }, () => {
     const result = await slix.ask({ cmd: 'mam', with: 'bob@parley.test' });
     const bodies = (result.messages ?? []).map((m) => m.body);
     assert.ok(bodies.includes('archived'), JSON.stringify(bodies));
+  });
+
+  test('uploads a file over XEP-0363 and sends its link: the web app has it as an attachment', async () => {
+    const result = await slix.ask({ cmd: 'upload', name: 'notes.txt', content: 'notes from slixmpp' });
+    assert.equal(result.status, 201);
+    const get = result.get as string;
+    assert.ok(get.startsWith(`${server.url}/files/`), get);
+    await slix.ask({ cmd: 'message', to: 'bob@parley.test', body: get });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { messages } = await bob.api.request('messages.list', { params: { id: conversationId }, query: {} });
+      const file = messages.flatMap((m: { attachments: { name: string; url: string }[] }) => m.attachments)[0];
+      if (file) {
+        assert.equal(file.name, 'notes.txt');
+        const res = await fetch(new URL(file.url, server.url), { headers: { authorization: `Bearer ${bob.token}` } });
+        assert.equal(await res.text(), 'notes from slixmpp');
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'the uploaded file never reached the web app');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   test('joins a group conversation of the web app as a MUC room', async () => {

@@ -6,6 +6,7 @@ declare module '@xmpp/client' {
     name: string;
     attrs: Record<string, string>;
     is(name: string, xmlns?: string): boolean;
+    getChild(name: string, xmlns?: string): Element | undefined;
     getChildren(name: string, xmlns?: string): Element[];
     getChildText(name: string, xmlns?: string): string | null;
     toString(): string;
@@ -15,7 +16,11 @@ declare module '@xmpp/client' {
     jid?: { toString(): string };
     /** Each step's bound, in milliseconds. */
     timeout: number;
-    iqCaller: { get(payload: Element, to?: string, timeout?: number): Promise<Element | undefined> };
+    iqCaller: {
+      get(payload: Element, to?: string, timeout?: number): Promise<Element | undefined>;
+      /** Sends a whole `<iq/>`; resolves with the result, rejects with a StanzaError (`condition`). */
+      request(iq: Element, timeout?: number): Promise<Element>;
+    };
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     send(element: Element): Promise<void>;

@@ -28,6 +28,9 @@ export interface TestSession extends C2sSession {
   next(match: (s: XmlElement) => boolean, what?: string): Promise<XmlElement>;
 }
 
+/** The HTTP base URL the modules see (links to files). */
+export const HTTP_URL = 'https://parley.example.test';
+
 /** A bound session (the real one, without a transport) that keeps what it is sent. */
 class RecordingSession extends Session implements TestSession {
   readonly sent: XmlElement[] = [];
@@ -149,7 +152,7 @@ export async function startModules(
   const settled = async () => {
     while (pending.size > 0) await Promise.all(pending);
   };
-  const ctx: ModuleContext = { core, log, sessions, modules, route };
+  const ctx: ModuleContext = { core, log, sessions, modules, route, httpUrl: () => HTTP_URL };
   const stops = await Promise.all(modules.map((m) => m.start?.(ctx)));
   let n = 0;
 

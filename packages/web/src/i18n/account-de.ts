@@ -10,4 +10,11 @@ export const accountDe: Record<keyof typeof accountEn, string> = {
   'account.mismatch': 'Die beiden neuen Passwörter sind verschieden.',
   'account.submit': 'Passwort ändern',
   'account.changed': 'Ihr Passwort wurde geändert. Ihre anderen Sitzungen wurden abgemeldet.',
+  'avatar.title': 'Bild',
+  'avatar.current': 'Ihr Bild',
+  'avatar.choose': 'Bild auswählen',
+  'avatar.hint': 'PNG, JPEG, GIF oder WebP, höchstens 128 KB. Kollegen sehen es, auch in XMPP-Clients.',
+  'avatar.remove': 'Bild entfernen',
+  'avatar.saved': 'Ihr Bild wurde gespeichert.',
+  'avatar.removed': 'Ihr Bild wurde entfernt.',
 };

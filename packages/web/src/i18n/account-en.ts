@@ -1,4 +1,4 @@
-/** The texts of the user's own account in the settings (changing the password). English, the reference. */
+/** The texts of the user's own account in the settings (the picture, changing the password). English, the reference. */
 export const accountEn = {
   'account.password': 'Change password',
   'account.current': 'Current password',
@@ -8,4 +8,11 @@ export const accountEn = {
   'account.mismatch': 'The two new passwords differ.',
   'account.submit': 'Change password',
   'account.changed': 'Your password was changed. Your other sessions were signed out.',
+  'avatar.title': 'Picture',
+  'avatar.current': 'Your picture',
+  'avatar.choose': 'Choose a picture',
+  'avatar.hint': 'PNG, JPEG, GIF or WebP, at most 128 KB. Colleagues see it, in XMPP clients too.',
+  'avatar.remove': 'Remove picture',
+  'avatar.saved': 'Your picture was saved.',
+  'avatar.removed': 'Your picture was removed.',
 };

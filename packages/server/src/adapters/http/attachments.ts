@@ -1,18 +1,33 @@
 import { createReadStream } from 'node:fs';
-import { attachmentPaths, ConversationParams, UploadQuery } from '@parley/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { attachmentPaths, ConversationParams, FileParams, FileSlotQuery, UploadQuery } from '@parley/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../compose.js';
+import type { SlotGrant } from '../../core/messaging/file-links.js';
+import type { Attachment } from '../../core/messaging/model.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { attachmentView } from '../views/messaging.js';
-import { FILE_CSP } from './headers.js';
+import { userFileHeaders } from './headers.js';
 import { authenticateRequest, parsePart } from './request.js';
 import { caller } from './routes/messaging.js';
 
 /** The caller, authenticated once in `onRequest` (before the body is read) for the handler. */
 const principals = new WeakMap<FastifyRequest, Principal>();
+/** The upload slot of a PUT, checked once in `onRequest` (before the body is read) for the handler. */
+const grants = new WeakMap<FastifyRequest, SlotGrant>();
+
+/** A user's file, saved rather than shown. */
+const sendFile = (reply: FastifyReply, file: { attachment: Attachment; path: string }) =>
+  reply
+    .headers(userFileHeaders(file.attachment.contentType, file.attachment.size))
+    .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.attachment.name)}`)
+    .send(createReadStream(file.path));
+
+const declaredLength = (req: FastifyRequest) =>
+  req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
 
 /**
- * Attachment upload and download: raw bytes rather than JSON, so they live in their own plugin
+ * Attachment upload and download, and files by link (XEP-0363 upload slots and the links
+ * XMPP clients fetch): raw bytes rather than JSON, so they live in their own plugin
  * scope with a body parser for any content type (checked against the configured list, 415) and a
  * body limit of the configured size (413), which leaves the JSON-only API untouched.
  */
@@ -49,17 +64,30 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Servi
     scope.get(attachmentPaths.download, async (req, reply) => {
       const principal = await authenticateRequest(core, req);
       const { id } = parsePart(ConversationParams, req.params, 'params') as { id: string };
-      const { attachment, path } = await service.open(caller(principal), id);
-      // Whatever the file holds (an SVG or HTML with scripts), it never runs as the app: sandboxed,
-      // saved rather than shown, not sniffed, and not embeddable by other sites.
-      return reply
-        .header('content-type', attachment.contentType)
-        .header('content-length', String(attachment.size))
-        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.name)}`)
-        .header('content-security-policy', FILE_CSP)
-        .header('cross-origin-resource-policy', 'same-origin')
-        .header('x-content-type-options', 'nosniff')
-        .send(createReadStream(path));
+      return sendFile(reply, await service.open(caller(principal), id));
+    });
+    // Files by link (XEP-0363): the link is the permission, no login.
+    scope.get(attachmentPaths.file, async (req, reply) => {
+      const at = parsePart(FileParams, req.params, 'params') as { tenantId: string; id: string; token: string };
+      return sendFile(reply, await service.openShared(at.tenantId, at.id, at.token));
+    });
+    scope.put(attachmentPaths.file, {
+      bodyLimit: maxBytes,
+      // The slot allows one upload of exactly its size and type: refuse anything else before reading the body.
+      onRequest: async (req) => {
+        const at = parsePart(FileParams, req.params, 'params') as { tenantId: string; id: string; name: string };
+        const { slot } = parsePart(FileSlotQuery, req.query, 'query') as { slot: string };
+        const length = declaredLength(req);
+        if (length !== undefined) service.checkSize(length);
+        const declared = { contentType: req.headers['content-type'], length };
+        grants.set(req, await service.slotGrant(at, slot, declared));
+      },
+      handler: async (req, reply) => {
+        const grant = grants.get(req) as SlotGrant;
+        const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        await service.uploadToSlot(grant, bytes);
+        return reply.status(201).send();
+      },
     });
   });
 }

@@ -20,6 +20,18 @@ export const APP_CSP = [
  */
 export const FILE_CSP = "sandbox; default-src 'none'";
 
+/**
+ * The headers of a user's file (an attachment, an avatar): whatever it holds (an SVG or HTML with
+ * scripts), it never runs as the app: sandboxed, not sniffed, and not embeddable by other sites.
+ */
+export const userFileHeaders = (contentType: string, size: number) => ({
+  'content-type': contentType,
+  'content-length': String(size),
+  'content-security-policy': FILE_CSP,
+  'cross-origin-resource-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+});
+
 /** Sets the security headers of every response; routes that serve user files replace the CSP with FILE_CSP. */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', async (_req, reply) => {

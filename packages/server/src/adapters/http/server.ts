@@ -24,6 +24,7 @@ import type { Config } from '../../platform/config/schema.js';
 import type { Adapter, AdapterContext, HttpMount, MountedRequest } from '../adapter.js';
 import type { FederationChecker } from '../xmpp/federation/checker.js';
 import { registerAttachmentRoutes } from './attachments.js';
+import { registerAvatarRoutes } from './avatars.js';
 import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
 import { registerSecurityHeaders } from './headers.js';
@@ -268,6 +269,7 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
   }
 
   await registerAttachmentRoutes(app, core);
+  await registerAvatarRoutes(app, core);
   await registerDirectoryImport(app, core, o.directoryUploadBytes);
   registerJournalExport(app, core);
 

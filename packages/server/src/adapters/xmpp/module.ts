@@ -89,6 +89,11 @@ export interface ModuleContext {
   route(stanza: XmlElement): void;
   /** Every module of the server, in order (disco collects their features from here). */
   modules: readonly XmppModule[];
+  /**
+   * The base URL users reach the HTTP listener at, without a trailing slash (`http.publicUrl`,
+   * else the listener's own address): for links to files (XEP-0363).
+   */
+  httpUrl(): string;
 }
 
 /** One capability of the server, as Prosody's modules are. */

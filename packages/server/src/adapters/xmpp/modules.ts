@@ -1,5 +1,6 @@
 // The XMPP server's modules, in the order the router offers them stanzas (see module.ts).
 import type { XmppModule } from './module.js';
+import { AvatarModule } from './modules/avatar.js';
 import { blockingModule } from './modules/blocking.js';
 import { carbonsModule } from './modules/carbons.js';
 import { ChatModule } from './modules/chat.js';
@@ -11,6 +12,7 @@ import { presenceModule } from './modules/presence.js';
 import { PushModule } from './modules/push.js';
 import { rosterModule } from './modules/roster.js';
 import { subscriptionsModule } from './modules/subscriptions.js';
+import { UploadModule } from './modules/upload.js';
 import { vcardModule } from './modules/vcard.js';
 
 /** Fresh instances for one server (modules keep per-server state). */
@@ -19,9 +21,12 @@ export const xmppModules = (): XmppModule[] => [
   blockingModule(),
   // The MUC service before presence and chat: directed presence and messages to its rooms are its own.
   new MucModule(),
+  new UploadModule(),
   new DiscoModule(),
   pingModule,
   rosterModule(),
+  // Avatars before presence: it notes the caps in a client's own presence (and leaves it to presence).
+  new AvatarModule(),
   // Subscriptions before presence: initial presence redelivers pending requests first, then presence takes it.
   subscriptionsModule(),
   presenceModule(),

@@ -1,6 +1,7 @@
 // The XMPP adapter (issue 15): client streams over TCP with STARTTLS (RFC 6120), direct TLS
 // (XEP-0368) and WebSocket (RFC 7395) at /xmpp-websocket, and the modules that serve their stanzas.
 import { createServer, type Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { createServer as createTlsServer } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
@@ -24,7 +25,7 @@ import type { XmlElement } from './xml/element.js';
 
 export const XMPP_WS_PATH = '/xmpp-websocket';
 
-type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean };
+type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean; publicUrl: string | undefined };
 
 /** The XMPP adapter; `modules` replaces the server's module list (tests). */
 export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Adapter<XmppSettings> {
@@ -33,7 +34,12 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
   let hub: C2sHub | undefined;
   return {
     name: 'xmpp',
-    config: (config) => ({ ...config.xmpp, dataDir: config.dataDir, trustProxy: config.http.trustProxy }),
+    config: (config) => ({
+      ...config.xmpp,
+      dataDir: config.dataDir,
+      trustProxy: config.http.trustProxy,
+      publicUrl: config.http.publicUrl,
+    }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
       const sessions = new Sessions();
@@ -55,6 +61,7 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
         sessions,
         route: (stanza) => void route(stanza),
         modules,
+        httpUrl: () => httpUrl(ctx),
       };
       for (const m of modules)
         if (m.start) stops.push(await m.start({ ...moduleContext, log: ctx.log.child({ module: m.name }) }));
@@ -72,6 +79,15 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
       for (const stop of stops.splice(0)) stop?.();
     },
   };
+}
+
+/** `http.publicUrl`, else the HTTP listener's address (by host name when it listens on every address). */
+function httpUrl(ctx: AdapterContext<XmppSettings>): string {
+  if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/+$/, '');
+  const http = ctx.listeners().find((l) => l.name === 'http');
+  if (!http) throw new StanzaError('service-unavailable', 'the HTTP listener is not running');
+  const wildcard = ['0.0.0.0', '::', ''].includes(http.host);
+  return wildcard ? `http://${hostname()}:${http.port}` : http.url;
 }
 
 /** A session is over: out of the registry, its unacknowledged IQs refused, the modules told. */

@@ -52,8 +52,8 @@ export class AttachmentRepository {
   }
 
   /**
-   * Links uploads to a message: only unlinked uploads of this uploader in this conversation.
-   * Returns how many were linked.
+   * Links uploads to a message: only unlinked uploads of this uploader in this conversation or in
+   * none yet (which then join it). Returns how many were linked.
    */
   async link(
     tenantId: string,
@@ -63,10 +63,10 @@ export class AttachmentRepository {
     if (ids.length === 0) return 0;
     const r = await this.db
       .updateTable('attachments')
-      .set({ message_id: m.id })
+      .set({ message_id: m.id, conversation_id: m.conversationId })
       .where('tenant_id', '=', tenantId)
       .where('id', 'in', ids)
-      .where('conversation_id', '=', m.conversationId)
+      .where((eb) => eb.or([eb('conversation_id', '=', m.conversationId), eb('conversation_id', 'is', null)]))
       .where('uploader_id', '=', m.senderId)
       .where('message_id', 'is', null)
       .executeTakeFirst();

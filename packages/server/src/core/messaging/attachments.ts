@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unsafeCharacter } from '@parley/api';
 import type { CoreContext } from '../context.js';
-import { invalid, notFound, ParleyError } from '../errors.js';
+import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
 import type { Caller, ConversationService } from './conversations.js';
+import { checkShareToken, readSlotToken, type SlotGrant, shareToken, slotToken } from './file-links.js';
 import type { Attachment } from './model.js';
 
 export interface AttachmentOptions {
@@ -21,6 +23,8 @@ export interface AttachmentOptions {
 }
 
 const MIB = 1024 * 1024;
+/** How long an upload slot (XEP-0363) may be used. */
+export const SLOT_TTL_MS = 5 * 60_000;
 /** Unsent uploads removed per housekeeping round, so one round never holds the store for long. */
 const PURGE_BATCH = 500;
 
@@ -34,6 +38,8 @@ export class AttachmentService {
     private readonly ctx: CoreContext,
     private readonly conversations: ConversationService,
     readonly options: AttachmentOptions,
+    /** The key of links that work without a login (upload slots, shared files), the same on every node. */
+    private readonly linkKey: () => Promise<Buffer>,
   ) {}
 
   /** 415 unless the media type is accepted. Checked before the body is read. */
@@ -93,22 +99,40 @@ export class AttachmentService {
     this.checkSize(file.bytes.length);
     if (file.bytes.length === 0) throw invalid('body', 'the file is empty');
     await this.checkQuota(caller, file.bytes.length);
+    return this.store(caller, randomUUID(), conversationId, { ...file, contentType });
+  }
+
+  /**
+   * Writes the file, then its row (a download finds both or neither). The file is created
+   * exclusively, so a second upload to the same id (a replayed slot) is a conflict.
+   */
+  private async store(
+    caller: Caller,
+    id: string,
+    conversationId: string | null,
+    file: { name: string; contentType: string; bytes: Buffer },
+  ): Promise<Attachment> {
     const a: Attachment = {
-      id: randomUUID(),
+      id,
       tenantId: caller.tenantId,
       conversationId,
       messageId: null,
       uploaderId: caller.userId,
       name: file.name,
-      contentType,
+      contentType: file.contentType,
       size: file.bytes.length,
       sha256: createHash('sha256').update(file.bytes).digest('hex'),
       createdAt: this.ctx.clock.now(),
     };
     const path = this.path(caller.tenantId, a.id);
     await mkdir(join(this.options.dir, caller.tenantId), { recursive: true, mode: 0o700 });
-    await writeFile(`${path}.part`, file.bytes, { mode: 0o600 });
-    await rename(`${path}.part`, path);
+    try {
+      await writeFile(path, file.bytes, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw conflict('this upload slot was used already');
+      await rm(path, { force: true });
+      throw err;
+    }
     try {
       await this.ctx.store.repos.attachments.insert(a);
     } catch (err) {
@@ -119,15 +143,95 @@ export class AttachmentService {
   }
 
   /**
+   * A slot for one upload not tied to a conversation yet (XEP-0363): refused as an upload of that
+   * size and type would be; the upload becomes an attachment when sent with a message (and is
+   * purged like any unsent upload otherwise). Returns the grant, its token and the file's share token.
+   */
+  async requestSlot(
+    caller: Caller,
+    file: { name: string; size: number; contentType: string | undefined },
+  ): Promise<{ grant: SlotGrant; token: string; share: string }> {
+    const name = file.name.trim();
+    if (name === '' || name.length > 255 || unsafeCharacter(name, 'line') !== null) {
+      throw invalid('filename', 'a file name of 1 to 255 characters without control characters');
+    }
+    if (!Number.isSafeInteger(file.size) || file.size <= 0) throw invalid('size', 'a positive number of bytes');
+    this.checkSize(file.size);
+    const contentType = this.checkType(file.contentType);
+    await this.checkQuota(caller, file.size);
+    const grant: SlotGrant = {
+      tenantId: caller.tenantId,
+      id: randomUUID(),
+      name,
+      uploaderId: caller.userId,
+      size: file.size,
+      contentType,
+      expiresAt: this.ctx.clock.now() + SLOT_TTL_MS,
+    };
+    const key = await this.linkKey();
+    return { grant, token: slotToken(key, grant), share: shareToken(key, grant.tenantId, grant.id) };
+  }
+
+  /**
+   * The grant of a slot token for an upload of `declared` length and type: checked before the
+   * body is read. 403 for a token this server did not issue for this file or one expired, 415 for
+   * another type, 400 for another size, 409 for a slot used already, 413 when over quota now.
+   */
+  async slotGrant(
+    at: { tenantId: string; id: string; name: string },
+    token: string,
+    declared: { contentType: string | undefined; length: number | undefined },
+  ): Promise<SlotGrant> {
+    const grant = readSlotToken(await this.linkKey(), { ...at, now: this.ctx.clock.now() }, token);
+    if (grant === 'invalid') throw forbidden('this upload slot is not valid for this file');
+    if (grant === 'expired') throw forbidden('this upload slot has expired; request a new one');
+    if (mediaType(declared.contentType) !== grant.contentType) {
+      throw new ParleyError('PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE', `this upload slot is for ${grant.contentType}`);
+    }
+    if (declared.length !== undefined && declared.length !== grant.size) {
+      throw invalid('content-length', `this upload slot is for exactly ${grant.size} bytes`);
+    }
+    if (await this.ctx.store.repos.attachments.get(grant.tenantId, grant.id)) {
+      throw conflict('this upload slot was used already');
+    }
+    return grant;
+  }
+
+  /** Stores the upload a slot granted (see `slotGrant`), not tied to a conversation yet. */
+  async uploadToSlot(grant: SlotGrant, bytes: Buffer): Promise<Attachment> {
+    if (bytes.length !== grant.size) throw invalid('body', `this upload slot is for exactly ${grant.size} bytes`);
+    const caller = { tenantId: grant.tenantId, userId: grant.uploaderId };
+    await this.checkQuota(caller, bytes.length);
+    return this.store(caller, grant.id, null, { name: grant.name, contentType: grant.contentType, bytes });
+  }
+
+  /** The token of a link that downloads the file without a login (see `openShared`). */
+  async shareToken(a: { tenantId: string; id: string }): Promise<string> {
+    return shareToken(await this.linkKey(), a.tenantId, a.id);
+  }
+
+  /** An attachment by a share token; 404 for a wrong token as for a file that is gone. */
+  async openShared(tenantId: string, id: string, token: string): Promise<{ attachment: Attachment; path: string }> {
+    const a =
+      checkShareToken(await this.linkKey(), tenantId, id, token) &&
+      (await this.ctx.store.repos.attachments.get(tenantId, id));
+    if (!a) throw notFound('file');
+    return { attachment: a, path: this.path(tenantId, id) };
+  }
+
+  /**
    * Metadata and file path of an attachment the caller may read: one linked to a message of a
    * conversation they are a member of, or their own upload.
    */
   async open(caller: Caller, id: string): Promise<{ attachment: Attachment; path: string }> {
     const a = await this.ctx.store.repos.attachments.get(caller.tenantId, id);
     if (!a || (a.messageId === null && a.uploaderId !== caller.userId)) throw notFound('attachment');
-    await this.conversations.access(caller, a.conversationId).catch(() => {
-      throw notFound('attachment');
-    });
+    // An upload not sent yet to any conversation is its uploader's alone.
+    if (a.conversationId !== null) {
+      await this.conversations.access(caller, a.conversationId).catch(() => {
+        throw notFound('attachment');
+      });
+    }
     return { attachment: a, path: this.path(caller.tenantId, a.id) };
   }
 
@@ -159,7 +263,7 @@ export class AttachmentService {
 
   /**
    * Deletes files that have no row: left by a process that died between deleting a row and its
-   * file, or while writing one (`*.part`). Only files older than `unsentHours` are looked at, as an
+   * file, or while writing one. Only files older than `unsentHours` are looked at, as an
    * upload writes its file before its row. Returns how many were removed.
    */
   async sweepOrphans(): Promise<number> {

@@ -66,7 +66,8 @@ export interface Reaction {
 export interface Attachment {
   id: string;
   tenantId: string;
-  conversationId: string;
+  /** Null for an upload that no conversation was named for and that is not sent yet (XEP-0363). */
+  conversationId: string | null;
   messageId: string | null;
   uploaderId: string;
   name: string;

@@ -32,9 +32,13 @@ export class MessagingService {
   constructor(
     private readonly ctx: CoreContext,
     readonly options: MessagingOptions,
+    /** A key every node derives alike for `purpose` (the auth service's `clusterKey`). */
+    clusterKey: (purpose: string) => Promise<Buffer>,
   ) {
     this.conversations = new ConversationService(ctx);
-    this.attachments = new AttachmentService(ctx, this.conversations, options.attachments);
+    this.attachments = new AttachmentService(ctx, this.conversations, options.attachments, () =>
+      clusterKey('file-links'),
+    );
     this.rate = new RateLimiter(options.rateLimit, ctx.clock);
   }
 

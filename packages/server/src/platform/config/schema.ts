@@ -58,6 +58,12 @@ export const ConfigSchema = z
           .max(100 * 1024 * 1024)
           .default(1024 * 1024)
           .describe('Largest request body in bytes (413 above)'),
+        publicUrl: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe(
+            "The address users reach this HTTP listener at (`https://chat.example.com`, behind a proxy or load balancer), for links handed to clients of other protocols (XEP-0363 upload and download links); default: the listener's own address",
+          ),
         trustProxy: z
           .boolean()
           .default(false)

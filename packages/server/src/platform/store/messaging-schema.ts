@@ -52,7 +52,8 @@ export interface MessageReactionsTable {
 export interface AttachmentsTable {
   id: string;
   tenant_id: string;
-  conversation_id: string;
+  /** Null for an upload not sent yet that no conversation was named for (an XMPP upload slot). */
+  conversation_id: string | null;
   message_id: string | null;
   uploader_id: string;
   name: string;

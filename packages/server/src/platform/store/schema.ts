@@ -235,6 +235,16 @@ export interface PushRegistrationsTable {
   updated_at: number;
 }
 
+/** A user's avatar image (migration 025): the bytes and their SHA-1 (hex), the XMPP avatar id. */
+export interface UserAvatarsTable {
+  user_id: string;
+  tenant_id: string;
+  content_type: string;
+  sha1: string;
+  bytes: Buffer;
+  updated_at: number;
+}
+
 export interface Database extends MessagingTables, PresenceTables, CalendarTables, DirectoryTables, JournalTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
@@ -254,4 +264,5 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   federation_domains: FederationDomainsTable;
   federation_settings: FederationSettingsTable;
   push_registrations: PushRegistrationsTable;
+  user_avatars: UserAvatarsTable;
 }

@@ -11,7 +11,8 @@ export interface Upload {
   abort: () => void;
 }
 
-function apiError(status: number, text: string): ParleyApiError {
+/** The API error an answer of raw-bytes routes (uploads) carries, as the typed client would throw it. */
+export function apiError(status: number, text: string): ParleyApiError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
     return new ParleyApiError(status, body.error?.code ?? 'PARLEY_ERR_INTERNAL', body.error?.message ?? String(status));

@@ -6,6 +6,7 @@ import { useStore } from '../../lib/store';
 import { CallSettingsPanel } from '../callsettings/CallSettings';
 import { NotificationSetting } from '../chat/NotificationSetting';
 import { Devices } from '../devices/Devices';
+import { AvatarSetting } from './Avatar';
 import { ChangePassword } from './ChangePassword';
 import { openSettings, settingsOpen } from './settings-sheet';
 
@@ -43,7 +44,7 @@ function ThemePicker() {
 }
 
 /**
- * The header's settings button: language, theme, notifications, the password, call settings, phones and devices
+ * The header's settings button: language, theme, notifications, the picture, the password, call settings, phones and devices
  * (loaded while the sheet is open; a one-time device password and a half-typed password go when it
  * closes), the account and sign-out.
  */
@@ -84,6 +85,7 @@ export function SettingsMenu() {
         <LanguagePicker />
         <ThemePicker />
         <NotificationSetting />
+        {open && <AvatarSetting />}
         {open && <ChangePassword />}
         {open && <CallSettingsPanel />}
         {open && <Devices owner={{ kind: 'me' }} />}

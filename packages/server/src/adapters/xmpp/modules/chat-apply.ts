@@ -14,6 +14,11 @@ export interface ApplyOptions {
   senders: string[];
   /** Told the memory key of the change or message before the core is asked (to address its echoes). */
   remember?: (key: string) => void;
+  /**
+   * The sender's own unsent upload (XEP-0363) a new message links to, by its XEP-0066 URL or
+   * its body: sent as the message's attachment, with `text` the body without the link.
+   */
+  attach?: (body: string, oob: string | undefined) => Promise<{ id: string; text: string } | undefined>;
 }
 
 /** Applies the change or new message `input` carries; returns whether there was one. */
@@ -43,8 +48,14 @@ export async function applyContent(
   } else if (input.body !== undefined && input.body.trim() !== '') {
     const clientId = input.clientId ?? randomUUID();
     const replyTo = input.replyTo === undefined ? undefined : (await any(input.replyTo)).id;
+    const file = await o.attach?.(input.body, input.oob);
     remember(sendKey(caller.tenantId, caller.userId, clientId));
-    await messaging.send(caller, conversationId, { text: input.body, clientId, replyTo });
+    await messaging.send(caller, conversationId, {
+      text: file?.text ?? input.body,
+      clientId,
+      replyTo,
+      attachments: file && [file.id],
+    });
   } else {
     return false;
   }

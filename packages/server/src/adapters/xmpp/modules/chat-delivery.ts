@@ -19,6 +19,7 @@ import {
   receipt,
   retraction,
 } from './chat-stanzas.js';
+import { fileLinks } from './file-urls.js';
 
 /** How far back a receipt looks for the recipient's newest message it covers. */
 const RECEIPT_LOOKBACK = 20;
@@ -85,7 +86,8 @@ export class ChatDelivery {
     const own = m.senderId === e.userId;
     const replyTo = await this.replyTarget(e, m, t.me, t.peer);
     const from = own ? t.me : origin ? formatJid(origin.from) : t.peer;
-    const render = (to: string) => chatMessage(m, { from, to, by: t.me, replyTo, request: !own });
+    const files = await fileLinks(this.ctx, m);
+    const render = (to: string) => chatMessage(m, { from, to, by: t.me, replyTo, request: !own }, files);
     if (own) return this.deliver(t, true, origin, render);
     // A full JID names one resource: it gets the message, the others only carbons (RFC 6121 §8.5.3.2).
     const resource = origin?.to.resource;

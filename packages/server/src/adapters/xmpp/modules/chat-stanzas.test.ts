@@ -29,6 +29,12 @@ test('a client message: what it asks of the core', () => {
     ['correction', msg(x('body', {}, 'new'), x('replace', { xmlns: NS.correct, id: 'old' })), { replace: 'old' }],
     ['retraction', msg(x('retract', { xmlns: NS.retract, id: 'gone' })), { retract: 'gone' }],
     [
+      'XEP-0066 file URL',
+      msg(x('body', {}, 'https://h/f'), x('x', { xmlns: NS.oob }, x('url', {}, ' https://h/f '))),
+      { oob: 'https://h/f', body: 'https://h/f' },
+    ],
+    ['no file URL', msg(x('body', {}, 'hi')), { oob: undefined }],
+    [
       'reactions, blanks and repeats dropped',
       msg(
         x(
@@ -108,12 +114,19 @@ test('a core message as a stanza: ids, reply, files, tombstone', () => {
     sha256: '',
     createdAt: 0,
   };
-  const withFile = chatMessage(details({ text: '', attachments: [file] }), {
-    ...r,
-    request: false,
-    replyTo: { id: 'k0', to: 'b@example.test' },
-  });
-  assert.equal(withFile.childText('body'), '[file: plan.pdf]');
+  const link = 'https://p.example.test/files/t/a1/k/plan.pdf';
+  const withFile = chatMessage(
+    details({ text: '', attachments: [file] }),
+    { ...r, request: false, replyTo: { id: 'k0', to: 'b@example.test' } },
+    [link],
+  );
+  // One file and no text: the body is exactly the link, as XEP-0066 data too (clients show the file).
+  assert.equal(withFile.childText('body'), link);
+  assert.equal(withFile.child('x', NS.oob)?.childText('url'), link);
+  const twoFiles = chatMessage(details({ text: 'see', attachments: [file, file] }), r, [link, `${link}2`]);
+  assert.equal(twoFiles.childText('body'), `see\n${link}\n${link}2`);
+  assert.equal(twoFiles.child('x', NS.oob)?.childText('url'), link);
+  assert.equal(chatMessage(details(), r).child('x', NS.oob), undefined);
   assert.equal(withFile.child('reply', NS.reply)?.attrs.id, 'k0');
   assert.equal(withFile.child('request', NS.receipts), undefined);
   const gone = chatMessage(details({ text: '', deletedAt: Date.UTC(2026, 0, 2) }), r);

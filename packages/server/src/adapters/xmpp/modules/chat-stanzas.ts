@@ -49,6 +49,8 @@ export interface ChatInput {
   replyTo: string | undefined;
   /** XEP-0280: `<private/>` with `<no-copy/>` (RFC: both hints keep carbons away). */
   noCarbons: boolean;
+  /** XEP-0066: the URL of a file the message carries (a XEP-0363 GET URL). */
+  oob: string | undefined;
 }
 
 /** Code points `start`..`end` of `text` removed (XEP-0426 counts code points). */
@@ -92,6 +94,7 @@ export function parseChat(message: XmlElement): ChatInput {
         : undefined,
     replyTo: ref('reply', NS.reply),
     noCarbons: withoutCarbons(message),
+    oob: message.child('x', NS.oob)?.childText('url')?.trim(),
   };
 }
 
@@ -124,17 +127,19 @@ export interface ChatRender extends Addressing {
   request: boolean;
 }
 
-/** The lines naming a message's files (`[file: NAME]`: XMPP clients cannot fetch the web app's downloads). */
-export const fileLines = (m: MessageDetails): string[] => m.attachments.map((a) => `[file: ${a.name}]`);
-
-/** A core message as a `<message type=chat/>`, its id the sender's client key. */
-export function chatMessage(m: MessageDetails, r: ChatRender): XmlElement {
+/**
+ * A core message as a `<message type=chat/>`, its id the sender's client key. Its files are their
+ * links (`files`, in order) on lines after the text, the first also as XEP-0066 out-of-band data;
+ * a message of one file and no text has exactly its link as body (clients then show the file).
+ */
+export function chatMessage(m: MessageDetails, r: ChatRender, files: readonly string[] = []): XmlElement {
   if (m.deletedAt !== null) return tombstone(m, r);
-  const body = [m.text, ...fileLines(m)].filter((line) => line !== '').join('\n');
+  const body = [m.text, ...files].filter((line) => line !== '').join('\n');
   return x(
     'message',
     { from: r.from, to: r.to, type: 'chat', id: m.clientId },
     x('body', {}, body),
+    files[0] !== undefined && x('x', { xmlns: NS.oob }, x('url', {}, files[0])),
     x('stanza-id', { xmlns: NS.sid, id: m.id, by: r.by }),
     x('origin-id', { xmlns: NS.sid, id: m.clientId }),
     r.replyTo && x('reply', { xmlns: NS.reply, id: r.replyTo.id, to: r.replyTo.to }),

@@ -1,8 +1,9 @@
 // 1:1 chat (RFC 6121 §5) over the core's direct conversations: what a local client's
 // `<message type=chat|normal/>` to a user of its tenant asks (a message, a XEP-0308 correction,
 // a XEP-0424 retraction, XEP-0444 reactions, a XEP-0461 reply, XEP-0184/0333 receipts, XEP-0085
-// chat states) goes to the core, which tells every member (`chat-delivery.ts` renders it back).
-// Messages to or from users of another tenant or another server pass through (`chat-elsewhere.ts`).
+// chat states, a file uploaded over XEP-0363) goes to the core, which tells every member
+// (`chat-delivery.ts` renders it back). Messages to or from users of another tenant or another
+// server pass through (`chat-elsewhere.ts`).
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
 import { bareJid, type Jid } from '../../../lib/jid.js';
@@ -13,6 +14,7 @@ import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
 import { ChatMemory } from './chat-memory.js';
 import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
+import { parseFileUrl } from './file-urls.js';
 
 /** What a message stanza is about once its addressee is known: the caller and the 1:1. */
 interface Chat {
@@ -90,6 +92,7 @@ export class ChatModule implements XmppModule {
     await applyContent(messaging, caller, conversationId, input, {
       senders: [chat.peerId, caller.userId],
       remember: (key) => this.remember(chat, key, input),
+      attach: (body, oob) => this.upload(caller, body, oob),
     });
     if (input.received !== undefined) {
       const m = await theirs(input.received);
@@ -103,6 +106,24 @@ export class ChatModule implements XmppModule {
     if (input.chatState !== undefined && input.body === undefined) {
       await messaging.typing(caller, conversationId, input.chatState === 'composing');
     }
+  }
+
+  /**
+   * The sender's own unsent upload (XEP-0363) whose link the message carries (as XEP-0066 data,
+   * else as its whole body): it is sent as the message's attachment, the link taken out of the
+   * text. A link to any other file stays text.
+   */
+  private async upload(caller: Caller, body: string, oob: string | undefined) {
+    const { ctx } = this.started();
+    const url = oob ?? body.trim();
+    const link = parseFileUrl(ctx.httpUrl(), url);
+    if (!link || link.tenantId !== caller.tenantId) return undefined;
+    const file = await ctx.core.messaging.attachments
+      .openShared(link.tenantId, link.id, link.token)
+      .catch(() => undefined);
+    const a = file?.attachment;
+    if (!a || a.uploaderId !== caller.userId || a.messageId !== null) return undefined;
+    return { id: a.id, text: body.replace(url, '').trim() };
   }
 
   private remember(chat: Chat, key: string, input: ChatInput) {

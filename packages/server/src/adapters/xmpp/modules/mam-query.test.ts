@@ -86,13 +86,13 @@ test('the form: a room offers no with', () => {
   assert.deepEqual(vars(mamForm({ with: false })), ['FORM_TYPE', 'start', 'end', 'before-id', 'after-id']);
 });
 
-test('an answer: each message a result forwarded with its delay, from the archive to the client, then fin', () => {
+test('an answer: each message a result forwarded with its delay, from the archive to the client, then fin', async () => {
   const sent: XmlElement[] = [];
   const page = {
     messages: [{ id: 'a', text: 'hi', createdAt: Date.UTC(2026, 0, 2, 3, 4, 5) } as MessageDetails],
     complete: true,
   };
-  const fin = answerQuery(parseMamQuery(q([])), page, {
+  const fin = await answerQuery(parseMamQuery(q([])), page, {
     archive: 'room@conference.example.test',
     to: 'ann@example.test/pc',
     render: (m) => x('message', { type: 'groupchat' }, x('body', {}, m.text)),

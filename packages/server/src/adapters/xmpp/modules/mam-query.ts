@@ -120,13 +120,19 @@ export function mamForm(offers: { with: boolean } = { with: true }): XmlElement 
  * `<result/>` from the archive (`archive`: its JID) to the querying client, then the `<fin/>`
  * that ends the query (the IQ result's payload).
  */
-export function answerQuery(
+export async function answerQuery(
   q: MamQuery,
   page: { messages: MessageDetails[]; complete: boolean },
-  o: { archive: string; to: string; render(m: MessageDetails): XmlElement; send(result: XmlElement): void },
-): XmlElement {
+  o: {
+    archive: string;
+    to: string;
+    render(m: MessageDetails): XmlElement | Promise<XmlElement>;
+    send(result: XmlElement): void;
+  },
+): Promise<XmlElement> {
   for (const m of page.messages) {
-    const result = x('result', { xmlns: MAM_NS, queryid: q.queryId, id: m.id }, forwarded(o.render(m), m.createdAt));
+    const inner = await o.render(m);
+    const result = x('result', { xmlns: MAM_NS, queryid: q.queryId, id: m.id }, forwarded(inner, m.createdAt));
     o.send(x('message', { from: o.archive, to: o.to }, result));
   }
   return mamFin(

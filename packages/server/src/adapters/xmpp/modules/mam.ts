@@ -8,12 +8,14 @@ import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { chatMessage } from './chat-stanzas.js';
+import { fileLinks } from './file-urls.js';
 import { answerQuery, MAM_EXTENDED, MAM_NS, type MamQuery, mamForm, parseMamQuery } from './mam-query.js';
 
 export class MamModule implements XmppModule {
   readonly name = 'mam';
   readonly accountFeatures = [MAM_NS, MAM_EXTENDED];
   private core: Services | undefined;
+  private ctx: ModuleContext | undefined;
   readonly iq = {
     [MAM_NS]: {
       get: () => mamForm(),
@@ -23,12 +25,13 @@ export class MamModule implements XmppModule {
 
   start(ctx: ModuleContext) {
     this.core = ctx.core;
+    this.ctx = ctx;
     return undefined;
   }
 
   private async query({ payload, session, to }: Inbound & { payload: XmlElement }): Promise<XmlElement> {
-    const core = this.core;
-    if (!core || !session) throw new StanzaError('service-unavailable');
+    const { core, ctx } = this;
+    if (!core || !ctx || !session) throw new StanzaError('service-unavailable');
     // The user's own archive only (a MUC's is the MUC module's).
     if (to && (to.local !== session.jid.local || to.domain !== session.jid.domain)) {
       throw new StanzaError('service-unavailable');
@@ -52,10 +55,11 @@ export class MamModule implements XmppModule {
     return answerQuery(q, page, {
       archive: me,
       to: formatJid(session.jid),
-      render(m) {
+      async render(m) {
         const peer = peers.get(m.conversationId) ?? '';
         const mine = m.senderId === caller.userId;
-        return chatMessage(m, { from: mine ? me : peer, to: mine ? peer : me, by: me, request: false });
+        const addressing = { from: mine ? me : peer, to: mine ? peer : me, by: me, request: false };
+        return chatMessage(m, addressing, await fileLinks(ctx, m));
       },
       send: (result) => session.send(result),
     });

@@ -10,6 +10,7 @@ import type { Unsubscribe } from '../../../platform/bus/bus.js';
 import type { ModuleContext } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { chatState, correction, reactionsOf, retraction } from './chat-stanzas.js';
+import { fileLinks } from './file-urls.js';
 import {
   configChanged,
   groupchatMessage,
@@ -145,11 +146,13 @@ export class Occupants {
       .map((v) => ({ tenantId: v.tenantId, userId: v.userId, conversationId: v.details.id }));
   }
 
-  private created(tenantId: string, userId: string, conversationId: string, m: MessageDetails): void {
+  private async created(tenantId: string, userId: string, conversationId: string, m: MessageDetails): Promise<void> {
     const v = this.view(tenantId, userId, conversationId);
-    if (!v) return;
+    if (!v || v.occupants.length === 0) return;
     const nick = this.nickOf(v, m.senderId, m.sender);
-    for (const o of v.occupants) this.send(o, groupchatMessage(o.room, formatJid(o.jid), nick, m));
+    // Only a message with files waits for their links (the others go out in the event's own turn).
+    const files = m.attachments.length > 0 ? await fileLinks(this.ctx, m) : [];
+    for (const o of v.occupants) this.send(o, groupchatMessage(o.room, formatJid(o.jid), nick, m, { files }));
   }
 
   /**

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ConversationDetails, MemberRole, MessageDetails, NamedMember } from '../../../core/messaging/model.js';
 import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
-import { fileLines } from './chat-stanzas.js';
+import { NS } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, type DiscoInfo } from './disco-info.js';
 import { PING_NS as PING } from './ping.js';
 
@@ -109,23 +109,29 @@ export function occupantPresence(
   );
 }
 
-/** A message of the room to one occupant, with the room's archive id (XEP-0359) and, for history, its time (XEP-0203). */
+/**
+ * A message of the room to one occupant, with the room's archive id (XEP-0359) and, for history,
+ * its time (XEP-0203); its files' links (`files`) on lines after the text, the first also as
+ * XEP-0066 data, as in 1:1s (`chatMessage`).
+ */
 export function groupchatMessage(
   room: string,
   to: string,
   nick: string,
   m: MessageDetails,
-  delayed = false,
+  o: { delayed?: boolean; files?: readonly string[] } = {},
 ): XmlElement {
+  const files = o.files ?? [];
   return x(
     'message',
     { type: 'groupchat', from: `${room}/${nick}`, to, id: m.clientId },
-    x('body', {}, [m.text, ...fileLines(m)].filter((line) => line !== '').join('\n')),
+    x('body', {}, [m.text, ...files].filter((line) => line !== '').join('\n')),
+    files[0] !== undefined && x('x', { xmlns: NS.oob }, x('url', {}, files[0])),
     x('stanza-id', { xmlns: SID, by: room, id: m.id }),
     // XEP-0461 in a room: the message replied to by the room's stanza-id.
     m.replyTo !== null && x('reply', { xmlns: REPLY, id: m.replyTo }),
     occupantId(m.conversationId, m.senderId),
-    delayed && x('delay', { xmlns: DELAY, from: room, stamp: new Date(m.createdAt).toISOString() }),
+    o.delayed && x('delay', { xmlns: DELAY, from: room, stamp: new Date(m.createdAt).toISOString() }),
   );
 }
 

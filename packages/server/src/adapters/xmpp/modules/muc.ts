@@ -19,6 +19,7 @@ import { type XmlElement, x } from '../xml/element.js';
 import { applyContent } from './chat-apply.js';
 import { parseChat } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
+import { fileLinks } from './file-urls.js';
 import { answerQuery, mamForm, parseMamQuery } from './mam-query.js';
 import { adminChanges, adminList, applyAdmin } from './muc-admin.js';
 import { MUC_OWNER } from './muc-config.js';
@@ -79,8 +80,12 @@ export class MucModule implements XmppModule {
   }
 
   private get core(): Services {
+    return this.context.core;
+  }
+
+  private get context(): ModuleContext {
     if (!this.ctx) throw new StanzaError('service-unavailable');
-    return this.ctx.core;
+    return this.ctx;
   }
 
   private get rooms(): Occupants {
@@ -227,7 +232,11 @@ export class MucModule implements XmppModule {
       for (const m of messages.reverse()) {
         if (m.deletedAt !== null) continue;
         sent.add(m.id);
-        this.rooms.deliver(from, groupchatMessage(room, to, this.rooms.nickOf(v, m.senderId, m.sender), m, true));
+        const files = await fileLinks(this.context, m);
+        this.rooms.deliver(
+          from,
+          groupchatMessage(room, to, this.rooms.nickOf(v, m.senderId, m.sender), m, { delayed: true, files }),
+        );
       }
     }
     this.rooms.deliver(from, subjectMessage(room, to, c.topic, randomUUID()));
@@ -376,10 +385,13 @@ export class MucModule implements XmppModule {
     const room = this.room(t);
     const to = formatJid(t.inbound.from);
     const nicks = this.rooms.view(caller.tenantId, caller.userId, id)?.nicks ?? new Map<string, string>();
-    const fin = answerQuery(q, page, {
+    const fin = await answerQuery(q, page, {
       archive: room,
       to,
-      render: (m) => groupchatMessage(room, to, nicks.get(m.senderId) ?? m.sender, m).withAttrs({ to: undefined }),
+      render: async (m) =>
+        groupchatMessage(room, to, nicks.get(m.senderId) ?? m.sender, m, {
+          files: await fileLinks(this.context, m),
+        }).withAttrs({ to: undefined }),
       send: (result) => this.rooms.deliver(t.inbound.from, result),
     });
     this.reply(t, fin);

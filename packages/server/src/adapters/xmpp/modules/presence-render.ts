@@ -1,6 +1,6 @@
 // The core's computed presence (already filtered for the watcher, `visibleTo`) as an XMPP
 // `<presence/>` (RFC 6121 §4.7): availability as `<show/>`, the presence in words as `<status/>`
-// in the watcher's language, idle as XEP-0319 `<idle/>`.
+// in the watcher's language, idle as XEP-0319 `<idle/>`, the avatar's hash as XEP-0153 `<x/>`.
 //
 // Mapping: available → no <show/>; away → away, unless out of office or on vacation → xa;
 // busy (a call, a meeting, a manual busy) and do not disturb → dnd; offline → type="unavailable"
@@ -11,6 +11,8 @@ import { type Language, languages, presenceText } from '../../../core/presence/t
 import { type XmlElement, x } from '../xml/element.js';
 
 export const IDLE_NS = 'urn:xmpp:idle:1';
+/** XEP-0153: the avatar's hash in presence. */
+export const VCARD_UPDATE_NS = 'vcard-temp:x:update';
 
 export type Show = 'away' | 'xa' | 'dnd';
 
@@ -40,6 +42,8 @@ export interface RenderOptions {
   lang: string;
   timeZone: string;
   now: number;
+  /** XEP-0153: the SHA-1 (hex) of the user's avatar, null for none; undefined leaves it out. */
+  photo?: string | null | undefined;
 }
 
 export function renderPresence(p: Presence, o: RenderOptions): XmlElement {
@@ -54,6 +58,7 @@ export function renderPresence(p: Presence, o: RenderOptions): XmlElement {
     show && x('show', {}, show),
     x('status', { 'xml:lang': lang }, presenceText(p, { lang, timeZone: o.timeZone, now: o.now })),
     idle && x('idle', { xmlns: IDLE_NS, since: new Date(p.since as number).toISOString() }),
+    o.photo !== undefined && x('x', { xmlns: VCARD_UPDATE_NS }, x('photo', {}, o.photo)),
   );
 }
 

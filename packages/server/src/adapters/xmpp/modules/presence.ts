@@ -38,6 +38,15 @@ interface PresenceState {
   idle: boolean;
   /** This session set the user's manual do-not-disturb. */
   dnd: boolean;
+  /** The contacts' presence stanzas on their way, in order. */
+  sending: Promise<void>;
+}
+
+/** A contact whose presence a session gets: their bare JID and user. */
+interface Contact {
+  jid: string;
+  tenantId: string;
+  userId: string;
 }
 
 const KEY = 'presence';
@@ -45,7 +54,7 @@ const KEY = 'presence';
 function stateOf(session: C2sSession): PresenceState {
   let s = session.data.get(KEY) as PresenceState | undefined;
   if (!s) {
-    s = { client: null, watch: null, last: null, idle: false, dnd: false };
+    s = { client: null, watch: null, last: null, idle: false, dnd: false, sending: Promise.resolve() };
     session.data.set(KEY, s);
   }
   return s;
@@ -62,27 +71,46 @@ export function presenceModule(): XmppModule {
     return ctx;
   };
 
-  const render = (session: C2sSession, from: string, p: Parameters<typeof renderPresence>[0]) =>
+  /** A contact's presence for the session, with their avatar's hash (XEP-0153). */
+  const render = async (session: C2sSession, contact: Contact, p: Parameters<typeof renderPresence>[0]) =>
     renderPresence(p, {
-      from,
+      from: contact.jid,
       to: formatJid(session.jid),
       lang: session.lang,
       timeZone: XMPP_TIME_ZONE,
       now: context().core.ctx.clock.now(),
+      photo: await context().core.avatars.hash(contact.tenantId, contact.userId),
     });
+  /** Sends in the order asked, though each waits for its avatar hash. */
+  const send = (session: C2sSession, stanza: Promise<XmlElement>) => {
+    const state = stateOf(session);
+    state.sending = state.sending
+      .then(() => stanza)
+      .then(
+        (s) => session.send(s),
+        () => undefined,
+      );
+    return state.sending;
+  };
 
   /** Initial presence: the session is a client input now and gets every contact's presence. */
   async function start(session: C2sSession, state: PresenceState): Promise<void> {
     const { core } = context();
     const { user } = session;
     state.client = core.presence.attachClient(user.tenantId, user.id, { mobile: false, sessionId: session.id });
+    const colleague = (seen: { user: string; userId: string }) => ({
+      ...seen,
+      jid: seen.user,
+      tenantId: user.tenantId,
+    });
     state.watch = core.presence.watch(user.tenantId, watcherOf(user), (seen) => {
-      if (seen.userId !== user.id && state.watch) session.send(render(session, seen.user, seen.presence));
+      if (seen.userId !== user.id && state.watch) void send(session, render(session, colleague(seen), seen.presence));
     });
     const roster = await rosterOf(core, user, session.lang);
     const shared = roster.filter((e) => e.shared).map((e) => e.jid);
     for (const seen of await state.watch.snapshot(shared)) {
-      if (seen && seen.presence.availability !== 'offline') session.send(render(session, seen.user, seen.presence));
+      if (seen && seen.presence.availability !== 'offline')
+        await send(session, render(session, colleague(seen), seen.presence));
     }
     for (const e of roster) {
       if (e.shared || !sees(e.subscription, 'to')) continue;
@@ -95,7 +123,8 @@ export function presenceModule(): XmppModule {
         continue;
       }
       const p = await core.presence.view(contact.tenantId, contact.id, watcherOf(user));
-      if (p.availability !== 'offline') session.send(render(session, e.jid, p));
+      const whom = { jid: e.jid, tenantId: contact.tenantId, userId: contact.id };
+      if (p.availability !== 'offline') await send(session, render(session, whom, p));
     }
     for (const other of context().sessions.ofUser(user.tenantId, user.id)) {
       const last = other !== session ? stateOf(other).last : null;
@@ -166,7 +195,14 @@ export function presenceModule(): XmppModule {
     }
     if (prober) {
       const p = await core.presence.view(user.tenantId, user.id, watcherOf(prober));
-      reply(presenceTo(context(), addressOf(user), bareJid(from), p));
+      reply(
+        await presenceTo(
+          context(),
+          { tenantId: user.tenantId, userId: user.id, user: addressOf(user) },
+          bareJid(from),
+          p,
+        ),
+      );
       return;
     }
     await sendPresence(context(), user, from);
@@ -216,6 +252,14 @@ export function presenceModule(): XmppModule {
       ctx = c;
       const { cluster, bus } = c.core.ctx;
       cluster.want(SUBSCRIBERS_LEASE);
+      /** The user's presence now to every personal contact with a subscription from them (the lease holder sends). */
+      const toSubscribers = async (e: { tenantId: string; userId: string }) => {
+        const user = await c.core.users.lookup(e.tenantId, e.userId);
+        if (!user) return;
+        for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
+          if (sees(item.subscription, 'from')) await sendPresence(c, user, parseJid(item.jid) as Jid);
+        }
+      };
       // One node (the lease's holder) tells each personal contact with a subscription from the user,
       // here or elsewhere, what they see of the change, once per bare JID; nothing when it looks as before.
       const offs = [
@@ -224,7 +268,7 @@ export function presenceModule(): XmppModule {
           for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
             if (!sees(item.subscription, 'from')) continue;
             const seen = await c.core.presence.viewChange(e, await watcherFor(c.core, parseJid(item.jid) as Jid));
-            if (seen) c.route(presenceTo(c, e.user, item.jid, seen));
+            if (seen) c.route(await presenceTo(c, e, item.jid, seen));
           }
         }),
         // The tenant trusts a domain more or less now: its subscribers get what they may see now.
@@ -235,6 +279,21 @@ export function presenceModule(): XmppModule {
             const user = await c.core.users.lookup(e.tenantId, s.userId);
             if (user && !(await localUser(c.core, jid))) await sendPresence(c, user, jid);
           }
+        }),
+        // XEP-0153: a new avatar is a new hash in the user's presence, to colleagues here and subscribers.
+        bus.subscribe('avatar.changed', async (e) => {
+          const contact = {
+            tenantId: e.tenantId,
+            userId: e.userId,
+            jid: addressOf(await c.core.users.get(e.tenantId, e.userId)),
+          };
+          for (const session of c.sessions.all()) {
+            const { user } = session;
+            if (user.tenantId !== e.tenantId || user.id === e.userId || !stateOf(session).watch) continue;
+            const p = await c.core.presence.view(e.tenantId, e.userId, watcherOf(user));
+            if (p.availability !== 'offline') await send(session, render(session, contact, p));
+          }
+          if (cluster.holds(SUBSCRIBERS_LEASE)) await toSubscribers(e);
         }),
       ];
       return () => {

@@ -26,13 +26,29 @@ export const sees = (s: Subscription, way: 'to' | 'from') => s === way || s === 
 const colleagues = (a: User, b: User | undefined): b is User => b !== undefined && a.tenantId === b.tenantId;
 
 /** A user's presence (as the addressee may see it) to a contact's bare JID: no session, so no language of its own. */
-export const presenceTo = (ctx: ModuleContext, from: string, to: string, seen: Presence): XmlElement =>
-  renderPresence(seen, { from, to, lang: 'en', timeZone: XMPP_TIME_ZONE, now: ctx.core.ctx.clock.now() });
+export async function presenceTo(
+  ctx: ModuleContext,
+  of: { tenantId: string; userId: string; user: string },
+  to: string,
+  seen: Presence,
+): Promise<XmlElement> {
+  const photo = await ctx.core.avatars.hash(of.tenantId, of.userId);
+  return renderPresence(seen, {
+    from: of.user,
+    to,
+    lang: 'en',
+    timeZone: XMPP_TIME_ZONE,
+    now: ctx.core.ctx.clock.now(),
+    photo,
+  });
+}
 
 /** `user`'s presence as `to` (a bare JID) may see it, sent to wherever `to` is. */
 export async function sendPresence(ctx: ModuleContext, user: User, to: Jid): Promise<void> {
   const seen = await ctx.core.presence.view(user.tenantId, user.id, await watcherFor(ctx.core, to));
-  ctx.route(presenceTo(ctx, addressOf(user), bareJid(to), seen));
+  ctx.route(
+    await presenceTo(ctx, { tenantId: user.tenantId, userId: user.id, user: addressOf(user) }, bareJid(to), seen),
+  );
 }
 
 const stanza = (from: string, to: string, kind: SubscriptionKind, status?: string | null) =>

@@ -1,8 +1,9 @@
 // vCard (XEP-0054) from the user record: FN and N from the display name, EMAIL, TEL per number,
-// JABBERID, ORG from the tenant's name (the record has no title). Colleagues get it all; a user of
-// another tenant or another server only FN and JABBERID; a blocked one nothing (service-unavailable,
-// as if there were no such user). A vCard set is refused (not-allowed): the record is changed in
-// the web app. The user record has no avatar, so there is no XEP-0153 hash and no XEP-0084 data.
+// JABBERID, ORG from the tenant's name (the record has no title), PHOTO from the user's avatar
+// (whose hash presence carries, XEP-0153). Colleagues get it all; a user of another tenant or
+// another server only FN, PHOTO and JABBERID; a blocked one nothing (service-unavailable, as if
+// there were no such user). A vCard set is refused (not-allowed): the record and the avatar are
+// changed in the web app (or the avatar over XEP-0084, avatar.ts).
 import type { Services } from '../../../compose.js';
 import { addressOf, type User } from '../../../core/users/model.js';
 import { formatJid, type Jid } from '../../../lib/jid.js';
@@ -20,7 +21,10 @@ function nameParts(displayName: string): { family: string; given: string } {
   return { family, given: words.join(' ') };
 }
 
-export function vcardOf(u: User, o: { full: boolean; org: string | null }): XmlElement {
+export function vcardOf(
+  u: User,
+  o: { full: boolean; org: string | null; photo?: { contentType: string; bytes: Buffer } | undefined },
+): XmlElement {
   const n = nameParts(u.displayName);
   return x(
     'vCard',
@@ -30,6 +34,7 @@ export function vcardOf(u: User, o: { full: boolean; org: string | null }): XmlE
     o.full && u.email && x('EMAIL', {}, x('INTERNET'), x('PREF'), x('USERID', {}, u.email)),
     o.full && u.numbers.map((num) => x('TEL', {}, x('WORK'), x('VOICE'), x('NUMBER', {}, num))),
     o.full && o.org && x('ORG', {}, x('ORGNAME', {}, o.org)),
+    o.photo && x('PHOTO', {}, x('TYPE', {}, o.photo.contentType), x('BINVAL', {}, o.photo.bytes.toString('base64'))),
     x('JABBERID', {}, addressOf(u)),
   );
 }
@@ -41,7 +46,7 @@ async function visibleVcard(core: Services, target: User, from: Jid): Promise<Xm
   if (relation === 'blocked') throw new StanzaError('service-unavailable');
   const full = relation !== 'external';
   const org = full ? (await core.tenants.get(target.tenantId)).name : null;
-  return vcardOf(target, { full, org });
+  return vcardOf(target, { full, org, photo: await core.avatars.get(target.tenantId, target.id) });
 }
 
 export function vcardModule(): XmppModule {

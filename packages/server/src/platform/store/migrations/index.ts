@@ -23,6 +23,7 @@ import { sipTrunks } from './020-sip-trunks.js';
 import { roster } from './021-roster.js';
 import { pushRegistrations } from './022-push-registrations.js';
 import { federationTrust } from './023-federation-trust.js';
+import { uploadsAvatars } from './025-uploads-avatars.js';
 import { groupRooms } from './026-group-rooms.js';
 
 /**
@@ -59,5 +60,6 @@ export const migrations: Migration[] = [
   roster,
   pushRegistrations,
   federationTrust,
+  uploadsAvatars,
   groupRooms,
 ];
