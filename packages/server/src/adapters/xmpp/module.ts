@@ -72,8 +72,11 @@ export interface Onward {
    * (RFC 6120 §8.3: remote-server-not-found, remote-server-timeout …) through the router.
    */
   remote(stanza: XmlElement, to: Jid): void;
-  /** To sessions of this server's accounts that are bound on other nodes of the cluster. */
-  nodes(stanza: XmlElement, to: Jid): void;
+  /**
+   * To sessions of this server's accounts that are bound on other nodes of the cluster (a full
+   * JID's session, or a bare JID's sessions); resolves whether another node holds one and took it.
+   */
+  nodes(stanza: XmlElement, to: Jid): Promise<boolean>;
 }
 
 /** What a module gets at start. */

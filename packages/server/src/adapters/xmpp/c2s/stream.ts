@@ -8,7 +8,7 @@ import { errorReply, STANZAS_NS, StanzaError } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
 import { type XmlElement, x } from '../xml/element.js';
 import type { StreamEvent } from '../xml/parser.js';
-import { type C2sHub, randomId } from './hub.js';
+import { type C2sHub, randomId, replace } from './hub.js';
 import { channelBindingTypes, mechanismsElement, mechanismsFor, SASL_NS, SaslNegotiation } from './sasl.js';
 import { Session } from './session.js';
 import { SM_NS, StreamManagement } from './sm.js';
@@ -224,7 +224,7 @@ export class C2sStream {
     session.transport = this.transport;
     session.kick = (err) => this.fail(err);
     const replaced = this.hub.sessions.add(session);
-    if (replaced) this.replace(replaced);
+    if (replaced) replace(this.hub, replaced);
     this.state = 'bound';
     clearTimeout(this.negotiation);
     this.touch();
@@ -237,15 +237,6 @@ export class C2sStream {
       } catch (err) {
         this.log.error({ err, module: m.name }, 'XMPP module failed on a bound session');
       }
-    }
-  }
-
-  /** RFC 6120 §7.7.2.2: the newly bound resource wins; the older stream ends with `conflict`. */
-  private replace(old: Session): void {
-    if (old.kick) old.kick(new StreamError('conflict', 'the resource was bound by another connection'));
-    else {
-      clearTimeout(old.expiry);
-      this.hub.ended(old);
     }
   }
 
