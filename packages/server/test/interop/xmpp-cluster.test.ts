@@ -54,7 +54,8 @@ if (cluster) {
 
     // An IQ to a full JID on the other node, and its result back.
     alice.send(`<iq type='get' to='bob@${D}/pc' id='ping1'><ping xmlns='${PING}'/></iq>`);
-    await bob.expect(new RegExp(`<iq[^>]*id="ping1"[^>]*>.*?<ping xmlns="${PING}"/>`));
+    // As alice sent it, with the from her stream stamped.
+    await bob.expect(`<iq type="get" to="bob@${D}/pc" id="ping1" from="alice@${D}/pc"><ping xmlns="${PING}"/></iq>`);
     bob.send(`<iq type='result' to='alice@${D}/pc' id='ping1'/>`);
     await alice.expect(/<iq[^>]*type="result"[^>]*id="ping1"|<iq[^>]*id="ping1"[^>]*type="result"/);
     // To a resource bound nowhere: service-unavailable (RFC 6121 §8.5.3.2.2).
@@ -66,7 +67,9 @@ if (cluster) {
     phone.send(`<iq type='get' id='bl'><blocklist xmlns='${BLOCKING}'/></iq>`);
     await phone.expect(/<iq[^>]*id="bl"[^>]*>.*?<blocklist/);
     phone.send('<presence/>');
-    await phone.expect(new RegExp(`<presence[^>]*from="alice@${D}/phone"`));
+    // Her available resource on node A, which node B does not hold (RFC 6121 §4.2.2) …
+    await phone.expect(new RegExp(`<presence from="alice@${D}/pc" to="alice@${D}/phone"/>`));
+    // … and what it says later.
     alice.send('<presence><status>at the desk</status></presence>');
     await phone.expect(new RegExp(`<presence[^>]*from="alice@${D}/pc"[^>]*>.*?at the desk`));
     alice.send(`<iq type='set' id='b1'><block xmlns='${BLOCKING}'><item jid='spam@far.test'/></block></iq>`);

@@ -8,16 +8,17 @@
 // wins, the node holding the older one ends it with `conflict`.
 import type { Services } from '../../compose.js';
 import { ENDPOINT_TTL_MS, type Relayed } from '../../core/endpoints/service.js';
-import { formatJid, type Jid, parseJid } from '../../lib/jid.js';
+import { bareJid, formatJid, type Jid, parseJid } from '../../lib/jid.js';
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Session } from './c2s/session.js';
 import { errorReply, StanzaError } from './errors.js';
 import type { C2sSession, Onward, Stop, XmppModule } from './module.js';
 import { localUser } from './modules/local.js';
+import { lastPresence } from './modules/presence.js';
 import type { Sessions } from './sessions.js';
 import type { XmlElement } from './xml/element.js';
-import { type ParserLimits, parseFrame } from './xml/parser.js';
+import { CLIENT_NS, type ParserLimits, parseFrame } from './xml/parser.js';
 
 const KIND = 'xmpp';
 
@@ -45,8 +46,11 @@ export interface ClusterOptions {
 /** The cluster's part of the XMPP adapter: `nodes` for the router, and a module that keeps the endpoints. */
 export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module: XmppModule } {
   const { endpoints } = o.core;
-  /** Per user with sessions here: listening for what other nodes relay to them. */
-  const listening = new Map<string, Promise<Unsubscribe>>();
+  /**
+   * Per user with sessions here: listening for what other nodes relay to them, and which of their
+   * resources on other nodes are available (those were sent this node's resources' presence).
+   */
+  const listening = new Map<string, { off: Promise<Unsubscribe>; available: Set<string> }>();
   // A relay holds a stanza within the stream's limit, escaped once more as JSON.
   const maxData = 2 * o.limits.maxStanzaSize + 1024;
 
@@ -77,10 +81,30 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     if (event.kind !== 'element') return;
     const stanza = event.element;
     const to = parseJid(stanza.attrs.to ?? '');
-    if (!to || o.deliver(stanza, to)) return;
+    if (!to) return;
+    if (stanza.name === 'presence') ownPresence(r, stanza, to);
+    if (o.deliver(stanza, to)) return;
     // The session went away since the sender looked: an IQ request still gets its answer.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
       o.route(errorReply(stanza, new StanzaError('service-unavailable')));
+    }
+  };
+
+  /**
+   * RFC 6121 §4.2.2: a resource of the user that becomes available on another node gets the
+   * presence of their resources here (its node does not know them); its broadcast says so.
+   */
+  const ownPresence = (r: Relayed, stanza: XmlElement, to: Jid) => {
+    const from = parseJid(stanza.attrs.from ?? '');
+    const known = listening.get(`${r.tenantId}/${r.userId}`)?.available;
+    if (!known || !from || from.resource === null || to.resource !== null || bareJid(from) !== bareJid(to)) return;
+    const resource = formatJid(from);
+    if (stanza.attrs.type === 'unavailable') known.delete(resource);
+    if (stanza.attrs.type !== undefined || known.has(resource)) return;
+    known.add(resource);
+    for (const s of o.sessions.ofUser(r.tenantId, r.userId)) {
+      const last = lastPresence(s);
+      if (last) o.route(last.withAttrs({ to: resource }));
     }
   };
 
@@ -96,10 +120,10 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     const key = `${session.tenantId}/${session.user.id}`;
     let on = listening.get(key);
     if (!on) {
-      on = endpoints.onRelayed(session.user.id, KIND, take);
+      on = { off: endpoints.onRelayed(session.user.id, KIND, take), available: new Set() };
       listening.set(key, on);
     }
-    await on;
+    await on.off;
   };
 
   const keep = (session: C2sSession) =>
@@ -107,7 +131,6 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
       kind: KIND,
       address: formatJid(session.jid),
       id: session.id,
-      since: o.core.ctx.clock.now(),
     });
 
   const module: XmppModule = {
@@ -141,7 +164,7 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
         const key = `${tenantId}/${user.id}`;
         const on = listening.get(key);
         listening.delete(key);
-        (await on)?.();
+        (await on?.off)?.();
       }
       // Left behind (the bus is gone, e.g. at shutdown), it ends with this node's membership or expires.
       await endpoints
@@ -167,7 +190,11 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
       return undefined;
     });
     if (!found) return false;
-    return send(found.user.tenantId, found.user.id, { nodes: found.nodes, stanza: stanza.toString() });
+    return send(found.user.tenantId, found.user.id, {
+      nodes: found.nodes,
+      // As a WebSocket frame declares it (RFC 7395 §3.3.3), so that it parses back as it was.
+      stanza: stanza.withAttrs({ xmlns: stanza.attrs.xmlns ?? CLIENT_NS }).toString(),
+    });
   };
 
   return { nodes, module };

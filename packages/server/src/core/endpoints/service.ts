@@ -22,8 +22,6 @@ export interface Endpoint {
   id: string;
   /** The node instance holding its connection. */
   node: string;
-  /** When it was bound (ms since the epoch). */
-  since: number;
 }
 
 /** Something for a user's clients on other nodes, as the bus carries it. */

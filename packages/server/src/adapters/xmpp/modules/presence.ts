@@ -49,6 +49,9 @@ function stateOf(session: C2sSession): PresenceState {
 
 const sees = (s: 'none' | 'to' | 'from' | 'both', way: 'to' | 'from') => s === way || s === 'both';
 
+/** The session's last available presence (to its user's bare JID), if it is available. */
+export const lastPresence = (session: C2sSession): XmlElement | null => stateOf(session).last;
+
 export function presenceModule(): XmppModule {
   let ctx: ModuleContext | undefined;
   const context = (): ModuleContext => {
@@ -90,7 +93,7 @@ export function presenceModule(): XmppModule {
       if (p.availability !== 'offline') session.send(render(session, e.jid, p));
     }
     for (const other of context().sessions.ofUser(user.tenantId, user.id)) {
-      const last = other !== session ? stateOf(other).last : null;
+      const last = other !== session ? lastPresence(other) : null;
       if (last) session.send(last.withAttrs({ from: formatJid(other.jid), to: formatJid(session.jid) }));
     }
   }
