@@ -118,7 +118,7 @@ export interface XmppModule {
   handle?(inbound: Inbound): Promise<boolean> | boolean;
   /** Subscribes to core events etc.; the returned function undoes it at stop. */
   start?(ctx: ModuleContext): Promise<Stop> | Stop;
-  /** A session was bound (resource bound, before initial presence). */
+  /** A session is being bound: its JID is set; it joins this node's registry and its client is told once every module is done. */
   sessionBound?(session: C2sSession): void | Promise<void>;
   /** A session ended (closed or lost and not resumed within the XEP-0198 timeout). */
   sessionEnded?(session: C2sSession): void | Promise<void>;

@@ -223,6 +223,16 @@ export class C2sStream {
     session.jid = jid;
     session.transport = this.transport;
     session.kick = (err) => this.fail(err);
+    // The modules first (the cluster's endpoints: the resource is taken on every node), then this
+    // node's registry: nothing reaches the session before its client learns its JID.
+    for (const m of this.hub.modules) {
+      try {
+        await m.sessionBound?.(session);
+      } catch (err) {
+        this.log.error({ err, module: m.name }, 'XMPP module failed on a bound session');
+      }
+    }
+    if (this.state === 'closed') return; // lost meanwhile: ended already
     const replaced = this.hub.sessions.add(session);
     if (replaced) replace(this.hub, replaced);
     this.state = 'bound';
@@ -231,13 +241,6 @@ export class C2sStream {
     this.transport.send(
       x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: BIND_NS }, x('jid', {}, formatJid(jid)))),
     );
-    for (const m of this.hub.modules) {
-      try {
-        await m.sessionBound?.(session);
-      } catch (err) {
-        this.log.error({ err, module: m.name }, 'XMPP module failed on a bound session');
-      }
-    }
   }
 
   private async bound(el: XmlElement): Promise<void> {
