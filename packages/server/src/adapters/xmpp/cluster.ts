@@ -13,14 +13,12 @@ import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Session } from './c2s/session.js';
 import { errorReply, StanzaError } from './errors.js';
-import type { C2sSession, Onward, Stop, XmppModule } from './module.js';
+import { type C2sSession, ENDPOINT_KIND, type Onward, type Stop, type XmppModule } from './module.js';
 import { localUser } from './modules/local.js';
 import { lastPresence } from './modules/presence.js';
 import type { Sessions } from './sessions.js';
 import type { XmlElement } from './xml/element.js';
 import { CLIENT_NS, type ParserLimits, parseFrame } from './xml/parser.js';
-
-const KIND = 'xmpp';
 
 /** What one relay carries: a stanza, or a session to end; for the nodes named. */
 interface Envelope {
@@ -61,7 +59,7 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
       return false;
     }
     try {
-      await endpoints.relay(tenantId, userId, KIND, data);
+      await endpoints.relay(tenantId, userId, ENDPOINT_KIND, data);
       return true;
     } catch (err) {
       o.log.warn({ err }, 'XMPP stanza could not be relayed to another node');
@@ -120,7 +118,7 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     const key = `${session.tenantId}/${session.user.id}`;
     let on = listening.get(key);
     if (!on) {
-      on = { off: endpoints.onRelayed(session.user.id, KIND, take), available: new Set() };
+      on = { off: endpoints.onRelayed(session.user.id, ENDPOINT_KIND, take), available: new Set() };
       listening.set(key, on);
     }
     await on.off;
@@ -128,7 +126,7 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
 
   const keep = (session: C2sSession) =>
     endpoints.add(session.tenantId, session.user.id, {
-      kind: KIND,
+      kind: ENDPOINT_KIND,
       address: formatJid(session.jid),
       id: session.id,
     });
@@ -178,7 +176,7 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     const user = await localUser(o.core, to);
     if (!user) return undefined;
     const address = formatJid(to);
-    const held = (await endpoints.elsewhere(user.tenantId, user.id, KIND)).filter(
+    const held = (await endpoints.elsewhere(user.tenantId, user.id, ENDPOINT_KIND)).filter(
       (e) => to.resource === null || e.address === address,
     );
     return held.length > 0 ? { user, nodes: [...new Set(held.map((e) => e.node))] } : undefined;

@@ -8,6 +8,9 @@ import type { Jid } from '../../lib/jid.js';
 import type { Logger } from '../../platform/log.js';
 import type { Child, XmlElement } from './xml/element.js';
 
+/** The kind of the core's endpoints (`core.endpoints`) that are XMPP sessions. */
+export const ENDPOINT_KIND = 'xmpp';
+
 /** A client session bound on this node (RFC 6120 §7), seen by modules. */
 export interface C2sSession {
   /** Unique per stream (the stream id; survives XEP-0198 resumption). */

@@ -13,13 +13,20 @@
 // contact's bare JID. Colleagues come from the core's watch; personal contacts here are read from
 // the core; personal contacts elsewhere are probed (their server answers). A user's own resources
 // see each other's client presence (§4.2.2). Personal contacts with a subscription from the user
-// get the user's computed presence when it changes, sent by a node that holds a session of them.
+// get the user's computed presence when it changes, sent by one node that holds a session of them.
 import type { AttachedClient } from '../../../core/presence/clients.js';
 import type { PresenceWatch } from '../../../core/presence/watch.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import { addressOf, type User } from '../../../core/users/model.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
-import type { C2sSession, Inbound, ModuleContext, Stop, XmppModule } from '../module.js';
+import {
+  type C2sSession,
+  ENDPOINT_KIND,
+  type Inbound,
+  type ModuleContext,
+  type Stop,
+  type XmppModule,
+} from '../module.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { localUser } from './local.js';
 import { IDLE_NS, renderPresence, XMPP_TIME_ZONE } from './presence-render.js';
@@ -214,9 +221,13 @@ export function presenceModule(): XmppModule {
         const holders = c.sessions.ofUser(e.tenantId, e.userId);
         const user = holders[0]?.user;
         if (!user) return;
-        for (const item of await c.core.roster.items(e.tenantId, e.userId)) {
-          if (sees(item.subscription, 'from')) await sendPresence(c, user, parseJid(item.jid) as Jid);
-        }
+        const items = (await c.core.roster.items(e.tenantId, e.userId)).filter((i) => sees(i.subscription, 'from'));
+        if (items.length === 0) return;
+        // In a cluster one node sends it: the first by instance of those holding the user's sessions.
+        const { endpoints } = c.core;
+        if ((await endpoints.elsewhere(e.tenantId, e.userId, ENDPOINT_KIND)).some((o) => o.node < endpoints.node))
+          return;
+        for (const item of items) await sendPresence(c, user, parseJid(item.jid) as Jid);
       });
     },
     handle,
