@@ -1,7 +1,7 @@
 // XMPP in a cluster (docs/xmpp.md#clusters): two nodes on the machine's PostgreSQL and NATS, alice's
 // client on node A and bob's on node B. Chat and presence both ways, an IQ to a full JID on the
-// other node and its answer, a blocklist change pushed to a session on the other node, and the same
-// resource bound on both nodes: the newer wins, the older stream ends with `conflict`.
+// other node and its answer, a blocklist change pushed and carbons sent to a session on the other
+// node, and the same resource bound on both nodes: the newer wins, the older stream ends with `conflict`.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { type ClusterNode, inProcessCluster } from '../support/cluster-nodes.js';
@@ -75,6 +75,12 @@ if (cluster) {
     alice.send(`<iq type='set' id='b1'><block xmlns='${BLOCKING}'><item jid='spam@far.test'/></block></iq>`);
     await alice.expect(/<iq[^>]*id="b1"/);
     await phone.expect(/<iq[^>]*type="set"[^>]*>\s*<block xmlns="urn:xmpp:blocking"><item jid="spam@far.test"\/>/);
+
+    // Carbons (XEP-0280) of what she sends on node A, for her resource on node B.
+    phone.send(`<iq type='set' id='c1'><enable xmlns='urn:xmpp:carbons:2'/></iq>`);
+    await phone.expect(/<iq[^>]*id="c1"/);
+    alice.send(`<message to='bob@${D}' type='chat' id='m4'><body>copied to my phone</body></message>`);
+    await phone.expect(/<sent xmlns="urn:xmpp:carbons:2">.*?<body>copied to my phone<\/body>/);
 
     // Bob binds the same resource on node A: the newer session wins, node B ends the older one.
     const bobAgain = await online(a, 'bob', 'pc', false);
