@@ -124,20 +124,23 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     await on.off;
   };
 
-  const keep = (session: C2sSession) =>
-    endpoints.add(session.tenantId, session.user.id, {
-      kind: ENDPOINT_KIND,
-      address: formatJid(session.jid),
-      id: session.id,
-    });
+  const endpointOf = (session: C2sSession) => ({
+    kind: ENDPOINT_KIND,
+    address: formatJid(session.jid),
+    id: session.id,
+  });
 
   const module: XmppModule = {
     name: 'cluster',
     start(): Stop {
       // Endpoints expire unless rewritten; NATS may also have lost them while this node was cut off.
+      // One that another node's session took meanwhile (its notice was missed) ends with `conflict`.
       const rewrite = () => {
         for (const s of o.sessions.all()) {
-          keep(s).catch((err: unknown) => o.log.warn({ err }, 'XMPP session could not be recorded in the cluster'));
+          endpoints.refresh(s.tenantId, s.user.id, endpointOf(s)).then(
+            (kept) => kept || o.replaced(s),
+            (err: unknown) => o.log.warn({ err }, 'XMPP session could not be recorded in the cluster'),
+          );
         }
       };
       const timer = setInterval(rewrite, ENDPOINT_TTL_MS / 4);
@@ -150,7 +153,7 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     },
     async sessionBound(session) {
       await listen(session);
-      const displaced = await keep(session);
+      const displaced = await endpoints.add(session.tenantId, session.user.id, endpointOf(session));
       const elsewhere = displaced.filter((e) => e.node !== endpoints.node);
       for (const e of elsewhere) {
         await send(session.tenantId, session.user.id, { nodes: [e.node], replaced: e.id });

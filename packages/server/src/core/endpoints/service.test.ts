@@ -35,8 +35,11 @@ test('endpoints: each node sees the others’ live ones; the newer binding of an
   assert.deepEqual(ids(await b.elsewhere('t', 'u', 'xmpp')), ['a.1:s1']);
   assert.deepEqual(ids(await b.elsewhere('t', 'u', 'sip')), [], 'another kind');
   assert.deepEqual(await b.add('t', 'u', xmpp('u@d/phone', 's2')), [], 'another address displaces nothing');
-  assert.deepEqual(await a.add('t', 'u', xmpp('u@d/pc', 's1')), [], 'written again (kept alive): the same one');
   assert.deepEqual(ids(await b.add('t', 'u', xmpp('u@d/pc', 's3'))), ['a.1:s1'], 'the same address on node B');
+  assert.equal(await a.refresh('t', 'u', xmpp('u@d/pc', 's1')), false, 'written again: it lost its address');
+  assert.equal(await b.refresh('t', 'u', xmpp('u@d/pc', 's3')), true);
+  await b.remove('t', 'u', 's3');
+  assert.equal(await b.refresh('t', 'u', xmpp('u@d/pc', 's3')), true, 'a lost entry is written again');
   assert.deepEqual(ids(await a.elsewhere('t', 'u', 'xmpp')), ['b.1:s2', 'b.1:s3']);
   live.instances = ['a.1'];
   assert.deepEqual(ids(await a.elsewhere('t', 'u', 'xmpp')), ['b.1:s2', 'b.1:s3'], 'the live nodes are read every 2 s');

@@ -49,9 +49,9 @@ export class EndpointService {
   }
 
   /**
-   * Records a client bound on this node (again, to keep it from expiring: the same id replaces
-   * itself). Another endpoint at the same address is displaced, the newer binding wins (RFC 6120
-   * §7.7.2.2): returns the displaced ones, for the nodes that hold them to close.
+   * Records a client bound on this node. Another endpoint at the same address is displaced, the
+   * newer binding wins (RFC 6120 §7.7.2.2): returns the displaced ones, for the nodes that hold
+   * them to close.
    */
   async add(tenantId: string, userId: string, e: Omit<Endpoint, 'node'>): Promise<Endpoint[]> {
     const mine: Endpoint = { ...e, node: this.node };
@@ -62,6 +62,20 @@ export class EndpointService {
       return [...current.filter((o) => o.id !== e.id && !same(o)), mine];
     });
     return displaced;
+  }
+
+  /**
+   * Writes a client bound on this node again (entries expire, and NATS may have lost them while
+   * this node was cut off); false when another endpoint took its address meanwhile (nothing is
+   * written then: the caller's client lost it).
+   */
+  async refresh(tenantId: string, userId: string, e: Omit<Endpoint, 'node'>): Promise<boolean> {
+    let kept = true;
+    await this.map.update(keyOf(tenantId, userId), (current = []) => {
+      kept = !current.some((o) => o.kind === e.kind && o.address === e.address && o.id !== e.id);
+      return kept ? [...current.filter((o) => o.id !== e.id), { ...e, node: this.node }] : current;
+    });
+    return kept;
   }
 
   /** The client with this id is gone. */
