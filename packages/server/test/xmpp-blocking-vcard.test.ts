@@ -7,7 +7,8 @@ import { subscriptionsModule } from '../src/adapters/xmpp/modules/subscriptions.
 import { VCARD_NS, vcardModule } from '../src/adapters/xmpp/modules/vcard.js';
 import { type XmlElement, x } from '../src/adapters/xmpp/xml/element.js';
 import type { User } from '../src/core/users/model.js';
-import { type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
+import { formatJid } from '../src/lib/jid.js';
+import { eventually, type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
 
 const jids = (e: XmlElement | undefined) => (e?.elements('item') ?? []).map((i) => i.attrs.jid);
 const errorOf = (s: XmlElement | undefined) =>
@@ -40,8 +41,9 @@ describe('blocking (XEP-0191) and vCard (XEP-0054)', () => {
   });
   after(() => h.close());
 
-  test('block, list, unblock: the core keeps the blocks, every resource gets the push', async () => {
+  test('block, list, unblock: the core keeps the blocks, every resource that asked gets the push', async () => {
     assert.deepEqual(jids(await h.iq(annPc, 'get', x('blocklist', { xmlns: BLOCKING_NS }))), []);
+    assert.deepEqual(jids(await h.iq(annPhone, 'get', x('blocklist', { xmlns: BLOCKING_NS }))), []);
     await h.iq(
       annPc,
       'set',
@@ -52,11 +54,15 @@ describe('blocking (XEP-0191) and vCard (XEP-0054)', () => {
       'bob@acme.test',
       'spam@far.test',
     ]);
+    // One push per change in the core (a block of two JIDs may come as two pushes).
+    const pushed = (s: TestSession, name: string) =>
+      s.sent.filter((st) => st.child(name, BLOCKING_NS)).flatMap((st) => jids(st.child(name, BLOCKING_NS)));
     for (const s of [annPc, annPhone]) {
-      assert.deepEqual(jids(s.sent.find((st) => st.child('block', BLOCKING_NS))?.child('block', BLOCKING_NS)), [
-        'bob@acme.test',
-        'spam@far.test',
-      ]);
+      await eventually(() => pushed(s, 'block').length === 2, 'the block pushes');
+      assert.deepEqual(pushed(s, 'block').sort(), ['bob@acme.test', 'spam@far.test']);
+      const push = s.sent.find((st) => st.child('block', BLOCKING_NS));
+      assert.equal(push?.attrs.type, 'set');
+      assert.equal(push?.attrs.to, formatJid(s.jid));
     }
     assert.ok(
       h.routed.some((r) => r.attrs.to === 'spam@far.test' && r.attrs.type === 'unavailable'),
@@ -95,6 +101,23 @@ describe('blocking (XEP-0191) and vCard (XEP-0054)', () => {
     assert.deepEqual(errorOf(bobS.sent.at(-1)), ['service-unavailable']);
     await h.iq(annPhone, 'set', x('unblock', { xmlns: BLOCKING_NS }));
     assert.deepEqual(await h.core.presence.watchers.blocked(ann.tenantId, ann.id), []);
+    const unblocked = () =>
+      annPc.sent
+        .filter((st) => st.child('unblock', BLOCKING_NS))
+        .flatMap((st) => jids(st.child('unblock', BLOCKING_NS)));
+    await eventually(() => unblocked().length === 2, 'the unblock pushes of everyone blocked');
+    assert.deepEqual(unblocked().sort(), ['bob@acme.test', 'spam@far.test']);
+    // A block made elsewhere (the web app, another node) reaches the sessions that asked, as a push.
+    await h.core.presence.watchers.block(ann.tenantId, ann.id, 'troll@far.test');
+    await eventually(
+      () => jids(annPhone.sent.at(-1)?.child('block', BLOCKING_NS)).includes('troll@far.test'),
+      'the push of a block made in the core',
+    );
+    await h.core.presence.watchers.unblock(ann.tenantId, ann.id, 'troll@far.test');
+    await eventually(
+      () => jids(annPhone.sent.at(-1)?.child('unblock', BLOCKING_NS)).includes('troll@far.test'),
+      'the push of an unblock made in the core',
+    );
     await h.inbound(x('iq', { to: 'ann@acme.test', type: 'get', id: 'v2' }, x('vCard', { xmlns: VCARD_NS })), {
       session: bobS,
     });

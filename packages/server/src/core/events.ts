@@ -2,6 +2,7 @@ import type { CallBackRequest, CallBackStatus } from './callbacks/model.js';
 import type { ControlAnswer, ControlRequest } from './calls/control-relay.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
+import type { Relayed } from './endpoints/service.js';
 import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
@@ -52,6 +53,8 @@ export interface EventMap {
   'directory.changed': { tenantId: string; sourceId: string };
   /** A user's first device registered, or their last registration ended by a REGISTER (lapses are not seen). */
   'registration.changed': { tenantId: string; userId: string; registered: boolean };
+  /** Something for a user's clients on the nodes that hold them (`endpoints/service.ts`), opaque to the core. */
+  'endpoints.relayed': Relayed;
   'session.created': { tenantId: string; userId: string; sessionId: string };
   'session.revoked': { tenantId: string; userId: string; sessionId: string };
   // Presence: the full computed value (watchers filter it by their relation) and the one before.

@@ -6,6 +6,7 @@ import { ContactsService } from './contacts/service.js';
 import type { CoreContext } from './context.js';
 import { CtiAppService } from './cti-apps/service.js';
 import { DeviceService } from './devices/service.js';
+import { EndpointService } from './endpoints/service.js';
 import { FederationService } from './federation/service.js';
 import { ForwardingService } from './forwarding/service.js';
 import type { NumberResolver } from './journal/model.js';
@@ -61,6 +62,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     presence,
     // Where each user's SIP devices are reachable (cluster state).
     registrations: new RegistrationService(ctx),
+    // Where each user's connected clients (XMPP resources) are bound in the cluster, and a relay to those nodes.
+    endpoints: new EndpointService(ctx),
     // Calendars are one of presence's inputs.
     calendar: new CalendarService(ctx, { ...options.calendar, sink: presence }),
     // Live calls, switched by the SIP B2BUA; each line's state feeds presence.

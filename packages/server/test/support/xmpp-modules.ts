@@ -137,9 +137,11 @@ export async function startModules(
   const onward: Onward = {
     hosts: hostedDomains(core, modules),
     remote: (stanza) => void routed.push(stanza),
-    nodes(stanza, to) {
+    // No other nodes: what no session here took is recorded (an offline user's, say).
+    async nodes(stanza, to) {
       const here = to.resource === null ? sessions.ofBare(to).length > 0 : sessions.byJid(to) !== undefined;
-      if (to.local === null || !here) routed.push(stanza);
+      if (!here) routed.push(stanza);
+      return false;
     },
   };
   const router = new Router(modules, sessions, log, onward);

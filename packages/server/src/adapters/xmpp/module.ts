@@ -8,6 +8,9 @@ import type { Jid } from '../../lib/jid.js';
 import type { Logger } from '../../platform/log.js';
 import type { Child, XmlElement } from './xml/element.js';
 
+/** The kind of the core's endpoints (`core.endpoints`) that are XMPP sessions. */
+export const ENDPOINT_KIND = 'xmpp';
+
 /** A client session bound on this node (RFC 6120 §7), seen by modules. */
 export interface C2sSession {
   /** Unique per stream (the stream id; survives XEP-0198 resumption). */
@@ -72,8 +75,11 @@ export interface Onward {
    * (RFC 6120 §8.3: remote-server-not-found, remote-server-timeout …) through the router.
    */
   remote(stanza: XmlElement, to: Jid): void;
-  /** To sessions of this server's accounts that are bound on other nodes of the cluster. */
-  nodes(stanza: XmlElement, to: Jid): void;
+  /**
+   * To sessions of this server's accounts that are bound on other nodes of the cluster (a full
+   * JID's session, or a bare JID's sessions); resolves whether another node holds one and took it.
+   */
+  nodes(stanza: XmlElement, to: Jid): Promise<boolean>;
 }
 
 /** What a module gets at start. */
@@ -128,7 +134,7 @@ export interface XmppModule {
   handle?(inbound: Inbound): Promise<boolean> | boolean;
   /** Subscribes to core events etc.; the returned function undoes it at stop. */
   start?(ctx: ModuleContext): Promise<Stop> | Stop;
-  /** A session was bound (resource bound, before initial presence). */
+  /** A session is being bound: its JID is set; it joins this node's registry and its client is told once every module is done. */
   sessionBound?(session: C2sSession): void | Promise<void>;
   /** A session ended (closed or lost and not resumed within the XEP-0198 timeout). */
   sessionEnded?(session: C2sSession): void | Promise<void>;

@@ -36,7 +36,7 @@ export function hostedDomains(core: Services, modules: readonly XmppModule[]): (
 export function standaloneOnward(hosts: Onward['hosts'], route: (stanza: XmlElement) => Promise<unknown>): Onward {
   return {
     hosts,
-    nodes: () => undefined,
+    nodes: async () => false,
     remote(stanza: XmlElement, to: Jid) {
       if (!mayReplyWithError(stanza)) return;
       void route(errorReply(stanza, new StanzaError('remote-server-not-found', `${to.domain} is not federated with`)));

@@ -50,17 +50,26 @@ export class Router {
   /**
    * Sends a stanza to where its `to` lives: a domain this server serves goes to the sessions on
    * this node (a full JID's session, or a bare JID's sessions) and on to other nodes; any other
-   * domain goes to its server. Resolves whether a session on this node took it.
+   * domain goes to its server. Resolves whether a session (on this node or another) took it.
    */
   async route(stanza: XmlElement): Promise<boolean> {
     const to = stanza.attrs.to === undefined ? null : parseJid(stanza.attrs.to);
     if (!to) return false;
-    if (!(await this.onward.hosts(to.domain))) {
-      this.onward.remote(stanza, to);
-      return false;
-    }
-    this.onward.nodes(stanza, to);
-    return this.deliver(stanza, to);
+    if (await this.onward.hosts(to.domain)) return this.served(stanza, to);
+    this.onward.remote(stanza, to);
+    return false;
+  }
+
+  /** To the sessions of a served `to`, on this node and on the others; whether any took it. */
+  private async served(stanza: XmlElement, to: Jid): Promise<boolean> {
+    const here = this.deliver(stanza, to);
+    const elsewhere = to.local !== null && (await this.onward.nodes(stanza, to));
+    return here || elsewhere;
+  }
+
+  /** Whether `to` is an account of a domain this server serves (its sessions may be on any node). */
+  private async account(to: Jid | null): Promise<Jid | undefined> {
+    return to !== null && to.local !== null && (await this.onward.hosts(to.domain)) ? to : undefined;
   }
 
   /** Delivers to the sessions on this node that `to` names; whether any took it. */
@@ -116,13 +125,13 @@ export class Router {
       await this.route(stanza);
       return;
     }
-    const local = to !== null && to.local !== null && this.sessions.ofBare(to).length > 0;
+    const account = await this.account(to);
     if (stanza.name === 'presence') {
-      if (local && to.resource !== null) await this.route(stanza);
+      if (account && account.resource !== null) await this.served(stanza, account);
       return;
     }
     if (stanza.name === 'iq' && (to === null || to.resource === null)) throw new StanzaError('service-unavailable');
-    if (local && (await this.route(stanza))) return;
+    if (account && (await this.served(stanza, account))) return;
     if (stanza.name === 'message' && (type === 'groupchat' || type === 'headline')) return;
     const own = to !== null && bareJid(to) === bareJid(from);
     if (stanza.name === 'message' && own) return;

@@ -6,7 +6,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
-import { type C2sHub, parserLimits } from './c2s/hub.js';
+import { type C2sHub, parserLimits, replace } from './c2s/hub.js';
 import type { Session } from './c2s/session.js';
 import { UNACKED_KEY } from './c2s/sm.js';
 import { C2sStream } from './c2s/stream.js';
@@ -14,6 +14,7 @@ import { TcpTransport } from './c2s/tcp.js';
 import type { Transport } from './c2s/transport.js';
 import { WebSocketTransport } from './c2s/websocket.js';
 import { xmppCertificates } from './certificates.js';
+import { xmppCluster } from './cluster.js';
 import { errorReply, StanzaError } from './errors.js';
 import type { ModuleContext, Stop, XmppModule } from './module.js';
 import { xmppModules } from './modules.js';
@@ -44,14 +45,25 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
       if (!ctx.config.enabled) return;
       const sessions = new Sessions();
       const route = (stanza: XmlElement): Promise<boolean> => router.route(stanza);
-      const router = new Router(modules, sessions, ctx.log, standaloneOnward(hostedDomains(ctx.core, modules), route));
+      const cluster = xmppCluster({
+        core: ctx.core,
+        log: ctx.log,
+        sessions,
+        limits: parserLimits(ctx.config),
+        deliver: (stanza, to) => router.deliver(stanza, to),
+        route: (stanza) => void route(stanza),
+        replaced: (session) => replace(started, session),
+      });
+      const all = [...modules, cluster.module];
+      const onward = { ...standaloneOnward(hostedDomains(ctx.core, modules), route), nodes: cluster.nodes };
+      const router = new Router(all, sessions, ctx.log, onward);
       const started: C2sHub = {
         core: ctx.core,
         log: ctx.log,
         config: ctx.config,
         sessions,
         router,
-        modules,
+        modules: all,
         ended: (session) => void ended(started, session),
       };
       hub = started;
@@ -60,10 +72,10 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
         log: ctx.log,
         sessions,
         route: (stanza) => void route(stanza),
-        modules,
+        modules: all,
         httpUrl: () => httpUrl(ctx),
       };
-      for (const m of modules)
+      for (const m of all)
         if (m.start) stops.push(await m.start({ ...moduleContext, log: ctx.log.child({ module: m.name }) }));
       await listen(ctx, started, streams);
     },

@@ -7,6 +7,7 @@ import type { Logger } from '../../../platform/log.js';
 import type { XmppModule } from '../module.js';
 import type { Router } from '../router.js';
 import type { Sessions } from '../sessions.js';
+import { StreamError } from '../stream-error.js';
 import type { ParserLimits } from '../xml/parser.js';
 import type { Session } from './session.js';
 
@@ -30,3 +31,12 @@ export const parserLimits = (config: XmppConfig): ParserLimits => ({
 
 /** A random id (stream ids, resumption ids, generated resources): URL-safe, 16 bytes of entropy. */
 export const randomId = (bytes = 16) => randomBytes(bytes).toString('base64url');
+
+/** RFC 6120 §7.7.2.2: a newer session bound the resource (here or on another node); the older stream ends with `conflict`. */
+export function replace(hub: C2sHub, old: Session): void {
+  if (old.kick) old.kick(new StreamError('conflict', 'the resource was bound by another connection'));
+  else {
+    clearTimeout(old.expiry);
+    hub.ended(old);
+  }
+}

@@ -82,7 +82,7 @@ function streamOn(transport: FakeTransport) {
     router: new Router([pingModule], sessions, log, {
       hosts: async (domain) => domain === 'a.test',
       remote: () => undefined,
-      nodes: () => undefined,
+      nodes: async () => false,
     }),
     modules: [pingModule],
     ended: () => undefined,

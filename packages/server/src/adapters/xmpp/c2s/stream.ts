@@ -8,7 +8,7 @@ import { errorReply, STANZAS_NS, StanzaError } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
 import { type XmlElement, x } from '../xml/element.js';
 import type { StreamEvent } from '../xml/parser.js';
-import { type C2sHub, randomId } from './hub.js';
+import { type C2sHub, randomId, replace } from './hub.js';
 import { channelBindingTypes, mechanismsElement, mechanismsFor, SASL_NS, SaslNegotiation } from './sasl.js';
 import { Session } from './session.js';
 import { SM_NS, StreamManagement } from './sm.js';
@@ -223,14 +223,8 @@ export class C2sStream {
     session.jid = jid;
     session.transport = this.transport;
     session.kick = (err) => this.fail(err);
-    const replaced = this.hub.sessions.add(session);
-    if (replaced) this.replace(replaced);
-    this.state = 'bound';
-    clearTimeout(this.negotiation);
-    this.touch();
-    this.transport.send(
-      x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: BIND_NS }, x('jid', {}, formatJid(jid)))),
-    );
+    // The modules first (the cluster's endpoints: the resource is taken on every node), then this
+    // node's registry: nothing reaches the session before its client learns its JID.
     for (const m of this.hub.modules) {
       try {
         await m.sessionBound?.(session);
@@ -238,15 +232,15 @@ export class C2sStream {
         this.log.error({ err, module: m.name }, 'XMPP module failed on a bound session');
       }
     }
-  }
-
-  /** RFC 6120 §7.7.2.2: the newly bound resource wins; the older stream ends with `conflict`. */
-  private replace(old: Session): void {
-    if (old.kick) old.kick(new StreamError('conflict', 'the resource was bound by another connection'));
-    else {
-      clearTimeout(old.expiry);
-      this.hub.ended(old);
-    }
+    if (this.state === 'closed') return; // lost meanwhile: ended already
+    const replaced = this.hub.sessions.add(session);
+    if (replaced) replace(this.hub, replaced);
+    this.state = 'bound';
+    clearTimeout(this.negotiation);
+    this.touch();
+    this.transport.send(
+      x('iq', { type: 'result', id: el.attrs.id }, x('bind', { xmlns: BIND_NS }, x('jid', {}, formatJid(jid)))),
+    );
   }
 
   private async bound(el: XmlElement): Promise<void> {

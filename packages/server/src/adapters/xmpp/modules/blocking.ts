@@ -3,14 +3,16 @@
 // presence is dropped, its messages and IQs get service-unavailable (§3.4 of the XEP); what the
 // user sends to it is refused with not-acceptable and `<blocked/>` (§3.5). A domain the tenant's
 // admins block (`core.federation`) is blocked so for every user, and whatever else it sends to the
-// tenant's domain or services (disco, MUC) is refused the same way. Runs before the other modules
-// that take messages and presence. Pushes go to the user's sessions on this node.
+// tenant's domain or services (disco, MUC) is refused the same way (`admit`). Runs before the other
+// modules that take messages and presence. Pushes (§3.2, §3.3) are what changed in the core's blocks
+// since a session asked for the list, rendered from the core's `presence.visibility.changed` on every
+// node: a change through another node or the web app reaches every session that asked for it.
 import { randomUUID } from 'node:crypto';
 import { federates } from '../../../core/federation/model.js';
 import { addressOf } from '../../../core/users/model.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError } from '../errors.js';
-import type { C2sSession, IqHandler, ModuleContext, Stop, XmppModule } from '../module.js';
+import type { IqHandler, ModuleContext, Stop, XmppModule } from '../module.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { localUser } from './local.js';
 
@@ -18,6 +20,8 @@ export const BLOCKING_NS = 'urn:xmpp:blocking';
 export const BLOCKING_ERRORS_NS = 'urn:xmpp:blocking:errors';
 /** Most JIDs one block or unblock may name. */
 const ITEMS_MAX = 500;
+/** Per session: the blocked JIDs it knows of, once it asked for the list (§3.1). */
+const KEY = 'blocking';
 
 /** Whether the user (tenant, id) blocks `jid` (by bare JID, as the core keeps blocks). */
 async function blocks(ctx: ModuleContext, tenantId: string, userId: string, jid: Jid): Promise<boolean> {
@@ -54,15 +58,55 @@ export function blockingModule(): XmppModule {
     return ctx;
   };
 
-  const push = (session: C2sSession, payload: XmlElement) => {
-    for (const s of context().sessions.ofUser(session.tenantId, session.user.id)) {
-      s.send(x('iq', { type: 'set', id: `push-${randomUUID()}`, to: formatJid(s.jid) }, payload));
-    }
+  // Reading the blocks and comparing them with what sessions know happens one change at a time.
+  let queue = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const done = queue.then(fn);
+    queue = done.then(
+      () => undefined,
+      (err) => context().log.warn({ err }, 'blocklist push failed'),
+    );
+    return done;
   };
+
+  /** The user's sessions here that asked for the blocklist get what changed since (a block and an unblock push). */
+  const pushChanges = (tenantId: string, userId: string) =>
+    serially(async () => {
+      const asked = context()
+        .sessions.ofUser(tenantId, userId)
+        .filter((s) => s.data.has(KEY));
+      if (asked.length === 0) return;
+      const now = new Set(await context().core.presence.watchers.blocked(tenantId, userId));
+      for (const s of asked) {
+        const known = s.data.get(KEY) as Set<string>;
+        const push = (name: string, jids: string[]) => {
+          if (jids.length === 0) return;
+          const payload = x(
+            name,
+            { xmlns: BLOCKING_NS },
+            jids.map((jid) => x('item', { jid })),
+          );
+          s.send(x('iq', { type: 'set', id: `push-${randomUUID()}`, to: formatJid(s.jid) }, payload));
+        };
+        push(
+          'block',
+          [...now].filter((j) => !known.has(j)),
+        );
+        push(
+          'unblock',
+          [...known].filter((j) => !now.has(j)),
+        );
+        s.data.set(KEY, now);
+      }
+    });
 
   const get: IqHandler = async ({ session, payload }) => {
     if (!session || !payload.name.endsWith('blocklist')) throw new StanzaError('bad-request');
-    const list = await context().core.presence.watchers.blocked(session.tenantId, session.user.id);
+    const list = await serially(async () => {
+      const blocked = await context().core.presence.watchers.blocked(session.tenantId, session.user.id);
+      session.data.set(KEY, new Set(blocked));
+      return blocked;
+    });
     return x(
       'blocklist',
       { xmlns: BLOCKING_NS },
@@ -84,14 +128,6 @@ export function blockingModule(): XmppModule {
           context().route(x('presence', { from: addressOf(user), to: jid, type: 'unavailable' }));
         }
       }
-      push(
-        session,
-        x(
-          'block',
-          { xmlns: BLOCKING_NS },
-          jids.map((jid) => x('item', { jid })),
-        ),
-      );
       return undefined;
     }
     if (payload.name === 'unblock') {
@@ -99,14 +135,6 @@ export function blockingModule(): XmppModule {
       // No item: unblock everyone (§3.3).
       const jids = named.length > 0 ? named : await watchers.blocked(tenantId, user.id);
       for (const jid of jids) await watchers.unblock(tenantId, user.id, jid).catch(() => undefined);
-      push(
-        session,
-        x(
-          'unblock',
-          { xmlns: BLOCKING_NS },
-          named.map((jid) => x('item', { jid })),
-        ),
-      );
       return undefined;
     }
     throw new StanzaError('bad-request');
@@ -118,7 +146,9 @@ export function blockingModule(): XmppModule {
     iq: { [BLOCKING_NS]: { get, set } },
     start(c): Stop {
       ctx = c;
-      return undefined;
+      return c.core.ctx.bus.subscribe('presence.visibility.changed', async (e) => {
+        for (const userId of e.userIds) await pushChanges(e.tenantId, userId);
+      });
     },
     /** From a domain the addressed tenant blocks (`core.federation`): nothing of it gets in, IQ handlers included. */
     async admit({ stanza, from, to, session }) {

@@ -63,6 +63,9 @@ function stateOf(session: C2sSession): PresenceState {
 /** The node that tells subscribers of a user of their presence changes. */
 const SUBSCRIBERS_LEASE = 'xmpp-presence-subscribers';
 
+/** The session's last available presence (to its user's bare JID), if it is available. */
+export const lastPresence = (session: C2sSession): XmlElement | null => stateOf(session).last;
+
 export function presenceModule(): XmppModule {
   let ctx: ModuleContext | undefined;
   const remote = new RemotePresence();
@@ -127,7 +130,7 @@ export function presenceModule(): XmppModule {
       if (p.availability !== 'offline') await send(session, render(session, whom, p));
     }
     for (const other of context().sessions.ofUser(user.tenantId, user.id)) {
-      const last = other !== session ? stateOf(other).last : null;
+      const last = other !== session ? lastPresence(other) : null;
       if (last) session.send(last.withAttrs({ from: formatJid(other.jid), to: formatJid(session.jid) }));
     }
   }
