@@ -69,6 +69,8 @@ export interface XmppNet {
   dir: string;
   /** The host's end of the veth: where the namespace sees the test process. */
   hostAddress: string;
+  /** The namespace's dnsmasq as the test process reaches it (for Parley's `federation.dnsServers`). */
+  dnsServer: string;
   /** The address inside the namespace that `domain` resolves to and its server binds. */
   address(domain: string): string;
   /** PEM file of the throwaway CA that signed every domain's certificate. */
@@ -87,6 +89,11 @@ export interface XmppNetOptions {
   /** More dnsmasq configuration lines (e.g. `srv-host=…`); `srv: false` leaves out the default SRV records. */
   dns?: string[];
   srv?: boolean;
+  /**
+   * Domains served by the test process (a Parley started in it, bound to `hostAddress`): inside
+   * they resolve to `hostAddress`, with an `_xmpp-server._tcp` SRV record naming `s2sPort`.
+   */
+  outside?: { domain: string; s2sPort: number }[];
 }
 
 const nets = new Set<XmppNet>();
@@ -146,6 +153,8 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
   const name = `parley-xmpp-${process.pid}-${index}`;
   const subnet = `10.213.${index}`;
   const addresses = new Map(domains.map((d, i) => [d, `${subnet}.${i + 2}`]));
+  const outside = options.outside ?? [];
+  const dnsServer = `${subnet}.254`;
   const dir = tempDir('parley-xmpp-net-');
   chmodSync(dir, 0o755); // ejabberd runs as its own user and reads its files below
   const etc = `/etc/netns/${name}`;
@@ -155,6 +164,7 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     name,
     dir,
     hostAddress: `${subnet}.1`,
+    dnsServer,
     address(domain) {
       const a = addresses.get(domain);
       if (!a) throw new Error(`${domain} is not a domain of XMPP net ${name}`);
@@ -162,7 +172,7 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     },
     caFile: join(dir, 'ca.crt'),
     certificate(domain) {
-      net.address(domain);
+      if (!outside.some((o) => o.domain === domain)) net.address(domain);
       return {
         certFile: join(dir, `${domain}.crt`),
         keyFile: join(dir, `${domain}.key`),
@@ -206,11 +216,12 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     ip('link', 'set', `pxh${index}`, 'up');
     const inside = (...args: string[]) => ip('netns', 'exec', name, IP, ...args);
     inside('link', 'set', 'lo', 'up');
-    for (const a of addresses.values()) inside('addr', 'add', `${a}/24`, 'dev', `pxn${index}`);
+    for (const a of [...addresses.values(), dnsServer]) inside('addr', 'add', `${a}/24`, 'dev', `pxn${index}`);
     inside('link', 'set', `pxn${index}`, 'up');
 
     mkdirSync(etc, { recursive: true });
-    const hosts = ['127.0.0.1 localhost', ...[...addresses].map(([d, a]) => `${a} ${d} conference.${d} upload.${d}`)];
+    const resolved = [...addresses, ...outside.map((o): [string, string] => [o.domain, `${subnet}.1`])];
+    const hosts = ['127.0.0.1 localhost', ...resolved.map(([d, a]) => `${a} ${d} conference.${d} upload.${d}`)];
     writeFileSync(join(etc, 'hosts'), `${hosts.join('\n')}\n`);
     writeFileSync(join(etc, 'resolv.conf'), 'nameserver 127.0.0.1\n');
     const srv =
@@ -224,12 +235,15 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
       'no-resolv',
       'no-hosts',
       'no-poll',
-      'listen-address=127.0.0.1',
+      `listen-address=127.0.0.1,${dnsServer}`,
       'bind-interfaces',
       'port=53',
       'user=root',
-      ...[...addresses].map(([d, a]) => `address=/${d}/${a}`),
+      // Authoritative for the run's names: what is not configured is NXDOMAIN, not REFUSED.
+      'local=/test/',
+      ...resolved.map(([d, a]) => `address=/${d}/${a}`),
       ...srv,
+      ...outside.map((o) => `srv-host=_xmpp-server._tcp.${o.domain},${o.domain},${o.s2sPort}`),
       ...(options.dns ?? []),
     ];
     writeFileSync(join(dir, 'dnsmasq.conf'), `${dnsmasqConf.join('\n')}\n`);
@@ -256,12 +270,13 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     );
 
     await makeCertificates(dir);
-    for (const d of domains) {
+    const certified = [...domains, ...outside.map((o) => o.domain)];
+    for (const d of certified) {
       await issueCertificate(dir, d, [d, `*.${d}`]);
       const c = net.certificate(d);
       writeFileSync(c.pemFile, readFileSync(c.certFile, 'utf8') + readFileSync(c.keyFile, 'utf8'));
     }
-    for (const f of ['ca.crt', ...domains.flatMap((d) => [`${d}.crt`, `${d}.key`, `${d}.pem`])]) {
+    for (const f of ['ca.crt', ...certified.flatMap((d) => [`${d}.crt`, `${d}.key`, `${d}.pem`])]) {
       chmodSync(join(dir, f), 0o644);
     }
   } catch (err) {

@@ -1,0 +1,171 @@
+// Parley federating with a real Prosody (Debian's, in a network namespace) over XMPP s2s: a
+// Prosody user and a Parley user exchange messages both ways, once with SASL EXTERNAL (both trust
+// the run's CA) and once with dialback (Parley trusts no CA for Prosody's certificate, Prosody none
+// for Parley's); a domain a Parley tenant blocked is refused at the stream, both ways.
+// Parley runs in the test process, its s2s listener on the veth's host end, which the namespace's
+// DNS names for parley.test (SRV `_xmpp-server._tcp.parley.test` → the listener's port).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { freePort } from '../support/cluster.js';
+import { requirePeer } from '../support/interop.js';
+import { startTestServer } from '../support/server.js';
+import { probeSlixmpp, type SlixmppClient, startSlixmpp } from './support/xmpp-client.js';
+import {
+  createXmppNet,
+  probeXmppPeers,
+  randomPassword,
+  startXmppPeer,
+  type XmppNet,
+  type XmppPeer,
+} from './support/xmpp-peers.js';
+
+const skip = await requirePeer('Prosody and slixmpp', async () => {
+  await probeXmppPeers(['prosody']);
+  await probeSlixmpp();
+});
+
+// Skipped only when a peer is missing (the reason says which); PARLEY_REQUIRE_INTEROP=1 fails instead.
+describe('XMPP s2s: Parley ↔ Prosody', { skip }, () => {
+  let net: XmppNet;
+  let s2sPort: number;
+  const password = randomPassword();
+  const users = [{ user: 'alice', password }];
+  const peers = new Map<string, XmppPeer>();
+  const clients: SlixmppClient[] = [];
+
+  before(async () => {
+    s2sPort = await freePort();
+    net = await createXmppNet({
+      domains: ['a.test', 'b.test', 'c.test'],
+      outside: [{ domain: 'parley.test', s2sPort }],
+    });
+    const started = await Promise.all([
+      startXmppPeer(net, 'prosody', { domain: 'a.test', s2s: 'external', users }),
+      startXmppPeer(net, 'prosody', { domain: 'b.test', s2s: 'external', users }),
+      startXmppPeer(net, 'prosody', { domain: 'c.test', s2s: 'dialback', users }),
+    ]);
+    for (const p of started) peers.set(p.domain, p);
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all([...peers.values()].map((p) => p.stop()));
+    net?.close();
+  });
+
+  /** Parley serving parley.test, trusting the run's CA for peers' certificates or not. */
+  const parley = async (trustCa: boolean) => {
+    const cert = net.certificate('parley.test');
+    const server = await startTestServer({
+      'xmpp.c2s.host': net.hostAddress,
+      'xmpp.s2s.host': net.hostAddress,
+      'xmpp.s2s.port': s2sPort,
+      'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
+      'federation.dnsServers': [net.dnsServer],
+      ...(trustCa && { 'federation.caFile': net.caFile }),
+      'outbound.allow': [`${net.hostAddress.replace(/\.1$/, '.0')}/24`],
+    });
+    const bob = await server.user('bob@parley.test');
+    const c2sPort = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
+    const client = await startSlixmpp(net, {
+      jid: 'bob@parley.test',
+      password: bob.password,
+      host: net.hostAddress,
+      port: c2sPort,
+    });
+    clients.push(client);
+    return { server, bob, client };
+  };
+
+  const login = async (jid: string) => {
+    const client = await startSlixmpp(net, { jid, password });
+    clients.push(client);
+    return client;
+  };
+
+  /** alice@DOMAIN (Prosody) → bob@parley.test and back. */
+  const exchange = async (domain: string, bob: SlixmppClient) => {
+    const alice = await login(`alice@${domain}`);
+    const body1 = `from Prosody ${randomPassword()}`;
+    const from1 = bob.events.length;
+    await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: body1 });
+    const got1 = await bob.wait((e) => e.event === 'message' && e.body === body1, from1, 'alice’s message over s2s');
+    assert.equal(got1.from?.split('/')[0], `alice@${domain}`);
+    const body2 = `from Parley ${randomPassword()}`;
+    const from2 = alice.events.length;
+    await bob.ask({ cmd: 'message', to: `alice@${domain}`, body: body2 });
+    const got2 = await alice.wait((e) => e.event === 'message' && e.body === body2, from2, 'bob’s message over s2s');
+    assert.equal(got2.from?.split('/')[0], 'bob@parley.test');
+    return alice;
+  };
+
+  /** A Parley for the tests of one `describe` (started before them, stopped after). */
+  const parleyForSuite = (trustCa: boolean) => {
+    let started: Awaited<ReturnType<typeof parley>> | undefined;
+    before(async () => {
+      started = await parley(trustCa);
+    });
+    after(async () => {
+      await started?.client.stop();
+      await started?.server.stop();
+    });
+    return () => started as Awaited<ReturnType<typeof parley>>;
+  };
+
+  describe('Parley trusting the run’s CA', () => {
+    const parleyNow = parleyForSuite(true);
+
+    test('SASL EXTERNAL both ways: a message from Prosody reaches Parley and one goes back', async () => {
+      await exchange('a.test', parleyNow().client);
+      const log = peers.get('a.test')?.log() ?? '';
+      // In: Prosody accepted Parley's certificate; out: Parley accepted Prosody's.
+      assert.match(log, /Accepting SASL EXTERNAL identity from parley\.test/);
+      assert.match(log, /SASL EXTERNAL with parley\.test succeeded/);
+      assert.doesNotMatch(log, /dialback key/);
+    });
+
+    test('a blocked domain is refused at the stream, both ways', async () => {
+      const p = parleyNow();
+      await p.server.core.federation.setDomain(p.bob.tenantId, 'b.test', 'blocked');
+      const alice = await login('alice@b.test');
+      const from = alice.events.length;
+      await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: 'let me in' });
+      const bounced = await alice.wait(
+        (e) => e.event === 'message' && e.type === 'error' && e.from === 'bob@parley.test',
+        from,
+        'the bounce of a message to a server that blocks b.test',
+      );
+      assert.ok(bounced.condition, JSON.stringify(bounced));
+      assert.match(peers.get('b.test')?.log() ?? '', /policy-violation/);
+      const fromBob = p.client.events.length;
+      await p.client.ask({ cmd: 'message', to: 'alice@b.test', body: 'let me out' });
+      const refused = await p.client.wait(
+        (e) => e.event === 'message' && e.type === 'error' && e.from === 'alice@b.test',
+        fromBob,
+        'the bounce of a message to a blocked domain',
+      );
+      // The tenant's block of b.test is a block of the core's (XEP-0191 §3.5 answers it before s2s).
+      assert.equal(refused.condition, 'not-acceptable');
+      assert.equal(
+        p.client.events.some((e) => e.body === 'let me in'),
+        false,
+      );
+    });
+  });
+
+  describe('Parley trusting no CA for Prosody’s certificate', () => {
+    const parleyNow = parleyForSuite(false);
+
+    test('dialback both ways: a message from Prosody reaches Parley and one goes back', async () => {
+      await exchange('c.test', parleyNow().client);
+      const log = peers.get('c.test')?.log() ?? '';
+      // In: Parley verified Prosody's key with c.test; out: Prosody verified Parley's with parley.test.
+      assert.match(
+        log,
+        /Received\[s2sout[^\]]*\]: <result [^>]*from='parley\.test'[^>]*type='valid'|Received\[s2sout[^\]]*\]: <result [^>]*type='valid'[^>]*from='parley\.test'/,
+      );
+      assert.match(log, /verified dialback key\.\.\. it is valid/);
+      assert.doesNotMatch(log, /Accepting SASL EXTERNAL/);
+    });
+  });
+});
