@@ -16,6 +16,9 @@
 // network the same way the peers do: spawned inside with `net.command(...)` (e.g.
 // `node packages/server/bin/parley.js serve --xmpp-port 5222 …` bound to `net.address('parley.test')`),
 // so it resolves the peers' domains and they resolve it, while tests talk to it over the veth.
+// Or a Parley runs in the test process: its domains are `outside` ones, resolving inside to the
+// host's end of the veth (with an `_xmpp-server._tcp` SRV record naming its s2s port), and it
+// resolves the peers' domains through `net.dnsServer` (dnsmasq on an address of the namespace).
 //
 // Needs root (namespaces, veth), iproute2, dnsmasq, openssl and the peer; `probeXmppPeers` says
 // what is missing so the interop tests can skip.

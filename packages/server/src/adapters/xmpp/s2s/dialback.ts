@@ -31,12 +31,15 @@ export function dialbackKeyValid(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** A dialback element (`result` or `verify`) in its namespace. */
+/**
+ * A dialback element to send: `<db:result/>` or `<db:verify/>`, the prefix the stream header
+ * declares (ejabberd knows these elements only by that name).
+ */
 export const dialback = (
   name: 'result' | 'verify',
   attrs: { from: string; to: string; id?: string; type?: 'valid' | 'invalid' | 'error' },
   key?: string,
-): XmlElement => x(name, { xmlns: DIALBACK_NS, ...attrs }, key);
+): XmlElement => x(`db:${name}`, attrs, key);
 
 /** What a `<db:result/>` or `<db:verify/>` with a `type` said; undefined when it is a request (no type). */
 export function dialbackAnswer(el: XmlElement): 'valid' | 'invalid' | 'error' | undefined {

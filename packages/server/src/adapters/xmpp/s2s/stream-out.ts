@@ -46,8 +46,8 @@ export class S2sOutStream {
   private streamId = '';
   private features: XmlElement | undefined;
   private triedExternal = false;
-  /** SASL EXTERNAL succeeded: the restarted stream's features make it ready. */
-  private authenticated = false;
+  /** How the peer accepted us (SASL EXTERNAL: the restarted stream's features make it ready). */
+  private authenticated: 'SASL EXTERNAL' | 'dialback' | undefined;
   private idle: NodeJS.Timeout | undefined;
   private readonly negotiation: NodeJS.Timeout;
   private readonly log: Logger;
@@ -164,7 +164,7 @@ export class S2sOutStream {
     }
     if (el.xmlns === SASL_NS && el.name === 'success') {
       this.transport?.restart();
-      this.authenticated = true;
+      this.authenticated = 'SASL EXTERNAL';
       return this.header();
     }
     if (el.xmlns === SASL_NS && el.name === 'failure') return this.dialback();
@@ -224,14 +224,16 @@ export class S2sOutStream {
       return;
     }
     if (el.name !== 'result' || answer === undefined) throw new StreamError('unsupported-stanza-type');
-    if (answer === 'valid') this.ready();
-    else this.fail('refused', `${this.remote} did not accept our dialback key`);
+    if (answer === 'valid') {
+      this.authenticated = 'dialback';
+      this.ready();
+    } else this.fail('refused', `${this.remote} did not accept our dialback key`);
   }
 
   private ready(): void {
     this.state = 'ready';
     clearTimeout(this.negotiation);
-    this.log.info({ how: this.triedExternal ? 'SASL EXTERNAL' : 'dialback' }, 'XMPP s2s stream authenticated');
+    this.log.info({ how: this.authenticated }, 'XMPP s2s stream authenticated');
     for (const stanza of this.queue.splice(0)) this.transport?.send(stanza);
     this.touch();
   }
