@@ -123,3 +123,17 @@ test('a message to a server that cannot be reached bounces with remote-server-no
   );
   client.close();
 });
+
+test('a domain blocked while its stream is up is refused at its next stanza', async () => {
+  const { raw } = await secureStream('remote.test');
+  raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>`);
+  await raw.expect('<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>');
+  raw.send(header('remote.test'));
+  await raw.expect('</stream:features>');
+  await server.core.federation.setDomain(bob.tenantId, 'remote.test', 'blocked');
+  raw.send("<message from='alice@remote.test' to='bob@a.test' type='chat'><body>still here?</body></message>");
+  await raw.expect(
+    /<policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"\/><text[^>]*>a\.test does not federate with remote\.test<\/text>/,
+  );
+  await raw.ended();
+});

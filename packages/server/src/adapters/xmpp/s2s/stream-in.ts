@@ -211,6 +211,8 @@ export class S2sInStream {
     const wrong = addressingError(from, to, this.authenticated);
     if (wrong) throw new StreamError(wrong, `${el.attrs.from ?? 'no from'} is not authenticated on this stream`);
     if (!from || !to) return;
+    // A domain blocked since the stream was authenticated is refused from its next stanza on.
+    await this.refuseBlocked(from.domain, to.domain);
     const stanza = el.withAttrs({ from: formatJid(from) });
     await this.hub.router.inbound(stanza, from, (reply) => void this.hub.router.route(reply));
   }
