@@ -13,7 +13,6 @@ import { certificateNamesDomain } from '../federation/certificate.js';
 import type { FederationNet } from '../federation/checker.js';
 import type { Router } from '../router.js';
 import type { XmlElement } from '../xml/element.js';
-import { STREAM_NS } from '../xml/parser.js';
 import { DIALBACK_NS } from './dialback.js';
 import type { CertificateState } from './policy.js';
 
@@ -66,9 +65,6 @@ export const s2sHeader = (attrs: Record<string, string | undefined>): Record<str
       (e): e is [string, string] => e[1] !== undefined,
     ),
   );
-
-/** Whether `el` is `<stream:NAME/>` (features, error) as the parser yields it. */
-export const isStreamElement = (el: XmlElement, name: string): boolean => el.name === name && el.xmlns === STREAM_NS;
 
 /** Sends the sender of `stanza` an error reply (never for an error), through the router. */
 export function bounce(hub: S2sHub, stanza: XmlElement, err: StanzaError): void {

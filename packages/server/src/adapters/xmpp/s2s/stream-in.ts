@@ -11,9 +11,9 @@ import { STANZAS_NS } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
 import { StreamQueue } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
-import type { StreamEvent } from '../xml/parser.js';
+import { isStreamElement, type StreamEvent } from '../xml/parser.js';
 import { DIALBACK_FEATURE_NS, dialback, dialbackKeyValid, isDialback } from './dialback.js';
-import { certificateState, dialbackSecret, isStreamElement, type S2sHub, s2sHeader, trustBetween } from './hub.js';
+import { certificateState, dialbackSecret, type S2sHub, s2sHeader, trustBetween } from './hub.js';
 import { addressingError, authenticationFor, pairKey } from './policy.js';
 
 const TLS_NS = 'urn:ietf:params:xml:ns:xmpp-tls';

@@ -10,18 +10,10 @@ import { TcpTransport } from '../c2s/tcp.js';
 import { StanzaError } from '../errors.js';
 import { STREAM_ERRORS_NS, StreamError } from '../stream-error.js';
 import { type XmlElement, x } from '../xml/element.js';
-import { SERVER_NS, type StreamEvent } from '../xml/parser.js';
+import { isStreamElement, SERVER_NS, type StreamEvent } from '../xml/parser.js';
 import { ConnectError, dial } from './connect.js';
 import { DIALBACK_FEATURE_NS, dialback, dialbackAnswer, dialbackKey, isDialback } from './dialback.js';
-import {
-  bounce,
-  certificateState,
-  dialbackSecret,
-  isStreamElement,
-  type S2sHub,
-  s2sHeader,
-  trustBetween,
-} from './hub.js';
+import { bounce, certificateState, dialbackSecret, type S2sHub, s2sHeader, trustBetween } from './hub.js';
 import { authenticationFor, bounceCondition, type OutboundFailure } from './policy.js';
 
 const TLS_NS = 'urn:ietf:params:xml:ns:xmpp-tls';

@@ -13,6 +13,9 @@ export const SERVER_NS = 'jabber:server';
 export const FRAMING_NS = 'urn:ietf:params:xml:ns:xmpp-framing';
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 
+/** Whether `el` is `<stream:NAME/>` (features, error) as the parser yields it: `NAME` in the streams namespace. */
+export const isStreamElement = (el: XmlElement, name: string): boolean => el.name === name && el.xmlns === STREAM_NS;
+
 /** The stream error conditions a parser failure maps to. */
 export type ParseCondition = 'not-well-formed' | 'restricted-xml' | 'policy-violation' | 'invalid-namespace';
 
