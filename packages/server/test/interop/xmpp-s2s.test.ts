@@ -2,7 +2,7 @@
 // namespace): a peer's user and a Parley user exchange messages both ways, once with SASL EXTERNAL
 // (both sides trust the run's CA) and once with dialback (Parley trusts no CA for the peer's
 // certificate, the peer none for Parley's); a domain a Parley tenant blocked is refused at the
-// stream. Parley runs in the test process, its s2s listener on the veth's host end, which the
+// stream; a user of a trusted domain subscribes without approval. Parley runs in the test process, its s2s listener on the veth's host end, which the
 // namespace's DNS names for parley.test (SRV `_xmpp-server._tcp.parley.test` → the listener's port).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -148,6 +148,24 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
           assert.match(log, /SASL EXTERNAL with parley\.test succeeded/);
           assert.doesNotMatch(log, /dialback key/);
         }
+      });
+
+      test(`${kind}: a user of a trusted domain subscribes without approval and sees the Parley user online`, async () => {
+        const p = parleyNow();
+        await p.server.core.federation.setDomain(p.bob.tenantId, external, 'trusted');
+        const alice = await login(`alice@${external}`);
+        const from = alice.events.length;
+        await alice.ask({ cmd: 'presence', to: 'bob@parley.test', type: 'subscribe' });
+        await alice.wait(
+          (e) => e.event === 'presence' && e.type === 'subscribed' && e.from === 'bob@parley.test',
+          from,
+          'the approval of the subscription over s2s',
+        );
+        await alice.wait(
+          (e) => e.event === 'presence' && e.type === 'available' && e.from?.startsWith('bob@parley.test/') === true,
+          from,
+          'bob’s presence over s2s',
+        );
       });
 
       test(`${kind}: a blocked domain is refused at the stream, both ways`, async () => {
