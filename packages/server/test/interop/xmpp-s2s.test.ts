@@ -1,9 +1,10 @@
 // Parley federating over XMPP s2s with real Prosody and ejabberd servers (Debian's, in a network
 // namespace): a peer's user and a Parley user exchange messages both ways, once with SASL EXTERNAL
 // (both sides trust the run's CA) and once with dialback (Parley trusts no CA for the peer's
-// certificate, the peer none for Parley's); a domain a Parley tenant blocked is refused at the
-// stream; a user of a trusted domain subscribes without approval. Parley runs in the test process, its s2s listener on the veth's host end, which the
-// namespace's DNS names for parley.test (SRV `_xmpp-server._tcp.parley.test` → the listener's port).
+// certificate, the peer none for Parley's); a user of a trusted domain subscribes without
+// approval; a domain a Parley tenant blocked is refused at the stream. Parley runs in the test
+// process, its s2s listener on the veth's host end, which the namespace's DNS names for
+// parley.test (SRV `_xmpp-server._tcp.parley.test` → the listener's port).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
