@@ -2,6 +2,7 @@
 // long each takes, with a bound on how many may wait; a handler's StreamError ends the stream,
 // any other failure ends it with `internal-server-error` (and a log line).
 import type { Logger } from '../../platform/log.js';
+import type { Transport } from './c2s/transport.js';
 import { StreamError } from './stream-error.js';
 import type { StreamEvent } from './xml/parser.js';
 
@@ -47,4 +48,16 @@ export class StreamQueue {
     }
     this.running = false;
   }
+}
+
+/**
+ * Hands what `transport` parses to `o.handle` in order (a StreamQueue); the transport's failures,
+ * its end and its traffic to `o.fail`, `o.lost` and `o.active`.
+ */
+export function listenInOrder(
+  transport: Pick<Transport, 'listen'>,
+  o: StreamQueueOptions & { lost(): void; active(): void },
+): void {
+  const queue = new StreamQueue(o);
+  transport.listen({ event: (e) => queue.push(e), failed: (err) => o.fail(err), closed: o.lost, active: o.active });
 }

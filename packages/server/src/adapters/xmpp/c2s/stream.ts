@@ -6,7 +6,7 @@ import { formatJid, type Jid, parseJid, sameJid } from '../../../lib/jid.js';
 import type { Logger } from '../../../platform/log.js';
 import { errorReply, STANZAS_NS, StanzaError } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
-import { StreamQueue } from '../stream-queue.js';
+import { listenInOrder } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import type { StreamEvent } from '../xml/parser.js';
 import { type C2sHub, randomId } from './hub.js';
@@ -27,7 +27,6 @@ const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 export class C2sStream {
   private state: State = 'header';
-  private readonly queue: StreamQueue;
   private headerSent = false;
   private domain = '';
   private lang = 'en';
@@ -54,17 +53,13 @@ export class C2sStream {
       limits.negotiationSeconds * 1000,
     );
     this.negotiation.unref();
-    this.queue = new StreamQueue({
+    listenInOrder(transport, {
       max: hub.config.limits.maxQueuedStanzas,
       handle: (e) => this.handle(e),
       fail: (err) => this.fail(err),
       closed: () => this.state === 'closed',
       log: this.log,
-    });
-    transport.listen({
-      event: (e) => this.queue.push(e),
-      failed: (err) => this.fail(err),
-      closed: () => this.lost(),
+      lost: () => this.lost(),
       active: () => this.touch(),
     });
   }

@@ -9,7 +9,7 @@ import { randomId } from '../c2s/hub.js';
 import type { TcpTransport } from '../c2s/tcp.js';
 import { STANZAS_NS } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
-import { StreamQueue } from '../stream-queue.js';
+import { listenInOrder } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { isStreamElement, type StreamEvent } from '../xml/parser.js';
 import { DIALBACK_FEATURE_NS, dialback, dialbackKeyValid, isDialback } from './dialback.js';
@@ -24,7 +24,6 @@ type State = 'header' | 'tls' | 'open' | 'closed';
 
 export class S2sInStream {
   private state: State = 'header';
-  private readonly queue: StreamQueue;
   private headerSent = false;
   private streamId = '';
   private local = '';
@@ -45,17 +44,13 @@ export class S2sInStream {
       hub.config.limits.negotiationSeconds * 1000,
     );
     this.negotiation.unref();
-    this.queue = new StreamQueue({
+    listenInOrder(transport, {
       max: hub.config.limits.maxQueuedStanzas,
       handle: (e) => this.handle(e),
       fail: (err) => this.fail(err),
       closed: () => this.state === 'closed',
       log: this.log,
-    });
-    transport.listen({
-      event: (e) => this.queue.push(e),
-      failed: (err) => this.fail(err),
-      closed: () => this.close(),
+      lost: () => this.close(),
       active: () => this.touch(),
     });
   }
