@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { freePort } from '../support/cluster.js';
+import { freePort, waitUntil } from '../support/cluster.js';
 import { requirePeer } from '../support/interop.js';
 import { startTestServer } from '../support/server.js';
 import { probeSlixmpp, type SlixmppClient, startSlixmpp } from './support/xmpp-client.js';
@@ -95,7 +95,7 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
       in: log.find((r) => r.s2s === 'in' && r.remote === remote && r.msg === 'XMPP s2s peer authenticated')?.how,
       out: log.find((r) => r.s2s === 'out' && r.remote === remote && r.msg === 'XMPP s2s stream authenticated')?.how,
     });
-    return { server, bob, client, how };
+    return { server, bob, client, how, log };
   };
 
   /** A Parley for the tests of one `describe` (started before them, stopped after). */
@@ -166,6 +166,36 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
           (e) => e.event === 'presence' && e.type === 'available' && e.from?.startsWith('bob@parley.test/') === true,
           from,
           'bob’s presence over s2s',
+        );
+      });
+
+      test(`${kind}: a domain blocked while its streams are up is cut off both ways`, async () => {
+        const p = parleyNow();
+        const closed = () =>
+          p.log.some((r) => r.remote === external && r.msg === 'XMPP s2s stream closed: the domain is blocked now');
+        assert.equal(closed(), false);
+        await p.server.core.federation.setDomain(p.bob.tenantId, external, 'blocked');
+        await waitUntil(closed, 10_000, () => `Parley's stream to ${external} still up`);
+        const alice =
+          clients.find((c) => c.ready.jid?.startsWith(`alice@${external}/`)) ?? (await login(`alice@${external}`));
+        // Its stream in ends at the next stanza (which is lost with it) …
+        await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: 'after the block' });
+        await waitUntil(
+          () => p.log.some((r) => r.s2s === 'in' && r.remote === external && r.condition === 'policy-violation'),
+          10_000,
+          () => `Parley's stream from ${external} still up`,
+        );
+        // … and a new one is refused at its header: the next message bounces.
+        const from = alice.events.length;
+        await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: 'after the block, again' });
+        await alice.wait(
+          (e) => e.event === 'message' && e.type === 'error' && e.from === 'bob@parley.test',
+          from,
+          `the bounce of a message from ${external} after the block`,
+        );
+        assert.equal(
+          p.client.events.some((e) => e.body?.startsWith('after the block') === true),
+          false,
         );
       });
 

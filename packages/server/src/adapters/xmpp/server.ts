@@ -92,6 +92,7 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
           verifyDialback: manager.verifyDialback.bind(manager),
         };
         await listenS2s(ctx, s2sHub, new ConnectionLimit(ctx.config.limits.connectionsPerAddress), s2sStreams);
+        stops.push(ctx.core.ctx.bus.subscribe('federation.changed', (e) => manager.trustChanged(e.tenantId)));
       }
     },
     stop() {

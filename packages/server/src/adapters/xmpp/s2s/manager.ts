@@ -4,7 +4,7 @@
 import type { Jid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { XmlElement } from '../xml/element.js';
-import { bounce, type S2sHub } from './hub.js';
+import { bounce, type S2sHub, trustBetween } from './hub.js';
 import { localDomainOf, S2sOutStream } from './stream-out.js';
 
 export class S2sManager {
@@ -49,6 +49,21 @@ export class S2sManager {
       });
       this.verifying.add(stream);
     });
+  }
+
+  /**
+   * A tenant's trust changed (`federation.changed`): the outbound streams of its domains to a
+   * domain now blocked are closed (what they hold bounces); the next stanza gets `not-allowed`.
+   */
+  async trustChanged(tenantId: string): Promise<void> {
+    const hub = this.hub();
+    hub.core.federation.forget(tenantId); // this handler may run before the core's own
+    for (const [key, stream] of [...this.streams]) {
+      if ((await trustBetween(hub, stream.local, stream.remote)) !== 'blocked') continue;
+      if (this.streams.get(key) === stream) this.streams.delete(key);
+      hub.log.info({ local: stream.local, remote: stream.remote }, 'XMPP s2s stream closed: the domain is blocked now');
+      stream.close();
+    }
   }
 
   /** Closes every stream (what they hold bounces). */
