@@ -151,6 +151,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
       PARLEY_CSTA_PORT: '0',
       PARLEY_XMPP_PORT: '0',
       PARLEY_XMPP_C2S_TLS_PORT: '0',
+      PARLEY_XMPP_S2S_PORT: '0',
       ...env,
       PARLEY_DATA: dataDir,
     },

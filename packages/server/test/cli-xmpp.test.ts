@@ -22,6 +22,22 @@ test('serve --xmpp-port 0 --xmpps-port 0 logs both XMPP listeners, and a client 
   assert.equal((await serve.stop()).code, 0);
 });
 
+test('serve --xmpp-s2s-port 0 logs the server-to-server listener, which requires STARTTLS of a server', async () => {
+  const serve = startServe(['--http-port', '0', '--xmpp-s2s-port', '0', '--no-sip', '--no-csta'], {
+    cwd: sb.cwd,
+    env: { PARLEY_DATA: sb.dataDir },
+  });
+  const s2s = await serve.waitFor((r) => r.listener === 'xmpp-s2s');
+  assert.notEqual(Number(s2s.port), 5269);
+  const raw = await RawXmpp.open(Number(s2s.port));
+  raw.send(
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' from='remote.test' to='a.test' version='1.0'>",
+  );
+  await raw.expect('<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls>');
+  raw.close();
+  assert.equal((await serve.stop()).code, 0);
+});
+
 test('serve --no-xmpp opens no XMPP listener', async () => {
   const serve = startServe(['--http-port', '0', '--no-xmpp', '--no-sip', '--no-csta'], {
     cwd: sb.cwd,

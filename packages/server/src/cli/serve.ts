@@ -18,6 +18,7 @@ type ServeFlags = CommonFlags & {
   csta?: boolean;
   xmppPort?: string;
   xmppsPort?: string;
+  xmppS2sPort?: string;
   /** false with --no-xmpp. */
   xmpp?: boolean;
   logLevel?: string;
@@ -41,6 +42,7 @@ async function serve(cli: Cli, flags: ServeFlags) {
   if (flags.csta === false) overrides['csta.enabled'] = false;
   if (flags.xmppPort !== undefined) overrides['xmpp.c2s.port'] = portFlag('xmpp-port', flags.xmppPort);
   if (flags.xmppsPort !== undefined) overrides['xmpp.c2sTls.port'] = portFlag('xmpps-port', flags.xmppsPort);
+  if (flags.xmppS2sPort !== undefined) overrides['xmpp.s2s.port'] = portFlag('xmpp-s2s-port', flags.xmppS2sPort);
   if (flags.xmpp === false) overrides['xmpp.enabled'] = false;
   if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
   const config = cli.config(flags, overrides);
@@ -95,6 +97,7 @@ export function serveCommands(program: Command, cli: Cli): void {
     .option('--no-csta', 'serve no CSTA')
     .option('--xmpp-port <port>', 'XMPP client port with STARTTLS (0 picks a free one)')
     .option('--xmpps-port <port>', 'XMPP client port with direct TLS (0 picks a free one)')
+    .option('--xmpp-s2s-port <port>', 'XMPP server-to-server port (0 picks a free one)')
     .option('--no-xmpp', 'serve no XMPP (TCP, TLS or WebSocket)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')
     .action((flags: ServeFlags) => serve(cli, flags));

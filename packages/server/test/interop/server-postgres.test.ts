@@ -22,6 +22,7 @@ if (!skipped) {
       'csta.port': 0,
       'xmpp.c2s.port': 0,
       'xmpp.c2sTls.port': 0,
+      'xmpp.s2s.port': 0,
       'sip.tls.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': true,

@@ -35,6 +35,7 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
   env.PARLEY_CSTA_PORT = '0';
   env.PARLEY_XMPP_PORT = '0';
   env.PARLEY_XMPP_C2S_TLS_PORT = '0';
+  env.PARLEY_XMPP_S2S_PORT = '0';
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -63,6 +63,7 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
           'csta.port': 0,
           'xmpp.c2s.port': 0,
           'xmpp.c2sTls.port': 0,
+          'xmpp.s2s.port': 0,
           'sip.tls.port': 0,
           'auth.scryptCost': 1024,
           'bootstrap.demoTenant': false,

@@ -2,7 +2,7 @@
 // the server's answers to well-formed and to bad input alike (a real client refuses to send the latter).
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { scramClient } from './scram.js';
 
 const BOUND_MS = 10_000;
@@ -70,11 +70,11 @@ export class RawXmpp {
     await this.upgrade(domain);
   }
 
-  /** Starts TLS on the connection (after the server's `<proceed/>`). */
-  async upgrade(domain: string): Promise<void> {
+  /** Starts TLS on the connection (after the server's `<proceed/>`); `tls` adds e.g. a client certificate. */
+  async upgrade(domain: string, tls: ConnectionOptions = {}): Promise<void> {
     this.socket.removeAllListeners('data');
     this.socket.removeAllListeners('close');
-    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false, servername: domain });
+    const secure = tlsConnect({ socket: this.socket, rejectUnauthorized: false, servername: domain, ...tls });
     await new Promise((resolve) => secure.once('secureConnect', resolve));
     this.socket = secure;
     this.buffer = '';

@@ -81,6 +81,7 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
         PARLEY_CSTA_PORT: '0',
         PARLEY_XMPP_PORT: '0',
         PARLEY_XMPP_C2S_TLS_PORT: '0',
+        PARLEY_XMPP_S2S_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

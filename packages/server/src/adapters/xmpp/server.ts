@@ -4,35 +4,47 @@ import { createServer, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { createServer as createTlsServer } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
+import type { Config } from '../../platform/config/schema.js';
 import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
 import type { Adapter, AdapterContext } from '../adapter.js';
 import { type C2sHub, parserLimits, replace } from './c2s/hub.js';
+import { ConnectionLimit } from './c2s/rate.js';
 import type { Session } from './c2s/session.js';
 import { UNACKED_KEY } from './c2s/sm.js';
 import { C2sStream } from './c2s/stream.js';
 import { TcpTransport } from './c2s/tcp.js';
 import type { Transport } from './c2s/transport.js';
 import { WebSocketTransport } from './c2s/websocket.js';
-import { xmppCertificates } from './certificates.js';
+import { type XmppCertificates, xmppCertificates } from './certificates.js';
 import { xmppCluster } from './cluster.js';
 import { errorReply, StanzaError } from './errors.js';
+import { federationNet } from './federation/checker.js';
 import type { ModuleContext, Stop, XmppModule } from './module.js';
 import { xmppModules } from './modules.js';
 import { hostedDomains, standaloneOnward } from './onward.js';
 import { Router } from './router.js';
+import type { S2sHub } from './s2s/hub.js';
+import { listenS2s } from './s2s/listen.js';
+import { S2sManager } from './s2s/manager.js';
+import type { S2sInStream } from './s2s/stream-in.js';
 import { Sessions } from './sessions.js';
 import { StreamError } from './stream-error.js';
 import type { XmlElement } from './xml/element.js';
 
 export const XMPP_WS_PATH = '/xmpp-websocket';
 
-type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean; publicUrl: string | undefined };
+type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean; publicUrl: string | undefined } & Pick<
+    Config,
+    'federation' | 'outbound'
+  >;
 
 /** The XMPP adapter; `modules` replaces the server's module list (tests). */
 export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Adapter<XmppSettings> {
   const streams = new Set<C2sStream>();
+  const s2sStreams = new Set<S2sInStream>();
   const stops: Stop[] = [];
   let hub: C2sHub | undefined;
+  let s2s: S2sManager | undefined;
   return {
     name: 'xmpp',
     config: (config) => ({
@@ -40,6 +52,8 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
       dataDir: config.dataDir,
       trustProxy: config.http.trustProxy,
       publicUrl: config.http.publicUrl,
+      federation: config.federation,
+      outbound: config.outbound,
     }),
     async start(ctx) {
       if (!ctx.config.enabled) return;
@@ -55,7 +69,12 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
         replaced: (session) => replace(started, session),
       });
       const all = [...modules, cluster.module];
-      const onward = { ...standaloneOnward(hostedDomains(ctx.core, modules), route), nodes: cluster.nodes };
+      const hosts = hostedDomains(ctx.core, modules);
+      const standalone = { ...standaloneOnward(hosts, route), nodes: cluster.nodes };
+      let s2sHub: S2sHub | undefined;
+      const manager = ctx.config.s2s.enabled ? new S2sManager(() => s2sHub as S2sHub) : undefined;
+      s2s = manager;
+      const onward = manager ? { ...standalone, remote: manager.remote.bind(manager) } : standalone;
       const router = new Router(all, sessions, ctx.log, onward);
       const started: C2sHub = {
         core: ctx.core,
@@ -77,10 +96,26 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
       };
       for (const m of all)
         if (m.start) stops.push(await m.start({ ...moduleContext, log: ctx.log.child({ module: m.name }) }));
-      await listen(ctx, started, streams);
+      const certificates = await listen(ctx, started, streams);
+      if (manager) {
+        s2sHub = {
+          core: ctx.core,
+          log: ctx.log.child({ xmpp: 's2s' }),
+          config: ctx.config,
+          router,
+          net: federationNet(ctx.config),
+          certificates,
+          hosts,
+          verifyDialback: manager.verifyDialback.bind(manager),
+        };
+        await listenS2s(ctx, s2sHub, new ConnectionLimit(ctx.config.limits.connectionsPerAddress), s2sStreams);
+        stops.push(ctx.core.ctx.bus.subscribe('federation.changed', (e) => manager.trustChanged(e.tenantId)));
+      }
     },
     stop() {
       for (const stream of streams) stream.fail(new StreamError('system-shutdown'));
+      for (const stream of s2sStreams) stream.fail(new StreamError('system-shutdown'));
+      s2s?.stop();
       if (hub) {
         for (const session of hub.sessions.all()) {
           if (session.transport) continue;
@@ -124,7 +159,11 @@ async function ended(hub: C2sHub, session: Session): Promise<void> {
   }
 }
 
-async function listen(ctx: AdapterContext<XmppSettings>, hub: C2sHub, streams: Set<C2sStream>): Promise<void> {
+async function listen(
+  ctx: AdapterContext<XmppSettings>,
+  hub: C2sHub,
+  streams: Set<C2sStream>,
+): Promise<XmppCertificates> {
   const { c2s, c2sTls, limits } = ctx.config;
   const domains = (await ctx.core.tenants.list({ limit: 100 })).flatMap((t) => t.domains);
   const certificates = await xmppCertificates(ctx.config, {
@@ -135,23 +174,20 @@ async function listen(ctx: AdapterContext<XmppSettings>, hub: C2sHub, streams: S
   if (certificates.selfSigned) {
     ctx.log.info('XMPP uses a self-signed certificate (set xmpp.certificates for real ones)');
   }
-  const perAddress = new Map<string, number>();
+  const perAddress = new ConnectionLimit(limits.connectionsPerAddress);
   const rate = { bytesPerSecond: limits.bytesPerSecond, burstSeconds: limits.burstSeconds };
   const now = () => ctx.core.ctx.clock.now();
   const open = (transport: Transport, refuse: () => void, allowPlain = false) => {
-    const count = perAddress.get(transport.address) ?? 0;
-    if (count >= limits.connectionsPerAddress) {
+    const release = perAddress.take(transport.address);
+    if (!release) {
       ctx.log.warn({ address: transport.address }, 'XMPP connection refused: too many from this address');
       return refuse();
     }
-    perAddress.set(transport.address, count + 1);
     const stream = new C2sStream(hub, transport, allowPlain);
     streams.add(stream);
     return () => {
       streams.delete(stream);
-      const left = (perAddress.get(transport.address) ?? 1) - 1;
-      if (left > 0) perAddress.set(transport.address, left);
-      else perAddress.delete(transport.address);
+      release();
     };
   };
   const serve = (tls: boolean) => (socket: Socket) => {
@@ -204,4 +240,5 @@ async function listen(ctx: AdapterContext<XmppSettings>, hub: C2sHub, streams: S
       },
     });
   }
+  return certificates;
 }

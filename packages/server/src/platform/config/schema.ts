@@ -418,7 +418,9 @@ export const ConfigSchema = z
           .min(1)
           .max(60)
           .default(5)
-          .describe('How long `parley federation check` waits for each answer (a connect, a handshake, the features)'),
+          .describe(
+            'How long `parley federation check` and a server-to-server connection wait for each answer (a lookup, a connect, a handshake, the features)',
+          ),
       })
       .prefault({})
       .describe('Federation with other companies\u2019 XMPP servers: trust, lookups and the diagnostics'),

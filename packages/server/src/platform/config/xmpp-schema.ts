@@ -28,6 +28,18 @@ export const XmppConfigSchema = z
         port: port.default(5223).describe('XMPP direct TLS port (`--xmpps-port`); 0 picks a free one'),
       })
       .prefault({}),
+    s2s: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Federate with other XMPP servers (RFC 6120 server-to-server)'),
+        host: host('the XMPP server-to-server listener'),
+        port: port
+          .default(5269)
+          .describe('XMPP server-to-server port (`--xmpp-s2s-port`); 0 picks a free one (logged at start)'),
+        idleSeconds: count(10, 86_400)
+          .default(600)
+          .describe('An outbound server-to-server stream that carries nothing for this long is closed'),
+      })
+      .prefault({}),
     websocket: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Serve XMPP over WebSocket (RFC 7395) at /xmpp-websocket'),

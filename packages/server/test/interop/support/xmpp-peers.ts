@@ -16,6 +16,9 @@
 // network the same way the peers do: spawned inside with `net.command(...)` (e.g.
 // `node packages/server/bin/parley.js serve --xmpp-port 5222 …` bound to `net.address('parley.test')`),
 // so it resolves the peers' domains and they resolve it, while tests talk to it over the veth.
+// Or a Parley runs in the test process: its domains are `outside` ones, resolving inside to the
+// host's end of the veth (with an `_xmpp-server._tcp` SRV record naming its s2s port), and it
+// resolves the peers' domains through `net.dnsServer` (dnsmasq on an address of the namespace).
 //
 // Needs root (namespaces, veth), iproute2, dnsmasq, openssl and the peer; `probeXmppPeers` says
 // what is missing so the interop tests can skip.
@@ -69,6 +72,8 @@ export interface XmppNet {
   dir: string;
   /** The host's end of the veth: where the namespace sees the test process. */
   hostAddress: string;
+  /** The namespace's dnsmasq as the test process reaches it (for Parley's `federation.dnsServers`). */
+  dnsServer: string;
   /** The address inside the namespace that `domain` resolves to and its server binds. */
   address(domain: string): string;
   /** PEM file of the throwaway CA that signed every domain's certificate. */
@@ -87,6 +92,11 @@ export interface XmppNetOptions {
   /** More dnsmasq configuration lines (e.g. `srv-host=…`); `srv: false` leaves out the default SRV records. */
   dns?: string[];
   srv?: boolean;
+  /**
+   * Domains served by the test process (a Parley started in it, bound to `hostAddress`): inside
+   * they resolve to `hostAddress`, with an `_xmpp-server._tcp` SRV record naming `s2sPort`.
+   */
+  outside?: { domain: string; s2sPort: number }[];
 }
 
 const nets = new Set<XmppNet>();
@@ -146,6 +156,8 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
   const name = `parley-xmpp-${process.pid}-${index}`;
   const subnet = `10.213.${index}`;
   const addresses = new Map(domains.map((d, i) => [d, `${subnet}.${i + 2}`]));
+  const outside = options.outside ?? [];
+  const dnsServer = `${subnet}.254`;
   const dir = tempDir('parley-xmpp-net-');
   chmodSync(dir, 0o755); // ejabberd runs as its own user and reads its files below
   const etc = `/etc/netns/${name}`;
@@ -155,6 +167,7 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     name,
     dir,
     hostAddress: `${subnet}.1`,
+    dnsServer,
     address(domain) {
       const a = addresses.get(domain);
       if (!a) throw new Error(`${domain} is not a domain of XMPP net ${name}`);
@@ -162,7 +175,7 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     },
     caFile: join(dir, 'ca.crt'),
     certificate(domain) {
-      net.address(domain);
+      if (!outside.some((o) => o.domain === domain)) net.address(domain);
       return {
         certFile: join(dir, `${domain}.crt`),
         keyFile: join(dir, `${domain}.key`),
@@ -206,11 +219,12 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     ip('link', 'set', `pxh${index}`, 'up');
     const inside = (...args: string[]) => ip('netns', 'exec', name, IP, ...args);
     inside('link', 'set', 'lo', 'up');
-    for (const a of addresses.values()) inside('addr', 'add', `${a}/24`, 'dev', `pxn${index}`);
+    for (const a of [...addresses.values(), dnsServer]) inside('addr', 'add', `${a}/24`, 'dev', `pxn${index}`);
     inside('link', 'set', `pxn${index}`, 'up');
 
     mkdirSync(etc, { recursive: true });
-    const hosts = ['127.0.0.1 localhost', ...[...addresses].map(([d, a]) => `${a} ${d} conference.${d} upload.${d}`)];
+    const resolved = [...addresses, ...outside.map((o): [string, string] => [o.domain, `${subnet}.1`])];
+    const hosts = ['127.0.0.1 localhost', ...resolved.map(([d, a]) => `${a} ${d} conference.${d} upload.${d}`)];
     writeFileSync(join(etc, 'hosts'), `${hosts.join('\n')}\n`);
     writeFileSync(join(etc, 'resolv.conf'), 'nameserver 127.0.0.1\n');
     const srv =
@@ -224,12 +238,15 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
       'no-resolv',
       'no-hosts',
       'no-poll',
-      'listen-address=127.0.0.1',
+      `listen-address=127.0.0.1,${dnsServer}`,
       'bind-interfaces',
       'port=53',
       'user=root',
-      ...[...addresses].map(([d, a]) => `address=/${d}/${a}`),
+      // Authoritative for the run's names: what is not configured is NXDOMAIN, not REFUSED.
+      'local=/test/',
+      ...resolved.map(([d, a]) => `address=/${d}/${a}`),
       ...srv,
+      ...outside.map((o) => `srv-host=_xmpp-server._tcp.${o.domain},${o.domain},${o.s2sPort}`),
       ...(options.dns ?? []),
     ];
     writeFileSync(join(dir, 'dnsmasq.conf'), `${dnsmasqConf.join('\n')}\n`);
@@ -256,12 +273,13 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
     );
 
     await makeCertificates(dir);
-    for (const d of domains) {
+    const certified = [...domains, ...outside.map((o) => o.domain)];
+    for (const d of certified) {
       await issueCertificate(dir, d, [d, `*.${d}`]);
       const c = net.certificate(d);
       writeFileSync(c.pemFile, readFileSync(c.certFile, 'utf8') + readFileSync(c.keyFile, 'utf8'));
     }
-    for (const f of ['ca.crt', ...domains.flatMap((d) => [`${d}.crt`, `${d}.key`, `${d}.pem`])]) {
+    for (const f of ['ca.crt', ...certified.flatMap((d) => [`${d}.crt`, `${d}.key`, `${d}.pem`])]) {
       chmodSync(join(dir, f), 0o644);
     }
   } catch (err) {

@@ -6,7 +6,7 @@ presence, then prints one JSON line per event on stdout and reads one JSON comma
 stdin (test/interop/support/xmpp-client.ts drives it):
 
   events   {"event": "ready", "jid": full JID, "mechanism": SASL mechanism, "roster": [...]}
-           {"event": "message", "from", "to", "type", "body", "id"}
+           {"event": "message", "from", "to", "type", "body", "id", "condition" (of an error)}
            {"event": "presence", "from", "to", "type", "show", "status"}
            {"event": "result", "id": command id, ...}    {"event": "error", "id", "error"}
            {"event": "disconnected"}
@@ -68,6 +68,7 @@ class Client(slixmpp.ClientXMPP):
             self.register_plugin(plugin)
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
+        self.add_event_handler('message_error', self.on_message)
         self.tasks = set()  # asyncio keeps only weak references to tasks: these are ours
         self.occupants = {}  # room -> nicks present
         self.joins = {}  # room -> Future resolved by our own presence in the room
@@ -95,8 +96,9 @@ class Client(slixmpp.ClientXMPP):
     def on_message(self, msg):
         if msg['mam_result']['id']:
             return  # archive results are answered by the mam command
+        error = msg['error']['condition'] if msg['type'] == 'error' else None
         emit('message', **{'from': str(msg['from']), 'to': str(msg['to']), 'type': msg['type'],
-                            'body': msg['body'], 'id': msg['id']})
+                            'body': msg['body'], 'id': msg['id'], 'condition': error})
 
     def on_presence(self, pres):
         room, nick = pres['from'].bare, pres['from'].resource

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TokenBucket } from './rate.js';
+import { ConnectionLimit, TokenBucket } from './rate.js';
 
 test('a token bucket lets a burst through, then asks for a wait that pays the debt', () => {
   let now = 0;
@@ -17,4 +17,18 @@ test('a token bucket lets a burst through, then asks for a wait that pays the de
     now += advance;
     assert.equal(bucket.take(bytes), wait, `after ${now} ms, ${bytes} bytes`);
   }
+});
+
+test('ConnectionLimit counts per address and releases once', () => {
+  const limit = new ConnectionLimit(2);
+  const a1 = limit.take('a');
+  const a2 = limit.take('a');
+  assert.ok(a1 && a2);
+  assert.equal(limit.take('a'), undefined);
+  assert.ok(limit.take('b'));
+  a1();
+  a1();
+  const a3 = limit.take('a');
+  assert.ok(a3);
+  assert.equal(limit.take('a'), undefined);
 });

@@ -69,3 +69,28 @@ export class ReadThrottle {
     clearTimeout(this.paused);
   }
 }
+
+/**
+ * Open connections per source address, at most `max` each (client and server streams alike).
+ * @example const release = limit.take(address); if (!release) refuse(); else socket.once('close', release);
+ */
+export class ConnectionLimit {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /** Counts a connection from `address`; returns its release, or undefined when over the limit. */
+  take(address: string): (() => void) | undefined {
+    const count = this.open.get(address) ?? 0;
+    if (count >= this.max) return undefined;
+    this.open.set(address, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(address) ?? 1) - 1;
+      if (left > 0) this.open.set(address, left);
+      else this.open.delete(address);
+    };
+  }
+}

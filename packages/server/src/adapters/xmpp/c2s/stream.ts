@@ -6,6 +6,7 @@ import { formatJid, type Jid, parseJid, sameJid } from '../../../lib/jid.js';
 import type { Logger } from '../../../platform/log.js';
 import { errorReply, STANZAS_NS, StanzaError } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
+import { listenInOrder } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import type { StreamEvent } from '../xml/parser.js';
 import { type C2sHub, randomId, replace } from './hub.js';
@@ -26,8 +27,6 @@ const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 export class C2sStream {
   private state: State = 'header';
-  private readonly queue: StreamEvent[] = [];
-  private running = false;
   private headerSent = false;
   private domain = '';
   private lang = 'en';
@@ -54,10 +53,13 @@ export class C2sStream {
       limits.negotiationSeconds * 1000,
     );
     this.negotiation.unref();
-    transport.listen({
-      event: (e) => this.enqueue(e),
-      failed: (err) => this.fail(err),
-      closed: () => this.lost(),
+    listenInOrder(transport, {
+      max: hub.config.limits.maxQueuedStanzas,
+      handle: (e) => this.handle(e),
+      fail: (err) => this.fail(err),
+      closed: () => this.state === 'closed',
+      log: this.log,
+      lost: () => this.lost(),
       active: () => this.touch(),
     });
   }
@@ -70,33 +72,6 @@ export class C2sStream {
     this.transport.send(streamErrorElement(err));
     this.finished = true;
     this.close();
-  }
-
-  private enqueue(event: StreamEvent): void {
-    if (this.state === 'closed') return;
-    if (this.queue.length >= this.hub.config.limits.maxQueuedStanzas) {
-      this.queue.length = 0;
-      this.fail(new StreamError('policy-violation', 'too many stanzas at once'));
-      return;
-    }
-    this.queue.push(event);
-    if (!this.running) void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    for (let e = this.queue.shift(); e && this.state !== 'closed'; e = this.queue.shift()) {
-      try {
-        await this.handle(e);
-      } catch (err) {
-        if (err instanceof StreamError) this.fail(err);
-        else {
-          this.log.error({ err }, 'XMPP stream failed');
-          this.fail(new StreamError('internal-server-error'));
-        }
-      }
-    }
-    this.running = false;
   }
 
   private async handle(e: StreamEvent): Promise<void> {

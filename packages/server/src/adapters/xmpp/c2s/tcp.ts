@@ -1,7 +1,14 @@
 // XMPP over TCP (RFC 6120): one XML stream per direction, restarted after STARTTLS and SASL;
 // reading pauses while the client is over its byte rate.
 import type { Socket } from 'node:net';
-import { type SecureContextOptions, TLSSocket, type TlsOptions } from 'node:tls';
+import {
+  type ConnectionOptions,
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  TLSSocket,
+  type TlsOptions,
+  connect as tlsConnect,
+} from 'node:tls';
 import type { XmlElement } from '../xml/element.js';
 import { escapeAttr } from '../xml/element.js';
 import { CLIENT_NS, type ParserLimits, STREAM_NS, StreamParser } from '../xml/parser.js';
@@ -21,6 +28,15 @@ export interface TcpOptions {
   now: () => number;
   /** The server side of STARTTLS (certificates by SNI); absent when none may be offered. */
   tls?: TlsOptions & SecureContextOptions;
+  /**
+   * The server side of STARTTLS that asks for the peer's certificate (s2s): the connection goes
+   * through a node:tls server, which judges that certificate (`authorized`) as for its own sockets.
+   */
+  peerTls?: TlsOptions & SecureContextOptions;
+  /** The client side of STARTTLS instead (a stream this server opened to another server). */
+  tlsClient?: ConnectionOptions;
+  /** The stream's content namespace (`jabber:server` between servers); `jabber:client` by default. */
+  namespace?: string;
 }
 
 export class TcpTransport implements Transport {
@@ -40,7 +56,7 @@ export class TcpTransport implements Transport {
     private readonly options: TcpOptions,
   ) {
     this.address = socket.remoteAddress ?? '-';
-    this.parser = new StreamParser(options.limits);
+    this.parser = new StreamParser(options.limits, options.namespace);
     // The socket it pauses is the current one: STARTTLS replaces it, the bucket goes on.
     const current = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
     this.throttle = new ReadThrottle(current, options.rate, options.now);
@@ -52,7 +68,13 @@ export class TcpTransport implements Transport {
   }
 
   get canStartTls(): boolean {
-    return !this.secure && this.options.tls !== undefined;
+    const { tls, peerTls, tlsClient } = this.options;
+    return !this.secure && (tls !== undefined || peerTls !== undefined || tlsClient !== undefined);
+  }
+
+  /** The TLS socket once the connection is encrypted (its peer's certificate, whether it verified). */
+  get tls(): TLSSocket | undefined {
+    return this.socket instanceof TLSSocket ? this.socket : undefined;
   }
 
   channelBindings(): Record<string, Buffer> {
@@ -68,7 +90,8 @@ export class TcpTransport implements Transport {
     const rendered = Object.entries(attrs)
       .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
       .join('');
-    this.write(`<?xml version='1.0'?><stream:stream${rendered} xmlns="${CLIENT_NS}" xmlns:stream="${STREAM_NS}">`);
+    const ns = this.options.namespace ?? CLIENT_NS;
+    this.write(`<?xml version='1.0'?><stream:stream${rendered} xmlns="${ns}" xmlns:stream="${STREAM_NS}">`);
   }
 
   send(element: XmlElement): void {
@@ -82,7 +105,22 @@ export class TcpTransport implements Transport {
   startTls(): void {
     const raw = this.socket;
     raw.off('data', this.onData);
-    const tls = new TLSSocket(raw, { ...this.options.tls, isServer: true });
+    if (this.options.peerTls) {
+      const server = createTlsServer(this.options.peerTls);
+      server.once('secureConnection', (tls: TLSSocket) => {
+        this.socket = tls;
+        this.parser.reset();
+        tls.on('data', this.onData);
+        tls.on('error', () => tls.destroy());
+      });
+      server.once('tlsClientError', () => raw.destroy());
+      server.emit('connection', raw);
+      return;
+    }
+    const client = this.options.tlsClient;
+    const tls = client
+      ? tlsConnect({ ...client, socket: raw })
+      : new TLSSocket(raw, { ...this.options.tls, isServer: true });
     this.socket = tls;
     this.parser.reset();
     tls.on('data', this.onData);

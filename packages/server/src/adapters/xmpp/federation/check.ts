@@ -10,6 +10,7 @@ import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'nod
 import type { FederationCheckResult } from '@parley/api';
 import { type OutboundPolicy, OutboundRefusedError } from '../../../platform/outbound.js';
 import { escapeAttr, x } from '../xml/element.js';
+import { isStreamElement } from '../xml/parser.js';
 import {
   type CheckStep,
   failed,
@@ -249,12 +250,12 @@ async function features(step: StepName, domain: string, socket: Socket, o: Check
   if (next.kind === 'error') throw fail('stream-failed', `no stream features from the server: ${next.reason}`);
   if (next.kind !== 'element') throw fail('stream-failed', 'the server closed the stream before its features');
   const el = next.element;
-  if (el.name === 'stream:error') {
+  if (isStreamElement(el, 'error')) {
     const condition = el.elements().find((c) => c.xmlns === NS_STREAMS)?.name ?? 'undefined-condition';
     const hint = condition === 'host-unknown' ? ` (it does not serve ${domain})` : '';
     throw fail('stream-error', `the server refused the stream: ${condition}${hint}`, { condition });
   }
-  if (el.name !== 'stream:features')
+  if (!isStreamElement(el, 'features'))
     throw fail('stream-failed', `the server sent <${el.name}/> instead of its features`);
   return { reader, features: el };
 }

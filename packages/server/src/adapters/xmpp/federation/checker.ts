@@ -4,16 +4,28 @@ import type { Config } from '../../../platform/config/schema.js';
 import { OutboundPolicy } from '../../../platform/outbound.js';
 import { trustedCas } from '../../../platform/tls.js';
 import { checkFederation } from './check.js';
+import type { Srv } from './steps.js';
 
 /** Runs the federation check of `domain`, our stream saying it comes `from` one of our domains. */
 export type FederationChecker = (domain: string, from?: string) => Promise<FederationCheckResult>;
 
+/** How this server reaches federated domains: the check and s2s streams alike. */
+export interface FederationNet {
+  /** The one outbound policy, resolving names with the same DNS servers as `resolveSrv`. */
+  outbound: Pick<OutboundPolicy, 'resolve'>;
+  /** SRV lookup (node:dns `Resolver.resolveSrv`); ENOTFOUND/ENODATA mean "none published". */
+  resolveSrv(name: string): Promise<Srv[]>;
+  /** Authorities a peer's certificate may chain to: the system's and `federation.caFile`. */
+  ca: readonly string[];
+  /** Bound of each network wait (a lookup, a connect, a handshake). */
+  timeoutMs: number;
+}
+
 /**
- * The federation check as configured: `federation.dnsServers` for every lookup (the system's
- * resolver otherwise), `federation.caFile`, `outbound.allow`, `federation.checkTimeoutSeconds`.
- * @example const result = await federationChecker(config)('partner.example', 'example.test');
+ * `federation.dnsServers` for every lookup (the system's resolver otherwise), `federation.caFile`,
+ * `outbound.allow`, `federation.checkTimeoutSeconds`.
  */
-export function federationChecker(config: Pick<Config, 'federation' | 'outbound'>): FederationChecker {
+export function federationNet(config: Pick<Config, 'federation' | 'outbound'>): FederationNet {
   const timeoutMs = config.federation.checkTimeoutSeconds * 1000;
   const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 2 });
   const servers = config.federation.dnsServers;
@@ -27,15 +39,19 @@ export function federationChecker(config: Pick<Config, 'federation' | 'outbound'
     if (found.length === 0 && v4.status === 'rejected') throw v4.reason;
     return found;
   };
-  const outbound = new OutboundPolicy(config.outbound.allow, servers.length > 0 ? { resolver: addresses } : {});
-  const ca = trustedCas(config.federation.caFile);
-  return (domain, from) =>
-    checkFederation(domain, {
-      outbound,
-      resolveSrv: (name) => resolver.resolveSrv(name),
-      ca,
-      ...(from && { from }),
-      timeoutMs,
-      now: Date.now,
-    });
+  return {
+    outbound: new OutboundPolicy(config.outbound.allow, servers.length > 0 ? { resolver: addresses } : {}),
+    resolveSrv: (name) => resolver.resolveSrv(name),
+    ca: trustedCas(config.federation.caFile),
+    timeoutMs,
+  };
+}
+
+/**
+ * The federation check as configured (`federationNet`).
+ * @example const result = await federationChecker(config)('partner.example', 'example.test');
+ */
+export function federationChecker(config: Pick<Config, 'federation' | 'outbound'>): FederationChecker {
+  const net = federationNet(config);
+  return (domain, from) => checkFederation(domain, { ...net, ...(from && { from }), now: Date.now });
 }

@@ -9,8 +9,12 @@ import { XmlElement } from './element.js';
 
 export const STREAM_NS = 'http://etherx.jabber.org/streams';
 export const CLIENT_NS = 'jabber:client';
+export const SERVER_NS = 'jabber:server';
 export const FRAMING_NS = 'urn:ietf:params:xml:ns:xmpp-framing';
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
+
+/** Whether `el` is `<stream:NAME/>` (features, error) as the parser yields it: `NAME` in the streams namespace. */
+export const isStreamElement = (el: XmlElement, name: string): boolean => el.name === name && el.xmlns === STREAM_NS;
 
 /** The stream error conditions a parser failure maps to. */
 export type ParseCondition = 'not-well-formed' | 'restricted-xml' | 'policy-violation' | 'invalid-namespace';
@@ -144,7 +148,11 @@ export class StreamParser {
   private opened = false;
   private closed = false;
 
-  constructor(private readonly limits: ParserLimits) {
+  constructor(
+    private readonly limits: ParserLimits,
+    /** The stream's content namespace: `jabber:client`, or `jabber:server` between servers. */
+    private readonly namespace: string = CLIENT_NS,
+  ) {
     this.reset();
   }
 
@@ -165,7 +173,7 @@ export class StreamParser {
     sax.on('opentag', (tag) => {
       if (!this.opened) return this.header(tag);
       if (this.builder.depth === 1) this.mark = sax.position;
-      this.builder.open(tag, CLIENT_NS);
+      this.builder.open(tag, this.namespace);
     });
     sax.on('text', (text) => {
       if (this.opened) this.builder.text(text);
@@ -206,8 +214,8 @@ export class StreamParser {
     if (tag.local !== 'stream' || tag.uri !== STREAM_NS) {
       throw new ParseError('invalid-namespace', 'the stream must open with <stream:stream> in its namespace');
     }
-    if (tag.ns?.[''] !== CLIENT_NS)
-      throw new ParseError('invalid-namespace', `the stream's namespace must be ${CLIENT_NS}`);
+    if (tag.ns?.[''] !== this.namespace)
+      throw new ParseError('invalid-namespace', `the stream's namespace must be ${this.namespace}`);
     this.opened = true;
     this.mark = this.sax.position;
     this.events.push({ kind: 'open', attrs: attrsOf(tag) });

@@ -1,0 +1,256 @@
+// Parley federating over XMPP s2s with real Prosody and ejabberd servers (Debian's, in a network
+// namespace): a peer's user and a Parley user exchange messages both ways, once with SASL EXTERNAL
+// (both sides trust the run's CA) and once with dialback (Parley trusts no CA for the peer's
+// certificate, the peer none for Parley's); a user of a trusted domain subscribes without
+// approval; a domain a Parley tenant blocked is refused at the stream. Parley runs in the test
+// process, its s2s listener on the veth's host end, which the namespace's DNS names for
+// parley.test (SRV `_xmpp-server._tcp.parley.test` → the listener's port).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { freePort, waitUntil } from '../support/cluster.js';
+import { requirePeer } from '../support/interop.js';
+import { startTestServer } from '../support/server.js';
+import { probeSlixmpp, type SlixmppClient, startSlixmpp } from './support/xmpp-client.js';
+import {
+  createXmppNet,
+  probeXmppPeers,
+  randomPassword,
+  startXmppPeer,
+  type XmppNet,
+  type XmppPeer,
+} from './support/xmpp-peers.js';
+
+const skip = await requirePeer('Prosody, ejabberd and slixmpp', async () => {
+  await probeXmppPeers();
+  await probeSlixmpp();
+});
+
+type Kind = 'prosody' | 'ejabberd';
+/** Per peer: the domain for SASL EXTERNAL, the blocked one, the one for dialback. */
+const DOMAINS: Record<Kind, { external: string; blocked: string; dialback: string }> = {
+  prosody: { external: 'a.test', blocked: 'b.test', dialback: 'c.test' },
+  ejabberd: { external: 'd.test', blocked: 'e.test', dialback: 'f.test' },
+};
+
+// Skipped only when a peer is missing (the reason says which); PARLEY_REQUIRE_INTEROP=1 fails instead.
+describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
+  let net: XmppNet;
+  let s2sPort: number;
+  const password = randomPassword();
+  const users = [{ user: 'alice', password }];
+  const peers = new Map<string, XmppPeer>();
+  const clients: SlixmppClient[] = [];
+
+  before(async () => {
+    s2sPort = await freePort();
+    net = await createXmppNet({
+      domains: Object.values(DOMAINS).flatMap((d) => [d.external, d.blocked, d.dialback]),
+      outside: [{ domain: 'parley.test', s2sPort }],
+    });
+    const started = await Promise.all(
+      (Object.entries(DOMAINS) as [Kind, (typeof DOMAINS)[Kind]][]).flatMap(([kind, d]) => [
+        startXmppPeer(net, kind, { domain: d.external, s2s: 'external', users }),
+        startXmppPeer(net, kind, { domain: d.blocked, s2s: 'external', users }),
+        startXmppPeer(net, kind, { domain: d.dialback, s2s: 'dialback', users }),
+      ]),
+    );
+    for (const p of started) peers.set(p.domain, p);
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all([...peers.values()].map((p) => p.stop()));
+    net?.close();
+  });
+
+  /** Parley serving parley.test, trusting the run's CA for peers' certificates or not; its log kept. */
+  const parley = async (trustCa: boolean) => {
+    const cert = net.certificate('parley.test');
+    const log: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => log.push(JSON.parse(line)) });
+    const server = await startTestServer(
+      {
+        'xmpp.c2s.host': net.hostAddress,
+        'xmpp.s2s.host': net.hostAddress,
+        'xmpp.s2s.port': s2sPort,
+        'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
+        'federation.dnsServers': [net.dnsServer],
+        ...(trustCa && { 'federation.caFile': net.caFile }),
+        'outbound.allow': [`${net.hostAddress.replace(/\.1$/, '.0')}/24`],
+      },
+      { log: logger },
+    );
+    const bob = await server.user('bob@parley.test');
+    const c2sPort = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
+    const client = await startSlixmpp(net, {
+      jid: 'bob@parley.test',
+      password: bob.password,
+      host: net.hostAddress,
+      port: c2sPort,
+    });
+    clients.push(client);
+    /** How Parley authenticated `remote` in and was authenticated by it out (from its log). */
+    const how = (remote: string) => ({
+      in: log.find((r) => r.s2s === 'in' && r.remote === remote && r.msg === 'XMPP s2s peer authenticated')?.how,
+      out: log.find((r) => r.s2s === 'out' && r.remote === remote && r.msg === 'XMPP s2s stream authenticated')?.how,
+    });
+    return { server, bob, client, how, log };
+  };
+
+  /** A Parley for the tests of one `describe` (started before them, stopped after). */
+  const parleyForSuite = (trustCa: boolean) => {
+    let started: Awaited<ReturnType<typeof parley>> | undefined;
+    before(async () => {
+      started = await parley(trustCa);
+    });
+    after(async () => {
+      await started?.client.stop();
+      await started?.server.stop();
+    });
+    return () => started as Awaited<ReturnType<typeof parley>>;
+  };
+
+  const login = async (jid: string) => {
+    const client = await startSlixmpp(net, { jid, password });
+    clients.push(client);
+    return client;
+  };
+
+  /** alice@DOMAIN (the peer) → bob@parley.test and back. */
+  const exchange = async (domain: string, bob: SlixmppClient) => {
+    const alice = await login(`alice@${domain}`);
+    const body1 = `from ${domain} ${randomPassword()}`;
+    const from1 = bob.events.length;
+    await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: body1 });
+    const got1 = await bob.wait((e) => e.event === 'message' && e.body === body1, from1, 'alice’s message over s2s');
+    assert.equal(got1.from?.split('/')[0], `alice@${domain}`);
+    const body2 = `from Parley ${randomPassword()}`;
+    const from2 = alice.events.length;
+    await bob.ask({ cmd: 'message', to: `alice@${domain}`, body: body2 });
+    const got2 = await alice.wait((e) => e.event === 'message' && e.body === body2, from2, 'bob’s message over s2s');
+    assert.equal(got2.from?.split('/')[0], 'bob@parley.test');
+  };
+
+  describe('Parley trusting the run’s CA', () => {
+    const parleyNow = parleyForSuite(true);
+
+    for (const kind of ['prosody', 'ejabberd'] as const) {
+      const { external, blocked } = DOMAINS[kind];
+
+      test(`${kind}: SASL EXTERNAL both ways, a message each way`, async () => {
+        const p = parleyNow();
+        await exchange(external, p.client);
+        assert.deepEqual(p.how(external), { in: 'SASL EXTERNAL', out: 'SASL EXTERNAL' });
+        if (kind === 'prosody') {
+          const log = peers.get(external)?.log() ?? '';
+          // Prosody's view: it accepted Parley's certificate, and Parley accepted its own.
+          assert.match(log, /Accepting SASL EXTERNAL identity from parley\.test/);
+          assert.match(log, /SASL EXTERNAL with parley\.test succeeded/);
+          assert.doesNotMatch(log, /dialback key/);
+        }
+      });
+
+      test(`${kind}: a user of a trusted domain subscribes without approval and sees the Parley user online`, async () => {
+        const p = parleyNow();
+        await p.server.core.federation.setDomain(p.bob.tenantId, external, 'trusted');
+        const alice = await login(`alice@${external}`);
+        const from = alice.events.length;
+        await alice.ask({ cmd: 'presence', to: 'bob@parley.test', type: 'subscribe' });
+        await alice.wait(
+          (e) => e.event === 'presence' && e.type === 'subscribed' && e.from === 'bob@parley.test',
+          from,
+          'the approval of the subscription over s2s',
+        );
+        await alice.wait(
+          (e) => e.event === 'presence' && e.type === 'available' && e.from?.startsWith('bob@parley.test/') === true,
+          from,
+          'bob’s presence over s2s',
+        );
+      });
+
+      test(`${kind}: a domain blocked while its streams are up is cut off both ways`, async () => {
+        const p = parleyNow();
+        const closed = () =>
+          p.log.some((r) => r.remote === external && r.msg === 'XMPP s2s stream closed: the domain is blocked now');
+        assert.equal(closed(), false);
+        await p.server.core.federation.setDomain(p.bob.tenantId, external, 'blocked');
+        await waitUntil(closed, 10_000, () => `Parley's stream to ${external} still up`);
+        const alice =
+          clients.find((c) => c.ready.jid?.startsWith(`alice@${external}/`)) ?? (await login(`alice@${external}`));
+        // Its stream in ends at the next stanza (which is lost with it) …
+        await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: 'after the block' });
+        await waitUntil(
+          () => p.log.some((r) => r.s2s === 'in' && r.remote === external && r.condition === 'policy-violation'),
+          10_000,
+          () => `Parley's stream from ${external} still up`,
+        );
+        // … and a new one is refused at its header: the next message bounces.
+        const from = alice.events.length;
+        await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: 'after the block, again' });
+        await alice.wait(
+          (e) => e.event === 'message' && e.type === 'error' && e.from === 'bob@parley.test',
+          from,
+          `the bounce of a message from ${external} after the block`,
+        );
+        assert.equal(
+          p.client.events.some((e) => e.body?.startsWith('after the block') === true),
+          false,
+        );
+      });
+
+      test(`${kind}: a blocked domain is refused at the stream, both ways`, async () => {
+        const p = parleyNow();
+        await p.server.core.federation.setDomain(p.bob.tenantId, blocked, 'blocked');
+        const alice = await login(`alice@${blocked}`);
+        const from = alice.events.length;
+        await alice.ask({ cmd: 'message', to: 'bob@parley.test', body: 'let me in' });
+        const bounced = await alice.wait(
+          (e) => e.event === 'message' && e.type === 'error' && e.from === 'bob@parley.test',
+          from,
+          `the bounce of a message to a server that blocks ${blocked}`,
+        );
+        assert.ok(bounced.condition, JSON.stringify(bounced));
+        assert.equal(p.how(blocked).in, undefined);
+        const fromBob = p.client.events.length;
+        await p.client.ask({ cmd: 'message', to: `alice@${blocked}`, body: 'let me out' });
+        const refused = await p.client.wait(
+          (e) => e.event === 'message' && e.type === 'error' && e.from === `alice@${blocked}`,
+          fromBob,
+          'the bounce of a message to a blocked domain',
+        );
+        // The tenant's block of the domain is a block of the core's (XEP-0191 §3.5 answers it before s2s).
+        assert.equal(refused.condition, 'not-acceptable');
+        assert.equal(p.how(blocked).out, undefined);
+        assert.equal(
+          p.client.events.some((e) => e.body === 'let me in'),
+          false,
+        );
+      });
+    }
+  });
+
+  describe('Parley trusting no CA for the peers’ certificates', () => {
+    const parleyNow = parleyForSuite(false);
+
+    for (const kind of ['prosody', 'ejabberd'] as const) {
+      const { dialback } = DOMAINS[kind];
+
+      test(`${kind}: dialback both ways, a message each way`, async () => {
+        const p = parleyNow();
+        await exchange(dialback, p.client);
+        assert.deepEqual(p.how(dialback), { in: 'dialback', out: 'dialback' });
+        if (kind === 'prosody') {
+          const log = peers.get(dialback)?.log() ?? '';
+          // Prosody's view: Parley verified its key with it, and it verified Parley's with Parley.
+          assert.match(
+            log,
+            /Received\[s2sout[^\]]*\]: <result [^>]*from='parley\.test'[^>]*type='valid'|Received\[s2sout[^\]]*\]: <result [^>]*type='valid'[^>]*from='parley\.test'/,
+          );
+          assert.match(log, /verified dialback key\.\.\. it is valid/);
+          assert.doesNotMatch(log, /Accepting SASL EXTERNAL/);
+        }
+      });
+    }
+  });
+});
