@@ -162,8 +162,9 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
           from,
           'the approval of the subscription over s2s',
         );
+        // Parley sends a user's computed presence (phone, calendar, clients) from the bare JID.
         await alice.wait(
-          (e) => e.event === 'presence' && e.type === 'available' && e.from?.startsWith('bob@parley.test/') === true,
+          (e) => e.event === 'presence' && e.type === 'available' && e.from === 'bob@parley.test',
           from,
           'bob’s presence over s2s',
         );

@@ -65,7 +65,17 @@ export interface SlixmppOptions {
 export async function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<SlixmppClient> {
   const events: XmppEvent[] = [];
   const stderr: string[] = [];
-  const args = [SCRIPT, '--jid', o.jid, '--password', o.password, '--ca', net.caFile, '--port', String(o.port ?? 5222)];
+  // `--password=…`: a generated password may begin with a dash, which argparse would take for an option.
+  const args = [
+    SCRIPT,
+    '--jid',
+    o.jid,
+    `--password=${o.password}`,
+    '--ca',
+    net.caFile,
+    '--port',
+    String(o.port ?? 5222),
+  ];
   if (o.host) args.push('--host', o.host);
   if (o.mechanism) args.push('--mechanism', o.mechanism);
   if (process.env.PARLEY_TEST_SLIXMPP_DEBUG === '1') args.push('--debug');
