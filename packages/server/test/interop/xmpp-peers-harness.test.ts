@@ -5,21 +5,10 @@
 // (xmpp_client.py) against Prosody: SCRAM over TLS, roster, MAM, MUC, HTTP upload.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { requirePeer } from '../support/interop.js';
-import { probeSlixmpp, type SlixmppClient, startSlixmpp } from './support/xmpp-client.js';
-import {
-  createXmppNet,
-  probeXmppPeers,
-  randomPassword,
-  startXmppPeer,
-  type XmppNet,
-  type XmppPeer,
-} from './support/xmpp-peers.js';
+import { type SlixmppClient, startSlixmpp, xmppPeersMissing } from './support/xmpp-client.js';
+import { createXmppNet, randomPassword, startXmppPeer, type XmppNet, type XmppPeer } from './support/xmpp-peers.js';
 
-const skip = await requirePeer('Prosody, ejabberd and slixmpp', async () => {
-  await probeXmppPeers();
-  await probeSlixmpp();
-});
+const skip = await xmppPeersMissing();
 
 // Skipped only when a peer is missing (the reason says which); PARLEY_REQUIRE_INTEROP=1 fails instead.
 describe('XMPP peers harness (Prosody ↔ ejabberd, slixmpp; no Parley)', { skip }, () => {

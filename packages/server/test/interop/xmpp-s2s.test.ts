@@ -9,22 +9,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { freePort, waitUntil } from '../support/cluster.js';
-import { requirePeer } from '../support/interop.js';
 import { startTestServer } from '../support/server.js';
-import { probeSlixmpp, type SlixmppClient, startSlixmpp } from './support/xmpp-client.js';
-import {
-  createXmppNet,
-  probeXmppPeers,
-  randomPassword,
-  startXmppPeer,
-  type XmppNet,
-  type XmppPeer,
-} from './support/xmpp-peers.js';
+import { type SlixmppClient, startSlixmpp, xmppPeersMissing } from './support/xmpp-client.js';
+import { createXmppNet, randomPassword, startXmppPeer, type XmppNet, type XmppPeer } from './support/xmpp-peers.js';
 
-const skip = await requirePeer('Prosody, ejabberd and slixmpp', async () => {
-  await probeXmppPeers();
-  await probeSlixmpp();
-});
+const skip = await xmppPeersMissing();
 
 type Kind = 'prosody' | 'ejabberd';
 /** Per peer: the domain for SASL EXTERNAL, the blocked one, the one for dialback. */

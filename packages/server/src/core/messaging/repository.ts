@@ -164,13 +164,7 @@ export class ConversationRepository {
     const readSeq = Math.max(m.readSeq, r.readSeq ?? 0);
     const deliveredSeq = Math.max(m.deliveredSeq, r.deliveredSeq ?? 0, readSeq);
     if (readSeq !== m.readSeq || deliveredSeq !== m.deliveredSeq) {
-      await this.db
-        .updateTable('conversation_members')
-        .set({ delivered_seq: deliveredSeq, read_seq: readSeq })
-        .where('tenant_id', '=', tenantId)
-        .where('conversation_id', '=', conversationId)
-        .where('user_id', '=', userId)
-        .execute();
+      await this.receiptOf(tenantId, conversationId, userId, deliveredSeq, readSeq).execute();
     }
     return { deliveredSeq, readSeq };
   }
@@ -180,14 +174,17 @@ export class ConversationRepository {
    * same transaction): read, and so delivered, up to it — one statement on the hot path of a send.
    */
   async readOwn(tenantId: string, conversationId: string, userId: string, seq: number): Promise<void> {
-    await this.db
+    await this.receiptOf(tenantId, conversationId, userId, seq, seq).where('read_seq', '<', seq).execute();
+  }
+
+  /** The update of one member's receipt. */
+  private receiptOf(tenantId: string, conversationId: string, userId: string, deliveredSeq: number, readSeq: number) {
+    return this.db
       .updateTable('conversation_members')
-      .set({ delivered_seq: seq, read_seq: seq })
+      .set({ delivered_seq: deliveredSeq, read_seq: readSeq })
       .where('tenant_id', '=', tenantId)
       .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId)
-      .where('read_seq', '<', seq)
-      .execute();
+      .where('user_id', '=', userId);
   }
 
   async member(tenantId: string, conversationId: string, userId: string): Promise<Member | undefined> {

@@ -4,7 +4,8 @@
 import { accessSync } from 'node:fs';
 import { join } from 'node:path';
 import { track, waitUntil } from '../../support/cluster.js';
-import type { XmppNet } from './xmpp-peers.js';
+import { requirePeer } from '../../support/interop.js';
+import { probeXmppPeers, type XmppNet } from './xmpp-peers.js';
 
 /** Debian's python3: slixmpp imports only there. */
 export const SLIXMPP_PYTHON = process.env.PARLEY_TEST_SLIXMPP_PYTHON ?? '/usr/bin/python3';
@@ -50,6 +51,13 @@ export async function probeSlixmpp(): Promise<void> {
   accessSync(SLIXMPP_PYTHON);
   accessSync('/usr/lib/python3/dist-packages/slixmpp/__init__.py');
 }
+
+/** Why a suite of Prosody, ejabberd and slixmpp together is skipped (requirePeer), or undefined. */
+export const xmppPeersMissing = () =>
+  requirePeer('Prosody, ejabberd and slixmpp', async () => {
+    await probeXmppPeers();
+    await probeSlixmpp();
+  });
 
 export interface SlixmppOptions {
   jid: string;
