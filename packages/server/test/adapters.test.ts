@@ -92,6 +92,7 @@ describe('an adapter after the built-in ones', () => {
     const csta = t.listeners.find((l) => l.name === 'csta')?.url;
     const xmpp = t.listeners.find((l) => l.name === 'xmpp-c2s')?.url;
     const xmpps = t.listeners.find((l) => l.name === 'xmpp-c2s-tls')?.url;
+    const s2s = t.listeners.find((l) => l.name === 'xmpp-s2s')?.url;
     const ready = await call(t.url, 'GET', '/readyz');
     const body = ready.body as { listeners: { name: string; adapter: string; transport: string; url: string }[] };
     assert.deepEqual(body.listeners.map((l) => `${l.adapter} ${l.name} ${l.transport} ${l.url}`).sort(), [
@@ -103,6 +104,7 @@ describe('an adapter after the built-in ones', () => {
       `sip sip-udp udp ${sip}`,
       `xmpp xmpp-c2s tcp ${xmpp}`,
       `xmpp xmpp-c2s-tls tls ${xmpps}`,
+      `xmpp xmpp-s2s tcp ${s2s}`,
     ]);
   });
 
