@@ -101,7 +101,7 @@ describe('parley federation check against Prosody and ejabberd', { skip }, () =>
       assert.equal(auth?.outcome, 'failed', JSON.stringify(result, null, 2));
       // The peer cannot resolve lost.test to verify our key: Prosody 0.12 then never answers, ejabberd says so.
       assert.match(auth?.code ?? '', /^dialback-(timeout|error)$/);
-      assert.match(auth?.message ?? '', /connect back to lost\.test|could not verify lost\.test/);
+      assert.match(auth?.message ?? '', /connect back to lost\.test/);
       if (kind === 'prosody')
         assert.match(peers.get(dialback)?.log() ?? '', /asking lost\.test if key \w+ belongs to them/);
       assert.equal(result.steps.find((s) => s.step === 'ping')?.code, 'after-failure');

@@ -74,7 +74,7 @@ export const federationDe: Record<keyof typeof federationEn, string> = {
   'fedcheck.dialback-refused':
     '{domain} hat unseren Dialback-Schlüssel abgelehnt: Der Server, den er für {from} erreicht hat, hat ihn nicht bestätigt. Antwortet ein anderer Server für {from}?',
   'fedcheck.dialback-error':
-    'Dialback ist fehlgeschlagen ({reason}): {domain} konnte sich nicht zurück mit {from} verbinden. Prüfen Sie, ob das DNS von {from} (SRV oder Adresse) auf diesen Server zeigt und ob sein Port 5269 für {domain} offen ist.',
+    'Dialback ist fehlgeschlagen: {domain} konnte unseren Schlüssel nicht prüfen, meist weil er sich nicht zurück mit {from} verbinden konnte. Prüfen Sie, ob das DNS von {from} (SRV oder Adresse) auf diesen Server zeigt und ob sein Port 5269 für {domain} offen ist.',
   'fedcheck.dialback-timeout':
     '{domain} hat unseren Dialback-Schlüssel nie beantwortet: Er muss sich zur Prüfung zurück mit {from} verbinden. Prüfen Sie, ob das DNS von {from} (SRV oder Adresse) auf diesen Server zeigt und ob sein Port 5269 für {domain} offen ist.',
   'fedcheck.pong': '{domain} hat unseren Ping in {ms} ms beantwortet.',

@@ -72,7 +72,7 @@ export const federationEn = {
   'fedcheck.dialback-refused':
     '{domain} refused our dialback key: the server it reached for {from} did not vouch for it. Does another server answer for {from}?',
   'fedcheck.dialback-error':
-    'Dialback failed ({reason}): {domain} could not connect back to {from}. Check that the DNS of {from} (SRV or address) leads to this server and that its port 5269 is open to {domain}.',
+    'Dialback failed: {domain} could not verify our key, usually because it could not connect back to {from}. Check that the DNS of {from} (SRV or address) leads to this server and that its port 5269 is open to {domain}.',
   'fedcheck.dialback-timeout':
     '{domain} never answered our dialback key: it must connect back to {from} to verify it. Check that the DNS of {from} (SRV or address) leads to this server and that its port 5269 is open to {domain}.',
   'fedcheck.pong': '{domain} answered our ping in {ms} ms.',

@@ -12,7 +12,7 @@ const AUTH_FAILURES: Record<AuthFailure, (from: string, domain: string, reason: 
   'dialback-refused': (from, domain) =>
     `${domain} refused our dialback key: it connected back to a server for ${from} that did not vouch for the key (another server answers for ${from}?)`,
   'dialback-error': (from, domain, reason) =>
-    `dialback failed: ${reason}. ${domain} could not verify ${from} by connecting back to it — check that ${from}'s DNS (SRV or address) leads to this server and that its port 5269 is open to ${domain}`,
+    `${reason}; usually it could not connect back to ${from} to verify it — check that ${from}'s DNS (SRV or address) leads to this server and that its port 5269 is open to ${domain}`,
   'dialback-timeout': (from, domain) =>
     `${domain} never answered our dialback key: it must connect back to ${from} to verify it — check that ${from}'s DNS (SRV or address) leads to this server and that its port 5269 is open to ${domain}`,
   'no-authentication': (from, domain) =>
