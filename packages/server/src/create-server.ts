@@ -210,12 +210,13 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
       () => 'ok',
       (err: Error) => `unreachable: ${err.message}`,
     );
+  const xmpp = xmppAdapter();
   /** The protocols this server speaks, in start order: the HTTP adapter first, whose listener the others mount on. */
   const adapters: Adapter[] = [
     httpAdapter({
       version,
       directoryUploadBytes: config.directory.maxUploadMegabytes * 1024 * 1024,
-      federationCheck: federationChecker(config),
+      federationCheck: federationChecker(config, xmpp.probe),
       readiness: async () => ({
         shutdown: stopped ? 'stopping' : 'ok',
         store: await check(core.ctx.store.ping()),
@@ -226,7 +227,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     metricsAdapter,
     sipAdapter(),
     cstaAdapter(),
-    xmppAdapter(),
+    xmpp,
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });

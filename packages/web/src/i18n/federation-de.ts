@@ -64,8 +64,24 @@ export const federationDe: Record<keyof typeof federationEn, string> = {
   'fedcheck.cert-valid': 'Das Zertifikat gilt für {domain} bis {date}.',
   'fedcheck.external': 'Der Server bietet SASL EXTERNAL an.',
   'fedcheck.dialback': 'Der Server bietet Dialback an (SASL EXTERNAL nur Servern, die ein Zertifikat vorzeigen).',
-  'fedcheck.no-authentication': 'Der Server hat nach TLS weder SASL EXTERNAL noch Dialback angeboten.',
-  'fedcheck.needs-s2s':
-    'Noch nicht: Der Ping braucht Parleys Server-zu-Server-Stream, den diese Version noch nicht hat.',
+  'fedcheck.no-authentication': 'Der Server akzeptiert weder SASL EXTERNAL (mit unserem Zertifikat) noch Dialback.',
+  'fedcheck.authenticated-external': '{domain} hat unser Zertifikat für {from} akzeptiert (SASL EXTERNAL).',
+  'fedcheck.authenticated-dialback':
+    '{domain} hat {from} per Dialback akzeptiert: Er hat sich zur Prüfung des Schlüssels mit diesem Server verbunden.',
+  'fedcheck.auth-blocked': '{from} sperrt {domain}: Die Vertrauensstufe für die Föderation ist „gesperrt“.',
+  'fedcheck.auth-stream-failed': 'Die Verbindung für die Anmeldung ist fehlgeschlagen: {reason}',
+  'fedcheck.auth-timeout': '{domain} hat {from} nicht rechtzeitig akzeptiert oder abgelehnt.',
+  'fedcheck.dialback-refused':
+    '{domain} hat unseren Dialback-Schlüssel abgelehnt: Der Server, den er für {from} erreicht hat, hat ihn nicht bestätigt. Antwortet ein anderer Server für {from}?',
+  'fedcheck.dialback-error':
+    'Dialback ist fehlgeschlagen: {domain} konnte unseren Schlüssel nicht prüfen, meist weil er sich nicht zurück mit {from} verbinden konnte. Prüfen Sie, ob das DNS von {from} (SRV oder Adresse) auf diesen Server zeigt und ob sein Port 5269 für {domain} offen ist.',
+  'fedcheck.dialback-timeout':
+    '{domain} hat unseren Dialback-Schlüssel nie beantwortet: Er muss sich zur Prüfung zurück mit {from} verbinden. Prüfen Sie, ob das DNS von {from} (SRV oder Adresse) auf diesen Server zeigt und ob sein Port 5269 für {domain} offen ist.',
+  'fedcheck.pong': '{domain} hat unseren Ping in {ms} ms beantwortet.',
+  'fedcheck.ping-error-reply': '{domain} hat unseren Ping in {ms} ms mit einem Fehler beantwortet: Er ist erreichbar.',
+  'fedcheck.ping-timeout':
+    '{domain} hat unseren Ping nicht innerhalb von {seconds} s beantwortet: Er hat unseren Stream akzeptiert, aber seine Antworten erreichen {from} nicht. Kann er sich mit diesem Server verbinden?',
+  'fedcheck.needs-server':
+    'Hier nicht ausgeführt: Die Anmeldung als eine unserer Domains und der Ping brauchen den laufenden Server (bei Dialback verbindet sich der entfernte Server zurück mit ihm). Führen Sie die Prüfung unter Verwaltung → Föderation oder über die REST-API aus.',
   'fedcheck.after-failure': 'Nicht ausgeführt: Ein früherer Schritt ist fehlgeschlagen.',
 };

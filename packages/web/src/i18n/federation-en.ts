@@ -62,7 +62,24 @@ export const federationEn = {
   'fedcheck.cert-valid': 'The certificate is valid for {domain} until {date}.',
   'fedcheck.external': 'The server offers SASL EXTERNAL.',
   'fedcheck.dialback': 'The server offers dialback (SASL EXTERNAL only to servers that present a certificate).',
-  'fedcheck.no-authentication': 'The server offered neither SASL EXTERNAL nor dialback after TLS.',
-  'fedcheck.needs-s2s': "Not yet: the ping needs Parley's server-to-server stream, which this version does not have.",
+  'fedcheck.no-authentication': 'The server accepts neither SASL EXTERNAL (on our certificate) nor dialback.',
+  'fedcheck.authenticated-external': '{domain} accepted our certificate for {from} (SASL EXTERNAL).',
+  'fedcheck.authenticated-dialback':
+    '{domain} accepted {from} by dialback: it connected back to this server to verify the key.',
+  'fedcheck.auth-blocked': '{from} blocks {domain}: its federation trust level is "blocked".',
+  'fedcheck.auth-stream-failed': 'The connection for the authentication failed: {reason}',
+  'fedcheck.auth-timeout': '{domain} neither accepted nor refused {from} in time.',
+  'fedcheck.dialback-refused':
+    '{domain} refused our dialback key: the server it reached for {from} did not vouch for it. Does another server answer for {from}?',
+  'fedcheck.dialback-error':
+    'Dialback failed: {domain} could not verify our key, usually because it could not connect back to {from}. Check that the DNS of {from} (SRV or address) leads to this server and that its port 5269 is open to {domain}.',
+  'fedcheck.dialback-timeout':
+    '{domain} never answered our dialback key: it must connect back to {from} to verify it. Check that the DNS of {from} (SRV or address) leads to this server and that its port 5269 is open to {domain}.',
+  'fedcheck.pong': '{domain} answered our ping in {ms} ms.',
+  'fedcheck.ping-error-reply': '{domain} answered our ping with an error in {ms} ms: it is reachable.',
+  'fedcheck.ping-timeout':
+    '{domain} did not answer our ping within {seconds} s: it accepted our stream, but its answers do not reach {from}. Can it connect to this server?',
+  'fedcheck.needs-server':
+    'Not run here: the authentication as one of our domains and the ping need the running server (with dialback the remote server connects back to it). Run the check in Admin → Federation or through the REST API.',
   'fedcheck.after-failure': 'Not run: an earlier step failed.',
 } as const;

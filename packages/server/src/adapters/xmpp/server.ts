@@ -26,6 +26,7 @@ import { Router } from './router.js';
 import type { S2sHub } from './s2s/hub.js';
 import { listenS2s } from './s2s/listen.js';
 import { S2sManager } from './s2s/manager.js';
+import type { S2sProbe } from './s2s/probe.js';
 import type { S2sInStream } from './s2s/stream-in.js';
 import { Sessions } from './sessions.js';
 import { StreamError } from './stream-error.js';
@@ -38,8 +39,13 @@ type XmppSettings = XmppConfig & { dataDir: string; trustProxy: boolean; publicU
     'federation' | 'outbound'
   >;
 
-/** The XMPP adapter; `modules` replaces the server's module list (tests). */
-export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Adapter<XmppSettings> {
+/**
+ * The XMPP adapter; `modules` replaces the server's module list (tests). `probe` is the federation
+ * check's authentication and ping on this server's s2s streams (undefined while s2s is not running).
+ */
+export function xmppAdapter(
+  modules: readonly XmppModule[] = xmppModules(),
+): Adapter<XmppSettings> & { probe: S2sProbe } {
   const streams = new Set<C2sStream>();
   const s2sStreams = new Set<S2sInStream>();
   const stops: Stop[] = [];
@@ -47,6 +53,7 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
   let s2s: S2sManager | undefined;
   return {
     name: 'xmpp',
+    probe: (local, remote) => s2s?.probe(local, remote),
     config: (config) => ({
       ...config.xmpp,
       dataDir: config.dataDir,
@@ -73,7 +80,6 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
       const standalone = { ...standaloneOnward(hosts, route), nodes: cluster.nodes };
       let s2sHub: S2sHub | undefined;
       const manager = ctx.config.s2s.enabled ? new S2sManager(() => s2sHub as S2sHub) : undefined;
-      s2s = manager;
       const onward = manager ? { ...standalone, remote: manager.remote.bind(manager) } : standalone;
       const router = new Router(all, sessions, ctx.log, onward);
       const started: C2sHub = {
@@ -107,8 +113,10 @@ export function xmppAdapter(modules: readonly XmppModule[] = xmppModules()): Ada
           certificates,
           hosts,
           verifyDialback: manager.verifyDialback.bind(manager),
+          pingAnswered: (stanza) => manager.pings.take(stanza),
         };
         await listenS2s(ctx, s2sHub, new ConnectionLimit(ctx.config.limits.connectionsPerAddress), s2sStreams);
+        s2s = manager;
         stops.push(ctx.core.ctx.bus.subscribe('federation.changed', (e) => manager.trustChanged(e.tenantId)));
       }
     },

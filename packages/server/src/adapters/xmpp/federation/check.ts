@@ -1,16 +1,20 @@
 // Federation diagnostics (issue 15): `parley federation check DOMAIN` and the admin UI's button
 // run the steps a server-to-server connection takes — DNS (SRV `_xmpps-server._tcp`,
 // `_xmpp-server._tcp`, RFC 6120 §3.2 and XEP-0368, then A/AAAA), TCP, TLS (direct or STARTTLS),
-// the certificate (RFC 6125), the authentications offered (SASL EXTERNAL, XEP-0220 dialback) and
-// a ping — and say which failed and why. Every connection goes through the outbound policy.
+// the certificate (RFC 6125), then, inside the running server, an authentication as our domain on
+// a real s2s stream (SASL EXTERNAL, else XEP-0220 dialback) and an XEP-0199 ping — and say which
+// failed and why. Without the server (the standalone CLI) it can only say which authentications
+// are offered. Every connection goes through the outbound policy.
 
 import type { LookupAddress } from 'node:dns';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { FederationCheckResult } from '@parley/api';
 import { type OutboundPolicy, OutboundRefusedError } from '../../../platform/outbound.js';
+import type { S2sProbe } from '../s2s/probe.js';
 import { escapeAttr, x } from '../xml/element.js';
 import { isStreamElement } from '../xml/parser.js';
+import { probeSteps } from './probe-steps.js';
 import {
   type CheckStep,
   failed,
@@ -34,6 +38,8 @@ export interface CheckOptions {
   ca: readonly string[];
   /** Our domain, sent as the stream's `from` (a tenant's, when the check is for one). */
   from?: string;
+  /** The running server's s2s streams: authenticate as `from` and ping (absent or undefined: not running). */
+  probe?: S2sProbe;
   /** Bound of each network wait (connect, handshake, an answer). */
   timeoutMs: number;
   now(): number;
@@ -78,14 +84,22 @@ export async function checkFederation(domain: string, o: CheckOptions): Promise<
     socket = tls.socket;
     done(tls.step);
     done(judgeCertificate(tls.socket.getPeerCertificate() as PeerCertificate, chainError(tls.socket), domain, o.now()));
-    done(await authenticationStep(domain, tls.socket, o));
-    done({
-      step: 'ping',
-      outcome: 'skipped',
-      code: 'needs-s2s',
-      message: "not yet: the XMPP ping needs Parley's server-to-server stream, which this build does not have",
-      detail: {},
-    });
+    const from = o.from;
+    const probed = from ? o.probe?.(from, domain) : undefined;
+    if (from && probed) {
+      tls.socket.destroy();
+      for (const s of probeSteps(await probed, from, domain)) done(s);
+    } else {
+      done(await authenticationStep(domain, tls.socket, o));
+      done({
+        step: 'ping',
+        outcome: 'skipped',
+        code: 'needs-server',
+        message:
+          'the authentication as one of our domains and the ping need the running server (dialback makes the remote server connect back to it): check from the admin UI or POST /api/v1/admin/federation/check',
+        detail: {},
+      });
+    }
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
     done(err.outcome);

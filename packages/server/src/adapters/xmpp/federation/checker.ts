@@ -3,6 +3,7 @@ import type { FederationCheckResult } from '@parley/api';
 import type { Config } from '../../../platform/config/schema.js';
 import { OutboundPolicy } from '../../../platform/outbound.js';
 import { trustedCas } from '../../../platform/tls.js';
+import type { S2sProbe } from '../s2s/probe.js';
 import { checkFederation } from './check.js';
 import type { Srv } from './steps.js';
 
@@ -48,10 +49,14 @@ export function federationNet(config: Pick<Config, 'federation' | 'outbound'>): 
 }
 
 /**
- * The federation check as configured (`federationNet`).
- * @example const result = await federationChecker(config)('partner.example', 'example.test');
+ * The federation check as configured (`federationNet`); `probe` (the running server's s2s) makes
+ * its authentication and ping steps real.
+ * @example const result = await federationChecker(config, xmpp.probe)('partner.example', 'example.test');
  */
-export function federationChecker(config: Pick<Config, 'federation' | 'outbound'>): FederationChecker {
+export function federationChecker(
+  config: Pick<Config, 'federation' | 'outbound'>,
+  probe?: S2sProbe,
+): FederationChecker {
   const net = federationNet(config);
-  return (domain, from) => checkFederation(domain, { ...net, ...(from && { from }), now: Date.now });
+  return (domain, from) => checkFederation(domain, { ...net, ...(from && { from }), probe, now: Date.now });
 }

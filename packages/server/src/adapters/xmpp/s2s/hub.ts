@@ -30,6 +30,8 @@ export interface S2sHub {
    * stream `streamId` it opened to `local` (XEP-0220 §2.2).
    */
   verifyDialback(remote: string, local: string, streamId: string, key: string): Promise<boolean>;
+  /** Whether an inbound stanza answers a federation check's ping (then it is taken, not routed). */
+  pingAnswered(stanza: XmlElement): boolean;
 }
 
 /** The key every node derives alike for dialback (XEP-0185's secret): the cluster's shared one. */

@@ -2,14 +2,20 @@
 // remote domain) on this node, made on the first stanza and forgotten when it ends; and the
 // dialback verifications the inbound side asks for, each on a stream of its own.
 import type { Jid } from '../../../lib/jid.js';
+import { randomId } from '../c2s/hub.js';
 import { StanzaError } from '../errors.js';
-import type { XmlElement } from '../xml/element.js';
+import { PING_NS } from '../modules/ping.js';
+import { type XmlElement, x } from '../xml/element.js';
 import { bounce, type S2sHub, trustBetween } from './hub.js';
+import { PendingPings, type ProbeResult } from './probe.js';
 import { localDomainOf, S2sOutStream } from './stream-out.js';
 
 export class S2sManager {
   private readonly streams = new Map<string, S2sOutStream>();
-  private readonly verifying = new Set<S2sOutStream>();
+  /** Streams of one purpose: a dialback verification, a federation check's probe. */
+  private readonly oneOff = new Set<S2sOutStream>();
+  /** The federation check's pings waiting for their answer. */
+  readonly pings = new PendingPings();
   private stopped = false;
 
   constructor(private readonly hub: () => S2sHub) {}
@@ -38,7 +44,7 @@ export class S2sManager {
     if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
       let settled = false;
-      const stream: S2sOutStream = new S2sOutStream(this.hub(), local, remote, () => this.verifying.delete(stream), {
+      const stream: S2sOutStream = new S2sOutStream(this.hub(), local, remote, () => this.oneOff.delete(stream), {
         streamId,
         key,
         done: (valid) => {
@@ -47,7 +53,38 @@ export class S2sManager {
           resolve(valid);
         },
       });
-      this.verifying.add(stream);
+      this.oneOff.add(stream);
+    });
+  }
+
+  /**
+   * The federation check's authentication and ping (issue 15): a stream of its own from `local`
+   * to `remote`, authenticated as any other, then an XEP-0199 ping bounded by the check's timeout.
+   */
+  probe(local: string, remote: string): Promise<ProbeResult> {
+    if (this.stopped)
+      return Promise.resolve({ authentication: { code: 'auth-stream-failed', reason: 'the server is stopping' } });
+    const hub = this.hub();
+    return new Promise((resolve) => {
+      const ping = async (stream: S2sOutStream, how: 'SASL EXTERNAL' | 'dialback') => {
+        const id = `check-${randomId()}`;
+        const answer = this.pings.expect(id, local, remote, hub.net.timeoutMs, () => hub.core.ctx.clock.now());
+        stream.send(x('iq', { type: 'get', id, from: local, to: remote }, x('ping', { xmlns: PING_NS })));
+        resolve({ authentication: { how }, ping: await answer });
+        stream.close();
+      };
+      const stream: S2sOutStream = new S2sOutStream(
+        hub,
+        local,
+        remote,
+        () => this.oneOff.delete(stream),
+        undefined,
+        (outcome) => {
+          if ('how' in outcome) void ping(stream, outcome.how);
+          else resolve({ authentication: outcome });
+        },
+      );
+      this.oneOff.add(stream);
     });
   }
 
@@ -69,8 +106,8 @@ export class S2sManager {
   /** Closes every stream (what they hold bounces). */
   stop(): void {
     this.stopped = true;
-    for (const stream of [...this.streams.values(), ...this.verifying]) stream.close();
+    for (const stream of [...this.streams.values(), ...this.oneOff]) stream.close();
     this.streams.clear();
-    this.verifying.clear();
+    this.oneOff.clear();
   }
 }

@@ -209,6 +209,7 @@ export class S2sInStream {
     // A domain blocked since the stream was authenticated is refused from its next stanza on.
     await this.refuseBlocked(from.domain, to.domain);
     const stanza = el.withAttrs({ from: formatJid(from) });
+    if (this.hub.pingAnswered(stanza)) return;
     await this.hub.router.inbound(stanza, from, (reply) => void this.hub.router.route(reply));
   }
 

@@ -29,6 +29,19 @@ export interface VerifyRequest {
   done(valid: boolean): void;
 }
 
+/** Why a stream did not authenticate, as the federation check words it (`auth-…` or dialback's). */
+export type AuthFailure =
+  | 'auth-blocked'
+  | 'auth-stream-failed'
+  | 'auth-timeout'
+  | 'dialback-refused'
+  | 'dialback-error'
+  | 'dialback-timeout'
+  | 'no-authentication';
+
+/** How a stream ended its negotiation: authenticated (and how), or why not. */
+export type Negotiated = { how: 'SASL EXTERNAL' | 'dialback' } | { code: AuthFailure; reason: string };
+
 type State = 'connecting' | 'tls' | 'authenticating' | 'ready' | 'closed';
 
 export class S2sOutStream {
@@ -38,6 +51,8 @@ export class S2sOutStream {
   private streamId = '';
   private features: XmlElement | undefined;
   private triedExternal = false;
+  /** Our dialback key is out: a timeout now means the peer never verified it. */
+  private keySent = false;
   /** How the peer accepted us (SASL EXTERNAL: the restarted stream's features make it ready). */
   private authenticated: 'SASL EXTERNAL' | 'dialback' | undefined;
   private idle: NodeJS.Timeout | undefined;
@@ -51,10 +66,17 @@ export class S2sOutStream {
     /** Called once when the stream is over (the manager forgets it). */
     private readonly ended: () => void,
     private readonly verify?: VerifyRequest,
+    /** Told once how the negotiation ended (the federation check's probe). */
+    private readonly watch?: (outcome: Negotiated) => void,
   ) {
     this.log = hub.log.child({ s2s: 'out', local, remote });
     this.negotiation = setTimeout(
-      () => this.fail('timeout', `no authenticated stream to ${remote} in time`),
+      () =>
+        this.fail(
+          'timeout',
+          `no authenticated stream to ${remote} in time`,
+          this.keySent ? 'dialback-timeout' : 'auth-timeout',
+        ),
       hub.config.limits.negotiationSeconds * 1000,
     );
     this.negotiation.unref();
@@ -88,7 +110,8 @@ export class S2sOutStream {
   private async start(): Promise<void> {
     try {
       const level = await trustBetween(this.hub, this.local, this.remote);
-      if (level === 'blocked') throw new ConnectError('blocked', `${this.remote} is blocked by ${this.local}`);
+      if (level === 'blocked')
+        return this.fail('blocked', `${this.remote} is blocked by ${this.local}`, 'auth-blocked');
       const { socket, target } = await dial(this.remote, this.hub.net);
       if (this.state === 'closed') {
         socket.destroy();
@@ -185,7 +208,7 @@ export class S2sOutStream {
     }
     const level = await trustBetween(this.hub, this.local, this.remote);
     const way = authenticationFor(level, certificateState(transport.tls, this.remote));
-    if (way === 'refused') return this.fail('blocked', `${this.remote} is blocked by ${this.local}`);
+    if (way === 'refused') return this.fail('blocked', `${this.remote} is blocked by ${this.local}`, 'auth-blocked');
     if (way === 'dialback') this.log.info('the peer’s certificate is not valid for it: dialback only');
     const mechanisms =
       features
@@ -203,9 +226,11 @@ export class S2sOutStream {
   /** XEP-0220 §2.1: our key for this stream, for the remote server to verify with ours. */
   private async dialback(): Promise<void> {
     const offered = Boolean(this.features?.child('dialback', DIALBACK_FEATURE_NS));
-    if (!offered) return this.fail('refused', `${this.remote} accepted neither our certificate nor dialback`);
+    if (!offered)
+      return this.fail('refused', `${this.remote} accepted neither our certificate nor dialback`, 'no-authentication');
     const key = dialbackKey(await dialbackSecret(this.hub), this.remote, this.local, this.streamId);
     this.transport?.send(dialback('result', { from: this.local, to: this.remote }, key));
+    this.keySent = true;
   }
 
   private answered(el: XmlElement): void {
@@ -219,13 +244,19 @@ export class S2sOutStream {
     if (answer === 'valid') {
       this.authenticated = 'dialback';
       this.ready();
-    } else this.fail('refused', `${this.remote} did not accept our dialback key`);
+    } else if (answer === 'invalid')
+      this.fail('refused', `${this.remote} did not accept our dialback key`, 'dialback-refused');
+    else {
+      const condition = el.child('error')?.elements()[0]?.name ?? 'undefined-condition';
+      this.fail('refused', `${this.remote} could not verify our dialback key (${condition})`, 'dialback-error');
+    }
   }
 
   private ready(): void {
     this.state = 'ready';
     clearTimeout(this.negotiation);
     this.log.info({ how: this.authenticated }, 'XMPP s2s stream authenticated');
+    this.watch?.({ how: this.authenticated as 'SASL EXTERNAL' | 'dialback' });
     for (const stanza of this.queue.splice(0)) this.transport?.send(stanza);
     this.touch();
   }
@@ -246,11 +277,12 @@ export class S2sOutStream {
     this.ended();
   }
 
-  private fail(failure: OutboundFailure, reason: string): void {
+  private fail(failure: OutboundFailure, reason: string, code: AuthFailure = 'auth-stream-failed'): void {
     if (this.state === 'closed') return;
     const queued = this.queue.splice(0);
     this.log.info({ failure, reason, bounced: queued.length }, 'XMPP s2s stream failed');
     this.verify?.done(false);
+    if (this.state !== 'ready') this.watch?.({ code, reason });
     this.end();
     const err = new StanzaError(bounceCondition(failure), reason);
     for (const stanza of queued) bounce(this.hub, stanza, err);
