@@ -2,7 +2,8 @@
 // test's own: STARTTLS required, SASL EXTERNAL on a certificate the configured CA signed (and not
 // for another identity), a stanza from a domain the stream did not authenticate ends it with
 // invalid-from, a blocked domain is refused at the header; and a stanza a user sends to a domain
-// that cannot be reached bounces with remote-server-not-found. Prosody and ejabberd are in
+// that cannot be reached bounces with remote-server-not-found; a peer that asks for a
+// bidirectional stream (XEP-0288) gets our stanzas on it. Prosody and ejabberd are in
 // test/interop/xmpp-s2s.test.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -56,6 +57,16 @@ async function secureStream(from: string): Promise<{ raw: RawXmpp; features: str
   raw.send(header(from));
   const [features] = await raw.expect(/<stream:features>[\s\S]*?<\/stream:features>/);
   return { raw, features };
+}
+
+/** A stream from remote.test authenticated with SASL EXTERNAL (the empty authzid), restarted. */
+async function externalStream(): Promise<RawXmpp> {
+  const { raw } = await secureStream('remote.test');
+  raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>`);
+  await raw.expect('<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>');
+  raw.send(header('remote.test'));
+  await raw.expect('</stream:features>');
+  return raw;
 }
 
 test('SASL EXTERNAL on a valid certificate, then stanzas of that domain reach the user; another domain is invalid-from', async () => {
@@ -124,12 +135,39 @@ test('a message to a server that cannot be reached bounces with remote-server-no
   client.close();
 });
 
-test('a domain blocked while its stream is up is refused at its next stanza', async () => {
-  const { raw } = await secureStream('remote.test');
-  raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>`);
+test('XEP-0288: a peer that asks for bidi gets our stanzas on its own stream; once it ends they go the usual way', async () => {
+  const client = await RawXmpp.open(c2sPort);
+  await client.login('bob@a.test', bob.password);
+  client.send('<presence/>');
+  const { raw, features } = await secureStream('remote.test');
+  assert.match(features, /<bidi xmlns="urn:xmpp:features:bidi"\/>/);
+  raw.send("<bidi xmlns='urn:xmpp:bidi'/>");
+  raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>${b64('remote.test')}</auth>`);
   await raw.expect('<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>');
   raw.send(header('remote.test'));
-  await raw.expect('</stream:features>');
+  const [after] = await raw.expect(/<stream:features>[\s\S]*?<\/stream:features>/);
+  assert.doesNotMatch(after, /bidi/, 'offered only before authentication');
+  client.send("<message id='b1' to='alice@remote.test' type='chat'><body>the same way back</body></message>");
+  await raw.expect(/<message[^>]*to="alice@remote\.test"[^>]*>.*<body>the same way back<\/body>/);
+  raw.send("<message from='alice@remote.test/x' to='bob@a.test' type='chat'><body>and here</body></message>");
+  await client.expect(/<message[^>]*from="alice@remote\.test\/x"[^>]*>.*<body>and here<\/body>/);
+  raw.send('</stream:stream>');
+  await raw.ended();
+  // The bidirectional stream is gone: the next stanza needs an outbound stream (no DNS here).
+  client.send("<message id='b2' to='alice@remote.test' type='chat'><body>and now?</body></message>");
+  await client.expect(/<message[^>]*id="b2"[^>]*type="error"[^>]*>[\s\S]*<remote-server-not-found/);
+  client.close();
+});
+
+test('XEP-0288: bidi asked for after authentication ends the stream', async () => {
+  const raw = await externalStream();
+  raw.send("<bidi xmlns='urn:xmpp:bidi'/>");
+  await raw.expect('<policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
+  await raw.ended();
+});
+
+test('a domain blocked while its stream is up is refused at its next stanza', async () => {
+  const raw = await externalStream();
   await server.core.federation.setDomain(bob.tenantId, 'remote.test', 'blocked');
   raw.send("<message from='alice@remote.test' to='bob@a.test' type='chat'><body>still here?</body></message>");
   await raw.expect(

@@ -114,6 +114,7 @@ export function xmppAdapter(
           hosts,
           verifyDialback: manager.verifyDialback.bind(manager),
           pingAnswered: (stanza) => manager.pings.take(stanza),
+          bidi: manager.bidi,
         };
         await listenS2s(ctx, s2sHub, new ConnectionLimit(ctx.config.limits.connectionsPerAddress), s2sStreams);
         s2s = manager;

@@ -38,6 +38,12 @@ export const XmppConfigSchema = z
         idleSeconds: count(10, 86_400)
           .default(600)
           .describe('An outbound server-to-server stream that carries nothing for this long is closed'),
+        bidi: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Bidirectional server-to-server streams (XEP-0288): offer and request them, so one connection carries stanzas both ways',
+          ),
       })
       .prefault({}),
     websocket: z

@@ -5,6 +5,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { Services } from '../../../compose.js';
 import type { TrustLevel } from '../../../core/federation/model.js';
+import { formatJid, parseJid } from '../../../lib/jid.js';
 import type { XmppConfig } from '../../../platform/config/xmpp-schema.js';
 import type { Logger } from '../../../platform/log.js';
 import type { XmppCertificates } from '../certificates.js';
@@ -12,9 +13,13 @@ import { errorReply, mayReplyWithError, type StanzaError } from '../errors.js';
 import { certificateNamesDomain } from '../federation/certificate.js';
 import type { FederationNet } from '../federation/checker.js';
 import type { Router } from '../router.js';
+import { StreamError } from '../stream-error.js';
 import type { XmlElement } from '../xml/element.js';
+import type { BidiRoutes } from './bidi.js';
 import { DIALBACK_NS } from './dialback.js';
-import type { CertificateState } from './policy.js';
+import { addressingError, type CertificateState } from './policy.js';
+
+const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 export interface S2sHub {
   core: Services;
@@ -32,6 +37,8 @@ export interface S2sHub {
   verifyDialback(remote: string, local: string, streamId: string, key: string): Promise<boolean>;
   /** Whether an inbound stanza answers a federation check's ping (then it is taken, not routed). */
   pingAnswered(stanza: XmlElement): boolean;
+  /** The inbound bidirectional streams (XEP-0288) that carry our stanzas to a domain. */
+  bidi: BidiRoutes;
 }
 
 /** The key every node derives alike for dialback (XEP-0185's secret): the cluster's shared one. */
@@ -71,4 +78,29 @@ export const s2sHeader = (attrs: Record<string, string | undefined>): Record<str
 /** Sends the sender of `stanza` an error reply (never for an error), through the router. */
 export function bounce(hub: S2sHub, stanza: XmlElement, err: StanzaError): void {
   if (mayReplyWithError(stanza)) void hub.router.route(errorReply(stanza, err));
+}
+
+/** A domain's trust is `blocked` now: its stanzas end the stream (`policy-violation`). */
+export async function refuseBlocked(hub: S2sHub, remote: string, local: string): Promise<void> {
+  if ((await trustBetween(hub, local, remote)) === 'blocked') {
+    throw new StreamError('policy-violation', `${local} does not federate with ${remote}`);
+  }
+}
+
+/**
+ * A stanza a peer server sent on a stream (inbound, or outbound and bidirectional): it passes to
+ * the router only from a (remote, local) pair the stream authenticated, else the stream ends.
+ */
+export async function passInbound(hub: S2sHub, el: XmlElement, authenticated: ReadonlySet<string>): Promise<void> {
+  if (!STANZA_NAMES.has(el.name) || el.xmlns !== undefined) throw new StreamError('unsupported-stanza-type');
+  const from = parseJid(el.attrs.from ?? '');
+  const to = parseJid(el.attrs.to ?? '');
+  const wrong = addressingError(from, to, authenticated);
+  if (wrong) throw new StreamError(wrong, `${el.attrs.from ?? 'no from'} is not authenticated on this stream`);
+  if (!from || !to) return;
+  // A domain blocked since the stream was authenticated is refused from its next stanza on.
+  await refuseBlocked(hub, from.domain, to.domain);
+  const stanza = el.withAttrs({ from: formatJid(from) });
+  if (hub.pingAnswered(stanza)) return;
+  await hub.router.inbound(stanza, from, (reply) => void hub.router.route(reply));
 }

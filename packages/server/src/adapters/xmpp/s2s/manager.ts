@@ -1,11 +1,13 @@
 // The outbound side of federation (module.ts `Onward.remote`): one stream per (local domain,
 // remote domain) on this node, made on the first stanza and forgotten when it ends; and the
-// dialback verifications the inbound side asks for, each on a stream of its own.
+// dialback verifications the inbound side asks for, each on a stream of its own. A domain whose
+// inbound stream is bidirectional (XEP-0288) gets our stanzas on that stream instead.
 import type { Jid } from '../../../lib/jid.js';
 import { randomId } from '../c2s/hub.js';
 import { StanzaError } from '../errors.js';
 import { PING_NS } from '../modules/ping.js';
 import { type XmlElement, x } from '../xml/element.js';
+import { BidiRoutes } from './bidi.js';
 import { bounce, type S2sHub, trustBetween } from './hub.js';
 import { PendingPings, type ProbeResult } from './probe.js';
 import { localDomainOf, S2sOutStream } from './stream-out.js';
@@ -16,6 +18,8 @@ export class S2sManager {
   private readonly oneOff = new Set<S2sOutStream>();
   /** The federation check's pings waiting for their answer. */
   readonly pings = new PendingPings();
+  /** Inbound bidirectional streams by the (local, remote) pair they carry our stanzas for. */
+  readonly bidi = new BidiRoutes();
   private stopped = false;
 
   constructor(private readonly hub: () => S2sHub) {}
@@ -25,6 +29,11 @@ export class S2sManager {
     const local = localDomainOf(stanza);
     if (!local || this.stopped) {
       bounce(this.hub(), stanza, new StanzaError('remote-server-not-found', 'no stream to other servers now'));
+      return;
+    }
+    const bidi = this.bidi.get(local, to.domain);
+    if (bidi) {
+      bidi.send(stanza);
       return;
     }
     const key = `${local} ${to.domain}`;
@@ -95,6 +104,7 @@ export class S2sManager {
   async trustChanged(tenantId: string): Promise<void> {
     const hub = this.hub();
     hub.core.federation.forget(tenantId); // this handler may run before the core's own
+    await this.bidi.prune(async (local, remote) => (await trustBetween(hub, local, remote)) === 'blocked');
     for (const [key, stream] of [...this.streams]) {
       if ((await trustBetween(hub, stream.local, stream.remote)) !== 'blocked') continue;
       if (this.streams.get(key) === stream) this.streams.delete(key);

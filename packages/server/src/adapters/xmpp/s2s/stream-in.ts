@@ -3,7 +3,9 @@
 // §6, XEP-0178) or with dialback (XEP-0220), which this server verifies with the remote domain's
 // authoritative server; a `blocked` domain is refused at the header. Stanzas pass to the router
 // only from a pair the stream authenticated; anything else ends the stream with `invalid-from`.
-import { formatJid, parseJid } from '../../../lib/jid.js';
+// A peer that asks for bidirectionality (XEP-0288) gets our stanzas to its authenticated domains
+// on this stream too.
+import { parseJid } from '../../../lib/jid.js';
 import type { Logger } from '../../../platform/log.js';
 import { randomId } from '../c2s/hub.js';
 import type { TcpTransport } from '../c2s/tcp.js';
@@ -12,13 +14,21 @@ import { StreamError, streamErrorElement } from '../stream-error.js';
 import { listenInOrder } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { isStreamElement, type StreamEvent } from '../xml/parser.js';
+import { bidiFeature, isBidiRequest } from './bidi.js';
 import { DIALBACK_FEATURE_NS, dialback, dialbackKeyValid, isDialback } from './dialback.js';
-import { certificateState, dialbackSecret, type S2sHub, s2sHeader, trustBetween } from './hub.js';
-import { addressingError, authenticationFor, pairKey } from './policy.js';
+import {
+  certificateState,
+  dialbackSecret,
+  passInbound,
+  refuseBlocked,
+  type S2sHub,
+  s2sHeader,
+  trustBetween,
+} from './hub.js';
+import { authenticationFor, pairKey } from './policy.js';
 
 const TLS_NS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
-const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
 type State = 'header' | 'tls' | 'open' | 'closed';
 
@@ -30,6 +40,8 @@ export class S2sInStream {
   private remote: string | undefined;
   /** (remote, local) pairs authenticated on this stream. */
   private readonly authenticated = new Set<string>();
+  /** The peer asked for bidirectionality (XEP-0288): our stanzas to it may come this way. */
+  private bidi = false;
   private readonly negotiation: NodeJS.Timeout;
   private idle: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -65,7 +77,22 @@ export class S2sInStream {
   private authenticate(remote: string, local: string, how: string): void {
     this.authenticated.add(pairKey(remote, local));
     clearTimeout(this.negotiation);
-    this.log.info({ remote, local, how }, 'XMPP s2s peer authenticated');
+    this.log.info({ remote, local, how, bidi: this.bidi }, 'XMPP s2s peer authenticated');
+    this.offerRoutes();
+  }
+
+  /** On a bidirectional stream that is open (its header out), the manager may use its pairs our way. */
+  private offerRoutes(): void {
+    if (!this.bidi || this.state !== 'open' || !this.headerSent) return;
+    for (const pair of this.authenticated) {
+      const [remote, local] = pair.split(' ') as [string, string];
+      this.hub.bidi.add(local, remote, this);
+    }
+  }
+
+  /** XEP-0288: a stanza from one of our domains to the peer's, on this bidirectional stream. */
+  send(stanza: XmlElement): void {
+    if (this.state !== 'closed') this.transport.send(stanza);
   }
 
   /** Ends the stream with a stream error (after a header when none was sent yet). */
@@ -94,8 +121,8 @@ export class S2sInStream {
     }
     if (isDialback(el)) return el.name === 'verify' ? this.verify(el) : this.result(el);
     if (el.xmlns === SASL_NS) return this.external(el);
-    if (!STANZA_NAMES.has(el.name) || el.xmlns !== undefined) throw new StreamError('unsupported-stanza-type');
-    return this.stanza(el);
+    if (isBidiRequest(el)) return this.bidiRequested();
+    return passInbound(this.hub, el, this.authenticated);
   }
 
   private header(): void {
@@ -123,7 +150,7 @@ export class S2sInStream {
     this.header();
     if (!/^[1-9]\d*\.\d+$/.test(attrs.version ?? ''))
       throw new StreamError('unsupported-version', 'XMPP 1.0 is needed');
-    if (this.remote) await this.refuseBlocked(this.remote, this.local);
+    if (this.remote) await refuseBlocked(this.hub, this.remote, this.local);
     const features = x('stream:features');
     if (!this.transport.secure) {
       this.state = 'tls';
@@ -135,14 +162,20 @@ export class S2sInStream {
         features.append(x('mechanisms', { xmlns: SASL_NS }, x('mechanism', {}, 'EXTERNAL')));
       }
       features.append(x('dialback', { xmlns: DIALBACK_FEATURE_NS }, x('errors')));
+      if (this.hub.config.s2s.bidi && this.authenticated.size === 0 && !this.bidi) features.append(bidiFeature());
     }
     this.transport.send(features);
+    this.offerRoutes();
   }
 
-  private async refuseBlocked(remote: string, local: string): Promise<void> {
-    if ((await trustBetween(this.hub, local, remote)) === 'blocked') {
-      throw new StreamError('policy-violation', `${local} does not federate with ${remote}`);
+  /** XEP-0288 §2.2: offered only after TLS and before any domain authenticated. */
+  private bidiRequested(): void {
+    if (!this.hub.config.s2s.bidi) throw new StreamError('unsupported-stanza-type', 'bidirectional streams are off');
+    if (this.state !== 'open' || this.authenticated.size > 0) {
+      throw new StreamError('policy-violation', 'bidi is asked for after TLS and before authentication');
     }
+    this.bidi = true;
+    this.log.info({ remote: this.remote }, 'XMPP s2s peer asked for a bidirectional stream');
   }
 
   /** SASL EXTERNAL (RFC 6120 §6.4, XEP-0178): the certificate must be valid for the claimed domain. */
@@ -160,8 +193,8 @@ export class S2sInStream {
     const level = await trustBetween(this.hub, this.local, authzid);
     const way = authenticationFor(level, certificateState(this.transport.tls, authzid));
     if (way !== 'external') return failure('not-authorized', `the certificate is not valid for ${authzid}`);
+    this.restart(); // before the pair counts: our stanzas wait for the restarted stream
     this.authenticate(authzid, this.local, 'SASL EXTERNAL');
-    this.restart();
     this.transport.send(x('success', { xmlns: SASL_NS }));
   }
 
@@ -200,24 +233,12 @@ export class S2sInStream {
     );
   }
 
-  private async stanza(el: XmlElement): Promise<void> {
-    const from = parseJid(el.attrs.from ?? '');
-    const to = parseJid(el.attrs.to ?? '');
-    const wrong = addressingError(from, to, this.authenticated);
-    if (wrong) throw new StreamError(wrong, `${el.attrs.from ?? 'no from'} is not authenticated on this stream`);
-    if (!from || !to) return;
-    // A domain blocked since the stream was authenticated is refused from its next stanza on.
-    await this.refuseBlocked(from.domain, to.domain);
-    const stanza = el.withAttrs({ from: formatJid(from) });
-    if (this.hub.pingAnswered(stanza)) return;
-    await this.hub.router.inbound(stanza, from, (reply) => void this.hub.router.route(reply));
-  }
-
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.negotiation);
     clearTimeout(this.idle);
+    this.hub.bidi.remove(this);
     this.transport.end();
   }
 }

@@ -1,8 +1,9 @@
 // One stream this server opens to another (RFC 6120 §4–§6): to a (local, remote) domain pair,
 // STARTTLS required (or direct TLS per XEP-0368), then SASL EXTERNAL on our certificate when the
 // peer offers it, else dialback (XEP-0220); stanzas wait in a bounded queue until the stream is
-// authenticated and bounce (RFC 6120 §8.3) when it fails. The same path, in `verify` mode, asks
-// an authoritative server about a dialback key and ends.
+// authenticated and bounce (RFC 6120 §8.3) when it fails. When the peer offers it, the stream is
+// bidirectional (XEP-0288): the peer's stanzas to us come back on it. The same path, in `verify`
+// mode, asks an authoritative server about a dialback key and ends.
 import { parseJid } from '../../../lib/jid.js';
 import type { Logger } from '../../../platform/log.js';
 import { parserLimits } from '../c2s/hub.js';
@@ -11,10 +12,11 @@ import { StanzaError } from '../errors.js';
 import { STREAM_ERRORS_NS, StreamError } from '../stream-error.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { isStreamElement, SERVER_NS, type StreamEvent } from '../xml/parser.js';
+import { bidiRequest, offersBidi } from './bidi.js';
 import { ConnectError, dial } from './connect.js';
 import { DIALBACK_FEATURE_NS, dialback, dialbackAnswer, dialbackKey, isDialback } from './dialback.js';
-import { bounce, certificateState, dialbackSecret, type S2sHub, s2sHeader, trustBetween } from './hub.js';
-import { authenticationFor, bounceCondition, type OutboundFailure } from './policy.js';
+import { bounce, certificateState, dialbackSecret, passInbound, type S2sHub, s2sHeader, trustBetween } from './hub.js';
+import { authenticationFor, bounceCondition, type OutboundFailure, pairKey } from './policy.js';
 
 const TLS_NS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
@@ -55,6 +57,8 @@ export class S2sOutStream {
   private keySent = false;
   /** How the peer accepted us (SASL EXTERNAL: the restarted stream's features make it ready). */
   private authenticated: 'SASL EXTERNAL' | 'dialback' | undefined;
+  /** We asked for bidirectionality (XEP-0288): the peer may send us stanzas here once ready. */
+  private bidi = false;
   private idle: NodeJS.Timeout | undefined;
   private readonly negotiation: NodeJS.Timeout;
   private readonly log: Logger;
@@ -184,8 +188,11 @@ export class S2sOutStream {
     }
     if (el.xmlns === SASL_NS && el.name === 'failure') return this.dialback();
     if (isDialback(el)) return this.answered(el);
-    // Stanzas come the other way only on a bidirectional stream (XEP-0288), which this is not.
-    throw new StreamError('unsupported-stanza-type', 'this stream carries stanzas one way');
+    // Stanzas come the other way only on a bidirectional stream (XEP-0288), from the pair it authenticated.
+    if (!this.bidi || this.state !== 'ready')
+      throw new StreamError('unsupported-stanza-type', 'this stream carries stanzas one way');
+    this.touch();
+    return passInbound(this.hub, el, new Set([pairKey(this.remote, this.local)]));
   }
 
   private async negotiate(features: XmlElement): Promise<void> {
@@ -205,6 +212,11 @@ export class S2sOutStream {
       const { streamId, key } = this.verify;
       transport.send(dialback('verify', { from: this.local, to: this.remote, id: streamId }, key));
       return;
+    }
+    // XEP-0288 §2.2: asked for before authenticating; not on a verification's or a probe's stream.
+    if (this.hub.config.s2s.bidi && !this.watch && !this.bidi && offersBidi(features)) {
+      this.bidi = true;
+      transport.send(bidiRequest());
     }
     const level = await trustBetween(this.hub, this.local, this.remote);
     const way = authenticationFor(level, certificateState(transport.tls, this.remote));
@@ -255,7 +267,7 @@ export class S2sOutStream {
   private ready(): void {
     this.state = 'ready';
     clearTimeout(this.negotiation);
-    this.log.info({ how: this.authenticated }, 'XMPP s2s stream authenticated');
+    this.log.info({ how: this.authenticated, bidi: this.bidi }, 'XMPP s2s stream authenticated');
     this.watch?.({ how: this.authenticated as 'SASL EXTERNAL' | 'dialback' });
     for (const stanza of this.queue.splice(0)) this.transport?.send(stanza);
     this.touch();
