@@ -9,7 +9,7 @@ import type { FederationCheckResult } from '@parley/api';
 import { freePort } from '../support/cluster.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { xmppPeersMissing } from './support/xmpp-client.js';
-import { createXmppNet, startXmppPeer, type XmppNet, type XmppPeer } from './support/xmpp-peers.js';
+import { createXmppNet, parleyOnNet, startXmppPeer, type XmppNet, type XmppPeer } from './support/xmpp-peers.js';
 
 const skip = await xmppPeersMissing();
 
@@ -41,17 +41,7 @@ describe('parley federation check against Prosody and ejabberd', { skip }, () =>
       ]),
     );
     for (const p of started) peers.set(p.domain, p);
-    const cert = net.certificate('parley.test');
-    server = await startTestServer({
-      'xmpp.c2s.host': net.hostAddress,
-      'xmpp.s2s.host': net.hostAddress,
-      'xmpp.s2s.port': s2sPort,
-      'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
-      'federation.dnsServers': [net.dnsServer],
-      'federation.caFile': net.caFile,
-      'federation.checkTimeoutSeconds': 15,
-      'outbound.allow': [`${net.hostAddress.replace(/\.1$/, '.0')}/24`],
-    });
+    server = await startTestServer({ ...parleyOnNet(net, s2sPort), 'federation.checkTimeoutSeconds': 15 });
   });
 
   after(async () => {

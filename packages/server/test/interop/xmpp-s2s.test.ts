@@ -11,7 +11,14 @@ import pino from 'pino';
 import { freePort, waitUntil } from '../support/cluster.js';
 import { startTestServer } from '../support/server.js';
 import { type SlixmppClient, startSlixmpp, xmppPeersMissing } from './support/xmpp-client.js';
-import { createXmppNet, randomPassword, startXmppPeer, type XmppNet, type XmppPeer } from './support/xmpp-peers.js';
+import {
+  createXmppNet,
+  parleyOnNet,
+  randomPassword,
+  startXmppPeer,
+  type XmppNet,
+  type XmppPeer,
+} from './support/xmpp-peers.js';
 
 const skip = await xmppPeersMissing();
 
@@ -55,21 +62,9 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
 
   /** Parley serving parley.test, trusting the run's CA for peers' certificates or not; its log kept. */
   const parley = async (trustCa: boolean) => {
-    const cert = net.certificate('parley.test');
     const log: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => log.push(JSON.parse(line)) });
-    const server = await startTestServer(
-      {
-        'xmpp.c2s.host': net.hostAddress,
-        'xmpp.s2s.host': net.hostAddress,
-        'xmpp.s2s.port': s2sPort,
-        'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
-        'federation.dnsServers': [net.dnsServer],
-        ...(trustCa && { 'federation.caFile': net.caFile }),
-        'outbound.allow': [`${net.hostAddress.replace(/\.1$/, '.0')}/24`],
-      },
-      { log: logger },
-    );
+    const server = await startTestServer(parleyOnNet(net, s2sPort, trustCa), { log: logger });
     const bob = await server.user('bob@parley.test');
     const c2sPort = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
     const client = await startSlixmpp(net, {

@@ -311,6 +311,8 @@ export interface XmppPeerOptions {
   users?: XmppUser[];
   /** Shared roster groups: every member sees every other member of its group (`both`). */
   groups?: string[][];
+  /** Prosody only: bidirectional s2s streams (XEP-0288, Debian's mod_s2s_bidi). */
+  bidi?: boolean;
   /** Run as its admins would for load (errors-only logging, limits raised); for bench/xmpp.ts. */
   tuned?: boolean;
   /** Pin the server to this CPU (taskset). */
@@ -385,6 +387,7 @@ async function startProsody(net: XmppNet, o: XmppPeerOptions): Promise<XmppPeer>
     'vcard4',
     'http',
     ...(o.groups ? ['groups'] : []),
+    ...(o.bidi ? ['s2s_bidi'] : []),
   ];
   if (o.groups) {
     const lines = o.groups.flatMap((members, i) => [`[group${i}]`, ...members.map((m) => `${m}@${o.domain}`)]);
@@ -669,3 +672,21 @@ export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => 
 
 /** A fresh random password, for tests' users. */
 export const randomPassword = () => randomBytes(9).toString('base64url');
+
+/**
+ * The settings of a Parley serving parley.test from the host end of `net`'s veth: its listeners
+ * there, its certificate, the namespace's DNS, the veth's /24 allowed out, and the net's CA
+ * trusted for peers' certificates unless `trustCa` is false.
+ */
+export const parleyOnNet = (net: XmppNet, s2sPort: number, trustCa = true): Record<string, unknown> => {
+  const cert = net.certificate('parley.test');
+  return {
+    'xmpp.c2s.host': net.hostAddress,
+    'xmpp.s2s.host': net.hostAddress,
+    'xmpp.s2s.port': s2sPort,
+    'xmpp.certificates': [{ domain: 'parley.test', cert: cert.certFile, key: cert.keyFile }],
+    'federation.dnsServers': [net.dnsServer],
+    ...(trustCa && { 'federation.caFile': net.caFile }),
+    'outbound.allow': [`${net.hostAddress.replace(/\.1$/, '.0')}/24`],
+  };
+};
