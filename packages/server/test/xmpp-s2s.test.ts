@@ -19,6 +19,7 @@ let s2sPort: number;
 let c2sPort: number;
 let bob: Awaited<ReturnType<TestServer['user']>>;
 let remoteTls: { cert: string; key: string };
+let settings: Record<string, unknown>;
 const dir = tempDir('parley-s2s-');
 
 const header = (from: string, to = 'a.test') =>
@@ -29,14 +30,15 @@ before(async () => {
   const local = await issueCertificate(dir, 'a.test', ['a.test']);
   const remote = await issueCertificate(dir, 'remote.test', ['remote.test']);
   remoteTls = { cert: readFileSync(remote.certFile, 'utf8'), key: readFileSync(remote.keyFile, 'utf8') };
-  server = await startTestServer({
+  settings = {
     'xmpp.c2s.requireTls': true,
     'xmpp.certificates': [{ domain: 'a.test', cert: local.certFile, key: local.keyFile }],
     'federation.caFile': join(dir, 'ca.crt'),
     // Nothing answers there: every lookup of a federated domain fails at once.
     'federation.dnsServers': ['127.0.0.1:9'],
     'federation.checkTimeoutSeconds': 1,
-  });
+  };
+  server = await startTestServer(settings);
   bob = await server.user('bob@a.test');
   s2sPort = server.listeners.find((l) => l.name === 'xmpp-s2s')?.port as number;
   c2sPort = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
@@ -47,8 +49,8 @@ after(async () => {
 });
 
 /** A stream from `from` with STARTTLS done and our certificate for remote.test presented; returns the features. */
-async function secureStream(from: string): Promise<{ raw: RawXmpp; features: string }> {
-  const raw = await RawXmpp.open(s2sPort);
+async function secureStream(from: string, port = s2sPort): Promise<{ raw: RawXmpp; features: string }> {
+  const raw = await RawXmpp.open(port);
   raw.send(header(from));
   await raw.expect('<starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls>');
   raw.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
@@ -164,6 +166,20 @@ test('XEP-0288: bidi asked for after authentication ends the stream', async () =
   raw.send("<bidi xmlns='urn:xmpp:bidi'/>");
   await raw.expect('<policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
   await raw.ended();
+});
+
+test('XEP-0288 off (xmpp.s2s.bidi false): not offered, and asking for it ends the stream', async () => {
+  const off = await startTestServer({ ...settings, 'xmpp.s2s.bidi': false });
+  try {
+    await off.user('bob@a.test'); // the tenant of a.test
+    const { raw, features } = await secureStream('remote.test', off.listeners.find((l) => l.name === 'xmpp-s2s')?.port);
+    assert.doesNotMatch(features, /bidi/);
+    raw.send("<bidi xmlns='urn:xmpp:bidi'/>");
+    await raw.expect('<unsupported-stanza-type xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
+    await raw.ended();
+  } finally {
+    await off.stop();
+  }
 });
 
 test('a domain blocked while its stream is up is refused at its next stanza', async () => {
