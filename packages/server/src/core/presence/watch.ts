@@ -2,6 +2,7 @@ import type { CoreContext } from '../context.js';
 import { addressOf } from '../users/model.js';
 import { type Presence, samePresence } from './aggregate.js';
 import type { PresenceService } from './service.js';
+import { SharedViews } from './shared-views.js';
 import { type Relation, visibleTo, type Watcher } from './watchers.js';
 
 /** What a watcher sees of one user of the tenant: their presence as the watcher's relation allows. */
@@ -28,6 +29,18 @@ export interface PresenceWatch {
   close(): void;
 }
 
+/** The views the watches of each presence service share (`shared-views.ts`). */
+const shared = new WeakMap<PresenceService, SharedViews>();
+
+function sharedOf(source: PresenceService): SharedViews {
+  let views = shared.get(source);
+  if (!views) {
+    views = new SharedViews();
+    shared.set(source, views);
+  }
+  return views;
+}
+
 /**
  * One view per published change and relation, shared by every watcher of it, so a change fanned
  * out to a tenant is filtered once per relation (and an adapter can render it once too).
@@ -35,8 +48,16 @@ export interface PresenceWatch {
 const views = new WeakMap<object, Map<Relation, PresenceSeen>>();
 
 /** What `relation` may see of `presence`; the same object each time for one `change` (an event). */
-function seenAs(relation: Relation, userId: string, user: string, presence: Presence, change?: object): PresenceSeen {
-  const make = (): PresenceSeen => ({ userId, user, relation, presence: visibleTo(presence, relation) });
+function seenAs(
+  source: PresenceService,
+  tenantId: string,
+  relation: Relation,
+  userId: string,
+  user: string,
+  presence: Presence,
+  change?: object,
+): PresenceSeen {
+  const make = () => sharedOf(source).seen(tenantId, userId, user, presence, relation);
   if (!change) return make();
   let byRelation = views.get(change);
   if (!byRelation) {
@@ -69,7 +90,7 @@ export async function see(
         source.get(tenantId, u.id),
         source.watchers.relation(tenantId, watcher, u.id),
       ]);
-      return seenAs(relation, u.id, address, presence);
+      return seenAs(source, tenantId, relation, u.id, address, presence);
     }),
   );
 }
@@ -88,7 +109,9 @@ export function watch(
   watcher: Watcher,
   onChange: OnPresenceChange,
 ): PresenceWatch {
+  /** What the watcher last got of each user: views shared with the tenant's other watches, keyed by their ids. */
   const lastSent = new Map<string, Presence>();
+  const release = sharedOf(source).open(tenantId);
   let closed = false;
 
   /**
@@ -104,10 +127,10 @@ export function watch(
   ) => {
     const relation = await source.watchers.relation(tenantId, watcher, userId);
     if (closed) return;
-    const seen = seenAs(relation, userId, user, presence, change);
+    const seen = seenAs(source, tenantId, relation, userId, user, presence, change);
     const before = lastSent.get(userId) ?? (previous && visibleTo(previous, relation));
     if (before && samePresence(before, seen.presence)) return;
-    lastSent.set(userId, seen.presence);
+    lastSent.set(seen.userId, seen.presence);
     onChange(seen);
   };
 
@@ -154,6 +177,7 @@ export function watch(
     close() {
       closed = true;
       for (const u of unsubscribe.splice(0)) u();
+      release();
     },
   };
 }
