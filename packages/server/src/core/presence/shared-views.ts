@@ -6,6 +6,8 @@ import { type Relation, visibleTo } from './watchers.js';
 interface Current {
   /** The id string every view of the user carries (the first one met, kept across values). */
   userId: string;
+  /** The user's place in the tenant's `LastSent` arrays. */
+  slot: number;
   user: string;
   presence: Presence;
   views: Map<Relation, PresenceSeen>;
@@ -19,6 +21,11 @@ interface Current {
  */
 export class SharedViews {
   private readonly tenants = new Map<string, { watches: number; users: Map<string, Current> }>();
+
+  /** The place of `userId` in the arrays of `LastSent` while the tenant has a watch open (undefined: none yet). */
+  slot(tenantId: string, userId: string): number | undefined {
+    return this.tenants.get(tenantId)?.users.get(userId)?.slot;
+  }
 
   /** A watch of `tenantId` opens; call the function returned when it closes. */
   open(tenantId: string): () => void {
@@ -43,7 +50,8 @@ export class SharedViews {
     if (!users) return { userId, user, relation, presence: visibleTo(presence, relation) };
     let current = users.get(userId);
     if (!current || current.user !== user || !samePresence(current.presence, presence)) {
-      current = { userId: current?.userId ?? userId, user, presence, views: new Map() };
+      const slot = current?.slot ?? users.size;
+      current = { userId: current?.userId ?? userId, slot, user, presence, views: new Map() };
       users.set(current.userId, current);
     }
     let view = current.views.get(relation);
@@ -53,5 +61,33 @@ export class SharedViews {
       current.views.set(relation, view);
     }
     return view;
+  }
+}
+
+/**
+ * What one watch last got of each user: the shared view, in an array at the user's slot (a
+ * pointer per user, where a Map would take several words and a hash bucket).
+ */
+export class LastSent {
+  private readonly sent: (PresenceSeen | undefined)[] = [];
+
+  constructor(
+    private readonly views: SharedViews,
+    private readonly tenantId: string,
+  ) {}
+
+  get(userId: string): PresenceSeen | undefined {
+    const slot = this.views.slot(this.tenantId, userId);
+    return slot === undefined ? undefined : this.sent[slot];
+  }
+
+  set(seen: PresenceSeen): void {
+    const slot = this.views.slot(this.tenantId, seen.userId);
+    if (slot !== undefined) this.sent[slot] = seen;
+  }
+
+  /** The users it got something of. */
+  userIds(): string[] {
+    return this.sent.flatMap((s) => (s ? [s.userId] : []));
   }
 }

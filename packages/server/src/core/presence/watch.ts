@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.js';
 import { addressOf } from '../users/model.js';
 import { type Presence, samePresence } from './aggregate.js';
 import type { PresenceService } from './service.js';
-import { SharedViews } from './shared-views.js';
+import { LastSent, SharedViews } from './shared-views.js';
 import { type Relation, visibleTo, type Watcher } from './watchers.js';
 
 /** What a watcher sees of one user of the tenant: their presence as the watcher's relation allows. */
@@ -109,9 +109,12 @@ export function watch(
   watcher: Watcher,
   onChange: OnPresenceChange,
 ): PresenceWatch {
-  /** What the watcher last got of each user: views shared with the tenant's other watches, keyed by their ids. */
-  const lastSent = new Map<string, Presence>();
-  const release = sharedOf(source).open(tenantId);
+  const sharedViews = sharedOf(source);
+  const release = sharedViews.open(tenantId);
+  /** What the watcher last got of each user: views shared with the tenant's other watches. */
+  const lastSent = new LastSent(sharedViews, tenantId);
+  /** Per snapshot being read, the users a change was handed on of meanwhile. */
+  const reading = new Set<Set<string>>();
   let closed = false;
 
   /**
@@ -128,9 +131,10 @@ export function watch(
     const relation = await source.watchers.relation(tenantId, watcher, userId);
     if (closed) return;
     const seen = seenAs(source, tenantId, relation, userId, user, presence, change);
-    const before = lastSent.get(userId) ?? (previous && visibleTo(previous, relation));
+    const before = lastSent.get(userId)?.presence ?? (previous && visibleTo(previous, relation));
     if (before && samePresence(before, seen.presence)) return;
-    lastSent.set(seen.userId, seen.presence);
+    lastSent.set(seen);
+    for (const changed of reading) changed.add(seen.userId);
     onChange(seen);
   };
 
@@ -153,7 +157,7 @@ export function watch(
       'federation.changed',
       async () => {
         if (watcher.tenantId !== null) return;
-        for (const u of await ctx.store.repos.users.byIds(tenantId, [...lastSent.keys()])) {
+        for (const u of await ctx.store.repos.users.byIds(tenantId, lastSent.userIds())) {
           await deliver(u.id, addressOf(u), await source.get(tenantId, u.id), null);
         }
       },
@@ -163,14 +167,15 @@ export function watch(
 
   return {
     async snapshot(addresses) {
-      const sentBefore = new Map(lastSent);
-      const seen = await see(ctx, source, tenantId, watcher, addresses);
+      const changed = new Set<string>();
+      reading.add(changed);
+      const seen = await see(ctx, source, tenantId, watcher, addresses).finally(() => reading.delete(changed));
       return seen.map((s) => {
         if (!s) return null;
         // A change handed on while this was read is newer than what was read.
-        const sent = lastSent.get(s.userId);
-        if (sent && sent !== sentBefore.get(s.userId)) return { ...s, presence: sent };
-        lastSent.set(s.userId, s.presence);
+        const sent = changed.has(s.userId) && lastSent.get(s.userId);
+        if (sent) return { ...s, presence: sent.presence };
+        lastSent.set(s);
         return s;
       });
     },
