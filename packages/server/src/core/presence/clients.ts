@@ -39,15 +39,16 @@ export function attachClient(
   o: ClientOptions,
 ): AttachedClient {
   const clientId = randomUUID();
-  const log = ctx.log.child({ component: 'presence-client', tenantId, userId, sessionId: o.sessionId });
+  // Made when a failure is logged, not kept per client.
+  const log = () => ctx.log.child({ component: 'presence-client', tenantId, userId, sessionId: o.sessionId });
   const connected = presence.clientConnected(tenantId, userId, clientId, o).catch((err) => {
-    log.warn({ err }, 'could not add the client presence input');
+    log().warn({ err }, 'could not add the client presence input');
   });
   const refresh = setInterval(() => {
     presence
       .clientAlive(tenantId, userId, clientId)
       .then((alive) => (alive ? undefined : presence.clientConnected(tenantId, userId, clientId, o)))
-      .catch((err) => log.warn({ err }, 'could not refresh the client presence input'));
+      .catch((err) => log().warn({ err }, 'could not refresh the client presence input'));
   }, CLIENT_REFRESH_MS);
   refresh.unref();
   let attached = true;
@@ -59,7 +60,7 @@ export function attachClient(
       clearInterval(refresh);
       await connected
         .then(() => presence.clientDisconnected(tenantId, userId, clientId))
-        .catch((err) => log.warn({ err }, 'could not remove the client presence input'));
+        .catch((err) => log().warn({ err }, 'could not remove the client presence input'));
     },
   };
 }

@@ -244,6 +244,24 @@ describe('presence.watch', () => {
     }
   });
 
+  test("a federated watcher gets what it saw again, as its domain's new trust level allows", async () => {
+    const rows: { level: 'trusted' | 'public'; relation: Relation }[] = [
+      { level: 'trusted', relation: 'colleague' },
+      { level: 'public', relation: 'external' },
+    ];
+    for (const { level, relation } of rows) {
+      watches.far.seen.length = 0;
+      await core.federation.setDomain(tenantId, 'far.test', level);
+      await eventually(
+        () => ofAlice('far').length > 0,
+        () => `${level}: alice did not reach far`,
+      );
+      const presence = await core.presence.get(tenantId, users.alice.id);
+      assert.deepEqual(ofAlice('far').at(-1)?.presence, visibleTo(presence, relation), level);
+      assert.equal(ofAlice('far').at(-1)?.relation, relation, level);
+    }
+  });
+
   test('a closed watch hands on nothing more', async () => {
     watches.bob2.handle.close();
     for (const n of ['bob', 'bob2'] as const) watches[n].seen.length = 0;

@@ -2,6 +2,7 @@ import type { CoreContext } from '../context.js';
 import { addressOf } from '../users/model.js';
 import { type Presence, samePresence } from './aggregate.js';
 import type { PresenceService } from './service.js';
+import { LastSent, SharedViews } from './shared-views.js';
 import { type Relation, visibleTo, type Watcher } from './watchers.js';
 
 /** What a watcher sees of one user of the tenant: their presence as the watcher's relation allows. */
@@ -28,6 +29,18 @@ export interface PresenceWatch {
   close(): void;
 }
 
+/** The views the watches of each presence service share (`shared-views.ts`). */
+const shared = new WeakMap<PresenceService, SharedViews>();
+
+function sharedOf(source: PresenceService): SharedViews {
+  let views = shared.get(source);
+  if (!views) {
+    views = new SharedViews();
+    shared.set(source, views);
+  }
+  return views;
+}
+
 /**
  * One view per published change and relation, shared by every watcher of it, so a change fanned
  * out to a tenant is filtered once per relation (and an adapter can render it once too).
@@ -35,8 +48,16 @@ export interface PresenceWatch {
 const views = new WeakMap<object, Map<Relation, PresenceSeen>>();
 
 /** What `relation` may see of `presence`; the same object each time for one `change` (an event). */
-function seenAs(relation: Relation, userId: string, user: string, presence: Presence, change?: object): PresenceSeen {
-  const make = (): PresenceSeen => ({ userId, user, relation, presence: visibleTo(presence, relation) });
+function seenAs(
+  source: PresenceService,
+  tenantId: string,
+  relation: Relation,
+  userId: string,
+  user: string,
+  presence: Presence,
+  change?: object,
+): PresenceSeen {
+  const make = () => sharedOf(source).seen(tenantId, userId, user, presence, relation);
   if (!change) return make();
   let byRelation = views.get(change);
   if (!byRelation) {
@@ -69,7 +90,7 @@ export async function see(
         source.get(tenantId, u.id),
         source.watchers.relation(tenantId, watcher, u.id),
       ]);
-      return seenAs(relation, u.id, address, presence);
+      return seenAs(source, tenantId, relation, u.id, address, presence);
     }),
   );
 }
@@ -88,7 +109,12 @@ export function watch(
   watcher: Watcher,
   onChange: OnPresenceChange,
 ): PresenceWatch {
-  const lastSent = new Map<string, Presence>();
+  const sharedViews = sharedOf(source);
+  const release = sharedViews.open(tenantId);
+  /** What the watcher last got of each user: views shared with the tenant's other watches. */
+  const lastSent = new LastSent(sharedViews, tenantId);
+  /** Per snapshot being read, the users a change was handed on of meanwhile. */
+  const reading = new Set<Set<string>>();
   let closed = false;
 
   /**
@@ -104,10 +130,11 @@ export function watch(
   ) => {
     const relation = await source.watchers.relation(tenantId, watcher, userId);
     if (closed) return;
-    const seen = seenAs(relation, userId, user, presence, change);
-    const before = lastSent.get(userId) ?? (previous && visibleTo(previous, relation));
+    const seen = seenAs(source, tenantId, relation, userId, user, presence, change);
+    const before = lastSent.get(userId)?.presence ?? (previous && visibleTo(previous, relation));
     if (before && samePresence(before, seen.presence)) return;
-    lastSent.set(userId, seen.presence);
+    lastSent.set(seen);
+    for (const changed of reading) changed.add(seen.userId);
     onChange(seen);
   };
 
@@ -130,7 +157,7 @@ export function watch(
       'federation.changed',
       async () => {
         if (watcher.tenantId !== null) return;
-        for (const u of await ctx.store.repos.users.byIds(tenantId, [...lastSent.keys()])) {
+        for (const u of await ctx.store.repos.users.byIds(tenantId, lastSent.userIds())) {
           await deliver(u.id, addressOf(u), await source.get(tenantId, u.id), null);
         }
       },
@@ -140,20 +167,22 @@ export function watch(
 
   return {
     async snapshot(addresses) {
-      const sentBefore = new Map(lastSent);
-      const seen = await see(ctx, source, tenantId, watcher, addresses);
+      const changed = new Set<string>();
+      reading.add(changed);
+      const seen = await see(ctx, source, tenantId, watcher, addresses).finally(() => reading.delete(changed));
       return seen.map((s) => {
         if (!s) return null;
         // A change handed on while this was read is newer than what was read.
-        const sent = lastSent.get(s.userId);
-        if (sent && sent !== sentBefore.get(s.userId)) return { ...s, presence: sent };
-        lastSent.set(s.userId, s.presence);
+        const sent = changed.has(s.userId) && lastSent.get(s.userId);
+        if (sent) return { ...s, presence: sent.presence };
+        lastSent.set(s);
         return s;
       });
     },
     close() {
       closed = true;
       for (const u of unsubscribe.splice(0)) u();
+      release();
     },
   };
 }

@@ -168,6 +168,8 @@ export class C2sStream {
       this.saslFailures += 1;
     }
     if (step.user) {
+      // Its exchange and the channel's binding data are no longer needed: not kept per session.
+      this.sasl = undefined;
       this.user = step.user;
       const jid = parseJid(addressOf(step.user)) as Jid;
       const t = this.transport;
