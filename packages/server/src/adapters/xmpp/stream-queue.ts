@@ -61,3 +61,10 @@ export function listenInOrder(
   const queue = new StreamQueue(o);
   transport.listen({ event: (e) => queue.push(e), failed: (err) => o.fail(err), closed: o.lost, active: o.active });
 }
+
+/** The bound on a stream's negotiation: `onTimeout` once `seconds` pass (cleared when it is done); never keeps the process up. */
+export function negotiationTimer(seconds: number, onTimeout: () => void): NodeJS.Timeout {
+  const timer = setTimeout(onTimeout, seconds * 1000);
+  timer.unref();
+  return timer;
+}

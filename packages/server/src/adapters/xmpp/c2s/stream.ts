@@ -6,7 +6,7 @@ import { formatJid, type Jid, parseJid, sameJid } from '../../../lib/jid.js';
 import type { Logger } from '../../../platform/log.js';
 import { errorReply, STANZAS_NS, StanzaError } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
-import { listenInOrder } from '../stream-queue.js';
+import { listenInOrder, negotiationTimer } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import type { StreamEvent } from '../xml/parser.js';
 import { type C2sHub, randomId, replace } from './hub.js';
@@ -47,12 +47,9 @@ export class C2sStream {
     private readonly allowPlain = false,
   ) {
     this.log = hub.log.child({ address: transport.address, transport: transport.kind });
-    const { limits } = hub.config;
-    this.negotiation = setTimeout(
-      () => this.fail(new StreamError('connection-timeout', 'no resource bound in time')),
-      limits.negotiationSeconds * 1000,
+    this.negotiation = negotiationTimer(hub.config.limits.negotiationSeconds, () =>
+      this.fail(new StreamError('connection-timeout', 'no resource bound in time')),
     );
-    this.negotiation.unref();
     listenInOrder(transport, {
       max: hub.config.limits.maxQueuedStanzas,
       handle: (e) => this.handle(e),

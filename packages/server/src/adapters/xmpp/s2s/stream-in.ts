@@ -11,7 +11,7 @@ import { randomId } from '../c2s/hub.js';
 import type { TcpTransport } from '../c2s/tcp.js';
 import { STANZAS_NS } from '../errors.js';
 import { StreamError, streamErrorElement } from '../stream-error.js';
-import { listenInOrder } from '../stream-queue.js';
+import { listenInOrder, negotiationTimer } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { isStreamElement, type StreamEvent } from '../xml/parser.js';
 import { bidiFeature, isBidiRequest } from './bidi.js';
@@ -51,11 +51,9 @@ export class S2sInStream {
     private readonly transport: TcpTransport,
   ) {
     this.log = hub.log.child({ s2s: 'in', address: transport.address });
-    this.negotiation = setTimeout(
-      () => this.fail(new StreamError('connection-timeout', 'not authenticated in time')),
-      hub.config.limits.negotiationSeconds * 1000,
+    this.negotiation = negotiationTimer(hub.config.limits.negotiationSeconds, () =>
+      this.fail(new StreamError('connection-timeout', 'not authenticated in time')),
     );
-    this.negotiation.unref();
     listenInOrder(transport, {
       max: hub.config.limits.maxQueuedStanzas,
       handle: (e) => this.handle(e),

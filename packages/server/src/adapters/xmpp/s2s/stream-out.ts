@@ -10,6 +10,7 @@ import { parserLimits } from '../c2s/hub.js';
 import { TcpTransport } from '../c2s/tcp.js';
 import { StanzaError } from '../errors.js';
 import { STREAM_ERRORS_NS, StreamError } from '../stream-error.js';
+import { negotiationTimer } from '../stream-queue.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { isStreamElement, SERVER_NS, type StreamEvent } from '../xml/parser.js';
 import { bidiRequest, offersBidi } from './bidi.js';
@@ -74,16 +75,13 @@ export class S2sOutStream {
     private readonly watch?: (outcome: Negotiated) => void,
   ) {
     this.log = hub.log.child({ s2s: 'out', local, remote });
-    this.negotiation = setTimeout(
-      () =>
-        this.fail(
-          'timeout',
-          `no authenticated stream to ${remote} in time`,
-          this.keySent ? 'dialback-timeout' : 'auth-timeout',
-        ),
-      hub.config.limits.negotiationSeconds * 1000,
+    this.negotiation = negotiationTimer(hub.config.limits.negotiationSeconds, () =>
+      this.fail(
+        'timeout',
+        `no authenticated stream to ${remote} in time`,
+        this.keySent ? 'dialback-timeout' : 'auth-timeout',
+      ),
     );
-    this.negotiation.unref();
     void this.start();
   }
 
