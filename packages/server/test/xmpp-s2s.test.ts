@@ -161,6 +161,34 @@ test('XEP-0288: a peer that asks for bidi gets our stanzas on its own stream; on
   client.close();
 });
 
+test('XEP-0288: our traffic keeps a bidirectional stream open while the peer is silent; idle both ways, it closes', async () => {
+  const idle = await startTestServer({ ...settings, 'xmpp.limits.idleSeconds': 10 });
+  try {
+    const port = (name: string) => idle.listeners.find((l) => l.name === name)?.port;
+    const carol = await idle.user('carol@a.test');
+    const client = await RawXmpp.open(port('xmpp-c2s') as number);
+    await client.login('carol@a.test', carol.password);
+    const { raw } = await secureStream('remote.test', port('xmpp-s2s'));
+    raw.send("<bidi xmlns='urn:xmpp:bidi'/>");
+    raw.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>${b64('remote.test')}</auth>`);
+    await raw.expect('<success xmlns="urn:ietf:params:xml:ns:xmpp-sasl"/>');
+    raw.send(header('remote.test'));
+    await raw.expect('</stream:features>');
+    // The peer says nothing more; carol's messages take this stream for longer than the idle bound.
+    const until = Date.now() + 13_000;
+    for (let n = 1; Date.now() < until; n++) {
+      client.send(`<message id='i${n}' to='alice@remote.test' type='chat'><body>still there ${n}</body></message>`);
+      await raw.expect(new RegExp(`<body>still there ${n}</body>`));
+      await new Promise((resolve) => setTimeout(resolve, 3_000).unref());
+    }
+    // Now nothing either way: the idle bound ends it.
+    await raw.ended(30_000);
+    client.close();
+  } finally {
+    await idle.stop();
+  }
+});
+
 test('XEP-0288: bidi asked for after authentication ends the stream', async () => {
   const raw = await externalStream();
   raw.send("<bidi xmlns='urn:xmpp:bidi'/>");

@@ -65,7 +65,7 @@ export class S2sInStream {
     });
   }
 
-  /** Traffic arrived: the stream lives on until `limits.idleSeconds` pass without any. */
+  /** Traffic either way: the stream lives on until `limits.idleSeconds` pass without any. */
   private touch(): void {
     clearTimeout(this.idle);
     this.idle = setTimeout(() => this.close(), this.hub.config.limits.idleSeconds * 1000);
@@ -90,7 +90,9 @@ export class S2sInStream {
 
   /** XEP-0288: a stanza from one of our domains to the peer's, on this bidirectional stream. */
   send(stanza: XmlElement): void {
-    if (this.state !== 'closed') this.transport.send(stanza);
+    if (this.state === 'closed') return;
+    this.transport.send(stanza);
+    this.touch();
   }
 
   /** Ends the stream with a stream error (after a header when none was sent yet). */
