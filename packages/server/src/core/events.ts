@@ -6,7 +6,7 @@ import type { Relayed } from './endpoints/service.js';
 import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
-import type { ConversationDetails, MessageChange, MessageDetails } from './messaging/model.js';
+import type { ConversationDetails, MessageChange, MessageDetails, MessageOrigin } from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
 import type { RosterItem } from './roster/model.js';
 import type { User } from './users/model.js';
@@ -62,7 +62,14 @@ export interface EventMap {
   /** Teams or blocks changed: what `watchers` (addresses) may see of `userIds` may differ now. */
   'presence.visibility.changed': { tenantId: string; userIds: string[]; watchers: string[] };
   // Messaging: published once per recipient member (`userId`), so NATS can route per-user subjects.
-  'message.created': { tenantId: string; userId: string; conversationId: string; message: MessageDetails };
+  /** `origin`: the sending adapter's device addressing, when it gave one. */
+  'message.created': {
+    tenantId: string;
+    userId: string;
+    conversationId: string;
+    message: MessageDetails;
+    origin?: MessageOrigin;
+  };
   /** `change` says what happened to the message and `by` (a user id) who did it. */
   'message.updated': {
     tenantId: string;

@@ -1,7 +1,8 @@
 // XMPP in a cluster (docs/xmpp.md#clusters): two nodes on the machine's PostgreSQL and NATS, alice's
 // client on node A and bob's on node B. Chat and presence both ways, an IQ to a full JID on the
 // other node and its answer, a blocklist change pushed and carbons sent to a session on the other
-// node, and the same resource bound on both nodes: the newer wins, the older stream ends with `conflict`.
+// node, the same resource bound on both nodes (the newer wins, the older stream ends with
+// `conflict`), and a message to one full JID: the other node's sessions get carbons, not copies.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { type ClusterNode, inProcessCluster } from '../support/cluster-nodes.js';
@@ -88,5 +89,22 @@ if (cluster) {
     await bob.ended();
     alice.send(`<message to='bob@${D}/pc' id='m3'><body>to the newer session</body></message>`);
     await bobAgain.expect(/<body>to the newer session<\/body>/);
+
+    // A message to one full JID (RFC 6121 §8.5.3.2) as on one node: the addressed resource on node
+    // A gets it, bob's session with carbons on node B a `received` carbon, the one without nothing.
+    const tablet = await online(b, 'bob', 'tablet');
+    const laptop = await online(b, 'bob', 'laptop');
+    tablet.send(`<iq type='set' id='c2'><enable xmlns='urn:xmpp:carbons:2'/></iq>`);
+    await tablet.expect(/<iq[^>]*id="c2"/);
+    alice.send(`<message to='bob@${D}/pc' type='chat' id='m5'><body>only for pc</body></message>`);
+    await bobAgain.expect(new RegExp(`<message[^>]*from="alice@${D}/pc"[^>]*>(?:(?!<received).)*?<body>only for pc`));
+    const carbon = await tablet.expect(/<received xmlns="urn:xmpp:carbons:2"><forwarded[^>]*>(.*?)<\/forwarded>/);
+    assert.match(carbon[1] ?? '', new RegExp(`to="bob@${D}/pc".*?<body>only for pc</body>`));
+    // Then a message to the bare JID, which every session gets: nothing came before it but the carbon.
+    alice.send(`<message to='bob@${D}' type='chat' id='m6'><body>for all of bob</body></message>`);
+    for (const s of [tablet, laptop]) {
+      const before = await s.expect(/([^]*?)<body>for all of bob<\/body>/);
+      assert.doesNotMatch(before[1] ?? '', /only for pc/);
+    }
   });
 }

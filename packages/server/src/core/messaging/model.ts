@@ -91,6 +91,21 @@ export interface MessageDetails extends Message {
   attachments: Attachment[];
 }
 
+/**
+ * Which device of the sender sent a new message and which device of the recipient it named, as the
+ * sending adapter words them (XMPP: full JIDs and a session id). The core keeps none of it; it rides
+ * on `message.created` so that the adapter on every node renders copies alike (XEP-0280 carbons).
+ */
+export interface MessageOrigin {
+  /** The sending session's id (it gets no copy of its own message). */
+  session: string;
+  /** The sender's device address, and the recipient's address as the sender wrote it. */
+  from: string;
+  to: string;
+  /** The sender asked that no other device get a copy. */
+  private: boolean;
+}
+
 /** What a `message.updated` reports: an edit, a deletion (tombstone), or a reaction given or taken back. */
 export type MessageChange = 'edited' | 'deleted' | 'reacted';
 

@@ -6,13 +6,13 @@
 // server pass through (`chat-elsewhere.ts`).
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
-import { bareJid, type Jid } from '../../../lib/jid.js';
+import { bareJid, formatJid, type Jid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
 import { applyContent } from './chat-apply.js';
 import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
-import { ChatMemory } from './chat-memory.js';
+import { ChatMemory, type Origin } from './chat-memory.js';
 import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
 import { parseFileUrl } from './file-urls.js';
 
@@ -91,7 +91,8 @@ export class ChatModule implements XmppModule {
     const theirs = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId]);
     await applyContent(messaging, caller, conversationId, input, {
       senders: [chat.peerId, caller.userId],
-      remember: (key) => this.remember(chat, key, input),
+      remember: (key) => this.started().memory.remember(key, originOf(chat, input)),
+      origin: originOf(chat, input),
       attach: (body, oob) => this.upload(caller, body, oob),
     });
     if (input.received !== undefined) {
@@ -125,16 +126,15 @@ export class ChatModule implements XmppModule {
     if (!a || a.uploaderId !== caller.userId || a.messageId !== null) return undefined;
     return { id: a.id, text: body.replace(url, '').trim() };
   }
-
-  private remember(chat: Chat, key: string, input: ChatInput) {
-    this.started().memory.remember(key, {
-      sessionId: chat.session.id,
-      from: chat.from,
-      to: chat.to,
-      noCarbons: input.noCarbons,
-    });
-  }
 }
+
+/** The sending session and the addressee it wrote, for copies of what it does. */
+const originOf = (chat: Chat, input: ChatInput): Origin => ({
+  session: chat.session.id,
+  from: formatJid(chat.from),
+  to: formatJid(chat.to),
+  private: input.noCarbons,
+});
 
 /** Whether a message asks anything of the core. */
 const meaningful = (i: ChatInput): boolean =>
