@@ -103,7 +103,7 @@ if (cluster) {
     // Then a message to the bare JID, which every session gets: nothing came before it but the carbon.
     alice.send(`<message to='bob@${D}' type='chat' id='m6'><body>for all of bob</body></message>`);
     for (const s of [tablet, laptop]) {
-      const before = await s.expect(/([^]*?)<body>for all of bob<\/body>/);
+      const before = await s.expect(/([\s\S]*?)<body>for all of bob<\/body>/);
       assert.doesNotMatch(before[1] ?? '', /only for pc/);
     }
   });
