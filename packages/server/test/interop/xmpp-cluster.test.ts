@@ -11,6 +11,7 @@ import { RawXmpp } from '../support/xmpp.js';
 const cluster = await inProcessCluster();
 const PING = 'urn:xmpp:ping';
 const BLOCKING = 'urn:xmpp:blocking';
+const MUC = 'http://jabber.org/protocol/muc';
 const D = 'xc.test';
 
 if (cluster) {
@@ -28,9 +29,16 @@ if (cluster) {
     return raw;
   };
 
+  let nodes: Promise<[ClusterNode, ClusterNode]> | undefined;
+  /** Nodes A and B, started once for the file. */
+  const pair = () => {
+    nodes ??= (async () =>
+      [await cluster.node('xmpp-a'), await cluster.node('xmpp-b')] as [ClusterNode, ClusterNode])();
+    return nodes;
+  };
+
   test('two nodes: chat, presence, an IQ to a full JID, blocklist pushes and resource conflicts', async () => {
-    const a = await cluster.node('xmpp-a');
-    const b = await cluster.node('xmpp-b');
+    const [a, b] = await pair();
     const tenant = await a.server.core.tenants.create({ domain: D, name: 'XC' });
     for (const local of ['alice', 'bob']) {
       await a.server.core.users.create(tenant.id, { local, role: 'user', password: 'secret-password' });
@@ -106,5 +114,57 @@ if (cluster) {
       const before = await s.expect(/([\s\S]*?)<body>for all of bob<\/body>/);
       assert.doesNotMatch(before[1] ?? '', /only for pc/);
     }
+  });
+
+  test('a room with occupants on two nodes: presence both ways, groupchat, a private stanza, leave', async () => {
+    const [a, b] = await pair();
+    const M = 'xm.test';
+    const tenant = await a.server.core.tenants.create({ domain: M, name: 'XM' });
+    for (const local of ['carol', 'dave']) {
+      await a.server.core.users.create(tenant.id, { local, role: 'user', password: 'secret-password' });
+    }
+    const login = async (n: ClusterNode, user: string) => {
+      const raw = await RawXmpp.open(c2sOf(n));
+      clients.push(raw);
+      await raw.login(`${user}@${M}`, 'secret-password', 'pc');
+      return raw;
+    };
+    const carol = await login(a, 'carol');
+    const dave = await login(b, 'dave');
+    const room = `crew@conference.${M}`;
+    // Carol makes the room on node A and invites dave, whose session is on node B.
+    carol.send(`<presence to='${room}/carol'><x xmlns='${MUC}'/></presence>`);
+    await carol.expect(/<status code="110"\/>/);
+    await carol.expect(/<subject/);
+    carol.send(`<message to='${room}'><x xmlns='${MUC}#user'><invite to='dave@${M}'/></x></message>`);
+    await dave.expect(new RegExp(`<message[^>]*from="${room}"[^>]*>.*?<invite from="carol@${M}"`));
+    // Carol's occupant list shows dave as he becomes a member; dave joins on node B and sees carol.
+    await carol.expect(new RegExp(`<presence[^>]*from="${room}/Dave"`));
+    dave.send(`<presence to='${room}/dave'><x xmlns='${MUC}'/></presence>`);
+    await dave.expect(new RegExp(`<presence[^>]*from="${room}/Carol"[^>]*>.*?affiliation="owner"`));
+    await dave.expect(/<status code="110"\/>/);
+    await dave.expect(/<subject/);
+
+    // Groupchat both ways: every occupant gets it, on whichever node.
+    carol.send(`<message to='${room}' type='groupchat' id='g1'><body>from node A</body></message>`);
+    for (const c of [carol, dave]) await c.expect(new RegExp(`from="${room}/Carol"[^>]*>.*?<body>from node A</body>`));
+    dave.send(`<message to='${room}' type='groupchat' id='g2'><body>from node B</body></message>`);
+    for (const c of [carol, dave]) await c.expect(new RegExp(`from="${room}/Dave"[^>]*>.*?<body>from node B</body>`));
+
+    // A private message to an occupant (room/nick) is refused here as on one node.
+    dave.send(`<message to='${room}/Carol' type='chat' id='p1'><body>psst</body></message>`);
+    await dave.expect(/<message[^>]*id="p1"[^>]*type="error"|<message[^>]*type="error"[^>]*id="p1"/);
+    await dave.expect(/<not-acceptable/);
+
+    // Dave leaves on node B: his own unavailable presence (110); later messages reach only carol.
+    dave.send(`<presence to='${room}/dave' type='unavailable'/>`);
+    await dave.expect(
+      new RegExp(`<presence[^>]*from="${room}/Dave"[^>]*type="unavailable"[^>]*>.*?<status code="110"/>`),
+    );
+    carol.send(`<message to='${room}' type='groupchat' id='g3'><body>after dave left</body></message>`);
+    await carol.expect(/<body>after dave left<\/body>/);
+    dave.send(`<iq type='get' id='after' to='${M}'><ping xmlns='${PING}'/></iq>`);
+    const before = await dave.expect(/([\s\S]*?)<iq[^>]*id="after"/);
+    assert.doesNotMatch(before[1] ?? '', /after dave left/);
   });
 }
