@@ -3,6 +3,7 @@ import type { ControlAnswer, ControlRequest } from './calls/control-relay.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
 import type { Relayed } from './endpoints/service.js';
+import type { PingAnswer } from './federation/model.js';
 import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
@@ -34,6 +35,8 @@ export interface EventMap {
   'trunk.changed': { tenantId: string };
   /** A tenant's federation trust changed (nodes drop what they cached of it; federated watchers see anew). */
   'federation.changed': { tenantId: string };
+  /** A federation check's ping was answered on a stream to this node (the node that pinged takes it). */
+  'federation.check.answered': PingAnswer & { tenantId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** A personal roster contact (XMPP) was added, changed or removed: the item as it is now. */
