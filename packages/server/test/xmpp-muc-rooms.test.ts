@@ -243,16 +243,28 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     // An admin adds a member by affiliation.
     assert.equal((await set(bob, { jid: 'dave@example.test', affiliation: 'member' })).attrs.type, 'result');
     assert.equal(await roleOf(dave), 'member');
-    // A joined occupant who is kicked is removed from the group (321) and told so.
+    // A joined occupant who is kicked is removed from the group and told so (307, §8.2), and so are the others.
     await join(carol, 'Carol');
     carol.sent.length = 0;
+    alice.sent.length = 0;
+    const unavailable = (s: TestSession, nick: string) =>
+      eventually(
+        () => s.sent.find((p) => p.attrs.type === 'unavailable' && p.attrs.from === `${ROOM}/${nick}`),
+        `${s.id} told ${nick} is gone`,
+      );
     assert.equal((await set(bob, { nick: 'Carol', role: 'none' })).attrs.type, 'result');
     assert.equal(await roleOf(carol), undefined);
-    const gone = await eventually(() => carol.sent.find((s) => s.attrs.type === 'unavailable'), 'carol told');
-    assert.deepEqual(codes(gone), [110, 321]);
-    // A ban removes too; an admin may not ban an admin.
+    assert.deepEqual(codes(await unavailable(carol, 'Carol')), [110, 307]);
+    assert.deepEqual(codes(await unavailable(alice, 'Carol')), [307]);
+    // A ban removes too (301 and the affiliation outcast, §9.1); an admin may not ban an admin.
+    await join(dave, 'Dave');
+    dave.sent.length = 0;
     assert.equal((await set(alice, { jid: 'dave@example.test', affiliation: 'outcast' })).attrs.type, 'result');
     assert.equal(await roleOf(dave), undefined);
+    const banned = await unavailable(dave, 'Dave');
+    assert.deepEqual(codes(banned), [110, 301]);
+    assert.equal(banned.child('x', USER)?.child('item')?.attrs.affiliation, 'outcast');
+    assert.deepEqual(codes(await unavailable(alice, 'Dave')), [301]);
     assert.equal(errorOf(await set(bob, { jid: 'alice@example.test', affiliation: 'none' })), 'forbidden');
   });
 

@@ -7,7 +7,13 @@ import type { PingAnswer } from './federation/model.js';
 import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
-import type { ConversationDetails, MessageChange, MessageDetails, MessageOrigin } from './messaging/model.js';
+import type {
+  ConversationDetails,
+  Departure,
+  MessageChange,
+  MessageDetails,
+  MessageOrigin,
+} from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
 import type { RosterItem } from './roster/model.js';
 import type { User } from './users/model.js';
@@ -84,9 +90,21 @@ export interface EventMap {
   };
   'message.receipt': MessageReceiptEvent;
   'message.typing': MessageTypingEvent;
-  'conversation.updated': { tenantId: string; userId: string; conversation: ConversationDetails };
-  /** The user is no longer a member: they left or were removed, or (`dissolved`) an owner ended the group. */
-  'conversation.removed': { tenantId: string; userId: string; conversationId: string; dissolved?: boolean };
+  /** `departed`: the member who is gone since the last update, and why. */
+  'conversation.updated': {
+    tenantId: string;
+    userId: string;
+    conversation: ConversationDetails;
+    departed?: { userId: string; reason: Departure };
+  };
+  /** The user is no longer a member: they left or were removed (`reason`), or (`dissolved`) an owner ended the group. */
+  'conversation.removed': {
+    tenantId: string;
+    userId: string;
+    conversationId: string;
+    dissolved?: boolean;
+    reason?: Departure;
+  };
   // Calls (CSTA events, DESIGN §7): the whole call after the change, once per user in it.
   'call.originated': CallEvent;
   'call.delivered': CallEvent;

@@ -106,6 +106,12 @@ export interface MessageOrigin {
   private: boolean;
 }
 
+/**
+ * Why a member is no longer in a group: they left, or an owner or admin removed them — plainly,
+ * or saying it was a kick or a ban (XMPP tells occupants which; no ban list is kept).
+ */
+export type Departure = 'left' | 'removed' | 'kicked' | 'banned';
+
 /** What a `message.updated` reports: an edit, a deletion (tombstone), or a reaction given or taken back. */
 export type MessageChange = 'edited' | 'deleted' | 'reacted';
 
