@@ -224,6 +224,45 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     dave.sent.length = 0;
   });
 
+  test('a new room is locked until its owner configures it (§10.1.2); an instant room is an empty form; cancel destroys', async () => {
+    const FRESH = 'fresh@conference.example.test';
+    const form = (type: string) => x('query', { xmlns: OWNER }, x('x', { xmlns: DATA, type }));
+    const enter = (s: TestSession, room: string, nick: string) =>
+      ask(s, x('presence', { to: `${room}/${nick}` }, x('x', { xmlns: MUC })), (e) => e.name === 'presence');
+    const made = await enter(alice, FRESH, 'Alice');
+    assert.ok(codes(made).includes(201));
+    const fresh = (await h.core.messaging.conversations.list(caller(alice))).find((c) => c.room === 'fresh');
+    assert.ok(fresh);
+    await h.core.messaging.conversations.addMembers(caller(alice), fresh.id, ['bob@example.test']);
+    // A member is kept out while the room is locked …
+    const kept = await enter(bob, FRESH, 'Bob');
+    assert.equal(errorOf(kept), 'item-not-found');
+    // … and let in once the owner accepts the room as it is (§10.1.2, an instant room), a member may not.
+    assert.equal(errorOf(await iq(bob, 'set', form('submit'), FRESH)), 'forbidden');
+    assert.equal((await iq(alice, 'set', form('submit'), FRESH)).attrs.type, 'result');
+    const joined = await enter(bob, FRESH, 'Bob');
+    assert.equal(joined.attrs.type, undefined);
+    assert.equal(joined.attrs.from, `${FRESH}/Alice`);
+    // Cancelling a new room's configuration destroys it (§10.1.3); the name is free again.
+    const GONE = 'gone@conference.example.test';
+    assert.ok(codes(await enter(alice, GONE, 'Alice')).includes(201));
+    assert.equal((await iq(alice, 'set', form('cancel'), GONE)).attrs.type, 'result');
+    const rooms = await h.core.messaging.conversations.list(caller(alice));
+    assert.equal(
+      rooms.find((c) => c.room === 'gone'),
+      undefined,
+    );
+    // A group made in the web app is never locked.
+    const web = await h.core.messaging.conversations.create(caller(alice), {
+      members: ['bob@example.test'],
+      kind: 'group',
+      name: 'Web',
+    });
+    const webRoom = `${web.id}@conference.example.test`;
+    const inWeb = await enter(bob, webRoom, 'Bob');
+    assert.equal(inWeb.attrs.type, undefined);
+  });
+
   test('affiliations: lists from the group, grants and removals through the core and its permissions', async () => {
     const list = async (affiliation: string) =>
       (await iq(alice, 'get', x('query', { xmlns: ADMIN }, x('item', { affiliation }))))

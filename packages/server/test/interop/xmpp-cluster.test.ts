@@ -136,6 +136,11 @@ if (cluster) {
     carol.send(`<presence to='${room}/carol'><x xmlns='${MUC}'/></presence>`);
     await carol.expect(/<status code="110"\/>/);
     await carol.expect(/<subject/);
+    // An instant room (XEP-0045 §10.1.2): until then, the room is carol's alone.
+    carol.send(
+      `<iq type='set' id='cfg' to='${room}'><query xmlns='${MUC}#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>`,
+    );
+    await carol.expect(/<iq[^>]*id="cfg"[^>]*type="result"|<iq[^>]*type="result"[^>]*id="cfg"/);
     carol.send(`<message to='${room}'><x xmlns='${MUC}#user'><invite to='dave@${M}'/></x></message>`);
     await dave.expect(new RegExp(`<message[^>]*from="${room}"[^>]*>.*?<invite from="carol@${M}"`));
     // Carol's occupant list shows dave as he becomes a member; dave joins on node B and sees carol.

@@ -79,6 +79,8 @@ export class ConversationService {
       kind?: 'direct' | 'group' | undefined;
       /** A group's room name (an XMPP client's choice, unique in the tenant). */
       room?: string | undefined;
+      /** A room locked until its owner configures it (`unlock`). */
+      locked?: boolean | undefined;
     },
   ): Promise<MemberConversation> {
     const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
@@ -111,7 +113,7 @@ export class ConversationService {
       throw invalid('room', 'lower-case letters, digits and . _ - only, at most 64');
     }
     const group = { kind: 'group' as const, name: input.name ?? null, topic: input.topic ?? null };
-    const c = this.conversation(caller, { ...group, room: input.room ?? null }, now);
+    const c = this.conversation(caller, { ...group, room: input.room ?? null, locked: input.locked === true }, now);
     try {
       await this.ctx.store.repos.conversations.insert(c, [
         { userId: caller.userId, role: 'owner' },
@@ -150,6 +152,14 @@ export class ConversationService {
       const e = { tenantId: caller.tenantId, userId: m.userId, conversationId: id, dissolved: true };
       await this.ctx.bus.publish('conversation.removed', e);
     }
+  }
+
+  /** The owner configured a locked room (XEP-0045 §10.1.3): others may join it now. */
+  async unlock(caller: Caller, id: string): Promise<void> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    if (a.member.role !== 'owner') throw forbidden('only owners configure a new room');
+    await this.ctx.store.repos.conversations.update(caller.tenantId, id, { locked: false }, this.ctx.clock.now());
   }
 
   async update(
@@ -276,6 +286,7 @@ export class ConversationService {
       name: null,
       topic: null,
       room: null,
+      locked: false,
       createdBy: caller.userId,
       lastSeq: 0,
       createdAt: now,

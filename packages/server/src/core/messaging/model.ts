@@ -12,6 +12,8 @@ export interface Conversation {
   topic: string | null;
   /** A group's room name as an XMPP client chose it (`room@conference.DOMAIN`); null otherwise. */
   room: string | null;
+  /** A room an XMPP client just created, which only its owner may be in until configured (XEP-0045 §10.1.2). */
+  locked: boolean;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;
