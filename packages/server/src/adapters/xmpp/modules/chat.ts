@@ -14,7 +14,7 @@ import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
 import { ChatMemory, type Origin } from './chat-memory.js';
 import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
-import { parseFileUrl } from './file-urls.js';
+import { ownUpload } from './file-urls.js';
 
 /** What a message stanza is about once its addressee is known: the caller and the 1:1. */
 interface Chat {
@@ -93,7 +93,7 @@ export class ChatModule implements XmppModule {
       senders: [chat.peerId, caller.userId],
       remember: (key) => this.started().memory.remember(key, originOf(chat, input)),
       origin: originOf(chat, input),
-      attach: (body, oob) => this.upload(caller, body, oob),
+      attach: (body, oob) => ownUpload(this.started().ctx, caller, body, oob),
     });
     if (input.received !== undefined) {
       const m = await theirs(input.received);
@@ -107,24 +107,6 @@ export class ChatModule implements XmppModule {
     if (input.chatState !== undefined && input.body === undefined) {
       await messaging.typing(caller, conversationId, input.chatState === 'composing');
     }
-  }
-
-  /**
-   * The sender's own unsent upload (XEP-0363) whose link the message carries (as XEP-0066 data,
-   * else as its whole body): it is sent as the message's attachment, the link taken out of the
-   * text. A link to any other file stays text.
-   */
-  private async upload(caller: Caller, body: string, oob: string | undefined) {
-    const { ctx } = this.started();
-    const url = oob ?? body.trim();
-    const link = parseFileUrl(ctx.httpUrl(), url);
-    if (!link || link.tenantId !== caller.tenantId) return undefined;
-    const file = await ctx.core.messaging.attachments
-      .openShared(link.tenantId, link.id, link.token)
-      .catch(() => undefined);
-    const a = file?.attachment;
-    if (!a || a.uploaderId !== caller.userId || a.messageId !== null) return undefined;
-    return { id: a.id, text: body.replace(url, '').trim() };
   }
 }
 

@@ -6,7 +6,7 @@
 // group with that name (§10.1), owned by the joiner, locked until configured (muc-owner.ts). Joining
 // a room the user is no member of is refused with registration-required. Invitations
 // (muc-invite.ts) and affiliation changes (muc-admin.ts) change the group's members; corrections,
-// retractions, reactions and replies are the group's, as for 1:1s (chat-apply.ts).
+// retractions, reactions, replies and uploaded files are the group's, as for 1:1s (chat-apply.ts).
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
 import type { MemberConversation } from '../../../core/messaging/model.js';
@@ -18,7 +18,7 @@ import { type XmlElement, x } from '../xml/element.js';
 import { applyContent } from './chat-apply.js';
 import { parseChat } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
-import { fileLinks } from './file-urls.js';
+import { fileLinks, ownUpload } from './file-urls.js';
 import { answerQuery, mamForm, parseMamQuery } from './mam-query.js';
 import { adminChanges, adminList, applyAdmin } from './muc-admin.js';
 import { MUC_OWNER } from './muc-config.js';
@@ -185,7 +185,6 @@ export class MucModule implements XmppModule {
     const created = t.id === null;
     if (created) t.id = await this.create(t, caller);
     const c = await this.group(t);
-    // §10.1.2: a new room is its owner's alone until configured (muc-owner.ts unlocks it).
     if (c.locked && c.role !== 'owner') throw new StanzaError('item-not-found', 'the room is not configured yet');
     const { from } = t.inbound;
     const myNick = memberNicks(c.members).get(caller.userId);
@@ -288,7 +287,8 @@ export class MucModule implements XmppModule {
     }
     const input = parseChat(stanza);
     const id = t.id as string;
-    const said = await applyContent(this.core.messaging, caller, id, input, { senders: [caller.userId] });
+    const attach = (body: string, oob: string | undefined) => ownUpload(this.context, caller, body, oob);
+    const said = await applyContent(this.core.messaging, caller, id, input, { senders: [caller.userId], attach });
     // XEP-0085 in a room: a chat state alone is typing (a message ends it by itself).
     if (!said && input.chatState !== undefined)
       await this.core.messaging.typing(caller, id, input.chatState === 'composing');
