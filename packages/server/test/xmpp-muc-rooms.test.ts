@@ -224,6 +224,45 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     dave.sent.length = 0;
   });
 
+  test('a new room is locked until its owner configures it (§10.1.2); an instant room is an empty form; cancel destroys', async () => {
+    const FRESH = 'fresh@conference.example.test';
+    const form = (type: string) => x('query', { xmlns: OWNER }, x('x', { xmlns: DATA, type }));
+    const enter = (s: TestSession, room: string, nick: string) =>
+      ask(s, x('presence', { to: `${room}/${nick}` }, x('x', { xmlns: MUC })), (e) => e.name === 'presence');
+    const made = await enter(alice, FRESH, 'Alice');
+    assert.ok(codes(made).includes(201));
+    const fresh = (await h.core.messaging.conversations.list(caller(alice))).find((c) => c.room === 'fresh');
+    assert.ok(fresh);
+    await h.core.messaging.conversations.addMembers(caller(alice), fresh.id, ['bob@example.test']);
+    // A member is kept out while the room is locked …
+    const kept = await enter(bob, FRESH, 'Bob');
+    assert.equal(errorOf(kept), 'item-not-found');
+    // … and let in once the owner accepts the room as it is (§10.1.2, an instant room), a member may not.
+    assert.equal(errorOf(await iq(bob, 'set', form('submit'), FRESH)), 'forbidden');
+    assert.equal((await iq(alice, 'set', form('submit'), FRESH)).attrs.type, 'result');
+    const joined = await enter(bob, FRESH, 'Bob');
+    assert.equal(joined.attrs.type, undefined);
+    assert.equal(joined.attrs.from, `${FRESH}/Alice`);
+    // Cancelling a new room's configuration destroys it (§10.1.3); the name is free again.
+    const GONE = 'gone@conference.example.test';
+    assert.ok(codes(await enter(alice, GONE, 'Alice')).includes(201));
+    assert.equal((await iq(alice, 'set', form('cancel'), GONE)).attrs.type, 'result');
+    const rooms = await h.core.messaging.conversations.list(caller(alice));
+    assert.equal(
+      rooms.find((c) => c.room === 'gone'),
+      undefined,
+    );
+    // A group made in the web app is never locked.
+    const web = await h.core.messaging.conversations.create(caller(alice), {
+      members: ['bob@example.test'],
+      kind: 'group',
+      name: 'Web',
+    });
+    const webRoom = `${web.id}@conference.example.test`;
+    const inWeb = await enter(bob, webRoom, 'Bob');
+    assert.equal(inWeb.attrs.type, undefined);
+  });
+
   test('affiliations: lists from the group, grants and removals through the core and its permissions', async () => {
     const list = async (affiliation: string) =>
       (await iq(alice, 'get', x('query', { xmlns: ADMIN }, x('item', { affiliation }))))
@@ -243,16 +282,28 @@ describe('XMPP rooms made by clients, over the core groups', () => {
     // An admin adds a member by affiliation.
     assert.equal((await set(bob, { jid: 'dave@example.test', affiliation: 'member' })).attrs.type, 'result');
     assert.equal(await roleOf(dave), 'member');
-    // A joined occupant who is kicked is removed from the group (321) and told so.
+    // A joined occupant who is kicked is removed from the group and told so (307, §8.2), and so are the others.
     await join(carol, 'Carol');
     carol.sent.length = 0;
+    alice.sent.length = 0;
+    const unavailable = (s: TestSession, nick: string) =>
+      eventually(
+        () => s.sent.find((p) => p.attrs.type === 'unavailable' && p.attrs.from === `${ROOM}/${nick}`),
+        `${s.id} told ${nick} is gone`,
+      );
     assert.equal((await set(bob, { nick: 'Carol', role: 'none' })).attrs.type, 'result');
     assert.equal(await roleOf(carol), undefined);
-    const gone = await eventually(() => carol.sent.find((s) => s.attrs.type === 'unavailable'), 'carol told');
-    assert.deepEqual(codes(gone), [110, 321]);
-    // A ban removes too; an admin may not ban an admin.
+    assert.deepEqual(codes(await unavailable(carol, 'Carol')), [110, 307]);
+    assert.deepEqual(codes(await unavailable(alice, 'Carol')), [307]);
+    // A ban removes too (301 and the affiliation outcast, §9.1); an admin may not ban an admin.
+    await join(dave, 'Dave');
+    dave.sent.length = 0;
     assert.equal((await set(alice, { jid: 'dave@example.test', affiliation: 'outcast' })).attrs.type, 'result');
     assert.equal(await roleOf(dave), undefined);
+    const banned = await unavailable(dave, 'Dave');
+    assert.deepEqual(codes(banned), [110, 301]);
+    assert.equal(banned.child('x', USER)?.child('item')?.attrs.affiliation, 'outcast');
+    assert.deepEqual(codes(await unavailable(alice, 'Dave')), [301]);
     assert.equal(errorOf(await set(bob, { jid: 'alice@example.test', affiliation: 'none' })), 'forbidden');
   });
 

@@ -60,13 +60,31 @@ describe('XEP-0363 upload from an XMPP client to a web-app user', () => {
     const s = await slot('plan.pdf', bytes.length, 'application/pdf');
     // Links on the HTTP listener the server runs (no http.publicUrl set).
     assert.ok(s.get.startsWith(`${server.url}/files/`), s.get);
-    assert.equal((await put(s.put, bytes, 'application/pdf')).status, 201);
+    // A browser client of another origin may PUT to the slot: its preflight is answered (CORS).
+    const preflight = await fetch(s.put, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://webclient.example',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /\bPUT\b/);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /content-type/i);
+    const uploaded = await put(s.put, bytes, 'application/pdf');
+    assert.equal(uploaded.status, 201);
+    assert.equal(uploaded.headers.get('access-control-allow-origin'), '*');
     // Anyone with the GET URL (the recipient's client) fetches it, with the attachments' safe headers.
     const fetched = await fetch(s.get);
     assert.equal(fetched.status, 200);
     assert.equal(fetched.headers.get('content-security-policy'), "sandbox; default-src 'none'");
     assert.equal(fetched.headers.get('x-content-type-options'), 'nosniff');
     assert.match(fetched.headers.get('content-disposition') ?? '', /^attachment; filename\*=UTF-8''plan\.pdf$/);
+    // … from any origin (the link is the permission, no credentials): readable and embeddable there.
+    assert.equal(fetched.headers.get('access-control-allow-origin'), '*');
+    assert.equal(fetched.headers.get('cross-origin-resource-policy'), 'cross-origin');
     assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), bytes);
 
     await xmpp.send(
@@ -96,7 +114,11 @@ describe('XEP-0363 upload from an XMPP client to a web-app user', () => {
 
   test('the PUT is the slot: other size or type, a replay, a forged or wrong-file slot are refused; so is a slot over quota', async () => {
     const s = await slot('a.txt', 4, 'text/plain');
-    const code = async (r: Response) => [r.status, ((await r.json()) as { error: { code: string } }).error.code];
+    const code = async (r: Response) => {
+      // A browser client of another origin reads why too.
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      return [r.status, ((await r.json()) as { error: { code: string } }).error.code];
+    };
     assert.deepEqual(await code(await put(s.put, Buffer.from('five!'), 'text/plain')), [400, 'PARLEY_ERR_VALIDATION']);
     assert.deepEqual(await code(await put(s.put, Buffer.from('four'), 'image/png')), [
       415,

@@ -1,6 +1,7 @@
 // XEP-0363 HTTP File Upload over the core's attachments (module level; the HTTP PUT and GET are
 // proven through the real server in xmpp-upload-e2e.test.ts): disco, slots, the XEP's errors, the
-// slot's terms as the core enforces them, and a sent upload becoming the message's attachment.
+// slot's terms as the core enforces them, and a sent upload becoming the message's attachment, in
+// a 1:1 and in a room.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { NS } from '../src/adapters/xmpp/modules/chat-stanzas.js';
 import { DiscoModule } from '../src/adapters/xmpp/modules/disco.js';
 import { DISCO_INFO, DISCO_ITEMS } from '../src/adapters/xmpp/modules/disco-info.js';
 import { parseFileUrl } from '../src/adapters/xmpp/modules/file-urls.js';
+import { MucModule } from '../src/adapters/xmpp/modules/muc.js';
 import { UPLOAD_NS, UploadModule } from '../src/adapters/xmpp/modules/upload.js';
 import { type XmlElement, x } from '../src/adapters/xmpp/xml/element.js';
 import { SLOT_TTL_MS } from '../src/core/messaging/attachments.js';
@@ -57,7 +59,7 @@ describe('XEP-0363 HTTP File Upload (module)', () => {
   };
 
   before(async () => {
-    h = await startModules(() => [new DiscoModule(), new UploadModule(), new ChatModule()]);
+    h = await startModules(() => [new DiscoModule(), new UploadModule(), new ChatModule(), new MucModule()]);
     dir = await mkdtemp(join(tmpdir(), 'parley-upload-'));
     // The harness's configuration has no attachments folder or limits of its own: these are the test's.
     Object.assign(h.core.messaging.attachments.options, {
@@ -243,5 +245,46 @@ describe('XEP-0363 HTTP File Upload (module)', () => {
     const parsed = parseFileUrl(HTTP_URL, link);
     assert.ok(link.endsWith('/web.png'));
     assert.equal((await files.openShared(bob.tenantId, web.id, parsed?.token as string)).attachment.size, 4);
+  });
+
+  test("a groupchat message carrying the GET URL sends the upload as the group message's attachment", async () => {
+    const files = h.core.messaging.attachments;
+    const aliceCaller = { tenantId: alice.tenantId, userId: alice.id };
+    const group = await h.core.messaging.conversations.create(aliceCaller, {
+      members: ['bob@example.test'],
+      kind: 'group',
+      name: 'Files',
+    });
+    const room = `${group.id}@conference.example.test`;
+    for (const [s, nick] of [
+      [gajim, 'Alice'],
+      [dino, 'Bob'],
+    ] as const) {
+      await h.inbound(x('presence', { to: `${room}/${nick}` }, x('x', { xmlns: 'http://jabber.org/protocol/muc' })), {
+        session: s,
+      });
+      await eventually(() => s.sent.find((m) => m.attrs.from === room && m.child('subject')), `${nick} joined`);
+    }
+    const slot = await slotFor(gajim, { filename: 'plan.txt', size: '4', 'content-type': 'text/plain' });
+    const { at, token } = partsOf(slot.put);
+    await files.uploadToSlot(
+      await files.slotGrant(at, token, { contentType: 'text/plain', length: 4 }),
+      Buffer.from('plan'),
+    );
+    // The link as the whole body (no XEP-0066): still the sender's upload.
+    await h.inbound(x('message', { type: 'groupchat', to: room, id: 'g1' }, x('body', {}, slot.get)), {
+      session: gajim,
+    });
+    const got = await eventually(
+      () => dino.sent.find((m) => m.attrs.type === 'groupchat' && m.childText('body') === slot.get),
+      'the file in the room',
+    );
+    assert.equal(got.child('x', NS.oob)?.childText('url'), slot.get);
+    const m = (await h.core.messaging.history(aliceCaller, group.id, { limit: 1 })).messages[0];
+    assert.equal(m?.text, '');
+    assert.deepEqual(
+      m?.attachments.map((a) => [a.id, a.name, a.conversationId]),
+      [[at.id, 'plan.txt', group.id]],
+    );
   });
 });

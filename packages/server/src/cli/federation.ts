@@ -1,16 +1,39 @@
-import { Domain, type FederationCheckResult, TrustLevel } from '@parley/api';
+import { createClient, Domain, type FederationCheckResult, ParleyApiError, TrustLevel } from '@parley/api';
 import type { Command } from 'commander';
 import { federationTrustView } from '../adapters/views/federation.js';
 import { federationChecker } from '../adapters/xmpp/federation/checker.js';
-import { arg, type Cli, CliError, type CommonFlags, table, withCommon } from './kit.js';
+import { arg, type Cli, CliError, type CommonFlags, envOption, table, withCommon } from './kit.js';
 
-type Flags = CommonFlags & { tenant?: string; json?: boolean };
+type Flags = CommonFlags & { tenant?: string; json?: boolean; server?: string; token?: string };
 
 const MARK = { ok: 'ok', failed: 'FAILED', warning: 'warning', skipped: 'skipped' } as const;
 
 /** The check's steps, one line each: the step, its outcome, what it found. */
 export const checkReport = (r: FederationCheckResult): string =>
   table([['STEP', 'OUTCOME', 'WHAT'], ...r.steps.map((s) => [s.step, MARK[s.outcome], s.message])]);
+
+/**
+ * The whole check run by the server at `server` (its s2s streams authenticate and ping), asked
+ * through its REST API with a tenant admin's session token; it checks from the admin's tenant.
+ */
+async function checkOnServer(server: string, token: string | undefined, domain: string) {
+  const url = URL.canParse(server) ? new URL(server) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new CliError(`--server "${server}" is not an http:// or https:// URL`);
+  }
+  if (!token) {
+    throw new CliError(
+      "--server needs a tenant admin's session token: --token or PARLEY_TOKEN (POST /api/v1/auth/login)",
+    );
+  }
+  try {
+    return await createClient({ baseUrl: url.href, token }).request('admin.federation.check', { body: { domain } });
+  } catch (err) {
+    if (err instanceof ParleyApiError)
+      throw new CliError(`${url.origin} refused the check: ${err.message} (${err.code})`);
+    throw new CliError(`${url.origin} could not be asked: ${(err as Error).message}`);
+  }
+}
 
 /**
  * `parley federation trust|default|remove|list|check`: how far each tenant trusts other companies'
@@ -88,10 +111,21 @@ export function federationCommands(program: Command, cli: Cli): void {
     .argument('<domain>', 'the remote domain')
     .option('--tenant <domain>', 'our domain the check says it comes from')
     .option('--json', 'print JSON (as POST /api/v1/admin/federation/check)')
+    .option(
+      '--server <url>',
+      "run the whole check, authentication and ping included, on this running server as a tenant admin (from the admin's tenant)",
+    )
+    .addOption(envOption('--token <token>', "a tenant admin's session token for --server", 'PARLEY_TOKEN'))
     .action(async (domain: string, flags: Flags) => {
       const remote = arg(Domain, domain, 'domain');
+      if (flags.server !== undefined && flags.tenant !== undefined) {
+        throw new CliError("--tenant does not go with --server: the server checks from the admin's tenant");
+      }
       const from = flags.tenant === undefined ? undefined : tenantOf(flags);
-      const result = await federationChecker(cli.config(flags))(remote, from);
+      const result =
+        flags.server === undefined
+          ? await federationChecker(cli.config(flags))(remote, from)
+          : await checkOnServer(flags.server, flags.token ?? cli.io.env.PARLEY_TOKEN, remote);
       cli.print(flags.json ? JSON.stringify(result, null, 2) : checkReport(result));
       const failedStep = result.steps.find((s) => s.outcome === 'failed');
       if (failedStep)

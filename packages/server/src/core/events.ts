@@ -3,10 +3,17 @@ import type { ControlAnswer, ControlRequest } from './calls/control-relay.js';
 import type { CallEvent } from './calls/model.js';
 import type { Colleague } from './contacts/model.js';
 import type { Relayed } from './endpoints/service.js';
+import type { PingAnswer } from './federation/model.js';
 import type { CallSettings } from './forwarding/model.js';
 import type { JournalEntry } from './journal/model.js';
 import type { MessageReceiptEvent, MessageTypingEvent } from './messaging/events.js';
-import type { ConversationDetails, MessageChange, MessageDetails } from './messaging/model.js';
+import type {
+  ConversationDetails,
+  Departure,
+  MessageChange,
+  MessageDetails,
+  MessageOrigin,
+} from './messaging/model.js';
 import type { Presence } from './presence/aggregate.js';
 import type { RosterItem } from './roster/model.js';
 import type { User } from './users/model.js';
@@ -34,6 +41,8 @@ export interface EventMap {
   'trunk.changed': { tenantId: string };
   /** A tenant's federation trust changed (nodes drop what they cached of it; federated watchers see anew). */
   'federation.changed': { tenantId: string };
+  /** A federation check's ping was answered on a stream to this node (the node that pinged takes it). */
+  'federation.check.answered': PingAnswer & { tenantId: string };
   /** The user's favourites, the whole list in order (for their other clients). */
   'favourites.updated': { tenantId: string; userId: string; favourites: Colleague[] };
   /** A personal roster contact (XMPP) was added, changed or removed: the item as it is now. */
@@ -62,7 +71,14 @@ export interface EventMap {
   /** Teams or blocks changed: what `watchers` (addresses) may see of `userIds` may differ now. */
   'presence.visibility.changed': { tenantId: string; userIds: string[]; watchers: string[] };
   // Messaging: published once per recipient member (`userId`), so NATS can route per-user subjects.
-  'message.created': { tenantId: string; userId: string; conversationId: string; message: MessageDetails };
+  /** `origin`: the sending adapter's device addressing, when it gave one. */
+  'message.created': {
+    tenantId: string;
+    userId: string;
+    conversationId: string;
+    message: MessageDetails;
+    origin?: MessageOrigin;
+  };
   /** `change` says what happened to the message and `by` (a user id) who did it. */
   'message.updated': {
     tenantId: string;
@@ -74,9 +90,21 @@ export interface EventMap {
   };
   'message.receipt': MessageReceiptEvent;
   'message.typing': MessageTypingEvent;
-  'conversation.updated': { tenantId: string; userId: string; conversation: ConversationDetails };
-  /** The user is no longer a member: they left or were removed, or (`dissolved`) an owner ended the group. */
-  'conversation.removed': { tenantId: string; userId: string; conversationId: string; dissolved?: boolean };
+  /** `departed`: the member who is gone since the last update, and why. */
+  'conversation.updated': {
+    tenantId: string;
+    userId: string;
+    conversation: ConversationDetails;
+    departed?: { userId: string; reason: Departure };
+  };
+  /** The user is no longer a member: they left or were removed (`reason`), or (`dissolved`) an owner ended the group. */
+  'conversation.removed': {
+    tenantId: string;
+    userId: string;
+    conversationId: string;
+    dissolved?: boolean;
+    reason?: Departure;
+  };
   // Calls (CSTA events, DESIGN §7): the whole call after the change, once per user in it.
   'call.originated': CallEvent;
   'call.delivered': CallEvent;

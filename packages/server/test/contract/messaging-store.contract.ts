@@ -19,6 +19,7 @@ const conv = (tenantId: string, extra: Partial<Conversation> = {}): Conversation
   name: 'team',
   topic: null,
   room: null,
+  locked: false,
   createdBy: 'x',
   lastSeq: 0,
   createdAt: T0,

@@ -19,8 +19,8 @@ export interface ClusterNode {
 }
 
 export interface InProcessCluster {
-  /** Starts a node with this node id (HTTP and SIP on free ports). */
-  node(id: string): Promise<ClusterNode>;
+  /** Starts a node with this node id (HTTP and SIP on free ports); `overrides` are dotted config paths. */
+  node(id: string, overrides?: Record<string, unknown>): Promise<ClusterNode>;
   /** The nodes started, in order. */
   readonly started: ClusterNode[];
 }
@@ -53,7 +53,7 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
   });
   return {
     started,
-    async node(id) {
+    async node(id, overrides = {}) {
       const config = loadConfig({
         env: { PARLEY_NATS: natsUrl, PARLEY_DB: postgresUrl, PARLEY_NODE_ID: id },
         overrides: {
@@ -69,6 +69,7 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
           'bootstrap.demoTenant': false,
           'cluster.nats.subjectPrefix': `t${run}`,
           'http.drainSeconds': 0,
+          ...overrides,
         },
       });
       const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'error' }) });

@@ -6,7 +6,7 @@ import type { SlotGrant } from '../../core/messaging/file-links.js';
 import type { Attachment } from '../../core/messaging/model.js';
 import type { Principal } from '../../core/sessions/service.js';
 import { attachmentView } from '../views/messaging.js';
-import { userFileHeaders } from './headers.js';
+import { FILE_LINK_CORS, FILE_LINK_PREFLIGHT, userFileHeaders } from './headers.js';
 import { authenticateRequest, parsePart } from './request.js';
 import { caller } from './routes/messaging.js';
 
@@ -15,10 +15,10 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 /** The upload slot of a PUT, checked once in `onRequest` (before the body is read) for the handler. */
 const grants = new WeakMap<FastifyRequest, SlotGrant>();
 
-/** A user's file, saved rather than shown. */
-const sendFile = (reply: FastifyReply, file: { attachment: Attachment; path: string }) =>
+/** A user's file, saved rather than shown; by link (`shared`), to any origin. */
+const sendFile = (reply: FastifyReply, file: { attachment: Attachment; path: string }, shared = false) =>
   reply
-    .headers(userFileHeaders(file.attachment.contentType, file.attachment.size))
+    .headers({ ...userFileHeaders(file.attachment.contentType, file.attachment.size), ...(shared && FILE_LINK_CORS) })
     .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.attachment.name)}`)
     .send(createReadStream(file.path));
 
@@ -37,6 +37,11 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Servi
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+    // Files by link answer any origin, their errors too (a browser client reads why an upload failed).
+    scope.addHook('onRequest', async (req, reply) => {
+      if (req.routeOptions.url === attachmentPaths.file) void reply.header('access-control-allow-origin', '*');
+    });
+    scope.options(attachmentPaths.file, async (_req, reply) => reply.status(204).headers(FILE_LINK_PREFLIGHT).send());
     scope.post(attachmentPaths.upload, {
       bodyLimit: maxBytes,
       // Refuse what is too big, over quota or of the wrong type before reading the body.
@@ -69,7 +74,7 @@ export async function registerAttachmentRoutes(app: FastifyInstance, core: Servi
     // Files by link (XEP-0363): the link is the permission, no login.
     scope.get(attachmentPaths.file, async (req, reply) => {
       const at = parsePart(FileParams, req.params, 'params') as { tenantId: string; id: string; token: string };
-      return sendFile(reply, await service.openShared(at.tenantId, at.id, at.token));
+      return sendFile(reply, await service.openShared(at.tenantId, at.id, at.token), true);
     });
     scope.put(attachmentPaths.file, {
       bodyLimit: maxBytes,

@@ -32,6 +32,25 @@ export const userFileHeaders = (contentType: string, size: number) => ({
   'x-content-type-options': 'nosniff',
 });
 
+/**
+ * CORS for files by link (XEP-0363 upload slots and the links XMPP clients fetch), so that a
+ * browser XMPP client of another origin can upload to its slot and show what it fetches. The link
+ * (or the slot) is the permission: no cookie or login is involved, so any origin may, without
+ * credentials. A file by link may be embedded elsewhere (its CSP still sandboxes it as a page).
+ */
+export const FILE_LINK_CORS = {
+  'access-control-allow-origin': '*',
+  'cross-origin-resource-policy': 'cross-origin',
+} as const;
+
+/** The answer to a browser's preflight of a file-link request (a PUT with its Content-Type). */
+export const FILE_LINK_PREFLIGHT = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, PUT',
+  'access-control-allow-headers': 'Content-Type',
+  'access-control-max-age': '86400',
+} as const;
+
 /** Sets the security headers of every response; routes that serve user files replace the CSP with FILE_CSP. */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', async (_req, reply) => {

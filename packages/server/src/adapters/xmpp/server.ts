@@ -113,12 +113,13 @@ export function xmppAdapter(
           certificates,
           hosts,
           verifyDialback: manager.verifyDialback.bind(manager),
-          pingAnswered: (stanza) => manager.pings.take(stanza),
+          pingAnswered: (stanza) => manager.pingAnswered(stanza),
           bidi: manager.bidi,
         };
         await listenS2s(ctx, s2sHub, new ConnectionLimit(ctx.config.limits.connectionsPerAddress), s2sStreams);
         s2s = manager;
         stops.push(ctx.core.ctx.bus.subscribe('federation.changed', (e) => manager.trustChanged(e.tenantId)));
+        stops.push(ctx.core.ctx.bus.subscribe('federation.check.answered', (a) => void manager.pings.take(a)));
       }
     },
     stop() {

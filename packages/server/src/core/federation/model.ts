@@ -69,3 +69,15 @@ export function federatedRelation(level: TrustLevel): Relation {
 
 /** Whether a subscription from a user of a domain of `level` is approved without asking the user. */
 export const subscribesWithoutApproval = (level: TrustLevel): boolean => level === 'trusted';
+
+/**
+ * A remote server's answer to the federation check's XEP-0199 ping (`id`), between its domain
+ * `from` and ours `to`. It comes on the remote server's own stream to us, which in a cluster may
+ * land on another node than the one that pinged: that node relays it (`federation.check.answered`).
+ */
+export interface PingAnswer {
+  id: string;
+  answered: 'result' | 'error';
+  from: string;
+  to: string;
+}

@@ -4,7 +4,7 @@ import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { splitAddress } from '../users/model.js';
 import { messageDetails, namedMembers } from './details.js';
-import type { Conversation, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
+import type { Conversation, Departure, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
 import { pairKey } from './model.js';
 
 /** A room name as XMPP clients choose them (a JID's local part, lower case). */
@@ -79,6 +79,8 @@ export class ConversationService {
       kind?: 'direct' | 'group' | undefined;
       /** A group's room name (an XMPP client's choice, unique in the tenant). */
       room?: string | undefined;
+      /** A room locked until its owner configures it (`unlock`). */
+      locked?: boolean | undefined;
     },
   ): Promise<MemberConversation> {
     const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
@@ -111,7 +113,7 @@ export class ConversationService {
       throw invalid('room', 'lower-case letters, digits and . _ - only, at most 64');
     }
     const group = { kind: 'group' as const, name: input.name ?? null, topic: input.topic ?? null };
-    const c = this.conversation(caller, { ...group, room: input.room ?? null }, now);
+    const c = this.conversation(caller, { ...group, room: input.room ?? null, locked: input.locked === true }, now);
     try {
       await this.ctx.store.repos.conversations.insert(c, [
         { userId: caller.userId, role: 'owner' },
@@ -150,6 +152,14 @@ export class ConversationService {
       const e = { tenantId: caller.tenantId, userId: m.userId, conversationId: id, dissolved: true };
       await this.ctx.bus.publish('conversation.removed', e);
     }
+  }
+
+  /** The owner configured a locked room (XEP-0045 §10.1.3): others may join it now. */
+  async unlock(caller: Caller, id: string): Promise<void> {
+    const a = await this.access(caller, id);
+    this.requireGroup(a);
+    if (a.member.role !== 'owner') throw forbidden('only owners configure a new room');
+    await this.ctx.store.repos.conversations.update(caller.tenantId, id, { locked: false }, this.ctx.clock.now());
   }
 
   async update(
@@ -207,8 +217,13 @@ export class ConversationService {
     return this.forMember(caller, id);
   }
 
-  /** Owners remove anyone, admins remove plain members; removing yourself is leaving. */
-  async removeMember(caller: Caller, id: string, userId: string): Promise<void> {
+  /** Owners remove anyone, admins remove plain members; removing yourself is leaving. `reason` says how (kicked, banned). */
+  async removeMember(
+    caller: Caller,
+    id: string,
+    userId: string,
+    reason: Exclude<Departure, 'left'> = 'removed',
+  ): Promise<void> {
     if (userId === caller.userId) return this.leave(caller, id);
     const a = await this.access(caller, id);
     this.requireGroup(a);
@@ -216,17 +231,17 @@ export class ConversationService {
     if (a.member.role === 'member') throw forbidden('only owners and admins can remove members');
     if (!target) throw notFound('member');
     if (a.member.role === 'admin' && target.role !== 'member') throw forbidden('admins can remove members only');
-    await this.depart(a, userId);
+    await this.depart(a, userId, reason);
   }
 
   async leave(caller: Caller, id: string): Promise<void> {
     const a = await this.access(caller, id);
     this.requireGroup(a);
-    await this.depart(a, caller.userId);
+    await this.depart(a, caller.userId, 'left');
   }
 
   /** Takes a member out; when the last owner goes, the longest-standing admin (else member) takes over. */
-  private async depart(a: Access, userId: string): Promise<void> {
+  private async depart(a: Access, userId: string, reason: Departure): Promise<void> {
     const { tenantId, id } = a.conversation;
     const now = this.ctx.clock.now();
     const rest = a.members.filter((m) => m.leftAt === null && m.userId !== userId);
@@ -239,8 +254,8 @@ export class ConversationService {
       if (heir) await r.conversations.setRole(tenantId, id, heir.userId, 'owner');
       await r.conversations.update(tenantId, id, {}, now);
     });
-    await this.ctx.bus.publish('conversation.removed', { tenantId, userId, conversationId: id });
-    await this.announce(tenantId, id);
+    await this.ctx.bus.publish('conversation.removed', { tenantId, userId, conversationId: id, reason });
+    await this.announce(tenantId, id, { userId, reason });
   }
 
   private requireGroup(a: Access) {
@@ -271,6 +286,7 @@ export class ConversationService {
       name: null,
       topic: null,
       room: null,
+      locked: false,
       createdBy: caller.userId,
       lastSeq: 0,
       createdAt: now,
@@ -302,8 +318,8 @@ export class ConversationService {
     );
   }
 
-  /** Tells every current member what the conversation looks like now. */
-  async announce(tenantId: string, id: string): Promise<void> {
+  /** Tells every current member what the conversation looks like now (and who `departed` just now). */
+  async announce(tenantId: string, id: string, departed?: { userId: string; reason: Departure }): Promise<void> {
     const repos = this.ctx.store.repos;
     const conversation = await repos.conversations.get(tenantId, id);
     if (!conversation) return;
@@ -311,7 +327,12 @@ export class ConversationService {
     const current = namedMembers(members, await this.sharedNames(tenantId, members));
     const details = { ...conversation, members: current };
     for (const m of current) {
-      await this.ctx.bus.publish('conversation.updated', { tenantId, userId: m.userId, conversation: details });
+      await this.ctx.bus.publish('conversation.updated', {
+        tenantId,
+        userId: m.userId,
+        conversation: details,
+        departed,
+      });
     }
   }
 }

@@ -12,6 +12,8 @@ export interface Conversation {
   topic: string | null;
   /** A group's room name as an XMPP client chose it (`room@conference.DOMAIN`); null otherwise. */
   room: string | null;
+  /** A room an XMPP client just created, which only its owner may be in until configured (XEP-0045 §10.1.2). */
+  locked: boolean;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;
@@ -90,6 +92,27 @@ export interface MessageDetails extends Message {
   reactions: ReactionGroup[];
   attachments: Attachment[];
 }
+
+/**
+ * Which device of the sender sent a new message and which device of the recipient it named, as the
+ * sending adapter words them (XMPP: full JIDs and a session id). The core keeps none of it; it rides
+ * on `message.created` so that the adapter on every node renders copies alike (XEP-0280 carbons).
+ */
+export interface MessageOrigin {
+  /** The sending session's id (it gets no copy of its own message). */
+  session: string;
+  /** The sender's device address, and the recipient's address as the sender wrote it. */
+  from: string;
+  to: string;
+  /** The sender asked that no other device get a copy. */
+  private: boolean;
+}
+
+/**
+ * Why a member is no longer in a group: they left, or an owner or admin removed them — plainly,
+ * or saying it was a kick or a ban (XMPP tells occupants which; no ban list is kept).
+ */
+export type Departure = 'left' | 'removed' | 'kicked' | 'banned';
 
 /** What a `message.updated` reports: an edit, a deletion (tombstone), or a reaction given or taken back. */
 export type MessageChange = 'edited' | 'deleted' | 'reacted';

@@ -11,6 +11,7 @@ const conversation = (r: Selectable<ConversationsTable>): Conversation => ({
   name: r.name,
   topic: r.topic,
   room: r.room,
+  locked: Number(r.locked) === 1,
   createdBy: r.created_by,
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
@@ -32,6 +33,7 @@ export class ConversationRepository {
         name: c.name,
         topic: c.topic,
         room: c.room,
+        locked: c.locked ? 1 : 0,
         created_by: c.createdBy,
         last_seq: c.lastSeq,
         created_at: c.createdAt,
@@ -75,7 +77,7 @@ export class ConversationRepository {
   async update(
     tenantId: string,
     id: string,
-    patch: { name?: string | null; topic?: string | null; room?: null },
+    patch: { name?: string | null; topic?: string | null; room?: null; locked?: false },
     now: number,
   ): Promise<boolean> {
     const r = await this.db
@@ -85,6 +87,7 @@ export class ConversationRepository {
         ...(patch.name !== undefined && { name: patch.name }),
         ...(patch.topic !== undefined && { topic: patch.topic }),
         ...(patch.room !== undefined && { room: patch.room }),
+        ...(patch.locked === false && { locked: 0 }),
       })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)

@@ -6,7 +6,7 @@ import type { EventMap } from '../events.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import { messageDetails } from './details.js';
-import { type Message, type MessageChange, type MessageDetails, pairKey } from './model.js';
+import { type Message, type MessageChange, type MessageDetails, type MessageOrigin, pairKey } from './model.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 /** How far back the last cursor of `changes` reaches: longer than any commit takes. */
@@ -73,15 +73,21 @@ export class MessagingService {
     }
   }
 
-  private fanOut(a: Access, message: MessageDetails) {
+  private fanOut(a: Access, message: MessageDetails, origin: MessageOrigin | undefined) {
     const { tenantId, id: conversationId } = a.conversation;
-    return this.toMembers(a, 'message.created', (userId) => ({ tenantId, userId, conversationId, message }));
+    return this.toMembers(a, 'message.created', (userId) => ({ tenantId, userId, conversationId, message, origin }));
   }
 
   async send(
     caller: Caller,
     conversationId: string,
-    input: { text: string; clientId: string; replyTo?: string | undefined; attachments?: string[] | undefined },
+    input: {
+      text: string;
+      clientId: string;
+      replyTo?: string | undefined;
+      attachments?: string[] | undefined;
+      origin?: MessageOrigin | undefined;
+    },
   ): Promise<MessageDetails> {
     const a = await this.conversations.access(caller, conversationId);
     const { tenantId, userId } = caller;
@@ -134,7 +140,7 @@ export class MessagingService {
       attachmentIds.length > 0
         ? await this.one(tenantId, message)
         : { ...message, sender: a.member.address, reactions: [], attachments: [] };
-    await this.fanOut(a, details);
+    await this.fanOut(a, details, input.origin);
     return details;
   }
 

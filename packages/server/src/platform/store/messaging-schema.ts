@@ -8,6 +8,8 @@ export interface ConversationsTable {
   topic: string | null;
   /** The room name an XMPP client chose (migration 026). */
   room: string | null;
+  /** 1 while a room an XMPP client created awaits its configuration (migration 031). */
+  locked: number;
   created_by: string;
   last_seq: number;
   created_at: number;

@@ -96,7 +96,7 @@ export async function checkFederation(domain: string, o: CheckOptions): Promise<
         outcome: 'skipped',
         code: 'needs-server',
         message:
-          'the authentication as one of our domains and the ping need the running server (dialback makes the remote server connect back to it): check from the admin UI or POST /api/v1/admin/federation/check',
+          'the authentication as one of our domains and the ping need the running server (dialback makes the remote server connect back to it): check from the admin UI, with `parley federation check DOMAIN --server URL` or POST /api/v1/admin/federation/check',
         detail: {},
       });
     }

@@ -3,17 +3,19 @@
 // message (with its XEP-0461 reply).
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../core/messaging/conversations.js';
-import type { MessageDetails } from '../../../core/messaging/model.js';
+import type { MessageDetails, MessageOrigin } from '../../../core/messaging/model.js';
 import type { MessagingService } from '../../../core/messaging/service.js';
 import { StanzaError } from '../errors.js';
-import { changeKey, sendKey } from './chat-memory.js';
+import { changeKey } from './chat-memory.js';
 import { type ChatInput, MAX_REACTIONS } from './chat-stanzas.js';
 
 export interface ApplyOptions {
   /** Whose client keys may name a message reacted or replied to (the core's ids always do). */
   senders: string[];
-  /** Told the memory key of the change or message before the core is asked (to address its echoes). */
+  /** Told the memory key of a change before the core is asked (to address its echoes). */
   remember?: (key: string) => void;
+  /** Where a new message comes from and goes to, for the core's event (to address its copies). */
+  origin?: MessageOrigin;
   /**
    * The sender's own unsent upload (XEP-0363) a new message links to, by its XEP-0066 URL or
    * its body: sent as the message's attachment, with `text` the body without the link.
@@ -49,12 +51,12 @@ export async function applyContent(
     const clientId = input.clientId ?? randomUUID();
     const replyTo = input.replyTo === undefined ? undefined : (await any(input.replyTo)).id;
     const file = await o.attach?.(input.body, input.oob);
-    remember(sendKey(caller.tenantId, caller.userId, clientId));
     await messaging.send(caller, conversationId, {
       text: file?.text ?? input.body,
       clientId,
       replyTo,
       attachments: file && [file.id],
+      origin: o.origin,
     });
   } else {
     return false;

@@ -1,14 +1,15 @@
 // The core's 1:1 events rendered to the sessions bound on this node: new messages (RFC 6121
 // §8.5.2.1: to every session of the recipient, or to the one resource a full JID named plus
-// XEP-0280 carbons), corrections, retractions, reactions, receipts and markers, chat states. Each
-// event names one recipient member; a user with no session here costs nothing.
+// XEP-0280 carbons, wherever in the cluster that resource is), corrections, retractions, reactions,
+// receipts and markers, chat states. Each event names one recipient member; a user with no session
+// here costs nothing.
 import type { EventOf } from '../../../core/events.js';
 import type { MessageDetails } from '../../../core/messaging/model.js';
-import { formatJid } from '../../../lib/jid.js';
-import type { C2sSession, ModuleContext, Stop } from '../module.js';
+import { formatJid, parseJid } from '../../../lib/jid.js';
+import { type C2sSession, ENDPOINT_KIND, type ModuleContext, type Stop } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { carbonsEnabled } from './carbons.js';
-import { type ChatMemory, changeKey, type Origin, sendKey } from './chat-memory.js';
+import { type ChatMemory, changeKey, type Origin } from './chat-memory.js';
 import {
   type Addressing,
   carbon,
@@ -69,10 +70,8 @@ export class ChatDelivery {
     for (const s of t.sessions) {
       const to = formatJid(s.jid);
       if (!own) s.send(render(to));
-      else if (s.id !== origin?.sessionId && carbonsEnabled(s) && !origin?.noCarbons) {
-        const sent = render(origin ? formatJid(origin.to) : t.peer).withAttrs({
-          from: origin ? formatJid(origin.from) : t.me,
-        });
+      else if (s.id !== origin?.session && carbonsEnabled(s) && !origin?.private) {
+        const sent = render(origin?.to ?? t.peer).withAttrs({ from: origin?.from ?? t.me });
         s.send(carbon('sent', sent, t.me, to));
       }
     }
@@ -82,23 +81,34 @@ export class ChatDelivery {
     const t = await this.target(e);
     if (!t) return;
     const m = e.message;
-    const origin = this.memory.origin(sendKey(e.tenantId, m.senderId, m.clientId));
+    const origin = e.origin;
     const own = m.senderId === e.userId;
     const replyTo = await this.replyTarget(e, m, t.me, t.peer);
-    const from = own ? t.me : origin ? formatJid(origin.from) : t.peer;
+    const from = own ? t.me : (origin?.from ?? t.peer);
     const files = await fileLinks(this.ctx, m);
     const render = (to: string) => chatMessage(m, { from, to, by: t.me, replyTo, request: !own }, files);
     if (own) return this.deliver(t, true, origin, render);
     // A full JID names one resource: it gets the message, the others only carbons (RFC 6121 §8.5.3.2).
-    const resource = origin?.to.resource;
-    const addressed = resource ? t.sessions.find((s) => s.jid.resource === resource) : undefined;
+    const addressed = await this.addressed(e, t.sessions);
     for (const s of t.sessions) {
       const to = formatJid(s.jid);
-      if (!addressed || s === addressed) s.send(render(to));
-      else if (carbonsEnabled(s) && !origin?.noCarbons) {
-        s.send(carbon('received', render(formatJid(addressed.jid)), t.me, to));
-      }
+      if (addressed === undefined || to === addressed) s.send(render(to));
+      else if (carbonsEnabled(s) && !origin?.private) s.send(carbon('received', render(addressed), t.me, to));
     }
+  }
+
+  /**
+   * The recipient's full JID a new message named, when that resource is bound here or on another
+   * node (the cluster's endpoints); else undefined: every session gets it (RFC 6121 §8.5.3.2.1).
+   */
+  private async addressed(e: EventOf<'message.created'>, sessions: readonly C2sSession[]) {
+    const to = parseJid(e.origin?.to ?? '');
+    if (!to?.resource) return undefined;
+    const here = sessions.find((s) => s.jid.resource === to.resource);
+    if (here) return formatJid(here.jid);
+    const address = formatJid(to);
+    const elsewhere = await this.ctx.core.endpoints.elsewhere(e.tenantId, e.userId, ENDPOINT_KIND).catch(() => []);
+    return elsewhere.some((ep) => ep.address === address) ? address : undefined;
   }
 
   /** The id and sender the recipient knows the replied-to message by (its client key). */

@@ -1,9 +1,10 @@
 // What the chat module remembers between a client's stanza and the core events it causes: which
-// session sent a message (so its own copy is not echoed and carbons go to the others) and the
+// session made a change (so its own copy is not echoed and carbons go to the others) and the
 // conversations it has seen (the kind never changes, nor the members of a 1:1). Both are bounded; what fell out is
-// looked up again or, for an origin, means "sent from elsewhere" (every session gets a copy).
+// looked up again or, for an origin, means "sent from elsewhere" (every session gets a copy). A new
+// message's origin needs no memory: it rides on the core's event to every node.
 import type { Services } from '../../../compose.js';
-import type { Jid } from '../../../lib/jid.js';
+import type { MessageOrigin } from '../../../core/messaging/model.js';
 
 /** A Map that forgets its oldest entries beyond `max`. */
 export class BoundedMap<K, V> extends Map<K, V> {
@@ -22,16 +23,11 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
-/** The session a stanza came from and what it asked about copies. */
-export interface Origin {
-  /** The sender's session id and full JID. */
-  sessionId: string;
-  from: Jid;
-  /** The addressee as the client wrote it (a full JID targets one resource). */
-  to: Jid;
-  /** `<private/>` or `<no-copy/>`: no carbons. */
-  noCarbons: boolean;
-}
+/**
+ * The session a stanza came from (its id and full JID), the addressee as the client wrote it (a
+ * full JID targets one resource) and whether it asked for no carbons (`<private/>`, `<no-copy/>`).
+ */
+export type Origin = MessageOrigin;
 
 /** A conversation as the chat module needs it: direct or not, and (of a 1:1) the members' addresses by user id. */
 export interface ConversationInfo {
@@ -50,7 +46,7 @@ export class ChatMemory {
 
   constructor(private readonly core: Services) {}
 
-  /** Remembers the origin of a change (`key`: see `sendKey` and `changeKey`). */
+  /** Remembers the origin of a change (`key`: see `changeKey`). */
   remember(key: string, origin: Origin): void {
     this.origins.set(key, origin);
   }
@@ -72,10 +68,5 @@ export class ChatMemory {
   }
 }
 
-/** The origin key of a new message: its sender's client key. */
-export const sendKey = (tenantId: string, senderId: string, clientId: string) =>
-  `s:${tenantId}:${senderId}:${clientId}`;
-
 /** The origin key of an edit, retraction or reaction of a user to a message. */
-export const changeKey = (tenantId: string, userId: string, messageId: string) =>
-  `c:${tenantId}:${userId}:${messageId}`;
+export const changeKey = (tenantId: string, userId: string, messageId: string) => `${tenantId}:${userId}:${messageId}`;

@@ -6,15 +6,15 @@
 // server pass through (`chat-elsewhere.ts`).
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
-import { bareJid, type Jid } from '../../../lib/jid.js';
+import { bareJid, formatJid, type Jid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
 import { applyContent } from './chat-apply.js';
 import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
-import { ChatMemory } from './chat-memory.js';
+import { ChatMemory, type Origin } from './chat-memory.js';
 import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
-import { parseFileUrl } from './file-urls.js';
+import { ownUpload } from './file-urls.js';
 
 /** What a message stanza is about once its addressee is known: the caller and the 1:1. */
 interface Chat {
@@ -91,8 +91,9 @@ export class ChatModule implements XmppModule {
     const theirs = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId]);
     await applyContent(messaging, caller, conversationId, input, {
       senders: [chat.peerId, caller.userId],
-      remember: (key) => this.remember(chat, key, input),
-      attach: (body, oob) => this.upload(caller, body, oob),
+      remember: (key) => this.started().memory.remember(key, originOf(chat, input)),
+      origin: originOf(chat, input),
+      attach: (body, oob) => ownUpload(this.started().ctx, caller, body, oob),
     });
     if (input.received !== undefined) {
       const m = await theirs(input.received);
@@ -107,34 +108,15 @@ export class ChatModule implements XmppModule {
       await messaging.typing(caller, conversationId, input.chatState === 'composing');
     }
   }
-
-  /**
-   * The sender's own unsent upload (XEP-0363) whose link the message carries (as XEP-0066 data,
-   * else as its whole body): it is sent as the message's attachment, the link taken out of the
-   * text. A link to any other file stays text.
-   */
-  private async upload(caller: Caller, body: string, oob: string | undefined) {
-    const { ctx } = this.started();
-    const url = oob ?? body.trim();
-    const link = parseFileUrl(ctx.httpUrl(), url);
-    if (!link || link.tenantId !== caller.tenantId) return undefined;
-    const file = await ctx.core.messaging.attachments
-      .openShared(link.tenantId, link.id, link.token)
-      .catch(() => undefined);
-    const a = file?.attachment;
-    if (!a || a.uploaderId !== caller.userId || a.messageId !== null) return undefined;
-    return { id: a.id, text: body.replace(url, '').trim() };
-  }
-
-  private remember(chat: Chat, key: string, input: ChatInput) {
-    this.started().memory.remember(key, {
-      sessionId: chat.session.id,
-      from: chat.from,
-      to: chat.to,
-      noCarbons: input.noCarbons,
-    });
-  }
 }
+
+/** The sending session and the addressee it wrote, for copies of what it does. */
+const originOf = (chat: Chat, input: ChatInput): Origin => ({
+  session: chat.session.id,
+  from: formatJid(chat.from),
+  to: formatJid(chat.to),
+  private: input.noCarbons,
+});
 
 /** Whether a message asks anything of the core. */
 const meaningful = (i: ChatInput): boolean =>

@@ -1,6 +1,7 @@
 // The URLs XMPP clients fetch files by (XEP-0363 GET URLs, and the links of files the web app
 // sends): `BASE/files/TENANT/ID/TOKEN/NAME` on the HTTP listener, the token the core's share token.
 import { attachmentPaths } from '@parley/api';
+import type { Caller } from '../../../core/messaging/conversations.js';
 import type { Attachment, MessageDetails } from '../../../core/messaging/model.js';
 import type { ModuleContext } from '../module.js';
 
@@ -30,4 +31,21 @@ export async function fileLinks(ctx: ModuleContext, m: MessageDetails): Promise<
   const link = async (a: Attachment) =>
     fileUrl(base, { ...a, token: await ctx.core.messaging.attachments.shareToken(a) });
   return Promise.all(m.attachments.map(link));
+}
+
+/**
+ * The sender's own unsent upload (XEP-0363) whose link a message carries (as XEP-0066 data, else
+ * as its whole body), for 1:1s and rooms alike: it is sent as the message's attachment, the link
+ * taken out of the text. A link to any other file stays text.
+ */
+export async function ownUpload(ctx: ModuleContext, caller: Caller, body: string, oob: string | undefined) {
+  const url = oob ?? body.trim();
+  const link = parseFileUrl(ctx.httpUrl(), url);
+  if (!link || link.tenantId !== caller.tenantId) return undefined;
+  const file = await ctx.core.messaging.attachments
+    .openShared(link.tenantId, link.id, link.token)
+    .catch(() => undefined);
+  const a = file?.attachment;
+  if (!a || a.uploaderId !== caller.userId || a.messageId !== null) return undefined;
+  return { id: a.id, text: body.replace(url, '').trim() };
 }

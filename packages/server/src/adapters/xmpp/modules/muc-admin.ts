@@ -4,7 +4,7 @@
 // role none) remove the member too (a members-only room keeps out whoever is not a member, and
 // Parley keeps no ban list). The core checks who may do what.
 import type { Caller, ConversationService } from '../../../core/messaging/conversations.js';
-import type { MemberConversation, MemberRole } from '../../../core/messaging/model.js';
+import type { Departure, MemberConversation, MemberRole } from '../../../core/messaging/model.js';
 import { bareJid, parseJid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
@@ -38,8 +38,13 @@ interface Change {
   address: string;
   /** Their user id and role while they are a member. */
   member: { userId: string; role: MemberRole } | undefined;
-  to: MemberRole | 'removed';
+  /** A role, or out of the group: `none` (321), a ban (`outcast`, 301) or a kick (role `none`, 307). */
+  to: MemberRole | Removal;
 }
+
+type Removal = Exclude<Departure, 'left'>;
+const REMOVALS: readonly string[] = ['removed', 'banned', 'kicked'] satisfies Removal[];
+const isRemoval = (to: MemberRole | Removal): to is Removal => REMOVALS.includes(to);
 
 /** Reads the items of a muc#admin set into changes to the group (refusing what the core does not keep). */
 export function adminChanges(c: MemberConversation, query: XmlElement): Change[] {
@@ -57,11 +62,12 @@ export function adminChanges(c: MemberConversation, query: XmlElement): Change[]
     const address = byJid ? bareJid(byJid) : member?.address;
     if (address === undefined) throw new StanzaError('item-not-found', `no occupant ${nick ?? ''} here`);
     if (affiliation !== undefined) {
-      if (affiliation === 'none' || affiliation === 'outcast') return { address, member, to: 'removed' };
+      if (affiliation === 'none') return { address, member, to: 'removed' };
+      if (affiliation === 'outcast') return { address, member, to: 'banned' };
       if (!ROLES.includes(affiliation)) throw new StanzaError('bad-request', `no affiliation ${affiliation}`);
       return { address, member, to: affiliation as MemberRole };
     }
-    if (role === 'none') return { address, member, to: 'removed' };
+    if (role === 'none') return { address, member, to: 'kicked' };
     throw new StanzaError('not-acceptable', 'roles follow affiliations here: make them admin to moderate');
   });
 }
@@ -69,8 +75,8 @@ export function adminChanges(c: MemberConversation, query: XmlElement): Change[]
 /** Applies the changes in order through the core (which refuses what the caller may not do). */
 export async function applyAdmin(conversations: ConversationService, caller: Caller, id: string, changes: Change[]) {
   for (const ch of changes) {
-    if (ch.to === 'removed') {
-      if (ch.member) await conversations.removeMember(caller, id, ch.member.userId);
+    if (isRemoval(ch.to)) {
+      if (ch.member) await conversations.removeMember(caller, id, ch.member.userId, ch.to);
     } else if (ch.member) {
       if (ch.member.role !== ch.to) await conversations.setRole(caller, id, ch.member.userId, ch.to);
     } else {

@@ -13,6 +13,7 @@ import { chatState, correction, reactionsOf, retraction } from './chat-stanzas.j
 import { fileLinks } from './file-urls.js';
 import {
   configChanged,
+  departure,
   groupchatMessage,
   memberNicks,
   moderation,
@@ -90,7 +91,7 @@ export class Occupants {
       bus.subscribe('message.created', (e) => this.created(e.tenantId, e.userId, e.conversationId, e.message), only),
       bus.subscribe('message.updated', (e) => this.changed(e), only),
       bus.subscribe('message.typing', (e) => this.typing(e), only),
-      bus.subscribe('conversation.updated', (e) => this.updated(e.tenantId, e.userId, e.conversation), only),
+      bus.subscribe('conversation.updated', (e) => this.updated(e), only),
       bus.subscribe('conversation.removed', (e) => this.removed(e), only),
     ]);
     await bus.flush();
@@ -192,8 +193,9 @@ export class Occupants {
     }
   }
 
-  /** Members who came, went, changed role or name, and a new subject, as XEP-0045 presence and messages. */
-  private updated(tenantId: string, userId: string, details: ConversationDetails): void {
+  /** Members who came, went (and why), changed role or name, and a new subject, as XEP-0045 presence and messages. */
+  private updated(e: EventOf<'conversation.updated'>): void {
+    const { tenantId, userId, conversation: details } = e;
     const v = this.view(tenantId, userId, details.id);
     if (!v) return;
     const before = v;
@@ -206,8 +208,10 @@ export class Occupants {
         const now = this.occupantOf(after, m.userId);
         const was = this.occupantOf(before, m.userId) as OccupantView;
         if (!now) {
-          const codes = [...self(m.userId), STATUS.affiliationChanged];
-          this.send(o, occupantPresence(o.room, to, { ...was, affiliation: 'none' }, { unavailable: true, codes }));
+          const gone = departure(e.departed?.userId === m.userId ? e.departed.reason : undefined);
+          const codes = [...self(m.userId), gone.code];
+          const view = { ...was, affiliation: gone.affiliation };
+          this.send(o, occupantPresence(o.room, to, view, { unavailable: true, codes }));
         } else if (now.nick !== was.nick) {
           const codes = [...self(m.userId), STATUS.nickChanged];
           this.send(o, occupantPresence(o.room, to, was, { unavailable: true, codes, newNick: now.nick }));
@@ -228,15 +232,17 @@ export class Occupants {
     }
   }
 
-  /** The user is no longer a member: each of their occupants is told it was removed (321), or that the room is gone. */
+  /** The user is no longer a member: each of their occupants is told why (321, a kick 307, a ban 301), or that the room is gone. */
   private removed(e: EventOf<'conversation.removed'>): void {
     const { tenantId, userId, conversationId } = e;
     const v = this.view(tenantId, userId, conversationId);
     if (!v) return;
     for (const o of v.occupants) {
       const me = this.occupantOf(v, userId);
-      const view = { ...me, nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation: 'none' as const };
-      const codes = e.dissolved ? [STATUS.self] : [STATUS.self, STATUS.affiliationChanged];
+      const gone = departure(e.reason);
+      const affiliation = e.dissolved ? 'none' : gone.affiliation;
+      const view = { ...me, nick: me?.nick ?? formatJid(o.jid), jid: formatJid(o.jid), affiliation };
+      const codes = e.dissolved ? [STATUS.self] : [STATUS.self, gone.code];
       const opts = { unavailable: true, codes, destroyed: e.dissolved === true };
       this.send(o, occupantPresence(o.room, formatJid(o.jid), view, opts));
       this.remove(tenantId, userId, conversationId, o.jid);

@@ -2,7 +2,13 @@
 // (`<conversation id>@conference.DOMAIN`), its occupants are the group's current members (each
 // with a nick locked to their name), affiliations are the members' roles.
 import { createHash } from 'node:crypto';
-import type { ConversationDetails, MemberRole, MessageDetails, NamedMember } from '../../../core/messaging/model.js';
+import type {
+  ConversationDetails,
+  Departure,
+  MemberRole,
+  MessageDetails,
+  NamedMember,
+} from '../../../core/messaging/model.js';
 import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { NS } from './chat-stanzas.js';
@@ -37,11 +43,20 @@ export const STATUS = {
   logged: 170,
   created: 201,
   nickAssigned: 210,
+  banned: 301,
   nickChanged: 303,
+  kicked: 307,
   affiliationChanged: 321,
 } as const;
 
-export type Affiliation = MemberRole | 'none';
+export type Affiliation = MemberRole | 'none' | 'outcast';
+
+/** How a member who is gone shows as they leave (§9.1 ban 301 as an outcast, §8.2 kick 307, else 321). */
+export function departure(reason: Departure | undefined): { code: number; affiliation: Affiliation } {
+  if (reason === 'banned') return { code: STATUS.banned, affiliation: 'outcast' };
+  if (reason === 'kicked') return { code: STATUS.kicked, affiliation: 'none' };
+  return { code: STATUS.affiliationChanged, affiliation: 'none' };
+}
 export type Role = 'moderator' | 'participant' | 'none';
 
 /** Owners and admins moderate; members take part (XEP-0045 §5.1 default roles). */

@@ -2,12 +2,11 @@
 // room is `<conversation id>@conference.DOMAIN`; members join, the other members are shown as
 // occupants, groupchat messages are the group's messages (the web app shows the same ones), MAM
 // (XEP-0313) serves the group's history, XEP-0410 self-pings tell a client whether it is joined.
-// A group made in the web app is the room `<id>@…`; a client that joins a room that does not exist
-// creates a group with that room name (§10.1), owned by it, configured by the owner's form
-// (muc-owner.ts). Joining a room the user is no member of is refused with registration-required.
-// Invitations (muc-invite.ts) and affiliation changes (muc-admin.ts) change the group's members;
-// corrections, retractions, reactions and replies are the group's edits, deletions, reactions and
-// replies (chat-apply.ts, as for 1:1s).
+// A group made in the web app is the room `<id>@…`; joining a room that does not exist creates a
+// group with that name (§10.1), owned by the joiner, locked until configured (muc-owner.ts). Joining
+// a room the user is no member of is refused with registration-required. Invitations
+// (muc-invite.ts) and affiliation changes (muc-admin.ts) change the group's members; corrections,
+// retractions, reactions, replies and uploaded files are the group's, as for 1:1s (chat-apply.ts).
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../../compose.js';
 import type { MemberConversation } from '../../../core/messaging/model.js';
@@ -19,7 +18,7 @@ import { type XmlElement, x } from '../xml/element.js';
 import { applyContent } from './chat-apply.js';
 import { parseChat } from './chat-stanzas.js';
 import { DISCO_INFO, DISCO_ITEMS, infoQuery, itemsQuery } from './disco-info.js';
-import { fileLinks } from './file-urls.js';
+import { fileLinks, ownUpload } from './file-urls.js';
 import { answerQuery, mamForm, parseMamQuery } from './mam-query.js';
 import { adminChanges, adminList, applyAdmin } from './muc-admin.js';
 import { MUC_OWNER } from './muc-config.js';
@@ -186,6 +185,7 @@ export class MucModule implements XmppModule {
     const created = t.id === null;
     if (created) t.id = await this.create(t, caller);
     const c = await this.group(t);
+    if (c.locked && c.role !== 'owner') throw new StanzaError('item-not-found', 'the room is not configured yet');
     const { from } = t.inbound;
     const myNick = memberNicks(c.members).get(caller.userId);
     if (myNick === undefined) throw new StanzaError('registration-required');
@@ -245,13 +245,13 @@ export class MucModule implements XmppModule {
 
   /**
    * §10.1: the room does not exist, so the user creates it: a group of theirs with the room's name
-   * (a client that raced them to it joins theirs). Usable at once; the owner may configure it.
+   * (a client that raced them to it joins theirs), locked until the owner configures it.
    */
   private async create(t: Target, caller: { tenantId: string; userId: string }): Promise<string> {
     const room = t.local as string;
     const conversations = this.core.messaging.conversations;
     try {
-      return (await conversations.create(caller, { members: [], kind: 'group', name: room, room })).id;
+      return (await conversations.create(caller, { members: [], kind: 'group', name: room, room, locked: true })).id;
     } catch (err) {
       const id = toStanzaError(err).condition === 'conflict' ? await conversations.findRoom(caller, room) : undefined;
       if (id === undefined) throw err;
@@ -287,7 +287,8 @@ export class MucModule implements XmppModule {
     }
     const input = parseChat(stanza);
     const id = t.id as string;
-    const said = await applyContent(this.core.messaging, caller, id, input, { senders: [caller.userId] });
+    const attach = (body: string, oob: string | undefined) => ownUpload(this.context, caller, body, oob);
+    const said = await applyContent(this.core.messaging, caller, id, input, { senders: [caller.userId], attach });
     // XEP-0085 in a room: a chat state alone is typing (a message ends it by itself).
     if (!said && input.chatState !== undefined)
       await this.core.messaging.typing(caller, id, input.chatState === 'composing');

@@ -36,7 +36,7 @@ export interface S2sHub {
    */
   verifyDialback(remote: string, local: string, streamId: string, key: string): Promise<boolean>;
   /** Whether an inbound stanza answers a federation check's ping (then it is taken, not routed). */
-  pingAnswered(stanza: XmlElement): boolean;
+  pingAnswered(stanza: XmlElement): Promise<boolean>;
   /** The inbound bidirectional streams (XEP-0288) that carry our stanzas to a domain. */
   bidi: BidiRoutes;
 }
@@ -45,7 +45,7 @@ export interface S2sHub {
 export const dialbackSecret = (hub: S2sHub): Promise<Buffer> => hub.core.auth.clusterKey('xmpp-dialback');
 
 /** The tenant whose domain `local` is, or whose service it is (`conference.DOMAIN`). */
-async function tenantOf(hub: S2sHub, local: string): Promise<string | undefined> {
+export async function tenantOf(hub: S2sHub, local: string): Promise<string | undefined> {
   const d = local.toLowerCase();
   for (const name of [d, d.slice(d.indexOf('.') + 1)]) {
     const tenant = await hub.core.tenants.byDomain(name).catch(() => undefined);
@@ -101,6 +101,6 @@ export async function passInbound(hub: S2sHub, el: XmlElement, authenticated: Re
   // A domain blocked since the stream was authenticated is refused from its next stanza on.
   await refuseBlocked(hub, from.domain, to.domain);
   const stanza = el.withAttrs({ from: formatJid(from) });
-  if (hub.pingAnswered(stanza)) return;
+  if (await hub.pingAnswered(stanza)) return;
   await hub.router.inbound(stanza, from, (reply) => void hub.router.route(reply));
 }

@@ -8,8 +8,8 @@ import { StanzaError } from '../errors.js';
 import { PING_NS } from '../modules/ping.js';
 import { type XmlElement, x } from '../xml/element.js';
 import { BidiRoutes } from './bidi.js';
-import { bounce, type S2sHub, trustBetween } from './hub.js';
-import { PendingPings, type ProbeResult } from './probe.js';
+import { bounce, type S2sHub, tenantOf, trustBetween } from './hub.js';
+import { CHECK_PING, PendingPings, type ProbeResult, pingAnswer } from './probe.js';
 import { localDomainOf, S2sOutStream } from './stream-out.js';
 
 export class S2sManager {
@@ -76,7 +76,7 @@ export class S2sManager {
     const hub = this.hub();
     return new Promise((resolve) => {
       const ping = async (stream: S2sOutStream, how: 'SASL EXTERNAL' | 'dialback') => {
-        const id = `check-${randomId()}`;
+        const id = `${CHECK_PING}${randomId()}`;
         const answer = this.pings.expect(id, local, remote, hub.net.timeoutMs, () => hub.core.ctx.clock.now());
         stream.send(x('iq', { type: 'get', id, from: local, to: remote }, x('ping', { xmlns: PING_NS })));
         resolve({ authentication: { how }, ping: await answer });
@@ -95,6 +95,22 @@ export class S2sManager {
       );
       this.oneOff.add(stream);
     });
+  }
+
+  /**
+   * Whether an inbound stanza answers a federation check's ping (then it is taken, not routed):
+   * this node's own, or another node's, whose peer's stream came here (relayed to every node on
+   * the bus; the one waiting takes it).
+   */
+  async pingAnswered(stanza: XmlElement): Promise<boolean> {
+    const answer = pingAnswer(stanza);
+    if (!answer) return false;
+    if (this.pings.take(answer)) return true;
+    const hub = this.hub();
+    const tenantId = await tenantOf(hub, answer.to);
+    if (tenantId === undefined) return false;
+    await hub.core.ctx.bus.publish('federation.check.answered', { tenantId, ...answer });
+    return true;
   }
 
   /**

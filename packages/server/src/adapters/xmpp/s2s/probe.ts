@@ -1,7 +1,9 @@
 // The federation check's last steps on a real s2s stream (issue 15): authenticate as one of our
 // domains the way every stream does (SASL EXTERNAL, else dialback, which makes the remote server
 // connect back to us to verify the key), then an XEP-0199 ping from our domain to theirs. The
-// answer comes back on the remote server's own stream to us; `PendingPings` takes it there.
+// answer comes back on the remote server's own stream to us, on whichever node of the cluster that
+// stream reached; `PendingPings` of the node that pinged takes it.
+import type { PingAnswer } from '../../../core/federation/model.js';
 import { parseJid } from '../../../lib/jid.js';
 import type { XmlElement } from '../xml/element.js';
 import type { Negotiated } from './stream-out.js';
@@ -51,17 +53,25 @@ export class PendingPings {
     });
   }
 
-  /** Whether `stanza` (authenticated as from its `from`) answers a ping of ours; then it is taken, not routed. */
-  take(stanza: XmlElement): boolean {
-    const type = stanza.attrs.type;
-    if (stanza.name !== 'iq' || (type !== 'result' && type !== 'error')) return false;
-    const waiting = this.waiting.get(stanza.attrs.id ?? '');
-    const from = parseJid(stanza.attrs.from ?? '');
-    const to = parseJid(stanza.attrs.to ?? '');
-    if (!waiting || from?.local !== null || from.resource !== null || to?.local !== null || to.resource !== null)
-      return false;
-    if (from.domain !== waiting.remote || to.domain !== waiting.local) return false;
-    waiting.answered(type);
+  /** Whether `a` answers a ping this node waits for; then it is taken. */
+  take(a: PingAnswer): boolean {
+    const waiting = this.waiting.get(a.id);
+    if (!waiting || a.from !== waiting.remote || a.to !== waiting.local) return false;
+    waiting.answered(a.answered);
     return true;
   }
+}
+
+/** The ids of the federation check's pings start so (their answers are known on any node). */
+export const CHECK_PING = 'check-';
+
+/** `stanza` (authenticated as from its `from`) as the answer to a check's ping: an IQ result or error between two domains. */
+export function pingAnswer(stanza: XmlElement): PingAnswer | undefined {
+  const type = stanza.attrs.type;
+  const id = stanza.attrs.id ?? '';
+  if (stanza.name !== 'iq' || (type !== 'result' && type !== 'error') || !id.startsWith(CHECK_PING)) return undefined;
+  const from = parseJid(stanza.attrs.from ?? '');
+  const to = parseJid(stanza.attrs.to ?? '');
+  if (from?.local !== null || from.resource !== null || to?.local !== null || to.resource !== null) return undefined;
+  return { id, answered: type, from: from.domain, to: to.domain };
 }
