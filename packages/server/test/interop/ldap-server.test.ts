@@ -30,8 +30,9 @@ function parseLdif(text: string): [string, Record<string, string[]>][] {
       const m = /^([A-Za-z0-9;-]+)(::?) ?(.*)$/.exec(line);
       if (!m || line.startsWith('#')) continue;
       const value = m[2] === '::' ? Buffer.from(m[3] as string, 'base64').toString('utf8') : (m[3] as string);
-      if (m[1] === 'dn') dn = value;
-      else (attrs[m[1] as string] ??= []).push(value);
+      const name = m[1] as string;
+      if (name === 'dn') dn = value;
+      else attrs[name] = [...(attrs[name] ?? []), value];
     }
     if (dn !== null) out.push([dn, attrs]);
   }
