@@ -78,8 +78,12 @@ function ava(e: Element): [string, string] {
 
 function readSubstrings(e: Element): Filter {
   const [type, pieces] = childrenOf(e, 0xa4, 'substrings');
-  const f = { sub: attributeKey(readString(type, Tag.octets, 'attribute')), initial: null, any: [], final: null };
-  const out: { sub: string; initial: string | null; any: string[]; final: string | null } = f;
+  const out: { sub: string; initial: string | null; any: string[]; final: string | null } = {
+    sub: attributeKey(readString(type, Tag.octets, 'attribute')),
+    initial: null,
+    any: [],
+    final: null,
+  };
   const list = childrenOf(pieces, Tag.sequence, 'substrings');
   if (list.length === 0) throw new BerError('substrings: none');
   list.forEach((p, i) => {
@@ -186,7 +190,9 @@ export function plan(f: Filter): Probe[] | null {
   }
   if ('and' in f) {
     const plans = f.and.map(plan).filter((p): p is Probe[] => p !== null);
-    return plans.length === 0 ? null : plans.reduce((a, b) => (b.length < a.length ? b : a));
+    // The fewest questions; a number lookup before a name search of as many.
+    const cost = (p: Probe[]) => p.length * 2 - (p.every((x) => 'number' in x) ? 1 : 0);
+    return plans.length === 0 ? null : plans.reduce((a, b) => (cost(b) < cost(a) ? b : a));
   }
   if ('eq' in f || 'approx' in f) {
     const attr = 'eq' in f ? f.eq : f.approx;
