@@ -4,8 +4,9 @@
 // Every check goes through the core's one login throttle (DESIGN §9).
 import type { Services } from '../../compose.js';
 import { ParleyError } from '../../core/errors.js';
+import { baseDnOf } from '../../core/ldap-accounts/service.js';
 import type { Viewer } from '../../directory/lookup.js';
-import { baseDnOf, normalizeDn } from './entries.js';
+import { normalizeDn } from './entries.js';
 import type { Binding } from './session.js';
 
 /**

@@ -27,13 +27,6 @@ const numberAttribute: Record<NumberType, string> = {
 
 const personClasses = ['top', 'person', 'organizationalPerson', 'inetOrgPerson'];
 
-/** The base DN of a domain: `example.test` → `dc=example,dc=test`. */
-export const baseDnOf = (domain: string) =>
-  domain
-    .split('.')
-    .map((label) => `dc=${label}`)
-    .join(',');
-
 /** A DN compared as LDAP compares it here: lower case, no spaces around `=` and `,`. */
 export const normalizeDn = (dn: string) =>
   dn

@@ -16,14 +16,17 @@ export interface LdapAccount {
   address: string;
   /** `cn=phonebook,dc=example,dc=test` */
   bindDn: string;
+  /** The search base: `dc=example,dc=test` */
+  baseDn: string;
   createdAt: number;
 }
 
-const bindDnOf = (domain: string) =>
-  `cn=${PHONEBOOK},${domain
+/** The base DN of a domain: `example.test` → `dc=example,dc=test`. */
+export const baseDnOf = (domain: string) =>
+  domain
     .split('.')
-    .map((l) => `dc=${l}`)
-    .join(',')}`;
+    .map((label) => `dc=${label}`)
+    .join(',');
 
 /**
  * The LDAP phone-book account of each tenant (`core.ldapAccounts`): what a tenant admin gives desk
@@ -82,6 +85,7 @@ export class LdapAccountService {
   private async viewOf(tenantId: string, createdAt: number): Promise<LdapAccount> {
     const tenant = await this.ctx.store.repos.tenants.get(tenantId);
     const domain = tenant?.domains[0] ?? '';
-    return { tenantId, address: `${PHONEBOOK}@${domain}`, bindDn: bindDnOf(domain), createdAt };
+    const baseDn = baseDnOf(domain);
+    return { tenantId, address: `${PHONEBOOK}@${domain}`, bindDn: `cn=${PHONEBOOK},${baseDn}`, baseDn, createdAt };
   }
 }
