@@ -85,6 +85,8 @@ describe('LDAP server interop (ldapsearch, python-ldap)', { skip }, () => {
     ['Yealink name', '(|(cn=Ann*)(sn=Ann*))', ['Anna Schmidt', 'Annette Berg']],
     ['Snom number (caller ID in +E.164)', '(|(telephoneNumber=+491701234567)(mobile=+491701234567))', ['Hans Müller']],
     ['Snom name', '(|(cn=schmidt*)(sn=schmidt*)(givenName=schmidt*))', ['Anna Schmidt']],
+    ['Snom number prefix while typing', '(&(telephoneNumber=0711 1234*)(sn=*))', ['Hans Müller']],
+    ['Snom name with a number', '(&(telephoneNumber=*)(sn=Mül*))', ['Hans Müller']],
     ['Gigaset', '(&(objectClass=inetOrgPerson)(|(cn=Mül*)(sn=Mül*)))', ['Hans Müller']],
     ['Fanvil number', '(|(telephoneNumber=004971198765 4)(homePhone=0049711987654))', ['Anna Schmidt']],
     ['Thunderbird', '(|(cn=anna*)(mail=anna*)(givenName=anna*)(sn=anna*))', ['Anna Schmidt']],

@@ -28,7 +28,7 @@ const hans = {
     ['telephonenumber', ['+49711123456']],
     ['mobile', ['+491701234567']],
   ]),
-  foundBy: new Set(['0711 1234-0']),
+  foundBy: new Set(['0711 1234-0', '#07111234']),
 };
 /** What the directory normalized each number of the filters to. */
 const numbers = new Map<string, string | null>([
@@ -57,6 +57,10 @@ describe('LDAP filters', () => {
     ['(telephoneNumber=0711 1234-0)', true],
     ['(mobile=0711 1234-0)', false],
     ['(telephoneNumber=abc)', false],
+    ['(telephoneNumber=+49 711*)', true],
+    ['(telephoneNumber=0711 1234*)', true],
+    ['(telephoneNumber=0711 9*)', false],
+    ['(homePhone=0711 1234*)', false],
     ['(&(sn=Müller)(givenName=Hans))', true],
     ['(&(sn=Müller)(givenName=Anna))', false],
     ['(sn>=M)', true],

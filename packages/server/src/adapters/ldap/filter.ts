@@ -101,7 +101,10 @@ export interface EntryView {
   attributes: Map<string, string[]>;
   /** Per phone attribute: the normalized numbers (E.164 or extension). */
   numbers: Map<string, string[]>;
-  /** The numbers (as asked) whose lookup found this entry by its company's switchboard or block. */
+  /**
+   * The numbers (as asked) whose lookup found this entry by its company's switchboard or block,
+   * and the number fragments (fragmentKey) the typeahead found it by.
+   */
   foundBy: Set<string>;
 }
 
@@ -143,7 +146,17 @@ function evaluate(f: Filter, entry: EntryView, numbers: NumberForms): boolean | 
   const attr = 'eq' in f ? f.eq : 'approx' in f ? f.approx : 'ge' in f ? f.ge : 'le' in f ? f.le : f.sub;
   const values = entry.attributes.get(attr);
   if (!values) return false;
-  if ('sub' in f) return values.some((v) => substringMatch(fold(v), f));
+  if ('sub' in f) {
+    if (!phoneAttributes.has(attr)) return values.some((v) => substringMatch(fold(v), f));
+    // Digits only; a fragment the typeahead found the entry by also matches its national form.
+    if (entry.foundBy.has(fragmentKey(longestDigits(f)))) return true;
+    const digits = {
+      initial: onlyDigits(f.initial),
+      any: f.any.map(onlyDigits) as string[],
+      final: onlyDigits(f.final),
+    };
+    return values.some((v) => substringMatch(v.replace(/\D/g, ''), digits));
+  }
   const wanted = fold(f.value);
   if ('ge' in f) return values.some((v) => fold(v) >= wanted);
   if ('le' in f) return values.some((v) => fold(v) <= wanted);
@@ -168,6 +181,13 @@ function substringMatch(value: string, f: { initial: string | null; any: string[
   }
   return f.final === null || (value.length - fold(f.final).length >= at && value.endsWith(fold(f.final)));
 }
+
+const onlyDigits = <T extends string | null>(s: T): T => (s === null ? s : (s.replace(/\D/g, '') as T));
+const longestDigits = (f: { initial: string | null; any: string[]; final: string | null }) =>
+  longest([f.initial, ...f.any, f.final].filter((p): p is string => p !== null).map((p) => p.replace(/\D/g, '')));
+
+/** How an entry records that the typeahead found it by a number fragment (`EntryView.foundBy`). */
+export const fragmentKey = (digits: string) => `#${digits}`;
 
 /** A question to the directory that finds candidates: a reverse lookup or a typeahead. */
 export type Probe = { number: string } | { text: string };
@@ -200,8 +220,8 @@ export function plan(f: Filter): Probe[] | null {
     return textAttributes.has(attr) ? textProbe(f.value) : null;
   }
   if ('sub' in f) {
+    if (phoneAttributes.has(f.sub)) return digitsProbe(longestDigits(f));
     const pieces = [f.initial, ...f.any, f.final].filter((p): p is string => p !== null);
-    if (phoneAttributes.has(f.sub)) return digitsProbe(longest(pieces.map((p) => p.replace(/\D/g, ''))));
     return textAttributes.has(f.sub) ? textProbe(f.initial ?? longest(pieces)) : null;
   }
   return null;

@@ -4,7 +4,7 @@
 // typeahead for one viewer), never its index or store.
 import type { Candidate, LookupResult } from '../../directory/lookup.js';
 import { baseEntry, candidateEntry, type Entry, normalizeDn } from './entries.js';
-import { type Filter, matches, type NumberForms, plan } from './filter.js';
+import { type Filter, fragmentKey, matches, type NumberForms, plan } from './filter.js';
 import { Result, type ResultCode, type Scope } from './messages.js';
 
 /** What a search may ask of a tenant's directory, on behalf of whoever bound. */
@@ -71,7 +71,8 @@ export async function find(
       for (const c of result?.candidates ?? [])
         found.push({ candidate: c, foundBy: c.match === 'exact' ? null : probe.number });
     } else {
-      for (const c of await book.search(probe.text, limit + 1)) found.push({ candidate: c, foundBy: null });
+      const foundBy = /^\d+$/.test(probe.text) ? fragmentKey(probe.text) : null;
+      for (const c of await book.search(probe.text, limit + 1)) found.push({ candidate: c, foundBy });
     }
   }
   const entries = baseMatches ? [base] : [];
