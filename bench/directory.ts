@@ -13,10 +13,11 @@
 //   http   `parley serve` on that folder; GET /api/v1/directory/lookup?number=… with wrk
 //          (Debian's wrk; a Node load generator if it is not installed)
 //   slapd  the same contacts loaded into slapd with slapadd -q; the same lookups over LDAP
+//   ldap   Parley's LDAP server against slapd, LDAP to LDAP (bench/directory-ldap.ts)
 //   sync   a full sync of generatePeopleLdif(100,000) from slapd through LdapSource + sync
 //   node --import tsx bench/directory.ts [--contacts 1000000] [--lookups 200000] [--runs 3]
 //     [--seconds 10] [--connections 32] [--slapd-contacts N] [--sync-entries 100000]
-//     [--only build,seed,core,http,slapd,sync] [--keep DIR]
+//     [--only build,seed,core,http,slapd,ldap,sync] [--keep DIR]
 // BENCH_QUICK=1: 100,000 contacts, 50,000 lookups, 20,000 entries to sync, one run each.
 // Every run waits until the machine is quiet and is repeated (3 attempts) if others used more
 // than 0.25 cores meanwhile: the standard machine is shared.
@@ -41,6 +42,7 @@ import { OutboundPolicy } from '../packages/server/src/platform/outbound.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
+import { type LdapRaceRow, ldapRace, ldapRaceTable } from './directory-ldap.js';
 import {
   login,
   machineBusySeconds,
@@ -64,7 +66,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     'slapd-contacts': { type: 'string' },
     'sync-entries': { type: 'string', default: QUICK ? '20000' : '100000' },
-    only: { type: 'string', default: 'build,seed,core,http,slapd,sync' },
+    only: { type: 'string', default: 'build,seed,core,http,slapd,ldap,sync' },
     keep: { type: 'string' },
     // Internal: the phase a child process runs, and what it needs.
     phase: { type: 'string' },
@@ -961,6 +963,13 @@ async function main() {
       cpuS: number;
       slapdCpuS: number;
     };
+    // LDAP to LDAP: Parley's LDAP phone book against slapd (bench/directory-ldap.ts).
+    if (only.has('ldap')) {
+      const race = { contacts: SLAPD_N, seconds: SECONDS, connections: Math.min(CONNECTIONS, 16), log };
+      results.ldap = await guarded('ldap', () => ldapRace(race));
+      print('', ...ldapRaceTable(results.ldap as LdapRaceRow[], race));
+    }
+
     if (only.has('sync')) {
       log(`generating ${SYNC_N} people (generatePeopleLdif) and loading slapd …`);
       const { ldif } = generatePeopleLdif(SYNC_N, 7);

@@ -121,7 +121,13 @@ ensure_slapd() {
       as_root rm -f /run/slapd/slapd.pid
     fi
   fi
-  log "$(/usr/sbin/slapd -VV 2>&1 | sed -n 's/^.*\(slapd [0-9][0-9.]*\).*$/\1/p' | head -n 1) available"
+  # python-ldap: a second LDAP client (beside ldapsearch) for Parley's own LDAP server (interop/ldap-server.test.ts).
+  if ! /usr/bin/python3 -c 'import ldap' 2>/dev/null; then
+    log 'installing python3-ldap'
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    apt_install python3-ldap
+  fi
+  log "$(/usr/sbin/slapd -VV 2>&1 | sed -n 's/^.*\(slapd [0-9][0-9.]*\).*$/\1/p' | head -n 1), python-ldap $(/usr/bin/python3 -c 'import ldap; print(ldap.__version__)') available"
 }
 
 # MariaDB: the SQL directory source's interop test uses 127.0.0.1:3306, root without password,

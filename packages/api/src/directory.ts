@@ -124,3 +124,17 @@ export const ImportResult = z.object({
   skippedRows: z.array(z.object({ line: z.number().int(), reason: z.string() })),
   source: DirectorySource,
 });
+
+/** The tenant's LDAP phone-book account: what desk phones bind with to search the directory over LDAP. */
+export const LdapAccount = z
+  .object({
+    bindDn: z.string().describe('Bind DN for the phone: cn=phonebook,dc=example,dc=test'),
+    address: z.string().describe('The same account as an address: phonebook@example.test'),
+    baseDn: z.string().describe("Search base: the tenant's primary domain as dc= components"),
+    createdAt: z.string().describe('When its current password was made (ISO 8601)'),
+  })
+  .meta({ id: 'LdapAccount' });
+export type LdapAccount = z.infer<typeof LdapAccount>;
+export const LdapAccountWithPassword = LdapAccount.extend({
+  password: z.string().describe('Shown only in this answer; setting the account again makes a new one'),
+}).meta({ id: 'LdapAccountWithPassword' });

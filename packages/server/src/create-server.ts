@@ -5,6 +5,7 @@ import { type Adapter, AdapterHost, type Listener } from './adapters/adapter.js'
 import { cstaAdapter } from './adapters/csta/server.js';
 import { metricsAdapter } from './adapters/http/metrics.js';
 import { httpAdapter } from './adapters/http/server.js';
+import { ldapAdapter } from './adapters/ldap/server.js';
 import { sipAdapter } from './adapters/sip/adapter.js';
 import { EventSockets, eventSocketAdapter } from './adapters/ws/events.js';
 import { federationChecker } from './adapters/xmpp/federation/checker.js';
@@ -228,6 +229,7 @@ export async function createServer(options: ServerOptions): Promise<ParleyServer
     sipAdapter(),
     cstaAdapter(),
     xmpp,
+    ldapAdapter(),
     ...(options.adapters ?? []),
   ];
   const host = new AdapterHost({ core, config, metrics });

@@ -6,6 +6,7 @@ import { deviceCommands } from './cli/device.js';
 import { directoryCommands } from './cli/directory.js';
 import { federationCommands } from './cli/federation.js';
 import { Cli, CliError, type CliIo } from './cli/kit.js';
+import { ldapAccountCommands } from './cli/ldap-account.js';
 import { lineCommands } from './cli/line.js';
 import { migrateCommands } from './cli/migrate.js';
 import { serveCommands } from './cli/serve.js';
@@ -31,6 +32,7 @@ const groups = [
   lineCommands,
   deviceCommands,
   cstaAppCommands,
+  ldapAccountCommands,
   trunkCommands,
   federationCommands,
 ];

@@ -44,7 +44,8 @@ const probe: Adapter<Config['http']> = {
 
 let t: TestServer;
 before(async () => {
-  t = await startTestServer({}, { adapters: [probe] });
+  // LDAP is off unless a port is set: on here, to be listed.
+  t = await startTestServer({ 'ldap.port': 0, 'ldap.tls.port': 0 }, { adapters: [probe] });
 });
 // The last test stops it; this is for when a test before it fails (a second stop does nothing).
 after(() => t.stop());
@@ -93,11 +94,15 @@ describe('an adapter after the built-in ones', () => {
     const xmpp = t.listeners.find((l) => l.name === 'xmpp-c2s')?.url;
     const xmpps = t.listeners.find((l) => l.name === 'xmpp-c2s-tls')?.url;
     const s2s = t.listeners.find((l) => l.name === 'xmpp-s2s')?.url;
+    const ldap = t.listeners.find((l) => l.name === 'ldap')?.url;
+    const ldaps = t.listeners.find((l) => l.name === 'ldaps')?.url;
     const ready = await call(t.url, 'GET', '/readyz');
     const body = ready.body as { listeners: { name: string; adapter: string; transport: string; url: string }[] };
     assert.deepEqual(body.listeners.map((l) => `${l.adapter} ${l.name} ${l.transport} ${l.url}`).sort(), [
       `csta csta tcp ${csta}`,
       `http http tcp ${t.url}`,
+      `ldap ldap tcp ${ldap}`,
+      `ldap ldaps tls ${ldaps}`,
       `probe probe-echo tcp ${listener.url}`,
       `sip sip-tcp tcp ${sip}`,
       `sip sip-tls tls ${tls}`,

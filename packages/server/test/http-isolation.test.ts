@@ -162,6 +162,10 @@ const attacks: Record<RouteName, Attack> = {
   'admin.directory.sources.delete': { kind: 'refused', params: (v) => ({ id: v.sourceId }) },
   'admin.directory.sources.test': { kind: 'refused', params: (v) => ({ id: v.sourceId }) },
   'admin.directory.sources.sync': { kind: 'refused', params: (v) => ({ id: v.sourceId }), body: {} },
+  // The phone-book account is the caller's own tenant's: an outsider sets and removes theirs.
+  'admin.directory.ldapAccount.get': { kind: 'own' },
+  'admin.directory.ldapAccount.set': { kind: 'own' },
+  'admin.directory.ldapAccount.delete': { kind: 'own' },
   'me.devices.list': { kind: 'own' },
   'me.devices.create': { kind: 'own', body: { name: 'b-phone' } },
   'me.devices.rotate': { kind: 'refused', params: (v) => ({ id: v.deviceId }) },

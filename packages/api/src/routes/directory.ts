@@ -84,4 +84,27 @@ export const directoryRoutes = defineRoutes({
     status: 202,
     response: d.DirectorySource,
   },
+  'admin.directory.ldapAccount.get': {
+    method: 'GET',
+    path: '/api/v1/admin/directory/ldap-account',
+    summary: "The tenant's LDAP phone-book account (404 when it has none); never its password",
+    access: 'tenant-admin',
+    status: 200,
+    response: d.LdapAccount,
+  },
+  'admin.directory.ldapAccount.set': {
+    method: 'PUT',
+    path: '/api/v1/admin/directory/ldap-account',
+    summary: 'Set up the LDAP phone-book account with a new generated password (shown once; the old one stops working)',
+    access: 'tenant-admin',
+    status: 200,
+    response: d.LdapAccountWithPassword,
+  },
+  'admin.directory.ldapAccount.delete': {
+    method: 'DELETE',
+    path: '/api/v1/admin/directory/ldap-account',
+    summary: 'Remove the LDAP phone-book account; phones can no longer bind with it',
+    access: 'tenant-admin',
+    status: 204,
+  },
 });

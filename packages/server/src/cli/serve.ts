@@ -21,6 +21,8 @@ type ServeFlags = CommonFlags & {
   xmppS2sPort?: string;
   /** false with --no-xmpp. */
   xmpp?: boolean;
+  ldapPort?: string;
+  ldapsPort?: string;
   logLevel?: string;
 };
 
@@ -44,6 +46,8 @@ async function serve(cli: Cli, flags: ServeFlags) {
   if (flags.xmppsPort !== undefined) overrides['xmpp.c2sTls.port'] = portFlag('xmpps-port', flags.xmppsPort);
   if (flags.xmppS2sPort !== undefined) overrides['xmpp.s2s.port'] = portFlag('xmpp-s2s-port', flags.xmppS2sPort);
   if (flags.xmpp === false) overrides['xmpp.enabled'] = false;
+  if (flags.ldapPort !== undefined) overrides['ldap.port'] = portFlag('ldap-port', flags.ldapPort);
+  if (flags.ldapsPort !== undefined) overrides['ldap.tls.port'] = portFlag('ldaps-port', flags.ldapsPort);
   if (flags.logLevel !== undefined) overrides['log.level'] = flags.logLevel;
   const config = cli.config(flags, overrides);
   const log = createLogger(config.log);
@@ -99,6 +103,8 @@ export function serveCommands(program: Command, cli: Cli): void {
     .option('--xmpps-port <port>', 'XMPP client port with direct TLS (0 picks a free one)')
     .option('--xmpp-s2s-port <port>', 'XMPP server-to-server port (0 picks a free one)')
     .option('--no-xmpp', 'serve no XMPP (TCP, TLS or WebSocket)')
+    .option('--ldap-port <port>', 'LDAP phone book port for desk phones (off unless set; 0 picks a free one)')
+    .option('--ldaps-port <port>', 'LDAP phone book port with direct TLS (off unless set; 0 picks a free one)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')
     .action((flags: ServeFlags) => serve(cli, flags));
 }

@@ -11,6 +11,7 @@ import { FederationService } from './federation/service.js';
 import { ForwardingService } from './forwarding/service.js';
 import type { NumberResolver } from './journal/model.js';
 import { type JournalOptions, JournalService } from './journal/service.js';
+import { LdapAccountService } from './ldap-accounts/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
 import { PresenceService } from './presence/service.js';
@@ -58,6 +59,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     auth,
     // CSTA application accounts (tenant-wide call control for CTI applications).
     ctiApps: new CtiAppService(ctx, users, auth),
+    // The LDAP phone-book account of each tenant (what desk phones bind with).
+    ldapAccounts: new LdapAccountService(ctx, users, auth),
     messaging: new MessagingService(ctx, options.messaging, (purpose) => auth.clusterKey(purpose)),
     presence,
     // Where each user's SIP devices are reachable (cluster state).

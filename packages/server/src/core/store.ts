@@ -9,6 +9,7 @@ import { DeviceRepository } from './devices/repository.js';
 import { FederationRepository } from './federation/repository.js';
 import { CallSettingsRepository } from './forwarding/repository.js';
 import { JournalRepository } from './journal/repository.js';
+import { LdapAccountRepository } from './ldap-accounts/repository.js';
 import { LineRepository } from './lines/repository.js';
 import { AttachmentRepository } from './messaging/attachment-repository.js';
 import { MessageRepository } from './messaging/messages.js';
@@ -32,6 +33,7 @@ export function repositories(db: Kysely<Database>) {
     devices: new DeviceRepository(db),
     lines: new LineRepository(db),
     ctiApps: new CtiAppRepository(db),
+    ldapAccounts: new LdapAccountRepository(db),
     trunks: new TrunkRepository(db),
     federation: new FederationRepository(db),
     sessions: new SessionRepository(db),

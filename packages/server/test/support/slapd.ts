@@ -161,6 +161,13 @@ export interface SlapdOptions {
   pagedTotalLimit?: number;
   /** The mdb map size in bytes (a sparse file; default 2 GiB). */
   maxSize?: number;
+  /**
+   * slapd's `loglevel` (default: slapd's own, `stats`: a line per operation). A benchmark sets `0`, as
+   * an administrator of a busy directory would.
+   */
+  logLevel?: string;
+  /** slapd's worker `threads` (default: slapd's own, 16). */
+  threads?: number;
   timeoutMs?: number;
 }
 
@@ -211,6 +218,8 @@ function slapdConf(dir: string, o: SlapdOptions, certs: TestCertificates | undef
     `include ${SCHEMA_DIR}/cosine.schema`,
     `include ${SCHEMA_DIR}/inetorgperson.schema`,
     `pidfile ${dir}/slapd.pid`,
+    ...(o.logLevel === undefined ? [] : [`loglevel ${o.logLevel}`]),
+    ...(o.threads === undefined ? [] : [`threads ${o.threads}`]),
     `argsfile ${dir}/slapd.args`,
     `modulepath ${MODULE_DIR}`,
     'moduleload back_mdb',

@@ -22,7 +22,7 @@ export interface CredentialCheckOptions {
 }
 
 /** The protocols that check a user's secret; the name goes into logs only, never into a budget. */
-export type AuthProtocol = 'http' | 'xmpp' | 'sip' | 'csta';
+export type AuthProtocol = 'http' | 'xmpp' | 'sip' | 'csta' | 'ldap';
 
 /** Who tries to sign in: the protocol, and the client's address (null when there is none, as in the CLI). */
 export interface Attempt {

@@ -1,4 +1,5 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { hashSecret, secretMatches } from '../auth/generated-secrets.js';
 import type { Attempt, AuthService } from '../auth/service.js';
 import type { CoreContext } from '../context.js';
 import { generateDeviceSecret } from '../devices/service.js';
@@ -6,8 +7,6 @@ import { conflict, invalid, notFound } from '../errors.js';
 import { splitAddress } from '../users/model.js';
 import type { UserService } from '../users/service.js';
 import { CTI_APP_NAME, type CtiApp } from './model.js';
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * CSTA application accounts (`core.ctiApps`): a tenant admin lets a CTI application in with
@@ -36,7 +35,7 @@ export class CtiAppService {
     if (await this.ctx.store.repos.ctiApps.byName(tenantId, name)) throw conflict(`application ${name} exists`);
     const app: CtiApp = { id: randomUUID(), tenantId, name, createdAt: this.ctx.clock.now() };
     const secret = generateDeviceSecret();
-    await this.ctx.store.repos.ctiApps.insert(app, sha256(secret).toString('hex'));
+    await this.ctx.store.repos.ctiApps.insert(app, hashSecret(secret));
     return { app, secret };
   }
 
@@ -62,8 +61,7 @@ export class CtiAppService {
       const tenant = await this.ctx.store.repos.tenants.byDomain(domain.toLowerCase());
       const found = tenant && (await this.ctx.store.repos.ctiApps.byName(tenant.id, local));
       if (!found) return undefined;
-      const ok = timingSafeEqual(sha256(attempt.secret), Buffer.from(found.secretHash, 'hex'));
-      return ok ? found.app : undefined;
+      return secretMatches(attempt.secret, found.secretHash) ? found.app : undefined;
     });
   }
 }

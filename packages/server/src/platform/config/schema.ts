@@ -3,6 +3,7 @@ import { TimeZone } from '@parley/api';
 import { z } from 'zod';
 import { allowEntryError } from '../outbound.js';
 import { CstaConfigSchema } from './csta-schema.js';
+import { LdapConfigSchema } from './ldap-schema.js';
 import { checkMail, JournalConfigSchema, SmtpConfigSchema } from './mail-schema.js';
 import { SipConfigSchema } from './sip-schema.js';
 import { XmppConfigSchema } from './xmpp-schema.js';
@@ -515,6 +516,7 @@ export const ConfigSchema = z
     smtp: SmtpConfigSchema,
     journal: JournalConfigSchema,
     csta: CstaConfigSchema,
+    ldap: LdapConfigSchema,
     xmpp: XmppConfigSchema,
     cluster: z
       .strictObject({

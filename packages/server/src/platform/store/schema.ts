@@ -114,6 +114,14 @@ export interface CallBacksTable {
 }
 
 /** A CSTA application account (migration 018): tenant-wide call control for a CTI application. */
+/** The LDAP phone-book account of a tenant (one per tenant). */
+export interface LdapAccountsTable {
+  tenant_id: string;
+  /** SHA-256 (hex) of the generated secret. */
+  secret_hash: string;
+  created_at: number;
+}
+
 export interface CstaAppsTable {
   id: string;
   tenant_id: string;
@@ -254,6 +262,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   devices: DevicesTable;
   lines: LinesTable;
   csta_apps: CstaAppsTable;
+  ldap_accounts: LdapAccountsTable;
   sip_trunks: SipTrunksTable;
   sessions: SessionsTable;
   event_tickets: TicketsTable;

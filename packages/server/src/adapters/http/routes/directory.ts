@@ -1,5 +1,7 @@
-import type { DirectorySource as SourceDto } from '@parley/api';
+import type { LdapAccount as LdapAccountDto, DirectorySource as SourceDto } from '@parley/api';
 import type { Services } from '../../../compose.js';
+import { notFound } from '../../../core/errors.js';
+import type { LdapAccount } from '../../../core/ldap-accounts/service.js';
 import type { Principal } from '../../../core/sessions/service.js';
 import type { SourceRow } from '../../../directory/model.js';
 import { isoOrNull } from '../../views/time.js';
@@ -39,6 +41,9 @@ export const directoryHandlers = (
   | 'admin.directory.sources.delete'
   | 'admin.directory.sources.test'
   | 'admin.directory.sources.sync'
+  | 'admin.directory.ldapAccount.get'
+  | 'admin.directory.ldapAccount.set'
+  | 'admin.directory.ldapAccount.delete'
 > => {
   const d = core.directory;
   return {
@@ -70,5 +75,24 @@ export const directoryHandlers = (
       done.catch(() => undefined);
       return sourceView(await d.sources.get(tenantId, params.id));
     },
+    'admin.directory.ldapAccount.get': async ({ principal }) => {
+      const account = await core.ldapAccounts.get(principal.user.tenantId);
+      if (!account) throw notFound('LDAP phone-book account');
+      return ldapAccountView(account);
+    },
+    'admin.directory.ldapAccount.set': async ({ principal }) => {
+      const { account, secret } = await core.ldapAccounts.set(principal.user.tenantId);
+      return { ...ldapAccountView(account), password: secret };
+    },
+    'admin.directory.ldapAccount.delete': async ({ principal }) => {
+      await core.ldapAccounts.remove(principal.user.tenantId);
+    },
   };
 };
+
+const ldapAccountView = (a: LdapAccount): LdapAccountDto => ({
+  bindDn: a.bindDn,
+  address: a.address,
+  baseDn: a.baseDn,
+  createdAt: new Date(a.createdAt).toISOString(),
+});

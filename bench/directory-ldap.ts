@@ -1,0 +1,225 @@
+// LDAP to LDAP: Parley's LDAP phone book (`parley serve --ldap-port`) and slapd answering the same
+// reverse lookups over the same protocol, side by side in one run. The same generated contacts
+// (bench/directory-data.ts) go into a Parley data folder (through the real directory sync) and into
+// slapd (slapadd; back-mdb, equality index on the phone attributes, `loglevel 0`, 8 threads, as a
+// directory's administrator runs it). Clients are ldapts, `--connections` of them, each one request
+// at a time, for `--seconds`:
+//   Parley  one search per lookup, as a desk phone sends it, with the number as the caller ID
+//           came: (|(telephoneNumber=N)(mobile=N)(homePhone=N)); Parley normalizes it.
+//   slapd   the client normalizes (slapd cannot), then (telephoneNumber=E164) and, when nothing is
+//           found, the company search (switchboard and block candidates), as bench/directory.ts.
+// Server CPU per lookup is read from /proc for each server process.
+//   node --import tsx bench/directory-ldap.ts [--contacts 100000] [--seconds 10] [--connections 16]
+// bench/directory.ts runs it as its `ldap` part (`--only ldap`).
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client } from 'ldapts';
+import { planOf } from '../packages/server/src/directory/service.js';
+import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
+import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
+import { ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
+import { contactsLdif, DirectoryData } from './directory-data.js';
+import { PASSWORD, percentile, processCpuSeconds, processRssBytes, seed, startServer, tempData } from './lib.js';
+
+const DOMAIN = 'ldap.bench.test';
+const BASE = 'dc=ldap,dc=bench,dc=test';
+const PLAN = planOf({ country: 'DE', areaCode: '711', numbering: null });
+const ATTRIBUTES = ['cn', 'sn', 'o', 'telephoneNumber', 'mobile', 'homePhone'];
+
+export interface LdapRaceRow {
+  server: string;
+  lookups: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerLookup: number;
+  perCpuSecond: number;
+  rssMiB: number;
+}
+
+/** Runs `lookup` on `connections` clients for `seconds`, each one request at a time. */
+async function drive(
+  clients: Client[],
+  numbers: string[],
+  seconds: number,
+  pid: number,
+  lookup: (c: Client, n: string) => Promise<unknown>,
+): Promise<Omit<LdapRaceRow, 'server' | 'rssMiB'>> {
+  const latencies: number[] = [];
+  let next = 0;
+  const cpu0 = processCpuSeconds(pid);
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < until) {
+        const n = numbers[next++ % numbers.length] as string;
+        const t = performance.now();
+        await lookup(c, n);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = processCpuSeconds(pid) - cpu0;
+  latencies.sort((a, b) => a - b);
+  return {
+    lookups: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    cpuUsPerLookup: (cpu / latencies.length) * 1e6,
+    perCpuSecond: latencies.length / cpu,
+  };
+}
+
+/** The race: Parley's LDAP server against slapd on `contacts` generated contacts. */
+export async function ldapRace(o: {
+  contacts: number;
+  seconds: number;
+  connections: number;
+  log: (msg: string) => void;
+}): Promise<LdapRaceRow[]> {
+  const data = new DirectoryData(o.contacts);
+  const numbers = data.lookups(1_000_000, 100_000).map((l) => l.number);
+  const rows: LdapRaceRow[] = [];
+
+  // Parley: a data folder seeded through the real directory sync, then `parley serve --ldap-port 0`.
+  const folder = tempData('parley-bench-ldap-');
+  try {
+    await seed(folder.dir, async (core) => {
+      const tenant = await core.tenants.create({ domain: DOMAIN, country: 'DE', areaCode: '711' });
+      await core.users.create(tenant.id, { local: 'bench', domain: DOMAIN, password: PASSWORD });
+      await core.directory.sources.create(tenant.id, { name: 'crm', kind: 'file', config: {} });
+      const contacts: DirectorySource = {
+        async *sync() {
+          for (let i = 0; i < o.contacts; i += 1000) {
+            const batch: SourceContact[] = [];
+            for (let j = i; j < Math.min(o.contacts, i + 1000); j++) batch.push(data.contact(j));
+            yield batch;
+          }
+          return { full: true, cursor: null };
+        },
+        async test() {},
+      };
+      await core.directory.sync.run(tenant.id, 'crm', { contacts });
+    });
+    o.log(`Parley: ${o.contacts} contacts seeded`);
+    const server = await startServer(folder.dir, {
+      PARLEY_LDAP_PORT: '0',
+      PARLEY_LDAP_LIMITS_REQUESTS_PER_SECOND: '100000',
+    });
+    try {
+      const port = server.listeners.get('ldap')?.port;
+      const connect = async () => {
+        const c = new Client({ url: `ldap://127.0.0.1:${port}`, timeout: 30_000 });
+        // A user's password: one scrypt per connection, then every search on it.
+        await c.bind(`bench@${DOMAIN}`, PASSWORD);
+        return c;
+      };
+      const clients = await Promise.all(Array.from({ length: o.connections }, connect));
+      const lookup = (c: Client, n: string) =>
+        c.search(BASE, {
+          filter: `(|(telephoneNumber=${n})(mobile=${n})(homePhone=${n}))`,
+          attributes: ATTRIBUTES,
+          sizeLimit: 20,
+        });
+      // Warm-up: the index build at start and the JIT.
+      await drive(clients, numbers.slice(50_000), 3, server.pid, lookup);
+      const r = await drive(clients, numbers, o.seconds, server.pid, lookup);
+      rows.push({ server: 'Parley LDAP', ...r, rssMiB: Math.round(processRssBytes(server.pid) / 2 ** 20) });
+      o.log(`Parley: ${Math.round(r.perSecond)} lookups/s, ${r.cpuUsPerLookup.toFixed(1)} µs CPU per lookup`);
+      for (const c of clients) await c.unbind();
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    folder.remove();
+  }
+
+  // slapd: the same contacts with slapadd, configured as for production.
+  const slapd = await startSlapd({
+    entries: contactsLdif(data, o.contacts, PEOPLE_DN, ldifLine),
+    maxSize: 32 * 1024 ** 3,
+    timeoutMs: 3_600_000,
+    logLevel: '0',
+    threads: 8,
+  });
+  try {
+    o.log(`slapd: ${o.contacts} entries loaded`);
+    const connect = async () => {
+      const c = new Client({ url: slapd.url, timeout: 30_000 });
+      await c.bind(slapd.reader.dn, slapd.reader.password);
+      return c;
+    };
+    const clients = await Promise.all(Array.from({ length: o.connections }, connect));
+    const lookup = async (c: Client, number: string) => {
+      const n = normalize(number, PLAN);
+      if (!n.ok) return;
+      const exact = await c.search(PEOPLE_DN, {
+        scope: 'one',
+        filter: `(telephoneNumber=${n.e164})`,
+        attributes: ATTRIBUTES,
+      });
+      if (exact.searchEntries.length > 0) return;
+      const terms = new Set(switchboardCandidates(n.e164));
+      for (const p of prefixesOf(n.e164)) {
+        if (p === n.e164) continue;
+        terms.add(`${p}0`);
+        terms.add(p);
+      }
+      await c.search(PEOPLE_DN, {
+        scope: 'one',
+        filter: `(|${[...terms].map((t) => `(telephoneNumber=${t})`).join('')})`,
+        attributes: ATTRIBUTES,
+      });
+    };
+    const pid = slapd.pid ?? 0;
+    await drive(clients, numbers.slice(50_000), 3, pid, lookup);
+    const r = await drive(clients, numbers, o.seconds, pid, lookup);
+    rows.push({
+      server: 'slapd (back-mdb, eq index, loglevel 0, 8 threads)',
+      ...r,
+      rssMiB: Math.round(processRssBytes(pid) / 2 ** 20),
+    });
+    o.log(`slapd: ${Math.round(r.perSecond)} lookups/s, ${r.cpuUsPerLookup.toFixed(1)} µs CPU per lookup`);
+    for (const c of clients) await c.unbind();
+  } finally {
+    await slapd.stop();
+  }
+  return rows;
+}
+
+/** The race as a Markdown table. */
+export function ldapRaceTable(rows: LdapRaceRow[], o: { contacts: number; connections: number }): string[] {
+  const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+  return [
+    `## LDAP to LDAP (${n0(o.contacts)} contacts, ${o.connections} ldapts connections, one request at a time each)`,
+    '',
+    '| server | lookups/s | p50 ms | p99 ms | server CPU µs/lookup | lookups per CPU-second | RSS MiB |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.server} | ${n0(r.perSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.cpuUsPerLookup.toFixed(1)} | ${n0(r.perCpuSecond)} | ${r.rssMiB} |`,
+    ),
+  ];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      contacts: { type: 'string', default: '100000' },
+      seconds: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '16' },
+    },
+  });
+  const o = {
+    contacts: Number(values.contacts),
+    seconds: Number(values.seconds),
+    connections: Number(values.connections),
+    log: (msg: string) => console.error(`[directory:ldap] ${msg}`),
+  };
+  const rows = await ldapRace(o);
+  console.log(ldapRaceTable(rows, o).join('\n'));
+}

@@ -1,0 +1,169 @@
+// BER as LDAPv3 uses it (RFC 4511 §5.1, X.690 with LDAP's restrictions): definite lengths only,
+// single-byte tags, a message at most `maxBytes` long, nested at most `maxDepth`, with at most
+// `maxElements` elements. Framing (where a message ends) is separate from decoding (what it holds),
+// so a message that frames but does not decode is answered and the connection goes on.
+
+/** BER that cannot be read (from frameLength: the stream is lost and the connection must end). */
+export class BerError extends Error {
+  override readonly name = 'BerError';
+}
+
+export interface BerLimits {
+  maxBytes: number;
+  maxDepth: number;
+  maxElements: number;
+}
+
+/** One decoded element: its tag byte and contents; `children` for a constructed one. */
+export interface Element {
+  tag: number;
+  value: Buffer;
+  children: Element[] | null;
+}
+
+export const Tag = {
+  boolean: 0x01,
+  integer: 0x02,
+  octets: 0x04,
+  enumerated: 0x0a,
+  sequence: 0x30,
+  set: 0x31,
+} as const;
+
+const CONSTRUCTED = 0x20;
+
+/** The length header at `at`: the contents' length and where they start; null when incomplete. */
+function readLength(b: Buffer, at: number): { length: number; start: number } | null {
+  if (at >= b.length) return null;
+  const first = b[at] as number;
+  if (first < 0x80) return { length: first, start: at + 1 };
+  const count = first & 0x7f;
+  if (count === 0) throw new BerError('indefinite length is not allowed in LDAP');
+  if (count > 4) throw new BerError(`length of ${count} bytes`);
+  if (at + 1 + count > b.length) return null;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + (b[at + 1 + i] as number);
+  return { length, start: at + 1 + count };
+}
+
+/**
+ * The length of the first whole message in `b` (tag, length and contents), or null when more
+ * bytes are needed. Throws a framing BerError when the stream cannot be an LDAP message.
+ * @example frameLength(Buffer.from([0x30, 0x03, 2, 1, 1])) // 5
+ */
+export function frameLength(b: Buffer, maxBytes: number): number | null {
+  if (b.length === 0) return null;
+  if (b[0] !== Tag.sequence) throw new BerError(`a message starts with 0x30, not 0x${hex(b[0] as number)}`);
+  const l = readLength(b, 1);
+  if (!l) {
+    if (b.length > 6) throw new BerError('broken length');
+    return null;
+  }
+  const total = l.start + l.length;
+  if (total > maxBytes) throw new BerError(`message of ${total} bytes is over the limit of ${maxBytes}`);
+  return b.length >= total ? total : null;
+}
+
+const hex = (n: number) => n.toString(16).padStart(2, '0');
+
+/** Decodes one whole element (a framed message) into a tree, within the limits. */
+export function decode(b: Buffer, limits: BerLimits): Element {
+  if (b.length > limits.maxBytes) throw new BerError(`message over ${limits.maxBytes} bytes`);
+  const count = { n: 0 };
+  const [element, end] = decodeAt(b, 0, b.length, 0, limits, count);
+  if (end !== b.length) throw new BerError('bytes after the message');
+  return element;
+}
+
+function decodeAt(
+  b: Buffer,
+  at: number,
+  limit: number,
+  depth: number,
+  limits: BerLimits,
+  count: { n: number },
+): [Element, number] {
+  if (++count.n > limits.maxElements) throw new BerError(`more than ${limits.maxElements} elements`);
+  if (depth > limits.maxDepth) throw new BerError(`nested deeper than ${limits.maxDepth}`);
+  if (at >= limit) throw new BerError('element cut short');
+  const tag = b[at] as number;
+  if ((tag & 0x1f) === 0x1f) throw new BerError('multi-byte tags are not used in LDAP');
+  const l = readLength(b.subarray(0, limit), at + 1);
+  if (!l || l.start + l.length > limit) throw new BerError('element longer than what holds it');
+  const end = l.start + l.length;
+  const value = b.subarray(l.start, end);
+  if ((tag & CONSTRUCTED) === 0) return [{ tag, value, children: null }, end];
+  const children: Element[] = [];
+  for (let p = l.start; p < end; ) {
+    const [child, next] = decodeAt(b, p, end, depth + 1, limits, count);
+    children.push(child);
+    p = next;
+  }
+  return [{ tag, value, children }, end];
+}
+
+// Reading elements, each checking its tag.
+
+export function expectTag(e: Element | undefined, tag: number, what: string): Element {
+  if (!e || e.tag !== tag) throw new BerError(`${what}: expected tag 0x${hex(tag)}`);
+  return e;
+}
+
+export function childrenOf(e: Element | undefined, tag: number, what: string): Element[] {
+  const c = expectTag(e, tag, what).children;
+  if (!c) throw new BerError(`${what}: expected a constructed element`);
+  return c;
+}
+
+/** An INTEGER or ENUMERATED as a 32-bit signed number. */
+export function readInt(e: Element | undefined, tag: number, what: string): number {
+  const v = expectTag(e, tag, what).value;
+  if (v.length === 0 || v.length > 4) throw new BerError(`${what}: integer of ${v.length} bytes`);
+  return v.readIntBE(0, v.length);
+}
+
+export function readBool(e: Element | undefined, what: string): boolean {
+  const v = expectTag(e, Tag.boolean, what).value;
+  if (v.length !== 1) throw new BerError(`${what}: boolean of ${v.length} bytes`);
+  return v[0] !== 0;
+}
+
+export function readString(e: Element | undefined, tag: number, what: string): string {
+  return expectTag(e, tag, what).value.toString('utf8');
+}
+
+// Writing: each returns the element's bytes.
+
+function header(tag: number, length: number): Buffer {
+  if (length < 0x80) return Buffer.from([tag, length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+}
+
+export function encode(tag: number, value: Buffer): Buffer {
+  return Buffer.concat([header(tag, value.length), value]);
+}
+
+/** A constructed element (SEQUENCE, SET, or an application/context tag) of the given children. */
+export function constructed(tag: number, children: Buffer[]): Buffer {
+  const body = Buffer.concat(children);
+  return Buffer.concat([header(tag, body.length), body]);
+}
+
+export function encodeInt(n: number, tag: number = Tag.integer): Buffer {
+  const bytes: number[] = [];
+  let v = n;
+  do {
+    bytes.unshift(v & 0xff);
+    v >>= 8;
+  } while (v !== 0 && v !== -1);
+  // The sign bit of the first byte must match the number's sign.
+  if (n >= 0 && ((bytes[0] as number) & 0x80) !== 0) bytes.unshift(0);
+  if (n < 0 && ((bytes[0] as number) & 0x80) === 0) bytes.unshift(0xff);
+  return encode(tag, Buffer.from(bytes));
+}
+
+export function encodeString(s: string | Buffer, tag: number = Tag.octets): Buffer {
+  return encode(tag, typeof s === 'string' ? Buffer.from(s, 'utf8') : s);
+}
