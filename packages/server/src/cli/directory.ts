@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Domain } from '@parley/api';
 import type { Command } from 'commander';
@@ -19,6 +20,35 @@ function printSummary(cli: Cli, s: SyncSummary) {
   if (s.invalidNumbers > 0)
     cli.print(`  ${s.invalidNumbers} numbers could not be understood (see the source's report)`);
   if (s.skippedRows > 0) cli.print(`  ${s.skippedRows} rows skipped:`);
+}
+
+/** From this size on, an import writes its progress as lines when stderr is no terminal (a log). */
+const LONG_IMPORT_BYTES = 8 * 1024 * 1024;
+
+async function fileSize(file: string): Promise<number> {
+  const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  if (!info.isFile()) throw new CliError(`${file}: not a file`);
+  return info.size;
+}
+
+/**
+ * The error of a failed import, saying what it left: a source the import created is removed again
+ * (nothing is left); an existing one keeps its last good contacts, in state error.
+ */
+async function failedImport(core: Services, tenantId: string, name: string, created: boolean, err: unknown) {
+  const reason = err instanceof Error ? err.message : String(err);
+  if (!created) return new CliError(`${reason} (source ${name} keeps its last good contacts)`);
+  try {
+    await core.directory.sources.remove(tenantId, name);
+    return new CliError(`${reason} (nothing imported; source ${name} was not created)`);
+  } catch (removal) {
+    const why = removal instanceof Error ? removal.message : String(removal);
+    return new CliError(
+      `${reason}; the new source ${name} could not be removed (${why}): it is left empty, in state error`,
+    );
+  }
 }
 
 /** `parley directory sources|import|sync|lookup`: the directory behind reverse lookup. */
@@ -59,13 +89,20 @@ export function directoryCommands(program: Command, cli: Cli): void {
     .option('--delimiter <char>', 'CSV delimiter (default: detected)')
     .option('--encoding <name>', 'utf-8, windows-1252 or iso-8859-1 (default: detected)')
     .action(async (file: string, flags: TenantFlags & { source?: string; delimiter?: string; encoding?: string }) => {
-      const data = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-        throw new CliError(`${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-      });
+      const size = await fileSize(file);
       const name = flags.source ?? basename(file).replace(/\.[^.]+$/, '');
       const options = {
         ...(flags.delimiter !== undefined && { delimiter: flags.delimiter }),
         ...(flags.encoding !== undefined && { encoding: flags.encoding }),
+      };
+      // Read as a stream (the pass that detects the encoding, then the one that imports): no size limit.
+      let read = 0;
+      const open = async function* () {
+        read = 0;
+        for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+          read += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
       };
       const summary = await cli.withCore(flags, async (core) => {
         const t = await tenantOf(core, flags.tenant);
@@ -73,10 +110,20 @@ export function directoryCommands(program: Command, cli: Cli): void {
         if (existing && existing.kind !== 'file')
           throw new CliError(`source ${name} is a ${existing.kind} source, not a file source`);
         if (!existing) await core.directory.sources.create(t.id, { name, kind: 'file', config: options });
-        const contacts = fileSource({ read: async () => data, ...options });
-        const bar = cli.progressBar(`importing ${basename(file)}`);
+        const contacts = fileSource({
+          read: () => readFile(file),
+          open,
+          ...options,
+        });
+        const bar = cli.progressBar(`importing ${basename(file)}`, { linesFrom: size >= LONG_IMPORT_BYTES });
         try {
-          return { result: await core.directory.sync.run(t.id, name, { contacts, onProgress: bar.update }), contacts };
+          const result = await core.directory.sync.run(t.id, name, {
+            contacts,
+            onProgress: (p) => bar.update({ ...p, fraction: size > 0 ? read / size : 1 }),
+          });
+          return { result, contacts };
+        } catch (err) {
+          throw await failedImport(core, t.id, name, existing === undefined, err);
         } finally {
           bar.done();
         }

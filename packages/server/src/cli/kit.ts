@@ -103,20 +103,33 @@ export class Cli {
     }
   }
 
-  /** A progress bar on stderr when it is a terminal; nothing otherwise (the summary follows). */
-  progressBar(label: string) {
+  /**
+   * A progress bar on stderr when it is a terminal; nothing otherwise (the summary follows), or
+   * with `linesFrom` a line per tenth of the work done (`fraction`, e.g. of a large file read).
+   */
+  progressBar(label: string, options: { linesFrom?: boolean } = {}) {
     const { io } = this;
     let last = 0;
+    let tenths = 0;
     return {
-      update: ({ done, total }: { done: number; total: number | null }) => {
+      update: ({ done, total, fraction }: { done: number; total: number | null; fraction?: number }) => {
+        if (!io.stderrIsTTY) {
+          const now = fraction === undefined ? 0 : Math.floor(Math.min(fraction, 1) * 10);
+          if (options.linesFrom && now > tenths) io.stderr(`${label}: ${now * 10}% (${done} read)\n`);
+          tenths = Math.max(tenths, now);
+          return;
+        }
         const now = Date.now();
-        if (!io.stderrIsTTY || now - last < 100) return;
+        if (now - last < 100) return;
         last = now;
         const width = 30;
+        const part = fraction ?? (total && total > 0 ? Math.min(done, total) / total : undefined);
         const bar =
-          total && total > 0
-            ? `[${'#'.repeat(Math.round((Math.min(done, total) / total) * width)).padEnd(width, '-')}] ${done}/${total}`
-            : `${done} read`;
+          part === undefined
+            ? `${done} read`
+            : `[${'#'.repeat(Math.round(Math.min(part, 1) * width)).padEnd(width, '-')}] ${
+                fraction === undefined ? `${done}/${total}` : `${Math.floor(Math.min(fraction, 1) * 100)}% ${done} read`
+              }`;
         io.stderr(`\r${label} ${bar}`);
       },
       done: () => {

@@ -1,6 +1,7 @@
 import type { OutboundPolicy } from '../platform/outbound.js';
 import { DEFAULT_MAX_BYTES } from './file/common.js';
 import { FileSource, type FileSourceConfig, parseFileSourceConfig } from './file/source.js';
+import type { OpenChunks } from './file/stream.js';
 import { HttpSource } from './http/source.js';
 import { LdapSource } from './ldap/source.js';
 import { readLocalFile } from './local-files.js';
@@ -12,9 +13,11 @@ import { SqlSource } from './sql/source.js';
  * A file source over given bytes (an upload, `parley directory import`), with its settings;
  * `skippedRows` lists the rows or cards it skipped, with their line numbers.
  */
-export function fileSource(options: { read: () => Promise<Buffer> } & Record<string, unknown>): FileSource {
-  const { read, path: _path, ...config } = options;
-  return new FileSource({ ...parseFileSourceConfig(config), read });
+export function fileSource(
+  options: { read: () => Promise<Buffer>; open?: OpenChunks } & Record<string, unknown>,
+): FileSource {
+  const { read, open, path: _path, ...config } = options;
+  return new FileSource({ ...parseFileSourceConfig(config), read, open });
 }
 
 /** What the network connectors need from the server: the outbound policy (from `outbound.allow`). */

@@ -1,5 +1,6 @@
 // Nodes of one cluster in this test process: one PostgreSQL schema, one NATS (the machine's), a
-// data folder each. The schema and the run's key-value buckets go when the test file ends.
+// data folder each. The schema and the run's key-value buckets go when the test file ends, after
+// every node (also one still starting) has stopped.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
@@ -38,8 +39,14 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
   const schema = `parley_test_${run}`;
   await postgresAdmin(`create schema ${schema}`);
   const started: ClusterNode[] = [];
+  // Every node made, started or not, and the starts still running: a test that failed or timed out
+  // while a node was starting leaves that start running, and the schema may go only once no node
+  // can still be migrating in it or using it.
+  const made: ParleyServer[] = [];
+  const starting = new Set<Promise<unknown>>();
   after(async () => {
-    for (const n of started) await n.server.stop();
+    await Promise.allSettled([...starting]);
+    for (const server of made) await server.stop().catch(() => undefined);
     await postgresAdmin(`drop schema ${schema} cascade`);
     // The run's key-value buckets (membership, leases, shared state) go too.
     const { connect } = await import('@nats-io/transport-node');
@@ -72,11 +79,16 @@ export async function inProcessCluster(): Promise<InProcessCluster | undefined> 
           ...overrides,
         },
       });
-      const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'error' }) });
-      const { http: url, listeners } = await server.start();
-      const n = { server, url, listeners };
-      started.push(n);
-      return n;
+      const start = (async () => {
+        const server = await createServer({ config, dbSchema: schema, log: pino({ level: 'error' }) });
+        made.push(server);
+        const { http: url, listeners } = await server.start();
+        const n = { server, url, listeners };
+        started.push(n);
+        return n;
+      })();
+      starting.add(start);
+      return start.finally(() => starting.delete(start));
     },
   };
 }

@@ -8,7 +8,7 @@ const QUOTE = 34;
 /** Longest physical line (or record) accepted, in characters. */
 export const MAX_LINE = 64 * 1024;
 
-interface Sink {
+export interface Sink {
   /** Returns false to stop. */
   record(fields: string[], line: number): boolean | undefined;
   error(line: number, reason: string): boolean | undefined;
@@ -33,11 +33,41 @@ export function isBlank(text: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Splits `text` from `pos` (at physical line `line`) into records; see the module comment for the rules. */
-export function tokenize(text: string, pos: number, line: number, delimiter: string, sink: Sink): void {
+/**
+ * Text a record may need beyond its start: past this the tokenizer has ended it or found it too
+ * long, so a record starting further than this from the end of a piece of a stream ends inside it.
+ */
+const MARGIN = MAX_LINE + 4;
+
+/**
+ * Where `tokenize` stopped in a piece of a stream: the next record starts at `pos` (physical line
+ * `line`); with `skipLine` the record there was bad and its line runs on into the next piece, up to
+ * and including its line break (`afterCr`: the piece ended with a CR, an LF that follows is part of it).
+ */
+export interface TokenizeStop {
+  pos: number;
+  line: number;
+  skipLine: boolean;
+  afterCr: boolean;
+}
+
+/**
+ * Splits `text` from `pos` (at physical line `line`) into records; see the module comment for the
+ * rules. With `more` (a piece of a stream, more text follows) it stops before a record that could
+ * run past the end and says where; the caller prepends that rest to the next piece.
+ */
+export function tokenize(
+  text: string,
+  pos: number,
+  line: number,
+  delimiter: string,
+  sink: Sink,
+  more = false,
+): TokenizeStop | undefined {
   const d = delimiter.charCodeAt(0);
   const n = text.length;
   while (pos < n) {
+    if (more && n - pos <= MARGIN) return { pos, line, skipLine: false, afterCr: false };
     const recPos = pos;
     const recLine = line;
     const fields: string[] = [];
@@ -118,14 +148,19 @@ export function tokenize(text: string, pos: number, line: number, delimiter: str
       break;
     }
     if (error !== null) {
-      if (sink.error(recLine, error) === false) return;
+      if (sink.error(recLine, error) === false) return undefined;
       pos = nextLineStart(text, recPos);
       line = recLine + 1;
+      const last = text.charCodeAt(pos - 1);
+      if (more && pos === n && (last === CR || last !== LF)) {
+        return { pos, line, skipLine: last !== CR, afterCr: last === CR };
+      }
       continue;
     }
     if (fields.length === 1 && isBlank(text, recPos, pos)) continue;
-    if (sink.record(fields, recLine) === false) return;
+    if (sink.record(fields, recLine) === false) return undefined;
   }
+  return more ? { pos, line, skipLine: false, afterCr: false } : undefined;
 }
 
 /** The delimiter that occurs most often outside quotes in the first line (ties: `;` `,` tab `|`); `,` if none. */

@@ -57,9 +57,9 @@ import {
   NUMBER_FIELDS,
   planColumns,
 } from './csv-columns.js';
-import { detectDelimiter, isBlank, nextLineStart, tokenize } from './csv-tokenize.js';
+import { detectDelimiter, isBlank, nextLineStart, type Sink, tokenize } from './csv-tokenize.js';
 
-interface Prepared {
+export interface Prepared {
   text: string;
   encoding: TextEncodingName;
   delimiter: CsvDelimiter;
@@ -69,18 +69,18 @@ interface Prepared {
 }
 
 function prepare(input: Uint8Array | string, options: CsvOptions): Prepared {
-  let text: string;
-  let encoding: TextEncodingName;
   if (typeof input === 'string') {
     checkSize(Buffer.byteLength(input), options.maxBytes ?? DEFAULT_MAX_BYTES);
-    text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-    encoding = 'utf-8';
-  } else {
-    checkSize(input.length, options.maxBytes ?? DEFAULT_MAX_BYTES);
-    // A BOM wins over a configured encoding: it cannot be wrong, the configuration can.
-    encoding = sniffBom(input)?.encoding ?? options.encoding ?? detectEncoding(input);
-    text = decodeText(input, encoding);
+    return prepareText(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input, 'utf-8', options);
   }
+  checkSize(input.length, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  // A BOM wins over a configured encoding: it cannot be wrong, the configuration can.
+  const encoding = sniffBom(input)?.encoding ?? options.encoding ?? detectEncoding(input);
+  return prepareText(decodeText(input, encoding), encoding, options);
+}
+
+/** Finds the header in the decoded text (or its first piece): after a `sep=` line and blank lines. */
+export function prepareText(text: string, encoding: TextEncodingName, options: CsvOptions): Prepared {
   let pos = 0;
   let line = 1;
   let delimiter = options.delimiter;
@@ -101,7 +101,7 @@ function prepare(input: Uint8Array | string, options: CsvOptions): Prepared {
   return { text, encoding, delimiter, pos, line };
 }
 
-function readHeader(p: Prepared): { headers: string[]; pos: number; line: number } {
+export function readHeader(p: Prepared): { headers: string[]; pos: number; line: number } {
   const out: { headers?: string[]; failure?: string } = {};
   tokenize(p.text.slice(p.pos, nextLineStart(p.text, p.pos)), 0, p.line, p.delimiter, {
     record: (fields) => {
@@ -150,6 +150,18 @@ function split(v: string): string[] {
 export function parseCsv(input: Uint8Array | string, options: CsvOptions = {}): ParseResult {
   const p = prepare(input, options);
   const header = readHeader(p);
+  const reader = rowReader(header.headers, options);
+  tokenize(p.text, header.pos, header.line, p.delimiter, reader.sink);
+  return { contacts: reader.contacts, errors: reader.errors, rows: reader.rows() };
+}
+
+/**
+ * The rows of a CSV with these headers into contacts: `sink` takes the tokenizer's records and
+ * bad records; `contacts` and `errors` fill in file order (a streaming reader empties them as it
+ * goes); duplicates are found over the whole file.
+ */
+export function rowReader(headers: string[], options: CsvOptions) {
+  const header = { headers };
   const width = header.headers.length;
   const plan = planColumns(header.headers, options);
   const col = (f: CsvField) => plan.fields.get(f) ?? [];
@@ -191,7 +203,7 @@ export function parseCsv(input: Uint8Array | string, options: CsvOptions = {}): 
     return null;
   };
 
-  tokenize(p.text, header.pos, header.line, p.delimiter, {
+  const sink: Sink = {
     error(line, reason) {
       rows++;
       errors.push({ line, reason });
@@ -243,6 +255,6 @@ export function parseCsv(input: Uint8Array | string, options: CsvOptions = {}): 
       contacts.push({ externalId, ...contact });
       return true;
     },
-  });
-  return { contacts, errors, rows };
+  };
+  return { sink, contacts, errors, rows: () => rows };
 }

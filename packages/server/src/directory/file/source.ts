@@ -16,7 +16,10 @@ import type { DirectorySource, SourceContact, SyncContext, SyncOutcome } from '.
 import { checkSize, DEFAULT_MAX_BYTES, type ParseError, type ParseResult, sniffBom } from './common.js';
 import { parseCsv, readCsvHeader } from './csv.js';
 import { CSV_FIELDS, type CsvField, type CsvHeaderInfo, type CsvOptions } from './csv-columns.js';
+import { type OpenChunks, type Piece, streamCsv, streamVcard } from './stream.js';
 import { parseVcard } from './vcard.js';
+
+type Pieces = AsyncGenerator<Piece & { total?: number }, number>;
 
 export type FileFormat = 'csv' | 'vcard';
 
@@ -60,6 +63,11 @@ export function parseFileSourceConfig(raw: unknown): FileSourceConfig {
 export interface FileSourceOptions extends CsvOptions {
   /** Reads the stored file (whole). */
   read: (signal?: AbortSignal) => Promise<Buffer>;
+  /**
+   * Opens the file as a stream (again at each call): a sync then reads it piece by piece, with no
+   * size limit unless `maxBytes` is set (the contacts are bounded by `directory.limits.maxContacts`).
+   */
+  open?: OpenChunks | undefined;
   /** Default: `detectFormat` on the content. */
   format?: FileFormat;
   /** Called for each skipped row or card, in file order, during a sync. */
@@ -102,36 +110,71 @@ export class FileSource implements DirectorySource {
   }
 
   async *sync(ctx: SyncContext): AsyncGenerator<SourceContact[], SyncOutcome> {
-    const { buf, format } = await this.load(ctx.signal);
-    const result = this.parse(buf, format);
-    this.skippedRows = result.errors;
-    this.rows = result.rows;
-    for (const e of result.errors) this.options.onRowError?.(e.line, e.reason);
+    this.skippedRows = [];
+    this.rows = 0;
+    const { format, pieces } = this.options.open ? await this.stream(ctx.signal) : await this.whole(ctx.signal);
+    const size = Math.max(1, this.options.batchSize ?? 1000);
+    let done = 0;
+    let step = await pieces.next();
+    for (; !step.done; step = await pieces.next()) {
+      for (const e of step.value.errors) {
+        this.skippedRows.push(e);
+        this.options.onRowError?.(e.line, e.reason);
+      }
+      const { contacts, total } = step.value;
+      if (done === 0 && total !== undefined) ctx.progress(0, total);
+      for (let i = 0; i < contacts.length; i += size) {
+        ctx.signal.throwIfAborted();
+        const batch = contacts.slice(i, i + size);
+        yield batch;
+        done += batch.length;
+        ctx.progress(done, total ?? null);
+      }
+    }
+    this.rows = step.value;
+    const errors = this.skippedRows;
     // Info, not a warning: the rows are in the sync report (and the API's and CLI's answers).
-    if (result.errors.length > 0) {
+    if (errors.length > 0) {
       ctx.log.info(
-        { format, rows: result.rows, skipped: result.errors.length, first: result.errors.slice(0, 5) },
+        { format, rows: this.rows, skipped: errors.length, first: errors.slice(0, 5) },
         'directory file: rows skipped',
       );
     }
-    if (result.rows > 0 && result.contacts.length === 0) {
-      const e = result.errors[0];
+    // A file whose rows are all bad fails rather than syncing "no contacts" (which deletes them all).
+    if (this.rows > 0 && done === 0) {
+      const e = errors[0];
       throw new Error(
-        `none of the ${result.rows} ${format === 'csv' ? 'rows' : 'cards'} of the file could be read` +
+        `none of the ${this.rows} ${format === 'csv' ? 'rows' : 'cards'} of the file could be read` +
           (e ? ` (line ${e.line}: ${e.reason})` : ''),
       );
     }
-    const total = result.contacts.length;
-    const size = Math.max(1, this.options.batchSize ?? 1000);
-    ctx.progress(0, total);
-    for (let done = 0; done < total; ) {
-      ctx.signal.throwIfAborted();
-      const batch = result.contacts.slice(done, done + size);
-      yield batch;
-      done += batch.length;
-      ctx.progress(done, total);
-    }
     return { full: true, cursor: null };
+  }
+
+  /** The whole file parsed at once: one piece that knows the total. */
+  private async whole(signal: AbortSignal): Promise<{ format: FileFormat; pieces: Pieces }> {
+    const { buf, format } = await this.load(signal);
+    const result = this.parse(buf, format);
+    async function* one(): Pieces {
+      yield { ...result, total: result.contacts.length };
+      return result.rows;
+    }
+    return { format, pieces: one() };
+  }
+
+  /** The file read as a stream, piece by piece (its format from its first bytes). */
+  private async stream(signal: AbortSignal): Promise<{ format: FileFormat; pieces: Pieces }> {
+    const open = this.options.open as OpenChunks;
+    let format = this.options.format;
+    if (!format) {
+      format = 'csv';
+      for await (const chunk of open()) {
+        format = detectFormat(chunk);
+        break;
+      }
+    }
+    const options = { ...this.options, signal };
+    return { format, pieces: format === 'vcard' ? streamVcard(open, options) : streamCsv(open, options) };
   }
 
   /** Reads the file and checks its header (CSV) or that it has cards (vCard); throws with the reason. */

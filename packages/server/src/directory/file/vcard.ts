@@ -46,6 +46,9 @@ import {
 export interface VcardOptions {
   /** Size limit of the input in bytes; default 50 MB. */
   maxBytes?: number;
+  /** A piece of a streamed file: the line number of its first line and the ids of the pieces before. */
+  firstLine?: number;
+  seen?: Map<string, number>;
 }
 
 /** The properties read; all others are skipped cheaply. */
@@ -259,7 +262,8 @@ export function parseVcard(input: Uint8Array | string, options: VcardOptions = {
 
   const contacts: SourceContact[] = [];
   const errors: ParseError[] = [];
-  const seen = new Map<string, number>();
+  const seen = options.seen ?? new Map<string, number>();
+  const offset = (options.firstLine ?? 1) - 1;
   let rows = 0;
   let card: Card | null = null;
 
@@ -314,7 +318,7 @@ export function parseVcard(input: Uint8Array | string, options: VcardOptions = {
       if (name === 'BEGIN') {
         if (card) errors.push({ line: card.line, reason: 'no END:VCARD' });
         rows++;
-        card = { line: start + 1, version: '', props: [] };
+        card = { line: offset + start + 1, version: '', props: [] };
       } else if (card) {
         finish(card);
         card = null;

@@ -185,7 +185,13 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     // Registration may finish before the control connection is up: its log line counts too.
     const registered = new RegExp(`^${o.account.user}@${o.domain}: .* 200 OK`);
     await waitUntil(
-      () => events.some((e) => e.type === 'REGISTER_OK') || logs.some((l) => registered.test(l)),
+      () => {
+        // baresip 1.0 tries a failed REGISTER again only after 30–60 s: say why at once instead.
+        const failed = events.find((e) => e.type === 'REGISTER_FAIL');
+        if (failed)
+          throw new Error(`baresip ${o.account.user}: REGISTER failed (${String(failed.param)}):\n${describe()}`);
+        return events.some((e) => e.type === 'REGISTER_OK') || logs.some((l) => registered.test(l));
+      },
       WAIT_MS,
       () => `baresip ${o.account.user} registering:\n${describe()}`,
     );
