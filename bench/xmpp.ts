@@ -312,6 +312,8 @@ async function benchTarget(net: XmppNet, kind: string): Promise<void> {
     progress(
       `${t.name}: ${online.sessions.filter(Boolean).length} online in ${online.seconds.toFixed(1)} s, ${online.failures} failed${online.firstError ? ` (${online.firstError})` : ''}`,
     );
+    // Like with like: the iteration counts the server's SCRAM challenges named (the cache's keys are `salt,i`).
+    progress(`${t.name}: SCRAM iterations ${[...new Set([...cache.keys()].map((k) => k.split(',')[1]))].join(', ')}`);
     await quiet(t.pid());
     const perSession = (processRssBytes(t.pid()) - rss0) / Math.max(1, online.sessions.filter(Boolean).length);
     if (WORKLOADS.has('w4')) {

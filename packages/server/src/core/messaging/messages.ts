@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { MessagesTable } from '../../platform/store/messaging-schema.js';
+import { prepared } from '../../platform/store/prepared.js';
 import type { Database } from '../../platform/store/schema.js';
 import type { Message, Reaction } from './model.js';
 
@@ -45,6 +46,32 @@ export interface ArchiveQuery {
   limit: number;
 }
 
+// The queries of every message sent, compiled once (`prepared.ts`).
+const insertMessage = prepared((db, m: Message) =>
+  db.insertInto('messages').values({
+    id: m.id,
+    tenant_id: m.tenantId,
+    conversation_id: m.conversationId,
+    seq: m.seq,
+    sender_id: m.senderId,
+    client_id: m.clientId,
+    text: m.text,
+    reply_to: m.replyTo,
+    created_at: m.createdAt,
+    edited_at: m.editedAt,
+    deleted_at: m.deletedAt,
+  }),
+);
+const sentBefore = prepared((db, p: { tenantId: string; conversationId: string; senderId: string; clientId: string }) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', p.tenantId)
+    .where('conversation_id', '=', p.conversationId)
+    .where('sender_id', '=', p.senderId)
+    .where('client_id', '=', p.clientId),
+);
+
 /** Words of a search as FTS5 string literals (quotes doubled), so no query syntax gets through. */
 const ftsQuery = (q: string) =>
   q
@@ -75,22 +102,7 @@ export class MessageRepository {
   }
 
   async insert(m: Message): Promise<void> {
-    await this.db
-      .insertInto('messages')
-      .values({
-        id: m.id,
-        tenant_id: m.tenantId,
-        conversation_id: m.conversationId,
-        seq: m.seq,
-        sender_id: m.senderId,
-        client_id: m.clientId,
-        text: m.text,
-        reply_to: m.replyTo,
-        created_at: m.createdAt,
-        edited_at: m.editedAt,
-        deleted_at: m.deletedAt,
-      })
-      .execute();
+    await insertMessage.run(this.db, m);
   }
 
   async get(tenantId: string, id: string): Promise<Message | undefined> {
@@ -110,14 +122,7 @@ export class MessageRepository {
     senderId: string,
     clientId: string,
   ): Promise<Message | undefined> {
-    const r = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('conversation_id', '=', conversationId)
-      .where('sender_id', '=', senderId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
+    const [r] = await sentBefore.rows(this.db, { tenantId, conversationId, senderId, clientId });
     return r && message(r);
   }
 

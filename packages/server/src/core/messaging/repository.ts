@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ConversationsTable } from '../../platform/store/messaging-schema.js';
+import { prepared } from '../../platform/store/prepared.js';
 import type { Database } from '../../platform/store/schema.js';
 import type { Conversation, ConversationSummary, Member, MemberRole } from './model.js';
 
@@ -16,6 +17,66 @@ const conversation = (r: Selectable<ConversationsTable>): Conversation => ({
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+});
+
+// The queries of every message sent, compiled once (`prepared.ts`).
+const byId = prepared((db, p: { tenantId: string; id: string }) =>
+  db.selectFrom('conversations').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.id),
+);
+const takeSeq = prepared((db, p: { tenantId: string; id: string; now: number }) =>
+  db
+    .updateTable('conversations')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: p.now }))
+    .where('tenant_id', '=', p.tenantId)
+    .where('id', '=', p.id)
+    .returning('last_seq'),
+);
+interface Of {
+  tenantId: string;
+  conversationId: string;
+}
+const membersOf = (db: Kysely<Database>, p: Of) =>
+  db
+    .selectFrom('conversation_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select([
+      'm.conversation_id',
+      'm.user_id',
+      'm.role',
+      'm.joined_at',
+      'm.left_at',
+      'm.delivered_seq',
+      'm.read_seq',
+      'u.local',
+      'u.domain',
+      'u.display_name',
+    ])
+    .where('m.tenant_id', '=', p.tenantId)
+    .where('m.conversation_id', '=', p.conversationId)
+    .orderBy('m.joined_at')
+    .orderBy('u.local');
+const allMembers = prepared(membersOf);
+const oneMember = prepared((db, p: Of & { userId: string }) => membersOf(db, p).where('m.user_id', '=', p.userId));
+const receiptOf = (db: Kysely<Database>, p: Of & { userId: string }) =>
+  db
+    .updateTable('conversation_members')
+    .where('tenant_id', '=', p.tenantId)
+    .where('conversation_id', '=', p.conversationId)
+    .where('user_id', '=', p.userId);
+const ownReceipt = prepared((db, p: Of & { userId: string; seq: number }) =>
+  receiptOf(db, p).set({ delivered_seq: p.seq, read_seq: p.seq }).where('read_seq', '<', p.seq),
+);
+
+const member = (r: Awaited<ReturnType<typeof allMembers.rows>>[number]): Member => ({
+  conversationId: r.conversation_id,
+  userId: r.user_id,
+  address: `${r.local}@${r.domain}`,
+  displayName: r.display_name,
+  role: r.role,
+  joinedAt: r.joined_at,
+  leftAt: r.left_at,
+  deliveredSeq: Number(r.delivered_seq),
+  readSeq: Number(r.read_seq),
 });
 
 /** Conversations and their members (with receipts) of one tenant. Every method takes the tenant id. */
@@ -44,12 +105,7 @@ export class ConversationRepository {
   }
 
   async get(tenantId: string, id: string): Promise<Conversation | undefined> {
-    const r = await this.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [r] = await byId.rows(this.db, { tenantId, id });
     return r && conversation(r);
   }
 
@@ -100,13 +156,8 @@ export class ConversationRepository {
    * row until the transaction ends, so concurrent senders are serialised.
    */
   async nextSeq(tenantId: string, id: string, now: number): Promise<number> {
-    const r = await this.db
-      .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: now }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .returning('last_seq')
-      .executeTakeFirstOrThrow();
+    const [r] = await takeSeq.rows(this.db, { tenantId, id, now });
+    if (!r) throw new Error(`no conversation ${id} to take a sequence number of`);
     return Number(r.last_seq);
   }
 
@@ -167,7 +218,9 @@ export class ConversationRepository {
     const readSeq = Math.max(m.readSeq, r.readSeq ?? 0);
     const deliveredSeq = Math.max(m.deliveredSeq, r.deliveredSeq ?? 0, readSeq);
     if (readSeq !== m.readSeq || deliveredSeq !== m.deliveredSeq) {
-      await this.receiptOf(tenantId, conversationId, userId, deliveredSeq, readSeq).execute();
+      await receiptOf(this.db, { tenantId, conversationId, userId })
+        .set({ delivered_seq: deliveredSeq, read_seq: readSeq })
+        .execute();
     }
     return { deliveredSeq, readSeq };
   }
@@ -177,60 +230,16 @@ export class ConversationRepository {
    * same transaction): read, and so delivered, up to it — one statement on the hot path of a send.
    */
   async readOwn(tenantId: string, conversationId: string, userId: string, seq: number): Promise<void> {
-    await this.receiptOf(tenantId, conversationId, userId, seq, seq).where('read_seq', '<', seq).execute();
-  }
-
-  /** The update of one member's receipt. */
-  private receiptOf(tenantId: string, conversationId: string, userId: string, deliveredSeq: number, readSeq: number) {
-    return this.db
-      .updateTable('conversation_members')
-      .set({ delivered_seq: deliveredSeq, read_seq: readSeq })
-      .where('tenant_id', '=', tenantId)
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', userId);
+    await ownReceipt.run(this.db, { tenantId, conversationId, userId, seq });
   }
 
   async member(tenantId: string, conversationId: string, userId: string): Promise<Member | undefined> {
-    return (await this.queryMembers(tenantId, conversationId, userId))[0];
+    return (await oneMember.rows(this.db, { tenantId, conversationId, userId })).map(member)[0];
   }
 
   /** Every member, those who left included (with `leftAt`), in the order they joined. */
-  members(tenantId: string, conversationId: string): Promise<Member[]> {
-    return this.queryMembers(tenantId, conversationId);
-  }
-
-  private async queryMembers(tenantId: string, conversationId: string, userId?: string): Promise<Member[]> {
-    let q = this.db
-      .selectFrom('conversation_members as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select([
-        'm.conversation_id',
-        'm.user_id',
-        'm.role',
-        'm.joined_at',
-        'm.left_at',
-        'm.delivered_seq',
-        'm.read_seq',
-        'u.local',
-        'u.domain',
-        'u.display_name',
-      ])
-      .where('m.tenant_id', '=', tenantId)
-      .where('m.conversation_id', '=', conversationId)
-      .orderBy('m.joined_at')
-      .orderBy('u.local');
-    if (userId !== undefined) q = q.where('m.user_id', '=', userId);
-    return (await q.execute()).map((r) => ({
-      conversationId: r.conversation_id,
-      userId: r.user_id,
-      address: `${r.local}@${r.domain}`,
-      displayName: r.display_name,
-      role: r.role,
-      joinedAt: r.joined_at,
-      leftAt: r.left_at,
-      deliveredSeq: Number(r.delivered_seq),
-      readSeq: Number(r.read_seq),
-    }));
+  async members(tenantId: string, conversationId: string): Promise<Member[]> {
+    return (await allMembers.rows(this.db, { tenantId, conversationId })).map(member);
   }
 
   /**

@@ -25,42 +25,101 @@ export interface AttachedClient {
   detach(): Promise<void>;
 }
 
+/** An attached client as the refresher keeps it. */
+interface Held {
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  o: ClientOptions;
+}
+
+/** Clients refreshed in one transaction: a commit per batch, not per client. */
+const REFRESH_BATCH = 100;
+
 /**
- * Adds a connected client (an event socket, later an XMPP resource or a SIP registration's
- * subscriber) as an input of its user, refreshes it while attached so it outlives its TTL, adds it
- * again if it expired meanwhile (a stalled node), and removes it on `detach`. Failures are logged;
- * an input that could not be removed expires on its own.
+ * Adds connected clients (event sockets, XMPP resources, later a SIP registration's subscriber)
+ * as inputs of their users, refreshes them while attached so they outlive their TTL, adds one
+ * again if it expired meanwhile (a stalled node), and removes it on `detach`. One timer refreshes
+ * every attached client of this node, in batches of one transaction each (a client costs no
+ * timer, and an idle node one commit per batch every 40 s). Failures are logged; an input that
+ * could not be removed expires on its own.
  */
-export function attachClient(
-  ctx: CoreContext,
-  presence: PresenceService,
-  tenantId: string,
-  userId: string,
-  o: ClientOptions,
-): AttachedClient {
-  const clientId = randomUUID();
-  // Made when a failure is logged, not kept per client.
-  const log = () => ctx.log.child({ component: 'presence-client', tenantId, userId, sessionId: o.sessionId });
-  const connected = presence.clientConnected(tenantId, userId, clientId, o).catch((err) => {
-    log().warn({ err }, 'could not add the client presence input');
-  });
-  const refresh = setInterval(() => {
-    presence
-      .clientAlive(tenantId, userId, clientId)
-      .then((alive) => (alive ? undefined : presence.clientConnected(tenantId, userId, clientId, o)))
-      .catch((err) => log().warn({ err }, 'could not refresh the client presence input'));
-  }, CLIENT_REFRESH_MS);
-  refresh.unref();
-  let attached = true;
-  return {
-    ready: connected.then(() => undefined),
-    async detach() {
-      if (!attached) return;
-      attached = false;
-      clearInterval(refresh);
-      await connected
-        .then(() => presence.clientDisconnected(tenantId, userId, clientId))
-        .catch((err) => log().warn({ err }, 'could not remove the client presence input'));
-    },
-  };
+export class PresenceClients {
+  private readonly held = new Set<Held>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly presence: PresenceService,
+  ) {}
+
+  attach(tenantId: string, userId: string, o: ClientOptions): AttachedClient {
+    const h: Held = { tenantId, userId, clientId: randomUUID(), o };
+    const connected = this.presence.clientConnected(tenantId, userId, h.clientId, o).catch((err) => {
+      this.log(h).warn({ err }, 'could not add the client presence input');
+    });
+    this.held.add(h);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.refresh(), CLIENT_REFRESH_MS);
+      this.timer.unref();
+    }
+    return {
+      ready: connected.then(() => undefined),
+      detach: async () => {
+        if (!this.held.delete(h)) return;
+        if (this.held.size === 0) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+        }
+        await connected
+          .then(() => this.presence.clientDisconnected(tenantId, userId, h.clientId))
+          .catch((err) => this.log(h).warn({ err }, 'could not remove the client presence input'));
+      },
+    };
+  }
+
+  /** Moves every attached client's expiry on; one that had expired already is added again. */
+  private async refresh(): Promise<void> {
+    const all = [...this.held];
+    for (let i = 0; i < all.length; i += REFRESH_BATCH) {
+      const batch = all.slice(i, i + REFRESH_BATCH);
+      const now = this.ctx.clock.now();
+      const gone = await this.ctx.store
+        .transaction(async (r) => {
+          const expired: Held[] = [];
+          for (const h of batch) {
+            const alive = await r.presence.touchInput(
+              h.tenantId,
+              h.userId,
+              'client',
+              h.clientId,
+              now + CLIENT_TTL_MS,
+              now,
+            );
+            if (!alive) expired.push(h);
+          }
+          return expired;
+        })
+        .catch((err) => {
+          this.ctx.log.warn({ err, clients: batch.length }, 'could not refresh client presence inputs');
+          return [];
+        });
+      // Detached meanwhile: not added again.
+      for (const h of gone.filter((g) => this.held.has(g))) {
+        await this.presence
+          .clientConnected(h.tenantId, h.userId, h.clientId, h.o)
+          .catch((err) => this.log(h).warn({ err }, 'could not add the client presence input again'));
+      }
+    }
+  }
+
+  /** A client's logger, made when a failure is logged (not kept per client). */
+  private log(h: Held) {
+    return this.ctx.log.child({
+      component: 'presence-client',
+      tenantId: h.tenantId,
+      userId: h.userId,
+      sessionId: h.o.sessionId,
+    });
+  }
 }

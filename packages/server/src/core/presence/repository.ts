@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../platform/store/prepared.js';
 import type { PresenceInputsTable } from '../../platform/store/presence-schema.js';
 import type { Database } from '../../platform/store/schema.js';
 import type { Team } from './model.js';
@@ -16,6 +17,89 @@ export interface StoredInput {
   holder: string | null;
 }
 
+// The queries of every sign-in, sign-out and presence change, compiled once (`prepared.ts`).
+interface Of {
+  tenantId: string;
+  userId: string;
+}
+type InputRow = Of & {
+  source: InputSource;
+  key: string;
+  value: string;
+  expiresAt: number | null;
+  now: number;
+  holder: string | null;
+};
+const upsertInput = prepared((db, p: InputRow) =>
+  db
+    .insertInto('presence_inputs')
+    .values({
+      tenant_id: p.tenantId,
+      user_id: p.userId,
+      source: p.source,
+      key: p.key,
+      value: p.value,
+      expires_at: p.expiresAt,
+      updated_at: p.now,
+      holder: p.holder,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'source', 'key'])
+        .doUpdateSet({ value: p.value, expires_at: p.expiresAt, updated_at: p.now, holder: p.holder })
+        .where('presence_inputs.tenant_id', '=', p.tenantId),
+    ),
+);
+const touch = prepared((db, p: Of & { source: InputSource; key: string; expiresAt: number; now: number }) =>
+  db
+    .updateTable('presence_inputs')
+    .set({ expires_at: p.expiresAt })
+    .where('tenant_id', '=', p.tenantId)
+    .where('user_id', '=', p.userId)
+    .where('source', '=', p.source)
+    .where('key', '=', p.key)
+    .where('expires_at', '>', p.now),
+);
+const liveInputs = prepared((db, p: Of & { now: number }) =>
+  db
+    .selectFrom('presence_inputs')
+    .selectAll()
+    .where('tenant_id', '=', p.tenantId)
+    .where('user_id', '=', p.userId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+    .orderBy('source')
+    .orderBy('key'),
+);
+const stateOf = prepared((db, p: Of) =>
+  db
+    .selectFrom('presence_state')
+    .select(['presence', 'due', 'version'])
+    .where('tenant_id', '=', p.tenantId)
+    .where('user_id', '=', p.userId),
+);
+type StateRow = Of & { presence: string; due: number | null; now: number };
+const firstState = prepared((db, p: StateRow) =>
+  db
+    .insertInto('presence_state')
+    .values({
+      tenant_id: p.tenantId,
+      user_id: p.userId,
+      presence: p.presence,
+      due: p.due,
+      version: 1,
+      updated_at: p.now,
+    })
+    .onConflict((oc) => oc.column('user_id').doNothing()),
+);
+const nextState = prepared((db, p: StateRow & { version: number; next: number }) =>
+  db
+    .updateTable('presence_state')
+    .set({ presence: p.presence, due: p.due, version: p.next, updated_at: p.now })
+    .where('tenant_id', '=', p.tenantId)
+    .where('user_id', '=', p.userId)
+    .where('version', '=', p.version),
+);
+
 /**
  * Presence inputs, teams and blocked watchers of one tenant. Every method takes the tenant id;
  * expired inputs are never returned (and removed by `purgeExpired`).
@@ -30,26 +114,16 @@ export class PresenceRepository {
     input: { source: InputSource; key: string; value: unknown; expiresAt: number | null; holder?: string | null },
     now: number,
   ): Promise<void> {
-    const row = {
-      tenant_id: tenantId,
-      user_id: userId,
+    await upsertInput.run(this.db, {
+      tenantId,
+      userId,
       source: input.source,
       key: input.key,
       value: JSON.stringify(input.value),
-      expires_at: input.expiresAt,
-      updated_at: now,
+      expiresAt: input.expiresAt,
+      now,
       holder: input.holder ?? null,
-    };
-    await this.db
-      .insertInto('presence_inputs')
-      .values(row)
-      .onConflict((oc) =>
-        oc
-          .columns(['user_id', 'source', 'key'])
-          .doUpdateSet({ value: row.value, expires_at: row.expires_at, updated_at: now, holder: row.holder })
-          .where('presence_inputs.tenant_id', '=', tenantId),
-      )
-      .execute();
+    });
   }
 
   /** Removes one input, or every input of a source when `key` is absent; returns how many. */
@@ -72,28 +146,12 @@ export class PresenceRepository {
     expiresAt: number,
     now: number,
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('presence_inputs')
-      .set({ expires_at: expiresAt })
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .where('source', '=', source)
-      .where('key', '=', key)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    const r = await touch.run(this.db, { tenantId, userId, source, key, expiresAt, now });
+    return (r.numAffectedRows ?? 0n) > 0n;
   }
 
   async inputs(tenantId: string, userId: string, now: number): Promise<StoredInput[]> {
-    const rows = await this.db
-      .selectFrom('presence_inputs')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .orderBy('source')
-      .orderBy('key')
-      .execute();
+    const rows = await liveInputs.rows(this.db, { tenantId, userId, now });
     return rows.map((r) => ({
       source: r.source,
       key: r.key,
@@ -136,12 +194,7 @@ export class PresenceRepository {
     tenantId: string,
     userId: string,
   ): Promise<{ presence: unknown; due: number | null; version: number } | undefined> {
-    const r = await this.db
-      .selectFrom('presence_state')
-      .select(['presence', 'due', 'version'])
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [r] = await stateOf.rows(this.db, { tenantId, userId });
     return r && { presence: JSON.parse(r.presence), due: r.due === null ? null : Number(r.due), version: r.version };
   }
 
@@ -156,23 +209,12 @@ export class PresenceRepository {
     next: { presence: unknown; due: number | null },
     now: number,
   ): Promise<boolean> {
-    const presence = JSON.stringify(next.presence);
-    if (version === undefined) {
-      const r = await this.db
-        .insertInto('presence_state')
-        .values({ tenant_id: tenantId, user_id: userId, presence, due: next.due, version: 1, updated_at: now })
-        .onConflict((oc) => oc.column('user_id').doNothing())
-        .executeTakeFirst();
-      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
-    }
-    const r = await this.db
-      .updateTable('presence_state')
-      .set({ presence, due: next.due, version: version + 1, updated_at: now })
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    const row = { tenantId, userId, presence: JSON.stringify(next.presence), due: next.due, now };
+    const r =
+      version === undefined
+        ? await firstState.run(this.db, row)
+        : await nextState.run(this.db, { ...row, version, next: version + 1 });
+    return (r.numAffectedRows ?? 0n) > 0n;
   }
 
   /**

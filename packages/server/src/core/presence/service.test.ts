@@ -9,6 +9,7 @@ import { loadConfig } from '../../platform/config/load.js';
 import type { EventMap } from '../events.js';
 import type { Core } from '../index.js';
 import type { User } from '../users/model.js';
+import { CLIENT_TTL_MS } from './clients.js';
 import { watcherOf } from './watchers.js';
 
 const H = 3_600_000;
@@ -155,17 +156,20 @@ describe('presence service', () => {
   });
 
   test('a client input expires unless kept alive', async () => {
+    // What the attached clients' refresh (`clients.ts`) does for each.
+    const keepAlive = (clientId: string) =>
+      core.ctx.store.repos.presence.touchInput(tenantId, alice.id, 'client', clientId, now + CLIENT_TTL_MS, now);
     await core.presence.clientConnected(tenantId, alice.id, 'c2', { mobile: true, sessionId: null });
     assert.deepEqual((await core.presence.get(tenantId, alice.id)).flags, ['mobile']);
     now += 100_000;
-    assert.equal(await core.presence.clientAlive(tenantId, alice.id, 'c2'), true);
+    assert.equal(await keepAlive('c2'), true);
     now += 100_000;
     await core.presence.tick();
     assert.equal((await core.presence.get(tenantId, alice.id)).availability, 'available');
     now += 200_000;
     await core.presence.tick();
     assert.equal((await core.presence.get(tenantId, alice.id)).availability, 'offline');
-    assert.equal(await core.presence.clientAlive(tenantId, alice.id, 'c2'), false);
+    assert.equal(await keepAlive('c2'), false);
     await take();
   });
 

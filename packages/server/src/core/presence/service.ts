@@ -18,7 +18,7 @@ import {
   samePresence,
 } from './aggregate.js';
 import { setCallSettings } from './call-settings.js';
-import { type AttachedClient, attachClient, CLIENT_TTL_MS, type ClientOptions } from './clients.js';
+import { type AttachedClient, CLIENT_TTL_MS, type ClientOptions, PresenceClients } from './clients.js';
 import { setLineState, setRtc } from './lines.js';
 import {
   type Availability,
@@ -78,6 +78,7 @@ function toInputs(stored: StoredInput[]): PresenceInputs {
  */
 export class PresenceService implements CalendarSink, CallSettingsSink {
   readonly watchers: PresenceWatchers;
+  private readonly clients: PresenceClients;
   /** Recomputes in flight on this node, per user (other nodes are kept out by the row version). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -89,6 +90,7 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
     trustOf?: TrustOf,
   ) {
     this.watchers = new PresenceWatchers(ctx, trustOf);
+    this.clients = new PresenceClients(ctx, this);
   }
 
   private get repo() {
@@ -129,7 +131,7 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
 
   /** Adds a connected client as its user's input until it detaches (`clients.ts`). */
   attachClient(tenantId: string, userId: string, o: ClientOptions): AttachedClient {
-    return attachClient(this.ctx, this, tenantId, userId, o);
+    return this.clients.attach(tenantId, userId, o);
   }
 
   /** Recomputes and publishes if changed; one at a time per user on this node, so events keep their order. */
@@ -316,15 +318,6 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
       now,
     );
     return this.recompute(tenantId, userId);
-  }
-
-  /**
-   * Keeps a connected client's input alive; false when it had expired already (the caller adds it
-   * again). A user's recompute at the old expiry finds the new one, so this costs no recompute.
-   */
-  clientAlive(tenantId: string, userId: string, clientId: string): Promise<boolean> {
-    const now = this.ctx.clock.now();
-    return this.repo.touchInput(tenantId, userId, 'client', clientId, now + CLIENT_TTL_MS, now);
   }
 
   async clientDisconnected(tenantId: string, userId: string, clientId: string): Promise<Presence> {

@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../platform/store/prepared.js';
 import type { Database } from '../../platform/store/schema.js';
 import type { Tenant } from './model.js';
+
+/** A domain's tenant (every login resolves one), compiled once (`prepared.ts`). */
+const ofDomain = prepared((db, p: { domain: string }) =>
+  db.selectFrom('tenant_domains').select('tenant_id').where('domain', '=', p.domain),
+);
 
 /**
  * Tenants and their domains. The one repository that is global by nature: it is what every other
@@ -70,12 +76,13 @@ export class TenantRepository {
 
   /** The tenant a domain belongs to. */
   async byDomain(domain: string): Promise<Tenant | undefined> {
-    const row = await this.db
-      .selectFrom('tenant_domains')
-      .select('tenant_id')
-      .where('domain', '=', domain)
-      .executeTakeFirst();
-    return row ? this.get(row.tenant_id) : undefined;
+    const tenantId = await this.tenantIdOf(domain);
+    return tenantId === undefined ? undefined : this.get(tenantId);
+  }
+
+  /** The id of the tenant a domain belongs to. */
+  async tenantIdOf(domain: string): Promise<string | undefined> {
+    return (await ofDomain.rows(this.db, { domain }))[0]?.tenant_id;
   }
 
   async list(options: { ids?: string[]; limit?: number; offset?: number } = {}): Promise<Tenant[]> {

@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../platform/store/prepared.js';
 import type { Database } from '../../platform/store/schema.js';
 import type { Avatar } from './avatars.js';
+
+/** A user's avatar hash: read for every user whose presence is rendered (`prepared.ts`). */
+const hashOf = prepared((db, p: { tenantId: string; userId: string }) =>
+  db.selectFrom('user_avatars').select('sha1').where('tenant_id', '=', p.tenantId).where('user_id', '=', p.userId),
+);
 
 /** Users' avatar images (one per user), scoped by tenant. */
 export class AvatarRepository {
@@ -27,12 +33,7 @@ export class AvatarRepository {
 
   /** The SHA-1 (hex) of the user's avatar, without its bytes; undefined without one. */
   async sha1(tenantId: string, userId: string): Promise<string | undefined> {
-    const r = await this.db
-      .selectFrom('user_avatars')
-      .select('sha1')
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [r] = await hashOf.rows(this.db, { tenantId, userId });
     return r?.sha1;
   }
 

@@ -1,6 +1,7 @@
 import { nameWords } from '@parley/api';
 import { type Kysely, sql } from 'kysely';
 import { nameKey } from '../../platform/store/name-key.js';
+import { prepared } from '../../platform/store/prepared.js';
 import type { CredentialsTable, Database, UsersTable } from '../../platform/store/schema.js';
 import type { DerivedCredentials, ScramKeys } from './credentials.js';
 import { splitAddress, type User } from './model.js';
@@ -10,13 +11,37 @@ import { splitAddress, type User } from './model.js';
  * tenants, because it is how a login finds its scope.
  */
 export async function findUserByAddress(
-  repos: { tenants: { byDomain(domain: string): Promise<{ id: string } | undefined> }; users: UserRepository },
+  repos: { tenants: { tenantIdOf(domain: string): Promise<string | undefined> }; users: UserRepository },
   address: string,
 ): Promise<User | undefined> {
   const { local, domain } = splitAddress(address);
-  const tenant = await repos.tenants.byDomain(domain);
-  return tenant && repos.users.byAddress(tenant.id, local, domain);
+  const tenantId = await repos.tenants.tenantIdOf(domain);
+  return tenantId === undefined ? undefined : repos.users.byAddress(tenantId, local, domain);
 }
+
+// One user's lookups (every login and every stanza to a user), compiled once (`prepared.ts`).
+const userById = prepared((db, p: { tenantId: string; id: string }) =>
+  db.selectFrom('users').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.id),
+);
+const userByAddress = prepared((db, p: { tenantId: string; local: string; domain: string }) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', p.tenantId)
+    .where('local', '=', p.local)
+    .where('domain', '=', p.domain),
+);
+const numbersOfOne = prepared((db, p: { tenantId: string; userId: string }) =>
+  db
+    .selectFrom('user_numbers')
+    .select(['user_id', 'number'])
+    .where('tenant_id', '=', p.tenantId)
+    .where('user_id', '=', p.userId)
+    .orderBy('position'),
+);
+const credentialsOf = prepared((db, p: { tenantId: string; userId: string }) =>
+  db.selectFrom('credentials').selectAll().where('tenant_id', '=', p.tenantId).where('user_id', '=', p.userId),
+);
 
 /** Where a page of the colleague list ends: the last user's `name_key` and id. */
 export interface ColleaguePosition {
@@ -93,11 +118,11 @@ export class UserRepository {
   }
 
   async get(tenantId: string, userId: string): Promise<User | undefined> {
-    return (await this.query(tenantId, { id: userId }))[0];
+    return (await this.withNumbers(tenantId, await userById.rows(this.db, { tenantId, id: userId })))[0];
   }
 
   async byAddress(tenantId: string, local: string, domain: string): Promise<User | undefined> {
-    return (await this.query(tenantId, { local, domain }))[0];
+    return (await this.withNumbers(tenantId, await userByAddress.rows(this.db, { tenantId, local, domain })))[0];
   }
 
   async list(tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<User[]> {
@@ -208,19 +233,13 @@ export class UserRepository {
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
-  private async query(
-    tenantId: string,
-    f: { id?: string; local?: string; domain?: string; limit?: number; offset?: number },
-  ): Promise<User[]> {
+  private async query(tenantId: string, f: { limit?: number; offset?: number }): Promise<User[]> {
     let q = this.db
       .selectFrom('users')
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .orderBy('local')
       .orderBy('domain');
-    if (f.id !== undefined) q = q.where('id', '=', f.id);
-    if (f.local !== undefined) q = q.where('local', '=', f.local);
-    if (f.domain !== undefined) q = q.where('domain', '=', f.domain);
     if (f.limit !== undefined) q = q.limit(f.limit).offset(f.offset ?? 0);
     return this.withNumbers(tenantId, await q.execute());
   }
@@ -228,18 +247,11 @@ export class UserRepository {
   /** Users from their rows, each with their numbers in order (one query for all). */
   private async withNumbers(tenantId: string, rows: UsersTable[]): Promise<User[]> {
     if (rows.length === 0) return [];
-    const numbers = await this.db
-      .selectFrom('user_numbers')
-      .select(['user_id', 'number'])
-      .where('tenant_id', '=', tenantId)
-      .where(
-        'user_id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .orderBy('user_id')
-      .orderBy('position')
-      .execute();
+    const [one] = rows;
+    const numbers =
+      rows.length === 1 && one
+        ? await numbersOfOne.rows(this.db, { tenantId, userId: one.id })
+        : await this.numbersOf(tenantId, rows);
     return rows.map((r) => ({
       id: r.id,
       tenantId: r.tenant_id,
@@ -253,6 +265,21 @@ export class UserRepository {
       updatedAt: r.updated_at,
       numbers: numbers.filter((n) => n.user_id === r.id).map((n) => n.number),
     }));
+  }
+
+  private numbersOf(tenantId: string, rows: UsersTable[]) {
+    return this.db
+      .selectFrom('user_numbers')
+      .select(['user_id', 'number'])
+      .where('tenant_id', '=', tenantId)
+      .where(
+        'user_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('user_id')
+      .orderBy('position')
+      .execute();
   }
 }
 
@@ -296,12 +323,7 @@ export class CredentialRepository {
   }
 
   async get(tenantId: string, userId: string): Promise<DerivedCredentials | undefined> {
-    const r = await this.db
-      .selectFrom('credentials')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [r] = await credentialsOf.rows(this.db, { tenantId, userId });
     if (!r) return undefined;
     return {
       passwordHash: r.password_hash,

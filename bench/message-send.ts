@@ -1,0 +1,74 @@
+// The core's cost of one 1:1 message, without a protocol in front: `messaging.send` in a loop
+// between two users of one tenant (SQLite in a temporary data folder, the events published to the
+// in-process bus), after 500 unmeasured sends. Prints the process's CPU time (user + system) per
+// message; with --statements, the CPU time of each SQL statement per message as well (measured
+// around better-sqlite3's calls, which adds a little to every figure). The share of W2 of
+// `bench/xmpp.ts` that is the core's, measurable on a busy machine: pin it to one core and compare
+// two checkouts run by turns.
+//
+//   taskset -c 1 node --import tsx bench/message-send.ts [--messages 4000] [--statements]
+import { parseArgs } from 'node:util';
+import SQLite from 'better-sqlite3';
+import pino from 'pino';
+import { closeCore, openCore } from '../packages/server/src/create-server.js';
+import { loadConfig } from '../packages/server/src/platform/config/load.js';
+import { benchEnv, tempData } from './lib.js';
+
+const { values } = parseArgs({
+  options: { messages: { type: 'string', default: '4000' }, statements: { type: 'boolean', default: false } },
+});
+const N = Number(values.messages);
+
+/** CPU µs and runs by SQL text, while `measuring`. */
+const statements = new Map<string, { us: number; runs: number }>();
+let measuring = false;
+if (values.statements) {
+  const prepare = SQLite.prototype.prepare;
+  SQLite.prototype.prepare = function (this: SQLite.Database, source: string) {
+    const statement = prepare.call(this, source) as SQLite.Statement;
+    for (const method of ['run', 'all', 'get'] as const) {
+      const call = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+      (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        if (!measuring) return call(...args);
+        const c0 = process.cpuUsage();
+        try {
+          return call(...args);
+        } finally {
+          const c = process.cpuUsage(c0);
+          const s = statements.get(source) ?? { us: 0, runs: 0 };
+          s.us += c.user + c.system;
+          s.runs++;
+          statements.set(source, s);
+        }
+      };
+    }
+    return statement;
+  } as typeof prepare;
+}
+
+const data = tempData('parley-bench-send-');
+const config = loadConfig({ env: benchEnv, overrides: { dataDir: data.dir, 'log.level': 'warn' } });
+const core = await openCore({ config, log: pino({ level: 'warn' }) });
+const tenant = await core.tenants.create({ domain: 'send.test' });
+const user = async (local: string) =>
+  (await core.users.create(tenant.id, { local, domain: 'send.test', password: 'bench-password' })).user;
+const [a, b] = [await user('a'), await user('b')];
+const callers = [a, b].map((u) => ({ tenantId: tenant.id, userId: u.id }));
+const [first, second] = callers as [(typeof callers)[0], (typeof callers)[0]];
+const direct = await core.messaging.conversations.create(first, { members: ['b@send.test'], kind: 'direct' });
+const send = (i: number, tag: string) =>
+  core.messaging.send(i % 2 ? first : second, direct.id, { text: `${tag}${i}`, clientId: `${tag}${i}` });
+for (let i = 0; i < 500; i++) await send(i, 'w');
+measuring = true;
+const c0 = process.cpuUsage();
+for (let i = 0; i < N; i++) await send(i, 'm');
+const c = process.cpuUsage(c0);
+measuring = false;
+console.log(`${N} messages: ${((c.user + c.system) / N).toFixed(1)} µs CPU per message`);
+for (const [source, s] of [...statements].sort((x, y) => y[1].us - x[1].us)) {
+  console.log(
+    `${(s.us / N).toFixed(1).padStart(8)} µs/message  ${String(s.runs).padStart(6)} runs  ${source.slice(0, 120)}`,
+  );
+}
+await closeCore(core);
+data.remove();
