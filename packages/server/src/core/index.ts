@@ -58,7 +58,12 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     auth,
     // CSTA application accounts (tenant-wide call control for CTI applications).
     ctiApps: new CtiAppService(ctx, users, auth),
-    messaging: new MessagingService(ctx, options.messaging, (purpose) => auth.clusterKey(purpose)),
+    messaging: new MessagingService(
+      ctx,
+      options.messaging,
+      (purpose) => auth.clusterKey(purpose),
+      (tenantId, domain) => federation.trustOf(tenantId, domain),
+    ),
     presence,
     // Where each user's SIP devices are reachable (cluster state).
     registrations: new RegistrationService(ctx),

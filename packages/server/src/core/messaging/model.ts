@@ -6,12 +6,14 @@ export interface Conversation {
   id: string;
   tenantId: string;
   kind: ConversationKind;
-  /** For a 1:1: both user ids, sorted, joined by `:`. */
+  /** For a 1:1: both user ids (or the user's and the external party's JID), sorted, joined by `:`. */
   pairKey: string | null;
   name: string | null;
   topic: string | null;
   /** A group's room name as an XMPP client chose it (`room@conference.DOMAIN`); null otherwise. */
   room: string | null;
+  /** A 1:1's party on another server (its bare JID); its one member is the user here. Null otherwise. */
+  external: string | null;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;
@@ -46,7 +48,10 @@ export interface Message {
   tenantId: string;
   conversationId: string;
   seq: number;
+  /** A user id, or the bare JID of `externalSender`. */
   senderId: string;
+  /** The sender's bare JID when they are a user of another server; null for users here. */
+  externalSender: string | null;
   clientId: string;
   /** Empty once deleted (the row stays as a tombstone). */
   text: string;

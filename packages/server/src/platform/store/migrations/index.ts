@@ -25,6 +25,7 @@ import { pushRegistrations } from './022-push-registrations.js';
 import { federationTrust } from './023-federation-trust.js';
 import { uploadsAvatars } from './025-uploads-avatars.js';
 import { groupRooms } from './026-group-rooms.js';
+import { externalConversations } from './027-external-conversations.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -62,4 +63,5 @@ export const migrations: Migration[] = [
   federationTrust,
   uploadsAvatars,
   groupRooms,
+  externalConversations,
 ];
