@@ -6,6 +6,8 @@ import { SafeLine, SafeText } from './text.js';
 const Id = z.string().min(1).max(64);
 const Seq = z.number().int().min(0);
 const Time = z.iso.datetime();
+/** A user id, or the address of a user of another server (federation). */
+const Party = z.string().min(1).max(318);
 
 export const ConversationRole = z.enum(['owner', 'admin', 'member']);
 export type ConversationRole = z.infer<typeof ConversationRole>;
@@ -33,15 +35,16 @@ export const Message = z
     id: Id,
     conversationId: Id,
     seq: Seq.describe('Per-conversation, strictly increasing: the history cursor'),
-    senderId: Id,
+    senderId: Party.describe("The sender's user id, or their address when they are a user of another server"),
     sender: z.string().describe('local@domain of the sender'),
+    external: z.boolean().describe('The sender is a user of another server (federation)'),
     clientId: z.string().describe("The sender's idempotency key"),
     text: z.string().describe('Empty once deleted'),
     replyTo: Id.nullable(),
     createdAt: Time,
     editedAt: Time.nullable(),
     deletedAt: Time.nullable().describe('Set for a deleted message (a tombstone)'),
-    reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(Id) })),
+    reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(Party) })),
     attachments: z.array(AttachmentInfo),
   })
   .meta({ id: 'Message' });
@@ -54,6 +57,10 @@ export const ConversationInfo = z
     kind: z.enum(['direct', 'group']),
     name: z.string().nullable(),
     topic: z.string().nullable(),
+    external: z
+      .string()
+      .nullable()
+      .describe('A 1:1 with a user of another server (federation): their address; they are not in `members`'),
     members: z.array(ConversationMember).describe('Current members'),
     lastSeq: Seq.describe('Sequence of the newest message'),
     createdAt: Time,
@@ -73,7 +80,11 @@ export const Conversation = ConversationInfo.extend({
 export type Conversation = z.infer<typeof Conversation>;
 
 export const CreateConversationRequest = z.strictObject({
-  members: z.array(Address).min(1).max(500).describe('Addresses of the others; one and no name makes a 1:1'),
+  members: z
+    .array(Address)
+    .min(1)
+    .max(500)
+    .describe('Addresses of the others; one and no name makes a 1:1 (also with a user of another server)'),
   name: SafeLine(200).optional(),
   topic: SafeText.trim().max(1000).optional(),
   kind: z.enum(['direct', 'group']).optional().describe('Force a group with a single other member'),

@@ -167,69 +167,71 @@ describe('XMPP modules towards users of other servers', () => {
     await h.end(tablet);
   });
 
-  test('1:1 messages: from a federated user to every session or the one named, with carbons; to them routed, with carbons', async () => {
+  test("1:1 messages are the core's 1:1 with the remote user: theirs to every session or the one named, with carbons; the user's routed there once, with carbons", async () => {
     const phone = [...h.ctx.sessions.ofUser(ann.tenantId, ann.id)].find(
       (s) => s.jid.resource === 'phone',
     ) as TestSession;
     await h.iq(phone, 'set', x('enable', { xmlns: CARBONS }));
-    const messages = (s: TestSession) => s.sent.filter((st) => st.name === 'message');
+    const withBody = (text: string) => (st: XmlElement) => st.name === 'message' && st.childText('body') === text;
+    const carbonOf = (kind: string, text: string) => (st: XmlElement) =>
+      st.child(kind, CARBONS)?.child('forwarded', 'urn:xmpp:forward:0')?.child('message')?.childText('body') === text;
 
     await fromRemote(
       'pub@far.test/phone',
       x('message', { to: 'ann@acme.test', type: 'chat', id: 'm1' }, x('body', {}, 'hi')),
     );
     for (const s of [pc, phone]) {
-      const m = messages(s).at(-1);
-      assert.equal(m?.attrs.from, 'pub@far.test/phone');
-      assert.equal(m?.childText('body'), 'hi');
+      const m = await s.next(withBody('hi'), 'the message');
+      assert.equal(m.attrs.from, 'pub@far.test/phone');
+      assert.equal(m.child('stanza-id', 'urn:xmpp:sid:0')?.attrs.by, 'ann@acme.test', 'archived by the user');
     }
+    const [c] = await h.core.messaging.conversations.list({ tenantId: ann.tenantId, userId: ann.id });
+    assert.equal(c?.external, 'pub@far.test', 'a 1:1 of the core, named by the remote address');
+    assert.equal(c?.lastMessage?.sender, 'pub@far.test');
+    assert.equal(c?.lastMessage?.externalSender, 'pub@far.test');
 
     await fromRemote(
       'pub@far.test/phone',
       x('message', { to: 'ann@acme.test/pc', type: 'chat', id: 'm2' }, x('body', {}, 'to your pc')),
     );
-    assert.equal(messages(pc).at(-1)?.childText('body'), 'to your pc');
-    const received = messages(phone).at(-1)?.child('received', CARBONS);
-    assert.ok(received, 'the other session with carbons gets a received carbon');
-    assert.equal(received.child('forwarded', 'urn:xmpp:forward:0')?.child('message')?.childText('body'), 'to your pc');
-
-    // A receipt passes through as it is.
-    await fromRemote(
-      'pub@far.test/phone',
-      x('message', { to: 'ann@acme.test/pc', id: 'r1' }, x('received', { xmlns: 'urn:xmpp:receipts', id: 'a1' })),
-    );
-    assert.equal(messages(pc).at(-1)?.child('received', 'urn:xmpp:receipts')?.attrs.id, 'a1');
+    await pc.next(withBody('to your pc'), 'the message to the resource');
+    await phone.next(carbonOf('received', 'to your pc'), 'a received carbon');
+    assert.equal(phone.sent.filter(withBody('to your pc')).length, 0, 'the other session has only the carbon');
 
     h.routed.length = 0;
     await h.inbound(x('message', { to: 'pub@far.test', type: 'chat', id: 'a1' }, x('body', {}, 'hello there')), {
       session: pc,
     });
+    await eventually(() => h.routed.length > 0, 'the message to the remote user');
+    await phone.next(carbonOf('sent', 'hello there'), 'a sent carbon');
+    // Their receipt for it reaches the user's sessions (it is not stored).
+    await fromRemote(
+      'pub@far.test/phone',
+      x(
+        'message',
+        { to: 'ann@acme.test/pc', id: 'r1' },
+        x('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: 'a1' }),
+      ),
+    );
+    await pc.next((st) => st.child('displayed', 'urn:xmpp:chat-markers:0')?.attrs.id === 'a1', 'the marker');
     await h.inbound(
       x(
         'message',
         { to: 'pub@far.test/phone', type: 'chat', id: 'a2' },
-        x('active', { xmlns: 'http://jabber.org/protocol/chatstates' }),
+        x('composing', { xmlns: 'http://jabber.org/protocol/chatstates' }),
       ),
       { session: pc },
     );
+    await eventually(() => h.routed.length > 1, 'the chat state');
     assert.deepEqual(
-      h.routed.map((m) => [m.attrs.from, m.attrs.to, m.childText('body')]),
+      h.routed.map((m) => [m.attrs.from, m.attrs.to, m.childText('body') ?? m.elements()[0]?.name, m.attrs.id]),
       [
-        ['ann@acme.test/pc', 'pub@far.test', 'hello there'],
-        ['ann@acme.test/pc', 'pub@far.test/phone', undefined],
+        ['ann@acme.test/pc', 'pub@far.test', 'hello there', 'a1'],
+        ['ann@acme.test', 'pub@far.test', 'composing', undefined],
       ],
     );
-    const sent = messages(phone).filter((m) => m.child('sent', CARBONS));
-    assert.equal(
-      sent
-        .at(-2)
-        ?.child('sent', CARBONS)
-        ?.child('forwarded', 'urn:xmpp:forward:0')
-        ?.child('message')
-        ?.childText('body'),
-      'hello there',
-    );
 
+    const messages = (s: TestSession) => s.sent.filter((st) => st.name === 'message');
     // A blocked domain reaches no one: its message is refused, as is what it asks of the domain or its services.
     h.routed.length = 0;
     const before = messages(pc).length;

@@ -61,7 +61,12 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     ctiApps: new CtiAppService(ctx, users, auth),
     // The LDAP phone-book account of each tenant (what desk phones bind with).
     ldapAccounts: new LdapAccountService(ctx, users, auth),
-    messaging: new MessagingService(ctx, options.messaging, (purpose) => auth.clusterKey(purpose)),
+    messaging: new MessagingService(
+      ctx,
+      options.messaging,
+      (purpose) => auth.clusterKey(purpose),
+      (tenantId, domain) => federation.trustOf(tenantId, domain),
+    ),
     presence,
     // Where each user's SIP devices are reachable (cluster state).
     registrations: new RegistrationService(ctx),

@@ -154,6 +154,46 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
         );
       });
 
+      test(`${kind}: a message to a Parley user only in the web app is kept (list, MAM); the REST reply reaches the remote client`, async () => {
+        const p = parleyNow();
+        const carol = await p.server.user(`carol-${kind}@parley.test`);
+        const remote = `alice@${external}`;
+        const alice = await login(remote);
+        const body1 = `to the web app ${randomPassword()}`;
+        await alice.ask({ cmd: 'message', to: `carol-${kind}@parley.test`, body: body1 });
+        const c = await waitUntil(
+          async () =>
+            (await carol.api.request('conversations.list', { query: {} })).conversations.find(
+              (c) => c.external === remote && c.lastMessage?.text === body1,
+            ),
+          20_000,
+          'the remote message in the conversation list',
+        );
+        assert.equal(c.lastMessage?.sender, remote);
+        const body2 = `from the web app ${randomPassword()}`;
+        const from = alice.events.length;
+        await carol.api.request('messages.send', { params: { id: c.id }, body: { text: body2, clientId: body2 } });
+        const got = await alice.wait((e) => e.event === 'message' && e.body === body2, from, 'the REST reply over s2s');
+        assert.equal(got.from?.split('/')[0], `carol-${kind}@parley.test`);
+        // Later, over XMPP, the archive has both.
+        const c2sPort = p.server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
+        const xmpp = await startSlixmpp(net, {
+          jid: `carol-${kind}@parley.test`,
+          password: carol.password,
+          host: net.hostAddress,
+          port: c2sPort,
+        });
+        clients.push(xmpp);
+        const mam = (await xmpp.ask({ cmd: 'mam', with: remote })) as { messages: { from: string; body: string }[] };
+        assert.deepEqual(
+          mam.messages.map((m) => [m.from.split('/')[0], m.body]),
+          [
+            [remote, body1],
+            [`carol-${kind}@parley.test`, body2],
+          ],
+        );
+      });
+
       test(`${kind}: a domain blocked while its streams are up is cut off both ways`, async () => {
         const p = parleyNow();
         const closed = () =>

@@ -118,6 +118,7 @@ export const de: Messages = {
   'chat.searchFailed': 'Die Suche ist fehlgeschlagen. Versuchen Sie es erneut.',
   'chat.previewMine': 'Sie: {text}',
   'chat.previewFrom': '{name}: {text}',
+  'chat.external': 'auf einem anderen Server',
   'chat.typingShort': 'schreibt…',
   'chat.typingIn': '{name}: schreibt…',
   'chat.newGroup': 'Neue Gruppe',

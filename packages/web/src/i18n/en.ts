@@ -118,6 +118,7 @@ export const en = {
   'chat.searchFailed': 'The search failed. Try again.',
   'chat.previewMine': 'You: {text}',
   'chat.previewFrom': '{name}: {text}',
+  'chat.external': 'on another server',
   'chat.typingShort': 'typing…',
   'chat.typingIn': '{name}: typing…',
   'chat.newGroup': 'New group',

@@ -29,6 +29,7 @@ export const conversationInfo = (c: ConversationDetails): ConversationInfo => ({
   kind: c.kind,
   name: c.name,
   topic: c.topic,
+  external: c.external,
   members: c.members.map((m) => ({
     userId: m.userId,
     address: m.address,
@@ -60,6 +61,7 @@ export const messageView = (m: MessageDetails): MessageDto => ({
   seq: m.seq,
   senderId: m.senderId,
   sender: m.sender,
+  external: m.externalSender !== null,
   clientId: m.clientId,
   text: m.text,
   replyTo: m.replyTo,

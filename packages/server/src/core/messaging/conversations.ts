@@ -22,9 +22,21 @@ export interface Access {
   members: Member[];
 }
 
-/** Conversations and their membership: 1:1s (one per pair) and groups with owner/admin/member roles. */
+/**
+ * The bare JID of an address when it names a user of another server the tenant federates with;
+ * undefined for an address of this server; throws for a blocked domain (`external.ts`).
+ */
+export type ExternalAddress = (tenantId: string, address: string) => Promise<string | undefined>;
+
+/**
+ * Conversations and their membership: 1:1s (one per pair, also with a user of another server)
+ * and groups with owner/admin/member roles.
+ */
 export class ConversationService {
-  constructor(private readonly ctx: CoreContext) {}
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly externalAddress: ExternalAddress,
+  ) {}
 
   /**
    * The conversation if the caller is a member: 404 when it does not exist in their tenant or they
@@ -83,6 +95,14 @@ export class ConversationService {
       locked?: boolean | undefined;
     },
   ): Promise<MemberConversation> {
+    const [only] = input.members;
+    if (input.kind !== 'group' && input.members.length === 1 && only !== undefined && !input.name && !input.room) {
+      const jid = await this.externalAddress(caller.tenantId, only);
+      if (jid !== undefined) {
+        if (input.topic) throw invalid('name', 'a 1:1 has no name, topic or room');
+        return this.forMember(caller, await this.external(caller, jid));
+      }
+    }
     const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
     const direct = input.kind === 'direct' || (input.kind === undefined && others.length === 1 && !input.name);
     const now = this.ctx.clock.now();
@@ -125,6 +145,24 @@ export class ConversationService {
     }
     await this.announce(caller.tenantId, c.id);
     return this.forMember(caller, c.id);
+  }
+
+  /** The caller's 1:1 with a user of another server (`jid`, checked), made when there is none; its id. */
+  async external(caller: Caller, jid: string): Promise<string> {
+    const repos = this.ctx.store.repos.conversations;
+    const key = pairKey(caller.userId, jid);
+    const existing = await repos.byPair(caller.tenantId, key);
+    if (existing) return existing.id;
+    const c = this.conversation(caller, { kind: 'direct', pairKey: key, external: jid }, this.ctx.clock.now());
+    try {
+      await repos.insert(c, [{ userId: caller.userId, role: 'member' }]);
+    } catch (err) {
+      const winner = isUniqueViolation(err) && (await repos.byPair(caller.tenantId, key));
+      if (!winner) throw err;
+      return winner.id;
+    }
+    await this.announce(caller.tenantId, c.id);
+    return c.id;
   }
 
   /**
@@ -287,6 +325,7 @@ export class ConversationService {
       topic: null,
       room: null,
       locked: false,
+      external: null,
       createdBy: caller.userId,
       lastSeq: 0,
       createdAt: now,

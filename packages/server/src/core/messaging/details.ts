@@ -14,7 +14,7 @@ export async function messageDetails(
     repos.attachments.ofMessages(tenantId, ids),
   ]);
   const senders = new Map<string, string>();
-  for (const id of new Set(messages.map((m) => m.senderId))) {
+  for (const id of new Set(messages.filter((m) => m.externalSender === null).map((m) => m.senderId))) {
     const u = await repos.users.get(tenantId, id);
     senders.set(id, u ? addressOf(u) : '');
   }
@@ -26,7 +26,7 @@ export async function messageDetails(
     }
     return {
       ...m,
-      sender: senders.get(m.senderId) ?? '',
+      sender: m.externalSender ?? senders.get(m.senderId) ?? '',
       reactions: [...byEmoji].map(([emoji, userIds]) => ({ emoji, userIds })),
       attachments: attachments.filter((a) => a.messageId === m.id),
     };

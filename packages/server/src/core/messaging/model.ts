@@ -6,7 +6,7 @@ export interface Conversation {
   id: string;
   tenantId: string;
   kind: ConversationKind;
-  /** For a 1:1: both user ids, sorted, joined by `:`. */
+  /** For a 1:1: both user ids (or the user's and the external party's JID), sorted, joined by `:`. */
   pairKey: string | null;
   name: string | null;
   topic: string | null;
@@ -14,6 +14,8 @@ export interface Conversation {
   room: string | null;
   /** A room an XMPP client just created, which only its owner may be in until configured (XEP-0045 §10.1.2). */
   locked: boolean;
+  /** A 1:1's party on another server (its bare JID); its one member is the user here. Null otherwise. */
+  external: string | null;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;
@@ -48,7 +50,10 @@ export interface Message {
   tenantId: string;
   conversationId: string;
   seq: number;
+  /** A user id, or the bare JID of `externalSender`. */
   senderId: string;
+  /** The sender's bare JID when they are a user of another server; null for users here. */
+  externalSender: string | null;
   clientId: string;
   /** Empty once deleted (the row stays as a tombstone). */
   text: string;
@@ -106,6 +111,15 @@ export interface MessageOrigin {
   to: string;
   /** The sender asked that no other device get a copy. */
   private: boolean;
+}
+
+/** What `send` takes: the text and the sender's client key, and where the message came from. */
+export interface NewMessage {
+  text: string;
+  clientId: string;
+  replyTo?: string | undefined;
+  attachments?: string[] | undefined;
+  origin?: MessageOrigin | undefined;
 }
 
 /**

@@ -3,10 +3,19 @@ import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
 import type { EventMap } from '../events.js';
+import type { TrustLevel } from '../federation/model.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import { messageDetails } from './details.js';
-import { type Message, type MessageChange, type MessageDetails, type MessageOrigin, pairKey } from './model.js';
+import { ExternalChats } from './external.js';
+import {
+  type Message,
+  type MessageChange,
+  type MessageDetails,
+  type MessageOrigin,
+  type NewMessage,
+  pairKey,
+} from './model.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 /** How far back the last cursor of `changes` reaches: longer than any commit takes. */
@@ -27,6 +36,8 @@ export interface MessagingOptions {
 export class MessagingService {
   readonly conversations: ConversationService;
   readonly attachments: AttachmentService;
+  /** 1:1s with users of other servers. */
+  readonly external: ExternalChats;
   private readonly rate: RateLimiter;
 
   constructor(
@@ -34,15 +45,17 @@ export class MessagingService {
     readonly options: MessagingOptions,
     /** A key every node derives alike for `purpose` (the auth service's `clusterKey`). */
     clusterKey: (purpose: string) => Promise<Buffer>,
+    trustOf: (tenantId: string, domain: string) => Promise<TrustLevel>,
   ) {
-    this.conversations = new ConversationService(ctx);
+    this.external = new ExternalChats(ctx, this, trustOf);
+    this.conversations = new ConversationService(ctx, (tenantId, address) => this.external.address(tenantId, address));
     this.attachments = new AttachmentService(ctx, this.conversations, options.attachments, () =>
       clusterKey('file-links'),
     );
     this.rate = new RateLimiter(options.rateLimit, ctx.clock);
   }
 
-  private checkText(text: string, allowEmpty: boolean) {
+  checkText(text: string, allowEmpty: boolean) {
     if (text.length > this.options.maxMessageLength) {
       throw new ParleyError(
         'PARLEY_ERR_BODY_TOO_LARGE',
@@ -78,19 +91,15 @@ export class MessagingService {
     return this.toMembers(a, 'message.created', (userId) => ({ tenantId, userId, conversationId, message, origin }));
   }
 
-  async send(
-    caller: Caller,
-    conversationId: string,
-    input: {
-      text: string;
-      clientId: string;
-      replyTo?: string | undefined;
-      attachments?: string[] | undefined;
-      origin?: MessageOrigin | undefined;
-    },
-  ): Promise<MessageDetails> {
+  /**
+   * A new message from the caller, or (`from`, a bare JID) from the external party of the caller's
+   * 1:1 with a user of another server, which reached the caller (see `external.ts`).
+   */
+  async send(caller: Caller, conversationId: string, input: NewMessage, from?: string): Promise<MessageDetails> {
     const a = await this.conversations.access(caller, conversationId);
-    const { tenantId, userId } = caller;
+    if (from !== undefined && from !== a.conversation.external) throw forbidden('not a party of this conversation');
+    const { tenantId } = caller;
+    const userId = from ?? caller.userId;
     const repos = this.ctx.store.repos;
     const earlier = await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId);
     if (earlier) return this.one(tenantId, earlier);
@@ -113,6 +122,7 @@ export class MessagingService {
           conversationId,
           seq,
           senderId: userId,
+          externalSender: from ?? null,
           clientId: input.clientId,
           text: input.text,
           replyTo: input.replyTo ?? null,
@@ -125,7 +135,7 @@ export class MessagingService {
         if (linked !== attachmentIds.length)
           throw invalid('body.attachments', 'not all are your unsent uploads to this conversation');
         // Your own message counts as delivered and read.
-        await r.conversations.readOwn(tenantId, conversationId, userId, seq);
+        if (from === undefined) await r.conversations.readOwn(tenantId, conversationId, userId, seq);
         return m;
       });
     } catch (err) {
@@ -139,7 +149,7 @@ export class MessagingService {
     const details: MessageDetails =
       attachmentIds.length > 0
         ? await this.one(tenantId, message)
-        : { ...message, sender: a.member.address, reactions: [], attachments: [] };
+        : { ...message, sender: from ?? a.member.address, reactions: [], attachments: [] };
     await this.fanOut(a, details, input.origin);
     return details;
   }
@@ -223,11 +233,13 @@ export class MessagingService {
     return { messages: await this.details(caller.tenantId, page), complete: rows.length <= q.limit };
   }
 
-  private async target(caller: Caller, conversationId: string, messageId: string) {
+  /** The message and who acts on it: the caller, or (`from`) their 1:1's external party. */
+  private async target(caller: Caller, conversationId: string, messageId: string, from?: string) {
     const a = await this.conversations.access(caller, conversationId);
+    if (from !== undefined && from !== a.conversation.external) throw forbidden('not a party of this conversation');
     const m = await this.ctx.store.repos.messages.get(caller.tenantId, messageId);
     if (!m || m.conversationId !== conversationId) throw notFound('message');
-    return { a, m };
+    return { a, m, by: from ?? caller.userId };
   }
 
   /** One message of a conversation the caller is a member of (e.g. where a page of history starts). */
@@ -236,35 +248,40 @@ export class MessagingService {
     return this.one(caller.tenantId, m);
   }
 
-  private async changed(a: Access, messageId: string, change: MessageChange): Promise<MessageDetails> {
+  private async changed(a: Access, messageId: string, change: MessageChange, by: string): Promise<MessageDetails> {
     const { tenantId, id: conversationId } = a.conversation;
     const m = (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message;
     const message = await this.one(tenantId, m);
-    const by = a.member.userId;
     await this.toMembers(a, 'message.updated', (userId) => ({ tenantId, userId, conversationId, message, change, by }));
     return message;
   }
 
-  async edit(caller: Caller, conversationId: string, messageId: string, text: string): Promise<MessageDetails> {
-    const { a, m } = await this.target(caller, conversationId, messageId);
-    if (m.senderId !== caller.userId) throw forbidden('you can edit only your own messages');
+  async edit(
+    caller: Caller,
+    conversationId: string,
+    messageId: string,
+    text: string,
+    from?: string,
+  ): Promise<MessageDetails> {
+    const { a, m, by } = await this.target(caller, conversationId, messageId, from);
+    if (m.senderId !== by) throw forbidden('you can edit only your own messages');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
     this.checkText(text, false);
     await this.ctx.store.repos.messages.edit(caller.tenantId, messageId, text, this.ctx.clock.now());
-    return this.changed(a, messageId, 'edited');
+    return this.changed(a, messageId, 'edited', by);
   }
 
-  async remove(caller: Caller, conversationId: string, messageId: string): Promise<MessageDetails> {
-    const { a, m } = await this.target(caller, conversationId, messageId);
-    const moderator = a.conversation.kind === 'group' && a.member.role !== 'member';
-    if (m.senderId !== caller.userId && !moderator) throw forbidden('you can delete only your own messages');
+  async remove(caller: Caller, conversationId: string, messageId: string, from?: string): Promise<MessageDetails> {
+    const { a, m, by } = await this.target(caller, conversationId, messageId, from);
+    const moderator = a.conversation.kind === 'group' && a.member.role !== 'member' && from === undefined;
+    if (m.senderId !== by && !moderator) throw forbidden('you can delete only your own messages');
     if (m.deletedAt !== null) return this.one(caller.tenantId, m);
     const files = await this.ctx.store.transaction((r) =>
       r.messages.tombstone(caller.tenantId, messageId, this.ctx.clock.now()),
     );
     // The rows went with the commit (downloads answer 404 from now on); the files follow.
     if (files) await this.attachments.removeFiles(caller.tenantId, files);
-    return this.changed(a, messageId, 'deleted');
+    return this.changed(a, messageId, 'deleted', by);
   }
 
   async react(
@@ -273,19 +290,20 @@ export class MessagingService {
     messageId: string,
     emoji: string,
     on: boolean,
+    from?: string,
   ): Promise<MessageDetails> {
-    const { a, m } = await this.target(caller, conversationId, messageId);
+    const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     if (/\s/.test(emoji)) throw invalid('params.emoji', 'must not contain spaces');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
     const now = this.ctx.clock.now();
     const changed = await this.ctx.store.transaction(async (r) => {
       const done = on
-        ? await r.messages.react(caller.tenantId, { messageId, userId: caller.userId, emoji, createdAt: now })
-        : await r.messages.unreact(caller.tenantId, messageId, caller.userId, emoji);
+        ? await r.messages.react(caller.tenantId, { messageId, userId: by, emoji, createdAt: now })
+        : await r.messages.unreact(caller.tenantId, messageId, by, emoji);
       if (done) await r.messages.touch(caller.tenantId, messageId, now);
       return done;
     });
-    return changed ? this.changed(a, messageId, 'reacted') : this.one(caller.tenantId, m);
+    return changed ? this.changed(a, messageId, 'reacted', by) : this.one(caller.tenantId, m);
   }
 
   /** Moves the caller's receipts forward (at most to the newest message) and tells the members. */
@@ -321,7 +339,7 @@ export class MessagingService {
     return stored;
   }
 
-  /** Typing notifications go to the other current members; nothing is stored. */
+  /** Typing goes to the other current members (nothing is stored); with another server's user, to the caller's adapters. */
   async typing(caller: Caller, conversationId: string, typing: boolean): Promise<void> {
     const a = await this.conversations.access(caller, conversationId);
     await this.toMembers(
@@ -335,7 +353,7 @@ export class MessagingService {
         member: a.member.address,
         typing,
       }),
-      caller.userId,
+      a.conversation.external === null ? caller.userId : undefined,
     );
   }
 

@@ -10,6 +10,8 @@ export interface ConversationsTable {
   room: string | null;
   /** 1 while a room an XMPP client created awaits its configuration (migration 031). */
   locked: number;
+  /** A 1:1's party on another server, a bare JID (migration 027). */
+  external: string | null;
   created_by: string;
   last_seq: number;
   created_at: number;
@@ -41,6 +43,8 @@ export interface MessagesTable {
   deleted_at: number | null;
   /** Last edit, deletion or reaction change (migration 007); null while never changed. */
   changed_at: number | null;
+  /** The sender's bare JID when they are a user of another server (migration 027). */
+  external_sender: string | null;
 }
 
 export interface MessageReactionsTable {

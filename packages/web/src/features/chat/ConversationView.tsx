@@ -69,7 +69,13 @@ export function ConversationView({ id }: { id: string }) {
         <Avatar name={name} address={other?.address} />
         <div className="thread-title">
           <h2 id={titleId}>{name}</h2>
-          {other ? <PresenceLine address={other.address} /> : <MembersButton conversation={conversation} />}
+          {other ? (
+            <PresenceLine address={other.address} />
+          ) : conversation.external ? (
+            <span className="presence">{t('chat.external')}</span>
+          ) : (
+            <MembersButton conversation={conversation} />
+          )}
         </div>
         {other && <CallButton to={other.address} name={name} />}
       </header>

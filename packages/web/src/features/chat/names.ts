@@ -6,9 +6,10 @@ export function otherMember(c: Conversation, me: User) {
   return c.kind === 'direct' ? (c.members.find((m) => m.userId !== me.id) ?? null) : null;
 }
 
-/** What a conversation is called: the group's name, else the other members' names. */
+/** What a conversation is called: the group's name, the address of a user of another server, else the other members' names. */
 export function conversationName(c: Conversation, me: User): string {
   if (c.name) return c.name;
+  if (c.external) return c.external;
   const others = c.members.filter((m) => m.userId !== me.id);
   if (others.length === 0) return me.displayName;
   return others.map((m) => m.label || m.address).join(', ');

@@ -9,6 +9,7 @@ const msg = (seq: number, text = `m${seq}`): Message => ({
   seq,
   senderId: 'u',
   sender: 'u@example.test',
+  external: false,
   clientId: `k${seq}`,
   text,
   replyTo: null,

@@ -83,7 +83,7 @@ export class ChatDelivery {
     const m = e.message;
     const origin = e.origin;
     const own = m.senderId === e.userId;
-    const replyTo = await this.replyTarget(e, m, t.me, t.peer);
+    const replyTo = await replyTarget(this.ctx, e, t.me, t.peer);
     const from = own ? t.me : (origin?.from ?? t.peer);
     const files = await fileLinks(this.ctx, m);
     const render = (to: string) => chatMessage(m, { from, to, by: t.me, replyTo, request: !own }, files);
@@ -111,15 +111,6 @@ export class ChatDelivery {
     return elsewhere.some((ep) => ep.address === address) ? address : undefined;
   }
 
-  /** The id and sender the recipient knows the replied-to message by (its client key). */
-  private async replyTarget(e: EventOf<'message.created'>, m: MessageDetails, me: string, peer: string) {
-    if (m.replyTo === null) return undefined;
-    const target = await this.ctx.core.messaging
-      .find({ tenantId: e.tenantId, userId: e.userId }, e.conversationId, m.replyTo, [])
-      .catch(() => undefined);
-    return target && { id: target.clientId, to: target.senderId === e.userId ? me : peer };
-  }
-
   private async updated(e: EventOf<'message.updated'>): Promise<void> {
     const t = await this.target(e);
     if (!t) return;
@@ -144,16 +135,8 @@ export class ChatDelivery {
   private async receipt(e: EventOf<'message.receipt'>): Promise<void> {
     const t = await this.target(e);
     if (!t) return;
-    const caller = { tenantId: e.tenantId, userId: e.userId };
     const own = e.memberId === e.userId;
-    const author = own ? t.peerId : e.userId;
-    const newest = async (seq: number) => {
-      const page = await this.ctx.core.messaging.history(caller, e.conversationId, {
-        before: seq + 1,
-        limit: RECEIPT_LOOKBACK,
-      });
-      return page.messages.find((m) => m.senderId === author);
-    };
+    const newest = (seq: number) => newestOf(this.ctx, e, own ? t.peerId : e.userId, seq);
     const read = e.readSeq > 0 ? await newest(e.readSeq) : undefined;
     if (own) {
       if (read) this.deliver(t, true, undefined, (to) => receipt('read', read.clientId, { from: t.me, to }));
@@ -173,4 +156,27 @@ export class ChatDelivery {
     if (!t) return;
     for (const s of t.sessions) s.send(chatState(e.typing, { from: t.peer, to: formatJid(s.jid) }));
   }
+}
+
+/** The id and sender the recipient of `e` knows the replied-to message by (its client key). */
+export async function replyTarget(ctx: ModuleContext, e: EventOf<'message.created'>, me: string, peer: string) {
+  if (e.message.replyTo === null) return undefined;
+  const target = await ctx.core.messaging
+    .find({ tenantId: e.tenantId, userId: e.userId }, e.conversationId, e.message.replyTo, [])
+    .catch(() => undefined);
+  return target && { id: target.clientId, to: target.senderId === e.userId ? me : peer };
+}
+
+/** The newest message of `author` up to `seq` (what a receipt at `seq` covers of theirs), as `e.userId` sees it. */
+export async function newestOf(
+  ctx: ModuleContext,
+  e: { tenantId: string; userId: string; conversationId: string },
+  author: string,
+  seq: number,
+): Promise<MessageDetails | undefined> {
+  const page = await ctx.core.messaging.history({ tenantId: e.tenantId, userId: e.userId }, e.conversationId, {
+    before: seq + 1,
+    limit: RECEIPT_LOOKBACK,
+  });
+  return page.messages.find((m) => m.senderId === author);
 }

@@ -1,7 +1,7 @@
-// 1:1 messages between a user here and someone the core's conversations do not hold: a user of
-// another tenant of this server or of another server (federation). They pass through as stanzas
-// (bodies, receipts, markers, chat states, corrections alike), with XEP-0280 carbons for the
-// user's other sessions on this node; the core keeps no history of them (no MAM).
+// 1:1 messages the core's conversations do not hold: with a user of another tenant of this
+// server, and what the core cannot keep of users of other servers (invitations, encrypted
+// payloads; the rest is `chat-external.ts`'s). They pass through as stanzas, with XEP-0280
+// carbons for the user's other sessions on this node; the core keeps no history of them (no MAM).
 import { addressOf } from '../../../core/users/model.js';
 import { bareJid, formatJid } from '../../../lib/jid.js';
 import type { C2sSession, Inbound, ModuleContext } from '../module.js';

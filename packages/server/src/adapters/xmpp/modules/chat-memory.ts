@@ -29,10 +29,14 @@ export class BoundedMap<K, V> extends Map<K, V> {
  */
 export type Origin = MessageOrigin;
 
-/** A conversation as the chat module needs it: direct or not, and (of a 1:1) the members' addresses by user id. */
+/**
+ * A conversation as the chat module needs it: direct or not, (of a 1:1) the members' addresses by
+ * user id, and the bare JID of its party on another server (null for a 1:1 of two users here).
+ */
 export interface ConversationInfo {
   direct: boolean;
   addresses: Map<string, string>;
+  external: string | null;
 }
 
 const ORIGINS = 4096;
@@ -62,7 +66,10 @@ export class ChatMemory {
     const c = await this.core.messaging.conversations.get({ tenantId, userId }, conversationId);
     // A group's members change (the MUC module renders groups): only its kind is kept.
     const direct = c.kind === 'direct';
-    const info = { direct, addresses: new Map(direct ? c.members.map((m) => [m.userId, m.address]) : []) };
+    const addresses = new Map(direct ? c.members.map((m) => [m.userId, m.address]) : []);
+    // The party on another server is named by their JID where a member is by their user id.
+    if (c.external !== null) addresses.set(c.external, c.external);
+    const info = { direct, addresses, external: c.external };
     this.conversations.set(conversationId, info);
     return info;
   }

@@ -82,6 +82,7 @@ const details = (patch: Partial<MessageDetails> = {}): MessageDetails => ({
   conversationId: 'c',
   seq: 1,
   senderId: 'u1',
+  externalSender: null,
   clientId: 'k1',
   text: 'hello <world>',
   replyTo: null,

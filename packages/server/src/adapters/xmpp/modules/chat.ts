@@ -2,8 +2,10 @@
 // `<message type=chat|normal/>` to a user of its tenant asks (a message, a XEP-0308 correction,
 // a XEP-0424 retraction, XEP-0444 reactions, a XEP-0461 reply, XEP-0184/0333 receipts, XEP-0085
 // chat states, a file uploaded over XEP-0363) goes to the core, which tells every member
-// (`chat-delivery.ts` renders it back). Messages to or from users of another tenant or another
-// server pass through (`chat-elsewhere.ts`).
+// (`chat-delivery.ts` renders it back). With a user of another server it is the core's 1:1 with
+// that party (`chat-external.ts` takes theirs in, `chat-federated.ts` sends the user's out).
+// Messages to or from users of another tenant, and what the core does not keep (invitations,
+// encrypted payloads), pass through (`chat-elsewhere.ts`).
 import type { Caller } from '../../../core/messaging/conversations.js';
 import { pairKey } from '../../../core/messaging/model.js';
 import { bareJid, formatJid, type Jid } from '../../../lib/jid.js';
@@ -12,6 +14,8 @@ import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.j
 import { applyContent } from './chat-apply.js';
 import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
+import { meaningful, passesThrough, receiveExternal } from './chat-external.js';
+import { FederatedChat } from './chat-federated.js';
 import { ChatMemory, type Origin } from './chat-memory.js';
 import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
 import { ownUpload } from './file-urls.js';
@@ -39,28 +43,40 @@ export class ChatModule implements XmppModule {
   start(ctx: ModuleContext) {
     this.ctx = ctx;
     this.memory = new ChatMemory(ctx.core);
-    return new ChatDelivery(ctx, this.memory).start();
+    const stops = [new ChatDelivery(ctx, this.memory).start(), new FederatedChat(ctx, this.memory).start()];
+    return () => {
+      for (const stop of stops) stop?.();
+    };
   }
 
   async handle(inbound: Inbound): Promise<boolean> {
     const { stanza, session, to } = inbound;
     if (stanza.name !== 'message' || !CHAT_TYPES.has(stanza.attrs.type ?? 'normal')) return false;
     const { ctx, memory } = this.started();
-    // From a federated server: passed on to the user's sessions (`chat-elsewhere.ts`).
-    if (!session) return receiveFromElsewhere(ctx, inbound);
+    // From a federated server: the core's 1:1 with the sender, else passed on to the user's sessions.
+    if (!session) return (await receiveExternal(ctx, inbound)) || receiveFromElsewhere(ctx, inbound);
     // No `to` or the sender's own account: not a 1:1.
     if (!to || to.local === null || (to.local === session.jid.local && to.domain === session.jid.domain)) {
       return false;
     }
     const tenant = await ctx.core.tenants.byDomain(to.domain).catch(() => undefined);
+    const input = parseChat(stanza);
+    const keeps = meaningful(input) && !passesThrough(stanza);
     if (tenant?.id !== session.tenantId) {
-      // Another tenant or another server: the router takes it there, carbons to the other sessions.
+      const caller = { tenantId: session.tenantId, userId: session.user.id };
+      const jid =
+        keeps && !tenant ? await ctx.core.messaging.external.address(caller.tenantId, bareJid(to)) : undefined;
+      if (jid !== undefined) {
+        const conversationId = await ctx.core.messaging.conversations.external(caller, jid);
+        await this.apply({ caller, peerId: jid, conversationId, session, from: inbound.from, to }, input);
+        return true;
+      }
+      // Another tenant, or what the core does not keep: the router takes it there, carbons to the other sessions.
       sendElsewhere(ctx, session, inbound);
       return true;
     }
-    const input = parseChat(stanza);
     // Nothing the core keeps (e.g. a XEP-0249 invitation): the router delivers it as it is.
-    if (!meaningful(input)) return false;
+    if (!keeps) return false;
     const peer = await ctx.core.users.byAddress(bareJid(to));
     // RFC 6121 §8.5.2.2.1 … §8.5.2.1: a message to an account that does not exist.
     if (!peer || peer.tenantId !== session.tenantId || peer.disabledAt !== null) {
@@ -117,8 +133,3 @@ const originOf = (chat: Chat, input: ChatInput): Origin => ({
   to: formatJid(chat.to),
   private: input.noCarbons,
 });
-
-/** Whether a message asks anything of the core. */
-const meaningful = (i: ChatInput): boolean =>
-  (i.body !== undefined && i.body.trim() !== '') ||
-  [i.replace, i.retract, i.reactions, i.received, i.displayed, i.chatState].some((v) => v !== undefined);

@@ -1,6 +1,6 @@
 // XEP-0313 Message Archive Management on the user's archive of 1:1s, which is the core's history
-// (what the web app shows); the query and its answer are mam-query.ts's. Retracted messages are
-// XEP-0424 tombstones.
+// (what the web app shows), also those with users of other servers; the query and its answer are
+// mam-query.ts's. Retracted messages are XEP-0424 tombstones.
 import type { Services } from '../../../compose.js';
 import type { MessageDetails } from '../../../core/messaging/model.js';
 import { bareJid, formatJid } from '../../../lib/jid.js';
@@ -65,12 +65,17 @@ export class MamModule implements XmppModule {
     });
   }
 
-  /** The user id of `with` (undefined: no filter), or null when it names no one of the tenant (an empty archive). */
+  /**
+   * The user id of `with` (undefined: no filter), its bare JID for a user of another server, or
+   * null when it names no one of the tenant (an empty archive).
+   */
   private async withUser(core: Services, session: C2sSession, q: MamQuery): Promise<string | undefined | null> {
     if (q.with === undefined) return undefined;
     if (q.with.local === null) return null;
     const user = await core.users.byAddress(bareJid(q.with));
-    return user && user.tenantId === session.tenantId ? user.id : null;
+    if (user) return user.tenantId === session.tenantId ? user.id : null;
+    const external = await core.messaging.external.address(session.tenantId, bareJid(q.with)).catch(() => undefined);
+    return external ?? null;
   }
 
   /** The other member's address of each 1:1 on the page. */
@@ -82,8 +87,8 @@ export class MamModule implements XmppModule {
     const peers = new Map<string, string>();
     for (const id of new Set(messages.map((m) => m.conversationId))) {
       const c = await core.messaging.conversations.get(caller, id);
-      const other = c.members.find((m) => m.userId !== caller.userId);
-      if (other) peers.set(id, other.address);
+      const other = c.external ?? c.members.find((m) => m.userId !== caller.userId)?.address;
+      if (other !== undefined) peers.set(id, other);
     }
     return peers;
   }

@@ -25,6 +25,7 @@ import { pushRegistrations } from './022-push-registrations.js';
 import { federationTrust } from './023-federation-trust.js';
 import { uploadsAvatars } from './025-uploads-avatars.js';
 import { groupRooms } from './026-group-rooms.js';
+import { externalConversations } from './027-external-conversations.js';
 import { ldapAccounts } from './029-ldap-accounts.js';
 import { roomLocks } from './031-room-locks.js';
 
@@ -64,6 +65,7 @@ export const migrations: Migration[] = [
   federationTrust,
   uploadsAvatars,
   groupRooms,
+  externalConversations,
   ldapAccounts,
   roomLocks,
 ];
