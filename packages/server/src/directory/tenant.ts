@@ -270,7 +270,7 @@ export class TenantDirectory {
           const found = (await connector.lookup?.(number, AbortSignal.timeout(LIVE_TIMEOUT_MS))) ?? [];
           return found.map(
             (c): Hit => ({
-              entry: { sourceId: s.id, contact: normalizeContact(c, plan).contact, sameEmail: null },
+              entry: { id: -1, sourceId: s.id, contact: normalizeContact(c, plan).contact },
               match: 'exact',
               number: number.e164,
               stripped: 0,
