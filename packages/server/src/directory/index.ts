@@ -1,7 +1,8 @@
-import { callingCodeOf, prefixesOf, switchboardCandidates } from '../lib/phone-number.js';
+import { prefixesOf, switchboardCandidates } from '../lib/phone-number.js';
 import type { MatchKind, StoredContact } from './model.js';
-import { Arena, decodeContact, encodeContact, grow, IdTable, numberKey, stringKey } from './packed.js';
+import { Arena, decodeContact, encodeContact, grow, IdTable, numberKey, stringKey, type TableImage } from './packed.js';
 import { NumberPrefixes } from './prefixes.js';
+import { idsOf, lowerBound, type Posting, postingOf, tokensOf, withId, withoutId, words } from './words.js';
 
 /** A contact in the index, with the source it came from (decoded from the index's buffer on each read). */
 export interface IndexedContact {
@@ -21,13 +22,20 @@ export interface Hit {
   stripped: number;
 }
 
-/** Lower-cased words of a text, for the typeahead (letters and digits, diacritics kept). */
-export function words(text: string | null | undefined): string[] {
-  if (!text) return [];
-  return text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 0);
+/** A TenantIndex as a snapshot stores it (snapshot.ts): its arrays, and its few lists. */
+export interface IndexImage {
+  arena: Buffer;
+  off: Uint32Array;
+  len: Uint32Array;
+  src: Uint16Array;
+  free: number[];
+  count: number;
+  sourceIds: string[];
+  tables: { keys: TableImage; numbers: TableImage; blocks: TableImage; emails: TableImage };
+  oddNumbers: [string, number[]][];
+  oddBlocks: [string, number[]][];
+  words: [string, number | number[]][];
+  callingCodes: string[];
 }
 
 /** Numbers that are no plain E.164 (`numberKey` null) or extensions beyond 18 digits: kept in a Map (rare). */
@@ -60,6 +68,9 @@ export class TenantIndex {
   private sortedWords: string[] | null = null;
   private readonly prefixes = new NumberPrefixes((fn) => this.numbers.forEachKey(fn));
 
+  /** Counts the changes of the index (a snapshot is kept only if none happened while it was written). */
+  version = 0;
+
   get size(): number {
     return this.count;
   }
@@ -70,12 +81,63 @@ export class TenantIndex {
     return this.arena.bytes + this.off.length * 10 + tables + this.prefixes.bytes;
   }
 
+  /** The index's state for a snapshot (the contacts' buffer compacted first); shares the arrays. */
+  image(): IndexImage {
+    this.arena.compact(this.off, this.len, (i) => this.src[i] !== 0, this.slots);
+    const { keys, numbers, blocks, emails } = this;
+    return {
+      arena: this.arena.image(),
+      off: this.off.subarray(0, this.slots),
+      len: this.len.subarray(0, this.slots),
+      src: this.src.subarray(0, this.slots),
+      free: [...this.free],
+      count: this.count,
+      sourceIds: [...this.sourceIds],
+      tables: { keys: keys.image(), numbers: numbers.image(), blocks: blocks.image(), emails: emails.image() },
+      oddNumbers: [...this.oddNumbers],
+      oddBlocks: [...this.oddBlocks],
+      words: [...this.byWord].map(([w, p]) => [w, typeof p === 'number' ? p : [...p]]),
+      callingCodes: this.prefixes.callingCodes(),
+    };
+  }
+
+  /** The index a snapshot holds (its arrays are taken over, not copied). */
+  static fromImage(image: IndexImage): TenantIndex {
+    const index = new TenantIndex();
+    const slots = image.off.length;
+    const sized = <T extends Uint32Array | Uint16Array>(a: T, empty: T) => {
+      const out = new (a.constructor as new (n: number) => T)(Math.max(empty.length, slots));
+      out.set(a);
+      return out;
+    };
+    Object.assign(index, {
+      arena: Arena.fromImage(image.arena),
+      off: sized(image.off, index.off),
+      len: sized(image.len, index.len),
+      src: sized(image.src, index.src),
+      slots,
+      free: image.free,
+      count: image.count,
+      sourceIds: image.sourceIds,
+      keys: IdTable.fromImage(image.tables.keys),
+      numbers: IdTable.fromImage(image.tables.numbers),
+      blocks: IdTable.fromImage(image.tables.blocks),
+      emails: IdTable.fromImage(image.tables.emails),
+      oddNumbers: new Map(image.oddNumbers),
+      oddBlocks: new Map(image.oddBlocks),
+      byWord: new Map(image.words.map(([w, ids]) => [w, postingOf(ids)])),
+    });
+    for (const cc of image.callingCodes) index.prefixes.added(`+${cc}`);
+    return index;
+  }
+
   /** Adds or replaces a contact of a source. */
   put(sourceId: string, contact: StoredContact): void {
     let s = this.sourceIds.indexOf(sourceId);
     if (s < 0) s = this.sourceIds.push(sourceId) - 1;
     const old = this.find(s, contact.externalId);
     if (old >= 0) this.unlink(old);
+    this.version++;
     const id = this.newSlot();
     const { off, len } = this.arena.append(encodeContact(contact));
     this.off[id] = off;
@@ -255,6 +317,7 @@ export class TenantIndex {
   }
 
   private unlink(id: number): void {
+    this.version++;
     const contact = decodeContact(this.arena.read(this.off[id] as number, this.len[id] as number));
     const s = (this.src[id] as number) - 1;
     this.keys.remove(...stringKey(`${s}\u0000${contact.externalId}`), id);
@@ -288,80 +351,4 @@ export class TenantIndex {
     }
     return this.slots++;
   }
-}
-
-/**
- * The words a contact is found by. Its numbers are found through the number table
- * (prefixes.ts) in their international and national forms; only a number written otherwise
- * (a local number without its area code, an extension, one not understood) adds its digits here.
- */
-function tokensOf(c: StoredContact): Set<string> {
-  const out = new Set<string>([
-    ...words(c.name),
-    ...words(c.givenName),
-    ...words(c.surname),
-    ...words(c.company),
-    ...words(c.department),
-    ...words(c.email),
-  ]);
-  for (const n of c.numbers) {
-    const digits = n.raw.replace(/\D/g, '');
-    if (digits.length < 3) continue;
-    if (n.e164 !== null && numberKey(n.e164) !== null) {
-      const international = n.e164.slice(1);
-      const national = international.slice(callingCodeOf(n.e164)?.length ?? 0);
-      if ([international, national, `0${national}`, `00${international}`].includes(digits)) continue;
-    }
-    out.add(digits);
-  }
-  return out;
-}
-
-/**
- * The contacts of one word. Most words (surnames) belong to one or a few contacts, so a posting
- * is the contact's id, then a small array, and a Set only once it is long (a company's or a
- * city's name).
- */
-type Posting = number | number[] | Set<number>;
-/** A posting longer than this is a Set (removing from an array is a linear search). */
-const SMALL_POSTING = 16;
-
-function withId(posting: Posting | undefined, id: number): Posting {
-  if (posting === undefined || posting === id) return id;
-  if (posting instanceof Set) return posting.add(id);
-  if (!Array.isArray(posting)) return [posting, id];
-  if (posting.includes(id)) return posting;
-  if (posting.length < SMALL_POSTING) {
-    posting.push(id);
-    return posting;
-  }
-  return new Set([...posting, id]);
-}
-
-/** The posting without `id`; undefined when it is empty. */
-function withoutId(posting: Posting | undefined, id: number): Posting | undefined {
-  if (posting === undefined || posting === id) return undefined;
-  if (posting instanceof Set) {
-    posting.delete(id);
-    return posting.size > 0 ? posting : undefined;
-  }
-  if (!Array.isArray(posting)) return posting;
-  const rest = posting.filter((e) => e !== id);
-  return rest.length > 1 ? rest : rest[0];
-}
-
-function idsOf(posting: Posting | undefined): Iterable<number> {
-  if (posting === undefined) return [];
-  return typeof posting === 'number' ? [posting] : posting;
-}
-
-function lowerBound(sorted: string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as string) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

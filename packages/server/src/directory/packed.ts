@@ -52,7 +52,7 @@ export function decodeContact(text: string): StoredContact {
 
 /** Records (UTF-8 text) in one buffer, addressed by offset and length; space of removed ones is reclaimed by `compact`. */
 export class Arena {
-  private buf = Buffer.allocUnsafe(1 << 16);
+  private buf: Buffer = Buffer.allocUnsafe(1 << 16);
   private end = 0;
   /** Bytes of records no longer referenced. */
   garbage = 0;
@@ -75,6 +75,18 @@ export class Arena {
     this.buf.write(text, off, len, 'utf8');
     this.end += len;
     return { off, len };
+  }
+
+  /** The bytes in use (after `compact`, only live records). */
+  image(): Buffer {
+    return this.buf.subarray(0, this.end);
+  }
+
+  static fromImage(bytes: Buffer): Arena {
+    const arena = new Arena();
+    arena.buf = bytes;
+    arena.end = bytes.length;
+    return arena;
   }
 
   read(off: number, len: number): string {
@@ -125,6 +137,19 @@ export function stringKey(s: string): [number, number] {
     b ^= b >>> 15;
   }
   return [a >>> 0, b >>> 0];
+}
+
+/** An IdTable's state, as a snapshot stores it. */
+export interface TableImage {
+  hi: Uint32Array;
+  lo: Uint32Array;
+  head: Int32Array;
+  nodeId: Int32Array;
+  nodeNext: Int32Array;
+  used: number;
+  keys: number;
+  nodes: number;
+  freeNode: number;
 }
 
 const EMPTY = -1;
@@ -223,6 +248,18 @@ export class IdTable {
   forEachKey(fn: (hi: number, lo: number) => void): void {
     for (let i = 0; i < this.head.length; i++)
       if ((this.head[i] as number) >= 0) fn(this.hi[i] as number, this.lo[i] as number);
+  }
+
+  /** The table's arrays and counters, for a snapshot (snapshot.ts). */
+  image(): TableImage {
+    const { hi, lo, head, nodeId, nodeNext, used, keys, nodes, freeNode } = this;
+    return { hi, lo, head, nodeId, nodeNext, used, keys, nodes, freeNode };
+  }
+
+  static fromImage(image: TableImage): IdTable {
+    const t = new IdTable();
+    Object.assign(t, image);
+    return t;
   }
 
   /** Bytes held by the table's arrays. */

@@ -15,7 +15,7 @@ export class NumberPrefixes {
   private sorted: Float64Array[] | null = null;
   /** Numbers longer than MAX_DIGITS (extensions appended to long bases), as strings. */
   private long: string[] = [];
-  private readonly callingCodes = new Set<string>();
+  private readonly codes = new Set<string>();
 
   /**
    * @param keys every number of the index: gives `fn` the numeric key `[hi, lo]` (`numberKey`) of each.
@@ -26,11 +26,16 @@ export class NumberPrefixes {
     return (this.sorted ?? []).reduce((sum, a) => sum + a.byteLength, 0);
   }
 
+  /** The calling codes of the numbers (a snapshot keeps them). */
+  callingCodes(): string[] {
+    return [...this.codes];
+  }
+
   /** A number new to the index: the next search rebuilds the sorted arrays. */
   added(e164: string): void {
     this.sorted = null;
     const cc = callingCodeOf(e164);
-    if (cc !== undefined) this.callingCodes.add(cc);
+    if (cc !== undefined) this.codes.add(cc);
   }
 
   /**
@@ -43,7 +48,7 @@ export class NumberPrefixes {
     if (!digits.startsWith('0')) prefixes.add(digits);
     if (digits.startsWith('00')) prefixes.add(digits.slice(2));
     const national = digits.startsWith('0') ? [digits, digits.slice(1)] : [digits];
-    for (const cc of this.callingCodes) for (const n of national) prefixes.add(`${cc}${n}`);
+    for (const cc of this.codes) for (const n of national) prefixes.add(`${cc}${n}`);
     const sorted = this.build();
     for (const p of prefixes) {
       if (p === '' || p.startsWith('0')) continue;
