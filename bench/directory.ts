@@ -10,16 +10,20 @@
 //          (ranking and merging included, no store reads)
 //   seed   sync N contacts into a fresh SQLite data folder through the real DirectoryService.sync
 //   core   open that folder with openCore: index build from the store, core.directory.lookup
-//   http   `parley serve` on that folder; GET /api/v1/directory/lookup?number=… with wrk
-//          (Debian's wrk; a Node load generator if it is not installed)
-//   slapd  the same contacts loaded into slapd with slapadd -q; the same lookups over LDAP
+//   wire   Parley over HTTP and slapd over LDAP, side by side: each server pinned to core 0, the
+//          load generator (bench/wire.ts, pre-encoded HTTP/LDAP on keep-alive connections; the
+//          child phase `load`) to core 1. Parley on the seeded folder, started twice (the first
+//          start builds the index and writes its snapshot; the restart is measured); slapd with the
+//          same contacts (slapadd -q; back-mdb, equality index, loglevel 0, 8 threads). Per side:
+//          exact numbers and the mix in a closed loop, the mix at --rate lookups/s; server CPU per
+//          lookup, p50/p99, RSS anon + file-backed, time to ready
 //   sync   a full sync of generatePeopleLdif(100,000) from slapd through LdapSource + sync
 //   node --import tsx bench/directory.ts [--contacts 1000000] [--lookups 200000] [--runs 3]
-//     [--seconds 10] [--connections 32] [--slapd-contacts N] [--sync-entries 100000]
-//     [--only build,seed,core,http,slapd,sync] [--keep DIR]
+//     [--seconds 10] [--connections 16] [--rate 20000] [--slapd-contacts N] [--sync-entries 100000]
+//     [--only build,seed,core,wire,sync] [--keep DIR] [--busy-ok]
 // BENCH_QUICK=1: 100,000 contacts, 50,000 lookups, 20,000 entries to sync, one run each.
 // Every run waits until the machine is quiet and is repeated (3 attempts) if others used more
-// than 0.25 cores meanwhile: the standard machine is shared.
+// than 0.25 cores meanwhile: the standard machine is shared. --busy-ok measures at once, once.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
