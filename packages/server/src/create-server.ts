@@ -136,6 +136,7 @@ export async function openCore(options: ServerOptions): Promise<Services> {
       connect: (source, secret) => connectorFor(source, secret, { outbound }),
       local,
       limits: config.directory.limits,
+      snapshots: join(config.dataDir, 'directory-index'),
     },
   });
 }

@@ -1,15 +1,15 @@
-import { callingCodeOf, prefixesOf, switchboardCandidates } from '../lib/phone-number.js';
+import { prefixesOf, switchboardCandidates } from '../lib/phone-number.js';
 import type { MatchKind, StoredContact } from './model.js';
+import { Arena, decodeContact, encodeContact, grow, IdTable, numberKey, stringKey, type TableImage } from './packed.js';
+import { NumberPrefixes } from './prefixes.js';
+import { idsOf, lowerBound, type Posting, postingOf, tokensOf, withId, withoutId, words } from './words.js';
 
-/** A contact in the index, with the source it came from. */
+/** A contact in the index, with the source it came from (decoded from the index's buffer on each read). */
 export interface IndexedContact {
+  /** The contact's slot in the index; -1 for a contact from outside it (a live source's). */
+  id: number;
   sourceId: string;
   contact: StoredContact;
-  /**
-   * The contacts of the index with this contact's e-mail address (itself included): the same
-   * person in other sources. Kept by the index (the list is the index's own); null without one.
-   */
-  sameEmail: readonly IndexedContact[] | null;
 }
 
 /** One raw match before ranking: the contact and how its number relates to the one looked up. */
@@ -22,94 +22,169 @@ export interface Hit {
   stripped: number;
 }
 
-const key = (sourceId: string, externalId: string) => `${sourceId}\u0000${externalId}`;
-
-/** Lower-cased words of a text, for the typeahead (letters and digits, diacritics kept). */
-export function words(text: string | null | undefined): string[] {
-  if (!text) return [];
-  return text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 0);
+/** A TenantIndex as a snapshot stores it (snapshot.ts): its arrays, and its few lists. */
+export interface IndexImage {
+  arena: Buffer;
+  off: Uint32Array;
+  len: Uint32Array;
+  src: Uint16Array;
+  free: number[];
+  count: number;
+  sourceIds: string[];
+  tables: { keys: TableImage; numbers: TableImage; blocks: TableImage; emails: TableImage };
+  oddNumbers: [string, number[]][];
+  oddBlocks: [string, number[]][];
+  words: [string, number | number[]][];
+  callingCodes: string[];
 }
 
+/** Numbers that are no plain E.164 (`numberKey` null) or extensions beyond 18 digits: kept in a Map (rare). */
+type OddNumbers = Map<string, number[]>;
+
 /**
- * The directory of one tenant in memory: normalized number → contacts, block numbers (`…-0`)
- * → contacts, and a token index for the typeahead. Patched a source at a time; the contacts are
- * the stored ones, so a restart rebuilds it from the store without asking any source.
+ * The directory of one tenant in memory, mostly off the JavaScript heap (packed.ts): the contacts
+ * as compact JSON in one buffer, and hash tables of typed arrays from a number, a block number
+ * (`+49711 1234-0` as `+497111234`), an e-mail address and a contact's key to contact ids. Only the
+ * words of the typeahead (names, companies: shared by many contacts) stay in a Map. Patched a
+ * source at a time; the contacts are the stored ones, so a restart rebuilds it from the store.
  */
 export class TenantIndex {
-  private readonly contacts = new Map<string, IndexedContact>();
-  private readonly byNumber = new Map<string, IndexedContact[]>();
-  /** Block numbers without their trailing 0: `+49711 1234-0` is stored as `+497111234`. */
-  private readonly blocks = new Map<string, IndexedContact[]>();
-  private readonly byToken = new Map<string, Posting>();
-  private readonly byEmail = new Map<string, IndexedContact[]>();
-  private sortedTokens: string[] | null = null;
+  private readonly arena = new Arena();
+  private off = new Uint32Array(1024);
+  private len = new Uint32Array(1024);
+  /** 1 + the index of the contact's source in `sourceIds`; 0: a free slot. */
+  private src = new Uint16Array(1024);
+  private slots = 0;
+  private readonly free: number[] = [];
+  private count = 0;
+  private readonly sourceIds: string[] = [];
+  private readonly keys = new IdTable();
+  private readonly numbers = new IdTable();
+  private readonly blocks = new IdTable();
+  private readonly emails = new IdTable();
+  private readonly oddNumbers: OddNumbers = new Map();
+  private readonly oddBlocks: OddNumbers = new Map();
+  private readonly byWord = new Map<string, Posting>();
+  private sortedWords: string[] | null = null;
+  private readonly prefixes = new NumberPrefixes((fn) => this.numbers.forEachKey(fn));
+
+  /** Counts the changes of the index (a snapshot is kept only if none happened while it was written). */
+  version = 0;
 
   get size(): number {
-    return this.contacts.size;
+    return this.count;
+  }
+
+  /** Bytes held off the heap (the contacts' buffer and the tables). */
+  get bytes(): number {
+    const tables = this.keys.bytes + this.numbers.bytes + this.blocks.bytes + this.emails.bytes;
+    return this.arena.bytes + this.off.length * 10 + tables + this.prefixes.bytes;
+  }
+
+  /** The index's state for a snapshot (the contacts' buffer compacted first); shares the arrays. */
+  image(): IndexImage {
+    this.arena.compact(this.off, this.len, (i) => this.src[i] !== 0, this.slots);
+    const { keys, numbers, blocks, emails } = this;
+    return {
+      arena: this.arena.image(),
+      off: this.off.subarray(0, this.slots),
+      len: this.len.subarray(0, this.slots),
+      src: this.src.subarray(0, this.slots),
+      free: [...this.free],
+      count: this.count,
+      sourceIds: [...this.sourceIds],
+      tables: { keys: keys.image(), numbers: numbers.image(), blocks: blocks.image(), emails: emails.image() },
+      oddNumbers: [...this.oddNumbers],
+      oddBlocks: [...this.oddBlocks],
+      words: [...this.byWord].map(([w, p]) => [w, typeof p === 'number' ? p : [...p]]),
+      callingCodes: this.prefixes.callingCodes(),
+    };
+  }
+
+  /** The index a snapshot holds (its arrays are taken over, not copied). */
+  static fromImage(image: IndexImage): TenantIndex {
+    const index = new TenantIndex();
+    const slots = image.off.length;
+    const sized = <T extends Uint32Array | Uint16Array>(a: T, empty: T) => {
+      const out = new (a.constructor as new (n: number) => T)(Math.max(empty.length, slots));
+      out.set(a);
+      return out;
+    };
+    Object.assign(index, {
+      arena: Arena.fromImage(image.arena),
+      off: sized(image.off, index.off),
+      len: sized(image.len, index.len),
+      src: sized(image.src, index.src),
+      slots,
+      free: image.free,
+      count: image.count,
+      sourceIds: image.sourceIds,
+      keys: IdTable.fromImage(image.tables.keys),
+      numbers: IdTable.fromImage(image.tables.numbers),
+      blocks: IdTable.fromImage(image.tables.blocks),
+      emails: IdTable.fromImage(image.tables.emails),
+      oddNumbers: new Map(image.oddNumbers),
+      oddBlocks: new Map(image.oddBlocks),
+      byWord: new Map(image.words.map(([w, ids]) => [w, postingOf(ids)])),
+    });
+    for (const cc of image.callingCodes) index.prefixes.added(`+${cc}`);
+    return index;
   }
 
   /** Adds or replaces a contact of a source. */
   put(sourceId: string, contact: StoredContact): void {
-    const k = key(sourceId, contact.externalId);
-    const old = this.contacts.get(k);
-    if (old) this.unlink(old);
-    const entry: IndexedContact = { sourceId, contact, sameEmail: null };
-    this.contacts.set(k, entry);
+    let s = this.sourceIds.indexOf(sourceId);
+    if (s < 0) s = this.sourceIds.push(sourceId) - 1;
+    const old = this.find(s, contact.externalId);
+    if (old >= 0) this.unlink(old);
+    this.version++;
+    const id = this.newSlot();
+    const { off, len } = this.arena.append(encodeContact(contact));
+    this.off[id] = off;
+    this.len[id] = len;
+    this.src[id] = s + 1;
+    this.count++;
+    this.keys.add(...stringKey(`${s}\u0000${contact.externalId}`), id);
     for (const n of contact.numbers) {
       if (n.e164 === null) continue;
-      push(this.byNumber, n.e164, entry);
-      if (n.block) push(this.blocks, n.e164.slice(0, -1), entry);
+      if (this.link(this.numbers, this.oddNumbers, n.e164, id)) this.prefixes.added(n.e164);
+      if (n.block) this.link(this.blocks, this.oddBlocks, n.e164.slice(0, -1), id);
     }
-    if (contact.email) entry.sameEmail = push(this.byEmail, contact.email.toLowerCase(), entry);
+    if (contact.email) this.emails.add(...stringKey(contact.email.toLowerCase()), id);
     for (const t of tokensOf(contact)) {
-      const posting = this.byToken.get(t);
-      if (posting === undefined) this.sortedTokens = null;
-      this.byToken.set(t, withEntry(posting, entry));
+      const posting = this.byWord.get(t);
+      if (posting === undefined) this.sortedWords = null;
+      this.byWord.set(t, withId(posting, id));
     }
   }
 
   remove(sourceId: string, externalId: string): void {
-    const k = key(sourceId, externalId);
-    const entry = this.contacts.get(k);
-    if (!entry) return;
-    this.contacts.delete(k);
-    this.unlink(entry);
+    const s = this.sourceIds.indexOf(sourceId);
+    const id = s < 0 ? -1 : this.find(s, externalId);
+    if (id >= 0) this.unlink(id);
   }
 
   /** Removes the contacts of a source but those in `keep` (all of them for a source deleted). */
   retainSource(sourceId: string, keep: ReadonlySet<string> = new Set()): void {
-    for (const entry of [...this.contacts.values()]) {
-      if (entry.sourceId === sourceId && !keep.has(entry.contact.externalId)) {
-        this.remove(sourceId, entry.contact.externalId);
-      }
+    const s = this.sourceIds.indexOf(sourceId) + 1;
+    if (s === 0) return;
+    for (let id = 0; id < this.slots; id++) {
+      if (this.src[id] === s && (keep.size === 0 || !keep.has(this.externalIdOf(id)))) this.unlink(id);
     }
   }
 
   /** Whether some contact has this normalized number. */
   has(e164: string): boolean {
-    return this.byNumber.has(e164);
+    const k = numberKey(e164);
+    return k ? this.numbers.first(k[0], k[1]) >= 0 : this.oddNumbers.has(e164);
   }
 
   /** Contacts with this e-mail address (for contacts from outside the index: a live source's). */
-  withEmail(email: string): readonly IndexedContact[] {
-    return this.byEmail.get(email.toLowerCase()) ?? [];
-  }
-
-  private unlink(entry: IndexedContact) {
-    if (entry.contact.email) pull(this.byEmail, entry.contact.email.toLowerCase(), entry);
-    for (const n of entry.contact.numbers) {
-      if (n.e164 === null) continue;
-      pull(this.byNumber, n.e164, entry);
-      if (n.block) pull(this.blocks, n.e164.slice(0, -1), entry);
-    }
-    for (const t of tokensOf(entry.contact)) {
-      const posting = withoutEntry(this.byToken.get(t), entry);
-      if (posting !== undefined) this.byToken.set(t, posting);
-      else if (this.byToken.delete(t)) this.sortedTokens = null;
-    }
+  withEmail(email: string): IndexedContact[] {
+    const lower = email.toLowerCase();
+    return this.ids(this.emails, stringKey(lower))
+      .map((id) => this.entry(id))
+      .filter((e) => e.contact.email?.toLowerCase() === lower);
   }
 
   /**
@@ -118,21 +193,21 @@ export class TenantIndex {
    * that are a prefix of it (a PBX base number dialled with an extension).
    */
   lookup(e164: string): Hit[] {
-    const exact = this.byNumber.get(e164);
-    if (exact?.length) return exact.map((entry) => ({ entry, match: 'exact', number: e164, stripped: 0 }));
+    const exact = this.numberIds(this.numbers, this.oddNumbers, e164);
+    if (exact.length) return exact.map((id) => ({ entry: this.entry(id), match: 'exact', number: e164, stripped: 0 }));
     const hits: Hit[] = [];
     for (const [i, candidate] of switchboardCandidates(e164).entries()) {
-      for (const entry of this.byNumber.get(candidate) ?? []) {
-        hits.push({ entry, match: 'company', number: candidate, stripped: i + 1 });
+      for (const id of this.numberIds(this.numbers, this.oddNumbers, candidate)) {
+        hits.push({ entry: this.entry(id), match: 'company', number: candidate, stripped: i + 1 });
       }
     }
     for (const prefix of prefixesOf(e164)) {
       if (prefix === e164) continue;
-      for (const entry of this.blocks.get(prefix) ?? []) {
-        hits.push({ entry, match: 'company', number: `${prefix}0`, stripped: 0 });
+      for (const id of this.numberIds(this.blocks, this.oddBlocks, prefix)) {
+        hits.push({ entry: this.entry(id), match: 'company', number: `${prefix}0`, stripped: 0 });
       }
-      for (const entry of this.byNumber.get(prefix) ?? []) {
-        hits.push({ entry, match: 'prefix', number: prefix, stripped: e164.length - prefix.length });
+      for (const id of this.numberIds(this.numbers, this.oddNumbers, prefix)) {
+        hits.push({ entry: this.entry(id), match: 'prefix', number: prefix, stripped: e164.length - prefix.length });
       }
     }
     return hits;
@@ -140,129 +215,140 @@ export class TenantIndex {
 
   /**
    * Contacts whose words start with every word of `query` (names, company, department, e-mail),
-   * or whose numbers start with the digits of a query that is a number; at most `limit` × 4 of
-   * them before ranking.
+   * or whose numbers start with the digits of a query that is a number (international, national
+   * with or without the trunk prefix 0, or with the exit prefix 00); at most `limit` × 4 of them
+   * before ranking.
    */
   search(query: string, limit: number): IndexedContact[] {
     // A number typed with spaces or punctuation ('0711 12', '+49 (711)') is one digit fragment.
     const terms = /^[\d\s+()/.-]+$/.test(query) ? [query.replace(/\D/g, '')].filter(Boolean) : words(query);
     if (terms.length === 0) return [];
-    const tokens = this.tokens();
-    let result: Set<IndexedContact> | null = null;
+    this.sortedWords ??= [...this.byWord.keys()].sort();
+    const sorted = this.sortedWords;
+    let result: Set<number> | null = null;
     // Most selective term first: the longest.
     for (const term of [...terms].sort((a, b) => b.length - a.length)) {
-      const matched = new Set<IndexedContact>();
-      for (let i = lowerBound(tokens, term); i < tokens.length && tokens[i]?.startsWith(term); i++) {
-        for (const entry of entriesOf(this.byToken.get(tokens[i] as string))) {
-          if (result === null || result.has(entry)) matched.add(entry);
-        }
-        if (result === null && matched.size > limit * 200) break;
+      const matched = new Set<number>();
+      const before = result;
+      // The first term stops once it has far more than can be shown.
+      const visit = (id: number) => {
+        if (before === null || before.has(id)) matched.add(id);
+        return before !== null || matched.size <= limit * 200;
+      };
+      byWord: for (let i = lowerBound(sorted, term); i < sorted.length && sorted[i]?.startsWith(term); i++) {
+        for (const id of idsOf(this.byWord.get(sorted[i] as string))) if (!visit(id)) break byWord;
+      }
+      if (/^\d+$/.test(term) && (before !== null || matched.size <= limit * 200)) {
+        this.prefixes.search(term, (e164) => {
+          for (const id of this.numberIds(this.numbers, this.oddNumbers, e164)) if (!visit(id)) return false;
+          return true;
+        });
       }
       result = matched;
       if (result.size === 0) break;
     }
-    return [...(result ?? [])].slice(0, limit * 4);
+    return [...(result ?? [])].slice(0, limit * 4).map((id) => this.entry(id));
   }
 
-  private tokens(): string[] {
-    this.sortedTokens ??= [...this.byToken.keys()].sort();
-    return this.sortedTokens;
+  /** The contact in slot `id`. */
+  private entry(id: number): IndexedContact {
+    const off = this.off[id] as number;
+    return {
+      id,
+      sourceId: this.sourceIds[(this.src[id] as number) - 1] as string,
+      contact: decodeContact(this.arena.read(off, this.len[id] as number)),
+    };
   }
-}
 
-/** The words a contact is found by; numbers by their digits (international, national, as written). */
-function tokensOf(c: StoredContact): Set<string> {
-  const out = new Set<string>([
-    ...words(c.name),
-    ...words(c.givenName),
-    ...words(c.surname),
-    ...words(c.company),
-    ...words(c.department),
-    ...words(c.email),
-  ]);
-  if (c.email) out.add(c.email.toLowerCase());
-  for (const n of c.numbers) {
-    if (n.e164) {
-      out.add(n.e164.slice(1));
-      // National forms, as people type them: with and without the trunk prefix 0.
-      const cc = callingCodeOf(n.e164);
-      if (cc) {
-        out.add(n.e164.slice(1 + cc.length));
-        out.add(`0${n.e164.slice(1 + cc.length)}`);
-      }
+  /** The external id of slot `id`: the first string of its record (or its `externalId` when kept whole). */
+  private externalIdOf(id: number): string {
+    const off = this.off[id] as number;
+    const text = this.arena.read(off, Math.min(this.len[id] as number, 512));
+    if (text.startsWith('["')) {
+      let end = 2;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (end < text.length) return JSON.parse(text.slice(1, end + 1)) as string;
     }
-    const digits = n.raw.replace(/\D/g, '');
-    if (digits.length >= 3) out.add(digits);
+    return decodeContact(this.arena.read(off, this.len[id] as number)).externalId;
   }
-  return out;
-}
 
-/**
- * The contacts of one token. Most tokens (number fragments, surnames) belong to one or a few
- * contacts, so a posting is the contact itself, then a small array, and a Set only once it is
- * long (a common word such as a company's or a city's name): a Set per token cost 1.8 GB of the
- * 2.8 GB heap for 1,000,000 contacts, about 6 tokens per contact.
- */
-type Posting = IndexedContact | IndexedContact[] | Set<IndexedContact>;
-/** A posting longer than this is a Set (removing from an array is a linear search). */
-const SMALL_POSTING = 16;
-
-function withEntry(posting: Posting | undefined, entry: IndexedContact): Posting {
-  if (posting === undefined || posting === entry) return entry;
-  if (posting instanceof Set) return posting.add(entry);
-  if (!Array.isArray(posting)) return [posting, entry];
-  if (posting.includes(entry)) return posting;
-  if (posting.length < SMALL_POSTING) {
-    posting.push(entry);
-    return posting;
+  private find(s: number, externalId: string): number {
+    for (const id of this.ids(this.keys, stringKey(`${s}\u0000${externalId}`))) {
+      if (this.src[id] === s + 1 && this.externalIdOf(id) === externalId) return id;
+    }
+    return -1;
   }
-  return new Set([...posting, entry]);
-}
 
-/** The posting without `entry`; undefined when it is empty. */
-function withoutEntry(posting: Posting | undefined, entry: IndexedContact): Posting | undefined {
-  if (posting === undefined || posting === entry) return undefined;
-  if (posting instanceof Set) {
-    posting.delete(entry);
-    return posting.size > 0 ? posting : undefined;
+  private ids(table: IdTable, [hi, lo]: [number, number]): number[] {
+    const out: number[] = [];
+    for (let n = table.first(hi, lo); n >= 0; n = table.next(n)) out.push(table.id(n));
+    return out;
   }
-  if (!Array.isArray(posting)) return posting;
-  const rest = posting.filter((e) => e !== entry);
-  return rest.length > 1 ? rest : rest[0];
-}
 
-function entriesOf(posting: Posting | undefined): Iterable<IndexedContact> {
-  if (posting === undefined) return [];
-  return posting instanceof Set || Array.isArray(posting) ? posting : [posting];
-}
-
-/** Adds `v` to the list of `k`; that list (changed in place from then on, while it is not empty). */
-function push<K, V>(map: Map<K, V[]>, k: K, v: V): V[] {
-  const list = map.get(k);
-  if (list) {
-    list.push(v);
-    return list;
+  private numberIds(table: IdTable, odd: OddNumbers, e164: string): number[] {
+    const k = numberKey(e164);
+    return k ? this.ids(table, k) : (odd.get(e164) ?? []);
   }
-  const fresh = [v];
-  map.set(k, fresh);
-  return fresh;
-}
 
-function pull<K, V>(map: Map<K, V[]>, k: K, v: V) {
-  const list = map.get(k);
-  if (!list) return;
-  const i = list.indexOf(v);
-  if (i >= 0) list.splice(i, 1);
-  if (list.length === 0) map.delete(k);
-}
-
-function lowerBound(sorted: string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as string) < value) lo = mid + 1;
-    else hi = mid;
+  /** Adds `id` under a number; whether the number is new to the table. */
+  private link(table: IdTable, odd: OddNumbers, e164: string, id: number): boolean {
+    const k = numberKey(e164);
+    if (k === null) {
+      const list = odd.get(e164);
+      if (list) list.push(id);
+      else odd.set(e164, [id]);
+      return false;
+    }
+    const fresh = table.first(k[0], k[1]) < 0;
+    table.add(k[0], k[1], id);
+    return fresh;
   }
-  return lo;
+
+  private unlinkNumber(table: IdTable, odd: OddNumbers, e164: string, id: number): void {
+    const k = numberKey(e164);
+    if (k) {
+      table.remove(k[0], k[1], id);
+      return;
+    }
+    const list = odd.get(e164);
+    const i = list?.indexOf(id) ?? -1;
+    if (i >= 0) list?.splice(i, 1);
+    if (list?.length === 0) odd.delete(e164);
+  }
+
+  private unlink(id: number): void {
+    this.version++;
+    const contact = decodeContact(this.arena.read(this.off[id] as number, this.len[id] as number));
+    const s = (this.src[id] as number) - 1;
+    this.keys.remove(...stringKey(`${s}\u0000${contact.externalId}`), id);
+    if (contact.email) this.emails.remove(...stringKey(contact.email.toLowerCase()), id);
+    for (const n of contact.numbers) {
+      if (n.e164 === null) continue;
+      this.unlinkNumber(this.numbers, this.oddNumbers, n.e164, id);
+      if (n.block) this.unlinkNumber(this.blocks, this.oddBlocks, n.e164.slice(0, -1), id);
+    }
+    for (const t of tokensOf(contact)) {
+      const posting = withoutId(this.byWord.get(t), id);
+      if (posting !== undefined) this.byWord.set(t, posting);
+      else if (this.byWord.delete(t)) this.sortedWords = null;
+    }
+    this.src[id] = 0;
+    this.free.push(id);
+    this.count--;
+    this.arena.garbage += this.len[id] as number;
+    if (this.arena.garbage > 1 << 24 && this.arena.garbage * 2 > this.arena.bytes) {
+      this.arena.compact(this.off, this.len, (i) => this.src[i] !== 0, this.slots);
+    }
+  }
+
+  private newSlot(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    if (this.slots === this.off.length) {
+      this.off = grow(this.off);
+      this.len = grow(this.len);
+      this.src = grow(this.src);
+    }
+    return this.slots++;
+  }
 }

@@ -49,17 +49,17 @@ export interface SourceMeta {
 
 /** Adds, for each exact hit with an e-mail address, the same person from other sources (to fill fields). */
 export function withSamePeople(index: TenantIndex, hits: Hit[]): Hit[] {
-  let seen: Set<IndexedContact> | undefined;
+  let seen: Set<number> | undefined;
   const more: Hit[] = [];
   for (const h of hits) {
     const email = h.match === 'exact' ? h.entry.contact.email : null;
     if (!email) continue;
-    const same = h.entry.sameEmail ?? index.withEmail(email);
-    if (same.length === 1 && same[0] === h.entry) continue; // the usual case: itself only
-    seen ??= new Set(hits.map((x) => x.entry));
+    const same = index.withEmail(email);
+    if (same.length === 1 && same[0]?.id === h.entry.id) continue; // the usual case: itself only
+    seen ??= new Set(hits.map((x) => x.entry.id));
     for (const entry of same) {
-      if (seen.has(entry)) continue;
-      seen.add(entry);
+      if (seen.has(entry.id)) continue;
+      seen.add(entry.id);
       more.push({ ...h, entry });
     }
   }

@@ -1,7 +1,8 @@
 // The typeahead: names, companies, e-mail addresses and number fragments found in a tenant's index,
 // filtered by visibility, scored (whole words of the name first) and merged like lookup candidates.
-import { type IndexedContact, type TenantIndex, words } from './index.js';
+import type { IndexedContact, TenantIndex } from './index.js';
 import { type Candidate, merge, type SourceMeta, type Viewer, visible } from './lookup.js';
+import { words } from './words.js';
 
 /** Typeahead over names, companies, e-mail addresses and number fragments, in a tenant's index. */
 export function searchIndex(

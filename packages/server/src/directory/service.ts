@@ -41,6 +41,7 @@ export class DirectoryService {
         repo: this.repo,
         sources: this.sources,
         limits: this.options.limits,
+        snapshots: this.options.snapshots ?? null,
       });
       this.tenants.set(tenantId, t);
     }

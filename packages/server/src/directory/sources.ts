@@ -23,6 +23,8 @@ export interface DirectoryOptions {
   local: LocalFiles;
   /** `directory.limits`: the caps of every source's own limits. */
   limits: DirectoryLimits;
+  /** Where each tenant's index is kept between runs (snapshot.ts); absent: built from the store at every start. */
+  snapshots?: string;
 }
 
 /** Who changes a source: only a system administrator may point one at a local file or database. */

@@ -20,8 +20,10 @@ import {
 import type { SourceRow } from './model.js';
 import type { DirectoryRepository } from './repository.js';
 import { searchIndex } from './search.js';
+import { sourceState } from './snapshot.js';
 import type { DirectorySource } from './source.js';
 import { type DirectorySources, USERS_SOURCE } from './sources.js';
+import { IndexSnapshots, SNAPSHOT_DELAY_MS } from './tenant-snapshot.js';
 
 const CACHE_MAX = 10_000;
 /** How long a lookup waits for a source asked live (a CRM). */
@@ -39,6 +41,8 @@ export interface TenantDirectoryDeps {
   repo: DirectoryRepository;
   sources: DirectorySources;
   limits: DirectoryLimits;
+  /** The folder of the indexes' snapshots (snapshot.ts); null: none. */
+  snapshots: string | null;
 }
 
 /** One tenant's directory: its index and everything cached for it. */
@@ -56,11 +60,20 @@ export class TenantDirectory {
   private cachedPlan: NumberingPlan | null = null;
   /** The sources asked live on each lookup, with their connectors (dropped when a source changes). */
   private live: Promise<LiveSource[]> | null = null;
+  /** The index's snapshot: loaded at the first build, written after changes (tenant-snapshot.ts). */
+  private readonly snapshots: IndexSnapshots;
+  /** Sources to reload from the store once the index is loaded from its snapshot (changed since). */
+  private stale: string[] = [];
 
   constructor(
     readonly tenantId: string,
     private readonly deps: TenantDirectoryDeps,
-  ) {}
+  ) {
+    this.snapshots = new IndexSnapshots(tenantId, deps.snapshots, deps.ctx.log, () => {
+      const index = this.ready;
+      return index && { index, plan: this.builtWith.get(index) ?? '' };
+    });
+  }
 
   /** The tenant's numbering plan (cached; `rebuild` drops it). */
   async plan(): Promise<NumberingPlan> {
@@ -78,7 +91,9 @@ export class TenantDirectory {
     this.loading = building;
     building.then(
       (index) => {
-        if (this.loading === building) this.ready = index;
+        if (this.loading !== building) return;
+        this.ready = index;
+        if (this.stale.length > 0) void this.refresh(this.stale.splice(0));
       },
       () => {
         if (this.loading === building) this.loading = null;
@@ -99,8 +114,22 @@ export class TenantDirectory {
     let loaded = new Set<string>(); // a source deleted keeps nothing
     if (sourceId === USERS_SOURCE) loaded = await this.loadUsers(index);
     else if (s) loaded = await this.loadSource(index, s);
+    else this.snapshots.loaded.delete(sourceId);
     index.retainSource(sourceId, loaded);
     this.invalidate();
+    this.snapshots.saveSoon(SNAPSHOT_DELAY_MS);
+  }
+
+  /** Reloads the sources that changed while the index was on disk, one after the other; the snapshot answers meanwhile. */
+  private async refresh(sourceIds: string[]): Promise<void> {
+    for (const id of sourceIds) {
+      try {
+        await this.reload(id);
+      } catch (err) {
+        this.deps.ctx.log.warn({ err, tenantId: this.tenantId, sourceId: id }, 'directory source not reloaded');
+      }
+    }
+    this.deps.ctx.log.info({ tenantId: this.tenantId, sources: sourceIds.length }, 'directory index up to date');
   }
 
   /** A user was added, changed or removed: their entry in the users source follows. */
@@ -111,6 +140,7 @@ export class TenantDirectory {
     if (user && user.disabledAt === null) index.put(USERS_SOURCE, userContact(user, await this.plan()));
     else index.remove(USERS_SOURCE, userId);
     this.invalidate();
+    this.snapshots.saveSoon(SNAPSHOT_DELAY_MS);
   }
 
   /**
@@ -127,6 +157,7 @@ export class TenantDirectory {
     this.ready = await fresh;
     this.loading = fresh;
     this.invalidate();
+    this.snapshots.saveSoon(0);
   }
 
   /** Drops the cached lookups, and any result of a lookup still running. */
@@ -137,14 +168,22 @@ export class TenantDirectory {
 
   private async build(): Promise<TenantIndex> {
     const started = Date.now();
+    const plan = planKey(await this.plan());
+    const restored = await this.snapshots.restore(plan, () => this.loadMeta());
+    if (restored) {
+      this.builtWith.set(restored.index, plan);
+      this.stale = restored.stale;
+      return restored.index;
+    }
     const index = new TenantIndex();
-    this.builtWith.set(index, planKey(await this.plan()));
+    this.builtWith.set(index, plan);
     await this.loadUsers(index);
     for (const s of await this.loadMeta()) await this.loadSource(index, s);
     this.deps.ctx.log.info(
-      { tenantId: this.tenantId, contacts: index.size, ms: Date.now() - started },
+      { tenantId: this.tenantId, contacts: index.size, bytes: index.bytes, ms: Date.now() - started },
       'directory index built',
     );
+    this.snapshots.saveSoon(0);
     return index;
   }
 
@@ -162,6 +201,7 @@ export class TenantDirectory {
    */
   private async loadSource(index: TenantIndex, s: SourceRow): Promise<Set<string>> {
     const plan = await this.plan();
+    this.snapshots.loaded.set(s.id, sourceState(s));
     // Unknown (null: stored before plans were recorded) counts as another plan.
     const stale = s.numbering !== planKey(plan);
     if (stale && s.entries > 0) {
@@ -270,7 +310,7 @@ export class TenantDirectory {
           const found = (await connector.lookup?.(number, AbortSignal.timeout(LIVE_TIMEOUT_MS))) ?? [];
           return found.map(
             (c): Hit => ({
-              entry: { sourceId: s.id, contact: normalizeContact(c, plan).contact, sameEmail: null },
+              entry: { id: -1, sourceId: s.id, contact: normalizeContact(c, plan).contact },
               match: 'exact',
               number: number.e164,
               stripped: 0,

@@ -190,6 +190,8 @@ export interface Slapd {
   logs: string[];
   /** slapd's process id (e.g. to read its memory use). */
   pid: number | undefined;
+  /** Milliseconds from starting slapd on its loaded database to its port accepting connections. */
+  readyMs: number;
   /**
    * Freezes slapd (SIGSTOP): connections are still accepted by the kernel, nothing is answered.
    * Resolves once every thread of it has stopped (a signal is delivered asynchronously: a slapd
@@ -302,6 +304,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     const ldapsPort = certs ? await freePort() : undefined;
     const urls = [`ldap://127.0.0.1:${port}/`, ...(ldapsPort ? [`ldaps://127.0.0.1:${ldapsPort}/`] : [])];
     // -d 0: stay in the foreground (a child we can kill), logging only what slapd always logs.
+    const spawned = performance.now();
     const proc = spawn(SLAPD, ['-f', confPath, '-h', urls.join(' '), '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     children.add(proc);
@@ -335,8 +338,10 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       options.timeoutMs ?? 10_000,
       describe,
     );
+    const readyMs = performance.now() - spawned;
     const url = `ldap://127.0.0.1:${port}`;
     return {
+      readyMs,
       url,
       port,
       ...(ldapsPort && { ldapsUrl: `ldaps://127.0.0.1:${ldapsPort}` }),
