@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +17,6 @@ export function ensureWebBuild(): void {
   });
   if (r.status !== 0) throw new Error('building the web app failed');
   built = true;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface WebTestServer {
@@ -59,8 +47,10 @@ export interface WebTestServer {
 export async function startWebServer(env: Record<string, string> = {}): Promise<WebTestServer> {
   ensureWebBuild();
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-web-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // The first start binds a free port itself (no gap for another process to take it in); restarts
+  // take the same one again, so the browser's pages keep their address.
+  let port = 0;
+  let url = '';
   const passwords: Record<string, string> = {};
   let child: ChildProcess | null = null;
   let sipPort = 0;
@@ -105,6 +95,10 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
             port?: number;
           };
           if (entry.listener === 'sip-udp' && entry.port) sipPort = entry.port;
+          if (entry.listener === 'http' && entry.port) {
+            port = entry.port;
+            url = `http://127.0.0.1:${port}`;
+          }
           if (entry.user && entry.initialPassword)
             passwords[entry.user.split('@')[0] as string] = entry.initialPassword;
         } catch {
@@ -119,10 +113,12 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
     for (;;) {
       const code = await Promise.race([exited, new Promise((r) => setTimeout(r, 100, 'wait'))]);
       if (code !== 'wait') throw new Error(`parley serve exited (${code}):\n${output}`);
-      const ok = await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
+      const ok =
+        url !== '' &&
+        (await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ));
       // The demo accounts' passwords are logged once, on the first start.
       if (ok && (!firstStart || Object.keys(passwords).length >= 4)) return;
       if (Date.now() > deadline) throw new Error(`parley serve did not come up:\n${output}`);
