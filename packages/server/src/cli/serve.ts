@@ -19,6 +19,7 @@ type ServeFlags = CommonFlags & {
   xmppPort?: string;
   xmppsPort?: string;
   xmppS2sPort?: string;
+  xmppComponentPort?: string;
   /** false with --no-xmpp. */
   xmpp?: boolean;
   ldapPort?: string;
@@ -45,6 +46,9 @@ async function serve(cli: Cli, flags: ServeFlags) {
   if (flags.xmppPort !== undefined) overrides['xmpp.c2s.port'] = portFlag('xmpp-port', flags.xmppPort);
   if (flags.xmppsPort !== undefined) overrides['xmpp.c2sTls.port'] = portFlag('xmpps-port', flags.xmppsPort);
   if (flags.xmppS2sPort !== undefined) overrides['xmpp.s2s.port'] = portFlag('xmpp-s2s-port', flags.xmppS2sPort);
+  if (flags.xmppComponentPort !== undefined) {
+    overrides['xmpp.component.port'] = portFlag('xmpp-component-port', flags.xmppComponentPort);
+  }
   if (flags.xmpp === false) overrides['xmpp.enabled'] = false;
   if (flags.ldapPort !== undefined) overrides['ldap.port'] = portFlag('ldap-port', flags.ldapPort);
   if (flags.ldapsPort !== undefined) overrides['ldap.tls.port'] = portFlag('ldaps-port', flags.ldapsPort);
@@ -102,6 +106,7 @@ export function serveCommands(program: Command, cli: Cli): void {
     .option('--xmpp-port <port>', 'XMPP client port with STARTTLS (0 picks a free one)')
     .option('--xmpps-port <port>', 'XMPP client port with direct TLS (0 picks a free one)')
     .option('--xmpp-s2s-port <port>', 'XMPP server-to-server port (0 picks a free one)')
+    .option('--xmpp-component-port <port>', 'XMPP external component port, XEP-0114 (0 picks a free one)')
     .option('--no-xmpp', 'serve no XMPP (TCP, TLS or WebSocket)')
     .option('--ldap-port <port>', 'LDAP phone book port for desk phones (off unless set; 0 picks a free one)')
     .option('--ldaps-port <port>', 'LDAP phone book port with direct TLS (off unless set; 0 picks a free one)')

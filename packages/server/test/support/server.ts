@@ -58,6 +58,7 @@ export async function startTestServer(
       'xmpp.c2s.port': 0,
       'xmpp.c2sTls.port': 0,
       'xmpp.s2s.port': 0,
+      'xmpp.component.port': 0,
       'auth.scryptCost': 1024,
       'bootstrap.demoTenant': false,
       'log.level': 'silent',

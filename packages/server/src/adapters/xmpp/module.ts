@@ -80,6 +80,11 @@ export interface Onward {
    * JID's session, or a bare JID's sessions); resolves whether another node holds one and took it.
    */
   nodes(stanza: XmlElement, to: Jid): Promise<boolean>;
+  /**
+   * The external component (XEP-0114) configured for `domain`, if any: sends it a stanza and
+   * says whether it is connected to this node.
+   */
+  component?(domain: string): ((stanza: XmlElement) => boolean) | undefined;
 }
 
 /** What a module gets at start. */

@@ -37,6 +37,11 @@ export class Router {
       if (to === null && toAttr !== undefined) throw new StanzaError('jid-malformed', `"${toAttr}" is not a JID`);
       const inbound: Inbound = { stanza, from, to, session };
       for (const m of this.modules) if (m.admit && !(await m.admit(inbound))) return;
+      // What is for an external component is routed to it as it is, past the modules.
+      if (to && this.onward.component?.(to.domain)) {
+        await this.route(stanza);
+        return;
+      }
       if (await this.iq(inbound, reply)) return;
       for (const m of this.modules) if (m.handle && (await m.handle(inbound))) return;
       await this.fallback(inbound);
@@ -55,8 +60,19 @@ export class Router {
   async route(stanza: XmlElement): Promise<boolean> {
     const to = stanza.attrs.to === undefined ? null : parseJid(stanza.attrs.to);
     if (!to) return false;
+    const component = this.onward.component?.(to.domain);
+    if (component) return this.toComponent(component, stanza);
     if (await this.onward.hosts(to.domain)) return this.served(stanza, to);
     this.onward.remote(stanza, to);
+    return false;
+  }
+
+  /** To a component; one that is not connected here answers `service-unavailable` for it. */
+  private toComponent(send: (stanza: XmlElement) => boolean, stanza: XmlElement): boolean {
+    if (send(stanza)) return true;
+    if (mayReplyWithError(stanza)) {
+      void this.route(errorReply(stanza, new StanzaError('service-unavailable', 'the component is not connected')));
+    }
     return false;
   }
 

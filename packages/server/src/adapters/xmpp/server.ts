@@ -17,6 +17,7 @@ import type { Transport } from './c2s/transport.js';
 import { WebSocketTransport } from './c2s/websocket.js';
 import { type XmppCertificates, xmppCertificates } from './certificates.js';
 import { xmppCluster } from './cluster.js';
+import { Components } from './component/components.js';
 import { errorReply, StanzaError } from './errors.js';
 import { federationNet } from './federation/checker.js';
 import type { ModuleContext, Stop, XmppModule } from './module.js';
@@ -51,6 +52,7 @@ export function xmppAdapter(
   const stops: Stop[] = [];
   let hub: C2sHub | undefined;
   let s2s: S2sManager | undefined;
+  let components: Components | undefined;
   return {
     name: 'xmpp',
     probe: (local, remote) => s2s?.probe(local, remote),
@@ -75,9 +77,16 @@ export function xmppAdapter(
         route: (stanza) => void route(stanza),
         replaced: (session) => replace(started, session),
       });
-      const all = [...modules, cluster.module];
-      const hosts = hostedDomains(ctx.core, modules);
-      const standalone = { ...standaloneOnward(hosts, route), nodes: cluster.nodes };
+      const external = new Components(ctx.config, ctx.core, ctx.log.child({ xmpp: 'component' }));
+      components = external;
+      const all = [...modules, cluster.module, external.module()];
+      const hosts = hostedDomains(ctx.core, all);
+      const standalone = {
+        ...standaloneOnward(hosts, route),
+        nodes: cluster.nodes,
+        component: (domain: string) =>
+          external.serves(domain) ? (stanza: XmlElement) => external.send(domain, stanza) : undefined,
+      };
       let s2sHub: S2sHub | undefined;
       const manager = ctx.config.s2s.enabled ? new S2sManager(() => s2sHub as S2sHub) : undefined;
       const onward = manager ? { ...standalone, remote: manager.remote.bind(manager) } : standalone;
@@ -103,6 +112,7 @@ export function xmppAdapter(
       for (const m of all)
         if (m.start) stops.push(await m.start({ ...moduleContext, log: ctx.log.child({ module: m.name }) }));
       const certificates = await listen(ctx, started, streams);
+      await external.listen(ctx, router, new ConnectionLimit(ctx.config.limits.connectionsPerAddress));
       if (manager) {
         s2sHub = {
           core: ctx.core,
@@ -125,6 +135,7 @@ export function xmppAdapter(
     stop() {
       for (const stream of streams) stream.fail(new StreamError('system-shutdown'));
       for (const stream of s2sStreams) stream.fail(new StreamError('system-shutdown'));
+      for (const stream of components?.streams ?? []) stream.fail(new StreamError('system-shutdown'));
       s2s?.stop();
       if (hub) {
         for (const session of hub.sessions.all()) {

@@ -18,7 +18,7 @@ Parley reads its settings from, in rising precedence:
 1. the defaults below,
 2. a YAML file given with \`--config FILE\` or \`PARLEY_CONFIG\`,
 3. environment variables (\`PARLEY_*\`, listed per setting),
-4. command-line flags of \`parley serve\` (\`--data\`, \`--db\`, \`--http-host\`, \`--http-port\`, \`--sip-port\`, \`--sip-tls-port\`, \`--no-sip\`, \`--csta-port\`, \`--no-csta\`, \`--xmpp-port\`, \`--xmpps-port\`, \`--xmpp-s2s-port\`, \`--no-xmpp\`, \`--log-level\`).
+4. command-line flags of \`parley serve\` (\`--data\`, \`--db\`, \`--http-host\`, \`--http-port\`, \`--sip-port\`, \`--sip-tls-port\`, \`--no-sip\`, \`--csta-port\`, \`--no-csta\`, \`--xmpp-port\`, \`--xmpps-port\`, \`--xmpp-s2s-port\`, \`--xmpp-component-port\`, \`--no-xmpp\`, \`--log-level\`).
 
 Unknown keys are errors. An invalid configuration is reported with every problem and its path, and
 the server exits with a non-zero status before it opens any port. Check a file without starting

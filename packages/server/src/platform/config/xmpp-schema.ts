@@ -95,6 +95,34 @@ export const XmppConfigSchema = z
           .describe('A bound client that sends nothing for this long is closed (clients ping or send whitespace)'),
       })
       .prefault({}),
+    component: z
+      .strictObject({
+        host: host('the XMPP component listener'),
+        port: port
+          .default(5347)
+          .describe(
+            'XMPP external component port (XEP-0114, `--xmpp-component-port`); listens only when `xmpp.components` lists one; 0 picks a free one',
+          ),
+        bytesPerSecond: count(256, 1024 * 1024 * 1024)
+          .default(1024 * 1024)
+          .describe('Bytes a component may send per second on average (a gateway speaks for many users)'),
+      })
+      .prefault({}),
+    components: z
+      .array(
+        z.strictObject({
+          domain: z
+            .string()
+            .min(3)
+            .regex(/^[a-z0-9-]+\.[a-z0-9.-]+$/, 'a lower-case domain such as bots.example.com')
+            .describe("The component's domain: a subdomain of a tenant's domain (`bots.example.com`)"),
+          secret: z.string().min(16).max(1024).describe('The shared secret of its handshake (at least 16 characters)'),
+        }),
+      )
+      .default([])
+      .describe(
+        'External components (XEP-0114: bots, gateways) that may connect to `xmpp.component`; each serves the addresses of its domain',
+      ),
     resumeSeconds: count(0, 86_400)
       .default(300)
       .describe('How long a lost stream can be resumed (XEP-0198); its session stays online meanwhile'),

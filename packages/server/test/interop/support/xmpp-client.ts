@@ -70,9 +70,7 @@ export interface SlixmppOptions {
 }
 
 /** Starts the client inside `net` and waits until it has logged in, fetched its roster and sent its presence. */
-export async function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<SlixmppClient> {
-  const events: XmppEvent[] = [];
-  const stderr: string[] = [];
+export function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<SlixmppClient> {
   // `--password=…`: a generated password may begin with a dash, which argparse would take for an option.
   const args = [
     SCRIPT,
@@ -88,6 +86,23 @@ export async function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<Sli
   if (o.mechanism) args.push('--mechanism', o.mechanism);
   if (process.env.PARLEY_TEST_SLIXMPP_DEBUG === '1') args.push('--debug');
   const [cmd, argv] = net.command(SLIXMPP_PYTHON, args);
+  return drive(cmd, argv, `slixmpp ${o.jid}`, 'login');
+}
+
+/**
+ * Starts xmpp_component.py: an external component (XEP-0114) of `domain` on slixmpp, connecting
+ * to `host:port` with `secret`, and waits until the server accepted its handshake.
+ */
+export function startSlixmppComponent(o: { domain: string; secret: string; host: string; port: number }) {
+  const script = join(import.meta.dirname, 'xmpp_component.py');
+  const args = [script, '--jid', o.domain, `--secret=${o.secret}`, '--host', o.host, '--port', String(o.port)];
+  return drive(SLIXMPP_PYTHON, args, `slixmpp component ${o.domain}`, 'handshake');
+}
+
+/** Runs one of the slixmpp scripts: JSON commands on its stdin, the JSON lines it prints as events. */
+async function drive(cmd: string, argv: string[], label: string, start: string): Promise<SlixmppClient> {
+  const events: XmppEvent[] = [];
+  const stderr: string[] = [];
   const proc = track(cmd, argv, {
     stdin: true,
     onLine: (line, stream) => {
@@ -96,7 +111,7 @@ export async function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<Sli
     },
   });
   const describe = (what: string) => () =>
-    `slixmpp ${o.jid}: ${what}; saw ${JSON.stringify(events.slice(-12))}\n${stderr.slice(-40).join('\n')}`;
+    `${label}: ${what}; saw ${JSON.stringify(events.slice(-12))}\n${stderr.slice(-40).join('\n')}`;
   const wait = (match: (e: XmppEvent) => boolean, from = 0, what = 'an event') =>
     waitUntil(
       () =>
@@ -105,8 +120,8 @@ export async function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<Sli
       WAIT_MS,
       describe(what),
     );
-  const ready = await wait((e) => e.event === 'ready' || (e.event === 'error' && e.id === null), 0, 'login');
-  if (ready.event !== 'ready') throw new Error(describe(`login failed: ${ready.error}`)());
+  const ready = await wait((e) => e.event === 'ready' || (e.event === 'error' && e.id === null), 0, start);
+  if (ready.event !== 'ready') throw new Error(describe(`${start} failed: ${ready.error}`)());
   let nextId = 1;
   return {
     events,
@@ -120,7 +135,7 @@ export async function startSlixmpp(net: XmppNet, o: SlixmppOptions): Promise<Sli
         0,
         `answer to ${command.cmd}`,
       );
-      if (answer.event === 'error') throw new Error(`slixmpp ${o.jid} ${command.cmd}: ${answer.error}`);
+      if (answer.event === 'error') throw new Error(`${label} ${command.cmd}: ${answer.error}`);
       return answer;
     },
     async stop() {

@@ -1,0 +1,161 @@
+// External components (XEP-0114): bots and gateways a system administrator configures
+// (`xmpp.components`, each a subdomain of a tenant's domain with its secret) connect to the
+// component listener (`xmpp.component`, loopback by default) and serve every address of their
+// domain. The router hands a component what is addressed to its domain, before any module: what
+// passes between users and a component is routed as it is, as Prosody and ejabberd do, not kept
+// in the core's conversations. A component's stanzas reach its tenant's users (on any node) and
+// the server's own services; it cannot address other tenants or other servers.
+import { createServer } from 'node:net';
+import type { Services } from '../../../compose.js';
+import { ParleyError } from '../../../core/errors.js';
+import { formatJid } from '../../../lib/jid.js';
+import type { XmppConfig } from '../../../platform/config/xmpp-schema.js';
+import type { Logger } from '../../../platform/log.js';
+import type { AdapterContext } from '../../adapter.js';
+import { parserLimits } from '../c2s/hub.js';
+import type { ConnectionLimit } from '../c2s/rate.js';
+import { TcpTransport } from '../c2s/tcp.js';
+import { errorReply, mayReplyWithError, StanzaError } from '../errors.js';
+import type { XmppModule } from '../module.js';
+import type { Router } from '../router.js';
+import type { XmlElement } from '../xml/element.js';
+import { COMPONENT_NS, type ComponentLink, ComponentStream } from './stream.js';
+
+/** The parent of a component's domain (`bots.example.com` → `example.com`). */
+const parentOf = (domain: string) => domain.slice(domain.indexOf('.') + 1);
+
+export class Components {
+  private readonly secrets: ReadonlyMap<string, string>;
+  private readonly connected = new Map<string, ComponentStream>();
+  readonly streams = new Set<ComponentStream>();
+
+  constructor(
+    config: Pick<XmppConfig, 'components'>,
+    private readonly core: Services,
+    private readonly log: Logger,
+  ) {
+    this.secrets = new Map(config.components.map((c) => [c.domain.toLowerCase(), c.secret]));
+  }
+
+  get configured(): boolean {
+    return this.secrets.size > 0;
+  }
+
+  /** Whether `domain` is a configured component's (connected or not). */
+  serves(domain: string): boolean {
+    return this.secrets.has(domain.toLowerCase());
+  }
+
+  /** Sends a stanza to the component serving `domain`; false when it is not connected to this node. */
+  send(domain: string, stanza: XmlElement): boolean {
+    const stream = this.connected.get(domain.toLowerCase());
+    stream?.send(stanza);
+    return stream !== undefined;
+  }
+
+  /** The module listing the components of a tenant's domain in its disco#items (XEP-0030). */
+  module(): XmppModule {
+    const domains = [...this.secrets.keys()];
+    return {
+      name: 'components',
+      discoItems: (domain) => domains.filter((d) => parentOf(d) === domain.toLowerCase()).map((jid) => ({ jid })),
+    };
+  }
+
+  /** What the streams of components ask of the adapter. */
+  link(router: Router, config: XmppConfig): ComponentLink {
+    const tenantOf = async (domain: string) => (await this.core.tenants.byDomain(domain).catch(() => undefined))?.id;
+    return {
+      log: this.log,
+      negotiationSeconds: config.limits.negotiationSeconds,
+      maxQueuedStanzas: config.limits.maxQueuedStanzas,
+      secretOf: async (domain) => {
+        const secret = this.secrets.get(domain);
+        return secret !== undefined && (await tenantOf(parentOf(domain))) !== undefined ? secret : undefined;
+      },
+      check: (domain, address, valid) =>
+        this.core.auth
+          .secret({ protocol: 'xmpp', address, account: domain }, async () => valid() || undefined)
+          .then(
+            () => true,
+            (err) => {
+              if (err instanceof ParleyError && err.code === 'PARLEY_ERR_INVALID_CREDENTIALS') return false;
+              throw err;
+            },
+          ),
+      attach: (domain, stream) => {
+        if (this.connected.has(domain)) return false;
+        this.connected.set(domain, stream);
+        return true;
+      },
+      detach: (domain, stream) => {
+        if (this.connected.get(domain) === stream) this.connected.delete(domain);
+      },
+      inbound: async (stanza, from, to) => {
+        const reply = (r: XmlElement) => void router.route(r);
+        const own = await tenantOf(parentOf(from.domain));
+        const target = (await tenantOf(to.domain)) ?? (await tenantOf(parentOf(to.domain)));
+        if (target === undefined || target !== own) {
+          if (mayReplyWithError(stanza)) {
+            reply(
+              errorReply(
+                stanza,
+                new StanzaError('not-allowed', `a component of ${parentOf(from.domain)} reaches only its own tenant`),
+              ),
+            );
+          }
+          return;
+        }
+        const account = to.local !== null && (await tenantOf(to.domain)) !== undefined;
+        if (!account) return router.inbound(stanza, from, reply);
+        if ((await router.route(stanza)) || !needsAnswer(stanza)) return;
+        reply(errorReply(stanza, new StanzaError('service-unavailable', `${formatJid(to)} is not online`)));
+      },
+    };
+  }
+
+  /** Starts the listener, when any component is configured. */
+  async listen(ctx: AdapterContext<XmppConfig>, router: Router, perAddress: ConnectionLimit): Promise<void> {
+    if (!this.configured) return;
+    const config = ctx.config;
+    const link = this.link(router, config);
+    const server = createServer((socket) => {
+      const release = perAddress.take(socket.remoteAddress ?? '-');
+      if (!release) {
+        this.log.warn(
+          { address: socket.remoteAddress },
+          'XMPP component connection refused: too many from this address',
+        );
+        socket.destroy();
+        return;
+      }
+      const transport = new TcpTransport(socket, {
+        limits: parserLimits(config),
+        rate: { bytesPerSecond: config.component.bytesPerSecond, burstSeconds: config.limits.burstSeconds },
+        now: () => this.core.ctx.clock.now(),
+        namespace: COMPONENT_NS,
+      });
+      const stream = new ComponentStream(link, transport);
+      this.streams.add(stream);
+      socket.once('close', () => {
+        this.streams.delete(stream);
+        release();
+      });
+    });
+    await ctx.listen(server, {
+      name: 'xmpp-component',
+      setting: 'xmpp.component',
+      host: config.component.host,
+      port: config.component.port,
+      scheme: 'xmpp',
+      serves: 'XMPP external components (XEP-0114)',
+    });
+  }
+}
+
+/** A message a user could not get or an IQ request: its sender learns why (RFC 6121 §8.5.2). */
+function needsAnswer(stanza: XmlElement): boolean {
+  const type = stanza.attrs.type ?? 'normal';
+  if (stanza.name === 'iq') return type === 'get' || type === 'set';
+  return stanza.name === 'message' && (type === 'chat' || type === 'normal');
+}
