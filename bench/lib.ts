@@ -32,6 +32,8 @@ export const benchEnv = {
   PARLEY_LOG_FORMAT: 'json',
   // The benchmarks' peers (slapd, a CRM) listen on loopback, which the outbound policy refuses by default.
   PARLEY_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
+  // The directory benchmark syncs up to 5,000,000 contacts into one source (the default allows 1,000,000).
+  PARLEY_DIRECTORY_LIMITS_MAX_CONTACTS: '10000000',
 };
 
 export function tempData(prefix: string): { dir: string; remove(): void } {
