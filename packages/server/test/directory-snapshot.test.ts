@@ -76,6 +76,18 @@ describe('the directory index snapshot', () => {
   });
   after(() => t.stop());
 
+  test('a source is reloaded a page at a time, with turns of the event loop between (requests are served meanwhile)', async () => {
+    const { id } = await t.core.directory.sources.get(tenantId, 'book');
+    const reloaded = t.core.directory.tenant(tenantId).reload(id);
+    let done = false;
+    void reloaded.then(() => {
+      done = true;
+    });
+    const turn = await new Promise<boolean>((resolve) => setImmediate(() => resolve(done)));
+    await reloaded;
+    assert.equal(turn, false, 'the event loop turned before the reload ended');
+  });
+
   test('a restart answers from the snapshot; a source synced while the server was down is reloaded after', async () => {
     const file = snapshotFile(join(t.dataDir, 'directory-index'), tenantId);
     await until('the snapshot written after the build', () => existsSync(file));
