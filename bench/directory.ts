@@ -655,7 +655,10 @@ interface WireSide {
 const loadChild = (target: LoadTarget) =>
   child<WireSide['runs']>('load', [...common(), '--target', JSON.stringify(target)], LOAD_CPU);
 
-/** Starts `parley serve` on `dir` and logs in; ms from the start until its first lookup was answered. */
+/**
+ * Starts `parley serve` on `dir` and logs in; ms from the start until its first lookup was answered,
+ * and the server's CPU seconds until then (the machine may be shared: wall time alone misleads).
+ */
 async function startParley(dir: string) {
   const t0 = performance.now();
   const server = await startServer(dir);
@@ -665,7 +668,7 @@ async function startParley(dir: string) {
     headers: { authorization: `Bearer ${token}` },
   });
   if (!first.ok) throw new Error(`lookup: ${first.status} ${await first.text()}`);
-  return { server, token, readyMs: performance.now() - t0 };
+  return { server, token, readyMs: performance.now() - t0, readyCpuS: processCpuSeconds(server.pid) };
 }
 
 /**
@@ -677,7 +680,9 @@ async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: numbe
   const snapshot = join(dir, 'directory-index');
   rmSync(snapshot, { recursive: true, force: true });
   const first = await startParley(dir);
-  log(`Parley answered its first lookup ${s(first.readyMs)} s after its first start; waiting for the snapshot …`);
+  log(
+    `Parley answered its first lookup ${s(first.readyMs)} s (${first.readyCpuS.toFixed(1)} s of CPU) after its first start; waiting for the snapshot …`,
+  );
   try {
     for (
       let waited = 0;
@@ -692,9 +697,9 @@ async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: numbe
   } finally {
     await first.server.stop();
   }
-  const { server, token, readyMs } = await startParley(dir);
+  const { server, token, readyMs, readyCpuS } = await startParley(dir);
   try {
-    log(`Parley answered its first lookup ${s(readyMs)} s after a restart`);
+    log(`Parley answered its first lookup ${s(readyMs)} s (${readyCpuS.toFixed(1)} s of CPU) after a restart`);
     const { hostname, port } = new URL(server.url);
     const runs = await loadChild({ kind: 'http', host: hostname, port: Number(port), pid: server.pid, token });
     return { firstReadyMs: first.readyMs, readyMs, runs, ...rssParts(server.pid) };

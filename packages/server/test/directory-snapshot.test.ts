@@ -2,14 +2,14 @@
 // instead of building the index, a source synced while the server was down is reloaded after, and
 // a snapshot that is damaged or of another numbering plan is not used (logged) but rebuilt.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from '@parley/api';
 import pino from 'pino';
 import { closeCore, createServer, openCore } from '../src/create-server.js';
-import { snapshotFile } from '../src/directory/snapshot.js';
+import { SNAPSHOT_VERSION, snapshotFile } from '../src/directory/snapshot.js';
 import { sleep } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -48,11 +48,11 @@ describe('the directory index snapshot', () => {
     return { server, names };
   }
 
-  /** Syncs the book as it is now while no server runs (as a CLI on the same folder would). */
-  async function syncWhileDown() {
+  /** Runs `fn` on the core of the data folder while no server runs (as a CLI on the same folder would). */
+  async function whileDown(fn: (core: Awaited<ReturnType<typeof openCore>>) => Promise<unknown>) {
     const core = await openCore({ config: t.config, log: pino({ level: 'silent' }) });
     try {
-      await core.directory.sync.run(tenantId, 'book', { full: true });
+      await fn(core);
     } finally {
       await closeCore(core as Parameters<typeof closeCore>[0]);
     }
@@ -76,12 +76,24 @@ describe('the directory index snapshot', () => {
   });
   after(() => t.stop());
 
+  test('a source is reloaded a page at a time, with turns of the event loop between (requests are served meanwhile)', async () => {
+    const { id } = await t.core.directory.sources.get(tenantId, 'book');
+    const reloaded = t.core.directory.tenant(tenantId).reload(id);
+    let done = false;
+    void reloaded.then(() => {
+      done = true;
+    });
+    const turn = await new Promise<boolean>((resolve) => setImmediate(() => resolve(done)));
+    await reloaded;
+    assert.equal(turn, false, 'the event loop turned before the reload ended');
+  });
+
   test('a restart answers from the snapshot; a source synced while the server was down is reloaded after', async () => {
     const file = snapshotFile(join(t.dataDir, 'directory-index'), tenantId);
     await until('the snapshot written after the build', () => existsSync(file));
     await t.server.stop();
     writeFileSync(book, 'Name;Telefon\nBernd Bleibt;+49 711 222222\nCarla Neu;+49 711 333333\n');
-    await syncWhileDown();
+    await whileDown((core) => core.directory.sync.run(tenantId, 'book', { full: true }));
 
     const { log, saw } = capturingLog();
     const { server, names } = await restart(log);
@@ -98,22 +110,46 @@ describe('the directory index snapshot', () => {
     }
   });
 
-  test('a damaged snapshot is not used: logged, and the index is built from the store', async () => {
+  test('a source changed while the server was down only in its settings (priority) is not reloaded', async () => {
+    const file = snapshotFile(join(t.dataDir, 'directory-index'), tenantId);
+    rmSync(file);
+    const first = capturingLog();
+    const built = await restart(first.log);
+    try {
+      await until('the snapshot written after the build', () => first.saw('directory index snapshot written').length);
+    } finally {
+      await built.server.stop();
+    }
+    await whileDown((core) =>
+      core.directory.sources.update(tenantId, 'book', { priority: 5 }, { role: 'system-admin' }),
+    );
+    const { log, saw } = capturingLog();
+    const { server, names } = await restart(log);
+    try {
+      assert.deepEqual(await names('0711 333333'), ['Carla Neu']);
+      assert.equal(saw('directory index loaded from its snapshot')[0]?.changed, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  /**
+   * The snapshot changed by `mangle` is not used: the restart logs `reason`, builds the index from
+   * the store (which answers) and writes a new snapshot.
+   */
+  async function notUsed(mangle: (bytes: Buffer) => Buffer, reason: string) {
     const file = snapshotFile(join(t.dataDir, 'directory-index'), tenantId);
     const before = statSync(file).mtimeMs;
-    const bytes = readFileSync(file);
-    bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
-    writeFileSync(file, bytes);
+    writeFileSync(file, mangle(readFileSync(file)));
     const { log, saw } = capturingLog();
     const { server, names } = await restart(log);
     try {
       assert.deepEqual(await names('0711 333333'), ['Carla Neu']);
       assert.deepEqual(
         saw('directory index snapshot not used; building the index').map((l) => l.reason),
-        ['checksum mismatch'],
+        [reason],
       );
       assert.equal(saw('directory index built').length, 1);
-      // Written again from the index just built.
       await until(
         'a new snapshot',
         () => statSync(file).mtimeMs > before && saw('directory index snapshot written').length > 0,
@@ -121,15 +157,29 @@ describe('the directory index snapshot', () => {
     } finally {
       await server.stop();
     }
+  }
+
+  test('a snapshot of another format version (the one before) is not used', async () => {
+    const older = SNAPSHOT_VERSION - 1;
+    assert.equal(String(older).length, String(SNAPSHOT_VERSION).length);
+    await notUsed((bytes) => {
+      const at = bytes.indexOf(`"version":${SNAPSHOT_VERSION},`);
+      assert.ok(at > 0 && at < 64);
+      bytes.write(`"version":${older},`, at);
+      return bytes;
+    }, `version ${older}, not ${SNAPSHOT_VERSION}`);
   });
 
+  test('a snapshot cut short is not used', () => notUsed((bytes) => bytes.subarray(0, bytes.length - 3), 'cut short'));
+
+  test('a damaged snapshot is not used: logged, and the index is built from the store', () =>
+    notUsed((bytes) => {
+      bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+      return bytes;
+    }, 'checksum mismatch'));
+
   test('a snapshot of another numbering plan is not used', async () => {
-    const core = await openCore({ config: t.config, log: pino({ level: 'silent' }) });
-    try {
-      await core.tenants.update(tenantId, { areaCode: '30' });
-    } finally {
-      await closeCore(core as Parameters<typeof closeCore>[0]);
-    }
+    await whileDown((core) => core.tenants.update(tenantId, { areaCode: '30' }));
     const { log, saw } = capturingLog();
     const { server, names } = await restart(log);
     try {

@@ -96,6 +96,32 @@ test('typeahead: every word must match the start of a word; numbers by digit fra
   assert.deepEqual(names('  '), []);
 });
 
+test('an index from its image (a snapshot) answers as the one it was taken of, and changes go on from there', () => {
+  const index = indexOf(
+    contact('1', 'Jürgen Müller', 'Straße GmbH', '0711 123456'),
+    contact('2', 'Julia Meier', 'Acme Inc', '+1 212 555 0100'),
+  );
+  const version = index.version;
+  // The same contact again (a reload of an unchanged source) changes nothing.
+  index.put('s1', normalizeContact(contact('1', 'Jürgen Müller', 'Straße GmbH', '0711 123456'), plan).contact);
+  assert.equal(index.version, version);
+  const restored = TenantIndex.fromImage(index.image());
+  const names = (q: string) =>
+    restored
+      .search(q, 10)
+      .map((e) => e.contact.name)
+      .sort();
+  assert.deepEqual(names('mül'), ['Jürgen Müller']);
+  assert.deepEqual(names('0711 12'), ['Jürgen Müller']);
+  assert.equal(restored.lookup('+12125550100')[0]?.entry.contact.name, 'Julia Meier');
+  restored.put('s1', normalizeContact(contact('1', 'Jürgen Mueller', 'Straße GmbH', '0711 123456'), plan).contact);
+  for (let i = 0; i < 40; i++) restored.put('s1', normalizeContact(contact(`n${i}`, `Neu ${i}`, null), plan).contact);
+  assert.deepEqual(names('mül'), [], 'the old words of a changed contact are gone');
+  assert.deepEqual(names('mue'), ['Jürgen Mueller']);
+  assert.equal(restored.search('neu', 100).length, 40);
+  assert.equal(restored.size, 42);
+});
+
 test('numbers that cannot be understood are kept as text and reported', () => {
   const { contact: c, invalid } = normalizeContact(contact('x', 'X', null, 'n/a', '0711 123456'), plan);
   assert.deepEqual(

@@ -2,7 +2,8 @@ import { prefixesOf, switchboardCandidates } from '../lib/phone-number.js';
 import type { MatchKind, StoredContact } from './model.js';
 import { Arena, decodeContact, encodeContact, grow, IdTable, numberKey, stringKey, type TableImage } from './packed.js';
 import { NumberPrefixes } from './prefixes.js';
-import { idsOf, lowerBound, type Posting, postingOf, tokensOf, withId, withoutId, words } from './words.js';
+import { WordIndex, type WordsImage } from './word-index.js';
+import { tokensOf, words } from './words.js';
 
 /** A contact in the index, with the source it came from (decoded from the index's buffer on each read). */
 export interface IndexedContact {
@@ -34,7 +35,7 @@ export interface IndexImage {
   tables: { keys: TableImage; numbers: TableImage; blocks: TableImage; emails: TableImage };
   oddNumbers: [string, number[]][];
   oddBlocks: [string, number[]][];
-  words: [string, number | number[]][];
+  words: WordsImage;
   callingCodes: string[];
 }
 
@@ -44,9 +45,10 @@ type OddNumbers = Map<string, number[]>;
 /**
  * The directory of one tenant in memory, mostly off the JavaScript heap (packed.ts): the contacts
  * as compact JSON in one buffer, and hash tables of typed arrays from a number, a block number
- * (`+49711 1234-0` as `+497111234`), an e-mail address and a contact's key to contact ids. Only the
- * words of the typeahead (names, companies: shared by many contacts) stay in a Map. Patched a
- * source at a time; the contacts are the stored ones, so a restart rebuilds it from the store.
+ * (`+49711 1234-0` as `+497111234`), an e-mail address and a contact's key to contact ids, and the
+ * typeahead's words in sorted typed arrays (word-index.ts; the words of contacts added since the
+ * last snapshot in a Map). Patched a source at a time; the contacts are the stored ones, so a
+ * restart rebuilds it from the store (or reads it from its snapshot).
  */
 export class TenantIndex {
   private readonly arena = new Arena();
@@ -64,8 +66,7 @@ export class TenantIndex {
   private readonly emails = new IdTable();
   private readonly oddNumbers: OddNumbers = new Map();
   private readonly oddBlocks: OddNumbers = new Map();
-  private readonly byWord = new Map<string, Posting>();
-  private sortedWords: string[] | null = null;
+  private readonly words = new WordIndex();
   private readonly prefixes = new NumberPrefixes((fn) => this.numbers.forEachKey(fn));
 
   /** Counts the changes of the index (a snapshot is kept only if none happened while it was written). */
@@ -78,12 +79,18 @@ export class TenantIndex {
   /** Bytes held off the heap (the contacts' buffer and the tables). */
   get bytes(): number {
     const tables = this.keys.bytes + this.numbers.bytes + this.blocks.bytes + this.emails.bytes;
-    return this.arena.bytes + this.off.length * 10 + tables + this.prefixes.bytes;
+    return this.arena.bytes + this.off.length * 10 + tables + this.prefixes.bytes + this.words.bytes;
   }
 
-  /** The index's state for a snapshot (the contacts' buffer compacted first); shares the arrays. */
-  image(): IndexImage {
+  /** Reclaims the space of removed contacts, and moves the words added since into the words' base. */
+  compact(): void {
     this.arena.compact(this.off, this.len, (i) => this.src[i] !== 0, this.slots);
+    this.words.image(this.slots);
+  }
+
+  /** The index's state for a snapshot (compacted first); shares the arrays. */
+  image(): IndexImage {
+    this.compact();
     const { keys, numbers, blocks, emails } = this;
     return {
       arena: this.arena.image(),
@@ -96,25 +103,20 @@ export class TenantIndex {
       tables: { keys: keys.image(), numbers: numbers.image(), blocks: blocks.image(), emails: emails.image() },
       oddNumbers: [...this.oddNumbers],
       oddBlocks: [...this.oddBlocks],
-      words: [...this.byWord].map(([w, p]) => [w, typeof p === 'number' ? p : [...p]]),
+      words: this.words.image(this.slots),
       callingCodes: this.prefixes.callingCodes(),
     };
   }
 
-  /** The index a snapshot holds (its arrays are taken over, not copied). */
+  /** The index a snapshot holds (its arrays are taken over, not copied: they grow when full). */
   static fromImage(image: IndexImage): TenantIndex {
     const index = new TenantIndex();
     const slots = image.off.length;
-    const sized = <T extends Uint32Array | Uint16Array>(a: T, empty: T) => {
-      const out = new (a.constructor as new (n: number) => T)(Math.max(empty.length, slots));
-      out.set(a);
-      return out;
-    };
     Object.assign(index, {
       arena: Arena.fromImage(image.arena),
-      off: sized(image.off, index.off),
-      len: sized(image.len, index.len),
-      src: sized(image.src, index.src),
+      off: image.off,
+      len: image.len,
+      src: image.src,
       slots,
       free: image.free,
       count: image.count,
@@ -125,7 +127,7 @@ export class TenantIndex {
       emails: IdTable.fromImage(image.tables.emails),
       oddNumbers: new Map(image.oddNumbers),
       oddBlocks: new Map(image.oddBlocks),
-      byWord: new Map(image.words.map(([w, ids]) => [w, postingOf(ids)])),
+      words: WordIndex.fromImage(image.words, slots),
     });
     for (const cc of image.callingCodes) index.prefixes.added(`+${cc}`);
     return index;
@@ -136,10 +138,13 @@ export class TenantIndex {
     let s = this.sourceIds.indexOf(sourceId);
     if (s < 0) s = this.sourceIds.push(sourceId) - 1;
     const old = this.find(s, contact.externalId);
+    const text = encodeContact(contact);
+    // The same contact again (a source or the users reloaded): nothing changes.
+    if (old >= 0 && this.arena.read(this.off[old] as number, this.len[old] as number) === text) return;
     if (old >= 0) this.unlink(old);
     this.version++;
     const id = this.newSlot();
-    const { off, len } = this.arena.append(encodeContact(contact));
+    const { off, len } = this.arena.append(text);
     this.off[id] = off;
     this.len[id] = len;
     this.src[id] = s + 1;
@@ -151,11 +156,7 @@ export class TenantIndex {
       if (n.block) this.link(this.blocks, this.oddBlocks, n.e164.slice(0, -1), id);
     }
     if (contact.email) this.emails.add(...stringKey(contact.email.toLowerCase()), id);
-    for (const t of tokensOf(contact)) {
-      const posting = this.byWord.get(t);
-      if (posting === undefined) this.sortedWords = null;
-      this.byWord.set(t, withId(posting, id));
-    }
+    this.words.add(id, tokensOf(contact));
   }
 
   remove(sourceId: string, externalId: string): void {
@@ -223,8 +224,6 @@ export class TenantIndex {
     // A number typed with spaces or punctuation ('0711 12', '+49 (711)') is one digit fragment.
     const terms = /^[\d\s+()/.-]+$/.test(query) ? [query.replace(/\D/g, '')].filter(Boolean) : words(query);
     if (terms.length === 0) return [];
-    this.sortedWords ??= [...this.byWord.keys()].sort();
-    const sorted = this.sortedWords;
     let result: Set<number> | null = null;
     // Most selective term first: the longest.
     for (const term of [...terms].sort((a, b) => b.length - a.length)) {
@@ -235,9 +234,7 @@ export class TenantIndex {
         if (before === null || before.has(id)) matched.add(id);
         return before !== null || matched.size <= limit * 200;
       };
-      byWord: for (let i = lowerBound(sorted, term); i < sorted.length && sorted[i]?.startsWith(term); i++) {
-        for (const id of idsOf(this.byWord.get(sorted[i] as string))) if (!visit(id)) break byWord;
-      }
+      this.words.visit(term, visit);
       if (/^\d+$/.test(term) && (before !== null || matched.size <= limit * 200)) {
         this.prefixes.search(term, (e164) => {
           for (const id of this.numberIds(this.numbers, this.oddNumbers, e164)) if (!visit(id)) return false;
@@ -327,11 +324,7 @@ export class TenantIndex {
       this.unlinkNumber(this.numbers, this.oddNumbers, n.e164, id);
       if (n.block) this.unlinkNumber(this.blocks, this.oddBlocks, n.e164.slice(0, -1), id);
     }
-    for (const t of tokensOf(contact)) {
-      const posting = withoutId(this.byWord.get(t), id);
-      if (posting !== undefined) this.byWord.set(t, posting);
-      else if (this.byWord.delete(t)) this.sortedWords = null;
-    }
+    this.words.remove(id, tokensOf(contact));
     this.src[id] = 0;
     this.free.push(id);
     this.count--;

@@ -300,9 +300,9 @@ export class IdTable {
   }
 }
 
-/** A typed array twice as long, with the same contents. */
+/** A typed array twice as long (at least 16), with the same contents. */
 export function grow<T extends Int32Array | Uint32Array | Uint16Array>(a: T): T {
-  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
+  const bigger = new (a.constructor as new (n: number) => T)(Math.max(16, a.length * 2));
   bigger.set(a);
   return bigger;
 }

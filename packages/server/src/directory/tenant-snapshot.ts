@@ -39,11 +39,10 @@ export class IndexSnapshots {
   ): Promise<{ index: TenantIndex; stale: string[] } | null> {
     if (this.folder === null) return null;
     const started = Date.now();
-    const snap = await readSnapshot(snapshotFile(this.folder, this.tenantId), this.tenantId).catch((err: Error) => ({
-      unusable: err.message,
-    }));
-    if ('unusable' in snap || snap.plan !== plan) {
-      const reason = 'unusable' in snap ? snap.unusable : 'another numbering plan';
+    const file = snapshotFile(this.folder, this.tenantId);
+    const snap = await readSnapshot(file, this.tenantId, plan).catch((err: Error) => ({ unusable: err.message }));
+    if ('unusable' in snap) {
+      const reason = snap.unusable;
       if (reason !== 'none yet') {
         this.log.warn({ tenantId: this.tenantId, reason }, 'directory index snapshot not used; building the index');
       }

@@ -1,6 +1,7 @@
 // One tenant's directory: its numbering plan, its in-memory index (built from the store, kept in
 // step with syncs and users), the metadata of its sources, the sources asked live, and the cache of
 // its lookups. The DirectoryService holds one per tenant and routes to it.
+import { setImmediate } from 'node:timers/promises';
 import type { CoreContext } from '../core/context.js';
 import { invalid, notFound } from '../core/errors.js';
 import { planOf } from '../core/tenants/model.js';
@@ -179,6 +180,8 @@ export class TenantDirectory {
     this.builtWith.set(index, plan);
     await this.loadUsers(index);
     for (const s of await this.loadMeta()) await this.loadSource(index, s);
+    // The words into their compact form now, not only at the first snapshot (there may be none).
+    index.compact();
     this.deps.ctx.log.info(
       { tenantId: this.tenantId, contacts: index.size, bytes: index.bytes, ms: Date.now() - started },
       'directory index built',
@@ -216,6 +219,9 @@ export class TenantDirectory {
         index.put(s.id, stale ? renormalized(c, plan) : c);
         loaded.add(c.externalId);
       }
+      // A store that answers synchronously (SQLite) resolves each page without a turn of the
+      // event loop: without this, requests would wait until all of a large source is loaded.
+      await setImmediate();
     }
     return loaded;
   }

@@ -61,11 +61,6 @@ export function withId(posting: Posting | undefined, id: number): Posting {
   return new Set([...posting, id]);
 }
 
-/** A posting from the ids a snapshot lists. */
-export function postingOf(ids: number | number[]): Posting {
-  return typeof ids === 'number' ? ids : ids.length > SMALL_POSTING ? new Set(ids) : ids;
-}
-
 /** The posting without `id`; undefined when it is empty. */
 export function withoutId(posting: Posting | undefined, id: number): Posting | undefined {
   if (posting === undefined || posting === id) return undefined;

@@ -1,0 +1,182 @@
+// The typeahead's words of a tenant's index (index.ts) and the contacts of each. Most of them sit
+// off the JavaScript heap in a sorted base of typed arrays, as a snapshot stores it (so a restart
+// uses it as read); what changed since the base was made is in a Map beside it, and the base's
+// postings of a contact changed or removed since are skipped. `image` merges both into a new base.
+import { grow } from './packed.js';
+import { idsOf, lowerBound, type Posting, withId, withoutId } from './words.js';
+
+/**
+ * Words sorted (by UTF-16 code units, as JavaScript compares strings), and the contact ids of each:
+ * word `i` is the UTF-8 bytes `text[at[i]..at[i+1]]`, its ids `ids[start[i]..start[i+1]]`.
+ */
+export interface WordsImage {
+  text: Buffer;
+  at: Uint32Array;
+  start: Uint32Array;
+  ids: Int32Array;
+}
+
+const emptyImage = (): WordsImage => ({
+  text: Buffer.alloc(0),
+  at: new Uint32Array(1),
+  start: new Uint32Array(1),
+  ids: new Int32Array(0),
+});
+
+export class WordIndex {
+  private base: WordsImage = emptyImage();
+  /** Per contact id: 1 if the base's postings of that id no longer hold (the contact was removed since). */
+  private stale = new Uint8Array(0);
+  /** The words of contacts added since the base was made. */
+  private readonly added = new Map<string, Posting>();
+  private sortedAdded: string[] | null = null;
+
+  /** Bytes held by the base (the Map of words added since is on the heap and not counted). */
+  get bytes(): number {
+    const { text, at, start, ids } = this.base;
+    return text.length + at.byteLength + start.byteLength + ids.byteLength + this.stale.length;
+  }
+
+  /** A base read from a snapshot (its arrays are taken over); `slots`: the ids the index has. */
+  static fromImage(image: WordsImage, slots: number): WordIndex {
+    const index = new WordIndex();
+    index.base = image;
+    index.stale = new Uint8Array(slots);
+    return index;
+  }
+
+  add(id: number, tokens: Iterable<string>): void {
+    for (const t of tokens) {
+      const posting = this.added.get(t);
+      if (posting === undefined) this.sortedAdded = null;
+      this.added.set(t, withId(posting, id));
+    }
+  }
+
+  remove(id: number, tokens: Iterable<string>): void {
+    if (id < this.stale.length) this.stale[id] = 1;
+    for (const t of tokens) {
+      const posting = withoutId(this.added.get(t), id);
+      if (posting !== undefined) this.added.set(t, posting);
+      else if (this.added.delete(t)) this.sortedAdded = null;
+    }
+  }
+
+  /** Visits the ids of the words that start with `prefix`; `visit` returning false stops. */
+  visit(prefix: string, visit: (id: number) => boolean): void {
+    const { at, start, ids } = this.base;
+    const n = at.length - 1;
+    for (let i = this.lowerBound(prefix); i < n && this.word(i).startsWith(prefix); i++) {
+      for (let k = start[i] as number; k < (start[i + 1] as number); k++) {
+        const id = ids[k] as number;
+        if (this.stale[id] !== 1 && !visit(id)) return;
+      }
+    }
+    this.sortedAdded ??= [...this.added.keys()].sort();
+    const sorted = this.sortedAdded;
+    for (let i = lowerBound(sorted, prefix); i < sorted.length && sorted[i]?.startsWith(prefix); i++) {
+      for (const id of idsOf(this.added.get(sorted[i] as string))) if (!visit(id)) return;
+    }
+  }
+
+  /**
+   * The words as one base (for a snapshot): the base's postings still valid and the words added
+   * since, merged in order. The merged base replaces both, so the Map is empty afterwards.
+   * `slots`: the ids the index has.
+   */
+  image(slots: number): WordsImage {
+    if (this.added.size === 0 && !this.stale.includes(1)) return this.base;
+    const added = this.sortedAdded ?? [...this.added.keys()].sort();
+    const out = new Builder();
+    const n = this.base.at.length - 1;
+    let i = 0;
+    let j = 0;
+    while (i < n || j < added.length) {
+      const b = i < n ? this.word(i) : null;
+      const a = j < added.length ? (added[j] as string) : null;
+      const word = (b === null ? a : a === null || b <= a ? b : a) as string;
+      if (b === word) {
+        const { start, ids } = this.base;
+        for (let k = start[i] as number; k < (start[i + 1] as number); k++) {
+          const id = ids[k] as number;
+          if (this.stale[id] !== 1) out.id(id);
+        }
+        i++;
+      }
+      if (a === word) {
+        for (const id of idsOf(this.added.get(a))) out.id(id);
+        j++;
+      }
+      out.endWord(word);
+    }
+    this.base = out.image();
+    this.stale = new Uint8Array(slots);
+    this.added.clear();
+    this.sortedAdded = null;
+    return this.base;
+  }
+
+  private word(i: number): string {
+    const { text, at } = this.base;
+    return text.toString('utf8', at[i] as number, at[i + 1] as number);
+  }
+
+  /** The first base word not below `value`. */
+  private lowerBound(value: string): number {
+    let lo = 0;
+    let hi = this.base.at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.word(mid) < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Collects a base word by word (a word without ids is left out). */
+class Builder {
+  private text = Buffer.allocUnsafe(1 << 16);
+  private textEnd = 0;
+  private at = new Uint32Array(1 << 12);
+  private start = new Uint32Array(1 << 12);
+  private words = 0;
+  private ids = new Int32Array(1 << 14);
+  private idCount = 0;
+  private wordStart = 0;
+
+  id(id: number): void {
+    if (this.idCount === this.ids.length) this.ids = grow(this.ids);
+    this.ids[this.idCount++] = id;
+  }
+
+  endWord(word: string): void {
+    if (this.idCount === this.wordStart) return;
+    const len = Buffer.byteLength(word);
+    while (this.textEnd + len > this.text.length) {
+      const bigger = Buffer.allocUnsafe(this.text.length * 2);
+      this.text.copy(bigger, 0, 0, this.textEnd);
+      this.text = bigger;
+    }
+    if (this.words + 2 > this.at.length) {
+      this.at = grow(this.at);
+      this.start = grow(this.start);
+    }
+    this.text.write(word, this.textEnd, len, 'utf8');
+    this.textEnd += len;
+    this.words++;
+    this.at[this.words] = this.textEnd;
+    this.start[this.words] = this.idCount;
+    this.wordStart = this.idCount;
+  }
+
+  /** Trimmed to size (copies, so the builder's spare room is not kept). */
+  image(): WordsImage {
+    return {
+      text: Buffer.from(this.text.subarray(0, this.textEnd)),
+      at: this.at.slice(0, this.words + 1),
+      start: this.start.slice(0, this.words + 1),
+      ids: this.ids.slice(0, this.idCount),
+    };
+  }
+}
