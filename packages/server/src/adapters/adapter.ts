@@ -23,8 +23,11 @@ export interface MountedRequest {
 
 /** Paths an adapter serves on the shared HTTP listener (e.g. `/xmpp-websocket`, `/sip-ws`). */
 export interface HttpMount {
-  /** A plain HTTP route: the handler answers on node's own request and response. */
-  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: RawHandler): void;
+  /**
+   * A plain HTTP route: the handler answers on node's own request and response, and reads the
+   * request's body itself (whatever its Content-Type).
+   */
+  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS', path: string, handler: RawHandler): void;
   /**
    * A WebSocket path. `authenticate` runs before the upgrade: what it throws (a ParleyError) is the
    * HTTP answer and no socket opens; what it returns is handed to `accept` with the open socket.
@@ -32,7 +35,8 @@ export interface HttpMount {
   websocket<T>(path: string, handlers: WebSocketHandlers<T>): void;
 }
 
-export type RawHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/** A route's handler: node's request and response, and the request as a mounted path sees it (its client's address). */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse, mounted: MountedRequest) => void | Promise<void>;
 
 export interface WebSocketHandlers<T> {
   authenticate(req: MountedRequest): Promise<T>;

@@ -107,7 +107,7 @@ export function serveCommands(program: Command, cli: Cli): void {
     .option('--xmpps-port <port>', 'XMPP client port with direct TLS (0 picks a free one)')
     .option('--xmpp-s2s-port <port>', 'XMPP server-to-server port (0 picks a free one)')
     .option('--xmpp-component-port <port>', 'XMPP external component port, XEP-0114 (0 picks a free one)')
-    .option('--no-xmpp', 'serve no XMPP (TCP, TLS or WebSocket)')
+    .option('--no-xmpp', 'serve no XMPP (TCP, TLS, WebSocket or BOSH)')
     .option('--ldap-port <port>', 'LDAP phone book port for desk phones (off unless set; 0 picks a free one)')
     .option('--ldaps-port <port>', 'LDAP phone book port with direct TLS (off unless set; 0 picks a free one)')
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent')

@@ -129,13 +129,18 @@ const mountedRequest = (req: FastifyRequest): MountedRequest => ({
 function fastifyMount(app: FastifyInstance): HttpMount {
   return {
     route(method, path, handler) {
-      app.route({
-        method,
-        url: path,
-        handler: async (req, reply) => {
-          reply.hijack();
-          await handler(req.raw, reply.raw);
-        },
+      // Its own scope, where no body is parsed: the handler reads it from node's request.
+      void app.register(async (scope) => {
+        scope.removeAllContentTypeParsers();
+        scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+        scope.route({
+          method,
+          url: path,
+          handler: async (req, reply) => {
+            reply.hijack();
+            await handler(req.raw, reply.raw, mountedRequest(req));
+          },
+        });
       });
     },
     websocket(path, { authenticate, accept }) {

@@ -1,12 +1,15 @@
 // The XMPP adapter (issue 15): client streams over TCP with STARTTLS (RFC 6120), direct TLS
-// (XEP-0368) and WebSocket (RFC 7395) at /xmpp-websocket, and the modules that serve their stanzas.
+// (XEP-0368), WebSocket (RFC 7395) at /xmpp-websocket and BOSH (XEP-0206) at /http-bind, and the
+// modules that serve their stanzas.
 import { createServer, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { createServer as createTlsServer } from 'node:tls';
 import { ParleyError } from '../../core/errors.js';
 import type { Config } from '../../platform/config/schema.js';
 import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
-import type { Adapter, AdapterContext } from '../adapter.js';
+import type { Adapter, AdapterContext, MountedRequest } from '../adapter.js';
+import { BoshEndpoint, XMPP_BOSH_PATH } from './c2s/bosh/endpoint.js';
+import { BOSH_MAX_PAUSE_SECONDS, BOSH_POLLING_SECONDS } from './c2s/bosh/session.js';
 import { type C2sHub, parserLimits, replace } from './c2s/hub.js';
 import { ConnectionLimit } from './c2s/rate.js';
 import type { Session } from './c2s/session.js';
@@ -198,11 +201,14 @@ async function listen(
   const perAddress = new ConnectionLimit(limits.connectionsPerAddress);
   const rate = { bytesPerSecond: limits.bytesPerSecond, burstSeconds: limits.burstSeconds };
   const now = () => ctx.core.ctx.clock.now();
+  /** HTTPS ended at a trusted proxy (WebSocket and BOSH). */
+  const viaHttps = (req: MountedRequest) => ctx.config.trustProxy && req.headers['x-forwarded-proto'] === 'https';
   const open = (transport: Transport, refuse: () => void, allowPlain = false) => {
     const release = perAddress.take(transport.address);
     if (!release) {
       ctx.log.warn({ address: transport.address }, 'XMPP connection refused: too many from this address');
-      return refuse();
+      refuse();
+      return undefined;
     }
     const stream = new C2sStream(hub, transport, allowPlain);
     streams.add(stream);
@@ -246,7 +252,7 @@ async function listen(
         if (!protocols.includes('xmpp')) {
           throw new ParleyError('PARLEY_ERR_VALIDATION', 'XMPP over WebSocket needs the "xmpp" subprotocol (RFC 7395)');
         }
-        return { secure: ctx.config.trustProxy && req.headers['x-forwarded-proto'] === 'https' };
+        return { secure: viaHttps(req) };
       },
       accept(socket, auth, req) {
         const transport = new WebSocketTransport(socket, {
@@ -260,6 +266,25 @@ async function listen(
         if (done) socket.once('close', done);
       },
     });
+  }
+  if (ctx.config.bosh.enabled) {
+    const { allowPlain, waitSeconds, inactivitySeconds } = ctx.config.bosh;
+    const bosh = new BoshEndpoint({
+      limits: parserLimits(ctx.config),
+      rate,
+      now,
+      settings: {
+        maxWaitSeconds: waitSeconds,
+        inactivitySeconds,
+        maxPauseSeconds: BOSH_MAX_PAUSE_SECONDS,
+        pollingSeconds: BOSH_POLLING_SECONDS,
+      },
+      log: ctx.log,
+      secure: viaHttps,
+      open: (session) => open(session, () => {}, allowPlain),
+    });
+    ctx.http.route('POST', XMPP_BOSH_PATH, bosh.handle);
+    ctx.http.route('OPTIONS', XMPP_BOSH_PATH, bosh.handle);
   }
   return certificates;
 }

@@ -5,7 +5,7 @@ import { portSchema as port } from './listener-schema.js';
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
 const host = (what: string) => z.string().min(1).default('127.0.0.1').describe(`Bind address of ${what}`);
 
-/** The `xmpp` section: XMPP clients (RFC 6120/6121) over TCP, direct TLS and WebSocket. */
+/** The `xmpp` section: XMPP clients (RFC 6120/6121) over TCP, direct TLS, WebSocket and BOSH. */
 export const XmppConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Serve XMPP clients (`--no-xmpp` turns it off)'),
@@ -54,6 +54,25 @@ export const XmppConfigSchema = z
           .default(false)
           .describe(
             'Offer SASL PLAIN on /xmpp-websocket without TLS (HTTP behind no TLS proxy); SCRAM is always offered',
+          ),
+      })
+      .prefault({}),
+    bosh: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Serve XMPP over BOSH (XEP-0124, XEP-0206) at /http-bind'),
+        allowPlain: z
+          .boolean()
+          .default(false)
+          .describe('Offer SASL PLAIN on /http-bind without TLS (HTTP behind no TLS proxy); SCRAM is always offered'),
+        waitSeconds: count(1, 300)
+          .default(60)
+          .describe(
+            'Longest a BOSH request is held waiting for something to send (a client asking for longer gets this)',
+          ),
+        inactivitySeconds: count(2, 3600)
+          .default(60)
+          .describe(
+            'A BOSH session whose client sends no request for this long has lost its client (XEP-0124 inactivity): it ends like a closed connection',
           ),
       })
       .prefault({}),

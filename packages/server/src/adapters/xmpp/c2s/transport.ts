@@ -1,4 +1,4 @@
-// What a client stream runs over: TCP (with STARTTLS, or direct TLS) or a WebSocket (RFC 7395).
+// What a client stream runs over: TCP (with STARTTLS, or direct TLS), a WebSocket (RFC 7395) or BOSH (XEP-0206).
 // A transport parses what arrives into stream events and writes what the stream engine sends.
 import type { TLSSocket } from 'node:tls';
 import { StreamError } from '../stream-error.js';
@@ -17,7 +17,7 @@ export interface TransportEvents {
 }
 
 export interface Transport {
-  readonly kind: 'tcp' | 'websocket';
+  readonly kind: 'tcp' | 'websocket' | 'bosh';
   /** The client's address (for the login throttle, limits and logs). */
   readonly address: string;
   /** Encrypted now (TLS, WSS, or HTTPS at a trusted proxy). */

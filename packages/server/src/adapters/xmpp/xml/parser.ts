@@ -46,7 +46,7 @@ export type StreamEvent =
   | { kind: 'close' };
 
 /** Keeps what the saxes handlers build; `onRoot` takes every completed element at `rootDepth`. */
-class Builder {
+export class Builder {
   private readonly stack: { el: XmlElement; uri: string }[] = [];
 
   constructor(
@@ -107,7 +107,7 @@ class Builder {
 }
 
 /** A saxes parser that refuses what RFC 6120 §11.1 restricts; errors are thrown as ParseErrors. */
-function restrictedSaxes(): SaxesParser<{ xmlns: true; position: true }> {
+export function restrictedSaxes(): SaxesParser<{ xmlns: true; position: true }> {
   const sax = new SaxesParser({ xmlns: true, position: true });
   const restricted = (what: string) => () => {
     throw new ParseError('restricted-xml', `${what} are not allowed in XMPP (RFC 6120 §11.1)`);
