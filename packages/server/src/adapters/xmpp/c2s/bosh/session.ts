@@ -142,6 +142,13 @@ export class BoshSession implements Transport {
     const place = window.place(rid);
     if (place === 'repeat') return void this.repeat(rid, reply);
     if (place === 'outside') return void this.terminate('item-not-found', reply);
+    const waiting = this.ahead.get(rid);
+    if (waiting) {
+      // A repeat of a request still waiting for the gap: as for a held one (§14.3).
+      waiting.reply(renderBody({ type: 'error' }));
+      waiting.reply = reply;
+      return;
+    }
     const exempt = body.attrs.type === 'terminate' || body.attrs.pause !== undefined;
     if (!exempt && this.held.length + this.ahead.size + 1 > this.requests) {
       return void this.terminate('policy-violation', reply);
