@@ -324,10 +324,11 @@ export function formatDisplay(e164: string, plan?: NumberingPlan): string {
 }
 
 /**
- * formatDisplay() for one numbering plan, without parsing the number again: for a calling code of
- * one country (not +1, +44, +7 …, whose country libphonenumber picks by the number) and a national
- * number its trunk prefix does not begin, parsing the E.164 only splits it, so the result is
- * libphonenumber's format chosen and applied with the country's patterns compiled once
+ * formatDisplay() for one numbering plan, without parsing the number again: for a national number
+ * its country's trunk prefix does not begin, parsing the E.164 only splits it (and, for a calling
+ * code of several countries such as +1 or +44, picks one of them by the number: all of them format
+ * alike today, and a calling code whose countries do not is left to formatDisplay()), so the result
+ * is libphonenumber's format chosen and applied with the country's patterns compiled once
  * (libphonenumber compiles them on every call). Anything else is formatDisplay() itself; the two
  * are compared on every number of the directory benchmark's data and on libphonenumber's example
  * number of every type of every country (phone-display.test.ts).
@@ -394,14 +395,14 @@ const displayCountries = new Map<string, { trunk: RegExp | undefined; formats: D
 function displayCountry(cc: string): { trunk: RegExp | undefined; formats: DisplayFormat[] } | null {
   let known = displayCountries.get(cc);
   if (known !== undefined) return known;
-  const countries = (metadata.country_calling_codes as Record<string, string[] | undefined>)[cc] ?? [];
-  const only = countries.length === 1 ? countries[0] : undefined;
   known = null;
-  if (only !== undefined && isSupportedCountry(only)) {
+  const countries = (metadata.country_calling_codes as Record<string, string[] | undefined>)[cc] ?? [];
+  const rules = countries.map((country) => {
+    if (!isSupportedCountry(country)) return null;
     const m = new Metadata(metadata);
-    m.selectNumberingPlan(only);
+    m.selectNumberingPlan(country);
     // Present at run time, missing from the typings.
-    const rules = m.numberingPlan as unknown as {
+    return m.numberingPlan as unknown as {
       nationalPrefixForParsing(): string | undefined;
       formats(): {
         pattern(): string;
@@ -411,20 +412,31 @@ function displayCountry(cc: string): { trunk: RegExp | undefined; formats: Displ
         internationalFormat(): string;
       }[];
     };
-    const trunk = rules.nationalPrefixForParsing();
+  });
+  const formatsOf = (r: (typeof rules)[number]) =>
+    r?.formats().map((f) => ({
+      leading: f.leadingDigitsPatterns().at(-1),
+      pattern: f.pattern(),
+      national: f.nationalPrefixFormattingRule()
+        ? f.format().replace(/(\$\d)/, f.nationalPrefixFormattingRule() as string)
+        : f.format(),
+      international: f.internationalFormat(),
+    }));
+  const main = formatsOf(rules[0] ?? null);
+  const same = JSON.stringify(main);
+  // libphonenumber splits the number with the first country's trunk prefix, then picks one of the
+  // countries by the number and formats with its formats: the choice matters only if they differ.
+  if (main !== undefined && rules.every((r) => JSON.stringify(formatsOf(r)) === same)) {
+    const trunk = rules[0]?.nationalPrefixForParsing();
     known = {
       trunk: trunk ? new RegExp(`^(?:${trunk})`) : undefined,
-      formats: rules.formats().map((f) => {
-        const leading = f.leadingDigitsPatterns().at(-1);
-        const rule = f.nationalPrefixFormattingRule();
-        return {
-          leading: leading === undefined ? undefined : new RegExp(leading),
-          whole: new RegExp(`^(?:${f.pattern()})$`),
-          pattern: new RegExp(f.pattern()),
-          national: rule ? f.format().replace(/(\$\d)/, rule) : f.format(),
-          international: f.internationalFormat(),
-        };
-      }),
+      formats: main.map((f) => ({
+        leading: f.leading === undefined ? undefined : new RegExp(f.leading),
+        whole: new RegExp(`^(?:${f.pattern})$`),
+        pattern: new RegExp(f.pattern),
+        national: f.national,
+        international: f.international,
+      })),
     };
   }
   displayCountries.set(cc, known);
