@@ -196,6 +196,13 @@ test('the same e-mail address in several sources: each entry finds the others, w
   assert.deepEqual(sameAs('anna@x.test'), ['crm']);
   assert.deepEqual(index.withEmail('ANNA@x.test'), [again]);
   assert.equal(index.lookup('+49711111111').length, 1);
+  // A hit already read is given back itself (a lookup does not decode it twice), the others decoded.
+  index.put('phonebook', normalizeContact(withEmail('b', 'anna@x.test'), plan).contact);
+  const [hit, other] = index.lookup('+49711111111').map((h) => h.entry);
+  const same = index.withEmail('anna@x.test', hit);
+  assert.equal(same[0], hit);
+  assert.deepEqual(same, [hit, other]);
+  assert.notEqual(same[1], other);
 });
 
 test('numbers are found by the digits as written when no other form has them (a local number, an extension)', () => {

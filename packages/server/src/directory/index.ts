@@ -180,11 +180,14 @@ export class TenantIndex {
     return k ? this.numbers.first(k[0], k[1]) >= 0 : this.oddNumbers.has(e164);
   }
 
-  /** Contacts with this e-mail address (for contacts from outside the index: a live source's). */
-  withEmail(email: string): IndexedContact[] {
+  /**
+   * Contacts with this e-mail address (for contacts from outside the index: a live source's).
+   * `known`: one of the index's entries already read (a lookup's hit), not decoded again.
+   */
+  withEmail(email: string, known?: IndexedContact): IndexedContact[] {
     const lower = email.toLowerCase();
     return this.ids(this.emails, stringKey(lower))
-      .map((id) => this.entry(id))
+      .map((id) => (id === known?.id ? known : this.entry(id)))
       .filter((e) => e.contact.email?.toLowerCase() === lower);
   }
 

@@ -54,7 +54,7 @@ export function withSamePeople(index: TenantIndex, hits: Hit[]): Hit[] {
   for (const h of hits) {
     const email = h.match === 'exact' ? h.entry.contact.email : null;
     if (!email) continue;
-    const same = index.withEmail(email);
+    const same = index.withEmail(email, h.entry);
     if (same.length === 1 && same[0]?.id === h.entry.id) continue; // the usual case: itself only
     seen ??= new Set(hits.map((x) => x.entry.id));
     for (const entry of same) {

@@ -5,7 +5,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { CoreContext } from '../core/context.js';
 import { invalid, notFound } from '../core/errors.js';
 import { planOf } from '../core/tenants/model.js';
-import { formatDisplay, type NumberingPlan, normalize } from '../lib/phone-number.js';
+import { displayFormatter, type NumberingPlan, normalize } from '../lib/phone-number.js';
 import { normalizeContact, planKey, renormalized, userContact } from './contacts.js';
 import { type Hit, TenantIndex } from './index.js';
 import { clampLimits, type DirectoryLimits } from './limits.js';
@@ -59,6 +59,8 @@ export class TenantDirectory {
   /** Counts the changes of the index (a lookup only caches what it found in the current one). */
   private generation = 0;
   private cachedPlan: NumberingPlan | null = null;
+  /** formatDisplay() for the cached plan, made once per plan. */
+  private display: ((e164: string) => string) | null = null;
   /** The sources asked live on each lookup, with their connectors (dropped when a source changes). */
   private live: Promise<LiveSource[]> | null = null;
   /** The index's snapshot: loaded at the first build, written after changes (tenant-snapshot.ts). */
@@ -82,6 +84,7 @@ export class TenantDirectory {
     const t = await this.deps.ctx.store.repos.tenants.get(this.tenantId);
     if (!t) throw notFound('tenant');
     this.cachedPlan = planOf(t);
+    this.display = displayFormatter(this.cachedPlan);
     return this.cachedPlan;
   }
 
@@ -150,6 +153,7 @@ export class TenantDirectory {
    */
   async rebuild(): Promise<void> {
     this.cachedPlan = null;
+    this.display = null;
     this.live = null;
     if (!this.loading) return;
     const built = this.builtWith.get(await this.loading);
@@ -271,7 +275,7 @@ export class TenantDirectory {
     const hits = withSamePeople(index, found).filter((h) => visible(meta.get(h.entry.sourceId), viewer));
     const result: LookupResult = {
       number: n.e164,
-      display: formatDisplay(n.e164, plan),
+      display: (this.display ?? displayFormatter(plan))(n.e164),
       kind: n.kind,
       candidates: rank(hits, meta),
     };

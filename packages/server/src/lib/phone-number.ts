@@ -323,6 +323,126 @@ export function formatDisplay(e164: string, plan?: NumberingPlan): string {
   return national ? parsed.formatNational() : parsed.formatInternational();
 }
 
+/**
+ * formatDisplay() for one numbering plan, without parsing the number again: for a national number
+ * its country's trunk prefix does not begin, parsing the E.164 only splits it (and, for a calling
+ * code of several countries such as +1 or +44, picks one of them by the number: all of them format
+ * alike today, and a calling code whose countries do not is left to formatDisplay()), so the result
+ * is libphonenumber's format chosen and applied with the country's patterns compiled once
+ * (libphonenumber compiles them on every call). Anything else is formatDisplay() itself; the two
+ * are compared on every number of the directory benchmark's data and on libphonenumber's example
+ * number of every type of every country (phone-display.test.ts).
+ */
+export function displayFormatter(plan: NumberingPlan): (e164: string) => string {
+  const own = isSupportedCountry(plan.country) ? getCountryCallingCode(plan.country) : undefined;
+  const ext = plan.extensionLength;
+  const pbxBase = plan.pbxBase !== null && plan.pbxBase !== '' && ext !== null ? plan.pbxBase : null;
+  // formatDisplay()'s direct dial: the base as libphonenumber formats it, then '-' and the extension.
+  const base = pbxBase === null ? 'none' : parse(pbxBase);
+  const pbxShown =
+    typeof base === 'string'
+      ? null
+      : base.countryCallingCode === own
+        ? base.formatNational()
+        : base.formatInternational();
+  return (e164) => {
+    const cc = callingCodeOf(e164);
+    const country = cc === undefined ? null : displayCountry(cc);
+    const national = cc === undefined ? '' : e164.slice(1 + cc.length);
+    if (
+      country === null ||
+      national.length < MIN_NSN_LENGTH ||
+      national.length > MAX_NSN_LENGTH ||
+      !DIGITS.test(national) ||
+      country.trunk?.test(national)
+    ) {
+      return formatDisplay(e164, plan);
+    }
+    if (pbxBase !== null && ext !== null && pbxShown !== null && e164.startsWith(pbxBase)) {
+      const extension = e164.length - pbxBase.length;
+      if (extension >= ext.min && extension <= ext.max) return `${pbxShown}-${e164.slice(pbxBase.length)}`;
+    }
+    const f = country.formats.find(
+      (f) => (f.leading === undefined || national.search(f.leading) === 0) && f.whole.test(national),
+    );
+    if (f === undefined) return formatDisplay(e164, plan);
+    if (cc === own) return national.replace(f.pattern, f.national);
+    return `+${cc} ${national.replace(f.pattern, f.international).replace(PUNCTUATION_RUNS, ' ').trim()}`;
+  };
+}
+
+/** libphonenumber's bounds of a national significant number (MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN). */
+const MIN_NSN_LENGTH = 2;
+const MAX_NSN_LENGTH = 17;
+const DIGITS = /^\d+$/;
+/** libphonenumber's VALID_PUNCTUATION, which its international format turns into single spaces. */
+const PUNCTUATION_RUNS =
+  /[-\u2010-\u2015\u2212\u30FC\uFF0D\uFF0F/\uFF0E. \xA0\xAD\u200B\u2060\u3000()\uFF08\uFF09\uFF3B\uFF3D[\]~\u2053\u223C\uFF5E]+/g;
+
+interface DisplayFormat {
+  /** The last of its leading-digits patterns (unanchored, as libphonenumber searches it). */
+  leading: RegExp | undefined;
+  whole: RegExp;
+  pattern: RegExp;
+  /** The replacement for national display: the national prefix rule applied to the first group. */
+  national: string;
+  international: string;
+}
+
+/** Per calling code: its one country's trunk prefix and formats; null when formatDisplay() must decide. */
+const displayCountries = new Map<string, { trunk: RegExp | undefined; formats: DisplayFormat[] } | null>();
+
+function displayCountry(cc: string): { trunk: RegExp | undefined; formats: DisplayFormat[] } | null {
+  let known = displayCountries.get(cc);
+  if (known !== undefined) return known;
+  known = null;
+  const countries = (metadata.country_calling_codes as Record<string, string[] | undefined>)[cc] ?? [];
+  const rules = countries.map((country) => {
+    if (!isSupportedCountry(country)) return null;
+    const m = new Metadata(metadata);
+    m.selectNumberingPlan(country);
+    // Present at run time, missing from the typings.
+    return m.numberingPlan as unknown as {
+      nationalPrefixForParsing(): string | undefined;
+      formats(): {
+        pattern(): string;
+        format(): string;
+        leadingDigitsPatterns(): string[];
+        nationalPrefixFormattingRule(): string | undefined;
+        internationalFormat(): string;
+      }[];
+    };
+  });
+  const formatsOf = (r: (typeof rules)[number]) =>
+    r?.formats().map((f) => ({
+      leading: f.leadingDigitsPatterns().at(-1),
+      pattern: f.pattern(),
+      national: f.nationalPrefixFormattingRule()
+        ? f.format().replace(/(\$\d)/, f.nationalPrefixFormattingRule() as string)
+        : f.format(),
+      international: f.internationalFormat(),
+    }));
+  const main = formatsOf(rules[0] ?? null);
+  const same = JSON.stringify(main);
+  // libphonenumber splits the number with the first country's trunk prefix, then picks one of the
+  // countries by the number and formats with its formats: the choice matters only if they differ.
+  if (main !== undefined && rules.every((r) => JSON.stringify(formatsOf(r)) === same)) {
+    const trunk = rules[0]?.nationalPrefixForParsing();
+    known = {
+      trunk: trunk ? new RegExp(`^(?:${trunk})`) : undefined,
+      formats: main.map((f) => ({
+        leading: f.leading === undefined ? undefined : new RegExp(f.leading),
+        whole: new RegExp(`^(?:${f.pattern})$`),
+        pattern: new RegExp(f.pattern),
+        national: f.national,
+        international: f.international,
+      })),
+    };
+  }
+  displayCountries.set(cc, known);
+  return known;
+}
+
 /** The country calling code of an E.164 string ('+4971…' → '49'), or undefined. */
 export function callingCodeOf(e164: string): string | undefined {
   if (e164.charCodeAt(0) !== 0x2b) return undefined;

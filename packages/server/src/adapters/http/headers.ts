@@ -51,13 +51,20 @@ export const FILE_LINK_PREFLIGHT = {
   'access-control-max-age': '86400',
 } as const;
 
-/** Sets the security headers of every response; routes that serve user files replace the CSP with FILE_CSP. */
+const SECURITY_HEADERS = {
+  'content-security-policy': APP_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+/**
+ * Sets the security headers of every response; routes that serve user files replace the CSP with
+ * FILE_CSP. A callback hook: it runs on every request, and an async one costs a promise and a
+ * turn of the microtask queue each time.
+ */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (_req, reply) => {
-    void reply.headers({
-      'content-security-policy': APP_CSP,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    });
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.headers(SECURITY_HEADERS);
+    done();
   });
 }

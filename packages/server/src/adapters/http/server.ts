@@ -212,13 +212,15 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
     return sendError(reply, 'PARLEY_ERR_NOT_FOUND', `No route ${req.method} ${path}`);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  // A callback hook, as the security headers' (headers.ts): no promise per request.
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
     if (req.log.level === 'debug' || req.log.level === 'trace') {
       req.log.debug({ req: requestSerializer(req), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
+    done();
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
