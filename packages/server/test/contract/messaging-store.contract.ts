@@ -308,8 +308,17 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       await send(others, bob, 'budget secrets of bob');
       await send(foreign, eve, 'budget of another tenant');
       await store.repos.messages.tombstone(a.id, gone.id, T0 + 1);
-      const ids = async (u: User, q: string) =>
-        (await store.repos.messages.search(u.tenantId, u.id, q, 10)).map((m) => m.id);
+      // Edited before SQLite's index took it (migration 034): found by its text as it is now.
+      const early = await send(mine, alice, 'first thoughts');
+      await store.repos.messages.edit(a.id, early.id, 'second thoughts', T0 + 1);
+      // What a search does first (`MessageSender.indexPending`).
+      const ids = async (u: User, q: string) => {
+        await store.transaction((r) => r.messages.indexPending());
+        return (await store.repos.messages.search(u.tenantId, u.id, q, 10)).map((m) => m.id);
+      };
+      assert.deepEqual(await ids(alice, 'first'), []);
+      assert.deepEqual(await ids(alice, 'second thoughts'), [early.id]);
+      assert.equal(await store.transaction((r) => r.messages.indexPending()), 0, 'nothing waits any more');
       assert.deepEqual(await ids(alice, 'budget'), [hit.id]);
       assert.deepEqual(await ids(alice, 'BUDGET friday'), [hit.id]);
       assert.deepEqual(await ids(alice, 'budget nothing'), []);

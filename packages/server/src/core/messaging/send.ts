@@ -13,6 +13,9 @@ import { SendViews } from './send-views.js';
 /** The view a send used was of an older membership: read it again and send anew. */
 class StaleView extends Error {}
 
+/** SQLite: messages stored before the full-text index takes the waiting ones in one go (migration 034). */
+const INDEX_BATCH = 256;
+
 /** Sends in a row that may find their view stale before one gives up (each was changed meanwhile). */
 const ATTEMPTS = 3;
 
@@ -25,6 +28,8 @@ export class MessageSender {
   readonly views: SendViews;
   private readonly commits: GroupCommit;
   private readonly rate: RateLimiter;
+  /** Messages stored since the full-text index last took the waiting ones. */
+  private unindexed = 0;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -47,6 +52,16 @@ export class MessageSender {
         if (attempt === ATTEMPTS) throw conflict('the conversation’s members keep changing; try again');
       }
     }
+  }
+
+  /**
+   * Puts the messages waiting for the full-text index into it (SQLite; before a search, so it
+   * finds every message sent; PostgreSQL indexes each row as it is written).
+   */
+  async indexPending(): Promise<void> {
+    if (this.ctx.store.engine !== 'sqlite') return;
+    this.unindexed = 0;
+    await this.commits.run((r) => r.messages.indexPending());
   }
 
   private async attempt(caller: Caller, conversationId: string, input: NewMessage, from?: string) {
@@ -101,6 +116,11 @@ export class MessageSender {
         isUniqueViolation(err) && (await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId));
       if (again) return one(again);
       throw err;
+    }
+    if (this.ctx.store.engine === 'sqlite' && ++this.unindexed >= INDEX_BATCH) {
+      this.indexPending().catch((err) =>
+        this.ctx.log.warn({ err }, 'full-text indexing failed; the next search retries'),
+      );
     }
     // A new message has no reactions yet, and the caller sent it: only its files are to be read.
     const details: MessageDetails =

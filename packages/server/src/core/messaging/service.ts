@@ -322,6 +322,7 @@ export class MessagingService {
 
   /** Full-text search in the caller's current conversations. */
   async search(caller: Caller, q: string, limit: number): Promise<MessageDetails[]> {
+    await this.sender.indexPending();
     const found = await this.ctx.store.repos.messages.search(caller.tenantId, caller.userId, q, limit);
     return this.details(caller.tenantId, found);
   }
