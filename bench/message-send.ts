@@ -4,20 +4,27 @@
 // message; with --statements, the CPU time of each SQL statement per message as well (measured
 // around better-sqlite3's calls, which adds a little to every figure). The share of W2 of
 // `bench/xmpp.ts` that is the core's, measurable on a busy machine: pin it to one core and compare
-// two checkouts run by turns.
+// two checkouts run by turns. With --senders N, N users send at once, each in its own 1:1 and each
+// waiting for its send before the next (W2's many sends queued at once); the default is one.
 //
-//   taskset -c 1 node --import tsx bench/message-send.ts [--messages 4000] [--statements]
+//   taskset -c 1 node --import tsx bench/message-send.ts [--messages 4000] [--senders 1] [--statements]
 import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import pino from 'pino';
+import type { Caller } from '../packages/server/src/core/messaging/conversations.js';
 import { closeCore, openCore } from '../packages/server/src/create-server.js';
 import { loadConfig } from '../packages/server/src/platform/config/load.js';
 import { benchEnv, tempData } from './lib.js';
 
 const { values } = parseArgs({
-  options: { messages: { type: 'string', default: '4000' }, statements: { type: 'boolean', default: false } },
+  options: {
+    messages: { type: 'string', default: '4000' },
+    senders: { type: 'string', default: '1' },
+    statements: { type: 'boolean', default: false },
+  },
 });
 const N = Number(values.messages);
+const senders = Number(values.senders);
 
 /** CPU µs and runs by SQL text, while `measuring`. */
 const statements = new Map<string, { us: number; runs: number }>();
@@ -52,19 +59,29 @@ const core = await openCore({ config, log: pino({ level: 'warn' }) });
 const tenant = await core.tenants.create({ domain: 'send.test' });
 const user = async (local: string) =>
   (await core.users.create(tenant.id, { local, domain: 'send.test', password: 'bench-password' })).user;
-const [a, b] = [await user('a'), await user('b')];
-const callers = [a, b].map((u) => ({ tenantId: tenant.id, userId: u.id }));
-const [first, second] = callers as [(typeof callers)[0], (typeof callers)[0]];
-const direct = await core.messaging.conversations.create(first, { members: ['b@send.test'], kind: 'direct' });
-const send = (i: number, tag: string) =>
-  core.messaging.send(i % 2 ? first : second, direct.id, { text: `${tag}${i}`, clientId: `${tag}${i}` });
-for (let i = 0; i < 500; i++) await send(i, 'w');
+/** One sender's 1:1: the two of them take turns. */
+const pair = async (n: number) => {
+  const [a, b] = [await user(`a${n}`), await user(`b${n}`)];
+  const [first, second] = [a, b].map((u) => ({ tenantId: tenant.id, userId: u.id })) as [Caller, Caller];
+  const direct = await core.messaging.conversations.create(first, { members: [`b${n}@send.test`], kind: 'direct' });
+  return (i: number, tag: string) =>
+    core.messaging.send(i % 2 ? first : second, direct.id, { text: `${tag}${i}`, clientId: `${tag}${n}.${i}` });
+};
+const pairs = await Promise.all(Array.from({ length: senders }, (_, n) => pair(n)));
+/** `count` messages from every sender at once, each sender's one after the other. */
+const run = (count: number, tag: string) =>
+  Promise.all(
+    pairs.map(async (send) => {
+      for (let i = 0; i < count; i++) await send(i, tag);
+    }),
+  );
+await run(Math.ceil(500 / senders), 'w');
 measuring = true;
 const c0 = process.cpuUsage();
-for (let i = 0; i < N; i++) await send(i, 'm');
+await run(N / senders, 'm');
 const c = process.cpuUsage(c0);
 measuring = false;
-console.log(`${N} messages: ${((c.user + c.system) / N).toFixed(1)} µs CPU per message`);
+console.log(`${N} messages, ${senders} sender(s): ${((c.user + c.system) / N).toFixed(1)} µs CPU per message`);
 for (const [source, s] of [...statements].sort((x, y) => y[1].us - x[1].us)) {
   console.log(
     `${(s.us / N).toFixed(1).padStart(8)} µs/message  ${String(s.runs).padStart(6)} runs  ${source.slice(0, 120)}`,

@@ -3,14 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
-import { closeCore, openCore } from '../create-server.js';
-import { LocalCluster } from '../platform/cluster/local.js';
-import { loadConfig } from '../platform/config/load.js';
-import { OutboundPolicy } from '../platform/outbound.js';
-import { lazySecretBox } from '../platform/secrets.js';
+import { twoCores } from '../../test/support/two-cores.js';
+import { closeCore } from '../create-server.js';
 import { FeatureHost } from './feature.js';
-import { type Core, createCore } from './index.js';
+import type { Core } from './index.js';
 import { readCacheInvalidation } from './read-cache-feature.js';
 
 // Two nodes over one store and one bus: node A caches what SIP requests read; node B changes it;
@@ -36,22 +32,7 @@ describe('read caches across nodes', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-read-cache-'));
-    const config = loadConfig({ env: {}, overrides: { dataDir: dir, 'auth.scryptCost': 1024, 'log.level': 'silent' } });
-    const now = Date.now();
-    a = await openCore({ config, log: pino({ level: 'silent' }), clock: { now: () => now } });
-    b = createCore(
-      { ...a.ctx, cluster: new LocalCluster('node-b', a.ctx.clock) },
-      {
-        ...config.auth,
-        messaging: { ...config.messaging, attachments: { ...config.messaging.attachments, dir } },
-        calendar: {
-          ...config.calendar,
-          secrets: lazySecretBox(join(dir, 'secrets.key')),
-          outbound: new OutboundPolicy([]),
-        },
-        trunks: { secrets: lazySecretBox(join(dir, 'secrets.key')), outbound: new OutboundPolicy([]) },
-      },
-    );
+    ({ a, b } = await twoCores(dir));
     host = new FeatureHost(a);
     await host.start([readCacheInvalidation]);
     tenantId = (await a.tenants.create({ domain: 'cache.test' })).id;

@@ -35,6 +35,12 @@ export class ReadCache<V> {
     return value;
   }
 
+  /** Drops the entry under `key` (without looking at the others). */
+  drop(key: string): void {
+    this.generation++;
+    this.entries.delete(key);
+  }
+
   /** Drops the entries `match` picks (all without it). */
   forget(match?: (value: V, key: string) => boolean): void {
     this.generation++;

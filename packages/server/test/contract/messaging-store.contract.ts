@@ -52,7 +52,9 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       clientId: string = randomUUID(),
     ): Promise<Message> {
       return store.transaction(async (r) => {
-        const seq = await r.conversations.nextSeq(c.tenantId, c.id, T0 + 10);
+        const next = await r.conversations.nextSeq(c.tenantId, c.id, T0 + 10);
+        assert.ok(next, 'the conversation is there');
+        const { seq } = next;
         const m: Message = {
           id: randomUUID(),
           tenantId: c.tenantId,
@@ -103,6 +105,27 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       await store.repos.conversations.update(a.id, c.id, { room: null }, T0 + 1);
       assert.equal(await store.repos.conversations.byRoom(a.id, 'team'), undefined);
       await store.repos.conversations.insert(conv(a.id, { room: 'team' }), []);
+    });
+
+    test('every change of who is a member counts the membership version up; a sequence number comes with it', async () => {
+      const c = conv(a.id, { createdBy: alice.id });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'owner' }]);
+      const version = async () => (await store.repos.conversations.versioned(a.id, c.id))?.version;
+      const v0 = await version();
+      assert.equal(typeof v0, 'number');
+      await store.repos.conversations.addMember(a.id, c.id, bob.id, 'member', T0 + 1);
+      const v1 = await version();
+      assert.ok((v1 as number) > (v0 as number), 'a member added');
+      await store.repos.conversations.setRole(a.id, c.id, bob.id, 'admin');
+      assert.equal(await version(), v1, 'a role is not membership');
+      assert.equal(await store.repos.conversations.leave(a.id, c.id, bob.id, T0 + 2), true);
+      const v2 = await version();
+      assert.ok((v2 as number) > (v1 as number), 'a member gone');
+      assert.equal(await store.repos.conversations.leave(a.id, c.id, bob.id, T0 + 3), false);
+      assert.equal(await version(), v2, 'leaving twice changes nothing');
+      const next = await store.transaction((r) => r.conversations.nextSeq(a.id, c.id, T0 + 4));
+      assert.deepEqual(next, { seq: 1, version: v2 });
+      assert.equal(await store.transaction((r) => r.conversations.nextSeq(b.id, c.id, T0 + 4)), undefined);
     });
 
     test('sequences, idempotency keys, history pages in both directions', async () => {
@@ -285,8 +308,17 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       await send(others, bob, 'budget secrets of bob');
       await send(foreign, eve, 'budget of another tenant');
       await store.repos.messages.tombstone(a.id, gone.id, T0 + 1);
-      const ids = async (u: User, q: string) =>
-        (await store.repos.messages.search(u.tenantId, u.id, q, 10)).map((m) => m.id);
+      // Edited before SQLite's index took it (migration 034): found by its text as it is now.
+      const early = await send(mine, alice, 'first thoughts');
+      await store.repos.messages.edit(a.id, early.id, 'second thoughts', T0 + 1);
+      // What a search does first (`MessageSender.indexPending`).
+      const ids = async (u: User, q: string) => {
+        await store.transaction((r) => r.messages.indexPending());
+        return (await store.repos.messages.search(u.tenantId, u.id, q, 10)).map((m) => m.id);
+      };
+      assert.deepEqual(await ids(alice, 'first'), []);
+      assert.deepEqual(await ids(alice, 'second thoughts'), [early.id]);
+      assert.equal(await store.transaction((r) => r.messages.indexPending()), 0, 'nothing waits any more');
       assert.deepEqual(await ids(alice, 'budget'), [hit.id]);
       assert.deepEqual(await ids(alice, 'BUDGET friday'), [hit.id]);
       assert.deepEqual(await ids(alice, 'budget nothing'), []);

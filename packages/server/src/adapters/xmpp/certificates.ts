@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { XmppConfig } from '../../platform/config/xmpp-schema.js';
 import { loadCertificate } from '../../platform/tls.js';
+import { tlsServerEndPoint } from './c2s/end-point-hash.js';
 
 interface Pem {
   cert: string;
@@ -27,6 +28,11 @@ export interface XmppCertificates {
   contextFor(domain: string, ca: readonly string[]): SecureContext;
   /** Server-side options whose SNI choice also trusts `ca` for the peer's certificate (s2s). */
   peerOptions(ca: readonly string[]): TlsOptions & { secureContext: SecureContext };
+  /**
+   * The `tls-server-end-point` channel binding (RFC 5929 §4.1) of the certificate presented to a
+   * client that asked for `servername` (SNI; none: the default), worked out once per certificate.
+   */
+  endPoint(servername: string | undefined): Buffer | undefined;
 }
 
 /** A name a generated certificate may be kept under (a DNS name, as tenant domains are). */
@@ -97,8 +103,15 @@ export async function xmppCertificates(
       );
     },
   });
+  const endPoints = new Map<string, Buffer | undefined>();
+  const endPoint = (servername = '') => {
+    const { cert } = pemOf(servername);
+    if (!endPoints.has(cert)) endPoints.set(cert, tlsServerEndPoint(new X509Certificate(cert).raw));
+    return endPoints.get(cert);
+  };
   return {
     selfSigned: fallback.selfSigned,
+    endPoint,
     options: optionsWith(),
     contextFor,
     peerOptions: (ca) => ({ ...optionsWith(ca), ca: [...ca], requestCert: true, rejectUnauthorized: false }),

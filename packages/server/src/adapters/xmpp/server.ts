@@ -223,6 +223,7 @@ async function listen(
       rate,
       now,
       tls: tls ? undefined : certificates.options,
+      endPoint: certificates.endPoint,
     });
     const done = open(transport, () => socket.destroy());
     if (done) socket.once('close', done);

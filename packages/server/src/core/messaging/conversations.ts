@@ -22,6 +22,14 @@ export interface Access {
   members: Member[];
 }
 
+/** The caller's access to a conversation and its members as read: 404 when not there or never a member, 403 once gone. */
+export function accessOf(caller: Caller, conversation: Conversation | undefined, members: Member[]): Access {
+  const member = members.find((m) => m.userId === caller.userId);
+  if (!conversation || !member) throw notFound('conversation');
+  if (member.leftAt !== null) throw forbidden('you are no longer a member of this conversation');
+  return { conversation, member, members };
+}
+
 /**
  * The bare JID of an address when it names a user of another server the tenant federates with;
  * undefined for an address of this server; throws for a blocked domain (`external.ts`).
@@ -46,10 +54,7 @@ export class ConversationService {
     const repos = this.ctx.store.repos;
     const conversation = await repos.conversations.get(caller.tenantId, id);
     const members = conversation ? await repos.conversations.members(caller.tenantId, id) : [];
-    const member = members.find((m) => m.userId === caller.userId);
-    if (!conversation || !member) throw notFound('conversation');
-    if (member.leftAt !== null) throw forbidden('you are no longer a member of this conversation');
-    return { conversation, member, members };
+    return accessOf(caller, conversation, members);
   }
 
   async get(caller: Caller, id: string): Promise<MemberConversation> {

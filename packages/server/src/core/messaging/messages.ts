@@ -304,6 +304,19 @@ export class MessageRepository {
   }
 
   /**
+   * SQLite: moves the messages waiting for the full-text index into it, in one segment (migration
+   * 034); how many. Run it in a transaction. PostgreSQL indexes each row as it is written: 0.
+   */
+  async indexPending(): Promise<number> {
+    if (this.postgres) return 0;
+    const r = await sql`insert into messages_fts (rowid, text, message_id, tenant_id, conversation_id)
+      select m.rowid, m.text, m.id, m.tenant_id, m.conversation_id from messages m
+      where m.rowid in (select message_rowid from messages_fts_pending)`.execute(this.db);
+    await sql`delete from messages_fts_pending`.execute(this.db);
+    return Number(r.numAffectedRows ?? 0n);
+  }
+
+  /**
    * Full-text search over the messages of the conversations `userId` is a current member of,
    * newest first. SQLite: FTS5 (words as literals); PostgreSQL: tsvector with `plainto_tsquery`.
    */

@@ -30,7 +30,14 @@ const takeSeq = prepared((db, p: { tenantId: string; id: string; now: number }) 
     .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: p.now }))
     .where('tenant_id', '=', p.tenantId)
     .where('id', '=', p.id)
-    .returning('last_seq'),
+    .returning(['last_seq', 'members_version']),
+);
+const bumpMembers = prepared((db, p: { tenantId: string; id: string }) =>
+  db
+    .updateTable('conversations')
+    .set((eb) => ({ members_version: eb('members_version', '+', 1) }))
+    .where('tenant_id', '=', p.tenantId)
+    .where('id', '=', p.id),
 );
 interface Of {
   tenantId: string;
@@ -99,6 +106,7 @@ export class ConversationRepository {
         external: c.external,
         created_by: c.createdBy,
         last_seq: c.lastSeq,
+        members_version: 0,
         created_at: c.createdAt,
         updated_at: c.updatedAt,
       })
@@ -107,8 +115,13 @@ export class ConversationRepository {
   }
 
   async get(tenantId: string, id: string): Promise<Conversation | undefined> {
+    return (await this.versioned(tenantId, id))?.conversation;
+  }
+
+  /** The conversation and its membership version (see `nextSeq`). */
+  async versioned(tenantId: string, id: string): Promise<{ conversation: Conversation; version: number } | undefined> {
     const [r] = await byId.rows(this.db, { tenantId, id });
-    return r && conversation(r);
+    return r && { conversation: conversation(r), version: Number(r.members_version) };
   }
 
   /** The group with this room name (XEP-0045 rooms made by XMPP clients). */
@@ -154,17 +167,27 @@ export class ConversationRepository {
   }
 
   /**
-   * Takes the next message sequence number of a conversation. On PostgreSQL the update locks the
-   * row until the transaction ends, so concurrent senders are serialised.
+   * Takes the next message sequence number of a conversation, with its membership version as it
+   * is now (undefined: no such conversation). On PostgreSQL the update locks the row until the
+   * transaction ends, so concurrent senders are serialised, and a membership change committed
+   * before (which wrote the row too) is seen.
    */
-  async nextSeq(tenantId: string, id: string, now: number): Promise<number> {
+  async nextSeq(tenantId: string, id: string, now: number): Promise<{ seq: number; version: number } | undefined> {
     const [r] = await takeSeq.rows(this.db, { tenantId, id, now });
-    if (!r) throw new Error(`no conversation ${id} to take a sequence number of`);
-    return Number(r.last_seq);
+    return r && { seq: Number(r.last_seq), version: Number(r.members_version) };
+  }
+
+  /**
+   * Counts the membership version up: part of every change of who is a member, in its transaction
+   * (a method that adds or removes members here or elsewhere calls it).
+   */
+  async membersChanged(tenantId: string, conversationId: string): Promise<void> {
+    await bumpMembers.run(this.db, { tenantId, id: conversationId });
   }
 
   /** Adds a member, or brings back one who left (with the new role). */
   async addMember(tenantId: string, conversationId: string, userId: string, role: MemberRole, now: number) {
+    await this.membersChanged(tenantId, conversationId);
     await this.db
       .insertInto('conversation_members')
       .values({
@@ -204,7 +227,9 @@ export class ConversationRepository {
       .where('user_id', '=', userId)
       .where('left_at', 'is', null)
       .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    if (r.numUpdatedRows === 0n) return false;
+    await this.membersChanged(tenantId, conversationId);
+    return true;
   }
 
   /** Moves a member's receipts forward (never back); returns the values now stored. */

@@ -1,22 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound, ParleyError } from '../errors.js';
-import type { EventMap } from '../events.js';
 import type { TrustLevel } from '../federation/model.js';
 import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import { messageDetails } from './details.js';
+import { toMembers } from './events.js';
 import { ExternalChats } from './external.js';
-import {
-  type Message,
-  type MessageChange,
-  type MessageDetails,
-  type MessageOrigin,
-  type NewMessage,
-  pairKey,
-} from './model.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { type Message, type MessageChange, type MessageDetails, type NewMessage, pairKey } from './model.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { MessageSender } from './send.js';
 
 /** How far back the last cursor of `changes` reaches: longer than any commit takes. */
 export const CHANGES_OVERLAP_MS = 30_000;
@@ -38,7 +30,8 @@ export class MessagingService {
   readonly attachments: AttachmentService;
   /** 1:1s with users of other servers. */
   readonly external: ExternalChats;
-  private readonly rate: RateLimiter;
+  /** Sending, with the per-node views of the conversations sent in (`send-views.ts`). */
+  readonly sender: MessageSender;
 
   constructor(
     private readonly ctx: CoreContext,
@@ -52,7 +45,7 @@ export class MessagingService {
     this.attachments = new AttachmentService(ctx, this.conversations, options.attachments, () =>
       clusterKey('file-links'),
     );
-    this.rate = new RateLimiter(options.rateLimit, ctx.clock);
+    this.sender = new MessageSender(ctx, options.rateLimit, (text, allowEmpty) => this.checkText(text, allowEmpty));
   }
 
   checkText(text: string, allowEmpty: boolean) {
@@ -74,84 +67,12 @@ export class MessagingService {
     return (await this.details(tenantId, [m]))[0] as MessageDetails;
   }
 
-  /** Publishes `type` once for each current member (but `except`), addressed to that member. */
-  private async toMembers<T extends 'message.created' | 'message.updated' | 'message.receipt' | 'message.typing'>(
-    a: Access,
-    type: T,
-    event: (userId: string) => EventMap[T],
-    except?: string,
-  ) {
-    for (const m of a.members) {
-      if (m.leftAt === null && m.userId !== except) await this.ctx.bus.publish(type, event(m.userId));
-    }
-  }
-
-  private fanOut(a: Access, message: MessageDetails, origin: MessageOrigin | undefined) {
-    const { tenantId, id: conversationId } = a.conversation;
-    return this.toMembers(a, 'message.created', (userId) => ({ tenantId, userId, conversationId, message, origin }));
-  }
-
   /**
    * A new message from the caller, or (`from`, a bare JID) from the external party of the caller's
    * 1:1 with a user of another server, which reached the caller (see `external.ts`).
    */
   async send(caller: Caller, conversationId: string, input: NewMessage, from?: string): Promise<MessageDetails> {
-    const a = await this.conversations.access(caller, conversationId);
-    if (from !== undefined && from !== a.conversation.external) throw forbidden('not a party of this conversation');
-    const { tenantId } = caller;
-    const userId = from ?? caller.userId;
-    const repos = this.ctx.store.repos;
-    const earlier = await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId);
-    if (earlier) return this.one(tenantId, earlier);
-    // A retry of a message already sent (above) costs nothing; every new one spends a token.
-    this.rate.take(`${tenantId}:${userId}`, 'messages');
-    const attachmentIds = [...new Set(input.attachments ?? [])];
-    this.checkText(input.text, attachmentIds.length > 0);
-    if (input.replyTo !== undefined) {
-      const target = await repos.messages.get(tenantId, input.replyTo);
-      if (!target || target.conversationId !== conversationId) throw invalid('body.replyTo', 'no such message here');
-    }
-    const now = this.ctx.clock.now();
-    let message: Message;
-    try {
-      message = await this.ctx.store.transaction(async (r) => {
-        const seq = await r.conversations.nextSeq(tenantId, conversationId, now);
-        const m: Message = {
-          id: randomUUID(),
-          tenantId,
-          conversationId,
-          seq,
-          senderId: userId,
-          externalSender: from ?? null,
-          clientId: input.clientId,
-          text: input.text,
-          replyTo: input.replyTo ?? null,
-          createdAt: now,
-          editedAt: null,
-          deletedAt: null,
-        };
-        await r.messages.insert(m);
-        const linked = await r.attachments.link(tenantId, attachmentIds, m);
-        if (linked !== attachmentIds.length)
-          throw invalid('body.attachments', 'not all are your unsent uploads to this conversation');
-        // Your own message counts as delivered and read.
-        if (from === undefined) await r.conversations.readOwn(tenantId, conversationId, userId, seq);
-        return m;
-      });
-    } catch (err) {
-      // A concurrent send with the same key committed first: the unique key refused this one.
-      const again =
-        isUniqueViolation(err) && (await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId));
-      if (again) return this.one(tenantId, again);
-      throw err;
-    }
-    // A new message has no reactions yet, and the caller sent it: only its files are to be read.
-    const details: MessageDetails =
-      attachmentIds.length > 0
-        ? await this.one(tenantId, message)
-        : { ...message, sender: from ?? a.member.address, reactions: [], attachments: [] };
-    await this.fanOut(a, details, input.origin);
-    return details;
+    return this.sender.send(caller, conversationId, input, from);
   }
 
   async history(
@@ -252,7 +173,14 @@ export class MessagingService {
     const { tenantId, id: conversationId } = a.conversation;
     const m = (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message;
     const message = await this.one(tenantId, m);
-    await this.toMembers(a, 'message.updated', (userId) => ({ tenantId, userId, conversationId, message, change, by }));
+    await toMembers(this.ctx.bus, a, 'message.updated', (userId) => ({
+      tenantId,
+      userId,
+      conversationId,
+      message,
+      change,
+      by,
+    }));
     return message;
   }
 
@@ -327,7 +255,7 @@ export class MessagingService {
       },
     )) as { deliveredSeq: number; readSeq: number };
     if (stored.deliveredSeq !== a.member.deliveredSeq || stored.readSeq !== a.member.readSeq) {
-      await this.toMembers(a, 'message.receipt', (userId) => ({
+      await toMembers(this.ctx.bus, a, 'message.receipt', (userId) => ({
         tenantId: caller.tenantId,
         userId,
         conversationId,
@@ -342,7 +270,8 @@ export class MessagingService {
   /** Typing goes to the other current members (nothing is stored); with another server's user, to the caller's adapters. */
   async typing(caller: Caller, conversationId: string, typing: boolean): Promise<void> {
     const a = await this.conversations.access(caller, conversationId);
-    await this.toMembers(
+    await toMembers(
+      this.ctx.bus,
       a,
       'message.typing',
       (userId) => ({
@@ -393,6 +322,7 @@ export class MessagingService {
 
   /** Full-text search in the caller's current conversations. */
   async search(caller: Caller, q: string, limit: number): Promise<MessageDetails[]> {
+    await this.sender.indexPending();
     const found = await this.ctx.store.repos.messages.search(caller.tenantId, caller.userId, q, limit);
     return this.details(caller.tenantId, found);
   }

@@ -1,4 +1,4 @@
-/** Table types of the messaging migrations (003, 007, 026); part of `Database` in `schema.ts`. */
+/** Table types of the messaging migrations (003, 007, 026, 027, 031, 034); part of `Database` in `schema.ts`. */
 export interface ConversationsTable {
   id: string;
   tenant_id: string;
@@ -14,6 +14,8 @@ export interface ConversationsTable {
   external: string | null;
   created_by: string;
   last_seq: number;
+  /** Counted up by every change of who is a member (migration 034). */
+  members_version: number;
   created_at: number;
   updated_at: number;
 }

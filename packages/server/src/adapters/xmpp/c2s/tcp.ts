@@ -35,6 +35,8 @@ export interface TcpOptions {
   peerTls?: TlsOptions & SecureContextOptions;
   /** The client side of STARTTLS instead (a stream this server opened to another server). */
   tlsClient?: ConnectionOptions;
+  /** The server certificate's `tls-server-end-point` by the name the client asked for (SNI). */
+  endPoint?: (servername: string | undefined) => Buffer | undefined;
   /** The stream's content namespace (`jabber:server` between servers); `jabber:client` by default. */
   namespace?: string;
 }
@@ -46,6 +48,7 @@ export class TcpTransport implements Transport {
   private readonly throttle: ReadThrottle;
   private events: TransportEvents | undefined;
   private gone = false;
+  private bindings: { socket: TLSSocket; value: Record<string, Buffer> } | undefined;
   private readonly onData = (chunk: Buffer) => {
     deliver(this.events, () => this.parser.push(chunk));
     this.throttle.read(chunk.length);
@@ -78,7 +81,14 @@ export class TcpTransport implements Transport {
   }
 
   channelBindings(): Record<string, Buffer> {
-    return this.socket instanceof TLSSocket ? tlsChannelBindings(this.socket) : {};
+    if (!(this.socket instanceof TLSSocket)) return {};
+    // Asked for the stream features and again by SASL: once per TLS connection.
+    if (this.bindings?.socket !== this.socket) {
+      const { endPoint } = this.options;
+      const value = tlsChannelBindings(this.socket, endPoint && ((s) => endPoint(s.servername || undefined)));
+      this.bindings = { socket: this.socket, value };
+    }
+    return this.bindings.value;
   }
 
   listen(events: TransportEvents): void {

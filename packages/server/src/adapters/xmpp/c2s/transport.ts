@@ -66,16 +66,26 @@ export function deliver(events: TransportEvents | undefined, parse: () => Stream
  * the session was resumed). RFC 9266 leaves `tls-unique` undefined on TLS 1.3, but clients on
  * OpenSSL (Python's ssl, hence slixmpp; LuaSec) compute it there in just this way and ask for it
  * whatever the version, as Prosody answers them; clients that read XEP-0440 pick `tls-exporter`.
+ * `endPointOf` gives the socket's `tls-server-end-point` (the listener's certificates know it
+ * without parsing the certificate anew for every connection); by default it is read off the socket.
  */
-export function tlsChannelBindings(socket: TLSSocket): Record<string, Buffer> {
+export function tlsChannelBindings(
+  socket: TLSSocket,
+  endPointOf: (socket: TLSSocket) => Buffer | undefined = presentedEndPoint,
+): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   if (socket.getProtocol() === 'TLSv1.3') {
     out['tls-exporter'] = socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
   }
-  const cert = socket.getCertificate();
-  const endPoint = cert && 'raw' in cert ? tlsServerEndPoint(cert.raw) : undefined;
+  const endPoint = endPointOf(socket);
   if (endPoint) out['tls-server-end-point'] = endPoint;
   const unique = socket.isSessionReused() ? socket.getFinished() : socket.getPeerFinished();
   if (unique) out['tls-unique'] = unique;
   return out;
+}
+
+/** The `tls-server-end-point` of the certificate the socket presented, parsed from it. */
+function presentedEndPoint(socket: TLSSocket): Buffer | undefined {
+  const cert = socket.getCertificate();
+  return cert && 'raw' in cert ? tlsServerEndPoint(cert.raw) : undefined;
 }
