@@ -96,6 +96,37 @@ test('typeahead: every word must match the start of a word; numbers by digit fra
   assert.deepEqual(names('  '), []);
 });
 
+test("infix word search (the LDAP phone book's substrings) and the listing in slot order", () => {
+  const index = indexOf(
+    contact('1', 'Anna Obermeier', null),
+    contact('2', 'Klaus Meierhof', null),
+    contact('3', 'Max Mustermann', 'Meier AG'),
+    contact('4', 'Eva Schmidt', null),
+  );
+  const names = (q: string, infix: boolean) =>
+    index
+      .search(q, 10, infix)
+      .map((e) => e.contact.name)
+      .sort();
+  const cases: [string, boolean, string[]][] = [
+    ['meier', false, ['Klaus Meierhof', 'Max Mustermann']],
+    ['meier', true, ['Anna Obermeier', 'Klaus Meierhof', 'Max Mustermann']],
+    ['ermei', true, ['Anna Obermeier']],
+    ['ober hof', true, []],
+    ['mid', true, ['Eva Schmidt']],
+  ];
+  for (const [q, infix, expected] of cases) assert.deepEqual(names(q, infix), expected, `${q} ${infix}`);
+  index.remove('s1', '2');
+  const first = index.list(0, 2);
+  assert.deepEqual(
+    first.entries.map((e) => e.contact.name),
+    ['Anna Obermeier', 'Max Mustermann'],
+    "a removed contact's slot is skipped",
+  );
+  const rest = index.list(first.next ?? -1, 2);
+  assert.deepEqual([rest.entries.map((e) => e.contact.name), rest.next], [['Eva Schmidt'], null]);
+});
+
 test('numbers that cannot be understood are kept as text and reported', () => {
   const { contact: c, invalid } = normalizeContact(contact('x', 'X', null, 'n/a', '0711 123456'), plan);
   assert.deepEqual(
