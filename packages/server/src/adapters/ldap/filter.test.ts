@@ -80,11 +80,33 @@ describe('LDAP filters', () => {
       '(|(telephoneNumber=0711 123)(mobile=0711 123)(homePhone=0711 123))',
       [{ number: '0711 123' }, { number: '0711 123' }, { number: '0711 123' }],
     ],
-    ['(|(cn=Mü*)(sn=Mü*))', [{ text: 'Mü' }, { text: 'Mü' }]],
-    ['(&(objectClass=inetOrgPerson)(|(cn=ann*)(sn=ann*)))', [{ text: 'ann' }, { text: 'ann' }]],
+    [
+      '(|(cn=Mü*)(sn=Mü*))',
+      [
+        { text: 'Mü', infix: false },
+        { text: 'Mü', infix: false },
+      ],
+    ],
+    [
+      '(&(objectClass=inetOrgPerson)(|(cn=ann*)(sn=ann*)))',
+      [
+        { text: 'ann', infix: false },
+        { text: 'ann', infix: false },
+      ],
+    ],
     ['(&(cn=ann*)(telephoneNumber=0711))', [{ number: '0711' }]],
-    ['(cn=*ller*)', [{ text: 'ller' }]],
-    ['(telephoneNumber=*12 34*)', [{ text: '1234' }]],
+    ['(cn=*ller*)', [{ text: 'ller', infix: true }]],
+    ['(cn=*meier)', [{ text: 'meier', infix: true }]],
+    ['(cn=Ob*meier)', [{ text: 'Ob', infix: false }]],
+    ['(cn=*ob*meier*)', [{ text: 'meier', infix: true }]],
+    [
+      '(|(cn=*x*)(mail=*x*))',
+      [
+        { text: 'x', infix: true },
+        { text: 'x', infix: true },
+      ],
+    ],
+    ['(telephoneNumber=*12 34*)', [{ text: '1234', infix: false }]],
     ['(objectClass=*)', null],
     ['(|(cn=ann*)(objectClass=person))', null],
     ['(!(cn=ann*))', null],
