@@ -47,24 +47,13 @@ export function escapeDnValue(value: string): string {
  * filters evaluate (keys and normalized numbers) built alongside.
  */
 class EntryBuilder {
-  /** attributeKey of the names entries are built with (all written here, so few). */
-  private static readonly keys = new Map<string, string>();
   readonly attributes: Attribute[] = [];
   readonly byKey = new Map<string, string[]>();
   readonly numbers = new Map<string, string[]>();
 
-  private static keyOf(name: string): string {
-    let key = EntryBuilder.keys.get(name);
-    if (key === undefined) {
-      key = attributeKey(name);
-      EntryBuilder.keys.set(name, key);
-    }
-    return key;
-  }
-
   put(name: string, value: string | null | undefined): void {
     if (!value) return;
-    const key = EntryBuilder.keyOf(name);
+    const key = attributeKey(name);
     const values = this.byKey.get(key);
     if (!values) {
       const list = [value];
@@ -74,7 +63,7 @@ class EntryBuilder {
   }
 
   number(name: string, e164: string): void {
-    const key = EntryBuilder.keyOf(name);
+    const key = attributeKey(name);
     const list = this.numbers.get(key);
     if (!list) this.numbers.set(key, [e164]);
     else list.push(e164);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FilterParser, SearchRequest } from 'ldapts';
-import { type Filter, matches, plan } from './filter.js';
+import { attributeKey, type Filter, matches, plan } from './filter.js';
 import { readMessage } from './messages.js';
 
 const limits = { maxBytes: 65_536, maxDepth: 32, maxElements: 1000 };
@@ -115,5 +115,21 @@ describe('LDAP filters', () => {
   ];
   for (const [text, expected] of plans) {
     test(`plan ${text}`, () => assert.deepEqual(plan(filter(text)), expected));
+  }
+
+  const keys: [string, string][] = [
+    ['CN', 'cn'],
+    ['commonName;lang-de', 'cn'],
+    ['GN', 'givenname'],
+    ['telephoneNumber', 'telephonenumber'],
+    // Names of Object.prototype are attribute names like any other.
+    ['constructor', 'constructor'],
+    ['toString', 'tostring'],
+  ];
+  for (const [name, key] of keys) {
+    test(`attributeKey ${name}`, () => {
+      assert.equal(attributeKey(name), key);
+      assert.equal(attributeKey(name), key, 'again, from the cache');
+    });
   }
 });

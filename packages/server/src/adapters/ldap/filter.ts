@@ -18,22 +18,34 @@ export type Filter =
   | { extensible: true };
 
 /** Attribute names and their aliases, to the lower-case names entries carry. */
-const aliases: Record<string, string> = {
-  commonname: 'cn',
-  surname: 'sn',
-  gn: 'givenname',
-  organizationname: 'o',
-  organizationalunitname: 'ou',
-  rfc822mailbox: 'mail',
-  mobiletelephonenumber: 'mobile',
-  hometelephonenumber: 'homephone',
-  fax: 'facsimiletelephonenumber',
-};
+const aliases = new Map(
+  Object.entries({
+    commonname: 'cn',
+    surname: 'sn',
+    gn: 'givenname',
+    organizationname: 'o',
+    organizationalunitname: 'ou',
+    rfc822mailbox: 'mail',
+    mobiletelephonenumber: 'mobile',
+    hometelephonenumber: 'homephone',
+    fax: 'facsimiletelephonenumber',
+  }),
+);
+
+/** Names seen lately and their keys: phones ask with the same few names on every search. */
+const keys = new Map<string, string>();
+const MAX_KEYS = 1000;
 
 /** The lower-case canonical name of an attribute description (options like `;binary` dropped). */
 export function attributeKey(name: string): string {
-  const base = (name.split(';')[0] ?? name).toLowerCase();
-  return aliases[base] ?? base;
+  let key = keys.get(name);
+  if (key !== undefined) return key;
+  const semicolon = name.indexOf(';');
+  const base = (semicolon < 0 ? name : name.slice(0, semicolon)).toLowerCase();
+  key = aliases.get(base) ?? base;
+  if (keys.size >= MAX_KEYS) keys.clear();
+  keys.set(name, key);
+  return key;
 }
 
 /** The attributes that hold phone numbers (lower case): matched by their normalized numbers. */
