@@ -120,7 +120,13 @@ function session(
       const paging = cookie ? decode(cookie, limits).children?.[1]?.value.toString('hex') : undefined;
       return [id?.value.readIntBE(0, id.value.length), op?.tag, summary, ...(paging === undefined ? [] : [paging])];
     });
-  return { s, read, writes, closed: () => closed };
+  /** Waits (a turn at a time, bounded) until the SearchResultDone of `id` has been sent. */
+  const done = async (id: number) => {
+    const isDone = (m: Element) =>
+      m.children?.[1]?.tag === 0x65 && m.children[0]?.value.readIntBE(0, m.children[0].value.length) === id;
+    for (let i = 0; i < 10_000 && !sent.some(isDone); i++) await settle();
+  };
+  return { s, read, done, writes, closed: () => closed };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -311,7 +317,7 @@ describe('LDAP session', () => {
   ];
   for (const [filter, { paged: size, ...extra }, pages] of listings) {
     test(`a filter with no number or name lists the directory: ${filter} ${JSON.stringify({ size, ...extra })}`, async () => {
-      const { s, read } = session({ list: listOf(10) });
+      const { s, read, done } = session({ list: listOf(10) });
       s.receive(bind(1));
       await settle();
       read();
@@ -320,11 +326,11 @@ describe('LDAP session', () => {
       for (let id = 2; id < 10; id++) {
         const controls = size === undefined ? [] : [paged(size as number, cookie)];
         s.receive(searchFor(id, filter, { ...extra, controls }));
-        await new Promise((r) => setTimeout(r, 5));
+        await done(id);
         const answer = read();
-        const done = answer.at(-1) ?? [];
-        got.push([answer.length - 1, done[2] as number]);
-        cookie = done[3] ? Buffer.from(done[3] as string, 'hex') : undefined;
+        const last = answer.at(-1) ?? [];
+        got.push([answer.length - 1, last[2] as number]);
+        cookie = last[3] ? Buffer.from(last[3] as string, 'hex') : undefined;
         if (!cookie || cookie.length === 0) break;
       }
       assert.deepEqual(got, pages);
