@@ -4,8 +4,10 @@
 // slapd (slapadd; back-mdb, equality index on the phone attributes, `loglevel 0`, 8 threads, as a
 // directory's administrator runs it). Clients are ldapts, `--connections` of them, each one request
 // at a time, for `--seconds`:
-//   Parley  one search per lookup, as a desk phone sends it, with the number as the caller ID
-//           came: (|(telephoneNumber=N)(mobile=N)(homePhone=N)); Parley normalizes it.
+//   Parley  bound as the tenant's phone-book account, as desk phones are; one search per lookup,
+//           as a desk phone sends it, with the number as the caller ID came:
+//           (|(telephoneNumber=N)(mobile=N)(homePhone=N)); Parley normalizes it. Before the race,
+//           the server CPU of one bind as a user (scrypt) and as the phone-book account.
 //   slapd   the client normalizes (slapd cannot), then (telephoneNumber=E164) and, when nothing is
 //           found, the company search (switchboard and block candidates), as bench/directory.ts.
 // Server CPU per lookup is read from /proc for each server process.
@@ -26,6 +28,8 @@ const DOMAIN = 'ldap.bench.test';
 const BASE = 'dc=ldap,dc=bench,dc=test';
 const PLAN = planOf({ country: 'DE', areaCode: '711', numbering: null });
 const ATTRIBUTES = ['cn', 'sn', 'o', 'telephoneNumber', 'mobile', 'homePhone'];
+/** Binds timed on each kind of account (connect, bind, unbind, one after the other). */
+const BINDS = 40;
 
 export interface LdapRaceRow {
   server: string;
@@ -88,9 +92,11 @@ export async function ldapRace(o: {
   // Parley: a data folder seeded through the real directory sync, then `parley serve --ldap-port 0`.
   const folder = tempData('parley-bench-ldap-');
   try {
+    let phonebookSecret = '';
     await seed(folder.dir, async (core) => {
       const tenant = await core.tenants.create({ domain: DOMAIN, country: 'DE', areaCode: '711' });
       await core.users.create(tenant.id, { local: 'bench', domain: DOMAIN, password: PASSWORD });
+      phonebookSecret = (await core.ldapAccounts.set(tenant.id)).secret;
       await core.directory.sources.create(tenant.id, { name: 'crm', kind: 'file', config: {} });
       const contacts: DirectorySource = {
         async *sync() {
@@ -112,12 +118,13 @@ export async function ldapRace(o: {
     });
     try {
       const port = server.listeners.get('ldap')?.port;
-      const connect = async () => {
+      const bindAs = async (dn: string, password: string) => {
         const c = new Client({ url: `ldap://127.0.0.1:${port}`, timeout: 30_000 });
-        // A user's password: one scrypt per connection, then every search on it.
-        await c.bind(`bench@${DOMAIN}`, PASSWORD);
+        await c.bind(dn, password);
         return c;
       };
+      // As a desk phone: the tenant's phone-book account.
+      const connect = () => bindAs(`cn=phonebook,${BASE}`, phonebookSecret);
       const clients = await Promise.all(Array.from({ length: o.connections }, connect));
       const lookup = (c: Client, n: string) =>
         c.search(BASE, {
@@ -127,6 +134,18 @@ export async function ldapRace(o: {
         });
       // Warm-up: the index build at start and the JIT.
       await drive(clients, numbers.slice(50_000), 3, server.pid, lookup);
+      // What one bind costs the server, once it is warm: a user's password is one scrypt, the
+      // phone-book account's secret one SHA-256 (phones bind as it, often once per lookup).
+      for (const [who, dn, password] of [
+        ['user', `bench@${DOMAIN}`, PASSWORD],
+        ['phone-book account', `cn=phonebook,${BASE}`, phonebookSecret],
+      ] as const) {
+        const cpu0 = processCpuSeconds(server.pid);
+        for (let i = 0; i < BINDS; i++) await (await bindAs(dn, password)).unbind();
+        o.log(
+          `Parley: bind as ${who}: ${(((processCpuSeconds(server.pid) - cpu0) / BINDS) * 1e6).toFixed(0)} µs CPU each`,
+        );
+      }
       const r = await drive(clients, numbers, o.seconds, server.pid, lookup);
       rows.push({ server: 'Parley LDAP', ...r, rssMiB: Math.round(processRssBytes(server.pid) / 2 ** 20) });
       o.log(`Parley: ${Math.round(r.perSecond)} lookups/s, ${r.cpuUsPerLookup.toFixed(1)} µs CPU per lookup`);

@@ -13,6 +13,8 @@ export const ContactNumber = z.object({
 export const DirectoryCandidate = z
   .object({
     name: z.string().nullable(),
+    givenName: z.string().nullable().describe('The given name, where the source has it apart from the name'),
+    surname: z.string().nullable().describe('The surname, where the source has it apart from the name'),
     display: z.string().describe('The name, or "~Company" for an uncertain company match'),
     company: z.string().nullable(),
     department: z.string().nullable(),

@@ -34,6 +34,13 @@ describe('LDAP phone book server', () => {
         ],
       }),
       person('2', { name: 'Anna Schmidt', numbers: [{ type: 'home', raw: '0711 987654' }] }),
+      person('3', {
+        name: 'Dr. Jürgen von der Heide',
+        givenName: 'Jürgen',
+        surname: 'von der Heide',
+        email: 'heide@obermeier.test',
+      }),
+      person('4', { name: 'Klara Obermeier', email: 'klara@example.test' }),
       ...Array.from({ length: 8 }, (_, i) => person(`m${i}`, { name: `Max Mustermann${i}` })),
     ]);
     ({ secret: phonebookSecret } = await t.core.ldapAccounts.set(tenant.id));
@@ -117,8 +124,51 @@ describe('LDAP phone book server', () => {
     assert.equal(paged.searchEntries.length, 5);
     assert.equal(new Set(paged.searchEntries.map((e) => e.cn)).size, 5);
     await assert.rejects(c.search('dc=other,dc=test', { filter: '(cn=max*)' }), { code: 32 });
-    await assert.rejects(c.search('dc=example,dc=test', { filter: '(objectClass=person)' }), { code: 53 });
+    // A filter with no number or name lists the directory: up to the limit, or all of it paged.
+    await assert.rejects(c.search('dc=example,dc=test', { filter: '(objectClass=person)' }), { code: 4 });
     await assert.rejects(c.add('cn=x,dc=example,dc=test', { cn: 'x', objectClass: 'person' }), { code: 53 });
+  });
+
+  test("sn and givenName: the source's own fields, else split from the name", async () => {
+    const c = client();
+    await c.bind('phonebook@example.test', phonebookSecret);
+    const { searchEntries } = await c.search('dc=example,dc=test', {
+      filter: '(|(givenName=jürgen*)(sn=obermeier))',
+      attributes: ['cn', 'sn', 'givenName'],
+    });
+    assert.deepEqual(searchEntries.map((e) => [e.cn, e.sn, e.givenName]).sort(), [
+      ['Dr. Jürgen von der Heide', 'von der Heide', 'Jürgen'],
+      ['Klara Obermeier', 'Obermeier', 'Klara'],
+    ]);
+  });
+
+  test('infix substrings find words that contain the text, and match exactly', async () => {
+    const c = client();
+    await c.bind('phonebook@example.test', phonebookSecret);
+    const names = async (filter: string) =>
+      (await c.search('dc=example,dc=test', { filter, attributes: ['cn'] })).searchEntries.map((e) => e.cn).sort();
+    assert.deepEqual(await names('(cn=*meier*)'), ['Klara Obermeier']);
+    assert.deepEqual(await names('(cn=*ller)'), ['Hans Müller']);
+    assert.deepEqual(await names('(|(cn=*meier*)(mail=*meier*))'), ['Dr. Jürgen von der Heide', 'Klara Obermeier']);
+    assert.deepEqual(await names('(cn=*der hei*)'), ['Dr. Jürgen von der Heide']);
+    assert.deepEqual(await names('(cn=*meierx*)'), []);
+  });
+
+  test('browsing the whole phone book: paged over every contact, as Yealink and Snom ask for it', async () => {
+    const c = client();
+    await c.bind('phonebook@example.test', phonebookSecret);
+    const all = await c.search('dc=example,dc=test', {
+      filter: '(|(cn=*)(sn=*))',
+      attributes: ['cn'],
+      paged: { pageSize: 4 },
+    });
+    const names = all.searchEntries.map((e) => e.cn as string);
+    assert.equal(new Set(all.searchEntries.map((e) => e.dn)).size, names.length, 'no entry twice');
+    for (const n of ['Hans Müller', 'Anna Schmidt', 'Klara Obermeier', 'Max Mustermann0', 'Max Mustermann7'])
+      assert.ok(names.includes(n), n);
+    assert.ok(names.length >= 12, `${names.length} entries`);
+    const some = await c.search('dc=example,dc=test', { filter: '(objectClass=inetOrgPerson)', sizeLimit: 3 });
+    assert.equal(some.searchEntries.length, 3);
   });
 
   test('bad BER is answered with a Notice of Disconnection, and the server goes on serving others', async () => {

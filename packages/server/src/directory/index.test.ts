@@ -122,6 +122,43 @@ test('an index from its image (a snapshot) answers as the one it was taken of, a
   assert.equal(restored.size, 42);
 });
 
+test("infix word search (the LDAP phone book's substrings) and the listing in slot order", () => {
+  const index = indexOf(
+    contact('1', 'Anna Obermeier', null),
+    contact('2', 'Klaus Meierhof', null),
+    contact('3', 'Max Mustermann', 'Meier AG'),
+    contact('4', 'Eva Schmidt', null),
+  );
+  // The words of an index read from a snapshot are one base of typed arrays; those of a fresh one a Map.
+  const restored = TenantIndex.fromImage(index.image());
+  const cases: [string, boolean, string[]][] = [
+    ['meier', false, ['Klaus Meierhof', 'Max Mustermann']],
+    ['meier', true, ['Anna Obermeier', 'Klaus Meierhof', 'Max Mustermann']],
+    ['ermei', true, ['Anna Obermeier']],
+    ['ober hof', true, []],
+    ['mid', true, ['Eva Schmidt']],
+    // Across two words stored end to end (the sorted words 'ag' and 'anna'): no match.
+    ['gan', true, []],
+  ];
+  for (const from of [index, restored]) {
+    const names = (q: string, infix: boolean) =>
+      from
+        .search(q, 10, infix)
+        .map((e) => e.contact.name)
+        .sort();
+    for (const [q, infix, expected] of cases) assert.deepEqual(names(q, infix), expected, `${q} ${infix}`);
+  }
+  index.remove('s1', '2');
+  const first = index.list(0, 2);
+  assert.deepEqual(
+    first.entries.map((e) => e.contact.name),
+    ['Anna Obermeier', 'Max Mustermann'],
+    "a removed contact's slot is skipped",
+  );
+  const rest = index.list(first.next ?? -1, 2);
+  assert.deepEqual([rest.entries.map((e) => e.contact.name), rest.next], [['Eva Schmidt'], null]);
+});
+
 test('numbers that cannot be understood are kept as text and reported', () => {
   const { contact: c, invalid } = normalizeContact(contact('x', 'X', null, 'n/a', '0711 123456'), plan);
   assert.deepEqual(

@@ -221,9 +221,10 @@ export class TenantIndex {
    * Contacts whose words start with every word of `query` (names, company, department, e-mail),
    * or whose numbers start with the digits of a query that is a number (international, national
    * with or without the trunk prefix 0, or with the exit prefix 00); at most `limit` × 4 of them
-   * before ranking.
+   * before ranking. With `infix`, words that contain each word of `query` anywhere (a scan of
+   * the words, for the LDAP phone book's `(cn=*meier*)`).
    */
-  search(query: string, limit: number): IndexedContact[] {
+  search(query: string, limit: number, infix = false): IndexedContact[] {
     // A number typed with spaces or punctuation ('0711 12', '+49 (711)') is one digit fragment.
     const terms = /^[\d\s+()/.-]+$/.test(query) ? [query.replace(/\D/g, '')].filter(Boolean) : words(query);
     if (terms.length === 0) return [];
@@ -237,7 +238,8 @@ export class TenantIndex {
         if (before === null || before.has(id)) matched.add(id);
         return before !== null || matched.size <= limit * 200;
       };
-      this.words.visit(term, visit);
+      if (infix) this.words.visitContaining(term, visit);
+      else this.words.visit(term, visit);
       if (/^\d+$/.test(term) && (before !== null || matched.size <= limit * 200)) {
         this.prefixes.search(term, (e164) => {
           for (const id of this.numberIds(this.numbers, this.oddNumbers, e164)) if (!visit(id)) return false;
@@ -248,6 +250,14 @@ export class TenantIndex {
       if (result.size === 0) break;
     }
     return [...(result ?? [])].slice(0, limit * 4).map((id) => this.entry(id));
+  }
+
+  /** Up to `count` contacts in slot order from slot `from`, and the slot to go on from (null: the end). */
+  list(from: number, count: number): { entries: IndexedContact[]; next: number | null } {
+    const entries: IndexedContact[] = [];
+    let id = Math.max(0, from);
+    for (; id < this.slots && entries.length < count; id++) if (this.src[id] !== 0) entries.push(this.entry(id));
+    return { entries, next: id < this.slots ? id : null };
   }
 
   /** The contact in slot `id`. */

@@ -11,6 +11,9 @@ export interface Viewer {
 
 export interface Candidate {
   name: string | null;
+  /** The source's given name and surname, where it has them apart (the LDAP phone book's givenName and sn). */
+  givenName: string | null;
+  surname: string | null;
   /** What to show: the name, or `~Company` for an uncertain company match. */
   display: string;
   company: string | null;
@@ -184,6 +187,8 @@ function candidateOf(group: Ranked[], meta: Map<string, SourceMeta>): Candidate 
   const person = best.match !== 'company';
   return {
     name,
+    givenName: person ? field(group, 'givenName') : null,
+    surname: person ? field(group, 'surname') : null,
     display: best.uncertain ? `~${company ?? name ?? ''}` : (name ?? company ?? ''),
     company,
     department: person ? field(group, 'department') : null,

@@ -11,9 +11,10 @@ export function searchIndex(
   query: string,
   viewer: Viewer | null,
   limit: number,
+  infix = false,
 ): Candidate[] {
   const terms = words(query);
-  const found = index.search(query, limit).filter((e) => visible(meta.get(e.sourceId), viewer));
+  const found = index.search(query, limit, infix).filter((e) => visible(meta.get(e.sourceId), viewer));
   const scored = found.map((entry) => ({ entry, score: searchScore(entry, terms) }));
   return merge(
     scored.map((s) => ({
@@ -25,6 +26,28 @@ export function searchIndex(
     })),
     meta,
   ).slice(0, limit);
+}
+
+/**
+ * The whole directory as `viewer` sees it, in the index's slot order from slot `from`: up to
+ * `count` contacts read (fewer candidates when some are not visible or merge), and the slot to go
+ * on from (null at the end). Slots change only when sources change, so a listing paged over a
+ * sync may miss or repeat a contact, as LDAP servers' paged searches may.
+ */
+export function listIndex(
+  index: TenantIndex,
+  meta: Map<string, SourceMeta>,
+  viewer: Viewer | null,
+  from: number,
+  count: number,
+): { candidates: Candidate[]; next: number | null } {
+  const { entries, next } = index.list(from, count);
+  const shown = entries.filter((e) => visible(meta.get(e.sourceId), viewer));
+  const candidates = merge(
+    shown.map((entry) => ({ entry, match: 'search' as const, score: 0, matched: null, uncertain: false })),
+    meta,
+  );
+  return { candidates, next };
 }
 
 /** Typeahead ranking: whole words of the name beat prefixes, names beat companies and the rest. */

@@ -20,7 +20,7 @@ import {
 } from './lookup.js';
 import type { SourceRow } from './model.js';
 import type { DirectoryRepository } from './repository.js';
-import { searchIndex } from './search.js';
+import { listIndex, searchIndex } from './search.js';
 import { sourceState } from './snapshot.js';
 import type { DirectorySource } from './source.js';
 import { type DirectorySources, USERS_SOURCE } from './sources.js';
@@ -344,9 +344,21 @@ export class TenantDirectory {
     }
   }
 
-  /** Typeahead over names, companies, e-mail addresses and number fragments (search.ts). */
-  async search(query: string, viewer: Viewer | null, limit: number): Promise<Candidate[]> {
+  /**
+   * Typeahead over names, companies, e-mail addresses and number fragments (search.ts); with
+   * `infix`, words containing the query's words anywhere.
+   */
+  async search(query: string, viewer: Viewer | null, limit: number, infix = false): Promise<Candidate[]> {
     const index = await this.index();
-    return searchIndex(index, this.meta, query, viewer, limit);
+    return searchIndex(index, this.meta, query, viewer, limit, infix);
+  }
+
+  /** The whole directory, `count` contacts at a time from slot `from` (search.ts `listIndex`; the LDAP phone book's listing). */
+  async list(
+    viewer: Viewer | null,
+    from: number,
+    count: number,
+  ): Promise<{ candidates: Candidate[]; next: number | null }> {
+    return listIndex(await this.index(), this.meta, viewer, from, count);
   }
 }

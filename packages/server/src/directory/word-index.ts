@@ -80,6 +80,33 @@ export class WordIndex {
   }
 
   /**
+   * Visits the ids of the words that contain `part` anywhere (the LDAP phone book's
+   * `(cn=*meier*)`): a search of the base's UTF-8 text, then of the words added since.
+   */
+  visitContaining(part: string, visit: (id: number) => boolean): void {
+    const { text, at, start, ids } = this.base;
+    const needle = Buffer.from(part, 'utf8');
+    if (needle.length === 0) return;
+    for (let from = text.indexOf(needle); from !== -1; ) {
+      const i = wordAt(at, from);
+      const end = at[i + 1] as number;
+      // The words are stored end to end: a match across two of them is none.
+      if (from + needle.length > end) {
+        from = text.indexOf(needle, from + 1);
+        continue;
+      }
+      for (let k = start[i] as number; k < (start[i + 1] as number); k++) {
+        const id = ids[k] as number;
+        if (this.stale[id] !== 1 && !visit(id)) return;
+      }
+      from = text.indexOf(needle, end);
+    }
+    for (const [word, posting] of this.added) {
+      if (word.includes(part)) for (const id of idsOf(posting)) if (!visit(id)) return;
+    }
+  }
+
+  /**
    * The words as one base (for a snapshot): the base's postings still valid and the words added
    * since, merged in order. The merged base replaces both, so the Map is empty afterwards.
    * `slots`: the ids the index has.
@@ -132,6 +159,18 @@ export class WordIndex {
     }
     return lo;
   }
+}
+
+/** The word whose bytes hold offset `offset` of the text: the last `i` with `at[i] <= offset`. */
+function wordAt(at: Uint32Array, offset: number): number {
+  let lo = 0;
+  let hi = at.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((at[mid] as number) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Collects a base word by word (a word without ids is left out). */

@@ -73,6 +73,7 @@ describe('LDAP server interop (ldapsearch, python-ldap)', { skip }, () => {
         numbers: [{ type: 'home', raw: '0711 987654' }],
       }),
       person('3', { name: 'Annette Berg', numbers: [{ type: 'work', raw: '0711 555' }] }),
+      person('4', { name: 'Prof. Eva Maria Klein-Obermeier', givenName: 'Eva Maria', surname: 'Klein-Obermeier' }),
       ...Array.from({ length: 25 }, (_, i) => person(`p${i}`, { name: `Paula Page${i}`, numbers: [] })),
     ]);
     ({ secret } = await t.core.ldapAccounts.set(tenant.id));
@@ -90,6 +91,13 @@ describe('LDAP server interop (ldapsearch, python-ldap)', { skip }, () => {
     ['Gigaset', '(&(objectClass=inetOrgPerson)(|(cn=Mül*)(sn=Mül*)))', ['Hans Müller']],
     ['Fanvil number', '(|(telephoneNumber=004971198765 4)(homePhone=0049711987654))', ['Anna Schmidt']],
     ['Thunderbird', '(|(cn=anna*)(mail=anna*)(givenName=anna*)(sn=anna*))', ['Anna Schmidt']],
+    ['Yealink contains (search type 1)', '(|(cn=*nett*)(sn=*nett*))', ['Annette Berg']],
+    [
+      'Thunderbird contains',
+      '(|(cn=*obermeier*)(mail=*obermeier*)(sn=*obermeier*))',
+      ['Prof. Eva Maria Klein-Obermeier'],
+    ],
+    ['Outlook by surname', '(sn=Klein-Obermeier)', ['Prof. Eva Maria Klein-Obermeier']],
     ['no one', '(|(telephoneNumber=0711 999999)(cn=Zz*))', []],
   ];
   for (const [phone, filter, names] of phoneFilters) {
@@ -116,6 +124,31 @@ describe('LDAP server interop (ldapsearch, python-ldap)', { skip }, () => {
       'cn',
     ]);
     assert.equal(parseLdif(stdout).length, 25);
+  });
+
+  test('ldapsearch: browsing every contact, paged (pr=7) or up to the size limit (-z 10, exit code 4)', async () => {
+    const url = `ldap://127.0.0.1:${port}`;
+    const { stdout } = await search(['-H', url, '-E', 'pr=7/noprompt', '-b', BASE, '(|(cn=*)(sn=*))', 'cn']);
+    assert.equal(new Set(parseLdif(stdout).map(([dn]) => dn)).size, 29);
+    const limited = await search([
+      '-H',
+      url,
+      '-z',
+      '10',
+      '-b',
+      BASE,
+      '(objectClass=inetOrgPerson)',
+      'cn',
+      'sn',
+      'givenName',
+    ]).then(
+      () => assert.fail('ldapsearch should end with sizeLimitExceeded'),
+      (e: { code: number; stdout: string }) => e,
+    );
+    assert.equal(limited.code, 4);
+    assert.equal(parseLdif(limited.stdout).length, 10);
+    const eva = await search(['-H', url, '-b', BASE, '(cn=*eva maria*)', 'sn', 'givenName']);
+    assert.deepEqual(parseLdif(eva.stdout)[0]?.[1], { sn: ['Klein-Obermeier'], givenName: ['Eva Maria'] });
   });
 
   test('ldapsearch: LDAPS and StartTLS', async () => {
@@ -152,7 +185,7 @@ describe('LDAP server interop (ldapsearch, python-ldap)', { skip }, () => {
     assert.equal(anonymous.code, 50);
   });
 
-  test('python-ldap: bind, Who am I?, a number lookup, paged search and the errors', async () => {
+  test('python-ldap: bind, Who am I?, a number lookup, paged searches (a name, every contact) and the errors', async () => {
     const { stdout } = await python(`
 import sys, json, ldap
 from ldap.controls import SimplePagedResultsControl
@@ -163,16 +196,19 @@ c.simple_bind_s(dn, pw)
 out = {'whoami': c.whoami_s()}
 r = c.search_s('${BASE}', ldap.SCOPE_SUBTREE, '(|(telephoneNumber=0711 1234-56)(mobile=0711 1234-56))', ['cn', 'mobile'])
 out['lookup'] = [[d, {k: [x.decode() for x in v] for k, v in a.items()}] for d, a in r]
-page = SimplePagedResultsControl(True, size=10, cookie='')
-names = []
-while True:
-    mid = c.search_ext('${BASE}', ldap.SCOPE_SUBTREE, '(cn=paula*)', ['cn'], serverctrls=[page])
-    _, data, _, ctrls = c.result3(mid)
-    names += [a['cn'][0].decode() for _, a in data]
-    cookie = [x for x in ctrls if x.controlType == SimplePagedResultsControl.controlType][0].cookie
-    if not cookie: break
-    page.cookie = cookie
-out['paged'] = len(set(names))
+def paged(f):
+    page = SimplePagedResultsControl(True, size=10, cookie='')
+    names = []
+    while True:
+        mid = c.search_ext('${BASE}', ldap.SCOPE_SUBTREE, f, ['cn'], serverctrls=[page])
+        _, data, _, ctrls = c.result3(mid)
+        names += [d for d, _ in data]
+        cookie = [x for x in ctrls if x.controlType == SimplePagedResultsControl.controlType][0].cookie
+        if not cookie: break
+        page.cookie = cookie
+    return len(set(names))
+out['paged'] = paged('(cn=paula*)')
+out['all'] = paged('(objectClass=inetOrgPerson)')
 try:
     c.search_s('dc=other,dc=test', ldap.SCOPE_SUBTREE, '(cn=a*)')
 except ldap.NO_SUCH_OBJECT:
@@ -192,6 +228,7 @@ print(json.dumps(out))
     assert.equal(out.whoami, 'u:phonebook@example.test');
     assert.deepEqual(out.lookup, [[`cn=Hans Müller,${BASE}`, { cn: ['Hans Müller'], mobile: ['+491701234567'] }]]);
     assert.equal(out.paged, 25);
+    assert.equal(out.all, 29);
     assert.equal(out.other, 'noSuchObject');
     assert.equal(out.add, 'unwillingToPerform');
     assert.equal(out.wrong, 'invalidCredentials');

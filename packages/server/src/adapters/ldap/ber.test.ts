@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BerError, constructed, decode, encodeInt, encodeString, frameLength, readInt, Tag } from './ber.js';
+import { BerError, BerWriter, decode, frameLength, readInt, Tag } from './ber.js';
 
 const limits = { maxBytes: 1024, maxDepth: 4, maxElements: 20 };
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
@@ -48,15 +48,15 @@ describe('BER', () => {
   ];
   for (const [n, bytes] of ints) {
     test(`INTEGER ${n} round-trips`, () => {
-      assert.deepEqual(encodeInt(n), hex(bytes));
+      assert.deepEqual(new BerWriter(2).int(n).finish(), hex(bytes));
       assert.equal(readInt(decode(hex(bytes), limits), Tag.integer, 'n'), n);
     });
   }
 
   test('long values get long-form lengths; constructed elements decode into children', () => {
-    const s = encodeString('x'.repeat(300));
+    const s = new BerWriter(8).octets('x'.repeat(300)).finish();
     assert.deepEqual(s.subarray(0, 4), hex('04 82 01 2c'));
-    const tree = decode(constructed(Tag.sequence, [encodeInt(5), encodeString('ab')]), limits);
+    const tree = decode(new BerWriter().start(Tag.sequence).int(5).octets('ab').end().finish(), limits);
     assert.deepEqual(
       tree.children?.map((c) => [c.tag, c.value.toString('hex')]),
       [
@@ -65,5 +65,23 @@ describe('BER', () => {
       ],
     );
     assert.throws(() => readInt(tree.children?.[1], Tag.integer, 'id'), BerError);
+  });
+
+  const nested: [number, string][] = [
+    [3, `30 07 31 05 04 03 ${'78 '.repeat(3)}`],
+    [125, `30 81 81 31 7f 04 7d ${'78 '.repeat(125)}`],
+    [126, `30 81 83 31 81 80 04 7e ${'78 '.repeat(126)}`],
+    [300, `30 82 01 34 31 82 01 30 04 82 01 2c ${'78 '.repeat(300)}`],
+  ];
+  for (const [n, bytes] of nested) {
+    test(`BerWriter: nested lengths filled in when closed (${n} bytes inside)`, () => {
+      const w = new BerWriter(4).start(Tag.sequence).start(Tag.set).octets('x'.repeat(n)).end().end();
+      assert.equal(w.finish().toString('hex'), hex(bytes).toString('hex'));
+    });
+  }
+
+  test('BerWriter: UTF-8 strings, and refuses to finish with an element open', () => {
+    assert.deepEqual(new BerWriter(1).octets('Mü').finish(), hex('04 03 4d c3 bc'));
+    assert.throws(() => new BerWriter().start(Tag.sequence).finish(), /still open/);
   });
 });

@@ -132,38 +132,101 @@ export function readString(e: Element | undefined, tag: number, what: string): s
   return expectTag(e, tag, what).value.toString('utf8');
 }
 
-// Writing: each returns the element's bytes.
+// Writing: one growing buffer per response, so a search's entries and its SearchResultDone leave
+// in one write without an intermediate buffer per element.
 
-function header(tag: number, length: number): Buffer {
-  if (length < 0x80) return Buffer.from([tag, length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
-}
+/** How many bytes the long form of `length` takes after its first byte. */
+const lengthBytes = (length: number) => (length < 0x100 ? 1 : length < 0x10000 ? 2 : length < 0x1000000 ? 3 : 4);
 
-export function encode(tag: number, value: Buffer): Buffer {
-  return Buffer.concat([header(tag, value.length), value]);
-}
+/**
+ * Writes BER elements into one buffer: a constructed element is opened with `start` and closed
+ * with `end`, which fills in its length (moving the contents when the length needs the long form).
+ * @example new BerWriter().start(Tag.sequence).int(5).octets('ab').end().finish() // 30 07 02 01 05 04 02 61 62
+ */
+export class BerWriter {
+  private buf: Buffer;
+  private at = 0;
+  /** Where each open element's length byte is. */
+  private readonly open: number[] = [];
 
-/** A constructed element (SEQUENCE, SET, or an application/context tag) of the given children. */
-export function constructed(tag: number, children: Buffer[]): Buffer {
-  const body = Buffer.concat(children);
-  return Buffer.concat([header(tag, body.length), body]);
-}
+  constructor(size = 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
-export function encodeInt(n: number, tag: number = Tag.integer): Buffer {
-  const bytes: number[] = [];
-  let v = n;
-  do {
-    bytes.unshift(v & 0xff);
-    v >>= 8;
-  } while (v !== 0 && v !== -1);
-  // The sign bit of the first byte must match the number's sign.
-  if (n >= 0 && ((bytes[0] as number) & 0x80) !== 0) bytes.unshift(0);
-  if (n < 0 && ((bytes[0] as number) & 0x80) === 0) bytes.unshift(0xff);
-  return encode(tag, Buffer.from(bytes));
-}
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
+  }
 
-export function encodeString(s: string | Buffer, tag: number = Tag.octets): Buffer {
-  return encode(tag, typeof s === 'string' ? Buffer.from(s, 'utf8') : s);
+  private header(tag: number, length: number): void {
+    this.room(6);
+    this.buf[this.at++] = tag;
+    if (length < 0x80) {
+      this.buf[this.at++] = length;
+      return;
+    }
+    const n = lengthBytes(length);
+    this.buf[this.at++] = 0x80 | n;
+    this.buf.writeUIntBE(length, this.at, n);
+    this.at += n;
+  }
+
+  /** Opens a constructed element (SEQUENCE, SET, an application or context tag). */
+  start(tag: number): this {
+    this.room(2);
+    this.buf[this.at++] = tag;
+    this.open.push(this.at++);
+    return this;
+  }
+
+  /** Closes the element opened last. */
+  end(): this {
+    const mark = this.open.pop();
+    if (mark === undefined) throw new Error('BerWriter.end without start');
+    const length = this.at - mark - 1;
+    if (length < 0x80) {
+      this.buf[mark] = length;
+      return this;
+    }
+    const n = lengthBytes(length);
+    this.room(n);
+    this.buf.copyWithin(mark + 1 + n, mark + 1, this.at);
+    this.buf[mark] = 0x80 | n;
+    this.buf.writeUIntBE(length, mark + 1, n);
+    this.at += n;
+    return this;
+  }
+
+  /** An OCTET STRING (or another primitive tag) of a string's UTF-8 or of bytes. */
+  octets(value: string | Buffer, tag: number = Tag.octets): this {
+    if (typeof value === 'string') {
+      const length = Buffer.byteLength(value, 'utf8');
+      this.header(tag, length);
+      this.room(length);
+      this.at += this.buf.write(value, this.at, length, 'utf8');
+    } else {
+      this.header(tag, value.length);
+      this.room(value.length);
+      this.at += value.copy(this.buf, this.at);
+    }
+    return this;
+  }
+
+  /** An INTEGER or ENUMERATED (32-bit signed), in the fewest bytes. */
+  int(n: number, tag: number = Tag.integer): this {
+    let size = 1;
+    while (size < 4 && (n < -(2 ** (8 * size - 1)) || n >= 2 ** (8 * size - 1))) size++;
+    this.header(tag, size);
+    this.buf.writeIntBE(n, this.at, size);
+    this.at += size;
+    return this;
+  }
+
+  /** The bytes written (all elements closed). */
+  finish(): Buffer {
+    if (this.open.length > 0) throw new Error('BerWriter.finish with elements still open');
+    return this.buf.subarray(0, this.at);
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FilterParser, SearchRequest } from 'ldapts';
-import { type Filter, matches, plan } from './filter.js';
+import { attributeKey, type Filter, matches, plan } from './filter.js';
 import { readMessage } from './messages.js';
 
 const limits = { maxBytes: 65_536, maxDepth: 32, maxElements: 1000 };
@@ -80,11 +80,33 @@ describe('LDAP filters', () => {
       '(|(telephoneNumber=0711 123)(mobile=0711 123)(homePhone=0711 123))',
       [{ number: '0711 123' }, { number: '0711 123' }, { number: '0711 123' }],
     ],
-    ['(|(cn=Mü*)(sn=Mü*))', [{ text: 'Mü' }, { text: 'Mü' }]],
-    ['(&(objectClass=inetOrgPerson)(|(cn=ann*)(sn=ann*)))', [{ text: 'ann' }, { text: 'ann' }]],
+    [
+      '(|(cn=Mü*)(sn=Mü*))',
+      [
+        { text: 'Mü', infix: false },
+        { text: 'Mü', infix: false },
+      ],
+    ],
+    [
+      '(&(objectClass=inetOrgPerson)(|(cn=ann*)(sn=ann*)))',
+      [
+        { text: 'ann', infix: false },
+        { text: 'ann', infix: false },
+      ],
+    ],
     ['(&(cn=ann*)(telephoneNumber=0711))', [{ number: '0711' }]],
-    ['(cn=*ller*)', [{ text: 'ller' }]],
-    ['(telephoneNumber=*12 34*)', [{ text: '1234' }]],
+    ['(cn=*ller*)', [{ text: 'ller', infix: true }]],
+    ['(cn=*meier)', [{ text: 'meier', infix: true }]],
+    ['(cn=Ob*meier)', [{ text: 'Ob', infix: false }]],
+    ['(cn=*ob*meier*)', [{ text: 'meier', infix: true }]],
+    [
+      '(|(cn=*x*)(mail=*x*))',
+      [
+        { text: 'x', infix: true },
+        { text: 'x', infix: true },
+      ],
+    ],
+    ['(telephoneNumber=*12 34*)', [{ text: '1234', infix: false }]],
     ['(objectClass=*)', null],
     ['(|(cn=ann*)(objectClass=person))', null],
     ['(!(cn=ann*))', null],
@@ -93,5 +115,21 @@ describe('LDAP filters', () => {
   ];
   for (const [text, expected] of plans) {
     test(`plan ${text}`, () => assert.deepEqual(plan(filter(text)), expected));
+  }
+
+  const keys: [string, string][] = [
+    ['CN', 'cn'],
+    ['commonName;lang-de', 'cn'],
+    ['GN', 'givenname'],
+    ['telephoneNumber', 'telephonenumber'],
+    // Names of Object.prototype are attribute names like any other.
+    ['constructor', 'constructor'],
+    ['toString', 'tostring'],
+  ];
+  for (const [name, key] of keys) {
+    test(`attributeKey ${name}`, () => {
+      assert.equal(attributeKey(name), key);
+      assert.equal(attributeKey(name), key, 'again, from the cache');
+    });
   }
 });

@@ -18,22 +18,34 @@ export type Filter =
   | { extensible: true };
 
 /** Attribute names and their aliases, to the lower-case names entries carry. */
-const aliases: Record<string, string> = {
-  commonname: 'cn',
-  surname: 'sn',
-  gn: 'givenname',
-  organizationname: 'o',
-  organizationalunitname: 'ou',
-  rfc822mailbox: 'mail',
-  mobiletelephonenumber: 'mobile',
-  hometelephonenumber: 'homephone',
-  fax: 'facsimiletelephonenumber',
-};
+const aliases = new Map(
+  Object.entries({
+    commonname: 'cn',
+    surname: 'sn',
+    gn: 'givenname',
+    organizationname: 'o',
+    organizationalunitname: 'ou',
+    rfc822mailbox: 'mail',
+    mobiletelephonenumber: 'mobile',
+    hometelephonenumber: 'homephone',
+    fax: 'facsimiletelephonenumber',
+  }),
+);
+
+/** Names seen lately and their keys: phones ask with the same few names on every search. */
+const keys = new Map<string, string>();
+const MAX_KEYS = 1000;
 
 /** The lower-case canonical name of an attribute description (options like `;binary` dropped). */
 export function attributeKey(name: string): string {
-  const base = (name.split(';')[0] ?? name).toLowerCase();
-  return aliases[base] ?? base;
+  let key = keys.get(name);
+  if (key !== undefined) return key;
+  const semicolon = name.indexOf(';');
+  const base = (semicolon < 0 ? name : name.slice(0, semicolon)).toLowerCase();
+  key = aliases.get(base) ?? base;
+  if (keys.size >= MAX_KEYS) keys.clear();
+  keys.set(name, key);
+  return key;
 }
 
 /** The attributes that hold phone numbers (lower case): matched by their normalized numbers. */
@@ -189,14 +201,14 @@ const longestDigits = (f: { initial: string | null; any: string[]; final: string
 /** How an entry records that the typeahead found it by a number fragment (`EntryView.foundBy`). */
 export const fragmentKey = (digits: string) => `#${digits}`;
 
-/** A question to the directory that finds candidates: a reverse lookup or a typeahead. */
-export type Probe = { number: string } | { text: string };
+/** A question to the directory that finds candidates: a reverse lookup, or a typeahead by word prefix or (`infix`) by a piece inside words. */
+export type Probe = { number: string } | { text: string; infix: boolean };
 
 /**
  * The directory questions whose answers hold every entry `f` can match, or null when `f` does
  * not narrow the directory (`(objectClass=*)`, a `not`, a presence test).
  * @example plan({ or: [{ eq: 'telephonenumber', value: '0711 1234' }, { sub: 'cn', initial: 'mü', any: [], final: null }] })
- *   // [{ number: '0711 1234' }, { text: 'mü' }]
+ *   // [{ number: '0711 1234' }, { text: 'mü', infix: false }]
  */
 export function plan(f: Filter): Probe[] | null {
   if ('or' in f) {
@@ -217,19 +229,22 @@ export function plan(f: Filter): Probe[] | null {
   if ('eq' in f || 'approx' in f) {
     const attr = 'eq' in f ? f.eq : f.approx;
     if (phoneAttributes.has(attr)) return 'eq' in f ? [{ number: f.value }] : digitsProbe(f.value);
-    return textAttributes.has(attr) ? textProbe(f.value) : null;
+    return textAttributes.has(attr) ? textProbe(f.value, false) : null;
   }
   if ('sub' in f) {
     if (phoneAttributes.has(f.sub)) return digitsProbe(longestDigits(f));
-    const pieces = [f.initial, ...f.any, f.final].filter((p): p is string => p !== null);
-    return textAttributes.has(f.sub) ? textProbe(f.initial ?? longest(pieces)) : null;
+    if (!textAttributes.has(f.sub)) return null;
+    // `(cn=Mü*)` starts a word; `(cn=*meier*)`, `(cn=*meier)` may start inside one.
+    if (f.initial?.trim()) return textProbe(f.initial, false);
+    return textProbe(longest([...f.any, ...(f.final === null ? [] : [f.final])]), true);
   }
   return null;
 }
 
 const longest = (texts: string[]) => texts.reduce((a, b) => (b.length > a.length ? b : a), '');
-const textProbe = (text: string): Probe[] | null => (text.trim() ? [{ text: text.trim() }] : null);
+const textProbe = (text: string, infix: boolean): Probe[] | null =>
+  text.trim() ? [{ text: text.trim(), infix }] : null;
 const digitsProbe = (text: string): Probe[] | null => {
   const digits = text.replace(/\D/g, '');
-  return digits ? [{ text: digits }] : null;
+  return digits ? [{ text: digits, infix: false }] : null;
 };

@@ -4,12 +4,10 @@
 import {
   BerError,
   type BerLimits,
+  type BerWriter,
   childrenOf,
-  constructed,
   decode,
   type Element,
-  encodeInt,
-  encodeString,
   readBool,
   readInt,
   readString,
@@ -228,48 +226,73 @@ const expectOctets = (e: Element | undefined) => {
   return e.value;
 };
 
-// Writing.
+// Writing: each response is one LDAPMessage appended to a BerWriter, so a search's entries and
+// its SearchResultDone go out as one buffer.
 
-export function renderMessage(id: number, op: Buffer, controls: Buffer[] = []): Buffer {
-  const parts = [encodeInt(id), op];
-  if (controls.length > 0) parts.push(constructed(0xa0, controls));
-  return constructed(Tag.sequence, parts);
+/** What a SearchResultDone carries of a paged search (RFC 2696): the size estimate and the next cookie. */
+export interface Paging {
+  total: number;
+  cookie: Buffer;
 }
 
-/** An LDAPResult under the response tag (BindResponse, SearchResultDone …); `more` after its fields. */
-export function renderResult(tag: number, code: ResultCode, message = '', more: Buffer[] = []): Buffer {
-  return constructed(tag, [encodeInt(code, Tag.enumerated), encodeString(''), encodeString(message), ...more]);
+/** An LDAPResult under the response tag (BindResponse, SearchResultDone …), with the paging control if given. */
+export function writeResult(
+  w: BerWriter,
+  id: number,
+  tag: number,
+  code: ResultCode,
+  message = '',
+  paging: Paging | null = null,
+): void {
+  w.start(Tag.sequence).int(id);
+  w.start(tag).int(code, Tag.enumerated).octets('').octets(message).end();
+  if (paging) {
+    w.start(0xa0).start(Tag.sequence).octets(PAGED_RESULTS);
+    // The control's value is an OCTET STRING holding the BER of realSearchControlValue.
+    w.start(Tag.octets).start(Tag.sequence).int(paging.total).octets(paging.cookie).end().end();
+    w.end().end();
+  }
+  w.end();
 }
 
-export function renderExtended(code: ResultCode, message: string, oid?: string, value?: Buffer): Buffer {
-  const more = [];
-  if (oid) more.push(encodeString(oid, 0x8a));
-  if (value) more.push(encodeString(value, 0x8b));
-  return renderResult(Op.extendedResponse, code, message, more);
+export function writeExtended(
+  w: BerWriter,
+  id: number,
+  code: ResultCode,
+  message: string,
+  oid?: string,
+  value?: Buffer,
+): void {
+  w.start(Tag.sequence).int(id);
+  w.start(Op.extendedResponse).int(code, Tag.enumerated).octets('').octets(message);
+  if (oid) w.octets(oid, 0x8a);
+  if (value) w.octets(value, 0x8b);
+  w.end().end();
 }
 
-export type Attributes = [string, string[]][];
-
-export function renderEntry(dn: string, attributes: Attributes): Buffer {
-  return constructed(Op.searchResultEntry, [
-    encodeString(dn),
-    constructed(
-      Tag.sequence,
-      attributes.map(([type, values]) =>
-        constructed(Tag.sequence, [
-          encodeString(type),
-          constructed(
-            Tag.set,
-            values.map((v) => encodeString(v)),
-          ),
-        ]),
-      ),
-    ),
-  ]);
+/** One attribute of an entry: its name as sent, its canonical key (attributeKey) and its values. */
+export interface Attribute {
+  name: string;
+  key: string;
+  values: string[];
 }
 
-/** The paged results control of a SearchResultDone: the server's size estimate and the next cookie. */
-export function renderPaging(total: number, cookie: Buffer): Buffer {
-  const value = constructed(Tag.sequence, [encodeInt(total), encodeString(cookie)]);
-  return constructed(Tag.sequence, [encodeString(PAGED_RESULTS), encodeString(value)]);
+/** Which attributes a search asked for (RFC 4511 §4.5.1.8): all, none (`1.1`), or these keys; values or types only. */
+export interface Selection {
+  all: boolean;
+  keys: Set<string>;
+  typesOnly: boolean;
+}
+
+/** A SearchResultEntry of the attributes `selection` picks. */
+export function writeEntry(w: BerWriter, id: number, dn: string, attributes: Attribute[], selection: Selection): void {
+  w.start(Tag.sequence).int(id);
+  w.start(Op.searchResultEntry).octets(dn).start(Tag.sequence);
+  for (const a of attributes) {
+    if (!selection.all && !selection.keys.has(a.key)) continue;
+    w.start(Tag.sequence).octets(a.name).start(Tag.set);
+    if (!selection.typesOnly) for (const v of a.values) w.octets(v);
+    w.end().end();
+  }
+  w.end().end().end();
 }

@@ -63,7 +63,7 @@ export function ldapAdapter(): Adapter<LdapSettings> {
   };
 }
 
-/** The directory of a bound connection: lookups and typeahead of its tenant, as its viewer sees them. */
+/** The directory of a bound connection: lookups, typeahead and listing of its tenant, as its viewer sees them. */
 function phonebookOf(core: Services, binding: Binding): Phonebook {
   const directory = core.directory.tenant(binding.tenantId);
   return {
@@ -75,7 +75,8 @@ function phonebookOf(core: Services, binding: Binding): Phonebook {
         throw err;
       }
     },
-    search: (text, limit) => directory.search(text, binding.viewer, limit),
+    search: (text, limit, infix) => directory.search(text, binding.viewer, limit, infix),
+    list: (from, count) => directory.list(binding.viewer, from, count),
   };
 }
 

@@ -14,7 +14,7 @@ import {
 import pino from 'pino';
 import { ParleyError } from '../../core/errors.js';
 import type { Candidate } from '../../directory/lookup.js';
-import { decode, type Element, Tag } from './ber.js';
+import { decode, type Element, frameLength, Tag } from './ber.js';
 import { type Binding, LdapSession, type SessionDeps } from './session.js';
 
 const limits = {
@@ -30,6 +30,8 @@ const limits = {
 
 const candidate = (name: string): Candidate => ({
   name,
+  givenName: null,
+  surname: null,
   display: name,
   company: null,
   department: null,
@@ -55,9 +57,28 @@ const binding: Binding = {
   viewer: null,
 };
 
-/** A session whose answers are read back as [messageID, op tag, result code or entry DN]. */
-function session(options: { search?: (text: string) => Promise<Candidate[]>; now?: () => number } = {}) {
+/** A directory of `n` contacts as the listing pages through it. */
+const listOf =
+  (n: number) =>
+  async (from: number, count: number): Promise<{ candidates: Candidate[]; next: number | null }> => {
+    const end = Math.min(n, from + count);
+    const candidates = Array.from({ length: end - from }, (_, i) => candidate(`Person ${from + i}`));
+    return { candidates, next: end < n ? end : null };
+  };
+
+/**
+ * A session whose answers are read back as [messageID, op tag, result code or entry DN];
+ * `writes` counts the socket writes (a search's entries and its SearchResultDone are one).
+ */
+function session(
+  options: {
+    search?: (text: string, limit: number, infix: boolean) => Promise<Candidate[]>;
+    list?: (from: number, count: number) => Promise<{ candidates: Candidate[]; next: number | null }>;
+    now?: () => number;
+  } = {},
+) {
   const sent: Element[] = [];
+  const writes = { count: 0 };
   let closed = false;
   const deps: SessionDeps = {
     bind: async (name, password) => {
@@ -69,8 +90,16 @@ function session(options: { search?: (text: string) => Promise<Candidate[]>; now
     phonebook: () => ({
       lookup: async () => null,
       search: options.search ?? (async () => Array.from({ length: 7 }, (_, i) => candidate(`Max Muster${i}`))),
+      list: options.list ?? listOf(10),
     }),
-    send: (bytes) => sent.push(decode(bytes, limits)),
+    send: (bytes) => {
+      writes.count++;
+      for (let rest = bytes; rest.length > 0; ) {
+        const n = frameLength(rest, limits.maxBytes) ?? rest.length;
+        sent.push(decode(rest.subarray(0, n), limits));
+        rest = rest.subarray(n);
+      }
+    },
     close: () => {
       closed = true;
     },
@@ -91,7 +120,13 @@ function session(options: { search?: (text: string) => Promise<Candidate[]>; now
       const paging = cookie ? decode(cookie, limits).children?.[1]?.value.toString('hex') : undefined;
       return [id?.value.readIntBE(0, id.value.length), op?.tag, summary, ...(paging === undefined ? [] : [paging])];
     });
-  return { s, read, closed: () => closed };
+  /** Waits (a turn at a time, bounded) until the SearchResultDone of `id` has been sent. */
+  const done = async (id: number) => {
+    const isDone = (m: Element) =>
+      m.children?.[1]?.tag === 0x65 && m.children[0]?.value.readIntBE(0, m.children[0].value.length) === id;
+    for (let i = 0; i < 10_000 && !sent.some(isDone); i++) await settle();
+  };
+  return { s, read, done, writes, closed: () => closed };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -221,6 +256,86 @@ describe('LDAP session', () => {
     await settle();
     assert.deepEqual(read(), [[8, 0x65, 3]], 'the abandoned search 9 gets no answer');
   });
+
+  test('a search is one write: its entries and its SearchResultDone together', async () => {
+    const { s, read, writes } = session();
+    s.receive(bind(1));
+    await settle();
+    read();
+    writes.count = 0;
+    s.receive(searchFor(2, '(cn=max*)'));
+    await settle();
+    assert.equal(read().length, 8);
+    assert.equal(writes.count, 1);
+  });
+
+  test('infix substrings ask the word search once per text, then match exactly', async () => {
+    const asked: [string, boolean][] = [];
+    const { s, read } = session({
+      search: async (text, _limit, infix) => {
+        asked.push([text, infix]);
+        return ['Anna Obermeier', 'Meierhof Klaus', 'Max Mustermann'].map(candidate);
+      },
+    });
+    s.receive(bind(1));
+    await settle();
+    read();
+    s.receive(searchFor(2, '(|(cn=*meier*)(mail=*meier*))'));
+    await settle();
+    assert.deepEqual(asked, [['meier', true]]);
+    assert.deepEqual(
+      read().map((m) => m[2]),
+      ['cn=Anna Obermeier,dc=example,dc=test', 'cn=Meierhof Klaus,dc=example,dc=test', 0],
+    );
+  });
+
+  // [filter, request, what is read back: entry count and result code per page]
+  const listings: [string, Record<string, unknown>, [number, number][]][] = [
+    ['(objectClass=inetOrgPerson)', { sizeLimit: 3 }, [[3, 4]]],
+    ['(objectClass=inetOrgPerson)', {}, [[10, 0]]],
+    ['(&(objectClass=person)(!(cn=Person 4)))', { sizeLimit: 20 }, [[9, 0]]],
+    // What Yealink and Snom send to browse the phone book, with the paged results control.
+    [
+      '(|(cn=*)(sn=*))',
+      { paged: 4 },
+      [
+        [4, 0],
+        [4, 0],
+        [2, 0],
+      ],
+    ],
+    // The base entry (an organization) is in the subtree too.
+    ['(objectClass=*)', {}, [[11, 0]]],
+    [
+      '(objectClass=*)',
+      { paged: 6, sizeLimit: 8 },
+      [
+        [6, 0],
+        [2, 4],
+      ],
+    ],
+  ];
+  for (const [filter, { paged: size, ...extra }, pages] of listings) {
+    test(`a filter with no number or name lists the directory: ${filter} ${JSON.stringify({ size, ...extra })}`, async () => {
+      const { s, read, done } = session({ list: listOf(10) });
+      s.receive(bind(1));
+      await settle();
+      read();
+      const got: [number, number][] = [];
+      let cookie: Buffer | undefined;
+      for (let id = 2; id < 10; id++) {
+        const controls = size === undefined ? [] : [paged(size as number, cookie)];
+        s.receive(searchFor(id, filter, { ...extra, controls }));
+        await done(id);
+        const answer = read();
+        const last = answer.at(-1) ?? [];
+        got.push([answer.length - 1, last[2] as number]);
+        cookie = last[3] ? Buffer.from(last[3] as string, 'hex') : undefined;
+        if (!cookie || cookie.length === 0) break;
+      }
+      assert.deepEqual(got, pages);
+    });
+  }
 
   test('a request budget per second, then busy; unbind closes', async () => {
     let now = 0;

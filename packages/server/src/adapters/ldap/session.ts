@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { asParleyError } from '../../core/errors.js';
 import type { Viewer } from '../../directory/lookup.js';
 import type { Logger } from '../../platform/log.js';
-import { BerError, type BerLimits } from './ber.js';
-import { type Entry, rootDse, selectAttributes } from './entries.js';
+import { BerError, type BerLimits, BerWriter } from './ber.js';
+import { type Entry, rootDse, selectionOf } from './entries.js';
 import {
   type Control,
   type Message,
@@ -14,21 +14,20 @@ import {
   NOTICE_OF_DISCONNECTION,
   Op,
   PAGED_RESULTS,
+  type Paging,
   Result,
   type ResultCode,
   readMessage,
   readPaging,
-  renderEntry,
-  renderExtended,
-  renderMessage,
-  renderPaging,
-  renderResult,
   responseOf,
   type SearchRequest,
   START_TLS,
   WHO_AM_I,
+  writeEntry,
+  writeExtended,
+  writeResult,
 } from './messages.js';
-import { find, type Phonebook, type SearchScope } from './search.js';
+import { find, listing, type Phonebook, type SearchScope } from './search.js';
 
 /** Who a connection is bound as: the tenant (its base DN) and how the bind named them. */
 export interface Binding extends SearchScope {
@@ -68,11 +67,14 @@ export interface SessionDeps {
 const SUPPORTED_CONTROLS = [PAGED_RESULTS];
 const responses = { bind: Op.bindResponse, search: Op.searchResultDone, extended: Op.extendedResponse };
 
-interface PagedSearch {
-  entries: Entry[];
-  request: SearchRequest;
-  truncated: boolean;
-}
+/** The rest of a paged search: entries found and not yet sent, or where a listing goes on. */
+type PagedSearch =
+  | { request: SearchRequest; entries: Entry[]; truncated: boolean }
+  /**
+   * A listing: the base entry when it matches and is still to be sent, the position the listing
+   * goes on from, and how many entries it has sent (the request's sizeLimit caps them).
+   */
+  | { request: SearchRequest; base: Entry | null; from: number; sent: number };
 
 export class LdapSession {
   binding: Binding | null = null;
@@ -93,7 +95,7 @@ export class LdapSession {
     } catch (err) {
       if (err instanceof MessageError) {
         this.deps.log.info({ id: err.id, reason: err.message }, 'LDAP request refused: malformed');
-        this.answer(err.id, renderResult(err.responseTag, err.code, err.message));
+        this.reply((w) => writeResult(w, err.id, err.responseTag, err.code, err.message));
         return;
       }
       if (!(err instanceof BerError)) throw err;
@@ -107,7 +109,7 @@ export class LdapSession {
   disconnect(code: ResultCode, message: string): void {
     if (this.closed) return;
     this.deps.log.info({ code, reason: message }, 'LDAP connection closed');
-    this.answer(0, renderExtended(code, message, NOTICE_OF_DISCONNECTION));
+    this.reply((w) => writeExtended(w, 0, code, message, NOTICE_OF_DISCONNECTION));
     this.end();
   }
 
@@ -117,8 +119,12 @@ export class LdapSession {
     this.deps.close();
   }
 
-  private answer(id: number, op: Buffer, controls: Buffer[] = []): void {
-    if (!this.closed) this.deps.send(renderMessage(id, op, controls));
+  /** Sends what `write` writes (one or more messages) in one piece. */
+  private reply(write: (w: BerWriter) => void): void {
+    if (this.closed) return;
+    const w = new BerWriter();
+    write(w);
+    this.deps.send(w.finish());
   }
 
   private handle({ id, request, controls }: Message): void {
@@ -131,7 +137,8 @@ export class LdapSession {
       return;
     }
     const responseTag = request.type === 'refused' ? (responseOf[request.tag] as number) : responses[request.type];
-    const refuse = (code: ResultCode, message: string) => this.answer(id, renderResult(responseTag, code, message));
+    const refuse = (code: ResultCode, message: string) =>
+      this.reply((w) => writeResult(w, id, responseTag, code, message));
     const refusal = this.refusal(controls);
     if (refusal || request.type === 'refused') {
       refuse(...(refusal ?? [Result.unwillingToPerform, 'the directory is read-only']));
@@ -172,7 +179,8 @@ export class LdapSession {
   }
 
   private async bind(id: number, request: Extract<Message['request'], { type: 'bind' }>): Promise<void> {
-    const reply = (code: ResultCode, message = '') => this.answer(id, renderResult(Op.bindResponse, code, message));
+    const reply = (code: ResultCode, message = '') =>
+      this.reply((w) => writeResult(w, id, Op.bindResponse, code, message));
     // A new bind drops the old identity first (RFC 4511 §4.2.1), whatever its outcome.
     this.binding = null;
     this.paged.clear();
@@ -199,7 +207,7 @@ export class LdapSession {
 
   private async extended(id: number, oid: string): Promise<void> {
     const reply = (code: ResultCode, message: string, name?: string, value?: Buffer) =>
-      this.answer(id, renderExtended(code, message, name, value));
+      this.reply((w) => writeExtended(w, id, code, message, name, value));
     if (oid === WHO_AM_I) return reply(Result.success, '', undefined, Buffer.from(this.binding?.authzId ?? ''));
     if (oid !== START_TLS) return reply(Result.protocolError, `extended operation ${oid} is not supported`);
     const { startTls } = this.deps;
@@ -209,54 +217,97 @@ export class LdapSession {
     startTls();
   }
 
+  /**
+   * A search: its entries and SearchResultDone written into one buffer and sent at once. Paged
+   * (RFC 2696), the rest is kept under a cookie: the entries not yet sent, or where a listing
+   * (a filter with no number or name) goes on, so a listing pages through the whole directory.
+   */
   private async search(id: number, request: SearchRequest, controls: Control[]): Promise<void> {
-    const done = (code: ResultCode, message = '', doneControls: Buffer[] = []) =>
-      this.answer(id, renderResult(Op.searchResultDone, code, message), doneControls);
+    const w = new BerWriter();
+    const send = (code: ResultCode, message = '', paging: Paging | null = null) => {
+      writeResult(w, id, Op.searchResultDone, code, message, paging);
+      if (!this.closed) this.deps.send(w.finish());
+    };
     if (request.base === '' && request.scope === 'base') {
       const naming = this.binding ? [this.binding.base] : [];
       const extensions = [WHO_AM_I, ...(this.deps.startTls && !this.deps.tls ? [START_TLS] : [])];
-      this.sendEntry(id, rootDse(naming, SUPPORTED_CONTROLS, extensions), request);
-      return done(Result.success);
+      const dse = rootDse(naming, SUPPORTED_CONTROLS, extensions);
+      writeEntry(w, id, dse.dn, dse.attributes, selectionOf(request.attributes, request.typesOnly));
+      return send(Result.success);
     }
     const binding = this.binding;
-    if (!binding) return done(Result.insufficientAccessRights, 'bind with an address and password first');
+    if (!binding) return send(Result.insufficientAccessRights, 'bind with an address and password first');
     const pagingControl = controls.find((c) => c.oid === PAGED_RESULTS);
     let paging: { size: number; cookie: Buffer } | null = null;
     if (pagingControl) {
       try {
         paging = readPaging(pagingControl.value, this.deps.limits);
       } catch (err) {
-        return done(Result.protocolError, (err as Error).message);
+        return send(Result.protocolError, (err as Error).message);
       }
     }
+    const { limits } = this.deps;
+    const seconds = Math.min(request.timeLimit || limits.maxSeconds, limits.maxSeconds);
+    const deadline = this.deps.now() + seconds * 1000;
+    const book = this.deps.phonebook(binding);
     let state: PagedSearch | undefined;
     if (paging && paging.cookie.length > 0) {
       const key = paging.cookie.toString('hex');
       state = this.paged.get(key);
       this.paged.delete(key);
-      if (!state) return done(Result.unwillingToPerform, 'unknown paged results cookie');
-      if (paging.size === 0) return done(Result.success, '', [renderPaging(0, Buffer.alloc(0))]);
+      if (!state) return send(Result.unwillingToPerform, 'unknown paged results cookie');
+      if (paging.size === 0) return send(Result.success, '', { total: 0, cookie: Buffer.alloc(0) });
     } else {
-      const { limits } = this.deps;
       const limit = Math.min(request.sizeLimit || limits.maxEntries, limits.maxEntries);
-      const seconds = Math.min(request.timeLimit || limits.maxSeconds, limits.maxSeconds);
-      const found = await withTimeout(find(this.deps.phonebook(binding), binding, request, limit), seconds * 1000);
+      const found = await withTimeout(find(book, binding, request, limit), seconds * 1000);
       if (this.abandoned.has(id)) return;
-      if (!found) return done(Result.timeLimitExceeded, `the search took longer than ${seconds} s`);
-      if (!found.ok) return done(found.code, found.message);
-      state = { entries: found.entries, request, truncated: found.truncated };
+      if (!found) return send(Result.timeLimitExceeded, `the search took longer than ${seconds} s`);
+      if (!found.ok) return send(found.code, found.message);
+      state = 'listing' in found ? { request, base: found.base, from: 0, sent: 0 } : { request, ...found };
     }
-    const page = paging && paging.size > 0 ? state.entries.slice(0, paging.size) : state.entries;
-    for (const entry of page) this.sendEntry(id, entry, state.request);
-    const rest = state.entries.slice(page.length);
-    const doneControls: Buffer[] = [];
-    if (paging) {
-      const cookie = rest.length > 0 ? this.keep({ ...state, entries: rest }) : Buffer.alloc(0);
-      doneControls.push(renderPaging(rest.length, cookie));
-      if (rest.length > 0) return done(Result.success, '', doneControls);
+    const selection = selectionOf(state.request.attributes, state.request.typesOnly);
+    const write = (entries: Entry[]) => {
+      for (const e of entries) writeEntry(w, id, e.dn, e.attributes, selection);
+    };
+    if ('entries' in state) {
+      const page = paging && paging.size > 0 ? state.entries.slice(0, paging.size) : state.entries;
+      write(page);
+      const rest = state.entries.slice(page.length);
+      if (paging) {
+        const cookie = rest.length > 0 ? this.keep({ ...state, entries: rest }) : Buffer.alloc(0);
+        if (rest.length > 0) return send(Result.success, '', { total: rest.length, cookie });
+        if (state.truncated)
+          return send(Result.sizeLimitExceeded, 'more entries match: narrow the search', { total: 0, cookie });
+        return send(Result.success, '', { total: 0, cookie });
+      }
+      if (state.truncated) return send(Result.sizeLimitExceeded, 'more entries match: narrow the search');
+      return send(Result.success);
     }
-    if (state.truncated) return done(Result.sizeLimitExceeded, 'more entries match: narrow the search', doneControls);
-    done(Result.success, '', doneControls);
+    // A listing: a page of the whole directory when paged, else what the size limit lets through.
+    const allowed = state.request.sizeLimit > 0 ? state.request.sizeLimit - state.sent : Number.POSITIVE_INFINITY;
+    const size = Math.min(paging?.size || limits.maxEntries, limits.maxEntries, allowed);
+    const head = state.base ? [state.base] : [];
+    // Unpaged, one entry more than fits tells whether the size limit cut the answer.
+    const count = Math.max(0, size - head.length) + (paging ? 0 : 1);
+    const at = { from: state.from, count, deadline, now: this.deps.now };
+    const listed = await listing(book, binding, state.request.filter, at);
+    if (this.abandoned.has(id)) return;
+    const found = [...head, ...listed.entries];
+    const shown = found.slice(0, size);
+    write(shown);
+    if (listed.timedOut) return send(Result.timeLimitExceeded, `the search took longer than ${seconds} s`);
+    const more = paging ? listed.next !== null : found.length > size;
+    const end = paging ? { total: 0, cookie: Buffer.alloc(0) } : null;
+    if (!more) return send(Result.success, '', end);
+    if (!paging || shown.length >= allowed)
+      return send(Result.sizeLimitExceeded, 'more entries match: page through them or narrow the search', end);
+    const cookie = this.keep({
+      request: state.request,
+      base: null,
+      from: listed.next ?? 0,
+      sent: state.sent + shown.length,
+    });
+    return send(Result.success, '', { total: 0, cookie });
   }
 
   /** Keeps the rest of a paged search under a new cookie; the oldest kept search goes beyond the limit. */
@@ -268,10 +319,6 @@ export class LdapSession {
     }
     this.paged.set(cookie.toString('hex'), state);
     return cookie;
-  }
-
-  private sendEntry(id: number, entry: Entry, request: SearchRequest): void {
-    this.answer(id, renderEntry(entry.dn, selectAttributes(entry, request.attributes, request.typesOnly)));
   }
 }
 

@@ -34,7 +34,9 @@ export const LdapConfigSchema = z
         maxElements: count(16, 100_000).default(1000).describe('Most BER elements in one request'),
         maxEntries: count(1, 100_000)
           .default(500)
-          .describe("Most entries one search returns; a request's sizeLimit is capped by it"),
+          .describe(
+            "Most entries one search (a paged search: one page) returns; a request's sizeLimit is capped by it",
+          ),
         maxSeconds: count(1, 3600)
           .default(10)
           .describe("Longest a search may take; a request's timeLimit is capped by it"),
