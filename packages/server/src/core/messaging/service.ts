@@ -8,6 +8,7 @@ import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import { messageDetails } from './details.js';
 import { ExternalChats } from './external.js';
+import { ExternalMembers } from './external-members.js';
 import {
   type Message,
   type MessageChange,
@@ -38,6 +39,8 @@ export class MessagingService {
   readonly attachments: AttachmentService;
   /** 1:1s with users of other servers. */
   readonly external: ExternalChats;
+  /** Members of groups who are users of other servers. */
+  readonly externalMembers: ExternalMembers;
   private readonly rate: RateLimiter;
 
   constructor(
@@ -48,7 +51,9 @@ export class MessagingService {
     trustOf: (tenantId: string, domain: string) => Promise<TrustLevel>,
   ) {
     this.external = new ExternalChats(ctx, this, trustOf);
-    this.conversations = new ConversationService(ctx, (tenantId, address) => this.external.address(tenantId, address));
+    const externalAddress = (tenantId: string, address: string) => this.external.address(tenantId, address);
+    this.conversations = new ConversationService(ctx, externalAddress);
+    this.externalMembers = new ExternalMembers(ctx, this.conversations, externalAddress);
     this.attachments = new AttachmentService(ctx, this.conversations, options.attachments, () =>
       clusterKey('file-links'),
     );
@@ -92,12 +97,14 @@ export class MessagingService {
   }
 
   /**
-   * A new message from the caller, or (`from`, a bare JID) from the external party of the caller's
+   * A new message from the caller, or (`party`, a bare JID) from the external party of the caller's
    * 1:1 with a user of another server, which reached the caller (see `external.ts`).
    */
-  async send(caller: Caller, conversationId: string, input: NewMessage, from?: string): Promise<MessageDetails> {
+  async send(caller: Caller, conversationId: string, input: NewMessage, party?: string): Promise<MessageDetails> {
     const a = await this.conversations.access(caller, conversationId);
-    if (from !== undefined && from !== a.conversation.external) throw forbidden('not a party of this conversation');
+    if (party !== undefined && party !== a.conversation.external) throw forbidden('not a party of this conversation');
+    // A group's member of another server sends as themself (`external-members.ts`).
+    const from = party ?? (a.member.external ? caller.userId : undefined);
     const { tenantId } = caller;
     const userId = from ?? caller.userId;
     const repos = this.ctx.store.repos;
