@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { messageDetails, namedMembers } from './details.js';
-import { drop, nickOf, resolveAddresses } from './external-members.js';
+import { drop, ExternalMembers, nickOf, resolveAddresses } from './external-members.js';
 import type { Conversation, Departure, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
 import { pairKey } from './model.js';
 
@@ -33,10 +33,15 @@ export type ExternalAddress = (tenantId: string, address: string) => Promise<str
  * and groups with owner/admin/member roles.
  */
 export class ConversationService {
+  /** Members of groups who are users of other servers. */
+  readonly externalMembers: ExternalMembers;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly externalAddress: ExternalAddress,
-  ) {}
+  ) {
+    this.externalMembers = new ExternalMembers(ctx, this, externalAddress);
+  }
 
   /**
    * The conversation if the caller is a member: 404 when it does not exist in their tenant or they

@@ -8,7 +8,6 @@ import { type AttachmentOptions, AttachmentService } from './attachments.js';
 import { type Access, type Caller, ConversationService } from './conversations.js';
 import { messageDetails } from './details.js';
 import { ExternalChats } from './external.js';
-import { ExternalMembers } from './external-members.js';
 import {
   type Message,
   type MessageChange,
@@ -39,8 +38,6 @@ export class MessagingService {
   readonly attachments: AttachmentService;
   /** 1:1s with users of other servers. */
   readonly external: ExternalChats;
-  /** Members of groups who are users of other servers. */
-  readonly externalMembers: ExternalMembers;
   private readonly rate: RateLimiter;
 
   constructor(
@@ -51,9 +48,7 @@ export class MessagingService {
     trustOf: (tenantId: string, domain: string) => Promise<TrustLevel>,
   ) {
     this.external = new ExternalChats(ctx, this, trustOf);
-    const externalAddress = (tenantId: string, address: string) => this.external.address(tenantId, address);
-    this.conversations = new ConversationService(ctx, externalAddress);
-    this.externalMembers = new ExternalMembers(ctx, this.conversations, externalAddress);
+    this.conversations = new ConversationService(ctx, (tenantId, address) => this.external.address(tenantId, address));
     this.attachments = new AttachmentService(ctx, this.conversations, options.attachments, () =>
       clusterKey('file-links'),
     );
@@ -97,13 +92,12 @@ export class MessagingService {
   }
 
   /**
-   * A new message from the caller, or (`party`, a bare JID) from the external party of the caller's
-   * 1:1 with a user of another server, which reached the caller (see `external.ts`).
+   * A new message from the caller (theirs as `externalSender` for a group's member of another server), or
+   * (`party`, a bare JID) from the external party of the caller's 1:1 with a user of another server (`external.ts`).
    */
   async send(caller: Caller, conversationId: string, input: NewMessage, party?: string): Promise<MessageDetails> {
     const a = await this.conversations.access(caller, conversationId);
     if (party !== undefined && party !== a.conversation.external) throw forbidden('not a party of this conversation');
-    // A group's member of another server sends as themself (`external-members.ts`).
     const from = party ?? (a.member.external ? caller.userId : undefined);
     const { tenantId } = caller;
     const userId = from ?? caller.userId;
