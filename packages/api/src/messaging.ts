@@ -14,14 +14,17 @@ export type ConversationRole = z.infer<typeof ConversationRole>;
 
 export const ConversationMember = z
   .object({
-    userId: Id,
+    userId: Party.describe('A user id; for a member of another server, their address'),
     address: z.string().describe('local@domain'),
-    displayName: z.string(),
+    displayName: z.string().describe('The user’s name; for a member of another server, their nick in the room'),
     label: NameLabel,
     role: ConversationRole,
     joinedAt: Time,
     deliveredSeq: Seq.describe('Newest sequence delivered to this member'),
     readSeq: Seq.describe('Newest sequence this member has read'),
+    external: z
+      .boolean()
+      .describe('A group member who is a user of another server (XMPP federation); their receipts are not kept'),
   })
   .meta({ id: 'ConversationMember' });
 
@@ -145,7 +148,7 @@ export const TypingRequest = z.strictObject({ typing: z.boolean().default(true) 
 
 export const ConversationParams = z.strictObject({ id: Id });
 export const MessageParams = z.strictObject({ id: Id, messageId: Id });
-export const MemberParams = z.strictObject({ id: Id, userId: Id });
+export const MemberParams = z.strictObject({ id: Id, userId: Party });
 export const ReactionParams = z.strictObject({ id: Id, messageId: Id, emoji: SafeLine(32) });
 
 /**

@@ -150,7 +150,7 @@ describe('1:1s with users of other servers in the core', () => {
     assert.equal((await history()).find((m) => m.clientId === 'g1')?.text, 'from gajim');
   });
 
-  test('a 1:1 with a remote address starts over REST; a blocked domain is refused; an unknown local address stays an error', async () => {
+  test('a 1:1 with a remote address starts over REST; a blocked domain is refused; an unknown local address stays an error; a group takes a remote member', async () => {
     const c = await alice.api.request('conversations.create', { body: { members: ['otto@other-far.test'] } });
     assert.equal(c.external, 'otto@other-far.test');
     assert.equal(c.kind, 'direct');
@@ -162,10 +162,16 @@ describe('1:1s with users of other servers in the core', () => {
     await assert.rejects(alice.api.request('conversations.create', { body: { members: ['nobody@example.test'] } }), {
       status: 400,
     });
-    // A remote address is no group member (yet).
-    await assert.rejects(
-      alice.api.request('conversations.create', { body: { members: ['otto@other-far.test'], kind: 'group' } }),
-      { status: 400 },
+    // In a group, a remote address is a member of another server (xmpp-muc-federated.test.ts).
+    const g = await alice.api.request('conversations.create', {
+      body: { members: ['otto@other-far.test'], kind: 'group' },
+    });
+    assert.deepEqual(
+      g.members.map((m) => [m.address, m.external]),
+      [
+        ['alice@example.test', false],
+        ['otto@other-far.test', true],
+      ],
     );
   });
 });

@@ -136,6 +136,7 @@ export const de: Messages = {
   'chat.role.owner': 'Besitzer',
   'chat.role.admin': 'Admin',
   'chat.role.member': 'Mitglied',
+  'chat.otherServer': 'Nutzer eines anderen Servers',
   'chat.leave': 'Gruppe verlassen',
   'chat.leaveTitle': '{name} verlassen?',
   'chat.leaveText': 'Sie erhalten dann keine Nachrichten mehr aus dieser Gruppe.',

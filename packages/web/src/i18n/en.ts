@@ -136,6 +136,7 @@ export const en = {
   'chat.role.owner': 'Owner',
   'chat.role.admin': 'Admin',
   'chat.role.member': 'Member',
+  'chat.otherServer': 'User of another server',
   'chat.leave': 'Leave group',
   'chat.leaveTitle': 'Leave {name}?',
   'chat.leaveText': 'You will no longer receive its messages.',

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
-import { splitAddress } from '../users/model.js';
 import { messageDetails, namedMembers } from './details.js';
+import { drop, ExternalMembers, nickOf, resolveAddresses } from './external-members.js';
 import type { Conversation, Departure, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
 import { pairKey } from './model.js';
 
@@ -41,10 +41,15 @@ export type ExternalAddress = (tenantId: string, address: string) => Promise<str
  * and groups with owner/admin/member roles.
  */
 export class ConversationService {
+  /** Members of groups who are users of other servers. */
+  readonly externalMembers: ExternalMembers;
+
   constructor(
     private readonly ctx: CoreContext,
     private readonly externalAddress: ExternalAddress,
-  ) {}
+  ) {
+    this.externalMembers = new ExternalMembers(ctx, this, externalAddress);
+  }
 
   /**
    * The conversation if the caller is a member: 404 when it does not exist in their tenant or they
@@ -108,12 +113,15 @@ export class ConversationService {
         return this.forMember(caller, await this.external(caller, jid));
       }
     }
-    const others = (await this.resolve(caller, input.members)).filter((id) => id !== caller.userId);
-    const direct = input.kind === 'direct' || (input.kind === undefined && others.length === 1 && !input.name);
+    const { ids, jids } = await resolveAddresses(this.ctx.store.repos, this.externalAddress, caller, input.members);
+    const others = ids.filter((id) => id !== caller.userId);
+    const direct =
+      input.kind === 'direct' || (input.kind === undefined && others.length === 1 && jids.length === 0 && !input.name);
     const now = this.ctx.clock.now();
     if (direct) {
       const [other] = others;
-      if (others.length !== 1 || other === undefined) throw invalid('members', 'a 1:1 needs exactly one other user');
+      if (others.length !== 1 || other === undefined || jids.length > 0)
+        throw invalid('members', 'a 1:1 needs exactly one other user');
       if (input.name || input.topic || input.room) throw invalid('name', 'a 1:1 has no name, topic or room');
       const key = pairKey(caller.userId, other);
       const existing = await this.ctx.store.repos.conversations.byPair(caller.tenantId, key);
@@ -148,6 +156,8 @@ export class ConversationService {
       if (isUniqueViolation(err)) throw conflict(`there is a group named ${input.room} already`);
       throw err;
     }
+    for (const jid of jids)
+      await this.ctx.store.repos.conversations.addExternal(c.tenantId, c.id, jid, nickOf(jid), now);
     await this.announce(caller.tenantId, c.id);
     return this.forMember(caller, c.id);
   }
@@ -188,7 +198,7 @@ export class ConversationService {
     const current = a.members.filter((m) => m.leftAt === null);
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (r) => {
-      for (const m of current) await r.conversations.leave(caller.tenantId, id, m.userId, now);
+      for (const m of current) await drop(r, a.conversation, m, now);
       await r.conversations.update(caller.tenantId, id, { room: null }, now);
     });
     for (const m of current) {
@@ -230,12 +240,13 @@ export class ConversationService {
     const a = await this.access(caller, id);
     this.requireGroup(a);
     if (a.member.role === 'member') throw forbidden('only owners and admins can add members');
-    const ids = await this.resolve(caller, addresses);
+    const { ids, jids } = await resolveAddresses(this.ctx.store.repos, this.externalAddress, caller, addresses);
     const current = new Set(a.members.filter((m) => m.leftAt === null).map((m) => m.userId));
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (r) => {
       for (const userId of ids)
         if (!current.has(userId)) await r.conversations.addMember(caller.tenantId, id, userId, 'member', now);
+      for (const jid of jids) await r.conversations.addExternal(caller.tenantId, id, jid, nickOf(jid), now);
       await r.conversations.update(caller.tenantId, id, {}, now);
     });
     await this.announce(caller.tenantId, id);
@@ -248,6 +259,7 @@ export class ConversationService {
     if (a.member.role !== 'owner') throw forbidden('only owners can change roles');
     const target = a.members.find((m) => m.userId === userId && m.leftAt === null);
     if (!target) throw notFound('member');
+    if (target.external) throw forbidden('a member of another server stays a plain member');
     const owners = a.members.filter((m) => m.leftAt === null && m.role === 'owner');
     if (target.role === 'owner' && role !== 'owner' && owners.length === 1) {
       throw forbidden('a group needs an owner; make someone else owner first');
@@ -287,13 +299,14 @@ export class ConversationService {
   private async depart(a: Access, userId: string, reason: Departure): Promise<void> {
     const { tenantId, id } = a.conversation;
     const now = this.ctx.clock.now();
-    const rest = a.members.filter((m) => m.leftAt === null && m.userId !== userId);
+    const gone = a.members.find((m) => m.userId === userId && m.leftAt === null);
+    const rest = a.members.filter((m) => m.leftAt === null && m.userId !== userId && !m.external);
     const heir =
       rest.some((m) => m.role === 'owner') || rest.length === 0
         ? undefined
         : (rest.find((m) => m.role === 'admin') ?? rest[0]);
     await this.ctx.store.transaction(async (r) => {
-      await r.conversations.leave(tenantId, id, userId, now);
+      if (gone) await drop(r, a.conversation, gone, now);
       if (heir) await r.conversations.setRole(tenantId, id, heir.userId, 'owner');
       await r.conversations.update(tenantId, id, {}, now);
     });
@@ -303,18 +316,6 @@ export class ConversationService {
 
   private requireGroup(a: Access) {
     if (a.conversation.kind !== 'group') throw forbidden('a 1:1 has no membership to change');
-  }
-
-  /** User ids of addresses; each must be a user of the caller's tenant. */
-  private async resolve(caller: Caller, addresses: string[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const [i, address] of addresses.entries()) {
-      const { local, domain } = splitAddress(address);
-      const u = await this.ctx.store.repos.users.byAddress(caller.tenantId, local, domain);
-      if (!u) throw invalid(`members.${i}`, `no user ${address} here`);
-      if (!ids.includes(u.id)) ids.push(u.id);
-    }
-    return ids;
   }
 
   private conversation(

@@ -25,15 +25,22 @@ export interface Conversation {
 
 export interface Member {
   conversationId: string;
+  /** A user id; a member of another server's bare JID. */
   userId: string;
-  /** `local@domain` of the user. */
+  /** `local@domain` of the user (a member of another server: their bare JID). */
   address: string;
+  /** The user's name; a member of another server's nick in the group's room. */
   displayName: string;
   role: MemberRole;
   joinedAt: number;
   leftAt: number | null;
   deliveredSeq: number;
   readSeq: number;
+  /**
+   * A group's member who is a user of another server (XMPP federation): always a plain member,
+   * with no receipts kept; what they send is stored as theirs (`Message.externalSender`).
+   */
+  external: boolean;
 }
 
 /** A conversation as one member sees it in their list. */

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConversationsTable } from '../../platform/store/messaging-schema.js';
 import { prepared } from '../../platform/store/prepared.js';
 import type { Database } from '../../platform/store/schema.js';
@@ -43,7 +43,7 @@ interface Of {
   tenantId: string;
   conversationId: string;
 }
-const membersOf = (db: Kysely<Database>, p: Of) =>
+const localMembers = (db: Kysely<Database>, p: Of) =>
   db
     .selectFrom('conversation_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -55,16 +55,35 @@ const membersOf = (db: Kysely<Database>, p: Of) =>
       'm.left_at',
       'm.delivered_seq',
       'm.read_seq',
-      'u.local',
-      'u.domain',
+      sql<string>`u.local || '@' || u.domain`.as('address'),
       'u.display_name',
+      sql<number>`0`.as('external'),
     ])
     .where('m.tenant_id', '=', p.tenantId)
-    .where('m.conversation_id', '=', p.conversationId)
-    .orderBy('m.joined_at')
-    .orderBy('u.local');
-const allMembers = prepared(membersOf);
-const oneMember = prepared((db, p: Of & { userId: string }) => membersOf(db, p).where('m.user_id', '=', p.userId));
+    .where('m.conversation_id', '=', p.conversationId);
+/** A group's members on other servers, in the shape of its local members (their JID as id and address). */
+const externalMembers = (db: Kysely<Database>, p: Of) =>
+  db
+    .selectFrom('conversation_external_members as x')
+    .select([
+      'x.conversation_id',
+      'x.jid as user_id',
+      sql<MemberRole>`'member'`.as('role'),
+      'x.joined_at',
+      sql<number | null>`null`.as('left_at'),
+      sql<number>`0`.as('delivered_seq'),
+      sql<number>`0`.as('read_seq'),
+      'x.jid as address',
+      'x.nick as display_name',
+      sql<number>`1`.as('external'),
+    ])
+    .where('x.tenant_id', '=', p.tenantId)
+    .where('x.conversation_id', '=', p.conversationId);
+// One statement for both (it runs for every message sent).
+const allMembers = prepared((db, p: Of) =>
+  localMembers(db, p).unionAll(externalMembers(db, p)).orderBy('joined_at').orderBy('address'),
+);
+const oneMember = prepared((db, p: Of & { userId: string }) => localMembers(db, p).where('m.user_id', '=', p.userId));
 const receiptOf = (db: Kysely<Database>, p: Of & { userId: string }) =>
   db
     .updateTable('conversation_members')
@@ -78,13 +97,14 @@ const ownReceipt = prepared((db, p: Of & { userId: string; seq: number }) =>
 const member = (r: Awaited<ReturnType<typeof allMembers.rows>>[number]): Member => ({
   conversationId: r.conversation_id,
   userId: r.user_id,
-  address: `${r.local}@${r.domain}`,
+  address: r.address,
   displayName: r.display_name,
   role: r.role,
   joinedAt: r.joined_at,
   leftAt: r.left_at,
   deliveredSeq: Number(r.delivered_seq),
   readSeq: Number(r.read_seq),
+  external: Number(r.external) === 1,
 });
 
 /** Conversations and their members (with receipts) of one tenant. Every method takes the tenant id. */
@@ -228,6 +248,39 @@ export class ConversationRepository {
       .where('left_at', 'is', null)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) return false;
+    await this.membersChanged(tenantId, conversationId);
+    return true;
+  }
+
+  /** Adds a member of another server (`jid`, bare) with their nick; one already there stays as is. */
+  async addExternal(tenantId: string, conversationId: string, jid: string, nick: string, now: number) {
+    await this.membersChanged(tenantId, conversationId);
+    await this.db
+      .insertInto('conversation_external_members')
+      .values({ conversation_id: conversationId, tenant_id: tenantId, jid, nick, joined_at: now })
+      .onConflict((oc) => oc.columns(['conversation_id', 'jid']).doNothing())
+      .execute();
+  }
+
+  async renameExternal(tenantId: string, conversationId: string, jid: string, nick: string): Promise<void> {
+    await this.db
+      .updateTable('conversation_external_members')
+      .set({ nick })
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .where('jid', '=', jid)
+      .execute();
+  }
+
+  /** Takes a member of another server out (nothing of theirs but their messages stays). */
+  async removeExternal(tenantId: string, conversationId: string, jid: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('conversation_external_members')
+      .where('tenant_id', '=', tenantId)
+      .where('conversation_id', '=', conversationId)
+      .where('jid', '=', jid)
+      .executeTakeFirst();
+    if (r.numDeletedRows === 0n) return false;
     await this.membersChanged(tenantId, conversationId);
     return true;
   }

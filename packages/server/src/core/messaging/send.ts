@@ -42,10 +42,10 @@ export class MessageSender {
     this.rate = new RateLimiter(rateLimit, ctx.clock);
   }
 
-  async send(caller: Caller, conversationId: string, input: NewMessage, from?: string): Promise<MessageDetails> {
+  async send(caller: Caller, conversationId: string, input: NewMessage, party?: string): Promise<MessageDetails> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(caller, conversationId, input, from);
+        return await this.attempt(caller, conversationId, input, party);
       } catch (err) {
         if (!(err instanceof StaleView)) throw err;
         this.views.forgetConversation(caller.tenantId, conversationId);
@@ -64,9 +64,11 @@ export class MessageSender {
     await this.commits.run((r) => r.messages.indexPending());
   }
 
-  private async attempt(caller: Caller, conversationId: string, input: NewMessage, from?: string) {
+  private async attempt(caller: Caller, conversationId: string, input: NewMessage, party?: string) {
     const a = await this.views.access(caller, conversationId);
-    if (from !== undefined && from !== a.conversation.external) throw forbidden('not a party of this conversation');
+    if (party !== undefined && party !== a.conversation.external) throw forbidden('not a party of this conversation');
+    // A group's member of another server sends as themselves (their bare JID is their caller id).
+    const from = party ?? (a.member.external ? caller.userId : undefined);
     const { tenantId } = caller;
     const userId = from ?? caller.userId;
     const repos = this.ctx.store.repos;

@@ -68,11 +68,11 @@ export class MessagingService {
   }
 
   /**
-   * A new message from the caller, or (`from`, a bare JID) from the external party of the caller's
-   * 1:1 with a user of another server, which reached the caller (see `external.ts`).
+   * A new message from the caller (theirs as `externalSender` for a group's member of another server), or
+   * (`party`, a bare JID) from the external party of the caller's 1:1 with a user of another server (`external.ts`).
    */
-  async send(caller: Caller, conversationId: string, input: NewMessage, from?: string): Promise<MessageDetails> {
-    return this.sender.send(caller, conversationId, input, from);
+  async send(caller: Caller, conversationId: string, input: NewMessage, party?: string): Promise<MessageDetails> {
+    return this.sender.send(caller, conversationId, input, party);
   }
 
   async history(

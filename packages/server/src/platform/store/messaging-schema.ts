@@ -31,6 +31,17 @@ export interface ConversationMembersTable {
   read_seq: number;
 }
 
+/** A group's member who is a user of another server (032). */
+export interface ConversationExternalMembersTable {
+  conversation_id: string;
+  tenant_id: string;
+  /** Their bare JID. */
+  jid: string;
+  /** Their nick in the group's room. */
+  nick: string;
+  joined_at: number;
+}
+
 export interface MessagesTable {
   id: string;
   tenant_id: string;
@@ -74,6 +85,7 @@ export interface AttachmentsTable {
 export interface MessagingTables {
   conversations: ConversationsTable;
   conversation_members: ConversationMembersTable;
+  conversation_external_members: ConversationExternalMembersTable;
   messages: MessagesTable;
   message_reactions: MessageReactionsTable;
   attachments: AttachmentsTable;

@@ -246,7 +246,10 @@ export async function createXmppNet(options: XmppNetOptions = {}): Promise<XmppN
       'local=/test/',
       ...resolved.map(([d, a]) => `address=/${d}/${a}`),
       ...srv,
-      ...outside.map((o) => `srv-host=_xmpp-server._tcp.${o.domain},${o.domain},${o.s2sPort}`),
+      // The outside server's MUC service is a domain of its own that peers connect to (XEP-0045 over s2s).
+      ...outside.flatMap((o) =>
+        [o.domain, `conference.${o.domain}`].map((d) => `srv-host=_xmpp-server._tcp.${d},${o.domain},${o.s2sPort}`),
+      ),
       ...(options.dns ?? []),
     ];
     writeFileSync(join(dir, 'dnsmasq.conf'), `${dnsmasqConf.join('\n')}\n`);

@@ -60,7 +60,11 @@ function MembersPanel({ id, close }: { id: string; close: () => void }) {
                 <span className="row-title">
                   {m.label || m.address} {m.userId === me.id && <small>{t('contacts.you')}</small>}
                 </span>
-                <PresenceLine address={m.address} />
+                {m.external ? (
+                  <small className="muted">{t('chat.otherServer')}</small>
+                ) : (
+                  <PresenceLine address={m.address} />
+                )}
               </span>
               <span className="row-meta">{t(roleKey[m.role])}</span>
             </span>

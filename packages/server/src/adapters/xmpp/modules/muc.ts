@@ -4,12 +4,14 @@
 // (XEP-0313) serves the group's history, XEP-0410 self-pings tell a client whether it is joined.
 // A group made in the web app is the room `<id>@…`; joining a room that does not exist creates a
 // group with that name (§10.1), owned by the joiner, locked until configured (muc-owner.ts). Joining
-// a room the user is no member of is refused with registration-required. Invitations
-// (muc-invite.ts) and affiliation changes (muc-admin.ts) change the group's members; corrections,
-// retractions, reactions, replies and uploaded files are the group's, as for 1:1s (chat-apply.ts).
-import { randomUUID } from 'node:crypto';
+// a room the user is no member of is refused with registration-required (joining and leaving:
+// muc-join.ts). Invitations (muc-invite.ts) and affiliation changes (muc-admin.ts) change the
+// group's members; corrections, retractions, reactions, replies and uploaded files are the group's,
+// as for 1:1s (chat-apply.ts). A member of another server (invited by address) reaches its room
+// over s2s and acts as the core's member for their bare JID; their occupants are full JIDs with no
+// session here, so what the room sends them goes out through ctx.route, from the node they joined.
 import type { Services } from '../../../compose.js';
-import type { MemberConversation } from '../../../core/messaging/model.js';
+import type { Caller } from '../../../core/messaging/conversations.js';
 import type { User } from '../../../core/users/model.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from '../errors.js';
@@ -23,50 +25,33 @@ import { answerQuery, mamForm, parseMamQuery } from './mam-query.js';
 import { adminChanges, adminList, applyAdmin } from './muc-admin.js';
 import { MUC_OWNER } from './muc-config.js';
 import { directInvite, mediatedInvites } from './muc-invite.js';
+import { Joins } from './muc-join.js';
 import { archivePage } from './muc-mam.js';
-import { Occupants, type View } from './muc-occupants.js';
+import { Occupants } from './muc-occupants.js';
 import { ownerQuery } from './muc-owner.js';
 import {
   CONFERENCE,
   groupchatMessage,
-  historyRequest,
   invitation,
   MAM,
   MODERATE,
-  MUC,
   MUC_ADMIN,
   MUC_USER,
-  memberNicks,
   moderatedId,
-  type OccupantView,
-  occupantPresence,
   roomInfo,
   roomJid,
   roomName,
-  STATUS,
   serviceDomain,
   serviceInfo,
-  subjectMessage,
 } from './muc-render.js';
+import { groupOf, memberOf, roomOf, type Target } from './muc-target.js';
 import { PING_NS as PING } from './ping.js';
-
-/** The room a stanza is addressed to, with who asks. */
-interface Target {
-  inbound: Inbound;
-  /** The service's domain (`conference.DOMAIN`). */
-  service: string;
-  /** The room JID's local part as addressed (a group's id or room name); null for the service itself. */
-  local: string | null;
-  /** The id of the group it names; null for the service or a room that does not exist. */
-  id: string | null;
-  nick: string | null;
-  caller: { tenantId: string; userId: string } | null;
-}
 
 export class MucModule implements XmppModule {
   readonly name = 'muc';
   private ctx?: ModuleContext;
   private occupants?: Occupants;
+  private joins?: Joins;
 
   discoItems(domain: string) {
     return [{ jid: serviceDomain(domain), name: 'Group chats' }];
@@ -75,6 +60,7 @@ export class MucModule implements XmppModule {
   start(ctx: ModuleContext): undefined {
     this.ctx = ctx;
     this.occupants = new Occupants(ctx);
+    this.joins = new Joins(ctx, this.occupants);
     return undefined;
   }
 
@@ -92,6 +78,11 @@ export class MucModule implements XmppModule {
     return this.occupants;
   }
 
+  private get joining(): Joins {
+    if (!this.joins) throw new StanzaError('service-unavailable');
+    return this.joins;
+  }
+
   sessionEnded(session: C2sSession): void {
     for (const r of this.occupants?.roomsOf(session.jid) ?? [])
       this.rooms.remove(r.tenantId, r.userId, r.conversationId, session.jid);
@@ -107,10 +98,20 @@ export class MucModule implements XmppModule {
     const tenant = await this.core.tenants.byDomain(to.domain.slice('conference.'.length)).catch(() => undefined);
     if (!tenant) return false;
     const user = await this.userOf(inbound);
-    const caller = user && user.tenantId === tenant.id ? { tenantId: tenant.id, userId: user.id } : null;
+    const local = user && user.tenantId === tenant.id ? { tenantId: tenant.id, userId: user.id } : null;
+    const external = local || user || inbound.session ? null : await this.externalCaller(tenant.id, inbound.from);
+    const caller = local ?? external;
     const id =
       caller && to.local !== null ? await this.core.messaging.conversations.findRoom(caller, to.local) : undefined;
-    const t: Target = { inbound, service: to.domain, local: to.local, id: id ?? null, nick: to.resource, caller };
+    const t: Target = {
+      inbound,
+      service: to.domain,
+      local: to.local,
+      id: id ?? null,
+      nick: to.resource,
+      caller,
+      external: external !== null,
+    };
     try {
       await this.dispatch(t);
     } catch (err) {
@@ -127,6 +128,12 @@ export class MucModule implements XmppModule {
     return (await this.core.users.byAddress(bareJid(i.from))) ?? null;
   }
 
+  /** A user of another server the tenant federates with (over s2s); null for others. */
+  private async externalCaller(tenantId: string, from: Jid): Promise<Caller | null> {
+    const members = this.core.messaging.conversations.externalMembers;
+    return (await members.caller(tenantId, bareJid(from)).catch(() => undefined)) ?? null;
+  }
+
   private refuse(t: Target, err: StanzaError): void {
     const s = t.inbound.stanza.withAttrs({ from: formatJid(t.inbound.from) });
     if (mayReplyWithError(s)) this.rooms.deliver(t.inbound.from, errorReply(s, err));
@@ -140,27 +147,6 @@ export class MucModule implements XmppModule {
     );
   }
 
-  private room(t: Target): string {
-    return `${t.local}@${t.service}`;
-  }
-
-  private member(t: Target): { tenantId: string; userId: string } {
-    if (!t.caller) throw new StanzaError('registration-required', 'only members of the group may join');
-    return t.caller;
-  }
-
-  /** The group as the caller sees it; a non-member (or another tenant's user) is refused with registration-required. */
-  private async group(t: Target) {
-    const caller = this.member(t);
-    if (t.id === null) throw new StanzaError('item-not-found', 'no such room');
-    const c = await this.core.messaging.conversations.get(caller, t.id).catch((err) => {
-      if (toStanzaError(err).condition === 'internal-server-error') throw err;
-      return undefined;
-    });
-    if (c?.kind !== 'group') throw new StanzaError('registration-required', 'only members of the group may join');
-    return c;
-  }
-
   private async dispatch(t: Target): Promise<void> {
     const { stanza } = t.inbound;
     if (stanza.name === 'iq') return this.answer(t);
@@ -170,108 +156,19 @@ export class MucModule implements XmppModule {
     }
     if (stanza.name === 'presence') {
       if (t.nick === null) throw new StanzaError('jid-malformed', 'join a room as room@service/nick');
-      return stanza.attrs.type === 'unavailable' ? this.leave(t) : stanza.attrs.type ? undefined : this.join(t);
+      const type = stanza.attrs.type;
+      if (type === 'unavailable') return this.joining.leave(t);
+      if (type === 'error' && t.external) return this.joining.leave(t, true);
+      return type ? undefined : this.joining.join(t);
     }
+    // A member's server bounced what the room sent them: they are no occupant any more (as Prosody and ejabberd do).
+    if (stanza.attrs.type === 'error' && t.external) return this.joining.leave(t, true);
     if (t.nick !== null) throw new StanzaError('not-acceptable', 'private messages are not offered in these rooms');
     if (stanza.attrs.type === 'error') return;
     if (stanza.child('x', MUC_USER)?.child('invite')) return this.invite(t);
     if (stanza.child('x', MUC_USER)?.child('decline')) return this.decline(t);
     if (stanza.attrs.type !== 'groupchat') throw new StanzaError('not-acceptable', 'only groupchat messages');
     return this.message(t);
-  }
-
-  private async join(t: Target): Promise<void> {
-    const caller = this.member(t);
-    const created = t.id === null;
-    if (created) t.id = await this.create(t, caller);
-    const c = await this.group(t);
-    if (c.locked && c.role !== 'owner') throw new StanzaError('item-not-found', 'the room is not configured yet');
-    const { from } = t.inbound;
-    const myNick = memberNicks(c.members).get(caller.userId);
-    if (myNick === undefined) throw new StanzaError('registration-required');
-    if (this.rooms.occupant(caller.tenantId, caller.userId, c.id, from)) {
-      // Already joined from this resource: a presence update. Nicks are locked to the member's name.
-      if (t.nick !== myNick) throw new StanzaError('not-acceptable', `your nick in this room is ${myNick}`);
-      return;
-    }
-    const o = await this.rooms.add(caller.tenantId, caller.userId, c, from, this.room(t));
-    const v = this.rooms.view(caller.tenantId, caller.userId, c.id);
-    const myView = v && this.rooms.occupantOf(v, caller.userId);
-    if (!v || !myView) throw new StanzaError('registration-required');
-    try {
-      this.rooms.joined(o, await this.greet(t, c, v, myView, created));
-    } catch (err) {
-      this.rooms.remove(caller.tenantId, caller.userId, c.id, from);
-      throw err;
-    }
-  }
-
-  /** The join (XEP-0045 §7.2): the others' presence, the own with its status codes, history, subject; returns the ids in the history. */
-  private async greet(
-    t: Target,
-    c: MemberConversation,
-    v: View,
-    myView: OccupantView,
-    created: boolean,
-  ): Promise<Set<string>> {
-    const caller = this.member(t);
-    const { from, stanza } = t.inbound;
-    const to = formatJid(from);
-    const room = this.room(t);
-    for (const m of c.members) {
-      const other = this.rooms.occupantOf(v, m.userId);
-      if (m.userId !== caller.userId && other) this.rooms.deliver(from, occupantPresence(room, to, other));
-    }
-    const assigned = t.nick === myView.nick ? [] : [STATUS.nickAssigned];
-    const codes = [STATUS.self, STATUS.nonAnonymous, STATUS.logged, ...assigned, ...(created ? [STATUS.created] : [])];
-    this.rooms.deliver(from, occupantPresence(room, to, { ...myView, jid: to }, { codes }));
-    const req = historyRequest(stanza.child('x', MUC)?.child('history'), this.core.ctx.clock.now());
-    const sent = new Set<string>();
-    if (req.limit > 0) {
-      const { messages } = await this.core.messaging.history(caller, c.id, req);
-      for (const m of messages.reverse()) {
-        if (m.deletedAt !== null) continue;
-        sent.add(m.id);
-        const files = await fileLinks(this.context, m);
-        this.rooms.deliver(
-          from,
-          groupchatMessage(room, to, this.rooms.nickOf(v, m.senderId, m.sender), m, { delayed: true, files }),
-        );
-      }
-    }
-    this.rooms.deliver(from, subjectMessage(room, to, c.topic, randomUUID()));
-    return sent;
-  }
-
-  /**
-   * §10.1: the room does not exist, so the user creates it: a group of theirs with the room's name
-   * (a client that raced them to it joins theirs), locked until the owner configures it.
-   */
-  private async create(t: Target, caller: { tenantId: string; userId: string }): Promise<string> {
-    const room = t.local as string;
-    const conversations = this.core.messaging.conversations;
-    try {
-      return (await conversations.create(caller, { members: [], kind: 'group', name: room, room, locked: true })).id;
-    } catch (err) {
-      const id = toStanzaError(err).condition === 'conflict' ? await conversations.findRoom(caller, room) : undefined;
-      if (id === undefined) throw err;
-      return id;
-    }
-  }
-
-  private async leave(t: Target): Promise<void> {
-    const caller = t.caller;
-    const id = t.id as string;
-    const { from } = t.inbound;
-    const v = caller && this.rooms.view(caller.tenantId, caller.userId, id);
-    const me = v && caller && this.rooms.occupantOf(v, caller.userId);
-    if (!caller || !v || !me || !this.rooms.occupant(caller.tenantId, caller.userId, id, from)) return;
-    this.rooms.remove(caller.tenantId, caller.userId, id, from);
-    const to = formatJid(from);
-    this.rooms.deliver(
-      from,
-      occupantPresence(this.room(t), to, { ...me, jid: to }, { unavailable: true, codes: [STATUS.self] }),
-    );
   }
 
   private async message(t: Target): Promise<void> {
@@ -296,8 +193,8 @@ export class MucModule implements XmppModule {
 
   /** §7.8.2: the room adds the invitees to the group and tells them who invited them. */
   private async invite(t: Target): Promise<void> {
-    const c = await this.group(t);
-    const caller = this.member(t);
+    const c = await groupOf(this.core, t);
+    const caller = memberOf(t);
     const invites = mediatedInvites(t.inbound.stanza);
     await this.core.messaging.conversations.addMembers(
       caller,
@@ -306,19 +203,18 @@ export class MucModule implements XmppModule {
     );
     const from = bareJid(t.inbound.from);
     for (const i of invites) {
-      this.rooms.deliver(parseJid(i.to) as Jid, invitation('invite', this.room(t), i.to, from, i.reason));
+      this.rooms.deliver(parseJid(i.to) as Jid, invitation('invite', roomOf(t), i.to, from, i.reason));
     }
   }
 
   /** §7.8.3: the invitee declines, so they leave the group the invitation made them a member of; the inviter is told. */
   private async decline(t: Target): Promise<void> {
-    const c = await this.group(t);
+    const c = await groupOf(this.core, t);
     const decline = t.inbound.stanza.child('x', MUC_USER)?.child('decline');
     const to = parseJid(decline?.attrs.to ?? '');
-    await this.core.messaging.conversations.leave(this.member(t), c.id);
+    await this.core.messaging.conversations.leave(memberOf(t), c.id);
     const from = bareJid(t.inbound.from);
-    if (to)
-      this.rooms.deliver(to, invitation('decline', this.room(t), formatJid(to), from, decline?.childText('reason')));
+    if (to) this.rooms.deliver(to, invitation('decline', roomOf(t), formatJid(to), from, decline?.childText('reason')));
   }
 
   private async answer(t: Target): Promise<void> {
@@ -334,12 +230,12 @@ export class MucModule implements XmppModule {
       throw new StanzaError('service-unavailable');
     }
     if (t.nick !== null) throw new StanzaError('not-acceptable', 'occupants take no IQs here');
-    const c = await this.group(t);
+    const c = await groupOf(this.core, t);
     if (ns === DISCO_INFO && get && payload.attrs.node === undefined) return this.reply(t, infoQuery(roomInfo(c)));
     if (ns === DISCO_ITEMS && get) return this.reply(t, itemsQuery([]));
     if (ns === MAM && get) return this.reply(t, mamForm({ with: false }));
     if (ns === MAM) return this.mam(t, payload);
-    const caller = this.member(t);
+    const caller = memberOf(t);
     const conversations = this.core.messaging.conversations;
     if (ns === MUC_ADMIN && get) return this.reply(t, adminList(c, payload));
     if (ns === MUC_ADMIN) await applyAdmin(conversations, caller, c.id, adminChanges(c, payload));
@@ -371,7 +267,7 @@ export class MucModule implements XmppModule {
   }
 
   private async mam(t: Target, query: XmlElement): Promise<void> {
-    const caller = this.member(t);
+    const caller = memberOf(t);
     const id = t.id as string;
     const q = parseMamQuery(query);
     if (q.with !== undefined) throw new StanzaError('feature-not-implemented', 'with is not offered for rooms');
@@ -383,7 +279,7 @@ export class MucModule implements XmppModule {
       },
       q,
     );
-    const room = this.room(t);
+    const room = roomOf(t);
     const to = formatJid(t.inbound.from);
     const nicks = this.rooms.view(caller.tenantId, caller.userId, id)?.nicks ?? new Map<string, string>();
     const fin = await answerQuery(q, page, {

@@ -28,6 +28,7 @@ import { groupRooms } from './026-group-rooms.js';
 import { externalConversations } from './027-external-conversations.js';
 import { ldapAccounts } from './029-ldap-accounts.js';
 import { roomLocks } from './031-room-locks.js';
+import { externalMembers } from './032-external-members.js';
 import { sendPath } from './034-send-path.js';
 
 /**
@@ -69,5 +70,6 @@ export const migrations: Migration[] = [
   externalConversations,
   ldapAccounts,
   roomLocks,
+  externalMembers,
   sendPath,
 ];
