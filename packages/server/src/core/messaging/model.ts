@@ -16,11 +16,19 @@ export interface Conversation {
   locked: boolean;
   /** A 1:1's party on another server (its bare JID); its one member is the user here. Null otherwise. */
   external: string | null;
+  /** The external party's receipts (XEP-0184, XEP-0333); null without an external party. */
+  externalReceipt: Receipt | null;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/** How far a conversation's messages reached a party: the newest sequence delivered to and read by them. */
+export interface Receipt {
+  deliveredSeq: number;
+  readSeq: number;
 }
 
 export interface Member {

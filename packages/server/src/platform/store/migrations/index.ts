@@ -28,6 +28,7 @@ import { groupRooms } from './026-group-rooms.js';
 import { externalConversations } from './027-external-conversations.js';
 import { ldapAccounts } from './029-ldap-accounts.js';
 import { roomLocks } from './031-room-locks.js';
+import { externalReceipts } from './033-external-receipts.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -68,4 +69,5 @@ export const migrations: Migration[] = [
   externalConversations,
   ldapAccounts,
   roomLocks,
+  externalReceipts,
 ];
