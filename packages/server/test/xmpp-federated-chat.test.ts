@@ -190,6 +190,7 @@ describe('1:1s with users of other servers in the core', () => {
     assert.equal(again.id, c.id);
     await assert.rejects(alice.api.request('conversations.create', { body: { members: ['bad@evil.test'] } }), {
       status: 403,
+      code: 'PARLEY_ERR_DOMAIN_BLOCKED',
     });
     await assert.rejects(alice.api.request('conversations.create', { body: { members: ['nobody@example.test'] } }), {
       status: 400,

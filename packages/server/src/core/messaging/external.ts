@@ -1,6 +1,6 @@
 import { bareJid, parseJid } from '../../lib/jid.js';
 import type { CoreContext } from '../context.js';
-import { forbidden, invalid } from '../errors.js';
+import { invalid, ParleyError } from '../errors.js';
 import { federates, type TrustLevel } from '../federation/model.js';
 import type { Caller } from './conversations.js';
 import type { MessageDetails, NewMessage } from './model.js';
@@ -44,7 +44,7 @@ export class ExternalChats {
     const parent = jid.domain.slice(jid.domain.indexOf('.') + 1);
     if ((await tenants.byDomain(jid.domain)) || (await tenants.byDomain(parent))) return undefined;
     if (!federates(await this.trustOf(tenantId, jid.domain))) {
-      throw forbidden(`the administrators blocked ${jid.domain}`);
+      throw new ParleyError('PARLEY_ERR_DOMAIN_BLOCKED', `the administrators blocked ${jid.domain}`);
     }
     return bareJid(jid);
   }
