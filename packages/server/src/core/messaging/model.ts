@@ -107,9 +107,10 @@ export interface MessageDetails extends Message {
 }
 
 /**
- * Which device of the sender sent a new message and which device of the recipient it named, as the
- * sending adapter words them (XMPP: full JIDs and a session id). The core keeps none of it; it rides
- * on `message.created` so that the adapter on every node renders copies alike (XEP-0280 carbons).
+ * Which device of the sender sent a new message (or an edit, deletion or reaction) and which device
+ * of the recipient it named, as the sending adapter words them (XMPP: full JIDs and a session id).
+ * The core keeps none of it; it rides on `message.created` and `message.updated` so that the
+ * adapter on every node renders copies alike (XEP-0280 carbons).
  */
 export interface MessageOrigin {
   /** The sending session's id (it gets no copy of its own message). */

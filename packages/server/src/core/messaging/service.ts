@@ -248,11 +248,18 @@ export class MessagingService {
     return this.one(caller.tenantId, m);
   }
 
-  private async changed(a: Access, messageId: string, change: MessageChange, by: string): Promise<MessageDetails> {
+  private async changed(
+    a: Access,
+    messageId: string,
+    change: MessageChange,
+    by: string,
+    origin: MessageOrigin | undefined,
+  ): Promise<MessageDetails> {
     const { tenantId, id: conversationId } = a.conversation;
     const m = (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message;
     const message = await this.one(tenantId, m);
-    await this.toMembers(a, 'message.updated', (userId) => ({ tenantId, userId, conversationId, message, change, by }));
+    const event = { tenantId, conversationId, message, change, by, origin };
+    await this.toMembers(a, 'message.updated', (userId) => ({ ...event, userId }));
     return message;
   }
 
@@ -262,16 +269,23 @@ export class MessagingService {
     messageId: string,
     text: string,
     from?: string,
+    origin?: MessageOrigin,
   ): Promise<MessageDetails> {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     if (m.senderId !== by) throw forbidden('you can edit only your own messages');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
     this.checkText(text, false);
     await this.ctx.store.repos.messages.edit(caller.tenantId, messageId, text, this.ctx.clock.now());
-    return this.changed(a, messageId, 'edited', by);
+    return this.changed(a, messageId, 'edited', by, origin);
   }
 
-  async remove(caller: Caller, conversationId: string, messageId: string, from?: string): Promise<MessageDetails> {
+  async remove(
+    caller: Caller,
+    conversationId: string,
+    messageId: string,
+    from?: string,
+    origin?: MessageOrigin,
+  ): Promise<MessageDetails> {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     const moderator = a.conversation.kind === 'group' && a.member.role !== 'member' && from === undefined;
     if (m.senderId !== by && !moderator) throw forbidden('you can delete only your own messages');
@@ -281,7 +295,7 @@ export class MessagingService {
     );
     // The rows went with the commit (downloads answer 404 from now on); the files follow.
     if (files) await this.attachments.removeFiles(caller.tenantId, files);
-    return this.changed(a, messageId, 'deleted', by);
+    return this.changed(a, messageId, 'deleted', by, origin);
   }
 
   async react(
@@ -291,6 +305,7 @@ export class MessagingService {
     emoji: string,
     on: boolean,
     from?: string,
+    origin?: MessageOrigin,
   ): Promise<MessageDetails> {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     if (/\s/.test(emoji)) throw invalid('params.emoji', 'must not contain spaces');
@@ -303,7 +318,7 @@ export class MessagingService {
       if (done) await r.messages.touch(caller.tenantId, messageId, now);
       return done;
     });
-    return changed ? this.changed(a, messageId, 'reacted', by) : this.one(caller.tenantId, m);
+    return changed ? this.changed(a, messageId, 'reacted', by, origin) : this.one(caller.tenantId, m);
   }
 
   /** Moves the caller's receipts forward (at most to the newest message) and tells the members. */
