@@ -113,8 +113,8 @@ export interface MessageDetails extends Message {
  * adapter on every node renders copies alike (XEP-0280 carbons).
  */
 export interface MessageOrigin {
-  /** The sending session's id (it gets no copy of its own message). */
-  session: string;
+  /** The sending session's id (it gets no copy of its own message); none for a message from another server. */
+  session?: string | undefined;
   /** The sender's device address, and the recipient's address as the sender wrote it. */
   from: string;
   to: string;

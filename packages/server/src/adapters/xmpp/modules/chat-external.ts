@@ -63,7 +63,7 @@ export async function receiveExternal(ctx: ModuleContext, inbound: Inbound): Pro
   } else if (input.body !== undefined && input.body.trim() !== '') {
     const clientId = input.clientId ?? randomUUID();
     // The user's sessions get it from the sender's full JID, to the resource it named.
-    const origin = { session: '', from: formatJid(from), to: formatJid(to), private: input.noCarbons };
+    const origin = { from: formatJid(from), to: formatJid(to), private: input.noCarbons };
     const replyTo = input.replyTo === undefined ? undefined : (await find(input.replyTo))?.id;
     await external.receive(p, { text: input.body, clientId, replyTo, origin });
   }
