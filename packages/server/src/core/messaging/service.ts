@@ -70,9 +70,8 @@ export class MessagingService {
     return messageDetails(this.ctx.store.repos, tenantId, messages);
   }
 
-  private async one(tenantId: string, m: Message): Promise<MessageDetails> {
-    return (await this.details(tenantId, [m]))[0] as MessageDetails;
-  }
+  private readonly one = async (tenantId: string, m: Message) =>
+    (await this.details(tenantId, [m]))[0] as MessageDetails;
 
   /** Publishes `type` once for each current member (but `except`), addressed to that member. */
   private async toMembers<T extends 'message.created' | 'message.updated' | 'message.receipt' | 'message.typing'>(
@@ -248,16 +247,9 @@ export class MessagingService {
     return this.one(caller.tenantId, m);
   }
 
-  private async changed(
-    a: Access,
-    messageId: string,
-    change: MessageChange,
-    by: string,
-    origin: MessageOrigin | undefined,
-  ): Promise<MessageDetails> {
+  private async changed(a: Access, messageId: string, change: MessageChange, by: string, origin?: MessageOrigin) {
     const { tenantId, id: conversationId } = a.conversation;
-    const m = (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message;
-    const message = await this.one(tenantId, m);
+    const message = await this.one(tenantId, (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message);
     const event = { tenantId, conversationId, message, change, by, origin };
     await this.toMembers(a, 'message.updated', (userId) => ({ ...event, userId }));
     return message;
@@ -279,13 +271,7 @@ export class MessagingService {
     return this.changed(a, messageId, 'edited', by, origin);
   }
 
-  async remove(
-    caller: Caller,
-    conversationId: string,
-    messageId: string,
-    from?: string,
-    origin?: MessageOrigin,
-  ): Promise<MessageDetails> {
+  async remove(caller: Caller, conversationId: string, messageId: string, from?: string, origin?: MessageOrigin) {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     const moderator = a.conversation.kind === 'group' && a.member.role !== 'member' && from === undefined;
     if (m.senderId !== by && !moderator) throw forbidden('you can delete only your own messages');
