@@ -23,6 +23,7 @@ export const errorMessages = {
   PARLEY_ERR_INVALID_STATE: 'The call or connection is not in a state that allows this',
   PARLEY_ERR_DEVICE_UNSUPPORTED: 'The device cannot do this',
   PARLEY_ERR_DEVICE_UNREACHABLE: 'The device is not reachable (not registered)',
+  PARLEY_ERR_DOMAIN_BLOCKED: "The tenant's administrators blocked federation with that domain",
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorMessages;
@@ -45,6 +46,7 @@ export const errorStatus = {
   PARLEY_ERR_INVALID_STATE: 409,
   PARLEY_ERR_DEVICE_UNSUPPORTED: 422,
   PARLEY_ERR_DEVICE_UNREACHABLE: 409,
+  PARLEY_ERR_DOMAIN_BLOCKED: 403,
 } as const satisfies Record<ErrorCode, number>;
 
 export const ErrorBody = z

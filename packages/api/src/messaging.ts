@@ -64,6 +64,13 @@ export const ConversationInfo = z
       .string()
       .nullable()
       .describe('A 1:1 with a user of another server (federation): their address; they are not in `members`'),
+    externalReceipt: z
+      .object({
+        deliveredSeq: Seq.describe('Newest sequence delivered to them'),
+        readSeq: Seq.describe('Newest sequence they have read'),
+      })
+      .nullable()
+      .describe("The receipts of `external` (their XMPP receipts and markers); null when it's null"),
     members: z.array(ConversationMember).describe('Current members'),
     lastSeq: Seq.describe('Sequence of the newest message'),
     createdAt: Time,

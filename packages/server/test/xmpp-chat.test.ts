@@ -223,6 +223,36 @@ describe('XMPP 1:1 chat over the core conversations', () => {
     assert.equal(untouched?.deletedAt, null);
   });
 
+  test('a correction, retraction or reaction keeps its origin on another node: <private/> and addressing', async () => {
+    // A second adapter over the same core and bus: another node of a cluster, with nothing in memory.
+    const other = await startModules(() => [carbonsModule, new ChatModule()], undefined, { core: t.core });
+    try {
+      const tablet = await other.bind('alice@example.test', 'tablet');
+      await other.send(tablet, x('iq', { type: 'set', id: 'c2' }, x('enable', { xmlns: NS.carbons })));
+      const sentCopy = (s: XmlElement) => s.child('sent', NS.carbons)?.child('forwarded', NS.forward)?.child('message');
+      const toDino = (id: string, ...children: Parameters<typeof x>[2][]) =>
+        chat('bob@example.test/dino', id, ...children);
+      await h.send(gajim, toDino('n-1', body('origin test')));
+      await tablet.next((s) => sentCopy(s)?.childText('body') === 'origin test');
+      await h.send(gajim, toDino('n-2', body('origin fixed'), x('replace', { xmlns: NS.correct, id: 'n-1' })));
+      const edit = sentCopy(await tablet.next((s) => sentCopy(s)?.child('replace', NS.correct) !== undefined));
+      assert.deepEqual([edit?.attrs.from, edit?.attrs.to], ['alice@example.test/gajim', 'bob@example.test/dino']);
+      const react = (id: string, emoji: string, ...more: Parameters<typeof x>[2][]) =>
+        toDino(id, x('reactions', { xmlns: NS.reactions, id: 'n-1' }, x('reaction', {}, emoji)), ...more);
+      await h.send(gajim, react('n-3', '🙈', x('private', { xmlns: NS.carbons })));
+      await h.send(gajim, toDino('n-4', x('retract', { xmlns: NS.retract, id: 'n-1' })));
+      const gone = sentCopy(await tablet.next((s) => sentCopy(s)?.child('retract', NS.retract) !== undefined));
+      assert.deepEqual([gone?.attrs.from, gone?.attrs.to], ['alice@example.test/gajim', 'bob@example.test/dino']);
+      assert.equal(
+        tablet.sent.filter((s) => sentCopy(s)?.child('reactions', NS.reactions) !== undefined).length,
+        0,
+        'the private reaction made no copy',
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   test('reactions set the sender’s reactions in the core and come back from the web app', async () => {
     const m = await bob.api.request('messages.send', {
       params: { id: conversationId },

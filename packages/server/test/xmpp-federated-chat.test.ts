@@ -1,7 +1,7 @@
 // 1:1 conversations with users of other servers in the core (issue 15): a remote user's message
 // to a user who is only in the web app is kept (conversation list, history, MAM); the user's reply
 // over REST is routed to the remote server once; corrections, retractions, reactions, receipts
-// and chat states map both ways; blocked domains are refused. The modules run over a test
+// and chat states map both ways, and the remote user's receipts are kept; blocked domains are refused. The modules run over a test
 // server's core; what goes to another server is what the router routes (`h.routed`).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -24,6 +24,7 @@ const body = (text: string) => x('body', {}, text);
 describe('1:1s with users of other servers in the core', () => {
   let t: TestServer;
   let alice: Person;
+  let bob: Person;
   let h: Harness;
   let conversationId = '';
   const fromRemote = (stanza: XmlElement) => h.inbound(stanza, { from: `${REMOTE}/laptop` });
@@ -36,7 +37,7 @@ describe('1:1s with users of other servers in the core', () => {
     (await alice.api.request('messages.list', { params: { id: conversationId }, query: { limit: 50 } })).messages;
 
   before(async () => {
-    ({ t, alice } = await startWithPeople());
+    ({ t, alice, bob } = await startWithPeople());
     h = await startModules(() => [blockingModule(), carbonsModule, new ChatModule(), new MamModule()], undefined, {
       core: t.core,
     });
@@ -150,6 +151,37 @@ describe('1:1s with users of other servers in the core', () => {
     assert.equal((await history()).find((m) => m.clientId === 'g1')?.text, 'from gajim');
   });
 
+  test("the remote user's receipts and markers are kept (after a reload too), only for the user's messages of that 1:1", async () => {
+    const stored = async () =>
+      (await alice.api.request('conversations.get', { params: { id: conversationId } })).externalReceipt;
+    const seqOf = async (clientId: string) => (await history()).find((m) => m.clientId === clientId)?.seq ?? -1;
+    const before = await stored();
+    assert.ok(before && before.readSeq < (await seqOf('web-1')));
+    await fromRemote(chat('k1', x('received', { xmlns: NS.receipts, id: 'web-1' })));
+    assert.deepEqual(await stored(), { deliveredSeq: await seqOf('web-1'), readSeq: before.readSeq });
+    await fromRemote(chat('k2', x('displayed', { xmlns: NS.markers, id: 'g1' })));
+    const read = { deliveredSeq: await seqOf('g1'), readSeq: await seqOf('g1') };
+    assert.deepEqual(await stored(), read);
+    const { conversations } = await alice.api.request('conversations.list', { query: {} });
+    assert.deepEqual(conversations.find((c) => c.id === conversationId)?.externalReceipt, read, 'in the list too');
+
+    // Not for a message of another conversation, nor one of theirs, nor backwards; no error goes back.
+    const withBob = await alice.api.request('conversations.create', { body: { members: ['bob@example.test'] } });
+    const forBob = async (clientId: string) =>
+      alice.api.request('messages.send', { params: { id: withBob.id }, body: { text: 'for bob', clientId } });
+    let elsewhere = await forBob('b-0');
+    while (elsewhere.seq <= read.readSeq + 1) elsewhere = await forBob(`b-${elsewhere.seq}`);
+    await fromRemote(chat('k3', x('displayed', { xmlns: NS.markers, id: elsewhere.id })));
+    await fromRemote(chat('k4', x('displayed', { xmlns: NS.markers, id: elsewhere.clientId })));
+    await fromRemote(chat('r8', body('mine')));
+    await fromRemote(chat('k5', x('displayed', { xmlns: NS.markers, id: 'r8' })));
+    await fromRemote(chat('k6', x('received', { xmlns: NS.receipts, id: 'web-1' })));
+    assert.deepEqual(await stored(), read);
+    assert.deepEqual(h.routed, []);
+    const bobs = await bob.api.request('conversations.get', { params: { id: withBob.id } });
+    assert.equal(bobs.externalReceipt, null);
+  });
+
   test('a 1:1 with a remote address starts over REST; a blocked domain is refused; an unknown local address stays an error; a group takes a remote member', async () => {
     const c = await alice.api.request('conversations.create', { body: { members: ['otto@other-far.test'] } });
     assert.equal(c.external, 'otto@other-far.test');
@@ -158,6 +190,7 @@ describe('1:1s with users of other servers in the core', () => {
     assert.equal(again.id, c.id);
     await assert.rejects(alice.api.request('conversations.create', { body: { members: ['bad@evil.test'] } }), {
       status: 403,
+      code: 'PARLEY_ERR_DOMAIN_BLOCKED',
     });
     await assert.rejects(alice.api.request('conversations.create', { body: { members: ['nobody@example.test'] } }), {
       status: 400,

@@ -87,6 +87,8 @@ export interface EventMap {
     message: MessageDetails;
     change: MessageChange;
     by: string;
+    /** Where the change came from, as for `message.created` (the core keeps none of it). */
+    origin?: MessageOrigin | undefined;
   };
   'message.receipt': MessageReceiptEvent;
   'message.typing': MessageTypingEvent;

@@ -19,6 +19,7 @@ const conv = (tenantId: string, extra: Partial<Conversation> = {}): Conversation
   name: 'team',
   topic: null,
   external: null,
+  externalReceipt: null,
   room: null,
   locked: false,
   createdBy: 'x',
@@ -177,6 +178,36 @@ export function messagingStoreContract(engine: string, open: StoreFactory): void
       await store.repos.messages.tombstone(a.id, sent[4]?.id as string, T0 + 99);
       assert.equal(await unread(bob), 0, 'deleted messages are not unread');
       assert.equal((await store.repos.messages.get(a.id, sent[4]?.id as string))?.text, '');
+    });
+
+    test("an external party's receipts move forward only, in its own tenant, only with an external party", async () => {
+      const jid = 'rita@far.test';
+      const receipt = { deliveredSeq: 0, readSeq: 0 };
+      const c = conv(a.id, {
+        kind: 'direct',
+        name: null,
+        pairKey: pairKey(alice.id, jid),
+        external: jid,
+        externalReceipt: receipt,
+      });
+      await store.repos.conversations.insert(c, [{ userId: alice.id, role: 'member' }]);
+      const set = (tenantId: string, id: string, deliveredSeq: number, readSeq: number) =>
+        store.repos.conversations.setExternalReceipt(tenantId, id, { deliveredSeq, readSeq });
+      const stored = async () => (await store.repos.conversations.get(a.id, c.id))?.externalReceipt;
+      assert.deepEqual(await stored(), receipt);
+      assert.equal(await set(a.id, c.id, 2, 0), true);
+      assert.equal(await set(a.id, c.id, 0, 3), true, 'read implies delivered');
+      assert.deepEqual(await stored(), { deliveredSeq: 3, readSeq: 3 });
+      assert.equal(await set(a.id, c.id, 1, 1), false, 'never back');
+      assert.equal(await set(a.id, c.id, 5, 0), true);
+      assert.deepEqual(await stored(), { deliveredSeq: 5, readSeq: 3 });
+      assert.equal(await set(b.id, c.id, 9, 9), false, 'another tenant');
+      const group = conv(a.id);
+      await store.repos.conversations.insert(group, [{ userId: alice.id, role: 'owner' }]);
+      assert.equal(await set(a.id, group.id, 1, 1), false, 'no external party');
+      assert.equal((await store.repos.conversations.get(a.id, group.id))?.externalReceipt, null);
+      const [listed] = await store.repos.conversations.listForUser(a.id, alice.id, { id: c.id });
+      assert.deepEqual(listed?.externalReceipt, { deliveredSeq: 5, readSeq: 3 });
     });
 
     test('members leave and come back; list shows only current memberships', async () => {

@@ -19,6 +19,8 @@ import { loadConfig } from '../../src/platform/config/load.js';
 
 /** A generous bound against hangs, so that a busy machine passes. */
 const WAIT_MS = 30_000;
+/** Session ids count across harnesses, so two over one core (two nodes) never share one, as in a cluster. */
+let sessionCount = 0;
 
 export interface TestSession extends C2sSession {
   sent: XmlElement[];
@@ -192,7 +194,7 @@ export async function startModules(
     },
     session(user, resource, lang = 'en') {
       const full = jid(`${addressOf(user)}/${resource}`);
-      const s = new RecordingSession(`s${++n}`, user.tenantId, user, full, lang, '127.0.0.1', true);
+      const s = new RecordingSession(`s${++sessionCount}`, user.tenantId, user, full, lang, '127.0.0.1', true);
       sessions.add(s);
       for (const m of modules) void m.sessionBound?.(s);
       return s;

@@ -122,6 +122,11 @@ export const de: Messages = {
   'chat.typingShort': 'schreibt…',
   'chat.typingIn': '{name}: schreibt…',
   'chat.newGroup': 'Neue Gruppe',
+  'chat.newChat': 'Neuer Chat',
+  'chat.chatAddress': 'Adresse',
+  'chat.chatAddressHint':
+    'Die Adresse einer Kollegin, eines Kollegen oder eines Benutzers auf dem Server einer anderen Organisation.',
+  'chat.startChat': 'Chat beginnen',
   'chat.groupName': 'Titel',
   'chat.groupNameMissing': 'Geben Sie der Gruppe einen Titel.',
   'chat.groupMembersMissing': 'Wählen Sie mindestens ein Mitglied.',

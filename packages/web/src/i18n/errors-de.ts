@@ -22,6 +22,7 @@ export const errorsDe: Record<keyof typeof errorsEn, string> = {
     'Ihr Telefon kann das nicht ferngesteuert, oder dieser Server kann es noch nicht. Bitte nutzen Sie das Telefon selbst.',
   'error.code.PARLEY_ERR_DEVICE_UNREACHABLE':
     'Ihr Telefon ist nicht erreichbar. Prüfen Sie, ob es eingeschaltet und angemeldet ist.',
+  'error.code.PARLEY_ERR_DOMAIN_BLOCKED': 'Ihre Administratoren haben Chats mit Benutzern dieses Servers gesperrt.',
   'error.code.PARLEY_ERR_QUOTA_EXCEEDED':
     'Ihr Speicher ist voll. Löschen Sie Nachrichten mit Dateien, um Platz zu schaffen.',
   'error.invalid.local':

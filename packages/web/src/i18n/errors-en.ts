@@ -22,6 +22,7 @@ export const errorsEn = {
     'Your phone cannot do this remotely, or this server cannot do it yet. Please use the phone itself.',
   'error.code.PARLEY_ERR_DEVICE_UNREACHABLE':
     'Your phone is not reachable. Check that it is switched on and registered.',
+  'error.code.PARLEY_ERR_DOMAIN_BLOCKED': 'Your administrators have blocked chats with users of that server.',
   'error.code.PARLEY_ERR_QUOTA_EXCEEDED': 'Your storage is full. Delete messages with files to make room.',
   // Per field, by what went wrong (`lib/errors.ts` formErrors): shown next to the field and in the summary.
   'error.invalid.local':

@@ -30,6 +30,7 @@ export const conversationInfo = (c: ConversationDetails): ConversationInfo => ({
   name: c.name,
   topic: c.topic,
   external: c.external,
+  externalReceipt: c.externalReceipt,
   members: c.members.map((m) => ({
     userId: m.userId,
     address: m.address,

@@ -93,6 +93,7 @@ const BY_CODE: Partial<Record<ErrorCode, StanzaCondition>> = {
   PARLEY_ERR_INVALID_STATE: 'unexpected-request',
   PARLEY_ERR_DEVICE_UNSUPPORTED: 'feature-not-implemented',
   PARLEY_ERR_DEVICE_UNREACHABLE: 'recipient-unavailable',
+  PARLEY_ERR_DOMAIN_BLOCKED: 'not-acceptable',
 };
 
 /**

@@ -168,7 +168,11 @@ export class ConversationService {
     const key = pairKey(caller.userId, jid);
     const existing = await repos.byPair(caller.tenantId, key);
     if (existing) return existing.id;
-    const c = this.conversation(caller, { kind: 'direct', pairKey: key, external: jid }, this.ctx.clock.now());
+    const c = this.conversation(
+      caller,
+      { kind: 'direct', pairKey: key, external: jid, externalReceipt: { deliveredSeq: 0, readSeq: 0 } },
+      this.ctx.clock.now(),
+    );
     try {
       await repos.insert(c, [{ userId: caller.userId, role: 'member' }]);
     } catch (err) {
@@ -332,6 +336,7 @@ export class ConversationService {
       room: null,
       locked: false,
       external: null,
+      externalReceipt: null,
       createdBy: caller.userId,
       lastSeq: 0,
       createdAt: now,

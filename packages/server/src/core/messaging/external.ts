@@ -1,6 +1,6 @@
 import { bareJid, parseJid } from '../../lib/jid.js';
 import type { CoreContext } from '../context.js';
-import { forbidden, invalid } from '../errors.js';
+import { invalid, ParleyError } from '../errors.js';
 import { federates, type TrustLevel } from '../federation/model.js';
 import type { Caller } from './conversations.js';
 import type { MessageDetails, NewMessage } from './model.js';
@@ -19,9 +19,9 @@ export interface ExternalParty {
  * 1:1 conversations with users of other servers (XMPP federation). The conversation records its
  * external party (a bare JID); the user here is its one member, and what the party sends (new
  * messages, edits, deletions, reactions) is stored as theirs (`externalSender`), so the web app
- * and the archive show it. Their receipts and typing are not stored: they are told to the user's
- * clients. What the user does in such a conversation is published to the user (as in any 1:1), and
- * the XMPP adapter takes it to the party's server.
+ * and the archive show it; so are their receipts (the conversation's `externalReceipt`). Their
+ * typing is told to the user's clients only. What the user does in such a conversation is
+ * published to the user (as in any 1:1), and the XMPP adapter takes it to the party's server.
  */
 export class ExternalChats {
   constructor(
@@ -44,7 +44,7 @@ export class ExternalChats {
     const parent = jid.domain.slice(jid.domain.indexOf('.') + 1);
     if ((await tenants.byDomain(jid.domain)) || (await tenants.byDomain(parent))) return undefined;
     if (!federates(await this.trustOf(tenantId, jid.domain))) {
-      throw forbidden(`the administrators blocked ${jid.domain}`);
+      throw new ParleyError('PARLEY_ERR_DOMAIN_BLOCKED', `the administrators blocked ${jid.domain}`);
     }
     return bareJid(jid);
   }
@@ -86,16 +86,26 @@ export class ExternalChats {
       await this.messaging.react(p.to, m.conversationId, m.id, e, true, p.from);
   }
 
-  /** The party got (`read`: read) the user's message `m`: told to the user's clients, not stored. */
-  async receipt(p: ExternalParty, m: MessageDetails, read: boolean): Promise<void> {
+  /**
+   * The party got (`read`: read) the message `ref` of their 1:1 with the user (XEP-0184, XEP-0333):
+   * their receipts move forward to it and the user's clients are told when they moved. A message
+   * of another conversation is not found; one of the party's own says nothing of what they got.
+   */
+  async receipt(p: ExternalParty, ref: string, read: boolean): Promise<void> {
+    const m = await this.find(p, ref);
+    const { tenantId, userId } = p.to;
+    if (m.senderId !== userId) return;
+    const r = { deliveredSeq: m.seq, readSeq: read ? m.seq : 0 };
+    const conversations = this.ctx.store.repos.conversations;
+    if (!(await conversations.setExternalReceipt(tenantId, m.conversationId, r))) return;
+    const stored = (await conversations.get(tenantId, m.conversationId))?.externalReceipt ?? r;
     await this.ctx.bus.publish('message.receipt', {
-      tenantId: p.to.tenantId,
-      userId: p.to.userId,
+      tenantId,
+      userId,
       conversationId: m.conversationId,
       memberId: p.from,
       member: p.from,
-      deliveredSeq: m.seq,
-      readSeq: read ? m.seq : 0,
+      ...stored,
     });
   }
 

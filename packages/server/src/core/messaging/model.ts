@@ -16,11 +16,19 @@ export interface Conversation {
   locked: boolean;
   /** A 1:1's party on another server (its bare JID); its one member is the user here. Null otherwise. */
   external: string | null;
+  /** The external party's receipts (XEP-0184, XEP-0333); null without an external party. */
+  externalReceipt: Receipt | null;
   createdBy: string;
   /** Sequence number of the newest message (0 when empty). */
   lastSeq: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/** How far a conversation's messages reached a party: the newest sequence delivered to and read by them. */
+export interface Receipt {
+  deliveredSeq: number;
+  readSeq: number;
 }
 
 export interface Member {
@@ -106,13 +114,14 @@ export interface MessageDetails extends Message {
 }
 
 /**
- * Which device of the sender sent a new message and which device of the recipient it named, as the
- * sending adapter words them (XMPP: full JIDs and a session id). The core keeps none of it; it rides
- * on `message.created` so that the adapter on every node renders copies alike (XEP-0280 carbons).
+ * Which device of the sender sent a new message (or an edit, deletion or reaction) and which device
+ * of the recipient it named, as the sending adapter words them (XMPP: full JIDs and a session id).
+ * The core keeps none of it; it rides on `message.created` and `message.updated` so that the
+ * adapter on every node renders copies alike (XEP-0280 carbons).
  */
 export interface MessageOrigin {
-  /** The sending session's id (it gets no copy of its own message). */
-  session: string;
+  /** The sending session's id (it gets no copy of its own message); none for a message from another server. */
+  session?: string | undefined;
   /** The sender's device address, and the recipient's address as the sender wrote it. */
   from: string;
   to: string;

@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConversationsTable } from '../../platform/store/messaging-schema.js';
 import { prepared } from '../../platform/store/prepared.js';
 import type { Database } from '../../platform/store/schema.js';
-import type { Conversation, ConversationSummary, Member, MemberRole } from './model.js';
+import type { Conversation, ConversationSummary, Member, MemberRole, Receipt } from './model.js';
 
 const conversation = (r: Selectable<ConversationsTable>): Conversation => ({
   id: r.id,
@@ -14,6 +14,10 @@ const conversation = (r: Selectable<ConversationsTable>): Conversation => ({
   room: r.room,
   locked: Number(r.locked) === 1,
   external: r.external,
+  externalReceipt:
+    r.external === null
+      ? null
+      : { deliveredSeq: Number(r.external_delivered_seq), readSeq: Number(r.external_read_seq) },
   createdBy: r.created_by,
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
@@ -124,6 +128,8 @@ export class ConversationRepository {
         room: c.room,
         locked: c.locked ? 1 : 0,
         external: c.external,
+        external_delivered_seq: c.externalReceipt?.deliveredSeq ?? 0,
+        external_read_seq: c.externalReceipt?.readSeq ?? 0,
         created_by: c.createdBy,
         last_seq: c.lastSeq,
         members_version: 0,
@@ -303,6 +309,27 @@ export class ConversationRepository {
         .execute();
     }
     return { deliveredSeq, readSeq };
+  }
+
+  /**
+   * Moves the external party's receipts of a 1:1 forward (never back; read implies delivered), each
+   * in one statement so concurrent receipts cannot move it back; whether either moved.
+   */
+  async setExternalReceipt(tenantId: string, conversationId: string, r: Receipt): Promise<boolean> {
+    const forward = async (column: 'external_delivered_seq' | 'external_read_seq', seq: number) => {
+      const done = await this.db
+        .updateTable('conversations')
+        .set({ [column]: seq })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', conversationId)
+        .where('external', 'is not', null)
+        .where(column, '<', seq)
+        .executeTakeFirst();
+      return done.numUpdatedRows > 0n;
+    };
+    const read = await forward('external_read_seq', r.readSeq);
+    const delivered = await forward('external_delivered_seq', Math.max(r.deliveredSeq, r.readSeq));
+    return read || delivered;
   }
 
   /**

@@ -6,7 +6,14 @@ import { type Access, type Caller, ConversationService } from './conversations.j
 import { messageDetails } from './details.js';
 import { toMembers } from './events.js';
 import { ExternalChats } from './external.js';
-import { type Message, type MessageChange, type MessageDetails, type NewMessage, pairKey } from './model.js';
+import {
+  type Message,
+  type MessageChange,
+  type MessageDetails,
+  type MessageOrigin,
+  type NewMessage,
+  pairKey,
+} from './model.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { MessageSender } from './send.js';
 
@@ -63,9 +70,8 @@ export class MessagingService {
     return messageDetails(this.ctx.store.repos, tenantId, messages);
   }
 
-  private async one(tenantId: string, m: Message): Promise<MessageDetails> {
-    return (await this.details(tenantId, [m]))[0] as MessageDetails;
-  }
+  private readonly one = async (tenantId: string, m: Message) =>
+    (await this.details(tenantId, [m]))[0] as MessageDetails;
 
   /**
    * A new message from the caller (theirs as `externalSender` for a group's member of another server), or
@@ -169,18 +175,11 @@ export class MessagingService {
     return this.one(caller.tenantId, m);
   }
 
-  private async changed(a: Access, messageId: string, change: MessageChange, by: string): Promise<MessageDetails> {
+  private async changed(a: Access, messageId: string, change: MessageChange, by: string, origin?: MessageOrigin) {
     const { tenantId, id: conversationId } = a.conversation;
-    const m = (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message;
-    const message = await this.one(tenantId, m);
-    await toMembers(this.ctx.bus, a, 'message.updated', (userId) => ({
-      tenantId,
-      userId,
-      conversationId,
-      message,
-      change,
-      by,
-    }));
+    const message = await this.one(tenantId, (await this.ctx.store.repos.messages.get(tenantId, messageId)) as Message);
+    const event = { tenantId, conversationId, message, change, by, origin };
+    await toMembers(this.ctx.bus, a, 'message.updated', (userId) => ({ ...event, userId }));
     return message;
   }
 
@@ -190,16 +189,17 @@ export class MessagingService {
     messageId: string,
     text: string,
     from?: string,
+    origin?: MessageOrigin,
   ): Promise<MessageDetails> {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     if (m.senderId !== by) throw forbidden('you can edit only your own messages');
     if (m.deletedAt !== null) throw conflict('the message was deleted');
     this.checkText(text, false);
     await this.ctx.store.repos.messages.edit(caller.tenantId, messageId, text, this.ctx.clock.now());
-    return this.changed(a, messageId, 'edited', by);
+    return this.changed(a, messageId, 'edited', by, origin);
   }
 
-  async remove(caller: Caller, conversationId: string, messageId: string, from?: string): Promise<MessageDetails> {
+  async remove(caller: Caller, conversationId: string, messageId: string, from?: string, origin?: MessageOrigin) {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     const moderator = a.conversation.kind === 'group' && a.member.role !== 'member' && from === undefined;
     if (m.senderId !== by && !moderator) throw forbidden('you can delete only your own messages');
@@ -209,7 +209,7 @@ export class MessagingService {
     );
     // The rows went with the commit (downloads answer 404 from now on); the files follow.
     if (files) await this.attachments.removeFiles(caller.tenantId, files);
-    return this.changed(a, messageId, 'deleted', by);
+    return this.changed(a, messageId, 'deleted', by, origin);
   }
 
   async react(
@@ -219,6 +219,7 @@ export class MessagingService {
     emoji: string,
     on: boolean,
     from?: string,
+    origin?: MessageOrigin,
   ): Promise<MessageDetails> {
     const { a, m, by } = await this.target(caller, conversationId, messageId, from);
     if (/\s/.test(emoji)) throw invalid('params.emoji', 'must not contain spaces');
@@ -231,7 +232,7 @@ export class MessagingService {
       if (done) await r.messages.touch(caller.tenantId, messageId, now);
       return done;
     });
-    return changed ? this.changed(a, messageId, 'reacted', by) : this.one(caller.tenantId, m);
+    return changed ? this.changed(a, messageId, 'reacted', by, origin) : this.one(caller.tenantId, m);
   }
 
   /** Moves the caller's receipts forward (at most to the newest message) and tells the members. */

@@ -1,4 +1,4 @@
-/** Table types of the messaging migrations (003, 007, 026, 027, 031, 034); part of `Database` in `schema.ts`. */
+/** Table types of the messaging migrations (003, 007, 026, 027, 031, 033, 034); part of `Database` in `schema.ts`. */
 export interface ConversationsTable {
   id: string;
   tenant_id: string;
@@ -12,6 +12,9 @@ export interface ConversationsTable {
   locked: number;
   /** A 1:1's party on another server, a bare JID (migration 027). */
   external: string | null;
+  /** The external party's receipts (migration 033); 0 without one. */
+  external_delivered_seq: number;
+  external_read_seq: number;
   created_by: string;
   last_seq: number;
   /** Counted up by every change of who is a member (migration 034). */

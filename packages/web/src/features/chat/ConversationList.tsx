@@ -5,6 +5,7 @@ import { useServices } from '../../app/services';
 import { type I18n, useI18n } from '../../i18n';
 import { useStore } from '../../lib/store';
 import { Avatar, PresenceLine, presenceText, usePresence } from '../presence/PresenceBadge';
+import { NewChatButton } from './NewChat';
 import { NewGroupButton } from './NewGroup';
 import { conversationName, messagePreview, otherMember } from './names';
 
@@ -48,6 +49,7 @@ export function ConversationList({ activeId }: { activeId: string | null }) {
             />
           </form>
         </search>
+        <NewChatButton />
         <NewGroupButton />
       </div>
       {q.trim() ? <SearchResults activeId={activeId} /> : <Conversations activeId={activeId} />}

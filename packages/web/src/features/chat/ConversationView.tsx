@@ -109,7 +109,8 @@ export function ConversationView({ id }: { id: string }) {
 }
 
 function receiptOf(seq: number, c: Conversation, me: User): { kind: ReceiptKind; readers: number } {
-  const others = c.members.filter((m) => m.userId !== me.id);
+  // A 1:1 with a user of another server: they are no member, their receipts are the conversation's.
+  const others = c.externalReceipt ? [c.externalReceipt] : c.members.filter((m) => m.userId !== me.id);
   const readers = others.filter((m) => m.readSeq >= seq).length;
   if (others.length > 0 && readers === others.length) return { kind: 'read', readers };
   if (others.length > 0 && others.every((m) => m.deliveredSeq >= seq || m.readSeq >= seq))

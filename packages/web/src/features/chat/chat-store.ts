@@ -662,6 +662,13 @@ export class ChatStore {
                 }
               : m,
           ),
+          ...(c.externalReceipt &&
+            event.userId === c.external && {
+              externalReceipt: {
+                deliveredSeq: Math.max(c.externalReceipt.deliveredSeq, event.deliveredSeq),
+                readSeq: Math.max(c.externalReceipt.readSeq, event.readSeq),
+              },
+            }),
           ...(mine && {
             deliveredSeq: Math.max(c.deliveredSeq, event.deliveredSeq),
             readSeq: Math.max(c.readSeq, event.readSeq),

@@ -31,3 +31,9 @@ export const PlusIcon = () => (
     <path d="M12 5v14M5 12h14" />
   </svg>
 );
+
+export const ChatIcon = () => (
+  <svg aria-hidden="true" {...base} width={16} height={16}>
+    <path d="M4 5h16v11H9l-5 4z" />
+  </svg>
+);

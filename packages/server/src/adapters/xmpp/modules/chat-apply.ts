@@ -6,15 +6,12 @@ import type { Caller } from '../../../core/messaging/conversations.js';
 import type { MessageDetails, MessageOrigin } from '../../../core/messaging/model.js';
 import type { MessagingService } from '../../../core/messaging/service.js';
 import { StanzaError } from '../errors.js';
-import { changeKey } from './chat-memory.js';
 import { type ChatInput, MAX_REACTIONS } from './chat-stanzas.js';
 
 export interface ApplyOptions {
   /** Whose client keys may name a message reacted or replied to (the core's ids always do). */
   senders: string[];
-  /** Told the memory key of a change before the core is asked (to address its echoes). */
-  remember?: (key: string) => void;
-  /** Where a new message comes from and goes to, for the core's event (to address its copies). */
+  /** Where a new message or change comes from and goes to, for the core's event (to address its copies). */
   origin?: MessageOrigin;
   /**
    * The sender's own unsent upload (XEP-0363) a new message links to, by its XEP-0066 URL or
@@ -33,20 +30,16 @@ export async function applyContent(
 ): Promise<boolean> {
   const mine = (ref: string) => messaging.find(caller, conversationId, ref, [caller.userId]);
   const any = (ref: string) => messaging.find(caller, conversationId, ref, o.senders);
-  const remember = (key: string) => o.remember?.(key);
   if (input.replace !== undefined) {
     // Any of the sender's messages may be corrected (the core allows it), not only the last.
     const m = await mine(input.replace);
-    remember(changeKey(caller.tenantId, caller.userId, m.id));
-    await messaging.edit(caller, conversationId, m.id, input.body ?? '');
+    await messaging.edit(caller, conversationId, m.id, input.body ?? '', undefined, o.origin);
   } else if (input.retract !== undefined) {
     const m = await mine(input.retract);
-    remember(changeKey(caller.tenantId, caller.userId, m.id));
-    await messaging.remove(caller, conversationId, m.id);
+    await messaging.remove(caller, conversationId, m.id, undefined, o.origin);
   } else if (input.reactions !== undefined) {
     const m = await any(input.reactions.id);
-    remember(changeKey(caller.tenantId, caller.userId, m.id));
-    await react(messaging, caller, conversationId, m, input.reactions.emojis);
+    await react(messaging, caller, conversationId, m, input.reactions.emojis, o.origin);
   } else if (input.body !== undefined && input.body.trim() !== '') {
     const clientId = input.clientId ?? randomUUID();
     const replyTo = input.replyTo === undefined ? undefined : (await any(input.replyTo)).id;
@@ -71,11 +64,12 @@ async function react(
   conversationId: string,
   m: MessageDetails,
   wanted: string[],
+  origin: MessageOrigin | undefined,
 ): Promise<void> {
   if (wanted.length > MAX_REACTIONS) throw new StanzaError('not-acceptable', `at most ${MAX_REACTIONS} reactions`);
   const had = m.reactions.filter((g) => g.userIds.includes(caller.userId)).map((g) => g.emoji);
   for (const emoji of had.filter((e) => !wanted.includes(e)))
-    await messaging.react(caller, conversationId, m.id, emoji, false);
+    await messaging.react(caller, conversationId, m.id, emoji, false, undefined, origin);
   for (const emoji of wanted.filter((e) => !had.includes(e)))
-    await messaging.react(caller, conversationId, m.id, emoji, true);
+    await messaging.react(caller, conversationId, m.id, emoji, true, undefined, origin);
 }

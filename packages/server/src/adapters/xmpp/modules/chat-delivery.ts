@@ -9,7 +9,7 @@ import { formatJid, parseJid } from '../../../lib/jid.js';
 import { type C2sSession, ENDPOINT_KIND, type ModuleContext, type Stop } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { carbonsEnabled } from './carbons.js';
-import { type ChatMemory, changeKey, type Origin } from './chat-memory.js';
+import type { ChatMemory, Origin } from './chat-memory.js';
 import {
   type Addressing,
   carbon,
@@ -123,8 +123,7 @@ export class ChatDelivery {
       return reactionsOf(m, e.by, a);
     };
     const own = e.by === e.userId;
-    const origin = this.memory.origin(changeKey(e.tenantId, e.by, m.id));
-    this.deliver(t, own, origin, render);
+    this.deliver(t, own, e.origin, render);
   }
 
   /**

@@ -4,6 +4,7 @@
 // chat states go to the core, which keeps what it keeps (also for a user with no XMPP session)
 // and tells the user's clients (`chat-delivery.ts` renders it to their sessions on every node).
 import { randomUUID } from 'node:crypto';
+import { ParleyError } from '../../../core/errors.js';
 import type { ExternalParty } from '../../../core/messaging/external.js';
 import { bareJid, formatJid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
@@ -26,6 +27,11 @@ const PASS_THROUGH = new Set([
 export const passesThrough = (message: XmlElement): boolean =>
   message.elements().some((c) => PASS_THROUGH.has(c.xmlns ?? ''));
 
+/** A receipt for a message the core does not have in that 1:1 (e.g. from before) is dropped. */
+const unlessNotFound = (err: unknown) => {
+  if (!(err instanceof ParleyError && err.code === 'PARLEY_ERR_NOT_FOUND')) throw err;
+};
+
 /** Whether a message asks anything of the core. */
 export const meaningful = (i: ChatInput): boolean =>
   (i.body !== undefined && i.body.trim() !== '') ||
@@ -44,7 +50,7 @@ export async function receiveExternal(ctx: ModuleContext, inbound: Inbound): Pro
   if (!user) return false;
   const external = ctx.core.messaging.external;
   const p: ExternalParty = { to: { tenantId: user.tenantId, userId: user.id }, from: bareJid(from) };
-  // A receipt or reaction for a message the core does not have (e.g. from before) is dropped.
+  // A reaction to a message the core does not have (e.g. from before) is dropped.
   const find = (ref: string) => external.find(p, ref).catch(() => undefined);
   if (input.replace !== undefined) await external.edit(p, input.replace, input.body ?? '');
   else if (input.retract !== undefined) await external.remove(p, input.retract);
@@ -57,14 +63,12 @@ export async function receiveExternal(ctx: ModuleContext, inbound: Inbound): Pro
   } else if (input.body !== undefined && input.body.trim() !== '') {
     const clientId = input.clientId ?? randomUUID();
     // The user's sessions get it from the sender's full JID, to the resource it named.
-    const origin = { session: '', from: formatJid(from), to: formatJid(to), private: input.noCarbons };
+    const origin = { from: formatJid(from), to: formatJid(to), private: input.noCarbons };
     const replyTo = input.replyTo === undefined ? undefined : (await find(input.replyTo))?.id;
     await external.receive(p, { text: input.body, clientId, replyTo, origin });
   }
-  const received = input.received === undefined ? undefined : await find(input.received);
-  if (received) await external.receipt(p, received, false);
-  const displayed = input.displayed === undefined ? undefined : await find(input.displayed);
-  if (displayed) await external.receipt(p, displayed, true);
+  if (input.received !== undefined) await external.receipt(p, input.received, false).catch(unlessNotFound);
+  if (input.displayed !== undefined) await external.receipt(p, input.displayed, true).catch(unlessNotFound);
   if (input.chatState !== undefined && input.body === undefined) {
     await external.typing(p, input.chatState === 'composing');
   }

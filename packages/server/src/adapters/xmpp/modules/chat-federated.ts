@@ -63,7 +63,8 @@ export class FederatedChat {
   private async updated(e: EventOf<'message.updated'>): Promise<void> {
     const p = await this.party(e, e.by);
     if (!p) return;
-    const a = { from: p.me, to: p.jid };
+    // Made in an XMPP session: from its full JID, to the JID it addressed (as a new message).
+    const a = { from: e.origin?.from ?? p.me, to: e.origin?.to ?? p.jid };
     if (e.change === 'edited') this.send(correction(e.message, a));
     else if (e.change === 'deleted') this.send(retraction(e.message, a));
     else this.send(reactionsOf(e.message, e.by, a));

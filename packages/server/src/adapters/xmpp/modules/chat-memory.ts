@@ -1,8 +1,6 @@
-// What the chat module remembers between a client's stanza and the core events it causes: which
-// session made a change (so its own copy is not echoed and carbons go to the others) and the
-// conversations it has seen (the kind never changes, nor the members of a 1:1). Both are bounded; what fell out is
-// looked up again or, for an origin, means "sent from elsewhere" (every session gets a copy). A new
-// message's origin needs no memory: it rides on the core's event to every node.
+// What the chat module remembers of the conversations it has seen (the kind never changes, nor the
+// members of a 1:1), bounded; what fell out is looked up again. Where a new message or a change
+// came from needs no memory: its origin rides on the core's event to every node.
 import type { Services } from '../../../compose.js';
 import type { MessageOrigin } from '../../../core/messaging/model.js';
 
@@ -39,25 +37,14 @@ export interface ConversationInfo {
   external: string | null;
 }
 
-const ORIGINS = 4096;
 const CONVERSATIONS = 4096;
 
 export class ChatMemory {
-  private readonly origins = new BoundedMap<string, Origin>(ORIGINS);
   private readonly conversations = new BoundedMap<string, ConversationInfo>(CONVERSATIONS);
   /** The 1:1 of a pair of users (`tenant:pairKey`) → conversation id. */
   readonly directs = new BoundedMap<string, string>(CONVERSATIONS);
 
   constructor(private readonly core: Services) {}
-
-  /** Remembers the origin of a change (`key`: see `changeKey`). */
-  remember(key: string, origin: Origin): void {
-    this.origins.set(key, origin);
-  }
-
-  origin(key: string): Origin | undefined {
-    return this.origins.get(key);
-  }
 
   /** A conversation seen by one of its members. */
   async conversation(tenantId: string, userId: string, conversationId: string): Promise<ConversationInfo> {
@@ -74,6 +61,3 @@ export class ChatMemory {
     return info;
   }
 }
-
-/** The origin key of an edit, retraction or reaction of a user to a message. */
-export const changeKey = (tenantId: string, userId: string, messageId: string) => `${tenantId}:${userId}:${messageId}`;

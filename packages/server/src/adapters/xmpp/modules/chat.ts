@@ -107,7 +107,6 @@ export class ChatModule implements XmppModule {
     const theirs = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId]);
     await applyContent(messaging, caller, conversationId, input, {
       senders: [chat.peerId, caller.userId],
-      remember: (key) => this.started().memory.remember(key, originOf(chat, input)),
       origin: originOf(chat, input),
       attach: (body, oob) => ownUpload(this.started().ctx, caller, body, oob),
     });

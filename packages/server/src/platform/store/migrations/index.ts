@@ -29,6 +29,7 @@ import { externalConversations } from './027-external-conversations.js';
 import { ldapAccounts } from './029-ldap-accounts.js';
 import { roomLocks } from './031-room-locks.js';
 import { externalMembers } from './032-external-members.js';
+import { externalReceipts } from './033-external-receipts.js';
 import { sendPath } from './034-send-path.js';
 
 /**
@@ -71,5 +72,6 @@ export const migrations: Migration[] = [
   ldapAccounts,
   roomLocks,
   externalMembers,
+  externalReceipts,
   sendPath,
 ];
