@@ -16,13 +16,22 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from 'ldapts';
+import { Client, TimeLimitExceededError } from 'ldapts';
 import { planOf } from '../packages/server/src/directory/service.js';
 import type { DirectorySource, SourceContact } from '../packages/server/src/directory/source.js';
 import { normalize, prefixesOf, switchboardCandidates } from '../packages/server/src/lib/phone-number.js';
 import { ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
-import { PASSWORD, percentile, processCpuSeconds, processRssBytes, seed, startServer, tempData } from './lib.js';
+import {
+  PASSWORD,
+  percentile,
+  processCpuSeconds,
+  processRssBytes,
+  seed,
+  snapshotWritten,
+  startServer,
+  tempData,
+} from './lib.js';
 
 const DOMAIN = 'ldap.bench.test';
 const BASE = 'dc=ldap,dc=bench,dc=test';
@@ -132,7 +141,20 @@ export async function ldapRace(o: {
           attributes: ATTRIBUTES,
           sizeLimit: 20,
         });
-      // Warm-up: the index build at start and the JIT.
+      // The first start builds the index from the store: searches time out (timeLimitExceeded)
+      // until it answers, and its snapshot is written after it; measure after both.
+      const t0 = performance.now();
+      for (;;) {
+        try {
+          await lookup(clients[0] as Client, numbers[0] as string);
+          break;
+        } catch (err) {
+          if (!(err instanceof TimeLimitExceededError) || performance.now() - t0 > 600_000) throw err;
+        }
+      }
+      o.log(`Parley: LDAP answered ${((performance.now() - t0) / 1000).toFixed(1)} s after its first search`);
+      await snapshotWritten(folder.dir);
+      // Warm-up: the JIT.
       await drive(clients, numbers.slice(50_000), 3, server.pid, lookup);
       // What one bind costs the server, once it is warm: a user's password is one scrypt, the
       // phone-book account's secret one SHA-256 (phones bind as it, often once per lookup).

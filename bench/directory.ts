@@ -45,7 +45,16 @@ import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
 import { contactsLdif, DirectoryData } from './directory-data.js';
 import { type LdapRaceRow, ldapRace, ldapRaceTable } from './directory-ldap.js';
-import { login, machineBusySeconds, PASSWORD, processCpuSeconds, seed, startServer, tempData } from './lib.js';
+import {
+  login,
+  machineBusySeconds,
+  PASSWORD,
+  processCpuSeconds,
+  seed,
+  snapshotWritten,
+  startServer,
+  tempData,
+} from './lib.js';
 import { ldapEquals, ldapOr, ldapSearch, type WireLookup, type WireResult, wireLoad } from './wire.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -684,16 +693,7 @@ async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: numbe
     `Parley answered its first lookup ${s(first.readyMs)} s (${first.readyCpuS.toFixed(1)} s of CPU) after its first start; waiting for the snapshot …`,
   );
   try {
-    for (
-      let waited = 0;
-      !existsSync(snapshot) ||
-      readdirSync(snapshot).some((f) => f.endsWith('.tmp')) ||
-      readdirSync(snapshot).length === 0;
-      waited++
-    ) {
-      if (waited > 1200) throw new Error('no index snapshot after 10 min');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await snapshotWritten(dir);
   } finally {
     await first.server.stop();
   }

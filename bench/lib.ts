@@ -3,7 +3,7 @@
 // time. Nothing here is used by the server.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -523,3 +523,14 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One line of a results table in docs/benchmarks.md style. */
 export const row = (cells: (string | number)[]) =>
   `| ${cells.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(1)) : c)).join(' | ')} |`;
+
+/** Resolves once `parley serve` on `dataDir` has written its directory index snapshot (up to 10 min). */
+export async function snapshotWritten(dataDir: string): Promise<void> {
+  const snapshot = join(dataDir, 'directory-index');
+  for (let waited = 0; ; waited++) {
+    const files = existsSync(snapshot) ? readdirSync(snapshot) : [];
+    if (files.length > 0 && !files.some((f) => f.endsWith('.tmp'))) return;
+    if (waited > 1200) throw new Error('no index snapshot after 10 min');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
