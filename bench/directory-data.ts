@@ -354,19 +354,22 @@ function callerId(rand: () => number, e164: string): string {
   return rand() < 0.7 ? e164 : `00${e164.slice(1)}`;
 }
 
+/** Entries per chunk of `contactsLdifChunks`. */
+const CHUNK = 10_000;
+
 /**
  * LDIF of contacts [0, count) under `peopleDn` for slapd: inetOrgPerson entries with the name
  * fields and every number normalized to E.164 in `telephoneNumber` (the attribute with an
  * equality index), as a directory kept for reverse lookups would hold them. `line` writes one
  * `attr: value` line (base64 where LDIF needs it).
  */
-export function contactsLdif(
+export function* contactsLdifChunks(
   data: DirectoryData,
   count: number,
   peopleDn: string,
   line: (attr: string, value: string) => string,
-): string {
-  const entries: string[] = [];
+): Generator<string> {
+  let entries: string[] = [];
   for (let i = 0; i < count; i++) {
     const c = data.contact(i);
     const name = c.name ?? `${c.givenName} ${c.surname}`;
@@ -384,6 +387,19 @@ export function contactsLdif(
     if (c.email) lines.push(line('mail', c.email));
     for (const e164 of new Set(data.numbers(i).map((n) => n.e164))) lines.push(`telephoneNumber: ${e164}`);
     entries.push(`${lines.join('\n')}\n`);
+    if (entries.length === CHUNK || i === count - 1) {
+      yield `${entries.join('\n')}\n`;
+      entries = [];
+    }
   }
-  return entries.join('\n');
+}
+
+/** `contactsLdifChunks` as one string (for sizes a string can hold). */
+export function contactsLdif(
+  data: DirectoryData,
+  count: number,
+  peopleDn: string,
+  line: (attr: string, value: string) => string,
+): string {
+  return [...contactsLdifChunks(data, count, peopleDn, line)].join('');
 }

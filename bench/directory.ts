@@ -43,7 +43,7 @@ import { ConfigSchema } from '../packages/server/src/platform/config/schema.js';
 import { OutboundPolicy } from '../packages/server/src/platform/outbound.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
-import { contactsLdif, DirectoryData } from './directory-data.js';
+import { contactsLdifChunks, DirectoryData } from './directory-data.js';
 import { type LdapRaceRow, ldapRace, ldapRaceTable } from './directory-ldap.js';
 import {
   login,
@@ -715,9 +715,15 @@ async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: numbe
  */
 async function wireSlapd(): Promise<WireSide & { ldifMiB: number; loadMs: number }> {
   const data = new DirectoryData(SLAPD_N);
-  let ldif = contactsLdif(data, SLAPD_N, PEOPLE_DN, ldifLine);
-  const ldifMiB = mib(ldif.length);
-  log(`LDIF of ${SLAPD_N} entries (${ldifMiB} MiB); slapadd …`);
+  // In chunks: the LDIF of 5 M entries is longer than a string may be.
+  let characters = 0;
+  const ldif = (function* () {
+    for (const chunk of contactsLdifChunks(data, SLAPD_N, PEOPLE_DN, ldifLine)) {
+      characters += chunk.length;
+      yield chunk;
+    }
+  })();
+  log(`LDIF of ${SLAPD_N} entries; slapadd …`);
   const t0 = performance.now();
   const slapd = await startSlapd({
     entries: ldif,
@@ -727,7 +733,7 @@ async function wireSlapd(): Promise<WireSide & { ldifMiB: number; loadMs: number
     threads: 8,
   });
   const loadMs = performance.now() - t0;
-  ldif = '';
+  const ldifMiB = mib(characters);
   try {
     const pid = slapd.pid ?? 0;
     pin(pid, SERVER_CPU);

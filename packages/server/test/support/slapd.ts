@@ -4,7 +4,7 @@
 // ldaps:// with a throwaway CA), and killed when the test process exits, however it exits.
 // Also: generatePeopleLdif, realistic people with numbers spelled the way real directories do.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, isListening, runProcess, tempDir } from './cli.js';
 import { waitUntil } from './cluster.js';
@@ -146,8 +146,11 @@ export async function issueCertificate(
  * --------------------------------------------------------------------------------------------- */
 
 export interface SlapdOptions {
-  /** LDIF of the entries under ou=people (e.g. generatePeopleLdif); the base entries are added. */
-  entries?: string;
+  /**
+   * LDIF of the entries under ou=people (e.g. generatePeopleLdif), or its chunks in order (more
+   * than one string can hold); the base entries are added.
+   */
+  entries?: string | Iterable<string>;
   /** Also listen on ldaps:// and offer StartTLS, with a throwaway CA (returned as `ca`). */
   tls?: boolean;
   /**
@@ -295,7 +298,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     writeFileSync(confPath, slapdConf(dir, options, certs, password));
     const ldifPath = join(dir, 'data.ldif');
     const entries = options.entries ?? '';
-    writeFileSync(ldifPath, baseLdif(reader.password) + (entries.endsWith('\n') ? entries : `${entries}\n`));
+    if (typeof entries === 'string') {
+      writeFileSync(ldifPath, baseLdif(reader.password) + (entries.endsWith('\n') ? entries : `${entries}\n`));
+    } else {
+      // Chunks end with the blank line that separates them from the next.
+      writeFileSync(ldifPath, baseLdif(reader.password));
+      for (const chunk of entries) appendFileSync(ldifPath, chunk);
+    }
     // -q: quick mode (no consistency checks beyond the schema), fast for 100,000 entries.
     await runOk(SLAPADD, ['-q', '-f', confPath, '-l', ldifPath], { timeoutMs: options.timeoutMs ?? 600_000 });
     rmSync(ldifPath);
