@@ -94,7 +94,9 @@ export class Components {
       inbound: async (stanza, from, to) => {
         const reply = (r: XmlElement) => void router.route(r);
         const own = await tenantOf(parentOf(from.domain));
-        const target = (await tenantOf(to.domain)) ?? (await tenantOf(parentOf(to.domain)));
+        // A tenant's own domain (its users), else a service of it (conference.DOMAIN, another component).
+        const tenantDomain = await tenantOf(to.domain);
+        const target = tenantDomain ?? (await tenantOf(parentOf(to.domain)));
         if (target === undefined || target !== own) {
           if (mayReplyWithError(stanza)) {
             reply(
@@ -106,7 +108,7 @@ export class Components {
           }
           return;
         }
-        const account = to.local !== null && (await tenantOf(to.domain)) !== undefined;
+        const account = to.local !== null && tenantDomain !== undefined;
         if (!account) return router.inbound(stanza, from, reply);
         if ((await router.route(stanza)) || !needsAnswer(stanza)) return;
         reply(errorReply(stanza, new StanzaError('service-unavailable', `${formatJid(to)} is not online`)));
