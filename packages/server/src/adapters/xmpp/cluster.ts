@@ -6,6 +6,9 @@
 // its own sessions only and never routes it on (no loops); an IQ for a session that is gone
 // meanwhile is answered with service-unavailable. A resource bound on two nodes: the newer binding
 // wins, the node holding the older one ends it with `conflict`.
+// An external component (XEP-0114) connected to a node claims its domain in the cluster as an
+// endpoint of its own (its domain in place of a user): a second connection on any node gets
+// `conflict`, and what other nodes' users send to the component is relayed to its node the same way.
 import type { Services } from '../../compose.js';
 import { ENDPOINT_TTL_MS, type Relayed } from '../../core/endpoints/service.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../lib/jid.js';
@@ -19,6 +22,34 @@ import { lastPresence } from './modules/presence.js';
 import type { Sessions } from './sessions.js';
 import type { XmlElement } from './xml/element.js';
 import { CLIENT_NS, type ParserLimits, parseFrame } from './xml/parser.js';
+
+/** The endpoints' kind of a component connected to a node (keyed by its domain). */
+const COMPONENT_KIND = 'xmpp-component';
+
+/** An external component connected to this node, as the cluster knows it. */
+export interface ClusterComponent {
+  tenantId: string;
+  domain: string;
+  /** Unique per connection (its stream id). */
+  id: string;
+  /** Sends it a stanza another node relayed; whether it is still connected. */
+  send(stanza: XmlElement): boolean;
+  /** Another node took its domain (this node was cut off meanwhile): it ends with `conflict`. */
+  lost(): void;
+}
+
+/** The cluster's part of external components. */
+export interface ComponentCluster {
+  /**
+   * Claims the domain for a component connected here and takes what other nodes relay to it;
+   * false when a component of that domain is connected to another node.
+   */
+  claim(component: ClusterComponent): Promise<boolean>;
+  /** The component is gone from this node. */
+  release(component: ClusterComponent): Promise<void>;
+  /** Relays a stanza to the node holding the component of `domain`; whether one does. */
+  relay(tenantId: string, domain: string, stanza: XmlElement): Promise<boolean>;
+}
 
 /** What one relay carries: a stanza, or a session to end; for the nodes named. */
 interface Envelope {
@@ -41,25 +72,34 @@ export interface ClusterOptions {
   replaced(session: Session): void;
 }
 
-/** The cluster's part of the XMPP adapter: `nodes` for the router, and a module that keeps the endpoints. */
-export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module: XmppModule } {
+/**
+ * The cluster's part of the XMPP adapter: `nodes` for the router, a module that keeps the
+ * endpoints, and the components' claims.
+ */
+export function xmppCluster(o: ClusterOptions): {
+  nodes: Onward['nodes'];
+  module: XmppModule;
+  components: ComponentCluster;
+} {
   const { endpoints } = o.core;
   /**
    * Per user with sessions here: listening for what other nodes relay to them, and which of their
    * resources on other nodes are available (those were sent this node's resources' presence).
    */
   const listening = new Map<string, { off: Promise<Unsubscribe>; available: Set<string> }>();
+  /** The components connected here that hold their domain, by stream id. */
+  const claimed = new Map<string, { component: ClusterComponent; off: Unsubscribe }>();
   // A relay holds a stanza within the stream's limit, escaped once more as JSON.
   const maxData = 2 * o.limits.maxStanzaSize + 1024;
 
-  const send = async (tenantId: string, userId: string, envelope: Envelope): Promise<boolean> => {
+  const send = async (tenantId: string, userId: string, envelope: Envelope, kind = ENDPOINT_KIND) => {
     const data = JSON.stringify(envelope);
     if ((envelope.stanza?.length ?? 0) > o.limits.maxStanzaSize || data.length > maxData) {
       o.log.warn({ size: data.length }, 'XMPP stanza too large to relay to another node');
       return false;
     }
     try {
-      await endpoints.relay(tenantId, userId, ENDPOINT_KIND, data);
+      await endpoints.relay(tenantId, userId, kind, data);
       return true;
     } catch (err) {
       o.log.warn({ err }, 'XMPP stanza could not be relayed to another node');
@@ -67,7 +107,10 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     }
   };
 
-  const relayed = (r: Relayed) => {
+  /** As a WebSocket frame declares it (RFC 7395 §3.3.3), so that it parses back as it was. */
+  const wire = (stanza: XmlElement) => stanza.withAttrs({ xmlns: stanza.attrs.xmlns ?? CLIENT_NS }).toString();
+
+  const relayed = (r: Relayed, deliver: ClusterOptions['deliver']) => {
     if (r.data.length > maxData) return;
     const envelope = JSON.parse(r.data) as Envelope;
     if (!envelope.nodes.includes(endpoints.node)) return;
@@ -80,8 +123,8 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     const stanza = event.element;
     const to = parseJid(stanza.attrs.to ?? '');
     if (!to) return;
-    if (stanza.name === 'presence') ownPresence(r, stanza, to);
-    if (o.deliver(stanza, to)) return;
+    if (stanza.name === 'presence' && r.kind === ENDPOINT_KIND) ownPresence(r, stanza, to);
+    if (deliver(stanza, to)) return;
     // The session went away since the sender looked: an IQ request still gets its answer.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
       o.route(errorReply(stanza, new StanzaError('service-unavailable')));
@@ -106,19 +149,21 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
     }
   };
 
-  const take = (r: Relayed) => {
-    try {
-      relayed(r);
-    } catch (err) {
-      o.log.warn({ err }, 'a stanza relayed by another node was refused');
-    }
-  };
+  const take =
+    (deliver: ClusterOptions['deliver']) =>
+    (r: Relayed): void => {
+      try {
+        relayed(r, deliver);
+      } catch (err) {
+        o.log.warn({ err }, 'a stanza relayed by another node was refused');
+      }
+    };
 
   const listen = async (session: C2sSession) => {
     const key = `${session.tenantId}/${session.user.id}`;
     let on = listening.get(key);
     if (!on) {
-      on = { off: endpoints.onRelayed(session.user.id, ENDPOINT_KIND, take), available: new Set() };
+      on = { off: endpoints.onRelayed(session.user.id, ENDPOINT_KIND, take(o.deliver)), available: new Set() };
       listening.set(key, on);
     }
     await on.off;
@@ -140,6 +185,12 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
           endpoints.refresh(s.tenantId, s.user.id, endpointOf(s)).then(
             (kept) => kept || o.replaced(s),
             (err: unknown) => o.log.warn({ err }, 'XMPP session could not be recorded in the cluster'),
+          );
+        }
+        for (const { component } of claimed.values()) {
+          endpoints.refresh(component.tenantId, component.domain, componentEndpoint(component)).then(
+            (kept) => kept || component.lost(),
+            (err: unknown) => o.log.warn({ err }, 'XMPP component could not be recorded in the cluster'),
           );
         }
       };
@@ -191,12 +242,46 @@ export function xmppCluster(o: ClusterOptions): { nodes: Onward['nodes']; module
       return undefined;
     });
     if (!found) return false;
-    return send(found.user.tenantId, found.user.id, {
-      nodes: found.nodes,
-      // As a WebSocket frame declares it (RFC 7395 §3.3.3), so that it parses back as it was.
-      stanza: stanza.withAttrs({ xmlns: stanza.attrs.xmlns ?? CLIENT_NS }).toString(),
-    });
+    return send(found.user.tenantId, found.user.id, { nodes: found.nodes, stanza: wire(stanza) });
   };
 
-  return { nodes, module };
+  const componentEndpoint = (c: ClusterComponent) => ({ kind: COMPONENT_KIND, address: c.domain, id: c.id });
+
+  const components: ComponentCluster = {
+    async claim(component) {
+      const { tenantId, domain, id } = component;
+      // Listening first: once the claim is seen, other nodes relay to this one.
+      const off = await endpoints.onRelayed(
+        domain,
+        COMPONENT_KIND,
+        take((stanza) => component.send(stanza)),
+      );
+      const held = await endpoints.claim(tenantId, domain, componentEndpoint(component)).catch((err: unknown) => {
+        off();
+        throw err;
+      });
+      if (held) claimed.set(id, { component, off });
+      else off();
+      return held;
+    },
+    async release({ tenantId, domain, id }) {
+      // Listening until the claim is gone: what arrives meanwhile is refused as for a component gone.
+      await endpoints
+        .remove(tenantId, domain, id)
+        .catch((err: unknown) => o.log.warn({ err }, 'XMPP component could not be removed from the cluster'));
+      claimed.get(id)?.off();
+      claimed.delete(id);
+    },
+    async relay(tenantId, domain, stanza) {
+      const held = await endpoints.elsewhere(tenantId, domain, COMPONENT_KIND).catch((err: unknown) => {
+        o.log.warn({ err }, 'could not learn which node holds an XMPP component');
+        return [];
+      });
+      if (held.length === 0) return false;
+      const nodes = [...new Set(held.map((e) => e.node))];
+      return send(tenantId, domain, { nodes, stanza: wire(stanza) }, COMPONENT_KIND);
+    },
+  };
+
+  return { nodes, module, components };
 }

@@ -81,10 +81,10 @@ export interface Onward {
    */
   nodes(stanza: XmlElement, to: Jid): Promise<boolean>;
   /**
-   * The external component (XEP-0114) configured for `domain`, if any: sends it a stanza and
-   * says whether it is connected to this node.
+   * The external component (XEP-0114) configured for `domain`, if any: sends it a stanza (on this
+   * node or the one it is connected to) and resolves whether it is connected.
    */
-  component?(domain: string): ((stanza: XmlElement) => boolean) | undefined;
+  component?(domain: string): ((stanza: XmlElement) => Promise<boolean>) | undefined;
 }
 
 /** What a module gets at start. */

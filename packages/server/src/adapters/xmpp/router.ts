@@ -67,9 +67,9 @@ export class Router {
     return false;
   }
 
-  /** To a component; one that is not connected here answers `service-unavailable` for it. */
-  private toComponent(send: (stanza: XmlElement) => boolean, stanza: XmlElement): boolean {
-    if (send(stanza)) return true;
+  /** To a component; one that is not connected (to any node) answers `service-unavailable` for it. */
+  private async toComponent(send: (stanza: XmlElement) => Promise<boolean>, stanza: XmlElement): Promise<boolean> {
+    if (await send(stanza)) return true;
     if (mayReplyWithError(stanza)) {
       void this.route(errorReply(stanza, new StanzaError('service-unavailable', 'the component is not connected')));
     }

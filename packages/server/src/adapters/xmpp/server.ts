@@ -80,7 +80,7 @@ export function xmppAdapter(
         route: (stanza) => void route(stanza),
         replaced: (session) => replace(started, session),
       });
-      const external = new Components(ctx.config, ctx.core, ctx.log.child({ xmpp: 'component' }));
+      const external = new Components(ctx.config, ctx.core, ctx.log.child({ xmpp: 'component' }), cluster.components);
       components = external;
       const all = [...modules, cluster.module, external.module()];
       const hosts = hostedDomains(ctx.core, all);

@@ -73,3 +73,26 @@ test('endpoints: a relay reaches the other nodes listening for the user and kind
   assert.equal(got.length, 1, 'B stopped listening');
   offA();
 });
+
+test('endpoints: a claimed address stays with the first client while its node is alive', async () => {
+  const bot = (id: string) => ({ kind: 'xmpp-component', address: 'bots.d', id });
+  const { a, b } = twoNodes();
+  assert.equal(await a.claim('t', 'bots.d', bot('c1')), true);
+  assert.equal(await b.claim('t', 'bots.d', bot('c2')), false, 'held by live node A');
+  assert.deepEqual(ids(await b.elsewhere('t', 'bots.d', 'xmpp-component')), ['a.1:c1'], 'nothing written');
+  assert.equal(await a.claim('t', 'bots.d', bot('c3')), true, "node A's own older one is replaced");
+  assert.equal(await a.refresh('t', 'bots.d', bot('c1')), false);
+  await a.remove('t', 'bots.d', 'c3');
+  assert.equal(await b.claim('t', 'bots.d', bot('c2')), true, 'released');
+
+  const unsure = twoNodes();
+  unsure.live.instances = undefined;
+  assert.equal(await unsure.a.claim('t', 'bots.d', bot('c1')), true);
+  assert.equal(await unsure.b.claim('t', 'bots.d', bot('c2')), false, 'while the cluster cannot tell');
+
+  const gone = twoNodes();
+  gone.live.instances = ['b.1'];
+  assert.equal(await gone.a.claim('t', 'bots.d', bot('c1')), true);
+  assert.equal(await gone.b.claim('t', 'bots.d', bot('c2')), true, 'node A is gone');
+  assert.equal(await gone.a.refresh('t', 'bots.d', bot('c1')), false, 'node A learns it lost it');
+});

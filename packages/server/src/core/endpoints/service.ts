@@ -65,6 +65,23 @@ export class EndpointService {
   }
 
   /**
+   * Records a client at an address that one client holds in the whole cluster (an XMPP external
+   * component's domain): the first one keeps it. Refused (false, nothing written) while a client of
+   * another node holds it and that node is alive, or the cluster cannot tell; an older one of this
+   * node (left behind) is replaced.
+   */
+  async claim(tenantId: string, userId: string, e: Omit<Endpoint, 'node'>): Promise<boolean> {
+    const live = await this.liveNodes();
+    let claimed = false;
+    await this.map.update(keyOf(tenantId, userId), (current = []) => {
+      const same = (o: Endpoint) => o.kind === e.kind && o.address === e.address && o.id !== e.id;
+      claimed = !current.some((o) => same(o) && o.node !== this.node && (live?.has(o.node) ?? true));
+      return claimed ? [...current.filter((o) => o.id !== e.id && !same(o)), { ...e, node: this.node }] : current;
+    });
+    return claimed;
+  }
+
+  /**
    * Writes a client bound on this node again (entries expire, and NATS may have lost them while
    * this node was cut off); false when another endpoint took its address meanwhile (nothing is
    * written then: the caller's client lost it).

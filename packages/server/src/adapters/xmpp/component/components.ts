@@ -4,7 +4,9 @@
 // domain. The router hands a component what is addressed to its domain, before any module: what
 // passes between users and a component is routed as it is, as Prosody and ejabberd do, not kept
 // in the core's conversations. A component's stanzas reach its tenant's users (on any node) and
-// the server's own services; it cannot address other tenants or other servers.
+// the server's own services; it cannot address other tenants or other servers. In a cluster a
+// component connects to any one node, which claims its domain (cluster.ts): a second connection on
+// any node is `conflict`, and what users on other nodes send it is relayed to its node.
 import { createServer } from 'node:net';
 import type { Services } from '../../../compose.js';
 import { ParleyError } from '../../../core/errors.js';
@@ -15,9 +17,11 @@ import type { AdapterContext } from '../../adapter.js';
 import { parserLimits } from '../c2s/hub.js';
 import type { ConnectionLimit } from '../c2s/rate.js';
 import { TcpTransport } from '../c2s/tcp.js';
+import type { ClusterComponent, ComponentCluster } from '../cluster.js';
 import { errorReply, mayReplyWithError, StanzaError } from '../errors.js';
 import type { XmppModule } from '../module.js';
 import type { Router } from '../router.js';
+import { StreamError } from '../stream-error.js';
 import type { XmlElement } from '../xml/element.js';
 import { COMPONENT_NS, type ComponentLink, ComponentStream } from './stream.js';
 
@@ -26,13 +30,15 @@ const parentOf = (domain: string) => domain.slice(domain.indexOf('.') + 1);
 
 export class Components {
   private readonly secrets: ReadonlyMap<string, string>;
-  private readonly connected = new Map<string, ComponentStream>();
+  /** The components connected to this node, by domain, as the cluster knows them. */
+  private readonly connected = new Map<string, { stream: ComponentStream; claim: ClusterComponent }>();
   readonly streams = new Set<ComponentStream>();
 
   constructor(
     config: Pick<XmppConfig, 'components'>,
     private readonly core: Services,
     private readonly log: Logger,
+    private readonly cluster: ComponentCluster,
   ) {
     this.secrets = new Map(config.components.map((c) => [c.domain.toLowerCase(), c.secret]));
   }
@@ -46,11 +52,33 @@ export class Components {
     return this.secrets.has(domain.toLowerCase());
   }
 
-  /** Sends a stanza to the component serving `domain`; false when it is not connected to this node. */
-  send(domain: string, stanza: XmlElement): boolean {
-    const stream = this.connected.get(domain.toLowerCase());
+  /** Sends a stanza to the component serving `domain`, on this node or another; false when it is not connected. */
+  async send(domain: string, stanza: XmlElement): Promise<boolean> {
+    const d = domain.toLowerCase();
+    if (this.sendHere(d, stanza)) return true;
+    const tenantId = await this.tenantOf(parentOf(d));
+    return tenantId !== undefined && this.cluster.relay(tenantId, d, stanza);
+  }
+
+  /** Sends a stanza to the component of `domain` connected to this node; false when there is none. */
+  private sendHere(domain: string, stanza: XmlElement): boolean {
+    const stream = this.connected.get(domain)?.stream;
     stream?.send(stanza);
     return stream !== undefined;
+  }
+
+  private readonly tenantOf = async (domain: string) =>
+    (await this.core.tenants.byDomain(domain).catch(() => undefined))?.id;
+
+  /** The cluster's view of a component connected here. */
+  private clustered(tenantId: string, domain: string, stream: ComponentStream): ClusterComponent {
+    return {
+      tenantId,
+      domain,
+      id: stream.id,
+      send: (stanza) => this.connected.get(domain)?.stream === stream && this.sendHere(domain, stanza),
+      lost: () => stream.fail(new StreamError('conflict', `${domain} is connected to another node`)),
+    };
   }
 
   /** The module listing the components of a tenant's domain in its disco#items (XEP-0030). */
@@ -64,7 +92,7 @@ export class Components {
 
   /** What the streams of components ask of the adapter. */
   link(router: Router, config: XmppConfig): ComponentLink {
-    const tenantOf = async (domain: string) => (await this.core.tenants.byDomain(domain).catch(() => undefined))?.id;
+    const tenantOf = this.tenantOf;
     return {
       log: this.log,
       negotiationSeconds: config.limits.negotiationSeconds,
@@ -83,13 +111,24 @@ export class Components {
               throw err;
             },
           ),
-      attach: (domain, stream) => {
+      attach: async (domain, stream) => {
+        const tenantId = await tenantOf(parentOf(domain));
+        if (tenantId === undefined) throw new StreamError('host-unknown', `the tenant of ${domain} is gone`);
         if (this.connected.has(domain)) return false;
-        this.connected.set(domain, stream);
-        return true;
+        const claim = this.clustered(tenantId, domain, stream);
+        this.connected.set(domain, { stream, claim });
+        const held = await this.cluster.claim(claim).catch((err: unknown) => {
+          this.connected.delete(domain);
+          throw err;
+        });
+        if (!held) this.connected.delete(domain);
+        return held;
       },
-      detach: (domain, stream) => {
-        if (this.connected.get(domain) === stream) this.connected.delete(domain);
+      detach: async (domain, stream) => {
+        const here = this.connected.get(domain);
+        if (here?.stream !== stream) return;
+        this.connected.delete(domain);
+        await this.cluster.release(here.claim);
       },
       inbound: async (stanza, from, to) => {
         const reply = (r: XmlElement) => void router.route(r);

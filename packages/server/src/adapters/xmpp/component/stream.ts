@@ -41,9 +41,13 @@ export interface ComponentLink {
    * resolves whether it was right, rejects when the address is throttled.
    */
   check(domain: string, address: string, valid: () => boolean): Promise<boolean>;
-  /** The stream is authenticated for `domain`: false when another stream of it is connected here. */
-  attach(domain: string, stream: ComponentStream): boolean;
-  detach(domain: string, stream: ComponentStream): void;
+  /**
+   * The stream is authenticated for `domain`: false when another stream of it is connected (to
+   * this node or another of the cluster).
+   */
+  attach(domain: string, stream: ComponentStream): Promise<boolean>;
+  /** The stream is over: resolves once its domain is free again in the cluster. */
+  detach(domain: string, stream: ComponentStream): Promise<void>;
   /** A stanza from the component (its `from` checked), to wherever its `to` lives. */
   inbound(stanza: XmlElement, from: Jid, to: Jid): Promise<void>;
 }
@@ -53,7 +57,8 @@ type State = 'header' | 'handshake' | 'open' | 'closed';
 export class ComponentStream {
   private state: State = 'header';
   private headerSent = false;
-  private readonly streamId = randomId();
+  /** The stream id: unique per connection. */
+  readonly id = randomId();
   private domain = '';
   /** The domain's secret from the header until the handshake is checked. */
   private secret = '';
@@ -117,7 +122,7 @@ export class ComponentStream {
 
   private header(): void {
     this.headerSent = true;
-    this.transport.header(this.domain ? { from: this.domain, id: this.streamId } : { id: this.streamId });
+    this.transport.header(this.domain ? { from: this.domain, id: this.id } : { id: this.id });
   }
 
   private async open(attrs: Record<string, string>): Promise<void> {
@@ -135,14 +140,19 @@ export class ComponentStream {
     if (el.name !== 'handshake' || el.xmlns !== undefined) throw new StreamError('not-authorized', 'handshake first');
     const given = el.text();
     const ok = await this.link
-      .check(this.domain, this.transport.address, () => handshakeValid(given, this.streamId, this.secret))
+      .check(this.domain, this.transport.address, () => handshakeValid(given, this.id, this.secret))
       .catch(() => {
         throw new StreamError('policy-violation', 'too many failed handshakes from this address; try again later');
       });
     this.secret = '';
     if (!ok) throw new StreamError('not-authorized', 'the handshake does not match the secret');
-    if (!this.link.attach(this.domain, this)) {
+    if (!(await this.link.attach(this.domain, this))) {
       throw new StreamError('conflict', `${this.domain} is connected already`);
+    }
+    // Closed meanwhile (the socket, the negotiation's time): its claim goes again.
+    if (this.state === 'closed') {
+      await this.link.detach(this.domain, this);
+      return;
     }
     clearTimeout(this.negotiation);
     this.state = 'open';
@@ -155,10 +165,12 @@ export class ComponentStream {
     const was = this.state;
     this.state = 'closed';
     clearTimeout(this.negotiation);
-    if (was === 'open') {
-      this.link.detach(this.domain, this);
-      this.log.info({ domain: this.domain }, 'XMPP component disconnected');
+    if (was !== 'open') {
+      this.transport.end();
+      return;
     }
-    this.transport.end();
+    this.log.info({ domain: this.domain }, 'XMPP component disconnected');
+    // The stream ends once the domain is free (the component may connect again, to any node).
+    void this.link.detach(this.domain, this).finally(() => this.transport.end());
   }
 }
