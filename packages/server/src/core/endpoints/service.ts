@@ -2,7 +2,8 @@
 // on node B), and a relay to the nodes that hold them. Like SIP registrations this is cluster state
 // (DESIGN §2): only the sockets are local, so a node asks here whether another node holds a client
 // of a user and hands it something for that client over the bus. The core does not read what is
-// relayed: each protocol adapter renders it (XMPP: a stanza).
+// relayed: each protocol adapter renders it (XMPP: a stanza). An address only one client may hold
+// in the whole cluster (an XMPP external component's domain, keyed in place of a user) is claimed.
 import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { SharedMap } from '../../platform/cluster/cluster.js';
 import type { CoreContext } from '../context.js';
