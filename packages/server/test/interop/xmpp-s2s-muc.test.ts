@@ -96,7 +96,13 @@ describe('XMPP s2s: Prosody and ejabberd users in a Parley room', { skip }, () =
 
           const remote = `alice@${domain}`;
           const alice = await slixmpp({ jid: remote, password });
+          const beforeInvite = alice.events.length;
           await bobXmpp.ask({ cmd: 'invite', room, to: remote, reason: 'join us' });
+          const invitation = await alice.wait((e) => e.event === 'invite', beforeInvite, 'the invitation over s2s');
+          assert.deepEqual(
+            [invitation.from, invitation.inviter, invitation.reason],
+            [room, `bob-${kind}@parley.test`, 'join us'],
+          );
           const member = await waitUntil(
             async () =>
               (await bob.api.request('conversations.get', { params: { id: g.id } })).members.find(

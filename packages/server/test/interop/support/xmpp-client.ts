@@ -27,6 +27,9 @@ export interface XmppEvent {
   mechanism?: string;
   roster?: { jid: string; subscription: string; name: string }[];
   messages?: { from: string; to: string; body: string }[];
+  /** `invite`: who invited (a mediated room invitation, XEP-0045 §7.8.2; `from` is the room). */
+  inviter?: string;
+  reason?: string;
   /** `join`: the status codes of the own presence (XEP-0045 §10.2). */
   codes?: number[];
   /** `configure`: the fields the room's configuration form offered. */

@@ -7,6 +7,7 @@ stdin (test/interop/support/xmpp-client.ts drives it):
 
   events   {"event": "ready", "jid": full JID, "mechanism": SASL mechanism, "roster": [...]}
            {"event": "message", "from", "to", "type", "body", "id", "condition" (of an error)}
+           {"event": "invite", "from": the room, "to", "inviter", "reason"} (mediated, XEP-0045 §7.8.2)
            {"event": "presence", "from", "to", "type", "show", "status"}
            {"event": "result", "id": command id, ...}    {"event": "error", "id", "error"}
            {"event": "disconnected"}
@@ -69,6 +70,7 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
         self.add_event_handler('message_error', self.on_message)
+        self.add_event_handler('groupchat_invite', self.on_invite)
         self.tasks = set()  # asyncio keeps only weak references to tasks: these are ours
         self.occupants = {}  # room -> nicks present
         self.joins = {}  # room -> Future resolved by our own presence in the room
@@ -99,6 +101,12 @@ class Client(slixmpp.ClientXMPP):
         error = msg['error']['condition'] if msg['type'] == 'error' else None
         emit('message', **{'from': str(msg['from']), 'to': str(msg['to']), 'type': msg['type'],
                             'body': msg['body'], 'id': msg['id'], 'condition': error})
+
+    def on_invite(self, msg):
+        # Without a body an invitation is no 'message' event in slixmpp: the MUC plugin's own event.
+        invite = msg['muc']['invite']
+        emit('invite', **{'from': str(msg['from']), 'to': str(msg['to']), 'inviter': str(invite['from']),
+                           'reason': invite['reason']})
 
     def on_presence(self, pres):
         room, nick = pres['from'].bare, pres['from'].resource
