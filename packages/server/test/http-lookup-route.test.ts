@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import { numberParam } from '../src/adapters/http/lookup-route.js';
 import { assertError, call, type RawResponse } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -14,23 +15,30 @@ import { startTestServer, type TestServer } from './support/server.js';
 const PATH = '/api/v1/directory/lookup';
 const metricsToken = 'metrics-token-0123456789';
 
+/** Counts the requests fastify's route handlers serve (its tracing channel), from now until `stop`. */
+function fastifyHandled() {
+  const channel = tracingChannel('fastify.request.handler');
+  const noop = () => {};
+  const counter = { n: 0 };
+  const subscribers = { start: () => void counter.n++, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
+  channel.subscribe(subscribers);
+  return { count: () => counter.n, stop: () => channel.unsubscribe(subscribers) };
+}
+
 describe('the lean lookup route answers as the fastify route does', () => {
   let t: TestServer;
   let alice: Awaited<ReturnType<TestServer['user']>>;
   let bob: Awaited<ReturnType<TestServer['user']>>;
   let carol: Awaited<ReturnType<TestServer['user']>>;
-  let byFastify = 0;
-  const handlers = tracingChannel('fastify.request.handler');
-  const noop = () => {};
-  const counted = { start: () => void byFastify++, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
+  const fastify = fastifyHandled();
 
   /** The request by the lean route and by fastify; asserts they answered alike; the lean answer. */
   async function both(query: string, r: { token?: string; headers?: Record<string, string> } = {}) {
-    const before = byFastify;
+    const before = fastify.count();
     const lean = await call(t.url, 'GET', `${PATH}?${query}`, r);
-    assert.equal(byFastify, before, `?${query}: served by the lean route`);
+    assert.equal(fastify.count(), before, `?${query}: served by the lean route`);
     const full = await call(t.url, 'GET', `${PATH}?${query}&`, r);
-    assert.equal(byFastify, before + 1, `?${query}&: served by fastify`);
+    assert.equal(fastify.count(), before + 1, `?${query}&: served by fastify`);
     assert.equal(lean.status, full.status, query);
     assert.equal(lean.text, full.text, query);
     assert.deepEqual(headersOf(lean), headersOf(full), query);
@@ -39,7 +47,6 @@ describe('the lean lookup route answers as the fastify route does', () => {
   const headersOf = (res: RawResponse) => [...res.headers].filter(([name]) => name !== 'date').sort();
 
   before(async () => {
-    handlers.subscribe(counted);
     t = await startTestServer({ 'http.metrics.token': metricsToken });
     await t.core.tenants.create({ domain: 'a.test', country: 'DE', areaCode: '711' });
     await t.core.tenants.create({ domain: 'b.test', country: 'DE', areaCode: '711' });
@@ -49,7 +56,7 @@ describe('the lean lookup route answers as the fastify route does', () => {
     await t.core.users.update(alice.tenantId, alice.userId, { numbers: ['+49 711 777777'] }, { role: 'tenant-admin' });
   });
   after(async () => {
-    handlers.unsubscribe(counted);
+    fastify.stop();
     await t.stop();
   });
 
@@ -97,9 +104,9 @@ describe('the lean lookup route answers as the fastify route does', () => {
       ['GET', PATH],
       ['HEAD', `${PATH}?number=0711777777`],
     ] as const) {
-      const before = byFastify;
+      const before = fastify.count();
       const res = await call(t.url, method, path, { token: bob.token });
-      assert.equal(byFastify, before + 1, `${method} ${path}: ${res.status}`);
+      assert.equal(fastify.count(), before + 1, `${method} ${path}: ${res.status}`);
     }
     assertError(
       await call(t.url, 'GET', `${PATH}/?number=0711777777`, { token: bob.token }),
@@ -127,6 +134,23 @@ describe('the lean lookup route answers as the fastify route does', () => {
     assert.equal(await count(200), ok + 2);
     assert.equal(await count(401), unauthenticated + 2);
   });
+});
+
+test('while requests are logged one by one (debug), fastify serves the lookup and logs it', async () => {
+  const lines: { msg?: string; req?: { url?: string } }[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const t = await startTestServer({}, { log });
+  const fastify = fastifyHandled();
+  try {
+    const dana = await t.user('dana@d.test');
+    const before = fastify.count();
+    assert.equal((await call(t.url, 'GET', `${PATH}?number=0711777777`, { token: dana.token })).status, 200);
+    assert.equal(fastify.count(), before + 1);
+    assert.ok(lines.some((l) => l.msg === 'request' && l.req?.url === PATH));
+  } finally {
+    fastify.stop();
+    await t.stop();
+  }
 });
 
 test('numberParam reads `number=VALUE` as fastify’s query parser does', () => {
