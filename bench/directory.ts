@@ -14,7 +14,9 @@
 //          load generator (bench/wire.ts, pre-encoded HTTP/LDAP on keep-alive connections; the
 //          child phase `load`) to core 1. Parley on the seeded folder, started twice (the first
 //          start builds the index and writes its snapshot; the restart is measured); slapd with the
-//          same contacts (slapadd -q; back-mdb, equality index, loglevel 0, 8 threads). Per side:
+//          same contacts (slapadd -q; back-mdb, equality index, loglevel 0, 8 threads); and the
+//          floor: node:http alone answering every request with one of Parley's lookup answers
+//          (what any node:http route pays under the same load and pinning). Per side:
 //          exact numbers and the mix in a closed loop, the mix at --rate lookups/s; server CPU per
 //          lookup, p50/p99, RSS anon + file-backed, time to ready
 //   ldap   Parley's LDAP server against slapd, LDAP to LDAP (bench/directory-ldap.ts)
@@ -53,6 +55,7 @@ import {
   seed,
   snapshotWritten,
   startServer,
+  stopChild,
   tempData,
 } from './lib.js';
 import { ldapEquals, ldapOr, ldapSearch, type WireLookup, type WireResult, wireLoad } from './wire.js';
@@ -685,7 +688,7 @@ async function startParley(dir: string) {
  * the index from the store (and writes its snapshot), the second is the restart measured (ready:
  * from starting the process to the first lookup answered); then the load phase over HTTP.
  */
-async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: number }> {
+async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: number; answer: string }> {
   const snapshot = join(dir, 'directory-index');
   rmSync(snapshot, { recursive: true, force: true });
   const first = await startParley(dir);
@@ -702,9 +705,47 @@ async function wireParley(dir: string): Promise<WireSide & { firstReadyMs: numbe
     log(`Parley answered its first lookup ${s(readyMs)} s (${readyCpuS.toFixed(1)} s of CPU) after a restart`);
     const { hostname, port } = new URL(server.url);
     const runs = await loadChild({ kind: 'http', host: hostname, port: Number(port), pid: server.pid, token });
-    return { firstReadyMs: first.readyMs, readyMs, runs, ...rssParts(server.pid) };
+    // An exact hit's answer, for the floor to send.
+    const hit = new DirectoryData(N).lookups(0, 100).find((l) => l.hit)?.number ?? '';
+    const answer = await fetch(`${server.url}/api/v1/directory/lookup?number=${encodeURIComponent(hit)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!answer.ok) throw new Error(`lookup: ${answer.status} ${await answer.text()}`);
+    return { firstReadyMs: first.readyMs, readyMs, runs, ...rssParts(server.pid), answer: await answer.text() };
   } finally {
     await server.stop();
+  }
+}
+
+/**
+ * The floor: node:http alone, pinned like the servers, answering every request with `body` (one of
+ * Parley's lookup answers) under the same load: what any route on node:http pays on this machine.
+ */
+async function wireFloor(body: string): Promise<WireSide> {
+  const code = `const body = process.env.FLOOR_BODY;
+require('node:http').createServer((req, res) => {
+  req.resume();
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(body);
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const t0 = performance.now();
+  const floor = spawn(process.execPath, ['-e', code], {
+    env: { ...process.env, FLOOR_BODY: body },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      floor.stdout?.once('data', (d) => resolve(Number(String(d).trim())));
+      floor.once('exit', (c) => reject(new Error(`the node:http floor exited with ${c}`)));
+    });
+    const readyMs = performance.now() - t0;
+    const pid = floor.pid ?? 0;
+    pin(pid, SERVER_CPU);
+    log(`node:http floor listening, answering ${body.length} bytes`);
+    const runs = await loadChild({ kind: 'http', host: '127.0.0.1', port, pid, token: 'floor' });
+    return { readyMs, runs, ...rssParts(pid) };
+  } finally {
+    await stopChild(floor);
   }
 }
 
@@ -856,8 +897,9 @@ async function main() {
 
     if (only.has('wire')) {
       const parley = await guarded('Parley over HTTP', () => wireParley(dir));
+      const floor = await guarded('node:http floor', () => wireFloor(parley.answer));
       const slapd = await guarded('slapd over LDAP', () => wireSlapd());
-      results.wire = { parley, slapd };
+      results.wire = { parley, floor, slapd };
       type Pick = (r: WireSide['runs'][number]) => WireRun;
       const med = (side: WireSide, pick: Pick, fn: (r: WireRun) => number) => median(side.runs.map((r) => fn(pick(r))));
       const rate = (side: WireSide, pick: Pick) => med(side, pick, (r) => r.lookups / r.seconds);
@@ -879,6 +921,9 @@ async function main() {
           med(side, mix, (r) => r.p99),
           2,
         )} | ${f(cpuUs(side, mix))} |`;
+      // Lookups per CPU-second of `a` over those of `b`.
+      const ratioRow = (name: string, a: WireSide, b: WireSide) =>
+        `| ${name}, lookups per CPU-second | | | ${f(cpuUs(b, exact) / cpuUs(a, exact), 2)}× | | | ${f(cpuUs(b, mix) / cpuUs(a, mix), 2)}× |`;
       const paceRow = (name: string, side: WireSide) =>
         `| ${name} | ${n0(rate(side, paced))} | ${f(
           med(side, paced, (r) => r.p50),
@@ -889,19 +934,23 @@ async function main() {
         )} | ${n0(med(side, paced, (r) => r.errors))} | ${f(side.readyMs / 1000, 2)} | ${n0(side.anonMiB)} + ${n0(side.fileMiB)} |`;
       print(
         '',
-        `## Over the wire: Parley HTTP vs slapd LDAP (${n0(N)} contacts; servers pinned to core ${SERVER_CPU}, the load generator to core ${LOAD_CPU}; ${CONNECTIONS} connections; ${SECONDS} s per run; medians of ${RUNS})`,
+        `## Over the wire: Parley HTTP vs node:http alone vs slapd LDAP (${n0(N)} contacts; servers pinned to core ${SERVER_CPU}, the load generator to core ${LOAD_CPU}; ${CONNECTIONS} connections; ${SECONDS} s per run; medians of ${RUNS})`,
         '',
         `slapd: back-mdb, equality index on telephoneNumber, loglevel 0, 8 threads; ${n0(slapd.ldifMiB)} MiB of LDIF loaded by slapadd -q in ${f(slapd.loadMs / 1000)} s. The LDAP client normalizes each number itself and sends the company search (one OR filter) only when the exact search finds nothing; Parley's HTTP lookup does both, normalization included, in one request.`,
         '',
         '| closed loop | exact lookups/s | exact p50 / p99 ms | exact server CPU µs per lookup | mix lookups/s | mix p50 / p99 ms | mix server CPU µs per lookup |',
         '|---|---|---|---|---|---|---|',
         row('Parley, HTTP', parley),
+        row('node:http alone, a fixed lookup answer (the floor)', floor),
         row('slapd, LDAP', slapd),
-        `| Parley ÷ slapd, lookups per CPU-second | | | ${f(cpuUs(slapd, exact) / cpuUs(parley, exact), 2)}× | | | ${f(cpuUs(slapd, mix) / cpuUs(parley, mix), 2)}× |`,
+        ratioRow('Parley ÷ slapd', parley, slapd),
+        ratioRow('Parley ÷ floor', parley, floor),
+        ratioRow('floor ÷ slapd', floor, slapd),
         '',
         `| mix at ${n0(RATE)}/s | done/s | p50 ms | p99 ms | errors | ready after a restart, s | RSS anon + file-backed MiB |`,
         '|---|---|---|---|---|---|---|',
         paceRow('Parley, HTTP', parley),
+        paceRow('node:http alone (the floor)', floor),
         paceRow('slapd, LDAP', slapd),
         '',
         `Parley's first start on the seeded folder (no snapshot yet: the index built from the store) answered after ${f(parley.firstReadyMs / 1000, 1)} s.`,

@@ -8,6 +8,10 @@ export const ContactNumber = z.object({
   type: NumberType,
   raw: z.string().describe('As the source wrote it'),
   e164: z.string().nullable().describe('Normalized; null when it could not be understood'),
+  block: z
+    .boolean()
+    .optional()
+    .describe('Written as a block (`+49 711 1234-0`): it also stands for every extension behind it'),
 });
 
 export const DirectoryCandidate = z

@@ -51,7 +51,8 @@ export const FILE_LINK_PREFLIGHT = {
   'access-control-max-age': '86400',
 } as const;
 
-const SECURITY_HEADERS = {
+/** The headers of every answer but a user's file. */
+export const SECURITY_HEADERS = {
   'content-security-policy': APP_CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -17,6 +17,12 @@ function authorized(header: string | undefined, token: string | undefined): bool
   return sent !== undefined && timingSafeEqual(digest(sent), digest(token));
 }
 
+/** Counts an answered request and its duration, by method, route (its pattern) and status. */
+export function countRequest(metrics: Metrics, method: string, route: string, status: number, ms: number): void {
+  metrics.httpRequests.inc({ method, route, status });
+  metrics.httpDuration.observe({ method, route }, ms / 1000);
+}
+
 /** The status, headers and body of a `/metrics` request. */
 async function answer(metrics: Metrics, token: string | undefined, authorization: string | undefined) {
   if (!authorized(authorization, token)) {

@@ -1,5 +1,5 @@
-import type { RouteSpec } from '@parley/api';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type ErrorCode, errorMessages, errorStatus, type RouteSpec } from '@parley/api';
 import type { z } from 'zod';
 import type { Services } from '../../compose.js';
 import { ParleyError } from '../../core/errors.js';
@@ -24,7 +24,10 @@ export function parsePart(schema: z.ZodType | undefined, value: unknown, where: 
  * Authenticates a request by its bearer token (API clients) or else by the session cookie (the web
  * app), whose state-changing requests must carry the CSRF token; throws PARLEY_ERR_UNAUTHENTICATED.
  */
-export async function authenticateRequest(core: Services, req: FastifyRequest): Promise<Principal> {
+export async function authenticateRequest(
+  core: Services,
+  req: { method?: string; headers: IncomingHttpHeaders },
+): Promise<Principal> {
   const token = bearerToken(req.headers.authorization);
   if (token) return core.auth.authenticate(token);
   const cookie = readCookie(req, SESSION_COOKIE);
@@ -43,4 +46,22 @@ export function authorize(spec: Pick<RouteSpec, 'access'>, p: Principal) {
   if (spec.access === 'system-admin' && role !== 'system-admin') {
     throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'system administrators only');
   }
+}
+
+/** The body of an error answer: `{ error: { code, message, details? } }`. */
+export const errorBody = (code: ErrorCode, message?: string, details?: ParleyError['details']) => ({
+  error: { code, message: message ?? errorMessages[code], ...(details && { details }) },
+});
+
+/**
+ * The answer to a known error, for fastify's error handler and the lean lookup alike: its status,
+ * Retry-After when it has one, the bearer challenge when a login is missing or wrong, its body.
+ */
+export function errorAnswer(known: ParleyError) {
+  const headers: Record<string, string> = {};
+  if (known.retryAfterSeconds) headers['retry-after'] = String(known.retryAfterSeconds);
+  if (known.code === 'PARLEY_ERR_UNAUTHENTICATED' || known.code === 'PARLEY_ERR_INVALID_CREDENTIALS') {
+    headers['www-authenticate'] = 'Bearer realm="parley"';
+  }
+  return { status: errorStatus[known.code], headers, body: errorBody(known.code, known.message, known.details) };
 }

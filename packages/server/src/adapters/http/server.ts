@@ -1,14 +1,7 @@
+import type { RequestListener } from 'node:http';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import {
-  type ErrorCode,
-  errorMessages,
-  errorStatus,
-  openApiDocument,
-  type RouteName,
-  type RouteSpec,
-  routes,
-} from '@parley/api';
+import { type ErrorCode, errorStatus, openApiDocument, type RouteName, type RouteSpec, routes } from '@parley/api';
 import { publicDir } from '@parley/web';
 import Fastify, {
   type FastifyBaseLogger,
@@ -29,8 +22,9 @@ import { clearSessionCookies, setSessionCookies } from './cookies.js';
 import { registerDirectoryImport } from './directory-import.js';
 import { registerSecurityHeaders } from './headers.js';
 import { registerJournalExport } from './journal-export.js';
-import { registerMetricsRoute } from './metrics.js';
-import { authenticateRequest, authorize, parsePart } from './request.js';
+import { logsRequests, lookupRoute } from './lookup-route.js';
+import { countRequest, registerMetricsRoute } from './metrics.js';
+import { authenticateRequest, authorize, errorAnswer, errorBody, parsePart } from './request.js';
 import { adminTenantHandlers, adminUserHandlers } from './routes/admin.js';
 import { authHandlers, meHandlers } from './routes/auth.js';
 import { calendarHandlers } from './routes/calendar.js';
@@ -61,10 +55,8 @@ export interface HttpOptions {
   federationCheck: FederationChecker;
 }
 
-function sendError(reply: FastifyReply, code: ErrorCode, message?: string, details?: ParleyError['details']) {
-  return reply
-    .status(errorStatus[code])
-    .send({ error: { code, message: message ?? errorMessages[code], ...(details && { details }) } });
+function sendError(reply: FastifyReply, code: ErrorCode, message?: string) {
+  return reply.status(errorStatus[code]).send(errorBody(code, message));
 }
 
 /** Client address and agent, with query strings (tickets) kept out of logs. */
@@ -174,15 +166,22 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
   // JSON is the only request body the API takes; anything else (text/plain included) is 415.
   app.removeContentTypeParser('text/plain');
   registerSecurityHeaders(app);
+  // The reverse lookup, the directory's hot route, in front of fastify (lookup-route.ts).
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  const [fastifyListener] = app.server.listeners('request') as RequestListener[];
+  if (!fastifyListener) throw new Error('fastify has no request listener');
+  app.server.removeListener('request', fastifyListener);
+  app.server.on('request', lookupRoute({ core, metrics, log: ctx.log, closing: () => closing }, fastifyListener));
 
   app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
     const known = asParleyError(err);
     if (known) {
-      if (known.retryAfterSeconds) void reply.header('retry-after', String(known.retryAfterSeconds));
-      if (known.code === 'PARLEY_ERR_UNAUTHENTICATED' || known.code === 'PARLEY_ERR_INVALID_CREDENTIALS') {
-        void reply.header('www-authenticate', 'Bearer realm="parley"');
-      }
-      return sendError(reply, known.code, known.message, known.details);
+      const answer = errorAnswer(known);
+      return reply.status(answer.status).headers(answer.headers).send(answer.body);
     }
     const code = (err as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -214,10 +213,8 @@ async function buildHttp(ctx: HttpContext, o: HttpOptions): Promise<FastifyInsta
 
   // A callback hook, as the security headers' (headers.ts): no promise per request.
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: req.method, route, status: reply.statusCode });
-    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
-    if (req.log.level === 'debug' || req.log.level === 'trace') {
+    countRequest(metrics, req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+    if (logsRequests(req.log)) {
       req.log.debug({ req: requestSerializer(req), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
     done();

@@ -1,4 +1,9 @@
-import type { LdapAccount as LdapAccountDto, DirectorySource as SourceDto } from '@parley/api';
+import type {
+  LdapAccount as LdapAccountDto,
+  RouteOutput,
+  RouteRequest,
+  DirectorySource as SourceDto,
+} from '@parley/api';
 import type { Services } from '../../../compose.js';
 import { notFound } from '../../../core/errors.js';
 import type { LdapAccount } from '../../../core/ldap-accounts/service.js';
@@ -29,6 +34,12 @@ export const sourceView = (s: SourceRow): SourceDto => ({
 
 const viewer = (p: Principal) => ({ userId: p.user.id, role: p.user.role });
 
+/** The reverse lookup in the caller's tenant, for the fastify route and the lean one (lookup-route.ts) alike. */
+export const directoryLookup =
+  (core: Services) =>
+  (principal: Principal, query: RouteRequest<'directory.lookup'>['query']): Promise<RouteOutput<'directory.lookup'>> =>
+    core.directory.tenant(principal.user.tenantId).lookup(query.number, viewer(principal));
+
 export const directoryHandlers = (
   core: Services,
 ): Handlers<
@@ -46,9 +57,9 @@ export const directoryHandlers = (
   | 'admin.directory.ldapAccount.delete'
 > => {
   const d = core.directory;
+  const lookup = directoryLookup(core);
   return {
-    'directory.lookup': ({ principal, query }) =>
-      d.tenant(principal.user.tenantId).lookup(query.number, viewer(principal)),
+    'directory.lookup': ({ principal, query }) => lookup(principal, query),
     'directory.search': async ({ principal, query }) => ({
       candidates: await d.tenant(principal.user.tenantId).search(query.q, viewer(principal), query.limit),
     }),
