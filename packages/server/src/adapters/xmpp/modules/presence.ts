@@ -18,8 +18,9 @@
 // on another server, get the user's computed presence as they may see it (a federated domain's
 // trust level, `core/federation`) when that changes, sent once by the node holding a lease.
 // Probes are answered the same way (§4.3.2).
-import type { AttachedClient } from '../../../core/presence/clients.js';
+
 import type { Presence } from '../../../core/presence/aggregate.js';
+import type { AttachedClient } from '../../../core/presence/clients.js';
 import type { PresenceSeen, PresenceWatch } from '../../../core/presence/watch.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import { addressOf, type User } from '../../../core/users/model.js';
