@@ -21,6 +21,7 @@
 
 import type { Presence } from '../../../core/presence/aggregate.js';
 import type { AttachedClient } from '../../../core/presence/clients.js';
+import type { ManualRequest } from '../../../core/presence/manual.js';
 import type { PresenceSeen, PresenceWatch } from '../../../core/presence/watch.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import { addressOf, type User } from '../../../core/users/model.js';
@@ -146,27 +147,31 @@ export function presenceModule(): XmppModule {
     }
   }
 
-  /** The client's show as inputs: idle for away/xa/<idle/>, the manual do-not-disturb for dnd. */
+  /**
+   * The client's show as inputs: idle for away/xa/<idle/>, the manual do-not-disturb for dnd; both
+   * at once when both change (dnd ↔ away is one change of the user's presence, not two).
+   */
   async function inputs(session: C2sSession, state: PresenceState, stanza: XmlElement): Promise<void> {
     const { core } = context();
     const { tenantId, user } = session;
     const show = stanza.childText('show')?.trim();
     const idle = show === 'away' || show === 'xa' || stanza.child('idle', IDLE_NS) !== undefined;
+    const dnd = show === 'dnd';
     await state.client?.ready;
+    let manual: ManualRequest | undefined;
+    if (dnd !== state.dnd) {
+      const current = await core.presence.manual(tenantId, user.id);
+      state.dnd = dnd;
+      if (dnd || current?.availability === 'dnd') {
+        manual = { availability: dnd ? 'dnd' : null, note: current?.note ?? null, context: current?.context ?? null };
+      }
+    }
     if (idle !== state.idle) {
       state.idle = idle;
-      await core.presence.setActivity(tenantId, user.id, session.id, idle);
+      await core.presence.setActivity(tenantId, user.id, session.id, idle, manual);
+    } else if (manual) {
+      await core.presence.setManual(tenantId, user.id, manual);
     }
-    const dnd = show === 'dnd';
-    if (dnd === state.dnd) return;
-    const manual = await core.presence.manual(tenantId, user.id);
-    state.dnd = dnd;
-    if (!dnd && manual?.availability !== 'dnd') return;
-    await core.presence.setManual(tenantId, user.id, {
-      availability: dnd ? 'dnd' : null,
-      note: manual?.note ?? null,
-      context: manual?.context ?? null,
-    });
   }
 
   /** Unavailable or gone: the client input goes, the watch ends, the user's other resources learn it. */
