@@ -3,6 +3,8 @@
 // deep it recurs), as shares of the whole profile, idle included.
 //
 //   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 40] [--match text]
+//     [--from S] [--until S] (only the samples S seconds after the profile's start or later / before:
+//     one workload of a long run)
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -19,7 +21,12 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '40' }, match: { type: 'string' } },
+  options: {
+    top: { type: 'string', default: '40' },
+    match: { type: 'string' },
+    from: { type: 'string', default: '0' },
+    until: { type: 'string', default: 'Infinity' },
+  },
 });
 const file = positionals[0];
 if (!file) throw new Error('usage: profile-top.ts FILE.cpuprofile [--top N] [--match TEXT]');
@@ -31,7 +38,13 @@ const name = (n: ProfileNode) =>
   `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(packages|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 
 const sampled = new Map<number, number>();
-for (const [i, id] of profile.samples.entries()) sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+const [from, until] = [Number(values.from) * 1e6, Number(values.until) * 1e6];
+let at = 0;
+for (const [i, id] of profile.samples.entries()) {
+  const us = profile.timeDeltas[i] ?? 0;
+  at += us;
+  if (at >= from && at < until) sampled.set(id, (sampled.get(id) ?? 0) + us);
+}
 const total = [...sampled.values()].reduce((a, b) => a + b, 0);
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();

@@ -17,7 +17,7 @@
 // to stdout, progress to stderr. Needs root (namespaces) and the peers (scripts/setup-interop.sh).
 //
 //   npm run bench:xmpp -- [--target prosody,ejabberd,parley] [--accounts 10000] [--concurrency 100]
-//     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups all|N] [--w3-rates 5,10,20]
+//     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups all|N] [--w3-rates 4,16,64]
 //     [--workloads w1,w2,w3,w4] [--profile DIR (Parley's CPU profile, for what limits it)]
 //
 // Both peers run as their admins would for load (xmpp-peers.ts `tuned`): Prosody 0.12 with the
@@ -62,7 +62,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'w2-rates': { type: 'string', default: '1000,2000,4000' },
     groups: { type: 'string', default: 'all' },
-    'w3-rates': { type: 'string', default: '5,10,20' },
+    'w3-rates': { type: 'string', default: '4,16,64' },
     workloads: { type: 'string', default: 'w1,w2,w3,w4' },
     /** A folder for Parley's CPU profile (node --cpu-prof), written when it stops. */
     profile: { type: 'string' },

@@ -155,6 +155,26 @@ describe('presence service', () => {
     await take();
   });
 
+  test('activity with a manual state: away ↔ do not disturb is one change each way, not two', async () => {
+    await core.presence.clientConnected(tenantId, alice.id, 'c1', { mobile: false, sessionId: 's1' });
+    await take();
+    const rows: [boolean, 'dnd' | null, string][] = [
+      [false, 'dnd', 'dnd'],
+      [true, null, 'away'],
+      [false, 'dnd', 'dnd'],
+    ];
+    for (const [idle, availability, want] of rows) {
+      await core.presence.setActivity(tenantId, alice.id, 's1', idle, { availability });
+      assert.deepEqual(
+        (await take()).map((e) => e.presence.availability),
+        [want],
+      );
+    }
+    await core.presence.clearManual(tenantId, alice.id);
+    await core.presence.clientDisconnected(tenantId, alice.id, 'c1');
+    await take();
+  });
+
   test('a client input expires unless kept alive', async () => {
     // What the attached clients' refresh (`clients.ts`) does for each.
     const keepAlive = (clientId: string) =>

@@ -1,5 +1,5 @@
 import type { CoreContext } from '../context.js';
-import { invalid, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { EventOf } from '../events.js';
 import { addressOf } from '../users/model.js';
 import type { UserService } from '../users/service.js';
@@ -20,31 +20,12 @@ import {
 import { setCallSettings } from './call-settings.js';
 import { type AttachedClient, CLIENT_TTL_MS, type ClientOptions, PresenceClients } from './clients.js';
 import { setLineState, setRtc } from './lines.js';
-import {
-  type Availability,
-  availabilities,
-  type CalendarSink,
-  type CalendarSnapshot,
-  type CallSettingsShown,
-  type CallSettingsSink,
-  type LineState,
-  NOTE_MAX,
-  type PresenceContext,
-  presenceContexts,
-} from './model.js';
+import { type ManualRequest, manualInput } from './manual.js';
+import type { CalendarSink, CalendarSnapshot, CallSettingsShown, CallSettingsSink, LineState } from './model.js';
 import { type PublishedInput, publish, unpublish } from './published.js';
 import type { StoredInput } from './repository.js';
 import { type OnPresenceChange, type PresenceSeen, type PresenceWatch, see, watch } from './watch.js';
 import { PresenceWatchers, type TrustOf, visibleTo, type Watcher } from './watchers.js';
-
-export interface ManualRequest {
-  availability?: Availability | null;
-  note?: string | null;
-  context?: PresenceContext | null;
-  until?: number | null;
-  validFrom?: number | null;
-  validTo?: number | null;
-}
 
 interface ClientValue {
   mobile: boolean;
@@ -55,7 +36,6 @@ interface ClientValue {
 }
 
 const key = (tenantId: string, userId: string) => `${tenantId} ${userId}`;
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 function toInputs(stored: StoredInput[]): PresenceInputs {
   const inputs = noInputs();
@@ -247,35 +227,20 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
 
   /** Replaces the manual input. Bad states or times throw PARLEY_ERR_VALIDATION and change nothing. */
   async setManual(tenantId: string, userId: string, req: ManualRequest): Promise<Presence> {
-    const now = this.ctx.clock.now();
-    const m: ManualInput = {
-      availability: req.availability ?? null,
-      note: req.note?.trim() || null,
-      context: req.context ?? null,
-      until: req.until ?? null,
-      validFrom: req.validFrom ?? null,
-      validTo: req.validTo ?? null,
-      setAt: now,
-    };
-    if (m.availability !== null && !availabilities.includes(m.availability)) {
-      throw invalid('availability', `must be one of ${availabilities.join(', ')}`);
-    }
-    if (m.context !== null && !presenceContexts.includes(m.context)) {
-      throw invalid('context', `must be one of ${presenceContexts.join(', ')}`);
-    }
-    if (m.note !== null && m.note.length > NOTE_MAX) throw invalid('note', `must be at most ${NOTE_MAX} characters`);
-    for (const f of ['until', 'validFrom', 'validTo'] as const) {
-      if (m[f] !== null && !isTime(m[f])) throw invalid(f, 'must be a point in time');
-    }
-    if (m.validTo !== null && m.validTo <= now) throw invalid('validTo', 'must be in the future');
-    if (m.validFrom !== null && m.validTo !== null && m.validTo <= m.validFrom) {
-      throw invalid('validTo', 'must be after validFrom');
-    }
-    if (m.until !== null && m.until <= now) throw invalid('until', 'must be in the future');
-    await this.ensureUser(tenantId, userId);
-    if (m.availability === null && m.note === null && m.context === null) return this.clearManual(tenantId, userId);
-    await this.repo.putInput(tenantId, userId, { source: 'manual', key: '', value: m, expiresAt: m.validTo }, now);
+    await this.putManual(tenantId, userId, req);
     return this.recompute(tenantId, userId);
+  }
+
+  /** Validates and stores (or, when empty, removes) the manual input, without recomputing. */
+  private async putManual(tenantId: string, userId: string, req: ManualRequest): Promise<void> {
+    const now = this.ctx.clock.now();
+    const m = manualInput(req, now);
+    await this.ensureUser(tenantId, userId);
+    if (m.availability === null && m.note === null && m.context === null) {
+      await this.repo.deleteInput(tenantId, userId, 'manual');
+    } else {
+      await this.repo.putInput(tenantId, userId, { source: 'manual', key: '', value: m, expiresAt: m.validTo }, now);
+    }
   }
 
   async clearManual(tenantId: string, userId: string): Promise<Presence> {
@@ -325,8 +290,18 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
     return this.recompute(tenantId, userId);
   }
 
-  /** Idle/active of the clients of one session; a session without a connected client becomes one for a while. */
-  async setActivity(tenantId: string, userId: string, sessionId: string, idle: boolean): Promise<Presence> {
+  /**
+   * Idle/active of the clients of one session; a session without a connected client becomes one for a while.
+   * With `manual`, that replaces the manual input too, in the same recompute (one change published, not two).
+   */
+  async setActivity(
+    tenantId: string,
+    userId: string,
+    sessionId: string,
+    idle: boolean,
+    manual?: ManualRequest,
+  ): Promise<Presence> {
+    if (manual) await this.putManual(tenantId, userId, manual);
     const now = this.ctx.clock.now();
     const clients = (await this.repo.inputs(tenantId, userId, now)).filter(
       (s) => s.source === 'client' && (s.value as ClientValue).sessionId === sessionId,

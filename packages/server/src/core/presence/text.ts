@@ -72,16 +72,30 @@ const words = {
 const DAY = 86_400_000;
 const locale = { en: 'en-GB', de: 'de-DE' } as const;
 
+type Style = 'parts' | 'weekday' | 'date';
+const styles: Record<Style, Intl.DateTimeFormatOptions> = {
+  parts: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  weekday: { weekday: 'long' },
+  date: { day: 'numeric', month: 'long' },
+};
+/** Formats by language, zone and style: building one costs far more than formatting with it. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** Zones come from users' settings: the cache starts over rather than grow past this. */
+const FORMATS_MAX = 1000;
+
+function formatOf(lang: Language, timeZone: string, style: Style): Intl.DateTimeFormat {
+  const k = `${lang} ${style} ${timeZone}`;
+  let f = formats.get(k);
+  if (!f) {
+    if (formats.size >= FORMATS_MAX) formats.clear();
+    f = new Intl.DateTimeFormat(locale[lang], { timeZone, ...styles[style] });
+    formats.set(k, f);
+  }
+  return f;
+}
+
 function parts(ms: number, lang: Language, timeZone: string) {
-  const f = new Intl.DateTimeFormat(locale[lang], {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(ms);
+  const f = formatOf(lang, timeZone, 'parts').formatToParts(ms);
   const get = (t: string) => f.find((p) => p.type === t)?.value ?? '';
   return { day: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
 }
@@ -95,11 +109,8 @@ export function formatWhen(ms: number, o: TextOptions): string {
   const today = parts(o.now, o.lang, o.timeZone);
   if (at.day === today.day) return at.time;
   const withTime = (s: string) => (at.time === '00:00' ? s : `${s} ${at.time}`);
-  if (Math.abs(ms - o.now) < 6 * DAY) {
-    return withTime(new Intl.DateTimeFormat(locale[o.lang], { timeZone: o.timeZone, weekday: 'long' }).format(ms));
-  }
-  const date = new Intl.DateTimeFormat(locale[o.lang], { timeZone: o.timeZone, day: 'numeric', month: 'long' });
-  return withTime(date.format(ms));
+  const style = Math.abs(ms - o.now) < 6 * DAY ? 'weekday' : 'date';
+  return withTime(formatOf(o.lang, o.timeZone, style).format(ms));
 }
 
 /**

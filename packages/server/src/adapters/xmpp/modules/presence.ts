@@ -10,15 +10,19 @@
 //
 // Out: every contact's presence is the core's value as this watcher may see it (`watch`, relation
 // per `watchers.ts`), rendered in the session's language (`presence-render.ts`), from the
-// contact's bare JID. Colleagues come from the core's watch; personal contacts here are read from
+// contact's bare JID; a colleague's change once per view and language for all the sessions it goes
+// to (`presence-shared.ts`). Colleagues come from the core's watch; personal contacts here are read from
 // the core; personal contacts elsewhere are what this node last received from them
 // (`presence-remote.ts`), else probed (their server answers). A user's own resources see each
 // other's client presence (§4.2.2). Personal contacts with a subscription from the user, here or
 // on another server, get the user's computed presence as they may see it (a federated domain's
 // trust level, `core/federation`) when that changes, sent once by the node holding a lease.
 // Probes are answered the same way (§4.3.2).
+
+import type { Presence } from '../../../core/presence/aggregate.js';
 import type { AttachedClient } from '../../../core/presence/clients.js';
-import type { PresenceWatch } from '../../../core/presence/watch.js';
+import type { ManualRequest } from '../../../core/presence/manual.js';
+import type { PresenceSeen, PresenceWatch } from '../../../core/presence/watch.js';
 import { watcherOf } from '../../../core/presence/watchers.js';
 import { addressOf, type User } from '../../../core/users/model.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../../lib/jid.js';
@@ -26,7 +30,8 @@ import type { C2sSession, Inbound, ModuleContext, Stop, XmppModule } from '../mo
 import { type XmlElement, x } from '../xml/element.js';
 import { localUser, watcherFor } from './local.js';
 import { RemotePresence } from './presence-remote.js';
-import { IDLE_NS, renderPresence, XMPP_TIME_ZONE } from './presence-render.js';
+import { IDLE_NS, languageOf, renderPresence, XMPP_TIME_ZONE } from './presence-render.js';
+import { SharedRenderings } from './presence-shared.js';
 import { rosterOf } from './roster-items.js';
 import { isSubscription, presenceTo, sees, sendPresence } from './subscriptions.js';
 
@@ -74,16 +79,29 @@ export function presenceModule(): XmppModule {
     return ctx;
   };
 
-  /** A contact's presence for the session, with their avatar's hash (XEP-0153). */
-  const render = async (session: C2sSession, contact: Contact, p: Parameters<typeof renderPresence>[0]) =>
+  /** A contact's presence in `lang`, to `to` (undefined: not addressed yet), with their avatar's hash (XEP-0153). */
+  const renderIn = async (lang: string, to: string | undefined, contact: Contact, p: Presence) =>
     renderPresence(p, {
       from: contact.jid,
-      to: formatJid(session.jid),
-      lang: session.lang,
+      to,
+      lang,
       timeZone: XMPP_TIME_ZONE,
       now: context().core.ctx.clock.now(),
       photo: await context().core.avatars.hash(contact.tenantId, contact.userId),
     });
+  /** A contact's presence for the session. */
+  const render = (session: C2sSession, contact: Contact, p: Presence) =>
+    renderIn(session.lang, formatJid(session.jid), contact, p);
+  /** Renderings of colleagues' views shared by the sessions they go to; a new avatar starts them over. */
+  let renderings = new SharedRenderings();
+  /** A colleague's view (the core's, shared by the watchers of one relation) for the session: rendered once per language. */
+  const renderSeen = async (session: C2sSession, seen: PresenceSeen) => {
+    const lang = languageOf(session.lang);
+    const contact = { jid: seen.user, tenantId: session.tenantId, userId: seen.userId };
+    const now = context().core.ctx.clock.now();
+    const shared = await renderings.get(seen, lang, now, () => renderIn(lang, undefined, contact, seen.presence));
+    return shared.withAttrs({ to: formatJid(session.jid) });
+  };
   /** Sends in the order asked, though each waits for its avatar hash. */
   const send = (session: C2sSession, stanza: Promise<XmlElement>) => {
     const state = stateOf(session);
@@ -101,19 +119,13 @@ export function presenceModule(): XmppModule {
     const { core } = context();
     const { user } = session;
     state.client = core.presence.attachClient(user.tenantId, user.id, { mobile: false, sessionId: session.id });
-    const colleague = (seen: { user: string; userId: string }) => ({
-      ...seen,
-      jid: seen.user,
-      tenantId: user.tenantId,
-    });
     state.watch = core.presence.watch(user.tenantId, watcherOf(user), (seen) => {
-      if (seen.userId !== user.id && state.watch) void send(session, render(session, colleague(seen), seen.presence));
+      if (seen.userId !== user.id && state.watch) void send(session, renderSeen(session, seen));
     });
     const roster = await rosterOf(core, user, session.lang);
     const shared = roster.filter((e) => e.shared).map((e) => e.jid);
     for (const seen of await state.watch.snapshot(shared)) {
-      if (seen && seen.presence.availability !== 'offline')
-        await send(session, render(session, colleague(seen), seen.presence));
+      if (seen && seen.presence.availability !== 'offline') await send(session, renderSeen(session, seen));
     }
     for (const e of roster) {
       if (e.shared || !sees(e.subscription, 'to')) continue;
@@ -135,27 +147,31 @@ export function presenceModule(): XmppModule {
     }
   }
 
-  /** The client's show as inputs: idle for away/xa/<idle/>, the manual do-not-disturb for dnd. */
+  /**
+   * The client's show as inputs: idle for away/xa/<idle/>, the manual do-not-disturb for dnd; both
+   * at once when both change (dnd ↔ away is one change of the user's presence, not two).
+   */
   async function inputs(session: C2sSession, state: PresenceState, stanza: XmlElement): Promise<void> {
     const { core } = context();
     const { tenantId, user } = session;
     const show = stanza.childText('show')?.trim();
     const idle = show === 'away' || show === 'xa' || stanza.child('idle', IDLE_NS) !== undefined;
+    const dnd = show === 'dnd';
     await state.client?.ready;
+    let manual: ManualRequest | undefined;
+    if (dnd !== state.dnd) {
+      const current = await core.presence.manual(tenantId, user.id);
+      state.dnd = dnd;
+      if (dnd || current?.availability === 'dnd') {
+        manual = { availability: dnd ? 'dnd' : null, note: current?.note ?? null, context: current?.context ?? null };
+      }
+    }
     if (idle !== state.idle) {
       state.idle = idle;
-      await core.presence.setActivity(tenantId, user.id, session.id, idle);
+      await core.presence.setActivity(tenantId, user.id, session.id, idle, manual);
+    } else if (manual) {
+      await core.presence.setManual(tenantId, user.id, manual);
     }
-    const dnd = show === 'dnd';
-    if (dnd === state.dnd) return;
-    const manual = await core.presence.manual(tenantId, user.id);
-    state.dnd = dnd;
-    if (!dnd && manual?.availability !== 'dnd') return;
-    await core.presence.setManual(tenantId, user.id, {
-      availability: dnd ? 'dnd' : null,
-      note: manual?.note ?? null,
-      context: manual?.context ?? null,
-    });
   }
 
   /** Unavailable or gone: the client input goes, the watch ends, the user's other resources learn it. */
@@ -285,6 +301,7 @@ export function presenceModule(): XmppModule {
         }),
         // XEP-0153: a new avatar is a new hash in the user's presence, to colleagues here and subscribers.
         bus.subscribe('avatar.changed', async (e) => {
+          renderings = new SharedRenderings();
           const contact = {
             tenantId: e.tenantId,
             userId: e.userId,

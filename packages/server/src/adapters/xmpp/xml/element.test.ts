@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { x } from './element.js';
+import { escapeAttr, escapeText, x } from './element.js';
 
 describe('XmlElement', () => {
   it('serialises with escaping and skips undefined attributes and falsy children', () => {
@@ -10,6 +10,26 @@ describe('XmlElement', () => {
 
   it('escapes quotes and whitespace in attributes', () => {
     assert.equal(x('a', { v: `"'\n<` }).toString(), '<a v="&quot;&apos;&#10;&lt;"/>');
+  });
+
+  it('escapes each special character alone, and leaves plain text as it is', () => {
+    const rows: [string, string, string][] = [
+      ['plain', 'plain', 'plain'],
+      ['', '', ''],
+      ['a&b', 'a&amp;b', 'a&amp;b'],
+      ['<', '&lt;', '&lt;'],
+      ['>', '&gt;', '&gt;'],
+      ['"', '"', '&quot;'],
+      ["'", "'", '&apos;'],
+      ['\t', '\t', '&#9;'],
+      ['\n', '\n', '&#10;'],
+      ['\r', '\r', '&#13;'],
+      ['ü – ok', 'ü – ok', 'ü – ok'],
+    ];
+    for (const [raw, text, attr] of rows) {
+      assert.equal(escapeText(raw), text, JSON.stringify(raw));
+      assert.equal(escapeAttr(raw), attr, JSON.stringify(raw));
+    }
   });
 
   it('finds children by name and namespace', () => {

@@ -88,12 +88,19 @@ export function x(name: string, attrs: Record<string, string | undefined> = {}, 
   return new XmlElement(name, defined(attrs)).append(...children);
 }
 
-export const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// Most text and attributes have nothing to escape: one test, and the string as it is.
+const TEXT_SPECIAL = /[&<>]/;
+const ATTR_SPECIAL = /[&<>"'\t\n\r]/;
+
+export const escapeText = (s: string): string =>
+  TEXT_SPECIAL.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s;
 
 export const escapeAttr = (s: string): string =>
-  escapeText(s)
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\t/g, '&#9;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;');
+  ATTR_SPECIAL.test(s)
+    ? escapeText(s)
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&apos;')
+        .replace(/\t/g, '&#9;')
+        .replace(/\n/g, '&#10;')
+        .replace(/\r/g, '&#13;')
+    : s;
