@@ -110,7 +110,7 @@ describe('the directory index snapshot', () => {
       assert.equal(loaded?.changed, 1, 'the book changed while the server was down');
       assert.equal(saw('directory index built').length, 0, 'not built from the store');
       const [done] = await until('the book reloaded', () => saw('directory index up to date'));
-      assert.equal(done.changed, 1, 'the book changed the index, the users did not');
+      assert.equal(done?.changed, 1, 'the book changed the index, the users did not');
       assert.deepEqual(await names('0711 333333'), ['Carla Neu']);
       assert.deepEqual(await names('0711 111111'), [], 'gone from the book while the server was down');
       // Written at once, not a minute later.
@@ -130,7 +130,7 @@ describe('the directory index snapshot', () => {
       assert.deepEqual(await names('0711 333333'), ['Carla Neu']);
       assert.equal(saw('directory index loaded from its snapshot')[0]?.changed, 0);
       const [done] = await until('the users reloaded', () => saw('directory index up to date'));
-      assert.equal(done.changed, 0, 'the users as they were: the index did not change');
+      assert.equal(done?.changed, 0, 'the users as they were: the index did not change');
       // The same contacts synced again change nothing either.
       const { id } = await server.core.directory.sources.get(tenantId, 'book');
       await server.core.directory.sync.run(tenantId, id, { full: true });
