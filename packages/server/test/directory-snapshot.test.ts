@@ -20,6 +20,12 @@ function capturingLog() {
   return { log, lines, saw: (msg: string) => lines.filter((l) => l.msg === msg) };
 }
 
+/** What tells a file written again from the same one: its inode and modification time. */
+const fileId = (file: string) => {
+  const { ino, mtimeMs } = statSync(file);
+  return { ino, mtimeMs };
+};
+
 async function until<T>(what: string, fn: () => T | Promise<T>, ms = 60_000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   for (;;) {
@@ -91,6 +97,7 @@ describe('the directory index snapshot', () => {
   test('a restart answers from the snapshot; a source synced while the server was down is reloaded after', async () => {
     const file = snapshotFile(join(t.dataDir, 'directory-index'), tenantId);
     await until('the snapshot written after the build', () => existsSync(file));
+    const written = fileId(file);
     await t.server.stop();
     writeFileSync(book, 'Name;Telefon\nBernd Bleibt;+49 711 222222\nCarla Neu;+49 711 333333\n');
     await whileDown((core) => core.directory.sync.run(tenantId, 'book', { full: true }));
@@ -102,9 +109,41 @@ describe('the directory index snapshot', () => {
       const [loaded] = saw('directory index loaded from its snapshot');
       assert.equal(loaded?.changed, 1, 'the book changed while the server was down');
       assert.equal(saw('directory index built').length, 0, 'not built from the store');
-      await until('the book reloaded', () => saw('directory index up to date').length > 0);
+      const [done] = await until('the book reloaded', () => saw('directory index up to date'));
+      assert.equal(done?.changed, 1, 'the book changed the index, the users did not');
       assert.deepEqual(await names('0711 333333'), ['Carla Neu']);
       assert.deepEqual(await names('0711 111111'), [], 'gone from the book while the server was down');
+      // Written at once, not a minute later.
+      await until('the snapshot written again', () => saw('directory index snapshot written').length, 30_000);
+      assert.notDeepEqual(fileId(file), written, "a new file took the old one's place");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a restart with nothing changed while the server was down reloads no contacts into the index and keeps its snapshot', async () => {
+    const file = snapshotFile(join(t.dataDir, 'directory-index'), tenantId);
+    const kept = fileId(file);
+    const { log, saw } = capturingLog();
+    const { server, names } = await restart(log);
+    try {
+      assert.deepEqual(await names('0711 333333'), ['Carla Neu']);
+      assert.equal(saw('directory index loaded from its snapshot')[0]?.changed, 0);
+      const [done] = await until('the users reloaded', () => saw('directory index up to date'));
+      assert.equal(done?.changed, 0, 'the users as they were: the index did not change');
+      // The same contacts synced again change nothing either.
+      const { id } = await server.core.directory.sources.get(tenantId, 'book');
+      await server.core.directory.sync.run(tenantId, id, { full: true });
+      assert.equal(await server.core.directory.tenant(tenantId).reload(id), false, 'the index did not change');
+      assert.deepEqual(saw('directory index snapshot written'), []);
+      assert.deepEqual(fileId(file), kept, 'the snapshot file is the one from before the restart');
+      // A change of the book while the server runs reaches the index as before.
+      writeFileSync(
+        book,
+        'Name;Telefon\nBernd Bleibt;+49 711 222222\nCarla Neu;+49 711 333333\nDora Dazu;+49 711 444444\n',
+      );
+      await server.core.directory.sync.run(tenantId, id, { full: true });
+      await until('Dora in the index', async () => (await names('0711 444444')).includes('Dora Dazu'));
     } finally {
       await server.stop();
     }

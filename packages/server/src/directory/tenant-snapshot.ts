@@ -1,6 +1,7 @@
 // When a tenant's index is read from its snapshot and when it is written (snapshot.ts has the file):
 // at the first build the snapshot replaces the build if it is usable, and the sources changed since
-// are named for a reload; after changes it is written again, at most one write at a time.
+// are named for a reload; after changes of the index it is written again, at most one write at a
+// time (a reload that leaves the index as it was writes nothing).
 import type { Logger } from '../platform/log.js';
 import { TenantIndex } from './index.js';
 import type { SourceRow } from './model.js';
@@ -14,6 +15,8 @@ export class IndexSnapshots {
   /** What each source had synced when its contacts went into the index (the snapshot records it). */
   readonly loaded = new Map<string, SourceState>();
   private timer: NodeJS.Timeout | null = null;
+  /** When `timer` fires (Date.now() time). */
+  private dueAt = 0;
   private saving = false;
 
   /**
@@ -69,9 +72,15 @@ export class IndexSnapshots {
     return { index, stale: [USERS_SOURCE, ...changed.map((r) => r.id), ...gone.map((s) => s.id)] };
   }
 
-  /** Writes the snapshot `delayMs` from now (once, however often it is asked meanwhile). */
+  /** Writes the snapshot `delayMs` from now or at the time asked before, whichever is sooner (one write for all). */
   saveSoon(delayMs: number): void {
-    if (this.folder === null || this.timer !== null) return;
+    if (this.folder === null) return;
+    const at = Date.now() + delayMs;
+    if (this.timer !== null) {
+      if (at >= this.dueAt) return;
+      clearTimeout(this.timer);
+    }
+    this.dueAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.save().catch((err) =>

@@ -106,11 +106,16 @@ export class TenantDirectory {
     return building;
   }
 
-  /** Reloads one source of the index from the store (on `directory.changed`). */
-  async reload(sourceId: string): Promise<void> {
+  /**
+   * Reloads one source of the index from the store (on `directory.changed`); whether that changed
+   * the index. Only then is the snapshot written, a minute later (a sync that delivered the same
+   * contacts changes nothing).
+   */
+  async reload(sourceId: string): Promise<boolean> {
     this.live = null;
-    if (!this.loading) return;
+    if (!this.loading) return false;
     const index = await this.loading;
+    const version = index.version;
     const rows = await this.loadMeta();
     // Contacts are replaced in place and the ones gone removed at the end: lookups meanwhile find
     // the old or the new entry of a contact, never none.
@@ -121,30 +126,43 @@ export class TenantDirectory {
     else this.snapshots.loaded.delete(sourceId);
     index.retainSource(sourceId, loaded);
     this.invalidate();
+    if (index.version === version) return false;
     this.snapshots.saveSoon(SNAPSHOT_DELAY_MS);
+    return true;
   }
 
-  /** Reloads the sources that changed while the index was on disk, one after the other; the snapshot answers meanwhile. */
+  /**
+   * Reloads the sources that may have changed while the index was on disk, one after the other
+   * (the snapshot answers meanwhile). If that changed the index its snapshot is written at once;
+   * else the snapshot on disk stays as it is.
+   */
   private async refresh(sourceIds: string[]): Promise<void> {
+    let changed = 0;
     for (const id of sourceIds) {
       try {
-        await this.reload(id);
+        if (await this.reload(id)) changed++;
       } catch (err) {
         this.deps.ctx.log.warn({ err, tenantId: this.tenantId, sourceId: id }, 'directory source not reloaded');
       }
     }
-    this.deps.ctx.log.info({ tenantId: this.tenantId, sources: sourceIds.length }, 'directory index up to date');
+    if (changed > 0) this.snapshots.saveSoon(0);
+    this.deps.ctx.log.info(
+      { tenantId: this.tenantId, sources: sourceIds.length, changed },
+      'directory index up to date',
+    );
   }
 
   /** A user was added, changed or removed: their entry in the users source follows. */
   async userChanged(userId: string): Promise<void> {
     if (!this.loading) return;
     const index = await this.loading;
+    const version = index.version;
     const user = await this.deps.ctx.store.repos.users.get(this.tenantId, userId);
     if (user && user.disabledAt === null) index.put(USERS_SOURCE, userContact(user, await this.plan()));
     else index.remove(USERS_SOURCE, userId);
     this.invalidate();
-    this.snapshots.saveSoon(SNAPSHOT_DELAY_MS);
+    // A change of what the directory does not show (a password, a setting) leaves the index as it was.
+    if (index.version !== version) this.snapshots.saveSoon(SNAPSHOT_DELAY_MS);
   }
 
   /**
