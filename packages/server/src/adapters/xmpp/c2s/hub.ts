@@ -29,7 +29,7 @@ export const parserLimits = (config: XmppConfig): ParserLimits => ({
   maxChildren: config.limits.maxChildren,
 });
 
-/** Random bytes drawn 4 KiB at a time: a login takes five ids, and a call to the CSPRNG costs more than an id. */
+/** Random bytes drawn 4 KiB at a time: a login takes four ids, and a call to the CSPRNG costs more than an id. */
 const RANDOM_POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);
 let taken = 0;
