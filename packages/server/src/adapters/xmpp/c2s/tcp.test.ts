@@ -7,8 +7,14 @@ import { TcpTransport } from './tcp.js';
 
 const limits = { maxStanzaSize: 65_536, maxDepth: 16, maxAttributes: 32, maxChildren: 256 };
 
-/** A TcpTransport on the server end of a loopback connection, and the client end. */
-async function pair(): Promise<{ transport: TcpTransport; raw: Socket; client: Socket; close(): void }> {
+/** A TcpTransport on the server end of a loopback connection, the client end and what it received. */
+async function pair(): Promise<{
+  transport: TcpTransport;
+  raw: Socket;
+  client: Socket;
+  received(): string;
+  close(): void;
+}> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -21,10 +27,15 @@ async function pair(): Promise<{ transport: TcpTransport; raw: Socket; client: S
     now: () => Date.now(),
   });
   transport.listen({ event: () => {}, failed: () => {}, closed: () => {}, active: () => {} });
+  let received = '';
+  client.setEncoding('utf8').on('data', (text: string) => {
+    received += text;
+  });
   return {
     transport,
     raw,
     client,
+    received: () => received,
     close: () => {
       client.destroy();
       raw.destroy();
@@ -34,12 +45,8 @@ async function pair(): Promise<{ transport: TcpTransport; raw: Socket; client: S
 }
 
 test('what a stream sends in one turn leaves in one write, at the end of the turn', async () => {
-  const { transport, raw, client, close } = await pair();
+  const { transport, raw, received, close } = await pair();
   try {
-    let received = '';
-    client.setEncoding('utf8').on('data', (text: string) => {
-      received += text;
-    });
     transport.header({ id: 'abc', version: '1.0' });
     transport.send(x('stream:features', {}, x('bind')));
     assert.equal(raw.writableCorked, 1, 'held until the turn ends');
@@ -47,11 +54,11 @@ test('what a stream sends in one turn leaves in one write, at the end of the tur
     assert.equal(raw.writableCorked, 0);
     transport.send(x('iq', { id: 'next' }));
     assert.equal(raw.writableCorked, 1, 'the next turn holds its own');
-    for (let i = 0; i < 500 && !received.includes('id="next"') && !received.includes("id='next'"); i++) {
+    for (let i = 0; i < 500 && !received().includes('id="next"') && !received().includes("id='next'"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.match(
-      received,
+      received(),
       /^<\?xml version='1\.0'\?><stream:stream id="abc".*<stream:features><bind\/><\/stream:features><iq id=.next.\/>$/,
     );
   } finally {
@@ -60,17 +67,13 @@ test('what a stream sends in one turn leaves in one write, at the end of the tur
 });
 
 test('ending the stream sends what waits at once, then closes', async () => {
-  const { transport, raw, client, close } = await pair();
+  const { transport, raw, client, received, close } = await pair();
   try {
-    let received = '';
-    client.setEncoding('utf8').on('data', (text: string) => {
-      received += text;
-    });
     transport.send(x('message', { id: 'last' }));
     transport.end();
     assert.equal(raw.writableCorked, 0);
     await once(client, 'end');
-    assert.match(received, /<message id=.last.\/><\/stream:stream>$/);
+    assert.match(received(), /<message id=.last.\/><\/stream:stream>$/);
   } finally {
     close();
   }
