@@ -28,6 +28,8 @@ export interface Session {
   /** connect → bound (and the presence written), ms. */
   loginMs: number;
   fullJid: string;
+  /** What TLS was negotiated (like with like across servers): version, cipher, key exchange group, certificate key. */
+  tls: string;
   send(xml: string): void;
   /**
    * Calls `fn` for every match of the global regex `re` in the text received from now on (a
@@ -104,11 +106,21 @@ export async function login(o: LoginOptions): Promise<Session> {
     buf = '';
     const tls = tlsConnect({ socket: raw, servername: o.domain, ca: o.ca });
     socket = tls;
+    let tickets = 0;
+    tls.on('session', () => tickets++);
     listen(tls);
     await new Promise<void>((resolve, rej) => {
       reject = rej;
       tls.once('secureConnect', resolve);
     });
+    const key = tls.getPeerX509Certificate()?.publicKey;
+    const exchange = tls.getEphemeralKeyInfo();
+    const negotiated = [
+      tls.getProtocol(),
+      tls.getCipher().name,
+      (exchange && 'name' in exchange && exchange.name) || 'no ECDHE',
+      `${key?.asymmetricKeyType} ${key?.asymmetricKeyDetails?.namedCurve ?? key?.asymmetricKeyDetails?.modulusLength ?? ''} certificate`,
+    ];
     tls.write(header(o.domain));
     await expect(/<\/stream:features>/);
     const scram = scramClient(o.mechanism === 'SCRAM-SHA-1' ? 'sha1' : 'sha256', o.user, o.password, {
@@ -152,6 +164,7 @@ export async function login(o: LoginOptions): Promise<Session> {
     return {
       loginMs,
       fullJid: jid,
+      tls: [...negotiated, `${tickets} session tickets by the bind`].join(' '),
       send: (xml) => socket.write(xml),
       scan: (re, fn) => scanners.push({ re, fn }),
       close: () => {

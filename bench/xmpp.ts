@@ -314,6 +314,7 @@ async function benchTarget(net: XmppNet, kind: string): Promise<void> {
     );
     // Like with like: the iteration counts the server's SCRAM challenges named (the cache's keys are `salt,i`).
     progress(`${t.name}: SCRAM iterations ${[...new Set([...cache.keys()].map((k) => k.split(',')[1]))].join(', ')}`);
+    progress(`${t.name}: TLS ${[...new Set(online.sessions.filter(Boolean).map((s) => s.tls))].join('; ')}`);
     await quiet(t.pid());
     const perSession = (processRssBytes(t.pid()) - rss0) / Math.max(1, online.sessions.filter(Boolean).length);
     if (WORKLOADS.has('w4')) {

@@ -43,7 +43,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const calls = new CallService(ctx, presence, options.resolver);
   const callBacks = new CallBackService(ctx, calls);
   const control = new CallControlService(ctx, calls, lines, users, callBacks);
-  const auth = new SessionService(ctx, options, devices);
+  const auth = new SessionService(ctx, options, devices, users);
   return {
     ctx,
     tenants: new TenantService(ctx),

@@ -5,7 +5,7 @@ import type { DeviceService, SipCredentials } from '../devices/service.js';
 import { ParleyError } from '../errors.js';
 import { type DerivedCredentials, dummyHash, type ScramKeys, scramKeys, verifyPassword } from '../users/credentials.js';
 import type { User } from '../users/model.js';
-import { findUserByAddress } from '../users/repository.js';
+import type { UserService } from '../users/service.js';
 import { HashQueue } from './hash-queue.js';
 import { ownAuthzid, parsePlain, saslAccount } from './sasl.js';
 import { SCRAM_MECHANISMS, type ScramErrorValue, type ScramMechanism, ScramServer, scramFailure } from './scram.js';
@@ -70,6 +70,8 @@ export class AuthService {
     protected readonly ctx: CoreContext,
     protected readonly options: CredentialCheckOptions,
     private readonly devices: DeviceService,
+    /** The accounts (cached by address like every read of a user: a change forgets them at once). */
+    private readonly users: Pick<UserService, 'byAddress'>,
   ) {
     this.throttle = new LoginThrottle(
       options.throttle,
@@ -96,7 +98,7 @@ export class AuthService {
     const { retryAfter, rank } = await this.throttle.admit(account, attempt.address);
     if (retryAfter > 0) throw throttled(retryAfter);
 
-    const user = await findUserByAddress(this.ctx.store.repos, account);
+    const user = await this.users.byAddress(account);
     const credentials = user && (await this.ctx.store.repos.credentials.get(user.tenantId, user.id));
     // Unknown users cost the same scrypt as known ones.
     this.dummy ??= dummyHash(this.options.scryptCost);
@@ -224,7 +226,7 @@ export class AuthService {
 
   /** The SCRAM keys of an enabled user, or a decoy's (`user` null). */
   private async scramKeysOf(account: string, hash: 'sha1' | 'sha256'): Promise<ScramLookup> {
-    const user = await findUserByAddress(this.ctx.store.repos, account);
+    const user = await this.users.byAddress(account);
     const credentials = user && (await this.ctx.store.repos.credentials.get(user.tenantId, user.id));
     const keys = credentials && (hash === 'sha1' ? credentials.scramSha1 : credentials.scram);
     if (user && keys && user.disabledAt === null) return { user, keys };

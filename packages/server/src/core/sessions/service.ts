@@ -4,6 +4,7 @@ import type { CoreContext } from '../context.js';
 import type { DeviceService } from '../devices/service.js';
 import { notFound, ParleyError } from '../errors.js';
 import { addressOf, type User } from '../users/model.js';
+import type { UserService } from '../users/service.js';
 import type { Session } from './model.js';
 
 export interface AuthOptions extends CredentialCheckOptions {
@@ -43,8 +44,9 @@ export class SessionService extends AuthService {
     ctx: CoreContext,
     protected override readonly options: AuthOptions,
     devices: DeviceService,
+    users: UserService,
   ) {
-    super(ctx, options, devices);
+    super(ctx, options, devices, users);
   }
 
   /**

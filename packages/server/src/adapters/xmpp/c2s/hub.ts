@@ -29,8 +29,23 @@ export const parserLimits = (config: XmppConfig): ParserLimits => ({
   maxChildren: config.limits.maxChildren,
 });
 
-/** A random id (stream ids, resumption ids, generated resources): URL-safe, 16 bytes of entropy. */
-export const randomId = (bytes = 16) => randomBytes(bytes).toString('base64url');
+/** Random bytes drawn 4 KiB at a time: a login takes four ids, and a call to the CSPRNG costs more than an id. */
+const RANDOM_POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let taken = 0;
+
+/**
+ * A random id (stream ids, resumption ids, generated resources): URL-safe, `bytes` (16 by default)
+ * of entropy from the CSPRNG; no byte of the pool is handed out twice.
+ */
+export function randomId(bytes = 16): string {
+  if (taken + bytes > pool.length) {
+    pool = randomBytes(Math.max(RANDOM_POOL_BYTES, bytes));
+    taken = 0;
+  }
+  taken += bytes;
+  return pool.toString('base64url', taken - bytes, taken);
+}
 
 /** RFC 6120 §7.7.2.2: a newer session bound the resource (here or on another node); the older stream ends with `conflict`. */
 export function replace(hub: C2sHub, old: Session): void {

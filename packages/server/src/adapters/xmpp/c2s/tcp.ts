@@ -49,6 +49,8 @@ export class TcpTransport implements Transport {
   private events: TransportEvents | undefined;
   private gone = false;
   private bindings: { socket: TLSSocket; value: Record<string, Buffer> } | undefined;
+  /** The socket whose writes wait for the end of this turn (one write, one TLS record, for all). */
+  private corked: Socket | undefined;
   private readonly onData = (chunk: Buffer) => {
     deliver(this.events, () => this.parser.push(chunk));
     this.throttle.read(chunk.length);
@@ -114,6 +116,7 @@ export class TcpTransport implements Transport {
 
   startTls(): void {
     const raw = this.socket;
+    this.uncork(); // `<proceed/>` goes out in the clear, before the handshake
     raw.off('data', this.onData);
     if (this.options.peerTls) {
       const server = createTlsServer(this.options.peerTls);
@@ -140,6 +143,7 @@ export class TcpTransport implements Transport {
   end(): void {
     if (this.gone) return;
     this.write('</stream:stream>');
+    this.uncork();
     const socket = this.socket;
     socket.end(() => socket.destroy());
     setTimeout(() => socket.destroy(), HANG_UP_MS).unref();
@@ -156,6 +160,10 @@ export class TcpTransport implements Transport {
     });
   }
 
+  /**
+   * Writes what the stream sends; everything sent in the same turn (a stream header and its
+   * features, a stanza and its acknowledgement request) leaves in one write at its end.
+   */
   private write(text: string): void {
     const socket = this.socket;
     if (this.gone || socket.destroyed) return;
@@ -163,6 +171,17 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
+    if (this.corked !== socket) {
+      this.corked = socket;
+      socket.cork();
+      process.nextTick(() => this.uncork());
+    }
     socket.write(text);
+  }
+
+  private uncork(): void {
+    const socket = this.corked;
+    this.corked = undefined;
+    socket?.uncork();
   }
 }

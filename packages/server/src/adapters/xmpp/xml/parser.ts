@@ -139,8 +139,10 @@ const attrsOf = (tag: SaxesTagNS): Record<string, string> =>
  * for (const event of parser.push(chunk)) handle(event); // throws a ParseError on bad input
  */
 export class StreamParser {
-  private sax = restrictedSaxes();
+  private sax!: SaxesParser<{ xmlns: true; position: true }>;
   private builder!: Builder;
+  /** Nothing was pushed since the last reset (STARTTLS resets twice: the stream restarts, and the socket changes). */
+  private pristine = false;
   private events: StreamEvent[] = [];
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   /** Where the current stanza (or the text since the last one) began, in characters. */
@@ -158,6 +160,8 @@ export class StreamParser {
 
   /** Starts a new stream (RFC 6120 §4.3.3: after TLS and SASL the client opens a fresh one). */
   reset(): void {
+    if (this.pristine) return;
+    this.pristine = true;
     const sax = restrictedSaxes();
     this.sax = sax;
     this.opened = false;
@@ -189,6 +193,7 @@ export class StreamParser {
   /** Parses a chunk of the stream; returns the events it completed. Throws a ParseError. */
   push(chunk: Uint8Array | string): StreamEvent[] {
     if (this.closed) return [];
+    this.pristine = false;
     let text: string;
     try {
       text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
