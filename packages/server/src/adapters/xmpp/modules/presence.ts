@@ -61,6 +61,13 @@ function stateOf(session: C2sSession): PresenceState {
 }
 
 /** The node that tells subscribers of a user of their presence changes. */
+/** A colleague seen through a watch, as `render` takes a contact (a function here, not a closure per session). */
+const colleague = (seen: { user: string; userId: string }, tenantId: string) => ({
+  ...seen,
+  jid: seen.user,
+  tenantId,
+});
+
 const SUBSCRIBERS_LEASE = 'xmpp-presence-subscribers';
 
 /** The session's last available presence (to its user's bare JID), if it is available. */
@@ -101,19 +108,15 @@ export function presenceModule(): XmppModule {
     const { core } = context();
     const { user } = session;
     state.client = core.presence.attachClient(user.tenantId, user.id, { mobile: false, sessionId: session.id });
-    const colleague = (seen: { user: string; userId: string }) => ({
-      ...seen,
-      jid: seen.user,
-      tenantId: user.tenantId,
-    });
     state.watch = core.presence.watch(user.tenantId, watcherOf(user), (seen) => {
-      if (seen.userId !== user.id && state.watch) void send(session, render(session, colleague(seen), seen.presence));
+      if (seen.userId !== user.id && state.watch)
+        void send(session, render(session, colleague(seen, user.tenantId), seen.presence));
     });
     const roster = await rosterOf(core, user, session.lang);
     const shared = roster.filter((e) => e.shared).map((e) => e.jid);
     for (const seen of await state.watch.snapshot(shared)) {
       if (seen && seen.presence.availability !== 'offline')
-        await send(session, render(session, colleague(seen), seen.presence));
+        await send(session, render(session, colleague(seen, user.tenantId), seen.presence));
     }
     for (const e of roster) {
       if (e.shared || !sees(e.subscription, 'to')) continue;
