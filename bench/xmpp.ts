@@ -33,7 +33,7 @@
 // connections one address may hold (the generator is one address). All with SCRAM-SHA-1 at 4096
 // iterations.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -256,11 +256,17 @@ async function w4Point(t: Target, logins: Logins): Promise<{ sessions: number; r
   const rss = await settledRss(t.pid());
   progress(`${t.name}: ${sessions} sessions, RSS ${(rss / 2 ** 20).toFixed(1)} MB`);
   if (SNAPSHOTS && t.name === 'Parley') {
-    const count = () => readdirSync(SNAPSHOTS).filter((f) => f.endsWith('.heapsnapshot')).length;
-    const before = count();
+    const files = () => readdirSync(SNAPSHOTS).filter((f) => f.endsWith('.heapsnapshot'));
+    const before = files().length;
     process.kill(t.pid(), 'SIGUSR2');
-    // Written synchronously by the server's main thread: idle again once it is complete.
-    for (let i = 0; i < 600 && count() === before; i++) await sleep(100);
+    // Written by the server's main thread, which answers nothing meanwhile: the logins wait until
+    // the file has stopped growing (it appears empty, and takes minutes on a busy machine).
+    const size = () => files().reduce((sum, f) => sum + statSync(join(SNAPSHOTS, f)).size, 0);
+    for (let i = 0, last = -1; i < 600; i++, await sleep(1000)) {
+      const now = size();
+      if (files().length > before && now === last) break;
+      last = now;
+    }
     await quiet(t.pid());
   }
   return { sessions, rss };
