@@ -5,7 +5,8 @@
 //       the accounts and all of them logged in with their initial presence sent — each RSS taken
 //       once the server is idle and its RSS has settled (within 1 MB over 10 s, at most 120 s) —
 //       so what a login storm grows once (V8's young generation, allocator arenas) is not counted
-//       per session; and the old figure, RSS before the first login to after the last one divided
+//       per session when that growth is over by the half (it swings run to run: docs/benchmarks.md,
+//       "Fourth pass"); and the old figure, RSS before the first login to after the last one divided
 //       by the sessions (this also logs every account in once, which fills the generator's SCRAM
 //       cache and warms the server);
 //   W2  1:1 messages with ACCOUNTS online: client i sends to client i+1's full JID at stepped
