@@ -1,9 +1,14 @@
 // XMPP benchmark: Prosody, ejabberd and Parley one after the other in one
 // run, each in the run's network namespace (test/interop/support/xmpp-peers.ts), pinned to CPU 0
 // with taskset, the load generator (bench/xmpp-load.ts, raw TLS sockets) pinned to CPU 1:
-//   W4  memory per idle session: the server's RSS before and after ACCOUNTS clients log in and
-//       send their initial presence, per session (this also logs every account in once, which
-//       fills the generator's SCRAM cache and warms the server);
+//   W4  memory per idle session: the marginal cost, the slope of the server's RSS between half
+//       the accounts and all of them logged in with their initial presence sent — each RSS taken
+//       once the server is idle and its RSS has settled (within 1 MB over 10 s, at most 120 s) —
+//       so what a login storm grows once (V8's young generation, allocator arenas) is not counted
+//       per session when that growth is over by the half (it swings run to run: docs/benchmarks.md,
+//       "Fourth pass"); and the old figure, RSS before the first login to after the last one divided
+//       by the sessions (this also logs every account in once, which fills the generator's SCRAM
+//       cache and warms the server);
 //   W2  1:1 messages with ACCOUNTS online: client i sends to client i+1's full JID at stepped
 //       rates; latency from the send to the receipt;
 //   W3  presence fan-out: GROUPS shared roster groups of 101 (a roster of 100 each, `both`; in
@@ -19,6 +24,8 @@
 //   npm run bench:xmpp -- [--target prosody,ejabberd,parley] [--accounts 10000] [--concurrency 100]
 //     [--rounds 3] [--seconds 5] [--w2-rates 1000,2000,4000] [--groups all|N] [--w3-rates 4,16,64]
 //     [--workloads w1,w2,w3,w4] [--profile DIR (Parley's CPU profile, for what limits it)]
+//     [--heap-snapshots DIR (Parley's V8 heap at both W4 points, for what a session holds)]
+//     [--parley-checkout DIR (another checkout's Parley, for A/B by turns)]
 //
 // Both peers run as their admins would for load (xmpp-peers.ts `tuned`): Prosody 0.12 with the
 // epoll backend, errors-only logging, internal_hashed accounts (SCRAM keys stored, no PBKDF2 per
@@ -27,7 +34,7 @@
 // connections one address may hold (the generator is one address). All with SCRAM-SHA-1 at 4096
 // iterations.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -66,6 +73,10 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'w1,w2,w3,w4' },
     /** A folder for Parley's CPU profile (node --cpu-prof), written when it stops. */
     profile: { type: 'string' },
+    /** A folder for Parley's heap snapshots (node --heapsnapshot-signal), one at each W4 point. */
+    'heap-snapshots': { type: 'string' },
+    /** Another checkout whose Parley to run (A/B against this one; its schema must be this one's). */
+    'parley-checkout': { type: 'string' },
   },
 });
 const TARGETS = String(values.target).split(',');
@@ -79,6 +90,7 @@ const ROSTER = 100;
 const ALL_GROUPS = Math.floor(ACCOUNTS / (ROSTER + 1));
 const GROUPS = values.groups === 'all' ? ALL_GROUPS : Math.min(Number(values.groups), ALL_GROUPS);
 const WORKLOADS = new Set(String(values.workloads).split(','));
+const SNAPSHOTS = values['heap-snapshots'];
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
 const progress = (text: string) => process.stderr.write(`${text}\n`);
@@ -101,7 +113,9 @@ interface Target {
   stop(): Promise<void>;
 }
 
-const bin = fileURLToPath(new URL('../packages/server/bin/parley.js', import.meta.url));
+const bin = values['parley-checkout']
+  ? join(values['parley-checkout'], 'packages/server/bin/parley.js')
+  : fileURLToPath(new URL('../packages/server/bin/parley.js', import.meta.url));
 
 async function startTarget(net: XmppNet, kind: string): Promise<Target> {
   if (kind === 'prosody' || kind === 'ejabberd') {
@@ -164,6 +178,7 @@ async function startParley(net: XmppNet): Promise<Target> {
     process.execPath,
     [
       ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
+      ...(SNAPSHOTS ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${SNAPSHOTS}`] : []),
       bin,
       ...['serve', '--config', config, '--http-port', '0', '--xmpp-port', '5222'],
     ],
@@ -218,6 +233,44 @@ async function quiet(pid: number): Promise<void> {
     await sleep(500);
     if (busySeconds(pid) - b0 < 0.025) return;
   }
+}
+
+/**
+ * The server's RSS once it has settled: idle, then ten samples a second apart within 1 MB of each
+ * other (at most 120 s; V8 and the Erlang VM shrink or grow their heaps a while after a burst).
+ */
+async function settledRss(pid: number): Promise<number> {
+  await quiet(pid);
+  const samples: number[] = [];
+  for (let i = 0; i < 120; i++) {
+    samples.push(processRssBytes(pid));
+    const last = samples.slice(-10);
+    if (last.length === 10 && Math.max(...last) - Math.min(...last) < 2 ** 20) break;
+    await sleep(1000);
+  }
+  return samples[samples.length - 1] as number;
+}
+
+/** A W4 point: the sessions online and the settled RSS; with --heap-snapshots, Parley's heap too. */
+async function w4Point(t: Target, logins: Logins): Promise<{ sessions: number; rss: number }> {
+  const sessions = logins.sessions.filter(Boolean).length;
+  const rss = await settledRss(t.pid());
+  progress(`${t.name}: ${sessions} sessions, RSS ${(rss / 2 ** 20).toFixed(1)} MB`);
+  if (SNAPSHOTS && t.name === 'Parley') {
+    const files = () => readdirSync(SNAPSHOTS).filter((f) => f.endsWith('.heapsnapshot'));
+    const before = files().length;
+    process.kill(t.pid(), 'SIGUSR2');
+    // Written by the server's main thread, which answers nothing meanwhile: the logins wait until
+    // the file has stopped growing (it appears empty, and takes minutes on a busy machine).
+    const size = () => files().reduce((sum, f) => sum + statSync(join(SNAPSHOTS, f)).size, 0);
+    for (let i = 0, last = -1; i < 600; i++, await sleep(1000)) {
+      const now = size();
+      if (files().length > before && now === last) break;
+      last = now;
+    }
+    await quiet(t.pid());
+  }
+  return { sessions, rss };
 }
 
 interface Logins {
@@ -306,25 +359,37 @@ async function benchTarget(net: XmppNet, kind: string): Promise<void> {
   const all = users.map((_, i) => i);
   try {
     await quiet(t.pid());
-    // W4 (and the warm-up every workload needs): everyone online, presence sent.
-    const rss0 = processRssBytes(t.pid());
-    const online = await logInAll(t, all, true, ca, cache);
+    // W4 (and the warm-up every workload needs): everyone online, presence sent, in two halves.
+    const rss0 = await settledRss(t.pid());
+    const half = all.slice(0, Math.floor(ACCOUNTS / 2));
+    const first = await logInAll(t, half, true, ca, cache);
+    const at1 = await w4Point(t, first);
+    const online = await logInAll(t, all.slice(half.length), true, ca, cache);
+    first.sessions.forEach((session, i) => {
+      online.sessions[i] = session;
+    });
+    online.failures += first.failures;
+    online.seconds += first.seconds;
+    online.firstError ??= first.firstError;
+    const n = online.sessions.filter(Boolean).length;
     progress(
-      `${t.name}: ${online.sessions.filter(Boolean).length} online in ${online.seconds.toFixed(1)} s, ${online.failures} failed${online.firstError ? ` (${online.firstError})` : ''}`,
+      `${t.name}: ${n} online in ${online.seconds.toFixed(1)} s, ${online.failures} failed${online.firstError ? ` (${online.firstError})` : ''}`,
     );
     // Like with like: the iteration counts the server's SCRAM challenges named (the cache's keys are `salt,i`).
     progress(`${t.name}: SCRAM iterations ${[...new Set([...cache.keys()].map((k) => k.split(',')[1]))].join(', ')}`);
     progress(`${t.name}: TLS ${[...new Set(online.sessions.filter(Boolean).map((s) => s.tls))].join('; ')}`);
-    await quiet(t.pid());
-    const perSession = (processRssBytes(t.pid()) - rss0) / Math.max(1, online.sessions.filter(Boolean).length);
+    const at2 = await w4Point(t, online);
     if (WORKLOADS.has('w4')) {
+      const kb = (bytes: number) => Math.round(bytes / 1024);
       results.w4.push(
         row([
           t.name,
-          ACCOUNTS,
+          `${at1.sessions} → ${at2.sessions}`,
           Math.round(rss0 / 2 ** 20),
-          Math.round((rss0 + perSession * ACCOUNTS) / 2 ** 20),
-          Math.round(perSession / 1024),
+          Math.round(at1.rss / 2 ** 20),
+          Math.round(at2.rss / 2 ** 20),
+          kb((at2.rss - at1.rss) / Math.max(1, at2.sessions - at1.sessions)),
+          kb((at2.rss - rss0) / Math.max(1, at2.sessions)),
         ]),
       );
     }
@@ -501,8 +566,12 @@ if (results.w3.length) {
   for (const line of results.w3) console.log(line);
 }
 if (results.w4.length) {
-  console.log('\n**W4 memory per idle session** (RSS before and after every account logs in and sends its presence)\n');
-  console.log('| server | sessions | RSS before MB | RSS after MB | KB/session |');
-  console.log('|---|---|---|---|---|');
+  console.log(
+    '\n**W4 memory per idle session** (settled RSS before the logins, with half the accounts and with all of them online, presence sent; KB per session as the slope between the two halves, and as before: first to last over all sessions)\n',
+  );
+  console.log(
+    '| server | sessions | RSS before MB | RSS half MB | RSS all MB | KB/session (slope) | KB/session (all/N) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const line of results.w4) console.log(line);
 }

@@ -2,7 +2,7 @@
 // long each takes, with a bound on how many may wait; a handler's StreamError ends the stream,
 // any other failure ends it with `internal-server-error` (and a log line).
 import type { Logger } from '../../platform/log.js';
-import type { Transport } from './c2s/transport.js';
+import type { Transport, TransportEvents } from './c2s/transport.js';
 import { StreamError } from './stream-error.js';
 import type { StreamEvent } from './xml/parser.js';
 
@@ -14,13 +14,37 @@ export interface StreamQueueOptions {
   /** Whether the stream is over (what is queued is dropped). */
   closed(): boolean;
   log: Logger;
+  /** The connection is gone. */
+  lost(): void;
+  /** Bytes arrived: the peer is alive. */
+  active(): void;
 }
 
-export class StreamQueue {
+/**
+ * Also the transport's listener (TransportEvents): methods on the prototype, not closures per
+ * stream (under tsx every named closure carries its own `name` property, ~250 bytes per stream).
+ */
+export class StreamQueue implements TransportEvents {
   private readonly events: StreamEvent[] = [];
   private running = false;
 
   constructor(private readonly o: StreamQueueOptions) {}
+
+  event(e: StreamEvent): void {
+    this.push(e);
+  }
+
+  failed(err: StreamError): void {
+    this.o.fail(err);
+  }
+
+  closed(): void {
+    this.o.lost();
+  }
+
+  active(): void {
+    this.o.active();
+  }
 
   push(event: StreamEvent): void {
     if (this.o.closed()) return;
@@ -54,12 +78,8 @@ export class StreamQueue {
  * Hands what `transport` parses to `o.handle` in order (a StreamQueue); the transport's failures,
  * its end and its traffic to `o.fail`, `o.lost` and `o.active`.
  */
-export function listenInOrder(
-  transport: Pick<Transport, 'listen'>,
-  o: StreamQueueOptions & { lost(): void; active(): void },
-): void {
-  const queue = new StreamQueue(o);
-  transport.listen({ event: (e) => queue.push(e), failed: (err) => o.fail(err), closed: o.lost, active: o.active });
+export function listenInOrder(transport: Pick<Transport, 'listen'>, o: StreamQueueOptions): void {
+  transport.listen(new StreamQueue(o));
 }
 
 /** The bound on a stream's negotiation: `onTimeout` once `seconds` pass (cleared when it is done); never keeps the process up. */

@@ -63,17 +63,19 @@ export class PresenceClients {
       this.timer = setInterval(() => void this.refresh(), CLIENT_REFRESH_MS);
       this.timer.unref();
     }
+    const clients = this;
     return {
       ready: connected.then(() => undefined),
-      detach: async () => {
-        if (!this.held.delete(h)) return;
-        if (this.held.size === 0) {
-          clearInterval(this.timer);
-          this.timer = undefined;
+      // A method: an arrow function would carry its own `name` property per client under tsx.
+      async detach() {
+        if (!clients.held.delete(h)) return;
+        if (clients.held.size === 0) {
+          clearInterval(clients.timer);
+          clients.timer = undefined;
         }
         await connected
-          .then(() => this.presence.clientDisconnected(tenantId, userId, h.clientId))
-          .catch((err) => this.log(h).warn({ err }, 'could not remove the client presence input'));
+          .then(() => clients.presence.clientDisconnected(tenantId, userId, h.clientId))
+          .catch((err) => clients.log(h).warn({ err }, 'could not remove the client presence input'));
       },
     };
   }

@@ -50,14 +50,27 @@ export class C2sStream {
     this.negotiation = negotiationTimer(hub.config.limits.negotiationSeconds, () =>
       this.fail(new StreamError('connection-timeout', 'no resource bound in time')),
     );
+    // Methods, not arrow functions: under tsx (esbuild's keepNames) each named closure gets its own
+    // `name` property in dictionary mode, ~250 bytes per closure and stream (docs/benchmarks.md, W4).
+    const stream = this;
     listenInOrder(transport, {
       max: hub.config.limits.maxQueuedStanzas,
-      handle: (e) => this.handle(e),
-      fail: (err) => this.fail(err),
-      closed: () => this.state === 'closed',
+      handle(e) {
+        return stream.handle(e);
+      },
+      fail(err) {
+        stream.fail(err);
+      },
+      closed() {
+        return stream.state === 'closed';
+      },
       log: this.log,
-      lost: () => this.lost(),
-      active: () => this.touch(),
+      lost() {
+        stream.lost();
+      },
+      active() {
+        stream.touch();
+      },
     });
   }
 

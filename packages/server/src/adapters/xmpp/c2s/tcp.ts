@@ -51,10 +51,8 @@ export class TcpTransport implements Transport {
   private bindings: { socket: TLSSocket; value: Record<string, Buffer> } | undefined;
   /** The socket whose writes wait for the end of this turn (one write, one TLS record, for all). */
   private corked: Socket | undefined;
-  private readonly onData = (chunk: Buffer) => {
-    deliver(this.events, () => this.parser.push(chunk));
-    this.throttle.read(chunk.length);
-  };
+  /** Bound, not an arrow function: no `name` property of its own per connection (see C2sStream). */
+  private readonly onData = this.read.bind(this);
 
   constructor(
     private socket: Socket,
@@ -63,7 +61,15 @@ export class TcpTransport implements Transport {
     this.address = socket.remoteAddress ?? '-';
     this.parser = new StreamParser(options.limits, options.namespace);
     // The socket it pauses is the current one: STARTTLS replaces it, the bucket goes on.
-    const current = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
+    const transport = this;
+    const current = {
+      pause() {
+        transport.socket.pause();
+      },
+      resume() {
+        transport.socket.resume();
+      },
+    };
     this.throttle = new ReadThrottle(current, options.rate, options.now);
     socket.setNoDelay(true);
   }
@@ -147,6 +153,11 @@ export class TcpTransport implements Transport {
     const socket = this.socket;
     socket.end(() => socket.destroy());
     setTimeout(() => socket.destroy(), HANG_UP_MS).unref();
+  }
+
+  private read(chunk: Buffer): void {
+    deliver(this.events, () => this.parser.push(chunk));
+    this.throttle.read(chunk.length);
   }
 
   private attach(socket: Socket): void {
