@@ -2,7 +2,10 @@
 // spent most time in: self time and inclusive time (a function counted once per sample however
 // deep it recurs), as shares of the whole profile, idle included.
 //
-//   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 40] [--match text]
+// `--last S` counts only the profile's last S seconds (a benchmark's timed part, when the server
+// stops right after it).
+//
+//   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 40] [--match text] [--last S]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -15,11 +18,12 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  endTime: number;
 }
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '40' }, match: { type: 'string' } },
+  options: { top: { type: 'string', default: '40' }, match: { type: 'string' }, last: { type: 'string' } },
 });
 const file = positionals[0];
 if (!file) throw new Error('usage: profile-top.ts FILE.cpuprofile [--top N] [--match TEXT]');
@@ -30,8 +34,16 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const name = (n: ProfileNode) =>
   `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(packages|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 
+// Sample times are the sums of the deltas before them; `--last` keeps those after endTime - S.
+const deltas = profile.timeDeltas.reduce((a, b) => a + b, 0);
+const from = values.last ? profile.endTime - Number(values.last) * 1e6 : Number.NEGATIVE_INFINITY;
+let at = profile.endTime - deltas;
 const sampled = new Map<number, number>();
-for (const [i, id] of profile.samples.entries()) sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+for (const [i, id] of profile.samples.entries()) {
+  const delta = profile.timeDeltas[i] ?? 0;
+  at += delta;
+  if (at >= from) sampled.set(id, (sampled.get(id) ?? 0) + delta);
+}
 const total = [...sampled.values()].reduce((a, b) => a + b, 0);
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
