@@ -3,6 +3,10 @@
 // (every contact is a pure function of its index, so each benchmark process makes its own copy
 // without passing files around); and the lookup mix: numbers as a caller ID presents them, 90%
 // exact hits, 10% misses that need the company search.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { NumberType, SourceContact } from '../packages/server/src/directory/source.js';
 import { ascii, DEPARTMENTS, prng } from '../packages/server/test/support/slapd.js';
 
@@ -394,12 +398,24 @@ export function* contactsLdifChunks(
   }
 }
 
-/** `contactsLdifChunks` as one string (for sizes a string can hold). */
-export function contactsLdif(
-  data: DirectoryData,
-  count: number,
-  peopleDn: string,
-  line: (attr: string, value: string) => string,
-): string {
-  return [...contactsLdifChunks(data, count, peopleDn, line)].join('');
+/**
+ * slapd's database for `count` contacts of DirectoryData (startSlapd options): the map size, the
+ * equality indexes the benchmarks search, and, with `keepDir`, kept in `keepDir/slapd-<count>`
+ * for the next run as long as the generator (this file, test/support/slapd.ts) is unchanged.
+ */
+export function slapdDatabase(count: number, keepDir: string | undefined) {
+  // The generator: this file and the support file it takes names and the PRNG from.
+  const generator = createHash('sha256');
+  for (const file of [import.meta.url, new URL('../packages/server/test/support/slapd.ts', import.meta.url)])
+    generator.update(readFileSync(fileURLToPath(file)));
+  return {
+    maxSize: 32 * 1024 ** 3,
+    indexes: ['objectClass eq', 'telephoneNumber eq'],
+    ...(keepDir && {
+      keep: {
+        dir: join(keepDir, `slapd-${count}`),
+        key: `${count} contacts, generator ${generator.digest('hex').slice(0, 16)}`,
+      },
+    }),
+  };
 }

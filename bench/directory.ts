@@ -27,7 +27,7 @@
 // BENCH_QUICK=1: 100,000 contacts, 50,000 lookups, 20,000 entries to sync, one run each.
 // Every run waits until the machine is quiet and is repeated (3 attempts) if others used more
 // than 0.25 cores meanwhile: the standard machine is shared. --busy-ok measures at once, once.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,12 +45,13 @@ import { ConfigSchema } from '../packages/server/src/platform/config/schema.js';
 import { OutboundPolicy } from '../packages/server/src/platform/outbound.js';
 import type { SecretSealer } from '../packages/server/src/platform/secrets.js';
 import { generatePeopleLdif, ldifLine, PEOPLE_DN, startSlapd } from '../packages/server/test/support/slapd.js';
-import { contactsLdifChunks, DirectoryData } from './directory-data.js';
+import { contactsLdifChunks, DirectoryData, slapdDatabase } from './directory-data.js';
 import { type LdapRaceRow, ldapRace, ldapRaceTable } from './directory-ldap.js';
 import {
   login,
   machineBusySeconds,
   PASSWORD,
+  pin,
   processCpuSeconds,
   seed,
   snapshotWritten,
@@ -643,12 +644,6 @@ async function guarded<T>(what: string, fn: () => Promise<T>, ours: () => number
   }
 }
 
-/** Pins every thread of process `pid` to one core (the server's; the load generator gets the other). */
-function pin(pid: number, cpu: number): void {
-  const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`taskset: ${r.stderr}`);
-}
-
 /** Resident memory of a process, anonymous (heap, buffers) and file-backed (mapped files: slapd's database). */
 function rssParts(pid: number): { anonMiB: number; fileMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -764,21 +759,22 @@ async function wireSlapd(): Promise<WireSide & { ldifMiB: number; loadMs: number
       yield chunk;
     }
   })();
-  log(`LDIF of ${SLAPD_N} entries; slapadd …`);
-  const t0 = performance.now();
+  log(`slapd with ${SLAPD_N} entries (slapadd unless --keep holds them) …`);
   const slapd = await startSlapd({
     entries: ldif,
-    maxSize: 32 * 1024 ** 3,
+    ...slapdDatabase(SLAPD_N, values.keep),
     timeoutMs: 3_600_000,
     logLevel: '0',
     threads: 8,
   });
-  const loadMs = performance.now() - t0;
+  const { loadMs } = slapd;
   const ldifMiB = mib(characters);
   try {
     const pid = slapd.pid ?? 0;
     pin(pid, SERVER_CPU);
-    log(`slapd with ${SLAPD_N} entries loaded in ${s(loadMs)} s, listening ${s(slapd.readyMs)} s after its start`);
+    log(
+      `slapd with ${SLAPD_N} entries ${loadMs > 0 ? `loaded in ${s(loadMs)} s (${ldifMiB} MiB of LDIF)` : 'on its kept database'}, listening ${s(slapd.readyMs)} s after its start`,
+    );
     const runs = await loadChild({
       kind: 'ldap',
       host: '127.0.0.1',
@@ -936,7 +932,7 @@ async function main() {
         '',
         `## Over the wire: Parley HTTP vs node:http alone vs slapd LDAP (${n0(N)} contacts; servers pinned to core ${SERVER_CPU}, the load generator to core ${LOAD_CPU}; ${CONNECTIONS} connections; ${SECONDS} s per run; medians of ${RUNS})`,
         '',
-        `slapd: back-mdb, equality index on telephoneNumber, loglevel 0, 8 threads; ${n0(slapd.ldifMiB)} MiB of LDIF loaded by slapadd -q in ${f(slapd.loadMs / 1000)} s. The LDAP client normalizes each number itself and sends the company search (one OR filter) only when the exact search finds nothing; Parley's HTTP lookup does both, normalization included, in one request.`,
+        `slapd: back-mdb, equality index on telephoneNumber, loglevel 0, 8 threads; ${slapd.loadMs > 0 ? `${n0(slapd.ldifMiB)} MiB of LDIF loaded by slapadd -q in ${f(slapd.loadMs / 1000)} s` : `started on its kept database (--keep)`}. The LDAP client normalizes each number itself and sends the company search (one OR filter) only when the exact search finds nothing; Parley's HTTP lookup does both, normalization included, in one request.`,
         '',
         '| closed loop | exact lookups/s | exact p50 / p99 ms | exact server CPU µs per lookup | mix lookups/s | mix p50 / p99 ms | mix server CPU µs per lookup |',
         '|---|---|---|---|---|---|---|',
@@ -977,7 +973,13 @@ async function main() {
     };
     // LDAP to LDAP: Parley's LDAP phone book against slapd (bench/directory-ldap.ts).
     if (only.has('ldap')) {
-      const race = { contacts: SLAPD_N, seconds: SECONDS, connections: Math.min(CONNECTIONS, 16), log };
+      const race = {
+        contacts: SLAPD_N,
+        seconds: SECONDS,
+        connections: Math.min(CONNECTIONS, 16),
+        keep: values.keep,
+        log,
+      };
       results.ldap = await guarded('ldap', () => ldapRace(race));
       print('', ...ldapRaceTable(results.ldap as LdapRaceRow[], race));
     }

@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: real server processes on a prepared data folder or PostgreSQL
 // database, clients on loopback, the messaging and presence workloads, latency statistics and CPU
 // time. Nothing here is used by the server.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -196,13 +196,25 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 
 const ticks = 100; // USER_HZ on Linux
 
+/** Pins every thread of process `pid` to core `cpu` (a server's; its load generator gets the other), or to a list (`0,1`). */
+export function pin(pid: number, cpu: number | string): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset: ${r.stderr}`);
+}
+
 /** CPU seconds (user + system) process `pid` has used so far; 0 once it is gone. */
 export function processCpuSeconds(pid: number): number {
+  const { user, system } = processCpuTimes(pid);
+  return user + system;
+}
+
+/** CPU seconds process `pid` has used so far in user and in kernel mode; 0 once it is gone. */
+export function processCpuTimes(pid: number): { user: number; system: number } {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / ticks;
+    return { user: Number(fields[11]) / ticks, system: Number(fields[12]) / ticks };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 }
 

@@ -4,7 +4,8 @@
 //
 //   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 40] [--match text]
 //     [--from S] [--until S] (only the samples S seconds after the profile's start or later / before:
-//     one workload of a long run)
+//     one workload of a long run) [--last S] (only the profile's last S seconds: a benchmark's
+//     timed part, when the server stops right after it)
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -17,6 +18,7 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  endTime: number;
 }
 
 const { values, positionals } = parseArgs({
@@ -26,6 +28,7 @@ const { values, positionals } = parseArgs({
     match: { type: 'string' },
     from: { type: 'string', default: '0' },
     until: { type: 'string', default: 'Infinity' },
+    last: { type: 'string' },
   },
 });
 const file = positionals[0];
@@ -37,9 +40,12 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const name = (n: ProfileNode) =>
   `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(packages|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 
-const sampled = new Map<number, number>();
-const [from, until] = [Number(values.from) * 1e6, Number(values.until) * 1e6];
+// Sample times (µs after the profile's start) are the sums of the deltas before them.
+const length = profile.timeDeltas.reduce((a, b) => a + b, 0);
+const from = values.last ? length - Number(values.last) * 1e6 : Number(values.from) * 1e6;
+const until = Number(values.until) * 1e6;
 let at = 0;
+const sampled = new Map<number, number>();
 for (const [i, id] of profile.samples.entries()) {
   const us = profile.timeDeltas[i] ?? 0;
   at += us;

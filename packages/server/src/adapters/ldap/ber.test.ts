@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BerError, BerWriter, decode, frameLength, readInt, Tag } from './ber.js';
+import { BerError, BerWriter, decode, frameLength, readBool, readInt, readString, Tag } from './ber.js';
 
 const limits = { maxBytes: 1024, maxDepth: 4, maxElements: 20 };
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
@@ -45,6 +45,7 @@ describe('BER', () => {
     [-1, '02 01 ff'],
     [-129, '02 02 ff 7f'],
     [2147483647, '02 04 7f ff ff ff'],
+    [-2147483648, '02 04 80 00 00 00'],
   ];
   for (const [n, bytes] of ints) {
     test(`INTEGER ${n} round-trips`, () => {
@@ -65,6 +66,19 @@ describe('BER', () => {
       ],
     );
     assert.throws(() => readInt(tree.children?.[1], Tag.integer, 'id'), BerError);
+  });
+
+  test('elements inside a message are read in place, each within its own bytes', () => {
+    const w = new BerWriter().start(Tag.sequence).int(-300).octets('Mü').start(Tag.set).octets('xy').end();
+    const tree = decode(w.start(Tag.sequence).end().end().finish(), limits);
+    const [n, text, set] = tree.children ?? [];
+    assert.equal(readInt(n, Tag.integer, 'n'), -300);
+    assert.equal(readString(text, Tag.octets, 'text'), 'Mü');
+    assert.equal(readString(set?.children?.[0], Tag.octets, 'inner'), 'xy');
+    assert.equal(set?.value.toString('hex'), '04027879');
+    assert.equal(readBool(decode(hex('01 01 ff'), limits), 'b'), true);
+    assert.throws(() => readBool(decode(hex('01 02 00 00'), limits), 'b'), /boolean of 2 bytes/);
+    assert.throws(() => readInt(decode(hex('02 05 01 00 00 00 00'), limits), Tag.integer, 'n'), /integer of 5 bytes/);
   });
 
   const nested: [number, string][] = [

@@ -14,11 +14,23 @@ export interface BerLimits {
   maxElements: number;
 }
 
-/** One decoded element: its tag byte and contents; `children` for a constructed one. */
-export interface Element {
-  tag: number;
-  value: Buffer;
-  children: Element[] | null;
+/**
+ * One decoded element: its tag byte and contents (`children` for a constructed one), where it lies
+ * in the message. Its contents are cut out (`value`) only when asked for; readInt, readBool and
+ * readString read them in place.
+ */
+export class Element {
+  constructor(
+    readonly tag: number,
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly children: Element[] | null,
+  ) {}
+
+  get value(): Buffer {
+    return this.bytes.subarray(this.start, this.end);
+  }
 }
 
 export const Tag = {
@@ -32,18 +44,28 @@ export const Tag = {
 
 const CONSTRUCTED = 0x20;
 
-/** The length header at `at`: the contents' length and where they start; null when incomplete. */
-function readLength(b: Buffer, at: number): { length: number; start: number } | null {
-  if (at >= b.length) return null;
+/** Where `readLength` found the contents: set by each call (no object per element). */
+let contentStart = 0;
+
+/**
+ * The contents' length of the length header at `at` (bytes before `limit` only), and where they
+ * start in `contentStart`; -1 when the header is incomplete.
+ */
+function readLength(b: Buffer, at: number, limit: number): number {
+  if (at >= limit) return -1;
   const first = b[at] as number;
-  if (first < 0x80) return { length: first, start: at + 1 };
+  if (first < 0x80) {
+    contentStart = at + 1;
+    return first;
+  }
   const count = first & 0x7f;
   if (count === 0) throw new BerError('indefinite length is not allowed in LDAP');
   if (count > 4) throw new BerError(`length of ${count} bytes`);
-  if (at + 1 + count > b.length) return null;
+  if (at + 1 + count > limit) return -1;
   let length = 0;
   for (let i = 0; i < count; i++) length = length * 256 + (b[at + 1 + i] as number);
-  return { length, start: at + 1 + count };
+  contentStart = at + 1 + count;
+  return length;
 }
 
 /**
@@ -54,12 +76,12 @@ function readLength(b: Buffer, at: number): { length: number; start: number } | 
 export function frameLength(b: Buffer, maxBytes: number): number | null {
   if (b.length === 0) return null;
   if (b[0] !== Tag.sequence) throw new BerError(`a message starts with 0x30, not 0x${hex(b[0] as number)}`);
-  const l = readLength(b, 1);
-  if (!l) {
+  const length = readLength(b, 1, b.length);
+  if (length < 0) {
     if (b.length > 6) throw new BerError('broken length');
     return null;
   }
-  const total = l.start + l.length;
+  const total = contentStart + length;
   if (total > maxBytes) throw new BerError(`message of ${total} bytes is over the limit of ${maxBytes}`);
   return b.length >= total ? total : null;
 }
@@ -70,8 +92,8 @@ const hex = (n: number) => n.toString(16).padStart(2, '0');
 export function decode(b: Buffer, limits: BerLimits): Element {
   if (b.length > limits.maxBytes) throw new BerError(`message over ${limits.maxBytes} bytes`);
   const count = { n: 0 };
-  const [element, end] = decodeAt(b, 0, b.length, 0, limits, count);
-  if (end !== b.length) throw new BerError('bytes after the message');
+  const element = decodeAt(b, 0, b.length, 0, limits, count);
+  if (element.end !== b.length) throw new BerError('bytes after the message');
   return element;
 }
 
@@ -82,24 +104,24 @@ function decodeAt(
   depth: number,
   limits: BerLimits,
   count: { n: number },
-): [Element, number] {
+): Element {
   if (++count.n > limits.maxElements) throw new BerError(`more than ${limits.maxElements} elements`);
   if (depth > limits.maxDepth) throw new BerError(`nested deeper than ${limits.maxDepth}`);
   if (at >= limit) throw new BerError('element cut short');
   const tag = b[at] as number;
   if ((tag & 0x1f) === 0x1f) throw new BerError('multi-byte tags are not used in LDAP');
-  const l = readLength(b.subarray(0, limit), at + 1);
-  if (!l || l.start + l.length > limit) throw new BerError('element longer than what holds it');
-  const end = l.start + l.length;
-  const value = b.subarray(l.start, end);
-  if ((tag & CONSTRUCTED) === 0) return [{ tag, value, children: null }, end];
+  const length = readLength(b, at + 1, limit);
+  const start = contentStart;
+  if (length < 0 || start + length > limit) throw new BerError('element longer than what holds it');
+  const end = start + length;
+  if ((tag & CONSTRUCTED) === 0) return new Element(tag, b, start, end, null);
   const children: Element[] = [];
-  for (let p = l.start; p < end; ) {
-    const [child, next] = decodeAt(b, p, end, depth + 1, limits, count);
+  for (let p = start; p < end; ) {
+    const child = decodeAt(b, p, end, depth + 1, limits, count);
     children.push(child);
-    p = next;
+    p = child.end;
   }
-  return [{ tag, value, children }, end];
+  return new Element(tag, b, start, end, children);
 }
 
 // Reading elements, each checking its tag.
@@ -117,19 +139,23 @@ export function childrenOf(e: Element | undefined, tag: number, what: string): E
 
 /** An INTEGER or ENUMERATED as a 32-bit signed number. */
 export function readInt(e: Element | undefined, tag: number, what: string): number {
-  const v = expectTag(e, tag, what).value;
-  if (v.length === 0 || v.length > 4) throw new BerError(`${what}: integer of ${v.length} bytes`);
-  return v.readIntBE(0, v.length);
+  const { bytes, start, end } = expectTag(e, tag, what);
+  if (end === start || end - start > 4) throw new BerError(`${what}: integer of ${end - start} bytes`);
+  // Two's complement, big-endian: the first byte carries the sign.
+  let n = ((bytes[start] as number) << 24) >> 24;
+  for (let i = start + 1; i < end; i++) n = n * 256 + (bytes[i] as number);
+  return n;
 }
 
 export function readBool(e: Element | undefined, what: string): boolean {
-  const v = expectTag(e, Tag.boolean, what).value;
-  if (v.length !== 1) throw new BerError(`${what}: boolean of ${v.length} bytes`);
-  return v[0] !== 0;
+  const { bytes, start, end } = expectTag(e, Tag.boolean, what);
+  if (end - start !== 1) throw new BerError(`${what}: boolean of ${end - start} bytes`);
+  return bytes[start] !== 0;
 }
 
 export function readString(e: Element | undefined, tag: number, what: string): string {
-  return expectTag(e, tag, what).value.toString('utf8');
+  const { bytes, start, end } = expectTag(e, tag, what);
+  return bytes.toString('utf8', start, end);
 }
 
 // Writing: one growing buffer per response, so a search's entries and its SearchResultDone leave

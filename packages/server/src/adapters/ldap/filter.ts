@@ -64,14 +64,22 @@ export function readFilter(e: Element): Filter {
       if (!inner) throw new BerError('not: no filter');
       return { not: readFilter(inner) };
     }
-    case 0xa3:
-      return { eq: ava(e)[0], value: ava(e)[1] };
-    case 0xa5:
-      return { ge: ava(e)[0], value: ava(e)[1] };
-    case 0xa6:
-      return { le: ava(e)[0], value: ava(e)[1] };
-    case 0xa8:
-      return { approx: ava(e)[0], value: ava(e)[1] };
+    case 0xa3: {
+      const [attr, value] = ava(e);
+      return { eq: attr, value };
+    }
+    case 0xa5: {
+      const [attr, value] = ava(e);
+      return { ge: attr, value };
+    }
+    case 0xa6: {
+      const [attr, value] = ava(e);
+      return { le: attr, value };
+    }
+    case 0xa8: {
+      const [attr, value] = ava(e);
+      return { approx: attr, value };
+    }
     case 0x87:
       return { present: attributeKey(e.value.toString('utf8')) };
     case 0xa4:

@@ -13,7 +13,7 @@ import { BerError, frameLength } from './ber.js';
 import { ldapBind } from './bind.js';
 import { Result } from './messages.js';
 import type { Phonebook } from './search.js';
-import { type Binding, LdapSession } from './session.js';
+import { type Binding, type LdapLimits, LdapSession } from './session.js';
 
 /** Bytes waiting to be sent to a client before it counts as not reading (and is dropped). */
 const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
@@ -64,7 +64,7 @@ export function ldapAdapter(): Adapter<LdapSettings> {
 }
 
 /** The directory of a bound connection: lookups, typeahead and listing of its tenant, as its viewer sees them. */
-function phonebookOf(core: Services, binding: Binding): Phonebook {
+export function phonebookOf(core: Services, binding: Binding): Phonebook {
   const directory = core.directory.tenant(binding.tenantId);
   return {
     async lookup(number) {
@@ -77,6 +77,20 @@ function phonebookOf(core: Services, binding: Binding): Phonebook {
     },
     search: (text, limit, infix) => directory.search(text, binding.viewer, limit, infix),
     list: (from, count) => directory.list(binding.viewer, from, count),
+  };
+}
+
+/** A session's limits from the `ldap.limits` settings. */
+export function sessionLimits(limits: LdapConfig['limits']): LdapLimits {
+  return {
+    maxBytes: limits.maxMessageBytes,
+    maxDepth: limits.maxDepth,
+    maxElements: limits.maxElements,
+    maxEntries: limits.maxEntries,
+    maxSeconds: limits.maxSeconds,
+    requestsPerSecond: limits.requestsPerSecond,
+    maxPending: limits.maxPending,
+    maxPagedSearches: limits.maxPagedSearches,
   };
 }
 
@@ -125,16 +139,7 @@ function accept(
         }
       : null,
     tls,
-    limits: {
-      maxBytes: limits.maxMessageBytes,
-      maxDepth: limits.maxDepth,
-      maxElements: limits.maxElements,
-      maxEntries: limits.maxEntries,
-      maxSeconds: limits.maxSeconds,
-      requestsPerSecond: limits.requestsPerSecond,
-      maxPending: limits.maxPending,
-      maxPagedSearches: limits.maxPagedSearches,
-    },
+    limits: sessionLimits(limits),
     now: () => ctx.core.ctx.clock.now(),
     log,
   });

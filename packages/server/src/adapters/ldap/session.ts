@@ -83,6 +83,8 @@ export class LdapSession {
   private readonly paged = new Map<string, PagedSearch>();
   private window = { start: 0, count: 0 };
   private closed = false;
+  /** The phone book of the binding searched last (made once per binding, not per search). */
+  private book: { binding: Binding; phonebook: Phonebook } | null = null;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -249,7 +251,8 @@ export class LdapSession {
     const { limits } = this.deps;
     const seconds = Math.min(request.timeLimit || limits.maxSeconds, limits.maxSeconds);
     const deadline = this.deps.now() + seconds * 1000;
-    const book = this.deps.phonebook(binding);
+    if (this.book?.binding !== binding) this.book = { binding, phonebook: this.deps.phonebook(binding) };
+    const book = this.book.phonebook;
     let state: PagedSearch | undefined;
     if (paging && paging.cookie.length > 0) {
       const key = paging.cookie.toString('hex');
