@@ -18,7 +18,6 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-  endTime: number;
 }
 
 const { values, positionals } = parseArgs({
