@@ -86,8 +86,21 @@ export async function probeBaresip(): Promise<void> {
   if (!/baresip v/.test(r.stdout + r.stderr)) throw new Error(`${BARESIP} not usable`);
 }
 
-/** Starts baresip; resolves once it is registered. */
+/**
+ * Starts baresip; resolves once it is registered. Its ports are free when chosen, but another
+ * test's outgoing connection may take one before baresip binds it: then it starts on new ones.
+ */
 export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o);
+    } catch (err) {
+      if (attempt >= 3 || !/exited at start[\s\S]*Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOnce(o: BaresipOptions): Promise<Baresip> {
   const dir = tempDir('parley-baresip-');
   const recordings = join(dir, 'recordings');
   mkdirSync(recordings);
