@@ -65,20 +65,20 @@ export function readFilter(e: Element): Filter {
       return { not: readFilter(inner) };
     }
     case 0xa3: {
-      const [attr, value] = ava(e);
-      return { eq: attr, value };
+      const [eq, value] = ava(e);
+      return { eq, value };
     }
     case 0xa5: {
-      const [attr, value] = ava(e);
-      return { ge: attr, value };
+      const [ge, value] = ava(e);
+      return { ge, value };
     }
     case 0xa6: {
-      const [attr, value] = ava(e);
-      return { le: attr, value };
+      const [le, value] = ava(e);
+      return { le, value };
     }
     case 0xa8: {
-      const [attr, value] = ava(e);
-      return { approx: attr, value };
+      const [approx, value] = ava(e);
+      return { approx, value };
     }
     case 0x87:
       return { present: attributeKey(e.value.toString('utf8')) };

@@ -67,8 +67,10 @@ export class Components {
     return stream !== undefined;
   }
 
-  private readonly tenantOf = async (domain: string) =>
-    (await this.core.tenants.byDomain(domain).catch(() => undefined))?.id;
+  /** The id of the tenant of `domain`, if there is one. */
+  private async tenantOf(domain: string): Promise<string | undefined> {
+    return (await this.core.tenants.byDomain(domain).catch(() => undefined))?.id;
+  }
 
   /** The cluster's view of a component connected here. */
   private clustered(tenantId: string, domain: string, stream: ComponentStream): ClusterComponent {
@@ -76,7 +78,11 @@ export class Components {
       tenantId,
       domain,
       id: stream.id,
-      send: (stanza) => this.connected.get(domain)?.stream === stream && this.sendHere(domain, stanza),
+      send: (stanza) => {
+        if (this.connected.get(domain)?.stream !== stream) return false;
+        stream.send(stanza);
+        return true;
+      },
       lost: () => stream.fail(new StreamError('conflict', `${domain} is connected to another node`)),
     };
   }
@@ -92,14 +98,13 @@ export class Components {
 
   /** What the streams of components ask of the adapter. */
   link(router: Router, config: XmppConfig): ComponentLink {
-    const tenantOf = this.tenantOf;
     return {
       log: this.log,
       negotiationSeconds: config.limits.negotiationSeconds,
       maxQueuedStanzas: config.limits.maxQueuedStanzas,
       secretOf: async (domain) => {
         const secret = this.secrets.get(domain);
-        return secret !== undefined && (await tenantOf(parentOf(domain))) !== undefined ? secret : undefined;
+        return secret !== undefined && (await this.tenantOf(parentOf(domain))) !== undefined ? secret : undefined;
       },
       check: (domain, address, valid) =>
         this.core.auth
@@ -112,7 +117,7 @@ export class Components {
             },
           ),
       attach: async (domain, stream) => {
-        const tenantId = await tenantOf(parentOf(domain));
+        const tenantId = await this.tenantOf(parentOf(domain));
         if (tenantId === undefined) throw new StreamError('host-unknown', `the tenant of ${domain} is gone`);
         if (this.connected.has(domain)) return false;
         const claim = this.clustered(tenantId, domain, stream);
@@ -132,10 +137,10 @@ export class Components {
       },
       inbound: async (stanza, from, to) => {
         const reply = (r: XmlElement) => void router.route(r);
-        const own = await tenantOf(parentOf(from.domain));
+        const own = await this.tenantOf(parentOf(from.domain));
         // A tenant's own domain (its users), else a service of it (conference.DOMAIN, another component).
-        const tenantDomain = await tenantOf(to.domain);
-        const target = tenantDomain ?? (await tenantOf(parentOf(to.domain)));
+        const tenantDomain = await this.tenantOf(to.domain);
+        const target = tenantDomain ?? (await this.tenantOf(parentOf(to.domain)));
         if (target === undefined || target !== own) {
           if (mayReplyWithError(stanza)) {
             reply(
