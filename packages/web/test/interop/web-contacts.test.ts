@@ -3,7 +3,7 @@
 // in from the old per-browser storage once, and follow the user into their other browsers live.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { browserForFile, sessionToken, signedIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
@@ -161,5 +161,49 @@ if (!skipped) {
     await row(a, 'colleagues', 'alice@example.test').waitFor();
     assert.equal(await row(a, 'favourites', 'alice@example.test').count(), 0);
     assert.equal(created.length, 602);
+  });
+
+  test('an answer about the favourites that a newer one overtook on its way changes nothing', async (t) => {
+    const server = await startWebServer();
+    t.after(() => server.dispose());
+    const context = await browser().newContext({ baseURL: server.url, locale: 'en-US' });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.evaluate(() =>
+      localStorage.setItem('parley.favourites.bob@example.test', JSON.stringify(['carol@example.test'])),
+    );
+
+    // The app asks for the favourites when it starts and again once its events are subscribed; the
+    // first answer (none yet) is slow and arrives after carol moved in from this browser's storage.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let slow: Request | undefined;
+    await page.route('**/api/v1/me/favourites', async (route) => {
+      if (route.request().method() !== 'GET' || slow) return route.continue();
+      slow = route.request();
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    await page.getByLabel('Address').fill('bob@example.test');
+    await page.getByLabel('Password').fill(server.passwords.bob as string);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await row(page, 'favourites', 'carol@example.test').waitFor();
+
+    const arrived = page.waitForEvent('requestfinished', { predicate: (r) => r === slow });
+    release();
+    await arrived;
+    // The page has read the late answer once its tasks queued meanwhile have run.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    assert.equal(await row(page, 'favourites', 'carol@example.test').count(), 1);
+    const bob = server.api(await sessionToken(context));
+    assert.deepEqual(
+      (await bob.request('me.favourites.get', {})).favourites.map((f) => f.address),
+      ['carol@example.test'],
+    );
   });
 }

@@ -56,6 +56,8 @@ export class ContactsStore {
   readonly state: Store<ContactsView>;
   /** The favourites as the server last confirmed them: what a failed change returns to. */
   private confirmed: readonly string[] = [];
+  /** How many of the server's answers about the favourites have been taken: a later one wins. */
+  private answers = 0;
   private saving = false;
   /** The favourites changed again while a save was on its way. */
   private dirty = false;
@@ -186,12 +188,15 @@ export class ContactsStore {
   // Favourites ------------------------------------------------------------------------------------
 
   private async loadFavourites(): Promise<void> {
+    const asked = this.answers;
     try {
       const { favourites } = await this.api().request('me.favourites.get', {});
       if (this.saving) {
         this.changedElsewhere = true;
         return;
       }
+      // A newer answer (a save, another load) arrived while this one was on its way.
+      if (this.answers !== asked) return;
       this.applyFavourites(favourites);
       await this.uploadLegacy();
     } catch {
@@ -239,9 +244,15 @@ export class ContactsStore {
 
   /** The whole list from the server (an answer, or `favourites.updated` from another client). */
   applyFavourites(favourites: Colleague[]): void {
-    this.learn(favourites.map(fromColleague));
-    this.confirmed = favourites.map((f) => f.address);
+    this.confirm(favourites);
     this.state.update((s) => ({ ...s, favourites: this.confirmed }));
+  }
+
+  /** Takes the server's answer as what a failed change returns to. */
+  private confirm(favourites: Colleague[]): void {
+    this.answers++;
+    this.confirmed = favourites.map((f) => f.address);
+    this.learn(favourites.map(fromColleague));
   }
 
   /** `favourites.updated`: another client (or this one's own save) changed them. */
@@ -285,8 +296,7 @@ export class ContactsStore {
         this.dirty = false;
         const wanted = [...this.state.get().favourites];
         const { favourites } = await this.api().request('me.favourites.set', { body: { favourites: wanted } });
-        this.confirmed = favourites.map((f) => f.address);
-        this.learn(favourites.map(fromColleague));
+        this.confirm(favourites);
         if (!this.dirty) this.state.update((s) => ({ ...s, favourites: this.confirmed }));
       } while (this.dirty);
     } catch {
