@@ -171,14 +171,16 @@ async function raceParley(o: RaceOptions, data: DirectoryData, numbers: string[]
     try {
       if (o.pin) pin(server.pid, SERVER_CPU);
       const port = server.listeners.get('ldap')?.port;
-      const bindAs = async (dn: string, password: string) => {
-        const c = new Client({ url: `ldap://127.0.0.1:${port}`, timeout: 30_000 });
+      const bindAs = async (dn: string, password: string, timeout = 30_000) => {
+        const c = new Client({ url: `ldap://127.0.0.1:${port}`, timeout });
         await c.bind(dn, password);
         return c;
       };
       // As a desk phone: the tenant's phone-book account.
       const connect = () => bindAs(`cn=phonebook,${BASE}`, phonebookSecret);
-      const first = await connect();
+      // The first client waits as long as the first start may take: at 5 M contacts the server
+      // can be busy beyond a search's usual timeout between two of its time-limit answers.
+      const first = await bindAs(`cn=phonebook,${BASE}`, phonebookSecret, 600_000);
       const lookup = (c: Client, n: string) =>
         c.search(BASE, {
           filter: `(|(telephoneNumber=${n})(mobile=${n})(homePhone=${n}))`,

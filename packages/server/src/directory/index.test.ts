@@ -33,6 +33,13 @@ function indexOf(...contacts: SourceContact[]) {
   return index;
 }
 
+/** The index's image for a snapshot (it does not change meanwhile here, so there is one). */
+async function imageOf(index: TenantIndex) {
+  const image = await index.image();
+  assert.ok(image);
+  return image;
+}
+
 const summary = (hits: ReturnType<TenantIndex['lookup']>) =>
   hits.map((h) => `${h.match}:${h.entry.contact.name}:${h.number}:${h.stripped}`);
 
@@ -96,7 +103,7 @@ test('typeahead: every word must match the start of a word; numbers by digit fra
   assert.deepEqual(names('  '), []);
 });
 
-test('an index from its image (a snapshot) answers as the one it was taken of, and changes go on from there', () => {
+test('an index from its image (a snapshot) answers as the one it was taken of, and changes go on from there', async () => {
   const index = indexOf(
     contact('1', 'Jürgen Müller', 'Straße GmbH', '0711 123456'),
     contact('2', 'Julia Meier', 'Acme Inc', '+1 212 555 0100'),
@@ -105,7 +112,7 @@ test('an index from its image (a snapshot) answers as the one it was taken of, a
   // The same contact again (a reload of an unchanged source) changes nothing.
   index.put('s1', normalizeContact(contact('1', 'Jürgen Müller', 'Straße GmbH', '0711 123456'), plan).contact);
   assert.equal(index.version, version);
-  const restored = TenantIndex.fromImage(index.image());
+  const restored = TenantIndex.fromImage(await imageOf(index));
   const names = (q: string) =>
     restored
       .search(q, 10)
@@ -122,7 +129,7 @@ test('an index from its image (a snapshot) answers as the one it was taken of, a
   assert.equal(restored.size, 42);
 });
 
-test("infix word search (the LDAP phone book's substrings) and the listing in slot order", () => {
+test("infix word search (the LDAP phone book's substrings) and the listing in slot order", async () => {
   const index = indexOf(
     contact('1', 'Anna Obermeier', null),
     contact('2', 'Klaus Meierhof', null),
@@ -130,7 +137,7 @@ test("infix word search (the LDAP phone book's substrings) and the listing in sl
     contact('4', 'Eva Schmidt', null),
   );
   // The words of an index read from a snapshot are one base of typed arrays; those of a fresh one a Map.
-  const restored = TenantIndex.fromImage(index.image());
+  const restored = TenantIndex.fromImage(await imageOf(index));
   const cases: [string, boolean, string[]][] = [
     ['meier', false, ['Klaus Meierhof', 'Max Mustermann']],
     ['meier', true, ['Anna Obermeier', 'Klaus Meierhof', 'Max Mustermann']],
@@ -157,6 +164,50 @@ test("infix word search (the LDAP phone book's substrings) and the listing in sl
   );
   const rest = index.list(first.next ?? -1, 2);
   assert.deepEqual([rest.entries.map((e) => e.contact.name), rest.next], [['Eva Schmidt'], null]);
+});
+
+test('compacting goes a slice at a time: the index answers meanwhile, and a change meanwhile leaves it as it was', async () => {
+  const many = Array.from({ length: 3000 }, (_, i) =>
+    contact(`p${i}`, `Person${i} Nachname${i}`, `Firma${i % 50}`, `0711 5${String(i).padStart(4, '0')}`),
+  );
+  const index = indexOf(...many);
+  for (let i = 0; i < 1000; i++) index.remove('s1', `p${i}`);
+  const names = (q: string) => index.search(q, 5000).length;
+  const answers = () => ({
+    person: names('person'),
+    firma: names('firma7'),
+    hit: index.lookup('+4971152042')[0]?.entry.contact.name,
+  });
+  const before = answers();
+  assert.deepEqual(before, { person: 2000, firma: 40, hit: 'Person2042 Nachname2042' });
+  // Other work runs while it is under way (every pause yields here), and sees the index as it was.
+  let turns = 0;
+  let done = false;
+  const tick = () => {
+    if (done) return;
+    turns++;
+    assert.deepEqual(answers(), before);
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    assert.equal(await index.compact(0), true);
+  } finally {
+    done = true;
+  }
+  assert.ok(turns > 0, 'the event loop ran during the compaction');
+  assert.deepEqual(answers(), before);
+  // A change while it runs: the compaction's result is not taken, the change is kept; the next one takes it.
+  index.put('s1', normalizeContact(contact('late', 'Spät Eintrag', null), plan).contact);
+  const running = index.compact(0);
+  index.put('s1', normalizeContact(contact('later', 'Noch Später', null), plan).contact);
+  assert.equal(await running, false);
+  assert.equal(index.search('eintrag', 10).length, 1);
+  assert.equal(index.search('noch', 10).length, 1);
+  const restored = TenantIndex.fromImage(await imageOf(index));
+  assert.equal(restored.search('person', 5000).length, before.person);
+  assert.equal(restored.search('noch', 10).length, 1);
+  assert.equal(restored.size, 2002);
 });
 
 test('numbers that cannot be understood are kept as text and reported', () => {

@@ -1,6 +1,17 @@
 import { prefixesOf, switchboardCandidates } from '../lib/phone-number.js';
 import type { MatchKind, StoredContact } from './model.js';
-import { Arena, decodeContact, encodeContact, grow, IdTable, numberKey, stringKey, type TableImage } from './packed.js';
+import {
+  Arena,
+  decodeContact,
+  encodeContact,
+  grow,
+  IdTable,
+  numberKey,
+  type Pause,
+  slices,
+  stringKey,
+  type TableImage,
+} from './packed.js';
 import { NumberPrefixes } from './prefixes.js';
 import { WordIndex, type WordsImage } from './word-index.js';
 import { tokensOf, words } from './words.js';
@@ -71,6 +82,7 @@ export class TenantIndex {
 
   /** Counts the changes of the index (a snapshot is kept only if none happened while it was written). */
   version = 0;
+  private compacting: Promise<boolean> | null = null;
 
   get size(): number {
     return this.count;
@@ -82,15 +94,38 @@ export class TenantIndex {
     return this.arena.bytes + this.off.length * 10 + tables + this.prefixes.bytes + this.words.bytes;
   }
 
-  /** Reclaims the space of removed contacts, and moves the words added since into the words' base. */
-  compact(): void {
-    this.arena.compact(this.off, this.len, (i) => this.src[i] !== 0, this.slots);
-    this.words.image(this.slots);
+  /**
+   * Reclaims the space of removed contacts (once it is an eighth of the records or more) and moves
+   * the words added since into the words' base: a slice of at most `sliceMs` at a time, so lookups
+   * and every other request go on meanwhile (at millions of contacts this is seconds of work).
+   * The result is taken only if the index did not change meanwhile: false if it did.
+   */
+  compact(sliceMs = 8): Promise<boolean> {
+    this.compacting ??= this.compactInSlices(slices(sliceMs)).finally(() => {
+      this.compacting = null;
+    });
+    return this.compacting;
   }
 
-  /** The index's state for a snapshot (compacted first); shares the arrays. */
-  image(): IndexImage {
-    this.compact();
+  private async compactInSlices(pause: Pause): Promise<boolean> {
+    const version = this.version;
+    const arena =
+      this.arena.garbage * 8 >= this.arena.bytes && this.arena.garbage > 0
+        ? await this.arena.compacted(this.off, this.len, (i) => this.src[i] !== 0, this.slots, pause)
+        : null;
+    const words = await this.words.merged(pause);
+    if (this.version !== version) return false;
+    if (arena) {
+      this.arena.adopt(arena);
+      this.off = arena.offsets;
+    }
+    if (words) this.words.adopt(words, this.slots);
+    return true;
+  }
+
+  /** The index's state for a snapshot (compacted first; null if it changed meanwhile); shares the arrays. */
+  async image(): Promise<IndexImage | null> {
+    if (!(await this.compact())) return null;
     const { keys, numbers, blocks, emails } = this;
     return {
       arena: this.arena.image(),
@@ -103,7 +138,7 @@ export class TenantIndex {
       tables: { keys: keys.image(), numbers: numbers.image(), blocks: blocks.image(), emails: emails.image() },
       oddNumbers: [...this.oddNumbers],
       oddBlocks: [...this.oddBlocks],
-      words: this.words.image(this.slots),
+      words: this.words.image,
       callingCodes: this.prefixes.callingCodes(),
     };
   }
@@ -342,9 +377,7 @@ export class TenantIndex {
     this.free.push(id);
     this.count--;
     this.arena.garbage += this.len[id] as number;
-    if (this.arena.garbage > 1 << 24 && this.arena.garbage * 2 > this.arena.bytes) {
-      this.arena.compact(this.off, this.len, (i) => this.src[i] !== 0, this.slots);
-    }
+    if (this.arena.garbage > 1 << 24 && this.arena.garbage * 2 > this.arena.bytes) void this.compact();
   }
 
   private newSlot(): number {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredContact } from './model.js';
-import { Arena, decodeContact, encodeContact, IdTable, numberKey, stringKey } from './packed.js';
+import { Arena, decodeContact, encodeContact, IdTable, numberKey, slices, stringKey } from './packed.js';
 
 const base: StoredContact = {
   externalId: 'x"1\\',
@@ -61,7 +61,7 @@ test('the id table keeps lists in order through growth, removals and reused dele
   assert.notDeepEqual(stringKey('a@b'), stringKey('a@c'));
 });
 
-test('the arena reclaims the space of removed records', () => {
+test('the arena reclaims the space of removed records', async () => {
   const arena = new Arena();
   const off = new Uint32Array(3);
   const len = new Uint32Array(3);
@@ -71,7 +71,11 @@ test('the arena reclaims the space of removed records', () => {
     len[i] = r.len;
   });
   arena.garbage = len[1] as number;
-  arena.compact(off, len, (i) => i !== 1, 3);
-  assert.equal(arena.bytes, 8);
+  const compacted = await arena.compacted(off, len, (i) => i !== 1, 3, slices(0));
+  // Nothing changes until the result is taken.
+  assert.equal(arena.bytes, 12);
   assert.equal(arena.read(off[2] as number, len[2] as number), 'drei');
+  arena.adopt(compacted);
+  assert.equal(arena.bytes, 8);
+  assert.equal(arena.read(compacted.offsets[2] as number, len[2] as number), 'drei');
 });

@@ -2,6 +2,7 @@
 // buffer, and hash tables of typed arrays from a numeric key (a normalized number, or the hash of an
 // e-mail address or a contact's key) to the contacts that have it. Garbage collection sees a few
 // large buffers instead of millions of objects and strings.
+import { setImmediate } from 'node:timers/promises';
 import type { ContactNumber, StoredContact } from './model.js';
 
 const TYPES = ['work', 'mobile', 'home', 'fax', 'pager', 'other'] as const;
@@ -93,22 +94,58 @@ export class Arena {
     return this.buf.toString('utf8', off, off + len);
   }
 
-  /** Copies the live records (each given by `offsets`/`lengths` at the ids in `live`) into a fresh buffer. */
-  compact(offsets: Uint32Array, lengths: Uint32Array, live: (id: number) => boolean, ids: number): void {
+  /**
+   * The live records (each given by `offsets`/`lengths` at the ids in `live`) copied into a fresh
+   * buffer, and the offsets they have there, a slice at a time (`pause`): nothing of the arena
+   * changes until `adopt` takes the result.
+   */
+  async compacted(
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    live: (id: number) => boolean,
+    ids: number,
+    pause: Pause,
+  ): Promise<CompactedArena> {
     const fresh = Buffer.allocUnsafe(Math.max(1 << 16, this.end - this.garbage));
+    const moved = offsets.slice();
     let end = 0;
     for (let id = 0; id < ids; id++) {
+      if ((id & 4095) === 0) await pause();
       if (!live(id)) continue;
       const off = offsets[id] as number;
       const len = lengths[id] as number;
       this.buf.copy(fresh, end, off, off + len);
-      offsets[id] = end;
+      moved[id] = end;
       end += len;
     }
-    this.buf = fresh;
-    this.end = end;
+    return { buf: fresh, end, offsets: moved };
+  }
+
+  adopt(compacted: CompactedArena): void {
+    this.buf = compacted.buf;
+    this.end = compacted.end;
     this.garbage = 0;
   }
+}
+
+export interface CompactedArena {
+  buf: Buffer;
+  end: number;
+  offsets: Uint32Array<ArrayBuffer>;
+}
+
+/** Awaited now and then in long work: yields to the event loop once a slice's time is used up. */
+export type Pause = () => Promise<void> | undefined;
+
+/** A pause that lets other work run after every `ms` of this work (0: at every call). */
+export function slices(ms: number): Pause {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < ms) return undefined;
+    return setImmediate().then(() => {
+      since = performance.now();
+    });
+  };
 }
 
 /** The numeric key of an E.164 number `+<digits>` (at most 18 digits, no leading 0): [high, low]; null otherwise. */

@@ -100,12 +100,15 @@ export class IndexSnapshots {
     const version = index.version;
     const started = Date.now();
     try {
-      const written = await writeSnapshot(snapshotFile(this.folder, this.tenantId), this.tenantId, {
-        image: index.image(),
-        plan,
-        sources: [...this.loaded.values()],
-        unchanged: () => this.current()?.index === index && index.version === version,
-      });
+      const image = await index.image();
+      const written =
+        image !== null &&
+        (await writeSnapshot(snapshotFile(this.folder, this.tenantId), this.tenantId, {
+          image,
+          plan,
+          sources: [...this.loaded.values()],
+          unchanged: () => this.current()?.index === index && index.version === version,
+        }));
       if (written)
         this.log.info({ tenantId: this.tenantId, ms: Date.now() - started }, 'directory index snapshot written');
       else this.saveSoon(SNAPSHOT_DELAY_MS);

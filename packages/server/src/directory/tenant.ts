@@ -202,8 +202,9 @@ export class TenantDirectory {
     this.builtWith.set(index, plan);
     await this.loadUsers(index);
     for (const s of await this.loadMeta()) await this.loadSource(index, s);
-    // The words into their compact form now, not only at the first snapshot (there may be none).
-    index.compact();
+    // The words into their compact form now, not only at the first snapshot (there may be none);
+    // nothing changes this index before it is returned, so that is always taken.
+    await index.compact();
     this.deps.ctx.log.info(
       { tenantId: this.tenantId, contacts: index.size, bytes: index.bytes, ms: Date.now() - started },
       'directory index built',

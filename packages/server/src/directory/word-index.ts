@@ -1,8 +1,9 @@
 // The typeahead's words of a tenant's index (index.ts) and the contacts of each. Most of them sit
 // off the JavaScript heap in a sorted base of typed arrays, as a snapshot stores it (so a restart
 // uses it as read); what changed since the base was made is in a Map beside it, and the base's
-// postings of a contact changed or removed since are skipped. `image` merges both into a new base.
-import { grow } from './packed.js';
+// postings of a contact changed or removed since are skipped. `merged` merges both into a new base
+// a slice at a time (a base of millions of words takes seconds), `adopt` puts it in place.
+import { grow, type Pause } from './packed.js';
 import { idsOf, lowerBound, type Posting, withId, withoutId } from './words.js';
 
 /**
@@ -106,24 +107,30 @@ export class WordIndex {
     }
   }
 
+  /** The base (as a snapshot stores it). */
+  get image(): WordsImage {
+    return this.base;
+  }
+
   /**
-   * The words as one base (for a snapshot): the base's postings still valid and the words added
-   * since, merged in order. The merged base replaces both, so the Map is empty afterwards.
-   * `slots`: the ids the index has.
+   * The base's postings still valid and the words added since, merged in order into a new base,
+   * a slice at a time (`pause`); null if there is nothing to merge. Nothing changes here until
+   * `adopt` takes it, so the words answer meanwhile as before.
    */
-  image(slots: number): WordsImage {
-    if (this.added.size === 0 && !this.stale.includes(1)) return this.base;
-    const added = this.sortedAdded ?? [...this.added.keys()].sort();
-    const out = new Builder();
+  async merged(pause: Pause): Promise<WordsImage | null> {
+    if (this.added.size === 0 && !this.stale.includes(1)) return null;
+    const added = this.sortedAdded ?? (await sortedKeys(this.added, pause));
+    const { start, ids } = this.base;
+    const out = new Builder(this.base);
     const n = this.base.at.length - 1;
     let i = 0;
     let j = 0;
     while (i < n || j < added.length) {
+      if (((i + j) & 1023) === 0) await pause();
       const b = i < n ? this.word(i) : null;
       const a = j < added.length ? (added[j] as string) : null;
       const word = (b === null ? a : a === null || b <= a ? b : a) as string;
       if (b === word) {
-        const { start, ids } = this.base;
         for (let k = start[i] as number; k < (start[i + 1] as number); k++) {
           const id = ids[k] as number;
           if (this.stale[id] !== 1) out.id(id);
@@ -136,11 +143,15 @@ export class WordIndex {
       }
       out.endWord(word);
     }
-    this.base = out.image();
+    return out.image();
+  }
+
+  /** A merged base replaces the base and the words added since; `slots`: the ids the index has. */
+  adopt(base: WordsImage, slots: number): void {
+    this.base = base;
     this.stale = new Uint8Array(slots);
     this.added.clear();
     this.sortedAdded = null;
-    return this.base;
   }
 
   private word(i: number): string {
@@ -161,6 +172,39 @@ export class WordIndex {
   }
 }
 
+/** The Map's keys sorted: runs sorted a slice at a time, then merged pairwise. */
+async function sortedKeys(map: Map<string, unknown>, pause: Pause): Promise<string[]> {
+  const RUN = 1 << 14;
+  const keys = [...map.keys()];
+  let runs: string[][] = [];
+  for (let i = 0; i < keys.length; i += RUN) {
+    await pause();
+    runs.push(keys.slice(i, i + RUN).sort());
+  }
+  while (runs.length > 1) {
+    const next: string[][] = [];
+    for (let r = 0; r < runs.length; r += 2) {
+      const x = runs[r] as string[];
+      const y = runs[r + 1];
+      next.push(y ? await mergeSorted(x, y, pause) : x);
+    }
+    runs = next;
+  }
+  return runs[0] ?? [];
+}
+
+async function mergeSorted(x: string[], y: string[], pause: Pause): Promise<string[]> {
+  const out = new Array<string>(x.length + y.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < out.length; k++) {
+    if ((k & 4095) === 0) await pause();
+    out[k] =
+      j >= y.length || (i < x.length && (x[i] as string) <= (y[j] as string)) ? (x[i++] as string) : (y[j++] as string);
+  }
+  return out;
+}
+
 /** The word whose bytes hold offset `offset` of the text: the last `i` with `at[i] <= offset`. */
 function wordAt(at: Uint32Array, offset: number): number {
   let lo = 0;
@@ -175,14 +219,23 @@ function wordAt(at: Uint32Array, offset: number): number {
 
 /** Collects a base word by word (a word without ids is left out). */
 class Builder {
-  private text = Buffer.allocUnsafe(1 << 16);
+  private text: Buffer;
   private textEnd = 0;
-  private at = new Uint32Array(1 << 12);
-  private start = new Uint32Array(1 << 12);
+  private at: Uint32Array;
+  private start: Uint32Array;
   private words = 0;
-  private ids = new Int32Array(1 << 14);
+  private ids: Int32Array;
   private idCount = 0;
   private wordStart = 0;
+
+  /** Sized for a base like `like` and a little more: growing copies the arrays, in one piece. */
+  constructor(like: WordsImage) {
+    const room = (n: number, min: number) => Math.max(min, Math.ceil(n * 1.25));
+    this.text = Buffer.allocUnsafe(room(like.text.length, 1 << 16));
+    this.at = new Uint32Array(room(like.at.length, 1 << 12));
+    this.start = new Uint32Array(this.at.length);
+    this.ids = new Int32Array(room(like.ids.length, 1 << 14));
+  }
 
   id(id: number): void {
     if (this.idCount === this.ids.length) this.ids = grow(this.ids);
