@@ -153,7 +153,10 @@ async function startOnce(o: BaresipOptions): Promise<Baresip> {
       if (logs.length > 200) logs.shift();
     },
   });
-  const describe = () => `baresip ${o.account.user}:\n${logs.slice(-20).join('\n')}`;
+  /** Why the control connection ended, if it did (a failure after it shows its cause, not only a timeout). */
+  let ctrlEnded: string | null = null;
+  const describe = () =>
+    `baresip ${o.account.user}${proc.done() ? ' (exited)' : ''}${ctrlEnded ? ` (control connection ${ctrlEnded})` : ''}:\n${logs.slice(-20).join('\n')}`;
   let socket: Socket | undefined;
   try {
     await waitUntil(async () => proc.done() || (await isListening(ctrlPort)), WAIT_MS, describe);
@@ -166,7 +169,12 @@ async function startOnce(o: BaresipOptions): Promise<Baresip> {
       conn.once('connect', resolve);
       conn.once('error', reject);
     });
-    conn.on('error', () => undefined);
+    conn.on('error', (err) => {
+      ctrlEnded = `failed: ${err.message}`;
+    });
+    conn.on('close', () => {
+      ctrlEnded ??= 'closed';
+    });
     conn.on(
       'data',
       netstrings((payload) => {
@@ -180,7 +188,10 @@ async function startOnce(o: BaresipOptions): Promise<Baresip> {
       const id = String(++token);
       const json = JSON.stringify({ command: name, ...(params !== undefined && { params }), token: id });
       return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`baresip ${name}: no reply in ${WAIT_MS / 1000} s`)), WAIT_MS);
+        const timer = setTimeout(
+          () => reject(new Error(`baresip ${name}: no reply in ${WAIT_MS / 1000} s; ${describe()}`)),
+          WAIT_MS,
+        );
         replies.set(id, (data) => {
           clearTimeout(timer);
           replies.delete(id);
