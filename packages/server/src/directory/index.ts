@@ -123,6 +123,11 @@ export class TenantIndex {
     return true;
   }
 
+  /** Removed contacts hold much of the records' space (16 MiB and half or more): time to compact. */
+  get wasteful(): boolean {
+    return this.arena.garbage > 1 << 24 && this.arena.garbage * 2 > this.arena.bytes;
+  }
+
   /** The index's state for a snapshot (compacted first; null if it changed meanwhile); shares the arrays. */
   async image(): Promise<IndexImage | null> {
     if (!(await this.compact())) return null;
@@ -377,7 +382,6 @@ export class TenantIndex {
     this.free.push(id);
     this.count--;
     this.arena.garbage += this.len[id] as number;
-    if (this.arena.garbage > 1 << 24 && this.arena.garbage * 2 > this.arena.bytes) void this.compact();
   }
 
   private newSlot(): number {

@@ -125,6 +125,8 @@ export class TenantDirectory {
     else if (s) loaded = await this.loadSource(index, s);
     else this.snapshots.loaded.delete(sourceId);
     index.retainSource(sourceId, loaded);
+    // Once per reload, after its changes: a compaction started amid them would only be thrown away.
+    if (index.wasteful) void index.compact();
     this.invalidate();
     if (index.version === version) return false;
     this.snapshots.saveSoon(SNAPSHOT_DELAY_MS);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page, Request } from 'playwright-core';
-import { browserForFile, sessionToken, signedIn } from '../support/browser.js';
+import { browserForFile, sessionToken, signedIn, signIn } from '../support/browser.js';
 import { requireChromium } from '../support/peer.js';
 import { startWebServer } from '../support/server.js';
 
@@ -60,9 +60,7 @@ if (!skipped) {
         ]),
       ),
     );
-    await a.getByLabel('Address').fill('bob@example.test');
-    await a.getByLabel('Password').fill(server.passwords.bob as string);
-    await a.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(a, 'bob@example.test', server.passwords.bob as string);
     await a.getByRole('link', { name: 'Contacts' }).click();
 
     // Carol came over from this browser's storage (the unknown entry was dropped), once.
@@ -188,9 +186,7 @@ if (!skipped) {
       await released;
       await route.fulfill({ response });
     });
-    await page.getByLabel('Address').fill('bob@example.test');
-    await page.getByLabel('Password').fill(server.passwords.bob as string);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'bob@example.test', server.passwords.bob as string);
     await page.getByRole('link', { name: 'Contacts' }).click();
     await row(page, 'favourites', 'carol@example.test').waitFor();
 

@@ -74,11 +74,16 @@ export async function signedIn(
   });
   const page = await context.newPage();
   await page.goto('/');
+  await signIn(page, address, password);
+  await page.locator('.topbar').waitFor();
+  return { context, page };
+}
+
+/** Fills in and sends the sign-in form of a page that shows it. */
+export async function signIn(page: Page, address: string, password: string): Promise<void> {
   await page.getByLabel('Address').fill(address);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.topbar').waitFor();
-  return { context, page };
 }
 
 /**
