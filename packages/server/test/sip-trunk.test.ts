@@ -136,6 +136,13 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     await s?.stop();
   });
 
+  // The switch reports a call's steps to the core as they happen, not before it passes them on:
+  // a test that saw the ACK waits for the core to have the answer too.
+  const answeredInCore = (who: 'alice' | 'bob' = 'alice') =>
+    eventually(
+      () => s.core.calls.ofUser(phones[who].tenantId, phones[who].userId).find((c) => c.answeredAt !== null),
+      `${who}'s call answered in the core`,
+    );
   const noCalls = () =>
     eventually(() => (s.core.calls.ofTenant(phones.alice.tenantId).length === 0 ? true : undefined), 'no live calls');
 
@@ -201,9 +208,9 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     assert.equal(response.status, 200);
     assert.match(response.body.toString(), /m=audio 43000/);
     await peer.next('ACK');
-    const live = s.core.calls.ofUser(phones.alice.tenantId, phones.alice.userId)[0];
-    assert.deepEqual(live?.called.resolved, { name: 'Anna Berger', company: 'Muster GmbH', match: 'exact' });
-    assert.equal(live?.called.number, '+497119876543');
+    const live = await answeredInCore();
+    assert.deepEqual(live.called.resolved, { name: 'Anna Berger', company: 'Muster GmbH', match: 'exact' });
+    assert.equal(live.called.number, '+497119876543');
     assert.ok(dialog);
     await phones.alice.sendInDialog(dialog, 'BYE');
     (await peer.next('BYE')).reply(200, 'OK');
@@ -253,8 +260,8 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     (await phones.bob.next('CANCEL')).reply(200, 'OK');
     atBob.reply(487, 'Request Terminated');
     await peer.next('ACK');
-    const live = s.core.calls.ofUser(phones.bob.tenantId, phones.bob.userId)[0];
-    const answered = live?.connections.find((c) => c.state === 'connected' && c.role === 'called');
+    const live = await answeredInCore('bob');
+    const answered = live.connections.find((c) => c.state === 'connected' && c.role === 'called');
     assert.deepEqual(
       [answered?.party.userId, answered?.party.number],
       [phones.bob.userId, '+491705550123'],
@@ -281,8 +288,7 @@ describe('SIP trunks: calls to and from numbers outside the tenant', () => {
     reinvite.reply(200, 'OK', { headers: sdpHeaders, body: SDP(40000) });
     await phones.alice.next('ACK');
     await peer.next('ACK');
-    const live = s.core.calls.ofUser(phones.alice.tenantId, phones.alice.userId)[0];
-    assert.equal(live?.called.resolved?.name, 'Anna Berger');
+    assert.equal((await answeredInCore()).called.resolved?.name, 'Anna Berger');
     const bye = phones.alice.sendInDialog(SipPhone.dialogOf(own.request, phones.alice.tag), 'BYE');
     (await peer.next('BYE')).reply(200, 'OK');
     assert.equal((await bye).status, 200);
