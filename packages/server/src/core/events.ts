@@ -14,6 +14,7 @@ import type {
   MessageDetails,
   MessageOrigin,
 } from './messaging/model.js';
+import type { PepAccess, PepItem } from './pep/model.js';
 import type { Presence } from './presence/aggregate.js';
 import type { RosterItem } from './roster/model.js';
 import type { User } from './users/model.js';
@@ -33,6 +34,16 @@ export interface EventMap {
   'user.deleted': { tenantId: string; userId: string };
   /** The user's avatar was set (its SHA-1, hex) or removed (null). */
   'avatar.changed': { tenantId: string; userId: string; sha1: string | null };
+  /** A user's PEP node changed (XEP-0163): an item published, items retracted, or all of them gone. */
+  'pep.changed': {
+    tenantId: string;
+    userId: string;
+    node: string;
+    access: PepAccess;
+    published?: PepItem;
+    retracted?: string[];
+    cleared?: 'purged' | 'deleted';
+  };
   /** A SIP device was added, got a new secret or was removed (nodes drop what they cached of it). */
   'device.changed': { tenantId: string; userId: string; deviceId: string };
   /** A line was added or removed (nodes drop what they cached of the owner's lines and devices). */

@@ -14,6 +14,7 @@ import { type JournalOptions, JournalService } from './journal/service.js';
 import { LdapAccountService } from './ldap-accounts/service.js';
 import { LineService } from './lines/service.js';
 import { type MessagingOptions, MessagingService } from './messaging/service.js';
+import { PepService } from './pep/service.js';
 import { PresenceService } from './presence/service.js';
 import { PushService } from './push/service.js';
 import { RegistrationService } from './registrations/service.js';
@@ -44,6 +45,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
   const callBacks = new CallBackService(ctx, calls);
   const control = new CallControlService(ctx, calls, lines, users, callBacks);
   const auth = new SessionService(ctx, options, devices, users);
+  const roster = new RosterService(ctx);
   return {
     ctx,
     tenants: new TenantService(ctx),
@@ -54,7 +56,7 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     lines,
     contacts: new ContactsService(ctx),
     // Personal roster contacts of XMPP users, with their RFC 6121 subscription states.
-    roster: new RosterService(ctx),
+    roster,
     // Every protocol's credential checks and their one throttle, with the HTTP sessions.
     auth,
     // CSTA application accounts (tenant-wide call control for CTI applications).
@@ -90,6 +92,8 @@ export function createCore(ctx: CoreContext, options: CoreOptions) {
     federation,
     // XEP-0357 push registrations of each user's clients, kept for the push sender.
     push: new PushService(ctx),
+    // Each user's XEP-0163 personal eventing nodes (OMEMO keys, bookmarks, nickname …), read as each node allows.
+    pep: new PepService(ctx, presence.watchers, roster),
   };
 }
 export type Core = ReturnType<typeof createCore>;

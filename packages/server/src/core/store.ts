@@ -14,6 +14,7 @@ import { LineRepository } from './lines/repository.js';
 import { AttachmentRepository } from './messaging/attachment-repository.js';
 import { MessageRepository } from './messaging/messages.js';
 import { ConversationRepository } from './messaging/repository.js';
+import { PepRepository } from './pep/repository.js';
 import { PresenceRepository } from './presence/repository.js';
 import { PushRepository } from './push/repository.js';
 import { RosterRepository } from './roster/repository.js';
@@ -48,6 +49,7 @@ export function repositories(db: Kysely<Database>) {
     callBacks: new CallBackRepository(db),
     roster: new RosterRepository(db),
     push: new PushRepository(db),
+    pep: new PepRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

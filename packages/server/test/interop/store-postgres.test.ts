@@ -11,6 +11,7 @@ import { federationStoreContract } from '../contract/federation-store.contract.j
 import { journalStoreContract } from '../contract/journal-store.contract.js';
 import { linesStoreContract } from '../contract/lines-store.contract.js';
 import { messagingStoreContract } from '../contract/messaging-store.contract.js';
+import { pepStoreContract } from '../contract/pep-store.contract.js';
 import { presenceStoreContract } from '../contract/presence-store.contract.js';
 import { pushStoreContract } from '../contract/push-store.contract.js';
 import { storeContract } from '../contract/store.contract.js';
@@ -46,4 +47,5 @@ if (!skipped) {
   federationStoreContract('postgres', open);
   callBacksStoreContract('postgres', open);
   pushStoreContract('postgres', open);
+  pepStoreContract('postgres', open);
 }

@@ -3,7 +3,8 @@
 // run's CA. It signs in with SCRAM over STARTTLS, gets the roster, sees a web-app colleague's
 // phone call as presence, chats both ways with the web app, pages MAM, joins a group as a MUC,
 // creates a room, configures it and invites a colleague, whom the web app then shows in the group,
-// and uploads a file over XEP-0363 that it then sends to the web app.
+// and uploads a file over XEP-0363 that it then sends to the web app. With a second slixmpp, it
+// publishes and reads personal eventing nodes (XEP-0163) as OMEMO and bookmarks use them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requirePeer } from '../support/interop.js';
@@ -23,6 +24,7 @@ describe('slixmpp against Parley', { skip }, () => {
   let slix: SlixmppClient;
   let bob: Awaited<ReturnType<TestServer['user']>>;
   let conversationId: string;
+  let port: number;
 
   before(async () => {
     net = await createXmppNet({ domains: ['parley.test'] });
@@ -42,7 +44,7 @@ describe('slixmpp against Parley', { skip }, () => {
       params: { id: conversationId },
       body: { text: 'archived', clientId: 'a-1' },
     });
-    const port = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
+    port = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
     slix = await startSlixmpp(net, { jid: 'alice@parley.test', password: alice.password, host: net.hostAddress, port });
   });
 
@@ -153,6 +155,98 @@ describe('slixmpp against Parley', { skip }, () => {
       }
       assert.ok(Date.now() < deadline, 'the web app never showed the group');
       await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  test('personal eventing: an open OMEMO device list another client reads and is told of, private bookmarks', async () => {
+    const DEVICES = 'eu.siacs.conversations.axolotl.devicelist';
+    const BOOKMARKS = 'urn:xmpp:bookmarks:1';
+    const bobClient = await startSlixmpp(net, {
+      jid: 'bob@parley.test',
+      password: bob.password,
+      host: net.hostAddress,
+      port,
+    });
+    try {
+      await bobClient.ask({ cmd: 'interest', nodes: [DEVICES] });
+      await slix.ask({ cmd: 'interest', nodes: [DEVICES, BOOKMARKS] });
+      const list = (...ids: number[]) =>
+        `<list xmlns="${DEVICES}">${ids.map((id) => `<device id="${id}"/>`).join('')}</list>`;
+      const open = { 'pubsub#access_model': 'open' };
+      // Parley asks each client what its caps mean once it sees them; until it knows, it sends
+      // no events. Each round publishes a longer list, until bob's client is told of one.
+      const deadline = Date.now() + 30_000;
+      let told: Awaited<ReturnType<typeof bobClient.wait>> | undefined;
+      for (let round = 1; !told; round++) {
+        const from = bobClient.events.length;
+        const published = await slix.ask({
+          cmd: 'publish',
+          node: DEVICES,
+          itemId: 'current',
+          payload: list(round),
+          options: open,
+        });
+        assert.equal(published.itemId, 'current');
+        told = await bobClient
+          .wait(
+            (e) => e.event === 'pep' && e.node === DEVICES && String(e.payload).includes(`id="${round}"`),
+            from,
+            'the device list event',
+          )
+          .catch((err: Error) => {
+            if (Date.now() > deadline) throw err;
+            return undefined;
+          });
+      }
+      assert.equal(told.from, 'alice@parley.test');
+      const read = await bobClient.ask({ cmd: 'items', jid: 'alice@parley.test', node: DEVICES });
+      const items = read.items as { id: string; payload: string }[];
+      assert.equal(items.length, 1);
+      assert.match(items[0]?.payload ?? '', /device id="\d+"/);
+
+      const bookmark = `<conference xmlns="${BOOKMARKS}" name="Team" autojoin="true"/>`;
+      const mine = {
+        'pubsub#persist_items': 'true',
+        'pubsub#max_items': 'max',
+        'pubsub#send_last_published_item': 'never',
+        'pubsub#access_model': 'whitelist',
+      };
+      const own = slix.events.length;
+      await slix.ask({
+        cmd: 'publish',
+        node: BOOKMARKS,
+        itemId: 'team@conference.parley.test',
+        payload: bookmark,
+        options: mine,
+      });
+      await slix.wait((e) => e.event === 'pep' && e.node === BOOKMARKS, own, "the owner's own bookmark event");
+      const kept = await slix.ask({ cmd: 'items', jid: 'alice@parley.test', node: BOOKMARKS });
+      assert.deepEqual(
+        (kept.items as { id: string }[]).map((i) => i.id),
+        ['team@conference.parley.test'],
+      );
+      const refused = await bobClient.ask({ cmd: 'items', jid: 'alice@parley.test', node: BOOKMARKS }).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      assert.match(refused, /forbidden/, "bookmarks are the owner's alone");
+      const mismatch = await slix
+        .ask({ cmd: 'publish', node: BOOKMARKS, itemId: 'x', payload: bookmark, options: { ...mine, ...open } })
+        .then(
+          () => 'answered',
+          (err: Error) => err.message,
+        );
+      assert.match(mismatch, /conflict precondition-not-met/, 'the options are preconditions once the node exists');
+
+      const gone = bobClient.events.length;
+      await slix.ask({ cmd: 'retract', node: DEVICES, itemId: 'current' });
+      await bobClient.wait(
+        (e) => e.event === 'pep' && e.node === DEVICES && e.retracted === true,
+        gone,
+        'the retraction',
+      );
+    } finally {
+      await bobClient.stop();
     }
   });
 });

@@ -114,6 +114,8 @@ export interface XmppModule {
   readonly features?: readonly string[];
   /** disco#info features the user's bare JID advertises (e.g. MAM, PEP). */
   readonly accountFeatures?: readonly string[];
+  /** disco#info identities the user's bare JID has besides account/registered (e.g. pubsub/pep). */
+  readonly accountIdentities?: readonly { category: string; type: string }[];
   /**
    * disco#items the server's domain lists for this module (XEP-0030), e.g. the MUC service
    * `conference.DOMAIN` or the upload service; `domain` is the domain asked about.

@@ -1,12 +1,12 @@
 // The XMPP server's modules, in the order the router offers them stanzas (see module.ts).
 import type { XmppModule } from './module.js';
-import { AvatarModule } from './modules/avatar.js';
 import { blockingModule } from './modules/blocking.js';
 import { carbonsModule } from './modules/carbons.js';
 import { ChatModule } from './modules/chat.js';
 import { DiscoModule } from './modules/disco.js';
 import { MamModule } from './modules/mam.js';
 import { MucModule } from './modules/muc.js';
+import { PepModule } from './modules/pep.js';
 import { pingModule } from './modules/ping.js';
 import { presenceModule } from './modules/presence.js';
 import { PushModule } from './modules/push.js';
@@ -26,7 +26,7 @@ export const xmppModules = (): XmppModule[] => [
   pingModule,
   rosterModule(),
   // Avatars before presence: it notes the caps in a client's own presence (and leaves it to presence).
-  new AvatarModule(),
+  new PepModule(),
   // Subscriptions before presence: initial presence redelivers pending requests first, then presence takes it.
   subscriptionsModule(),
   presenceModule(),

@@ -243,6 +243,30 @@ export interface PushRegistrationsTable {
   updated_at: number;
 }
 
+/** A user's PEP node (XEP-0163; migration 035): who reads it, how many items it keeps, its last `seq`. */
+export interface PepNodesTable {
+  tenant_id: string;
+  user_id: string;
+  node: string;
+  access: string;
+  max_items: number;
+  send_last: string;
+  seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An item published to a PEP node (migration 035): its XML payload and its place (`seq`). */
+export interface PepItemsTable {
+  tenant_id: string;
+  user_id: string;
+  node: string;
+  item_id: string;
+  payload: string;
+  seq: number;
+  published_at: number;
+}
+
 /** A user's avatar image (migration 025): the bytes and their SHA-1 (hex), the XMPP avatar id. */
 export interface UserAvatarsTable {
   user_id: string;
@@ -273,5 +297,7 @@ export interface Database extends MessagingTables, PresenceTables, CalendarTable
   federation_domains: FederationDomainsTable;
   federation_settings: FederationSettingsTable;
   push_registrations: PushRegistrationsTable;
+  pep_nodes: PepNodesTable;
+  pep_items: PepItemsTable;
   user_avatars: UserAvatarsTable;
 }

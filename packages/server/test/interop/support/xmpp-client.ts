@@ -14,7 +14,7 @@ const WAIT_MS = 30_000;
 
 /** One JSON line the client printed. */
 export interface XmppEvent {
-  event: 'ready' | 'message' | 'presence' | 'result' | 'error' | 'invite' | 'disconnected';
+  event: 'ready' | 'message' | 'presence' | 'result' | 'error' | 'invite' | 'pep' | 'disconnected';
   id?: number | null;
   error?: string;
   from?: string;

@@ -9,7 +9,8 @@ stdin (test/interop/support/xmpp-client.ts drives it):
            {"event": "message", "from", "to", "type", "body", "id", "condition" (of an error)}
            {"event": "invite", "from": the room, "to", "inviter", "reason"} (mediated, XEP-0045 §7.8.2)
            {"event": "presence", "from", "to", "type", "show", "status"}
-           {"event": "result", "id": command id, ...}    {"event": "error", "id", "error"}
+           {"event": "pep", "from", "node", "itemId", "payload" (XML text) or "retracted": true}
+           {"event": "result", "id": command id, ...}    {"event": "error", "id", "error", "condition"?} (an IQ error's condition and pubsub#errors one)
            {"event": "disconnected"}
   commands {"id", "cmd": "roster"}                        -> {"roster": [{"jid", "subscription", "name"}]}
            {"id", "cmd": "message", "to", "body", "type"?} -> {}
@@ -20,6 +21,11 @@ stdin (test/interop/support/xmpp-client.ts drives it):
            {"id", "cmd": "invite", "room", "to", "reason"} -> {} (mediated, XEP-0045 §7.8.2)
            {"id", "cmd": "groupchat", "room", "body"}     -> {}
            {"id", "cmd": "upload", "name", "content"}     -> {"put", "get", "status"} (PUT done, GET checked)
+           {"id", "cmd": "interest", "nodes"}             -> {} (XEP-0163 +notify in the caps, presence sent again)
+           {"id", "cmd": "publish", "node", "itemId"?, "payload", "options"?} -> {"itemId"} (XEP-0060, to the own account;
+                                                             payload: XML text; options: publish-options fields)
+           {"id", "cmd": "items", "jid", "node"}          -> {"items": [{"id", "payload"}]}
+           {"id", "cmd": "retract", "node", "itemId"}     -> {} (with notify)
            {"id", "cmd": "quit"}                          -> exits
 
 Usage: xmpp_client.py --jid alice@a.test --password secret --ca ca.crt [--host ADDR] [--port 5222]
@@ -36,10 +42,12 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import slixmpp
+import slixmpp.exceptions
 
 UPLOAD = 'urn:xmpp:http:upload:0'
 MUC = 'http://jabber.org/protocol/muc'
 MUC_USER = MUC + '#user'
+PUBSUB = 'http://jabber.org/protocol/pubsub'
 
 
 def emit(event, **fields):
@@ -65,7 +73,8 @@ class Client(slixmpp.ClientXMPP):
         # Not xep_0363: Debian's slixmpp imports aiohttp for it, which is not installed; and not
         # xep_0045's join_muc_wait, which in 1.8.3 never resolves: both are built by hand below (the
         # plugin's configuration and invitations are used as they are).
-        for plugin in ('xep_0030', 'xep_0059', 'xep_0199', 'xep_0313', 'xep_0045'):
+        for plugin in ('xep_0030', 'xep_0059', 'xep_0199', 'xep_0313', 'xep_0045', 'xep_0004', 'xep_0060',
+                       'xep_0115', 'xep_0163'):
             self.register_plugin(plugin)
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
@@ -75,6 +84,8 @@ class Client(slixmpp.ClientXMPP):
         self.occupants = {}  # room -> nicks present
         self.joins = {}  # room -> Future resolved by our own presence in the room
         self.add_event_handler('presence', self.on_presence)
+        self.add_event_handler('pubsub_publish', self.on_pep)
+        self.add_event_handler('pubsub_retract', self.on_pep)
         self.add_event_handler('failed_all_auth', lambda _: self.fail('authentication failed'))
         self.add_event_handler('disconnected', lambda _: emit('disconnected'))
         self.add_event_handler('connection_failed', lambda e: self.fail(f'connection failed: {e}'))
@@ -123,6 +134,18 @@ class Client(slixmpp.ClientXMPP):
         emit('presence', **{'from': str(pres['from']), 'to': str(pres['to']), 'type': pres['type'],
                              'show': pres['show'], 'status': pres['status']})
 
+    def on_pep(self, msg):
+        items = msg['pubsub_event']['items']
+        # Not `for item in items`: a stanza's iteration is not reentrant, and slixmpp is iterating
+        # these very items while it calls this handler.
+        for item in list(items.iterables):
+            fields = {'from': str(msg['from']), 'node': items['node'], 'itemId': item['id']}
+            if item.name == 'retract':
+                emit('pep', retracted=True, **fields)
+            else:
+                payload = next(iter(item.xml), None)
+                emit('pep', payload=ET.tostring(payload, encoding='unicode') if payload is not None else None, **fields)
+
     async def read_commands(self):
         reader = asyncio.StreamReader()
         await self.loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -139,6 +162,12 @@ class Client(slixmpp.ClientXMPP):
     async def run(self, c):
         try:
             emit('result', id=c.get('id'), **(await self.execute(c)))
+        except slixmpp.exceptions.IqError as err:  # the server's error reply, with its conditions
+            error = err.iq['error']
+            app = [child.tag.split('}')[-1] for child in error.xml
+                   if child.tag.startswith('{http://jabber.org/protocol/pubsub#errors}')]
+            condition = ' '.join([error['condition'], *app])
+            emit('error', id=c.get('id'), error=f"IqError: {condition}: {error['text']}", condition=condition)
         except Exception as err:  # reported to the driver, which fails the test with it
             emit('error', id=c.get('id'), error=f'{type(err).__name__}: {err}')
 
@@ -189,6 +218,30 @@ class Client(slixmpp.ClientXMPP):
             return {}
         if cmd == 'upload':
             return await self.upload(c['name'], c['content'].encode())
+        if cmd == 'interest':
+            for node in c['nodes']:
+                self['xep_0030'].add_feature(f'{node}+notify')
+            await self['xep_0115'].update_caps(broadcast=True)
+            return {}
+        if cmd == 'publish':
+            options = None
+            if c.get('options'):
+                options = self['xep_0004'].make_form(ftype='submit')
+                options.add_field(var='FORM_TYPE', ftype='hidden', value=PUBSUB + '#publish-options')
+                for var, value in c['options'].items():
+                    options.add_field(var=var, value=value)
+            iq = await self['xep_0060'].publish(None, c['node'], id=c.get('itemId'), payload=ET.fromstring(c['payload']),
+                                                options=options, timeout=20)
+            return {'itemId': iq['pubsub']['publish']['item']['id']}
+        if cmd == 'items':
+            iq = await self['xep_0060'].get_items(c['jid'], c['node'], timeout=20)
+            return {'items': [
+                {'id': item['id'], 'payload': ET.tostring(next(iter(item.xml)), encoding='unicode')}
+                for item in iq['pubsub']['items']
+            ]}
+        if cmd == 'retract':
+            await self['xep_0060'].retract(None, c['node'], c['itemId'], notify=True, timeout=20)
+            return {}
         if cmd == 'quit':
             self.disconnect()
             return {}

@@ -6,88 +6,62 @@ import { x } from '../xml/element.js';
 import {
   AVATAR_DATA,
   AVATAR_METADATA,
+  type AvatarPublish,
   itemsOf,
   metadataEvent,
-  PUBSUB,
-  type PubsubRequest,
-  parsePubsub,
+  parseAvatarPublish,
 } from './avatar-pep.js';
 import { fileUrl, parseFileUrl } from './file-urls.js';
 
 const png = Buffer.from('not really a png');
 const id = createHash('sha1').update(png).digest('hex');
-const publish = (node: string, itemId: string | undefined, ...payload: ReturnType<typeof x>[]) =>
-  x('pubsub', { xmlns: PUBSUB }, x('publish', { node }, x('item', { id: itemId }, ...payload)));
 const info = (attrs: Record<string, string>) => x('info', attrs);
+const data = (base64: string) => x('data', { xmlns: AVATAR_DATA }, base64);
 
-test('what a pubsub get or publish asks of the avatar nodes', () => {
-  const ok: [string, 'get' | 'set', ReturnType<typeof x>, PubsubRequest][] = [
-    [
-      'metadata items',
-      'get',
-      x('pubsub', { xmlns: PUBSUB }, x('items', { node: AVATAR_METADATA })),
-      { kind: 'items', node: AVATAR_METADATA, itemId: undefined },
-    ],
-    [
-      'one data item',
-      'get',
-      x('pubsub', { xmlns: PUBSUB }, x('items', { node: AVATAR_DATA }, x('item', { id }))),
-      { kind: 'items', node: AVATAR_DATA, itemId: id },
-    ],
-    ['no node', 'get', x('pubsub', { xmlns: PUBSUB }, x('subscriptions')), { kind: 'other', node: undefined }],
-    [
-      'data',
-      'set',
-      publish(AVATAR_DATA, id.toUpperCase(), x('data', { xmlns: AVATAR_DATA }, png.toString('base64'))),
-      { kind: 'data', id, bytes: png },
-    ],
+test('what a publish to an avatar node asks', () => {
+  const ok: [string, string, string | undefined, ReturnType<typeof x>, AvatarPublish][] = [
+    ['data', AVATAR_DATA, id.toUpperCase(), data(png.toString('base64')), { kind: 'data', id, bytes: png }],
     [
       'metadata',
-      'set',
-      publish(
-        AVATAR_METADATA,
-        id,
-        x('metadata', { xmlns: AVATAR_METADATA }, info({ id, type: 'image/png', bytes: '16' })),
-      ),
+      AVATAR_METADATA,
+      id,
+      x('metadata', { xmlns: AVATAR_METADATA }, info({ id, type: 'image/png', bytes: '16' })),
       { kind: 'metadata', info: { id, type: 'image/png', bytes: 16 } },
     ],
     [
       'metadata: an info with a url is elsewhere',
-      'set',
-      publish(
-        AVATAR_METADATA,
-        id,
-        x(
-          'metadata',
-          { xmlns: AVATAR_METADATA },
-          info({ id: 'b', type: 'image/png', url: 'https://x/a.png' }),
-          info({ id, type: 'image/gif' }),
-        ),
+      AVATAR_METADATA,
+      id,
+      x(
+        'metadata',
+        { xmlns: AVATAR_METADATA },
+        info({ id: 'b', type: 'image/png', url: 'https://x/a.png' }),
+        info({ id, type: 'image/gif' }),
       ),
       { kind: 'metadata', info: { id, type: 'image/gif', bytes: Number.NaN } },
     ],
     [
       'empty metadata: none',
-      'set',
-      publish(AVATAR_METADATA, 'current', x('metadata', { xmlns: AVATAR_METADATA })),
+      AVATAR_METADATA,
+      'current',
+      x('metadata', { xmlns: AVATAR_METADATA }),
       { kind: 'metadata', info: undefined },
     ],
-    ['another node', 'set', publish('urn:xmpp:bookmarks:1', 'x'), { kind: 'other', node: 'urn:xmpp:bookmarks:1' }],
   ];
-  for (const [what, type, payload, expected] of ok) assert.deepEqual(parsePubsub(type, payload), expected, what);
-  const bad: [string, ReturnType<typeof x>][] = [
-    ['data without id', publish(AVATAR_DATA, undefined, x('data', { xmlns: AVATAR_DATA }, png.toString('base64')))],
-    [
-      'id not the SHA-1',
-      publish(AVATAR_DATA, 'f'.repeat(40), x('data', { xmlns: AVATAR_DATA }, png.toString('base64'))),
-    ],
-    ['not base64', publish(AVATAR_DATA, id, x('data', { xmlns: AVATAR_DATA }, '<&>'))],
-    ['metadata missing', publish(AVATAR_METADATA, id)],
-    ['info without type', publish(AVATAR_METADATA, id, x('metadata', { xmlns: AVATAR_METADATA }, info({ id })))],
+  for (const [what, node, itemId, payload, expected] of ok) {
+    assert.deepEqual(parseAvatarPublish(node, itemId, payload), expected, what);
+  }
+  const bad: [string, string, string | undefined, ReturnType<typeof x>][] = [
+    ['data without id', AVATAR_DATA, undefined, data(png.toString('base64'))],
+    ['id not the SHA-1', AVATAR_DATA, 'f'.repeat(40), data(png.toString('base64'))],
+    ['not base64', AVATAR_DATA, id, data('<&>')],
+    ['not data', AVATAR_DATA, id, x('metadata', { xmlns: AVATAR_METADATA })],
+    ['metadata missing', AVATAR_METADATA, id, x('data', { xmlns: AVATAR_DATA })],
+    ['info without type', AVATAR_METADATA, id, x('metadata', { xmlns: AVATAR_METADATA }, info({ id }))],
   ];
-  for (const [what, payload] of bad) {
+  for (const [what, node, itemId, payload] of bad) {
     assert.throws(
-      () => parsePubsub('set', payload),
+      () => parseAvatarPublish(node, itemId, payload),
       (e) => e instanceof StanzaError && e.condition === 'bad-request',
       what,
     );

@@ -1,5 +1,5 @@
-// XEP-0084 user avatars over a minimal XEP-0163 PEP: what a pubsub IQ asks of the two avatar
-// nodes, and the items and notifications that show an avatar. Pure: avatar.ts calls the core.
+// XEP-0084 user avatars as two PEP nodes: what a publish to them asks, and the items and
+// notifications that show an avatar. Pure: avatar.ts calls the core.
 import { createHash } from 'node:crypto';
 import { StanzaError } from '../errors.js';
 import { type XmlElement, x } from '../xml/element.js';
@@ -19,48 +19,38 @@ export interface PepAvatar {
   bytes: Buffer;
 }
 
-/** What a `<pubsub/>` payload asks. */
-export type PubsubRequest =
-  | { kind: 'items'; node: string; itemId: string | undefined }
-  /** Publish image data: `id` must be the data's SHA-1. */
+/** What a publish to one of the avatar nodes asks. */
+export type AvatarPublish =
+  /** Image data: `id` is the data's SHA-1. */
   | { kind: 'data'; id: string; bytes: Buffer }
-  /** Publish metadata: the image now in use (its id and type), or none (`info` undefined: no avatar). */
-  | { kind: 'metadata'; info: { id: string; type: string; bytes: number } | undefined }
-  | { kind: 'other'; node: string | undefined };
+  /** Metadata: the image now in use (its id and type), or none (`info` undefined: no avatar). */
+  | { kind: 'metadata'; info: { id: string; type: string; bytes: number } | undefined };
 
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
-/** Reads a `<pubsub/>` get (items) or set (publish); refuses what it cannot be (bad-request). */
-export function parsePubsub(type: 'get' | 'set', pubsub: XmlElement): PubsubRequest {
-  if (type === 'get') {
-    const items = pubsub.child('items');
-    if (!items?.attrs.node) return { kind: 'other', node: undefined };
-    return { kind: 'items', node: items.attrs.node, itemId: items.child('item')?.attrs.id };
-  }
-  const publish = pubsub.child('publish');
-  const node = publish?.attrs.node;
-  const item = publish?.child('item');
+/** Whether a node is one of the avatar's (the core's avatar, not a stored node). */
+export const isAvatarNode = (node: string): boolean => node === AVATAR_DATA || node === AVATAR_METADATA;
+
+/** Reads the item (its id and payload) published to an avatar node; refuses what it cannot be (bad-request). */
+export function parseAvatarPublish(node: string, id: string | undefined, payload: XmlElement): AvatarPublish {
   if (node === AVATAR_DATA) {
-    const data = item?.child('data', AVATAR_DATA)?.text() ?? '';
-    if (!item?.attrs.id || !BASE64.test(data))
-      throw new StanzaError('bad-request', 'an item with an id and base64 data');
+    const data = payload.name === 'data' && payload.xmlns === AVATAR_DATA ? payload.text() : '';
+    if (!id || !BASE64.test(data)) throw new StanzaError('bad-request', 'an item with an id and base64 data');
     const bytes = Buffer.from(data, 'base64');
-    if (createHash('sha1').update(bytes).digest('hex') !== item.attrs.id.toLowerCase()) {
+    if (createHash('sha1').update(bytes).digest('hex') !== id.toLowerCase()) {
       throw new StanzaError('bad-request', "the item id is not the data's SHA-1");
     }
-    return { kind: 'data', id: item.attrs.id.toLowerCase(), bytes };
+    return { kind: 'data', id: id.toLowerCase(), bytes };
   }
-  if (node === AVATAR_METADATA) {
-    const metadata = item?.child('metadata', AVATAR_METADATA);
-    if (!metadata) throw new StanzaError('bad-request', 'an item with <metadata/>');
-    // Infos with a url point elsewhere (XEP-0084 §4.2.1); the one without is the data published here.
-    const info = metadata.elements('info').find((i) => i.attrs.url === undefined);
-    if (!info) return { kind: 'metadata', info: undefined };
-    const { id, type: contentType } = info.attrs;
-    if (!id || !contentType) throw new StanzaError('bad-request', '<info/> needs id and type');
-    return { kind: 'metadata', info: { id: id.toLowerCase(), type: contentType, bytes: Number(info.attrs.bytes) } };
+  if (payload.name !== 'metadata' || payload.xmlns !== AVATAR_METADATA) {
+    throw new StanzaError('bad-request', 'an item with <metadata/>');
   }
-  return { kind: 'other', node };
+  // Infos with a url point elsewhere (XEP-0084 §4.2.1); the one without is the data published here.
+  const info = payload.elements('info').find((i) => i.attrs.url === undefined);
+  if (!info) return { kind: 'metadata', info: undefined };
+  const { id: infoId, type: contentType } = info.attrs;
+  if (!infoId || !contentType) throw new StanzaError('bad-request', '<info/> needs id and type');
+  return { kind: 'metadata', info: { id: infoId.toLowerCase(), type: contentType, bytes: Number(info.attrs.bytes) } };
 }
 
 const metadataOf = (a: PepAvatar | null): XmlElement =>

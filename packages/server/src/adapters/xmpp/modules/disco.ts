@@ -27,7 +27,7 @@ export const serverInfo = (modules: readonly XmppModule[]): DiscoInfo => ({
 
 /** What a user's bare JID is and does (answered by the server for the account). */
 export const accountInfo = (modules: readonly XmppModule[]): DiscoInfo => ({
-  identities: [{ category: 'account', type: 'registered' }],
+  identities: [{ category: 'account', type: 'registered' }, ...modules.flatMap((m) => m.accountIdentities ?? [])],
   features: [DISCO_INFO, ...modules.flatMap((m) => m.accountFeatures ?? [])],
   forms: [],
 });

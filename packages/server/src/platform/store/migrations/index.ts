@@ -31,6 +31,7 @@ import { roomLocks } from './031-room-locks.js';
 import { externalMembers } from './032-external-members.js';
 import { externalReceipts } from './033-external-receipts.js';
 import { sendPath } from './034-send-path.js';
+import { pep } from './035-pep.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -74,4 +75,5 @@ export const migrations: Migration[] = [
   externalMembers,
   externalReceipts,
   sendPath,
+  pep,
 ];

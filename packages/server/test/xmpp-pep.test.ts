@@ -1,0 +1,209 @@
+// XEP-0163 PEP over XMPP (module level): the account's pubsub identity and features, nodes made by
+// a first publish (publish-options as configuration, then as preconditions), items read as each
+// node's access model allows (by colleagues here and by another server's users), events to the
+// clients whose caps ask for them, retract/purge/delete and the owner's configuration forms.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { toStanzaError } from '../src/adapters/xmpp/errors.js';
+import { PUBSUB, PUBSUB_ERRORS, PUBSUB_EVENT } from '../src/adapters/xmpp/modules/avatar-pep.js';
+import { DiscoModule } from '../src/adapters/xmpp/modules/disco.js';
+import { CAPS, DATA_FORMS, DISCO_INFO } from '../src/adapters/xmpp/modules/disco-info.js';
+import { PepModule } from '../src/adapters/xmpp/modules/pep.js';
+import { PUBSUB_OWNER } from '../src/adapters/xmpp/modules/pep-stanzas.js';
+import { presenceModule } from '../src/adapters/xmpp/modules/presence.js';
+import { subscriptionsModule } from '../src/adapters/xmpp/modules/subscriptions.js';
+import { type Child, type XmlElement, x } from '../src/adapters/xmpp/xml/element.js';
+import type { User } from '../src/core/users/model.js';
+import { eventually, type Harness, startModules, type TestSession } from './support/xmpp-modules.js';
+
+const DEVICES = 'eu.siacs.conversations.axolotl.devicelist';
+const BOOKMARKS = 'urn:xmpp:bookmarks:1';
+const NICK = 'http://jabber.org/protocol/nick';
+
+const pubsub = (...ops: Child[]) => x('pubsub', { xmlns: PUBSUB }, ...ops);
+const items = (node: string) => pubsub(x('items', { node }));
+const publish = (node: string, id: string | undefined, payload: XmlElement, options?: Record<string, string>) =>
+  pubsub(
+    x('publish', { node }, x('item', { id }, payload)),
+    options &&
+      x(
+        'publish-options',
+        {},
+        x(
+          'x',
+          { xmlns: DATA_FORMS, type: 'submit' },
+          x('field', { var: 'FORM_TYPE', type: 'hidden' }, x('value', {}, `${PUBSUB}#publish-options`)),
+          Object.entries(options).map(([name, value]) => x('field', { var: name }, x('value', {}, value))),
+        ),
+      ),
+  );
+const devices = (...ids: string[]) =>
+  x(
+    'list',
+    { xmlns: DEVICES },
+    ids.map((id) => x('device', { id })),
+  );
+const conference = (name: string) => x('conference', { xmlns: BOOKMARKS, name, autojoin: 'true' });
+const PRIVATE = {
+  'pubsub#persist_items': 'true',
+  'pubsub#max_items': 'max',
+  'pubsub#send_last_published_item': 'never',
+  'pubsub#access_model': 'whitelist',
+};
+const itemsIn = (s: XmlElement | undefined) =>
+  (s?.name === 'pubsub' ? s : s?.child('pubsub', PUBSUB))?.child('items')?.elements('item') ?? [];
+
+describe('XEP-0163 personal eventing: any node, as its access model allows', () => {
+  let h: Harness;
+  let ann: User;
+  let annPc: TestSession;
+  let annPhone: TestSession;
+  let bobPc: TestSession;
+  let n = 0;
+
+  /** An IQ from `s` to `to`'s bare JID, and the reply (result or error). */
+  async function ask(s: TestSession, to: string, type: string, payload: XmlElement): Promise<XmlElement> {
+    const id = `p${++n}`;
+    await h.inbound(x('iq', { type, id, to }, payload), { session: s });
+    return s.next((r) => r.attrs.id === id, `reply ${id}`);
+  }
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => 'answered',
+      (e: unknown) => {
+        const err = toStanzaError(e);
+        return err.appCondition ? `${err.condition} ${err.appCondition.name}` : err.condition;
+      },
+    );
+  /** A client's caps asking for these nodes' events, its caps question answered. */
+  async function announce(s: TestSession, ver: string, notify: string[]) {
+    await h.inbound(x('presence', {}, x('c', { xmlns: CAPS, hash: 'sha-1', node: 'urn:test', ver })), { session: s });
+    const question = await s.next((q) => q.child('query', DISCO_INFO) !== undefined, 'caps question');
+    await h.inbound(
+      x(
+        'iq',
+        { type: 'result', id: question.attrs.id, to: 'acme.test' },
+        x(
+          'query',
+          { xmlns: DISCO_INFO, node: `urn:test#${ver}` },
+          notify.map((node) => x('feature', { var: `${node}+notify` })),
+        ),
+      ),
+      { session: s },
+    );
+  }
+  const eventFor = (s: TestSession, what: string) =>
+    s.next((m) => m.name === 'message' && m.child('event', PUBSUB_EVENT) !== undefined, what);
+
+  before(async () => {
+    h = await startModules(() => [new DiscoModule(), new PepModule(), subscriptionsModule(), presenceModule()]);
+    ann = await h.user('ann@acme.test');
+    const bob = await h.user('bob@acme.test');
+    annPc = h.session(ann, 'pc');
+    annPhone = h.session(ann, 'phone');
+    bobPc = h.session(bob, 'pc');
+    await announce(annPc, 'all=', [DEVICES, BOOKMARKS, NICK]);
+    await announce(annPhone, 'devices=', [DEVICES]);
+    await announce(bobPc, 'all-too=', [DEVICES, BOOKMARKS, NICK]);
+  });
+  after(() => h.close());
+
+  test('the account says it is a PEP service, with publish-options', async () => {
+    const info = await h.iq(annPc, 'get', x('query', { xmlns: DISCO_INFO }), 'ann@acme.test');
+    const identities = info?.elements('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`);
+    assert.ok(identities?.includes('pubsub/pep'), String(identities));
+    const features = info?.elements('feature').map((f) => f.attrs.var) ?? [];
+    for (const f of ['publish', 'publish-options', 'retrieve-items', 'access-whitelist', 'auto-create']) {
+      assert.ok(features.includes(`${PUBSUB}#${f}`), f);
+    }
+  });
+
+  test('an OMEMO device list: published open, read by anyone, each new one an event where asked', async () => {
+    const done = await h.iq(annPc, 'set', publish(DEVICES, 'current', devices('1'), { 'pubsub#access_model': 'open' }));
+    assert.equal(done?.child('publish')?.child('item')?.attrs.id, 'current');
+    for (const s of [annPc, annPhone, bobPc]) {
+      const event = await eventFor(s, 'the device list event');
+      assert.equal(event.attrs.from, 'ann@acme.test');
+      assert.equal(event.attrs.to, `${s.jid.local}@acme.test/${s.jid.resource}`);
+      const item = event.child('event', PUBSUB_EVENT)?.child('items')?.child('item');
+      assert.equal(item?.child('list', DEVICES)?.child('device')?.attrs.id, '1');
+    }
+    // Another server's user reads it too (the node is open).
+    await h.inbound(x('iq', { type: 'get', id: 'far1', to: 'ann@acme.test' }, items(DEVICES)), {
+      from: 'eve@far.test/x',
+    });
+    const remote = await eventually(() => h.routed.find((s) => s.attrs.id === 'far1'), "eve's answer");
+    assert.equal(remote.attrs.type, 'result', String(remote));
+    assert.equal(itemsIn(remote)[0]?.child('list', DEVICES)?.elements('device').length, 1);
+    // A new list replaces the old: one item.
+    await h.iq(annPc, 'set', publish(DEVICES, 'current', devices('1', '2')));
+    const read = await ask(bobPc, 'ann@acme.test', 'get', items(DEVICES));
+    assert.deepEqual(
+      itemsIn(read)
+        .flatMap((i) => i.child('list', DEVICES)?.elements('device') ?? [])
+        .map((d) => d.attrs.id),
+      ['1', '2'],
+    );
+  });
+
+  test('bookmarks: private to the owner, several kept, preconditions held', async () => {
+    for (const s of [annPc, bobPc]) s.take();
+    await h.iq(annPc, 'set', publish(BOOKMARKS, 'team@conference.acme.test', conference('Team'), PRIVATE));
+    await h.iq(annPc, 'set', publish(BOOKMARKS, 'ops@conference.acme.test', conference('Ops'), PRIVATE));
+    const mine = await h.iq(annPc, 'get', items(BOOKMARKS));
+    assert.deepEqual(
+      itemsIn(mine).map((i) => [i.attrs.id, i.child('conference', BOOKMARKS)?.attrs.name]),
+      [
+        ['team@conference.acme.test', 'Team'],
+        ['ops@conference.acme.test', 'Ops'],
+      ],
+    );
+    await eventFor(annPc, "the owner's own event");
+    const asked = await ask(bobPc, 'ann@acme.test', 'get', items(BOOKMARKS));
+    assert.equal(asked.attrs.type, 'error');
+    assert.ok(!bobPc.sent.some((m) => m.child('event', PUBSUB_EVENT)), 'no event to others of a private node');
+    assert.equal(
+      await refusal(
+        h.iq(annPc, 'set', publish(BOOKMARKS, 'x', conference('X'), { ...PRIVATE, 'pubsub#access_model': 'open' })),
+      ),
+      'conflict precondition-not-met',
+    );
+    const form = await h.iq(annPc, 'get', x('pubsub', { xmlns: PUBSUB_OWNER }, x('configure', { node: BOOKMARKS })));
+    const fields = new Map(
+      form
+        ?.child('configure')
+        ?.child('x', DATA_FORMS)
+        ?.elements('field')
+        .map((f) => [f.attrs.var, f.childText('value')]),
+    );
+    assert.equal(fields.get('pubsub#access_model'), 'whitelist');
+    assert.equal(fields.get('pubsub#send_last_published_item'), 'never');
+  });
+
+  test('retract, purge and delete, each an event; only the owner changes their nodes', async () => {
+    for (const s of [annPc, bobPc]) s.take();
+    await h.iq(annPc, 'set', publish(NICK, 'current', x('nick', { xmlns: NICK }, 'Ann')));
+    const nick = await eventFor(bobPc, 'the nickname');
+    assert.equal(nick.child('event', PUBSUB_EVENT)?.child('items')?.child('item')?.childText('nick', NICK), 'Ann');
+    await h.iq(annPc, 'set', pubsub(x('retract', { node: NICK, notify: 'true' }, x('item', { id: 'current' }))));
+    const retracted = await eventFor(bobPc, 'the retraction');
+    assert.equal(retracted.child('event', PUBSUB_EVENT)?.child('items')?.child('retract')?.attrs.id, 'current');
+    const refused = await ask(
+      bobPc,
+      'ann@acme.test',
+      'set',
+      publish(NICK, 'current', x('nick', { xmlns: NICK }, 'Bob')),
+    );
+    assert.equal(refused.child('error')?.elements()[0]?.name, 'forbidden');
+    await h.iq(annPc, 'set', x('pubsub', { xmlns: PUBSUB_OWNER }, x('delete', { node: NICK })));
+    const deleted = await eventFor(bobPc, 'the deletion');
+    assert.equal(deleted.child('event', PUBSUB_EVENT)?.child('delete')?.attrs.node, NICK);
+    assert.equal(await refusal(h.iq(annPc, 'get', items(NICK))), 'item-not-found');
+    assert.equal(
+      await refusal(h.iq(annPc, 'set', pubsub(x('subscribe', { node: NICK, jid: 'ann@acme.test' })))),
+      'feature-not-implemented unsupported',
+    );
+    const error = await ask(annPc, 'ann@acme.test', 'set', pubsub(x('publish', { node: NICK })));
+    assert.equal(error.child('error')?.child('item-required', PUBSUB_ERRORS)?.name, 'item-required');
+  });
+});
