@@ -206,4 +206,44 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     const error = await ask(annPc, 'ann@acme.test', 'set', pubsub(x('publish', { node: NICK })));
     assert.equal(error.child('error')?.child('item-required', PUBSUB_ERRORS)?.name, 'item-required');
   });
+
+  test('a client that comes online gets the last item of each node it asks for and may read', async () => {
+    const bob = await h.user('bob@acme.test');
+    const bobPhone = h.session(bob, 'phone');
+    await h.iq(bobPhone, 'set', publish(NICK, 'current', x('nick', { xmlns: NICK }, 'Bobby')));
+    const tablet = h.session(ann, 'tablet');
+    await announce(tablet, 'tablet=', [NICK, BOOKMARKS, DEVICES]);
+    const got = async (what: string) => {
+      const event = await eventFor(tablet, what);
+      const items = event.child('event', PUBSUB_EVENT)?.child('items');
+      return `${event.attrs.from} ${items?.attrs.node}`;
+    };
+    const last = [await got('a last item'), await got('another last item')].sort();
+    assert.deepEqual(
+      last,
+      [`ann@acme.test ${DEVICES}`, `bob@acme.test ${NICK}`],
+      'not the bookmarks: never sent on presence',
+    );
+    // The same caps again with a presence update: nothing is sent again.
+    await h.inbound(
+      x(
+        'presence',
+        {},
+        x('show', {}, 'away'),
+        x('c', { xmlns: CAPS, hash: 'sha-1', node: 'urn:test', ver: 'tablet=' }),
+      ),
+      { session: tablet },
+    );
+    // Caps already known: another client with them gets the items at once.
+    const laptop = h.session(ann, 'laptop');
+    await h.inbound(x('presence', {}, x('c', { xmlns: CAPS, hash: 'sha-1', node: 'urn:test', ver: 'tablet=' })), {
+      session: laptop,
+    });
+    const nick = await eventFor(laptop, "bob's nickname");
+    assert.equal(nick.child('event', PUBSUB_EVENT)?.child('items')?.child('item')?.childText('nick', NICK), 'Bobby');
+    assert.ok(
+      !tablet.sent.some((m) => m.child('event', PUBSUB_EVENT)),
+      `nothing more to the tablet: ${tablet.sent.join('\n')}`,
+    );
+  });
 });

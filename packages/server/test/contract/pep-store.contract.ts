@@ -54,5 +54,38 @@ export function pepStoreContract(engine: string, open: StoreFactory): void {
       assert.equal(await repo.removeNode(t, u, 'n'), false);
       assert.deepEqual(await repo.nodes(t, u), []);
     });
+
+    test('the last item of each node that sends it on presence, newest first, of one tenant', async () => {
+      const repo = s.store.repos.pep;
+      const [t, alice, bob] = [s.a.id, s.alice.id, s.bob.id];
+      const onPresence: PepNodeConfig = { ...CONFIG, maxItems: 5, sendLast: 'on_sub_and_presence' };
+      await repo.putNode(t, alice, { node: 'nick', config: onPresence, seq: 2 }, T0);
+      await repo.putItem(t, alice, 'nick', { id: 'one', payload: '<nick>A</nick>', publishedAt: T0 + 1 }, 1);
+      await repo.putItem(t, alice, 'nick', { id: 'two', payload: '<nick>Al</nick>', publishedAt: T0 + 2 }, 2);
+      await repo.putNode(t, bob, { node: 'nick', config: onPresence, seq: 1 }, T0);
+      await repo.putItem(t, bob, 'nick', { id: 'b', payload: '<nick>B</nick>', publishedAt: T0 + 3 }, 1);
+      await repo.putNode(t, bob, { node: 'private', config: CONFIG, seq: 1 }, T0);
+      await repo.putItem(t, bob, 'private', { id: 'p', payload: '<p/>', publishedAt: T0 + 4 }, 1);
+      const last = await repo.lastItems(t, ['nick', 'private', 'other'], 10);
+      assert.deepEqual(
+        last.map((l) => [l.userId, l.node, l.item.id, l.item.payload]),
+        [
+          [bob, 'nick', 'b', '<nick>B</nick>'],
+          [alice, 'nick', 'two', '<nick>Al</nick>'],
+        ],
+        "the private node's configuration never sends its last item",
+      );
+      // The newest left once the newest is retracted.
+      await repo.removeItems(t, alice, 'nick', ['two']);
+      assert.deepEqual(
+        (await repo.lastItems(t, ['nick'], 1)).map((l) => l.item.id),
+        ['b'],
+      );
+      assert.deepEqual(
+        (await repo.lastItems(t, ['nick'], 10)).map((l) => l.item.id),
+        ['b', 'one'],
+      );
+      assert.deepEqual(await repo.lastItems(s.b.id, ['nick'], 10), [], 'scoped to the tenant');
+    });
   });
 }

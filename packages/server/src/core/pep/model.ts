@@ -36,6 +36,8 @@ export const PEP_LIMITS = {
   bytes: 2 * 1024 * 1024,
   /** Characters of a node name or an item id. */
   name: 1024,
+  /** Last items sent to a client that comes online (its colleagues' and its own, newest first). */
+  lastItems: 2000,
 } as const;
 
 /** A node created by a publish without options (XEP-0163 §4.1.1, XEP-0060's default: one item). */

@@ -125,6 +125,39 @@ export class PepRepository {
     await this.deleteItems(tenantId, userId, node).execute();
   }
 
+  /**
+   * The newest item of each node of the tenant's users named in `nodes` that sends its last item
+   * on presence, newest first, at most `limit`.
+   */
+  async lastItems(tenantId: string, nodes: string[], limit: number) {
+    const rows = await this.db
+      .selectFrom('pep_nodes as n')
+      .innerJoin('pep_items as i', (j) =>
+        j.onRef('i.tenant_id', '=', 'n.tenant_id').onRef('i.user_id', '=', 'n.user_id').onRef('i.node', '=', 'n.node'),
+      )
+      .select(['n.user_id', 'n.node', 'n.access', 'i.item_id', 'i.payload', 'i.published_at'])
+      .where('n.tenant_id', '=', tenantId)
+      .where('n.node', 'in', nodes)
+      .where('n.send_last', '=', 'on_sub_and_presence')
+      .where('i.seq', '=', (eb) =>
+        eb
+          .selectFrom('pep_items as m')
+          .select((m) => m.fn.max('m.seq').as('newest'))
+          .whereRef('m.tenant_id', '=', 'n.tenant_id')
+          .whereRef('m.user_id', '=', 'n.user_id')
+          .whereRef('m.node', '=', 'n.node'),
+      )
+      .orderBy('i.published_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      userId: r.user_id,
+      node: r.node,
+      access: r.access as PepAccess,
+      item: { id: r.item_id, payload: r.payload, publishedAt: Number(r.published_at) } satisfies PepItem,
+    }));
+  }
+
   /** Characters of all the user's payloads but those of `node`'s item `itemId` (which a publish replaces). */
   async bytes(tenantId: string, userId: string, except: { node: string; itemId: string }): Promise<number> {
     const r = await this.db

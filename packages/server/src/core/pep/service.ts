@@ -122,6 +122,25 @@ export class PepService {
   }
 
   /**
+   * What a client of `reader` that asks for events of `nodes` gets when it comes online (XEP-0163
+   * §4.3.3): the newest item of each such node of the reader's tenant (the reader's own and their
+   * colleagues') that it may read and that sends its last item on presence; newest first, at most
+   * `PEP_LIMITS.lastItems`.
+   */
+  async lastItems(
+    reader: Watcher & { tenantId: string },
+    nodes: string[],
+  ): Promise<{ userId: string; node: string; item: PepItem }[]> {
+    if (nodes.length === 0) return [];
+    const rows = await this.repo.lastItems(reader.tenantId, nodes, PEP_LIMITS.lastItems);
+    const out: { userId: string; node: string; item: PepItem }[] = [];
+    for (const { userId, node, access, item } of rows) {
+      if (await this.mayRead({ tenantId: reader.tenantId, userId }, reader, access)) out.push({ userId, node, item });
+    }
+    return out;
+  }
+
+  /**
    * Publishes an item (XEP-0060 §7.1): to a new node, created with `options` (else the
    * defaults); to an existing one only if `options` match its configuration (publish-options as
    * preconditions, §7.1.5: else PARLEY_ERR_CONFLICT). An item with the id of one kept replaces it;

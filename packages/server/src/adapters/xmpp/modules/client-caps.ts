@@ -12,17 +12,29 @@ const KEY = 'caps';
 /** Most strings remembered (clients and versions in use); beyond, the oldest is asked again. */
 const MAX_STRINGS = 1000;
 const ID_PREFIX = 'caps-';
+/** The suffix of a feature asking for a node's events (XEP-0163 §4.2). */
+const NOTIFY = '+notify';
 
 export class ClientCaps {
   private readonly features = new Map<string, ReadonlySet<string>>();
-  /** Asked and not answered yet: the query id → node#ver. */
-  private readonly asking = new Map<string, string>();
+  /** Asked and not answered yet: the query id → node#ver, and the sessions that announced it meanwhile. */
+  private readonly asking = new Map<string, { ver: string; sessions: C2sSession[] }>();
   private next = 0;
+
+  /** @param known told of each session whose caps became known (announced anew, or learnt). */
+  constructor(private readonly known?: (session: C2sSession) => void) {}
 
   /** Whether the session's client announced `feature` (false while its caps are not known). */
   has(session: C2sSession, feature: string): boolean {
     const ver = session.data.get(KEY) as string | undefined;
     return ver !== undefined && (this.features.get(ver)?.has(feature) ?? false);
+  }
+
+  /** The nodes whose XEP-0163 events the session's client asked for (`NODE+notify`). */
+  notified(session: C2sSession): string[] {
+    const ver = session.data.get(KEY) as string | undefined;
+    const features = ver === undefined ? undefined : this.features.get(ver);
+    return [...(features ?? [])].filter((f) => f.endsWith(NOTIFY)).map((f) => f.slice(0, -NOTIFY.length));
   }
 
   /**
@@ -37,27 +49,40 @@ export class ClientCaps {
       return false;
     }
     const id = stanza.attrs.id ?? '';
-    const ver = this.asking.get(id);
+    const asked = this.asking.get(id);
     if (
       stanza.name !== 'iq' ||
-      ver === undefined ||
+      asked === undefined ||
       (stanza.attrs.type !== 'result' && stanza.attrs.type !== 'error')
     ) {
       return false;
     }
     this.asking.delete(id);
     const query = stanza.child('query', DISCO_INFO);
-    if (stanza.attrs.type === 'result' && query) this.learn(ver, query);
+    if (stanza.attrs.type === 'result' && query) {
+      this.learn(asked.ver, query);
+      for (const s of asked.sessions) if (s.data.get(KEY) === asked.ver) this.known?.(s);
+    }
     return true;
   }
 
   private remember(session: C2sSession, ver: string, domain: string) {
+    // The same caps again (each presence update carries them): nothing new.
+    if (session.data.get(KEY) === ver) return;
     session.data.set(KEY, ver);
-    if (this.features.has(ver) || [...this.asking.values()].includes(ver)) return;
+    if (this.features.has(ver)) {
+      this.known?.(session);
+      return;
+    }
+    const pending = [...this.asking.values()].find((a) => a.ver === ver);
+    if (pending) {
+      pending.sessions.push(session);
+      return;
+    }
     // Questions a client never answers are dropped in bulk rather than kept forever.
     if (this.asking.size >= MAX_STRINGS) this.asking.clear();
     const id = `${ID_PREFIX}${++this.next}`;
-    this.asking.set(id, ver);
+    this.asking.set(id, { ver, sessions: [session] });
     session.send(
       x(
         'iq',

@@ -49,7 +49,9 @@ const PUBSUB_FEATURES = [
   'delete-nodes',
   'filtered-notifications',
   'item-ids',
+  'last-published',
   'persistent-items',
+  'presence-notifications',
   'publish',
   'publish-options',
   'purge-nodes',
@@ -65,7 +67,12 @@ export class PepModule implements XmppModule {
   readonly accountFeatures = [...PUBSUB_FEATURES.map((f) => `${PUBSUB}#${f}`), AVATAR_METADATA, AVATAR_DATA];
   private ctx: ModuleContext | undefined;
   private avatars: AvatarNodes | undefined;
-  private readonly caps = new ClientCaps();
+  // A client whose caps become known gets the last items of the nodes it asks for.
+  private readonly caps = new ClientCaps((session) => {
+    this.sendLast(session).catch((err: unknown) =>
+      this.ctx?.log.warn({ err, user: session.user.id }, 'PEP last items not sent'),
+    );
+  });
 
   private readonly own: IqHandler = (req) => {
     if (!req.session || req.to?.local === null) throw new StanzaError('service-unavailable');
@@ -178,6 +185,20 @@ export class PepModule implements XmppModule {
       if (!this.caps.has(session, `${e.node}+notify`)) continue;
       if (!(await ctx.core.pep.mayRead(e, watcherOf(session.user), e.access))) continue;
       session.send(event.withAttrs({ to: formatJid(session.jid) }));
+    }
+  }
+
+  /**
+   * The newest item of each node the session's client asks for events of, that it may read and
+   * whose owner (itself or a colleague) sends it on presence (XEP-0163 §4.3.3).
+   */
+  private async sendLast(session: C2sSession): Promise<void> {
+    const core = this.core;
+    const wanted = this.caps.notified(session).filter((node) => !isAvatarNode(node));
+    const reader = watcherOf(session.user);
+    for (const { userId, node, item } of await core.pep.lastItems({ ...reader, tenantId: session.tenantId }, wanted)) {
+      const owner = await core.users.get(session.tenantId, userId);
+      session.send(eventOf(addressOf(owner), node, { published: item }).withAttrs({ to: formatJid(session.jid) }));
     }
   }
 
