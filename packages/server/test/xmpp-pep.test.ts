@@ -146,6 +146,16 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     );
   });
 
+  test('someone the owner blocked is answered as if there were no such account', async () => {
+    await h.core.presence.watchers.block(ann.tenantId, ann.id, 'bob@acme.test');
+    try {
+      const asked = await ask(bobPc, 'ann@acme.test', 'get', items(DEVICES));
+      assert.equal(asked.child('error')?.elements()[0]?.name, 'service-unavailable');
+    } finally {
+      await h.core.presence.watchers.unblock(ann.tenantId, ann.id, 'bob@acme.test');
+    }
+  });
+
   test('bookmarks: private to the owner, several kept, preconditions held', async () => {
     for (const s of [annPc, bobPc]) s.take();
     await h.iq(annPc, 'set', publish(BOOKMARKS, 'team@conference.acme.test', conference('Team'), PRIVATE));

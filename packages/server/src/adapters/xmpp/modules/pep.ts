@@ -112,10 +112,9 @@ export class PepModule implements XmppModule {
     const core = this.core;
     const of = { tenantId: owner.tenantId, userId: owner.id };
     if (q.kind === 'items') {
-      if (isAvatarNode(q.node)) {
-        if (!(await core.pep.mayRead(of, reader, 'open'))) throw new StanzaError('service-unavailable');
-        return this.avatars?.items(owner, q.node, q.ids?.[0]);
-      }
+      // Whoever the owner blocked is answered as if there were no such account (XEP-0191 §3.4).
+      if (!(await core.pep.mayRead(of, reader, 'open'))) throw new StanzaError('service-unavailable');
+      if (isAvatarNode(q.node)) return this.avatars?.items(owner, q.node, q.ids?.[0]);
       return itemsResult(q.node, await core.pep.items(of, q.node, reader, { ids: q.ids, max: q.max }));
     }
     if (reader.userId !== owner.id || reader.tenantId !== owner.tenantId) {
