@@ -146,6 +146,35 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     );
   });
 
+  test('contacts on other servers with a presence subscription are told at their bare JIDs, not of private nodes', async () => {
+    // Fred at far.test has a subscription to ann's presence; eve at far.test has none.
+    await h.core.roster.inbound(ann.tenantId, ann.id, 'fred@far.test', 'subscribe');
+    await h.core.roster.outbound(ann.tenantId, ann.id, 'fred@far.test', 'subscribed');
+    const from = h.routed.length;
+    await h.iq(annPc, 'set', publish(NICK, 'current', x('nick', { xmlns: NICK }, 'Annie')));
+    const told = await eventually(
+      () => h.routed.slice(from).find((m) => m.attrs.to === 'fred@far.test' && m.child('event', PUBSUB_EVENT)),
+      "fred's event",
+    );
+    assert.equal(told.attrs.from, 'ann@acme.test');
+    assert.equal(told.child('event', PUBSUB_EVENT)?.child('items')?.child('item')?.childText('nick', NICK), 'Annie');
+    await h.iq(annPc, 'set', publish('urn:example:private', 'p', x('secret', { xmlns: 'urn:example' }), PRIVATE));
+    await h.iq(annPc, 'set', pubsub(x('retract', { node: NICK, notify: 'true' }, x('item', { id: 'current' }))));
+    await eventually(
+      () => h.routed.slice(from).find((m) => m.child('event', PUBSUB_EVENT)?.child('items')?.child('retract')),
+      "fred's retraction",
+    );
+    const toFar = h.routed.slice(from).filter((m) => m.child('event', PUBSUB_EVENT));
+    assert.deepEqual(
+      toFar.map((m) => [m.attrs.to, m.child('event', PUBSUB_EVENT)?.child('items')?.attrs.node]),
+      [
+        ['fred@far.test', NICK],
+        ['fred@far.test', NICK],
+      ],
+      'nothing of the private node, nothing to eve',
+    );
+  });
+
   test('someone the owner blocked is answered as if there were no such account', async () => {
     await h.core.presence.watchers.block(ann.tenantId, ann.id, 'bob@acme.test');
     try {

@@ -135,7 +135,7 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
         }
       });
 
-      test(`${kind}: a user of a trusted domain subscribes without approval and sees the Parley user online`, async () => {
+      test(`${kind}: a user of a trusted domain subscribes without approval, sees the Parley user online and is told of his PEP changes`, async () => {
         const p = parleyNow();
         await p.server.core.federation.setDomain(p.bob.tenantId, external, 'trusted');
         const alice = await login(`alice@${external}`);
@@ -152,6 +152,22 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
           from,
           'bob’s presence over s2s',
         );
+        // Bob's new nickname (XEP-0172 in his PEP) reaches the subscribed contact's client.
+        const NICK = 'http://jabber.org/protocol/nick';
+        const told = alice.events.length;
+        const nick = `Bob ${kind}`;
+        await p.client.ask({
+          cmd: 'publish',
+          node: NICK,
+          itemId: 'current',
+          payload: `<nick xmlns="${NICK}">${nick}</nick>`,
+        });
+        const event = await alice.wait(
+          (e) => e.event === 'pep' && e.from === 'bob@parley.test' && String(e.payload).includes(nick),
+          told,
+          'bob’s nickname event over s2s',
+        );
+        assert.equal(event.node, NICK);
       });
 
       test(`${kind}: a message to a Parley user only in the web app is kept (list, MAM); the REST reply reaches the remote client`, async () => {

@@ -148,7 +148,7 @@ export function payloadOf(stored: string): XmlElement {
   return event.element;
 }
 
-const itemOf = (i: PepItem) => x('item', { id: i.id }, payloadOf(i.payload));
+const itemOf = (i: Pick<PepItem, 'id' | 'payload'>) => x('item', { id: i.id }, payloadOf(i.payload));
 
 /** The answer to an items request: the items oldest first (the core gives the newest first). */
 export const itemsResult = (node: string, items: readonly PepItem[]): XmlElement =>
@@ -182,7 +182,10 @@ export function configForm(config: PepNodeConfig, node?: string): XmlElement {
 }
 
 /** What a notification says (XEP-0060 §7.1.2.1, §7.2.2.1, §8.4.2, §8.5.2). */
-export type PepChange = { published: PepItem } | { retracted: readonly string[] } | { cleared: 'purged' | 'deleted' };
+export type PepChange =
+  | { published: Pick<PepItem, 'id' | 'payload'> }
+  | { retracted: readonly string[] }
+  | { cleared: 'purged' | 'deleted' };
 
 /** The notification of a change of `owner`'s `node`, to be addressed to each reader (`withAttrs({ to })`). */
 export function eventOf(owner: string, node: string, change: PepChange): XmlElement {

@@ -9,7 +9,7 @@ import type { EventMap } from '../../../core/events.js';
 import { PEP_DEFAULT } from '../../../core/pep/model.js';
 import { type Watcher, watcherOf } from '../../../core/presence/watchers.js';
 import { addressOf, type User } from '../../../core/users/model.js';
-import { formatJid } from '../../../lib/jid.js';
+import { formatJid, parseJid } from '../../../lib/jid.js';
 import { errorReply, mayReplyWithError, StanzaError, toStanzaError } from '../errors.js';
 import type { C2sSession, Inbound, IqHandler, ModuleContext, Stop, XmppModule } from '../module.js';
 import { type XmlElement, x } from '../xml/element.js';
@@ -128,10 +128,12 @@ export class PepModule implements XmppModule {
           const refused = toStanzaError(err);
           throw q.options && refused.condition === 'conflict' ? preconditionNotMet(refused.message) : err;
         });
+        void this.toContactsElsewhere(owner, q.node, { published: { id, payload: item.payload } });
         return published(q.node, id);
       }
       case 'retract':
         await core.pep.retract(of, q.node, q.ids, q.notify);
+        if (q.notify) void this.toContactsElsewhere(owner, q.node, { retracted: q.ids });
         return undefined;
       case 'configure':
         if (!q.form) return configForm(await core.pep.config(of, q.node), q.node);
@@ -184,6 +186,32 @@ export class PepModule implements XmppModule {
       if (!this.caps.has(session, `${e.node}+notify`)) continue;
       if (!(await ctx.core.pep.mayRead(e, watcherOf(session.user), e.access))) continue;
       session.send(event.withAttrs({ to: formatJid(session.jid) }));
+    }
+  }
+
+  /**
+   * A publication or retraction told to the owner's contacts on other servers who have a presence
+   * subscription and may read the node: to their bare JIDs, which their servers deliver to each of
+   * their clients (RFC 6121 §8.5.2.1.1: this server does not know which of them asked for the
+   * node's events). The node that took the change sends it, once.
+   */
+  private async toContactsElsewhere(owner: User, node: string, change: PepChange): Promise<void> {
+    const { ctx } = this;
+    if (!ctx) return;
+    const of = { tenantId: owner.tenantId, userId: owner.id };
+    try {
+      const { access } = await ctx.core.pep.config(of, node);
+      if (access === 'whitelist') return;
+      const event = eventOf(addressOf(owner), node, change);
+      for (const contact of await ctx.core.roster.items(owner.tenantId, owner.id)) {
+        if (contact.subscription !== 'from' && contact.subscription !== 'both') continue;
+        const jid = parseJid(contact.jid);
+        if (!jid || jid.local === null || (await localUser(ctx.core, jid))) continue; // users here are told by changed()
+        const reader = { tenantId: null, userId: null, address: contact.jid };
+        if (await ctx.core.pep.mayRead(of, reader, access)) ctx.route(event.withAttrs({ to: contact.jid }));
+      }
+    } catch (err) {
+      ctx.log.warn({ err, user: owner.id, node }, 'PEP change not told to contacts elsewhere');
     }
   }
 
