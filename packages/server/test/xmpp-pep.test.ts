@@ -278,7 +278,10 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     await h.inbound(x('presence', {}, x('c', { xmlns: CAPS, hash: 'sha-1', node: 'urn:test', ver: 'tablet=' })), {
       session: laptop,
     });
-    const nick = await eventFor(laptop, "bob's nickname");
+    const nick = await laptop.next(
+      (m) => m.attrs.from === 'bob@acme.test' && m.child('event', PUBSUB_EVENT)?.child('items')?.attrs.node === NICK,
+      "bob's nickname",
+    );
     assert.equal(nick.child('event', PUBSUB_EVENT)?.child('items')?.child('item')?.childText('nick', NICK), 'Bobby');
     assert.ok(
       !tablet.sent.some((m) => m.child('event', PUBSUB_EVENT)),

@@ -23,6 +23,8 @@ export const pep: Migration = {
       .addColumn('updated_at', ts, (c) => c.notNull())
       .addPrimaryKeyConstraint('pep_nodes_pk', ['tenant_id', 'user_id', 'node'])
       .execute();
+    // A client coming online asks for the last items of the nodes it names, of everyone in its tenant.
+    await db.schema.createIndex('pep_nodes_by_name').on('pep_nodes').columns(['tenant_id', 'node']).execute();
     await db.schema
       .createTable('pep_items')
       .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
