@@ -44,6 +44,9 @@ const header = (domain: string) =>
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
 
+/** Characters every session of this generator has received so far (a step waits until they stop coming). */
+export const traffic = { received: 0 };
+
 export async function login(o: LoginOptions): Promise<Session> {
   const t0 = performance.now();
   const raw = tcpConnect({ host: o.host, port: o.port });
@@ -64,6 +67,7 @@ export async function login(o: LoginOptions): Promise<Session> {
     w.resolve(m);
   };
   const onData = (chunk: string) => {
+    traffic.received += chunk.length;
     if (online) return online(chunk);
     buf += chunk;
     if (/<stream:error|<failure /.test(buf) && !waiting?.re.source.includes('failure')) {
