@@ -15,6 +15,12 @@ const stored = (r: { node: string; access: string; max_items: number; send_last:
   seq: Number(r.seq),
 });
 
+const itemOf = (r: { item_id: string; payload: string; published_at: number | string }): PepItem => ({
+  id: r.item_id,
+  payload: r.payload,
+  publishedAt: Number(r.published_at),
+});
+
 /** The PEP nodes and items of one tenant's users. Every method takes the tenant id and the owner. */
 export class PepRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -88,7 +94,7 @@ export class PepRepository {
     let query = this.itemsOf(tenantId, userId, node);
     if (q.ids) query = query.where('item_id', 'in', q.ids);
     const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
-    return rows.map((r) => ({ id: r.item_id, payload: r.payload, publishedAt: Number(r.published_at) }));
+    return rows.map(itemOf);
   }
 
   /** Adds the item, or replaces the one with its id (it becomes the newest). */
@@ -115,10 +121,8 @@ export class PepRepository {
 
   /** Removes items by id; the ids that were there. */
   async removeItems(tenantId: string, userId: string, node: string, ids: string[]): Promise<string[]> {
-    const there = await this.itemsOf(tenantId, userId, node).where('item_id', 'in', ids).execute();
-    if (there.length === 0) return [];
-    await this.deleteItems(tenantId, userId, node, ids).execute();
-    return there.map((r) => r.item_id);
+    const gone = await this.deleteItems(tenantId, userId, node, ids).returning('item_id').execute();
+    return gone.map((r) => r.item_id);
   }
 
   async purge(tenantId: string, userId: string, node: string): Promise<void> {
@@ -154,7 +158,7 @@ export class PepRepository {
       userId: r.user_id,
       node: r.node,
       access: r.access as PepAccess,
-      item: { id: r.item_id, payload: r.payload, publishedAt: Number(r.published_at) } satisfies PepItem,
+      item: itemOf(r),
     }));
   }
 

@@ -11,7 +11,6 @@ import {
   type PepAccess,
   type PepItem,
   type PepNodeConfig,
-  type PepSendLast,
 } from './model.js';
 import type { StoredNode } from './repository.js';
 
@@ -39,27 +38,23 @@ export async function readable(
   return subscribed();
 }
 
+/** `value` if it is one of `values`; else PARLEY_ERR_VALIDATION at `path`. */
+function oneOf<T extends string>(path: string, values: readonly T[], value: string): T {
+  if (!(values as readonly string[]).includes(value)) throw invalid(path, `one of ${values.join(', ')}`);
+  return value as T;
+}
+
 /** A configuration from what a client asked (unset fields as in `base`); a bad value is PARLEY_ERR_VALIDATION. */
 export function configFrom(base: PepNodeConfig, asked: Partial<Record<keyof PepNodeConfig, string>>): PepNodeConfig {
   const config = { ...base };
-  if (asked.access !== undefined) {
-    if (!(PEP_ACCESS as readonly string[]).includes(asked.access)) {
-      throw invalid('access_model', `one of ${PEP_ACCESS.join(', ')}`);
-    }
-    config.access = asked.access as PepAccess;
-  }
+  if (asked.access !== undefined) config.access = oneOf('access_model', PEP_ACCESS, asked.access);
+  if (asked.sendLast !== undefined) config.sendLast = oneOf('send_last_published_item', PEP_SEND_LAST, asked.sendLast);
   if (asked.maxItems !== undefined) {
     const n = asked.maxItems === 'max' ? PEP_LIMITS.items : Number(asked.maxItems);
     if (!Number.isInteger(n) || n < 1 || n > PEP_LIMITS.items) {
       throw invalid('max_items', `a number from 1 to ${PEP_LIMITS.items}, or max`);
     }
     config.maxItems = n;
-  }
-  if (asked.sendLast !== undefined) {
-    if (!(PEP_SEND_LAST as readonly string[]).includes(asked.sendLast)) {
-      throw invalid('send_last_published_item', `one of ${PEP_SEND_LAST.join(', ')}`);
-    }
-    config.sendLast = asked.sendLast as PepSendLast;
   }
   return config;
 }
@@ -85,11 +80,6 @@ export class PepService {
 
   private get repo() {
     return this.ctx.store.repos.pep;
-  }
-
-  /** The owner's nodes with their configuration. */
-  nodes(owner: PepOwner): Promise<StoredNode[]> {
-    return this.repo.nodes(owner.tenantId, owner.userId);
   }
 
   /** A node's configuration; PARLEY_ERR_NOT_FOUND when there is no such node. */

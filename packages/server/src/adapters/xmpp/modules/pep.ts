@@ -6,7 +6,8 @@
 // and who may read the node; each node of a cluster tells its own clients.
 import type { Services } from '../../../compose.js';
 import type { EventMap } from '../../../core/events.js';
-import { PEP_DEFAULT } from '../../../core/pep/model.js';
+import { PEP_DEFAULT, type PepAccess } from '../../../core/pep/model.js';
+import type { PepOwner } from '../../../core/pep/service.js';
 import { type Watcher, watcherOf } from '../../../core/presence/watchers.js';
 import { addressOf, type User } from '../../../core/users/model.js';
 import { formatJid, parseJid } from '../../../lib/jid.js';
@@ -182,10 +183,26 @@ export class PepModule implements XmppModule {
         : { cleared: e.cleared ?? 'deleted' };
     const owner = await ctx.core.users.get(e.tenantId, e.userId);
     const event = eventOf(addressOf(owner), e.node, change);
+    await this.toClients(e, `${e.node}+notify`, e.access, (to) => event.withAttrs({ to }));
+  }
+
+  /**
+   * `render(to)` to each client here whose caps ask for `feature` and who may read a node of
+   * `access` of the owner (`only`: a further condition on the session).
+   */
+  private async toClients(
+    owner: PepOwner,
+    feature: string,
+    access: PepAccess,
+    render: (to: string) => XmlElement,
+    only: (session: C2sSession) => boolean = () => true,
+  ): Promise<void> {
+    const { ctx } = this;
+    if (!ctx) return;
     for (const session of ctx.sessions.all()) {
-      if (!this.caps.has(session, `${e.node}+notify`)) continue;
-      if (!(await ctx.core.pep.mayRead(e, watcherOf(session.user), e.access))) continue;
-      session.send(event.withAttrs({ to: formatJid(session.jid) }));
+      if (!only(session) || !this.caps.has(session, feature)) continue;
+      if (await ctx.core.pep.mayRead(owner, watcherOf(session.user), access))
+        session.send(render(formatJid(session.jid)));
     }
   }
 
@@ -235,10 +252,13 @@ export class PepModule implements XmppModule {
     if (!ctx || !avatars) return;
     const owner = await ctx.core.users.get(tenantId, userId);
     const avatar = await avatars.avatarOf(owner);
-    for (const session of ctx.sessions.all()) {
-      if (session.tenantId !== tenantId || !this.caps.has(session, AVATAR_NOTIFY)) continue;
-      if (!(await ctx.core.pep.mayRead({ tenantId, userId }, watcherOf(session.user), 'open'))) continue;
-      session.send(metadataEvent(addressOf(owner), formatJid(session.jid), avatar));
-    }
+    const from = addressOf(owner);
+    await this.toClients(
+      { tenantId, userId },
+      AVATAR_NOTIFY,
+      'open',
+      (to) => metadataEvent(from, to, avatar),
+      (session) => session.tenantId === tenantId,
+    );
   }
 }
