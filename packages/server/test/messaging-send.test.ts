@@ -112,6 +112,28 @@ describe('sending: per-node views of the members, shared commits', () => {
     );
   });
 
+  test('a 1:1 started on both nodes at once is one conversation, which `create` then finds too', async () => {
+    const announced: string[] = [];
+    const off = a.ctx.bus.subscribe('conversation.updated', (e) => {
+      if (e.conversation.pairKey !== null) announced.push(e.userId);
+    });
+    const ids = await Promise.all([
+      a.messaging.conversations.direct(who('carol'), who('dave').userId),
+      b.messaging.conversations.direct(who('dave'), who('carol').userId),
+      a.messaging.conversations.direct(who('dave'), who('carol').userId),
+    ]);
+    assert.equal(new Set(ids).size, 1, `one conversation: ${ids.join(', ')}`);
+    const made = await a.messaging.conversations.create(who('carol'), { members: ['dave@send.test'] });
+    assert.equal(made.id, ids[0]);
+    assert.deepEqual(made.members.map((m) => m.address).sort(), ['carol@send.test', 'dave@send.test']);
+    const listed = await a.messaging.conversations.list(who('dave'));
+    assert.equal(listed.filter((c) => c.id === made.id).length, 1);
+    // The one insert that won told both members, once each (announced before `direct` returned).
+    await eventually(() => announced.length >= 2, 'both members are told of the new 1:1');
+    assert.deepEqual(announced.sort(), [who('carol').userId, who('dave').userId].sort());
+    off();
+  });
+
   test('sends that queue share a commit; one that fails is rolled back alone, the others keep theirs', async () => {
     const direct = await a.messaging.conversations.create(who('alice'), { members: ['bob@send.test'], kind: 'direct' });
     const texts = Array.from({ length: 10 }, (_, i) => `m${i}`);

@@ -164,11 +164,8 @@ export class InstantMessages {
       .update(`${auth.device.deviceId}\n${request.callId}\n${request.cseq.seq}`)
       .digest('base64url')}`;
     try {
-      const direct = await core.messaging.conversations.create(caller, {
-        members: [`${target.local}@${target.domain}`],
-        kind: 'direct',
-      });
-      await core.messaging.send(caller, direct.id, { text: body.text, clientId });
+      const direct = await core.messaging.conversations.direct(caller, target.id);
+      await core.messaging.send(caller, direct, { text: body.text, clientId });
     } catch (err) {
       const refusal = refusalOf(err);
       if (!refusal) throw err;
@@ -200,13 +197,13 @@ export class InstantMessages {
       if (way) targets.push({ binding, ...way });
     }
     if (targets.length === 0) return;
-    const conversation = await core.messaging.conversations.get(
+    const { conversation, members } = await core.messaging.conversations.access(
       { tenantId: e.tenantId, userId: e.userId },
       e.conversationId,
     );
     if (conversation.kind !== 'direct') return;
-    const sender = conversation.members.find((m) => m.userId === e.message.senderId);
-    const recipient = conversation.members.find((m) => m.userId === e.userId);
+    const sender = members.find((m) => m.userId === e.message.senderId);
+    const recipient = members.find((m) => m.userId === e.userId);
     if (!sender || !recipient) return;
     const files = e.message.attachments.map((a) => `[file: ${a.name}]`);
     const text = [e.message.text, ...files].filter((line) => line !== '').join('\n');

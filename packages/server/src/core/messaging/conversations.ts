@@ -123,24 +123,7 @@ export class ConversationService {
       if (others.length !== 1 || other === undefined || jids.length > 0)
         throw invalid('members', 'a 1:1 needs exactly one other user');
       if (input.name || input.topic || input.room) throw invalid('name', 'a 1:1 has no name, topic or room');
-      const key = pairKey(caller.userId, other);
-      const existing = await this.ctx.store.repos.conversations.byPair(caller.tenantId, key);
-      if (existing) return this.forMember(caller, existing.id);
-      const c = this.conversation(caller, { kind: 'direct', pairKey: key }, now);
-      try {
-        await this.ctx.store.repos.conversations.insert(c, [
-          { userId: caller.userId, role: 'member' },
-          { userId: other, role: 'member' },
-        ]);
-      } catch (err) {
-        // Both sides started the 1:1 at once: the other insert won.
-        const winner =
-          isUniqueViolation(err) && (await this.ctx.store.repos.conversations.byPair(caller.tenantId, key));
-        if (!winner) throw err;
-        return this.forMember(caller, winner.id);
-      }
-      await this.announce(caller.tenantId, c.id);
-      return this.forMember(caller, c.id);
+      return this.forMember(caller, await this.direct(caller, other));
     }
     if (input.room !== undefined && !ROOM_NAME.test(input.room)) {
       throw invalid('room', 'lower-case letters, digits and . _ - only, at most 64');
@@ -162,26 +145,46 @@ export class ConversationService {
     return this.forMember(caller, c.id);
   }
 
+  /** The caller's 1:1 with `other`, a user of their tenant (checked), made when there is none; its id. */
+  direct(caller: Caller, other: string): Promise<string> {
+    const key = pairKey(caller.userId, other);
+    return this.pair(caller, { kind: 'direct', pairKey: key }, [caller.userId, other]);
+  }
+
   /** The caller's 1:1 with a user of another server (`jid`, checked), made when there is none; its id. */
-  async external(caller: Caller, jid: string): Promise<string> {
-    const repos = this.ctx.store.repos.conversations;
+  external(caller: Caller, jid: string): Promise<string> {
     const key = pairKey(caller.userId, jid);
-    const existing = await repos.byPair(caller.tenantId, key);
+    const c = {
+      kind: 'direct' as const,
+      pairKey: key,
+      external: jid,
+      externalReceipt: { deliveredSeq: 0, readSeq: 0 },
+    };
+    return this.pair(caller, c, [caller.userId]);
+  }
+
+  /** The 1:1 of `c.pairKey`, made with these members when there is none (both sides at once: one wins); its id. */
+  private async pair(
+    caller: Caller,
+    c: Partial<Conversation> & { kind: 'direct'; pairKey: string },
+    members: string[],
+  ): Promise<string> {
+    const repos = this.ctx.store.repos.conversations;
+    const existing = await repos.byPair(caller.tenantId, c.pairKey);
     if (existing) return existing.id;
-    const c = this.conversation(
-      caller,
-      { kind: 'direct', pairKey: key, external: jid, externalReceipt: { deliveredSeq: 0, readSeq: 0 } },
-      this.ctx.clock.now(),
-    );
+    const made = this.conversation(caller, c, this.ctx.clock.now());
     try {
-      await repos.insert(c, [{ userId: caller.userId, role: 'member' }]);
+      await repos.insert(
+        made,
+        members.map((userId) => ({ userId, role: 'member' as const })),
+      );
     } catch (err) {
-      const winner = isUniqueViolation(err) && (await repos.byPair(caller.tenantId, key));
+      const winner = isUniqueViolation(err) && (await repos.byPair(caller.tenantId, c.pairKey));
       if (!winner) throw err;
       return winner.id;
     }
-    await this.announce(caller.tenantId, c.id);
-    return c.id;
+    await this.announce(caller.tenantId, made.id);
+    return made.id;
   }
 
   /**

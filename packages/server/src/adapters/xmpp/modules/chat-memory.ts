@@ -50,10 +50,13 @@ export class ChatMemory {
   async conversation(tenantId: string, userId: string, conversationId: string): Promise<ConversationInfo> {
     const known = this.conversations.get(conversationId);
     if (known) return known;
-    const c = await this.core.messaging.conversations.get({ tenantId, userId }, conversationId);
+    const { conversation: c, members } = await this.core.messaging.conversations.access(
+      { tenantId, userId },
+      conversationId,
+    );
     // A group's members change (the MUC module renders groups): only its kind is kept.
     const direct = c.kind === 'direct';
-    const addresses = new Map(direct ? c.members.map((m) => [m.userId, m.address]) : []);
+    const addresses = new Map(direct ? members.map((m) => [m.userId, m.address]) : []);
     // The party on another server is named by their JID where a member is by their user id.
     if (c.external !== null) addresses.set(c.external, c.external);
     const info = { direct, addresses, external: c.external };

@@ -86,8 +86,7 @@ export class ChatModule implements XmppModule {
     const key = `${caller.tenantId}:${pairKey(caller.userId, peer.id)}`;
     let conversationId = memory.directs.get(key);
     if (conversationId === undefined) {
-      const direct = await ctx.core.messaging.conversations.create(caller, { members: [bareJid(to)], kind: 'direct' });
-      conversationId = direct.id;
+      conversationId = await ctx.core.messaging.conversations.direct(caller, peer.id);
       memory.directs.set(key, conversationId);
     }
     const chat = { caller, peerId: peer.id, conversationId, session, from: inbound.from, to };
