@@ -58,7 +58,7 @@ export function presenceStoreContract(engine: string, open: StoreFactory): void 
       ]);
     });
 
-    test('inputs: expired ones are not returned, touch extends, purge removes', async () => {
+    test('inputs: expired ones are not returned, touch extends, dropExpired removes', async () => {
       const p = store.repos.presence;
       await p.putInput(a.id, bob.id, { source: 'client', key: 's1', value: { idle: false }, expiresAt: T0 + 100 }, T0);
       await p.putInput(a.id, bob.id, { source: 'client', key: 's2', value: { idle: true }, expiresAt: T0 + 100 }, T0);
@@ -70,8 +70,8 @@ export function presenceStoreContract(engine: string, open: StoreFactory): void 
         (await p.inputs(a.id, bob.id, T0 + 200)).map((i) => i.key),
         ['s1'],
       );
-      assert.deepEqual(await p.purgeExpired(a.id, T0 + 200), [bob.id]);
-      assert.deepEqual(await p.purgeExpired(a.id, T0 + 200), []);
+      assert.deepEqual(await p.dropExpired(T0 + 200), [{ tenantId: a.id, userId: bob.id }]);
+      assert.deepEqual(await p.dropExpired(T0 + 200), []);
       assert.deepEqual(
         (await p.inputs(a.id, bob.id, 0)).map((i) => i.key),
         ['s1'],

@@ -5,9 +5,9 @@ const EXPIRY_CHECK_MS = 1000;
 
 /**
  * Presence housekeeping: recomputes users whose next scheduled change has come (a meeting starts
- * or ends, a manual state begins or expires, a client's input expires) on the node holding the
- * `presence-schedule` lease, drops the client inputs of nodes that died, keeps the relation cache
- * in step with other nodes, and drops expired inputs hourly.
+ * or ends, a manual state begins or expires) or whose input expired (dropped then) on the node
+ * holding the `presence-schedule` lease, drops the client inputs of nodes that died, and keeps
+ * the relation cache in step with other nodes.
  */
 export const presenceFeature: Feature = {
   name: 'presence',
@@ -17,7 +17,6 @@ export const presenceFeature: Feature = {
     ctx.subscribe('presence.visibility.changed', (e) => presence.watchers.invalidate(e.tenantId));
     ctx.subscribe('tenant.deleted', (e) => presence.watchers.invalidate(e.tenantId));
     ctx.every(1000, () => presence.tick(), { lease: 'presence-schedule' });
-    ctx.every(3_600_000, () => presence.purge(), { lease: 'presence-purge' });
     ctx.every(EXPIRY_CHECK_MS, async () => {
       const live = await cluster.liveInstances();
       if (!live) return;

@@ -102,7 +102,7 @@ const nextState = prepared((db, p: StateRow & { version: number; next: number })
 
 /**
  * Presence inputs, teams and blocked watchers of one tenant. Every method takes the tenant id;
- * expired inputs are never returned (and removed by `purgeExpired`).
+ * expired inputs are never returned (and removed by `dropExpired`).
  */
 export class PresenceRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -162,15 +162,17 @@ export class PresenceRepository {
     }));
   }
 
-  /** Drops expired inputs; returns the users who had one. */
-  async purgeExpired(tenantId: string, now: number): Promise<string[]> {
+  /**
+   * Drops the inputs expired at `now`; returns the users who had one. Cluster-wide, as the
+   * presence schedule runs on one node; each user is then recomputed within their tenant.
+   */
+  async dropExpired(now: number): Promise<{ tenantId: string; userId: string }[]> {
     const rows = await this.db
       .deleteFrom('presence_inputs')
-      .where('tenant_id', '=', tenantId)
       .where('expires_at', '<=', now)
-      .returning('user_id')
+      .returning(['tenant_id', 'user_id'])
       .execute();
-    return [...new Set(rows.map((r) => r.user_id))];
+    return distinctUsers(rows);
   }
 
   /**
@@ -185,8 +187,7 @@ export class PresenceRepository {
       .$if(live.length > 0, (q) => q.where('holder', 'not in', live))
       .returning(['tenant_id', 'user_id'])
       .execute();
-    const users = new Map(rows.map((r) => [r.user_id, { tenantId: r.tenant_id, userId: r.user_id }]));
-    return [...users.values()];
+    return distinctUsers(rows);
   }
 
   /** The user's last computed presence (JSON), its next scheduled change and the row version. */
@@ -348,4 +349,10 @@ export class PresenceRepository {
     if (userId !== undefined) q = q.where('user_id', '=', userId);
     return (await q.execute()).map((r) => ({ userId: r.user_id, watcher: r.watcher }));
   }
+}
+
+/** Each user of these input rows once. */
+function distinctUsers(rows: { tenant_id: string; user_id: string }[]): { tenantId: string; userId: string }[] {
+  const users = new Map(rows.map((r) => [r.user_id, { tenantId: r.tenant_id, userId: r.user_id }]));
+  return [...users.values()];
 }

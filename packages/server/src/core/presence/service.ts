@@ -8,7 +8,6 @@ import {
   type CallSettingsInput,
   type LineInput,
   type ManualInput,
-  min,
   noInputs,
   offlinePresence,
   type Presence,
@@ -36,6 +35,9 @@ interface ClientValue {
 }
 
 const key = (tenantId: string, userId: string) => `${tenantId} ${userId}`;
+
+/** Users recomputed at once by the schedule. */
+const TICK_BATCH = 1000;
 
 function toInputs(stored: StoredInput[]): PresenceInputs {
   const inputs = noInputs();
@@ -143,7 +145,8 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
       if (!state && stored.length === 0) return offlinePresence;
       const inputs = toInputs(stored);
       const r = aggregate(inputs, now);
-      const due = min([r.nextChange, ...stored.map((s) => s.expiresAt)]);
+      // An input's expiry is not a due time: `tick` drops expired inputs and recomputes their users.
+      const due = r.nextChange;
       const previous = (state?.presence as Presence | undefined) ?? offlinePresence;
       const presence = r.presence;
       if (state && state.due === due && samePresence(previous, presence) && !r.manualBroken) return previous;
@@ -185,10 +188,16 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
     );
   }
 
-  /** Recomputes every user whose next scheduled change has come (the presence schedule, on one node). */
+  /**
+   * Recomputes every user whose next scheduled change has come or who had an input expire (the
+   * presence schedule, on one node); the expired inputs are dropped.
+   */
   async tick(): Promise<void> {
-    const due = await this.repo.due(this.ctx.clock.now(), 1000);
-    await Promise.all(due.map((u) => this.recompute(u.tenantId, u.userId)));
+    const now = this.ctx.clock.now();
+    const users = [...(await this.repo.due(now, TICK_BATCH)), ...(await this.repo.dropExpired(now))];
+    for (let i = 0; i < users.length; i += TICK_BATCH) {
+      await Promise.all(users.slice(i, i + TICK_BATCH).map((u) => this.recompute(u.tenantId, u.userId)));
+    }
   }
 
   /** Computes users who have inputs but no shared state yet (after the upgrade that added it). */
@@ -206,12 +215,6 @@ export class PresenceService implements CalendarSink, CallSettingsSink {
     const users = await this.repo.expireHolders(live);
     await Promise.all(users.map((u) => this.recompute(u.tenantId, u.userId)));
     return users.length;
-  }
-
-  /** Drops expired inputs of every tenant. */
-  async purge(): Promise<void> {
-    const now = this.ctx.clock.now();
-    for (const tenant of await this.ctx.store.repos.tenants.list()) await this.repo.purgeExpired(tenant.id, now);
   }
 
   private async ensureUser(tenantId: string, userId: string) {

@@ -32,6 +32,7 @@ import { externalMembers } from './032-external-members.js';
 import { externalReceipts } from './033-external-receipts.js';
 import { sendPath } from './034-send-path.js';
 import { pep } from './035-pep.js';
+import { presenceExpiry } from './036-presence-expiry.js';
 
 /**
  * A numbered schema change. `up` receives the engine so a migration can carry per-engine variants
@@ -76,4 +77,5 @@ export const migrations: Migration[] = [
   externalReceipts,
   sendPath,
   pep,
+  presenceExpiry,
 ];
