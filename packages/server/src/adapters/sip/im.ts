@@ -197,7 +197,7 @@ export class InstantMessages {
       if (way) targets.push({ binding, ...way });
     }
     if (targets.length === 0) return;
-    const { conversation, members } = await core.messaging.conversations.access(
+    const { conversation, members } = await core.messaging.view(
       { tenantId: e.tenantId, userId: e.userId },
       e.conversationId,
     );

@@ -81,6 +81,15 @@ export class MessagingService {
     return this.sender.send(caller, conversationId, input, party);
   }
 
+  /**
+   * The caller's access to a conversation as this node keeps it for sending (`SendViews`): a
+   * membership change on any node drops it. For rendering what a member is told of it, where
+   * `conversations.access` would read it again for each event.
+   */
+  async view(caller: Caller, conversationId: string): Promise<Access> {
+    return this.sender.views.access(caller, conversationId);
+  }
+
   async history(
     caller: Caller,
     conversationId: string,

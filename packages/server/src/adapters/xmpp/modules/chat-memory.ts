@@ -1,6 +1,8 @@
-// What the chat module remembers of the conversations it has seen (the kind never changes, nor the
-// members of a 1:1), bounded; what fell out is looked up again. Where a new message or a change
-// came from needs no memory: its origin rides on the core's event to every node.
+// What the chat module remembers of the 1:1s it has seen (a pair's conversation never changes),
+// bounded; what fell out is looked up again. A conversation's members come from the core's
+// per-node view of it (`MessagingService.view`), which the send that caused an event has just read.
+// Where a new message or a change came from needs no memory: its origin rides on the core's event
+// to every node.
 import type { Services } from '../../../compose.js';
 import type { MessageOrigin } from '../../../core/messaging/model.js';
 
@@ -37,30 +39,22 @@ export interface ConversationInfo {
   external: string | null;
 }
 
-const CONVERSATIONS = 4096;
+const DIRECTS = 4096;
 
 export class ChatMemory {
-  private readonly conversations = new BoundedMap<string, ConversationInfo>(CONVERSATIONS);
   /** The 1:1 of a pair of users (`tenant:pairKey`) → conversation id. */
-  readonly directs = new BoundedMap<string, string>(CONVERSATIONS);
+  readonly directs = new BoundedMap<string, string>(DIRECTS);
 
   constructor(private readonly core: Services) {}
 
-  /** A conversation seen by one of its members. */
+  /** A conversation seen by one of its members, from the view this node keeps of it for sending. */
   async conversation(tenantId: string, userId: string, conversationId: string): Promise<ConversationInfo> {
-    const known = this.conversations.get(conversationId);
-    if (known) return known;
-    const { conversation: c, members } = await this.core.messaging.conversations.access(
-      { tenantId, userId },
-      conversationId,
-    );
-    // A group's members change (the MUC module renders groups): only its kind is kept.
+    const { conversation: c, members } = await this.core.messaging.view({ tenantId, userId }, conversationId);
+    // A group is the MUC module's to render: only its kind matters here.
     const direct = c.kind === 'direct';
     const addresses = new Map(direct ? members.map((m) => [m.userId, m.address]) : []);
     // The party on another server is named by their JID where a member is by their user id.
     if (c.external !== null) addresses.set(c.external, c.external);
-    const info = { direct, addresses, external: c.external };
-    this.conversations.set(conversationId, info);
-    return info;
+    return { direct, addresses, external: c.external };
   }
 }
