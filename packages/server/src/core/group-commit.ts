@@ -12,9 +12,12 @@ const MAX_BATCH = 200;
 
 /**
  * Transactions that share one commit. On SQLite (one connection, one writer, the commit the
- * largest cost of a small write) work that arrives while a transaction runs waits and goes into
- * the next one together, each in a savepoint of its own: each caller gets its own result or its
- * own error, and work that fails is rolled back alone. Results are handed out after the commit.
+ * largest cost of a small write) work waits for the event loop's check phase (`setImmediate`), so
+ * that what every connection ready in the same turn of the loop asked goes into one transaction,
+ * as does work that arrives while a transaction runs: each in a savepoint of its own, so each
+ * caller gets its own result or its own error, and work that fails is rolled back alone. Results
+ * are handed out after the commit. (A transaction on better-sqlite3 runs in microtasks only: work
+ * from the next connection's data would otherwise never find one running.)
  * On PostgreSQL each piece of work keeps its own transaction (a pool of connections commits in
  * parallel, and one transaction holding the row locks of many would invite deadlocks).
  */
@@ -28,12 +31,14 @@ export class GroupCommit {
     if (this.store.engine !== 'sqlite') return this.store.transaction(fn);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH));
     } finally {
