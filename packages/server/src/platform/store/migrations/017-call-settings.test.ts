@@ -25,10 +25,9 @@ test('017 keeps every presence input with its key and indexes, takes call-settin
     assert.deepEqual((await sql`select * from presence_inputs order by source, key`.execute(raw)).rows, before);
     const indexes = await sql<{ name: string }>`select name from sqlite_master
       where type = 'index' and tbl_name = 'presence_inputs' and name not like 'sqlite_%' order by name`.execute(raw);
-    assert.deepEqual(
-      indexes.rows.map((r) => r.name),
-      ['presence_inputs_holder', 'presence_inputs_tenant_user'],
-    );
+    // Later migrations add indexes of their own (036: by expiry).
+    const names = indexes.rows.map((r) => r.name);
+    for (const name of ['presence_inputs_holder', 'presence_inputs_tenant_user']) assert.ok(names.includes(name), name);
     const input = (source: string, key: string) =>
       sql`insert into presence_inputs (tenant_id, user_id, source, key, value, updated_at)
         values ('t', 'u1', ${source}, ${key}, '{}', 2)`.execute(raw);
