@@ -2,8 +2,9 @@ import type { Feature } from './feature.js';
 
 /**
  * Keeps the core's read caches (`read-cache.ts`) true across the cluster: each node drops what it
- * cached of a tenant, user, device, line, call settings, trunks, federation trust, avatar or a
- * conversation's members (what a send reads) when another node (or this one) says it changed.
+ * cached of a tenant, user, device, line, call settings, trunks, federation trust, avatar, a
+ * conversation's members (what a send reads) or a pair's 1:1 when another node (or this one) says
+ * it changed.
  */
 export const readCacheInvalidation: Feature = {
   name: 'read-cache-invalidation',
@@ -20,6 +21,7 @@ export const readCacheInvalidation: Feature = {
       federation.forget(tenantId);
       avatars.forget(tenantId);
       sendViews.forget(tenantId);
+      messaging.conversations.forget(tenantId);
     };
     const userChanged = (e: { tenantId: string; userId: string }) => {
       users.forget(e.tenantId, e.userId);
@@ -28,6 +30,7 @@ export const readCacheInvalidation: Feature = {
       forwarding.forget(e.tenantId, e.userId);
       avatars.forget(e.tenantId, e.userId);
       sendViews.forget(e.tenantId, e.userId);
+      messaging.conversations.forget(e.tenantId, e.userId);
     };
     ctx.subscribe('tenant.updated', () => tenants.forget());
     ctx.subscribe('tenant.deleted', (e) => tenantGone(e.tenantId));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
+import { ReadCache } from '../read-cache.js';
 import { messageDetails, namedMembers } from './details.js';
 import { drop, ExternalMembers, nickOf, resolveAddresses } from './external-members.js';
 import type { Conversation, Departure, Member, MemberConversation, MemberRole, MessageDetails } from './model.js';
@@ -43,12 +44,20 @@ export type ExternalAddress = (tenantId: string, address: string) => Promise<str
 export class ConversationService {
   /** Members of groups who are users of other servers. */
   readonly externalMembers: ExternalMembers;
+  /** The 1:1 of each pair (`tenant:pairKey`) → its id, per node: a pair's 1:1 stays the same one. */
+  private readonly pairs: ReadCache<string>;
 
   constructor(
     private readonly ctx: CoreContext,
     private readonly externalAddress: ExternalAddress,
   ) {
     this.externalMembers = new ExternalMembers(ctx, this, externalAddress);
+    this.pairs = new ReadCache(ctx.clock);
+  }
+
+  /** Drops the 1:1s kept of a tenant, or of its user `userId` (`read-cache-feature.ts`). */
+  forget(tenantId: string, userId?: string): void {
+    this.pairs.forget((_, key) => key.startsWith(`${tenantId}:`) && (userId === undefined || key.includes(userId)));
   }
 
   /**
@@ -170,8 +179,11 @@ export class ConversationService {
     members: string[],
   ): Promise<string> {
     const repos = this.ctx.store.repos.conversations;
-    const existing = await repos.byPair(caller.tenantId, c.pairKey);
-    if (existing) return existing.id;
+    const existing = await this.pairs.get(
+      `${caller.tenantId}:${c.pairKey}`,
+      async () => (await repos.byPair(caller.tenantId, c.pairKey))?.id,
+    );
+    if (existing) return existing;
     const made = this.conversation(caller, c, this.ctx.clock.now());
     try {
       await repos.insert(

@@ -9,7 +9,7 @@ import { formatJid, parseJid } from '../../../lib/jid.js';
 import { type C2sSession, ENDPOINT_KIND, type ModuleContext, type Stop } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { carbonsEnabled } from './carbons.js';
-import type { ChatMemory, Origin } from './chat-memory.js';
+import { conversationInfo, type Origin } from './chat-memory.js';
 import {
   type Addressing,
   carbon,
@@ -26,10 +26,7 @@ import { fileLinks } from './file-urls.js';
 const RECEIPT_LOOKBACK = 20;
 
 export class ChatDelivery {
-  constructor(
-    private readonly ctx: ModuleContext,
-    private readonly memory: ChatMemory,
-  ) {}
+  constructor(private readonly ctx: ModuleContext) {}
 
   start(): Stop {
     const bus = this.ctx.core.ctx.bus;
@@ -48,7 +45,7 @@ export class ChatDelivery {
   private async target(e: { tenantId: string; userId: string; conversationId: string }) {
     const sessions = this.ctx.sessions.ofUser(e.tenantId, e.userId);
     if (sessions.length === 0) return undefined;
-    const info = await this.memory.conversation(e.tenantId, e.userId, e.conversationId);
+    const info = await conversationInfo(this.ctx.core, e.tenantId, e.userId, e.conversationId);
     const me = info.addresses.get(e.userId);
     if (!info.direct || me === undefined) return undefined;
     const peer = [...info.addresses].find(([id]) => id !== e.userId);

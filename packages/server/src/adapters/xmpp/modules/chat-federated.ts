@@ -7,7 +7,7 @@ import type { EventOf } from '../../../core/events.js';
 import type { ModuleContext, Stop } from '../module.js';
 import type { XmlElement } from '../xml/element.js';
 import { newestOf, replyTarget } from './chat-delivery.js';
-import type { ChatMemory } from './chat-memory.js';
+import { conversationInfo } from './chat-memory.js';
 import { chatMessage, chatState, correction, reactionsOf, receipt, retraction } from './chat-stanzas.js';
 import { fileLinks } from './file-urls.js';
 
@@ -15,10 +15,7 @@ import { fileLinks } from './file-urls.js';
 const LEASE = 'xmpp-federated-chat';
 
 export class FederatedChat {
-  constructor(
-    private readonly ctx: ModuleContext,
-    private readonly memory: ChatMemory,
-  ) {}
+  constructor(private readonly ctx: ModuleContext) {}
 
   start(): Stop {
     const { bus, cluster } = this.ctx.core.ctx;
@@ -40,7 +37,7 @@ export class FederatedChat {
    */
   private async party(e: { tenantId: string; userId: string; conversationId: string }, actor: string) {
     if (actor !== e.userId || !this.ctx.core.ctx.cluster.holds(LEASE)) return undefined;
-    const info = await this.memory.conversation(e.tenantId, e.userId, e.conversationId);
+    const info = await conversationInfo(this.ctx.core, e.tenantId, e.userId, e.conversationId);
     const me = info.addresses.get(e.userId);
     return info.external === null || me === undefined ? undefined : { me, jid: info.external };
   }

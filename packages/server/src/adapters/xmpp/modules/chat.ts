@@ -7,7 +7,6 @@
 // Messages to or from users of another tenant, and what the core does not keep (invitations,
 // encrypted payloads), pass through (`chat-elsewhere.ts`).
 import type { Caller } from '../../../core/messaging/conversations.js';
-import { pairKey } from '../../../core/messaging/model.js';
 import { bareJid, formatJid, type Jid } from '../../../lib/jid.js';
 import { StanzaError } from '../errors.js';
 import type { C2sSession, Inbound, ModuleContext, XmppModule } from '../module.js';
@@ -16,7 +15,7 @@ import { ChatDelivery } from './chat-delivery.js';
 import { receiveFromElsewhere, sendElsewhere } from './chat-elsewhere.js';
 import { meaningful, passesThrough, receiveExternal } from './chat-external.js';
 import { FederatedChat } from './chat-federated.js';
-import { ChatMemory, type Origin } from './chat-memory.js';
+import type { Origin } from './chat-memory.js';
 import { type ChatInput, NS, parseChat } from './chat-stanzas.js';
 import { ownUpload } from './file-urls.js';
 
@@ -38,12 +37,10 @@ export class ChatModule implements XmppModule {
   /** XEP-0359: the user's account (its archive) stamps stanza-ids. */
   readonly accountFeatures = [NS.sid];
   private ctx: ModuleContext | undefined;
-  private memory: ChatMemory | undefined;
 
   start(ctx: ModuleContext) {
     this.ctx = ctx;
-    this.memory = new ChatMemory(ctx.core);
-    const stops = [new ChatDelivery(ctx, this.memory).start(), new FederatedChat(ctx, this.memory).start()];
+    const stops = [new ChatDelivery(ctx).start(), new FederatedChat(ctx).start()];
     return () => {
       for (const stop of stops) stop?.();
     };
@@ -52,7 +49,7 @@ export class ChatModule implements XmppModule {
   async handle(inbound: Inbound): Promise<boolean> {
     const { stanza, session, to } = inbound;
     if (stanza.name !== 'message' || !CHAT_TYPES.has(stanza.attrs.type ?? 'normal')) return false;
-    const { ctx, memory } = this.started();
+    const ctx = this.started();
     // From a federated server: the core's 1:1 with the sender, else passed on to the user's sessions.
     if (!session) return (await receiveExternal(ctx, inbound)) || receiveFromElsewhere(ctx, inbound);
     // No `to` or the sender's own account: not a 1:1.
@@ -83,31 +80,26 @@ export class ChatModule implements XmppModule {
       throw new StanzaError('service-unavailable');
     }
     const caller = { tenantId: session.tenantId, userId: session.user.id };
-    const key = `${caller.tenantId}:${pairKey(caller.userId, peer.id)}`;
-    let conversationId = memory.directs.get(key);
-    if (conversationId === undefined) {
-      conversationId = await ctx.core.messaging.conversations.direct(caller, peer.id);
-      memory.directs.set(key, conversationId);
-    }
+    const conversationId = await ctx.core.messaging.conversations.direct(caller, peer.id);
     const chat = { caller, peerId: peer.id, conversationId, session, from: inbound.from, to };
     await this.apply(chat, input);
     return true;
   }
 
-  private started() {
-    if (!this.ctx || !this.memory) throw new Error('chat module not started');
-    return { ctx: this.ctx, memory: this.memory };
+  private started(): ModuleContext {
+    if (!this.ctx) throw new Error('chat module not started');
+    return this.ctx;
   }
 
   /** The parts of a message in the order a client means them: a change, else a new message; then receipts and states. */
   private async apply(chat: Chat, input: ChatInput): Promise<void> {
-    const messaging = this.started().ctx.core.messaging;
+    const messaging = this.started().core.messaging;
     const { caller, conversationId } = chat;
     const theirs = (ref: string) => messaging.find(caller, conversationId, ref, [chat.peerId]);
     await applyContent(messaging, caller, conversationId, input, {
       senders: [chat.peerId, caller.userId],
       origin: originOf(chat, input),
-      attach: (body, oob) => ownUpload(this.started().ctx, caller, body, oob),
+      attach: (body, oob) => ownUpload(this.started(), caller, body, oob),
     });
     if (input.received !== undefined) {
       const m = await theirs(input.received);
