@@ -179,17 +179,13 @@ export class ConversationService {
     members: string[],
   ): Promise<string> {
     const repos = this.ctx.store.repos.conversations;
-    const existing = await this.pairs.get(
-      `${caller.tenantId}:${c.pairKey}`,
-      async () => (await repos.byPair(caller.tenantId, c.pairKey))?.id,
-    );
+    const byPair = async () => (await repos.byPair(caller.tenantId, c.pairKey))?.id;
+    const existing = await this.pairs.get(`${caller.tenantId}:${c.pairKey}`, byPair);
     if (existing) return existing;
     const made = this.conversation(caller, c, this.ctx.clock.now());
+    const rows = members.map((userId) => ({ userId, role: 'member' as const }));
     try {
-      await repos.insert(
-        made,
-        members.map((userId) => ({ userId, role: 'member' as const })),
-      );
+      await repos.insert(made, rows);
     } catch (err) {
       const winner = isUniqueViolation(err) && (await repos.byPair(caller.tenantId, c.pairKey));
       if (!winner) throw err;
