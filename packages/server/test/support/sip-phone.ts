@@ -273,7 +273,7 @@ export class SipPhone {
       this.pending.set(`${branch}|${method}`, { provisional, done: resolve }),
     );
     this.lastSent.set(method, request);
-    this.send(request);
+    const stop = this.transmit(request, provisional);
     const seen = new Set<SipResponse>();
     const watch = () => {
       for (const r of provisional) {
@@ -291,9 +291,31 @@ export class SipPhone {
         ),
       ]);
     } finally {
+      stop();
       this.waiters.delete(watch);
       this.pending.delete(`${branch}|${method}`);
     }
+  }
+
+  /**
+   * Sends a request of a new client transaction. Over UDP it is sent again, as RFC 3261 §17.1.1.2
+   * and §17.1.2.2 say (Timer A and E: after 500 ms, doubling, at most every 4 s), until a response
+   * comes: an INVITE's first, a final one otherwise. The caller stops it when the final response
+   * is in (or it gives up).
+   */
+  private transmit(request: SipRequest, provisional: SipResponse[]): () => void {
+    this.send(request);
+    if (this.o.transport !== undefined && this.o.transport !== 'udp') return () => {};
+    let interval = 500;
+    let timer: NodeJS.Timeout;
+    const again = () => {
+      if (this.closed || (request.method === 'INVITE' && provisional.length > 0)) return;
+      this.send(request);
+      interval = Math.min(interval * 2, 4000);
+      timer = setTimeout(again, interval).unref();
+    };
+    timer = setTimeout(again, interval).unref();
+    return () => clearTimeout(timer);
   }
 
   /** The Authorization or Proxy-Authorization answering a challenge (its first algorithm offered). */
@@ -471,16 +493,20 @@ export class SipPhone {
   ): Promise<SipResponse> {
     const request = this.inDialog(dialog, method, undefined, body, o.headers);
     const branch = request.via[0]?.branch ?? '';
+    const provisional: SipResponse[] = [];
     const done = new Promise<SipResponse>((resolve) =>
-      this.pending.set(`${branch}|${method}`, { provisional: [], done: resolve }),
+      this.pending.set(`${branch}|${method}`, { provisional, done: resolve }),
     );
-    this.send(request);
+    const stop = this.transmit(request, provisional);
     const response = await Promise.race([
       done,
       new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error(`${method}: no final response`)), 15_000).unref(),
       ),
-    ]).finally(() => this.pending.delete(`${branch}|${method}`));
+    ]).finally(() => {
+      stop();
+      this.pending.delete(`${branch}|${method}`);
+    });
     if (method === 'INVITE' && response.status < 300 && o.ack !== false)
       this.send(this.inDialog(dialog, 'ACK', response.cseq.seq, o.answer));
     return response;
