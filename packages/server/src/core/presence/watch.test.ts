@@ -332,4 +332,37 @@ describe('presence.attachClient', () => {
       mock.timers.reset();
     }
   });
+
+  test('each client is refreshed 40 s after its attach or last refresh, not all at once', async () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    try {
+      const grace = await userOf('grace', 'c.test');
+      const expiry = async (u: User) =>
+        (await core.ctx.store.repos.presence.inputs(u.tenantId, u.id, now)).find((s) => s.source === 'client')
+          ?.expiresAt;
+      const first = core.presence.attachClient(frank.tenantId, frank.id, { mobile: false, sessionId: null });
+      await first.ready;
+      now += 20_000;
+      const second = core.presence.attachClient(grace.tenantId, grace.id, { mobile: false, sessionId: null });
+      await second.ready;
+      const [frank0, grace0] = [await expiry(frank), await expiry(grace)];
+      // 40 s after the first attach: only the first client is due.
+      now += 20_000;
+      mock.timers.tick(1000);
+      await eventually(
+        async () => (await expiry(frank)) !== frank0,
+        () => 'the first client was not refreshed when due',
+      );
+      assert.equal(await expiry(grace), grace0, 'the second client is not due yet');
+      now += 20_000;
+      mock.timers.tick(1000);
+      await eventually(
+        async () => (await expiry(grace)) !== grace0,
+        () => 'the second client was not refreshed when due',
+      );
+      await Promise.all([first.detach(), second.detach()]);
+    } finally {
+      mock.timers.reset();
+    }
+  });
 });
