@@ -113,7 +113,14 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     const identities = info?.elements('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`);
     assert.ok(identities?.includes('pubsub/pep'), String(identities));
     const features = info?.elements('feature').map((f) => f.attrs.var) ?? [];
-    for (const f of ['publish', 'publish-options', 'retrieve-items', 'access-whitelist', 'auto-create']) {
+    for (const f of [
+      'publish',
+      'publish-options',
+      'retrieve-items',
+      'access-whitelist',
+      'auto-create',
+      'create-nodes',
+    ]) {
       assert.ok(features.includes(`${PUBSUB}#${f}`), f);
     }
   });
@@ -217,6 +224,44 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     );
     assert.equal(fields.get('pubsub#access_model'), 'whitelist');
     assert.equal(fields.get('pubsub#send_last_published_item'), 'never');
+  });
+
+  test('create: an empty node with the configuration asked, made once; no instant nodes', async () => {
+    const node = 'urn:example:status';
+    const form = (fields: Record<string, string>) =>
+      x(
+        'configure',
+        {},
+        x(
+          'x',
+          { xmlns: DATA_FORMS, type: 'submit' },
+          x('field', { var: 'FORM_TYPE', type: 'hidden' }, x('value', {}, `${PUBSUB}#node_config`)),
+          Object.entries(fields).map(([name, value]) => x('field', { var: name }, x('value', {}, value))),
+        ),
+      );
+    await h.iq(annPc, 'set', pubsub(x('create', { node }), form({ 'pubsub#access_model': 'open' })));
+    const read = await ask(bobPc, 'ann@acme.test', 'get', items(node));
+    assert.equal(read.attrs.type, 'result', 'open to a colleague');
+    assert.deepEqual(itemsIn(read.child('pubsub', PUBSUB)), [], 'and empty');
+    const rows: [string, XmlElement, string][] = [
+      ['made once', pubsub(x('create', { node })), 'conflict'],
+      ['an instant node', pubsub(x('create')), 'not-acceptable nodeid-required'],
+      ['an avatar node', pubsub(x('create', { node: 'urn:xmpp:avatar:metadata' })), 'conflict'],
+      ['a field it does not know', pubsub(x('create', { node: 'n' }), form({ 'pubsub#title': 'x' })), 'not-acceptable'],
+      [
+        'an access model it has not',
+        pubsub(x('create', { node: 'n' }), form({ 'pubsub#access_model': 'x' })),
+        'bad-request',
+      ],
+    ];
+    for (const [what, payload, condition] of rows)
+      assert.equal(await refusal(h.iq(annPc, 'set', payload)), condition, what);
+    assert.equal(
+      await refusal(h.iq(annPc, 'set', publish(node, 'a', conference('A'), { 'pubsub#access_model': 'whitelist' }))),
+      'conflict precondition-not-met',
+      'its configuration is a precondition of a publish',
+    );
+    await h.iq(annPc, 'set', x('pubsub', { xmlns: PUBSUB_OWNER }, x('delete', { node })));
   });
 
   test('retract, purge and delete, each an event; only the owner changes their nodes', async () => {

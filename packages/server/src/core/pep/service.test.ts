@@ -7,7 +7,7 @@ import type { EventMap } from '../events.js';
 import type { Core } from '../index.js';
 import { type Watcher, watcherOf } from '../presence/watchers.js';
 import type { User } from '../users/model.js';
-import { PEP_LIMITS } from './model.js';
+import { PEP_DEFAULT, PEP_LIMITS } from './model.js';
 import { type PepOwner, readable } from './service.js';
 
 let core: Core;
@@ -140,6 +140,27 @@ test('publish-options make the node, then are its preconditions; items are kept 
   );
 });
 
+test('create makes an empty node with its configuration, once; a publish then finds it as made', async () => {
+  const node = 'urn:example:created';
+  await core.pep.create(annOf, node, { access: 'open', maxItems: '5' });
+  assert.deepEqual(await core.pep.config(annOf, node), { ...PEP_DEFAULT, access: 'open', maxItems: 5 });
+  assert.deepEqual(await core.pep.items(annOf, node, stranger, {}), [], 'open and empty');
+  await assert.rejects(core.pep.create(annOf, node), { code: 'PARLEY_ERR_CONFLICT' }, 'made once');
+  await assert.rejects(core.pep.create(annOf, 'n2', { access: 'nobody' }), { code: 'PARLEY_ERR_VALIDATION' });
+  await assert.rejects(core.pep.create(annOf, ''), { code: 'PARLEY_ERR_VALIDATION' });
+  await assert.rejects(
+    core.pep.publish(annOf, node, { payload: '<x/>' }, { access: 'presence' }),
+    { code: 'PARLEY_ERR_CONFLICT' },
+    'its configuration is a precondition like any node’s',
+  );
+  await core.pep.publish(annOf, node, { id: 'one', payload: '<x/>' }, { access: 'open' });
+  assert.deepEqual(
+    (await core.pep.items(annOf, node, stranger, {})).map((i) => i.id),
+    ['one'],
+  );
+  await core.pep.clear(annOf, node, 'deleted');
+});
+
 test('retract, purge and delete, each told to the readers', async () => {
   const node = 'eu.siacs.conversations.axolotl.devicelist';
   await core.pep.publish(annOf, node, { id: 'current', payload: '<list/>' }, { access: 'open' });
@@ -164,6 +185,7 @@ test('limits: payload size, nodes per user, characters per user', async () => {
   const bobOf = { tenantId: bob.tenantId, userId: bob.id };
   for (let i = 0; i < PEP_LIMITS.nodes; i++) await core.pep.publish(bobOf, `n${i}`, { payload: '<x/>' });
   await assert.rejects(core.pep.publish(bobOf, 'one-more', { payload: '<x/>' }), { code: 'PARLEY_ERR_QUOTA_EXCEEDED' });
+  await assert.rejects(core.pep.create(bobOf, 'one-more'), { code: 'PARLEY_ERR_QUOTA_EXCEEDED' });
   await core.pep.publish(bobOf, 'n0', { payload: '<y/>' }, undefined);
   // Most characters per user: 2 MiB in items of up to 64 KiB.
   const chunk = `<x>${'b'.repeat(PEP_LIMITS.payload - 7)}</x>`;

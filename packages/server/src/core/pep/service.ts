@@ -12,7 +12,7 @@ import {
   type PepItem,
   type PepNodeConfig,
 } from './model.js';
-import type { StoredNode } from './repository.js';
+import type { PepRepository, StoredNode } from './repository.js';
 
 /** Whose node: a user of a tenant. */
 export interface PepOwner {
@@ -131,6 +131,27 @@ export class PepService {
   }
 
   /**
+   * Makes an empty node (XEP-0060 §8.1) configured by `options` (else the defaults);
+   * PARLEY_ERR_CONFLICT when the owner has one of that name.
+   */
+  async create(owner: PepOwner, node: string, options?: Partial<Record<keyof PepNodeConfig, string>>): Promise<void> {
+    checkName('node', node);
+    const config = configFrom(PEP_DEFAULT, options ?? {});
+    const { tenantId, userId } = owner;
+    await this.ctx.store.transaction(async (r) => {
+      if (await r.pep.node(tenantId, userId, node)) throw conflict(`node ${node} exists`);
+      await this.checkNodeQuota(r.pep, owner);
+      await r.pep.putNode(tenantId, userId, { node, config, seq: 0 }, this.ctx.clock.now());
+    });
+  }
+
+  private async checkNodeQuota(repo: PepRepository, { tenantId, userId }: PepOwner): Promise<void> {
+    if ((await repo.nodes(tenantId, userId)).length >= PEP_LIMITS.nodes) {
+      throw new ParleyError('PARLEY_ERR_QUOTA_EXCEEDED', `at most ${PEP_LIMITS.nodes} nodes per user`);
+    }
+  }
+
+  /**
    * Publishes an item (XEP-0060 §7.1): to a new node, created with `options` (else the
    * defaults); to an existing one only if `options` match its configuration (publish-options as
    * preconditions, §7.1.5: else PARLEY_ERR_CONFLICT). An item with the id of one kept replaces it;
@@ -154,9 +175,7 @@ export class PepService {
       if (existing && options && !same(existing.config, configFrom(existing.config, options))) {
         throw conflict(`the publish options do not match the configuration of node ${node}`);
       }
-      if (!existing && (await r.pep.nodes(tenantId, userId)).length >= PEP_LIMITS.nodes) {
-        throw new ParleyError('PARLEY_ERR_QUOTA_EXCEEDED', `at most ${PEP_LIMITS.nodes} nodes per user`);
-      }
+      if (!existing) await this.checkNodeQuota(r.pep, owner);
       if ((await r.pep.bytes(tenantId, userId, { node, itemId: id })) + item.payload.length > PEP_LIMITS.bytes) {
         throw new ParleyError('PARLEY_ERR_QUOTA_EXCEEDED', `at most ${PEP_LIMITS.bytes} characters of items per user`);
       }

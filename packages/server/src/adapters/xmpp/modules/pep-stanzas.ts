@@ -1,5 +1,6 @@
 // XEP-0163 PEP over XEP-0060 pubsub, the stanzas: what a `<pubsub/>` IQ to an account asks
-// (items, publish with publish-options, retract; the owner's configure, default, purge, delete),
+// (items, publish with publish-options, create with a configuration, retract; the owner's
+// configure, default, purge, delete),
 // and the results, configuration forms and event notifications. Pure: pep.ts calls the core.
 import type { PepItem, PepNodeConfig } from '../../../core/pep/model.js';
 import { StanzaError } from '../errors.js';
@@ -19,6 +20,7 @@ export type AskedConfig = Partial<Record<keyof PepNodeConfig, string>>;
 export type PepRequest =
   | { kind: 'items'; node: string; ids: string[] | undefined; max: number | undefined }
   | { kind: 'publish'; node: string; id: string | undefined; payload: XmlElement; options: AskedConfig | undefined }
+  | { kind: 'create'; node: string; options: AskedConfig | undefined }
   | { kind: 'retract'; node: string; ids: string[]; notify: boolean }
   | { kind: 'configure'; node: string; form: AskedConfig | undefined }
   | { kind: 'default' }
@@ -113,6 +115,19 @@ export function parsePep(type: 'get' | 'set', pubsub: XmlElement): PepRequest {
     const form = rest.find((e) => e.name === 'publish-options')?.child('x', DATA_FORMS);
     const options = form ? askedConfig(form, preconditionNotMet) : undefined;
     return { kind: 'publish', node, id: items[0]?.attrs.id || undefined, payload: payloads[0] as XmlElement, options };
+  }
+  if (op.name === 'create' && type === 'set') {
+    // No instant nodes (§8.1.2): a personal node is named by the client that uses it.
+    if (!op.attrs.node)
+      throw new StanzaError(
+        'not-acceptable',
+        'a personal node needs a name',
+        'modify',
+        x('nodeid-required', { xmlns: PUBSUB_ERRORS }),
+      );
+    const form = rest.find((e) => e.name === 'configure')?.child('x', DATA_FORMS);
+    const options = form ? askedConfig(form, (text) => new StanzaError('not-acceptable', text)) : undefined;
+    return { kind: 'create', node: op.attrs.node, options };
   }
   if (op.name === 'retract' && type === 'set') {
     const ids = itemIds(op);

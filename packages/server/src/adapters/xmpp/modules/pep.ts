@@ -1,7 +1,8 @@
 // XEP-0163 PEP: every account is a pubsub service of its own nodes. The owner publishes (nodes
 // are created on the first publish, with publish-options as their configuration or as
-// preconditions once they exist), retracts, configures, purges and deletes; others read items as
-// each node's access model allows (core/pep). The avatar nodes are the core's avatar (avatar.ts).
+// preconditions once they exist), creates a node with a configuration, retracts, configures,
+// purges and deletes; others read items as each node's access model allows (core/pep). The
+// avatar nodes are the core's avatar (avatar.ts).
 // Every change goes as an event to the clients here whose XEP-0115 caps ask for `NODE+notify`
 // and who may read the node; each node of a cluster tells its own clients.
 import type { Services } from '../../../compose.js';
@@ -46,6 +47,8 @@ const PUBSUB_FEATURES = [
   'access-whitelist',
   'auto-create',
   'config-node',
+  'create-and-configure',
+  'create-nodes',
   'delete-items',
   'delete-nodes',
   'filtered-notifications',
@@ -132,6 +135,11 @@ export class PepModule implements XmppModule {
         void this.toContactsElsewhere(owner, q.node, { published: { id, payload: item.payload } });
         return published(q.node, id);
       }
+      case 'create':
+        // The avatar nodes are there already: they are the user's picture.
+        if (isAvatarNode(q.node)) throw new StanzaError('conflict', `node ${q.node} exists`);
+        await core.pep.create(of, q.node, q.options);
+        return undefined;
       case 'retract':
         await core.pep.retract(of, q.node, q.ids, q.notify);
         if (q.notify) void this.toContactsElsewhere(owner, q.node, { retracted: q.ids });
