@@ -153,7 +153,7 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
     );
   });
 
-  test('contacts on other servers with a presence subscription are told at their bare JIDs, not of private nodes', async () => {
+  test('contacts on other servers with a presence subscription are told of changes at their bare JIDs, not of private nodes', async () => {
     // Fred at far.test has a subscription to ann's presence; eve at far.test has none.
     await h.core.roster.inbound(ann.tenantId, ann.id, 'fred@far.test', 'subscribe');
     await h.core.roster.outbound(ann.tenantId, ann.id, 'fred@far.test', 'subscribed');
@@ -171,12 +171,22 @@ describe('XEP-0163 personal eventing: any node, as its access model allows', () 
       () => h.routed.slice(from).find((m) => m.child('event', PUBSUB_EVENT)?.child('items')?.child('retract')),
       "fred's retraction",
     );
-    const toFar = h.routed.slice(from).filter((m) => m.child('event', PUBSUB_EVENT));
+    for (const node of ['urn:example:private', NICK])
+      await h.iq(annPc, 'set', x('pubsub', { xmlns: PUBSUB_OWNER }, x('delete', { node })));
+    await eventually(
+      () => h.routed.slice(from).find((m) => m.child('event', PUBSUB_EVENT)?.child('delete')),
+      "fred's deletion",
+    );
+    const toFar = h.routed.slice(from).flatMap((m) => {
+      const change = m.child('event', PUBSUB_EVENT)?.elements()[0];
+      return change ? [[m.attrs.to, change.name, change.attrs.node]] : [];
+    });
     assert.deepEqual(
-      toFar.map((m) => [m.attrs.to, m.child('event', PUBSUB_EVENT)?.child('items')?.attrs.node]),
+      toFar,
       [
-        ['fred@far.test', NICK],
-        ['fred@far.test', NICK],
+        ['fred@far.test', 'items', NICK],
+        ['fred@far.test', 'items', NICK],
+        ['fred@far.test', 'delete', NICK],
       ],
       'nothing of the private node, nothing to eve',
     );

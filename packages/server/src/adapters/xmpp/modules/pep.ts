@@ -151,9 +151,13 @@ export class PepModule implements XmppModule {
       case 'default':
         return configForm(PEP_DEFAULT);
       case 'purge':
-      case 'delete':
-        await core.pep.clear(of, q.node, q.kind === 'purge' ? 'purged' : 'deleted');
+      case 'delete': {
+        const cleared = q.kind === 'purge' ? 'purged' : 'deleted';
+        const { access } = await core.pep.config(of, q.node);
+        await core.pep.clear(of, q.node, cleared);
+        void this.toContactsElsewhere(owner, q.node, { cleared }, access);
         return undefined;
+      }
     }
   }
 
@@ -215,17 +219,18 @@ export class PepModule implements XmppModule {
   }
 
   /**
-   * A publication or retraction told to the owner's contacts on other servers who have a presence
+   * A change of a node told to the owner's contacts on other servers who have a presence
    * subscription and may read the node: to their bare JIDs, which their servers deliver to each of
    * their clients (RFC 6121 §8.5.2.1.1: this server does not know which of them asked for the
-   * node's events). The node that took the change sends it, once.
+   * node's events). The node that took the change sends it, once. `access`: the node's access
+   * model, when the node is gone already (deleted).
    */
-  private async toContactsElsewhere(owner: User, node: string, change: PepChange): Promise<void> {
+  private async toContactsElsewhere(owner: User, node: string, change: PepChange, access?: PepAccess): Promise<void> {
     const { ctx } = this;
     if (!ctx) return;
     const of = { tenantId: owner.tenantId, userId: owner.id };
     try {
-      const { access } = await ctx.core.pep.config(of, node);
+      access ??= (await ctx.core.pep.config(of, node)).access;
       if (access === 'whitelist') return;
       const event = eventOf(addressOf(owner), node, change);
       for (const contact of await ctx.core.roster.items(owner.tenantId, owner.id)) {
