@@ -6,10 +6,16 @@
 // `bench/xmpp.ts` that is the core's, measurable on a busy machine: pin it to one core and compare
 // two checkouts run by turns. With --senders N, N users send at once, each in its own 1:1 and each
 // waiting for its send before the next (W2's many sends queued at once); the default is one.
+// With --pages, the database pages written per message as well (the write-ahead log's growth,
+// with checkpoints held off while measuring): what a commit costs, and unlike CPU time the same
+// on a busy machine.
 //
-//   taskset -c 1 node --import tsx bench/message-send.ts [--messages 4000] [--senders 1] [--statements]
+//   taskset -c 1 node --import tsx bench/message-send.ts [--messages 4000] [--senders 1] [--statements] [--pages]
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import pino from 'pino';
 import type { Caller } from '../packages/server/src/core/messaging/conversations.js';
 import { closeCore, openCore } from '../packages/server/src/create-server.js';
@@ -21,6 +27,7 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '4000' },
     senders: { type: 'string', default: '1' },
     statements: { type: 'boolean', default: false },
+    pages: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.messages);
@@ -76,12 +83,25 @@ const run = (count: number, tag: string) =>
     }),
   );
 await run(Math.ceil(500 / senders), 'w');
+const wal = join(data.dir, 'parley.sqlite-wal');
+if (values.pages) {
+  // The log from here on holds every page written (a checkpoint would start it again).
+  await sql`pragma wal_checkpoint(truncate)`.execute(core.ctx.store.db);
+  await sql`pragma wal_autocheckpoint = 0`.execute(core.ctx.store.db);
+}
 measuring = true;
 const c0 = process.cpuUsage();
 await run(N / senders, 'm');
 const c = process.cpuUsage(c0);
 measuring = false;
 console.log(`${N} messages, ${senders} sender(s): ${((c.user + c.system) / N).toFixed(1)} µs CPU per message`);
+if (values.pages) {
+  const [{ page_size: pageSize }] = (await sql<{ page_size: number }>`pragma page_size`.execute(core.ctx.store.db))
+    .rows as [{ page_size: number }];
+  // A frame of the log is a page and its 24-byte header, after the log's 32-byte header.
+  const frames = (statSync(wal).size - 32) / (pageSize + 24);
+  console.log(`${(frames / N).toFixed(2)} pages written per message (${frames} in all)`);
+}
 for (const [source, s] of [...statements].sort((x, y) => y[1].us - x[1].us)) {
   console.log(
     `${(s.us / N).toFixed(1).padStart(8)} µs/message  ${String(s.runs).padStart(6)} runs  ${source.slice(0, 120)}`,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../../lib/uuid.js';
 import { isUniqueViolation } from '../../platform/store/errors.js';
 import type { CoreContext } from '../context.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
@@ -91,7 +91,7 @@ export class MessageSender {
         if (!next) throw notFound('conversation');
         if (next.version !== a.version) throw new StaleView();
         const m: Message = {
-          id: randomUUID(),
+          id: uuidv7(now),
           tenantId,
           conversationId,
           seq: next.seq,
