@@ -35,3 +35,22 @@ test('a token bucket: the burst at once, then the sustained rate; keys are indep
     'refilled to the burst, no more',
   );
 });
+
+test('a refund gives back one token spent, never beyond the burst', () => {
+  const now = 1_000_000;
+  const limiter = new RateLimiter({ burst: 2, perSecond: 0.5 }, { now: () => now });
+  assert.deepEqual(
+    [1, 2, 3].map(() => waitOf(limiter, 'a')),
+    [0, 0, 2],
+  );
+  limiter.refund('a');
+  assert.equal(waitOf(limiter, 'a'), 0, 'the token given back');
+  assert.equal(waitOf(limiter, 'a'), 2);
+  limiter.refund('b');
+  limiter.refund('b');
+  assert.deepEqual(
+    [1, 2, 3].map(() => waitOf(limiter, 'b')),
+    [0, 0, 2],
+    'a full bucket stays at the burst',
+  );
+});

@@ -51,6 +51,12 @@ export class RateLimiter {
     this.buckets.set(key, { tokens: b.tokens - 1, at: now });
   }
 
+  /** Gives back a token `take` spent on what turned out to cost nothing (a retry of something done). */
+  refund(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.options.burst, b.tokens + 1);
+  }
+
   private refilled(b: Bucket | undefined, now: number): Bucket {
     if (!b) return { tokens: this.options.burst, at: now };
     const tokens = Math.min(this.options.burst, b.tokens + ((now - b.at) / 1000) * this.options.perSecond);

@@ -73,10 +73,9 @@ export class MessageSender {
     const userId = from ?? caller.userId;
     const repos = this.ctx.store.repos;
     const one = async (m: Message) => (await messageDetails(repos, tenantId, [m]))[0] as MessageDetails;
-    const earlier = await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId);
-    if (earlier) return one(earlier);
-    // A retry of a message already sent (above) costs nothing; every new one spends a token.
-    this.rate.take(`${tenantId}:${userId}`, 'messages');
+    // Every message spends a token; a retry of one already sent gets it back (below).
+    const bucket = `${tenantId}:${userId}`;
+    this.rate.take(bucket, 'messages');
     const attachmentIds = [...new Set(input.attachments ?? [])];
     this.checkText(input.text, attachmentIds.length > 0);
     if (input.replyTo !== undefined) {
@@ -113,11 +112,13 @@ export class MessageSender {
         return m;
       });
     } catch (err) {
-      // A concurrent send with the same key committed first: the unique key refused this one.
-      const again =
+      // A retry of a message sent before (or a concurrent send with the same key that committed
+      // first): the unique key refused this one, and the one stored is the answer.
+      const earlier =
         isUniqueViolation(err) && (await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId));
-      if (again) return one(again);
-      throw err;
+      if (!earlier) throw err;
+      this.rate.refund(bucket);
+      return one(earlier);
     }
     if (this.ctx.store.engine === 'sqlite' && ++this.unindexed >= INDEX_BATCH) {
       this.indexPending().catch((err) =>
