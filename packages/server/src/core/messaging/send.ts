@@ -73,9 +73,17 @@ export class MessageSender {
     const userId = from ?? caller.userId;
     const repos = this.ctx.store.repos;
     const one = async (m: Message) => (await messageDetails(repos, tenantId, [m]))[0] as MessageDetails;
-    // Every message spends a token; a retry of one already sent gets it back (below).
+    // A retry of a message already sent costs nothing: the unique key refuses it (below), and the
+    // stored message is the answer, with the token given back (or in place of a refusal).
+    const sentBefore = () => repos.messages.byClientId(tenantId, conversationId, userId, input.clientId);
     const bucket = `${tenantId}:${userId}`;
-    this.rate.take(bucket, 'messages');
+    try {
+      this.rate.take(bucket, 'messages');
+    } catch (err) {
+      const earlier = await sentBefore();
+      if (earlier) return one(earlier);
+      throw err;
+    }
     const attachmentIds = [...new Set(input.attachments ?? [])];
     this.checkText(input.text, attachmentIds.length > 0);
     if (input.replyTo !== undefined) {
@@ -114,8 +122,7 @@ export class MessageSender {
     } catch (err) {
       // A retry of a message sent before (or a concurrent send with the same key that committed
       // first): the unique key refused this one, and the one stored is the answer.
-      const earlier =
-        isUniqueViolation(err) && (await repos.messages.byClientId(tenantId, conversationId, userId, input.clientId));
+      const earlier = isUniqueViolation(err) && (await sentBefore());
       if (!earlier) throw err;
       this.rate.refund(bucket);
       return one(earlier);
