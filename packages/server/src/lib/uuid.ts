@@ -6,7 +6,7 @@ import { pooledRandomBytes } from './random-pool.js';
  * their index instead of landing on a random page of it (a message stored writes one page less).
  */
 export function uuidv7(now = Date.now()): string {
-  const b = Buffer.from(pooledRandomBytes(16));
+  const b = pooledRandomBytes(16); // ours alone: the pool never hands bytes out twice
   b.writeUIntBE(now, 0, 6);
   b[6] = 0x70 | ((b[6] as number) & 0x0f);
   b[8] = 0x80 | ((b[8] as number) & 0x3f);

@@ -208,12 +208,16 @@ export class PepService {
     await this.repo.trim(owner.tenantId, owner.userId, node, config.maxItems);
   }
 
-  /** Removes the items (`purge`, XEP-0060 §8.5) or the node with them (`delete`, §8.4); readers' clients are told. */
-  async clear(owner: PepOwner, node: string, how: 'purged' | 'deleted'): Promise<void> {
+  /**
+   * Removes the items (`purge`, XEP-0060 §8.5) or the node with them (`delete`, §8.4); readers'
+   * clients are told. Returns the node's access model (who else is to be told).
+   */
+  async clear(owner: PepOwner, node: string, how: 'purged' | 'deleted'): Promise<PepAccess> {
     const { access } = await this.config(owner, node);
     if (how === 'deleted') await this.repo.removeNode(owner.tenantId, owner.userId, node);
     else await this.repo.purge(owner.tenantId, owner.userId, node);
     await this.ctx.bus.publish('pep.changed', { ...owner, node, access, cleared: how });
+    return access;
   }
 }
 

@@ -153,8 +153,7 @@ export class PepModule implements XmppModule {
       case 'purge':
       case 'delete': {
         const cleared = q.kind === 'purge' ? 'purged' : 'deleted';
-        const { access } = await core.pep.config(of, q.node);
-        await core.pep.clear(of, q.node, cleared);
+        const access = await core.pep.clear(of, q.node, cleared);
         void this.toContactsElsewhere(owner, q.node, { cleared }, access);
         return undefined;
       }
