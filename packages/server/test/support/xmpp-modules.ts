@@ -4,7 +4,9 @@
 // What the router sends onward is recorded in `routed`: stanzas for other servers, and stanzas for
 // this server's JIDs that no session on this node took (other nodes', offline users').
 import pino from 'pino';
+import { parserLimits } from '../../src/adapters/xmpp/c2s/hub.js';
 import { Session } from '../../src/adapters/xmpp/c2s/session.js';
+import { xmppCluster } from '../../src/adapters/xmpp/cluster.js';
 import { type StanzaCondition, StanzaError, type StanzaErrorType } from '../../src/adapters/xmpp/errors.js';
 import type { C2sSession, Inbound, ModuleContext, Onward, XmppModule } from '../../src/adapters/xmpp/module.js';
 import { hostedDomains } from '../../src/adapters/xmpp/onward.js';
@@ -156,7 +158,17 @@ export async function startModules(
   const settled = async () => {
     while (pending.size > 0) await Promise.all(pending);
   };
-  const ctx: ModuleContext = { core, log, sessions, modules, route, httpUrl: () => HTTP_URL };
+  // The cluster's holdings as a node has them (with one node, every claim is this node's).
+  const { holdings } = xmppCluster({
+    core,
+    log,
+    sessions,
+    limits: parserLimits(loadConfig({ env: {} }).xmpp),
+    deliver: (stanza, to) => router.deliver(stanza, to),
+    route,
+    replaced: () => undefined,
+  });
+  const ctx: ModuleContext = { core, log, sessions, modules, route, httpUrl: () => HTTP_URL, holdings };
   const stops = await Promise.all(modules.map((m) => m.start?.(ctx)));
   let n = 0;
 

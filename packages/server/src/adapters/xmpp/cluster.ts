@@ -6,9 +6,11 @@
 // its own sessions only and never routes it on (no loops); an IQ for a session that is gone
 // meanwhile is answered with service-unavailable. A resource bound on two nodes: the newer binding
 // wins, the node holding the older one ends it with `conflict`.
-// An external component (XEP-0114) connected to a node claims its domain in the cluster as an
-// endpoint of its own (its domain in place of a user): a second connection on any node gets
-// `conflict`, and what other nodes' users send to the component is relayed to its node the same way.
+// What one node holds at a time (`holdings`): an external component (XEP-0114) connected to a node
+// claims its domain in the cluster as an endpoint of its own (its domain in place of a user), and
+// a member of another server joined to a room claims their occupancy on the node that took the
+// join. A second claim on another node is refused (a component's connection gets `conflict`), and
+// what other nodes get for the holding is relayed to its node the same way.
 import type { Services } from '../../compose.js';
 import { ENDPOINT_TTL_MS, type Relayed } from '../../core/endpoints/service.js';
 import { bareJid, formatJid, type Jid, parseJid } from '../../lib/jid.js';
@@ -16,48 +18,33 @@ import type { Unsubscribe } from '../../platform/bus/bus.js';
 import type { Logger } from '../../platform/log.js';
 import type { Session } from './c2s/session.js';
 import { errorReply, StanzaError } from './errors.js';
-import { type C2sSession, ENDPOINT_KIND, type Onward, type Stop, type XmppModule } from './module.js';
+import {
+  type C2sSession,
+  ENDPOINT_KIND,
+  type Held,
+  type Holdings,
+  type Onward,
+  type Stop,
+  type XmppModule,
+} from './module.js';
 import { localUser } from './modules/local.js';
 import { lastPresence } from './modules/presence.js';
 import type { Sessions } from './sessions.js';
 import type { XmlElement } from './xml/element.js';
 import { CLIENT_NS, type ParserLimits, parseFrame } from './xml/parser.js';
 
-/** The endpoints' kind of a component connected to a node (keyed by its domain). */
-const COMPONENT_KIND = 'xmpp-component';
-
-/** An external component connected to this node, as the cluster knows it. */
-export interface ClusterComponent {
-  tenantId: string;
-  domain: string;
-  /** Unique per connection (its stream id). */
-  id: string;
-  /** Sends it a stanza another node relayed; whether it is still connected. */
-  send(stanza: XmlElement): boolean;
-  /** Another node took its domain (this node was cut off meanwhile): it ends with `conflict`. */
-  lost(): void;
-}
-
-/** The cluster's part of external components. */
-export interface ComponentCluster {
-  /**
-   * Claims the domain for a component connected here and takes what other nodes relay to it;
-   * false when a component of that domain is connected to another node.
-   */
-  claim(component: ClusterComponent): Promise<boolean>;
-  /** The component is gone from this node. */
-  release(component: ClusterComponent): Promise<void>;
-  /** Relays a stanza to the node holding the component of `domain`; whether one does. */
-  relay(tenantId: string, domain: string, stanza: XmlElement): Promise<boolean>;
-}
-
 /** What one relay carries: a stanza, or a session to end; for the nodes named. */
 interface Envelope {
   nodes: string[];
   stanza?: string;
+  /** The holding it is for (a relay to a holder of `Holdings`). */
+  address?: string;
   /** The id of a session whose resource a newer session took. */
   replaced?: string;
 }
+
+/** Delivers what another node relayed here; whether something here took it. */
+type Taker = (stanza: XmlElement, to: Jid, envelope: Envelope) => boolean;
 
 export interface ClusterOptions {
   core: Services;
@@ -74,12 +61,12 @@ export interface ClusterOptions {
 
 /**
  * The cluster's part of the XMPP adapter: `nodes` for the router, a module that keeps the
- * endpoints, and the components' claims.
+ * endpoints, and the holdings of each kind (external components, remote members in rooms).
  */
 export function xmppCluster(o: ClusterOptions): {
   nodes: Onward['nodes'];
   module: XmppModule;
-  components: ComponentCluster;
+  holdings(kind: string): Holdings;
 } {
   const { endpoints } = o.core;
   /**
@@ -87,8 +74,8 @@ export function xmppCluster(o: ClusterOptions): {
    * resources on other nodes are available (those were sent this node's resources' presence).
    */
   const listening = new Map<string, { off: Promise<Unsubscribe>; available: Set<string> }>();
-  /** The components connected here that hold their domain, by stream id. */
-  const claimed = new Map<string, { component: ClusterComponent; off: Unsubscribe }>();
+  /** What this node holds, by kind and id. */
+  const claimed = new Map<string, { kind: string; held: Held; off: Unsubscribe }>();
   // A relay holds a stanza within the stream's limit, escaped once more as JSON.
   const maxData = 2 * o.limits.maxStanzaSize + 1024;
 
@@ -110,7 +97,7 @@ export function xmppCluster(o: ClusterOptions): {
   /** As a WebSocket frame declares it (RFC 7395 §3.3.3), so that it parses back as it was. */
   const wire = (stanza: XmlElement) => stanza.withAttrs({ xmlns: stanza.attrs.xmlns ?? CLIENT_NS }).toString();
 
-  const relayed = (r: Relayed, deliver: ClusterOptions['deliver']) => {
+  const relayed = (r: Relayed, deliver: Taker) => {
     if (r.data.length > maxData) return;
     const envelope = JSON.parse(r.data) as Envelope;
     if (!envelope.nodes.includes(endpoints.node)) return;
@@ -124,7 +111,7 @@ export function xmppCluster(o: ClusterOptions): {
     const to = parseJid(stanza.attrs.to ?? '');
     if (!to) return;
     if (stanza.name === 'presence' && r.kind === ENDPOINT_KIND) ownPresence(r, stanza, to);
-    if (deliver(stanza, to)) return;
+    if (deliver(stanza, to, envelope)) return;
     // The session went away since the sender looked: an IQ request still gets its answer.
     if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
       o.route(errorReply(stanza, new StanzaError('service-unavailable')));
@@ -150,7 +137,7 @@ export function xmppCluster(o: ClusterOptions): {
   };
 
   const take =
-    (deliver: ClusterOptions['deliver']) =>
+    (deliver: Taker) =>
     (r: Relayed): void => {
       try {
         relayed(r, deliver);
@@ -187,10 +174,10 @@ export function xmppCluster(o: ClusterOptions): {
             (err: unknown) => o.log.warn({ err }, 'XMPP session could not be recorded in the cluster'),
           );
         }
-        for (const { component } of claimed.values()) {
-          endpoints.refresh(component.tenantId, component.domain, componentEndpoint(component)).then(
-            (kept) => kept || component.lost(),
-            (err: unknown) => o.log.warn({ err }, 'XMPP component could not be recorded in the cluster'),
+        for (const { kind, held } of claimed.values()) {
+          endpoints.refresh(held.tenantId, held.owner, heldEndpoint(kind, held)).then(
+            (kept) => kept || held.lost(),
+            (err: unknown) => o.log.warn({ err, kind }, 'an XMPP holding could not be recorded in the cluster'),
           );
         }
       };
@@ -245,43 +232,43 @@ export function xmppCluster(o: ClusterOptions): {
     return send(found.user.tenantId, found.user.id, { nodes: found.nodes, stanza: wire(stanza) });
   };
 
-  const componentEndpoint = (c: ClusterComponent) => ({ kind: COMPONENT_KIND, address: c.domain, id: c.id });
+  const heldEndpoint = (kind: string, h: Held) => ({ kind, address: h.address, id: h.id });
 
-  const components: ComponentCluster = {
-    async claim(component) {
-      const { tenantId, domain, id } = component;
+  const holdings = (kind: string): Holdings => ({
+    async claim(held) {
+      const { tenantId, owner, address } = held;
       // Listening first: once the claim is seen, other nodes relay to this one.
       const off = await endpoints.onRelayed(
-        domain,
-        COMPONENT_KIND,
-        take((stanza) => component.send(stanza)),
+        owner,
+        kind,
+        take((stanza, _to, envelope) => envelope.address !== address || held.send(stanza)),
       );
-      const held = await endpoints.claim(tenantId, domain, componentEndpoint(component)).catch((err: unknown) => {
+      const won = await endpoints.claim(tenantId, owner, heldEndpoint(kind, held)).catch((err: unknown) => {
         off();
         throw err;
       });
-      if (held) claimed.set(id, { component, off });
+      if (won) claimed.set(`${kind} ${held.id}`, { kind, held, off });
       else off();
-      return held;
+      return won;
     },
-    async release({ tenantId, domain, id }) {
-      // Listening until the claim is gone: what arrives meanwhile is refused as for a component gone.
+    async release({ tenantId, owner, id }) {
+      // Listening until the claim is gone: what arrives meanwhile is refused as for a holding gone.
       await endpoints
-        .remove(tenantId, domain, id)
-        .catch((err: unknown) => o.log.warn({ err }, 'XMPP component could not be removed from the cluster'));
-      claimed.get(id)?.off();
-      claimed.delete(id);
+        .remove(tenantId, owner, id)
+        .catch((err: unknown) => o.log.warn({ err, kind }, 'an XMPP holding could not be removed from the cluster'));
+      claimed.get(`${kind} ${id}`)?.off();
+      claimed.delete(`${kind} ${id}`);
     },
-    async relay(tenantId, domain, stanza) {
-      const held = await endpoints.elsewhere(tenantId, domain, COMPONENT_KIND).catch((err: unknown) => {
-        o.log.warn({ err }, 'could not learn which node holds an XMPP component');
+    async relay(tenantId, owner, address, stanza) {
+      const held = await endpoints.elsewhere(tenantId, owner, kind).catch((err: unknown) => {
+        o.log.warn({ err, kind }, 'could not learn which node holds an XMPP address');
         return [];
       });
-      if (held.length === 0) return false;
-      const nodes = [...new Set(held.map((e) => e.node))];
-      return send(tenantId, domain, { nodes, stanza: wire(stanza) }, COMPONENT_KIND);
+      const nodes = [...new Set(held.filter((e) => e.address === address).map((e) => e.node))];
+      if (nodes.length === 0) return false;
+      return send(tenantId, owner, { nodes, address, stanza: wire(stanza) }, kind);
     },
-  };
+  });
 
-  return { nodes, module, components };
+  return { nodes, module, holdings };
 }

@@ -105,6 +105,42 @@ export interface ModuleContext {
    * else the listener's own address): for links to files (XEP-0363).
    */
   httpUrl(): string;
+  /**
+   * The cluster's holdings of `kind`: what one node holds at a time, and other nodes relay what is
+   * for it to that node (e.g. a member of another server joined to a room on this node).
+   */
+  holdings(kind: string): Holdings;
+}
+
+/**
+ * Something one node of the cluster holds at a time (an external component's domain, a member of
+ * another server in a room): the other nodes relay what is for it to that node.
+ */
+export interface Held {
+  tenantId: string;
+  /** Whose it is, as relays are addressed on the bus: a component's domain, a remote member's user id. */
+  owner: string;
+  /** What is held, unique among the owner's of its kind (a component's domain, a room and a full JID). */
+  address: string;
+  /** Unique per holding (e.g. its stream id). */
+  id: string;
+  /** Takes a stanza another node relayed; whether this node still holds it. */
+  send(stanza: XmlElement): boolean;
+  /** Another node took it (this node was cut off meanwhile). */
+  lost(): void;
+}
+
+/** The cluster's holdings of one kind. */
+export interface Holdings {
+  /**
+   * Holds it on this node and takes what other nodes relay to it; false when another node holds
+   * the address (nothing is held then).
+   */
+  claim(held: Held): Promise<boolean>;
+  /** It is gone from this node. */
+  release(held: Held): Promise<void>;
+  /** Relays a stanza to the node holding `address` of `owner`; whether another node does. */
+  relay(tenantId: string, owner: string, address: string, stanza: XmlElement): Promise<boolean>;
 }
 
 /** One capability of the server, as Prosody's modules are. */

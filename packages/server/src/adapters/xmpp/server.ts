@@ -20,7 +20,7 @@ import type { Transport } from './c2s/transport.js';
 import { WebSocketTransport } from './c2s/websocket.js';
 import { type XmppCertificates, xmppCertificates } from './certificates.js';
 import { xmppCluster } from './cluster.js';
-import { Components } from './component/components.js';
+import { COMPONENT_KIND, Components } from './component/components.js';
 import { errorReply, StanzaError } from './errors.js';
 import { federationNet } from './federation/checker.js';
 import type { ModuleContext, Stop, XmppModule } from './module.js';
@@ -80,7 +80,12 @@ export function xmppAdapter(
         route: (stanza) => void route(stanza),
         replaced: (session) => replace(started, session),
       });
-      const external = new Components(ctx.config, ctx.core, ctx.log.child({ xmpp: 'component' }), cluster.components);
+      const external = new Components(
+        ctx.config,
+        ctx.core,
+        ctx.log.child({ xmpp: 'component' }),
+        cluster.holdings(COMPONENT_KIND),
+      );
       components = external;
       const all = [...modules, cluster.module, external.module()];
       const hosts = hostedDomains(ctx.core, all);
@@ -111,6 +116,7 @@ export function xmppAdapter(
         route: (stanza) => void route(stanza),
         modules: all,
         httpUrl: () => httpUrl(ctx),
+        holdings: cluster.holdings,
       };
       for (const m of all)
         if (m.start) stops.push(await m.start({ ...moduleContext, log: ctx.log.child({ module: m.name }) }));

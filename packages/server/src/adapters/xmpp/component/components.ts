@@ -17,13 +17,15 @@ import type { AdapterContext } from '../../adapter.js';
 import { parserLimits } from '../c2s/hub.js';
 import type { ConnectionLimit } from '../c2s/rate.js';
 import { TcpTransport } from '../c2s/tcp.js';
-import type { ClusterComponent, ComponentCluster } from '../cluster.js';
 import { errorReply, mayReplyWithError, StanzaError } from '../errors.js';
-import type { XmppModule } from '../module.js';
+import type { Held, Holdings, XmppModule } from '../module.js';
 import type { Router } from '../router.js';
 import { StreamError } from '../stream-error.js';
 import type { XmlElement } from '../xml/element.js';
 import { COMPONENT_NS, type ComponentLink, ComponentStream } from './stream.js';
+
+/** The cluster's holdings of components, each by its domain (for the owner and the address). */
+export const COMPONENT_KIND = 'xmpp-component';
 
 /** The parent of a component's domain (`bots.example.com` → `example.com`). */
 const parentOf = (domain: string) => domain.slice(domain.indexOf('.') + 1);
@@ -31,14 +33,14 @@ const parentOf = (domain: string) => domain.slice(domain.indexOf('.') + 1);
 export class Components {
   private readonly secrets: ReadonlyMap<string, string>;
   /** The components connected to this node, by domain, as the cluster knows them. */
-  private readonly connected = new Map<string, { stream: ComponentStream; claim: ClusterComponent }>();
+  private readonly connected = new Map<string, { stream: ComponentStream; claim: Held }>();
   readonly streams = new Set<ComponentStream>();
 
   constructor(
     config: Pick<XmppConfig, 'components'>,
     private readonly core: Services,
     private readonly log: Logger,
-    private readonly cluster: ComponentCluster,
+    private readonly cluster: Holdings,
   ) {
     this.secrets = new Map(config.components.map((c) => [c.domain.toLowerCase(), c.secret]));
   }
@@ -57,7 +59,7 @@ export class Components {
     const d = domain.toLowerCase();
     if (this.sendHere(d, stanza)) return true;
     const tenantId = await this.tenantOf(parentOf(d));
-    return tenantId !== undefined && this.cluster.relay(tenantId, d, stanza);
+    return tenantId !== undefined && this.cluster.relay(tenantId, d, d, stanza);
   }
 
   /** Sends a stanza to the component of `domain` connected to this node; false when there is none. */
@@ -73,10 +75,11 @@ export class Components {
   }
 
   /** The cluster's view of a component connected here. */
-  private clustered(tenantId: string, domain: string, stream: ComponentStream): ClusterComponent {
+  private clustered(tenantId: string, domain: string, stream: ComponentStream): Held {
     return {
       tenantId,
-      domain,
+      owner: domain,
+      address: domain,
       id: stream.id,
       send: (stanza) => {
         if (this.connected.get(domain)?.stream !== stream) return false;

@@ -11,6 +11,7 @@ import { StanzaError, toStanzaError } from '../errors.js';
 import type { ModuleContext } from '../module.js';
 import { fileLinks } from './file-urls.js';
 import type { Occupants, View } from './muc-occupants.js';
+import type { RemoteOccupancy } from './muc-remote.js';
 import {
   groupchatMessage,
   historyRequest,
@@ -27,6 +28,7 @@ export class Joins {
   constructor(
     private readonly ctx: ModuleContext,
     private readonly rooms: Occupants,
+    private readonly remote: RemoteOccupancy,
   ) {}
 
   async join(t: Target): Promise<void> {
@@ -51,6 +53,13 @@ export class Joins {
       return;
     }
     const o = await this.rooms.add(caller.tenantId, caller.userId, c, from, roomOf(t));
+    const drop = () => this.rooms.remove(caller.tenantId, caller.userId, c.id, from);
+    if (t.external && !(await this.remote.hold(t, o, drop))) {
+      // Another node took the same join meanwhile: it answers this one too.
+      drop();
+      if (!(await this.remote.forward(t))) throw new StanzaError('resource-constraint', 'try joining again');
+      return;
+    }
     const v = this.rooms.view(caller.tenantId, caller.userId, c.id);
     const myView = v && this.rooms.occupantOf(v, caller.userId);
     if (!v || !myView) throw new StanzaError('registration-required');

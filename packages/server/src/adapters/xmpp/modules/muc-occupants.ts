@@ -1,5 +1,5 @@
 // Who is joined to which room on this node, and the core's events rendered to them. An occupant
-// is a full JID (a local session, or later a federated user's resource: stanzas to JIDs without a
+// is a full JID (a local session, or a federated user's resource: stanzas to JIDs without a
 // session here go through ctx.route). Each user's view of a room follows the events addressed to
 // that user (the core publishes once per member), so no event is rendered twice.
 
@@ -30,6 +30,8 @@ export interface Occupant {
   room: string;
   /** Stanzas held back while the join (presence, history, subject) is being sent; null once joined. */
   queue: XmlElement[] | null;
+  /** Gives up what the cluster holds for it (a remote member's occupancy, muc-remote.ts). */
+  release?: () => void;
 }
 
 /** One user's view of one room: the conversation as they last heard of it, and their occupants. */
@@ -134,6 +136,7 @@ export class Occupants {
     const v = this.views.get(key);
     if (!v) return;
     const at = formatJid(jid);
+    for (const o of v.occupants) if (formatJid(o.jid) === at) o.release?.();
     v.occupants = v.occupants.filter((o) => formatJid(o.jid) !== at);
     if (v.occupants.length === 0) this.views.delete(key);
     this.unwatchIfIdle(tenantId, userId);

@@ -9,7 +9,9 @@
 // group's members; corrections, retractions, reactions, replies and uploaded files are the group's,
 // as for 1:1s (chat-apply.ts). A member of another server (invited by address) reaches its room
 // over s2s and acts as the core's member for their bare JID; their occupants are full JIDs with no
-// session here, so what the room sends them goes out through ctx.route, from the node they joined.
+// session here, so what the room sends them goes out through ctx.route, from the node they joined
+// (which holds their occupancy in the cluster: what reaches another node for it is relayed there,
+// muc-remote.ts).
 import type { Services } from '../../../compose.js';
 import type { Caller } from '../../../core/messaging/conversations.js';
 import type { User } from '../../../core/users/model.js';
@@ -29,6 +31,7 @@ import { Joins } from './muc-join.js';
 import { archivePage } from './muc-mam.js';
 import { Occupants } from './muc-occupants.js';
 import { ownerQuery } from './muc-owner.js';
+import { RemoteOccupancy } from './muc-remote.js';
 import {
   CONFERENCE,
   groupchatMessage,
@@ -52,6 +55,7 @@ export class MucModule implements XmppModule {
   private ctx?: ModuleContext;
   private occupants?: Occupants;
   private joins?: Joins;
+  private remote?: RemoteOccupancy;
 
   discoItems(domain: string) {
     return [{ jid: serviceDomain(domain), name: 'Group chats' }];
@@ -60,7 +64,8 @@ export class MucModule implements XmppModule {
   start(ctx: ModuleContext): undefined {
     this.ctx = ctx;
     this.occupants = new Occupants(ctx);
-    this.joins = new Joins(ctx, this.occupants);
+    this.remote = new RemoteOccupancy(ctx, (inbound) => this.take(inbound, true));
+    this.joins = new Joins(ctx, this.occupants, this.remote);
     return undefined;
   }
 
@@ -89,6 +94,11 @@ export class MucModule implements XmppModule {
   }
 
   async handle(inbound: Inbound): Promise<boolean> {
+    return this.take(inbound, false);
+  }
+
+  /** A stanza that arrived here, or that another node `relayed` here (which is never relayed on). */
+  private async take(inbound: Inbound, relayed: boolean): Promise<boolean> {
     const to = inbound.to;
     if (!to?.domain.startsWith('conference.') || !this.ctx) {
       const { stanza, session } = inbound;
@@ -113,6 +123,9 @@ export class MucModule implements XmppModule {
       external: external !== null,
     };
     try {
+      // A remote member joined through another node: that node holds the occupant and answers.
+      const here = caller && t.id !== null && this.rooms.occupant(caller.tenantId, caller.userId, t.id, inbound.from);
+      if (!relayed && !here && (await this.remote?.forward(t))) return true;
       await this.dispatch(t);
     } catch (err) {
       const e = toStanzaError(err);
