@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { client, xml } from '@xmpp/client';
+import { client, type Element, xml } from '@xmpp/client';
 import { WebSocket } from 'ws';
 import { startTestServer, type TestServer } from './support/server.js';
 import { b64, RawXmpp, streamHeader } from './support/xmpp.js';
@@ -163,6 +163,37 @@ describe('XEP-0198 stream management', () => {
     again.send("<r xmlns='urn:xmpp:sm:3'/>");
     await again.expect(/<a xmlns="urn:xmpp:sm:3" h="\d+"\/>/);
     again.close();
+  });
+
+  test('@xmpp/client resumes its stream after losing the connection; what was sent meanwhile arrives', async () => {
+    const xmpp = await online(`xmpp://127.0.0.1:${c2s}`, 'carol@a.test', carol.password, 'laptop');
+    const sm = xmpp.streamManagement;
+    const deadline = Date.now() + 20_000;
+    while (!sm.id) {
+      assert.ok(Date.now() < deadline, 'stream management was never enabled');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const resumed = new Promise((resolve) => sm.once('resumed', resolve));
+    const bodies: string[] = [];
+    const arrived = new Promise<void>((resolve) => {
+      xmpp.on('stanza', (s: Element) => {
+        const body = s.is('message') ? s.getChildText('body') : null;
+        if (body !== null) bodies.push(body);
+        if (body === 'while away') resolve();
+      });
+    });
+    let bound = 0;
+    xmpp.on('online', () => bound++);
+    // The connection is lost without a closing stream; the client connects again and resumes.
+    xmpp.socket?.socket?.destroy();
+    const aliceTcp = clients.find((c) => c.jid?.toString() === 'alice@a.test/tcp') as Client;
+    await aliceTcp.send(xml('message', { to: 'carol@a.test/laptop', type: 'chat' }, xml('body', {}, 'while away')));
+    await resumed;
+    await arrived;
+    assert.deepEqual(bodies, ['while away'], 'once');
+    assert.equal(bound, 0, 'resumed, not bound anew');
+    assert.equal(xmpp.jid?.toString(), 'carol@a.test/laptop');
+    await ping(xmpp);
   });
 
   test('an unknown resumption id fails with item-not-found', async () => {

@@ -1,7 +1,8 @@
 // Parley against an XMPP client nobody on this team wrote: slixmpp (Debian's python3-slixmpp),
 // running in a network namespace and verifying Parley's certificate for parley.test against the
 // run's CA. It signs in with SCRAM over STARTTLS, gets the roster, sees a web-app colleague's
-// phone call as presence, chats both ways with the web app, pages MAM, joins a group as a MUC,
+// phone call as presence, chats both ways with the web app, resumes its stream after losing the
+// connection (XEP-0198), pages MAM, joins a group as a MUC,
 // creates a room, configures it and invites a colleague, whom the web app then shows in the group,
 // and uploads a file over XEP-0363 that it then sends to the web app. With a second slixmpp, it
 // publishes and reads personal eventing nodes (XEP-0163) as OMEMO and bookmarks use them.
@@ -248,5 +249,32 @@ describe('slixmpp against Parley', { skip }, () => {
     } finally {
       await bobClient.stop();
     }
+  });
+
+  // Last: slixmpp forgets its own presence when the connection drops (it resets its roster), so its
+  // caps updates send no presence after a resumption.
+  test('a lost connection is resumed (XEP-0198): what the web app sent meanwhile arrives, once', async () => {
+    const from = slix.events.length;
+    // The client cuts its connection without closing the stream and connects again at once.
+    const dropped = slix.ask({ cmd: 'drop' });
+    await bob.api.request('messages.send', {
+      params: { id: conversationId },
+      body: { text: 'while you were away', clientId: 'w-away' },
+    });
+    assert.equal((await dropped).resumed, true, 'the stream was resumed, not bound anew');
+    await slix.wait(
+      (e) => e.event === 'message' && e.body === 'while you were away',
+      from,
+      'the message sent meanwhile',
+    );
+    // The session is the same one: a message after the resumption arrives too, and nothing twice.
+    await bob.api.request('messages.send', {
+      params: { id: conversationId },
+      body: { text: 'and now', clientId: 'w-now' },
+    });
+    await slix.wait((e) => e.event === 'message' && e.body === 'and now', from, 'the message after');
+    const got = slix.events.slice(from).filter((e) => e.event === 'message' && e.body === 'while you were away');
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.ok(!slix.events.slice(from).some((e) => e.event === 'disconnected'), 'the client never ended');
   });
 });

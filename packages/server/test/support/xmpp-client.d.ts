@@ -24,6 +24,10 @@ declare module '@xmpp/client' {
     start(): Promise<unknown>;
     stop(): Promise<unknown>;
     send(element: Element): Promise<void>;
+    /** XEP-0198: `id` is the resumption id once enabled; emits `resumed` after a resumption. */
+    streamManagement: EventEmitter & { id: string };
+    /** The connection's socket, null while disconnected; after STARTTLS @xmpp/tls's wrapper of the TLS socket. */
+    socket: { socket: { destroy(): void } | null } | null;
   }
 
   export function client(options: {

@@ -26,6 +26,9 @@ stdin (test/interop/support/xmpp-client.ts drives it):
                                                              payload: XML text; options: publish-options fields)
            {"id", "cmd": "items", "jid", "node"}          -> {"items": [{"id", "payload"}]}
            {"id", "cmd": "retract", "node", "itemId"}     -> {} (with notify)
+           {"id", "cmd": "drop"}                          -> {"resumed": bool} (the connection is cut without
+                                                             closing the stream, the client connects again and
+                                                             resumes it, XEP-0198)
            {"id", "cmd": "quit"}                          -> exits
 
 Usage: xmpp_client.py --jid alice@a.test --password secret --ca ca.crt [--host ADDR] [--port 5222]
@@ -74,7 +77,7 @@ class Client(slixmpp.ClientXMPP):
         # xep_0045's join_muc_wait, which in 1.8.3 never resolves: both are built by hand below (the
         # plugin's configuration and invitations are used as they are).
         for plugin in ('xep_0030', 'xep_0059', 'xep_0199', 'xep_0313', 'xep_0045', 'xep_0004', 'xep_0060',
-                       'xep_0115', 'xep_0163'):
+                       'xep_0115', 'xep_0163', 'xep_0198'):
             self.register_plugin(plugin)
         self.add_event_handler('session_start', self.on_start)
         self.add_event_handler('message', self.on_message)
@@ -87,8 +90,20 @@ class Client(slixmpp.ClientXMPP):
         self.add_event_handler('pubsub_publish', self.on_pep)
         self.add_event_handler('pubsub_retract', self.on_pep)
         self.add_event_handler('failed_all_auth', lambda _: self.fail('authentication failed'))
-        self.add_event_handler('disconnected', lambda _: emit('disconnected'))
+        self.address = (args.host, args.port) if args.host else None
+        self.dropping = False  # the 'drop' command cut the connection: connect again instead of ending
+        self.finished = self.loop.create_future()
+        self.add_event_handler('disconnected', self.on_disconnected)
         self.add_event_handler('connection_failed', lambda e: self.fail(f'connection failed: {e}'))
+
+    def on_disconnected(self, _):
+        if self.dropping:
+            self.dropping = False
+            self.connect(address=self.address)
+            return
+        emit('disconnected')
+        if not self.finished.done():
+            self.finished.set_result(None)
 
     def spawn(self, coroutine):
         task = self.loop.create_task(coroutine)
@@ -242,6 +257,16 @@ class Client(slixmpp.ClientXMPP):
         if cmd == 'retract':
             await self['xep_0060'].retract(None, c['node'], c['itemId'], notify=True, timeout=20)
             return {}
+        if cmd == 'drop':
+            # As a phone that lost its network: no closing stream, so the server keeps the session
+            # for resumption (XEP-0198); the plugin resumes it when the client connects again.
+            outcome = self.loop.create_future()
+            settle = lambda value: outcome.done() or outcome.set_result(value)
+            self.add_event_handler('session_resumed', lambda _: settle(True), disposable=True)
+            self.add_event_handler('sm_failed', lambda _: settle(False), disposable=True)
+            self.dropping = True
+            self.abort()
+            return {'resumed': await asyncio.wait_for(outcome, 30)}
         if cmd == 'quit':
             self.disconnect()
             return {}
@@ -287,8 +312,8 @@ def main():
     args = parser.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, stream=sys.stderr)
     client = Client(args)
-    client.connect(address=(args.host, args.port) if args.host else None)
-    asyncio.get_event_loop().run_until_complete(client.disconnected)
+    client.connect(address=client.address)
+    asyncio.get_event_loop().run_until_complete(client.finished)
 
 
 if __name__ == '__main__':
