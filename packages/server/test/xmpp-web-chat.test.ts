@@ -1,6 +1,7 @@
 // The newcomer's path end to end over the real listener: a standard client (@xmpp/client, over
 // STARTTLS with SCRAM) and a web-app user (the REST API) see each other's presence and chat in
-// the same conversation — every module behind the real router, nothing driven directly.
+// the same conversation, the client pages that conversation's history (MAM) and joins the web
+// app's group as a room (MUC) — every module behind the real router, nothing driven directly.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Element, xml } from '@xmpp/client';
@@ -29,6 +30,7 @@ describe('XMPP client and web app', () => {
   let web: Awaited<ReturnType<TestServer['user']>>;
   let xmpp: XmppClient;
   let alice: Awaited<ReturnType<TestServer['user']>>;
+  let conversation: { id: string };
 
   before(async () => {
     server = await startTestServer();
@@ -64,7 +66,7 @@ describe('XMPP client and web app', () => {
   });
 
   test('a web-app message arrives at the client, and the client’s answer shows in the web app', async () => {
-    const conversation = await web.api.request('conversations.create', { body: { members: ['alice@example.test'] } });
+    conversation = await web.api.request('conversations.create', { body: { members: ['alice@example.test'] } });
     const incoming = next(xmpp, (e) => e.is('message') && e.getChildText('body') === 'Hello from the web', 'message');
     await web.api.request('messages.send', {
       params: { id: conversation.id },
@@ -82,5 +84,54 @@ describe('XMPP client and web app', () => {
       return messages.find((x: { text: string }) => x.text === 'Hi Bob, from Gajim');
     }, 'the answer in the web app');
     assert.equal(answer.sender, 'alice@example.test');
+  });
+
+  test('the client pages the conversation’s history with MAM (XEP-0313)', async () => {
+    const MAM = 'urn:xmpp:mam:2';
+    const bodies: string[] = [];
+    const collect = (e: Element) => {
+      const forwarded = e.getChild('result', MAM)?.getChild('forwarded', 'urn:xmpp:forward:0');
+      const body = forwarded?.getChild('message')?.getChildText('body');
+      if (body) bodies.push(body);
+    };
+    xmpp.on('stanza', collect);
+    const form = xml(
+      'x',
+      { xmlns: 'jabber:x:data', type: 'submit' },
+      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, MAM)),
+      xml('field', { var: 'with' }, xml('value', {}, 'bob@example.test')),
+    );
+    const fin = await xmpp.iqCaller.request(
+      xml('iq', { type: 'set', id: 'mam1' }, xml('query', { xmlns: MAM, queryid: 'q1' }, form)),
+      WAIT_MS,
+    );
+    xmpp.off('stanza', collect);
+    assert.equal(fin.getChild('fin', MAM)?.attrs.complete, 'true');
+    // Results come before the IQ's answer (XEP-0313 §4.2): both sides of the conversation, oldest first.
+    assert.deepEqual(bodies, ['Hello from the web', 'Hi Bob, from Gajim']);
+  });
+
+  test('the client joins the web app’s group as a room and sees a message said there', async () => {
+    const MUC = 'http://jabber.org/protocol/muc';
+    const group = await web.api.request('conversations.create', {
+      body: { members: ['alice@example.test'], name: 'Team', kind: 'group' },
+    });
+    const room = `${group.id}@conference.example.test`;
+    const self = next(
+      xmpp,
+      (e) =>
+        e.is('presence') &&
+        !!e
+          .getChild('x', `${MUC}#user`)
+          ?.getChildren('status')
+          .some((c: Element) => c.attrs.code === '110'),
+      'her own presence in the room',
+    );
+    await xmpp.send(xml('presence', { to: `${room}/alice` }, xml('x', { xmlns: MUC })));
+    assert.equal((await self).attrs.from?.split('/')[0], room);
+    const said = next(xmpp, (e) => e.attrs.type === 'groupchat' && e.getChildText('body') === 'Welcome', 'the message');
+    await web.api.request('messages.send', { params: { id: group.id }, body: { text: 'Welcome', clientId: 'g-1' } });
+    // The nick is the member’s name in the web app.
+    assert.equal((await said).attrs.from, `${room}/Bob`);
   });
 });
