@@ -1,8 +1,9 @@
 // Parley federating over XMPP s2s with real Prosody and ejabberd servers (Debian's, in a network
 // namespace): a peer's user and a Parley user exchange messages both ways, once with SASL EXTERNAL
 // (both sides trust the run's CA) and once with dialback (Parley trusts no CA for the peer's
-// certificate, the peer none for Parley's); a user of a trusted domain subscribes without
-// approval; a domain a Parley tenant blocked is refused at the stream. Parley runs in the test
+// certificate, the peer none for Parley's); subscriptions both ways with each mode and each side's
+// presence changes; a user of a trusted domain subscribes without approval; a domain a Parley
+// tenant blocked is refused at the stream. Parley runs in the test
 // process, its s2s listener on the veth's host end, which the namespace's DNS names for
 // parley.test (SRV `_xmpp-server._tcp.parley.test` → the listener's port).
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { freePort, waitUntil } from '../support/cluster.js';
 import { startTestServer } from '../support/server.js';
-import { type SlixmppClient, startSlixmpp, xmppPeersMissing } from './support/xmpp-client.js';
+import { type SlixmppClient, startSlixmpp, type XmppEvent, xmppPeersMissing } from './support/xmpp-client.js';
 import {
   createXmppNet,
   parleyOnNet,
@@ -65,21 +66,26 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
     const log: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => log.push(JSON.parse(line)) });
     const server = await startTestServer(parleyOnNet(net, s2sPort, trustCa), { log: logger });
-    const bob = await server.user('bob@parley.test');
     const c2sPort = server.listeners.find((l) => l.name === 'xmpp-c2s')?.port as number;
-    const client = await startSlixmpp(net, {
-      jid: 'bob@parley.test',
-      password: bob.password,
-      host: net.hostAddress,
-      port: c2sPort,
-    });
-    clients.push(client);
+    /** A new Parley user and their slixmpp client, over the namespace's veth. */
+    const user = async (address: string) => {
+      const created = await server.user(address);
+      const client = await startSlixmpp(net, {
+        jid: address,
+        password: created.password,
+        host: net.hostAddress,
+        port: c2sPort,
+      });
+      clients.push(client);
+      return { ...created, client };
+    };
+    const { client, ...bob } = await user('bob@parley.test');
     /** How Parley authenticated `remote` in and was authenticated by it out (from its log). */
     const how = (remote: string) => ({
       in: log.find((r) => r.s2s === 'in' && r.remote === remote && r.msg === 'XMPP s2s peer authenticated')?.how,
       out: log.find((r) => r.s2s === 'out' && r.remote === remote && r.msg === 'XMPP s2s stream authenticated')?.how,
     });
-    return { server, bob, client, how, log };
+    return { server, bob, client, user, how, log };
   };
 
   /** A Parley for the tests of one `describe` (started before them, stopped after). */
@@ -114,6 +120,58 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
     await bob.ask({ cmd: 'message', to: `alice@${domain}`, body: body2 });
     const got2 = await alice.wait((e) => e.event === 'message' && e.body === body2, from2, 'bob’s message over s2s');
     assert.equal(got2.from?.split('/')[0], 'bob@parley.test');
+  };
+
+  /**
+   * Sam, a new Parley user (so no subscription is there yet), subscribes to alice@DOMAIN and she
+   * approves, she subscribes to him and he approves; then each sees the other's presence change:
+   * her away with a status, his phone call (the core's presence: dnd, as much as the domain's
+   * trust lets her see).
+   */
+  const subscribeBothWays = async (domain: string, p: Awaited<ReturnType<typeof parley>>) => {
+    const alice = await login(`alice@${domain}`);
+    const samJid = `sam-${domain.replace('.', '-')}@parley.test`;
+    const { client: sam, ...parleyUser } = await p.user(samJid);
+    const at = (c: SlixmppClient) => c.events.length;
+    const presence = (c: SlixmppClient, from: number, what: string, match: (e: XmppEvent) => boolean) =>
+      c.wait((e) => e.event === 'presence' && match(e), from, what);
+    const aliceJid = `alice@${domain}`;
+    const fromAlice = (e: XmppEvent) => e.from?.split('/')[0] === aliceJid;
+    const fromSam = (e: XmppEvent) => e.from?.split('/')[0] === samJid;
+
+    // slixmpp approves requests and asks back by itself, so what follows may come in any order.
+    const s0 = at(sam);
+    const a0 = at(alice);
+    await sam.ask({ cmd: 'presence', to: aliceJid, type: 'subscribe' });
+    await presence(alice, a0, 'Sam’s request over s2s', (e) => e.type === 'subscribe' && fromSam(e));
+    await alice.ask({ cmd: 'presence', to: samJid, type: 'subscribed' });
+    await presence(sam, s0, 'her approval over s2s', (e) => e.type === 'subscribed' && fromAlice(e));
+    await presence(sam, s0, 'her presence over s2s', (e) => e.type === 'available' && fromAlice(e));
+    await alice.ask({ cmd: 'presence', to: samJid, type: 'subscribe' });
+    // A domain that is not trusted waits for Sam’s approval.
+    await sam.ask({ cmd: 'presence', to: aliceJid, type: 'subscribed' });
+    await presence(alice, a0, 'Sam’s approval over s2s', (e) => e.type === 'subscribed' && fromSam(e));
+    await presence(alice, a0, 'Sam’s presence over s2s', (e) => e.type === 'available' && fromSam(e));
+
+    const s = at(sam);
+    const a = at(alice);
+    await alice.ask({ cmd: 'presence', show: 'away', status: `at lunch in ${domain}` });
+    await presence(
+      sam,
+      s,
+      'her change over s2s',
+      (e) => fromAlice(e) && e.show === 'away' && e.status === `at lunch in ${domain}`,
+    );
+    await p.server.core.presence.setLineState(parleyUser.tenantId, parleyUser.userId, `line-${domain}`, 'connected');
+    await presence(alice, a, 'Sam’s phone call over s2s', (e) => fromSam(e) && e.show === 'dnd');
+    const ended = at(alice);
+    await p.server.core.presence.setLineState(parleyUser.tenantId, parleyUser.userId, `line-${domain}`, 'idle');
+    await presence(
+      alice,
+      ended,
+      'the end of Sam’s call over s2s',
+      (e) => fromSam(e) && e.type === 'available' && e.show === '',
+    );
   };
 
   describe('Parley trusting the run’s CA', () => {
@@ -168,6 +226,10 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
           'bob’s nickname event over s2s',
         );
         assert.equal(event.node, NICK);
+      });
+
+      test(`${kind}: subscriptions both ways over SASL EXTERNAL, and each one's presence changes`, async () => {
+        await subscribeBothWays(external, parleyNow());
       });
 
       test(`${kind}: a message to a Parley user only in the web app is kept (list, MAM); the REST reply reaches the remote client`, async () => {
@@ -291,6 +353,10 @@ describe('XMPP s2s: Parley ↔ Prosody and ejabberd', { skip }, () => {
           assert.match(log, /verified dialback key\.\.\. it is valid/);
           assert.doesNotMatch(log, /Accepting SASL EXTERNAL/);
         }
+      });
+
+      test(`${kind}: subscriptions both ways over dialback, and each one's presence changes`, async () => {
+        await subscribeBothWays(dialback, parleyNow());
       });
     }
   });
