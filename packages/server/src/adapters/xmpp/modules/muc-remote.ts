@@ -12,7 +12,7 @@ import type { Occupant } from './muc-occupants.js';
 import { memberOf, type Target } from './muc-target.js';
 
 /** The cluster's holdings of remote members' occupancies, each by its room and full JID. */
-export const MUC_OCCUPANT_KIND = 'xmpp-muc-occupant';
+const MUC_OCCUPANT_KIND = 'xmpp-muc-occupant';
 
 const addressOf = (conversationId: string, jid: Jid) => `${conversationId} ${formatJid(jid)}`;
 
