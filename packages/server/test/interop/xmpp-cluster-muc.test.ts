@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { tempDir } from '../support/cluster.js';
+import { tempDir, waitUntil } from '../support/cluster.js';
 import { type ClusterNode, inProcessCluster } from '../support/cluster-nodes.js';
 import { issueCertificate, makeCertificates } from '../support/slapd.js';
 import { b64, RawXmpp } from '../support/xmpp.js';
@@ -99,7 +99,13 @@ if (cluster) {
     viaB.send(`<presence from='${RITA}/phone' to='${room}/Rita' type='unavailable'/>`);
     await viaA.expect(/<presence[^>]*type="unavailable"[^>]*>.*?<status code="110"\/>/);
 
-    // Joined again through node B, node B takes the join and greets her on its own stream.
+    // Once node A has given up her occupancy in the cluster (it does so as she leaves), a join
+    // through node B is node B's: it greets her on its own stream.
+    await waitUntil(
+      async () => (await b.server.core.endpoints.elsewhere(tenant.id, RITA, 'xmpp-muc-occupant')).length === 0,
+      30_000,
+      'node A giving up her occupancy',
+    );
     viaB.send(`<presence from='${RITA}/phone' to='${room}/Rita'><x xmlns='${MUC}'/></presence>`);
     await viaB.expect(new RegExp(`<message[^>]*from="${room}"[^>]*><subject`));
     assert.doesNotMatch(viaA.buffer, /<subject/, 'node A took no part in it');

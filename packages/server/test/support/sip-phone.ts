@@ -287,7 +287,10 @@ export class SipPhone {
       return await Promise.race([
         done,
         new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`${method}: no final response`)), 15_000).unref(),
+          setTimeout(
+            () => reject(new Error(`${method}: no final response; ${this.describe(request, provisional)}`)),
+            15_000,
+          ).unref(),
         ),
       ]);
     } finally {
@@ -303,6 +306,15 @@ export class SipPhone {
    * comes: an INVITE's first, a final one otherwise. The caller stops it when the final response
    * is in (or it gives up).
    */
+  /** What a request that got no final response went through, for the test's failure. */
+  private describe(request: SipRequest, provisional: SipResponse[]): string {
+    const authorized = request.headers.some((h) => /^(Proxy-)?Authorization$/i.test(h.name));
+    const transport = this.o.transport ?? 'udp';
+    const { host, port } = this.o.server;
+    const heard = provisional.map((r) => r.status).join(', ') || 'nothing';
+    return `${authorized ? 'with' : 'without'} credentials, over ${transport} to ${host}:${port}, heard ${heard}`;
+  }
+
   private transmit(request: SipRequest, provisional: SipResponse[]): () => void {
     this.send(request);
     if (this.o.transport !== undefined && this.o.transport !== 'udp') return () => {};
