@@ -21,7 +21,11 @@ if (cluster) {
     const b = await node(names[1]);
     const tenant = await a.server.core.tenants.create({ domain });
     const alice = await phoneOn(a, tenant.id, `alice@${domain}`);
-    const bob = await phoneOn(b, tenant.id, `bob@${domain}`, 'tcp');
+    // A phone left open keeps the test process alive: alice goes if bob cannot register.
+    const bob = await phoneOn(b, tenant.id, `bob@${domain}`, 'tcp').catch((err: unknown) => {
+      alice.close();
+      throw err;
+    });
     return { a, b, tenant, alice, bob };
   };
 

@@ -100,6 +100,12 @@ export async function phoneOn(n: ClusterNode, tenantId: string, address: string,
     return { userId: user.id, tenantId };
   };
   const phone = await phoneFor({ core: n.server.core, listeners: n.listeners, user }, address, transport);
-  assert.equal((await phone.register(600)).status, 200);
+  // A phone left open keeps the test process alive past its tests: closed if it cannot register.
+  try {
+    assert.equal((await phone.register(600)).status, 200);
+  } catch (err) {
+    phone.close();
+    throw err;
+  }
   return phone;
 }

@@ -513,7 +513,10 @@ export class SipPhone {
     const response = await Promise.race([
       done,
       new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`${method}: no final response`)), 15_000).unref(),
+        setTimeout(
+          () => reject(new Error(`${method}: no final response; ${this.describe(request, provisional)}`)),
+          15_000,
+        ).unref(),
       ),
     ]).finally(() => {
       stop();
