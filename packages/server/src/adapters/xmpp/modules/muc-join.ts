@@ -66,7 +66,7 @@ export class Joins {
     try {
       this.rooms.joined(o, await this.greet(t, c, v, myView, created));
     } catch (err) {
-      this.rooms.remove(caller.tenantId, caller.userId, c.id, from);
+      drop();
       throw err;
     }
   }

@@ -124,8 +124,13 @@ export class MucModule implements XmppModule {
     };
     try {
       // A remote member joined through another node: that node holds the occupant and answers.
-      const here = caller && t.id !== null && this.rooms.occupant(caller.tenantId, caller.userId, t.id, inbound.from);
-      if (!relayed && !here && (await this.remote?.forward(t))) return true;
+      const elsewhere =
+        !relayed &&
+        t.external &&
+        caller &&
+        t.id !== null &&
+        !this.rooms.occupant(caller.tenantId, caller.userId, t.id, inbound.from);
+      if (elsewhere && (await this.remote?.forward(t))) return true;
       await this.dispatch(t);
     } catch (err) {
       const e = toStanzaError(err);
